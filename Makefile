@@ -1,0 +1,38 @@
+# The README's entry points. Each target installs missing Debian packages first (scripts/install-deps).
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?= -DPython3_EXECUTABLE=/usr/bin/python3
+OUT ?= out/study
+
+.PHONY: all deps build run test test-asan bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The main job: the default study on the embedded default data (fashion-mnist-2), report + plots in $(OUT).
+run: build
+	$(BUILD)/bin/widthlab study --out $(OUT) --resume
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DWIDTHLAB_SANITIZE=ON -DWIDTHLAB_PYTHON=OFF $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=0 WIDTHLAB_SANITIZED=1 ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	WIDTHLAB_BENCH_DEPS=1 scripts/install-deps
+	bench/run_all.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

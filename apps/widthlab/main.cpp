@@ -1,0 +1,65 @@
+// widthlab CLI entry point: builds one CLI11 subcommand per registered verb and maps errors to exit codes
+// (DESIGN §4: 0 ok, 2 bad input with a one-line message, 1 internal failure).
+#include <algorithm>
+#include <cstdio>
+#include <fmt/format.h>
+#include <map>
+
+#include "verb.h"
+#include "widthlab/error.h"
+
+namespace widthlab::cli {
+GlobalFlags& global_flags() {
+  static GlobalFlags flags;
+  return flags;
+}
+std::vector<VerbInfo>& verb_registry() {
+  static std::vector<VerbInfo> verbs;
+  return verbs;
+}
+}  // namespace widthlab::cli
+
+int main(int argc, char** argv) {
+  using namespace widthlab::cli;
+  CLI::App app{"widthlab — a laboratory for the infinite-width limits of neural networks"};
+  app.set_version_flag("--version", std::string("widthlab ") + WIDTHLAB_VERSION);
+  app.require_subcommand(1);
+  app.add_flag("--quiet", global_flags().quiet, "No progress line on stderr");
+  app.add_flag("--progress", global_flags().progress, "Progress line even when stderr is not a terminal");
+  auto& verbs = verb_registry();
+  std::sort(verbs.begin(), verbs.end(), [](const VerbInfo& a, const VerbInfo& b) { return a.name < b.name; });
+  std::map<CLI::App*, VerbRun> runs;
+  for (auto& v : verbs) {
+    CLI::App* sub = app.add_subcommand(v.name, v.description);
+    sub->fallthrough();  // global flags may come after the verb
+    runs[sub] = v.setup(*sub);
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "widthlab: %s\n", e.what());
+    return 2;
+  } catch (const widthlab::InputError& e) {
+    std::fprintf(stderr, "widthlab: %s\n", e.what());
+    return 2;
+  }
+  for (auto& [sub, run] : runs) {
+    if (!sub->parsed()) continue;
+    try {
+      return run();
+    } catch (const widthlab::InputError& e) {
+      std::fprintf(stderr, "widthlab %s: %s\n", sub->get_name().c_str(), e.what());
+      return 2;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "widthlab %s: internal error: %s\n", sub->get_name().c_str(), e.what());
+      return 1;
+    }
+  }
+  return 1;
+}

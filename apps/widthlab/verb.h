@@ -1,0 +1,34 @@
+// Verb registry for the CLI (STYLE 15): each verb lives in its own file and registers itself with
+//   static const widthlab::cli::VerbRegistration reg{"name", "one-line description", setup_fn};
+// setup_fn adds the verb's flags to its CLI11 subcommand and returns the function that runs it (returning the
+// exit code). main.cpp maps InputError and CLI11 parse errors to exit 2, anything else to exit 1.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace widthlab::cli {
+
+struct GlobalFlags {
+  bool quiet = false;     // --quiet: no progress line
+  bool progress = false;  // --progress: progress line even when stderr is not a terminal
+};
+GlobalFlags& global_flags();
+
+using VerbRun = std::function<int()>;
+using VerbSetup = std::function<VerbRun(CLI::App& sub)>;
+
+struct VerbInfo {
+  std::string name, description;
+  VerbSetup setup;
+};
+std::vector<VerbInfo>& verb_registry();
+
+struct VerbRegistration {
+  VerbRegistration(std::string name, std::string description, VerbSetup setup) {
+    verb_registry().push_back({std::move(name), std::move(description), std::move(setup)});
+  }
+};
+
+}  // namespace widthlab::cli

@@ -1,0 +1,162 @@
+#include "widthlab/activation.h"
+
+#include <cmath>
+#include <fmt/format.h>
+#include <string>
+
+#include "widthlab/error.h"
+
+namespace widthlab {
+namespace {
+
+constexpr double kInvSqrtPi = 0.5641895835477563;  // 1/√π
+constexpr double kInvSqrt2 = 0.7071067811865476;
+
+struct Entry {
+  const char* name;
+  ActivationKind kind;
+  bool has_param;
+  double default_param;
+  double param_min, param_max;
+  const char* parameter;
+  const char* description;
+};
+
+// The registry: one row per activation.
+const Entry kEntries[] = {
+    {"identity", ActivationKind::identity, false, 0, 0, 0, "", "φ(z) = z"},
+    {"relu", ActivationKind::relu, false, 0, 0, 0, "", "max(z, 0)"},
+    {"leaky_relu", ActivationKind::leaky_relu, true, 0.01, 0.0, 1.0, "alpha in [0, 1], default 0.01",
+     "max(z, 0) + alpha·min(z, 0)"},
+    {"abs", ActivationKind::abs, false, 0, 0, 0, "", "|z|"},
+    {"erf", ActivationKind::erf, false, 0, 0, 0, "", "erf(z)"},
+    {"tanh", ActivationKind::tanh, false, 0, 0, 0, "", "tanh(z)"},
+    {"gelu", ActivationKind::gelu, false, 0, 0, 0, "", "z·Φ(z) (exact, erf form)"},
+    {"sigmoid", ActivationKind::sigmoid, false, 0, 0, 0, "", "1/(1+e^-z)"},
+    {"softplus", ActivationKind::softplus, false, 0, 0, 0, "", "log(1+e^z)"},
+    {"sin", ActivationKind::sin, false, 0, 0, 0, "", "sin(z)"},
+};
+
+double sigmoid(double z) { return z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z)); }
+
+std::string allowed_names() {
+  std::string s;
+  for (const auto& e : kEntries) {
+    if (!s.empty()) s += ", ";
+    s += e.name;
+    if (e.has_param) s += "[:alpha]";
+  }
+  return s;
+}
+
+}  // namespace
+
+double Activation::value(double z) const {
+  switch (kind) {
+    case ActivationKind::identity: return z;
+    case ActivationKind::relu: return z > 0 ? z : 0.0;
+    case ActivationKind::leaky_relu: return z > 0 ? z : param * z;
+    case ActivationKind::abs: return std::fabs(z);
+    case ActivationKind::erf: return std::erf(z);
+    case ActivationKind::tanh: return std::tanh(z);
+    case ActivationKind::gelu: return 0.5 * z * (1.0 + std::erf(z * kInvSqrt2));
+    case ActivationKind::sigmoid: return sigmoid(z);
+    case ActivationKind::softplus: return z > 30 ? z : std::log1p(std::exp(z));
+    case ActivationKind::sin: return std::sin(z);
+  }
+  return 0.0;
+}
+
+double Activation::derivative(double z) const {
+  switch (kind) {
+    case ActivationKind::identity: return 1.0;
+    case ActivationKind::relu: return z > 0 ? 1.0 : 0.0;
+    case ActivationKind::leaky_relu: return z > 0 ? 1.0 : param;
+    case ActivationKind::abs: return z > 0 ? 1.0 : (z < 0 ? -1.0 : 0.0);
+    case ActivationKind::erf: return 2.0 * kInvSqrtPi * std::exp(-z * z);
+    case ActivationKind::tanh: { double t = std::tanh(z); return 1.0 - t * t; }
+    case ActivationKind::gelu:
+      return 0.5 * (1.0 + std::erf(z * kInvSqrt2)) + z * kInvSqrtPi * kInvSqrt2 * std::exp(-0.5 * z * z);
+    case ActivationKind::sigmoid: { double s = sigmoid(z); return s * (1.0 - s); }
+    case ActivationKind::softplus: return sigmoid(z);
+    case ActivationKind::sin: return std::cos(z);
+  }
+  return 0.0;
+}
+
+template <class T>
+void Activation::apply(const T* z, T* out, std::size_t n) const {
+  const T a = static_cast<T>(param);
+  switch (kind) {
+    case ActivationKind::identity: for (std::size_t i = 0; i < n; ++i) out[i] = z[i]; return;
+    case ActivationKind::relu: for (std::size_t i = 0; i < n; ++i) out[i] = z[i] > T(0) ? z[i] : T(0); return;
+    case ActivationKind::leaky_relu: for (std::size_t i = 0; i < n; ++i) out[i] = z[i] > T(0) ? z[i] : a * z[i]; return;
+    case ActivationKind::abs: for (std::size_t i = 0; i < n; ++i) out[i] = std::abs(z[i]); return;
+    default: for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<T>(value(static_cast<double>(z[i]))); return;
+  }
+}
+
+template <class T>
+void Activation::apply_derivative(const T* z, T* out, std::size_t n) const {
+  const T a = static_cast<T>(param);
+  switch (kind) {
+    case ActivationKind::identity: for (std::size_t i = 0; i < n; ++i) out[i] = T(1); return;
+    case ActivationKind::relu: for (std::size_t i = 0; i < n; ++i) out[i] = z[i] > T(0) ? T(1) : T(0); return;
+    case ActivationKind::leaky_relu: for (std::size_t i = 0; i < n; ++i) out[i] = z[i] > T(0) ? T(1) : a; return;
+    default: for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<T>(derivative(static_cast<double>(z[i]))); return;
+  }
+}
+
+template void Activation::apply<float>(const float*, float*, std::size_t) const;
+template void Activation::apply<double>(const double*, double*, std::size_t) const;
+template void Activation::apply_derivative<float>(const float*, float*, std::size_t) const;
+template void Activation::apply_derivative<double>(const double*, double*, std::size_t) const;
+
+bool Activation::abrelu(double* a, double* b) const {
+  switch (kind) {
+    case ActivationKind::identity: *a = 1; *b = 1; return true;
+    case ActivationKind::relu: *a = 0; *b = 1; return true;
+    case ActivationKind::leaky_relu: *a = param; *b = 1; return true;
+    case ActivationKind::abs: *a = -1; *b = 1; return true;
+    default: return false;
+  }
+}
+
+Activation activation_from_name(std::string_view spec) {
+  std::string s(spec);
+  std::string base = s, arg;
+  if (auto colon = s.find(':'); colon != std::string::npos) {
+    base = s.substr(0, colon);
+    arg = s.substr(colon + 1);
+  }
+  for (const auto& e : kEntries) {
+    if (base != e.name) continue;
+    Activation act;
+    act.kind = e.kind;
+    act.param = e.default_param;
+    if (!arg.empty()) {
+      if (!e.has_param)
+        throw InputError(fmt::format("activation '{}': '{}' takes no parameter (allowed: {})", s, base, allowed_names()));
+      std::size_t used = 0;
+      double v = 0;
+      try { v = std::stod(arg, &used); } catch (...) { used = 0; }
+      if (used != arg.size() || !std::isfinite(v) || v < e.param_min || v > e.param_max)
+        throw InputError(fmt::format("activation '{}': expected {}", s, e.parameter));
+      act.param = v;
+    }
+    act.name = e.has_param ? fmt::format("{}:{}", base, act.param) : base;
+    return act;
+  }
+  throw InputError(fmt::format("activation '{}': unknown (allowed: {})", s, allowed_names()));
+}
+
+const std::vector<ActivationInfo>& activation_registry() {
+  static const std::vector<ActivationInfo> infos = [] {
+    std::vector<ActivationInfo> v;
+    for (const auto& e : kEntries) v.push_back({e.name, e.parameter, e.description});
+    return v;
+  }();
+  return infos;
+}
+
+}  // namespace widthlab

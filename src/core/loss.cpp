@@ -1,0 +1,127 @@
+#include "widthlab/loss.h"
+
+#include <cmath>
+#include <fmt/format.h>
+
+#include "widthlab/error.h"
+
+namespace widthlab {
+namespace {
+
+struct Entry {
+  const char* name;
+  LossKind kind;
+  std::vector<const char*> aliases;
+};
+const Entry kEntries[] = {
+    {"logistic", LossKind::logistic, {"bce", "binary-cross-entropy"}},
+    {"mse", LossKind::mse, {"squared"}},
+    {"cross-entropy", LossKind::cross_entropy, {"ce", "cross_entropy", "softmax-cross-entropy"}},
+};
+
+// log(1 + e^{x}) without overflow.
+inline double log1pexp(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+inline double sigmoid(double z) { return z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z)); }
+
+template <class T>
+double row_logsumexp(const Matrix<T>& z, Eigen::Index i) {
+  double m = z.row(i).maxCoeff();
+  double s = 0;
+  for (Eigen::Index k = 0; k < z.cols(); ++k) s += std::exp(double(z(i, k)) - m);
+  return m + std::log(s);
+}
+
+}  // namespace
+
+template <class T>
+double Loss::value(const Matrix<T>& z, const Vector<double>& y) const {
+  const Eigen::Index n = z.rows();
+  if (n == 0) return 0.0;
+  double total = 0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    switch (kind) {
+      case LossKind::logistic: total += log1pexp(-y[i] * double(z(i, 0))); break;
+      case LossKind::mse: { double r = double(z(i, 0)) - y[i]; total += 0.5 * r * r; break; }
+      case LossKind::cross_entropy: total += row_logsumexp(z, i) - double(z(i, Eigen::Index(y[i]))); break;
+    }
+  }
+  return total / double(n);
+}
+
+template <class T>
+double Loss::gradient(const Matrix<T>& z, const Vector<double>& y, Matrix<T>& g) const {
+  const Eigen::Index n = z.rows();
+  g.resize(z.rows(), z.cols());
+  if (n == 0) return 0.0;
+  const double inv_n = 1.0 / double(n);
+  double total = 0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    switch (kind) {
+      case LossKind::logistic: {
+        double m = -y[i] * double(z(i, 0));
+        total += log1pexp(m);
+        g(i, 0) = T(-y[i] * sigmoid(m) * inv_n);
+        break;
+      }
+      case LossKind::mse: {
+        double r = double(z(i, 0)) - y[i];
+        total += 0.5 * r * r;
+        g(i, 0) = T(r * inv_n);
+        break;
+      }
+      case LossKind::cross_entropy: {
+        double lse = row_logsumexp(z, i);
+        auto c = Eigen::Index(y[i]);
+        total += lse - double(z(i, c));
+        for (Eigen::Index k = 0; k < z.cols(); ++k)
+          g(i, k) = T((std::exp(double(z(i, k)) - lse) - (k == c ? 1.0 : 0.0)) * inv_n);
+        break;
+      }
+    }
+  }
+  return total * inv_n;
+}
+
+template <class T>
+double Loss::accuracy(const Matrix<T>& z, const Vector<double>& y) const {
+  const Eigen::Index n = z.rows();
+  if (n == 0) return 0.0;
+  double correct = 0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    if (kind == LossKind::cross_entropy) {
+      Eigen::Index arg;
+      z.row(i).maxCoeff(&arg);
+      correct += (arg == Eigen::Index(y[i]));
+    } else {
+      correct += (double(z(i, 0)) * y[i] > 0);
+    }
+  }
+  return correct / double(n);
+}
+
+#define WIDTHLAB_INSTANTIATE(T)                                                           \
+  template double Loss::value<T>(const Matrix<T>&, const Vector<double>&) const;          \
+  template double Loss::gradient<T>(const Matrix<T>&, const Vector<double>&, Matrix<T>&) const; \
+  template double Loss::accuracy<T>(const Matrix<T>&, const Vector<double>&) const;
+WIDTHLAB_INSTANTIATE(float)
+WIDTHLAB_INSTANTIATE(double)
+#undef WIDTHLAB_INSTANTIATE
+
+Loss loss_from_name(std::string_view name) {
+  for (const auto& e : kEntries) {
+    bool match = name == e.name;
+    for (auto a : e.aliases) match = match || name == a;
+    if (match) return Loss{e.kind, e.name};
+  }
+  std::string allowed;
+  for (const auto& e : kEntries) allowed += (allowed.empty() ? "" : ", ") + std::string(e.name);
+  throw InputError(fmt::format("loss '{}': unknown (allowed: {})", name, allowed));
+}
+
+std::vector<std::string> loss_names() {
+  std::vector<std::string> v;
+  for (const auto& e : kEntries) v.push_back(e.name);
+  return v;
+}
+
+}  // namespace widthlab

@@ -1,0 +1,254 @@
+#include "widthlab/npy.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <regex>
+
+#include "widthlab/error.h"
+
+namespace widthlab {
+namespace {
+
+constexpr char kMagic[] = "\x93NUMPY";
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw InputError(fmt::format("{}: {}", path, what));
+}
+
+template <class T>
+const char* dtype_of();
+template <>
+const char* dtype_of<float>() { return "<f4"; }
+template <>
+const char* dtype_of<double>() { return "<f8"; }
+
+std::string make_header(const char* dtype, const std::vector<std::int64_t>& shape) {
+  std::string sh = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) sh += fmt::format("{}{}", shape[i], shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
+  sh += ")";
+  std::string dict = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}", dtype, sh);
+  // Version 1.0: 10-byte preamble; pad so the data starts on a 64-byte boundary, header ends with '\n'.
+  std::size_t total = 10 + dict.size() + 1;
+  std::size_t padded = (total + 63) / 64 * 64;
+  bool v2 = padded - 10 > 65535;
+  std::size_t pre = v2 ? 12 : 10;
+  total = pre + dict.size() + 1;
+  padded = (total + 63) / 64 * 64;
+  dict.append(padded - total, ' ');
+  dict.push_back('\n');
+  std::string out(kMagic, 6);
+  out.push_back(v2 ? 2 : 1);
+  out.push_back(0);
+  std::size_t hl = dict.size();
+  if (v2) {
+    for (int i = 0; i < 4; ++i) out.push_back(char((hl >> (8 * i)) & 0xff));
+  } else {
+    out.push_back(char(hl & 0xff));
+    out.push_back(char((hl >> 8) & 0xff));
+  }
+  return out + dict;
+}
+
+void check_dir_writable(const std::string& path) {
+  auto parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) parent = ".";
+  if (!std::filesystem::is_directory(parent)) fail(path, "output directory does not exist");
+}
+
+template <class T>
+T convert_element(const unsigned char* p, const std::string& dtype) {
+  if (dtype == "<f4") { float v; std::memcpy(&v, p, 4); return T(v); }
+  if (dtype == "<f8") { double v; std::memcpy(&v, p, 8); return T(v); }
+  if (dtype == "<i8") { std::int64_t v; std::memcpy(&v, p, 8); return T(v); }
+  return T(*p);  // |u1
+}
+
+std::vector<unsigned char> read_payload(const std::string& path, const NpyHeader& h) {
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(std::streamoff(h.data_offset));
+  std::size_t bytes = std::size_t(h.count()) * h.element_size();
+  std::vector<unsigned char> buf(bytes);
+  in.read(reinterpret_cast<char*>(buf.data()), std::streamsize(bytes));
+  if (std::size_t(in.gcount()) != bytes)
+    fail(path, fmt::format("truncated: header promises {} bytes of data, file holds {}", bytes, in.gcount()));
+  return buf;
+}
+
+}  // namespace
+
+std::size_t NpyHeader::element_size() const { return dtype == "|u1" ? 1 : (dtype == "<f4" ? 4 : 8); }
+std::int64_t NpyHeader::count() const {
+  std::int64_t c = 1;
+  for (auto s : shape) c *= s;
+  return c;
+}
+
+NpyHeader npy_read_header(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) fail(path, "no such file");
+  if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, expected a .npy file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open for reading");
+  char pre[10];
+  in.read(pre, 10);
+  if (in.gcount() < 10 || std::memcmp(pre, kMagic, 6) != 0) fail(path, "not a .npy file (bad magic number)");
+  int major = static_cast<unsigned char>(pre[6]);
+  std::size_t hl, pre_len;
+  if (major == 1) {
+    hl = static_cast<unsigned char>(pre[8]) | (std::size_t(static_cast<unsigned char>(pre[9])) << 8);
+    pre_len = 10;
+  } else if (major == 2 || major == 3) {
+    char extra[2];
+    in.read(extra, 2);
+    if (in.gcount() < 2) fail(path, "truncated .npy header");
+    hl = 0;
+    unsigned char b[4] = {static_cast<unsigned char>(pre[8]), static_cast<unsigned char>(pre[9]),
+                          static_cast<unsigned char>(extra[0]), static_cast<unsigned char>(extra[1])};
+    for (int i = 0; i < 4; ++i) hl |= std::size_t(b[i]) << (8 * i);
+    pre_len = 12;
+  } else {
+    fail(path, fmt::format("unsupported .npy format version {} (expected 1.0 or 2.0)", major));
+  }
+  if (hl > (1u << 24)) fail(path, "header length is implausible (corrupt .npy header)");
+  std::string dict(hl, '\0');
+  in.read(dict.data(), std::streamsize(hl));
+  if (std::size_t(in.gcount()) != hl) fail(path, "truncated .npy header");
+
+  static const std::regex descr_re(R"('descr'\s*:\s*'([^']*)')");
+  static const std::regex fortran_re(R"('fortran_order'\s*:\s*(True|False))");
+  static const std::regex shape_re(R"('shape'\s*:\s*\(([^)]*)\))");
+  std::smatch m;
+  NpyHeader h;
+  if (!std::regex_search(dict, m, descr_re)) fail(path, "header garbage: no 'descr' entry");
+  h.dtype = m[1];
+  if (h.dtype == "<u1" || h.dtype == "u1") h.dtype = "|u1";
+  if (h.dtype != "<f4" && h.dtype != "<f8" && h.dtype != "<i8" && h.dtype != "|u1")
+    fail(path, fmt::format("unsupported dtype '{}' (expected <f4, <f8, <i8 or |u1)", std::string(m[1])));
+  if (!std::regex_search(dict, m, fortran_re)) fail(path, "header garbage: no 'fortran_order' entry");
+  if (m[1] == "True") fail(path, "Fortran-ordered array; expected C order (np.ascontiguousarray)");
+  if (!std::regex_search(dict, m, shape_re)) fail(path, "header garbage: no 'shape' entry");
+  std::string dims = m[1];
+  std::size_t pos = 0;
+  while (pos < dims.size()) {
+    while (pos < dims.size() && (dims[pos] == ' ' || dims[pos] == ',')) ++pos;
+    if (pos >= dims.size()) break;
+    std::size_t used = 0;
+    long long v;
+    try { v = std::stoll(dims.substr(pos), &used); } catch (...) { fail(path, "header garbage: bad shape"); }
+    if (v < 0) fail(path, "header garbage: negative dimension");
+    h.shape.push_back(v);
+    pos += used;
+  }
+  h.data_offset = pre_len + hl;
+  auto size = std::filesystem::file_size(path, ec);
+  std::size_t need = h.data_offset + std::size_t(h.count()) * h.element_size();
+  if (size < need) fail(path, fmt::format("truncated: expected {} bytes for shape and dtype, file has {}", need, size));
+  return h;
+}
+
+template <class T>
+Matrix<T> npy_read_matrix(const std::string& path) {
+  NpyHeader h = npy_read_header(path);
+  if (h.shape.empty() || h.shape.size() > 2)
+    fail(path, fmt::format("expected a 1-D or 2-D array, got {} dimensions", h.shape.size()));
+  std::int64_t rows = h.shape[0], cols = h.shape.size() == 2 ? h.shape[1] : 1;
+  auto buf = read_payload(path, h);
+  Matrix<T> m(rows, cols);
+  const std::size_t es = h.element_size();
+  for (std::int64_t i = 0; i < rows * cols; ++i) m.data()[i] = convert_element<T>(buf.data() + i * es, h.dtype);
+  return m;
+}
+
+std::vector<double> npy_read_flat(const std::string& path, std::vector<std::int64_t>* shape) {
+  NpyHeader h = npy_read_header(path);
+  auto buf = read_payload(path, h);
+  std::vector<double> v(std::size_t(h.count()));
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = convert_element<double>(buf.data() + i * h.element_size(), h.dtype);
+  if (shape) *shape = h.shape;
+  return v;
+}
+
+template <class T>
+static void write_raw(const std::string& path, const T* data, const std::vector<std::int64_t>& shape) {
+  check_dir_writable(path);
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) fail(path, "cannot open for writing (is the directory writable?)");
+    std::string header = make_header(dtype_of<T>(), shape);
+    out.write(header.data(), std::streamsize(header.size()));
+    std::int64_t n = 1;
+    for (auto s : shape) n *= s;
+    out.write(reinterpret_cast<const char*>(data), std::streamsize(n * sizeof(T)));
+    if (!out) { std::remove(tmp.c_str()); fail(path, "write failed (disk full?)"); }
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+template <class T>
+void npy_write(const std::string& path, const Matrix<T>& m) {
+  write_raw(path, m.data(), {m.rows(), m.cols()});
+}
+template <class T>
+void npy_write(const std::string& path, const Vector<T>& v) {
+  write_raw(path, v.data(), {v.size()});
+}
+
+template <class T>
+NpyMappedWriter<T>::NpyMappedWriter(const std::string& path, std::int64_t rows, std::int64_t cols)
+    : path_(path), tmp_(path + ".tmp"), rows_(rows), cols_(cols) {
+  check_dir_writable(path);
+  std::string header = make_header(dtype_of<T>(), {rows, cols});
+  map_size_ = header.size() + std::size_t(rows * cols) * sizeof(T);
+  int fd = ::open(tmp_.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) fail(path, fmt::format("cannot open for writing: {}", std::strerror(errno)));
+  if (::ftruncate(fd, off_t(map_size_)) != 0) {
+    ::close(fd);
+    ::unlink(tmp_.c_str());
+    fail(path, fmt::format("cannot size output to {} bytes: {}", map_size_, std::strerror(errno)));
+  }
+  map_ = ::mmap(nullptr, map_size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (map_ == MAP_FAILED) {
+    ::unlink(tmp_.c_str());
+    fail(path, "cannot memory-map output");
+  }
+  std::memcpy(map_, header.data(), header.size());
+  data_ = reinterpret_cast<T*>(static_cast<char*>(map_) + header.size());
+}
+
+template <class T>
+void NpyMappedWriter<T>::commit() {
+  ::msync(map_, map_size_, MS_SYNC);
+  ::munmap(map_, map_size_);
+  map_ = nullptr;
+  std::filesystem::rename(tmp_, path_);
+  committed_ = true;
+}
+
+template <class T>
+NpyMappedWriter<T>::~NpyMappedWriter() {
+  if (map_) ::munmap(map_, map_size_);
+  if (!committed_) ::unlink(tmp_.c_str());
+}
+
+template Matrix<float> npy_read_matrix<float>(const std::string&);
+template Matrix<double> npy_read_matrix<double>(const std::string&);
+template void npy_write<float>(const std::string&, const Matrix<float>&);
+template void npy_write<double>(const std::string&, const Matrix<double>&);
+template void npy_write<float>(const std::string&, const Vector<float>&);
+template void npy_write<double>(const std::string&, const Vector<double>&);
+template class NpyMappedWriter<float>;
+template class NpyMappedWriter<double>;
+
+}  // namespace widthlab

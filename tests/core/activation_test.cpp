@@ -1,0 +1,51 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "widthlab/activation.h"
+#include "widthlab/error.h"
+
+using namespace widthlab;
+
+// φ' against float64 central differences, away from kinks (STYLE 10).
+TEST(Activation, DerivativeMatchesFiniteDifferences) {
+  for (const auto& info : activation_registry()) {
+    Activation act = activation_from_name(info.name == "leaky_relu" ? "leaky_relu:0.1" : info.name);
+    for (double z : {-2.3, -0.7, -0.11, 0.13, 0.5, 1.9}) {
+      const double h = 1e-6;
+      double fd = (act.value(z + h) - act.value(z - h)) / (2 * h);
+      EXPECT_NEAR(act.derivative(z), fd, 1e-7) << act.name << " at " << z;
+    }
+  }
+}
+
+TEST(Activation, ArrayApplyMatchesScalar) {
+  for (const auto& info : activation_registry()) {
+    Activation act = activation_from_name(info.name);
+    double z[5] = {-1.5, -0.2, 0.0, 0.3, 2.0}, out[5], dout[5];
+    act.apply(z, out, 5);
+    act.apply_derivative(z, dout, 5);
+    for (int i = 0; i < 5; ++i) {
+      EXPECT_DOUBLE_EQ(out[i], act.value(z[i])) << act.name;
+      EXPECT_DOUBLE_EQ(dout[i], act.derivative(z[i])) << act.name;
+    }
+  }
+}
+
+TEST(Activation, ParsesParameterAndRejectsBadNames) {
+  Activation a = activation_from_name("leaky_relu:0.1");
+  EXPECT_DOUBLE_EQ(a.param, 0.1);
+  EXPECT_DOUBLE_EQ(a.value(-2.0), -0.2);
+  double lo, hi;
+  ASSERT_TRUE(a.abrelu(&lo, &hi));
+  EXPECT_DOUBLE_EQ(lo, 0.1);
+  EXPECT_THROW(activation_from_name("swish"), InputError);
+  EXPECT_THROW(activation_from_name("leaky_relu:abc"), InputError);
+  EXPECT_THROW(activation_from_name("leaky_relu:2"), InputError);
+  EXPECT_THROW(activation_from_name("relu:0.1"), InputError);
+  try {
+    activation_from_name("swish");
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("allowed"), std::string::npos);
+  }
+}
