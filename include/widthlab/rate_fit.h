@@ -1,0 +1,52 @@
+// Convergence rates vs width (SPEC §8.7, DESIGN §8): the exponent p of a distance D(d) ≈ c·d^p, fitted as the OLS
+// slope of log D on log d, with a 95 % interval from a percentile bootstrap over seeds (seeds are resampled with
+// replacement, the same resample for every width, so that seed-paired widths stay paired; the statistic at each
+// width is recomputed from the resampled seeds). Cost O(B · widths · cost(stat)). Deterministic for a given
+// `seed` (std::mt19937_64 via make_rng).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "widthlab/tensor.h"
+
+namespace widthlab {
+
+// OLS fit y ≈ intercept + slope·x (≥ 2 points with distinct x, else InputError). stderr_out: the usual standard
+// error of the slope (NaN for 2 points).
+double ols_slope(const std::vector<double>& x, const std::vector<double>& y, double* intercept = nullptr,
+                 double* stderr_out = nullptr);
+
+struct RateFitOptions {
+  int resamples = 1000;   // B bootstrap resamples
+  std::uint64_t seed = 0; // bootstrap rng seed
+  double level = 0.95;    // two-sided interval level
+  std::string validate() const;  // "" when valid
+};
+
+struct RateFit {
+  static constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  bool ok = false;          // false when fewer than 2 usable widths
+  double slope = nan;       // OLS slope of log stat vs log width on all seeds
+  double intercept = nan;   // in log space
+  double slope_stderr = nan;  // OLS standard error (ignores seed structure; for reference)
+  double ci_low = nan, ci_high = nan;  // bootstrap percentile interval (NaN when no resample was usable)
+  int widths_used = 0;      // widths with a finite, positive statistic
+  int resamples_used = 0;   // resamples whose statistic was finite and positive at every used width
+  std::string note;         // why not ok / what was dropped
+};
+
+// stat(width_index, seed_indices): the distance at that width computed from those seeds (indices 0..n_seeds−1,
+// possibly repeated). Widths whose full-sample statistic is not finite and > 0 are left out of the fit.
+using SeedStatistic = std::function<double(std::size_t width_index, const std::vector<std::size_t>& seeds)>;
+RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const SeedStatistic& stat,
+                 const RateFitOptions& options = {});
+
+// Convenience: values(w, s) = per-run distance at width w and seed s (NaN = missing/diverged run, skipped);
+// the statistic is the mean over the (resampled) seeds that are present.
+RateFit fit_rate_mean(const std::vector<double>& widths, const MatrixD& values, const RateFitOptions& options = {});
+
+}  // namespace widthlab

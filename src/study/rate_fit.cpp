@@ -1,0 +1,130 @@
+#include "widthlab/rate_fit.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "widthlab/error.h"
+#include "widthlab/rng.h"
+
+namespace widthlab {
+
+double ols_slope(const std::vector<double>& x, const std::vector<double>& y, double* intercept, double* stderr_out) {
+  if (x.size() != y.size() || x.size() < 2)
+    throw InputError(fmt::format("ols_slope: expected ≥ 2 (x, y) pairs, got {} x and {} y", x.size(), y.size()));
+  const double n = double(x.size());
+  double mx = 0, my = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) mx += x[i], my += y[i];
+  mx /= n, my /= n;
+  double sxx = 0, sxy = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) sxx += (x[i] - mx) * (x[i] - mx), sxy += (x[i] - mx) * (y[i] - my);
+  if (!(sxx > 0)) throw InputError("ols_slope: all x values are equal; expected at least two distinct widths");
+  double slope = sxy / sxx, b = my - slope * mx;
+  if (intercept) *intercept = b;
+  if (stderr_out) {
+    if (x.size() < 3) {
+      *stderr_out = RateFit::nan;
+    } else {
+      double rss = 0;
+      for (std::size_t i = 0; i < x.size(); ++i) rss += std::pow(y[i] - b - slope * x[i], 2);
+      *stderr_out = std::sqrt(rss / (n - 2) / sxx);
+    }
+  }
+  return slope;
+}
+
+std::string RateFitOptions::validate() const {
+  if (resamples < 0) return fmt::format("rate fit resamples = {}: expected an integer ≥ 0", resamples);
+  if (!(level > 0 && level < 1)) return fmt::format("rate fit level = {}: expected a number in (0, 1)", level);
+  return "";
+}
+
+namespace {
+double quantile(std::vector<double> v, double q) {  // linear interpolation between order statistics
+  std::sort(v.begin(), v.end());
+  double pos = q * double(v.size() - 1);
+  auto lo = std::size_t(std::floor(pos));
+  auto hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - double(lo)) * (v[hi] - v[lo]);
+}
+bool usable(double v) { return std::isfinite(v) && v > 0; }
+}  // namespace
+
+RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const SeedStatistic& stat,
+                 const RateFitOptions& options) {
+  if (auto msg = options.validate(); !msg.empty()) throw InputError(msg);
+  RateFit fit;
+  if (n_seeds == 0) {
+    fit.note = "no seeds";
+    return fit;
+  }
+  std::vector<std::size_t> all(n_seeds);
+  for (std::size_t s = 0; s < n_seeds; ++s) all[s] = s;
+  std::vector<std::size_t> used;
+  std::vector<double> lx, ly;
+  std::vector<std::string> dropped;
+  for (std::size_t w = 0; w < widths.size(); ++w) {
+    double v = stat(w, all);
+    if (usable(v) && widths[w] > 0) {
+      used.push_back(w);
+      lx.push_back(std::log(widths[w]));
+      ly.push_back(std::log(v));
+    } else {
+      dropped.push_back(fmt::format("{}", widths[w]));
+    }
+  }
+  fit.widths_used = int(used.size());
+  if (!dropped.empty()) fit.note = fmt::format("widths without a finite positive distance left out: {}", fmt::join(dropped, ", "));
+  if (used.size() < 2 || std::adjacent_find(lx.begin(), lx.end(), std::not_equal_to<>()) == lx.end()) {
+    fit.note += (fit.note.empty() ? "" : "; ") + std::string("fewer than 2 usable widths: no fit");
+    return fit;
+  }
+  fit.slope = ols_slope(lx, ly, &fit.intercept, &fit.slope_stderr);
+  fit.ok = true;
+
+  Rng rng = make_rng(options.seed, 0x72617465 /* "rate" */);
+  std::uniform_int_distribution<std::size_t> pick(0, n_seeds - 1);
+  std::vector<double> slopes;
+  slopes.reserve(std::size_t(options.resamples));
+  std::vector<std::size_t> sample(n_seeds);
+  std::vector<double> by(used.size());
+  for (int b = 0; b < options.resamples; ++b) {
+    for (auto& s : sample) s = pick(rng);
+    bool good = true;
+    for (std::size_t k = 0; k < used.size() && good; ++k) {
+      double v = stat(used[k], sample);
+      good = usable(v);
+      by[k] = good ? std::log(v) : 0.0;
+    }
+    if (good) slopes.push_back(ols_slope(lx, by));
+  }
+  fit.resamples_used = int(slopes.size());
+  if (!slopes.empty()) {
+    double alpha = (1 - options.level) / 2;
+    fit.ci_low = quantile(slopes, alpha);
+    fit.ci_high = quantile(slopes, 1 - alpha);
+  }
+  if (fit.resamples_used < options.resamples)
+    fit.note += (fit.note.empty() ? "" : "; ") +
+                fmt::format("{} of {} bootstrap resamples unusable (a width had no finite positive distance)",
+                            options.resamples - fit.resamples_used, options.resamples);
+  return fit;
+}
+
+RateFit fit_rate_mean(const std::vector<double>& widths, const MatrixD& values, const RateFitOptions& options) {
+  if (std::size_t(values.rows()) != widths.size())
+    throw InputError(fmt::format("fit_rate_mean: {} widths but {} rows of values", widths.size(), values.rows()));
+  auto stat = [&](std::size_t w, const std::vector<std::size_t>& seeds) {
+    double s = 0;
+    int n = 0;
+    for (auto k : seeds) {
+      double v = values(Eigen::Index(w), Eigen::Index(k));
+      if (std::isfinite(v)) s += v, ++n;
+    }
+    return n > 0 ? s / n : RateFit::nan;
+  };
+  return fit_rate(widths, std::size_t(values.cols()), stat, options);
+}
+
+}  // namespace widthlab

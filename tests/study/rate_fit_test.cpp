@@ -1,0 +1,117 @@
+#include "widthlab/rate_fit.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+#include "widthlab/error.h"
+
+using namespace widthlab;
+
+TEST(RateFit, OlsExactLine) {
+  std::vector<double> x{0, 1, 2, 3}, y;
+  for (double v : x) y.push_back(2 - 0.5 * v);
+  double b, se;
+  EXPECT_NEAR(ols_slope(x, y, &b, &se), -0.5, 1e-14);
+  EXPECT_NEAR(b, 2, 1e-14);
+  EXPECT_NEAR(se, 0, 1e-12);
+  EXPECT_THROW(ols_slope({1}, {1}), InputError);
+  EXPECT_THROW(ols_slope({1, 1}, {1, 2}), InputError);
+}
+
+TEST(RateFit, OlsKnownRegression) {
+  // y = (1, 2, 2, 4) on x = (0, 1, 2, 3): slope = Sxy/Sxx = 4.5/5 = 0.9, intercept = 2.25 − 0.9·1.5 = 0.9;
+  // residuals (0.1, 0.2, −0.7, 0.4): RSS = 0.7 → se = sqrt(0.7/2/5)
+  double b, se;
+  EXPECT_NEAR(ols_slope({0, 1, 2, 3}, {1, 2, 2, 4}, &b, &se), 0.9, 1e-14);
+  EXPECT_NEAR(b, 0.9, 1e-14);
+  EXPECT_NEAR(se, std::sqrt(0.07), 1e-14);
+}
+
+namespace {
+const std::vector<double> kWidths{128, 256, 512, 1024, 2048, 4096, 8192};
+// D(w, s) = c · w^p · exp(σ ε), ε ~ N(0,1) i.i.d. over widths and seeds.
+MatrixD synthetic(double p, double sigma, int seeds, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> z;
+  MatrixD v(kWidths.size(), seeds);
+  for (std::size_t w = 0; w < kWidths.size(); ++w)
+    for (int s = 0; s < seeds; ++s) v(w, s) = 3.0 * std::pow(kWidths[w], p) * std::exp(sigma * z(rng));
+  return v;
+}
+double sxx_log_widths() {
+  double m = 0, s = 0;
+  for (double w : kWidths) m += std::log(w) / kWidths.size();
+  for (double w : kWidths) s += std::pow(std::log(w) - m, 2);
+  return s;
+}
+}  // namespace
+
+TEST(RateFit, RecoversPowerLawWithinNoiseTolerance) {
+  const double p = -0.5, sigma = 0.3;
+  const int seeds = 10;
+  MatrixD v = synthetic(p, sigma, seeds, 11);
+  RateFit fit = fit_rate_mean(kWidths, v, {.resamples = 500, .seed = 3});
+  ASSERT_TRUE(fit.ok) << fit.note;
+  // log of a seed mean has std ≈ σ/√seeds (small σ); the OLS slope's std is that over sqrt(Sxx).
+  double slope_sd = sigma / std::sqrt(double(seeds)) / std::sqrt(sxx_log_widths());
+  EXPECT_NEAR(fit.slope, p, 4 * slope_sd);
+  EXPECT_LT(fit.ci_low, p);
+  EXPECT_GT(fit.ci_high, p);
+  EXPECT_LT(fit.ci_high - fit.ci_low, 8 * slope_sd);  // the interval is not absurdly wide
+  EXPECT_EQ(fit.widths_used, 7);
+  EXPECT_EQ(fit.resamples_used, 500);
+  // deterministic for a fixed bootstrap seed
+  RateFit again = fit_rate_mean(kWidths, v, {.resamples = 500, .seed = 3});
+  EXPECT_EQ(again.ci_low, fit.ci_low);
+  EXPECT_EQ(again.ci_high, fit.ci_high);
+}
+
+TEST(RateFit, BootstrapIntervalCoverageNearNominal) {
+  // Over many synthetic data sets the 95 % interval must contain the true exponent most of the time (bootstrap with
+  // 20 seeds: nominal 0.95; binomial sd over 120 sets ≈ 0.02, so ≥ 0.85 leaves 4 sd of slack) and must exclude a
+  // wrong exponent (−0.25) almost always.
+  const int sets = getenv("WIDTHLAB_SANITIZED") ? 40 : 120;
+  int covered = 0, excludes_wrong = 0;
+  for (int k = 0; k < sets; ++k) {
+    MatrixD v = synthetic(-0.5, 0.3, 20, 1000 + k);
+    RateFit fit = fit_rate_mean(kWidths, v, {.resamples = 300, .seed = std::uint64_t(k)});
+    covered += (fit.ci_low <= -0.5 && -0.5 <= fit.ci_high);
+    excludes_wrong += !(fit.ci_low <= -0.25 && -0.25 <= fit.ci_high);
+  }
+  std::printf("coverage %.3f, excludes -0.25 %.3f\n", double(covered) / sets, double(excludes_wrong) / sets);
+  EXPECT_GE(double(covered) / sets, 0.85);
+  EXPECT_GE(double(excludes_wrong) / sets, 0.95);
+}
+
+TEST(RateFit, MissingRunsAndUnusableWidths) {
+  MatrixD v = synthetic(-1.0, 0.1, 5, 5);
+  v(0, 2) = std::nan("");                       // a diverged run is skipped
+  v.row(6).setConstant(std::nan(""));            // a width with no run at all is left out
+  RateFit fit = fit_rate_mean(kWidths, v, {.resamples = 200, .seed = 1});
+  ASSERT_TRUE(fit.ok);
+  EXPECT_EQ(fit.widths_used, 6);
+  EXPECT_NE(fit.note.find("8192"), std::string::npos);
+  EXPECT_NEAR(fit.slope, -1.0, 0.1);
+  MatrixD one = MatrixD::Constant(7, 3, std::nan(""));
+  one.row(3).setConstant(1.0);
+  EXPECT_FALSE(fit_rate_mean(kWidths, one).ok);
+  EXPECT_THROW(fit_rate_mean(kWidths, v, {.resamples = -1}), InputError);
+  EXPECT_THROW(fit_rate_mean({1, 2}, v), InputError);
+}
+
+TEST(RateFit, CustomStatisticSeesResampledSeeds) {
+  // A seed-level statistic (like the KL over seeds) gets the resampled seed list; with identical seeds every
+  // resample gives the same slope, so the interval collapses onto the point estimate.
+  std::vector<double> widths{100, 1000};
+  auto stat = [&](std::size_t w, const std::vector<std::size_t>& seeds) {
+    EXPECT_EQ(seeds.size(), 4u);
+    return std::pow(widths[w], -0.5);
+  };
+  RateFit fit = fit_rate(widths, 4, stat, {.resamples = 50});
+  EXPECT_NEAR(fit.slope, -0.5, 1e-12);
+  EXPECT_NEAR(fit.ci_low, -0.5, 1e-12);
+  EXPECT_NEAR(fit.ci_high, -0.5, 1e-12);
+}
