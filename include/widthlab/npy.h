@@ -20,7 +20,7 @@ struct NpyHeader {
 
 NpyHeader npy_read_header(const std::string& path);
 
-// Reads a 1-D or 2-D array as a matrix (1-D → n × 1). `what` names the input in errors (e.g. "--x1").
+// Reads a 1-D or 2-D array as a matrix (1-D → n × 1). Errors name the file.
 template <class T>
 Matrix<T> npy_read_matrix(const std::string& path);
 // Reads any array as a flat vector of doubles (labels etc.), with its shape.

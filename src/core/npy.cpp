@@ -15,6 +15,7 @@
 #include <regex>
 
 #include "widthlab/error.h"
+#include "widthlab/output_dir.h"
 
 namespace widthlab {
 namespace {
@@ -22,7 +23,7 @@ namespace {
 constexpr char kMagic[] = "\x93NUMPY";
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw InputError(fmt::format("{}: {}", path, what));
+  throw InputError(fmt::format("{}: {}", printable_path(path), what));
 }
 
 template <class T>
@@ -95,7 +96,7 @@ std::int64_t NpyHeader::count() const {
 
 NpyHeader npy_read_header(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) fail(path, "no such file");
+  if (!std::filesystem::exists(path, ec)) fail(path, ec ? "cannot access: " + ec.message() : std::string("no such file"));
   if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, expected a .npy file");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open for reading");
@@ -150,9 +151,21 @@ NpyHeader npy_read_header(const std::string& path) {
     pos += used;
   }
   h.data_offset = pre_len + hl;
-  auto size = std::filesystem::file_size(path, ec);
-  std::size_t need = h.data_offset + std::size_t(h.count()) * h.element_size();
-  if (size < need) fail(path, fmt::format("truncated: expected {} bytes for shape and dtype, file has {}", need, size));
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  // Compare element counts rather than byte counts so that an absurd shape cannot overflow.
+  const std::uintmax_t room = (size - h.data_offset) / h.element_size();
+  std::uintmax_t count = 1;
+  bool too_big = false;
+  for (auto s : h.shape) {
+    if (s != 0 && count > room / std::uintmax_t(s)) too_big = true;
+    count *= std::uintmax_t(s);
+    if (s == 0) { too_big = false; break; }
+  }
+  if (too_big || count > room) {
+    std::string sh;
+    for (auto s : h.shape) sh += fmt::format("{}{}", sh.empty() ? "" : ", ", s);
+    fail(path, fmt::format("truncated: shape ({}) of {} needs more data than the file's {} bytes", sh, h.dtype, size));
+  }
   return h;
 }
 
@@ -192,7 +205,9 @@ static void write_raw(const std::string& path, const T* data, const std::vector<
     out.write(reinterpret_cast<const char*>(data), std::streamsize(n * sizeof(T)));
     if (!out) { std::remove(tmp.c_str()); fail(path, "write failed (disk full?)"); }
   }
-  std::filesystem::rename(tmp, path);
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) { std::remove(tmp.c_str()); fail(path, fmt::format("cannot replace file: {}", ec.message())); }
 }
 
 template <class T>
@@ -207,6 +222,7 @@ void npy_write(const std::string& path, const Vector<T>& v) {
 template <class T>
 NpyMappedWriter<T>::NpyMappedWriter(const std::string& path, std::int64_t rows, std::int64_t cols)
     : path_(path), tmp_(path + ".tmp"), rows_(rows), cols_(cols) {
+  if (rows < 0 || cols < 0) fail(path, fmt::format("negative output shape ({}, {})", rows, cols));
   check_dir_writable(path);
   std::string header = make_header(dtype_of<T>(), {rows, cols});
   map_size_ = header.size() + std::size_t(rows * cols) * sizeof(T);
@@ -229,10 +245,15 @@ NpyMappedWriter<T>::NpyMappedWriter(const std::string& path, std::int64_t rows, 
 
 template <class T>
 void NpyMappedWriter<T>::commit() {
-  ::msync(map_, map_size_, MS_SYNC);
+  if (committed_) return;
+  const bool synced = ::msync(map_, map_size_, MS_SYNC) == 0;
   ::munmap(map_, map_size_);
   map_ = nullptr;
-  std::filesystem::rename(tmp_, path_);
+  data_ = nullptr;
+  if (!synced) fail(path_, fmt::format("cannot write memory-mapped output: {}", std::strerror(errno)));
+  std::error_code ec;
+  std::filesystem::rename(tmp_, path_, ec);
+  if (ec) fail(path_, fmt::format("cannot replace file: {}", ec.message()));
   committed_ = true;
 }
 

@@ -1,0 +1,50 @@
+// Result files (DESIGN §4): JSON-lines run logs that survive interruption, CSV curves, and atomic whole-file writes.
+// All errors are InputErrors naming the file (printable_path) and the reason.
+#pragma once
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace widthlab {
+
+// Writes `contents` to "<path>.tmp", fsyncs it and renames it over `path`, so `path` is either the old or the new
+// complete file, never a partial one.
+void write_file_atomic(const std::filesystem::path& path, const std::string& contents);
+
+// Appends one JSON object per line (runs.jsonl, limits.jsonl). Each append() writes one complete line with a single
+// write(2) on an O_APPEND descriptor and fsyncs, so a killed process leaves at most a partial *last* line. On opening
+// an existing file whose last line is partial (no trailing '\n'), that fragment is cut off (warning on stderr) so
+// that new records start on a fresh line.
+class JsonlWriter {
+ public:
+  explicit JsonlWriter(const std::filesystem::path& path);
+  ~JsonlWriter();
+  JsonlWriter(const JsonlWriter&) = delete;
+  JsonlWriter& operator=(const JsonlWriter&) = delete;
+  // Strings that are not valid UTF-8 are written with U+FFFD replacements instead of throwing.
+  void append(const nlohmann::json& record);
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  void repair_tail();
+  std::filesystem::path path_;
+  int fd_ = -1;
+};
+
+// Reads every complete record of a JSON-lines file (blank lines skipped). A last line that does not parse or lacks
+// its '\n' is a partially written record: it is ignored with a warning on stderr. A bad line elsewhere, a missing
+// file or a directory is an InputError naming the file (and line). With missing_ok, a missing file reads as empty.
+std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path, bool missing_ok = false);
+
+// A numeric table with named columns: a per-step training curve (DESIGN §4: DIR/curves/*.csv).
+struct CsvTable {
+  std::vector<std::string> columns;
+  std::vector<std::vector<double>> rows;  // each row has columns.size() values; NaN is written as "nan"
+};
+// Header line, then one line per row; numbers in shortest round-trip form. Written atomically (write_file_atomic).
+// A row of the wrong length is a programming error (std::invalid_argument).
+void write_csv(const std::filesystem::path& path, const CsvTable& table);
+std::string format_csv(const CsvTable& table);
+
+}  // namespace widthlab

@@ -1,0 +1,124 @@
+#include "widthlab/output_dir.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fmt/format.h>
+#include <vector>
+
+#include "widthlab/error.h"
+
+namespace fs = std::filesystem;
+
+namespace widthlab {
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 when the bytes there are not valid UTF-8.
+std::size_t utf8_sequence_length(const std::string& s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  std::size_t len;
+  unsigned int cp;
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
+  else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
+  else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
+  else return 0;
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((b(i + k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3f);
+  }
+  if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;  // overlong, out of range or a surrogate
+  return len;
+}
+
+[[noreturn]] void fail(const fs::path& path, const std::string& what) {
+  throw InputError(fmt::format("{}: {}", printable_path(path), what));
+}
+
+// True when `dir` (canonical) is "/", $HOME, the working directory or one of its parents.
+bool is_protected(const fs::path& dir) {
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  if (!ec) {
+    for (fs::path p = fs::weakly_canonical(cwd, ec);; p = p.parent_path()) {
+      if (p == dir) return true;
+      if (p == p.parent_path()) break;
+    }
+  }
+  if (dir == dir.root_path()) return true;
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    fs::path h = fs::weakly_canonical(home, ec);
+    if (!ec && h == dir) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string printable_text(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    std::size_t len = utf8_sequence_length(s, i);
+    if (len == 0 || c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+      ++i;
+    } else {
+      out.append(s, i, len);
+      i += len;
+    }
+  }
+  return out;
+}
+
+std::string printable_path(const fs::path& path) { return printable_text(path.native()); }
+
+fs::path prepare_output_dir(const fs::path& path, OutputMode mode) {
+  if (path.empty()) throw InputError("--out: empty output directory path; expected a directory name");
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (fs::exists(st)) {
+    if (!fs::is_directory(st)) fail(path, "exists and is not a directory; expected an output directory");
+  } else {
+    fs::create_directories(path, ec);
+    if (ec) fail(path, fmt::format("cannot create output directory: {}", ec.message()));
+  }
+
+  if (mode == OutputMode::force) {
+    const fs::path canon = fs::weakly_canonical(path, ec);
+    if (ec || is_protected(canon))
+      fail(path, "refusing to --force (delete the contents of) /, $HOME or the working directory or its parents");
+  }
+
+  // Probe write: permissions alone do not tell (root ignores them; read-only mounts do not show in the mode bits).
+  const fs::path probe = path / fmt::format(".widthlab-write-probe-{}", ::getpid());
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0) fail(path, fmt::format("output directory is not writable: {}", std::strerror(errno)));
+  ::close(fd);
+  ::unlink(probe.c_str());
+
+  fs::directory_iterator it(path, ec);
+  if (ec) fail(path, fmt::format("cannot list output directory: {}", ec.message()));
+  const bool has_entries = it != fs::directory_iterator();
+  if (has_entries && mode == OutputMode::fresh)
+    fail(path, "already holds results; pass --resume to continue or --force to overwrite");
+  if (has_entries && mode == OutputMode::force) {
+    std::vector<fs::path> entries;
+    for (fs::directory_iterator e(path, ec), end; !ec && e != end; e.increment(ec)) entries.push_back(e->path());
+    if (ec) fail(path, fmt::format("cannot list output directory: {}", ec.message()));
+    for (const auto& entry : entries) {
+      fs::remove_all(entry, ec);
+      if (ec) fail(entry, fmt::format("cannot remove old result for --force: {}", ec.message()));
+    }
+  }
+  return path;
+}
+
+}  // namespace widthlab
