@@ -1,0 +1,60 @@
+// Optimizers with per-layer learning rates (SPEC §1.1, §1.5, §3.7, §6.0), from one registry (STYLE 3): adding one
+// is a class and one row in src/nets/optimizer.cpp. Updates match torch.optim exactly, per parameter:
+//   gd, sgd   θ −= lr·g                                           (plain: no momentum, no weight decay)
+//   rmsprop   v = αv + (1−α)g²;  θ −= lr·g/(√v + ε)                α = 0.99, ε = 1e-8 (torch defaults, centered=False)
+//   adam      m = β₁m + (1−β₁)g;  v = β₂v + (1−β₂)g²;  t += 1;
+//             θ −= (lr/(1−β₁ᵗ))·m/(√v/√(1−β₂ᵗ) + ε)                β = (0.9, 0.999), ε = 1e-8
+// "gd" and "sgd" share the update; "gd" marks full-batch training (TrainOptions checks the batch).
+// State is held in the net's precision T, like torch's float32 state.
+#pragma once
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "widthlab/mlp.h"
+
+namespace widthlab {
+
+enum class OptimizerKind { sgd, rmsprop, adam };
+
+struct OptimizerSpec {
+  OptimizerKind kind = OptimizerKind::sgd;
+  std::string name = "gd";  // canonical registry name
+  bool full_batch = true;   // "gd"
+  double alpha = 0.99;      // rmsprop smoothing
+  double beta1 = 0.9, beta2 = 0.999;  // adam
+  double eps = 1e-8;        // rmsprop, adam
+};
+
+struct OptimizerInfo {
+  std::string name;
+  std::vector<std::string> aliases;
+  std::string description;
+};
+
+// "gd" | "sgd" | "rmsprop" | "adam" (aliases listed in the registry). InputError listing the allowed names.
+OptimizerSpec optimizer_from_name(std::string_view name);
+const std::vector<OptimizerInfo>& optimizer_registry();
+
+template <class T>
+class Optimizer {
+ public:
+  explicit Optimizer(OptimizerSpec spec) : spec_(std::move(spec)) {}
+  virtual ~Optimizer() = default;
+  // One update of every parameter of `net` from `grads` (its shapes); lrs: one per layer 0..H.
+  virtual void step(Mlp<T>& net, const MlpGradients<T>& grads, std::span<const double> lrs) = 0;
+  // Plain gradient step: callers may fuse it into the backward pass (Mlp::backward_sgd) and skip step().
+  virtual bool plain() const { return false; }
+  const OptimizerSpec& spec() const { return spec_; }
+
+ protected:
+  OptimizerSpec spec_;
+};
+
+// A fresh optimizer (zero state) for the parameters of `net`.
+template <class T>
+std::unique_ptr<Optimizer<T>> make_optimizer(const OptimizerSpec& spec, const Mlp<T>& net);
+
+}  // namespace widthlab

@@ -1,0 +1,257 @@
+#include "widthlab/mlp.h"
+
+#include <cassert>
+#include <cmath>
+#include <cstring>
+#include <fmt/format.h>
+#include <random>
+
+#include "nets/blas_ops.h"
+#include "widthlab/error.h"
+#include "widthlab/rng.h"
+
+extern "C" {
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+}
+
+namespace widthlab {
+
+InitKind init_kind_from_name(std::string_view name) {
+  if (name == "uniform") return InitKind::uniform;
+  if (name == "gaussian") return InitKind::gaussian;
+  throw InputError(fmt::format("model.init = '{}': unknown (allowed: uniform, gaussian)", name));
+}
+
+std::string init_kind_name(InitKind kind) { return kind == InitKind::uniform ? "uniform" : "gaussian"; }
+
+std::string MlpConfig::validate() const {
+  if (input_dim < 1) return fmt::format("model.input_dim = {}: expected an integer >= 1", input_dim);
+  if (width < 1) return fmt::format("model.width = {}: expected an integer >= 1", width);
+  if (depth < 1) return fmt::format("model.depth = {}: expected an integer >= 1", depth);
+  if (outputs < 1) return fmt::format("model.outputs = {}: expected an integer >= 1", outputs);
+  return "";
+}
+
+void set_blas_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
+int blas_threads() { return openblas_get_num_threads(); }
+
+template <class T>
+Mlp<T>::Mlp(MlpConfig config, std::vector<LayerFactors> factors)
+    : config_(std::move(config)), factors_(std::move(factors)) {
+  if (auto err = config_.validate(); !err.empty()) throw InputError(err);
+  if (int(factors_.size()) != num_layers())
+    throw InputError(fmt::format("scaling factors: {} layers given, expected depth + 1 = {}", factors_.size(),
+                                 num_layers()));
+  for (int l = 0; l < num_layers(); ++l) {
+    const auto& f = factors_[l];
+    if (!std::isfinite(f.init) || !std::isfinite(f.multiplier) || !std::isfinite(f.lr))
+      throw InputError(fmt::format("scaling factors of layer {}: init {} multiplier {} lr {}: expected finite numbers",
+                                   l, f.init, f.multiplier, f.lr));
+  }
+  for (int l = 0; l < num_layers(); ++l) {
+    w_.emplace_back(Matrix<T>::Zero(config_.fan_out(l), config_.fan_in(l)));
+    b_.emplace_back(config_.bias ? Vector<T>::Zero(config_.fan_out(l)) : Vector<T>());
+  }
+}
+
+template <class T>
+void Mlp<T>::init(uint64_t seed) {
+  Rng rng = make_rng(seed, rng_stream::init);
+  auto draw = [&](int fan_in, T* out, Eigen::Index n, double factor) {
+    const double scale = 1.0 / std::sqrt(double(fan_in));
+    if (config_.init == InitKind::uniform) {
+      std::uniform_real_distribution<double> dist(-scale, scale);
+      for (Eigen::Index i = 0; i < n; ++i) out[i] = static_cast<T>(dist(rng) * factor);
+    } else {
+      std::normal_distribution<double> dist(0.0, scale);
+      for (Eigen::Index i = 0; i < n; ++i) out[i] = static_cast<T>(dist(rng) * factor);
+    }
+  };
+  // All weights first, then all biases: the raw weights do not depend on the bias option or the factors.
+  for (int l = 0; l < num_layers(); ++l) draw(config_.fan_in(l), w_[l].data(), w_[l].size(), factors_[l].init);
+  if (config_.bias)
+    for (int l = 0; l < num_layers(); ++l) draw(config_.fan_in(l), b_[l].data(), b_[l].size(), factors_[l].init);
+}
+
+template <class T>
+std::vector<double> Mlp<T>::layer_lrs(double lr) const {
+  std::vector<double> v;
+  for (const auto& f : factors_) v.push_back(lr * f.lr);
+  return v;
+}
+
+template <class T>
+void Mlp<T>::set_parameters(std::vector<Matrix<T>> w, std::vector<Vector<T>> b) {
+  if (int(w.size()) != num_layers())
+    throw InputError(fmt::format("mlp weights: {} layers given, expected {}", w.size(), num_layers()));
+  for (int l = 0; l < num_layers(); ++l)
+    if (w[l].rows() != config_.fan_out(l) || w[l].cols() != config_.fan_in(l))
+      throw InputError(fmt::format("mlp weights of layer {}: shape {}x{}, expected {}x{}", l, w[l].rows(), w[l].cols(),
+                                   config_.fan_out(l), config_.fan_in(l)));
+  if (config_.bias) {
+    if (int(b.size()) != num_layers())
+      throw InputError(fmt::format("mlp biases: {} layers given, expected {}", b.size(), num_layers()));
+    for (int l = 0; l < num_layers(); ++l)
+      if (b[l].size() != config_.fan_out(l))
+        throw InputError(fmt::format("mlp bias of layer {}: size {}, expected {}", l, b[l].size(), config_.fan_out(l)));
+    b_ = std::move(b);
+  } else if (!b.empty()) {
+    throw InputError("mlp biases given for a net without bias (model.bias = false)");
+  }
+  w_ = std::move(w);
+}
+
+template <class T>
+long long Mlp<T>::parameter_count() const {
+  long long n = 0;
+  for (int l = 0; l < num_layers(); ++l) n += w_[l].size() + b_[l].size();
+  return n;
+}
+
+template <class T>
+MlpWorkspace<T> Mlp<T>::make_workspace(int capacity) const {
+  MlpWorkspace<T> ws;
+  ws.capacity = capacity;
+  for (int l = 0; l < num_layers(); ++l) {
+    ws.z.emplace_back(capacity, config_.fan_out(l));
+    ws.delta.emplace_back(capacity, config_.fan_out(l));
+    if (l < config_.depth) ws.h.emplace_back(capacity, config_.fan_out(l));
+  }
+  ws.scratch.resize(std::max(config_.width, config_.outputs));
+  return ws;
+}
+
+template <class T>
+MlpGradients<T> Mlp<T>::make_gradients() const {
+  MlpGradients<T> g;
+  for (int l = 0; l < num_layers(); ++l) {
+    g.w.emplace_back(Matrix<T>::Zero(w_[l].rows(), w_[l].cols()));
+    g.b.emplace_back(Vector<T>::Zero(b_[l].size()));
+  }
+  return g;
+}
+
+template <class T>
+const T* Mlp<T>::forward(const T* x, int rows, MlpWorkspace<T>& ws) const {
+  assert(rows <= ws.capacity && int(ws.z.size()) == num_layers());
+  ws.rows = rows;
+  const int H = config_.depth;
+  if (rows == 0) return ws.z[H].data();
+  const T* in = x;
+  T* ab = ws.scratch.data();
+  for (int l = 0; l <= H; ++l) {
+    const int fi = config_.fan_in(l), fo = config_.fan_out(l);
+    const T a = multiplier(l);
+    T* z = ws.z[l].data();
+    blas::gemm(false, true, rows, fo, fi, a, in, fi, w_[l].data(), fi, T(0), z, fo);
+    if (config_.bias)
+      for (int j = 0; j < fo; ++j) ab[j] = a * b_[l][j];
+    T* h = l < H ? ws.h[l].data() : nullptr;
+    // One row-wise pass: bias, then φ on the cache-resident row.
+    for (int i = 0; i < rows; ++i) {
+      T* zr = z + std::size_t(i) * fo;
+      if (config_.bias)
+        for (int j = 0; j < fo; ++j) zr[j] += ab[j];
+      if (h) config_.activation.apply(zr, h + std::size_t(i) * fo, std::size_t(fo));
+    }
+    in = h;
+  }
+  return ws.z[H].data();
+}
+
+template <class T>
+Matrix<T> Mlp<T>::predict(const Matrix<T>& x, MlpWorkspace<T>& ws) const {
+  const int n = int(x.rows()), k = config_.outputs;
+  Matrix<T> out(n, k);
+  for (int start = 0; start < n; start += ws.capacity) {
+    const int rows = std::min(ws.capacity, n - start);
+    const T* logits = forward(x.data() + std::size_t(start) * x.cols(), rows, ws);
+    std::memcpy(out.data() + std::size_t(start) * k, logits, sizeof(T) * std::size_t(rows) * k);
+  }
+  return out;
+}
+
+template <class T>
+void Mlp<T>::backward_signals(const T* dlogits, MlpWorkspace<T>& ws) const {
+  const int H = config_.depth, rows = ws.rows;
+  if (rows == 0) return;
+  T* dH = ws.delta[H].data();
+  if (dH != dlogits) std::memcpy(dH, dlogits, sizeof(T) * std::size_t(rows) * config_.outputs);
+  T* dphi = ws.scratch.data();
+  for (int l = H; l >= 1; --l) {
+    const int fi = config_.fan_in(l), fo = config_.fan_out(l);
+    T* prev = ws.delta[l - 1].data();
+    blas::gemm(false, false, rows, fi, fo, multiplier(l), ws.delta[l].data(), fo, w_[l].data(), fi, T(0), prev, fi);
+    const T* z = ws.z[l - 1].data();
+    for (int i = 0; i < rows; ++i) {
+      T* pr = prev + std::size_t(i) * fi;
+      config_.activation.apply_derivative(z + std::size_t(i) * fi, dphi, std::size_t(fi));
+      for (int j = 0; j < fi; ++j) pr[j] *= dphi[j];
+    }
+  }
+}
+
+namespace {
+template <class T>
+void column_sums(const T* d, int rows, int cols, T scale, T* out, bool accumulate) {
+  if (!accumulate)
+    for (int j = 0; j < cols; ++j) out[j] = T(0);
+  // Sum rows into a temporary-free accumulation: out += scale · Σ_i d[i, :].
+  for (int i = 0; i < rows; ++i) {
+    const T* r = d + std::size_t(i) * cols;
+    for (int j = 0; j < cols; ++j) out[j] += scale * r[j];
+  }
+}
+}  // namespace
+
+template <class T>
+void Mlp<T>::weight_gradients(const T* x, const MlpWorkspace<T>& ws, MlpGradients<T>& grads) const {
+  const int rows = ws.rows;
+  for (int l = 0; l < num_layers(); ++l) {
+    const int fi = config_.fan_in(l), fo = config_.fan_out(l);
+    const T* in = l == 0 ? x : ws.h[l - 1].data();
+    if (rows == 0) {
+      grads.w[l].setZero();
+      grads.b[l].setZero();
+      continue;
+    }
+    blas::gemm(true, false, fo, fi, rows, multiplier(l), ws.delta[l].data(), fo, in, fi, T(0), grads.w[l].data(), fi);
+    if (config_.bias) column_sums(ws.delta[l].data(), rows, fo, multiplier(l), grads.b[l].data(), false);
+  }
+}
+
+template <class T>
+void Mlp<T>::backward(const T* x, const T* dlogits, MlpWorkspace<T>& ws, MlpGradients<T>& grads) const {
+  backward_signals(dlogits, ws);
+  weight_gradients(x, ws, grads);
+}
+
+template <class T>
+void Mlp<T>::backward_sgd(const T* x, const T* dlogits, MlpWorkspace<T>& ws, std::span<const double> lrs) {
+  assert(int(lrs.size()) == num_layers());
+  const int rows = ws.rows;
+  if (rows == 0) return;
+  backward_signals(dlogits, ws);  // every δ from the weights before the update
+  for (int l = 0; l < num_layers(); ++l) {
+    const int fi = config_.fan_in(l), fo = config_.fan_out(l);
+    const T* in = l == 0 ? x : ws.h[l - 1].data();
+    const T step = static_cast<T>(-lrs[l]) * multiplier(l);
+    blas::gemm(true, false, fo, fi, rows, step, ws.delta[l].data(), fo, in, fi, T(1), w_[l].data(), fi);
+    if (config_.bias) column_sums(ws.delta[l].data(), rows, fo, step, b_[l].data(), true);
+  }
+}
+
+template <class T>
+void Mlp<T>::apply_gradients(const MlpGradients<T>& grads, std::span<const double> lrs) {
+  assert(int(lrs.size()) == num_layers());
+  for (int l = 0; l < num_layers(); ++l) {
+    w_[l].noalias() -= static_cast<T>(lrs[l]) * grads.w[l];
+    if (config_.bias) b_[l].noalias() -= static_cast<T>(lrs[l]) * grads.b[l];
+  }
+}
+
+template class Mlp<float>;
+template class Mlp<double>;
+
+}  // namespace widthlab
