@@ -1,0 +1,34 @@
+// The compiled part of the `widthlab` Python package (STYLE 17): `widthlab._core`. Each bind_*.cpp adds one family
+// of functions; the thin Python layer (python/widthlab/__init__.py) gives them their documented signatures.
+// widthlab::InputError becomes ValueError carrying the same one-line message the CLI prints (STYLE 6).
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings.h"
+#include "widthlab/activation.h"
+#include "widthlab/error.h"
+
+namespace py = pybind11;
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "widthlab compiled core (use the `widthlab` package, not this module directly)";
+  m.attr("__version__") = WIDTHLAB_VERSION;
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const widthlab::InputError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    }
+  });
+  m.def(
+      "activations",
+      [] {
+        py::list out;
+        for (const auto& a : widthlab::activation_registry())
+          out.append(py::dict(py::arg("name") = a.name, py::arg("parameter") = a.parameter,
+                              py::arg("description") = a.description));
+        return out;
+      },
+      "The activation registry: a list of {name, parameter, description}.");
+  widthlab::python::bind_all(m);
+}

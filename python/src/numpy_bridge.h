@@ -1,0 +1,52 @@
+// numpy <-> Eigen without copies where possible (STYLE 17; pybind11 docs/advanced/pycpp/numpy.rst).
+//  * In: py::array_t<T, c_style | forcecast> — a C-contiguous array of the right dtype is passed through untouched
+//    (no copy); anything else (Fortran order, int, float32 for a float64 argument, lists) is converted once by numpy.
+//    `as_matrix` maps it as a row-major Eigen matrix (a view; the array must outlive the map).
+//  * Out: `to_numpy(Matrix&&)` moves the matrix into a heap object owned by a capsule that becomes the array's base,
+//    so the result buffer is handed to numpy without a copy and freed when the array dies.
+#pragma once
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <string>
+#include <utility>
+
+#include "widthlab/error.h"
+#include "widthlab/tensor.h"
+
+namespace widthlab::py_bridge {
+
+namespace py = pybind11;
+
+template <class T>
+using InArray = py::array_t<T, py::array::c_style | py::array::forcecast>;
+
+template <class T>
+using ConstMap = Eigen::Map<const Matrix<T>>;
+
+// A 2-D (n × d) or 1-D (n, read as n × 1) array as a row-major matrix view. `what` names the argument in errors.
+template <class T>
+ConstMap<T> as_matrix(const InArray<T>& a, const char* what) {
+  if (a.ndim() == 2) return ConstMap<T>(a.data(), a.shape(0), a.shape(1));
+  if (a.ndim() == 1) return ConstMap<T>(a.data(), a.shape(0), 1);
+  throw InputError(std::string(what) + ": expected a 1-D or 2-D array, got " + std::to_string(a.ndim()) +
+                   " dimensions");
+}
+
+template <class T>
+py::array_t<T> to_numpy(Matrix<T>&& m) {
+  auto* owned = new Matrix<T>(std::move(m));
+  py::capsule base(owned, [](void* p) { delete static_cast<Matrix<T>*>(p); });
+  const py::ssize_t rows = owned->rows(), cols = owned->cols();
+  return py::array_t<T>({rows, cols}, {static_cast<py::ssize_t>(sizeof(T)) * cols, py::ssize_t(sizeof(T))},
+                        owned->data(), base);
+}
+
+template <class T>
+py::array_t<T> to_numpy(Vector<T>&& v) {
+  auto* owned = new Vector<T>(std::move(v));
+  py::capsule base(owned, [](void* p) { delete static_cast<Vector<T>*>(p); });
+  return py::array_t<T>({py::ssize_t(owned->size())}, {py::ssize_t(sizeof(T))}, owned->data(), base);
+}
+
+}  // namespace widthlab::py_bridge
