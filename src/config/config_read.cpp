@@ -1,0 +1,451 @@
+// TOML → Config: file checks, UTF-8, syntax, --set overrides, strict key/type checking, validation (DESIGN §5).
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "config/format.h"
+#include "config/schema.h"
+#include "widthlab/config.h"
+#include "widthlab/error.h"
+
+namespace widthlab {
+namespace config_detail {
+namespace {
+
+// One line: newlines in embedded text become spaces.
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
+// The value of a node spelled as TOML (for messages).
+std::string node_text(const toml::node& n) {
+  if (auto s = n.as_string()) return toml_string(s->get());
+  if (auto i = n.as_integer()) return std::to_string(i->get());
+  if (auto f = n.as_floating_point()) return toml_number(f->get());
+  if (auto b = n.as_boolean()) return b->get() ? "true" : "false";
+  if (auto a = n.as_array()) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < a->size(); ++i) s += (i ? ", " : "") + node_text(*a->get(i));
+    return s + "]";
+  }
+  if (auto t = n.as_table()) {
+    std::string s = "{";
+    bool first = true;
+    for (const auto& [k, v] : *t) {
+      s += (first ? "" : ", ") + std::string(k.str()) + " = " + node_text(v);
+      first = false;
+    }
+    return s + "}";
+  }
+  std::ostringstream os;  // dates and times
+  if (auto d = n.as_date()) os << *d;
+  else if (auto t = n.as_time()) os << *t;
+  else if (auto dt = n.as_date_time()) os << *dt;
+  return os.str();
+}
+
+const char* type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::table: return "a table";
+    default: return "a date/time";
+  }
+}
+
+// Where values came from, to start every message with the file position or "--set".
+struct Context {
+  std::string source;                      // file path or "<default config>"
+  std::vector<std::string> override_keys;  // key paths set by --set
+  std::map<std::string, std::string> origin_of;  // key path → origin of its value (for validate() messages)
+
+  bool from_override(const std::string& path) const {
+    for (const auto& k : override_keys)
+      if (path.compare(0, k.size(), k) == 0 && (path.size() == k.size() || path[k.size()] == '.' || path[k.size()] == '['))
+        return true;
+    return false;
+  }
+  std::string origin(const std::string& path, const toml::node* n) const {
+    if (from_override(path)) return "--set";
+    if (n && n->source().begin) return fmt::format("{}:{}:{}", source, n->source().begin.line, n->source().begin.column);
+    return source;
+  }
+  [[noreturn]] void fail(const std::string& path, const toml::node& n, const std::string& rule) const {
+    throw InputError(one_line(fmt::format("{}: {} = {}: {}", origin(path, &n), path, node_text(n), rule)));
+  }
+};
+
+// ---- node → value conversions (types only; ranges are validate()'s job) ----
+
+void convert(const Context& ctx, const toml::node& n, const std::string& path, bool& out) {
+  if (auto b = n.as_boolean()) out = b->get();
+  else ctx.fail(path, n, fmt::format("expected true or false, not {}", type_name(n)));
+}
+void convert(const Context& ctx, const toml::node& n, const std::string& path, std::string& out) {
+  if (auto s = n.as_string()) out = s->get();
+  else ctx.fail(path, n, fmt::format("expected a string, not {}", type_name(n)));
+}
+void convert(const Context& ctx, const toml::node& n, const std::string& path, double& out) {
+  if (auto f = n.as_floating_point()) out = f->get();
+  else if (auto i = n.as_integer()) out = static_cast<double>(i->get());
+  else ctx.fail(path, n, fmt::format("expected a number, not {}", type_name(n)));
+}
+void convert(const Context& ctx, const toml::node& n, const std::string& path, int& out) {
+  auto i = n.as_integer();
+  if (!i) ctx.fail(path, n, fmt::format("expected an integer, not {}", type_name(n)));
+  if (i->get() < INT_MIN || i->get() > INT_MAX) ctx.fail(path, n, "expected an integer in [-2147483648, 2147483647]");
+  out = static_cast<int>(i->get());
+}
+void convert(const Context& ctx, const toml::node& n, const std::string& path, std::uint64_t& out) {
+  auto i = n.as_integer();
+  if (!i) ctx.fail(path, n, fmt::format("expected an integer, not {}", type_name(n)));
+  if (i->get() < 0) ctx.fail(path, n, "expected an integer >= 0");
+  out = static_cast<std::uint64_t>(i->get());
+}
+void convert(const Context& ctx, const toml::node& n, const std::string& path, BatchConfig& out) {
+  if (auto s = n.as_string(); s && s->get() == "full") {
+    out = BatchConfig{};
+  } else if (auto i = n.as_integer()) {
+    out.full = false;
+    out.size = i->get();
+  } else {
+    ctx.fail(path, n, "expected \"full\" or an integer batch size");
+  }
+}
+template <class T>
+const char* element_kind() {
+  if constexpr (std::is_same_v<T, std::string>) return "strings";
+  else if constexpr (std::is_same_v<T, double>) return "numbers";
+  else if constexpr (std::is_same_v<T, std::vector<double>>) return "arrays of numbers";
+  else return "integers";
+}
+template <class T>
+void convert(const Context& ctx, const toml::node& n, const std::string& path, std::vector<T>& out) {
+  auto a = n.as_array();
+  if (!a) ctx.fail(path, n, fmt::format("expected an array of {}, not {}", element_kind<T>(), type_name(n)));
+  std::vector<T> v(a->size());
+  for (std::size_t i = 0; i < a->size(); ++i) convert(ctx, *a->get(i), fmt::format("{}[{}]", path, i), v[i]);
+  out = std::move(v);
+}
+
+// Walks the schema reading `root` into a Config; rejects keys and sections the schema does not list.
+struct Reader {
+  Context& ctx;
+  const toml::table& root;
+  const toml::table* table = nullptr;  // current table (null: absent → defaults stay)
+  std::string path;                    // its key path
+  std::vector<std::string> keys;       // keys the schema lists for it
+  std::vector<std::string> sections;
+
+  void check_unknown(const std::string& where) {
+    if (!table) return;
+    for (const auto& [k, node] : *table) {
+      std::string key(k.str());
+      if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+      std::string rule = fmt::format("unknown key (allowed in [{}]: {})", where, join(keys));
+      if (auto near = closest_name(key, keys); !near.empty()) rule += fmt::format("; did you mean '{}'?", near);
+      ctx.fail(path + "." + key, node, rule);
+    }
+  }
+  void enter(const toml::table* t, const std::string& p, const std::function<void()>& body) {
+    auto saved_table = table;
+    auto saved_path = path;
+    auto saved_keys = std::move(keys);
+    table = t, path = p, keys.clear();
+    body();
+    check_unknown(p);
+    table = saved_table, path = saved_path, keys = std::move(saved_keys);
+  }
+  void section(const char* name, const std::function<void()>& body) {
+    sections.push_back(name);
+    const toml::node* n = root.get(name);
+    if (n && !n->is_table()) ctx.fail(name, *n, fmt::format("expected a table [{}]", name));
+    enter(n ? n->as_table() : nullptr, name, body);
+  }
+  template <class T, class F>
+  void subtable(const char* name, std::optional<T>& out, F body) {
+    keys.push_back(name);
+    const toml::node* n = table ? table->get(name) : nullptr;
+    if (!n) return;
+    std::string p = path + "." + name;
+    if (!n->is_table()) ctx.fail(p, *n, fmt::format("expected a table [{}]", p));
+    ctx.origin_of[p] = ctx.origin(p, n);
+    out.emplace();
+    enter(n->as_table(), p, [&] { body(*out); });
+  }
+  template <class T>
+  void field(const char* key, T& out) {
+    keys.push_back(key);
+    const toml::node* n = table ? table->get(key) : nullptr;
+    if (!n) return;
+    std::string p = path + "." + key;
+    ctx.origin_of[p] = ctx.origin(p, n);
+    convert(ctx, *n, p, out);
+  }
+  void finish() {
+    for (const auto& [k, node] : root) {
+      std::string key(k.str());
+      if (std::find(sections.begin(), sections.end(), key) != sections.end()) continue;
+      std::string allowed = join(sections);
+      std::string near = closest_name(key, sections);
+      std::string hint = near.empty() ? "" : fmt::format("; did you mean [{}]?", near);
+      if (node.is_table())
+        throw InputError(one_line(fmt::format("{}: [{}]: unknown section (allowed: {}){}", ctx.origin(key, &node), key,
+                                              allowed, hint)));
+      ctx.fail(key, node, fmt::format("key outside any section (allowed sections: {}){}", allowed, hint));
+    }
+  }
+};
+
+// Lists the schema's key paths: "train", "train.lr", "scaling.custom", "scaling.custom.lr", …
+struct KeyLister {
+  std::vector<std::string> paths;
+  std::string prefix;
+  void section(const char* name, const std::function<void()>& body) {
+    paths.push_back(name);
+    prefix = name;
+    body();
+  }
+  template <class T, class F>
+  void subtable(const char* name, std::optional<T>&, F body) {
+    std::string saved = prefix;
+    prefix += std::string(".") + name;
+    paths.push_back(prefix);
+    T scratch{};
+    body(scratch);
+    prefix = saved;
+  }
+  template <class T>
+  void field(const char* key, T&) {
+    paths.push_back(prefix + "." + key);
+  }
+};
+
+const std::vector<std::string>& schema_paths() {
+  static const std::vector<std::string> paths = [] {
+    KeyLister lister;
+    Config c;
+    visit_config(lister, c);
+    return lister.paths;
+  }();
+  return paths;
+}
+
+// ---- files and text ----
+
+std::string read_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw InputError(fmt::format("{}: is a directory: expected a TOML config file", path));
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    int err = errno;
+    throw InputError(fmt::format("{}: cannot open ({}): expected a readable TOML config file", path,
+                                 err ? std::strerror(err) : "unknown error"));
+  }
+  std::stringstream s;
+  s << f.rdbuf();
+  if (f.bad()) throw InputError(fmt::format("{}: read error: expected a readable TOML config file", path));
+  return s.str();
+}
+
+// Rejects bytes that are not UTF-8, naming the line and column of the first one.
+void check_utf8(const std::string& text, const std::string& source) {
+  std::size_t line = 1, col = 1;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  for (std::size_t i = 0; i < n;) {
+    unsigned char c = p[i];
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len > 0 && i + len <= n;
+    if (ok && len > 1) {
+      std::uint32_t cp = c & (0x7F >> len);
+      for (std::size_t k = 1; k < len; ++k) {
+        ok = ok && (p[i + k] & 0xC0) == 0x80;
+        cp = (cp << 6) | (p[i + k] & 0x3F);
+      }
+      // No overlong forms, surrogates or code points past U+10FFFF.
+      static const std::uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
+      ok = ok && cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    }
+    if (!ok)
+      throw InputError(fmt::format("{}:{}:{}: byte 0x{:02x} is not UTF-8: expected a UTF-8 text file", source, line,
+                                   col, c));
+    if (c == '\n') ++line, col = 1;
+    else ++col;
+    i += len;
+  }
+}
+
+toml::table parse_toml(const std::string& text, const std::string& source) {
+  check_utf8(text, source);
+  try {
+    return toml::parse(std::string_view(text), std::string_view(source));
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    throw InputError(one_line(fmt::format("{}:{}:{}: TOML syntax error: {}", source, b.line, b.column, e.description())));
+  }
+}
+
+// ---- --set key=value ----
+
+struct Override {
+  std::string key;
+  std::string text;  // the whole argument, for messages
+  toml::table holder;  // holds the parsed value under "v"
+};
+
+std::string trim(std::string s) {
+  const char* ws = " \t";
+  s.erase(0, s.find_first_not_of(ws));
+  s.erase(s.find_last_not_of(ws) + 1);
+  return s;
+}
+
+Override parse_override(const std::string& arg) {
+  auto eq = arg.find('=');
+  if (eq == std::string::npos)
+    throw InputError(fmt::format("--set {}: expected key=value (e.g. --set train.lr=0.1)", arg));
+  Override o;
+  o.text = arg;
+  o.key = trim(arg.substr(0, eq));
+  std::string value = trim(arg.substr(eq + 1));
+  if (o.key.empty()) throw InputError(fmt::format("--set {}: missing key before '=': expected key=value", arg));
+  const auto& paths = schema_paths();
+  if (std::find(paths.begin(), paths.end(), o.key) == paths.end()) {
+    // Name the table the key was looked up in and its keys.
+    std::string parent = o.key.rfind('.') == std::string::npos ? "" : o.key.substr(0, o.key.rfind('.'));
+    std::vector<std::string> allowed;
+    for (const auto& p : paths) {
+      auto dot = p.rfind('.');
+      std::string p_parent = dot == std::string::npos ? "" : p.substr(0, dot);
+      if (p_parent == parent) allowed.push_back(dot == std::string::npos ? p : p.substr(dot + 1));
+    }
+    if (allowed.empty()) {  // parent itself unknown: list the sections
+      for (const auto& p : paths)
+        if (p.find('.') == std::string::npos) allowed.push_back(p);
+      parent = "";
+    }
+    std::string leaf = o.key.substr(parent.empty() ? 0 : parent.size() + 1);
+    leaf = leaf.substr(0, leaf.find('.'));
+    std::string near = closest_name(leaf, allowed);
+    throw InputError(one_line(fmt::format("--set: {} = {}: unknown key (allowed {}: {}){}", o.key, value,
+                                          parent.empty() ? "sections" : "in [" + parent + "]", join(allowed),
+                                          near.empty() ? "" : "; did you mean '" + near + "'?")));
+  }
+  if (value.find_first_of("\r\n") != std::string::npos)
+    throw InputError(fmt::format("--set {}: expected a one-line value", o.key));
+  bool parsed = false;
+  if (!value.empty()) {
+    try {
+      const std::string doc = "v = " + value;
+      auto t = toml::parse(std::string_view(doc), std::string_view("--set"));
+      if (t.size() == 1 && t.contains("v")) {
+        o.holder = std::move(t);
+        parsed = true;
+      }
+    } catch (const toml::parse_error& e) {
+      // A bare word (sgd, leaky_relu:0.2, /data/dir) is a string; anything that starts like a TOML value must be one.
+      if (std::string("[{\"'").find(value[0]) != std::string::npos)
+        throw InputError(one_line(fmt::format("--set: {} = {}: not a TOML value ({}): expected a number, true/false, "
+                                              "\"string\", [array] or a bare word",
+                                              o.key, value, e.description())));
+    }
+  }
+  if (!parsed) o.holder.insert_or_assign("v", value);
+  return o;
+}
+
+// Puts the override's value at its key path, creating the tables on the way.
+void insert_override(toml::table& root, const Override& o) {
+  toml::table* t = &root;
+  std::string rest = o.key;
+  for (auto dot = rest.find('.'); dot != std::string::npos; dot = rest.find('.')) {
+    std::string comp = rest.substr(0, dot);
+    rest = rest.substr(dot + 1);
+    toml::node* n = t->get(comp);
+    if (!n || !n->is_table()) {
+      t->insert_or_assign(comp, toml::table{});
+      n = t->get(comp);
+    }
+    t = n->as_table();
+  }
+  t->insert_or_assign(rest, *o.holder.get("v"));
+}
+
+Config resolve(const toml::table& root, Context& ctx) {
+  Config c;
+  Reader reader{ctx, root, nullptr, "", {}, {}};
+  visit_config(reader, c);
+  reader.finish();
+  if (std::string why = c.validate(); !why.empty()) {
+    std::string key = why.substr(0, why.find_first_of(" =[:"));
+    std::string origin = ctx.from_override(key) ? "--set" : ctx.origin_of.count(key) ? ctx.origin_of[key] : ctx.source;
+    throw InputError(one_line(origin + ": " + why));
+  }
+  return c;
+}
+
+Config parse_with_overrides(toml::table root, const std::string& source, const std::vector<std::string>& overrides) {
+  Context ctx{source, {}, {}};
+  for (const auto& arg : overrides) {
+    Override o = parse_override(arg);
+    insert_override(root, o);
+    ctx.override_keys.push_back(o.key);
+  }
+  return resolve(root, ctx);
+}
+
+}  // namespace
+
+std::vector<std::string> schema_keys(const std::string& table) {
+  std::vector<std::string> keys;
+  for (const auto& p : schema_paths()) {
+    auto dot = p.rfind('.');
+    if (dot != std::string::npos && p.substr(0, dot) == table) keys.push_back(p.substr(dot + 1));
+  }
+  return keys;
+}
+
+}  // namespace config_detail
+
+const std::vector<std::string>& config_sections() {
+  static const std::vector<std::string> sections = [] {
+    std::vector<std::string> v;
+    for (const auto& p : config_detail::schema_paths())
+      if (p.find('.') == std::string::npos) v.push_back(p);
+    return v;
+  }();
+  return sections;
+}
+
+std::vector<std::string> config_keys(const std::string& section) { return config_detail::schema_keys(section); }
+
+Config parse_config(const std::string& toml_text, const std::string& source_name,
+                    const std::vector<std::string>& overrides) {
+  return config_detail::parse_with_overrides(config_detail::parse_toml(toml_text, source_name), source_name, overrides);
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  if (path.empty()) return parse_config(default_config_toml(), "<default config>", overrides);
+  return parse_config(config_detail::read_file(path), path, overrides);
+}
+
+Config apply_overrides(const Config& base, const std::vector<std::string>& overrides) {
+  return parse_config(to_toml(base), "<config>", overrides);
+}
+
+}  // namespace widthlab
