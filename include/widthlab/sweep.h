@@ -1,0 +1,110 @@
+// The finite-width sweep of `widthlab train` and `widthlab study` (DESIGN §1, §4, §7): every (scaling, width, seed)
+// of a Config's grid trained by run_training (train_run.h). Same seed → same raw initial weights for every scaling
+// (Mlp::init(seed), SPEC §6.0 paired init).
+//
+// Files in the output directory (DESIGN §4 contract):
+//   runs.jsonl                         one complete JSON line per finished run (TrainResult::to_json), appended and
+//                                      flushed when the run ends (results_io.h JsonlWriter)
+//   curves/<stem>.csv                  per-step curve: step, train_loss, train_acc, test_loss, test_acc,
+//                                      test_mean_abs_logit (written before the runs.jsonl line)
+//   logits/<stem>.npy                  with save_test_logits: m × 2k test logits, columns [0,k) at init, [k,2k) at
+//                                      the end (NaN when diverged); written before the runs.jsonl line
+//   errors.jsonl                       runs that threw (bad input found only at run time): scaling, width, seed, error
+// <stem> = run_stem(key) = "<scaling>_w<width>_s<seed>" with characters outside [A-Za-z0-9.+-] replaced by '-'.
+//
+// Resume: runs whose (scaling, width, seed) is already in runs.jsonl are skipped (a partial last line is ignored
+// with a warning by read_jsonl), so an interrupted sweep loses at most the runs in flight and never duplicates one.
+//
+// Threads (DESIGN §7 "parallelise over runs when each is small"): runs of width ≤ parallel_width_max run
+// concurrently on `threads` workers with one OpenBLAS thread each; larger runs run one at a time with `threads`
+// OpenBLAS threads. A run computes the same numbers whatever the thread count (each run is sequential code on its own
+// data; OpenBLAS splits GEMMs over output blocks, not over the reduction), so only the order of runs.jsonl lines
+// depends on it (tested).
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "widthlab/config.h"
+#include "widthlab/dataset.h"
+#include "widthlab/mlp.h"
+#include "widthlab/results_io.h"
+#include "widthlab/scaling.h"
+#include "widthlab/train_run.h"
+
+namespace widthlab {
+
+struct SweepRunKey {
+  std::string scaling;  // canonical scaling name (Scaling::name)
+  int width = 0;
+  std::uint64_t seed = 0;
+  auto operator<=>(const SweepRunKey&) const = default;
+};
+std::string run_stem(const SweepRunKey& key);
+std::string file_safe(const std::string& text);
+
+// The resolved pieces of a Config a sweep needs (data loaded once, scalings built once).
+struct SweepSetup {
+  Dataset data;
+  std::vector<Scaling> scalings;  // config.scaling.presets, then the q points, then "custom"
+  MlpConfig model;                // width set per run
+  TrainOptions train;
+  std::vector<int> widths;
+  std::vector<std::uint64_t> seeds;
+};
+
+DataOptions data_options(const Config& config);    // [data] → DataOptions (subset seed 0: shared by all runs)
+TrainOptions train_options(const Config& config);  // [train] → TrainOptions
+std::vector<Scaling> config_scalings(const Config& config);  // InputError naming scaling.presets on a bad name
+SweepSetup make_sweep_setup(const Config& config);  // loads the data (InputError on bad data options/files)
+TrainTask make_train_task(const SweepSetup& setup, const Scaling& scaling, int width, std::uint64_t seed);
+// Grid order: width descending (largest runs first, for load balance), then scaling, then seed.
+std::vector<SweepRunKey> sweep_grid(const SweepSetup& setup);
+
+struct SweepOptions {
+  std::filesystem::path out;      // an output directory already prepared (output_dir.h)
+  int threads = 0;                // 0 = std::thread::hardware_concurrency()
+  int parallel_width_max = 1024;  // runs at most this wide run concurrently (one BLAS thread each)
+  bool save_curves = true;
+  bool save_test_logits = false;
+  double max_seconds = 0;         // runs not started within this budget are skipped (0 = no budget)
+  std::string progress_label = "train";
+};
+
+struct SweepSummary {
+  int planned = 0, already_done = 0, ran = 0, ok = 0, diverged = 0, failed = 0, skipped_budget = 0;
+  int threads_given = 0;      // SweepOptions::threads
+  int worker_threads = 0;     // concurrent runs for the small-width phase
+  int blas_threads_large = 0; // OpenBLAS threads of a large run
+  double seconds = 0;
+  std::vector<std::string> errors;  // "scaling w=… seed=…: message"
+  std::string brief() const;        // one line
+};
+
+// What one run produces.
+struct SweepRunOutput {
+  nlohmann::json record;                // runs.jsonl line (must hold scaling, width, seed, status)
+  std::optional<CsvTable> curve;        // curves/<stem>.csv
+  std::optional<MatrixD> test_logits;   // logits/<stem>.npy
+};
+using SweepRunFunction = std::function<SweepRunOutput(const SweepRunKey&)>;
+
+// Runs of runs.jsonl (complete lines), as keys.
+std::vector<SweepRunKey> completed_runs(const std::filesystem::path& runs_jsonl);
+
+// The engine: runs `fn` for every key not yet in out/runs.jsonl, as described above. Exceptions from fn are
+// recorded in errors.jsonl and on stderr; the sweep goes on.
+SweepSummary run_sweep_runs(const std::vector<SweepRunKey>& keys, const SweepRunFunction& fn,
+                            const SweepOptions& options);
+// run_sweep_runs over sweep_grid(setup) with run_training.
+SweepSummary run_sweep(const SweepSetup& setup, const SweepOptions& options);
+
+// One run_training result as the sweep's outputs (record, curve table, [init | final] test logits).
+SweepRunOutput sweep_output(const TrainResult& result, bool with_logits);
+
+}  // namespace widthlab

@@ -1,0 +1,285 @@
+#include "widthlab/sweep.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "widthlab/error.h"
+#include "widthlab/npy.h"
+#include "widthlab/output_dir.h"
+#include "widthlab/progress.h"
+
+namespace widthlab {
+
+std::string file_safe(const std::string& text) {
+  std::string out = text;
+  for (char& c : out)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '+' || c == '-')) c = '-';
+  return out;
+}
+
+std::string run_stem(const SweepRunKey& key) {
+  return fmt::format("{}_w{}_s{}", file_safe(key.scaling), key.width, key.seed);
+}
+
+DataOptions data_options(const Config& config) {
+  DataOptions d;
+  d.dataset = config.data.dataset;
+  d.classes = config.data.classes;
+  d.train_size = config.data.train_size;
+  d.test_size = config.data.test_size;
+  d.standardize = config.data.standardize;
+  d.path = config.data.path;
+  d.seed = 0;  // the train subset is drawn once and shared by all widths, scalings and seeds (SPEC §6.0)
+  return d;
+}
+
+TrainOptions train_options(const Config& config) {
+  TrainOptions t;
+  t.optimizer = config.train.optimizer;
+  t.lr = config.train.lr;
+  t.steps = config.train.steps;
+  t.batch = config.train.batch.full ? 0 : int(config.train.batch.size);
+  t.loss = config.train.loss;
+  t.precision = config.train.precision == "float64" ? Precision::float64 : Precision::float32;
+  t.curve_every = config.train.log_every;
+  t.kernel_track_steps = config.train.track_kernel_steps;
+  return t;
+}
+
+std::vector<Scaling> config_scalings(const Config& config) {
+  const int depth = config.model.depth;
+  const double ref = config.scaling.reference_width;
+  const OptimizerFamily family = optimizer_family(config.train.optimizer);
+  std::vector<Scaling> out;
+  for (const auto& name : config.scaling.presets) out.push_back(scaling_from_name(name, depth, ref, family));
+  for (const auto& q : config.scaling.q) {
+    if (q.size() == 2) out.push_back(scaling_from_golikov(q[0], q[1], q[1], depth, ref, family));
+    else if (q.size() == 3) out.push_back(scaling_from_golikov(q[0], q[1], q[2], depth, ref, family));
+    else throw InputError(fmt::format("scaling.q = [{}]: expected [q_sigma, q_lr] or [q_sigma, q_lr_out, q_lr_in]",
+                                      fmt::join(q, ", ")));
+  }
+  if (config.scaling.custom) {
+    const auto& c = *config.scaling.custom;
+    std::vector<LayerExponents> layers(std::size_t(depth + 1));
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      if (l < c.init.size()) layers[l].init = c.init[l];
+      if (l < c.multiplier.size()) layers[l].multiplier = c.multiplier[l];
+      if (l < c.lr.size()) layers[l].lr = c.lr[l];
+    }
+    out.push_back(scaling_custom(layers, ref, family, "custom"));
+  }
+  std::set<std::string> names;
+  for (const auto& s : out)
+    if (!names.insert(s.name).second)
+      throw InputError(fmt::format("scaling.presets: '{}' appears twice (after resolving aliases)", s.name));
+  return out;
+}
+
+SweepSetup make_sweep_setup(const Config& config) {
+  if (auto err = config.validate(); !err.empty()) throw InputError(err);
+  SweepSetup s;
+  s.scalings = config_scalings(config);
+  s.data = load_dataset(data_options(config));
+  s.model.input_dim = int(s.data.x_train.cols());
+  s.model.depth = config.model.depth;
+  s.model.outputs = 0;
+  s.model.bias = config.model.bias;
+  s.model.activation = activation_from_name(config.model.activation);
+  s.model.init = init_kind_from_name(config.model.init);
+  s.train = train_options(config);
+  if (auto err = s.train.validate(); !err.empty()) throw InputError(err);
+  s.widths = config.sweep.widths;
+  s.seeds = config.sweep.seeds;
+  return s;
+}
+
+TrainTask make_train_task(const SweepSetup& setup, const Scaling& scaling, int width, std::uint64_t seed) {
+  TrainTask t;
+  t.model = setup.model;
+  t.model.width = width;
+  t.factors = scaling.factors_at(width);
+  t.scaling = scaling.name;
+  t.init_corrected = scaling.init_corrected;
+  t.seed = seed;
+  t.train = setup.train;
+  return t;
+}
+
+std::vector<SweepRunKey> sweep_grid(const SweepSetup& setup) {
+  std::vector<int> widths = setup.widths;
+  std::sort(widths.rbegin(), widths.rend());
+  std::vector<SweepRunKey> keys;
+  for (int w : widths)
+    for (const auto& s : setup.scalings)
+      for (auto seed : setup.seeds) keys.push_back({s.name, w, seed});
+  return keys;
+}
+
+std::string SweepSummary::brief() const {
+  std::string s = fmt::format("{} runs planned: {} already done, {} ran ({} ok, {} diverged), {} failed", planned,
+                              already_done, ran, ok, diverged, failed);
+  if (skipped_budget) s += fmt::format(", {} skipped (time budget)", skipped_budget);
+  s += fmt::format("; {:.1f} s; threads: {} concurrent runs (1 BLAS thread each) up to the parallel width, "
+                   "{} BLAS threads for larger runs",
+                   seconds, worker_threads, blas_threads_large);
+  return s;
+}
+
+std::vector<SweepRunKey> completed_runs(const std::filesystem::path& runs_jsonl) {
+  std::vector<SweepRunKey> keys;
+  for (const auto& r : read_jsonl(runs_jsonl, /*missing_ok=*/true)) {
+    if (!r.is_object() || !r.contains("scaling") || !r.contains("width") || !r.contains("seed"))
+      throw InputError(fmt::format("{}: a record lacks scaling/width/seed: {}", printable_path(runs_jsonl),
+                                   r.dump().substr(0, 120)));
+    keys.push_back({r["scaling"].get<std::string>(), r["width"].get<int>(), r["seed"].get<std::uint64_t>()});
+  }
+  return keys;
+}
+
+SweepRunOutput sweep_output(const TrainResult& result, bool with_logits) {
+  SweepRunOutput out;
+  out.record = result.to_json();
+  if (!result.curve.empty()) {
+    CsvTable t;
+    t.columns = {"step", "train_loss", "train_acc", "test_loss", "test_acc", "test_mean_abs_logit"};
+    for (const auto& p : result.curve)
+      t.rows.push_back({double(p.step), p.train_loss, p.train_acc, p.test_loss, p.test_acc, p.test_mean_abs_logit});
+    out.curve = std::move(t);
+  }
+  if (with_logits) {
+    const double nan = std::nan("");
+    Eigen::Index m = result.test_logits.rows(), k = result.test_logits.cols();
+    const MatrixD* init = result.curve_test_logits.empty() ? nullptr : &result.curve_test_logits.front();
+    if (m == 0 && init) m = init->rows(), k = init->cols();
+    MatrixD both = MatrixD::Constant(m, 2 * k, nan);
+    if (init && init->rows() == m && init->cols() == k) both.leftCols(k) = *init;
+    if (result.status == RunStatus::ok && result.test_logits.rows() == m) both.rightCols(k) = result.test_logits;
+    out.test_logits = std::move(both);
+  }
+  return out;
+}
+
+namespace {
+struct Shared {
+  std::mutex mutex;
+  JsonlWriter* runs = nullptr;
+  JsonlWriter* errors = nullptr;
+  Progress* progress = nullptr;
+  SweepSummary* summary = nullptr;
+  std::chrono::steady_clock::time_point start;
+  double max_seconds = 0;
+};
+
+void execute(const SweepRunKey& key, const SweepRunFunction& fn, const SweepOptions& options, Shared& sh) {
+  if (sh.max_seconds > 0 &&
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - sh.start).count() > sh.max_seconds) {
+    std::lock_guard lock(sh.mutex);
+    ++sh.summary->skipped_budget;
+    sh.progress->advance(1, "skipped (budget)");
+    return;
+  }
+  const std::string stem = run_stem(key);
+  try {
+    SweepRunOutput out = fn(key);
+    // Side files first, so a runs.jsonl line implies they are complete.
+    if (options.save_curves && out.curve) write_csv(options.out / "curves" / (stem + ".csv"), *out.curve);
+    if (options.save_test_logits && out.test_logits) npy_write((options.out / "logits" / (stem + ".npy")).string(), *out.test_logits);
+    std::string status = out.record.value("status", std::string("ok"));
+    std::lock_guard lock(sh.mutex);
+    sh.runs->append(out.record);
+    ++sh.summary->ran;
+    (status == "ok" ? sh.summary->ok : sh.summary->diverged) += 1;
+    sh.progress->advance(1, fmt::format("{} w={} seed={} {}", key.scaling, key.width, key.seed, status));
+  } catch (const std::exception& e) {
+    std::string msg = fmt::format("{} w={} seed={}: {}", key.scaling, key.width, key.seed, e.what());
+    std::lock_guard lock(sh.mutex);
+    std::fprintf(stderr, "\nwidthlab: run failed: %s\n", msg.c_str());
+    sh.errors->append({{"scaling", key.scaling}, {"width", key.width}, {"seed", key.seed}, {"error", e.what()}});
+    sh.summary->errors.push_back(msg);
+    ++sh.summary->failed;
+    sh.progress->advance(1, "failed");
+  }
+}
+}  // namespace
+
+SweepSummary run_sweep_runs(const std::vector<SweepRunKey>& keys, const SweepRunFunction& fn,
+                            const SweepOptions& options) {
+  auto t0 = std::chrono::steady_clock::now();
+  SweepSummary summary;
+  summary.planned = int(keys.size());
+  summary.threads_given = options.threads;
+  const int threads = options.threads > 0 ? options.threads : std::max(1, int(std::thread::hardware_concurrency()));
+
+  std::set<SweepRunKey> done;
+  for (auto& k : completed_runs(options.out / "runs.jsonl")) done.insert(k);
+  std::vector<SweepRunKey> todo_small, todo_large;
+  std::set<SweepRunKey> seen;
+  for (const auto& k : keys) {
+    if (!seen.insert(k).second) continue;
+    if (done.count(k)) {
+      ++summary.already_done;
+      continue;
+    }
+    (k.width <= options.parallel_width_max ? todo_small : todo_large).push_back(k);
+  }
+  summary.planned = int(seen.size());
+  if (options.save_curves) std::filesystem::create_directories(options.out / "curves");
+  if (options.save_test_logits) std::filesystem::create_directories(options.out / "logits");
+
+  JsonlWriter runs(options.out / "runs.jsonl");
+  JsonlWriter errors(options.out / "errors.jsonl");
+  const auto& pd = progress_defaults();
+  Progress progress(options.progress_label, long(todo_small.size() + todo_large.size()), pd.enabled, pd.force);
+  Shared sh;
+  sh.runs = &runs, sh.errors = &errors, sh.progress = &progress, sh.summary = &summary;
+  sh.start = t0;
+  sh.max_seconds = options.max_seconds;
+
+  const int saved_blas = blas_threads();
+  // Large runs first (one at a time, all threads inside BLAS), then the small ones concurrently.
+  summary.blas_threads_large = threads;
+  summary.worker_threads = std::min<int>(threads, std::max<int>(1, int(todo_small.size())));
+  if (!todo_large.empty()) {
+    set_blas_threads(threads);
+    for (const auto& k : todo_large) execute(k, fn, options, sh);
+  }
+  if (!todo_small.empty()) {
+    set_blas_threads(1);
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < todo_small.size();) execute(todo_small[i], fn, options, sh);
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < summary.worker_threads; ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& th : pool) th.join();
+  }
+  set_blas_threads(saved_blas);
+  progress.finish();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return summary;
+}
+
+SweepSummary run_sweep(const SweepSetup& setup, const SweepOptions& options) {
+  std::map<std::string, const Scaling*> by_name;
+  for (const auto& s : setup.scalings) by_name[s.name] = &s;
+  TrainData data{setup.data.x_train, setup.data.y_train, setup.data.x_test, setup.data.y_test, setup.data.classes};
+  const bool logits = options.save_test_logits;
+  auto fn = [&](const SweepRunKey& key) {
+    TrainTask task = make_train_task(setup, *by_name.at(key.scaling), key.width, key.seed);
+    task.train.curve_logits = logits && task.train.curve_every > 0;
+    return sweep_output(run_training(task, data), logits);
+  };
+  return run_sweep_runs(sweep_grid(setup), fn, options);
+}
+
+}  // namespace widthlab

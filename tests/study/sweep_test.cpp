@@ -1,0 +1,192 @@
+#include "widthlab/sweep.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "widthlab/error.h"
+#include "widthlab/npy.h"
+
+using namespace widthlab;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path scratch(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / fmt::format("widthlab_sweep_{}_{}", name, ::getpid());
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+std::vector<SweepRunKey> keys3() {
+  std::vector<SweepRunKey> k;
+  for (int w : {8, 16, 4096})
+    for (std::uint64_t s : {0, 1}) k.push_back({"mf", w, s});
+  return k;
+}
+SweepRunOutput fake(const SweepRunKey& k) {
+  SweepRunOutput o;
+  o.record = {{"scaling", k.scaling}, {"width", k.width}, {"seed", k.seed}, {"status", k.width == 16 && k.seed == 1 ? "diverged" : "ok"},
+              {"value", k.width * 10.0 + double(k.seed)}};
+  o.curve = CsvTable{{"step", "x"}, {{0, 1}, {1, 2}}};
+  return o;
+}
+std::map<std::string, nlohmann::json> by_stem(const fs::path& runs) {
+  std::map<std::string, nlohmann::json> m;
+  for (auto& r : read_jsonl(runs)) {
+    SweepRunKey k{r["scaling"], r["width"], r["seed"]};
+    EXPECT_TRUE(m.emplace(run_stem(k), r).second) << "duplicate run " << run_stem(k);
+  }
+  return m;
+}
+}  // namespace
+
+TEST(Sweep, RunStemIsFileSafe) {
+  EXPECT_EQ(run_stem({"intermediate:0.75", 128, 3}), "intermediate-0.75_w128_s3");
+  EXPECT_EQ(run_stem({"(-0.5, 0.25)", 8, 0}), "--0.5--0.25-_w8_s0");
+}
+
+TEST(Sweep, EngineRunsEveryKeyOnceAndResumes) {
+  fs::path dir = scratch("engine");
+  SweepOptions opt;
+  opt.out = dir;
+  opt.threads = 2;
+  opt.parallel_width_max = 16;
+  std::atomic<int> calls{0};
+  auto fn = [&](const SweepRunKey& k) { ++calls; return fake(k); };
+  // First pass on a subset, then a "resume" over the full grid: only the missing runs execute.
+  auto all = keys3();
+  std::vector<SweepRunKey> first(all.begin(), all.begin() + 3);
+  SweepSummary s1 = run_sweep_runs(first, fn, opt);
+  EXPECT_EQ(s1.ran, 3);
+  SweepSummary s2 = run_sweep_runs(all, fn, opt);
+  EXPECT_EQ(s2.already_done, 3);
+  EXPECT_EQ(s2.ran, 3);
+  EXPECT_EQ(s1.diverged, 0);
+  EXPECT_EQ(s2.diverged, 1);  // the diverged one (w16 s1) is recorded as such and the sweep goes on
+  EXPECT_EQ(calls.load(), 6);
+  auto runs = by_stem(dir / "runs.jsonl");
+  EXPECT_EQ(runs.size(), 6u);
+  for (auto& k : all) {
+    EXPECT_TRUE(fs::exists(dir / "curves" / (run_stem(k) + ".csv"))) << run_stem(k);
+    EXPECT_EQ(runs.at(run_stem(k))["value"].get<double>(), k.width * 10.0 + double(k.seed));
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Sweep, PartialLastLineIsIgnoredAndRunRedone) {
+  fs::path dir = scratch("partial");
+  SweepOptions opt;
+  opt.out = dir;
+  opt.threads = 1;
+  auto all = keys3();
+  run_sweep_runs({all[0], all[1]}, fake, opt);
+  {  // a killed process leaves half a line
+    std::ofstream f(dir / "runs.jsonl", std::ios::app);
+    f << R"({"scaling": "mf", "width": 16, "se)";
+  }
+  EXPECT_EQ(completed_runs(dir / "runs.jsonl").size(), 2u);
+  SweepSummary s = run_sweep_runs(all, fake, opt);
+  EXPECT_EQ(s.already_done, 2);
+  EXPECT_EQ(s.ran, 4);
+  EXPECT_EQ(by_stem(dir / "runs.jsonl").size(), 6u);
+  fs::remove_all(dir);
+}
+
+TEST(Sweep, FailedRunIsRecordedAndSweepGoesOn) {
+  fs::path dir = scratch("failed");
+  SweepOptions opt;
+  opt.out = dir;
+  opt.threads = 2;
+  auto fn = [](const SweepRunKey& k) {
+    if (k.width == 8 && k.seed == 0) throw InputError("bad thing at run time");
+    return fake(k);
+  };
+  SweepSummary s = run_sweep_runs(keys3(), fn, opt);
+  EXPECT_EQ(s.failed, 1);
+  EXPECT_EQ(s.ran, 5);
+  ASSERT_EQ(s.errors.size(), 1u);
+  EXPECT_NE(s.errors[0].find("bad thing"), std::string::npos);
+  auto errs = read_jsonl(dir / "errors.jsonl");
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0]["width"], 8);
+  EXPECT_EQ(by_stem(dir / "runs.jsonl").size(), 5u);
+  // On resume the failed run is retried (and fails again), nothing else reruns.
+  SweepSummary again = run_sweep_runs(keys3(), fn, opt);
+  EXPECT_EQ(again.already_done, 5);
+  EXPECT_EQ(again.failed, 1);
+  fs::remove_all(dir);
+}
+
+TEST(Sweep, TimeBudgetSkipsRunsNotStarted) {
+  fs::path dir = scratch("budget");
+  SweepOptions opt;
+  opt.out = dir;
+  opt.threads = 1;
+  opt.max_seconds = 1e-9;
+  auto fn = [](const SweepRunKey& k) { std::this_thread::sleep_for(std::chrono::milliseconds(2)); return fake(k); };
+  SweepSummary s = run_sweep_runs(keys3(), fn, opt);
+  EXPECT_EQ(s.ran + s.skipped_budget, 6);
+  EXPECT_GE(s.skipped_budget, 5);
+  fs::remove_all(dir);
+}
+
+namespace {
+Config tiny_config() {
+  Config c = default_config();
+  c.data.dataset = "gaussians";
+  c.data.classes = {};
+  c.data.train_size = 40;
+  c.data.test_size = 30;
+  c.scaling.presets = {"sp", "mf", "ic-mf"};
+  c.train.steps = 5;
+  c.sweep.widths = {16, 64};
+  c.sweep.seeds = {0, 1};
+  c.limits.compute = {};
+  return c;
+}
+}  // namespace
+
+TEST(Sweep, RealRunsDoNotDependOnThreadCount) {
+  Config c = tiny_config();
+  SweepSetup setup = make_sweep_setup(c);
+  EXPECT_EQ(sweep_grid(setup).size(), 12u);
+  std::map<std::string, nlohmann::json> results[2];
+  for (int t : {1, 2}) {
+    fs::path dir = scratch(fmt::format("threads{}", t));
+    SweepOptions opt;
+    opt.out = dir;
+    opt.threads = t;
+    opt.parallel_width_max = 16;  // width 64 runs alone with t BLAS threads, width 16 on t workers
+    opt.save_test_logits = true;
+    SweepSummary s = run_sweep(setup, opt);
+    EXPECT_EQ(s.ran, 12) << s.brief();
+    EXPECT_EQ(s.failed, 0);
+    results[t - 1] = by_stem(dir / "runs.jsonl");
+    for (auto& [stem, r] : results[t - 1]) {
+      r.erase("seconds");
+      MatrixD logits = npy_read_matrix<double>((dir / "logits" / (stem + ".npy")).string());
+      EXPECT_EQ(logits.rows(), 30);
+      EXPECT_EQ(logits.cols(), 2);
+      EXPECT_TRUE(logits.allFinite());
+      EXPECT_TRUE(fs::exists(dir / "curves" / (stem + ".csv")));
+    }
+    fs::remove_all(dir);
+  }
+  ASSERT_EQ(results[0].size(), 12u);
+  for (auto& [stem, r] : results[0]) EXPECT_EQ(r, results[1].at(stem)) << stem;
+  // Paired init: at step 0 the IC-MF net equals the SP net, so their initial mean |f| agree.
+  for (int w : {16, 64})
+    EXPECT_NEAR(results[0].at(fmt::format("sp_w{}_s0", w))["mean_abs_logit_init"].get<double>(),
+                results[0].at(fmt::format("ic-mf_w{}_s0", w))["mean_abs_logit_init"].get<double>(), 1e-5);
+}
+
+TEST(Sweep, BadScalingNameIsInputError) {
+  Config c = tiny_config();
+  c.scaling.presets = {"sp", "no-such-scaling"};
+  EXPECT_THROW(config_scalings(c), InputError);
+}
