@@ -53,7 +53,8 @@ const LimitModelInfo& limit_model_for_region(int region);
 // By canonical name or alias ("mf", "mean-field", "ntk", "ic-mf", "sym-default", "intermediate", "post-mf", …,
 // "region:7"). InputError listing the names for an unknown one.
 const LimitModelInfo& limit_model_from_name(std::string_view name);
-std::vector<std::string> limit_model_names();
+// (Same list as config.h's limit_model_names(), which the config module keeps for validation.)
+std::vector<std::string> limit_model_canonical_names();
 
 // grad(i, ·) = L_rule(y_i, z(i, ·)) / n for the loss `loss` (shape of z). Returns the mean loss at z (the actual
 // loss value of the logits z, whatever the rule; for reporting). InputError for L_∞ with mse.

@@ -66,7 +66,7 @@ const LimitModelInfo& limit_model_for_region(int region) {
   return table()[size_t(region - 1)];
 }
 
-std::vector<std::string> limit_model_names() {
+std::vector<std::string> limit_model_canonical_names() {
   std::vector<std::string> v;
   for (const auto& m : table()) v.push_back(m.name);
   return v;
@@ -82,7 +82,7 @@ const LimitModelInfo& limit_model_from_name(std::string_view name) {
   if (!rest.empty() && rest.size() <= 2 && rest.find_first_not_of("0123456789") == std::string_view::npos)
     return limit_model_for_region(std::stoi(std::string(rest)));
   std::string allowed;
-  for (const auto& n : limit_model_names()) allowed += (allowed.empty() ? "" : ", ") + n;
+  for (const auto& n : limit_model_canonical_names()) allowed += (allowed.empty() ? "" : ", ") + n;
   throw InputError(fmt::format("limit model '{}': unknown (allowed: {}, region:1..13)", name, allowed));
 }
 

@@ -1,0 +1,499 @@
+#include "widthlab/limit_run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <fmt/format.h>
+#include <numeric>
+
+#include "widthlab/error.h"
+#include "widthlab/mean_field.h"
+#include "widthlab/optimizer.h"
+#include "widthlab/progress.h"
+#include "widthlab/rng.h"
+
+namespace widthlab {
+
+std::string LimitOptions::validate() const {
+  const LimitModelInfo* m = nullptr;
+  try {
+    m = &limit_model_from_name(model);
+    activation_from_name(activation);
+    init_kind_from_name(init);
+    optimizer_from_name(optimizer);
+    loss_from_name(loss);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  if (depth < 1) return fmt::format("model.depth = {}: expected an integer >= 1", depth);
+  if (depth > 1 && m->region != 1)
+    return fmt::format("model.depth = {}: limit model '{}' is defined for 1 hidden layer; only 'mf' has a multilayer "
+                       "particle system (SPEC §3.6)", depth, m->name);
+  if (optimizer_family(optimizer) == OptimizerFamily::adaptive && m->region > 1)
+    return fmt::format("train.optimizer = {}: limit model '{}' is derived for GD/SGD; only 'mf' and 'ic-mf' run "
+                       "with an adaptive optimizer (SPEC §3.7)", optimizer, m->name);
+  if (loss_from_name(loss).kind == LossKind::mse && (m->first.rule == LossRule::inf || m->later.rule == LossRule::inf))
+    return fmt::format("train.loss = mse: limit model '{}' saturates the loss (L_inf) and needs logistic or "
+                       "cross-entropy", m->name);
+  if (!std::isfinite(lr) || lr <= 0) return fmt::format("train.lr = {}: expected a finite number > 0", lr);
+  if (steps < 0) return fmt::format("train.steps = {}: expected an integer >= 0", steps);
+  if (batch < 0) return fmt::format("train.batch = {}: expected \"full\" (0) or an integer >= 1", batch);
+  if (!(reference_width > 0) || !std::isfinite(reference_width))
+    return fmt::format("scaling.reference_width = {}: expected a finite number > 0", reference_width);
+  if (particles < 2 || particles > (1LL << 30))
+    return fmt::format("limits.mf_particles = {}: expected an integer in [2, 2^30]", particles);
+  if (paired && particles % 2)
+    return fmt::format("limits.mf_particles = {}: expected an even number (particles come in ± pairs)", particles);
+  if (!std::isfinite(gp_jitter) || gp_jitter < 0)
+    return fmt::format("limits.gp_jitter = {}: expected a finite number >= 0", gp_jitter);
+  if (!(lr_weight_out >= 0) || !(lr_weight_in >= 0) || lr_weight_out + lr_weight_in <= 0)
+    return fmt::format("limits.lr_weight = ({}, {}): expected numbers >= 0, not both 0", lr_weight_out, lr_weight_in);
+  if (seeds.empty()) return "limits.seeds = []: expected at least one seed";
+  if (curve_every < 0) return fmt::format("limits.curve_every = {}: expected an integer >= 0", curve_every);
+  if (kernel_points < 0) return fmt::format("limits.kernel_points = {}: expected an integer >= 0", kernel_points);
+  if (kernel_track_steps < 0)
+    return fmt::format("limits.kernel_track_steps = {}: expected an integer >= 0", kernel_track_steps);
+  if (eval_chunk < 1) return fmt::format("limits.eval_chunk = {}: expected an integer >= 1", eval_chunk);
+  return "";
+}
+
+namespace {
+
+// The finite nets' batch order (train_run.cpp): full batch, or a fresh std::shuffle of 0..n−1 from
+// make_rng(seed, rng_stream::batches) at the start of every epoch, batches taken in order, the last one short.
+class BatchStream {
+ public:
+  BatchStream(int n, int batch, uint64_t seed)
+      : n_(n), b_(batch), perm_(n), rng_(make_rng(seed, rng_stream::batches)) {
+    std::iota(perm_.begin(), perm_.end(), 0);
+    pos_ = n;
+  }
+  bool full() const { return b_ >= n_; }
+  // Indices of the next batch.
+  std::span<const int> next() {
+    if (full()) return perm_;  // identity, never shuffled
+    if (pos_ >= n_) {
+      std::shuffle(perm_.begin(), perm_.end(), rng_);
+      pos_ = 0;
+    }
+    const int rows = std::min(b_, n_ - pos_);
+    std::span<const int> s(perm_.data() + pos_, rows);
+    pos_ += rows;
+    return s;
+  }
+
+ private:
+  int n_, b_, pos_;
+  std::vector<int> perm_;
+  Rng rng_;
+};
+
+void check_labels(const Loss& loss, const VectorD& y, int classes, const char* which) {
+  for (Eigen::Index i = 0; i < y.size(); ++i) {
+    const double v = y[i];
+    bool ok = std::isfinite(v);
+    if (loss.kind == LossKind::logistic) ok = v == 1.0 || v == -1.0;
+    if (loss.kind == LossKind::cross_entropy) ok = v >= 0 && v < classes && v == std::floor(v);
+    if (!ok)
+      throw InputError(fmt::format("{} label {} = {}: loss '{}' expects {}", which, i, v, loss.name,
+                                   loss.kind == LossKind::logistic ? "labels -1 or +1"
+                                   : loss.kind == LossKind::cross_entropy ? "class ids 0..classes-1"
+                                                                           : "finite targets"));
+  }
+}
+
+template <class M>
+MatrixD gather_rows(const M& a, std::span<const int> idx) {
+  MatrixD out(idx.size(), a.cols());
+  for (std::size_t t = 0; t < idx.size(); ++t) out.row(Eigen::Index(t)) = a.row(idx[t]).template cast<double>();
+  return out;
+}
+
+struct Eval {
+  double loss = 0, acc = 0, mean_abs = 0;
+  bool finite = true;
+};
+Eval evaluate(const MatrixD& logits, const VectorD& y, const Loss& loss) {
+  Eval e;
+  e.finite = logits.allFinite();
+  e.loss = loss.value(logits, y);
+  e.acc = loss.accuracy(logits, y);
+  e.mean_abs = logits.size() ? logits.cwiseAbs().mean() : 0.0;
+  e.finite = e.finite && std::isfinite(e.loss);
+  return e;
+}
+
+std::vector<int> classes_of(const MatrixD& logits) {
+  std::vector<int> c(logits.rows());
+  for (Eigen::Index i = 0; i < logits.rows(); ++i) {
+    if (logits.cols() == 1) {
+      c[i] = logits(i, 0) > 0 ? 1 : (logits(i, 0) < 0 ? -1 : 0);
+    } else {
+      Eigen::Index arg;
+      logits.row(i).maxCoeff(&arg);
+      c[i] = int(arg);
+    }
+  }
+  return c;
+}
+
+// Shared per-seed context.
+struct Ctx {
+  const LimitOptions& o;
+  const LimitModelInfo& model;
+  const Dataset& d;
+  const Loss& loss;
+  Activation act;
+  InitKind init;
+  int n, m, k, B;
+  MatrixD g_tr, g_te;  // zero when the model has no g
+  LimitSeedResult& r;
+  Progress& progress;
+};
+
+// Records a curve point from full train/test logits. Returns false when non-finite.
+bool record(Ctx& c, int step, const MatrixD& tr_logits, const MatrixD& te_logits, const Eval* tr_eval = nullptr) {
+  const Eval tr = tr_eval ? *tr_eval : evaluate(tr_logits, c.d.y_train, c.loss);
+  const Eval te = evaluate(te_logits, c.d.y_test, c.loss);
+  c.r.curve.push_back({step, tr.loss, tr.acc, te.loss, te.acc, te.mean_abs});
+  if (c.o.curve_logits) c.r.curve_test_logits.push_back(te_logits);
+  return tr.finite && te.finite;
+}
+
+void finish(Ctx& c, const MatrixD& tr_logits, const MatrixD& te_logits, bool diverged, int step) {
+  c.r.steps_done = step;
+  if (!diverged) {
+    const Eval tr = evaluate(tr_logits, c.d.y_train, c.loss);
+    const Eval te = evaluate(te_logits, c.d.y_test, c.loss);
+    if (tr.finite && te.finite) {
+      c.r.train_loss = tr.loss;
+      c.r.train_acc = tr.acc;
+      c.r.test_loss = te.loss;
+      c.r.test_acc = te.acc;
+      c.r.test_logits = te_logits;
+      c.r.test_classes = classes_of(te_logits);
+      if (c.o.curve_every > 0) {
+        c.r.curve.push_back({step, tr.loss, tr.acc, te.loss, te.acc, te.mean_abs});
+        if (c.o.curve_logits) c.r.curve_test_logits.push_back(te_logits);
+      }
+      return;
+    }
+  }
+  c.r.status = RunStatus::diverged;
+  c.r.diverged_at_step = step;
+}
+
+// Rule argument on a batch: the GP sample g, or the current normalised logits.
+MatrixD rule_argument(const Ctx& c, const StepRule& rule, const MatrixD& logits_b, std::span<const int> idx) {
+  if (rule.at == RuleArg::init_logits) return gather_rows(c.g_tr, idx);
+  return logits_b;
+}
+
+template <class T>
+void run_particles(Ctx& c, uint64_t seed) {
+  const LimitOptions& o = c.o;
+  ParticleOptions po;
+  po.input_dim = int(c.d.x_train.cols());
+  po.outputs = c.k;
+  po.depth = o.depth;
+  po.particles = o.particles;
+  po.reference_width = o.reference_width;
+  po.activation = c.act;
+  po.init = c.init;
+  po.optimizer = o.optimizer;
+  po.paired = o.paired;
+  po.eval_chunk = o.eval_chunk;
+  ParticleSystem<T> ps(po, o.lr, c.B);
+  uint64_t pseed = seed;
+  if (o.independent_particles) {
+    Rng prng = make_rng(seed, rng_stream::particles);
+    pseed = prng();
+  }
+  ps.init(pseed);
+
+  const Matrix<T> xtr = c.d.x_train.template cast<T>();
+  const Matrix<T> xte = c.d.x_test.template cast<T>();
+  const Matrix<T> xk = xte.topRows(std::min(o.kernel_points, c.m));
+  const bool with_g = c.model.state_includes_g;
+  auto logits_of = [&](const Matrix<T>& x, const MatrixD& g) {
+    MatrixD f = ps.predict(x).template cast<double>();
+    if (with_g) f += g;
+    return f;
+  };
+  c.r.kernel_diag_init = ps.kernel_diagonal(xk);
+
+  BatchStream stream(c.n, c.B, seed);
+  Matrix<T> xb(stream.full() ? 0 : c.B, po.input_dim);
+  Matrix<T> dlogits;
+  bool diverged = false;
+  int step = 0;
+  for (; step < o.steps; ++step) {
+    const bool curve_due = o.curve_every > 0 && step % o.curve_every == 0;
+    const std::span<const int> idx = stream.next();
+    const int rows = int(idx.size());
+    const T* xp = xtr.data();
+    if (!stream.full()) {
+      if (xb.rows() != rows) xb.resize(rows, po.input_dim);
+      for (int t = 0; t < rows; ++t) xb.row(t) = xtr.row(idx[t]);
+      xp = xb.data();
+      if (curve_due && !record(c, step, logits_of(xtr, c.g_tr), logits_of(xte, c.g_te))) {
+        diverged = true;
+        break;
+      }
+    }
+    const T* out = ps.forward(xp, rows);
+    MatrixD logits_b = Eigen::Map<const Matrix<T>>(out, rows, c.k).template cast<double>();
+    if (with_g) logits_b += gather_rows(c.g_tr, idx);
+    const VectorD yb = stream.full() ? c.d.y_train : [&] {
+      VectorD v(rows);
+      for (int t = 0; t < rows; ++t) v[t] = c.d.y_train[idx[t]];
+      return v;
+    }();
+    const bool finite = logits_b.allFinite();
+    if (stream.full() && curve_due) {
+      Eval tr = evaluate(logits_b, yb, c.loss);
+      record(c, step, logits_b, logits_of(xte, c.g_te), &tr);
+    }
+    if (!finite) {
+      diverged = true;
+      break;
+    }
+    const StepRule rule = c.model.rule_at(step);
+    const Matrix<T> zarg = rule_argument(c, rule, logits_b, idx).template cast<T>();
+    limit_loss_gradient(c.loss, rule.rule, zarg, yb, dlogits);
+    if (step < o.kernel_track_steps) c.r.kernel_track.push_back(ps.kernel_diagonal(xk));
+    ps.update(xp, dlogits.data());
+    c.progress.advance();
+  }
+  MatrixD tr_logits, te_logits;
+  if (!diverged) {
+    tr_logits = logits_of(xtr, c.g_tr);
+    te_logits = logits_of(xte, c.g_te);
+    c.r.kernel_diag_final = ps.kernel_diagonal(xk);
+  }
+  finish(c, tr_logits, te_logits, diverged, step);
+}
+
+void run_kernel(Ctx& c, uint64_t seed) {
+  const LimitOptions& o = c.o;
+  MatrixD x_all(c.n + c.m, c.d.x_train.cols());
+  x_all << c.d.x_train, c.d.x_test;
+  const MatrixD theta = limit_ntk(c.act, c.init, o.lr, o.reference_width, x_all, c.d.x_train, o.lr_weight_out,
+                                  o.lr_weight_in);  // (n+m) × n
+  {
+    const MatrixD xk = c.d.x_test.topRows(std::min(o.kernel_points, c.m));
+    const MatrixD tk = limit_ntk(c.act, c.init, o.lr, o.reference_width, xk, xk, o.lr_weight_out, o.lr_weight_in);
+    c.r.kernel_diag_init.assign(tk.diagonal().data(), tk.diagonal().data() + tk.rows());
+    c.r.kernel_diag_final = c.r.kernel_diag_init;
+  }
+  const bool with_g = c.model.state_includes_g;
+  MatrixD h = MatrixD::Zero(c.n + c.m, c.k);
+  auto logits_tr = [&] {
+    MatrixD u = h.topRows(c.n);
+    if (with_g) u += c.g_tr;
+    return u;
+  };
+  auto logits_te = [&] {
+    MatrixD u = h.bottomRows(c.m);
+    if (with_g) u += c.g_te;
+    return u;
+  };
+  BatchStream stream(c.n, c.B, seed);
+  MatrixD grad;
+  bool diverged = false;
+  int step = 0;
+  for (; step < o.steps; ++step) {
+    const bool curve_due = o.curve_every > 0 && step % o.curve_every == 0;
+    if (curve_due && !record(c, step, logits_tr(), logits_te())) {
+      diverged = true;
+      break;
+    }
+    const std::span<const int> idx = stream.next();
+    const int rows = int(idx.size());
+    MatrixD ub = gather_rows(h, idx);
+    if (with_g) ub += gather_rows(c.g_tr, idx);
+    if (!ub.allFinite()) {
+      diverged = true;
+      break;
+    }
+    VectorD yb(rows);
+    for (int t = 0; t < rows; ++t) yb[t] = c.d.y_train[idx[t]];
+    if (step < o.kernel_track_steps) c.r.kernel_track.push_back(c.r.kernel_diag_init);
+    const StepRule rule = c.model.rule_at(step);
+    limit_loss_gradient(c.loss, rule.rule, rule_argument(c, rule, ub, idx), yb, grad);
+    if (stream.full()) {
+      h.noalias() -= theta * grad;
+    } else {
+      for (int t = 0; t < rows; ++t) h.noalias() -= theta.col(idx[t]) * grad.row(t);
+    }
+    c.progress.advance();
+  }
+  MatrixD tr, te;
+  if (!diverged) {
+    tr = logits_tr();
+    te = logits_te();
+  }
+  finish(c, tr, te, diverged, step);
+}
+
+void check_data(const Dataset& d, const Loss& loss) {
+  if (d.x_train.rows() < 1) throw InputError("train data: 0 samples, expected at least 1");
+  if (d.x_test.cols() != d.x_train.cols())
+    throw InputError(fmt::format("test data: {} features, expected {} like the train data", d.x_test.cols(),
+                                 d.x_train.cols()));
+  if (d.y_train.size() != d.x_train.rows())
+    throw InputError(fmt::format("train labels: {} given, expected {}", d.y_train.size(), d.x_train.rows()));
+  if (d.y_test.size() != d.x_test.rows())
+    throw InputError(fmt::format("test labels: {} given, expected {}", d.y_test.size(), d.x_test.rows()));
+  if (loss.kind == LossKind::cross_entropy && d.classes < 2)
+    throw InputError(fmt::format("data.classes = {}: cross-entropy needs at least 2", d.classes));
+  check_labels(loss, d.y_train, d.classes, "train");
+  check_labels(loss, d.y_test, d.classes, "test");
+}
+
+LimitSeedResult seed_run(const LimitOptions& o, const Dataset& d, uint64_t seed, const LimitFixedInputs& fixed,
+                         Progress& progress) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (auto err = o.validate(); !err.empty()) throw InputError(err);
+  const LimitModelInfo& model = limit_model_from_name(o.model);
+  const Loss loss = loss_from_name(o.loss);
+  check_data(d, loss);
+  const OptimizerSpec ospec = optimizer_from_name(o.optimizer);
+  const int n = int(d.x_train.rows()), m = int(d.x_test.rows());
+  if (ospec.full_batch && o.batch != 0 && o.batch < n)
+    throw InputError(fmt::format("train.batch = {}: optimizer 'gd' is full-batch (train size {}); use batch = "
+                                 "\"full\" or optimizer 'sgd'", o.batch, n));
+  LimitSeedResult r;
+  r.seed = seed;
+  const int k = loss.outputs(d.classes);
+  Ctx c{o, model, d, loss, activation_from_name(o.activation), init_kind_from_name(o.init), n, m, k,
+        (o.batch == 0 || o.batch >= n) ? n : o.batch, MatrixD::Zero(n, k), MatrixD::Zero(m, k), r, progress};
+
+  if (model.needs_g()) {
+    if (fixed.g_train || fixed.g_test) {
+      if (!fixed.g_train || !fixed.g_test || fixed.g_train->rows() != n || fixed.g_train->cols() != k ||
+          fixed.g_test->rows() != m || fixed.g_test->cols() != k)
+        throw InputError(fmt::format("fixed g: expected train {}x{} and test {}x{} matrices", n, k, m, k));
+      c.g_tr = *fixed.g_train;
+      c.g_te = *fixed.g_test;
+      r.gp_method = "fixed";
+    } else {
+      MatrixD x_all(n + m, d.x_train.cols());
+      x_all << d.x_train, d.x_test;
+      const MatrixD K = limit_nngp(c.act, c.init, x_all, x_all);
+      Rng rng = make_rng(seed, rng_stream::gp_sample);
+      GpSample g = sample_gp(K, k, o.gp_jitter, rng);
+      c.g_tr = g.values.topRows(n);
+      c.g_te = g.values.bottomRows(m);
+      r.gp_jitter = g.jitter;
+      r.gp_method = g.method;
+    }
+  }
+  if (model.feature_learning()) {
+    if (o.precision == Precision::float32)
+      run_particles<float>(c, seed);
+    else
+      run_particles<double>(c, seed);
+  } else {
+    run_kernel(c, seed);
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace
+
+LimitSeedResult simulate_limit_seed(const LimitOptions& options, const Dataset& data, uint64_t seed,
+                                    const LimitFixedInputs& fixed) {
+  Progress progress("limit " + options.model, options.steps, false);
+  return seed_run(options, data, seed, fixed, progress);
+}
+
+LimitResult simulate_limit(const LimitOptions& options, const Dataset& data) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (auto err = options.validate(); !err.empty()) throw InputError(err);
+  LimitResult res;
+  res.model = limit_model_from_name(options.model);
+  res.options = options;
+  const auto& pd = progress_defaults();
+  Progress progress("limit " + res.model.name, long(options.steps) * long(options.seeds.size()), pd.enabled,
+                    pd.force);
+  for (uint64_t s : options.seeds) res.runs.push_back(seed_run(options, data, s, {}, progress));
+  progress.finish();
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return res;
+}
+
+std::vector<nlohmann::json> LimitResult::to_json_lines() const {
+  using nlohmann::json;
+  std::vector<json> lines;
+  for (const auto& r : runs) {
+    json j;
+    j["model"] = model.name;
+    j["region"] = model.region == 0 ? json(nullptr) : json(model.region);
+    j["state"] = model.feature_learning() ? "particles" : "kernel";
+    j["rule_first"] = loss_rule_name(model.first.rule);
+    j["rule_later"] = loss_rule_name(model.later.rule);
+    j["state_includes_g"] = model.state_includes_g;
+    j["seed"] = r.seed;
+    j["depth"] = options.depth;
+    j["activation"] = options.activation;
+    j["init"] = options.init;
+    j["optimizer"] = options.optimizer;
+    j["lr"] = options.lr;
+    j["steps"] = options.steps;
+    j["batch"] = options.batch;
+    j["loss"] = options.loss;
+    j["reference_width"] = options.reference_width;
+    j["precision"] = options.precision == Precision::float32 ? "float32" : "float64";
+    if (model.feature_learning()) {
+      j["particles"] = options.particles;
+      j["paired"] = options.paired;
+    }
+    j["status"] = run_status_name(r.status);
+    j["steps_done"] = r.steps_done;
+    if (r.diverged_at_step) j["diverged_at_step"] = *r.diverged_at_step;
+    auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+    j["train_loss"] = opt(r.train_loss);
+    j["train_acc"] = opt(r.train_acc);
+    j["test_loss"] = opt(r.test_loss);
+    j["test_acc"] = opt(r.test_acc);
+    json curve = json::object();
+    for (const char* key : {"step", "train_loss", "train_acc", "test_loss", "test_acc", "test_mean_abs_logit"})
+      curve[key] = json::array();
+    for (const auto& p : r.curve) {
+      curve["step"].push_back(p.step);
+      curve["train_loss"].push_back(p.train_loss);
+      curve["train_acc"].push_back(p.train_acc);
+      curve["test_loss"].push_back(p.test_loss);
+      curve["test_acc"].push_back(p.test_acc);
+      curve["test_mean_abs_logit"].push_back(p.test_mean_abs_logit);
+    }
+    j["curve"] = curve;
+    j["kernel_diag_init"] = r.kernel_diag_init;
+    j["kernel_diag_final"] = r.kernel_diag_final;
+    if (!r.kernel_track.empty()) j["kernel_track"] = r.kernel_track;
+    json logits = json::array();
+    for (Eigen::Index i = 0; i < r.test_logits.rows(); ++i) {
+      if (r.test_logits.cols() == 1) {
+        logits.push_back(r.test_logits(i, 0));
+      } else {
+        json row = json::array();
+        for (Eigen::Index c = 0; c < r.test_logits.cols(); ++c) row.push_back(r.test_logits(i, c));
+        logits.push_back(row);
+      }
+    }
+    j["test_logits"] = logits;
+    j["test_classes"] = r.test_classes;
+    if (!r.gp_method.empty()) {
+      j["gp_method"] = r.gp_method;
+      j["gp_jitter"] = r.gp_jitter;
+    }
+    j["seconds"] = r.seconds;
+    lines.push_back(std::move(j));
+  }
+  return lines;
+}
+
+}  // namespace widthlab

@@ -1,0 +1,116 @@
+#include "widthlab/mean_field.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "nets/train_metrics.h"  // the nets module's lr-weighted kernel diagonal (one implementation)
+#include "widthlab/error.h"
+
+namespace widthlab {
+
+std::string ParticleOptions::validate() const {
+  if (input_dim < 1) return fmt::format("limits.input_dim = {}: expected an integer >= 1", input_dim);
+  if (outputs < 1) return fmt::format("limits.outputs = {}: expected an integer >= 1", outputs);
+  if (depth < 1) return fmt::format("model.depth = {}: expected an integer >= 1", depth);
+  if (particles < 2 || particles > (1LL << 30))
+    return fmt::format("limits.mf_particles = {}: expected an integer in [2, 2^30]", particles);
+  if (paired && particles % 2 != 0)
+    return fmt::format("limits.mf_particles = {}: expected an even number (particles come in ± pairs)", particles);
+  if (!(reference_width > 0)) return fmt::format("scaling.reference_width = {}: expected a number > 0", reference_width);
+  if (eval_chunk < 1) return fmt::format("limits.eval_chunk = {}: expected an integer >= 1", eval_chunk);
+  try {
+    optimizer_from_name(optimizer);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+Scaling mean_field_scaling(const ParticleOptions& options) {
+  return scaling_from_name("mf", options.depth, options.reference_width, optimizer_family(options.optimizer));
+}
+
+namespace {
+void check(const ParticleOptions& o) {
+  if (auto err = o.validate(); !err.empty()) throw InputError(err);
+}
+MlpConfig particle_config(const ParticleOptions& o) {
+  check(o);
+  MlpConfig c;
+  c.input_dim = o.input_dim;
+  c.width = int(o.particles);
+  c.depth = o.depth;
+  c.outputs = o.outputs;
+  c.bias = false;
+  c.activation = o.activation;
+  c.init = o.init;
+  return c;
+}
+}  // namespace
+
+template <class T>
+ParticleSystem<T>::ParticleSystem(const ParticleOptions& options, double lr, int batch_capacity)
+    : options_(options),
+      net_(particle_config(options), mean_field_scaling(options).factors_at(double(options.particles))),
+      lrs_(net_.layer_lrs(lr)) {
+  optimizer_ = make_optimizer<T>(optimizer_from_name(options.optimizer), net_);
+  if (!optimizer_->plain()) grads_ = net_.make_gradients();
+  ws_ = net_.make_workspace(std::max(1, batch_capacity));
+}
+
+template <class T>
+void ParticleSystem<T>::init(uint64_t seed) {
+  net_.init(seed);
+  if (options_.paired) {
+    // Last hidden layer: neuron r + N/2 copies neuron r's incoming weights; its output weights are negated.
+    const int H = options_.depth;
+    const Eigen::Index half = options_.particles / 2;
+    Matrix<T>& in = net_.weight(H - 1);
+    Matrix<T>& out = net_.weight(H);
+    in.bottomRows(half) = in.topRows(half);
+    out.rightCols(half) = -out.leftCols(half);
+  }
+  optimizer_ = make_optimizer<T>(optimizer_from_name(options_.optimizer), net_);
+}
+
+template <class T>
+const T* ParticleSystem<T>::forward(const T* x, int rows) {
+  if (rows > ws_.capacity) ws_ = net_.make_workspace(rows);
+  rows_ = rows;
+  return net_.forward(x, rows, ws_);
+}
+
+template <class T>
+void ParticleSystem<T>::update(const T* x, const T* dlogits) {
+  if (optimizer_->plain()) {
+    net_.backward_sgd(x, dlogits, ws_, lrs_);
+  } else {
+    net_.backward(x, dlogits, ws_, grads_);
+    optimizer_->step(net_, grads_, lrs_);
+  }
+}
+
+template <class T>
+Matrix<T> ParticleSystem<T>::predict(const Matrix<T>& x) {
+  const int chunk = std::max(1, std::min<int>(options_.eval_chunk, int(x.rows())));
+  if (ws_eval_.capacity != chunk) ws_eval_ = net_.make_workspace(chunk);
+  return net_.predict(x, ws_eval_);
+}
+
+template <class T>
+std::vector<double> ParticleSystem<T>::kernel_diagonal(const Matrix<T>& x) {
+  std::vector<double> diag;
+  const int chunk = std::max(1, std::min<int>(options_.eval_chunk, int(x.rows())));
+  MlpWorkspace<T> ws = net_.make_workspace(chunk);
+  for (Eigen::Index r0 = 0; r0 < x.rows(); r0 += chunk) {
+    const Matrix<T> part = x.middleRows(r0, std::min<Eigen::Index>(chunk, x.rows() - r0));
+    auto d = metrics::kernel_diagonal(net_, part, lrs_, ws);
+    diag.insert(diag.end(), d.begin(), d.end());
+  }
+  return diag;
+}
+
+template class ParticleSystem<float>;
+template class ParticleSystem<double>;
+
+}  // namespace widthlab
