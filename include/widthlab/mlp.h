@@ -102,17 +102,19 @@ class Mlp {
   // Number of trainable scalars.
   long long parameter_count() const;
 
-  MlpWorkspace<T> make_workspace(int capacity) const;
+  // Buffers for up to `capacity` rows; with_backward = false skips the δ buffers (evaluation only: forward/predict).
+  MlpWorkspace<T> make_workspace(int capacity, bool with_backward = true) const;
   MlpGradients<T> make_gradients() const;  // zero-filled, parameter shapes
 
-  // Forward over `rows` samples x (rows × n0, contiguous row-major), rows ≤ ws.capacity. Returns a pointer to the
+  // Forward over `rows` samples x (rows × n0, contiguous row-major), rows ≤ ws.capacity (std::invalid_argument
+  // otherwise: a programming error). Returns a pointer to the
   // logits (rows × k, row-major) inside ws; keeps z and h for backward.
   const T* forward(const T* x, int rows, MlpWorkspace<T>& ws) const;
   const T* forward(const Matrix<T>& x, MlpWorkspace<T>& ws) const { return forward(x.data(), int(x.rows()), ws); }
   // Logits of x (rows × k) as a new matrix, evaluated in chunks of ws.capacity rows.
   Matrix<T> predict(const Matrix<T>& x, MlpWorkspace<T>& ws) const;
 
-  // Given ∂loss/∂logits (ws.rows × k, row-major) after forward: ws.delta[l] = ∂loss/∂z^l for every layer, all from
+  // Given ∂loss/∂logits (ws.rows × k, row-major) after forward (ws made with_backward): ws.delta[l] = ∂loss/∂z^l for every layer, all from
   // the current weights. Rows stay independent (per-sample signals).
   void backward_signals(const T* dlogits, MlpWorkspace<T>& ws) const;
   // After backward_signals: gradients ∂loss/∂θ_l = α_l δ_lᵀ h^{l−1}, ∂loss/∂b_l = α_l Σ_i δ_l[i].

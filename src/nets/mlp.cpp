@@ -1,10 +1,10 @@
 #include "widthlab/mlp.h"
 
-#include <cassert>
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
 #include <random>
+#include <stdexcept>
 
 #include "nets/blas_ops.h"
 #include "widthlab/error.h"
@@ -110,12 +110,12 @@ long long Mlp<T>::parameter_count() const {
 }
 
 template <class T>
-MlpWorkspace<T> Mlp<T>::make_workspace(int capacity) const {
+MlpWorkspace<T> Mlp<T>::make_workspace(int capacity, bool with_backward) const {
   MlpWorkspace<T> ws;
   ws.capacity = capacity;
   for (int l = 0; l < num_layers(); ++l) {
     ws.z.emplace_back(capacity, config_.fan_out(l));
-    ws.delta.emplace_back(capacity, config_.fan_out(l));
+    if (with_backward) ws.delta.emplace_back(capacity, config_.fan_out(l));
     if (l < config_.depth) ws.h.emplace_back(capacity, config_.fan_out(l));
   }
   ws.scratch.resize(std::max(config_.width, config_.outputs));
@@ -134,7 +134,9 @@ MlpGradients<T> Mlp<T>::make_gradients() const {
 
 template <class T>
 const T* Mlp<T>::forward(const T* x, int rows, MlpWorkspace<T>& ws) const {
-  assert(rows <= ws.capacity && int(ws.z.size()) == num_layers());
+  if (rows < 0 || rows > ws.capacity || int(ws.z.size()) != num_layers())
+    throw std::invalid_argument(fmt::format("Mlp::forward: {} rows for a workspace of capacity {} and {} layers", rows,
+                                            ws.capacity, ws.z.size()));
   ws.rows = rows;
   const int H = config_.depth;
   if (rows == 0) return ws.z[H].data();
@@ -175,6 +177,8 @@ Matrix<T> Mlp<T>::predict(const Matrix<T>& x, MlpWorkspace<T>& ws) const {
 template <class T>
 void Mlp<T>::backward_signals(const T* dlogits, MlpWorkspace<T>& ws) const {
   const int H = config_.depth, rows = ws.rows;
+  if (int(ws.delta.size()) != num_layers())
+    throw std::invalid_argument("Mlp::backward_signals: workspace made without backward buffers");
   if (rows == 0) return;
   T* dH = ws.delta[H].data();
   if (dH != dlogits) std::memcpy(dH, dlogits, sizeof(T) * std::size_t(rows) * config_.outputs);
@@ -229,7 +233,8 @@ void Mlp<T>::backward(const T* x, const T* dlogits, MlpWorkspace<T>& ws, MlpGrad
 
 template <class T>
 void Mlp<T>::backward_sgd(const T* x, const T* dlogits, MlpWorkspace<T>& ws, std::span<const double> lrs) {
-  assert(int(lrs.size()) == num_layers());
+  if (int(lrs.size()) != num_layers())
+    throw std::invalid_argument(fmt::format("Mlp: {} learning rates for {} layers", lrs.size(), num_layers()));
   const int rows = ws.rows;
   if (rows == 0) return;
   backward_signals(dlogits, ws);  // every δ from the weights before the update
@@ -244,7 +249,8 @@ void Mlp<T>::backward_sgd(const T* x, const T* dlogits, MlpWorkspace<T>& ws, std
 
 template <class T>
 void Mlp<T>::apply_gradients(const MlpGradients<T>& grads, std::span<const double> lrs) {
-  assert(int(lrs.size()) == num_layers());
+  if (int(lrs.size()) != num_layers())
+    throw std::invalid_argument(fmt::format("Mlp: {} learning rates for {} layers", lrs.size(), num_layers()));
   for (int l = 0; l < num_layers(); ++l) {
     w_[l].noalias() -= static_cast<T>(lrs[l]) * grads.w[l];
     if (config_.bias) b_[l].noalias() -= static_cast<T>(lrs[l]) * grads.b[l];

@@ -2,11 +2,19 @@
 
 #include <cmath>
 #include <fmt/format.h>
+#include <stdexcept>
 
 #include "widthlab/error.h"
 
 namespace widthlab {
 namespace {
+
+template <class T>
+void check_lrs(const Mlp<T>& net, std::span<const double> lrs) {
+  if (int(lrs.size()) != net.num_layers())
+    throw std::invalid_argument(fmt::format("Optimizer::step: {} learning rates for {} layers", lrs.size(),
+                                            net.num_layers()));
+}
 
 template <class T>
 class Sgd final : public Optimizer<T> {
@@ -24,6 +32,7 @@ class RmsProp final : public Optimizer<T> {
  public:
   RmsProp(OptimizerSpec spec, const Mlp<T>& net) : Optimizer<T>(std::move(spec)), v_(net.make_gradients()) {}
   void step(Mlp<T>& net, const MlpGradients<T>& g, std::span<const double> lrs) override {
+    check_lrs(net, lrs);
     const T alpha = T(this->spec_.alpha), eps = T(this->spec_.eps);
     for (int l = 0; l < net.num_layers(); ++l) {
       const T lr = T(lrs[l]);
@@ -49,6 +58,7 @@ class Adam final : public Optimizer<T> {
   Adam(OptimizerSpec spec, const Mlp<T>& net)
       : Optimizer<T>(std::move(spec)), m_(net.make_gradients()), v_(net.make_gradients()) {}
   void step(Mlp<T>& net, const MlpGradients<T>& g, std::span<const double> lrs) override {
+    check_lrs(net, lrs);
     ++t_;
     const double b1 = this->spec_.beta1, b2 = this->spec_.beta2;
     const double bc1 = 1.0 - std::pow(b1, double(t_)), bc2_sqrt = std::sqrt(1.0 - std::pow(b2, double(t_)));

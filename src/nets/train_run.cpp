@@ -125,7 +125,7 @@ TrainResult train(const TrainTask& task, const TrainData& data, const Loss& loss
     w0.push_back(net.weight(l));
     b0.push_back(net.bias(l));
   }
-  MlpWorkspace<T> ws_eval = net.make_workspace(std::max(1, std::min(opt.eval_chunk, std::max(n, m))));
+  MlpWorkspace<T> ws_eval = net.make_workspace(std::max(1, std::min(opt.eval_chunk, std::max(n, m))), false);
 
   // IC-MF offsets f(θ₀^SP; x) − f(θ₀; x), frozen.
   Matrix<T> off_tr, off_te;
@@ -142,7 +142,7 @@ TrainResult train(const TrainTask& task, const TrainData& data, const Loss& loss
   const Matrix<T> xk = xte.topRows(std::min(opt.kernel_points, m));
   MlpWorkspace<T> ws_k = net.make_workspace(std::max<int>(1, int(xk.rows())));
   const Matrix<T> xc = xte.topRows(std::min(opt.coord_points, m));
-  MlpWorkspace<T> ws_c = net.make_workspace(std::max<int>(1, int(xc.rows())));
+  MlpWorkspace<T> ws_c = net.make_workspace(std::max<int>(1, int(xc.rows())), false);
   r.kernel_diag_init = metrics::kernel_diagonal(net, xk, lrs, ws_k);
   const std::vector<Matrix<T>> coord0 = metrics::layer_outputs(net, xc, ws_c);
 
@@ -255,7 +255,11 @@ TrainResult train(const TrainTask& task, const TrainData& data, const Loss& loss
       }
       r.kernel_diag_final = metrics::kernel_diagonal(net, xk, lrs, ws_k);
       r.weight_increments = metrics::weight_increments(net, w0);
-      if (opt.decomposition) r.decomposition = metrics::logit_decomposition(net, w0, b0, xte, opt.eval_chunk);
+      if (opt.decomposition) {
+        // Six chunk × d temporaries: keep them near 2^22 entries each.
+        const int chunk = std::clamp((1 << 22) / std::max(1, cfg.width), 1, opt.eval_chunk);
+        r.decomposition = metrics::logit_decomposition(net, w0, b0, xte, chunk);
+      }
       const std::vector<Matrix<T>> coord1 = metrics::layer_outputs(net, xc, ws_c);
       for (std::size_t l = 0; l < coord1.size(); ++l) {
         const MatrixD h0 = coord0[l].template cast<double>(), h1 = coord1[l].template cast<double>();

@@ -238,3 +238,20 @@ TEST(Mlp, PredictInChunksEqualsOneForward) {
   const MatrixD q = Eigen::Map<const MatrixD>(net.forward(x, big), 10, 3);
   EXPECT_LT((p - q).cwiseAbs().maxCoeff(), 1e-14);
 }
+
+// Misuse of the workspace / lr vectors is caught, not a buffer overrun.
+TEST(Mlp, WorkspaceAndLrMisuseThrows) {
+  MlpConfig cfg = small_config("relu", 1, false, 1);
+  Mlp<float> net(cfg, std::vector<LayerFactors>(2));
+  net.init(1);
+  const MatrixF x = MatrixF::Ones(4, 3);
+  auto ws = net.make_workspace(2);
+  EXPECT_THROW(net.forward(x, ws), std::invalid_argument);
+  auto eval_ws = net.make_workspace(4, false);
+  net.forward(x, eval_ws);
+  const MatrixF dl = MatrixF::Ones(4, 1);
+  EXPECT_THROW(net.backward_signals(dl.data(), eval_ws), std::invalid_argument);
+  auto ws4 = net.make_workspace(4);
+  net.forward(x, ws4);
+  EXPECT_THROW(net.backward_sgd(x.data(), dl.data(), ws4, std::vector<double>{0.1}), std::invalid_argument);
+}
