@@ -1,9 +1,17 @@
-// One registration function per bound family; module.cpp calls bind_all(), which calls the families that exist.
+// One registration function per bound family (bind_<family>.cpp); module.cpp calls bind_all().
 #pragma once
 #include <pybind11/pybind11.h>
 
 namespace widthlab::python {
 
-void bind_all(pybind11::module_& m);
+void bind_classify(pybind11::module_& m);  // classification.h + the classify verb's argument rules
+void bind_config(pybind11::module_& m);    // config.h
+void bind_train(pybind11::module_& m);     // sweep.h (the train verb)
+
+inline void bind_all(pybind11::module_& m) {
+  bind_classify(m);
+  bind_config(m);
+  bind_train(m);
+}
 
 }  // namespace widthlab::python

@@ -1,8 +1,18 @@
 """widthlab — infinite-width limits of neural networks, from Python (DESIGN §2, STYLE 17).
 
 A thin layer over the compiled ``widthlab._core``: numpy arrays in, numpy arrays / dicts out, the same names and
-defaults as the CLI and the TOML config. Bad input raises ``ValueError`` with the CLI's one-line message.
+defaults as the CLI and the TOML config (DESIGN §4, §5). Bad input raises ``ValueError`` carrying the one-line
+message the CLI prints (``widthlab VERB: <message>``, exit code 2).
+
+Configs (``config=`` arguments) are a dict ``{"train": {"lr": 0.1}, ...}`` (sections and keys of DESIGN §5, missing
+keys take their defaults), TOML text, or a path to a TOML file; ``overrides`` are ``"key.path=value"`` strings, as
+``--set``.
 """
+import json
+import math
+import os
+import tempfile
+
 from . import _core
 
 __version__ = _core.__version__
@@ -13,4 +23,138 @@ def activations():
     return _core.activations()
 
 
-__all__ = ["__version__", "activations"]
+def scaling_presets():
+    """The scaling preset registry: a list of ``{"name", "aliases", "parameter", "description"}`` dicts."""
+    return _core.scaling_presets()
+
+
+def kernel(x1, x2=None, depth=1, activation="relu", parameterization="ntk", W_std=1.0, b_std=0.0, width=1.0,
+           precision="float64", ntk=True, nngp=True, threads=0, block=512):
+    """Analytic NNGP and NTK of a fully connected net (SPEC §3.8; the network of ``widthlab kernel``).
+
+    x1: (N1, d) array; x2: (N2, d) array or None (= x1, symmetric, computed once). ``depth`` hidden Dense layers of
+    ``parameterization`` ("ntk" | "standard") each followed by ``activation``, then a Dense readout; ``b_std = 0``
+    means no bias; ``width`` is the hidden base width (only the standard NTK depends on it). ``precision``:
+    "float64" or "float32" (inputs are converted once, outputs have that dtype). ``threads = 0``: all cores.
+
+    Returns ``{"nngp": (N1, N2) array, "ntk": (N1, N2) array}`` (a key only when asked for). C-ordered arrays of the
+    precision's dtype are read in place; the GIL is released during the computation.
+    """
+    return _core.kernel(x1, x2, depth=depth, activation=activation, parameterization=parameterization, W_std=W_std,
+                        b_std=b_std, width=width, precision=precision, nngp=nngp, ntk=ntk, threads=threads,
+                        block=block)
+
+
+def classify(preset=None, q_sigma=None, q_lr=None, q_lr_out=None, depth=None, activation=None, optimizer=None,
+             config=None, overrides=()):
+    """Classify a scaling's infinite-width limit (SPEC §2; ``widthlab classify``).
+
+    Exactly one of ``preset`` (name, alias, "(q_sigma, q_lr)" tuple or "custom:..." spec), ``q_sigma`` + ``q_lr``
+    (+ ``q_lr_out``; Golikov's exponents, SPEC §1.3) or ``config`` (its [scaling] presets[0], [scaling.custom] or
+    scaling.q[0]). ``depth`` (default 1), ``activation`` (default "leaky_relu:0.1") and ``optimizer`` (default
+    "gd") override the config's values.
+
+    Returns the CLI's JSON object as a dict: ``A``, ``B``, ``C``, ``stable``, ``regime``, ``region``, ``model``,
+    ``finite_init_logits``, ``finite_kernel``, ``feature_learning`` and the extras.
+    """
+    return _core.classify(preset=preset or "", q_sigma=q_sigma, q_lr=q_lr, q_lr_out=q_lr_out, depth=depth,
+                          activation=activation or "", optimizer=optimizer or "",
+                          overrides=list(overrides), **_config_source(config))
+
+
+def config(source=None, overrides=(), as_toml=False):
+    """The resolved, validated config (defaults filled in) as a dict with DESIGN §5's sections and keys, or as TOML
+    text with ``as_toml=True``. ``source``: None (the built-in default), a dict, TOML text or a path."""
+    return _core.config(overrides=list(overrides), as_toml=as_toml, **_config_source(source))
+
+
+def train(config=None, out=None, overrides=(), threads=None, resume=False, force=False):
+    """Finite-width runs over the config's widths x seeds x scalings grid (``widthlab train``; DESIGN §4).
+
+    Writes ``out/runs.jsonl``, ``out/curves/*.csv`` and ``out/config.toml`` like the CLI (``out`` must be absent or
+    empty unless ``resume`` — skip the runs already there — or ``force`` — delete its contents first); without
+    ``out`` the runs go to a temporary directory that is removed afterwards. ``threads``: None = the config's
+    study.threads, 0 = all cores.
+
+    Returns the runs as a list of dicts with the runs.jsonl keys (``scaling``, ``width``, ``seed``, ``depth``,
+    ``optimizer``, ``lr``, ``steps``, ``status``, ``train_loss``, ``train_acc``, ``test_loss``, ``test_acc``,
+    ``seconds`` and the extras). Raises RuntimeError when runs failed (their errors are in ``out/errors.jsonl``).
+    """
+    kwargs = dict(overrides=list(overrides), threads=-1 if threads is None else int(threads),
+                  mode=_output_mode(resume, force), **_config_source(config))
+    if out is None:
+        with tempfile.TemporaryDirectory(prefix="widthlab-train-") as tmp:
+            return _core.train(os.path.join(tmp, "out"), **kwargs)
+    return _core.train(os.fspath(out), **kwargs)
+
+
+def default_config_toml():
+    """configs/default.toml as embedded in the library."""
+    return _core.default_config_toml()
+
+
+def _output_mode(resume, force):
+    if resume and force:
+        raise ValueError("resume and force: expected at most one of them")
+    return "resume" if resume else "force" if force else "fresh"
+
+
+# ---- configs: dict / TOML text / path -> what _core takes ------------------------------------------------------
+
+
+def _config_source(cfg):
+    if cfg is None:
+        return {}
+    if isinstance(cfg, dict):
+        return {"config_toml": to_toml(cfg), "config_name": "<dict config>"}
+    if isinstance(cfg, os.PathLike):
+        return {"config_path": os.fspath(cfg)}
+    if isinstance(cfg, str):
+        if not os.path.exists(cfg) and ("=" in cfg or "[" in cfg or "\n" in cfg):
+            return {"config_toml": cfg, "config_name": "<toml string>"}
+        return {"config_path": cfg}
+    raise ValueError(f"config: expected a dict, TOML text or a path, got {type(cfg).__name__}")
+
+
+def _toml_value(v, where):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)  # a valid TOML basic string
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x, where) for x in v) + "]"
+    if hasattr(v, "tolist"):  # numpy scalars and arrays
+        return _toml_value(v.tolist(), where)
+    raise ValueError(f"{where} = {v!r}: expected a bool, number, string or list")
+
+
+def to_toml(cfg):
+    """A config dict ``{section: {key: value, subsection: {...}}}`` as TOML text (the inverse of ``config()``)."""
+    lines = []
+
+    def table(name, d):
+        scalars = [(k, v) for k, v in d.items() if v is not None and not isinstance(v, dict)]
+        tables = [(k, v) for k, v in d.items() if isinstance(v, dict)]
+        if name and (scalars or not tables):
+            lines.append(f"[{name}]")
+        for k, v in scalars:
+            lines.append(f"{k} = {_toml_value(v, f'{name}.{k}' if name else k)}")
+        for k, v in tables:
+            table(f"{name}.{k}" if name else k, v)
+
+    if not isinstance(cfg, dict):
+        raise ValueError(f"config: expected a dict of sections, got {type(cfg).__name__}")
+    table("", cfg)
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["__version__", "activations", "scaling_presets", "kernel", "classify", "config", "default_config_toml",
+           "to_toml", "train"]

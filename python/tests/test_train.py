@@ -1,0 +1,54 @@
+"""widthlab.train on a tiny config: the runs come back as dicts with the runs.jsonl keys (DESIGN §4)."""
+import json
+
+import pytest
+
+import widthlab
+
+RUNS_KEYS = {"scaling", "width", "seed", "depth", "optimizer", "lr", "steps", "status", "train_loss", "train_acc",
+             "test_loss", "test_acc", "seconds"}
+
+TINY = {
+    "data": {"dataset": "gaussians", "train_size": 16, "test_size": 8, "gaussians_dim": 5},
+    "model": {"depth": 1, "activation": "relu"},
+    "scaling": {"presets": ["ntk", "mf"], "reference_width": 8},
+    "train": {"optimizer": "gd", "lr": 0.05, "steps": 3, "precision": "float64"},
+    "sweep": {"widths": [8, 16], "seeds": [0, 1]},
+    "study": {"threads": 1},
+}
+
+
+def test_tiny_grid_returns_one_dict_per_run():
+    runs = widthlab.train(TINY)
+    assert len(runs) == 2 * 2 * 2
+    assert {(r["scaling"], r["width"], r["seed"]) for r in runs} == {
+        (s, w, seed) for s in ("ntk", "mf") for w in (8, 16) for seed in (0, 1)}
+    for r in runs:
+        assert RUNS_KEYS <= set(r)
+        assert r["status"] == "ok" and r["steps"] == 3 and r["depth"] == 1 and r["optimizer"] == "gd"
+        assert 0.0 <= r["train_acc"] <= 1.0 and r["train_loss"] > 0
+
+
+def test_out_directory_matches_the_returned_runs_and_resume_skips(tmp_path):
+    out = tmp_path / "train"
+    runs = widthlab.train(TINY, out=out, overrides=["sweep.seeds=[0]"])
+    lines = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
+    assert lines == runs and len(runs) == 4
+    assert (out / "config.toml").exists()
+    with pytest.raises(ValueError, match="already holds results"):
+        widthlab.train(TINY, out=out, overrides=["sweep.seeds=[0]"])
+    again = widthlab.train(TINY, out=out, overrides=["sweep.seeds=[0]"], resume=True)
+    assert again == runs  # nothing new to run: the same records
+
+
+def test_same_seed_same_numbers():
+    cfg = dict(TINY, sweep={"widths": [8], "seeds": [3]})
+    a, b = widthlab.train(cfg), widthlab.train(cfg)
+    key = lambda r: r["scaling"]
+    for ra, rb in zip(sorted(a, key=key), sorted(b, key=key)):
+        assert ra["train_loss"] == rb["train_loss"] and ra["test_acc"] == rb["test_acc"]
+
+
+def test_bad_config_raises_value_error():
+    with pytest.raises(ValueError, match=r"sweep.widths"):
+        widthlab.train(dict(TINY, sweep={"widths": [0], "seeds": [0]}))
