@@ -334,6 +334,9 @@ Override parse_override(const std::string& arg) {
       std::string p_parent = dot == std::string::npos ? "" : p.substr(0, dot);
       if (p_parent == parent) allowed.push_back(dot == std::string::npos ? p : p.substr(dot + 1));
     }
+    if (allowed.empty() && std::find(paths.begin(), paths.end(), parent) != paths.end())
+      throw InputError(one_line(fmt::format("--set: {} = {}: unknown key ({} is a value, not a table)", o.key, value,
+                                            parent)));
     if (allowed.empty()) {  // parent itself unknown: list the sections
       for (const auto& p : paths)
         if (p.find('.') == std::string::npos) allowed.push_back(p);

@@ -1,4 +1,5 @@
 // The built-in default config: a byte-for-byte copy of configs/default.toml (tests/config checks they are equal).
+// After editing configs/default.toml, paste the whole file between R"toml( and )toml" below.
 #include "widthlab/config.h"
 
 namespace widthlab {

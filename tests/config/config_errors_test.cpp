@@ -196,7 +196,7 @@ TEST(ConfigErrors, SetWithoutEquals) {
 TEST(ConfigErrors, SetUnknownKey) {
   expect_set_error({"train.lrr=0.1"}, {"--set: train.lrr = 0.1", "unknown key", "allowed in [train]", "did you mean 'lr'"});
   expect_set_error({"trian.lr=0.1"}, {"trian.lr", "unknown key", "allowed sections: data, model", "did you mean 'train'"});
-  expect_set_error({"train.lr.x=1"}, {"train.lr.x", "unknown key"});
+  expect_set_error({"train.lr.x=1"}, {"train.lr.x", "unknown key", "train.lr is a value, not a table"});
   expect_set_error({"scaling.custom.lrs=[1,2]"}, {"scaling.custom.lrs", "allowed in [scaling.custom]: init, multiplier, lr"});
 }
 
