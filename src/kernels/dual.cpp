@@ -1,0 +1,215 @@
+#include "widthlab/dual.h"
+
+// Eigen packet types carry alignment attributes that GCC reports as ignored in template arguments; harmless here.
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <cmath>
+
+namespace widthlab {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+namespace ei = Eigen::internal;
+
+// fast_atan2 (dual.h) on SIMD packets through Eigen's packet primitives: the same operations in the same order, so
+// packet and scalar results agree. (Plain loops over the scalar form do not vectorise under GCC's default
+// -ftrapping-math / -fmath-errno, which block if-conversion of the selects and the sqrt.)
+template <class P>
+P patan2(const P& y, const P& x) {
+  using S = typename ei::unpacket_traits<P>::type;
+  const P zero = ei::pset1<P>(S(0)), one = ei::pset1<P>(S(1));
+  const P ax = ei::pabs(x), ay = ei::pabs(y);
+  const P swap = ei::pcmp_lt(ax, ay);
+  const P mx = ei::pselect(swap, ay, ax), mn = ei::pselect(swap, ax, ay);
+  const P den = ei::pselect(ei::pcmp_lt(zero, mx), mx, one);
+  const P t = ei::pdiv(mn, den);
+  const P big = ei::pcmp_lt(ei::pset1<P>(S(0.41421356237309504880)), t);
+  const P tr = ei::pdiv(ei::psub(t, one), ei::padd(t, one));
+  const P r = ei::pselect(big, tr, t);
+  const P z = ei::pmul(r, r);
+  P p;
+  if constexpr (sizeof(S) == 4) {
+    P q = ei::pset1<P>(S(8.05374449538e-2));
+    q = ei::padd(ei::pmul(q, z), ei::pset1<P>(S(-1.38776856032e-1)));
+    q = ei::padd(ei::pmul(q, z), ei::pset1<P>(S(1.99777106478e-1)));
+    q = ei::padd(ei::pmul(q, z), ei::pset1<P>(S(-3.33329491539e-1)));
+    p = ei::padd(ei::pmul(ei::pmul(q, z), r), r);
+  } else {
+    P Pn = ei::pset1<P>(S(-8.750608600031904122785e-1));
+    Pn = ei::padd(ei::pmul(Pn, z), ei::pset1<P>(S(-1.615753718733365076637e1)));
+    Pn = ei::padd(ei::pmul(Pn, z), ei::pset1<P>(S(-7.500855792314704667340e1)));
+    Pn = ei::padd(ei::pmul(Pn, z), ei::pset1<P>(S(-1.228866684490136173410e2)));
+    Pn = ei::padd(ei::pmul(Pn, z), ei::pset1<P>(S(-6.485021904942025371773e1)));
+    P Qd = ei::padd(z, ei::pset1<P>(S(2.485846490142306297962e1)));
+    Qd = ei::padd(ei::pmul(Qd, z), ei::pset1<P>(S(1.650270098316988542046e2)));
+    Qd = ei::padd(ei::pmul(Qd, z), ei::pset1<P>(S(4.328810604912902668951e2)));
+    Qd = ei::padd(ei::pmul(Qd, z), ei::pset1<P>(S(4.853903996359136964868e2)));
+    Qd = ei::padd(ei::pmul(Qd, z), ei::pset1<P>(S(1.945506571482613964425e2)));
+    p = ei::padd(r, ei::pmul(ei::pmul(r, z), ei::pdiv(Pn, Qd)));
+  }
+  const P a0 = ei::padd(ei::pselect(big, ei::pset1<P>(S(0.78539816339744830962)), zero), p);
+  const P a1 = ei::pselect(swap, ei::psub(ei::pset1<P>(S(1.57079632679489661923)), a0), a0);
+  const P a2 = ei::pselect(ei::pcmp_lt(x, zero), ei::psub(ei::pset1<P>(S(3.14159265358979323846)), a1), a1);
+  return ei::pselect(ei::pcmp_lt(y, zero), ei::pnegate(a2), a2);
+}
+
+template <class S>
+void abrelu_row(double a, double b, S k11, const S* __restrict k22, S* __restrict k12, S* __restrict tdot,
+                std::size_t n) {
+  using P = typename ei::packet_traits<S>::type;
+  constexpr std::size_t W = ei::unpacket_traits<P>::size;
+  const S c0 = S((a * a + b * b) / 2), c1 = S((a - b) * (a - b) / (2 * kPi));
+  std::size_t j = 0;
+  if constexpr (W > 1) {
+    const P pk11 = ei::pset1<P>(k11), pc0 = ei::pset1<P>(c0), pc1 = ei::pset1<P>(c1), zero = ei::pset1<P>(S(0));
+    for (; j + W <= n; j += W) {
+      const P q = ei::ploadu<P>(k12 + j);
+      const P d = ei::pmax(ei::psub(ei::pmul(pk11, ei::ploadu<P>(k22 + j)), ei::pmul(q, q)), zero);
+      const P s = ei::psqrt(d);
+      const P td = ei::psub(pc0, ei::pmul(pc1, patan2(s, q)));
+      ei::pstoreu(tdot + j, td);
+      ei::pstoreu(k12 + j, ei::padd(ei::pmul(pc1, s), ei::pmul(td, q)));
+    }
+  }
+  for (; j < n; ++j) {
+    const S q = k12[j];
+    S d = k11 * k22[j] - q * q;
+    d = d > S(0) ? d : S(0);
+    const S s = std::sqrt(d);
+    const S td = c0 - c1 * fast_atan2(s, q);
+    tdot[j] = td;
+    k12[j] = c1 * s + td * q;
+  }
+}
+
+template <class S>
+void erf_row(S k11, const S* __restrict k22, S* __restrict k12, S* __restrict tdot, std::size_t n) {
+  using P = typename ei::packet_traits<S>::type;
+  constexpr std::size_t W = ei::unpacket_traits<P>::size;
+  const S two_pi = S(2 / kPi), four_pi = S(4 / kPi), a = S(1) + S(2) * k11;
+  std::size_t j = 0;
+  if constexpr (W > 1) {
+    const P pk11 = ei::pset1<P>(k11), pa = ei::pset1<P>(a), one = ei::pset1<P>(S(1)), two = ei::pset1<P>(S(2)),
+            four = ei::pset1<P>(S(4)), p2 = ei::pset1<P>(two_pi), p4 = ei::pset1<P>(four_pi);
+    for (; j + W <= n; j += W) {
+      const P q = ei::ploadu<P>(k12 + j), k2 = ei::ploadu<P>(k22 + j);
+      const P e = ei::psub(ei::pmul(pa, ei::padd(one, ei::pmul(two, k2))),
+                           ei::pmul(four, ei::pmin(ei::pmul(q, q), ei::pmul(pk11, k2))));
+      const P r = ei::psqrt(e);
+      ei::pstoreu(tdot + j, ei::pdiv(p4, r));
+      ei::pstoreu(k12 + j, ei::pmul(p2, patan2(ei::pmul(two, q), r)));
+    }
+  }
+  for (; j < n; ++j) {
+    const S q = k12[j], p = k11 * k22[j], q2 = q * q;
+    const S e = a * (S(1) + S(2) * k22[j]) - S(4) * (q2 < p ? q2 : p);  // ≥ 1 + 2K11 + 2K22 ≥ 1
+    const S r = std::sqrt(e);
+    tdot[j] = four_pi / r;
+    k12[j] = two_pi * fast_atan2(S(2) * q, r);  // asin(2q / √((1+2K11)(1+2K22)))
+  }
+}
+
+}  // namespace
+
+void gauss_hermite(int n, std::vector<double>& nodes, std::vector<double>& weights) {
+  // Jacobi matrix of the monic probabilists' Hermite recurrence: off-diagonal √k.
+  Eigen::MatrixXd J = Eigen::MatrixXd::Zero(n, n);
+  for (int k = 1; k < n; ++k) J(k, k - 1) = J(k - 1, k) = std::sqrt(double(k));
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(J);
+  nodes.resize(n);
+  weights.resize(n);
+  for (int i = 0; i < n; ++i) {
+    nodes[i] = es.eigenvalues()(i);
+    weights[i] = es.eigenvectors()(0, i) * es.eigenvectors()(0, i);
+  }
+  // Symmetrise (the rule is exactly symmetric; this removes eigen-solver noise).
+  for (int i = 0; i < n / 2; ++i) {
+    double x = 0.5 * (nodes[n - 1 - i] - nodes[i]), w = 0.5 * (weights[i] + weights[n - 1 - i]);
+    nodes[i] = -x;
+    nodes[n - 1 - i] = x;
+    weights[i] = weights[n - 1 - i] = w;
+  }
+  if (n % 2) nodes[n / 2] = 0.0;
+  double sum = 0;
+  for (double w : weights) sum += w;
+  for (double& w : weights) w /= sum;
+}
+
+DualValue dual_quadrature(const Activation& act, double k11, double k22, double k12, const std::vector<double>& nodes,
+                          const std::vector<double>& weights) {
+  // T and Ṫ are symmetric in (K11, K22); a canonical order makes the quadrature exactly symmetric too, so that
+  // kernel(x, x') == kernel(x', x) bit for bit.
+  if (k11 > k22) std::swap(k11, k22);
+  const double s1 = std::sqrt(std::max(k11, 0.0)), s2 = std::sqrt(std::max(k22, 0.0));
+  double rho = s1 * s2 > 0 ? std::clamp(k12 / (s1 * s2), -1.0, 1.0) : 0.0;
+  const double c = std::sqrt(std::max(1.0 - rho * rho, 0.0));
+  const std::size_t n = nodes.size();
+  DualValue out;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double u = s1 * nodes[i], fu = act.value(u), du = act.derivative(u);
+    double sf = 0, sd = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const double v = s2 * (rho * nodes[i] + c * nodes[j]);
+      sf += weights[j] * act.value(v);
+      sd += weights[j] * act.derivative(v);
+    }
+    out.T += weights[i] * fu * sf;
+    out.Tdot += weights[i] * du * sd;
+  }
+  return out;
+}
+
+Dual::Dual(const Activation& act, int quadrature_order) : act_(act) {
+  if (act.abrelu(&a_, &b_)) {
+    mode_ = Mode::abrelu;
+  } else if (act.kind == ActivationKind::erf) {
+    mode_ = Mode::erf;
+  } else {
+    mode_ = Mode::quadrature;
+    gauss_hermite(quadrature_order > 0 ? quadrature_order : kDefaultQuadratureOrder, nodes_, weights_);
+  }
+}
+
+DualValue Dual::operator()(double k11, double k22, double k12) const {
+  DualValue v;
+  if (mode_ == Mode::quadrature) return dual_quadrature(act_, k11, k22, k12, nodes_, weights_);
+  double q = k12;
+  apply_row<double>(k11, &k22, &q, &v.Tdot, 1);
+  v.T = q;
+  return v;
+}
+
+DualValue Dual::diagonal(double k) const {
+  switch (mode_) {
+    case Mode::abrelu: return {(a_ * a_ + b_ * b_) / 2 * k, (a_ * a_ + b_ * b_) / 2};
+    case Mode::erf: {
+      const double e = 1 + 4 * k;  // (1+2k)² − 4k²
+      return {2 / kPi * std::asin(2 * k / (1 + 2 * k)), 4 / kPi / std::sqrt(e)};
+    }
+    case Mode::quadrature: return dual_quadrature(act_, k, k, k, nodes_, weights_);
+  }
+  return {};
+}
+
+template <class S>
+void Dual::apply_row(S k11, const S* k22, S* k12, S* tdot, std::size_t n) const {
+  switch (mode_) {
+    case Mode::abrelu: abrelu_row<S>(a_, b_, k11, k22, k12, tdot, n); return;
+    case Mode::erf: erf_row<S>(k11, k22, k12, tdot, n); return;
+    case Mode::quadrature:
+      for (std::size_t j = 0; j < n; ++j) {
+        DualValue v = dual_quadrature(act_, double(k11), double(k22[j]), double(k12[j]), nodes_, weights_);
+        k12[j] = S(v.T);
+        tdot[j] = S(v.Tdot);
+      }
+      return;
+  }
+}
+
+template void Dual::apply_row<float>(float, const float*, float*, float*, std::size_t) const;
+template void Dual::apply_row<double>(double, const double*, double*, double*, std::size_t) const;
+
+}  // namespace widthlab
