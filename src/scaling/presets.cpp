@@ -146,7 +146,11 @@ std::string allowed_names() {
     if (!s.empty()) s += ", ";
     s += p.info.name;
     if (p.takes_param) s += p.info.name == "custom" ? ":init=..;multiplier=..;lr=.." : "[:q]";
-    for (const auto& a : p.info.aliases) s += " (" + a + ")";
+    if (!p.info.aliases.empty()) {
+      s += " (or";
+      for (std::size_t i = 0; i < p.info.aliases.size(); ++i) s += (i ? ", " : " ") + p.info.aliases[i];
+      s += ")";
+    }
   }
   return s + ", (q_sigma, q_lr), (q_sigma, q_lr_out, q_lr_in)";
 }
