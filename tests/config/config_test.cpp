@@ -86,7 +86,7 @@ TEST(Config, SectionDefaultsAreValid) {
 // The struct defaults, configs/default.toml and the embedded copy are one and the same default.
 TEST(Config, DefaultFileEmbeddedCopyAndStructDefaultsAgree) {
   ASSERT_TRUE(fs::exists(kDefaultFile)) << kDefaultFile;
-  EXPECT_EQ(slurp(kDefaultFile), default_config_toml()) << "src/config/default_config.cpp is out of date";
+  EXPECT_EQ(slurp(kDefaultFile), default_config_toml()) << "the embedded default differs from configs/default.toml";
   EXPECT_TRUE(load_config(kDefaultFile.string()) == default_config());
   EXPECT_TRUE(default_config() == Config{}) << to_toml(default_config()) << "\nvs\n" << to_toml(Config{});
   EXPECT_TRUE(load_config("") == Config{});
