@@ -20,6 +20,8 @@
 // backward the same for the input-signal GEMMs (H calls, none for layer 0) plus H+1 weight-gradient GEMMs.
 // Elementwise work (bias, φ, φ') is one fused row-wise pass per layer. The workspace is sized once per batch
 // capacity, so a training step allocates nothing.
+// Accuracy (tests/nets): float64 matches plain-loop sums to 1e-12 relative; float32 logits and gradients stay within
+// 1e-5 relative of float64 on small nets, and within 1e-4 after 10 GD/Adam steps of run_training.
 #pragma once
 #include <cstdint>
 #include <span>

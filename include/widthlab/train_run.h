@@ -32,7 +32,8 @@ struct TrainOptions {
   std::string loss = "logistic";  // loss registry name (loss.h)
   Precision precision = Precision::float32;
   // Metrics.
-  int curve_every = 1;           // train/test loss+acc before every k-th update (and the final state); 0 = off
+  int curve_every = 1;           // train/test loss+acc before every k-th update (and the final state); 0 = off.
+                                 // Per epoch (SPEC §6.0) is ceil(train size / batch).
   bool curve_logits = false;     // also keep the test logits at each curve point
   int kernel_points = 10;        // K(x,x) on the first N test points at init and end
   int kernel_track_steps = 0;    // also K(x,x) before each of the first N updates

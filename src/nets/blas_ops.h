@@ -17,3 +17,17 @@ inline void gemm(bool trans_a, bool trans_b, int m, int n, int k, double alpha, 
 }
 
 }  // namespace widthlab::blas
+
+namespace widthlab::blas {
+
+// y = alpha · op(A) · x + beta · y, A row-major m × n (lda), x and y with strides incx, incy.
+inline void gemv(bool trans, int m, int n, float alpha, const float* a, int lda, const float* x, int incx, float beta,
+                 float* y, int incy) {
+  cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, m, n, alpha, a, lda, x, incx, beta, y, incy);
+}
+inline void gemv(bool trans, int m, int n, double alpha, const double* a, int lda, const double* x, int incx,
+                 double beta, double* y, int incy) {
+  cblas_dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, m, n, alpha, a, lda, x, incx, beta, y, incy);
+}
+
+}  // namespace widthlab::blas

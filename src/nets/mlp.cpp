@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
+#include <algorithm>
 #include <random>
 #include <stdexcept>
 
@@ -16,6 +17,10 @@ int openblas_get_num_threads(void);
 }
 
 namespace widthlab {
+namespace {
+// Layers with at most this many outputs (the readout of a binary task) use gemv / fused loops instead of gemm.
+constexpr int kFewOutputs = 4;
+}  // namespace
 
 InitKind init_kind_from_name(std::string_view name) {
   if (name == "uniform") return InitKind::uniform;
@@ -146,7 +151,14 @@ const T* Mlp<T>::forward(const T* x, int rows, MlpWorkspace<T>& ws) const {
     const int fi = config_.fan_in(l), fo = config_.fan_out(l);
     const T a = multiplier(l);
     T* z = ws.z[l].data();
-    blas::gemm(false, true, rows, fo, fi, a, in, fi, w_[l].data(), fi, T(0), z, fo);
+    if (fo <= kFewOutputs) {
+      // A readout with few outputs: one gemv per output (a gemm with n = 1 would pack all of `in`).
+      std::fill(z, z + std::size_t(rows) * fo, T(0));
+      for (int c = 0; c < fo; ++c)
+        blas::gemv(false, rows, fi, a, in, fi, w_[l].data() + std::size_t(c) * fi, 1, T(1), z + c, fo);
+    } else {
+      blas::gemm(false, true, rows, fo, fi, a, in, fi, w_[l].data(), fi, T(0), z, fo);
+    }
     if (config_.bias)
       for (int j = 0; j < fo; ++j) ab[j] = a * b_[l][j];
     T* h = l < H ? ws.h[l].data() : nullptr;
@@ -186,10 +198,23 @@ void Mlp<T>::backward_signals(const T* dlogits, MlpWorkspace<T>& ws) const {
   for (int l = H; l >= 1; --l) {
     const int fi = config_.fan_in(l), fo = config_.fan_out(l);
     T* prev = ws.delta[l - 1].data();
-    blas::gemm(false, false, rows, fi, fo, multiplier(l), ws.delta[l].data(), fo, w_[l].data(), fi, T(0), prev, fi);
+    const T a = multiplier(l);
+    const bool few = fo <= kFewOutputs;
+    if (!few) blas::gemm(false, false, rows, fi, fo, a, ws.delta[l].data(), fo, w_[l].data(), fi, T(0), prev, fi);
     const T* z = ws.z[l - 1].data();
+    const T* W = w_[l].data();
     for (int i = 0; i < rows; ++i) {
       T* pr = prev + std::size_t(i) * fi;
+      if (few) {  // δ_{l−1} row = α Σ_c δ_l[i,c] θ_l[c,:], fused with the φ' pass below
+        const T* dr = ws.delta[l].data() + std::size_t(i) * fo;
+        const T s0 = a * dr[0];
+        for (int j = 0; j < fi; ++j) pr[j] = s0 * W[j];
+        for (int c = 1; c < fo; ++c) {
+          const T sc = a * dr[c];
+          const T* Wc = W + std::size_t(c) * fi;
+          for (int j = 0; j < fi; ++j) pr[j] += sc * Wc[j];
+        }
+      }
       config_.activation.apply_derivative(z + std::size_t(i) * fi, dphi, std::size_t(fi));
       for (int j = 0; j < fi; ++j) pr[j] *= dphi[j];
     }
@@ -197,6 +222,20 @@ void Mlp<T>::backward_signals(const T* dlogits, MlpWorkspace<T>& ws) const {
 }
 
 namespace {
+// C (fo × fi) = scale · δᵀ·in + beta · C: one gemm, or one gemv per row of C for a readout with few outputs.
+template <class T>
+void outer_accumulate(int fo, int fi, int rows, T scale, const T* delta, const T* in, T beta, T* C) {
+  if (fo <= kFewOutputs) {
+    for (int c = 0; c < fo; ++c) {
+      T* row = C + std::size_t(c) * fi;
+      if (beta == T(0)) std::fill(row, row + fi, T(0));
+      blas::gemv(true, rows, fi, scale, in, fi, delta + c, fo, T(1), row, 1);
+    }
+  } else {
+    blas::gemm(true, false, fo, fi, rows, scale, delta, fo, in, fi, beta, C, fi);
+  }
+}
+
 template <class T>
 void column_sums(const T* d, int rows, int cols, T scale, T* out, bool accumulate) {
   if (!accumulate)
@@ -220,7 +259,7 @@ void Mlp<T>::weight_gradients(const T* x, const MlpWorkspace<T>& ws, MlpGradient
       grads.b[l].setZero();
       continue;
     }
-    blas::gemm(true, false, fo, fi, rows, multiplier(l), ws.delta[l].data(), fo, in, fi, T(0), grads.w[l].data(), fi);
+    outer_accumulate(fo, fi, rows, multiplier(l), ws.delta[l].data(), in, T(0), grads.w[l].data());
     if (config_.bias) column_sums(ws.delta[l].data(), rows, fo, multiplier(l), grads.b[l].data(), false);
   }
 }
@@ -242,7 +281,7 @@ void Mlp<T>::backward_sgd(const T* x, const T* dlogits, MlpWorkspace<T>& ws, std
     const int fi = config_.fan_in(l), fo = config_.fan_out(l);
     const T* in = l == 0 ? x : ws.h[l - 1].data();
     const T step = static_cast<T>(-lrs[l]) * multiplier(l);
-    blas::gemm(true, false, fo, fi, rows, step, ws.delta[l].data(), fo, in, fi, T(1), w_[l].data(), fi);
+    outer_accumulate(fo, fi, rows, step, ws.delta[l].data(), in, T(1), w_[l].data());
     if (config_.bias) column_sums(ws.delta[l].data(), rows, fo, step, b_[l].data(), true);
   }
 }

@@ -138,7 +138,12 @@ TrainResult train(const TrainTask& task, const TrainData& data, const Loss& loss
     off_te = ref.predict(xte, ws_eval) - net.predict(xte, ws_eval);
   }
 
-  // Metrics at init.
+  // Metrics at init. Mean |f| on the test inputs is of the model's output (f_IC = f_SP for IC-MF).
+  {
+    Matrix<T> f = net.predict(xte, ws_eval);
+    if (off_te.size()) f += off_te;
+    r.mean_abs_logit_init = f.size() ? double(f.template cast<double>().cwiseAbs().mean()) : 0.0;
+  }
   const Matrix<T> xk = xte.topRows(std::min(opt.kernel_points, m));
   MlpWorkspace<T> ws_k = net.make_workspace(std::max<int>(1, int(xk.rows())));
   const Matrix<T> xc = xte.topRows(std::min(opt.coord_points, m));
@@ -272,14 +277,6 @@ TrainResult train(const TrainTask& task, const TrainData& data, const Loss& loss
   if (diverged) {
     r.status = RunStatus::diverged;
     r.diverged_at_step = step;
-  }
-  // Mean |f| at init on the test inputs (IC-MF: f_IC = f_SP at init), from the saved initial weights.
-  {
-    Mlp<T> init_net(cfg, task.factors);
-    init_net.set_parameters(w0, cfg.bias ? b0 : std::vector<Vector<T>>{});
-    Matrix<T> f = init_net.predict(xte, ws_eval);
-    if (off_te.size()) f += off_te;
-    r.mean_abs_logit_init = f.size() ? double(f.template cast<double>().cwiseAbs().mean()) : 0.0;
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;

@@ -73,23 +73,25 @@ TEST(MlpGradient, MatchesFiniteDifferences) {
   EXPECT_EQ(cases, int(activation_registry().size() * loss_names().size() * 6));
 }
 
-// Forward and backward against the naive loops, float64 and float32, odd sizes, factors ≠ 1.
+// Forward and backward against the naive loops, float64 and float32, odd sizes, factors ≠ 1; k = 2 takes the
+// few-outputs (gemv) readout path, k = 6 the gemm path; width 3 takes the few-outputs path in hidden layers too.
 TEST(Mlp, ForwardBackwardMatchNaiveLoops) {
+  for (auto [k, width] : {std::pair{2, 9}, {6, 9}, {2, 3}})
   for (int depth = 1; depth <= 3; ++depth) {
     for (bool bias : {false, true}) {
       for (const char* act : {"relu", "leaky_relu:0.1", "tanh", "gelu"}) {
         MlpConfig cfg;
         cfg.input_dim = 7;
-        cfg.width = 9;
+        cfg.width = width;
         cfg.depth = depth;
-        cfg.outputs = 2;
+        cfg.outputs = k;
         cfg.bias = bias;
         cfg.activation = activation_from_name(act);
         const uint64_t seed = 31 * depth + bias;
         Mlp<double> net(cfg, odd_factors(depth));
         net.init(seed);
         const MatrixD x = random_matrix(6, 7, seed + 1);
-        const MatrixD dl = random_matrix(6, 2, seed + 2);
+        const MatrixD dl = random_matrix(6, k, seed + 2);
         NaiveMlp naive = NaiveMlp::from(net);
         const MatrixD ref = naive.forward(x);
         std::vector<MatrixD> gw;
@@ -99,7 +101,7 @@ TEST(Mlp, ForwardBackwardMatchNaiveLoops) {
         auto ws = net.make_workspace(8);  // capacity > rows
         auto grads = net.make_gradients();
         const double* out = net.forward(x, ws);
-        const MatrixD logits = Eigen::Map<const MatrixD>(out, 6, 2);
+        const MatrixD logits = Eigen::Map<const MatrixD>(out, 6, k);
         EXPECT_LT((logits - ref).cwiseAbs().maxCoeff(), 1e-12 * (1 + ref.cwiseAbs().maxCoeff())) << act;
         net.backward(x.data(), dl.data(), ws, grads);
         for (int l = 0; l <= depth; ++l) {
@@ -117,7 +119,7 @@ TEST(Mlp, ForwardBackwardMatchNaiveLoops) {
         auto gf = netf.make_gradients();
         const MatrixF xf = x.cast<float>(), dlf = dl.cast<float>();
         const float* outf = netf.forward(xf, wsf);
-        const MatrixD logits_f = Eigen::Map<const MatrixF>(outf, 6, 2).cast<double>();
+        const MatrixD logits_f = Eigen::Map<const MatrixF>(outf, 6, k).cast<double>();
         EXPECT_LT((logits_f - ref).cwiseAbs().maxCoeff(), 1e-5 * (1 + ref.cwiseAbs().maxCoeff())) << act;
         netf.backward(xf.data(), dlf.data(), wsf, gf);
         for (int l = 0; l <= depth; ++l)

@@ -1,0 +1,59 @@
+// report.md of a study (DESIGN §8): per scaling a table of width, mean ± std over seeds of test loss / accuracy,
+// distance to the limit, KL over seeds; the limit's own metrics; the fitted exponent of the distance with its 95 %
+// bootstrap interval next to the classifier's theoretical value; the classifier's verdict; and a plain-language
+// summary generated from the numbers.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "widthlab/rate_fit.h"
+
+namespace widthlab {
+
+struct MeanStd {
+  double mean = RateFit::nan, std = RateFit::nan;
+  int n = 0;
+};
+MeanStd mean_std(const std::vector<double>& values);  // ignores NaN; std is the sample std (NaN for n < 2)
+
+struct ReportWidthRow {
+  int width = 0;
+  int ok = 0, diverged = 0, failed = 0;
+  MeanStd test_loss, test_acc, train_loss, distance, abs_dloss, abs_dacc;
+  double kl = RateFit::nan, sign_gap = RateFit::nan;
+  int kl_floored = 0;
+};
+
+struct ReportScaling {
+  std::string name;
+  std::string verdict;        // classifier: regime, region, model, properties
+  std::string limit_kind;     // "limit" | "limit proxy" | "no stable limit"
+  std::string limit_label;    // e.g. "ntk kernel dynamics (coupled GP init)" or "finite net at d = 2048 (proxy)"
+  std::string distance_name;  // "logit RMS" | "KL over seeds"
+  std::optional<double> theory;  // theoretical exponent of the distance
+  std::string theory_note;
+  MeanStd limit_test_loss, limit_test_acc;
+  std::vector<ReportWidthRow> rows;
+  RateFit rate;               // fit of the primary distance
+  RateFit rate_rms;           // logit RMS fit (always)
+  std::vector<std::string> notes;
+};
+
+struct ReportData {
+  std::string title = "widthlab study";
+  std::string setup;          // data / model / training line
+  std::string threads;        // thread use
+  std::vector<std::string> notes;
+  std::vector<std::string> errors;
+  std::vector<ReportScaling> scalings;
+  std::vector<std::string> plots;  // PNG file names drawn
+  std::string plot_message;
+};
+
+// Whether a fitted interval is consistent with the theory ("consistent", "steeper than", "shallower than", "n/a").
+std::string rate_verdict(const RateFit& fit, std::optional<double> theory);
+std::string summary_paragraph(const ReportData& data);
+std::string render_report(const ReportData& data);
+
+}  // namespace widthlab

@@ -1,0 +1,58 @@
+// The main job (DESIGN §1, §3 "Study", §4 `widthlab study`, §8; SPEC §6.2 R13, §8.7): the finite sweep (sweep.h),
+// for every scaling its d = ∞ limit (classification.h → limit_run.h), distances between each finite run and the
+// limit (distances.h), fitted convergence exponents (rate_fit.h), a report (report.h) and plots.
+//
+// Limits per scaling, from classify(scaling):
+//   * unstable (e.g. SP with a constant lr: C > 0): no stable limit; the distance column is to the largest-width net
+//     of the same seed and is reported as "drift", not as convergence;
+//   * a stable model listed in [limits] compute and simulated by simulate_limit: "independent" limits, one per
+//     limits.seeds (GP sample / particles of their own), used for the limit's loss/accuracy and the KL over seeds;
+//     kernel models whose state or first step uses the init logits g (ntk, regions 5, 9, 10, 13) are also run
+//     "coupled", once per (width, seed) with g = that finite net's own initial logits (normalised), so that the
+//     per-seed logit RMS measures the finite-width error and not the difference between two GP draws;
+//   * otherwise (model not in limits.compute, or one the simulator does not run): a LIMIT PROXY, the same scaling's
+//     finite net at the largest width and the same seed, marked as such everywhere.
+// Logits are compared in normalised units f / ω^{max(A,B)} (SPEC §2.2, ω = d/d*).
+// Per-seed distance (primary): logit RMS against the coupled limit, else the independent limit of the same seed
+// index (for MF-type models without g the limit is deterministic up to N^{-1/2} particle noise), else the proxy.
+// For particle models that use g (ic-mf, sym-default) the per-seed RMS compares two different GP draws and does not
+// vanish; their primary distance is the Gaussian KL over seeds (the report says so).
+//
+// Files in DIR: runs.jsonl, curves/, logits/ (sweep.h), limits.jsonl (one line per limit run: scaling, model, kind
+// "independent" | "coupled", seed, width (coupled), status, final metrics, curve), logits/limit_*.npy, distances.csv,
+// rates.json, config.toml, report.md, *.png. --resume skips finished runs and limits.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "widthlab/config.h"
+
+namespace widthlab {
+
+struct StudyOptions {
+  std::filesystem::path out;  // prepared output directory (output_dir.h), config.toml already written
+  int threads = 0;            // 0 = all cores
+  bool plots = true;
+  std::string python;         // interpreter for the plots; "" = $WIDTHLAB_PYTHON, else /usr/bin/python3
+  int bootstrap = 1000;       // rate-fit bootstrap resamples
+  std::vector<std::string> notes;  // lines for the report (e.g. what the CLI changed in the default config)
+};
+
+struct StudySummary {
+  int runs = 0, runs_ok = 0, runs_diverged = 0, runs_failed = 0, limits = 0, limits_failed = 0;
+  double seconds = 0, sweep_seconds = 0, limit_seconds = 0;
+  bool plots_drawn = false;
+  std::string plot_message;     // why plots were not drawn, or what was drawn
+  std::vector<std::string> errors;  // failed runs / limits / bad scalings (also in the report and on stderr)
+  std::string brief() const;
+};
+
+StudySummary run_study(const Config& config, const StudyOptions& options);
+
+// Draws DIR's plots with python/plots/widthlab_plots.py. Returns "" on success, else why not (missing python or
+// matplotlib, script error); never throws for a missing interpreter.
+std::string draw_plots(const std::filesystem::path& dir, const std::string& python = "");
+std::string plot_script_path();  // the installed/source script path
+
+}  // namespace widthlab
