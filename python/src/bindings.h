@@ -4,11 +4,13 @@
 
 namespace widthlab::python {
 
+void bind_kernel(pybind11::module_& m);    // kernel.h
 void bind_classify(pybind11::module_& m);  // classification.h + the classify verb's argument rules
 void bind_config(pybind11::module_& m);    // config.h
 void bind_train(pybind11::module_& m);     // sweep.h (the train verb)
 
 inline void bind_all(pybind11::module_& m) {
+  bind_kernel(m);
   bind_classify(m);
   bind_config(m);
   bind_train(m);

@@ -8,6 +8,7 @@ Configs (``config=`` arguments) are a dict ``{"train": {"lr": 0.1}, ...}`` (sect
 keys take their defaults), TOML text, or a path to a TOML file; ``overrides`` are ``"key.path=value"`` strings, as
 ``--set``.
 """
+import csv
 import json
 import math
 import os
@@ -28,21 +29,8 @@ def scaling_presets():
     return _core.scaling_presets()
 
 
-def kernel(x1, x2=None, depth=1, activation="relu", parameterization="ntk", W_std=1.0, b_std=0.0, width=1.0,
-           precision="float64", ntk=True, nngp=True, threads=0, block=512):
-    """Analytic NNGP and NTK of a fully connected net (SPEC §3.8; the network of ``widthlab kernel``).
-
-    x1: (N1, d) array; x2: (N2, d) array or None (= x1, symmetric, computed once). ``depth`` hidden Dense layers of
-    ``parameterization`` ("ntk" | "standard") each followed by ``activation``, then a Dense readout; ``b_std = 0``
-    means no bias; ``width`` is the hidden base width (only the standard NTK depends on it). ``precision``:
-    "float64" or "float32" (inputs are converted once, outputs have that dtype). ``threads = 0``: all cores.
-
-    Returns ``{"nngp": (N1, N2) array, "ntk": (N1, N2) array}`` (a key only when asked for). C-ordered arrays of the
-    precision's dtype are read in place; the GIL is released during the computation.
-    """
-    return _core.kernel(x1, x2, depth=depth, activation=activation, parameterization=parameterization, W_std=W_std,
-                        b_std=b_std, width=width, precision=precision, nngp=nngp, ntk=ntk, threads=threads,
-                        block=block)
+# Bound directly (its docstring lives in python/src/bind_kernel.cpp): the call overhead is part of the kernel's budget.
+kernel = _core.kernel
 
 
 def classify(preset=None, q_sigma=None, q_lr=None, q_lr_out=None, depth=None, activation=None, optimizer=None,
@@ -86,6 +74,59 @@ def train(config=None, out=None, overrides=(), threads=None, resume=False, force
         with tempfile.TemporaryDirectory(prefix="widthlab-train-") as tmp:
             return _core.train(os.path.join(tmp, "out"), **kwargs)
     return _core.train(os.fspath(out), **kwargs)
+
+
+def study(config=None, out=None, overrides=(), threads=None, resume=False, force=False, plots=None):
+    """The main job (``widthlab study``; DESIGN §1, §4, §8): the finite sweep, the d = ∞ limits, distances, fitted
+    convergence rates, report and plots, in ``out`` (same rules as :func:`train`; without ``out`` a temporary
+    directory, removed afterwards — then ``report`` is its text rather than a path). ``plots``: None = the config's
+    study.plots.
+
+    Returns a dict: ``summary`` (counts, seconds, errors, ``brief``), ``runs`` (runs.jsonl lines), ``limits``
+    (limits.jsonl lines), ``rates`` (rates.json), ``distances`` (distances.csv rows as dicts), ``report`` (path of
+    report.md, or its text), ``out``.
+    """
+    kwargs = dict(overrides=list(overrides), threads=-1 if threads is None else int(threads),
+                  mode=_output_mode(resume, force), plots=plots, **_config_source(config))
+    if out is None:
+        with tempfile.TemporaryDirectory(prefix="widthlab-study-") as tmp:
+            result = _study_files(_core.study(os.path.join(tmp, "out"), **kwargs), os.path.join(tmp, "out"))
+            result["report"] = _read_text(result["report"])
+            result["out"] = None
+            return result
+    return _study_files(_core.study(os.fspath(out), **kwargs), os.fspath(out))
+
+
+def _read_text(path):
+    if path is None:
+        return None
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def _study_files(result, out):
+    rates = os.path.join(out, "rates.json")
+    distances = os.path.join(out, "distances.csv")
+    report = os.path.join(out, "report.md")
+    result["rates"] = json.loads(_read_text(rates)) if os.path.exists(rates) else None
+    if os.path.exists(distances):
+        with open(distances, newline="", encoding="utf-8") as f:
+            result["distances"] = [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(f)]
+    else:
+        result["distances"] = []
+    result["report"] = report if os.path.exists(report) else None
+    result["out"] = out
+    return result
+
+
+def _number(text):
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text
 
 
 def default_config_toml():
@@ -157,4 +198,4 @@ def to_toml(cfg):
 
 
 __all__ = ["__version__", "activations", "scaling_presets", "kernel", "classify", "config", "default_config_toml",
-           "to_toml", "train"]
+           "to_toml", "train", "study"]

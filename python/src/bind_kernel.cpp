@@ -1,0 +1,165 @@
+// widthlab._core.kernel: the analytic NNGP / NTK of kernel.h (SPEC §3.8; DESIGN §4 kernel semantics) on numpy arrays.
+//   kernel(x1, x2=None, depth=1, activation="relu", parameterization="ntk", W_std=1.0, b_std=0.0, width=1.0,
+//          precision="float64", ntk=True, nngp=True, threads=0, block=512) -> {"nngp": (N1, N2), "ntk": (N1, N2)}
+// Inputs arrive as C-ordered arrays of the precision's dtype (forcecast converts others once); outputs are allocated
+// by C++ and handed to numpy without a copy. The GIL is released while the kernel runs.
+// _kernel_cpp_seconds(...) times the same C++ call internally (for bench/python_overhead.py).
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bindings.h"
+#include "numpy_bridge.h"
+#include "widthlab/error.h"
+#include "widthlab/kernel.h"
+
+namespace widthlab::python {
+namespace {
+
+namespace py = pybind11;
+using py_bridge::InArray;
+
+struct KernelArgs {
+  KernelOptions opts;
+  bool want_nngp = true, want_ntk = true;
+};
+
+KernelArgs kernel_args(int depth, const std::string& activation, const std::string& parameterization, double W_std,
+                       double b_std, double width, const std::string& precision, bool nngp, bool ntk, int threads,
+                       std::int64_t block) {
+  KernelArgs a;
+  a.opts.depth = depth;
+  a.opts.act = activation_from_name(activation);
+  a.opts.parameterization = parameterization_from_name(parameterization);
+  a.opts.W_std = W_std;
+  a.opts.b_std = b_std;
+  a.opts.width = width;
+  if (precision == "float64")
+    a.opts.precision = Precision::float64;
+  else if (precision == "float32")
+    a.opts.precision = Precision::float32;
+  else
+    throw InputError("precision = '" + precision + "': expected float32 or float64");
+  a.opts.threads = threads;
+  a.opts.block = block;
+  if (!nngp && !ntk) throw InputError("nngp = False and ntk = False: nothing to compute");
+  a.want_nngp = nngp;
+  a.want_ntk = ntk;
+  if (auto err = a.opts.validate(); !err.empty()) throw InputError("kernel options: " + err);
+  return a;
+}
+
+// Copies the numpy inputs into the Matrix<T> kernel_compute takes (an O(N·d) copy beside the O(N1·N2·d) kernel).
+template <class T>
+Matrix<T> input_matrix(const py::handle& obj, const char* what) {
+  auto arr = InArray<T>::ensure(obj);
+  if (!arr) throw InputError(std::string(what) + ": expected an array of numbers");
+  if (arr.ndim() != 2)
+    throw InputError(std::string(what) + ": expected a 2-D (N, d) array, got " + std::to_string(arr.ndim()) +
+                     " dimensions");
+  return Matrix<T>(py_bridge::as_matrix<T>(arr, what));
+}
+
+template <class T>
+struct KernelOut {
+  Matrix<T> nngp, ntk;
+  KernelSummary summary;
+};
+
+template <class T>
+KernelOut<T> compute(const Matrix<T>& X1, const std::optional<Matrix<T>>& X2, const KernelArgs& a) {
+  KernelOut<T> out;
+  const auto N1 = X1.rows(), N2 = X2 ? X2->rows() : X1.rows();
+  if (a.want_nngp) out.nngp.resize(N1, N2);
+  if (a.want_ntk) out.ntk.resize(N1, N2);
+  out.summary = kernel_compute<T>(X1, X2 ? &*X2 : nullptr, a.opts, a.want_nngp ? out.nngp.data() : nullptr,
+                                  a.want_ntk ? out.ntk.data() : nullptr, N2);
+  return out;
+}
+
+template <class T>
+py::dict kernel_typed(const py::handle& x1, const py::handle& x2, const KernelArgs& a) {
+  Matrix<T> X1 = input_matrix<T>(x1, "x1");
+  std::optional<Matrix<T>> X2;
+  if (!x2.is_none()) X2 = input_matrix<T>(x2, "x2");
+  KernelOut<T> out;
+  {
+    py::gil_scoped_release nogil;
+    out = compute<T>(X1, X2, a);
+  }
+  py::dict d;
+  if (a.want_nngp) d["nngp"] = py_bridge::to_numpy(std::move(out.nngp));
+  if (a.want_ntk) d["ntk"] = py_bridge::to_numpy(std::move(out.ntk));
+  return d;
+}
+
+// Seconds per call of the C++ computation alone (inputs already converted, outputs allocated in C++ as in
+// kernel()), the minimum over `repeats` calls.
+template <class T>
+double cpp_seconds(const py::handle& x1, const py::handle& x2, const KernelArgs& a, int repeats) {
+  Matrix<T> X1 = input_matrix<T>(x1, "x1");
+  std::optional<Matrix<T>> X2;
+  if (!x2.is_none()) X2 = input_matrix<T>(x2, "x2");
+  double best = 1e300;
+  py::gil_scoped_release nogil;
+  for (int r = 0; r < std::max(1, repeats); ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    KernelOut<T> out = compute<T>(X1, X2, a);
+    const auto t1 = std::chrono::steady_clock::now();
+    best = std::min(best, std::chrono::duration<double>(t1 - t0).count());
+  }
+  return best;
+}
+
+// Bound directly as widthlab.kernel (no Python wrapper: a wrapper's call and keyword re-packing cost ~3 µs, a few
+// percent of a 100 × 100 kernel).
+constexpr const char* kKernelDoc = R"(Analytic NNGP and NTK of a fully connected net (SPEC §3.8; the network of `widthlab kernel`).
+
+x1: (N1, d) array; x2: (N2, d) array or None (= x1: symmetric, computed once). `depth` hidden Dense layers of
+`parameterization` ("ntk" | "standard") each followed by `activation`, then a Dense readout; b_std = 0 means no
+bias; `width` is the hidden base width (only the standard NTK depends on it). `precision`: "float64" or "float32"
+(inputs are converted once, outputs have that dtype). threads = 0: all cores; `block`: rows/cols per block.
+
+Returns {"nngp": (N1, N2) array, "ntk": (N1, N2) array}, a key only when asked for (nngp=, ntk=). C-ordered inputs
+of the precision's dtype are not converted; outputs are handed over from C++ without a copy; the GIL is released
+during the computation. Bad input raises ValueError with the CLI's message.)";
+
+}  // namespace
+
+void bind_kernel(py::module_& m) {
+  m.def(
+      "kernel",
+      [](py::object x1, py::object x2, int depth, const std::string& activation, const std::string& parameterization,
+         double W_std, double b_std, double width, const std::string& precision, bool nngp, bool ntk, int threads,
+         std::int64_t block) {
+        const KernelArgs a = kernel_args(depth, activation, parameterization, W_std, b_std, width, precision, nngp,
+                                         ntk, threads, block);
+        return a.opts.precision == Precision::float64 ? kernel_typed<double>(x1, x2, a)
+                                                      : kernel_typed<float>(x1, x2, a);
+      },
+      py::arg("x1"), py::arg("x2") = py::none(), py::arg("depth") = 1, py::arg("activation") = "relu",
+      py::arg("parameterization") = "ntk", py::arg("W_std") = 1.0, py::arg("b_std") = 0.0, py::arg("width") = 1.0,
+      py::arg("precision") = "float64", py::arg("nngp") = true, py::arg("ntk") = true, py::arg("threads") = 0,
+      py::arg("block") = 512, kKernelDoc);
+  m.def(
+      "_kernel_cpp_seconds",
+      [](py::object x1, py::object x2, int depth, const std::string& activation, const std::string& parameterization,
+         double W_std, double b_std, double width, const std::string& precision, bool nngp, bool ntk, int threads,
+         std::int64_t block, int repeats) {
+        const KernelArgs a = kernel_args(depth, activation, parameterization, W_std, b_std, width, precision, nngp,
+                                         ntk, threads, block);
+        return a.opts.precision == Precision::float64 ? cpp_seconds<double>(x1, x2, a, repeats)
+                                                      : cpp_seconds<float>(x1, x2, a, repeats);
+      },
+      py::arg("x1"), py::arg("x2") = py::none(), py::arg("depth") = 1, py::arg("activation") = "relu",
+      py::arg("parameterization") = "ntk", py::arg("W_std") = 1.0, py::arg("b_std") = 0.0, py::arg("width") = 1.0,
+      py::arg("precision") = "float64", py::arg("nngp") = true, py::arg("ntk") = true, py::arg("threads") = 0,
+      py::arg("block") = 512, py::arg("repeats") = 1);
+}
+
+}  // namespace widthlab::python
