@@ -8,12 +8,14 @@ void bind_kernel(pybind11::module_& m);    // kernel.h
 void bind_classify(pybind11::module_& m);  // classification.h + the classify verb's argument rules
 void bind_config(pybind11::module_& m);    // config.h
 void bind_train(pybind11::module_& m);     // sweep.h (the train verb)
+void bind_study(pybind11::module_& m);     // study.h (the study verb)
 
 inline void bind_all(pybind11::module_& m) {
   bind_kernel(m);
   bind_classify(m);
   bind_config(m);
   bind_train(m);
+  bind_study(m);
 }
 
 }  // namespace widthlab::python

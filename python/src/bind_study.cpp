@@ -1,0 +1,92 @@
+// widthlab._core.study: the main job, `widthlab study`, as a function (DESIGN §1, §4, §8; library: study.h).
+//   study(out, config_path="", config_toml="", config_name="<config>", overrides=[], threads=-1, mode="fresh",
+//         plots=None) -> {"summary": {...}, "runs": [runs.jsonl lines], "limits": [limits.jsonl lines]}
+// Like the CLI it prepares `out` (fresh | resume | force), writes out/config.toml and runs run_study, which writes
+// runs.jsonl, limits.jsonl, distances.csv, rates.json, report.md and the plots there. The Python layer adds the
+// parsed rates.json / distances.csv and the report path. The GIL is released while the study runs.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bindings.h"
+#include "config_source.h"
+#include "py_json.h"
+#include "widthlab/config.h"
+#include "widthlab/error.h"
+#include "widthlab/output_dir.h"
+#include "widthlab/results_io.h"
+#include "widthlab/study.h"
+
+namespace widthlab::python {
+namespace {
+
+namespace py = pybind11;
+
+py::dict summary_dict(const StudySummary& s) {
+  py::dict d;
+  d["runs"] = s.runs;
+  d["runs_ok"] = s.runs_ok;
+  d["runs_diverged"] = s.runs_diverged;
+  d["runs_failed"] = s.runs_failed;
+  d["limits"] = s.limits;
+  d["limits_failed"] = s.limits_failed;
+  d["seconds"] = s.seconds;
+  d["sweep_seconds"] = s.sweep_seconds;
+  d["limit_seconds"] = s.limit_seconds;
+  d["plots_drawn"] = s.plots_drawn;
+  d["plot_message"] = s.plot_message;
+  d["errors"] = s.errors;
+  d["brief"] = s.brief();
+  return d;
+}
+
+py::dict study_py(const std::string& out, const ConfigSource& src, int threads, const std::string& mode,
+                  std::optional<bool> plots) {
+  const Config cfg = resolve_config(src);
+  const OutputMode m = mode == "fresh"    ? OutputMode::fresh
+                       : mode == "resume" ? OutputMode::resume
+                       : mode == "force"  ? OutputMode::force
+                                          : throw InputError("mode = '" + mode + "': expected fresh, resume or force");
+  if (out.empty()) throw InputError("out: expected an output directory");
+  StudySummary summary;
+  std::filesystem::path dir;
+  {
+    py::gil_scoped_release nogil;
+    dir = prepare_output_dir(out, m);
+    write_file_atomic(dir / "config.toml", to_toml(cfg));
+    StudyOptions so;
+    so.out = dir;
+    so.threads = threads >= 0 ? threads : cfg.study.threads;
+    so.plots = plots.value_or(cfg.study.plots);
+    summary = run_study(cfg, so);
+  }
+  py::dict result;
+  result["summary"] = summary_dict(summary);
+  py::list runs, limits;
+  for (const auto& r : read_jsonl(dir / "runs.jsonl", /*missing_ok=*/true)) runs.append(json_to_py(r));
+  for (const auto& r : read_jsonl(dir / "limits.jsonl", /*missing_ok=*/true)) limits.append(json_to_py(r));
+  result["runs"] = runs;
+  result["limits"] = limits;
+  return result;
+}
+
+}  // namespace
+
+void bind_study(py::module_& m) {
+  m.def(
+      "study",
+      [](const std::string& out, const std::string& config_path, const std::string& config_toml,
+         const std::string& config_name, const std::vector<std::string>& overrides, int threads,
+         const std::string& mode, std::optional<bool> plots) {
+        return study_py(out, ConfigSource{config_path, config_toml, config_name, overrides}, threads, mode, plots);
+      },
+      py::arg("out"), py::arg("config_path") = "", py::arg("config_toml") = "", py::arg("config_name") = "<config>",
+      py::arg("overrides") = std::vector<std::string>{}, py::arg("threads") = -1, py::arg("mode") = "fresh",
+      py::arg("plots") = py::none());
+}
+
+}  // namespace widthlab::python

@@ -1,0 +1,35 @@
+"""widthlab.study on a tiny config: runs, limits, rates, distances and the report come back (DESIGN §4, §8)."""
+import json
+
+import widthlab
+from test_train import RUNS_KEYS
+
+TINY_STUDY = {
+    "data": {"dataset": "gaussians", "train_size": 16, "test_size": 8, "gaussians_dim": 5},
+    "model": {"depth": 1, "activation": "relu"},
+    "scaling": {"presets": ["ntk", "mf"], "reference_width": 8},
+    "train": {"optimizer": "gd", "lr": 0.05, "steps": 3, "precision": "float64"},
+    "sweep": {"widths": [8, 16], "seeds": [0, 1]},
+    "limits": {"compute": ["ntk", "mf"], "mf_particles": 256, "seeds": [0, 1]},
+    "study": {"threads": 1, "plots": False},
+}
+
+
+def test_tiny_study(tmp_path):
+    out = tmp_path / "study"
+    res = widthlab.study(TINY_STUDY, out=out)
+    s = res["summary"]
+    assert s["runs_failed"] == 0 and s["limits_failed"] == 0, s["errors"]
+    assert len(res["runs"]) == 2 * 2 * 2 and all(RUNS_KEYS <= set(r) for r in res["runs"])
+    assert res["runs"] == [json.loads(l) for l in (out / "runs.jsonl").read_text().splitlines()]
+    assert {r["scaling"] for r in res["limits"]} == {"ntk", "mf"}
+    assert res["report"] == str(out / "report.md") and (out / "report.md").read_text().strip()
+    assert res["rates"] is not None and res["distances"]
+
+
+def test_study_without_out_returns_the_report_text():
+    cfg = dict(TINY_STUDY, sweep={"widths": [8, 16], "seeds": [0]}, scaling={"presets": ["mf"], "reference_width": 8},
+               limits={"compute": ["mf"], "mf_particles": 256, "seeds": [0]})
+    res = widthlab.study(cfg)
+    assert res["out"] is None and "mf" in res["report"]
+    assert len(res["runs"]) == 2
