@@ -1,0 +1,48 @@
+// `widthlab train [--config F] [--set key=value]… --out DIR [--resume | --force] [--threads N]`
+// Finite-width runs over the config's grid (widths × seeds × scalings): DIR/runs.jsonl, DIR/curves/*.csv,
+// DIR/config.toml (DESIGN §4; library: widthlab/sweep.h). Existing results need --resume or --force (else exit 2).
+#include <fmt/format.h>
+
+#include "run_dir.h"
+#include "verb.h"
+#include "widthlab/output_dir.h"
+#include "widthlab/sweep.h"
+
+namespace {
+
+struct TrainVerbOptions {
+  widthlab::cli::RunDirFlags dir;
+  int threads = -1;
+};
+
+widthlab::cli::VerbRun setup(CLI::App& sub) {
+  auto opt = std::make_shared<TrainVerbOptions>();
+  widthlab::cli::add_run_dir_flags(sub, opt->dir);
+  sub.add_option("--threads", opt->threads, "Worker threads (default: study.threads of the config; 0 = all cores)")
+      ->check(CLI::NonNegativeNumber);
+  return [opt] {
+    using namespace widthlab;
+    cli::ResolvedRunDir run = cli::resolve_run_dir(opt->dir, /*default_out=*/"");
+    SweepSetup setup = make_sweep_setup(run.config);
+    SweepOptions so;
+    so.out = run.out;
+    so.threads = opt->threads >= 0 ? opt->threads : run.config.study.threads;
+    so.max_seconds = run.config.study.max_seconds;
+    so.progress_label = "train";
+    fmt::print(stderr, "widthlab train: {} scalings × {} widths × {} seeds on {} ({} train / {} test) → {}\n",
+               setup.scalings.size(), setup.widths.size(), setup.seeds.size(), setup.data.name,
+               setup.data.x_train.rows(), setup.data.x_test.rows(), printable_path(run.out));
+    SweepSummary s = run_sweep(setup, so);
+    fmt::print("{}\n", s.brief());
+    if (s.failed > 0) {
+      fmt::print(stderr, "widthlab train: {} run(s) failed (see {}/errors.jsonl)\n", s.failed,
+                 printable_path(run.out));
+      return 1;
+    }
+    return 0;
+  };
+}
+
+const widthlab::cli::VerbRegistration reg{"train", "Finite-width runs over a config's widths × seeds × scalings grid",
+                                          setup};
+}  // namespace

@@ -1,0 +1,172 @@
+// `widthlab study` and `widthlab plot` end to end on a tiny grid: files, numbers, resume, bad input.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/cli_helpers.h"
+
+using widthlab::test::run_cli;
+using widthlab::test::scratch_dir;
+namespace fs = std::filesystem;
+
+namespace {
+void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+int count_lines(const fs::path& p) {
+  std::ifstream f(p);
+  int n = 0;
+  for (std::string line; std::getline(f, line);) n += !line.empty();
+  return n;
+}
+// Mean logit RMS per (scaling, width) from distances.csv.
+std::map<std::pair<std::string, int>, double> mean_rms(const fs::path& csv) {
+  std::map<std::pair<std::string, int>, std::pair<double, int>> acc;
+  std::ifstream f(csv);
+  std::string line;
+  std::getline(f, line);
+  while (std::getline(f, line)) {
+    std::vector<std::string> c;
+    std::stringstream ss(line);
+    for (std::string x; std::getline(ss, x, ',');) c.push_back(x);
+    if (c.size() < 6 || c[2] == "all" || c[5].empty()) continue;
+    auto& a = acc[{c[0], std::stoi(c[1])}];
+    a.first += std::stod(c[5]);
+    a.second++;
+  }
+  std::map<std::pair<std::string, int>, double> m;
+  for (auto& [k, v] : acc) m[k] = v.first / v.second;
+  return m;
+}
+
+const char* kTinyStudy = R"toml(
+[data]
+dataset = "gaussians"
+classes = []
+train_size = 60
+test_size = 50
+[scaling]
+presets = ["sp", "ntk", "mf", "intermediate:0.75"]
+[train]
+lr = 0.2
+steps = 10
+[sweep]
+widths = [64, 1024]
+seeds = [0, 1, 2]
+[limits]
+compute = ["ntk", "mf"]
+mf_particles = 8192
+seeds = [0, 1, 2]
+)toml";
+}  // namespace
+
+TEST(StudyCli, TinyStudyEndToEnd) {
+  std::string dir = scratch_dir("study_tiny");
+  write(dir + "/c.toml", kTinyStudy);
+  const fs::path out = dir + "/out";
+  auto r = run_cli("study --quiet --config " + dir + "/c.toml --out " + out.string() + " --bootstrap 200");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* f : {"runs.jsonl", "limits.jsonl", "distances.csv", "rates.json", "config.toml", "report.md"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+  EXPECT_EQ(count_lines(out / "runs.jsonl"), 4 * 2 * 3);
+  // ntk: 3 independent + 2 widths × 3 seeds coupled; mf: 3 independent.
+  EXPECT_EQ(count_lines(out / "limits.jsonl"), 3 + 6 + 3);
+
+  auto rms = mean_rms(out / "distances.csv");
+  ASSERT_TRUE(rms.count({"mf", 64}) && rms.count({"mf", 1024}));
+  EXPECT_LT(rms[{"mf", 1024}], rms[{"mf", 64}]) << "mf distance to its limit must fall with width";
+  ASSERT_TRUE(rms.count({"ntk", 64}) && rms.count({"ntk", 1024}));
+  EXPECT_LT(rms[{"ntk", 1024}], rms[{"ntk", 64}]) << "ntk at the larger width must be closer to its limit";
+  // intermediate's model is not in limits.compute: compared with the widest net, and the report says so.
+  EXPECT_FALSE(rms.count({"intermediate:0.75", 1024}));
+
+  auto rates = nlohmann::json::parse(slurp(out / "rates.json"));
+  EXPECT_EQ(rates["mf"]["compared_with"], "limit");
+  EXPECT_EQ(rates["intermediate:0.75"]["compared_with"], "limit proxy");
+  EXPECT_EQ(rates["sp"]["compared_with"], "no stable limit");
+  EXPECT_LT(rates["mf"]["fit"]["slope"].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(rates["mf"]["theory"].get<double>(), -0.5);
+
+  std::string report = slurp(out / "report.md");
+  for (const char* s : {"## mf", "## ntk", "## sp", "no stable limit", "LIMIT PROXY", "Fitted exponent", "theory",
+                        "## Summary", "± "})
+    EXPECT_NE(report.find(s), std::string::npos) << s;
+  // Plots (matplotlib is a project dependency; WIDTHLAB_PYTHON may point elsewhere).
+  EXPECT_TRUE(fs::exists(out / "distance_vs_width.png")) << r.err;
+  EXPECT_TRUE(fs::exists(out / "coord_check.png"));
+  EXPECT_NE(report.find("![distance_vs_width.png]"), std::string::npos);
+
+  // Resume: nothing reruns, the same numbers come out.
+  std::string csv_before = slurp(out / "distances.csv");
+  auto again = run_cli("study --quiet --no-plots --config " + dir + "/c.toml --out " + out.string() +
+                       " --resume --bootstrap 200");
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(count_lines(out / "runs.jsonl"), 24);
+  EXPECT_EQ(count_lines(out / "limits.jsonl"), 12);
+  EXPECT_EQ(slurp(out / "distances.csv"), csv_before);
+
+  // widthlab plot redraws; a missing interpreter is reported (exit 1), the files stay.
+  fs::remove(out / "coord_check.png");
+  auto p = run_cli("plot " + out.string());
+  EXPECT_EQ(p.code, 0) << p.err;
+  EXPECT_TRUE(fs::exists(out / "coord_check.png"));
+  auto np = run_cli("plot " + out.string() + " --python /nonexistent/python3");
+  EXPECT_EQ(np.code, 1);
+  EXPECT_NE(np.err.find("not found"), std::string::npos) << np.err;
+  fs::remove_all(dir);
+}
+
+TEST(StudyCli, BadScalingIsReportedAndTheRestCompletes) {
+  std::string dir = scratch_dir("study_badscaling");
+  write(dir + "/c.toml", kTinyStudy);
+  const fs::path out = dir + "/out";
+  auto r = run_cli("study --quiet --no-plots --config " + dir + "/c.toml --set 'scaling.presets=[\"mf\", \"bogus\"]' "
+                   "--set 'sweep.widths=[32, 64]' --set 'limits.compute=[\"mf\"]' --set limits.mf_particles=512 --out " +
+                   out.string() + " --bootstrap 50");
+  // The config layer may reject the unknown preset up front (exit 2) or the study may leave it out; both name it.
+  if (r.code == 2) {
+    EXPECT_NE(r.err.find("bogus"), std::string::npos) << r.err;
+  } else {
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("bogus"), std::string::npos);
+    EXPECT_NE(slurp(out / "report.md").find("bogus"), std::string::npos);
+    EXPECT_EQ(count_lines(out / "runs.jsonl"), 2 * 3);
+  }
+  fs::remove_all(dir);
+}
+
+TEST(StudyCli, BadInputExitsTwo) {
+  std::string dir = scratch_dir("study_bad");
+  write(dir + "/c.toml", kTinyStudy);
+  write(dir + "/broken.toml", "[train\nlr = 1\n");
+  struct Case {
+    std::string args, needle;
+  } cases[] = {
+      {"study --quiet --config " + dir + "/nope.toml --out " + dir + "/o1", "nope.toml"},
+      {"study --quiet --config " + dir + "/broken.toml --out " + dir + "/o2", "broken.toml"},
+      {"study --quiet --config " + dir + "/c.toml --set train.steps=-3 --out " + dir + "/o3", "train.steps"},
+      {"study --quiet --config " + dir + "/c.toml --set sweep.widths=[0] --out " + dir + "/o4", "sweep.widths"},
+      {"study --quiet --config " + dir + "/c.toml --set no.such=1 --out " + dir + "/o5", "no.such"},
+      {"plot " + dir + "/not-a-results-dir", "runs.jsonl"},
+  };
+  for (const auto& c : cases) {
+    auto r = run_cli(c.args);
+    EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.args << "\n" << r.err;
+  }
+  // A directory that already holds results: exit 2 without --resume/--force.
+  fs::create_directories(dir + "/full");
+  write(dir + "/full/runs.jsonl", "{}\n");
+  auto r = run_cli("study --quiet --config " + dir + "/c.toml --out " + dir + "/full");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--resume"), std::string::npos) << r.err;
+  fs::remove_all(dir);
+}

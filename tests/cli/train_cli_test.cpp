@@ -1,0 +1,171 @@
+// `widthlab train` end to end: the sweep's files, exit codes on bad input, and resume after kill -9.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cli/cli_helpers.h"
+
+using widthlab::test::run_cli;
+using widthlab::test::scratch_dir;
+namespace fs = std::filesystem;
+
+namespace {
+void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+int count_lines(const fs::path& p) {
+  std::ifstream f(p);
+  int n = 0;
+  for (std::string line; std::getline(f, line);) n += !line.empty();
+  return n;
+}
+
+// (scaling, width, seed) → number of complete records.
+std::map<std::string, int> run_counts(const fs::path& runs) {
+  std::map<std::string, int> m;
+  std::ifstream f(runs);
+  for (std::string line; std::getline(f, line);) {
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded()) continue;  // a partial last line
+    m[j["scaling"].get<std::string>() + "_" + std::to_string(j["width"].get<int>()) + "_" +
+      std::to_string(j["seed"].get<int>())]++;
+  }
+  return m;
+}
+
+const char* kTiny = R"toml(
+[data]
+dataset = "gaussians"
+classes = []
+train_size = 40
+test_size = 30
+[scaling]
+presets = ["sp", "mf"]
+[train]
+steps = 5
+[sweep]
+widths = [16, 32]
+seeds = [0, 1]
+[limits]
+compute = []
+)toml";
+}  // namespace
+
+TEST(TrainCli, WritesRunsCurvesAndConfig) {
+  std::string dir = scratch_dir("train_ok");
+  write(dir + "/c.toml", kTiny);
+  auto r = run_cli("train --quiet --config " + dir + "/c.toml --out " + dir + "/out");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(count_lines(dir + "/out/runs.jsonl"), 8);
+  EXPECT_TRUE(fs::exists(dir + "/out/config.toml"));
+  EXPECT_TRUE(fs::exists(dir + "/out/curves/mf_w32_s1.csv"));
+  EXPECT_NE(r.out.find("8 ran"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("threads"), std::string::npos);
+  // Existing results without --resume / --force: exit 2 naming the directory.
+  auto again = run_cli("train --quiet --config " + dir + "/c.toml --out " + dir + "/out");
+  EXPECT_EQ(again.code, 2);
+  EXPECT_NE(again.err.find("--resume"), std::string::npos) << again.err;
+  // --resume does nothing new; --force starts over.
+  auto resumed = run_cli("train --quiet --config " + dir + "/c.toml --out " + dir + "/out --resume");
+  EXPECT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("8 already done, 0 ran"), std::string::npos) << resumed.out;
+  EXPECT_EQ(count_lines(dir + "/out/runs.jsonl"), 8);
+  // --resume with a different config is refused.
+  auto changed = run_cli("train --quiet --config " + dir + "/c.toml --set train.lr=0.5 --out " + dir + "/out --resume");
+  EXPECT_EQ(changed.code, 2);
+  EXPECT_NE(changed.err.find("different config"), std::string::npos) << changed.err;
+  auto forced = run_cli("train --quiet --config " + dir + "/c.toml --out " + dir + "/out --force");
+  EXPECT_EQ(forced.code, 0) << forced.err;
+  EXPECT_EQ(count_lines(dir + "/out/runs.jsonl"), 8);
+  fs::remove_all(dir);
+}
+
+TEST(TrainCli, BadInputExitsTwo) {
+  std::string dir = scratch_dir("train_bad");
+  write(dir + "/c.toml", kTiny);
+  struct Case {
+    std::string args, needle;
+  } cases[] = {
+      {"train --quiet --config " + dir + "/missing.toml --out " + dir + "/o1", "missing.toml"},
+      {"train --quiet --config " + dir + "/c.toml --set train.lr=-1 --out " + dir + "/o2", "train.lr"},
+      {"train --quiet --config " + dir + "/c.toml --set sweep.widths=[] --out " + dir + "/o3", "sweep.widths"},
+      {"train --quiet --config " + dir + "/c.toml --set 'scaling.presets=[\"nope\"]' --out " + dir + "/o4", "nope"},
+      {"train --quiet --config " + dir + "/c.toml", "--out"},
+      {"train --quiet --config " + dir + "/c.toml --out " + dir + "/o5 --resume --force", "resume"},
+  };
+  for (const auto& c : cases) {
+    auto r = run_cli(c.args);
+    EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one-line error expected: " << r.err;
+  }
+  fs::remove_all(dir);
+}
+
+TEST(TrainCli, KilledSweepResumesWithoutLossOrDuplicates) {
+  std::string dir = scratch_dir("train_kill");
+  // 12 runs of ~0.1–0.3 s each on one thread, so that a kill lands mid-sweep.
+  write(dir + "/c.toml", R"toml(
+[data]
+dataset = "gaussians"
+classes = []
+train_size = 1000
+test_size = 200
+[scaling]
+presets = ["ntk", "mf"]
+[train]
+steps = 60
+[sweep]
+widths = [256, 512]
+seeds = [0, 1, 2]
+[limits]
+compute = []
+[study]
+threads = 1
+)toml");
+  const std::string out = dir + "/out";
+  const int total = 12;
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    std::string cfg = dir + "/c.toml";
+    execl(WIDTHLAB_CLI, WIDTHLAB_CLI, "train", "--quiet", "--config", cfg.c_str(), "--out", out.c_str(), (char*)nullptr);
+    _exit(127);
+  }
+  const auto runs = fs::path(out) / "runs.jsonl";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  int seen = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fs::exists(runs) && (seen = count_lines(runs)) >= 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the sweep finished before it could be killed (" << seen << " runs seen)";
+  int before = int(run_counts(runs).size());
+  EXPECT_GE(before, 3);
+  EXPECT_LT(before, total);
+  // Simulate the worst case too: a half-written last line.
+  { std::ofstream(runs, std::ios::app) << R"({"scaling": "mf", "width": 512, "se)"; }
+  auto r = run_cli("train --quiet --config " + dir + "/c.toml --out " + out + " --resume");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("partial"), std::string::npos) << r.err;
+  auto counts = run_counts(runs);
+  EXPECT_EQ(int(counts.size()), total);
+  for (const auto& [key, n] : counts) EXPECT_EQ(n, 1) << key << " appears " << n << " times";
+  EXPECT_NE(r.out.find(std::to_string(before) + " already done"), std::string::npos) << r.out;
+  fs::remove_all(dir);
+}
