@@ -1,0 +1,88 @@
+// `widthlab kernel`: analytic NNGP and NTK of the DESIGN §4 network (SPEC §3.8) → DIR/nngp.npy, DIR/ntk.npy.
+// Outputs are written block by block into memory-mapped .npy files, so N² results larger than RAM work.
+#include <cmath>
+#include <fmt/format.h>
+
+#include "verb.h"
+#include "widthlab/error.h"
+#include "widthlab/kernel.h"
+#include "widthlab/npy.h"
+#include "widthlab/output_dir.h"
+
+namespace {
+
+struct KernelFlags {
+  std::string x1, x2, activation = "relu", parameterization = "ntk", precision = "float64", out;
+  int depth = 1;
+  double w_std = 1.0, b_std = 0.0, width = 1.0;
+  std::int64_t block = 512;
+  int threads = 0;
+  bool force = false;
+};
+
+template <class T>
+int run_kernel(const KernelFlags& f, const widthlab::KernelOptions& opts) {
+  using namespace widthlab;
+  Matrix<T> X1 = npy_read_matrix<T>(f.x1), X2;
+  auto check = [](const Matrix<T>& X, const std::string& flag, const std::string& path) {
+    if (X.rows() < 1 || X.cols() < 1) throw InputError(fmt::format("{} {}: expected a non-empty (N, d) array", flag, path));
+    for (Eigen::Index i = 0; i < X.rows(); ++i)
+      if (!X.row(i).allFinite())
+        throw InputError(fmt::format("{} {}: row {} holds a non-finite value (NaN or inf)", flag, path, i));
+  };
+  check(X1, "--x1", f.x1);
+  if (!f.x2.empty()) {
+    X2 = npy_read_matrix<T>(f.x2);
+    check(X2, "--x2", f.x2);
+    if (X2.cols() != X1.cols())
+      throw InputError(fmt::format("--x2 {}: expected {} columns (as --x1), got {}", f.x2, X1.cols(), X2.cols()));
+  }
+  auto dir = prepare_output_dir(f.out, f.force ? OutputMode::force : OutputMode::fresh);
+  const std::int64_t n1 = X1.rows(), n2 = f.x2.empty() ? n1 : X2.rows();
+  NpyMappedWriter<T> nngp((dir / "nngp.npy").string(), n1, n2), ntk((dir / "ntk.npy").string(), n1, n2);
+  KernelSummary s = kernel_compute<T>(X1, f.x2.empty() ? nullptr : &X2, opts, nngp.data(), ntk.data(), n2);
+  nngp.commit();
+  ntk.commit();
+  fmt::print("{}\nwrote {}/nngp.npy and {}/ntk.npy\n", s.brief(), printable_path(dir), printable_path(dir));
+  return 0;
+}
+
+widthlab::cli::VerbRun setup(CLI::App& sub) {
+  auto f = std::make_shared<KernelFlags>();
+  sub.add_option("--x1", f->x1, "Inputs X1, .npy of shape (N1, d)")->required();
+  sub.add_option("--x2", f->x2, "Inputs X2, .npy of shape (N2, d); default X1 (symmetric)");
+  sub.add_option("--depth", f->depth, "Hidden Dense+activation layers L ≥ 1")->required();
+  sub.add_option("--activation", f->activation, "Activation name (see `widthlab list`), e.g. relu, leaky_relu:0.1")
+      ->required();
+  sub.add_option("--parameterization", f->parameterization, "ntk | standard")->capture_default_str();
+  sub.add_option("--w-std", f->w_std, "Weight std W_std")->capture_default_str();
+  sub.add_option("--b-std", f->b_std, "Bias std b_std (0 = no bias)")->capture_default_str();
+  sub.add_option("--width", f->width, "Base hidden width (standard parameterization's NTK)")->capture_default_str();
+  sub.add_option("--precision", f->precision, "float32 | float64")->capture_default_str();
+  sub.add_option("--block", f->block, "Rows/columns per block")->capture_default_str();
+  sub.add_option("--threads", f->threads, "Threads (0 = all cores)")->capture_default_str();
+  sub.add_option("--out", f->out, "Output directory (nngp.npy, ntk.npy)")->required();
+  sub.add_flag("--force", f->force, "Overwrite results already in --out");
+  return [f] {
+    using namespace widthlab;
+    KernelOptions o;
+    o.depth = f->depth;
+    o.act = activation_from_name(f->activation);
+    o.parameterization = parameterization_from_name(f->parameterization);
+    o.W_std = f->w_std;
+    o.b_std = f->b_std;
+    o.width = f->width;
+    o.block = f->block;
+    o.threads = f->threads;
+    if (f->precision == "float32") o.precision = Precision::float32;
+    else if (f->precision == "float64") o.precision = Precision::float64;
+    else throw InputError(fmt::format("--precision '{}': expected float32 or float64", f->precision));
+    if (auto err = o.validate(); !err.empty()) throw InputError(err);
+    return o.precision == Precision::float32 ? run_kernel<float>(*f, o) : run_kernel<double>(*f, o);
+  };
+}
+
+const widthlab::cli::VerbRegistration reg{"kernel", "Analytic NNGP and NTK of a fully connected net (DIR/nngp.npy, DIR/ntk.npy)",
+                                          setup};
+
+}  // namespace

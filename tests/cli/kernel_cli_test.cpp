@@ -1,0 +1,98 @@
+// `widthlab kernel` end to end (DESIGN §4): outputs equal the library's kernels; bad input → exit 2, one line.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli/cli_helpers.h"
+#include "widthlab/kernel.h"
+#include "widthlab/npy.h"
+
+using widthlab::test::run_cli;
+using widthlab::test::scratch_dir;
+using namespace widthlab;
+
+namespace {
+MatrixD inputs(int n, int d, double shift) {
+  MatrixD X(n, d);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < d; ++j) X(i, j) = std::sin(1.3 * i + 0.7 * j + shift);
+  return X;
+}
+int lines(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n')); }
+}  // namespace
+
+TEST(KernelCli, WritesNngpAndNtkMatchingTheLibrary) {
+  auto dir = scratch_dir("kernel_cli");
+  MatrixD X1 = inputs(9, 5, 0), X2 = inputs(4, 5, 1);
+  npy_write(dir + "/x1.npy", X1);
+  npy_write(dir + "/x2.npy", X2);
+  auto r = run_cli("kernel --x1 " + dir + "/x1.npy --x2 " + dir + "/x2.npy --depth 2 --activation erf "
+                   "--parameterization standard --w-std 1.2 --b-std 0.3 --width 64 --block 3 --threads 2 --out " +
+                   dir + "/out");
+  ASSERT_EQ(r.code, 0) << r.err;
+  KernelOptions o;
+  o.depth = 2;
+  o.act = activation_from_name("erf");
+  o.parameterization = Parameterization::standard;
+  o.W_std = 1.2;
+  o.b_std = 0.3;
+  o.width = 64;
+  MatrixD K = npy_read_matrix<double>(dir + "/out/nngp.npy"), T = npy_read_matrix<double>(dir + "/out/ntk.npy");
+  ASSERT_EQ(K.rows(), 9);
+  ASSERT_EQ(K.cols(), 4);
+  EXPECT_LE((K - kernel_nngp(X1, X2, o)).cwiseAbs().maxCoeff(), 1e-13);
+  EXPECT_LE((T - kernel_ntk(X1, X2, o)).cwiseAbs().maxCoeff(), 1e-11);
+  EXPECT_EQ(npy_read_header(dir + "/out/ntk.npy").dtype, "<f8");
+
+  // symmetric float32
+  auto r32 = run_cli("kernel --x1 " + dir + "/x1.npy --depth 3 --activation relu --precision float32 --out " + dir +
+                     "/out32");
+  ASSERT_EQ(r32.code, 0) << r32.err;
+  EXPECT_EQ(npy_read_header(dir + "/out32/nngp.npy").dtype, "<f4");
+  o = {};
+  o.depth = 3;
+  MatrixD K32 = npy_read_matrix<double>(dir + "/out32/nngp.npy");
+  MatrixD K64 = kernel_nngp(X1, o);
+  EXPECT_LE((K32 - K64).cwiseAbs().maxCoeff(), 1e-5 * K64.cwiseAbs().maxCoeff());
+
+  // existing results: refused without --force, replaced with it
+  auto again = run_cli("kernel --x1 " + dir + "/x1.npy --depth 3 --activation relu --out " + dir + "/out32");
+  EXPECT_EQ(again.code, 2);
+  auto forced = run_cli("kernel --x1 " + dir + "/x1.npy --depth 3 --activation relu --force --out " + dir + "/out32");
+  EXPECT_EQ(forced.code, 0) << forced.err;
+  EXPECT_EQ(npy_read_header(dir + "/out32/nngp.npy").dtype, "<f8");
+}
+
+TEST(KernelCli, BadInputExitsTwoWithOneLine) {
+  auto dir = scratch_dir("kernel_cli_bad");
+  MatrixD X1 = inputs(5, 3, 0), X2 = inputs(5, 4, 0), Xn = inputs(5, 3, 0);
+  Xn(2, 1) = std::nan("");
+  npy_write(dir + "/x1.npy", X1);
+  npy_write(dir + "/x2.npy", X2);
+  npy_write(dir + "/xn.npy", Xn);
+  std::ofstream(dir + "/garbage.npy") << "not an npy file";
+  const std::string x1 = " --x1 " + dir + "/x1.npy";
+  struct Case {
+    std::string args, needle;
+  } cases[] = {
+      {"kernel --x1 " + dir + "/missing.npy --depth 1 --activation relu --out " + dir + "/o1", "missing.npy"},
+      {"kernel --x1 " + dir + "/garbage.npy --depth 1 --activation relu --out " + dir + "/o1", "garbage.npy"},
+      {"kernel" + x1 + " --x2 " + dir + "/x2.npy --depth 1 --activation relu --out " + dir + "/o2", "--x2"},
+      {"kernel --x1 " + dir + "/xn.npy --depth 1 --activation relu --out " + dir + "/o3", "non-finite"},
+      {"kernel" + x1 + " --depth 0 --activation relu --out " + dir + "/o4", "depth"},
+      {"kernel" + x1 + " --depth 1 --activation swish --out " + dir + "/o5", "swish"},
+      {"kernel" + x1 + " --depth 1 --activation relu --parameterization mup --out " + dir + "/o6", "mup"},
+      {"kernel" + x1 + " --depth 1 --activation relu --precision half --out " + dir + "/o7", "half"},
+      {"kernel" + x1 + " --depth 1 --activation relu --w-std -1 --out " + dir + "/o8", "W_std"},
+      {"kernel" + x1 + " --depth 1 --activation relu --out " + dir + "/x1.npy/sub", "x1.npy"},
+  };
+  for (const auto& c : cases) {
+    auto r = run_cli(c.args);
+    EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
+    EXPECT_EQ(lines(r.err), 1) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.args << "\n" << r.err;
+  }
+  // no partial outputs left behind by a failed run
+  EXPECT_FALSE(std::filesystem::exists(dir + "/o3/nngp.npy"));
+}
