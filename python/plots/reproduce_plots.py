@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""Plots of `widthlab reproduce NAME --out DIR` (SPEC §6; DESIGN §8): reads the CSVs a case wrote into DIR and draws
+its PNGs there. Usage: reproduce_plots.py NAME DIR. Needs numpy + matplotlib (/usr/bin/python3 on Debian)."""
+import csv
+import math
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+LOG2 = math.log(2.0)
+
+
+def read(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def num(s):
+    try:
+        return float(s)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def groups(rows, key):
+    out = {}
+    for r in rows:
+        out.setdefault(r[key], []).append(r)
+    return out
+
+
+def band(ax, x, m, s, label, **kw):
+    line, = ax.plot(x, m, marker="o", ms=3, label=label, **kw)
+    lo = [a - b for a, b in zip(m, s)]
+    hi = [a + b for a, b in zip(m, s)]
+    ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2)
+
+
+def width_sweep(d, name):
+    rows = read(os.path.join(d, "width_sweep.csv"))
+    g = groups(rows, "scaling")
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+    for ax, m, base in zip(axes.flat, ["test_loss", "test_acc", "train_loss", "train_acc"], [LOG2, 0.5, LOG2, 0.5]):
+        for lab, rs in g.items():
+            w = [num(r["width"]) for r in rs]
+            band(ax, w, [num(r[m + "_mean"]) for r in rs], [num(r[m + "_std"]) for r in rs], lab)
+        ax.axhline(base, color="gray", ls=":", lw=1, label="f ≡ 0")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("width d")
+        ax.set_ylabel(m.replace("_", " "))
+    axes.flat[0].legend(fontsize=8)
+    fig.suptitle(f"{name}: final metrics vs width (mean ± std over seeds)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(d, "width_sweep.png"), dpi=110)
+
+
+def decomposition(d, name):
+    rows = read(os.path.join(d, "width_sweep.csv"))
+    g = groups(rows, "scaling")
+    terms = ["var_f0", "var_fa", "var_fw", "var_faw", "inc_a", "inc_w"]
+    titles = ["Var f∅", "Var f_a", "Var f_w", "Var f_aw", "mean |δa| (output)", "mean ‖δw_r‖ (input)"]
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
+    for ax, t, title in zip(axes.flat, terms, titles):
+        for lab, rs in g.items():
+            w = [num(r["width"]) for r in rs]
+            v = [num(r[t + "_mean"]) for r in rs]
+            ax.plot(w, v, marker="o", ms=3, label=lab)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_title(title)
+        ax.set_xlabel("width d")
+    axes.flat[0].legend(fontsize=8)
+    fig.suptitle(f"{name}: logit decomposition and weight increments (R2)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(d, "decomposition.png"), dpi=110)
+
+
+def small_lr(d, name):
+    rows = read(os.path.join(d, "curves.csv"))
+    g = groups(rows, "label")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, m in zip(axes, ["test_loss", "test_acc"]):
+        for lab, rs in g.items():
+            x = [num(r["step"]) for r in rs]
+            band(ax, x, [num(r[m + "_mean"]) for r in rs], [num(r[m + "_std"]) for r in rs],
+                 f"{lab} (d={rs[0]['width']})")
+        ax.set_xlabel("step")
+        ax.set_ylabel(m.replace("_", " "))
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"{name}: test curves, reference vs large-width scalings")
+    fig.tight_layout()
+    fig.savefig(os.path.join(d, "small_lr_curves.png"), dpi=110)
+
+
+def deep(d, name):
+    rows = read(os.path.join(d, "deep.csv"))
+    g = groups(rows, "label")
+    panels = sorted({lab.split("/")[0] for lab in g})
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    for ax, p in zip(axes[0], panels):
+        for lab, rs in g.items():
+            if lab.split("/")[0] != p:
+                continue
+            w = [num(r["width"]) for r in rs]
+            band(ax, w, [num(r["test_loss_mean"]) for r in rs], [num(r["test_loss_std"]) for r in rs],
+                 lab.split("/")[1])
+        ax.axhline(LOG2, color="gray", ls=":", lw=1, label="log 2 (f ≡ 0)")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("width d")
+        ax.set_ylabel("test loss")
+        ax.set_title(p)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"{name}: deep nets (R10–R12)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(d, "deep.png"), dpi=110)
+
+
+def limits(d, name):
+    rows = read(os.path.join(d, "limits_curves.csv"))
+    g = groups(rows, "label")
+    cols = ["test_loss", "mean_abs_logit", "kl_to_reference", "sign_gap"]
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8))
+    for ax, c in zip(axes.flat, cols):
+        for lab, rs in g.items():
+            x = [num(r["step"]) + 1 for r in rs]
+            y = [num(r[c]) for r in rs]
+            if all(math.isnan(v) for v in y):
+                continue
+            ax.plot(x, y, marker=".", label=lab)
+        ax.set_xscale("log")
+        if c in ("mean_abs_logit", "kl_to_reference"):
+            ax.set_yscale("log")
+        ax.set_xlabel("step k + 1")
+        ax.set_title(c.replace("_", " "))
+    axes.flat[0].legend(fontsize=8)
+    fig.suptitle(f"{name}: large-width nets vs the reference (R13)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(d, "limits_curves.png"), dpi=110)
+    kp = os.path.join(d, "kernels.csv")
+    if os.path.exists(kp):
+        rows = read(kp)
+        g = groups(rows, "label")
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+        for lab, rs in g.items():
+            x = [num(r["step"]) + 1 for r in rs]
+            axes[0].plot(x, [num(r["kernel_mean"]) for r in rs], label=lab)
+            axes[1].plot(x, [num(r["kernel_ratio"]) for r in rs], label=lab)
+        for ax, t in zip(axes, ["mean K(x,x)", "K(x,x) / K_init(x,x)"]):
+            ax.set_xscale("log")
+            ax.set_xlabel("step k + 1")
+            ax.set_title(t)
+        axes[0].set_yscale("log")
+        axes[0].legend(fontsize=8)
+        fig.suptitle(f"{name}: tangent kernels on test points (R14)")
+        fig.tight_layout()
+        fig.savefig(os.path.join(d, "kernels.png"), dpi=110)
+
+
+def sohl(d, name):
+    rows = read(os.path.join(d, "ntk_convergence.csv"))
+    g = groups(rows, "family")
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    for fam, rs in g.items():
+        x = [num(r["width"]) for r in rs]
+        axes[0].plot(x, [num(r["rel_error"]) for r in rs], marker="o", label=fam)
+        axes[1].plot(x, [num(r["mean_diag"]) for r in rs], marker="o", label=fam)
+    ref = [num(r["width"]) for r in rows]
+    if ref:
+        x0 = min(ref)
+        xs = sorted(set(ref))
+        e0 = [num(r["rel_error"]) for r in rows if num(r["width"]) == x0]
+        if e0 and not math.isnan(e0[0]):
+            axes[0].plot(xs, [e0[0] * (x / x0) ** -0.5 for x in xs], "k--", lw=1, label="∝ width^-1/2")
+    for ax, t in zip(axes[:2], ["‖Θ_emp − Θ_analytic‖_F / ‖Θ_analytic‖_F", "mean diag of empirical NTK"]):
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("actual width n = s·N")
+        ax.set_title(t, fontsize=9)
+        ax.legend(fontsize=8)
+    lp = os.path.join(d, "max_lr.csv")
+    if os.path.exists(lp):
+        rows = read(lp)
+        for fam, rs in groups(rows, "family").items():
+            axes[2].plot([num(r["width"]) for r in rs], [num(r["max_stable_lr"]) for r in rs], marker="o", label=fam)
+        axes[2].set_xscale("log", base=2)
+        axes[2].set_yscale("log")
+        axes[2].set_xlabel("actual width n")
+        axes[2].set_title("largest stable GD lr")
+        axes[2].legend(fontsize=8)
+    fig.suptitle(f"{name}: R21 / R24")
+    fig.tight_layout()
+    fig.savefig(os.path.join(d, "sp_kernels.png"), dpi=110)
+
+
+def nguyen(d, name):
+    rows = read(os.path.join(d, "gaussian_curves.csv"))
+    g = groups(rows, "width")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for w in sorted(g, key=float):
+        rs = g[w]
+        x = [num(r["step"]) for r in rs]
+        band(axes[0], x, [num(r["test_loss_mean"]) for r in rs], [num(r["test_loss_std"]) for r in rs], f"d={w}")
+        band(axes[1], x, [num(r["test_acc_mean"]) for r in rs], [num(r["test_acc_std"]) for r in rs], f"d={w}")
+    axes[0].axhline(LOG2, color="gray", ls=":", lw=1)
+    for ax, t in zip(axes, ["test loss", "test accuracy"]):
+        ax.set_xlabel("SGD step")
+        ax.set_title(t)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"{name}: multilayer MF nets on two isotropic Gaussians (R25)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(d, "gaussian_curves.png"), dpi=110)
+
+
+def grid(d, name):
+    rows = read(os.path.join(d, "grid.csv"))
+    fig, axes = plt.subplots(1, 2, figsize=(14, 6))
+    ax = axes[0]
+    qs = [num(r["q_sigma"]) for r in rows]
+    lo, hi = min(qs) - 0.1, max(qs) + 0.1
+    xs = [lo, hi]
+    # Band lines: C = 0 (q̃ = −q_σ), C = −1/2, B = 0 (q̃ = −1 − 2q_σ), A = 0 (q_σ = −1/2).
+    ax.plot(xs, [-x for x in xs], "k-", lw=1, label="C = 0")
+    ax.plot(xs, [-x - 0.5 for x in xs], "k--", lw=1, label="C = −1/2")
+    ax.plot(xs, [-1 - 2 * x for x in xs], "b-.", lw=1, label="B = 0")
+    ax.axvline(-0.5, color="r", ls=":", lw=1, label="A = 0")
+    cats = sorted({r["measured_class"] for r in rows})
+    cmap = plt.get_cmap("tab20")
+    for i, c in enumerate(cats):
+        pts = [r for r in rows if r["measured_class"] == c]
+        ax.scatter([num(r["q_sigma"]) for r in pts], [num(r["q_lr"]) for r in pts], s=60, color=cmap(i % 20),
+                   label=c, edgecolors="k", linewidths=0.5)
+    for r in rows:
+        if r["region"] not in ("", "nan"):
+            ax.annotate(r["region"], (num(r["q_sigma"]), num(r["q_lr"])), fontsize=7, xytext=(3, 3),
+                        textcoords="offset points")
+    ax.set_xlabel("q_σ")
+    ax.set_ylabel("q̃")
+    ax.set_ylim(min(num(r["q_lr"]) for r in rows) - 0.1, max(num(r["q_lr"]) for r in rows) + 0.1)
+    ax.set_xlim(lo, hi)
+    ax.legend(fontsize=7, loc="upper right")
+    ax.set_title("points coloured by measured behaviour (labels: theory region 1–13)")
+    ax = axes[1]
+    for key, mark in [("A", "o"), ("B", "s"), ("C", "^")]:
+        t = [num(r[key + "_theory"]) for r in rows]
+        m = [num(r[key + "_measured"]) for r in rows]
+        ax.scatter(t, m, marker=mark, label=key, alpha=0.7)
+    allv = [num(r[k]) for r in rows for k in ("A_theory", "B_theory", "C_theory")]
+    allv = [v for v in allv if not math.isnan(v)]
+    if allv:
+        ax.plot([min(allv), max(allv)], [min(allv), max(allv)], "k--", lw=1)
+    ax.set_xlabel("theory exponent")
+    ax.set_ylabel("measured exponent")
+    ax.legend()
+    ax.set_title("measured vs theory (A: |f⁽⁰⁾|, B: K⁽⁰⁾, C: weight step)")
+    fig.suptitle(f"{name}: (q_σ, q̃) grid (R28)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(d, "phase_diagram.png"), dpi=110)
+
+
+CASES = {
+    "golikov2020-width": [width_sweep, decomposition],
+    "golikov2020-long": [width_sweep],
+    "golikov2020-small-lr": [small_lr],
+    "golikov2020-deep": [deep],
+    "golikov2021-limits": [limits],
+    "sohl-dickstein2020-sp": [sohl],
+    "nguyen2019-gaussians": [nguyen],
+    "classify-grid": [grid],
+}
+
+
+def main(argv):
+    if len(argv) != 3 or argv[1] not in CASES:
+        sys.stderr.write("usage: reproduce_plots.py NAME DIR with NAME in " + ", ".join(CASES) + "\n")
+        return 2
+    for fn in CASES[argv[1]]:
+        fn(argv[2], argv[1])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,272 @@
+// Driver of `widthlab reproduce` (reproduce.h): registry, config loading, report and plots.
+#include "widthlab/reproduce.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "reproduce_cases.h"
+#include "widthlab/error.h"
+#include "widthlab/output_dir.h"
+#include "widthlab/results_io.h"
+
+namespace widthlab {
+
+std::string ReproduceOptions::validate() const {
+  if (name.empty()) return "NAME: expected a reproduction name";
+  if (out.empty()) return "--out: expected an output directory";
+  if (smoke && full) return "--smoke and --full: expected at most one of them";
+  if (threads < 0) return fmt::format("--threads = {}: expected ≥ 0", threads);
+  if (force && resume) return "--force and --resume: expected at most one of them";
+  return "";
+}
+
+const std::vector<ReproductionInfo>& reproduction_registry() {
+  static const std::vector<ReproductionInfo> reg = {
+      {"golikov2020-width", "Golikov 2020 [G1], main Fig. 1 left/center, supp. Figs 1–2", "SPEC §6.1 R1, R2",
+       "1 hidden layer, GD lr 0.02, 50 steps: MF flat in width, NTK/intermediate drift, SP blows up; R2 exponents",
+       repro::run_golikov2020_width},
+      {"golikov2020-small-lr", "Golikov 2020 [G1], supp. Fig. 3 bottom", "SPEC §6.1 R4",
+       "lr 0.0002: NTK tracks the reference net, MF does not (MF lacks the random init logits)",
+       repro::run_golikov2020_small_lr},
+      {"golikov2020-long", "Golikov 2020 [G1], supp. Fig. 4 row 4", "SPEC §6.1 R7",
+       "500 full-batch steps: MF reproduces the reference's train loss, NTK/intermediate fit slower",
+       repro::run_golikov2020_long},
+      {"golikov2020-deep", "Golikov 2020 [G1], main Fig. 2", "SPEC §6.1 R10–R12, §5",
+       "2 and 3 hidden layers: MF with GD collapses to f ≡ 0 at 3 hidden layers, not at 2, not with RMSProp",
+       repro::run_golikov2020_deep},
+      {"golikov2021-limits", "Golikov 2021 [G2], main Figs 1 right, 2", "SPEC §6.2 R13, R14",
+       "MF, NTK, sym-default, IC-MF, SP at a large width vs the reference: logit KL over seeds and kernels",
+       repro::run_golikov2021_limits},
+      {"sohl-dickstein2020-sp", "Sohl-Dickstein et al. 2020 [SP], introduction", "SPEC §6.3 R21, R24",
+       "empirical NTK of improved-SP nets → analytic kernel; naive SP kernel ∝ width; largest stable lr",
+       repro::run_sohl_dickstein2020_sp},
+      {"nguyen2019-gaussians", "Nguyen 2019 [N], isotropic-Gaussian experiment", "SPEC §6.4 R25",
+       "multilayer MF nets on two isotropic Gaussians: loss curves collapse as the width grows",
+       repro::run_nguyen2019_gaussians},
+      {"classify-grid", "theory target (no paper figure)", "SPEC §6.5 R28, §2.2",
+       "grid over (q_σ, q̃): measured exponents of init logits, kernel and weight steps vs A, B, C; 13 regions",
+       repro::run_classify_grid},
+  };
+  return reg;
+}
+
+const ReproductionInfo& reproduction_info(const std::string& name) {
+  for (const auto& r : reproduction_registry())
+    if (r.name == name) return r;
+  std::string names;
+  for (const auto& r : reproduction_registry()) names += (names.empty() ? "" : ", ") + r.name;
+  throw InputError(fmt::format("reproduce '{}': unknown reproduction; expected one of: {}", name, names));
+}
+
+std::filesystem::path reproduce_config_path(const std::string& name) {
+  return std::filesystem::path(WIDTHLAB_SOURCE_DIR) / "configs" / "reproduce" / (name + ".toml");
+}
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw InputError(fmt::format("{}: cannot read the reproduction config", printable_path(path)));
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// Lines of the [smoke] / [full] tables blanked (line numbers of the rest stay), and their `set` arrays.
+struct SplitConfig {
+  std::string widthlab_text;
+  std::vector<std::string> smoke, full;
+};
+
+SplitConfig split_config(const std::string& text, const std::string& path) {
+  SplitConfig s;
+  toml::table root;
+  try {
+    root = toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    const auto& src = e.source();
+    throw InputError(fmt::format("{}:{}:{}: {}", printable_path(path), src.begin.line, src.begin.column,
+                                 std::string(e.description())));
+  }
+  auto read_sets = [&](const char* table, std::vector<std::string>& out) {
+    const toml::node* n = root.get(table);
+    if (!n) return;
+    const toml::table* t = n->as_table();
+    if (!t) throw InputError(fmt::format("{}: {}: expected a table with key set = [\"key=value\", …]", path, table));
+    for (const auto& [k, v] : *t) {
+      if (k.str() != "set")
+        throw InputError(fmt::format("{}: {}.{}: unknown key; expected set = [\"key=value\", …]", path, table,
+                                     std::string(k.str())));
+      const toml::array* a = v.as_array();
+      if (!a) throw InputError(fmt::format("{}: {}.set: expected an array of strings", path, table));
+      for (const auto& e : *a) {
+        auto str = e.value<std::string>();
+        if (!str) throw InputError(fmt::format("{}: {}.set: expected an array of strings", path, table));
+        out.push_back(*str);
+      }
+    }
+  };
+  read_sets("smoke", s.smoke);
+  read_sets("full", s.full);
+  std::istringstream in(text);
+  std::string line;
+  bool skipping = false;
+  while (std::getline(in, line)) {
+    std::string t = line;
+    t.erase(0, t.find_first_not_of(" \t"));
+    if (!t.empty() && t[0] == '[') {
+      std::string head = t.substr(0, t.find(']') + 1);
+      skipping = head == "[smoke]" || head == "[full]";
+    }
+    s.widthlab_text += (skipping ? "" : line) + "\n";
+  }
+  return s;
+}
+
+std::string python_exe() {
+  if (const char* p = std::getenv("WIDTHLAB_PYTHON"); p && *p) return p;
+  if (std::filesystem::exists("/usr/bin/python3")) return "/usr/bin/python3";
+  return "python3";
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+}  // namespace
+
+Config load_reproduce_config(const std::string& path, bool smoke, bool full, const std::vector<std::string>& sets,
+                             const std::string& data_dir) {
+  SplitConfig s = split_config(slurp(path), path);
+  Config c = parse_config(s.widthlab_text, path, smoke ? s.smoke : full ? s.full : std::vector<std::string>{});
+  if (!data_dir.empty() && c.data.dataset == "fashion-mnist-2") {
+    c.data.dataset = "cifar-2";
+    c.data.path = data_dir;
+    c.data.classes = {};
+    std::string why = c.validate();
+    if (!why.empty()) throw InputError("--data " + printable_path(data_dir) + ": " + why);
+  }
+  if (!sets.empty()) c = apply_overrides(c, sets);
+  return c;
+}
+
+std::string ReportTable::markdown() const {
+  std::string s;
+  if (!title.empty()) s += "**" + title + "**\n\n";
+  s += "|";
+  for (const auto& c : columns) s += " " + c + " |";
+  s += "\n|";
+  for (std::size_t i = 0; i < columns.size(); ++i) s += "---|";
+  s += "\n";
+  for (const auto& r : rows) {
+    s += "|";
+    for (const auto& c : r) s += " " + c + " |";
+    s += "\n";
+  }
+  return s;
+}
+
+std::string reproduce_report_markdown(const ReproductionInfo& info, const CaseOutput& out, double seconds,
+                                      const std::string& mode) {
+  int h = 0, f = 0, n = 0;
+  for (const auto& c : out.claims)
+    (c.result.verdict == Verdict::holds ? h : c.result.verdict == Verdict::fails ? f : n) += 1;
+  std::string s = fmt::format("# Reproduction: {}\n\n", info.name);
+  s += fmt::format("*{}* — {}. {}.\n\n", info.paper, info.spec, info.description);
+  s += fmt::format("**Verdicts: {} hold, {} do not hold, {} inconclusive** (mode: {}; wall time {:.1f} s).\n\n", h, f,
+                   n, mode, seconds);
+  s += "## Setup\n\n" + out.setup + "\n\n";
+  s += "## Claims\n\n| id | claim | published | measured | verdict |\n|---|---|---|---|---|\n";
+  for (const auto& c : out.claims)
+    s += fmt::format("| {} | {} | {} | {} | **{}** |\n", c.id, c.claim, c.published, c.result.detail,
+                     verdict_name(c.result.verdict));
+  s += "\n";
+  if (!out.notes.empty()) {
+    s += "## Findings and notes\n\n";
+    for (const auto& n : out.notes) s += n + "\n\n";
+  }
+  if (!out.tables.empty()) {
+    s += "## Tables\n\n";
+    for (const auto& t : out.tables) s += t.markdown() + "\n";
+  }
+  if (!out.plots.empty()) {
+    s += "## Plots\n\n";
+    for (const auto& p : out.plots) s += fmt::format("![{}]({})\n\n", p, p);
+  }
+  s += "Reproduce with `widthlab reproduce " + info.name + (mode == "default" ? "" : " --" + mode) +
+       " --out DIR` (config: `configs/reproduce/" + info.name + ".toml`; the run's resolved config is in "
+       "`config.toml`).\n";
+  return s;
+}
+
+std::string ReproduceSummary::brief() const {
+  return fmt::format("{}: {} hold, {} do not hold, {} inconclusive ({:.1f} s) → {}", name, holds, fails,
+                     inconclusive, seconds, printable_path(report));
+}
+
+ReproduceSummary run_reproduction(const ReproduceOptions& options) {
+  if (std::string why = options.validate(); !why.empty()) throw InputError(why);
+  const ReproductionInfo& info = reproduction_info(options.name);
+  const std::string path =
+      options.config_path.empty() ? reproduce_config_path(options.name).string() : options.config_path;
+  Config config = load_reproduce_config(path, options.smoke, options.full, options.sets, options.data_dir);
+  std::filesystem::path out = prepare_output_dir(
+      options.out, options.force ? OutputMode::force : options.resume ? OutputMode::resume : OutputMode::fresh);
+  if (options.resume) std::filesystem::remove(out / "runs.jsonl");  // cases keep results in memory: rerun them
+  write_file_atomic(out / "config.toml", to_toml(config));
+
+  auto t0 = std::chrono::steady_clock::now();
+  ReproduceContext ctx{options, config, out};
+  CaseOutput co = info.run(ctx);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  if (options.plots && !co.plots.empty()) {
+    std::filesystem::path script = std::filesystem::path(WIDTHLAB_SOURCE_DIR) / "python" / "plots" /
+                                   "reproduce_plots.py";
+    std::string cmd = python_exe() + " " + shell_quote(script.string()) + " " + shell_quote(info.name) + " " +
+                      shell_quote(out.string()) + " >" + shell_quote((out / "plots.log").string()) + " 2>&1";
+    int rc = std::system(cmd.c_str());
+    std::vector<std::string> drawn;
+    for (const auto& p : co.plots)
+      if (std::filesystem::exists(out / p)) drawn.push_back(p);
+    if (rc != 0 || drawn.size() != co.plots.size())
+      co.notes.push_back(fmt::format("Plots: {} of {} drawn (python exit {}; see plots.log).", drawn.size(),
+                                     co.plots.size(), rc));
+    co.plots = drawn;
+  } else {
+    co.plots.clear();
+  }
+
+  const std::string mode = options.smoke ? "smoke" : options.full ? "full" : "default";
+  write_file_atomic(out / "report.md", reproduce_report_markdown(info, co, seconds, mode));
+  ReproduceSummary s;
+  s.name = info.name;
+  s.claims = co.claims;
+  s.seconds = seconds;
+  s.report = out / "report.md";
+  nlohmann::json claims = nlohmann::json::array();
+  for (const auto& c : co.claims) {
+    (c.result.verdict == Verdict::holds ? s.holds : c.result.verdict == Verdict::fails ? s.fails : s.inconclusive) +=
+        1;
+    claims.push_back({{"id", c.id},
+                      {"claim", c.claim},
+                      {"published", c.published},
+                      {"measured", c.result.detail},
+                      {"verdict", verdict_name(c.result.verdict)}});
+  }
+  write_file_atomic(out / "claims.json",
+                    nlohmann::json{{"name", info.name}, {"mode", mode}, {"seconds", seconds}, {"claims", claims}}
+                            .dump(2) +
+                        "\n");
+  return s;
+}
+
+}  // namespace widthlab

@@ -1,0 +1,133 @@
+#include "reproduce_common.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "widthlab/error.h"
+#include "widthlab/results_io.h"
+
+namespace widthlab::repro {
+
+std::map<SweepRunKey, TrainResult> run_tasks(const ReproduceContext& ctx, const Dataset& data,
+                                             const std::vector<KeyedTask>& tasks, const std::string& label,
+                                             bool save_curves) {
+  std::map<SweepRunKey, const TrainTask*> by_key;
+  std::vector<SweepRunKey> keys;
+  for (const auto& t : tasks) {
+    if (!by_key.emplace(t.key, &t.task).second)
+      throw std::logic_error("reproduce: duplicate run key " + run_stem(t.key));
+    keys.push_back(t.key);
+  }
+  // Largest first (load balance), as sweep_grid does.
+  std::stable_sort(keys.begin(), keys.end(), [](const SweepRunKey& a, const SweepRunKey& b) { return a.width > b.width; });
+  TrainData td{data.x_train, data.y_train, data.x_test, data.y_test, data.classes};
+  std::map<SweepRunKey, TrainResult> results;
+  std::mutex mutex;
+  auto fn = [&](const SweepRunKey& key) {
+    TrainResult r = run_training(*by_key.at(key), td);
+    SweepRunOutput o = sweep_output(r, false);
+    std::lock_guard lock(mutex);
+    results.emplace(key, std::move(r));
+    return o;
+  };
+  SweepOptions so;
+  so.out = ctx.out;
+  so.threads = ctx.options.threads;
+  so.save_curves = save_curves;
+  so.progress_label = label;
+  SweepSummary s = run_sweep_runs(keys, fn, so);
+  if (s.failed > 0)
+    throw InputError(fmt::format("reproduce {}: {} run(s) failed, first: {}", ctx.options.name, s.failed,
+                                 s.errors.empty() ? "?" : s.errors.front()));
+  if (results.size() != keys.size())
+    throw InputError(fmt::format("reproduce {}: {} of {} runs missing (was the output directory not empty?)",
+                                 ctx.options.name, keys.size() - results.size(), keys.size()));
+  return results;
+}
+
+KeyedTask keyed_task(const SweepSetup& setup, const Scaling& scaling, int width, std::uint64_t seed,
+                     const std::string& label) {
+  KeyedTask k;
+  k.key = {label.empty() ? scaling.name : label, width, seed};
+  k.task = make_train_task(setup, scaling, width, seed);
+  k.task.scaling = k.key.scaling;
+  return k;
+}
+
+SeedStat seed_stat(const std::vector<double>& values) {
+  SeedStat s;
+  std::vector<double> ok;
+  for (double v : values) (std::isfinite(v) ? ok.push_back(v) : void(++s.n_bad));
+  s.n = int(values.size());
+  if (ok.empty() || 2 * s.n_bad > s.n) return s;
+  double m = 0;
+  for (double v : ok) m += v;
+  m /= double(ok.size());
+  double ss = 0;
+  for (double v : ok) ss += (v - m) * (v - m);
+  s.mean = m;
+  s.std = ok.size() > 1 ? std::sqrt(ss / double(ok.size() - 1)) : 0.0;
+  return s;
+}
+
+std::string fmt_num(double v, int digits) {
+  if (std::isnan(v)) return "diverged";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return fmt::format("{:.{}g}", v, digits);
+}
+
+std::string fmt_stat(const SeedStat& s, int digits) {
+  if (std::isnan(s.mean)) return fmt::format("diverged ({}/{})", s.n_bad, s.n);
+  std::string t = fmt::format("{:.{}g} ± {:.2g}", s.mean, digits, s.std);
+  if (s.n_bad > 0) t += fmt::format(" ({}/{} diverged)", s.n_bad, s.n);
+  return t;
+}
+
+std::string width_label(double w) {
+  double l = std::log2(w);
+  if (w >= 64 && std::abs(l - std::round(l)) < 1e-9) return fmt::format("2^{}", int(std::round(l)));
+  return fmt::format("{:g}", w);
+}
+
+double metric(const TrainResult& r, const std::string& name) {
+  const std::optional<double>* p = nullptr;
+  if (name == "train_loss") p = &r.train_loss;
+  else if (name == "train_acc") p = &r.train_acc;
+  else if (name == "test_loss") p = &r.test_loss;
+  else if (name == "test_acc") p = &r.test_acc;
+  else throw std::logic_error("reproduce: unknown metric " + name);
+  if (r.status != RunStatus::ok || !p->has_value()) return NAN;
+  return **p;
+}
+
+void write_table_csv(const std::filesystem::path& path, const std::vector<std::string>& header,
+                     const std::vector<std::vector<std::string>>& rows) {
+  std::string s;
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (std::size_t i = 0; i < cells.size(); ++i) s += (i ? "," : "") + cells[i];
+    s += "\n";
+  };
+  line(header);
+  for (const auto& r : rows) {
+    if (r.size() != header.size()) throw std::logic_error("reproduce: CSV row of the wrong length");
+    line(r);
+  }
+  write_file_atomic(path, s);
+}
+
+std::vector<int> powers_of_two(int lo, int hi) {
+  std::vector<int> v;
+  for (int k = lo; k <= hi; ++k) v.push_back(1 << k);
+  return v;
+}
+
+std::string data_line(const Dataset& data) {
+  return fmt::format("{}: {} train / {} test, {} inputs, standardisation {}", data.name, data.x_train.rows(),
+                     data.x_test.rows(), data.x_train.cols(), data.standardize);
+}
+
+bool is_power_of_two(int w) { return w > 0 && (w & (w - 1)) == 0; }
+
+}  // namespace widthlab::repro

@@ -1,0 +1,71 @@
+// Shared pieces of the reproduction cases (reproduce.h): running a list of training tasks on the sweep engine and
+// collecting the results in memory, per-(scaling, width) statistics over seeds, CSV output for the plot script.
+#pragma once
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "widthlab/dataset.h"
+#include "widthlab/reproduce.h"
+#include "widthlab/sweep.h"
+#include "widthlab/train_run.h"
+
+namespace widthlab::repro {
+
+// A task with its key. The key's `scaling` is a label unique within the case ("mf", "d3/mf", "lr=0.1/sp", …).
+struct KeyedTask {
+  SweepRunKey key;
+  TrainTask task;
+};
+
+// Runs every task (threads, progress, DIR/runs.jsonl and DIR/curves/ through run_sweep_runs) and returns the results
+// by key. A task that throws is an InputError here (a reproduction's configs are ours: no silent holes).
+std::map<SweepRunKey, TrainResult> run_tasks(const ReproduceContext& ctx, const Dataset& data,
+                                             const std::vector<KeyedTask>& tasks, const std::string& label,
+                                             bool save_curves = true);
+
+// A task for one (scaling, width, seed) of a config (make_train_task of the sweep module, key label = scaling name
+// unless `label` is given).
+KeyedTask keyed_task(const SweepSetup& setup, const Scaling& scaling, int width, std::uint64_t seed,
+                     const std::string& label = "");
+
+// Mean and std over seeds of one number; runs with a non-finite value (diverged) are counted in n_bad. The mean is
+// NaN when more than half of the runs are bad (the cell "diverged").
+struct SeedStat {
+  double mean = NAN, std = NAN;
+  int n = 0, n_bad = 0;
+};
+SeedStat seed_stat(const std::vector<double>& values);
+std::string fmt_stat(const SeedStat& s, int digits = 4);  // "0.4123 ± 0.0021" / "diverged (3/5)"
+std::string fmt_num(double v, int digits = 4);           // "nan" → "diverged"
+std::string width_label(double w);                       // 2^k for powers of two ≥ 64
+
+// Final metric of a result: NaN when diverged or absent.
+double metric(const TrainResult& r, const std::string& name);  // train_loss | train_acc | test_loss | test_acc
+
+// Values of `fn(result)` for every seed of (label, width) in `results`.
+template <class F>
+std::vector<double> over_seeds(const std::map<SweepRunKey, TrainResult>& results, const std::string& label,
+                               int width, F fn) {
+  std::vector<double> v;
+  for (const auto& [k, r] : results)
+    if (k.scaling == label && k.width == width) v.push_back(fn(r));
+  return v;
+}
+
+// A CSV with string cells (header + rows), written atomically.
+void write_table_csv(const std::filesystem::path& path, const std::vector<std::string>& header,
+                     const std::vector<std::vector<std::string>>& rows);
+
+// log2 width span helper: {2^lo, …, 2^hi}.
+std::vector<int> powers_of_two(int lo, int hi);
+
+// The "data" line of a setup paragraph.
+std::string data_line(const Dataset& data);
+
+// Integer powers: true when the value is a power of two.
+bool is_power_of_two(int w);
+
+}  // namespace widthlab::repro

@@ -1,0 +1,240 @@
+// sohl-dickstein2020-sp (SPEC §6.3 R21, R24; §3.8): the improved standard parameterization of [SP] as neural-tangents
+// builds it — Dense(W_std, b_std, parameterization='standard', s): layer l of actual width n_l = s·N (input: s_0 = 1),
+//   z^{l+1} = W_l h^l / √s_l + b_l,  trained W_l ~ N(0, W_std²/N_l) (so the effective weight has std W_std/√n_l),
+//   trained b_l ~ N(0, b_std²),  one plain lr for every parameter —
+// realised on the nets module's Mlp (multiplier α_l = 1/√s_l, init factor W_std·√s_l on a N(0, 1/fan_in) draw, raw
+// bias b_eff/α_l). Naive SP is the same net with s = 1 and base width N = n.
+//
+// R21: the empirical NTK Θ(x, x') = Σ_l ⟨∂f(x)/∂W_l, ∂f(x')/∂W_l⟩ + ⟨∂f/∂b_l, ∂f/∂b_l⟩, computed in per-layer Gram
+// form from one forward and one backward of the batch (no Jacobian):
+//   Θ = Σ_l α_l² (Δ_l Δ_lᵀ) ∘ (H_{l−1} H_{l−1}ᵀ) + [bias] Δ_l Δ_lᵀ,   Δ_l = ∂f/∂z^l (rows = inputs), H_{−1} = X,
+// against the analytic standard-parameterization NTK (kernel.h, base width N): improved SP → analytic as s grows;
+// naive SP's kernel grows ∝ width.
+// R24: the largest stable full-batch GD lr (MSE loss, bias-free nets), by bisection over a √2-spaced lr grid, vs width.
+// The paper's figures could not be read (SPEC §6.3): the claims are the introduction's statements, stored below.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <random>
+
+#include "reproduce_cases.h"
+#include "reproduce_common.h"
+#include "widthlab/kernel.h"
+#include "widthlab/mlp.h"
+#include "widthlab/rng.h"
+
+namespace widthlab::repro {
+namespace {
+
+// [SP] introduction (SPEC §4, §6.3): the published statements judged here.
+constexpr const char* kR21Improved = "improved SP: empirical NTK → the analytic kernel as s → ∞ with the lr fixed";
+constexpr const char* kR21Naive = "naive SP: the NTK diverges, growing ∝ width";
+constexpr const char* kR24Naive = "naive SP: the largest stable lr shrinks ∝ 1/width";
+constexpr const char* kR24Improved = "improved SP: the largest stable lr does not depend on s";
+
+struct SpNet {
+  MlpConfig config;
+  std::vector<LayerFactors> factors;
+  std::vector<double> s;  // s_l per layer
+};
+
+// The improved-SP net with base width N and multiplier s (naive SP: s = 1, N = width).
+SpNet sp_net(int input_dim, int N, int s, int depth, const Activation& act, bool bias, double W_std) {
+  SpNet n;
+  n.config.input_dim = input_dim;
+  n.config.width = N * s;
+  n.config.depth = depth;
+  n.config.outputs = 1;
+  n.config.bias = bias;
+  n.config.activation = act;
+  n.config.init = InitKind::gaussian;
+  for (int l = 0; l <= depth; ++l) {
+    const double sl = l == 0 ? 1.0 : double(s);
+    n.s.push_back(sl);
+    n.factors.push_back({W_std * std::sqrt(sl), 1.0 / std::sqrt(sl), 1.0});
+  }
+  return n;
+}
+
+void set_sp_biases(Mlp<double>& net, const SpNet& n, double b_std, std::uint64_t seed) {
+  if (!n.config.bias) return;
+  Rng rng = make_rng(seed, 977);
+  std::normal_distribution<double> g(0.0, b_std);
+  for (int l = 0; l <= n.config.depth; ++l)
+    for (Eigen::Index j = 0; j < net.bias(l).size(); ++j) net.bias(l)[j] = g(rng) * std::sqrt(n.s[l]);  // b_eff / α
+}
+
+MatrixD empirical_ntk(const Mlp<double>& net, const MatrixD& X) {
+  const int n = int(X.rows()), H = net.config().depth;
+  auto ws = net.make_workspace(n, true);
+  net.forward(X.data(), n, ws);
+  std::vector<double> ones(std::size_t(n), 1.0);
+  net.backward_signals(ones.data(), ws);
+  MatrixD theta = MatrixD::Zero(n, n);
+  for (int l = 0; l <= H; ++l) {
+    const double a = net.multiplier(l);
+    Eigen::Map<const MatrixD> D(ws.delta[l].data(), n, net.config().fan_out(l));
+    MatrixD DD = D * D.transpose();
+    MatrixD HH = l == 0 ? MatrixD(X * X.transpose())
+                        : MatrixD(Eigen::Map<const MatrixD>(ws.h[l - 1].data(), n, net.config().fan_in(l)) *
+                                  Eigen::Map<const MatrixD>(ws.h[l - 1].data(), n, net.config().fan_in(l)).transpose());
+    theta += a * a * DD.cwiseProduct(HH);
+    if (net.config().bias) theta += DD;
+  }
+  return theta;
+}
+
+double rel_frobenius(const MatrixD& a, const MatrixD& b) { return (a - b).norm() / b.norm(); }
+
+// Largest stable lr: full-batch GD with MSE for `steps` steps is stable when the final train loss is finite and not
+// above the initial one. Bisection over lr_k = lr_min·2^{k/2}, k = 0..K−1 (stability assumed monotone in lr).
+double max_stable_lr(const SpNet& n, const Dataset& data, int steps, std::uint64_t seed, double lr_min, int K) {
+  TrainData td{data.x_train, data.y_train, data.x_test, data.y_test, data.classes};
+  auto stable = [&](int k) {
+    TrainTask t;
+    t.model = n.config;
+    t.model.bias = false;
+    t.factors = n.factors;
+    t.scaling = "sp";
+    t.seed = seed;
+    t.train.optimizer = "gd";
+    t.train.loss = "mse";
+    t.train.lr = lr_min * std::pow(2.0, 0.5 * k);
+    t.train.steps = steps;
+    t.train.precision = Precision::float64;
+    t.train.curve_every = steps;
+    t.train.decomposition = false;
+    t.train.kernel_points = 0;
+    t.train.coord_points = 0;
+    TrainResult r = run_training(t, td);
+    if (r.status != RunStatus::ok || r.curve.empty() || !r.train_loss) return false;
+    return std::isfinite(*r.train_loss) && *r.train_loss <= r.curve.front().train_loss;
+  };
+  if (!stable(0)) return NAN;
+  int lo = 0, hi = K;  // stable(lo), hi = first known unstable (K: none known)
+  if (stable(K - 1)) return lr_min * std::pow(2.0, 0.5 * (K - 1));
+  hi = K - 1;
+  while (hi - lo > 1) {
+    int mid = (lo + hi) / 2;
+    (stable(mid) ? lo : hi) = mid;
+  }
+  return lr_min * std::pow(2.0, 0.5 * lo);
+}
+
+}  // namespace
+
+CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx) {
+  const Config& c = ctx.config;
+  Dataset data = load_dataset(data_options(c));
+  const int n_kernel = std::min<int>(32, int(data.x_test.rows()));
+  MatrixD X = data.x_test.topRows(n_kernel);
+  const Activation act = activation_from_name(c.model.activation);
+  const int depth = c.model.depth;
+  const bool bias = c.model.bias;
+  const double W_std = std::sqrt(2.0), b_std = bias ? 0.1 : 0.0;
+  const int N = int(c.scaling.reference_width);  // base width N of the improved SP
+  std::vector<int> mults;                          // s values: widths / N
+  for (int w : c.sweep.widths)
+    if (w % N == 0) mults.push_back(w / N);
+
+  KernelOptions ko;
+  ko.depth = depth;
+  ko.act = act;
+  ko.W_std = W_std;
+  ko.b_std = b_std;
+  ko.parameterization = Parameterization::standard;
+  ko.threads = 1;
+
+  CaseOutput out;
+  std::vector<std::vector<std::string>> csv;
+  ReportTable t;
+  t.title = fmt::format("empirical vs analytic NTK on {} test inputs (mean over {} seeds)", n_kernel,
+                        c.sweep.seeds.size());
+  t.columns = {"family", "s", "width n", "rel. Frobenius error", "mean diag Θ_emp", "mean diag Θ_analytic"};
+  std::vector<double> imp_w, imp_err, imp_diag, nai_w, nai_err, nai_diag;
+  for (int pass = 0; pass < 2; ++pass) {  // 0: improved SP (base N, multiplier s); 1: naive SP (s = 1, N = n)
+    for (int s : mults) {
+      const int width = N * s;
+      const int base = pass == 0 ? N : width, mult = pass == 0 ? s : 1;
+      ko.width = base;
+      MatrixD an = kernel_ntk<double>(X, ko);
+      double err = 0, diag = 0;
+      for (auto seed : c.sweep.seeds) {
+        SpNet n = sp_net(int(X.cols()), base, mult, depth, act, bias, W_std);
+        Mlp<double> net(n.config, n.factors);
+        net.init(seed);
+        set_sp_biases(net, n, b_std, seed);
+        MatrixD em = empirical_ntk(net, X);
+        err += rel_frobenius(em, an);
+        diag += em.diagonal().mean();
+      }
+      err /= double(c.sweep.seeds.size());
+      diag /= double(c.sweep.seeds.size());
+      const char* fam = pass == 0 ? "improved-sp" : "naive-sp";
+      t.rows.push_back({fam, std::to_string(mult), std::to_string(width), fmt_num(err), fmt_num(diag),
+                        fmt_num(an.diagonal().mean())});
+      csv.push_back({fam, std::to_string(mult), std::to_string(width), fmt_num(err, 8), fmt_num(diag, 8),
+                     fmt_num(an.diagonal().mean(), 8)});
+      auto& W = pass == 0 ? imp_w : nai_w;
+      W.push_back(width);
+      (pass == 0 ? imp_err : nai_err).push_back(err);
+      (pass == 0 ? imp_diag : nai_diag).push_back(diag);
+    }
+  }
+  write_table_csv(ctx.out / "ntk_convergence.csv", {"family", "s", "width", "rel_error", "mean_diag", "analytic_diag"},
+                  csv);
+  out.tables.push_back(t);
+  out.claims.push_back({"R21.improved-converges",
+                        "improved SP: the empirical NTK approaches the analytic kernel, error ∝ s^{-1/2} (±0.2)",
+                        std::string(kR21Improved) + " (SPEC §4; finite-width corrections O(n^{-1/2}))",
+                        verdict_slope(imp_w, imp_err, -0.5, 0.2)});
+  if (!imp_err.empty())
+    out.claims.push_back({"R21.improved-small",
+                          "improved SP: relative error at the largest s below 0.1",
+                          kR21Improved, verdict_less(imp_err.back(), 0.1, 0.0, "error at largest s", "0.1")});
+  out.claims.push_back({"R21.improved-scale", "improved SP: the kernel's size does not change with s (exponent 0 ± 0.1)",
+                        kR21Improved, verdict_slope(imp_w, imp_diag, 0.0, 0.1)});
+  out.claims.push_back({"R21.naive-grows", "naive SP: the empirical NTK grows ∝ width (exponent 1 ± 0.1)", kR21Naive,
+                        verdict_slope(nai_w, nai_diag, 1.0, 0.1)});
+
+  // R24.
+  DataOptions lo = data_options(c);
+  lo.train_size = std::min(lo.train_size, 128);
+  lo.test_size = std::min(lo.test_size, 64);
+  Dataset small = load_dataset(lo);
+  const int steps = c.train.steps;
+  std::vector<std::vector<std::string>> lcsv;
+  ReportTable lt;
+  lt.title = fmt::format("largest stable GD lr (MSE, {} steps, {} train examples, no bias; √2 grid)", steps,
+                         small.x_train.rows());
+  lt.columns = {"family", "width n", "largest stable lr"};
+  std::vector<double> nw, nlr, iw, ilr;
+  for (int pass = 0; pass < 2; ++pass)
+    for (int s : mults) {
+      const int width = N * s;
+      SpNet n = pass == 0 ? sp_net(int(small.x_train.cols()), N, s, depth, act, false, W_std)
+                          : sp_net(int(small.x_train.cols()), width, 1, depth, act, false, W_std);
+      double lr = max_stable_lr(n, small, steps, c.sweep.seeds.front(), 1e-5, 44);
+      const char* fam = pass == 0 ? "improved-sp" : "naive-sp";
+      lt.rows.push_back({fam, std::to_string(width), fmt_num(lr)});
+      lcsv.push_back({fam, std::to_string(width), fmt_num(lr, 8)});
+      (pass == 0 ? iw : nw).push_back(width);
+      (pass == 0 ? ilr : nlr).push_back(lr);
+    }
+  write_table_csv(ctx.out / "max_lr.csv", {"family", "width", "max_stable_lr"}, lcsv);
+  out.tables.push_back(lt);
+  out.claims.push_back({"R24.naive-lr", "naive SP: largest stable lr ∝ 1/width (exponent −1 ± 0.25)", kR24Naive,
+                        verdict_slope(nw, nlr, -1.0, 0.25)});
+  out.claims.push_back({"R24.improved-lr", "improved SP: largest stable lr independent of s (exponent 0 ± 0.25)",
+                        kR24Improved, verdict_slope(iw, ilr, 0.0, 0.25)});
+  out.setup = fmt::format(
+      "- data: {} (kernel inputs: the first {} test examples; lr search: {} train examples)\n- nets: {} hidden "
+      "layers, {}, W_std = √2, {}; improved SP: base width N = {}, s ∈ {{{}}}; naive SP: s = 1 at the same actual "
+      "widths\n- empirical NTK: per-layer Gram form, float64, {} seeds; analytic: kernel_ntk(standard, width N)",
+      data_line(data), n_kernel, small.x_train.rows(), depth, c.model.activation,
+      bias ? fmt::format("bias b_std = {}", b_std) : "no bias", N, fmt::join(mults, ", "), c.sweep.seeds.size());
+  out.plots = {"sp_kernels.png"};
+  return out;
+}
+
+}  // namespace widthlab::repro
