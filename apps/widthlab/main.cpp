@@ -7,6 +7,7 @@
 
 #include "verb.h"
 #include "widthlab/error.h"
+#include "widthlab/mpi_runtime.h"
 
 namespace widthlab::cli {
 GlobalFlags& global_flags() {
@@ -20,6 +21,7 @@ std::vector<VerbInfo>& verb_registry() {
 }  // namespace widthlab::cli
 
 int main(int argc, char** argv) {
+  widthlab::MpiSession mpi_session(&argc, &argv);  // MPI only under mpirun (mpi_runtime.h)
   using namespace widthlab::cli;
   CLI::App app{"widthlab — a laboratory for the infinite-width limits of neural networks"};
   app.set_version_flag("--version", std::string("widthlab ") + WIDTHLAB_VERSION);
@@ -43,22 +45,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "widthlab: %s\n", e.what());
-    return 2;
+    return widthlab::mpi_fail(2, fmt::format("widthlab: {}", e.what()));
   } catch (const widthlab::InputError& e) {
-    std::fprintf(stderr, "widthlab: %s\n", e.what());
-    return 2;
+    return widthlab::mpi_fail(2, fmt::format("widthlab: {}", e.what()));
   }
   for (auto& [sub, run] : runs) {
     if (!sub->parsed()) continue;
     try {
       return run();
     } catch (const widthlab::InputError& e) {
-      std::fprintf(stderr, "widthlab %s: %s\n", sub->get_name().c_str(), e.what());
-      return 2;
+      return widthlab::mpi_fail(2, fmt::format("widthlab {}: {}", sub->get_name(), e.what()));
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "widthlab %s: internal error: %s\n", sub->get_name().c_str(), e.what());
-      return 1;
+      return widthlab::mpi_fail(1, fmt::format("widthlab {}: internal error: {}", sub->get_name(), e.what()));
     }
   }
   return 1;
