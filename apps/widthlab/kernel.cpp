@@ -6,6 +6,7 @@
 #include "verb.h"
 #include "widthlab/error.h"
 #include "widthlab/kernel.h"
+#include "widthlab/mpi_runtime.h"
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
 
@@ -37,12 +38,11 @@ int run_kernel(const KernelFlags& f, const widthlab::KernelOptions& opts) {
     if (X2.cols() != X1.cols())
       throw InputError(fmt::format("--x2 {}: expected {} columns (as --x1), got {}", f.x2, X1.cols(), X2.cols()));
   }
-  auto dir = prepare_output_dir(f.out, f.force ? OutputMode::force : OutputMode::fresh);
-  const std::int64_t n1 = X1.rows(), n2 = f.x2.empty() ? n1 : X2.rows();
-  NpyMappedWriter<T> nngp((dir / "nngp.npy").string(), n1, n2), ntk((dir / "ntk.npy").string(), n1, n2);
-  KernelSummary s = kernel_compute<T>(X1, f.x2.empty() ? nullptr : &X2, opts, nngp.data(), ntk.data(), n2);
-  nngp.commit();
-  ntk.commit();
+  auto dir = mpi_root_first([&](bool root) {  // ranks > 0 use the directory rank 0 prepared
+    return prepare_output_dir(f.out, !root ? OutputMode::resume : f.force ? OutputMode::force : OutputMode::fresh);
+  });
+  // Memory-mapped outputs; under mpirun the rows are split over the ranks (mpi_runtime.h).
+  KernelSummary s = kernel_to_npy_mpi<T>(X1, f.x2.empty() ? nullptr : &X2, opts, dir / "nngp.npy", dir / "ntk.npy");
   fmt::print("{}\nwrote {}/nngp.npy and {}/ntk.npy\n", s.brief(), printable_path(dir), printable_path(dir));
   return 0;
 }
