@@ -16,6 +16,7 @@
 #include "widthlab/limit_models.h"
 #include "widthlab/limit_run.h"
 #include "widthlab/loss.h"
+#include "widthlab/mpi_runtime.h"
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/progress.h"
@@ -171,7 +172,8 @@ StudySummary run_study(const Config& config_in, const StudyOptions& options) {
   so.save_test_logits = true;
   so.max_seconds = config.study.max_seconds;
   so.progress_label = "study: finite nets";
-  SweepSummary sweep = run_sweep(setup, so);
+  SweepSummary sweep = run_sweep_mpi(setup, so);  // = run_sweep without mpirun (mpi_runtime.h)
+  if (!mpi_is_root()) return summary;              // under mpirun, ranks > 0 only help with the sweep
   summary.sweep_seconds = sweep.seconds;
   for (const auto& e : sweep.errors) summary.errors.push_back("run " + e);
   if (sweep.skipped_budget)
