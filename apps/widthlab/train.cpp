@@ -5,6 +5,7 @@
 
 #include "run_dir.h"
 #include "verb.h"
+#include "widthlab/mpi_runtime.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/sweep.h"
 
@@ -22,7 +23,11 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
       ->check(CLI::NonNegativeNumber);
   return [opt] {
     using namespace widthlab;
-    cli::ResolvedRunDir run = cli::resolve_run_dir(opt->dir, /*default_out=*/"");
+    cli::ResolvedRunDir run = mpi_root_first([&](bool root) {  // ranks > 0 reuse the directory rank 0 prepared
+      cli::RunDirFlags f = opt->dir;
+      if (!root) f.resume = true, f.force = false;
+      return cli::resolve_run_dir(f, /*default_out=*/"");
+    });
     SweepSetup setup = make_sweep_setup(run.config);
     SweepOptions so;
     so.out = run.out;
@@ -32,7 +37,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     fmt::print(stderr, "widthlab train: {} scalings × {} widths × {} seeds on {} ({} train / {} test) → {}\n",
                setup.scalings.size(), setup.widths.size(), setup.seeds.size(), setup.data.name,
                setup.data.x_train.rows(), setup.data.x_test.rows(), printable_path(run.out));
-    SweepSummary s = run_sweep(setup, so);
+    SweepSummary s = run_sweep_mpi(setup, so);  // = run_sweep without mpirun
     fmt::print("{}\n", s.brief());
     if (s.failed > 0) {
       fmt::print(stderr, "widthlab train: {} run(s) failed (see {}/errors.jsonl)\n", s.failed,
