@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `mpirun -n 2` vs `-n 1` (issue 9): an 8-width × 4-seed `widthlab train` sweep and a `widthlab kernel` of N = 20000,
+# one thread per rank (OPENBLAS_NUM_THREADS=1, --threads 1). Usage: bench/mpi_bench.sh [BUILD_DIR | path/to/widthlab]
+# Env: MPI_BENCH_N (kernel rows, default 20000), MPI_BENCH_TMP (scratch, default a mktemp dir; ~2 × 1.6 GB for N=20000).
+# Prints wall seconds per case, the speedups, and whether -n 2 reproduced -n 1 (records minus "seconds"; kernel bytes).
+set -euo pipefail
+ARG=${1:-build}
+WL=$ARG; [ -d "$ARG" ] && WL="$ARG/bin/widthlab"
+N=${MPI_BENCH_N:-20000}
+TMP=${MPI_BENCH_TMP:-$(mktemp -d)}
+mkdir -p "$TMP"
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
+MPIRUN="mpirun --allow-run-as-root --oversubscribe --bind-to none"
+PY=/usr/bin/python3
+echo "== mpi_bench $(date -u '+%Y-%m-%d %H:%M UTC') on $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+cat >"$TMP/sweep.toml" <<'EOF'
+[data]
+dataset = "gaussians"
+classes = []
+train_size = 256
+test_size = 128
+[scaling]
+presets = ["ntk"]
+[train]
+steps = 40
+log_every = 10
+[sweep]
+widths = [32, 64, 128, 256, 512, 1024, 2048, 4096]
+seeds = [0, 1, 2, 3]
+[limits]
+compute = []
+EOF
+secs() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
+
+rm -rf "$TMP/s1" "$TMP/s2"
+t_s1=$(secs "$WL" train --quiet --threads 1 --config "$TMP/sweep.toml" --out "$TMP/s1")
+t_s2=$(secs $MPIRUN -n 2 "$WL" train --quiet --threads 1 --config "$TMP/sweep.toml" --out "$TMP/s2")
+same_s=$($PY - "$TMP/s1/runs.jsonl" "$TMP/s2/runs.jsonl" <<'EOF'
+import json, sys
+def recs(p):
+    out = {}
+    for line in open(p):
+        r = json.loads(line); r.pop("seconds", None)
+        out[(r["scaling"], r["width"], r["seed"])] = json.dumps(r, sort_keys=True)
+    return out
+a, b = recs(sys.argv[1]), recs(sys.argv[2])
+print("identical" if a == b and len(a) == 32 else f"DIFFERENT ({len(a)} vs {len(b)} records)")
+EOF
+)
+echo "sweep 8 widths x 4 seeds (32 runs): -n 1 ${t_s1} s, -n 2 ${t_s2} s, speedup $(echo "scale=2; $t_s1 / $t_s2" | bc)x; records $same_s"
+
+$PY -c "import numpy as np; np.save('$TMP/x.npy', np.random.default_rng(0).standard_normal(($N, 16)).astype(np.float32))"
+KARGS="--x1 $TMP/x.npy --depth 2 --activation relu --precision float32 --threads 1 --force"
+t_k1=$(secs "$WL" kernel --quiet $KARGS --out "$TMP/k1")
+t_k2=$(secs $MPIRUN -n 2 "$WL" kernel --quiet $KARGS --out "$TMP/k2")
+same_k=identical
+for f in nngp.npy ntk.npy; do cmp -s "$TMP/k1/$f" "$TMP/k2/$f" || same_k="DIFFERENT ($f)"; done
+echo "kernel N=$N d=16 float32 symmetric: -n 1 ${t_k1} s, -n 2 ${t_k2} s, speedup $(echo "scale=2; $t_k1 / $t_k2" | bc)x; output $same_k"
+[ -z "${MPI_BENCH_TMP:-}" ] && rm -rf "$TMP"
+exit 0

@@ -1,0 +1,180 @@
+// `mpirun -n 2 widthlab train|kernel` (include/widthlab/mpi_runtime.h) against the single-process runs: the same
+// records per key (all fields but the wall time "seconds"), the same curves and logits, resume after a partial
+// runs.jsonl, a bit-identical kernel, and exit 2 on bad input. Skipped when mpirun is missing or the binary was built
+// without MPI.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/cli_helpers.h"
+#include "widthlab/npy.h"
+#include "widthlab/rng.h"
+
+using widthlab::test::CliResult;
+using widthlab::test::run_cli;
+using widthlab::test::scratch_dir;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool mpi_usable() {
+#ifndef WIDTHLAB_HAVE_MPI
+  return false;
+#else
+  return std::system("command -v mpirun >/dev/null 2>&1") == 0;
+#endif
+}
+
+CliResult run_mpi(int ranks, const std::string& args) {
+  static int counter = 0;
+  std::string base = scratch_dir("mpi_io_" + std::to_string(counter++)) + "/r";
+  std::string cmd = "OMPI_MCA_btl_vader_single_copy_mechanism=none mpirun --allow-run-as-root --oversubscribe -n " +
+                    std::to_string(ranks) + " " + WIDTHLAB_CLI + " " + args + " >" + base + ".out 2>" + base + ".err";
+  int status = std::system(cmd.c_str());
+  CliResult r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  auto slurp = [](const std::string& p) { std::ifstream f(p); std::stringstream s; s << f.rdbuf(); return s.str(); };
+  r.out = slurp(base + ".out");
+  r.err = slurp(base + ".err");
+  return r;
+}
+
+void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+// key "scaling_w<width>_s<seed>" → record without the wall time.
+std::map<std::string, nlohmann::json> records(const fs::path& runs) {
+  std::map<std::string, nlohmann::json> m;
+  std::ifstream f(runs);
+  for (std::string line; std::getline(f, line);) {
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line);
+    std::string key = j["scaling"].get<std::string>() + "_w" + std::to_string(j["width"].get<int>()) + "_s" +
+                      std::to_string(j["seed"].get<int>());
+    j.erase("seconds");
+    EXPECT_EQ(m.count(key), 0u) << "duplicate record " << key;
+    m[key] = j;
+  }
+  return m;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+const char* kSweep = R"toml(
+[data]
+dataset = "gaussians"
+classes = []
+train_size = 60
+test_size = 30
+[scaling]
+presets = ["ntk", "mf"]
+[train]
+steps = 6
+log_every = 2
+[sweep]
+widths = [16, 48]
+seeds = [0, 1]
+[limits]
+compute = []
+)toml";
+
+}  // namespace
+
+TEST(MpiCli, TrainSweepMatchesSingleProcessAndResumes) {
+  if (!mpi_usable()) GTEST_SKIP() << "mpirun missing or widthlab built without MPI";
+  std::string dir = scratch_dir("mpi_train");
+  write(dir + "/c.toml", kSweep);
+  auto one = run_cli("train --quiet --threads 1 --config " + dir + "/c.toml --out " + dir + "/one");
+  ASSERT_EQ(one.code, 0) << one.err;
+  auto two = run_mpi(2, "train --quiet --threads 1 --config " + dir + "/c.toml --out " + dir + "/two");
+  ASSERT_EQ(two.code, 0) << two.err << two.out;
+  auto ref = records(dir + "/one/runs.jsonl");
+  ASSERT_EQ(ref.size(), 8u);
+  EXPECT_EQ(records(dir + "/two/runs.jsonl"), ref);
+  for (const auto& [key, rec] : ref) {
+    std::string stem = rec["scaling"].get<std::string>() + "_w" + std::to_string(rec["width"].get<int>()) + "_s" +
+                       std::to_string(rec["seed"].get<int>());
+    EXPECT_EQ(slurp(dir + "/two/curves/" + stem + ".csv"), slurp(dir + "/one/curves/" + stem + ".csv")) << stem;
+  }
+  // Only rank 0 prints: one summary line on stdout.
+  EXPECT_EQ(std::count(two.out.begin(), two.out.end(), '\n'), 1) << two.out;
+  EXPECT_NE(two.out.find("8 ran"), std::string::npos) << two.out;
+
+  // Resume: keep 3 of the 8 lines (and a partial 4th); the MPI run adds exactly the 5 missing keys.
+  fs::create_directories(dir + "/part");
+  fs::copy_file(dir + "/one/config.toml", dir + "/part/config.toml");
+  {
+    std::ifstream in(dir + "/one/runs.jsonl");
+    std::ofstream out(dir + "/part/runs.jsonl");
+    std::string line;
+    for (int i = 0; i < 3 && std::getline(in, line); ++i) out << line << "\n";
+    std::getline(in, line);
+    out << line.substr(0, line.size() / 2);  // a run killed mid-write
+  }
+  auto resumed = run_mpi(2, "train --quiet --threads 1 --config " + dir + "/c.toml --out " + dir + "/part --resume");
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("3 already done, 5 ran"), std::string::npos) << resumed.out;
+  auto merged = records(dir + "/part/runs.jsonl");  // parse fails on the partial line unless it was repaired
+  EXPECT_EQ(merged, ref);
+  fs::remove_all(dir);
+}
+
+TEST(MpiCli, TrainBadInputExitsTwoOnAllRanks) {
+  if (!mpi_usable()) GTEST_SKIP() << "mpirun missing or widthlab built without MPI";
+  std::string dir = scratch_dir("mpi_bad");
+  write(dir + "/c.toml", kSweep);
+  auto r = run_mpi(2, "train --quiet --config " + dir + "/c.toml --set train.lr=-1 --out " + dir + "/o");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("train.lr"), std::string::npos) << r.err;
+  // Existing results without --resume: rank 0 refuses, all ranks stop with 2.
+  ASSERT_EQ(run_cli("train --quiet --threads 1 --config " + dir + "/c.toml --out " + dir + "/o2").code, 0);
+  auto again = run_mpi(2, "train --quiet --config " + dir + "/c.toml --out " + dir + "/o2");
+  EXPECT_EQ(again.code, 2) << again.err;
+  EXPECT_NE(again.err.find("--resume"), std::string::npos) << again.err;
+  fs::remove_all(dir);
+}
+
+TEST(MpiCli, KernelMatchesSingleProcessBitForBit) {
+  if (!mpi_usable()) GTEST_SKIP() << "mpirun missing or widthlab built without MPI";
+  std::string dir = scratch_dir("mpi_kernel");
+  widthlab::Rng rng = widthlab::make_rng(7);
+  std::normal_distribution<double> normal;
+  widthlab::MatrixD X1(70, 5), X2(23, 5);
+  for (Eigen::Index i = 0; i < X1.size(); ++i) X1.data()[i] = normal(rng);
+  for (Eigen::Index i = 0; i < X2.size(); ++i) X2.data()[i] = normal(rng);
+  X1.row(9) = X1.row(3);  // a duplicate pair (exact diagonal vs general formula)
+  widthlab::npy_write(dir + "/x1.npy", X1);
+  widthlab::npy_write(dir + "/x2.npy", X2);
+  // Block 16: 5 block rows (an uneven split, a partial last block); symmetric and X1 × X2; float64 and float32.
+  const std::string common = " --depth 2 --activation relu --b-std 0.3 --block 16 --threads 1";
+  for (std::string extra : {std::string(""), std::string(" --x2 " + dir + "/x2.npy"), std::string(" --precision float32")}) {
+    auto one = run_cli("kernel --quiet --x1 " + dir + "/x1.npy" + common + extra + " --force --out " + dir + "/one");
+    ASSERT_EQ(one.code, 0) << one.err;
+    auto two = run_mpi(2, "kernel --quiet --x1 " + dir + "/x1.npy" + common + extra + " --force --out " + dir + "/two");
+    ASSERT_EQ(two.code, 0) << two.err;
+    for (const char* f : {"nngp.npy", "ntk.npy"}) {
+      std::string a = slurp(dir + "/one/" + f), b = slurp(dir + "/two/" + f);
+      EXPECT_GT(a.size(), 70u * 23u * 4u) << f << extra;
+      EXPECT_TRUE(a == b) << f << extra << ": -n 2 output differs from -n 1";
+      EXPECT_FALSE(fs::exists(dir + "/two/" + f + ".tmp"));
+    }
+  }
+  // Three ranks on the symmetric case (zig-zag owners 0,1,2,2,1).
+  auto one = run_cli("kernel --quiet --x1 " + dir + "/x1.npy" + common + " --force --out " + dir + "/one");
+  auto three = run_mpi(3, "kernel --quiet --x1 " + dir + "/x1.npy" + common + " --out " + dir + "/three");
+  ASSERT_EQ(three.code, 0) << three.err;
+  EXPECT_TRUE(slurp(dir + "/one/ntk.npy") == slurp(dir + "/three/ntk.npy"));
+  EXPECT_TRUE(slurp(dir + "/one/nngp.npy") == slurp(dir + "/three/nngp.npy"));
+  fs::remove_all(dir);
+}
