@@ -14,3 +14,4 @@ if /usr/bin/python3 -c 'import torch' 2>/dev/null; then /usr/bin/python3 bench/m
 # MF particle system vs finite MF net, one step (bench/RESULTS.md "MF particle system vs finite MF net").
 cmake --build "$BUILD" --target mf_bench -j "$(nproc)"
 WIDTHLAB_BENCH_THREADS=1 "$BUILD"/bench/mf_bench --benchmark_min_time=1 --benchmark_counters_tabular=true
+bench/mpi_bench.sh "$BUILD"  # mpirun -n 2 vs -n 1: sweep and N=20000 kernel (bench/RESULTS.md "MPI")
