@@ -1,0 +1,66 @@
+// Empirical NTK of a finite widthlab net (SPEC §3.8, §3.2, §6.3 R21): Θ(x, x') = Σ_p λ_p ∂f(x)/∂p · ∂f(x')/∂p over
+// the net's parameters p, computed without forming the Jacobian.
+//
+// For the Mlp of mlp.h (z^l = α_l(θ_l h^{l−1} + b_l), h^{−1} = x, f = z^H) the gradient of layer l is
+// ∂f/∂θ_l = α_l δ_l h^{l−1}ᵀ and ∂f/∂b_l = α_l δ_l with δ_l = ∂f/∂z^l, so per layer the kernel is the Hadamard
+// product of two Gram matrices:
+//   Θ = Σ_l λ_l α_l² (Δ_l Δ'_lᵀ) ∘ (H_{l−1} H'_{l−1}ᵀ + β),   β = 1 with bias, 0 without,
+// Δ_l, H_{l−1}: the per-sample δ_l and layer inputs in rows. λ_l = lr·factors[l].lr (Golikov's lr-weighted kernel,
+// SPEC §3.2; it equals TrainResult's kernel_diag on the diagonal) or 1 (the plain NTK, gradient w.r.t. the raw
+// parameters θ). For the output layer Δ_H Δ'_Hᵀ = 1, so it costs one Gram only.
+//
+// Several outputs (k > 1): `output = o` gives output o's kernel Θ_oo; `output = -1` (default) gives the mean over
+// outputs (1/k) Σ_o Θ_oo = (1/k)·trace of the k × k block — neural-tangents' trace_axes=(-1,) divided by k, so that a
+// net with k i.i.d. outputs has the same mean kernel as one output. The mean is one Gram per layer of the stacked
+// [δ_l^{(1)} | … | δ_l^{(k)}] (inner dimension k·d). Cross-output blocks Θ_oo' (o ≠ o') are not computed.
+//
+// Cost: one forward + k backward passes over X1 (and X2), then per layer two GEMMs N1 × N2 × fan (syrk when
+// X2 = X1: half the flops) and one fused elementwise pass. For d ≫ n0 that is ≈ 2·H·N1·N2·d·(1 + k)/… flops of
+// Gram GEMMs — the Jacobian route would need N·P memory, P ≈ H·d². Memory: Θ plus two N1 × N2 buffers plus the
+// workspaces (N1 + N2)·(2H + 1)·d·k values.
+// Accuracy (tests/kernels/empirical_ntk_test.cpp): float64 equals a finite-difference Jacobian to ~1e-7 relative
+// (the differencing error); X2 = X1 is exactly symmetric and PSD up to rounding.
+#pragma once
+#include <type_traits>
+#include <vector>
+
+#include "widthlab/mlp.h"
+#include "widthlab/tensor.h"
+
+namespace widthlab {
+
+struct EmpiricalNtkOptions {
+  bool lr_weighted = false;  // λ_l = lr · factors[l].lr (Golikov, SPEC §3.2); false: λ_l = 1 (plain NTK)
+  double lr = 1.0;           // base learning rate for lr_weighted (finite, > 0)
+  int output = -1;           // −1: mean over the k outputs of Θ_oo; 0 ≤ o < k: output o's kernel
+};
+
+// λ_l α_l² per layer 0..H (the factor in front of each layer's Hadamard term). InputError on a bad option.
+template <class T>
+std::vector<double> empirical_ntk_layer_weights(const Mlp<T>& net, const EmpiricalNtkOptions& opts = {});
+
+// Θ(X1, X2) (N1 × N2). X2 == nullptr → X2 = X1 (symmetric: syrk, upper triangle mirrored, exactly symmetric).
+// InputError when X has no rows, the wrong number of columns (≠ net input_dim) or non-finite entries, or on a bad
+// option. Uses the net's precision T throughout (GEMMs in T). (X2's type is non-deduced so `nullptr` works.)
+template <class T>
+Matrix<T> empirical_ntk(const Mlp<T>& net, const Matrix<T>& X1,
+                        const std::type_identity_t<Matrix<T>>* X2 = nullptr,
+                        const EmpiricalNtkOptions& opts = {});
+
+// diag Θ(x_i, x_i) only (the NNGP-style diagonal, SPEC §6.0 "K(x,x)"), O(N·H·d·k) beyond the forward/backward:
+//   Θ(x, x) = Σ_l λ_l α_l² ‖δ_l(x)‖² (‖h_{l−1}(x)‖² + β).
+template <class T>
+Vector<T> empirical_ntk_diagonal(const Mlp<T>& net, const Matrix<T>& X, const EmpiricalNtkOptions& opts = {});
+
+extern template std::vector<double> empirical_ntk_layer_weights(const Mlp<float>&, const EmpiricalNtkOptions&);
+extern template std::vector<double> empirical_ntk_layer_weights(const Mlp<double>&, const EmpiricalNtkOptions&);
+extern template Matrix<float> empirical_ntk(const Mlp<float>&, const Matrix<float>&, const Matrix<float>*,
+                                            const EmpiricalNtkOptions&);
+extern template Matrix<double> empirical_ntk(const Mlp<double>&, const Matrix<double>&, const Matrix<double>*,
+                                             const EmpiricalNtkOptions&);
+extern template Vector<float> empirical_ntk_diagonal(const Mlp<float>&, const Matrix<float>&,
+                                                     const EmpiricalNtkOptions&);
+extern template Vector<double> empirical_ntk_diagonal(const Mlp<double>&, const Matrix<double>&,
+                                                      const EmpiricalNtkOptions&);
+
+}  // namespace widthlab

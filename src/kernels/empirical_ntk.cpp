@@ -1,0 +1,195 @@
+// Empirical NTK of a finite Mlp as per-layer Hadamard products of Gram matrices (see widthlab/empirical_ntk.h).
+#include "widthlab/empirical_ntk.h"
+
+#include <cblas.h>
+
+#include <cmath>
+#include <fmt/format.h>
+
+#include "widthlab/error.h"
+
+namespace widthlab {
+namespace {
+
+// G (m × n, row stride n) = alpha · A Bᵀ, A: m × k, B: n × k (row-major, contiguous).
+inline void gram(int m, int n, int k, float alpha, const float* a, const float* b, float* g) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, alpha, a, k, b, k, 0.0f, g, n);
+}
+inline void gram(int m, int n, int k, double alpha, const double* a, const double* b, double* g) {
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, alpha, a, k, b, k, 0.0, g, n);
+}
+// Upper triangle of G (n × n) = alpha · A Aᵀ.
+inline void gram_sym(int n, int k, float alpha, const float* a, float* g) {
+  cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, n, k, alpha, a, k, 0.0f, g, n);
+}
+inline void gram_sym(int n, int k, double alpha, const double* a, double* g) {
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, n, k, alpha, a, k, 0.0, g, n);
+}
+
+template <class T>
+void check_inputs(const Mlp<T>& net, const Matrix<T>& X, const char* what) {
+  const int n0 = net.config().input_dim;
+  if (X.rows() < 1) throw InputError(fmt::format("empirical_ntk: {} has no rows: expected an (N, {}) array", what, n0));
+  if (X.cols() != n0)
+    throw InputError(fmt::format("empirical_ntk: {} has {} columns: expected {} (the net's input_dim)", what,
+                                 X.cols(), n0));
+  for (Eigen::Index i = 0; i < X.rows(); ++i)
+    if (!X.row(i).allFinite())
+      throw InputError(fmt::format("empirical_ntk: {} row {} holds a non-finite value (NaN or inf)", what, i));
+}
+
+template <class T>
+void check_options(const Mlp<T>& net, const EmpiricalNtkOptions& o) {
+  const int k = net.config().outputs;
+  if (o.output < -1 || o.output >= k)
+    throw InputError(fmt::format("empirical_ntk: output = {}: expected −1 (mean over outputs) or 0..{}", o.output,
+                                 k - 1));
+  if (o.lr_weighted && !(std::isfinite(o.lr) && o.lr > 0))
+    throw InputError(fmt::format("empirical_ntk: lr = {}: expected a finite number > 0", o.lr));
+}
+
+// Per-sample layer inputs h_{l−1} and signals δ_l = ∂f/∂z^l of one input set.
+template <class T>
+struct Signals {
+  const T* x = nullptr;
+  int rows = 0;
+  MlpWorkspace<T> ws;
+  std::vector<Matrix<T>> stacked;  // mean over k > 1 outputs: [δ_l^(1) | … | δ_l^(k)], l < H
+  int k_stack = 1;
+
+  const T* input(int l) const { return l == 0 ? x : ws.h[l - 1].data(); }
+  const T* delta(int l) const { return stacked.empty() ? ws.delta[l].data() : stacked[l].data(); }
+};
+
+template <class T>
+Signals<T> compute_signals(const Mlp<T>& net, const Matrix<T>& X, const EmpiricalNtkOptions& opts) {
+  const MlpConfig& c = net.config();
+  const int H = c.depth, k = c.outputs, N = int(X.rows());
+  Signals<T> s;
+  s.x = X.data();
+  s.rows = N;
+  s.ws = net.make_workspace(N, /*with_backward=*/true);
+  net.forward(X.data(), N, s.ws);
+  Matrix<T> dlogits = Matrix<T>::Zero(N, k);
+  if (opts.output >= 0 || k == 1) {
+    dlogits.col(opts.output >= 0 ? opts.output : 0).setOnes();
+    net.backward_signals(dlogits.data(), s.ws);
+    return s;
+  }
+  s.k_stack = k;
+  s.stacked.resize(H);
+  for (int l = 0; l < H; ++l) s.stacked[l].resize(N, Eigen::Index(k) * c.fan_out(l));
+  for (int o = 0; o < k; ++o) {
+    dlogits.setZero();
+    dlogits.col(o).setOnes();
+    net.backward_signals(dlogits.data(), s.ws);
+    for (int l = 0; l < H; ++l) {
+      const int fo = c.fan_out(l);
+      Eigen::Map<const Matrix<T>> d(s.ws.delta[l].data(), N, fo);
+      s.stacked[l].middleCols(Eigen::Index(o) * fo, fo) = d;
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+template <class T>
+std::vector<double> empirical_ntk_layer_weights(const Mlp<T>& net, const EmpiricalNtkOptions& opts) {
+  check_options(net, opts);
+  const int L = net.num_layers();
+  std::vector<double> lrs = opts.lr_weighted ? net.layer_lrs(opts.lr) : std::vector<double>(L, 1.0);
+  std::vector<double> w(L);
+  for (int l = 0; l < L; ++l) {
+    const double a = net.factors()[l].multiplier;
+    w[l] = lrs[l] * a * a;
+  }
+  return w;
+}
+
+template <class T>
+Matrix<T> empirical_ntk(const Mlp<T>& net, const Matrix<T>& X1, const std::type_identity_t<Matrix<T>>* X2,
+                        const EmpiricalNtkOptions& opts) {
+  check_inputs(net, X1, "X1");
+  if (X2) check_inputs(net, *X2, "X2");
+  const std::vector<double> cw = empirical_ntk_layer_weights(net, opts);
+  const MlpConfig& c = net.config();
+  const int H = c.depth;
+  const bool sym = X2 == nullptr;
+  const T beta = c.bias ? T(1) : T(0);
+
+  Signals<T> s1 = compute_signals(net, X1, opts);
+  Signals<T> s2;
+  if (!sym) s2 = compute_signals(net, *X2, opts);
+  const Signals<T>& b = sym ? s1 : s2;
+  const int N1 = s1.rows, N2 = b.rows;
+
+  Matrix<T> theta = Matrix<T>::Zero(N1, N2);
+  Matrix<T> gh(N1, N2), gd(N1, N2);
+  for (int l = 0; l <= H; ++l) {
+    const int fi = c.fan_in(l);
+    const T cl = static_cast<T>(cw[l]);
+    if (sym) gram_sym(N1, fi, T(1), s1.input(l), gh.data());
+    else gram(N1, N2, fi, T(1), s1.input(l), b.input(l), gh.data());
+    if (l == H) {  // δ_H·δ'_H = 1 (one output, or the mean over outputs of e_o·e_o)
+      for (int i = 0; i < N1; ++i) {
+        T* t = theta.data() + std::size_t(i) * N2;
+        const T* h = gh.data() + std::size_t(i) * N2;
+        for (int j = sym ? i : 0; j < N2; ++j) t[j] += cl * (h[j] + beta);
+      }
+      continue;
+    }
+    const int kd = c.fan_out(l) * s1.k_stack;
+    const T scale = T(1) / T(s1.k_stack);
+    if (sym) gram_sym(N1, kd, scale, s1.delta(l), gd.data());
+    else gram(N1, N2, kd, scale, s1.delta(l), b.delta(l), gd.data());
+    for (int i = 0; i < N1; ++i) {
+      T* t = theta.data() + std::size_t(i) * N2;
+      const T* h = gh.data() + std::size_t(i) * N2;
+      const T* d = gd.data() + std::size_t(i) * N2;
+      for (int j = sym ? i : 0; j < N2; ++j) t[j] += cl * d[j] * (h[j] + beta);
+    }
+  }
+  if (sym)
+    for (int i = 1; i < N1; ++i)
+      for (int j = 0; j < i; ++j) theta(i, j) = theta(j, i);
+  return theta;
+}
+
+template <class T>
+Vector<T> empirical_ntk_diagonal(const Mlp<T>& net, const Matrix<T>& X, const EmpiricalNtkOptions& opts) {
+  check_inputs(net, X, "X");
+  const std::vector<double> cw = empirical_ntk_layer_weights(net, opts);
+  const MlpConfig& c = net.config();
+  const int H = c.depth;
+  const T beta = c.bias ? T(1) : T(0);
+  Signals<T> s = compute_signals(net, X, opts);
+  const int N = s.rows;
+  Vector<T> out = Vector<T>::Zero(N);
+  for (int l = 0; l <= H; ++l) {
+    const int fi = c.fan_in(l);
+    const T cl = static_cast<T>(cw[l]);
+    Eigen::Map<const Matrix<T>> h(s.input(l), N, fi);
+    Vector<T> hh = h.rowwise().squaredNorm();
+    if (l == H) {
+      out.array() += cl * (hh.array() + beta);
+      continue;
+    }
+    const int kd = c.fan_out(l) * s.k_stack;
+    Eigen::Map<const Matrix<T>> d(s.delta(l), N, kd);
+    Vector<T> dd = d.rowwise().squaredNorm() / T(s.k_stack);
+    out.array() += cl * dd.array() * (hh.array() + beta);
+  }
+  return out;
+}
+
+template std::vector<double> empirical_ntk_layer_weights(const Mlp<float>&, const EmpiricalNtkOptions&);
+template std::vector<double> empirical_ntk_layer_weights(const Mlp<double>&, const EmpiricalNtkOptions&);
+template Matrix<float> empirical_ntk(const Mlp<float>&, const Matrix<float>&, const Matrix<float>*,
+                                     const EmpiricalNtkOptions&);
+template Matrix<double> empirical_ntk(const Mlp<double>&, const Matrix<double>&, const Matrix<double>*,
+                                      const EmpiricalNtkOptions&);
+template Vector<float> empirical_ntk_diagonal(const Mlp<float>&, const Matrix<float>&, const EmpiricalNtkOptions&);
+template Vector<double> empirical_ntk_diagonal(const Mlp<double>&, const Matrix<double>&, const EmpiricalNtkOptions&);
+
+}  // namespace widthlab
