@@ -1,0 +1,76 @@
+// `widthlab limit` end to end (DESIGN §4): model chosen by classify from the first scaling, or by --model/--region;
+// DIR/limit.jsonl with one line per seed; bad input exits 2 with one line.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "cli_helpers.h"
+#include "widthlab/results_io.h"
+
+namespace widthlab {
+namespace {
+
+std::string write_config(const std::string& dir) {
+  const std::string path = dir + "/cfg.toml";
+  std::ofstream f(path);
+  f << "[data]\ndataset = \"gaussians\"\ntrain_size = 24\ntest_size = 10\ngaussians_dim = 6\n"
+       "[scaling]\npresets = [\"mf\"]\n"
+       "[train]\nlr = 0.2\nsteps = 4\nprecision = \"float64\"\n"
+       "[limits]\nmf_particles = 512\nseeds = [0, 1]\n";
+  return path;
+}
+
+TEST(LimitCli, DefaultModelFromFirstScalingAndRegionFlag) {
+  const std::string dir = test::scratch_dir("limit_cli");
+  const std::string cfg = write_config(dir);
+  auto r = test::run_cli("limit --quiet --config " + cfg + " --out " + dir + "/mf");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto lines = read_jsonl(dir + "/mf/limit.jsonl");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["model"], "mf");
+  EXPECT_EQ(lines[0]["region"], 1);
+  EXPECT_EQ(lines[0]["state"], "particles");
+  EXPECT_EQ(lines[1]["seed"], 1);
+  EXPECT_EQ(lines[0]["test_logits"].size(), 10u);
+  EXPECT_EQ(lines[0]["test_classes"].size(), 10u);
+  EXPECT_EQ(lines[0]["curve"]["step"].size(), 5u);  // before steps 0..3 and after the last
+  EXPECT_EQ(lines[0]["status"], "ok");
+
+  // The NTK limit by region number: kernel state u = g + h with a GP sample.
+  r = test::run_cli("limit --quiet --config " + cfg + " --out " + dir + "/ntk --region 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  lines = read_jsonl(dir + "/ntk/limit.jsonl");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["model"], "ntk");
+  EXPECT_EQ(lines[0]["state"], "kernel");
+  EXPECT_EQ(lines[0]["gp_method"], "cholesky");
+  EXPECT_TRUE(lines[0]["state_includes_g"].get<bool>());
+
+  // A scaling that classify puts into region 7 (post-MF ray) via a Golikov point.
+  r = test::run_cli("limit --quiet --config " + cfg + " --out " + dir + "/q7 --set 'scaling.presets=[]' "
+                    "--set 'scaling.q=[[-1.5, 1.5]]'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  lines = read_jsonl(dir + "/q7/limit.jsonl");
+  EXPECT_EQ(lines[0]["model"], "post-mf");
+  EXPECT_EQ(lines[0]["rule_later"], "L_0");
+}
+
+TEST(LimitCli, BadInputExitsTwoWithOneLine) {
+  const std::string dir = test::scratch_dir("limit_cli_bad");
+  const std::string cfg = write_config(dir);
+  auto r = test::run_cli("limit --config " + cfg + " --out " + dir + "/a --model bogus");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("bogus"), std::string::npos);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  // sp is not dynamically stable: no limit model to simulate.
+  r = test::run_cli("limit --config " + cfg + " --out " + dir + "/b --set 'scaling.presets=[\"sp\"]'");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("sp"), std::string::npos);
+  // An odd particle count cannot be ± paired.
+  r = test::run_cli("limit --config " + cfg + " --out " + dir + "/c --set limits.mf_particles=7");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("mf_particles"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace widthlab
