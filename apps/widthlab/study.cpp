@@ -21,6 +21,8 @@ const std::vector<std::string> kDefaultStudyBudget = {
     "limits.mf_particles=8192",
     "limits.seeds=[0, 1, 2]",
     "train.log_every=5",
+    // every default scaling's limit model (configs/default.toml computes only ntk, mf, ic-mf)
+    "limits.compute=[\"ntk\", \"mf\", \"ic-mf\", \"sym-default\", \"intermediate\"]",
 };
 
 struct StudyVerbOptions {

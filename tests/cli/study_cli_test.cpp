@@ -81,12 +81,12 @@ TEST(StudyCli, TinyStudyEndToEnd) {
   EXPECT_EQ(count_lines(out / "limits.jsonl"), 3 + 6 + 3);
 
   auto rms = mean_rms(out / "distances.csv");
-  ASSERT_TRUE(rms.count({"mf", 64}) && rms.count({"mf", 1024}));
-  EXPECT_LT(rms[{"mf", 1024}], rms[{"mf", 64}]) << "mf distance to its limit must fall with width";
-  ASSERT_TRUE(rms.count({"ntk", 64}) && rms.count({"ntk", 1024}));
-  EXPECT_LT(rms[{"ntk", 1024}], rms[{"ntk", 64}]) << "ntk at the larger width must be closer to its limit";
+  ASSERT_TRUE((rms.count({"mf", 64}) && rms.count({"mf", 1024})));
+  EXPECT_LT((rms[{"mf", 1024}]), (rms[{"mf", 64}])) << "mf distance to its limit must fall with width";
+  ASSERT_TRUE((rms.count({"ntk", 64}) && rms.count({"ntk", 1024})));
+  EXPECT_LT((rms[{"ntk", 1024}]), (rms[{"ntk", 64}])) << "ntk at the larger width must be closer to its limit";
   // intermediate's model is not in limits.compute: compared with the widest net, and the report says so.
-  EXPECT_FALSE(rms.count({"intermediate:0.75", 1024}));
+  EXPECT_FALSE((rms.count({"intermediate:0.75", 1024})));
 
   auto rates = nlohmann::json::parse(slurp(out / "rates.json"));
   EXPECT_EQ(rates["mf"]["compared_with"], "limit");
