@@ -9,10 +9,11 @@ WL=$ARG; [ -d "$ARG" ] && WL="$ARG/bin/widthlab"
 N=${MPI_BENCH_N:-20000}
 TMP=${MPI_BENCH_TMP:-$(mktemp -d)}
 mkdir -p "$TMP"
+CORES=$(nproc)  # before OMP_NUM_THREADS=1, which nproc honours
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 MPIRUN="mpirun --allow-run-as-root --oversubscribe --bind-to none"
 PY=/usr/bin/python3
-echo "== mpi_bench $(date -u '+%Y-%m-%d %H:%M UTC') on $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== mpi_bench $(date -u '+%Y-%m-%d %H:%M UTC') on $(lscpu | sed -n 's/^Model name: *//p'), $CORES cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 cat >"$TMP/sweep.toml" <<'EOF'
 [data]
