@@ -9,6 +9,7 @@
 
 #include "run_dir.h"
 #include "verb.h"
+#include "widthlab/mpi_runtime.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/study.h"
 
@@ -57,7 +58,11 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
       notes.push_back(line);
       fmt::print(stderr, "widthlab study: {}\n", line);
     }
-    cli::ResolvedRunDir run = cli::resolve_run_dir(flags, "");
+    cli::ResolvedRunDir run = mpi_root_first([&](bool root) {  // ranks > 0 reuse the directory rank 0 prepared
+      cli::RunDirFlags f = flags;
+      if (!root) f.resume = true, f.force = false;
+      return cli::resolve_run_dir(f, "");
+    });
     StudyOptions so;
     so.out = run.out;
     so.threads = opt->threads >= 0 ? opt->threads : run.config.study.threads;
