@@ -178,3 +178,20 @@ TEST(MpiCli, KernelMatchesSingleProcessBitForBit) {
   EXPECT_TRUE(slurp(dir + "/one/nngp.npy") == slurp(dir + "/three/nngp.npy"));
   fs::remove_all(dir);
 }
+
+TEST(MpiCli, StudyMatchesSingleProcess) {
+  if (!mpi_usable()) GTEST_SKIP() << "mpirun missing or widthlab built without MPI";
+  std::string dir = scratch_dir("mpi_study");
+  write(dir + "/c.toml", kSweep);
+  const std::string args = "study --quiet --threads 1 --no-plots --bootstrap 10 --config " + dir + "/c.toml --out ";
+  auto one = run_cli(args + dir + "/one");
+  ASSERT_EQ(one.code, 0) << one.err;
+  auto two = run_mpi(2, args + dir + "/two");
+  ASSERT_EQ(two.code, 0) << two.err;
+  auto ref = records(dir + "/one/runs.jsonl");
+  ASSERT_EQ(ref.size(), 8u);
+  EXPECT_EQ(records(dir + "/two/runs.jsonl"), ref);
+  EXPECT_EQ(slurp(dir + "/two/distances.csv"), slurp(dir + "/one/distances.csv"));  // from the sent logits
+  EXPECT_TRUE(fs::exists(dir + "/two/report.md"));
+  fs::remove_all(dir);
+}
