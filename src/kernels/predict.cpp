@@ -1,0 +1,222 @@
+// Infinite-width predictions (SPEC §3.2; see include/widthlab/predict.h for the formulas and conventions).
+#include "widthlab/predict.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <memory>
+#include <random>
+
+#include "widthlab/error.h"
+
+namespace widthlab {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Matrix function of the regularized training kernel in its eigenbasis: A ↦ V diag(f(λ)) Vᵀ A.
+struct EigenOp {
+  MatrixD V;
+  VectorD lambda;
+  EigenOp(const MatrixD& K) {
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es{Eigen::MatrixXd(K)};
+    V = es.eigenvectors();
+    lambda = es.eigenvalues();
+  }
+  // f(λ) = (1 − e^{−c·λ·τ}) / λ  (λ clipped at 0; the λ → 0 limit is c·τ).
+  MatrixD apply(const MatrixD& A, double tau, double c) const {
+    VectorD f(lambda.size());
+    for (Eigen::Index i = 0; i < lambda.size(); ++i) {
+      double l = std::max(lambda[i], 0.0);
+      f[i] = l > 0 ? -std::expm1(-c * l * tau) / l : c * tau;
+    }
+    MatrixD VtA = V.transpose() * A;
+    return V * (f.asDiagonal() * VtA);
+  }
+};
+
+// Solve (K) X = B for PSD K (Cholesky, LDLT when Cholesky fails).
+MatrixD psd_solve(const MatrixD& K, const MatrixD& B) {
+  Eigen::MatrixXd Kc = K;
+  Eigen::LLT<Eigen::MatrixXd> llt(Kc);
+  if (llt.info() == Eigen::Success) return llt.solve(Eigen::MatrixXd(B));
+  Eigen::LDLT<Eigen::MatrixXd> ldlt(Kc);
+  return ldlt.solve(Eigen::MatrixXd(B));
+}
+
+void check_finite(const MatrixD& M, const char* what) {
+  if (!M.allFinite()) throw InputError(fmt::format("{}: holds a non-finite value (NaN or inf)", what));
+}
+
+}  // namespace
+
+double predict_diag_reg(const MatrixD& k, double diag_reg, bool absolute_scale) {
+  if (diag_reg == 0) return 0.0;
+  return absolute_scale ? diag_reg : diag_reg * k.trace() / double(k.rows());
+}
+
+PredictResult predict_mse(const MatrixD& ntk_dd, const MatrixD& ntk_td, const MatrixD& nngp_dd, const MatrixD& nngp_td,
+                          const MatrixD& nngp_tt, const MatrixD& y, const PredictOptions& o) {
+  const bool use_ntk = o.kernel == PredictKernel::ntk;
+  const MatrixD& Kdd = use_ntk ? ntk_dd : nngp_dd;
+  const MatrixD& Ktd = use_ntk ? ntk_td : nngp_td;
+  PredictResult r;
+  r.summary.outputs = int(y.cols());
+  r.summary.reg = predict_diag_reg(Kdd, o.diag_reg, o.diag_reg_absolute_scale);
+  MatrixD Kreg = Kdd;
+  Kreg.diagonal().array() += r.summary.reg;
+  const double N = double(y.size());      // neural-tangents' normalization y_train.size
+  const double tau = o.lr * o.time;        // absolute time
+  const bool inf = std::isinf(o.time);
+
+  std::unique_ptr<EigenOp> eig;
+  if (!inf) {
+    eig = std::make_unique<EigenOp>(Kreg);
+    r.summary.eig_min = eig->lambda.minCoeff();
+    r.summary.eig_max = eig->lambda.maxCoeff();
+  } else {
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(Eigen::MatrixXd(Kreg), Eigen::EigenvaluesOnly);
+    r.summary.eig_min = es.eigenvalues().minCoeff();
+    r.summary.eig_max = es.eigenvalues().maxCoeff();
+  }
+  // O(A) = Kreg⁻¹(I − e^{−Kreg·τ/N}) A; `twice` doubles the exponent (NNGP covariance).
+  auto op = [&](const MatrixD& A, bool twice = false) -> MatrixD {
+    if (inf) return psd_solve(Kreg, A);
+    return eig->apply(A, tau, (twice ? 2.0 : 1.0) / N);
+  };
+  r.mean = Ktd * op(y);
+  if (o.cov) {
+    if (use_ntk) {
+      MatrixD T1 = op(ntk_td.transpose());               // n × m
+      MatrixD cov = T1.transpose() * nngp_dd * T1;
+      MatrixD T2 = ntk_td * op(nngp_td.transpose());     // m × m
+      cov -= T2 + T2.transpose();
+      cov += nngp_tt;
+      r.cov = cov;
+    } else {
+      r.cov = nngp_tt - nngp_td * op(nngp_td.transpose(), true);
+    }
+    r.cov = 0.5 * (r.cov + r.cov.transpose()).eval();
+  }
+  return r;
+}
+
+MatrixD gp_sample(const MatrixD& K, int columns, Rng& rng, double* jitter_used) {
+  const Eigen::Index N = K.rows();
+  MatrixD Z(N, columns);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (Eigen::Index i = 0; i < N; ++i)
+    for (int c = 0; c < columns; ++c) Z(i, c) = normal(rng);
+  const double scale = N > 0 ? std::max(K.diagonal().mean(), 1e-300) : 1.0;
+  double jitter = 0.0;
+  Eigen::MatrixXd Kj = K;
+  for (;;) {
+    Eigen::LLT<Eigen::MatrixXd> llt(Kj);
+    if (llt.info() == Eigen::Success) {
+      if (jitter_used) *jitter_used = jitter;
+      return MatrixD(llt.matrixL() * Eigen::MatrixXd(Z));
+    }
+    double next = jitter == 0 ? 1e-12 * scale : jitter * 10;
+    if (next > 1e-2 * scale) break;
+    Kj.diagonal().array() += next - jitter;
+    jitter = next;
+  }
+  // Eigen factor with clipped negative eigenvalues: K ≈ V diag(max(λ,0)) Vᵀ = (V√Λ)(V√Λ)ᵀ.
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es{Eigen::MatrixXd(K)};
+  Eigen::VectorXd s = es.eigenvalues().cwiseMax(0.0).cwiseSqrt();
+  if (jitter_used) *jitter_used = 0.0;
+  return MatrixD(es.eigenvectors() * s.asDiagonal() * Eigen::MatrixXd(Z));
+}
+
+MatrixD function_space_gd(const MatrixD& k_all_train, MatrixD u, const Loss& loss, const VectorD& y, double lr,
+                          std::int64_t steps) {
+  const Eigen::Index n = k_all_train.cols();
+  MatrixD g;
+  for (std::int64_t k = 0; k < steps; ++k) {
+    MatrixD u_train = u.topRows(n);
+    loss.gradient(u_train, y, g);  // ℓ'/n
+    u.noalias() -= lr * (k_all_train * g);
+  }
+  return u;
+}
+
+PredictResult predict(const MatrixD& X, const MatrixD& Y, const MatrixD& T, const KernelOptions& kopts,
+                      const PredictOptions& o) {
+  if (X.rows() < 1 || X.cols() < 1) throw InputError("train inputs: expected a non-empty (n, d) array");
+  if (T.rows() < 1) throw InputError("test inputs: expected a non-empty (m, d) array");
+  if (T.cols() != X.cols())
+    throw InputError(fmt::format("test inputs: expected {} columns (as the train inputs), got {}", X.cols(), T.cols()));
+  check_finite(X, "train inputs");
+  check_finite(T, "test inputs");
+  check_finite(Y, "labels");
+  if (Y.rows() != X.rows())
+    throw InputError(fmt::format("labels: expected {} rows (one per train input), got {}", X.rows(), Y.rows()));
+  if (Y.cols() < 1) throw InputError("labels: expected at least one column");
+  if (std::isnan(o.time) || o.time < 0) throw InputError(fmt::format("time = {}: expected ≥ 0 or inf", o.time));
+  if (!(o.lr > 0) || !std::isfinite(o.lr)) throw InputError(fmt::format("lr = {}: expected > 0", o.lr));
+  if (!(o.diag_reg >= 0) || !std::isfinite(o.diag_reg))
+    throw InputError(fmt::format("diag_reg = {}: expected ≥ 0", o.diag_reg));
+  if (auto err = kopts.validate(); !err.empty()) throw InputError(err);
+
+  if (o.loss == LossKind::mse) {
+    MatrixD nngp_dd, nngp_td, nngp_tt, ntk_dd, ntk_td;
+    const bool need_nngp = o.kernel == PredictKernel::nngp || o.cov;
+    if (need_nngp) {
+      nngp_dd = kernel_nngp(X, kopts);
+      nngp_td = kernel_nngp(T, X, kopts);
+    }
+    if (o.cov) nngp_tt = kernel_nngp(T, kopts);
+    if (o.kernel == PredictKernel::ntk) {
+      ntk_dd = kernel_ntk(X, kopts);
+      ntk_td = kernel_ntk(T, X, kopts);
+    }
+    return predict_mse(ntk_dd, ntk_td, nngp_dd, nngp_td, nngp_tt, Y, o);
+  }
+
+  // logistic / cross-entropy: function-space GD.
+  const char* lname = o.loss == LossKind::logistic ? "logistic" : "cross-entropy";
+  if (std::isinf(o.time))
+    throw InputError(fmt::format("time = inf: loss {} has no t = ∞ prediction; give a finite step count", lname));
+  if (std::abs(o.time - std::round(o.time)) > 1e-9 * std::max(1.0, o.time))
+    throw InputError(fmt::format("time = {}: loss {} needs an integer number of steps", o.time, lname));
+  if (o.cov) throw InputError(fmt::format("--cov: only available for loss mse, not {}", lname));
+  if (Y.cols() != 1) throw InputError(fmt::format("labels: expected one label per row for loss {}", lname));
+  VectorD y = Y.col(0);
+  int outputs = 1;
+  if (o.loss == LossKind::logistic) {
+    for (Eigen::Index i = 0; i < y.size(); ++i)
+      if (y[i] != 1.0 && y[i] != -1.0)
+        throw InputError(fmt::format("labels: row {} = {}: expected −1 or +1 for loss logistic", i, y[i]));
+  } else {
+    for (Eigen::Index i = 0; i < y.size(); ++i) {
+      if (y[i] < 0 || y[i] != std::round(y[i]) || y[i] > 1e6)
+        throw InputError(fmt::format("labels: row {} = {}: expected a class index 0..C−1", i, y[i]));
+      outputs = std::max(outputs, int(y[i]) + 1);
+    }
+    outputs = std::max(outputs, 2);
+  }
+  MatrixD XA(X.rows() + T.rows(), X.cols());
+  XA << X, T;
+  const MatrixD& theta_kernel_src = XA;
+  MatrixD k_all_train = o.kernel == PredictKernel::ntk ? kernel_ntk(theta_kernel_src, X, kopts)
+                                                       : kernel_nngp(theta_kernel_src, X, kopts);
+  PredictResult r;
+  r.summary.outputs = outputs;
+  r.summary.steps = std::llround(o.time);
+  MatrixD u0 = MatrixD::Zero(XA.rows(), outputs);
+  if (o.init_sample) {
+    Rng rng = make_rng(o.seed, rng_stream::gp_sample);
+    u0 = gp_sample(kernel_nngp(XA, kopts), outputs, rng, &r.summary.jitter);
+  }
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(Eigen::MatrixXd(k_all_train.topRows(X.rows())),
+                                                   Eigen::EigenvaluesOnly);
+  r.summary.eig_min = es.eigenvalues().minCoeff();
+  r.summary.eig_max = es.eigenvalues().maxCoeff();
+  Loss loss = loss_from_name(lname);
+  MatrixD u = function_space_gd(k_all_train, u0, loss, y, o.lr, r.summary.steps);
+  r.mean = u.bottomRows(T.rows());
+  return r;
+}
+
+}  // namespace widthlab
