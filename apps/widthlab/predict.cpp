@@ -1,0 +1,147 @@
+// `widthlab predict`: predictions of the infinite-width net (SPEC §3.2; include/widthlab/predict.h) on --test →
+// DIR/mean.npy (m × outputs), DIR/cov.npy (m × m, with --cov), DIR/predict.json (what was used).
+#include <cmath>
+#include <fmt/format.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "verb.h"
+#include "widthlab/error.h"
+#include "widthlab/kernel.h"
+#include "widthlab/npy.h"
+#include "widthlab/output_dir.h"
+#include "widthlab/predict.h"
+
+namespace {
+
+struct PredictFlags {
+  std::string train, labels, test, time, loss = "mse", kernel = "ntk", out;
+  std::string activation = "relu", parameterization = "ntk", precision = "float64";
+  int depth = 1;
+  double w_std = 1.0, b_std = 0.0, width = 1.0, lr = 1.0, diag_reg = 0.0;
+  std::uint64_t seed = 0;
+  bool cov = false, no_init_sample = false, diag_reg_absolute = false, force = false;
+};
+
+double parse_time(const std::string& s) {
+  if (s == "inf" || s == "∞") return std::numeric_limits<double>::infinity();
+  try {
+    std::size_t pos = 0;
+    double t = std::stod(s, &pos);
+    if (pos == s.size() && std::isfinite(t) && t >= 0) return t;
+  } catch (const std::exception&) {
+  }
+  throw widthlab::InputError(fmt::format("--time '{}': expected a number of steps ≥ 0 or inf", s));
+}
+
+int run_predict(const PredictFlags& f) {
+  using namespace widthlab;
+  KernelOptions ko;
+  ko.depth = f.depth;
+  ko.act = activation_from_name(f.activation);
+  ko.parameterization = parameterization_from_name(f.parameterization);
+  ko.W_std = f.w_std;
+  ko.b_std = f.b_std;
+  ko.width = f.width;
+  if (f.precision != "float64")  // predictions need float64 solves; float32 kernels would only lose accuracy
+    throw InputError(fmt::format("--precision '{}': predict supports float64 only", f.precision));
+  if (auto err = ko.validate(); !err.empty()) throw InputError(err);
+
+  PredictOptions po;
+  po.loss = loss_from_name(f.loss).kind;
+  po.time = parse_time(f.time);
+  po.lr = f.lr;
+  po.diag_reg = f.diag_reg;
+  po.diag_reg_absolute_scale = f.diag_reg_absolute;
+  po.cov = f.cov;
+  if (f.kernel == "ntk") po.kernel = PredictKernel::ntk;
+  else if (f.kernel == "nngp") po.kernel = PredictKernel::nngp;
+  else throw InputError(fmt::format("--kernel '{}': expected ntk or nngp", f.kernel));
+  po.seed = f.seed;
+  po.init_sample = !f.no_init_sample;
+
+  MatrixD X = npy_read_matrix<double>(f.train), Y = npy_read_matrix<double>(f.labels),
+          T = npy_read_matrix<double>(f.test);
+  auto check = [](const MatrixD& A, const std::string& flag, const std::string& path) {
+    if (A.rows() < 1 || A.cols() < 1) throw InputError(fmt::format("{} {}: expected a non-empty array", flag, path));
+    for (Eigen::Index i = 0; i < A.rows(); ++i)
+      if (!A.row(i).allFinite())
+        throw InputError(fmt::format("{} {}: row {} holds a non-finite value (NaN or inf)", flag, path, i));
+  };
+  check(X, "--train", f.train);
+  check(Y, "--labels", f.labels);
+  check(T, "--test", f.test);
+  if (T.cols() != X.cols())
+    throw InputError(fmt::format("--test {}: expected {} columns (as --train), got {}", f.test, X.cols(), T.cols()));
+  if (Y.rows() != X.rows())
+    throw InputError(fmt::format("--labels {}: expected {} rows (one per --train row), got {}", f.labels, X.rows(),
+                                 Y.rows()));
+  auto dir = prepare_output_dir(f.out, f.force ? OutputMode::force : OutputMode::fresh);
+  PredictResult r = predict(X, Y, T, ko, po);
+  npy_write(dir / "mean.npy", r.mean);
+  if (po.cov) npy_write(dir / "cov.npy", r.cov);
+  const auto& s = r.summary;
+  nlohmann::json j = {{"loss", f.loss},
+                      {"kernel", f.kernel},
+                      {"time", std::isinf(po.time) ? nlohmann::json("inf") : nlohmann::json(po.time)},
+                      {"lr", po.lr},
+                      {"diag_reg", po.diag_reg},
+                      {"diag_reg_absolute", s.reg},
+                      {"eig_min", s.eig_min},
+                      {"eig_max", s.eig_max},
+                      {"train_rows", X.rows()},
+                      {"test_rows", T.rows()},
+                      {"outputs", s.outputs},
+                      {"cov", po.cov}};
+  if (po.loss != LossKind::mse) {
+    j["steps"] = s.steps;
+    j["init_sample"] = po.init_sample;
+    j["seed"] = po.seed;
+    j["jitter"] = s.jitter;
+  }
+  {
+    std::ofstream out(dir / "predict.json");
+    out << j.dump(2) << "\n";
+    if (!out) throw InputError(fmt::format("--out {}: cannot write predict.json", printable_path(dir)));
+  }
+  fmt::print("predict: {} train, {} test, loss {}, kernel {}, t = {}; eigen range [{:.3g}, {:.3g}]{}\nwrote {}/mean.npy{}\n",
+             X.rows(), T.rows(), f.loss, f.kernel, f.time, s.eig_min, s.eig_max,
+             s.jitter > 0 ? fmt::format(", GP-sample jitter {:.3g}", s.jitter) : "", printable_path(dir),
+             po.cov ? " and cov.npy" : "");
+  return 0;
+}
+
+widthlab::cli::VerbRun setup(CLI::App& sub) {
+  auto f = std::make_shared<PredictFlags>();
+  sub.add_option("--train", f->train, "Train inputs, .npy of shape (n, d)")->required();
+  sub.add_option("--labels", f->labels, "Train labels, .npy (n,) or (n, k); ±1 for logistic, class ids for CE")
+      ->required();
+  sub.add_option("--test", f->test, "Test inputs, .npy of shape (m, d)")->required();
+  sub.add_option("--time", f->time, "Training time in steps of size --lr (neural-tangents convention), or inf")
+      ->required();
+  sub.add_option("--loss", f->loss, "mse | logistic | cross-entropy")->capture_default_str();
+  sub.add_option("--lr", f->lr, "Learning rate (step size)")->capture_default_str();
+  sub.add_option("--diag-reg", f->diag_reg, "Diagonal regularizer, in units of trace(K)/n")->capture_default_str();
+  sub.add_flag("--diag-reg-absolute", f->diag_reg_absolute, "--diag-reg in absolute units");
+  sub.add_flag("--cov", f->cov, "Also write the test covariance DIR/cov.npy (mse)");
+  sub.add_option("--kernel", f->kernel, "Kernel that drives training: ntk | nngp")->capture_default_str();
+  sub.add_option("--seed", f->seed, "Seed of the GP-sampled initial function (logistic / cross-entropy)")
+      ->capture_default_str();
+  sub.add_flag("--no-init-sample", f->no_init_sample, "Start function-space GD from 0 instead of a GP sample");
+  sub.add_option("--depth", f->depth, "Hidden Dense+activation layers L ≥ 1")->required();
+  sub.add_option("--activation", f->activation, "Activation name (see `widthlab list`), e.g. relu, leaky_relu:0.1")
+      ->required();
+  sub.add_option("--parameterization", f->parameterization, "ntk | standard")->capture_default_str();
+  sub.add_option("--w-std", f->w_std, "Weight std W_std")->capture_default_str();
+  sub.add_option("--b-std", f->b_std, "Bias std b_std (0 = no bias)")->capture_default_str();
+  sub.add_option("--width", f->width, "Base hidden width (standard parameterization's NTK)")->capture_default_str();
+  sub.add_option("--precision", f->precision, "float64 (only)")->capture_default_str();
+  sub.add_option("--out", f->out, "Output directory (mean.npy, cov.npy, predict.json)")->required();
+  sub.add_flag("--force", f->force, "Overwrite results already in --out");
+  return [f] { return run_predict(*f); };
+}
+
+const widthlab::cli::VerbRegistration reg{
+    "predict", "Infinite-width net predictions on test inputs (DIR/mean.npy, DIR/cov.npy, DIR/predict.json)", setup};
+
+}  // namespace

@@ -1,0 +1,151 @@
+// `widthlab predict` end to end: outputs equal the library's predict(), shapes, predict.json; bad input → exit 2,
+// one line.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_helpers.h"
+#include "widthlab/npy.h"
+#include "widthlab/predict.h"
+
+using widthlab::test::run_cli;
+using widthlab::test::scratch_dir;
+using namespace widthlab;
+
+namespace {
+MatrixD inputs(int n, int d, double shift) {
+  MatrixD X(n, d);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < d; ++j) X(i, j) = std::sin(1.3 * i + 0.7 * j + shift);
+  return X;
+}
+int lines(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n')); }
+}  // namespace
+
+TEST(PredictCli, MseWithCovarianceMatchesTheLibrary) {
+  auto dir = scratch_dir("predict_cli");
+  MatrixD X = inputs(7, 3, 0), T = inputs(4, 3, 0.4);
+  VectorD y(7);
+  for (int i = 0; i < 7; ++i) y[i] = std::cos(0.8 * i);
+  npy_write(dir + "/x.npy", X);
+  npy_write(dir + "/t.npy", T);
+  npy_write(dir + "/y.npy", y);
+  const std::string common = "predict --train " + dir + "/x.npy --labels " + dir + "/y.npy --test " + dir +
+                             "/t.npy --depth 2 --activation erf --b-std 0.2 ";
+  auto r = run_cli(common + "--time inf --cov --diag-reg 0.01 --out " + dir + "/inf");
+  ASSERT_EQ(r.code, 0) << r.err;
+  KernelOptions ko;
+  ko.depth = 2;
+  ko.act = activation_from_name("erf");
+  ko.b_std = 0.2;
+  PredictOptions po;
+  po.cov = true;
+  po.diag_reg = 0.01;
+  MatrixD Y = y;
+  PredictResult lib = predict(X, Y, T, ko, po);
+  MatrixD mean = npy_read_matrix<double>(dir + "/inf/mean.npy"), cov = npy_read_matrix<double>(dir + "/inf/cov.npy");
+  ASSERT_EQ(mean.rows(), 4);
+  ASSERT_EQ(mean.cols(), 1);
+  ASSERT_EQ(cov.rows(), 4);
+  ASSERT_EQ(cov.cols(), 4);
+  EXPECT_LE((mean - lib.mean).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_LE((cov - lib.cov).cwiseAbs().maxCoeff(), 1e-12);
+  std::ifstream js(dir + "/inf/predict.json");
+  auto j = nlohmann::json::parse(js);
+  EXPECT_EQ(j["time"], "inf");
+  EXPECT_NEAR(j["eig_min"].get<double>(), lib.summary.eig_min, 1e-12);
+  EXPECT_GT(j["eig_max"].get<double>(), j["eig_min"].get<double>());
+
+  // finite time, nngp kernel
+  auto r2 = run_cli(common + "--time 3.5 --lr 0.5 --kernel nngp --out " + dir + "/fin");
+  ASSERT_EQ(r2.code, 0) << r2.err;
+  PredictOptions p2;
+  p2.time = 3.5;
+  p2.lr = 0.5;
+  p2.kernel = PredictKernel::nngp;
+  EXPECT_LE((npy_read_matrix<double>(dir + "/fin/mean.npy") - predict(X, Y, T, ko, p2).mean).cwiseAbs().maxCoeff(),
+            1e-12);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/fin/cov.npy"));
+
+  // existing results refused without --force
+  auto again = run_cli(common + "--time 3.5 --out " + dir + "/fin");
+  EXPECT_EQ(again.code, 2);
+  EXPECT_EQ(run_cli(common + "--time 3.5 --out " + dir + "/fin --force").code, 0);
+}
+
+TEST(PredictCli, LogisticAndCrossEntropy) {
+  auto dir = scratch_dir("predict_cli_cls");
+  MatrixD X = inputs(6, 2, 0), T = inputs(3, 2, 0.3);
+  VectorD ypm(6), ycls(6);
+  for (int i = 0; i < 6; ++i) {
+    ypm[i] = i % 2 ? 1.0 : -1.0;
+    ycls[i] = i % 3;
+  }
+  npy_write(dir + "/x.npy", X);
+  npy_write(dir + "/t.npy", T);
+  npy_write(dir + "/ypm.npy", ypm);
+  npy_write(dir + "/ycls.npy", ycls);
+  const std::string base = "predict --train " + dir + "/x.npy --test " + dir + "/t.npy --depth 1 --activation relu ";
+  auto r = run_cli(base + "--labels " + dir + "/ypm.npy --loss logistic --time 20 --lr 0.5 --seed 3 --out " + dir +
+                   "/log");
+  ASSERT_EQ(r.code, 0) << r.err;
+  KernelOptions ko;
+  PredictOptions po;
+  po.loss = LossKind::logistic;
+  po.time = 20;
+  po.lr = 0.5;
+  po.seed = 3;
+  MatrixD Ypm = ypm;
+  MatrixD m = npy_read_matrix<double>(dir + "/log/mean.npy");
+  ASSERT_EQ(m.rows(), 3);
+  ASSERT_EQ(m.cols(), 1);
+  EXPECT_LE((m - predict(X, Ypm, T, ko, po).mean).cwiseAbs().maxCoeff(), 1e-12);
+  auto j = nlohmann::json::parse(std::ifstream(dir + "/log/predict.json"));
+  EXPECT_EQ(j["steps"], 20);
+
+  auto ce = run_cli(base + "--labels " + dir + "/ycls.npy --loss cross-entropy --time 5 --no-init-sample --out " +
+                    dir + "/ce");
+  ASSERT_EQ(ce.code, 0) << ce.err;
+  MatrixD mc = npy_read_matrix<double>(dir + "/ce/mean.npy");
+  EXPECT_EQ(mc.rows(), 3);
+  EXPECT_EQ(mc.cols(), 3);
+}
+
+TEST(PredictCli, BadInputExitsTwoWithOneLine) {
+  auto dir = scratch_dir("predict_cli_bad");
+  MatrixD X = inputs(5, 3, 0), T = inputs(2, 3, 0.3), T4 = inputs(2, 4, 0.3), Xn = X;
+  Xn(2, 1) = std::nan("");
+  VectorD y(5), y4(4);
+  for (int i = 0; i < 5; ++i) y[i] = i % 2 ? 1.0 : -1.0;
+  y4 = y.head(4);
+  npy_write(dir + "/x.npy", X);
+  npy_write(dir + "/xn.npy", Xn);
+  npy_write(dir + "/t.npy", T);
+  npy_write(dir + "/t4.npy", T4);
+  npy_write(dir + "/y.npy", y);
+  npy_write(dir + "/y4.npy", y4);
+  auto cmd = [&](const std::string& x, const std::string& yy, const std::string& t, const std::string& extra) {
+    return "predict --train " + dir + "/" + x + " --labels " + dir + "/" + yy + " --test " + dir + "/" + t +
+           " --depth 1 --activation relu " + extra + " --out " + dir + "/o";
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"missing file", cmd("nope.npy", "y.npy", "t.npy", "--time 1")},
+      {"dims", cmd("x.npy", "y.npy", "t4.npy", "--time 1")},
+      {"labels length", cmd("x.npy", "y4.npy", "t.npy", "--time 1")},
+      {"NaN", cmd("xn.npy", "y.npy", "t.npy", "--time 1")},
+      {"negative time", cmd("x.npy", "y.npy", "t.npy", "--time -1")},
+      {"garbage time", cmd("x.npy", "y.npy", "t.npy", "--time soon")},
+      {"logistic inf", cmd("x.npy", "y.npy", "t.npy", "--time inf --loss logistic")},
+      {"bad loss", cmd("x.npy", "y.npy", "t.npy", "--time 1 --loss hinge")},
+      {"bad kernel", cmd("x.npy", "y.npy", "t.npy", "--time 1 --kernel rbf")},
+      {"negative lr", cmd("x.npy", "y.npy", "t.npy", "--time 1 --lr -1")},
+  };
+  for (const auto& [name, c] : cases) {
+    auto r = run_cli(c);
+    EXPECT_EQ(r.code, 2) << name << ": " << r.err;
+    EXPECT_EQ(lines(r.err), 1) << name << ": " << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir + "/o/mean.npy"));
+}
