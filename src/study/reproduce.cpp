@@ -220,7 +220,6 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
   Config config = load_reproduce_config(path, options.smoke, options.full, options.sets, options.data_dir);
   std::filesystem::path out = prepare_output_dir(
       options.out, options.force ? OutputMode::force : options.resume ? OutputMode::resume : OutputMode::fresh);
-  if (options.resume) std::filesystem::remove(out / "runs.jsonl");  // cases keep results in memory: rerun them
   write_file_atomic(out / "config.toml", to_toml(config));
 
   auto t0 = std::chrono::steady_clock::now();

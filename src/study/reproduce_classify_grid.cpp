@@ -51,16 +51,23 @@ std::string behaviour(const Measured& m) {
   return fmt::format("f0 {}, K {}, {}", sign(m.A, "→∞", "Θ(1)", "→0"), sign(m.B, "→∞", "Θ(1)", "→0"), c);
 }
 
-// Region of the snapped measured exponents (A, C) — B follows from the identity.
+// Region whose theory pattern (sign of A, sign of B, class of C: 0 / between / −1/2) matches the measured one, each
+// measured exponent snapped to 0 (C also to −1/2) within kSnap. Using all three measurements keeps a point on the
+// B = 0 line (MF, intermediate) in place when A alone is off by more than kSnap.
 std::optional<int> measured_region(const Measured& m) {
-  if (!std::isfinite(m.A) || !std::isfinite(m.C) || m.diverged) return std::nullopt;
-  double A = std::abs(m.A) <= kSnap ? 0.0 : m.A;
-  double C = std::abs(m.C) <= kSnap ? 0.0 : std::abs(m.C + 0.5) <= kSnap ? -0.5 : m.C;
-  if (C > 0 || C < -0.5) return std::nullopt;
-  const double qs = A - 0.5, ql = C - qs;
-  // Inside an open 2-D region only the signs matter; keep snapped values away from the lines of the other two.
-  Classification cl = classify_golikov(qs, ql, ql);
-  return cl.region;
+  if (!std::isfinite(m.A) || !std::isfinite(m.B) || !std::isfinite(m.C) || m.diverged) return std::nullopt;
+  auto sgn = [](double v) { return v > kSnap ? 1 : v < -kSnap ? -1 : 0; };
+  auto c_class = [](double c) {
+    return std::abs(c) <= kSnap ? 0 : std::abs(c + 0.5) <= kSnap ? 2 : (c < 0 && c > -0.5) ? 1 : 3;
+  };
+  if (c_class(m.C) == 3) return std::nullopt;
+  for (const auto& info : region_registry()) {
+    Classification t = classify_golikov(info.example_q_sigma, info.example_q_lr, info.example_q_lr);
+    auto exact = [](double v) { return std::abs(v) < 1e-9 ? 0 : v > 0 ? 1 : -1; };
+    int tc = std::abs(t.C) < 1e-9 ? 0 : std::abs(t.C + 0.5) < 1e-9 ? 2 : 1;
+    if (exact(t.A) == sgn(m.A) && exact(t.B) == sgn(m.B) && tc == c_class(m.C)) return info.region;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -77,7 +84,7 @@ CaseOutput run_classify_grid(const ReproduceContext& ctx) {
         t.task.train.curve_every = 0;
         tasks.push_back(std::move(t));
       }
-  auto res = run_tasks(ctx, setup.data, tasks, "classify-grid", false);
+  auto res = run_tasks(ctx, setup.data, tasks, "classify-grid", false, /*resumable=*/true);
 
   std::vector<std::vector<std::string>> csv;
   ReportTable table;

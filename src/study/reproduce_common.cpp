@@ -10,9 +10,47 @@
 
 namespace widthlab::repro {
 
+namespace {
+double num_or_nan(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
+}
+std::vector<double> nums(const nlohmann::json& j) {
+  std::vector<double> v;
+  if (j.is_array())
+    for (const auto& x : j) v.push_back(x.is_number() ? x.get<double>() : NAN);
+  return v;
+}
+}  // namespace
+
+TrainResult result_from_record(const nlohmann::json& j) {
+  TrainResult r;
+  r.scaling = j.at("scaling").get<std::string>();
+  r.width = j.at("width").get<int>();
+  r.seed = j.at("seed").get<std::uint64_t>();
+  r.status = j.value("status", std::string("ok")) == "ok" ? RunStatus::ok : RunStatus::diverged;
+  auto opt = [&](const char* k) -> std::optional<double> {
+    double v = num_or_nan(j, k);
+    return std::isnan(v) ? std::nullopt : std::optional<double>(v);
+  };
+  r.train_loss = opt("train_loss"), r.train_acc = opt("train_acc");
+  r.test_loss = opt("test_loss"), r.test_acc = opt("test_acc");
+  r.seconds = num_or_nan(j, "seconds");
+  r.mean_abs_logit_init = num_or_nan(j, "mean_abs_logit_init");
+  r.mean_abs_logit_final = num_or_nan(j, "mean_abs_logit_final");
+  if (j.contains("kernel_diag_init")) r.kernel_diag_init = nums(j["kernel_diag_init"]);
+  if (j.contains("kernel_diag_final")) r.kernel_diag_final = nums(j["kernel_diag_final"]);
+  if (j.contains("weight_increments")) r.weight_increments = nums(j["weight_increments"]);
+  if (j.contains("decomposition") && j["decomposition"].is_object()) {
+    const auto& d = j["decomposition"];
+    r.decomposition = LogitDecomposition{num_or_nan(d, "var_f0"), num_or_nan(d, "var_fa"), num_or_nan(d, "var_fw"),
+                                         num_or_nan(d, "var_faw"), num_or_nan(d, "max_abs_residual")};
+  }
+  return r;
+}
+
 std::map<SweepRunKey, TrainResult> run_tasks(const ReproduceContext& ctx, const Dataset& data,
                                              const std::vector<KeyedTask>& tasks, const std::string& label,
-                                             bool save_curves) {
+                                             bool save_curves, bool resumable) {
   std::map<SweepRunKey, const TrainTask*> by_key;
   std::vector<SweepRunKey> keys;
   for (const auto& t : tasks) {
@@ -24,6 +62,17 @@ std::map<SweepRunKey, TrainResult> run_tasks(const ReproduceContext& ctx, const 
   std::stable_sort(keys.begin(), keys.end(), [](const SweepRunKey& a, const SweepRunKey& b) { return a.width > b.width; });
   TrainData td{data.x_train, data.y_train, data.x_test, data.y_test, data.classes};
   std::map<SweepRunKey, TrainResult> results;
+  if (ctx.options.resume) {
+    if (!resumable)
+      throw InputError(fmt::format("reproduce {} --resume: this case needs per-step curves that runs.jsonl does not "
+                                   "keep; use --force",
+                                   ctx.options.name));
+    for (const auto& rec : read_jsonl(ctx.out / "runs.jsonl", true)) {
+      TrainResult r = result_from_record(rec);
+      SweepRunKey k{r.scaling, r.width, r.seed};
+      if (by_key.count(k)) results.emplace(k, std::move(r));
+    }
+  }
   std::mutex mutex;
   auto fn = [&](const SweepRunKey& key) {
     TrainResult r = run_training(*by_key.at(key), td);

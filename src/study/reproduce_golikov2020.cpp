@@ -92,7 +92,7 @@ Sweep run_width_sweep(const ReproduceContext& ctx, const std::string& label) {
     for (int w : s.setup.widths)
       for (auto seed : s.setup.seeds) tasks.push_back(keyed_task(s.setup, sc, w, seed));
   }
-  s.results = run_tasks(ctx, s.setup.data, tasks, label);
+  s.results = run_tasks(ctx, s.setup.data, tasks, label, true, /*resumable=*/true);
   return s;
 }
 
@@ -468,7 +468,7 @@ CaseOutput run_golikov2020_deep(const ReproduceContext& ctx) {
         for (auto seed : setups.back().seeds) tasks.push_back(keyed_task(setups.back(), sc, w, seed, g.id + "/" + sc.name));
     }
   }
-  auto res = run_tasks(ctx, setups.front().data, tasks, "golikov2020-deep");
+  auto res = run_tasks(ctx, setups.front().data, tasks, "golikov2020-deep", true, /*resumable=*/true);
   CaseOutput out;
   out.setup = "- data: " + data_line(setups.front().data) + "\n";
   for (std::size_t i = 0; i < groups.size(); ++i)

@@ -64,7 +64,9 @@ void set_sp_biases(Mlp<double>& net, const SpNet& n, double b_std, std::uint64_t
     for (Eigen::Index j = 0; j < net.bias(l).size(); ++j) net.bias(l)[j] = g(rng) * std::sqrt(n.s[l]);  // b_eff / α
 }
 
-MatrixD empirical_ntk(const Mlp<double>& net, const MatrixD& X) {
+// Θ (n × n); *upper_diag: mean diagonal of the layers l ≥ 1 only (the part that carries the base width N: the
+// input layer's term is ≈ x·x', which does not grow with width).
+MatrixD empirical_ntk(const Mlp<double>& net, const MatrixD& X, double* upper_diag = nullptr) {
   const int n = int(X.rows()), H = net.config().depth;
   auto ws = net.make_workspace(n, true);
   net.forward(X.data(), n, ws);
@@ -78,9 +80,12 @@ MatrixD empirical_ntk(const Mlp<double>& net, const MatrixD& X) {
     MatrixD HH = l == 0 ? MatrixD(X * X.transpose())
                         : MatrixD(Eigen::Map<const MatrixD>(ws.h[l - 1].data(), n, net.config().fan_in(l)) *
                                   Eigen::Map<const MatrixD>(ws.h[l - 1].data(), n, net.config().fan_in(l)).transpose());
-    theta += a * a * DD.cwiseProduct(HH);
-    if (net.config().bias) theta += DD;
+    MatrixD part = a * a * DD.cwiseProduct(HH);
+    if (net.config().bias) part += DD;
+    if (l == 0 && upper_diag) *upper_diag = -part.diagonal().mean();
+    theta += part;
   }
+  if (upper_diag) *upper_diag += theta.diagonal().mean();
   return theta;
 }
 
@@ -150,28 +155,33 @@ CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx) {
   ReportTable t;
   t.title = fmt::format("empirical vs analytic NTK on {} test inputs (mean over {} seeds)", n_kernel,
                         c.sweep.seeds.size());
-  t.columns = {"family", "s", "width n", "rel. Frobenius error", "mean diag Θ_emp", "mean diag Θ_analytic"};
-  std::vector<double> imp_w, imp_err, imp_diag, nai_w, nai_err, nai_diag;
+  t.columns = {"family", "s", "width n", "rel. Frobenius error", "mean diag Θ_emp", "… of layers ≥ 1",
+               "mean diag Θ_analytic"};
+  std::vector<double> imp_w, imp_err, imp_diag, nai_w, nai_err, nai_diag, imp_up, nai_up;
   for (int pass = 0; pass < 2; ++pass) {  // 0: improved SP (base N, multiplier s); 1: naive SP (s = 1, N = n)
     for (int s : mults) {
       const int width = N * s;
       const int base = pass == 0 ? N : width, mult = pass == 0 ? s : 1;
       ko.width = base;
       MatrixD an = kernel_ntk<double>(X, ko);
-      double err = 0, diag = 0;
+      double err = 0, diag = 0, up = 0;
       for (auto seed : c.sweep.seeds) {
         SpNet n = sp_net(int(X.cols()), base, mult, depth, act, bias, W_std);
         Mlp<double> net(n.config, n.factors);
         net.init(seed);
         set_sp_biases(net, n, b_std, seed);
-        MatrixD em = empirical_ntk(net, X);
+        double u = 0;
+        MatrixD em = empirical_ntk(net, X, &u);
         err += rel_frobenius(em, an);
         diag += em.diagonal().mean();
+        up += u;
       }
       err /= double(c.sweep.seeds.size());
       diag /= double(c.sweep.seeds.size());
+      up /= double(c.sweep.seeds.size());
+      (pass == 0 ? imp_up : nai_up).push_back(up);
       const char* fam = pass == 0 ? "improved-sp" : "naive-sp";
-      t.rows.push_back({fam, std::to_string(mult), std::to_string(width), fmt_num(err), fmt_num(diag),
+      t.rows.push_back({fam, std::to_string(mult), std::to_string(width), fmt_num(err), fmt_num(diag), fmt_num(up),
                         fmt_num(an.diagonal().mean())});
       csv.push_back({fam, std::to_string(mult), std::to_string(width), fmt_num(err, 8), fmt_num(diag, 8),
                      fmt_num(an.diagonal().mean(), 8)});
@@ -192,10 +202,20 @@ CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx) {
     out.claims.push_back({"R21.improved-small",
                           "improved SP: relative error at the largest s below 0.1",
                           kR21Improved, verdict_less(imp_err.back(), 0.1, 0.0, "error at largest s", "0.1")});
-  out.claims.push_back({"R21.improved-scale", "improved SP: the kernel's size does not change with s (exponent 0 ± 0.1)",
-                        kR21Improved, verdict_slope(imp_w, imp_diag, 0.0, 0.1)});
-  out.claims.push_back({"R21.naive-grows", "naive SP: the empirical NTK grows ∝ width (exponent 1 ± 0.1)", kR21Naive,
-                        verdict_slope(nai_w, nai_diag, 1.0, 0.1)});
+  out.claims.push_back({"R21.improved-scale",
+                        "improved SP: the width-carrying part of the kernel (layers ≥ 1) does not change with s "
+                        "(exponent 0 ± 0.1)",
+                        kR21Improved, verdict_slope(imp_w, imp_up, 0.0, 0.1)});
+  out.claims.push_back({"R21.naive-grows",
+                        "naive SP: the width-carrying part of the NTK (layers ≥ 1) grows ∝ width (exponent 1 ± 0.1)",
+                        kR21Naive, verdict_slope(nai_w, nai_up, 1.0, 0.1)});
+  out.claims.push_back({"R21.naive-total", "naive SP: the whole NTK (input layer included) grows ∝ width (exponent 1 "
+                                           "± 0.1)",
+                        kR21Naive, verdict_slope(nai_w, nai_diag, 1.0, 0.1)});
+  out.notes.push_back(
+      "The input layer contributes ≈ x·x' ≈ n0 to Θ(x, x) (standardised inputs, n0 = 784) whatever the width, so the "
+      "whole naive-SP kernel grows ∝ width only once the width is well above n0; R21.naive-grows therefore judges the "
+      "layers ≥ 1, which carry the base width N (SPEC §3.8: the N·T(K) terms).");
 
   // R24.
   DataOptions lo = data_options(c);
