@@ -518,6 +518,10 @@ CaseOutput run_golikov2020_deep(const ReproduceContext& ctx) {
                                            "0.05)",
                       "loss well below log 2, roughly flat in d (SPEC §6.1 R10)", verdict_below(W, v, kLog2, 0.05)};
   });
+  claim_if("h2-gd/mf", [&](const std::vector<double>& v) {
+    return ClaimCheck{"R10.mf-flat", "2 hidden layers, GD: MF test loss roughly flat in width (±0.02)",
+                      "roughly flat in d (SPEC §6.1 R10)", verdict_flat(W, v, 0.02)};
+  });
   claim_if("h3-rmsprop/mf", [&](const std::vector<double>& v) {
     return ClaimCheck{"R12.rmsprop-nontrivial",
                       "3 hidden layers, RMSProp: MF stays non-trivial at every width (loss ≤ log 2 − 0.05)",

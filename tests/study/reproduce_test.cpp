@@ -174,6 +174,39 @@ TEST_P(ReproduceSmoke, WritesReportWithVerdicts) {
   std::filesystem::remove_all(o.out);
 }
 
+// --resume reads the finished runs back from runs.jsonl instead of training again and gives the same verdicts; a case
+// that needs per-step curves refuses it.
+TEST(ReproduceResume, ReusesRunsAndGivesTheSameVerdicts) {
+  ReproduceOptions o;
+  o.name = "golikov2020-width";
+  o.smoke = true;
+  o.plots = false;
+  o.threads = 2;
+  o.force = true;
+  o.out = std::filesystem::temp_directory_path() / ("widthlab_repro_resume_" + std::to_string(::getpid()));
+  ReproduceSummary a = run_reproduction(o);
+  auto lines = [&] {
+    std::ifstream f(o.out / "runs.jsonl");
+    std::string l;
+    int n = 0;
+    while (std::getline(f, l)) ++n;
+    return n;
+  };
+  const int before = lines();
+  o.force = false;
+  o.resume = true;
+  ReproduceSummary b = run_reproduction(o);
+  EXPECT_EQ(lines(), before);  // nothing trained again
+  ASSERT_EQ(a.claims.size(), b.claims.size());
+  for (std::size_t i = 0; i < a.claims.size(); ++i) {
+    EXPECT_EQ(a.claims[i].result.verdict, b.claims[i].result.verdict) << a.claims[i].id;
+    EXPECT_EQ(a.claims[i].result.detail, b.claims[i].result.detail) << a.claims[i].id;
+  }
+  o.name = "golikov2020-small-lr";
+  EXPECT_THROW(run_reproduction(o), InputError);
+  std::filesystem::remove_all(o.out);
+}
+
 std::vector<std::string> case_names() {
   std::vector<std::string> v;
   for (const auto& r : reproduction_registry()) v.push_back(r.name);
