@@ -59,12 +59,29 @@ struct KernelSummary {
   std::string brief() const;
 };
 
+// A read-only view of row-major inputs (N × d): a Matrix<T>, a block of rows of one, or an Eigen::Map of a
+// C-ordered buffer (a numpy array) — bound without copying as long as each row is contiguous.
+template <class T>
+using MatrixRef = Eigen::Ref<const Matrix<T>>;
+
 // Outputs: row-major N1 × N2 arrays (`ld` = row stride, usually N2); either pointer may be null (not computed).
 // X2 == nullptr → X2 = X1 (symmetric). `layer_weights` (size depth+1, Dense layer 1..L+1) or null (all 1).
 // Throws InputError on invalid options, column mismatch, empty or non-finite inputs.
 template <class T>
-KernelSummary kernel_compute(const Matrix<T>& X1, const Matrix<T>* X2, const KernelOptions& opts, T* nngp_out,
+KernelSummary kernel_compute(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts, T* nngp_out,
                              T* ntk_out, std::int64_t ld, const std::vector<double>* layer_weights = nullptr);
+
+// The same on Matrix<T> inputs (wraps them as MatrixRef views; no copy). For a Map, construct the MatrixRef first:
+// `const MatrixRef<T> x(map); kernel_compute<T>(x, nullptr, …)`.
+template <class T>
+KernelSummary kernel_compute(const Matrix<T>& X1, const Matrix<T>* X2, const KernelOptions& opts, T* nngp_out,
+                             T* ntk_out, std::int64_t ld, const std::vector<double>* layer_weights = nullptr) {
+  const MatrixRef<T> x1(X1);
+  if (!X2) return kernel_compute<T>(x1, static_cast<const MatrixRef<T>*>(nullptr), opts, nngp_out, ntk_out, ld,
+                                    layer_weights);
+  const MatrixRef<T> x2(*X2);
+  return kernel_compute<T>(x1, &x2, opts, nngp_out, ntk_out, ld, layer_weights);
+}
 
 // Convenience forms (neural-tangents names, STYLE 5): X1 (N1 × d), X2 (N2 × d) → N1 × N2.
 template <class T>

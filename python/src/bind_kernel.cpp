@@ -1,8 +1,9 @@
 // widthlab._core.kernel: the analytic NNGP / NTK of kernel.h (SPEC §3.8; DESIGN §4 kernel semantics) on numpy arrays.
 //   kernel(x1, x2=None, depth=1, activation="relu", parameterization="ntk", W_std=1.0, b_std=0.0, width=1.0,
 //          precision="float64", ntk=True, nngp=True, threads=0, block=512) -> {"nngp": (N1, N2), "ntk": (N1, N2)}
-// Inputs arrive as C-ordered arrays of the precision's dtype (forcecast converts others once); outputs are allocated
-// by C++ and handed to numpy without a copy. The GIL is released while the kernel runs.
+// Inputs arrive as C-ordered arrays of the precision's dtype (forcecast converts others once) and reach
+// kernel_compute as MatrixRef views of the numpy buffers (no copy); outputs are allocated by C++ and handed to numpy
+// without a copy. The GIL is released while the kernel runs.
 // _kernel_cpp_seconds(...) times the same C++ call internally (for bench/python_overhead.py).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -54,16 +55,32 @@ KernelArgs kernel_args(int depth, const std::string& activation, const std::stri
   return a;
 }
 
-// Copies the numpy inputs into the Matrix<T> kernel_compute takes (an O(N·d) copy beside the O(N1·N2·d) kernel).
+// The input as a C-ordered array of dtype T: the caller's own array when it already is one, else one converted copy.
 template <class T>
-Matrix<T> input_matrix(const py::handle& obj, const char* what) {
+InArray<T> input_array(const py::handle& obj, const char* what) {
   auto arr = InArray<T>::ensure(obj);
   if (!arr) throw InputError(std::string(what) + ": expected an array of numbers");
   if (arr.ndim() != 2)
     throw InputError(std::string(what) + ": expected a 2-D (N, d) array, got " + std::to_string(arr.ndim()) +
                      " dimensions");
-  return Matrix<T>(py_bridge::as_matrix<T>(arr, what));
+  return arr;
 }
+
+// x1 and (optionally) x2 as arrays kept alive plus MatrixRef views of their buffers (what kernel_compute takes).
+template <class T>
+struct Inputs {
+  InArray<T> a1;
+  std::optional<InArray<T>> a2;
+  std::optional<MatrixRef<T>> X1, X2;
+  Inputs(const py::handle& x1, const py::handle& x2) : a1(input_array<T>(x1, "x1")) {
+    X1.emplace(py_bridge::as_matrix<T>(a1, "x1"));
+    if (!x2.is_none()) {
+      a2 = input_array<T>(x2, "x2");
+      X2.emplace(py_bridge::as_matrix<T>(*a2, "x2"));
+    }
+  }
+  Inputs(const Inputs&) = delete;  // the views point into a1 / a2
+};
 
 template <class T>
 struct KernelOut {
@@ -72,25 +89,23 @@ struct KernelOut {
 };
 
 template <class T>
-KernelOut<T> compute(const Matrix<T>& X1, const std::optional<Matrix<T>>& X2, const KernelArgs& a) {
+KernelOut<T> compute(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelArgs& a) {
   KernelOut<T> out;
   const auto N1 = X1.rows(), N2 = X2 ? X2->rows() : X1.rows();
   if (a.want_nngp) out.nngp.resize(N1, N2);
   if (a.want_ntk) out.ntk.resize(N1, N2);
-  out.summary = kernel_compute<T>(X1, X2 ? &*X2 : nullptr, a.opts, a.want_nngp ? out.nngp.data() : nullptr,
+  out.summary = kernel_compute<T>(X1, X2, a.opts, a.want_nngp ? out.nngp.data() : nullptr,
                                   a.want_ntk ? out.ntk.data() : nullptr, N2);
   return out;
 }
 
 template <class T>
 py::dict kernel_typed(const py::handle& x1, const py::handle& x2, const KernelArgs& a) {
-  Matrix<T> X1 = input_matrix<T>(x1, "x1");
-  std::optional<Matrix<T>> X2;
-  if (!x2.is_none()) X2 = input_matrix<T>(x2, "x2");
+  const Inputs<T> in(x1, x2);
   KernelOut<T> out;
   {
     py::gil_scoped_release nogil;
-    out = compute<T>(X1, X2, a);
+    out = compute<T>(*in.X1, in.X2 ? &*in.X2 : nullptr, a);
   }
   py::dict d;
   if (a.want_nngp) d["nngp"] = py_bridge::to_numpy(std::move(out.nngp));
@@ -98,18 +113,16 @@ py::dict kernel_typed(const py::handle& x1, const py::handle& x2, const KernelAr
   return d;
 }
 
-// Seconds per call of the C++ computation alone (inputs already converted, outputs allocated in C++ as in
+// Seconds per call of the C++ computation alone (inputs already converted and viewed, outputs allocated in C++ as in
 // kernel()), the minimum over `repeats` calls.
 template <class T>
 double cpp_seconds(const py::handle& x1, const py::handle& x2, const KernelArgs& a, int repeats) {
-  Matrix<T> X1 = input_matrix<T>(x1, "x1");
-  std::optional<Matrix<T>> X2;
-  if (!x2.is_none()) X2 = input_matrix<T>(x2, "x2");
+  const Inputs<T> in(x1, x2);
   double best = 1e300;
   py::gil_scoped_release nogil;
   for (int r = 0; r < std::max(1, repeats); ++r) {
     const auto t0 = std::chrono::steady_clock::now();
-    KernelOut<T> out = compute<T>(X1, X2, a);
+    KernelOut<T> out = compute<T>(*in.X1, in.X2 ? &*in.X2 : nullptr, a);
     const auto t1 = std::chrono::steady_clock::now();
     best = std::min(best, std::chrono::duration<double>(t1 - t0).count());
   }
@@ -126,7 +139,7 @@ bias; `width` is the hidden base width (only the standard NTK depends on it). `p
 (inputs are converted once, outputs have that dtype). threads = 0: all cores; `block`: rows/cols per block.
 
 Returns {"nngp": (N1, N2) array, "ntk": (N1, N2) array}, a key only when asked for (nngp=, ntk=). C-ordered inputs
-of the precision's dtype are not converted; outputs are handed over from C++ without a copy; the GIL is released
+of the precision's dtype are read in place (no conversion, no copy); outputs are handed over from C++ without a copy; the GIL is released
 during the computation. Bad input raises ValueError with the CLI's message.)";
 
 }  // namespace

@@ -9,6 +9,8 @@ void bind_classify(pybind11::module_& m);  // classification.h + the classify ve
 void bind_config(pybind11::module_& m);    // config.h
 void bind_train(pybind11::module_& m);     // sweep.h (the train verb)
 void bind_study(pybind11::module_& m);     // study.h (the study verb)
+void bind_predict(pybind11::module_& m);   // predict.h (the predict verb)
+void bind_empirical_ntk(pybind11::module_& m);  // empirical_ntk_run.h (the ntk-empirical verb)
 
 inline void bind_all(pybind11::module_& m) {
   bind_kernel(m);
@@ -16,6 +18,8 @@ inline void bind_all(pybind11::module_& m) {
   bind_config(m);
   bind_train(m);
   bind_study(m);
+  bind_predict(m);
+  bind_empirical_ntk(m);
 }
 
 }  // namespace widthlab::python

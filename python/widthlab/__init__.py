@@ -32,6 +32,28 @@ def scaling_presets():
 # Bound directly (its docstring lives in python/src/bind_kernel.cpp): the call overhead is part of the kernel's budget.
 kernel = _core.kernel
 
+# Bound directly too (docstring in python/src/bind_predict.cpp): numpy arrays and keywords only, no config.
+predict = _core.predict
+
+
+def empirical_ntk(config=None, x=None, width=None, seed=None, scaling=None, trained=False, weighting="lr", output=-1,
+                  overrides=()):
+    """Empirical NTK of a finite net of the config (SPEC §3.8, §6.3 R21; ``widthlab ntk-empirical``).
+
+    The net is the config's run for ``scaling`` / ``width`` / ``seed`` (default: the first of the config's scalings,
+    sweep.widths and sweep.seeds; a scaling not in the config is built as a preset), at init or — ``trained=True`` —
+    after the config's [train] run (same init, batches, optimizer and IC-MF offsets as ``train``). The kernel is
+    evaluated on the config's test inputs or on ``x`` (an (N, input_dim) array). ``weighting``: "lr" (each layer's
+    gradient weighted by its learning rate, Golikov's kernel) or "plain"; ``output``: a logit index, or -1 for the
+    mean over the outputs.
+
+    Returns the (N, N) kernel as a numpy array of the config's train.precision — the numbers the CLI writes to
+    entk.npy for the same config and flags. Raises RuntimeError when the training run diverges.
+    """
+    return _core.empirical_ntk(x=x, width=width, seed=seed, scaling=scaling or "", trained=trained,
+                               weighting=weighting, output=output, overrides=list(overrides),
+                               **_config_source(config))
+
 
 def classify(preset=None, q_sigma=None, q_lr=None, q_lr_out=None, depth=None, activation=None, optimizer=None,
              config=None, overrides=()):
@@ -197,5 +219,5 @@ def to_toml(cfg):
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["__version__", "activations", "scaling_presets", "kernel", "classify", "config", "default_config_toml",
-           "to_toml", "train", "study"]
+__all__ = ["__version__", "activations", "scaling_presets", "kernel", "predict", "empirical_ntk", "classify", "config",
+           "default_config_toml", "to_toml", "train", "study"]

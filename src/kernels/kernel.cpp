@@ -64,7 +64,7 @@ struct Recursion {
 };
 
 template <class T>
-Diagonals diagonals(const Matrix<T>& X, const Recursion& R, const Dual& dual) {
+Diagonals diagonals(const MatrixRef<T>& X, const Recursion& R, const Dual& dual) {
   const std::int64_t n = X.rows();
   Diagonals D;
   D.k.resize(std::size_t(R.L) * n);
@@ -89,8 +89,8 @@ Diagonals diagonals(const Matrix<T>& X, const Recursion& R, const Dual& dual) {
 
 template <class T>
 struct BlockJob {
-  const Matrix<T>* X1;
-  const Matrix<T>* X2;
+  const MatrixRef<T>* X1;
+  const MatrixRef<T>* X2;
   const Recursion* R;
   const Dual* dual;
   std::vector<T> d1, d2;  // layer-major diagonals in T
@@ -118,7 +118,7 @@ void compute_block(const BlockJob<T>& J, std::int64_t i0, std::int64_t m, std::i
     kout = kbuf.data();
     kld = kbuf.cols();
   }
-  const Matrix<T>& X2 = J.symmetric ? *J.X1 : *J.X2;
+  const MatrixRef<T>& X2 = J.symmetric ? *J.X1 : *J.X2;
   MapS G(kout, m, n, Eigen::OuterStride<>(kld));
   G.noalias() = J.X1->middleRows(i0, m) * X2.middleRows(j0, n).transpose();
 
@@ -177,7 +177,7 @@ void compute_block(const BlockJob<T>& J, std::int64_t i0, std::int64_t m, std::i
 }
 
 template <class T>
-void check_input(const Matrix<T>& X, const char* name) {
+void check_input(const MatrixRef<T>& X, const char* name) {
   if (X.rows() < 1 || X.cols() < 1)
     throw InputError(fmt::format("{}: expected a non-empty (N, d) array, got ({}, {})", name, X.rows(), X.cols()));
   if (!X.allFinite()) {
@@ -197,7 +197,7 @@ struct BlasSingleThread {
 }  // namespace
 
 template <class T>
-KernelSummary kernel_compute(const Matrix<T>& X1, const Matrix<T>* X2, const KernelOptions& opts, T* nngp_out,
+KernelSummary kernel_compute(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts, T* nngp_out,
                              T* ntk_out, std::int64_t ld, const std::vector<double>* layer_weights) {
   if (auto err = opts.validate(); !err.empty()) throw InputError("kernel options: " + err);
   check_input(X1, "X1");
@@ -346,7 +346,7 @@ ScalingKernelWeights scaling_kernel_weights(const Scaling& scaling, double width
 }
 
 #define WIDTHLAB_KERNEL_INSTANTIATE(T)                                                                             \
-  template KernelSummary kernel_compute<T>(const Matrix<T>&, const Matrix<T>*, const KernelOptions&, T*, T*,      \
+  template KernelSummary kernel_compute<T>(const MatrixRef<T>&, const MatrixRef<T>*, const KernelOptions&, T*, T*,\
                                            std::int64_t, const std::vector<double>*);                            \
   template Matrix<T> kernel_nngp<T>(const Matrix<T>&, const KernelOptions&);                                      \
   template Matrix<T> kernel_nngp<T>(const Matrix<T>&, const Matrix<T>&, const KernelOptions&);                    \
