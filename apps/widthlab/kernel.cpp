@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "kernel_flags.h"
 #include "verb.h"
 #include "widthlab/error.h"
 #include "widthlab/kernel.h"
@@ -12,17 +13,16 @@
 
 namespace {
 
-struct KernelFlags {
-  std::string x1, x2, activation = "relu", parameterization = "ntk", precision = "float64", out;
-  int depth = 1;
-  double w_std = 1.0, b_std = 0.0, width = 1.0;
-  std::int64_t block = 512;
-  int threads = 0;
+struct KernelVerbFlags {
+  std::string x1, x2, out;
+  widthlab::cli::KernelFlags kernel;
   bool force = false;
 };
 
+const widthlab::cli::KernelFlagsSpec kSpec{/*float32=*/true, /*blocks=*/true, "kernel"};
+
 template <class T>
-int run_kernel(const KernelFlags& f, const widthlab::KernelOptions& opts) {
+int run_kernel(const KernelVerbFlags& f, const widthlab::KernelOptions& opts) {
   using namespace widthlab;
   Matrix<T> X1 = npy_read_matrix<T>(f.x1), X2;
   auto check = [](const Matrix<T>& X, const std::string& flag, const std::string& path) {
@@ -48,36 +48,15 @@ int run_kernel(const KernelFlags& f, const widthlab::KernelOptions& opts) {
 }
 
 widthlab::cli::VerbRun setup(CLI::App& sub) {
-  auto f = std::make_shared<KernelFlags>();
+  auto f = std::make_shared<KernelVerbFlags>();
   sub.add_option("--x1", f->x1, "Inputs X1, .npy of shape (N1, d)")->required();
   sub.add_option("--x2", f->x2, "Inputs X2, .npy of shape (N2, d); default X1 (symmetric)");
-  sub.add_option("--depth", f->depth, "Hidden Dense+activation layers L ≥ 1")->required();
-  sub.add_option("--activation", f->activation, "Activation name (see `widthlab list`), e.g. relu, leaky_relu:0.1")
-      ->required();
-  sub.add_option("--parameterization", f->parameterization, "ntk | standard")->capture_default_str();
-  sub.add_option("--w-std", f->w_std, "Weight std W_std")->capture_default_str();
-  sub.add_option("--b-std", f->b_std, "Bias std b_std (0 = no bias)")->capture_default_str();
-  sub.add_option("--width", f->width, "Base hidden width (standard parameterization's NTK)")->capture_default_str();
-  sub.add_option("--precision", f->precision, "float32 | float64")->capture_default_str();
-  sub.add_option("--block", f->block, "Rows/columns per block")->capture_default_str();
-  sub.add_option("--threads", f->threads, "Threads (0 = all cores)")->capture_default_str();
+  widthlab::cli::add_kernel_flags(sub, f->kernel, kSpec);
   sub.add_option("--out", f->out, "Output directory (nngp.npy, ntk.npy)")->required();
   sub.add_flag("--force", f->force, "Overwrite results already in --out");
   return [f] {
     using namespace widthlab;
-    KernelOptions o;
-    o.depth = f->depth;
-    o.act = activation_from_name(f->activation);
-    o.parameterization = parameterization_from_name(f->parameterization);
-    o.W_std = f->w_std;
-    o.b_std = f->b_std;
-    o.width = f->width;
-    o.block = f->block;
-    o.threads = f->threads;
-    if (f->precision == "float32") o.precision = Precision::float32;
-    else if (f->precision == "float64") o.precision = Precision::float64;
-    else throw InputError(fmt::format("--precision '{}': expected float32 or float64", f->precision));
-    if (auto err = o.validate(); !err.empty()) throw InputError(err);
+    const KernelOptions o = cli::kernel_options_from_flags(f->kernel, kSpec);
     return o.precision == Precision::float32 ? run_kernel<float>(*f, o) : run_kernel<double>(*f, o);
   };
 }

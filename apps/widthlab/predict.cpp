@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "kernel_flags.h"
 #include "verb.h"
 #include "widthlab/error.h"
 #include "widthlab/kernel.h"
@@ -16,12 +17,14 @@ namespace {
 
 struct PredictFlags {
   std::string train, labels, test, time, loss = "mse", kernel = "ntk", out;
-  std::string activation = "relu", parameterization = "ntk", precision = "float64";
-  int depth = 1;
-  double w_std = 1.0, b_std = 0.0, width = 1.0, lr = 1.0, diag_reg = 0.0;
+  widthlab::cli::KernelFlags net;
+  double lr = 1.0, diag_reg = 0.0;
   std::uint64_t seed = 0;
   bool cov = false, no_init_sample = false, diag_reg_absolute = false, force = false;
 };
+
+// Predictions need float64 solves; float32 kernels would only lose accuracy. One kernel evaluation: no --block/--threads.
+const widthlab::cli::KernelFlagsSpec kSpec{/*float32=*/false, /*blocks=*/false, "predict"};
 
 double parse_time(const std::string& s) {
   if (s == "inf" || s == "∞") return std::numeric_limits<double>::infinity();
@@ -36,16 +39,7 @@ double parse_time(const std::string& s) {
 
 int run_predict(const PredictFlags& f) {
   using namespace widthlab;
-  KernelOptions ko;
-  ko.depth = f.depth;
-  ko.act = activation_from_name(f.activation);
-  ko.parameterization = parameterization_from_name(f.parameterization);
-  ko.W_std = f.w_std;
-  ko.b_std = f.b_std;
-  ko.width = f.width;
-  if (f.precision != "float64")  // predictions need float64 solves; float32 kernels would only lose accuracy
-    throw InputError(fmt::format("--precision '{}': predict supports float64 only", f.precision));
-  if (auto err = ko.validate(); !err.empty()) throw InputError(err);
+  const KernelOptions ko = cli::kernel_options_from_flags(f.net, kSpec);
 
   PredictOptions po;
   po.loss = loss_from_name(f.loss).kind;
@@ -128,14 +122,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   sub.add_option("--seed", f->seed, "Seed of the GP-sampled initial function (logistic / cross-entropy)")
       ->capture_default_str();
   sub.add_flag("--no-init-sample", f->no_init_sample, "Start function-space GD from 0 instead of a GP sample");
-  sub.add_option("--depth", f->depth, "Hidden Dense+activation layers L ≥ 1")->required();
-  sub.add_option("--activation", f->activation, "Activation name (see `widthlab list`), e.g. relu, leaky_relu:0.1")
-      ->required();
-  sub.add_option("--parameterization", f->parameterization, "ntk | standard")->capture_default_str();
-  sub.add_option("--w-std", f->w_std, "Weight std W_std")->capture_default_str();
-  sub.add_option("--b-std", f->b_std, "Bias std b_std (0 = no bias)")->capture_default_str();
-  sub.add_option("--width", f->width, "Base hidden width (standard parameterization's NTK)")->capture_default_str();
-  sub.add_option("--precision", f->precision, "float64 (only)")->capture_default_str();
+  widthlab::cli::add_kernel_flags(sub, f->net, kSpec);
   sub.add_option("--out", f->out, "Output directory (mean.npy, cov.npy, predict.json)")->required();
   sub.add_flag("--force", f->force, "Overwrite results already in --out");
   return [f] { return run_predict(*f); };
