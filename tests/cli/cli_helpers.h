@@ -1,12 +1,21 @@
-// Runs the widthlab binary for end-to-end CLI tests and captures exit code, stdout and stderr.
+// Helpers of the end-to-end CLI tests: run the widthlab binary (or any command line) capturing exit code, stdout and
+// stderr; scratch directories and small files; the fixture inputs of the kernel / predict tests; runs.jsonl records.
 #pragma once
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <vector>
+
+#include "widthlab/tensor.h"
 
 namespace widthlab::test {
 
@@ -15,22 +24,45 @@ struct CliResult {
   std::string out, err;
 };
 
-// `args` is appended to the binary path as shell words (quote them yourself).
-inline CliResult run_cli(const std::string& args) {
+// The whole file (binary-safe); "" when it cannot be read.
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+inline void write_file(const std::filesystem::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+// Non-empty lines of a file (e.g. complete records of a .jsonl).
+inline int count_lines(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  int n = 0;
+  for (std::string line; std::getline(f, line);) n += !line.empty();
+  return n;
+}
+
+// Newlines in a text (a one-line error message has exactly one).
+inline int lines(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n')); }
+
+// Runs a shell command line; its stdout and stderr go through files under the build tree's test-tmp.
+inline CliResult run_command(const std::string& command) {
   static int counter = 0;
   std::filesystem::create_directories(WIDTHLAB_TEST_TMP);
   std::string base = std::string(WIDTHLAB_TEST_TMP) + "/cli_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
-  std::string cmd = std::string(WIDTHLAB_CLI) + " " + args + " >" + base + ".out 2>" + base + ".err";
+  std::string cmd = command + " >" + base + ".out 2>" + base + ".err";
   int status = std::system(cmd.c_str());
   CliResult r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  auto slurp = [](const std::string& p) { std::ifstream f(p); std::stringstream s; s << f.rdbuf(); return s.str(); };
-  r.out = slurp(base + ".out");
-  r.err = slurp(base + ".err");
+  r.out = read_file(base + ".out");
+  r.err = read_file(base + ".err");
   std::filesystem::remove(base + ".out");
   std::filesystem::remove(base + ".err");
   return r;
 }
+
+// `args` is appended to the binary path as shell words (quote them yourself).
+inline CliResult run_cli(const std::string& args) { return run_command(std::string(WIDTHLAB_CLI) + " " + args); }
 
 // A fresh scratch directory under the build tree's test-tmp.
 inline std::string scratch_dir(const std::string& name) {
@@ -38,6 +70,34 @@ inline std::string scratch_dir(const std::string& name) {
   std::filesystem::remove_all(p);
   std::filesystem::create_directories(p);
   return p.string();
+}
+
+// Smooth fixture inputs with distinct rows: X(i, j) = sin(1.3 i + 0.7 j + shift).
+inline MatrixD sin_inputs(int n, int d, double shift) {
+  MatrixD X(n, d);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < d; ++j) X(i, j) = std::sin(1.3 * i + 0.7 * j + shift);
+  return X;
+}
+
+// "<scaling>_w<width>_s<seed>" of a runs.jsonl record.
+inline std::string run_key(const nlohmann::json& record) {
+  return record["scaling"].get<std::string>() + "_w" + std::to_string(record["width"].get<int>()) + "_s" +
+         std::to_string(record["seed"].get<int>());
+}
+
+// The records of a runs.jsonl, one per non-empty line. A line that is not JSON (a run killed mid-write) is skipped
+// with skip_partial, else it throws (nlohmann::json::parse_error).
+inline std::vector<nlohmann::json> read_run_records(const std::filesystem::path& runs, bool skip_partial = false) {
+  std::vector<nlohmann::json> out;
+  std::ifstream f(runs);
+  for (std::string line; std::getline(f, line);) {
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/!skip_partial);
+    if (j.is_discarded()) continue;
+    out.push_back(std::move(j));
+  }
+  return out;
 }
 
 }  // namespace widthlab::test

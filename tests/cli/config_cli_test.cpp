@@ -10,11 +10,8 @@
 #include "widthlab/config.h"
 
 using namespace widthlab;
+using widthlab::test::lines;
 using widthlab::test::run_cli;
-
-namespace {
-std::size_t lines(const std::string& s) { return std::count(s.begin(), s.end(), '\n'); }
-}  // namespace
 
 TEST(ConfigCli, DefaultPrintsTheEmbeddedDefault) {
   auto r = run_cli("config");
@@ -65,7 +62,7 @@ TEST(ConfigCli, BadInputExitsTwoWithOneLine) {
   for (const auto& c : cases) {
     auto r = run_cli(c.args);
     EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
-    EXPECT_EQ(lines(r.err), 1u) << c.args << "\n" << r.err;
+    EXPECT_EQ(lines(r.err), 1) << c.args << "\n" << r.err;
     EXPECT_TRUE(r.out.empty()) << c.args;
     for (const auto& n : c.needles) EXPECT_NE(r.err.find(n), std::string::npos) << "'" << n << "' not in: " << r.err;
   }

@@ -8,23 +8,12 @@
 #include "widthlab/kernel.h"
 #include "widthlab/npy.h"
 
-using widthlab::test::run_cli;
-using widthlab::test::scratch_dir;
 using namespace widthlab;
-
-namespace {
-MatrixD inputs(int n, int d, double shift) {
-  MatrixD X(n, d);
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < d; ++j) X(i, j) = std::sin(1.3 * i + 0.7 * j + shift);
-  return X;
-}
-int lines(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n')); }
-}  // namespace
+using namespace widthlab::test;
 
 TEST(KernelCli, WritesNngpAndNtkMatchingTheLibrary) {
   auto dir = scratch_dir("kernel_cli");
-  MatrixD X1 = inputs(9, 5, 0), X2 = inputs(4, 5, 1);
+  MatrixD X1 = sin_inputs(9, 5, 0), X2 = sin_inputs(4, 5, 1);
   npy_write(dir + "/x1.npy", X1);
   npy_write(dir + "/x2.npy", X2);
   auto r = run_cli("kernel --x1 " + dir + "/x1.npy --x2 " + dir + "/x2.npy --depth 2 --activation erf "
@@ -66,7 +55,7 @@ TEST(KernelCli, WritesNngpAndNtkMatchingTheLibrary) {
 
 TEST(KernelCli, BadInputExitsTwoWithOneLine) {
   auto dir = scratch_dir("kernel_cli_bad");
-  MatrixD X1 = inputs(5, 3, 0), X2 = inputs(5, 4, 0), Xn = inputs(5, 3, 0);
+  MatrixD X1 = sin_inputs(5, 3, 0), X2 = sin_inputs(5, 4, 0), Xn = sin_inputs(5, 3, 0);
   Xn(2, 1) = std::nan("");
   npy_write(dir + "/x1.npy", X1);
   npy_write(dir + "/x2.npy", X2);

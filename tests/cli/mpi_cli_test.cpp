@@ -18,8 +18,10 @@
 #include "widthlab/rng.h"
 
 using widthlab::test::CliResult;
+using widthlab::test::read_file;
 using widthlab::test::run_cli;
 using widthlab::test::scratch_dir;
+using widthlab::test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
@@ -33,42 +35,21 @@ bool mpi_usable() {
 }
 
 CliResult run_mpi(int ranks, const std::string& args) {
-  static int counter = 0;
-  std::string base = scratch_dir("mpi_io_" + std::to_string(counter++)) + "/r";
-  std::string cmd = "OMPI_MCA_btl_vader_single_copy_mechanism=none mpirun --allow-run-as-root --oversubscribe -n " +
-                    std::to_string(ranks) + " " + WIDTHLAB_CLI + " " + args + " >" + base + ".out 2>" + base + ".err";
-  int status = std::system(cmd.c_str());
-  CliResult r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  auto slurp = [](const std::string& p) { std::ifstream f(p); std::stringstream s; s << f.rdbuf(); return s.str(); };
-  r.out = slurp(base + ".out");
-  r.err = slurp(base + ".err");
-  return r;
+  return widthlab::test::run_command(
+      "OMPI_MCA_btl_vader_single_copy_mechanism=none mpirun --allow-run-as-root --oversubscribe -n " +
+      std::to_string(ranks) + " " + WIDTHLAB_CLI + " " + args);
 }
 
-void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
-
-// key "scaling_w<width>_s<seed>" → record without the wall time.
+// key "scaling_w<width>_s<seed>" → record without the wall time (a partial line fails to parse).
 std::map<std::string, nlohmann::json> records(const fs::path& runs) {
   std::map<std::string, nlohmann::json> m;
-  std::ifstream f(runs);
-  for (std::string line; std::getline(f, line);) {
-    if (line.empty()) continue;
-    auto j = nlohmann::json::parse(line);
-    std::string key = j["scaling"].get<std::string>() + "_w" + std::to_string(j["width"].get<int>()) + "_s" +
-                      std::to_string(j["seed"].get<int>());
+  for (auto j : widthlab::test::read_run_records(runs)) {
+    const std::string key = widthlab::test::run_key(j);
     j.erase("seconds");
     EXPECT_EQ(m.count(key), 0u) << "duplicate record " << key;
     m[key] = j;
   }
   return m;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
 }
 
 const char* kSweep = R"toml(
@@ -94,7 +75,7 @@ compute = []
 TEST(MpiCli, TrainSweepMatchesSingleProcessAndResumes) {
   if (!mpi_usable()) GTEST_SKIP() << "mpirun missing or widthlab built without MPI";
   std::string dir = scratch_dir("mpi_train");
-  write(dir + "/c.toml", kSweep);
+  write_file(dir + "/c.toml", kSweep);
   auto one = run_cli("train --quiet --threads 1 --config " + dir + "/c.toml --out " + dir + "/one");
   ASSERT_EQ(one.code, 0) << one.err;
   auto two = run_mpi(2, "train --quiet --threads 1 --config " + dir + "/c.toml --out " + dir + "/two");
@@ -103,9 +84,8 @@ TEST(MpiCli, TrainSweepMatchesSingleProcessAndResumes) {
   ASSERT_EQ(ref.size(), 8u);
   EXPECT_EQ(records(dir + "/two/runs.jsonl"), ref);
   for (const auto& [key, rec] : ref) {
-    std::string stem = rec["scaling"].get<std::string>() + "_w" + std::to_string(rec["width"].get<int>()) + "_s" +
-                       std::to_string(rec["seed"].get<int>());
-    EXPECT_EQ(slurp(dir + "/two/curves/" + stem + ".csv"), slurp(dir + "/one/curves/" + stem + ".csv")) << stem;
+    const std::string stem = widthlab::test::run_key(rec);  // = run_stem for these scaling names
+    EXPECT_EQ(read_file(dir + "/two/curves/" + stem + ".csv"), read_file(dir + "/one/curves/" + stem + ".csv")) << stem;
   }
   // Only rank 0 prints: one summary line on stdout.
   EXPECT_EQ(std::count(two.out.begin(), two.out.end(), '\n'), 1) << two.out;
@@ -133,7 +113,7 @@ TEST(MpiCli, TrainSweepMatchesSingleProcessAndResumes) {
 TEST(MpiCli, TrainBadInputExitsTwoOnAllRanks) {
   if (!mpi_usable()) GTEST_SKIP() << "mpirun missing or widthlab built without MPI";
   std::string dir = scratch_dir("mpi_bad");
-  write(dir + "/c.toml", kSweep);
+  write_file(dir + "/c.toml", kSweep);
   auto r = run_mpi(2, "train --quiet --config " + dir + "/c.toml --set train.lr=-1 --out " + dir + "/o");
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("train.lr"), std::string::npos) << r.err;
@@ -164,7 +144,7 @@ TEST(MpiCli, KernelMatchesSingleProcessBitForBit) {
     auto two = run_mpi(2, "kernel --quiet --x1 " + dir + "/x1.npy" + common + extra + " --force --out " + dir + "/two");
     ASSERT_EQ(two.code, 0) << two.err;
     for (const char* f : {"nngp.npy", "ntk.npy"}) {
-      std::string a = slurp(dir + "/one/" + f), b = slurp(dir + "/two/" + f);
+      std::string a = read_file(dir + "/one/" + f), b = read_file(dir + "/two/" + f);
       EXPECT_GT(a.size(), 70u * 23u * 4u) << f << extra;
       EXPECT_TRUE(a == b) << f << extra << ": -n 2 output differs from -n 1";
       EXPECT_FALSE(fs::exists(dir + "/two/" + f + ".tmp"));
@@ -174,15 +154,15 @@ TEST(MpiCli, KernelMatchesSingleProcessBitForBit) {
   auto one = run_cli("kernel --quiet --x1 " + dir + "/x1.npy" + common + " --force --out " + dir + "/one");
   auto three = run_mpi(3, "kernel --quiet --x1 " + dir + "/x1.npy" + common + " --out " + dir + "/three");
   ASSERT_EQ(three.code, 0) << three.err;
-  EXPECT_TRUE(slurp(dir + "/one/ntk.npy") == slurp(dir + "/three/ntk.npy"));
-  EXPECT_TRUE(slurp(dir + "/one/nngp.npy") == slurp(dir + "/three/nngp.npy"));
+  EXPECT_TRUE(read_file(dir + "/one/ntk.npy") == read_file(dir + "/three/ntk.npy"));
+  EXPECT_TRUE(read_file(dir + "/one/nngp.npy") == read_file(dir + "/three/nngp.npy"));
   fs::remove_all(dir);
 }
 
 TEST(MpiCli, StudyMatchesSingleProcess) {
   if (!mpi_usable()) GTEST_SKIP() << "mpirun missing or widthlab built without MPI";
   std::string dir = scratch_dir("mpi_study");
-  write(dir + "/c.toml", kSweep);
+  write_file(dir + "/c.toml", kSweep);
   const std::string args = "study --quiet --threads 1 --no-plots --bootstrap 10 --config " + dir + "/c.toml --out ";
   auto one = run_cli(args + dir + "/one");
   ASSERT_EQ(one.code, 0) << one.err;
@@ -191,7 +171,7 @@ TEST(MpiCli, StudyMatchesSingleProcess) {
   auto ref = records(dir + "/one/runs.jsonl");
   ASSERT_EQ(ref.size(), 8u);
   EXPECT_EQ(records(dir + "/two/runs.jsonl"), ref);
-  EXPECT_EQ(slurp(dir + "/two/distances.csv"), slurp(dir + "/one/distances.csv"));  // from the sent logits
+  EXPECT_EQ(read_file(dir + "/two/distances.csv"), read_file(dir + "/one/distances.csv"));  // from the sent logits
   EXPECT_TRUE(fs::exists(dir + "/two/report.md"));
   fs::remove_all(dir);
 }

@@ -16,6 +16,7 @@
 
 using widthlab::test::run_cli;
 using widthlab::test::scratch_dir;
+using widthlab::test::write_file;
 using namespace widthlab;
 namespace fs = std::filesystem;
 
@@ -43,8 +44,6 @@ seeds = [3, 4]
 compute = []
 )toml";
 
-void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
-
 // run_training's K(x, x) on the first kernel_points test inputs (lr-weighted, mean over outputs).
 TrainResult reference_run(const std::string& cfg_path, const std::vector<std::string>& sets,
                           const std::string& scaling_name, int width, std::uint64_t seed) {
@@ -66,7 +65,7 @@ void expect_diag_matches(const MatrixD& K, const std::vector<double>& ref, const
 
 TEST(NtkEmpiricalCli, InitAndTrainedMatchRunTrainingKernelDiagonal) {
   std::string dir = scratch_dir("entk_cli");
-  write(dir + "/c.toml", kTiny);
+  write_file(dir + "/c.toml", kTiny);
   const std::string cfg = dir + "/c.toml";
   struct Case {
     std::vector<std::string> sets;
@@ -97,7 +96,7 @@ TEST(NtkEmpiricalCli, InitAndTrainedMatchRunTrainingKernelDiagonal) {
 
 TEST(NtkEmpiricalCli, DefaultsXInputsPlainWeightingAndFloat32) {
   std::string dir = scratch_dir("entk_cli_x");
-  write(dir + "/c.toml", kTiny);
+  write_file(dir + "/c.toml", kTiny);
   MatrixD X(7, 40);  // gaussians_dim default
   for (int i = 0; i < X.rows(); ++i)
     for (int j = 0; j < X.cols(); ++j) X(i, j) = std::sin(1.1 * i + 0.3 * j);
@@ -129,7 +128,7 @@ TEST(NtkEmpiricalCli, DefaultsXInputsPlainWeightingAndFloat32) {
 
 TEST(NtkEmpiricalCli, BadInputExitsTwoWithOneLine) {
   std::string dir = scratch_dir("entk_cli_bad");
-  write(dir + "/c.toml", kTiny);
+  write_file(dir + "/c.toml", kTiny);
   npy_write(dir + "/bad.npy", MatrixD(MatrixD::Ones(3, 4)));
   const std::string base = "ntk-empirical --config " + dir + "/c.toml ";
   struct Case {

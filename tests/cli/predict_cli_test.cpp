@@ -10,23 +10,12 @@
 #include "widthlab/npy.h"
 #include "widthlab/predict.h"
 
-using widthlab::test::run_cli;
-using widthlab::test::scratch_dir;
 using namespace widthlab;
-
-namespace {
-MatrixD inputs(int n, int d, double shift) {
-  MatrixD X(n, d);
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < d; ++j) X(i, j) = std::sin(1.3 * i + 0.7 * j + shift);
-  return X;
-}
-int lines(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n')); }
-}  // namespace
+using namespace widthlab::test;
 
 TEST(PredictCli, MseWithCovarianceMatchesTheLibrary) {
   auto dir = scratch_dir("predict_cli");
-  MatrixD X = inputs(7, 3, 0), T = inputs(4, 3, 0.4);
+  MatrixD X = sin_inputs(7, 3, 0), T = sin_inputs(4, 3, 0.4);
   VectorD y(7);
   for (int i = 0; i < 7; ++i) y[i] = std::cos(0.8 * i);
   npy_write(dir + "/x.npy", X);
@@ -77,7 +66,7 @@ TEST(PredictCli, MseWithCovarianceMatchesTheLibrary) {
 
 TEST(PredictCli, LogisticAndCrossEntropy) {
   auto dir = scratch_dir("predict_cli_cls");
-  MatrixD X = inputs(6, 2, 0), T = inputs(3, 2, 0.3);
+  MatrixD X = sin_inputs(6, 2, 0), T = sin_inputs(3, 2, 0.3);
   VectorD ypm(6), ycls(6);
   for (int i = 0; i < 6; ++i) {
     ypm[i] = i % 2 ? 1.0 : -1.0;
@@ -115,7 +104,7 @@ TEST(PredictCli, LogisticAndCrossEntropy) {
 
 TEST(PredictCli, BadInputExitsTwoWithOneLine) {
   auto dir = scratch_dir("predict_cli_bad");
-  MatrixD X = inputs(5, 3, 0), T = inputs(2, 3, 0.3), T4 = inputs(2, 4, 0.3), Xn = X;
+  MatrixD X = sin_inputs(5, 3, 0), T = sin_inputs(2, 3, 0.3), T4 = sin_inputs(2, 4, 0.3), Xn = X;
   Xn(2, 1) = std::nan("");
   VectorD y(5), y4(4);
   for (int i = 0; i < 5; ++i) y[i] = i % 2 ? 1.0 : -1.0;

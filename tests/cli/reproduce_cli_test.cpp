@@ -10,12 +10,6 @@
 namespace widthlab::test {
 namespace {
 
-int lines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
-
 TEST(ReproduceCli, ListNamesEveryCase) {
   CliResult r = run_cli("reproduce --list");
   ASSERT_EQ(r.code, 0) << r.err;

@@ -9,24 +9,14 @@
 
 #include "cli/cli_helpers.h"
 
+using widthlab::test::count_lines;
+using widthlab::test::read_file;
 using widthlab::test::run_cli;
 using widthlab::test::scratch_dir;
+using widthlab::test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
-void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-int count_lines(const fs::path& p) {
-  std::ifstream f(p);
-  int n = 0;
-  for (std::string line; std::getline(f, line);) n += !line.empty();
-  return n;
-}
 // Mean logit RMS per (scaling, width) from distances.csv.
 std::map<std::pair<std::string, int>, double> mean_rms(const fs::path& csv) {
   std::map<std::pair<std::string, int>, std::pair<double, int>> acc;
@@ -70,7 +60,7 @@ seeds = [0, 1, 2]
 
 TEST(StudyCli, TinyStudyEndToEnd) {
   std::string dir = scratch_dir("study_tiny");
-  write(dir + "/c.toml", kTinyStudy);
+  write_file(dir + "/c.toml", kTinyStudy);
   const fs::path out = dir + "/out";
   auto r = run_cli("study --quiet --config " + dir + "/c.toml --out " + out.string() + " --bootstrap 200");
   ASSERT_EQ(r.code, 0) << r.err;
@@ -88,14 +78,14 @@ TEST(StudyCli, TinyStudyEndToEnd) {
   // intermediate's model is not in limits.compute: compared with the widest net, and the report says so.
   EXPECT_FALSE((rms.count({"intermediate:0.75", 1024})));
 
-  auto rates = nlohmann::json::parse(slurp(out / "rates.json"));
+  auto rates = nlohmann::json::parse(read_file(out / "rates.json"));
   EXPECT_EQ(rates["mf"]["compared_with"], "limit");
   EXPECT_EQ(rates["intermediate:0.75"]["compared_with"], "limit proxy");
   EXPECT_EQ(rates["sp"]["compared_with"], "no stable limit");
   EXPECT_LT(rates["mf"]["fit"]["slope"].get<double>(), 0.0);
   EXPECT_DOUBLE_EQ(rates["mf"]["theory"].get<double>(), -0.5);
 
-  std::string report = slurp(out / "report.md");
+  std::string report = read_file(out / "report.md");
   for (const char* s : {"## mf", "## ntk", "## sp", "no stable limit", "LIMIT PROXY", "Fitted exponent", "theory",
                         "## Summary", "± "})
     EXPECT_NE(report.find(s), std::string::npos) << s;
@@ -105,13 +95,13 @@ TEST(StudyCli, TinyStudyEndToEnd) {
   EXPECT_NE(report.find("![distance_vs_width.png]"), std::string::npos);
 
   // Resume: nothing reruns, the same numbers come out.
-  std::string csv_before = slurp(out / "distances.csv");
+  std::string csv_before = read_file(out / "distances.csv");
   auto again = run_cli("study --quiet --no-plots --config " + dir + "/c.toml --out " + out.string() +
                        " --resume --bootstrap 200");
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(count_lines(out / "runs.jsonl"), 24);
   EXPECT_EQ(count_lines(out / "limits.jsonl"), 12);
-  EXPECT_EQ(slurp(out / "distances.csv"), csv_before);
+  EXPECT_EQ(read_file(out / "distances.csv"), csv_before);
 
   // widthlab plot redraws; a missing interpreter is reported (exit 1), the files stay.
   fs::remove(out / "coord_check.png");
@@ -126,7 +116,7 @@ TEST(StudyCli, TinyStudyEndToEnd) {
 
 TEST(StudyCli, BadScalingIsReportedAndTheRestCompletes) {
   std::string dir = scratch_dir("study_badscaling");
-  write(dir + "/c.toml", kTinyStudy);
+  write_file(dir + "/c.toml", kTinyStudy);
   const fs::path out = dir + "/out";
   auto r = run_cli("study --quiet --no-plots --config " + dir + "/c.toml --set 'scaling.presets=[\"mf\", \"bogus\"]' "
                    "--set 'sweep.widths=[32, 64]' --set 'limits.compute=[\"mf\"]' --set limits.mf_particles=512 --out " +
@@ -137,7 +127,7 @@ TEST(StudyCli, BadScalingIsReportedAndTheRestCompletes) {
   } else {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.err.find("bogus"), std::string::npos);
-    EXPECT_NE(slurp(out / "report.md").find("bogus"), std::string::npos);
+    EXPECT_NE(read_file(out / "report.md").find("bogus"), std::string::npos);
     EXPECT_EQ(count_lines(out / "runs.jsonl"), 2 * 3);
   }
   fs::remove_all(dir);
@@ -145,8 +135,8 @@ TEST(StudyCli, BadScalingIsReportedAndTheRestCompletes) {
 
 TEST(StudyCli, BadInputExitsTwo) {
   std::string dir = scratch_dir("study_bad");
-  write(dir + "/c.toml", kTinyStudy);
-  write(dir + "/broken.toml", "[train\nlr = 1\n");
+  write_file(dir + "/c.toml", kTinyStudy);
+  write_file(dir + "/broken.toml", "[train\nlr = 1\n");
   struct Case {
     std::string args, needle;
   } cases[] = {
@@ -164,7 +154,7 @@ TEST(StudyCli, BadInputExitsTwo) {
   }
   // A directory that already holds results: exit 2 without --resume/--force.
   fs::create_directories(dir + "/full");
-  write(dir + "/full/runs.jsonl", "{}\n");
+  write_file(dir + "/full/runs.jsonl", "{}\n");
   auto r = run_cli("study --quiet --config " + dir + "/c.toml --out " + dir + "/full");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--resume"), std::string::npos) << r.err;

@@ -14,31 +14,17 @@
 
 #include "cli/cli_helpers.h"
 
+using widthlab::test::count_lines;
 using widthlab::test::run_cli;
 using widthlab::test::scratch_dir;
+using widthlab::test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
-void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
-
-int count_lines(const fs::path& p) {
-  std::ifstream f(p);
-  int n = 0;
-  for (std::string line; std::getline(f, line);) n += !line.empty();
-  return n;
-}
-
-// (scaling, width, seed) → number of complete records.
+// (scaling, width, seed) → number of complete records (a partial last line is skipped).
 std::map<std::string, int> run_counts(const fs::path& runs) {
   std::map<std::string, int> m;
-  std::ifstream f(runs);
-  for (std::string line; std::getline(f, line);) {
-    if (line.empty()) continue;
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded()) continue;  // a partial last line
-    m[j["scaling"].get<std::string>() + "_" + std::to_string(j["width"].get<int>()) + "_" +
-      std::to_string(j["seed"].get<int>())]++;
-  }
+  for (const auto& j : widthlab::test::read_run_records(runs, /*skip_partial=*/true)) m[widthlab::test::run_key(j)]++;
   return m;
 }
 
@@ -62,7 +48,7 @@ compute = []
 
 TEST(TrainCli, WritesRunsCurvesAndConfig) {
   std::string dir = scratch_dir("train_ok");
-  write(dir + "/c.toml", kTiny);
+  write_file(dir + "/c.toml", kTiny);
   auto r = run_cli("train --quiet --config " + dir + "/c.toml --out " + dir + "/out");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(count_lines(dir + "/out/runs.jsonl"), 8);
@@ -91,7 +77,7 @@ TEST(TrainCli, WritesRunsCurvesAndConfig) {
 
 TEST(TrainCli, BadInputExitsTwo) {
   std::string dir = scratch_dir("train_bad");
-  write(dir + "/c.toml", kTiny);
+  write_file(dir + "/c.toml", kTiny);
   struct Case {
     std::string args, needle;
   } cases[] = {
@@ -114,7 +100,7 @@ TEST(TrainCli, BadInputExitsTwo) {
 TEST(TrainCli, KilledSweepResumesWithoutLossOrDuplicates) {
   std::string dir = scratch_dir("train_kill");
   // 12 runs of ~0.1–0.3 s each on one thread, so that a kill lands mid-sweep.
-  write(dir + "/c.toml", R"toml(
+  write_file(dir + "/c.toml", R"toml(
 [data]
 dataset = "gaussians"
 classes = []
