@@ -12,8 +12,7 @@
 namespace widthlab::cli {
 
 void add_run_dir_flags(CLI::App& sub, RunDirFlags& flags, bool out_required) {
-  sub.add_option("--config", flags.config, "TOML config (default: the built-in default study, configs/default.toml)");
-  sub.add_option("--set", flags.sets, "Override a config key: --set train.lr=0.01 (repeatable)")->take_all();
+  add_config_flags(sub, flags);
   auto* out = sub.add_option("--out", flags.out, "Output directory");
   if (out_required) out->required();
   auto* r = sub.add_flag("--resume", flags.resume, "Continue in an existing output directory (finished runs are kept)");
@@ -30,7 +29,7 @@ std::string comparable(Config c) {
 
 ResolvedRunDir resolve_run_dir(const RunDirFlags& flags, const std::string& default_out) {
   ResolvedRunDir r;
-  r.config = load_config(flags.config, flags.sets);
+  r.config = resolve_config(flags);
   std::string out = flags.out.empty() ? default_out : flags.out;
   if (out.empty()) throw InputError("--out: expected an output directory");
   OutputMode mode = flags.resume ? OutputMode::resume : flags.force ? OutputMode::force : OutputMode::fresh;

@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "config_flags.h"
 #include "widthlab/config.h"
 
 namespace widthlab::cli {
 
-struct RunDirFlags {
-  std::string config;               // "" = built-in default
-  std::vector<std::string> sets;    // key=value overrides
+// --config and --set are the shared config flags of config_flags.h (config, sets).
+struct RunDirFlags : ConfigFlags {
   std::string out;
   bool resume = false, force = false;
 };
