@@ -1,5 +1,6 @@
 // Names the config accepts for train.optimizer (= nets/optimizer.h registry) and limits.compute (= limits/
 // limit_models.h canonical names); kept here because the config module sits below nets and limits.
+// tests/study/config_names_test.cpp (linked against every module) checks that they equal the registries.
 #include "widthlab/config.h"
 
 namespace widthlab {
