@@ -2,9 +2,10 @@
 """Python-call overhead of widthlab.kernel (STYLE 17, 18): the Python call vs the same C++ computation timed inside
 C++ (widthlab._core._kernel_cpp_seconds: inputs already converted, outputs allocated by C++ exactly as in kernel()).
 
-The overhead of the Python call is everything else: argument parsing, activation/parameterization lookup, the numpy
-→ Eigen input copy, releasing/re-acquiring the GIL, wrapping the outputs as numpy arrays (no copy) and building the
-dict. Target (issue 9): ≤ 5 % of the C++ time on a 100 × 100 kernel.
+The overhead of the Python call is everything else: argument parsing, activation/parameterization lookup, viewing
+the numpy input as an Eigen::Ref (no copy for a C-ordered array of the right dtype), releasing/re-acquiring the GIL,
+wrapping the outputs as numpy arrays (no copy) and building the dict. Target (issue 9): ≤ 5 % of the C++ time on a
+100 × 100 kernel.
 
 Each figure is the minimum and the median over `--repetitions` timed calls (after warm-up), per configuration.
 Prints one JSON object per configuration, then a Markdown table for bench/RESULTS.md, with machine and date.
