@@ -18,8 +18,9 @@
 // X2 = X1: half the flops; the output layer's one Gram is written straight into Θ) and one fused elementwise pass
 // Θ += (ΔΔ'ᵀ)∘(HH'ᵀ + β) over the computed triangle, then a tiled mirror. For d ≫ n0 that is
 // ≈ 2·H·N1·N2·d·(1 + k)/… flops of Gram GEMMs — the Jacobian route would need N·P memory, P ≈ H·d². Memory: Θ plus
-// two N1 × N2 buffers plus the workspaces (N1 + N2)·(2H + 1)·d·k values, advised for transparent huge pages on Linux
-// (first-touch page faults of this fresh memory were the largest non-GEMM cost; bench/RESULTS.md).
+// two N1 × N2 buffers plus the layer signals (N1 + N2)·(2 + k)·H·d values (h_l, φ'(z_l), δ_l), the scratch in
+// 2 MiB-aligned blocks advised for transparent huge pages on Linux (first-touch page faults of this fresh memory
+// were the largest non-GEMM cost; bench/RESULTS.md).
 // Accuracy (tests/kernels/empirical_ntk_test.cpp): float64 equals a finite-difference Jacobian to ~1e-7 relative
 // (the differencing error); X2 = X1 is exactly symmetric and PSD up to rounding.
 #pragma once

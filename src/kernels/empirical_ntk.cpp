@@ -10,6 +10,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <utility>
 #include <fmt/format.h>
 
 #include "widthlab/error.h"
@@ -33,17 +36,16 @@ inline void gram_sym(int n, int k, double alpha, const double* a, double* g) {
 }
 
 // Ask the kernel for transparent huge pages on a fresh, untouched buffer (Linux THP in "madvise" mode; advisory, a
-// failure is harmless). Why: every call allocates ≈ (3H + 3)·N·d + 3·N² values (forward/backward workspace, Θ and two
-// Gram buffers) and first-touches them; with 4 KiB pages that is ~12 000 page faults for N = 1000, d = 1024, H = 3
-// in float32, ≈ 2–4 µs each on the dev VM (25–35 ms of system time per call, measured; 14 Mi values first-touched in a
-// loop: 43 ms). With 2 MiB pages the same memory costs ~30 faults plus the kernel's zeroing.
+// failure is harmless). Why: every call allocates ≈ (2 + k)·H·N·d + 3·N² values (layer signals, Θ and two Gram
+// buffers) and first-touches them; with 4 KiB pages that was ~12 000 page faults per call for N = 1000, d = 1024,
+// H = 3 in float32 (23 000 in float64), ≈ 2–4 µs each on the dev VM — the largest non-GEMM cost (1-thread CPU per
+// call, mean of 10: 304–315 ms before, 245–280 ms with huge pages; elementwise passes are ≈ 1.3 ms). Now ~25 (46).
 void advise_huge(const void* p, std::size_t bytes) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   static const std::uintptr_t page = std::uintptr_t(sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096);
   const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p);
-  // Inward to whole pages (never advise memory outside the buffer). Only the 2 MiB-aligned ranges inside the
-  // buffer's mapping can get huge pages, so a 4 MiB Eigen block gets ~half (measured: 12 000 → 6 300 faults per
-  // float32 call, 23 400 → 5 800 in float64).
+  // Inward to whole pages (never advise memory outside the buffer); only 2 MiB-aligned ranges can get huge pages,
+  // so an Eigen block (Θ) gets about half; Scratch blocks are 2 MiB-aligned and get all.
   const std::uintptr_t lo = (a + page - 1) & ~(page - 1), hi = (a + bytes) & ~(page - 1);
   if (bytes >= (std::size_t(1) << 21) && hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
 #else
@@ -54,11 +56,6 @@ void advise_huge(const void* p, std::size_t bytes) {
 template <class T>
 void advise_huge(Matrix<T>& m) {
   advise_huge(m.data(), sizeof(T) * std::size_t(m.size()));
-}
-template <class T>
-void advise_huge(MlpWorkspace<T>& ws) {
-  for (auto* v : {&ws.z, &ws.h, &ws.delta})
-    for (Matrix<T>& m : *v) advise_huge(m);
 }
 
 // Upper triangle → lower triangle of a square row-major matrix, in 64 × 64 tiles (a plain column walk strides N
@@ -101,49 +98,116 @@ void check_options(const Mlp<T>& net, const EmpiricalNtkOptions& o) {
     throw InputError(fmt::format("empirical_ntk: lr = {}: expected a finite number > 0", o.lr));
 }
 
-// Per-sample layer inputs h_{l−1} and signals δ_l = ∂f/∂z^l of one input set.
+// Fresh scratch memory; from 2 MiB up it is one 2 MiB-aligned block advised for huge pages (all of it can get them,
+// unlike an Eigen block whose mapping starts at an arbitrary page). Uninitialised.
+template <class T>
+class Scratch {
+ public:
+  Scratch() = default;
+  explicit Scratch(std::size_t count) {
+    constexpr std::size_t kHuge = std::size_t(1) << 21;
+    const std::size_t need = std::max<std::size_t>(1, count) * sizeof(T);
+    const std::size_t align = need >= kHuge ? kHuge : 64;
+    const std::size_t bytes = (need + align - 1) / align * align;
+    p_ = static_cast<T*>(std::aligned_alloc(align, bytes));
+    if (!p_) throw std::bad_alloc();
+    if (align == kHuge) advise_huge(p_, bytes);
+  }
+  ~Scratch() { std::free(p_); }
+  Scratch(Scratch&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  Scratch& operator=(Scratch&& o) noexcept {
+    std::swap(p_, o.p_);
+    return *this;
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  T* data() const { return p_; }
+
+ private:
+  T* p_ = nullptr;
+};
+
+// C (m × n, ldc) = alpha · A Bᵀ (trans_b) or alpha · A B, row-major with leading dimensions.
+inline void gemm(bool trans_b, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
+                 float* c, int ldc) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, 0.0f,
+              c, ldc);
+}
+inline void gemm(bool trans_b, int m, int n, int k, double alpha, const double* a, int lda, const double* b, int ldb,
+                 double* c, int ldc) {
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, 0.0,
+              c, ldc);
+}
+
+// Per-sample layer inputs h_{l−1} and signals δ_l = ∂f/∂z^l (l < H) of one input set, in one Scratch block:
+// per layer h_l (N × d), φ'(z_l) (N × d) and δ_l (N × k_stack·d; the mean over k > 1 outputs stacks
+// [δ_l^(1) | … | δ_l^(k)]). The same math as Mlp::forward / backward_signals with dlogits = e_o (z_l includes α_l
+// and the bias), without the logits themselves (not needed) and without Mlp's per-call workspace (which is
+// allocated as 3H + 2 separate Eigen blocks that only partly get huge pages).
 template <class T>
 struct Signals {
   const T* x = nullptr;
-  int rows = 0;
-  MlpWorkspace<T> ws;
-  std::vector<Matrix<T>> stacked;  // mean over k > 1 outputs: [δ_l^(1) | … | δ_l^(k)], l < H
-  int k_stack = 1;
+  int rows = 0, k_stack = 1;
+  std::vector<T*> h, dphi, delta;  // l = 0..H−1
+  Scratch<T> mem;
 
-  const T* input(int l) const { return l == 0 ? x : ws.h[l - 1].data(); }
-  const T* delta(int l) const { return stacked.empty() ? ws.delta[l].data() : stacked[l].data(); }
+  const T* input(int l) const { return l == 0 ? x : h[l - 1]; }
+  const T* delta_of(int l) const { return delta[l]; }
 };
 
 template <class T>
 Signals<T> compute_signals(const Mlp<T>& net, const Matrix<T>& X, const EmpiricalNtkOptions& opts) {
   const MlpConfig& c = net.config();
-  const int H = c.depth, k = c.outputs, N = int(X.rows());
+  const int H = c.depth, k = c.outputs, N = int(X.rows()), d = c.width;
   Signals<T> s;
   s.x = X.data();
   s.rows = N;
-  s.ws = net.make_workspace(N, /*with_backward=*/true);
-  advise_huge(s.ws);
-  net.forward(X.data(), N, s.ws);
-  Matrix<T> dlogits = Matrix<T>::Zero(N, k);
-  if (opts.output >= 0 || k == 1) {
-    dlogits.col(opts.output >= 0 ? opts.output : 0).setOnes();
-    net.backward_signals(dlogits.data(), s.ws);
-    return s;
-  }
-  s.k_stack = k;
-  s.stacked.resize(H);
+  s.k_stack = (opts.output >= 0 || k == 1) ? 1 : k;
+  const int ks = s.k_stack, ld = ks * d;
+  const std::size_t nd = std::size_t(N) * d;
+  s.mem = Scratch<T>(std::size_t(H) * nd * std::size_t(2 + ks));
   for (int l = 0; l < H; ++l) {
-    s.stacked[l].resize(N, Eigen::Index(k) * c.fan_out(l));
-    advise_huge(s.stacked[l]);
+    s.h.push_back(s.mem.data() + std::size_t(l) * nd);
+    s.dphi.push_back(s.mem.data() + std::size_t(H + l) * nd);
+    s.delta.push_back(s.mem.data() + std::size_t(2 * H) * nd + std::size_t(l) * nd * ks);
   }
-  for (int o = 0; o < k; ++o) {
-    dlogits.setZero();
-    dlogits.col(o).setOnes();
-    net.backward_signals(dlogits.data(), s.ws);
-    for (int l = 0; l < H; ++l) {
-      const int fo = c.fan_out(l);
-      Eigen::Map<const Matrix<T>> d(s.ws.delta[l].data(), N, fo);
-      s.stacked[l].middleCols(Eigen::Index(o) * fo, fo) = d;
+  // Forward, layers 0..H−1: z_l = α_l(θ_l h_{l−1} + b_l) into the φ' buffer, h_l = φ(z_l), then φ'(z_l) in place.
+  std::vector<T> ab(static_cast<std::size_t>(d));
+  const T* in = X.data();
+  for (int l = 0; l < H; ++l) {
+    const int fi = c.fan_in(l);
+    const T a = net.multiplier(l);
+    T* z = s.dphi[l];
+    gemm(true, N, d, fi, a, in, fi, net.weight(l).data(), fi, z, d);
+    if (c.bias)
+      for (int j = 0; j < d; ++j) ab[j] = a * net.bias(l)[j];
+    for (int i = 0; i < N; ++i) {
+      T* zr = z + std::size_t(i) * d;
+      if (c.bias)
+        for (int j = 0; j < d; ++j) zr[j] += ab[j];
+      c.activation.apply(zr, s.h[l] + std::size_t(i) * d, std::size_t(d));
+      c.activation.apply_derivative(zr, zr, std::size_t(d));
+    }
+    in = s.h[l];
+  }
+  // Backward per output block: δ_{H−1} = α_H θ_H[o, :] ∘ φ'(z_{H−1}), δ_{l−1} = α_l (δ_l θ_l) ∘ φ'(z_{l−1}).
+  for (int b = 0; b < ks; ++b) {
+    const int o = opts.output >= 0 ? opts.output : b;
+    const T aH = net.multiplier(H);
+    const T* w = net.weight(H).data() + std::size_t(o) * d;
+    for (int i = 0; i < N; ++i) {
+      T* __restrict dr = s.delta[H - 1] + std::size_t(i) * ld + std::size_t(b) * d;
+      const T* __restrict pr = s.dphi[H - 1] + std::size_t(i) * d;
+      for (int j = 0; j < d; ++j) dr[j] = aH * w[j] * pr[j];
+    }
+    for (int l = H - 1; l >= 1; --l) {
+      T* prev = s.delta[l - 1] + std::size_t(b) * d;
+      gemm(false, N, d, d, net.multiplier(l), s.delta[l] + std::size_t(b) * d, ld, net.weight(l).data(), d, prev, ld);
+      for (int i = 0; i < N; ++i) {
+        T* __restrict pr = prev + std::size_t(i) * ld;
+        const T* __restrict q = s.dphi[l - 1] + std::size_t(i) * d;
+        for (int j = 0; j < d; ++j) pr[j] *= q[j];
+      }
     }
   }
   return s;
@@ -184,25 +248,25 @@ Matrix<T> empirical_ntk(const Mlp<T>& net, const Matrix<T>& X1, const std::type_
   // Θ starts as the output layer's term c_H·H_{H−1}H'_{H−1}ᵀ (GEMM straight into Θ, no zero fill; its c_H·β goes
   // into the first Hadamard pass). Then per layer l < H: two Grams into gh, gd (λ_l α_l²/k folded into gd's alpha)
   // and one fused pass Θ += gd ∘ (gh + β) over the computed triangle / rectangle.
-  Matrix<T> theta(N1, N2), gh, gd;
+  Matrix<T> theta(N1, N2);
   advise_huge(theta);
   const T cH = static_cast<T>(cw[H]);
   if (sym) gram_sym(N1, c.fan_in(H), cH, s1.input(H), theta.data());
   else gram(N1, N2, c.fan_in(H), cH, s1.input(H), b.input(H), theta.data());
   T pending = cH * beta;  // added by the first pass (H ≥ 1: MlpConfig::validate)
-  gh.resize(N1, N2);
-  gd.resize(N1, N2);
-  advise_huge(gh);
-  advise_huge(gd);
+  const std::size_t nn = std::size_t(N1) * N2;
+  Scratch<T> grams(2 * nn);
+  T* gh = grams.data();
+  T* gd = grams.data() + nn;
   for (int l = 0; l < H; ++l) {
     const int fi = c.fan_in(l), kd = c.fan_out(l) * s1.k_stack;
     const T scale = static_cast<T>(cw[l]) / T(s1.k_stack);
     if (sym) {
-      gram_sym(N1, fi, T(1), s1.input(l), gh.data());
-      gram_sym(N1, kd, scale, s1.delta(l), gd.data());
+      gram_sym(N1, fi, T(1), s1.input(l), gh);
+      gram_sym(N1, kd, scale, s1.delta_of(l), gd);
     } else {
-      gram(N1, N2, fi, T(1), s1.input(l), b.input(l), gh.data());
-      gram(N1, N2, kd, scale, s1.delta(l), b.delta(l), gd.data());
+      gram(N1, N2, fi, T(1), s1.input(l), b.input(l), gh);
+      gram(N1, N2, kd, scale, s1.delta_of(l), b.delta_of(l), gd);
     }
     const T add = pending;
     pending = T(0);
@@ -210,8 +274,8 @@ Matrix<T> empirical_ntk(const Mlp<T>& net, const Matrix<T>& X1, const std::type_
       const std::size_t off = std::size_t(i) * N2;
       const int j0 = sym ? i : 0;
       T* __restrict t = theta.data() + off;
-      const T* __restrict h = gh.data() + off;
-      const T* __restrict d = gd.data() + off;
+      const T* __restrict h = gh + off;
+      const T* __restrict d = gd + off;
       for (int j = j0; j < N2; ++j) t[j] += d[j] * (h[j] + beta) + add;
     }
   }
@@ -239,7 +303,7 @@ Vector<T> empirical_ntk_diagonal(const Mlp<T>& net, const Matrix<T>& X, const Em
       continue;
     }
     const int kd = c.fan_out(l) * s.k_stack;
-    Eigen::Map<const Matrix<T>> d(s.delta(l), N, kd);
+    Eigen::Map<const Matrix<T>> d(s.delta_of(l), N, kd);
     Vector<T> dd = d.rowwise().squaredNorm() / T(s.k_stack);
     out.array() += cl * dd.array() * (hh.array() + beta);
   }
