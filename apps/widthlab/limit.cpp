@@ -62,22 +62,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     using namespace widthlab;
     cli::ResolvedRunDir run = cli::resolve_run_dir(opt->dir, /*default_out=*/"");
     const Config& cfg = run.config;
-    LimitOptions o;
-    o.depth = cfg.model.depth;
-    o.activation = cfg.model.activation;
-    o.init = cfg.model.init;
-    o.reference_width = cfg.scaling.reference_width;
-    o.optimizer = cfg.train.optimizer;
-    o.lr = cfg.train.lr;
-    o.steps = cfg.train.steps;
-    o.batch = cfg.train.batch.full ? 0 : int(cfg.train.batch.size);
-    o.loss = cfg.train.loss;
-    o.precision = cfg.train.precision == "float64" ? Precision::float64 : Precision::float32;
-    o.particles = cfg.limits.mf_particles;
-    o.seeds = cfg.limits.seeds;
-    o.gp_jitter = cfg.limits.gp_jitter;
-    o.curve_every = cfg.train.log_every;
-    o.kernel_track_steps = cfg.train.track_kernel_steps;
+    LimitOptions o = limit_options(cfg);  // [model], [train], [limits] (sweep.h)
     if (cfg.model.bias) throw InputError("model.bias = true: the limit simulators model nets without biases");
     std::string why;
     if (!opt->model.empty()) {

@@ -32,6 +32,7 @@
 
 #include "widthlab/config.h"
 #include "widthlab/dataset.h"
+#include "widthlab/limit_run.h"
 #include "widthlab/mlp.h"
 #include "widthlab/results_io.h"
 #include "widthlab/scaling.h"
@@ -58,8 +59,11 @@ struct SweepSetup {
   std::vector<std::uint64_t> seeds;
 };
 
-DataOptions data_options(const Config& config);    // [data] → DataOptions (subset seed 0: shared by all runs)
+DataOptions data_options(const Config& config);    // [data], every key (data.seed: shared by all runs)
 TrainOptions train_options(const Config& config);  // [train] → TrainOptions
+// [model], scaling.reference_width, [train] (as train_options) and [limits] (mf_particles, seeds, gp_jitter) →
+// LimitOptions; the choices of one simulation (model, lr_weight_out / lr_weight_in) keep their defaults.
+LimitOptions limit_options(const Config& config);
 std::vector<Scaling> config_scalings(const Config& config);  // InputError naming scaling.presets on a bad name
 SweepSetup make_sweep_setup(const Config& config);  // loads the data (InputError on bad data options/files)
 TrainTask make_train_task(const SweepSetup& setup, const Scaling& scaling, int width, std::uint64_t seed);

@@ -251,21 +251,9 @@ StudySummary run_study(const Config& config_in, const StudyOptions& options) {
         p.why_proxy = fmt::format("no simulator for limit model '{}'", model);
       } else {
         LimitOptions& lo = p.lo;
+        lo = limit_options(config);
         lo.model = model;
-        lo.depth = config.model.depth;
-        lo.activation = config.model.activation;
-        lo.init = config.model.init;
-        lo.reference_width = config.scaling.reference_width;
-        lo.optimizer = config.train.optimizer;
-        lo.lr = config.train.lr;
-        lo.steps = config.train.steps;
-        lo.batch = setup.train.batch;
-        lo.loss = config.train.loss;
-        lo.precision = setup.train.precision;
-        lo.particles = config.limits.mf_particles;
-        lo.gp_jitter = config.limits.gp_jitter;
-        lo.seeds = config.limits.seeds;
-        lo.curve_every = config.train.log_every;
+        lo.kernel_track_steps = 0;  // limit records here carry no kernel track (limit_record writes none)
         if (p.cls.golikov) {
           const auto& g = *p.cls.golikov;
           lo.lr_weight_out = g.q_lr_out >= g.q_lr_in - 1e-12 ? 1.0 : 0.0;

@@ -31,15 +31,9 @@ std::string run_stem(const SweepRunKey& key) {
 }
 
 DataOptions data_options(const Config& config) {
-  DataOptions d;
-  d.dataset = config.data.dataset;
-  d.classes = config.data.classes;
-  d.train_size = config.data.train_size;
-  d.test_size = config.data.test_size;
-  d.standardize = config.data.standardize;
-  d.path = config.data.path;
-  d.seed = 0;  // the train subset is drawn once and shared by all widths, scalings and seeds (SPEC §6.0)
-  return d;
+  // Every [data] key as given (DESIGN §5). data.seed draws the train subset (and the gaussians task) once; it is
+  // shared by all widths, scalings and seeds (SPEC §6.0).
+  return config.data;
 }
 
 TrainOptions train_options(const Config& config) {
@@ -53,6 +47,27 @@ TrainOptions train_options(const Config& config) {
   t.curve_every = config.train.log_every;
   t.kernel_track_steps = config.train.track_kernel_steps;
   return t;
+}
+
+LimitOptions limit_options(const Config& config) {
+  const TrainOptions t = train_options(config);
+  LimitOptions o;
+  o.depth = config.model.depth;
+  o.activation = config.model.activation;
+  o.init = config.model.init;
+  o.reference_width = config.scaling.reference_width;
+  o.optimizer = t.optimizer;
+  o.lr = t.lr;
+  o.steps = t.steps;
+  o.batch = t.batch;
+  o.loss = t.loss;
+  o.precision = t.precision;
+  o.curve_every = t.curve_every;
+  o.kernel_track_steps = t.kernel_track_steps;
+  o.particles = config.limits.mf_particles;
+  o.seeds = config.limits.seeds;
+  o.gp_jitter = config.limits.gp_jitter;
+  return o;
 }
 
 std::vector<Scaling> config_scalings(const Config& config) {
