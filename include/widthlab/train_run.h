@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "widthlab/loss.h"
 #include "widthlab/mlp.h"
 #include "widthlab/scaling.h"
 #include "widthlab/tensor.h"
@@ -129,6 +130,10 @@ struct TrainResult {
   nlohmann::json to_json() const;
 };
 void to_json(nlohmann::json& j, const TrainResult& r);
+
+// InputError "<which> label <i> = <v>: loss '<name>' expects …" on the first label `loss` cannot take: logistic ±1,
+// cross-entropy class ids 0..classes−1, mse any finite target (also used by the limit simulators, limit_run.h).
+void check_loss_labels(const Loss& loss, const VectorD& y, int classes, const char* which);
 
 // Runs one task. Throws InputError for invalid options/shapes/labels; numerical failure is status diverged.
 TrainResult run_training(const TrainTask& task, const TrainData& data);

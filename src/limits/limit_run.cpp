@@ -12,6 +12,7 @@
 #include "widthlab/optimizer.h"
 #include "widthlab/progress.h"
 #include "widthlab/rng.h"
+#include "widthlab/train_run.h"
 
 namespace widthlab {
 
@@ -88,20 +89,6 @@ class BatchStream {
   std::vector<int> perm_;
   Rng rng_;
 };
-
-void check_labels(const Loss& loss, const VectorD& y, int classes, const char* which) {
-  for (Eigen::Index i = 0; i < y.size(); ++i) {
-    const double v = y[i];
-    bool ok = std::isfinite(v);
-    if (loss.kind == LossKind::logistic) ok = v == 1.0 || v == -1.0;
-    if (loss.kind == LossKind::cross_entropy) ok = v >= 0 && v < classes && v == std::floor(v);
-    if (!ok)
-      throw InputError(fmt::format("{} label {} = {}: loss '{}' expects {}", which, i, v, loss.name,
-                                   loss.kind == LossKind::logistic ? "labels -1 or +1"
-                                   : loss.kind == LossKind::cross_entropy ? "class ids 0..classes-1"
-                                                                           : "finite targets"));
-  }
-}
 
 template <class M>
 MatrixD gather_rows(const M& a, std::span<const int> idx) {
@@ -348,8 +335,8 @@ void check_data(const Dataset& d, const Loss& loss) {
     throw InputError(fmt::format("test labels: {} given, expected {}", d.y_test.size(), d.x_test.rows()));
   if (loss.kind == LossKind::cross_entropy && d.classes < 2)
     throw InputError(fmt::format("data.classes = {}: cross-entropy needs at least 2", d.classes));
-  check_labels(loss, d.y_train, d.classes, "train");
-  check_labels(loss, d.y_test, d.classes, "test");
+  check_loss_labels(loss, d.y_train, d.classes, "train");
+  check_loss_labels(loss, d.y_test, d.classes, "test");
 }
 
 LimitSeedResult seed_run(const LimitOptions& o, const Dataset& d, uint64_t seed, const LimitFixedInputs& fixed,

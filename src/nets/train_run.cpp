@@ -36,9 +36,7 @@ std::string TrainOptions::validate() const {
   return "";
 }
 
-namespace {
-
-void check_labels(const Loss& loss, const VectorD& y, int classes, const char* which) {
+void check_loss_labels(const Loss& loss, const VectorD& y, int classes, const char* which) {
   for (Eigen::Index i = 0; i < y.size(); ++i) {
     const double v = y[i];
     bool ok = std::isfinite(v);
@@ -52,6 +50,8 @@ void check_labels(const Loss& loss, const VectorD& y, int classes, const char* w
     }
   }
 }
+
+namespace {
 
 struct Eval {
   double loss = 0, acc = 0, mean_abs = 0;
@@ -306,8 +306,8 @@ TrainResult run_training(const TrainTask& task, const TrainData& data) {
     throw InputError(fmt::format("train.batch = {}: optimizer 'gd' is full-batch (train size {}); use batch = \"full\" "
                                  "or optimizer 'sgd'",
                                  task.train.batch, n));
-  check_labels(loss, data.y_train, data.classes, "train");
-  check_labels(loss, data.y_test, data.classes, "test");
+  check_loss_labels(loss, data.y_train, data.classes, "train");
+  check_loss_labels(loss, data.y_test, data.classes, "test");
   if (task.train.precision == Precision::float32) return train<float>(task, data, loss, ospec);
   return train<double>(task, data, loss, ospec);
 }
