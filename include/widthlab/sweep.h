@@ -100,6 +100,11 @@ using SweepRunFunction = std::function<SweepRunOutput(const SweepRunKey&)>;
 
 // Runs of runs.jsonl (complete lines), as keys.
 std::vector<SweepRunKey> completed_runs(const std::filesystem::path& runs_jsonl);
+// The keys a sweep still has to run (run_sweep_runs and the MPI coordinator): distinct keys in their first order,
+// less those already in out/runs.jsonl. Sets summary.planned (distinct keys) and summary.already_done; creates
+// out/curves and out/logits when the options save them.
+std::vector<SweepRunKey> pending_sweep_runs(const std::vector<SweepRunKey>& keys, const SweepOptions& options,
+                                            SweepSummary& summary);
 
 // The engine: runs `fn` for every key not yet in out/runs.jsonl, as described above. Exceptions from fn are
 // recorded in errors.jsonl and on stderr; the sweep goes on.

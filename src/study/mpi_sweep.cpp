@@ -182,22 +182,8 @@ SweepSummary coordinate(const std::vector<SweepRunKey>& keys, const SweepRunFunc
   auto t0 = std::chrono::steady_clock::now();
   SweepSummary summary;
   summary.threads_given = options.threads;
-  std::set<SweepRunKey> done;
-  for (auto& k : completed_runs(options.out / "runs.jsonl")) done.insert(k);
-  std::vector<SweepRunKey> todo;
-  std::set<SweepRunKey> seen;
-  for (const auto& k : keys) {
-    if (!seen.insert(k).second) continue;
-    if (done.count(k)) {
-      ++summary.already_done;
-      continue;
-    }
-    todo.push_back(k);
-  }
-  summary.planned = int(seen.size());
+  std::vector<SweepRunKey> todo = pending_sweep_runs(keys, options, summary);
   std::stable_sort(todo.begin(), todo.end(), [](const SweepRunKey& a, const SweepRunKey& b) { return a.width > b.width; });
-  if (options.save_curves) std::filesystem::create_directories(options.out / "curves");
-  if (options.save_test_logits) std::filesystem::create_directories(options.out / "logits");
 
   const int threads = rank_threads(options);
   summary.worker_threads = mpi_size();

@@ -160,6 +160,26 @@ std::vector<SweepRunKey> completed_runs(const std::filesystem::path& runs_jsonl)
   return keys;
 }
 
+std::vector<SweepRunKey> pending_sweep_runs(const std::vector<SweepRunKey>& keys, const SweepOptions& options,
+                                            SweepSummary& summary) {
+  std::set<SweepRunKey> done;
+  for (auto& k : completed_runs(options.out / "runs.jsonl")) done.insert(k);
+  std::vector<SweepRunKey> todo;
+  std::set<SweepRunKey> seen;
+  for (const auto& k : keys) {
+    if (!seen.insert(k).second) continue;
+    if (done.count(k)) {
+      ++summary.already_done;
+      continue;
+    }
+    todo.push_back(k);
+  }
+  summary.planned = int(seen.size());
+  if (options.save_curves) std::filesystem::create_directories(options.out / "curves");
+  if (options.save_test_logits) std::filesystem::create_directories(options.out / "logits");
+  return todo;
+}
+
 SweepRunOutput sweep_output(const TrainResult& result, bool with_logits) {
   SweepRunOutput out;
   out.record = result.to_json();
@@ -230,25 +250,12 @@ SweepSummary run_sweep_runs(const std::vector<SweepRunKey>& keys, const SweepRun
                             const SweepOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   SweepSummary summary;
-  summary.planned = int(keys.size());
   summary.threads_given = options.threads;
   const int threads = options.threads > 0 ? options.threads : std::max(1, int(std::thread::hardware_concurrency()));
 
-  std::set<SweepRunKey> done;
-  for (auto& k : completed_runs(options.out / "runs.jsonl")) done.insert(k);
   std::vector<SweepRunKey> todo_small, todo_large;
-  std::set<SweepRunKey> seen;
-  for (const auto& k : keys) {
-    if (!seen.insert(k).second) continue;
-    if (done.count(k)) {
-      ++summary.already_done;
-      continue;
-    }
+  for (const auto& k : pending_sweep_runs(keys, options, summary))
     (k.width <= options.parallel_width_max ? todo_small : todo_large).push_back(k);
-  }
-  summary.planned = int(seen.size());
-  if (options.save_curves) std::filesystem::create_directories(options.out / "curves");
-  if (options.save_test_logits) std::filesystem::create_directories(options.out / "logits");
 
   JsonlWriter runs(options.out / "runs.jsonl");
   JsonlWriter errors(options.out / "errors.jsonl");
