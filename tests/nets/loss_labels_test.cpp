@@ -1,0 +1,36 @@
+// check_loss_labels (train_run.h), the label rule of run_training and of the limit simulators: logistic takes ±1,
+// cross-entropy class ids 0..classes−1, mse any finite target; the first bad label is named in one line.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "widthlab/error.h"
+#include "widthlab/train_run.h"
+
+using namespace widthlab;
+
+namespace {
+std::string error_of(const std::string& loss, std::initializer_list<double> labels, int classes = 2) {
+  VectorD y(Eigen::Index(labels.size()));
+  Eigen::Index i = 0;
+  for (double v : labels) y[i++] = v;
+  try {
+    check_loss_labels(loss_from_name(loss), y, classes, "train");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(LossLabels, EachLossTakesItsLabels) {
+  EXPECT_EQ(error_of("logistic", {1, -1, 1}), "");
+  EXPECT_EQ(error_of("cross-entropy", {0, 2, 1}, 3), "");
+  EXPECT_EQ(error_of("mse", {0.25, -3.5}), "");
+  EXPECT_EQ(error_of("logistic", {1, 0.5, 2}), "train label 1 = 0.5: loss 'logistic' expects labels -1 or +1");
+  EXPECT_EQ(error_of("cross-entropy", {0, 1, 3}, 3),
+            "train label 2 = 3: loss 'cross-entropy' expects class ids 0..classes-1");
+  EXPECT_EQ(error_of("cross-entropy", {0, 1.5}, 3),
+            "train label 1 = 1.5: loss 'cross-entropy' expects class ids 0..classes-1");
+  EXPECT_EQ(error_of("mse", {0, NAN}), "train label 1 = nan: loss 'mse' expects finite targets");
+}
