@@ -99,7 +99,9 @@ TEST(LimitRegions, FiniteNetsApproachTheirLimitModelsClasses) {
     const bool slow = ri.region == 6 || ri.region == 11;
     const bool fast = ri.region == 1 || ri.region == 2 || ri.region == 4 || ri.region == 7 || ri.region == 9 ||
                       ri.region == 12;
-    if (small ? fast : !slow) EXPECT_GT(agree.back(), agree.front() + 0.01);
+    if (small ? fast : !slow) {
+      EXPECT_GT(agree.back(), agree.front() + 0.01);
+    }
     EXPECT_GT(agree.back(), 0.6);
   }
 }
