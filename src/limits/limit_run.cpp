@@ -271,7 +271,8 @@ void run_kernel(Ctx& c, uint64_t seed) {
   {
     const MatrixD xk = c.d.x_test.topRows(std::min(o.kernel_points, c.m));
     const MatrixD tk = limit_ntk(c.act, c.init, o.lr, o.reference_width, xk, xk, o.lr_weight_out, o.lr_weight_in);
-    c.r.kernel_diag_init.assign(tk.diagonal().data(), tk.diagonal().data() + tk.rows());
+    c.r.kernel_diag_init.resize(tk.rows());  // (no data() pointers: kernel_points = 0 leaves tk empty)
+    for (Eigen::Index i = 0; i < tk.rows(); ++i) c.r.kernel_diag_init[i] = tk(i, i);
     c.r.kernel_diag_final = c.r.kernel_diag_init;
   }
   const bool with_g = c.model.state_includes_g;
