@@ -35,7 +35,10 @@ def torch_peer(bench, depth, width, threads, min_time, reps):
     out = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "torch_peer.py"), "--threads", str(threads),
                           "--bench", bench, "--depth", str(depth), "--widths", str(width), "--min-time",
                           str(min_time), "--repetitions", str(reps)], check=True, capture_output=True,
-                         text=True).stdout
+                         text=True,
+                         # Debian's torch calls the system OpenBLAS, whose thread pool torch.set_num_threads does not
+                         # limit: without this the peer ran its GEMMs on all cores while widthlab used `threads`.
+                         env=dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))).stdout
     r = json.loads(out.strip().splitlines()[-1])
     return r["ms_per_step"], r["cpu_ms_per_step"]
 
