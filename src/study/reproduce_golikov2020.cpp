@@ -236,6 +236,12 @@ std::string sizes_line(const SweepSetup& s, const Config& c) {
                      width_label(s.widths.back()), s.widths.size(), s.seeds.size(), c.scaling.reference_width);
 }
 
+// The report's setup lines of a width-sweep case (R1/R2, R7): data, net sizes, scalings.
+std::string sweep_setup_text(const Sweep& s, const Config& c) {
+  return "- data: " + data_line(s.setup.data) + "\n- nets: " + sizes_line(s.setup, c) +
+         "\n- scalings: " + fmt::format("{}", fmt::join(s.labels, ", "));
+}
+
 }  // namespace
 
 // ---- R1, R2 -----------------------------------------------------------------------------------------------------
@@ -243,8 +249,7 @@ std::string sizes_line(const SweepSetup& s, const Config& c) {
 CaseOutput run_golikov2020_width(const ReproduceContext& ctx) {
   Sweep s = run_width_sweep(ctx, "golikov2020-width");
   CaseOutput out;
-  out.setup = "- data: " + data_line(s.setup.data) + "\n- nets: " + sizes_line(s.setup, ctx.config) +
-              "\n- scalings: " + fmt::format("{}", fmt::join(s.labels, ", "));
+  out.setup = sweep_setup_text(s, ctx.config);
   width_tables(s, ctx, out);
   const auto W = widths_d(s.setup);
   const std::string maxw = width_label(W.back());
@@ -410,8 +415,7 @@ CaseOutput run_golikov2020_small_lr(const ReproduceContext& ctx) {
 CaseOutput run_golikov2020_long(const ReproduceContext& ctx) {
   Sweep s = run_width_sweep(ctx, "golikov2020-long");
   CaseOutput out;
-  out.setup = "- data: " + data_line(s.setup.data) + "\n- nets: " + sizes_line(s.setup, ctx.config) +
-              "\n- scalings: " + fmt::format("{}", fmt::join(s.labels, ", "));
+  out.setup = sweep_setup_text(s, ctx.config);
   width_tables(s, ctx, out);
   const auto W = widths_d(s.setup);
   if (has_scaling(s.setup, "mf"))
