@@ -71,6 +71,11 @@ template <class T>
 KernelSummary kernel_compute(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts, T* nngp_out,
                              T* ntk_out, std::int64_t ld, const std::vector<double>* layer_weights = nullptr);
 
+// The checks kernel_compute starts with (options, shapes, finite inputs; errors name the row), for callers that
+// compute a kernel in pieces and must reject bad input before writing anything.
+template <class T>
+void kernel_check_inputs(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts);
+
 // The same on Matrix<T> inputs (wraps them as MatrixRef views; no copy). For a Map, construct the MatrixRef first:
 // `const MatrixRef<T> x(map); kernel_compute<T>(x, nullptr, …)`.
 template <class T>

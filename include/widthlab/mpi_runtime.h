@@ -15,11 +15,14 @@
 //     runs.jsonl and errors.jsonl exactly as run_sweep_runs does (side files before the runs.jsonl line), so resume
 //     and the numbers per key are those of the single-process sweep (only the line order differs). Each rank runs
 //     one run at a time with `threads` OpenBLAS threads (0 → hardware threads / ranks, at least 1).
-//   * Kernels (kernel_to_npy_mpi): rank 0 creates DIR/<name>.npy.tmp with its header, barrier, every rank maps it and
-//     computes its share of block rows (symmetric: block row i and its mirror, the blocks (i, j ≥ i); rows are dealt
-//     in a zig-zag order so each rank gets about the same number of blocks), barrier, rank 0 renames the files. Each
-//     block is computed by the same kernel_compute code on the same block grid as the single-process run, so the
-//     output is bit-identical to it.
+//   * Kernels (kernel_to_npy_mpi): rank 0 creates DIR/<name>.npy.tmp with its header, barrier, every rank opens it
+//     and computes its share of block rows (rows dealt in a zig-zag order so each rank gets about the same number
+//     of blocks) in panels of whole blocks, written with pwrite (NpyPieceWriter: no shared memory map, whose
+//     per-page faults cost more than the kernel at small d). Symmetric kernels take two phases: the blocks (i, j ≥ i),
+//     a barrier, then each rank reads back the column panel above its rows and writes their lower part transposed.
+//     Barrier, rank 0 renames the files. Each block is computed by the same kernel_compute code on the same block
+//     grid at any rank count, so the output is bit-identical to the single-process run (which is this path with one
+//     rank).
 #pragma once
 #include <filesystem>
 #include <string>
@@ -71,11 +74,13 @@ SweepSummary run_sweep_runs_mpi(const std::vector<SweepRunKey>& keys, const Swee
 // run_sweep (sweep.h) over the ranks.
 SweepSummary run_sweep_mpi(const SweepSetup& setup, const SweepOptions& options);
 
-// The kernel verb's output step: NNGP and NTK of X1 (and X2, or symmetric when null) written to the memory-mapped
-// .npy files nngp_path / ntk_path (tmp file, then rename), the rows split over the ranks. With one rank: one
-// kernel_compute into NpyMappedWriter outputs.
+// The kernel verb's output step: NNGP and NTK of X1 (and X2, or symmetric when null) written to the .npy files
+// nngp_path / ntk_path (tmp file, then rename) in row panels, the rows split over the ranks (one rank: all of them).
+// Memory: two panels of ≈ panel_bytes per output besides the inputs, at any N (a panel spans whole blocks, so at least
+// block² values). Invalid input throws before any file exists.
 template <class T>
 KernelSummary kernel_to_npy_mpi(const Matrix<T>& X1, const Matrix<T>* X2, const KernelOptions& opts,
-                                const std::filesystem::path& nngp_path, const std::filesystem::path& ntk_path);
+                                const std::filesystem::path& nngp_path, const std::filesystem::path& ntk_path,
+                                std::size_t panel_bytes = std::size_t(16) << 20);
 
 }  // namespace widthlab

@@ -220,37 +220,104 @@ void npy_write(const std::string& path, const Vector<T>& v) {
 }
 
 template <class T>
-NpyMappedWriter<T>::NpyMappedWriter(const std::string& path, std::int64_t rows, std::int64_t cols)
-    : path_(path), tmp_(path + ".tmp"), rows_(rows), cols_(cols) {
+NpyPieceWriter<T>::NpyPieceWriter(const std::string& path, std::int64_t rows, std::int64_t cols, bool owner)
+    : path_(path), tmp_(path + ".tmp"), rows_(rows), cols_(cols), owner_(owner) {
   if (rows < 0 || cols < 0) fail(path, fmt::format("negative output shape ({}, {})", rows, cols));
-  check_dir_writable(path);
-  std::string header = make_header(dtype_of<T>(), {rows, cols});
-  map_size_ = header.size() + std::size_t(rows * cols) * sizeof(T);
-  int fd = ::open(tmp_.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) fail(path, fmt::format("cannot open for writing: {}", std::strerror(errno)));
-  if (::ftruncate(fd, off_t(map_size_)) != 0) {
-    ::close(fd);
-    ::unlink(tmp_.c_str());
-    fail(path, fmt::format("cannot size output to {} bytes: {}", map_size_, std::strerror(errno)));
+  const std::string header = make_header(dtype_of<T>(), {rows, cols});
+  data_offset_ = header.size();
+  const std::size_t file_size = data_offset_ + std::size_t(rows * cols) * sizeof(T);
+  if (owner) {
+    check_dir_writable(path);
+    fd_ = ::open(tmp_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) fail(path, fmt::format("cannot open for writing: {}", std::strerror(errno)));
+    if (::ftruncate(fd_, off_t(file_size)) != 0) {
+      const int e = errno;
+      ::close(fd_);
+      ::unlink(tmp_.c_str());
+      fail(path, fmt::format("cannot size output to {} bytes: {}", file_size, std::strerror(e)));
+    }
+    if (::pwrite(fd_, header.data(), header.size(), 0) != ssize_t(header.size())) {
+      const int e = errno;
+      ::close(fd_);
+      ::unlink(tmp_.c_str());
+      fail(path, fmt::format("cannot write the header: {}", std::strerror(e)));
+    }
+  } else {
+    fd_ = ::open(tmp_.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd_ < 0) fail(tmp_, fmt::format("cannot open the shared output: {}", std::strerror(errno)));
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0 || std::size_t(st.st_size) != file_size) {
+      ::close(fd_);
+      fail(tmp_, fmt::format("expected a {}-byte ({}, {}) output, found {} bytes", file_size, rows, cols,
+                             std::size_t(st.st_size)));
+    }
   }
-  map_ = ::mmap(nullptr, map_size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  ::close(fd);
-  if (map_ == MAP_FAILED) {
-    ::unlink(tmp_.c_str());
-    fail(path, "cannot memory-map output");
-  }
-  std::memcpy(map_, header.data(), header.size());
-  data_ = reinterpret_cast<T*>(static_cast<char*>(map_) + header.size());
 }
 
 template <class T>
-void NpyMappedWriter<T>::commit() {
+NpyPieceWriter<T> NpyPieceWriter<T>::create(const std::string& path, std::int64_t rows, std::int64_t cols) {
+  return NpyPieceWriter(path, rows, cols, true);
+}
+template <class T>
+NpyPieceWriter<T> NpyPieceWriter<T>::attach(const std::string& path, std::int64_t rows, std::int64_t cols) {
+  return NpyPieceWriter(path, rows, cols, false);
+}
+
+template <class T>
+NpyPieceWriter<T>::NpyPieceWriter(NpyPieceWriter&& o) noexcept
+    : path_(std::move(o.path_)), tmp_(std::move(o.tmp_)), rows_(o.rows_), cols_(o.cols_), fd_(o.fd_),
+      data_offset_(o.data_offset_), view_(o.view_), owner_(o.owner_), committed_(o.committed_) {
+  o.fd_ = -1;
+  o.view_ = nullptr;
+  o.owner_ = false;
+}
+
+template <class T>
+std::size_t NpyPieceWriter<T>::offset(std::int64_t row, std::int64_t col, std::int64_t count) const {
+  if (fd_ < 0 || committed_) fail(path_, "write or read after commit");
+  if (row < 0 || row >= rows_ || col < 0 || count < 0 || col + count > cols_)
+    fail(path_, fmt::format("piece (row {}, cols {}..{}) outside the ({}, {}) array", row, col, col + count, rows_,
+                            cols_));
+  return data_offset_ + (std::size_t(row) * std::size_t(cols_) + std::size_t(col)) * sizeof(T);
+}
+
+template <class T>
+void NpyPieceWriter<T>::write(std::int64_t row, std::int64_t col, const T* values, std::int64_t count) {
+  std::size_t at = offset(row, col, count), left = std::size_t(count) * sizeof(T);
+  const char* p = reinterpret_cast<const char*>(values);
+  while (left > 0) {
+    const ssize_t n = ::pwrite(fd_, p, left, off_t(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail(path_, fmt::format("write failed: {}", n < 0 ? std::strerror(errno) : "no progress (disk full?)"));
+    p += n, at += std::size_t(n), left -= std::size_t(n);
+  }
+}
+
+template <class T>
+const T* NpyPieceWriter<T>::view() {
+  if (fd_ < 0 || committed_) fail(path_, "read after commit");
+  if (!view_) {
+    void* map = ::mmap(nullptr, file_size(), PROT_READ, MAP_SHARED, fd_, 0);
+    if (map == MAP_FAILED) fail(path_, fmt::format("cannot map the output for reading: {}", std::strerror(errno)));
+    view_ = map;
+  }
+  return reinterpret_cast<const T*>(static_cast<const char*>(view_) + data_offset_);
+}
+
+template <class T>
+void NpyPieceWriter<T>::unmap() {
+  if (view_) ::munmap(view_, file_size());
+  view_ = nullptr;
+}
+
+template <class T>
+void NpyPieceWriter<T>::commit() {
   if (committed_) return;
-  const bool synced = ::msync(map_, map_size_, MS_SYNC) == 0;
-  ::munmap(map_, map_size_);
-  map_ = nullptr;
-  data_ = nullptr;
-  if (!synced) fail(path_, fmt::format("cannot write memory-mapped output: {}", std::strerror(errno)));
+  if (!owner_) fail(path_, "only the writer that created the file commits it");
+  unmap();
+  const int closed = ::close(fd_);
+  fd_ = -1;
+  if (closed != 0) fail(path_, fmt::format("cannot write output: {}", std::strerror(errno)));
   std::error_code ec;
   std::filesystem::rename(tmp_, path_, ec);
   if (ec) fail(path_, fmt::format("cannot replace file: {}", ec.message()));
@@ -258,9 +325,10 @@ void NpyMappedWriter<T>::commit() {
 }
 
 template <class T>
-NpyMappedWriter<T>::~NpyMappedWriter() {
-  if (map_) ::munmap(map_, map_size_);
-  if (!committed_) ::unlink(tmp_.c_str());
+NpyPieceWriter<T>::~NpyPieceWriter() {
+  unmap();
+  if (fd_ >= 0) ::close(fd_);
+  if (owner_ && !committed_) ::unlink(tmp_.c_str());
 }
 
 template Matrix<float> npy_read_matrix<float>(const std::string&);
@@ -269,7 +337,7 @@ template void npy_write<float>(const std::string&, const Matrix<float>&);
 template void npy_write<double>(const std::string&, const Matrix<double>&);
 template void npy_write<float>(const std::string&, const Vector<float>&);
 template void npy_write<double>(const std::string&, const Vector<double>&);
-template class NpyMappedWriter<float>;
-template class NpyMappedWriter<double>;
+template class NpyPieceWriter<float>;
+template class NpyPieceWriter<double>;
 
 }  // namespace widthlab

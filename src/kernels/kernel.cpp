@@ -197,8 +197,7 @@ struct BlasSingleThread {
 }  // namespace
 
 template <class T>
-KernelSummary kernel_compute(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts, T* nngp_out,
-                             T* ntk_out, std::int64_t ld, const std::vector<double>* layer_weights) {
+void kernel_check_inputs(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts) {
   if (auto err = opts.validate(); !err.empty()) throw InputError("kernel options: " + err);
   check_input(X1, "X1");
   if (X2) {
@@ -206,6 +205,12 @@ KernelSummary kernel_compute(const MatrixRef<T>& X1, const MatrixRef<T>* X2, con
     if (X2->cols() != X1.cols())
       throw InputError(fmt::format("X2: expected {} columns (as X1), got {}", X1.cols(), X2->cols()));
   }
+}
+
+template <class T>
+KernelSummary kernel_compute(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts, T* nngp_out,
+                             T* ntk_out, std::int64_t ld, const std::vector<double>* layer_weights) {
+  kernel_check_inputs(X1, X2, opts);
   if (layer_weights && layer_weights->size() != std::size_t(opts.depth + 1))
     throw InputError(fmt::format("layer weights: expected depth + 1 = {} values, got {}", opts.depth + 1,
                                  layer_weights->size()));
@@ -346,6 +351,7 @@ ScalingKernelWeights scaling_kernel_weights(const Scaling& scaling, double width
 }
 
 #define WIDTHLAB_KERNEL_INSTANTIATE(T)                                                                             \
+  template void kernel_check_inputs<T>(const MatrixRef<T>&, const MatrixRef<T>*, const KernelOptions&);           \
   template KernelSummary kernel_compute<T>(const MatrixRef<T>&, const MatrixRef<T>*, const KernelOptions&, T*, T*,\
                                            std::int64_t, const std::vector<double>*);                            \
   template Matrix<T> kernel_nngp<T>(const Matrix<T>&, const KernelOptions&);                                      \

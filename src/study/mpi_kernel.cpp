@@ -1,16 +1,13 @@
-// `widthlab kernel` outputs computed over MPI ranks into shared memory-mapped .npy files
-// (include/widthlab/mpi_runtime.h).
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
+// `widthlab kernel` outputs written to .npy files in row panels, over one process or over MPI ranks that share the
+// files (include/widthlab/mpi_runtime.h).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
-#include <cstring>
-#include <memory>
+#include <future>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "widthlab/error.h"
 #include "widthlab/mpi_runtime.h"
@@ -22,40 +19,6 @@ namespace widthlab {
 
 namespace {
 
-// A rank > 0's view of the .npy.tmp file rank 0 created (header already written): maps it and finds the data.
-template <class T>
-class SharedNpy {
- public:
-  explicit SharedNpy(const std::filesystem::path& final_path) : path_(final_path.string() + ".tmp") {
-    int fd = ::open(path_.c_str(), O_RDWR);
-    if (fd < 0) throw InputError(fmt::format("{}: cannot open the shared kernel output: {}", printable_path(path_),
-                                             std::strerror(errno)));
-    struct stat st {};
-    ::fstat(fd, &st);
-    size_ = std::size_t(st.st_size);
-    map_ = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    ::close(fd);
-    if (map_ == MAP_FAILED || size_ < 10) throw InputError(fmt::format("{}: cannot map the shared kernel output", printable_path(path_)));
-    const auto* b = static_cast<const unsigned char*>(map_);
-    const std::size_t offset = b[6] == 1 ? 10 + std::size_t(b[8] | (b[9] << 8))
-                                         : 12 + std::size_t(b[8] | (b[9] << 8) | (b[10] << 16) | (std::size_t(b[11]) << 24));
-    data_ = reinterpret_cast<T*>(static_cast<char*>(map_) + offset);
-  }
-  ~SharedNpy() {
-    if (map_ && map_ != MAP_FAILED) {
-      ::msync(map_, size_, MS_SYNC);
-      ::munmap(map_, size_);
-    }
-  }
-  T* data() { return data_; }
-
- private:
-  std::string path_;
-  void* map_ = nullptr;
-  std::size_t size_ = 0;
-  T* data_ = nullptr;
-};
-
 // Owner of block row `bi` among `ranks`: zig-zag (0,1,…,K-1,K-1,…,0,0,1,…) so that the long rows at the top of a
 // triangle pair with the short rows at the bottom.
 int block_row_owner(std::int64_t bi, int ranks) {
@@ -63,41 +26,152 @@ int block_row_owner(std::int64_t bi, int ranks) {
   return int(p < ranks ? p : 2 * ranks - 1 - p);
 }
 
-// This rank's share of the kernel into the full N1 × N2 row-major outputs (either may be null).
+// A rows × cols piece of both outputs (row-major, leading dimension cols) at (row0, col0) of the full arrays.
 template <class T>
-void compute_rows(const Matrix<T>& X1, const Matrix<T>* X2, const KernelOptions& opts, T* nngp, T* ntk) {
-  const std::int64_t N1 = X1.rows(), N2 = X2 ? X2->rows() : N1, B = opts.block;
+struct Panel {
+  std::vector<T> nngp, ntk;
+  std::int64_t row0 = 0, rows = 0, col0 = 0, cols = 0;
+};
+
+// Writes panels to the two files, one row segment per pwrite. With `overlap`, a panel is written on a helper thread
+// while the caller computes the next one (two buffers); without it (--threads 1: one core per process) inline.
+template <class T>
+class PanelWriter {
+ public:
+  PanelWriter(NpyPieceWriter<T>* nngp, NpyPieceWriter<T>* ntk, bool overlap)
+      : nngp_(nngp), ntk_(ntk), overlap_(overlap) {}
+  ~PanelWriter() {
+    for (auto& f : pending_)
+      if (f.valid()) f.wait();  // an error already propagates from finish() or next()
+  }
+  // A free buffer shaped rows × cols (waits for the write that last used it).
+  Panel<T>& next(std::int64_t row0, std::int64_t rows, std::int64_t col0, std::int64_t cols) {
+    turn_ ^= 1;
+    if (pending_[turn_].valid()) pending_[turn_].get();
+    Panel<T>& p = buffers_[turn_];
+    p.row0 = row0, p.rows = rows, p.col0 = col0, p.cols = cols;
+    if (nngp_) p.nngp.resize(std::size_t(rows * cols));
+    if (ntk_) p.ntk.resize(std::size_t(rows * cols));
+    return p;
+  }
+  // Writes the buffer last returned by next().
+  void submit() {
+    const Panel<T>& p = buffers_[turn_];
+    auto write = [this, &p] {
+      for (std::int64_t r = 0; r < p.rows; ++r) {
+        if (nngp_) nngp_->write(p.row0 + r, p.col0, p.nngp.data() + r * p.cols, p.cols);
+        if (ntk_) ntk_->write(p.row0 + r, p.col0, p.ntk.data() + r * p.cols, p.cols);
+      }
+    };
+    if (overlap_) pending_[turn_] = std::async(std::launch::async, write);
+    else write();
+  }
+  void finish() {
+    for (auto& f : pending_)
+      if (f.valid()) f.get();
+  }
+
+ private:
+  NpyPieceWriter<T>* nngp_;
+  NpyPieceWriter<T>* ntk_;
+  bool overlap_;
+  Panel<T> buffers_[2];
+  std::future<void> pending_[2];
+  int turn_ = 0;
+};
+
+// Columns per panel: whole blocks, about `bytes` per output, so the buffers stay small at any N.
+template <class T>
+std::int64_t panel_columns(std::int64_t block, std::size_t bytes) {
+  return std::max<std::int64_t>(1, std::int64_t(bytes / sizeof(T)) / (block * block)) * block;
+}
+
+// Block row [a, a+m) of the outputs, columns [from, to) (block-aligned): the same kernel_compute calls on the same
+// block grid as the single-process symmetric path (diagonal block with exact diagonal, then the blocks right of it).
+template <class T>
+void compute_panel(const MatrixRef<T>& X1, const Matrix<T>* X2, const KernelOptions& opts, std::int64_t a,
+                   std::int64_t m, std::int64_t from, std::int64_t to, PanelWriter<T>& out, bool have_nngp,
+                   bool have_ntk) {
+  const std::int64_t w = to - from;
+  Panel<T>& p = out.next(a, m, from, w);
+  T* nngp = have_nngp ? p.nngp.data() : nullptr;
+  T* ntk = have_ntk ? p.ntk.data() : nullptr;
+  const MatrixRef<T> rows(X1.middleRows(a, m));
+  std::int64_t c = from;
+  if (!X2 && from == a) {  // the diagonal block
+    kernel_compute<T>(rows, nullptr, opts, nngp, ntk, w);
+    c += m;
+  }
+  if (c < to) {
+    const MatrixRef<T> cols(X2 ? MatrixRef<T>(X2->middleRows(c, to - c)) : MatrixRef<T>(X1.middleRows(c, to - c)));
+    kernel_compute<T>(rows, &cols, opts, nngp ? nngp + (c - from) : nullptr, ntk ? ntk + (c - from) : nullptr, w);
+  }
+  out.submit();
+}
+
+// Block row [a, a+m), columns [from, to) below the diagonal (to ≤ a): the mirror of rows [from, to), columns
+// [a, a+m), which phase 1 wrote (any rank's: read through the writer's shared read-only view), transposed in
+// 32 × 32 tiles so that neither side strides through memory.
+template <class T>
+void mirror_panel(std::int64_t a, std::int64_t m, std::int64_t from, std::int64_t to, NpyPieceWriter<T>* nngp,
+                  NpyPieceWriter<T>* ntk, PanelWriter<T>& out) {
+  constexpr std::int64_t tile = 32;
+  const std::int64_t w = to - from;
+  Panel<T>& p = out.next(a, m, from, w);
+  for (auto [src, dst] : {std::pair{nngp, p.nngp.data()}, std::pair{ntk, p.ntk.data()}}) {
+    if (!src) continue;
+    const T* full = src->view();
+    const std::int64_t ld = src->cols();
+    for (std::int64_t s0 = from; s0 < to; s0 += tile)
+      for (std::int64_t r0 = 0; r0 < m; r0 += tile)
+        for (std::int64_t r = r0; r < std::min(r0 + tile, m); ++r)
+          for (std::int64_t s = s0; s < std::min(s0 + tile, to); ++s) dst[r * w + (s - from)] = full[s * ld + a + r];
+  }
+  out.submit();
+}
+
+// This rank's block rows of the outputs (all of them with one rank). Symmetric outputs take two phases: the
+// upper triangle (diagonal block and right), a barrier, then the lower triangle read back and transposed, so every
+// piece written is a long run of one row.
+template <class T>
+void compute_rows(const Matrix<T>& X1, const Matrix<T>* X2, const KernelOptions& opts, NpyPieceWriter<T>* nngp,
+                  NpyPieceWriter<T>* ntk, std::size_t panel_bytes) {
+  const std::int64_t N1 = X1.rows(), N2 = X2 ? X2->rows() : N1, B = opts.block, W = panel_columns<T>(B, panel_bytes);
   const std::int64_t nb = (N1 + B - 1) / B;
   const int rank = mpi_rank(), ranks = mpi_size();
-  std::int64_t mine = 0;
-  for (std::int64_t bi = 0; bi < nb; ++bi) mine += block_row_owner(bi, ranks) == rank;
+  const bool symmetric = X2 == nullptr;
+  std::vector<std::int64_t> mine;
+  for (std::int64_t bi = 0; bi < nb; ++bi)
+    if (block_row_owner(bi, ranks) == rank) mine.push_back(bi);
+  long panels = 0;
+  for (std::int64_t bi : mine) {
+    const std::int64_t a = bi * B;
+    panels += long((N2 - (symmetric ? a : 0) + W - 1) / W) + (symmetric ? long((a + W - 1) / W) : 0);
+  }
   auto& pd = progress_defaults();
   const ProgressDefaults saved = pd;
-  Progress progress("kernel", long(mine), saved.enabled && mine > 4, saved.force);
+  Progress progress("kernel", panels, saved.enabled && panels > 4, saved.force);
   pd.enabled = false;  // the per-call progress of kernel_compute
-  for (std::int64_t bi = 0; bi < nb; ++bi) {
-    if (block_row_owner(bi, ranks) != rank) continue;
+  PanelWriter<T> out(nngp, ntk, opts.threads != 1);
+  const MatrixRef<T> x1(X1);
+  for (std::int64_t bi : mine) {
     const std::int64_t a = bi * B, m = std::min(B, N1 - a);
-    const Matrix<T> Xs = X1.middleRows(a, m);
-    if (X2) {
-      kernel_compute<T>(Xs, X2, opts, nngp ? nngp + a * N2 : nullptr, ntk ? ntk + a * N2 : nullptr, N2);
-    } else {
-      // Diagonal block (exact diagonal), the blocks right of it, and their mirror below — as kernel_compute's
-      // symmetric path does it on the same block grid.
-      kernel_compute<T>(Xs, nullptr, opts, nngp ? nngp + a * N1 + a : nullptr, ntk ? ntk + a * N1 + a : nullptr, N1);
-      const std::int64_t b = a + m;
-      if (b < N1) {
-        const Matrix<T> Xr = X1.middleRows(b, N1 - b);
-        kernel_compute<T>(Xs, &Xr, opts, nngp ? nngp + a * N1 + b : nullptr, ntk ? ntk + a * N1 + b : nullptr, N1);
-        for (T* out : {nngp, ntk}) {
-          if (!out) continue;
-          for (std::int64_t cb = b; cb < N1; cb += 32)
-            for (std::int64_t c = cb; c < std::min(cb + 32, N1); ++c)
-              for (std::int64_t r = a; r < b; ++r) out[c * N1 + r] = out[r * N1 + c];
-        }
+    for (std::int64_t c = symmetric ? a : 0; c < N2; c += W) {
+      compute_panel<T>(x1, X2, opts, a, m, c, std::min(c + W, N2), out, nngp != nullptr, ntk != nullptr);
+      progress.advance(1);
+    }
+  }
+  out.finish();
+  if (symmetric) {
+    mpi_barrier();
+    for (std::int64_t bi : mine) {
+      const std::int64_t a = bi * B, m = std::min(B, N1 - a);
+      for (std::int64_t c = 0; c < a; c += W) {
+        mirror_panel<T>(a, m, c, std::min(c + W, a), nngp, ntk, out);
+        progress.advance(1);
       }
     }
-    progress.advance(1);
+    out.finish();
   }
   pd = saved;
   progress.finish();
@@ -107,38 +181,32 @@ void compute_rows(const Matrix<T>& X1, const Matrix<T>* X2, const KernelOptions&
 
 template <class T>
 KernelSummary kernel_to_npy_mpi(const Matrix<T>& X1, const Matrix<T>* X2, const KernelOptions& opts,
-                                const std::filesystem::path& nngp_path, const std::filesystem::path& ntk_path) {
+                                const std::filesystem::path& nngp_path, const std::filesystem::path& ntk_path,
+                                std::size_t panel_bytes) {
+  {
+    const MatrixRef<T> x1(X1);
+    if (X2) {
+      const MatrixRef<T> x2(*X2);
+      kernel_check_inputs<T>(x1, &x2, opts);
+    } else {
+      kernel_check_inputs<T>(x1, nullptr, opts);
+    }
+  }
   const std::int64_t n1 = X1.rows(), n2 = X2 ? X2->rows() : n1;
-  if (!mpi_active() || mpi_size() < 2) {
-    NpyMappedWriter<T> nngp(nngp_path.string(), n1, n2), ntk(ntk_path.string(), n1, n2);
-    KernelSummary s = kernel_compute<T>(X1, X2, opts, nngp.data(), ntk.data(), n2);
-    nngp.commit();
-    ntk.commit();
-    return s;
-  }
-  if (auto err = opts.validate(); !err.empty()) throw InputError("kernel options: " + err);
   auto t0 = std::chrono::steady_clock::now();
-  std::unique_ptr<NpyMappedWriter<T>> wn, wt;
-  std::unique_ptr<SharedNpy<T>> sn, st;
-  T *nngp = nullptr, *ntk = nullptr;
+  std::optional<NpyPieceWriter<T>> nngp, ntk;
+  mpi_root_first([&](bool root) {  // rank 0 creates the .tmp files, then the other ranks open them
+    nngp.emplace(root ? NpyPieceWriter<T>::create(nngp_path.string(), n1, n2)
+                      : NpyPieceWriter<T>::attach(nngp_path.string(), n1, n2));
+    ntk.emplace(root ? NpyPieceWriter<T>::create(ntk_path.string(), n1, n2)
+                     : NpyPieceWriter<T>::attach(ntk_path.string(), n1, n2));
+    return 0;
+  });
+  compute_rows<T>(X1, X2, opts, &*nngp, &*ntk, panel_bytes);
+  mpi_barrier();  // every rank's rows are written
   if (mpi_is_root()) {
-    wn = std::make_unique<NpyMappedWriter<T>>(nngp_path.string(), n1, n2);
-    wt = std::make_unique<NpyMappedWriter<T>>(ntk_path.string(), n1, n2);
-    nngp = wn->data(), ntk = wt->data();
-    mpi_barrier();
-  } else {
-    mpi_barrier();
-    sn = std::make_unique<SharedNpy<T>>(nngp_path);
-    st = std::make_unique<SharedNpy<T>>(ntk_path);
-    nngp = sn->data(), ntk = st->data();
-  }
-  compute_rows<T>(X1, X2, opts, nngp, ntk);
-  sn.reset();  // msync + unmap before the barrier
-  st.reset();
-  mpi_barrier();
-  if (mpi_is_root()) {
-    wn->commit();
-    wt->commit();
+    nngp->commit();
+    ntk->commit();
   }
   KernelSummary s;
   s.threads = (opts.threads > 0 ? opts.threads : int(std::max(1u, std::thread::hardware_concurrency()))) * mpi_size();
@@ -152,8 +220,8 @@ KernelSummary kernel_to_npy_mpi(const Matrix<T>& X1, const Matrix<T>* X2, const 
 }
 
 template KernelSummary kernel_to_npy_mpi<float>(const Matrix<float>&, const Matrix<float>*, const KernelOptions&,
-                                                const std::filesystem::path&, const std::filesystem::path&);
+                                                const std::filesystem::path&, const std::filesystem::path&, std::size_t);
 template KernelSummary kernel_to_npy_mpi<double>(const Matrix<double>&, const Matrix<double>*, const KernelOptions&,
-                                                 const std::filesystem::path&, const std::filesystem::path&);
+                                                 const std::filesystem::path&, const std::filesystem::path&, std::size_t);
 
 }  // namespace widthlab

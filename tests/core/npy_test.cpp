@@ -114,28 +114,52 @@ TEST(Npy, ReadsInt64AndUint8) {
   EXPECT_EQ(npy_read_matrix<double>((dir / "empty.npy").string()).rows(), 0);
 }
 
-TEST(Npy, MappedWriterCommitAndAbort) {
-  auto dir = scratch("mapped");
+TEST(Npy, PieceWriterCommitAndAbort) {
+  auto dir = scratch("pieces");
   const std::string p = (dir / "big.npy").string();
   {
-    NpyMappedWriter<double> w(p, 3, 2);
-    for (int r = 0; r < 3; ++r)
-      for (int c = 0; c < 2; ++c) w.row(r)[c] = 10 * r + c;
+    auto w = NpyPieceWriter<double>::create(p, 3, 4);
+    // pieces in any order and of any length within a row; an attached writer (another MPI rank) adds its own
+    const double row0[4] = {0, 1, 2, 3}, tail[2] = {22, 23}, head[2] = {20, 21};
+    w.write(0, 0, row0, 4);
+    w.write(2, 2, tail, 2);
+    {
+      auto other = NpyPieceWriter<double>::attach(p, 3, 4);
+      const double row1[4] = {10, 11, 12, 13};
+      other.write(1, 0, row1, 4);
+      const double* back = other.view();  // sees what the creator wrote
+      EXPECT_EQ(back[1], 1);
+      EXPECT_EQ(back[2], 2);
+      EXPECT_EQ(back[4 + 3], 13);
+    }  // an attached writer never removes the file
+    EXPECT_TRUE(fs::exists(p + ".tmp"));
+    w.write(2, 0, head, 2);
+    EXPECT_EQ(w.view()[2 * 4 + 1], 21);  // a view made after writing sees the write
     EXPECT_FALSE(fs::exists(p)) << "visible before commit";
     w.commit();
+    EXPECT_INPUT_ERROR(w.write(0, 0, row0, 1), "after commit");
+    EXPECT_INPUT_ERROR(w.view(), "after commit");
   }
   Matrix<double> m = npy_read_matrix<double>(p);
   ASSERT_EQ(m.rows(), 3);
+  ASSERT_EQ(m.cols(), 4);
   for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 2; ++c) EXPECT_EQ(m(r, c), 10 * r + c);
+    for (int c = 0; c < 4; ++c) EXPECT_EQ(m(r, c), 10 * r + c);
+  EXPECT_FALSE(fs::exists(p + ".tmp"));
+
   const std::string q = (dir / "aborted.npy").string();
   {
-    NpyMappedWriter<float> w(q, 4, 4);
-    w.row(0)[0] = 1.0f;
+    auto w = NpyPieceWriter<float>::create(q, 4, 4);
+    const float one = 1.0f;
+    w.write(0, 0, &one, 1);
+    EXPECT_INPUT_ERROR(w.write(1, 3, &one, 2), "outside the (4, 4) array");
+    EXPECT_INPUT_ERROR(w.write(4, 0, &one, 1), "outside the (4, 4) array");
+    EXPECT_INPUT_ERROR(NpyPieceWriter<float>::attach(q, 4, 5), "expected a");  // shape differs from the file
   }
   EXPECT_FALSE(fs::exists(q));
   EXPECT_FALSE(fs::exists(q + ".tmp"));
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+  EXPECT_INPUT_ERROR(NpyPieceWriter<float>::attach((dir / "none.npy").string(), 1, 1), "none.npy.tmp");
 }
 
 TEST(Npy, NonUtf8PathRoundTrips) {
@@ -226,5 +250,5 @@ TEST_F(NpyBad, ThreeDimensionalForMatrix) {
 TEST_F(NpyBad, WriteIntoMissingDirectory) {
   Matrix<double> m = Matrix<double>::Zero(1, 1);
   EXPECT_INPUT_ERROR(npy_write((dir / "no_such_dir" / "m.npy").string(), m), "m.npy");
-  EXPECT_INPUT_ERROR(NpyMappedWriter<double>((dir / "no_such_dir" / "w.npy").string(), 2, 2), "w.npy");
+  EXPECT_INPUT_ERROR(NpyPieceWriter<double>::create((dir / "no_such_dir" / "w.npy").string(), 2, 2), "w.npy");
 }
