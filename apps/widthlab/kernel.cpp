@@ -1,5 +1,5 @@
 // `widthlab kernel`: analytic NNGP and NTK of the DESIGN §4 network (SPEC §3.8) → DIR/nngp.npy, DIR/ntk.npy.
-// Outputs are written block by block into memory-mapped .npy files, so N² results larger than RAM work.
+// Outputs are written in row panels of whole blocks (NpyPieceWriter), so N² results larger than RAM work.
 #include <cmath>
 #include <fmt/format.h>
 

@@ -12,8 +12,9 @@
 //
 // Cost: one GEMM N1×N2×d (OpenBLAS via Eigen) plus one fused elementwise pass over the N1×N2 outputs that applies
 // all `depth` layers (one sqrt + one atan2 per entry and layer for the closed forms); memory besides the outputs is
-// O(threads·block² + (N1+N2)·depth) — outputs can be memory-mapped files (NpyMappedWriter). Symmetric calls (no X2)
-// compute only the upper block triangle, mirror it, and set the diagonal by the exact diagonal recursion.
+// O(threads·block² + (N1+N2)·depth); kernel_to_npy_mpi (mpi_runtime.h) streams N² outputs to .npy files.
+// Symmetric calls (no X2) compute only the upper block triangle, mirror it, and set the diagonal by the exact
+// diagonal recursion.
 // Observed accuracy: float64 ~1e-14 relative to the float64 reference; float32 ~1e-5 relative (away from
 // near-duplicate pairs, where K11K22 − K12² cancels and the error is ~√eps·K ≈ 3e-4·K).
 #pragma once
