@@ -57,10 +57,16 @@ class PanelWriter {
   // Writes the buffer last returned by next().
   void submit() {
     const Panel<T>& p = buffers_[turn_];
+    // One file at a time, odd ranks starting with the other file: a buffered write holds its file's inode lock,
+    // so two ranks writing the same file at once would queue on it.
     auto write = [this, &p] {
-      for (std::int64_t r = 0; r < p.rows; ++r) {
-        if (nngp_) nngp_->write(p.row0 + r, p.col0, p.nngp.data() + r * p.cols, p.cols);
-        if (ntk_) ntk_->write(p.row0 + r, p.col0, p.ntk.data() + r * p.cols, p.cols);
+      const bool ntk_first = mpi_rank() % 2 == 1;
+      for (int k = 0; k < 2; ++k) {
+        const bool ntk = (k == 0) == ntk_first;
+        NpyPieceWriter<T>* file = ntk ? ntk_ : nngp_;
+        if (!file) continue;
+        const T* values = ntk ? p.ntk.data() : p.nngp.data();
+        for (std::int64_t r = 0; r < p.rows; ++r) file->write(p.row0 + r, p.col0, values + r * p.cols, p.cols);
       }
     };
     if (overlap_) pending_[turn_] = std::async(std::launch::async, write);
