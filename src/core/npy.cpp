@@ -274,7 +274,7 @@ NpyPieceWriter<T>::NpyPieceWriter(NpyPieceWriter&& o) noexcept
 
 template <class T>
 std::size_t NpyPieceWriter<T>::offset(std::int64_t row, std::int64_t col, std::int64_t count) const {
-  if (fd_ < 0 || committed_) fail(path_, "write or read after commit");
+  if (fd_ < 0 || committed_) fail(path_, "write after commit");
   if (row < 0 || row >= rows_ || col < 0 || count < 0 || col + count > cols_)
     fail(path_, fmt::format("piece (row {}, cols {}..{}) outside the ({}, {}) array", row, col, col + count, rows_,
                             cols_));
