@@ -1,7 +1,8 @@
 // SPEC §2.2 / §3.4 / R29: for each of the 13 regions, the finite net at the region's example point (q_σ, q̃)
 // (scaling_from_golikov, the [G2] `dev` recipe), with logits normalised by ω^{max(A,B)}, predicts the same classes
-// as its limit model more and more often as the width grows. The limit's g is the finite net's own normalised init
-// logits f⁽⁰⁾/ω^A (a paired comparison: f⁽⁰⁾/ω^A → GP(0, K) in law, SPEC §3.2); the MF particles are independent.
+// as its limit model more and more often as the width grows, and its normalised logits come closer to the limit's.
+// The limit's g is the finite net's own normalised init logits f⁽⁰⁾/ω^A (a paired comparison: f⁽⁰⁾/ω^A → GP(0, K)
+// in law, SPEC §3.2); the MF particles are independent.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,6 +20,11 @@ struct Agreement {
   std::vector<double> by_width;
 };
 
+// RMS over test points of the difference of the normalised logits.
+double rms_distance(const MatrixD& a, const MatrixD& b) {
+  return std::sqrt((a.col(0) - b.col(0)).squaredNorm() / double(a.rows()));
+}
+
 double agreement(const MatrixD& a, const MatrixD& b) {
   int same = 0;
   for (Eigen::Index i = 0; i < a.rows(); ++i) same += (a(i, 0) > 0) == (b(i, 0) > 0);
@@ -29,7 +35,7 @@ TEST(LimitRegions, FiniteNetsApproachTheirLimitModelsClasses) {
   const bool small = test::sanitized();
   const Dataset d = test::teacher_task(10, 40, 150, 21);
   const std::vector<int> widths = small ? std::vector<int>{128, 2048} : std::vector<int>{128, 1024, 8192};
-  // Printed table (also recorded in bench/RESULTS.md): agreement of predicted classes per width.
+  // Printed per region: class agreement and RMS distance to the limit model per width.
   const std::vector<uint64_t> seeds = small ? std::vector<uint64_t>{0} : std::vector<uint64_t>{0, 1};
   const double lr = 0.1, dstar = 128;
   const int steps = 8;
@@ -43,7 +49,7 @@ TEST(LimitRegions, FiniteNetsApproachTheirLimitModelsClasses) {
     const LimitModelInfo& model = limit_model_for_region(ri.region);
     EXPECT_EQ(model.name, ri.model);
     const double A = qs + 0.5;
-    std::vector<double> agree(widths.size(), 0.0);
+    std::vector<double> agree(widths.size(), 0.0), dist(widths.size(), 0.0);
     for (uint64_t seed : seeds) {
       LimitOptions o;
       o.model = model.name;
@@ -86,16 +92,25 @@ TEST(LimitRegions, FiniteNetsApproachTheirLimitModelsClasses) {
         const LimitSeedResult lim = simulate_limit_seed(o, d, seed, fixed);
         ASSERT_EQ(lim.status, RunStatus::ok);
         agree[wi] += agreement(f, lim.test_logits) / double(seeds.size());
+        dist[wi] += rms_distance(f, lim.test_logits) / double(seeds.size());
       }
     }
     std::printf("region %2d %-20s agreement:", ri.region, ri.model.c_str());
     for (double a : agree) std::printf(" %.3f", a);
+    std::printf("  RMS distance:");
+    for (double x : dist) std::printf(" %.4f", x);
     std::printf("\n");
-    // Normalised logits converge at region-dependent rates. Regions 6 and 11 replace ℓ'(y, ω^B·m) by L_inf with
-    // B = 1/4 and 1/6: at ω = 64 the actual logits are only 2.8× / 2× the normalised ones, far from saturation, so
-    // no trend is visible at affordable widths (measured up to d = 2^14: 0.70 → 0.76 and 0.62 → 0.65); for them only
-    // the better-than-chance check applies. The sanitized build (one seed, two widths) checks the trend only for the
-    // regions whose corrections decay fastest.
+    // The normalised logits approach the limit model's in every region: the RMS distance falls at each width step
+    // (only overall in the sanitized build: one seed, fewer particles). Regions 6 and 11 replace ℓ'(y, ω^B·m) by
+    // L_inf with B = 1/4 and 1/6, so the distance falls slowly (measured: 0.43 → 0.37 → 0.30 and 0.42 → 0.40 →
+    // 0.34 over d = 128, 1024, 8192) and their class agreement shows no trend at affordable widths (0.70 → 0.76 and
+    // 0.62 → 0.65 up to d = 2^14): for them the class check is only better-than-chance. Classes follow the distance
+    // at the faster regions; the sanitized build checks the class trend only where the corrections decay fastest.
+    if (small) {
+      EXPECT_LT(dist.back(), dist.front());
+    } else {
+      for (size_t wi = 1; wi < dist.size(); ++wi) EXPECT_LT(dist[wi], dist[wi - 1]) << "width " << widths[wi];
+    }
     const bool slow = ri.region == 6 || ri.region == 11;
     const bool fast = ri.region == 1 || ri.region == 2 || ri.region == 4 || ri.region == 7 || ri.region == 9 ||
                       ri.region == 12;
