@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `mpirun -n 2` vs `-n 1` (issue 9): an 8-width × 4-seed `widthlab train` sweep and `widthlab kernel` of N = 20000 at d = 16 and 784,
 # one thread per rank (OPENBLAS_NUM_THREADS=1, --threads 1). Usage: bench/mpi_bench.sh [BUILD_DIR | path/to/widthlab]
-# Env: MPI_BENCH_N (kernel rows, default 20000), MPI_BENCH_TMP (scratch, default a mktemp dir; ~2 × 1.6 GB for N=20000).
+# Env: MPI_BENCH_N (kernel rows, default 20000), MPI_BENCH_TMP (scratch, default a mktemp dir; ~2 × 1.6 GB for N=20000),
+# MPI_BENCH_MCA (extra mpirun options, default "--mca pml ob1": on one machine the shared-memory ob1 layer starts in
+# ≈ 0.25 s where OpenMPI's default probe of UCX takes ≈ 0.45 s; set it to "" for the plain default).
 # Prints wall seconds per case, the speedups, and whether -n 2 reproduced -n 1 (records minus "seconds"; kernel bytes).
 set -euo pipefail
 ARG=${1:-build}
@@ -11,9 +13,9 @@ TMP=${MPI_BENCH_TMP:-$(mktemp -d)}
 mkdir -p "$TMP"
 CORES=$(nproc)  # before OMP_NUM_THREADS=1, which nproc honours
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
-MPIRUN="mpirun --allow-run-as-root --oversubscribe --bind-to none"
+MPIRUN="mpirun --allow-run-as-root --oversubscribe --bind-to none ${MPI_BENCH_MCA---mca pml ob1}"
 PY=/usr/bin/python3
-echo "== mpi_bench $(date -u '+%Y-%m-%d %H:%M UTC') on $(lscpu | sed -n 's/^Model name: *//p'), $CORES cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== mpi_bench $(date -u '+%Y-%m-%d %H:%M UTC') on $(lscpu | sed -n 's/^Model name: *//p'), $CORES cores, load $(cut -d' ' -f1-3 /proc/loadavg); $MPIRUN"
 
 cat >"$TMP/sweep.toml" <<'EOF'
 [data]
