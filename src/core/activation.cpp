@@ -1,5 +1,6 @@
 #include "widthlab/activation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 #include <string>
@@ -90,7 +91,12 @@ void Activation::apply(const T* z, T* out, std::size_t n) const {
   switch (kind) {
     case ActivationKind::identity: for (std::size_t i = 0; i < n; ++i) out[i] = z[i]; return;
     case ActivationKind::relu: for (std::size_t i = 0; i < n; ++i) out[i] = z[i] > T(0) ? z[i] : T(0); return;
-    case ActivationKind::leaky_relu: for (std::size_t i = 0; i < n; ++i) out[i] = z[i] > T(0) ? z[i] : a * z[i]; return;
+    case ActivationKind::leaky_relu:
+      // max(z, 0) + a·min(z, 0) compiles to vector max/min/FMA. The plain `z > 0 ? z : a * z` loop stays scalar (the
+      // multiply of one branch is not speculated) with a branch that random signs mispredict: 10 % of a width-8192
+      // full-batch GD step, measured with perf. Same values; NaN stays NaN (std::max/min return their first argument).
+      for (std::size_t i = 0; i < n; ++i) out[i] = std::max(z[i], T(0)) + a * std::min(z[i], T(0));
+      return;
     case ActivationKind::abs: for (std::size_t i = 0; i < n; ++i) out[i] = std::abs(z[i]); return;
     default: for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<T>(value(static_cast<double>(z[i]))); return;
   }
