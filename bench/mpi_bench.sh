@@ -52,7 +52,7 @@ print("identical" if a == b and len(a) == 32 else f"DIFFERENT ({len(a)} vs {len(
 EOF
 )
 echo "sweep 8 widths x 4 seeds (32 runs): -n 1 ${t_s1} s, -n 2 ${t_s2} s, speedup $(echo "scale=2; $t_s1 / $t_s2" | bc)x; records $same_s"
-# The same grid trained 5× longer: MPI start-up and shutdown (≈ 0.4 s here) weigh less against the runs.
+# The same grid trained 5× longer: MPI start-up and shutdown (≈ 0.25 s with ob1, 0.45 s without) weigh less.
 rm -rf "$TMP/l1" "$TMP/l2"
 t_l1=$(secs "$WL" train --quiet --threads 1 --config "$TMP/sweep.toml" --set train.steps=200 --out "$TMP/l1")
 t_l2=$(secs $MPIRUN -n 2 "$WL" train --quiet --threads 1 --config "$TMP/sweep.toml" --set train.steps=200 --out "$TMP/l2")

@@ -16,10 +16,6 @@
 namespace widthlab {
 namespace {
 
-struct Agreement {
-  std::vector<double> by_width;
-};
-
 // RMS over test points of the difference of the normalised logits.
 double rms_distance(const MatrixD& a, const MatrixD& b) {
   return std::sqrt((a.col(0) - b.col(0)).squaredNorm() / double(a.rows()));
