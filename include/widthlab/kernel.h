@@ -19,6 +19,7 @@
 // near-duplicate pairs, where K11K22 − K12² cancels and the error is ~√eps·K ≈ 3e-4·K).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +77,42 @@ KernelSummary kernel_compute(const MatrixRef<T>& X1, const MatrixRef<T>* X2, con
 // compute a kernel in pieces and must reject bad input before writing anything.
 template <class T>
 void kernel_check_inputs(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts);
+
+class Progress;
+
+// A kernel prepared once: options and inputs checked (as kernel_compute does), the per-row diagonal recursions
+// K^l(x,x) done (O((N1+N2)·d·depth)). compute() then fills any block-aligned rectangle of the outputs with the same
+// block calls as kernel_compute, so a kernel computed in pieces (kernel_to_npy_mpi's panels, any rank count) is bit
+// for bit the kernel computed whole. The plan refers to X1 and X2: they must outlive it. compute() is const and
+// may run concurrently on one plan.
+template <class T>
+class KernelPlan {
+ public:
+  KernelPlan(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts,
+             const std::vector<double>* layer_weights = nullptr);  // throws InputError as kernel_compute does
+  ~KernelPlan();
+  KernelPlan(KernelPlan&&) noexcept;
+  KernelPlan(const KernelPlan&) = delete;
+  KernelPlan& operator=(const KernelPlan&) = delete;
+
+  std::int64_t rows() const;  // N1
+  std::int64_t cols() const;  // N2 (N1 when symmetric)
+  bool symmetric() const;     // X2 omitted
+  std::int64_t block() const;
+  int threads() const;        // opts.threads, 0 resolved to the hardware threads
+
+  // Rows [r0, r0+m) × cols [c0, c0+n) of the outputs into nngp / ntk (either may be null), which point at element
+  // (r0, c0), row stride ld ≥ n. r0 and c0 are multiples of block(); m and n too, or they reach the last row/column
+  // (std::invalid_argument otherwise). In a symmetric plan a block below the diagonal is its mirror block
+  // transposed (copied when the mirror lies inside the rectangle, else computed and transposed). Blocks run on
+  // threads() threads with OpenBLAS held at one; `progress` (optional) advances once per block.
+  void compute(std::int64_t r0, std::int64_t m, std::int64_t c0, std::int64_t n, T* nngp, T* ntk, std::int64_t ld,
+               Progress* progress = nullptr) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // The same on Matrix<T> inputs (wraps them as MatrixRef views; no copy). For a Map, construct the MatrixRef first:
 // `const MatrixRef<T> x(map); kernel_compute<T>(x, nullptr, …)`.

@@ -20,7 +20,7 @@
 //     of blocks) in panels of whole blocks, written with pwrite (NpyPieceWriter: no shared memory map, whose
 //     per-page faults cost more than the kernel at small d). Symmetric kernels take two phases: the blocks (i, j ≥ i),
 //     a barrier, then each rank reads back the column panel above its rows and writes their lower part transposed.
-//     Barrier, rank 0 renames the files. Each block is computed by the same kernel_compute code on the same block
+//     Barrier, rank 0 renames the files. Each block is computed by one KernelPlan (kernel.h) on the same block
 //     grid at any rank count, so the output is bit-identical to the single-process run (which is this path with one
 //     rank).
 #pragma once

@@ -11,6 +11,7 @@
 #include "widthlab/dual.h"
 #include "widthlab/error.h"
 #include "widthlab/progress.h"
+#include <stdexcept>
 
 extern "C" {
 int openblas_get_num_threads(void);
@@ -90,45 +91,38 @@ Diagonals diagonals(const MatrixRef<T>& X, const Recursion& R, const Dual& dual)
 template <class T>
 struct BlockJob {
   const MatrixRef<T>* X1;
-  const MatrixRef<T>* X2;
+  const MatrixRef<T>* X2;  // null: symmetric (X2 = X1)
   const Recursion* R;
   const Dual* dual;
   std::vector<T> d1, d2;  // layer-major diagonals in T
-  T* nngp;
-  T* ntk;
-  std::int64_t ld;
-  bool symmetric;
   const Diagonals* D1;
+  bool symmetric() const { return X2 == nullptr; }
 };
 
-// Computes one block: rows [i0, i0+m), cols [j0, j0+n).
+// Computes block rows [i0, i0+m) × cols [j0, j0+n) into nngp / ntk (either may be null), which point at the block's
+// first element, row stride ld. A symmetric job's diagonal block gets the exact diagonal and exact symmetry.
 template <class T>
-void compute_block(const BlockJob<T>& J, std::int64_t i0, std::int64_t m, std::int64_t j0, std::int64_t n,
-                   Matrix<T>& kbuf, std::vector<T>& thbuf, std::vector<T>& tdot) {
+void compute_block(const BlockJob<T>& J, std::int64_t i0, std::int64_t m, std::int64_t j0, std::int64_t n, T* nngp,
+                   T* ntk, std::int64_t ld, Matrix<T>& kbuf, std::vector<T>& tdot) {
   using MapS = Eigen::Map<Matrix<T>, 0, Eigen::OuterStride<>>;
   const Recursion& R = *J.R;
-  const std::int64_t N1 = J.X1->rows(), N2 = J.symmetric ? N1 : J.X2->rows();
-  T* kout;
-  std::int64_t kld;
-  if (J.nngp) {
-    kout = J.nngp + i0 * J.ld + j0;
-    kld = J.ld;
-  } else {
+  const std::int64_t N1 = J.X1->rows(), N2 = J.symmetric() ? N1 : J.X2->rows();
+  T* kout = nngp;
+  std::int64_t kld = ld;
+  if (!nngp) {
     if (kbuf.rows() < m || kbuf.cols() < n) kbuf.resize(m, n);
     kout = kbuf.data();
     kld = kbuf.cols();
   }
-  const MatrixRef<T>& X2 = J.symmetric ? *J.X1 : *J.X2;
+  const MatrixRef<T>& X2 = J.symmetric() ? *J.X1 : *J.X2;
   MapS G(kout, m, n, Eigen::OuterStride<>(kld));
   G.noalias() = J.X1->middleRows(i0, m) * X2.middleRows(j0, n).transpose();
 
   const T w2 = T(R.w2), b2 = T(R.b2), g2k = T(R.w2 / R.n0), width = T(R.width), beta = T(R.beta);
   tdot.resize(std::size_t(n));
-  if (!J.ntk) thbuf.clear();
   for (std::int64_t r = 0; r < m; ++r) {
     T* __restrict k = kout + r * kld;
-    T* __restrict th = nullptr;
-    if (J.ntk) th = J.ntk + (i0 + r) * J.ld + j0;
+    T* __restrict th = ntk ? ntk + r * ld : nullptr;
     T* __restrict td = tdot.data();
     {
       const T c = T(R.c[0]);
@@ -151,29 +145,26 @@ void compute_block(const BlockJob<T>& J, std::int64_t i0, std::int64_t m, std::i
       for (std::int64_t j = 0; j < n; ++j) k[j] = w2 * k[j] + b2;
     }
   }
-  if (J.symmetric) {
+  if (J.symmetric() && i0 == j0) {  // diagonal block: exact diagonal, exact symmetry
     auto fix = [&](T* out, std::int64_t ldo, const std::vector<double>& diag) {
-      if (i0 == j0) {  // diagonal block: exact diagonal, exact symmetry
-        for (std::int64_t r = 0; r < m; ++r) {
-          out[r * ldo + r] = T(diag[std::size_t(i0 + r)]);
-          for (std::int64_t c = 0; c < r; ++c) out[r * ldo + c] = out[c * ldo + r];
-        }
+      for (std::int64_t r = 0; r < m; ++r) {
+        out[r * ldo + r] = T(diag[std::size_t(i0 + r)]);
+        for (std::int64_t c = 0; c < r; ++c) out[r * ldo + c] = out[c * ldo + r];
       }
     };
-    if (J.nngp) fix(kout, kld, J.D1->nngp);
-    if (J.ntk) fix(J.ntk + i0 * J.ld + j0, J.ld, J.D1->ntk);
-    if (i0 != j0) {  // mirror into block (j0, i0), tiled for locality
-      auto mirror = [&](const T* src, std::int64_t lds, T* dst) {
-        constexpr std::int64_t t = 32;
-        for (std::int64_t rb = 0; rb < m; rb += t)
-          for (std::int64_t cb = 0; cb < n; cb += t)
-            for (std::int64_t c = cb; c < std::min(cb + t, n); ++c)
-              for (std::int64_t r = rb; r < std::min(rb + t, m); ++r) dst[c * J.ld + r] = src[r * lds + c];
-      };
-      if (J.nngp) mirror(kout, kld, J.nngp + j0 * J.ld + i0);
-      if (J.ntk) mirror(J.ntk + i0 * J.ld + j0, J.ld, J.ntk + j0 * J.ld + i0);
-    }
+    if (nngp) fix(nngp, ld, J.D1->nngp);
+    if (ntk) fix(ntk, ld, J.D1->ntk);
   }
+}
+
+// dst (n × m, stride ldd) = srcᵀ (m × n, stride lds), in 32 × 32 tiles so that neither side strides through memory.
+template <class T>
+void transpose_block(const T* src, std::int64_t lds, std::int64_t m, std::int64_t n, T* dst, std::int64_t ldd) {
+  constexpr std::int64_t t = 32;
+  for (std::int64_t rb = 0; rb < m; rb += t)
+    for (std::int64_t cb = 0; cb < n; cb += t)
+      for (std::int64_t c = cb; c < std::min(cb + t, n); ++c)
+        for (std::int64_t r = rb; r < std::min(rb + t, m); ++r) dst[c * ldd + r] = src[r * lds + c];
 }
 
 template <class T>
@@ -208,81 +199,159 @@ void kernel_check_inputs(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const K
 }
 
 template <class T>
-KernelSummary kernel_compute(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts, T* nngp_out,
-                             T* ntk_out, std::int64_t ld, const std::vector<double>* layer_weights) {
-  kernel_check_inputs(X1, X2, opts);
-  if (layer_weights && layer_weights->size() != std::size_t(opts.depth + 1))
-    throw InputError(fmt::format("layer weights: expected depth + 1 = {} values, got {}", opts.depth + 1,
-                                 layer_weights->size()));
-  if (layer_weights)
-    for (double c : *layer_weights)
-      if (!std::isfinite(c) || c < 0) throw InputError(fmt::format("layer weight {}: expected a finite number ≥ 0", c));
-  const std::int64_t N1 = X1.rows(), N2 = X2 ? X2->rows() : N1;
-  if (ld < N2) throw InputError(fmt::format("kernel output stride {} < {} columns", ld, N2));
-  auto t0 = std::chrono::steady_clock::now();
-
+struct KernelPlan<T>::Impl {
+  const MatrixRef<T>* X1;
+  const MatrixRef<T>* X2;
   Recursion R;
-  R.L = opts.depth;
-  R.w2 = opts.W_std * opts.W_std;
-  R.b2 = opts.b_std * opts.b_std;
-  R.width = opts.width;
-  R.beta = opts.b_std > 0 ? 1.0 : 0.0;
-  R.standard = opts.parameterization == Parameterization::standard;
-  R.c = layer_weights ? *layer_weights : std::vector<double>(std::size_t(R.L + 1), 1.0);
-  R.n0 = double(X1.cols());
-  Dual dual(opts.act, opts.quadrature_order);
-
-  Diagonals D1 = diagonals(X1, R, dual);
-  Diagonals D2 = X2 ? diagonals(*X2, R, dual) : Diagonals{};
+  Dual dual;
+  Diagonals D1;
   BlockJob<T> J;
-  J.X1 = &X1;
-  J.X2 = X2;
-  J.R = &R;
-  J.dual = &dual;
-  J.d1.assign(D1.k.begin(), D1.k.end());
-  J.d2 = X2 ? std::vector<T>(D2.k.begin(), D2.k.end()) : J.d1;
-  J.nngp = nngp_out;
-  J.ntk = ntk_out;
-  J.ld = ld;
-  J.symmetric = X2 == nullptr;
-  J.D1 = &D1;
+  std::int64_t B;
+  int threads;
 
-  const std::int64_t B = opts.block, nb1 = (N1 + B - 1) / B, nb2 = (N2 + B - 1) / B;
-  std::vector<std::pair<std::int64_t, std::int64_t>> blocks;
-  for (std::int64_t bi = 0; bi < nb1; ++bi)
-    for (std::int64_t bj = J.symmetric ? bi : 0; bj < nb2; ++bj) blocks.emplace_back(bi, bj);
-  int threads = opts.threads > 0 ? opts.threads : int(std::max(1u, std::thread::hardware_concurrency()));
-  threads = int(std::min<std::size_t>(std::size_t(threads), blocks.size()));
-
-  std::atomic<std::size_t> next{0};
-  std::mutex mu;
-  Progress progress("kernel", long(blocks.size()), progress_defaults().enabled && blocks.size() > 4,
-                    progress_defaults().force);
-  auto worker = [&] {
-    Matrix<T> kbuf;
-    std::vector<T> thbuf, tdot;
-    for (std::size_t b; (b = next.fetch_add(1)) < blocks.size();) {
-      auto [bi, bj] = blocks[b];
-      const std::int64_t i0 = bi * B, j0 = bj * B;
-      compute_block(J, i0, std::min(B, N1 - i0), j0, std::min(B, N2 - j0), kbuf, thbuf, tdot);
-      std::lock_guard<std::mutex> lock(mu);
-      progress.advance(1);
+  Impl(const MatrixRef<T>& x1, const MatrixRef<T>* x2, const KernelOptions& opts,
+       const std::vector<double>* layer_weights)
+      : X1(&x1), X2(x2), dual(opts.act, opts.quadrature_order), B(opts.block) {
+    kernel_check_inputs(x1, x2, opts);
+    if (layer_weights && layer_weights->size() != std::size_t(opts.depth + 1))
+      throw InputError(fmt::format("layer weights: expected depth + 1 = {} values, got {}", opts.depth + 1,
+                                   layer_weights->size()));
+    if (layer_weights)
+      for (double c : *layer_weights)
+        if (!std::isfinite(c) || c < 0)
+          throw InputError(fmt::format("layer weight {}: expected a finite number ≥ 0", c));
+    R.L = opts.depth;
+    R.w2 = opts.W_std * opts.W_std;
+    R.b2 = opts.b_std * opts.b_std;
+    R.width = opts.width;
+    R.beta = opts.b_std > 0 ? 1.0 : 0.0;
+    R.standard = opts.parameterization == Parameterization::standard;
+    R.c = layer_weights ? *layer_weights : std::vector<double>(std::size_t(R.L + 1), 1.0);
+    R.n0 = double(x1.cols());
+    D1 = diagonals(x1, R, dual);
+    J.X1 = X1;
+    J.X2 = X2;
+    J.R = &R;
+    J.dual = &dual;
+    J.d1.assign(D1.k.begin(), D1.k.end());
+    if (X2) {
+      const Diagonals D2 = diagonals(*X2, R, dual);
+      J.d2.assign(D2.k.begin(), D2.k.end());
+    } else {
+      J.d2 = J.d1;
     }
-  };
-  {
+    J.D1 = &D1;
+    threads = opts.threads > 0 ? opts.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  }
+
+  // Runs job(b) for b in [0, count) on up to `threads` threads (the caller's included), OpenBLAS held at one thread;
+  // each thread has its own scratch.
+  template <class Job>
+  void parallel(std::size_t count, const Job& job) const {
+    const int used = int(std::min<std::size_t>(std::size_t(threads), count));
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+      Matrix<T> kbuf;
+      std::vector<T> tdot, tk, tt;
+      for (std::size_t b; (b = next.fetch_add(1)) < count;) job(b, kbuf, tdot, tk, tt);
+    };
     BlasSingleThread blas_guard;
     std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+    for (int t = 1; t < used; ++t) pool.emplace_back(worker);
     worker();
     for (auto& th : pool) th.join();
   }
-  progress.finish();
+};
 
+template <class T>
+KernelPlan<T>::KernelPlan(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts,
+                          const std::vector<double>* layer_weights)
+    : impl_(std::make_unique<Impl>(X1, X2, opts, layer_weights)) {}
+template <class T>
+KernelPlan<T>::~KernelPlan() = default;
+template <class T>
+KernelPlan<T>::KernelPlan(KernelPlan&&) noexcept = default;
+template <class T>
+std::int64_t KernelPlan<T>::rows() const { return impl_->X1->rows(); }
+template <class T>
+std::int64_t KernelPlan<T>::cols() const { return impl_->X2 ? impl_->X2->rows() : impl_->X1->rows(); }
+template <class T>
+bool KernelPlan<T>::symmetric() const { return impl_->X2 == nullptr; }
+template <class T>
+std::int64_t KernelPlan<T>::block() const { return impl_->B; }
+template <class T>
+int KernelPlan<T>::threads() const { return impl_->threads; }
+
+template <class T>
+void KernelPlan<T>::compute(std::int64_t r0, std::int64_t m, std::int64_t c0, std::int64_t n, T* nngp, T* ntk,
+                            std::int64_t ld, Progress* progress) const {
+  const Impl& P = *impl_;
+  const std::int64_t N1 = rows(), N2 = cols(), B = P.B;
+  auto aligned = [B](std::int64_t start, std::int64_t len, std::int64_t end) {
+    return start >= 0 && len >= 0 && start % B == 0 && start + len <= end && (len % B == 0 || start + len == end);
+  };
+  if (!aligned(r0, m, N1) || !aligned(c0, n, N2) || ld < n)
+    throw std::invalid_argument(fmt::format("KernelPlan::compute: rows [{}, +{}) cols [{}, +{}), ld {} are not "
+                                            "whole blocks of {} inside {} × {}", r0, m, c0, n, ld, B, N1, N2));
+  if (m == 0 || n == 0 || (!nngp && !ntk)) return;
+  const bool sym = symmetric();
+  // Blocks of the rectangle on the global block grid. In a symmetric plan a block below the diagonal is the
+  // transpose of its mirror block: copied after the first pass when the mirror is inside the rectangle, else the
+  // mirror is computed into scratch (the same compute_block call, so the same bits) and transposed in.
+  struct Blk { std::int64_t i0, m, j0, n; };
+  std::vector<Blk> direct, copied;
+  auto inside = [&](std::int64_t i, std::int64_t j) { return i >= r0 && i < r0 + m && j >= c0 && j < c0 + n; };
+  for (std::int64_t i0 = r0; i0 < r0 + m; i0 += B)
+    for (std::int64_t j0 = c0; j0 < c0 + n; j0 += B) {
+      const Blk b{i0, std::min(B, N1 - i0), j0, std::min(B, N2 - j0)};
+      (sym && j0 < i0 && inside(j0, i0) ? copied : direct).push_back(b);
+    }
+  auto at = [&](T* out, std::int64_t i, std::int64_t j) { return out ? out + (i - r0) * ld + (j - c0) : nullptr; };
+  std::mutex progress_mutex;
+  auto done = [&] {
+    if (!progress) return;
+    std::lock_guard<std::mutex> lock(progress_mutex);
+    progress->advance(1);
+  };
+  P.parallel(direct.size(), [&](std::size_t k, Matrix<T>& kbuf, std::vector<T>& tdot, std::vector<T>& tk,
+                                std::vector<T>& tt) {
+    const Blk& b = direct[k];
+    if (!sym || b.j0 >= b.i0) {
+      compute_block(P.J, b.i0, b.m, b.j0, b.n, at(nngp, b.i0, b.j0), at(ntk, b.i0, b.j0), ld, kbuf, tdot);
+      done();
+      return;
+    }
+    if (nngp) tk.resize(std::size_t(b.n * b.m));
+    if (ntk) tt.resize(std::size_t(b.n * b.m));
+    compute_block(P.J, b.j0, b.n, b.i0, b.m, nngp ? tk.data() : nullptr, ntk ? tt.data() : nullptr, b.m, kbuf, tdot);
+    if (nngp) transpose_block(tk.data(), b.m, b.n, b.m, at(nngp, b.i0, b.j0), ld);
+    if (ntk) transpose_block(tt.data(), b.m, b.n, b.m, at(ntk, b.i0, b.j0), ld);
+    done();
+  });
+  P.parallel(copied.size(), [&](std::size_t k, Matrix<T>&, std::vector<T>&, std::vector<T>&, std::vector<T>&) {
+    const Blk& b = copied[k];
+    if (nngp) transpose_block(at(nngp, b.j0, b.i0), ld, b.n, b.m, at(nngp, b.i0, b.j0), ld);
+    if (ntk) transpose_block(at(ntk, b.j0, b.i0), ld, b.n, b.m, at(ntk, b.i0, b.j0), ld);
+    done();
+  });
+}
+
+template <class T>
+KernelSummary kernel_compute(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts, T* nngp_out,
+                             T* ntk_out, std::int64_t ld, const std::vector<double>* layer_weights) {
+  auto t0 = std::chrono::steady_clock::now();
+  const KernelPlan<T> plan(X1, X2, opts, layer_weights);
+  const std::int64_t N1 = plan.rows(), N2 = plan.cols(), B = plan.block();
+  if (ld < N2) throw InputError(fmt::format("kernel output stride {} < {} columns", ld, N2));
+  const long blocks = long((N1 + B - 1) / B) * long((N2 + B - 1) / B);
+  Progress progress("kernel", blocks, progress_defaults().enabled && blocks > 4, progress_defaults().force);
+  plan.compute(0, N1, 0, N2, nngp_out, ntk_out, ld, &progress);
+  progress.finish();
   KernelSummary s;
-  s.threads = threads;
+  s.threads = int(std::min<long>(plan.threads(), blocks));
   s.block = B;
   s.precision = sizeof(T) == 4 ? Precision::float32 : Precision::float64;
-  s.symmetric = J.symmetric;
+  s.symmetric = plan.symmetric();
   s.rows = N1;
   s.cols = N2;
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -351,6 +420,7 @@ ScalingKernelWeights scaling_kernel_weights(const Scaling& scaling, double width
 }
 
 #define WIDTHLAB_KERNEL_INSTANTIATE(T)                                                                             \
+  template class KernelPlan<T>;                                                                                   \
   template void kernel_check_inputs<T>(const MatrixRef<T>&, const MatrixRef<T>*, const KernelOptions&);           \
   template KernelSummary kernel_compute<T>(const MatrixRef<T>&, const MatrixRef<T>*, const KernelOptions&, T*, T*,\
                                            std::int64_t, const std::vector<double>*);                            \

@@ -92,26 +92,13 @@ std::int64_t panel_columns(std::int64_t block, std::size_t bytes) {
   return std::max<std::int64_t>(1, std::int64_t(bytes / sizeof(T)) / (block * block)) * block;
 }
 
-// Block row [a, a+m) of the outputs, columns [from, to) (block-aligned): the same kernel_compute calls on the same
-// block grid as the single-process symmetric path (diagonal block with exact diagonal, then the blocks right of it).
+// Block row [a, a+m) of the outputs, columns [from, to) (block-aligned), computed by the plan into a panel.
 template <class T>
-void compute_panel(const MatrixRef<T>& X1, const Matrix<T>* X2, const KernelOptions& opts, std::int64_t a,
-                   std::int64_t m, std::int64_t from, std::int64_t to, PanelWriter<T>& out, bool have_nngp,
-                   bool have_ntk) {
+void compute_panel(const KernelPlan<T>& plan, std::int64_t a, std::int64_t m, std::int64_t from, std::int64_t to,
+                   PanelWriter<T>& out, bool have_nngp, bool have_ntk) {
   const std::int64_t w = to - from;
   Panel<T>& p = out.next(a, m, from, w);
-  T* nngp = have_nngp ? p.nngp.data() : nullptr;
-  T* ntk = have_ntk ? p.ntk.data() : nullptr;
-  const MatrixRef<T> rows(X1.middleRows(a, m));
-  std::int64_t c = from;
-  if (!X2 && from == a) {  // the diagonal block
-    kernel_compute<T>(rows, nullptr, opts, nngp, ntk, w);
-    c += m;
-  }
-  if (c < to) {
-    const MatrixRef<T> cols(X2 ? MatrixRef<T>(X2->middleRows(c, to - c)) : MatrixRef<T>(X1.middleRows(c, to - c)));
-    kernel_compute<T>(rows, &cols, opts, nngp ? nngp + (c - from) : nullptr, ntk ? ntk + (c - from) : nullptr, w);
-  }
+  plan.compute(a, m, from, w, have_nngp ? p.nngp.data() : nullptr, have_ntk ? p.ntk.data() : nullptr, w);
   out.submit();
 }
 
@@ -140,12 +127,12 @@ void mirror_panel(std::int64_t a, std::int64_t m, std::int64_t from, std::int64_
 // upper triangle (diagonal block and right), a barrier, then the lower triangle read back and transposed, so every
 // piece written is a long run of one row.
 template <class T>
-void compute_rows(const Matrix<T>& X1, const Matrix<T>* X2, const KernelOptions& opts, NpyPieceWriter<T>* nngp,
-                  NpyPieceWriter<T>* ntk, std::size_t panel_bytes) {
-  const std::int64_t N1 = X1.rows(), N2 = X2 ? X2->rows() : N1, B = opts.block, W = panel_columns<T>(B, panel_bytes);
+void compute_rows(const KernelPlan<T>& plan, NpyPieceWriter<T>* nngp, NpyPieceWriter<T>* ntk,
+                  std::size_t panel_bytes) {
+  const std::int64_t N1 = plan.rows(), N2 = plan.cols(), B = plan.block(), W = panel_columns<T>(B, panel_bytes);
   const std::int64_t nb = (N1 + B - 1) / B;
   const int rank = mpi_rank(), ranks = mpi_size();
-  const bool symmetric = X2 == nullptr;
+  const bool symmetric = plan.symmetric();
   std::vector<std::int64_t> mine;
   for (std::int64_t bi = 0; bi < nb; ++bi)
     if (block_row_owner(bi, ranks) == rank) mine.push_back(bi);
@@ -154,16 +141,13 @@ void compute_rows(const Matrix<T>& X1, const Matrix<T>* X2, const KernelOptions&
     const std::int64_t a = bi * B;
     panels += long((N2 - (symmetric ? a : 0) + W - 1) / W) + (symmetric ? long((a + W - 1) / W) : 0);
   }
-  auto& pd = progress_defaults();
-  const ProgressDefaults saved = pd;
-  Progress progress("kernel", panels, saved.enabled && panels > 4, saved.force);
-  pd.enabled = false;  // the per-call progress of kernel_compute
-  PanelWriter<T> out(nngp, ntk, opts.threads != 1);
-  const MatrixRef<T> x1(X1);
+  const ProgressDefaults& pd = progress_defaults();
+  Progress progress("kernel", panels, pd.enabled && panels > 4, pd.force);
+  PanelWriter<T> out(nngp, ntk, plan.threads() != 1);
   for (std::int64_t bi : mine) {
     const std::int64_t a = bi * B, m = std::min(B, N1 - a);
     for (std::int64_t c = symmetric ? a : 0; c < N2; c += W) {
-      compute_panel<T>(x1, X2, opts, a, m, c, std::min(c + W, N2), out, nngp != nullptr, ntk != nullptr);
+      compute_panel<T>(plan, a, m, c, std::min(c + W, N2), out, nngp != nullptr, ntk != nullptr);
       progress.advance(1);
     }
   }
@@ -179,7 +163,6 @@ void compute_rows(const Matrix<T>& X1, const Matrix<T>* X2, const KernelOptions&
     }
     out.finish();
   }
-  pd = saved;
   progress.finish();
 }
 
@@ -189,17 +172,12 @@ template <class T>
 KernelSummary kernel_to_npy_mpi(const Matrix<T>& X1, const Matrix<T>* X2, const KernelOptions& opts,
                                 const std::filesystem::path& nngp_path, const std::filesystem::path& ntk_path,
                                 std::size_t panel_bytes) {
-  {
-    const MatrixRef<T> x1(X1);
-    if (X2) {
-      const MatrixRef<T> x2(*X2);
-      kernel_check_inputs<T>(x1, &x2, opts);
-    } else {
-      kernel_check_inputs<T>(x1, nullptr, opts);
-    }
-  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const MatrixRef<T> x1(X1);
+  std::optional<MatrixRef<T>> x2;
+  if (X2) x2.emplace(*X2);
+  const KernelPlan<T> plan(x1, x2 ? &*x2 : nullptr, opts);  // rejects invalid input before any file exists
   const std::int64_t n1 = X1.rows(), n2 = X2 ? X2->rows() : n1;
-  auto t0 = std::chrono::steady_clock::now();
   std::optional<NpyPieceWriter<T>> nngp, ntk;
   mpi_root_first([&](bool root) {  // rank 0 creates the .tmp files, then the other ranks open them
     nngp.emplace(root ? NpyPieceWriter<T>::create(nngp_path.string(), n1, n2)
@@ -208,14 +186,14 @@ KernelSummary kernel_to_npy_mpi(const Matrix<T>& X1, const Matrix<T>* X2, const 
                      : NpyPieceWriter<T>::attach(ntk_path.string(), n1, n2));
     return 0;
   });
-  compute_rows<T>(X1, X2, opts, &*nngp, &*ntk, panel_bytes);
+  compute_rows<T>(plan, &*nngp, &*ntk, panel_bytes);
   mpi_barrier();  // every rank's rows are written
   if (mpi_is_root()) {
     nngp->commit();
     ntk->commit();
   }
   KernelSummary s;
-  s.threads = (opts.threads > 0 ? opts.threads : int(std::max(1u, std::thread::hardware_concurrency()))) * mpi_size();
+  s.threads = plan.threads() * mpi_size();
   s.block = opts.block;
   s.precision = sizeof(T) == 4 ? Precision::float32 : Precision::float64;
   s.symmetric = X2 == nullptr;
