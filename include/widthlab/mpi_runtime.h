@@ -39,7 +39,7 @@ bool mpi_active();
 int mpi_rank();  // 0 without MPI
 int mpi_size();  // 1 without MPI
 bool mpi_is_root();
-void mpi_barrier();  // no-op without MPI
+void mpi_barrier();  // no-op without MPI; waits sleeping (polls every 0.2 ms), so a waiting rank frees its core
 
 // RAII: MPI_Init_thread (FUNNELED) in the constructor when mpi_launched() and built with MPI; MPI_Finalize in the
 // destructor. Construct once, first thing in main().

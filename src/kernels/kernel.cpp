@@ -11,6 +11,7 @@
 #include "widthlab/dual.h"
 #include "widthlab/error.h"
 #include "widthlab/progress.h"
+#include "widthlab/transpose.h"
 #include <stdexcept>
 
 extern "C" {
@@ -155,16 +156,6 @@ void compute_block(const BlockJob<T>& J, std::int64_t i0, std::int64_t m, std::i
     if (nngp) fix(nngp, ld, J.D1->nngp);
     if (ntk) fix(ntk, ld, J.D1->ntk);
   }
-}
-
-// dst (n × m, stride ldd) = srcᵀ (m × n, stride lds), in 32 × 32 tiles so that neither side strides through memory.
-template <class T>
-void transpose_block(const T* src, std::int64_t lds, std::int64_t m, std::int64_t n, T* dst, std::int64_t ldd) {
-  constexpr std::int64_t t = 32;
-  for (std::int64_t rb = 0; rb < m; rb += t)
-    for (std::int64_t cb = 0; cb < n; cb += t)
-      for (std::int64_t c = cb; c < std::min(cb + t, n); ++c)
-        for (std::int64_t r = rb; r < std::min(rb + t, m); ++r) dst[c * ldd + r] = src[r * lds + c];
 }
 
 template <class T>
@@ -324,14 +315,14 @@ void KernelPlan<T>::compute(std::int64_t r0, std::int64_t m, std::int64_t c0, st
     if (nngp) tk.resize(std::size_t(b.n * b.m));
     if (ntk) tt.resize(std::size_t(b.n * b.m));
     compute_block(P.J, b.j0, b.n, b.i0, b.m, nngp ? tk.data() : nullptr, ntk ? tt.data() : nullptr, b.m, kbuf, tdot);
-    if (nngp) transpose_block(tk.data(), b.m, b.n, b.m, at(nngp, b.i0, b.j0), ld);
-    if (ntk) transpose_block(tt.data(), b.m, b.n, b.m, at(ntk, b.i0, b.j0), ld);
+    if (nngp) transpose_tiled(tk.data(), b.m, b.n, b.m, at(nngp, b.i0, b.j0), ld);
+    if (ntk) transpose_tiled(tt.data(), b.m, b.n, b.m, at(ntk, b.i0, b.j0), ld);
     done();
   });
   P.parallel(copied.size(), [&](std::size_t k, Matrix<T>&, std::vector<T>&, std::vector<T>&, std::vector<T>&) {
     const Blk& b = copied[k];
-    if (nngp) transpose_block(at(nngp, b.j0, b.i0), ld, b.n, b.m, at(nngp, b.i0, b.j0), ld);
-    if (ntk) transpose_block(at(ntk, b.j0, b.i0), ld, b.n, b.m, at(ntk, b.i0, b.j0), ld);
+    if (nngp) transpose_tiled(at(nngp, b.j0, b.i0), ld, b.n, b.m, at(nngp, b.i0, b.j0), ld);
+    if (ntk) transpose_tiled(at(ntk, b.j0, b.i0), ld, b.n, b.m, at(ntk, b.i0, b.j0), ld);
     done();
   });
 }

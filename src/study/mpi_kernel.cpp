@@ -14,6 +14,7 @@
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/progress.h"
+#include "widthlab/transpose.h"
 
 namespace widthlab {
 
@@ -103,24 +104,26 @@ void compute_panel(const KernelPlan<T>& plan, std::int64_t a, std::int64_t m, st
 }
 
 // Block row [a, a+m), columns [from, to) below the diagonal (to ≤ a): the mirror of rows [from, to), columns
-// [a, a+m), which phase 1 wrote (any rank's: read through the writer's shared read-only view), transposed in
-// 32 × 32 tiles so that neither side strides through memory.
+// [a, a+m), which phase 1 wrote (any rank's: read through the writer's shared read-only view), transposed.
 template <class T>
 void mirror_panel(std::int64_t a, std::int64_t m, std::int64_t from, std::int64_t to, NpyPieceWriter<T>* nngp,
                   NpyPieceWriter<T>* ntk, PanelWriter<T>& out) {
-  constexpr std::int64_t tile = 32;
   const std::int64_t w = to - from;
   Panel<T>& p = out.next(a, m, from, w);
   for (auto [src, dst] : {std::pair{nngp, p.nngp.data()}, std::pair{ntk, p.ntk.data()}}) {
     if (!src) continue;
-    const T* full = src->view();
     const std::int64_t ld = src->cols();
-    for (std::int64_t s0 = from; s0 < to; s0 += tile)
-      for (std::int64_t r0 = 0; r0 < m; r0 += tile)
-        for (std::int64_t r = r0; r < std::min(r0 + tile, m); ++r)
-          for (std::int64_t s = s0; s < std::min(s0 + tile, to); ++s) dst[r * w + (s - from)] = full[s * ld + a + r];
+    transpose_tiled(src->view() + from * ld + a, ld, w, m, dst, w);
   }
   out.submit();
+}
+
+// Block rows dealt to this rank.
+std::vector<std::int64_t> my_block_rows(std::int64_t rows, std::int64_t block) {
+  std::vector<std::int64_t> mine;
+  for (std::int64_t bi = 0; bi * block < rows; ++bi)
+    if (block_row_owner(bi, mpi_size()) == mpi_rank()) mine.push_back(bi);
+  return mine;
 }
 
 // This rank's block rows of the outputs (all of them with one rank). Symmetric outputs take two phases: the
@@ -130,12 +133,8 @@ template <class T>
 void compute_rows(const KernelPlan<T>& plan, NpyPieceWriter<T>* nngp, NpyPieceWriter<T>* ntk,
                   std::size_t panel_bytes) {
   const std::int64_t N1 = plan.rows(), N2 = plan.cols(), B = plan.block(), W = panel_columns<T>(B, panel_bytes);
-  const std::int64_t nb = (N1 + B - 1) / B;
-  const int rank = mpi_rank(), ranks = mpi_size();
   const bool symmetric = plan.symmetric();
-  std::vector<std::int64_t> mine;
-  for (std::int64_t bi = 0; bi < nb; ++bi)
-    if (block_row_owner(bi, ranks) == rank) mine.push_back(bi);
+  const std::vector<std::int64_t> mine = my_block_rows(N1, B);
   long panels = 0;
   for (std::int64_t bi : mine) {
     const std::int64_t a = bi * B;
