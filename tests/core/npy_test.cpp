@@ -162,6 +162,15 @@ TEST(Npy, PieceWriterCommitAndAbort) {
   EXPECT_INPUT_ERROR(NpyPieceWriter<float>::attach((dir / "none.npy").string(), 1, 1), "none.npy.tmp");
 }
 
+// An output the file system cannot hold (4 EiB here; ext4 stops at 16 TiB) fails at create, before any work, with
+// one error naming the file, and leaves no .tmp behind.
+TEST(Npy, PieceWriterTooLargeFailsAtCreate) {
+  auto dir = scratch("too_large");
+  const std::string p = (dir / "huge.npy").string();
+  EXPECT_INPUT_ERROR(NpyPieceWriter<float>::create(p, std::int64_t(1) << 30, std::int64_t(1) << 30), "huge.npy");
+  EXPECT_TRUE(fs::is_empty(dir));
+}
+
 TEST(Npy, NonUtf8PathRoundTrips) {
   auto dir = scratch("utf");
   const std::string p = (dir / "caf\xe9\xff.npy").string();
