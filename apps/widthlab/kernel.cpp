@@ -27,8 +27,9 @@ int run_kernel(const KernelVerbFlags& f, const widthlab::KernelOptions& opts) {
   Matrix<T> X1 = npy_read_matrix<T>(f.x1), X2;
   auto check = [](const Matrix<T>& X, const std::string& flag, const std::string& path) {
     if (X.rows() < 1 || X.cols() < 1) throw InputError(fmt::format("{} {}: expected a non-empty (N, d) array", flag, path));
+    if (all_finite(X)) return;
     for (Eigen::Index i = 0; i < X.rows(); ++i)
-      if (!X.row(i).allFinite())
+      if (!all_finite(X.row(i)))
         throw InputError(fmt::format("{} {}: row {} holds a non-finite value (NaN or inf)", flag, path, i));
   };
   check(X1, "--x1", f.x1);
@@ -41,7 +42,7 @@ int run_kernel(const KernelVerbFlags& f, const widthlab::KernelOptions& opts) {
   auto dir = mpi_root_first([&](bool root) {  // ranks > 0 use the directory rank 0 prepared
     return prepare_output_dir(f.out, !root ? OutputMode::resume : f.force ? OutputMode::force : OutputMode::fresh);
   });
-  // Memory-mapped outputs; under mpirun the rows are split over the ranks (mpi_runtime.h).
+  // Under mpirun the rows are split over the ranks (mpi_runtime.h).
   KernelSummary s = kernel_to_npy_mpi<T>(X1, f.x2.empty() ? nullptr : &X2, opts, dir / "nngp.npy", dir / "ntk.npy");
   fmt::print("{}\nwrote {}/nngp.npy and {}/ntk.npy\n", s.brief(), printable_path(dir), printable_path(dir));
   return 0;

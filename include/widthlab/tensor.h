@@ -2,6 +2,7 @@
 // matching the .npy C order on disk; Eigen routes GEMM to OpenBLAS (EIGEN_USE_BLAS).
 #pragma once
 #include <Eigen/Dense>
+#include <cmath>
 #include <cstdint>
 
 namespace widthlab {
@@ -16,5 +17,14 @@ using MatrixD = Matrix<double>;
 using VectorD = Vector<double>;
 
 enum class Precision { float32, float64 };
+
+// True when every value is finite. Eigen's allFinite() compiles to an early-exit scalar loop (0.1 s on the
+// kernel verb's 20000 × 784 inputs, run twice per rank); x·0 is 0 for finite x and NaN for ±inf and NaN, and the
+// sum vectorises.
+template <class Derived>
+bool all_finite(const Eigen::DenseBase<Derived>& x) {
+  using S = typename Derived::Scalar;
+  return !std::isnan((x.derived().array() * S(0)).sum());
+}
 
 }  // namespace widthlab

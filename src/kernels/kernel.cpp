@@ -162,9 +162,9 @@ template <class T>
 void check_input(const MatrixRef<T>& X, const char* name) {
   if (X.rows() < 1 || X.cols() < 1)
     throw InputError(fmt::format("{}: expected a non-empty (N, d) array, got ({}, {})", name, X.rows(), X.cols()));
-  if (!X.allFinite()) {
+  if (!all_finite(X)) {
     for (Eigen::Index i = 0; i < X.rows(); ++i)
-      if (!X.row(i).allFinite())
+      if (!all_finite(X.row(i)))
         throw InputError(fmt::format("{}: row {} holds a non-finite value (NaN or inf)", name, i));
   }
 }
