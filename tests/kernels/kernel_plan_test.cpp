@@ -75,37 +75,35 @@ const std::vector<Rect> kSymmetricRects = {
     {0, 16, 24, 13},  // above the diagonal only
 };
 
-TEST(KernelPlan, SymmetricPiecesEqualWholeFloat64) {
+KernelOptions blocks_of_8(int depth) {
   KernelOptions o;
-  o.depth = 2;
+  o.depth = depth;
   o.block = 8;
+  return o;
+}
+
+TEST(KernelPlan, SymmetricPiecesEqualWholeFloat64) {
+  KernelOptions o = blocks_of_8(2);
   o.b_std = 0.3;
-  const MatrixD X = random_inputs<double>(37, 5, 1);
-  expect_pieces_equal_whole<double>(X, nullptr, o, kSymmetricRects);
+  expect_pieces_equal_whole<double>(random_inputs<double>(37, 5, 1), nullptr, o, kSymmetricRects);
 }
 
 TEST(KernelPlan, SymmetricPiecesEqualWholeFloat32StandardErf) {
-  KernelOptions o;
-  o.depth = 3;
-  o.block = 8;
+  KernelOptions o = blocks_of_8(3);
   o.parameterization = Parameterization::standard;
   o.width = 16;
   o.act = activation_from_name("erf");
-  const MatrixF X = random_inputs<float>(37, 4, 2);
-  expect_pieces_equal_whole<float>(X, nullptr, o, kSymmetricRects);
+  expect_pieces_equal_whole<float>(random_inputs<float>(37, 4, 2), nullptr, o, kSymmetricRects);
 }
 
 TEST(KernelPlan, CrossPiecesEqualWhole) {
-  KernelOptions o;
-  o.depth = 2;
-  o.block = 8;
   const MatrixD X1 = random_inputs<double>(21, 6, 3), X2 = random_inputs<double>(30, 6, 4);
-  expect_pieces_equal_whole<double>(X1, &X2, o, {{0, 21, 0, 30}, {16, 5, 0, 8}, {8, 8, 24, 6}, {0, 8, 8, 16}});
+  expect_pieces_equal_whole<double>(X1, &X2, blocks_of_8(2),
+                                    {{0, 21, 0, 30}, {16, 5, 0, 8}, {8, 8, 24, 6}, {0, 8, 8, 16}});
 }
 
 TEST(KernelPlan, RejectsMisalignedRectanglesAndBadInput) {
-  KernelOptions o;
-  o.block = 8;
+  const KernelOptions o = blocks_of_8(1);
   const MatrixD X = random_inputs<double>(20, 3, 5);
   const MatrixRef<double> x(X);
   const KernelPlan<double> plan(x, nullptr, o);
