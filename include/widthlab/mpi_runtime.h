@@ -19,7 +19,8 @@
 //     and computes its share of block rows (rows dealt in a zig-zag order so each rank gets about the same number
 //     of blocks) in panels of whole blocks, written with pwrite (NpyPieceWriter: no shared memory map, whose
 //     per-page faults cost more than the kernel at small d). Symmetric kernels take two phases: the blocks (i, j ≥ i),
-//     a barrier, then each rank reads back the column panel above its rows and writes their lower part transposed.
+//     a barrier, then each rank reads back the column panel above its rows and writes their lower part transposed
+//     (with an even number of ranks, even ranks do this for the NNGP file and odd ranks for the NTK file).
 //     Barrier, rank 0 renames the files. Each block is computed by one KernelPlan (kernel.h) on the same block
 //     grid at any rank count, so the output is bit-identical to the single-process run (which is this path with one
 //     rank).

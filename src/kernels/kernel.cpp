@@ -6,13 +6,14 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "widthlab/dual.h"
 #include "widthlab/error.h"
 #include "widthlab/progress.h"
 #include "widthlab/transpose.h"
-#include <stdexcept>
 
 extern "C" {
 int openblas_get_num_threads(void);
@@ -194,7 +195,7 @@ struct KernelPlan<T>::Impl {
   const MatrixRef<T>* X1;
   const MatrixRef<T>* X2;
   Recursion R;
-  Dual dual;
+  std::optional<Dual> dual;  // made after the options are checked
   Diagonals D1;
   BlockJob<T> J;
   std::int64_t B;
@@ -202,7 +203,7 @@ struct KernelPlan<T>::Impl {
 
   Impl(const MatrixRef<T>& x1, const MatrixRef<T>* x2, const KernelOptions& opts,
        const std::vector<double>* layer_weights)
-      : X1(&x1), X2(x2), dual(opts.act, opts.quadrature_order), B(opts.block) {
+      : X1(&x1), X2(x2), B(opts.block) {
     kernel_check_inputs(x1, x2, opts);
     if (layer_weights && layer_weights->size() != std::size_t(opts.depth + 1))
       throw InputError(fmt::format("layer weights: expected depth + 1 = {} values, got {}", opts.depth + 1,
@@ -219,14 +220,15 @@ struct KernelPlan<T>::Impl {
     R.standard = opts.parameterization == Parameterization::standard;
     R.c = layer_weights ? *layer_weights : std::vector<double>(std::size_t(R.L + 1), 1.0);
     R.n0 = double(x1.cols());
-    D1 = diagonals(x1, R, dual);
+    dual.emplace(opts.act, opts.quadrature_order);
+    D1 = diagonals(x1, R, *dual);
     J.X1 = X1;
     J.X2 = X2;
     J.R = &R;
-    J.dual = &dual;
+    J.dual = &*dual;
     J.d1.assign(D1.k.begin(), D1.k.end());
     if (X2) {
-      const Diagonals D2 = diagonals(*X2, R, dual);
+      const Diagonals D2 = diagonals(*X2, R, *dual);
       J.d2.assign(D2.k.begin(), D2.k.end());
     } else {
       J.d2 = J.d1;

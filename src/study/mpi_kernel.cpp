@@ -127,9 +127,10 @@ std::vector<std::int64_t> block_rows_of(std::int64_t rows, std::int64_t block, i
 }
 
 // What this rank mirrors in the lower-triangle phase. With an even number of ranks and both outputs, even ranks
-// write the NNGP file and odd ranks the NTK file, each over half of the block rows: a buffered write holds its
-// file's inode lock, so two ranks writing one file queue on it (measured, N = 20000, -n 2: each rank's half of the
-// lower-triangle writes took as long as one process writing all of them, 1.2–1.6 s; split, 0.95–1.3 s).
+// write the NNGP file and odd ranks the NTK file, each file's block rows dealt over its half of the ranks (with 2
+// ranks: one whole file each): a buffered write holds its file's inode lock, so two ranks writing one file queue on
+// it (measured, N = 20000, -n 2: each rank's half of the lower-triangle writes took about as long as one process
+// writing all of them, 1.2–1.6 s; one file each, 0.95–1.3 s).
 struct MirrorShare {
   bool nngp = false, ntk = false;
   std::vector<std::int64_t> block_rows;
