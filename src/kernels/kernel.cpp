@@ -192,8 +192,6 @@ void kernel_check_inputs(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const K
 
 template <class T>
 struct KernelPlan<T>::Impl {
-  const MatrixRef<T>* X1;
-  const MatrixRef<T>* X2;
   Recursion R;
   std::optional<Dual> dual;  // made after the options are checked
   Diagonals D1;
@@ -203,7 +201,7 @@ struct KernelPlan<T>::Impl {
 
   Impl(const MatrixRef<T>& x1, const MatrixRef<T>* x2, const KernelOptions& opts,
        const std::vector<double>* layer_weights)
-      : X1(&x1), X2(x2), B(opts.block) {
+      : B(opts.block) {
     kernel_check_inputs(x1, x2, opts);
     if (layer_weights && layer_weights->size() != std::size_t(opts.depth + 1))
       throw InputError(fmt::format("layer weights: expected depth + 1 = {} values, got {}", opts.depth + 1,
@@ -222,13 +220,13 @@ struct KernelPlan<T>::Impl {
     R.n0 = double(x1.cols());
     dual.emplace(opts.act, opts.quadrature_order);
     D1 = diagonals(x1, R, *dual);
-    J.X1 = X1;
-    J.X2 = X2;
+    J.X1 = &x1;
+    J.X2 = x2;
     J.R = &R;
     J.dual = &*dual;
     J.d1.assign(D1.k.begin(), D1.k.end());
-    if (X2) {
-      const Diagonals D2 = diagonals(*X2, R, *dual);
+    if (x2) {
+      const Diagonals D2 = diagonals(*x2, R, *dual);
       J.d2.assign(D2.k.begin(), D2.k.end());
     } else {
       J.d2 = J.d1;
@@ -265,11 +263,11 @@ KernelPlan<T>::~KernelPlan() = default;
 template <class T>
 KernelPlan<T>::KernelPlan(KernelPlan&&) noexcept = default;
 template <class T>
-std::int64_t KernelPlan<T>::rows() const { return impl_->X1->rows(); }
+std::int64_t KernelPlan<T>::rows() const { return impl_->J.X1->rows(); }
 template <class T>
-std::int64_t KernelPlan<T>::cols() const { return impl_->X2 ? impl_->X2->rows() : impl_->X1->rows(); }
+std::int64_t KernelPlan<T>::cols() const { return symmetric() ? rows() : impl_->J.X2->rows(); }
 template <class T>
-bool KernelPlan<T>::symmetric() const { return impl_->X2 == nullptr; }
+bool KernelPlan<T>::symmetric() const { return impl_->J.symmetric(); }
 template <class T>
 std::int64_t KernelPlan<T>::block() const { return impl_->B; }
 template <class T>
