@@ -15,15 +15,16 @@
 //     runs.jsonl and errors.jsonl exactly as run_sweep_runs does (side files before the runs.jsonl line), so resume
 //     and the numbers per key are those of the single-process sweep (only the line order differs). Each rank runs
 //     one run at a time with `threads` OpenBLAS threads (0 → hardware threads / ranks, at least 1).
-//   * Kernels (kernel_to_npy_mpi): rank 0 creates DIR/<name>.npy.tmp with its header, barrier, every rank opens it
-//     and computes its share of block rows (rows dealt in a zig-zag order so each rank gets about the same number
-//     of blocks) in panels of whole blocks, written with pwrite (NpyPieceWriter: no shared memory map, whose
-//     per-page faults cost more than the kernel at small d). Symmetric kernels take two phases: the blocks (i, j ≥ i),
-//     a barrier, then each rank reads back the column panel above its rows and writes their lower part transposed
-//     (with an even number of ranks, even ranks do this for the NNGP file and odd ranks for the NTK file).
-//     Barrier, rank 0 renames the files. Each block is computed by one KernelPlan (kernel.h) on the same block
-//     grid at any rank count, so the output is bit-identical to the single-process run (which is this path with one
-//     rank).
+//   * Kernels (kernel_to_npy_mpi): rank 0 creates DIR/<name>.npy.tmp with its header, barrier, every rank opens it.
+//     Block rows are then handed out on request (kernel_schedule.h): rank 0's main thread answers the other ranks
+//     (polling every 0.5 ms) while a second thread of rank 0 works too. A rank computes a block row in panels of whole
+//     blocks written with pwrite (NpyPieceWriter: no shared memory map, whose per-page faults cost more than the
+//     kernel at small d) and reports it when its writes are done. Symmetric kernels compute each row from the
+//     diagonal rightwards; the part left of the diagonal of row b is a mirror task, handed out once rows 0 … b−1 are
+//     reported, that reads those rows back through the file and writes them transposed (one file per task with
+//     more than one rank, each rank preferring its own file). Barrier, rank 0 renames the files. Each block is
+//     computed by one KernelPlan (kernel.h) on the same block grid whichever rank computes it, so the output is
+//     bit-identical to the single-process run (which is this path with one rank, tasks in the schedule's order).
 #pragma once
 #include <filesystem>
 #include <string>

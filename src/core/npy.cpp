@@ -66,23 +66,30 @@ void check_dir_writable(const std::string& path) {
   if (!std::filesystem::is_directory(parent)) fail(path, "output directory does not exist");
 }
 
-template <class T>
-T convert_element(const unsigned char* p, const std::string& dtype) {
-  if (dtype == "<f4") { float v; std::memcpy(&v, p, 4); return T(v); }
-  if (dtype == "<f8") { double v; std::memcpy(&v, p, 8); return T(v); }
-  if (dtype == "<i8") { std::int64_t v; std::memcpy(&v, p, 8); return T(v); }
-  return T(*p);  // |u1
-}
-
-std::vector<unsigned char> read_payload(const std::string& path, const NpyHeader& h) {
+// Reads the payload's `bytes` into `dst` (a truncated file is an error naming it).
+void read_payload_into(const std::string& path, const NpyHeader& h, void* dst, std::size_t bytes) {
   std::ifstream in(path, std::ios::binary);
   in.seekg(std::streamoff(h.data_offset));
-  std::size_t bytes = std::size_t(h.count()) * h.element_size();
-  std::vector<unsigned char> buf(bytes);
-  in.read(reinterpret_cast<char*>(buf.data()), std::streamsize(bytes));
+  in.read(static_cast<char*>(dst), std::streamsize(bytes));
   if (std::size_t(in.gcount()) != bytes)
     fail(path, fmt::format("truncated: header promises {} bytes of data, file holds {}", bytes, in.gcount()));
-  return buf;
+}
+
+// The payload as `n` values of T: read straight into `out` when the file holds T, else read and converted (one
+// typed loop per dtype: the dtype is looked at once, not per element).
+template <class T>
+void read_values(const std::string& path, const NpyHeader& h, T* out, std::size_t n) {
+  if (h.dtype == dtype_of<T>()) return read_payload_into(path, h, out, n * sizeof(T));
+  auto convert = [&](auto tag) {
+    using S = decltype(tag);
+    std::vector<S> buf(n);
+    read_payload_into(path, h, buf.data(), n * sizeof(S));
+    for (std::size_t i = 0; i < n; ++i) out[i] = T(buf[i]);
+  };
+  if (h.dtype == "<f4") convert(float{});
+  else if (h.dtype == "<f8") convert(double{});
+  else if (h.dtype == "<i8") convert(std::int64_t{});
+  else convert(std::uint8_t{});  // |u1
 }
 
 }  // namespace
@@ -175,18 +182,15 @@ Matrix<T> npy_read_matrix(const std::string& path) {
   if (h.shape.empty() || h.shape.size() > 2)
     fail(path, fmt::format("expected a 1-D or 2-D array, got {} dimensions", h.shape.size()));
   std::int64_t rows = h.shape[0], cols = h.shape.size() == 2 ? h.shape[1] : 1;
-  auto buf = read_payload(path, h);
   Matrix<T> m(rows, cols);
-  const std::size_t es = h.element_size();
-  for (std::int64_t i = 0; i < rows * cols; ++i) m.data()[i] = convert_element<T>(buf.data() + i * es, h.dtype);
+  read_values(path, h, m.data(), std::size_t(rows * cols));
   return m;
 }
 
 std::vector<double> npy_read_flat(const std::string& path, std::vector<std::int64_t>* shape) {
   NpyHeader h = npy_read_header(path);
-  auto buf = read_payload(path, h);
   std::vector<double> v(std::size_t(h.count()));
-  for (std::size_t i = 0; i < v.size(); ++i) v[i] = convert_element<double>(buf.data() + i * h.element_size(), h.dtype);
+  read_values(path, h, v.data(), v.size());
   if (shape) *shape = h.shape;
   return v;
 }

@@ -4,33 +4,36 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <exception>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "widthlab/error.h"
+#include "widthlab/kernel_schedule.h"
 #include "widthlab/mpi_runtime.h"
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/progress.h"
 #include "widthlab/transpose.h"
 
+#ifdef WIDTHLAB_HAVE_MPI
+#include <mpi.h>
+#endif
+
 namespace widthlab {
 
 namespace {
 
-// Owner of block row `bi` among `ranks`: zig-zag (0,1,…,K-1,K-1,…,0,0,1,…) so that the long rows at the top of a
-// triangle pair with the short rows at the bottom.
-int block_row_owner(std::int64_t bi, int ranks) {
-  const std::int64_t p = bi % (2 * std::int64_t(ranks));
-  return int(p < ranks ? p : 2 * ranks - 1 - p);
-}
-
-// A rows × cols piece of both outputs (row-major, leading dimension cols) at (row0, col0) of the full arrays.
+// A rows × cols piece of the outputs (row-major, leading dimension cols) at (row0, col0) of the full arrays.
 template <class T>
 struct Panel {
   std::vector<T> nngp, ntk;
+  bool has_nngp = false, has_ntk = false;
   std::int64_t row0 = 0, rows = 0, col0 = 0, cols = 0;
 };
 
@@ -45,14 +48,15 @@ class PanelWriter {
     for (auto& f : pending_)
       if (f.valid()) f.wait();  // an error already propagates from finish() or next()
   }
-  // A free buffer shaped rows × cols (waits for the write that last used it).
-  Panel<T>& next(std::int64_t row0, std::int64_t rows, std::int64_t col0, std::int64_t cols) {
+  // A free buffer shaped rows × cols for the outputs named (waits for the write that last used it).
+  Panel<T>& next(std::int64_t row0, std::int64_t rows, std::int64_t col0, std::int64_t cols, bool nngp, bool ntk) {
     turn_ ^= 1;
     if (pending_[turn_].valid()) pending_[turn_].get();
     Panel<T>& p = buffers_[turn_];
     p.row0 = row0, p.rows = rows, p.col0 = col0, p.cols = cols;
-    if (nngp_) p.nngp.resize(std::size_t(rows * cols));
-    if (ntk_) p.ntk.resize(std::size_t(rows * cols));
+    p.has_nngp = nngp && nngp_, p.has_ntk = ntk && ntk_;
+    if (p.has_nngp) p.nngp.resize(std::size_t(rows * cols));
+    if (p.has_ntk) p.ntk.resize(std::size_t(rows * cols));
     return p;
   }
   // Writes the buffer last returned by next().
@@ -64,8 +68,8 @@ class PanelWriter {
       const bool ntk_first = mpi_rank() % 2 == 1;
       for (int k = 0; k < 2; ++k) {
         const bool ntk = (k == 0) == ntk_first;
+        if (!(ntk ? p.has_ntk : p.has_nngp)) continue;
         NpyPieceWriter<T>* file = ntk ? ntk_ : nngp_;
-        if (!file) continue;
         const T* values = ntk ? p.ntk.data() : p.nngp.data();
         for (std::int64_t r = 0; r < p.rows; ++r) file->write(p.row0 + r, p.col0, values + r * p.cols, p.cols);
       }
@@ -73,6 +77,7 @@ class PanelWriter {
     if (overlap_) pending_[turn_] = std::async(std::launch::async, write);
     else write();
   }
+  // Waits until every submitted panel is written.
   void finish() {
     for (auto& f : pending_)
       if (f.valid()) f.get();
@@ -93,93 +98,210 @@ std::int64_t panel_columns(std::int64_t block, std::size_t bytes) {
   return std::max<std::int64_t>(1, std::int64_t(bytes / sizeof(T)) / (block * block)) * block;
 }
 
-// Block row [a, a+m) of the outputs, columns [from, to) (block-aligned), computed by the plan into a panel.
+// Runs the tasks of a KernelSchedule: block rows computed by the plan, or mirrored (read back through the files'
+// shared read-only views, transposed), in panels of whole blocks.
 template <class T>
-void compute_panel(const KernelPlan<T>& plan, std::int64_t a, std::int64_t m, std::int64_t from, std::int64_t to,
-                   PanelWriter<T>& out, bool have_nngp, bool have_ntk) {
-  const std::int64_t w = to - from;
-  Panel<T>& p = out.next(a, m, from, w);
-  plan.compute(a, m, from, w, have_nngp ? p.nngp.data() : nullptr, have_ntk ? p.ntk.data() : nullptr, w);
-  out.submit();
-}
+class TaskRunner {
+ public:
+  TaskRunner(const KernelPlan<T>& plan, NpyPieceWriter<T>* nngp, NpyPieceWriter<T>* ntk, std::size_t panel_bytes)
+      : plan_(plan), nngp_(nngp), ntk_(ntk), W_(panel_columns<T>(plan.block(), panel_bytes)),
+        out_(nngp, ntk, plan.threads() != 1) {}
 
-// Block row [a, a+m), columns [from, to) below the diagonal (to ≤ a): the mirror of rows [from, to), columns
-// [a, a+m), which phase 1 wrote (any rank's: read through the writer's shared read-only view), transposed.
-template <class T>
-void mirror_panel(std::int64_t a, std::int64_t m, std::int64_t from, std::int64_t to, NpyPieceWriter<T>* nngp,
-                  NpyPieceWriter<T>* ntk, PanelWriter<T>& out) {
-  const std::int64_t w = to - from;
-  Panel<T>& p = out.next(a, m, from, w);
-  for (auto [src, dst] : {std::pair{nngp, p.nngp.data()}, std::pair{ntk, p.ntk.data()}}) {
-    if (!src) continue;
-    const std::int64_t ld = src->cols();
-    transpose_tiled(src->view() + from * ld + a, ld, w, m, dst, w);
+  void run(const KernelTask& t) {
+    const std::int64_t B = plan_.block(), a = t.block_row * B, m = std::min(B, plan_.rows() - a);
+    if (t.mirror) {  // columns [0, a): the mirror of rows [c, c+w), columns [a, a+m)
+      for (std::int64_t c = 0; c < a; c += W_) {
+        const std::int64_t w = std::min(W_, a - c);
+        Panel<T>& p = out_.next(a, m, c, w, t.nngp, t.ntk);
+        for (auto [src, dst, on] : {std::tuple{nngp_, p.nngp.data(), p.has_nngp}, std::tuple{ntk_, p.ntk.data(), p.has_ntk}}) {
+          if (!on) continue;
+          const std::int64_t ld = src->cols();
+          transpose_tiled(src->view() + c * ld + a, ld, w, m, dst, w);
+        }
+        out_.submit();
+      }
+      return;
+    }
+    const std::int64_t N2 = plan_.cols();
+    for (std::int64_t c = plan_.symmetric() ? a : 0; c < N2; c += W_) {
+      const std::int64_t w = std::min(W_, N2 - c);
+      Panel<T>& p = out_.next(a, m, c, w, t.nngp, t.ntk);
+      plan_.compute(a, m, c, w, p.has_nngp ? p.nngp.data() : nullptr, p.has_ntk ? p.ntk.data() : nullptr, w);
+      out_.submit();
+    }
   }
-  out.submit();
-}
+  void finish() { out_.finish(); }
 
-// Block rows dealt to `rank` of `ranks`.
-std::vector<std::int64_t> block_rows_of(std::int64_t rows, std::int64_t block, int ranks, int rank) {
-  std::vector<std::int64_t> mine;
-  for (std::int64_t bi = 0; bi * block < rows; ++bi)
-    if (block_row_owner(bi, ranks) == rank) mine.push_back(bi);
-  return mine;
-}
-
-// What this rank mirrors in the lower-triangle phase. With an even number of ranks and both outputs, even ranks
-// write the NNGP file and odd ranks the NTK file, each file's block rows dealt over its half of the ranks (with 2
-// ranks: one whole file each): a buffered write holds its file's inode lock, so two ranks writing one file queue on
-// it (measured, N = 20000, -n 2: each rank's half of the lower-triangle writes took about as long as one process
-// writing all of them, 1.2–1.6 s; one file each, 0.95–1.3 s).
-struct MirrorShare {
-  bool nngp = false, ntk = false;
-  std::vector<std::int64_t> block_rows;
+ private:
+  const KernelPlan<T>& plan_;
+  NpyPieceWriter<T>* nngp_;
+  NpyPieceWriter<T>* ntk_;
+  std::int64_t W_;
+  PanelWriter<T> out_;
 };
-MirrorShare mirror_share(std::int64_t rows, std::int64_t block, bool have_nngp, bool have_ntk) {
-  const int ranks = mpi_size(), rank = mpi_rank();
-  if (ranks % 2 == 0 && have_nngp && have_ntk)
-    return {rank % 2 == 0, rank % 2 == 1, block_rows_of(rows, block, ranks / 2, rank / 2)};
-  return {have_nngp, have_ntk, block_rows_of(rows, block, ranks, rank)};
+
+// One process: every task in the schedule's order. Tasks are reported complete (so that mirror tasks become ready)
+// only once their writes are done, which with overlapped writes is checked only when the schedule has to wait.
+template <class T>
+void run_alone(KernelSchedule& schedule, TaskRunner<T>& runner, Progress& progress) {
+  std::vector<int> written;
+  for (;;) {
+    std::optional<int> id = schedule.take(0);
+    if (!id) {
+      if (schedule.exhausted()) break;
+      if (written.empty()) throw std::logic_error("kernel schedule: no task ready and none running");
+      runner.finish();
+      for (int w : written) schedule.complete(w);
+      written.clear();
+      continue;
+    }
+    const KernelTask& t = schedule.task(*id);
+    runner.run(t);
+    written.push_back(*id);
+    progress.advance(long(t.blocks * (int(t.nngp) + int(t.ntk))));
+  }
+  runner.finish();
 }
 
-// This rank's block rows of the outputs (all of them with one rank). Symmetric outputs take two phases: the
-// upper triangle (diagonal block and right), a barrier, then the lower triangle read back and transposed (this
-// rank's share: mirror_share), so every piece written is a long run of one row.
+#ifdef WIDTHLAB_HAVE_MPI
+constexpr int kTagAsk = 901, kTagGive = 902;  // ask: the task just completed (−1: none); give: a task id (−1: stop)
+
+// Waits for a request without holding the core (MPI's blocking calls busy-poll).
+void wait_sleeping(MPI_Request& request) {
+  for (int done = 0;;) {
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
+// Rank > 0: ask rank 0 for a task, run it, report it with the next request, until told to stop.
+template <class T>
+void run_remote(const KernelSchedule& schedule, TaskRunner<T>& runner) {
+  std::int64_t done = -1;
+  for (;;) {
+    MPI_Send(&done, 1, MPI_INT64_T, 0, kTagAsk, MPI_COMM_WORLD);
+    std::int64_t id = -1;
+    MPI_Request request;
+    MPI_Irecv(&id, 1, MPI_INT64_T, 0, kTagGive, MPI_COMM_WORLD, &request);
+    wait_sleeping(request);
+    if (id < 0) return;
+    runner.run(schedule.task(int(id)));
+    runner.finish();  // written before reported: another rank may mirror it
+    done = id;
+  }
+}
+
+// Rank 0: its main thread answers the other ranks' requests (MPI calls stay on the main thread, as
+// MPI_THREAD_FUNNELED requires; polling every 0.5 ms costs no core) while a second thread runs rank 0's own tasks.
+template <class T>
+void run_coordinator(KernelSchedule& schedule, TaskRunner<T>& runner, Progress& progress) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::exception_ptr failure;
+  bool stop = false;
+  auto completed = [&](int id) {  // under the lock
+    schedule.complete(id);
+    const KernelTask& t = schedule.task(id);
+    progress.advance(long(t.blocks * (int(t.nngp) + int(t.ntk))));
+  };
+  std::thread local([&] {
+    try {
+      for (;;) {
+        int id = -1;
+        {
+          std::unique_lock lock(mutex);
+          for (;;) {
+            if (stop) return;
+            if (std::optional<int> t = schedule.take(0)) {
+              id = *t;
+              break;
+            }
+            if (schedule.exhausted()) return;
+            changed.wait(lock);
+          }
+        }
+        runner.run(schedule.task(id));
+        runner.finish();
+        std::lock_guard lock(mutex);
+        completed(id);
+        changed.notify_all();
+      }
+    } catch (...) {
+      std::lock_guard lock(mutex);
+      failure = std::current_exception();
+    }
+  });
+  std::exception_ptr coordinator_failure;
+  try {
+    std::vector<int> waiting;  // ranks whose request is not answered yet
+    for (int active = mpi_size() - 1; active > 0;) {
+      {
+        std::lock_guard lock(mutex);
+        if (failure) break;
+      }
+      int flag = 0;
+      MPI_Status st;
+      MPI_Iprobe(MPI_ANY_SOURCE, kTagAsk, MPI_COMM_WORLD, &flag, &st);
+      if (flag) {
+        std::int64_t done = -1;
+        MPI_Recv(&done, 1, MPI_INT64_T, st.MPI_SOURCE, kTagAsk, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (done >= 0) {
+          std::lock_guard lock(mutex);
+          completed(int(done));
+          changed.notify_all();
+        }
+        waiting.push_back(st.MPI_SOURCE);
+      }
+      for (std::size_t i = 0; i < waiting.size();) {
+        std::int64_t give = -1;
+        {
+          std::lock_guard lock(mutex);
+          if (std::optional<int> t = schedule.take(waiting[i])) give = *t;
+          else if (!schedule.exhausted()) {
+            ++i;  // a mirror task waits for rows still running
+            continue;
+          }
+        }
+        MPI_Send(&give, 1, MPI_INT64_T, waiting[i], kTagGive, MPI_COMM_WORLD);
+        if (give < 0) --active;
+        waiting.erase(waiting.begin() + std::ptrdiff_t(i));
+      }
+      if (!flag) std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+  } catch (...) {
+    coordinator_failure = std::current_exception();
+  }
+  {
+    std::lock_guard lock(mutex);
+    if (coordinator_failure || failure) stop = true;
+  }
+  changed.notify_all();
+  local.join();
+  if (coordinator_failure) std::rethrow_exception(coordinator_failure);
+  if (failure) std::rethrow_exception(failure);
+}
+#endif
+
+// Every block row of the outputs over the ranks (one rank: all of them, in order), handed out on request by rank 0
+// (kernel_schedule.h).
 template <class T>
 void compute_rows(const KernelPlan<T>& plan, NpyPieceWriter<T>* nngp, NpyPieceWriter<T>* ntk,
                   std::size_t panel_bytes) {
-  const std::int64_t N1 = plan.rows(), N2 = plan.cols(), B = plan.block(), W = panel_columns<T>(B, panel_bytes);
-  const bool symmetric = plan.symmetric();
-  const std::vector<std::int64_t> mine = block_rows_of(N1, B, mpi_size(), mpi_rank());
-  const MirrorShare mirror = symmetric ? mirror_share(N1, B, nngp != nullptr, ntk != nullptr) : MirrorShare{};
-  long panels = 0;
-  for (std::int64_t bi : mine) panels += long((N2 - (symmetric ? bi * B : 0) + W - 1) / W);
-  for (std::int64_t bi : mirror.block_rows) panels += long((bi * B + W - 1) / W);
+  const std::int64_t B = plan.block(), block_rows = (plan.rows() + B - 1) / B;
+  KernelSchedule schedule(block_rows, plan.symmetric(), nngp != nullptr, ntk != nullptr, mpi_size() > 1);
+  TaskRunner<T> runner(plan, nngp, ntk, panel_bytes);
   const ProgressDefaults& pd = progress_defaults();
-  Progress progress("kernel", panels, pd.enabled && panels > 4, pd.force);
-  PanelWriter<T> out(nngp, ntk, plan.threads() != 1);
-  for (std::int64_t bi : mine) {
-    const std::int64_t a = bi * B, m = std::min(B, N1 - a);
-    for (std::int64_t c = symmetric ? a : 0; c < N2; c += W) {
-      compute_panel<T>(plan, a, m, c, std::min(c + W, N2), out, nngp != nullptr, ntk != nullptr);
-      progress.advance(1);
-    }
+  Progress progress("kernel", long(schedule.total_blocks()), pd.enabled && schedule.size() > 4, pd.force);
+#ifdef WIDTHLAB_HAVE_MPI
+  if (mpi_active() && mpi_size() > 1) {
+    if (mpi_is_root()) run_coordinator<T>(schedule, runner, progress);
+    else run_remote<T>(schedule, runner);
+    progress.finish();
+    return;
   }
-  out.finish();
-  if (symmetric) {
-    mpi_barrier();
-    NpyPieceWriter<T>* mirror_nngp = mirror.nngp ? nngp : nullptr;
-    NpyPieceWriter<T>* mirror_ntk = mirror.ntk ? ntk : nullptr;
-    PanelWriter<T> lower(mirror_nngp, mirror_ntk, plan.threads() != 1);
-    for (std::int64_t bi : mirror.block_rows) {
-      const std::int64_t a = bi * B, m = std::min(B, N1 - a);
-      for (std::int64_t c = 0; c < a; c += W) {
-        mirror_panel<T>(a, m, c, std::min(c + W, a), mirror_nngp, mirror_ntk, lower);
-        progress.advance(1);
-      }
-    }
-    lower.finish();
-  }
+#endif
+  run_alone<T>(schedule, runner, progress);
   progress.finish();
 }
 

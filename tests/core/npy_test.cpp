@@ -114,6 +114,35 @@ TEST(Npy, ReadsInt64AndUint8) {
   EXPECT_EQ(npy_read_matrix<double>((dir / "empty.npy").string()).rows(), 0);
 }
 
+// Every stored dtype read as each element type: straight into the matrix when they agree, converted otherwise; the
+// reference is the C++ conversion of each value on its own.
+TEST(Npy, ReadsEveryDtypeAsFloatAndDouble) {
+  auto dir = scratch("convert");
+  const std::vector<double> f8 = {0.1, -2.5e-30, 1e-300, 3.0, -0.0, 7.25};
+  const std::vector<float> f4 = {0.1f, -2.5e-30f, 3.4e38f, 3.0f, -0.0f, 7.25f};
+  const std::vector<std::int64_t> i8 = {-3, 0, 1, 1ll << 40, 16777217, -7};
+  const std::vector<std::uint8_t> u1 = {0, 7, 255, 128, 1, 2};
+  write_bytes(dir / "f8.npy", npy_bytes(1, dict("<f8", "(2, 3)"), raw(f8)));
+  write_bytes(dir / "f4.npy", npy_bytes(1, dict("<f4", "(2, 3)"), raw(f4)));
+  write_bytes(dir / "i8.npy", npy_bytes(1, dict("<i8", "(2, 3)"), raw(i8)));
+  write_bytes(dir / "u1.npy", npy_bytes(1, dict("|u1", "(2, 3)"), raw(u1)));
+  auto check = [&](const char* name, auto values) {
+    const Matrix<float> f = npy_read_matrix<float>((dir / name).string());
+    const Matrix<double> d = npy_read_matrix<double>((dir / name).string());
+    ASSERT_EQ(f.rows(), 2);
+    ASSERT_EQ(d.cols(), 3);
+    for (int i = 0; i < 6; ++i) {
+      EXPECT_EQ(f.data()[i], float(values[std::size_t(i)])) << name << " value " << i;
+      EXPECT_EQ(d.data()[i], double(values[std::size_t(i)])) << name << " value " << i;
+      EXPECT_EQ(std::signbit(d.data()[i]), std::signbit(double(values[std::size_t(i)]))) << name << " value " << i;
+    }
+  };
+  check("f8.npy", f8);
+  check("f4.npy", f4);
+  check("i8.npy", i8);
+  check("u1.npy", u1);
+}
+
 TEST(Npy, PieceWriterCommitAndAbort) {
   auto dir = scratch("pieces");
   const std::string p = (dir / "big.npy").string();
