@@ -53,22 +53,29 @@ secs() {
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 # rounds NAME PREPARE ARGS…: REPS rounds of `widthlab ARGS --out $TMP/NAME.X` as the plain process (X = p), under
-# `mpirun -n 1` (X = 1) and `mpirun -n 2` (X = 2); `PREPARE DIR` runs untimed before each. The last round's outputs
-# stay. Prints the times, their medians and the speedups.
+# `mpirun -n 1` (X = 1) and `mpirun -n 2` (X = 2), and of two plain processes started together (X = a, b: the
+# machine's ceiling for two processes, below 2 wherever the two cores share memory bandwidth or a physical core);
+# `PREPARE DIR` runs untimed before each. The last round's p, 1 and 2 outputs stay. Prints the times, their
+# medians, the speedups and the ceiling.
 rounds() {
   local name=$1 prepare=$2; shift 2
-  local tp=() t1=() t2=()
+  local tp=() t1=() t2=() tpair=()
   for _ in $(seq "$REPS"); do
     $prepare "$TMP/$name.p"; tp+=("$(secs "$WL" "$@" --out "$TMP/$name.p")")
     $prepare "$TMP/$name.1"; t1+=("$(secs $MPIRUN -n 1 "$WL" "$@" --out "$TMP/$name.1")")
     $prepare "$TMP/$name.2"; t2+=("$(secs $MPIRUN -n 2 "$WL" "$@" --out "$TMP/$name.2")")
+    rm -rf "$TMP/$name.b"; $prepare "$TMP/$name.a"
+    tpair+=("$(secs bash -c '"$1" "${@:3}" --out "$2.a" & pid=$!; "$1" "${@:3}" --out "$2.b"; wait $pid' _ "$WL" "$TMP/$name" "$@")")
+    rm -rf "$TMP/$name.a" "$TMP/$name.b"
   done
-  local mp m1 m2
-  mp=$(median "${tp[@]}"); m1=$(median "${t1[@]}"); m2=$(median "${t2[@]}")
-  echo "  plain process: ${tp[*]} s (median $mp)"
-  echo "  mpirun -n 1:   ${t1[*]} s (median $m1)"
-  echo "  mpirun -n 2:   ${t2[*]} s (median $m2)"
-  echo "  speedup of -n 2 (medians): $(ratio "$m1" "$m2")x over mpirun -n 1, $(ratio "$mp" "$m2")x over the plain process"
+  local mp m1 m2 mpair
+  mp=$(median "${tp[@]}"); m1=$(median "${t1[@]}"); m2=$(median "${t2[@]}"); mpair=$(median "${tpair[@]}")
+  echo "  plain process:      ${tp[*]} s (median $mp)"
+  echo "  mpirun -n 1:        ${t1[*]} s (median $m1)"
+  echo "  mpirun -n 2:        ${t2[*]} s (median $m2)"
+  echo "  two plain at once:  ${tpair[*]} s (median $mpair)"
+  echo "  speedup of -n 2 (medians): $(ratio "$m1" "$m2")x over mpirun -n 1, $(ratio "$mp" "$m2")x over the plain process;" \
+       "ceiling (two plain processes' throughput, 2 x $mp / $mpair): $(ratio "2 * $mp" "$mpair")x"
 }
 fresh() { rm -rf "$1"; }
 # Kernels write 2 × N² values (3.2 GB at N = 20000, float32) through the page cache: each timed kernel run starts
