@@ -53,19 +53,21 @@ secs() {
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 # rounds NAME PREPARE ARGS…: REPS rounds of `widthlab ARGS --out $TMP/NAME.X` as the plain process (X = p), under
-# `mpirun -n 1` (X = 1) and `mpirun -n 2` (X = 2), and of two plain processes started together (X = a, b: the
-# machine's ceiling for two processes, below 2 wherever the two cores share memory bandwidth or a physical core);
-# `PREPARE DIR` runs untimed before each. The last round's p, 1 and 2 outputs stay. Prints the times, their
-# medians, the speedups and the ceiling.
+# `mpirun -n 1` (X = 1) and `mpirun -n 2` (X = 2), and of two plain processes started together (X = a, b), each
+# running `widthlab PAIR_ARGS` (the global array; default ARGS): half the work each, the machine's ceiling for two
+# processes, below 2 wherever the two cores share memory bandwidth or a physical core. `PREPARE DIR` runs untimed
+# before each. The last round's p, 1 and 2 outputs stay. Prints the times, their medians, the speedups and the
+# ceiling (the plain process's time over the pair's: 2 × the plain time when each of the pair does the whole work).
 rounds() {
   local name=$1 prepare=$2; shift 2
-  local tp=() t1=() t2=() tpair=()
+  local tp=() t1=() t2=() tpair=() pair_args=("${PAIR_ARGS[@]}") scale=1
+  [ ${#pair_args[@]} -eq 0 ] && { pair_args=("$@"); scale=2; }
   for _ in $(seq "$REPS"); do
     $prepare "$TMP/$name.p"; tp+=("$(secs "$WL" "$@" --out "$TMP/$name.p")")
     $prepare "$TMP/$name.1"; t1+=("$(secs $MPIRUN -n 1 "$WL" "$@" --out "$TMP/$name.1")")
     $prepare "$TMP/$name.2"; t2+=("$(secs $MPIRUN -n 2 "$WL" "$@" --out "$TMP/$name.2")")
     rm -rf "$TMP/$name.b"; $prepare "$TMP/$name.a"
-    tpair+=("$(secs bash -c '"$1" "${@:3}" --out "$2.a" & pid=$!; "$1" "${@:3}" --out "$2.b"; wait $pid' _ "$WL" "$TMP/$name" "$@")")
+    tpair+=("$(secs bash -c '"$1" "${@:3}" --out "$2.a" & pid=$!; "$1" "${@:3}" --out "$2.b"; wait $pid' _ "$WL" "$TMP/$name" "${pair_args[@]}")")
     rm -rf "$TMP/$name.a" "$TMP/$name.b"
   done
   local mp m1 m2 mpair
@@ -75,7 +77,7 @@ rounds() {
   echo "  mpirun -n 2:        ${t2[*]} s (median $m2)"
   echo "  two plain at once:  ${tpair[*]} s (median $mpair)"
   echo "  speedup of -n 2 (medians): $(ratio "$m1" "$m2")x over mpirun -n 1, $(ratio "$mp" "$m2")x over the plain process;" \
-       "ceiling (two plain processes' throughput, 2 x $mp / $mpair): $(ratio "2 * $mp" "$mpair")x"
+       "ceiling (two plain processes at once, $scale x $mp / $mpair): $(ratio "$scale * $mp" "$mpair")x"
 }
 fresh() { rm -rf "$1"; }
 # Kernels write 2 × N² values (3.2 GB at N = 20000, float32) through the page cache: each timed kernel run starts
@@ -100,6 +102,7 @@ same_kernel() {
   echo identical
 }
 
+PAIR_ARGS=()  # the sweeps' pair: two whole sweeps
 echo "sweep 8 widths x 4 seeds (32 runs, 40 steps):"
 rounds s fresh train --quiet --threads 1 --config "$TMP/sweep.toml"
 echo "  records: -n 1 $(same_records "$TMP/s.p" "$TMP/s.1"), -n 2 $(same_records "$TMP/s.p" "$TMP/s.2")"
@@ -110,10 +113,15 @@ rm -rf "$TMP"/s.* "$TMP"/l.*
 
 for D in 16 784; do
   $PY -c "import numpy as np; np.save('$TMP/x$D.npy', np.random.default_rng(0).standard_normal(($N, $D)).astype(np.float32))"
+  # The kernels' pair: each process a kernel of the first N/√2 rows, half the N² outputs (two whole kernels would
+  # write twice the data -n 2 writes, and the kernel's write-back throttling would set the pace, not the cores).
+  $PY -c "import numpy as np; x = np.load('$TMP/x$D.npy'); np.save('$TMP/h$D.npy', x[:round($N / 2 ** 0.5)])"
+  KOPTS=(--quiet --depth 2 --activation relu --precision float32 --threads 1 --force)
+  PAIR_ARGS=(kernel --x1 "$TMP/h$D.npy" "${KOPTS[@]}")
   echo "kernel N=$N d=$D depth 2 float32 symmetric:"
-  rounds k fresh_synced kernel --quiet --x1 "$TMP/x$D.npy" --depth 2 --activation relu --precision float32 --threads 1 --force
+  rounds k fresh_synced kernel --x1 "$TMP/x$D.npy" "${KOPTS[@]}"
   echo "  output: -n 1 $(same_kernel "$TMP/k.p" "$TMP/k.1"), -n 2 $(same_kernel "$TMP/k.p" "$TMP/k.2")"
-  rm -rf "$TMP"/k.* "$TMP/x$D.npy"
+  rm -rf "$TMP"/k.* "$TMP/x$D.npy" "$TMP/h$D.npy"
 done
 [ -z "${MPI_BENCH_TMP:-}" ] && rm -rf "$TMP"
 exit 0
