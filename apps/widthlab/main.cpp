@@ -8,6 +8,7 @@
 #include "verb.h"
 #include "widthlab/error.h"
 #include "widthlab/mpi_runtime.h"
+#include "widthlab/progress.h"
 
 namespace widthlab::cli {
 GlobalFlags& global_flags() {
@@ -49,6 +50,9 @@ int main(int argc, char** argv) {
   } catch (const widthlab::InputError& e) {
     return widthlab::mpi_fail(2, fmt::format("widthlab: {}", e.what()));
   }
+  // The global flags set the defaults every progress line starts from (progress.h); ranks > 0 stay silent.
+  if (global_flags().quiet) widthlab::progress_defaults().enabled = false;
+  if (global_flags().progress) widthlab::progress_defaults().force = true;
   for (auto& [sub, run] : runs) {
     if (!sub->parsed()) continue;
     try {

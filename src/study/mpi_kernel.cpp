@@ -256,7 +256,8 @@ void run_coordinator(KernelSchedule& schedule, TaskRunner<T>& runner, Progress& 
   try {
     std::vector<int> waiting;  // ranks whose request for a task is not answered yet
     std::unique_lock lock(mutex);
-    for (int active = mpi_size() - 1; active > 0 && !failure;) {
+    // Until every task is reported written (so each rank's last report is received) and every rank told to stop.
+    for (int active = mpi_size() - 1; (active > 0 || !schedule.all_complete()) && !failure;) {
       for (;;) {  // every message that has arrived
         int flag = 0;
         MPI_Status st;

@@ -85,3 +85,22 @@ TEST(KernelCli, BadInputExitsTwoWithOneLine) {
   // no partial outputs left behind by a failed run
   EXPECT_FALSE(std::filesystem::exists(dir + "/o3/nngp.npy"));
 }
+
+// The global --progress and --quiet flags (stderr is a file here, not a terminal): --progress shows the kernel's
+// progress line, ending at its total; without it none; --quiet wins over --progress. Results on stdout either way.
+TEST(KernelCli, ProgressAndQuietFlags) {
+  auto dir = scratch_dir("kernel_cli_progress");
+  npy_write(dir + "/x1.npy", sin_inputs(40, 3, 0));
+  const std::string args = " kernel --x1 " + dir + "/x1.npy --depth 2 --activation relu --block 8 --force --out " + dir + "/k";
+  auto shown = run_cli("--progress" + args);
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  EXPECT_NE(shown.err.find("kernel 50/50"), std::string::npos) << shown.err;  // 5 block rows: 5² blocks per output × 2
+  EXPECT_NE(shown.out.find("wrote"), std::string::npos);
+  auto plain = run_cli(args);
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  EXPECT_EQ(plain.err, "");
+  auto quiet = run_cli("--quiet --progress" + args);
+  ASSERT_EQ(quiet.code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err, "");
+  EXPECT_NE(quiet.out.find("wrote"), std::string::npos);
+}
