@@ -17,14 +17,14 @@
 //     one run at a time with `threads` OpenBLAS threads (0 → hardware threads / ranks, at least 1).
 //   * Kernels (kernel_to_npy_mpi): rank 0 creates DIR/<name>.npy.tmp with its header, barrier, every rank opens it.
 //     Block rows are then handed out on request (kernel_schedule.h): rank 0's main thread answers the other ranks
-//     (polling every 0.5 ms) while a second thread of rank 0 works too. A rank computes a block row in panels of whole
-//     blocks written with pwrite (NpyPieceWriter: no shared memory map, whose per-page faults cost more than the
-//     kernel at small d) and reports it when its writes are done. Symmetric kernels compute each row from the
-//     diagonal rightwards; the part left of the diagonal of row b is a mirror task, handed out once rows 0 … b−1 are
-//     reported, that reads those rows back through the file and writes them transposed (one file per task with
-//     more than one rank, each rank preferring its own file). Barrier, rank 0 renames the files. Each block is
-//     computed by one KernelPlan (kernel.h) on the same block grid whichever rank computes it, so the output is
-//     bit-identical to the single-process run (which is this path with one rank, tasks in the schedule's order).
+//     (looking every 2 ms; they ask one row ahead) while a second thread of rank 0 works too. A rank computes a block
+//     row in panels of whole blocks written with pwrite (NpyPieceWriter: no shared memory map, whose per-page faults
+//     cost more than the kernel at small d) and reports it when its writes are done. Symmetric kernels compute each
+//     row from the diagonal rightwards; the part left of the diagonal of row b is a mirror task, handed out once
+//     rows 0 … b−1 are reported, that reads those rows back through the file and writes them transposed (one file
+//     per task with more than one rank, each rank preferring its own file). Barrier, rank 0 renames the files. Each
+//     block is computed by one KernelPlan (kernel.h) on the same block grid whichever rank computes it, so the
+//     output is bit-identical to the single-process run (this path with one rank, tasks in the schedule's order).
 #pragma once
 #include <filesystem>
 #include <string>
@@ -82,8 +82,8 @@ SweepSummary run_sweep_mpi(const SweepSetup& setup, const SweepOptions& options)
 // panel is written while the next is computed), at any N: a panel spans whole blocks, so at least block² values.
 // The default 64 MiB lets a panel hold a whole row segment of a block row up to N ≈ 32000 at block 512, float32: the
 // page cache costs mostly per folio, and (ext4, Linux 6.18 here) a longer pwrite is given larger folios. Measured at
-// N = 20000, d = 784, one process: 16 → 64 MiB panels (32 → 80 KB per pwrite) took system time from 2.5 to 2.0–2.2 s;
-// a bare pwrite loop: 0.6 s per GB in 32 KB pieces, 0.4 in 80 KB, 0.25 in 1 MB. Invalid input throws before any
+// N = 20000, d = 784, one process: 16 → 64 MiB panels (32 → 80 KB per pwrite) took system time from 2.5 to
+// 2.0–2.2 s; a bare pwrite loop: 0.6 s per GB in 32 KB pieces, 0.4 in 80 KB, 0.25 in 1 MB. Invalid input throws before any
 // file exists.
 template <class T>
 KernelSummary kernel_to_npy_mpi(const Matrix<T>& X1, const Matrix<T>* X2, const KernelOptions& opts,

@@ -114,7 +114,8 @@ class TaskRunner {
       for (std::int64_t c = 0; c < a; c += W_) {
         const std::int64_t w = std::min(W_, a - c);
         Panel<T>& p = out_.next(a, m, c, w, t.nngp, t.ntk);
-        for (auto [src, dst, on] : {std::tuple{nngp_, p.nngp.data(), p.has_nngp}, std::tuple{ntk_, p.ntk.data(), p.has_ntk}}) {
+        for (auto [src, dst, on] :
+             {std::tuple{nngp_, p.nngp.data(), p.has_nngp}, std::tuple{ntk_, p.ntk.data(), p.has_ntk}}) {
           if (!on) continue;
           const std::int64_t ld = src->cols();
           transpose_tiled(src->view() + c * ld + a, ld, w, m, dst, w);

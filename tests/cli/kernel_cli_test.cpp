@@ -91,10 +91,12 @@ TEST(KernelCli, BadInputExitsTwoWithOneLine) {
 TEST(KernelCli, ProgressAndQuietFlags) {
   auto dir = scratch_dir("kernel_cli_progress");
   npy_write(dir + "/x1.npy", sin_inputs(40, 3, 0));
-  const std::string args = " kernel --x1 " + dir + "/x1.npy --depth 2 --activation relu --block 8 --force --out " + dir + "/k";
+  const std::string args =
+      " kernel --x1 " + dir + "/x1.npy --depth 2 --activation relu --block 8 --force --out " + dir + "/k";
   auto shown = run_cli("--progress" + args);
   ASSERT_EQ(shown.code, 0) << shown.err;
-  EXPECT_NE(shown.err.find("kernel 50/50"), std::string::npos) << shown.err;  // 5 block rows: 5² blocks per output × 2
+  // 40 rows in blocks of 8: 5 block rows, 5² blocks per output, 2 outputs.
+  EXPECT_NE(shown.err.find("kernel 50/50"), std::string::npos) << shown.err;
   EXPECT_NE(shown.out.find("wrote"), std::string::npos);
   auto plain = run_cli(args);
   ASSERT_EQ(plain.code, 0) << plain.err;

@@ -31,7 +31,8 @@ std::map<std::tuple<std::int64_t, bool, int>, int> simulate(KernelSchedule& s, i
       const KernelTask& t = s.task(*id);
       if (t.mirror) {
         for (std::int64_t j = 0; j < t.block_row; ++j)
-          EXPECT_TRUE(computed_done.count(j)) << "mirror row " << t.block_row << " handed out before computed row " << j;
+          EXPECT_TRUE(computed_done.count(j))
+              << "mirror row " << t.block_row << " handed out before computed row " << j;
       }
       running[std::size_t(r)] = id;
       idle.erase(r);
