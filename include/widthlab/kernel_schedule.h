@@ -25,6 +25,7 @@ struct KernelTask {
   bool mirror = false;             // false: computed; true: transposed from the computed rows above
   bool nngp = true, ntk = true;    // the outputs this task writes
   std::int64_t blocks = 0;         // blocks it writes per output (its cost, for progress)
+  std::int64_t written_blocks() const { return blocks * (int(nngp) + int(ntk)); }  // over the outputs it writes
 };
 
 class KernelSchedule {

@@ -62,7 +62,7 @@ void KernelSchedule::complete(int id) {
 
 std::int64_t KernelSchedule::total_blocks() const {
   std::int64_t n = 0;
-  for (const KernelTask& t : tasks_) n += t.blocks * (int(t.nngp) + int(t.ntk));
+  for (const KernelTask& t : tasks_) n += t.written_blocks();
   return n;
 }
 

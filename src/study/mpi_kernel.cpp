@@ -22,7 +22,7 @@
 #include "widthlab/transpose.h"
 
 #ifdef WIDTHLAB_HAVE_MPI
-#include <mpi.h>
+#include "mpi_wait.h"
 #endif
 
 namespace widthlab {
@@ -160,7 +160,7 @@ void run_alone(KernelSchedule& schedule, TaskRunner<T>& runner, Progress& progre
     const KernelTask& t = schedule.task(*id);
     runner.run(t);
     written.push_back(*id);
-    progress.advance(long(t.blocks * (int(t.nngp) + int(t.ntk))));
+    progress.advance(long(t.written_blocks()));
   }
   runner.finish();
 }
@@ -175,15 +175,6 @@ constexpr int kTagAsk = 901, kTagGive = 902;
 // ranks ≈ 1000 times a second (N = 20000, -n 2); the other ranks ask one task ahead, so a slower answer costs them
 // nothing but at the very end.
 constexpr auto kCoordinatorPoll = std::chrono::milliseconds(2);
-
-// Waits for a request without holding the core (MPI's blocking calls busy-poll).
-void wait_sleeping(MPI_Request& request) {
-  for (int done = 0;;) {
-    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
-    if (done) return;
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
-}
 
 void send_to_root(std::int64_t done, bool want) {
   const std::int64_t message[2] = {done, want ? 1 : 0};
@@ -201,14 +192,14 @@ void run_remote(const KernelSchedule& schedule, TaskRunner<T>& runner) {
     send_to_root(-1, true);
   };
   ask();
-  wait_sleeping(request);
+  mpi_wait_sleeping(request);
   while (next >= 0) {
     const std::int64_t current = next;
     ask();
     runner.run(schedule.task(int(current)));
     runner.finish();
     send_to_root(current, false);
-    wait_sleeping(request);
+    mpi_wait_sleeping(request);
   }
 }
 
@@ -223,7 +214,7 @@ void run_coordinator(KernelSchedule& schedule, TaskRunner<T>& runner, Progress& 
   auto completed = [&](int id) {  // under the lock
     schedule.complete(id);
     const KernelTask& t = schedule.task(id);
-    progress.advance(long(t.blocks * (int(t.nngp) + int(t.ntk))));
+    progress.advance(long(t.written_blocks()));
   };
   std::thread local([&] {
     try {

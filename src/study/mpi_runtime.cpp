@@ -12,7 +12,7 @@
 #include "widthlab/progress.h"
 
 #ifdef WIDTHLAB_HAVE_MPI
-#include <mpi.h>
+#include "mpi_wait.h"
 #endif
 
 namespace widthlab {
@@ -35,17 +35,21 @@ bool mpi_is_root() { return g_rank == 0; }
 void mpi_barrier() {
 #ifdef WIDTHLAB_HAVE_MPI
   if (!(g_active && g_size > 1)) return;
-  // MPI_Barrier busy-polls: a rank that arrives first would hold its core until the last one comes, taking it from
-  // the ranks still working and from the kernel's write-back thread (2-core machines). Poll and sleep instead.
   MPI_Request request;
   MPI_Ibarrier(MPI_COMM_WORLD, &request);
+  mpi_wait_sleeping(request);  // MPI_Barrier would busy-poll
+#endif
+}
+
+#ifdef WIDTHLAB_HAVE_MPI
+void mpi_wait_sleeping(MPI_Request& request) {
   for (int done = 0;;) {
     MPI_Test(&request, &done, MPI_STATUS_IGNORE);
     if (done) return;
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
-#endif
 }
+#endif
 
 MpiSession::MpiSession(int* argc, char*** argv) {
 #ifdef WIDTHLAB_HAVE_MPI
