@@ -40,7 +40,8 @@ int run_kernel(const KernelVerbFlags& f, const widthlab::KernelOptions& opts) {
       throw InputError(fmt::format("--x2 {}: expected {} columns (as --x1), got {}", f.x2, X1.cols(), X2.cols()));
   }
   auto dir = mpi_root_first([&](bool root) {  // ranks > 0 use the directory rank 0 prepared
-    return prepare_output_dir(f.out, !root ? OutputMode::resume : f.force ? OutputMode::force : OutputMode::fresh);
+    return prepare_output_dir(f.out, !root ? OutputMode::resume : f.force ? OutputMode::force : OutputMode::fresh,
+                              /*resumable=*/false);
   });
   // Under mpirun the rows are split over the ranks (mpi_runtime.h).
   KernelSummary s = kernel_to_npy_mpi<T>(X1, f.x2.empty() ? nullptr : &X2, opts, dir / "nngp.npy", dir / "ntk.npy");
@@ -54,7 +55,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   sub.add_option("--x2", f->x2, "Inputs X2, .npy of shape (N2, d); default X1 (symmetric)");
   widthlab::cli::add_kernel_flags(sub, f->kernel, kSpec);
   sub.add_option("--out", f->out, "Output directory (nngp.npy, ntk.npy)")->required();
-  sub.add_flag("--force", f->force, "Overwrite results already in --out");
+  sub.add_flag("--force", f->force, "Replace the results widthlab wrote in --out (other files there are kept)");
   return [f] {
     using namespace widthlab;
     const KernelOptions o = cli::kernel_options_from_flags(f->kernel, kSpec);

@@ -1,10 +1,13 @@
-// `widthlab limit [--config F] [--set key=value]… --out DIR [--model NAME | --region N] [--resume | --force]`
-// Simulates a d = ∞ limit model (SPEC §3.2–§3.7) on the config's data: by default the model that `classify` assigns to
-// the config's FIRST scaling (scaling.presets[0], else the first q point, else custom); --model / --region pick one
-// of the 13 models (or ic-mf) directly. Writes DIR/limit.jsonl (one line per seed of limits.seeds: model, region,
-// rules, curves, final normalised test logits and classes; limit_run.h) and DIR/config.toml.
+// `widthlab limit [--config F] [--set key=value]… --out DIR [--model NAME | --region N] [--resume | --force]
+//                 [--dry-run]`
+// Simulates d = ∞ limit models (SPEC §3.2–§3.7) on the config's data: by default the model that `classify` assigns to
+// each of the config's scalings — those whose model limits.compute lists, when it lists any (as `study` does);
+// --model / --region pick one of the 13 models (or ic-mf) directly. Writes DIR/limit.jsonl (one line per model and
+// seed of limits.seeds: model, region, rules, curves, final normalised test logits and classes; limit_run.h) and
+// DIR/config.toml, after every input has validated.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "run_dir.h"
@@ -15,6 +18,7 @@
 #include "widthlab/output_dir.h"
 #include "widthlab/results_io.h"
 #include "widthlab/sweep.h"
+#include "widthlab/text.h"
 
 namespace {
 
@@ -23,6 +27,11 @@ struct LimitVerbOptions {
   std::string model;
   int region = 0;
 };
+
+widthlab::LimitOptions with_model(widthlab::LimitOptions o, const std::string& model) {
+  o.model = model;
+  return o;
+}
 
 // The model classify assigns to `s`, with the layer weights of its dominant lr (SPEC §1.3 B uses max(q̃_a, q̃_w)).
 void model_from_scaling(const widthlab::Scaling& s, const widthlab::Activation& act, widthlab::LimitOptions& o,
@@ -48,59 +57,106 @@ void model_from_scaling(const widthlab::Scaling& s, const widthlab::Activation& 
   why = fmt::format("scaling '{}' → region {} ({})", s.name, c.region ? std::to_string(*c.region) : "-", c.model);
 }
 
+// One simulation the verb runs: the model's options and what selected it.
+struct LimitJob {
+  widthlab::LimitOptions options;
+  std::string why;
+};
+
+// --model / --region: that one model. Otherwise the limit of each of the config's scalings, restricted to the models
+// limits.compute lists when it lists any (as `study` does); scalings whose model has no simulator are skipped with a
+// note, and none left is an InputError.
+std::vector<LimitJob> limit_jobs(const LimitVerbOptions& opt, const widthlab::Config& cfg) {
+  using namespace widthlab;
+  const LimitOptions base = limit_options(cfg);  // [model], [train], [limits] (sweep.h)
+  if (!opt.model.empty()) return {{with_model(base, limit_model_from_name(opt.model).name), "--model"}};
+  if (opt.region) return {{with_model(base, limit_model_for_region(opt.region).name), "--region"}};
+  const std::vector<Scaling> scalings = config_scalings(cfg);
+  if (scalings.empty()) throw InputError("scaling.presets = []: no scaling to classify; pass --model or --region");
+  std::vector<LimitJob> jobs;
+  std::vector<std::string> skipped;
+  for (const Scaling& s : scalings) {
+    LimitJob job{base, ""};
+    try {
+      model_from_scaling(s, activation_from_name(cfg.model.activation), job.options, job.why);
+    } catch (const InputError& e) {
+      skipped.push_back(e.what());
+      continue;
+    }
+    const auto& compute = cfg.limits.compute;
+    if (!compute.empty() && std::find(compute.begin(), compute.end(), job.options.model) == compute.end()) {
+      skipped.push_back(fmt::format("scaling '{}': model '{}' is not in limits.compute", s.name, job.options.model));
+      continue;
+    }
+    jobs.push_back(std::move(job));
+  }
+  for (const auto& why : skipped) fmt::print(stderr, "widthlab limit: skipped {}\n", why);
+  if (jobs.empty())
+    throw InputError(fmt::format("no limit to simulate for the config's scalings ({}); pass --model or --region",
+                                 skipped.empty() ? "none" : skipped.front()));
+  return jobs;
+}
+
+void report_result(const widthlab::LimitResult& res) {
+  using namespace widthlab;
+  int diverged = 0, ok = 0;
+  double acc = 0;
+  for (const auto& r : res.runs) {
+    diverged += r.status != RunStatus::ok;
+    if (r.test_acc) acc += *r.test_acc, ++ok;
+  }
+  fmt::print("limit {} (region {}): {}, {} diverged, mean test accuracy {}, {:.2f} s\n", res.model.name,
+             res.model.region ? std::to_string(res.model.region) : "-", count_noun(res.runs.size(), "seed"), diverged,
+             ok ? fmt::format("{:.4f}", acc / ok) : "n/a", res.seconds);
+}
+
+int run_limit(const LimitVerbOptions& opt) {
+  using namespace widthlab;
+  cli::ResolvedRunDir run = cli::resolve_run_dir(opt.dir, /*default_out=*/"");  // writes nothing
+  const Config& cfg = run.config;
+  if (cfg.model.bias) throw InputError("model.bias = true: the limit simulators model nets without biases");
+  const std::vector<LimitJob> jobs = limit_jobs(opt, cfg);
+  for (const auto& job : jobs)
+    if (auto err = job.options.validate(); !err.empty()) throw InputError(err);
+  const Dataset data = load_dataset(data_options(cfg));
+  for (const auto& job : jobs) {
+    const LimitModelInfo& info = limit_model_from_name(job.options.model);
+    fmt::print(stderr, "widthlab limit: model '{}' (region {}; {}) on {} ({} train / {} test), {} → {}\n", info.name,
+               info.region ? std::to_string(info.region) : "-", job.why, data.name, data.x_train.rows(),
+               data.x_test.rows(), count_noun(job.options.seeds.size(), "seed"), printable_path(run.out));
+  }
+  if (run.dry_run) {
+    fmt::print("dry run: {}; nothing written\n", count_noun(jobs.size(), "limit model"));
+    return 0;
+  }
+  cli::open_run_dir(run);  // every input has validated
+  const auto path = run.out / "limit.jsonl";
+  claim_output(path);
+  std::filesystem::remove(path);  // one simulation per directory: a rerun replaces the previous result
+  JsonlWriter out(path);
+  for (const auto& job : jobs) {
+    const LimitResult res = simulate_limit(job.options, data);
+    for (auto& line : res.to_json_lines()) {
+      line["selected_by"] = job.why;
+      out.append(line);
+    }
+    report_result(res);
+  }
+  return 0;
+}
+
 widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto opt = std::make_shared<LimitVerbOptions>();
   widthlab::cli::add_run_dir_flags(sub, opt->dir);
   auto* m = sub.add_option("--model", opt->model,
                            "Limit model: mf, ntk, sym-default, intermediate, ntk-sym-default, sym-default-mf, "
                            "post-mf, pre-sym-default, post-ntk, pre-ntk, triangle, post-mf-ntk, "
-                           "pre-ntk-sym-default, ic-mf (default: the model classify gives the first scaling)");
+                           "pre-ntk-sym-default, ic-mf (default: the model classify gives each of the config's scalings, when "
+                           "limits.compute lists it)");
   auto* r = sub.add_option("--region", opt->region, "Limit model by region number 1..13 (SPEC §2.2)")
                 ->check(CLI::Range(1, 13));
   m->excludes(r);
-  return [opt] {
-    using namespace widthlab;
-    cli::ResolvedRunDir run = cli::resolve_run_dir(opt->dir, /*default_out=*/"");
-    const Config& cfg = run.config;
-    LimitOptions o = limit_options(cfg);  // [model], [train], [limits] (sweep.h)
-    if (cfg.model.bias) throw InputError("model.bias = true: the limit simulators model nets without biases");
-    std::string why;
-    if (!opt->model.empty()) {
-      o.model = limit_model_from_name(opt->model).name;
-      why = "--model";
-    } else if (opt->region) {
-      o.model = limit_model_for_region(opt->region).name;
-      why = "--region";
-    } else {
-      const std::vector<Scaling> scalings = config_scalings(cfg);
-      if (scalings.empty()) throw InputError("scaling.presets = []: no scaling to classify; pass --model or --region");
-      model_from_scaling(scalings.front(), activation_from_name(cfg.model.activation), o, why);
-    }
-    if (auto err = o.validate(); !err.empty()) throw InputError(err);
-    const Dataset data = load_dataset(data_options(cfg));
-    const LimitModelInfo& info = limit_model_from_name(o.model);
-    fmt::print(stderr, "widthlab limit: model '{}' (region {}; {}) on {} ({} train / {} test), {} seed(s) → {}\n",
-               info.name, info.region ? std::to_string(info.region) : "-", why, data.name, data.x_train.rows(),
-               data.x_test.rows(), o.seeds.size(), printable_path(run.out));
-    const LimitResult res = simulate_limit(o, data);
-    const auto path = run.out / "limit.jsonl";
-    std::filesystem::remove(path);  // one simulation per directory: a rerun replaces the previous result
-    JsonlWriter out(path);
-    int diverged = 0;
-    for (auto& line : res.to_json_lines()) {
-      line["selected_by"] = why;
-      out.append(line);
-    }
-    for (const auto& r : res.runs) diverged += r.status != RunStatus::ok;
-    double acc = 0;
-    int ok = 0;
-    for (const auto& r : res.runs)
-      if (r.test_acc) acc += *r.test_acc, ++ok;
-    fmt::print("limit {} (region {}): {} seed(s), {} diverged, mean test accuracy {}, {:.2f} s\n", info.name,
-               info.region ? std::to_string(info.region) : "-", res.runs.size(), diverged,
-               ok ? fmt::format("{:.4f}", acc / ok) : "n/a", res.seconds);
-    return 0;
-  };
+  return [opt] { return run_limit(*opt); };
 }
 
 const widthlab::cli::VerbRegistration reg{"limit",

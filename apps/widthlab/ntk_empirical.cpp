@@ -1,10 +1,13 @@
 // `widthlab ntk-empirical [--config F] [--set k=v]… --out DIR [--width W] [--seed S] [--scaling NAME] [--trained]
-//                         [--x X.npy] [--weighting lr|plain] [--output O] [--force]`
+//                         [--x X.npy] [--normalization lr|plain|nt] [--output O] [--force]`
 // Empirical NTK (SPEC §3.8, §6.3 R21; library: widthlab/empirical_ntk_run.h) of the config's finite net — the first
 // scaling / width / seed of the config unless given — at init, or with --trained after the config's [train] run
 // (same init, batches and optimizer as run_training; IC-MF offsets included), on the config's test inputs or on
 // --x. Writes DIR/entk.npy (N × N, the config's train.precision). Bad input → exit 2.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <cmath>
 
 #include "config_flags.h"
 #include "verb.h"
@@ -18,7 +21,8 @@ namespace {
 struct EntkFlags {
   widthlab::cli::ConfigFlags config;
   std::string out, x, scaling, weighting = "lr";
-  int width = 0, output = -1;
+  std::optional<int> width;
+  int output = -1;
   long long seed = -1;
   bool trained = false, force = false;
 };
@@ -34,9 +38,15 @@ int write_entk(const EntkFlags& f, const widthlab::EmpiricalNtkPlan& plan, const
     return 1;
   }
   npy_write((dir / "entk.npy").string(), r.kernel);
-  fmt::print("empirical NTK ({} weighting) of {} d={} seed={} depth={} {}: {} × {} → {}/entk.npy\n", f.weighting,
-             task.scaling, task.model.width, task.seed, plan.model.depth, plan.trained ? "trained" : "at init",
-             r.kernel.rows(), r.kernel.cols(), printable_path(dir));
+  fmt::print("empirical NTK ({} normalization) of {} d={} seed={} depth={} {}: {} × {} → {}/entk.npy\n",
+             f.weighting, task.scaling, task.model.width, task.seed, plan.model.depth,
+             plan.trained ? "trained" : "at init", r.kernel.rows(), r.kernel.cols(), printable_path(dir));
+  if (f.weighting == "nt") {  // the W_std of the analytic kernel this one tends to, per layer (empirical_ntk.h)
+    const double unit = plan.model.init == InitKind::uniform ? 1.0 / std::sqrt(3.0) : 1.0;
+    std::vector<std::string> sigmas;
+    for (const auto& lf : task.factors) sigmas.push_back(fmt::format("{:.6g}", lf.multiplier * lf.init * unit));
+    fmt::print("effective W_std per layer (compare with `widthlab kernel --W-std`): {}\n", fmt::join(sigmas, ", "));
+  }
   return 0;
 }
 
@@ -50,14 +60,14 @@ int run_entk(const EntkFlags& f) {
   o.trained = f.trained;
   o.weighting = f.weighting;
   o.output = f.output;
-  o.names = {"--scaling", "--width", "--seed", "--weighting", "--output", "--x " + f.x};
+  o.names = {"--scaling", "--width", "--seed", "--normalization", "--output", "--x " + f.x};
   MatrixD X;
   if (!f.x.empty()) {
     X = npy_read_matrix<double>(f.x);
     o.x = &X;
   }
   const EmpiricalNtkPlan plan = empirical_ntk_plan(config, o);
-  auto dir = prepare_output_dir(f.out, f.force ? OutputMode::force : OutputMode::fresh);
+  auto dir = prepare_output_dir(f.out, f.force ? OutputMode::force : OutputMode::fresh, /*resumable=*/false);
   return plan.precision == Precision::float64 ? write_entk<double>(f, plan, dir) : write_entk<float>(f, plan, dir);
 }
 
@@ -70,10 +80,13 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   sub.add_option("--scaling", f->scaling, "Scaling name (default: the config's first scaling)");
   sub.add_flag("--trained", f->trained, "Kernel after the config's [train] run instead of at init");
   sub.add_option("--x", f->x, "Inputs, .npy of shape (N, input_dim) (default: the config's test inputs)");
-  sub.add_option("--weighting", f->weighting, "lr: λ_l = per-layer lr (Golikov) | plain: λ_l = 1")
+  sub.add_option("--normalization,--weighting", f->weighting,
+                 "lr: Θ weighted by each layer's lr (Golikov; the kernel that drives GD) | plain: gradient in the "
+                 "stored parameters | nt: neural-tangents' NTK parameterization of the same net (→ `widthlab kernel` "
+                 "with --W-std = the net's effective σ as d → ∞; needs model.bias = false)")
       ->capture_default_str();
   sub.add_option("--output", f->output, "Logit index, or -1 for the mean over outputs")->capture_default_str();
-  sub.add_flag("--force", f->force, "Overwrite results already in --out");
+  sub.add_flag("--force", f->force, "Replace the results widthlab wrote in --out (other files there are kept)");
   return [f] { return run_entk(*f); };
 }
 

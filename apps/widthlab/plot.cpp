@@ -1,38 +1,63 @@
-// `widthlab plot DIR [--python PY]`: (re)draws the PNG plots of a study or train directory with
-// python/plots/widthlab_plots.py (DESIGN §4, §8). Exit 0 when drawn, 1 when python/matplotlib is missing, 2 when DIR
-// is not a results directory.
+// `widthlab plot DIR [--python PY]`: (re)draws the PNG plots of a results directory with the scripts in
+// python/plots/: a `reproduce` directory (claims.json) with reproduce_plots.py and its case's figures; a study or
+// train directory (runs.jsonl) or a limit directory (limit.jsonl) with widthlab_plots.py. Exit 0 when drawn, 1 when
+// the script fails or matplotlib is missing, 2 when DIR is not a results directory or the interpreter is not found.
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "verb.h"
 #include "widthlab/error.h"
 #include "widthlab/output_dir.h"
-#include "widthlab/study.h"
+#include "widthlab/plot_script.h"
 
 namespace {
+namespace fs = std::filesystem;
+
 struct PlotOptions {
   std::string dir, python;
 };
+
+// The script and its arguments for the kind of results DIR holds.
+std::pair<std::string, std::vector<std::string>> plot_command(const fs::path& d) {
+  if (fs::exists(d / "claims.json")) {
+    std::ifstream in(d / "claims.json");
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded() || !j.contains("name") || !j["name"].is_string())
+      throw widthlab::InputError(fmt::format("{}: expected a JSON object with the case's \"name\"",
+                                             widthlab::printable_path(d / "claims.json")));
+    return {"reproduce_plots.py", {j["name"].get<std::string>(), d.string()}};
+  }
+  if (fs::exists(d / "runs.jsonl") || fs::exists(d / "limit.jsonl")) return {"widthlab_plots.py", {d.string()}};
+  throw widthlab::InputError(fmt::format("{}: expected a results directory of study, train, limit or reproduce "
+                                         "(holding runs.jsonl, limit.jsonl or claims.json)",
+                                         widthlab::printable_path(d)));
+}
+
 widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto opt = std::make_shared<PlotOptions>();
-  sub.add_option("dir", opt->dir, "A study or train output directory")->required();
-  sub.add_option("--python", opt->python, "Python interpreter (default $WIDTHLAB_PYTHON or /usr/bin/python3)");
+  sub.add_option("dir", opt->dir, "A study, train, limit or reproduce output directory")->required();
+  sub.add_option("--python", opt->python,
+                 "Python interpreter: a path or a name looked up on PATH (default $WIDTHLAB_PYTHON or "
+                 "/usr/bin/python3)");
   return [opt] {
-    namespace fs = std::filesystem;
-    fs::path d(opt->dir);
-    if (!fs::is_directory(d) || !fs::exists(d / "runs.jsonl"))
-      throw widthlab::InputError(fmt::format("{}: expected a study/train output directory holding runs.jsonl",
-                                             widthlab::printable_path(d)));
-    std::string msg = widthlab::draw_plots(d, opt->python);
-    if (!msg.empty()) {
-      fmt::print(stderr, "widthlab plot: {}\n", msg);
+    using namespace widthlab;
+    const fs::path d(opt->dir);
+    if (!fs::is_directory(d)) throw InputError(fmt::format("{}: expected a results directory", printable_path(d)));
+    const auto [script, args] = plot_command(d);
+    const std::string python = python_interpreter(opt->python);
+    const PlotScriptResult r = run_plot_script(python, plot_script(script), args, d / "plots.log");
+    if (!r.message.empty()) {
+      fmt::print(stderr, "widthlab plot: {}\n", r.message);
       return 1;
     }
     for (const auto& e : fs::directory_iterator(d))
-      if (e.path().extension() == ".png") fmt::print("{}\n", widthlab::printable_path(e.path()));
+      if (e.path().extension() == ".png") fmt::print("{}\n", printable_path(e.path()));
     return 0;
   };
 }
-const widthlab::cli::VerbRegistration reg{"plot", "(Re)draw the plots of a study or train directory", setup};
+const widthlab::cli::VerbRegistration reg{"plot", "(Re)draw the plots of a study, train, limit or reproduce directory",
+                                          setup};
 }  // namespace

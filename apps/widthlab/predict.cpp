@@ -2,7 +2,6 @@
 // DIR/mean.npy (m × outputs), DIR/cov.npy (m × m, with --cov), DIR/predict.json (what was used).
 #include <cmath>
 #include <fmt/format.h>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "kernel_flags.h"
@@ -11,6 +10,7 @@
 #include "widthlab/kernel.h"
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
+#include "widthlab/results_io.h"
 #include "widthlab/predict.h"
 
 namespace {
@@ -70,7 +70,7 @@ int run_predict(const PredictFlags& f) {
   if (Y.rows() != X.rows())
     throw InputError(fmt::format("--labels {}: expected {} rows (one per --train row), got {}", f.labels, X.rows(),
                                  Y.rows()));
-  auto dir = prepare_output_dir(f.out, f.force ? OutputMode::force : OutputMode::fresh);
+  auto dir = prepare_output_dir(f.out, f.force ? OutputMode::force : OutputMode::fresh, /*resumable=*/false);
   PredictResult r = predict(X, Y, T, ko, po);
   npy_write(dir / "mean.npy", r.mean);
   if (po.cov) npy_write(dir / "cov.npy", r.cov);
@@ -93,11 +93,7 @@ int run_predict(const PredictFlags& f) {
     j["seed"] = po.seed;
     j["jitter"] = s.jitter;
   }
-  {
-    std::ofstream out(dir / "predict.json");
-    out << j.dump(2) << "\n";
-    if (!out) throw InputError(fmt::format("--out {}: cannot write predict.json", printable_path(dir)));
-  }
+  write_file_atomic(dir / "predict.json", j.dump(2) + "\n");
   fmt::print("predict: {} train, {} test, loss {}, kernel {}, t = {}; eigen range [{:.3g}, {:.3g}]{}\nwrote {}/mean.npy{}\n",
              X.rows(), T.rows(), f.loss, f.kernel, f.time, s.eig_min, s.eig_max,
              s.jitter > 0 ? fmt::format(", GP-sample jitter {:.3g}", s.jitter) : "", printable_path(dir),
@@ -124,7 +120,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   sub.add_flag("--no-init-sample", f->no_init_sample, "Start function-space GD from 0 instead of a GP sample");
   widthlab::cli::add_kernel_flags(sub, f->net, kSpec);
   sub.add_option("--out", f->out, "Output directory (mean.npy, cov.npy, predict.json)")->required();
-  sub.add_flag("--force", f->force, "Overwrite results already in --out");
+  sub.add_flag("--force", f->force, "Replace the results widthlab wrote in --out (other files there are kept)");
   return [f] { return run_predict(*f); };
 }
 

@@ -1,5 +1,9 @@
-// Shared flags of the verbs that write a results directory from a config (train, study): --config, --set, --out,
-// --resume, --force; resolving them into a validated Config and a prepared output directory with DIR/config.toml.
+// Shared flags of the verbs that write a run directory from a config (train, study, limit): --config, --set, --out,
+// --resume, --force, --dry-run; resolved in two steps so that nothing is written before every input validates:
+//   ResolvedRunDir run = resolve_run_dir(flags, "");  // config loaded, directory checked; writes nothing
+//   … load data, check the verb's own inputs …
+//   if (run.dry_run) { print the plan; return 0; }
+//   open_run_dir(run);                                 // creates DIR, writes DIR/config.toml (widthlab/run_dir.h)
 #pragma once
 #include <CLI/CLI.hpp>
 #include <filesystem>
@@ -8,23 +12,28 @@
 
 #include "config_flags.h"
 #include "widthlab/config.h"
+#include "widthlab/output_dir.h"
 
 namespace widthlab::cli {
 
 // --config and --set are the shared config flags of config_flags.h (config, sets).
 struct RunDirFlags : ConfigFlags {
   std::string out;
-  bool resume = false, force = false;
+  bool resume = false, force = false, dry_run = false;
 };
 void add_run_dir_flags(CLI::App& sub, RunDirFlags& flags, bool out_required = true);
 
 struct ResolvedRunDir {
   Config config;
   std::filesystem::path out;
-  bool resumed = false;
+  OutputMode mode = OutputMode::fresh;
+  bool dry_run = false;
+  bool resumed = false;  // set by open_run_dir
 };
-// Loads the config, prepares the directory (fresh / resume / force) and writes DIR/config.toml (the resolved config).
-// On --resume of a directory whose config.toml differs (outside [study]) from the resolved config: InputError.
-ResolvedRunDir resolve_run_dir(const RunDirFlags& flags, const std::string& default_out);
+// Loads the config and, when `check_dir`, checks the directory for the mode (widthlab/run_dir.h check_run_dir).
+// Writes nothing. Ranks > 0 under mpirun pass check_dir = false: rank 0 alone owns the directory.
+ResolvedRunDir resolve_run_dir(const RunDirFlags& flags, const std::string& default_out, bool check_dir = true);
+// Prepares DIR and writes DIR/config.toml.
+void open_run_dir(ResolvedRunDir& run);
 
 }  // namespace widthlab::cli

@@ -12,6 +12,7 @@
 #include "widthlab/mpi_runtime.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/study.h"
+#include "widthlab/sweep.h"
 
 namespace {
 
@@ -58,10 +59,18 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
       notes.push_back(line);
       fmt::print(stderr, "widthlab study: {}\n", line);
     }
-    cli::ResolvedRunDir run = mpi_root_first([&](bool root) {  // ranks > 0 reuse the directory rank 0 prepared
-      cli::RunDirFlags f = flags;
-      if (!root) f.resume = true, f.force = false;
-      return cli::resolve_run_dir(f, "");
+    // Every input validates before anything is written: config and directory, then the data.
+    cli::ResolvedRunDir run = cli::resolve_run_dir(flags, "", /*check_dir=*/mpi_is_root());
+    const SweepSetup setup = make_sweep_setup(run.config);
+    if (run.dry_run) {
+      fmt::print("dry run: study of {} runs ({} scalings × {} widths × {} seeds) on {} → {}; nothing written\n",
+                 setup.scalings.size() * setup.widths.size() * setup.seeds.size(), setup.scalings.size(),
+                 setup.widths.size(), setup.seeds.size(), setup.data.name, printable_path(run.out));
+      return 0;
+    }
+    mpi_root_first([&](bool root) {  // rank 0 owns the directory; the others write into it after
+      if (root) cli::open_run_dir(run);
+      return 0;
     });
     StudyOptions so;
     so.out = run.out;

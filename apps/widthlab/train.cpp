@@ -7,6 +7,7 @@
 #include "verb.h"
 #include "widthlab/mpi_runtime.h"
 #include "widthlab/output_dir.h"
+#include "widthlab/text.h"
 #include "widthlab/sweep.h"
 
 namespace {
@@ -23,20 +24,27 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
       ->check(CLI::NonNegativeNumber);
   return [opt] {
     using namespace widthlab;
-    cli::ResolvedRunDir run = mpi_root_first([&](bool root) {  // ranks > 0 reuse the directory rank 0 prepared
-      cli::RunDirFlags f = opt->dir;
-      if (!root) f.resume = true, f.force = false;
-      return cli::resolve_run_dir(f, /*default_out=*/"");
-    });
+    // Every input validates before anything is written: config and directory, then the data (make_sweep_setup).
+    cli::ResolvedRunDir run = cli::resolve_run_dir(opt->dir, /*default_out=*/"", /*check_dir=*/mpi_is_root());
     SweepSetup setup = make_sweep_setup(run.config);
     SweepOptions so;
     so.out = run.out;
     so.threads = opt->threads >= 0 ? opt->threads : run.config.study.threads;
     so.max_seconds = run.config.study.max_seconds;
     so.progress_label = "train";
-    fmt::print(stderr, "widthlab train: {} scalings × {} widths × {} seeds on {} ({} train / {} test) → {}\n",
-               setup.scalings.size(), setup.widths.size(), setup.seeds.size(), setup.data.name,
-               setup.data.x_train.rows(), setup.data.x_test.rows(), printable_path(run.out));
+    fmt::print(stderr, "widthlab train: {} × {} × {} on {} ({} train / {} test) → {}\n",
+               count_noun(setup.scalings.size(), "scaling"), count_noun(setup.widths.size(), "width"),
+               count_noun(setup.seeds.size(), "seed"), setup.data.name, setup.data.x_train.rows(),
+               setup.data.x_test.rows(), printable_path(run.out));
+    if (run.dry_run) {
+      fmt::print("dry run: {} runs planned; nothing written\n",
+                 setup.scalings.size() * setup.widths.size() * setup.seeds.size());
+      return 0;
+    }
+    mpi_root_first([&](bool root) {  // rank 0 owns the directory; the others write into it after
+      if (root) cli::open_run_dir(run);
+      return 0;
+    });
     SweepSummary s = run_sweep_mpi(setup, so);  // = run_sweep without mpirun
     fmt::print("{}\n", s.brief());
     if (s.failed > 0) {

@@ -1,6 +1,6 @@
 // One classify request as the CLI verb (`widthlab classify`, DESIGN §4 classify contract) and the Python binding
 // (widthlab.classify) take it: exactly one of a preset, a Golikov point (q_sigma, q_lr[, q_lr_out]) or a config; depth,
-// activation and optimizer default to 1, leaky_relu:0.1 (SPEC §6.0) and gd, or to the config's values. The answer is
+// activation and optimizer default to 1, leaky_relu:0.1 (SPEC §6.0) and gd, or to the config's values. Each answer is
 // classification_to_json (classification.h, SPEC §2) plus "activation" and "optimizer".
 #pragma once
 #include <functional>
@@ -31,11 +31,8 @@ struct ClassifyInputNames {
   std::string q_sigma, q_lr, q_lr_out, depth;
 };
 
-// The scaling a config describes: [scaling] presets[0], else [scaling.custom], else the first q point. InputError
-// starting with `where` (the config's name) on custom exponents of the wrong length or a q point of the wrong size.
-Scaling scaling_from_config(const Config& cfg, const std::string& where, int depth, OptimizerFamily family);
-
-// The classification as JSON. InputError (one line, naming the input) on a bad request.
+// The classification as JSON: one object for a preset or a Golikov point; for a config, an array with one object per
+// scaling it names (config_scalings.h), in order. InputError (one line, naming the input) on a bad request.
 nlohmann::json classify_request(const ClassifyRequest& request, const ClassifyInputNames& names);
 
 }  // namespace widthlab

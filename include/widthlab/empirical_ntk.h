@@ -34,6 +34,13 @@ namespace widthlab {
 
 struct EmpiricalNtkOptions {
   bool lr_weighted = false;  // λ_l = lr · factors[l].lr (Golikov, SPEC §3.2); false: λ_l = 1 (plain NTK)
+  // neural-tangents' convention (overrides lr_weighted): the NTK of the same function written in NTK
+  // parameterization, W^eff_l = α_l θ_l = (σ_l/√fan_in_l)·ω_l with ω_l of unit variance and the gradient taken in ω:
+  // λ_l α_l² = σ_l²/fan_in_l with σ_l = α_l · factors[l].init · (1 for gaussian init, 1/√3 for uniform), the net's
+  // effective weight std × √fan_in. It tends to the analytic NTK of kernel.h with W_std = σ_l (b_std = 0) as d → ∞,
+  // whatever the scaling, when σ_l does not depend on d. Nets with biases are refused (InputError): their bias init
+  // has no width-independent b_std.
+  bool nt_parameterization = false;
   double lr = 1.0;           // base learning rate for lr_weighted (finite, > 0)
   int output = -1;           // −1: mean over the k outputs of Θ_oo; 0 ≤ o < k: output o's kernel
 };

@@ -13,6 +13,7 @@
 // (optional) and computes the kernel. Cost: the training run (steps × forward + backward) plus empirical_ntk.h's.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "widthlab/config.h"
@@ -26,10 +27,12 @@ namespace widthlab {
 
 struct EmpiricalNtkRunOptions {
   std::string scaling;           // "" = the config's first scaling
-  int width = 0;                 // 0 = the first of sweep.widths; else ≥ 1
+  std::optional<int> width;      // none = the first of sweep.widths; else ≥ 1
   std::int64_t seed = -1;        // −1 = the first of sweep.seeds; else ≥ 0
   bool trained = false;          // kernel after the config's [train] run instead of at init
-  std::string weighting = "lr";  // "lr": λ_l = per-layer lr (Golikov, SPEC §3.2) | "plain": λ_l = 1
+  // "lr": λ_l = per-layer lr (Golikov, SPEC §3.2) | "plain": λ_l = 1 (gradient in the stored parameters) |
+  // "nt": neural-tangents' NTK parameterization of the same function (empirical_ntk.h nt_parameterization)
+  std::string weighting = "lr";
   int output = -1;               // −1: mean over the outputs; 0..k−1: that logit's kernel
   const MatrixD* x = nullptr;    // inputs (N × input_dim); nullptr = the config's test inputs (borrowed)
 

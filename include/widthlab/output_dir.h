@@ -1,21 +1,50 @@
-// Output directories of the verbs that write results (DESIGN §4: `--out DIR`, `--resume`, `--force`).
+// Output directories of the verbs that write results (docs/architecture.md "Output directories"; `--out DIR`,
+// `--resume`, `--force`, `--dry-run`).
+//
+// widthlab writes only its own files. Every file and folder it creates in an output directory is listed in the
+// directory's manifest, DIR/.widthlab-manifest (one path relative to DIR a line; folders end in '/'). Anything not
+// listed is the user's: it is never overwritten or deleted, and --force removes only what the manifest lists.
 #pragma once
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace widthlab {
 
-// fresh: DIR must be absent or empty; resume: keep what DIR holds (runs already in runs.jsonl are skipped by the
-// caller); force: delete DIR's contents first.
+inline constexpr const char* kManifestName = ".widthlab-manifest";
+
+// fresh: DIR is absent or empty. resume: DIR holds widthlab results to continue (they are kept). force: the results
+// widthlab wrote in DIR are removed first; anything else in DIR is kept and never overwritten.
 enum class OutputMode { fresh, resume, force };
 
-// Makes `path` a usable, writable output directory (created with its parents when missing) and returns it.
-// InputError (one line naming the path) when: the path is empty; it or a parent is a file; it cannot be created;
-// it is not writable (checked by a probe file, so it also holds for root); it already holds files and mode is fresh
-// ("…already holds results; pass --resume to continue or --force to overwrite"); mode is force and the directory is
-// "/", $HOME, the current directory or one of its parents (refused rather than deleted).
-// Non-UTF-8 path names work (Linux paths are bytes); messages show such bytes as \xNN.
-std::filesystem::path prepare_output_dir(const std::filesystem::path& path, OutputMode mode);
+// What an existing directory holds, split by the manifest.
+struct OutputDirContents {
+  std::vector<std::string> ours;     // top-level entries the manifest lists (folders end in '/')
+  std::vector<std::string> foreign;  // everything else (the manifest itself excluded)
+};
+OutputDirContents output_dir_contents(const std::filesystem::path& dir);
+
+// Checks that `path` can be used with `mode` and writes nothing (verbs call it before reading their inputs are
+// done, and --dry-run stops after it). InputError (one line naming the path) when: the path is empty; it or a parent
+// is a file; fresh and DIR holds widthlab results ("already holds widthlab results; pass --resume … or --force …");
+// fresh and DIR holds only files widthlab did not write (listed, with what to do); resume and DIR holds no widthlab
+// results; force on "/", $HOME, the working directory or one of its parents.
+// `resumable` = false for verbs without --resume (kernel, predict, ntk-empirical): messages then offer --force only.
+void check_output_dir(const std::filesystem::path& path, OutputMode mode, bool resumable = true);
+
+// check_output_dir, then makes `path` a usable, writable output directory (created with its parents when missing;
+// writability checked by a probe file, so it also holds for root and read-only mounts), removes what the manifest
+// lists on force, and creates the manifest. Returns `path`. Non-UTF-8 path names work (Linux paths are bytes);
+// messages show such bytes as \xNN.
+std::filesystem::path prepare_output_dir(const std::filesystem::path& path, OutputMode mode, bool resumable = true);
+
+// Called by every writer before it creates or replaces `file`. When a directory above `file` holds a manifest (the
+// nearest one counts), `file` must be absent or listed there — else InputError: widthlab never overwrites a file it
+// did not write — and it is then listed. Outside any output directory (no manifest above) it does nothing.
+void claim_output(const std::filesystem::path& file);
+
+// Creates the folder `dir` (with parents) and lists it in the manifest above it, like claim_output.
+void create_output_subdir(const std::filesystem::path& dir);
 
 // `path` with every byte that is not part of valid UTF-8 (and every control character) written as \xNN, so that
 // messages stay printable and JSON-serialisable.

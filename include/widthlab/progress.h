@@ -2,6 +2,7 @@
 // terminal, or when forced (--progress); never written to stdout so results stay machine-readable.
 #pragma once
 #include <chrono>
+#include <functional>
 #include <string>
 
 namespace widthlab {
@@ -22,10 +23,15 @@ class Progress {
   std::chrono::steady_clock::time_point start_, last_;
 };
 
+// Told of every advance of every Progress (label, done, total, note), whether or not a line is shown: the Python
+// module's progress callback. Called on the thread that advances.
+using ProgressObserver = std::function<void(const std::string&, long, long, const std::string&)>;
+
 // Process-wide defaults set by the CLI's --quiet / --progress (library code calls Progress with these).
 struct ProgressDefaults {
   bool enabled = true;
   bool force = false;
+  ProgressObserver observer;  // empty: none
 };
 ProgressDefaults& progress_defaults();
 

@@ -35,6 +35,9 @@ struct RateFit {
   double slope_stderr = nan;  // OLS standard error (ignores seed structure; for reference)
   double ci_low = nan, ci_high = nan;  // bootstrap percentile interval (NaN when no resample was usable)
   int widths_used = 0;      // widths with a finite, positive statistic
+  // Fewer than 3 used widths: a line through 2 points always fits, so neither the slope nor its interval tests a
+  // power law. Reports print such a fit as "2 widths only" and draw no verdict from it.
+  bool few_widths() const { return ok && widths_used < 3; }
   int resamples_used = 0;   // resamples whose statistic was finite and positive at every used width
   std::string note;         // why not ok / what was dropped
 };

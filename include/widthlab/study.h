@@ -50,9 +50,8 @@ struct StudySummary {
 
 StudySummary run_study(const Config& config, const StudyOptions& options);
 
-// Draws DIR's plots with python/plots/widthlab_plots.py. Returns "" on success, else why not (missing python or
-// matplotlib, script error); never throws for a missing interpreter.
+// Draws DIR's plots with python/plots/widthlab_plots.py (plot_script.h; its output in DIR/plots.log). Returns "" on
+// success, else why not (missing python or matplotlib, script error) in one line; never throws.
 std::string draw_plots(const std::filesystem::path& dir, const std::string& python = "");
-std::string plot_script_path();  // the installed/source script path
 
 }  // namespace widthlab

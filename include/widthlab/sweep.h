@@ -31,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "widthlab/config.h"
+#include "widthlab/config_scalings.h"
 #include "widthlab/dataset.h"
 #include "widthlab/limit_run.h"
 #include "widthlab/mlp.h"
@@ -64,7 +65,6 @@ TrainOptions train_options(const Config& config);  // [train] → TrainOptions
 // [model], scaling.reference_width, [train] (as train_options) and [limits] (mf_particles, seeds, gp_jitter) →
 // LimitOptions; the choices of one simulation (model, lr_weight_out / lr_weight_in) keep their defaults.
 LimitOptions limit_options(const Config& config);
-std::vector<Scaling> config_scalings(const Config& config);  // InputError naming scaling.presets on a bad name
 SweepSetup make_sweep_setup(const Config& config);  // loads the data (InputError on bad data options/files)
 TrainTask make_train_task(const SweepSetup& setup, const Scaling& scaling, int width, std::uint64_t seed);
 // Grid order: width descending (largest runs first, for load balance), then scaling, then seed.

@@ -6,6 +6,8 @@ import math
 import os
 import sys
 
+from plot_outputs import save_figure
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -55,7 +57,7 @@ def width_sweep(d, name):
     axes.flat[0].legend(fontsize=8)
     fig.suptitle(f"{name}: final metrics vs width (mean ± std over seeds)")
     fig.tight_layout()
-    fig.savefig(os.path.join(d, "width_sweep.png"), dpi=110)
+    save_figure(fig, d, "width_sweep.png")
 
 
 def decomposition(d, name):
@@ -76,7 +78,7 @@ def decomposition(d, name):
     axes.flat[0].legend(fontsize=8)
     fig.suptitle(f"{name}: logit decomposition and weight increments (R2)")
     fig.tight_layout()
-    fig.savefig(os.path.join(d, "decomposition.png"), dpi=110)
+    save_figure(fig, d, "decomposition.png")
 
 
 def small_lr(d, name):
@@ -93,7 +95,7 @@ def small_lr(d, name):
     axes[0].legend(fontsize=8)
     fig.suptitle(f"{name}: test curves, reference vs large-width scalings")
     fig.tight_layout()
-    fig.savefig(os.path.join(d, "small_lr_curves.png"), dpi=110)
+    save_figure(fig, d, "small_lr_curves.png")
 
 
 def deep(d, name):
@@ -116,7 +118,7 @@ def deep(d, name):
         ax.legend(fontsize=8)
     fig.suptitle(f"{name}: deep nets (R10–R12)")
     fig.tight_layout()
-    fig.savefig(os.path.join(d, "deep.png"), dpi=110)
+    save_figure(fig, d, "deep.png")
 
 
 def limits(d, name):
@@ -139,7 +141,7 @@ def limits(d, name):
     axes.flat[0].legend(fontsize=8)
     fig.suptitle(f"{name}: large-width nets vs the reference (R13)")
     fig.tight_layout()
-    fig.savefig(os.path.join(d, "limits_curves.png"), dpi=110)
+    save_figure(fig, d, "limits_curves.png")
     kp = os.path.join(d, "kernels.csv")
     if os.path.exists(kp):
         rows = read(kp)
@@ -157,7 +159,7 @@ def limits(d, name):
         axes[0].legend(fontsize=8)
         fig.suptitle(f"{name}: tangent kernels on test points (R14)")
         fig.tight_layout()
-        fig.savefig(os.path.join(d, "kernels.png"), dpi=110)
+        save_figure(fig, d, "kernels.png")
 
 
 def sohl(d, name):
@@ -193,7 +195,7 @@ def sohl(d, name):
         axes[2].legend(fontsize=8)
     fig.suptitle(f"{name}: R21 / R24")
     fig.tight_layout()
-    fig.savefig(os.path.join(d, "sp_kernels.png"), dpi=110)
+    save_figure(fig, d, "sp_kernels.png")
 
 
 def nguyen(d, name):
@@ -212,7 +214,7 @@ def nguyen(d, name):
     axes[0].legend(fontsize=8)
     fig.suptitle(f"{name}: multilayer MF nets on two isotropic Gaussians (R25)")
     fig.tight_layout()
-    fig.savefig(os.path.join(d, "gaussian_curves.png"), dpi=110)
+    save_figure(fig, d, "gaussian_curves.png")
 
 
 def grid(d, name):
@@ -258,7 +260,7 @@ def grid(d, name):
     ax.set_title("measured vs theory (A: |f⁽⁰⁾|, B: K⁽⁰⁾, C: weight step)")
     fig.suptitle(f"{name}: (q_σ, q̃) grid (R28)")
     fig.tight_layout()
-    fig.savefig(os.path.join(d, "phase_diagram.png"), dpi=110)
+    save_figure(fig, d, "phase_diagram.png")
 
 
 CASES = {

@@ -6,6 +6,7 @@ Reads DIR/runs.jsonl, DIR/curves/*.csv and, for a study, DIR/limits.jsonl and DI
   distance_vs_width.png  logit-RMS distance to the limit vs width, log-log, with a d^-1/2 guide
   training_curves.png    test loss per step at the reference and the largest width, and the limit
   coord_check.png        muP-style coordinate check: RMS change of each layer's activations vs width, fitted slopes
+  (a `widthlab limit` directory, DIR/limit.jsonl: limit_curves.png, the limit's loss and accuracy per step and seed)
 Exit status 3 when matplotlib is missing (the caller reports it), 2 on a bad directory.
 """
 import csv
@@ -13,6 +14,8 @@ import json
 import math
 import os
 import sys
+
+from plot_outputs import save_figure
 from collections import defaultdict
 
 try:
@@ -88,6 +91,7 @@ def main(d):
     drawn = []
 
     # 1. metrics vs width
+    limit_lines = False
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for i, s in enumerate(scalings):
         color = f"C{i % 10}"
@@ -103,13 +107,14 @@ def main(d):
             lm, _ = mean_std([l.get(key) for l in indep.get(s, [])])
             if math.isfinite(lm):
                 ax.axhline(lm, color=color, ls="--", lw=1)
+                limit_lines = True
     for ax, title in zip(axes, ["test loss", "test accuracy"]):
         ax.set_xscale("log", base=2)
         ax.set_xlabel("width d")
-        ax.set_title(title + " (dashed: d = ∞ limit)")
+        ax.set_title(title + (" (dashed: d = ∞ limit)" if limit_lines else ""))
     axes[0].legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(os.path.join(d, "metrics_vs_width.png"), dpi=110)
+    save_figure(fig, d, "metrics_vs_width.png")
     plt.close(fig)
     drawn.append("metrics_vs_width.png")
 
@@ -130,6 +135,7 @@ def main(d):
                 rates = json.load(f)
         fig, ax = plt.subplots(figsize=(7, 5))
         allm = []
+        dashed = False
         for i, s in enumerate(scalings):
             ws, ms, ss = [], [], []
             for w in widths:
@@ -145,6 +151,7 @@ def main(d):
             if fit.get("slope") is not None:
                 lab += f": slope {fit['slope']:+.2f}"
             ls = "--" if kind != "limit" else "-"
+            dashed = dashed or ls == "--"
             ax.errorbar(ws, ms, yerr=ss, fmt="o" + ls, color=f"C{i % 10}", label=lab, capsize=2)
         if allm:
             w0 = widths[0]
@@ -154,17 +161,15 @@ def main(d):
         ax.set_yscale("log")
         ax.set_xlabel("width d")
         ax.set_ylabel("logit RMS to the limit (normalised logits)")
-        ax.set_title("distance to the limit (dashed: proxy / drift)")
+        ax.set_title("distance to the limit" + (" (dashed: proxy / drift)" if dashed else ""))
         ax.legend(fontsize=7)
         fig.tight_layout()
-        fig.savefig(os.path.join(d, "distance_vs_width.png"), dpi=110)
+        save_figure(fig, d, "distance_vs_width.png")
         plt.close(fig)
         drawn.append("distance_vs_width.png")
 
     # 3. training curves: reference width vs largest width vs limit
     ref = widths[0]
-    for r in runs:
-        pass
     rows, cols = grid(len(scalings))
     fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.6 * rows), squeeze=False)
     for i, s in enumerate(scalings):
@@ -194,7 +199,7 @@ def main(d):
     for j in range(len(scalings), rows * cols):
         axes[j // cols][j % cols].axis("off")
     fig.tight_layout()
-    fig.savefig(os.path.join(d, "training_curves.png"), dpi=110)
+    save_figure(fig, d, "training_curves.png")
     plt.close(fig)
     drawn.append("training_curves.png")
 
@@ -230,10 +235,33 @@ def main(d):
     for j in range(len(scalings), rows * cols):
         axes[j // cols][j % cols].axis("off")
     fig.tight_layout()
-    fig.savefig(os.path.join(d, "coord_check.png"), dpi=110)
+    save_figure(fig, d, "coord_check.png")
     plt.close(fig)
     drawn.append("coord_check.png")
     print("widthlab_plots: wrote " + ", ".join(drawn))
+    return 0
+
+
+def limit_main(d):
+    """Plots of a `widthlab limit` directory: loss and accuracy of the simulated limit per step, one line per seed."""
+    lines = [r for r in read_jsonl(os.path.join(d, "limit.jsonl")) if r.get("curve")]
+    if not lines:
+        print(f"widthlab_plots: {d}/limit.jsonl has no curves", file=sys.stderr)
+        return 2
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for ax, key in zip(axes, ["loss", "acc"]):
+        for i, r in enumerate(lines):
+            c = r["curve"]
+            for part, style in [("train", "-"), ("test", "--")]:
+                ax.plot(c["step"], c[f"{part}_{key}"], style, color=f"C{i % 10}", label=f"seed {r['seed']} {part}")
+        ax.set_xlabel("step")
+        ax.set_ylabel(key)
+        ax.set_title(f"limit {lines[0]['model']}: {key} (solid: train, dashed: test)")
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    save_figure(fig, d, "limit_curves.png")
+    plt.close(fig)
+    print("widthlab_plots: wrote limit_curves.png")
     return 0
 
 
@@ -241,4 +269,7 @@ if __name__ == "__main__":
     if len(sys.argv) != 2 or not os.path.isdir(sys.argv[1]):
         print("usage: widthlab_plots.py DIR", file=sys.stderr)
         sys.exit(2)
+    if not os.path.exists(os.path.join(sys.argv[1], "runs.jsonl")) and os.path.exists(
+            os.path.join(sys.argv[1], "limit.jsonl")):
+        sys.exit(limit_main(sys.argv[1]))
     sys.exit(main(sys.argv[1]))

@@ -23,12 +23,12 @@ namespace {
 
 namespace py = pybind11;
 
-// Numbers travel as text: fmt's "{}" is the shortest round-trip form (and "inf" / "nan" read back as themselves), so
-// the request parses exactly the given double.
-std::string q_text(std::optional<double> v) { return v ? fmt::format("{}", *v) : std::string(); }
+// Exponents travel as text (the Python layer passes str(q): Python's shortest round-trip form of a float, or the
+// user's own string such as "-3/4"), so the request parses them exactly as the CLI's flags.
+std::string q_text(const std::optional<std::string>& v) { return v.value_or(std::string()); }
 
-py::object classify_py(const std::string& preset, std::optional<double> q_sigma, std::optional<double> q_lr,
-                       std::optional<double> q_lr_out, std::optional<int> depth, const std::string& activation,
+py::object classify_py(const std::string& preset, const std::optional<std::string>& q_sigma,
+                       const std::optional<std::string>& q_lr, const std::optional<std::string>& q_lr_out, std::optional<int> depth, const std::string& activation,
                        const std::string& optimizer, const ConfigSource& src) {
   ClassifyRequest r;
   r.preset = preset;
@@ -51,8 +51,8 @@ py::object classify_py(const std::string& preset, std::optional<double> q_sigma,
 void bind_classify(py::module_& m) {
   m.def(
       "classify",
-      [](const std::string& preset, std::optional<double> q_sigma, std::optional<double> q_lr,
-         std::optional<double> q_lr_out, std::optional<int> depth, const std::string& activation,
+      [](const std::string& preset, std::optional<std::string> q_sigma, std::optional<std::string> q_lr,
+         std::optional<std::string> q_lr_out, std::optional<int> depth, const std::string& activation,
          const std::string& optimizer, const std::string& config_path, const std::string& config_toml,
          const std::string& config_name, const std::vector<std::string>& overrides) {
         ConfigSource src{config_path, config_toml, config_name, overrides};

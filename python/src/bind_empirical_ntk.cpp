@@ -46,7 +46,7 @@ py::object empirical_ntk_py(const ConfigSource& src, const py::object& x, std::o
   if (width && *width < 1) throw InputError(fmt::format("{} {}: expected ≥ 1", o.names.width, *width));
   if (seed && *seed < 0) throw InputError(fmt::format("{} {}: expected ≥ 0", o.names.seed, *seed));
   o.scaling = scaling;
-  o.width = width.value_or(0);
+  o.width = width;
   o.seed = seed.value_or(-1);
   o.trained = trained;
   o.weighting = weighting;

@@ -5,6 +5,7 @@
 // kernel_compute as MatrixRef views of the numpy buffers (no copy); outputs are allocated by C++ and handed to numpy
 // without a copy. The GIL is released while the kernel runs.
 // _kernel_cpp_seconds(...) times the same C++ call internally (for bench/python_overhead.py).
+#include <fmt/format.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -113,6 +114,24 @@ py::dict kernel_typed(const py::handle& x1, const py::handle& x2, const KernelAr
   return d;
 }
 
+// neural-tangents' get=: "nngp", "ntk" or a tuple of them → which kernels to compute (overrides nngp= / ntk=).
+void select_by_get(const py::object& get, bool& nngp, bool& ntk) {
+  std::vector<std::string> names;
+  if (py::isinstance<py::str>(get)) names.push_back(get.cast<std::string>());
+  else
+    for (const auto& item : get) {
+      if (!py::isinstance<py::str>(item)) throw InputError("get: expected \"nngp\", \"ntk\" or a tuple of them");
+      names.push_back(item.cast<std::string>());
+    }
+  nngp = ntk = false;
+  for (const auto& n : names) {
+    if (n == "nngp") nngp = true;
+    else if (n == "ntk") ntk = true;
+    else throw InputError(fmt::format("get = '{}': expected \"nngp\", \"ntk\" or a tuple of them", n));
+  }
+  if (!nngp && !ntk) throw InputError("get: expected at least one of \"nngp\", \"ntk\"");
+}
+
 // Seconds per call of the C++ computation alone (inputs already converted and viewed, outputs allocated in C++ as in
 // kernel()), the minimum over `repeats` calls.
 template <class T>
@@ -133,12 +152,14 @@ double cpp_seconds(const py::handle& x1, const py::handle& x2, const KernelArgs&
 // percent of a 100 × 100 kernel).
 constexpr const char* kKernelDoc = R"(Analytic NNGP and NTK of a fully connected net (SPEC §3.8; the network of `widthlab kernel`).
 
-x1: (N1, d) array; x2: (N2, d) array or None (= x1: symmetric, computed once). `depth` hidden Dense layers of
+x1: (N1, d) array; x2: (N2, d) array or None (= x1: symmetric, computed once). `depth` (required, as the CLI's
+--depth) hidden Dense layers of
 `parameterization` ("ntk" | "standard") each followed by `activation`, then a Dense readout; b_std = 0 means no
 bias; `width` is the hidden base width (only the standard NTK depends on it). `precision`: "float64" or "float32"
 (inputs are converted once, outputs have that dtype). threads = 0: all cores; `block`: rows/cols per block.
 
-Returns {"nngp": (N1, N2) array, "ntk": (N1, N2) array}, a key only when asked for (nngp=, ntk=). C-ordered inputs
+Returns {"nngp": (N1, N2) array, "ntk": (N1, N2) array}, a key only when asked for (nngp=, ntk=, or neural-tangents'
+get="nngp" | "ntk" | ("nngp", "ntk")). C-ordered inputs
 of the precision's dtype are read in place (no conversion, no copy); outputs are handed over from C++ without a copy; the GIL is released
 during the computation. Bad input raises ValueError with the CLI's message.)";
 
@@ -149,16 +170,17 @@ void bind_kernel(py::module_& m) {
       "kernel",
       [](py::object x1, py::object x2, int depth, const std::string& activation, const std::string& parameterization,
          double W_std, double b_std, double width, const std::string& precision, bool nngp, bool ntk, int threads,
-         std::int64_t block) {
+         std::int64_t block, py::object get) {
+        if (!get.is_none()) select_by_get(get, nngp, ntk);
         const KernelArgs a = kernel_args(depth, activation, parameterization, W_std, b_std, width, precision, nngp,
                                          ntk, threads, block);
         return a.opts.precision == Precision::float64 ? kernel_typed<double>(x1, x2, a)
                                                       : kernel_typed<float>(x1, x2, a);
       },
-      py::arg("x1"), py::arg("x2") = py::none(), py::arg("depth") = 1, py::arg("activation") = "relu",
+      py::arg("x1"), py::arg("x2") = py::none(), py::kw_only(), py::arg("depth"), py::arg("activation"),
       py::arg("parameterization") = "ntk", py::arg("W_std") = 1.0, py::arg("b_std") = 0.0, py::arg("width") = 1.0,
       py::arg("precision") = "float64", py::arg("nngp") = true, py::arg("ntk") = true, py::arg("threads") = 0,
-      py::arg("block") = 512, kKernelDoc);
+      py::arg("block") = 512, py::arg("get") = py::none(), kKernelDoc);
   m.def(
       "_kernel_cpp_seconds",
       [](py::object x1, py::object x2, int depth, const std::string& activation, const std::string& parameterization,
@@ -169,7 +191,7 @@ void bind_kernel(py::module_& m) {
         return a.opts.precision == Precision::float64 ? cpp_seconds<double>(x1, x2, a, repeats)
                                                       : cpp_seconds<float>(x1, x2, a, repeats);
       },
-      py::arg("x1"), py::arg("x2") = py::none(), py::arg("depth") = 1, py::arg("activation") = "relu",
+      py::arg("x1"), py::arg("x2") = py::none(), py::kw_only(), py::arg("depth"), py::arg("activation"),
       py::arg("parameterization") = "ntk", py::arg("W_std") = 1.0, py::arg("b_std") = 0.0, py::arg("width") = 1.0,
       py::arg("precision") = "float64", py::arg("nngp") = true, py::arg("ntk") = true, py::arg("threads") = 0,
       py::arg("block") = 512, py::arg("repeats") = 1);

@@ -2,10 +2,11 @@
 // numpy arrays. The argument checks and their messages are the CLI's (apps/widthlab/predict.cpp), with the Python
 // argument names in place of the flags (x_test for --test FILE, t for --time, …); the rest (loss names, labels,
 // --cov with a non-mse loss, t / lr / diag_reg ranges) comes from predict() itself, word for word as the CLI prints.
-//   predict(x_train, y_train, x_test, depth=1, activation="relu", parameterization="ntk", W_std=1.0, b_std=0.0,
+//   predict(x_train, y_train, x_test, *, depth, activation, parameterization="ntk", W_std=1.0, b_std=0.0,
 //           width=1.0, loss="mse", t=inf, lr=1.0, diag_reg=0.0, diag_reg_absolute_scale=False, cov=False,
 //           kernel="ntk", seed=0, init_sample=True) -> {"mean": (m, k), "cov": (m, m) (cov=True), "summary": {...}}
-// The GIL is released while the kernels are computed and the prediction solved.
+// The GIL is released while the kernels are computed and the prediction solved. widthlab.predict (python/widthlab)
+// wraps it for neural-tangents' forms of t (None, "inf", a scalar or an array of times) and get=.
 #include <fmt/format.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -111,8 +112,8 @@ Returns {"mean": (m, k) array, "cov": (m, m) array (only with cov=True), "summar
 }  // namespace
 
 void bind_predict(py::module_& m) {
-  m.def("predict", &predict_py, py::arg("x_train"), py::arg("y_train"), py::arg("x_test"), py::arg("depth") = 1,
-        py::arg("activation") = "relu", py::arg("parameterization") = "ntk", py::arg("W_std") = 1.0,
+  m.def("predict", &predict_py, py::arg("x_train"), py::arg("y_train"), py::arg("x_test"), py::kw_only(),
+        py::arg("depth"), py::arg("activation"), py::arg("parameterization") = "ntk", py::arg("W_std") = 1.0,
         py::arg("b_std") = 0.0, py::arg("width") = 1.0, py::arg("loss") = "mse",
         py::arg("t") = std::numeric_limits<double>::infinity(), py::arg("lr") = 1.0, py::arg("diag_reg") = 0.0,
         py::arg("diag_reg_absolute_scale") = false, py::arg("cov") = false, py::arg("kernel") = "ntk",

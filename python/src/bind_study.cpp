@@ -14,12 +14,15 @@
 
 #include "bindings.h"
 #include "config_source.h"
+#include "progress_scope.h"
 #include "py_json.h"
 #include "widthlab/config.h"
 #include "widthlab/error.h"
 #include "widthlab/output_dir.h"
+#include "widthlab/run_dir.h"
 #include "widthlab/results_io.h"
 #include "widthlab/study.h"
+#include "widthlab/sweep.h"
 
 namespace widthlab::python {
 namespace {
@@ -56,8 +59,9 @@ py::dict study_py(const std::string& out, const ConfigSource& src, int threads, 
   std::filesystem::path dir;
   {
     py::gil_scoped_release nogil;
-    dir = prepare_output_dir(out, m);
-    write_file_atomic(dir / "config.toml", to_toml(cfg));
+    dir = out;
+    make_sweep_setup(cfg);     // the data validates before anything is written, as in the CLI
+    open_run_dir(dir, m, cfg);  // fresh / resume / force with the config-equality guard (run_dir.h)
     StudyOptions so;
     so.out = dir;
     so.threads = threads >= 0 ? threads : cfg.study.threads;
@@ -81,12 +85,13 @@ void bind_study(py::module_& m) {
       "study",
       [](const std::string& out, const std::string& config_path, const std::string& config_toml,
          const std::string& config_name, const std::vector<std::string>& overrides, int threads,
-         const std::string& mode, std::optional<bool> plots) {
+         const std::string& mode, std::optional<bool> plots, const py::object& progress) {
+        ProgressScope scope(progress);
         return study_py(out, ConfigSource{config_path, config_toml, config_name, overrides}, threads, mode, plots);
       },
       py::arg("out"), py::arg("config_path") = "", py::arg("config_toml") = "", py::arg("config_name") = "<config>",
       py::arg("overrides") = std::vector<std::string>{}, py::arg("threads") = -1, py::arg("mode") = "fresh",
-      py::arg("plots") = py::none());
+      py::arg("plots") = py::none(), py::arg("progress") = py::none());
 }
 
 }  // namespace widthlab::python

@@ -13,10 +13,12 @@
 
 #include "bindings.h"
 #include "config_source.h"
+#include "progress_scope.h"
 #include "py_json.h"
 #include "widthlab/config.h"
 #include "widthlab/error.h"
 #include "widthlab/output_dir.h"
+#include "widthlab/run_dir.h"
 #include "widthlab/results_io.h"
 #include "widthlab/sweep.h"
 
@@ -40,9 +42,9 @@ py::object train_py(const std::string& out, const ConfigSource& src, int threads
   std::filesystem::path dir;
   {
     py::gil_scoped_release nogil;
-    dir = prepare_output_dir(out, m);
-    write_file_atomic(dir / "config.toml", to_toml(cfg));
-    const SweepSetup setup = make_sweep_setup(cfg);
+    dir = out;
+    const SweepSetup setup = make_sweep_setup(cfg);  // the data validates before anything is written
+    open_run_dir(dir, m, cfg);  // fresh / resume / force with the config-equality guard (run_dir.h)
     SweepOptions so;
     so.out = dir;
     so.threads = threads >= 0 ? threads : cfg.study.threads;
@@ -68,11 +70,13 @@ void bind_train(py::module_& m) {
       "train",
       [](const std::string& out, const std::string& config_path, const std::string& config_toml,
          const std::string& config_name, const std::vector<std::string>& overrides, int threads,
-         const std::string& mode) {
+         const std::string& mode, const py::object& progress) {
+        ProgressScope scope(progress);
         return train_py(out, ConfigSource{config_path, config_toml, config_name, overrides}, threads, mode);
       },
       py::arg("out"), py::arg("config_path") = "", py::arg("config_toml") = "", py::arg("config_name") = "<config>",
-      py::arg("overrides") = std::vector<std::string>{}, py::arg("threads") = -1, py::arg("mode") = "fresh");
+      py::arg("overrides") = std::vector<std::string>{}, py::arg("threads") = -1, py::arg("mode") = "fresh",
+      py::arg("progress") = py::none());
 }
 
 }  // namespace widthlab::python

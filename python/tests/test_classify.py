@@ -25,10 +25,23 @@ def test_golikov_point_equals_its_preset():
 
 
 def test_config_dict_and_overrides():
-    c = widthlab.classify(config={"scaling": {"presets": ["ntk"]}})
+    [c] = widthlab.classify(config={"scaling": {"presets": ["ntk"]}})
     assert c["model"] == "ntk" and c["feature_learning"] is False
-    o = widthlab.classify(config={"scaling": {"presets": ["ntk"]}}, overrides=["scaling.presets=['mf']"])
+    [o] = widthlab.classify(config={"scaling": {"presets": ["ntk"]}}, overrides=["scaling.presets=['mf']"])
     assert o["model"] == "mf"
+
+
+def test_config_classifies_every_scaling():
+    both = widthlab.classify(config={"scaling": {"presets": ["sp", "mf"]}})
+    assert [c["scaling"] for c in both] == ["sp", "mf"]
+
+
+def test_tuples_and_fractions_as_on_the_command_line():
+    # Issue: classify((-0.75, 0.5)) raised a pybind TypeError; fractions were refused.
+    assert widthlab.classify((-0.75, 0.5))["region"] == 4
+    assert widthlab.classify(("-3/4", "1/2"))["region"] == 4
+    assert widthlab.classify(q_sigma="-3/4", q_lr="1/2")["region"] == 4
+    assert widthlab.classify(q_sigma=-0.6, q_lr=0.5)["C"] == -0.1
 
 
 def test_unstable_point():

@@ -104,12 +104,41 @@ def test_mean_over_seeds_approaches_the_analytic_ntk():
     assert large < 0.05, large
 
 
+@pytest.mark.parametrize("init,w_std", [("gaussian", 1.0), ("uniform", 1.0 / np.sqrt(3.0))])
+def test_nt_normalization_tends_to_the_analytic_ntk_at_any_reference_width(init, w_std):
+    # Issue: the README's "→ lr·n0·Θ" held only because its example set reference_width = n0 (with 64 the factor was
+    # 29.0). weighting="nt" is neural-tangents' NTK parameterization of the same net: gradients in ω with
+    # W^eff = (σ/√fan_in)·ω, σ the net's effective weight std × √fan_in — 1 for gaussian N(0, 1/fan_in), 1/√3 for
+    # PyTorch's U(±1/√fan_in) — so it tends to kernel(W_std = σ) whatever the reference width or learning rate.
+    n0 = 40
+    cfg = {
+        "data": {"dataset": "gaussians", "train_size": 8, "test_size": 4},
+        "model": {"depth": 1, "activation": "relu", "init": init},
+        "scaling": {"presets": ["ntk"], "reference_width": 64},
+        "train": {"lr": 0.3, "precision": "float64"},
+        "sweep": {"widths": [64], "seeds": [0]},
+        "limits": {"compute": []},
+    }
+    x = np.random.default_rng(6).normal(size=(12, n0))
+    ref = widthlab.kernel(x, depth=1, activation="relu", W_std=w_std)["ntk"]
+
+    def error(width):
+        mean = np.mean([widthlab.empirical_ntk(cfg, x=x, width=width, seed=s, weighting="nt") for s in range(4)],
+                       axis=0)
+        return np.linalg.norm(mean - ref) / np.linalg.norm(ref)
+
+    small, large = error(64), error(2048)
+    assert large < small / 2, (small, large)  # CLT fluctuation ~ d^{-1/2}: ÷5.7 expected from 64 to 2048
+    assert large < 0.05, large
+
+
 @pytest.mark.parametrize(
     "kwargs,message",
     [
         (dict(width=0), "width = 0: expected ≥ 1"),
         (dict(seed=-2), "seed = -2: expected ≥ 0"),
-        (dict(weighting="both"), "weighting = 'both': expected lr or plain"),
+        (dict(weighting="both"), "weighting = 'both': expected lr, plain or nt"),
+        (dict(width=0), "width = 0: expected ≥ 1"),
         (dict(output=3), "output = 3: expected -1 (mean over outputs) or 0..0"),
         (dict(x=np.ones((3, 4))), "x: expected an (N, 40) array (the data's input dimension), got (3, 4)"),
         (dict(x=np.ones(40)), "x: expected a 2-D (N, d) array, got 1 dimensions"),

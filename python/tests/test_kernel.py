@@ -28,7 +28,7 @@ def test_relu_ntk_parameterization_matches_numpy(depth, W_std, b_std):
 @pytest.mark.parametrize("depth", [1, 2])
 def test_relu_standard_parameterization_matches_numpy(depth):
     x1, x2 = inputs(6, 3, 3), inputs(5, 3, 4)
-    got = widthlab.kernel(x1, x2, depth=depth, parameterization="standard", W_std=1.2, b_std=0.1, width=64)
+    got = widthlab.kernel(x1, x2, depth=depth, parameterization="standard", W_std=1.2, b_std=0.1, width=64, activation="relu")
     nngp, ntk = reference_kernels(x1, x2, depth, relu_dual, W_std=1.2, b_std=0.1, parameterization="standard",
                                   width=64)
     assert rel_err(got["nngp"], nngp) < 1e-12
@@ -57,8 +57,8 @@ def test_numpy_relu_dual_matches_monte_carlo():
 
 def test_x2_none_equals_x1():
     x = inputs(9, 4, 6)
-    sym = widthlab.kernel(x, depth=2, b_std=0.5)
-    cross = widthlab.kernel(x, x, depth=2, b_std=0.5)
+    sym = widthlab.kernel(x, depth=2, b_std=0.5, activation="relu")
+    cross = widthlab.kernel(x, x, depth=2, b_std=0.5, activation="relu")
     off = ~np.eye(len(x), dtype=bool)
     for key in ("nngp", "ntk"):
         np.testing.assert_array_equal(sym[key], sym[key].T)
@@ -70,38 +70,38 @@ def test_x2_none_equals_x1():
 
 def test_outputs_are_owned_c_ordered_and_only_what_was_asked():
     x = inputs(5, 3, 7)
-    out = widthlab.kernel(x, ntk=False)
+    out = widthlab.kernel(x, ntk=False, depth=1, activation="relu")
     assert set(out) == {"nngp"}
     k = out["nngp"]
     assert k.dtype == np.float64 and k.flags["C_CONTIGUOUS"] and k.flags["WRITEABLE"]
     assert k.base is not None  # the C++ buffer, handed over without a copy
     del out
     k += 1.0  # still valid after the dict is gone
-    assert set(widthlab.kernel(x, nngp=False)) == {"ntk"}
+    assert set(widthlab.kernel(x, nngp=False, depth=1, activation="relu")) == {"ntk"}
 
 
 def test_float32_and_converted_inputs():
     x = inputs(8, 4, 8)
-    ref = widthlab.kernel(x, depth=2)
-    f32 = widthlab.kernel(x.astype(np.float32), depth=2, precision="float32")
+    ref = widthlab.kernel(x, depth=2, activation="relu")
+    f32 = widthlab.kernel(x.astype(np.float32), depth=2, precision="float32", activation="relu")
     assert f32["ntk"].dtype == np.float32
     assert rel_err(f32["ntk"].astype(np.float64), ref["ntk"]) < 1e-5
-    fortran = widthlab.kernel(np.asfortranarray(x), depth=2)
+    fortran = widthlab.kernel(np.asfortranarray(x), depth=2, activation="relu")
     np.testing.assert_array_equal(fortran["ntk"], ref["ntk"])
-    as_list = widthlab.kernel(x.tolist(), depth=2)
+    as_list = widthlab.kernel(x.tolist(), depth=2, activation="relu")
     np.testing.assert_array_equal(as_list["nngp"], ref["nngp"])
 
 
 @pytest.mark.parametrize(
     "call,message",
     [
-        (lambda x: widthlab.kernel(x, depth=0), "kernel options: depth = 0: expected an integer in [1, 10000]"),
-        (lambda x: widthlab.kernel(x, np.ones((2, 4))), "X2: expected 3 columns (as X1), got 4"),
-        (lambda x: widthlab.kernel(x, activation="swish"), "swish"),
-        (lambda x: widthlab.kernel(x, parameterization="mup"), "parameterization 'mup': unknown"),
-        (lambda x: widthlab.kernel(x, precision="float16"), "precision = 'float16': expected float32 or float64"),
-        (lambda x: widthlab.kernel(x[0]), "x1: expected a 2-D (N, d) array, got 1 dimensions"),
-        (lambda x: widthlab.kernel(np.where(np.eye(4, 3) > 0, np.nan, 1.0)), "X1: row 0 holds a non-finite value"),
+        (lambda x: widthlab.kernel(x, depth=0, activation="relu"), "kernel options: depth = 0: expected an integer in [1, 10000]"),
+        (lambda x: widthlab.kernel(x, np.ones((2, 4)), depth=1, activation="relu"), "X2: expected 3 columns (as X1), got 4"),
+        (lambda x: widthlab.kernel(x, activation="swish", depth=1), "swish"),
+        (lambda x: widthlab.kernel(x, parameterization="mup", depth=1, activation="relu"), "parameterization 'mup': unknown"),
+        (lambda x: widthlab.kernel(x, precision="float16", depth=1, activation="relu"), "precision = 'float16': expected float32 or float64"),
+        (lambda x: widthlab.kernel(x[0], depth=1, activation="relu"), "x1: expected a 2-D (N, d) array, got 1 dimensions"),
+        (lambda x: widthlab.kernel(np.where(np.eye(4, 3) > 0, np.nan, 1.0), depth=1, activation="relu"), "X1: row 0 holds a non-finite value"),
     ],
 )
 def test_bad_input_raises_value_error_with_message(call, message):

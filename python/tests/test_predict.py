@@ -58,7 +58,7 @@ def test_mse_infinite_time_is_the_kernel_regression_solve():
 
 def test_mse_one_layer_relu_matches_a_hand_written_closed_form_ntk():
     x, y, xt = data(n=7, m=4, d=3, seed=1)
-    got = widthlab.predict(x, y, xt)  # defaults: depth 1, relu, ntk parameterization, W_std 1, no bias
+    got = widthlab.predict(x, y, xt, depth=1, activation="relu")  # defaults: depth 1, relu, ntk parameterization, W_std 1, no bias
     theta_dd = relu_ntk_depth1(x, x)
     np.fill_diagonal(theta_dd, np.sum(x * x, axis=1) / x.shape[1])  # θ = 0 on the diagonal: T + Ṫ·K = K/2 + K/2
     want = relu_ntk_depth1(xt, x) @ np.linalg.solve(theta_dd, y)
@@ -87,8 +87,8 @@ def test_mse_finite_time_is_the_gradient_flow_in_the_eigenbasis(kernel, diag_reg
 
 def test_mse_long_time_approaches_the_infinite_time_solve():
     x, y, xt = data(seed=3)
-    inf = widthlab.predict(x, y, xt, depth=2)["mean"]
-    late = widthlab.predict(x, y, xt, depth=2, t=1e9)["mean"]
+    inf = widthlab.predict(x, y, xt, depth=2, activation="relu")["mean"]
+    late = widthlab.predict(x, y, xt, depth=2, t=1e9, activation="relu")["mean"]
     assert rel_err(late, inf) < 1e-6
 
 
@@ -109,8 +109,8 @@ def test_ntk_covariance_at_infinite_time():
     # neural-tangents' gradient_descent_mse_ensemble at t = ∞ (all layers trained): with Θ⁻¹,
     #   cov = K_tt + Θ_td Θ⁻¹ K_dd Θ⁻¹ Θ_tdᵀ − (Θ_td Θ⁻¹ K_tdᵀ + transpose).
     x, y, xt = data(n=8, m=5, d=3, seed=5)
-    dd, td, tt = kernels(x, xt, depth=1)
-    got = widthlab.predict(x, y, xt, cov=True)
+    dd, td, tt = kernels(x, xt, depth=1, activation="relu")
+    got = widthlab.predict(x, y, xt, cov=True, depth=1, activation="relu")
     A = np.linalg.solve(dd["ntk"], td["ntk"].T).T  # Θ_td Θ⁻¹
     cross = A @ td["nngp"].T
     cov = tt["nngp"] + A @ dd["nngp"] @ A.T - cross - cross.T
@@ -146,9 +146,9 @@ def test_logistic_is_function_space_gradient_descent():
 def test_cross_entropy_is_function_space_gradient_descent_with_the_nngp():
     x, _, xt = data(n=9, m=3, d=4, seed=7)
     y = np.arange(9) % 3
-    got = widthlab.predict(x, y, xt, loss="cross-entropy", t=12, lr=0.5, kernel="nngp", init_sample=False, depth=2)
+    got = widthlab.predict(x, y, xt, loss="cross-entropy", t=12, lr=0.5, kernel="nngp", init_sample=False, depth=2, activation="relu")
     xa = np.vstack([x, xt])
-    k = widthlab.kernel(xa, x, depth=2)["nngp"]
+    k = widthlab.kernel(xa, x, depth=2, activation="relu")["nngp"]
 
     def grad(f, yy):
         p = np.exp(f - f.max(axis=1, keepdims=True))
@@ -162,10 +162,10 @@ def test_cross_entropy_is_function_space_gradient_descent_with_the_nngp():
 def test_logistic_gp_sample_start_depends_on_the_seed_only():
     x, _, xt = data(n=6, m=3, d=2, seed=8)
     y = np.array([1.0, -1.0, 1.0, 1.0, -1.0, -1.0])
-    a = widthlab.predict(x, y, xt, loss="logistic", t=3, seed=11)["mean"]
-    b = widthlab.predict(x, y, xt, loss="logistic", t=3, seed=11)["mean"]
-    c = widthlab.predict(x, y, xt, loss="logistic", t=3, seed=12)["mean"]
-    zero = widthlab.predict(x, y, xt, loss="logistic", t=3, init_sample=False)["mean"]
+    a = widthlab.predict(x, y, xt, loss="logistic", t=3, seed=11, depth=1, activation="relu")["mean"]
+    b = widthlab.predict(x, y, xt, loss="logistic", t=3, seed=11, depth=1, activation="relu")["mean"]
+    c = widthlab.predict(x, y, xt, loss="logistic", t=3, seed=12, depth=1, activation="relu")["mean"]
+    zero = widthlab.predict(x, y, xt, loss="logistic", t=3, init_sample=False, depth=1, activation="relu")["mean"]
     np.testing.assert_array_equal(a, b)
     assert np.abs(a - c).max() > 1e-3 and np.abs(a - zero).max() > 1e-3
 
@@ -187,20 +187,20 @@ def bad_calls():
     x, y, xt = data(n=5, m=3, d=3, seed=10)
     pm = np.array([1.0, -1.0, 1.0, -1.0, 1.0])
     return [
-        (lambda: widthlab.predict(x, y, xt, loss="hinge"), "loss 'hinge': unknown (allowed: "),
-        (lambda: widthlab.predict(x, pm, xt, loss="logistic", t=5, cov=True),
+        (lambda: widthlab.predict(x, y, xt, loss="hinge", depth=1, activation="relu"), "loss 'hinge': unknown (allowed: "),
+        (lambda: widthlab.predict(x, pm, xt, loss="logistic", t=5, cov=True, depth=1, activation="relu"),
          "--cov: only available for loss mse, not logistic"),
-        (lambda: widthlab.predict(x, y, np.ones((2, 4))), "x_test: expected 3 columns (as x_train), got 4"),
-        (lambda: widthlab.predict(x, y[:4], xt), "y_train: expected 5 rows (one per x_train row), got 4"),
-        (lambda: widthlab.predict(x, y, xt, kernel="gp"), "kernel = 'gp': expected ntk or nngp"),
-        (lambda: widthlab.predict(x, y, xt, t=-1.0), "t = -1: expected a number of steps ≥ 0 or inf"),
-        (lambda: widthlab.predict(x, pm, xt, loss="logistic"),
+        (lambda: widthlab.predict(x, y, np.ones((2, 4)), depth=1, activation="relu"), "x_test: expected 3 columns (as x_train), got 4"),
+        (lambda: widthlab.predict(x, y[:4], xt, depth=1, activation="relu"), "y_train: expected 5 rows (one per x_train row), got 4"),
+        (lambda: widthlab.predict(x, y, xt, kernel="gp", depth=1, activation="relu"), "kernel = 'gp': expected ntk or nngp"),
+        (lambda: widthlab.predict(x, y, xt, t=-1.0, depth=1, activation="relu"), "t = -1: expected a number of steps ≥ 0 or inf"),
+        (lambda: widthlab.predict(x, pm, xt, loss="logistic", depth=1, activation="relu"),
          "time = inf: loss logistic has no t = ∞ prediction; give a finite step count"),
-        (lambda: widthlab.predict(x, y, xt, loss="logistic", t=3), "expected −1 or +1 for loss logistic"),
-        (lambda: widthlab.predict(x, y, xt, depth=0), "depth = 0"),
-        (lambda: widthlab.predict(np.where(np.eye(5, 3) > 0, np.nan, 1.0), y, xt),
+        (lambda: widthlab.predict(x, y, xt, loss="logistic", t=3, depth=1, activation="relu"), "expected −1 or +1 for loss logistic"),
+        (lambda: widthlab.predict(x, y, xt, depth=0, activation="relu"), "depth = 0"),
+        (lambda: widthlab.predict(np.where(np.eye(5, 3) > 0, np.nan, 1.0), y, xt, depth=1, activation="relu"),
          "x_train: row 0 holds a non-finite value (NaN or inf)"),
-        (lambda: widthlab.predict(x, y, xt, lr=0.0), "lr = 0: expected > 0"),
+        (lambda: widthlab.predict(x, y, xt, lr=0.0, depth=1, activation="relu"), "lr = 0: expected > 0"),
     ]
 
 
@@ -227,15 +227,45 @@ def test_error_messages_are_the_clis(cli, tmp_path):
         r = cli(*base, *flags, "--out", str(tmp_path / f"o{i}"))
         assert r.returncode == 2
         with pytest.raises(ValueError) as err:
-            widthlab.predict(x, y, xt, **kwargs)
+            widthlab.predict(x, y, xt, depth=1, activation="relu", **kwargs)
         assert r.stderr.strip() == f"widthlab predict: {err.value}"
 
 
 def test_signature_defaults():
     x, y, xt = data(seed=12)
-    a = widthlab.predict(x, y, xt)
+    a = widthlab.predict(x, y, xt, depth=1, activation="relu")
     b = widthlab.predict(x, y, xt, depth=1, activation="relu", parameterization="ntk", W_std=1.0, b_std=0.0,
                          width=1.0, loss="mse", t=math.inf, lr=1.0, diag_reg=0.0, diag_reg_absolute_scale=False,
                          cov=False, kernel="ntk", seed=0, init_sample=True)
     np.testing.assert_array_equal(a["mean"], b["mean"])
     assert "predict" in widthlab.__all__ and widthlab.predict.__doc__
+
+
+def test_neural_tangents_forms_of_t_and_get():
+    # Issue: t=np.array([...]) and t="inf" raised a pybind TypeError; neural-tangents users pass arrays of times and
+    # get=("nngp", "ntk").
+    x, y, xt = data(seed=13)
+    net = dict(depth=2, activation="relu")
+    times = np.array([1.0, 10.0, 100.0])
+    many = widthlab.predict(x, y, xt, t=times, **net)
+    assert many["mean"].shape == (3,) + widthlab.predict(x, y, xt, t=1.0, **net)["mean"].shape
+    for i, ti in enumerate(times):
+        np.testing.assert_array_equal(many["mean"][i], widthlab.predict(x, y, xt, t=ti, **net)["mean"])
+    np.testing.assert_array_equal(widthlab.predict(x, y, xt, t="inf", **net)["mean"],
+                                  widthlab.predict(x, y, xt, **net)["mean"])
+    both = widthlab.predict(x, y, xt, get=("nngp", "ntk"), **net)
+    np.testing.assert_array_equal(both["nngp"]["mean"], widthlab.predict(x, y, xt, kernel="nngp", **net)["mean"])
+    np.testing.assert_array_equal(both["ntk"]["mean"], widthlab.predict(x, y, xt, kernel="ntk", **net)["mean"])
+    with pytest.raises(ValueError, match="t = 'soon'"):
+        widthlab.predict(x, y, xt, t="soon", **net)
+
+
+def test_net_must_be_stated_as_on_the_command_line():
+    # Issue: Python defaulted depth=1, activation="relu" where the CLI requires --depth and --activation.
+    x, y, xt = data(seed=14)
+    with pytest.raises(TypeError):
+        widthlab.predict(x, y, xt)
+    with pytest.raises(TypeError):
+        widthlab.kernel(x)
+    k = widthlab.kernel(x, depth=1, activation="relu", get="nngp")
+    assert set(k) == {"nngp"}

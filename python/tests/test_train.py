@@ -33,12 +33,53 @@ def test_out_directory_matches_the_returned_runs_and_resume_skips(tmp_path):
     out = tmp_path / "train"
     runs = widthlab.train(TINY, out=out, overrides=["sweep.seeds=[0]"])
     lines = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
-    assert lines == runs and len(runs) == 4
+    assert lines == [without_curve(r) for r in runs] and len(runs) == 4
     assert (out / "config.toml").exists()
-    with pytest.raises(ValueError, match="already holds results"):
+    with pytest.raises(ValueError, match="already holds widthlab results"):
         widthlab.train(TINY, out=out, overrides=["sweep.seeds=[0]"])
     again = widthlab.train(TINY, out=out, overrides=["sweep.seeds=[0]"], resume=True)
     assert again == runs  # nothing new to run: the same records
+
+
+def without_curve(run):
+    return {k: v for k, v in run.items() if k != "curve"}
+
+
+def test_resume_with_a_changed_config_is_refused_as_on_the_command_line(tmp_path):
+    # Issue: Python re-implemented the directory logic and silently overwrote config.toml on resume.
+    out = tmp_path / "train"
+    widthlab.train(TINY, out=out, overrides=["sweep.seeds=[0]"])
+    before = (out / "config.toml").read_text()
+    with pytest.raises(ValueError, match="different config"):
+        widthlab.train(TINY, out=out, overrides=["sweep.seeds=[0]", "train.lr=0.1"], resume=True)
+    assert (out / "config.toml").read_text() == before
+
+
+def test_foreign_files_in_out_are_never_touched(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    with pytest.raises(ValueError, match="did not write"):
+        widthlab.train(TINY, out=out)
+    widthlab.train(TINY, out=out, force=True)
+    widthlab.train(TINY, out=out, force=True)
+    assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_curves_come_back_in_memory_without_out():
+    # Issue: train() without out= lost the curves with its temporary directory.
+    runs = widthlab.train(dict(TINY, train=dict(TINY["train"], log_every=1)))
+    for r in runs:
+        assert r["curve"]["step"] == [0, 1, 2, 3], r["curve"]["step"]
+        assert len(r["curve"]["train_loss"]) == 4 and r["curve"]["train_loss"][-1] == pytest.approx(r["train_loss"])
+
+
+def test_progress_callback_sees_every_run():
+    seen = []
+    widthlab.train(TINY, progress=lambda label, done, total, note: seen.append((label, done, total)))
+    assert [d for _, d, _ in seen] == list(range(1, 9)) and all(t == 8 for _, _, t in seen), seen
+    with pytest.raises(TypeError, match="progress"):
+        widthlab.train(TINY, progress="yes")
 
 
 def test_same_seed_same_numbers():

@@ -32,8 +32,56 @@ def scaling_presets():
 # Bound directly (its docstring lives in python/src/bind_kernel.cpp): the call overhead is part of the kernel's budget.
 kernel = _core.kernel
 
-# Bound directly too (docstring in python/src/bind_predict.cpp): numpy arrays and keywords only, no config.
-predict = _core.predict
+def predict(x_train, y_train, x_test, *, depth, activation, t=None, get=None, **options):
+    """Predictions of the infinite-width net on x_test (SPEC §3.2; ``widthlab predict``), in neural-tangents' forms.
+
+    ``depth`` and ``activation`` are required, as the CLI's --depth and --activation. ``t``: None or "inf" (the
+    t = ∞ solution), a number of gradient-descent steps, or an array of them — then every array in the result gains a
+    leading time axis (one prediction per time; each time is solved on its own). ``get``: "ntk" or "nngp" (the kernel
+    that drives training; the same as ``kernel=``), or a tuple of them — then the result is a dict keyed by kernel.
+    Other keywords: see ``widthlab._core.predict`` (parameterization, W_std, b_std, width, loss, lr, diag_reg,
+    diag_reg_absolute_scale, cov, kernel, seed, init_sample).
+
+    Returns {"mean": (m, k), "cov": (m, m) with cov=True, "summary": {...}} (per time and per kernel as above).
+    """
+    if get is not None and not isinstance(get, str):
+        return {g: predict(x_train, y_train, x_test, depth=depth, activation=activation, t=t, get=g, **options)
+                for g in get}
+    if get is not None:
+        if "kernel" in options and options["kernel"] != get:
+            raise ValueError(f"get = {get!r} and kernel = {options['kernel']!r}: give one of them")
+        options["kernel"] = get
+    times = _times(t)
+    if not isinstance(times, list):  # one time (None: the default, t = ∞)
+        if times is not None:
+            options["t"] = times
+        return _core.predict(x_train, y_train, x_test, depth=depth, activation=activation, **options)
+    runs = [_core.predict(x_train, y_train, x_test, depth=depth, activation=activation, t=ti, **options)
+            for ti in times]
+    out = {key: _np().stack([r[key] for r in runs]) for key in runs[0] if key != "summary"}
+    out["summary"] = [r["summary"] for r in runs]
+    return out
+
+
+def _np():
+    import numpy
+    return numpy
+
+
+def _times(t):
+    """None (t = ∞, the default), one float, or a list of floats for an array of times; ValueError otherwise."""
+    if t is None:
+        return None
+    if isinstance(t, str):
+        if t.strip().lower() in ("inf", "infinity", "∞"):
+            return math.inf
+        raise ValueError(f"t = {t!r}: expected a number of steps >= 0, inf, or an array of them")
+    arr = _np().asarray(t, dtype=float)
+    if arr.ndim == 0:
+        return float(arr)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"t: expected a scalar or a 1-D array of times, got shape {arr.shape}")
+    return [float(x) for x in arr]
 
 
 def empirical_ntk(config=None, x=None, width=None, seed=None, scaling=None, trained=False, weighting="lr", output=-1,
@@ -59,14 +107,18 @@ def classify(preset=None, q_sigma=None, q_lr=None, q_lr_out=None, depth=None, ac
              config=None, overrides=()):
     """Classify a scaling's infinite-width limit (SPEC §2; ``widthlab classify``).
 
-    Exactly one of ``preset`` (name, alias, "(q_sigma, q_lr)" tuple or "custom:..." spec), ``q_sigma`` + ``q_lr``
-    (+ ``q_lr_out``; Golikov's exponents, SPEC §1.3) or ``config`` (its [scaling] presets[0], [scaling.custom] or
-    scaling.q[0]). ``depth`` (default 1), ``activation`` (default "leaky_relu:0.1") and ``optimizer`` (default
-    "gd") override the config's values.
+    Exactly one of ``preset`` (name, alias, a ``(q_sigma, q_lr[, q_lr_in])`` tuple — of numbers or of strings such
+    as "-3/4" — or a "custom:..." spec), ``q_sigma`` + ``q_lr`` (+ ``q_lr_out``; Golikov's exponents, SPEC §1.3;
+    numbers or fraction strings) or ``config`` (every scaling it names). ``depth`` (default 1), ``activation``
+    (default "leaky_relu:0.1") and ``optimizer`` (default "gd") override the config's values.
 
     Returns the CLI's JSON object as a dict: ``A``, ``B``, ``C``, ``stable``, ``regime``, ``region``, ``model``,
-    ``finite_init_logits``, ``finite_kernel``, ``feature_learning`` and the extras.
+    ``finite_init_logits``, ``finite_kernel``, ``feature_learning`` and the extras; for a config, a list of them,
+    one per scaling.
     """
+    if isinstance(preset, (tuple, list)):
+        preset = "(" + ", ".join(str(q) for q in preset) + ")"
+    q_sigma, q_lr, q_lr_out = (None if q is None else str(q) for q in (q_sigma, q_lr, q_lr_out))
     return _core.classify(preset=preset or "", q_sigma=q_sigma, q_lr=q_lr, q_lr_out=q_lr_out, depth=depth,
                           activation=activation or "", optimizer=optimizer or "",
                           overrides=list(overrides), **_config_source(config))
@@ -78,38 +130,54 @@ def config(source=None, overrides=(), as_toml=False):
     return _core.config(overrides=list(overrides), as_toml=as_toml, **_config_source(source))
 
 
-def train(config=None, out=None, overrides=(), threads=None, resume=False, force=False):
+def train(config=None, out=None, overrides=(), threads=None, resume=False, force=False, progress=None):
     """Finite-width runs over the config's widths x seeds x scalings grid (``widthlab train``; DESIGN §4).
 
-    Writes ``out/runs.jsonl``, ``out/curves/*.csv`` and ``out/config.toml`` like the CLI (``out`` must be absent or
-    empty unless ``resume`` — skip the runs already there — or ``force`` — delete its contents first); without
-    ``out`` the runs go to a temporary directory that is removed afterwards. ``threads``: None = the config's
-    study.threads, 0 = all cores.
+    Writes ``out/runs.jsonl``, ``out/curves/*.csv`` and ``out/config.toml`` like the CLI, by the CLI's rules
+    (``out`` must be new or empty unless ``resume`` — skip the runs already there; the config must be the one they
+    were made with — or ``force`` — replace the results widthlab wrote there; other files are never touched);
+    without ``out`` the runs go to a temporary directory that is removed afterwards. ``threads``: None = the config's
+    study.threads, 0 = all cores. ``progress``: None (silent), True (the CLI's progress line on stderr) or a callable
+    ``progress(label, done, total, note)`` called after each run.
 
     Returns the runs as a list of dicts with the runs.jsonl keys (``scaling``, ``width``, ``seed``, ``depth``,
     ``optimizer``, ``lr``, ``steps``, ``status``, ``train_loss``, ``train_acc``, ``test_loss``, ``test_acc``,
-    ``seconds`` and the extras). Raises RuntimeError when runs failed (their errors are in ``out/errors.jsonl``).
+    ``seconds`` and the extras), each with its per-step ``curve`` (a dict of lists: ``step``, ``train_loss``, …, the
+    columns of curves/*.csv) when the config saves curves. Raises RuntimeError when runs failed (their errors are in
+    ``out/errors.jsonl``).
     """
     kwargs = dict(overrides=list(overrides), threads=-1 if threads is None else int(threads),
-                  mode=_output_mode(resume, force), **_config_source(config))
+                  mode=_output_mode(resume, force), progress=progress, **_config_source(config))
     if out is None:
         with tempfile.TemporaryDirectory(prefix="widthlab-train-") as tmp:
-            return _core.train(os.path.join(tmp, "out"), **kwargs)
-    return _core.train(os.fspath(out), **kwargs)
+            return _with_curves(_core.train(os.path.join(tmp, "out"), **kwargs), os.path.join(tmp, "out"))
+    return _with_curves(_core.train(os.fspath(out), **kwargs), os.fspath(out))
 
 
-def study(config=None, out=None, overrides=(), threads=None, resume=False, force=False, plots=None):
+def _with_curves(runs, out):
+    """Each run dict gains its curve from out/curves/SCALING_wWIDTH_sSEED.csv (when written)."""
+    for r in runs:
+        name = "".join(c if (c.isalnum() or c in ".+-") else "-" for c in str(r.get("scaling", "")))
+        path = os.path.join(out, "curves", f"{name}_w{r.get('width')}_s{r.get('seed')}.csv")
+        if os.path.exists(path):
+            with open(path, newline="", encoding="utf-8") as f:
+                rows = list(csv.DictReader(f))
+            r["curve"] = {k: [_number(row[k]) for row in rows] for k in (rows[0] if rows else {})}
+    return runs
+
+
+def study(config=None, out=None, overrides=(), threads=None, resume=False, force=False, plots=None, progress=None):
     """The main job (``widthlab study``; DESIGN §1, §4, §8): the finite sweep, the d = ∞ limits, distances, fitted
     convergence rates, report and plots, in ``out`` (same rules as :func:`train`; without ``out`` a temporary
     directory, removed afterwards — then ``report`` is its text rather than a path). ``plots``: None = the config's
-    study.plots.
+    study.plots. ``progress``: as for :func:`train`.
 
     Returns a dict: ``summary`` (counts, seconds, errors, ``brief``), ``runs`` (runs.jsonl lines), ``limits``
     (limits.jsonl lines), ``rates`` (rates.json), ``distances`` (distances.csv rows as dicts), ``report`` (path of
     report.md, or its text), ``out``.
     """
     kwargs = dict(overrides=list(overrides), threads=-1 if threads is None else int(threads),
-                  mode=_output_mode(resume, force), plots=plots, **_config_source(config))
+                  mode=_output_mode(resume, force), plots=plots, progress=progress, **_config_source(config))
     if out is None:
         with tempfile.TemporaryDirectory(prefix="widthlab-study-") as tmp:
             result = _study_files(_core.study(os.path.join(tmp, "out"), **kwargs), os.path.join(tmp, "out"))

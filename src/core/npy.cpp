@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -12,7 +14,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
-#include <regex>
+#include <set>
 
 #include "widthlab/error.h"
 #include "widthlab/output_dir.h"
@@ -24,6 +26,42 @@ constexpr char kMagic[] = "\x93NUMPY";
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw InputError(fmt::format("{}: {}", printable_path(path), what));
+}
+
+// A `'key': value` entry of the header dict, like std::smatch: m[0] the whole entry, m[1] the value.
+using EntryMatch = std::array<std::string, 2>;
+enum class EntryValue { quoted, boolean, tuple };  // '…', True | False, (…)
+
+// The first `'key'\s*:\s*<value>` in `dict`, as std::regex_search would find it. A hand-written scan because
+// std::regex matches recursively, a stack frame per character: a long 'descr' string or shape overflowed the stack
+// (found by fuzz/fuzz_npy). Linear in the header: no later entry can close when one finds no closing delimiter.
+bool search_entry(const std::string& dict, const std::string& key, EntryValue kind, EntryMatch& m) {
+  const std::string quoted_key = "'" + key + "'";
+  auto skip_space = [&](std::size_t p) {
+    while (p < dict.size() && std::isspace(static_cast<unsigned char>(dict[p]))) ++p;
+    return p;
+  };
+  for (std::size_t at = dict.find(quoted_key); at != std::string::npos; at = dict.find(quoted_key, at + 1)) {
+    std::size_t p = skip_space(at + quoted_key.size());
+    if (p == dict.size() || dict[p] != ':') continue;
+    p = skip_space(p + 1);
+    std::size_t value = p, end = std::string::npos;  // the value is [value, end - (delimited ? 1 : 0))
+    if (kind == EntryValue::boolean) {
+      if (dict.compare(p, 4, "True") == 0) end = p + 4;
+      else if (dict.compare(p, 5, "False") == 0) end = p + 5;
+      if (end == std::string::npos) continue;
+    } else {
+      if (p == dict.size() || dict[p] != (kind == EntryValue::quoted ? '\'' : '(')) continue;
+      const std::size_t close = dict.find(kind == EntryValue::quoted ? '\'' : ')', p + 1);
+      if (close == std::string::npos) return false;
+      value = p + 1;
+      end = close + 1;
+    }
+    m[0] = dict.substr(at, end - at);
+    m[1] = dict.substr(value, end - value - (kind == EntryValue::boolean ? 0 : 1));
+    return true;
+  }
+  return false;
 }
 
 template <class T>
@@ -89,13 +127,24 @@ void read_values(const std::string& path, const NpyHeader& h, T* out, std::size_
   if (h.dtype == "<f4") convert(float{});
   else if (h.dtype == "<f8") convert(double{});
   else if (h.dtype == "<i8") convert(std::int64_t{});
-  else convert(std::uint8_t{});  // |u1
+  else if (h.dtype == "<i4") convert(std::int32_t{});
+  else if (h.dtype == "<i2") convert(std::int16_t{});
+  else if (h.dtype == "|i1") convert(std::int8_t{});
+  else convert(std::uint8_t{});  // |u1, |b1 (numpy bools are one byte, 0 or 1)
 }
 
 }  // namespace
 
-std::size_t NpyHeader::element_size() const { return dtype == "|u1" ? 1 : (dtype == "<f4" ? 4 : 8); }
+std::size_t NpyHeader::element_size() const {
+  if (dtype == "|u1" || dtype == "|i1" || dtype == "|b1") return 1;
+  if (dtype == "<i2") return 2;
+  return dtype == "<f4" || dtype == "<i4" ? 4 : 8;
+}
 std::int64_t NpyHeader::count() const {
+  // A zero dimension empties the array whatever the others are; the header check accepts e.g. (2^63-1, 2^63-1, 0),
+  // whose other dimensions would overflow the product (found by fuzz/fuzz_npy), so answer 0 before multiplying.
+  for (auto s : shape)
+    if (s == 0) return 0;
   std::int64_t c = 1;
   for (auto s : shape) c *= s;
   return c;
@@ -132,30 +181,36 @@ NpyHeader npy_read_header(const std::string& path) {
   in.read(dict.data(), std::streamsize(hl));
   if (std::size_t(in.gcount()) != hl) fail(path, "truncated .npy header");
 
-  static const std::regex descr_re(R"('descr'\s*:\s*'([^']*)')");
-  static const std::regex fortran_re(R"('fortran_order'\s*:\s*(True|False))");
-  static const std::regex shape_re(R"('shape'\s*:\s*\(([^)]*)\))");
-  std::smatch m;
+  EntryMatch m;
   NpyHeader h;
-  if (!std::regex_search(dict, m, descr_re)) fail(path, "header garbage: no 'descr' entry");
+  if (!search_entry(dict, "descr", EntryValue::quoted, m)) fail(path, "header garbage: no 'descr' entry");
   h.dtype = m[1];
   if (h.dtype == "<u1" || h.dtype == "u1") h.dtype = "|u1";
-  if (h.dtype != "<f4" && h.dtype != "<f8" && h.dtype != "<i8" && h.dtype != "|u1")
-    fail(path, fmt::format("unsupported dtype '{}' (expected <f4, <f8, <i8 or |u1)", std::string(m[1])));
-  if (!std::regex_search(dict, m, fortran_re)) fail(path, "header garbage: no 'fortran_order' entry");
+  if (h.dtype == "<i1" || h.dtype == "i1") h.dtype = "|i1";
+  if (h.dtype == "<b1" || h.dtype == "b1" || h.dtype == "|?" || h.dtype == "?") h.dtype = "|b1";
+  static const std::set<std::string> kReadable = {"<f4", "<f8", "<i8", "<i4", "<i2", "|i1", "|u1", "|b1"};
+  if (!kReadable.count(h.dtype))
+    fail(path, fmt::format("unsupported dtype '{}' (expected little-endian float32/64, int8/16/32/64, uint8 or "
+                           "bool: <f4, <f8, <i8, <i4, <i2, |i1, |u1, |b1)",
+                           std::string(m[1])));
+  if (!search_entry(dict, "fortran_order", EntryValue::boolean, m))
+    fail(path, "header garbage: no 'fortran_order' entry");
   if (m[1] == "True") fail(path, "Fortran-ordered array; expected C order (np.ascontiguousarray)");
-  if (!std::regex_search(dict, m, shape_re)) fail(path, "header garbage: no 'shape' entry");
+  if (!search_entry(dict, "shape", EntryValue::tuple, m)) fail(path, "header garbage: no 'shape' entry");
   std::string dims = m[1];
   std::size_t pos = 0;
   while (pos < dims.size()) {
     while (pos < dims.size() && (dims[pos] == ' ' || dims[pos] == ',')) ++pos;
     if (pos >= dims.size()) break;
-    std::size_t used = 0;
-    long long v;
-    try { v = std::stoll(dims.substr(pos), &used); } catch (...) { fail(path, "header garbage: bad shape"); }
+    // Parsed in place: a substr copy of the rest per dimension made long shapes quadratic (fuzz/fuzz_npy).
+    const char* begin = dims.c_str() + pos;
+    char* end = nullptr;
+    errno = 0;
+    const long long v = std::strtoll(begin, &end, 10);
+    if (end == begin || errno == ERANGE) fail(path, "header garbage: bad shape");
     if (v < 0) fail(path, "header garbage: negative dimension");
     h.shape.push_back(v);
-    pos += used;
+    pos += std::size_t(end - begin);
   }
   h.data_offset = pre_len + hl;
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
@@ -199,6 +254,8 @@ template <class T>
 static void write_raw(const std::string& path, const T* data, const std::vector<std::int64_t>& shape) {
   check_dir_writable(path);
   std::string tmp = path + ".tmp";
+  claim_output(path);
+  claim_output(tmp);
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) fail(path, "cannot open for writing (is the directory writable?)");
@@ -232,6 +289,8 @@ NpyPieceWriter<T>::NpyPieceWriter(const std::string& path, std::int64_t rows, st
   const std::size_t file_size = data_offset_ + std::size_t(rows * cols) * sizeof(T);
   if (owner) {
     check_dir_writable(path);
+    claim_output(path);
+    claim_output(tmp_);
     fd_ = ::open(tmp_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) fail(path, fmt::format("cannot open for writing: {}", std::strerror(errno)));
     auto abandon = [&](const std::string& what) {  // errno → message; the half-made .tmp file goes

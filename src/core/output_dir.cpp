@@ -7,8 +7,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
+#include <algorithm>
 #include <vector>
 
+#include "core/manifest.h"
 #include "widthlab/error.h"
 
 namespace fs = std::filesystem;
@@ -80,23 +82,62 @@ std::string printable_text(const std::string& s) {
 
 std::string printable_path(const fs::path& path) { return printable_text(path.native()); }
 
-fs::path prepare_output_dir(const fs::path& path, OutputMode mode) {
+namespace {
+
+// "a, b, c" or "a, b, c and 4 more".
+std::string some_entries(const std::vector<std::string>& names) {
+  std::string s;
+  const std::size_t shown = std::min<std::size_t>(names.size(), 3);
+  for (std::size_t i = 0; i < shown; ++i) s += (i ? ", " : "") + printable_text(names[i]);
+  if (names.size() > shown) s += fmt::format(" and {} more", names.size() - shown);
+  return s;
+}
+
+void check_contents(const fs::path& path, OutputMode mode, bool resumable) {
+  const OutputDirContents c = output_dir_contents(path);
+  if (mode == OutputMode::fresh && !c.ours.empty())
+    fail(path, fmt::format("already holds widthlab results ({}); {}", some_entries(c.ours),
+                           resumable ? "pass --resume to continue or --force to replace them"
+                                     : "pass --force to replace them, or choose another --out"));
+  if (mode == OutputMode::fresh && !c.foreign.empty())
+    fail(path, fmt::format("holds {} entr{} widthlab did not write ({}) and no widthlab results; choose a new or empty "
+                           "--out, or pass --force to write beside them (they are kept, never overwritten)",
+                           c.foreign.size(), c.foreign.size() == 1 ? "y" : "ies", some_entries(c.foreign)));
+  if (mode == OutputMode::resume && c.ours.empty() && !c.foreign.empty())
+    fail(path, fmt::format("--resume: holds no widthlab results to continue (only {}, which widthlab did not write)",
+                           some_entries(c.foreign)));
+}
+
+}  // namespace
+
+void check_output_dir(const fs::path& path, OutputMode mode, bool resumable) {
   if (path.empty()) throw InputError("--out: empty output directory path; expected a directory name");
   std::error_code ec;
-  const fs::file_status st = fs::status(path, ec);
-  if (fs::exists(st)) {
-    if (!fs::is_directory(st)) fail(path, "exists and is not a directory; expected an output directory");
-  } else {
-    fs::create_directories(path, ec);
-    if (ec) fail(path, fmt::format("cannot create output directory: {}", ec.message()));
+  for (fs::path p = path; !p.empty(); p = p.parent_path()) {  // the nearest existing level must be a directory
+    const fs::file_status st = fs::status(p, ec);
+    if (fs::exists(st)) {
+      if (!fs::is_directory(st))
+        fail(path, p == path ? "exists and is not a directory; expected an output directory"
+                             : fmt::format("{} is a file; expected a directory", printable_path(p)));
+      break;
+    }
+    if (p == p.parent_path()) break;
   }
-
   if (mode == OutputMode::force) {
     const fs::path canon = fs::weakly_canonical(path, ec);
     if (ec || is_protected(canon))
       fail(path, "refusing to --force (delete the contents of) /, $HOME or the working directory or its parents");
   }
+  if (fs::is_directory(path, ec)) check_contents(path, mode, resumable);
+}
 
+fs::path prepare_output_dir(const fs::path& path, OutputMode mode, bool resumable) {
+  check_output_dir(path, mode, resumable);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    fs::create_directories(path, ec);
+    if (ec) fail(path, fmt::format("cannot create output directory: {}", ec.message()));
+  }
   // Probe write: permissions alone do not tell (root ignores them; read-only mounts do not show in the mode bits).
   const fs::path probe = path / fmt::format(".widthlab-write-probe-{}", ::getpid());
   int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
@@ -104,20 +145,8 @@ fs::path prepare_output_dir(const fs::path& path, OutputMode mode) {
   ::close(fd);
   ::unlink(probe.c_str());
 
-  fs::directory_iterator it(path, ec);
-  if (ec) fail(path, fmt::format("cannot list output directory: {}", ec.message()));
-  const bool has_entries = it != fs::directory_iterator();
-  if (has_entries && mode == OutputMode::fresh)
-    fail(path, "already holds results; pass --resume to continue or --force to overwrite");
-  if (has_entries && mode == OutputMode::force) {
-    std::vector<fs::path> entries;
-    for (fs::directory_iterator e(path, ec), end; !ec && e != end; e.increment(ec)) entries.push_back(e->path());
-    if (ec) fail(path, fmt::format("cannot list output directory: {}", ec.message()));
-    for (const auto& entry : entries) {
-      fs::remove_all(entry, ec);
-      if (ec) fail(entry, fmt::format("cannot remove old result for --force: {}", ec.message()));
-    }
-  }
+  if (mode == OutputMode::force) manifest::remove_listed(path);
+  manifest::ensure(path);
   return path;
 }
 

@@ -24,6 +24,7 @@ double Progress::eta_seconds(double elapsed, long done, long total) {
 
 void Progress::advance(long n, const std::string& note) {
   done_ += n;
+  if (const auto& observer = progress_defaults().observer) observer(label_, done_, total_, note);
   if (!show_) return;
   auto now = std::chrono::steady_clock::now();
   if (done_ < total_ && now - last_ < std::chrono::milliseconds(200)) return;

@@ -59,6 +59,8 @@ void write_file_atomic(const fs::path& path, const std::string& contents) {
   if (fs::is_directory(path, ec)) fail(path, "is a directory, expected a file path");
   fs::path tmp = path;
   tmp += ".tmp";
+  claim_output(path);
+  claim_output(tmp);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) fail(path, fmt::format("cannot open for writing: {}", std::strerror(errno)));
   if (!write_all(fd, contents.data(), contents.size()) || ::fsync(fd) != 0) {
@@ -78,6 +80,7 @@ void write_file_atomic(const fs::path& path, const std::string& contents) {
 JsonlWriter::JsonlWriter(const fs::path& path) : path_(path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) fail(path, "is a directory, expected a .jsonl file");
+  claim_output(path);
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND, 0644);
   if (fd_ < 0) fail(path, fmt::format("cannot open for appending: {}", std::strerror(errno)));
   try {

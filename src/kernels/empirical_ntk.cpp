@@ -94,7 +94,10 @@ void check_options(const Mlp<T>& net, const EmpiricalNtkOptions& o) {
   if (o.output < -1 || o.output >= k)
     throw InputError(fmt::format("empirical_ntk: output = {}: expected −1 (mean over outputs) or 0..{}", o.output,
                                  k - 1));
-  if (o.lr_weighted && !(std::isfinite(o.lr) && o.lr > 0))
+  if (o.nt_parameterization && net.config().bias)
+    throw InputError("empirical_ntk: the nt normalization needs a net without biases (model.bias = false): a bias "
+                     "init has no width-independent b_std");
+  if (o.lr_weighted && !o.nt_parameterization && !(std::isfinite(o.lr) && o.lr > 0))
     throw InputError(fmt::format("empirical_ntk: lr = {}: expected a finite number > 0", o.lr));
 }
 
@@ -219,8 +222,16 @@ template <class T>
 std::vector<double> empirical_ntk_layer_weights(const Mlp<T>& net, const EmpiricalNtkOptions& opts) {
   check_options(net, opts);
   const int L = net.num_layers();
-  std::vector<double> lrs = opts.lr_weighted ? net.layer_lrs(opts.lr) : std::vector<double>(L, 1.0);
   std::vector<double> w(L);
+  if (opts.nt_parameterization) {
+    const double unit = net.config().init == InitKind::uniform ? 1.0 / std::sqrt(3.0) : 1.0;
+    for (int l = 0; l < L; ++l) {
+      const double sigma = net.factors()[l].multiplier * net.factors()[l].init * unit;
+      w[l] = sigma * sigma / net.config().fan_in(l);
+    }
+    return w;
+  }
+  std::vector<double> lrs = opts.lr_weighted ? net.layer_lrs(opts.lr) : std::vector<double>(L, 1.0);
   for (int l = 0; l < L; ++l) {
     const double a = net.factors()[l].multiplier;
     w[l] = lrs[l] * a * a;

@@ -3,11 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "widthlab/classification.h"
+#include "widthlab/exponent_text.h"
 
 namespace widthlab {
 namespace {
-// Exponents are sums of halves and user numbers; print −0 and 1e-17 noise as 0.
-double clean(double x) { return std::fabs(x) < 1e-12 ? 0.0 : x; }
+// Exponents are sums of halves and user numbers: printed rounded to 12 decimals (exponent_text.h).
+double clean(double x) { return clean_exponent(x); }
 }  // namespace
 
 nlohmann::json classification_to_json(const Classification& c) {

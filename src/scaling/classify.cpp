@@ -36,10 +36,15 @@ int region_of(double A, double C) {
 
 std::string size_word(double e) { return is_zero(e) ? "finite" : (e < 0 ? "-> 0" : "-> inf"); }
 
-std::string properties_text(double A, double B, double C, bool corrected) {
+// `features_move`: the hidden layer's relative change is O(1) (depth 1: C_w = 0). With C = 0 but C_w < 0 only the
+// output layer trains at the critical rate: the features, and so the kernel that drives training, stay fixed.
+std::string properties_text(double A, double B, double C, bool corrected, bool features_move) {
+  const std::string kernel = C > kExponentTol ? "diverges"
+                             : !is_zero(C)    ? "frozen (lazy)"
+                             : features_move  ? "evolves (feature learning)"
+                                              : "frozen: hidden layer frozen (C_w < 0), only the output layer trains";
   return fmt::format("init logits {}{}; kernel at init {}; kernel {}", size_word(A),
-                     corrected ? " (restored by the init correction)" : "", size_word(B),
-                     is_zero(C) ? "evolves (feature learning)" : (C < 0 ? "frozen (lazy)" : "diverges"));
+                     corrected ? " (restored by the init correction)" : "", size_word(B), kernel);
 }
 
 bool bounded(const Activation& a) {
@@ -122,7 +127,7 @@ void fill_depth1(Classification& c, const GolikovExponents& g) {
     c.model = to_string(c.regime);
     c.label = c.regime == Regime::diverges ? "ill-defined: weights and logits diverge (C > 0)"
                                            : "stagnates: logit increments vanish relative to the logits (C < -1/2)";
-    c.properties_text = properties_text(c.A, c.B, c.C, false);
+    c.properties_text = properties_text(c.A, c.B, c.C, false, is_zero(c.C_w));
     c.rate_note = "no limit model outside the stable band -1/2 <= C <= 0 (SPEC §2.2)";
     return;
   }
@@ -185,7 +190,14 @@ Classification classify(const Scaling& s, const Activation& activation) {
   if (s.depth == 1) {
     fill_depth1(c, golikov_exponents(s));
     set_properties(c);
-    c.feature_learning = c.stable && is_zero(c.C);
+    c.feature_learning = c.stable && is_zero(c.C) && is_zero(c.C_w);
+    if (c.stable && is_zero(c.C) && !c.feature_learning) {
+      // The output layer moves at the critical rate, the hidden layer's relative change vanishes (C_w < 0): f is
+      // linear in the output weights over fixed random features, so training is kernel GD with the output layer's
+      // kernel E[φ(w·x)φ(w·x')] — a random-features model, not the MF particle flow of region 1.
+      c.model = "random-features";
+      c.label = "random features: output layer trains, hidden layer frozen (C_a = 0 > C_w)";
+    }
     if (s.init_corrected && c.stable) {
       // IC-MF (SPEC §3.5): f_IC = f(θ) − f(θ₀^MF) + f(θ₀^SP): the frozen SP copy restores Θ(1) init logits.
       c.A = 0.0;
@@ -194,7 +206,7 @@ Classification classify(const Scaling& s, const Activation& activation) {
       c.label += " + init correction (SPEC §3.5)";
       if (c.region == 1) c.rate_note = "IC-MF: MF particles + frozen GP offset, ~ d^-1/2 (CLT), SPEC §3.5/§4";
     }
-    c.properties_text = properties_text(c.A, c.B, c.C, s.init_corrected && c.stable);
+    c.properties_text = properties_text(c.A, c.B, c.C, s.init_corrected && c.stable, is_zero(c.C_w));
     return c;
   }
 

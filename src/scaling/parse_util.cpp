@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "widthlab/error.h"
+#include "widthlab/exponent_text.h"
 
 namespace widthlab::detail {
 
@@ -22,14 +23,7 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
-double parse_number(std::string_view text, std::string_view what) {
-  const std::string t = trim(text);
-  char* end = nullptr;
-  const double v = t.empty() ? 0.0 : std::strtod(t.c_str(), &end);
-  if (t.empty() || end != t.c_str() + t.size() || !std::isfinite(v))
-    throw InputError(fmt::format("{} = '{}': expected a finite number", what, text));
-  return v;
-}
+double parse_number(std::string_view text, std::string_view what) { return parse_exponent(text, what); }
 
 void check_reference_width(double reference_width) {
   if (!std::isfinite(reference_width) || reference_width <= 0)

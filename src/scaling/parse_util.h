@@ -9,7 +9,7 @@ namespace widthlab::detail {
 
 std::string lower(std::string_view s);
 std::string trim(std::string_view s);
-// Parses a whole string as a finite double; throws InputError "<what> = '<text>': expected a finite number".
+// parse_exponent (exponent_text.h): a finite number or a fraction like -3/4; InputError naming <what> otherwise.
 double parse_number(std::string_view text, std::string_view what);
 void check_reference_width(double reference_width);
 void check_depth(int depth);

@@ -76,9 +76,9 @@ bool train_net(Mlp<T>& net, const TrainTask& task, const Dataset& data) {
 
 EmpiricalNtkPlan empirical_ntk_plan(const Config& config, const EmpiricalNtkRunOptions& o) {
   const auto& nm = o.names;
-  if (o.weighting != "lr" && o.weighting != "plain")
-    throw InputError(fmt::format("{} '{}': expected lr or plain", nm.weighting, o.weighting));
-  if (o.width < 0) throw InputError(fmt::format("{} {}: expected ≥ 1", nm.width, o.width));
+  if (o.weighting != "lr" && o.weighting != "plain" && o.weighting != "nt")
+    throw InputError(fmt::format("{} '{}': expected lr, plain or nt", nm.weighting, o.weighting));
+  if (o.width && *o.width < 1) throw InputError(fmt::format("{} {}: expected ≥ 1", nm.width, *o.width));
   if (o.seed < -1) throw InputError(fmt::format("{} {}: expected ≥ 0", nm.seed, o.seed));
 
   EmpiricalNtkPlan p;
@@ -97,7 +97,7 @@ EmpiricalNtkPlan empirical_ntk_plan(const Config& config, const EmpiricalNtkRunO
       scaling = &named;
     }
   }
-  const int width = o.width > 0 ? o.width : setup.widths.front();
+  const int width = o.width.value_or(setup.widths.front());
   const std::uint64_t seed = o.seed >= 0 ? std::uint64_t(o.seed) : setup.seeds.front();
   p.task = make_train_task(setup, *scaling, width, seed);
   p.model = p.task.model;
@@ -122,6 +122,7 @@ EmpiricalNtkPlan empirical_ntk_plan(const Config& config, const EmpiricalNtkRunO
     throw InputError(fmt::format("{} {}: expected -1 (mean over outputs) or 0..{}", nm.output, o.output,
                                  p.model.outputs - 1));
   p.kernel.lr_weighted = o.weighting == "lr";
+  p.kernel.nt_parameterization = o.weighting == "nt";
   p.kernel.lr = p.task.train.lr;
   p.kernel.output = o.output;
   p.trained = o.trained;

@@ -82,6 +82,9 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
   }
   fit.slope = ols_slope(lx, ly, &fit.intercept, &fit.slope_stderr);
   fit.ok = true;
+  if (fit.few_widths())
+    fit.note += (fit.note.empty() ? "" : "; ") +
+                std::string("only 2 widths: a line through two points always fits; the slope is no tested rate");
 
   Rng rng = make_rng(options.seed, 0x72617465 /* "rate" */);
   std::uniform_int_distribution<std::size_t> pick(0, n_seeds - 1);

@@ -36,12 +36,14 @@ std::string fit_text(const RateFit& f) {
   if (!f.ok) return "no fit" + (f.note.empty() ? "" : " (" + f.note + ")");
   std::string s = fmt::format("{:+.3f}", f.slope);
   if (std::isfinite(f.ci_low)) s += fmt::format(" [{:+.3f}, {:+.3f}]", f.ci_low, f.ci_high);
+  if (f.few_widths()) s += " (2 widths only: not a tested rate)";
   return s;
 }
 }  // namespace
 
 std::string rate_verdict(const RateFit& fit, std::optional<double> theory) {
   if (!fit.ok || !theory || !std::isfinite(fit.ci_low)) return "n/a";
+  if (fit.few_widths()) return "n/a (fewer than 3 widths)";
   if (fit.ci_low <= *theory && *theory <= fit.ci_high) return "consistent";
   return fit.ci_high < *theory ? "steeper than theory" : "shallower than theory";
 }

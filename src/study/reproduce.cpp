@@ -13,6 +13,7 @@
 #include "reproduce_cases.h"
 #include "widthlab/error.h"
 #include "widthlab/output_dir.h"
+#include "widthlab/plot_script.h"
 #include "widthlab/results_io.h"
 
 namespace widthlab {
@@ -129,18 +130,6 @@ SplitConfig split_config(const std::string& text, const std::string& path) {
   return s;
 }
 
-std::string python_exe() {
-  if (const char* p = std::getenv("WIDTHLAB_PYTHON"); p && *p) return p;
-  if (std::filesystem::exists("/usr/bin/python3")) return "/usr/bin/python3";
-  return "python3";
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 }  // namespace
 
 Config load_reproduce_config(const std::string& path, bool smoke, bool full, const std::vector<std::string>& sets,
@@ -212,6 +201,28 @@ std::string ReproduceSummary::brief() const {
                      inconclusive, seconds, printable_path(report));
 }
 
+namespace {
+// Draws a case's plots (python/plots/reproduce_plots.py); returns the ones drawn, a note on any that were not.
+std::vector<std::string> draw_reproduction_plots(const std::string& name, const std::filesystem::path& out,
+                                                 const std::vector<std::string>& expected,
+                                                 std::vector<std::string>& notes) {
+  PlotScriptResult r;
+  try {
+    r = run_plot_script(python_interpreter(), plot_script("reproduce_plots.py"), {name, out.string()},
+                        out / "plots.log");
+  } catch (const InputError& e) {
+    r.message = e.what();
+  }
+  std::vector<std::string> drawn;
+  for (const auto& p : expected)
+    if (std::filesystem::exists(out / p)) drawn.push_back(p);
+  if (!r.message.empty() || drawn.size() != expected.size())
+    notes.push_back(fmt::format("Plots: {} of {} drawn ({}).", drawn.size(), expected.size(),
+                                r.message.empty() ? "see plots.log" : r.message));
+  return drawn;
+}
+}  // namespace
+
 ReproduceSummary run_reproduction(const ReproduceOptions& options) {
   if (std::string why = options.validate(); !why.empty()) throw InputError(why);
   const ReproductionInfo& info = reproduction_info(options.name);
@@ -228,18 +239,7 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (options.plots && !co.plots.empty()) {
-    std::filesystem::path script = std::filesystem::path(WIDTHLAB_SOURCE_DIR) / "python" / "plots" /
-                                   "reproduce_plots.py";
-    std::string cmd = python_exe() + " " + shell_quote(script.string()) + " " + shell_quote(info.name) + " " +
-                      shell_quote(out.string()) + " >" + shell_quote((out / "plots.log").string()) + " 2>&1";
-    int rc = std::system(cmd.c_str());
-    std::vector<std::string> drawn;
-    for (const auto& p : co.plots)
-      if (std::filesystem::exists(out / p)) drawn.push_back(p);
-    if (rc != 0 || drawn.size() != co.plots.size())
-      co.notes.push_back(fmt::format("Plots: {} of {} drawn (python exit {}; see plots.log).", drawn.size(),
-                                     co.plots.size(), rc));
-    co.plots = drawn;
+    co.plots = draw_reproduction_plots(info.name, out, co.plots, co.notes);
   } else {
     co.plots.clear();
   }

@@ -19,6 +19,8 @@
 #include "widthlab/mpi_runtime.h"
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
+#include "widthlab/text.h"
+#include "widthlab/plot_script.h"
 #include "widthlab/progress.h"
 #include "widthlab/rate_fit.h"
 #include "widthlab/report.h"
@@ -109,30 +111,16 @@ struct LimitData {
 std::string join_errors(const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, "; ")); }
 }  // namespace
 
-std::string plot_script_path() {
-  return std::string(WIDTHLAB_SOURCE_DIR) + "/python/plots/widthlab_plots.py";
-}
-
-std::string draw_plots(const fs::path& dir, const std::string& python_in) {
-  std::string python = python_in;
-  if (python.empty()) {
-    const char* env = std::getenv("WIDTHLAB_PYTHON");
-    python = env && *env ? env : "/usr/bin/python3";
+std::string draw_plots(const fs::path& dir, const std::string& python) {
+  std::string interpreter;
+  try {
+    interpreter = python_interpreter(python);
+  } catch (const InputError& e) {
+    return fmt::format("no plots: {}", e.what());
   }
-  if (!fs::exists(python)) return fmt::format("no plots: python interpreter {} not found (set WIDTHLAB_PYTHON)", python);
-  std::string script = plot_script_path();
-  if (!fs::exists(script)) return fmt::format("no plots: plot script {} not found", script);
-  auto quote = [](const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-  };
-  std::string cmd = quote(python) + " " + quote(script) + " " + quote(dir.string());
-  int status = std::system(cmd.c_str());
-  int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code == 0) return "";
-  if (code == 3) return fmt::format("no plots: matplotlib is not available to {}", python);
-  return fmt::format("no plots: {} exited with status {}", script, code);
+  const PlotScriptResult r =
+      run_plot_script(interpreter, plot_script("widthlab_plots.py"), {dir.string()}, dir / "plots.log");
+  return r.message.empty() ? "" : "no plots: " + r.message;
 }
 
 StudySummary run_study(const Config& config_in, const StudyOptions& options) {
@@ -179,9 +167,11 @@ StudySummary run_study(const Config& config_in, const StudyOptions& options) {
   if (sweep.skipped_budget)
     summary.errors.push_back(fmt::format("{} runs skipped: study.max_seconds = {} spent", sweep.skipped_budget,
                                          config.study.max_seconds));
-  report.threads = fmt::format("finite nets: {} concurrent runs of width ≤ 1024 with 1 OpenBLAS thread each, wider "
-                               "runs one at a time with {} OpenBLAS threads; limits: {} OpenBLAS threads",
-                               sweep.worker_threads, sweep.blas_threads_large, threads);
+  report.threads = fmt::format("finite nets: {} of width ≤ 1024 with 1 OpenBLAS thread each, wider runs one at a "
+                               "time with {}; limits: {}",
+                               count_noun(sweep.worker_threads, "concurrent run"),
+                               count_noun(sweep.blas_threads_large, "OpenBLAS thread"),
+                               count_noun(threads, "OpenBLAS thread"));
 
   std::map<SweepRunKey, RunData> runs;
   for (auto& r : read_jsonl(options.out / "runs.jsonl", true)) {
@@ -290,7 +280,7 @@ StudySummary run_study(const Config& config_in, const StudyOptions& options) {
     Progress progress("study: limits", todo, pd.enabled, pd.force);
     const int saved = blas_threads();
     set_blas_threads(threads);
-    fs::create_directories(options.out / "logits");
+    create_output_subdir(options.out / "logits");
     JsonlWriter writer(options.out / "limits.jsonl");
     auto run_limit = [&](const Plan& p, std::uint64_t seed, int width, const LimitFixedInputs& fixed) {
       std::string stem = limit_stem(p.scaling->name, seed, width);
@@ -512,7 +502,7 @@ StudySummary run_study(const Config& config_in, const StudyOptions& options) {
       auto v = [](double x) { return std::isfinite(x) ? json(x) : json(nullptr); };
       return json{{"ok", f.ok}, {"slope", v(f.slope)}, {"ci_low", v(f.ci_low)}, {"ci_high", v(f.ci_high)},
                   {"ols_stderr", v(f.slope_stderr)}, {"widths_used", f.widths_used},
-                  {"resamples_used", f.resamples_used}, {"note", f.note}};
+                  {"resamples_used", f.resamples_used}, {"few_widths", f.few_widths()}, {"note", f.note}};
     };
     rates[name] = {{"compared_with", rs.limit_kind},
                    {"limit_model", c.model},

@@ -15,6 +15,7 @@
 #include "widthlab/error.h"
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
+#include "widthlab/text.h"
 #include "widthlab/progress.h"
 
 namespace widthlab {
@@ -70,35 +71,6 @@ LimitOptions limit_options(const Config& config) {
   return o;
 }
 
-std::vector<Scaling> config_scalings(const Config& config) {
-  const int depth = config.model.depth;
-  const double ref = config.scaling.reference_width;
-  const OptimizerFamily family = optimizer_family(config.train.optimizer);
-  std::vector<Scaling> out;
-  for (const auto& name : config.scaling.presets) out.push_back(scaling_from_name(name, depth, ref, family));
-  for (const auto& q : config.scaling.q) {
-    if (q.size() == 2) out.push_back(scaling_from_golikov(q[0], q[1], q[1], depth, ref, family));
-    else if (q.size() == 3) out.push_back(scaling_from_golikov(q[0], q[1], q[2], depth, ref, family));
-    else throw InputError(fmt::format("scaling.q = [{}]: expected [q_sigma, q_lr] or [q_sigma, q_lr_out, q_lr_in]",
-                                      fmt::join(q, ", ")));
-  }
-  if (config.scaling.custom) {
-    const auto& c = *config.scaling.custom;
-    std::vector<LayerExponents> layers(std::size_t(depth + 1));
-    for (std::size_t l = 0; l < layers.size(); ++l) {
-      if (l < c.init.size()) layers[l].init = c.init[l];
-      if (l < c.multiplier.size()) layers[l].multiplier = c.multiplier[l];
-      if (l < c.lr.size()) layers[l].lr = c.lr[l];
-    }
-    out.push_back(scaling_custom(layers, ref, family, "custom"));
-  }
-  std::set<std::string> names;
-  for (const auto& s : out)
-    if (!names.insert(s.name).second)
-      throw InputError(fmt::format("scaling.presets: '{}' appears twice (after resolving aliases)", s.name));
-  return out;
-}
-
 SweepSetup make_sweep_setup(const Config& config) {
   if (auto err = config.validate(); !err.empty()) throw InputError(err);
   SweepSetup s;
@@ -143,9 +115,8 @@ std::string SweepSummary::brief() const {
   std::string s = fmt::format("{} runs planned: {} already done, {} ran ({} ok, {} diverged), {} failed", planned,
                               already_done, ran, ok, diverged, failed);
   if (skipped_budget) s += fmt::format(", {} skipped (time budget)", skipped_budget);
-  s += fmt::format("; {:.1f} s; threads: {} concurrent runs (1 BLAS thread each) up to the parallel width, "
-                   "{} BLAS threads for larger runs",
-                   seconds, worker_threads, blas_threads_large);
+  s += fmt::format("; {:.1f} s; threads: {} (1 BLAS thread each) up to the parallel width, {} for larger runs",
+                   seconds, count_noun(worker_threads, "concurrent run"), count_noun(blas_threads_large, "BLAS thread"));
   return s;
 }
 
@@ -175,8 +146,8 @@ std::vector<SweepRunKey> pending_sweep_runs(const std::vector<SweepRunKey>& keys
     todo.push_back(k);
   }
   summary.planned = int(seen.size());
-  if (options.save_curves) std::filesystem::create_directories(options.out / "curves");
-  if (options.save_test_logits) std::filesystem::create_directories(options.out / "logits");
+  if (options.save_curves) create_output_subdir(options.out / "curves");
+  if (options.save_test_logits) create_output_subdir(options.out / "logits");
   return todo;
 }
 

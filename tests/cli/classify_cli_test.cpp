@@ -100,13 +100,49 @@ TEST(ClassifyCli, ConfigInput) {
   std::ofstream(path) << "[model]\ndepth = 3\nactivation = \"relu\"\n[scaling]\npresets = [\"mf\"]\n"
                          "[train]\noptimizer = \"gd\"\n";
   const json j = classify_ok("--config " + path);
-  EXPECT_EQ(j["depth"], 3);
-  EXPECT_TRUE(j["degenerate_gd"].get<bool>());
+  ASSERT_TRUE(j.is_array() && j.size() == 1u) << j;  // one object per scaling of the config
+  EXPECT_EQ(j[0]["depth"], 3);
+  EXPECT_TRUE(j[0]["degenerate_gd"].get<bool>());
   const json k = classify_ok("--config " + path + " --set train.optimizer=rmsprop");
-  EXPECT_FALSE(k["degenerate_gd"].get<bool>());
+  EXPECT_FALSE(k[0]["degenerate_gd"].get<bool>());
   const json one = classify_ok("--config " + path + " --depth 1");
-  EXPECT_EQ(one["region"], 1);
+  EXPECT_EQ(one[0]["region"], 1);
+  // Issue: only presets[0] was classified.
+  const json both = classify_ok("--config " + path + " --depth 1 --set 'scaling.presets=[\"ntk\", \"mf\"]'");
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0]["model"], "ntk");
+  EXPECT_EQ(both[1]["model"], "mf");
   expect_exit2("--config " + dir + "/missing.toml", "missing.toml");
+}
+
+// Issue: a frozen hidden layer (C_w = -1 < C_a = 0) was reported as MF feature learning with an evolving kernel.
+TEST(ClassifyCli, FrozenHiddenLayerIsNotFeatureLearning) {
+  const json j = classify_ok("--preset 'custom:init=0,-0.5;lr=0,-1'");
+  EXPECT_FALSE(j["feature_learning"].get<bool>()) << j;
+  EXPECT_EQ(j["model"], "random-features");
+  EXPECT_EQ(j["properties_text"].get<std::string>().find("evolves"), std::string::npos) << j["properties_text"];
+  EXPECT_TRUE(classify_ok("--preset mf")["feature_learning"].get<bool>());  // both layers at the critical rate
+}
+
+// Issue: --q-sigma -3/4 was refused although help writes exponents as fractions.
+TEST(ClassifyCli, FractionsAccepted) {
+  const json j = classify_ok("--q-sigma -3/4 --q-lr 1/2");
+  EXPECT_EQ(j["region"], 4);
+  EXPECT_EQ(classify_ok("--preset '(-3/4, 1/2)'")["region"], 4);
+}
+
+// Issue: a 1.5 KB JSON line on a terminal. On a TTY a short summary with exact fractions; --json for scripts.
+TEST(ClassifyCli, TerminalSummaryAndJsonFlag) {
+  const auto tty = widthlab::test::run_command("script -qec '" + std::string(WIDTHLAB_CLI) +
+                                               " classify --q-sigma -3/4 --q-lr 1/2' /dev/null");
+  ASSERT_EQ(tty.code, 0) << tty.err;
+  EXPECT_NE(tty.out.find("region 4"), std::string::npos) << tty.out;
+  EXPECT_NE(tty.out.find("q_sigma = -3/4"), std::string::npos) << tty.out;
+  EXPECT_EQ(tty.out.find("{\""), std::string::npos) << "no JSON on a terminal: " << tty.out;
+  EXPECT_LT(widthlab::test::lines(tty.out), 8) << tty.out;
+  const auto json_tty = widthlab::test::run_command("script -qec '" + std::string(WIDTHLAB_CLI) +
+                                                    " classify --preset mf --json' /dev/null");
+  EXPECT_NE(json_tty.out.find("{\"A\""), std::string::npos) << json_tty.out;
 }
 
 TEST(ClassifyCli, BadInputExitsTwo) {

@@ -48,11 +48,29 @@ TEST(LimitCli, DefaultModelFromFirstScalingAndRegionFlag) {
 
   // A scaling that classify puts into region 7 (post-MF ray) via a Golikov point.
   r = test::run_cli("limit --quiet --config " + cfg + " --out " + dir + "/q7 --set 'scaling.presets=[]' "
-                    "--set 'scaling.q=[[-1.5, 1.5]]'");
+                    "--set 'scaling.q=[[-1.5, 1.5]]' --set 'limits.compute=[\"post-mf\"]'");
   ASSERT_EQ(r.code, 0) << r.err;
   lines = read_jsonl(dir + "/q7/limit.jsonl");
   EXPECT_EQ(lines[0]["model"], "post-mf");
   EXPECT_EQ(lines[0]["rule_later"], "L_0");
+}
+
+// Issue: `limit --config` simulated only the first scaling's model and ignored limits.compute.
+TEST(LimitCli, EveryScalingWhoseModelIsComputed) {
+  const std::string dir = test::scratch_dir("limit_cli_all");
+  const std::string cfg = write_config(dir);
+  auto r = test::run_cli("limit --quiet --config " + cfg + " --out " + dir + "/both --set 'scaling.presets=[\"ntk\", "
+                         "\"mf\", \"sym-default\"]' --set 'limits.compute=[\"ntk\", \"mf\"]'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto lines = read_jsonl(dir + "/both/limit.jsonl");
+  ASSERT_EQ(lines.size(), 4u);  // 2 models × 2 seeds
+  EXPECT_EQ(lines[0]["model"], "ntk");
+  EXPECT_EQ(lines[2]["model"], "mf");
+  EXPECT_NE(r.err.find("sym-default"), std::string::npos) << "the skipped scaling is named: " << r.err;
+  r = test::run_cli("limit --config " + cfg + " --out " + dir + "/none --set 'limits.compute=[\"ntk\"]'");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("not in limits.compute"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/none")) << "nothing is written before the inputs validate";
 }
 
 TEST(LimitCli, BadInputExitsTwoWithOneLine) {

@@ -98,6 +98,7 @@ TEST(MpiCli, TrainSweepMatchesSingleProcessAndResumes) {
   // Resume: keep 3 of the 8 lines (and a partial 4th); the MPI run adds exactly the 5 missing keys.
   fs::create_directories(dir + "/part");
   fs::copy_file(dir + "/one/config.toml", dir + "/part/config.toml");
+  write_file(dir + "/part/.widthlab-manifest", "config.toml\nruns.jsonl\n");  // as if widthlab had written them
   {
     std::ifstream in(dir + "/one/runs.jsonl");
     std::ofstream out(dir + "/part/runs.jsonl");

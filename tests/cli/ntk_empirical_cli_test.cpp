@@ -137,7 +137,8 @@ TEST(NtkEmpiricalCli, BadInputExitsTwoWithOneLine) {
   ASSERT_EQ(run_cli(base + "--out " + dir + "/taken").code, 0);
   for (const Case& c : {Case{"--x " + dir + "/bad.npy --out " + dir + "/b1", "--x"},
                         Case{"--x " + dir + "/missing.npy --out " + dir + "/b2", "missing.npy"},
-                        Case{"--weighting both --out " + dir + "/b3", "--weighting"},
+                        Case{"--weighting both --out " + dir + "/b3", "--normalization"},
+                        Case{"--width 0 --out " + dir + "/b7", "--width 0: expected ≥ 1"},
                         Case{"--output 3 --out " + dir + "/b4", "--output"},
                         Case{"--scaling nope --out " + dir + "/b5", "nope"},
                         Case{"--set train.lr=-1 --out " + dir + "/b6", "train.lr"},

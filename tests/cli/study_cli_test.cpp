@@ -10,6 +10,8 @@
 #include "cli/cli_helpers.h"
 
 using widthlab::test::count_lines;
+using widthlab::test::lines;
+using widthlab::test::run_command;
 using widthlab::test::read_file;
 using widthlab::test::run_cli;
 using widthlab::test::scratch_dir;
@@ -103,14 +105,19 @@ TEST(StudyCli, TinyStudyEndToEnd) {
   EXPECT_EQ(count_lines(out / "limits.jsonl"), 12);
   EXPECT_EQ(read_file(out / "distances.csv"), csv_before);
 
-  // widthlab plot redraws; a missing interpreter is reported (exit 1), the files stay.
+  // widthlab plot redraws; a missing interpreter is bad input (exit 2, one line), the files stay; a name is looked
+  // up on PATH (issue: `--python python3` exited 1 and could not find it).
   fs::remove(out / "coord_check.png");
   auto p = run_cli("plot " + out.string());
   EXPECT_EQ(p.code, 0) << p.err;
   EXPECT_TRUE(fs::exists(out / "coord_check.png"));
   auto np = run_cli("plot " + out.string() + " --python /nonexistent/python3");
-  EXPECT_EQ(np.code, 1);
-  EXPECT_NE(np.err.find("not found"), std::string::npos) << np.err;
+  EXPECT_EQ(np.code, 2);
+  EXPECT_NE(np.err.find("not an executable file"), std::string::npos) << np.err;
+  EXPECT_EQ(lines(np.err), 1) << np.err;
+  auto onpath = run_command("PATH=/usr/bin:/bin " + std::string(WIDTHLAB_CLI) + " plot " + out.string() +
+                            " --python python3");
+  EXPECT_EQ(onpath.code, 0) << onpath.err;
   fs::remove_all(dir);
 }
 
@@ -145,7 +152,7 @@ TEST(StudyCli, BadInputExitsTwo) {
       {"study --quiet --config " + dir + "/c.toml --set train.steps=-3 --out " + dir + "/o3", "train.steps"},
       {"study --quiet --config " + dir + "/c.toml --set sweep.widths=[0] --out " + dir + "/o4", "sweep.widths"},
       {"study --quiet --config " + dir + "/c.toml --set no.such=1 --out " + dir + "/o5", "no.such"},
-      {"plot " + dir + "/not-a-results-dir", "runs.jsonl"},
+      {"plot " + dir + "/not-a-results-dir", "expected a results directory"},
   };
   for (const auto& c : cases) {
     auto r = run_cli(c.args);
@@ -155,6 +162,7 @@ TEST(StudyCli, BadInputExitsTwo) {
   // A directory that already holds results: exit 2 without --resume/--force.
   fs::create_directories(dir + "/full");
   write_file(dir + "/full/runs.jsonl", "{}\n");
+  write_file(dir + "/full/.widthlab-manifest", "runs.jsonl\n");
   auto r = run_cli("study --quiet --config " + dir + "/c.toml --out " + dir + "/full");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--resume"), std::string::npos) << r.err;

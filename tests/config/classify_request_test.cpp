@@ -54,10 +54,42 @@ TEST(ClassifyRequest, ConfigValuesAndOverridesOfThem) {
   ClassifyRequest r;
   r.config = [&] { return c; };
   const auto family = optimizer_family(c.train.optimizer);
-  EXPECT_EQ(classify_request(r, kNames), direct(scaling_from_name("ntk", 3, 64, family), "relu", c.train.optimizer));
+  using nlohmann::json;
+  EXPECT_EQ(classify_request(r, kNames),
+            json::array({direct(scaling_from_name("ntk", 3, 64, family), "relu", c.train.optimizer)}));
   r.depth = 2;
   r.activation = "tanh";
-  EXPECT_EQ(classify_request(r, kNames), direct(scaling_from_name("ntk", 2, 64, family), "tanh", c.train.optimizer));
+  EXPECT_EQ(classify_request(r, kNames),
+            json::array({direct(scaling_from_name("ntk", 2, 64, family), "tanh", c.train.optimizer)}));
+}
+
+// Issue: `classify --config` classified only presets[0]. A config's answer is one object per scaling, in order.
+TEST(ClassifyRequest, ConfigClassifiesEveryScaling) {
+  Config c = default_config();
+  c.scaling.presets = {"sp", "mf"};
+  c.scaling.q = {{-0.75, 0.5}};
+  ClassifyRequest r;
+  r.config = [&] { return c; };
+  const nlohmann::json all = classify_request(r, kNames);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0]["scaling"], "sp");
+  EXPECT_EQ(all[1]["scaling"], "mf");
+  EXPECT_EQ(all[1]["region"], 1);
+  EXPECT_EQ(all[2]["region"], 4);
+}
+
+// Issue: fractions were refused although help writes exponents as fractions; float noise was printed.
+TEST(ClassifyRequest, FractionsParseExactlyAndPrintClean) {
+  ClassifyRequest q;
+  q.q_sigma = "-3/4";
+  q.q_lr = "1/2";
+  const nlohmann::json j = classify_request(q, kNames);
+  EXPECT_EQ(j["region"], 4);
+  EXPECT_EQ(j["q_sigma"].get<double>(), -0.75);
+  ClassifyRequest noise;
+  noise.q_sigma = "-0.6";
+  noise.q_lr = "0.5";
+  EXPECT_EQ(classify_request(noise, kNames)["C"].get<double>(), -0.1);  // -0.6 + 0.5, not -0.09999999999999998
 }
 
 TEST(ClassifyRequest, ErrorsNameTheCallersInputs) {
@@ -78,9 +110,11 @@ TEST(ClassifyRequest, ErrorsNameTheCallersInputs) {
   q.q_sigma = "-1";
   EXPECT_EQ(error_of(q), "QS and QL go together (QO optionally sets a separate output-layer rate)");
   q.q_lr = "1x";
-  EXPECT_EQ(error_of(q), "QL = '1x': expected a finite number");
+  EXPECT_EQ(error_of(q), "QL = '1x': expected a finite number or a fraction like -3/4");
   q.q_lr = "inf";
-  EXPECT_EQ(error_of(q), "QL = 'inf': expected a finite number");
+  EXPECT_EQ(error_of(q), "QL = 'inf': expected a finite number or a fraction like -3/4");
+  q.q_lr = "1/0";
+  EXPECT_EQ(error_of(q), "QL = '1/0': expected a finite number or a fraction like -3/4");
   q.q_lr = "1";
   q.depth = 0;
   EXPECT_EQ(error_of(q), "D = 0: expected an integer >= 1");
@@ -92,5 +126,5 @@ TEST(ClassifyRequest, ErrorsNameTheCallersInputs) {
   ClassifyRequest bad;
   bad.config = [&] { return c; };
   bad.config_name = "c.toml";
-  EXPECT_EQ(error_of(bad), "c.toml: scaling.custom.init has 3 values: expected depth + 1 = 2");
+  EXPECT_EQ(error_of(bad), "c.toml: scaling.custom.init has 3 values: expected model.depth + 1 = 2");
 }

@@ -2,35 +2,102 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <fstream>
+#include <vector>
+
 #include "data/test_util.h"
+#include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
+#include "widthlab/results_io.h"
 
 using namespace widthlab;
 using widthlab::test::scratch;
 using widthlab::test::write_bytes;
 namespace fs = std::filesystem;
 
+// Lists what widthlab holds in `dir` apart from its manifest.
+std::vector<std::string> listing(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename() != kManifestName) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 TEST(OutputDir, CreatesMissingDirectoryWithParents) {
   auto base = scratch("create");
   auto out = base / "a" / "b" / "study";
   EXPECT_EQ(prepare_output_dir(out, OutputMode::fresh), out);
   EXPECT_TRUE(fs::is_directory(out));
-  EXPECT_TRUE(fs::is_empty(out)) << "the write probe must not be left behind";
-  EXPECT_NO_THROW(prepare_output_dir(out, OutputMode::fresh));  // existing but empty is fine
+  EXPECT_TRUE(listing(out).empty()) << "the write probe must not be left behind";
+  EXPECT_TRUE(fs::exists(out / kManifestName));
+  EXPECT_NO_THROW(prepare_output_dir(out, OutputMode::fresh));  // existing, nothing but the manifest: fine
 }
 
 TEST(OutputDir, ExistingResultsNeedResumeOrForce) {
   auto out = scratch("results");
-  write_bytes(out / "runs.jsonl", "{\"width\": 1}\n");
-  fs::create_directories(out / "curves");
-  write_bytes(out / "curves" / "a.csv", "step\n0\n");
-  EXPECT_INPUT_ERROR(prepare_output_dir(out, OutputMode::fresh), "already holds results; pass --resume");
+  prepare_output_dir(out, OutputMode::fresh);
+  write_file_atomic(out / "runs.jsonl", "{\"width\": 1}\n");
+  create_output_subdir(out / "curves");
+  write_file_atomic(out / "curves" / "a.csv", "step\n0\n");
+  EXPECT_INPUT_ERROR(prepare_output_dir(out, OutputMode::fresh), "already holds widthlab results");
+  EXPECT_INPUT_ERROR(prepare_output_dir(out, OutputMode::fresh), "pass --resume");
   EXPECT_INPUT_ERROR(prepare_output_dir(out, OutputMode::fresh), out.filename().string());
   prepare_output_dir(out, OutputMode::resume);
   EXPECT_TRUE(fs::exists(out / "runs.jsonl"));
   prepare_output_dir(out, OutputMode::force);
   EXPECT_TRUE(fs::is_directory(out));
-  EXPECT_TRUE(fs::is_empty(out));
+  EXPECT_TRUE(listing(out).empty());
+}
+
+// Issue: `--force` deleted files the user had put in --out, and a directory holding only such files was refused as
+// "already holds results". Now widthlab removes only what its manifest lists and never overwrites anything else.
+TEST(OutputDir, ForeignFilesAreRefusedThenKeptByForce) {
+  auto out = scratch("foreign");
+  write_bytes(out / "notes.txt", "x");
+  fs::create_directories(out / "sub");
+  write_bytes(out / "sub" / "inner.txt", "y");
+  EXPECT_INPUT_ERROR(prepare_output_dir(out, OutputMode::fresh), "holds 2 entries widthlab did not write");
+  EXPECT_INPUT_ERROR(prepare_output_dir(out, OutputMode::fresh), "notes.txt, sub/");
+  EXPECT_INPUT_ERROR(prepare_output_dir(out, OutputMode::resume), "holds no widthlab results to continue");
+  prepare_output_dir(out, OutputMode::force);  // writes beside them
+  write_file_atomic(out / "runs.jsonl", "{}\n");
+  EXPECT_INPUT_ERROR(write_file_atomic(out / "notes.txt", "overwrite"), "was not written by widthlab");
+  EXPECT_INPUT_ERROR(npy_write((out / "notes.txt").string(), MatrixD(MatrixD::Zero(1, 1))), "was not written by widthlab");
+  EXPECT_INPUT_ERROR(JsonlWriter(out / "notes.txt"), "was not written by widthlab");
+  prepare_output_dir(out, OutputMode::force);  // removes runs.jsonl only
+  EXPECT_EQ(listing(out), (std::vector<std::string>{"notes.txt", "sub"}));
+  EXPECT_TRUE(fs::exists(out / "sub" / "inner.txt"));
+  std::ifstream in(out / "notes.txt");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(text, "x");
+}
+
+TEST(OutputDir, ForceKeepsForeignFilesInsideWidthlabFolders) {
+  auto out = scratch("inside");
+  prepare_output_dir(out, OutputMode::fresh);
+  create_output_subdir(out / "curves");
+  write_file_atomic(out / "curves" / "a.csv", "step\n");
+  write_bytes(out / "curves" / "mine.txt", "keep");
+  prepare_output_dir(out, OutputMode::force);
+  EXPECT_FALSE(fs::exists(out / "curves" / "a.csv"));
+  EXPECT_TRUE(fs::exists(out / "curves" / "mine.txt"));
+}
+
+TEST(OutputDir, CheckWritesNothing) {
+  auto base = scratch("check");
+  EXPECT_NO_THROW(check_output_dir(base / "new" / "dir", OutputMode::fresh));
+  EXPECT_FALSE(fs::exists(base / "new"));
+  write_bytes(base / "plain", "x");
+  EXPECT_INPUT_ERROR(check_output_dir(base / "plain" / "sub", OutputMode::fresh), "plain is a file");
+}
+
+TEST(OutputDir, ClaimOutsideAnOutputDirectoryDoesNothing) {
+  auto base = scratch("outside");
+  write_bytes(base / "user.npy", "x");
+  EXPECT_NO_THROW(claim_output(base / "user.npy"));  // no manifest above: the caller's own path
+  EXPECT_FALSE(fs::exists(base / kManifestName));
 }
 
 TEST(OutputDir, FileWhereDirectoryExpected) {
@@ -54,7 +121,7 @@ TEST(OutputDir, UnwritableDirectory) {
   ::chmod(ro.c_str(), 0755);
   // Kernel file systems refuse new files even to root: the probe catches it.
   if (fs::is_directory("/proc/self")) {
-    EXPECT_INPUT_ERROR(prepare_output_dir("/proc/self", OutputMode::resume), "/proc/self: output directory is not writable");
+    EXPECT_INPUT_ERROR(prepare_output_dir("/proc/self", OutputMode::force), "/proc/self: output directory is not writable");
     EXPECT_INPUT_ERROR(prepare_output_dir("/proc/self/widthlab-out", OutputMode::fresh), "/proc/self/widthlab-out");
   }
   if (root_like) GTEST_SKIP() << "running with privileges that ignore directory modes (root)";
@@ -65,8 +132,8 @@ TEST(OutputDir, NonUtf8NamesWorkAndPrintEscaped) {
   fs::path out = base / "r\xe9sultats\xff";
   EXPECT_NO_THROW(prepare_output_dir(out, OutputMode::fresh));
   EXPECT_TRUE(fs::is_directory(out));
-  write_bytes(out / "runs.jsonl", "{}\n");
-  EXPECT_INPUT_ERROR(prepare_output_dir(out, OutputMode::fresh), "r\\xe9sultats\\xff: already holds results");
+  write_file_atomic(out / "runs.jsonl", "{}\n");
+  EXPECT_INPUT_ERROR(prepare_output_dir(out, OutputMode::fresh), "r\\xe9sultats\\xff: already holds widthlab results");
   EXPECT_EQ(printable_text("ok \xc3\xa9 \xe2\x82\xac"), "ok \xc3\xa9 \xe2\x82\xac");  // valid UTF-8 untouched
   EXPECT_EQ(printable_text("a\xc0\xafz"), "a\\xc0\\xafz");                         // overlong '/'
   EXPECT_EQ(printable_text("\xed\xa0\x80"), "\\xed\\xa0\\x80");                    // surrogate

@@ -1,0 +1,174 @@
+#include "core/manifest.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "widthlab/error.h"
+#include "widthlab/output_dir.h"
+
+namespace fs = std::filesystem;
+
+namespace widthlab {
+namespace manifest {
+namespace {
+
+fs::path manifest_of(const fs::path& dir) { return dir / kManifestName; }
+
+[[noreturn]] void fail(const fs::path& path, const std::string& what) {
+  throw InputError(fmt::format("{}: {}", printable_path(path), what));
+}
+
+void append_line(const fs::path& dir, const std::string& entry) {
+  const fs::path m = manifest_of(dir);
+  const std::string line = entry + "\n";
+  // One write(2) on O_APPEND: lines from several processes (MPI ranks) never interleave.
+  const int fd = ::open(m.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0 || ::write(fd, line.data(), line.size()) != ssize_t(line.size())) {
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    fail(m, fmt::format("cannot record an output in the manifest: {}", std::strerror(err)));
+  }
+  ::close(fd);
+}
+
+// The nearest directory at or above `start` that holds a manifest, or "" when there is none.
+fs::path find_output_root(fs::path start) {
+  std::error_code ec;
+  for (fs::path p = start;; p = p.parent_path()) {
+    if (!p.empty() && fs::is_regular_file(manifest_of(p), ec)) return p;
+    if (p.empty() || p == p.parent_path()) return {};
+  }
+}
+
+// Listed entries per output directory, cached while the manifest's size is unchanged (claims are frequent: one per
+// curve file of a sweep).
+struct Cache {
+  std::mutex mutex;
+  std::map<fs::path, std::pair<std::uintmax_t, std::set<std::string>>> listed;
+};
+Cache& cache() {
+  static Cache c;
+  return c;
+}
+
+const std::set<std::string>& cached_entries(const fs::path& dir) {
+  std::error_code ec;
+  const std::uintmax_t size = fs::file_size(manifest_of(dir), ec);
+  auto& slot = cache().listed[dir];
+  if (ec || slot.first != size || (size != 0 && slot.second.empty())) slot = {ec ? 0 : size, read(dir)};
+  return slot.second;
+}
+
+// Claims `rel` (relative to the output root `root`): refuses a present, unlisted path; lists a new one.
+void claim_relative(const fs::path& root, const fs::path& absolute, const std::string& rel) {
+  std::lock_guard<std::mutex> lock(cache().mutex);
+  const auto& listed = cached_entries(root);
+  if (listed.count(rel)) return;
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(absolute, ec)))
+    fail(absolute, "exists and was not written by widthlab; refusing to overwrite it (move it, or choose another "
+                   "--out)");
+  append_line(root, rel);
+}
+
+}  // namespace
+
+std::set<std::string> read(const fs::path& dir) {
+  std::set<std::string> entries;
+  std::ifstream in(manifest_of(dir));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) entries.insert(line);
+  return entries;
+}
+
+void ensure(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(manifest_of(dir), ec)) append_line(dir, "");  // creates it; the blank line is skipped on read
+}
+
+void remove_listed(const fs::path& dir) {
+  const std::set<std::string> listed = read(dir);
+  std::vector<std::string> folders, kept;
+  std::error_code ec;
+  for (const auto& rel : listed) {
+    if (rel.back() == '/') {
+      folders.push_back(rel);
+      continue;
+    }
+    const fs::path p = dir / rel;
+    if (fs::is_directory(fs::symlink_status(p, ec))) {
+      kept.push_back(rel);  // a folder the user put where widthlab's file was: not ours to delete
+      continue;
+    }
+    fs::remove(p, ec);
+    if (ec) fail(p, fmt::format("cannot remove an old result for --force: {}", ec.message()));
+  }
+  std::sort(folders.begin(), folders.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  for (const auto& rel : folders) {
+    const fs::path p = dir / rel;
+    if (!fs::exists(p, ec)) continue;
+    if (fs::is_directory(p, ec) && fs::is_empty(p, ec)) fs::remove(p, ec);
+    else kept.push_back(rel);
+  }
+  std::string text;
+  for (const auto& rel : kept) text += rel + "\n";
+  std::ofstream(manifest_of(dir), std::ios::trunc) << text;
+  std::lock_guard<std::mutex> lock(cache().mutex);
+  cache().listed.erase(dir);
+}
+
+}  // namespace manifest
+
+void claim_output(const fs::path& file) {
+  const fs::path absolute = fs::absolute(file);
+  const fs::path root = manifest::find_output_root(absolute.parent_path());
+  if (root.empty()) return;
+  manifest::claim_relative(root, absolute, absolute.lexically_relative(root).string());
+}
+
+void create_output_subdir(const fs::path& dir) {
+  const fs::path absolute = fs::absolute(dir).lexically_normal();
+  std::error_code ec;
+  if (fs::is_directory(absolute, ec) && fs::exists(absolute / kManifestName, ec)) return;
+  const fs::path root = manifest::find_output_root(absolute.parent_path());
+  if (!root.empty()) {
+    // List every folder level below the root that does not exist yet, outermost first.
+    std::vector<fs::path> missing;
+    for (fs::path p = absolute; p != root && !fs::exists(p, ec); p = p.parent_path()) missing.push_back(p);
+    std::lock_guard<std::mutex> lock(manifest::cache().mutex);
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+      std::string rel = it->lexically_relative(root).string() + "/";
+      if (!manifest::cached_entries(root).count(rel)) manifest::append_line(root, rel);
+    }
+  }
+  fs::create_directories(absolute, ec);
+  if (ec) throw InputError(fmt::format("{}: cannot create folder: {}", printable_path(dir), ec.message()));
+}
+
+OutputDirContents output_dir_contents(const fs::path& dir) {
+  OutputDirContents c;
+  const std::set<std::string> listed = manifest::read(dir);
+  std::error_code ec;
+  for (fs::directory_iterator e(dir, ec), end; !ec && e != end; e.increment(ec)) {
+    const std::string name = e->path().filename().string();
+    if (name == kManifestName) continue;
+    const bool folder = e->is_directory(ec);
+    const std::string entry = folder ? name + "/" : name;
+    (listed.count(entry) ? c.ours : c.foreign).push_back(entry);
+  }
+  if (ec) throw InputError(fmt::format("{}: cannot list output directory: {}", printable_path(dir), ec.message()));
+  std::sort(c.ours.begin(), c.ours.end());
+  std::sort(c.foreign.begin(), c.foreign.end());
+  return c;
+}
+
+}  // namespace widthlab

@@ -1,0 +1,19 @@
+// The output-directory manifest (output_dir.h): reading, appending and removing what it lists.
+#pragma once
+#include <filesystem>
+#include <set>
+#include <string>
+
+namespace widthlab::manifest {
+
+// The entries listed in DIR's manifest (relative paths; folders end in '/'); empty when there is none.
+std::set<std::string> read(const std::filesystem::path& dir);
+
+// Creates an empty manifest in DIR unless one exists.
+void ensure(const std::filesystem::path& dir);
+
+// Removes every listed file, then every listed folder that is left empty, deepest first; rewrites the manifest to
+// list only what could not be removed (a listed folder that still holds files widthlab did not write).
+void remove_listed(const std::filesystem::path& dir);
+
+}  // namespace widthlab::manifest
