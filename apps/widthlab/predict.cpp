@@ -97,7 +97,7 @@ int run_predict(const PredictFlags& f) {
   fmt::print("predict: {} train, {} test, loss {}, kernel {}, t = {}; eigen range [{:.3g}, {:.3g}]{}\nwrote {}/mean.npy{}\n",
              X.rows(), T.rows(), f.loss, f.kernel, f.time, s.eig_min, s.eig_max,
              s.jitter > 0 ? fmt::format(", GP-sample jitter {:.3g}", s.jitter) : "", printable_path(dir),
-             po.cov ? " and cov.npy" : "");
+             po.cov ? fmt::format(" and {}/cov.npy", printable_path(dir)) : "");
   return 0;
 }
 

@@ -202,6 +202,17 @@ std::string ReproduceSummary::brief() const {
 }
 
 namespace {
+// A smoke run checks the plumbing at a size where no claim can be judged: every verdict is inconclusive, with what
+// the rule gives at this size kept in the detail.
+void mark_smoke_inconclusive(CaseOutput& co) {
+  for (auto& c : co.claims) {
+    if (c.result.verdict == Verdict::inconclusive) continue;
+    c.result.detail = fmt::format("smoke size, not a test of the claim (the rule gives '{}' here): {}",
+                                  verdict_name(c.result.verdict), c.result.detail);
+    c.result.verdict = Verdict::inconclusive;
+  }
+}
+
 // Draws a case's plots (python/plots/reproduce_plots.py); returns the ones drawn, a note on any that were not.
 std::vector<std::string> draw_reproduction_plots(const std::string& name, const std::filesystem::path& out,
                                                  const std::vector<std::string>& expected,
@@ -236,6 +247,7 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   ReproduceContext ctx{options, config, out};
   CaseOutput co = info.run(ctx);
+  if (options.smoke) mark_smoke_inconclusive(co);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (options.plots && !co.plots.empty()) {

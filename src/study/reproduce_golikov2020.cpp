@@ -3,6 +3,8 @@
 // verdict code (STYLE 14). Claims are judged on shape; tolerances are stated in each claim.
 #include <fmt/format.h>
 
+#include <set>
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -363,7 +365,8 @@ CaseOutput run_golikov2020_small_lr(const ReproduceContext& ctx) {
   t.columns = {"step"};
   for (const auto& [l, c] : loss) t.columns.push_back(l + " loss / acc");
   const int steps = ctx.config.train.steps;
-  for (int k : {0, std::max(1, steps / 10), steps / 5, steps / 2, steps}) {
+  std::set<int> table_steps = {0, std::max(1, steps / 10), steps / 5, steps / 2, steps};  // distinct, ascending
+  for (int k : table_steps) {
     std::vector<std::string> row = {std::to_string(k)};
     for (const auto& [l, c] : loss) row.push_back(fmt::format("{} / {}", fmt_num(at_step(c, k)), fmt_num(at_step(acc[l], k))));
     t.rows.push_back(row);

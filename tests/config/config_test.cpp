@@ -92,6 +92,15 @@ TEST(Config, DefaultFileEmbeddedCopyAndStructDefaultsAgree) {
   EXPECT_TRUE(load_config("") == Config{});
 }
 
+// Issue: model.init = "gaussian" was documented as "same variance" as PyTorch's uniform, but draws N(0, 1/fan_in)
+// against U(±1/√fan_in)'s 1/(3 fan_in) (MlpInit.UniformAndGaussianLaws pins the laws themselves).
+TEST(Config, DefaultFileStatesBothInitLaws) {
+  const std::string text = default_config_toml();
+  EXPECT_NE(text.find("variance 1/(3 fan_in)"), std::string::npos);
+  EXPECT_NE(text.find("N(0, 1/fan_in)"), std::string::npos);
+  EXPECT_EQ(text.find("same variance"), std::string::npos);
+}
+
 TEST(Config, DefaultIsTheDocumentedStudy) {
   const Config c = default_config();
   EXPECT_EQ(c.data.dataset, "fashion-mnist-2");

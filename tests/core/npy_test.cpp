@@ -141,6 +141,21 @@ TEST(Npy, ReadsEveryDtypeAsFloatAndDouble) {
   check("f4.npy", f4);
   check("i8.npy", i8);
   check("u1.npy", u1);
+  // Issue: int32 labels (what torch and scikit-learn write) were refused; int16, int8 and bool likewise.
+  const std::vector<std::int32_t> i4 = {-3, 0, 1, 2147483647, 16777217, -7};
+  const std::vector<std::int16_t> i2 = {-3, 0, 1, 32767, -32768, -7};
+  const std::vector<std::int8_t> i1 = {-3, 0, 1, 127, -128, -7};
+  const std::vector<std::uint8_t> b1 = {0, 1, 1, 0, 1, 0};
+  write_bytes(dir / "i4.npy", npy_bytes(1, dict("<i4", "(2, 3)"), raw(i4)));
+  write_bytes(dir / "i2.npy", npy_bytes(1, dict("<i2", "(2, 3)"), raw(i2)));
+  write_bytes(dir / "i1.npy", npy_bytes(1, dict("|i1", "(2, 3)"), raw(i1)));
+  write_bytes(dir / "b1.npy", npy_bytes(1, dict("|b1", "(2, 3)"), raw(b1)));
+  check("i4.npy", i4);
+  check("i2.npy", i2);
+  check("i1.npy", i1);
+  check("b1.npy", b1);
+  write_bytes(dir / "u4.npy", npy_bytes(1, dict("<u4", "(1,)"), std::string(4, '\0')));
+  EXPECT_INPUT_ERROR(npy_read_flat((dir / "u4.npy").string()), "unsupported dtype '<u4'");
 }
 
 TEST(Npy, PieceWriterCommitAndAbort) {

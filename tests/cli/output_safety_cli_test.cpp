@@ -1,0 +1,171 @@
+// "Lose nothing, hide nothing" end to end: every verb that writes an output directory leaves the user's files in it
+// alone (refused without --force, kept and never overwritten with it), writes nothing before its inputs validate, and
+// says what it means (messages, plots of every kind of results directory, smoke verdicts).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "cli/cli_helpers.h"
+#include "widthlab/npy.h"
+
+namespace fs = std::filesystem;
+using widthlab::test::lines;
+using widthlab::test::read_file;
+using widthlab::test::run_cli;
+using widthlab::test::scratch_dir;
+using widthlab::test::write_file;
+
+namespace {
+
+const char* kTiny = R"toml(
+[data]
+dataset = "gaussians"
+train_size = 24
+test_size = 10
+gaussians_dim = 6
+[scaling]
+presets = ["mf"]
+[train]
+lr = 0.2
+steps = 4
+precision = "float64"
+[sweep]
+widths = [16, 32, 64]
+seeds = [0]
+[limits]
+compute = ["mf"]
+mf_particles = 256
+seeds = [0]
+)toml";
+
+// A directory holding what a user might keep next to results.
+void put_foreign_files(const fs::path& dir) {
+  fs::create_directories(dir / "sub");
+  write_file(dir / "notes.txt", "mine");
+  write_file(dir / "sub" / "data.csv", "a,b\n");
+}
+
+void expect_foreign_files_intact(const fs::path& dir, const std::string& verb) {
+  EXPECT_EQ(read_file(dir / "notes.txt"), "mine") << verb;
+  EXPECT_EQ(read_file(dir / "sub" / "data.csv"), "a,b\n") << verb;
+}
+
+struct VerbCase {
+  std::string name, args;  // args without --out / --force
+};
+
+}  // namespace
+
+// Issue: --force deleted files the user put in --out (train, kernel), and a directory holding only such files was
+// called "already holds results".
+TEST(OutputSafetyCli, EveryVerbKeepsForeignFilesInOut) {
+  const std::string dir = scratch_dir("safety_verbs");
+  write_file(dir + "/c.toml", kTiny);
+  widthlab::npy_write(dir + "/x.npy", widthlab::test::sin_inputs(6, 3, 0.1));
+  widthlab::npy_write(dir + "/y.npy", widthlab::test::sin_inputs(6, 1, 0.7));
+  const std::string cfg = " --config " + dir + "/c.toml";
+  const std::string xy = " --train " + dir + "/x.npy --labels " + dir + "/y.npy --test " + dir + "/x.npy";
+  const VerbCase cases[] = {
+      {"train", "--quiet train" + cfg},
+      {"study", "--quiet study --no-plots --bootstrap 20" + cfg},
+      {"limit", "--quiet limit" + cfg},
+      {"kernel", "kernel --x1 " + dir + "/x.npy --depth 2 --activation relu"},
+      {"predict", "predict" + xy + " --depth 1 --activation relu --time inf"},
+      {"ntk-empirical", "ntk-empirical" + cfg},
+      {"reproduce", "--quiet reproduce golikov2020-width --smoke --no-plots"},
+  };
+  for (const auto& c : cases) {
+    const fs::path out = fs::path(dir) / ("out_" + c.name);
+    put_foreign_files(out);
+    auto refused = run_cli(c.args + " --out " + out.string());
+    EXPECT_EQ(refused.code, 2) << c.name << "\n" << refused.err;
+    EXPECT_NE(refused.err.find("did not write"), std::string::npos) << c.name << ": " << refused.err;
+    EXPECT_EQ(lines(refused.err), 1) << c.name << ": " << refused.err;
+    for (int round = 0; round < 2; ++round) {  // the second --force replaces widthlab's own results only
+      auto forced = run_cli(c.args + " --out " + out.string() + " --force");
+      EXPECT_EQ(forced.code, 0) << c.name << " round " << round << "\n" << forced.err;
+      expect_foreign_files_intact(out, c.name);
+    }
+    EXPECT_TRUE(fs::exists(out / ".widthlab-manifest")) << c.name;
+  }
+}
+
+TEST(OutputSafetyCli, NeverOverwritesAForeignFileWithAResultsName) {
+  const std::string dir = scratch_dir("safety_names");
+  write_file(dir + "/c.toml", kTiny);
+  const fs::path out = fs::path(dir) / "out";
+  fs::create_directories(out);
+  write_file(out / "runs.jsonl", "my own log\n");
+  auto r = run_cli("--quiet train --config " + dir + "/c.toml --out " + out.string() + " --force");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("runs.jsonl: exists and was not written by widthlab"), std::string::npos) << r.err;
+  EXPECT_EQ(read_file(out / "runs.jsonl"), "my own log\n");
+}
+
+// Issue: a run that failed validation still wrote config.toml, and the retry was refused.
+TEST(OutputSafetyCli, NothingWrittenBeforeInputsValidate) {
+  const std::string dir = scratch_dir("safety_validate");
+  write_file(dir + "/c.toml", kTiny);
+  const std::string cfg = " --config " + dir + "/c.toml";
+  auto r = run_cli("train" + cfg + " --set data.dataset=npy --set data.path=" + dir + "/missing --out " + dir + "/r");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_FALSE(fs::exists(dir + "/r"));
+  r = run_cli("limit" + cfg + " --set 'scaling.presets=[\"sp\"]' --out " + dir + "/l");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_FALSE(fs::exists(dir + "/l"));
+  r = run_cli("study" + cfg + " --set data.train_size=0 --out " + dir + "/s");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_FALSE(fs::exists(dir + "/s"));
+  // --dry-run validates and prints the plan, writing nothing.
+  for (const std::string verb : {"train", "study", "limit"}) {
+    r = run_cli(verb + cfg + " --dry-run --out " + dir + "/dry_" + verb);
+    EXPECT_EQ(r.code, 0) << verb << "\n" << r.err;
+    EXPECT_NE(r.out.find("nothing written"), std::string::npos) << verb << ": " << r.out;
+    EXPECT_FALSE(fs::exists(dir + "/dry_" + verb)) << verb;
+  }
+  // The retry after a failed run works without --force.
+  r = run_cli("--quiet train" + cfg + " --out " + dir + "/r");
+  EXPECT_EQ(r.code, 0) << r.err;
+}
+
+// Issue: kernel / predict suggested --resume, which they do not accept; `reproduce` without a name repeated itself.
+TEST(OutputSafetyCli, MessagesOfferOnlyWhatTheVerbAccepts) {
+  const std::string dir = scratch_dir("safety_messages");
+  widthlab::npy_write(dir + "/x.npy", widthlab::test::sin_inputs(4, 3, 0.2));
+  const std::string k = "kernel --x1 " + dir + "/x.npy --depth 1 --activation relu --out " + dir + "/k";
+  ASSERT_EQ(run_cli(k).code, 0);
+  auto again = run_cli(k);
+  EXPECT_EQ(again.code, 2);
+  EXPECT_EQ(again.err.find("--resume"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
+  auto noname = run_cli("reproduce --out " + dir + "/r");
+  EXPECT_EQ(noname.code, 2);
+  EXPECT_EQ(noname.err, "widthlab reproduce: NAME: expected one of the names of `widthlab reproduce --list`\n");
+}
+
+// Issue: `plot` refused a limit directory and drew generic plots for a reproduce directory.
+TEST(OutputSafetyCli, PlotDrawsEveryKindOfResultsDirectory) {
+  const std::string dir = scratch_dir("safety_plot");
+  write_file(dir + "/c.toml", kTiny);
+  ASSERT_EQ(run_cli("--quiet limit --config " + dir + "/c.toml --out " + dir + "/lim").code, 0);
+  auto p = run_cli("plot " + dir + "/lim");
+  EXPECT_EQ(p.code, 0) << p.err;
+  EXPECT_TRUE(fs::exists(dir + "/lim/limit_curves.png"));
+  ASSERT_EQ(run_cli("--quiet reproduce golikov2020-width --smoke --no-plots --out " + dir + "/rep").code, 0);
+  p = run_cli("plot " + dir + "/rep");
+  EXPECT_EQ(p.code, 0) << p.err;
+  EXPECT_TRUE(fs::exists(dir + "/rep/width_sweep.png"));
+  EXPECT_FALSE(fs::exists(dir + "/rep/metrics_vs_width.png")) << "not the study's generic plots";
+}
+
+// Issue: a smoke reproduction listed step 1 twice and read "does not hold" where "inconclusive (smoke size)" is true.
+TEST(OutputSafetyCli, SmokeVerdictsAreInconclusive) {
+  const std::string dir = scratch_dir("safety_smoke");
+  auto r = run_cli("--quiet reproduce golikov2020-small-lr --smoke --no-plots --out " + dir + "/o");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("0 hold, 0 do not hold"), std::string::npos) << r.out;
+  const std::string md = read_file(dir + "/o/report.md");
+  EXPECT_EQ(md.find("**does not hold**"), std::string::npos) << md;
+  EXPECT_NE(md.find("smoke size, not a test of the claim"), std::string::npos);
+  EXPECT_EQ(md.find("| 1 | "), md.rfind("| 1 | ")) << "step 1 listed twice:\n" << md;
+}
