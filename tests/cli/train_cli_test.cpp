@@ -75,6 +75,19 @@ TEST(TrainCli, WritesRunsCurvesAndConfig) {
   fs::remove_all(dir);
 }
 
+// Issue: "1 scalings", "1 BLAS threads".
+TEST(TrainCli, CountsAgreeWithTheirNouns) {
+  std::string dir = scratch_dir("train_words");
+  write_file(dir + "/c.toml", kTiny);
+  auto r = run_cli("train --quiet --threads 1 --config " + dir + "/c.toml --set 'scaling.presets=[\"mf\"]' "
+                   "--set 'sweep.seeds=[0]' --out " + dir + "/out");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("1 scaling × 2 widths × 1 seed "), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("1 BLAS thread for"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("1 BLAS threads"), std::string::npos) << r.out;
+  fs::remove_all(dir);
+}
+
 TEST(TrainCli, BadInputExitsTwo) {
   std::string dir = scratch_dir("train_bad");
   write_file(dir + "/c.toml", kTiny);

@@ -115,3 +115,17 @@ TEST(RateFit, CustomStatisticSeesResampledSeeds) {
   EXPECT_NEAR(fit.ci_low, -0.5, 1e-12);
   EXPECT_NEAR(fit.ci_high, -0.5, 1e-12);
 }
+
+// Issue: a study over 2 widths reported an exponent with a 95 % interval and "ok" without saying that a line
+// through two points always fits.
+TEST(RateFit, TwoWidthsAreMarkedAsNoTestedRate) {
+  MatrixD values(2, 3);
+  values << 1.0, 1.1, 0.9, 0.5, 0.55, 0.45;
+  const RateFit two = fit_rate_mean({128, 512}, values);
+  EXPECT_TRUE(two.ok);
+  EXPECT_TRUE(two.few_widths());
+  EXPECT_NE(two.note.find("only 2 widths"), std::string::npos) << two.note;
+  MatrixD three(3, 3);
+  three << 1.0, 1.1, 0.9, 0.7, 0.75, 0.65, 0.5, 0.55, 0.45;
+  EXPECT_FALSE(fit_rate_mean({128, 256, 512}, three).few_widths());
+}
