@@ -1,4 +1,4 @@
-// Empirical NTK speed vs its own GEMMs (issue 5 item 4; SPEC §3.8), Google Benchmark.
+// Empirical NTK speed vs its own GEMMs (issue 5 item 4; theory.md §3.8), Google Benchmark.
 //
 //   BM_Entk/precision        empirical_ntk(net, X) (symmetric), width 1024, depth 3, relu, n0 = 784, N = 1000, λ = 1.
 //   BM_OwnGemms/precision    the BLAS work it cannot avoid, done directly: one forward + one backward_signals of

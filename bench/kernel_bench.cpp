@@ -1,4 +1,4 @@
-// Analytic kernel speed vs the machine floor (issue 5 item 6; DESIGN §7), Google Benchmark.
+// Analytic kernel speed vs the machine floor (issue 5 item 6; architecture.md §7), Google Benchmark.
 //
 //   BM_Floor/precision/N        the floor: one N×N×784 GEMM (OpenBLAS through Eigen, all its threads) plus one
 //                               streaming pass over the N² outputs (out = a·out + b) — what any kernel must pay.

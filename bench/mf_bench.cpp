@@ -1,4 +1,4 @@
-// MF particle system vs finite MF-scaled net: cost of one training step (SPEC §3.3; DESIGN §7 "the MF particle
+// MF particle system vs finite MF-scaled net: cost of one training step (theory.md §3.3; architecture.md §7 "the MF particle
 // simulator is a width-N net in disguise"). Both use the nets module's Mlp kernels; the particle step adds the
 // limit-rule loss derivative (limit_models.h) and the batch/logit bookkeeping of limit_run.
 //   BM_FiniteStep/N      Mlp<float> forward + Loss::gradient + fused backward_sgd (run_training's inner loop)

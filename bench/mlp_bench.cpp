@@ -1,4 +1,4 @@
-// Training-step speed of the finite-width MLP engine (DESIGN §7; issue 4 item 4), Google Benchmark.
+// Training-step speed of the finite-width MLP engine (architecture.md §7; issue 4 item 4), Google Benchmark.
 //
 //   BM_SgdStep/depth/width     one SGD step (batch 128, 784-dim inputs, leaky_relu:0.1, 1 logit, logistic loss,
 //                              float32, no bias): gather a reshuffled mini-batch, forward, ∂loss/∂logits, fused

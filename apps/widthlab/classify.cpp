@@ -1,7 +1,7 @@
 // `widthlab classify (--preset NAME | --q-sigma Q --q-lr Q [--q-lr-out Q] | --config F [--set k=v]…)
 //                    [--depth H] [--activation A] [--optimizer gd|sgd|rmsprop|adam] [--json] [--pretty]`
 // On a terminal: a short summary per scaling. With --json, --pretty or when stdout is not a terminal (scripts): the
-// JSON of the DESIGN §4 classify contract — one object, or for --config an array with one object per scaling
+// JSON of the architecture.md §4 classify contract — one object, or for --config an array with one object per scaling
 // (library: widthlab/classify_request.h, classification.h). Exponents may be typed as fractions (-3/4).
 #include <fmt/format.h>
 #include <unistd.h>
@@ -74,7 +74,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto o = std::make_shared<ClassifyOptions>();
   sub.add_option("--preset", o->preset, "Scaling preset name or alias, a tuple '(q_sigma, q_lr[, q_lr_in])', or "
                                         "'custom:init=..;multiplier=..;lr=..' (see below)");
-  sub.add_option("--q-sigma", o->q_sigma, "Golikov's q_sigma: sigma = sigma_a sigma_w ~ d^q_sigma (SPEC 1.3); a number or a fraction like -3/4");
+  sub.add_option("--q-sigma", o->q_sigma, "Golikov's q_sigma: sigma = sigma_a sigma_w ~ d^q_sigma (theory.md §1.3); a number or a fraction like -3/4");
   sub.add_option("--q-lr", o->q_lr, "Golikov's q~ (both layers unless --q-lr-out is given)");
   sub.add_option("--q-lr-out", o->q_lr_out, "separate output-layer rate exponent q~_a");
   sub.add_option("--config", o->config, "TOML config: every scaling it names ([scaling] presets, q points, custom), "
@@ -87,7 +87,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   sub.add_flag("--pretty", o->pretty, "print indented JSON");
   sub.footer("Scaling presets:\n" + widthlab::scaling_presets_help() +
              "\nOutput keys: A, B, C, stable, regime, region, model, finite_init_logits, finite_kernel,\n"
-             "feature_learning (DESIGN 4) plus scaling, q_sigma, q_lr_out, q_lr_in, C_a, C_w, abc, label,\n"
+             "feature_learning (architecture.md §4) plus scaling, q_sigma, q_lr_out, q_lr_in, C_a, C_w, abc, label,\n"
              "properties_text, description, theory_exponents, rate_exponent, layers; deep nets: degenerate_gd, reason.");
   return [o] { return run_classify(*o); };
 }

@@ -1,4 +1,4 @@
-// The config flags every config-taking verb shares (DESIGN §4, §5): `--config F` and repeatable `--set key=value`.
+// The config flags every config-taking verb shares (architecture.md §4, §5): `--config F` and repeatable `--set key=value`.
 //   ConfigFlags flags;                    // owned by the verb (e.g. in a shared_ptr captured by its run function)
 //   add_config_flags(sub, flags);
 //   …

@@ -1,4 +1,4 @@
-// `widthlab kernel`: analytic NNGP and NTK of the DESIGN §4 network (SPEC §3.8) → DIR/nngp.npy, DIR/ntk.npy.
+// `widthlab kernel`: analytic NNGP and NTK of the architecture.md §4 network (theory.md §3.8) → DIR/nngp.npy, DIR/ntk.npy.
 // Outputs are written in row panels of whole blocks (NpyPieceWriter), so N² results larger than RAM work.
 #include <cmath>
 #include <fmt/format.h>
@@ -39,9 +39,11 @@ int run_kernel(const KernelVerbFlags& f, const widthlab::KernelOptions& opts) {
     if (X2.cols() != X1.cols())
       throw InputError(fmt::format("--x2 {}: expected {} columns (as --x1), got {}", f.x2, X1.cols(), X2.cols()));
   }
-  auto dir = mpi_root_first([&](bool root) {  // ranks > 0 use the directory rank 0 prepared
-    return prepare_output_dir(f.out, !root ? OutputMode::resume : f.force ? OutputMode::force : OutputMode::fresh,
-                              /*resumable=*/false);
+  // Rank 0 alone prepares (and checks) the directory; the others use it as it is once rank 0 is done — a check of
+  // theirs would race with rank 0's first writes.
+  auto dir = mpi_root_first([&](bool root) {
+    return root ? prepare_output_dir(f.out, f.force ? OutputMode::force : OutputMode::fresh, /*resumable=*/false)
+                : std::filesystem::path(f.out);
   });
   // Under mpirun the rows are split over the ranks (mpi_runtime.h).
   KernelSummary s = kernel_to_npy_mpi<T>(X1, f.x2.empty() ? nullptr : &X2, opts, dir / "nngp.npy", dir / "ntk.npy");

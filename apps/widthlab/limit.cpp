@@ -1,6 +1,6 @@
 // `widthlab limit [--config F] [--set key=value]… --out DIR [--model NAME | --region N] [--resume | --force]
 //                 [--dry-run]`
-// Simulates d = ∞ limit models (SPEC §3.2–§3.7) on the config's data: by default the model that `classify` assigns to
+// Simulates d = ∞ limit models (theory.md §3.2–§3.7) on the config's data: by default the model that `classify` assigns to
 // each of the config's scalings — those whose model limits.compute lists, when it lists any (as `study` does);
 // --model / --region pick one of the 13 models (or ic-mf) directly. Writes DIR/limit.jsonl (one line per model and
 // seed of limits.seeds: model, region, rules, curves, final normalised test logits and classes; limit_run.h) and
@@ -33,7 +33,7 @@ widthlab::LimitOptions with_model(widthlab::LimitOptions o, const std::string& m
   return o;
 }
 
-// The model classify assigns to `s`, with the layer weights of its dominant lr (SPEC §1.3 B uses max(q̃_a, q̃_w)).
+// The model classify assigns to `s`, with the layer weights of its dominant lr (theory.md §1.3 B uses max(q̃_a, q̃_w)).
 void model_from_scaling(const widthlab::Scaling& s, const widthlab::Activation& act, widthlab::LimitOptions& o,
                         std::string& why) {
   using namespace widthlab;
@@ -43,7 +43,7 @@ void model_from_scaling(const widthlab::Scaling& s, const widthlab::Activation& 
   } else if (c.region) {
     o.model = limit_model_for_region(*c.region).name;
   } else if (s.depth > 1 && c.stable && c.feature_learning && s.name == "mf") {
-    o.model = "mf";  // multilayer MF particle system (SPEC §3.6)
+    o.model = "mf";  // multilayer MF particle system (theory.md §3.6)
   } else {
     throw InputError(fmt::format("scaling '{}' (depth {}): classify gives regime '{}', model '{}', which has no limit "
                                  "simulator; pick one with --model NAME or --region N",
@@ -153,7 +153,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
                            "post-mf, pre-sym-default, post-ntk, pre-ntk, triangle, post-mf-ntk, "
                            "pre-ntk-sym-default, ic-mf (default: the model classify gives each of the config's scalings, when "
                            "limits.compute lists it)");
-  auto* r = sub.add_option("--region", opt->region, "Limit model by region number 1..13 (SPEC §2.2)")
+  auto* r = sub.add_option("--region", opt->region, "Limit model by region number 1..13 (theory.md §2.2)")
                 ->check(CLI::Range(1, 13));
   m->excludes(r);
   return [opt] { return run_limit(*opt); };

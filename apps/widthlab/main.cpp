@@ -1,5 +1,5 @@
 // widthlab CLI entry point: builds one CLI11 subcommand per registered verb and maps errors to exit codes
-// (DESIGN §4: 0 ok, 2 bad input with a one-line message, 1 internal failure).
+// (architecture.md §4: 0 ok, 2 bad input with a one-line message, 1 internal failure).
 #include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>

@@ -1,6 +1,6 @@
 // `widthlab ntk-empirical [--config F] [--set k=v]… --out DIR [--width W] [--seed S] [--scaling NAME] [--trained]
 //                         [--x X.npy] [--normalization lr|plain|nt] [--output O] [--force]`
-// Empirical NTK (SPEC §3.8, §6.3 R21; library: widthlab/empirical_ntk_run.h) of the config's finite net — the first
+// Empirical NTK (theory.md §3.8, §6.3 R21; library: widthlab/empirical_ntk_run.h) of the config's finite net — the first
 // scaling / width / seed of the config unless given — at init, or with --trained after the config's [train] run
 // (same init, batches and optimizer as run_training; IC-MF offsets included), on the config's test inputs or on
 // --x. Writes DIR/entk.npy (N × N, the config's train.precision). Bad input → exit 2.
@@ -11,7 +11,7 @@
 
 #include "config_flags.h"
 #include "verb.h"
-#include "widthlab/empirical_ntk_run.h"
+#include "widthlab/empirical_ntk_plan.h"
 #include "widthlab/error.h"
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
@@ -45,7 +45,7 @@ int write_entk(const EntkFlags& f, const widthlab::EmpiricalNtkPlan& plan, const
     const double unit = plan.model.init == InitKind::uniform ? 1.0 / std::sqrt(3.0) : 1.0;
     std::vector<std::string> sigmas;
     for (const auto& lf : task.factors) sigmas.push_back(fmt::format("{:.6g}", lf.multiplier * lf.init * unit));
-    fmt::print("effective W_std per layer (compare with `widthlab kernel --W-std`): {}\n", fmt::join(sigmas, ", "));
+    fmt::print("effective W_std per layer (compare with `widthlab kernel --w-std`): {}\n", fmt::join(sigmas, ", "));
   }
   return 0;
 }
@@ -83,7 +83,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   sub.add_option("--normalization,--weighting", f->weighting,
                  "lr: Θ weighted by each layer's lr (Golikov; the kernel that drives GD) | plain: gradient in the "
                  "stored parameters | nt: neural-tangents' NTK parameterization of the same net (→ `widthlab kernel` "
-                 "with --W-std = the net's effective σ as d → ∞; needs model.bias = false)")
+                 "with --w-std = the net's effective σ as d → ∞; needs model.bias = false)")
       ->capture_default_str();
   sub.add_option("--output", f->output, "Logit index, or -1 for the mean over outputs")->capture_default_str();
   sub.add_flag("--force", f->force, "Replace the results widthlab wrote in --out (other files there are kept)");

@@ -1,4 +1,4 @@
-// `widthlab predict`: predictions of the infinite-width net (SPEC §3.2; include/widthlab/predict.h) on --test →
+// `widthlab predict`: predictions of the infinite-width net (theory.md §3.2; include/widthlab/predict.h) on --test →
 // DIR/mean.npy (m × outputs), DIR/cov.npy (m × m, with --cov), DIR/predict.json (what was used).
 #include <cmath>
 #include <fmt/format.h>
@@ -70,8 +70,10 @@ int run_predict(const PredictFlags& f) {
   if (Y.rows() != X.rows())
     throw InputError(fmt::format("--labels {}: expected {} rows (one per --train row), got {}", f.labels, X.rows(),
                                  Y.rows()));
-  auto dir = prepare_output_dir(f.out, f.force ? OutputMode::force : OutputMode::fresh, /*resumable=*/false);
+  const OutputMode mode = f.force ? OutputMode::force : OutputMode::fresh;
+  check_output_dir(f.out, mode, /*resumable=*/false);  // writes nothing: predict() validates the rest first
   PredictResult r = predict(X, Y, T, ko, po);
+  auto dir = prepare_output_dir(f.out, mode, /*resumable=*/false);
   npy_write(dir / "mean.npy", r.mean);
   if (po.cov) npy_write(dir / "cov.npy", r.cov);
   const auto& s = r.summary;

@@ -1,5 +1,5 @@
 // `widthlab study [--config F] [--set key=value]… --out DIR [--resume | --force] [--threads N] [--no-plots]`
-// The main job (DESIGN §1, §4, §8; library: widthlab/study.h): the finite sweep, every scaling's limit, distances,
+// The main job (architecture.md §1, §4, §8; library: widthlab/study.h): the finite sweep, every scaling's limit, distances,
 // fitted rates, DIR/report.md and PNG plots.
 //
 // Without --config the built-in default study runs with the reductions in kDefaultStudyBudget (so that it finishes
@@ -74,11 +74,16 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     });
     StudyOptions so;
     so.out = run.out;
+    so.sweep_runner = run_sweep_mpi;  // the sweep over the mpirun ranks; run_sweep in a single process
     so.threads = opt->threads >= 0 ? opt->threads : run.config.study.threads;
     so.plots = !opt->no_plots;
     so.python = opt->python;
     so.bootstrap = opt->bootstrap;
     so.notes = notes;
+    if (!mpi_is_root()) {  // under mpirun, ranks > 0 only help with the finite sweep
+      run_sweep_mpi(setup, study_sweep_options(run.config, so));
+      return 0;
+    }
     StudySummary s = run_study(run.config, so);
     fmt::print("{}\nreport: {}\n", s.brief(), printable_path(run.out / "report.md"));
     for (const auto& e : s.errors) fmt::print(stderr, "widthlab study: {}\n", e);

@@ -1,6 +1,6 @@
 // `widthlab train [--config F] [--set key=value]… --out DIR [--resume | --force] [--threads N]`
 // Finite-width runs over the config's grid (widths × seeds × scalings): DIR/runs.jsonl, DIR/curves/*.csv,
-// DIR/config.toml (DESIGN §4; library: widthlab/sweep.h). Existing results need --resume or --force (else exit 2).
+// DIR/config.toml (architecture.md §4; library: widthlab/sweep.h). Existing results need --resume or --force (else exit 2).
 #include <fmt/format.h>
 
 #include "run_dir.h"

@@ -1,6 +1,6 @@
 // Activation functions φ and their derivatives, from one registry (STYLE 3): adding an activation is one entry in
 // src/core/activation.cpp. Names take an optional parameter after a colon: "leaky_relu:0.1".
-// The Gaussian duals T, Ṫ (SPEC §3.8) live in kernels/dual.h and use `abrelu()` / `kind` for closed forms.
+// The Gaussian duals T, Ṫ (theory.md §3.8) live in kernels/dual.h and use `abrelu()` / `kind` for closed forms.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -27,7 +27,7 @@ struct Activation {
 
   // φ(z) = a·min(z,0) + b·max(z,0)? (relu a=0,b=1; leaky a=α,b=1; abs a=−1,b=1; identity a=b=1.)
   bool abrelu(double* a, double* b) const;
-  bool zero_at_origin() const { return value(0.0) == 0.0; }  // φ(0) = 0 (SPEC §3.6 degeneracy)
+  bool zero_at_origin() const { return value(0.0) == 0.0; }  // φ(0) = 0 (theory.md §3.6 degeneracy)
   bool positively_homogeneous() const { double a, b; return abrelu(&a, &b); }
 };
 

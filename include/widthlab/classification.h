@@ -1,6 +1,6 @@
-// Classification of a scaling's infinite-width limit (SPEC §2, §3.4, §3.6, §5; DESIGN §3 `Classification`).
+// Classification of a scaling's infinite-width limit (theory.md §2, §3.4, §3.6, §5; architecture.md §3 `Classification`).
 //
-// One hidden layer (Golikov [G2], SPEC §1.3, §2.2): from (q_σ, q̃_a, q̃_w)
+// One hidden layer (Golikov [G2], theory.md §1.3, §2.2): from (q_σ, q̃_a, q̃_w)
 //   A = q_σ + 1/2                     size of the init logits   f⁽⁰⁾ ~ d^A
 //   C_a = q_σ + q̃_a, C_w = q_σ + q̃_w  relative per-step change of the normalized weights â, ŵ
 //   C = max(C_a, C_w)                 (see below)
@@ -21,7 +21,7 @@
 // width (zero-mean i.i.d. weights): pre-activation sizes s_l, backward sizes, per-layer gradient sizes g_l. Then
 // A = exponent of the init logits, C_l = relative per-step change of layer l's effective weights, B = max_l of the
 // lr-weighted kernel contributions, and the coherent relative change of each layer's output. This reproduces the
-// SPEC §5 table (MF, H = 3, GD: hidden d^{-1/2}, output and input d^{-1}) and gives the GD degeneracy verdict:
+// theory.md §5 table (MF, H = 3, GD: hidden d^{-1/2}, output and input d^{-1}) and gives the GD degeneracy verdict:
 // degenerate iff A < 0, B < 0 and no layer moves by a growing relative amount (f → 0 at every fixed step).
 #pragma once
 #include <nlohmann/json_fwd.hpp>
@@ -37,13 +37,13 @@ namespace widthlab {
 enum class Regime { stable, diverges, stagnates };
 const char* to_string(Regime r);
 
-// The 13 regions of SPEC §2.2 (names as in limits/limit_models.h, which owns the §3.4 update rules).
+// The 13 regions of theory.md §2.2 (names as in limits/limit_models.h, which owns the §3.4 update rules).
 struct RegionInfo {
-  int region = 0;                 // 1..13, numbering of SPEC §2.2
+  int region = 0;                 // 1..13, numbering of theory.md §2.2
   std::string model;              // short name used in JSON ("mf", "ntk", "sym-default", "intermediate", …)
   std::string label;              // the [G2] script's label
   int dimension = 0;              // 0 point, 1 segment/ray, 2 open region
-  double example_q_sigma = 0.0;   // example point (q_σ, q̃) of SPEC §2.2
+  double example_q_sigma = 0.0;   // example point (q_σ, q̃) of theory.md §2.2
   double example_q_lr = 0.0;
   bool kernel_regime = false;     // C < 0: fixed kernel, no feature learning
 };
@@ -51,7 +51,7 @@ const std::vector<RegionInfo>& region_registry();
 const RegionInfo& region_info(int region);  // throws InputError outside 1..13
 
 // Theoretical std exponents of the logit decomposition and the weight increments after a fixed number of steps
-// (SPEC §6.1 R2, 1 hidden layer, positively homogeneous φ). On the B = 0 line these are SPEC's rule
+// (theory.md §6.1 R2, 1 hidden layer, positively homogeneous φ). On the B = 0 line these are SPEC's rule
 // q_f∅ = max(A, B+C), q_fa = q_fw = B, q_faw = B + 2C, q_δâ = q_δŵ = C (exact_rule = true). Elsewhere the same
 // first-order heuristic [derived] with per-layer rates: q_f∅ = max(A, q_σ+1+2C_w), q_fa = 1+2q_σ+q̃_a,
 // q_fw = 1+2q_σ+q̃_w, q_faw = max(q_σ+1+2C_a+C_w, A+C_a+C_w), q_δâ = C_a, q_δŵ = C_w.
@@ -94,16 +94,16 @@ struct Classification {
   std::optional<TheoryExponents> theory;     // depth 1, stable
   std::optional<double> rate_exponent;       // convergence of the normalized logits to the limit, ~ d^{rate}
   std::string rate_note;
-  std::optional<bool> degenerate_gd;         // deep nets only (SPEC §3.6, §5)
+  std::optional<bool> degenerate_gd;         // deep nets only (theory.md §3.6, §5)
   std::string degenerate_reason;
 };
 
 // Classifies a Scaling. The activation matters for deep nets only (φ(0) = 0 decides the §3.6 degeneracy).
 Classification classify(const Scaling& s, const Activation& activation);
-// Classifies a 1-hidden-layer point (q_σ, q̃_a, q̃_w) directly (SPEC §2.2).
+// Classifies a 1-hidden-layer point (q_σ, q̃_a, q̃_w) directly (theory.md §2.2).
 Classification classify_golikov(double q_sigma, double q_lr_out, double q_lr_in);
 
-// The classify JSON of DESIGN §4 (contract keys A, B, C, stable, regime, region, model, finite_init_logits,
+// The classify JSON of architecture.md §4 (contract keys A, B, C, stable, regime, region, model, finite_init_logits,
 // finite_kernel, feature_learning) plus extras: scaling, depth, optimizer_family, q_sigma, q_lr_out, q_lr_in, C_a,
 // C_w, abc {layers: [{a,b,c}], r}, label, properties_text, theory_exponents, rate_exponent, rate_note, layers, and
 // for deep nets degenerate_gd + reason.

@@ -1,4 +1,4 @@
-// The study configuration (DESIGN §5; section and key names are a contract): one options struct per TOML section,
+// The study configuration (architecture.md §5; section and key names are a contract): one options struct per TOML section,
 // defaults in place (they equal configs/default.toml, which is also embedded in the binary), and `validate()`
 // returning a one-sentence problem "key.path = value: expected …" or "" (STYLE 1).
 //
@@ -16,7 +16,7 @@
 
 namespace widthlab {
 
-// [model] — the finite net (SPEC §6.0 FCNet). The number of outputs is inferred from the loss and the classes.
+// [model] — the finite net (theory.md §6.0 FCNet). The number of outputs is inferred from the loss and the classes.
 struct ModelConfig {
   int depth = 1;                            // H hidden layers (≥ 1)
   std::string activation = "leaky_relu:0.1";  // a name from activation_registry(), optional ":param"
@@ -34,12 +34,12 @@ struct CustomExponentsConfig {
   bool operator==(const CustomExponentsConfig&) const = default;
 };
 
-// [scaling] — the scalings compared by a study (DESIGN §3 Scaling, SPEC §1.4–1.5).
+// [scaling] — the scalings compared by a study (architecture.md §3 Scaling, theory.md §1.4–1.5).
 struct ScalingConfig {
   std::vector<std::string> presets = {"sp", "ntk", "mf", "ic-mf", "sym-default", "intermediate:0.75"};
   double reference_width = 128;             // d* (> 0)
   std::optional<CustomExponentsConfig> custom;  // [scaling.custom]: one more scaling named "custom"
-  // Golikov points (SPEC §1.3, 1 hidden layer): [q_sigma, q_lr] (symmetric) or [q_sigma, q_lr_out, q_lr_in].
+  // Golikov points (theory.md §1.3, 1 hidden layer): [q_sigma, q_lr] (symmetric) or [q_sigma, q_lr_out, q_lr_in].
   std::vector<std::vector<double>> q;
 
   std::string validate() const;
@@ -53,7 +53,7 @@ struct BatchConfig {
   bool operator==(const BatchConfig&) const = default;
 };
 
-// [train] — optimisation of the finite nets (SPEC §6.0 Optimization).
+// [train] — optimisation of the finite nets (theory.md §6.0 Optimization).
 struct TrainConfig {
   std::string optimizer = "gd";      // gd (full batch) | sgd | rmsprop | adam
   double lr = 0.02;                  // base lr η at the reference width (finite, > 0)
@@ -77,7 +77,7 @@ struct SweepConfig {
   bool operator==(const SweepConfig&) const = default;
 };
 
-// [limits] — which d = ∞ models to compute next to the finite nets (SPEC §3).
+// [limits] — which d = ∞ models to compute next to the finite nets (theory.md §3).
 struct LimitsConfig {
   std::vector<std::string> compute = {"ntk", "mf", "ic-mf"};  // names from limit_model_names(); may be empty
   int mf_particles = 65536;                                    // MF particle count (≥ 2, even: ± pairs)
@@ -145,6 +145,6 @@ std::string to_json(const Config& config, int indent = 2);
 const std::vector<std::string>& config_sections();              // data, model, scaling, …
 std::vector<std::string> config_keys(const std::string& section);  // keys of one section ("scaling.custom" too)
 const std::vector<std::string>& optimizer_names();              // gd, sgd, rmsprop, adam
-const std::vector<std::string>& limit_model_names();            // SPEC §2.2 model names + ic-mf
+const std::vector<std::string>& limit_model_names();            // theory.md §2.2 model names + ic-mf
 
 }  // namespace widthlab

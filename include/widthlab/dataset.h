@@ -1,4 +1,4 @@
-// Datasets for the experiments (DESIGN §6, SPEC §6.0): named tasks, class selection, stratified subsets and
+// Datasets for the experiments (architecture.md §6, theory.md §6.0): named tasks, class selection, stratified subsets and
 // standardisation. One entry point, load_dataset(DataOptions); the pieces are exposed for tests and other tools.
 #pragma once
 #include <cstdint>
@@ -10,7 +10,7 @@
 
 namespace widthlab {
 
-// The [data] section of a config (DESIGN §5; field names = TOML keys).
+// The [data] section of a config (architecture.md §5; field names = TOML keys).
 struct DataOptions {
   // "fashion-mnist-2" | "mnist" | "cifar-2" | "gaussians" | "npy" | "csv".
   std::string dataset = "fashion-mnist-2";
@@ -53,7 +53,7 @@ struct Dataset {
 // Cost: Fashion-MNIST ≈ 0.3 s (zlib inflate of 47 MB dominates).
 Dataset load_dataset(const DataOptions& options);
 
-// Nguyen's / Mei–Montanari–Nguyen's isotropic task (SPEC R25): y = ±1 with equal counts (+1 gets the odd one),
+// Nguyen's / Mei–Montanari–Nguyen's isotropic task (theory.md R25): y = ±1 with equal counts (+1 gets the odd one),
 // in random order, and x | y ~ N(0, (1 + yΔ)² I_dim). Drawn from make_rng(seed, rng_stream::synthetic_data):
 // train samples first, then test.
 Dataset make_gaussians(int dim, double delta, int n_train, int n_test, std::uint64_t seed);
@@ -64,7 +64,7 @@ Dataset make_gaussians(int dim, double delta, int n_train, int n_test, std::uint
 std::vector<std::int64_t> stratified_subset(const std::vector<double>& labels, std::int64_t n, Rng& rng,
                                             const std::string& what);
 
-// SPEC §6.0 constants for "scalar" standardisation of [0, 1] pixels.
+// theory.md §6.0 constants for "scalar" standardisation of [0, 1] pixels.
 inline constexpr double kMnistMean = 0.1307, kMnistStd = 0.3081;
 inline constexpr double kCifarMean = 0.4734, kCifarStd = 0.2516;
 

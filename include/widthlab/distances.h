@@ -1,6 +1,6 @@
-// Distances between finite-width nets and their limit on the same test inputs (DESIGN §3 "Study", SPEC §6.2 R13,
-// SPEC §8.7). All inputs are test logits of a binary task (one logit per test point); "normalised" logits are the
-// logits divided by the scaling's normaliser d^{max(A,B)} (SPEC §2.2, §3.1) — callers pass the divided values.
+// Distances between finite-width nets and their limit on the same test inputs (architecture.md §3 "Study", theory.md §6.2 R13,
+// theory.md §8.7). All inputs are test logits of a binary task (one logit per test point); "normalised" logits are the
+// logits divided by the scaling's normaliser d^{max(A,B)} (theory.md §2.2, §3.1) — callers pass the divided values.
 //
 // Per run (one width, one seed):
 //   logit_rms      sqrt(mean_i (f_i − m_i)²)                     O(n)

@@ -1,4 +1,4 @@
-// Gaussian duals of an activation (SPEC §3.8, DESIGN §3): for (u, v) ~ N(0, Λ), Λ = [[K11, K12], [K12, K22]],
+// Gaussian duals of an activation (theory.md §3.8, architecture.md §3): for (u, v) ~ N(0, Λ), Λ = [[K11, K12], [K12, K22]],
 //   T(K11, K22, K12) = E[φ(u) φ(v)],   Ṫ(K11, K22, K12) = E[φ'(u) φ'(v)].
 //
 // Closed forms (STYLE 4: one rule per family):

@@ -1,4 +1,4 @@
-// Empirical NTK of a finite widthlab net (SPEC §3.8, §3.2, §6.3 R21): Θ(x, x') = Σ_p λ_p ∂f(x)/∂p · ∂f(x')/∂p over
+// Empirical NTK of a finite widthlab net (theory.md §3.8, §3.2, §6.3 R21): Θ(x, x') = Σ_p λ_p ∂f(x)/∂p · ∂f(x')/∂p over
 // the net's parameters p, computed without forming the Jacobian.
 //
 // For the Mlp of mlp.h (z^l = α_l(θ_l h^{l−1} + b_l), h^{−1} = x, f = z^H) the gradient of layer l is
@@ -6,7 +6,7 @@
 // product of two Gram matrices:
 //   Θ = Σ_l λ_l α_l² (Δ_l Δ'_lᵀ) ∘ (H_{l−1} H'_{l−1}ᵀ + β),   β = 1 with bias, 0 without,
 // Δ_l, H_{l−1}: the per-sample δ_l and layer inputs in rows. λ_l = lr·factors[l].lr (Golikov's lr-weighted kernel,
-// SPEC §3.2; it equals TrainResult's kernel_diag on the diagonal) or 1 (the plain NTK, gradient w.r.t. the raw
+// theory.md §3.2; it equals TrainResult's kernel_diag on the diagonal) or 1 (the plain NTK, gradient w.r.t. the raw
 // parameters θ). For the output layer Δ_H Δ'_Hᵀ = 1, so it costs one Gram only.
 //
 // Several outputs (k > 1): `output = o` gives output o's kernel Θ_oo; `output = -1` (default) gives the mean over
@@ -33,7 +33,7 @@
 namespace widthlab {
 
 struct EmpiricalNtkOptions {
-  bool lr_weighted = false;  // λ_l = lr · factors[l].lr (Golikov, SPEC §3.2); false: λ_l = 1 (plain NTK)
+  bool lr_weighted = false;  // λ_l = lr · factors[l].lr (Golikov, theory.md §3.2); false: λ_l = 1 (plain NTK)
   // neural-tangents' convention (overrides lr_weighted): the NTK of the same function written in NTK
   // parameterization, W^eff_l = α_l θ_l = (σ_l/√fan_in_l)·ω_l with ω_l of unit variance and the gradient taken in ω:
   // λ_l α_l² = σ_l²/fan_in_l with σ_l = α_l · factors[l].init · (1 for gaussian init, 1/√3 for uniform), the net's
@@ -57,7 +57,7 @@ Matrix<T> empirical_ntk(const Mlp<T>& net, const Matrix<T>& X1,
                         const std::type_identity_t<Matrix<T>>* X2 = nullptr,
                         const EmpiricalNtkOptions& opts = {});
 
-// diag Θ(x_i, x_i) only (the NNGP-style diagonal, SPEC §6.0 "K(x,x)"), O(N·H·d·k) beyond the forward/backward:
+// diag Θ(x_i, x_i) only (the NNGP-style diagonal, theory.md §6.0 "K(x,x)"), O(N·H·d·k) beyond the forward/backward:
 //   Θ(x, x) = Σ_l λ_l α_l² ‖δ_l(x)‖² (‖h_{l−1}(x)‖² + β).
 template <class T>
 Vector<T> empirical_ntk_diagonal(const Mlp<T>& net, const Matrix<T>& X, const EmpiricalNtkOptions& opts = {});

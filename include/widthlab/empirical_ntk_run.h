@@ -1,5 +1,6 @@
-// Empirical NTK of a config's finite net, at init or after the config's training run (SPEC §3.8, §6.3 R21) — the
-// job of `widthlab ntk-empirical` and `widthlab.empirical_ntk`, on top of empirical_ntk.h.
+// Empirical NTK of a config's finite net, at init or after the config's training run (theory.md §3.8, §6.3 R21) — the
+// job of `widthlab ntk-empirical` and `widthlab.empirical_ntk`, on top of empirical_ntk.h. The plan is made from a
+// Config by empirical_ntk_plan (empirical_ntk_plan.h, the config layer); this header runs it.
 //
 // The net is the sweep's run (make_train_task) for one scaling / width / seed of the config — the first of each
 // unless given; a scaling name that is not in the config's list is built like a preset (scaling_from_name). With
@@ -16,37 +17,17 @@
 #include <optional>
 #include <string>
 
-#include "widthlab/config.h"
 #include "widthlab/empirical_ntk.h"
 #include "widthlab/mlp.h"
-#include "widthlab/sweep.h"
+#include "widthlab/dataset.h"
 #include "widthlab/tensor.h"
 #include "widthlab/train_run.h"
 
 namespace widthlab {
 
-struct EmpiricalNtkRunOptions {
-  std::string scaling;           // "" = the config's first scaling
-  std::optional<int> width;      // none = the first of sweep.widths; else ≥ 1
-  std::int64_t seed = -1;        // −1 = the first of sweep.seeds; else ≥ 0
-  bool trained = false;          // kernel after the config's [train] run instead of at init
-  // "lr": λ_l = per-layer lr (Golikov, SPEC §3.2) | "plain": λ_l = 1 (gradient in the stored parameters) |
-  // "nt": neural-tangents' NTK parameterization of the same function (empirical_ntk.h nt_parameterization)
-  std::string weighting = "lr";
-  int output = -1;               // −1: mean over the outputs; 0..k−1: that logit's kernel
-  const MatrixD* x = nullptr;    // inputs (N × input_dim); nullptr = the config's test inputs (borrowed)
-
-  // How error messages spell each option: a message reads "<name> <value>: expected …" ("<x>: expected …"). The CLI
-  // passes its flags ("--width", "--x FILE"); the defaults read "width = 0: expected …".
-  struct Names {
-    std::string scaling = "scaling =", width = "width =", seed = "seed =", weighting = "weighting =",
-                output = "output =", x = "x";
-  } names;
-};
-
 // The resolved job: everything empirical_ntk_run needs, validated.
 struct EmpiricalNtkPlan {
-  SweepSetup setup;              // the config's data, scalings, model and train options
+  Dataset data;                  // the config's data (the training run's inputs and labels)
   TrainTask task;                // the run (scaling, width, seed, factors, train options)
   MlpConfig model;               // task.model with input_dim and outputs filled in
   MatrixD x;                     // the inputs the kernel is evaluated on (N × input_dim)
@@ -60,9 +41,6 @@ struct EmpiricalNtkRunResult {
   RunStatus status = RunStatus::ok;  // diverged: training produced a non-finite loss or logit; `kernel` is empty
   Matrix<T> kernel;                  // N × N, symmetric
 };
-
-// Loads the config's data and validates the options. InputError on a bad option, scaling, x shape or value.
-EmpiricalNtkPlan empirical_ntk_plan(const Config& config, const EmpiricalNtkRunOptions& opts);
 
 // Builds the net (init with the run's seed), trains it when plan.trained, and computes Θ(x, x). T must be the
 // plan's precision (float for float32, double for float64); InputError otherwise.

@@ -1,4 +1,4 @@
-// Analytic NNGP and NTK of fully connected nets (SPEC §3.8, §3.2; DESIGN §3 "KernelSpec", §4 "Kernel semantics").
+// Analytic NNGP and NTK of fully connected nets (theory.md §3.8, §3.2; architecture.md §3 "KernelSpec", §4 "Kernel semantics").
 //
 // The network is exactly neural-tangents'
 //   stax.serial(*([Dense(W, W_std, b_std, parameterization=P), act] * depth), Dense(1, W_std, b_std, parameterization=P))
@@ -7,7 +7,7 @@
 //   ntk:      Θ¹ = c₁K¹,          Θ^{l+1} = c_{l+1} K^{l+1} + σ_w² Ṫ(K^l) Θ^l
 //   standard: Θ¹ = c₁(x·x' + β),  Θ^{l+1} = c_{l+1}(N·T(K^l) + β) + σ_w² Ṫ(K^l) Θ^l,   N = `width`, β = [σ_b > 0]
 // (NTK = Θ^{L+1}). The per-Dense-layer weights c_l are 1 for the plain NTK; `kernel_ntk_weighted` takes them, which
-// gives Golikov's per-layer-lr kernel Θ = Σ_l η_l ⟨∂f/∂W^l, ∂f/∂W^l⟩ (SPEC §3.2) with c_l = η_l·fan_in_l/σ_l²
+// gives Golikov's per-layer-lr kernel Θ = Σ_l η_l ⟨∂f/∂W^l, ∂f/∂W^l⟩ (theory.md §3.2) with c_l = η_l·fan_in_l/σ_l²
 // (η_l the effective lr of layer l, σ_l² = fan_in_l · Var(W^l_ij)); see `scaling_kernel_weights`.
 //
 // Cost: one GEMM N1×N2×d (OpenBLAS via Eigen) plus one fused elementwise pass over the N1×N2 outputs that applies
@@ -140,7 +140,7 @@ template <class T>
 Matrix<T> kernel_ntk_weighted(const Matrix<T>& X1, const Matrix<T>* X2, const KernelOptions& opts,
                               const std::vector<double>& layer_weights);
 
-// Golikov's kernel of a depth-H net trained with a widthlab Scaling at width d (SPEC §1.2, §1.5, §3.2): layer l
+// Golikov's kernel of a depth-H net trained with a widthlab Scaling at width d (theory.md §1.2, §1.5, §3.2): layer l
 // (0 = input, H = output) has effective weight variance v_l = (α_l·init_l)²·base_variance/fan_in_l and effective lr
 // η_l = α_l²·lr_l·lr, where (init, multiplier α, lr) = scaling.factors_at(width) and base_variance = fan_in·Var of
 // the base init (1/3 for PyTorch's U(±1/√fan_in)). Returns W_std = σ (common to all layers) and c_l = η_l/v_l.

@@ -1,8 +1,8 @@
 // The 13 limit models of [G2] (plus IC-MF) as data: which state each model evolves, which loss-derivative rule
-// drives its first and later steps, and whether the GP init sample g is part of the state (SPEC §2.2, §3.1, §3.4,
+// drives its first and later steps, and whether the GP init sample g is part of the state (theory.md §2.2, §3.1, §3.4,
 // §3.5). The simulators in mean_field.h / limit_run.h read this table; nothing else encodes the per-region rules.
 //
-// Loss-derivative variants (SPEC §3.1), for a batch of logits z with targets y, each divided by the batch size n
+// Loss-derivative variants (theory.md §3.1), for a batch of logits z with targets y, each divided by the batch size n
 // like Loss::gradient:
 //   L_fin(y, z) = ℓ'(y, z)                      the logits are finite
 //   L_0(y)      = ℓ'(y, 0)                      the logits vanish ("linear loss"): logistic −y/2, mse −y,
@@ -10,7 +10,7 @@
 //   L_∞(y, z)   = lim_{t→∞} ℓ'(y, t·z)          the logits diverge: logistic −y·1[yz<0], cross-entropy
 //                                               onehot(argmax z) − onehot(y) (perceptron-like). On an exact tie
 //                                               (yz = 0, or several argmax) the pointwise limit is used (−y/2,
-//                                               uniform over the argmax set); SPEC writes 1[yz<0], which differs
+//                                               uniform over the argmax set); theory.md writes 1[yz<0], which differs
 //                                               only on that measure-zero set. Undefined for mse (InputError).
 #pragma once
 #include <string>
@@ -22,7 +22,7 @@
 
 namespace widthlab {
 
-enum class LossRule { fin, zero, inf };  // L_fin, L_0, L_∞ (SPEC §3.1)
+enum class LossRule { fin, zero, inf };  // L_fin, L_0, L_∞ (theory.md §3.1)
 enum class RuleArg { init_logits, state };  // evaluate the rule at the GP sample g, or at the current (normalised) state
 enum class LimitStateKind { particles, kernel };  // MF measure (particles) or fixed-kernel function-space state
 
@@ -31,9 +31,9 @@ struct StepRule {
   RuleArg at = RuleArg::state;
 };
 
-// One limit model (SPEC §3.4 table; region 0 = IC-MF, SPEC §3.5).
+// One limit model (theory.md §3.4 table; region 0 = IC-MF, theory.md §3.5).
 struct LimitModelInfo {
-  int region = 0;                 // 1..13 ([G2] numbering, SPEC §2.2); 0 for IC-MF
+  int region = 0;                 // 1..13 ([G2] numbering, theory.md §2.2); 0 for IC-MF
   std::string name;               // canonical name, e.g. "mf", "ntk", "post-mf"
   std::string description;        // one line
   LimitStateKind state = LimitStateKind::particles;
@@ -50,10 +50,10 @@ struct LimitModelInfo {
 const std::vector<LimitModelInfo>& limit_model_table();
 // Region 1..13 (InputError otherwise).
 const LimitModelInfo& limit_model_for_region(int region);
-// By canonical name or alias ("mf", "mean-field", "ntk", "ic-mf", "sym-default", "intermediate", "post-mf", …,
-// "region:7"). InputError listing the names for an unknown one.
+// By canonical name, a scaling preset's alias of one ("mean-field", "icmf", "sym_default": scaling.h's registry,
+// the one alias list), or "region:7". InputError listing the names for an unknown one.
 const LimitModelInfo& limit_model_from_name(std::string_view name);
-// (Same list as config.h's limit_model_names(), which the config module keeps for validation.)
+// The canonical names, regions 1..13 then ic-mf (config.h's limit_model_names() asks this list).
 std::vector<std::string> limit_model_canonical_names();
 
 // grad(i, ·) = L_rule(y_i, z(i, ·)) / n for the loss `loss` (shape of z). Returns the mean loss at z (the actual

@@ -1,4 +1,4 @@
-// Simulating a d = ∞ limit model on a dataset (SPEC §3.2–§3.7; DESIGN §3 MeanFieldSim, §4 `widthlab limit`).
+// Simulating a d = ∞ limit model on a dataset (theory.md §3.2–§3.7; architecture.md §3 MeanFieldSim, §4 `widthlab limit`).
 //
 // Every model is driven by the same batch stream as the finite nets (run_training): full batch, or mini-batches of
 // a fresh permutation of the train set every epoch drawn from make_rng(seed, rng_stream::batches), last batch short.
@@ -8,11 +8,11 @@
 //     logits m⁽ᵏ⁾ (IC-MF: m⁽ᵏ⁾ + g);
 //   * kernel models (regions 2, 4, 5, 9–13): h⁽ᵏ⁺¹⁾(x) = h⁽ᵏ⁾(x) − ⟨Θ̄(x, x_j) L_j⟩_batch on train ∪ test, h⁽⁰⁾ = 0;
 //     logits u = g + h (C = −1/2: regions 2, 9, 10) or h.
-// Logits are in normalised units: the finite net's f / ω^{max(A,B)} (ω = d/d*) converges to them (SPEC §2.2,
+// Logits are in normalised units: the finite net's f / ω^{max(A,B)} (ω = d/d*) converges to them (theory.md §2.2,
 // §3.1); predicted class = sign (argmax for cross-entropy). Loss/accuracy curves are of these normalised logits.
 //
 // Reference kernels of the 1-hidden-layer SP reference net (PyTorch-uniform init: input weight variance
-// v_in/n0 with v_in = 1/3, output variance v_out/d with v_out = 1/3; gaussian init: v = 1), code units (SPEC §1.5):
+// v_in/n0 with v_in = 1/3, output variance v_out/d with v_out = 1/3; gaussian init: v = 1), code units (theory.md §1.5):
 //   K1(x,x') = v_in·x·x'/n0
 //   NNGP  K(x,x')  = v_out·T(K1)                                         (law of the init logits g)
 //   NTK   Θ̄(x,x') = η·(w_out·d*·T(K1) + w_in·v_out·Ṫ(K1)·x·x')          (the normalised limiting tangent kernel)
@@ -42,7 +42,7 @@ namespace widthlab {
 struct LimitOptions {
   std::string model = "mf";        // a name of limit_model_table() ("mf", "ntk", "ic-mf", "post-mf", "region:7", …)
   // Architecture / data handling of the finite nets it is the limit of.
-  int depth = 1;                   // H; ≥ 2 only for "mf" (multilayer MF particle system, SPEC §3.6)
+  int depth = 1;                   // H; ≥ 2 only for "mf" (multilayer MF particle system, theory.md §3.6)
   std::string activation = "leaky_relu:0.1";
   std::string init = "uniform";    // uniform (PyTorch) | gaussian: the init law of particles and of K
   double reference_width = 128;    // d*
@@ -55,7 +55,7 @@ struct LimitOptions {
   Precision precision = Precision::float32;  // of the particle system (kernel models run in float64)
   // Limit-specific.
   long long particles = 65536;     // MF particles N
-  bool paired = true;              // ± pairing of the particles (SPEC §3.3)
+  bool paired = true;              // ± pairing of the particles (theory.md §3.3)
   // true: particles of seed s are an independent draw (Mlp::init with a seed taken from make_rng(s,
   // rng_stream::particles)), so they share nothing with the finite nets of that seed. false: exactly the finite
   // MF net of width N's init for seed s (paired comparison; used by the identity test).
@@ -103,9 +103,26 @@ struct LimitResult {
   LimitOptions options;
   std::vector<LimitSeedResult> runs;  // one per seed, in order
   double seconds = 0;
-  // One JSON object per seed: model, region, options, curves, final metrics, test logits and classes.
+  // One limit_seed_record per seed (test logits inline): the lines of `widthlab limit`'s limit.jsonl.
   std::vector<nlohmann::json> to_json_lines() const;
 };
+
+// Where a limit record belongs: the study's scaling ("" for `widthlab limit --model`), the finite net's width for a
+// coupled run (its own init logits were g; 0 = an independent run), and the file holding the test logits ("" =
+// inline in the record).
+struct LimitRecordContext {
+  std::string scaling;
+  int width = 0;
+  std::string logits_file;
+};
+
+// The one schema of a limit run's record, shared by limit.jsonl (`widthlab limit`) and limits.jsonl (`widthlab
+// study`); architecture.md §4: scaling (study), model, region (null for ic-mf), kind ("independent" | "coupled"),
+// width (coupled, else null), state, rules, seed, the options, status, steps_done, final train/test loss and
+// accuracy (normalised logits), test_mean_abs_logit, curve, K(x,x) at init and end, test_logits or
+// test_logits_file, test_classes, gp_method / gp_jitter, seconds.
+nlohmann::json limit_seed_record(const LimitModelInfo& model, const LimitOptions& options, const LimitSeedResult& r,
+                                 const LimitRecordContext& where);
 
 // Simulates the model for every seed in options.seeds. InputError for invalid options / data; numerical failure
 // (non-finite logits) is status diverged.
@@ -134,7 +151,7 @@ struct GpSample {
 };
 GpSample sample_gp(const MatrixD& K, int columns, double rel_jitter, Rng& rng);
 
-// The normaliser ω^{max(A,B)} of a 1-hidden-layer Golikov point (SPEC §1.3, §2.2): the finite net's logits divided
+// The normaliser ω^{max(A,B)} of a 1-hidden-layer Golikov point (theory.md §1.3, §2.2): the finite net's logits divided
 // by it converge to the limit model's logits. A = q_σ + 1/2, B = 1 + 2q_σ + max(q̃_a, q̃_w).
 double limit_logit_normaliser(double q_sigma, double q_lr_out, double q_lr_in, double width, double reference_width);
 

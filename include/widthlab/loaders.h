@@ -1,4 +1,4 @@
-// File-format readers for the data module (DESIGN §6): IDX (MNIST / Fashion-MNIST, gzipped or plain), CIFAR-10
+// File-format readers for the data module (architecture.md §6): IDX (MNIST / Fashion-MNIST, gzipped or plain), CIFAR-10
 // binary batches, numeric CSV and .npy pairs. They return the file's samples unchanged (no class selection, no
 // scaling); dataset.h builds tasks from them. Every malformed input is an InputError naming the file and the problem.
 #pragma once

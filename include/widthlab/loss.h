@@ -1,4 +1,4 @@
-// Losses on a batch of logits, averaged over the batch (SPEC §1.1), from one registry: adding a loss is one entry
+// Losses on a batch of logits, averaged over the batch (theory.md §1.1), from one registry: adding a loss is one entry
 // in src/core/loss.cpp.
 //   logistic       ℓ(y,z) = log(1+e^{−yz}), y ∈ {−1,+1}, one logit per sample.   ℓ' = −y·s(−yz)
 //   mse            ℓ(y,z) = ½(z−y)², one output per sample (y the target).        ℓ' = z − y

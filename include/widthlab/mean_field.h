@@ -1,17 +1,17 @@
-// Discrete-time mean-field particle system (SPEC §3.3 "Particle form", §3.6, §3.7; DESIGN §7 "a width-N net in
+// Discrete-time mean-field particle system (theory.md §3.3 "Particle form", §3.6, §3.7; architecture.md §7 "a width-N net in
 // disguise"). N particles (â_r, ŵ_r) evolved by the push-forward T_k of the empirical measure ARE the MF-scaled net
-// of width N with reference width d* (SPEC §1.5 code-unit closed form):
+// of width N with reference width d* (theory.md §1.5 code-unit closed form):
 //
 //   m(x) = d*·mean_r[ã_r φ(w_r·x)],   ã ← ã − η⟨L φ(w·x)⟩,   w ← w − η⟨L ã φ'(w·x) x⟩,
 //
 // with ã_r, w_r drawn from the reference net's init law (PyTorch-uniform: ã ~ U(±1/√d*), w ~ U(±1/√n0)) and L the
 // loss-derivative rule of the limit model (limit_models.h). So this class holds an Mlp<T> of width N with the "mf"
 // preset's factors (scaling.h) and drives it with the nets module's forward / backward / optimizer kernels — there is
-// no second forward/backward implementation. Depth H ≥ 2 gives the multilayer MF particle system of [N] (SPEC §3.6)
+// no second forward/backward implementation. Depth H ≥ 2 gives the multilayer MF particle system of [N] (theory.md §3.6)
 // as the deep MF-scaled net, i.i.d. zero-mean init; the RMSProp / Adam family uses the MF preset's adaptive lrs
-// (SPEC §1.5 RMSProp column, §3.7).
+// (theory.md §1.5 RMSProp column, §3.7).
 //
-// ± pairing (SPEC §3.3 tip): neurons r and r + N/2 of the last hidden layer get the same incoming weights and
+// ± pairing (theory.md §3.3 tip): neurons r and r + N/2 of the last hidden layer get the same incoming weights and
 // opposite output weights, so m⁽⁰⁾ = 0 exactly; the particles are otherwise the net's own paired init for a seed.
 // Cost per step: one forward + backward of the width-N net on the batch (2·B·N·(n0 + k)·3 flops at depth 1).
 #pragma once
@@ -31,7 +31,7 @@ namespace widthlab {
 struct ParticleOptions {
   int input_dim = 0;               // n0
   int outputs = 1;                 // k logits
-  int depth = 1;                   // H hidden layers (≥ 1); H ≥ 2 is multilayer MF (SPEC §3.6)
+  int depth = 1;                   // H hidden layers (≥ 1); H ≥ 2 is multilayer MF (theory.md §3.6)
   long long particles = 65536;     // N (the width of the MF-scaled net)
   double reference_width = 128;    // d*
   Activation activation = activation_from_name("leaky_relu:0.1");
@@ -70,7 +70,7 @@ class ParticleSystem {
 
   // Logits m of every row of x (evaluated in chunks).
   Matrix<T> predict(const Matrix<T>& x);
-  // Evolving tangent kernel diagonal Θ⁽ᵏ⁾(x,x) = Σ_l lr_l ‖∂m/∂θ_l‖² for each row of x (SPEC §3.3; at depth 1
+  // Evolving tangent kernel diagonal Θ⁽ᵏ⁾(x,x) = Σ_l lr_l ‖∂m/∂θ_l‖² for each row of x (theory.md §3.3; at depth 1
   // η d*·mean_r[φ(w_r·x)² + ã_r² φ'(w_r·x)² |x|²]). Mean over outputs.
   std::vector<double> kernel_diagonal(const Matrix<T>& x);
 

@@ -1,4 +1,4 @@
-// Finite-width fully connected net whose layers carry a scaling's factors (SPEC §1.1, §1.2, §1.5; DESIGN §3).
+// Finite-width fully connected net whose layers carry a scaling's factors (theory.md §1.1, §1.2, §1.5; architecture.md §3).
 //
 //   h^{-1} = x,   z^l = α_l (θ_l h^{l-1} + b_l),   h^l = φ(z^l) (l = 0..H−1),   f = z^H   (logits, k per sample)
 //
@@ -11,7 +11,7 @@
 // same fan_in), multiplied by the same init factor, enters the forward pass under the same multiplier α_l (so
 // α_b = α_l, i.e. [θ_l | b_l] acts on [h; 1]) and gets the same learning rate. Golikov's experiments use no bias.
 //
-// Paired init (SPEC §6.0): init(seed) draws the raw PyTorch-default weights from make_rng(seed, rng_stream::init),
+// Paired init (theory.md §6.0): init(seed) draws the raw PyTorch-default weights from make_rng(seed, rng_stream::init),
 // all layers' weights first (layer 0, 1, …, H, row-major), then all biases, in float64, and only then multiplies
 // by the init factor and rounds to T. So a seed gives the same raw weights for every scaling (and with or without
 // bias), and float32/float64 nets start from the same numbers up to rounding.

@@ -1,4 +1,4 @@
-// OpenMPI support for `widthlab train|study` sweeps and `widthlab kernel` (issue 9; DESIGN §7 parallelism).
+// OpenMPI support for `widthlab train|study` sweeps and `widthlab kernel` (issue 9; architecture.md §7 parallelism).
 // Everything here works without MPI (not built with WIDTHLAB_HAVE_MPI, or not launched by mpirun): then there is one
 // rank, rank 0, and every function behaves like the single-process code it wraps.
 //

@@ -1,4 +1,4 @@
-// Optimizers with per-layer learning rates (SPEC §1.1, §1.5, §3.7, §6.0), from one registry (STYLE 3): adding one
+// Optimizers with per-layer learning rates (theory.md §1.1, §1.5, §3.7, §6.0), from one registry (STYLE 3): adding one
 // is a class and one row in src/nets/optimizer.cpp. Updates match torch.optim exactly, per parameter:
 //   gd, sgd   θ −= lr·g                                           (plain: no momentum, no weight decay)
 //   rmsprop   v = αv + (1−α)g²;  θ −= lr·g/(√v + ε)                α = 0.99, ε = 1e-8 (torch defaults, centered=False)

@@ -1,4 +1,4 @@
-// Predictions of the infinite-width net (SPEC §3.2, model 2; neural-tangents `predict` semantics, STYLE 5).
+// Predictions of the infinite-width net (theory.md §3.2, model 2; neural-tangents `predict` semantics, STYLE 5).
 //
 // Time convention (exactly neural-tangents' `gradient_descent_mse`): `t` counts gradient-descent steps of size `lr`
 // (it may be fractional for MSE), so the continuous-time flow runs for τ = lr·t, and the MSE loss is
@@ -15,7 +15,7 @@
 //   kernel ntk (all layers trained), with O = Θ⁻¹(I − e^{−Θτ/N}) (Θ⁻¹ at t = ∞):
 //       mean = Θ_td O y,   cov = K_tt + Θ_td O K_dd O Θ_tdᵀ − (Θ_td O K_tdᵀ + transpose)
 //
-// Logistic / cross-entropy (SPEC §3.2): function-space gradient descent with the fixed kernel on train ∪ test,
+// Logistic / cross-entropy (theory.md §3.2): function-space gradient descent with the fixed kernel on train ∪ test,
 //   u⁽⁰⁾ = g ~ GP(0, K_nngp) (independently per output) or 0,
 //   u⁽ᵏ⁺¹⁾(x) = u⁽ᵏ⁾(x) − lr · (1/n) Σ_j Θ(x, x_j) ℓ'(y_j, u⁽ᵏ⁾(x_j)),   k = 0 … t−1  (t an integer step count).
 #pragma once

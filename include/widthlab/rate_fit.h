@@ -1,4 +1,4 @@
-// Convergence rates vs width (SPEC §8.7, DESIGN §8): the exponent p of a distance D(d) ≈ c·d^p, fitted as the OLS
+// Convergence rates vs width (theory.md §8.7, architecture.md §8): the exponent p of a distance D(d) ≈ c·d^p, fitted as the OLS
 // slope of log D on log d, with a 95 % interval from a percentile bootstrap over seeds (seeds are resampled with
 // replacement, the same resample for every width, so that seed-paired widths stay paired; the statistic at each
 // width is recomputed from the resampled seeds). Cost O(B · widths · cost(stat)). Deterministic for a given

@@ -1,8 +1,9 @@
-// report.md of a study (DESIGN §8): per scaling a table of width, mean ± std over seeds of test loss / accuracy,
+// report.md of a study (architecture.md §8): per scaling a table of width, mean ± std over seeds of test loss / accuracy,
 // distance to the limit, KL over seeds; the limit's own metrics; the fitted exponent of the distance with its 95 %
 // bootstrap interval next to the classifier's theoretical value; the classifier's verdict; and a plain-language
 // summary generated from the numbers.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,22 @@ struct ReportWidthRow {
   int kl_floored = 0;
 };
 
+// Whether the finite nets are shown to approach their limit (theory.md §8.7). All three must hold:
+//   (a) the fitted exponent of the distance has its 95 % interval below zero, over at least 3 widths;
+//   (b) the last doubling does not plateau: its local exponent log(D_last/D_prev)/log(d_last/d_prev) is not flatter
+//       than the interval allows (a distance that stops falling is floored, whatever the fit says);
+//   (c) a normalisation-free metric shrinks too: |Δ test loss| has its fitted interval below zero, or the sign gap
+//       falls by at least ×1.5 from the narrowest to the widest net (logits that merely stay O(1) while being
+//       divided by ω^{max(A,B)} would pass (a) and (b) alone).
+// Otherwise the statement says what is seen and, from the theory exponent, the width at which the distance would
+// halve.
+struct Convergence {
+  bool approaches = false;
+  bool interval_below_zero = false, plateau = false, free_metric_shrinks = false;
+  double local_exponent = RateFit::nan;  // of the last doubling
+  std::string statement;                 // one sentence for the report's summary
+};
+
 struct ReportScaling {
   std::string name;
   std::string verdict;        // classifier: regime, region, model, properties
@@ -37,6 +54,8 @@ struct ReportScaling {
   std::vector<ReportWidthRow> rows;
   RateFit rate;               // fit of the primary distance
   RateFit rate_rms;           // logit RMS fit (always)
+  RateFit rate_dloss;         // |Δ test loss| to the target: a normalisation-free distance
+  Convergence convergence;
   std::vector<std::string> notes;
 };
 
@@ -50,6 +69,10 @@ struct ReportData {
   std::vector<std::string> plots;  // PNG file names drawn
   std::string plot_message;
 };
+
+Convergence convergence_statement(const ReportScaling& s);
+nlohmann::json convergence_json(const Convergence& c);
+nlohmann::json rate_fit_json(const RateFit& f);
 
 // Whether a fitted interval is consistent with the theory ("consistent", "steeper than", "shallower than", "n/a").
 std::string rate_verdict(const RateFit& fit, std::optional<double> theory);

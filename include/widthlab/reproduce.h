@@ -1,6 +1,6 @@
-// `widthlab reproduce NAME --out DIR` (SPEC §6; DESIGN §4; STYLE 14): the seed papers' experiments built in. Each
+// `widthlab reproduce NAME --out DIR` (theory.md §6; architecture.md §4; STYLE 14): the seed papers' experiments built in. Each
 // case is a config (configs/reproduce/NAME.toml, the experiment's setup), code that runs it, the published numbers
-// or claims it is judged against (stored in the case's source file next to the verdict code, with their SPEC
+// or claims it is judged against (stored in the case's source file next to the verdict code, with their theory.md
 // section), and DIR/report.md: setup, time taken, a claim table with a verdict per claim (holds / does not hold /
 // inconclusive, with the numbers), the tables of the paper's figure and PNG plots (python/plots/reproduce_plots.py).
 //
@@ -64,7 +64,7 @@ VerdictResult verdict_slope(const std::vector<double>& widths, const std::vector
 struct ClaimCheck {
   std::string id;         // e.g. "R1.mf-flat"
   std::string claim;      // the paper's claim in words
-  std::string published;  // the published number / statement and its SPEC source
+  std::string published;  // the published number / statement and its theory.md source
   VerdictResult result;   // our numbers and the verdict
 };
 
@@ -113,7 +113,7 @@ using CaseFunction = std::function<CaseOutput(const ReproduceContext&)>;
 struct ReproductionInfo {
   std::string name;         // "golikov2020-width"
   std::string paper;        // "Golikov 2020 [G1], Fig. 1 / supp. Figs 1–2"
-  std::string spec;         // "SPEC §6.1 R1, R2"
+  std::string spec;         // "theory.md §6.1 R1, R2"
   std::string description;  // one line
   CaseFunction run;
 };

@@ -1,4 +1,4 @@
-// Result files (DESIGN §4): JSON-lines run logs that survive interruption, CSV curves, and atomic whole-file writes.
+// Result files (architecture.md §4): JSON-lines run logs that survive interruption, CSV curves, and atomic whole-file writes.
 // All errors are InputErrors naming the file (printable_path) and the reason.
 #pragma once
 #include <filesystem>
@@ -37,7 +37,7 @@ class JsonlWriter {
 // file or a directory is an InputError naming the file (and line). With missing_ok, a missing file reads as empty.
 std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path, bool missing_ok = false);
 
-// A numeric table with named columns: a per-step training curve (DESIGN §4: DIR/curves/*.csv).
+// A numeric table with named columns: a per-step training curve (architecture.md §4: DIR/curves/*.csv).
 struct CsvTable {
   std::vector<std::string> columns;
   std::vector<std::vector<double>> rows;  // each row has columns.size() values; NaN is written as "nan"
@@ -46,5 +46,15 @@ struct CsvTable {
 // A row of the wrong length is a programming error (std::invalid_argument).
 void write_csv(const std::filesystem::path& path, const CsvTable& table);
 std::string format_csv(const CsvTable& table);
+
+// A table of text cells (names next to numbers the caller has formatted; "" for a missing value). Cells holding a
+// comma, quote or newline are quoted as RFC 4180 says. Written atomically; a row of the wrong length is a
+// programming error (std::invalid_argument).
+struct TextTable {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+};
+void write_csv(const std::filesystem::path& path, const TextTable& table);
+std::string format_csv(const TextTable& table);
 
 }  // namespace widthlab

@@ -1,4 +1,4 @@
-// The main job (DESIGN §1, §3 "Study", §4 `widthlab study`, §8; SPEC §6.2 R13, §8.7): the finite sweep (sweep.h),
+// The main job (architecture.md §1, §3 "Study", §4 `widthlab study`, §8; theory.md §6.2 R13, §8.7): the finite sweep (sweep.h),
 // for every scaling its d = ∞ limit (classification.h → limit_run.h), distances between each finite run and the
 // limit (distances.h), fitted convergence exponents (rate_fit.h), a report (report.h) and plots.
 //
@@ -7,31 +7,38 @@
 //     of the same seed and is reported as "drift", not as convergence;
 //   * a stable model listed in [limits] compute and simulated by simulate_limit: "independent" limits, one per
 //     limits.seeds (GP sample / particles of their own), used for the limit's loss/accuracy and the KL over seeds;
-//     kernel models whose state or first step uses the init logits g (ntk, regions 5, 9, 10, 13) are also run
-//     "coupled", once per (width, seed) with g = that finite net's own initial logits (normalised), so that the
-//     per-seed logit RMS measures the finite-width error and not the difference between two GP draws;
+//     every model that uses the init logits g (ntk, ic-mf, sym-default, regions 5, 8, 9, 10, 13) is also run
+//     "coupled", once per (width, seed) with g = that finite net's own initial logits (normalised; for IC-MF those
+//     of its frozen SP copy, theory.md §3.5), so that the per-seed logit RMS measures the finite-width error and not
+//     the difference between two GP draws;
 //   * otherwise (model not in limits.compute, or one the simulator does not run): a LIMIT PROXY, the same scaling's
 //     finite net at the largest width and the same seed, marked as such everywhere.
-// Logits are compared in normalised units f / ω^{max(A,B)} (SPEC §2.2, ω = d/d*).
+// Logits are compared in normalised units f / ω^{max(A,B)} (theory.md §2.2, ω = d/d*).
 // Per-seed distance (primary): logit RMS against the coupled limit, else the independent limit of the same seed
 // index (for MF-type models without g the limit is deterministic up to N^{-1/2} particle noise), else the proxy.
-// For particle models that use g (ic-mf, sym-default) the per-seed RMS compares two different GP draws and does not
-// vanish; their primary distance is the Gaussian KL over seeds (the report says so).
+// |Δ test loss| and the sign gap are normalisation-free; "approaches" needs the evidence of report.h Convergence.
 //
 // Files in DIR: runs.jsonl, curves/, logits/ (sweep.h), limits.jsonl (one line per limit run: scaling, model, kind
 // "independent" | "coupled", seed, width (coupled), status, final metrics, curve), logits/limit_*.npy, distances.csv,
 // rates.json, config.toml, report.md, *.png. --resume skips finished runs and limits.
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "widthlab/config.h"
+#include "widthlab/sweep.h"
 
 namespace widthlab {
 
+// How the finite sweep is carried out: run_sweep in this process (the default), or a distributed runner that the
+// caller picks (the CLI hands in run_sweep_mpi under mpirun; the study itself knows nothing of MPI).
+using SweepRunner = std::function<SweepSummary(const SweepSetup&, const SweepOptions&)>;
+
 struct StudyOptions {
   std::filesystem::path out;  // prepared output directory (output_dir.h), config.toml already written
+  SweepRunner sweep_runner;   // empty: run_sweep
   int threads = 0;            // 0 = all cores
   bool plots = true;
   std::string python;         // interpreter for the plots; "" = $WIDTHLAB_PYTHON, else /usr/bin/python3
@@ -49,6 +56,10 @@ struct StudySummary {
 };
 
 StudySummary run_study(const Config& config, const StudyOptions& options);
+
+// The sweep a study runs (its options: logits kept, the study's threads and time budget). Worker ranks of a
+// distributed runner call the runner with these, so that every rank runs the same runs as the study's rank.
+SweepOptions study_sweep_options(const Config& config, const StudyOptions& options);
 
 // Draws DIR's plots with python/plots/widthlab_plots.py (plot_script.h; its output in DIR/plots.log). Returns "" on
 // success, else why not (missing python or matplotlib, script error) in one line; never throws.

@@ -1,8 +1,8 @@
-// The finite-width sweep of `widthlab train` and `widthlab study` (DESIGN §1, §4, §7): every (scaling, width, seed)
+// The finite-width sweep of `widthlab train` and `widthlab study` (architecture.md §1, §4, §7): every (scaling, width, seed)
 // of a Config's grid trained by run_training (train_run.h). Same seed → same raw initial weights for every scaling
-// (Mlp::init(seed), SPEC §6.0 paired init).
+// (Mlp::init(seed), theory.md §6.0 paired init).
 //
-// Files in the output directory (DESIGN §4 contract):
+// Files in the output directory (architecture.md §4 contract):
 //   runs.jsonl                         one complete JSON line per finished run (TrainResult::to_json), appended and
 //                                      flushed when the run ends (results_io.h JsonlWriter)
 //   curves/<stem>.csv                  per-step curve: step, train_loss, train_acc, test_loss, test_acc,
@@ -15,7 +15,7 @@
 // Resume: runs whose (scaling, width, seed) is already in runs.jsonl are skipped (a partial last line is ignored
 // with a warning by read_jsonl), so an interrupted sweep loses at most the runs in flight and never duplicates one.
 //
-// Threads (DESIGN §7 "parallelise over runs when each is small"): runs of width ≤ parallel_width_max run
+// Threads (architecture.md §7 "parallelise over runs when each is small"): runs of width ≤ parallel_width_max run
 // concurrently on `threads` workers with one OpenBLAS thread each; larger runs run one at a time with `threads`
 // OpenBLAS threads. A run computes the same numbers whatever the thread count (each run is sequential code on its own
 // data; OpenBLAS splits GEMMs over output blocks, not over the reduction), so only the order of runs.jsonl lines
@@ -31,7 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "widthlab/config.h"
-#include "widthlab/config_scalings.h"
+#include "widthlab/config_mapping.h"
 #include "widthlab/dataset.h"
 #include "widthlab/limit_run.h"
 #include "widthlab/mlp.h"
@@ -50,23 +50,6 @@ struct SweepRunKey {
 std::string run_stem(const SweepRunKey& key);
 std::string file_safe(const std::string& text);
 
-// The resolved pieces of a Config a sweep needs (data loaded once, scalings built once).
-struct SweepSetup {
-  Dataset data;
-  std::vector<Scaling> scalings;  // config.scaling.presets, then the q points, then "custom"
-  MlpConfig model;                // width set per run
-  TrainOptions train;
-  std::vector<int> widths;
-  std::vector<std::uint64_t> seeds;
-};
-
-DataOptions data_options(const Config& config);    // [data], every key (data.seed: shared by all runs)
-TrainOptions train_options(const Config& config);  // [train] → TrainOptions
-// [model], scaling.reference_width, [train] (as train_options) and [limits] (mf_particles, seeds, gp_jitter) →
-// LimitOptions; the choices of one simulation (model, lr_weight_out / lr_weight_in) keep their defaults.
-LimitOptions limit_options(const Config& config);
-SweepSetup make_sweep_setup(const Config& config);  // loads the data (InputError on bad data options/files)
-TrainTask make_train_task(const SweepSetup& setup, const Scaling& scaling, int width, std::uint64_t seed);
 // Grid order: width descending (largest runs first, for load balance), then scaling, then seed.
 std::vector<SweepRunKey> sweep_grid(const SweepSetup& setup);
 

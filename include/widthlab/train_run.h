@@ -1,14 +1,14 @@
-// One finite-width training run: (width, seed, per-layer factors) on a dataset (SPEC §1.1, §3.5, §6.0; DESIGN §3,
+// One finite-width training run: (width, seed, per-layer factors) on a dataset (theory.md §1.1, §3.5, §6.0; architecture.md §3,
 // §4 runs.jsonl). Full-batch GD or mini-batch SGD/RMSProp/Adam; a "step" is one update, mini-batches are reshuffled
 // every epoch from make_rng(seed, rng_stream::batches) (torch DataLoader order: the last batch of an epoch may be
 // short). The data are converted to the run's precision once.
 //
-// IC-MF (SPEC §3.5): with init_corrected, f_IC(x) = f(θ;x) − f(θ₀;x) + f(θ₀^SP;x) where θ₀ is θ at step 0 and θ₀^SP
+// IC-MF (theory.md §3.5): with init_corrected, f_IC(x) = f(θ;x) − f(θ₀;x) + f(θ₀^SP;x) where θ₀ is θ at step 0 and θ₀^SP
 // the same seed's raw init under `ic_reference` factors (default all 1 = plain PyTorch init at width d). The last two
 // terms are frozen, so they are computed once per input as an offset; only θ trains and f_IC = f_SP at step 0.
 //
 // Divergence: a non-finite loss or logit ends the run with status diverged (a status, never an exception).
-// Metrics (SPEC §6.0) are described on TrainResult. Cost: steps × (forward + backward on a batch) plus one
+// Metrics (theory.md §6.0) are described on TrainResult. Cost: steps × (forward + backward on a batch) plus one
 // evaluation of train and test set per curve point (curve_every).
 #pragma once
 #include <cstdint>
@@ -34,7 +34,7 @@ struct TrainOptions {
   Precision precision = Precision::float32;
   // Metrics.
   int curve_every = 1;           // train/test loss+acc before every k-th update (and the final state); 0 = off.
-                                 // Per epoch (SPEC §6.0) is ceil(train size / batch).
+                                 // Per epoch (theory.md §6.0) is ceil(train size / batch).
   bool curve_logits = false;     // also keep the test logits at each curve point
   int kernel_points = 10;        // K(x,x) on the first N test points at init and end
   int kernel_track_steps = 0;    // also K(x,x) before each of the first N updates
@@ -76,7 +76,7 @@ struct CurvePoint {
   double test_mean_abs_logit = 0;
 };
 
-// SPEC §6.0 logit decomposition with the masks m_r(x) = φ'(z_r(x)) of the trained net (depth 1, ABReLU φ, so that
+// theory.md §6.0 logit decomposition with the masks m_r(x) = φ'(z_r(x)) of the trained net (depth 1, ABReLU φ, so that
 // φ(z) = φ'(z)·z exactly): with u_r = α₀(w_r·x + b_r) split as u⁰ + δu and a = θ₁ split as a⁰ + δa,
 //   f∅ = α₁(Σ a⁰ m u⁰ + b₁⁰), f_a = α₁(Σ δa m u⁰ + δb₁), f_w = α₁ Σ a⁰ m δu, f_aw = α₁ Σ δa m δu;
 // the four sum to f(θ; x) exactly (without the IC offset). Variances over the test inputs (averaged over outputs).
@@ -92,7 +92,7 @@ struct CoordCheck {
 };
 
 struct TrainResult {
-  // DESIGN §4 runs.jsonl keys.
+  // architecture.md §4 runs.jsonl keys.
   std::string scaling;
   int width = 0;
   uint64_t seed = 0;
@@ -126,7 +126,7 @@ struct TrainResult {
   std::vector<MatrixD> curve_test_logits;  // with curve_logits: test logits at each curve point
   MatrixD test_logits;                     // final test logits (m × k), f_IC for IC-MF; empty when diverged
 
-  // The runs.jsonl record: the DESIGN §4 keys plus the scalar/vector extras (not the curve or the logits).
+  // The runs.jsonl record: the architecture.md §4 keys plus the scalar/vector extras (not the curve or the logits).
   nlohmann::json to_json() const;
 };
 void to_json(nlohmann::json& j, const TrainResult& r);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Plots of `widthlab reproduce NAME --out DIR` (SPEC §6; DESIGN §8): reads the CSVs a case wrote into DIR and draws
+"""Plots of `widthlab reproduce NAME --out DIR` (theory.md §6; architecture.md §8): reads the CSVs a case wrote into DIR and draws
 its PNGs there. Usage: reproduce_plots.py NAME DIR. Needs numpy + matplotlib (/usr/bin/python3 on Debian)."""
 import csv
 import math
@@ -8,10 +8,13 @@ import sys
 
 from plot_outputs import save_figure
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+try:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+except Exception as e:  # noqa: BLE001
+    print(f"reproduce_plots: matplotlib unavailable: {e}", file=sys.stderr)
+    sys.exit(3)  # plot_script.h: exit 3 means matplotlib is missing
 
 LOG2 = math.log(2.0)
 

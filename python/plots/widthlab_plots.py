@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Plots of a widthlab study / train directory (DESIGN §8). Usage: widthlab_plots.py DIR
+"""Plots of a widthlab study / train directory (architecture.md §8). Usage: widthlab_plots.py DIR
 
 Reads DIR/runs.jsonl, DIR/curves/*.csv and, for a study, DIR/limits.jsonl and DIR/distances.csv; writes
   metrics_vs_width.png   test loss / accuracy vs width per scaling (mean ± std over seeds), the limit as a line

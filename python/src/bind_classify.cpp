@@ -1,8 +1,8 @@
-// widthlab._core.classify: the `widthlab classify` verb as a function (DESIGN §4 classify contract; SPEC §2).
+// widthlab._core.classify: the `widthlab classify` verb as a function (architecture.md §4 classify contract; theory.md §2).
 //   classify(preset="", q_sigma=None, q_lr=None, q_lr_out=None, depth=None, activation="", optimizer="",
 //            config_path="", config_toml="", overrides=[]) -> dict with the CLI's JSON keys
 // Exactly one of preset / (q_sigma, q_lr[, q_lr_out]) / config, as on the command line; depth, activation and
-// optimizer default to 1, leaky_relu:0.1 (SPEC §6.0) and gd, or to the config's values: the library's
+// optimizer default to 1, leaky_relu:0.1 (theory.md §6.0) and gd, or to the config's values: the library's
 // classify_request (widthlab/classify_request.h), as the CLI verb uses it, with the inputs named as Python keywords.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>

@@ -1,4 +1,4 @@
-// widthlab._core.empirical_ntk: the `widthlab ntk-empirical` verb as a function (SPEC §3.8, §6.3 R21; library:
+// widthlab._core.empirical_ntk: the `widthlab ntk-empirical` verb as a function (theory.md §3.8, §6.3 R21; library:
 // empirical_ntk_run.h — the same plan + run the CLI calls, so both give the same kernel for the same config/flags).
 //   empirical_ntk(config_path="", config_toml="", config_name="<config>", overrides=[], x=None, width=None,
 //                 seed=None, scaling="", trained=False, weighting="lr", output=-1) -> (N, N) array
@@ -17,7 +17,7 @@
 #include "bindings.h"
 #include "config_source.h"
 #include "numpy_bridge.h"
-#include "widthlab/empirical_ntk_run.h"
+#include "widthlab/empirical_ntk_plan.h"
 #include "widthlab/error.h"
 
 namespace widthlab::python {

@@ -1,4 +1,4 @@
-// widthlab._core.kernel: the analytic NNGP / NTK of kernel.h (SPEC §3.8; DESIGN §4 kernel semantics) on numpy arrays.
+// widthlab._core.kernel: the analytic NNGP / NTK of kernel.h (theory.md §3.8; architecture.md §4 kernel semantics) on numpy arrays.
 //   kernel(x1, x2=None, depth=1, activation="relu", parameterization="ntk", W_std=1.0, b_std=0.0, width=1.0,
 //          precision="float64", ntk=True, nngp=True, threads=0, block=512) -> {"nngp": (N1, N2), "ntk": (N1, N2)}
 // Inputs arrive as C-ordered arrays of the precision's dtype (forcecast converts others once) and reach
@@ -150,7 +150,7 @@ double cpp_seconds(const py::handle& x1, const py::handle& x2, const KernelArgs&
 
 // Bound directly as widthlab.kernel (no Python wrapper: a wrapper's call and keyword re-packing cost ~3 µs, a few
 // percent of a 100 × 100 kernel).
-constexpr const char* kKernelDoc = R"(Analytic NNGP and NTK of a fully connected net (SPEC §3.8; the network of `widthlab kernel`).
+constexpr const char* kKernelDoc = R"(Analytic NNGP and NTK of a fully connected net (theory.md §3.8; the network of `widthlab kernel`).
 
 x1: (N1, d) array; x2: (N2, d) array or None (= x1: symmetric, computed once). `depth` (required, as the CLI's
 --depth) hidden Dense layers of

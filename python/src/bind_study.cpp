@@ -1,4 +1,4 @@
-// widthlab._core.study: the main job, `widthlab study`, as a function (DESIGN §1, §4, §8; library: study.h).
+// widthlab._core.study: the main job, `widthlab study`, as a function (architecture.md §1, §4, §8; library: study.h).
 //   study(out, config_path="", config_toml="", config_name="<config>", overrides=[], threads=-1, mode="fresh",
 //         plots=None) -> {"summary": {...}, "runs": [runs.jsonl lines], "limits": [limits.jsonl lines]}
 // Like the CLI it prepares `out` (fresh | resume | force), writes out/config.toml and runs run_study, which writes

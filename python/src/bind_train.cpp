@@ -1,6 +1,6 @@
-// widthlab._core.train: the `widthlab train` verb as a function (DESIGN §4; library: sweep.h).
+// widthlab._core.train: the `widthlab train` verb as a function (architecture.md §4; library: sweep.h).
 //   train(out, config_path="", config_toml="", config_name="<config>", overrides=[], threads=-1, mode="fresh")
-//     -> list of dicts, the lines of out/runs.jsonl (DESIGN §4 runs.jsonl contract keys plus the extras)
+//     -> list of dicts, the lines of out/runs.jsonl (architecture.md §4 runs.jsonl contract keys plus the extras)
 // Like the CLI it prepares `out` (fresh | resume | force; output_dir.h), writes out/config.toml (the resolved
 // config), runs the grid with run_sweep (curves in out/curves/) and reads runs.jsonl back. The Python layer passes a
 // temporary directory when the caller gives no `out`. The GIL is released while the runs train.

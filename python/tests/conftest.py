@@ -7,7 +7,7 @@ import pytest
 
 
 def relu_dual(k11, k12, k22):
-    """ReLU arc-cosine kernel (Cho & Saul; SPEC §3.8): T and Ṫ of a 2x2 covariance, numpy float64."""
+    """ReLU arc-cosine kernel (Cho & Saul; theory.md §3.8): T and Ṫ of a 2x2 covariance, numpy float64."""
     norm = np.sqrt(k11 * k22)
     theta = np.arccos(np.clip(k12 / norm, -1.0, 1.0))
     t = norm / (2 * np.pi) * (np.sin(theta) + (np.pi - theta) * np.cos(theta))
@@ -16,7 +16,7 @@ def relu_dual(k11, k12, k22):
 
 
 def erf_dual(k11, k12, k22):
-    """erf dual (Williams 1997; SPEC §3.8)."""
+    """erf dual (Williams 1997; theory.md §3.8)."""
     a = (1 + 2 * k11) * (1 + 2 * k22)
     t = 2 / np.pi * np.arcsin(2 * k12 / np.sqrt(a))
     tdot = 4 / np.pi / np.sqrt(a - 4 * k12**2)
@@ -24,7 +24,7 @@ def erf_dual(k11, k12, k22):
 
 
 def reference_kernels(x1, x2, depth, dual, W_std=1.0, b_std=0.0, parameterization="ntk", width=1.0):
-    """NNGP and NTK of the DESIGN §4 network by the SPEC §3.8 recursion, written independently in numpy."""
+    """NNGP and NTK of the architecture.md §4 network by the theory.md §3.8 recursion, written independently in numpy."""
     w2, b2 = W_std**2, b_std**2
     beta = 1.0 if b_std > 0 else 0.0
     n0 = x1.shape[1]

@@ -1,4 +1,4 @@
-"""widthlab.classify: the classify verb's JSON as a dict (DESIGN §4 classify contract)."""
+"""widthlab.classify: the classify verb's JSON as a dict (architecture.md §4 classify contract)."""
 import json
 
 import pytest
@@ -18,7 +18,7 @@ def test_mean_field_is_region_1():
 
 
 def test_golikov_point_equals_its_preset():
-    # MF is (q_sigma, q_lr) = (-1, 1) in Golikov's variables (SPEC §1.3, §2.2).
+    # MF is (q_sigma, q_lr) = (-1, 1) in Golikov's variables (theory.md §1.3, §2.2).
     by_q = widthlab.classify(q_sigma=-1.0, q_lr=1.0)
     mf = widthlab.classify("mf")
     assert (by_q["A"], by_q["B"], by_q["C"], by_q["region"]) == (mf["A"], mf["B"], mf["C"], mf["region"])

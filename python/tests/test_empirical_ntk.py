@@ -1,5 +1,5 @@
 """widthlab.empirical_ntk (``widthlab ntk-empirical``): properties, agreement with the CLI's entk.npy, and convergence
-of the mean over seeds to the analytic NTK as the width grows (SPEC §3.8, §6.3 R21)."""
+of the mean over seeds to the analytic NTK as the width grows (theory.md §3.8, §6.3 R21)."""
 import numpy as np
 import pytest
 

@@ -1,4 +1,4 @@
-"""widthlab.kernel against an independent numpy implementation of the SPEC §3.8 recursion (closed-form duals)."""
+"""widthlab.kernel against an independent numpy implementation of the theory.md §3.8 recursion (closed-form duals)."""
 import numpy as np
 import pytest
 
@@ -112,7 +112,7 @@ def test_bad_input_raises_value_error_with_message(call, message):
 
 
 def leaky_dual(alpha):
-    """AB-ReLU dual with a = alpha, b = 1 (SPEC §3.8)."""
+    """AB-ReLU dual with a = alpha, b = 1 (theory.md §3.8)."""
     def dual(k11, k12, k22):
         det = np.maximum(k11 * k22 - k12**2, 0.0)
         theta = np.arccos(np.clip(k12 / np.sqrt(k11 * k22), -1.0, 1.0))

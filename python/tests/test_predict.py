@@ -1,4 +1,4 @@
-"""widthlab.predict against independent numpy references (SPEC §3.2; neural-tangents predict conventions).
+"""widthlab.predict against independent numpy references (theory.md §3.2; neural-tangents predict conventions).
 
 Kernels come from widthlab.kernel (itself checked against numpy in test_kernel.py) or, in one case, from a
 closed-form depth-1 ReLU NTK written out here; the prediction formulas are re-derived in numpy: the linear solve at

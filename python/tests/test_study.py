@@ -1,4 +1,4 @@
-"""widthlab.study on a tiny config: runs, limits, rates, distances and the report come back (DESIGN §4, §8)."""
+"""widthlab.study on a tiny config: runs, limits, rates, distances and the report come back (architecture.md §4, §8)."""
 import json
 
 import widthlab

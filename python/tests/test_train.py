@@ -1,4 +1,4 @@
-"""widthlab.train on a tiny config: the runs come back as dicts with the runs.jsonl keys (DESIGN §4)."""
+"""widthlab.train on a tiny config: the runs come back as dicts with the runs.jsonl keys (architecture.md §4)."""
 import json
 
 import pytest

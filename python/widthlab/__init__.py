@@ -1,10 +1,10 @@
-"""widthlab — infinite-width limits of neural networks, from Python (DESIGN §2, STYLE 17).
+"""widthlab — infinite-width limits of neural networks, from Python (architecture.md §2, STYLE 17).
 
 A thin layer over the compiled ``widthlab._core``: numpy arrays in, numpy arrays / dicts out, the same names and
-defaults as the CLI and the TOML config (DESIGN §4, §5). Bad input raises ``ValueError`` carrying the one-line
+defaults as the CLI and the TOML config (architecture.md §4, §5). Bad input raises ``ValueError`` carrying the one-line
 message the CLI prints (``widthlab VERB: <message>``, exit code 2).
 
-Configs (``config=`` arguments) are a dict ``{"train": {"lr": 0.1}, ...}`` (sections and keys of DESIGN §5, missing
+Configs (``config=`` arguments) are a dict ``{"train": {"lr": 0.1}, ...}`` (sections and keys of architecture.md §5, missing
 keys take their defaults), TOML text, or a path to a TOML file; ``overrides`` are ``"key.path=value"`` strings, as
 ``--set``.
 """
@@ -33,7 +33,7 @@ def scaling_presets():
 kernel = _core.kernel
 
 def predict(x_train, y_train, x_test, *, depth, activation, t=None, get=None, **options):
-    """Predictions of the infinite-width net on x_test (SPEC §3.2; ``widthlab predict``), in neural-tangents' forms.
+    """Predictions of the infinite-width net on x_test (theory.md §3.2; ``widthlab predict``), in neural-tangents' forms.
 
     ``depth`` and ``activation`` are required, as the CLI's --depth and --activation. ``t``: None or "inf" (the
     t = ∞ solution), a number of gradient-descent steps, or an array of them — then every array in the result gains a
@@ -86,7 +86,7 @@ def _times(t):
 
 def empirical_ntk(config=None, x=None, width=None, seed=None, scaling=None, trained=False, weighting="lr", output=-1,
                   overrides=()):
-    """Empirical NTK of a finite net of the config (SPEC §3.8, §6.3 R21; ``widthlab ntk-empirical``).
+    """Empirical NTK of a finite net of the config (theory.md §3.8, §6.3 R21; ``widthlab ntk-empirical``).
 
     The net is the config's run for ``scaling`` / ``width`` / ``seed`` (default: the first of the config's scalings,
     sweep.widths and sweep.seeds; a scaling not in the config is built as a preset), at init or — ``trained=True`` —
@@ -105,10 +105,10 @@ def empirical_ntk(config=None, x=None, width=None, seed=None, scaling=None, trai
 
 def classify(preset=None, q_sigma=None, q_lr=None, q_lr_out=None, depth=None, activation=None, optimizer=None,
              config=None, overrides=()):
-    """Classify a scaling's infinite-width limit (SPEC §2; ``widthlab classify``).
+    """Classify a scaling's infinite-width limit (theory.md §2; ``widthlab classify``).
 
     Exactly one of ``preset`` (name, alias, a ``(q_sigma, q_lr[, q_lr_in])`` tuple — of numbers or of strings such
-    as "-3/4" — or a "custom:..." spec), ``q_sigma`` + ``q_lr`` (+ ``q_lr_out``; Golikov's exponents, SPEC §1.3;
+    as "-3/4" — or a "custom:..." spec), ``q_sigma`` + ``q_lr`` (+ ``q_lr_out``; Golikov's exponents, theory.md §1.3;
     numbers or fraction strings) or ``config`` (every scaling it names). ``depth`` (default 1), ``activation``
     (default "leaky_relu:0.1") and ``optimizer`` (default "gd") override the config's values.
 
@@ -125,13 +125,13 @@ def classify(preset=None, q_sigma=None, q_lr=None, q_lr_out=None, depth=None, ac
 
 
 def config(source=None, overrides=(), as_toml=False):
-    """The resolved, validated config (defaults filled in) as a dict with DESIGN §5's sections and keys, or as TOML
+    """The resolved, validated config (defaults filled in) as a dict with architecture.md §5's sections and keys, or as TOML
     text with ``as_toml=True``. ``source``: None (the built-in default), a dict, TOML text or a path."""
     return _core.config(overrides=list(overrides), as_toml=as_toml, **_config_source(source))
 
 
 def train(config=None, out=None, overrides=(), threads=None, resume=False, force=False, progress=None):
-    """Finite-width runs over the config's widths x seeds x scalings grid (``widthlab train``; DESIGN §4).
+    """Finite-width runs over the config's widths x seeds x scalings grid (``widthlab train``; architecture.md §4).
 
     Writes ``out/runs.jsonl``, ``out/curves/*.csv`` and ``out/config.toml`` like the CLI, by the CLI's rules
     (``out`` must be new or empty unless ``resume`` — skip the runs already there; the config must be the one they
@@ -167,7 +167,7 @@ def _with_curves(runs, out):
 
 
 def study(config=None, out=None, overrides=(), threads=None, resume=False, force=False, plots=None, progress=None):
-    """The main job (``widthlab study``; DESIGN §1, §4, §8): the finite sweep, the d = ∞ limits, distances, fitted
+    """The main job (``widthlab study``; architecture.md §1, §4, §8): the finite sweep, the d = ∞ limits, distances, fitted
     convergence rates, report and plots, in ``out`` (same rules as :func:`train`; without ``out`` a temporary
     directory, removed afterwards — then ``report`` is its text rather than a path). ``plots``: None = the config's
     study.plots. ``progress``: as for :func:`train`.

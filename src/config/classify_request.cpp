@@ -27,7 +27,7 @@ nlohmann::json classify_request(const ClassifyRequest& r, const ClassifyInputNam
   if (r.overrides && !by_config) throw InputError(names.overrides_alone);
 
   int depth = 1;
-  std::string activation = "leaky_relu:0.1";  // the experiments' φ (SPEC §6.0)
+  std::string activation = "leaky_relu:0.1";  // the experiments' φ (theory.md §6.0)
   std::string optimizer = "gd";
   double reference_width = 128;
   std::optional<Config> cfg;

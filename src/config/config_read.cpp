@@ -1,4 +1,4 @@
-// TOML → Config: file checks, UTF-8, syntax, --set overrides, strict key/type checking, validation (DESIGN §5).
+// TOML → Config: file checks, UTF-8, syntax, --set overrides, strict key/type checking, validation (architecture.md §5).
 #include <algorithm>
 #include <cerrno>
 #include <climits>

@@ -1,21 +1,23 @@
-// Names the config accepts for train.optimizer (= nets/optimizer.h registry) and limits.compute (= limits/
-// limit_models.h canonical names); kept here because the config module sits below nets and limits.
-// tests/study/config_names_test.cpp (linked against every module) checks that they equal the registries.
+// The names the config accepts for train.optimizer and limits.compute: asked of the registries that own them
+// (nets/optimizer.h, limits/limit_models.h), so that a name added there is accepted here.
 #include "widthlab/config.h"
+#include "widthlab/limit_models.h"
+#include "widthlab/optimizer.h"
 
 namespace widthlab {
 
 const std::vector<std::string>& optimizer_names() {
-  static const std::vector<std::string> names = {"gd", "sgd", "rmsprop", "adam"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& o : optimizer_registry()) v.push_back(o.name);
+    return v;
+  }();
   return names;
 }
 
-// SPEC §2.2 model names (the 13 [G2] limits) plus IC-MF (§3.5).
+// theory.md §2.2 model names (the 13 [G2] limits) plus IC-MF (§3.5).
 const std::vector<std::string>& limit_model_names() {
-  static const std::vector<std::string> names = {
-      "mf",       "ntk",       "sym-default",   "intermediate", "ntk-sym-default", "sym-default-mf",
-      "post-mf",  "pre-sym-default", "post-ntk", "pre-ntk",      "triangle",        "post-mf-ntk",
-      "pre-ntk-sym-default", "ic-mf"};
+  static const std::vector<std::string> names = limit_model_canonical_names();
   return names;
 }
 

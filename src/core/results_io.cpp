@@ -197,4 +197,22 @@ std::string format_csv(const CsvTable& table) {
 
 void write_csv(const fs::path& path, const CsvTable& table) { write_file_atomic(path, format_csv(table)); }
 
+std::string format_csv(const TextTable& table) {
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (std::size_t c = 0; c < cells.size(); ++c) out += (c ? "," : "") + csv_field(cells[c]);
+    out += '\n';
+  };
+  line(table.columns);
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    if (table.rows[r].size() != table.columns.size())
+      throw std::invalid_argument(fmt::format("format_csv: row {} has {} cells for {} columns", r,
+                                              table.rows[r].size(), table.columns.size()));
+    line(table.rows[r]);
+  }
+  return out;
+}
+
+void write_csv(const fs::path& path, const TextTable& table) { write_file_atomic(path, format_csv(table)); }
+
 }  // namespace widthlab

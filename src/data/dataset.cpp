@@ -1,4 +1,4 @@
-// load_dataset: the named tasks of DESIGN §6 built from the file readers, class selection, standardisation and
+// load_dataset: the named tasks of architecture.md §6 built from the file readers, class selection, standardisation and
 // stratified subsets.
 #include <algorithm>
 #include <cmath>

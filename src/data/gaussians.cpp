@@ -1,4 +1,4 @@
-// SPEC R25: two isotropic Gaussians N(0, (1 ± Δ)² I_d) (Mei, Montanari & Nguyen 2018; Nguyen & Pham).
+// theory.md R25: two isotropic Gaussians N(0, (1 ± Δ)² I_d) (Mei, Montanari & Nguyen 2018; Nguyen & Pham).
 #include <algorithm>
 #include <fmt/format.h>
 

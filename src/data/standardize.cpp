@@ -1,4 +1,4 @@
-// Statistics for standardisation (SPEC §6.0: one scalar mean/std; or per feature).
+// Statistics for standardisation (theory.md §6.0: one scalar mean/std; or per feature).
 #include <cmath>
 
 #include "data/rows.h"

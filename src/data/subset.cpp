@@ -1,4 +1,4 @@
-// Stratified random subsets (SPEC §6.0: equal counts per class, drawn by the seed).
+// Stratified random subsets (theory.md §6.0: equal counts per class, drawn by the seed).
 #include <algorithm>
 #include <fmt/format.h>
 #include <map>

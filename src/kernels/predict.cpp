@@ -1,4 +1,4 @@
-// Infinite-width predictions (SPEC §3.2; see include/widthlab/predict.h for the formulas and conventions).
+// Infinite-width predictions (theory.md §3.2; see include/widthlab/predict.h for the formulas and conventions).
 #include "widthlab/predict.h"
 
 #include <fmt/format.h>

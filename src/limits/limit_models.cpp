@@ -1,9 +1,12 @@
 #include "widthlab/limit_models.h"
 
+#include <cctype>
 #include <cmath>
 #include <fmt/format.h>
 
+#include "widthlab/classification.h"
 #include "widthlab/error.h"
+#include "widthlab/scaling.h"
 
 namespace widthlab {
 namespace {
@@ -13,48 +16,63 @@ using RA = RuleArg;
 constexpr auto P = LimitStateKind::particles;
 constexpr auto K = LimitStateKind::kernel;
 
-// SPEC §3.4, row by row. {first rule, where}, {later rule, where}, state includes g.
-const std::vector<LimitModelInfo>& table() {
-  static const std::vector<LimitModelInfo> t = {
-      {1, "mf", "mean field (point): MF particles, L_0 then L_fin(y, m)", P, {LR::zero, RA::state},
+// theory.md §3.4, row by row. {first rule, where}, {later rule, where}, state includes g. The names of the 13
+// region models are the region registry's (classification.h region_info), the one list of them.
+std::vector<LimitModelInfo> rows() {
+  return {
+      {1, "", "mean field (point): MF particles, L_0 then L_fin(y, m)", P, {LR::zero, RA::state},
        {LR::fin, RA::state}, false},
-      {2, "ntk", "NTK (point): fixed kernel, u = g + h, L_fin(y, u)", K, {LR::fin, RA::state},
+      {2, "", "NTK (point): fixed kernel, u = g + h, L_fin(y, u)", K, {LR::fin, RA::state},
        {LR::fin, RA::state}, true},
-      {3, "sym-default", "sym-default (point): MF particles, L_fin(y, g) then L_inf(y, m)", P,
+      {3, "", "sym-default (point): MF particles, L_fin(y, g) then L_inf(y, m)", P,
        {LR::fin, RA::init_logits}, {LR::inf, RA::state}, false},
-      {4, "intermediate", "MF-NTK segment: fixed kernel, h, L_0 then L_fin(y, h)", K, {LR::zero, RA::state},
+      {4, "", "MF-NTK segment: fixed kernel, h, L_0 then L_fin(y, h)", K, {LR::zero, RA::state},
        {LR::fin, RA::state}, false},
-      {5, "ntk-sym-default", "NTK-sym-default segment: fixed kernel, h, L_fin(y, g) then L_inf(y, h)", K,
+      {5, "", "NTK-sym-default segment: fixed kernel, h, L_fin(y, g) then L_inf(y, h)", K,
        {LR::fin, RA::init_logits}, {LR::inf, RA::state}, false},
-      {6, "sym-default-mf", "sym-default-MF segment: MF particles, L_0 then L_inf(y, m)", P, {LR::zero, RA::state},
+      {6, "", "sym-default-MF segment: MF particles, L_0 then L_inf(y, m)", P, {LR::zero, RA::state},
        {LR::inf, RA::state}, false},
-      {7, "post-mf", "post-MF ray: MF particles, L_0 always", P, {LR::zero, RA::state}, {LR::zero, RA::state},
+      {7, "", "post-MF ray: MF particles, L_0 always", P, {LR::zero, RA::state}, {LR::zero, RA::state},
        false},
-      {8, "pre-sym-default", "pre-sym-default ray: MF particles, L_inf(y, g) then L_inf(y, m)", P,
+      {8, "", "pre-sym-default ray: MF particles, L_inf(y, g) then L_inf(y, m)", P,
        {LR::inf, RA::init_logits}, {LR::inf, RA::state}, false},
-      {9, "post-ntk", "post-NTK ray: fixed kernel, u = g + h, L_0 always", K, {LR::zero, RA::state},
+      {9, "", "post-NTK ray: fixed kernel, u = g + h, L_0 always", K, {LR::zero, RA::state},
        {LR::zero, RA::state}, true},
-      {10, "pre-ntk", "pre-NTK ray: fixed kernel, u = g + h, L_inf(y, u)", K, {LR::inf, RA::state},
+      {10, "", "pre-NTK ray: fixed kernel, u = g + h, L_inf(y, u)", K, {LR::inf, RA::state},
        {LR::inf, RA::state}, true},
-      {11, "triangle", "MF/NTK/sym-default triangle: fixed kernel, h, L_0 then L_inf(y, h)", K,
+      {11, "", "MF/NTK/sym-default triangle: fixed kernel, h, L_0 then L_inf(y, h)", K,
        {LR::zero, RA::state}, {LR::inf, RA::state}, false},
-      {12, "post-mf-ntk", "post-MF-NTK region: fixed kernel, h, L_0 always", K, {LR::zero, RA::state},
+      {12, "", "post-MF-NTK region: fixed kernel, h, L_0 always", K, {LR::zero, RA::state},
        {LR::zero, RA::state}, false},
-      {13, "pre-ntk-sym-default", "pre-NTK-sym-default region: fixed kernel, h, L_inf(y, g) then L_inf(y, h)", K,
+      {13, "", "pre-NTK-sym-default region: fixed kernel, h, L_inf(y, g) then L_inf(y, h)", K,
        {LR::inf, RA::init_logits}, {LR::inf, RA::state}, false},
       {0, "ic-mf", "initialization-corrected MF: MF particles + frozen g, L_fin(y, m + g)", P,
        {LR::fin, RA::state}, {LR::fin, RA::state}, true},
   };
+}
+
+const std::vector<LimitModelInfo>& table() {
+  static const std::vector<LimitModelInfo> t = [] {
+    std::vector<LimitModelInfo> v = rows();
+    for (auto& m : v)
+      if (m.region > 0) m.name = region_info(m.region).model;
+    return v;
+  }();
   return t;
 }
 
-struct Alias {
-  const char* alias;
-  int region;
-};
-const Alias kAliases[] = {{"mean-field", 1},         {"mean_field", 1},  {"ntk-param", 2},
-                          {"sym_default", 3},        {"default_sym", 3}, {"mf-ntk", 4},
-                          {"ic_mf", 0},              {"init-corrected-mf", 0}};
+// A scaling preset's name or alias whose canonical name is a model name ("mean-field", "icmf", "sym_default", …):
+// one alias list for scalings and limit models (scaling.h scaling_registry).
+const LimitModelInfo* by_preset_alias(std::string_view name) {
+  std::string lower(name);
+  for (auto& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+  for (const auto& preset : scaling_registry())
+    for (const auto& alias : preset.aliases)
+      if (alias == lower)
+        for (const auto& m : table())
+          if (m.name == preset.name) return &m;
+  return nullptr;
+}
 
 }  // namespace
 
@@ -62,7 +80,7 @@ const std::vector<LimitModelInfo>& limit_model_table() { return table(); }
 
 const LimitModelInfo& limit_model_for_region(int region) {
   if (region < 1 || region > 13)
-    throw InputError(fmt::format("region {}: expected an integer in 1..13 (SPEC §2.2)", region));
+    throw InputError(fmt::format("region {}: expected an integer in 1..13 (theory.md §2.2)", region));
   return table()[size_t(region - 1)];
 }
 
@@ -75,8 +93,7 @@ std::vector<std::string> limit_model_canonical_names() {
 const LimitModelInfo& limit_model_from_name(std::string_view name) {
   for (const auto& m : table())
     if (name == m.name) return m;
-  for (const auto& a : kAliases)
-    if (name == a.alias) return a.region == 0 ? table().back() : limit_model_for_region(a.region);
+  if (const LimitModelInfo* m = by_preset_alias(name)) return *m;
   std::string_view rest = name;
   if (rest.starts_with("region:")) rest.remove_prefix(7);
   if (!rest.empty() && rest.size() <= 2 && rest.find_first_not_of("0123456789") == std::string_view::npos)

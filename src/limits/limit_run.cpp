@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <numeric>
 
+#include "widthlab/batch_order.h"
 #include "widthlab/error.h"
 #include "widthlab/mean_field.h"
 #include "widthlab/optimizer.h"
@@ -30,10 +31,10 @@ std::string LimitOptions::validate() const {
   if (depth < 1) return fmt::format("model.depth = {}: expected an integer >= 1", depth);
   if (depth > 1 && m->region != 1)
     return fmt::format("model.depth = {}: limit model '{}' is defined for 1 hidden layer; only 'mf' has a multilayer "
-                       "particle system (SPEC §3.6)", depth, m->name);
+                       "particle system (theory.md §3.6)", depth, m->name);
   if (optimizer_family(optimizer) == OptimizerFamily::adaptive && m->region > 1)
     return fmt::format("train.optimizer = {}: limit model '{}' is derived for GD/SGD; only 'mf' and 'ic-mf' run "
-                       "with an adaptive optimizer (SPEC §3.7)", optimizer, m->name);
+                       "with an adaptive optimizer (theory.md §3.7)", optimizer, m->name);
   if (loss_from_name(loss).kind == LossKind::mse && (m->first.rule == LossRule::inf || m->later.rule == LossRule::inf))
     return fmt::format("train.loss = mse: limit model '{}' saturates the loss (L_inf) and needs logistic or "
                        "cross-entropy", m->name);
@@ -63,33 +64,6 @@ namespace {
 
 // The finite nets' batch order (train_run.cpp): full batch, or a fresh std::shuffle of 0..n−1 from
 // make_rng(seed, rng_stream::batches) at the start of every epoch, batches taken in order, the last one short.
-class BatchStream {
- public:
-  BatchStream(int n, int batch, uint64_t seed)
-      : n_(n), b_(batch), perm_(n), rng_(make_rng(seed, rng_stream::batches)) {
-    std::iota(perm_.begin(), perm_.end(), 0);
-    pos_ = n;
-  }
-  bool full() const { return b_ >= n_; }
-  // Indices of the next batch.
-  std::span<const int> next() {
-    if (full()) return perm_;  // identity, never shuffled
-    if (pos_ >= n_) {
-      std::shuffle(perm_.begin(), perm_.end(), rng_);
-      pos_ = 0;
-    }
-    const int rows = std::min(b_, n_ - pos_);
-    std::span<const int> s(perm_.data() + pos_, rows);
-    pos_ += rows;
-    return s;
-  }
-
- private:
-  int n_, b_, pos_;
-  std::vector<int> perm_;
-  Rng rng_;
-};
-
 template <class M>
 MatrixD gather_rows(const M& a, std::span<const int> idx) {
   MatrixD out(idx.size(), a.cols());
@@ -210,7 +184,7 @@ void run_particles(Ctx& c, uint64_t seed) {
   };
   c.r.kernel_diag_init = ps.kernel_diagonal(xk);
 
-  BatchStream stream(c.n, c.B, seed);
+  BatchOrder stream(c.n, c.B, seed);
   Matrix<T> xb(stream.full() ? 0 : c.B, po.input_dim);
   Matrix<T> dlogits;
   bool diverged = false;
@@ -287,7 +261,7 @@ void run_kernel(Ctx& c, uint64_t seed) {
     if (with_g) u += c.g_te;
     return u;
   };
-  BatchStream stream(c.n, c.B, seed);
+  BatchOrder stream(c.n, c.B, seed);
   MatrixD grad;
   bool diverged = false;
   int step = 0;
@@ -413,74 +387,102 @@ LimitResult simulate_limit(const LimitOptions& options, const Dataset& data) {
   return res;
 }
 
-std::vector<nlohmann::json> LimitResult::to_json_lines() const {
+namespace {
+
+// A curve as JSON arrays per column; a non-finite value is null.
+nlohmann::json curve_record(const std::vector<CurvePoint>& curve) {
   using nlohmann::json;
-  std::vector<json> lines;
-  for (const auto& r : runs) {
-    json j;
-    j["model"] = model.name;
-    j["region"] = model.region == 0 ? json(nullptr) : json(model.region);
-    j["state"] = model.feature_learning() ? "particles" : "kernel";
-    j["rule_first"] = loss_rule_name(model.first.rule);
-    j["rule_later"] = loss_rule_name(model.later.rule);
-    j["state_includes_g"] = model.state_includes_g;
-    j["seed"] = r.seed;
-    j["depth"] = options.depth;
-    j["activation"] = options.activation;
-    j["init"] = options.init;
-    j["optimizer"] = options.optimizer;
-    j["lr"] = options.lr;
-    j["steps"] = options.steps;
-    j["batch"] = options.batch;
-    j["loss"] = options.loss;
-    j["reference_width"] = options.reference_width;
-    j["precision"] = options.precision == Precision::float32 ? "float32" : "float64";
-    if (model.feature_learning()) {
-      j["particles"] = options.particles;
-      j["paired"] = options.paired;
-    }
-    j["status"] = run_status_name(r.status);
-    j["steps_done"] = r.steps_done;
-    if (r.diverged_at_step) j["diverged_at_step"] = *r.diverged_at_step;
-    auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
-    j["train_loss"] = opt(r.train_loss);
-    j["train_acc"] = opt(r.train_acc);
-    j["test_loss"] = opt(r.test_loss);
-    j["test_acc"] = opt(r.test_acc);
-    json curve = json::object();
-    for (const char* key : {"step", "train_loss", "train_acc", "test_loss", "test_acc", "test_mean_abs_logit"})
-      curve[key] = json::array();
-    for (const auto& p : r.curve) {
-      curve["step"].push_back(p.step);
-      curve["train_loss"].push_back(p.train_loss);
-      curve["train_acc"].push_back(p.train_acc);
-      curve["test_loss"].push_back(p.test_loss);
-      curve["test_acc"].push_back(p.test_acc);
-      curve["test_mean_abs_logit"].push_back(p.test_mean_abs_logit);
-    }
-    j["curve"] = curve;
-    j["kernel_diag_init"] = r.kernel_diag_init;
-    j["kernel_diag_final"] = r.kernel_diag_final;
-    if (!r.kernel_track.empty()) j["kernel_track"] = r.kernel_track;
-    json logits = json::array();
-    for (Eigen::Index i = 0; i < r.test_logits.rows(); ++i) {
-      if (r.test_logits.cols() == 1) {
-        logits.push_back(r.test_logits(i, 0));
-      } else {
-        json row = json::array();
-        for (Eigen::Index c = 0; c < r.test_logits.cols(); ++c) row.push_back(r.test_logits(i, c));
-        logits.push_back(row);
-      }
-    }
-    j["test_logits"] = logits;
-    j["test_classes"] = r.test_classes;
-    if (!r.gp_method.empty()) {
-      j["gp_method"] = r.gp_method;
-      j["gp_jitter"] = r.gp_jitter;
-    }
-    j["seconds"] = r.seconds;
-    lines.push_back(std::move(j));
+  auto val = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+  json c = json::object();
+  for (const char* key : {"step", "train_loss", "train_acc", "test_loss", "test_acc", "test_mean_abs_logit"})
+    c[key] = json::array();
+  for (const auto& p : curve) {
+    c["step"].push_back(p.step);
+    c["train_loss"].push_back(val(p.train_loss));
+    c["train_acc"].push_back(val(p.train_acc));
+    c["test_loss"].push_back(val(p.test_loss));
+    c["test_acc"].push_back(val(p.test_acc));
+    c["test_mean_abs_logit"].push_back(val(p.test_mean_abs_logit));
   }
+  return c;
+}
+
+// m × k logits: a list of m numbers for k = 1, else m lists of k.
+nlohmann::json logits_record(const MatrixD& logits) {
+  using nlohmann::json;
+  json out = json::array();
+  for (Eigen::Index i = 0; i < logits.rows(); ++i) {
+    if (logits.cols() == 1) {
+      out.push_back(logits(i, 0));
+      continue;
+    }
+    json row = json::array();
+    for (Eigen::Index c = 0; c < logits.cols(); ++c) row.push_back(logits(i, c));
+    out.push_back(row);
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json limit_seed_record(const LimitModelInfo& model, const LimitOptions& options, const LimitSeedResult& r,
+                                 const LimitRecordContext& where) {
+  using nlohmann::json;
+  json j;
+  if (!where.scaling.empty()) j["scaling"] = where.scaling;
+  j["model"] = model.name;
+  j["region"] = model.region == 0 ? json(nullptr) : json(model.region);
+  j["kind"] = where.width > 0 ? "coupled" : "independent";
+  j["width"] = where.width > 0 ? json(where.width) : json(nullptr);
+  j["state"] = model.feature_learning() ? "particles" : "kernel";
+  j["rule_first"] = loss_rule_name(model.first.rule);
+  j["rule_later"] = loss_rule_name(model.later.rule);
+  j["state_includes_g"] = model.state_includes_g;
+  j["seed"] = r.seed;
+  j["depth"] = options.depth;
+  j["activation"] = options.activation;
+  j["init"] = options.init;
+  j["optimizer"] = options.optimizer;
+  j["lr"] = options.lr;
+  j["steps"] = options.steps;
+  j["batch"] = options.batch;
+  j["loss"] = options.loss;
+  j["reference_width"] = options.reference_width;
+  j["precision"] = options.precision == Precision::float32 ? "float32" : "float64";
+  if (model.feature_learning()) {
+    j["particles"] = options.particles;
+    j["paired"] = options.paired;
+  }
+  j["status"] = run_status_name(r.status);
+  j["steps_done"] = r.steps_done;
+  if (r.diverged_at_step) j["diverged_at_step"] = *r.diverged_at_step;
+  auto opt = [](const std::optional<double>& v) { return v && std::isfinite(*v) ? json(*v) : json(nullptr); };
+  j["train_loss"] = opt(r.train_loss);
+  j["train_acc"] = opt(r.train_acc);
+  j["test_loss"] = opt(r.test_loss);
+  j["test_acc"] = opt(r.test_acc);
+  j["test_mean_abs_logit"] = r.curve.empty() ? json(nullptr) : json(r.curve.back().test_mean_abs_logit);
+  j["curve"] = curve_record(r.curve);
+  j["kernel_diag_init"] = r.kernel_diag_init;
+  j["kernel_diag_final"] = r.kernel_diag_final;
+  if (!r.kernel_track.empty()) j["kernel_track"] = r.kernel_track;
+  if (where.logits_file.empty()) {
+    j["test_logits"] = logits_record(r.test_logits);
+  } else {
+    j["test_logits_file"] = where.logits_file;
+  }
+  j["test_classes"] = r.test_classes;
+  if (!r.gp_method.empty()) {
+    j["gp_method"] = r.gp_method;
+    j["gp_jitter"] = r.gp_jitter;
+  }
+  j["seconds"] = r.seconds;
+  return j;
+}
+
+std::vector<nlohmann::json> LimitResult::to_json_lines() const {
+  std::vector<nlohmann::json> lines;
+  for (const auto& r : runs) lines.push_back(limit_seed_record(model, options, r, {}));
   return lines;
 }
 

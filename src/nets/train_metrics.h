@@ -1,4 +1,4 @@
-// Run metrics of SPEC §6.0 on a trained/initial net (private to the nets module; used by train_run.cpp).
+// Run metrics of theory.md §6.0 on a trained/initial net (private to the nets module; used by train_run.cpp).
 #pragma once
 #include <optional>
 #include <span>
@@ -25,7 +25,7 @@ double rms(const MatrixD& a);
 template <class T>
 std::vector<double> weight_increments(const Mlp<T>& net, const std::vector<Matrix<T>>& w0);
 
-// SPEC §6.0 logit decomposition (depth 1, ABReLU φ); nullopt otherwise. Evaluated in chunks of `chunk` rows.
+// theory.md §6.0 logit decomposition (depth 1, ABReLU φ); nullopt otherwise. Evaluated in chunks of `chunk` rows.
 template <class T>
 std::optional<LogitDecomposition> logit_decomposition(const Mlp<T>& net, const std::vector<Matrix<T>>& w0,
                                                       const std::vector<Vector<T>>& b0, const Matrix<T>& x_test,

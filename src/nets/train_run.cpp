@@ -12,6 +12,7 @@
 #include "widthlab/loss.h"
 #include "widthlab/optimizer.h"
 #include "widthlab/rng.h"
+#include "widthlab/training_loop.h"
 
 namespace widthlab {
 
@@ -72,215 +73,161 @@ Eval evaluate(const Mlp<T>& net, const Matrix<T>& x, const Matrix<T>& offset, co
   return e;
 }
 
-// Exact-size buffers for one batch size (the last batch of an epoch may be shorter): no allocation per step.
-template <class T>
-struct BatchBuffers {
-  Matrix<T> x, logits, dlogits, offset;
-  VectorD y;
-  BatchBuffers(int rows, int n0, int k, bool ic) : x(rows, n0), logits(rows, k), dlogits(rows, k), y(rows) {
-    if (ic) offset.resize(rows, k);
-  }
-};
-
-template <class T>
-TrainResult train(const TrainTask& task, const TrainData& data, const Loss& loss, const OptimizerSpec& ospec) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const TrainOptions& opt = task.train;
+// The header fields of a run's result: what it was.
+TrainResult describe(const TrainTask& task, const Loss& loss, const OptimizerSpec& ospec, bool single) {
   TrainResult r;
   r.scaling = task.scaling;
   r.width = task.model.width;
   r.seed = task.seed;
   r.depth = task.model.depth;
   r.optimizer = ospec.name;
-  r.lr = opt.lr;
-  r.steps = opt.steps;
+  r.lr = task.train.lr;
+  r.steps = task.train.steps;
   r.activation = task.model.activation.name;
   r.loss = loss.name;
   r.init = init_kind_name(task.model.init);
-  r.precision = sizeof(T) == 4 ? "float32" : "float64";
+  r.precision = single ? "float32" : "float64";
   r.bias = task.model.bias;
   r.init_corrected = task.init_corrected;
-
-  MlpConfig cfg = task.model;
-  cfg.input_dim = int(data.x_train.cols());
-  const int k = loss.outputs(data.classes);
-  if (cfg.outputs == 0) cfg.outputs = k;
-  if (cfg.outputs != k)
-    throw InputError(fmt::format("model.outputs = {}: loss '{}' with {} classes needs {}", cfg.outputs, loss.name,
-                                 data.classes, k));
-  const Matrix<T> xtr = data.x_train.template cast<T>();
-  const Matrix<T> xte = data.x_test.template cast<T>();
-  const int n = int(xtr.rows()), m = int(xte.rows());
-  const int B = (opt.batch == 0 || opt.batch >= n) ? n : opt.batch;
-  const bool full = B == n;
-  r.batch = B;
-
-  Mlp<T> net(cfg, task.factors);
-  net.init(task.seed);
-  const std::vector<double> lrs = net.layer_lrs(opt.lr);
-  r.layer_lrs = lrs;
-  std::vector<Matrix<T>> w0;
-  std::vector<Vector<T>> b0;
-  for (int l = 0; l < net.num_layers(); ++l) {
-    w0.push_back(net.weight(l));
-    b0.push_back(net.bias(l));
-  }
-  MlpWorkspace<T> ws_eval = net.make_workspace(std::max(1, std::min(opt.eval_chunk, std::max(n, m))), false);
-
-  // IC-MF offsets f(θ₀^SP; x) − f(θ₀; x), frozen.
-  Matrix<T> off_tr, off_te;
-  if (task.init_corrected) {
-    std::vector<LayerFactors> ref_factors = task.ic_reference;
-    if (ref_factors.empty()) ref_factors.assign(net.num_layers(), LayerFactors{});
-    Mlp<T> ref(cfg, ref_factors);
-    ref.init(task.seed);
-    off_tr = ref.predict(xtr, ws_eval) - net.predict(xtr, ws_eval);
-    off_te = ref.predict(xte, ws_eval) - net.predict(xte, ws_eval);
-  }
-
-  // Metrics at init. Mean |f| on the test inputs is of the model's output (f_IC = f_SP for IC-MF).
-  {
-    Matrix<T> f = net.predict(xte, ws_eval);
-    if (off_te.size()) f += off_te;
-    r.mean_abs_logit_init = f.size() ? double(f.template cast<double>().cwiseAbs().mean()) : 0.0;
-  }
-  const Matrix<T> xk = xte.topRows(std::min(opt.kernel_points, m));
-  MlpWorkspace<T> ws_k = net.make_workspace(std::max<int>(1, int(xk.rows())));
-  const Matrix<T> xc = xte.topRows(std::min(opt.coord_points, m));
-  MlpWorkspace<T> ws_c = net.make_workspace(std::max<int>(1, int(xc.rows())), false);
-  r.kernel_diag_init = metrics::kernel_diagonal(net, xk, lrs, ws_k);
-  const std::vector<Matrix<T>> coord0 = metrics::layer_outputs(net, xc, ws_c);
-
-  // Training.
-  auto optimizer = make_optimizer<T>(ospec, net);
-  MlpGradients<T> grads;
-  if (!optimizer->plain()) grads = net.make_gradients();
-  MlpWorkspace<T> ws = net.make_workspace(std::max(B, 1));
-  BatchBuffers<T> buf_full(full ? 0 : B, cfg.input_dim, k, task.init_corrected);
-  BatchBuffers<T> buf_last(full ? 0 : n % B, cfg.input_dim, k, task.init_corrected);
-  Matrix<T> full_logits(full ? n : 0, k), full_dlogits(full ? n : 0, k);
-  std::vector<int> perm(n);
-  std::iota(perm.begin(), perm.end(), 0);
-  int pos = n;
-  Rng batch_rng = make_rng(task.seed, rng_stream::batches);
-
-  auto record_curve = [&](int step, const Eval* train_eval) {
-    CurvePoint p;
-    p.step = step;
-    Eval tr = train_eval ? *train_eval : evaluate(net, xtr, off_tr, data.y_train, loss, ws_eval, static_cast<Matrix<T>*>(nullptr));
-    Matrix<T> logits;
-    Eval te = evaluate(net, xte, off_te, data.y_test, loss, ws_eval, &logits);
-    p.train_loss = tr.loss;
-    p.train_acc = tr.acc;
-    p.test_loss = te.loss;
-    p.test_acc = te.acc;
-    p.test_mean_abs_logit = te.mean_abs;
-    r.curve.push_back(p);
-    if (opt.curve_logits) r.curve_test_logits.push_back(logits.template cast<double>());
-    return tr.finite && te.finite;
-  };
-
-  bool diverged = false;
-  int step = 0;
-  for (; step < opt.steps; ++step) {
-    const bool curve_due = opt.curve_every > 0 && step % opt.curve_every == 0;
-    const T* xb;
-    int rows;
-    Matrix<T>* logits;
-    Matrix<T>* dlogits;
-    const VectorD* yb;
-    if (full) {
-      xb = xtr.data();
-      rows = n;
-      logits = &full_logits;
-      dlogits = &full_dlogits;
-      yb = &data.y_train;
-    } else {
-      if (pos >= n) {
-        std::shuffle(perm.begin(), perm.end(), batch_rng);
-        pos = 0;
-      }
-      rows = std::min(B, n - pos);
-      BatchBuffers<T>& buf = rows == B ? buf_full : buf_last;
-      for (int t = 0; t < rows; ++t) {
-        const int i = perm[pos + t];
-        buf.x.row(t) = xtr.row(i);
-        buf.y[t] = data.y_train[i];
-        if (task.init_corrected) buf.offset.row(t) = off_tr.row(i);
-      }
-      pos += rows;
-      xb = buf.x.data();
-      logits = &buf.logits;
-      dlogits = &buf.dlogits;
-      yb = &buf.y;
-      if (curve_due && !record_curve(step, nullptr)) {
-        diverged = true;
-        break;
-      }
-    }
-    const T* out = net.forward(xb, rows, ws);
-    std::memcpy(logits->data(), out, sizeof(T) * std::size_t(rows) * k);
-    if (task.init_corrected) *logits += full ? off_tr : (rows == B ? buf_full.offset : buf_last.offset);
-    const double batch_loss = loss.gradient(*logits, *yb, *dlogits);
-    const bool finite = std::isfinite(batch_loss) && logits->allFinite();
-    if (full && curve_due) {
-      Eval tr{batch_loss, loss.accuracy(*logits, *yb), 0.0, finite};
-      record_curve(step, &tr);
-    }
-    if (!finite) {
-      diverged = true;
-      break;
-    }
-    if (step < opt.kernel_track_steps) r.kernel_track.push_back(metrics::kernel_diagonal(net, xk, lrs, ws_k));
-    if (optimizer->plain()) {
-      net.backward_sgd(xb, dlogits->data(), ws, lrs);
-    } else {
-      net.backward(xb, dlogits->data(), ws, grads);
-      optimizer->step(net, grads, lrs);
-    }
-  }
-  r.steps_done = step;
-
-  if (!diverged) {
-    Matrix<T> logits;
-    const Eval tr = evaluate(net, xtr, off_tr, data.y_train, loss, ws_eval, static_cast<Matrix<T>*>(nullptr));
-    const Eval te = evaluate(net, xte, off_te, data.y_test, loss, ws_eval, &logits);
-    if (!tr.finite || !te.finite) {
-      diverged = true;
-    } else {
-      r.train_loss = tr.loss;
-      r.train_acc = tr.acc;
-      r.test_loss = te.loss;
-      r.test_acc = te.acc;
-      r.mean_abs_logit_final = te.mean_abs;
-      r.test_logits = logits.template cast<double>();
-      if (opt.curve_every > 0) {
-        r.curve.push_back({opt.steps, tr.loss, tr.acc, te.loss, te.acc, te.mean_abs});
-        if (opt.curve_logits) r.curve_test_logits.push_back(r.test_logits);
-      }
-      r.kernel_diag_final = metrics::kernel_diagonal(net, xk, lrs, ws_k);
-      r.weight_increments = metrics::weight_increments(net, w0);
-      if (opt.decomposition) {
-        // Six chunk × d temporaries: keep them near 2^22 entries each.
-        const int chunk = std::clamp((1 << 22) / std::max(1, cfg.width), 1, opt.eval_chunk);
-        r.decomposition = metrics::logit_decomposition(net, w0, b0, xte, chunk);
-      }
-      const std::vector<Matrix<T>> coord1 = metrics::layer_outputs(net, xc, ws_c);
-      for (std::size_t l = 0; l < coord1.size(); ++l) {
-        const MatrixD h0 = coord0[l].template cast<double>(), h1 = coord1[l].template cast<double>();
-        r.coord.act_rms_init.push_back(metrics::rms(h0));
-        r.coord.act_rms_final.push_back(metrics::rms(h1));
-        r.coord.act_delta_rms.push_back(metrics::rms(h1 - h0));
-      }
-    }
-  }
-  if (diverged) {
-    r.status = RunStatus::diverged;
-    r.diverged_at_step = step;
-  }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
+
+// One run (theory.md §6.0 metrics around train_steps, the one training loop): the net, its data in the run's
+// precision, the IC-MF offsets, and the metrics taken at init, during training and at the end.
+template <class T>
+class Run {
+ public:
+  Run(const TrainTask& task, const TrainData& data, const Loss& loss, const OptimizerSpec& ospec)
+      : task_(task), data_(data), loss_(loss), opt_(task.train), cfg_(model_config(task, data, loss)),
+        xtr_(data.x_train.template cast<T>()), xte_(data.x_test.template cast<T>()), net_(cfg_, task.factors),
+        r_(describe(task, loss, ospec, sizeof(T) == 4)) {
+    net_.init(task.seed);
+    r_.batch = (opt_.batch == 0 || opt_.batch >= xtr_.rows()) ? int(xtr_.rows()) : opt_.batch;
+    r_.layer_lrs = lrs_ = net_.layer_lrs(opt_.lr);
+    const int m = int(xte_.rows());
+    ws_eval_ = net_.make_workspace(std::max(1, std::min(opt_.eval_chunk, std::max(int(xtr_.rows()), m))), false);
+    xk_ = xte_.topRows(std::min(opt_.kernel_points, m));
+    xc_ = xte_.topRows(std::min(opt_.coord_points, m));
+    ws_k_ = net_.make_workspace(std::max<int>(1, int(xk_.rows())));
+    ws_c_ = net_.make_workspace(std::max<int>(1, int(xc_.rows())), false);
+  }
+
+  TrainResult run() {
+    const auto t0 = std::chrono::steady_clock::now();
+    at_init();
+    TrainingHooks<T> hooks;
+    hooks.after_forward = [this](const StepView<T>& v) { return on_step(v); };
+    hooks.before_update = [this](int step) {
+      if (step < opt_.kernel_track_steps) r_.kernel_track.push_back(metrics::kernel_diagonal(net_, xk_, lrs_, ws_k_));
+    };
+    const TrainingOutcome o = train_steps(net_, task_, loss_, xtr_, data_.y_train, off_tr_, hooks);
+    r_.steps_done = o.steps_done;
+    const bool diverged = o.diverged || !at_end();
+    if (diverged) {
+      r_.status = RunStatus::diverged;
+      r_.diverged_at_step = o.steps_done;
+    }
+    r_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return std::move(r_);
+  }
+
+ private:
+  static MlpConfig model_config(const TrainTask& task, const TrainData& data, const Loss& loss) {
+    MlpConfig cfg = task.model;
+    cfg.input_dim = int(data.x_train.cols());
+    const int k = loss.outputs(data.classes);
+    if (cfg.outputs == 0) cfg.outputs = k;
+    if (cfg.outputs != k)
+      throw InputError(fmt::format("model.outputs = {}: loss '{}' with {} classes needs {}", cfg.outputs, loss.name,
+                                   data.classes, k));
+    return cfg;
+  }
+
+  // Weights, IC-MF offsets, mean |f|, K(x,x) and the layer outputs at init.
+  void at_init() {
+    for (int l = 0; l < net_.num_layers(); ++l) w0_.push_back(net_.weight(l)), b0_.push_back(net_.bias(l));
+    if (task_.init_corrected) {
+      off_tr_ = icmf_offset(net_, task_, xtr_, ws_eval_);
+      off_te_ = icmf_offset(net_, task_, xte_, ws_eval_);
+    }
+    Matrix<T> f = net_.predict(xte_, ws_eval_);  // the model's output: f_IC = f_SP for IC-MF
+    if (off_te_.size()) f += off_te_;
+    r_.mean_abs_logit_init = f.size() ? double(f.template cast<double>().cwiseAbs().mean()) : 0.0;
+    r_.kernel_diag_init = metrics::kernel_diagonal(net_, xk_, lrs_, ws_k_);
+    coord0_ = metrics::layer_outputs(net_, xc_, ws_c_);
+  }
+
+  // A curve point before the step's update; full batch reuses the batch's own loss. False: a non-finite point of a
+  // mini-batch run (the run stops as diverged); a full-batch run stops on its batch's finiteness alone.
+  bool on_step(const StepView<T>& v) {
+    if (opt_.curve_every <= 0 || v.step % opt_.curve_every != 0) return true;
+    if (v.full_batch) {
+      const Eval tr{v.loss, loss_.accuracy(v.logits, v.y), 0.0, v.finite};
+      record_curve(v.step, &tr);
+      return true;
+    }
+    return record_curve(v.step, nullptr);
+  }
+
+  bool record_curve(int step, const Eval* train_eval) {
+    const Eval tr = train_eval ? *train_eval : evaluate(net_, xtr_, off_tr_, data_.y_train, loss_, ws_eval_,
+                                                        static_cast<Matrix<T>*>(nullptr));
+    Matrix<T> logits;
+    const Eval te = evaluate(net_, xte_, off_te_, data_.y_test, loss_, ws_eval_, &logits);
+    r_.curve.push_back({step, tr.loss, tr.acc, te.loss, te.acc, te.mean_abs});
+    if (opt_.curve_logits) r_.curve_test_logits.push_back(logits.template cast<double>());
+    return tr.finite && te.finite;
+  }
+
+  // Final metrics; false when the trained net's logits are not finite.
+  bool at_end() {
+    if (r_.steps_done < opt_.steps) return false;
+    Matrix<T> logits;
+    const Eval tr = evaluate(net_, xtr_, off_tr_, data_.y_train, loss_, ws_eval_, static_cast<Matrix<T>*>(nullptr));
+    const Eval te = evaluate(net_, xte_, off_te_, data_.y_test, loss_, ws_eval_, &logits);
+    if (!tr.finite || !te.finite) return false;
+    r_.train_loss = tr.loss, r_.train_acc = tr.acc, r_.test_loss = te.loss, r_.test_acc = te.acc;
+    r_.mean_abs_logit_final = te.mean_abs;
+    r_.test_logits = logits.template cast<double>();
+    if (opt_.curve_every > 0) {
+      r_.curve.push_back({opt_.steps, tr.loss, tr.acc, te.loss, te.acc, te.mean_abs});
+      if (opt_.curve_logits) r_.curve_test_logits.push_back(r_.test_logits);
+    }
+    r_.kernel_diag_final = metrics::kernel_diagonal(net_, xk_, lrs_, ws_k_);
+    r_.weight_increments = metrics::weight_increments(net_, w0_);
+    if (opt_.decomposition) {
+      // Six chunk × d temporaries: keep them near 2^22 entries each.
+      const int chunk = std::clamp((1 << 22) / std::max(1, cfg_.width), 1, opt_.eval_chunk);
+      r_.decomposition = metrics::logit_decomposition(net_, w0_, b0_, xte_, chunk);
+    }
+    coordinate_check();
+    return true;
+  }
+
+  void coordinate_check() {
+    const std::vector<Matrix<T>> coord1 = metrics::layer_outputs(net_, xc_, ws_c_);
+    for (std::size_t l = 0; l < coord1.size(); ++l) {
+      const MatrixD h0 = coord0_[l].template cast<double>(), h1 = coord1[l].template cast<double>();
+      r_.coord.act_rms_init.push_back(metrics::rms(h0));
+      r_.coord.act_rms_final.push_back(metrics::rms(h1));
+      r_.coord.act_delta_rms.push_back(metrics::rms(h1 - h0));
+    }
+  }
+
+  const TrainTask& task_;
+  const TrainData& data_;
+  const Loss& loss_;
+  const TrainOptions& opt_;
+  const MlpConfig cfg_;
+  const Matrix<T> xtr_, xte_;
+  Mlp<T> net_;
+  TrainResult r_;
+  std::vector<double> lrs_;
+  MlpWorkspace<T> ws_eval_, ws_k_, ws_c_;
+  Matrix<T> xk_, xc_, off_tr_, off_te_;
+  std::vector<Matrix<T>> w0_, coord0_;
+  std::vector<Vector<T>> b0_;
+};
 
 }  // namespace
 
@@ -308,8 +255,8 @@ TrainResult run_training(const TrainTask& task, const TrainData& data) {
                                  task.train.batch, n));
   check_loss_labels(loss, data.y_train, data.classes, "train");
   check_loss_labels(loss, data.y_test, data.classes, "test");
-  if (task.train.precision == Precision::float32) return train<float>(task, data, loss, ospec);
-  return train<double>(task, data, loss, ospec);
+  if (task.train.precision == Precision::float32) return Run<float>(task, data, loss, ospec).run();
+  return Run<double>(task, data, loss, ospec).run();
 }
 
 }  // namespace widthlab

@@ -1,4 +1,4 @@
-// classification_to_json: the `widthlab classify` output (DESIGN §4 contract keys plus extras).
+// classification_to_json: the `widthlab classify` output (architecture.md §4 contract keys plus extras).
 #include <cmath>
 #include <nlohmann/json.hpp>
 

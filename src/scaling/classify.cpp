@@ -1,5 +1,5 @@
-// classify(): A/B/C, regime, the 13 regions of SPEC §2.2, properties, theory exponents, and the deep-net exponent
-// propagation with the GD degeneracy verdict of SPEC §3.6 / §5. The formulas are documented in classification.h.
+// classify(): A/B/C, regime, the 13 regions of theory.md §2.2, properties, theory exponents, and the deep-net exponent
+// propagation with the GD degeneracy verdict of theory.md §3.6 / §5. The formulas are documented in classification.h.
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
@@ -128,7 +128,7 @@ void fill_depth1(Classification& c, const GolikovExponents& g) {
     c.label = c.regime == Regime::diverges ? "ill-defined: weights and logits diverge (C > 0)"
                                            : "stagnates: logit increments vanish relative to the logits (C < -1/2)";
     c.properties_text = properties_text(c.A, c.B, c.C, false, is_zero(c.C_w));
-    c.rate_note = "no limit model outside the stable band -1/2 <= C <= 0 (SPEC §2.2)";
+    c.rate_note = "no limit model outside the stable band -1/2 <= C <= 0 (theory.md §2.2)";
     return;
   }
   const int region = region_of(c.A, c.C);
@@ -147,13 +147,13 @@ void fill_depth1(Classification& c, const GolikovExponents& g) {
   t.exact_rule = is_zero(c.B) && is_zero(c.C_a - c.C_w);
   c.theory = t;
 
-  // Convergence of the normalized logits to the limit [derived heuristic; SPEC §4: CLT O(d^{-1/2}), no proven rate]:
+  // Convergence of the normalized logits to the limit [derived heuristic; theory.md §4: CLT O(d^{-1/2}), no proven rate]:
   // CLT fluctuations d^{-1/2}; for −1/2 < C < 0 also the dropped nonlinear terms (relative d^{C}) and the dropped
   // init logits (relative d^{A−B} = d^{−C−1/2}).
   if (is_zero(c.C) || is_zero(c.C + 0.5)) {
     c.rate_exponent = -0.5;
-    c.rate_note = region == 1 ? "MF: finite-width error ~ d^-1/2 (CLT over neurons; init logits ~ d^-1/2), SPEC §4"
-                              : "~ d^-1/2 (CLT fluctuations of the measure / kernel), SPEC §4 [derived heuristic]";
+    c.rate_note = region == 1 ? "MF: finite-width error ~ d^-1/2 (CLT over neurons; init logits ~ d^-1/2), theory.md §4"
+                              : "~ d^-1/2 (CLT fluctuations of the measure / kernel), theory.md §4 [derived heuristic]";
   } else {
     c.rate_exponent = std::max({-0.5, c.C, -c.C - 0.5});
     c.rate_note = fmt::format("~ d^{} = max(d^-1/2 CLT, d^C nonlinear terms, d^(-C-1/2) dropped init logits) "
@@ -199,12 +199,12 @@ Classification classify(const Scaling& s, const Activation& activation) {
       c.label = "random features: output layer trains, hidden layer frozen (C_a = 0 > C_w)";
     }
     if (s.init_corrected && c.stable) {
-      // IC-MF (SPEC §3.5): f_IC = f(θ) − f(θ₀^MF) + f(θ₀^SP): the frozen SP copy restores Θ(1) init logits.
+      // IC-MF (theory.md §3.5): f_IC = f(θ) − f(θ₀^MF) + f(θ₀^SP): the frozen SP copy restores Θ(1) init logits.
       c.A = 0.0;
       c.finite_init_logits = true;
       c.model = c.region == 1 ? "ic-mf" : c.model + "-init-corrected";
-      c.label += " + init correction (SPEC §3.5)";
-      if (c.region == 1) c.rate_note = "IC-MF: MF particles + frozen GP offset, ~ d^-1/2 (CLT), SPEC §3.5/§4";
+      c.label += " + init correction (theory.md §3.5)";
+      if (c.region == 1) c.rate_note = "IC-MF: MF particles + frozen GP offset, ~ d^-1/2 (CLT), theory.md §3.5/§4";
     }
     c.properties_text = properties_text(c.A, c.B, c.C, s.init_corrected && c.stable, is_zero(c.C_w));
     return c;
@@ -230,7 +230,7 @@ Classification classify(const Scaling& s, const Activation& activation) {
   c.regime = c.C > kExponentTol ? Regime::diverges : (c.B < c.A - kExponentTol ? Regime::stagnates : Regime::stable);
   c.stable = c.regime == Regime::stable;
 
-  // GD degeneracy (SPEC §3.6, §5): init logits vanish, logit increments vanish and no layer's output grows relative
+  // GD degeneracy (theory.md §3.6, §5): init logits vanish, logit increments vanish and no layer's output grows relative
   // to itself → every fixed step keeps f = O(d^{max(A,B)}) → 0 (loss log 2, chance accuracy).
   const bool vanish = c.A < -kExponentTol && c.B < -kExponentTol && max_coherent <= kExponentTol;
   c.degenerate_gd = c.stable && vanish;
@@ -240,18 +240,18 @@ Classification classify(const Scaling& s, const Activation& activation) {
       s.depth, activation.zero_at_origin() ? "=" : "!=", p.layers[1].beta, to_string(s.family), c.A, c.B,
       max_coherent);
   if (*c.degenerate_gd) {
-    c.degenerate_reason = "degenerate: updates vanish, f -> 0 (" + facts + ") [SPEC §3.6, §5]";
+    c.degenerate_reason = "degenerate: updates vanish, f -> 0 (" + facts + ") [theory.md §3.6, §5]";
   } else if (!c.stable) {
     c.degenerate_reason = fmt::format("not degenerate but {} ({})", to_string(c.regime), facts);
   } else {
     std::string why;
     if (c.A >= -kExponentTol) why = "init logits do not vanish";
     else if (c.B >= -kExponentTol) why = s.depth == 2 ? "logit increments are Theta(1) (H = 2: rank-one update of the "
-                                                        "hidden weights is O(1), SPEC §3.6)"
+                                                        "hidden weights is O(1), theory.md §3.6)"
                                                       : "logit increments do not vanish";
     else why = "some layer's output grows relative to its init size, so training leaves the vanishing init";
-    if (!activation.zero_at_origin()) why += "; phi(0) != 0 keeps hidden activations O(1) (SPEC §3.6)";
-    if (s.family == OptimizerFamily::adaptive) why += "; adaptive steps ~ lr whatever the gradient size (SPEC §3.7, §5)";
+    if (!activation.zero_at_origin()) why += "; phi(0) != 0 keeps hidden activations O(1) (theory.md §3.6)";
+    if (s.family == OptimizerFamily::adaptive) why += "; adaptive steps ~ lr whatever the gradient size (theory.md §3.7, §5)";
     c.degenerate_reason = "not degenerate: " + why + " (" + facts + ")";
   }
   set_properties(c);
@@ -264,7 +264,7 @@ Classification classify(const Scaling& s, const Activation& activation) {
                                   !c.stable ? std::string(to_string(c.regime))
                                             : (c.feature_learning ? "features evolve (feature learning)"
                                                                   : "features frozen or vanishing"));
-  c.rate_note = "no rate theory for deep nets in SPEC (SPEC §4, §7)";
+  c.rate_note = "no rate theory for deep nets in SPEC (theory.md §4, §7)";
   return c;
 }
 

@@ -1,4 +1,4 @@
-// Effective exponents (SPEC §1.2), Golikov's normalized exponents (§1.3) and the TP4 abc mapping (§1.2–1.4).
+// Effective exponents (theory.md §1.2), Golikov's normalized exponents (§1.3) and the TP4 abc mapping (§1.2–1.4).
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>

@@ -15,7 +15,7 @@ void check_reference_width(double reference_width);
 void check_depth(int depth);
 // Sets q_sigma / q_lr_out / q_lr_in from golikov_exponents() for depth-1 scalings.
 void fill_golikov_fields(Scaling& s);
-// Tolerance for exact exponent comparisons (boundary lines of SPEC §2.2 belong to the 1-D pieces).
+// Tolerance for exact exponent comparisons (boundary lines of theory.md §2.2 belong to the 1-D pieces).
 constexpr double kExponentTol = 1e-9;
 
 }  // namespace widthlab::detail

@@ -3,7 +3,7 @@
 // Every recipe is expressed in the raw units of scaling.h: PyTorch default init at width d (U(±1/√fan_in)), then
 // ω^{init} on the raw weights, ω^{multiplier} in the forward pass and ω^{lr} on the base lr (ω = d/d*).
 //
-// Sources (SPEC §1.4–1.5):
+// Sources (theory.md §1.4–1.5):
 //  * sp / ntk / mf / intermediate:q — the camera_ready_code table ([G1]); SGD column for the sgd family, RMSProp
 //    column for the adaptive family (Adam uses the same column). Depth 1 reproduces the (q_σ, q̃_a, q̃_w) of §1.4.
 //  * sym-default and the Golikov tuples "(q_σ, q̃)" / "(q_σ, q̃_a, q̃_w)" — the `dev` recipe ([G2], SGD):
@@ -12,16 +12,16 @@
 //    lr_in ω^{q̃_w+q_σ}, lr_out ω^{q̃_a+2q_σ} [derived; it reproduces the camera_ready RMSProp column for MF, NTK and
 //    intermediate:q at depth 1]. Deep adaptive versions have no source and are refused.
 //  * mup — TP4/TP5 muP in PyTorch units: hidden std d^{-1/2} (init exponent 0, PyTorch already gives it), output
-//    std d^{-1} (init exponent −1/2). SGD: lrs in ω, hidden 1, out ω^{-1} (SPEC §1.4 "muP (SGD)").
+//    std d^{-1} (init exponent −1/2). SGD: lrs in ω, hidden 1, out ω^{-1} (theory.md §1.4 "muP (SGD)").
 //    Adaptive (Adam, TP5 Table 3 with unit multipliers): input lr 1, hidden lr ∝ 1/fan_in → ω^{-1}, output lr ∝
 //    1/fan_in → ω^{-1}. At depth 1 muP equals MF in both families.
-//  * improved-sp — neural-tangents' standard parameterization with width multiplier s = ω (SPEC §3.8): base width
+//  * improved-sp — neural-tangents' standard parameterization with width multiplier s = ω (theory.md §3.8): base width
 //    N = d*, actual width d = sN. Hidden/output raw init std σ_w/√N = PyTorch's 1/√d · √ω → init exponent +1/2;
 //    forward multiplier 1/√s → multiplier exponent −1/2; one unscaled lr for all parameters (lr exponent 0) in both
 //    families. Input layer: s_0 = 1, nothing scaled. Effective units (sgd): hidden/output σ ∝ (sN)^{-1/2}, η_eff =
-//    η/s, i.e. exactly NTK's exponents (SPEC §1.4). Under Adam the same recipe moves W by α·η = η/√s per step,
+//    η/s, i.e. exactly NTK's exponents (theory.md §1.4). Under Adam the same recipe moves W by α·η = η/√s per step,
 //    which the classifier maps to the sym-default point at depth 1 (an honest consequence, not an NTK limit).
-//  * ic-mf — MF exponents (either family) with init_corrected = true (SPEC §3.5).
+//  * ic-mf — MF exponents (either family) with init_corrected = true (theory.md §3.5).
 //  * custom — "custom:init=…;multiplier=…;lr=…" with H + 1 comma-separated exponents per list.
 #include <cmath>
 #include <fmt/format.h>
@@ -93,7 +93,7 @@ Scaling build_improved_sp(const std::optional<double>&, int H, double ref, Optim
 }
 Scaling build_sym_default(const std::optional<double>&, int H, double ref, OptimizerFamily f) {
   if (!sgd(f) && H != 1)
-    throw InputError(fmt::format("scaling 'sym-default' with an adaptive optimizer: defined for depth 1 only (SPEC "
+    throw InputError(fmt::format("scaling 'sym-default' with an adaptive optimizer: defined for depth 1 only (theory.md "
                                  "§1.5 gives no deep recipe); got depth {}", H));
   Scaling s = scaling_from_golikov(-0.5, 0.5, 0.5, H, ref, f);
   s.name = "sym-default";
@@ -109,29 +109,29 @@ struct Preset {
 const std::vector<Preset>& presets() {
   static const std::vector<Preset> p = {
       {{"sp", {"standard", "default"}, "",
-        "standard (PyTorch default) parameterization, constant lrs; (q_s, q_a, q_w) = (-1/2, 1, 0), unstable [SPEC 1.4]"},
+        "standard (PyTorch default) parameterization, constant lrs; (q_s, q_a, q_w) = (-1/2, 1, 0), unstable [theory.md §1.4]"},
        false, build_sp},
-      {{"ntk", {}, "", "NTK parameterization (Jacot): hidden/output lr ~ 1/d; camera_ready table [SPEC 1.5]"},
+      {{"ntk", {"ntk-param"}, "", "NTK parameterization (Jacot): hidden/output lr ~ 1/d; camera_ready table [theory.md §1.5]"},
        false, build_ntk},
       {{"improved-sp", {"improved_sp"}, "",
         "neural-tangents standard param. with width multiplier s = d/d*: NTK exponents via a 1/sqrt(s) multiplier "
-        "[SPEC 1.4, 3.8]"},
+        "[theory.md §1.4, 3.8]"},
        false, build_improved_sp},
       {{"mf", {"mean-field", "mean_field"}, "",
-        "mean field: output std 1/d, lrs in ~d, out ~1/d; deep: hidden std 1/d (LLN) [SPEC 1.4-1.5]"},
+        "mean field: output std 1/d, lrs in ~d, out ~1/d; deep: hidden std 1/d (LLN) [theory.md §1.4-1.5]"},
        false, build_mf},
-      {{"ic-mf", {"ic_mf", "icmf"}, "",
-        "initialization-corrected mean field: MF + frozen SP init offset f(theta0_SP) - f(theta0_MF) [SPEC 3.5]"},
+      {{"ic-mf", {"ic_mf", "icmf", "init-corrected-mf"}, "",
+        "initialization-corrected mean field: MF + frozen SP init offset f(theta0_SP) - f(theta0_MF) [theory.md §3.5]"},
        false, build_ic_mf},
       {{"mup", {"mu-p", "mu_p"}, "",
         "muP (TP4/TP5): hidden std d^-1/2, output std 1/d; SGD lrs in ~d, hidden 1, out ~1/d; Adam in 1, hidden "
-        "and out ~1/d [SPEC 1.4]"},
+        "and out ~1/d [theory.md §1.4]"},
        false, build_mup},
       {{"sym-default", {"sym_default", "default_sym"}, "",
-        "Golikov's symmetric default (q_s, q) = (-1/2, 1/2): lrs in ~d^1/2, out ~d^-1/2 [SPEC 1.4, 2.2]"},
+        "Golikov's symmetric default (q_s, q) = (-1/2, 1/2): lrs in ~d^1/2, out ~d^-1/2 [theory.md §1.4, 2.2]"},
        false, build_sym_default},
-      {{"intermediate", {}, "q in (1/2, 1), default 0.75",
-        "MF-NTK segment point: output std d^-q, lrs in ~d^(2q-1), out ~1/d [SPEC 1.4-1.5]"},
+      {{"intermediate", {"mf-ntk"}, "q in (1/2, 1), default 0.75",
+        "MF-NTK segment point: output std d^-q, lrs in ~d^(2q-1), out ~1/d [theory.md §1.4-1.5]"},
        true, build_intermediate},
       {{"custom", {}, "init=e0,..,eH;multiplier=..;lr=.. (exponents of d/d*)",
         "explicit per-layer exponents (H + 1 values per list; omitted lists are zeros)"},
@@ -236,7 +236,7 @@ std::string scaling_presets_help() {
   }
   s += fmt::format("  {:<34} {}\n", "(q_sigma, q_lr[, q_lr_in])",
                    "Golikov's exponents, dev recipe: weight factor w^(q_s+1/2), lr_in w^q_in, lr_out w^(q_out+2q_s) "
-                   "[SPEC 1.5]");
+                   "[theory.md §1.5]");
   return s;
 }
 
@@ -278,7 +278,7 @@ Scaling scaling_from_golikov(double q_sigma, double q_lr_out, double q_lr_in, in
     s = camera_ready(name, depth, reference_width, family, weight, q_lr_in, q_lr_in + q_sigma, q_lr_out + 2 * q_sigma);
   } else {
     if (depth != 1)
-      throw InputError(fmt::format("scaling '{}' with an adaptive optimizer: defined for depth 1 only (SPEC §1.5 gives "
+      throw InputError(fmt::format("scaling '{}' with an adaptive optimizer: defined for depth 1 only (theory.md §1.5 gives "
                                    "no deep recipe); got depth {}", name, depth));
     s = camera_ready(name, depth, reference_width, family, weight, q_lr_in + q_sigma, 0.0, q_lr_out + 2 * q_sigma);
   }

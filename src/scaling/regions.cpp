@@ -1,4 +1,4 @@
-// The 13 regions of SPEC §2.2 (example points, script labels). The §3.4 update rules live in limits/limit_models.h
+// The 13 regions of theory.md §2.2 (example points, script labels). The §3.4 update rules live in limits/limit_models.h
 // with the same model names (checked by tests/cli/classify_cli_test.cpp).
 #include <fmt/format.h>
 
@@ -29,7 +29,7 @@ const std::vector<RegionInfo>& region_registry() {
 
 const RegionInfo& region_info(int region) {
   if (region < 1 || region > 13)
-    throw InputError(fmt::format("region = {}: expected an integer in 1..13 (SPEC §2.2)", region));
+    throw InputError(fmt::format("region = {}: expected an integer in 1..13 (theory.md §2.2)", region));
   return region_registry()[region - 1];
 }
 

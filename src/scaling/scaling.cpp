@@ -1,4 +1,4 @@
-// Scaling::factors_at, custom scalings and the optimizer-family names (SPEC §1.2, §1.5).
+// Scaling::factors_at, custom scalings and the optimizer-family names (theory.md §1.2, §1.5).
 #include <cmath>
 #include <fmt/format.h>
 #include <string>

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <fmt/ranges.h>
 
 namespace widthlab {
 
@@ -41,6 +42,92 @@ std::string fit_text(const RateFit& f) {
 }
 }  // namespace
 
+namespace {
+
+// The local exponent of the last doubling, from the mean distances of the last two widths that have one.
+double last_local_exponent(const std::vector<ReportWidthRow>& rows) {
+  std::vector<std::pair<double, double>> pts;
+  for (const auto& r : rows)
+    if (std::isfinite(r.distance.mean) && r.distance.mean > 0) pts.emplace_back(r.width, r.distance.mean);
+  if (pts.size() < 2) return RateFit::nan;
+  const auto& [w0, d0] = pts[pts.size() - 2];
+  const auto& [w1, d1] = pts.back();
+  return std::log(d1 / d0) / std::log(w1 / w0);
+}
+
+bool sign_gap_falls(const std::vector<ReportWidthRow>& rows) {
+  std::vector<double> g;
+  for (const auto& r : rows)
+    if (std::isfinite(r.sign_gap)) g.push_back(r.sign_gap);
+  return g.size() >= 2 && g.back() * 1.5 <= g.front();
+}
+
+std::string unmet(const Convergence& c, const RateFit& fit) {
+  std::vector<std::string> why;
+  if (!fit.ok || fit.few_widths()) why.push_back("fewer than 3 widths with a distance");
+  else if (!c.interval_below_zero) why.push_back(fmt::format("the exponent's interval [{:.2f}, {:.2f}] is not below "
+                                                             "zero", fit.ci_low, fit.ci_high));
+  if (c.plateau) why.push_back(fmt::format("the last doubling is flatter (local exponent {:.2f}) than the fit allows, "
+                                           "a floor", c.local_exponent));
+  if (!c.free_metric_shrinks) why.push_back("neither |Δ test loss| nor the sign gap shrinks (the logit distance may "
+                                            "only reflect the normalisation by ω^max(A,B))");
+  return fmt::format("{}", fmt::join(why, "; "));
+}
+
+}  // namespace
+
+Convergence convergence_statement(const ReportScaling& s) {
+  Convergence c;
+  const RateFit& f = s.rate;
+  c.interval_below_zero = f.ok && !f.few_widths() && std::isfinite(f.ci_high) && f.ci_high < 0;
+  c.local_exponent = last_local_exponent(s.rows);
+  c.plateau = std::isfinite(c.local_exponent) && (c.local_exponent >= 0 ||
+                                                  (std::isfinite(f.ci_high) && c.local_exponent > f.ci_high));
+  const RateFit& dl = s.rate_dloss;
+  c.free_metric_shrinks = (dl.ok && !dl.few_widths() && std::isfinite(dl.ci_high) && dl.ci_high < 0) ||
+                          sign_gap_falls(s.rows);
+  c.approaches = c.interval_below_zero && !c.plateau && c.free_metric_shrinks;
+  const int wmax = s.rows.empty() ? 0 : s.rows.back().width;
+  if (c.approaches) {
+    c.statement = fmt::format("The finite nets approach the limit: the exponent's interval is below zero, the last "
+                              "doubling follows the fit (local exponent {:.2f}), and a normalisation-free metric "
+                              "shrinks too",
+                              c.local_exponent);
+    return c;
+  }
+  c.statement = fmt::format("No convergence is established up to d = {}: {}", wmax, unmet(c, f));
+  const double last = s.rows.empty() ? RateFit::nan : s.rows.back().distance.mean;
+  if (std::isfinite(last)) c.statement += fmt::format("; the distance is {} at d = {}", num(last, 3), wmax);
+  if (s.theory && *s.theory < 0)
+    c.statement += fmt::format("; at the theory rate d^{:.2f} it would halve by d ≈ {:.0f}", *s.theory,
+                               wmax * std::pow(2.0, -1.0 / *s.theory));
+  return c;
+}
+
+nlohmann::json convergence_json(const Convergence& c) {
+  using nlohmann::json;
+  return {{"approaches", c.approaches},
+          {"interval_below_zero", c.interval_below_zero},
+          {"plateau", c.plateau},
+          {"normalisation_free_metric_shrinks", c.free_metric_shrinks},
+          {"last_doubling_exponent", std::isfinite(c.local_exponent) ? json(c.local_exponent) : json(nullptr)},
+          {"statement", c.statement}};
+}
+
+nlohmann::json rate_fit_json(const RateFit& f) {
+  using nlohmann::json;
+  auto v = [](double x) { return std::isfinite(x) ? json(x) : json(nullptr); };
+  return {{"ok", f.ok},
+          {"slope", v(f.slope)},
+          {"ci_low", v(f.ci_low)},
+          {"ci_high", v(f.ci_high)},
+          {"ols_stderr", v(f.slope_stderr)},
+          {"widths_used", f.widths_used},
+          {"resamples_used", f.resamples_used},
+          {"few_widths", f.few_widths()},
+          {"note", f.note}};
+}
+
 std::string rate_verdict(const RateFit& fit, std::optional<double> theory) {
   if (!fit.ok || !theory || !std::isfinite(fit.ci_low)) return "n/a";
   if (fit.few_widths()) return "n/a (fewer than 3 widths)";
@@ -70,12 +157,8 @@ std::string summary_paragraph(const ReportData& data) {
       if (s.rate.ok) {
         line += fmt::format(". The {} to the {} changes like d^{:.2f}", s.distance_name, s.limit_kind, s.rate.slope);
         if (std::isfinite(s.rate.ci_low)) line += fmt::format(" (95 % CI [{:.2f}, {:.2f}])", s.rate.ci_low, s.rate.ci_high);
-        if (s.theory) {
-          std::string v = rate_verdict(s.rate, s.theory);
-          line += fmt::format("; theory {:.2f}: {}", *s.theory, v);
-        }
-        if (s.rate.slope < 0 && s.limit_kind == "limit") line += ", so the finite nets approach the limit as width grows";
-        else if (s.rate.slope >= 0 && s.limit_kind == "limit") line += ", so at these widths the nets do NOT get closer to the limit";
+        if (s.theory) line += fmt::format("; theory {:.2f}: {}", *s.theory, rate_verdict(s.rate, s.theory));
+        if (s.limit_kind == "limit") line += ". " + s.convergence.statement;
       }
       if (s.limit_kind == "limit proxy") line += " (measured against the widest finite net, a proxy, not the true limit)";
       line += ".";
@@ -133,10 +216,10 @@ std::string render_report(const ReportData& d) {
   if (d.plots.empty()) r += (d.plot_message.empty() ? "No plots drawn." : d.plot_message) + "\n";
   for (const auto& p : d.plots) r += fmt::format("![{}]({})\n\n", p, p);
   r += "\n## Definitions\n\n"
-       "* Logits are compared in normalised units f/ω^max(A,B), ω = d/d* (SPEC §2.2).\n"
+       "* Logits are compared in normalised units f/ω^max(A,B), ω = d/d* (theory.md §2.2).\n"
        "* logit RMS: sqrt(mean over test points of (f − f_lim)²) per seed; mean ± std over seeds.\n"
        "* KL over seeds: for each test point a Gaussian fitted over seeds to the finite and to the limit logits, "
-       "KL(finite ‖ limit) averaged over test points (SPEC §6.2 R13); standard deviations below a floor of 1 % of "
+       "KL(finite ‖ limit) averaged over test points (theory.md §6.2 R13); standard deviations below a floor of 1 % of "
        "the logits' RMS are raised to it (a deterministic limit would give an infinite KL) and counted.\n"
        "* sign gap: mean over test points of |P(f > 0) − P_lim(f > 0)|, probabilities over seeds.\n"
        "* Exponents: OLS slope of log(mean distance) on log(width), 95 % percentile bootstrap over seeds.\n";

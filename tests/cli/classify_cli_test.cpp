@@ -1,4 +1,4 @@
-// `widthlab classify`: the DESIGN §4 JSON contract, the three input modes, and exit 2 on bad input.
+// `widthlab classify`: the architecture.md §4 JSON contract, the three input modes, and exit 2 on bad input.
 #include <gtest/gtest.h>
 #include <unistd.h>
 

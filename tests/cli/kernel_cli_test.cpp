@@ -1,4 +1,4 @@
-// `widthlab kernel` end to end (DESIGN §4): outputs equal the library's kernels; bad input → exit 2, one line.
+// `widthlab kernel` end to end (architecture.md §4): outputs equal the library's kernels; bad input → exit 2, one line.
 #include <gtest/gtest.h>
 
 #include <filesystem>

@@ -1,4 +1,4 @@
-// `widthlab limit` end to end (DESIGN §4): model chosen by classify from the first scaling, or by --model/--region;
+// `widthlab limit` end to end (architecture.md §4): model chosen by classify from the first scaling, or by --model/--region;
 // DIR/limit.jsonl with one line per seed; bad input exits 2 with one line.
 #include <gtest/gtest.h>
 

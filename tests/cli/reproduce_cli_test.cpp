@@ -14,7 +14,7 @@ TEST(ReproduceCli, ListNamesEveryCase) {
   CliResult r = run_cli("reproduce --list");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("golikov2020-width"), std::string::npos);
-  EXPECT_NE(r.out.find("SPEC §6.1 R1, R2"), std::string::npos);
+  EXPECT_NE(r.out.find("theory.md §6.1 R1, R2"), std::string::npos);
 }
 
 TEST(ReproduceCli, BadInputIsExit2WithOneLine) {

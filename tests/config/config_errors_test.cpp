@@ -1,4 +1,4 @@
-// Bad config input (DESIGN §5, issue 3): every case is an InputError with ONE line that starts with the file path
+// Bad config input (architecture.md §5, issue 3): every case is an InputError with ONE line that starts with the file path
 // (or "--set") and names the key path, the value and what was expected. WIDTHLAB_SHOW_ERRORS=1 prints them.
 #include <gtest/gtest.h>
 

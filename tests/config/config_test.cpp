@@ -1,4 +1,4 @@
-// The config layer's good paths (DESIGN §5): defaults, the embedded default file, overrides, TOML/JSON round trips.
+// The config layer's good paths (architecture.md §5): defaults, the embedded default file, overrides, TOML/JSON round trips.
 #include <gtest/gtest.h>
 
 #include <filesystem>

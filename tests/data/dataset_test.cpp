@@ -1,4 +1,4 @@
-// load_dataset and its pieces (dataset.h): class selection and labels, SPEC §6.0 standardisation, stratified
+// load_dataset and its pieces (dataset.h): class selection and labels, theory.md §6.0 standardisation, stratified
 // subsets, the gaussians task, option validation and bad inputs — on files written here with known content.
 #include <gtest/gtest.h>
 

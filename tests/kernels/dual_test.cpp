@@ -1,4 +1,4 @@
-// Gaussian duals (SPEC §3.8): closed forms vs an independent float64 quadrature, quadrature vs Monte-Carlo and vs
+// Gaussian duals (theory.md §3.8): closed forms vs an independent float64 quadrature, quadrature vs Monte-Carlo and vs
 // the closed form of sin, Ṫ = ∂T/∂K12 (Price's theorem) by central differences, fast_atan2 vs libm, edge cases.
 #include <gtest/gtest.h>
 
@@ -247,7 +247,7 @@ TEST(Dual, ZeroAndDuplicateRowsAreFiniteAndExact) {
       EXPECT_TRUE(std::isfinite(zq) && std::isfinite(ztd)) << info.name;
     }
   }
-  // relu at the diagonal: T = K/2 (SPEC §3.8 shortcut), leaky: (a²+b²)K/2.
+  // relu at the diagonal: T = K/2 (theory.md §3.8 shortcut), leaky: (a²+b²)K/2.
   EXPECT_DOUBLE_EQ(Dual(activation_from_name("relu")).diagonal(3.0).T, 1.5);
   EXPECT_DOUBLE_EQ(Dual(activation_from_name("leaky_relu:0.1")).diagonal(2.0).T, 1.01);
 }

@@ -1,4 +1,4 @@
-// Empirical NTK (widthlab/empirical_ntk.h; SPEC §3.8, §6.3 R21) against an explicit Jacobian assembled here from
+// Empirical NTK (widthlab/empirical_ntk.h; theory.md §3.8, §6.3 R21) against an explicit Jacobian assembled here from
 // float64 central finite differences of the Mlp's forward pass (independent of its backward code), plus symmetry,
 // PSD, the diagonal form, several outputs, lr weighting, and convergence to kernel.h's analytic NTK as width grows.
 #include <gtest/gtest.h>
@@ -170,7 +170,7 @@ TEST(EmpiricalNtk, BadInputThrowsInputError) {
   EXPECT_THROW(empirical_ntk(net, ok, nullptr, o), InputError);
 }
 
-// ---- Convergence to the analytic kernel (SPEC §6.3 R21) --------------------------------------------------------
+// ---- Convergence to the analytic kernel (theory.md §6.3 R21) --------------------------------------------------------
 
 namespace {
 

@@ -1,4 +1,4 @@
-// Analytic NNGP/NTK (SPEC §3.8, DESIGN §4 kernel semantics) against Monte-Carlo estimates over random finite nets
+// Analytic NNGP/NTK (theory.md §3.8, architecture.md §4 kernel semantics) against Monte-Carlo estimates over random finite nets
 // implemented here (explicit per-layer gradients, no Jacobian), plus structural properties: symmetry, PSD, blocked
 // == unblocked, symmetric == cross mode, float32 ≈ float64, zero/duplicate rows, per-layer weights.
 #include <gtest/gtest.h>
@@ -30,7 +30,7 @@ MatrixD random_inputs(int n, int d, uint64_t seed) {
   return X;
 }
 
-// Monte-Carlo estimator over random finite nets of the neural-tangents network (DESIGN §4), width `width`:
+// Monte-Carlo estimator over random finite nets of the neural-tangents network (architecture.md §4), width `width`:
 // per seed, NNGP sample σ_w²/n·h_L h_Lᵀ + σ_b² (the readout's conditional covariance) and the exact empirical NTK
 // Σ_l ⟨∂f/∂θ_l(x), ∂f/∂θ_l(x')⟩ by backprop of δ_l = ∂f/∂z_l. Returns mean and standard error per entry.
 struct McEstimate {
@@ -206,7 +206,7 @@ TEST(Kernel, SymmetricPsdAndModesAgree) {
 }
 
 TEST(Kernel, MatchesScalarRecursion) {
-  // The fused blocked pass equals a per-entry recursion written out from SPEC §3.8.
+  // The fused blocked pass equals a per-entry recursion written out from theory.md §3.8.
   MatrixD X = random_inputs(6, 5, 8), Y = random_inputs(4, 5, 9);
   for (auto p : {Parameterization::ntk, Parameterization::standard}) {
     KernelOptions o;
@@ -319,7 +319,7 @@ TEST(Kernel, WeightedNtkIsLinearInLayerWeights) {
 }
 
 TEST(Kernel, GolikovOneHiddenLayerKernelOfNtkScaling) {
-  // SPEC §1.5: NTK scaling, 1 hidden layer, PyTorch uniform init (Var = 1/(3 fan_in)), lr_in η, lr_out η ω⁻¹:
+  // theory.md §1.5: NTK scaling, 1 hidden layer, PyTorch uniform init (Var = 1/(3 fan_in)), lr_in η, lr_out η ω⁻¹:
   //   Θ(x,x') = η d* (E_w[φ(w·x)φ(w·x')] + E[ã²] E_w[φ'(w·x)φ'(w·x')] x·x'),  E[ã²] = 1/(3d*),
   // with w·x Gaussian of variance |x|²/(3 n0). Independent of the width d.
   Scaling s;

@@ -1,5 +1,5 @@
 // A very wide widthlab net trained with MSE under the `ntk` scaling approaches the infinite-width prediction
-// (issue 5 Tests; SPEC §3.2, §3.8): after t full-batch GD steps of run_training, its test outputs are compared with
+// (issue 5 Tests; theory.md §3.2, §3.8): after t full-batch GD steps of run_training, its test outputs are compared with
 //   f_t(x) = f0(x) + Θ(x, X) Θ(X, X)⁻¹ (I − e^{−Θ lr t / n}) (y − f0(X)),
 // the linearised flow from the net's OWN initial function f0 (predict_mse on the residual y − f0(X), plus f0 on the
 // test points), Θ the analytic lr-weighted kernel of the scaling (scaling_kernel_weights + kernel_ntk_weighted).

@@ -1,4 +1,4 @@
-// predict (SPEC §3.2): MSE closed forms vs explicit solves / explicit small-step gradient descent; function-space GD
+// predict (theory.md §3.2): MSE closed forms vs explicit solves / explicit small-step gradient descent; function-space GD
 // vs hand loops; the GP sample's covariance by Monte-Carlo.
 #include "widthlab/predict.h"
 

@@ -1,4 +1,4 @@
-// Kernel pieces of the limits (SPEC §3.2, §3.4, §3.5): the SP reference net's NNGP K against Monte-Carlo over
+// Kernel pieces of the limits (theory.md §3.2, §3.4, §3.5): the SP reference net's NNGP K against Monte-Carlo over
 // neurons and against the kernels module, the normalised NTK Θ̄ against kernel_ntk_weighted, the GP sampler's
 // covariance, and the NTK kernel model against the closed form of function-space GD for MSE.
 #include <gtest/gtest.h>

@@ -1,11 +1,14 @@
-// The per-region rule table (SPEC §3.4) against an independent derivation from the exponents A, B, C of each
-// region's example point (SPEC §2.2), and the loss-derivative variants (SPEC §3.1) against limits of ℓ'.
+// The per-region rule table (theory.md §3.4) against an independent derivation from the exponents A, B, C of each
+// region's example point (theory.md §2.2), and the loss-derivative variants (theory.md §3.1) against limits of ℓ'.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "widthlab/error.h"
+#include "widthlab/classification.h"
 #include "widthlab/limit_models.h"
+#include "widthlab/scaling.h"
 
 namespace widthlab {
 namespace {
@@ -14,7 +17,7 @@ struct Example {
   int region;
   double q_sigma, q_lr;
 };
-// SPEC §2.2 table: example (q_σ, q̃) per region.
+// theory.md §2.2 table: example (q_σ, q̃) per region.
 const Example kExamples[] = {{1, -1, 1},       {2, -0.5, 0},      {3, -0.5, 0.5},  {4, -0.75, 0.5},
                              {5, -0.5, 0.25},  {6, -0.75, 0.75},  {7, -1.5, 1.5},  {8, 0, 0},
                              {9, -1, 0.5},     {10, 0, -0.5},     {11, -2.0 / 3, 0.5}, {12, -1, 0.75},
@@ -60,6 +63,24 @@ TEST(LimitModels, NamesAndAliases) {
   EXPECT_THROW(limit_model_from_name("bogus"), InputError);
   EXPECT_THROW(limit_model_from_name("region:14"), InputError);
   EXPECT_THROW(limit_model_for_region(0), InputError);
+}
+
+// Issue: name tables were copied across layers and aliases disagreed ("icmf" named the IC-MF scaling but not its
+// limit). Every scaling preset that is a limit model resolves by each of its aliases to that model, and the 13
+// region models carry the region registry's names.
+TEST(LimitModels, OneNameListAndOneAliasList) {
+  int checked = 0;
+  for (const auto& preset : scaling_registry()) {
+    const auto names = limit_model_canonical_names();
+    if (std::find(names.begin(), names.end(), preset.name) == names.end()) continue;
+    for (const auto& alias : preset.aliases) {
+      EXPECT_EQ(limit_model_from_name(alias).name, preset.name) << alias;
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 8);
+  EXPECT_EQ(limit_model_from_name("icmf").name, "ic-mf");
+  for (int r = 1; r <= 13; ++r) EXPECT_EQ(limit_model_for_region(r).name, region_info(r).model) << r;
 }
 
 // L_0 = ℓ'(y, 0) and L_∞ = lim ℓ'(y, t·z) (t → ∞), compared with the loss module's own ℓ'.

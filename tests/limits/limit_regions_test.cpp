@@ -1,8 +1,8 @@
-// SPEC §2.2 / §3.4 / R29: for each of the 13 regions, the finite net at the region's example point (q_σ, q̃)
+// theory.md §2.2 / §3.4 / R29: for each of the 13 regions, the finite net at the region's example point (q_σ, q̃)
 // (scaling_from_golikov, the [G2] `dev` recipe), with logits normalised by ω^{max(A,B)}, predicts the same classes
 // as its limit model more and more often as the width grows, and its normalised logits come closer to the limit's.
 // The limit's g is the finite net's own normalised init logits f⁽⁰⁾/ω^A (a paired comparison: f⁽⁰⁾/ω^A → GP(0, K)
-// in law, SPEC §3.2); the MF particles are independent.
+// in law, theory.md §3.2); the MF particles are independent.
 #include <gtest/gtest.h>
 
 #include <cmath>

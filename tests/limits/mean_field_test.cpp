@@ -1,4 +1,4 @@
-// The MF particle system (SPEC §3.3) and IC-MF (§3.5): identity with the MF-scaled finite net, ± pairing, the
+// The MF particle system (theory.md §3.3) and IC-MF (§3.5): identity with the MF-scaled finite net, ± pairing, the
 // evolving kernel, MF ≡ IC-MF when g ≡ 0, and the N^{-1/2} convergence of the particle system.
 #include <gtest/gtest.h>
 
@@ -84,7 +84,7 @@ TEST(MeanField, PairedInitGivesZeroLogitsAndReferenceLaw) {
   const MatrixD x = d.x_test;
   // Exact cancellation up to the GEMM's summation order.
   EXPECT_LT(ps.predict(x).cwiseAbs().maxCoeff(), 1e-15);
-  // Particles follow the reference law (SPEC §1.5): effective output weights a_r = (d*/N)·ã_r, ã ~ U(±1/√d*);
+  // Particles follow the reference law (theory.md §1.5): effective output weights a_r = (d*/N)·ã_r, ã ~ U(±1/√d*);
   // input weights U(±1/√n0). Check the ranges and second moments (Var U(±c) = c²/3) within 5 standard errors.
   const auto& net = ps.net();
   const MatrixD a = net.weight(1) * net.multiplier(1) * (double(po.particles) / 128.0);
@@ -128,14 +128,14 @@ TEST(MeanField, KernelDiagonalAtInit) {
     }
     const double mean = s / N, var = s2 / N - mean * mean;
     EXPECT_NEAR(diag[i], lr * dstar * mean, 1e-10 * diag[i]);
-    // Pairs share w, so N/2 independent terms. The uniform law's w·x is Gaussian only by the CLT in n0 (SPEC §3.2):
+    // Pairs share w, so N/2 independent terms. The uniform law's w·x is Gaussian only by the CLT in n0 (theory.md §3.2):
     // allow 2 % for that on top of 5 standard errors.
     const double se = lr * dstar * std::sqrt(var / (N / 2));
     EXPECT_NEAR(diag[i], theta_bar(i, i), 5 * se + 0.02 * theta_bar(i, i)) << "input " << i;
   }
 }
 
-// Region 1 (MF) and IC-MF are the same dynamics when g ≡ 0 (SPEC §3.5): identical logits at every step.
+// Region 1 (MF) and IC-MF are the same dynamics when g ≡ 0 (theory.md §3.5): identical logits at every step.
 TEST(MeanField, McAndIcMfAgreeWhenGIsZero) {
   const Dataset d = teacher_task(6, 20, 12, 4);
   LimitOptions o;
@@ -159,7 +159,7 @@ TEST(MeanField, McAndIcMfAgreeWhenGIsZero) {
   EXPECT_GT((icg.test_logits - mf.test_logits).cwiseAbs().maxCoeff(), 1e-3);
 }
 
-// SPEC §3.3: the particle system of size N converges to the N = ∞ measure dynamics with error ~ N^{-1/2}. Distance =
+// theory.md §3.3: the particle system of size N converges to the N = ∞ measure dynamics with error ~ N^{-1/2}. Distance =
 // RMS over test inputs of m_N⁽ᵏ⁾ − m_M⁽ᵏ⁾ for M ≫ N (independent draws), averaged (in square) over seeds; the fitted
 // log-log slope over N = 2^8 … 2^14 is −1/2 ± 0.15.
 TEST(MeanField, ParticleErrorFallsLikeInverseSqrtN) {

@@ -1,6 +1,6 @@
-// Multilayer MF (SPEC §3.6, §3.7, §5, [N]): the deep MF-scaled net is the particle system. With i.i.d. zero-mean init
+// Multilayer MF (theory.md §3.6, §3.7, §5, [N]): the deep MF-scaled net is the particle system. With i.i.d. zero-mean init
 // and φ(0) = 0, GD with H ≥ 3 degenerates (updates vanish as the width grows, f → 0, loss → log 2); RMSProp with the
-// MF RMSProp rates of SPEC §1.5 keeps learning; H = 2 GD learns.
+// MF RMSProp rates of theory.md §1.5 keeps learning; H = 2 GD learns.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -28,7 +28,7 @@ DeepRun deep_run(const Dataset& d, int depth, int width, const std::string& opti
   po.depth = depth;
   po.particles = width;
   po.optimizer = optimizer;
-  po.paired = false;  // i.i.d. zero-mean init (SPEC §3.6)
+  po.paired = false;  // i.i.d. zero-mean init (theory.md §3.6)
   po.reference_width = kRef;
   const int n = int(d.x_train.rows());
   ParticleSystem<double> ps(po, lr, n);
@@ -64,7 +64,7 @@ TEST(MultilayerMf, GdDegeneratesForThreeHiddenLayers) {
     std::printf("H=3 GD width %4d: loss %.5f mean|f| %.3g rel update %.3g\n", widths[i], runs[i].train_loss,
                 runs[i].mean_abs_logit, runs[i].rel_update);
   for (size_t i = 1; i < runs.size(); ++i) {
-    // Each 4× in width: the relative updates shrink (SPEC §5: like d^{-1/2}, so ≈ 2×) and so do the logits.
+    // Each 4× in width: the relative updates shrink (theory.md §5: like d^{-1/2}, so ≈ 2×) and so do the logits.
     EXPECT_LT(runs[i].rel_update, 0.75 * runs[i - 1].rel_update);
     EXPECT_LT(runs[i].mean_abs_logit, 0.75 * runs[i - 1].mean_abs_logit);
   }
@@ -83,7 +83,7 @@ TEST(MultilayerMf, RmspropKeepsLearningAndTwoLayerGdLearns) {
   EXPECT_LT(gd2.train_loss, kLog2 - 0.1);  // the same lr as the degenerate H = 3 GD runs above
   const DeepRun rms_s = deep_run(d, 3, width / 4, "rmsprop", 0.003, 20, 1);
   EXPECT_NEAR(rms_s.train_loss, rms.train_loss, 0.1);
-  // H = 2 stays non-trivial as the width grows (SPEC R10): similar loss at a 4× smaller width.
+  // H = 2 stays non-trivial as the width grows (theory.md R10): similar loss at a 4× smaller width.
   const DeepRun gd2s = deep_run(d, 2, width / 4, "gd", 2.0, 20, 1);
   EXPECT_NEAR(gd2s.train_loss, gd2.train_loss, 0.1);
 }

@@ -156,7 +156,7 @@ TEST(Mlp, FusedSgdEqualsExplicitStep) {
   }
 }
 
-// Paired init (SPEC §6.0): the same seed draws the same raw weights for any factors, bias option and precision.
+// Paired init (theory.md §6.0): the same seed draws the same raw weights for any factors, bias option and precision.
 TEST(MlpInit, PairedAcrossScalingsBiasAndPrecision) {
   MlpConfig cfg = small_config("relu", 3, false, 2);
   cfg.input_dim = 11;

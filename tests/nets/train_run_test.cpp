@@ -217,7 +217,7 @@ TEST(TrainRun, Float32AgreesWithFloat64) {
   }
 }
 
-// IC-MF (SPEC §3.5): at step 0 f_IC = the SP net's output; training moves θ only, on the loss of f(θ) + offset.
+// IC-MF (theory.md §3.5): at step 0 f_IC = the SP net's output; training moves θ only, on the loss of f(θ) + offset.
 TEST(TrainRun, InitCorrectedStartsAtSpAndTrains) {
   const Blobs b = make_blobs(30, 14);
   TrainTask sp = base_task(1, 64);

@@ -1,5 +1,5 @@
-// The classifier: A/B/C, the band, the 13 regions of SPEC §2.2 and their boundaries, theory exponents (§6.1 R2),
-// the deep-net propagation against SPEC §5 and the GD degeneracy verdicts (§3.6).
+// The classifier: A/B/C, the band, the 13 regions of theory.md §2.2 and their boundaries, theory exponents (§6.1 R2),
+// the deep-net propagation against theory.md §5 and the GD degeneracy verdicts (§3.6).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,7 +14,7 @@ namespace {
 constexpr OptimizerFamily kSgd = OptimizerFamily::sgd;
 constexpr OptimizerFamily kAdaptive = OptimizerFamily::adaptive;
 
-// SPEC §2.2 table, typed from the SPEC: #, model, example (q_σ, q̃), A-sign, B-sign, C (0 / -1/2 / interior).
+// theory.md §2.2 table, typed from the SPEC: #, model, example (q_σ, q̃), A-sign, B-sign, C (0 / -1/2 / interior).
 struct Row {
   int region;
   const char* model;
@@ -52,7 +52,7 @@ TEST(Classification, ThirteenExamplePointsOfSpec22) {
     EXPECT_EQ(c.regime, Regime::stable);
     EXPECT_EQ(region_info(r.region).model, r.model);
     EXPECT_NEAR(region_info(r.region).example_q_sigma, r.qs, 1e-15);
-    // SPEC table columns: A "finite" only in 2, 3, 5 (q_σ = −1/2); B finite only in 1, 2, 4; C = 0 in 1, 3, 6, 7, 8.
+    // theory.md §2.2 table columns: A "finite" only in 2, 3, 5 (q_σ = −1/2); B finite only in 1, 2, 4; C = 0 in 1, 3, 6, 7, 8.
     const bool a0 = r.region == 2 || r.region == 3 || r.region == 5;
     const bool b0 = r.region == 1 || r.region == 2 || r.region == 4;
     const bool c0 = r.region == 1 || r.region == 3 || (r.region >= 6 && r.region <= 8);
@@ -60,7 +60,7 @@ TEST(Classification, ThirteenExamplePointsOfSpec22) {
     EXPECT_EQ(c.finite_kernel, b0) << r.model;
     EXPECT_EQ(c.feature_learning, c0) << r.model;
   }
-  // The three "most properties" models (SPEC §2.2): each misses exactly one property.
+  // The three "most properties" models (theory.md §2.2): each misses exactly one property.
   EXPECT_NEAR(at(-0.5, 0).C, -0.5, 1e-15);
   EXPECT_NEAR(at(-1, 1).A, -0.5, 1e-15);
   EXPECT_NEAR(at(-0.5, 0.5).B, 0.5, 1e-15);
@@ -78,9 +78,9 @@ TEST(Classification, DivergingAndStagnatingExamples) {
   const auto s = at(-1, -1);
   EXPECT_EQ(s.regime, Regime::stagnates);
   EXPECT_FALSE(s.region.has_value());
-  EXPECT_LT(s.B, s.A);  // SPEC §2.2: C < −1/2 ⇒ B < A
+  EXPECT_LT(s.B, s.A);  // theory.md §2.2: C < −1/2 ⇒ B < A
   EXPECT_FALSE(s.finite_init_logits || s.finite_kernel || s.feature_learning);
-  // SP with constant lrs: output layer C_a = +1/2 → diverges (SPEC §1.4).
+  // SP with constant lrs: output layer C_a = +1/2 → diverges (theory.md §1.4).
   const auto sp = classify(scaling_from_name("sp"), kRelu);
   EXPECT_EQ(sp.regime, Regime::diverges);
   EXPECT_NEAR(sp.C_a, 0.5, 1e-12);
@@ -140,7 +140,7 @@ TEST(Classification, IdentityBEqualsAPlusCPlusHalfOnRandomPoints) {
       ++stable;
       ASSERT_TRUE(c.region.has_value());
       EXPECT_GE(*c.region, 11);  // random points land in the open regions with probability 1
-      // TP4: r = −C (SPEC §1.3).
+      // TP4: r = −C (theory.md §1.3).
       ASSERT_TRUE(c.abc.has_value());
       EXPECT_NEAR(c.abc->r, -c.C, 1e-12);
     }
@@ -170,7 +170,7 @@ TEST(Classification, PresetsLandInTheirRegions) {
     }
   }
   EXPECT_EQ(*classify(scaling_from_name("improved-sp"), kRelu).region, 2);
-  // IC-MF has all three properties (SPEC §2.2, §3.5); its scaling alone has A = −1/2.
+  // IC-MF has all three properties (theory.md §2.2, §3.5); its scaling alone has A = −1/2.
   const auto ic = classify(scaling_from_name("ic-mf"), kRelu);
   EXPECT_TRUE(ic.finite_init_logits && ic.finite_kernel && ic.feature_learning);
   EXPECT_EQ(ic.A, 0.0);
@@ -180,7 +180,7 @@ TEST(Classification, PresetsLandInTheirRegions) {
   EXPECT_TRUE(mf.finite_kernel && mf.feature_learning);
 }
 
-// SPEC §6.1 R2 "theoretic" table and the measured default values.
+// theory.md §6.1 R2 "theoretic" table and the measured default values.
 TEST(Classification, TheoryExponentsOfR2) {
   struct R {
     double qs, qt, f0, fa, fw, faw, da, dw;
@@ -208,7 +208,7 @@ TEST(Classification, TheoryExponentsOfR2) {
     EXPECT_NEAR(c.theory->f_init, std::max(c.A, c.B + c.C), 1e-12);
     EXPECT_NEAR(c.theory->f_aw, c.B + 2 * c.C, 1e-12);
   }
-  // Off the line the rule is flagged as the heuristic, not SPEC's exact rule.
+  // Off the line the rule is flagged as the heuristic, not theory.md's exact rule.
   EXPECT_FALSE(at(-0.5, 0.5).theory->exact_rule);
   // Rates: MF d^{-1/2}; intermediate q = 3/4 d^{-1/4}.
   EXPECT_NEAR(*at(-1, 1).rate_exponent, -0.5, 1e-12);
@@ -216,7 +216,7 @@ TEST(Classification, TheoryExponentsOfR2) {
   EXPECT_FALSE(at(1, 1).rate_exponent.has_value());
 }
 
-// Deep nets: the SPEC §5 table (MF, H = 3, GD): hidden v² and v¹ relative steps d^{-1/2}, output and input d^{-1};
+// Deep nets: the theory.md §5 table (MF, H = 3, GD): hidden v² and v¹ relative steps d^{-1/2}, output and input d^{-1};
 // layer-2 pre-activations d^{-1/2}, output d^{-3/2}.
 TEST(Classification, DeepPropagationReproducesSpec5Table) {
   const auto c = classify(scaling_from_name("mf", 3), kRelu);
@@ -227,7 +227,7 @@ TEST(Classification, DeepPropagationReproducesSpec5Table) {
   EXPECT_NEAR(c.layers[0].rel_step, -1.0, 1e-12);
   EXPECT_NEAR(c.layers[1].output_size, -0.5, 1e-12);
   EXPECT_NEAR(c.A, -1.5, 1e-12);
-  // H = 2: the rank-one update of v¹ is O(1) relative at step 1 (SPEC §5).
+  // H = 2: the rank-one update of v¹ is O(1) relative at step 1 (theory.md §5).
   const auto c2 = classify(scaling_from_name("mf", 2), kRelu);
   EXPECT_NEAR(c2.layers[1].rel_step, 0.0, 1e-12);
 }
@@ -249,12 +249,12 @@ TEST(Classification, DeepDegeneracyVerdicts) {
     EXPECT_FALSE(deg.feature_learning);
     EXPECT_TRUE(*verdict("mf", 4, kSgd, *a).degenerate_gd) << a->name;
     EXPECT_TRUE(*verdict("ic-mf", 3, kSgd, *a).degenerate_gd) << a->name;
-    EXPECT_FALSE(*verdict("mf", 3, kAdaptive, *a).degenerate_gd) << a->name;   // RMSProp (SPEC §5)
-    EXPECT_FALSE(*verdict("mf", 2, kSgd, *a).degenerate_gd) << a->name;        // H = 2 (SPEC §3.6)
+    EXPECT_FALSE(*verdict("mf", 3, kAdaptive, *a).degenerate_gd) << a->name;   // RMSProp (theory.md §5)
+    EXPECT_FALSE(*verdict("mf", 2, kSgd, *a).degenerate_gd) << a->name;        // H = 2 (theory.md §3.6)
     EXPECT_FALSE(*verdict("mup", 3, kSgd, *a).degenerate_gd) << a->name;       // CLT hidden scale
     EXPECT_FALSE(*verdict("ntk", 3, kSgd, *a).degenerate_gd) << a->name;
   }
-  // φ(0) ≠ 0 keeps the hidden activations O(1): not degenerate (SPEC §3.6).
+  // φ(0) ≠ 0 keeps the hidden activations O(1): not degenerate (theory.md §3.6).
   const auto sig = verdict("mf", 3, kSgd, sigmoid);
   EXPECT_FALSE(*sig.degenerate_gd);
   EXPECT_NE(sig.degenerate_reason.find("phi(0) != 0"), std::string::npos);

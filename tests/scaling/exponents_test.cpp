@@ -1,4 +1,4 @@
-// Effective exponents (SPEC §1.2), Golikov's (q_σ, q̃_a, q̃_w) of the presets (§1.4), abc mapping (§1.2–1.4).
+// Effective exponents (theory.md §1.2), Golikov's (q_σ, q̃_a, q̃_w) of the presets (§1.4), abc mapping (§1.2–1.4).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -61,7 +61,7 @@ TEST(ScalingExponents, EffectiveExponentsMatchMeasuredSlopes) {
   }
 }
 
-// SPEC §1.4 deep table, effective quantities: (σ, lr) per group as powers of d.
+// theory.md §1.4 deep table, effective quantities: (σ, lr) per group as powers of d.
 TEST(ScalingExponents, DeepTableOfSpec14) {
   struct Row {
     const char* name;
@@ -83,14 +83,14 @@ TEST(ScalingExponents, DeepTableOfSpec14) {
     EXPECT_NEAR(e[3].beta, r.b_out, 1e-12) << r.name;
     EXPECT_NEAR(e[3].gamma, r.g_out, 1e-12) << r.name;
   }
-  // RMSProp MF (SPEC §3.7): per-coordinate steps ∝ the target std of each effective weight: 1, d^{-1}, d^{-1}.
+  // RMSProp MF (theory.md §3.7): per-coordinate steps ∝ the target std of each effective weight: 1, d^{-1}, d^{-1}.
   const auto r = effective_exponents(scaling_from_name("mf", 3, 128, kAdaptive));
   EXPECT_NEAR(r[0].gamma, r[0].beta, 1e-12);
   EXPECT_NEAR(r[1].gamma, r[1].beta, 1e-12);
   EXPECT_NEAR(r[3].gamma, r[3].beta, 1e-12);
 }
 
-// SPEC §1.4 1-hidden table: (q_σ, q̃_a, q̃_w) of every named parameterization.
+// theory.md §1.4 1-hidden table: (q_σ, q̃_a, q̃_w) of every named parameterization.
 TEST(ScalingExponents, PresetsMapToSpec14Table) {
   for (const auto fam : {kSgd, kAdaptive}) {
     expect_golikov(scaling_from_name("ntk", 1, 128, fam), -0.5, 0, 0);
@@ -143,7 +143,7 @@ TEST(ScalingExponents, AbcValuesOfSpec14) {
   // TP4 r: muP 0 (feature learning), NTK 1/2.
   EXPECT_NEAR(mup.r, 0.0, 1e-12);
   EXPECT_NEAR(ntk.r, 0.5, 1e-12);
-  // 1 hidden layer, SPEC §1.3 map: a1 = −q̃_w/2, b1 = q̃_w/2, a2 = −q_σ − q̃_a/2, b2 = q̃_a/2, r = −C.
+  // 1 hidden layer, theory.md §1.3 map: a1 = −q̃_w/2, b1 = q̃_w/2, a2 = −q_σ − q̃_a/2, b2 = q̃_a/2, r = −C.
   const auto one = abc_from_golikov({-0.75, 0.5, 0.5});
   expect_layers(one, {{-0.25, 0.25}, {0.5, 0.25}}, "intermediate");
   EXPECT_NEAR(one.r, 0.25, 1e-12);
@@ -179,7 +179,7 @@ TEST(ScalingExponents, AbcRoundTrips) {
   EXPECT_THROW(golikov_from_abc(abc_from_effective(effective_exponents(scaling_from_name("mf", 2)))), InputError);
 }
 
-// The deep TP4 r formula agrees with r = −C (SPEC §1.3) on the stable band of one hidden layer, written as a
+// The deep TP4 r formula agrees with r = −C (theory.md §1.3) on the stable band of one hidden layer, written as a
 // 1-hidden-layer effective table evaluated through the general branch (a dummy identity hidden layer is not
 // possible, so compare the closed forms directly).
 TEST(ScalingExponents, Tp4RAgreesWithMinusCOnTheBand) {

@@ -1,4 +1,4 @@
-// Presets: registry, names/aliases, recipes against the tables of SPEC §1.4–1.5, factors_at, parse errors.
+// Presets: registry, names/aliases, recipes against the tables of theory.md §1.4–1.5, factors_at, parse errors.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,7 +12,7 @@ namespace {
 constexpr OptimizerFamily kSgd = OptimizerFamily::sgd;
 constexpr OptimizerFamily kAdaptive = OptimizerFamily::adaptive;
 
-// One row of the camera_ready table of SPEC §1.5 (exponents of ω): weight factor, lr_in, lr_hid, lr_out.
+// One row of the camera_ready table of theory.md §1.5 (exponents of ω): weight factor, lr_in, lr_hid, lr_out.
 struct CameraReadyRow {
   const char* name;
   double weight, in, hid, out;
@@ -94,7 +94,7 @@ TEST(ScalingPresets, FactorsAtReferenceWidthAreOne) {
   EXPECT_THROW(broken.factors_at(128), InputError);
 }
 
-// factors_at(2d*) against the camera_ready table of SPEC §1.5, both columns, depths 1–3.
+// factors_at(2d*) against the camera_ready table of theory.md §1.5, both columns, depths 1–3.
 TEST(ScalingPresets, CameraReadyTableAtTwiceTheReferenceWidth) {
   const double q = 0.75;
   const CameraReadyRow sgd_rows[] = {{"sp", 0, 0, 0, 0},
@@ -123,7 +123,7 @@ TEST(ScalingPresets, CameraReadyTableAtTwiceTheReferenceWidth) {
   }
 }
 
-// The `dev` recipe of SPEC §1.5: weight ω^{qσ+1/2}, lr_in ω^{q̃}, lr_hid ω^{q̃+qσ}, lr_out ω^{q̃+2qσ}.
+// The `dev` recipe of theory.md §1.5: weight ω^{qσ+1/2}, lr_in ω^{q̃}, lr_hid ω^{q̃+qσ}, lr_out ω^{q̃+2qσ}.
 TEST(ScalingPresets, GolikovTupleFollowsTheDevRecipe) {
   for (auto [qs, qa, qw] : {std::tuple{-1.0, 1.0, 1.0}, {-0.5, 0.0, 0.0}, {-0.5, 0.5, 0.5}, {-0.7, 0.3, 0.9}}) {
     for (int H : {1, 3}) {
@@ -156,7 +156,7 @@ TEST(ScalingPresets, GolikovTupleFollowsTheDevRecipe) {
 }
 
 TEST(ScalingPresets, MupImprovedSpIcMfCustom) {
-  // muP, SPEC §1.4: output init ×ω^{-1/2} (std d^{-1}), hidden unchanged; SGD lrs ω, 1, ω^{-1}; Adam 1, ω^{-1}, ω^{-1}.
+  // muP, theory.md §1.4: output init ×ω^{-1/2} (std d^{-1}), hidden unchanged; SGD lrs ω, 1, ω^{-1}; Adam 1, ω^{-1}, ω^{-1}.
   const Scaling m = scaling_from_name("mup", 3);
   EXPECT_EQ(m.layers[3].init, -0.5);
   EXPECT_EQ(m.layers[1].init, 0.0);

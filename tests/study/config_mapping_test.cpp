@@ -1,4 +1,4 @@
-// The Config → library options mappings of sweep.h: data_options (every [data] key, DESIGN §5), train_options,
+// The Config → library options mappings of sweep.h: data_options (every [data] key, architecture.md §5), train_options,
 // limit_options.
 #include <gtest/gtest.h>
 

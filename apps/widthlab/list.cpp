@@ -1,4 +1,4 @@
-// `widthlab activations` lists the activation registry (what configs and --activation accept).
+// `widthlab list`: the registered activations and losses (what configs, --activation and --loss accept).
 #include <fmt/format.h>
 
 #include "verb.h"

@@ -12,7 +12,7 @@
 #include "widthlab/progress.h"
 
 #ifdef WIDTHLAB_HAVE_MPI
-#include "mpi_wait.h"
+#include "distributed/mpi_wait.h"
 #endif
 
 namespace widthlab {

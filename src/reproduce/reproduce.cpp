@@ -10,7 +10,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
-#include "reproduce_cases.h"
+#include "reproduce/cases.h"
 #include "widthlab/error.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/plot_script.h"
@@ -29,28 +29,28 @@ std::string ReproduceOptions::validate() const {
 
 const std::vector<ReproductionInfo>& reproduction_registry() {
   static const std::vector<ReproductionInfo> reg = {
-      {"golikov2020-width", "Golikov 2020 [G1], main Fig. 1 left/center, supp. Figs 1–2", "SPEC §6.1 R1, R2",
+      {"golikov2020-width", "Golikov 2020 [G1], main Fig. 1 left/center, supp. Figs 1–2", "theory.md §6.1 R1, R2",
        "1 hidden layer, GD lr 0.02, 50 steps: MF flat in width, NTK/intermediate drift, SP blows up; R2 exponents",
        repro::run_golikov2020_width},
-      {"golikov2020-small-lr", "Golikov 2020 [G1], supp. Fig. 3 bottom", "SPEC §6.1 R4",
+      {"golikov2020-small-lr", "Golikov 2020 [G1], supp. Fig. 3 bottom", "theory.md §6.1 R4",
        "lr 0.0002: NTK tracks the reference net, MF does not (MF lacks the random init logits)",
        repro::run_golikov2020_small_lr},
-      {"golikov2020-long", "Golikov 2020 [G1], supp. Fig. 4 row 4", "SPEC §6.1 R7",
+      {"golikov2020-long", "Golikov 2020 [G1], supp. Fig. 4 row 4", "theory.md §6.1 R7",
        "500 full-batch steps: MF reproduces the reference's train loss, NTK/intermediate fit slower",
        repro::run_golikov2020_long},
-      {"golikov2020-deep", "Golikov 2020 [G1], main Fig. 2", "SPEC §6.1 R10–R12, §5",
+      {"golikov2020-deep", "Golikov 2020 [G1], main Fig. 2", "theory.md §6.1 R10–R12, §5",
        "2 and 3 hidden layers: MF with GD collapses to f ≡ 0 at 3 hidden layers, not at 2, not with RMSProp",
        repro::run_golikov2020_deep},
-      {"golikov2021-limits", "Golikov 2021 [G2], main Figs 1 right, 2", "SPEC §6.2 R13, R14",
+      {"golikov2021-limits", "Golikov 2021 [G2], main Figs 1 right, 2", "theory.md §6.2 R13, R14",
        "MF, NTK, sym-default, IC-MF, SP at a large width vs the reference: logit KL over seeds and kernels",
        repro::run_golikov2021_limits},
-      {"sohl-dickstein2020-sp", "Sohl-Dickstein et al. 2020 [SP], introduction", "SPEC §6.3 R21, R24",
+      {"sohl-dickstein2020-sp", "Sohl-Dickstein et al. 2020 [SP], introduction", "theory.md §6.3 R21, R24",
        "empirical NTK of improved-SP nets → analytic kernel; naive SP kernel ∝ width; largest stable lr",
        repro::run_sohl_dickstein2020_sp},
-      {"nguyen2019-gaussians", "Nguyen 2019 [N], isotropic-Gaussian experiment", "SPEC §6.4 R25",
+      {"nguyen2019-gaussians", "Nguyen 2019 [N], isotropic-Gaussian experiment", "theory.md §6.4 R25",
        "multilayer MF nets on two isotropic Gaussians: loss curves collapse as the width grows",
        repro::run_nguyen2019_gaussians},
-      {"classify-grid", "theory target (no paper figure)", "SPEC §6.5 R28, §2.2",
+      {"classify-grid", "theory target (no paper figure)", "theory.md §6.5 R28, §2.2",
        "grid over (q_σ, q̃): measured exponents of init logits, kernel and weight steps vs A, B, C; 13 regions",
        repro::run_classify_grid},
   };

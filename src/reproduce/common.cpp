@@ -1,4 +1,4 @@
-#include "reproduce_common.h"
+#include "reproduce/common.h"
 
 #include <fmt/format.h>
 
@@ -153,17 +153,7 @@ double metric(const TrainResult& r, const std::string& name) {
 
 void write_table_csv(const std::filesystem::path& path, const std::vector<std::string>& header,
                      const std::vector<std::vector<std::string>>& rows) {
-  std::string s;
-  auto line = [&](const std::vector<std::string>& cells) {
-    for (std::size_t i = 0; i < cells.size(); ++i) s += (i ? "," : "") + cells[i];
-    s += "\n";
-  };
-  line(header);
-  for (const auto& r : rows) {
-    if (r.size() != header.size()) throw std::logic_error("reproduce: CSV row of the wrong length");
-    line(r);
-  }
-  write_file_atomic(path, s);
+  write_csv(path, TextTable{header, rows});
 }
 
 std::vector<int> powers_of_two(int lo, int hi) {

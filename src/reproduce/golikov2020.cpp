@@ -1,5 +1,5 @@
-// Golikov 2020 [G1] reproductions (SPEC §6.1): R1/R2 width sweep, R4 small lr, R7 long training, R10–R12 deep nets.
-// The published numbers (CIFAR-2, read off the paper's figures, SPEC §0 tag [plot]) are stored below next to the
+// Golikov 2020 [G1] reproductions (theory.md §6.1): R1/R2 width sweep, R4 small lr, R7 long training, R10–R12 deep nets.
+// The published numbers (CIFAR-2, read off the paper's figures, theory.md §0 tag [plot]) are stored below next to the
 // verdict code (STYLE 14). Claims are judged on shape; tolerances are stated in each claim.
 #include <fmt/format.h>
 
@@ -9,8 +9,8 @@
 #include <cmath>
 #include <numbers>
 
-#include "reproduce_cases.h"
-#include "reproduce_common.h"
+#include "reproduce/cases.h"
+#include "reproduce/common.h"
 #include "widthlab/classification.h"
 #include "widthlab/error.h"
 
@@ -19,7 +19,7 @@ namespace {
 
 constexpr double kLog2 = std::numbers::ln2;
 
-// ---- published numbers ([G1], SPEC §6.1; CIFAR-2, lr 0.02, 50 GD steps unless stated) ---------------------------
+// ---- published numbers ([G1], theory.md §6.1; CIFAR-2, lr 0.02, 50 GD steps unless stated) ---------------------------
 struct PublishedR1 {
   double ref_test_loss = 0.41;            // reference d = 128
   double ntk_test_loss_large = 0.4225;    // NTK / intermediate drift up to ≈0.42–0.425
@@ -32,7 +32,7 @@ struct PublishedR1 {
 constexpr PublishedR1 kR1{};
 
 // R2: measured std exponents of [G1] (from the 2^14 → 2^16 doubling pair) where the paper reports them (NaN: not
-// reported); theory comes from the classifier (SPEC §6.1 rule).
+// reported); theory comes from the classifier (theory.md §6.1 rule).
 struct PublishedR2 {
   const char* scaling;
   double f0, fa, fw, faw, da, dw;
@@ -179,7 +179,7 @@ void r2_exponents(const Sweep& s, const ReproduceContext& ctx, CaseOutput& out) 
     const double q_sigma = sc.q_sigma.value_or(NAN);
     double m[6] = {var_exp(&LogitDecomposition::var_f0), var_exp(&LogitDecomposition::var_fa),
                    var_exp(&LogitDecomposition::var_fw), var_exp(&LogitDecomposition::var_faw),
-                   inc_exp(1) - q_sigma,  // δâ = δa/σ_a, σ_a ∝ d^{q_σ} (σ_w ∝ 1): SPEC §1.3
+                   inc_exp(1) - q_sigma,  // δâ = δa/σ_a, σ_a ∝ d^{q_σ} (σ_w ∝ 1): theory.md §1.3
                    inc_exp(0)};
     const PublishedR2* pub = nullptr;
     for (const auto& p : kR2)
@@ -208,7 +208,7 @@ void r2_exponents(const Sweep& s, const ReproduceContext& ctx, CaseOutput& out) 
       VerdictResult v = verdict_close(finite ? worst : NAN, 0.0, 0.1, "largest |measured − theory|");
       v.detail = detail + fmt::format("; largest deviation {:.2f} ({})", worst, names[at]);
       out.claims.push_back({"R2." + label, "std exponents of f∅, f_a, f_w, f_aw, δâ, δŵ within ±0.1 of theory",
-                            "theory (SPEC §6.1 rule); [G1] measured: " + std::string(pub ? "see table" : "—"), v});
+                            "theory (theory.md §6.1 rule); [G1] measured: " + std::string(pub ? "see table" : "—"), v});
     } else if (pub) {
       // Unstable scaling (SP): no theory; judged against the paper's own measured exponents.
       std::string detail;
@@ -223,7 +223,7 @@ void r2_exponents(const Sweep& s, const ReproduceContext& ctx, CaseOutput& out) 
       VerdictResult v = verdict_close(std::isfinite(worst) ? worst : NAN, 0.0, 0.2, "largest deviation");
       v.detail = detail + fmt::format("; largest deviation {:.2f} (tolerance 0.2)", worst);
       out.claims.push_back({"R2." + label, "measured exponents close to the paper's measured ones (±0.2)",
-                            "[G1] measured q_fa ≈ +1, q_faw ≈ +1.2, q_δâ ≈ +0.5 (SPEC §6.1 R2)", v});
+                            "[G1] measured q_fa ≈ +1, q_faw ≈ +1.2, q_δâ ≈ +0.5 (theory.md §6.1 R2)", v});
     }
   }
   out.tables.push_back(t);
@@ -517,33 +517,33 @@ CaseOutput run_golikov2020_deep(const ReproduceContext& ctx) {
     return ClaimCheck{"R11.mf-collapse",
                       "3 hidden layers, GD: the MF net approaches f ≡ 0 (test loss → log 2) as width grows (distance "
                       "to log 2 at least halves over the sweep)",
-                      "test loss → log 2 = 0.693, accuracy → 0.5 (SPEC §6.1 R11, §5)",
+                      "test loss → log 2 = 0.693, accuracy → 0.5 (theory.md §6.1 R11, §5)",
                       verdict_approaches(W, v, kLog2, 0.5)};
   });
   claim_if("h2-gd/mf", [&](const std::vector<double>& v) {
     return ClaimCheck{"R10.mf-nontrivial", "2 hidden layers, GD: MF stays non-trivial at every width (loss ≤ log 2 − "
                                            "0.05)",
-                      "loss well below log 2, roughly flat in d (SPEC §6.1 R10)", verdict_below(W, v, kLog2, 0.05)};
+                      "loss well below log 2, roughly flat in d (theory.md §6.1 R10)", verdict_below(W, v, kLog2, 0.05)};
   });
   claim_if("h2-gd/mf", [&](const std::vector<double>& v) {
     return ClaimCheck{"R10.mf-flat", "2 hidden layers, GD: MF test loss roughly flat in width (±0.02)",
-                      "roughly flat in d (SPEC §6.1 R10)", verdict_flat(W, v, 0.02)};
+                      "roughly flat in d (theory.md §6.1 R10)", verdict_flat(W, v, 0.02)};
   });
   claim_if("h3-rmsprop/mf", [&](const std::vector<double>& v) {
     return ClaimCheck{"R12.rmsprop-nontrivial",
                       "3 hidden layers, RMSProp: MF stays non-trivial at every width (loss ≤ log 2 − 0.05)",
-                      "non-trivial, roughly width-independent (SPEC §6.1 R12)", verdict_below(W, v, kLog2, 0.05)};
+                      "non-trivial, roughly width-independent (theory.md §6.1 R12)", verdict_below(W, v, kLog2, 0.05)};
   });
   claim_if("h3-rmsprop/mf", [&](const std::vector<double>& v) {
     return ClaimCheck{"R12.rmsprop-flat", "3 hidden layers, RMSProp: MF test loss roughly width-independent (±0.02)",
-                      "roughly width-independent (SPEC §6.1 R12)", verdict_flat(W, v, 0.02)};
+                      "roughly width-independent (theory.md §6.1 R12)", verdict_flat(W, v, 0.02)};
   });
   for (const char* other : {"h3-gd/ntk", "h3-gd/sp"})
     claim_if(other, [&](const std::vector<double>& v) {
       return ClaimCheck{fmt::format("R11.{}-nontrivial", other + 6),
                         fmt::format("3 hidden layers, GD: {} does not collapse (loss ≤ log 2 − 0.05 at every width)",
                                     other + 6),
-                        "NTK and default do not approach f ≡ 0 (SPEC §6.1 R11)", verdict_below(W, v, kLog2, 0.05)};
+                        "NTK and default do not approach f ≡ 0 (theory.md §6.1 R11)", verdict_below(W, v, kLog2, 0.05)};
     });
   out.plots = {"deep.png"};
   return out;

@@ -1,20 +1,20 @@
-// nguyen2019-gaussians (SPEC §6.4 R25, §3.6): multilayer MF-scaled nets (the "mf" preset at the config's depth:
+// nguyen2019-gaussians (theory.md §6.4 R25, §3.6): multilayer MF-scaled nets (the "mf" preset at the config's depth:
 // input lr ∝ d, hidden ∝ 1 with std d^{-1}, output ∝ d^{-1}) trained with SGD on the isotropic two-Gaussian task
-// x | y ~ N(0, (1 + yΔ)² I). [N]'s claim (abstract, SPEC §6.4): the training curves become width-independent and
+// x | y ~ N(0, (1 + yΔ)² I). [N]'s claim (abstract, theory.md §6.4): the training curves become width-independent and
 // learning is non-trivial. Judged: the widest net learns (loss well below log 2); the sup-over-steps gap between each
 // width's mean test-loss curve and the widest's shrinks as width grows; the seed spread of the final loss shrinks.
-// [N]'s exact depth, widths, Δ and lrs could not be checked (SPEC §6.4): ours are in the config.
+// [N]'s exact depth, widths, Δ and lrs could not be checked (theory.md §6.4): ours are in the config.
 #include <fmt/format.h>
 
 #include <cmath>
 #include <numbers>
 
-#include "reproduce_cases.h"
-#include "reproduce_common.h"
+#include "reproduce/cases.h"
+#include "reproduce/common.h"
 
 namespace widthlab::repro {
 namespace {
-constexpr const char* kR25 = "curves collapse onto one as width grows; learning non-trivial ([N] abstract, SPEC §6.4)";
+constexpr const char* kR25 = "curves collapse onto one as width grows; learning non-trivial ([N] abstract, theory.md §6.4)";
 }
 
 CaseOutput run_nguyen2019_gaussians(const ReproduceContext& ctx) {
@@ -91,7 +91,7 @@ CaseOutput run_nguyen2019_gaussians(const ReproduceContext& ctx) {
   std::vector<double> W(setup.widths.begin(), setup.widths.end());
   out.claims.push_back({"R25.seed-spread", "the seed-to-seed spread of the final loss shrinks as width grows (at least "
                                            "halves)",
-                        "width-independent (deterministic) limit dynamics ([N], SPEC §3.6)",
+                        "width-independent (deterministic) limit dynamics ([N], theory.md §3.6)",
                         verdict_approaches(W, spread, 0.0, 0.5)});
   out.setup = fmt::format("- data: {} (Δ = {}, dimension {})\n- nets: {} hidden layers, {}, MF scaling at d* = {}, {} "
                           "lr {} batch {}, {} steps; widths {}; {} seeds; test metrics every {} steps",

@@ -1,4 +1,4 @@
-// classify-grid (SPEC §6.5 R28, §1.3, §2.2): a grid of Golikov points (q_σ, q̃) (the config's scaling.q), each trained
+// classify-grid (theory.md §6.5 R28, §1.3, §2.2): a grid of Golikov points (q_σ, q̃) (the config's scaling.q), each trained
 // for train.steps steps at every width, and the measured width exponents
 //   A  of mean |f⁽⁰⁾| over test inputs                          (init logits, theory A = q_σ + 1/2)
 //   B  of mean K⁽⁰⁾(x,x) on the first test inputs (lr-weighted)  (init kernel, theory B = 1 + 2q_σ + q̃)
@@ -7,15 +7,15 @@
 // compared with the classifier's A, B, C and the identity B = A + C + 1/2. Each point's measured behaviour — the
 // signs of A and B and the class of C (diverges / 0 / between / −1/2 / stagnates), each snapped with a tolerance —
 // is mapped back to a region 1–13 (classify_golikov on the snapped exponents) and drawn as a phase diagram.
-// Published claims: the 13 regions of [G2] (SPEC §2.2 table), here as theory (the classifier), not numbers.
+// Published claims: the 13 regions of [G2] (theory.md §2.2 table), here as theory (the classifier), not numbers.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <set>
 
-#include "reproduce_cases.h"
-#include "reproduce_common.h"
+#include "reproduce/cases.h"
+#include "reproduce/common.h"
 #include "widthlab/classification.h"
 #include "widthlab/rate_fit.h"
 
@@ -177,10 +177,10 @@ CaseOutput run_classify_grid(const ReproduceContext& ctx) {
   out.tables.push_back(table);
   out.claims.push_back({"R28.exponents",
                         "measured A, B, C of every stable grid point within ±0.15 of the classifier's",
-                        "A = q_σ + 1/2, B = 1 + 2q_σ + q̃, C = q_σ + q̃ (SPEC §1.3)",
+                        "A = q_σ + 1/2, B = 1 + 2q_σ + q̃, C = q_σ + q̃ (theory.md §1.3)",
                         verdict_close(worst_abc, 0.0, 0.15, fmt::format("largest |measured − theory| ({})", worst_abc_at))});
   out.claims.push_back({"R28.identity", "measured exponents satisfy B = A + C + 1/2 (±0.15)",
-                        "key identity B = A + C + 1/2 (SPEC §1.3)",
+                        "key identity B = A + C + 1/2 (theory.md §1.3)",
                         verdict_close(worst_identity, 0.0, 0.15,
                                       fmt::format("largest |B − A − C − 1/2| ({})", worst_id_at))});
   {
@@ -191,7 +191,7 @@ CaseOutput run_classify_grid(const ReproduceContext& ctx) {
                                 regime_match, points, 100 * frac)};
     out.claims.push_back({"R28.band", "the stable band −1/2 ≤ C ≤ 0 separates stable from diverging and stagnating "
                                       "scalings",
-                          "dynamically stable iff −1/2 ≤ q_σ + q̃ ≤ 0 (SPEC §2.2)", v});
+                          "dynamically stable iff −1/2 ≤ q_σ + q̃ ≤ 0 (theory.md §2.2)", v});
   }
   {
     double frac = stable_points ? double(region_match) / stable_points : NAN;
@@ -202,7 +202,7 @@ CaseOutput run_classify_grid(const ReproduceContext& ctx) {
                                 theory_regions.size())};
     out.claims.push_back({"R28.regions", "the measured behaviour (signs of A, B; class of C) recovers each point's "
                                          "region of the 13",
-                          "13 distinct limit models: 3 points, 7 segments/rays, 3 open regions (SPEC §2.2)", v});
+                          "13 distinct limit models: 3 points, 7 segments/rays, 3 open regions (theory.md §2.2)", v});
   }
   out.plots = {"phase_diagram.png"};
   out.notes.push_back(fmt::format(

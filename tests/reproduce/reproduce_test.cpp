@@ -128,7 +128,7 @@ TEST(ReproduceConfig, EveryRegisteredCaseHasAValidConfig) {
 }
 
 TEST(ReproduceReport, MarkdownHasClaimTableAndVerdicts) {
-  ReproductionInfo info{"demo", "Paper", "SPEC §0", "a demo", nullptr};
+  ReproductionInfo info{"demo", "Paper", "theory.md §0", "a demo", nullptr};
   CaseOutput out;
   out.setup = "- data: none";
   out.claims.push_back({"R0.a", "claim a", "0.41", verdict_flat({1, 2}, {1, 1}, 0.1)});

@@ -1,23 +1,23 @@
-// golikov2021-limits (SPEC §6.2 R13, R14; §1.5, §3.5): MF, NTK, sym-default, IC-MF and SP ("default") nets at one
+// golikov2021-limits (theory.md §6.2 R13, R14; §1.5, §3.5): MF, NTK, sym-default, IC-MF and SP ("default") nets at one
 // large width d next to the reference (SP at d* = 128), all from the same initial weights per seed (paired init),
 // trained full-batch. Along training: test loss, mean |f| on test inputs, the logit discrepancy to the reference over
 // seeds (per test point a Gaussian fitted across seeds, KL averaged over points; and |P(f > 0) − P_ref(f > 0)|), and
 // the tangent-kernel diagonal K(x,x) on the first test inputs over the first steps.
-// The [G2] result figures were not available (SPEC §0, §6.2): the expected outcomes are the SPEC's derived ones,
+// The [G2] result figures were not available (theory.md §0, §6.2): the expected outcomes are the SPEC's derived ones,
 // stored below with the width factor ω = d/d* they depend on.
 #include <fmt/format.h>
 
 #include <cmath>
 
-#include "reproduce_cases.h"
-#include "reproduce_common.h"
+#include "reproduce/cases.h"
+#include "reproduce/common.h"
 #include "widthlab/distances.h"
 #include "widthlab/error.h"
 
 namespace widthlab::repro {
 namespace {
 
-// SPEC §6.2 expected outcomes (exponents of ω = d/d*; [derived] from §1.5's closed forms).
+// theory.md §6.2 expected outcomes (exponents of ω = d/d*; [derived] from §1.5's closed forms).
 struct Expected {
   const char* scaling;
   double init_logit_exp;  // mean |f⁽⁰⁾| ∝ ω^e relative to the reference
@@ -28,7 +28,7 @@ constexpr Expected kExpected[] = {
     {"ntk", 0.0, 0.0},         // "logits and kernel of the reference's size, K/K_init ≈ 1"
     {"sym-default", 0.0, 0.5}, // "kernel ≈ 22.6× the reference's (at 2^16)"
     {"ic-mf", 0.0, 0.0},       // "init logits and kernel like the reference's, and the kernel evolves"
-    {"sp", 0.0, NAN},          // output-layer part ×ω, input part ×1 (SPEC §1.5)
+    {"sp", 0.0, NAN},          // output-layer part ×ω, input part ×1 (theory.md §1.5)
 };
 
 struct Track {
@@ -196,7 +196,7 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
       if (l != "ic-mf" && mean_finite(tr[l].kl) < best) best = mean_finite(tr[l].kl), who = l;
     out.claims.push_back({"R13.icmf-closest",
                           "IC-MF has the smallest logit KL to the reference (mean over the run's curve points)",
-                          "IC-MF: smallest logit KL discrepancy over the whole run (SPEC §6.2, [derived] from [G2] abs)",
+                          "IC-MF: smallest logit KL discrepancy over the whole run (theory.md §6.2, [derived] from [G2] abs)",
                           verdict_less(mean_finite(tr["ic-mf"].kl), best, 0.0, "KL IC-MF", "KL " + who)});
   }
   for (const auto& e : kExpected) {
@@ -205,23 +205,23 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
     out.claims.push_back({fmt::format("R13.{}-init-logits", e.scaling),
                           fmt::format("{}: init mean |f| ∝ ω^{:+g} relative to the reference (±0.1)", e.scaling,
                                       e.init_logit_exp),
-                          fmt::format("ω^{:+g} (SPEC §1.5, §6.2)", e.init_logit_exp),
+                          fmt::format("ω^{:+g} (theory.md §1.5, §6.2)", e.init_logit_exp),
                           verdict_close(expo(x.abs_logit_init, R.abs_logit_init), e.init_logit_exp, 0.1, "exponent")});
     if (!std::isnan(e.kernel_exp))
       out.claims.push_back({fmt::format("R14.{}-kernel-size", e.scaling),
                             fmt::format("{}: init kernel K(x,x) ∝ ω^{:+g} relative to the reference (±0.1)", e.scaling,
                                         e.kernel_exp),
-                            fmt::format("ω^{:+g} (SPEC §1.5, §6.2)", e.kernel_exp),
+                            fmt::format("ω^{:+g} (theory.md §1.5, §6.2)", e.kernel_exp),
                             verdict_close(expo(x.kernel_init, R.kernel_init), e.kernel_exp, 0.1, "exponent")});
   }
   if (tr.count("ntk") && !tr["ntk"].kernel_ratio.empty())
     out.claims.push_back({"R14.ntk-frozen", "NTK's kernel stays at its init value (max |K/K_init − 1| ≤ 0.1 over the "
                                             "tracked steps)",
-                          "K/K_init ≈ 1 for all steps (SPEC §6.2)",
+                          "K/K_init ≈ 1 for all steps (theory.md §6.2)",
                           verdict_close(max_dev(tr["ntk"].kernel_ratio), 0.0, 0.1, "max |K/K_init − 1|")});
   if (tr.count("ntk") && tr.count("mf") && !tr["mf"].kernel_ratio.empty())
     out.claims.push_back({"R14.mf-evolves", "MF's kernel moves more than NTK's over the tracked steps",
-                          "MF: the kernel changes over training; NTK: frozen (SPEC §6.2)",
+                          "MF: the kernel changes over training; NTK: frozen (theory.md §6.2)",
                           verdict_less(max_dev(tr["ntk"].kernel_ratio), max_dev(tr["mf"].kernel_ratio), 0.0,
                                        "NTK max|K/K₀−1|", "MF max|K/K₀−1|")});
   out.setup = fmt::format("- data: {}\n- nets: 1 hidden layer, {}, {} lr {} batch {}, {} steps, test metrics every {} "

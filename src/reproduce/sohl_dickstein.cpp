@@ -1,4 +1,4 @@
-// sohl-dickstein2020-sp (SPEC §6.3 R21, R24; §3.8): the improved standard parameterization of [SP] as neural-tangents
+// sohl-dickstein2020-sp (theory.md §6.3 R21, R24; §3.8): the improved standard parameterization of [SP] as neural-tangents
 // builds it — Dense(W_std, b_std, parameterization='standard', s): layer l of actual width n_l = s·N (input: s_0 = 1),
 //   z^{l+1} = W_l h^l / √s_l + b_l,  trained W_l ~ N(0, W_std²/N_l) (so the effective weight has std W_std/√n_l),
 //   trained b_l ~ N(0, b_std²),  one plain lr for every parameter —
@@ -11,14 +11,14 @@
 // against the analytic standard-parameterization NTK (kernel.h, base width N): improved SP → analytic as s grows;
 // naive SP's kernel grows ∝ width.
 // R24: the largest stable full-batch GD lr (MSE loss, bias-free nets), by bisection over a √2-spaced lr grid, vs width.
-// The paper's figures could not be read (SPEC §6.3): the claims are the introduction's statements, stored below.
+// The paper's figures could not be read (theory.md §6.3): the claims are the introduction's statements, stored below.
 #include <fmt/format.h>
 
 #include <cmath>
 #include <random>
 
-#include "reproduce_cases.h"
-#include "reproduce_common.h"
+#include "reproduce/cases.h"
+#include "reproduce/common.h"
 #include "widthlab/kernel.h"
 #include "widthlab/mlp.h"
 #include "widthlab/rng.h"
@@ -26,7 +26,7 @@
 namespace widthlab::repro {
 namespace {
 
-// [SP] introduction (SPEC §4, §6.3): the published statements judged here.
+// [SP] introduction (theory.md §4, §6.3): the published statements judged here.
 constexpr const char* kR21Improved = "improved SP: empirical NTK → the analytic kernel as s → ∞ with the lr fixed";
 constexpr const char* kR21Naive = "naive SP: the NTK diverges, growing ∝ width";
 constexpr const char* kR24Naive = "naive SP: the largest stable lr shrinks ∝ 1/width";
@@ -196,7 +196,7 @@ CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx) {
   out.tables.push_back(t);
   out.claims.push_back({"R21.improved-converges",
                         "improved SP: the empirical NTK approaches the analytic kernel, error ∝ s^{-1/2} (±0.2)",
-                        std::string(kR21Improved) + " (SPEC §4; finite-width corrections O(n^{-1/2}))",
+                        std::string(kR21Improved) + " (theory.md §4; finite-width corrections O(n^{-1/2}))",
                         verdict_slope(imp_w, imp_err, -0.5, 0.2)});
   if (!imp_err.empty())
     out.claims.push_back({"R21.improved-small",
@@ -215,7 +215,7 @@ CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx) {
   out.notes.push_back(
       "The input layer contributes ≈ x·x' ≈ n0 to Θ(x, x) (standardised inputs, n0 = 784) whatever the width, so the "
       "whole naive-SP kernel grows ∝ width only once the width is well above n0; R21.naive-grows therefore judges the "
-      "layers ≥ 1, which carry the base width N (SPEC §3.8: the N·T(K) terms).");
+      "layers ≥ 1, which carry the base width N (theory.md §3.8: the N·T(K) terms).");
 
   // R24.
   DataOptions lo = data_options(c);

@@ -22,7 +22,7 @@
 #include "widthlab/transpose.h"
 
 #ifdef WIDTHLAB_HAVE_MPI
-#include "mpi_wait.h"
+#include "distributed/mpi_wait.h"
 #endif
 
 namespace widthlab {

@@ -1,5 +1,5 @@
 // The built-in reproduction cases (reproduce.h registry). One function per case; each lives in
-// src/study/reproduce_<paper>.cpp next to the published numbers it is judged against (STYLE 14).
+// src/reproduce/<paper>.cpp next to the published numbers it is judged against (STYLE 14).
 #pragma once
 #include "widthlab/reproduce.h"
 

@@ -1,0 +1,36 @@
+// The one mapping from a validated Config to the options of each engine (data loader, training runs, limit
+// simulators) and to the resolved pieces of a sweep. Every verb and the Python module build their engines' options
+// here, so that a config key means the same everywhere.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "widthlab/config.h"
+#include "widthlab/config_scalings.h"
+#include "widthlab/dataset.h"
+#include "widthlab/limit_run.h"
+#include "widthlab/mlp.h"
+#include "widthlab/scaling.h"
+#include "widthlab/train_run.h"
+
+namespace widthlab {
+
+// The resolved pieces of a Config a sweep needs (data loaded once, scalings built once).
+struct SweepSetup {
+  Dataset data;
+  std::vector<Scaling> scalings;  // config.scaling.presets, then the q points, then "custom"
+  MlpConfig model;                // width set per run
+  TrainOptions train;
+  std::vector<int> widths;
+  std::vector<std::uint64_t> seeds;
+};
+
+DataOptions data_options(const Config& config);    // [data], every key (data.seed: shared by all runs)
+TrainOptions train_options(const Config& config);  // [train] → TrainOptions
+// [model], scaling.reference_width, [train] (as train_options) and [limits] (mf_particles, seeds, gp_jitter) →
+// LimitOptions; the choices of one simulation (model, lr_weight_out / lr_weight_in) keep their defaults.
+LimitOptions limit_options(const Config& config);
+SweepSetup make_sweep_setup(const Config& config);  // loads the data (InputError on bad data options/files)
+TrainTask make_train_task(const SweepSetup& setup, const Scaling& scaling, int width, std::uint64_t seed);
+
+}  // namespace widthlab

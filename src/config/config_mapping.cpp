@@ -1,0 +1,77 @@
+#include "widthlab/config_mapping.h"
+
+#include "widthlab/error.h"
+
+namespace widthlab {
+
+DataOptions data_options(const Config& config) {
+  // Every [data] key as given (architecture.md §5). data.seed draws the train subset (and the gaussians task) once; it is
+  // shared by all widths, scalings and seeds (theory.md §6.0).
+  return config.data;
+}
+
+TrainOptions train_options(const Config& config) {
+  TrainOptions t;
+  t.optimizer = config.train.optimizer;
+  t.lr = config.train.lr;
+  t.steps = config.train.steps;
+  t.batch = config.train.batch.full ? 0 : int(config.train.batch.size);
+  t.loss = config.train.loss;
+  t.precision = config.train.precision == "float64" ? Precision::float64 : Precision::float32;
+  t.curve_every = config.train.log_every;
+  t.kernel_track_steps = config.train.track_kernel_steps;
+  return t;
+}
+
+LimitOptions limit_options(const Config& config) {
+  const TrainOptions t = train_options(config);
+  LimitOptions o;
+  o.depth = config.model.depth;
+  o.activation = config.model.activation;
+  o.init = config.model.init;
+  o.reference_width = config.scaling.reference_width;
+  o.optimizer = t.optimizer;
+  o.lr = t.lr;
+  o.steps = t.steps;
+  o.batch = t.batch;
+  o.loss = t.loss;
+  o.precision = t.precision;
+  o.curve_every = t.curve_every;
+  o.kernel_track_steps = t.kernel_track_steps;
+  o.particles = config.limits.mf_particles;
+  o.seeds = config.limits.seeds;
+  o.gp_jitter = config.limits.gp_jitter;
+  return o;
+}
+
+SweepSetup make_sweep_setup(const Config& config) {
+  if (auto err = config.validate(); !err.empty()) throw InputError(err);
+  SweepSetup s;
+  s.scalings = config_scalings(config);
+  s.data = load_dataset(data_options(config));
+  s.model.input_dim = int(s.data.x_train.cols());
+  s.model.depth = config.model.depth;
+  s.model.outputs = 0;
+  s.model.bias = config.model.bias;
+  s.model.activation = activation_from_name(config.model.activation);
+  s.model.init = init_kind_from_name(config.model.init);
+  s.train = train_options(config);
+  if (auto err = s.train.validate(); !err.empty()) throw InputError(err);
+  s.widths = config.sweep.widths;
+  s.seeds = config.sweep.seeds;
+  return s;
+}
+
+TrainTask make_train_task(const SweepSetup& setup, const Scaling& scaling, int width, std::uint64_t seed) {
+  TrainTask t;
+  t.model = setup.model;
+  t.model.width = width;
+  t.factors = scaling.factors_at(width);
+  t.scaling = scaling.name;
+  t.init_corrected = scaling.init_corrected;
+  t.seed = seed;
+  t.train = setup.train;
+  return t;
+}
+
+}  // namespace widthlab

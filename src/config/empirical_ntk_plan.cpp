@@ -1,0 +1,70 @@
+// A config's empirical-NTK plan (theory.md §3.8, §6.3 R21; include/widthlab/empirical_ntk_plan.h).
+#include "widthlab/empirical_ntk_plan.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "widthlab/config_mapping.h"
+#include "widthlab/error.h"
+#include "widthlab/loss.h"
+
+namespace widthlab {
+
+EmpiricalNtkPlan empirical_ntk_plan(const Config& config, const EmpiricalNtkRunOptions& o) {
+  const auto& nm = o.names;
+  if (o.weighting != "lr" && o.weighting != "plain" && o.weighting != "nt")
+    throw InputError(fmt::format("{} '{}': expected lr, plain or nt", nm.weighting, o.weighting));
+  if (o.width && *o.width < 1) throw InputError(fmt::format("{} {}: expected ≥ 1", nm.width, *o.width));
+  if (o.seed < -1) throw InputError(fmt::format("{} {}: expected ≥ 0", nm.seed, o.seed));
+
+  EmpiricalNtkPlan p;
+  const SweepSetup setup = make_sweep_setup(config);
+  const Scaling* scaling = &setup.scalings.front();
+  Scaling named;
+  if (!o.scaling.empty()) {
+    auto it = std::find_if(setup.scalings.begin(), setup.scalings.end(),
+                           [&](const Scaling& s) { return s.name == o.scaling; });
+    if (it != setup.scalings.end()) {
+      scaling = &*it;
+    } else {
+      named = scaling_from_name(o.scaling, config.model.depth, config.scaling.reference_width,
+                                optimizer_family(config.train.optimizer));
+      scaling = &named;
+    }
+  }
+  const int width = o.width.value_or(setup.widths.front());
+  const std::uint64_t seed = o.seed >= 0 ? std::uint64_t(o.seed) : setup.seeds.front();
+  p.task = make_train_task(setup, *scaling, width, seed);
+  p.model = p.task.model;
+  p.model.input_dim = int(setup.data.x_train.cols());
+  const int k = loss_from_name(p.task.train.loss).outputs(setup.data.classes);
+  if (p.model.outputs == 0) p.model.outputs = k;
+  if (auto err = p.model.validate(); !err.empty()) throw InputError(err);
+
+  if (o.x) {
+    const MatrixD& X = *o.x;
+    if (X.rows() < 1 || X.cols() != p.model.input_dim)
+      throw InputError(fmt::format("{}: expected an (N, {}) array (the data's input dimension), got ({}, {})", nm.x,
+                                   p.model.input_dim, X.rows(), X.cols()));
+    for (Eigen::Index i = 0; i < X.rows(); ++i)
+      if (!X.row(i).allFinite())
+        throw InputError(fmt::format("{}: row {} holds a non-finite value (NaN or inf)", nm.x, i));
+    p.x = X;
+  } else {
+    p.x = setup.data.x_test;
+  }
+  if (o.output < -1 || o.output >= p.model.outputs)
+    throw InputError(fmt::format("{} {}: expected -1 (mean over outputs) or 0..{}", nm.output, o.output,
+                                 p.model.outputs - 1));
+  p.kernel.lr_weighted = o.weighting == "lr";
+  p.kernel.nt_parameterization = o.weighting == "nt";
+  p.kernel.lr = p.task.train.lr;
+  p.kernel.output = o.output;
+  p.trained = o.trained;
+  p.precision = p.task.train.precision;
+  p.data = setup.data;
+  return p;
+}
+
+}  // namespace widthlab

@@ -1,1 +1,0 @@
-// Placeholder so a module with no sources yet still forms a library.

@@ -1,0 +1,57 @@
+// Empirical NTK of a config's finite net (theory.md §3.8, §6.3 R21; see include/widthlab/empirical_ntk_run.h).
+#include "widthlab/empirical_ntk_run.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "widthlab/error.h"
+#include "widthlab/loss.h"
+#include "widthlab/optimizer.h"
+#include "widthlab/rng.h"
+#include "widthlab/training_loop.h"
+
+namespace widthlab {
+
+namespace {
+
+// The config's training run on `net` (train_steps: the loop of run_training, IC-MF offsets included). False on
+// divergence.
+template <class T>
+bool train_net(Mlp<T>& net, const TrainTask& task, const Dataset& data) {
+  const Matrix<T> xtr = data.x_train.template cast<T>();
+  Matrix<T> offset;
+  if (task.init_corrected) {
+    auto ws = net.make_workspace(int(xtr.rows()), false);
+    offset = icmf_offset(net, task, xtr, ws);
+  }
+  return !train_steps(net, task, loss_from_name(task.train.loss), xtr, data.y_train, offset).diverged;
+}
+
+}  // namespace
+
+template <class T>
+EmpiricalNtkRunResult<T> empirical_ntk_run(const EmpiricalNtkPlan& p) {
+  constexpr Precision want = sizeof(T) == 4 ? Precision::float32 : Precision::float64;
+  if (p.precision != want)
+    throw InputError(fmt::format("empirical NTK: the plan's precision is {}, the call's {}",
+                                 p.precision == Precision::float32 ? "float32" : "float64",
+                                 want == Precision::float32 ? "float32" : "float64"));
+  EmpiricalNtkRunResult<T> r;
+  Mlp<T> net(p.model, p.task.factors);
+  net.init(p.task.seed);
+  if (p.trained && !train_net(net, p.task, p.data)) {
+    r.status = RunStatus::diverged;
+    return r;
+  }
+  const Matrix<T> X = p.x.template cast<T>();
+  r.kernel = empirical_ntk(net, X, nullptr, p.kernel);
+  return r;
+}
+
+template EmpiricalNtkRunResult<float> empirical_ntk_run<float>(const EmpiricalNtkPlan&);
+template EmpiricalNtkRunResult<double> empirical_ntk_run<double>(const EmpiricalNtkPlan&);
+
+}  // namespace widthlab

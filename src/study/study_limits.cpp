@@ -1,0 +1,172 @@
+// The study's limits (study_phases.h): which model each scaling's classification gives, and its simulations.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "study/study_phases.h"
+#include "widthlab/error.h"
+#include "widthlab/npy.h"
+#include "widthlab/output_dir.h"
+#include "widthlab/progress.h"
+
+namespace widthlab::study {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string limit_stem(const std::string& scaling, std::uint64_t seed, int width) {
+  return width > 0 ? fmt::format("limit_{}_w{}_s{}", file_safe(scaling), width, seed)
+                   : fmt::format("limit_{}_s{}", file_safe(scaling), seed);
+}
+
+// The limit options of a simulated model: the config's, with the lr weights of the dominant layer (theory.md §1.3:
+// B uses max(q̃_a, q̃_w)).
+LimitOptions simulated_options(const Config& config, const Classification& cls) {
+  LimitOptions lo = limit_options(config);
+  lo.model = cls.model;
+  lo.kernel_track_steps = 0;
+  if (cls.golikov) {
+    const auto& g = *cls.golikov;
+    lo.lr_weight_out = g.q_lr_out >= g.q_lr_in - 1e-12 ? 1.0 : 0.0;
+    lo.lr_weight_in = g.q_lr_in >= g.q_lr_out - 1e-12 ? 1.0 : 0.0;
+  }
+  return lo;
+}
+
+LimitPlan plan_one(const Context& ctx, const Scaling& s, const Activation& act) {
+  LimitPlan p;
+  p.scaling = &s;
+  p.cls = classify(s, act);
+  p.norm_exp = p.cls.stable ? std::max(p.cls.A, p.cls.B) : 0.0;
+  if (!p.cls.stable) return p;
+  const std::string& model = p.cls.model;
+  const auto& compute = ctx.config.limits.compute;
+  try {
+    p.info = &limit_model_from_name(model);
+  } catch (const InputError&) {
+    p.info = nullptr;
+  }
+  if (std::find(compute.begin(), compute.end(), model) == compute.end()) {
+    p.why_proxy = fmt::format("limit model '{}' is not in limits.compute", model);
+  } else if (!p.info) {
+    p.why_proxy = fmt::format("no simulator for limit model '{}'", model);
+  } else {
+    p.lo = simulated_options(ctx.config, p.cls);
+    if (auto err = p.lo.validate(); !err.empty()) {
+      p.why_proxy = fmt::format("limit '{}' cannot be simulated for this config: {}", model, err);
+    } else {
+      p.simulate = true;
+      p.coupled = p.info->needs_g();  // kernel and particle models alike (theory.md §3.5 for IC-MF)
+    }
+  }
+  return p;
+}
+
+// g of a coupled run: the finite net's own initial logits, normalised. For IC-MF they are the frozen SP copy's,
+// f(θ₀^SP) (theory.md §3.5: f_IC = f_SP at step 0).
+LimitFixedInputs own_init_logits(const Context& ctx, const LimitPlan& p, int width, std::uint64_t seed) {
+  MlpConfig mc = ctx.setup.model;
+  mc.width = width;
+  mc.outputs = ctx.outputs;
+  const std::vector<LayerFactors> factors = p.scaling->init_corrected
+                                                ? std::vector<LayerFactors>(std::size_t(mc.num_layers()))
+                                                : p.scaling->factors_at(width);
+  Mlp<double> net(mc, factors);
+  net.init(seed);
+  auto ws = net.make_workspace(256);
+  const double norm = p.norm_at(width, ctx.config.scaling.reference_width);
+  LimitFixedInputs fixed;
+  fixed.g_train = net.predict(ctx.setup.data.x_train, ws) / norm;
+  fixed.g_test = net.predict(ctx.setup.data.x_test, ws) / norm;
+  return fixed;
+}
+
+// One limit run to do: independent (width 0) or coupled to the finite net of that width and seed.
+struct LimitJob {
+  const LimitPlan* plan;
+  std::uint64_t seed;
+  int width;
+};
+
+std::vector<LimitJob> pending_jobs(const Context& ctx, const std::vector<LimitPlan>& plans,
+                                   const std::map<std::string, LimitData>& done) {
+  std::vector<LimitJob> jobs;
+  for (const auto& p : plans) {
+    if (!p.simulate) continue;
+    for (auto seed : ctx.config.limits.seeds)
+      if (!done.count(limit_key(p.scaling->name, seed, 0))) jobs.push_back({&p, seed, 0});
+    if (!p.coupled) continue;
+    for (int w : ctx.widths)
+      for (auto seed : ctx.setup.seeds)
+        if (!done.count(limit_key(p.scaling->name, seed, w))) jobs.push_back({&p, seed, w});
+  }
+  return jobs;
+}
+
+}  // namespace
+
+double LimitPlan::norm_at(int width, double reference_width) const {
+  return std::pow(double(width) / reference_width, norm_exp);
+}
+
+std::string limit_key(const std::string& scaling, std::uint64_t seed, int width) {
+  return fmt::format("{}|{}|{}", scaling, width, seed);
+}
+
+std::vector<LimitPlan> plan_limits(const Context& ctx) {
+  const Activation act = activation_from_name(ctx.config.model.activation);
+  std::vector<LimitPlan> plans;
+  for (const auto& s : ctx.setup.scalings) plans.push_back(plan_one(ctx, s, act));
+  return plans;
+}
+
+std::map<std::string, LimitData> load_limits(const Context& ctx) {
+  std::map<std::string, LimitData> limits;
+  for (auto& r : read_jsonl(ctx.options.out / "limits.jsonl", true)) {
+    const std::string scaling = r["scaling"];
+    const std::uint64_t seed = r["seed"];
+    const int width = r["width"].is_number() ? r["width"].get<int>() : 0;
+    LimitData d;
+    const fs::path lp = ctx.options.out / "logits" / (limit_stem(scaling, seed, width) + ".npy");
+    if (r.value("status", "") == "ok" && fs::exists(lp)) d.logits = npy_read_matrix<double>(lp.string());
+    d.record = std::move(r);
+    limits[limit_key(scaling, seed, width)] = std::move(d);
+  }
+  return limits;
+}
+
+void simulate_limits(const Context& ctx, const std::vector<LimitPlan>& plans,
+                     const std::map<std::string, LimitData>& done, StudySummary& summary) {
+  const std::vector<LimitJob> jobs = pending_jobs(ctx, plans, done);
+  const auto& pd = progress_defaults();
+  Progress progress("study: limits", long(jobs.size()), pd.enabled, pd.force);
+  const int saved = blas_threads();
+  set_blas_threads(ctx.threads);
+  create_output_subdir(ctx.options.out / "logits");
+  JsonlWriter writer(ctx.options.out / "limits.jsonl");
+  for (const LimitJob& job : jobs) {
+    const LimitPlan& p = *job.plan;
+    const std::string stem = limit_stem(p.scaling->name, job.seed, job.width);
+    const std::string what = fmt::format("{} {} seed={}{}", p.scaling->name, p.lo.model, job.seed,
+                                         job.width ? fmt::format(" w={}", job.width) : "");
+    try {
+      const LimitFixedInputs fixed = job.width ? own_init_logits(ctx, p, job.width, job.seed) : LimitFixedInputs{};
+      const LimitSeedResult r = simulate_limit_seed(p.lo, ctx.setup.data, job.seed, fixed);
+      const std::string logits_file = "logits/" + stem + ".npy";
+      if (r.status == RunStatus::ok) npy_write((ctx.options.out / logits_file).string(), r.test_logits);
+      writer.append(limit_seed_record(*p.info, p.lo, r, {p.scaling->name, job.width, logits_file}));
+      progress.advance(1, what);
+    } catch (const std::exception& e) {
+      const std::string msg = fmt::format("limit {}: {}", what, e.what());
+      std::fprintf(stderr, "\nwidthlab study: %s\n", msg.c_str());
+      summary.errors.push_back(msg);
+      ++summary.limits_failed;
+      progress.advance(1, "failed");
+    }
+  }
+  set_blas_threads(saved);
+}
+
+}  // namespace widthlab::study

@@ -1,0 +1,263 @@
+// One scaling measured against its limit (study_phases.h): per width and seed the logit RMS and |Δ test loss| to the
+// comparison target, over seeds the KL and the sign gap (distances.h), fitted exponents with bootstrap intervals
+// (rate_fit.h), and the convergence evidence of theory.md §8.7.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "study/study_phases.h"
+#include "widthlab/distances.h"
+
+namespace widthlab::study {
+namespace {
+
+constexpr double kNan = RateFit::nan;
+
+double opt_num(const json& r, const char* key) {
+  if (!r.contains(key) || !r[key].is_number()) return kNan;
+  return r[key].get<double>();
+}
+
+std::string cnum(double v) { return std::isfinite(v) ? fmt::format("{:.9g}", v) : std::string(); }
+
+// Flattened first-output column of logits (m × k) divided by `norm`.
+std::vector<double> column(const MatrixD& m, double norm) {
+  std::vector<double> v(std::size_t(m.rows()));
+  for (Eigen::Index i = 0; i < m.rows(); ++i) v[std::size_t(i)] = m(i, 0) / norm;
+  return v;
+}
+
+MatrixD stack(const std::vector<std::vector<double>>& rows) {
+  if (rows.empty()) return {};
+  MatrixD M(Eigen::Index(rows.size()), Eigen::Index(rows[0].size()));
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    for (std::size_t j = 0; j < rows[i].size(); ++j) M(Eigen::Index(i), Eigen::Index(j)) = rows[i][j];
+  return M;
+}
+
+// What a finite run is compared with.
+struct Target {
+  std::vector<double> logits;
+  double test_loss = kNan, test_acc = kNan;
+  std::string with;
+};
+
+// The measurement of one scaling, built phase by phase.
+class Measure {
+ public:
+  Measure(const Context& ctx, const LimitPlan& p, const std::map<SweepRunKey, RunData>& runs,
+          const std::map<std::string, LimitData>& limits)
+      : ctx_(ctx), p_(p), runs_(runs), limits_(limits), name_(p.scaling->name), proxy_(!p.simulate),
+        wmax_(ctx.widths.back()), S_(ctx.setup.seeds.size()) {}
+
+  Measurement run() {
+    describe();
+    collect_independent_limits();
+    rms_ = MatrixD::Constant(Eigen::Index(ctx_.widths.size()), Eigen::Index(S_), kNan);
+    dloss_ = rms_;
+    finite_by_width_.resize(ctx_.widths.size());
+    for (std::size_t wi = 0; wi < ctx_.widths.size(); ++wi) out_.report.rows.push_back(width_row(wi));
+    fit();
+    out_.report.convergence = convergence_statement(out_.report);
+    out_.rates = rates_json();
+    return std::move(out_);
+  }
+
+ private:
+  double norm(int w) const { return p_.norm_at(w, ctx_.config.scaling.reference_width); }
+
+  void describe() {
+    ReportScaling& rs = out_.report;
+    const Classification& c = p_.cls;
+    rs.name = name_;
+    rs.verdict = fmt::format("{}{}{}; A = {:.3g}, B = {:.3g}, C = {:.3g}; {}", to_string(c.regime),
+                             c.region ? fmt::format(", region {} ({})", *c.region, c.label) : "",
+                             c.model.empty() ? "" : ", limit model " + c.model, c.A, c.B, c.C, c.properties_text);
+    rs.limit_kind = !c.stable ? "no stable limit" : proxy_ ? "limit proxy" : "limit";
+    if (!c.stable) {
+      rs.limit_label = fmt::format("no stable d = ∞ limit (regime: {}); distances are to the widest net (d = {}, "
+                                   "same seed) and show drift",
+                                   to_string(c.regime), wmax_);
+    } else if (proxy_) {
+      rs.limit_label = fmt::format("LIMIT PROXY: the finite net at the largest width d = {} (same seed), because {}",
+                                   wmax_, p_.why_proxy);
+      rs.notes.push_back("the distance at the largest width is 0 by construction and is left out of the fit");
+    } else {
+      rs.limit_label = fmt::format("{} limit ({}){}", p_.lo.model, p_.info->description,
+                                   p_.coupled ? "; per-seed distance against the limit run whose GP sample g is that "
+                                                "net's own initial logits (coupled)"
+                                              : "");
+      if (p_.info->state == LimitStateKind::particles)
+        rs.limit_label += fmt::format("; {} particles", p_.lo.particles);
+    }
+    if (c.stable) rs.theory = c.rate_exponent, rs.theory_note = c.rate_note;
+    rs.distance_name = "logit RMS";
+  }
+
+  void collect_independent_limits() {
+    for (auto seed : ctx_.config.limits.seeds)
+      if (auto it = limits_.find(limit_key(name_, seed, 0)); it != limits_.end() && it->second.logits.size() > 0)
+        indep_.push_back(&it->second);
+    if (p_.simulate) {
+      std::vector<double> ll, la;
+      for (auto* l : indep_) ll.push_back(opt_num(l->record, "test_loss")), la.push_back(opt_num(l->record, "test_acc"));
+      out_.report.limit_test_loss = mean_std(ll);
+      out_.report.limit_test_acc = mean_std(la);
+    }
+    std::vector<std::vector<double>> rows;  // the seeds of the comparison distribution (KL, sign gap)
+    if (!proxy_)
+      for (auto* l : indep_) rows.push_back(column(l->logits, 1.0));
+    else
+      for (auto seed : ctx_.setup.seeds)
+        if (auto it = runs_.find({name_, wmax_, seed}); it != runs_.end() && it->second.final_logits.size() > 0)
+          rows.push_back(column(it->second.final_logits, norm(wmax_)));
+    limit_matrix_ = stack(rows);
+  }
+
+  Target target_for(int w, std::size_t si) const {
+    Target t;
+    const auto seed = ctx_.setup.seeds[si];
+    if (proxy_) {
+      if (auto jt = runs_.find({name_, wmax_, seed}); jt != runs_.end() && jt->second.final_logits.size() > 0) {
+        t.logits = column(jt->second.final_logits, norm(wmax_));
+        t.test_loss = opt_num(jt->second.record, "test_loss");
+        t.test_acc = opt_num(jt->second.record, "test_acc");
+        t.with = fmt::format("widest-net w{} s{}", wmax_, seed);
+      }
+      return t;
+    }
+    const LimitData* l = nullptr;
+    if (auto jt = limits_.find(limit_key(name_, seed, w)); p_.coupled && jt != limits_.end() && jt->second.logits.size())
+      l = &jt->second, t.with = "coupled limit";
+    else if (!indep_.empty())
+      l = indep_[si % indep_.size()], t.with = fmt::format("limit s{}", l->record["seed"].get<std::uint64_t>());
+    if (l) {
+      t.logits = column(l->logits, 1.0);
+      t.test_loss = opt_num(l->record, "test_loss");
+      t.test_acc = opt_num(l->record, "test_acc");
+    }
+    return t;
+  }
+
+  void csv(int w, const std::string& seed, const std::string& status, const std::string& with, double rms,
+           double dl, double da, double kl = kNan, double gap = kNan, std::string floored = "") {
+    out_.csv_rows.push_back({name_, std::to_string(w), seed, status, with, cnum(rms), cnum(dl), cnum(da), cnum(kl),
+                             cnum(gap), floored});
+  }
+
+  ReportWidthRow width_row(std::size_t wi) {
+    const int w = ctx_.widths[wi];
+    ReportWidthRow row;
+    row.width = w;
+    std::vector<double> tl, ta, trl, dist, dl, da;
+    std::vector<std::vector<double>> frows;
+    for (std::size_t si = 0; si < S_; ++si) {
+      const std::string seed = std::to_string(ctx_.setup.seeds[si]);
+      auto it = runs_.find({name_, w, ctx_.setup.seeds[si]});
+      if (it == runs_.end()) {
+        ++row.failed;
+        csv(w, seed, "missing", "", kNan, kNan, kNan);
+        continue;
+      }
+      const RunData& rd = it->second;
+      const std::string status = rd.record.value("status", "");
+      if (status != "ok" || rd.final_logits.size() == 0) {
+        ++row.diverged;
+        csv(w, seed, status, "", kNan, kNan, kNan);
+        continue;
+      }
+      ++row.ok;
+      tl.push_back(opt_num(rd.record, "test_loss"));
+      ta.push_back(opt_num(rd.record, "test_acc"));
+      trl.push_back(opt_num(rd.record, "train_loss"));
+      const std::vector<double> f = column(rd.final_logits, norm(w));
+      frows.push_back(f);
+      const Target t = target_for(w, si);
+      double rms = kNan, adl = kNan, ada = kNan;
+      if (!t.logits.empty() && t.logits.size() == f.size() && !(proxy_ && w == wmax_)) {
+        rms = logit_rms(f, t.logits);
+        adl = std::abs(tl.back() - t.test_loss);
+        ada = std::abs(ta.back() - t.test_acc);
+      }
+      rms_(Eigen::Index(wi), Eigen::Index(si)) = rms;
+      dloss_(Eigen::Index(wi), Eigen::Index(si)) = adl;
+      dist.push_back(rms), dl.push_back(adl), da.push_back(ada);
+      csv(w, seed, "ok", t.with, rms, adl, ada);
+    }
+    row.test_loss = mean_std(tl), row.test_acc = mean_std(ta), row.train_loss = mean_std(trl);
+    row.distance = mean_std(dist), row.abs_dloss = mean_std(dl), row.abs_dacc = mean_std(da);
+    over_seeds(wi, stack(frows), row);
+    return row;
+  }
+
+  // KL and sign gap between the finite nets' seeds and the comparison distribution.
+  void over_seeds(std::size_t wi, const MatrixD& F, ReportWidthRow& row) {
+    finite_by_width_[wi] = F;
+    const int w = ctx_.widths[wi];
+    if (F.size() == 0 || (proxy_ && w == wmax_) || limit_matrix_.rows() < 1 || limit_matrix_.cols() != F.cols())
+      return;
+    row.sign_gap = sign_probability_gap(F, limit_matrix_);
+    if (F.rows() >= 2 && limit_matrix_.rows() >= 2) {
+      const SeedKl kl = seed_gaussian_kl(F, limit_matrix_, default_sigma_floor(F, limit_matrix_));
+      row.kl = kl.kl;
+      row.kl_floored = int(kl.floored);
+    }
+    csv(w, "all", "", proxy_ ? "widest nets" : "limit seeds", kNan, kNan, kNan, row.kl, row.sign_gap,
+        std::to_string(row.kl_floored));
+  }
+
+  void fit() {
+    RateFitOptions rfo;
+    rfo.resamples = ctx_.options.bootstrap;
+    const std::vector<double> wd(ctx_.widths.begin(), ctx_.widths.end());
+    out_.report.rate_rms = fit_rate_mean(wd, rms_, rfo);
+    out_.report.rate = out_.report.rate_rms;
+    out_.report.rate_dloss = fit_rate_mean(wd, dloss_, rfo);
+    resamples_ = rfo.resamples;
+  }
+
+  json rates_json() const {
+    const ReportScaling& rs = out_.report;
+    return {{"compared_with", rs.limit_kind},
+            {"limit_model", p_.cls.model},
+            {"distance", rs.distance_name},
+            {"fit", rate_fit_json(rs.rate)},
+            {"logit_rms_fit", rate_fit_json(rs.rate_rms)},
+            {"abs_dtest_loss_fit", rate_fit_json(rs.rate_dloss)},
+            {"theory", rs.theory ? json(*rs.theory) : json(nullptr)},
+            {"theory_note", rs.theory_note},
+            {"verdict", rate_verdict(rs.rate, rs.theory)},
+            {"convergence", convergence_json(rs.convergence)},
+            {"normaliser_exponent", p_.norm_exp},
+            {"bootstrap_resamples", resamples_}};
+  }
+
+  const Context& ctx_;
+  const LimitPlan& p_;
+  const std::map<SweepRunKey, RunData>& runs_;
+  const std::map<std::string, LimitData>& limits_;
+  const std::string name_;
+  const bool proxy_;
+  const int wmax_;
+  const std::size_t S_;
+  std::vector<const LimitData*> indep_;
+  MatrixD limit_matrix_, rms_, dloss_;
+  std::vector<MatrixD> finite_by_width_;
+  int resamples_ = 0;
+  Measurement out_;
+};
+
+}  // namespace
+
+const std::vector<std::string> kDistanceColumns = {"scaling", "width",    "seed", "status",    "compared_with",
+                                                   "logit_rms", "abs_dtest_loss", "abs_dtest_acc", "kl",
+                                                   "sign_gap", "kl_floored"};
+
+Measurement measure_scaling(const Context& ctx, const LimitPlan& plan, const std::map<SweepRunKey, RunData>& runs,
+                            const std::map<std::string, LimitData>& limits) {
+  return Measure(ctx, plan, runs, limits).run();
+}
+
+}  // namespace widthlab::study

@@ -1,0 +1,75 @@
+// The phases of run_study (study.cpp), each in a file of its own: the limit plans and their simulations
+// (study_limits.cpp), the per-scaling measurements — distances, fits, convergence evidence (study_measure.cpp).
+// Internal to the study module.
+#pragma once
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "widthlab/classification.h"
+#include "widthlab/config.h"
+#include "widthlab/limit_models.h"
+#include "widthlab/limit_run.h"
+#include "widthlab/rate_fit.h"
+#include "widthlab/report.h"
+#include "widthlab/results_io.h"
+#include "widthlab/study.h"
+#include "widthlab/sweep.h"
+
+namespace widthlab::study {
+
+using json = nlohmann::json;
+
+// What every phase reads.
+struct Context {
+  const Config& config;
+  const StudyOptions& options;
+  const SweepSetup& setup;
+  std::vector<int> widths;  // sorted ascending
+  int outputs = 1;          // logits per input
+  int threads = 1;          // OpenBLAS threads of the limit simulations
+};
+
+struct RunData {
+  json record;
+  MatrixD final_logits;  // m × k (empty when diverged / missing)
+};
+
+struct LimitData {
+  json record;
+  MatrixD logits;  // normalised final test logits m × k
+};
+
+// What the study does about one scaling's d = ∞ limit (theory.md §2.2, §3): simulate it (independent runs, and
+// coupled runs whose g is each finite net's own initial logits when the model uses g), or compare with a proxy.
+struct LimitPlan {
+  const Scaling* scaling = nullptr;
+  Classification cls;
+  double norm_exp = 0;  // logits are compared as f / ω^{norm_exp}, ω = d/d*
+  bool simulate = false, coupled = false;
+  const LimitModelInfo* info = nullptr;
+  LimitOptions lo;
+  std::string why_proxy;
+  double norm_at(int width, double reference_width) const;
+};
+
+std::string limit_key(const std::string& scaling, std::uint64_t seed, int width);
+
+std::vector<LimitPlan> plan_limits(const Context& ctx);
+std::map<std::string, LimitData> load_limits(const Context& ctx);
+// Simulates every planned limit run that limits.jsonl does not hold yet; failures are counted and reported.
+void simulate_limits(const Context& ctx, const std::vector<LimitPlan>& plans,
+                     const std::map<std::string, LimitData>& done, StudySummary& summary);
+
+// One scaling measured against its limit: the report's section, its distances.csv rows and its rates.json entry.
+struct Measurement {
+  ReportScaling report;
+  std::vector<std::vector<std::string>> csv_rows;
+  json rates;
+};
+extern const std::vector<std::string> kDistanceColumns;  // distances.csv header
+Measurement measure_scaling(const Context& ctx, const LimitPlan& plan, const std::map<SweepRunKey, RunData>& runs,
+                            const std::map<std::string, LimitData>& limits);
+
+}  // namespace widthlab::study
