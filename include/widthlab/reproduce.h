@@ -19,6 +19,9 @@
 
 #include "widthlab/config.h"
 
+#include <cmath>
+#include <cstdint>
+
 namespace widthlab {
 
 // ---- Verdicts (pure functions of numbers; unit-tested on synthetic inputs) --------------------------------------
@@ -30,6 +33,31 @@ struct VerdictResult {
   Verdict verdict = Verdict::inconclusive;
   std::string detail;  // the numbers the verdict was taken on, one line
 };
+
+// ---- Verdicts with intervals (theory.md §8.7): an estimate, its 95 % interval, a region fixed before the run ------
+
+// An estimate with its two-sided 95 % interval.
+struct Estimate {
+  double value = NAN, lo = NAN, hi = NAN;
+};
+
+// The region a claim's estimate must lie in, written in code before the run, with its source (the paper's figure or
+// table, or the theory.md § it is derived from).
+struct ClaimRegion {
+  double lo = -INFINITY, hi = INFINITY;  // closed interval; one side infinite for "below" / "above"
+  std::string source;
+};
+
+// holds: the whole interval inside the region; fails: the whole interval outside it; inconclusive otherwise (and
+// when the estimate or its interval is not finite). The detail line quotes the estimate, the interval and the region.
+VerdictResult verdict_in_region(const Estimate& e, const ClaimRegion& region, const std::string& what);
+
+// The mean over seeds with a percentile-bootstrap 95 % interval (B resamples of the seeds, make_rng(seed)); NaN
+// values (missing / diverged runs) are dropped. Fewer than 2 values: the interval is NaN.
+Estimate bootstrap_mean(const std::vector<double>& per_seed, int resamples = 2000, std::uint64_t seed = 0);
+// The mean of a_i − b_i over seeds that have both (paired: runs that share a seed share their init).
+Estimate bootstrap_paired_difference(const std::vector<double>& a, const std::vector<double>& b,
+                                     int resamples = 2000, std::uint64_t seed = 0);
 
 // Flat in width: every finite values[i] is within `tol` of values[0] (the reference width). Inconclusive with < 2
 // finite values. A non-finite value (diverged run) fails.
@@ -66,6 +94,9 @@ struct ClaimCheck {
   std::string claim;      // the paper's claim in words
   std::string published;  // the published number / statement and its theory.md source
   VerdictResult result;   // our numbers and the verdict
+  // A sanity check follows from the parameterisation alone (e.g. step-0 logit or kernel-size exponents of one shared
+  // init draw): reported in its own section, not counted among the reproduction's verdicts.
+  bool sanity = false;
 };
 
 struct ReportTable {

@@ -206,13 +206,15 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
                           fmt::format("{}: init mean |f| ∝ ω^{:+g} relative to the reference (±0.1)", e.scaling,
                                       e.init_logit_exp),
                           fmt::format("ω^{:+g} (theory.md §1.5, §6.2)", e.init_logit_exp),
-                          verdict_close(expo(x.abs_logit_init, R.abs_logit_init), e.init_logit_exp, 0.1, "exponent")});
+                          verdict_close(expo(x.abs_logit_init, R.abs_logit_init), e.init_logit_exp, 0.1, "exponent"),
+                          /*sanity=*/true});
     if (!std::isnan(e.kernel_exp))
       out.claims.push_back({fmt::format("R14.{}-kernel-size", e.scaling),
                             fmt::format("{}: init kernel K(x,x) ∝ ω^{:+g} relative to the reference (±0.1)", e.scaling,
                                         e.kernel_exp),
                             fmt::format("ω^{:+g} (theory.md §1.5, §6.2)", e.kernel_exp),
-                            verdict_close(expo(x.kernel_init, R.kernel_init), e.kernel_exp, 0.1, "exponent")});
+                            verdict_close(expo(x.kernel_init, R.kernel_init), e.kernel_exp, 0.1, "exponent"),
+                            /*sanity=*/true});
   }
   if (tr.count("ntk") && !tr["ntk"].kernel_ratio.empty())
     out.claims.push_back({"R14.ntk-frozen", "NTK's kernel stays at its init value (max |K/K_init − 1| ≤ 0.1 over the "

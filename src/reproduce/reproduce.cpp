@@ -165,19 +165,32 @@ std::string ReportTable::markdown() const {
 
 std::string reproduce_report_markdown(const ReproductionInfo& info, const CaseOutput& out, double seconds,
                                       const std::string& mode) {
-  int h = 0, f = 0, n = 0;
-  for (const auto& c : out.claims)
+  int h = 0, f = 0, n = 0, sanity = 0;
+  for (const auto& c : out.claims) {
+    if (c.sanity) {
+      ++sanity;
+      continue;
+    }
     (c.result.verdict == Verdict::holds ? h : c.result.verdict == Verdict::fails ? f : n) += 1;
+  }
   std::string s = fmt::format("# Reproduction: {}\n\n", info.name);
   s += fmt::format("*{}* — {}. {}.\n\n", info.paper, info.spec, info.description);
   s += fmt::format("**Verdicts: {} hold, {} do not hold, {} inconclusive** (mode: {}; wall time {:.1f} s).\n\n", h, f,
                    n, mode, seconds);
   s += "## Setup\n\n" + out.setup + "\n\n";
-  s += "## Claims\n\n| id | claim | published | measured | verdict |\n|---|---|---|---|---|\n";
-  for (const auto& c : out.claims)
-    s += fmt::format("| {} | {} | {} | {} | **{}** |\n", c.id, c.claim, c.published, c.result.detail,
-                     verdict_name(c.result.verdict));
-  s += "\n";
+  auto claim_table = [&](bool sanity_rows) {
+    std::string t = "| id | claim | published | measured | verdict |\n|---|---|---|---|---|\n";
+    for (const auto& c : out.claims)
+      if (c.sanity == sanity_rows)
+        t += fmt::format("| {} | {} | {} | {} | **{}** |\n", c.id, c.claim, c.published, c.result.detail,
+                         verdict_name(c.result.verdict));
+    return t + "\n";
+  };
+  s += "## Claims\n\n" + claim_table(false);
+  if (sanity > 0)
+    s += "## Sanity checks\n\nThese follow from the parameterisation alone (exponents of one shared init draw); "
+         "they check the implementation and are not counted among the verdicts above.\n\n" +
+         claim_table(true);
   if (!out.notes.empty()) {
     s += "## Findings and notes\n\n";
     for (const auto& n : out.notes) s += n + "\n\n";
@@ -265,13 +278,15 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
   s.report = out / "report.md";
   nlohmann::json claims = nlohmann::json::array();
   for (const auto& c : co.claims) {
-    (c.result.verdict == Verdict::holds ? s.holds : c.result.verdict == Verdict::fails ? s.fails : s.inconclusive) +=
-        1;
+    if (!c.sanity)
+      (c.result.verdict == Verdict::holds ? s.holds : c.result.verdict == Verdict::fails ? s.fails : s.inconclusive) +=
+          1;
     claims.push_back({{"id", c.id},
                       {"claim", c.claim},
                       {"published", c.published},
                       {"measured", c.result.detail},
-                      {"verdict", verdict_name(c.result.verdict)}});
+                      {"verdict", verdict_name(c.result.verdict)},
+                      {"sanity", c.sanity}});
   }
   write_file_atomic(out / "claims.json",
                     nlohmann::json{{"name", info.name}, {"mode", mode}, {"seconds", seconds}, {"claims", claims}}

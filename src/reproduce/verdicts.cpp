@@ -3,9 +3,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
+#include <numeric>
 
 #include "widthlab/rate_fit.h"
 #include "widthlab/reproduce.h"
+#include "widthlab/rng.h"
 
 namespace widthlab {
 
@@ -172,6 +175,47 @@ VerdictResult verdict_slope(const std::vector<double>& widths, const std::vector
   return make(std::abs(s - exponent) <= tol ? Verdict::holds : Verdict::fails,
               fmt::format("fitted exponent {:+.3f} over {} widths vs {:+.3f} (tolerance {})", s, x.size(), exponent,
                           num(tol)));
+}
+
+VerdictResult verdict_in_region(const Estimate& e, const ClaimRegion& region, const std::string& what) {
+  const std::string where = fmt::format("{} {} [{}, {}] vs region [{}, {}] ({})", what, num(e.value), num(e.lo),
+                                        num(e.hi), num(region.lo), num(region.hi), region.source);
+  if (!std::isfinite(e.value) || !std::isfinite(e.lo) || !std::isfinite(e.hi))
+    return make(Verdict::inconclusive, where + ": no finite interval");
+  if (e.lo >= region.lo && e.hi <= region.hi) return make(Verdict::holds, where);
+  if (e.hi < region.lo || e.lo > region.hi) return make(Verdict::fails, where);
+  return make(Verdict::inconclusive, where + ": the interval straddles the region's edge");
+}
+
+Estimate bootstrap_mean(const std::vector<double>& per_seed, int resamples, std::uint64_t seed) {
+  std::vector<double> v;
+  for (double x : per_seed)
+    if (std::isfinite(x)) v.push_back(x);
+  Estimate e;
+  if (v.empty()) return e;
+  e.value = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+  if (v.size() < 2 || resamples < 1) return e;
+  Rng rng = make_rng(seed, 0x626f6f74 /* "boot" */);
+  std::uniform_int_distribution<std::size_t> pick(0, v.size() - 1);
+  std::vector<double> means(static_cast<std::size_t>(resamples));
+  for (auto& m : means) {
+    double s = 0;
+    for (std::size_t i = 0; i < v.size(); ++i) s += v[pick(rng)];
+    m = s / double(v.size());
+  }
+  std::sort(means.begin(), means.end());
+  auto at = [&](double q) { return means[std::min(means.size() - 1, std::size_t(q * double(means.size())))]; };
+  e.lo = at(0.025);
+  e.hi = at(0.975);
+  return e;
+}
+
+Estimate bootstrap_paired_difference(const std::vector<double>& a, const std::vector<double>& b, int resamples,
+                                     std::uint64_t seed) {
+  std::vector<double> d;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    if (std::isfinite(a[i]) && std::isfinite(b[i])) d.push_back(a[i] - b[i]);
+  return bootstrap_mean(d, resamples, seed);
 }
 
 }  // namespace widthlab
