@@ -81,6 +81,18 @@ void args_kernel(benchmark::internal::Benchmark* b) {
 
 }  // namespace
 
-BENCHMARK(BM_Floor)->ArgNames({"f64", "N"})->Apply(args_floor)->UseRealTime()->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(2);
-BENCHMARK(BM_Kernel)->ArgNames({"f64", "N", "sym"})->Apply(args_kernel)->UseRealTime()->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(2);
+BENCHMARK(BM_Floor)
+    ->ArgNames({"f64", "N"})
+    ->Apply(args_floor)
+    ->UseRealTime()
+    ->Unit(benchmark::kSecond)
+    ->Iterations(1)
+    ->Repetitions(2);
+BENCHMARK(BM_Kernel)
+    ->ArgNames({"f64", "N", "sym"})
+    ->Apply(args_kernel)
+    ->UseRealTime()
+    ->Unit(benchmark::kSecond)
+    ->Iterations(1)
+    ->Repetitions(2);
 BENCHMARK_MAIN();

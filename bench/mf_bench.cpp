@@ -1,5 +1,5 @@
-// MF particle system vs finite MF-scaled net: cost of one training step (theory.md §3.3; architecture.md §7 "the MF particle
-// simulator is a width-N net in disguise"). Both use the nets module's Mlp kernels; the particle step adds the
+// MF particle system vs finite MF-scaled net: cost of one training step (theory.md §3.3; architecture.md §7 "the MF
+// particle simulator is a width-N net in disguise"). Both use the nets module's Mlp kernels; the particle step adds the
 // limit-rule loss derivative (limit_models.h) and the batch/logit bookkeeping of limit_run.
 //   BM_FiniteStep/N      Mlp<float> forward + Loss::gradient + fused backward_sgd (run_training's inner loop)
 //   BM_ParticleStep/N    ParticleSystem<float> forward + limit_loss_gradient(L_fin) + update
@@ -105,9 +105,28 @@ void BM_KernelModelStep(benchmark::State& state) {
   state.counters["steps/s"] = benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-BENCHMARK(BM_FiniteStep)->ArgName("N")->Arg(4096)->Arg(16384)->Arg(65536)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
-BENCHMARK(BM_ParticleStep)->ArgName("N")->Arg(4096)->Arg(16384)->Arg(65536)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
-BENCHMARK(BM_KernelModelStep)->ArgName("n")->Arg(1000)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
+BENCHMARK(BM_FiniteStep)
+    ->ArgName("N")
+    ->Arg(4096)
+    ->Arg(16384)
+    ->Arg(65536)
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime();
+BENCHMARK(BM_ParticleStep)
+    ->ArgName("N")
+    ->Arg(4096)
+    ->Arg(16384)
+    ->Arg(65536)
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime();
+BENCHMARK(BM_KernelModelStep)
+    ->ArgName("n")
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime();
 
 }  // namespace
 

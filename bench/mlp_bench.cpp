@@ -11,14 +11,13 @@
 // The data are N(0,1) from make_rng(0, 0), labels ±1 alternating — the same law, shape and labels as
 // bench/torch_peer.py (values do not affect speed). Run: bench/run_all.sh or build-*/bench/mlp_bench.
 #include <benchmark/benchmark.h>
+#include <cblas.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <random>
-
-#include <cblas.h>
 
 #include "widthlab/loss.h"
 #include "widthlab/mlp.h"

@@ -28,7 +28,9 @@ struct ClassifyOptions {
   bool pretty = false, json = false;
 };
 
-std::string exponent(const nlohmann::json& v) { return v.is_number() ? widthlab::format_exponent(v.get<double>()) : "-"; }
+std::string exponent(const nlohmann::json& v) {
+  return v.is_number() ? widthlab::format_exponent(v.get<double>()) : "-";
+}
 
 // The few lines a person reads first; --json has everything.
 std::string summary(const nlohmann::json& c) {
@@ -59,7 +61,11 @@ int run_classify(const ClassifyOptions& o) {
   r.activation = o.activation;
   r.optimizer = o.optimizer;
   const widthlab::ClassifyInputNames names{"--preset NAME, --q-sigma Q --q-lr Q [--q-lr-out Q], --config F",
-                                           "--set needs --config", "--q-sigma", "--q-lr", "--q-lr-out", "--depth"};
+                                           "--set needs --config",
+                                           "--q-sigma",
+                                           "--q-lr",
+                                           "--q-lr-out",
+                                           "--depth"};
   const nlohmann::json answer = widthlab::classify_request(r, names);
   if (o.json || o.pretty || !::isatty(STDOUT_FILENO)) {
     fmt::print("{}\n", answer.dump(o.pretty ? 2 : -1));
@@ -72,23 +78,28 @@ int run_classify(const ClassifyOptions& o) {
 
 widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto o = std::make_shared<ClassifyOptions>();
-  sub.add_option("--preset", o->preset, "Scaling preset name or alias, a tuple '(q_sigma, q_lr[, q_lr_in])', or "
-                                        "'custom:init=..;multiplier=..;lr=..' (see below)");
-  sub.add_option("--q-sigma", o->q_sigma, "Golikov's q_sigma: sigma = sigma_a sigma_w ~ d^q_sigma (theory.md §1.3); a number or a fraction like -3/4");
+  sub.add_option("--preset", o->preset,
+                 "Scaling preset name or alias, a tuple '(q_sigma, q_lr[, q_lr_in])', or "
+                 "'custom:init=..;multiplier=..;lr=..' (see below)");
+  sub.add_option(
+      "--q-sigma", o->q_sigma,
+      "Golikov's q_sigma: sigma = sigma_a sigma_w ~ d^q_sigma (theory.md §1.3); a number or a fraction like -3/4");
   sub.add_option("--q-lr", o->q_lr, "Golikov's q~ (both layers unless --q-lr-out is given)");
   sub.add_option("--q-lr-out", o->q_lr_out, "separate output-layer rate exponent q~_a");
-  sub.add_option("--config", o->config, "TOML config: every scaling it names ([scaling] presets, q points, custom), "
-                                        "[model] depth/activation, [train] optimizer; JSON: an array");
+  sub.add_option("--config", o->config,
+                 "TOML config: every scaling it names ([scaling] presets, q points, custom), "
+                 "[model] depth/activation, [train] optimizer; JSON: an array");
   sub.add_option("--set", o->sets, "key=value override of the config (repeatable)");
   sub.add_option("--depth", o->depth, "hidden layers H (default 1, or the config's)");
   sub.add_option("--activation", o->activation, "activation (default leaky_relu:0.1, or the config's)");
   sub.add_option("--optimizer", o->optimizer, "gd | sgd | rmsprop | adam (default gd, or the config's)");
   sub.add_flag("--json", o->json, "print JSON (the default when stdout is not a terminal)");
   sub.add_flag("--pretty", o->pretty, "print indented JSON");
-  sub.footer("Scaling presets:\n" + widthlab::scaling_presets_help() +
-             "\nOutput keys: A, B, C, stable, regime, region, model, finite_init_logits, finite_kernel,\n"
-             "feature_learning (architecture.md §4) plus scaling, q_sigma, q_lr_out, q_lr_in, C_a, C_w, abc, label,\n"
-             "properties_text, description, theory_exponents, rate_exponent, layers; deep nets: degenerate_gd, reason.");
+  sub.footer(
+      "Scaling presets:\n" + widthlab::scaling_presets_help() +
+      "\nOutput keys: A, B, C, stable, regime, region, model, finite_init_logits, finite_kernel,\n"
+      "feature_learning (architecture.md §4) plus scaling, q_sigma, q_lr_out, q_lr_in, C_a, C_w, abc, label,\n"
+      "properties_text, description, theory_exponents, rate_exponent, layers; deep nets: degenerate_gd, reason.");
   return [o] { return run_classify(*o); };
 }
 

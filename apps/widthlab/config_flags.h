@@ -1,4 +1,5 @@
-// The config flags every config-taking verb shares (architecture.md §4, §5): `--config F` and repeatable `--set key=value`.
+// The config flags every config-taking verb shares (architecture.md §4, §5): `--config F` and repeatable `--set
+// key=value`.
 //   ConfigFlags flags;                    // owned by the verb (e.g. in a shared_ptr captured by its run function)
 //   add_config_flags(sub, flags);
 //   …
@@ -27,9 +28,9 @@ inline std::string config_set_help() {
 }
 
 inline void add_config_flags(CLI::App& sub, ConfigFlags& flags, bool config_required = false) {
-  auto* c = sub.add_option("--config", flags.config,
-                           config_required ? "TOML config file"
-                                           : "TOML config file (default: the built-in default, configs/default.toml)");
+  auto* c = sub.add_option(
+      "--config", flags.config,
+      config_required ? "TOML config file" : "TOML config file (default: the built-in default, configs/default.toml)");
   if (config_required) c->required();
   sub.add_option("--set", flags.sets, config_set_help())
       ->type_name("KEY=VALUE")

@@ -34,12 +34,14 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
       return 0;
     }
     Config config = cli::resolve_config(opt->flags);
-    if (opt->json) fmt::print("{}\n", to_json(config));
-    else fmt::print("{}", to_toml(config));
+    if (opt->json)
+      fmt::print("{}\n", to_json(config));
+    else
+      fmt::print("{}", to_toml(config));
     return 0;
   };
 }
 
-const widthlab::cli::VerbRegistration reg{"config", "Print the resolved config (default, --config file, --set overrides)",
-                                          setup};
+const widthlab::cli::VerbRegistration reg{"config",
+                                          "Print the resolved config (default, --config file, --set overrides)", setup};
 }  // namespace

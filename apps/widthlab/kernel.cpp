@@ -1,12 +1,14 @@
-// `widthlab kernel`: analytic NNGP and NTK of the architecture.md §4 network (theory.md §3.8) → DIR/nngp.npy, DIR/ntk.npy.
-// Outputs are written in row panels of whole blocks (NpyPieceWriter), so N² results larger than RAM work.
-#include <cmath>
+// `widthlab kernel`: analytic NNGP and NTK of the architecture.md §4 network (theory.md §3.8) → DIR/nngp.npy,
+// DIR/ntk.npy. Outputs are written in row panels of whole blocks (NpyPieceWriter), so N² results larger than RAM work.
+#include "widthlab/kernel.h"
+
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "kernel_flags.h"
 #include "verb.h"
 #include "widthlab/error.h"
-#include "widthlab/kernel.h"
 #include "widthlab/mpi_runtime.h"
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
@@ -26,7 +28,8 @@ int run_kernel(const KernelVerbFlags& f, const widthlab::KernelOptions& opts) {
   using namespace widthlab;
   Matrix<T> X1 = npy_read_matrix<T>(f.x1), X2;
   auto check = [](const Matrix<T>& X, const std::string& flag, const std::string& path) {
-    if (X.rows() < 1 || X.cols() < 1) throw InputError(fmt::format("{} {}: expected a non-empty (N, d) array", flag, path));
+    if (X.rows() < 1 || X.cols() < 1)
+      throw InputError(fmt::format("{} {}: expected a non-empty (N, d) array", flag, path));
     if (all_finite(X)) return;
     for (Eigen::Index i = 0; i < X.rows(); ++i)
       if (!all_finite(X.row(i)))
@@ -65,7 +68,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   };
 }
 
-const widthlab::cli::VerbRegistration reg{"kernel", "Analytic NNGP and NTK of a fully connected net (DIR/nngp.npy, DIR/ntk.npy)",
-                                          setup};
+const widthlab::cli::VerbRegistration reg{
+    "kernel", "Analytic NNGP and NTK of a fully connected net (DIR/nngp.npy, DIR/ntk.npy)", setup};
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The analytic-kernel flags that `widthlab kernel` and `widthlab predict` share (theory.md §3.8; include/widthlab/kernel.h):
+// The analytic-kernel flags that `widthlab kernel` and `widthlab predict` share (theory.md §3.8;
+// include/widthlab/kernel.h):
 // --depth, --activation, --parameterization, --w-std, --b-std, --width, --precision, and for the streaming kernel
 // verb also --block, --threads.
 //   KernelFlags flags;                        // owned by the verb (e.g. in a shared_ptr captured by its run function)

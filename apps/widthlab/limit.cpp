@@ -1,7 +1,7 @@
 // `widthlab limit [--config F] [--set key=value]… --out DIR [--model NAME | --region N] [--resume | --force]
 //                 [--dry-run]`
-// Simulates d = ∞ limit models (theory.md §3.2–§3.7) on the config's data: by default the model that `classify` assigns to
-// each of the config's scalings — those whose model limits.compute lists, when it lists any (as `study` does);
+// Simulates d = ∞ limit models (theory.md §3.2–§3.7) on the config's data: by default the model that `classify` assigns
+// to each of the config's scalings — those whose model limits.compute lists, when it lists any (as `study` does);
 // --model / --region pick one of the 13 models (or ic-mf) directly. Writes DIR/limit.jsonl (one line per model and
 // seed of limits.seeds: model, region, rules, curves, final normalised test logits and classes; limit_run.h) and
 // DIR/config.toml, after every input has validated.
@@ -45,9 +45,10 @@ void model_from_scaling(const widthlab::Scaling& s, const widthlab::Activation& 
   } else if (s.depth > 1 && c.stable && c.feature_learning && s.name == "mf") {
     o.model = "mf";  // multilayer MF particle system (theory.md §3.6)
   } else {
-    throw InputError(fmt::format("scaling '{}' (depth {}): classify gives regime '{}', model '{}', which has no limit "
-                                 "simulator; pick one with --model NAME or --region N",
-                                 s.name, s.depth, to_string(c.regime), c.model));
+    throw InputError(
+        fmt::format("scaling '{}' (depth {}): classify gives regime '{}', model '{}', which has no limit "
+                    "simulator; pick one with --model NAME or --region N",
+                    s.name, s.depth, to_string(c.regime), c.model));
   }
   if (c.golikov) {
     const double top = std::max(c.golikov->q_lr_out, c.golikov->q_lr_in);
@@ -148,18 +149,18 @@ int run_limit(const LimitVerbOptions& opt) {
 widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto opt = std::make_shared<LimitVerbOptions>();
   widthlab::cli::add_run_dir_flags(sub, opt->dir);
-  auto* m = sub.add_option("--model", opt->model,
-                           "Limit model: mf, ntk, sym-default, intermediate, ntk-sym-default, sym-default-mf, "
-                           "post-mf, pre-sym-default, post-ntk, pre-ntk, triangle, post-mf-ntk, "
-                           "pre-ntk-sym-default, ic-mf (default: the model classify gives each of the config's scalings, when "
-                           "limits.compute lists it)");
+  auto* m = sub.add_option(
+      "--model", opt->model,
+      "Limit model: mf, ntk, sym-default, intermediate, ntk-sym-default, sym-default-mf, "
+      "post-mf, pre-sym-default, post-ntk, pre-ntk, triangle, post-mf-ntk, "
+      "pre-ntk-sym-default, ic-mf (default: the model classify gives each of the config's scalings, when "
+      "limits.compute lists it)");
   auto* r = sub.add_option("--region", opt->region, "Limit model by region number 1..13 (theory.md §2.2)")
                 ->check(CLI::Range(1, 13));
   m->excludes(r);
   return [opt] { return run_limit(*opt); };
 }
 
-const widthlab::cli::VerbRegistration reg{"limit",
-                                          "Simulate a d = infinity limit model (mf, ic-mf, ntk, any of the 13 regions)",
-                                          setup};
+const widthlab::cli::VerbRegistration reg{
+    "limit", "Simulate a d = infinity limit model (mf, ic-mf, ntk, any of the 13 regions)", setup};
 }  // namespace

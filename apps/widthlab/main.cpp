@@ -1,8 +1,9 @@
 // widthlab CLI entry point: builds one CLI11 subcommand per registered verb and maps errors to exit codes
 // (architecture.md §4: 0 ok, 2 bad input with a one-line message, 1 internal failure).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
-#include <fmt/format.h>
 #include <map>
 
 #include "verb.h"

@@ -1,7 +1,7 @@
 // `widthlab ntk-empirical [--config F] [--set k=v]… --out DIR [--width W] [--seed S] [--scaling NAME] [--trained]
 //                         [--x X.npy] [--normalization lr|plain|nt] [--output O] [--force]`
-// Empirical NTK (theory.md §3.8, §6.3 R21; library: widthlab/empirical_ntk_run.h) of the config's finite net — the first
-// scaling / width / seed of the config unless given — at init, or with --trained after the config's [train] run
+// Empirical NTK (theory.md §3.8, §6.3 R21; library: widthlab/empirical_ntk_run.h) of the config's finite net — the
+// first scaling / width / seed of the config unless given — at init, or with --trained after the config's [train] run
 // (same init, batches and optimizer as run_training; IC-MF offsets included), on the config's test inputs or on
 // --x. Writes DIR/entk.npy (N × N, the config's train.precision). Bad input → exit 2.
 #include <fmt/format.h>
@@ -33,14 +33,14 @@ int write_entk(const EntkFlags& f, const widthlab::EmpiricalNtkPlan& plan, const
   const TrainTask& task = plan.task;
   EmpiricalNtkRunResult<T> r = empirical_ntk_run<T>(plan);
   if (r.status == RunStatus::diverged) {
-    fmt::print(stderr, "widthlab ntk-empirical: training diverged ({} w={} seed={}); no kernel written\n",
-               task.scaling, task.model.width, task.seed);
+    fmt::print(stderr, "widthlab ntk-empirical: training diverged ({} w={} seed={}); no kernel written\n", task.scaling,
+               task.model.width, task.seed);
     return 1;
   }
   npy_write((dir / "entk.npy").string(), r.kernel);
-  fmt::print("empirical NTK ({} normalization) of {} d={} seed={} depth={} {}: {} × {} → {}/entk.npy\n",
-             f.weighting, task.scaling, task.model.width, task.seed, plan.model.depth,
-             plan.trained ? "trained" : "at init", r.kernel.rows(), r.kernel.cols(), printable_path(dir));
+  fmt::print("empirical NTK ({} normalization) of {} d={} seed={} depth={} {}: {} × {} → {}/entk.npy\n", f.weighting,
+             task.scaling, task.model.width, task.seed, plan.model.depth, plan.trained ? "trained" : "at init",
+             r.kernel.rows(), r.kernel.cols(), printable_path(dir));
   if (f.weighting == "nt") {  // the W_std of the analytic kernel this one tends to, per layer (empirical_ntk.h)
     const double unit = plan.model.init == InitKind::uniform ? 1.0 / std::sqrt(3.0) : 1.0;
     std::vector<std::string> sigmas;

@@ -31,9 +31,10 @@ std::pair<std::string, std::vector<std::string>> plot_command(const fs::path& d)
     return {"reproduce_plots.py", {j["name"].get<std::string>(), d.string()}};
   }
   if (fs::exists(d / "runs.jsonl") || fs::exists(d / "limit.jsonl")) return {"widthlab_plots.py", {d.string()}};
-  throw widthlab::InputError(fmt::format("{}: expected a results directory of study, train, limit or reproduce "
-                                         "(holding runs.jsonl, limit.jsonl or claims.json)",
-                                         widthlab::printable_path(d)));
+  throw widthlab::InputError(
+      fmt::format("{}: expected a results directory of study, train, limit or reproduce "
+                  "(holding runs.jsonl, limit.jsonl or claims.json)",
+                  widthlab::printable_path(d)));
 }
 
 widthlab::cli::VerbRun setup(CLI::App& sub) {

@@ -1,7 +1,10 @@
 // `widthlab predict`: predictions of the infinite-width net (theory.md §3.2; include/widthlab/predict.h) on --test →
 // DIR/mean.npy (m × outputs), DIR/cov.npy (m × m, with --cov), DIR/predict.json (what was used).
-#include <cmath>
+#include "widthlab/predict.h"
+
 #include <fmt/format.h>
+
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "kernel_flags.h"
@@ -11,7 +14,6 @@
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/results_io.h"
-#include "widthlab/predict.h"
 
 namespace {
 
@@ -23,7 +25,8 @@ struct PredictFlags {
   bool cov = false, no_init_sample = false, diag_reg_absolute = false, force = false;
 };
 
-// Predictions need float64 solves; float32 kernels would only lose accuracy. One kernel evaluation: no --block/--threads.
+// Predictions need float64 solves; float32 kernels would only lose accuracy. One kernel evaluation: no
+// --block/--threads.
 const widthlab::cli::KernelFlagsSpec kSpec{/*float32=*/false, /*blocks=*/false, "predict"};
 
 double parse_time(const std::string& s) {
@@ -48,9 +51,12 @@ int run_predict(const PredictFlags& f) {
   po.diag_reg = f.diag_reg;
   po.diag_reg_absolute_scale = f.diag_reg_absolute;
   po.cov = f.cov;
-  if (f.kernel == "ntk") po.kernel = PredictKernel::ntk;
-  else if (f.kernel == "nngp") po.kernel = PredictKernel::nngp;
-  else throw InputError(fmt::format("--kernel '{}': expected ntk or nngp", f.kernel));
+  if (f.kernel == "ntk")
+    po.kernel = PredictKernel::ntk;
+  else if (f.kernel == "nngp")
+    po.kernel = PredictKernel::nngp;
+  else
+    throw InputError(fmt::format("--kernel '{}': expected ntk or nngp", f.kernel));
   po.seed = f.seed;
   po.init_sample = !f.no_init_sample;
 
@@ -68,8 +74,8 @@ int run_predict(const PredictFlags& f) {
   if (T.cols() != X.cols())
     throw InputError(fmt::format("--test {}: expected {} columns (as --train), got {}", f.test, X.cols(), T.cols()));
   if (Y.rows() != X.rows())
-    throw InputError(fmt::format("--labels {}: expected {} rows (one per --train row), got {}", f.labels, X.rows(),
-                                 Y.rows()));
+    throw InputError(
+        fmt::format("--labels {}: expected {} rows (one per --train row), got {}", f.labels, X.rows(), Y.rows()));
   const OutputMode mode = f.force ? OutputMode::force : OutputMode::fresh;
   check_output_dir(f.out, mode, /*resumable=*/false);  // writes nothing: predict() validates the rest first
   PredictResult r = predict(X, Y, T, ko, po);
@@ -96,10 +102,11 @@ int run_predict(const PredictFlags& f) {
     j["jitter"] = s.jitter;
   }
   write_file_atomic(dir / "predict.json", j.dump(2) + "\n");
-  fmt::print("predict: {} train, {} test, loss {}, kernel {}, t = {}; eigen range [{:.3g}, {:.3g}]{}\nwrote {}/mean.npy{}\n",
-             X.rows(), T.rows(), f.loss, f.kernel, f.time, s.eig_min, s.eig_max,
-             s.jitter > 0 ? fmt::format(", GP-sample jitter {:.3g}", s.jitter) : "", printable_path(dir),
-             po.cov ? fmt::format(" and {}/cov.npy", printable_path(dir)) : "");
+  fmt::print(
+      "predict: {} train, {} test, loss {}, kernel {}, t = {}; eigen range [{:.3g}, {:.3g}]{}\nwrote {}/mean.npy{}\n",
+      X.rows(), T.rows(), f.loss, f.kernel, f.time, s.eig_min, s.eig_max,
+      s.jitter > 0 ? fmt::format(", GP-sample jitter {:.3g}", s.jitter) : "", printable_path(dir),
+      po.cov ? fmt::format(" and {}/cov.npy", printable_path(dir)) : "");
   return 0;
 }
 

@@ -2,11 +2,12 @@
 //  [--threads N] [--no-plots] [--force]` — a built-in paper experiment with verdicts (architecture.md §4; library:
 // widthlab/reproduce.h). `widthlab reproduce --list` prints the cases. Exit 0 when the case ran (whatever the
 // verdicts), 2 on bad input.
+#include "widthlab/reproduce.h"
+
 #include <fmt/format.h>
 
 #include "verb.h"
 #include "widthlab/error.h"
-#include "widthlab/reproduce.h"
 
 namespace {
 
@@ -36,8 +37,11 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   sub.add_option("--threads", opt->o.threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   sub.add_flag("--no-plots", opt->no_plots, "Do not draw PNGs");
-  auto* f = sub.add_flag("--force", opt->o.force, "Replace the results widthlab wrote in --out (other files there are kept)");
-  auto* r = sub.add_flag("--resume", opt->o.resume, "Continue in an output directory holding this case's results (cases that record their runs reuse them)");
+  auto* f =
+      sub.add_flag("--force", opt->o.force, "Replace the results widthlab wrote in --out (other files there are kept)");
+  auto* r = sub.add_flag(
+      "--resume", opt->o.resume,
+      "Continue in an output directory holding this case's results (cases that record their runs reuse them)");
   f->excludes(r);
   return [opt] {
     using namespace widthlab;

@@ -13,8 +13,9 @@ void add_run_dir_flags(CLI::App& sub, RunDirFlags& flags, bool out_required) {
   auto* f = sub.add_flag("--force", flags.force,
                          "Replace the results widthlab wrote in the output directory (other files there are kept)");
   r->excludes(f);
-  sub.add_flag("--dry-run", flags.dry_run, "Validate the config, data and output directory, print the plan, write "
-                                           "nothing");
+  sub.add_flag("--dry-run", flags.dry_run,
+               "Validate the config, data and output directory, print the plan, write "
+               "nothing");
 }
 
 ResolvedRunDir resolve_run_dir(const RunDirFlags& flags, const std::string& default_out, bool check_dir) {

@@ -1,17 +1,18 @@
 // `widthlab study [--config F] [--set key=value]… --out DIR [--resume | --force] [--threads N] [--no-plots]`
-// The main job (architecture.md §1, §4, §8; library: widthlab/study.h): the finite sweep, every scaling's limit, distances,
-// fitted rates, DIR/report.md and PNG plots.
+// The main job (architecture.md §1, §4, §8; library: widthlab/study.h): the finite sweep, every scaling's limit,
+// distances, fitted rates, DIR/report.md and PNG plots.
 //
 // Without --config the built-in default study runs with the reductions in kDefaultStudyBudget (so that it finishes
 // in about 10 minutes on a 2-core machine); they are printed and written into the report, and any --set wins over
 // them. `--config configs/default.toml` runs the full grid.
+#include "widthlab/study.h"
+
 #include <fmt/format.h>
 
 #include "run_dir.h"
 #include "verb.h"
 #include "widthlab/mpi_runtime.h"
 #include "widthlab/output_dir.h"
-#include "widthlab/study.h"
 #include "widthlab/sweep.h"
 
 namespace {
@@ -41,7 +42,8 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   sub.add_option("--threads", opt->threads, "Threads (default: study.threads of the config; 0 = all cores)")
       ->check(CLI::NonNegativeNumber);
   sub.add_flag("--no-plots", opt->no_plots, "Do not draw PNG plots");
-  sub.add_option("--python", opt->python, "Python interpreter for the plots (default $WIDTHLAB_PYTHON or /usr/bin/python3)");
+  sub.add_option("--python", opt->python,
+                 "Python interpreter for the plots (default $WIDTHLAB_PYTHON or /usr/bin/python3)");
   sub.add_option("--bootstrap", opt->bootstrap, "Bootstrap resamples of the rate fits")->check(CLI::Range(0, 1000000));
   return [opt] {
     using namespace widthlab;

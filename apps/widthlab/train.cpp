@@ -1,14 +1,15 @@
 // `widthlab train [--config F] [--set key=value]… --out DIR [--resume | --force] [--threads N]`
 // Finite-width runs over the config's grid (widths × seeds × scalings): DIR/runs.jsonl, DIR/curves/*.csv,
-// DIR/config.toml (architecture.md §4; library: widthlab/sweep.h). Existing results need --resume or --force (else exit 2).
+// DIR/config.toml (architecture.md §4; library: widthlab/sweep.h). Existing results need --resume or --force (else exit
+// 2).
 #include <fmt/format.h>
 
 #include "run_dir.h"
 #include "verb.h"
 #include "widthlab/mpi_runtime.h"
 #include "widthlab/output_dir.h"
-#include "widthlab/text.h"
 #include "widthlab/sweep.h"
+#include "widthlab/text.h"
 
 namespace {
 
@@ -48,8 +49,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     SweepSummary s = run_sweep_mpi(setup, so);  // = run_sweep without mpirun
     fmt::print("{}\n", s.brief());
     if (s.failed > 0) {
-      fmt::print(stderr, "widthlab train: {} run(s) failed (see {}/errors.jsonl)\n", s.failed,
-                 printable_path(run.out));
+      fmt::print(stderr, "widthlab train: {} run(s) failed (see {}/errors.jsonl)\n", s.failed, printable_path(run.out));
       return 1;
     }
     return 0;

@@ -13,8 +13,8 @@ enum class ActivationKind { identity, relu, leaky_relu, abs, erf, tanh, gelu, si
 
 struct Activation {
   ActivationKind kind = ActivationKind::relu;
-  double param = 0.0;     // leaky_relu slope α (negative side); unused otherwise
-  std::string name;       // canonical spec, e.g. "leaky_relu:0.1"
+  double param = 0.0;  // leaky_relu slope α (negative side); unused otherwise
+  std::string name;    // canonical spec, e.g. "leaky_relu:0.1"
 
   double value(double z) const;
   double derivative(double z) const;
@@ -28,12 +28,15 @@ struct Activation {
   // φ(z) = a·min(z,0) + b·max(z,0)? (relu a=0,b=1; leaky a=α,b=1; abs a=−1,b=1; identity a=b=1.)
   bool abrelu(double* a, double* b) const;
   bool zero_at_origin() const { return value(0.0) == 0.0; }  // φ(0) = 0 (theory.md §3.6 degeneracy)
-  bool positively_homogeneous() const { double a, b; return abrelu(&a, &b); }
+  bool positively_homogeneous() const {
+    double a, b;
+    return abrelu(&a, &b);
+  }
 };
 
 struct ActivationInfo {
-  std::string name;         // as written in configs
-  std::string parameter;    // e.g. "alpha in [0, 1]" or ""
+  std::string name;       // as written in configs
+  std::string parameter;  // e.g. "alpha in [0, 1]" or ""
   std::string description;
 };
 

@@ -1,4 +1,5 @@
-// Classification of a scaling's infinite-width limit (theory.md §2, §3.4, §3.6, §5; architecture.md §3 `Classification`).
+// Classification of a scaling's infinite-width limit (theory.md §2, §3.4, §3.6, §5; architecture.md §3
+// `Classification`).
 //
 // One hidden layer (Golikov [G2], theory.md §1.3, §2.2): from (q_σ, q̃_a, q̃_w)
 //   A = q_σ + 1/2                     size of the init logits   f⁽⁰⁾ ~ d^A
@@ -39,13 +40,13 @@ const char* to_string(Regime r);
 
 // The 13 regions of theory.md §2.2 (names as in limits/limit_models.h, which owns the §3.4 update rules).
 struct RegionInfo {
-  int region = 0;                 // 1..13, numbering of theory.md §2.2
-  std::string model;              // short name used in JSON ("mf", "ntk", "sym-default", "intermediate", …)
-  std::string label;              // the [G2] script's label
-  int dimension = 0;              // 0 point, 1 segment/ray, 2 open region
-  double example_q_sigma = 0.0;   // example point (q_σ, q̃) of theory.md §2.2
+  int region = 0;                // 1..13, numbering of theory.md §2.2
+  std::string model;             // short name used in JSON ("mf", "ntk", "sym-default", "intermediate", …)
+  std::string label;             // the [G2] script's label
+  int dimension = 0;             // 0 point, 1 segment/ray, 2 open region
+  double example_q_sigma = 0.0;  // example point (q_σ, q̃) of theory.md §2.2
   double example_q_lr = 0.0;
-  bool kernel_regime = false;     // C < 0: fixed kernel, no feature learning
+  bool kernel_regime = false;  // C < 0: fixed kernel, no feature learning
 };
 const std::vector<RegionInfo>& region_registry();
 const RegionInfo& region_info(int region);  // throws InputError outside 1..13
@@ -77,24 +78,24 @@ struct Classification {
   OptimizerFamily family = OptimizerFamily::sgd;
   bool init_corrected = false;
   std::optional<GolikovExponents> golikov;  // depth 1
-  double A = 0.0, B = 0.0, C = 0.0;          // IC-MF: A is the corrected value 0
-  double C_a = 0.0, C_w = 0.0;               // depth 1: Golikov's; deep: output layer / max over the others
-  double A_uncorrected = 0.0;                // A of the scaling itself (differs from A only for IC-MF)
+  double A = 0.0, B = 0.0, C = 0.0;         // IC-MF: A is the corrected value 0
+  double C_a = 0.0, C_w = 0.0;              // depth 1: Golikov's; deep: output layer / max over the others
+  double A_uncorrected = 0.0;               // A of the scaling itself (differs from A only for IC-MF)
   Regime regime = Regime::stable;
   bool stable = false;
-  std::optional<int> region;                 // 1..13 for stable depth-1 scalings
-  std::string model;                         // region_info(region).model, "ic-mf", or for deep nets
-                                             // "deep-degenerate" / "deep-kernel" / "deep-feature-learning" /
-                                             // "diverges" / "stagnates"
-  std::string label;                         // the region's long label
-  std::string properties_text;               // e.g. "init logits -> 0; kernel finite; kernel evolves"
+  std::optional<int> region;    // 1..13 for stable depth-1 scalings
+  std::string model;            // region_info(region).model, "ic-mf", or for deep nets
+                                // "deep-degenerate" / "deep-kernel" / "deep-feature-learning" /
+                                // "diverges" / "stagnates"
+  std::string label;            // the region's long label
+  std::string properties_text;  // e.g. "init logits -> 0; kernel finite; kernel evolves"
   bool finite_init_logits = false, finite_kernel = false, feature_learning = false;
-  std::optional<AbcParam> abc;               // gauge c = 0; sgd family, or the SGD-equivalent at depth 1
+  std::optional<AbcParam> abc;  // gauge c = 0; sgd family, or the SGD-equivalent at depth 1
   std::vector<LayerDynamics> layers;
-  std::optional<TheoryExponents> theory;     // depth 1, stable
-  std::optional<double> rate_exponent;       // convergence of the normalized logits to the limit, ~ d^{rate}
+  std::optional<TheoryExponents> theory;  // depth 1, stable
+  std::optional<double> rate_exponent;    // convergence of the normalized logits to the limit, ~ d^{rate}
   std::string rate_note;
-  std::optional<bool> degenerate_gd;         // deep nets only (theory.md §3.6, §5)
+  std::optional<bool> degenerate_gd;  // deep nets only (theory.md §3.6, §5)
   std::string degenerate_reason;
 };
 

@@ -1,7 +1,7 @@
-// One classify request as the CLI verb (`widthlab classify`, architecture.md §4 classify contract) and the Python binding
-// (widthlab.classify) take it: exactly one of a preset, a Golikov point (q_sigma, q_lr[, q_lr_out]) or a config; depth,
-// activation and optimizer default to 1, leaky_relu:0.1 (theory.md §6.0) and gd, or to the config's values. Each answer is
-// classification_to_json (classification.h, theory.md §2) plus "activation" and "optimizer".
+// One classify request as the CLI verb (`widthlab classify`, architecture.md §4 classify contract) and the Python
+// binding (widthlab.classify) take it: exactly one of a preset, a Golikov point (q_sigma, q_lr[, q_lr_out]) or a
+// config; depth, activation and optimizer default to 1, leaky_relu:0.1 (theory.md §6.0) and gd, or to the config's
+// values. Each answer is classification_to_json (classification.h, theory.md §2) plus "activation" and "optimizer".
 #pragma once
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -26,8 +26,8 @@ struct ClassifyRequest {
 
 // How the caller names its inputs in error messages (CLI flags or Python keywords).
 struct ClassifyInputNames {
-  std::string one_of;            // the modes, as in "expected exactly one of <one_of>"
-  std::string overrides_alone;   // the whole message for overrides without a config
+  std::string one_of;           // the modes, as in "expected exactly one of <one_of>"
+  std::string overrides_alone;  // the whole message for overrides without a config
   std::string q_sigma, q_lr, q_lr_out, depth;
 };
 

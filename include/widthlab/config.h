@@ -1,5 +1,5 @@
-// The study configuration (architecture.md §5; section and key names are a contract): one options struct per TOML section,
-// defaults in place (they equal configs/default.toml, which is also embedded in the binary), and `validate()`
+// The study configuration (architecture.md §5; section and key names are a contract): one options struct per TOML
+// section, defaults in place (they equal configs/default.toml, which is also embedded in the binary), and `validate()`
 // returning a one-sentence problem "key.path = value: expected …" or "" (STYLE 1).
 //
 // Loading is strict: unknown sections/keys, wrong types, out-of-range values, empty grids, duplicate widths/seeds
@@ -18,10 +18,10 @@ namespace widthlab {
 
 // [model] — the finite net (theory.md §6.0 FCNet). The number of outputs is inferred from the loss and the classes.
 struct ModelConfig {
-  int depth = 1;                            // H hidden layers (≥ 1)
+  int depth = 1;                              // H hidden layers (≥ 1)
   std::string activation = "leaky_relu:0.1";  // a name from activation_registry(), optional ":param"
   bool bias = false;
-  std::string init = "uniform";             // uniform (PyTorch default) | gaussian (same variance)
+  std::string init = "uniform";  // uniform (PyTorch default) | gaussian (same variance)
 
   std::string validate() const;
   bool operator==(const ModelConfig&) const = default;
@@ -37,7 +37,7 @@ struct CustomExponentsConfig {
 // [scaling] — the scalings compared by a study (architecture.md §3 Scaling, theory.md §1.4–1.5).
 struct ScalingConfig {
   std::vector<std::string> presets = {"sp", "ntk", "mf", "ic-mf", "sym-default", "intermediate:0.75"};
-  double reference_width = 128;             // d* (> 0)
+  double reference_width = 128;                 // d* (> 0)
   std::optional<CustomExponentsConfig> custom;  // [scaling.custom]: one more scaling named "custom"
   // Golikov points (theory.md §1.3, 1 hidden layer): [q_sigma, q_lr] (symmetric) or [q_sigma, q_lr_out, q_lr_in].
   std::vector<std::vector<double>> q;
@@ -55,14 +55,14 @@ struct BatchConfig {
 
 // [train] — optimisation of the finite nets (theory.md §6.0 Optimization).
 struct TrainConfig {
-  std::string optimizer = "gd";      // gd (full batch) | sgd | rmsprop | adam
-  double lr = 0.02;                  // base lr η at the reference width (finite, > 0)
-  int steps = 50;                    // optimizer steps (≥ 0)
-  BatchConfig batch;                 // "full" | integer
-  std::string loss = "logistic";     // logistic | mse | cross-entropy (loss.h)
+  std::string optimizer = "gd";       // gd (full batch) | sgd | rmsprop | adam
+  double lr = 0.02;                   // base lr η at the reference width (finite, > 0)
+  int steps = 50;                     // optimizer steps (≥ 0)
+  BatchConfig batch;                  // "full" | integer
+  std::string loss = "logistic";      // logistic | mse | cross-entropy (loss.h)
   std::string precision = "float32";  // float32 | float64
-  int track_kernel_steps = 0;        // record the tangent-kernel diagonal every N steps (0 = never)
-  int log_every = 1;                 // record train/test metrics every N steps (0 = only at the end)
+  int track_kernel_steps = 0;         // record the tangent-kernel diagonal every N steps (0 = never)
+  int log_every = 1;                  // record train/test metrics every N steps (0 = only at the end)
 
   std::string validate() const;
   bool operator==(const TrainConfig&) const = default;
@@ -80,9 +80,9 @@ struct SweepConfig {
 // [limits] — which d = ∞ models to compute next to the finite nets (theory.md §3).
 struct LimitsConfig {
   std::vector<std::string> compute = {"ntk", "mf", "ic-mf"};  // names from limit_model_names(); may be empty
-  int mf_particles = 65536;                                    // MF particle count (≥ 2, even: ± pairs)
-  std::vector<std::uint64_t> seeds = {0, 1, 2, 3, 4};          // seeds of the random limits (GP sample, particles)
-  double gp_jitter = 1e-10;                                    // diagonal jitter for GP samples (≥ 0, finite)
+  int mf_particles = 65536;                                   // MF particle count (≥ 2, even: ± pairs)
+  std::vector<std::uint64_t> seeds = {0, 1, 2, 3, 4};         // seeds of the random limits (GP sample, particles)
+  double gp_jitter = 1e-10;                                   // diagonal jitter for GP samples (≥ 0, finite)
 
   std::string validate() const;
   bool operator==(const LimitsConfig&) const = default;
@@ -100,7 +100,7 @@ struct StudyConfig {
 
 // [reproduce] — set by the paper-experiment configs (configs/*.toml) read by `widthlab reproduce`.
 struct ReproduceConfig {
-  std::string name;        // experiment id, e.g. "golikov2020-fig1" ("" = not a reproduction)
+  std::string name;  // experiment id, e.g. "golikov2020-fig1" ("" = not a reproduction)
 
   std::string validate() const { return ""; }
   bool operator==(const ReproduceConfig&) const = default;
@@ -142,9 +142,9 @@ std::string to_toml(const Config& config);
 std::string to_json(const Config& config, int indent = 2);
 
 // Names accepted by the config's enumerated keys (for errors, --help and docs).
-const std::vector<std::string>& config_sections();              // data, model, scaling, …
+const std::vector<std::string>& config_sections();                 // data, model, scaling, …
 std::vector<std::string> config_keys(const std::string& section);  // keys of one section ("scaling.custom" too)
-const std::vector<std::string>& optimizer_names();              // gd, sgd, rmsprop, adam
-const std::vector<std::string>& limit_model_names();            // theory.md §2.2 model names + ic-mf
+const std::vector<std::string>& optimizer_names();                 // gd, sgd, rmsprop, adam
+const std::vector<std::string>& limit_model_names();               // theory.md §2.2 model names + ic-mf
 
 }  // namespace widthlab

@@ -1,5 +1,5 @@
-// Datasets for the experiments (architecture.md §6, theory.md §6.0): named tasks, class selection, stratified subsets and
-// standardisation. One entry point, load_dataset(DataOptions); the pieces are exposed for tests and other tools.
+// Datasets for the experiments (architecture.md §6, theory.md §6.0): named tasks, class selection, stratified subsets
+// and standardisation. One entry point, load_dataset(DataOptions); the pieces are exposed for tests and other tools.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -41,9 +41,9 @@ struct Dataset {
   Matrix<double> x_train, x_test;  // n × d, row-major
   Vector<double> y_train, y_test;
   int classes = 2;
-  std::string name;                // e.g. "fashion-mnist-2 (0 vs 6)"
-  std::vector<int> class_ids;      // original class id of each label: +1 → class_ids[0], −1 → class_ids[1] (binary)
-  std::string standardize;         // what was applied
+  std::string name;            // e.g. "fashion-mnist-2 (0 vs 6)"
+  std::vector<int> class_ids;  // original class id of each label: +1 → class_ids[0], −1 → class_ids[1] (binary)
+  std::string standardize;     // what was applied
   double scalar_mean = 0.0, scalar_std = 1.0;  // the constants of "scalar" standardisation (0, 1 otherwise)
 };
 

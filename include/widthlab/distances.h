@@ -1,6 +1,7 @@
-// Distances between finite-width nets and their limit on the same test inputs (architecture.md §3 "Study", theory.md §6.2 R13,
-// theory.md §8.7). All inputs are test logits of a binary task (one logit per test point); "normalised" logits are the
-// logits divided by the scaling's normaliser d^{max(A,B)} (theory.md §2.2, §3.1) — callers pass the divided values.
+// Distances between finite-width nets and their limit on the same test inputs (architecture.md §3 "Study", theory.md
+// §6.2 R13, theory.md §8.7). All inputs are test logits of a binary task (one logit per test point); "normalised"
+// logits are the logits divided by the scaling's normaliser d^{max(A,B)} (theory.md §2.2, §3.1) — callers pass the
+// divided values.
 //
 // Per run (one width, one seed):
 //   logit_rms      sqrt(mean_i (f_i − m_i)²)                     O(n)
@@ -27,10 +28,10 @@ double logit_rms(const std::vector<double>& a, const std::vector<double>& b);
 double gaussian_kl(double mu_p, double var_p, double mu_q, double var_q);
 
 struct SeedKl {
-  double kl = 0;               // mean over test points
-  std::size_t floored = 0;     // number of (point, side) standard deviations raised to the floor
-  std::size_t points = 0;      // test points averaged
-  double sigma_floor = 0;      // the floor used
+  double kl = 0;            // mean over test points
+  std::size_t floored = 0;  // number of (point, side) standard deviations raised to the floor
+  std::size_t points = 0;   // test points averaged
+  double sigma_floor = 0;   // the floor used
 };
 
 // finite: seeds_f × n, limit: seeds_l × n (seeds_f, seeds_l ≥ 2; the same n). Throws InputError otherwise.

@@ -1,4 +1,5 @@
-// Gaussian duals of an activation (theory.md §3.8, architecture.md §3): for (u, v) ~ N(0, Λ), Λ = [[K11, K12], [K12, K22]],
+// Gaussian duals of an activation (theory.md §3.8, architecture.md §3): for (u, v) ~ N(0, Λ), Λ = [[K11, K12], [K12,
+// K22]],
 //   T(K11, K22, K12) = E[φ(u) φ(v)],   Ṫ(K11, K22, K12) = E[φ'(u) φ'(v)].
 //
 // Closed forms (STYLE 4: one rule per family):
@@ -54,7 +55,7 @@ class Dual {
   enum class Mode { abrelu, erf, quadrature };
   Activation act_;
   Mode mode_;
-  double a_ = 0, b_ = 0;                // ABReLU slopes
+  double a_ = 0, b_ = 0;                 // ABReLU slopes
   std::vector<double> nodes_, weights_;  // probabilists' Gauss–Hermite rule (weight N(0,1) density)
 };
 
@@ -64,8 +65,8 @@ void gauss_hermite(int n, std::vector<double>& nodes, std::vector<double>& weigh
 
 // The direct 2-D quadrature of T, Ṫ (double precision) for any activation with a given order; Dual uses it for the
 // activations without a closed form.
-DualValue dual_quadrature(const Activation& act, double k11, double k22, double k12,
-                          const std::vector<double>& nodes, const std::vector<double>& weights);
+DualValue dual_quadrature(const Activation& act, double k11, double k22, double k12, const std::vector<double>& nodes,
+                          const std::vector<double>& weights);
 
 // atan2(y, x) without libm, as a branch-free polynomial so that loops over it vectorise. Range reduction to
 // |t| ≤ tan(π/8), then Cephes' minimax forms (double: rational 4/5; float: degree-9 odd polynomial).
@@ -85,14 +86,22 @@ inline S fast_atan2(S y, S x) {
   const S z = r * r;
   S p;
   if constexpr (sizeof(S) == 4) {
-    p = ((((S(8.05374449538e-2) * z - S(1.38776856032e-1)) * z + S(1.99777106478e-1)) * z - S(3.33329491539e-1)) * z) * r + r;
+    p = ((((S(8.05374449538e-2) * z - S(1.38776856032e-1)) * z + S(1.99777106478e-1)) * z - S(3.33329491539e-1)) * z) *
+            r +
+        r;
   } else {
-    const S P = (((S(-8.750608600031904122785e-1) * z + S(-1.615753718733365076637e1)) * z +
-                  S(-7.500855792314704667340e1)) * z + S(-1.228866684490136173410e2)) * z +
-                S(-6.485021904942025371773e1);
-    const S Q = ((((z + S(2.485846490142306297962e1)) * z + S(1.650270098316988542046e2)) * z +
-                  S(4.328810604912902668951e2)) * z + S(4.853903996359136964868e2)) * z +
-                S(1.945506571482613964425e2);
+    const S P =
+        (((S(-8.750608600031904122785e-1) * z + S(-1.615753718733365076637e1)) * z + S(-7.500855792314704667340e1)) *
+             z +
+         S(-1.228866684490136173410e2)) *
+            z +
+        S(-6.485021904942025371773e1);
+    const S Q =
+        ((((z + S(2.485846490142306297962e1)) * z + S(1.650270098316988542046e2)) * z + S(4.328810604912902668951e2)) *
+             z +
+         S(4.853903996359136964868e2)) *
+            z +
+        S(1.945506571482613964425e2);
     p = r + r * z * (P / Q);
   }
   const S a0 = (big ? S(0.78539816339744830962) : S(0)) + p;  // atan(t) ∈ [0, π/4]

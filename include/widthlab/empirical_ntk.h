@@ -41,8 +41,8 @@ struct EmpiricalNtkOptions {
   // whatever the scaling, when σ_l does not depend on d. Nets with biases are refused (InputError): their bias init
   // has no width-independent b_std.
   bool nt_parameterization = false;
-  double lr = 1.0;           // base learning rate for lr_weighted (finite, > 0)
-  int output = -1;           // −1: mean over the k outputs of Θ_oo; 0 ≤ o < k: output o's kernel
+  double lr = 1.0;  // base learning rate for lr_weighted (finite, > 0)
+  int output = -1;  // −1: mean over the k outputs of Θ_oo; 0 ≤ o < k: output o's kernel
 };
 
 // λ_l α_l² per layer 0..H (the factor in front of each layer's Hadamard term). InputError on a bad option.
@@ -53,8 +53,7 @@ std::vector<double> empirical_ntk_layer_weights(const Mlp<T>& net, const Empiric
 // InputError when X has no rows, the wrong number of columns (≠ net input_dim) or non-finite entries, or on a bad
 // option. Uses the net's precision T throughout (GEMMs in T). (X2's type is non-deduced so `nullptr` works.)
 template <class T>
-Matrix<T> empirical_ntk(const Mlp<T>& net, const Matrix<T>& X1,
-                        const std::type_identity_t<Matrix<T>>* X2 = nullptr,
+Matrix<T> empirical_ntk(const Mlp<T>& net, const Matrix<T>& X1, const std::type_identity_t<Matrix<T>>* X2 = nullptr,
                         const EmpiricalNtkOptions& opts = {});
 
 // diag Θ(x_i, x_i) only (the NNGP-style diagonal, theory.md §6.0 "K(x,x)"), O(N·H·d·k) beyond the forward/backward:

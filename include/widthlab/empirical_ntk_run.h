@@ -17,9 +17,9 @@
 #include <optional>
 #include <string>
 
+#include "widthlab/dataset.h"
 #include "widthlab/empirical_ntk.h"
 #include "widthlab/mlp.h"
-#include "widthlab/dataset.h"
 #include "widthlab/tensor.h"
 #include "widthlab/train_run.h"
 
@@ -27,11 +27,11 @@ namespace widthlab {
 
 // The resolved job: everything empirical_ntk_run needs, validated.
 struct EmpiricalNtkPlan {
-  Dataset data;                  // the config's data (the training run's inputs and labels)
-  TrainTask task;                // the run (scaling, width, seed, factors, train options)
-  MlpConfig model;               // task.model with input_dim and outputs filled in
-  MatrixD x;                     // the inputs the kernel is evaluated on (N × input_dim)
-  EmpiricalNtkOptions kernel;    // weighting, lr, output
+  Dataset data;                // the config's data (the training run's inputs and labels)
+  TrainTask task;              // the run (scaling, width, seed, factors, train options)
+  MlpConfig model;             // task.model with input_dim and outputs filled in
+  MatrixD x;                   // the inputs the kernel is evaluated on (N × input_dim)
+  EmpiricalNtkOptions kernel;  // weighting, lr, output
   bool trained = false;
   Precision precision = Precision::float32;  // the config's train.precision
 };

@@ -1,7 +1,9 @@
-// Analytic NNGP and NTK of fully connected nets (theory.md §3.8, §3.2; architecture.md §3 "KernelSpec", §4 "Kernel semantics").
+// Analytic NNGP and NTK of fully connected nets (theory.md §3.8, §3.2; architecture.md §3 "KernelSpec", §4 "Kernel
+// semantics").
 //
 // The network is exactly neural-tangents'
-//   stax.serial(*([Dense(W, W_std, b_std, parameterization=P), act] * depth), Dense(1, W_std, b_std, parameterization=P))
+//   stax.serial(*([Dense(W, W_std, b_std, parameterization=P), act] * depth), Dense(1, W_std, b_std,
+//   parameterization=P))
 // with s = 1 and b_std = 0 meaning "no bias" (neural-tangents' b_std=None). With σ_w = W_std, σ_b = b_std, n0 = d:
 //   K¹ = σ_w² x·x'/n0 + σ_b²,   K^{l+1} = σ_w² T(K^l) + σ_b²                              (NNGP = K^{L+1})
 //   ntk:      Θ¹ = c₁K¹,          Θ^{l+1} = c_{l+1} K^{l+1} + σ_w² Ṫ(K^l) Θ^l
@@ -35,16 +37,16 @@ Parameterization parameterization_from_name(std::string_view name);  // "ntk" | 
 const char* parameterization_name(Parameterization p);
 
 struct KernelOptions {
-  int depth = 1;                                     // L ≥ 1 hidden Dense+act layers
+  int depth = 1;  // L ≥ 1 hidden Dense+act layers
   Activation act = activation_from_name("relu");
   double W_std = 1.0;
-  double b_std = 0.0;                                // 0 → no bias
+  double b_std = 0.0;  // 0 → no bias
   Parameterization parameterization = Parameterization::ntk;
-  double width = 1.0;                                // base hidden width N (standard parameterization's NTK only)
-  Precision precision = Precision::float64;          // used by the CLI; the templates below follow their T
-  std::int64_t block = 512;                          // rows/cols per block
-  int threads = 0;                                   // 0 → std::thread::hardware_concurrency()
-  int quadrature_order = 0;                          // 0 → Dual::kDefaultQuadratureOrder (non-closed-form φ)
+  double width = 1.0;                        // base hidden width N (standard parameterization's NTK only)
+  Precision precision = Precision::float64;  // used by the CLI; the templates below follow their T
+  std::int64_t block = 512;                  // rows/cols per block
+  int threads = 0;                           // 0 → std::thread::hardware_concurrency()
+  int quadrature_order = 0;                  // 0 → Dual::kDefaultQuadratureOrder (non-closed-form φ)
 
   // "" when valid, else one sentence naming the key, value and rule (STYLE 1), e.g. "depth = 0: expected ≥ 1".
   std::string validate() const;
@@ -99,7 +101,7 @@ class KernelPlan {
   std::int64_t cols() const;  // N2 (N1 when symmetric)
   bool symmetric() const;     // X2 omitted
   std::int64_t block() const;
-  int threads() const;        // opts.threads, 0 resolved to the hardware threads
+  int threads() const;  // opts.threads, 0 resolved to the hardware threads
 
   // Rows [r0, r0+m) × cols [c0, c0+n) of the outputs into nngp / ntk (either may be null), which point at element
   // (r0, c0), row stride ld ≥ n. r0 and c0 are multiples of block(); m and n too, or they reach the last row/column
@@ -120,8 +122,8 @@ template <class T>
 KernelSummary kernel_compute(const Matrix<T>& X1, const Matrix<T>* X2, const KernelOptions& opts, T* nngp_out,
                              T* ntk_out, std::int64_t ld, const std::vector<double>* layer_weights = nullptr) {
   const MatrixRef<T> x1(X1);
-  if (!X2) return kernel_compute<T>(x1, static_cast<const MatrixRef<T>*>(nullptr), opts, nngp_out, ntk_out, ld,
-                                    layer_weights);
+  if (!X2)
+    return kernel_compute<T>(x1, static_cast<const MatrixRef<T>*>(nullptr), opts, nngp_out, ntk_out, ld, layer_weights);
   const MatrixRef<T> x2(*X2);
   return kernel_compute<T>(x1, &x2, opts, nngp_out, ntk_out, ld, layer_weights);
 }

@@ -22,9 +22,9 @@ namespace widthlab {
 
 struct KernelTask {
   std::int64_t block_row = 0;
-  bool mirror = false;             // false: computed; true: transposed from the computed rows above
-  bool nngp = true, ntk = true;    // the outputs this task writes
-  std::int64_t blocks = 0;         // blocks it writes per output (its cost, for progress)
+  bool mirror = false;           // false: computed; true: transposed from the computed rows above
+  bool nngp = true, ntk = true;  // the outputs this task writes
+  std::int64_t blocks = 0;       // blocks it writes per output (its cost, for progress)
   std::int64_t written_blocks() const { return blocks * (int(nngp) + int(ntk)); }  // over the outputs it writes
 };
 
@@ -47,8 +47,8 @@ class KernelSchedule {
  private:
   std::vector<KernelTask> tasks_;  // computed tasks (block rows 0, 1, …) first, then mirror tasks
   std::vector<char> taken_, done_;
-  int computed_ = 0;           // number of computed tasks (ids 0 … computed_-1, id = block row)
-  int next_computed_ = 0;      // computed tasks are handed out in order
+  int computed_ = 0;              // number of computed tasks (ids 0 … computed_-1, id = block row)
+  int next_computed_ = 0;         // computed tasks are handed out in order
   std::int64_t done_prefix_ = 0;  // computed rows 0 … done_prefix_-1 are all complete
   int handed_out_ = 0, completed_ = 0;
   bool split_ = false;

@@ -23,7 +23,10 @@
 namespace widthlab {
 
 enum class LossRule { fin, zero, inf };  // L_fin, L_0, L_∞ (theory.md §3.1)
-enum class RuleArg { init_logits, state };  // evaluate the rule at the GP sample g, or at the current (normalised) state
+enum class RuleArg {
+  init_logits,
+  state
+};  // evaluate the rule at the GP sample g, or at the current (normalised) state
 enum class LimitStateKind { particles, kernel };  // MF measure (particles) or fixed-kernel function-space state
 
 struct StepRule {
@@ -33,9 +36,9 @@ struct StepRule {
 
 // One limit model (theory.md §3.4 table; region 0 = IC-MF, theory.md §3.5).
 struct LimitModelInfo {
-  int region = 0;                 // 1..13 ([G2] numbering, theory.md §2.2); 0 for IC-MF
-  std::string name;               // canonical name, e.g. "mf", "ntk", "post-mf"
-  std::string description;        // one line
+  int region = 0;           // 1..13 ([G2] numbering, theory.md §2.2); 0 for IC-MF
+  std::string name;         // canonical name, e.g. "mf", "ntk", "post-mf"
+  std::string description;  // one line
   LimitStateKind state = LimitStateKind::particles;
   StepRule first;                 // rule of step k = 0
   StepRule later;                 // rule of steps k ≥ 1

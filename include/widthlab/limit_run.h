@@ -1,4 +1,5 @@
-// Simulating a d = ∞ limit model on a dataset (theory.md §3.2–§3.7; architecture.md §3 MeanFieldSim, §4 `widthlab limit`).
+// Simulating a d = ∞ limit model on a dataset (theory.md §3.2–§3.7; architecture.md §3 MeanFieldSim, §4 `widthlab
+// limit`).
 //
 // Every model is driven by the same batch stream as the finite nets (run_training): full batch, or mini-batches of
 // a fresh permutation of the train set every epoch drawn from make_rng(seed, rng_stream::batches), last batch short.
@@ -12,7 +13,8 @@
 // §3.1); predicted class = sign (argmax for cross-entropy). Loss/accuracy curves are of these normalised logits.
 //
 // Reference kernels of the 1-hidden-layer SP reference net (PyTorch-uniform init: input weight variance
-// v_in/n0 with v_in = 1/3, output variance v_out/d with v_out = 1/3; gaussian init: v = 1), code units (theory.md §1.5):
+// v_in/n0 with v_in = 1/3, output variance v_out/d with v_out = 1/3; gaussian init: v = 1), code units (theory.md
+// §1.5):
 //   K1(x,x') = v_in·x·x'/n0
 //   NNGP  K(x,x')  = v_out·T(K1)                                         (law of the init logits g)
 //   NTK   Θ̄(x,x') = η·(w_out·d*·T(K1) + w_in·v_out·Ṫ(K1)·x·x')          (the normalised limiting tangent kernel)
@@ -24,11 +26,10 @@
 // Cholesky of the (n+m)² NNGP matrix.
 #pragma once
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "widthlab/activation.h"
 #include "widthlab/dataset.h"
@@ -40,35 +41,35 @@
 namespace widthlab {
 
 struct LimitOptions {
-  std::string model = "mf";        // a name of limit_model_table() ("mf", "ntk", "ic-mf", "post-mf", "region:7", …)
+  std::string model = "mf";  // a name of limit_model_table() ("mf", "ntk", "ic-mf", "post-mf", "region:7", …)
   // Architecture / data handling of the finite nets it is the limit of.
-  int depth = 1;                   // H; ≥ 2 only for "mf" (multilayer MF particle system, theory.md §3.6)
+  int depth = 1;  // H; ≥ 2 only for "mf" (multilayer MF particle system, theory.md §3.6)
   std::string activation = "leaky_relu:0.1";
-  std::string init = "uniform";    // uniform (PyTorch) | gaussian: the init law of particles and of K
-  double reference_width = 128;    // d*
+  std::string init = "uniform";  // uniform (PyTorch) | gaussian: the init law of particles and of K
+  double reference_width = 128;  // d*
   // Training.
-  std::string optimizer = "gd";    // gd | sgd | rmsprop | adam (adaptive only for particle models)
-  double lr = 0.02;                // base lr η at the reference width
+  std::string optimizer = "gd";  // gd | sgd | rmsprop | adam (adaptive only for particle models)
+  double lr = 0.02;              // base lr η at the reference width
   int steps = 50;
-  int batch = 0;                   // 0 = full batch
-  std::string loss = "logistic";   // logistic | mse | cross-entropy
+  int batch = 0;                             // 0 = full batch
+  std::string loss = "logistic";             // logistic | mse | cross-entropy
   Precision precision = Precision::float32;  // of the particle system (kernel models run in float64)
   // Limit-specific.
-  long long particles = 65536;     // MF particles N
-  bool paired = true;              // ± pairing of the particles (theory.md §3.3)
+  long long particles = 65536;  // MF particles N
+  bool paired = true;           // ± pairing of the particles (theory.md §3.3)
   // true: particles of seed s are an independent draw (Mlp::init with a seed taken from make_rng(s,
   // rng_stream::particles)), so they share nothing with the finite nets of that seed. false: exactly the finite
   // MF net of width N's init for seed s (paired comparison; used by the identity test).
   bool independent_particles = true;
-  double gp_jitter = 1e-10;        // first diagonal jitter for the GP sample, relative to mean diag K (≥ 0)
-  double lr_weight_out = 1.0;      // w_out: 1 if the output layer's lr exponent is the largest, else 0
-  double lr_weight_in = 1.0;       // w_in: same for the input layer
+  double gp_jitter = 1e-10;    // first diagonal jitter for the GP sample, relative to mean diag K (≥ 0)
+  double lr_weight_out = 1.0;  // w_out: 1 if the output layer's lr exponent is the largest, else 0
+  double lr_weight_in = 1.0;   // w_in: same for the input layer
   std::vector<uint64_t> seeds = {0};
   // Metrics.
-  int curve_every = 1;             // curve point before every k-th step and at the end; 0 = only the end
-  bool curve_logits = false;       // keep the test logits at each curve point
-  int kernel_points = 10;          // Θ(x,x) on the first N test inputs
-  int kernel_track_steps = 0;      // and before each of the first N steps (particle models)
+  int curve_every = 1;         // curve point before every k-th step and at the end; 0 = only the end
+  bool curve_logits = false;   // keep the test logits at each curve point
+  int kernel_points = 10;      // Θ(x,x) on the first N test inputs
+  int kernel_track_steps = 0;  // and before each of the first N steps (particle models)
   int eval_chunk = 256;
 
   // "" when valid, else one sentence naming the key, its value and what is expected.
@@ -87,14 +88,14 @@ struct LimitSeedResult {
   std::optional<int> diverged_at_step;
   int steps_done = 0;
   std::optional<double> train_loss, train_acc, test_loss, test_acc;  // final (normalised logits); empty if diverged
-  std::vector<CurvePoint> curve;               // before steps 0, k, 2k, … and after the last
-  std::vector<MatrixD> curve_test_logits;      // with curve_logits
-  MatrixD test_logits;                         // final normalised test logits (m × k)
-  std::vector<int> test_classes;               // predicted classes: +1/−1 (one logit) or argmax
-  std::vector<double> kernel_diag_init, kernel_diag_final;  // Θ(x,x) on the first kernel_points test inputs
-  std::vector<std::vector<double>> kernel_track;            // before each of the first kernel_track_steps steps
-  double gp_jitter = 0;                        // absolute diagonal jitter used for g (0 when no g)
-  std::string gp_method;                       // "cholesky" | "eigen" | "fixed" | "" (no g)
+  std::vector<CurvePoint> curve;                                     // before steps 0, k, 2k, … and after the last
+  std::vector<MatrixD> curve_test_logits;                            // with curve_logits
+  MatrixD test_logits;                                               // final normalised test logits (m × k)
+  std::vector<int> test_classes;                                     // predicted classes: +1/−1 (one logit) or argmax
+  std::vector<double> kernel_diag_init, kernel_diag_final;           // Θ(x,x) on the first kernel_points test inputs
+  std::vector<std::vector<double>> kernel_track;  // before each of the first kernel_track_steps steps
+  double gp_jitter = 0;                           // absolute diagonal jitter used for g (0 when no g)
+  std::string gp_method;                          // "cholesky" | "eigen" | "fixed" | "" (no g)
   double seconds = 0;
 };
 
@@ -145,9 +146,9 @@ MatrixD limit_ntk(const Activation& act, InitKind init, double lr, double refere
 // rel_jitter·mean(diag K) and ×10 until it succeeds, up to 1e-4 relative), else the symmetric eigen factor with
 // negative eigenvalues clipped (method "eigen"). Z from rng.
 struct GpSample {
-  MatrixD values;       // n × columns
-  double jitter = 0;    // absolute jitter added
-  std::string method;   // "cholesky" | "eigen"
+  MatrixD values;      // n × columns
+  double jitter = 0;   // absolute jitter added
+  std::string method;  // "cholesky" | "eigen"
 };
 GpSample sample_gp(const MatrixD& K, int columns, double rel_jitter, Rng& rng);
 

@@ -1,14 +1,14 @@
-// Discrete-time mean-field particle system (theory.md §3.3 "Particle form", §3.6, §3.7; architecture.md §7 "a width-N net in
-// disguise"). N particles (â_r, ŵ_r) evolved by the push-forward T_k of the empirical measure ARE the MF-scaled net
-// of width N with reference width d* (theory.md §1.5 code-unit closed form):
+// Discrete-time mean-field particle system (theory.md §3.3 "Particle form", §3.6, §3.7; architecture.md §7 "a width-N
+// net in disguise"). N particles (â_r, ŵ_r) evolved by the push-forward T_k of the empirical measure ARE the MF-scaled
+// net of width N with reference width d* (theory.md §1.5 code-unit closed form):
 //
 //   m(x) = d*·mean_r[ã_r φ(w_r·x)],   ã ← ã − η⟨L φ(w·x)⟩,   w ← w − η⟨L ã φ'(w·x) x⟩,
 //
 // with ã_r, w_r drawn from the reference net's init law (PyTorch-uniform: ã ~ U(±1/√d*), w ~ U(±1/√n0)) and L the
 // loss-derivative rule of the limit model (limit_models.h). So this class holds an Mlp<T> of width N with the "mf"
 // preset's factors (scaling.h) and drives it with the nets module's forward / backward / optimizer kernels — there is
-// no second forward/backward implementation. Depth H ≥ 2 gives the multilayer MF particle system of [N] (theory.md §3.6)
-// as the deep MF-scaled net, i.i.d. zero-mean init; the RMSProp / Adam family uses the MF preset's adaptive lrs
+// no second forward/backward implementation. Depth H ≥ 2 gives the multilayer MF particle system of [N] (theory.md
+// §3.6) as the deep MF-scaled net, i.i.d. zero-mean init; the RMSProp / Adam family uses the MF preset's adaptive lrs
 // (theory.md §1.5 RMSProp column, §3.7).
 //
 // ± pairing (theory.md §3.3 tip): neurons r and r + N/2 of the last hidden layer get the same incoming weights and
@@ -29,16 +29,16 @@
 namespace widthlab {
 
 struct ParticleOptions {
-  int input_dim = 0;               // n0
-  int outputs = 1;                 // k logits
-  int depth = 1;                   // H hidden layers (≥ 1); H ≥ 2 is multilayer MF (theory.md §3.6)
-  long long particles = 65536;     // N (the width of the MF-scaled net)
-  double reference_width = 128;    // d*
+  int input_dim = 0;             // n0
+  int outputs = 1;               // k logits
+  int depth = 1;                 // H hidden layers (≥ 1); H ≥ 2 is multilayer MF (theory.md §3.6)
+  long long particles = 65536;   // N (the width of the MF-scaled net)
+  double reference_width = 128;  // d*
   Activation activation = activation_from_name("leaky_relu:0.1");
   InitKind init = InitKind::uniform;
-  std::string optimizer = "gd";    // gd | sgd (MF SGD lrs) | rmsprop | adam (MF adaptive lrs)
-  bool paired = true;              // ± pairing (needs N even)
-  int eval_chunk = 256;            // rows per evaluation forward (memory: 3·chunk·N·sizeof(T) per layer)
+  std::string optimizer = "gd";  // gd | sgd (MF SGD lrs) | rmsprop | adam (MF adaptive lrs)
+  bool paired = true;            // ± pairing (needs N even)
+  int eval_chunk = 256;          // rows per evaluation forward (memory: 3·chunk·N·sizeof(T) per layer)
 
   // "" when valid, else one sentence "limits.<key> = <value>: expected …".
   std::string validate() const;

@@ -1,4 +1,5 @@
-// Finite-width fully connected net whose layers carry a scaling's factors (theory.md §1.1, §1.2, §1.5; architecture.md §3).
+// Finite-width fully connected net whose layers carry a scaling's factors (theory.md §1.1, §1.2, §1.5; architecture.md
+// §3).
 //
 //   h^{-1} = x,   z^l = α_l (θ_l h^{l-1} + b_l),   h^l = φ(z^l) (l = 0..H−1),   f = z^H   (logits, k per sample)
 //
@@ -116,8 +117,8 @@ class Mlp {
   // Logits of x (rows × k) as a new matrix, evaluated in chunks of ws.capacity rows.
   Matrix<T> predict(const Matrix<T>& x, MlpWorkspace<T>& ws) const;
 
-  // Given ∂loss/∂logits (ws.rows × k, row-major) after forward (ws made with_backward): ws.delta[l] = ∂loss/∂z^l for every layer, all from
-  // the current weights. Rows stay independent (per-sample signals).
+  // Given ∂loss/∂logits (ws.rows × k, row-major) after forward (ws made with_backward): ws.delta[l] = ∂loss/∂z^l for
+  // every layer, all from the current weights. Rows stay independent (per-sample signals).
   void backward_signals(const T* dlogits, MlpWorkspace<T>& ws) const;
   // After backward_signals: gradients ∂loss/∂θ_l = α_l δ_lᵀ h^{l−1}, ∂loss/∂b_l = α_l Σ_i δ_l[i].
   void weight_gradients(const T* x, const MlpWorkspace<T>& ws, MlpGradients<T>& grads) const;

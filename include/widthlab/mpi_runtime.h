@@ -83,8 +83,8 @@ SweepSummary run_sweep_mpi(const SweepSetup& setup, const SweepOptions& options)
 // The default 64 MiB lets a panel hold a whole row segment of a block row up to N ≈ 32000 at block 512, float32: the
 // page cache costs mostly per folio, and (ext4, Linux 6.18 here) a longer pwrite is given larger folios. Measured at
 // N = 20000, d = 784, one process: 16 → 64 MiB panels (32 → 80 KB per pwrite) took system time from 2.5 to
-// 2.0–2.2 s; a bare pwrite loop: 0.6 s per GB in 32 KB pieces, 0.4 in 80 KB, 0.25 in 1 MB. Invalid input throws before any
-// file exists.
+// 2.0–2.2 s; a bare pwrite loop: 0.6 s per GB in 32 KB pieces, 0.4 in 80 KB, 0.25 in 1 MB. Invalid input throws before
+// any file exists.
 template <class T>
 KernelSummary kernel_to_npy_mpi(const Matrix<T>& X1, const Matrix<T>* X2, const KernelOptions& opts,
                                 const std::filesystem::path& nngp_path, const std::filesystem::path& ntk_path,

@@ -11,9 +11,9 @@
 namespace widthlab {
 
 struct NpyHeader {
-  std::string dtype;                 // "<f4", "<f8", "<i8", "|u1"
+  std::string dtype;  // "<f4", "<f8", "<i8", "|u1"
   std::vector<std::int64_t> shape;
-  std::size_t data_offset = 0;       // bytes from file start to the first element
+  std::size_t data_offset = 0;  // bytes from file start to the first element
   std::size_t element_size() const;
   std::int64_t count() const;
 };

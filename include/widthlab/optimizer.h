@@ -21,11 +21,11 @@ enum class OptimizerKind { sgd, rmsprop, adam };
 
 struct OptimizerSpec {
   OptimizerKind kind = OptimizerKind::sgd;
-  std::string name = "gd";  // canonical registry name
-  bool full_batch = true;   // "gd"
-  double alpha = 0.99;      // rmsprop smoothing
+  std::string name = "gd";            // canonical registry name
+  bool full_batch = true;             // "gd"
+  double alpha = 0.99;                // rmsprop smoothing
   double beta1 = 0.9, beta2 = 0.999;  // adam
-  double eps = 1e-8;        // rmsprop, adam
+  double eps = 1e-8;                  // rmsprop, adam
 };
 
 struct OptimizerInfo {

@@ -37,24 +37,24 @@ struct PredictOptions {
   double lr = 1.0;
   double diag_reg = 0.0;
   bool diag_reg_absolute_scale = false;
-  bool cov = false;                 // mse only: also the test×test covariance
+  bool cov = false;  // mse only: also the test×test covariance
   PredictKernel kernel = PredictKernel::ntk;
   std::uint64_t seed = 0;
-  bool init_sample = true;          // logistic / cross-entropy: u⁽⁰⁾ = GP sample (false → 0)
+  bool init_sample = true;  // logistic / cross-entropy: u⁽⁰⁾ = GP sample (false → 0)
 };
 
 // What was used (STYLE 2).
 struct PredictSummary {
-  double reg = 0.0;                 // absolute diagonal regularizer added to the training kernel
+  double reg = 0.0;                     // absolute diagonal regularizer added to the training kernel
   double eig_min = 0.0, eig_max = 0.0;  // eigenvalue range of the (regularized) training kernel
-  double jitter = 0.0;              // absolute jitter of the GP-sample Cholesky (0 when none / not sampled)
-  std::int64_t steps = 0;           // function-space GD steps (logistic / cross-entropy)
+  double jitter = 0.0;                  // absolute jitter of the GP-sample Cholesky (0 when none / not sampled)
+  std::int64_t steps = 0;               // function-space GD steps (logistic / cross-entropy)
   int outputs = 1;
 };
 
 struct PredictResult {
-  MatrixD mean;                     // test × outputs
-  MatrixD cov;                      // test × test, empty unless requested
+  MatrixD mean;  // test × outputs
+  MatrixD cov;   // test × test, empty unless requested
   PredictSummary summary;
 };
 
@@ -65,9 +65,8 @@ double predict_diag_reg(const MatrixD& k_train_train, double diag_reg, bool abso
 
 // MSE ensemble prediction from kernels. `ntk_*` may be empty for kernel nngp; `nngp_tt` and `nngp_dd` are needed
 // only for the covariance (nngp_dd only with kernel ntk). y: n × k. t may be +∞.
-PredictResult predict_mse(const MatrixD& ntk_dd, const MatrixD& ntk_td, const MatrixD& nngp_dd,
-                          const MatrixD& nngp_td, const MatrixD& nngp_tt, const MatrixD& y,
-                          const PredictOptions& opts);
+PredictResult predict_mse(const MatrixD& ntk_dd, const MatrixD& ntk_td, const MatrixD& nngp_dd, const MatrixD& nngp_td,
+                          const MatrixD& nngp_tt, const MatrixD& y, const PredictOptions& opts);
 
 // g ~ N(0, K) for `columns` independent columns: Cholesky of K + jitter·I with jitter 0, then
 // 1e-12·mean(diag K) growing ×10 until it succeeds; past 1e-2·mean(diag) the eigen factor with clipped negative
@@ -83,7 +82,7 @@ MatrixD function_space_gd(const MatrixD& k_all_train, MatrixD u0, const Loss& lo
 // Labels: mse → n × k targets; logistic → n values ±1; cross-entropy → n class indices 0..C−1.
 // InputError on empty / non-finite inputs, column mismatch, label count or value errors, t < 0, non-mse with
 // t = ∞ or non-integer t, lr ≤ 0, diag_reg < 0, --cov with a non-mse loss.
-PredictResult predict(const MatrixD& X_train, const MatrixD& Y_train, const MatrixD& X_test,
-                      const KernelOptions& kopts, const PredictOptions& opts);
+PredictResult predict(const MatrixD& X_train, const MatrixD& Y_train, const MatrixD& X_test, const KernelOptions& kopts,
+                      const PredictOptions& opts);
 
 }  // namespace widthlab

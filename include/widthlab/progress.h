@@ -1,5 +1,5 @@
-// A one-line progress indicator with ETA on stderr for long work (architecture.md §4). Shown when enabled and stderr is a
-// terminal, or when forced (--progress); never written to stdout so results stay machine-readable.
+// A one-line progress indicator with ETA on stderr for long work (architecture.md §4). Shown when enabled and stderr is
+// a terminal, or when forced (--progress); never written to stdout so results stay machine-readable.
 #pragma once
 #include <chrono>
 #include <functional>

@@ -1,6 +1,6 @@
-// Convergence rates vs width (theory.md §8.7, architecture.md §8): the exponent p of a distance D(d) ≈ c·d^p, fitted as the OLS
-// slope of log D on log d, with a 95 % interval from a percentile bootstrap over seeds (seeds are resampled with
-// replacement, the same resample for every width, so that seed-paired widths stay paired; the statistic at each
+// Convergence rates vs width (theory.md §8.7, architecture.md §8): the exponent p of a distance D(d) ≈ c·d^p, fitted as
+// the OLS slope of log D on log d, with a 95 % interval from a percentile bootstrap over seeds (seeds are resampled
+// with replacement, the same resample for every width, so that seed-paired widths stay paired; the statistic at each
 // width is recomputed from the resampled seeds). Cost O(B · widths · cost(stat)). Deterministic for a given
 // `seed` (std::mt19937_64 via make_rng).
 #pragma once
@@ -21,25 +21,25 @@ double ols_slope(const std::vector<double>& x, const std::vector<double>& y, dou
                  double* stderr_out = nullptr);
 
 struct RateFitOptions {
-  int resamples = 1000;   // B bootstrap resamples
-  std::uint64_t seed = 0; // bootstrap rng seed
-  double level = 0.95;    // two-sided interval level
+  int resamples = 1000;          // B bootstrap resamples
+  std::uint64_t seed = 0;        // bootstrap rng seed
+  double level = 0.95;           // two-sided interval level
   std::string validate() const;  // "" when valid
 };
 
 struct RateFit {
   static constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-  bool ok = false;          // false when fewer than 2 usable widths
-  double slope = nan;       // OLS slope of log stat vs log width on all seeds
-  double intercept = nan;   // in log space
-  double slope_stderr = nan;  // OLS standard error (ignores seed structure; for reference)
+  bool ok = false;                     // false when fewer than 2 usable widths
+  double slope = nan;                  // OLS slope of log stat vs log width on all seeds
+  double intercept = nan;              // in log space
+  double slope_stderr = nan;           // OLS standard error (ignores seed structure; for reference)
   double ci_low = nan, ci_high = nan;  // bootstrap percentile interval (NaN when no resample was usable)
-  int widths_used = 0;      // widths with a finite, positive statistic
+  int widths_used = 0;                 // widths with a finite, positive statistic
   // Fewer than 3 used widths: a line through 2 points always fits, so neither the slope nor its interval tests a
   // power law. Reports print such a fit as "2 widths only" and draw no verdict from it.
   bool few_widths() const { return ok && widths_used < 3; }
-  int resamples_used = 0;   // resamples whose statistic was finite and positive at every used width
-  std::string note;         // why not ok / what was dropped
+  int resamples_used = 0;  // resamples whose statistic was finite and positive at every used width
+  std::string note;        // why not ok / what was dropped
 };
 
 // stat(width_index, seed_indices): the distance at that width computed from those seeds (indices 0..n_seeds−1,

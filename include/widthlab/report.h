@@ -1,6 +1,6 @@
-// report.md of a study (architecture.md §8): per scaling a table of width, mean ± std over seeds of test loss / accuracy,
-// distance to the limit, KL over seeds; the limit's own metrics; the fitted exponent of the distance with its 95 %
-// bootstrap interval next to the classifier's theoretical value; the classifier's verdict; and a plain-language
+// report.md of a study (architecture.md §8): per scaling a table of width, mean ± std over seeds of test loss /
+// accuracy, distance to the limit, KL over seeds; the limit's own metrics; the fitted exponent of the distance with its
+// 95 % bootstrap interval next to the classifier's theoretical value; the classifier's verdict; and a plain-language
 // summary generated from the numbers.
 #pragma once
 #include <nlohmann/json.hpp>
@@ -44,25 +44,25 @@ struct Convergence {
 
 struct ReportScaling {
   std::string name;
-  std::string verdict;        // classifier: regime, region, model, properties
-  std::string limit_kind;     // "limit" | "limit proxy" | "no stable limit"
-  std::string limit_label;    // e.g. "ntk kernel dynamics (coupled GP init)" or "finite net at d = 2048 (proxy)"
-  std::string distance_name;  // "logit RMS" | "KL over seeds"
+  std::string verdict;           // classifier: regime, region, model, properties
+  std::string limit_kind;        // "limit" | "limit proxy" | "no stable limit"
+  std::string limit_label;       // e.g. "ntk kernel dynamics (coupled GP init)" or "finite net at d = 2048 (proxy)"
+  std::string distance_name;     // "logit RMS" | "KL over seeds"
   std::optional<double> theory;  // theoretical exponent of the distance
   std::string theory_note;
   MeanStd limit_test_loss, limit_test_acc;
   std::vector<ReportWidthRow> rows;
-  RateFit rate;               // fit of the primary distance
-  RateFit rate_rms;           // logit RMS fit (always)
-  RateFit rate_dloss;         // |Δ test loss| to the target: a normalisation-free distance
+  RateFit rate;        // fit of the primary distance
+  RateFit rate_rms;    // logit RMS fit (always)
+  RateFit rate_dloss;  // |Δ test loss| to the target: a normalisation-free distance
   Convergence convergence;
   std::vector<std::string> notes;
 };
 
 struct ReportData {
   std::string title = "widthlab study";
-  std::string setup;          // data / model / training line
-  std::string threads;        // thread use
+  std::string setup;    // data / model / training line
+  std::string threads;  // thread use
   std::vector<std::string> notes;
   std::vector<std::string> errors;
   std::vector<ReportScaling> scalings;

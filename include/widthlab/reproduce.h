@@ -1,8 +1,9 @@
-// `widthlab reproduce NAME --out DIR` (theory.md §6; architecture.md §4; STYLE 14): the seed papers' experiments built in. Each
-// case is a config (configs/reproduce/NAME.toml, the experiment's setup), code that runs it, the published numbers
-// or claims it is judged against (stored in the case's source file next to the verdict code, with their theory.md
-// section), and DIR/report.md: setup, time taken, a claim table with a verdict per claim (holds / does not hold /
-// inconclusive, with the numbers), the tables of the paper's figure and PNG plots (python/plots/reproduce_plots.py).
+// `widthlab reproduce NAME --out DIR` (theory.md §6; architecture.md §4; STYLE 14): the seed papers' experiments built
+// in. Each case is a config (configs/reproduce/NAME.toml, the experiment's setup), code that runs it, the published
+// numbers or claims it is judged against (stored in the case's source file next to the verdict code, with their
+// theory.md section), and DIR/report.md: setup, time taken, a claim table with a verdict per claim (holds / does not
+// hold / inconclusive, with the numbers), the tables of the paper's figure and PNG plots
+// (python/plots/reproduce_plots.py).
 //
 // CIFAR-10 is not bundled: image cases run on fashion-mnist-2 by default and on CIFAR-2 (airplane vs automobile)
 // when `data_dir` points at CIFAR-10 binary files. Claims are about shape (flat / drifting / diverging / trivial),
@@ -12,15 +13,14 @@
 // steps: seconds, used by the tests), `full` its [full] overrides (the paper's largest sizes where the config's
 // default is reduced). `sets` (--set key=value) apply last.
 #pragma once
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "widthlab/config.h"
-
-#include <cmath>
-#include <cstdint>
 
 namespace widthlab {
 
@@ -56,8 +56,8 @@ VerdictResult verdict_in_region(const Estimate& e, const ClaimRegion& region, co
 // values (missing / diverged runs) are dropped. Fewer than 2 values: the interval is NaN.
 Estimate bootstrap_mean(const std::vector<double>& per_seed, int resamples = 2000, std::uint64_t seed = 0);
 // The mean of a_i − b_i over seeds that have both (paired: runs that share a seed share their init).
-Estimate bootstrap_paired_difference(const std::vector<double>& a, const std::vector<double>& b,
-                                     int resamples = 2000, std::uint64_t seed = 0);
+Estimate bootstrap_paired_difference(const std::vector<double>& a, const std::vector<double>& b, int resamples = 2000,
+                                     std::uint64_t seed = 0);
 
 // Flat in width: every finite values[i] is within `tol` of values[0] (the reference width). Inconclusive with < 2
 // finite values. A non-finite value (diverged run) fails.
@@ -108,34 +108,34 @@ struct ReportTable {
 
 // What a case hands back to the driver.
 struct CaseOutput {
-  std::string setup;                 // markdown: data, sizes actually used
+  std::string setup;  // markdown: data, sizes actually used
   std::vector<ClaimCheck> claims;
   std::vector<ReportTable> tables;
-  std::vector<std::string> plots;    // PNG file names expected in DIR (drawn by reproduce_plots.py)
-  std::vector<std::string> notes;    // findings, reductions, caveats (markdown paragraphs)
+  std::vector<std::string> plots;  // PNG file names expected in DIR (drawn by reproduce_plots.py)
+  std::vector<std::string> notes;  // findings, reductions, caveats (markdown paragraphs)
 };
 
 // ---- Options, registry, driver --------------------------------------------------------------------------------
 
 struct ReproduceOptions {
-  std::string name;                  // a reproduction_registry() name
-  std::filesystem::path out;         // output directory (prepared by the caller or run_reproduction)
-  std::string config_path;           // "" = configs/reproduce/NAME.toml of the source tree
-  std::vector<std::string> sets;     // --set overrides, applied after smoke/full
-  bool smoke = false;                // [smoke] overrides: seconds
-  bool full = false;                 // [full] overrides: the paper's largest sizes
-  std::string data_dir;              // CIFAR-10 binary directory → cifar-2 instead of fashion-mnist-2
-  int threads = 0;                   // worker threads (0 = all cores)
-  bool plots = true;                 // draw PNGs (python3 + matplotlib; skipped with a note when missing)
+  std::string name;                    // a reproduction_registry() name
+  std::filesystem::path out;           // output directory (prepared by the caller or run_reproduction)
+  std::string config_path;             // "" = configs/reproduce/NAME.toml of the source tree
+  std::vector<std::string> sets;       // --set overrides, applied after smoke/full
+  bool smoke = false;                  // [smoke] overrides: seconds
+  bool full = false;                   // [full] overrides: the paper's largest sizes
+  std::string data_dir;                // CIFAR-10 binary directory → cifar-2 instead of fashion-mnist-2
+  int threads = 0;                     // worker threads (0 = all cores)
+  bool plots = true;                   // draw PNGs (python3 + matplotlib; skipped with a note when missing)
   bool force = false, resume = false;  // output directory mode (fresh otherwise)
   bool quiet = false;
 
-  std::string validate() const;      // "" when valid
+  std::string validate() const;  // "" when valid
 };
 
 struct ReproduceContext {
   const ReproduceOptions& options;
-  Config config;                     // resolved (smoke/full/sets/data applied)
+  Config config;  // resolved (smoke/full/sets/data applied)
   std::filesystem::path out;
 };
 

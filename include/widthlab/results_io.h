@@ -1,5 +1,5 @@
-// Result files (architecture.md §4): JSON-lines run logs that survive interruption, CSV curves, and atomic whole-file writes.
-// All errors are InputErrors naming the file (printable_path) and the reason.
+// Result files (architecture.md §4): JSON-lines run logs that survive interruption, CSV curves, and atomic whole-file
+// writes. All errors are InputErrors naming the file (printable_path) and the reason.
 #pragma once
 #include <filesystem>
 #include <nlohmann/json.hpp>

@@ -1,6 +1,6 @@
 // Scaling: how init, forward multipliers and learning rates of each layer grow with the width d (theory.md §1.2–1.5,
-// architecture.md §3). Exponents are of the width factor ω = d/d* relative to PyTorch's default init at width d, so that
-// every scaling coincides with the reference net at d = d* (theory.md §1.5).
+// architecture.md §3). Exponents are of the width factor ω = d/d* relative to PyTorch's default init at width d, so
+// that every scaling coincides with the reference net at d = d* (theory.md §1.5).
 //
 // Layer indices: 0 = input layer (n0 → d), 1..H−1 = hidden (d → d), H = output (d → outputs).
 // At width d a layer's raw weights θ start as base_init(fan_in) · ω^{init}; the forward pass uses ω^{multiplier}·θ;
@@ -33,12 +33,12 @@ struct LayerFactors {
 };
 
 struct Scaling {
-  std::string name;                  // canonical preset name ("sp", "ntk", "mf", "intermediate:0.75", "custom", …)
-  int depth = 1;                     // H, hidden layers
-  double reference_width = 128;      // d*
+  std::string name;              // canonical preset name ("sp", "ntk", "mf", "intermediate:0.75", "custom", …)
+  int depth = 1;                 // H, hidden layers
+  double reference_width = 128;  // d*
   OptimizerFamily family = OptimizerFamily::sgd;
   std::vector<LayerExponents> layers;  // H + 1 entries
-  bool init_corrected = false;       // IC-MF: f_IC = f(θ) − f(θ₀^MF) + f(θ₀^SP) (theory.md §3.5)
+  bool init_corrected = false;         // IC-MF: f_IC = f(θ) − f(θ₀^MF) + f(θ₀^SP) (theory.md §3.5)
   // Golikov's 1-hidden-layer exponents (q_σ, q̃_a, q̃_w) when the scaling came from (or maps to) that form.
   std::optional<double> q_sigma, q_lr_out, q_lr_in;
 

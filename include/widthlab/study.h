@@ -1,6 +1,6 @@
-// The main job (architecture.md §1, §3 "Study", §4 `widthlab study`, §8; theory.md §6.2 R13, §8.7): the finite sweep (sweep.h),
-// for every scaling its d = ∞ limit (classification.h → limit_run.h), distances between each finite run and the
-// limit (distances.h), fitted convergence exponents (rate_fit.h), a report (report.h) and plots.
+// The main job (architecture.md §1, §3 "Study", §4 `widthlab study`, §8; theory.md §6.2 R13, §8.7): the finite sweep
+// (sweep.h), for every scaling its d = ∞ limit (classification.h → limit_run.h), distances between each finite run and
+// the limit (distances.h), fitted convergence exponents (rate_fit.h), a report (report.h) and plots.
 //
 // Limits per scaling, from classify(scaling):
 //   * unstable (e.g. SP with a constant lr: C > 0): no stable limit; the distance column is to the largest-width net
@@ -41,8 +41,8 @@ struct StudyOptions {
   SweepRunner sweep_runner;   // empty: run_sweep
   int threads = 0;            // 0 = all cores
   bool plots = true;
-  std::string python;         // interpreter for the plots; "" = $WIDTHLAB_PYTHON, else /usr/bin/python3
-  int bootstrap = 1000;       // rate-fit bootstrap resamples
+  std::string python;              // interpreter for the plots; "" = $WIDTHLAB_PYTHON, else /usr/bin/python3
+  int bootstrap = 1000;            // rate-fit bootstrap resamples
   std::vector<std::string> notes;  // lines for the report (e.g. what the CLI changed in the default config)
 };
 
@@ -50,7 +50,7 @@ struct StudySummary {
   int runs = 0, runs_ok = 0, runs_diverged = 0, runs_failed = 0, limits = 0, limits_failed = 0;
   double seconds = 0, sweep_seconds = 0, limit_seconds = 0;
   bool plots_drawn = false;
-  std::string plot_message;     // why plots were not drawn, or what was drawn
+  std::string plot_message;         // why plots were not drawn, or what was drawn
   std::vector<std::string> errors;  // failed runs / limits / bad scalings (also in the report and on stderr)
   std::string brief() const;
 };

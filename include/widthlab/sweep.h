@@ -1,6 +1,6 @@
-// The finite-width sweep of `widthlab train` and `widthlab study` (architecture.md §1, §4, §7): every (scaling, width, seed)
-// of a Config's grid trained by run_training (train_run.h). Same seed → same raw initial weights for every scaling
-// (Mlp::init(seed), theory.md §6.0 paired init).
+// The finite-width sweep of `widthlab train` and `widthlab study` (architecture.md §1, §4, §7): every (scaling, width,
+// seed) of a Config's grid trained by run_training (train_run.h). Same seed → same raw initial weights for every
+// scaling (Mlp::init(seed), theory.md §6.0 paired init).
 //
 // Files in the output directory (architecture.md §4 contract):
 //   runs.jsonl                         one complete JSON line per finished run (TrainResult::to_json), appended and
@@ -24,11 +24,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "widthlab/config.h"
 #include "widthlab/config_mapping.h"
@@ -59,15 +58,15 @@ struct SweepOptions {
   int parallel_width_max = 1024;  // runs at most this wide run concurrently (one BLAS thread each)
   bool save_curves = true;
   bool save_test_logits = false;
-  double max_seconds = 0;         // runs not started within this budget are skipped (0 = no budget)
+  double max_seconds = 0;  // runs not started within this budget are skipped (0 = no budget)
   std::string progress_label = "train";
 };
 
 struct SweepSummary {
   int planned = 0, already_done = 0, ran = 0, ok = 0, diverged = 0, failed = 0, skipped_budget = 0;
-  int threads_given = 0;      // SweepOptions::threads
-  int worker_threads = 0;     // concurrent runs for the small-width phase
-  int blas_threads_large = 0; // OpenBLAS threads of a large run
+  int threads_given = 0;       // SweepOptions::threads
+  int worker_threads = 0;      // concurrent runs for the small-width phase
+  int blas_threads_large = 0;  // OpenBLAS threads of a large run
   double seconds = 0;
   std::vector<std::string> errors;  // "scaling w=… seed=…: message"
   std::string brief() const;        // one line
@@ -75,9 +74,9 @@ struct SweepSummary {
 
 // What one run produces.
 struct SweepRunOutput {
-  nlohmann::json record;                // runs.jsonl line (must hold scaling, width, seed, status)
-  std::optional<CsvTable> curve;        // curves/<stem>.csv
-  std::optional<MatrixD> test_logits;   // logits/<stem>.npy
+  nlohmann::json record;               // runs.jsonl line (must hold scaling, width, seed, status)
+  std::optional<CsvTable> curve;       // curves/<stem>.csv
+  std::optional<MatrixD> test_logits;  // logits/<stem>.npy
 };
 using SweepRunFunction = std::function<SweepRunOutput(const SweepRunKey&)>;
 

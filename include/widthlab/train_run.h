@@ -1,22 +1,21 @@
-// One finite-width training run: (width, seed, per-layer factors) on a dataset (theory.md §1.1, §3.5, §6.0; architecture.md §3,
-// §4 runs.jsonl). Full-batch GD or mini-batch SGD/RMSProp/Adam; a "step" is one update, mini-batches are reshuffled
-// every epoch from make_rng(seed, rng_stream::batches) (torch DataLoader order: the last batch of an epoch may be
-// short). The data are converted to the run's precision once.
+// One finite-width training run: (width, seed, per-layer factors) on a dataset (theory.md §1.1, §3.5, §6.0;
+// architecture.md §3, §4 runs.jsonl). Full-batch GD or mini-batch SGD/RMSProp/Adam; a "step" is one update,
+// mini-batches are reshuffled every epoch from make_rng(seed, rng_stream::batches) (torch DataLoader order: the last
+// batch of an epoch may be short). The data are converted to the run's precision once.
 //
-// IC-MF (theory.md §3.5): with init_corrected, f_IC(x) = f(θ;x) − f(θ₀;x) + f(θ₀^SP;x) where θ₀ is θ at step 0 and θ₀^SP
-// the same seed's raw init under `ic_reference` factors (default all 1 = plain PyTorch init at width d). The last two
-// terms are frozen, so they are computed once per input as an offset; only θ trains and f_IC = f_SP at step 0.
+// IC-MF (theory.md §3.5): with init_corrected, f_IC(x) = f(θ;x) − f(θ₀;x) + f(θ₀^SP;x) where θ₀ is θ at step 0 and
+// θ₀^SP the same seed's raw init under `ic_reference` factors (default all 1 = plain PyTorch init at width d). The last
+// two terms are frozen, so they are computed once per input as an offset; only θ trains and f_IC = f_SP at step 0.
 //
 // Divergence: a non-finite loss or logit ends the run with status diverged (a status, never an exception).
 // Metrics (theory.md §6.0) are described on TrainResult. Cost: steps × (forward + backward on a batch) plus one
 // evaluation of train and test set per curve point (curve_every).
 #pragma once
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "widthlab/loss.h"
 #include "widthlab/mlp.h"
@@ -26,21 +25,21 @@
 namespace widthlab {
 
 struct TrainOptions {
-  std::string optimizer = "gd";  // optimizer registry name (optimizer.h)
-  double lr = 0.02;              // base lr; layer l uses lr · factors[l].lr
-  int steps = 50;                // number of updates
-  int batch = 0;                 // 0 = full batch; "gd" requires full batch (or batch ≥ train size)
+  std::string optimizer = "gd";   // optimizer registry name (optimizer.h)
+  double lr = 0.02;               // base lr; layer l uses lr · factors[l].lr
+  int steps = 50;                 // number of updates
+  int batch = 0;                  // 0 = full batch; "gd" requires full batch (or batch ≥ train size)
   std::string loss = "logistic";  // loss registry name (loss.h)
   Precision precision = Precision::float32;
   // Metrics.
-  int curve_every = 1;           // train/test loss+acc before every k-th update (and the final state); 0 = off.
-                                 // Per epoch (theory.md §6.0) is ceil(train size / batch).
-  bool curve_logits = false;     // also keep the test logits at each curve point
-  int kernel_points = 10;        // K(x,x) on the first N test points at init and end
-  int kernel_track_steps = 0;    // also K(x,x) before each of the first N updates
-  bool decomposition = true;     // f∅, f_a, f_w, f_aw when depth 1 and φ is an ABReLU (relu, leaky_relu, abs, identity)
-  int coord_points = 128;        // test points for the coordinate check (activation / update RMS per layer)
-  int eval_chunk = 512;          // rows per evaluation forward (bounds memory at large width)
+  int curve_every = 1;         // train/test loss+acc before every k-th update (and the final state); 0 = off.
+                               // Per epoch (theory.md §6.0) is ceil(train size / batch).
+  bool curve_logits = false;   // also keep the test logits at each curve point
+  int kernel_points = 10;      // K(x,x) on the first N test points at init and end
+  int kernel_track_steps = 0;  // also K(x,x) before each of the first N updates
+  bool decomposition = true;  // f∅, f_a, f_w, f_aw when depth 1 and φ is an ABReLU (relu, leaky_relu, abs, identity)
+  int coord_points = 128;     // test points for the coordinate check (activation / update RMS per layer)
+  int eval_chunk = 512;       // rows per evaluation forward (bounds memory at large width)
 
   // "" when valid, else one sentence "train.<key> = <value>: expected …".
   std::string validate() const;
@@ -48,10 +47,10 @@ struct TrainOptions {
 
 // One run: the architecture, the scaling's factors at this width, and the seed.
 struct TrainTask {
-  MlpConfig model;                      // model.outputs = 0 means "from the loss and the number of classes"
-  std::vector<LayerFactors> factors;    // one per layer 0..H (Scaling::factors_at(width))
-  std::string scaling = "custom";       // name recorded in the result
-  bool init_corrected = false;          // IC-MF
+  MlpConfig model;                         // model.outputs = 0 means "from the loss and the number of classes"
+  std::vector<LayerFactors> factors;       // one per layer 0..H (Scaling::factors_at(width))
+  std::string scaling = "custom";          // name recorded in the result
+  bool init_corrected = false;             // IC-MF
   std::vector<LayerFactors> ic_reference;  // factors of θ₀^SP (empty: all ones)
   uint64_t seed = 0;
   TrainOptions train;
@@ -108,10 +107,10 @@ struct TrainResult {
   std::string activation, loss, init, precision;
   int batch = 0;  // samples per step actually used (train size for full batch)
   bool bias = false, init_corrected = false;
-  int steps_done = 0;                    // updates applied
-  std::optional<int> diverged_at_step;   // the update at whose loss/logits non-finite values appeared
-  std::vector<double> layer_lrs;         // lr · factors[l].lr
-  double mean_abs_logit_init = 0;        // mean |f| over test inputs (f_IC for IC-MF)
+  int steps_done = 0;                   // updates applied
+  std::optional<int> diverged_at_step;  // the update at whose loss/logits non-finite values appeared
+  std::vector<double> layer_lrs;        // lr · factors[l].lr
+  double mean_abs_logit_init = 0;       // mean |f| over test inputs (f_IC for IC-MF)
   double mean_abs_logit_final = 0;
   // K(x,x) = Σ_l lr_l (‖∂f/∂θ_l‖² + ‖∂f/∂b_l‖²) on the first kernel_points test inputs (mean over outputs k of
   // K_kk(x,x)), at init and end; kernel_track[s] before update s for s < kernel_track_steps.

@@ -44,7 +44,7 @@ struct TrainingOutcome {
 
 // Trains `net` (initialised) for task.train.steps updates on (x, y) with per-row offsets `offset` (empty: none).
 template <class T>
-TrainingOutcome train_steps(Mlp<T>& net, const TrainTask& task, const Loss& loss, const Matrix<T>& x,
-                            const VectorD& y, const Matrix<T>& offset, const TrainingHooks<T>& hooks = {});
+TrainingOutcome train_steps(Mlp<T>& net, const TrainTask& task, const Loss& loss, const Matrix<T>& x, const VectorD& y,
+                            const Matrix<T>& offset, const TrainingHooks<T>& hooks = {});
 
 }  // namespace widthlab

@@ -1,13 +1,14 @@
-// widthlab._core.classify: the `widthlab classify` verb as a function (architecture.md §4 classify contract; theory.md §2).
+// widthlab._core.classify: the `widthlab classify` verb as a function (architecture.md §4 classify contract; theory.md
+// §2).
 //   classify(preset="", q_sigma=None, q_lr=None, q_lr_out=None, depth=None, activation="", optimizer="",
 //            config_path="", config_toml="", overrides=[]) -> dict with the CLI's JSON keys
 // Exactly one of preset / (q_sigma, q_lr[, q_lr_out]) / config, as on the command line; depth, activation and
 // optimizer default to 1, leaky_relu:0.1 (theory.md §6.0) and gd, or to the config's values: the library's
 // classify_request (widthlab/classify_request.h), as the CLI verb uses it, with the inputs named as Python keywords.
+#include <fmt/format.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <fmt/format.h>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,8 +29,9 @@ namespace py = pybind11;
 std::string q_text(const std::optional<std::string>& v) { return v.value_or(std::string()); }
 
 py::object classify_py(const std::string& preset, const std::optional<std::string>& q_sigma,
-                       const std::optional<std::string>& q_lr, const std::optional<std::string>& q_lr_out, std::optional<int> depth, const std::string& activation,
-                       const std::string& optimizer, const ConfigSource& src) {
+                       const std::optional<std::string>& q_lr, const std::optional<std::string>& q_lr_out,
+                       std::optional<int> depth, const std::string& activation, const std::string& optimizer,
+                       const ConfigSource& src) {
   ClassifyRequest r;
   r.preset = preset;
   r.q_sigma = q_text(q_sigma);
@@ -42,7 +44,11 @@ py::object classify_py(const std::string& preset, const std::optional<std::strin
   r.activation = activation;
   r.optimizer = optimizer;
   const ClassifyInputNames names{"preset=NAME, q_sigma=Q with q_lr=Q [q_lr_out=Q], config=...",
-                                 "overrides need a config", "q_sigma", "q_lr", "q_lr_out", "depth"};
+                                 "overrides need a config",
+                                 "q_sigma",
+                                 "q_lr",
+                                 "q_lr_out",
+                                 "depth"};
   return json_to_py(classify_request(r, names));
 }
 

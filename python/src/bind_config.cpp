@@ -1,5 +1,5 @@
-// widthlab._core.config: a TOML config (architecture.md §5) resolved and validated exactly as `--config F --set k=v` does,
-// returned as a dict with the same sections and keys (config.h to_json), and as TOML text (to_toml).
+// widthlab._core.config: a TOML config (architecture.md §5) resolved and validated exactly as `--config F --set k=v`
+// does, returned as a dict with the same sections and keys (config.h to_json), and as TOML text (to_toml).
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 

@@ -1,4 +1,5 @@
-// widthlab._core.kernel: the analytic NNGP / NTK of kernel.h (theory.md §3.8; architecture.md §4 kernel semantics) on numpy arrays.
+// widthlab._core.kernel: the analytic NNGP / NTK of kernel.h (theory.md §3.8; architecture.md §4 kernel semantics) on
+// numpy arrays.
 //   kernel(x1, x2=None, depth=1, activation="relu", parameterization="ntk", W_std=1.0, b_std=0.0, width=1.0,
 //          precision="float64", ntk=True, nngp=True, threads=0, block=512) -> {"nngp": (N1, N2), "ntk": (N1, N2)}
 // Inputs arrive as C-ordered arrays of the precision's dtype (forcecast converts others once) and reach
@@ -117,7 +118,8 @@ py::dict kernel_typed(const py::handle& x1, const py::handle& x2, const KernelAr
 // neural-tangents' get=: "nngp", "ntk" or a tuple of them → which kernels to compute (overrides nngp= / ntk=).
 void select_by_get(const py::object& get, bool& nngp, bool& ntk) {
   std::vector<std::string> names;
-  if (py::isinstance<py::str>(get)) names.push_back(get.cast<std::string>());
+  if (py::isinstance<py::str>(get))
+    names.push_back(get.cast<std::string>());
   else
     for (const auto& item : get) {
       if (!py::isinstance<py::str>(item)) throw InputError("get: expected \"nngp\", \"ntk\" or a tuple of them");
@@ -125,9 +127,12 @@ void select_by_get(const py::object& get, bool& nngp, bool& ntk) {
     }
   nngp = ntk = false;
   for (const auto& n : names) {
-    if (n == "nngp") nngp = true;
-    else if (n == "ntk") ntk = true;
-    else throw InputError(fmt::format("get = '{}': expected \"nngp\", \"ntk\" or a tuple of them", n));
+    if (n == "nngp")
+      nngp = true;
+    else if (n == "ntk")
+      ntk = true;
+    else
+      throw InputError(fmt::format("get = '{}': expected \"nngp\", \"ntk\" or a tuple of them", n));
   }
   if (!nngp && !ntk) throw InputError("get: expected at least one of \"nngp\", \"ntk\"");
 }
@@ -150,7 +155,8 @@ double cpp_seconds(const py::handle& x1, const py::handle& x2, const KernelArgs&
 
 // Bound directly as widthlab.kernel (no Python wrapper: a wrapper's call and keyword re-packing cost ~3 µs, a few
 // percent of a 100 × 100 kernel).
-constexpr const char* kKernelDoc = R"(Analytic NNGP and NTK of a fully connected net (theory.md §3.8; the network of `widthlab kernel`).
+constexpr const char* kKernelDoc =
+    R"(Analytic NNGP and NTK of a fully connected net (theory.md §3.8; the network of `widthlab kernel`).
 
 x1: (N1, d) array; x2: (N2, d) array or None (= x1: symmetric, computed once). `depth` (required, as the CLI's
 --depth) hidden Dense layers of
@@ -172,8 +178,8 @@ void bind_kernel(py::module_& m) {
          double W_std, double b_std, double width, const std::string& precision, bool nngp, bool ntk, int threads,
          std::int64_t block, py::object get) {
         if (!get.is_none()) select_by_get(get, nngp, ntk);
-        const KernelArgs a = kernel_args(depth, activation, parameterization, W_std, b_std, width, precision, nngp,
-                                         ntk, threads, block);
+        const KernelArgs a =
+            kernel_args(depth, activation, parameterization, W_std, b_std, width, precision, nngp, ntk, threads, block);
         return a.opts.precision == Precision::float64 ? kernel_typed<double>(x1, x2, a)
                                                       : kernel_typed<float>(x1, x2, a);
       },
@@ -186,8 +192,8 @@ void bind_kernel(py::module_& m) {
       [](py::object x1, py::object x2, int depth, const std::string& activation, const std::string& parameterization,
          double W_std, double b_std, double width, const std::string& precision, bool nngp, bool ntk, int threads,
          std::int64_t block, int repeats) {
-        const KernelArgs a = kernel_args(depth, activation, parameterization, W_std, b_std, width, precision, nngp,
-                                         ntk, threads, block);
+        const KernelArgs a =
+            kernel_args(depth, activation, parameterization, W_std, b_std, width, precision, nngp, ntk, threads, block);
         return a.opts.precision == Precision::float64 ? cpp_seconds<double>(x1, x2, a, repeats)
                                                       : cpp_seconds<float>(x1, x2, a, repeats);
       },

@@ -1,5 +1,5 @@
-// widthlab._core.predict: infinite-width predictions (theory.md §3.2; library: predict.h), the `widthlab predict` verb on
-// numpy arrays. The argument checks and their messages are the CLI's (apps/widthlab/predict.cpp), with the Python
+// widthlab._core.predict: infinite-width predictions (theory.md §3.2; library: predict.h), the `widthlab predict` verb
+// on numpy arrays. The argument checks and their messages are the CLI's (apps/widthlab/predict.cpp), with the Python
 // argument names in place of the flags (x_test for --test FILE, t for --time, …); the rest (loss names, labels,
 // --cov with a non-mse loss, t / lr / diag_reg ranges) comes from predict() itself, word for word as the CLI prints.
 //   predict(x_train, y_train, x_test, *, depth, activation, parameterization="ntk", W_std=1.0, b_std=0.0,
@@ -96,7 +96,8 @@ py::dict predict_py(const py::handle& x_train, const py::handle& y_train, const 
   return out;
 }
 
-constexpr const char* kPredictDoc = R"(Predictions of the infinite-width net on x_test (theory.md §3.2; `widthlab predict`).
+constexpr const char* kPredictDoc =
+    R"(Predictions of the infinite-width net on x_test (theory.md §3.2; `widthlab predict`).
 
 x_train: (n, d), x_test: (m, d) arrays. y_train: mse → (n,) or (n, k) targets; logistic → n values ±1;
 cross-entropy → n class indices 0..C−1. The net is the one of `kernel` (`depth` hidden Dense layers of

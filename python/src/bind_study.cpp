@@ -19,8 +19,8 @@
 #include "widthlab/config.h"
 #include "widthlab/error.h"
 #include "widthlab/output_dir.h"
-#include "widthlab/run_dir.h"
 #include "widthlab/results_io.h"
+#include "widthlab/run_dir.h"
 #include "widthlab/study.h"
 #include "widthlab/sweep.h"
 
@@ -60,7 +60,7 @@ py::dict study_py(const std::string& out, const ConfigSource& src, int threads, 
   {
     py::gil_scoped_release nogil;
     dir = out;
-    make_sweep_setup(cfg);     // the data validates before anything is written, as in the CLI
+    make_sweep_setup(cfg);      // the data validates before anything is written, as in the CLI
     open_run_dir(dir, m, cfg);  // fresh / resume / force with the config-equality guard (run_dir.h)
     StudyOptions so;
     so.out = dir;

@@ -18,8 +18,8 @@
 #include "widthlab/config.h"
 #include "widthlab/error.h"
 #include "widthlab/output_dir.h"
-#include "widthlab/run_dir.h"
 #include "widthlab/results_io.h"
+#include "widthlab/run_dir.h"
 #include "widthlab/sweep.h"
 
 namespace widthlab::python {
@@ -53,8 +53,7 @@ py::object train_py(const std::string& out, const ConfigSource& src, int threads
     summary = run_sweep(setup, so);
   }
   if (summary.failed > 0) {
-    std::string msg = std::to_string(summary.failed) + " run(s) failed (see " + printable_path(dir) +
-                      "/errors.jsonl)";
+    std::string msg = std::to_string(summary.failed) + " run(s) failed (see " + printable_path(dir) + "/errors.jsonl)";
     for (const auto& e : summary.errors) msg += "; " + e;
     throw std::runtime_error(msg);
   }

@@ -4,12 +4,12 @@
 
 namespace widthlab::python {
 
-void bind_kernel(pybind11::module_& m);    // kernel.h
-void bind_classify(pybind11::module_& m);  // classification.h + the classify verb's argument rules
-void bind_config(pybind11::module_& m);    // config.h
-void bind_train(pybind11::module_& m);     // sweep.h (the train verb)
-void bind_study(pybind11::module_& m);     // study.h (the study verb)
-void bind_predict(pybind11::module_& m);   // predict.h (the predict verb)
+void bind_kernel(pybind11::module_& m);         // kernel.h
+void bind_classify(pybind11::module_& m);       // classification.h + the classify verb's argument rules
+void bind_config(pybind11::module_& m);         // config.h
+void bind_train(pybind11::module_& m);          // sweep.h (the train verb)
+void bind_study(pybind11::module_& m);          // study.h (the study verb)
+void bind_predict(pybind11::module_& m);        // predict.h (the predict verb)
 void bind_empirical_ntk(pybind11::module_& m);  // empirical_ntk_run.h (the ntk-empirical verb)
 
 inline void bind_all(pybind11::module_& m) {

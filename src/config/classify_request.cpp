@@ -1,9 +1,10 @@
 // classify_request (widthlab/classify_request.h): the argument rules of `widthlab classify` and widthlab.classify.
 #include "widthlab/classify_request.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdlib>
-#include <fmt/format.h>
 #include <vector>
 
 #include "widthlab/activation.h"
@@ -70,9 +71,10 @@ nlohmann::json classify_request(const ClassifyRequest& r, const ClassifyInputNam
     throw InputError(fmt::format("{}: {}", r.config_name, e.what()));
   }
   if (scalings.empty())
-    throw InputError(fmt::format("{}: scaling.presets is empty and there is no [scaling.custom] or scaling.q: "
-                                 "nothing to classify",
-                                 r.config_name));
+    throw InputError(
+        fmt::format("{}: scaling.presets is empty and there is no [scaling.custom] or scaling.q: "
+                    "nothing to classify",
+                    r.config_name));
   nlohmann::json all = nlohmann::json::array();
   for (const Scaling& s : scalings) all.push_back(answer(s));
   return all;

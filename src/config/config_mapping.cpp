@@ -5,8 +5,8 @@
 namespace widthlab {
 
 DataOptions data_options(const Config& config) {
-  // Every [data] key as given (architecture.md §5). data.seed draws the train subset (and the gaussians task) once; it is
-  // shared by all widths, scalings and seeds (theory.md §6.0).
+  // Every [data] key as given (architecture.md §5). data.seed draws the train subset (and the gaussians task) once; it
+  // is shared by all widths, scalings and seeds (theory.md §6.0).
   return config.data;
 }
 

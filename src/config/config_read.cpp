@@ -1,15 +1,17 @@
-// TOML → Config: file checks, UTF-8, syntax, --set overrides, strict key/type checking, validation (architecture.md §5).
+// TOML → Config: file checks, UTF-8, syntax, --set overrides, strict key/type checking, validation (architecture.md
+// §5).
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "config/format.h"
 #include "config/schema.h"
@@ -48,9 +50,12 @@ std::string node_text(const toml::node& n) {
     return s + "}";
   }
   std::ostringstream os;  // dates and times
-  if (auto d = n.as_date()) os << *d;
-  else if (auto t = n.as_time()) os << *t;
-  else if (auto dt = n.as_date_time()) os << *dt;
+  if (auto d = n.as_date())
+    os << *d;
+  else if (auto t = n.as_time())
+    os << *t;
+  else if (auto dt = n.as_date_time())
+    os << *dt;
   return os.str();
 }
 
@@ -68,19 +73,21 @@ const char* type_name(const toml::node& n) {
 
 // Where values came from, to start every message with the file position or "--set".
 struct Context {
-  std::string source;                      // file path or "<default config>"
-  std::vector<std::string> override_keys;  // key paths set by --set
+  std::string source;                            // file path or "<default config>"
+  std::vector<std::string> override_keys;        // key paths set by --set
   std::map<std::string, std::string> origin_of;  // key path → origin of its value (for validate() messages)
 
   bool from_override(const std::string& path) const {
     for (const auto& k : override_keys)
-      if (path.compare(0, k.size(), k) == 0 && (path.size() == k.size() || path[k.size()] == '.' || path[k.size()] == '['))
+      if (path.compare(0, k.size(), k) == 0 &&
+          (path.size() == k.size() || path[k.size()] == '.' || path[k.size()] == '['))
         return true;
     return false;
   }
   std::string origin(const std::string& path, const toml::node* n) const {
     if (from_override(path)) return "--set";
-    if (n && n->source().begin) return fmt::format("{}:{}:{}", source, n->source().begin.line, n->source().begin.column);
+    if (n && n->source().begin)
+      return fmt::format("{}:{}:{}", source, n->source().begin.line, n->source().begin.column);
     return source;
   }
   [[noreturn]] void fail(const std::string& path, const toml::node& n, const std::string& rule) const {
@@ -91,17 +98,24 @@ struct Context {
 // ---- node → value conversions (types only; ranges are validate()'s job) ----
 
 void convert(const Context& ctx, const toml::node& n, const std::string& path, bool& out) {
-  if (auto b = n.as_boolean()) out = b->get();
-  else ctx.fail(path, n, fmt::format("expected true or false, not {}", type_name(n)));
+  if (auto b = n.as_boolean())
+    out = b->get();
+  else
+    ctx.fail(path, n, fmt::format("expected true or false, not {}", type_name(n)));
 }
 void convert(const Context& ctx, const toml::node& n, const std::string& path, std::string& out) {
-  if (auto s = n.as_string()) out = s->get();
-  else ctx.fail(path, n, fmt::format("expected a string, not {}", type_name(n)));
+  if (auto s = n.as_string())
+    out = s->get();
+  else
+    ctx.fail(path, n, fmt::format("expected a string, not {}", type_name(n)));
 }
 void convert(const Context& ctx, const toml::node& n, const std::string& path, double& out) {
-  if (auto f = n.as_floating_point()) out = f->get();
-  else if (auto i = n.as_integer()) out = static_cast<double>(i->get());
-  else ctx.fail(path, n, fmt::format("expected a number, not {}", type_name(n)));
+  if (auto f = n.as_floating_point())
+    out = f->get();
+  else if (auto i = n.as_integer())
+    out = static_cast<double>(i->get());
+  else
+    ctx.fail(path, n, fmt::format("expected a number, not {}", type_name(n)));
 }
 void convert(const Context& ctx, const toml::node& n, const std::string& path, int& out) {
   auto i = n.as_integer();
@@ -127,10 +141,14 @@ void convert(const Context& ctx, const toml::node& n, const std::string& path, B
 }
 template <class T>
 const char* element_kind() {
-  if constexpr (std::is_same_v<T, std::string>) return "strings";
-  else if constexpr (std::is_same_v<T, double>) return "numbers";
-  else if constexpr (std::is_same_v<T, std::vector<double>>) return "arrays of numbers";
-  else return "integers";
+  if constexpr (std::is_same_v<T, std::string>)
+    return "strings";
+  else if constexpr (std::is_same_v<T, double>)
+    return "numbers";
+  else if constexpr (std::is_same_v<T, std::vector<double>>)
+    return "arrays of numbers";
+  else
+    return "integers";
 }
 template <class T>
 void convert(const Context& ctx, const toml::node& n, const std::string& path, std::vector<T>& out) {
@@ -203,8 +221,8 @@ struct Reader {
       std::string near = closest_name(key, sections);
       std::string hint = near.empty() ? "" : fmt::format("; did you mean [{}]?", near);
       if (node.is_table())
-        throw InputError(one_line(fmt::format("{}: [{}]: unknown section (allowed: {}){}", ctx.origin(key, &node), key,
-                                              allowed, hint)));
+        throw InputError(one_line(
+            fmt::format("{}: [{}]: unknown section (allowed: {}){}", ctx.origin(key, &node), key, allowed, hint)));
       ctx.fail(key, node, fmt::format("key outside any section (allowed sections: {}){}", allowed, hint));
     }
   }
@@ -249,7 +267,8 @@ const std::vector<std::string>& schema_paths() {
 std::string read_file(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (fs::is_directory(path, ec)) throw InputError(fmt::format("{}: is a directory: expected a TOML config file", path));
+  if (fs::is_directory(path, ec))
+    throw InputError(fmt::format("{}: is a directory: expected a TOML config file", path));
   std::ifstream f(path, std::ios::binary);
   if (!f) {
     int err = errno;
@@ -282,10 +301,12 @@ void check_utf8(const std::string& text, const std::string& source) {
       ok = ok && cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
     }
     if (!ok)
-      throw InputError(fmt::format("{}:{}:{}: byte 0x{:02x} is not UTF-8: expected a UTF-8 text file", source, line,
-                                   col, c));
-    if (c == '\n') ++line, col = 1;
-    else ++col;
+      throw InputError(
+          fmt::format("{}:{}:{}: byte 0x{:02x} is not UTF-8: expected a UTF-8 text file", source, line, col, c));
+    if (c == '\n')
+      ++line, col = 1;
+    else
+      ++col;
     i += len;
   }
 }
@@ -296,7 +317,8 @@ toml::table parse_toml(const std::string& text, const std::string& source) {
     return toml::parse(std::string_view(text), std::string_view(source));
   } catch (const toml::parse_error& e) {
     const auto& b = e.source().begin;
-    throw InputError(one_line(fmt::format("{}:{}:{}: TOML syntax error: {}", source, b.line, b.column, e.description())));
+    throw InputError(
+        one_line(fmt::format("{}:{}:{}: TOML syntax error: {}", source, b.line, b.column, e.description())));
   }
 }
 
@@ -304,7 +326,7 @@ toml::table parse_toml(const std::string& text, const std::string& source) {
 
 struct Override {
   std::string key;
-  std::string text;  // the whole argument, for messages
+  std::string text;    // the whole argument, for messages
   toml::table holder;  // holds the parsed value under "v"
 };
 
@@ -335,8 +357,8 @@ Override parse_override(const std::string& arg) {
       if (p_parent == parent) allowed.push_back(dot == std::string::npos ? p : p.substr(dot + 1));
     }
     if (allowed.empty() && std::find(paths.begin(), paths.end(), parent) != paths.end())
-      throw InputError(one_line(fmt::format("--set: {} = {}: unknown key ({} is a value, not a table)", o.key, value,
-                                            parent)));
+      throw InputError(
+          one_line(fmt::format("--set: {} = {}: unknown key ({} is a value, not a table)", o.key, value, parent)));
     if (allowed.empty()) {  // parent itself unknown: list the sections
       for (const auto& p : paths)
         if (p.find('.') == std::string::npos) allowed.push_back(p);
@@ -363,9 +385,10 @@ Override parse_override(const std::string& arg) {
     } catch (const toml::parse_error& e) {
       // A bare word (sgd, leaky_relu:0.2, /data/dir) is a string; anything that starts like a TOML value must be one.
       if (std::string("[{\"'").find(value[0]) != std::string::npos)
-        throw InputError(one_line(fmt::format("--set: {} = {}: not a TOML value ({}): expected a number, true/false, "
-                                              "\"string\", [array] or a bare word",
-                                              o.key, value, e.description())));
+        throw InputError(
+            one_line(fmt::format("--set: {} = {}: not a TOML value ({}): expected a number, true/false, "
+                                 "\"string\", [array] or a bare word",
+                                 o.key, value, e.description())));
     }
   }
   if (!parsed) o.holder.insert_or_assign("v", value);

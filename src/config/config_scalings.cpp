@@ -16,10 +16,13 @@ std::vector<Scaling> config_scalings(const Config& config) {
   std::vector<Scaling> out;
   for (const auto& name : config.scaling.presets) out.push_back(scaling_from_name(name, depth, ref, family));
   for (const auto& q : config.scaling.q) {
-    if (q.size() == 2) out.push_back(scaling_from_golikov(q[0], q[1], q[1], depth, ref, family));
-    else if (q.size() == 3) out.push_back(scaling_from_golikov(q[0], q[1], q[2], depth, ref, family));
-    else throw InputError(fmt::format("scaling.q = [{}]: expected [q_sigma, q_lr] or [q_sigma, q_lr_out, q_lr_in]",
-                                      fmt::join(q, ", ")));
+    if (q.size() == 2)
+      out.push_back(scaling_from_golikov(q[0], q[1], q[1], depth, ref, family));
+    else if (q.size() == 3)
+      out.push_back(scaling_from_golikov(q[0], q[1], q[2], depth, ref, family));
+    else
+      throw InputError(fmt::format("scaling.q = [{}]: expected [q_sigma, q_lr] or [q_sigma, q_lr_out, q_lr_in]",
+                                   fmt::join(q, ", ")));
   }
   if (config.scaling.custom) {
     const auto& c = *config.scaling.custom;

@@ -1,7 +1,8 @@
 // validate() of every config section (STYLE 1): the first problem as "key.path = value: expected …", or "".
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <set>
 
 #include "config/format.h"
@@ -96,7 +97,8 @@ std::string ScalingConfig::validate() const {
 }
 
 std::string TrainConfig::validate() const {
-  if (!contains(optimizer_names(), optimizer)) return bad("train.optimizer", optimizer, one_of(optimizer, optimizer_names()));
+  if (!contains(optimizer_names(), optimizer))
+    return bad("train.optimizer", optimizer, one_of(optimizer, optimizer_names()));
   if (!std::isfinite(lr) || lr <= 0) return bad("train.lr", lr, "expected a finite number > 0");
   if (steps < 0) return bad("train.steps", steps, "expected an integer >= 0");
   if (!batch.full && batch.size < 1) return bad("train.batch", batch, "expected \"full\" or an integer >= 1");
@@ -106,7 +108,8 @@ std::string TrainConfig::validate() const {
     return bad("train.loss", loss, registry_reason(e));
   }
   if (!contains(kPrecisions, precision)) return bad("train.precision", precision, one_of(precision, kPrecisions));
-  if (track_kernel_steps < 0) return bad("train.track_kernel_steps", track_kernel_steps, "expected an integer >= 0 (0 = never)");
+  if (track_kernel_steps < 0)
+    return bad("train.track_kernel_steps", track_kernel_steps, "expected an integer >= 0 (0 = never)");
   if (log_every < 0) return bad("train.log_every", log_every, "expected an integer >= 0 (0 = only at the end)");
   return "";
 }
@@ -129,7 +132,8 @@ std::string LimitsConfig::validate() const {
     return bad("limits.mf_particles", mf_particles, "expected an even integer >= 2 (particles come in ± pairs)");
   if (!compute.empty() && seeds.empty()) return bad("limits.seeds", seeds, "expected at least one seed");
   if (auto d = first_duplicate(seeds)) return bad("limits.seeds", seeds, fmt::format("seed {} appears twice", *d));
-  if (!std::isfinite(gp_jitter) || gp_jitter < 0) return bad("limits.gp_jitter", gp_jitter, "expected a finite number >= 0");
+  if (!std::isfinite(gp_jitter) || gp_jitter < 0)
+    return bad("limits.gp_jitter", gp_jitter, "expected a finite number >= 0");
   return "";
 }
 
@@ -149,7 +153,8 @@ std::string Config::validate() const {
   if (scaling.custom) {
     const auto& c = *scaling.custom;
     for (const auto& [key, arr] : {std::pair<const char*, const std::vector<double>*>{"init", &c.init},
-                                   {"multiplier", &c.multiplier}, {"lr", &c.lr}})
+                                   {"multiplier", &c.multiplier},
+                                   {"lr", &c.lr}})
       if (!arr->empty() && arr->size() != layers)
         return bad(std::string("scaling.custom.") + key, *arr,
                    fmt::format("expected model.depth + 1 = {} exponents (input, hidden…, output) or []", layers));
@@ -171,25 +176,25 @@ std::string Config::validate() const {
   }
   for (const auto& q : scaling.q) {
     try {
-      (void)scaling_from_golikov(q[0], q[1], q.size() == 3 ? q[2] : q[1], model.depth, scaling.reference_width,
-                                 family);
+      (void)scaling_from_golikov(q[0], q[1], q.size() == 3 ? q[2] : q[1], model.depth, scaling.reference_width, family);
     } catch (const InputError& e) {
       return bad("scaling.q", scaling.q, e.what());
     }
   }
   if (!train.batch.full && train.optimizer == "gd")
-    return bad("train.batch", train.batch, "optimizer \"gd\" is full-batch: expected \"full\" (or train.optimizer = \"sgd\")");
+    return bad("train.batch", train.batch,
+               "optimizer \"gd\" is full-batch: expected \"full\" (or train.optimizer = \"sgd\")");
   if (!train.batch.full && train.batch.size > data.train_size)
     return bad("train.batch", train.batch, fmt::format("expected a batch <= data.train_size = {}", data.train_size));
   // Classes of the task: data.classes, or the dataset's default list (dataset.h); npy/csv: unknown until loaded.
   int classes = static_cast<int>(data.classes.size());
-  if (classes == 0)
-    classes = data.dataset == "mnist" ? 10 : (data.dataset == "npy" || data.dataset == "csv") ? 0 : 2;
+  if (classes == 0) classes = data.dataset == "mnist" ? 10 : (data.dataset == "npy" || data.dataset == "csv") ? 0 : 2;
   const auto loss_kind = loss_from_name(train.loss).kind;
   if (loss_kind != LossKind::cross_entropy && classes > 2)
     return bad("train.loss", train.loss,
                fmt::format("a one-logit loss needs a binary task but data has {} classes: expected \"cross-entropy\" "
-                           "(or two data.classes)", classes));
+                           "(or two data.classes)",
+                           classes));
   return "";
 }
 
@@ -202,6 +207,5 @@ bool Config::operator==(const Config& o) const {
   return same_data && model == o.model && scaling == o.scaling && train == o.train && sweep == o.sweep &&
          limits == o.limits && study == o.study && reproduce == o.reproduce;
 }
-
 
 }  // namespace widthlab

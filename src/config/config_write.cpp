@@ -1,5 +1,6 @@
 // Config → TOML text / JSON, in schema order (the study writes the resolved config next to its results).
 #include <fmt/format.h>
+
 #include <functional>
 #include <nlohmann/json.hpp>
 
@@ -45,7 +46,9 @@ using Json = nlohmann::ordered_json;
 
 Json json_value(const BatchConfig& b) { return b.full ? Json("full") : Json(b.size); }
 template <class T>
-Json json_value(const T& v) { return Json(v); }
+Json json_value(const T& v) {
+  return Json(v);
+}
 
 struct JsonWriter {
   Json root = Json::object();

@@ -55,8 +55,8 @@ EmpiricalNtkPlan empirical_ntk_plan(const Config& config, const EmpiricalNtkRunO
     p.x = setup.data.x_test;
   }
   if (o.output < -1 || o.output >= p.model.outputs)
-    throw InputError(fmt::format("{} {}: expected -1 (mean over outputs) or 0..{}", nm.output, o.output,
-                                 p.model.outputs - 1));
+    throw InputError(
+        fmt::format("{} {}: expected -1 (mean over outputs) or 0..{}", nm.output, o.output, p.model.outputs - 1));
   p.kernel.lr_weighted = o.weighting == "lr";
   p.kernel.nt_parameterization = o.weighting == "nt";
   p.kernel.lr = p.task.train.lr;

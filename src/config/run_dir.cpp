@@ -21,9 +21,10 @@ void check_run_dir(const std::filesystem::path& dir, OutputMode mode, const Conf
   std::error_code ec;
   if (mode != OutputMode::resume || !std::filesystem::exists(cfg, ec)) return;
   if (comparable(load_config(cfg.string())) != comparable(config))
-    throw InputError(fmt::format("{}: --resume with a different config than the one these results were made with; "
-                                 "use the same config, another --out, or --force",
-                                 printable_path(cfg)));
+    throw InputError(
+        fmt::format("{}: --resume with a different config than the one these results were made with; "
+                    "use the same config, another --out, or --force",
+                    printable_path(cfg)));
 }
 
 bool open_run_dir(const std::filesystem::path& dir, OutputMode mode, const Config& config) {

@@ -1,8 +1,9 @@
 #include "widthlab/activation.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <string>
 
 #include "widthlab/error.h"
@@ -23,6 +24,8 @@ struct Entry {
   const char* description;
 };
 
+// A data table: one activation a row.
+// clang-format off
 // The registry: one row per activation.
 const Entry kEntries[] = {
     {"identity", ActivationKind::identity, false, 0, 0, 0, "", "φ(z) = z"},
@@ -37,6 +40,7 @@ const Entry kEntries[] = {
     {"softplus", ActivationKind::softplus, false, 0, 0, 0, "", "log(1+e^z)"},
     {"sin", ActivationKind::sin, false, 0, 0, 0, "", "sin(z)"},
 };
+// clang-format on
 
 double sigmoid(double z) { return z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z)); }
 
@@ -52,6 +56,8 @@ std::string allowed_names() {
 
 }  // namespace
 
+// One case a line, the formulas side by side.
+// clang-format off
 double Activation::value(double z) const {
   switch (kind) {
     case ActivationKind::identity: return z;
@@ -155,6 +161,8 @@ Activation activation_from_name(std::string_view spec) {
   }
   throw InputError(fmt::format("activation '{}': unknown (allowed: {})", s, allowed_names()));
 }
+
+// clang-format on
 
 const std::vector<ActivationInfo>& activation_registry() {
   static const std::vector<ActivationInfo> infos = [] {

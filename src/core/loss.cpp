@@ -1,7 +1,8 @@
 #include "widthlab/loss.h"
 
-#include <cmath>
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "widthlab/error.h"
 
@@ -41,7 +42,11 @@ double Loss::value(const Matrix<T>& z, const Vector<double>& y) const {
   for (Eigen::Index i = 0; i < n; ++i) {
     switch (kind) {
       case LossKind::logistic: total += log1pexp(-y[i] * double(z(i, 0))); break;
-      case LossKind::mse: { double r = double(z(i, 0)) - y[i]; total += 0.5 * r * r; break; }
+      case LossKind::mse: {
+        double r = double(z(i, 0)) - y[i];
+        total += 0.5 * r * r;
+        break;
+      }
       case LossKind::cross_entropy: total += row_logsumexp(z, i) - double(z(i, Eigen::Index(y[i]))); break;
     }
   }
@@ -99,8 +104,8 @@ double Loss::accuracy(const Matrix<T>& z, const Vector<double>& y) const {
   return correct / double(n);
 }
 
-#define WIDTHLAB_INSTANTIATE(T)                                                           \
-  template double Loss::value<T>(const Matrix<T>&, const Vector<double>&) const;          \
+#define WIDTHLAB_INSTANTIATE(T)                                                                 \
+  template double Loss::value<T>(const Matrix<T>&, const Vector<double>&) const;                \
   template double Loss::gradient<T>(const Matrix<T>&, const Vector<double>&, Matrix<T>&) const; \
   template double Loss::accuracy<T>(const Matrix<T>&, const Vector<double>&) const;
 WIDTHLAB_INSTANTIATE(float)

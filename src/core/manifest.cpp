@@ -1,12 +1,12 @@
 #include "core/manifest.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -75,8 +75,9 @@ void claim_relative(const fs::path& root, const fs::path& absolute, const std::s
   if (listed.count(rel)) return;
   std::error_code ec;
   if (fs::exists(fs::symlink_status(absolute, ec)))
-    fail(absolute, "exists and was not written by widthlab; refusing to overwrite it (move it, or choose another "
-                   "--out)");
+    fail(absolute,
+         "exists and was not written by widthlab; refusing to overwrite it (move it, or choose another "
+         "--out)");
   append_line(root, rel);
 }
 
@@ -116,8 +117,10 @@ void remove_listed(const fs::path& dir) {
   for (const auto& rel : folders) {
     const fs::path p = dir / rel;
     if (!fs::exists(p, ec)) continue;
-    if (fs::is_directory(p, ec) && fs::is_empty(p, ec)) fs::remove(p, ec);
-    else kept.push_back(rel);
+    if (fs::is_directory(p, ec) && fs::is_empty(p, ec))
+      fs::remove(p, ec);
+    else
+      kept.push_back(rel);
   }
   std::string text;
   for (const auto& rel : kept) text += rel + "\n";

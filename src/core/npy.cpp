@@ -1,6 +1,7 @@
 #include "widthlab/npy.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,7 +13,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <set>
 
@@ -47,8 +47,10 @@ bool search_entry(const std::string& dict, const std::string& key, EntryValue ki
     p = skip_space(p + 1);
     std::size_t value = p, end = std::string::npos;  // the value is [value, end - (delimited ? 1 : 0))
     if (kind == EntryValue::boolean) {
-      if (dict.compare(p, 4, "True") == 0) end = p + 4;
-      else if (dict.compare(p, 5, "False") == 0) end = p + 5;
+      if (dict.compare(p, 4, "True") == 0)
+        end = p + 4;
+      else if (dict.compare(p, 5, "False") == 0)
+        end = p + 5;
       if (end == std::string::npos) continue;
     } else {
       if (p == dict.size() || dict[p] != (kind == EntryValue::quoted ? '\'' : '(')) continue;
@@ -67,13 +69,18 @@ bool search_entry(const std::string& dict, const std::string& key, EntryValue ki
 template <class T>
 const char* dtype_of();
 template <>
-const char* dtype_of<float>() { return "<f4"; }
+const char* dtype_of<float>() {
+  return "<f4";
+}
 template <>
-const char* dtype_of<double>() { return "<f8"; }
+const char* dtype_of<double>() {
+  return "<f8";
+}
 
 std::string make_header(const char* dtype, const std::vector<std::int64_t>& shape) {
   std::string sh = "(";
-  for (std::size_t i = 0; i < shape.size(); ++i) sh += fmt::format("{}{}", shape[i], shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    sh += fmt::format("{}{}", shape[i], shape.size() == 1 ? "," : (i + 1 < shape.size() ? ", " : ""));
   sh += ")";
   std::string dict = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}", dtype, sh);
   // Version 1.0: 10-byte preamble; pad so the data starts on a 64-byte boundary, header ends with '\n'.
@@ -124,13 +131,20 @@ void read_values(const std::string& path, const NpyHeader& h, T* out, std::size_
     read_payload_into(path, h, buf.data(), n * sizeof(S));
     for (std::size_t i = 0; i < n; ++i) out[i] = T(buf[i]);
   };
-  if (h.dtype == "<f4") convert(float{});
-  else if (h.dtype == "<f8") convert(double{});
-  else if (h.dtype == "<i8") convert(std::int64_t{});
-  else if (h.dtype == "<i4") convert(std::int32_t{});
-  else if (h.dtype == "<i2") convert(std::int16_t{});
-  else if (h.dtype == "|i1") convert(std::int8_t{});
-  else convert(std::uint8_t{});  // |u1, |b1 (numpy bools are one byte, 0 or 1)
+  if (h.dtype == "<f4")
+    convert(float{});
+  else if (h.dtype == "<f8")
+    convert(double{});
+  else if (h.dtype == "<i8")
+    convert(std::int64_t{});
+  else if (h.dtype == "<i4")
+    convert(std::int32_t{});
+  else if (h.dtype == "<i2")
+    convert(std::int16_t{});
+  else if (h.dtype == "|i1")
+    convert(std::int8_t{});
+  else
+    convert(std::uint8_t{});  // |u1, |b1 (numpy bools are one byte, 0 or 1)
 }
 
 }  // namespace
@@ -152,7 +166,8 @@ std::int64_t NpyHeader::count() const {
 
 NpyHeader npy_read_header(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) fail(path, ec ? "cannot access: " + ec.message() : std::string("no such file"));
+  if (!std::filesystem::exists(path, ec))
+    fail(path, ec ? "cannot access: " + ec.message() : std::string("no such file"));
   if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, expected a .npy file");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open for reading");
@@ -221,7 +236,10 @@ NpyHeader npy_read_header(const std::string& path) {
   for (auto s : h.shape) {
     if (s != 0 && count > room / std::uintmax_t(s)) too_big = true;
     count *= std::uintmax_t(s);
-    if (s == 0) { too_big = false; break; }
+    if (s == 0) {
+      too_big = false;
+      break;
+    }
   }
   if (too_big || count > room) {
     std::string sh;
@@ -264,11 +282,17 @@ static void write_raw(const std::string& path, const T* data, const std::vector<
     std::int64_t n = 1;
     for (auto s : shape) n *= s;
     out.write(reinterpret_cast<const char*>(data), std::streamsize(n * sizeof(T)));
-    if (!out) { std::remove(tmp.c_str()); fail(path, "write failed (disk full?)"); }
+    if (!out) {
+      std::remove(tmp.c_str());
+      fail(path, "write failed (disk full?)");
+    }
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) { std::remove(tmp.c_str()); fail(path, fmt::format("cannot replace file: {}", ec.message())); }
+  if (ec) {
+    std::remove(tmp.c_str());
+    fail(path, fmt::format("cannot replace file: {}", ec.message()));
+  }
 }
 
 template <class T>
@@ -329,8 +353,15 @@ NpyPieceWriter<T> NpyPieceWriter<T>::attach(const std::string& path, std::int64_
 
 template <class T>
 NpyPieceWriter<T>::NpyPieceWriter(NpyPieceWriter&& o) noexcept
-    : path_(std::move(o.path_)), tmp_(std::move(o.tmp_)), rows_(o.rows_), cols_(o.cols_), fd_(o.fd_),
-      data_offset_(o.data_offset_), view_(o.view_), owner_(o.owner_), committed_(o.committed_) {
+    : path_(std::move(o.path_)),
+      tmp_(std::move(o.tmp_)),
+      rows_(o.rows_),
+      cols_(o.cols_),
+      fd_(o.fd_),
+      data_offset_(o.data_offset_),
+      view_(o.view_),
+      owner_(o.owner_),
+      committed_(o.committed_) {
   o.fd_ = -1;
   o.view_ = nullptr;
   o.owner_ = false;
@@ -340,8 +371,8 @@ template <class T>
 std::size_t NpyPieceWriter<T>::offset(std::int64_t row, std::int64_t col, std::int64_t count) const {
   if (fd_ < 0 || committed_) fail(path_, "write after commit");
   if (row < 0 || row >= rows_ || col < 0 || count < 0 || col + count > cols_)
-    fail(path_, fmt::format("piece (row {}, cols {}..{}) outside the ({}, {}) array", row, col, col + count, rows_,
-                            cols_));
+    fail(path_,
+         fmt::format("piece (row {}, cols {}..{}) outside the ({}, {}) array", row, col, col + count, rows_, cols_));
   return data_offset_ + (std::size_t(row) * std::size_t(cols_) + std::size_t(col)) * sizeof(T);
 }
 

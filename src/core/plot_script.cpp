@@ -1,6 +1,7 @@
 #include "widthlab/plot_script.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,7 +9,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fmt/format.h>
 #include <sstream>
 
 #include "widthlab/error.h"
@@ -48,9 +48,10 @@ std::string python_interpreter(const std::string& requested) {
     return found;
   }
   if (!executable(name))
-    throw InputError(fmt::format("{} '{}': not an executable file; expected a Python interpreter (set --python or "
-                                 "WIDTHLAB_PYTHON)",
-                                 source, printable_text(name)));
+    throw InputError(
+        fmt::format("{} '{}': not an executable file; expected a Python interpreter (set --python or "
+                    "WIDTHLAB_PYTHON)",
+                    source, printable_text(name)));
   return name;
 }
 
@@ -82,10 +83,11 @@ PlotScriptResult run_plot_script(const std::string& python, const fs::path& scri
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (r.exit_code == 3) r.message = fmt::format("matplotlib is not available to {}", python);
+  if (r.exit_code == 3)
+    r.message = fmt::format("matplotlib is not available to {}", python);
   else if (r.exit_code != 0)
-    r.message = fmt::format("{} exited with status {} (see {})", script.filename().string(), r.exit_code,
-                            printable_path(log));
+    r.message =
+        fmt::format("{} exited with status {} (see {})", script.filename().string(), r.exit_code, printable_path(log));
   return r;
 }
 

@@ -12,8 +12,11 @@ ProgressDefaults& progress_defaults() {
 }
 
 Progress::Progress(std::string label, long total, bool enabled, bool force)
-    : label_(std::move(label)), total_(total), show_(enabled && (force || ::isatty(2))),
-      start_(std::chrono::steady_clock::now()), last_(start_) {}
+    : label_(std::move(label)),
+      total_(total),
+      show_(enabled && (force || ::isatty(2))),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
 
 Progress::~Progress() { finish(); }
 

@@ -1,6 +1,7 @@
 #include "widthlab/results_io.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,7 +9,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -184,8 +184,8 @@ std::string format_csv(const CsvTable& table) {
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     const auto& row = table.rows[r];
     if (row.size() != table.columns.size())
-      throw std::invalid_argument(fmt::format("format_csv: row {} has {} values for {} columns", r, row.size(),
-                                              table.columns.size()));
+      throw std::invalid_argument(
+          fmt::format("format_csv: row {} has {} values for {} columns", r, row.size(), table.columns.size()));
     for (std::size_t c = 0; c < row.size(); ++c) {
       if (c) out += ',';
       out += std::isnan(row[c]) ? std::string("nan") : fmt::format("{}", row[c]);
@@ -206,8 +206,8 @@ std::string format_csv(const TextTable& table) {
   line(table.columns);
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     if (table.rows[r].size() != table.columns.size())
-      throw std::invalid_argument(fmt::format("format_csv: row {} has {} cells for {} columns", r,
-                                              table.rows[r].size(), table.columns.size()));
+      throw std::invalid_argument(
+          fmt::format("format_csv: row {} has {} cells for {} columns", r, table.rows[r].size(), table.columns.size()));
     line(table.rows[r]);
   }
   return out;

@@ -1,6 +1,7 @@
 // CIFAR-10 binary batches (https://www.cs.toronto.edu/~kriz/cifar.html, "binary version").
-#include <filesystem>
 #include <fmt/format.h>
+
+#include <filesystem>
 #include <fstream>
 
 #include "widthlab/error.h"
@@ -22,7 +23,8 @@ ImageSet read_cifar_batch(const std::string& path) {
   if (ec) fail("cannot read size: " + ec.message());
   if (size == 0) fail("empty file, expected CIFAR-10 records of 3073 bytes");
   if (size % kRecord != 0)
-    fail(fmt::format("size {} is not a multiple of the 3073-byte CIFAR-10 record (truncated or not a CIFAR batch)", size));
+    fail(fmt::format("size {} is not a multiple of the 3073-byte CIFAR-10 record (truncated or not a CIFAR batch)",
+                     size));
   std::ifstream in(path, std::ios::binary);
   if (!in) fail("cannot open for reading");
   std::vector<std::uint8_t> raw(size);
@@ -36,7 +38,8 @@ ImageSet read_cifar_batch(const std::string& path) {
   s.labels.resize(std::size_t(s.count));
   for (std::int64_t i = 0; i < s.count; ++i) {
     const std::uint8_t* rec = raw.data() + i * kRecord;
-    if (rec[0] > 9) fail(fmt::format("record {}: label {} is not a CIFAR-10 class 0–9 (not a CIFAR batch?)", i, rec[0]));
+    if (rec[0] > 9)
+      fail(fmt::format("record {}: label {} is not a CIFAR-10 class 0–9 (not a CIFAR batch?)", i, rec[0]));
     s.labels[std::size_t(i)] = rec[0];
     std::copy(rec + 1, rec + kRecord, s.pixels.begin() + i * kFeatures);
   }

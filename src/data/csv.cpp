@@ -1,8 +1,9 @@
 // Numeric CSV datasets: features then the label in the last column.
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cmath>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 
@@ -74,7 +75,8 @@ LabeledTable read_csv_table(const std::string& path) {
     }
     if (cols == 0) {
       if (cells.size() < 2)
-        throw InputError(fmt::format("{}:{}: one column; expected feature columns and a label column last", shown, line_no));
+        throw InputError(
+            fmt::format("{}:{}: one column; expected feature columns and a label column last", shown, line_no));
       cols = cells.size();
       first_data_line = line_no;
     } else if (cells.size() != cols) {
@@ -84,14 +86,18 @@ LabeledTable read_csv_table(const std::string& path) {
     for (std::size_t c = 0; c < cells.size(); ++c) {
       double v;
       if (!parse_number(cells[c], &v))
-        throw InputError(fmt::format("{}:{}:{}: '{}' is not a number", shown, line_no, c + 1, printable_text(cells[c])));
+        throw InputError(
+            fmt::format("{}:{}:{}: '{}' is not a number", shown, line_no, c + 1, printable_text(cells[c])));
       if (!std::isfinite(v))
         throw InputError(fmt::format("{}:{}:{}: non-finite value '{}'", shown, line_no, c + 1, cells[c]));
-      if (c + 1 == cols) labels.push_back(v);
-      else values.push_back(v);
+      if (c + 1 == cols)
+        labels.push_back(v);
+      else
+        values.push_back(v);
     }
   }
-  if (labels.empty()) throw InputError(fmt::format("{}: no data rows, expected numeric lines \"x1,...,xd,label\"", shown));
+  if (labels.empty())
+    throw InputError(fmt::format("{}: no data rows, expected numeric lines \"x1,...,xd,label\"", shown));
   LabeledTable t;
   const std::int64_t n = std::int64_t(labels.size()), d = std::int64_t(cols) - 1;
   t.x = Eigen::Map<Matrix<double>>(values.data(), n, d);

@@ -1,8 +1,9 @@
 // DataOptions::validate (STYLE 1: key path, value, rule).
-#include <cmath>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "widthlab/dataset.h"
@@ -17,7 +18,8 @@ std::string DataOptions::validate() const {
     return std::find(allowed.begin(), allowed.end(), v) != allowed.end();
   };
   if (!one_of(dataset, kDatasets))
-    return fmt::format("data.dataset = \"{}\": expected one of {}", printable_text(dataset), fmt::join(kDatasets, ", "));
+    return fmt::format("data.dataset = \"{}\": expected one of {}", printable_text(dataset),
+                       fmt::join(kDatasets, ", "));
   const std::string cls = fmt::format("data.classes = [{}]", fmt::join(classes, ", "));
   if (std::set<int>(classes.begin(), classes.end()).size() != classes.size())
     return cls + ": expected distinct class ids";
@@ -32,7 +34,8 @@ std::string DataOptions::validate() const {
   if (train_size < 2) return fmt::format("data.train_size = {}: expected an integer ≥ 2", train_size);
   if (test_size < 1) return fmt::format("data.test_size = {}: expected an integer ≥ 1", test_size);
   if (!one_of(standardize, kStandardize))
-    return fmt::format("data.standardize = \"{}\": expected one of {}", printable_text(standardize), fmt::join(kStandardize, ", "));
+    return fmt::format("data.standardize = \"{}\": expected one of {}", printable_text(standardize),
+                       fmt::join(kStandardize, ", "));
   if (path.empty() && (dataset == "mnist" || dataset == "cifar-2" || dataset == "npy" || dataset == "csv"))
     return fmt::format("data.path = \"\": expected the directory holding the {} files", dataset);
   if (!std::isfinite(gaussians_delta) || gaussians_delta < 0 || gaussians_delta >= 1)

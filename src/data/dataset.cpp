@@ -1,16 +1,18 @@
 // load_dataset: the named tasks of architecture.md §6 built from the file readers, class selection, standardisation and
 // stratified subsets.
+#include "widthlab/dataset.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <map>
 #include <memory>
 #include <set>
 
 #include "data/rows.h"
-#include "widthlab/dataset.h"
 #include "widthlab/error.h"
 #include "widthlab/loaders.h"
 #include "widthlab/output_dir.h"
@@ -54,7 +56,8 @@ RowSource table_source(LabeledTable t, std::string source) {
 
 void require_dir(const std::string& dir, const std::string& what) {
   std::error_code ec;
-  if (!fs::exists(dir, ec)) throw InputError(fmt::format("{}: no such directory (data.path; expected {})", printable_path(dir), what));
+  if (!fs::exists(dir, ec))
+    throw InputError(fmt::format("{}: no such directory (data.path; expected {})", printable_path(dir), what));
   if (!fs::is_directory(dir, ec))
     throw InputError(fmt::format("{}: is not a directory (data.path; expected {})", printable_path(dir), what));
 }
@@ -83,7 +86,8 @@ void load_cifar_dir(const std::string& dir, RowSource* train, RowSource* test) {
     if (name.rfind("data_batch_", 0) == 0 && name.size() > 4 && name.substr(name.size() - 4) == ".bin")
       batches.push_back(it->path().string());
   }
-  if (batches.empty()) throw InputError(fmt::format("{}: no data_batch_*.bin files (CIFAR-10 binary version)", printable_path(dir)));
+  if (batches.empty())
+    throw InputError(fmt::format("{}: no data_batch_*.bin files (CIFAR-10 binary version)", printable_path(dir)));
   std::sort(batches.begin(), batches.end());
   ImageSet all;
   for (const auto& b : batches) {
@@ -102,7 +106,8 @@ void check_integer_labels(const RowSource& s) {
   for (std::size_t i = 0; i < s.labels.size(); ++i) {
     const double v = s.labels[i];
     if (v != std::floor(v) || std::abs(v) > 1e9)
-      throw InputError(fmt::format("{}: label {} of sample {} is not an integer class id", printable_path(s.source), v, i));
+      throw InputError(
+          fmt::format("{}: label {} of sample {} is not an integer class id", printable_path(s.source), v, i));
   }
 }
 
@@ -112,7 +117,8 @@ std::vector<int> default_table_classes(const RowSource& train, const RowSource& 
   std::set<int> seen;
   for (double v : train.labels) seen.insert(int(v));
   if (seen.size() < 2)
-    throw InputError(fmt::format("{}: the labels hold {} distinct class(es); expected at least two", printable_path(train.source), seen.size()));
+    throw InputError(fmt::format("{}: the labels hold {} distinct class(es); expected at least two",
+                                 printable_path(train.source), seen.size()));
   for (std::size_t i = 0; i < test.labels.size(); ++i)
     if (!seen.count(int(test.labels[i])))
       throw InputError(fmt::format("{}: label {} of sample {} does not occur in the training labels",
@@ -162,18 +168,22 @@ Dataset load_dataset(const DataOptions& o) {
       dir = kFashionDir;
       std::error_code ec;
       if (!fs::is_directory(dir, ec))
-        throw InputError(fmt::format("{}: no such directory; install the Debian package dataset-fashion-mnist "
-                                     "(scripts/install-deps) or set data.path", dir));
+        throw InputError(
+            fmt::format("{}: no such directory; install the Debian package dataset-fashion-mnist "
+                        "(scripts/install-deps) or set data.path",
+                        dir));
     }
     load_idx_dir(dir, &train, &test);
-    if (ids.empty()) ids = o.dataset == "mnist" ? std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9} : std::vector<int>{0, 6};
+    if (ids.empty())
+      ids = o.dataset == "mnist" ? std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9} : std::vector<int>{0, 6};
     if (o.dataset == "mnist") fixed_mean = kMnistMean, fixed_std = kMnistStd;
   } else if (o.dataset == "cifar-2") {
     load_cifar_dir(o.path, &train, &test);
     if (ids.empty()) ids = {0, 1};
     fixed_mean = kCifarMean, fixed_std = kCifarStd;
   } else {  // npy, csv
-    require_dir(o.path, o.dataset == "npy" ? "X_train.npy, y_train.npy, X_test.npy, y_test.npy" : "train.csv and test.csv");
+    require_dir(o.path,
+                o.dataset == "npy" ? "X_train.npy, y_train.npy, X_test.npy, y_test.npy" : "train.csv and test.csv");
     if (o.dataset == "npy") {
       auto xt = first_existing(o.path, {"X_train.npy", "x_train.npy"}), yt = first_existing(o.path, {"y_train.npy"});
       auto xv = first_existing(o.path, {"X_test.npy", "x_test.npy"}), yv = first_existing(o.path, {"y_test.npy"});
@@ -209,8 +219,10 @@ Dataset load_dataset(const DataOptions& o) {
   double mean = 0, sd = 1;
   Vector<double> fmean, fstd;
   if (o.standardize == "scalar") {
-    if (!std::isnan(fixed_mean)) mean = fixed_mean, sd = fixed_std;
-    else data_detail::scalar_stats_rows(train, train_rows, &mean, &sd);
+    if (!std::isnan(fixed_mean))
+      mean = fixed_mean, sd = fixed_std;
+    else
+      data_detail::scalar_stats_rows(train, train_rows, &mean, &sd);
   } else if (o.standardize == "feature") {
     data_detail::feature_stats_rows(train, train_rows, &fmean, &fstd);
   }
@@ -252,9 +264,12 @@ Dataset load_dataset(const DataOptions& o) {
 
   ds.classes = int(ids.size());
   ds.class_ids = ids;
-  if (o.dataset == "gaussians") ds.name = fmt::format("gaussians (d={}, Δ={})", o.gaussians_dim, o.gaussians_delta);
-  else if (ids.size() == 2) ds.name = fmt::format("{} ({} vs {})", o.dataset, ids[0], ids[1]);
-  else ds.name = fmt::format("{} ({} classes)", o.dataset, ids.size());
+  if (o.dataset == "gaussians")
+    ds.name = fmt::format("gaussians (d={}, Δ={})", o.gaussians_dim, o.gaussians_delta);
+  else if (ids.size() == 2)
+    ds.name = fmt::format("{} ({} vs {})", o.dataset, ids[0], ids[1]);
+  else
+    ds.name = fmt::format("{} ({} classes)", o.dataset, ids.size());
   return ds;
 }
 

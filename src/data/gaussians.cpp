@@ -1,6 +1,7 @@
 // theory.md R25: two isotropic Gaussians N(0, (1 ± Δ)² I_d) (Mei, Montanari & Nguyen 2018; Nguyen & Pham).
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "widthlab/dataset.h"
 #include "widthlab/error.h"
@@ -16,7 +17,7 @@ void draw(int dim, double delta, int n, Rng& rng, Matrix<double>* x, Vector<doub
   std::normal_distribution<double> normal(0.0, 1.0);
   x->resize(n, dim);
   for (int i = 0; i < n; ++i) {
-    const double scale = 1.0 + (*y)(i) * delta;
+    const double scale = 1.0 + (*y)(i)*delta;
     for (int j = 0; j < dim; ++j) (*x)(i, j) = scale * normal(rng);
   }
 }

@@ -1,6 +1,7 @@
 // A dataset given as two .npy arrays: X (n × d) and y (n).
-#include <cmath>
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "widthlab/error.h"
 #include "widthlab/loaders.h"

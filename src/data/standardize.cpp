@@ -10,7 +10,11 @@ namespace data_detail {
 void scalar_stats_rows(const RowSource& src, const std::vector<std::int64_t>& rows, double* mean, double* std) {
   std::vector<double> buf(std::size_t(src.features));
   const double n = double(rows.size()) * double(src.features);
-  if (n == 0) { *mean = 0; *std = 1; return; }
+  if (n == 0) {
+    *mean = 0;
+    *std = 1;
+    return;
+  }
   if (src.bytes) {  // the same two passes over the 256 possible values, weighted by their counts
     std::vector<std::int64_t> hist(256, 0);
     for (auto r : rows) {

@@ -1,6 +1,7 @@
 // Stratified random subsets (theory.md §6.0: equal counts per class, drawn by the seed).
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <map>
 
 #include "widthlab/dataset.h"
@@ -22,8 +23,8 @@ std::vector<std::int64_t> stratified_subset(const std::vector<double>& labels, s
   for (auto& [label, idx] : groups) {
     const std::int64_t need = per + (g++ < extra ? 1 : 0);
     if (std::int64_t(idx.size()) < need)
-      throw InputError(fmt::format("{}: class with label {} has {} samples, {} needed for equal counts per class",
-                                   what, label, idx.size(), need));
+      throw InputError(fmt::format("{}: class with label {} has {} samples, {} needed for equal counts per class", what,
+                                   label, idx.size(), need));
     // Partial Fisher–Yates: the first `need` entries become a uniform random subset.
     for (std::int64_t i = 0; i < need; ++i) {
       std::uniform_int_distribution<std::int64_t> pick(i, std::int64_t(idx.size()) - 1);

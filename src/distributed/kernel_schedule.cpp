@@ -10,8 +10,8 @@ namespace widthlab {
 KernelSchedule::KernelSchedule(std::int64_t block_rows, bool symmetric, bool nngp, bool ntk,
                                bool split_mirror_by_file) {
   if (block_rows < 1 || block_rows > (1 << 24) || !(nngp || ntk))
-    throw InputError(fmt::format("kernel schedule: expected 1 to 2^24 block rows and at least one output, got {} rows",
-                                 block_rows));
+    throw InputError(
+        fmt::format("kernel schedule: expected 1 to 2^24 block rows and at least one output, got {} rows", block_rows));
   split_ = split_mirror_by_file && nngp && ntk;
   for (std::int64_t b = 0; b < block_rows; ++b)
     tasks_.push_back({b, false, nngp, ntk, symmetric ? block_rows - b : block_rows});
@@ -41,8 +41,10 @@ std::optional<int> KernelSchedule::take(int rank) {
   for (int id = computed_; id < size() && !pick; ++id) {
     const KernelTask& t = tasks_[std::size_t(id)];
     if (taken_[std::size_t(id)] || t.block_row > done_prefix_) continue;
-    if (!split_ || t.ntk == (rank % 2 == 1)) pick = id;
-    else if (!fallback) fallback = id;
+    if (!split_ || t.ntk == (rank % 2 == 1))
+      pick = id;
+    else if (!fallback)
+      fallback = id;
   }
   if (!pick) pick = fallback;
   if (pick) {

@@ -75,8 +75,10 @@ class PanelWriter {
         for (std::int64_t r = 0; r < p.rows; ++r) file->write(p.row0 + r, p.col0, values + r * p.cols, p.cols);
       }
     };
-    if (overlap_) pending_[turn_] = std::async(std::launch::async, write);
-    else write();
+    if (overlap_)
+      pending_[turn_] = std::async(std::launch::async, write);
+    else
+      write();
   }
   // Waits until every submitted panel is written.
   void finish() {
@@ -105,7 +107,10 @@ template <class T>
 class TaskRunner {
  public:
   TaskRunner(const KernelPlan<T>& plan, NpyPieceWriter<T>* nngp, NpyPieceWriter<T>* ntk, std::size_t panel_bytes)
-      : plan_(plan), nngp_(nngp), ntk_(ntk), W_(panel_columns<T>(plan.block(), panel_bytes)),
+      : plan_(plan),
+        nngp_(nngp),
+        ntk_(ntk),
+        W_(panel_columns<T>(plan.block(), panel_bytes)),
         out_(nngp, ntk, plan.threads() != 1) {}
 
   void run(const KernelTask& t) {
@@ -263,7 +268,8 @@ void run_coordinator(KernelSchedule& schedule, TaskRunner<T>& runner, Progress& 
       }
       for (std::size_t i = 0; i < waiting.size();) {
         std::int64_t give = -1;
-        if (std::optional<int> t = schedule.take(waiting[i])) give = *t;
+        if (std::optional<int> t = schedule.take(waiting[i]))
+          give = *t;
         else if (!schedule.exhausted()) {
           ++i;  // a mirror task waits for rows still running
           continue;
@@ -291,8 +297,7 @@ void run_coordinator(KernelSchedule& schedule, TaskRunner<T>& runner, Progress& 
 // Every block row of the outputs over the ranks (one rank: all of them, in order), handed out on request by rank 0
 // (kernel_schedule.h).
 template <class T>
-void compute_rows(const KernelPlan<T>& plan, NpyPieceWriter<T>* nngp, NpyPieceWriter<T>* ntk,
-                  std::size_t panel_bytes) {
+void compute_rows(const KernelPlan<T>& plan, NpyPieceWriter<T>* nngp, NpyPieceWriter<T>* ntk, std::size_t panel_bytes) {
   const std::int64_t B = plan.block(), block_rows = (plan.rows() + B - 1) / B;
   KernelSchedule schedule(block_rows, plan.symmetric(), nngp != nullptr, ntk != nullptr, mpi_size() > 1);
   TaskRunner<T> runner(plan, nngp, ntk, panel_bytes);
@@ -300,8 +305,10 @@ void compute_rows(const KernelPlan<T>& plan, NpyPieceWriter<T>* nngp, NpyPieceWr
   Progress progress("kernel", long(schedule.total_blocks()), pd.enabled && schedule.size() > 4, pd.force);
 #ifdef WIDTHLAB_HAVE_MPI
   if (mpi_active() && mpi_size() > 1) {
-    if (mpi_is_root()) run_coordinator<T>(schedule, runner, progress);
-    else run_remote<T>(schedule, runner);
+    if (mpi_is_root())
+      run_coordinator<T>(schedule, runner, progress);
+    else
+      run_remote<T>(schedule, runner);
     progress.finish();
     return;
   }
@@ -348,8 +355,10 @@ KernelSummary kernel_to_npy_mpi(const Matrix<T>& X1, const Matrix<T>* X2, const 
 }
 
 template KernelSummary kernel_to_npy_mpi<float>(const Matrix<float>&, const Matrix<float>*, const KernelOptions&,
-                                                const std::filesystem::path&, const std::filesystem::path&, std::size_t);
+                                                const std::filesystem::path&, const std::filesystem::path&,
+                                                std::size_t);
 template KernelSummary kernel_to_npy_mpi<double>(const Matrix<double>&, const Matrix<double>*, const KernelOptions&,
-                                                 const std::filesystem::path&, const std::filesystem::path&, std::size_t);
+                                                 const std::filesystem::path&, const std::filesystem::path&,
+                                                 std::size_t);
 
 }  // namespace widthlab

@@ -93,14 +93,14 @@ RunMessage unpack(const std::vector<std::uint8_t>& bytes) {
   m.out.record = j.at("record");
   if (j.contains("curve")) {
     CsvTable t;
-    t.columns = j["curve"]["columns"].get<std::vector<std::string>>();
-    t.rows = j["curve"]["rows"].get<std::vector<std::vector<double>>>();
+    t.columns = j["curve"]["columns"].get<std::vector<std::string> >();
+    t.rows = j["curve"]["rows"].get<std::vector<std::vector<double> > >();
     m.out.curve = std::move(t);
   }
   if (j.contains("logits")) {
     const auto& l = j["logits"];
     const Eigen::Index r = l["rows"].get<Eigen::Index>(), c = l["cols"].get<Eigen::Index>();
-    std::vector<double> v = l["data"].get<std::vector<double>>();
+    std::vector<double> v = l["data"].get<std::vector<double> >();
     MatrixD L(r, c);
     for (Eigen::Index i = 0; i < r; ++i)
       for (Eigen::Index k = 0; k < c; ++k) L(i, k) = v[std::size_t(i * c + k)];
@@ -177,13 +177,13 @@ int rank_threads(const SweepOptions& options) {
   return std::max(1, int(std::thread::hardware_concurrency()) / std::max(1, mpi_size()));
 }
 
-SweepSummary coordinate(const std::vector<SweepRunKey>& keys, const SweepRunFunction& fn,
-                        const SweepOptions& options) {
+SweepSummary coordinate(const std::vector<SweepRunKey>& keys, const SweepRunFunction& fn, const SweepOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   SweepSummary summary;
   summary.threads_given = options.threads;
   std::vector<SweepRunKey> todo = pending_sweep_runs(keys, options, summary);
-  std::stable_sort(todo.begin(), todo.end(), [](const SweepRunKey& a, const SweepRunKey& b) { return a.width > b.width; });
+  std::stable_sort(todo.begin(), todo.end(),
+                   [](const SweepRunKey& a, const SweepRunKey& b) { return a.width > b.width; });
 
   const int threads = rank_threads(options);
   summary.worker_threads = mpi_size();
@@ -265,8 +265,10 @@ SweepSummary work(const SweepRunFunction& fn, const SweepOptions& options) {
     if (st.MPI_TAG == kTagStop) break;
     RunMessage m = execute(key_from(nlohmann::json::from_msgpack(buf)), fn);
     ++summary.ran;
-    if (m.failed) ++summary.failed;
-    else (m.out.record.value("status", std::string("ok")) == "ok" ? summary.ok : summary.diverged) += 1;
+    if (m.failed)
+      ++summary.failed;
+    else
+      (m.out.record.value("status", std::string("ok")) == "ok" ? summary.ok : summary.diverged) += 1;
     reply = pack(m);
   }
   set_blas_threads(saved_blas);

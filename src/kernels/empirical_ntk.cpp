@@ -7,13 +7,14 @@
 #include <unistd.h>
 #endif
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <new>
 #include <utility>
-#include <fmt/format.h>
 
 #include "widthlab/error.h"
 
@@ -81,8 +82,8 @@ void check_inputs(const Mlp<T>& net, const Matrix<T>& X, const char* what) {
   const int n0 = net.config().input_dim;
   if (X.rows() < 1) throw InputError(fmt::format("empirical_ntk: {} has no rows: expected an (N, {}) array", what, n0));
   if (X.cols() != n0)
-    throw InputError(fmt::format("empirical_ntk: {} has {} columns: expected {} (the net's input_dim)", what,
-                                 X.cols(), n0));
+    throw InputError(
+        fmt::format("empirical_ntk: {} has {} columns: expected {} (the net's input_dim)", what, X.cols(), n0));
   for (Eigen::Index i = 0; i < X.rows(); ++i)
     if (!X.row(i).allFinite())
       throw InputError(fmt::format("empirical_ntk: {} row {} holds a non-finite value (NaN or inf)", what, i));
@@ -92,11 +93,12 @@ template <class T>
 void check_options(const Mlp<T>& net, const EmpiricalNtkOptions& o) {
   const int k = net.config().outputs;
   if (o.output < -1 || o.output >= k)
-    throw InputError(fmt::format("empirical_ntk: output = {}: expected −1 (mean over outputs) or 0..{}", o.output,
-                                 k - 1));
+    throw InputError(
+        fmt::format("empirical_ntk: output = {}: expected −1 (mean over outputs) or 0..{}", o.output, k - 1));
   if (o.nt_parameterization && net.config().bias)
-    throw InputError("empirical_ntk: the nt normalization needs a net without biases (model.bias = false): a bias "
-                     "init has no width-independent b_std");
+    throw InputError(
+        "empirical_ntk: the nt normalization needs a net without biases (model.bias = false): a bias "
+        "init has no width-independent b_std");
   if (o.lr_weighted && !o.nt_parameterization && !(std::isfinite(o.lr) && o.lr > 0))
     throw InputError(fmt::format("empirical_ntk: lr = {}: expected a finite number > 0", o.lr));
 }
@@ -133,13 +135,13 @@ class Scratch {
 // C (m × n, ldc) = alpha · A Bᵀ (trans_b) or alpha · A B, row-major with leading dimensions.
 inline void gemm(bool trans_b, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
                  float* c, int ldc) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, 0.0f,
-              c, ldc);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, 0.0f, c,
+              ldc);
 }
 inline void gemm(bool trans_b, int m, int n, int k, double alpha, const double* a, int lda, const double* b, int ldb,
                  double* c, int ldc) {
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, 0.0,
-              c, ldc);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, 0.0, c,
+              ldc);
 }
 
 // Per-sample layer inputs h_{l−1} and signals δ_l = ∂f/∂z^l (l < H) of one input set, in one Scratch block:
@@ -262,8 +264,10 @@ Matrix<T> empirical_ntk(const Mlp<T>& net, const Matrix<T>& X1, const std::type_
   Matrix<T> theta(N1, N2);
   advise_huge(theta);
   const T cH = static_cast<T>(cw[H]);
-  if (sym) gram_sym(N1, c.fan_in(H), cH, s1.input(H), theta.data());
-  else gram(N1, N2, c.fan_in(H), cH, s1.input(H), b.input(H), theta.data());
+  if (sym)
+    gram_sym(N1, c.fan_in(H), cH, s1.input(H), theta.data());
+  else
+    gram(N1, N2, c.fan_in(H), cH, s1.input(H), b.input(H), theta.data());
   T pending = cH * beta;  // added by the first pass (H ≥ 1: MlpConfig::validate)
   const std::size_t nn = std::size_t(N1) * N2;
   Scratch<T> grams(2 * nn);

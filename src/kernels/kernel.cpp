@@ -1,10 +1,11 @@
 #include "widthlab/kernel.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <fmt/format.h>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -53,9 +54,9 @@ namespace {
 
 // Per-layer diagonals K^l(x,x), l = 1..L (the rows a block's layer l needs) plus the output diagonals.
 struct Diagonals {
-  std::vector<double> k;      // L × n, layer-major
-  std::vector<double> nngp;   // K^{L+1}(x,x)
-  std::vector<double> ntk;    // Θ^{L+1}(x,x)
+  std::vector<double> k;     // L × n, layer-major
+  std::vector<double> nngp;  // K^{L+1}(x,x)
+  std::vector<double> ntk;   // Θ^{L+1}(x,x)
 };
 
 struct Recursion {
@@ -128,9 +129,11 @@ void compute_block(const BlockJob<T>& J, std::int64_t i0, std::int64_t m, std::i
     T* __restrict td = tdot.data();
     {
       const T c = T(R.c[0]);
-      if (th && R.standard) for (std::int64_t j = 0; j < n; ++j) th[j] = c * (k[j] + beta);
+      if (th && R.standard)
+        for (std::int64_t j = 0; j < n; ++j) th[j] = c * (k[j] + beta);
       for (std::int64_t j = 0; j < n; ++j) k[j] = g2k * k[j] + b2;
-      if (th && !R.standard) for (std::int64_t j = 0; j < n; ++j) th[j] = c * k[j];
+      if (th && !R.standard)
+        for (std::int64_t j = 0; j < n; ++j) th[j] = c * k[j];
     }
     for (int l = 1; l <= R.L; ++l) {
       const T k11 = J.d1[std::size_t(l - 1) * N1 + (i0 + r)];
@@ -204,8 +207,8 @@ struct KernelPlan<T>::Impl {
       : B(opts.block) {
     kernel_check_inputs(x1, x2, opts);
     if (layer_weights && layer_weights->size() != std::size_t(opts.depth + 1))
-      throw InputError(fmt::format("layer weights: expected depth + 1 = {} values, got {}", opts.depth + 1,
-                                   layer_weights->size()));
+      throw InputError(
+          fmt::format("layer weights: expected depth + 1 = {} values, got {}", opts.depth + 1, layer_weights->size()));
     if (layer_weights)
       for (double c : *layer_weights)
         if (!std::isfinite(c) || c < 0)
@@ -263,15 +266,25 @@ KernelPlan<T>::~KernelPlan() = default;
 template <class T>
 KernelPlan<T>::KernelPlan(KernelPlan&&) noexcept = default;
 template <class T>
-std::int64_t KernelPlan<T>::rows() const { return impl_->J.X1->rows(); }
+std::int64_t KernelPlan<T>::rows() const {
+  return impl_->J.X1->rows();
+}
 template <class T>
-std::int64_t KernelPlan<T>::cols() const { return symmetric() ? rows() : impl_->J.X2->rows(); }
+std::int64_t KernelPlan<T>::cols() const {
+  return symmetric() ? rows() : impl_->J.X2->rows();
+}
 template <class T>
-bool KernelPlan<T>::symmetric() const { return impl_->J.symmetric(); }
+bool KernelPlan<T>::symmetric() const {
+  return impl_->J.symmetric();
+}
 template <class T>
-std::int64_t KernelPlan<T>::block() const { return impl_->B; }
+std::int64_t KernelPlan<T>::block() const {
+  return impl_->B;
+}
 template <class T>
-int KernelPlan<T>::threads() const { return impl_->threads; }
+int KernelPlan<T>::threads() const {
+  return impl_->threads;
+}
 
 template <class T>
 void KernelPlan<T>::compute(std::int64_t r0, std::int64_t m, std::int64_t c0, std::int64_t n, T* nngp, T* ntk,
@@ -282,14 +295,18 @@ void KernelPlan<T>::compute(std::int64_t r0, std::int64_t m, std::int64_t c0, st
     return start >= 0 && len >= 0 && start % B == 0 && start + len <= end && (len % B == 0 || start + len == end);
   };
   if (!aligned(r0, m, N1) || !aligned(c0, n, N2) || ld < n)
-    throw std::invalid_argument(fmt::format("KernelPlan::compute: rows [{}, +{}) cols [{}, +{}), ld {} are not "
-                                            "whole blocks of {} inside {} × {}", r0, m, c0, n, ld, B, N1, N2));
+    throw std::invalid_argument(
+        fmt::format("KernelPlan::compute: rows [{}, +{}) cols [{}, +{}), ld {} are not "
+                    "whole blocks of {} inside {} × {}",
+                    r0, m, c0, n, ld, B, N1, N2));
   if (m == 0 || n == 0 || (!nngp && !ntk)) return;
   const bool sym = symmetric();
   // Blocks of the rectangle on the global block grid. In a symmetric plan a block below the diagonal is the
   // transpose of its mirror block: copied after the first pass when the mirror is inside the rectangle, else the
   // mirror is computed into scratch (the same compute_block call, so the same bits) and transposed in.
-  struct Blk { std::int64_t i0, m, j0, n; };
+  struct Blk {
+    std::int64_t i0, m, j0, n;
+  };
   std::vector<Blk> direct, copied;
   auto inside = [&](std::int64_t i, std::int64_t j) { return i >= r0 && i < r0 + m && j >= c0 && j < c0 + n; };
   for (std::int64_t i0 = r0; i0 < r0 + m; i0 += B)
@@ -388,9 +405,10 @@ ScalingKernelWeights scaling_kernel_weights(const Scaling& scaling, double width
     throw InputError(fmt::format("scaling '{}': expected depth ≥ 1 and depth + 1 = {} layers, got {}", scaling.name,
                                  H + 1, scaling.layers.size()));
   if (!(width > 0) || !(scaling.reference_width > 0) || !(lr > 0) || !(base_variance > 0) || input_dim < 1)
-    throw InputError(fmt::format("scaling '{}': width {}, reference width {}, lr {}, base variance {}, input dim {}: "
-                                 "expected positive values", scaling.name, width, scaling.reference_width, lr,
-                                 base_variance, input_dim));
+    throw InputError(
+        fmt::format("scaling '{}': width {}, reference width {}, lr {}, base variance {}, input dim {}: "
+                    "expected positive values",
+                    scaling.name, width, scaling.reference_width, lr, base_variance, input_dim));
   const double omega = width / scaling.reference_width;
   ScalingKernelWeights w;
   double sigma2_0 = 0;
@@ -400,10 +418,13 @@ ScalingKernelWeights scaling_kernel_weights(const Scaling& scaling, double width
     const double fan_in = l == 0 ? double(input_dim) : width;
     const double sigma2 = alpha * alpha * init * init * base_variance;  // fan_in · Var(W_ij)
     const double eta = alpha * alpha * std::pow(omega, e.lr) * lr;
-    if (l == 0) sigma2_0 = sigma2;
+    if (l == 0)
+      sigma2_0 = sigma2;
     else if (std::fabs(sigma2 - sigma2_0) > 1e-12 * sigma2_0)
-      throw InputError(fmt::format("scaling '{}' at width {}: layer {} has fan_in·Var = {} but layer 0 has {}; the "
-                                   "analytic kernel needs one W_std", scaling.name, width, l, sigma2, sigma2_0));
+      throw InputError(
+          fmt::format("scaling '{}' at width {}: layer {} has fan_in·Var = {} but layer 0 has {}; the "
+                      "analytic kernel needs one W_std",
+                      scaling.name, width, l, sigma2, sigma2_0));
     w.layer_weights.push_back(eta * fan_in / sigma2);
   }
   w.W_std = std::sqrt(sigma2_0);
@@ -411,15 +432,15 @@ ScalingKernelWeights scaling_kernel_weights(const Scaling& scaling, double width
 }
 
 #define WIDTHLAB_KERNEL_INSTANTIATE(T)                                                                             \
-  template class KernelPlan<T>;                                                                                   \
-  template void kernel_check_inputs<T>(const MatrixRef<T>&, const MatrixRef<T>*, const KernelOptions&);           \
-  template KernelSummary kernel_compute<T>(const MatrixRef<T>&, const MatrixRef<T>*, const KernelOptions&, T*, T*,\
-                                           std::int64_t, const std::vector<double>*);                            \
-  template Matrix<T> kernel_nngp<T>(const Matrix<T>&, const KernelOptions&);                                      \
-  template Matrix<T> kernel_nngp<T>(const Matrix<T>&, const Matrix<T>&, const KernelOptions&);                    \
-  template Matrix<T> kernel_ntk<T>(const Matrix<T>&, const KernelOptions&);                                       \
-  template Matrix<T> kernel_ntk<T>(const Matrix<T>&, const Matrix<T>&, const KernelOptions&);                     \
-  template Matrix<T> kernel_ntk_weighted<T>(const Matrix<T>&, const Matrix<T>*, const KernelOptions&,             \
+  template class KernelPlan<T>;                                                                                    \
+  template void kernel_check_inputs<T>(const MatrixRef<T>&, const MatrixRef<T>*, const KernelOptions&);            \
+  template KernelSummary kernel_compute<T>(const MatrixRef<T>&, const MatrixRef<T>*, const KernelOptions&, T*, T*, \
+                                           std::int64_t, const std::vector<double>*);                              \
+  template Matrix<T> kernel_nngp<T>(const Matrix<T>&, const KernelOptions&);                                       \
+  template Matrix<T> kernel_nngp<T>(const Matrix<T>&, const Matrix<T>&, const KernelOptions&);                     \
+  template Matrix<T> kernel_ntk<T>(const Matrix<T>&, const KernelOptions&);                                        \
+  template Matrix<T> kernel_ntk<T>(const Matrix<T>&, const Matrix<T>&, const KernelOptions&);                      \
+  template Matrix<T> kernel_ntk_weighted<T>(const Matrix<T>&, const Matrix<T>*, const KernelOptions&,              \
                                             const std::vector<double>&);
 WIDTHLAB_KERNEL_INSTANTIATE(float)
 WIDTHLAB_KERNEL_INSTANTIATE(double)

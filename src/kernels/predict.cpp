@@ -66,8 +66,8 @@ PredictResult predict_mse(const MatrixD& ntk_dd, const MatrixD& ntk_td, const Ma
   r.summary.reg = predict_diag_reg(Kdd, o.diag_reg, o.diag_reg_absolute_scale);
   MatrixD Kreg = Kdd;
   Kreg.diagonal().array() += r.summary.reg;
-  const double N = double(y.size());      // neural-tangents' normalization y_train.size
-  const double tau = o.lr * o.time;        // absolute time
+  const double N = double(y.size());  // neural-tangents' normalization y_train.size
+  const double tau = o.lr * o.time;   // absolute time
   const bool inf = std::isinf(o.time);
 
   std::unique_ptr<EigenOp> eig;
@@ -88,9 +88,9 @@ PredictResult predict_mse(const MatrixD& ntk_dd, const MatrixD& ntk_td, const Ma
   r.mean = Ktd * op(y);
   if (o.cov) {
     if (use_ntk) {
-      MatrixD T1 = op(ntk_td.transpose());               // n × m
+      MatrixD T1 = op(ntk_td.transpose());  // n × m
       MatrixD cov = T1.transpose() * nngp_dd * T1;
-      MatrixD T2 = ntk_td * op(nngp_td.transpose());     // m × m
+      MatrixD T2 = ntk_td * op(nngp_td.transpose());  // m × m
       cov -= T2 + T2.transpose();
       cov += nngp_tt;
       r.cov = cov;
@@ -199,8 +199,8 @@ PredictResult predict(const MatrixD& X, const MatrixD& Y, const MatrixD& T, cons
   MatrixD XA(X.rows() + T.rows(), X.cols());
   XA << X, T;
   const MatrixD& theta_kernel_src = XA;
-  MatrixD k_all_train = o.kernel == PredictKernel::ntk ? kernel_ntk(theta_kernel_src, X, kopts)
-                                                       : kernel_nngp(theta_kernel_src, X, kopts);
+  MatrixD k_all_train =
+      o.kernel == PredictKernel::ntk ? kernel_ntk(theta_kernel_src, X, kopts) : kernel_nngp(theta_kernel_src, X, kopts);
   PredictResult r;
   r.summary.outputs = outputs;
   r.summary.steps = std::llround(o.time);
@@ -210,7 +210,7 @@ PredictResult predict(const MatrixD& X, const MatrixD& Y, const MatrixD& T, cons
     u0 = gp_sample(kernel_nngp(XA, kopts), outputs, rng, &r.summary.jitter);
   }
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(Eigen::MatrixXd(k_all_train.topRows(X.rows())),
-                                                   Eigen::EigenvaluesOnly);
+                                                    Eigen::EigenvaluesOnly);
   r.summary.eig_min = es.eigenvalues().minCoeff();
   r.summary.eig_max = es.eigenvalues().maxCoeff();
   Loss loss = loss_from_name(lname);

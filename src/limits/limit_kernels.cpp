@@ -1,8 +1,9 @@
 // Reference kernels of the SP reference net (NNGP, normalised NTK), GP sampling and the logit normaliser
 // (limit_run.h "pieces").
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <random>
 
 #include "widthlab/dual.h"
@@ -16,8 +17,8 @@ double limit_init_variance(InitKind init) { return init == InitKind::uniform ? 1
 namespace {
 
 // T(K1) and Ṫ(K1) for K1 = v_in·x1·x2ᵀ/n0, row by row through the vectorised dual.
-void dual_blocks(const Activation& act, InitKind init, const MatrixD& x1, const MatrixD& x2, MatrixD& t,
-                 MatrixD& tdot, MatrixD& dot) {
+void dual_blocks(const Activation& act, InitKind init, const MatrixD& x1, const MatrixD& x2, MatrixD& t, MatrixD& tdot,
+                 MatrixD& dot) {
   if (x1.cols() != x2.cols())
     throw InputError(fmt::format("kernel inputs: {} and {} features, expected equal", x1.cols(), x2.cols()));
   const double scale = limit_init_variance(init) / double(std::max<Eigen::Index>(1, x1.cols()));
@@ -48,7 +49,8 @@ MatrixD limit_ntk(const Activation& act, InitKind init, double lr, double refere
 }
 
 GpSample sample_gp(const MatrixD& K, int columns, double rel_jitter, Rng& rng) {
-  if (K.rows() != K.cols()) throw InputError(fmt::format("GP kernel: shape {}x{}, expected square", K.rows(), K.cols()));
+  if (K.rows() != K.cols())
+    throw InputError(fmt::format("GP kernel: shape {}x{}, expected square", K.rows(), K.cols()));
   if (!(rel_jitter >= 0) || !std::isfinite(rel_jitter))
     throw InputError(fmt::format("limits.gp_jitter = {}: expected a finite number >= 0", rel_jitter));
   const Eigen::Index n = K.rows();

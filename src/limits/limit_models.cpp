@@ -1,8 +1,9 @@
 #include "widthlab/limit_models.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "widthlab/classification.h"
 #include "widthlab/error.h"
@@ -18,6 +19,8 @@ constexpr auto K = LimitStateKind::kernel;
 
 // theory.md §3.4, row by row. {first rule, where}, {later rule, where}, state includes g. The names of the 13
 // region models are the region registry's (classification.h region_info), the one list of them.
+// A data table: one row a line.
+// clang-format off
 std::vector<LimitModelInfo> rows() {
   return {
       {1, "", "mean field (point): MF particles, L_0 then L_fin(y, m)", P, {LR::zero, RA::state},
@@ -50,6 +53,7 @@ std::vector<LimitModelInfo> rows() {
        {LR::fin, RA::state}, {LR::fin, RA::state}, true},
   };
 }
+// clang-format on
 
 const std::vector<LimitModelInfo>& table() {
   static const std::vector<LimitModelInfo> t = [] {

@@ -1,10 +1,11 @@
 #include "widthlab/limit_run.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <fmt/format.h>
 #include <numeric>
 
 #include "widthlab/batch_order.h"
@@ -30,14 +31,20 @@ std::string LimitOptions::validate() const {
   }
   if (depth < 1) return fmt::format("model.depth = {}: expected an integer >= 1", depth);
   if (depth > 1 && m->region != 1)
-    return fmt::format("model.depth = {}: limit model '{}' is defined for 1 hidden layer; only 'mf' has a multilayer "
-                       "particle system (theory.md §3.6)", depth, m->name);
+    return fmt::format(
+        "model.depth = {}: limit model '{}' is defined for 1 hidden layer; only 'mf' has a multilayer "
+        "particle system (theory.md §3.6)",
+        depth, m->name);
   if (optimizer_family(optimizer) == OptimizerFamily::adaptive && m->region > 1)
-    return fmt::format("train.optimizer = {}: limit model '{}' is derived for GD/SGD; only 'mf' and 'ic-mf' run "
-                       "with an adaptive optimizer (theory.md §3.7)", optimizer, m->name);
+    return fmt::format(
+        "train.optimizer = {}: limit model '{}' is derived for GD/SGD; only 'mf' and 'ic-mf' run "
+        "with an adaptive optimizer (theory.md §3.7)",
+        optimizer, m->name);
   if (loss_from_name(loss).kind == LossKind::mse && (m->first.rule == LossRule::inf || m->later.rule == LossRule::inf))
-    return fmt::format("train.loss = mse: limit model '{}' saturates the loss (L_inf) and needs logistic or "
-                       "cross-entropy", m->name);
+    return fmt::format(
+        "train.loss = mse: limit model '{}' saturates the loss (L_inf) and needs logistic or "
+        "cross-entropy",
+        m->name);
   if (!std::isfinite(lr) || lr <= 0) return fmt::format("train.lr = {}: expected a finite number > 0", lr);
   if (steps < 0) return fmt::format("train.steps = {}: expected an integer >= 0", steps);
   if (batch < 0) return fmt::format("train.batch = {}: expected \"full\" (0) or an integer >= 1", batch);
@@ -302,8 +309,8 @@ void run_kernel(Ctx& c, uint64_t seed) {
 void check_data(const Dataset& d, const Loss& loss) {
   if (d.x_train.rows() < 1) throw InputError("train data: 0 samples, expected at least 1");
   if (d.x_test.cols() != d.x_train.cols())
-    throw InputError(fmt::format("test data: {} features, expected {} like the train data", d.x_test.cols(),
-                                 d.x_train.cols()));
+    throw InputError(
+        fmt::format("test data: {} features, expected {} like the train data", d.x_test.cols(), d.x_train.cols()));
   if (d.y_train.size() != d.x_train.rows())
     throw InputError(fmt::format("train labels: {} given, expected {}", d.y_train.size(), d.x_train.rows()));
   if (d.y_test.size() != d.x_test.rows())
@@ -324,13 +331,27 @@ LimitSeedResult seed_run(const LimitOptions& o, const Dataset& d, uint64_t seed,
   const OptimizerSpec ospec = optimizer_from_name(o.optimizer);
   const int n = int(d.x_train.rows()), m = int(d.x_test.rows());
   if (ospec.full_batch && o.batch != 0 && o.batch < n)
-    throw InputError(fmt::format("train.batch = {}: optimizer 'gd' is full-batch (train size {}); use batch = "
-                                 "\"full\" or optimizer 'sgd'", o.batch, n));
+    throw InputError(
+        fmt::format("train.batch = {}: optimizer 'gd' is full-batch (train size {}); use batch = "
+                    "\"full\" or optimizer 'sgd'",
+                    o.batch, n));
   LimitSeedResult r;
   r.seed = seed;
   const int k = loss.outputs(d.classes);
-  Ctx c{o, model, d, loss, activation_from_name(o.activation), init_kind_from_name(o.init), n, m, k,
-        (o.batch == 0 || o.batch >= n) ? n : o.batch, MatrixD::Zero(n, k), MatrixD::Zero(m, k), r, progress};
+  Ctx c{o,
+        model,
+        d,
+        loss,
+        activation_from_name(o.activation),
+        init_kind_from_name(o.init),
+        n,
+        m,
+        k,
+        (o.batch == 0 || o.batch >= n) ? n : o.batch,
+        MatrixD::Zero(n, k),
+        MatrixD::Zero(m, k),
+        r,
+        progress};
 
   if (model.needs_g()) {
     if (fixed.g_train || fixed.g_test) {
@@ -379,111 +400,11 @@ LimitResult simulate_limit(const LimitOptions& options, const Dataset& data) {
   res.model = limit_model_from_name(options.model);
   res.options = options;
   const auto& pd = progress_defaults();
-  Progress progress("limit " + res.model.name, long(options.steps) * long(options.seeds.size()), pd.enabled,
-                    pd.force);
+  Progress progress("limit " + res.model.name, long(options.steps) * long(options.seeds.size()), pd.enabled, pd.force);
   for (uint64_t s : options.seeds) res.runs.push_back(seed_run(options, data, s, {}, progress));
   progress.finish();
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
-}
-
-namespace {
-
-// A curve as JSON arrays per column; a non-finite value is null.
-nlohmann::json curve_record(const std::vector<CurvePoint>& curve) {
-  using nlohmann::json;
-  auto val = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
-  json c = json::object();
-  for (const char* key : {"step", "train_loss", "train_acc", "test_loss", "test_acc", "test_mean_abs_logit"})
-    c[key] = json::array();
-  for (const auto& p : curve) {
-    c["step"].push_back(p.step);
-    c["train_loss"].push_back(val(p.train_loss));
-    c["train_acc"].push_back(val(p.train_acc));
-    c["test_loss"].push_back(val(p.test_loss));
-    c["test_acc"].push_back(val(p.test_acc));
-    c["test_mean_abs_logit"].push_back(val(p.test_mean_abs_logit));
-  }
-  return c;
-}
-
-// m × k logits: a list of m numbers for k = 1, else m lists of k.
-nlohmann::json logits_record(const MatrixD& logits) {
-  using nlohmann::json;
-  json out = json::array();
-  for (Eigen::Index i = 0; i < logits.rows(); ++i) {
-    if (logits.cols() == 1) {
-      out.push_back(logits(i, 0));
-      continue;
-    }
-    json row = json::array();
-    for (Eigen::Index c = 0; c < logits.cols(); ++c) row.push_back(logits(i, c));
-    out.push_back(row);
-  }
-  return out;
-}
-
-}  // namespace
-
-nlohmann::json limit_seed_record(const LimitModelInfo& model, const LimitOptions& options, const LimitSeedResult& r,
-                                 const LimitRecordContext& where) {
-  using nlohmann::json;
-  json j;
-  if (!where.scaling.empty()) j["scaling"] = where.scaling;
-  j["model"] = model.name;
-  j["region"] = model.region == 0 ? json(nullptr) : json(model.region);
-  j["kind"] = where.width > 0 ? "coupled" : "independent";
-  j["width"] = where.width > 0 ? json(where.width) : json(nullptr);
-  j["state"] = model.feature_learning() ? "particles" : "kernel";
-  j["rule_first"] = loss_rule_name(model.first.rule);
-  j["rule_later"] = loss_rule_name(model.later.rule);
-  j["state_includes_g"] = model.state_includes_g;
-  j["seed"] = r.seed;
-  j["depth"] = options.depth;
-  j["activation"] = options.activation;
-  j["init"] = options.init;
-  j["optimizer"] = options.optimizer;
-  j["lr"] = options.lr;
-  j["steps"] = options.steps;
-  j["batch"] = options.batch;
-  j["loss"] = options.loss;
-  j["reference_width"] = options.reference_width;
-  j["precision"] = options.precision == Precision::float32 ? "float32" : "float64";
-  if (model.feature_learning()) {
-    j["particles"] = options.particles;
-    j["paired"] = options.paired;
-  }
-  j["status"] = run_status_name(r.status);
-  j["steps_done"] = r.steps_done;
-  if (r.diverged_at_step) j["diverged_at_step"] = *r.diverged_at_step;
-  auto opt = [](const std::optional<double>& v) { return v && std::isfinite(*v) ? json(*v) : json(nullptr); };
-  j["train_loss"] = opt(r.train_loss);
-  j["train_acc"] = opt(r.train_acc);
-  j["test_loss"] = opt(r.test_loss);
-  j["test_acc"] = opt(r.test_acc);
-  j["test_mean_abs_logit"] = r.curve.empty() ? json(nullptr) : json(r.curve.back().test_mean_abs_logit);
-  j["curve"] = curve_record(r.curve);
-  j["kernel_diag_init"] = r.kernel_diag_init;
-  j["kernel_diag_final"] = r.kernel_diag_final;
-  if (!r.kernel_track.empty()) j["kernel_track"] = r.kernel_track;
-  if (where.logits_file.empty()) {
-    j["test_logits"] = logits_record(r.test_logits);
-  } else {
-    j["test_logits_file"] = where.logits_file;
-  }
-  j["test_classes"] = r.test_classes;
-  if (!r.gp_method.empty()) {
-    j["gp_method"] = r.gp_method;
-    j["gp_jitter"] = r.gp_jitter;
-  }
-  j["seconds"] = r.seconds;
-  return j;
-}
-
-std::vector<nlohmann::json> LimitResult::to_json_lines() const {
-  std::vector<nlohmann::json> lines;
-  for (const auto& r : runs) lines.push_back(limit_seed_record(model, options, r, {}));
-  return lines;
 }
 
 }  // namespace widthlab

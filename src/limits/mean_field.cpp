@@ -1,7 +1,8 @@
 #include "widthlab/mean_field.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "nets/train_metrics.h"  // the nets module's lr-weighted kernel diagonal (one implementation)
 #include "widthlab/error.h"
@@ -16,7 +17,8 @@ std::string ParticleOptions::validate() const {
     return fmt::format("limits.mf_particles = {}: expected an integer in [2, 2^30]", particles);
   if (paired && particles % 2 != 0)
     return fmt::format("limits.mf_particles = {}: expected an even number (particles come in ± pairs)", particles);
-  if (!(reference_width > 0)) return fmt::format("scaling.reference_width = {}: expected a number > 0", reference_width);
+  if (!(reference_width > 0))
+    return fmt::format("scaling.reference_width = {}: expected a number > 0", reference_width);
   if (eval_chunk < 1) return fmt::format("limits.eval_chunk = {}: expected an integer >= 1", eval_chunk);
   try {
     optimizer_from_name(optimizer);

@@ -6,7 +6,10 @@
 namespace widthlab {
 
 BatchOrder::BatchOrder(int n, int batch, std::uint64_t seed)
-    : n_(n), batch_(batch <= 0 || batch >= n ? n : batch), pos_(n), perm_(std::size_t(std::max(n, 0))),
+    : n_(n),
+      batch_(batch <= 0 || batch >= n ? n : batch),
+      pos_(n),
+      perm_(std::size_t(std::max(n, 0))),
       rng_(make_rng(seed, rng_stream::batches)) {
   std::iota(perm_.begin(), perm_.end(), 0);
 }

@@ -1,9 +1,10 @@
 #include "widthlab/mlp.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fmt/format.h>
-#include <algorithm>
 #include <random>
 #include <stdexcept>
 
@@ -46,8 +47,8 @@ Mlp<T>::Mlp(MlpConfig config, std::vector<LayerFactors> factors)
     : config_(std::move(config)), factors_(std::move(factors)) {
   if (auto err = config_.validate(); !err.empty()) throw InputError(err);
   if (int(factors_.size()) != num_layers())
-    throw InputError(fmt::format("scaling factors: {} layers given, expected depth + 1 = {}", factors_.size(),
-                                 num_layers()));
+    throw InputError(
+        fmt::format("scaling factors: {} layers given, expected depth + 1 = {}", factors_.size(), num_layers()));
   for (int l = 0; l < num_layers(); ++l) {
     const auto& f = factors_[l];
     if (!std::isfinite(f.init) || !std::isfinite(f.multiplier) || !std::isfinite(f.lr))

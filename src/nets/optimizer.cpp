@@ -1,7 +1,8 @@
 #include "widthlab/optimizer.h"
 
-#include <cmath>
 #include <fmt/format.h>
+
+#include <cmath>
 #include <stdexcept>
 
 #include "widthlab/error.h"
@@ -12,8 +13,8 @@ namespace {
 template <class T>
 void check_lrs(const Mlp<T>& net, std::span<const double> lrs) {
   if (int(lrs.size()) != net.num_layers())
-    throw std::invalid_argument(fmt::format("Optimizer::step: {} learning rates for {} layers", lrs.size(),
-                                            net.num_layers()));
+    throw std::invalid_argument(
+        fmt::format("Optimizer::step: {} learning rates for {} layers", lrs.size(), net.num_layers()));
 }
 
 template <class T>
@@ -100,15 +101,34 @@ struct Entry {
 // The registry: one row per optimizer.
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> e = {
-      {"gd", {"full-batch-gd"}, OptimizerKind::sgd, true, "full-batch gradient descent, theta -= lr*g",
-       &make<Sgd<float>, float>, &make<Sgd<double>, double>},
-      {"sgd", {}, OptimizerKind::sgd, false, "plain mini-batch SGD (no momentum, no weight decay)",
-       &make<Sgd<float>, float>, &make<Sgd<double>, double>},
-      {"rmsprop", {"RMSprop", "rms-prop"}, OptimizerKind::rmsprop, false,
+      {"gd",
+       {"full-batch-gd"},
+       OptimizerKind::sgd,
+       true,
+       "full-batch gradient descent, theta -= lr*g",
+       &make<Sgd<float>, float>,
+       &make<Sgd<double>, double>},
+      {"sgd",
+       {},
+       OptimizerKind::sgd,
+       false,
+       "plain mini-batch SGD (no momentum, no weight decay)",
+       &make<Sgd<float>, float>,
+       &make<Sgd<double>, double>},
+      {"rmsprop",
+       {"RMSprop", "rms-prop"},
+       OptimizerKind::rmsprop,
+       false,
        "torch RMSprop: v = a*v + (1-a)*g^2, theta -= lr*g/(sqrt(v)+eps), a = 0.99, eps = 1e-8",
-       &make<RmsProp<float>, float>, &make<RmsProp<double>, double>},
-      {"adam", {"Adam"}, OptimizerKind::adam, false, "torch Adam, betas (0.9, 0.999), eps 1e-8, bias-corrected",
-       &make<Adam<float>, float>, &make<Adam<double>, double>},
+       &make<RmsProp<float>, float>,
+       &make<RmsProp<double>, double>},
+      {"adam",
+       {"Adam"},
+       OptimizerKind::adam,
+       false,
+       "torch Adam, betas (0.9, 0.999), eps 1e-8, bias-corrected",
+       &make<Adam<float>, float>,
+       &make<Adam<double>, double>},
   };
   return e;
 }

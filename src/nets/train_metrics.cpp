@@ -52,7 +52,8 @@ template <class T>
 std::vector<double> weight_increments(const Mlp<T>& net, const std::vector<Matrix<T>>& w0) {
   std::vector<double> inc;
   for (int l = 0; l < net.num_layers(); ++l) {
-    const MatrixD d = double(net.multiplier(l)) * (net.weight(l).template cast<double>() - w0[l].template cast<double>());
+    const MatrixD d =
+        double(net.multiplier(l)) * (net.weight(l).template cast<double>() - w0[l].template cast<double>());
     if (l == 0)
       inc.push_back(d.rows() ? d.rowwise().norm().mean() : 0.0);
     else
@@ -125,12 +126,12 @@ std::optional<LogitDecomposition> logit_decomposition(const Mlp<T>& net, const s
   return d;
 }
 
-#define WIDTHLAB_INSTANTIATE(T)                                                                                   \
-  template std::vector<double> kernel_diagonal<T>(const Mlp<T>&, const Matrix<T>&, std::span<const double>,    \
-                                                  MlpWorkspace<T>&);                                            \
-  template std::vector<Matrix<T>> layer_outputs<T>(const Mlp<T>&, const Matrix<T>&, MlpWorkspace<T>&);          \
-  template std::vector<double> weight_increments<T>(const Mlp<T>&, const std::vector<Matrix<T>>&);              \
-  template std::optional<LogitDecomposition> logit_decomposition<T>(                                           \
+#define WIDTHLAB_INSTANTIATE(T)                                                                             \
+  template std::vector<double> kernel_diagonal<T>(const Mlp<T>&, const Matrix<T>&, std::span<const double>, \
+                                                  MlpWorkspace<T>&);                                        \
+  template std::vector<Matrix<T>> layer_outputs<T>(const Mlp<T>&, const Matrix<T>&, MlpWorkspace<T>&);      \
+  template std::vector<double> weight_increments<T>(const Mlp<T>&, const std::vector<Matrix<T>>&);          \
+  template std::optional<LogitDecomposition> logit_decomposition<T>(                                        \
       const Mlp<T>&, const std::vector<Matrix<T>>&, const std::vector<Vector<T>>&, const Matrix<T>&, int);
 WIDTHLAB_INSTANTIATE(float)
 WIDTHLAB_INSTANTIATE(double)

@@ -1,10 +1,11 @@
 #include "widthlab/train_run.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <fmt/format.h>
 #include <numeric>
 
 #include "nets/train_metrics.h"
@@ -98,8 +99,14 @@ template <class T>
 class Run {
  public:
   Run(const TrainTask& task, const TrainData& data, const Loss& loss, const OptimizerSpec& ospec)
-      : task_(task), data_(data), loss_(loss), opt_(task.train), cfg_(model_config(task, data, loss)),
-        xtr_(data.x_train.template cast<T>()), xte_(data.x_test.template cast<T>()), net_(cfg_, task.factors),
+      : task_(task),
+        data_(data),
+        loss_(loss),
+        opt_(task.train),
+        cfg_(model_config(task, data, loss)),
+        xtr_(data.x_train.template cast<T>()),
+        xte_(data.x_test.template cast<T>()),
+        net_(cfg_, task.factors),
         r_(describe(task, loss, ospec, sizeof(T) == 4)) {
     net_.init(task.seed);
     r_.batch = (opt_.batch == 0 || opt_.batch >= xtr_.rows()) ? int(xtr_.rows()) : opt_.batch;
@@ -170,8 +177,9 @@ class Run {
   }
 
   bool record_curve(int step, const Eval* train_eval) {
-    const Eval tr = train_eval ? *train_eval : evaluate(net_, xtr_, off_tr_, data_.y_train, loss_, ws_eval_,
-                                                        static_cast<Matrix<T>*>(nullptr));
+    const Eval tr =
+        train_eval ? *train_eval
+                   : evaluate(net_, xtr_, off_tr_, data_.y_train, loss_, ws_eval_, static_cast<Matrix<T>*>(nullptr));
     Matrix<T> logits;
     const Eval te = evaluate(net_, xte_, off_te_, data_.y_test, loss_, ws_eval_, &logits);
     r_.curve.push_back({step, tr.loss, tr.acc, te.loss, te.acc, te.mean_abs});
@@ -245,14 +253,15 @@ TrainResult run_training(const TrainTask& task, const TrainData& data) {
   if (data.y_test.size() != m)
     throw InputError(fmt::format("test labels: {} given, expected {} (one per sample)", data.y_test.size(), m));
   if (task.model.input_dim != 0 && task.model.input_dim != data.x_train.cols())
-    throw InputError(fmt::format("model.input_dim = {}: the data have {} features", task.model.input_dim,
-                                 data.x_train.cols()));
+    throw InputError(
+        fmt::format("model.input_dim = {}: the data have {} features", task.model.input_dim, data.x_train.cols()));
   if (loss.kind == LossKind::cross_entropy && data.classes < 2)
     throw InputError(fmt::format("data.classes = {}: cross-entropy needs at least 2", data.classes));
   if (ospec.full_batch && task.train.batch != 0 && task.train.batch < n)
-    throw InputError(fmt::format("train.batch = {}: optimizer 'gd' is full-batch (train size {}); use batch = \"full\" "
-                                 "or optimizer 'sgd'",
-                                 task.train.batch, n));
+    throw InputError(
+        fmt::format("train.batch = {}: optimizer 'gd' is full-batch (train size {}); use batch = \"full\" "
+                    "or optimizer 'sgd'",
+                    task.train.batch, n));
   check_loss_labels(loss, data.y_train, data.classes, "train");
   check_loss_labels(loss, data.y_test, data.classes, "test");
   if (task.train.precision == Precision::float32) return Run<float>(task, data, loss, ospec).run();

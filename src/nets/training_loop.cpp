@@ -38,8 +38,8 @@ Matrix<T> icmf_offset(const Mlp<T>& net, const TrainTask& task, const Matrix<T>&
 }
 
 template <class T>
-TrainingOutcome train_steps(Mlp<T>& net, const TrainTask& task, const Loss& loss, const Matrix<T>& x,
-                            const VectorD& y, const Matrix<T>& offset, const TrainingHooks<T>& hooks) {
+TrainingOutcome train_steps(Mlp<T>& net, const TrainTask& task, const Loss& loss, const Matrix<T>& x, const VectorD& y,
+                            const Matrix<T>& offset, const TrainingHooks<T>& hooks) {
   const TrainOptions& opt = task.train;
   const int n = int(x.rows()), k = net.config().outputs, n0 = int(x.cols());
   BatchOrder order(n, opt.batch, task.seed);
@@ -83,11 +83,10 @@ TrainingOutcome train_steps(Mlp<T>& net, const TrainTask& task, const Loss& loss
 }
 
 template Matrix<float> icmf_offset(const Mlp<float>&, const TrainTask&, const Matrix<float>&, MlpWorkspace<float>&);
-template Matrix<double> icmf_offset(const Mlp<double>&, const TrainTask&, const Matrix<double>&,
-                                    MlpWorkspace<double>&);
+template Matrix<double> icmf_offset(const Mlp<double>&, const TrainTask&, const Matrix<double>&, MlpWorkspace<double>&);
 template TrainingOutcome train_steps(Mlp<float>&, const TrainTask&, const Loss&, const Matrix<float>&, const VectorD&,
                                      const Matrix<float>&, const TrainingHooks<float>&);
-template TrainingOutcome train_steps(Mlp<double>&, const TrainTask&, const Loss&, const Matrix<double>&,
-                                     const VectorD&, const Matrix<double>&, const TrainingHooks<double>&);
+template TrainingOutcome train_steps(Mlp<double>&, const TrainTask&, const Loss&, const Matrix<double>&, const VectorD&,
+                                     const Matrix<double>&, const TrainingHooks<double>&);
 
 }  // namespace widthlab

@@ -1,5 +1,5 @@
-// classify-grid (theory.md §6.5 R28, §1.3, §2.2): a grid of Golikov points (q_σ, q̃) (the config's scaling.q), each trained
-// for train.steps steps at every width, and the measured width exponents
+// classify-grid (theory.md §6.5 R28, §1.3, §2.2): a grid of Golikov points (q_σ, q̃) (the config's scaling.q), each
+// trained for train.steps steps at every width, and the measured width exponents
 //   A  of mean |f⁽⁰⁾| over test inputs                          (init logits, theory A = q_σ + 1/2)
 //   B  of mean K⁽⁰⁾(x,x) on the first test inputs (lr-weighted)  (init kernel, theory B = 1 + 2q_σ + q̃)
 //   C  = max(C_a, C_w): C_a of mean|δa|/σ_a (σ_a ∝ d^{q_σ}), C_w of mean_r ‖δw_r‖ after the steps
@@ -46,8 +46,9 @@ std::string behaviour(const Measured& m) {
   auto sign = [](double v, const char* grow, const char* fin, const char* vanish) {
     return v > kSnap ? grow : v < -kSnap ? vanish : fin;
   };
-  std::string c = std::abs(m.C) <= kSnap ? "kernel evolves" : std::abs(m.C + 0.5) <= kSnap ? "frozen (C=-1/2)"
-                                                                                          : "frozen (-1/2<C<0)";
+  std::string c = std::abs(m.C) <= kSnap         ? "kernel evolves"
+                  : std::abs(m.C + 0.5) <= kSnap ? "frozen (C=-1/2)"
+                                                 : "frozen (-1/2<C<0)";
   return fmt::format("f0 {}, K {}, {}", sign(m.A, "→∞", "Θ(1)", "→0"), sign(m.B, "→∞", "Θ(1)", "→0"), c);
 }
 
@@ -136,8 +137,9 @@ CaseOutput run_classify_grid(const ReproduceContext& ctx) {
     std::optional<int> mr = measured_region(m);
     std::string beh = behaviour(m);
     ++points;
-    std::string theory_beh = th.regime == Regime::diverges ? "diverges" : th.regime == Regime::stagnates ? "stagnates"
-                                                                                                        : "stable";
+    std::string theory_beh = th.regime == Regime::diverges    ? "diverges"
+                             : th.regime == Regime::stagnates ? "stagnates"
+                                                              : "stable";
     std::string meas_regime = beh == "diverges" || beh == "stagnates" ? beh : "stable";
     if (meas_regime == theory_beh) ++regime_match;
     std::string at = fmt::format("({:g}, {:g})", qs, ql);
@@ -146,19 +148,20 @@ CaseOutput run_classify_grid(const ReproduceContext& ctx) {
       theory_regions.insert(th.region.value_or(0));
       if (mr && th.region && *mr == *th.region) ++region_match, matched_regions.insert(*mr);
       for (double d : {m.A - th.A, m.B - th.B, m.C - th.C})
-        if (std::isfinite(d) && std::abs(d) > worst_abc) worst_abc = std::abs(d), worst_abc_at = at;
-        else if (!std::isfinite(d)) worst_abc = INFINITY, worst_abc_at = at;
+        if (std::isfinite(d) && std::abs(d) > worst_abc)
+          worst_abc = std::abs(d), worst_abc_at = at;
+        else if (!std::isfinite(d))
+          worst_abc = INFINITY, worst_abc_at = at;
       double id = m.B - (m.A + m.C + 0.5);
       if (std::abs(id) > worst_identity || !std::isfinite(id)) worst_identity = std::abs(id), worst_id_at = at;
     }
     auto reg = [](std::optional<int> r) { return r ? std::to_string(*r) : std::string("—"); };
-    table.rows.push_back({at, th.stable ? reg(th.region) : theory_beh,
-                          fmt::format("{:+.2f} / {:+.2f}", m.A, th.A), fmt::format("{:+.2f} / {:+.2f}", m.B, th.B),
-                          fmt::format("{:+.2f} / {:+.2f}", m.C, th.C), fmt::format("{:+.2f}", m.K_change), beh,
-                          reg(mr)});
-    csv.push_back({fmt::format("{:g}", qs), fmt::format("{:g}", ql), th.stable ? reg(th.region) : "",
-                   theory_beh, fmt_num(th.A, 6), fmt_num(m.A, 6), fmt_num(th.B, 6), fmt_num(m.B, 6),
-                   fmt_num(th.C, 6), fmt_num(m.C, 6), fmt_num(m.K_change, 6), "\"" + beh + "\"", reg(mr)});
+    table.rows.push_back({at, th.stable ? reg(th.region) : theory_beh, fmt::format("{:+.2f} / {:+.2f}", m.A, th.A),
+                          fmt::format("{:+.2f} / {:+.2f}", m.B, th.B), fmt::format("{:+.2f} / {:+.2f}", m.C, th.C),
+                          fmt::format("{:+.2f}", m.K_change), beh, reg(mr)});
+    csv.push_back({fmt::format("{:g}", qs), fmt::format("{:g}", ql), th.stable ? reg(th.region) : "", theory_beh,
+                   fmt_num(th.A, 6), fmt_num(m.A, 6), fmt_num(th.B, 6), fmt_num(m.B, 6), fmt_num(th.C, 6),
+                   fmt_num(m.C, 6), fmt_num(m.K_change, 6), "\"" + beh + "\"", reg(mr)});
   }
   for (auto& r : csv)
     for (auto& c : r)
@@ -169,39 +172,42 @@ CaseOutput run_classify_grid(const ReproduceContext& ctx) {
                   csv);
 
   CaseOutput out;
-  out.setup = fmt::format("- data: {}\n- nets: 1 hidden layer, {}, {} lr {} at d* = {}, {} step(s), widths {}, "
-                          "seeds {}\n- grid: {} Golikov points (q_σ, q̃) with symmetric rates (`scaling.q` of the config)",
-                          data_line(setup.data), ctx.config.model.activation, ctx.config.train.optimizer,
-                          ctx.config.train.lr, ctx.config.scaling.reference_width, ctx.config.train.steps,
-                          fmt::join(setup.widths, ", "), setup.seeds.size(), points);
+  out.setup = fmt::format(
+      "- data: {}\n- nets: 1 hidden layer, {}, {} lr {} at d* = {}, {} step(s), widths {}, "
+      "seeds {}\n- grid: {} Golikov points (q_σ, q̃) with symmetric rates (`scaling.q` of the config)",
+      data_line(setup.data), ctx.config.model.activation, ctx.config.train.optimizer, ctx.config.train.lr,
+      ctx.config.scaling.reference_width, ctx.config.train.steps, fmt::join(setup.widths, ", "), setup.seeds.size(),
+      points);
   out.tables.push_back(table);
-  out.claims.push_back({"R28.exponents",
-                        "measured A, B, C of every stable grid point within ±0.15 of the classifier's",
-                        "A = q_σ + 1/2, B = 1 + 2q_σ + q̃, C = q_σ + q̃ (theory.md §1.3)",
-                        verdict_close(worst_abc, 0.0, 0.15, fmt::format("largest |measured − theory| ({})", worst_abc_at))});
-  out.claims.push_back({"R28.identity", "measured exponents satisfy B = A + C + 1/2 (±0.15)",
-                        "key identity B = A + C + 1/2 (theory.md §1.3)",
-                        verdict_close(worst_identity, 0.0, 0.15,
-                                      fmt::format("largest |B − A − C − 1/2| ({})", worst_id_at))});
+  out.claims.push_back(
+      {"R28.exponents", "measured A, B, C of every stable grid point within ±0.15 of the classifier's",
+       "A = q_σ + 1/2, B = 1 + 2q_σ + q̃, C = q_σ + q̃ (theory.md §1.3)",
+       verdict_close(worst_abc, 0.0, 0.15, fmt::format("largest |measured − theory| ({})", worst_abc_at))});
+  out.claims.push_back(
+      {"R28.identity", "measured exponents satisfy B = A + C + 1/2 (±0.15)",
+       "key identity B = A + C + 1/2 (theory.md §1.3)",
+       verdict_close(worst_identity, 0.0, 0.15, fmt::format("largest |B − A − C − 1/2| ({})", worst_id_at))});
   {
     double frac = points ? double(regime_match) / points : NAN;
     VerdictResult v{frac >= 0.9 ? Verdict::holds : Verdict::fails,
                     fmt::format("{} of {} points ({:.0f} %) measured as stable / diverging / stagnating like the "
                                 "theory (needed ≥ 90 %)",
                                 regime_match, points, 100 * frac)};
-    out.claims.push_back({"R28.band", "the stable band −1/2 ≤ C ≤ 0 separates stable from diverging and stagnating "
-                                      "scalings",
+    out.claims.push_back({"R28.band",
+                          "the stable band −1/2 ≤ C ≤ 0 separates stable from diverging and stagnating "
+                          "scalings",
                           "dynamically stable iff −1/2 ≤ q_σ + q̃ ≤ 0 (theory.md §2.2)", v});
   }
   {
     double frac = stable_points ? double(region_match) / stable_points : NAN;
-    VerdictResult v{frac >= 0.9 ? Verdict::holds : Verdict::fails,
-                    fmt::format("{} of {} stable points land in their theory region ({:.0f} %, needed ≥ 90 %); "
-                                "regions reached by measurement: {} of the {} present",
-                                region_match, stable_points, 100 * frac, matched_regions.size(),
-                                theory_regions.size())};
-    out.claims.push_back({"R28.regions", "the measured behaviour (signs of A, B; class of C) recovers each point's "
-                                         "region of the 13",
+    VerdictResult v{
+        frac >= 0.9 ? Verdict::holds : Verdict::fails,
+        fmt::format("{} of {} stable points land in their theory region ({:.0f} %, needed ≥ 90 %); "
+                    "regions reached by measurement: {} of the {} present",
+                    region_match, stable_points, 100 * frac, matched_regions.size(), theory_regions.size())};
+    out.claims.push_back({"R28.regions",
+                          "the measured behaviour (signs of A, B; class of C) recovers each point's "
+                          "region of the 13",
                           "13 distinct limit models: 3 points, 7 segments/rays, 3 open regions (theory.md §2.2)", v});
   }
   out.plots = {"phase_diagram.png"};

@@ -59,14 +59,16 @@ std::map<SweepRunKey, TrainResult> run_tasks(const ReproduceContext& ctx, const 
     keys.push_back(t.key);
   }
   // Largest first (load balance), as sweep_grid does.
-  std::stable_sort(keys.begin(), keys.end(), [](const SweepRunKey& a, const SweepRunKey& b) { return a.width > b.width; });
+  std::stable_sort(keys.begin(), keys.end(),
+                   [](const SweepRunKey& a, const SweepRunKey& b) { return a.width > b.width; });
   TrainData td{data.x_train, data.y_train, data.x_test, data.y_test, data.classes};
   std::map<SweepRunKey, TrainResult> results;
   if (ctx.options.resume) {
     if (!resumable)
-      throw InputError(fmt::format("reproduce {} --resume: this case needs per-step curves that runs.jsonl does not "
-                                   "keep; use --force",
-                                   ctx.options.name));
+      throw InputError(
+          fmt::format("reproduce {} --resume: this case needs per-step curves that runs.jsonl does not "
+                      "keep; use --force",
+                      ctx.options.name));
     for (const auto& rec : read_jsonl(ctx.out / "runs.jsonl", true)) {
       TrainResult r = result_from_record(rec);
       SweepRunKey k{r.scaling, r.width, r.seed};
@@ -142,11 +144,16 @@ std::string width_label(double w) {
 
 double metric(const TrainResult& r, const std::string& name) {
   const std::optional<double>* p = nullptr;
-  if (name == "train_loss") p = &r.train_loss;
-  else if (name == "train_acc") p = &r.train_acc;
-  else if (name == "test_loss") p = &r.test_loss;
-  else if (name == "test_acc") p = &r.test_acc;
-  else throw std::logic_error("reproduce: unknown metric " + name);
+  if (name == "train_loss")
+    p = &r.train_loss;
+  else if (name == "train_acc")
+    p = &r.train_acc;
+  else if (name == "test_loss")
+    p = &r.test_loss;
+  else if (name == "test_acc")
+    p = &r.test_acc;
+  else
+    throw std::logic_error("reproduce: unknown metric " + name);
   if (r.status != RunStatus::ok || !p->has_value()) return NAN;
   return **p;
 }

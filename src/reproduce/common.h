@@ -44,16 +44,16 @@ struct SeedStat {
 };
 SeedStat seed_stat(const std::vector<double>& values);
 std::string fmt_stat(const SeedStat& s, int digits = 4);  // "0.4123 ± 0.0021" / "diverged (3/5)"
-std::string fmt_num(double v, int digits = 4);           // "nan" → "diverged"
-std::string width_label(double w);                       // 2^k for powers of two ≥ 64
+std::string fmt_num(double v, int digits = 4);            // "nan" → "diverged"
+std::string width_label(double w);                        // 2^k for powers of two ≥ 64
 
 // Final metric of a result: NaN when diverged or absent.
 double metric(const TrainResult& r, const std::string& name);  // train_loss | train_acc | test_loss | test_acc
 
 // Values of `fn(result)` for every seed of (label, width) in `results`.
 template <class F>
-std::vector<double> over_seeds(const std::map<SweepRunKey, TrainResult>& results, const std::string& label,
-                               int width, F fn) {
+std::vector<double> over_seeds(const std::map<SweepRunKey, TrainResult>& results, const std::string& label, int width,
+                               F fn) {
   std::vector<double> v;
   for (const auto& [k, r] : results)
     if (k.scaling == label && k.width == width) v.push_back(fn(r));

@@ -1,13 +1,12 @@
-// Golikov 2020 [G1] reproductions (theory.md §6.1): R1/R2 width sweep, R4 small lr, R7 long training, R10–R12 deep nets.
-// The published numbers (CIFAR-2, read off the paper's figures, theory.md §0 tag [plot]) are stored below next to the
-// verdict code (STYLE 14). Claims are judged on shape; tolerances are stated in each claim.
+// Golikov 2020 [G1] reproductions (theory.md §6.1): R1/R2 width sweep, R4 small lr, R7 long training, R10–R12 deep
+// nets. The published numbers (CIFAR-2, read off the paper's figures, theory.md §0 tag [plot]) are stored below next to
+// the verdict code (STYLE 14). Claims are judged on shape; tolerances are stated in each claim.
 #include <fmt/format.h>
-
-#include <set>
 
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <set>
 
 #include "reproduce/cases.h"
 #include "reproduce/common.h"
@@ -19,15 +18,16 @@ namespace {
 
 constexpr double kLog2 = std::numbers::ln2;
 
-// ---- published numbers ([G1], theory.md §6.1; CIFAR-2, lr 0.02, 50 GD steps unless stated) ---------------------------
+// ---- published numbers ([G1], theory.md §6.1; CIFAR-2, lr 0.02, 50 GD steps unless stated)
+// ---------------------------
 struct PublishedR1 {
-  double ref_test_loss = 0.41;            // reference d = 128
-  double ntk_test_loss_large = 0.4225;    // NTK / intermediate drift up to ≈0.42–0.425
-  double sp_test_loss_min = 0.39;         // SP falls to ≈0.39 at 2^13–2^14 …
-  double sp_test_loss_2_15 = 0.65;        // … then ≈0.65 at 2^15
-  double sp_test_loss_2_16 = 1.2;         // and ≈1.2 at 2^16
-  double test_acc = 0.82;                 // all scalings; SP dips to ≈0.79 at 2^15–2^16
-  double ref_train_loss = 0.36;           // reference/MF; NTK/intermediate ≈0.38
+  double ref_test_loss = 0.41;          // reference d = 128
+  double ntk_test_loss_large = 0.4225;  // NTK / intermediate drift up to ≈0.42–0.425
+  double sp_test_loss_min = 0.39;       // SP falls to ≈0.39 at 2^13–2^14 …
+  double sp_test_loss_2_15 = 0.65;      // … then ≈0.65 at 2^15
+  double sp_test_loss_2_16 = 1.2;       // and ≈1.2 at 2^16
+  double test_acc = 0.82;               // all scalings; SP dips to ≈0.79 at 2^15–2^16
+  double ref_train_loss = 0.36;         // reference/MF; NTK/intermediate ≈0.38
 };
 constexpr PublishedR1 kR1{};
 
@@ -39,10 +39,10 @@ struct PublishedR2 {
 };
 constexpr double kNR = NAN;
 constexpr PublishedR2 kR2[] = {
-    {"mf", 0, 0, 0, 0, 0, 0},                       // "MF ≈ 0 everywhere"
-    {"ntk", kNR, kNR, kNR, -0.97, kNR, kNR},        // "NTK q_faw ≈ −0.97"
+    {"mf", 0, 0, 0, 0, 0, 0},                 // "MF ≈ 0 everywhere"
+    {"ntk", kNR, kNR, kNR, -0.97, kNR, kNR},  // "NTK q_faw ≈ −0.97"
     {"intermediate:0.75", -0.35, kNR, kNR, -0.45, -0.30, kNR},
-    {"sp", kNR, 1.0, kNR, 1.2, 0.5, kNR},           // "default: q_δâ ≈ +0.5, q_fa ≈ +1, q_faw ≈ +1.2"
+    {"sp", kNR, 1.0, kNR, 1.2, 0.5, kNR},  // "default: q_δâ ≈ +0.5, q_fa ≈ +1, q_faw ≈ +1.2"
 };
 
 // R4 (lr 0.0002, supp. Fig. 3): test loss 0.695 → 0.65–0.655 after 50 steps; MF test acc ≈0.72 within ~10 steps,
@@ -177,8 +177,10 @@ void r2_exponents(const Sweep& s, const ReproduceContext& ctx, CaseOutput& out) 
       return std::log(mean_at(w2, fn) / mean_at(w1, fn)) / lr;
     };
     const double q_sigma = sc.q_sigma.value_or(NAN);
-    double m[6] = {var_exp(&LogitDecomposition::var_f0), var_exp(&LogitDecomposition::var_fa),
-                   var_exp(&LogitDecomposition::var_fw), var_exp(&LogitDecomposition::var_faw),
+    double m[6] = {var_exp(&LogitDecomposition::var_f0),
+                   var_exp(&LogitDecomposition::var_fa),
+                   var_exp(&LogitDecomposition::var_fw),
+                   var_exp(&LogitDecomposition::var_faw),
                    inc_exp(1) - q_sigma,  // δâ = δa/σ_a, σ_a ∝ d^{q_σ} (σ_w ∝ 1): theory.md §1.3
                    inc_exp(0)};
     const PublishedR2* pub = nullptr;
@@ -188,8 +190,8 @@ void r2_exponents(const Sweep& s, const ReproduceContext& ctx, CaseOutput& out) 
     if (pub) p6[0] = pub->f0, p6[1] = pub->fa, p6[2] = pub->fw, p6[3] = pub->faw, p6[4] = pub->da, p6[5] = pub->dw;
     std::optional<TheoryExponents> th = cl.stable ? cl.theory : std::nullopt;
     double t6[6] = {kNR, kNR, kNR, kNR, kNR, kNR};
-    if (th) t6[0] = th->f_init, t6[1] = th->f_a, t6[2] = th->f_w, t6[3] = th->f_aw, t6[4] = th->delta_a,
-            t6[5] = th->delta_w;
+    if (th)
+      t6[0] = th->f_init, t6[1] = th->f_a, t6[2] = th->f_w, t6[3] = th->f_aw, t6[4] = th->delta_a, t6[5] = th->delta_w;
     std::vector<std::string> row = {label};
     for (int i = 0; i < 6; ++i)
       row.push_back(fmt::format("{:+.2f} / {} / {}", m[i], published_num(t6[i]), published_num(p6[i])));
@@ -201,8 +203,10 @@ void r2_exponents(const Sweep& s, const ReproduceContext& ctx, CaseOutput& out) 
       bool finite = true;
       std::string detail;
       for (int i = 0; i < 6; ++i) {
-        if (!std::isfinite(m[i])) finite = false;
-        else if (std::abs(m[i] - t6[i]) > worst) worst = std::abs(m[i] - t6[i]), at = i;
+        if (!std::isfinite(m[i]))
+          finite = false;
+        else if (std::abs(m[i] - t6[i]) > worst)
+          worst = std::abs(m[i] - t6[i]), at = i;
         detail += fmt::format("{}{} {:+.2f} (theory {:+.2f})", i ? ", " : "", names[i], m[i], t6[i]);
       }
       VerdictResult v = verdict_close(finite ? worst : NAN, 0.0, 0.1, "largest |measured − theory|");
@@ -231,11 +235,12 @@ void r2_exponents(const Sweep& s, const ReproduceContext& ctx, CaseOutput& out) 
 }
 
 std::string sizes_line(const SweepSetup& s, const Config& c) {
-  return fmt::format("depth {}, {} ({}), {} lr {}, {} steps, batch {}, widths {}…{} ({} widths), seeds {}, "
-                     "reference width {}",
-                     c.model.depth, c.model.activation, c.model.init, c.train.optimizer, c.train.lr, c.train.steps,
-                     c.train.batch.full ? "full" : std::to_string(c.train.batch.size), width_label(s.widths.front()),
-                     width_label(s.widths.back()), s.widths.size(), s.seeds.size(), c.scaling.reference_width);
+  return fmt::format(
+      "depth {}, {} ({}), {} lr {}, {} steps, batch {}, widths {}…{} ({} widths), seeds {}, "
+      "reference width {}",
+      c.model.depth, c.model.activation, c.model.init, c.train.optimizer, c.train.lr, c.train.steps,
+      c.train.batch.full ? "full" : std::to_string(c.train.batch.size), width_label(s.widths.front()),
+      width_label(s.widths.back()), s.widths.size(), s.seeds.size(), c.scaling.reference_width);
 }
 
 // The report's setup lines of a width-sweep case (R1/R2, R7): data, net sizes, scalings.
@@ -272,11 +277,11 @@ CaseOutput run_golikov2020_width(const ReproduceContext& ctx) {
                             fmt::format("{} → ≈0.42–0.425", kR1.ref_test_loss),
                             verdict_drifts(W, means(s, name, "test_loss"), 0.005, +1)});
   if (has_scaling(s.setup, "sp"))
-    out.claims.push_back(
-        {"R1.sp-blowup", "SP test loss blows up at the largest widths (≥ 1.5× its minimum and ≥ +0.2, or diverged)",
-         fmt::format("falls to ≈{} at 2^13–2^14, then ≈{} (2^15), ≈{} (2^16)", kR1.sp_test_loss_min,
-                     kR1.sp_test_loss_2_15, kR1.sp_test_loss_2_16),
-         verdict_blows_up(W, means(s, "sp", "test_loss"), 1.5, 0.2)});
+    out.claims.push_back({"R1.sp-blowup",
+                          "SP test loss blows up at the largest widths (≥ 1.5× its minimum and ≥ +0.2, or diverged)",
+                          fmt::format("falls to ≈{} at 2^13–2^14, then ≈{} (2^15), ≈{} (2^16)", kR1.sp_test_loss_min,
+                                      kR1.sp_test_loss_2_15, kR1.sp_test_loss_2_16),
+                          verdict_blows_up(W, means(s, "sp", "test_loss"), 1.5, 0.2)});
   r2_exponents(s, ctx, out);
   out.plots = {"width_sweep.png", "decomposition.png"};
   if (s.setup.widths.back() < 32768)
@@ -368,27 +373,26 @@ CaseOutput run_golikov2020_small_lr(const ReproduceContext& ctx) {
   std::set<int> table_steps = {0, std::max(1, steps / 10), steps / 5, steps / 2, steps};  // distinct, ascending
   for (int k : table_steps) {
     std::vector<std::string> row = {std::to_string(k)};
-    for (const auto& [l, c] : loss) row.push_back(fmt::format("{} / {}", fmt_num(at_step(c, k)), fmt_num(at_step(acc[l], k))));
+    for (const auto& [l, c] : loss)
+      row.push_back(fmt::format("{} / {}", fmt_num(at_step(c, k)), fmt_num(at_step(acc[l], k))));
     t.rows.push_back(row);
   }
   out.tables.push_back(t);
   const int k10 = std::max(1, steps / 5);  // step 10 of 50
   if (acc.count("mf")) {
-    out.claims.push_back({"R4.mf-fast",
-                          fmt::format("MF's test accuracy rises much faster than the reference's (step {}: ≥ +0.05)",
-                                      k10),
-                          fmt::format("MF ≈{} within ~10 steps; reference 0.51 → {} at step 50", kR4.mf_acc_10,
-                                      kR4.ref_acc_end),
-                          verdict_less(at_step(acc["reference"], k10), at_step(acc["mf"], k10), 0.05,
-                                       "reference acc", "MF acc")});
+    out.claims.push_back(
+        {"R4.mf-fast", fmt::format("MF's test accuracy rises much faster than the reference's (step {}: ≥ +0.05)", k10),
+         fmt::format("MF ≈{} within ~10 steps; reference 0.51 → {} at step 50", kR4.mf_acc_10, kR4.ref_acc_end),
+         verdict_less(at_step(acc["reference"], k10), at_step(acc["mf"], k10), 0.05, "reference acc", "MF acc")});
   }
   if (acc.count("mf") && acc.count("ntk"))
-    out.claims.push_back({"R4.ntk-tracks", "NTK's accuracy curve is closer to the reference's than MF's (RMS gap over "
-                                           "steps, margin 0.01)",
-                          fmt::format("NTK 0.53 → {} with the reference 0.51 → {}; MF far above", kR4.ntk_acc_end,
-                                      kR4.ref_acc_end),
-                          verdict_less(rms_gap(acc["ntk"], acc["reference"]), rms_gap(acc["mf"], acc["reference"]),
-                                       0.01, "RMS gap NTK", "RMS gap MF")});
+    out.claims.push_back(
+        {"R4.ntk-tracks",
+         "NTK's accuracy curve is closer to the reference's than MF's (RMS gap over "
+         "steps, margin 0.01)",
+         fmt::format("NTK 0.53 → {} with the reference 0.51 → {}; MF far above", kR4.ntk_acc_end, kR4.ref_acc_end),
+         verdict_less(rms_gap(acc["ntk"], acc["reference"]), rms_gap(acc["mf"], acc["reference"]), 0.01, "RMS gap NTK",
+                      "RMS gap MF")});
   if (acc.count("intermediate:0.75") && acc.count("mf")) {
     double ai = at_step(acc["intermediate:0.75"], k10), am = at_step(acc["mf"], k10),
            ar = at_step(acc["reference"], k10);
@@ -427,12 +431,12 @@ CaseOutput run_golikov2020_long(const ReproduceContext& ctx) {
                           verdict_flat(W, means(s, "mf", "train_loss"), 0.01)});
   for (const char* name : {"ntk", "intermediate:0.75"})
     if (has_scaling(s.setup, name)) {
-      out.claims.push_back({fmt::format("R7.{}-slow-fit", name),
-                            fmt::format("{} fits the train set more slowly as width grows (train loss up ≥ +0.02)",
-                                        name),
-                            fmt::format("reference ≈{} vs NTK ≈{}, intermediate ≈{}", kR7.ref_train_loss,
-                                        kR7.ntk_train_loss, kR7.int_train_loss),
-                            verdict_drifts(W, means(s, name, "train_loss"), 0.02, +1)});
+      out.claims.push_back(
+          {fmt::format("R7.{}-slow-fit", name),
+           fmt::format("{} fits the train set more slowly as width grows (train loss up ≥ +0.02)", name),
+           fmt::format("reference ≈{} vs NTK ≈{}, intermediate ≈{}", kR7.ref_train_loss, kR7.ntk_train_loss,
+                       kR7.int_train_loss),
+           verdict_drifts(W, means(s, name, "train_loss"), 0.02, +1)});
       out.claims.push_back({fmt::format("R7.{}-test-better", name),
                             fmt::format("{} generalises better than the reference at large width (test loss down ≥ "
                                         "0.005)",
@@ -459,7 +463,8 @@ CaseOutput run_golikov2020_deep(const ReproduceContext& ctx) {
   const std::vector<Group> groups = {
       {"h2-gd", "2 hidden layers, GD lr 0.02 (R10)", {"model.depth=2", "train.optimizer=gd", "train.lr=0.02"}},
       {"h3-gd", "3 hidden layers, GD lr 0.02 (R11)", {"model.depth=3", "train.optimizer=gd", "train.lr=0.02"}},
-      {"h3-rmsprop", "3 hidden layers, RMSProp lr 0.0002 (R12)",
+      {"h3-rmsprop",
+       "3 hidden layers, RMSProp lr 0.0002 (R12)",
        {"model.depth=3", "train.optimizer=rmsprop", "train.lr=0.0002", "scaling.presets=[\"mf\"]"}},
   };
   std::vector<KeyedTask> tasks;
@@ -472,14 +477,16 @@ CaseOutput run_golikov2020_deep(const ReproduceContext& ctx) {
     for (const auto& sc : setups.back().scalings) {
       group_labels.back().push_back(g.id + "/" + sc.name);
       for (int w : setups.back().widths)
-        for (auto seed : setups.back().seeds) tasks.push_back(keyed_task(setups.back(), sc, w, seed, g.id + "/" + sc.name));
+        for (auto seed : setups.back().seeds)
+          tasks.push_back(keyed_task(setups.back(), sc, w, seed, g.id + "/" + sc.name));
     }
   }
   auto res = run_tasks(ctx, setups.front().data, tasks, "golikov2020-deep", true, /*resumable=*/true);
   CaseOutput out;
   out.setup = "- data: " + data_line(setups.front().data) + "\n";
   for (std::size_t i = 0; i < groups.size(); ++i)
-    out.setup += fmt::format("- {}: {}\n", groups[i].title, sizes_line(setups[i], apply_overrides(ctx.config, groups[i].sets)));
+    out.setup +=
+        fmt::format("- {}: {}\n", groups[i].title, sizes_line(setups[i], apply_overrides(ctx.config, groups[i].sets)));
   std::vector<std::vector<std::string>> csv;
   auto W = widths_d(setups.front());
   std::map<std::string, std::vector<double>> loss;
@@ -521,9 +528,11 @@ CaseOutput run_golikov2020_deep(const ReproduceContext& ctx) {
                       verdict_approaches(W, v, kLog2, 0.5)};
   });
   claim_if("h2-gd/mf", [&](const std::vector<double>& v) {
-    return ClaimCheck{"R10.mf-nontrivial", "2 hidden layers, GD: MF stays non-trivial at every width (loss ≤ log 2 − "
-                                           "0.05)",
-                      "loss well below log 2, roughly flat in d (theory.md §6.1 R10)", verdict_below(W, v, kLog2, 0.05)};
+    return ClaimCheck{"R10.mf-nontrivial",
+                      "2 hidden layers, GD: MF stays non-trivial at every width (loss ≤ log 2 − "
+                      "0.05)",
+                      "loss well below log 2, roughly flat in d (theory.md §6.1 R10)",
+                      verdict_below(W, v, kLog2, 0.05)};
   });
   claim_if("h2-gd/mf", [&](const std::vector<double>& v) {
     return ClaimCheck{"R10.mf-flat", "2 hidden layers, GD: MF test loss roughly flat in width (±0.02)",
@@ -540,10 +549,10 @@ CaseOutput run_golikov2020_deep(const ReproduceContext& ctx) {
   });
   for (const char* other : {"h3-gd/ntk", "h3-gd/sp"})
     claim_if(other, [&](const std::vector<double>& v) {
-      return ClaimCheck{fmt::format("R11.{}-nontrivial", other + 6),
-                        fmt::format("3 hidden layers, GD: {} does not collapse (loss ≤ log 2 − 0.05 at every width)",
-                                    other + 6),
-                        "NTK and default do not approach f ≡ 0 (theory.md §6.1 R11)", verdict_below(W, v, kLog2, 0.05)};
+      return ClaimCheck{
+          fmt::format("R11.{}-nontrivial", other + 6),
+          fmt::format("3 hidden layers, GD: {} does not collapse (loss ≤ log 2 − 0.05 at every width)", other + 6),
+          "NTK and default do not approach f ≡ 0 (theory.md §6.1 R11)", verdict_below(W, v, kLog2, 0.05)};
     });
   out.plots = {"deep.png"};
   return out;

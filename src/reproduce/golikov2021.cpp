@@ -24,11 +24,11 @@ struct Expected {
   double kernel_exp;      // K⁽⁰⁾(x,x) ∝ ω^e relative to the reference (NaN: no single exponent)
 };
 constexpr Expected kExpected[] = {
-    {"mf", -0.5, 0.0},         // "mean |f| at init √512 ≈ 22.6× smaller (at 2^16); kernel of the reference's order"
-    {"ntk", 0.0, 0.0},         // "logits and kernel of the reference's size, K/K_init ≈ 1"
-    {"sym-default", 0.0, 0.5}, // "kernel ≈ 22.6× the reference's (at 2^16)"
-    {"ic-mf", 0.0, 0.0},       // "init logits and kernel like the reference's, and the kernel evolves"
-    {"sp", 0.0, NAN},          // output-layer part ×ω, input part ×1 (theory.md §1.5)
+    {"mf", -0.5, 0.0},  // "mean |f| at init √512 ≈ 22.6× smaller (at 2^16); kernel of the reference's order"
+    {"ntk", 0.0, 0.0},  // "logits and kernel of the reference's size, K/K_init ≈ 1"
+    {"sym-default", 0.0, 0.5},  // "kernel ≈ 22.6× the reference's (at 2^16)"
+    {"ic-mf", 0.0, 0.0},        // "init logits and kernel like the reference's, and the kernel evolves"
+    {"sp", 0.0, NAN},           // output-layer part ×ω, input part ×1 (theory.md §1.5)
 };
 
 struct Track {
@@ -96,8 +96,10 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
       const Eigen::Index m = runs.front()->curve_test_logits.at(0).rows();
       if (all_ok && i < refs.front()->curve_test_logits.size()) {
         MatrixD F(runs.size(), m), R(refs.size(), m);
-        for (std::size_t s = 0; s < runs.size(); ++s) F.row(Eigen::Index(s)) = runs[s]->curve_test_logits[i].col(0).transpose();
-        for (std::size_t s = 0; s < refs.size(); ++s) R.row(Eigen::Index(s)) = refs[s]->curve_test_logits[i].col(0).transpose();
+        for (std::size_t s = 0; s < runs.size(); ++s)
+          F.row(Eigen::Index(s)) = runs[s]->curve_test_logits[i].col(0).transpose();
+        for (std::size_t s = 0; s < refs.size(); ++s)
+          R.row(Eigen::Index(s)) = refs[s]->curve_test_logits[i].col(0).transpose();
         if (F.allFinite() && R.allFinite() && runs.size() >= 2) {
           SeedKl kl = seed_gaussian_kl(F, R, default_sigma_floor(F, R));
           t.kl.push_back(kl.kl);
@@ -146,7 +148,8 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
   for (const auto& [l, t] : tr) {
     for (std::size_t i = 0; i < t.steps.size(); ++i)
       csv.push_back({l, std::to_string(t.steps[i]), fmt_num(t.loss[i], 8), fmt_num(t.abs_logit[i], 8),
-                     l == "reference" ? "nan" : fmt_num(t.kl[i], 8), l == "reference" ? "nan" : fmt_num(t.sign_gap[i], 8)});
+                     l == "reference" ? "nan" : fmt_num(t.kl[i], 8),
+                     l == "reference" ? "nan" : fmt_num(t.sign_gap[i], 8)});
     for (std::size_t k = 0; k < t.kernel_mean.size(); ++k)
       kcsv.push_back({l, std::to_string(k), fmt_num(t.kernel_mean[k], 8), fmt_num(t.kernel_ratio[k], 8)});
   }
@@ -174,15 +177,20 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
   ReportTable t;
   t.title = fmt::format("width {} (ω = {:g}) vs the reference (SP at d* = {}); {} seeds", big, omega, ref,
                         setup.seeds.size());
-  t.columns = {"scaling", "final test loss", "mean |f| init (ratio to ref, exponent)", "K(x,x) init (exponent)",
-               "max |K/K_init − 1|", "mean KL to ref", "mean sign gap"};
+  t.columns = {"scaling",
+               "final test loss",
+               "mean |f| init (ratio to ref, exponent)",
+               "K(x,x) init (exponent)",
+               "max |K/K_init − 1|",
+               "mean KL to ref",
+               "mean sign gap"};
   const Track& R = tr["reference"];
   auto expo = [&](double v, double r) { return std::log(v / r) / std::log(omega); };
   for (const auto& [l, x] : tr) {
     bool is_ref = l == "reference";
     t.rows.push_back({l, fmt_num(x.loss.empty() ? NAN : x.loss.back()),
-                      fmt::format("{} ({:.3g}, {:+.2f})", fmt_num(x.abs_logit_init), x.abs_logit_init / R.abs_logit_init,
-                                  expo(x.abs_logit_init, R.abs_logit_init)),
+                      fmt::format("{} ({:.3g}, {:+.2f})", fmt_num(x.abs_logit_init),
+                                  x.abs_logit_init / R.abs_logit_init, expo(x.abs_logit_init, R.abs_logit_init)),
                       fmt::format("{} ({:+.2f})", fmt_num(x.kernel_init), expo(x.kernel_init, R.kernel_init)),
                       fmt_num(max_dev(x.kernel_ratio)), is_ref ? "—" : fmt_num(mean_finite(x.kl)),
                       is_ref ? "—" : fmt_num(mean_finite(x.sign_gap))});
@@ -194,31 +202,32 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
     std::string who;
     for (const auto& l : labels)
       if (l != "ic-mf" && mean_finite(tr[l].kl) < best) best = mean_finite(tr[l].kl), who = l;
-    out.claims.push_back({"R13.icmf-closest",
-                          "IC-MF has the smallest logit KL to the reference (mean over the run's curve points)",
-                          "IC-MF: smallest logit KL discrepancy over the whole run (theory.md §6.2, [derived] from [G2] abs)",
-                          verdict_less(mean_finite(tr["ic-mf"].kl), best, 0.0, "KL IC-MF", "KL " + who)});
+    out.claims.push_back(
+        {"R13.icmf-closest", "IC-MF has the smallest logit KL to the reference (mean over the run's curve points)",
+         "IC-MF: smallest logit KL discrepancy over the whole run (theory.md §6.2, [derived] from [G2] abs)",
+         verdict_less(mean_finite(tr["ic-mf"].kl), best, 0.0, "KL IC-MF", "KL " + who)});
   }
   for (const auto& e : kExpected) {
     if (!tr.count(e.scaling)) continue;
     const Track& x = tr[e.scaling];
-    out.claims.push_back({fmt::format("R13.{}-init-logits", e.scaling),
-                          fmt::format("{}: init mean |f| ∝ ω^{:+g} relative to the reference (±0.1)", e.scaling,
-                                      e.init_logit_exp),
-                          fmt::format("ω^{:+g} (theory.md §1.5, §6.2)", e.init_logit_exp),
-                          verdict_close(expo(x.abs_logit_init, R.abs_logit_init), e.init_logit_exp, 0.1, "exponent"),
-                          /*sanity=*/true});
+    out.claims.push_back(
+        {fmt::format("R13.{}-init-logits", e.scaling),
+         fmt::format("{}: init mean |f| ∝ ω^{:+g} relative to the reference (±0.1)", e.scaling, e.init_logit_exp),
+         fmt::format("ω^{:+g} (theory.md §1.5, §6.2)", e.init_logit_exp),
+         verdict_close(expo(x.abs_logit_init, R.abs_logit_init), e.init_logit_exp, 0.1, "exponent"),
+         /*sanity=*/true});
     if (!std::isnan(e.kernel_exp))
-      out.claims.push_back({fmt::format("R14.{}-kernel-size", e.scaling),
-                            fmt::format("{}: init kernel K(x,x) ∝ ω^{:+g} relative to the reference (±0.1)", e.scaling,
-                                        e.kernel_exp),
-                            fmt::format("ω^{:+g} (theory.md §1.5, §6.2)", e.kernel_exp),
-                            verdict_close(expo(x.kernel_init, R.kernel_init), e.kernel_exp, 0.1, "exponent"),
-                            /*sanity=*/true});
+      out.claims.push_back(
+          {fmt::format("R14.{}-kernel-size", e.scaling),
+           fmt::format("{}: init kernel K(x,x) ∝ ω^{:+g} relative to the reference (±0.1)", e.scaling, e.kernel_exp),
+           fmt::format("ω^{:+g} (theory.md §1.5, §6.2)", e.kernel_exp),
+           verdict_close(expo(x.kernel_init, R.kernel_init), e.kernel_exp, 0.1, "exponent"),
+           /*sanity=*/true});
   }
   if (tr.count("ntk") && !tr["ntk"].kernel_ratio.empty())
-    out.claims.push_back({"R14.ntk-frozen", "NTK's kernel stays at its init value (max |K/K_init − 1| ≤ 0.1 over the "
-                                            "tracked steps)",
+    out.claims.push_back({"R14.ntk-frozen",
+                          "NTK's kernel stays at its init value (max |K/K_init − 1| ≤ 0.1 over the "
+                          "tracked steps)",
                           "K/K_init ≈ 1 for all steps (theory.md §6.2)",
                           verdict_close(max_dev(tr["ntk"].kernel_ratio), 0.0, 0.1, "max |K/K_init − 1|")});
   if (tr.count("ntk") && tr.count("mf") && !tr["mf"].kernel_ratio.empty())
@@ -226,21 +235,22 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
                           "MF: the kernel changes over training; NTK: frozen (theory.md §6.2)",
                           verdict_less(max_dev(tr["ntk"].kernel_ratio), max_dev(tr["mf"].kernel_ratio), 0.0,
                                        "NTK max|K/K₀−1|", "MF max|K/K₀−1|")});
-  out.setup = fmt::format("- data: {}\n- nets: 1 hidden layer, {}, {} lr {} batch {}, {} steps, test metrics every {} "
-                          "steps, kernel diagonal on the first 10 test inputs before each of the first {} steps\n"
-                          "- reference: SP at d* = {}; scalings {} at d = {} (ω = {:g}); {} seeds, paired init",
-                          data_line(setup.data), ctx.config.model.activation, ctx.config.train.optimizer,
-                          ctx.config.train.lr,
-                          ctx.config.train.batch.full ? "full" : std::to_string(ctx.config.train.batch.size),
-                          ctx.config.train.steps, ctx.config.train.log_every, ctx.config.train.track_kernel_steps, ref,
-                          fmt::join(labels, ", "), big, omega, setup.seeds.size());
+  out.setup = fmt::format(
+      "- data: {}\n- nets: 1 hidden layer, {}, {} lr {} batch {}, {} steps, test metrics every {} "
+      "steps, kernel diagonal on the first 10 test inputs before each of the first {} steps\n"
+      "- reference: SP at d* = {}; scalings {} at d = {} (ω = {:g}); {} seeds, paired init",
+      data_line(setup.data), ctx.config.model.activation, ctx.config.train.optimizer, ctx.config.train.lr,
+      ctx.config.train.batch.full ? "full" : std::to_string(ctx.config.train.batch.size), ctx.config.train.steps,
+      ctx.config.train.log_every, ctx.config.train.track_kernel_steps, ref, fmt::join(labels, ", "), big, omega,
+      setup.seeds.size());
   int floored = 0;
   for (const auto& [l, x] : tr) floored += x.floored;
   if (floored > 0)
-    out.notes.push_back(fmt::format("KL: {} per-point standard deviations were raised to the σ floor (1 % of the logits' "
-                                    "RMS) — a deterministic-looking side (e.g. MF's near-zero init logits) would "
-                                    "otherwise give an infinite KL.",
-                                    floored));
+    out.notes.push_back(
+        fmt::format("KL: {} per-point standard deviations were raised to the σ floor (1 % of the logits' "
+                    "RMS) — a deterministic-looking side (e.g. MF's near-zero init logits) would "
+                    "otherwise give an infinite KL.",
+                    floored));
   out.plots = {"limits_curves.png", "kernels.png"};
   return out;
 }

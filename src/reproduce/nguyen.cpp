@@ -14,7 +14,8 @@
 
 namespace widthlab::repro {
 namespace {
-constexpr const char* kR25 = "curves collapse onto one as width grows; learning non-trivial ([N] abstract, theory.md §6.4)";
+constexpr const char* kR25 =
+    "curves collapse onto one as width grows; learning non-trivial ([N] abstract, theory.md §6.4)";
 }
 
 CaseOutput run_nguyen2019_gaussians(const ReproduceContext& ctx) {
@@ -89,18 +90,18 @@ CaseOutput run_nguyen2019_gaussians(const ReproduceContext& ctx) {
                         "sweep, decreasing trend)",
                         kR25, verdict_approaches(gap_w, gap, 0.0, 0.5)});
   std::vector<double> W(setup.widths.begin(), setup.widths.end());
-  out.claims.push_back({"R25.seed-spread", "the seed-to-seed spread of the final loss shrinks as width grows (at least "
-                                           "halves)",
+  out.claims.push_back({"R25.seed-spread",
+                        "the seed-to-seed spread of the final loss shrinks as width grows (at least "
+                        "halves)",
                         "width-independent (deterministic) limit dynamics ([N], theory.md §3.6)",
                         verdict_approaches(W, spread, 0.0, 0.5)});
-  out.setup = fmt::format("- data: {} (Δ = {}, dimension {})\n- nets: {} hidden layers, {}, MF scaling at d* = {}, {} "
-                          "lr {} batch {}, {} steps; widths {}; {} seeds; test metrics every {} steps",
-                          data_line(setup.data), ctx.config.data.gaussians_delta, ctx.config.data.gaussians_dim,
-                          ctx.config.model.depth, ctx.config.model.activation, ctx.config.scaling.reference_width,
-                          ctx.config.train.optimizer, ctx.config.train.lr,
-                          ctx.config.train.batch.full ? "full" : std::to_string(ctx.config.train.batch.size),
-                          ctx.config.train.steps, fmt::join(setup.widths, ", "), setup.seeds.size(),
-                          ctx.config.train.log_every);
+  out.setup = fmt::format(
+      "- data: {} (Δ = {}, dimension {})\n- nets: {} hidden layers, {}, MF scaling at d* = {}, {} "
+      "lr {} batch {}, {} steps; widths {}; {} seeds; test metrics every {} steps",
+      data_line(setup.data), ctx.config.data.gaussians_delta, ctx.config.data.gaussians_dim, ctx.config.model.depth,
+      ctx.config.model.activation, ctx.config.scaling.reference_width, ctx.config.train.optimizer, ctx.config.train.lr,
+      ctx.config.train.batch.full ? "full" : std::to_string(ctx.config.train.batch.size), ctx.config.train.steps,
+      fmt::join(setup.widths, ", "), setup.seeds.size(), ctx.config.train.log_every);
   out.plots = {"gaussian_curves.png"};
   return out;
 }

@@ -2,13 +2,13 @@
 #include "widthlab/reproduce.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "reproduce/cases.h"
 #include "widthlab/error.h"
@@ -204,14 +204,15 @@ std::string reproduce_report_markdown(const ReproductionInfo& info, const CaseOu
     for (const auto& p : out.plots) s += fmt::format("![{}]({})\n\n", p, p);
   }
   s += "Reproduce with `widthlab reproduce " + info.name + (mode == "default" ? "" : " --" + mode) +
-       " --out DIR` (config: `configs/reproduce/" + info.name + ".toml`; the run's resolved config is in "
+       " --out DIR` (config: `configs/reproduce/" + info.name +
+       ".toml`; the run's resolved config is in "
        "`config.toml`).\n";
   return s;
 }
 
 std::string ReproduceSummary::brief() const {
-  return fmt::format("{}: {} hold, {} do not hold, {} inconclusive ({:.1f} s) → {}", name, holds, fails,
-                     inconclusive, seconds, printable_path(report));
+  return fmt::format("{}: {} hold, {} do not hold, {} inconclusive ({:.1f} s) → {}", name, holds, fails, inconclusive,
+                     seconds, printable_path(report));
 }
 
 namespace {
@@ -253,8 +254,9 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
   const std::string path =
       options.config_path.empty() ? reproduce_config_path(options.name).string() : options.config_path;
   Config config = load_reproduce_config(path, options.smoke, options.full, options.sets, options.data_dir);
-  std::filesystem::path out = prepare_output_dir(
-      options.out, options.force ? OutputMode::force : options.resume ? OutputMode::resume : OutputMode::fresh);
+  std::filesystem::path out = prepare_output_dir(options.out, options.force    ? OutputMode::force
+                                                              : options.resume ? OutputMode::resume
+                                                                               : OutputMode::fresh);
   write_file_atomic(out / "config.toml", to_toml(config));
 
   auto t0 = std::chrono::steady_clock::now();
@@ -279,8 +281,9 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
   nlohmann::json claims = nlohmann::json::array();
   for (const auto& c : co.claims) {
     if (!c.sanity)
-      (c.result.verdict == Verdict::holds ? s.holds : c.result.verdict == Verdict::fails ? s.fails : s.inconclusive) +=
-          1;
+      (c.result.verdict == Verdict::holds   ? s.holds
+       : c.result.verdict == Verdict::fails ? s.fails
+                                            : s.inconclusive) += 1;
     claims.push_back({{"id", c.id},
                       {"claim", c.claim},
                       {"published", c.published},
@@ -288,10 +291,9 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
                       {"verdict", verdict_name(c.result.verdict)},
                       {"sanity", c.sanity}});
   }
-  write_file_atomic(out / "claims.json",
-                    nlohmann::json{{"name", info.name}, {"mode", mode}, {"seconds", seconds}, {"claims", claims}}
-                            .dump(2) +
-                        "\n");
+  write_file_atomic(
+      out / "claims.json",
+      nlohmann::json{{"name", info.name}, {"mode", mode}, {"seconds", seconds}, {"claims", claims}}.dump(2) + "\n");
   return s;
 }
 

@@ -1,5 +1,6 @@
-// sohl-dickstein2020-sp (theory.md §6.3 R21, R24; §3.8): the improved standard parameterization of [SP] as neural-tangents
-// builds it — Dense(W_std, b_std, parameterization='standard', s): layer l of actual width n_l = s·N (input: s_0 = 1),
+// sohl-dickstein2020-sp (theory.md §6.3 R21, R24; §3.8): the improved standard parameterization of [SP] as
+// neural-tangents builds it — Dense(W_std, b_std, parameterization='standard', s): layer l of actual width n_l = s·N
+// (input: s_0 = 1),
 //   z^{l+1} = W_l h^l / √s_l + b_l,  trained W_l ~ N(0, W_std²/N_l) (so the effective weight has std W_std/√n_l),
 //   trained b_l ~ N(0, b_std²),  one plain lr for every parameter —
 // realised on the nets module's Mlp (multiplier α_l = 1/√s_l, init factor W_std·√s_l on a N(0, 1/fan_in) draw, raw
@@ -138,7 +139,7 @@ CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx) {
   const bool bias = c.model.bias;
   const double W_std = std::sqrt(2.0), b_std = bias ? 0.1 : 0.0;
   const int N = int(c.scaling.reference_width);  // base width N of the improved SP
-  std::vector<int> mults;                          // s values: widths / N
+  std::vector<int> mults;                        // s values: widths / N
   for (int w : c.sweep.widths)
     if (w % N == 0) mults.push_back(w / N);
 
@@ -153,10 +154,10 @@ CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx) {
   CaseOutput out;
   std::vector<std::vector<std::string>> csv;
   ReportTable t;
-  t.title = fmt::format("empirical vs analytic NTK on {} test inputs (mean over {} seeds)", n_kernel,
-                        c.sweep.seeds.size());
-  t.columns = {"family", "s", "width n", "rel. Frobenius error", "mean diag Θ_emp", "… of layers ≥ 1",
-               "mean diag Θ_analytic"};
+  t.title =
+      fmt::format("empirical vs analytic NTK on {} test inputs (mean over {} seeds)", n_kernel, c.sweep.seeds.size());
+  t.columns = {
+      "family", "s", "width n", "rel. Frobenius error", "mean diag Θ_emp", "… of layers ≥ 1", "mean diag Θ_analytic"};
   std::vector<double> imp_w, imp_err, imp_diag, nai_w, nai_err, nai_diag, imp_up, nai_up;
   for (int pass = 0; pass < 2; ++pass) {  // 0: improved SP (base N, multiplier s); 1: naive SP (s = 1, N = n)
     for (int s : mults) {
@@ -199,9 +200,8 @@ CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx) {
                         std::string(kR21Improved) + " (theory.md §4; finite-width corrections O(n^{-1/2}))",
                         verdict_slope(imp_w, imp_err, -0.5, 0.2)});
   if (!imp_err.empty())
-    out.claims.push_back({"R21.improved-small",
-                          "improved SP: relative error at the largest s below 0.1",
-                          kR21Improved, verdict_less(imp_err.back(), 0.1, 0.0, "error at largest s", "0.1")});
+    out.claims.push_back({"R21.improved-small", "improved SP: relative error at the largest s below 0.1", kR21Improved,
+                          verdict_less(imp_err.back(), 0.1, 0.0, "error at largest s", "0.1")});
   out.claims.push_back({"R21.improved-scale",
                         "improved SP: the width-carrying part of the kernel (layers ≥ 1) does not change with s "
                         "(exponent 0 ± 0.1)",
@@ -209,8 +209,9 @@ CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx) {
   out.claims.push_back({"R21.naive-grows",
                         "naive SP: the width-carrying part of the NTK (layers ≥ 1) grows ∝ width (exponent 1 ± 0.1)",
                         kR21Naive, verdict_slope(nai_w, nai_up, 1.0, 0.1)});
-  out.claims.push_back({"R21.naive-total", "naive SP: the whole NTK (input layer included) grows ∝ width (exponent 1 "
-                                           "± 0.1)",
+  out.claims.push_back({"R21.naive-total",
+                        "naive SP: the whole NTK (input layer included) grows ∝ width (exponent 1 "
+                        "± 0.1)",
                         kR21Naive, verdict_slope(nai_w, nai_diag, 1.0, 0.1)});
   out.notes.push_back(
       "The input layer contributes ≈ x·x' ≈ n0 to Θ(x, x) (standardised inputs, n0 = 784) whatever the width, so the "

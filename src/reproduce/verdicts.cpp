@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 #include <numeric>
+#include <random>
 
 #include "widthlab/rate_fit.h"
 #include "widthlab/reproduce.h"
@@ -85,7 +85,10 @@ VerdictResult verdict_drifts(const std::vector<double>& widths, const std::vecto
   std::string d = fmt::format("{} at {} → {} at {} (change {:+.4g}, needed ≥ {}{}); trend {:+.3g} per doubling",
                               num(values.front()), width_name(widths.front()), num(values.back()),
                               width_name(widths.back()), change, num(min_change),
-                              direction > 0 ? ", upward" : direction < 0 ? ", downward" : "", slope);
+                              direction > 0   ? ", upward"
+                              : direction < 0 ? ", downward"
+                                              : "",
+                              slope);
   bool ok = std::abs(change) >= min_change && std::isfinite(slope) && slope * change > 0;
   if (direction != 0 && change * direction <= 0) ok = false;
   return make(ok ? Verdict::holds : Verdict::fails, d);
@@ -112,9 +115,9 @@ VerdictResult verdict_close(double measured, double theory, double tol, const st
   if (!std::isfinite(measured))
     return make(Verdict::inconclusive, fmt::format("{}: not measurable ({})", what, num(measured)));
   double dev = measured - theory;
-  return make(std::abs(dev) <= tol ? Verdict::holds : Verdict::fails,
-              fmt::format("{} {} vs {} (off by {:+.3g}, tolerance {})", what, num(measured), num(theory), dev,
-                          num(tol)));
+  return make(
+      std::abs(dev) <= tol ? Verdict::holds : Verdict::fails,
+      fmt::format("{} {} vs {} (off by {:+.3g}, tolerance {})", what, num(measured), num(theory), dev, num(tol)));
 }
 
 VerdictResult verdict_approaches(const std::vector<double>& widths, const std::vector<double>& values, double target,
@@ -126,12 +129,12 @@ VerdictResult verdict_approaches(const std::vector<double>& widths, const std::v
     return make(Verdict::inconclusive, "fewer than 2 finite widths (or a diverged end point)");
   double slope = slope_of(f);
   bool ok = dist.back() <= shrink * dist.front() && std::isfinite(slope) && slope < 0;
-  return make(ok ? Verdict::holds : Verdict::fails,
-              fmt::format("distance to {} {} at {} → {} at {} (ratio {:.3g}, needed ≤ {}); trend {:+.3g} per "
-                          "doubling",
-                          num(target), num(dist.front()), width_name(widths.front()), num(dist.back()),
-                          width_name(widths.back()), dist.front() > 0 ? dist.back() / dist.front() : NAN,
-                          num(shrink), slope));
+  return make(
+      ok ? Verdict::holds : Verdict::fails,
+      fmt::format("distance to {} {} at {} → {} at {} (ratio {:.3g}, needed ≤ {}); trend {:+.3g} per "
+                  "doubling",
+                  num(target), num(dist.front()), width_name(widths.front()), num(dist.back()),
+                  width_name(widths.back()), dist.front() > 0 ? dist.back() / dist.front() : NAN, num(shrink), slope));
 }
 
 VerdictResult verdict_below(const std::vector<double>& widths, const std::vector<double>& values, double target,
@@ -142,8 +145,10 @@ VerdictResult verdict_below(const std::vector<double>& widths, const std::vector
   std::size_t at = 0;
   bool diverged = false;
   for (std::size_t i = 0; i < values.size(); ++i) {
-    if (!std::isfinite(values[i])) diverged = true;
-    else if (values[i] > mx) mx = values[i], at = i;
+    if (!std::isfinite(values[i]))
+      diverged = true;
+    else if (values[i] > mx)
+      mx = values[i], at = i;
   }
   bool ok = !diverged && mx <= target - margin;
   return make(ok ? Verdict::holds : Verdict::fails,
@@ -172,9 +177,9 @@ VerdictResult verdict_slope(const std::vector<double>& widths, const std::vector
   if (x.size() < 2 || xs.front() == xs.back())
     return make(Verdict::inconclusive, "fewer than 2 widths with a positive finite value");
   double s = ols_slope(x, y);
-  return make(std::abs(s - exponent) <= tol ? Verdict::holds : Verdict::fails,
-              fmt::format("fitted exponent {:+.3f} over {} widths vs {:+.3f} (tolerance {})", s, x.size(), exponent,
-                          num(tol)));
+  return make(
+      std::abs(s - exponent) <= tol ? Verdict::holds : Verdict::fails,
+      fmt::format("fitted exponent {:+.3f} over {} widths vs {:+.3f} (tolerance {})", s, x.size(), exponent, num(tol)));
 }
 
 VerdictResult verdict_in_region(const Estimate& e, const ClaimRegion& region, const std::string& what) {

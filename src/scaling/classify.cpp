@@ -1,8 +1,9 @@
 // classify(): A/B/C, regime, the 13 regions of theory.md §2.2, properties, theory exponents, and the deep-net exponent
 // propagation with the GD degeneracy verdict of theory.md §3.6 / §5. The formulas are documented in classification.h.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "scaling/parse_util.h"
 #include "widthlab/classification.h"
@@ -76,15 +77,15 @@ Propagation propagate(const std::vector<EffectiveExponents>& eff, OptimizerFamil
   Propagation p;
   p.layers.resize(H + 1);
   std::vector<double> h(H + 1), z(H + 2), back(H + 2);
-  h[0] = 0;                                   // x: fixed input dimension
-  z[1] = -eff[0].beta;                        // z¹ = W⁰x, a sum over n0 (fixed)
+  h[0] = 0;             // x: fixed input dimension
+  z[1] = -eff[0].beta;  // z¹ = W⁰x, a sum over n0 (fixed)
   for (int l = 1; l <= H; ++l) {
     h[l] = act_size(z[l], act);
-    z[l + 1] = 0.5 - eff[l].beta + h[l];      // CLT sum over d
+    z[l + 1] = 0.5 - eff[l].beta + h[l];  // CLT sum over d
   }
   p.A = z[H + 1];
-  back[H + 1] = 0;                            // ∂f/∂f
-  back[H] = -eff[H].beta;                     // ∂f/∂z^H ~ W^H φ'
+  back[H + 1] = 0;         // ∂f/∂f
+  back[H] = -eff[H].beta;  // ∂f/∂z^H ~ W^H φ'
   for (int l = H - 1; l >= 1; --l) back[l] = 0.5 - eff[l].beta + back[l + 1];
   p.B = -1e300;
   for (int l = 0; l <= H; ++l) {
@@ -95,7 +96,7 @@ Propagation propagate(const std::vector<EffectiveExponents>& eff, OptimizerFamil
     L.output_size = z[l + 1];
     L.grad = back[l + 1] + h[l];
     const double entries = (l == 0 || l == H) ? 1.0 : 2.0;  // d·n0, d², d·n_out
-    const double contract = l == 0 ? 0.0 : 1.0;            // ΔW^l h^l sums over n0 (input) or d
+    const double contract = l == 0 ? 0.0 : 1.0;             // ΔW^l h^l sums over n0 (input) or d
     // Per-entry step of W^l: sgd η_eff·grad; adaptive ≈ its (effective) lr with a sign-coherent pattern.
     const double step = family == OptimizerFamily::sgd ? -L.gamma + L.grad : -L.gamma;
     L.rel_step = step + L.beta;
@@ -147,17 +148,19 @@ void fill_depth1(Classification& c, const GolikovExponents& g) {
   t.exact_rule = is_zero(c.B) && is_zero(c.C_a - c.C_w);
   c.theory = t;
 
-  // Convergence of the normalized logits to the limit [derived heuristic; theory.md §4: CLT O(d^{-1/2}), no proven rate]:
-  // CLT fluctuations d^{-1/2}; for −1/2 < C < 0 also the dropped nonlinear terms (relative d^{C}) and the dropped
-  // init logits (relative d^{A−B} = d^{−C−1/2}).
+  // Convergence of the normalized logits to the limit [derived heuristic; theory.md §4: CLT O(d^{-1/2}), no proven
+  // rate]: CLT fluctuations d^{-1/2}; for −1/2 < C < 0 also the dropped nonlinear terms (relative d^{C}) and the
+  // dropped init logits (relative d^{A−B} = d^{−C−1/2}).
   if (is_zero(c.C) || is_zero(c.C + 0.5)) {
     c.rate_exponent = -0.5;
     c.rate_note = region == 1 ? "MF: finite-width error ~ d^-1/2 (CLT over neurons; init logits ~ d^-1/2), theory.md §4"
                               : "~ d^-1/2 (CLT fluctuations of the measure / kernel), theory.md §4 [derived heuristic]";
   } else {
     c.rate_exponent = std::max({-0.5, c.C, -c.C - 0.5});
-    c.rate_note = fmt::format("~ d^{} = max(d^-1/2 CLT, d^C nonlinear terms, d^(-C-1/2) dropped init logits) "
-                              "[derived heuristic]", *c.rate_exponent);
+    c.rate_note = fmt::format(
+        "~ d^{} = max(d^-1/2 CLT, d^C nonlinear terms, d^(-C-1/2) dropped init logits) "
+        "[derived heuristic]",
+        *c.rate_exponent);
   }
 }
 
@@ -230,40 +233,46 @@ Classification classify(const Scaling& s, const Activation& activation) {
   c.regime = c.C > kExponentTol ? Regime::diverges : (c.B < c.A - kExponentTol ? Regime::stagnates : Regime::stable);
   c.stable = c.regime == Regime::stable;
 
-  // GD degeneracy (theory.md §3.6, §5): init logits vanish, logit increments vanish and no layer's output grows relative
-  // to itself → every fixed step keeps f = O(d^{max(A,B)}) → 0 (loss log 2, chance accuracy).
+  // GD degeneracy (theory.md §3.6, §5): init logits vanish, logit increments vanish and no layer's output grows
+  // relative to itself → every fixed step keeps f = O(d^{max(A,B)}) → 0 (loss log 2, chance accuracy).
   const bool vanish = c.A < -kExponentTol && c.B < -kExponentTol && max_coherent <= kExponentTol;
   c.degenerate_gd = c.stable && vanish;
   const std::string facts = fmt::format(
       "H = {}, zero-mean i.i.d. init, phi(0) {} 0, hidden effective std d^-{}, {} family: init logits ~ d^{}, logit "
       "increments ~ d^{}, largest relative layer change per step ~ d^{}",
-      s.depth, activation.zero_at_origin() ? "=" : "!=", p.layers[1].beta, to_string(s.family), c.A, c.B,
-      max_coherent);
+      s.depth, activation.zero_at_origin() ? "=" : "!=", p.layers[1].beta, to_string(s.family), c.A, c.B, max_coherent);
   if (*c.degenerate_gd) {
     c.degenerate_reason = "degenerate: updates vanish, f -> 0 (" + facts + ") [theory.md §3.6, §5]";
   } else if (!c.stable) {
     c.degenerate_reason = fmt::format("not degenerate but {} ({})", to_string(c.regime), facts);
   } else {
     std::string why;
-    if (c.A >= -kExponentTol) why = "init logits do not vanish";
-    else if (c.B >= -kExponentTol) why = s.depth == 2 ? "logit increments are Theta(1) (H = 2: rank-one update of the "
-                                                        "hidden weights is O(1), theory.md §3.6)"
-                                                      : "logit increments do not vanish";
-    else why = "some layer's output grows relative to its init size, so training leaves the vanishing init";
+    if (c.A >= -kExponentTol)
+      why = "init logits do not vanish";
+    else if (c.B >= -kExponentTol)
+      why = s.depth == 2 ? "logit increments are Theta(1) (H = 2: rank-one update of the "
+                           "hidden weights is O(1), theory.md §3.6)"
+                         : "logit increments do not vanish";
+    else
+      why = "some layer's output grows relative to its init size, so training leaves the vanishing init";
     if (!activation.zero_at_origin()) why += "; phi(0) != 0 keeps hidden activations O(1) (theory.md §3.6)";
-    if (s.family == OptimizerFamily::adaptive) why += "; adaptive steps ~ lr whatever the gradient size (theory.md §3.7, §5)";
+    if (s.family == OptimizerFamily::adaptive)
+      why += "; adaptive steps ~ lr whatever the gradient size (theory.md §3.7, §5)";
     c.degenerate_reason = "not degenerate: " + why + " (" + facts + ")";
   }
   set_properties(c);
   c.feature_learning = c.stable && !*c.degenerate_gd && max_feature >= -kExponentTol;
-  if (!c.stable) c.model = to_string(c.regime);
-  else if (*c.degenerate_gd) c.model = "deep-degenerate";
-  else c.model = c.feature_learning ? "deep-feature-learning" : "deep-kernel";
+  if (!c.stable)
+    c.model = to_string(c.regime);
+  else if (*c.degenerate_gd)
+    c.model = "deep-degenerate";
+  else
+    c.model = c.feature_learning ? "deep-feature-learning" : "deep-kernel";
   c.label = "deep net (H >= 2): exponent propagation at init [derived heuristic]";
-  c.properties_text = fmt::format("init logits {}; logit increments at init {}; {}", size_word(c.A), size_word(c.B),
-                                  !c.stable ? std::string(to_string(c.regime))
-                                            : (c.feature_learning ? "features evolve (feature learning)"
-                                                                  : "features frozen or vanishing"));
+  c.properties_text = fmt::format(
+      "init logits {}; logit increments at init {}; {}", size_word(c.A), size_word(c.B),
+      !c.stable ? std::string(to_string(c.regime))
+                : (c.feature_learning ? "features evolve (feature learning)" : "features frozen or vanishing"));
   c.rate_note = "no rate theory for deep nets in SPEC (theory.md §4, §7)";
   return c;
 }

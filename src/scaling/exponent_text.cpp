@@ -1,8 +1,9 @@
 #include "widthlab/exponent_text.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdlib>
-#include <fmt/format.h>
 
 #include "widthlab/error.h"
 

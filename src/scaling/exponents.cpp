@@ -1,7 +1,8 @@
 // Effective exponents (theory.md §1.2), Golikov's normalized exponents (§1.3) and the TP4 abc mapping (§1.2–1.4).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "scaling/parse_util.h"
 #include "widthlab/error.h"
@@ -37,9 +38,9 @@ GolikovExponents golikov_exponents(const Scaling& s) {
     g0 = eff[0].gamma - eff[1].beta;
   }
   GolikovExponents g;
-  g.q_sigma = -eff[0].beta - eff[1].beta;     // σ = σ_w σ_a
-  g.q_lr_out = 2 * eff[1].beta - g1;          // η̂_a = η_a / σ_a²
-  g.q_lr_in = 2 * eff[0].beta - g0;           // η̂_w = η_w / σ_w²
+  g.q_sigma = -eff[0].beta - eff[1].beta;  // σ = σ_w σ_a
+  g.q_lr_out = 2 * eff[1].beta - g1;       // η̂_a = η_a / σ_a²
+  g.q_lr_in = 2 * eff[0].beta - g0;        // η̂_w = η_w / σ_w²
   return g;
 }
 
@@ -76,8 +77,8 @@ AbcParam abc_from_golikov(const GolikovExponents& g) {
 
 GolikovExponents golikov_from_abc(const AbcParam& abc) {
   if (abc.layers.size() != 2)
-    throw InputError(fmt::format("abc: {} layers: Golikov's exponents need exactly 2 (1 hidden layer)",
-                                 abc.layers.size()));
+    throw InputError(
+        fmt::format("abc: {} layers: Golikov's exponents need exactly 2 (1 hidden layer)", abc.layers.size()));
   const auto eff = effective_from_abc(abc);
   return {-eff[0].beta - eff[1].beta, 2 * eff[1].beta - eff[1].gamma, 2 * eff[0].beta - eff[0].gamma};
 }

@@ -1,9 +1,10 @@
 #include "scaling/parse_util.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
-#include <fmt/format.h>
 
 #include "widthlab/error.h"
 #include "widthlab/exponent_text.h"

@@ -23,8 +23,9 @@
 //    which the classifier maps to the sym-default point at depth 1 (an honest consequence, not an NTK limit).
 //  * ic-mf — MF exponents (either family) with init_corrected = true (theory.md §3.5).
 //  * custom — "custom:init=…;multiplier=…;lr=…" with H + 1 comma-separated exponents per list.
-#include <cmath>
 #include <fmt/format.h>
+
+#include <cmath>
 #include <functional>
 #include <string>
 
@@ -73,8 +74,10 @@ Scaling build_ic_mf(const std::optional<double>& p, int H, double ref, Optimizer
 Scaling build_intermediate(const std::optional<double>& p, int H, double ref, OptimizerFamily f) {
   const double q = p.value_or(0.75);
   if (!(q > 0.5 && q < 1.0))
-    throw InputError(fmt::format("scaling 'intermediate:{}': q = {}: expected 1/2 < q < 1 (q = 1/2 is ntk, q = 1 is "
-                                 "mf)", q, q));
+    throw InputError(
+        fmt::format("scaling 'intermediate:{}': q = {}: expected 1/2 < q < 1 (q = 1/2 is ntk, q = 1 is "
+                    "mf)",
+                    q, q));
   const std::string name = fmt::format("intermediate:{}", q);
   return sgd(f) ? camera_ready(name, H, ref, f, 0.5 - q, 2 * q - 1, 2 * q - 2, -1)
                 : camera_ready(name, H, ref, f, 0.5 - q, q - 1, q - 2, -1);
@@ -93,8 +96,10 @@ Scaling build_improved_sp(const std::optional<double>&, int H, double ref, Optim
 }
 Scaling build_sym_default(const std::optional<double>&, int H, double ref, OptimizerFamily f) {
   if (!sgd(f) && H != 1)
-    throw InputError(fmt::format("scaling 'sym-default' with an adaptive optimizer: defined for depth 1 only (theory.md "
-                                 "§1.5 gives no deep recipe); got depth {}", H));
+    throw InputError(
+        fmt::format("scaling 'sym-default' with an adaptive optimizer: defined for depth 1 only (theory.md "
+                    "§1.5 gives no deep recipe); got depth {}",
+                    H));
   Scaling s = scaling_from_golikov(-0.5, 0.5, 0.5, H, ref, f);
   s.name = "sym-default";
   return s;
@@ -106,6 +111,8 @@ struct Preset {
   std::function<Scaling(const std::optional<double>&, int, double, OptimizerFamily)> build;
 };
 
+// A data table: one preset a row.
+// clang-format off
 const std::vector<Preset>& presets() {
   static const std::vector<Preset> p = {
       {{"sp", {"standard", "default"}, "",
@@ -139,6 +146,7 @@ const std::vector<Preset>& presets() {
   };
   return p;
 }
+// clang-format on
 
 std::string allowed_names() {
   std::string s;
@@ -159,8 +167,8 @@ std::string allowed_names() {
 Scaling parse_tuple(std::string_view spec, int H, double ref, OptimizerFamily f) {
   std::string body = detail::trim(spec);
   if (body.size() < 2 || body.back() != ')')
-    throw InputError(fmt::format("scaling '{}': expected a tuple (q_sigma, q_lr) or (q_sigma, q_lr_out, q_lr_in)",
-                                 spec));
+    throw InputError(
+        fmt::format("scaling '{}': expected a tuple (q_sigma, q_lr) or (q_sigma, q_lr_out, q_lr_in)", spec));
   body = body.substr(1, body.size() - 2);
   std::vector<double> v;
   std::size_t start = 0;
@@ -185,7 +193,8 @@ Scaling parse_custom(std::string_view spec, std::string_view body, int H, double
   std::size_t start = 0;
   while (start <= body.size()) {
     const std::size_t semi = body.find(';', start);
-    const std::string item = detail::trim(body.substr(start, semi == std::string_view::npos ? body.npos : semi - start));
+    const std::string item =
+        detail::trim(body.substr(start, semi == std::string_view::npos ? body.npos : semi - start));
     start = semi == std::string_view::npos ? body.size() + 1 : semi + 1;
     if (item.empty()) continue;
     const std::size_t eq = item.find('=');
@@ -203,15 +212,17 @@ Scaling parse_custom(std::string_view spec, std::string_view body, int H, double
       s0 = comma + 1;
     }
     if (v.size() != layers.size())
-      throw InputError(fmt::format("scaling '{}': {} has {} values: expected depth + 1 = {}", spec, key, v.size(),
-                                   layers.size()));
+      throw InputError(
+          fmt::format("scaling '{}': {} has {} values: expected depth + 1 = {}", spec, key, v.size(), layers.size()));
     for (std::size_t l = 0; l < layers.size(); ++l)
       (key == "init" ? layers[l].init : key == "multiplier" ? layers[l].multiplier : layers[l].lr) = v[l];
     any = true;
   }
   if (!any)
-    throw InputError(fmt::format("scaling '{}': custom needs explicit exponents, e.g. "
-                                 "'custom:init=0,-0.5;lr=1,-1' (H + 1 values per list)", spec));
+    throw InputError(
+        fmt::format("scaling '{}': custom needs explicit exponents, e.g. "
+                    "'custom:init=0,-0.5;lr=1,-1' (H + 1 values per list)",
+                    spec));
   return scaling_custom(std::move(layers), ref, f, "custom:" + std::string(body));
 }
 
@@ -267,19 +278,23 @@ Scaling scaling_from_golikov(double q_sigma, double q_lr_out, double q_lr_in, in
   detail::check_depth(depth);
   detail::check_reference_width(reference_width);
   if (!std::isfinite(q_sigma) || !std::isfinite(q_lr_out) || !std::isfinite(q_lr_in))
-    throw InputError(fmt::format("Golikov exponents (q_sigma, q_lr_out, q_lr_in) = ({}, {}, {}): expected finite "
-                                 "numbers", q_sigma, q_lr_out, q_lr_in));
+    throw InputError(
+        fmt::format("Golikov exponents (q_sigma, q_lr_out, q_lr_in) = ({}, {}, {}): expected finite "
+                    "numbers",
+                    q_sigma, q_lr_out, q_lr_in));
   const bool symmetric = std::fabs(q_lr_out - q_lr_in) <= kExponentTol;
-  const std::string name = symmetric ? fmt::format("({}, {})", q_sigma, q_lr_in)
-                                     : fmt::format("({}, {}, {})", q_sigma, q_lr_out, q_lr_in);
+  const std::string name =
+      symmetric ? fmt::format("({}, {})", q_sigma, q_lr_in) : fmt::format("({}, {}, {})", q_sigma, q_lr_out, q_lr_in);
   const double weight = q_sigma + 0.5;
   Scaling s;
   if (family == OptimizerFamily::sgd) {
     s = camera_ready(name, depth, reference_width, family, weight, q_lr_in, q_lr_in + q_sigma, q_lr_out + 2 * q_sigma);
   } else {
     if (depth != 1)
-      throw InputError(fmt::format("scaling '{}' with an adaptive optimizer: defined for depth 1 only (theory.md §1.5 gives "
-                                   "no deep recipe); got depth {}", name, depth));
+      throw InputError(
+          fmt::format("scaling '{}' with an adaptive optimizer: defined for depth 1 only (theory.md §1.5 gives "
+                      "no deep recipe); got depth {}",
+                      name, depth));
     s = camera_ready(name, depth, reference_width, family, weight, q_lr_in + q_sigma, 0.0, q_lr_out + 2 * q_sigma);
   }
   s.q_sigma = q_sigma;

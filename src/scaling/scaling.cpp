@@ -1,11 +1,13 @@
 // Scaling::factors_at, custom scalings and the optimizer-family names (theory.md §1.2, §1.5).
-#include <cmath>
+#include "widthlab/scaling.h"
+
 #include <fmt/format.h>
+
+#include <cmath>
 #include <string>
 
 #include "scaling/parse_util.h"
 #include "widthlab/error.h"
-#include "widthlab/scaling.h"
 
 namespace widthlab {
 
@@ -13,11 +15,11 @@ std::vector<LayerFactors> Scaling::factors_at(double width) const {
   if (!std::isfinite(width) || width <= 0)
     throw InputError(fmt::format("scaling '{}': width = {}: expected a finite number > 0", name, width));
   if (!std::isfinite(reference_width) || reference_width <= 0)
-    throw InputError(fmt::format("scaling '{}': reference_width = {}: expected a finite number > 0", name,
-                                 reference_width));
+    throw InputError(
+        fmt::format("scaling '{}': reference_width = {}: expected a finite number > 0", name, reference_width));
   if (depth < 1 || layers.size() != static_cast<std::size_t>(depth) + 1)
-    throw InputError(fmt::format("scaling '{}': {} layer entries for depth {}: expected depth + 1", name,
-                                 layers.size(), depth));
+    throw InputError(
+        fmt::format("scaling '{}': {} layer entries for depth {}: expected depth + 1", name, layers.size(), depth));
   const double omega = width / reference_width;
   std::vector<LayerFactors> out;
   out.reserve(layers.size());
@@ -29,14 +31,16 @@ std::vector<LayerFactors> Scaling::factors_at(double width) const {
 Scaling scaling_custom(std::vector<LayerExponents> layers, double reference_width, OptimizerFamily family,
                        std::string name) {
   if (layers.size() < 2)
-    throw InputError(fmt::format("scaling '{}': {} layer entries: expected at least 2 (input and output)", name,
-                                 layers.size()));
+    throw InputError(
+        fmt::format("scaling '{}': {} layer entries: expected at least 2 (input and output)", name, layers.size()));
   detail::check_reference_width(reference_width);
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const auto& l = layers[i];
     if (!std::isfinite(l.init) || !std::isfinite(l.multiplier) || !std::isfinite(l.lr))
-      throw InputError(fmt::format("scaling '{}': layer {} exponents (init {}, multiplier {}, lr {}): expected finite "
-                                   "numbers", name, i, l.init, l.multiplier, l.lr));
+      throw InputError(
+          fmt::format("scaling '{}': layer {} exponents (init {}, multiplier {}, lr {}): expected finite "
+                      "numbers",
+                      name, i, l.init, l.multiplier, l.lr));
   }
   Scaling s;
   s.name = std::move(name);

@@ -36,9 +36,9 @@ void column_moments(const MatrixD& m, Eigen::Index j, double* mean, double* var)
 
 SeedKl seed_gaussian_kl(const MatrixD& finite, const MatrixD& limit, double sigma_floor) {
   if (finite.rows() < 2 || limit.rows() < 2 || finite.cols() != limit.cols() || finite.cols() == 0)
-    throw InputError(fmt::format(
-        "seed KL: expected ≥ 2 seeds on each side and the same number of test points, got {}×{} and {}×{}",
-        finite.rows(), finite.cols(), limit.rows(), limit.cols()));
+    throw InputError(
+        fmt::format("seed KL: expected ≥ 2 seeds on each side and the same number of test points, got {}×{} and {}×{}",
+                    finite.rows(), finite.cols(), limit.rows(), limit.cols()));
   if (!(sigma_floor > 0)) throw InputError(fmt::format("seed KL: sigma_floor = {}: expected > 0", sigma_floor));
   SeedKl out;
   out.sigma_floor = sigma_floor;
@@ -59,8 +59,9 @@ SeedKl seed_gaussian_kl(const MatrixD& finite, const MatrixD& limit, double sigm
 
 double sign_probability_gap(const MatrixD& finite, const MatrixD& limit) {
   if (finite.rows() < 1 || limit.rows() < 1 || finite.cols() != limit.cols() || finite.cols() == 0)
-    throw InputError(fmt::format("sign gap: expected ≥ 1 seed on each side and the same test points, got {}×{} and {}×{}",
-                                 finite.rows(), finite.cols(), limit.rows(), limit.cols()));
+    throw InputError(
+        fmt::format("sign gap: expected ≥ 1 seed on each side and the same test points, got {}×{} and {}×{}",
+                    finite.rows(), finite.cols(), limit.rows(), limit.cols()));
   double total = 0;
   for (Eigen::Index j = 0; j < finite.cols(); ++j) {
     double pf = (finite.col(j).array() > 0).cast<double>().mean();

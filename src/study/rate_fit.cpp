@@ -75,7 +75,8 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
     }
   }
   fit.widths_used = int(used.size());
-  if (!dropped.empty()) fit.note = fmt::format("widths without a finite positive distance left out: {}", fmt::join(dropped, ", "));
+  if (!dropped.empty())
+    fit.note = fmt::format("widths without a finite positive distance left out: {}", fmt::join(dropped, ", "));
   if (used.size() < 2 || std::adjacent_find(lx.begin(), lx.end(), std::not_equal_to<>()) == lx.end()) {
     fit.note += (fit.note.empty() ? "" : "; ") + std::string("fewer than 2 usable widths: no fit");
     return fit;

@@ -1,9 +1,9 @@
 #include "widthlab/report.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
-#include <fmt/ranges.h>
 
 namespace widthlab {
 
@@ -64,13 +64,22 @@ bool sign_gap_falls(const std::vector<ReportWidthRow>& rows) {
 
 std::string unmet(const Convergence& c, const RateFit& fit) {
   std::vector<std::string> why;
-  if (!fit.ok || fit.few_widths()) why.push_back("fewer than 3 widths with a distance");
-  else if (!c.interval_below_zero) why.push_back(fmt::format("the exponent's interval [{:.2f}, {:.2f}] is not below "
-                                                             "zero", fit.ci_low, fit.ci_high));
-  if (c.plateau) why.push_back(fmt::format("the last doubling is flatter (local exponent {:.2f}) than the fit allows, "
-                                           "a floor", c.local_exponent));
-  if (!c.free_metric_shrinks) why.push_back("neither |Δ test loss| nor the sign gap shrinks (the logit distance may "
-                                            "only reflect the normalisation by ω^max(A,B))");
+  if (!fit.ok || fit.few_widths())
+    why.push_back("fewer than 3 widths with a distance");
+  else if (!c.interval_below_zero)
+    why.push_back(
+        fmt::format("the exponent's interval [{:.2f}, {:.2f}] is not below "
+                    "zero",
+                    fit.ci_low, fit.ci_high));
+  if (c.plateau)
+    why.push_back(
+        fmt::format("the last doubling is flatter (local exponent {:.2f}) than the fit allows, "
+                    "a floor",
+                    c.local_exponent));
+  if (!c.free_metric_shrinks)
+    why.push_back(
+        "neither |Δ test loss| nor the sign gap shrinks (the logit distance may "
+        "only reflect the normalisation by ω^max(A,B))");
   return fmt::format("{}", fmt::join(why, "; "));
 }
 
@@ -81,18 +90,19 @@ Convergence convergence_statement(const ReportScaling& s) {
   const RateFit& f = s.rate;
   c.interval_below_zero = f.ok && !f.few_widths() && std::isfinite(f.ci_high) && f.ci_high < 0;
   c.local_exponent = last_local_exponent(s.rows);
-  c.plateau = std::isfinite(c.local_exponent) && (c.local_exponent >= 0 ||
-                                                  (std::isfinite(f.ci_high) && c.local_exponent > f.ci_high));
+  c.plateau = std::isfinite(c.local_exponent) &&
+              (c.local_exponent >= 0 || (std::isfinite(f.ci_high) && c.local_exponent > f.ci_high));
   const RateFit& dl = s.rate_dloss;
-  c.free_metric_shrinks = (dl.ok && !dl.few_widths() && std::isfinite(dl.ci_high) && dl.ci_high < 0) ||
-                          sign_gap_falls(s.rows);
+  c.free_metric_shrinks =
+      (dl.ok && !dl.few_widths() && std::isfinite(dl.ci_high) && dl.ci_high < 0) || sign_gap_falls(s.rows);
   c.approaches = c.interval_below_zero && !c.plateau && c.free_metric_shrinks;
   const int wmax = s.rows.empty() ? 0 : s.rows.back().width;
   if (c.approaches) {
-    c.statement = fmt::format("The finite nets approach the limit: the exponent's interval is below zero, the last "
-                              "doubling follows the fit (local exponent {:.2f}), and a normalisation-free metric "
-                              "shrinks too",
-                              c.local_exponent);
+    c.statement = fmt::format(
+        "The finite nets approach the limit: the exponent's interval is below zero, the last "
+        "doubling follows the fit (local exponent {:.2f}), and a normalisation-free metric "
+        "shrinks too",
+        c.local_exponent);
     return c;
   }
   c.statement = fmt::format("No convergence is established up to d = {}: {}", wmax, unmet(c, f));
@@ -146,7 +156,8 @@ std::string summary_paragraph(const ReportData& data) {
     if (hi.diverged > 0) line += fmt::format(" ({} of the widest runs diverged)", hi.diverged);
     if (s.limit_kind == "no stable limit") {
       line += "; the classifier finds no stable limit for this scaling";
-      if (std::isfinite(lo.distance.mean) && std::isfinite(s.rows[s.rows.size() >= 2 ? s.rows.size() - 2 : 0].distance.mean))
+      if (std::isfinite(lo.distance.mean) &&
+          std::isfinite(s.rows[s.rows.size() >= 2 ? s.rows.size() - 2 : 0].distance.mean))
         line += fmt::format(", and its logits keep moving with width (distance to the widest net {} at d = {})",
                             num(lo.distance.mean, 3), lo.width);
       line += ".";
@@ -156,11 +167,13 @@ std::string summary_paragraph(const ReportData& data) {
                             num(s.limit_test_acc.mean, 3));
       if (s.rate.ok) {
         line += fmt::format(". The {} to the {} changes like d^{:.2f}", s.distance_name, s.limit_kind, s.rate.slope);
-        if (std::isfinite(s.rate.ci_low)) line += fmt::format(" (95 % CI [{:.2f}, {:.2f}])", s.rate.ci_low, s.rate.ci_high);
+        if (std::isfinite(s.rate.ci_low))
+          line += fmt::format(" (95 % CI [{:.2f}, {:.2f}])", s.rate.ci_low, s.rate.ci_high);
         if (s.theory) line += fmt::format("; theory {:.2f}: {}", *s.theory, rate_verdict(s.rate, s.theory));
         if (s.limit_kind == "limit") line += ". " + s.convergence.statement;
       }
-      if (s.limit_kind == "limit proxy") line += " (measured against the widest finite net, a proxy, not the true limit)";
+      if (s.limit_kind == "limit proxy")
+        line += " (measured against the widest finite net, a proxy, not the true limit)";
       line += ".";
     }
     p += line + "\n";
@@ -187,8 +200,10 @@ std::string render_report(const ReportData& d) {
     r += fmt::format("## {}\n\n", s.name);
     r += fmt::format("Classifier: {}\n\n", s.verdict);
     r += fmt::format("Compared with: **{}** — {}\n\n", s.limit_kind, s.limit_label);
-    r += fmt::format("| width | runs ok / diverged | test loss | test acc | train loss | {} | |Δ test loss| | |Δ acc| | KL over seeds | sign gap |\n",
-                     "logit RMS to " + (s.limit_kind == "no stable limit" ? std::string("widest net") : s.limit_kind));
+    r += fmt::format(
+        "| width | runs ok / diverged | test loss | test acc | train loss | {} | |Δ test loss| | |Δ acc| | KL over "
+        "seeds | sign gap |\n",
+        "logit RMS to " + (s.limit_kind == "no stable limit" ? std::string("widest net") : s.limit_kind));
     r += "|---:|---|---|---|---|---|---|---|---|---|\n";
     for (const auto& w : s.rows) {
       std::string kl = num(w.kl, 3);
@@ -203,11 +218,13 @@ std::string render_report(const ReportData& d) {
     r += "\n";
     if (s.limit_kind != "no stable limit") {
       r += fmt::format("Fitted exponent of the {} vs width: {}", s.distance_name, fit_text(s.rate));
-      if (s.theory) r += fmt::format("; theory {:+.3f} ({}) → {}", *s.theory, s.theory_note, rate_verdict(s.rate, s.theory));
+      if (s.theory)
+        r += fmt::format("; theory {:+.3f} ({}) → {}", *s.theory, s.theory_note, rate_verdict(s.rate, s.theory));
       r += "\n\n";
       if (s.distance_name != "logit RMS") r += fmt::format("Logit-RMS exponent: {}\n\n", fit_text(s.rate_rms));
     } else {
-      r += fmt::format("Exponent of the distance to the widest net: {} (drift, not convergence)\n\n", fit_text(s.rate_rms));
+      r += fmt::format("Exponent of the distance to the widest net: {} (drift, not convergence)\n\n",
+                       fit_text(s.rate_rms));
     }
     for (const auto& n : s.notes) r += "* " + n + "\n";
     if (!s.notes.empty()) r += "\n";

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "study/study_phases.h"
 #include "widthlab/classification.h"
 #include "widthlab/distances.h"
 #include "widthlab/error.h"
@@ -19,22 +20,22 @@
 #include "widthlab/loss.h"
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
-#include "widthlab/text.h"
 #include "widthlab/plot_script.h"
 #include "widthlab/progress.h"
 #include "widthlab/rate_fit.h"
 #include "widthlab/report.h"
 #include "widthlab/results_io.h"
-#include "study/study_phases.h"
 #include "widthlab/sweep.h"
+#include "widthlab/text.h"
 
 namespace widthlab {
 
 std::string StudySummary::brief() const {
-  return fmt::format("{} runs ({} ok, {} diverged, {} failed), {} limits ({} failed); {:.1f} s (sweep {:.1f} s, "
-                     "limits {:.1f} s); plots: {}",
-                     runs, runs_ok, runs_diverged, runs_failed, limits, limits_failed, seconds, sweep_seconds,
-                     limit_seconds, plots_drawn ? "drawn" : plot_message);
+  return fmt::format(
+      "{} runs ({} ok, {} diverged, {} failed), {} limits ({} failed); {:.1f} s (sweep {:.1f} s, "
+      "limits {:.1f} s); plots: {}",
+      runs, runs_ok, runs_diverged, runs_failed, limits, limits_failed, seconds, sweep_seconds, limit_seconds,
+      plots_drawn ? "drawn" : plot_message);
 }
 
 namespace {
@@ -95,17 +96,17 @@ SweepSummary run_finite_nets(const study::Context& ctx, StudySummary& summary, R
   if (sweep.skipped_budget)
     summary.errors.push_back(fmt::format("{} runs skipped: study.max_seconds = {} spent", sweep.skipped_budget,
                                          ctx.config.study.max_seconds));
-  report.threads = fmt::format("finite nets: {} of width ≤ 1024 with 1 OpenBLAS thread each, wider runs one at a "
-                               "time with {}; limits: {}",
-                               count_noun(sweep.worker_threads, "concurrent run"),
-                               count_noun(sweep.blas_threads_large, "OpenBLAS thread"),
-                               count_noun(ctx.threads, "OpenBLAS thread"));
+  report.threads = fmt::format(
+      "finite nets: {} of width ≤ 1024 with 1 OpenBLAS thread each, wider runs one at a "
+      "time with {}; limits: {}",
+      count_noun(sweep.worker_threads, "concurrent run"), count_noun(sweep.blas_threads_large, "OpenBLAS thread"),
+      count_noun(ctx.threads, "OpenBLAS thread"));
   return sweep;
 }
 
 // Phase 2: every scaling's limit, simulated where it can be (runs already in limits.jsonl are reused).
-std::map<std::string, study::LimitData> run_limits(const study::Context& ctx, const std::vector<study::LimitPlan>& plans,
-                                                   StudySummary& summary) {
+std::map<std::string, study::LimitData> run_limits(const study::Context& ctx,
+                                                   const std::vector<study::LimitPlan>& plans, StudySummary& summary) {
   const auto t0 = std::chrono::steady_clock::now();
   study::simulate_limits(ctx, plans, study::load_limits(ctx), summary);
   auto limits = study::load_limits(ctx);
@@ -116,8 +117,8 @@ std::map<std::string, study::LimitData> run_limits(const study::Context& ctx, co
 
 // Phase 3: distances, fits and convergence evidence per scaling → distances.csv, rates.json, the report's sections.
 void measure(const study::Context& ctx, const std::vector<study::LimitPlan>& plans,
-             const std::map<SweepRunKey, study::RunData>& runs,
-             const std::map<std::string, study::LimitData>& limits, ReportData& report) {
+             const std::map<SweepRunKey, study::RunData>& runs, const std::map<std::string, study::LimitData>& limits,
+             ReportData& report) {
   TextTable distances{study::kDistanceColumns, {}};
   json rates = json::object();
   for (const auto& p : plans) {
@@ -132,14 +133,14 @@ void measure(const study::Context& ctx, const std::vector<study::LimitPlan>& pla
 
 std::string setup_line(const study::Context& ctx) {
   const Config& c = ctx.config;
-  return fmt::format("Data: {} ({} train / {} test, standardize = {}). Model: depth {}, {}, bias {}, {} init. "
-                     "Training: {} lr {} for {} steps, {} loss, {}. Widths {} (d* = {}), seeds {}. "
-                     "Limit seeds {}, MF particles {}.",
-                     ctx.setup.data.name, ctx.setup.data.x_train.rows(), ctx.setup.data.x_test.rows(),
-                     c.data.standardize, c.model.depth, c.model.activation, c.model.bias ? "on" : "off", c.model.init,
-                     c.train.optimizer, c.train.lr, c.train.steps, c.train.loss, c.train.precision,
-                     fmt::join(ctx.widths, ", "), c.scaling.reference_width, fmt::join(ctx.setup.seeds, ", "),
-                     fmt::join(c.limits.seeds, ", "), c.limits.mf_particles);
+  return fmt::format(
+      "Data: {} ({} train / {} test, standardize = {}). Model: depth {}, {}, bias {}, {} init. "
+      "Training: {} lr {} for {} steps, {} loss, {}. Widths {} (d* = {}), seeds {}. "
+      "Limit seeds {}, MF particles {}.",
+      ctx.setup.data.name, ctx.setup.data.x_train.rows(), ctx.setup.data.x_test.rows(), c.data.standardize,
+      c.model.depth, c.model.activation, c.model.bias ? "on" : "off", c.model.init, c.train.optimizer, c.train.lr,
+      c.train.steps, c.train.loss, c.train.precision, fmt::join(ctx.widths, ", "), c.scaling.reference_width,
+      fmt::join(ctx.setup.seeds, ", "), fmt::join(c.limits.seeds, ", "), c.limits.mf_particles);
 }
 
 // Phase 4: plots (a failing plot is a warning with its reason) and the report.
@@ -157,9 +158,10 @@ void draw_and_report(const study::Context& ctx, StudySummary& summary, ReportDat
   std::sort(report.plots.begin(), report.plots.end());
   report.plot_message = summary.plot_message;
   report.setup = setup_line(ctx);
-  report.notes.push_back(fmt::format("This invocation took {:.1f} s (finite nets {:.1f} s, limits {:.1f} s); runs "
-                                     "already present in runs.jsonl / limits.jsonl were reused.",
-                                     summary.seconds, summary.sweep_seconds, summary.limit_seconds));
+  report.notes.push_back(
+      fmt::format("This invocation took {:.1f} s (finite nets {:.1f} s, limits {:.1f} s); runs "
+                  "already present in runs.jsonl / limits.jsonl were reused.",
+                  summary.seconds, summary.sweep_seconds, summary.limit_seconds));
   report.errors = summary.errors;
   write_file_atomic(ctx.options.out / "report.md", render_report(report));
 }
@@ -198,8 +200,8 @@ StudySummary run_study(const Config& config_in, const StudyOptions& options) {
   std::vector<int> widths = setup.widths;
   std::sort(widths.begin(), widths.end());
   const int threads = options.threads > 0 ? options.threads : std::max(1, int(std::thread::hardware_concurrency()));
-  const study::Context ctx{config, options, setup, widths, loss_from_name(config.train.loss).outputs(setup.data.classes),
-                           threads};
+  const study::Context ctx{
+      config, options, setup, widths, loss_from_name(config.train.loss).outputs(setup.data.classes), threads};
 
   const SweepSummary sweep = run_finite_nets(ctx, summary, report);
   const auto runs = load_runs(ctx);

@@ -49,8 +49,14 @@ class Measure {
  public:
   Measure(const Context& ctx, const LimitPlan& p, const std::map<SweepRunKey, RunData>& runs,
           const std::map<std::string, LimitData>& limits)
-      : ctx_(ctx), p_(p), runs_(runs), limits_(limits), name_(p.scaling->name), proxy_(!p.simulate),
-        wmax_(ctx.widths.back()), S_(ctx.setup.seeds.size()) {}
+      : ctx_(ctx),
+        p_(p),
+        runs_(runs),
+        limits_(limits),
+        name_(p.scaling->name),
+        proxy_(!p.simulate),
+        wmax_(ctx.widths.back()),
+        S_(ctx.setup.seeds.size()) {}
 
   Measurement run() {
     describe();
@@ -77,9 +83,10 @@ class Measure {
                              c.model.empty() ? "" : ", limit model " + c.model, c.A, c.B, c.C, c.properties_text);
     rs.limit_kind = !c.stable ? "no stable limit" : proxy_ ? "limit proxy" : "limit";
     if (!c.stable) {
-      rs.limit_label = fmt::format("no stable d = ∞ limit (regime: {}); distances are to the widest net (d = {}, "
-                                   "same seed) and show drift",
-                                   to_string(c.regime), wmax_);
+      rs.limit_label = fmt::format(
+          "no stable d = ∞ limit (regime: {}); distances are to the widest net (d = {}, "
+          "same seed) and show drift",
+          to_string(c.regime), wmax_);
     } else if (proxy_) {
       rs.limit_label = fmt::format("LIMIT PROXY: the finite net at the largest width d = {} (same seed), because {}",
                                    wmax_, p_.why_proxy);
@@ -89,8 +96,7 @@ class Measure {
                                    p_.coupled ? "; per-seed distance against the limit run whose GP sample g is that "
                                                 "net's own initial logits (coupled)"
                                               : "");
-      if (p_.info->state == LimitStateKind::particles)
-        rs.limit_label += fmt::format("; {} particles", p_.lo.particles);
+      if (p_.info->state == LimitStateKind::particles) rs.limit_label += fmt::format("; {} particles", p_.lo.particles);
     }
     if (c.stable) rs.theory = c.rate_exponent, rs.theory_note = c.rate_note;
     rs.distance_name = "logit RMS";
@@ -102,7 +108,8 @@ class Measure {
         indep_.push_back(&it->second);
     if (p_.simulate) {
       std::vector<double> ll, la;
-      for (auto* l : indep_) ll.push_back(opt_num(l->record, "test_loss")), la.push_back(opt_num(l->record, "test_acc"));
+      for (auto* l : indep_)
+        ll.push_back(opt_num(l->record, "test_loss")), la.push_back(opt_num(l->record, "test_acc"));
       out_.report.limit_test_loss = mean_std(ll);
       out_.report.limit_test_acc = mean_std(la);
     }
@@ -129,7 +136,8 @@ class Measure {
       return t;
     }
     const LimitData* l = nullptr;
-    if (auto jt = limits_.find(limit_key(name_, seed, w)); p_.coupled && jt != limits_.end() && jt->second.logits.size())
+    if (auto jt = limits_.find(limit_key(name_, seed, w));
+        p_.coupled && jt != limits_.end() && jt->second.logits.size())
       l = &jt->second, t.with = "coupled limit";
     else if (!indep_.empty())
       l = indep_[si % indep_.size()], t.with = fmt::format("limit s{}", l->record["seed"].get<std::uint64_t>());
@@ -141,10 +149,10 @@ class Measure {
     return t;
   }
 
-  void csv(int w, const std::string& seed, const std::string& status, const std::string& with, double rms,
-           double dl, double da, double kl = kNan, double gap = kNan, std::string floored = "") {
-    out_.csv_rows.push_back({name_, std::to_string(w), seed, status, with, cnum(rms), cnum(dl), cnum(da), cnum(kl),
-                             cnum(gap), floored});
+  void csv(int w, const std::string& seed, const std::string& status, const std::string& with, double rms, double dl,
+           double da, double kl = kNan, double gap = kNan, std::string floored = "") {
+    out_.csv_rows.push_back(
+        {name_, std::to_string(w), seed, status, with, cnum(rms), cnum(dl), cnum(da), cnum(kl), cnum(gap), floored});
   }
 
   ReportWidthRow width_row(std::size_t wi) {
@@ -196,8 +204,7 @@ class Measure {
   void over_seeds(std::size_t wi, const MatrixD& F, ReportWidthRow& row) {
     finite_by_width_[wi] = F;
     const int w = ctx_.widths[wi];
-    if (F.size() == 0 || (proxy_ && w == wmax_) || limit_matrix_.rows() < 1 || limit_matrix_.cols() != F.cols())
-      return;
+    if (F.size() == 0 || (proxy_ && w == wmax_) || limit_matrix_.rows() < 1 || limit_matrix_.cols() != F.cols()) return;
     row.sign_gap = sign_probability_gap(F, limit_matrix_);
     if (F.rows() >= 2 && limit_matrix_.rows() >= 2) {
       const SeedKl kl = seed_gaussian_kl(F, limit_matrix_, default_sigma_floor(F, limit_matrix_));
@@ -251,9 +258,9 @@ class Measure {
 
 }  // namespace
 
-const std::vector<std::string> kDistanceColumns = {"scaling", "width",    "seed", "status",    "compared_with",
-                                                   "logit_rms", "abs_dtest_loss", "abs_dtest_acc", "kl",
-                                                   "sign_gap", "kl_floored"};
+const std::vector<std::string> kDistanceColumns = {
+    "scaling",        "width",         "seed", "status",   "compared_with", "logit_rms",
+    "abs_dtest_loss", "abs_dtest_acc", "kl",   "sign_gap", "kl_floored"};
 
 Measurement measure_scaling(const Context& ctx, const LimitPlan& plan, const std::map<SweepRunKey, RunData>& runs,
                             const std::map<std::string, LimitData>& limits) {

@@ -15,8 +15,8 @@
 #include "widthlab/error.h"
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
-#include "widthlab/text.h"
 #include "widthlab/progress.h"
+#include "widthlab/text.h"
 
 namespace widthlab {
 
@@ -45,8 +45,8 @@ std::string SweepSummary::brief() const {
   std::string s = fmt::format("{} runs planned: {} already done, {} ran ({} ok, {} diverged), {} failed", planned,
                               already_done, ran, ok, diverged, failed);
   if (skipped_budget) s += fmt::format(", {} skipped (time budget)", skipped_budget);
-  s += fmt::format("; {:.1f} s; threads: {} (1 BLAS thread each) up to the parallel width, {} for larger runs",
-                   seconds, count_noun(worker_threads, "concurrent run"), count_noun(blas_threads_large, "BLAS thread"));
+  s += fmt::format("; {:.1f} s; threads: {} (1 BLAS thread each) up to the parallel width, {} for larger runs", seconds,
+                   count_noun(worker_threads, "concurrent run"), count_noun(blas_threads_large, "BLAS thread"));
   return s;
 }
 
@@ -128,7 +128,8 @@ void execute(const SweepRunKey& key, const SweepRunFunction& fn, const SweepOpti
     SweepRunOutput out = fn(key);
     // Side files first, so a runs.jsonl line implies they are complete.
     if (options.save_curves && out.curve) write_csv(options.out / "curves" / (stem + ".csv"), *out.curve);
-    if (options.save_test_logits && out.test_logits) npy_write((options.out / "logits" / (stem + ".npy")).string(), *out.test_logits);
+    if (options.save_test_logits && out.test_logits)
+      npy_write((options.out / "logits" / (stem + ".npy")).string(), *out.test_logits);
     std::string status = out.record.value("status", std::string("ok"));
     std::lock_guard lock(sh.mutex);
     sh.runs->append(out.record);

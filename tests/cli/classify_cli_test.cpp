@@ -10,8 +10,8 @@
 #include "widthlab/classification.h"
 #include "widthlab/limit_models.h"
 
-using widthlab::test::run_cli;
 using nlohmann::json;
+using widthlab::test::run_cli;
 
 namespace {
 json classify_ok(const std::string& args) {

@@ -49,7 +49,8 @@ inline int lines(const std::string& s) { return int(std::count(s.begin(), s.end(
 inline CliResult run_command(const std::string& command) {
   static int counter = 0;
   std::filesystem::create_directories(WIDTHLAB_TEST_TMP);
-  std::string base = std::string(WIDTHLAB_TEST_TMP) + "/cli_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  std::string base =
+      std::string(WIDTHLAB_TEST_TMP) + "/cli_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
   std::string cmd = command + " >" + base + ".out 2>" + base + ".err";
   int status = std::system(cmd.c_str());
   CliResult r;

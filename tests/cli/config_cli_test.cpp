@@ -23,7 +23,8 @@ TEST(ConfigCli, FileAndRepeatedSets) {
   std::string dir = widthlab::test::scratch_dir("config_cli");
   std::string path = dir + "/c.toml";
   std::ofstream(path) << "[train]\nlr = 0.5\nsteps = 9\n";
-  auto r = run_cli("config --config " + path + " --set train.lr=0.1 --set 'sweep.widths=[64, 32]' --set train.optimizer=sgd");
+  auto r = run_cli("config --config " + path +
+                   " --set train.lr=0.1 --set 'sweep.widths=[64, 32]' --set train.optimizer=sgd");
   ASSERT_EQ(r.code, 0) << r.err;
   Config c = parse_config(r.out, "stdout");
   EXPECT_EQ(c.train.lr, 0.1);
@@ -38,7 +39,8 @@ TEST(ConfigCli, FileAndRepeatedSets) {
 TEST(ConfigCli, KeysListsEveryKeyPath) {
   auto r = run_cli("config --keys");
   ASSERT_EQ(r.code, 0) << r.err;
-  for (const char* k : {"train.lr\n", "sweep.widths\n", "scaling.custom.lr\n", "data.dataset\n", "limits.mf_particles\n"})
+  for (const char* k :
+       {"train.lr\n", "sweep.widths\n", "scaling.custom.lr\n", "data.dataset\n", "limits.mf_particles\n"})
     EXPECT_NE(r.out.find(k), std::string::npos) << k;
 }
 

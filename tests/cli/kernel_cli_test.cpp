@@ -16,7 +16,8 @@ TEST(KernelCli, WritesNngpAndNtkMatchingTheLibrary) {
   MatrixD X1 = sin_inputs(9, 5, 0), X2 = sin_inputs(4, 5, 1);
   npy_write(dir + "/x1.npy", X1);
   npy_write(dir + "/x2.npy", X2);
-  auto r = run_cli("kernel --x1 " + dir + "/x1.npy --x2 " + dir + "/x2.npy --depth 2 --activation erf "
+  auto r = run_cli("kernel --x1 " + dir + "/x1.npy --x2 " + dir +
+                   "/x2.npy --depth 2 --activation erf "
                    "--parameterization standard --w-std 1.2 --b-std 0.3 --width 64 --block 3 --threads 2 --out " +
                    dir + "/out");
   ASSERT_EQ(r.code, 0) << r.err;
@@ -35,8 +36,8 @@ TEST(KernelCli, WritesNngpAndNtkMatchingTheLibrary) {
   EXPECT_EQ(npy_read_header(dir + "/out/ntk.npy").dtype, "<f8");
 
   // symmetric float32
-  auto r32 = run_cli("kernel --x1 " + dir + "/x1.npy --depth 3 --activation relu --precision float32 --out " + dir +
-                     "/out32");
+  auto r32 =
+      run_cli("kernel --x1 " + dir + "/x1.npy --depth 3 --activation relu --precision float32 --out " + dir + "/out32");
   ASSERT_EQ(r32.code, 0) << r32.err;
   EXPECT_EQ(npy_read_header(dir + "/out32/nngp.npy").dtype, "<f4");
   o = {};

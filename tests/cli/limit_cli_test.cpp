@@ -1,5 +1,5 @@
-// `widthlab limit` end to end (architecture.md §4): model chosen by classify from the first scaling, or by --model/--region;
-// DIR/limit.jsonl with one line per seed; bad input exits 2 with one line.
+// `widthlab limit` end to end (architecture.md §4): model chosen by classify from the first scaling, or by
+// --model/--region; DIR/limit.jsonl with one line per seed; bad input exits 2 with one line.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -47,7 +47,8 @@ TEST(LimitCli, DefaultModelFromFirstScalingAndRegionFlag) {
   EXPECT_TRUE(lines[0]["state_includes_g"].get<bool>());
 
   // A scaling that classify puts into region 7 (post-MF ray) via a Golikov point.
-  r = test::run_cli("limit --quiet --config " + cfg + " --out " + dir + "/q7 --set 'scaling.presets=[]' "
+  r = test::run_cli("limit --quiet --config " + cfg + " --out " + dir +
+                    "/q7 --set 'scaling.presets=[]' "
                     "--set 'scaling.q=[[-1.5, 1.5]]' --set 'limits.compute=[\"post-mf\"]'");
   ASSERT_EQ(r.code, 0) << r.err;
   lines = read_jsonl(dir + "/q7/limit.jsonl");
@@ -59,7 +60,8 @@ TEST(LimitCli, DefaultModelFromFirstScalingAndRegionFlag) {
 TEST(LimitCli, EveryScalingWhoseModelIsComputed) {
   const std::string dir = test::scratch_dir("limit_cli_all");
   const std::string cfg = write_config(dir);
-  auto r = test::run_cli("limit --quiet --config " + cfg + " --out " + dir + "/both --set 'scaling.presets=[\"ntk\", "
+  auto r = test::run_cli("limit --quiet --config " + cfg + " --out " + dir +
+                         "/both --set 'scaling.presets=[\"ntk\", "
                          "\"mf\", \"sym-default\"]' --set 'limits.compute=[\"ntk\", \"mf\"]'");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto lines = read_jsonl(dir + "/both/limit.jsonl");

@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 
 #include "cli/cli_helpers.h"
@@ -143,7 +143,8 @@ TEST(MpiCli, KernelMatchesSingleProcessBitForBit) {
   widthlab::npy_write(dir + "/x2.npy", X2);
   // Block 16: 5 block rows (an uneven split, a partial last block); symmetric and X1 × X2; float64 and float32.
   const std::string common = " --depth 2 --activation relu --b-std 0.3 --block 16 --threads 1";
-  for (std::string extra : {std::string(""), std::string(" --x2 " + dir + "/x2.npy"), std::string(" --precision float32")}) {
+  for (std::string extra :
+       {std::string(""), std::string(" --x2 " + dir + "/x2.npy"), std::string(" --precision float32")}) {
     auto one = run_cli("kernel --quiet --x1 " + dir + "/x1.npy" + common + extra + " --force --out " + dir + "/one");
     ASSERT_EQ(one.code, 0) << one.err;
     auto two = run_mpi(2, "kernel --quiet --x1 " + dir + "/x1.npy" + common + extra + " --force --out " + dir + "/two");

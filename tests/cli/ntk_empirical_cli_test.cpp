@@ -49,8 +49,8 @@ TrainResult reference_run(const std::string& cfg_path, const std::vector<std::st
                           const std::string& scaling_name, int width, std::uint64_t seed) {
   Config c = load_config(cfg_path, sets);
   SweepSetup s = make_sweep_setup(c);
-  Scaling sc = scaling_from_name(scaling_name, c.model.depth, c.scaling.reference_width,
-                                 optimizer_family(c.train.optimizer));
+  Scaling sc =
+      scaling_from_name(scaling_name, c.model.depth, c.scaling.reference_width, optimizer_family(c.train.optimizer));
   TrainTask task = make_train_task(s, sc, width, seed);
   return run_training(task, TrainData{s.data.x_train, s.data.y_train, s.data.x_test, s.data.y_test, s.data.classes});
 }
@@ -101,8 +101,8 @@ TEST(NtkEmpiricalCli, DefaultsXInputsPlainWeightingAndFloat32) {
   for (int i = 0; i < X.rows(); ++i)
     for (int j = 0; j < X.cols(); ++j) X(i, j) = std::sin(1.1 * i + 0.3 * j);
   npy_write(dir + "/x.npy", X);
-  auto r = run_cli("ntk-empirical --config " + dir + "/c.toml --x " + dir + "/x.npy --weighting plain --out " + dir +
-                   "/o");
+  auto r =
+      run_cli("ntk-empirical --config " + dir + "/c.toml --x " + dir + "/x.npy --weighting plain --out " + dir + "/o");
   ASSERT_EQ(r.code, 0) << r.err;
   MatrixD K = npy_read_matrix<double>(dir + "/o/entk.npy");
   // Defaults: first scaling (sp), first width (16), first seed (3); plain weighting = λ_l 1.
@@ -135,14 +135,13 @@ TEST(NtkEmpiricalCli, BadInputExitsTwoWithOneLine) {
     std::string args, needle;
   };
   ASSERT_EQ(run_cli(base + "--out " + dir + "/taken").code, 0);
-  for (const Case& c : {Case{"--x " + dir + "/bad.npy --out " + dir + "/b1", "--x"},
-                        Case{"--x " + dir + "/missing.npy --out " + dir + "/b2", "missing.npy"},
-                        Case{"--weighting both --out " + dir + "/b3", "--normalization"},
-                        Case{"--width 0 --out " + dir + "/b7", "--width 0: expected ≥ 1"},
-                        Case{"--output 3 --out " + dir + "/b4", "--output"},
-                        Case{"--scaling nope --out " + dir + "/b5", "nope"},
-                        Case{"--set train.lr=-1 --out " + dir + "/b6", "train.lr"},
-                        Case{"--out " + dir + "/taken", "taken"}}) {
+  for (const Case& c :
+       {Case{"--x " + dir + "/bad.npy --out " + dir + "/b1", "--x"},
+        Case{"--x " + dir + "/missing.npy --out " + dir + "/b2", "missing.npy"},
+        Case{"--weighting both --out " + dir + "/b3", "--normalization"},
+        Case{"--width 0 --out " + dir + "/b7", "--width 0: expected ≥ 1"},
+        Case{"--output 3 --out " + dir + "/b4", "--output"}, Case{"--scaling nope --out " + dir + "/b5", "nope"},
+        Case{"--set train.lr=-1 --out " + dir + "/b6", "train.lr"}, Case{"--out " + dir + "/taken", "taken"}}) {
     auto r = run_cli(base + c.args);
     EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
     EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.args << "\n" << r.err;

@@ -77,8 +77,8 @@ TEST(PredictCli, LogisticAndCrossEntropy) {
   npy_write(dir + "/ypm.npy", ypm);
   npy_write(dir + "/ycls.npy", ycls);
   const std::string base = "predict --train " + dir + "/x.npy --test " + dir + "/t.npy --depth 1 --activation relu ";
-  auto r = run_cli(base + "--labels " + dir + "/ypm.npy --loss logistic --time 20 --lr 0.5 --seed 3 --out " + dir +
-                   "/log");
+  auto r =
+      run_cli(base + "--labels " + dir + "/ypm.npy --loss logistic --time 20 --lr 0.5 --seed 3 --out " + dir + "/log");
   ASSERT_EQ(r.code, 0) << r.err;
   KernelOptions ko;
   PredictOptions po;
@@ -94,8 +94,8 @@ TEST(PredictCli, LogisticAndCrossEntropy) {
   auto j = nlohmann::json::parse(std::ifstream(dir + "/log/predict.json"));
   EXPECT_EQ(j["steps"], 20);
 
-  auto ce = run_cli(base + "--labels " + dir + "/ycls.npy --loss cross-entropy --time 5 --no-init-sample --out " +
-                    dir + "/ce");
+  auto ce = run_cli(base + "--labels " + dir + "/ycls.npy --loss cross-entropy --time 5 --no-init-sample --out " + dir +
+                    "/ce");
   ASSERT_EQ(ce.code, 0) << ce.err;
   MatrixD mc = npy_read_matrix<double>(dir + "/ce/mean.npy");
   EXPECT_EQ(mc.rows(), 3);

@@ -11,9 +11,9 @@
 
 using widthlab::test::count_lines;
 using widthlab::test::lines;
-using widthlab::test::run_command;
 using widthlab::test::read_file;
 using widthlab::test::run_cli;
+using widthlab::test::run_command;
 using widthlab::test::scratch_dir;
 using widthlab::test::write_file;
 namespace fs = std::filesystem;
@@ -88,8 +88,8 @@ TEST(StudyCli, TinyStudyEndToEnd) {
   EXPECT_DOUBLE_EQ(rates["mf"]["theory"].get<double>(), -0.5);
 
   std::string report = read_file(out / "report.md");
-  for (const char* s : {"## mf", "## ntk", "## sp", "no stable limit", "LIMIT PROXY", "Fitted exponent", "theory",
-                        "## Summary", "± "})
+  for (const char* s :
+       {"## mf", "## ntk", "## sp", "no stable limit", "LIMIT PROXY", "Fitted exponent", "theory", "## Summary", "± "})
     EXPECT_NE(report.find(s), std::string::npos) << s;
   // Plots (matplotlib is a project dependency; WIDTHLAB_PYTHON may point elsewhere).
   EXPECT_TRUE(fs::exists(out / "distance_vs_width.png")) << r.err;
@@ -115,8 +115,8 @@ TEST(StudyCli, TinyStudyEndToEnd) {
   EXPECT_EQ(np.code, 2);
   EXPECT_NE(np.err.find("not an executable file"), std::string::npos) << np.err;
   EXPECT_EQ(lines(np.err), 1) << np.err;
-  auto onpath = run_command("PATH=/usr/bin:/bin " + std::string(WIDTHLAB_CLI) + " plot " + out.string() +
-                            " --python python3");
+  auto onpath =
+      run_command("PATH=/usr/bin:/bin " + std::string(WIDTHLAB_CLI) + " plot " + out.string() + " --python python3");
   EXPECT_EQ(onpath.code, 0) << onpath.err;
   fs::remove_all(dir);
 }
@@ -125,9 +125,11 @@ TEST(StudyCli, BadScalingIsReportedAndTheRestCompletes) {
   std::string dir = scratch_dir("study_badscaling");
   write_file(dir + "/c.toml", kTinyStudy);
   const fs::path out = dir + "/out";
-  auto r = run_cli("study --quiet --no-plots --config " + dir + "/c.toml --set 'scaling.presets=[\"mf\", \"bogus\"]' "
-                   "--set 'sweep.widths=[32, 64]' --set 'limits.compute=[\"mf\"]' --set limits.mf_particles=512 --out " +
-                   out.string() + " --bootstrap 50");
+  auto r =
+      run_cli("study --quiet --no-plots --config " + dir +
+              "/c.toml --set 'scaling.presets=[\"mf\", \"bogus\"]' "
+              "--set 'sweep.widths=[32, 64]' --set 'limits.compute=[\"mf\"]' --set limits.mf_particles=512 --out " +
+              out.string() + " --bootstrap 50");
   // The config layer may reject the unknown preset up front (exit 2) or the study may leave it out; both name it.
   if (r.code == 2) {
     EXPECT_NE(r.err.find("bogus"), std::string::npos) << r.err;

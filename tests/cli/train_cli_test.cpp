@@ -79,8 +79,10 @@ TEST(TrainCli, WritesRunsCurvesAndConfig) {
 TEST(TrainCli, CountsAgreeWithTheirNouns) {
   std::string dir = scratch_dir("train_words");
   write_file(dir + "/c.toml", kTiny);
-  auto r = run_cli("train --quiet --threads 1 --config " + dir + "/c.toml --set 'scaling.presets=[\"mf\"]' "
-                   "--set 'sweep.seeds=[0]' --out " + dir + "/out");
+  auto r = run_cli("train --quiet --threads 1 --config " + dir +
+                   "/c.toml --set 'scaling.presets=[\"mf\"]' "
+                   "--set 'sweep.seeds=[0]' --out " +
+                   dir + "/out");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("1 scaling × 2 widths × 1 seed "), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("1 BLAS thread for"), std::string::npos) << r.out;
@@ -140,7 +142,8 @@ threads = 1
     dup2(null, 1);
     dup2(null, 2);
     std::string cfg = dir + "/c.toml";
-    execl(WIDTHLAB_CLI, WIDTHLAB_CLI, "train", "--quiet", "--config", cfg.c_str(), "--out", out.c_str(), (char*)nullptr);
+    execl(WIDTHLAB_CLI, WIDTHLAB_CLI, "train", "--quiet", "--config", cfg.c_str(), "--out", out.c_str(),
+          (char*)nullptr);
     _exit(127);
   }
   const auto runs = fs::path(out) / "runs.jsonl";

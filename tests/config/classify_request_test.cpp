@@ -96,7 +96,10 @@ TEST(ClassifyRequest, ErrorsNameTheCallersInputs) {
   bool loaded = false;
   ClassifyRequest both;
   both.preset = "mf";
-  both.config = [&] { loaded = true; return default_config(); };
+  both.config = [&] {
+    loaded = true;
+    return default_config();
+  };
   EXPECT_EQ(error_of(both), "expected exactly one of P, Q, C");
   EXPECT_FALSE(loaded);  // the argument checks come before the config is read
   EXPECT_EQ(error_of(ClassifyRequest{}), "expected exactly one of P, Q, C");

@@ -1,5 +1,5 @@
-// Bad config input (architecture.md §5, issue 3): every case is an InputError with ONE line that starts with the file path
-// (or "--set") and names the key path, the value and what was expected. WIDTHLAB_SHOW_ERRORS=1 prints them.
+// Bad config input (architecture.md §5, issue 3): every case is an InputError with ONE line that starts with the file
+// path (or "--set") and names the key path, the value and what was expected. WIDTHLAB_SHOW_ERRORS=1 prints them.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -64,8 +64,9 @@ void expect_set_error(const std::vector<std::string>& overrides, const std::vect
 // ---- keys and sections ----
 
 TEST(ConfigErrors, UnknownKeyListsTheAllowedOnes) {
-  expect_file_error("unknown_key", "[train]\nlr = 0.1\nlrr = 0.1\n",
-                    {":3:7: ", "train.lrr = 0.1", "unknown key", "allowed in [train]: optimizer, lr, steps", "did you mean 'lr'"});
+  expect_file_error(
+      "unknown_key", "[train]\nlr = 0.1\nlrr = 0.1\n",
+      {":3:7: ", "train.lrr = 0.1", "unknown key", "allowed in [train]: optimizer, lr, steps", "did you mean 'lr'"});
   expect_file_error("unknown_custom_key", "[scaling.custom]\nlrs = [1, -1]\n",
                     {"scaling.custom.lrs", "unknown key", "init, multiplier, lr"});
 }
@@ -83,15 +84,19 @@ TEST(ConfigErrors, UnknownSection) {
 TEST(ConfigErrors, WrongTypeForEachKind) {
   expect_file_error("string_for_number", "[train]\nlr = \"fast\"\n",
                     {":2:6: ", "train.lr = \"fast\"", "expected a number, not a string"});
-  expect_file_error("float_for_int", "[train]\nsteps = 2.5\n", {"train.steps = 2.5", "expected an integer, not a float"});
+  expect_file_error("float_for_int", "[train]\nsteps = 2.5\n",
+                    {"train.steps = 2.5", "expected an integer, not a float"});
   expect_file_error("int_for_bool", "[model]\nbias = 1\n", {"model.bias = 1", "expected true or false"});
   expect_file_error("number_for_string", "[train]\noptimizer = 3\n", {"train.optimizer = 3", "expected a string"});
-  expect_file_error("scalar_for_array", "[sweep]\nwidths = 128\n", {"sweep.widths = 128", "expected an array of integers"});
+  expect_file_error("scalar_for_array", "[sweep]\nwidths = 128\n",
+                    {"sweep.widths = 128", "expected an array of integers"});
   expect_file_error("bad_element", "[sweep]\nwidths = [128, \"256\"]\n",
                     {"sweep.widths[1] = \"256\"", "expected an integer, not a string"});
-  expect_file_error("bad_batch", "[train]\nbatch = \"half\"\n", {"train.batch = \"half\"", "expected \"full\" or an integer"});
+  expect_file_error("bad_batch", "[train]\nbatch = \"half\"\n",
+                    {"train.batch = \"half\"", "expected \"full\" or an integer"});
   expect_file_error("negative_seed", "[sweep]\nseeds = [0, -1]\n", {"sweep.seeds[1] = -1", "expected an integer >= 0"});
-  expect_file_error("huge_int", "[train]\nsteps = 9999999999\n", {"train.steps = 9999999999", "expected an integer in"});
+  expect_file_error("huge_int", "[train]\nsteps = 9999999999\n",
+                    {"train.steps = 9999999999", "expected an integer in"});
   expect_file_error("date_for_number", "[train]\nlr = 2024-01-01\n", {"train.lr = 2024-01-01", "not a date/time"});
   expect_file_error("q_not_nested", "[scaling]\nq = [-1, 1]\n", {"scaling.q[0] = -1", "expected an array of numbers"});
 }
@@ -101,11 +106,13 @@ TEST(ConfigErrors, WrongTypeForEachKind) {
 TEST(ConfigErrors, EmptyLists) {
   expect_file_error("empty_widths", "[sweep]\nwidths = []\n", {"sweep.widths = []", "at least one width"});
   expect_file_error("empty_seeds", "[sweep]\nseeds = []\n", {"sweep.seeds = []", "at least one seed"});
-  expect_file_error("empty_presets", "[scaling]\npresets = []\n", {"scaling.presets = []", "at least one preset", "sp"});
+  expect_file_error("empty_presets", "[scaling]\npresets = []\n",
+                    {"scaling.presets = []", "at least one preset", "sp"});
 }
 
 TEST(ConfigErrors, OutOfRange) {
-  expect_file_error("width_zero", "[sweep]\nwidths = [128, 0]\n", {":2:10: ", "sweep.widths = [128, 0]", "widths >= 1"});
+  expect_file_error("width_zero", "[sweep]\nwidths = [128, 0]\n",
+                    {":2:10: ", "sweep.widths = [128, 0]", "widths >= 1"});
   expect_file_error("lr_negative", "[train]\nlr = -0.1\n", {":2:6: ", "train.lr = -0.1", "finite number > 0"});
   expect_file_error("lr_zero", "[train]\nlr = 0\n", {"train.lr = 0.0", "finite number > 0"});
   expect_file_error("lr_nan", "[train]\nlr = nan\n", {"train.lr = nan", "finite number > 0"});
@@ -121,10 +128,13 @@ TEST(ConfigErrors, OutOfRange) {
 }
 
 TEST(ConfigErrors, Duplicates) {
-  expect_file_error("dup_widths", "[sweep]\nwidths = [128, 256, 128]\n", {"sweep.widths = [128, 256, 128]", "width 128 appears twice"});
+  expect_file_error("dup_widths", "[sweep]\nwidths = [128, 256, 128]\n",
+                    {"sweep.widths = [128, 256, 128]", "width 128 appears twice"});
   expect_file_error("dup_seeds", "[sweep]\nseeds = [1, 1]\n", {"sweep.seeds", "seed 1 appears twice"});
-  expect_file_error("dup_presets", "[scaling]\npresets = [\"sp\", \"sp\"]\n", {"scaling.presets", "'sp' appears twice"});
-  expect_file_error("alias_presets", "[scaling]\npresets = [\"sp\", \"standard\"]\n", {"scaling.presets", "'standard'", "twice"});
+  expect_file_error("dup_presets", "[scaling]\npresets = [\"sp\", \"sp\"]\n",
+                    {"scaling.presets", "'sp' appears twice"});
+  expect_file_error("alias_presets", "[scaling]\npresets = [\"sp\", \"standard\"]\n",
+                    {"scaling.presets", "'standard'", "twice"});
   expect_file_error("dup_classes", "[data]\nclasses = [3, 3]\n", {"data.classes = [3, 3]", "distinct"});
   expect_file_error("dup_limits", "[limits]\ncompute = [\"mf\", \"mf\"]\n", {"limits.compute", "'mf' appears twice"});
 }
@@ -132,15 +142,21 @@ TEST(ConfigErrors, Duplicates) {
 // ---- unknown names ----
 
 TEST(ConfigErrors, UnknownNamesListTheAllowedOnes) {
-  expect_file_error("activation", "[model]\nactivation = \"relux\"\n", {"model.activation = \"relux\"", "unknown", "leaky_relu"});
-  expect_file_error("activation_param", "[model]\nactivation = \"relu:2\"\n", {"model.activation = \"relu:2\"", "takes no parameter"});
+  expect_file_error("activation", "[model]\nactivation = \"relux\"\n",
+                    {"model.activation = \"relux\"", "unknown", "leaky_relu"});
+  expect_file_error("activation_param", "[model]\nactivation = \"relu:2\"\n",
+                    {"model.activation = \"relu:2\"", "takes no parameter"});
   expect_file_error("loss", "[train]\nloss = \"hinge\"\n", {"train.loss = \"hinge\"", "logistic", "cross-entropy"});
   expect_file_error("optimizer", "[train]\noptimizer = \"sgdd\"\n",
                     {"train.optimizer = \"sgdd\"", "expected one of gd, sgd, rmsprop, adam", "did you mean 'sgd'"});
-  expect_file_error("preset", "[scaling]\npresets = [\"sp\", \"ntkk\"]\n", {"scaling.presets = [\"sp\", \"ntkk\"]", "unknown preset", "mean-field"});
-  expect_file_error("preset_param", "[scaling]\npresets = [\"intermediate:2\"]\n", {"scaling.presets", "intermediate:2", "1/2 < q < 1"});
-  expect_file_error("limit_model", "[limits]\ncompute = [\"ntk\", \"mff\"]\n", {"limits.compute", "expected one of mf, ntk", "did you mean 'mf'"});
-  expect_file_error("precision", "[train]\nprecision = \"float16\"\n", {"train.precision = \"float16\"", "float32, float64"});
+  expect_file_error("preset", "[scaling]\npresets = [\"sp\", \"ntkk\"]\n",
+                    {"scaling.presets = [\"sp\", \"ntkk\"]", "unknown preset", "mean-field"});
+  expect_file_error("preset_param", "[scaling]\npresets = [\"intermediate:2\"]\n",
+                    {"scaling.presets", "intermediate:2", "1/2 < q < 1"});
+  expect_file_error("limit_model", "[limits]\ncompute = [\"ntk\", \"mff\"]\n",
+                    {"limits.compute", "expected one of mf, ntk", "did you mean 'mf'"});
+  expect_file_error("precision", "[train]\nprecision = \"float16\"\n",
+                    {"train.precision = \"float16\"", "float32, float64"});
   expect_file_error("init", "[model]\ninit = \"xavier\"\n", {"model.init = \"xavier\"", "uniform, gaussian"});
   expect_file_error("dataset", "[data]\ndataset = \"imagenet\"\n", {"data.dataset = \"imagenet\"", "fashion-mnist-2"});
 }
@@ -150,11 +166,14 @@ TEST(ConfigErrors, UnknownNamesListTheAllowedOnes) {
 TEST(ConfigErrors, CrossSectionRules) {
   expect_file_error("custom_length", "[scaling.custom]\nlr = [1, -1, 0]\n",
                     {":2:6: ", "scaling.custom.lr = [1.0, -1.0, 0.0]", "model.depth + 1 = 2"});
-  expect_file_error("q_deep", "[model]\ndepth = 2\n[scaling]\npresets = [\"ntk\"]\nq = [[-1, 1]]\n", {"scaling.q", "model.depth = 1"});
+  expect_file_error("q_deep", "[model]\ndepth = 2\n[scaling]\npresets = [\"ntk\"]\nq = [[-1, 1]]\n",
+                    {"scaling.q", "model.depth = 1"});
   expect_file_error("q_arity", "[scaling]\nq = [[-1]]\n", {"scaling.q = [[-1.0]]", "[q_sigma, q_lr]"});
   expect_file_error("gd_minibatch", "[train]\nbatch = 32\n", {"train.batch = 32", "full-batch"});
-  expect_file_error("batch_too_big", "[train]\noptimizer = \"sgd\"\nbatch = 5000\n", {"train.batch = 5000", "data.train_size = 1000"});
-  expect_file_error("binary_loss_multiclass", "[data]\ndataset = \"mnist\"\npath = \"/x\"\n", {"train.loss = \"logistic\"", "cross-entropy"});
+  expect_file_error("batch_too_big", "[train]\noptimizer = \"sgd\"\nbatch = 5000\n",
+                    {"train.batch = 5000", "data.train_size = 1000"});
+  expect_file_error("binary_loss_multiclass", "[data]\ndataset = \"mnist\"\npath = \"/x\"\n",
+                    {"train.loss = \"logistic\"", "cross-entropy"});
   expect_file_error("npy_without_path", "[data]\ndataset = \"npy\"\n", {"data.path = \"\"", "directory"});
 }
 
@@ -194,10 +213,13 @@ TEST(ConfigErrors, SetWithoutEquals) {
 }
 
 TEST(ConfigErrors, SetUnknownKey) {
-  expect_set_error({"train.lrr=0.1"}, {"--set: train.lrr = 0.1", "unknown key", "allowed in [train]", "did you mean 'lr'"});
-  expect_set_error({"trian.lr=0.1"}, {"trian.lr", "unknown key", "allowed sections: data, model", "did you mean 'train'"});
+  expect_set_error({"train.lrr=0.1"},
+                   {"--set: train.lrr = 0.1", "unknown key", "allowed in [train]", "did you mean 'lr'"});
+  expect_set_error({"trian.lr=0.1"},
+                   {"trian.lr", "unknown key", "allowed sections: data, model", "did you mean 'train'"});
   expect_set_error({"train.lr.x=1"}, {"train.lr.x", "unknown key", "train.lr is a value, not a table"});
-  expect_set_error({"scaling.custom.lrs=[1,2]"}, {"scaling.custom.lrs", "allowed in [scaling.custom]: init, multiplier, lr"});
+  expect_set_error({"scaling.custom.lrs=[1,2]"},
+                   {"scaling.custom.lrs", "allowed in [scaling.custom]: init, multiplier, lr"});
 }
 
 TEST(ConfigErrors, SetWrongTypeAndRange) {

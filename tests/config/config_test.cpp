@@ -1,4 +1,7 @@
-// The config layer's good paths (architecture.md §5): defaults, the embedded default file, overrides, TOML/JSON round trips.
+// The config layer's good paths (architecture.md §5): defaults, the embedded default file, overrides, TOML/JSON round
+// trips.
+#include "widthlab/config.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -6,7 +9,6 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "widthlab/config.h"
 #include "widthlab/error.h"
 
 using namespace widthlab;

@@ -1,10 +1,11 @@
+#include "widthlab/activation.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 #include <vector>
 
-#include "widthlab/activation.h"
 #include "widthlab/error.h"
 
 using namespace widthlab;
@@ -41,11 +42,17 @@ void expect_leaky_matches_branch_form() {
   const Activation act = activation_from_name("leaky_relu:0.1");
   const T a = static_cast<T>(act.param);
   std::vector<T> z(1003), out(z.size());
-  const T specials[] = {T(0), -T(0), std::numeric_limits<T>::infinity(), -std::numeric_limits<T>::infinity(),
-                        std::numeric_limits<T>::denorm_min(), -std::numeric_limits<T>::denorm_min(),
-                        std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::max()};
+  const T specials[] = {T(0),
+                        -T(0),
+                        std::numeric_limits<T>::infinity(),
+                        -std::numeric_limits<T>::infinity(),
+                        std::numeric_limits<T>::denorm_min(),
+                        -std::numeric_limits<T>::denorm_min(),
+                        std::numeric_limits<T>::quiet_NaN(),
+                        std::numeric_limits<T>::max()};
   for (std::size_t i = 0; i < z.size(); ++i)
-    z[i] = i % 9 == 0 ? specials[(i / 9) % 8] : static_cast<T>(std::sin(double(i) * 1.7) * std::exp(double(i % 13) - 6));
+    z[i] =
+        i % 9 == 0 ? specials[(i / 9) % 8] : static_cast<T>(std::sin(double(i) * 1.7) * std::exp(double(i % 13) - 6));
   act.apply(z.data(), out.data(), z.size());
   for (std::size_t i = 0; i < z.size(); ++i) {
     const T want = z[i] > T(0) ? z[i] : a * z[i];

@@ -1,13 +1,14 @@
 // .npy reading and writing (npy.h): round trips, hand-made headers of both versions, other dtypes, the mapped
 // writer, numpy itself as an independent reader/writer when available, and malformed files.
+#include "widthlab/npy.h"
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "data/test_util.h"
-#include "widthlab/npy.h"
 
 using namespace widthlab;
 using widthlab::test::read_bytes;

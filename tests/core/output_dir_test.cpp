@@ -1,4 +1,6 @@
 // prepare_output_dir (output_dir.h): fresh / resume / force, and the ways an output path can be unusable.
+#include "widthlab/output_dir.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -8,7 +10,6 @@
 
 #include "data/test_util.h"
 #include "widthlab/npy.h"
-#include "widthlab/output_dir.h"
 #include "widthlab/results_io.h"
 
 using namespace widthlab;
@@ -64,7 +65,8 @@ TEST(OutputDir, ForeignFilesAreRefusedThenKeptByForce) {
   prepare_output_dir(out, OutputMode::force);  // writes beside them
   write_file_atomic(out / "runs.jsonl", "{}\n");
   EXPECT_INPUT_ERROR(write_file_atomic(out / "notes.txt", "overwrite"), "was not written by widthlab");
-  EXPECT_INPUT_ERROR(npy_write((out / "notes.txt").string(), MatrixD(MatrixD::Zero(1, 1))), "was not written by widthlab");
+  EXPECT_INPUT_ERROR(npy_write((out / "notes.txt").string(), MatrixD(MatrixD::Zero(1, 1))),
+                     "was not written by widthlab");
   EXPECT_INPUT_ERROR(JsonlWriter(out / "notes.txt"), "was not written by widthlab");
   prepare_output_dir(out, OutputMode::force);  // removes runs.jsonl only
   EXPECT_EQ(listing(out), (std::vector<std::string>{"notes.txt", "sub"}));
@@ -121,7 +123,8 @@ TEST(OutputDir, UnwritableDirectory) {
   ::chmod(ro.c_str(), 0755);
   // Kernel file systems refuse new files even to root: the probe catches it.
   if (fs::is_directory("/proc/self")) {
-    EXPECT_INPUT_ERROR(prepare_output_dir("/proc/self", OutputMode::force), "/proc/self: output directory is not writable");
+    EXPECT_INPUT_ERROR(prepare_output_dir("/proc/self", OutputMode::force),
+                       "/proc/self: output directory is not writable");
     EXPECT_INPUT_ERROR(prepare_output_dir("/proc/self/widthlab-out", OutputMode::fresh), "/proc/self/widthlab-out");
   }
   if (root_like) GTEST_SKIP() << "running with privileges that ignore directory modes (root)";
@@ -135,8 +138,8 @@ TEST(OutputDir, NonUtf8NamesWorkAndPrintEscaped) {
   write_file_atomic(out / "runs.jsonl", "{}\n");
   EXPECT_INPUT_ERROR(prepare_output_dir(out, OutputMode::fresh), "r\\xe9sultats\\xff: already holds widthlab results");
   EXPECT_EQ(printable_text("ok \xc3\xa9 \xe2\x82\xac"), "ok \xc3\xa9 \xe2\x82\xac");  // valid UTF-8 untouched
-  EXPECT_EQ(printable_text("a\xc0\xafz"), "a\\xc0\\xafz");                         // overlong '/'
-  EXPECT_EQ(printable_text("\xed\xa0\x80"), "\\xed\\xa0\\x80");                    // surrogate
+  EXPECT_EQ(printable_text("a\xc0\xafz"), "a\\xc0\\xafz");                            // overlong '/'
+  EXPECT_EQ(printable_text("\xed\xa0\x80"), "\\xed\\xa0\\x80");                       // surrogate
   EXPECT_EQ(printable_text("tab\tnl\n"), "tab\\x09nl\\x0a");
 }
 

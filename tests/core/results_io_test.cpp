@@ -1,4 +1,6 @@
 // results_io.h: JSON-lines logs that survive interruption, atomic writes, CSV curves.
+#include "widthlab/results_io.h"
+
 #include <gtest/gtest.h>
 
 #include <charconv>
@@ -7,7 +9,6 @@
 #include <sstream>
 
 #include "data/test_util.h"
-#include "widthlab/results_io.h"
 
 using namespace widthlab;
 using widthlab::test::read_bytes;
@@ -145,8 +146,10 @@ TEST(Csv, ValuesRoundTripExactly) {
       double v;
       auto r = std::from_chars(cells[c].data(), cells[c].data() + cells[c].size(), v);
       ASSERT_EQ(r.ec, std::errc()) << cells[c];
-      if (std::isnan(row[c])) EXPECT_TRUE(std::isnan(v));
-      else EXPECT_EQ(v, row[c]) << cells[c];  // shortest round-trip form is exact
+      if (std::isnan(row[c]))
+        EXPECT_TRUE(std::isnan(v));
+      else
+        EXPECT_EQ(v, row[c]) << cells[c];  // shortest round-trip form is exact
     }
   }
   EXPECT_FALSE(std::getline(in, line));

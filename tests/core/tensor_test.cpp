@@ -1,11 +1,11 @@
 // all_finite (tensor.h) against std::isfinite value by value: NaN, ±inf, the largest finite values (whose product
 // with 0 is still 0), denormals, −0, in float and double, in the vectorised body and the tail, on strided views.
+#include "widthlab/tensor.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
-
-#include "widthlab/tensor.h"
 
 using namespace widthlab;
 
@@ -14,8 +14,8 @@ namespace {
 template <class T>
 void check() {
   using L = std::numeric_limits<T>;
-  const T specials[] = {L::quiet_NaN(), L::infinity(), -L::infinity(), L::max(), -L::max(), L::denorm_min(),
-                        L::min(), T(-0.0), T(1)};
+  const T specials[] = {L::quiet_NaN(),  L::infinity(), -L::infinity(), L::max(), -L::max(),
+                        L::denorm_min(), L::min(),      T(-0.0),        T(1)};
   for (int rows : {1, 3, 13})
     for (int cols : {1, 7, 33})
       for (T s : specials)

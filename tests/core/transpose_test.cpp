@@ -1,12 +1,12 @@
 // transpose_tiled (transpose.h) against the element-by-element definition dst[c][r] = src[r][c]: float and double
 // (AVX register squares plus scalar edges) and int (scalar only), shapes that are and are not multiples of the
 // 8 × 8 / 4 × 4 squares and of the 8 × 512 tiles, strides wider than the rows; nothing outside dst's cells written.
+#include "widthlab/transpose.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <vector>
-
-#include "widthlab/transpose.h"
 
 using namespace widthlab;
 

@@ -27,7 +27,8 @@ TEST(Cifar, BadFiles) {
   auto dir = scratch("bad");
   std::string rec = cifar_bytes(2, 0);
   write_bytes(dir / "short.bin", rec.substr(0, rec.size() - 10));
-  EXPECT_INPUT_ERROR(read_cifar_batch((dir / "short.bin").string()), "short.bin: size 6136 is not a multiple of the 3073");
+  EXPECT_INPUT_ERROR(read_cifar_batch((dir / "short.bin").string()),
+                     "short.bin: size 6136 is not a multiple of the 3073");
   write_bytes(dir / "empty.bin", "");
   EXPECT_INPUT_ERROR(read_cifar_batch((dir / "empty.bin").string()), "empty.bin: empty file");
   rec[3073] = char(200);
@@ -99,15 +100,18 @@ TEST(NpyPair, BadFiles) {
   npy_write((dir / "y4.npy").string(), Vector<double>(Vector<double>::Ones(4)));
   EXPECT_INPUT_ERROR(read_npy_pair((dir / "X.npy").string(), (dir / "y4.npy").string()), "y4.npy: 4 labels, but");
   npy_write((dir / "y32.npy").string(), Matrix<double>(Matrix<double>::Ones(3, 2)));
-  EXPECT_INPUT_ERROR(read_npy_pair((dir / "X.npy").string(), (dir / "y32.npy").string()), "y32.npy: labels of shape (3, 2)");
+  EXPECT_INPUT_ERROR(read_npy_pair((dir / "X.npy").string(), (dir / "y32.npy").string()),
+                     "y32.npy: labels of shape (3, 2)");
   Matrix<double> bad = x;
   bad(2, 1) = std::numeric_limits<double>::quiet_NaN();
   npy_write((dir / "Xnan.npy").string(), bad);
   npy_write((dir / "y3.npy").string(), Vector<double>(Vector<double>::Ones(3)));
-  EXPECT_INPUT_ERROR(read_npy_pair((dir / "Xnan.npy").string(), (dir / "y3.npy").string()), "Xnan.npy: non-finite value nan at [2, 1]");
+  EXPECT_INPUT_ERROR(read_npy_pair((dir / "Xnan.npy").string(), (dir / "y3.npy").string()),
+                     "Xnan.npy: non-finite value nan at [2, 1]");
   Vector<double> yinf = Vector<double>::Ones(3);
   yinf(0) = std::numeric_limits<double>::infinity();
   npy_write((dir / "yinf.npy").string(), yinf);
-  EXPECT_INPUT_ERROR(read_npy_pair((dir / "X.npy").string(), (dir / "yinf.npy").string()), "yinf.npy: non-finite label");
+  EXPECT_INPUT_ERROR(read_npy_pair((dir / "X.npy").string(), (dir / "yinf.npy").string()),
+                     "yinf.npy: non-finite label");
   EXPECT_INPUT_ERROR(read_npy_pair((dir / "X.npy").string(), (dir / "absent.npy").string()), "absent.npy");
 }

@@ -1,5 +1,7 @@
 // load_dataset and its pieces (dataset.h): class selection and labels, theory.md §6.0 standardisation, stratified
 // subsets, the gaussians task, option validation and bad inputs — on files written here with known content.
+#include "widthlab/dataset.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,7 +9,6 @@
 #include <set>
 
 #include "data/fixtures.h"
-#include "widthlab/dataset.h"
 
 using namespace widthlab;
 using namespace widthlab::test;
@@ -50,13 +51,21 @@ TEST(DataOptions, EachRuleNamesItsKey) {
         "data.dataset = \"imagenet\": expected one of fashion-mnist-2, mnist, cifar-2, gaussians, npy, csv");
   check([](DataOptions& o) { o.standardize = "minmax"; },
         "data.standardize = \"minmax\": expected one of scalar, feature, none");
-  check([](DataOptions& o) { o.classes = {0, 6, 7}; },
-        "data.classes = [0, 6, 7]: fashion-mnist-2 is a binary task; expected two class ids 0–9");
+  check(
+      [](DataOptions& o) {
+        o.classes = {0, 6, 7};
+      },
+      "data.classes = [0, 6, 7]: fashion-mnist-2 is a binary task; expected two class ids 0–9");
   check([](DataOptions& o) { o.classes = {3, 3}; }, "data.classes = [3, 3]: expected distinct class ids");
   check([](DataOptions& o) { o.classes = {0, 10}; }, "data.classes = [0, 10]: expected class ids 0–9");
-  check([](DataOptions& o) { o.dataset = "mnist"; }, "data.path = \"\": expected the directory holding the mnist files");
-  check([](DataOptions& o) { o.dataset = "gaussians"; o.classes = {0, 1}; },
-        "data.classes = [0, 1]: the gaussians task has fixed labels ±1; expected no data.classes");
+  check([](DataOptions& o) { o.dataset = "mnist"; },
+        "data.path = \"\": expected the directory holding the mnist files");
+  check(
+      [](DataOptions& o) {
+        o.dataset = "gaussians";
+        o.classes = {0, 1};
+      },
+      "data.classes = [0, 1]: the gaussians task has fixed labels ±1; expected no data.classes");
   check([](DataOptions& o) { o.gaussians_delta = 1.0; }, "data.gaussians_delta = 1: expected a number in [0, 1)");
   check([](DataOptions& o) { o.gaussians_dim = 0; }, "data.gaussians_dim = 0: expected an integer ≥ 1");
 }
@@ -66,7 +75,7 @@ TEST(LoadDataset, MnistClassPairLabelsAndScalarConstants) {
   write_mnist_dir(dir, 40, 20, 3, 2, true);  // 4 of each digit in train, 2 in test
   DataOptions o = mnist_options(dir);
   o.classes = {5, 3};
-  o.train_size = 8;  // the whole selected split: file order kept
+  o.train_size = 8;   // the whole selected split: file order kept
   o.test_size = 100;  // larger than the split: the whole test split
   Dataset ds = load_dataset(o);
   ASSERT_EQ(ds.x_train.rows(), 8);
@@ -102,7 +111,8 @@ TEST(LoadDataset, MnistAllTenClassesKeepDigits) {
   for (int r = 0; r < ds.x_train.rows(); ++r) {
     bool found = false;
     for (int i = 0; i < 50 && !found; ++i)
-      found = i % 10 == int(ds.y_train(r)) && ds.x_train(r, 3) == pixel(i, 3) / 255.0 && ds.x_train(r, 0) == pixel(i, 0) / 255.0;
+      found = i % 10 == int(ds.y_train(r)) && ds.x_train(r, 3) == pixel(i, 3) / 255.0 &&
+              ds.x_train(r, 0) == pixel(i, 0) / 255.0;
     EXPECT_TRUE(found) << "row " << r;
   }
   EXPECT_EQ(ds.x_test.rows(), 30);

@@ -1,6 +1,5 @@
 // The real Fashion-MNIST files of the Debian package dataset-fashion-mnist (skipped when not installed).
 #include <gtest/gtest.h>
-
 #include <time.h>
 
 #include <chrono>

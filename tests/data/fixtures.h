@@ -33,15 +33,19 @@ inline void write_gz(const std::filesystem::path& p, const std::string& bytes) {
 }
 
 // Pixel j of sample i of the synthetic image sets.
-inline std::uint8_t pixel(std::int64_t i, std::int64_t j) { return std::uint8_t((i * 37 + j * 11 + (i * j) % 7) % 256); }
+inline std::uint8_t pixel(std::int64_t i, std::int64_t j) {
+  return std::uint8_t((i * 37 + j * 11 + (i * j) % 7) % 256);
+}
 
 // An MNIST-layout directory: `n_train` / `n_test` images of rows × cols with labels (i % 10), gzipped or plain.
 inline void write_mnist_dir(const std::filesystem::path& dir, int n_train, int n_test, int rows, int cols, bool gz,
                             int label_offset = 0) {
   std::filesystem::create_directories(dir);
   auto put = [&](const std::string& stem, const std::string& bytes) {
-    if (gz) write_gz(dir / (stem + ".gz"), bytes);
-    else write_bytes(dir / stem, bytes);
+    if (gz)
+      write_gz(dir / (stem + ".gz"), bytes);
+    else
+      write_bytes(dir / stem, bytes);
   };
   for (auto [prefix, n] : {std::pair<std::string, int>{"train", n_train}, {"t10k", n_test}}) {
     std::vector<std::uint8_t> px, lab;

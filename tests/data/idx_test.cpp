@@ -1,6 +1,5 @@
 // IDX reader (loaders.h): gzipped and plain round trips, and malformed files.
 #include <gtest/gtest.h>
-
 #include <time.h>
 
 #include "data/fixtures.h"

@@ -17,9 +17,11 @@ inline std::filesystem::path scratch(const std::string& name) {
   std::filesystem::path base;
   if (const char* env = std::getenv("WIDTHLAB_TEST_TMP"); env && *env) base = env;
 #ifdef WIDTHLAB_TEST_TMP
-  else base = WIDTHLAB_TEST_TMP;
+  else
+    base = WIDTHLAB_TEST_TMP;
 #else
-  else base = std::filesystem::temp_directory_path();
+  else
+    base = std::filesystem::temp_directory_path();
 #endif
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string test = info ? std::string(info->test_suite_name()) + "." + info->name() : "none";
@@ -53,15 +55,14 @@ inline bool can_write_despite_mode(const std::filesystem::path& dir) {
 }  // namespace widthlab::test
 
 // Expects `stmt` to throw widthlab::InputError with a one-line message containing `needle` (the input's name).
-#define EXPECT_INPUT_ERROR(stmt, needle)                                                                     \
-  do {                                                                                                       \
-    try {                                                                                                    \
-      stmt;                                                                                                  \
-      ADD_FAILURE() << "expected InputError naming '" << (needle) << "' from: " #stmt;                       \
-    } catch (const widthlab::InputError& e_) {                                                               \
-      std::string m_ = e_.what();                                                                            \
-      EXPECT_NE(m_.find(needle), std::string::npos) << "message '" << m_ << "' does not name '" << (needle)  \
-                                                    << "'";                                                  \
-      EXPECT_EQ(m_.find('\n'), std::string::npos) << "message is not one line: " << m_;                     \
-    }                                                                                                        \
+#define EXPECT_INPUT_ERROR(stmt, needle)                                                                            \
+  do {                                                                                                              \
+    try {                                                                                                           \
+      stmt;                                                                                                         \
+      ADD_FAILURE() << "expected InputError naming '" << (needle) << "' from: " #stmt;                              \
+    } catch (const widthlab::InputError& e_) {                                                                      \
+      std::string m_ = e_.what();                                                                                   \
+      EXPECT_NE(m_.find(needle), std::string::npos) << "message '" << m_ << "' does not name '" << (needle) << "'"; \
+      EXPECT_EQ(m_.find('\n'), std::string::npos) << "message is not one line: " << m_;                             \
+    }                                                                                                               \
   } while (0)

@@ -1,5 +1,7 @@
 // KernelSchedule (kernel_schedule.h): every block row of both outputs handed out exactly once, mirror rows only after
 // the computed rows they are transposed from, largest first, of the asking rank's file when split.
+#include "widthlab/kernel_schedule.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -8,7 +10,6 @@
 #include <stdexcept>
 
 #include "widthlab/error.h"
-#include "widthlab/kernel_schedule.h"
 
 using namespace widthlab;
 

@@ -1,12 +1,12 @@
 // Gaussian duals (theory.md §3.8): closed forms vs an independent float64 quadrature, quadrature vs Monte-Carlo and vs
 // the closed form of sin, Ṫ = ∂T/∂K12 (Price's theorem) by central differences, fast_atan2 vs libm, edge cases.
+#include "widthlab/dual.h"
+
 #include <gtest/gtest.h>
 
 #include <Eigen/Eigenvalues>
 #include <cmath>
 #include <random>
-
-#include "widthlab/dual.h"
 
 using namespace widthlab;
 
@@ -178,7 +178,8 @@ TEST(Dual, DefaultOrderMeetsStatedAccuracy) {
     EXPECT_EQ(dual.quadrature_order(), Dual::kDefaultQuadratureOrder);
     for (const Cov& c : random_covs(40, 0.99, 8)) {
       DualValue ref = dual_quadrature(act, c.k11, c.k22, c.k12, x, w), v = dual(c.k11, c.k22, c.k12);
-      DualValue r1 = dual_quadrature(act, c.k11, c.k11, c.k11, x, w), r2 = dual_quadrature(act, c.k22, c.k22, c.k22, x, w);
+      DualValue r1 = dual_quadrature(act, c.k11, c.k11, c.k11, x, w),
+                r2 = dual_quadrature(act, c.k22, c.k22, c.k22, x, w);
       EXPECT_LT(std::fabs(v.T - ref.T), 1e-6 * std::sqrt(r1.T * r2.T)) << name;
       EXPECT_LT(std::fabs(v.Tdot - ref.Tdot), 1e-6 * std::sqrt(r1.Tdot * r2.Tdot)) << name;
     }
@@ -199,7 +200,10 @@ TEST(Dual, QuadratureMatchesMonteCarlo) {
       for (int i = 0; i < n; ++i) {
         double z1 = N(g), z2 = N(g), u = L11 * z1, v = L21 * z1 + L22 * z2;
         double t = act.value(u) * act.value(v), d = act.derivative(u) * act.derivative(v);
-        sT += t; sT2 += t * t; sD += d; sD2 += d * d;
+        sT += t;
+        sT2 += t * t;
+        sD += d;
+        sD2 += d * d;
       }
       const double mT = sT / n, mD = sD / n;
       const double seT = std::sqrt((sT2 / n - mT * mT) / n), seD = std::sqrt((sD2 / n - mD * mD) / n);

@@ -1,14 +1,15 @@
 // Empirical NTK (widthlab/empirical_ntk.h; theory.md §3.8, §6.3 R21) against an explicit Jacobian assembled here from
 // float64 central finite differences of the Mlp's forward pass (independent of its backward code), plus symmetry,
 // PSD, the diagonal form, several outputs, lr weighting, and convergence to kernel.h's analytic NTK as width grows.
+#include "widthlab/empirical_ntk.h"
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <Eigen/Eigenvalues>
 #include <cmath>
 #include <cstdlib>
-#include <fmt/format.h>
 
-#include "widthlab/empirical_ntk.h"
 #include "widthlab/error.h"
 #include "widthlab/kernel.h"
 #include "widthlab/rng.h"
@@ -196,8 +197,7 @@ struct WidthErrors {
 };
 
 template <class MakeNet>
-WidthErrors width_errors(const MatrixD& X, const MatrixD& ref, MakeNet make, const EmpiricalNtkOptions& o,
-                         int seeds) {
+WidthErrors width_errors(const MatrixD& X, const MatrixD& ref, MakeNet make, const EmpiricalNtkOptions& o, int seeds) {
   WidthErrors we;
   for (int d : {64, 256, 1024}) {
     double e = 0;

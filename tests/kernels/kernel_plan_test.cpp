@@ -52,8 +52,8 @@ void expect_pieces_equal_whole(const Matrix<T>& X1, const Matrix<T>* X2, KernelO
       plan.compute(r.r0, r.m, r.c0, r.n, pn.data(), pt.data(), ld);
       for (std::int64_t i = 0; i < r.m; ++i)
         for (std::int64_t j = 0; j < r.n; ++j) {
-          ASSERT_EQ(pn(i, j), nngp(r.r0 + i, r.c0 + j)) << "nngp (" << r.r0 + i << ", " << r.c0 + j << ") threads "
-                                                       << threads;
+          ASSERT_EQ(pn(i, j), nngp(r.r0 + i, r.c0 + j))
+              << "nngp (" << r.r0 + i << ", " << r.c0 + j << ") threads " << threads;
           ASSERT_EQ(pt(i, j), ntk(r.r0 + i, r.c0 + j)) << "ntk (" << r.r0 + i << ", " << r.c0 + j << ")";
         }
       for (std::int64_t i = 0; i < r.m; ++i)  // nothing outside the rectangle was touched
@@ -108,8 +108,8 @@ TEST(KernelPlan, RejectsMisalignedRectanglesAndBadInput) {
   const MatrixRef<double> x(X);
   const KernelPlan<double> plan(x, nullptr, o);
   MatrixD out(20, 20);
-  EXPECT_THROW(plan.compute(4, 8, 0, 8, out.data(), nullptr, 20), std::invalid_argument);   // r0 not a block start
-  EXPECT_THROW(plan.compute(0, 5, 0, 8, out.data(), nullptr, 20), std::invalid_argument);   // m neither whole nor to end
+  EXPECT_THROW(plan.compute(4, 8, 0, 8, out.data(), nullptr, 20), std::invalid_argument);  // r0 not a block start
+  EXPECT_THROW(plan.compute(0, 5, 0, 8, out.data(), nullptr, 20), std::invalid_argument);  // m neither whole nor to end
   EXPECT_THROW(plan.compute(16, 8, 0, 8, out.data(), nullptr, 20), std::invalid_argument);  // past the last row
   EXPECT_THROW(plan.compute(0, 8, 0, 16, out.data(), nullptr, 10), std::invalid_argument);  // ld < n
   EXPECT_NO_THROW(plan.compute(16, 4, 0, 20, out.data(), nullptr, 20));                     // partial last block

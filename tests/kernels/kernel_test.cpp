@@ -1,16 +1,18 @@
-// Analytic NNGP/NTK (theory.md §3.8, architecture.md §4 kernel semantics) against Monte-Carlo estimates over random finite nets
-// implemented here (explicit per-layer gradients, no Jacobian), plus structural properties: symmetry, PSD, blocked
+// Analytic NNGP/NTK (theory.md §3.8, architecture.md §4 kernel semantics) against Monte-Carlo estimates over random
+// finite nets implemented here (explicit per-layer gradients, no Jacobian), plus structural properties: symmetry, PSD,
+// blocked
 // == unblocked, symmetric == cross mode, float32 ≈ float64, zero/duplicate rows, per-layer weights.
+#include "widthlab/kernel.h"
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <Eigen/Eigenvalues>
 #include <cmath>
 #include <cstdlib>
-#include <fmt/format.h>
 
 #include "widthlab/dual.h"
 #include "widthlab/error.h"
-#include "widthlab/kernel.h"
 #include "widthlab/rng.h"
 
 using namespace widthlab;
@@ -87,7 +89,10 @@ McEstimate monte_carlo(const MatrixD& X, const KernelOptions& o, int width, int 
         delta = back.cwiseProduct(zs[l].unaryExpr([&](double v) { return o.act.derivative(v); }));
       }
     }
-    s1n += K; s2n += K.cwiseProduct(K); s1t += Th; s2t += Th.cwiseProduct(Th);
+    s1n += K;
+    s2n += K.cwiseProduct(K);
+    s1t += Th;
+    s2t += Th.cwiseProduct(Th);
   }
   McEstimate e;
   auto finish = [&](const MatrixD& s1, const MatrixD& s2, MatrixD& mean, MatrixD& se) {
@@ -130,11 +135,16 @@ TEST(Kernel, MatchesMonteCarloOverFiniteNets) {
   MatrixD X = random_inputs(5, 6, 1);
   X.row(4) = X.row(0) * 0.5;  // a parallel pair
   const McCase cases[] = {
-      {1, "relu", Parameterization::ntk, 0.0},          {1, "erf", Parameterization::ntk, 0.5},
-      {1, "leaky_relu:0.1", Parameterization::standard, 0.0}, {2, "relu", Parameterization::ntk, 0.3},
-      {2, "erf", Parameterization::standard, 0.0},      {2, "leaky_relu:0.2", Parameterization::standard, 0.4},
-      {3, "relu", Parameterization::standard, 0.2},     {3, "erf", Parameterization::ntk, 0.0},
-      {3, "leaky_relu:0.1", Parameterization::ntk, 0.1}, {1, "tanh", Parameterization::ntk, 0.2},
+      {1, "relu", Parameterization::ntk, 0.0},
+      {1, "erf", Parameterization::ntk, 0.5},
+      {1, "leaky_relu:0.1", Parameterization::standard, 0.0},
+      {2, "relu", Parameterization::ntk, 0.3},
+      {2, "erf", Parameterization::standard, 0.0},
+      {2, "leaky_relu:0.2", Parameterization::standard, 0.4},
+      {3, "relu", Parameterization::standard, 0.2},
+      {3, "erf", Parameterization::ntk, 0.0},
+      {3, "leaky_relu:0.1", Parameterization::ntk, 0.1},
+      {1, "tanh", Parameterization::ntk, 0.2},
   };
   for (const McCase& c : cases) {
     KernelOptions o;
@@ -147,7 +157,8 @@ TEST(Kernel, MatchesMonteCarloOverFiniteNets) {
     MatrixD K = kernel_nngp(X, o), Th = kernel_ntk(X, o);
     McEstimate mc = monte_carlo(X, o, width, seeds);
     const double bias = (c.depth - 1) * 4.0 / width;
-    const std::string what = fmt::format("depth {} {} {} b_std {}", c.depth, c.act, parameterization_name(c.p), c.b_std);
+    const std::string what =
+        fmt::format("depth {} {} {} b_std {}", c.depth, c.act, parameterization_name(c.p), c.b_std);
     EXPECT_LE((mc.nngp - K).norm(), 4 * mc.nngp_se.norm() + bias * K.norm()) << what << "\n" << K << "\n" << mc.nngp;
     EXPECT_LE((mc.ntk - Th).norm(), 4 * mc.ntk_se.norm() + bias * Th.norm()) << what << "\n" << Th << "\n" << mc.ntk;
     // The test has power: the se is small compared with the kernel (5 % at width 768 × 12 seeds; se ∝
@@ -341,7 +352,8 @@ TEST(Kernel, GolikovOneHiddenLayerKernelOfNtkScaling) {
     MatrixD Th = kernel_ntk_weighted(X, kSym, o, w.layer_weights);
     for (int i = 0; i < 5; ++i)
       for (int j = 0; j < 5; ++j) {
-        const double k11 = X.row(i).squaredNorm() / 30, k22 = X.row(j).squaredNorm() / 30, k12 = X.row(i).dot(X.row(j)) / 30;
+        const double k11 = X.row(i).squaredNorm() / 30, k22 = X.row(j).squaredNorm() / 30,
+                     k12 = X.row(i).dot(X.row(j)) / 30;
         DualValue v = dual(k11, k22, k12);
         const double ref = eta * 128 * (v.T + v.Tdot * X.row(i).dot(X.row(j)) / (3 * 128));
         // the diagonal: symmetric mode's exact diagonal vs the reference's θ ≈ 0 (conditioned like √eps)

@@ -1,5 +1,6 @@
 // A very wide widthlab net trained with MSE under the `ntk` scaling approaches the infinite-width prediction
-// (issue 5 Tests; theory.md §3.2, §3.8): after t full-batch GD steps of run_training, its test outputs are compared with
+// (issue 5 Tests; theory.md §3.2, §3.8): after t full-batch GD steps of run_training, its test outputs are compared
+// with
 //   f_t(x) = f0(x) + Θ(x, X) Θ(X, X)⁻¹ (I − e^{−Θ lr t / n}) (y − f0(X)),
 // the linearised flow from the net's OWN initial function f0 (predict_mse on the residual y − f0(X), plus f0 on the
 // test points), Θ the analytic lr-weighted kernel of the scaling (scaling_kernel_weights + kernel_ntk_weighted).
@@ -10,12 +11,12 @@
 // The reference is the continuous flow, the net takes discrete steps: the discretisation bias is computed here
 // (the discrete linearised model, (I − lr Θ/n)^t by eigendecomposition) and must be well below the distance at the
 // largest width, or the slope would be meaningless.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <Eigen/Eigenvalues>
 #include <cmath>
 #include <cstdlib>
-#include <fmt/format.h>
 #include <random>
 #include <string>
 #include <vector>
@@ -49,7 +50,9 @@ Problem make_problem() {
       for (int j = 0; j < kInputDim; ++j) A(i, j) = N(g);
     return A;
   };
-  auto target = [](const auto& x) { return std::sin(0.8 * x(0) - 0.5 * x(1)) + 0.5 * std::cos(0.6 * x(2) + 0.4 * x(3)); };
+  auto target = [](const auto& x) {
+    return std::sin(0.8 * x(0) - 0.5 * x(1)) + 0.5 * std::cos(0.6 * x(2) + 0.4 * x(3));
+  };
   Problem p;
   p.X = draw(kTrain);
   p.T = draw(kTest);
@@ -95,7 +98,8 @@ struct Distances {
   }
   std::string str() const {
     std::string s;
-    for (std::size_t i = 0; i < widths.size(); ++i) s += fmt::format("d={}: {:.4g} ± {:.2g}  ", widths[i], mean[i], se[i]);
+    for (std::size_t i = 0; i < widths.size(); ++i)
+      s += fmt::format("d={}: {:.4g} ± {:.2g}  ", widths[i], mean[i], se[i]);
     double sse = 0;
     const double sl = slope(&sse);
     return s + fmt::format("slope {:.3f} ± {:.3f}; discretisation bias {:.3g}", sl, sse, disc_bias);
@@ -173,7 +177,8 @@ Distances run_case(const Case& c) {
       // per-seed values drops ~2×).
       const double scale = rms(resid);
       dist.push_back(rms(r.test_logits.bottomRows(kTest) - pred) / scale);
-      if (d == c.widths.back()) out.disc_bias += rms(pred - f0.bottomRows(kTest) - discrete_op * resid) / scale / c.seeds;
+      if (d == c.widths.back())
+        out.disc_bias += rms(pred - f0.bottomRows(kTest) - discrete_op * resid) / scale / c.seeds;
     }
     double m = 0, v = 0;
     for (double x : dist) m += x / dist.size();
@@ -210,8 +215,8 @@ void expect_root_width_convergence(const Distances& r) {
 
 // Widths 256 → 4096 (16×), 6 seeds, 300 GD steps with lr = 0.01·n/λ_max(Θ) (lr·t·λ_max/n = 3).
 TEST(NtkTrainingLimit, OneHiddenLayerReluApproachesPrediction) {
-  const Case c = sanitized() ? Case{1, "relu", {64, 256, 1024}, 4, 0.02, 150}
-                             : Case{1, "relu", {256, 1024, 4096}, 6, 0.01, 300};
+  const Case c =
+      sanitized() ? Case{1, "relu", {64, 256, 1024}, 4, 0.02, 150} : Case{1, "relu", {256, 1024, 4096}, 6, 0.01, 300};
   expect_root_width_convergence(run_case(c));
 }
 

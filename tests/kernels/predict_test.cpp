@@ -1,5 +1,5 @@
-// predict (theory.md §3.2): MSE closed forms vs explicit solves / explicit small-step gradient descent; function-space GD
-// vs hand loops; the GP sample's covariance by Monte-Carlo.
+// predict (theory.md §3.2): MSE closed forms vs explicit solves / explicit small-step gradient descent; function-space
+// GD vs hand loops; the GP sample's covariance by Monte-Carlo.
 #include "widthlab/predict.h"
 
 #include <gtest/gtest.h>
@@ -269,7 +269,8 @@ TEST(Predict, GpSampleHasTheKernelCovariance) {
     }
   EXPECT_LE(max_jitter, 1e-2 * K.diagonal().mean());
   // Same seed → same sample; different seed → different sample.
-  Rng a = make_rng(7, rng_stream::gp_sample), b = make_rng(7, rng_stream::gp_sample), c = make_rng(8, rng_stream::gp_sample);
+  Rng a = make_rng(7, rng_stream::gp_sample), b = make_rng(7, rng_stream::gp_sample),
+      c = make_rng(8, rng_stream::gp_sample);
   MatrixD ga = gp_sample(K, 1, a), gb = gp_sample(K, 1, b), gc = gp_sample(K, 1, c);
   EXPECT_EQ(max_abs(ga - gb), 0.0);
   EXPECT_GT(max_abs(ga - gc), 0.0);
@@ -304,8 +305,8 @@ TEST(Predict, BadInputThrowsInputError) {
   Data D = make_data(5, 3, 3);
   auto kopts = relu_net();
   PredictOptions o;
-  EXPECT_THROW(predict(D.X, D.Y, inputs(3, 4, 0), kopts, o), InputError);          // dims
-  EXPECT_THROW(predict(D.X, D.Y.topRows(4), D.T, kopts, o), InputError);           // label count
+  EXPECT_THROW(predict(D.X, D.Y, inputs(3, 4, 0), kopts, o), InputError);  // dims
+  EXPECT_THROW(predict(D.X, D.Y.topRows(4), D.T, kopts, o), InputError);   // label count
   MatrixD Xn = D.X;
   Xn(1, 1) = std::nan("");
   EXPECT_THROW(predict(Xn, D.Y, D.T, kopts, o), InputError);

@@ -119,8 +119,7 @@ TEST(KernelModels, NtkModelMatchesClosedFormMse) {
   ASSERT_LT(lam.maxCoeff(), 2.0);  // GD is stable at this lr
   const VectorD r0 = g.values.topRows(n).col(0) - d.y_train;
   Eigen::VectorXd f(n);
-  for (int i = 0; i < n; ++i)
-    f[i] = lam[i] > 1e-14 ? (1 - std::pow(1 - lam[i], o.steps)) / lam[i] : double(o.steps);
+  for (int i = 0; i < n; ++i) f[i] = lam[i] > 1e-14 ? (1 - std::pow(1 - lam[i], o.steps)) / lam[i] : double(o.steps);
   const VectorD u_test = g.values.bottomRows(9).col(0) - ttx * (V * f.asDiagonal() * V.transpose() * r0);
   EXPECT_LT((r.test_logits.col(0) - u_test).cwiseAbs().maxCoeff(), 1e-9 * (1 + u_test.cwiseAbs().maxCoeff()));
   EXPECT_GT((u_test - g.values.bottomRows(9).col(0)).cwiseAbs().maxCoeff(), 1e-2);  // it did move

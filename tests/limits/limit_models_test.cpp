@@ -1,13 +1,14 @@
 // The per-region rule table (theory.md §3.4) against an independent derivation from the exponents A, B, C of each
 // region's example point (theory.md §2.2), and the loss-derivative variants (theory.md §3.1) against limits of ℓ'.
+#include "widthlab/limit_models.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "widthlab/error.h"
 #include "widthlab/classification.h"
-#include "widthlab/limit_models.h"
+#include "widthlab/error.h"
 #include "widthlab/scaling.h"
 
 namespace widthlab {
@@ -18,14 +19,15 @@ struct Example {
   double q_sigma, q_lr;
 };
 // theory.md §2.2 table: example (q_σ, q̃) per region.
-const Example kExamples[] = {{1, -1, 1},       {2, -0.5, 0},      {3, -0.5, 0.5},  {4, -0.75, 0.5},
-                             {5, -0.5, 0.25},  {6, -0.75, 0.75},  {7, -1.5, 1.5},  {8, 0, 0},
-                             {9, -1, 0.5},     {10, 0, -0.5},     {11, -2.0 / 3, 0.5}, {12, -1, 0.75},
-                             {13, 0, -0.25}};
+const Example kExamples[] = {{1, -1, 1},          {2, -0.5, 0},   {3, -0.5, 0.5}, {4, -0.75, 0.5}, {5, -0.5, 0.25},
+                             {6, -0.75, 0.75},    {7, -1.5, 1.5}, {8, 0, 0},      {9, -1, 0.5},    {10, 0, -0.5},
+                             {11, -2.0 / 3, 0.5}, {12, -1, 0.75}, {13, 0, -0.25}};
 
 int sgn(double v) { return std::fabs(v) < 1e-12 ? 0 : (v > 0 ? 1 : -1); }
 // The size of the actual logits decides the rule: → 0 gives L_0, Θ(1) gives L_fin, → ∞ gives L_∞.
-LossRule rule_for_exponent(double e) { return sgn(e) < 0 ? LossRule::zero : (sgn(e) == 0 ? LossRule::fin : LossRule::inf); }
+LossRule rule_for_exponent(double e) {
+  return sgn(e) < 0 ? LossRule::zero : (sgn(e) == 0 ? LossRule::fin : LossRule::inf);
+}
 
 TEST(LimitModels, TableMatchesDerivationFromExponents) {
   for (const auto& ex : kExamples) {

@@ -108,8 +108,8 @@ TEST(LimitRegions, FiniteNetsApproachTheirLimitModelsClasses) {
       for (size_t wi = 1; wi < dist.size(); ++wi) EXPECT_LT(dist[wi], dist[wi - 1]) << "width " << widths[wi];
     }
     const bool slow = ri.region == 6 || ri.region == 11;
-    const bool fast = ri.region == 1 || ri.region == 2 || ri.region == 4 || ri.region == 7 || ri.region == 9 ||
-                      ri.region == 12;
+    const bool fast =
+        ri.region == 1 || ri.region == 2 || ri.region == 4 || ri.region == 7 || ri.region == 9 || ri.region == 12;
     if (small ? fast : !slow) {
       EXPECT_GT(agree.back(), agree.front() + 0.01);
     }

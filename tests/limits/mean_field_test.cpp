@@ -1,5 +1,7 @@
 // The MF particle system (theory.md §3.3) and IC-MF (§3.5): identity with the MF-scaled finite net, ± pairing, the
 // evolving kernel, MF ≡ IC-MF when g ≡ 0, and the N^{-1/2} convergence of the particle system.
+#include "widthlab/mean_field.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,7 +9,6 @@
 
 #include "limit_test_data.h"
 #include "widthlab/limit_run.h"
-#include "widthlab/mean_field.h"
 #include "widthlab/scaling.h"
 #include "widthlab/train_run.h"
 
@@ -128,8 +129,8 @@ TEST(MeanField, KernelDiagonalAtInit) {
     }
     const double mean = s / N, var = s2 / N - mean * mean;
     EXPECT_NEAR(diag[i], lr * dstar * mean, 1e-10 * diag[i]);
-    // Pairs share w, so N/2 independent terms. The uniform law's w·x is Gaussian only by the CLT in n0 (theory.md §3.2):
-    // allow 2 % for that on top of 5 standard errors.
+    // Pairs share w, so N/2 independent terms. The uniform law's w·x is Gaussian only by the CLT in n0 (theory.md
+    // §3.2): allow 2 % for that on top of 5 standard errors.
     const double se = lr * dstar * std::sqrt(var / (N / 2));
     EXPECT_NEAR(diag[i], theta_bar(i, i), 5 * se + 0.02 * theta_bar(i, i)) << "input " << i;
   }
@@ -159,8 +160,8 @@ TEST(MeanField, McAndIcMfAgreeWhenGIsZero) {
   EXPECT_GT((icg.test_logits - mf.test_logits).cwiseAbs().maxCoeff(), 1e-3);
 }
 
-// theory.md §3.3: the particle system of size N converges to the N = ∞ measure dynamics with error ~ N^{-1/2}. Distance =
-// RMS over test inputs of m_N⁽ᵏ⁾ − m_M⁽ᵏ⁾ for M ≫ N (independent draws), averaged (in square) over seeds; the fitted
+// theory.md §3.3: the particle system of size N converges to the N = ∞ measure dynamics with error ~ N^{-1/2}. Distance
+// = RMS over test inputs of m_N⁽ᵏ⁾ − m_M⁽ᵏ⁾ for M ≫ N (independent draws), averaged (in square) over seeds; the fitted
 // log-log slope over N = 2^8 … 2^14 is −1/2 ± 0.15.
 TEST(MeanField, ParticleErrorFallsLikeInverseSqrtN) {
   const bool small = test::sanitized();

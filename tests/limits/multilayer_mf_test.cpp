@@ -1,6 +1,6 @@
-// Multilayer MF (theory.md §3.6, §3.7, §5, [N]): the deep MF-scaled net is the particle system. With i.i.d. zero-mean init
-// and φ(0) = 0, GD with H ≥ 3 degenerates (updates vanish as the width grows, f → 0, loss → log 2); RMSProp with the
-// MF RMSProp rates of theory.md §1.5 keeps learning; H = 2 GD learns.
+// Multilayer MF (theory.md §3.6, §3.7, §5, [N]): the deep MF-scaled net is the particle system. With i.i.d. zero-mean
+// init and φ(0) = 0, GD with H ≥ 3 degenerates (updates vanish as the width grows, f → 0, loss → log 2); RMSProp with
+// the MF RMSProp rates of theory.md §1.5 keeps learning; H = 2 GD learns.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,10 +1,11 @@
+#include "widthlab/mlp.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "nets_test_util.h"
 #include "widthlab/error.h"
-#include "widthlab/mlp.h"
 
 using namespace widthlab;
 using namespace widthlab::test;
@@ -77,56 +78,56 @@ TEST(MlpGradient, MatchesFiniteDifferences) {
 // few-outputs (gemv) readout path, k = 6 the gemm path; width 3 takes the few-outputs path in hidden layers too.
 TEST(Mlp, ForwardBackwardMatchNaiveLoops) {
   for (auto [k, width] : {std::pair{2, 9}, {6, 9}, {2, 3}})
-  for (int depth = 1; depth <= 3; ++depth) {
-    for (bool bias : {false, true}) {
-      for (const char* act : {"relu", "leaky_relu:0.1", "tanh", "gelu"}) {
-        MlpConfig cfg;
-        cfg.input_dim = 7;
-        cfg.width = width;
-        cfg.depth = depth;
-        cfg.outputs = k;
-        cfg.bias = bias;
-        cfg.activation = activation_from_name(act);
-        const uint64_t seed = 31 * depth + bias;
-        Mlp<double> net(cfg, odd_factors(depth));
-        net.init(seed);
-        const MatrixD x = random_matrix(6, 7, seed + 1);
-        const MatrixD dl = random_matrix(6, k, seed + 2);
-        NaiveMlp naive = NaiveMlp::from(net);
-        const MatrixD ref = naive.forward(x);
-        std::vector<MatrixD> gw;
-        std::vector<VectorD> gb;
-        naive.backward(x, dl, gw, gb);
+    for (int depth = 1; depth <= 3; ++depth) {
+      for (bool bias : {false, true}) {
+        for (const char* act : {"relu", "leaky_relu:0.1", "tanh", "gelu"}) {
+          MlpConfig cfg;
+          cfg.input_dim = 7;
+          cfg.width = width;
+          cfg.depth = depth;
+          cfg.outputs = k;
+          cfg.bias = bias;
+          cfg.activation = activation_from_name(act);
+          const uint64_t seed = 31 * depth + bias;
+          Mlp<double> net(cfg, odd_factors(depth));
+          net.init(seed);
+          const MatrixD x = random_matrix(6, 7, seed + 1);
+          const MatrixD dl = random_matrix(6, k, seed + 2);
+          NaiveMlp naive = NaiveMlp::from(net);
+          const MatrixD ref = naive.forward(x);
+          std::vector<MatrixD> gw;
+          std::vector<VectorD> gb;
+          naive.backward(x, dl, gw, gb);
 
-        auto ws = net.make_workspace(8);  // capacity > rows
-        auto grads = net.make_gradients();
-        const double* out = net.forward(x, ws);
-        const MatrixD logits = Eigen::Map<const MatrixD>(out, 6, k);
-        EXPECT_LT((logits - ref).cwiseAbs().maxCoeff(), 1e-12 * (1 + ref.cwiseAbs().maxCoeff())) << act;
-        net.backward(x.data(), dl.data(), ws, grads);
-        for (int l = 0; l <= depth; ++l) {
-          EXPECT_LT((grads.w[l] - gw[l]).cwiseAbs().maxCoeff(), 1e-12 * (1 + gw[l].cwiseAbs().maxCoeff()))
-              << act << " layer " << l;
-          if (bias) {
-            EXPECT_LT((grads.b[l] - gb[l]).cwiseAbs().maxCoeff(), 1e-12 * (1 + gb[l].cwiseAbs().maxCoeff()));
+          auto ws = net.make_workspace(8);  // capacity > rows
+          auto grads = net.make_gradients();
+          const double* out = net.forward(x, ws);
+          const MatrixD logits = Eigen::Map<const MatrixD>(out, 6, k);
+          EXPECT_LT((logits - ref).cwiseAbs().maxCoeff(), 1e-12 * (1 + ref.cwiseAbs().maxCoeff())) << act;
+          net.backward(x.data(), dl.data(), ws, grads);
+          for (int l = 0; l <= depth; ++l) {
+            EXPECT_LT((grads.w[l] - gw[l]).cwiseAbs().maxCoeff(), 1e-12 * (1 + gw[l].cwiseAbs().maxCoeff()))
+                << act << " layer " << l;
+            if (bias) {
+              EXPECT_LT((grads.b[l] - gb[l]).cwiseAbs().maxCoeff(), 1e-12 * (1 + gb[l].cwiseAbs().maxCoeff()));
+            }
           }
-        }
 
-        // float32 net from the same seed: agrees to float rounding.
-        Mlp<float> netf(cfg, odd_factors(depth));
-        netf.init(seed);
-        auto wsf = netf.make_workspace(6);
-        auto gf = netf.make_gradients();
-        const MatrixF xf = x.cast<float>(), dlf = dl.cast<float>();
-        const float* outf = netf.forward(xf, wsf);
-        const MatrixD logits_f = Eigen::Map<const MatrixF>(outf, 6, k).cast<double>();
-        EXPECT_LT((logits_f - ref).cwiseAbs().maxCoeff(), 1e-5 * (1 + ref.cwiseAbs().maxCoeff())) << act;
-        netf.backward(xf.data(), dlf.data(), wsf, gf);
-        for (int l = 0; l <= depth; ++l)
-          EXPECT_LT((gf.w[l].cast<double>() - gw[l]).cwiseAbs().maxCoeff(), 1e-5 * (1 + gw[l].cwiseAbs().maxCoeff()));
+          // float32 net from the same seed: agrees to float rounding.
+          Mlp<float> netf(cfg, odd_factors(depth));
+          netf.init(seed);
+          auto wsf = netf.make_workspace(6);
+          auto gf = netf.make_gradients();
+          const MatrixF xf = x.cast<float>(), dlf = dl.cast<float>();
+          const float* outf = netf.forward(xf, wsf);
+          const MatrixD logits_f = Eigen::Map<const MatrixF>(outf, 6, k).cast<double>();
+          EXPECT_LT((logits_f - ref).cwiseAbs().maxCoeff(), 1e-5 * (1 + ref.cwiseAbs().maxCoeff())) << act;
+          netf.backward(xf.data(), dlf.data(), wsf, gf);
+          for (int l = 0; l <= depth; ++l)
+            EXPECT_LT((gf.w[l].cast<double>() - gw[l]).cwiseAbs().maxCoeff(), 1e-5 * (1 + gw[l].cwiseAbs().maxCoeff()));
+        }
       }
     }
-  }
 }
 
 // The fused SGD backward equals backward + apply_gradients, and per-sample signals do not mix rows.

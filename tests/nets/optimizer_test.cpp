@@ -1,10 +1,11 @@
+#include "widthlab/optimizer.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "nets_test_util.h"
 #include "widthlab/error.h"
-#include "widthlab/optimizer.h"
 
 using namespace widthlab;
 using namespace widthlab::test;

@@ -1,3 +1,5 @@
+#include "widthlab/train_run.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -6,7 +8,6 @@
 
 #include "nets_test_util.h"
 #include "widthlab/error.h"
-#include "widthlab/train_run.h"
 
 using namespace widthlab;
 using namespace widthlab::test;
@@ -56,8 +57,8 @@ TrainData view(const Blobs& b) { return TrainData{b.x_train, b.y_train, b.x_test
 
 // The training loop written directly on Mlp (independent of run_training's batching/IC code): plain gradient steps
 // on f(θ; x) + offset(x), mini-batches from the seeded shuffle of rng_stream::batches (last batch short).
-MatrixD manual_train(Mlp<double>& net, const Blobs& b, const Loss& loss, int steps, double lr, int batch,
-                     uint64_t seed, const MatrixD& off_tr = {}) {
+MatrixD manual_train(Mlp<double>& net, const Blobs& b, const Loss& loss, int steps, double lr, int batch, uint64_t seed,
+                     const MatrixD& off_tr = {}) {
   const int n = int(b.x_train.rows()), k = net.config().outputs;
   std::vector<int> perm(n);
   std::iota(perm.begin(), perm.end(), 0);

@@ -1,5 +1,7 @@
 // `widthlab reproduce` library tests: the verdict functions on constructed numbers (each can hold and fail), the
 // config loader ([smoke]/[full] tables, --data, errors), the report's structure, and every case's --smoke run.
+#include "widthlab/reproduce.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 #include <sstream>
 
 #include "widthlab/error.h"
-#include "widthlab/reproduce.h"
 #include "widthlab/rng.h"
 
 namespace widthlab {
@@ -24,7 +25,7 @@ TEST(ReproduceVerdict, FlatHoldsAndFails) {
   EXPECT_EQ(verdict_flat(kW, {0.41, 0.412, 0.409, 0.411, 0.413}, 0.005).verdict, Verdict::holds);
   auto v = verdict_flat(kW, {0.41, 0.412, 0.409, 0.411, 0.42}, 0.005);
   EXPECT_EQ(v.verdict, Verdict::fails);
-  EXPECT_NE(v.detail.find("2^11"), std::string::npos) << v.detail;  // names the worst width
+  EXPECT_NE(v.detail.find("2^11"), std::string::npos) << v.detail;                            // names the worst width
   EXPECT_EQ(verdict_flat(kW, {0.41, 0.41, NAN, 0.41, 0.41}, 0.005).verdict, Verdict::fails);  // diverged run
   EXPECT_EQ(verdict_flat({128}, {0.41}, 0.005).verdict, Verdict::inconclusive);
   // Boundary: a deviation exactly at the tolerance holds.
@@ -158,7 +159,8 @@ TEST_P(ReproduceSmoke, WritesReportWithVerdicts) {
   o.plots = false;
   o.threads = 2;
   o.force = true;
-  o.out = std::filesystem::temp_directory_path() / ("widthlab_repro_smoke_" + o.name + "_" + std::to_string(::getpid()));
+  o.out =
+      std::filesystem::temp_directory_path() / ("widthlab_repro_smoke_" + o.name + "_" + std::to_string(::getpid()));
   ReproduceSummary s = run_reproduction(o);
   EXPECT_GT(s.claims.size(), 0u);
   const int sanity = int(std::count_if(s.claims.begin(), s.claims.end(), [](const auto& c) { return c.sanity; }));
@@ -217,13 +219,12 @@ std::vector<std::string> case_names() {
   for (const auto& r : reproduction_registry()) v.push_back(r.name);
   return v;
 }
-INSTANTIATE_TEST_SUITE_P(Cases, ReproduceSmoke, ::testing::ValuesIn(case_names()),
-                         [](const auto& info) {
-                           std::string s = info.param;
-                           for (char& c : s)
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return s;
-                         });
+INSTANTIATE_TEST_SUITE_P(Cases, ReproduceSmoke, ::testing::ValuesIn(case_names()), [](const auto& info) {
+  std::string s = info.param;
+  for (char& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return s;
+});
 
 // Verdicts a referee would sign (theory.md §8.7): the whole interval inside the region holds, wholly outside fails,
 // straddling an edge (or no finite interval) is inconclusive.

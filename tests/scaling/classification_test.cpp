@@ -1,11 +1,12 @@
 // The classifier: A/B/C, the band, the 13 regions of theory.md §2.2 and their boundaries, theory exponents (§6.1 R2),
 // the deep-net propagation against theory.md §5 and the GD degeneracy verdicts (§3.6).
+#include "widthlab/classification.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
-#include "widthlab/classification.h"
 #include "widthlab/error.h"
 
 using namespace widthlab;
@@ -52,7 +53,8 @@ TEST(Classification, ThirteenExamplePointsOfSpec22) {
     EXPECT_EQ(c.regime, Regime::stable);
     EXPECT_EQ(region_info(r.region).model, r.model);
     EXPECT_NEAR(region_info(r.region).example_q_sigma, r.qs, 1e-15);
-    // theory.md §2.2 table columns: A "finite" only in 2, 3, 5 (q_σ = −1/2); B finite only in 1, 2, 4; C = 0 in 1, 3, 6, 7, 8.
+    // theory.md §2.2 table columns: A "finite" only in 2, 3, 5 (q_σ = −1/2); B finite only in 1, 2, 4; C = 0 in 1, 3,
+    // 6, 7, 8.
     const bool a0 = r.region == 2 || r.region == 3 || r.region == 5;
     const bool b0 = r.region == 1 || r.region == 2 || r.region == 4;
     const bool c0 = r.region == 1 || r.region == 3 || (r.region >= 6 && r.region <= 8);
@@ -249,9 +251,9 @@ TEST(Classification, DeepDegeneracyVerdicts) {
     EXPECT_FALSE(deg.feature_learning);
     EXPECT_TRUE(*verdict("mf", 4, kSgd, *a).degenerate_gd) << a->name;
     EXPECT_TRUE(*verdict("ic-mf", 3, kSgd, *a).degenerate_gd) << a->name;
-    EXPECT_FALSE(*verdict("mf", 3, kAdaptive, *a).degenerate_gd) << a->name;   // RMSProp (theory.md §5)
-    EXPECT_FALSE(*verdict("mf", 2, kSgd, *a).degenerate_gd) << a->name;        // H = 2 (theory.md §3.6)
-    EXPECT_FALSE(*verdict("mup", 3, kSgd, *a).degenerate_gd) << a->name;       // CLT hidden scale
+    EXPECT_FALSE(*verdict("mf", 3, kAdaptive, *a).degenerate_gd) << a->name;  // RMSProp (theory.md §5)
+    EXPECT_FALSE(*verdict("mf", 2, kSgd, *a).degenerate_gd) << a->name;       // H = 2 (theory.md §3.6)
+    EXPECT_FALSE(*verdict("mup", 3, kSgd, *a).degenerate_gd) << a->name;      // CLT hidden scale
     EXPECT_FALSE(*verdict("ntk", 3, kSgd, *a).degenerate_gd) << a->name;
   }
   // φ(0) ≠ 0 keeps the hidden activations O(1): not degenerate (theory.md §3.6).

@@ -20,8 +20,8 @@ struct CameraReadyRow {
 }  // namespace
 
 TEST(ScalingPresets, RegistryHasEveryNameAndAlias) {
-  const char* names[] = {"sp", "standard", "default", "ntk", "improved-sp", "mf", "mean-field", "mean_field",
-                         "ic-mf", "mup", "sym-default", "intermediate:0.75", "MF", "Mean-Field"};
+  const char* names[] = {"sp",         "standard", "default", "ntk",         "improved-sp",       "mf", "mean-field",
+                         "mean_field", "ic-mf",    "mup",     "sym-default", "intermediate:0.75", "MF", "Mean-Field"};
   for (const char* n : names) EXPECT_NO_THROW(scaling_from_name(n)) << n;
   EXPECT_EQ(scaling_from_name("standard").name, "sp");
   EXPECT_EQ(scaling_from_name("mean_field").name, "mf");
@@ -40,21 +40,21 @@ TEST(ScalingPresets, UnknownNameListsAllowedNamesAndAliases) {
   } catch (const InputError& e) {
     const std::string m = e.what();
     EXPECT_NE(m.find("no-such-scaling"), std::string::npos);
-    for (const char* n : {"sp", "standard", "default", "ntk", "improved-sp", "mean-field", "mean_field", "ic-mf",
-                          "mup", "sym-default", "intermediate", "custom"})
+    for (const char* n : {"sp", "standard", "default", "ntk", "improved-sp", "mean-field", "mean_field", "ic-mf", "mup",
+                          "sym-default", "intermediate", "custom"})
       EXPECT_NE(m.find(n), std::string::npos) << n;
     EXPECT_EQ(m.find('\n'), std::string::npos);
   }
 }
 
 TEST(ScalingPresets, BadParametersAreInputErrors) {
-  EXPECT_THROW(scaling_from_name("intermediate:0.5"), InputError);   // q = 1/2 is NTK, open interval
+  EXPECT_THROW(scaling_from_name("intermediate:0.5"), InputError);  // q = 1/2 is NTK, open interval
   EXPECT_THROW(scaling_from_name("intermediate:1"), InputError);
   EXPECT_THROW(scaling_from_name("intermediate:abc"), InputError);
   EXPECT_THROW(scaling_from_name("intermediate:nan"), InputError);
-  EXPECT_THROW(scaling_from_name("mf:0.3"), InputError);              // takes no parameter
-  EXPECT_THROW(scaling_from_name("custom"), InputError);              // needs exponents
-  EXPECT_THROW(scaling_from_name("custom:init=0"), InputError);       // wrong count for depth 1
+  EXPECT_THROW(scaling_from_name("mf:0.3"), InputError);         // takes no parameter
+  EXPECT_THROW(scaling_from_name("custom"), InputError);         // needs exponents
+  EXPECT_THROW(scaling_from_name("custom:init=0"), InputError);  // wrong count for depth 1
   EXPECT_THROW(scaling_from_name("custom:foo=0,0"), InputError);
   EXPECT_THROW(scaling_from_name("(1)"), InputError);
   EXPECT_THROW(scaling_from_name("(1, 2, 3, 4)"), InputError);
@@ -156,7 +156,8 @@ TEST(ScalingPresets, GolikovTupleFollowsTheDevRecipe) {
 }
 
 TEST(ScalingPresets, MupImprovedSpIcMfCustom) {
-  // muP, theory.md §1.4: output init ×ω^{-1/2} (std d^{-1}), hidden unchanged; SGD lrs ω, 1, ω^{-1}; Adam 1, ω^{-1}, ω^{-1}.
+  // muP, theory.md §1.4: output init ×ω^{-1/2} (std d^{-1}), hidden unchanged; SGD lrs ω, 1, ω^{-1}; Adam 1, ω^{-1},
+  // ω^{-1}.
   const Scaling m = scaling_from_name("mup", 3);
   EXPECT_EQ(m.layers[3].init, -0.5);
   EXPECT_EQ(m.layers[1].init, 0.0);

@@ -22,7 +22,9 @@ static double kl_quadrature(double mp, double vp, double mq, double vq) {
   const double sp = std::sqrt(vp);
   const int n = 200000;
   double lo = mp - 12 * sp, hi = mp + 12 * sp, h = (hi - lo) / n, s = 0;
-  auto logpdf = [](double x, double m, double v) { return -0.5 * std::log(2 * M_PI * v) - (x - m) * (x - m) / (2 * v); };
+  auto logpdf = [](double x, double m, double v) {
+    return -0.5 * std::log(2 * M_PI * v) - (x - m) * (x - m) / (2 * v);
+  };
   for (int i = 0; i <= n; ++i) {
     double x = lo + h * i;
     double lp = logpdf(x, mp, vp), lq = logpdf(x, mq, vq);
@@ -77,7 +79,7 @@ TEST(Distances, SeedKlMonteCarloConvergesToClosedForm) {
 TEST(Distances, SignGapHandValues) {
   MatrixD f(4, 2), l(2, 2);
   f << 1, -1, 1, -1, -1, -1, 1, 2;  // P(f>0): col0 3/4, col1 1/4
-  l << 1, 1, -1, 1;                  // col0 1/2, col1 1
+  l << 1, 1, -1, 1;                 // col0 1/2, col1 1
   EXPECT_NEAR(sign_probability_gap(f, l), (0.25 + 0.75) / 2, 1e-15);
   EXPECT_DOUBLE_EQ(sign_probability_gap(l, l), 0.0);
   EXPECT_THROW(sign_probability_gap(f, MatrixD::Zero(2, 3)), InputError);

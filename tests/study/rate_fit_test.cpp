@@ -88,8 +88,8 @@ TEST(RateFit, BootstrapIntervalCoverageNearNominal) {
 
 TEST(RateFit, MissingRunsAndUnusableWidths) {
   MatrixD v = synthetic(-1.0, 0.1, 5, 5);
-  v(0, 2) = std::nan("");                       // a diverged run is skipped
-  v.row(6).setConstant(std::nan(""));            // a width with no run at all is left out
+  v(0, 2) = std::nan("");              // a diverged run is skipped
+  v.row(6).setConstant(std::nan(""));  // a width with no run at all is left out
   RateFit fit = fit_rate_mean(kWidths, v, {.resamples = 200, .seed = 1});
   ASSERT_TRUE(fit.ok);
   EXPECT_EQ(fit.widths_used, 6);

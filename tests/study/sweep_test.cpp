@@ -30,7 +30,10 @@ std::vector<SweepRunKey> keys3() {
 }
 SweepRunOutput fake(const SweepRunKey& k) {
   SweepRunOutput o;
-  o.record = {{"scaling", k.scaling}, {"width", k.width}, {"seed", k.seed}, {"status", k.width == 16 && k.seed == 1 ? "diverged" : "ok"},
+  o.record = {{"scaling", k.scaling},
+              {"width", k.width},
+              {"seed", k.seed},
+              {"status", k.width == 16 && k.seed == 1 ? "diverged" : "ok"},
               {"value", k.width * 10.0 + double(k.seed)}};
   o.curve = CsvTable{{"step", "x"}, {{0, 1}, {1, 2}}};
   return o;
@@ -57,7 +60,10 @@ TEST(Sweep, EngineRunsEveryKeyOnceAndResumes) {
   opt.threads = 2;
   opt.parallel_width_max = 16;
   std::atomic<int> calls{0};
-  auto fn = [&](const SweepRunKey& k) { ++calls; return fake(k); };
+  auto fn = [&](const SweepRunKey& k) {
+    ++calls;
+    return fake(k);
+  };
   // First pass on a subset, then a "resume" over the full grid: only the missing runs execute.
   auto all = keys3();
   std::vector<SweepRunKey> first(all.begin(), all.begin() + 3);
@@ -128,7 +134,10 @@ TEST(Sweep, TimeBudgetSkipsRunsNotStarted) {
   opt.out = dir;
   opt.threads = 1;
   opt.max_seconds = 1e-9;
-  auto fn = [](const SweepRunKey& k) { std::this_thread::sleep_for(std::chrono::milliseconds(2)); return fake(k); };
+  auto fn = [](const SweepRunKey& k) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    return fake(k);
+  };
   SweepSummary s = run_sweep_runs(keys3(), fn, opt);
   EXPECT_EQ(s.ran + s.skipped_budget, 6);
   EXPECT_GE(s.skipped_budget, 5);
