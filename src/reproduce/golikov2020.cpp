@@ -14,9 +14,30 @@
 #include "widthlab/error.h"
 
 namespace widthlab::repro {
+
+namespace g1 {
+
+std::vector<double> widths_d(const SweepSetup& s) { return {s.widths.begin(), s.widths.end()}; }
+
+const Scaling& scaling_named(const SweepSetup& s, const std::string& name) {
+  for (const auto& sc : s.scalings)
+    if (sc.name == name) return sc;
+  throw InputError(fmt::format("reproduce: the config's scaling.presets lack '{}'", name));
+}
+std::string sizes_line(const SweepSetup& s, const Config& c) {
+  return fmt::format(
+      "depth {}, {} ({}), {} lr {}, {} steps, batch {}, widths {}…{} ({} widths), seeds {}, "
+      "reference width {}",
+      c.model.depth, c.model.activation, c.model.init, c.train.optimizer, c.train.lr, c.train.steps,
+      c.train.batch.full ? "full" : std::to_string(c.train.batch.size), width_label(s.widths.front()),
+      width_label(s.widths.back()), s.widths.size(), s.seeds.size(), c.scaling.reference_width);
+}
+
+}  // namespace g1
+
 namespace {
 
-constexpr double kLog2 = std::numbers::ln2;
+using namespace g1;
 
 // ---- published numbers ([G1], theory.md §6.1; CIFAR-2, lr 0.02, 50 GD steps unless stated)
 // ---------------------------
@@ -45,13 +66,6 @@ constexpr PublishedR2 kR2[] = {
     {"sp", kNR, 1.0, kNR, 1.2, 0.5, kNR},  // "default: q_δâ ≈ +0.5, q_fa ≈ +1, q_faw ≈ +1.2"
 };
 
-// R4 (lr 0.0002, supp. Fig. 3): test loss 0.695 → 0.65–0.655 after 50 steps; MF test acc ≈0.72 within ~10 steps,
-// intermediate ≈0.72 by ~40 steps, NTK 0.53 → 0.645 and reference 0.51 → 0.64 climb together.
-struct PublishedR4 {
-  double loss_start = 0.695, loss_end = 0.6525, mf_acc_10 = 0.72, ntk_acc_end = 0.645, ref_acc_end = 0.64;
-};
-constexpr PublishedR4 kR4{};
-
 // R7 (500 GD steps, supp. Fig. 4 row 4).
 struct PublishedR7 {
   double ref_test_loss = 0.40, mf_test_loss = 0.395, ntk_test_loss = 0.365, sp_test_loss_2_15 = 0.45;
@@ -73,13 +87,7 @@ std::vector<double> means(const Sweep& s, const std::string& label, const std::s
     v.push_back(seed_stat(over_seeds(s.results, label, w, [&](const TrainResult& r) { return metric(r, what); })).mean);
   return v;
 }
-std::vector<double> widths_d(const SweepSetup& s) { return {s.widths.begin(), s.widths.end()}; }
 
-const Scaling& scaling_named(const SweepSetup& s, const std::string& name) {
-  for (const auto& sc : s.scalings)
-    if (sc.name == name) return sc;
-  throw InputError(fmt::format("reproduce: the config's scaling.presets lack '{}'", name));
-}
 bool has_scaling(const SweepSetup& s, const std::string& name) {
   for (const auto& sc : s.scalings)
     if (sc.name == name) return true;
@@ -234,15 +242,6 @@ void r2_exponents(const Sweep& s, const ReproduceContext& ctx, CaseOutput& out) 
   (void)ctx;
 }
 
-std::string sizes_line(const SweepSetup& s, const Config& c) {
-  return fmt::format(
-      "depth {}, {} ({}), {} lr {}, {} steps, batch {}, widths {}…{} ({} widths), seeds {}, "
-      "reference width {}",
-      c.model.depth, c.model.activation, c.model.init, c.train.optimizer, c.train.lr, c.train.steps,
-      c.train.batch.full ? "full" : std::to_string(c.train.batch.size), width_label(s.widths.front()),
-      width_label(s.widths.back()), s.widths.size(), s.seeds.size(), c.scaling.reference_width);
-}
-
 // The report's setup lines of a width-sweep case (R1/R2, R7): data, net sizes, scalings.
 std::string sweep_setup_text(const Sweep& s, const Config& c) {
   return "- data: " + data_line(s.setup.data) + "\n- nets: " + sizes_line(s.setup, c) +
@@ -292,131 +291,6 @@ CaseOutput run_golikov2020_width(const ReproduceContext& ctx) {
   return out;
 }
 
-// ---- R4 ---------------------------------------------------------------------------------------------------------
-
-namespace {
-
-// Mean curve over seeds of one metric for (label, width): curve[k] at the curve points' steps.
-struct MeanCurve {
-  std::vector<int> steps;
-  std::vector<double> mean, std;
-};
-MeanCurve mean_curve(const std::map<SweepRunKey, TrainResult>& res, const std::string& label, int width,
-                     double CurvePoint::*m) {
-  MeanCurve c;
-  std::vector<std::vector<double>> per_step;
-  for (const auto& [k, r] : res) {
-    if (k.scaling != label || k.width != width) continue;
-    for (std::size_t i = 0; i < r.curve.size(); ++i) {
-      if (per_step.size() <= i) per_step.resize(i + 1), c.steps.push_back(r.curve[i].step);
-      per_step[i].push_back(r.curve[i].*m);
-    }
-  }
-  for (auto& v : per_step) {
-    SeedStat s = seed_stat(v);
-    c.mean.push_back(s.mean);
-    c.std.push_back(s.std);
-  }
-  return c;
-}
-double at_step(const MeanCurve& c, int step) {
-  for (std::size_t i = 0; i < c.steps.size(); ++i)
-    if (c.steps[i] >= step) return c.mean[i];
-  return c.mean.empty() ? NAN : c.mean.back();
-}
-double rms_gap(const MeanCurve& a, const MeanCurve& b) {
-  double s = 0;
-  std::size_t n = std::min(a.mean.size(), b.mean.size());
-  for (std::size_t i = 0; i < n; ++i) s += (a.mean[i] - b.mean[i]) * (a.mean[i] - b.mean[i]);
-  return n ? std::sqrt(s / double(n)) : NAN;
-}
-
-}  // namespace
-
-CaseOutput run_golikov2020_small_lr(const ReproduceContext& ctx) {
-  SweepSetup setup = make_sweep_setup(ctx.config);
-  const int ref = int(ctx.config.scaling.reference_width);
-  const int big = setup.widths.back();
-  if (big <= ref) throw InputError("reproduce golikov2020-small-lr: sweep.widths needs a width above the reference");
-  std::vector<KeyedTask> tasks;
-  for (auto seed : setup.seeds) tasks.push_back(keyed_task(setup, scaling_named(setup, "sp"), ref, seed, "reference"));
-  std::vector<std::string> labels;
-  for (const auto& sc : setup.scalings) {
-    if (sc.name == "sp") continue;
-    labels.push_back(sc.name);
-    for (auto seed : setup.seeds) tasks.push_back(keyed_task(setup, sc, big, seed));
-  }
-  auto res = run_tasks(ctx, setup.data, tasks, "golikov2020-small-lr");
-  std::vector<std::vector<std::string>> csv;
-  std::map<std::string, MeanCurve> loss, acc;
-  auto add = [&](const std::string& label, int w) {
-    loss[label] = mean_curve(res, label, w, &CurvePoint::test_loss);
-    acc[label] = mean_curve(res, label, w, &CurvePoint::test_acc);
-    for (std::size_t i = 0; i < loss[label].steps.size(); ++i)
-      csv.push_back({label, std::to_string(w), std::to_string(loss[label].steps[i]), fmt_num(loss[label].mean[i], 8),
-                     fmt_num(loss[label].std[i], 8), fmt_num(acc[label].mean[i], 8), fmt_num(acc[label].std[i], 8)});
-  };
-  add("reference", ref);
-  for (const auto& l : labels) add(l, big);
-  write_table_csv(ctx.out / "curves.csv",
-                  {"label", "width", "step", "test_loss_mean", "test_loss_std", "test_acc_mean", "test_acc_std"}, csv);
-
-  CaseOutput out;
-  out.setup = "- data: " + data_line(setup.data) + "\n- nets: " + sizes_line(setup, ctx.config) +
-              fmt::format("\n- reference: SP at d* = {}; scalings {} at d = {}", ref, fmt::join(labels, ", "),
-                          width_label(big));
-  ReportTable t;
-  t.title = "test loss / accuracy along training (mean over seeds)";
-  t.columns = {"step"};
-  for (const auto& [l, c] : loss) t.columns.push_back(l + " loss / acc");
-  const int steps = ctx.config.train.steps;
-  std::set<int> table_steps = {0, std::max(1, steps / 10), steps / 5, steps / 2, steps};  // distinct, ascending
-  for (int k : table_steps) {
-    std::vector<std::string> row = {std::to_string(k)};
-    for (const auto& [l, c] : loss)
-      row.push_back(fmt::format("{} / {}", fmt_num(at_step(c, k)), fmt_num(at_step(acc[l], k))));
-    t.rows.push_back(row);
-  }
-  out.tables.push_back(t);
-  const int k10 = std::max(1, steps / 5);  // step 10 of 50
-  if (acc.count("mf")) {
-    out.claims.push_back(
-        {"R4.mf-fast", fmt::format("MF's test accuracy rises much faster than the reference's (step {}: ≥ +0.05)", k10),
-         fmt::format("MF ≈{} within ~10 steps; reference 0.51 → {} at step 50", kR4.mf_acc_10, kR4.ref_acc_end),
-         verdict_less(at_step(acc["reference"], k10), at_step(acc["mf"], k10), 0.05, "reference acc", "MF acc")});
-  }
-  if (acc.count("mf") && acc.count("ntk"))
-    out.claims.push_back(
-        {"R4.ntk-tracks",
-         "NTK's accuracy curve is closer to the reference's than MF's (RMS gap over "
-         "steps, margin 0.01)",
-         fmt::format("NTK 0.53 → {} with the reference 0.51 → {}; MF far above", kR4.ntk_acc_end, kR4.ref_acc_end),
-         verdict_less(rms_gap(acc["ntk"], acc["reference"]), rms_gap(acc["mf"], acc["reference"]), 0.01, "RMS gap NTK",
-                      "RMS gap MF")});
-  if (acc.count("intermediate:0.75") && acc.count("mf")) {
-    double ai = at_step(acc["intermediate:0.75"], k10), am = at_step(acc["mf"], k10),
-           ar = at_step(acc["reference"], k10);
-    VerdictResult v{ai > ar && ai < am ? Verdict::holds : Verdict::fails,
-                    fmt::format("step {}: reference {:.4f} < intermediate {:.4f} < MF {:.4f}?", k10, ar, ai, am)};
-    out.claims.push_back({"R4.intermediate-between", "intermediate's accuracy rises between the reference's and MF's",
-                          "intermediate reaches ≈0.72 by ~40 steps (MF by ~10)", v});
-  }
-  {
-    double worst = 0;
-    std::string d;
-    for (const auto& [l, c] : loss) {
-      double drop = c.mean.front() - c.mean.back();
-      worst = std::max(worst, std::abs(drop));
-      d += fmt::format("{}{} {:.4f}→{:.4f}", d.empty() ? "" : ", ", l, c.mean.front(), c.mean.back());
-    }
-    VerdictResult v{worst < 0.15 ? Verdict::holds : Verdict::fails, d + " (needed: every drop < 0.15)"};
-    out.claims.push_back({"R4.slow", "with this lr all test losses move only slightly in 50 steps",
-                          fmt::format("≈{} → ≈{} for all scalings", kR4.loss_start, kR4.loss_end), v});
-  }
-  out.plots = {"small_lr_curves.png"};
-  return out;
-}
-
 // ---- R7 ---------------------------------------------------------------------------------------------------------
 
 CaseOutput run_golikov2020_long(const ReproduceContext& ctx) {
@@ -449,112 +323,6 @@ CaseOutput run_golikov2020_long(const ReproduceContext& ctx) {
                           fmt::format("≈{} at 2^16 vs ≈{}", kR7.sp_train_loss_2_16, kR7.ref_train_loss),
                           verdict_drifts(W, means(s, "sp", "train_loss"), 0.01, -1)});
   out.plots = {"width_sweep.png"};
-  return out;
-}
-
-// ---- R10–R12 ------------------------------------------------------------------------------------------------------
-
-CaseOutput run_golikov2020_deep(const ReproduceContext& ctx) {
-  // The three panels of [G1] Fig. 2 as override groups on the case config (which holds data, widths, seeds, steps).
-  struct Group {
-    std::string id, title;
-    std::vector<std::string> sets;
-  };
-  const std::vector<Group> groups = {
-      {"h2-gd", "2 hidden layers, GD lr 0.02 (R10)", {"model.depth=2", "train.optimizer=gd", "train.lr=0.02"}},
-      {"h3-gd", "3 hidden layers, GD lr 0.02 (R11)", {"model.depth=3", "train.optimizer=gd", "train.lr=0.02"}},
-      {"h3-rmsprop",
-       "3 hidden layers, RMSProp lr 0.0002 (R12)",
-       {"model.depth=3", "train.optimizer=rmsprop", "train.lr=0.0002", "scaling.presets=[\"mf\"]"}},
-  };
-  std::vector<KeyedTask> tasks;
-  std::vector<SweepSetup> setups;
-  std::vector<std::vector<std::string>> group_labels;
-  for (const auto& g : groups) {
-    Config c = apply_overrides(ctx.config, g.sets);
-    setups.push_back(make_sweep_setup(c));
-    group_labels.emplace_back();
-    for (const auto& sc : setups.back().scalings) {
-      group_labels.back().push_back(g.id + "/" + sc.name);
-      for (int w : setups.back().widths)
-        for (auto seed : setups.back().seeds)
-          tasks.push_back(keyed_task(setups.back(), sc, w, seed, g.id + "/" + sc.name));
-    }
-  }
-  auto res = run_tasks(ctx, setups.front().data, tasks, "golikov2020-deep", true, /*resumable=*/true);
-  CaseOutput out;
-  out.setup = "- data: " + data_line(setups.front().data) + "\n";
-  for (std::size_t i = 0; i < groups.size(); ++i)
-    out.setup +=
-        fmt::format("- {}: {}\n", groups[i].title, sizes_line(setups[i], apply_overrides(ctx.config, groups[i].sets)));
-  std::vector<std::vector<std::string>> csv;
-  auto W = widths_d(setups.front());
-  std::map<std::string, std::vector<double>> loss;
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    ReportTable t;
-    t.title = groups[g].title + ": test loss / test acc (mean ± std over seeds)";
-    t.columns = {"width"};
-    for (const auto& l : group_labels[g]) t.columns.push_back(l);
-    for (int w : setups[g].widths) {
-      std::vector<std::string> row = {width_label(w)};
-      for (const auto& l : group_labels[g]) {
-        SeedStat tl = seed_stat(over_seeds(res, l, w, [](const TrainResult& r) { return metric(r, "test_loss"); }));
-        SeedStat ta = seed_stat(over_seeds(res, l, w, [](const TrainResult& r) { return metric(r, "test_acc"); }));
-        SeedStat rl = seed_stat(over_seeds(res, l, w, [](const TrainResult& r) { return metric(r, "train_loss"); }));
-        row.push_back(fmt_stat(tl) + " / " + fmt_num(ta.mean));
-        loss[l].push_back(tl.mean);
-        csv.push_back({l, std::to_string(w), fmt_num(tl.mean, 8), fmt_num(tl.std, 8), fmt_num(ta.mean, 8),
-                       fmt_num(ta.std, 8), fmt_num(rl.mean, 8), fmt_num(rl.std, 8)});
-      }
-      t.rows.push_back(row);
-    }
-    out.tables.push_back(t);
-  }
-  for (auto& r : csv)
-    for (auto& c : r)
-      if (c == "diverged") c = "nan";
-  write_table_csv(ctx.out / "deep.csv",
-                  {"label", "width", "test_loss_mean", "test_loss_std", "test_acc_mean", "test_acc_std",
-                   "train_loss_mean", "train_loss_std"},
-                  csv);
-  auto claim_if = [&](const std::string& l, auto make) {
-    if (loss.count(l)) out.claims.push_back(make(loss[l]));
-  };
-  claim_if("h3-gd/mf", [&](const std::vector<double>& v) {
-    return ClaimCheck{"R11.mf-collapse",
-                      "3 hidden layers, GD: the MF net approaches f ≡ 0 (test loss → log 2) as width grows (distance "
-                      "to log 2 at least halves over the sweep)",
-                      "test loss → log 2 = 0.693, accuracy → 0.5 (theory.md §6.1 R11, §5)",
-                      verdict_approaches(W, v, kLog2, 0.5)};
-  });
-  claim_if("h2-gd/mf", [&](const std::vector<double>& v) {
-    return ClaimCheck{"R10.mf-nontrivial",
-                      "2 hidden layers, GD: MF stays non-trivial at every width (loss ≤ log 2 − "
-                      "0.05)",
-                      "loss well below log 2, roughly flat in d (theory.md §6.1 R10)",
-                      verdict_below(W, v, kLog2, 0.05)};
-  });
-  claim_if("h2-gd/mf", [&](const std::vector<double>& v) {
-    return ClaimCheck{"R10.mf-flat", "2 hidden layers, GD: MF test loss roughly flat in width (±0.02)",
-                      "roughly flat in d (theory.md §6.1 R10)", verdict_flat(W, v, 0.02)};
-  });
-  claim_if("h3-rmsprop/mf", [&](const std::vector<double>& v) {
-    return ClaimCheck{"R12.rmsprop-nontrivial",
-                      "3 hidden layers, RMSProp: MF stays non-trivial at every width (loss ≤ log 2 − 0.05)",
-                      "non-trivial, roughly width-independent (theory.md §6.1 R12)", verdict_below(W, v, kLog2, 0.05)};
-  });
-  claim_if("h3-rmsprop/mf", [&](const std::vector<double>& v) {
-    return ClaimCheck{"R12.rmsprop-flat", "3 hidden layers, RMSProp: MF test loss roughly width-independent (±0.02)",
-                      "roughly width-independent (theory.md §6.1 R12)", verdict_flat(W, v, 0.02)};
-  });
-  for (const char* other : {"h3-gd/ntk", "h3-gd/sp"})
-    claim_if(other, [&](const std::vector<double>& v) {
-      return ClaimCheck{
-          fmt::format("R11.{}-nontrivial", other + 6),
-          fmt::format("3 hidden layers, GD: {} does not collapse (loss ≤ log 2 − 0.05 at every width)", other + 6),
-          "NTK and default do not approach f ≡ 0 (theory.md §6.1 R11)", verdict_below(W, v, kLog2, 0.05)};
-    });
-  out.plots = {"deep.png"};
   return out;
 }
 

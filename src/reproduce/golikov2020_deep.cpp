@@ -1,0 +1,126 @@
+// Golikov 2020 [G1] R10–R12 (theory.md §6.1): 3-hidden-layer MF nets collapse under GD, not under RMSProp.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <set>
+
+#include "reproduce/cases.h"
+#include "reproduce/common.h"
+#include "reproduce/golikov2020_common.h"
+#include "widthlab/classification.h"
+#include "widthlab/error.h"
+
+namespace widthlab::repro {
+
+using namespace g1;
+
+// ---- R10–R12 ------------------------------------------------------------------------------------------------------
+
+CaseOutput run_golikov2020_deep(const ReproduceContext& ctx) {
+  // The three panels of [G1] Fig. 2 as override groups on the case config (which holds data, widths, seeds, steps).
+  struct Group {
+    std::string id, title;
+    std::vector<std::string> sets;
+  };
+  const std::vector<Group> groups = {
+      {"h2-gd", "2 hidden layers, GD lr 0.02 (R10)", {"model.depth=2", "train.optimizer=gd", "train.lr=0.02"}},
+      {"h3-gd", "3 hidden layers, GD lr 0.02 (R11)", {"model.depth=3", "train.optimizer=gd", "train.lr=0.02"}},
+      {"h3-rmsprop",
+       "3 hidden layers, RMSProp lr 0.0002 (R12)",
+       {"model.depth=3", "train.optimizer=rmsprop", "train.lr=0.0002", "scaling.presets=[\"mf\"]"}},
+  };
+  std::vector<KeyedTask> tasks;
+  std::vector<SweepSetup> setups;
+  std::vector<std::vector<std::string>> group_labels;
+  for (const auto& g : groups) {
+    Config c = apply_overrides(ctx.config, g.sets);
+    setups.push_back(make_sweep_setup(c));
+    group_labels.emplace_back();
+    for (const auto& sc : setups.back().scalings) {
+      group_labels.back().push_back(g.id + "/" + sc.name);
+      for (int w : setups.back().widths)
+        for (auto seed : setups.back().seeds)
+          tasks.push_back(keyed_task(setups.back(), sc, w, seed, g.id + "/" + sc.name));
+    }
+  }
+  auto res = run_tasks(ctx, setups.front().data, tasks, "golikov2020-deep", true, /*resumable=*/true);
+  CaseOutput out;
+  out.setup = "- data: " + data_line(setups.front().data) + "\n";
+  for (std::size_t i = 0; i < groups.size(); ++i)
+    out.setup +=
+        fmt::format("- {}: {}\n", groups[i].title, sizes_line(setups[i], apply_overrides(ctx.config, groups[i].sets)));
+  std::vector<std::vector<std::string>> csv;
+  auto W = widths_d(setups.front());
+  std::map<std::string, std::vector<double>> loss;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    ReportTable t;
+    t.title = groups[g].title + ": test loss / test acc (mean ± std over seeds)";
+    t.columns = {"width"};
+    for (const auto& l : group_labels[g]) t.columns.push_back(l);
+    for (int w : setups[g].widths) {
+      std::vector<std::string> row = {width_label(w)};
+      for (const auto& l : group_labels[g]) {
+        SeedStat tl = seed_stat(over_seeds(res, l, w, [](const TrainResult& r) { return metric(r, "test_loss"); }));
+        SeedStat ta = seed_stat(over_seeds(res, l, w, [](const TrainResult& r) { return metric(r, "test_acc"); }));
+        SeedStat rl = seed_stat(over_seeds(res, l, w, [](const TrainResult& r) { return metric(r, "train_loss"); }));
+        row.push_back(fmt_stat(tl) + " / " + fmt_num(ta.mean));
+        loss[l].push_back(tl.mean);
+        csv.push_back({l, std::to_string(w), fmt_num(tl.mean, 8), fmt_num(tl.std, 8), fmt_num(ta.mean, 8),
+                       fmt_num(ta.std, 8), fmt_num(rl.mean, 8), fmt_num(rl.std, 8)});
+      }
+      t.rows.push_back(row);
+    }
+    out.tables.push_back(t);
+  }
+  for (auto& r : csv)
+    for (auto& c : r)
+      if (c == "diverged") c = "nan";
+  write_table_csv(ctx.out / "deep.csv",
+                  {"label", "width", "test_loss_mean", "test_loss_std", "test_acc_mean", "test_acc_std",
+                   "train_loss_mean", "train_loss_std"},
+                  csv);
+  auto claim_if = [&](const std::string& l, auto make) {
+    if (loss.count(l)) out.claims.push_back(make(loss[l]));
+  };
+  claim_if("h3-gd/mf", [&](const std::vector<double>& v) {
+    return ClaimCheck{"R11.mf-collapse",
+                      "3 hidden layers, GD: the MF net approaches f ≡ 0 (test loss → log 2) as width grows (distance "
+                      "to log 2 at least halves over the sweep)",
+                      "test loss → log 2 = 0.693, accuracy → 0.5 (theory.md §6.1 R11, §5)",
+                      verdict_approaches(W, v, kLog2, 0.5)};
+  });
+  claim_if("h2-gd/mf", [&](const std::vector<double>& v) {
+    return ClaimCheck{"R10.mf-nontrivial",
+                      "2 hidden layers, GD: MF stays non-trivial at every width (loss ≤ log 2 − "
+                      "0.05)",
+                      "loss well below log 2, roughly flat in d (theory.md §6.1 R10)",
+                      verdict_below(W, v, kLog2, 0.05)};
+  });
+  claim_if("h2-gd/mf", [&](const std::vector<double>& v) {
+    return ClaimCheck{"R10.mf-flat", "2 hidden layers, GD: MF test loss roughly flat in width (±0.02)",
+                      "roughly flat in d (theory.md §6.1 R10)", verdict_flat(W, v, 0.02)};
+  });
+  claim_if("h3-rmsprop/mf", [&](const std::vector<double>& v) {
+    return ClaimCheck{"R12.rmsprop-nontrivial",
+                      "3 hidden layers, RMSProp: MF stays non-trivial at every width (loss ≤ log 2 − 0.05)",
+                      "non-trivial, roughly width-independent (theory.md §6.1 R12)", verdict_below(W, v, kLog2, 0.05)};
+  });
+  claim_if("h3-rmsprop/mf", [&](const std::vector<double>& v) {
+    return ClaimCheck{"R12.rmsprop-flat", "3 hidden layers, RMSProp: MF test loss roughly width-independent (±0.02)",
+                      "roughly width-independent (theory.md §6.1 R12)", verdict_flat(W, v, 0.02)};
+  });
+  for (const char* other : {"h3-gd/ntk", "h3-gd/sp"})
+    claim_if(other, [&](const std::vector<double>& v) {
+      return ClaimCheck{
+          fmt::format("R11.{}-nontrivial", other + 6),
+          fmt::format("3 hidden layers, GD: {} does not collapse (loss ≤ log 2 − 0.05 at every width)", other + 6),
+          "NTK and default do not approach f ≡ 0 (theory.md §6.1 R11)", verdict_below(W, v, kLog2, 0.05)};
+    });
+  out.plots = {"deep.png"};
+  return out;
+}
+
+}  // namespace widthlab::repro
