@@ -1,11 +1,13 @@
 # The README's entry points. Each target installs missing Debian packages first (scripts/install-deps).
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DPython3_EXECUTABLE=/usr/bin/python3
 OUT ?= out/study
 
-.PHONY: all deps build run test test-asan bench clean
+.PHONY: all deps build run test test-asan fuzz bench clean
 
 all: build
 
@@ -30,9 +32,14 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && WIDTHLAB_SANITIZED=1 ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer targets of every input parser (fuzz/README.md), FUZZ_SECONDS each, one after the other; needs clang.
+fuzz:
+	WIDTHLAB_FUZZ_DEPS=1 scripts/install-deps
+	FUZZ_BUILD=$(FUZZ_BUILD) JOBS=$(JOBS) fuzz/run.sh $(FUZZ_SECONDS)
+
 bench: build
 	WIDTHLAB_BENCH_DEPS=1 scripts/install-deps
 	bench/run_all.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,10 +1,10 @@
 // IDX reader (LeCun's MNIST format, also Fashion-MNIST) through zlib, which reads gzip and plain files alike.
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <fmt/format.h>
 
 #include "widthlab/error.h"
 #include "widthlab/loaders.h"
@@ -22,8 +22,9 @@ namespace {
 void check_readable_file(const std::string& path) {
   std::error_code ec;
   auto st = fs::status(path, ec);
-  if (!fs::exists(st)) fail(path, ec && ec != std::errc::no_such_file_or_directory ? "cannot access: " + ec.message()
-                                                                                      : std::string("no such file"));
+  if (!fs::exists(st))
+    fail(path, ec && ec != std::errc::no_such_file_or_directory ? "cannot access: " + ec.message()
+                                                                : std::string("no such file"));
   if (fs::is_directory(st)) fail(path, "is a directory, expected an IDX file");
 }
 
@@ -80,22 +81,28 @@ IdxArray read_idx(const std::string& path) {
   const std::uint32_t m = big_endian_u32(magic);
   if (magic[0] != 0 || magic[1] != 0 || magic[2] != 0x08 || magic[3] < 1 || magic[3] > 4)
     fail(path, fmt::format("wrong magic number 0x{:08x}; expected an unsigned-byte IDX file (0x00000801 labels, "
-                           "0x00000803 images)", m));
+                           "0x00000803 images)",
+                           m));
   IdxArray a;
   const int ndim = magic[3];
   std::vector<unsigned char> dims(4 * std::size_t(ndim));
   if (in.read(dims.data(), dims.size()) != dims.size()) fail(path, "truncated IDX header");
-  std::uint64_t count = 1;
+  std::uint64_t count = 1, extent = 1;
   for (int i = 0; i < ndim; ++i) {
     a.dims.push_back(big_endian_u32(dims.data() + 4 * i));
     count *= std::uint64_t(a.dims.back());
-    if (count > (std::uint64_t(1) << 36)) fail(path, "IDX dimensions are implausibly large (corrupt header?)");
+    // Bound the product of the non-zero dimensions, not only the count: with a zero dimension the count stays 0,
+    // and (0, 2^32-1, 2^32-1) would overflow the image size rows × cols (found by fuzz/fuzz_idx).
+    extent *= std::max<std::uint64_t>(a.dims.back(), 1);
+    if (extent > (std::uint64_t(1) << 36)) fail(path, "IDX dimensions are implausibly large (corrupt header?)");
   }
-  // Grow while reading so that a corrupt header cannot make us allocate what the file does not hold.
-  const std::size_t step = std::size_t(1) << 24;
+  // Grow while reading so that a corrupt header cannot make us allocate what the file does not hold; the step
+  // doubles from 64 KiB to 16 MiB, so a tiny file claiming gigabytes costs 64 KiB, not 16 MiB.
+  std::size_t step = std::size_t(1) << 16;
   while (a.data.size() < count) {
     std::size_t old = a.data.size();
     std::size_t want = std::min<std::size_t>(count - old, step);
+    step = std::min(2 * step, std::size_t(1) << 24);
     a.data.resize(old + want);
     std::size_t r = in.read(a.data.data() + old, want);
     if (r < want)
@@ -103,21 +110,24 @@ IdxArray read_idx(const std::string& path) {
                              in.truncated_stream() ? " (the gzip stream ends early)" : ""));
   }
   unsigned char extra;
-  if (in.read(&extra, 1) != 0) fail(path, fmt::format("trailing bytes after the {} data bytes the header promises", count));
+  if (in.read(&extra, 1) != 0)
+    fail(path, fmt::format("trailing bytes after the {} data bytes the header promises", count));
   return a;
 }
 
 std::vector<int> read_idx_labels(const std::string& path) {
   IdxArray a = read_idx(path);
   if (a.dims.size() != 1)
-    fail(path, fmt::format("wrong magic number 0x{:08x}; expected 0x00000801 (an IDX label file)", 0x800 + a.dims.size()));
+    fail(path,
+         fmt::format("wrong magic number 0x{:08x}; expected 0x00000801 (an IDX label file)", 0x800 + a.dims.size()));
   return std::vector<int>(a.data.begin(), a.data.end());
 }
 
 ImageSet read_idx_images(const std::string& path) {
   IdxArray a = read_idx(path);
   if (a.dims.size() != 3)
-    fail(path, fmt::format("wrong magic number 0x{:08x}; expected 0x00000803 (an IDX image file)", 0x800 + a.dims.size()));
+    fail(path,
+         fmt::format("wrong magic number 0x{:08x}; expected 0x00000803 (an IDX image file)", 0x800 + a.dims.size()));
   ImageSet s;
   s.count = a.dims[0];
   s.features = a.dims[1] * a.dims[2];
