@@ -21,71 +21,9 @@
 #include <vector>
 
 #include "widthlab/config.h"
+#include "widthlab/verdicts.h"
 
 namespace widthlab {
-
-// ---- Verdicts (pure functions of numbers; unit-tested on synthetic inputs) --------------------------------------
-
-enum class Verdict { holds, fails, inconclusive };
-const char* verdict_name(Verdict v);  // "holds" | "does not hold" | "inconclusive"
-
-struct VerdictResult {
-  Verdict verdict = Verdict::inconclusive;
-  std::string detail;  // the numbers the verdict was taken on, one line
-};
-
-// ---- Verdicts with intervals (theory.md §8.7): an estimate, its 95 % interval, a region fixed before the run ------
-
-// An estimate with its two-sided 95 % interval.
-struct Estimate {
-  double value = NAN, lo = NAN, hi = NAN;
-};
-
-// The region a claim's estimate must lie in, written in code before the run, with its source (the paper's figure or
-// table, or the theory.md § it is derived from).
-struct ClaimRegion {
-  double lo = -INFINITY, hi = INFINITY;  // closed interval; one side infinite for "below" / "above"
-  std::string source;
-};
-
-// holds: the whole interval inside the region; fails: the whole interval outside it; inconclusive otherwise (and
-// when the estimate or its interval is not finite). The detail line quotes the estimate, the interval and the region.
-VerdictResult verdict_in_region(const Estimate& e, const ClaimRegion& region, const std::string& what);
-
-// The mean over seeds with a percentile-bootstrap 95 % interval (B resamples of the seeds, make_rng(seed)); NaN
-// values (missing / diverged runs) are dropped. Fewer than 2 values: the interval is NaN.
-Estimate bootstrap_mean(const std::vector<double>& per_seed, int resamples = 2000, std::uint64_t seed = 0);
-// The mean of a_i − b_i over seeds that have both (paired: runs that share a seed share their init).
-Estimate bootstrap_paired_difference(const std::vector<double>& a, const std::vector<double>& b, int resamples = 2000,
-                                     std::uint64_t seed = 0);
-
-// Flat in width: every finite values[i] is within `tol` of values[0] (the reference width). Inconclusive with < 2
-// finite values. A non-finite value (diverged run) fails.
-VerdictResult verdict_flat(const std::vector<double>& widths, const std::vector<double>& values, double tol);
-// Drifts away from the reference: |values[last] − values[0]| ≥ min_change and the OLS slope of values vs log2 width
-// has the sign of that change (a trend, not one noisy end point). `direction` +1 / −1 also requires that sign (0:
-// either). Inconclusive with < 3 finite values.
-VerdictResult verdict_drifts(const std::vector<double>& widths, const std::vector<double>& values, double min_change,
-                             int direction = 0);
-// Blows up at the largest widths: the value at the largest width is non-finite (diverged) or exceeds both
-// `factor` × the minimum over all widths and that minimum + `min_rise`.
-VerdictResult verdict_blows_up(const std::vector<double>& widths, const std::vector<double>& values, double factor,
-                               double min_rise);
-// |measured − theory| ≤ tol (non-finite measured: inconclusive).
-VerdictResult verdict_close(double measured, double theory, double tol, const std::string& what = "value");
-// Approaches `target` as width grows: |values[last] − target| ≤ shrink × |values[0] − target| and the distance's
-// OLS slope vs log2 width is negative. Used for "collapses to f ≡ 0 (loss → log 2)".
-VerdictResult verdict_approaches(const std::vector<double>& widths, const std::vector<double>& values, double target,
-                                 double shrink);
-// Stays away from `target`: every finite value is ≤ target − margin (e.g. loss ≤ log 2 − margin: non-trivial).
-VerdictResult verdict_below(const std::vector<double>& widths, const std::vector<double>& values, double target,
-                            double margin);
-// a < b − margin ("a is smaller than b"), with names for the detail line.
-VerdictResult verdict_less(double a, double b, double margin, const std::string& name_a, const std::string& name_b);
-// Power law: the OLS slope of log |values| vs log widths is within tol of `exponent` (non-positive or non-finite
-// values are dropped; inconclusive with < 2 left).
-VerdictResult verdict_slope(const std::vector<double>& widths, const std::vector<double>& values, double exponent,
-                            double tol);
 
 // ---- Report pieces --------------------------------------------------------------------------------------------
 

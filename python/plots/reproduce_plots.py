@@ -190,7 +190,12 @@ def sohl(d, name):
     if os.path.exists(lp):
         rows = read(lp)
         for fam, rs in groups(rows, "family").items():
-            axes[2].plot([num(r["width"]) for r in rs], [num(r["max_stable_lr"]) for r in rs], marker="o", label=fam)
+            by_width = groups(rs, "width")  # one row per seed: plot the mean and each seed
+            ws = sorted(by_width, key=float)
+            means = [sum(num(r["max_stable_lr"]) for r in by_width[w]) / len(by_width[w]) for w in ws]
+            line = axes[2].plot([float(w) for w in ws], means, marker="o", label=fam)[0]
+            axes[2].scatter([num(r["width"]) for r in rs], [num(r["max_stable_lr"]) for r in rs], s=6,
+                            color=line.get_color(), alpha=0.4)
         axes[2].set_xscale("log", base=2)
         axes[2].set_yscale("log")
         axes[2].set_xlabel("actual width n")

@@ -176,4 +176,9 @@ std::string data_line(const Dataset& data) {
 
 bool is_power_of_two(int w) { return w > 0 && (w & (w - 1)) == 0; }
 
+SeedGrid metric_grid(const std::map<SweepRunKey, TrainResult>& results, const std::string& label,
+                     const std::vector<int>& widths, const std::string& name) {
+  return seed_grid(results, label, widths, [&](const TrainResult& r) { return metric(r, name); });
+}
+
 }  // namespace widthlab::repro

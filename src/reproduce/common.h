@@ -60,6 +60,22 @@ std::vector<double> over_seeds(const std::map<SweepRunKey, TrainResult>& results
   return v;
 }
 
+// One number per seed at each width of `label` (fn(result); NaN for a diverged run): the input of the judge_*
+// verdicts (verdicts.h).
+template <class F>
+SeedGrid seed_grid(const std::map<SweepRunKey, TrainResult>& results, const std::string& label,
+                   const std::vector<int>& widths, F fn) {
+  SeedGrid g;
+  for (int w : widths) {
+    g.widths.push_back(w);
+    g.values.push_back(over_seeds(results, label, w, fn));
+  }
+  return g;
+}
+// The final metric `name` (metric()) per seed and width.
+SeedGrid metric_grid(const std::map<SweepRunKey, TrainResult>& results, const std::string& label,
+                     const std::vector<int>& widths, const std::string& name);
+
 // A CSV with string cells (header + rows), written atomically.
 void write_table_csv(const std::filesystem::path& path, const std::vector<std::string>& header,
                      const std::vector<std::vector<std::string>>& rows);

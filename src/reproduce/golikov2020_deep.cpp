@@ -53,8 +53,7 @@ CaseOutput run_golikov2020_deep(const ReproduceContext& ctx) {
     out.setup +=
         fmt::format("- {}: {}\n", groups[i].title, sizes_line(setups[i], apply_overrides(ctx.config, groups[i].sets)));
   std::vector<std::vector<std::string>> csv;
-  auto W = widths_d(setups.front());
-  std::map<std::string, std::vector<double>> loss;
+  std::map<std::string, SeedGrid> loss;
   for (std::size_t g = 0; g < groups.size(); ++g) {
     ReportTable t;
     t.title = groups[g].title + ": test loss / test acc (mean ± std over seeds)";
@@ -67,13 +66,13 @@ CaseOutput run_golikov2020_deep(const ReproduceContext& ctx) {
         SeedStat ta = seed_stat(over_seeds(res, l, w, [](const TrainResult& r) { return metric(r, "test_acc"); }));
         SeedStat rl = seed_stat(over_seeds(res, l, w, [](const TrainResult& r) { return metric(r, "train_loss"); }));
         row.push_back(fmt_stat(tl) + " / " + fmt_num(ta.mean));
-        loss[l].push_back(tl.mean);
         csv.push_back({l, std::to_string(w), fmt_num(tl.mean, 8), fmt_num(tl.std, 8), fmt_num(ta.mean, 8),
                        fmt_num(ta.std, 8), fmt_num(rl.mean, 8), fmt_num(rl.std, 8)});
       }
       t.rows.push_back(row);
     }
     out.tables.push_back(t);
+    for (const auto& l : group_labels[g]) loss[l] = metric_grid(res, l, setups[g].widths, "test_loss");
   }
   for (auto& r : csv)
     for (auto& c : r)
@@ -85,39 +84,44 @@ CaseOutput run_golikov2020_deep(const ReproduceContext& ctx) {
   auto claim_if = [&](const std::string& l, auto make) {
     if (loss.count(l)) out.claims.push_back(make(loss[l]));
   };
-  claim_if("h3-gd/mf", [&](const std::vector<double>& v) {
+  claim_if("h3-gd/mf", [&](const SeedGrid& v) {
     return ClaimCheck{"R11.mf-collapse",
                       "3 hidden layers, GD: the MF net approaches f ≡ 0 (test loss → log 2) as width grows (distance "
                       "to log 2 at least halves over the sweep)",
                       "test loss → log 2 = 0.693, accuracy → 0.5 (theory.md §6.1 R11, §5)",
-                      verdict_approaches(W, v, kLog2, 0.5)};
+                      judge_approaches(v, kLog2, 0.5, "[G1] Fig. 2, theory.md §6.1 R11, §5")};
   });
-  claim_if("h2-gd/mf", [&](const std::vector<double>& v) {
+  claim_if("h2-gd/mf", [&](const SeedGrid& v) {
     return ClaimCheck{"R10.mf-nontrivial",
                       "2 hidden layers, GD: MF stays non-trivial at every width (loss ≤ log 2 − "
                       "0.05)",
                       "loss well below log 2, roughly flat in d (theory.md §6.1 R10)",
-                      verdict_below(W, v, kLog2, 0.05)};
+                      judge_below(v, kLog2 - 0.05, "[G1] Fig. 2, theory.md §6.1 R10")};
   });
-  claim_if("h2-gd/mf", [&](const std::vector<double>& v) {
-    return ClaimCheck{"R10.mf-flat", "2 hidden layers, GD: MF test loss roughly flat in width (±0.02)",
-                      "roughly flat in d (theory.md §6.1 R10)", verdict_flat(W, v, 0.02)};
+  claim_if("h2-gd/mf", [&](const SeedGrid& v) {
+    return ClaimCheck{"R10.mf-flat",
+                      "2 hidden layers, GD: MF test loss roughly flat in width (fitted change within ±0.02)",
+                      "roughly flat in d (theory.md §6.1 R10)", judge_flat(v, 0.02, "[G1] Fig. 2, theory.md §6.1 R10")};
   });
-  claim_if("h3-rmsprop/mf", [&](const std::vector<double>& v) {
+  claim_if("h3-rmsprop/mf", [&](const SeedGrid& v) {
     return ClaimCheck{"R12.rmsprop-nontrivial",
                       "3 hidden layers, RMSProp: MF stays non-trivial at every width (loss ≤ log 2 − 0.05)",
-                      "non-trivial, roughly width-independent (theory.md §6.1 R12)", verdict_below(W, v, kLog2, 0.05)};
+                      "non-trivial, roughly width-independent (theory.md §6.1 R12)",
+                      judge_below(v, kLog2 - 0.05, "[G1] Fig. 2, theory.md §6.1 R12")};
   });
-  claim_if("h3-rmsprop/mf", [&](const std::vector<double>& v) {
-    return ClaimCheck{"R12.rmsprop-flat", "3 hidden layers, RMSProp: MF test loss roughly width-independent (±0.02)",
-                      "roughly width-independent (theory.md §6.1 R12)", verdict_flat(W, v, 0.02)};
+  claim_if("h3-rmsprop/mf", [&](const SeedGrid& v) {
+    return ClaimCheck{"R12.rmsprop-flat",
+                      "3 hidden layers, RMSProp: MF test loss roughly width-independent (fitted change within ±0.02)",
+                      "roughly width-independent (theory.md §6.1 R12)",
+                      judge_flat(v, 0.02, "[G1] Fig. 2, theory.md §6.1 R12")};
   });
   for (const char* other : {"h3-gd/ntk", "h3-gd/sp"})
-    claim_if(other, [&](const std::vector<double>& v) {
+    claim_if(other, [&](const SeedGrid& v) {
       return ClaimCheck{
           fmt::format("R11.{}-nontrivial", other + 6),
           fmt::format("3 hidden layers, GD: {} does not collapse (loss ≤ log 2 − 0.05 at every width)", other + 6),
-          "NTK and default do not approach f ≡ 0 (theory.md §6.1 R11)", verdict_below(W, v, kLog2, 0.05)};
+          "NTK and default do not approach f ≡ 0 (theory.md §6.1 R11)",
+          judge_below(v, kLog2 - 0.05, "[G1] Fig. 2, theory.md §6.1 R11")};
     });
   out.plots = {"deep.png"};
   return out;

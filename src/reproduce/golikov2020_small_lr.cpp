@@ -36,6 +36,7 @@ namespace {
 struct MeanCurve {
   std::vector<int> steps;
   std::vector<double> mean, std;
+  std::vector<std::vector<double>> per_seed;  // [step][seed]
 };
 MeanCurve mean_curve(const std::map<SweepRunKey, TrainResult>& res, const std::string& label, int width,
                      double CurvePoint::*m) {
@@ -48,6 +49,7 @@ MeanCurve mean_curve(const std::map<SweepRunKey, TrainResult>& res, const std::s
       per_step[i].push_back(r.curve[i].*m);
     }
   }
+  c.per_seed = per_step;
   for (auto& v : per_step) {
     SeedStat s = seed_stat(v);
     c.mean.push_back(s.mean);
@@ -60,11 +62,56 @@ double at_step(const MeanCurve& c, int step) {
     if (c.steps[i] >= step) return c.mean[i];
   return c.mean.empty() ? NAN : c.mean.back();
 }
-double rms_gap(const MeanCurve& a, const MeanCurve& b) {
+// Per-seed values at the curve point of `step` (the first point at or after it).
+std::vector<double> seeds_at_step(const MeanCurve& c, int step) {
+  for (std::size_t i = 0; i < c.steps.size(); ++i)
+    if (c.steps[i] >= step) return c.per_seed[i];
+  return c.per_seed.empty() ? std::vector<double>{} : c.per_seed.back();
+}
+// RMS over steps of the gap between two mean curves held back to back in `means` (n steps each, from `offset_a` and
+// `offset_b`).
+double rms_gap(const std::vector<double>& means, std::size_t offset_a, std::size_t offset_b, std::size_t n) {
   double s = 0;
-  std::size_t n = std::min(a.mean.size(), b.mean.size());
-  for (std::size_t i = 0; i < n; ++i) s += (a.mean[i] - b.mean[i]) * (a.mean[i] - b.mean[i]);
+  for (std::size_t i = 0; i < n; ++i)
+    s += (means[offset_a + i] - means[offset_b + i]) * (means[offset_a + i] - means[offset_b + i]);
   return n ? std::sqrt(s / double(n)) : NAN;
+}
+// The per-seed curves of several labels back to back (one group per step): the input of a bootstrap of a statistic
+// of their mean curves.
+SeedGrid stacked_curves(const std::vector<const MeanCurve*>& curves, std::size_t n) {
+  SeedGrid g;
+  for (const MeanCurve* c : curves)
+    for (std::size_t i = 0; i < n; ++i) {
+      g.widths.push_back(double(i));
+      g.values.push_back(c->per_seed[i]);
+    }
+  return g;
+}
+
+constexpr const char* kR4Source = "[G1] supp. Fig. 3, theory.md §6.1 R4";
+
+// R4.slow: every scaling's test loss drops by what the paper shows in 50 steps (0.695 → 0.65–0.655: 0.04–0.045, read
+// off the plot; region 0.02–0.07 allows for the reading and the dataset). A label whose drop interval lies wholly
+// outside fails the claim; all inside hold it.
+ClaimCheck slow_claim(const std::map<std::string, MeanCurve>& loss) {
+  const ClaimRegion region{0.02, 0.07, kR4Source};
+  ClaimCheck c{"R4.slow",
+               "with this lr every test loss drops by the paper's 0.02–0.07 in 50 steps",
+               fmt::format("≈{} → ≈{} for all scalings", kR4.loss_start, kR4.loss_end),
+               {}};
+  bool all_hold = true, any_fails = false;
+  for (const auto& [label, curve] : loss) {
+    if (curve.per_seed.empty()) continue;
+    std::vector<double> drop;
+    for (std::size_t s = 0; s < curve.per_seed.front().size() && s < curve.per_seed.back().size(); ++s)
+      drop.push_back(curve.per_seed.front()[s] - curve.per_seed.back()[s]);
+    const VerdictResult v = verdict_in_region(bootstrap_mean(drop), region, label + " drop");
+    all_hold = all_hold && v.verdict == Verdict::holds;
+    any_fails = any_fails || v.verdict == Verdict::fails;
+    c.result.detail += (c.result.detail.empty() ? "" : "; ") + v.detail;
+  }
+  c.result.verdict = any_fails ? Verdict::fails : all_hold ? Verdict::holds : Verdict::inconclusive;
+  return c;
 }
 
 }  // namespace
@@ -115,40 +162,41 @@ CaseOutput run_golikov2020_small_lr(const ReproduceContext& ctx) {
   }
   out.tables.push_back(t);
   const int k10 = std::max(1, steps / 5);  // step 10 of 50
-  if (acc.count("mf")) {
+  if (acc.count("mf"))
     out.claims.push_back(
         {"R4.mf-fast", fmt::format("MF's test accuracy rises much faster than the reference's (step {}: ≥ +0.05)", k10),
          fmt::format("MF ≈{} within ~10 steps; reference 0.51 → {} at step 50", kR4.mf_acc_10, kR4.ref_acc_end),
-         verdict_less(at_step(acc["reference"], k10), at_step(acc["mf"], k10), 0.05, "reference acc", "MF acc")});
-  }
-  if (acc.count("mf") && acc.count("ntk"))
+         judge_less(seeds_at_step(acc["reference"], k10), seeds_at_step(acc["mf"], k10), 0.05, false, "reference acc",
+                    "MF acc", kR4Source)});
+  if (acc.count("mf") && acc.count("ntk")) {
+    const std::size_t n = std::min({acc["reference"].steps.size(), acc["ntk"].steps.size(), acc["mf"].steps.size()});
+    const auto gap_difference = [n](const std::vector<double>& m) {
+      return rms_gap(m, n, 0, n) - rms_gap(m, 2 * n, 0, n);
+    };
+    const Estimate e =
+        bootstrap_statistic(stacked_curves({&acc["reference"], &acc["ntk"], &acc["mf"]}, n), gap_difference);
     out.claims.push_back(
         {"R4.ntk-tracks",
-         "NTK's accuracy curve is closer to the reference's than MF's (RMS gap over "
-         "steps, margin 0.01)",
+         "NTK's accuracy curve is closer to the reference's than MF's (RMS gap over steps smaller by ≥ 0.01)",
          fmt::format("NTK 0.53 → {} with the reference 0.51 → {}; MF far above", kR4.ntk_acc_end, kR4.ref_acc_end),
-         verdict_less(rms_gap(acc["ntk"], acc["reference"]), rms_gap(acc["mf"], acc["reference"]), 0.01, "RMS gap NTK",
-                      "RMS gap MF")});
+         verdict_in_region(e, {-INFINITY, -0.01, kR4Source}, "RMS gap NTK − RMS gap MF")});
+  }
   if (acc.count("intermediate:0.75") && acc.count("mf")) {
-    double ai = at_step(acc["intermediate:0.75"], k10), am = at_step(acc["mf"], k10),
-           ar = at_step(acc["reference"], k10);
-    VerdictResult v{ai > ar && ai < am ? Verdict::holds : Verdict::fails,
-                    fmt::format("step {}: reference {:.4f} < intermediate {:.4f} < MF {:.4f}?", k10, ar, ai, am)};
+    // Between: min(intermediate − reference, MF − intermediate) at step k10 is positive.
+    const SeedGrid g{{0, 1, 2},
+                     {seeds_at_step(acc["reference"], k10), seeds_at_step(acc["intermediate:0.75"], k10),
+                      seeds_at_step(acc["mf"], k10)}};
+    const auto margin = [](const std::vector<double>& m) { return std::min(m[1] - m[0], m[2] - m[1]); };
+    VerdictResult v = verdict_in_region(bootstrap_statistic(g, margin), {0.0, INFINITY, kR4Source},
+                                        "min(intermediate − reference, MF − intermediate) accuracy");
+    v.detail =
+        fmt::format("step {}: reference {:.4f}, intermediate {:.4f}, MF {:.4f}; ", k10, at_step(acc["reference"], k10),
+                    at_step(acc["intermediate:0.75"], k10), at_step(acc["mf"], k10)) +
+        v.detail;
     out.claims.push_back({"R4.intermediate-between", "intermediate's accuracy rises between the reference's and MF's",
                           "intermediate reaches ≈0.72 by ~40 steps (MF by ~10)", v});
   }
-  {
-    double worst = 0;
-    std::string d;
-    for (const auto& [l, c] : loss) {
-      double drop = c.mean.front() - c.mean.back();
-      worst = std::max(worst, std::abs(drop));
-      d += fmt::format("{}{} {:.4f}→{:.4f}", d.empty() ? "" : ", ", l, c.mean.front(), c.mean.back());
-    }
-    VerdictResult v{worst < 0.15 ? Verdict::holds : Verdict::fails, d + " (needed: every drop < 0.15)"};
-    out.claims.push_back({"R4.slow", "with this lr all test losses move only slightly in 50 steps",
-                          fmt::format("≈{} → ≈{} for all scalings", kR4.loss_start, kR4.loss_end), v});
-  }
+  out.claims.push_back(slow_claim(loss));
   out.plots = {"small_lr_curves.png"};
   return out;
 }

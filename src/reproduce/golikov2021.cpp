@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <numeric>
 
 #include "reproduce/cases.h"
 #include "reproduce/common.h"
@@ -38,6 +39,67 @@ struct Track {
   double kernel_init = NAN, abs_logit_init = NAN;
   int floored = 0;
 };
+
+// The logit KL to the reference at curve point i (per test point a Gaussian fitted across the seeds `idx`, KL averaged
+// over points; theory.md §8.7) and whether the σ floor was used. Runs and references are in seed order (paired init).
+// NaN when a seed lacks the point or a logit is not finite.
+SeedKl kl_at(const std::vector<const TrainResult*>& runs, const std::vector<const TrainResult*>& refs, std::size_t i,
+             const std::vector<std::size_t>& idx) {
+  SeedKl none{NAN, false};
+  for (std::size_t s : idx)
+    if (i >= runs[s]->curve_test_logits.size() || i >= refs[s]->curve_test_logits.size()) return none;
+  const Eigen::Index m = runs.front()->curve_test_logits.at(0).rows();
+  MatrixD F(Eigen::Index(idx.size()), m), R(Eigen::Index(idx.size()), m);
+  for (std::size_t k = 0; k < idx.size(); ++k) {
+    F.row(Eigen::Index(k)) = runs[idx[k]]->curve_test_logits[i].col(0).transpose();
+    R.row(Eigen::Index(k)) = refs[idx[k]]->curve_test_logits[i].col(0).transpose();
+  }
+  if (!F.allFinite() || !R.allFinite() || idx.size() < 2) return none;
+  return seed_gaussian_kl(F, R, default_sigma_floor(F, R));
+}
+
+double mean_finite(const std::vector<double>& v) {
+  double s = 0;
+  int n = 0;
+  for (double x : v)
+    if (std::isfinite(x)) s += x, ++n;
+  return n ? s / n : NAN;
+}
+
+// The KL averaged over the run's curve points, from the seeds `idx`.
+double mean_kl(const std::vector<const TrainResult*>& runs, const std::vector<const TrainResult*>& refs,
+               const std::vector<std::size_t>& idx) {
+  std::vector<double> kl;
+  for (std::size_t i = 0; i < runs.front()->curve.size(); ++i) kl.push_back(kl_at(runs, refs, i, idx).kl);
+  return mean_finite(kl);
+}
+
+// Per seed: the largest |K/K_init − 1| over the tracked steps (K averaged over the tracked test points).
+std::vector<double> kernel_max_deviation(const std::vector<const TrainResult*>& runs) {
+  std::vector<double> out;
+  for (const auto* r : runs) {
+    double worst = r->kernel_track.empty() ? NAN : 0.0;
+    for (const auto& k : r->kernel_track) {
+      if (k.empty()) continue;
+      double q = 0;
+      for (std::size_t p = 0; p < k.size(); ++p) q += k[p] / r->kernel_diag_init[p];
+      const double ratio = q / double(k.size());
+      worst = std::isfinite(ratio) ? std::max(worst, std::abs(ratio - 1.0)) : INFINITY;
+    }
+    out.push_back(worst);
+  }
+  return out;
+}
+
+constexpr const char* kG2Source = "theory.md §6.2, [derived] from [G2] abs";
+
+// A sanity check (a consequence of the parameterisation and one shared init draw, not a reproduction): a measured
+// exponent within tol of the recipe's.
+VerdictResult sanity_close(double measured, double expected, double tol) {
+  const bool ok = std::isfinite(measured) && std::abs(measured - expected) <= tol;
+  return {std::isfinite(measured) ? (ok ? Verdict::holds : Verdict::fails) : Verdict::inconclusive,
+          fmt::format("exponent {:+.3f} vs {:+.3f} (tolerance {:g})", measured, expected, tol)};
+}
 
 }  // namespace
 
@@ -93,24 +155,20 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
       }
       t.loss.push_back(seed_stat(l).mean);
       t.abs_logit.push_back(seed_stat(a).mean);
-      const Eigen::Index m = runs.front()->curve_test_logits.at(0).rows();
+      std::vector<std::size_t> all(runs.size());
+      std::iota(all.begin(), all.end(), std::size_t(0));
+      const SeedKl kl = all_ok && runs.size() == refs.size() ? kl_at(runs, refs, i, all) : SeedKl{NAN, false};
+      t.kl.push_back(kl.kl);
+      t.floored += int(kl.floored);
+      t.sign_gap.push_back(NAN);
       if (all_ok && i < refs.front()->curve_test_logits.size()) {
+        const Eigen::Index m = runs.front()->curve_test_logits.at(0).rows();
         MatrixD F(runs.size(), m), R(refs.size(), m);
         for (std::size_t s = 0; s < runs.size(); ++s)
           F.row(Eigen::Index(s)) = runs[s]->curve_test_logits[i].col(0).transpose();
         for (std::size_t s = 0; s < refs.size(); ++s)
           R.row(Eigen::Index(s)) = refs[s]->curve_test_logits[i].col(0).transpose();
-        if (F.allFinite() && R.allFinite() && runs.size() >= 2) {
-          SeedKl kl = seed_gaussian_kl(F, R, default_sigma_floor(F, R));
-          t.kl.push_back(kl.kl);
-          t.floored += int(kl.floored);
-        } else {
-          t.kl.push_back(NAN);
-        }
-        t.sign_gap.push_back(F.allFinite() ? sign_probability_gap(F, R) : NAN);
-      } else {
-        t.kl.push_back(NAN);
-        t.sign_gap.push_back(NAN);
+        if (F.allFinite()) t.sign_gap.back() = sign_probability_gap(F, R);
       }
     }
     // Kernel diagonal over the tracked steps (mean over points, then seeds); ratio to its own init.
@@ -161,13 +219,6 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
                   {"label", "step", "test_loss", "mean_abs_logit", "kl_to_reference", "sign_gap"}, csv);
   write_table_csv(ctx.out / "kernels.csv", {"label", "step", "kernel_mean", "kernel_ratio"}, kcsv);
 
-  auto mean_finite = [](const std::vector<double>& v) {
-    double s = 0;
-    int n = 0;
-    for (double x : v)
-      if (std::isfinite(x)) s += x, ++n;
-    return n ? s / n : NAN;
-  };
   auto max_dev = [](const std::vector<double>& v) {
     double m = 0;
     for (double x : v) m = std::isfinite(x) ? std::max(m, std::abs(x - 1.0)) : INFINITY;
@@ -202,10 +253,18 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
     std::string who;
     for (const auto& l : labels)
       if (l != "ic-mf" && mean_finite(tr[l].kl) < best) best = mean_finite(tr[l].kl), who = l;
+    const auto icmf = collect("ic-mf"), other = collect(who);
+    const auto difference = [&](const std::vector<std::size_t>& idx) {
+      return mean_kl(icmf, refs, idx) - mean_kl(other, refs, idx);
+    };
+    VerdictResult v = verdict_in_region(bootstrap_seeds(refs.size(), difference, 400), {-INFINITY, 0.0, kG2Source},
+                                        fmt::format("KL IC-MF − KL {}", who));
+    v.detail = fmt::format("KL IC-MF = {}, KL {} = {} (the closest other); ", fmt_num(mean_finite(tr["ic-mf"].kl)), who,
+                           fmt_num(best)) +
+               v.detail;
     out.claims.push_back(
         {"R13.icmf-closest", "IC-MF has the smallest logit KL to the reference (mean over the run's curve points)",
-         "IC-MF: smallest logit KL discrepancy over the whole run (theory.md §6.2, [derived] from [G2] abs)",
-         verdict_less(mean_finite(tr["ic-mf"].kl), best, 0.0, "KL IC-MF", "KL " + who)});
+         "IC-MF: smallest logit KL discrepancy over the whole run (theory.md §6.2, [derived] from [G2] abs)", v});
   }
   for (const auto& e : kExpected) {
     if (!tr.count(e.scaling)) continue;
@@ -214,27 +273,28 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
         {fmt::format("R13.{}-init-logits", e.scaling),
          fmt::format("{}: init mean |f| ∝ ω^{:+g} relative to the reference (±0.1)", e.scaling, e.init_logit_exp),
          fmt::format("ω^{:+g} (theory.md §1.5, §6.2)", e.init_logit_exp),
-         verdict_close(expo(x.abs_logit_init, R.abs_logit_init), e.init_logit_exp, 0.1, "exponent"),
+         sanity_close(expo(x.abs_logit_init, R.abs_logit_init), e.init_logit_exp, 0.1),
          /*sanity=*/true});
     if (!std::isnan(e.kernel_exp))
       out.claims.push_back(
           {fmt::format("R14.{}-kernel-size", e.scaling),
            fmt::format("{}: init kernel K(x,x) ∝ ω^{:+g} relative to the reference (±0.1)", e.scaling, e.kernel_exp),
            fmt::format("ω^{:+g} (theory.md §1.5, §6.2)", e.kernel_exp),
-           verdict_close(expo(x.kernel_init, R.kernel_init), e.kernel_exp, 0.1, "exponent"),
+           sanity_close(expo(x.kernel_init, R.kernel_init), e.kernel_exp, 0.1),
            /*sanity=*/true});
   }
   if (tr.count("ntk") && !tr["ntk"].kernel_ratio.empty())
-    out.claims.push_back({"R14.ntk-frozen",
-                          "NTK's kernel stays at its init value (max |K/K_init − 1| ≤ 0.1 over the "
-                          "tracked steps)",
-                          "K/K_init ≈ 1 for all steps (theory.md §6.2)",
-                          verdict_close(max_dev(tr["ntk"].kernel_ratio), 0.0, 0.1, "max |K/K_init − 1|")});
+    out.claims.push_back(
+        {"R14.ntk-frozen",
+         "NTK's kernel stays at its init value (per seed max |K/K_init − 1| over the tracked "
+         "steps, mean ≤ 0.1)",
+         "K/K_init ≈ 1 for all steps (theory.md §6.2)",
+         judge_close(kernel_max_deviation(collect("ntk")), 0.0, 0.1, "max |K/K_init − 1|", kG2Source)});
   if (tr.count("ntk") && tr.count("mf") && !tr["mf"].kernel_ratio.empty())
     out.claims.push_back({"R14.mf-evolves", "MF's kernel moves more than NTK's over the tracked steps",
                           "MF: the kernel changes over training; NTK: frozen (theory.md §6.2)",
-                          verdict_less(max_dev(tr["ntk"].kernel_ratio), max_dev(tr["mf"].kernel_ratio), 0.0,
-                                       "NTK max|K/K₀−1|", "MF max|K/K₀−1|")});
+                          judge_less(kernel_max_deviation(collect("ntk")), kernel_max_deviation(collect("mf")), 0.0,
+                                     true, "NTK max|K/K₀−1|", "MF max|K/K₀−1|", kG2Source)});
   out.setup = fmt::format(
       "- data: {}\n- nets: 1 hidden layer, {}, {} lr {} batch {}, {} steps, test metrics every {} "
       "steps, kernel diagonal on the first 10 test inputs before each of the first {} steps\n"

@@ -220,7 +220,6 @@ namespace {
 // the rule gives at this size kept in the detail.
 void mark_smoke_inconclusive(CaseOutput& co) {
   for (auto& c : co.claims) {
-    if (c.result.verdict == Verdict::inconclusive) continue;
     c.result.detail = fmt::format("smoke size, not a test of the claim (the rule gives '{}' here): {}",
                                   verdict_name(c.result.verdict), c.result.detail);
     c.result.verdict = Verdict::inconclusive;

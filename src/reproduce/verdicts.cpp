@@ -1,4 +1,7 @@
-// Verdict functions of `widthlab reproduce` (reproduce.h): pure functions of the measured numbers.
+// Verdicts of `widthlab reproduce` (verdicts.h, theory.md §8.7): estimates with percentile-bootstrap intervals over
+// seeds, judged against regions fixed before the run.
+#include "widthlab/verdicts.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -7,7 +10,6 @@
 #include <random>
 
 #include "widthlab/rate_fit.h"
-#include "widthlab/reproduce.h"
 #include "widthlab/rng.h"
 
 namespace widthlab {
@@ -24,167 +26,96 @@ const char* verdict_name(Verdict v) {
 namespace {
 
 std::string num(double v) {
-  if (std::isnan(v)) return "diverged";
+  if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   return fmt::format("{:.4g}", v);
 }
 
 std::string width_name(double w) {
-  double l = std::log2(w);
-  if (w > 0 && std::abs(l - std::round(l)) < 1e-9 && w >= 64) return fmt::format("2^{}", int(std::round(l)));
+  const double l = std::log2(w);
+  if (w >= 64 && std::abs(l - std::round(l)) < 1e-9) return fmt::format("2^{}", int(std::round(l)));
   return fmt::format("{:g}", w);
-}
-
-struct Finite {
-  std::vector<double> x, y;  // log2 width, value
-};
-Finite finite_points(const std::vector<double>& widths, const std::vector<double>& values) {
-  Finite f;
-  for (std::size_t i = 0; i < widths.size() && i < values.size(); ++i)
-    if (std::isfinite(values[i]) && widths[i] > 0) {
-      f.x.push_back(std::log2(widths[i]));
-      f.y.push_back(values[i]);
-    }
-  return f;
-}
-
-double slope_of(const Finite& f) {
-  std::vector<double> x = f.x;
-  std::sort(x.begin(), x.end());
-  if (f.x.size() < 2 || x.front() == x.back()) return std::nan("");
-  return ols_slope(f.x, f.y);
 }
 
 VerdictResult make(Verdict v, std::string detail) { return {v, std::move(detail)}; }
 
+std::vector<double> finite_only(const std::vector<double>& v) {
+  std::vector<double> f;
+  for (double x : v)
+    if (std::isfinite(x)) f.push_back(x);
+  return f;
+}
+
+double mean_of(const std::vector<double>& v) {
+  return v.empty() ? NAN : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+}
+
+// The 2.5 % and 97.5 % points of the sorted resampled statistics.
+void percentile_interval(std::vector<double>& stats, Estimate& e) {
+  std::sort(stats.begin(), stats.end());
+  auto at = [&](double q) { return stats[std::min(stats.size() - 1, std::size_t(q * double(stats.size())))]; };
+  e.lo = at(0.025);
+  e.hi = at(0.975);
+}
+
+// The bootstrap of a statistic of per-group means (a group: one width, or one side of a comparison).
+Estimate bootstrap_groups(const std::vector<std::vector<double>>& groups, const MeansStatistic& stat, bool paired,
+                          int resamples, std::uint64_t seed) {
+  std::vector<std::vector<double>> finite;
+  std::vector<double> full;
+  for (const auto& g : groups) {
+    finite.push_back(finite_only(g));
+    full.push_back(2 * finite.back().size() < g.size() ? NAN : mean_of(finite.back()));
+  }
+  Estimate e;
+  e.value = stat(full);
+  bool enough = resamples > 0;
+  for (const auto& f : finite) enough = enough && f.size() >= 3;
+  if (!enough) return e;
+  // Paired: one draw of seed indices for every group when all groups hold the same seeds (a seed's NaN entries are
+  // then skipped in each group's mean, so groups computed from the same runs stay consistent).
+  bool same = paired;
+  for (const auto& g : groups) same = same && g.size() == groups[0].size();
+  Rng rng = make_rng(seed, 0x626f6f74 /* "boot" */);
+  std::vector<double> stats;
+  std::vector<double> means(groups.size());
+  std::vector<std::size_t> picks;
+  int bad = 0;
+  for (int b = 0; b < resamples; ++b) {
+    if (same) {
+      std::uniform_int_distribution<std::size_t> pick(0, groups[0].size() - 1);
+      picks.resize(groups[0].size());
+      for (auto& p : picks) p = pick(rng);
+    }
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+      const auto& f = same ? groups[i] : finite[i];
+      std::uniform_int_distribution<std::size_t> pick(0, f.size() - 1);
+      double s = 0;
+      std::size_t n = 0;
+      for (std::size_t k = 0; k < f.size(); ++k) {
+        const double x = f[same ? picks[k] : pick(rng)];
+        if (std::isfinite(x)) s += x, ++n;
+      }
+      means[i] = n ? s / double(n) : NAN;
+    }
+    const double x = stat(means);
+    if (std::isfinite(x))
+      stats.push_back(x);
+    else
+      ++bad;
+  }
+  if (stats.empty() || bad > resamples / 40) return e;
+  percentile_interval(stats, e);
+  return e;
+}
+
+std::string interval_text(const Estimate& e) { return fmt::format("{} [{}, {}]", num(e.value), num(e.lo), num(e.hi)); }
+
 }  // namespace
 
-VerdictResult verdict_flat(const std::vector<double>& widths, const std::vector<double>& values, double tol) {
-  if (values.size() != widths.size() || values.size() < 2 || !std::isfinite(values[0]))
-    return make(Verdict::inconclusive, "fewer than 2 widths with a finite reference value");
-  double worst = 0;
-  std::size_t at = 0;
-  for (std::size_t i = 1; i < values.size(); ++i) {
-    if (!std::isfinite(values[i]))
-      return make(Verdict::fails, fmt::format("diverged at width {}", width_name(widths[i])));
-    double dev = std::abs(values[i] - values[0]);
-    if (dev > worst) worst = dev, at = i;
-  }
-  std::string d = fmt::format("reference {} at {}; largest deviation {} at {} (tolerance {})", num(values[0]),
-                              width_name(widths[0]), num(worst), width_name(widths[at]), num(tol));
-  return make(worst <= tol ? Verdict::holds : Verdict::fails, d);
-}
-
-VerdictResult verdict_drifts(const std::vector<double>& widths, const std::vector<double>& values, double min_change,
-                             int direction) {
-  Finite f = finite_points(widths, values);
-  if (f.y.size() < 3 || widths.empty() || !std::isfinite(values.front()) || !std::isfinite(values.back()))
-    return make(Verdict::inconclusive, "fewer than 3 finite widths (or a diverged end point)");
-  double change = values.back() - values.front();
-  double slope = slope_of(f);
-  std::string d = fmt::format("{} at {} → {} at {} (change {:+.4g}, needed ≥ {}{}); trend {:+.3g} per doubling",
-                              num(values.front()), width_name(widths.front()), num(values.back()),
-                              width_name(widths.back()), change, num(min_change),
-                              direction > 0   ? ", upward"
-                              : direction < 0 ? ", downward"
-                                              : "",
-                              slope);
-  bool ok = std::abs(change) >= min_change && std::isfinite(slope) && slope * change > 0;
-  if (direction != 0 && change * direction <= 0) ok = false;
-  return make(ok ? Verdict::holds : Verdict::fails, d);
-}
-
-VerdictResult verdict_blows_up(const std::vector<double>& widths, const std::vector<double>& values, double factor,
-                               double min_rise) {
-  if (values.empty() || values.size() != widths.size()) return make(Verdict::inconclusive, "no widths");
-  double last = values.back();
-  double mn = INFINITY;
-  std::size_t at = 0;
-  for (std::size_t i = 0; i < values.size(); ++i)
-    if (std::isfinite(values[i]) && values[i] < mn) mn = values[i], at = i;
-  if (!std::isfinite(last))
-    return make(Verdict::holds, fmt::format("diverged at the largest width {}", width_name(widths.back())));
-  if (!std::isfinite(mn)) return make(Verdict::inconclusive, "no finite value");
-  bool ok = last >= factor * mn && last >= mn + min_rise;
-  return make(ok ? Verdict::holds : Verdict::fails,
-              fmt::format("minimum {} at {}; {} at the largest width {} (needed ≥ {}× and ≥ +{})", num(mn),
-                          width_name(widths[at]), num(last), width_name(widths.back()), num(factor), num(min_rise)));
-}
-
-VerdictResult verdict_close(double measured, double theory, double tol, const std::string& what) {
-  if (!std::isfinite(measured))
-    return make(Verdict::inconclusive, fmt::format("{}: not measurable ({})", what, num(measured)));
-  double dev = measured - theory;
-  return make(
-      std::abs(dev) <= tol ? Verdict::holds : Verdict::fails,
-      fmt::format("{} {} vs {} (off by {:+.3g}, tolerance {})", what, num(measured), num(theory), dev, num(tol)));
-}
-
-VerdictResult verdict_approaches(const std::vector<double>& widths, const std::vector<double>& values, double target,
-                                 double shrink) {
-  std::vector<double> dist(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) dist[i] = std::abs(values[i] - target);
-  Finite f = finite_points(widths, dist);
-  if (f.y.size() < 2 || !std::isfinite(dist.front()) || !std::isfinite(dist.back()))
-    return make(Verdict::inconclusive, "fewer than 2 finite widths (or a diverged end point)");
-  double slope = slope_of(f);
-  bool ok = dist.back() <= shrink * dist.front() && std::isfinite(slope) && slope < 0;
-  return make(
-      ok ? Verdict::holds : Verdict::fails,
-      fmt::format("distance to {} {} at {} → {} at {} (ratio {:.3g}, needed ≤ {}); trend {:+.3g} per "
-                  "doubling",
-                  num(target), num(dist.front()), width_name(widths.front()), num(dist.back()),
-                  width_name(widths.back()), dist.front() > 0 ? dist.back() / dist.front() : NAN, num(shrink), slope));
-}
-
-VerdictResult verdict_below(const std::vector<double>& widths, const std::vector<double>& values, double target,
-                            double margin) {
-  Finite f = finite_points(widths, values);
-  if (f.y.empty()) return make(Verdict::inconclusive, "no finite value");
-  double mx = -INFINITY;
-  std::size_t at = 0;
-  bool diverged = false;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (!std::isfinite(values[i]))
-      diverged = true;
-    else if (values[i] > mx)
-      mx = values[i], at = i;
-  }
-  bool ok = !diverged && mx <= target - margin;
-  return make(ok ? Verdict::holds : Verdict::fails,
-              fmt::format("largest {} at {}{} (needed ≤ {} − {} = {})", num(mx), width_name(widths[at]),
-                          diverged ? "; a run diverged" : "", num(target), num(margin), num(target - margin)));
-}
-
-VerdictResult verdict_less(double a, double b, double margin, const std::string& name_a, const std::string& name_b) {
-  if (!std::isfinite(a) || !std::isfinite(b))
-    return make(Verdict::inconclusive, fmt::format("{} = {}, {} = {}", name_a, num(a), name_b, num(b)));
-  return make(a < b - margin ? Verdict::holds : Verdict::fails,
-              fmt::format("{} = {} vs {} = {} (needed {} < {} − {})", name_a, num(a), name_b, num(b), name_a, name_b,
-                          num(margin)));
-}
-
-VerdictResult verdict_slope(const std::vector<double>& widths, const std::vector<double>& values, double exponent,
-                            double tol) {
-  std::vector<double> x, y;
-  for (std::size_t i = 0; i < widths.size() && i < values.size(); ++i)
-    if (std::isfinite(values[i]) && values[i] > 0 && widths[i] > 0) {
-      x.push_back(std::log(widths[i]));
-      y.push_back(std::log(values[i]));
-    }
-  std::vector<double> xs = x;
-  std::sort(xs.begin(), xs.end());
-  if (x.size() < 2 || xs.front() == xs.back())
-    return make(Verdict::inconclusive, "fewer than 2 widths with a positive finite value");
-  double s = ols_slope(x, y);
-  return make(
-      std::abs(s - exponent) <= tol ? Verdict::holds : Verdict::fails,
-      fmt::format("fitted exponent {:+.3f} over {} widths vs {:+.3f} (tolerance {})", s, x.size(), exponent, num(tol)));
-}
-
 VerdictResult verdict_in_region(const Estimate& e, const ClaimRegion& region, const std::string& what) {
-  const std::string where = fmt::format("{} {} [{}, {}] vs region [{}, {}] ({})", what, num(e.value), num(e.lo),
-                                        num(e.hi), num(region.lo), num(region.hi), region.source);
+  const std::string where = fmt::format("{} {} vs region [{}, {}] ({})", what, interval_text(e), num(region.lo),
+                                        num(region.hi), region.source);
   if (!std::isfinite(e.value) || !std::isfinite(e.lo) || !std::isfinite(e.hi))
     return make(Verdict::inconclusive, where + ": no finite interval");
   if (e.lo >= region.lo && e.hi <= region.hi) return make(Verdict::holds, where);
@@ -193,26 +124,8 @@ VerdictResult verdict_in_region(const Estimate& e, const ClaimRegion& region, co
 }
 
 Estimate bootstrap_mean(const std::vector<double>& per_seed, int resamples, std::uint64_t seed) {
-  std::vector<double> v;
-  for (double x : per_seed)
-    if (std::isfinite(x)) v.push_back(x);
-  Estimate e;
-  if (v.empty()) return e;
-  e.value = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
-  if (v.size() < 2 || resamples < 1) return e;
-  Rng rng = make_rng(seed, 0x626f6f74 /* "boot" */);
-  std::uniform_int_distribution<std::size_t> pick(0, v.size() - 1);
-  std::vector<double> means(static_cast<std::size_t>(resamples));
-  for (auto& m : means) {
-    double s = 0;
-    for (std::size_t i = 0; i < v.size(); ++i) s += v[pick(rng)];
-    m = s / double(v.size());
-  }
-  std::sort(means.begin(), means.end());
-  auto at = [&](double q) { return means[std::min(means.size() - 1, std::size_t(q * double(means.size())))]; };
-  e.lo = at(0.025);
-  e.hi = at(0.975);
-  return e;
+  return bootstrap_groups(
+      {finite_only(per_seed)}, [](const std::vector<double>& m) { return m[0]; }, false, resamples, seed);
 }
 
 Estimate bootstrap_paired_difference(const std::vector<double>& a, const std::vector<double>& b, int resamples,
@@ -221,6 +134,195 @@ Estimate bootstrap_paired_difference(const std::vector<double>& a, const std::ve
   for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
     if (std::isfinite(a[i]) && std::isfinite(b[i])) d.push_back(a[i] - b[i]);
   return bootstrap_mean(d, resamples, seed);
+}
+
+Estimate bootstrap_seeds(std::size_t n_seeds, const std::function<double(const std::vector<std::size_t>&)>& stat,
+                         int resamples, std::uint64_t seed) {
+  std::vector<std::size_t> idx(n_seeds);
+  std::iota(idx.begin(), idx.end(), std::size_t(0));
+  Estimate e;
+  e.value = stat(idx);
+  if (n_seeds < 3 || resamples < 1) return e;
+  Rng rng = make_rng(seed, 0x626f6f74 /* "boot" */);
+  std::uniform_int_distribution<std::size_t> pick(0, n_seeds - 1);
+  std::vector<double> stats;
+  int bad = 0;
+  for (int b = 0; b < resamples; ++b) {
+    for (auto& i : idx) i = pick(rng);
+    const double x = stat(idx);
+    if (std::isfinite(x))
+      stats.push_back(x);
+    else
+      ++bad;
+  }
+  if (stats.empty() || bad > resamples / 40) return e;
+  percentile_interval(stats, e);
+  return e;
+}
+
+// ---- SeedGrid ------------------------------------------------------------------------------------------------------
+
+bool SeedGrid::diverged(std::size_t i) const {
+  const auto& v = values.at(i);
+  return v.empty() || 2 * finite_only(v).size() < v.size();
+}
+
+std::vector<double> SeedGrid::means() const {
+  std::vector<double> m;
+  for (std::size_t i = 0; i < values.size(); ++i) m.push_back(diverged(i) ? NAN : mean_of(finite_only(values[i])));
+  return m;
+}
+
+Estimate bootstrap_statistic(const SeedGrid& g, const MeansStatistic& stat, int resamples, std::uint64_t seed) {
+  return bootstrap_groups(g.values, stat, true, resamples, seed);
+}
+
+double fitted_change(const std::vector<double>& widths, const std::vector<double>& means) {
+  std::vector<double> x, y;
+  for (std::size_t i = 0; i < widths.size() && i < means.size(); ++i) {
+    if (!std::isfinite(means[i])) return NAN;
+    x.push_back(std::log2(widths[i]));
+    y.push_back(means[i]);
+  }
+  if (x.size() < 2 || x.front() == x.back()) return NAN;
+  return ols_slope(x, y) * (x.back() - x.front());
+}
+
+double log_log_slope(const std::vector<double>& widths, const std::vector<double>& means) {
+  std::vector<double> x, y;
+  for (std::size_t i = 0; i < widths.size() && i < means.size(); ++i)
+    if (std::isfinite(means[i]) && means[i] > 0) {
+      x.push_back(std::log(widths[i]));
+      y.push_back(std::log(means[i]));
+    }
+  if (x.size() < 2 || *std::min_element(x.begin(), x.end()) == *std::max_element(x.begin(), x.end())) return NAN;
+  return ols_slope(x, y);
+}
+
+// ---- Claim kinds ---------------------------------------------------------------------------------------------------
+
+namespace {
+
+std::string sweep_text(const SeedGrid& g) {
+  if (g.widths.empty()) return "no widths";
+  const auto m = g.means();
+  return fmt::format("{} at {} → {} at {}", num(m.front()), width_name(g.widths.front()), num(m.back()),
+                     width_name(g.widths.back()));
+}
+
+VerdictResult with_prefix(VerdictResult v, const std::string& prefix) {
+  v.detail = prefix + "; " + v.detail;
+  return v;
+}
+
+Estimate change_estimate(const SeedGrid& g) {
+  return bootstrap_statistic(g, [&](const std::vector<double>& m) { return fitted_change(g.widths, m); });
+}
+
+}  // namespace
+
+VerdictResult judge_flat(const SeedGrid& g, double tol, const std::string& source) {
+  for (std::size_t i = 0; i < g.widths.size(); ++i)
+    if (g.diverged(i)) return make(Verdict::fails, fmt::format("diverged at width {}", width_name(g.widths[i])));
+  return with_prefix(verdict_in_region(change_estimate(g), {-tol, tol, source}, "fitted change across the sweep"),
+                     sweep_text(g));
+}
+
+VerdictResult judge_drifts(const SeedGrid& g, double min_change, int direction, const std::string& source) {
+  if (g.widths.size() < 3) return make(Verdict::inconclusive, "fewer than 3 widths: no trend to fit");
+  if (direction == 0) {
+    const auto abs_change = [&](const std::vector<double>& m) { return std::abs(fitted_change(g.widths, m)); };
+    return with_prefix(verdict_in_region(bootstrap_statistic(g, abs_change), {min_change, INFINITY, source},
+                                         "|fitted change| across the sweep"),
+                       sweep_text(g));
+  }
+  const ClaimRegion region =
+      direction > 0 ? ClaimRegion{min_change, INFINITY, source} : ClaimRegion{-INFINITY, -min_change, source};
+  return with_prefix(verdict_in_region(change_estimate(g), region, "fitted change across the sweep"), sweep_text(g));
+}
+
+VerdictResult judge_blows_up(const SeedGrid& g, double factor, const std::string& source) {
+  if (g.widths.empty()) return make(Verdict::inconclusive, "no widths");
+  const std::size_t last = g.widths.size() - 1;
+  if (g.diverged(last)) {
+    const auto& v = g.values[last];
+    return make(Verdict::holds, fmt::format("{} of {} seeds diverged at the largest width {}",
+                                            v.size() - finite_only(v).size(), v.size(), width_name(g.widths[last])));
+  }
+  const auto ratio = [](const std::vector<double>& m) {
+    double lowest = INFINITY;
+    for (double x : m)
+      if (std::isfinite(x)) lowest = std::min(lowest, x);
+    return lowest > 0 ? m.back() / lowest : NAN;
+  };
+  return with_prefix(verdict_in_region(bootstrap_statistic(g, ratio), {factor, INFINITY, source},
+                                       "mean at the largest width / smallest mean"),
+                     sweep_text(g));
+}
+
+VerdictResult judge_below(const SeedGrid& g, double bound, const std::string& source) {
+  if (g.widths.empty()) return make(Verdict::inconclusive, "no widths");
+  std::size_t worst = 0;
+  Estimate worst_e;
+  bool all_hold = true;
+  for (std::size_t i = 0; i < g.widths.size(); ++i) {
+    if (g.diverged(i)) return make(Verdict::fails, fmt::format("diverged at width {}", width_name(g.widths[i])));
+    const Estimate e = bootstrap_mean(g.values[i]);
+    const VerdictResult v = verdict_in_region(e, {-INFINITY, bound, source}, "mean");
+    if (v.verdict == Verdict::fails)
+      return make(Verdict::fails, fmt::format("at width {}: {}", width_name(g.widths[i]), v.detail));
+    all_hold = all_hold && v.verdict == Verdict::holds;
+    if (i == 0 || !(e.hi <= worst_e.hi)) worst = i, worst_e = e;
+  }
+  const VerdictResult v = verdict_in_region(worst_e, {-INFINITY, bound, source}, "mean");
+  return make(all_hold ? Verdict::holds : Verdict::inconclusive,
+              fmt::format("closest to the bound at width {}: {}", width_name(g.widths[worst]), v.detail));
+}
+
+VerdictResult judge_approaches(const SeedGrid& g, double target, double shrink, const std::string& source) {
+  const auto ratio = [target](const std::vector<double>& m) {
+    const double first = std::abs(m.front() - target);
+    return first > 0 ? std::abs(m.back() - target) / first : NAN;
+  };
+  if (g.widths.size() < 2) return make(Verdict::inconclusive, "fewer than 2 widths");
+  return with_prefix(
+      verdict_in_region(bootstrap_statistic(g, ratio), {0.0, shrink, source},
+                        fmt::format("|distance to {}| at the largest width / at the smallest", num(target))),
+      sweep_text(g));
+}
+
+VerdictResult judge_slope(const SeedGrid& g, double exponent, double tol, const std::string& source) {
+  const auto slope = [&](const std::vector<double>& m) { return log_log_slope(g.widths, m); };
+  const ClaimRegion region{exponent - tol, exponent + tol, source};
+  VerdictResult v = verdict_in_region(bootstrap_statistic(g, slope), region, "fitted log-log slope");
+  if (v.verdict != Verdict::holds || g.widths.size() < 4) return v;
+  const auto m = g.means();
+  for (std::size_t drop = 0; drop < g.widths.size(); ++drop) {
+    std::vector<double> w, mm;
+    for (std::size_t i = 0; i < g.widths.size(); ++i)
+      if (i != drop) w.push_back(g.widths[i]), mm.push_back(m[i]);
+    const double s = log_log_slope(w, mm);
+    if (!(s >= region.lo && s <= region.hi))
+      return make(Verdict::inconclusive, v.detail + fmt::format("; without width {} the slope is {} (carried by one "
+                                                                "width)",
+                                                                width_name(g.widths[drop]), num(s)));
+  }
+  return v;
+}
+
+VerdictResult judge_less(const std::vector<double>& a, const std::vector<double>& b, double margin, bool paired,
+                         const std::string& name_a, const std::string& name_b, const std::string& source) {
+  const Estimate d = paired ? bootstrap_paired_difference(a, b)
+                            : bootstrap_groups(
+                                  {a, b}, [](const std::vector<double>& m) { return m[0] - m[1]; }, false, 2000, 0);
+  return with_prefix(
+      verdict_in_region(d, {-INFINITY, -margin, source}, fmt::format("{} − {}", name_a, name_b)),
+      fmt::format("{} = {}, {} = {}", name_a, num(mean_of(finite_only(a))), name_b, num(mean_of(finite_only(b)))));
+}
+
+VerdictResult judge_close(const std::vector<double>& per_seed, double theory, double tol, const std::string& what,
+                          const std::string& source) {
+  return verdict_in_region(bootstrap_mean(per_seed), {theory - tol, theory + tol, source}, what);
 }
 
 }  // namespace widthlab

@@ -1,0 +1,106 @@
+// Verdicts a referee would sign (theory.md §8.7): a claim's estimate with its 95 % interval, judged against a region
+// written in code before the run, with its source. holds = the whole interval inside the region, fails = the whole
+// interval outside it, inconclusive otherwise. Intervals are percentile bootstraps over seeds; every claim kind of the
+// reproduction cases is one of the judge_* functions below, each unit-tested to return all three values.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace widthlab {
+
+enum class Verdict { holds, fails, inconclusive };
+const char* verdict_name(Verdict v);  // "holds" | "does not hold" | "inconclusive"
+
+struct VerdictResult {
+  Verdict verdict = Verdict::inconclusive;
+  std::string detail;  // the estimate, its interval and the region, one line
+};
+
+// An estimate with its two-sided 95 % interval.
+struct Estimate {
+  double value = NAN, lo = NAN, hi = NAN;
+};
+
+// The region a claim's estimate must lie in (closed; one side infinite for "below" / "above"), with its source: the
+// paper's figure or table, or the theory.md § it is derived from.
+struct ClaimRegion {
+  double lo = -INFINITY, hi = INFINITY;
+  std::string source;
+};
+
+// holds: the whole interval inside the region; fails: the whole interval outside it; inconclusive otherwise (and when
+// the estimate or its interval is not finite). The detail quotes the estimate, the interval, the region and its source.
+VerdictResult verdict_in_region(const Estimate& e, const ClaimRegion& region, const std::string& what);
+
+// The mean over seeds with a percentile-bootstrap 95 % interval (B resamples of the seeds, make_rng(seed)); NaN
+// values (missing / diverged runs) are dropped. Fewer than 3 values: the interval is NaN (a bootstrap of 2 values
+// only spans them).
+Estimate bootstrap_mean(const std::vector<double>& per_seed, int resamples = 2000, std::uint64_t seed = 0);
+// The mean of a_i − b_i over seeds that have both (paired: runs that share a seed share their init and data order).
+Estimate bootstrap_paired_difference(const std::vector<double>& a, const std::vector<double>& b, int resamples = 2000,
+                                     std::uint64_t seed = 0);
+
+// A statistic of a resampled set of seed indices (0..n_seeds−1, drawn with replacement), for statistics that are not
+// functions of per-seed numbers (e.g. a KL between Gaussians fitted across seeds). value = stat(0..n_seeds−1); the
+// interval is NaN with fewer than 3 seeds or when more than 2.5 % of the resampled statistics are not finite.
+Estimate bootstrap_seeds(std::size_t n_seeds, const std::function<double(const std::vector<std::size_t>&)>& stat,
+                         int resamples = 1000, std::uint64_t seed = 0);
+
+// ---- Width sweeps ----------------------------------------------------------------------------------------------
+
+// One quantity over a width sweep, per seed: values[i][s] is seed s at widths[i]. NaN marks a diverged or missing
+// run. Widths may hold different seed counts (fewer seeds at the largest width).
+struct SeedGrid {
+  std::vector<double> widths;
+  std::vector<std::vector<double>> values;
+
+  // More than half of the seeds at widths[i] are not finite (the cell "diverged").
+  bool diverged(std::size_t i) const;
+  // The mean over finite seeds at each width; NaN where diverged(i).
+  std::vector<double> means() const;
+};
+
+// A statistic of the per-width means with a percentile-bootstrap 95 % interval. Each resample draws every width's
+// finite seeds with replacement: the same seed indices at every width when all widths hold the same seeds (paired),
+// independently per width otherwise. The value is the statistic of the full-sample means; the interval is NaN when a
+// width has fewer than 3 finite seeds or more than 2.5 % of the resampled statistics are not finite.
+using MeansStatistic = std::function<double(const std::vector<double>& means)>;
+Estimate bootstrap_statistic(const SeedGrid& g, const MeansStatistic& stat, int resamples = 2000,
+                             std::uint64_t seed = 0);
+
+// The change across the sweep of the OLS line through (log2 width, mean): slope × log2(w_last / w_first). A linear
+// statistic of the means, so noise does not bias it (a largest deviation would be biased upward).
+double fitted_change(const std::vector<double>& widths, const std::vector<double>& means);
+// The OLS slope of log mean on log width (NaN unless ≥ 2 widths have a positive finite mean).
+double log_log_slope(const std::vector<double>& widths, const std::vector<double>& means);
+
+// ---- Claim kinds: each is an estimate with an interval judged by verdict_in_region -----------------------------
+
+// Flat in width: the fitted change across the sweep lies in [−tol, tol]. A diverged width fails.
+VerdictResult judge_flat(const SeedGrid& g, double tol, const std::string& source);
+// Drifts: the fitted change lies in [min_change, ∞) (direction +1), (−∞, −min_change] (−1), or its magnitude is
+// ≥ min_change (0). A diverged end width is inconclusive (the change is not measurable).
+VerdictResult judge_drifts(const SeedGrid& g, double min_change, int direction, const std::string& source);
+// Blows up at the largest width: holds when more than half of its seeds diverged (a count, quoted); otherwise the
+// ratio mean(largest width) / min over widths of the mean must lie in [factor, ∞).
+VerdictResult judge_blows_up(const SeedGrid& g, double factor, const std::string& source);
+// Below a bound at every width: holds when every width's mean interval lies in (−∞, bound]; fails when some width
+// diverged or has its interval wholly above; inconclusive otherwise. The detail names the width closest to failing.
+VerdictResult judge_below(const SeedGrid& g, double bound, const std::string& source);
+// Approaches `target`: |mean(last) − target| / |mean(first) − target| lies in [0, shrink].
+VerdictResult judge_approaches(const SeedGrid& g, double target, double shrink, const std::string& source);
+// Power law: the log-log slope lies in [exponent − tol, exponent + tol]. With ≥ 4 widths a fit carried by one width
+// is not a holds: when leaving out any one width moves the slope out of the region, holds becomes inconclusive.
+VerdictResult judge_slope(const SeedGrid& g, double exponent, double tol, const std::string& source);
+// a < b by more than `margin`: the mean of a − b (paired over seeds when `paired`, else the difference of the two
+// bootstrap means) lies in (−∞, −margin].
+VerdictResult judge_less(const std::vector<double>& a, const std::vector<double>& b, double margin, bool paired,
+                         const std::string& name_a, const std::string& name_b, const std::string& source);
+// Close to a theory value: the mean over seeds lies in [theory − tol, theory + tol].
+VerdictResult judge_close(const std::vector<double>& per_seed, double theory, double tol, const std::string& what,
+                          const std::string& source);
+
+}  // namespace widthlab
