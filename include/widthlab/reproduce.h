@@ -1,7 +1,8 @@
 // `widthlab reproduce NAME --out DIR` (theory.md §6; architecture.md §4; STYLE 14): the seed papers' experiments built
 // in. Each case is a config (configs/reproduce/NAME.toml, the experiment's setup), code that runs it, the published
 // numbers or claims it is judged against (stored in the case's source file next to the verdict code, with their
-// theory.md section), and DIR/report.md: setup, time taken, a claim table with a verdict per claim (holds / does not
+// theory.md section), and DIR/report.md: setup, time taken, a claim table with a verdict per claim (verdicts.h: an
+// estimate with its 95 % interval against a region fixed in code; holds / does not
 // hold / inconclusive, with the numbers), the tables of the paper's figure and PNG plots
 // (python/plots/reproduce_plots.py).
 //
@@ -75,6 +76,10 @@ struct ReproduceContext {
   const ReproduceOptions& options;
   Config config;  // resolved (smoke/full/sets/data applied)
   std::filesystem::path out;
+  // With --resume: the runs read back from DIR/runs.jsonl instead of rerun, and the sum of their recorded run times
+  // (the report says so: its wall time then covers only the invocation that judged them).
+  mutable int resumed_runs = 0;
+  mutable double resumed_run_seconds = 0;
 };
 
 using CaseFunction = std::function<CaseOutput(const ReproduceContext&)>;

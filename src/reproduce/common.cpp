@@ -72,7 +72,10 @@ std::map<SweepRunKey, TrainResult> run_tasks(const ReproduceContext& ctx, const 
     for (const auto& rec : read_jsonl(ctx.out / "runs.jsonl", true)) {
       TrainResult r = result_from_record(rec);
       SweepRunKey k{r.scaling, r.width, r.seed};
-      if (by_key.count(k)) results.emplace(k, std::move(r));
+      if (by_key.count(k) && results.emplace(k, std::move(r)).second) {
+        ++ctx.resumed_runs;
+        ctx.resumed_run_seconds += rec.value("seconds", 0.0);
+      }
     }
   }
   std::mutex mutex;

@@ -262,6 +262,11 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
   ReproduceContext ctx{options, config, out};
   CaseOutput co = info.run(ctx);
   if (options.smoke) mark_smoke_inconclusive(co);
+  if (ctx.resumed_runs > 0)
+    co.notes.push_back(fmt::format(
+        "Resumed: {} runs were read back from runs.jsonl, not rerun (their recorded run times sum to {:.0f} s of "
+        "worker time); the wall time above covers only the invocation that judged them.",
+        ctx.resumed_runs, ctx.resumed_run_seconds));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (options.plots && !co.plots.empty()) {
@@ -290,9 +295,17 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
                       {"verdict", verdict_name(c.result.verdict)},
                       {"sanity", c.sanity}});
   }
-  write_file_atomic(
-      out / "claims.json",
-      nlohmann::json{{"name", info.name}, {"mode", mode}, {"seconds", seconds}, {"claims", claims}}.dump(2) + "\n");
+  write_file_atomic(out / "claims.json", nlohmann::json{{"name", info.name},
+                                                        {"paper", info.paper},
+                                                        {"spec", info.spec},
+                                                        {"description", info.description},
+                                                        {"mode", mode},
+                                                        {"seconds", seconds},
+                                                        {"resumed_runs", ctx.resumed_runs},
+                                                        {"resumed_run_seconds", ctx.resumed_run_seconds},
+                                                        {"claims", claims}}
+                                                 .dump(2) +
+                                             "\n");
   return s;
 }
 

@@ -159,8 +159,8 @@ TEST(Verdicts, BootstrapCoverage) {
     for (auto& v : y) v = normal(rng) + 0.5;
     const Estimate e = bootstrap_mean(x, 1000, std::uint64_t(t));
     covered_mean += e.lo <= 1.0 && 1.0 <= e.hi;
-    const Estimate d =
-        bootstrap_statistic({{1, 2}, {x, y}}, [](const std::vector<double>& m) { return m[1] - m[0]; }, 1000, t);
+    const Estimate d = bootstrap_statistic(
+        {{1, 2}, {x, y}}, [](const std::vector<double>& m) { return m[1] - m[0]; }, 1000, t);
     covered_grid += d.lo <= 0.5 && 0.5 <= d.hi;
     const Estimate s = bootstrap_seeds(
         10,
