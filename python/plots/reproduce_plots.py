@@ -101,6 +101,26 @@ def small_lr(d, name):
     save_figure(fig, d, "small_lr_curves.png")
 
 
+def curve_distances(d, name):
+    rows = read(os.path.join(d, "curve_distances.csv"))
+    by_group = groups(rows, "group")
+    fig, axes = plt.subplots(2, len(by_group), figsize=(5 * len(by_group), 7), squeeze=False)
+    for col, (grp, rs) in enumerate(sorted(by_group.items())):
+        for sc, srs in groups(rs, "scaling").items():
+            x = [num(r["step"]) for r in srs]
+            axes[0][col].plot(x, [num(r["kl_to_reference"]) for r in srs], label=sc)
+            axes[1][col].plot(x, [num(r["mean_loss_gap"]) for r in srs], label=sc)
+        axes[0][col].set_title(f"{grp}: logit KL to the reference", fontsize=9)
+        axes[1][col].set_title(f"{grp}: |Δ test loss| to the reference", fontsize=9)
+        axes[0][col].set_yscale("log")
+        for ax in (axes[0][col], axes[1][col]):
+            ax.set_xlabel("step")
+            ax.legend(fontsize=8)
+    fig.suptitle(f"{name}: distance to the reference along training (seed means)")
+    fig.tight_layout()
+    save_figure(fig, d, "curve_distances.png")
+
+
 def deep(d, name):
     rows = read(os.path.join(d, "deep.csv"))
     g = groups(rows, "label")
@@ -274,6 +294,7 @@ def grid(d, name):
 CASES = {
     "golikov2020-width": [width_sweep, decomposition],
     "golikov2020-long": [width_sweep],
+    "golikov2020-curves": [curve_distances],
     "golikov2020-small-lr": [small_lr],
     "golikov2020-deep": [deep],
     "golikov2021-limits": [limits],

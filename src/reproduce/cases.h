@@ -6,6 +6,7 @@
 namespace widthlab::repro {
 
 CaseOutput run_golikov2020_width(const ReproduceContext& ctx);      // R1, R2
+CaseOutput run_golikov2020_curves(const ReproduceContext& ctx);     // R3, R5, R6
 CaseOutput run_golikov2020_small_lr(const ReproduceContext& ctx);   // R4
 CaseOutput run_golikov2020_long(const ReproduceContext& ctx);       // R7
 CaseOutput run_golikov2020_deep(const ReproduceContext& ctx);       // R10–R12

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "widthlab/dataset.h"
+#include "widthlab/distances.h"
 #include "widthlab/reproduce.h"
 #include "widthlab/sweep.h"
 #include "widthlab/train_run.h"
@@ -75,6 +76,19 @@ SeedGrid seed_grid(const std::map<SweepRunKey, TrainResult>& results, const std:
 // The final metric `name` (metric()) per seed and width.
 SeedGrid metric_grid(const std::map<SweepRunKey, TrainResult>& results, const std::string& label,
                      const std::vector<int>& widths, const std::string& name);
+
+// The logit KL to the reference at curve point i: per test point a Gaussian fitted across the seeds `idx`, KL averaged
+// over points (theory.md §8.7). `runs` and `refs` are in seed order (seed idx[k] of one pairs with seed idx[k] of the
+// other). NaN when a seed lacks the point or a logit is not finite.
+SeedKl kl_at(const std::vector<const TrainResult*>& runs, const std::vector<const TrainResult*>& refs, std::size_t i,
+             const std::vector<std::size_t>& idx);
+// kl_at averaged over the run's curve points.
+double mean_kl(const std::vector<const TrainResult*>& runs, const std::vector<const TrainResult*>& refs,
+               const std::vector<std::size_t>& idx);
+// The mean of the finite values (NaN when none).
+double mean_finite(const std::vector<double>& v);
+// The results of one label in seed order.
+std::vector<const TrainResult*> runs_of(const std::map<SweepRunKey, TrainResult>& results, const std::string& label);
 
 // A CSV with string cells (header + rows), written atomically.
 void write_table_csv(const std::filesystem::path& path, const std::vector<std::string>& header,

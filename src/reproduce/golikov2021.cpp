@@ -40,40 +40,6 @@ struct Track {
   int floored = 0;
 };
 
-// The logit KL to the reference at curve point i (per test point a Gaussian fitted across the seeds `idx`, KL averaged
-// over points; theory.md §8.7) and whether the σ floor was used. Runs and references are in seed order (paired init).
-// NaN when a seed lacks the point or a logit is not finite.
-SeedKl kl_at(const std::vector<const TrainResult*>& runs, const std::vector<const TrainResult*>& refs, std::size_t i,
-             const std::vector<std::size_t>& idx) {
-  SeedKl none{NAN, false};
-  for (std::size_t s : idx)
-    if (i >= runs[s]->curve_test_logits.size() || i >= refs[s]->curve_test_logits.size()) return none;
-  const Eigen::Index m = runs.front()->curve_test_logits.at(0).rows();
-  MatrixD F(Eigen::Index(idx.size()), m), R(Eigen::Index(idx.size()), m);
-  for (std::size_t k = 0; k < idx.size(); ++k) {
-    F.row(Eigen::Index(k)) = runs[idx[k]]->curve_test_logits[i].col(0).transpose();
-    R.row(Eigen::Index(k)) = refs[idx[k]]->curve_test_logits[i].col(0).transpose();
-  }
-  if (!F.allFinite() || !R.allFinite() || idx.size() < 2) return none;
-  return seed_gaussian_kl(F, R, default_sigma_floor(F, R));
-}
-
-double mean_finite(const std::vector<double>& v) {
-  double s = 0;
-  int n = 0;
-  for (double x : v)
-    if (std::isfinite(x)) s += x, ++n;
-  return n ? s / n : NAN;
-}
-
-// The KL averaged over the run's curve points, from the seeds `idx`.
-double mean_kl(const std::vector<const TrainResult*>& runs, const std::vector<const TrainResult*>& refs,
-               const std::vector<std::size_t>& idx) {
-  std::vector<double> kl;
-  for (std::size_t i = 0; i < runs.front()->curve.size(); ++i) kl.push_back(kl_at(runs, refs, i, idx).kl);
-  return mean_finite(kl);
-}
-
 // Per seed: the largest |K/K_init − 1| over the tracked steps (K averaged over the tracked test points).
 std::vector<double> kernel_max_deviation(const std::vector<const TrainResult*>& runs) {
   std::vector<double> out;

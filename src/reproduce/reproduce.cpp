@@ -32,6 +32,10 @@ const std::vector<ReproductionInfo>& reproduction_registry() {
       {"golikov2020-width", "Golikov 2020 [G1], main Fig. 1 left/center, supp. Figs 1–2", "theory.md §6.1 R1, R2",
        "1 hidden layer, GD lr 0.02, 50 steps: MF flat in width, NTK/intermediate drift, SP blows up; R2 exponents",
        repro::run_golikov2020_width},
+      {"golikov2020-curves", "Golikov 2020 [G1], main Fig. 1 right, supp. Fig. 4 rows 2–3", "theory.md §6.1 R3, R5, R6",
+       "lr 0.02: MF tracks the reference's training curves more closely than NTK (full batch, SGD batch 100, 10 000 "
+       "examples with batch 1000)",
+       repro::run_golikov2020_curves},
       {"golikov2020-small-lr", "Golikov 2020 [G1], supp. Fig. 3 bottom", "theory.md §6.1 R4",
        "lr 0.0002: NTK tracks the reference net, MF does not (MF lacks the random init logits)",
        repro::run_golikov2020_small_lr},
