@@ -83,8 +83,8 @@ VerdictResult mf_closer(const std::string& what, std::size_t seeds,
   for (std::size_t s = 0; s < seeds; ++s) all[s] = s;
   VerdictResult v = verdict_in_region(bootstrap_seeds(seeds, difference, 400), {-INFINITY, 0.0, kR3Source},
                                       fmt::format("{} MF − {} NTK", what, what));
-  v.detail = fmt::format("{} MF {}, NTK {}; ", what, fmt_num(distance("mf", all)), fmt_num(distance("ntk", all))) +
-             v.detail;
+  v.detail =
+      fmt::format("{} MF {}, NTK {}; ", what, fmt_num(distance("mf", all)), fmt_num(distance("ntk", all))) + v.detail;
   return v;
 }
 
@@ -131,9 +131,10 @@ CaseOutput run_golikov2020_curves(const ReproduceContext& ctx) {
     const auto refs = runs_of(res, grp.id + "/reference");
     const auto runs = [&](const std::string& l) { return runs_of(res, grp.id + "/" + l); };
     ReportTable t;
-    t.title = grp.title + fmt::format(": distance to the reference along training (mean over the curve points; {} "
-                                      "seeds)",
-                                      s.seeds.size());
+    t.title = grp.title + fmt::format(
+                              ": distance to the reference along training (mean over the curve points; {} "
+                              "seeds)",
+                              s.seeds.size());
     t.columns = {"scaling", "mean logit KL", "mean |Δ test loss|", "final test loss"};
     std::vector<std::size_t> all(s.seeds.size());
     for (std::size_t k = 0; k < all.size(); ++k) all[k] = k;
@@ -141,9 +142,10 @@ CaseOutput run_golikov2020_curves(const ReproduceContext& ctx) {
       if (sc.name == "sp") continue;
       const auto r = runs(sc.name);
       const double kl = mean_kl(r, refs, all), gap = mean_loss_gap(r, refs, all);
-      const double final_loss = seed_stat(over_seeds(res, grp.id + "/" + sc.name, s.widths.back(), [](const TrainResult& x) {
-                                  return metric(x, "test_loss");
-                                })).mean;
+      const double final_loss =
+          seed_stat(over_seeds(res, grp.id + "/" + sc.name, s.widths.back(), [](const TrainResult& x) {
+            return metric(x, "test_loss");
+          })).mean;
       t.rows.push_back({sc.name, fmt_num(kl), fmt_num(gap), fmt_num(final_loss)});
       for (std::size_t i = 0; i < r.front()->curve.size(); ++i)
         csv.push_back({grp.id, sc.name, std::to_string(r.front()->curve[i].step), fmt_num(kl_at(r, refs, i, all).kl, 8),

@@ -67,18 +67,8 @@ VerdictResult sanity_close(double measured, double expected, double tol) {
           fmt::format("exponent {:+.3f} vs {:+.3f} (tolerance {:g})", measured, expected, tol)};
 }
 
-}  // namespace
-
-CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
-  SweepSetup setup = make_sweep_setup(ctx.config);
-  const int ref = int(ctx.config.scaling.reference_width);
-  const int big = setup.widths.back();
-  if (big <= ref) throw InputError("reproduce golikov2021-limits: sweep.widths needs a width above the reference");
-  const double omega = double(big) / ref;
-  const Scaling* sp = nullptr;
-  for (const auto& s : setup.scalings)
-    if (s.name == "sp") sp = &s;
-  if (!sp) throw InputError("reproduce golikov2021-limits: scaling.presets needs 'sp' (the reference)");
+// Every scaling at the large width next to the SP reference at d*, with logits at every curve point.
+std::vector<KeyedTask> limit_tasks(const SweepSetup& setup, const Scaling& sp, int ref, int big) {
   std::vector<KeyedTask> tasks;
   auto add = [&](const Scaling& s, int w, const std::string& label) {
     for (auto seed : setup.seeds) {
@@ -88,86 +78,82 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
       tasks.push_back(std::move(t));
     }
   };
-  add(*sp, ref, "reference");
-  std::vector<std::string> labels;
-  for (const auto& s : setup.scalings) {
-    labels.push_back(s.name);
-    add(s, big, s.name);
-  }
-  auto res = run_tasks(ctx, setup.data, tasks, "golikov2021-limits");
+  add(sp, ref, "reference");
+  for (const auto& s : setup.scalings) add(s, big, s.name);
+  return tasks;
+}
 
-  auto collect = [&](const std::string& label) {
-    std::vector<const TrainResult*> v;
-    for (const auto& [k, r] : res)
-      if (k.scaling == label) v.push_back(&r);
-    return v;
-  };
-  const auto refs = collect("reference");
-  auto track_of = [&](const std::string& label) {
-    Track t;
-    auto runs = collect(label);
-    const std::size_t npts = runs.front()->curve.size();
-    for (std::size_t i = 0; i < npts; ++i) {
-      t.steps.push_back(runs.front()->curve[i].step);
-      std::vector<double> l, a;
-      bool all_ok = true;
-      for (auto* r : runs) {
-        if (i >= r->curve.size() || i >= r->curve_test_logits.size()) {
-          all_ok = false;
-          continue;
-        }
-        l.push_back(r->curve[i].test_loss);
-        a.push_back(r->curve[i].test_mean_abs_logit);
-      }
-      t.loss.push_back(seed_stat(l).mean);
-      t.abs_logit.push_back(seed_stat(a).mean);
-      std::vector<std::size_t> all(runs.size());
-      std::iota(all.begin(), all.end(), std::size_t(0));
-      const SeedKl kl = all_ok && runs.size() == refs.size() ? kl_at(runs, refs, i, all) : SeedKl{NAN, false};
-      t.kl.push_back(kl.kl);
-      t.floored += int(kl.floored);
-      t.sign_gap.push_back(NAN);
-      if (all_ok && i < refs.front()->curve_test_logits.size()) {
-        const Eigen::Index m = runs.front()->curve_test_logits.at(0).rows();
-        MatrixD F(runs.size(), m), R(refs.size(), m);
-        for (std::size_t s = 0; s < runs.size(); ++s)
-          F.row(Eigen::Index(s)) = runs[s]->curve_test_logits[i].col(0).transpose();
-        for (std::size_t s = 0; s < refs.size(); ++s)
-          R.row(Eigen::Index(s)) = refs[s]->curve_test_logits[i].col(0).transpose();
-        if (F.allFinite()) t.sign_gap.back() = sign_probability_gap(F, R);
-      }
-    }
-    // Kernel diagonal over the tracked steps (mean over points, then seeds); ratio to its own init.
-    std::size_t ks = runs.front()->kernel_track.size();
-    std::vector<double> init;
+std::vector<std::string> scaling_names(const SweepSetup& setup) {
+  std::vector<std::string> v;
+  for (const auto& s : setup.scalings) v.push_back(s.name);
+  return v;
+}
+
+Track track_of(const std::map<SweepRunKey, TrainResult>& res, const std::string& label,
+               const std::vector<const TrainResult*>& refs) {
+  Track t;
+  auto runs = runs_of(res, label);
+  const std::size_t npts = runs.front()->curve.size();
+  for (std::size_t i = 0; i < npts; ++i) {
+    t.steps.push_back(runs.front()->curve[i].step);
+    std::vector<double> l, a;
+    bool all_ok = true;
     for (auto* r : runs) {
-      double s = 0;
-      for (double v : r->kernel_diag_init) s += v;
-      init.push_back(r->kernel_diag_init.empty() ? NAN : s / double(r->kernel_diag_init.size()));
-    }
-    t.kernel_init = seed_stat(init).mean;
-    for (std::size_t k = 0; k < ks; ++k) {
-      std::vector<double> mean, ratio;
-      for (auto* r : runs) {
-        if (k >= r->kernel_track.size() || r->kernel_track[k].empty()) continue;
-        double s = 0, q = 0;
-        for (std::size_t p = 0; p < r->kernel_track[k].size(); ++p) {
-          s += r->kernel_track[k][p];
-          q += r->kernel_track[k][p] / r->kernel_diag_init[p];
-        }
-        mean.push_back(s / double(r->kernel_track[k].size()));
-        ratio.push_back(q / double(r->kernel_track[k].size()));
+      if (i >= r->curve.size() || i >= r->curve_test_logits.size()) {
+        all_ok = false;
+        continue;
       }
-      t.kernel_mean.push_back(seed_stat(mean).mean);
-      t.kernel_ratio.push_back(seed_stat(ratio).mean);
+      l.push_back(r->curve[i].test_loss);
+      a.push_back(r->curve[i].test_mean_abs_logit);
     }
-    t.abs_logit_init = t.abs_logit.empty() ? NAN : t.abs_logit.front();
-    return t;
-  };
-  std::map<std::string, Track> tr;
-  tr["reference"] = track_of("reference");
-  for (const auto& l : labels) tr[l] = track_of(l);
+    t.loss.push_back(seed_stat(l).mean);
+    t.abs_logit.push_back(seed_stat(a).mean);
+    std::vector<std::size_t> all(runs.size());
+    std::iota(all.begin(), all.end(), std::size_t(0));
+    const SeedKl kl = all_ok && runs.size() == refs.size() ? kl_at(runs, refs, i, all) : SeedKl{NAN, false};
+    t.kl.push_back(kl.kl);
+    t.floored += int(kl.floored);
+    t.sign_gap.push_back(NAN);
+    if (all_ok && i < refs.front()->curve_test_logits.size()) {
+      const Eigen::Index m = runs.front()->curve_test_logits.at(0).rows();
+      MatrixD F(runs.size(), m), R(refs.size(), m);
+      for (std::size_t s = 0; s < runs.size(); ++s)
+        F.row(Eigen::Index(s)) = runs[s]->curve_test_logits[i].col(0).transpose();
+      for (std::size_t s = 0; s < refs.size(); ++s)
+        R.row(Eigen::Index(s)) = refs[s]->curve_test_logits[i].col(0).transpose();
+      if (F.allFinite()) t.sign_gap.back() = sign_probability_gap(F, R);
+    }
+  }
+  // Kernel diagonal over the tracked steps (mean over points, then seeds); ratio to its own init.
+  std::size_t ks = runs.front()->kernel_track.size();
+  std::vector<double> init;
+  for (auto* r : runs) {
+    double s = 0;
+    for (double v : r->kernel_diag_init) s += v;
+    init.push_back(r->kernel_diag_init.empty() ? NAN : s / double(r->kernel_diag_init.size()));
+  }
+  t.kernel_init = seed_stat(init).mean;
+  for (std::size_t k = 0; k < ks; ++k) {
+    std::vector<double> mean, ratio;
+    for (auto* r : runs) {
+      if (k >= r->kernel_track.size() || r->kernel_track[k].empty()) continue;
+      double s = 0, q = 0;
+      for (std::size_t p = 0; p < r->kernel_track[k].size(); ++p) {
+        s += r->kernel_track[k][p];
+        q += r->kernel_track[k][p] / r->kernel_diag_init[p];
+      }
+      mean.push_back(s / double(r->kernel_track[k].size()));
+      ratio.push_back(q / double(r->kernel_track[k].size()));
+    }
+    t.kernel_mean.push_back(seed_stat(mean).mean);
+    t.kernel_ratio.push_back(seed_stat(ratio).mean);
+  }
+  t.abs_logit_init = t.abs_logit.empty() ? NAN : t.abs_logit.front();
+  return t;
+}
 
+// DIR/limits_curves.csv (per label and curve point) and DIR/kernels.csv (per label and tracked step).
+void write_track_csvs(const std::filesystem::path& out, const std::map<std::string, Track>& tr) {
   std::vector<std::vector<std::string>> csv, kcsv;
   for (const auto& [l, t] : tr) {
     for (std::size_t i = 0; i < t.steps.size(); ++i)
@@ -181,19 +167,23 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
     for (auto& r : *c)
       for (auto& x : r)
         if (x == "diverged") x = "nan";
-  write_table_csv(ctx.out / "limits_curves.csv",
+  write_table_csv(out / "limits_curves.csv",
                   {"label", "step", "test_loss", "mean_abs_logit", "kl_to_reference", "sign_gap"}, csv);
-  write_table_csv(ctx.out / "kernels.csv", {"label", "step", "kernel_mean", "kernel_ratio"}, kcsv);
+  write_table_csv(out / "kernels.csv", {"label", "step", "kernel_mean", "kernel_ratio"}, kcsv);
+}
 
+double omega_exponent(double omega, double v, double r) { return std::log(v / r) / std::log(omega); }
+
+// The summary table: per label final loss, init logits and kernel against the reference's, kernel motion, distances.
+ReportTable summary_table(const std::map<std::string, Track>& tr, int big, int ref, std::size_t seeds) {
+  const double omega = double(big) / ref;
   auto max_dev = [](const std::vector<double>& v) {
     double m = 0;
     for (double x : v) m = std::isfinite(x) ? std::max(m, std::abs(x - 1.0)) : INFINITY;
     return v.empty() ? NAN : m;
   };
-  CaseOutput out;
   ReportTable t;
-  t.title = fmt::format("width {} (ω = {:g}) vs the reference (SP at d* = {}); {} seeds", big, omega, ref,
-                        setup.seeds.size());
+  t.title = fmt::format("width {} (ω = {:g}) vs the reference (SP at d* = {}); {} seeds", big, omega, ref, seeds);
   t.columns = {"scaling",
                "final test loss",
                "mean |f| init (ratio to ref, exponent)",
@@ -201,66 +191,100 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
                "max |K/K_init − 1|",
                "mean KL to ref",
                "mean sign gap"};
-  const Track& R = tr["reference"];
-  auto expo = [&](double v, double r) { return std::log(v / r) / std::log(omega); };
+  const Track& R = tr.at("reference");
   for (const auto& [l, x] : tr) {
     bool is_ref = l == "reference";
-    t.rows.push_back({l, fmt_num(x.loss.empty() ? NAN : x.loss.back()),
-                      fmt::format("{} ({:.3g}, {:+.2f})", fmt_num(x.abs_logit_init),
-                                  x.abs_logit_init / R.abs_logit_init, expo(x.abs_logit_init, R.abs_logit_init)),
-                      fmt::format("{} ({:+.2f})", fmt_num(x.kernel_init), expo(x.kernel_init, R.kernel_init)),
-                      fmt_num(max_dev(x.kernel_ratio)), is_ref ? "—" : fmt_num(mean_finite(x.kl)),
-                      is_ref ? "—" : fmt_num(mean_finite(x.sign_gap))});
+    t.rows.push_back(
+        {l, fmt_num(x.loss.empty() ? NAN : x.loss.back()),
+         fmt::format("{} ({:.3g}, {:+.2f})", fmt_num(x.abs_logit_init), x.abs_logit_init / R.abs_logit_init,
+                     omega_exponent(omega, x.abs_logit_init, R.abs_logit_init)),
+         fmt::format("{} ({:+.2f})", fmt_num(x.kernel_init), omega_exponent(omega, x.kernel_init, R.kernel_init)),
+         fmt_num(max_dev(x.kernel_ratio)), is_ref ? "—" : fmt_num(mean_finite(x.kl)),
+         is_ref ? "—" : fmt_num(mean_finite(x.sign_gap))});
   }
-  out.tables.push_back(t);
+  return t;
+}
 
-  if (tr.count("ic-mf")) {
-    double best = INFINITY;
-    std::string who;
-    for (const auto& l : labels)
-      if (l != "ic-mf" && mean_finite(tr[l].kl) < best) best = mean_finite(tr[l].kl), who = l;
-    const auto icmf = collect("ic-mf"), other = collect(who);
-    const auto difference = [&](const std::vector<std::size_t>& idx) {
-      return mean_kl(icmf, refs, idx) - mean_kl(other, refs, idx);
-    };
-    VerdictResult v = verdict_in_region(bootstrap_seeds(refs.size(), difference, 400), {-INFINITY, 0.0, kG2Source},
-                                        fmt::format("KL IC-MF − KL {}", who));
-    v.detail = fmt::format("KL IC-MF = {}, KL {} = {} (the closest other); ", fmt_num(mean_finite(tr["ic-mf"].kl)), who,
-                           fmt_num(best)) +
-               v.detail;
-    out.claims.push_back(
-        {"R13.icmf-closest", "IC-MF has the smallest logit KL to the reference (mean over the run's curve points)",
-         "IC-MF: smallest logit KL discrepancy over the whole run (theory.md §6.2, [derived] from [G2] abs)", v});
-  }
+// R13.icmf-closest: IC-MF's logit KL to the reference against the closest other scaling's, paired over seeds.
+ClaimCheck icmf_closest(const std::map<SweepRunKey, TrainResult>& res, const std::map<std::string, Track>& tr,
+                        const std::vector<std::string>& labels, const std::vector<const TrainResult*>& refs) {
+  double best = INFINITY;
+  std::string who;
+  for (const auto& l : labels)
+    if (l != "ic-mf" && mean_finite(tr.at(l).kl) < best) best = mean_finite(tr.at(l).kl), who = l;
+  const auto icmf = runs_of(res, "ic-mf"), other = runs_of(res, who);
+  const auto difference = [&](const std::vector<std::size_t>& idx) {
+    return mean_kl(icmf, refs, idx) - mean_kl(other, refs, idx);
+  };
+  VerdictResult v = verdict_in_region(bootstrap_seeds(refs.size(), difference, 400), {-INFINITY, 0.0, kG2Source},
+                                      fmt::format("KL IC-MF − KL {}", who));
+  v.detail = fmt::format("KL IC-MF = {}, KL {} = {} (the closest other); ", fmt_num(mean_finite(tr.at("ic-mf").kl)),
+                         who, fmt_num(best)) +
+             v.detail;
+  return {"R13.icmf-closest", "IC-MF has the smallest logit KL to the reference (mean over the run's curve points)",
+          "IC-MF: smallest logit KL discrepancy over the whole run (theory.md §6.2, [derived] from [G2] abs)", v};
+}
+
+// The step-0 size checks (sanity: they follow from the parameterisation) and the kernel-motion claims (R14).
+void size_and_kernel_claims(const std::map<SweepRunKey, TrainResult>& res, const std::map<std::string, Track>& tr,
+                            double omega, CaseOutput& out) {
+  const Track& R = tr.at("reference");
   for (const auto& e : kExpected) {
     if (!tr.count(e.scaling)) continue;
-    const Track& x = tr[e.scaling];
+    const Track& x = tr.at(e.scaling);
     out.claims.push_back(
         {fmt::format("R13.{}-init-logits", e.scaling),
          fmt::format("{}: init mean |f| ∝ ω^{:+g} relative to the reference (±0.1)", e.scaling, e.init_logit_exp),
          fmt::format("ω^{:+g} (theory.md §1.5, §6.2)", e.init_logit_exp),
-         sanity_close(expo(x.abs_logit_init, R.abs_logit_init), e.init_logit_exp, 0.1),
+         sanity_close(omega_exponent(omega, x.abs_logit_init, R.abs_logit_init), e.init_logit_exp, 0.1),
          /*sanity=*/true});
     if (!std::isnan(e.kernel_exp))
       out.claims.push_back(
           {fmt::format("R14.{}-kernel-size", e.scaling),
            fmt::format("{}: init kernel K(x,x) ∝ ω^{:+g} relative to the reference (±0.1)", e.scaling, e.kernel_exp),
            fmt::format("ω^{:+g} (theory.md §1.5, §6.2)", e.kernel_exp),
-           sanity_close(expo(x.kernel_init, R.kernel_init), e.kernel_exp, 0.1),
+           sanity_close(omega_exponent(omega, x.kernel_init, R.kernel_init), e.kernel_exp, 0.1),
            /*sanity=*/true});
   }
-  if (tr.count("ntk") && !tr["ntk"].kernel_ratio.empty())
+  if (tr.count("ntk") && !tr.at("ntk").kernel_ratio.empty())
     out.claims.push_back(
         {"R14.ntk-frozen",
          "NTK's kernel stays at its init value (per seed max |K/K_init − 1| over the tracked "
          "steps, mean ≤ 0.1)",
          "K/K_init ≈ 1 for all steps (theory.md §6.2)",
-         judge_close(kernel_max_deviation(collect("ntk")), 0.0, 0.1, "max |K/K_init − 1|", kG2Source)});
-  if (tr.count("ntk") && tr.count("mf") && !tr["mf"].kernel_ratio.empty())
-    out.claims.push_back({"R14.mf-evolves", "MF's kernel moves more than NTK's over the tracked steps",
-                          "MF: the kernel changes over training; NTK: frozen (theory.md §6.2)",
-                          judge_less(kernel_max_deviation(collect("ntk")), kernel_max_deviation(collect("mf")), 0.0,
-                                     true, "NTK max|K/K₀−1|", "MF max|K/K₀−1|", kG2Source)});
+         judge_close(kernel_max_deviation(runs_of(res, "ntk")), 0.0, 0.1, "max |K/K_init − 1|", kG2Source)});
+  if (tr.count("ntk") && tr.count("mf") && !tr.at("mf").kernel_ratio.empty())
+    out.claims.push_back(
+        {"R14.mf-evolves", "MF's kernel moves more than NTK's over the tracked steps",
+         "MF: the kernel changes over training; NTK: frozen (theory.md §6.2)",
+         judge_less(kernel_max_deviation(runs_of(res, "ntk")), kernel_max_deviation(runs_of(res, "mf")), 0.0, true,
+                    "NTK max|K/K₀−1|", "MF max|K/K₀−1|", kG2Source)});
+}
+
+}  // namespace
+
+CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
+  SweepSetup setup = make_sweep_setup(ctx.config);
+  const int ref = int(ctx.config.scaling.reference_width);
+  const int big = setup.widths.back();
+  if (big <= ref) throw InputError("reproduce golikov2021-limits: sweep.widths needs a width above the reference");
+  const double omega = double(big) / ref;
+  const Scaling* sp = nullptr;
+  for (const auto& s : setup.scalings)
+    if (s.name == "sp") sp = &s;
+  if (!sp) throw InputError("reproduce golikov2021-limits: scaling.presets needs 'sp' (the reference)");
+  const std::vector<std::string> labels = scaling_names(setup);
+  auto res = run_tasks(ctx, setup.data, limit_tasks(setup, *sp, ref, big), "golikov2021-limits");
+  const auto refs = runs_of(res, "reference");
+  std::map<std::string, Track> tr;
+  tr["reference"] = track_of(res, "reference", refs);
+  for (const auto& l : labels) tr[l] = track_of(res, l, refs);
+  write_track_csvs(ctx.out, tr);
+
+  CaseOutput out;
+  out.tables.push_back(summary_table(tr, big, ref, setup.seeds.size()));
+  if (tr.count("ic-mf")) out.claims.push_back(icmf_closest(res, tr, labels, refs));
+  size_and_kernel_claims(res, tr, omega, out);
   out.setup = fmt::format(
       "- data: {}\n- nets: 1 hidden layer, {}, {} lr {} batch {}, {} steps, test metrics every {} "
       "steps, kernel diagonal on the first 10 test inputs before each of the first {} steps\n"
