@@ -12,20 +12,20 @@ namespace widthlab {
 
 // The [data] section of a config (architecture.md §5; field names = TOML keys).
 struct DataOptions {
-  // "fashion-mnist-2" | "mnist" | "cifar-2" | "gaussians" | "npy" | "csv".
+  // "fashion-mnist-2" | "fashion-mnist" (10 classes) | "mnist" | "cifar-2" | "gaussians" | "npy" | "csv".
   std::string dataset = "fashion-mnist-2";
   // Original class ids to keep. Empty = the dataset's default: {0, 6} for fashion-mnist-2 (T-shirt/top vs Shirt),
-  // {0, 1} for cifar-2 (airplane vs automobile), all ten for mnist, every label present for npy/csv.
+  // {0, 1} for cifar-2 (airplane vs automobile), all ten for fashion-mnist and mnist, every label present for npy/csv.
   // With two classes the task is binary: the FIRST listed class gets label +1, the second −1. With K > 2 classes
   // the label is the class's position 0..K−1 in this list (mnist's default list is 0..9, so digits stay digits).
   std::vector<int> classes;
   int train_size = 1000;  // stratified subset of the training split (equal counts per class); ≤ the split's size
   int test_size = 2000;   // the whole test split of the selected classes when it is not larger than this
   std::string standardize = "scalar";  // "scalar" | "feature" | "none" (see standardize_* below)
-  // Where the files are. fashion-mnist-2: directory with the four IDX files (default /usr/share/datasets/
-  // fashion-mnist); mnist: directory with train-/t10k-{images-idx3,labels-idx1}-ubyte[.gz]; cifar-2: directory with
-  // data_batch_*.bin and test_batch.bin; npy: directory with X_train.npy, y_train.npy, X_test.npy, y_test.npy
-  // (x_… also accepted); csv: directory with train.csv and test.csv. Unused by gaussians.
+  // Where the files are. fashion-mnist-2, fashion-mnist: directory with the four IDX files (default
+  // /usr/share/datasets/ fashion-mnist); mnist: directory with train-/t10k-{images-idx3,labels-idx1}-ubyte[.gz];
+  // cifar-2: directory with data_batch_*.bin and test_batch.bin; npy: directory with X_train.npy, y_train.npy,
+  // X_test.npy, y_test.npy (x_… also accepted); csv: directory with train.csv and test.csv. Unused by gaussians.
   std::string path;
   std::uint64_t seed = 0;        // draws the subsets (rng_stream::data_subset) and the gaussians
   double gaussians_delta = 0.5;  // Δ of the gaussians task, in [0, 1)

@@ -45,11 +45,11 @@ def band(ax, x, m, s, label, **kw):
     ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2)
 
 
-def width_sweep(d, name):
-    rows = read(os.path.join(d, "width_sweep.csv"))
+def width_sweep(d, name, prefix="", chance=(LOG2, 0.5)):
+    rows = read(os.path.join(d, prefix + "width_sweep.csv"))
     g = groups(rows, "scaling")
     fig, axes = plt.subplots(2, 2, figsize=(10, 7))
-    for ax, m, base in zip(axes.flat, ["test_loss", "test_acc", "train_loss", "train_acc"], [LOG2, 0.5, LOG2, 0.5]):
+    for ax, m, base in zip(axes.flat, ["test_loss", "test_acc", "train_loss", "train_acc"], chance * 2):
         for lab, rs in g.items():
             w = [num(r["width"]) for r in rs]
             band(ax, w, [num(r[m + "_mean"]) for r in rs], [num(r[m + "_std"]) for r in rs], lab)
@@ -58,9 +58,14 @@ def width_sweep(d, name):
         ax.set_xlabel("width d")
         ax.set_ylabel(m.replace("_", " "))
     axes.flat[0].legend(fontsize=8)
-    fig.suptitle(f"{name}: final metrics vs width (mean ± std over seeds)")
+    fig.suptitle(f"{name} {prefix.rstrip('_')}: final metrics vs width (mean ± std over seeds)")
     fig.tight_layout()
-    save_figure(fig, d, "width_sweep.png")
+    save_figure(fig, d, prefix + "width_sweep.png")
+
+
+def fmnist10(d, name):
+    for prefix in ("r8_", "r9_"):
+        width_sweep(d, name, prefix, (math.log(10), 0.1))
 
 
 def decomposition(d, name):
@@ -296,6 +301,7 @@ CASES = {
     "golikov2020-long": [width_sweep],
     "golikov2020-curves": [curve_distances],
     "golikov2020-small-lr": [small_lr],
+    "golikov2020-fmnist10": [fmnist10],
     "golikov2020-deep": [deep],
     "golikov2021-limits": [limits],
     "sohl-dickstein2020-sp": [sohl],

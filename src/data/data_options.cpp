@@ -12,7 +12,8 @@
 namespace widthlab {
 
 std::string DataOptions::validate() const {
-  static const std::vector<std::string> kDatasets = {"fashion-mnist-2", "mnist", "cifar-2", "gaussians", "npy", "csv"};
+  static const std::vector<std::string> kDatasets = {"fashion-mnist-2", "fashion-mnist", "mnist", "cifar-2",
+                                                     "gaussians",       "npy",           "csv"};
   static const std::vector<std::string> kStandardize = {"scalar", "feature", "none"};
   auto one_of = [](const std::string& v, const std::vector<std::string>& allowed) {
     return std::find(allowed.begin(), allowed.end(), v) != allowed.end();
@@ -28,7 +29,7 @@ std::string DataOptions::validate() const {
   if ((dataset == "fashion-mnist-2" || dataset == "cifar-2") && !classes.empty() && classes.size() != 2)
     return cls + fmt::format(": {} is a binary task; expected two class ids 0–9", dataset);
   if (dataset != "gaussians" && classes.size() == 1) return cls + ": expected at least two class ids";
-  if (dataset == "fashion-mnist-2" || dataset == "cifar-2" || dataset == "mnist")
+  if (dataset == "fashion-mnist-2" || dataset == "fashion-mnist" || dataset == "cifar-2" || dataset == "mnist")
     for (int c : classes)
       if (c < 0 || c > 9) return cls + ": expected class ids 0–9";
   if (train_size < 2) return fmt::format("data.train_size = {}: expected an integer ≥ 2", train_size);

@@ -162,7 +162,7 @@ Dataset load_dataset(const DataOptions& o) {
     train = table_source({std::move(g.x_train), ys(g.y_train)}, "gaussians");
     test = table_source({std::move(g.x_test), ys(g.y_test)}, "gaussians");
     ids = {1, -1};
-  } else if (o.dataset == "fashion-mnist-2" || o.dataset == "mnist") {
+  } else if (o.dataset == "fashion-mnist-2" || o.dataset == "fashion-mnist" || o.dataset == "mnist") {
     std::string dir = o.path;
     if (dir.empty()) {
       dir = kFashionDir;
@@ -175,7 +175,7 @@ Dataset load_dataset(const DataOptions& o) {
     }
     load_idx_dir(dir, &train, &test);
     if (ids.empty())
-      ids = o.dataset == "mnist" ? std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9} : std::vector<int>{0, 6};
+      ids = o.dataset == "fashion-mnist-2" ? std::vector<int>{0, 6} : std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
     if (o.dataset == "mnist") fixed_mean = kMnistMean, fixed_std = kMnistStd;
   } else if (o.dataset == "cifar-2") {
     load_cifar_dir(o.path, &train, &test);

@@ -84,10 +84,11 @@ struct Sweep {
   SweepSetup setup;
   std::vector<std::string> labels;  // scaling names
   std::map<SweepRunKey, TrainResult> results;
+  std::string prefix;  // run keys are prefix + scaling name (several sweeps in one output directory)
 };
 
 SeedGrid grid(const Sweep& s, const std::string& label, const std::string& what) {
-  return metric_grid(s.results, label, s.setup.widths, what);
+  return metric_grid(s.results, s.prefix + label, s.setup.widths, what);
 }
 
 bool has_scaling(const SweepSetup& s, const std::string& name) {
@@ -96,30 +97,33 @@ bool has_scaling(const SweepSetup& s, const std::string& name) {
   return false;
 }
 
-Sweep run_width_sweep(const ReproduceContext& ctx, const std::string& label) {
-  Sweep s{make_sweep_setup(ctx.config), {}, {}};
+Sweep run_width_sweep(const ReproduceContext& ctx, const std::string& label, const Config& config,
+                      const std::string& prefix = "") {
+  Sweep s{make_sweep_setup(config), {}, {}, prefix};
   std::vector<KeyedTask> tasks;
   for (const auto& sc : s.setup.scalings) {
     s.labels.push_back(sc.name);
     for (int w : s.setup.widths)
-      for (auto seed : s.setup.seeds) tasks.push_back(keyed_task(s.setup, sc, w, seed));
+      for (auto seed : s.setup.seeds) tasks.push_back(keyed_task(s.setup, sc, w, seed, prefix + sc.name));
   }
   s.results = run_tasks(ctx, s.setup.data, tasks, label, true, /*resumable=*/true);
   return s;
 }
 
-// The final-metric table and DIR/width_sweep.csv (scaling, width, mean/std of the four metrics and the R2 numbers).
-void width_tables(const Sweep& s, const ReproduceContext& ctx, CaseOutput& out) {
+// The final-metric table and DIR/<csv_name> (scaling, width, mean/std of the four metrics and the R2 numbers).
+void width_tables(const Sweep& s, const ReproduceContext& ctx, CaseOutput& out,
+                  const std::string& csv_name = "width_sweep.csv", const std::string& title = "") {
   std::vector<std::vector<std::string>> csv;
   for (const auto& label : s.labels) {
     ReportTable t;
-    t.title = "scaling " + label + " (mean ± std over seeds)";
+    t.title = title + "scaling " + label + " (mean ± std over seeds)";
     t.columns = {"width", "test loss", "test acc", "train loss", "train acc"};
     for (int w : s.setup.widths) {
       auto st = [&](const std::string& m) {
-        return seed_stat(over_seeds(s.results, label, w, [&](const TrainResult& r) { return metric(r, m); }));
+        return seed_stat(
+            over_seeds(s.results, s.prefix + label, w, [&](const TrainResult& r) { return metric(r, m); }));
       };
-      auto ext = [&](auto fn) { return seed_stat(over_seeds(s.results, label, w, fn)); };
+      auto ext = [&](auto fn) { return seed_stat(over_seeds(s.results, s.prefix + label, w, fn)); };
       SeedStat tl = st("test_loss"), ta = st("test_acc"), rl = st("train_loss"), ra = st("train_acc");
       t.rows.push_back({width_label(w), fmt_stat(tl), fmt_stat(ta), fmt_stat(rl), fmt_stat(ra)});
       auto var = [&](double LogitDecomposition::*m) {
@@ -153,7 +157,7 @@ void width_tables(const Sweep& s, const ReproduceContext& ctx, CaseOutput& out) 
   for (auto& r : csv)
     for (auto& c : r)
       if (c == "diverged") c = "nan";
-  write_table_csv(ctx.out / "width_sweep.csv", header, csv);
+  write_table_csv(ctx.out / csv_name, header, csv);
 }
 
 std::string published_num(double v) { return std::isnan(v) ? "—" : fmt::format("{:+.2f}", v); }
@@ -176,7 +180,7 @@ SeedGrid r2_inputs(const Sweep& s, const std::string& label, int w1, int w2) {
   for (int q = 0; q < 6; ++q)
     for (int w : {w1, w2}) {
       g.widths.push_back(w);
-      g.values.push_back(over_seeds(s.results, label, w, [&](const TrainResult& r) -> double {
+      g.values.push_back(over_seeds(s.results, s.prefix + label, w, [&](const TrainResult& r) -> double {
         if (r.status != RunStatus::ok) return NAN;
         if (q < 4) return r.decomposition ? (*r.decomposition).*parts[q] : NAN;
         const std::size_t l = layers[q - 4];
@@ -271,7 +275,7 @@ std::string sweep_setup_text(const Sweep& s, const Config& c) {
 // ---- R1, R2 -----------------------------------------------------------------------------------------------------
 
 CaseOutput run_golikov2020_width(const ReproduceContext& ctx) {
-  Sweep s = run_width_sweep(ctx, "golikov2020-width");
+  Sweep s = run_width_sweep(ctx, "golikov2020-width", ctx.config);
   CaseOutput out;
   out.setup = sweep_setup_text(s, ctx.config);
   width_tables(s, ctx, out);
@@ -312,7 +316,7 @@ CaseOutput run_golikov2020_width(const ReproduceContext& ctx) {
 // ---- R7 ---------------------------------------------------------------------------------------------------------
 
 CaseOutput run_golikov2020_long(const ReproduceContext& ctx) {
-  Sweep s = run_width_sweep(ctx, "golikov2020-long");
+  Sweep s = run_width_sweep(ctx, "golikov2020-long", ctx.config);
   CaseOutput out;
   out.setup = sweep_setup_text(s, ctx.config);
   width_tables(s, ctx, out);
@@ -341,6 +345,48 @@ CaseOutput run_golikov2020_long(const ReproduceContext& ctx) {
                           fmt::format("≈{} at 2^16 vs ≈{}", kR7.sp_train_loss_2_16, kR7.ref_train_loss),
                           judge_drifts(grid(s, "sp", "train_loss"), 0.01, -1, kR7Source)});
   out.plots = {"width_sweep.png"};
+  return out;
+}
+
+// ---- R8, R9 -------------------------------------------------------------------------------------------------------
+
+CaseOutput run_golikov2020_fmnist10(const ReproduceContext& ctx) {
+  // R8: the case config (10-class cross-entropy, full batch); R9: SGD batch 100 for 10 epochs of 6 000 examples
+  // (600 steps) at widths up to 2^10 (the paper: all 60 000 MNIST examples, 6 000 steps — 100× this run's cost).
+  struct Group {
+    std::string id, title, source;
+    std::vector<std::string> sets;
+  };
+  const std::vector<std::string> r9 =
+      ctx.options.smoke
+          ? std::vector<std::string>{"train.optimizer=sgd", "train.batch=10"}
+          : std::vector<std::string>{"train.optimizer=sgd", "train.batch=100",    "data.train_size=6000",
+                                     "train.steps=600",     "train.log_every=50", "sweep.widths=[128, 256, 512, 1024]"};
+  const std::vector<Group> groups = {
+      {"r8", "R8: full batch", "[G1] supp. Fig. 5 row 2, theory.md §6.1 R8", {}},
+      {"r9", "R9: SGD batch 100", "[G1] supp. Fig. 5 row 3, theory.md §6.1 R9", r9},
+  };
+  CaseOutput out;
+  out.setup = "";
+  for (const auto& g : groups) {
+    const Config c = apply_overrides(ctx.config, g.sets);
+    Sweep s = run_width_sweep(ctx, "golikov2020-fmnist10 " + g.id, c, g.id + "/");
+    out.setup += fmt::format("- {}: data {}; {}\n", g.title, data_line(s.setup.data), sizes_line(s.setup, c));
+    width_tables(s, ctx, out, g.id + "_width_sweep.csv", g.title + ": ");
+    const std::string maxw = width_label(s.setup.widths.back());
+    if (has_scaling(s.setup, "mf"))
+      out.claims.push_back({fmt::format("{}.mf-flat", g.id == "r8" ? "R8" : "R9"),
+                            g.title + ": MF test loss is flat in width (fitted change across the sweep within ±0.01)",
+                            "MF flat in d (theory.md §6.1 R8, R9; not seen in the paper's figure)",
+                            judge_flat(grid(s, "mf", "test_loss"), 0.01, g.source)});
+    if (has_scaling(s.setup, "ntk"))
+      out.claims.push_back(
+          {fmt::format("{}.ntk-drift", g.id == "r8" ? "R8" : "R9"),
+           g.title + fmt::format(": NTK test loss drifts with width (|fitted change| ≥ 0.01 by {})", maxw),
+           "NTK drifting (theory.md §6.1 R8, R9; not seen in the paper's figure)",
+           judge_drifts(grid(s, "ntk", "test_loss"), 0.01, 0, g.source)});
+  }
+  out.plots = {"r8_width_sweep.png", "r9_width_sweep.png"};
   return out;
 }
 

@@ -48,7 +48,8 @@ TEST(DataOptions, EachRuleNamesItsKey) {
   check([](DataOptions& o) { o.train_size = 0; }, "data.train_size = 0: expected an integer ≥ 2");
   check([](DataOptions& o) { o.test_size = -3; }, "data.test_size = -3: expected an integer ≥ 1");
   check([](DataOptions& o) { o.dataset = "imagenet"; },
-        "data.dataset = \"imagenet\": expected one of fashion-mnist-2, mnist, cifar-2, gaussians, npy, csv");
+        "data.dataset = \"imagenet\": expected one of fashion-mnist-2, fashion-mnist, mnist, cifar-2, gaussians, npy, "
+        "csv");
   check([](DataOptions& o) { o.standardize = "minmax"; },
         "data.standardize = \"minmax\": expected one of scalar, feature, none");
   check(

@@ -67,3 +67,26 @@ TEST(FashionMnist, TwoClassTaskSizesAndStandardisation) {
   o.train_size = 12001;
   EXPECT_THROW(load_dataset(o), InputError);
 }
+
+// fashion-mnist: the same files as a 10-class task (labels are class positions 0..9, stratified subsets), or any
+// subset of classes through data.classes.
+TEST(FashionMnist, TenClassTaskAndClassSubsets) {
+  if (!have_fashion()) GTEST_SKIP() << kDir << " not installed";
+  DataOptions o;
+  o.dataset = "fashion-mnist";
+  o.train_size = 1000;
+  o.test_size = 10000;
+  ASSERT_EQ(o.validate(), "");
+  Dataset d = load_dataset(o);
+  EXPECT_EQ(d.classes, 10);
+  EXPECT_EQ(d.name, "fashion-mnist (10 classes)");
+  EXPECT_EQ(d.x_test.rows(), 10000);  // the whole test split
+  std::map<int, int> per;
+  for (Eigen::Index i = 0; i < d.y_train.size(); ++i) ++per[int(d.y_train[i])];
+  ASSERT_EQ(per.size(), 10u);
+  for (auto [c, n] : per) EXPECT_EQ(n, 100) << "class " << c;
+  o.classes = {9, 3, 5};  // positions follow the list: ankle boot 0, dress 1, sandal 2
+  Dataset three = load_dataset(o);
+  EXPECT_EQ(three.classes, 3);
+  EXPECT_EQ(three.x_test.rows(), 3000);
+}
