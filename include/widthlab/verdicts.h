@@ -43,11 +43,12 @@ Estimate bootstrap_mean(const std::vector<double>& per_seed, int resamples = 200
 Estimate bootstrap_paired_difference(const std::vector<double>& a, const std::vector<double>& b, int resamples = 2000,
                                      std::uint64_t seed = 0);
 
-// A statistic of a resampled set of seed indices (0..n_seeds−1, drawn with replacement), for statistics that are not
-// functions of per-seed numbers (e.g. a KL between Gaussians fitted across seeds). value = stat(0..n_seeds−1); the
-// interval is NaN with fewer than 3 seeds or when more than 2.5 % of the resampled statistics are not finite.
-Estimate bootstrap_seeds(std::size_t n_seeds, const std::function<double(const std::vector<std::size_t>&)>& stat,
-                         int resamples = 1000, std::uint64_t seed = 0);
+// A statistic of a set of seed indices, for statistics that are not functions of per-seed numbers (e.g. a KL between
+// Gaussians fitted across seeds, which a bootstrap would bias: repeated seeds shrink the fitted spread). The interval
+// is the delete-one jackknife's: value ± t(0.975, n−1) · SE_jack, SE_jack² = (n−1)/n Σ (θ_(i) − θ̄)², θ_(i) the
+// statistic without seed i. value = stat(0..n_seeds−1); the interval is NaN with fewer than 3 seeds or a non-finite
+// leave-one-out value.
+Estimate jackknife_seeds(std::size_t n_seeds, const std::function<double(const std::vector<std::size_t>&)>& stat);
 
 // ---- Width sweeps ----------------------------------------------------------------------------------------------
 

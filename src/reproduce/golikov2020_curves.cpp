@@ -81,7 +81,7 @@ VerdictResult mf_closer(const std::string& what, std::size_t seeds,
   };
   std::vector<std::size_t> all(seeds);
   for (std::size_t s = 0; s < seeds; ++s) all[s] = s;
-  VerdictResult v = verdict_in_region(bootstrap_seeds(seeds, difference, 400), {-INFINITY, 0.0, kR3Source},
+  VerdictResult v = verdict_in_region(jackknife_seeds(seeds, difference), {-INFINITY, 0.0, kR3Source},
                                       fmt::format("{} MF − {} NTK", what, what));
   v.detail =
       fmt::format("{} MF {}, NTK {}; ", what, fmt_num(distance("mf", all)), fmt_num(distance("ntk", all))) + v.detail;

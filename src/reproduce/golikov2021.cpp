@@ -216,7 +216,7 @@ ClaimCheck icmf_closest(const std::map<SweepRunKey, TrainResult>& res, const std
   const auto difference = [&](const std::vector<std::size_t>& idx) {
     return mean_kl(icmf, refs, idx) - mean_kl(other, refs, idx);
   };
-  VerdictResult v = verdict_in_region(bootstrap_seeds(refs.size(), difference, 400), {-INFINITY, 0.0, kG2Source},
+  VerdictResult v = verdict_in_region(jackknife_seeds(refs.size(), difference), {-INFINITY, 0.0, kG2Source},
                                       fmt::format("KL IC-MF − KL {}", who));
   v.detail = fmt::format("KL IC-MF = {}, KL {} = {} (the closest other); ", fmt_num(mean_finite(tr.at("ic-mf").kl)),
                          who, fmt_num(best)) +

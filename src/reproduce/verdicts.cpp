@@ -136,27 +136,36 @@ Estimate bootstrap_paired_difference(const std::vector<double>& a, const std::ve
   return bootstrap_mean(d, resamples, seed);
 }
 
-Estimate bootstrap_seeds(std::size_t n_seeds, const std::function<double(const std::vector<std::size_t>&)>& stat,
-                         int resamples, std::uint64_t seed) {
+namespace {
+// The two-sided 95 % Student t quantile with `df` degrees of freedom (table to 30, then the normal's 1.96 + 2.4/df).
+double t975(std::size_t df) {
+  static const double table[] = {NAN,   12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                                 2.201, 2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080,
+                                 2.074, 2.069,  2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  return df <= 30 ? table[df] : 1.96 + 2.4 / double(df);
+}
+}  // namespace
+
+Estimate jackknife_seeds(std::size_t n_seeds, const std::function<double(const std::vector<std::size_t>&)>& stat) {
   std::vector<std::size_t> idx(n_seeds);
   std::iota(idx.begin(), idx.end(), std::size_t(0));
   Estimate e;
   e.value = stat(idx);
-  if (n_seeds < 3 || resamples < 1) return e;
-  Rng rng = make_rng(seed, 0x626f6f74 /* "boot" */);
-  std::uniform_int_distribution<std::size_t> pick(0, n_seeds - 1);
-  std::vector<double> stats;
-  int bad = 0;
-  for (int b = 0; b < resamples; ++b) {
-    for (auto& i : idx) i = pick(rng);
-    const double x = stat(idx);
-    if (std::isfinite(x))
-      stats.push_back(x);
-    else
-      ++bad;
+  if (n_seeds < 3 || !std::isfinite(e.value)) return e;
+  std::vector<double> loo;
+  for (std::size_t drop = 0; drop < n_seeds; ++drop) {
+    std::vector<std::size_t> rest;
+    for (std::size_t i = 0; i < n_seeds; ++i)
+      if (i != drop) rest.push_back(i);
+    loo.push_back(stat(rest));
+    if (!std::isfinite(loo.back())) return e;
   }
-  if (stats.empty() || bad > resamples / 40) return e;
-  percentile_interval(stats, e);
+  const double mean = mean_of(loo);
+  double ss = 0;
+  for (double x : loo) ss += (x - mean) * (x - mean);
+  const double se = std::sqrt(double(n_seeds - 1) / double(n_seeds) * ss);
+  e.lo = e.value - t975(n_seeds - 1) * se;
+  e.hi = e.value + t975(n_seeds - 1) * se;
   return e;
 }
 
