@@ -131,22 +131,46 @@ double max_stable_lr(const SpNet& n, const Dataset& data, int steps, std::uint64
   return lr_min * std::pow(2.0, 0.5 * lo);
 }
 
-}  // namespace
+// What both parts of the case share: the kernel inputs, the net family and the widths.
+struct SpCase {
+  const Config& c;
+  Dataset data;
+  MatrixD X;
+  int n_kernel = 0;
+  Activation act;
+  int depth = 1;
+  bool bias = false;
+  double W_std = std::sqrt(2.0), b_std = 0;
+  int N = 0;               // base width N of the improved SP
+  std::vector<int> mults;  // s values: widths / N
+};
 
-CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx) {
-  const Config& c = ctx.config;
-  Dataset data = load_dataset(data_options(c));
-  const int n_kernel = std::min<int>(32, int(data.x_test.rows()));
-  MatrixD X = data.x_test.topRows(n_kernel);
-  const Activation act = activation_from_name(c.model.activation);
-  const int depth = c.model.depth;
-  const bool bias = c.model.bias;
-  const double W_std = std::sqrt(2.0), b_std = bias ? 0.1 : 0.0;
-  const int N = int(c.scaling.reference_width);  // base width N of the improved SP
-  std::vector<int> mults;                        // s values: widths / N
+SpCase sp_case(const Config& c) {
+  SpCase k{
+      c, load_dataset(data_options(c)), {}, 0, activation_from_name(c.model.activation), 1, false, std::sqrt(2.0), 0, 0,
+      {}};
+  k.n_kernel = std::min<int>(32, int(k.data.x_test.rows()));
+  k.X = k.data.x_test.topRows(k.n_kernel);
+  k.depth = c.model.depth;
+  k.bias = c.model.bias;
+  k.b_std = k.bias ? 0.1 : 0.0;
+  k.N = int(c.scaling.reference_width);
   for (int w : c.sweep.widths)
-    if (w % N == 0) mults.push_back(w / N);
+    if (w % k.N == 0) k.mults.push_back(w / k.N);
+  return k;
+}
 
+// R21: empirical NTK of improved- and naive-SP nets against the analytic kernel, per s and seed.
+void r21_kernels(const SpCase& k, const ReproduceContext& ctx, CaseOutput& out) {
+  const Config& c = k.c;
+  const Dataset& data = k.data;
+  const MatrixD& X = k.X;
+  const int n_kernel = k.n_kernel, depth = k.depth, N = k.N;
+  const Activation act = k.act;
+  const bool bias = k.bias;
+  const double W_std = k.W_std, b_std = k.b_std;
+  const std::vector<int>& mults = k.mults;
+  (void)data, (void)n_kernel, (void)bias, (void)b_std, (void)X;
   KernelOptions ko;
   ko.depth = depth;
   ko.act = act;
@@ -155,7 +179,6 @@ CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx) {
   ko.parameterization = Parameterization::standard;
   ko.threads = 1;
 
-  CaseOutput out;
   std::vector<std::vector<std::string>> csv;
   ReportTable t;
   t.title =
@@ -221,8 +244,19 @@ CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx) {
       "The input layer contributes ≈ x·x' ≈ n0 to Θ(x, x) (standardised inputs, n0 = 784) whatever the width, so the "
       "whole naive-SP kernel grows ∝ width only once the width is well above n0; R21.naive-grows therefore judges the "
       "layers ≥ 1, which carry the base width N (theory.md §3.8: the N·T(K) terms).");
+}
 
-  // R24.
+// R24: the largest stable GD lr of improved- and naive-SP nets, per width and seed.
+void r24_max_lr(const SpCase& k, const ReproduceContext& ctx, CaseOutput& out) {
+  const Config& c = k.c;
+  const Dataset& data = k.data;
+  const MatrixD& X = k.X;
+  const int n_kernel = k.n_kernel, depth = k.depth, N = k.N;
+  const Activation act = k.act;
+  const bool bias = k.bias;
+  const double W_std = k.W_std, b_std = k.b_std;
+  const std::vector<int>& mults = k.mults;
+  (void)data, (void)n_kernel, (void)bias, (void)b_std, (void)X;
   DataOptions lo = data_options(c);
   lo.train_size = std::min(lo.train_size, 128);
   lo.test_size = std::min(lo.test_size, 64);
@@ -260,11 +294,27 @@ CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx) {
                         judge_slope(naive_lr, -1.0, 0.25, kR24Source)});
   out.claims.push_back({"R24.improved-lr", "improved SP: largest stable lr independent of s (exponent 0 ± 0.25)",
                         kR24Improved, judge_slope(improved_lr, 0.0, 0.25, kR24Source)});
+}
+
+}  // namespace
+
+CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx) {
+  const SpCase k = sp_case(ctx.config);
+  CaseOutput out;
+  r21_kernels(k, ctx, out);
+  r24_max_lr(k, ctx, out);
+  const Config& c = k.c;
+  const int n_kernel = k.n_kernel, depth = k.depth, N = k.N;
+  const bool bias = k.bias;
+  const double b_std = k.b_std;
+  const auto& mults = k.mults;
+  const Dataset& data = k.data;
+  const int small_rows = std::min(c.data.train_size, 128);
   out.setup = fmt::format(
       "- data: {} (kernel inputs: the first {} test examples; lr search: {} train examples)\n- nets: {} hidden "
       "layers, {}, W_std = √2, {}; improved SP: base width N = {}, s ∈ {{{}}}; naive SP: s = 1 at the same actual "
       "widths\n- empirical NTK: per-layer Gram form, float64, {} seeds; analytic: kernel_ntk(standard, width N)",
-      data_line(data), n_kernel, small.x_train.rows(), depth, c.model.activation,
+      data_line(data), n_kernel, small_rows, depth, c.model.activation,
       bias ? fmt::format("bias b_std = {}", b_std) : "no bias", N, fmt::join(mults, ", "), c.sweep.seeds.size());
   out.plots = {"sp_kernels.png"};
   return out;
