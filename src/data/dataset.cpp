@@ -148,14 +148,24 @@ void gather(const RowSource& s, const std::vector<std::int64_t>& rows, Matrix<do
 
 }  // namespace
 
-Dataset load_dataset(const DataOptions& o) {
-  if (std::string err = o.validate(); !err.empty()) throw InputError(err);
-  Dataset ds;
-  ds.standardize = o.standardize;
+namespace {
 
+// The task's rows before class selection: the two splits, the class ids to keep and, for datasets with published
+// constants, the scalar standardisation to apply.
+struct SourceTask {
   RowSource train, test;
-  std::vector<int> ids = o.classes;
+  std::vector<int> ids;
   double fixed_mean = NAN, fixed_std = NAN;
+};
+
+SourceTask open_source(const DataOptions& o) {
+  SourceTask t;
+  RowSource& train = t.train;
+  RowSource& test = t.test;
+  std::vector<int>& ids = t.ids;
+  double& fixed_mean = t.fixed_mean;
+  double& fixed_std = t.fixed_std;
+  ids = o.classes;
   if (o.dataset == "gaussians") {
     Dataset g = make_gaussians(o.gaussians_dim, o.gaussians_delta, o.train_size, o.test_size, o.seed);
     auto ys = [](const Vector<double>& y) { return std::vector<double>(y.data(), y.data() + y.size()); };
@@ -205,6 +215,44 @@ Dataset load_dataset(const DataOptions& o) {
     if (ids.empty()) ids = default_table_classes(train, test);
   }
 
+  return t;
+}
+
+// A subset of n of the selected rows (stratified by label; all rows when n covers them) and its labels.
+void pick_rows(const std::vector<std::int64_t>& rows, const std::vector<double>& labels, std::int64_t n,
+               const std::string& what, Rng& rng, std::vector<std::int64_t>* out_rows, Vector<double>* y) {
+  std::vector<std::int64_t> sel;  // positions into rows/labels
+  if (n >= std::int64_t(rows.size())) {
+    sel = data_detail::all_rows(std::int64_t(rows.size()));
+  } else {
+    sel = stratified_subset(labels, n, rng, what);
+  }
+  out_rows->clear();
+  y->resize(std::int64_t(sel.size()));
+  for (std::size_t i = 0; i < sel.size(); ++i) {
+    out_rows->push_back(rows[std::size_t(sel[i])]);
+    (*y)(std::int64_t(i)) = labels[std::size_t(sel[i])];
+  }
+}
+
+std::string task_name(const DataOptions& o, const std::vector<int>& ids) {
+  if (o.dataset == "gaussians") return fmt::format("gaussians (d={}, Δ={})", o.gaussians_dim, o.gaussians_delta);
+  if (ids.size() == 2) return fmt::format("{} ({} vs {})", o.dataset, ids[0], ids[1]);
+  return fmt::format("{} ({} classes)", o.dataset, ids.size());
+}
+
+}  // namespace
+
+Dataset load_dataset(const DataOptions& o) {
+  if (std::string err = o.validate(); !err.empty()) throw InputError(err);
+  Dataset ds;
+  ds.standardize = o.standardize;
+
+  SourceTask src = open_source(o);
+  const RowSource& train = src.train;
+  const RowSource& test = src.test;
+  const std::vector<int>& ids = src.ids;
+  const double fixed_mean = src.fixed_mean, fixed_std = src.fixed_std;
   std::vector<std::int64_t> train_rows, test_rows;
   std::vector<double> train_labels, test_labels;
   select_classes(train, ids, &train_rows, &train_labels);
@@ -228,27 +276,13 @@ Dataset load_dataset(const DataOptions& o) {
   }
 
   Rng rng = make_rng(o.seed, rng_stream::data_subset);
-  auto pick = [&](const std::vector<std::int64_t>& rows, const std::vector<double>& labels, std::int64_t n,
-                  const std::string& what, std::vector<std::int64_t>* out_rows, Vector<double>* y) {
-    std::vector<std::int64_t> sel;  // positions into rows/labels
-    if (n >= std::int64_t(rows.size())) {
-      sel = data_detail::all_rows(std::int64_t(rows.size()));
-    } else {
-      sel = stratified_subset(labels, n, rng, what);
-    }
-    out_rows->clear();
-    y->resize(std::int64_t(sel.size()));
-    for (std::size_t i = 0; i < sel.size(); ++i) {
-      out_rows->push_back(rows[std::size_t(sel[i])]);
-      (*y)(std::int64_t(i)) = labels[std::size_t(sel[i])];
-    }
-  };
   if (o.train_size > std::int64_t(train_rows.size()))
     throw InputError(fmt::format("data.train_size = {}: the training split of data.classes = {} has only {} samples",
                                  o.train_size, cls, train_rows.size()));
   std::vector<std::int64_t> tr, te;
-  pick(train_rows, train_labels, o.train_size, fmt::format("data.train_size = {}", o.train_size), &tr, &ds.y_train);
-  pick(test_rows, test_labels, o.test_size, fmt::format("data.test_size = {}", o.test_size), &te, &ds.y_test);
+  pick_rows(train_rows, train_labels, o.train_size, fmt::format("data.train_size = {}", o.train_size), rng, &tr,
+            &ds.y_train);
+  pick_rows(test_rows, test_labels, o.test_size, fmt::format("data.test_size = {}", o.test_size), rng, &te, &ds.y_test);
   gather(train, tr, &ds.x_train);
   gather(test, te, &ds.x_test);
 
@@ -264,12 +298,7 @@ Dataset load_dataset(const DataOptions& o) {
 
   ds.classes = int(ids.size());
   ds.class_ids = ids;
-  if (o.dataset == "gaussians")
-    ds.name = fmt::format("gaussians (d={}, Δ={})", o.gaussians_dim, o.gaussians_delta);
-  else if (ids.size() == 2)
-    ds.name = fmt::format("{} ({} vs {})", o.dataset, ids[0], ids[1]);
-  else
-    ds.name = fmt::format("{} ({} classes)", o.dataset, ids.size());
+  ds.name = task_name(o, ids);
   return ds;
 }
 
