@@ -31,7 +31,10 @@ TEST(LrOptimum, ParabolaVertexMatchesTheSolvedQuadratic) {
   const double x[3] = {-1.3, 0.2, 0.9}, y[3] = {2.0, 0.5, 1.7};
   Eigen::Matrix3d V;
   Eigen::Vector3d rhs;
-  for (int i = 0; i < 3; ++i) V.row(i) << 1, x[i], x[i] * x[i], rhs(i) = y[i];
+  for (int i = 0; i < 3; ++i) {
+    V.row(i) << 1, x[i], x[i] * x[i];
+    rhs(i) = y[i];
+  }
   const Eigen::Vector3d abc = V.colPivHouseholderQr().solve(rhs);
   EXPECT_NEAR(parabola_vertex(x[0], y[0], x[1], y[1], x[2], y[2]), -abc(1) / (2 * abc(2)), 1e-12);
   EXPECT_TRUE(std::isnan(parabola_vertex(0, 0, 1, 1, 2, 2)));  // collinear
