@@ -1,6 +1,7 @@
 // `widthlab plot DIR [--python PY]`: (re)draws the PNG plots of a results directory with the scripts in
 // python/plots/: a `reproduce` directory (claims.json) with reproduce_plots.py and its case's figures; a study or
-// train directory (runs.jsonl) or a limit directory (limit.jsonl) with widthlab_plots.py. Exit 0 when drawn, 1 when
+// train directory (runs.jsonl) or a limit directory (limit.jsonl) with widthlab_plots.py; a transfer directory
+// (transfer.json) with transfer_plots.py. Exit 0 when drawn, 1 when
 // the script fails or matplotlib is missing, 2 when DIR is not a results directory or the interpreter is not found.
 #include <fmt/format.h>
 
@@ -30,6 +31,7 @@ std::pair<std::string, std::vector<std::string>> plot_command(const fs::path& d)
                                              widthlab::printable_path(d / "claims.json")));
     return {"reproduce_plots.py", {j["name"].get<std::string>(), d.string()}};
   }
+  if (fs::exists(d / "transfer.json")) return {"transfer_plots.py", {d.string()}};  // widthlab transfer
   if (fs::exists(d / "runs.jsonl") || fs::exists(d / "limit.jsonl")) return {"widthlab_plots.py", {d.string()}};
   throw widthlab::InputError(
       fmt::format("{}: expected a results directory of study, train, limit or reproduce "

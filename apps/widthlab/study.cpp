@@ -11,6 +11,7 @@
 
 #include "run_dir.h"
 #include "verb.h"
+#include "widthlab/error.h"
 #include "widthlab/mpi_runtime.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/sweep.h"
@@ -63,6 +64,8 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     }
     // Every input validates before anything is written: config and directory, then the data.
     cli::ResolvedRunDir run = cli::resolve_run_dir(flags, "", /*check_dir=*/mpi_is_root());
+    if (run.config.sweep.lrs)  // a study compares the scalings at one lr: distances would mix the lr axis
+      throw InputError("sweep.lrs: widthlab study runs every scaling at train.lr; sweep lrs with `widthlab transfer`");
     const SweepSetup setup = make_sweep_setup(run.config);
     if (run.dry_run) {
       fmt::print("dry run: study of {} runs ({} scalings × {} widths × {} seeds) on {} → {}; nothing written\n",

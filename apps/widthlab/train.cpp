@@ -4,6 +4,8 @@
 // 2).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "run_dir.h"
 #include "verb.h"
 #include "widthlab/mpi_runtime.h"
@@ -33,13 +35,15 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     so.threads = opt->threads >= 0 ? opt->threads : run.config.study.threads;
     so.max_seconds = run.config.study.max_seconds;
     so.progress_label = "train";
-    fmt::print(stderr, "widthlab train: {} × {} × {} on {} ({} train / {} test) → {}\n",
-               count_noun(setup.scalings.size(), "scaling"), count_noun(setup.widths.size(), "width"),
+    const std::string lrs = setup.lrs.empty() ? "" : " × " + count_noun(setup.lrs.size(), "lr");  // sweep.lrs
+    fmt::print(stderr, "widthlab train: {} × {}{} × {} on {} ({} train / {} test) → {}\n",
+               count_noun(setup.scalings.size(), "scaling"), count_noun(setup.widths.size(), "width"), lrs,
                count_noun(setup.seeds.size(), "seed"), setup.data.name, setup.data.x_train.rows(),
                setup.data.x_test.rows(), printable_path(run.out));
     if (run.dry_run) {
-      fmt::print("dry run: {} runs planned; nothing written\n",
-                 setup.scalings.size() * setup.widths.size() * setup.seeds.size());
+      fmt::print("dry run: {} runs planned; nothing written\n", setup.scalings.size() * setup.widths.size() *
+                                                                    setup.seeds.size() *
+                                                                    std::max<std::size_t>(1, setup.lrs.size()));
       return 0;
     }
     mpi_root_first([&](bool root) {  // rank 0 owns the directory; the others write into it after

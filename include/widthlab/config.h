@@ -68,10 +68,13 @@ struct TrainConfig {
   bool operator==(const TrainConfig&) const = default;
 };
 
-// [sweep] — the width × seed grid.
+// [sweep] — the width × seed grid, and optionally a learning-rate axis (theory.md §10).
 struct SweepConfig {
   std::vector<int> widths = {128, 256, 512, 1024, 2048, 4096, 8192};  // each ≥ 1, no duplicates
   std::vector<std::uint64_t> seeds = {0, 1, 2, 3, 4};                 // no duplicates
+  // Base learning rates (at the reference width, replacing train.lr run by run): the grid becomes widths × lrs ×
+  // seeds × scalings. Absent (the default): no lr axis, and nothing about the sweep changes (not even config.toml).
+  std::optional<std::vector<double>> lrs;  // each finite > 0, no duplicates, at least one
 
   std::string validate() const;
   bool operator==(const SweepConfig&) const = default;

@@ -23,6 +23,7 @@ struct SweepSetup {
   TrainOptions train;
   std::vector<int> widths;
   std::vector<std::uint64_t> seeds;
+  std::vector<double> lrs;  // sweep.lrs; empty = no lr axis (every run uses train.lr)
 };
 
 DataOptions data_options(const Config& config);    // [data], every key (data.seed: shared by all runs)

@@ -12,7 +12,7 @@
 //   errors.jsonl                       runs that threw (bad input found only at run time): scaling, width, seed, error
 // <stem> = run_stem(key) = "<scaling>_w<width>_s<seed>" with characters outside [A-Za-z0-9.+-] replaced by '-'.
 //
-// Resume: runs whose (scaling, width, seed) is already in runs.jsonl are skipped (a partial last line is ignored
+// Resume: runs whose (scaling, width, seed[, lr]) is already in runs.jsonl are skipped (a partial last line is ignored
 // with a warning by read_jsonl), so an interrupted sweep loses at most the runs in flight and never duplicates one.
 //
 // Threads (architecture.md §7 "parallelise over runs when each is small"): runs of width ≤ parallel_width_max run
@@ -44,13 +44,19 @@ struct SweepRunKey {
   std::string scaling;  // canonical scaling name (Scaling::name)
   int width = 0;
   std::uint64_t seed = 0;
+  std::optional<double> lr =
+      std::nullopt;  // the base lr of an lr-axis sweep (sweep.lrs, theory.md §10); empty: train.lr
   auto operator<=>(const SweepRunKey&) const = default;
 };
+// "<scaling>_w<width>_s<seed>", with an lr axis "<scaling>_w<width>_lr<lr>_s<seed>" (lr in shortest round-trip form).
 std::string run_stem(const SweepRunKey& key);
 std::string file_safe(const std::string& text);
 
-// Grid order: width descending (largest runs first, for load balance), then scaling, then seed.
+// Grid order: width descending (largest runs first, for load balance), then scaling, then lr (when
+// setup.lrs is not empty), then seed.
 std::vector<SweepRunKey> sweep_grid(const SweepSetup& setup);
+// The run of one key: make_train_task with the key's lr as the base lr when it has one.
+TrainTask sweep_task(const SweepSetup& setup, const Scaling& scaling, const SweepRunKey& key);
 
 struct SweepOptions {
   std::filesystem::path out;      // an output directory already prepared (output_dir.h)
@@ -80,10 +86,11 @@ struct SweepRunOutput {
 };
 using SweepRunFunction = std::function<SweepRunOutput(const SweepRunKey&)>;
 
-// Runs of runs.jsonl (complete lines), as keys.
+// Runs of runs.jsonl (complete lines), as keys; a record's "lr" becomes the key's lr (absent in old records).
 std::vector<SweepRunKey> completed_runs(const std::filesystem::path& runs_jsonl);
 // The keys a sweep still has to run (run_sweep_runs and the MPI coordinator): distinct keys in their first order,
-// less those already in out/runs.jsonl. Sets summary.planned (distinct keys) and summary.already_done; creates
+// less those already in out/runs.jsonl (a key without lr matches a record whatever its lr; one with an lr only the
+// record of that lr). Sets summary.planned (distinct keys) and summary.already_done; creates
 // out/curves and out/logits when the options save them.
 std::vector<SweepRunKey> pending_sweep_runs(const std::vector<SweepRunKey>& keys, const SweepOptions& options,
                                             SweepSummary& summary);

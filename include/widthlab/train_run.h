@@ -39,6 +39,7 @@ struct TrainOptions {
   int kernel_track_steps = 0;  // also K(x,x) before each of the first N updates
   bool decomposition = true;  // f∅, f_a, f_w, f_aw when depth 1 and φ is an ABReLU (relu, leaky_relu, abs, identity)
   int coord_points = 128;     // test points for the coordinate check (activation / update RMS per layer)
+  int coord_track_steps = 0;  // also the per-layer RMS of h(θ_t) − h(θ₀) after t = 1..N updates (0 = off)
   int eval_chunk = 512;       // rows per evaluation forward (bounds memory at large width)
 
   // "" when valid, else one sentence "train.<key> = <value>: expected …".
@@ -86,8 +87,11 @@ struct LogitDecomposition {
 
 // muP-style coordinate check on the first coord_points test inputs, per layer l = 0..H (l = H: the logits f(θ)):
 // RMS over samples and units of h^l at init and at the end, and of h^l(θ_end) − h^l(θ₀).
+// With coord_track_steps = N: delta_track[t−1][l] = RMS of h^l(θ_t) − h^l(θ₀) after t = 1..min(N, steps) updates
+// (theory.md §10.4 coordinate check over the first steps).
 struct CoordCheck {
   std::vector<double> act_rms_init, act_rms_final, act_delta_rms;
+  std::vector<std::vector<double>> delta_track;
 };
 
 struct TrainResult {

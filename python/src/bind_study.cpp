@@ -60,6 +60,8 @@ py::dict study_py(const std::string& out, const ConfigSource& src, int threads, 
   {
     py::gil_scoped_release nogil;
     dir = out;
+    if (cfg.sweep.lrs)  // as the CLI: a study runs every scaling at train.lr
+      throw InputError("sweep.lrs: widthlab study runs every scaling at train.lr; sweep lrs with `widthlab transfer`");
     make_sweep_setup(cfg);      // the data validates before anything is written, as in the CLI
     open_run_dir(dir, m, cfg);  // fresh / resume / force with the config-equality guard (run_dir.h)
     StudyOptions so;

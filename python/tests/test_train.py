@@ -93,3 +93,14 @@ def test_same_seed_same_numbers():
 def test_bad_config_raises_value_error():
     with pytest.raises(ValueError, match=r"sweep.widths"):
         widthlab.train(dict(TINY, sweep={"widths": [0], "seeds": [0]}))
+
+
+def test_lr_axis_multiplies_the_grid_and_bad_lrs_name_the_key():
+    # sweep.lrs (issue 22, theory.md §10): one run per (scaling, width, lr, seed), the run's lr is the swept one.
+    runs = widthlab.train(TINY, overrides=["sweep.lrs=[0.01, 0.1]", "sweep.seeds=[0]"])
+    assert len(runs) == 2 * 2 * 2
+    assert {(r["scaling"], r["width"], r["lr"]) for r in runs} == {
+        (s, w, lr) for s in ("ntk", "mf") for w in (8, 16) for lr in (0.01, 0.1)}
+    with pytest.raises(ValueError, match="sweep.lrs"):
+        widthlab.train(TINY, overrides=["sweep.lrs=[0.1, -1]"])
+    assert "lrs" not in widthlab.config(TINY)["sweep"]

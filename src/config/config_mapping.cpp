@@ -59,6 +59,7 @@ SweepSetup make_sweep_setup(const Config& config) {
   if (auto err = s.train.validate(); !err.empty()) throw InputError(err);
   s.widths = config.sweep.widths;
   s.seeds = config.sweep.seeds;
+  if (config.sweep.lrs) s.lrs = *config.sweep.lrs;
   return s;
 }
 

@@ -159,6 +159,13 @@ void convert(const Context& ctx, const toml::node& n, const std::string& path, s
   for (std::size_t i = 0; i < a->size(); ++i) convert(ctx, *a->get(i), fmt::format("{}[{}]", path, i), v[i]);
   out = std::move(v);
 }
+// An optional key (sweep.lrs): present in the file → the value.
+template <class T>
+void convert(const Context& ctx, const toml::node& n, const std::string& path, std::optional<T>& out) {
+  T v{};
+  convert(ctx, n, path, v);
+  out = std::move(v);
+}
 
 // Walks the schema reading `root` into a Config; rejects keys and sections the schema does not list.
 struct Reader {

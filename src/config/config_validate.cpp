@@ -121,6 +121,13 @@ std::string SweepConfig::validate() const {
   if (auto d = first_duplicate(widths)) return bad("sweep.widths", widths, fmt::format("width {} appears twice", *d));
   if (seeds.empty()) return bad("sweep.seeds", seeds, "expected at least one seed");
   if (auto d = first_duplicate(seeds)) return bad("sweep.seeds", seeds, fmt::format("seed {} appears twice", *d));
+  if (lrs) {  // the lr axis (theory.md §10)
+    if (lrs->empty()) return bad("sweep.lrs", *lrs, "expected at least one learning rate (or no sweep.lrs key)");
+    for (double lr : *lrs)
+      if (!std::isfinite(lr) || lr <= 0)
+        return bad("sweep.lrs", *lrs, fmt::format("expected finite learning rates > 0 (got {})", lr));
+    if (auto d = first_duplicate(*lrs)) return bad("sweep.lrs", *lrs, fmt::format("lr {} appears twice", *d));
+  }
   return "";
 }
 

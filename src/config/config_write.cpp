@@ -40,6 +40,10 @@ struct TomlWriter {
   void field(const char* key, T& value) {
     *sink += fmt::format("{} = {}\n", key, toml_value(value));
   }
+  template <class T>
+  void field(const char* key, std::optional<T>& value) {  // an optional key: absent → no line
+    if (value) field(key, *value);
+  }
 };
 
 using Json = nlohmann::ordered_json;
@@ -71,6 +75,10 @@ struct JsonWriter {
   template <class T>
   void field(const char* key, T& value) {
     (*cur)[key] = json_value(value);
+  }
+  template <class T>
+  void field(const char* key, std::optional<T>& value) {
+    if (value) field(key, *value);
   }
 };
 

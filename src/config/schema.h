@@ -54,6 +54,7 @@ void visit_config(V& v, Config& c) {
   v.section("sweep", [&] {
     v.field("widths", c.sweep.widths);
     v.field("seeds", c.sweep.seeds);
+    v.field("lrs", c.sweep.lrs);  // optional: written only when present
   });
   v.section("limits", [&] {
     auto& l = c.limits;

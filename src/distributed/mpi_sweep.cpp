@@ -31,7 +31,7 @@ SweepSummary run_sweep_mpi(const SweepSetup& setup, const SweepOptions& options)
   TrainData data{setup.data.x_train, setup.data.y_train, setup.data.x_test, setup.data.y_test, setup.data.classes};
   const bool logits = options.save_test_logits;
   auto fn = [&](const SweepRunKey& key) {  // as run_sweep (sweep.cpp)
-    TrainTask task = make_train_task(setup, *by_name.at(key.scaling), key.width, key.seed);
+    TrainTask task = sweep_task(setup, *by_name.at(key.scaling), key);
     task.train.curve_logits = logits && task.train.curve_every > 0;
     return sweep_output(run_training(task, data), logits);
   };
@@ -48,9 +48,15 @@ SweepSummary run_sweep_runs_mpi(const std::vector<SweepRunKey>& keys, const Swee
 namespace {
 enum Tag : int { kTagResult = 11, kTagTask = 12, kTagStop = 13 };
 
-nlohmann::json key_json(const SweepRunKey& k) { return {{"scaling", k.scaling}, {"width", k.width}, {"seed", k.seed}}; }
+nlohmann::json key_json(const SweepRunKey& k) {
+  nlohmann::json j = {{"scaling", k.scaling}, {"width", k.width}, {"seed", k.seed}};
+  if (k.lr) j["lr"] = *k.lr;  // the lr axis (sweep.lrs)
+  return j;
+}
 SweepRunKey key_from(const nlohmann::json& j) {
-  return {j.at("scaling").get<std::string>(), j.at("width").get<int>(), j.at("seed").get<std::uint64_t>()};
+  std::optional<double> lr;
+  if (j.contains("lr")) lr = j.at("lr").get<double>();
+  return {j.at("scaling").get<std::string>(), j.at("width").get<int>(), j.at("seed").get<std::uint64_t>(), lr};
 }
 
 // One finished run (or its error) as a message; msgpack keeps NaN/inf doubles exactly.

@@ -60,6 +60,12 @@ nlohmann::json TrainResult::to_json() const {
   j["coord_check"] = {{"act_rms_init", numbers(coord.act_rms_init)},
                       {"act_rms_final", numbers(coord.act_rms_final)},
                       {"act_delta_rms", numbers(coord.act_delta_rms)}};
+  if (!coord.delta_track
+           .empty()) {  // only with coord_track_steps (widthlab transfer), so other records stay as they were
+    nlohmann::json track = nlohmann::json::array();
+    for (const auto& t : coord.delta_track) track.push_back(numbers(t));
+    j["coord_check"]["act_delta_track"] = track;
+  }
   return j;
 }
 

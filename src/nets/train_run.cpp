@@ -34,6 +34,8 @@ std::string TrainOptions::validate() const {
   if (kernel_track_steps < 0)
     return fmt::format("train.kernel_track_steps = {}: expected an integer >= 0", kernel_track_steps);
   if (coord_points < 0) return fmt::format("train.coord_points = {}: expected an integer >= 0", coord_points);
+  if (coord_track_steps < 0)
+    return fmt::format("train.coord_track_steps = {}: expected an integer >= 0", coord_track_steps);
   if (eval_chunk < 1) return fmt::format("train.eval_chunk = {}: expected an integer >= 1", eval_chunk);
   return "";
 }
@@ -126,6 +128,7 @@ class Run {
     hooks.after_forward = [this](const StepView<T>& v) { return on_step(v); };
     hooks.before_update = [this](int step) {
       if (step < opt_.kernel_track_steps) r_.kernel_track.push_back(metrics::kernel_diagonal(net_, xk_, lrs_, ws_k_));
+      if (step >= 1 && step <= opt_.coord_track_steps) r_.coord.delta_track.push_back(coord_deltas());  // t = step
     };
     const TrainingOutcome o = train_steps(net_, task_, loss_, xtr_, data_.y_train, off_tr_, hooks);
     r_.steps_done = o.steps_done;
@@ -220,6 +223,16 @@ class Run {
       r_.coord.act_rms_final.push_back(metrics::rms(h1));
       r_.coord.act_delta_rms.push_back(metrics::rms(h1 - h0));
     }
+    if (opt_.steps >= 1 && opt_.steps <= opt_.coord_track_steps) r_.coord.delta_track.push_back(r_.coord.act_delta_rms);
+  }
+
+  // Per layer RMS of h^l(θ now) − h^l(θ₀) on the coordinate-check inputs.
+  std::vector<double> coord_deltas() {
+    const std::vector<Matrix<T>> now = metrics::layer_outputs(net_, xc_, ws_c_);
+    std::vector<double> d;
+    for (std::size_t l = 0; l < now.size(); ++l)
+      d.push_back(metrics::rms(now[l].template cast<double>() - coord0_[l].template cast<double>()));
+    return d;
   }
 
   const TrainTask& task_;

@@ -28,17 +28,30 @@ std::string file_safe(const std::string& text) {
 }
 
 std::string run_stem(const SweepRunKey& key) {
+  if (key.lr)
+    return fmt::format("{}_w{}_lr{}_s{}", file_safe(key.scaling), key.width, file_safe(fmt::format("{}", *key.lr)),
+                       key.seed);
   return fmt::format("{}_w{}_s{}", file_safe(key.scaling), key.width, key.seed);
 }
 
 std::vector<SweepRunKey> sweep_grid(const SweepSetup& setup) {
   std::vector<int> widths = setup.widths;
   std::sort(widths.rbegin(), widths.rend());
+  // No lr axis: one "lr" that leaves the key without one (train.lr), so the grid is exactly the width × seed grid.
+  std::vector<std::optional<double>> lrs(setup.lrs.begin(), setup.lrs.end());
+  if (lrs.empty()) lrs.push_back(std::nullopt);
   std::vector<SweepRunKey> keys;
   for (int w : widths)
     for (const auto& s : setup.scalings)
-      for (auto seed : setup.seeds) keys.push_back({s.name, w, seed});
+      for (const auto& lr : lrs)
+        for (auto seed : setup.seeds) keys.push_back({s.name, w, seed, lr});
   return keys;
+}
+
+TrainTask sweep_task(const SweepSetup& setup, const Scaling& scaling, const SweepRunKey& key) {
+  TrainTask task = make_train_task(setup, scaling, key.width, key.seed);
+  if (key.lr) task.train.lr = *key.lr;
+  return task;
 }
 
 std::string SweepSummary::brief() const {
@@ -56,20 +69,27 @@ std::vector<SweepRunKey> completed_runs(const std::filesystem::path& runs_jsonl)
     if (!r.is_object() || !r.contains("scaling") || !r.contains("width") || !r.contains("seed"))
       throw InputError(fmt::format("{}: a record lacks scaling/width/seed: {}", printable_path(runs_jsonl),
                                    r.dump().substr(0, 120)));
-    keys.push_back({r["scaling"].get<std::string>(), r["width"].get<int>(), r["seed"].get<std::uint64_t>()});
+    std::optional<double> lr;
+    if (r.contains("lr") && r["lr"].is_number()) lr = r["lr"].get<double>();
+    keys.push_back({r["scaling"].get<std::string>(), r["width"].get<int>(), r["seed"].get<std::uint64_t>(), lr});
   }
   return keys;
 }
 
 std::vector<SweepRunKey> pending_sweep_runs(const std::vector<SweepRunKey>& keys, const SweepOptions& options,
                                             SweepSummary& summary) {
-  std::set<SweepRunKey> done;
-  for (auto& k : completed_runs(options.out / "runs.jsonl")) done.insert(k);
+  // done: the records' keys with their lr; done_any_lr: the same without it, for keys without an lr axis.
+  std::set<SweepRunKey> done, done_any_lr;
+  for (auto k : completed_runs(options.out / "runs.jsonl")) {
+    done.insert(k);
+    k.lr.reset();
+    done_any_lr.insert(k);
+  }
   std::vector<SweepRunKey> todo;
   std::set<SweepRunKey> seen;
   for (const auto& k : keys) {
     if (!seen.insert(k).second) continue;
-    if (done.count(k)) {
+    if ((k.lr ? done : done_any_lr).count(k)) {
       ++summary.already_done;
       continue;
     }
@@ -115,6 +135,8 @@ struct Shared {
   double max_seconds = 0;
 };
 
+std::string lr_text(const SweepRunKey& key) { return key.lr ? fmt::format(" lr={}", *key.lr) : ""; }
+
 void execute(const SweepRunKey& key, const SweepRunFunction& fn, const SweepOptions& options, Shared& sh) {
   if (sh.max_seconds > 0 &&
       std::chrono::duration<double>(std::chrono::steady_clock::now() - sh.start).count() > sh.max_seconds) {
@@ -135,12 +157,15 @@ void execute(const SweepRunKey& key, const SweepRunFunction& fn, const SweepOpti
     sh.runs->append(out.record);
     ++sh.summary->ran;
     (status == "ok" ? sh.summary->ok : sh.summary->diverged) += 1;
-    sh.progress->advance(1, fmt::format("{} w={} seed={} {}", key.scaling, key.width, key.seed, status));
+    sh.progress->advance(1,
+                         fmt::format("{} w={}{} seed={} {}", key.scaling, key.width, lr_text(key), key.seed, status));
   } catch (const std::exception& e) {
-    std::string msg = fmt::format("{} w={} seed={}: {}", key.scaling, key.width, key.seed, e.what());
+    std::string msg = fmt::format("{} w={}{} seed={}: {}", key.scaling, key.width, lr_text(key), key.seed, e.what());
     std::lock_guard lock(sh.mutex);
     std::fprintf(stderr, "\nwidthlab: run failed: %s\n", msg.c_str());
-    sh.errors->append({{"scaling", key.scaling}, {"width", key.width}, {"seed", key.seed}, {"error", e.what()}});
+    nlohmann::json err = {{"scaling", key.scaling}, {"width", key.width}, {"seed", key.seed}, {"error", e.what()}};
+    if (key.lr) err["lr"] = *key.lr;
+    sh.errors->append(err);
     sh.summary->errors.push_back(msg);
     ++sh.summary->failed;
     sh.progress->advance(1, "failed");
@@ -199,7 +224,7 @@ SweepSummary run_sweep(const SweepSetup& setup, const SweepOptions& options) {
   TrainData data{setup.data.x_train, setup.data.y_train, setup.data.x_test, setup.data.y_test, setup.data.classes};
   const bool logits = options.save_test_logits;
   auto fn = [&](const SweepRunKey& key) {
-    TrainTask task = make_train_task(setup, *by_name.at(key.scaling), key.width, key.seed);
+    TrainTask task = sweep_task(setup, *by_name.at(key.scaling), key);
     task.train.curve_logits = logits && task.train.curve_every > 0;
     return sweep_output(run_training(task, data), logits);
   };

@@ -61,6 +61,7 @@ Config everything_changed() {
   c.train.log_every = 0;
   c.sweep.widths = {16, 8, 4096};
   c.sweep.seeds = {9, 3};
+  c.sweep.lrs = std::vector<double>{0.5, 0.1 + 0.2, 2};
   c.limits.compute = {"post-mf", "ntk"};
   c.limits.mf_particles = 1024;
   c.limits.seeds = {7};

@@ -1,0 +1,60 @@
+// The optimal learning rate of a loss-vs-lr curve (theory.md §10.1): the minimum of the parabola in log lr through the
+// best grid point and its two neighbours, and its seed-bootstrap interval. Pure functions of numbers.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace widthlab {
+
+enum class OptimumStatus {
+  interior,          // best grid point has finite neighbours on both sides: parabola vertex
+  next_to_diverged,  // best grid point is next to a diverged (non-finite) lr: the grid lr, no parabola
+  edge_low,          // best at the smallest finite lr: no interior optimum (the optimum lies below the grid)
+  edge_high,         // best at the largest lr: no interior optimum (above the grid)
+  flat,              // the finite losses vary by less than the flatness tolerance: no optimum
+  none               // fewer than one finite loss
+};
+const char* optimum_status_name(OptimumStatus s);  // "interior", "next to diverged", "edge (low)", …
+// interior and next_to_diverged: the optimum lies inside the grid.
+inline bool has_interior_optimum(OptimumStatus s) {
+  return s == OptimumStatus::interior || s == OptimumStatus::next_to_diverged;
+}
+
+struct LrOptimum {
+  OptimumStatus status = OptimumStatus::none;
+  double lr = NAN;       // the optimum (interior: vertex; next_to_diverged / edges: the best grid lr); NaN if flat/none
+  double grid_lr = NAN;  // the best grid point
+  double loss = NAN;     // the loss at the best grid point
+};
+
+// Flat when (max − min) of the finite losses ≤ flat_tol · max(1, |min|).
+constexpr double kFlatTolerance = 1e-3;
+
+// lrs: distinct, > 0 (any order); losses: one per lr, non-finite = diverged. InputError on mismatched sizes or a
+// non-positive lr.
+LrOptimum find_lr_optimum(const std::vector<double>& lrs, const std::vector<double>& losses,
+                          double flat_tol = kFlatTolerance);
+
+// Vertex of the parabola through (x0,y0), (x1,y1), (x2,y2) with x0 < x1 < x2 (NaN when the three are collinear).
+double parabola_vertex(double x0, double y0, double x1, double y1, double x2, double y2);
+
+// losses[i][s]: the loss at lrs[i] of seed s (non-finite: diverged). The curve of a set of seeds is the mean over
+// them at each lr, +inf when any of them diverged there (a diverged seed makes that lr unusable).
+std::vector<double> mean_curve(const std::vector<std::vector<double>>& losses, const std::vector<std::size_t>& seeds);
+
+struct LrOptimumEstimate {
+  LrOptimum point;                                // on the mean over all seeds
+  double lo = NAN, hi = NAN;                      // 95 % percentile interval of the optimum lr over seed resamples
+  int resamples_with_optimum = 0, resamples = 0;  // resamples whose optimum is inside the grid
+};
+// The optimum of the mean curve and a percentile bootstrap over seeds (resampled with replacement; a resample's
+// optimum is its lr whatever its status, edge values included, so an edge pulls the interval to the grid's end).
+LrOptimumEstimate estimate_lr_optimum(const std::vector<double>& lrs, const std::vector<std::vector<double>>& losses,
+                                      int resamples = 1000, std::uint64_t seed = 0);
+
+// The p-quantile (0 ≤ p ≤ 1) of finite values, linear interpolation between order statistics (numpy's default).
+double quantile(std::vector<double> values, double p);
+
+}  // namespace widthlab

@@ -1,0 +1,131 @@
+// The optimum finder of theory.md §10.1.
+#include "widthlab/lr_optimum.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+
+#include "widthlab/error.h"
+#include "widthlab/rng.h"
+
+namespace widthlab {
+
+const char* optimum_status_name(OptimumStatus s) {
+  switch (s) {
+    case OptimumStatus::interior: return "interior";
+    case OptimumStatus::next_to_diverged: return "next to diverged";
+    case OptimumStatus::edge_low: return "no interior optimum (edge: smallest lr)";
+    case OptimumStatus::edge_high: return "no interior optimum (edge: largest lr)";
+    case OptimumStatus::flat: return "no interior optimum (flat)";
+    case OptimumStatus::none: return "no finite loss";
+  }
+  return "?";
+}
+
+double parabola_vertex(double x0, double y0, double x1, double y1, double x2, double y2) {
+  // Newton form: y = y0 + d1 (x − x0) + d2 (x − x0)(x − x1), vertex where the derivative vanishes.
+  const double d01 = (y1 - y0) / (x1 - x0), d12 = (y2 - y1) / (x2 - x1);
+  const double d2 = (d12 - d01) / (x2 - x0);
+  if (!(std::abs(d2) > 0)) return NAN;
+  return 0.5 * (x0 + x1) - d01 / (2 * d2);
+}
+
+LrOptimum find_lr_optimum(const std::vector<double>& lrs, const std::vector<double>& losses, double flat_tol) {
+  if (lrs.size() != losses.size())
+    throw InputError(fmt::format("lr optimum: {} lrs but {} losses", lrs.size(), losses.size()));
+  std::vector<std::size_t> order(lrs.size());
+  std::iota(order.begin(), order.end(), 0);
+  for (double lr : lrs)
+    if (!(lr > 0) || !std::isfinite(lr)) throw InputError(fmt::format("lr optimum: lr = {}: expected > 0", lr));
+  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return lrs[a] < lrs[b]; });
+  std::vector<double> x, y;  // log lr and loss, ascending lr
+  for (auto i : order) x.push_back(std::log(lrs[i])), y.push_back(losses[i]);
+
+  LrOptimum o;
+  std::size_t best = x.size();
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    if (!std::isfinite(y[i])) continue;
+    if (best == x.size() || y[i] < y[best]) best = i;
+    lo = std::min(lo, y[i]), hi = std::max(hi, y[i]);
+  }
+  if (best == x.size()) return o;
+  o.grid_lr = std::exp(x[best]);
+  o.loss = y[best];
+  if (hi - lo <= flat_tol * std::max(1.0, std::abs(lo))) {
+    o.status = OptimumStatus::flat;
+    return o;
+  }
+  // Edges (theory.md §10.1): the best point is the first finite lr, or the grid's last lr.
+  const bool left_finite = best > 0 && std::isfinite(y[best - 1]);
+  const bool right_finite = best + 1 < y.size() && std::isfinite(y[best + 1]);
+  const bool first_finite = std::none_of(y.begin(), y.begin() + long(best), [](double v) { return std::isfinite(v); });
+  if (first_finite) {
+    o.status = OptimumStatus::edge_low;
+    o.lr = o.grid_lr;
+    return o;
+  }
+  if (best + 1 == y.size()) {
+    o.status = OptimumStatus::edge_high;
+    o.lr = o.grid_lr;
+    return o;
+  }
+  if (!left_finite || !right_finite) {
+    o.status = OptimumStatus::next_to_diverged;
+    o.lr = o.grid_lr;
+    return o;
+  }
+  const double v = parabola_vertex(x[best - 1], y[best - 1], x[best], y[best], x[best + 1], y[best + 1]);
+  o.status = OptimumStatus::interior;
+  // The best point is a discrete minimum, so the parabola is convex and its vertex lies between the neighbours;
+  // the clamp only guards ties.
+  o.lr = std::exp(std::clamp(std::isfinite(v) ? v : x[best], x[best - 1], x[best + 1]));
+  return o;
+}
+
+std::vector<double> mean_curve(const std::vector<std::vector<double>>& losses, const std::vector<std::size_t>& seeds) {
+  std::vector<double> curve;
+  for (const auto& row : losses) {
+    double sum = 0;
+    for (auto s : seeds) sum += std::isfinite(row.at(s)) ? row[s] : std::numeric_limits<double>::infinity();
+    curve.push_back(seeds.empty() ? NAN : sum / double(seeds.size()));
+  }
+  return curve;
+}
+
+double quantile(std::vector<double> values, double p) {
+  values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }), values.end());
+  if (values.empty()) return NAN;
+  std::sort(values.begin(), values.end());
+  const double pos = std::clamp(p, 0.0, 1.0) * double(values.size() - 1);
+  const auto i = std::size_t(std::floor(pos));
+  if (i + 1 >= values.size()) return values.back();
+  return values[i] + (pos - double(i)) * (values[i + 1] - values[i]);
+}
+
+LrOptimumEstimate estimate_lr_optimum(const std::vector<double>& lrs, const std::vector<std::vector<double>>& losses,
+                                      int resamples, std::uint64_t seed) {
+  LrOptimumEstimate e;
+  const std::size_t n = losses.empty() ? 0 : losses.front().size();
+  std::vector<std::size_t> all(n);
+  std::iota(all.begin(), all.end(), 0);
+  e.point = find_lr_optimum(lrs, mean_curve(losses, all));
+  if (n < 2) return e;
+  Rng rng = make_rng(seed, 0x6c726f70 /* "lrop" */);
+  std::uniform_int_distribution<std::size_t> pick(0, n - 1);
+  std::vector<double> log_lrs;
+  std::vector<std::size_t> s(n);
+  for (int b = 0; b < resamples; ++b) {
+    for (auto& i : s) i = pick(rng);
+    const LrOptimum o = find_lr_optimum(lrs, mean_curve(losses, s));
+    ++e.resamples;
+    if (has_interior_optimum(o.status)) ++e.resamples_with_optimum;
+    if (std::isfinite(o.lr)) log_lrs.push_back(std::log(o.lr));
+  }
+  if (log_lrs.size() >= 2) e.lo = std::exp(quantile(log_lrs, 0.025)), e.hi = std::exp(quantile(log_lrs, 0.975));
+  return e;
+}
+
+}  // namespace widthlab

@@ -1,0 +1,205 @@
+// `widthlab transfer`: the lr × width sweep, its analysis, files, plots and report (transfer.h; theory.md §10).
+#include "widthlab/transfer.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "widthlab/classification.h"
+#include "widthlab/error.h"
+#include "widthlab/output_dir.h"
+#include "widthlab/plot_script.h"
+#include "widthlab/results_io.h"
+
+namespace widthlab {
+namespace fs = std::filesystem;
+
+std::string validate_transfer_config(const Config& config) {
+  if (!config.sweep.lrs)
+    return "sweep.lrs: missing: widthlab transfer needs a learning-rate axis (e.g. --set 'sweep.lrs=[0.01, 0.1, 1]')";
+  if (config.sweep.lrs->size() < 3)
+    return fmt::format("sweep.lrs = [{}]: expected at least 3 learning rates (a parabola needs 3 points)",
+                       fmt::join(*config.sweep.lrs, ", "));
+  if (config.sweep.widths.size() < 2)
+    return fmt::format("sweep.widths = [{}]: expected at least 2 widths (an exponent needs 2)",
+                       fmt::join(config.sweep.widths, ", "));
+  return "";
+}
+
+std::string TransferSummary::brief() const {
+  return fmt::format(
+      "transfer: {}; optimal-lr verdicts (train loss): {} hold, {} do not hold, {} inconclusive ({:.1f} s)",
+      sweep.brief(), holds, fails, inconclusive, seconds);
+}
+
+namespace {
+
+std::string num(double x) { return std::isfinite(x) || std::isinf(x) ? fmt::format("{}", x + 0.0) : "nan"; }  // −0 → 0
+
+// The grid lr nearest train.lr in log: the coordinate check's lr (theory.md §10.4).
+double coordinate_lr(const Config& c) {
+  const auto& lrs = *c.sweep.lrs;
+  return *std::min_element(lrs.begin(), lrs.end(), [&](double a, double b) {
+    return std::abs(std::log(a / c.train.lr)) < std::abs(std::log(b / c.train.lr));
+  });
+}
+
+void write_losses(const fs::path& out, const std::vector<TransferRun>& runs) {
+  TextTable t;
+  t.columns = {"scaling", "width", "lr", "seed", "status", "train_loss", "test_loss"};
+  for (const auto& r : runs)
+    t.rows.push_back({r.scaling, std::to_string(r.width), num(r.lr), std::to_string(r.seed), r.ok ? "ok" : "diverged",
+                      num(r.train_loss), num(r.test_loss)});
+  write_csv(out / "losses.csv", t);
+}
+
+void write_optima(const fs::path& out, const std::vector<ScalingTransfer>& all) {
+  TextTable t;
+  t.columns = {"scaling",  "metric", "width",   "lr_opt",          "lr_lo",
+               "lr_hi",    "status", "grid_lr", "loss_at_grid_lr", "resamples_with_optimum",
+               "resamples"};
+  for (const auto& s : all)
+    for (const auto* m : {&s.train, &s.test})
+      for (const auto& o : m->optima)
+        t.rows.push_back({s.scaling, m->metric, std::to_string(o.width), num(o.estimate.point.lr), num(o.estimate.lo),
+                          num(o.estimate.hi), optimum_status_name(o.estimate.point.status),
+                          num(o.estimate.point.grid_lr), num(o.estimate.point.loss),
+                          std::to_string(o.estimate.resamples_with_optimum), std::to_string(o.estimate.resamples)});
+  write_csv(out / "optimum.csv", t);
+}
+
+void write_exponents(const fs::path& out, const std::vector<ScalingTransfer>& all) {
+  TextTable t;
+  t.columns = {"scaling",     "metric",    "exponent",  "ci_lo",     "ci_hi",
+               "widths_used", "predicted", "region_lo", "region_hi", "verdict"};
+  for (const auto& s : all)
+    for (const auto* m : {&s.train, &s.test})
+      t.rows.push_back({s.scaling, m->metric, num(m->fit.slope), num(m->fit.ci_low), num(m->fit.ci_high),
+                        std::to_string(m->fit.widths_used), num(s.prediction.exponent), num(s.region.lo),
+                        num(s.region.hi), verdict_name(m->verdict.verdict)});
+  write_csv(out / "exponents.csv", t);
+}
+
+void write_coord(const fs::path& out, const std::vector<TransferRun>& runs, const std::vector<ScalingTransfer>& all) {
+  TextTable t;
+  t.columns = {"scaling", "width", "seed", "layer", "quantity", "t", "value"};
+  for (const auto& s : all)
+    for (const auto& r : runs) {
+      if (r.scaling != s.scaling || r.lr != s.coord_lr) continue;
+      for (std::size_t l = 0; l < r.act_init.size(); ++l)
+        t.rows.push_back({r.scaling, std::to_string(r.width), std::to_string(r.seed), std::to_string(l), "act_init",
+                          "0", num(r.act_init[l])});
+      for (std::size_t k = 0; k < r.delta_track.size(); ++k)
+        for (std::size_t l = 0; l < r.delta_track[k].size(); ++l)
+          t.rows.push_back({r.scaling, std::to_string(r.width), std::to_string(r.seed), std::to_string(l), "delta",
+                            std::to_string(k + 1), num(r.delta_track[k][l])});
+    }
+  write_csv(out / "coord_check.csv", t);
+  TextTable f;
+  f.columns = {"scaling", "layer",       "quantity",  "t",         "lr",        "exponent", "ci_lo",
+               "ci_hi",   "widths_used", "predicted", "region_lo", "region_hi", "verdict"};
+  for (const auto& s : all)
+    for (const auto& c : s.coord)
+      f.rows.push_back({s.scaling, std::to_string(c.layer), c.quantity, std::to_string(c.t), num(s.coord_lr),
+                        num(c.fit.slope), num(c.fit.ci_low), num(c.fit.ci_high), std::to_string(c.fit.widths_used),
+                        num(c.predicted), num(c.region.lo), num(c.region.hi), verdict_name(c.verdict.verdict)});
+  write_csv(out / "coord_fit.csv", f);
+}
+
+nlohmann::json verdict_json(const VerdictResult& v) {
+  return {{"verdict", verdict_name(v.verdict)}, {"detail", v.detail}};
+}
+
+void write_json(const fs::path& out, const std::vector<ScalingTransfer>& all) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& s : all) {
+    nlohmann::json e = {{"scaling", s.scaling},
+                        {"limit", s.limit},
+                        {"regime", s.regime},
+                        {"properties", s.properties},
+                        {"predicted_exponent", s.prediction.exponent},
+                        {"divergence_exponent", s.prediction.divergence_exponent},
+                        {"rule", s.prediction.rule},
+                        {"region", {{"lo", s.region.lo}, {"hi", s.region.hi}, {"source", s.region.source}}},
+                        {"coord_lr", s.coord_lr},
+                        {"runs_ok", s.runs_ok},
+                        {"runs_diverged", s.runs_diverged}};
+    for (const auto* m : {&s.train, &s.test})
+      e[m->metric] = {{"exponent", m->fit.slope},
+                      {"ci_lo", m->fit.ci_low},
+                      {"ci_hi", m->fit.ci_high},
+                      {"widths_used", m->fit.widths_used},
+                      {"verdict", verdict_json(m->verdict)}};
+    j.push_back(e);
+  }
+  write_file_atomic(out / "transfer.json", j.dump(2) + "\n");
+}
+
+std::string draw_transfer_plots(const fs::path& dir, const std::string& python) {
+  std::string interpreter;
+  try {
+    interpreter = python_interpreter(python);
+  } catch (const InputError& e) {
+    return fmt::format("no plots: {}", e.what());
+  }
+  const PlotScriptResult r =
+      run_plot_script(interpreter, plot_script("transfer_plots.py"), {dir.string()}, dir / "plots.log");
+  return r.message.empty() ? "" : "no plots: " + r.message;
+}
+
+}  // namespace
+
+TransferSummary run_transfer(const Config& config, const TransferOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (auto why = validate_transfer_config(config); !why.empty()) throw InputError(why);
+  TransferSummary summary;
+  SweepSetup setup = make_sweep_setup(config);
+  setup.train.coord_track_steps = options.coord_steps;
+  SweepOptions so;
+  so.out = options.out;
+  so.threads = options.threads;
+  so.save_curves = false;  // the transfer needs the final losses only; 10^3 curve files would swamp DIR
+  so.max_seconds = config.study.max_seconds;
+  so.progress_label = "transfer";
+  summary.sweep = options.sweep_runner ? options.sweep_runner(setup, so) : run_sweep(setup, so);
+  summary.errors = summary.sweep.errors;
+
+  const std::vector<TransferRun> runs = transfer_runs(read_jsonl(options.out / "runs.jsonl", true));
+  std::vector<int> widths = setup.widths;
+  std::sort(widths.begin(), widths.end());
+  std::vector<double> lrs = setup.lrs;
+  std::sort(lrs.begin(), lrs.end());
+  std::vector<ScalingTransfer> all;
+  for (const auto& s : setup.scalings) {
+    const Classification c = classify(s, setup.model.activation);
+    all.push_back(analyse_scaling(c, runs, widths, lrs, setup.seeds, coordinate_lr(config), options.bootstrap));
+    const Verdict v = all.back().train.verdict.verdict;
+    (v == Verdict::holds ? summary.holds : v == Verdict::fails ? summary.fails : summary.inconclusive) += 1;
+  }
+  write_losses(options.out, runs);
+  write_optima(options.out, all);
+  write_exponents(options.out, all);
+  write_coord(options.out, runs, all);
+  write_json(options.out, all);
+
+  std::string plot_message = "plots off";
+  if (options.plots && config.study.plots) {
+    const std::string msg = draw_transfer_plots(options.out, options.python);
+    plot_message = msg.empty() ? "drawn" : msg;
+    if (!msg.empty()) std::fprintf(stderr, "widthlab transfer: warning: %s\n", msg.c_str());
+  }
+  std::vector<std::string> plots;
+  for (const auto& e : fs::directory_iterator(options.out))
+    if (e.path().extension() == ".png") plots.push_back(e.path().filename().string());
+  std::sort(plots.begin(), plots.end());
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  write_file_atomic(options.out / "report.md", render_transfer_report(config, all, summary, options.notes, plots,
+                                                                      plot_message, options.coord_steps));
+  return summary;
+}
+
+}  // namespace widthlab

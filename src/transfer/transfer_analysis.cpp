@@ -1,0 +1,165 @@
+// The numbers of `widthlab transfer` (theory.md §10): runs.jsonl records → optimal lr per width, its exponent vs
+// width, the coordinate-check exponents, and their verdicts. Pure functions of the records.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "widthlab/error.h"
+#include "widthlab/transfer.h"
+
+namespace widthlab {
+namespace {
+
+double number_or_nan(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
+}
+
+std::vector<double> numbers(const nlohmann::json& j) {
+  std::vector<double> v;
+  if (!j.is_array()) return v;
+  for (const auto& x : j) v.push_back(x.is_number() ? x.get<double>() : NAN);
+  return v;
+}
+
+// Index of `value` in `sorted`, or −1.
+template <class T>
+int index_of(const std::vector<T>& sorted, const T& value) {
+  auto it = std::find(sorted.begin(), sorted.end(), value);
+  return it == sorted.end() ? -1 : int(it - sorted.begin());
+}
+
+std::vector<double> as_doubles(const std::vector<int>& widths) { return {widths.begin(), widths.end()}; }
+
+}  // namespace
+
+std::vector<TransferRun> transfer_runs(const std::vector<nlohmann::json>& records) {
+  std::vector<TransferRun> runs;
+  for (const auto& r : records) {
+    TransferRun t;
+    t.scaling = r.at("scaling").get<std::string>();
+    t.width = r.at("width").get<int>();
+    t.seed = r.at("seed").get<std::uint64_t>();
+    t.lr = r.at("lr").get<double>();
+    t.ok = r.value("status", std::string()) == "ok";
+    t.train_loss = t.ok ? number_or_nan(r, "train_loss") : NAN;
+    t.test_loss = t.ok ? number_or_nan(r, "test_loss") : NAN;
+    if (r.contains("coord_check")) {
+      const auto& c = r["coord_check"];
+      if (c.contains("act_rms_init")) t.act_init = numbers(c["act_rms_init"]);
+      if (c.contains("act_delta_track"))
+        for (const auto& step : c["act_delta_track"]) t.delta_track.push_back(numbers(step));
+    }
+    runs.push_back(std::move(t));
+  }
+  return runs;
+}
+
+MetricTransfer metric_transfer(const std::string& metric, const std::vector<int>& widths,
+                               const std::vector<double>& lrs,
+                               const std::vector<std::vector<std::vector<double>>>& losses, const ClaimRegion& region,
+                               int bootstrap) {
+  MetricTransfer m;
+  m.metric = metric;
+  for (std::size_t w = 0; w < widths.size(); ++w)
+    m.optima.push_back({widths[w], estimate_lr_optimum(lrs, losses[w], bootstrap, std::uint64_t(w))});
+  // theory.md §10.3: the exponent is the OLS slope of log lr* on log d over the widths with an optimum inside the
+  // grid; seeds are resampled jointly for all widths (rate_fit.h), each resample's lr* from its own mean curve.
+  const std::size_t n_seeds = losses.empty() || losses[0].empty() ? 0 : losses[0][0].size();
+  auto stat = [&](std::size_t w, const std::vector<std::size_t>& seeds) {
+    const LrOptimum o = find_lr_optimum(lrs, mean_curve(losses[w], seeds));
+    return has_interior_optimum(o.status) ? o.lr : NAN;
+  };
+  RateFitOptions ro;
+  ro.resamples = bootstrap;
+  if (n_seeds > 0) m.fit = fit_rate(as_doubles(widths), n_seeds, stat, ro);
+  const std::string what = fmt::format("optimal-lr exponent ({})", metric);
+  if (!m.fit.ok || m.fit.few_widths()) {
+    m.verdict = {Verdict::inconclusive,
+                 fmt::format("{}: {} width(s) with an optimum inside the lr grid; at least 3 are needed ({})", what,
+                             m.fit.widths_used, m.fit.note)};
+    return m;
+  }
+  m.verdict = verdict_in_region({m.fit.slope, m.fit.ci_low, m.fit.ci_high}, region, what);
+  return m;
+}
+
+namespace {
+
+// The coordinate check's fits of one scaling (theory.md §10.4) on the runs at coord_lr.
+std::vector<CoordFit> coord_fits(const Classification& c, const std::vector<TransferRun>& runs,
+                                 const std::vector<int>& widths, const std::vector<std::uint64_t>& seeds,
+                                 double coord_lr, int bootstrap) {
+  const CoordPrediction pred = predict_coord_exponents(c);
+  const int layers = c.depth + 1;
+  int steps = 0;
+  for (const auto& r : runs)
+    if (r.lr == coord_lr) steps = std::max(steps, int(r.delta_track.size()));
+  RateFitOptions ro;
+  ro.resamples = bootstrap;
+  std::vector<CoordFit> fits;
+  auto fit_one = [&](int layer, int t) {  // t = 0: activation at init; else its change after t steps
+    MatrixD values = MatrixD::Constant(Eigen::Index(widths.size()), Eigen::Index(seeds.size()), NAN);
+    for (const auto& r : runs) {
+      const int w = index_of(widths, r.width), s = index_of(seeds, r.seed);
+      if (r.lr != coord_lr || w < 0 || s < 0) continue;
+      const std::vector<double>* v =
+          t == 0 ? &r.act_init : (t <= int(r.delta_track.size()) ? &r.delta_track[t - 1] : nullptr);
+      if (v && layer < int(v->size())) values(w, s) = (*v)[std::size_t(layer)];
+    }
+    CoordFit f;
+    f.layer = layer, f.t = t;
+    f.quantity = t == 0 ? "act_init" : "delta";
+    f.predicted = t == 0 ? pred.act_init[std::size_t(layer)] : pred.delta[std::size_t(layer)];
+    const std::string what = layer == c.depth ? "logits" : fmt::format("h{}", layer + 1);
+    f.region = coord_region(f.predicted, t == 0 ? "RMS at init" : "RMS of the change");
+    f.fit = fit_rate_mean(as_doubles(widths), values, ro);
+    const std::string label = t == 0 ? fmt::format("{} RMS at init exponent", what)
+                                     : fmt::format("{} RMS change after {} step(s) exponent", what, t);
+    f.verdict = f.fit.ok && !f.fit.few_widths()
+                    ? verdict_in_region({f.fit.slope, f.fit.ci_low, f.fit.ci_high}, f.region, label)
+                    : VerdictResult{Verdict::inconclusive, label + ": fewer than 3 widths with finite values"};
+    fits.push_back(std::move(f));
+  };
+  for (int layer = 0; layer < layers; ++layer) {
+    fit_one(layer, 0);
+    for (int t = 1; t <= steps; ++t) fit_one(layer, t);
+  }
+  return fits;
+}
+
+}  // namespace
+
+ScalingTransfer analyse_scaling(const Classification& c, const std::vector<TransferRun>& runs,
+                                const std::vector<int>& widths, const std::vector<double>& lrs,
+                                const std::vector<std::uint64_t>& seeds, double coord_lr, int bootstrap) {
+  ScalingTransfer st;
+  st.scaling = c.scaling;
+  st.limit = c.model;
+  st.regime = to_string(c.regime);
+  st.properties = c.properties_text;
+  st.prediction = predict_lr_exponent(c);
+  st.region = lr_exponent_region(st.prediction);
+  st.lrs = lrs, st.widths = widths, st.coord_lr = coord_lr;
+  using Cube = std::vector<std::vector<std::vector<double>>>;
+  Cube train(widths.size(), std::vector<std::vector<double>>(lrs.size(), std::vector<double>(seeds.size(), NAN)));
+  Cube test = train;
+  std::vector<TransferRun> mine;
+  for (const auto& r : runs) {
+    if (r.scaling != c.scaling) continue;
+    const int w = index_of(widths, r.width), i = index_of(lrs, r.lr), s = index_of(seeds, r.seed);
+    if (w < 0 || i < 0 || s < 0) continue;
+    (r.ok ? st.runs_ok : st.runs_diverged) += 1;
+    // A diverged run is +inf: that lr is past the edge of stability for this seed (theory.md §10.1).
+    train[w][i][s] = r.ok ? r.train_loss : INFINITY;
+    test[w][i][s] = r.ok ? r.test_loss : INFINITY;
+    mine.push_back(r);
+  }
+  st.train = metric_transfer("train_loss", widths, lrs, train, st.region, bootstrap);
+  st.test = metric_transfer("test_loss", widths, lrs, test, st.region, bootstrap);
+  st.coord = coord_fits(c, mine, widths, seeds, coord_lr, bootstrap);
+  return st;
+}
+
+}  // namespace widthlab

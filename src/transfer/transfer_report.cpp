@@ -1,0 +1,139 @@
+// report.md of `widthlab transfer` (transfer.h): setup, summary, per scaling the optimal lr per width, its exponent
+// against the prediction with a verdict, the coordinate check; every number is also in the CSV/JSON files.
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "widthlab/transfer.h"
+
+namespace widthlab {
+namespace {
+
+// 4 significant digits; −0 prints as 0.
+std::string g(double x) { return std::isfinite(x) ? fmt::format("{:.4g}", x + 0.0) : (std::isinf(x) ? "inf" : "n/a"); }
+std::string interval(double lo, double hi) { return fmt::format("[{}, {}]", g(lo), g(hi)); }
+
+std::string setup_text(const Config& c, double coord_lr, int coord_steps) {
+  return fmt::format(
+      "Data {} ({} train / {} test examples, classes {}), depth {} {}, init {}, {} on {} loss for {} steps "
+      "({}), reference width d* = {}; widths {}; base lrs {}; seeds {}. Coordinate check at the grid lr "
+      "nearest train.lr = {} (lr {}), after t = 1..{} steps, on the first 128 test inputs.",
+      c.data.dataset, c.data.train_size, c.data.test_size,
+      c.data.classes.empty() ? std::string("the dataset's default")
+                             : fmt::format("{}", fmt::join(c.data.classes, ", ")),
+      c.model.depth, c.model.activation, c.model.init, c.train.optimizer, c.train.loss, c.train.steps,
+      c.train.batch.full ? "full batch" : fmt::format("batch {}", c.train.batch.size), c.scaling.reference_width,
+      fmt::join(c.sweep.widths, ", "), fmt::join(*c.sweep.lrs, ", "), fmt::join(c.sweep.seeds, ", "), c.train.lr,
+      g(coord_lr), coord_steps);
+}
+
+std::string exponent_text(const MetricTransfer& m) {
+  if (!m.fit.ok) return "no fit (" + m.fit.note + ")";
+  return fmt::format("{} {} over {} widths", g(m.fit.slope), interval(m.fit.ci_low, m.fit.ci_high), m.fit.widths_used);
+}
+
+std::string summary_line(const ScalingTransfer& s) {
+  return fmt::format(
+      "- **{}** ({}; {}): optimal lr ~ d^e with e = {} (train loss), {} (test loss); predicted e* = {} "
+      "→ **{}** (train), **{}** (test).",
+      s.scaling, s.limit, s.regime, exponent_text(s.train), exponent_text(s.test), g(s.prediction.exponent),
+      verdict_name(s.train.verdict.verdict), verdict_name(s.test.verdict.verdict));
+}
+
+std::string optimum_table(const ScalingTransfer& s) {
+  std::string t =
+      "| width | lr* (train loss) | 95 % interval | status | train loss at best grid lr | lr* (test loss) | 95 % "
+      "interval | status | test loss at best grid lr |\n|---|---|---|---|---|---|---|---|---|\n";
+  for (std::size_t w = 0; w < s.widths.size(); ++w) {
+    const auto& a = s.train.optima[w].estimate;
+    const auto& b = s.test.optima[w].estimate;
+    t += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", s.widths[w], g(a.point.lr),
+                     interval(a.lo, a.hi), optimum_status_name(a.point.status), g(a.point.loss), g(b.point.lr),
+                     interval(b.lo, b.hi), optimum_status_name(b.point.status), g(b.point.loss));
+  }
+  return t;
+}
+
+std::string coord_table(const ScalingTransfer& s, int depth) {
+  std::string t =
+      "| layer | quantity | t | fitted exponent | 95 % interval | predicted | verdict "
+      "|\n|---|---|---|---|---|---|---|\n";
+  for (const auto& c : s.coord)
+    t += fmt::format(
+        "| {} | {} | {} | {} | {} | {} | {} |\n", c.layer == depth ? "logits" : fmt::format("h{}", c.layer + 1),
+        c.quantity == "act_init" ? "RMS at init" : "RMS of change", c.t == 0 ? "0" : std::to_string(c.t),
+        g(c.fit.slope), interval(c.fit.ci_low, c.fit.ci_high), g(c.predicted), verdict_name(c.verdict.verdict));
+  return t;
+}
+
+// The prediction rests on the first logit increment ~ d^B (theory.md §10.2); the coordinate check measures it (the
+// logits' change after one step), so the report puts the two next to each other.
+std::string first_step_note(const ScalingTransfer& s, int depth) {
+  for (const auto& c : s.coord)
+    if (c.layer == depth && c.quantity == "delta" && c.t == 1)
+      return fmt::format(
+          "- first-step logit change (coordinate check, lr {}): ~ d^{} {}, predicted d^{} (the B of the "
+          "prediction)\n",
+          g(s.coord_lr), g(c.fit.slope), interval(c.fit.ci_low, c.fit.ci_high), g(c.predicted));
+  return "";
+}
+
+std::string scaling_section(const ScalingTransfer& s, int depth) {
+  std::string out = fmt::format("## {}\n\nClassifier: {} ({}); {}. Runs: {} ok, {} diverged.\n\n", s.scaling, s.limit,
+                                s.regime, s.properties, s.runs_ok, s.runs_diverged);
+  out += fmt::format("Prediction (theory.md §10.2): {}. Region for the verdict: [{}, {}] — {}.\n\n", s.prediction.rule,
+                     g(s.region.lo), g(s.region.hi), s.region.source);
+  out += optimum_table(s) + "\n";
+  for (const auto* m : {&s.train, &s.test})
+    out += fmt::format("- {}: fitted exponent {} → **{}** ({})\n", m->metric, exponent_text(*m),
+                       verdict_name(m->verdict.verdict), m->verdict.detail);
+  out += first_step_note(s, depth);
+  out +=
+      fmt::format("\nCoordinate check (theory.md §10.4) at lr {}: exponents of the RMS vs width.\n\n", g(s.coord_lr));
+  out += coord_table(s, depth) + "\n";
+  return out;
+}
+
+}  // namespace
+
+std::string render_transfer_report(const Config& config, const std::vector<ScalingTransfer>& scalings,
+                                   const TransferSummary& summary, const std::vector<std::string>& notes,
+                                   const std::vector<std::string>& plots, const std::string& plot_message,
+                                   int coord_steps) {
+  const double coord_lr = scalings.empty() ? NAN : scalings.front().coord_lr;
+  std::string r = "# Will the learning rate transfer across width? (widthlab transfer)\n\n";
+  r += setup_text(config, coord_lr, coord_steps) + "\n\n## Summary\n\n";
+  for (const auto& s : scalings) r += summary_line(s) + "\n";
+  int coord_holds = 0, coord_fails = 0, coord_inconclusive = 0;
+  for (const auto& s : scalings)
+    for (const auto& c : s.coord)
+      (c.verdict.verdict == Verdict::holds   ? coord_holds
+       : c.verdict.verdict == Verdict::fails ? coord_fails
+                                             : coord_inconclusive) += 1;
+  r += fmt::format("\nCoordinate check: {} exponents hold, {} do not hold, {} inconclusive.\n\n## Notes\n\n",
+                   coord_holds, coord_fails, coord_inconclusive);
+  for (const auto& n : notes) r += "- " + n + "\n";
+  r += fmt::format("- This invocation took {:.1f} s ({}).\n", summary.seconds, summary.sweep.brief());
+  for (const auto& e : summary.errors) r += "- failed run: " + e + "\n";
+  r += "\n";
+  for (const auto& s : scalings) r += scaling_section(s, config.model.depth);
+  r += fmt::format("## Plots\n\nPlots: {}.\n\n", plot_message);
+  for (const auto& p : plots) r += fmt::format("![{}]({})\n\n", p, p);
+  r += "## Definitions\n\n"
+       "- **lr**: the base learning rate at the reference width; each layer uses lr × its scaling's lr factor at width "
+       "d (scaling.h), so all scalings coincide at d = d*.\n"
+       "- **lr\\***: the minimum of the parabola in log lr through the best grid point of the seed-mean loss and its "
+       "two "
+       "neighbours (theory.md §10.1); *next to diverged*: the best grid lr when a neighbour diverged; *no interior "
+       "optimum*: the best point is at the grid's edge or the curve is flat. 95 % interval: percentiles over 1000 "
+       "seed resamples.\n"
+       "- **exponent**: OLS slope of log lr\\* on log d over the widths with an optimum inside the grid, 95 % interval "
+       "from a seed bootstrap (rate_fit.h); verdict *holds* when the whole interval lies in the region, *does not "
+       "hold* when it lies outside, else *inconclusive* (reproduce.h verdict_in_region).\n"
+       "- **coordinate check**: RMS over 128 test inputs and units of each hidden activation h^l and of the logits, "
+       "at init and its change after t steps, at one lr for every width; exponent = OLS slope of log RMS on log d.\n"
+       "- Files: losses.csv, optimum.csv, exponents.csv, coord_check.csv, coord_fit.csv, transfer.json, runs.jsonl.\n";
+  return r;
+}
+
+}  // namespace widthlab

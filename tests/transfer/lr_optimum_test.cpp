@@ -1,0 +1,163 @@
+// The optimum finder of theory.md §10.1 on constructed loss curves, each against an independent reference.
+#include "widthlab/lr_optimum.h"
+
+#include <gtest/gtest.h>
+
+#include <Eigen/Dense>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "widthlab/error.h"
+
+namespace widthlab {
+namespace {
+
+// 10 lrs over 3 decades, as configs/transfer.toml.
+std::vector<double> grid() {
+  std::vector<double> lrs;
+  for (int i = 0; i < 10; ++i) lrs.push_back(0.01 * std::pow(10.0, i / 3.0));
+  return lrs;
+}
+
+std::vector<double> curve(const std::vector<double>& lrs, double (*f)(double)) {
+  std::vector<double> y;
+  for (double lr : lrs) y.push_back(f(lr));
+  return y;
+}
+
+TEST(LrOptimum, ParabolaVertexMatchesTheSolvedQuadratic) {
+  // Reference: solve the 3×3 Vandermonde system for y = a + b x + c x² and take −b / (2c).
+  const double x[3] = {-1.3, 0.2, 0.9}, y[3] = {2.0, 0.5, 1.7};
+  Eigen::Matrix3d V;
+  Eigen::Vector3d rhs;
+  for (int i = 0; i < 3; ++i) {
+    V.row(i) << 1, x[i], x[i] * x[i];
+    rhs(i) = y[i];
+  }
+  const Eigen::Vector3d abc = V.colPivHouseholderQr().solve(rhs);
+  EXPECT_NEAR(parabola_vertex(x[0], y[0], x[1], y[1], x[2], y[2]), -abc(1) / (2 * abc(2)), 1e-12);
+  EXPECT_TRUE(std::isnan(parabola_vertex(0, 0, 1, 1, 2, 2)));  // collinear
+}
+
+TEST(LrOptimum, RecoversTheOptimumOfAParabolaInLogLrExactly) {
+  // loss = 0.2 + 0.5 (log lr − log 0.37)²: the fitted parabola is the surface itself.
+  const auto lrs = grid();
+  const auto y = curve(lrs, [](double lr) { return 0.2 + 0.5 * std::pow(std::log(lr / 0.37), 2); });
+  const LrOptimum o = find_lr_optimum(lrs, y);
+  EXPECT_EQ(o.status, OptimumStatus::interior);
+  EXPECT_NEAR(o.lr, 0.37, 1e-9);
+  EXPECT_TRUE(has_interior_optimum(o.status));
+}
+
+TEST(LrOptimum, RecoversASmoothNonParabolicOptimumWithinAFractionOfTheGridStep) {
+  // loss = cosh(log(lr/lr0)) + 0.1·(log(lr/lr0))³·e^{-(log)²}: the reference optimum by golden-section search on the
+  // function itself (unimodal on the bracket).
+  auto f = [](double lr) {
+    const double u = std::log(lr / 0.8);
+    return std::cosh(u) + 0.1 * u * u * u * std::exp(-u * u);
+  };
+  double a = std::log(0.1), b = std::log(10.0);
+  const double phi = (std::sqrt(5.0) - 1) / 2;
+  for (int i = 0; i < 200; ++i) {
+    const double c = b - phi * (b - a), d = a + phi * (b - a);
+    if (f(std::exp(c)) < f(std::exp(d)))
+      b = d;  // the minimum lies in [a, d]
+    else
+      a = c;
+  }
+  const double reference = std::exp(0.5 * (a + b));
+  const auto lrs = grid();
+  std::vector<double> y;
+  for (double lr : lrs) y.push_back(f(lr));
+  const LrOptimum o = find_lr_optimum(lrs, y);
+  ASSERT_EQ(o.status, OptimumStatus::interior);
+  const double step = std::log(10.0) / 3;
+  EXPECT_LT(std::abs(std::log(o.lr / reference)), 0.15 * step) << o.lr << " vs " << reference;
+}
+
+TEST(LrOptimum, FlatCurveHasNoInteriorOptimum) {
+  const auto lrs = grid();
+  const LrOptimum flat = find_lr_optimum(lrs, std::vector<double>(lrs.size(), 0.693));
+  EXPECT_EQ(flat.status, OptimumStatus::flat);
+  EXPECT_TRUE(std::isnan(flat.lr));
+  EXPECT_FALSE(has_interior_optimum(flat.status));
+  std::vector<double> almost(lrs.size(), 0.693);
+  almost[4] -= 1e-4;  // below kFlatTolerance
+  EXPECT_EQ(find_lr_optimum(lrs, almost).status, OptimumStatus::flat);
+}
+
+TEST(LrOptimum, MonotoneCurvesAreAtTheEdgeWithNoInteriorOptimum) {
+  const auto lrs = grid();
+  const auto down = curve(lrs, [](double lr) { return 1.0 / (1.0 + lr); });
+  const LrOptimum hi = find_lr_optimum(lrs, down);
+  EXPECT_EQ(hi.status, OptimumStatus::edge_high);
+  EXPECT_DOUBLE_EQ(hi.lr, lrs.back());
+  EXPECT_FALSE(has_interior_optimum(hi.status));
+  EXPECT_NE(std::string(optimum_status_name(hi.status)).find("no interior optimum"), std::string::npos);
+  const auto up = curve(lrs, [](double lr) { return 1.0 + lr; });
+  const LrOptimum lo = find_lr_optimum(lrs, up);
+  EXPECT_EQ(lo.status, OptimumStatus::edge_low);
+  EXPECT_DOUBLE_EQ(lo.lr, lrs.front());
+  // Any order of the grid gives the same answer.
+  std::vector<double> rl(lrs.rbegin(), lrs.rend()), ru(up.rbegin(), up.rend());
+  EXPECT_EQ(find_lr_optimum(rl, ru).status, OptimumStatus::edge_low);
+}
+
+TEST(LrOptimum, DivergedRunsBoundTheOptimumFromAbove) {
+  const auto lrs = grid();
+  auto y = curve(lrs, [](double lr) { return 1.0 / (1.0 + lr); });
+  const double inf = std::numeric_limits<double>::infinity();
+  y[7] = inf, y[8] = std::nan(""), y[9] = inf;  // diverged beyond lrs[6]
+  const LrOptimum o = find_lr_optimum(lrs, y);
+  EXPECT_EQ(o.status, OptimumStatus::next_to_diverged);
+  EXPECT_DOUBLE_EQ(o.lr, lrs[6]);
+  EXPECT_TRUE(has_interior_optimum(o.status));
+  // Everything diverged: no optimum; only the first lr finite: edge.
+  EXPECT_EQ(find_lr_optimum(lrs, std::vector<double>(lrs.size(), inf)).status, OptimumStatus::none);
+  std::vector<double> one(lrs.size(), inf);
+  one[0] = 0.5;
+  EXPECT_EQ(find_lr_optimum(lrs, one).status, OptimumStatus::flat);
+}
+
+TEST(LrOptimum, RejectsBadInput) {
+  EXPECT_THROW(find_lr_optimum({0.1, 1.0}, {1.0}), InputError);
+  EXPECT_THROW(find_lr_optimum({0.0, 1.0}, {1.0, 2.0}), InputError);
+}
+
+TEST(LrOptimum, QuantileMatchesNumpysLinearRule) {
+  // numpy.quantile([1, 2, 3, 4, 10], q): 0.025 → 1.1, 0.5 → 3, 0.975 → 9.4.
+  const std::vector<double> v = {10, 2, 1, 4, 3, std::nan("")};
+  EXPECT_NEAR(quantile(v, 0.025), 1.1, 1e-12);
+  EXPECT_NEAR(quantile(v, 0.5), 3.0, 1e-12);
+  EXPECT_NEAR(quantile(v, 0.975), 9.4, 1e-12);
+}
+
+TEST(LrOptimum, MeanCurveIsInfiniteWhereAnySeedDiverged) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<std::vector<double>> losses = {{1.0, 3.0}, {2.0, inf}};
+  const auto m = mean_curve(losses, {0, 1});
+  EXPECT_DOUBLE_EQ(m[0], 2.0);
+  EXPECT_TRUE(std::isinf(m[1]));
+  EXPECT_DOUBLE_EQ(mean_curve(losses, {0, 0})[1], 2.0);  // a resample without the diverged seed
+}
+
+TEST(LrOptimum, BootstrapIntervalCoversTheTrueOptimumOfNoisySeeds) {
+  // Five seeds: the same parabola (optimum 0.37) shifted in log lr by ±0.1 per seed; the interval must contain the
+  // mean optimum and lie within the seeds' range.
+  const auto lrs = grid();
+  const double shifts[5] = {-0.1, -0.05, 0.0, 0.05, 0.1};
+  std::vector<std::vector<double>> losses(lrs.size(), std::vector<double>(5));
+  for (std::size_t i = 0; i < lrs.size(); ++i)
+    for (int s = 0; s < 5; ++s) losses[i][std::size_t(s)] = std::pow(std::log(lrs[i] / 0.37) - shifts[s], 2);
+  const LrOptimumEstimate e = estimate_lr_optimum(lrs, losses, 500, 1);
+  EXPECT_NEAR(e.point.lr, 0.37, 1e-9);  // the mean of the parabolas is a parabola with the mean shift
+  EXPECT_LE(e.lo, 0.37);
+  EXPECT_GE(e.hi, 0.37);
+  EXPECT_GE(e.lo, 0.37 * std::exp(-0.1) - 1e-12);
+  EXPECT_LE(e.hi, 0.37 * std::exp(0.1) + 1e-12);
+  EXPECT_EQ(e.resamples_with_optimum, 500);
+}
+
+}  // namespace
+}  // namespace widthlab

@@ -1,0 +1,122 @@
+// The transfer analysis on constructed loss surfaces (theory.md §10.3): each verdict value, and the predictions of
+// §10.2 / §10.4 checked through the classifier itself.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "widthlab/classification.h"
+#include "widthlab/transfer.h"
+#include "widthlab/transfer_theory.h"
+
+namespace widthlab {
+namespace {
+
+const std::vector<int> kWidths = {128, 256, 512, 1024, 2048};
+
+std::vector<double> lr_grid() {
+  std::vector<double> lrs;
+  for (int i = 0; i < 10; ++i) lrs.push_back(0.01 * std::pow(10.0, i / 3.0));
+  return lrs;
+}
+
+// losses[w][i][s] = (log lr − log lr*(w) − noise)², lr*(w) = 0.3 (w/128)^e, noise ~ 0.05 per width and seed.
+std::vector<std::vector<std::vector<double>>> surface(double e, double noise = 0.05) {
+  const auto lrs = lr_grid();
+  std::vector<std::vector<std::vector<double>>> L(kWidths.size());
+  for (std::size_t w = 0; w < kWidths.size(); ++w) {
+    L[w].assign(lrs.size(), std::vector<double>(5));
+    const double centre = std::log(0.3) + e * std::log(kWidths[w] / 128.0);
+    for (std::size_t i = 0; i < lrs.size(); ++i)
+      for (int s = 0; s < 5; ++s)
+        L[w][i][std::size_t(s)] = 0.1 + std::pow(std::log(lrs[i]) - centre - noise * std::sin(3.0 * w + 1.7 * s), 2);
+  }
+  return L;
+}
+
+TEST(TransferAnalysis, HoldsWhenTheExponentIsInsideTheRegion) {
+  const MetricTransfer m =
+      metric_transfer("train_loss", kWidths, lr_grid(), surface(-0.5), {-0.75, -0.25, "test"}, 400);
+  ASSERT_TRUE(m.fit.ok);
+  EXPECT_EQ(m.fit.widths_used, 5);
+  EXPECT_NEAR(m.fit.slope, -0.5, 0.05);
+  EXPECT_EQ(m.verdict.verdict, Verdict::holds) << m.verdict.detail;
+  // Each width's optimum is the constructed one (to the noise).
+  for (std::size_t w = 0; w < kWidths.size(); ++w)
+    EXPECT_NEAR(std::log(m.optima[w].estimate.point.lr), std::log(0.3) - 0.5 * std::log(kWidths[w] / 128.0), 0.06);
+}
+
+TEST(TransferAnalysis, FailsWhenTheExponentIsOutsideTheRegion) {
+  const MetricTransfer m = metric_transfer("train_loss", kWidths, lr_grid(), surface(-0.5), {-0.25, 0.25, "test"}, 400);
+  EXPECT_EQ(m.verdict.verdict, Verdict::fails) << m.verdict.detail;
+}
+
+TEST(TransferAnalysis, InconclusiveWhenTheIntervalStraddlesTheEdgeOrNoOptimumIsInside) {
+  // Noise 0.5 in log lr per width and seed: a wide interval across the region's edge at −0.5.
+  const MetricTransfer wide =
+      metric_transfer("train_loss", kWidths, lr_grid(), surface(-0.5, 0.5), {-0.5, 0.5, "t"}, 400);
+  EXPECT_EQ(wide.verdict.verdict, Verdict::inconclusive) << wide.verdict.detail;
+  // Monotone surfaces (optimum above the grid at every width): no interior optimum, no exponent.
+  auto mono = surface(0.0);
+  const auto lrs = lr_grid();
+  for (auto& per_width : mono)
+    for (std::size_t i = 0; i < lrs.size(); ++i)
+      for (auto& v : per_width[i]) v = 1.0 / (1.0 + lrs[i]);
+  const MetricTransfer none = metric_transfer("train_loss", kWidths, lrs, mono, {-0.25, 0.25, "t"}, 100);
+  EXPECT_EQ(none.verdict.verdict, Verdict::inconclusive);
+  EXPECT_EQ(none.optima[0].estimate.point.status, OptimumStatus::edge_high);
+}
+
+// A scaling with every layer's lr exponent shifted by e (the lr multiplied by ω^e).
+Scaling shifted(Scaling s, double e) {
+  for (auto& l : s.layers) l.lr += e;
+  s.q_sigma.reset(), s.q_lr_out.reset(), s.q_lr_in.reset();
+  return s;
+}
+
+TEST(TransferTheory, LrShiftMovesBAndCByTheShiftAndThePredictionPutsTheNetOnTheEdge) {
+  // theory.md §10.2, checked through the classifier (an independent computation of B and C).
+  const Activation act = activation_from_name("leaky_relu:0.1");
+  for (int depth : {1, 2, 3})
+    for (const char* name : {"sp", "ntk", "mf", "mup"}) {
+      const Scaling s = scaling_from_name(name, depth);
+      const Classification c = classify(s, act);
+      for (double e : {-1.0, -0.5, 0.25}) {
+        const Classification ce = classify(shifted(s, e), act);
+        EXPECT_NEAR(ce.B - c.B, e, 1e-9) << name << " depth " << depth;
+        EXPECT_NEAR(ce.C - c.C, e, 1e-9) << name << " depth " << depth;
+      }
+      const LrExponentPrediction p = predict_lr_exponent(c);
+      const Classification at = classify(shifted(s, p.exponent), act);
+      EXPECT_NEAR(std::max(at.B, at.C), 0.0, 1e-9) << name << " depth " << depth;
+      const ClaimRegion r = lr_exponent_region(p);
+      EXPECT_NEAR(r.hi - r.lo, 2 * kLrExponentTolerance, 1e-12);
+      EXPECT_FALSE(r.source.empty());
+    }
+}
+
+TEST(TransferTheory, StableFeatureLearningAndKernelLimitsTransferAtOneHiddenLayer) {
+  const Activation act = activation_from_name("leaky_relu:0.1");
+  for (const char* name : {"ntk", "mf", "mup"})
+    EXPECT_NEAR(predict_lr_exponent(classify(scaling_from_name(name, 1), act)).exponent, 0.0, 1e-9) << name;
+  // SP with a constant lr diverges: its optimal lr must shrink with width.
+  EXPECT_LT(predict_lr_exponent(classify(scaling_from_name("sp", 1), act)).exponent, -0.25);
+}
+
+TEST(TransferTheory, CoordinatePredictionsOfNtkAndMf) {
+  const Activation act = activation_from_name("leaky_relu:0.1");
+  const CoordPrediction ntk = predict_coord_exponents(classify(scaling_from_name("ntk", 1), act));
+  ASSERT_EQ(ntk.act_init.size(), 2u);
+  EXPECT_NEAR(ntk.act_init[0], 0.0, 1e-9);  // h¹ = O(1)
+  EXPECT_NEAR(ntk.delta[0], -0.5, 1e-9);    // lazy: features move by d^-1/2
+  EXPECT_NEAR(ntk.act_init[1], 0.0, 1e-9);  // A = 0
+  EXPECT_NEAR(ntk.delta[1], 0.0, 1e-9);     // B = 0
+  const CoordPrediction mf = predict_coord_exponents(classify(scaling_from_name("mf", 1), act));
+  EXPECT_NEAR(mf.delta[0], 0.0, 1e-9);      // features move by O(1)
+  EXPECT_NEAR(mf.act_init[1], -0.5, 1e-9);  // MF init logits ~ d^-1/2
+  EXPECT_NEAR(mf.delta[1], 0.0, 1e-9);
+}
+
+}  // namespace
+}  // namespace widthlab
