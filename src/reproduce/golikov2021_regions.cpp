@@ -190,7 +190,6 @@ double json_num(const json& j, const char* key) {
 
 Estimate estimate_of(const RateFit& f) { return f.ok ? Estimate{f.slope, f.ci_low, f.ci_high} : Estimate{}; }
 
-std::string num3(double v) { return std::isfinite(v) ? fmt::format("{:.3f}", v) : "n/a"; }
 std::string cnum(double v) { return std::isfinite(v) ? fmt::format("{:.9g}", v) : "nan"; }
 
 // Everything measured for one region.
@@ -294,17 +293,39 @@ CaseOutput run_golikov2021_regions(const ReproduceContext& ctx) {
     if (wi < widths.size() && si < seeds.size())
       r->distance(Eigen::Index(wi), Eigen::Index(si)) = to_num(row.at("logit_rms"));
   }
+  // Measured cost per kind of run (seconds as recorded by the study): finite nets per width, limits per state / kind.
+  std::map<std::string, std::vector<double>> cost;
   for (const auto& rec : read_jsonl(sdir / "runs.jsonl")) {
     RegionResult* r = by_scaling(rec.value("scaling", ""));
     if (!r) continue;
+    cost[fmt::format("finite net, d = {:>5}", rec["width"].get<int>())].push_back(json_num(rec, "seconds"));
     const std::size_t wi = width_index(rec["width"].get<int>()), si = seed_index(rec["seed"].get<std::uint64_t>());
     if (wi < widths.size() && si < seeds.size())
       r->init_logits(Eigen::Index(wi), Eigen::Index(si)) = json_num(rec, "mean_abs_logit_init");
   }
   std::map<std::string, std::vector<double>> limit_abs;
-  for (const auto& rec : read_jsonl(sdir / "limits.jsonl"))
+  ReportTable cost_table;
+  for (const auto& rec : read_jsonl(sdir / "limits.jsonl")) {
+    cost[fmt::format("limit, {} model, {}", rec.value("state", ""), rec.value("kind", ""))].push_back(
+        json_num(rec, "seconds"));
     if (rec.value("status", "") == "ok")
       limit_abs[rec.value("scaling", "")].push_back(json_num(rec, "test_mean_abs_logit"));
+  }
+  {
+    std::vector<std::vector<std::string>> ccsv;
+    ReportTable ct;
+    ct.title = "Measured cost (seconds per run as the study recorded them; study_summary.json has the totals)";
+    ct.columns = {"run", "count", "mean s", "total s"};
+    for (const auto& [what, secs] : cost) {
+      double total = 0;
+      for (double x : secs) total += std::isfinite(x) ? x : 0;
+      ccsv.push_back({what, std::to_string(secs.size()), cnum(total / double(secs.size())), cnum(total)});
+      ct.rows.push_back({what, std::to_string(secs.size()), fmt::format("{:.2f}", total / double(secs.size())),
+                         fmt::format("{:.0f}", total)});
+    }
+    write_table_csv(ctx.out / "regions_cost.csv", {"run", "count", "mean_seconds", "total_seconds"}, ccsv);
+    cost_table = ct;
+  }
 
   RateFitOptions rfo;  // the study's fit (seed bootstrap, 1000 resamples, seed 0)
   for (auto& [region, r] : res) {
@@ -493,6 +514,7 @@ CaseOutput run_golikov2021_regions(const ReproduceContext& ctx) {
     dt.rows.push_back(row);
   }
   out.tables.push_back(dt);
+  out.tables.push_back(cost_table);
 
   // Prose generated from the numbers above.
   std::map<std::string, std::vector<int>> by_verdict;
