@@ -8,7 +8,7 @@
 //   * a stable model listed in [limits] compute and simulated by simulate_limit: "independent" limits, one per
 //     limits.seeds (GP sample / particles of their own), used for the limit's loss/accuracy and the KL over seeds;
 //     every model that uses the init logits g (ntk, ic-mf, sym-default, regions 5, 8, 9, 10, 13) is also run
-//     "coupled", once per (width, seed) with g = that finite net's own initial logits (normalised; for IC-MF those
+//     "coupled", once per (width, seed) with g = that finite net's own initial logits (divided by ω^A; for IC-MF those
 //     of its frozen SP copy, theory.md §3.5), so that the per-seed logit RMS measures the finite-width error and not
 //     the difference between two GP draws;
 //   * otherwise (model not in limits.compute, or one the simulator does not run): a LIMIT PROXY, the same scaling's

@@ -296,6 +296,70 @@ def grid(d, name):
     save_figure(fig, d, "phase_diagram.png")
 
 
+def regions(d, name):
+    """golikov2021-regions (R29): per region the mean logit RMS to the limit vs width (log-log, filled markers in the
+    L_inf saturation regime, the theory slope drawn through the widest point), and the fitted exponents with their
+    95 % intervals against the theory rate ± the claims' tolerance."""
+    summary = {r["region"]: r for r in read(os.path.join(d, "regions.csv"))}
+    rows = groups(read(os.path.join(d, "regions_distances.csv")), "region")
+    keys = sorted(rows, key=int)
+    fig, axes = plt.subplots(4, 4, figsize=(15, 13))
+    for ax in axes.flat[len(keys):]:
+        ax.axis("off")
+    for ax, k in zip(axes.flat, keys):
+        rs = rows[k]
+        s = summary[k]
+        w = [num(r["width"]) for r in rs]
+        m = [num(r["distance_mean"]) for r in rs]
+        sd = [num(r["distance_std"]) for r in rs]
+        asym = [r["asymptotic"] == "1" for r in rs]
+        ax.errorbar(w, m, yerr=sd, color="C0", lw=1, capsize=2)
+        ax.scatter([x for x, a in zip(w, asym) if a], [y for y, a in zip(m, asym) if a], color="C0", zorder=3,
+                   label="asymptotic regime")
+        ax.scatter([x for x, a in zip(w, asym) if not a], [y for y, a in zip(m, asym) if not a], facecolors="white",
+                   edgecolors="C0", zorder=3, label="pre-asymptotic")
+        rate = num(s["rate_theory"])
+        good = [(x, y) for x, y in zip(w, m) if y > 0 and not math.isnan(y)]
+        if good and not math.isnan(rate):
+            x1, y1 = good[-1]
+            ax.plot(w, [y1 * (x / x1) ** rate for x in w], "k--", lw=1, label=f"theory d^{rate:.3g}")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_title(f"region {k}: ({num(s['q_sigma']):.3g}, {num(s['q_lr']):.3g}) {s['model']}\n"
+                     f"fit {num(s['slope_all']):.2f}; verdict: {s['verdict']}", fontsize=9)
+        ax.set_xlabel("width d", fontsize=8)
+        ax.set_ylabel("logit RMS to the limit", fontsize=8)
+        ax.legend(fontsize=6)
+    fig.suptitle(f"{name}: finite-to-limit distance per region (mean ± std over seeds)")
+    fig.tight_layout()
+    save_figure(fig, d, "regions_distance.png")
+
+    fig, ax = plt.subplots(figsize=(10, 5))
+    for i, k in enumerate(keys):
+        s = summary[k]
+        lo, hi, rate = num(s["region_lo"]), num(s["region_hi"]), num(s["rate_theory"])
+        ax.fill_between([i - 0.35, i + 0.35], [lo, lo], [hi, hi], color="gray", alpha=0.25, lw=0)
+        ax.plot([i - 0.35, i + 0.35], [rate, rate], "k-", lw=1)
+        judged = int(s["widths_fitted"]) >= 3
+        key = "" if judged else "_all"
+        v, a, b = num(s["slope" + key]), num(s["ci_low" + key]), num(s["ci_high" + key])
+        if not math.isnan(v):
+            ax.errorbar([i], [v], yerr=[[v - a], [b - v]], fmt="o" if judged else "s", capsize=3,
+                        color="C0" if judged else "C1")
+    ax.errorbar([], [], fmt="o", color="C0", label="fit over the asymptotic widths (judged)")
+    ax.errorbar([], [], fmt="s", color="C1", label="fit over all widths (pre-asymptotic, not judged)")
+    ax.fill_between([], [], [], color="gray", alpha=0.25, label="theory rate ± tolerance")
+    ax.set_xticks(range(len(keys)))
+    ax.set_xticklabels(keys)
+    ax.set_xlabel("region")
+    ax.set_ylabel("exponent of the distance")
+    ax.axhline(0, color="gray", lw=0.5)
+    ax.legend(fontsize=8)
+    ax.set_title(f"{name}: fitted exponents (95 % seed-bootstrap intervals) vs theory")
+    fig.tight_layout()
+    save_figure(fig, d, "regions_exponents.png")
+
+
 CASES = {
     "golikov2020-width": [width_sweep, decomposition],
     "golikov2020-long": [width_sweep],
@@ -307,6 +371,7 @@ CASES = {
     "sohl-dickstein2020-sp": [sohl],
     "nguyen2019-gaussians": [nguyen],
     "classify-grid": [grid],
+    "golikov2021-regions": [regions],
 }
 
 

@@ -12,6 +12,7 @@ CaseOutput run_golikov2020_long(const ReproduceContext& ctx);       // R7
 CaseOutput run_golikov2020_fmnist10(const ReproduceContext& ctx);   // R8, R9
 CaseOutput run_golikov2020_deep(const ReproduceContext& ctx);       // R10–R12
 CaseOutput run_golikov2021_limits(const ReproduceContext& ctx);     // R13–R14
+CaseOutput run_golikov2021_regions(const ReproduceContext& ctx);    // R29
 CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx);  // R21, R24
 CaseOutput run_nguyen2019_gaussians(const ReproduceContext& ctx);   // R25
 CaseOutput run_classify_grid(const ReproduceContext& ctx);          // R28

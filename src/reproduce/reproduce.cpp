@@ -51,6 +51,11 @@ const std::vector<ReproductionInfo>& reproduction_registry() {
       {"golikov2021-limits", "Golikov 2021 [G2], main Figs 1 right, 2", "theory.md §6.2 R13, R14",
        "MF, NTK, sym-default, IC-MF, SP at a large width vs the reference: logit KL over seeds and kernels",
        repro::run_golikov2021_limits},
+      {"golikov2021-regions", "theory target (no paper figure), from Golikov 2021 [G2]",
+       "theory.md §6.5 R29, §2.2, §3.4",
+       "one point in each of the 13 regions: finite nets vs the simulated limit model, fitted distance exponent vs "
+       "theory",
+       repro::run_golikov2021_regions},
       {"sohl-dickstein2020-sp", "Sohl-Dickstein et al. 2020 [SP], introduction", "theory.md §6.3 R21, R24",
        "empirical NTK of improved-SP nets → analytic kernel; naive SP kernel ∝ width; largest stable lr",
        repro::run_sohl_dickstein2020_sp},

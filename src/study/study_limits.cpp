@@ -64,7 +64,7 @@ LimitPlan plan_one(const Context& ctx, const Scaling& s, const Activation& act) 
   return p;
 }
 
-// g of a coupled run: the finite net's own initial logits, normalised. For IC-MF they are the frozen SP copy's,
+// g of a coupled run: the finite net's own initial logits divided by ω^A. For IC-MF they are the frozen SP copy's,
 // f(θ₀^SP) (theory.md §3.5: f_IC = f_SP at step 0).
 LimitFixedInputs own_init_logits(const Context& ctx, const LimitPlan& p, int width, std::uint64_t seed) {
   MlpConfig mc = ctx.setup.model;
@@ -76,7 +76,10 @@ LimitFixedInputs own_init_logits(const Context& ctx, const LimitPlan& p, int wid
   Mlp<double> net(mc, factors);
   net.init(seed);
   auto ws = net.make_workspace(256);
-  const double norm = p.norm_at(width, ctx.config.scaling.reference_width);
+  // g is the init-logit sample in the units of A (theory.md §3.4: f⁽⁰⁾ = ω^A g): the first-step rules L_fin(y, g),
+  // L_∞(y, g) and the state u = g + h (C = −1/2, where A = B) all read it so. Dividing by ω^{max(A,B)} instead would
+  // shrink g towards 0 where B > A (regions 3 and 5: L_fin(y, g) would turn into L_0 as the width grows).
+  const double norm = std::pow(double(width) / ctx.config.scaling.reference_width, p.cls.A);
   LimitFixedInputs fixed;
   fixed.g_train = net.predict(ctx.setup.data.x_train, ws) / norm;
   fixed.g_test = net.predict(ctx.setup.data.x_test, ws) / norm;
