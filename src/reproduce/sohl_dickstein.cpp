@@ -277,11 +277,14 @@ void r24_max_lr(const SpCase& k, const ReproduceContext& ctx, CaseOutput& out) {
       for (auto seed : c.sweep.seeds) lrs.push_back(max_stable_lr(n, small, steps, seed, 1e-5, 44));
       const char* fam = pass == 0 ? "improved-sp" : "naive-sp";
       const auto censored = std::count_if(lrs.begin(), lrs.end(), [](double x) { return std::isinf(x); });
-      lt.rows.push_back({fam, std::to_string(width),
-                         fmt_stat(seed_stat(lrs)) + (censored ? fmt::format(" ({} of {} seeds stable up to the grid's "
-                                                                            "largest lr: left out)",
-                                                                            censored, lrs.size())
-                                                              : "")});
+      std::vector<double> found;  // the seeds with an unstable lr inside the grid
+      std::copy_if(lrs.begin(), lrs.end(), std::back_inserter(found), [](double x) { return std::isfinite(x); });
+      lt.rows.push_back(
+          {fam, std::to_string(width),
+           fmt_stat(seed_stat(found)) + (censored ? fmt::format(" ({} of {} seeds stable up to the grid's "
+                                                                "largest lr: left out)",
+                                                                censored, lrs.size())
+                                                  : "")});
       for (std::size_t k = 0; k < lrs.size(); ++k)
         lcsv.push_back({fam, std::to_string(width), std::to_string(c.sweep.seeds[k]), fmt_num(lrs[k], 8)});
       SeedGrid& g = pass == 0 ? improved_lr : naive_lr;

@@ -28,6 +28,7 @@ namespace {
 std::string num(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  if (v == 0) return "0";  // also −0 (a zero margin negated)
   return fmt::format("{:.4g}", v);
 }
 
