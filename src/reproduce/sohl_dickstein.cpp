@@ -15,7 +15,9 @@
 // The paper's figures could not be read (theory.md §6.3): the claims are the introduction's statements, stored below.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <random>
 
 #include "reproduce/cases.h"
