@@ -25,4 +25,8 @@ struct PlotScriptResult {
 PlotScriptResult run_plot_script(const std::string& python, const std::filesystem::path& script,
                                  const std::vector<std::string>& args, const std::filesystem::path& log);
 
+// Draws DIR's plots with python/plots/SCRIPT DIR (log: DIR/plots.log): "" when drawn, else "no plots: <why>" (the
+// interpreter missing or the script failing).
+std::string draw_dir_plots(const std::string& script, const std::filesystem::path& dir, const std::string& python);
+
 }  // namespace widthlab

@@ -91,4 +91,15 @@ PlotScriptResult run_plot_script(const std::string& python, const fs::path& scri
   return r;
 }
 
+std::string draw_dir_plots(const std::string& script, const std::filesystem::path& dir, const std::string& python) {
+  std::string interpreter;
+  try {
+    interpreter = python_interpreter(python);
+  } catch (const InputError& e) {
+    return fmt::format("no plots: {}", e.what());
+  }
+  const PlotScriptResult r = run_plot_script(interpreter, plot_script(script), {dir.string()}, dir / "plots.log");
+  return r.message.empty() ? "" : "no plots: " + r.message;
+}
+
 }  // namespace widthlab

@@ -165,14 +165,12 @@ SpCase sp_case(const Config& c) {
 // R21: empirical NTK of improved- and naive-SP nets against the analytic kernel, per s and seed.
 void r21_kernels(const SpCase& k, const ReproduceContext& ctx, CaseOutput& out) {
   const Config& c = k.c;
-  const Dataset& data = k.data;
   const MatrixD& X = k.X;
   const int n_kernel = k.n_kernel, depth = k.depth, N = k.N;
   const Activation act = k.act;
   const bool bias = k.bias;
   const double W_std = k.W_std, b_std = k.b_std;
   const std::vector<int>& mults = k.mults;
-  (void)data, (void)n_kernel, (void)bias, (void)b_std, (void)X;
   KernelOptions ko;
   ko.depth = depth;
   ko.act = act;
@@ -257,14 +255,10 @@ void r21_kernels(const SpCase& k, const ReproduceContext& ctx, CaseOutput& out) 
 // R24: the largest stable GD lr of improved- and naive-SP nets, per width and seed.
 void r24_max_lr(const SpCase& k, const ReproduceContext& ctx, CaseOutput& out) {
   const Config& c = k.c;
-  const Dataset& data = k.data;
-  const MatrixD& X = k.X;
-  const int n_kernel = k.n_kernel, depth = k.depth, N = k.N;
+  const int depth = k.depth, N = k.N;
   const Activation act = k.act;
-  const bool bias = k.bias;
-  const double W_std = k.W_std, b_std = k.b_std;
+  const double W_std = k.W_std;
   const std::vector<int>& mults = k.mults;
-  (void)data, (void)n_kernel, (void)bias, (void)b_std, (void)X;
   DataOptions lo = data_options(c);
   lo.train_size = std::min(lo.train_size, 128);
   lo.test_size = std::min(lo.test_size, 64);

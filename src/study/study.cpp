@@ -169,15 +169,7 @@ void draw_and_report(const study::Context& ctx, StudySummary& summary, ReportDat
 }  // namespace
 
 std::string draw_plots(const fs::path& dir, const std::string& python) {
-  std::string interpreter;
-  try {
-    interpreter = python_interpreter(python);
-  } catch (const InputError& e) {
-    return fmt::format("no plots: {}", e.what());
-  }
-  const PlotScriptResult r =
-      run_plot_script(interpreter, plot_script("widthlab_plots.py"), {dir.string()}, dir / "plots.log");
-  return r.message.empty() ? "" : "no plots: " + r.message;
+  return draw_dir_plots("widthlab_plots.py", dir, python);
 }
 
 SweepOptions study_sweep_options(const Config& config, const StudyOptions& options) {

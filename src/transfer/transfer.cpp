@@ -140,15 +140,7 @@ void write_json(const fs::path& out, const std::vector<ScalingTransfer>& all) {
 }
 
 std::string draw_transfer_plots(const fs::path& dir, const std::string& python) {
-  std::string interpreter;
-  try {
-    interpreter = python_interpreter(python);
-  } catch (const InputError& e) {
-    return fmt::format("no plots: {}", e.what());
-  }
-  const PlotScriptResult r =
-      run_plot_script(interpreter, plot_script("transfer_plots.py"), {dir.string()}, dir / "plots.log");
-  return r.message.empty() ? "" : "no plots: " + r.message;
+  return draw_dir_plots("transfer_plots.py", dir, python);
 }
 
 }  // namespace
