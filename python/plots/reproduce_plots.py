@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Plots of `widthlab reproduce NAME --out DIR` (theory.md §6; architecture.md §8): reads the CSVs a case wrote into DIR and draws
 its PNGs there. Usage: reproduce_plots.py NAME DIR. Needs numpy + matplotlib (/usr/bin/python3 on Debian)."""
-import csv
 import math
 import os
 import sys
 
+from plot_data import num
+from plot_data import read_csv as read
 from plot_outputs import save_figure
 
 try:
@@ -17,18 +18,6 @@ except Exception as e:  # noqa: BLE001
     sys.exit(3)  # plot_script.h: exit 3 means matplotlib is missing
 
 LOG2 = math.log(2.0)
-
-
-def read(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def num(s):
-    try:
-        return float(s)
-    except (TypeError, ValueError):
-        return float("nan")
 
 
 def groups(rows, key):

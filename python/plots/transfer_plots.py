@@ -8,12 +8,12 @@ Reads only the CSVs the run wrote (losses.csv, optimum.csv, exponents.csv, coord
   coord_check_transfer.png  muP-style coordinate check: RMS of each layer's change after T steps vs width
 Exit status 3 when matplotlib is missing, 2 on a bad directory.
 """
-import csv
 import math
 import os
 import sys
 from collections import defaultdict
 
+from plot_data import num, read_csv
 from plot_outputs import save_figure
 
 try:
@@ -23,18 +23,6 @@ try:
 except Exception as e:  # noqa: BLE001
     print(f"transfer_plots: matplotlib unavailable: {e}", file=sys.stderr)
     sys.exit(3)
-
-
-def read_csv(path):
-    with open(path, encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
-def num(s):
-    try:
-        return float(s)
-    except (TypeError, ValueError):
-        return float("nan")
 
 
 def ordered(values):
