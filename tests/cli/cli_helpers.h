@@ -1,10 +1,13 @@
 // Helpers of the end-to-end CLI tests: run the widthlab binary (or any command line) capturing exit code, stdout and
 // stderr; scratch directories and small files; the fixture inputs of the kernel / predict tests; runs.jsonl records.
 #pragma once
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "widthlab/tensor.h"
@@ -99,6 +103,33 @@ inline std::vector<nlohmann::json> read_run_records(const std::filesystem::path&
     out.push_back(std::move(j));
   }
   return out;
+}
+
+// Starts `widthlab train --quiet --config CONFIG --out OUT` and kills it with SIGKILL as soon as OUT/runs.jsonl holds
+// `min_runs` lines (or after 120 s). Returns whether it died by the signal (false: the sweep finished first);
+// `seen` gets the line count at the kill.
+inline bool kill_train_after_runs(const std::string& config, const std::string& out, int min_runs, int* seen) {
+  pid_t pid = fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    execl(WIDTHLAB_CLI, WIDTHLAB_CLI, "train", "--quiet", "--config", config.c_str(), "--out", out.c_str(),
+          (char*)nullptr);
+    _exit(127);
+  }
+  const auto runs = std::filesystem::path(out) / "runs.jsonl";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  *seen = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (std::filesystem::exists(runs) && (*seen = count_lines(runs)) >= min_runs) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFSIGNALED(status);
 }
 
 }  // namespace widthlab::test

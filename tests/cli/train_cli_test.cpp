@@ -15,6 +15,7 @@
 #include "cli/cli_helpers.h"
 
 using widthlab::test::count_lines;
+using widthlab::test::kill_train_after_runs;
 using widthlab::test::run_cli;
 using widthlab::test::scratch_dir;
 using widthlab::test::write_file;
@@ -135,28 +136,10 @@ threads = 1
 )toml");
   const std::string out = dir + "/out";
   const int total = 12;
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    int null = open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    dup2(null, 2);
-    std::string cfg = dir + "/c.toml";
-    execl(WIDTHLAB_CLI, WIDTHLAB_CLI, "train", "--quiet", "--config", cfg.c_str(), "--out", out.c_str(),
-          (char*)nullptr);
-    _exit(127);
-  }
   const auto runs = fs::path(out) / "runs.jsonl";
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   int seen = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (fs::exists(runs) && (seen = count_lines(runs)) >= 3) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status)) << "the sweep finished before it could be killed (" << seen << " runs seen)";
+  ASSERT_TRUE(kill_train_after_runs(dir + "/c.toml", out, 3, &seen))
+      << "the sweep finished before it could be killed (" << seen << " runs seen)";
   int before = int(run_counts(runs).size());
   EXPECT_GE(before, 3);
   EXPECT_LT(before, total);
