@@ -66,7 +66,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     cli::ResolvedRunDir run = cli::resolve_run_dir(flags, "", /*check_dir=*/mpi_is_root());
     if (run.config.sweep.lrs)  // a study compares the scalings at one lr: distances would mix the lr axis
       throw InputError("sweep.lrs: widthlab study runs every scaling at train.lr; sweep lrs with `widthlab transfer`");
-    const SweepSetup setup = make_sweep_setup(run.config);
+    const SweepSetup setup = study_sweep_setup(run.config);
     if (run.dry_run) {
       fmt::print("dry run: study of {} runs ({} scalings × {} widths × {} seeds) on {} → {}; nothing written\n",
                  setup.scalings.size() * setup.widths.size() * setup.seeds.size(), setup.scalings.size(),

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "widthlab/coord_check.h"
 #include "widthlab/rate_fit.h"
 
 namespace widthlab {
@@ -57,6 +58,8 @@ struct ReportScaling {
   RateFit rate_dloss;  // |Δ test loss| to the target: a normalisation-free distance
   Convergence convergence;
   std::vector<std::string> notes;
+  std::vector<CoordFit> coord;  // the coordinate check (coord_check.h), per layer and t
+  int depth = 0;                // of the net (the coordinate check's last layer is the logits)
 };
 
 struct ReportData {
@@ -68,6 +71,7 @@ struct ReportData {
   std::vector<ReportScaling> scalings;
   std::vector<std::string> plots;  // PNG file names drawn
   std::string plot_message;
+  int coord_steps = 0;  // the coordinate check's steps t = 1..coord_steps
 };
 
 Convergence convergence_statement(const ReportScaling& s);

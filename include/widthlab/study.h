@@ -17,10 +17,13 @@
 // Per-seed distance (primary): logit RMS against the coupled limit, else the independent limit of the same seed
 // index (for MF-type models without g the limit is deterministic up to N^{-1/2} particle noise), else the proxy.
 // |Δ test loss| and the sign gap are normalisation-free; "approaches" needs the evidence of report.h Convergence.
+// The coordinate check (coord_check.h, theory.md §10.4): every run records its layers' RMS at init and their change
+// after t = 1..kStudyCoordSteps steps; their exponents vs width are judged against the classifier's predictions.
 //
 // Files in DIR: runs.jsonl, curves/, logits/ (sweep.h), limits.jsonl (one line per limit run: scaling, model, kind
 // "independent" | "coupled", seed, width (coupled), status, final metrics, curve), logits/limit_*.npy, distances.csv,
-// rates.json, config.toml, report.md, *.png. --resume skips finished runs and limits.
+// rates.json, coord_check.csv (per run, layer and t), coord_fit.csv (per scaling, layer and t: exponent, interval,
+// prediction, verdict), config.toml, report.md, *.png. --resume skips finished runs and limits.
 #pragma once
 #include <filesystem>
 #include <functional>
@@ -31,6 +34,9 @@
 #include "widthlab/sweep.h"
 
 namespace widthlab {
+
+// The coordinate check follows the first kStudyCoordSteps updates of every run (theory.md §10.4).
+constexpr int kStudyCoordSteps = 3;
 
 // How the finite sweep is carried out: run_sweep in this process (the default), or a distributed runner that the
 // caller picks (the CLI hands in run_sweep_mpi under mpirun; the study itself knows nothing of MPI).
@@ -59,6 +65,9 @@ StudySummary run_study(const Config& config, const StudyOptions& options);
 
 // The sweep a study runs (its options: logits kept, the study's threads and time budget). Worker ranks of a
 // distributed runner call the runner with these, so that every rank runs the same runs as the study's rank.
+// The study's sweep: make_sweep_setup(config) with the coordinate check tracked for kStudyCoordSteps steps. Every
+// rank of a distributed study builds it the same way.
+SweepSetup study_sweep_setup(const Config& config);
 SweepOptions study_sweep_options(const Config& config, const StudyOptions& options);
 
 // Draws DIR's plots with python/plots/widthlab_plots.py (plot_script.h; its output in DIR/plots.log). Returns "" on

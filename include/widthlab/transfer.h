@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "widthlab/config.h"
+#include "widthlab/coord_check.h"
 #include "widthlab/lr_optimum.h"
 #include "widthlab/rate_fit.h"
-#include "widthlab/reproduce.h"
 #include "widthlab/sweep.h"
 #include "widthlab/transfer_theory.h"
 
@@ -49,8 +49,7 @@ struct TransferRun {
   std::uint64_t seed = 0;
   bool ok = false;
   double train_loss = NAN, test_loss = NAN;
-  std::vector<double> act_init;                  // coord_check.act_rms_init per layer
-  std::vector<std::vector<double>> delta_track;  // coord_check.act_delta_track[t−1][layer]
+  CoordRun coord;  // the run's coordinate check (coord_check.h)
 };
 std::vector<TransferRun> transfer_runs(const std::vector<nlohmann::json>& records);
 
@@ -62,15 +61,6 @@ struct MetricTransfer {
   std::string metric;  // train_loss | test_loss
   std::vector<WidthOptimum> optima;
   RateFit fit;  // log optimal lr vs log width, widths with an interior optimum only
-  VerdictResult verdict;
-};
-struct CoordFit {
-  int layer = 0;         // 0..H (H: logits)
-  std::string quantity;  // act_init | delta
-  int t = 0;             // steps (delta), 0 for act_init
-  RateFit fit;
-  double predicted = 0;
-  ClaimRegion region;
   VerdictResult verdict;
 };
 struct ScalingTransfer {

@@ -1,11 +1,12 @@
-// What a scaling's exponents predict for learning-rate transfer and for the coordinate check (theory.md §10.2,
-// §10.4). Pure functions of a Classification (classification.h); the verdict regions are fixed here, before any run.
+// What a scaling's exponents predict for learning-rate transfer (theory.md §10.2; the coordinate check's
+// predictions are in coord_check.h). Pure functions of a Classification (classification.h); the verdict regions are
+// fixed here, before any run.
 #pragma once
 #include <string>
 #include <vector>
 
 #include "widthlab/classification.h"
-#include "widthlab/reproduce.h"
+#include "widthlab/verdicts.h"
 
 namespace widthlab {
 
@@ -24,16 +25,5 @@ LrExponentPrediction predict_lr_exponent(const Classification& c);
 // The region the fitted optimal-lr exponent must lie in: e* ± kLrExponentTolerance (theory.md §10.3).
 constexpr double kLrExponentTolerance = 0.25;
 ClaimRegion lr_exponent_region(const LrExponentPrediction& p);
-
-// theory.md §10.4: per coordinate-check layer k = 0..H (k < H: the hidden activation h^{k+1}; k = H: the logits), the
-// exponent of its RMS at init and of the RMS of its change after a fixed number of steps.
-struct CoordPrediction {
-  std::vector<double> act_init, delta;
-};
-CoordPrediction predict_coord_exponents(const Classification& c);
-
-// The coordinate-check region: predicted ± kCoordTolerance (theory.md §10.4).
-constexpr double kCoordTolerance = 0.2;
-ClaimRegion coord_region(double predicted, const std::string& quantity);
 
 }  // namespace widthlab

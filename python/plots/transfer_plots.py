@@ -24,13 +24,7 @@ except Exception as e:  # noqa: BLE001
     print(f"transfer_plots: matplotlib unavailable: {e}", file=sys.stderr)
     sys.exit(3)
 
-
-def ordered(values):
-    seen = []
-    for v in values:
-        if v not in seen:
-            seen.append(v)
-    return seen
+from coord_plot import coord_figure, ordered  # noqa: E402 (needs the Agg backend chosen above)
 
 
 def loss_figure(d, losses, optima, metric, name):
@@ -115,41 +109,6 @@ def optimal_lr_figure(d, optima, exponents):
     plt.close(fig)
 
 
-def coord_figure(d, coord, fits):
-    scalings = ordered(r["scaling"] for r in coord)
-    if not scalings:
-        return
-    t_max = max(int(r["t"]) for r in coord)
-    fig, axes = plt.subplots(1, len(scalings), figsize=(4.2 * len(scalings), 3.6), squeeze=False)
-    for ax, sc in zip(axes[0], scalings):
-        by = defaultdict(lambda: defaultdict(list))
-        for r in coord:
-            if r["scaling"] == sc and r["quantity"] == "delta" and int(r["t"]) == t_max:
-                by[int(r["layer"])][int(r["width"])].append(num(r["value"]))
-        layers = sorted(by)
-        for layer in layers:
-            ws = sorted(by[layer])
-            ys = []
-            for w in ws:
-                v = [x for x in by[layer][w] if math.isfinite(x)]
-                ys.append(sum(v) / len(v) if v else float("nan"))
-            f = [x for x in fits if x["scaling"] == sc and x["quantity"] == "delta" and int(x["t"]) == t_max
-                 and int(x["layer"]) == layer]
-            tag = f" e={num(f[0]['exponent']):.2f} (pred {num(f[0]['predicted']):.2f})" if f else ""
-            name = "logits" if layer == layers[-1] else f"h{layer + 1}"
-            ax.plot(ws, ys, "-o", ms=3, label=name + tag)
-        ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
-        ax.set_title(f"{sc}: RMS change after t={t_max}")
-        ax.set_xlabel("width d")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    axes[0][0].set_ylabel("RMS of h(t) - h(0)")
-    fig.tight_layout()
-    save_figure(fig, d, "coord_check_transfer.png")
-    plt.close(fig)
-
-
 def main():
     if len(sys.argv) != 2 or not os.path.exists(os.path.join(sys.argv[1], "losses.csv")):
         print("usage: transfer_plots.py DIR (a widthlab transfer directory with losses.csv)", file=sys.stderr)
@@ -164,7 +123,7 @@ def main():
         optimal_lr_figure(d, optima, exponents)
     coord_path = os.path.join(d, "coord_check.csv")
     if os.path.exists(coord_path):
-        coord_figure(d, read_csv(coord_path), read_csv(os.path.join(d, "coord_fit.csv")))
+        coord_figure(d, read_csv(coord_path), read_csv(os.path.join(d, "coord_fit.csv")), "coord_check_transfer.png")
 
 
 if __name__ == "__main__":

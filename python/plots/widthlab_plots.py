@@ -5,7 +5,8 @@ Reads DIR/runs.jsonl, DIR/curves/*.csv and, for a study, DIR/limits.jsonl and DI
   metrics_vs_width.png   test loss / accuracy vs width per scaling (mean ± std over seeds), the limit as a line
   distance_vs_width.png  logit-RMS distance to the limit vs width, log-log, with a d^-1/2 guide
   training_curves.png    test loss per step at the reference and the largest width, and the limit
-  coord_check.png        muP-style coordinate check: RMS change of each layer's activations vs width, fitted slopes
+  coord_check.png        (a study) muP-style coordinate check from coord_check.csv / coord_fit.csv: RMS change of each
+                         layer after the last tracked step vs width, with widthlab's fitted exponents and verdicts
   (a `widthlab limit` directory, DIR/limit.jsonl: limit_curves.png, the limit's loss and accuracy per step and seed)
 Exit status 3 when matplotlib is missing (the caller reports it), 2 on a bad directory.
 """
@@ -25,6 +26,9 @@ try:
 except Exception as e:  # noqa: BLE001
     print(f"widthlab_plots: matplotlib unavailable: {e}", file=sys.stderr)
     sys.exit(3)
+
+from coord_plot import coord_figure  # noqa: E402 (needs the Agg backend chosen above)
+from plot_data import read_csv  # noqa: E402
 
 
 def read_jsonl(path):
@@ -55,16 +59,6 @@ def mean_std(vals):
     m = sum(v) / len(v)
     s = math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1)) if len(v) > 1 else 0.0
     return m, s
-
-
-def slope(xs, ys):
-    pts = [(math.log(x), math.log(y)) for x, y in zip(xs, ys) if x > 0 and y is not None and y > 0 and math.isfinite(y)]
-    if len(pts) < 2:
-        return float("nan")
-    mx = sum(p[0] for p in pts) / len(pts)
-    my = sum(p[1] for p in pts) / len(pts)
-    sxx = sum((p[0] - mx) ** 2 for p in pts)
-    return sum((p[0] - mx) * (p[1] - my) for p in pts) / sxx if sxx > 0 else float("nan")
 
 
 def grid(n):
@@ -203,41 +197,11 @@ def main(d):
     plt.close(fig)
     drawn.append("training_curves.png")
 
-    # 4. coordinate check (muP style): RMS change of each layer's output vs width
-    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.6 * rows), squeeze=False)
-    for i, s in enumerate(scalings):
-        ax = axes[i // cols][i % cols]
-        nl = 0
-        for w in widths:
-            for r in by[(s, w)]:
-                nl = max(nl, len(r.get("coord_check", {}).get("act_delta_rms", [])))
-        verdicts = []
-        for l in range(nl):
-            ws, ms = [], []
-            for w in widths:
-                m, _ = mean_std([r["coord_check"]["act_delta_rms"][l] for r in by[(s, w)]
-                                 if r.get("status") == "ok" and len(r.get("coord_check", {}).get("act_delta_rms", [])) > l])
-                if math.isfinite(m) and m > 0:
-                    ws.append(w), ms.append(m)
-            if not ws:
-                continue
-            sl = slope(ws, ms)
-            name = "logits" if l == nl - 1 else f"layer {l}"
-            verdict = "ok" if not math.isfinite(sl) or sl <= 0.1 else "blows up"
-            verdicts.append(verdict)
-            ax.plot(ws, ms, "o-", label=f"{name}: slope {sl:+.2f} ({verdict})")
-        ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
-        ax.set_title(f"{s}: {'blows up' if 'blows up' in verdicts else 'ok'}")
-        ax.set_xlabel("width d")
-        ax.set_ylabel("RMS of Δ activations (end − init)")
-        ax.legend(fontsize=7)
-    for j in range(len(scalings), rows * cols):
-        axes[j // cols][j % cols].axis("off")
-    fig.tight_layout()
-    save_figure(fig, d, "coord_check.png")
-    plt.close(fig)
-    drawn.append("coord_check.png")
+    # 4. coordinate check (muP style), from the fits widthlab wrote (coord_plot.py)
+    coord_path = os.path.join(d, "coord_check.csv")
+    if os.path.exists(coord_path) and coord_figure(d, read_csv(coord_path), read_csv(os.path.join(d, "coord_fit.csv")),
+                                                   "coord_check.png"):
+        drawn.append("coord_check.png")
     print("widthlab_plots: wrote " + ", ".join(drawn))
     return 0
 

@@ -145,6 +145,27 @@ std::string rate_verdict(const RateFit& fit, std::optional<double> theory) {
   return fit.ci_high < *theory ? "steeper than theory" : "shallower than theory";
 }
 
+namespace {
+
+std::string coord_counts(const std::vector<CoordFit>& fits) {
+  int n[3] = {0, 0, 0};
+  for (const auto& f : fits) ++n[int(f.verdict.verdict)];
+  return fmt::format("{} hold, {} do not hold, {} inconclusive", n[int(Verdict::holds)], n[int(Verdict::fails)],
+                     n[int(Verdict::inconclusive)]);
+}
+
+// The coordinate check of one scaling: exponents of each layer's RMS at init and of its change after t steps.
+std::string coord_section(const ReportScaling& s, int steps) {
+  if (s.coord.empty()) return "";
+  return fmt::format(
+             "Coordinate check (theory.md §10.4; coord_fit.csv): exponent of each layer's RMS vs width at init and "
+             "after t = 1..{} steps, against the classifier's prediction ± {} — {}.\n\n",
+             steps, kCoordTolerance, coord_counts(s.coord)) +
+         coord_table_markdown(s.coord, s.depth) + "\n";
+}
+
+}  // namespace
+
 std::string summary_paragraph(const ReportData& data) {
   std::string p;
   for (const auto& s : data.scalings) {
@@ -176,6 +197,7 @@ std::string summary_paragraph(const ReportData& data) {
         line += " (measured against the widest finite net, a proxy, not the true limit)";
       line += ".";
     }
+    if (!s.coord.empty()) line += fmt::format(" Coordinate check: {}.", coord_counts(s.coord));
     p += line + "\n";
   }
   return p;
@@ -228,6 +250,7 @@ std::string render_report(const ReportData& d) {
     }
     for (const auto& n : s.notes) r += "* " + n + "\n";
     if (!s.notes.empty()) r += "\n";
+    r += coord_section(s, d.coord_steps);
   }
   r += "## Plots\n\n";
   if (d.plots.empty()) r += (d.plot_message.empty() ? "No plots drawn." : d.plot_message) + "\n";

@@ -13,6 +13,7 @@
 
 #include "study/study_phases.h"
 #include "widthlab/classification.h"
+#include "widthlab/coord_check.h"
 #include "widthlab/distances.h"
 #include "widthlab/error.h"
 #include "widthlab/limit_models.h"
@@ -131,6 +132,35 @@ void measure(const study::Context& ctx, const std::vector<study::LimitPlan>& pla
   write_file_atomic(ctx.options.out / "rates.json", rates.dump(2) + "\n");
 }
 
+std::vector<std::string> prefixed(const std::string& first, std::vector<std::string> row) {
+  row.insert(row.begin(), first);
+  return row;
+}
+
+// Phase 3b: the coordinate check of every scaling (theory.md §10.4) → coord_check.csv, coord_fit.csv and the
+// report's tables.
+void coordinate_check(const study::Context& ctx, const std::vector<study::LimitPlan>& plans,
+                      const std::map<SweepRunKey, study::RunData>& runs, ReportData& report) {
+  TextTable values{{"scaling"}, {}}, fits{{"scaling"}, {}};
+  values.columns.insert(values.columns.end(), kCoordValueColumns.begin(), kCoordValueColumns.end());
+  fits.columns.insert(fits.columns.end(), kCoordFitColumns.begin(), kCoordFitColumns.end());
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    const std::string& name = plans[i].scaling->name;
+    std::vector<CoordRun> coord;
+    for (const auto& [key, d] : runs)
+      if (key.scaling == name && d.record.value("status", "") == "ok") coord.push_back(coord_run(d.record));
+    for (const auto& r : coord)
+      for (auto& row : coord_value_rows(r)) values.rows.push_back(prefixed(name, std::move(row)));
+    ReportScaling& rs = report.scalings.at(i);
+    rs.coord = fit_coord_check(plans[i].cls, coord, ctx.widths, ctx.setup.seeds, ctx.options.bootstrap);
+    rs.depth = ctx.config.model.depth;
+    for (const auto& f : rs.coord) fits.rows.push_back(prefixed(name, coord_fit_cells(f)));
+  }
+  write_csv(ctx.options.out / "coord_check.csv", values);
+  write_csv(ctx.options.out / "coord_fit.csv", fits);
+  report.coord_steps = kStudyCoordSteps;
+}
+
 std::string setup_line(const study::Context& ctx) {
   const Config& c = ctx.config;
   return fmt::format(
@@ -172,6 +202,12 @@ std::string draw_plots(const fs::path& dir, const std::string& python) {
   return draw_dir_plots("widthlab_plots.py", dir, python);
 }
 
+SweepSetup study_sweep_setup(const Config& config) {
+  SweepSetup setup = make_sweep_setup(config);
+  setup.train.coord_track_steps = kStudyCoordSteps;
+  return setup;
+}
+
 SweepOptions study_sweep_options(const Config& config, const StudyOptions& options) {
   SweepOptions so;
   so.out = options.out;
@@ -188,7 +224,7 @@ StudySummary run_study(const Config& config_in, const StudyOptions& options) {
   ReportData report;
   report.notes = options.notes;
   const Config config = without_bad_scalings(config_in, summary);
-  const SweepSetup setup = make_sweep_setup(config);
+  const SweepSetup setup = study_sweep_setup(config);
   std::vector<int> widths = setup.widths;
   std::sort(widths.begin(), widths.end());
   const int threads = options.threads > 0 ? options.threads : std::max(1, int(std::thread::hardware_concurrency()));
@@ -201,6 +237,7 @@ StudySummary run_study(const Config& config_in, const StudyOptions& options) {
   const std::vector<study::LimitPlan> plans = study::plan_limits(ctx);
   const auto limits = run_limits(ctx, plans, summary);
   measure(ctx, plans, runs, limits, report);
+  coordinate_check(ctx, plans, runs, report);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   draw_and_report(ctx, summary, report);
   return summary;

@@ -86,27 +86,26 @@ void write_exponents(const fs::path& out, const std::vector<ScalingTransfer>& al
 
 void write_coord(const fs::path& out, const std::vector<TransferRun>& runs, const std::vector<ScalingTransfer>& all) {
   TextTable t;
-  t.columns = {"scaling", "width", "seed", "layer", "quantity", "t", "value"};
+  t.columns = {"scaling"};
+  t.columns.insert(t.columns.end(), kCoordValueColumns.begin(), kCoordValueColumns.end());
   for (const auto& s : all)
     for (const auto& r : runs) {
       if (r.scaling != s.scaling || r.lr != s.coord_lr) continue;
-      for (std::size_t l = 0; l < r.act_init.size(); ++l)
-        t.rows.push_back({r.scaling, std::to_string(r.width), std::to_string(r.seed), std::to_string(l), "act_init",
-                          "0", num(r.act_init[l])});
-      for (std::size_t k = 0; k < r.delta_track.size(); ++k)
-        for (std::size_t l = 0; l < r.delta_track[k].size(); ++l)
-          t.rows.push_back({r.scaling, std::to_string(r.width), std::to_string(r.seed), std::to_string(l), "delta",
-                            std::to_string(k + 1), num(r.delta_track[k][l])});
+      for (auto& row : coord_value_rows(r.coord)) {
+        row.insert(row.begin(), r.scaling);
+        t.rows.push_back(std::move(row));
+      }
     }
   write_csv(out / "coord_check.csv", t);
   TextTable f;
-  f.columns = {"scaling", "layer",       "quantity",  "t",         "lr",        "exponent", "ci_lo",
-               "ci_hi",   "widths_used", "predicted", "region_lo", "region_hi", "verdict"};
+  f.columns = {"scaling", "lr"};
+  f.columns.insert(f.columns.end(), kCoordFitColumns.begin(), kCoordFitColumns.end());
   for (const auto& s : all)
-    for (const auto& c : s.coord)
-      f.rows.push_back({s.scaling, std::to_string(c.layer), c.quantity, std::to_string(c.t), num(s.coord_lr),
-                        num(c.fit.slope), num(c.fit.ci_low), num(c.fit.ci_high), std::to_string(c.fit.widths_used),
-                        num(c.predicted), num(c.region.lo), num(c.region.hi), verdict_name(c.verdict.verdict)});
+    for (const auto& c : s.coord) {
+      std::vector<std::string> row = {s.scaling, num(s.coord_lr)};
+      for (auto& cell : coord_fit_cells(c)) row.push_back(std::move(cell));
+      f.rows.push_back(std::move(row));
+    }
   write_csv(out / "coord_fit.csv", f);
 }
 

@@ -16,13 +16,6 @@ double number_or_nan(const nlohmann::json& j, const char* key) {
   return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
 }
 
-std::vector<double> numbers(const nlohmann::json& j) {
-  std::vector<double> v;
-  if (!j.is_array()) return v;
-  for (const auto& x : j) v.push_back(x.is_number() ? x.get<double>() : NAN);
-  return v;
-}
-
 // Index of `value` in `sorted`, or −1.
 template <class T>
 int index_of(const std::vector<T>& sorted, const T& value) {
@@ -45,12 +38,7 @@ std::vector<TransferRun> transfer_runs(const std::vector<nlohmann::json>& record
     t.ok = r.value("status", std::string()) == "ok";
     t.train_loss = t.ok ? number_or_nan(r, "train_loss") : NAN;
     t.test_loss = t.ok ? number_or_nan(r, "test_loss") : NAN;
-    if (r.contains("coord_check")) {
-      const auto& c = r["coord_check"];
-      if (c.contains("act_rms_init")) t.act_init = numbers(c["act_rms_init"]);
-      if (c.contains("act_delta_track"))
-        for (const auto& step : c["act_delta_track"]) t.delta_track.push_back(numbers(step));
-    }
+    t.coord = coord_run(r);
     runs.push_back(std::move(t));
   }
   return runs;
@@ -87,46 +75,14 @@ MetricTransfer metric_transfer(const std::string& metric, const std::vector<int>
 
 namespace {
 
-// The coordinate check's fits of one scaling (theory.md §10.4) on the runs at coord_lr.
+// The coordinate check of one scaling (theory.md §10.4) on its runs at coord_lr.
 std::vector<CoordFit> coord_fits(const Classification& c, const std::vector<TransferRun>& runs,
                                  const std::vector<int>& widths, const std::vector<std::uint64_t>& seeds,
                                  double coord_lr, int bootstrap) {
-  const CoordPrediction pred = predict_coord_exponents(c);
-  const int layers = c.depth + 1;
-  int steps = 0;
+  std::vector<CoordRun> at_lr;
   for (const auto& r : runs)
-    if (r.lr == coord_lr) steps = std::max(steps, int(r.delta_track.size()));
-  RateFitOptions ro;
-  ro.resamples = bootstrap;
-  std::vector<CoordFit> fits;
-  auto fit_one = [&](int layer, int t) {  // t = 0: activation at init; else its change after t steps
-    MatrixD values = MatrixD::Constant(Eigen::Index(widths.size()), Eigen::Index(seeds.size()), NAN);
-    for (const auto& r : runs) {
-      const int w = index_of(widths, r.width), s = index_of(seeds, r.seed);
-      if (r.lr != coord_lr || w < 0 || s < 0) continue;
-      const std::vector<double>* v =
-          t == 0 ? &r.act_init : (t <= int(r.delta_track.size()) ? &r.delta_track[t - 1] : nullptr);
-      if (v && layer < int(v->size())) values(w, s) = (*v)[std::size_t(layer)];
-    }
-    CoordFit f;
-    f.layer = layer, f.t = t;
-    f.quantity = t == 0 ? "act_init" : "delta";
-    f.predicted = t == 0 ? pred.act_init[std::size_t(layer)] : pred.delta[std::size_t(layer)];
-    const std::string what = layer == c.depth ? "logits" : fmt::format("h{}", layer + 1);
-    f.region = coord_region(f.predicted, t == 0 ? "RMS at init" : "RMS of the change");
-    f.fit = fit_rate_mean(as_doubles(widths), values, ro);
-    const std::string label = t == 0 ? fmt::format("{} RMS at init exponent", what)
-                                     : fmt::format("{} RMS change after {} step(s) exponent", what, t);
-    f.verdict = f.fit.ok && !f.fit.few_widths()
-                    ? verdict_in_region({f.fit.slope, f.fit.ci_low, f.fit.ci_high}, f.region, label)
-                    : VerdictResult{Verdict::inconclusive, label + ": fewer than 3 widths with finite values"};
-    fits.push_back(std::move(f));
-  };
-  for (int layer = 0; layer < layers; ++layer) {
-    fit_one(layer, 0);
-    for (int t = 1; t <= steps; ++t) fit_one(layer, t);
-  }
-  return fits;
+    if (r.lr == coord_lr) at_lr.push_back(r.coord);
+  return fit_coord_check(c, at_lr, widths, seeds, bootstrap);
 }
 
 }  // namespace

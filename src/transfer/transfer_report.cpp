@@ -54,18 +54,6 @@ std::string optimum_table(const ScalingTransfer& s) {
   return t;
 }
 
-std::string coord_table(const ScalingTransfer& s, int depth) {
-  std::string t =
-      "| layer | quantity | t | fitted exponent | 95 % interval | predicted | verdict "
-      "|\n|---|---|---|---|---|---|---|\n";
-  for (const auto& c : s.coord)
-    t += fmt::format(
-        "| {} | {} | {} | {} | {} | {} | {} |\n", c.layer == depth ? "logits" : fmt::format("h{}", c.layer + 1),
-        c.quantity == "act_init" ? "RMS at init" : "RMS of change", c.t == 0 ? "0" : std::to_string(c.t),
-        g(c.fit.slope), interval(c.fit.ci_low, c.fit.ci_high), g(c.predicted), verdict_name(c.verdict.verdict));
-  return t;
-}
-
 // The prediction rests on the first logit increment ~ d^B (theory.md §10.2); the coordinate check measures it (the
 // logits' change after one step), so the report puts the two next to each other.
 std::string first_step_note(const ScalingTransfer& s, int depth) {
@@ -90,7 +78,7 @@ std::string scaling_section(const ScalingTransfer& s, int depth) {
   out += first_step_note(s, depth);
   out +=
       fmt::format("\nCoordinate check (theory.md §10.4) at lr {}: exponents of the RMS vs width.\n\n", g(s.coord_lr));
-  out += coord_table(s, depth) + "\n";
+  out += coord_table_markdown(s.coord, depth) + "\n";
   return out;
 }
 
@@ -129,7 +117,7 @@ std::string render_transfer_report(const Config& config, const std::vector<Scali
        "seed resamples.\n"
        "- **exponent**: OLS slope of log lr\\* on log d over the widths with an optimum inside the grid, 95 % interval "
        "from a seed bootstrap (rate_fit.h); verdict *holds* when the whole interval lies in the region, *does not "
-       "hold* when it lies outside, else *inconclusive* (reproduce.h verdict_in_region).\n"
+       "hold* when it lies outside, else *inconclusive* (verdicts.h verdict_in_region).\n"
        "- **coordinate check**: RMS over 128 test inputs and units of each hidden activation h^l and of the logits, "
        "at init and its change after t steps, at one lr for every width; exponent = OLS slope of log RMS on log d.\n"
        "- Files: losses.csv, optimum.csv, exponents.csv, coord_check.csv, coord_fit.csv, transfer.json, runs.jsonl.\n";

@@ -66,9 +66,12 @@ TEST(StudyCli, TinyStudyEndToEnd) {
   const fs::path out = dir + "/out";
   auto r = run_cli("study --quiet --config " + dir + "/c.toml --out " + out.string() + " --bootstrap 200");
   ASSERT_EQ(r.code, 0) << r.err;
-  for (const char* f : {"runs.jsonl", "limits.jsonl", "distances.csv", "rates.json", "config.toml", "report.md"})
+  for (const char* f : {"runs.jsonl", "limits.jsonl", "distances.csv", "rates.json", "config.toml", "report.md",
+                        "coord_check.csv", "coord_fit.csv"})
     EXPECT_TRUE(fs::exists(out / f)) << f;
   EXPECT_EQ(count_lines(out / "runs.jsonl"), 4 * 2 * 3);
+  // The coordinate check: 4 scalings × 2 layers × (init + 3 steps) fits, each with a verdict.
+  EXPECT_EQ(count_lines(out / "coord_fit.csv"), 1 + 4 * 2 * 4);
   // ntk: 3 independent + 2 widths × 3 seeds coupled; mf: 3 independent.
   EXPECT_EQ(count_lines(out / "limits.jsonl"), 3 + 6 + 3);
 
@@ -88,8 +91,8 @@ TEST(StudyCli, TinyStudyEndToEnd) {
   EXPECT_DOUBLE_EQ(rates["mf"]["theory"].get<double>(), -0.5);
 
   std::string report = read_file(out / "report.md");
-  for (const char* s :
-       {"## mf", "## ntk", "## sp", "no stable limit", "LIMIT PROXY", "Fitted exponent", "theory", "## Summary", "± "})
+  for (const char* s : {"## mf", "## ntk", "## sp", "no stable limit", "LIMIT PROXY", "Fitted exponent", "theory",
+                        "## Summary", "± ", "Coordinate check (theory.md §10.4", "| logits | RMS of change | 1 |"})
     EXPECT_NE(report.find(s), std::string::npos) << s;
   // Plots (matplotlib is a project dependency; WIDTHLAB_PYTHON may point elsewhere).
   EXPECT_TRUE(fs::exists(out / "distance_vs_width.png")) << r.err;

@@ -1,5 +1,5 @@
 // The transfer analysis on constructed loss surfaces (theory.md §10.3): each verdict value, and the predictions of
-// §10.2 / §10.4 checked through the classifier itself.
+// §10.2 checked through the classifier itself (the coordinate check: tests/study/coord_check_test.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -102,20 +102,6 @@ TEST(TransferTheory, StableFeatureLearningAndKernelLimitsTransferAtOneHiddenLaye
     EXPECT_NEAR(predict_lr_exponent(classify(scaling_from_name(name, 1), act)).exponent, 0.0, 1e-9) << name;
   // SP with a constant lr diverges: its optimal lr must shrink with width.
   EXPECT_LT(predict_lr_exponent(classify(scaling_from_name("sp", 1), act)).exponent, -0.25);
-}
-
-TEST(TransferTheory, CoordinatePredictionsOfNtkAndMf) {
-  const Activation act = activation_from_name("leaky_relu:0.1");
-  const CoordPrediction ntk = predict_coord_exponents(classify(scaling_from_name("ntk", 1), act));
-  ASSERT_EQ(ntk.act_init.size(), 2u);
-  EXPECT_NEAR(ntk.act_init[0], 0.0, 1e-9);  // h¹ = O(1)
-  EXPECT_NEAR(ntk.delta[0], -0.5, 1e-9);    // lazy: features move by d^-1/2
-  EXPECT_NEAR(ntk.act_init[1], 0.0, 1e-9);  // A = 0
-  EXPECT_NEAR(ntk.delta[1], 0.0, 1e-9);     // B = 0
-  const CoordPrediction mf = predict_coord_exponents(classify(scaling_from_name("mf", 1), act));
-  EXPECT_NEAR(mf.delta[0], 0.0, 1e-9);      // features move by O(1)
-  EXPECT_NEAR(mf.act_init[1], -0.5, 1e-9);  // MF init logits ~ d^-1/2
-  EXPECT_NEAR(mf.delta[1], 0.0, 1e-9);
 }
 
 }  // namespace
