@@ -7,6 +7,7 @@
 
 #include "widthlab/distances.h"
 #include "widthlab/error.h"
+#include "widthlab/output_dir.h"
 #include "widthlab/results_io.h"
 
 namespace widthlab::repro {
@@ -179,6 +180,31 @@ std::string data_line(const Dataset& data) {
 }
 
 bool is_power_of_two(int w) { return w > 0 && (w & (w - 1)) == 0; }
+
+StudySummary run_case_study(const ReproduceContext& ctx, const Config& config, const std::string& subdir,
+                            const std::string& note) {
+  const std::filesystem::path dir = ctx.out / subdir;
+  create_output_subdir(dir);
+  write_file_atomic(dir / "config.toml", to_toml(config));
+  StudyOptions so;
+  so.out = dir;
+  so.threads = ctx.options.threads;
+  so.plots = ctx.options.plots;
+  so.notes.push_back(note);
+  const StudySummary s = run_study(config, so);
+  const nlohmann::json summary = {{"runs", s.runs},
+                                  {"runs_ok", s.runs_ok},
+                                  {"runs_diverged", s.runs_diverged},
+                                  {"runs_failed", s.runs_failed},
+                                  {"limits", s.limits},
+                                  {"limits_failed", s.limits_failed},
+                                  {"seconds", s.seconds},
+                                  {"sweep_seconds", s.sweep_seconds},
+                                  {"limit_seconds", s.limit_seconds},
+                                  {"errors", s.errors}};
+  write_file_atomic(ctx.out / (subdir + "_summary.json"), summary.dump(2) + "\n");
+  return s;
+}
 
 SeedGrid metric_grid(const std::map<SweepRunKey, TrainResult>& results, const std::string& label,
                      const std::vector<int>& widths, const std::string& name) {

@@ -10,6 +10,7 @@
 #include "widthlab/dataset.h"
 #include "widthlab/distances.h"
 #include "widthlab/reproduce.h"
+#include "widthlab/study.h"
 #include "widthlab/sweep.h"
 #include "widthlab/train_run.h"
 
@@ -102,5 +103,11 @@ std::string data_line(const Dataset& data);
 
 // Integer powers: true when the value is a power of two.
 bool is_power_of_two(int w);
+
+// A study (study.h) of `config` as a stage of a case: the sweep, the simulated limits, distances, fits, its own
+// report.md and plots in ctx.out / subdir (`config.toml` written there; what the folder already holds is reused), and
+// ctx.out / "<subdir>_summary.json" with the counts and times. `note` heads the study's report.
+StudySummary run_case_study(const ReproduceContext& ctx, const Config& config, const std::string& subdir,
+                            const std::string& note);
 
 }  // namespace widthlab::repro

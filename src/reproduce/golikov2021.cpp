@@ -12,6 +12,7 @@
 
 #include "reproduce/cases.h"
 #include "reproduce/common.h"
+#include "reproduce/golikov2021_limit_models.h"
 #include "widthlab/distances.h"
 #include "widthlab/error.h"
 
@@ -285,6 +286,7 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
   out.tables.push_back(summary_table(tr, big, ref, setup.seeds.size()));
   if (tr.count("ic-mf")) out.claims.push_back(icmf_closest(res, tr, labels, refs));
   size_and_kernel_claims(res, tr, omega, out);
+  limit_model_claims(ctx, out);
   out.setup = fmt::format(
       "- data: {}\n- nets: 1 hidden layer, {}, {} lr {} batch {}, {} steps, test metrics every {} "
       "steps, kernel diagonal on the first 10 test inputs before each of the first {} steps\n"

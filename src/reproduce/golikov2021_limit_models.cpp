@@ -1,0 +1,120 @@
+// golikov2021-limits, stage 2 (golikov2021_limit_models.h). [G2]'s subject is the limit models themselves: MF, NTK,
+// IC-MF and sym-default are each the d → ∞ limit of the finite nets of that scaling. The stage runs the study
+// (study.h) on the case's data and training, for those four scalings at widths 2·d* … d (powers of two up to the
+// case's large width), each against its simulated limit (coupled to each net's own init logits where the model uses
+// them, theory.md §3.5), and judges the fitted exponent of the logit distance to the limit (theory.md §8.7).
+#include "reproduce/golikov2021_limit_models.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include "widthlab/error.h"
+
+namespace widthlab::repro {
+namespace {
+
+using json = nlohmann::json;
+
+// The four limit models of [G2] (theory.md §6.2), each the limit of the scaling of the same name.
+const std::vector<std::string> kLimitScalings = {"mf", "ntk", "ic-mf", "sym-default"};
+constexpr const char* kConvergenceSource = "theory.md §8.7 (a): the exponent's 95 % interval below zero";
+constexpr int kLimitSeeds = 3;  // independent limit runs per model (the coupled ones follow the nets' seeds)
+
+// The case's config turned into the stage's study: same data, model and training; the four scalings; widths 2·d* …
+// the largest sweep width; every model simulated, MF particles 4× the largest width (particle noise N^{-1/2} stays
+// below the finite-width error there, theory.md §3.2).
+Config limit_study_config(const Config& c) {
+  Config s = c;
+  const int ref = int(c.scaling.reference_width);
+  const int big = *std::max_element(c.sweep.widths.begin(), c.sweep.widths.end());
+  s.scaling.presets.clear();
+  for (const auto& name : kLimitScalings)
+    if (std::find(c.scaling.presets.begin(), c.scaling.presets.end(), name) != c.scaling.presets.end())
+      s.scaling.presets.push_back(name);
+  s.sweep.widths.clear();
+  for (int w = 2 * ref; w <= big; w *= 2) s.sweep.widths.push_back(w);
+  if (s.sweep.widths.empty()) s.sweep.widths.push_back(big);
+  s.limits.compute = s.scaling.presets;
+  s.limits.seeds.assign(
+      c.sweep.seeds.begin(),
+      c.sweep.seeds.begin() + std::min<std::ptrdiff_t>(kLimitSeeds, std::ptrdiff_t(c.sweep.seeds.size())));
+  s.limits.mf_particles = 4 * big;
+  s.reproduce.name.clear();
+  return s;
+}
+
+double number(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
+}
+
+// The claim of one model from its rates.json entry: the fitted exponent against (−∞, 0); a holds that the study's
+// convergence evidence does not back (a plateau in the last doubling, no normalisation-free metric shrinking) is
+// inconclusive, with the reason.
+ClaimCheck limit_claim(const std::string& scaling, const json& rates) {
+  const json& fit = rates.at("fit");
+  const json& conv = rates.at("convergence");
+  const Estimate e{number(fit, "slope"), number(fit, "ci_low"), number(fit, "ci_high")};
+  const std::string what = fmt::format("exponent of the logit RMS to the simulated {} limit", scaling);
+  VerdictResult v = fit.value("few_widths", true) ? VerdictResult{Verdict::inconclusive, what + ": fewer than 3 widths"}
+                                                  : verdict_in_region(e, {-INFINITY, 0.0, kConvergenceSource}, what);
+  if (v.verdict == Verdict::holds && !conv.value("approaches", false)) {
+    v.verdict = Verdict::inconclusive;
+    v.detail += "; but " + conv.value("statement", std::string("the convergence evidence is incomplete"));
+  }
+  const double theory = number(rates, "theory");
+  return {fmt::format("R13.{}-limit", scaling),
+          fmt::format("{} nets approach their simulated d = ∞ limit ({}): the logit distance shrinks with width",
+                      scaling, rates.value("limit_model", scaling)),
+          fmt::format("[G2]: {} is the limit of the {} scaling (theory.md §3, §6.2); theory rate d^{}", scaling,
+                      scaling, std::isfinite(theory) ? fmt::format("{:+.2f}", theory) : std::string("n/a")),
+          v};
+}
+
+std::vector<std::string> table_row(const std::string& scaling, const json& r) {
+  const json& fit = r.at("fit");
+  const json& conv = r.at("convergence");
+  auto yes_no = [&](const char* key) { return conv.value(key, false) ? std::string("yes") : std::string("no"); };
+  return {scaling,
+          r.value("limit_model", std::string()),
+          fmt::format("{} [{}, {}]", fmt_num(number(fit, "slope"), 3), fmt_num(number(fit, "ci_low"), 3),
+                      fmt_num(number(fit, "ci_high"), 3)),
+          fmt_num(number(r, "theory"), 3),
+          fmt_num(number(conv, "last_doubling_exponent"), 3),
+          yes_no("plateau"),
+          yes_no("normalisation_free_metric_shrinks")};
+}
+
+}  // namespace
+
+void limit_model_claims(const ReproduceContext& ctx, CaseOutput& out) {
+  const Config config = limit_study_config(ctx.config);
+  if (config.scaling.presets.empty()) return;
+  const StudySummary summary = run_case_study(
+      ctx, config, "limits_study",
+      "Stage 2 of `widthlab reproduce golikov2021-limits` (theory.md §6.2 R13): the finite nets against their "
+      "simulated limit models; its verdicts are in ../report.md.");
+  const json rates = json::parse(std::ifstream(ctx.out / "limits_study" / "rates.json"));
+  ReportTable t;
+  t.title = fmt::format("finite nets vs their simulated limits, widths {} ({} seeds; limits_study/report.md)",
+                        fmt::join(config.sweep.widths, ", "), config.sweep.seeds.size());
+  t.columns = {"scaling",       "limit model", "distance exponent [95 % CI]",      "theory",
+               "last doubling", "plateau",     "normalisation-free metric shrinks"};
+  for (const auto& s : config.scaling.presets) {
+    if (!rates.contains(s)) continue;
+    out.claims.push_back(limit_claim(s, rates[s]));
+    t.rows.push_back(table_row(s, rates[s]));
+  }
+  out.tables.push_back(std::move(t));
+  out.notes.push_back(fmt::format(
+      "Limit models (limits_study/): {} finite runs ({} diverged) and {} limit runs ({} failed) in {:.0f} s (finite "
+      "nets {:.0f} s, limits {:.0f} s); MF particles {}, independent limit seeds {}. Per-width distances, the limits' "
+      "curves and the coordinate check are in limits_study/report.md.",
+      summary.runs, summary.runs_diverged, summary.limits, summary.limits_failed, summary.seconds,
+      summary.sweep_seconds, summary.limit_seconds, config.limits.mf_particles, fmt::join(config.limits.seeds, ", ")));
+}
+
+}  // namespace widthlab::repro
