@@ -158,8 +158,8 @@ MatrixD rule_argument(const Ctx& c, const StepRule& rule, const MatrixD& logits_
   return logits_b;
 }
 
-template <class T>
-void run_particles(Ctx& c, uint64_t seed) {
+// The particle system of a particle model: the MF-scaled net of o.particles neurons on the data's inputs.
+ParticleOptions particle_options(const Ctx& c) {
   const LimitOptions& o = c.o;
   ParticleOptions po;
   po.input_dim = int(c.d.x_train.cols());
@@ -172,6 +172,13 @@ void run_particles(Ctx& c, uint64_t seed) {
   po.optimizer = o.optimizer;
   po.paired = o.paired;
   po.eval_chunk = o.eval_chunk;
+  return po;
+}
+
+template <class T>
+void run_particles(Ctx& c, uint64_t seed) {
+  const LimitOptions& o = c.o;
+  const ParticleOptions po = particle_options(c);
   ParticleSystem<T> ps(po, o.lr, c.B);
   uint64_t pseed = seed;
   if (o.independent_particles) {
