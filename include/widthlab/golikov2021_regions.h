@@ -1,7 +1,7 @@
 // golikov2021-regions (theory.md §6.5 R29, §2.2, §3.4, §4): the pieces of the case that are pure functions of numbers,
 // exposed for the unit tests (tests/reproduce/regions_test.cpp) — the theory rate of the finite-to-limit distance per
-// region and the verdict on a fitted exponent against it. The case itself is run_golikov2021_regions (cases.h,
-// golikov2021_regions.cpp).
+// region and the verdict on a fitted exponent against it (golikov2021_regions_theory.cpp). The case itself is
+// run_golikov2021_regions (cases.h, golikov2021_regions.cpp).
 #pragma once
 #include <string>
 #include <vector>

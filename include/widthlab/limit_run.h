@@ -44,7 +44,7 @@ struct LimitOptions {
   std::string model = "mf";  // a name of limit_model_table() ("mf", "ntk", "ic-mf", "post-mf", "region:7", …)
   // Architecture / data handling of the finite nets it is the limit of.
   int depth = 1;  // H; ≥ 2 only for "mf" (multilayer MF particle system, theory.md §3.6)
-  std::string activation = "leaky_relu:0.1";
+  Activation activation = activation_from_name("leaky_relu:0.1");  // φ; limit.jsonl names it by its canonical spec
   std::string init = "uniform";  // uniform (PyTorch) | gaussian: the init law of particles and of K
   double reference_width = 128;  // d*
   // Training.

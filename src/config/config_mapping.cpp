@@ -27,7 +27,7 @@ LimitOptions limit_options(const Config& config) {
   const TrainOptions t = train_options(config);
   LimitOptions o;
   o.depth = config.model.depth;
-  o.activation = config.model.activation;
+  o.activation = activation_from_name(config.model.activation);
   o.init = config.model.init;
   o.reference_width = config.scaling.reference_width;
   o.optimizer = t.optimizer;

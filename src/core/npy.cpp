@@ -147,24 +147,8 @@ void read_values(const std::string& path, const NpyHeader& h, T* out, std::size_
     convert(std::uint8_t{});  // |u1, |b1 (numpy bools are one byte, 0 or 1)
 }
 
-}  // namespace
-
-std::size_t NpyHeader::element_size() const {
-  if (dtype == "|u1" || dtype == "|i1" || dtype == "|b1") return 1;
-  if (dtype == "<i2") return 2;
-  return dtype == "<f4" || dtype == "<i4" ? 4 : 8;
-}
-std::int64_t NpyHeader::count() const {
-  // A zero dimension empties the array whatever the others are; the header check accepts e.g. (2^63-1, 2^63-1, 0),
-  // whose other dimensions would overflow the product (found by fuzz/fuzz_npy), so answer 0 before multiplying.
-  for (auto s : shape)
-    if (s == 0) return 0;
-  std::int64_t c = 1;
-  for (auto s : shape) c *= s;
-  return c;
-}
-
-NpyHeader npy_read_header(const std::string& path) {
+// The header dictionary of an existing .npy file (format 1.0–3.0) and the offset of the payload.
+std::string read_header_dict(const std::string& path, std::size_t& data_offset) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
     fail(path, ec ? "cannot access: " + ec.message() : std::string("no such file"));
@@ -195,9 +179,14 @@ NpyHeader npy_read_header(const std::string& path) {
   std::string dict(hl, '\0');
   in.read(dict.data(), std::streamsize(hl));
   if (std::size_t(in.gcount()) != hl) fail(path, "truncated .npy header");
+  data_offset = pre_len + hl;
+  return dict;
+}
 
+// The dictionary's entries into `h`: 'descr' (normalised to NpyHeader's names; one of the readable dtypes),
+// 'fortran_order' (must be False) and 'shape'.
+void parse_header_dict(const std::string& path, const std::string& dict, NpyHeader& h) {
   EntryMatch m;
-  NpyHeader h;
   if (!search_entry(dict, "descr", EntryValue::quoted, m)) fail(path, "header garbage: no 'descr' entry");
   h.dtype = m[1];
   if (h.dtype == "<u1" || h.dtype == "u1") h.dtype = "|u1";
@@ -227,7 +216,30 @@ NpyHeader npy_read_header(const std::string& path) {
     h.shape.push_back(v);
     pos += std::size_t(end - begin);
   }
-  h.data_offset = pre_len + hl;
+}
+
+}  // namespace
+
+std::size_t NpyHeader::element_size() const {
+  if (dtype == "|u1" || dtype == "|i1" || dtype == "|b1") return 1;
+  if (dtype == "<i2") return 2;
+  return dtype == "<f4" || dtype == "<i4" ? 4 : 8;
+}
+std::int64_t NpyHeader::count() const {
+  // A zero dimension empties the array whatever the others are; the header check accepts e.g. (2^63-1, 2^63-1, 0),
+  // whose other dimensions would overflow the product (found by fuzz/fuzz_npy), so answer 0 before multiplying.
+  for (auto s : shape)
+    if (s == 0) return 0;
+  std::int64_t c = 1;
+  for (auto s : shape) c *= s;
+  return c;
+}
+
+NpyHeader npy_read_header(const std::string& path) {
+  NpyHeader h;
+  const std::string dict = read_header_dict(path, h.data_offset);
+  parse_header_dict(path, dict, h);
+  std::error_code ec;
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
   // Compare element counts rather than byte counts so that an absurd shape cannot overflow.
   const std::uintmax_t room = (size - h.data_offset) / h.element_size();

@@ -208,89 +208,115 @@ void run_remote(const KernelSchedule& schedule, TaskRunner<T>& runner) {
   }
 }
 
+// What rank 0's two threads share; used under `mutex`.
+struct CoordinatorState {
+  CoordinatorState(KernelSchedule& s, Progress& p) : schedule(s), progress(p) {}
+  KernelSchedule& schedule;
+  Progress& progress;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::exception_ptr failure;  // thrown by the local thread
+  bool stop = false;           // the other thread failed: the local thread takes no more tasks
+
+  // Task `id` is written (mirror tasks may become ready).
+  void completed(int id) {
+    schedule.complete(id);
+    const KernelTask& t = schedule.task(id);
+    progress.advance(long(t.written_blocks()));
+  }
+};
+
+// Rank 0's second thread: its own tasks until none is left or `stop`; an exception is kept in `failure`.
+template <class T>
+void run_local(CoordinatorState& st, TaskRunner<T>& runner) {
+  try {
+    for (;;) {
+      int id = -1;
+      {
+        std::unique_lock lock(st.mutex);
+        for (;;) {
+          if (st.stop) return;
+          if (std::optional<int> t = st.schedule.take(0)) {
+            id = *t;
+            break;
+          }
+          if (st.schedule.exhausted()) return;
+          st.changed.wait(lock);
+        }
+      }
+      runner.run(st.schedule.task(id));
+      runner.finish();
+      std::lock_guard lock(st.mutex);
+      st.completed(id);
+      st.changed.notify_all();
+    }
+  } catch (...) {
+    std::lock_guard lock(st.mutex);
+    st.failure = std::current_exception();
+    st.changed.notify_all();
+  }
+}
+
+// Every message that has arrived from the other ranks (under the lock): completed tasks, and requests for a task
+// (the rank joins `waiting`).
+void receive_messages(CoordinatorState& st, std::vector<int>& waiting) {
+  for (;;) {
+    int flag = 0;
+    MPI_Status status;
+    MPI_Iprobe(MPI_ANY_SOURCE, kTagAsk, MPI_COMM_WORLD, &flag, &status);
+    if (!flag) break;
+    std::int64_t message[2];
+    MPI_Recv(message, 2, MPI_INT64_T, status.MPI_SOURCE, kTagAsk, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    if (message[0] >= 0) st.completed(int(message[0]));
+    if (message[1]) waiting.push_back(status.MPI_SOURCE);
+    st.changed.notify_all();
+  }
+}
+
+// Answers each waiting rank with a ready task, or −1 once every task is handed out (that rank stops: `active` drops);
+// a rank stays waiting while its next task is a mirror of rows still running.
+void answer_waiting(CoordinatorState& st, std::vector<int>& waiting, int& active) {
+  for (std::size_t i = 0; i < waiting.size();) {
+    std::int64_t give = -1;
+    if (std::optional<int> t = st.schedule.take(waiting[i]))
+      give = *t;
+    else if (!st.schedule.exhausted()) {
+      ++i;  // a mirror task waits for rows still running
+      continue;
+    }
+    MPI_Send(&give, 1, MPI_INT64_T, waiting[i], kTagGive, MPI_COMM_WORLD);
+    if (give < 0) --active;
+    waiting.erase(waiting.begin() + std::ptrdiff_t(i));
+  }
+}
+
 // Rank 0: its main thread answers the other ranks (MPI calls stay on the main thread, as MPI_THREAD_FUNNELED
 // requires) while a second thread runs rank 0's own tasks.
 template <class T>
 void run_coordinator(KernelSchedule& schedule, TaskRunner<T>& runner, Progress& progress) {
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::exception_ptr failure;
-  bool stop = false;
-  auto completed = [&](int id) {  // under the lock
-    schedule.complete(id);
-    const KernelTask& t = schedule.task(id);
-    progress.advance(long(t.written_blocks()));
-  };
-  std::thread local([&] {
-    try {
-      for (;;) {
-        int id = -1;
-        {
-          std::unique_lock lock(mutex);
-          for (;;) {
-            if (stop) return;
-            if (std::optional<int> t = schedule.take(0)) {
-              id = *t;
-              break;
-            }
-            if (schedule.exhausted()) return;
-            changed.wait(lock);
-          }
-        }
-        runner.run(schedule.task(id));
-        runner.finish();
-        std::lock_guard lock(mutex);
-        completed(id);
-        changed.notify_all();
-      }
-    } catch (...) {
-      std::lock_guard lock(mutex);
-      failure = std::current_exception();
-      changed.notify_all();
-    }
-  });
+  CoordinatorState st{schedule, progress};
+  std::thread local([&] { run_local(st, runner); });
   std::exception_ptr coordinator_failure;
   try {
     std::vector<int> waiting;  // ranks whose request for a task is not answered yet
-    std::unique_lock lock(mutex);
+    std::unique_lock lock(st.mutex);
     // Until every task is reported written (so each rank's last report is received) and every rank told to stop.
-    for (int active = mpi_size() - 1; (active > 0 || !schedule.all_complete()) && !failure;) {
-      for (;;) {  // every message that has arrived
-        int flag = 0;
-        MPI_Status st;
-        MPI_Iprobe(MPI_ANY_SOURCE, kTagAsk, MPI_COMM_WORLD, &flag, &st);
-        if (!flag) break;
-        std::int64_t message[2];
-        MPI_Recv(message, 2, MPI_INT64_T, st.MPI_SOURCE, kTagAsk, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        if (message[0] >= 0) completed(int(message[0]));
-        if (message[1]) waiting.push_back(st.MPI_SOURCE);
-        changed.notify_all();
-      }
-      for (std::size_t i = 0; i < waiting.size();) {
-        std::int64_t give = -1;
-        if (std::optional<int> t = schedule.take(waiting[i]))
-          give = *t;
-        else if (!schedule.exhausted()) {
-          ++i;  // a mirror task waits for rows still running
-          continue;
-        }
-        MPI_Send(&give, 1, MPI_INT64_T, waiting[i], kTagGive, MPI_COMM_WORLD);
-        if (give < 0) --active;
-        waiting.erase(waiting.begin() + std::ptrdiff_t(i));
-      }
-      changed.wait_for(lock, kCoordinatorPoll);
+    for (int active = mpi_size() - 1; (active > 0 || !schedule.all_complete()) && !st.failure;) {
+      receive_messages(st, waiting);
+      answer_waiting(st, waiting, active);
+      st.changed.wait_for(lock, kCoordinatorPoll);
     }
   } catch (...) {
     coordinator_failure = std::current_exception();
   }
   {
-    std::lock_guard lock(mutex);
-    if (coordinator_failure || failure) stop = true;
+    std::lock_guard lock(st.mutex);
+    if (coordinator_failure || st.failure) st.stop = true;
   }
-  changed.notify_all();
+  st.changed.notify_all();
   local.join();
   if (coordinator_failure) std::rethrow_exception(coordinator_failure);
-  if (failure) std::rethrow_exception(failure);
+  if (st.failure) std::rethrow_exception(st.failure);
 }
 #endif
 

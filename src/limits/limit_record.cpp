@@ -58,7 +58,7 @@ nlohmann::json limit_seed_record(const LimitModelInfo& model, const LimitOptions
   j["state_includes_g"] = model.state_includes_g;
   j["seed"] = r.seed;
   j["depth"] = options.depth;
-  j["activation"] = options.activation;
+  j["activation"] = options.activation.name;
   j["init"] = options.init;
   j["optimizer"] = options.optimizer;
   j["lr"] = options.lr;

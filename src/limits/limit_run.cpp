@@ -22,7 +22,6 @@ std::string LimitOptions::validate() const {
   const LimitModelInfo* m = nullptr;
   try {
     m = &limit_model_from_name(model);
-    activation_from_name(activation);
     init_kind_from_name(init);
     optimizer_from_name(optimizer);
     loss_from_name(loss);
@@ -112,7 +111,6 @@ struct Ctx {
   const LimitModelInfo& model;
   const Dataset& d;
   const Loss& loss;
-  Activation act;
   InitKind init;
   int n, m, k, B;
   MatrixD g_tr, g_te;  // zero when the model has no g
@@ -158,20 +156,27 @@ MatrixD rule_argument(const Ctx& c, const StepRule& rule, const MatrixD& logits_
   return logits_b;
 }
 
-template <class T>
-void run_particles(Ctx& c, uint64_t seed) {
-  const LimitOptions& o = c.o;
+// The one mapping LimitOptions → ParticleOptions: the particle system of a particle model is the MF-scaled net of
+// o.particles neurons (theory.md §3.3, §3.6) on `input_dim` features with `outputs` logits.
+ParticleOptions particle_options(const LimitOptions& o, int input_dim, int outputs) {
   ParticleOptions po;
-  po.input_dim = int(c.d.x_train.cols());
-  po.outputs = c.k;
+  po.input_dim = input_dim;
+  po.outputs = outputs;
   po.depth = o.depth;
   po.particles = o.particles;
   po.reference_width = o.reference_width;
-  po.activation = c.act;
-  po.init = c.init;
+  po.activation = o.activation;
+  po.init = init_kind_from_name(o.init);
   po.optimizer = o.optimizer;
   po.paired = o.paired;
   po.eval_chunk = o.eval_chunk;
+  return po;
+}
+
+template <class T>
+void run_particles(Ctx& c, uint64_t seed) {
+  const LimitOptions& o = c.o;
+  const ParticleOptions po = particle_options(o, int(c.d.x_train.cols()), c.k);
   ParticleSystem<T> ps(po, o.lr, c.B);
   uint64_t pseed = seed;
   if (o.independent_particles) {
@@ -247,11 +252,12 @@ void run_kernel(Ctx& c, uint64_t seed) {
   const LimitOptions& o = c.o;
   MatrixD x_all(c.n + c.m, c.d.x_train.cols());
   x_all << c.d.x_train, c.d.x_test;
-  const MatrixD theta = limit_ntk(c.act, c.init, o.lr, o.reference_width, x_all, c.d.x_train, o.lr_weight_out,
+  const MatrixD theta = limit_ntk(o.activation, c.init, o.lr, o.reference_width, x_all, c.d.x_train, o.lr_weight_out,
                                   o.lr_weight_in);  // (n+m) × n
   {
     const MatrixD xk = c.d.x_test.topRows(std::min(o.kernel_points, c.m));
-    const MatrixD tk = limit_ntk(c.act, c.init, o.lr, o.reference_width, xk, xk, o.lr_weight_out, o.lr_weight_in);
+    const MatrixD tk =
+        limit_ntk(o.activation, c.init, o.lr, o.reference_width, xk, xk, o.lr_weight_out, o.lr_weight_in);
     c.r.kernel_diag_init.resize(tk.rows());  // (no data() pointers: kernel_points = 0 leaves tk empty)
     for (Eigen::Index i = 0; i < tk.rows(); ++i) c.r.kernel_diag_init[i] = tk(i, i);
     c.r.kernel_diag_final = c.r.kernel_diag_init;
@@ -342,7 +348,6 @@ LimitSeedResult seed_run(const LimitOptions& o, const Dataset& d, uint64_t seed,
         model,
         d,
         loss,
-        activation_from_name(o.activation),
         init_kind_from_name(o.init),
         n,
         m,
@@ -364,7 +369,7 @@ LimitSeedResult seed_run(const LimitOptions& o, const Dataset& d, uint64_t seed,
     } else {
       MatrixD x_all(n + m, d.x_train.cols());
       x_all << d.x_train, d.x_test;
-      const MatrixD K = limit_nngp(c.act, c.init, x_all, x_all);
+      const MatrixD K = limit_nngp(o.activation, c.init, x_all, x_all);
       Rng rng = make_rng(seed, rng_stream::gp_sample);
       GpSample g = sample_gp(K, k, o.gp_jitter, rng);
       c.g_tr = g.values.topRows(n);

@@ -160,10 +160,10 @@ double region_fraction(const std::vector<Measured>& ms, const std::vector<Classi
   return stable ? double(match) / double(stable) : NAN;
 }
 
-}  // namespace
+using Results = std::map<SweepRunKey, TrainResult>;
 
-CaseOutput run_classify_grid(const ReproduceContext& ctx) {
-  SweepSetup setup = make_sweep_setup(ctx.config);
+// Every grid point at every (width, seed), without the logit decomposition, coordinate check or curves.
+Results run_grid(const ReproduceContext& ctx, const SweepSetup& setup) {
   std::vector<KeyedTask> tasks;
   for (const auto& sc : setup.scalings)
     for (int w : setup.widths)
@@ -174,44 +174,57 @@ CaseOutput run_classify_grid(const ReproduceContext& ctx) {
         t.task.train.curve_every = 0;
         tasks.push_back(std::move(t));
       }
-  auto res = run_tasks(ctx, setup.data, tasks, "classify-grid", false, /*resumable=*/true);
+  return run_tasks(ctx, setup.data, tasks, "classify-grid", false, /*resumable=*/true);
+}
 
-  // Every grid point's five per-seed quantities at every width, stacked into one SeedGrid so that one bootstrap over
-  // seeds recomputes every point's exponents together (statistics over points get joint intervals).
-  std::vector<const Scaling*> pts;
-  for (const auto& sc : setup.scalings)
-    if (sc.q_sigma && sc.q_lr_out) pts.push_back(&sc);
-  const std::size_t nw = setup.widths.size();
-  SeedGrid stacked;
-  std::vector<bool> diverged;
-  for (const Scaling* sc : pts) {
-    for (const auto& q : point_quantities())
-      for (int w : setup.widths) {
-        stacked.widths.push_back(w);
-        stacked.values.push_back(over_seeds(res, sc->name, w, q));
-      }
-    bool d = false;
-    for (const auto& [k, r] : res)
-      if (k.scaling == sc->name && r.status != RunStatus::ok) d = true;
-    diverged.push_back(d);
-  }
-  const auto measure = [&](const std::vector<double>& means) {
+// Every grid point's five per-seed quantities at every width, stacked into one SeedGrid so that one bootstrap over
+// seeds recomputes every point's exponents together (statistics over points get joint intervals).
+struct Grid {
+  std::vector<const Scaling*> pts;  // the Golikov points of the config
+  std::vector<int> widths;
+  SeedGrid stacked;            // per point, per quantity (point_quantities), per width: the per-seed values
+  std::vector<bool> diverged;  // per point: some run did not end ok
+
+  // Every point's exponents from the seed means of `stacked` (or of a resample of it).
+  std::vector<Measured> measure(const std::vector<double>& means) const {
     std::vector<Measured> ms;
     for (std::size_t p = 0; p < pts.size(); ++p) {
-      Measured m = measure_point(means, p * kQuantities * nw, setup.widths, *pts[p]->q_sigma);
+      Measured m = measure_point(means, p * kQuantities * widths.size(), widths, *pts[p]->q_sigma);
       m.diverged = diverged[p];
       ms.push_back(m);
     }
     return ms;
-  };
-  const std::vector<Measured> measured = measure(stacked.means());
+  }
+};
 
+Grid stack_grid(const SweepSetup& setup, const Results& res) {
+  Grid g;
+  g.widths = setup.widths;
+  for (const auto& sc : setup.scalings)
+    if (sc.q_sigma && sc.q_lr_out) g.pts.push_back(&sc);
+  for (const Scaling* sc : g.pts) {
+    for (const auto& q : point_quantities())
+      for (int w : setup.widths) {
+        g.stacked.widths.push_back(w);
+        g.stacked.values.push_back(over_seeds(res, sc->name, w, q));
+      }
+    bool d = false;
+    for (const auto& [k, r] : res)
+      if (k.scaling == sc->name && r.status != RunStatus::ok) d = true;
+    g.diverged.push_back(d);
+  }
+  return g;
+}
+
+// The table of measured vs theory exponents per point, and the same as grid.csv for the phase diagram.
+ReportTable write_grid_table(const std::filesystem::path& out, const Grid& grid,
+                             const std::vector<Measured>& measured) {
   std::vector<std::vector<std::string>> csv;
   ReportTable table;
   table.title = "measured / theory exponents per grid point (seed means)";
   table.columns = {"(q_σ, q̃)", "theory region", "A", "B", "C", "K change", "measured behaviour", "measured region"};
-  for (std::size_t p = 0; p < pts.size(); ++p) {
-    const double qs = *pts[p]->q_sigma, ql = *pts[p]->q_lr_out;
+  for (std::size_t p = 0; p < grid.pts.size(); ++p) {
+    const double qs = *grid.pts[p]->q_sigma, ql = *grid.pts[p]->q_lr_out;
     const Classification th = classify_golikov(qs, ql, ql);
     const Measured& m = measured[p];
     const std::string beh = behaviour(m), theory_beh = theory_behaviour(th), at = fmt::format("({:g}, {:g})", qs, ql);
@@ -227,24 +240,21 @@ CaseOutput run_classify_grid(const ReproduceContext& ctx) {
   for (auto& r : csv)
     for (auto& c : r)
       if (c == "diverged") c = "nan";
-  write_table_csv(ctx.out / "grid.csv",
+  write_table_csv(out / "grid.csv",
                   {"q_sigma", "q_lr", "region", "theory_regime", "A_theory", "A_measured", "B_theory", "B_measured",
                    "C_theory", "C_measured", "K_change", "measured_class", "measured_region"},
                   csv);
+  return table;
+}
+
+// R28's claims, each a statistic over the grid's points with its seed-bootstrap interval (500 resamples).
+void add_claims(CaseOutput& out, const Grid& grid) {
   std::vector<Classification> theory;
-  for (const Scaling* sc : pts) theory.push_back(classify_golikov(*sc->q_sigma, *sc->q_lr_out, *sc->q_lr_out));
+  for (const Scaling* sc : grid.pts) theory.push_back(classify_golikov(*sc->q_sigma, *sc->q_lr_out, *sc->q_lr_out));
   const auto stat = [&](auto fn) {
     return bootstrap_statistic(
-        stacked, [&](const std::vector<double>& m) { return fn(measure(m), theory); }, 500);
+        grid.stacked, [&](const std::vector<double>& m) { return fn(grid.measure(m), theory); }, 500);
   };
-  CaseOutput out;
-  out.setup = fmt::format(
-      "- data: {}\n- nets: 1 hidden layer, {}, {} lr {} at d* = {}, {} step(s), widths {}, "
-      "seeds {}\n- grid: {} Golikov points (q_σ, q̃) with symmetric rates (`scaling.q` of the config)",
-      data_line(setup.data), ctx.config.model.activation, ctx.config.train.optimizer, ctx.config.train.lr,
-      ctx.config.scaling.reference_width, ctx.config.train.steps, fmt::join(setup.widths, ", "), setup.seeds.size(),
-      pts.size());
-  out.tables.push_back(table);
   const std::string src = "theory.md §1.3, §2.2, §6.5 R28";
   out.claims.push_back({"R28.init-exponents",
                         "measured A, B (init logits and kernel) of every stable point within ±0.15 of the classifier's",
@@ -268,6 +278,26 @@ CaseOutput run_classify_grid(const ReproduceContext& ctx) {
                         "13 (≥ 90 % of stable points)",
                         "13 distinct limit models: 3 points, 7 segments/rays, 3 open regions (theory.md §2.2)",
                         verdict_in_region(stat(region_fraction), {0.9, 1.0, src}, "fraction of stable points")});
+}
+
+}  // namespace
+
+CaseOutput run_classify_grid(const ReproduceContext& ctx) {
+  SweepSetup setup = make_sweep_setup(ctx.config);
+  const Results res = run_grid(ctx, setup);
+  const Grid grid = stack_grid(setup, res);
+  const std::vector<Measured> measured = grid.measure(grid.stacked.means());
+  const ReportTable table = write_grid_table(ctx.out, grid, measured);
+
+  CaseOutput out;
+  out.setup = fmt::format(
+      "- data: {}\n- nets: 1 hidden layer, {}, {} lr {} at d* = {}, {} step(s), widths {}, "
+      "seeds {}\n- grid: {} Golikov points (q_σ, q̃) with symmetric rates (`scaling.q` of the config)",
+      data_line(setup.data), ctx.config.model.activation, ctx.config.train.optimizer, ctx.config.train.lr,
+      ctx.config.scaling.reference_width, ctx.config.train.steps, fmt::join(setup.widths, ", "), setup.seeds.size(),
+      grid.pts.size());
+  out.tables.push_back(table);
+  add_claims(out, grid);
   out.plots = {"phase_diagram.png"};
   out.notes.push_back(fmt::format(
       "Measured behaviour snaps an exponent to 0 (or C to −1/2) when it is within {} of it; with only {} widths the "

@@ -88,12 +88,13 @@ VerdictResult mf_closer(const std::string& what, std::size_t seeds,
   return v;
 }
 
-}  // namespace
+using Results = std::map<SweepRunKey, TrainResult>;
 
-CaseOutput run_golikov2020_curves(const ReproduceContext& ctx) {
+// Every group's sweep setup (the case config with the group's overrides) and tasks: the reference (SP at d*) and
+// every other scaling at the group's largest width, every seed, with curves of logits.
+std::vector<KeyedTask> curve_tasks(const ReproduceContext& ctx, std::vector<SweepSetup>& setups) {
   const int ref = int(ctx.config.scaling.reference_width);
   std::vector<KeyedTask> tasks;
-  std::vector<SweepSetup> setups;
   for (const auto& g : curve_groups()) {
     setups.push_back(make_sweep_setup(apply_overrides(ctx.config, group_sets(g, ctx))));
     const SweepSetup& s = setups.back();
@@ -111,8 +112,13 @@ CaseOutput run_golikov2020_curves(const ReproduceContext& ctx) {
     for (const auto& sc : s.scalings)
       if (sc.name != "sp") add(sc, big, sc.name);
   }
-  // R6 reads more examples than R3/R5: the run uses each group's own data.
-  std::map<SweepRunKey, TrainResult> res;
+  return tasks;
+}
+
+// The tasks run group by group: R6 reads more examples than R3/R5, so each group uses its own data.
+Results run_curves(const ReproduceContext& ctx, const std::vector<SweepSetup>& setups,
+                   const std::vector<KeyedTask>& tasks) {
+  Results res;
   for (std::size_t g = 0; g < setups.size(); ++g) {
     std::vector<KeyedTask> mine;
     for (const auto& t : tasks)
@@ -120,52 +126,65 @@ CaseOutput run_golikov2020_curves(const ReproduceContext& ctx) {
     auto r = run_tasks(ctx, setups[g].data, mine, "golikov2020-curves " + curve_groups()[g].id);
     res.insert(r.begin(), r.end());
   }
+  return res;
+}
+
+// Group g's setup line, table (distance of each scaling to the reference along training), rows of
+// curve_distances.csv and its two claims (MF closer than NTK: logit KL, |Δ loss|).
+void add_group(CaseOutput& out, std::vector<std::vector<std::string>>& csv, const ReproduceContext& ctx,
+               const Group& grp, const SweepSetup& s, const Results& res) {
+  out.setup += fmt::format("- {}: data {}; {}\n", grp.title, data_line(s.data),
+                           sizes_line(s, apply_overrides(ctx.config, group_sets(grp, ctx))));
+  const auto refs = runs_of(res, grp.id + "/reference");
+  const auto runs = [&](const std::string& l) { return runs_of(res, grp.id + "/" + l); };
+  ReportTable t;
+  t.title = grp.title + fmt::format(
+                            ": distance to the reference along training (mean over the curve points; {} "
+                            "seeds)",
+                            s.seeds.size());
+  t.columns = {"scaling", "mean logit KL", "mean |Δ test loss|", "final test loss"};
+  std::vector<std::size_t> all(s.seeds.size());
+  for (std::size_t k = 0; k < all.size(); ++k) all[k] = k;
+  for (const auto& sc : s.scalings) {
+    if (sc.name == "sp") continue;
+    const auto r = runs(sc.name);
+    const double kl = mean_kl(r, refs, all), gap = mean_loss_gap(r, refs, all);
+    const double final_loss =
+        seed_stat(over_seeds(res, grp.id + "/" + sc.name, s.widths.back(), [](const TrainResult& x) {
+          return metric(x, "test_loss");
+        })).mean;
+    t.rows.push_back({sc.name, fmt_num(kl), fmt_num(gap), fmt_num(final_loss)});
+    for (std::size_t i = 0; i < r.front()->curve.size(); ++i)
+      csv.push_back({grp.id, sc.name, std::to_string(r.front()->curve[i].step), fmt_num(kl_at(r, refs, i, all).kl, 8),
+                     fmt_num(loss_gap_at(r, refs, i, all), 8)});
+  }
+  out.tables.push_back(t);
+  const std::size_t n = std::min(refs.size(), runs("mf").size());
+  out.claims.push_back({claim_id(grp.id, "kl"),
+                        grp.title + ": MF's logits are closer to the reference's than NTK's (logit KL)",
+                        "MF follows the reference more closely than NTK at lr 0.02 ([G1] abstract)",
+                        mf_closer("KL", n, [&](const std::string& l, const std::vector<std::size_t>& idx) {
+                          return mean_kl(runs(l), refs, idx);
+                        })});
+  out.claims.push_back({claim_id(grp.id, "loss"),
+                        grp.title + ": MF's test-loss curve is closer to the reference's than NTK's",
+                        "MF follows the reference more closely than NTK at lr 0.02 ([G1] abstract)",
+                        mf_closer("|Δ loss|", n, [&](const std::string& l, const std::vector<std::size_t>& idx) {
+                          return mean_loss_gap(runs(l), refs, idx);
+                        })});
+}
+
+}  // namespace
+
+CaseOutput run_golikov2020_curves(const ReproduceContext& ctx) {
+  const int ref = int(ctx.config.scaling.reference_width);
+  std::vector<SweepSetup> setups;
+  const std::vector<KeyedTask> tasks = curve_tasks(ctx, setups);
+  const Results res = run_curves(ctx, setups, tasks);
 
   CaseOutput out;
   std::vector<std::vector<std::string>> csv;
-  for (std::size_t g = 0; g < setups.size(); ++g) {
-    const Group& grp = curve_groups()[g];
-    const SweepSetup& s = setups[g];
-    out.setup += fmt::format("- {}: data {}; {}\n", grp.title, data_line(s.data),
-                             sizes_line(s, apply_overrides(ctx.config, group_sets(grp, ctx))));
-    const auto refs = runs_of(res, grp.id + "/reference");
-    const auto runs = [&](const std::string& l) { return runs_of(res, grp.id + "/" + l); };
-    ReportTable t;
-    t.title = grp.title + fmt::format(
-                              ": distance to the reference along training (mean over the curve points; {} "
-                              "seeds)",
-                              s.seeds.size());
-    t.columns = {"scaling", "mean logit KL", "mean |Δ test loss|", "final test loss"};
-    std::vector<std::size_t> all(s.seeds.size());
-    for (std::size_t k = 0; k < all.size(); ++k) all[k] = k;
-    for (const auto& sc : s.scalings) {
-      if (sc.name == "sp") continue;
-      const auto r = runs(sc.name);
-      const double kl = mean_kl(r, refs, all), gap = mean_loss_gap(r, refs, all);
-      const double final_loss =
-          seed_stat(over_seeds(res, grp.id + "/" + sc.name, s.widths.back(), [](const TrainResult& x) {
-            return metric(x, "test_loss");
-          })).mean;
-      t.rows.push_back({sc.name, fmt_num(kl), fmt_num(gap), fmt_num(final_loss)});
-      for (std::size_t i = 0; i < r.front()->curve.size(); ++i)
-        csv.push_back({grp.id, sc.name, std::to_string(r.front()->curve[i].step), fmt_num(kl_at(r, refs, i, all).kl, 8),
-                       fmt_num(loss_gap_at(r, refs, i, all), 8)});
-    }
-    out.tables.push_back(t);
-    const std::size_t n = std::min(refs.size(), runs("mf").size());
-    out.claims.push_back({claim_id(grp.id, "kl"),
-                          grp.title + ": MF's logits are closer to the reference's than NTK's (logit KL)",
-                          "MF follows the reference more closely than NTK at lr 0.02 ([G1] abstract)",
-                          mf_closer("KL", n, [&](const std::string& l, const std::vector<std::size_t>& idx) {
-                            return mean_kl(runs(l), refs, idx);
-                          })});
-    out.claims.push_back({claim_id(grp.id, "loss"),
-                          grp.title + ": MF's test-loss curve is closer to the reference's than NTK's",
-                          "MF follows the reference more closely than NTK at lr 0.02 ([G1] abstract)",
-                          mf_closer("|Δ loss|", n, [&](const std::string& l, const std::vector<std::size_t>& idx) {
-                            return mean_loss_gap(runs(l), refs, idx);
-                          })});
-  }
+  for (std::size_t g = 0; g < setups.size(); ++g) add_group(out, csv, ctx, curve_groups()[g], setups[g], res);
   write_table_csv(ctx.out / "curve_distances.csv", {"group", "scaling", "step", "kl_to_reference", "mean_loss_gap"},
                   csv);
   out.notes.push_back(fmt::format(

@@ -114,24 +114,31 @@ ClaimCheck slow_claim(const std::map<std::string, MeanCurve>& loss) {
   return c;
 }
 
-}  // namespace
+using Results = std::map<SweepRunKey, TrainResult>;
 
-CaseOutput run_golikov2020_small_lr(const ReproduceContext& ctx) {
-  SweepSetup setup = make_sweep_setup(ctx.config);
-  const int ref = int(ctx.config.scaling.reference_width);
-  const int big = setup.widths.back();
-  if (big <= ref) throw InputError("reproduce golikov2020-small-lr: sweep.widths needs a width above the reference");
+// The reference (SP at d*) and every other scaling (`labels`, filled) at the largest width, every seed.
+Results run_small_lr(const ReproduceContext& ctx, const SweepSetup& setup, int ref, int big,
+                     std::vector<std::string>& labels) {
   std::vector<KeyedTask> tasks;
   for (auto seed : setup.seeds) tasks.push_back(keyed_task(setup, scaling_named(setup, "sp"), ref, seed, "reference"));
-  std::vector<std::string> labels;
   for (const auto& sc : setup.scalings) {
     if (sc.name == "sp") continue;
     labels.push_back(sc.name);
     for (auto seed : setup.seeds) tasks.push_back(keyed_task(setup, sc, big, seed));
   }
-  auto res = run_tasks(ctx, setup.data, tasks, "golikov2020-small-lr");
-  std::vector<std::vector<std::string>> csv;
+  return run_tasks(ctx, setup.data, tasks, "golikov2020-small-lr");
+}
+
+// The mean test loss and accuracy curves per label, written to curves.csv.
+struct Curves {
   std::map<std::string, MeanCurve> loss, acc;
+};
+Curves write_curves(const std::filesystem::path& out, const Results& res, const std::vector<std::string>& labels,
+                    int ref, int big) {
+  std::vector<std::vector<std::string>> csv;
+  Curves c;
+  auto& loss = c.loss;
+  auto& acc = c.acc;
   auto add = [&](const std::string& label, int w) {
     loss[label] = mean_curve(res, label, w, &CurvePoint::test_loss);
     acc[label] = mean_curve(res, label, w, &CurvePoint::test_acc);
@@ -141,27 +148,30 @@ CaseOutput run_golikov2020_small_lr(const ReproduceContext& ctx) {
   };
   add("reference", ref);
   for (const auto& l : labels) add(l, big);
-  write_table_csv(ctx.out / "curves.csv",
+  write_table_csv(out / "curves.csv",
                   {"label", "width", "step", "test_loss_mean", "test_loss_std", "test_acc_mean", "test_acc_std"}, csv);
+  return c;
+}
 
-  CaseOutput out;
-  out.setup = "- data: " + data_line(setup.data) + "\n- nets: " + sizes_line(setup, ctx.config) +
-              fmt::format("\n- reference: SP at d* = {}; scalings {} at d = {}", ref, fmt::join(labels, ", "),
-                          width_label(big));
+// Loss and accuracy per label at a few steps (0, steps/10, steps/5, steps/2, the last).
+ReportTable step_table(Curves& curves, int steps) {
   ReportTable t;
   t.title = "test loss / accuracy along training (mean over seeds)";
   t.columns = {"step"};
-  for (const auto& [l, c] : loss) t.columns.push_back(l + " loss / acc");
-  const int steps = ctx.config.train.steps;
+  for (const auto& [l, c] : curves.loss) t.columns.push_back(l + " loss / acc");
   std::set<int> table_steps = {0, std::max(1, steps / 10), steps / 5, steps / 2, steps};  // distinct, ascending
   for (int k : table_steps) {
     std::vector<std::string> row = {std::to_string(k)};
-    for (const auto& [l, c] : loss)
-      row.push_back(fmt::format("{} / {}", fmt_num(at_step(c, k)), fmt_num(at_step(acc[l], k))));
+    for (const auto& [l, c] : curves.loss)
+      row.push_back(fmt::format("{} / {}", fmt_num(at_step(c, k)), fmt_num(at_step(curves.acc[l], k))));
     t.rows.push_back(row);
   }
-  out.tables.push_back(t);
-  const int k10 = std::max(1, steps / 5);  // step 10 of 50
+  return t;
+}
+
+// R4's accuracy claims, for the scalings the config holds: MF rises fast, NTK tracks the reference, intermediate lies
+// between; `k10` is the step that stands for step 10 of 50.
+void add_accuracy_claims(CaseOutput& out, std::map<std::string, MeanCurve>& acc, int k10) {
   if (acc.count("mf"))
     out.claims.push_back(
         {"R4.mf-fast", fmt::format("MF's test accuracy rises much faster than the reference's (step {}: ≥ +0.05)", k10),
@@ -196,7 +206,27 @@ CaseOutput run_golikov2020_small_lr(const ReproduceContext& ctx) {
     out.claims.push_back({"R4.intermediate-between", "intermediate's accuracy rises between the reference's and MF's",
                           "intermediate reaches ≈0.72 by ~40 steps (MF by ~10)", v});
   }
-  out.claims.push_back(slow_claim(loss));
+}
+
+}  // namespace
+
+CaseOutput run_golikov2020_small_lr(const ReproduceContext& ctx) {
+  SweepSetup setup = make_sweep_setup(ctx.config);
+  const int ref = int(ctx.config.scaling.reference_width);
+  const int big = setup.widths.back();
+  if (big <= ref) throw InputError("reproduce golikov2020-small-lr: sweep.widths needs a width above the reference");
+  std::vector<std::string> labels;
+  const Results res = run_small_lr(ctx, setup, ref, big, labels);
+  Curves curves = write_curves(ctx.out, res, labels, ref, big);
+
+  CaseOutput out;
+  out.setup = "- data: " + data_line(setup.data) + "\n- nets: " + sizes_line(setup, ctx.config) +
+              fmt::format("\n- reference: SP at d* = {}; scalings {} at d = {}", ref, fmt::join(labels, ", "),
+                          width_label(big));
+  const int steps = ctx.config.train.steps;
+  out.tables.push_back(step_table(curves, steps));
+  add_accuracy_claims(out, curves.acc, std::max(1, steps / 5));  // step 10 of 50
+  out.claims.push_back(slow_claim(curves.loss));
   out.plots = {"small_lr_curves.png"};
   return out;
 }

@@ -162,52 +162,86 @@ SpCase sp_case(const Config& c) {
   return k;
 }
 
-// R21: empirical NTK of improved- and naive-SP nets against the analytic kernel, per s and seed.
-void r21_kernels(const SpCase& k, const ReproduceContext& ctx, CaseOutput& out) {
-  const Config& c = k.c;
-  const MatrixD& X = k.X;
-  const int n_kernel = k.n_kernel, depth = k.depth, N = k.N;
-  const Activation act = k.act;
-  const bool bias = k.bias;
-  const double W_std = k.W_std, b_std = k.b_std;
-  const std::vector<int>& mults = k.mults;
+// The analytic NTK of the SP case's nets (standard parameterisation) at a given width.
+KernelOptions r21_kernel_options(const SpCase& k, int width) {
   KernelOptions ko;
-  ko.depth = depth;
-  ko.act = act;
-  ko.W_std = W_std;
-  ko.b_std = b_std;
+  ko.depth = k.depth;
+  ko.act = k.act;
+  ko.W_std = k.W_std;
+  ko.b_std = k.b_std;
   ko.parameterization = Parameterization::standard;
   ko.threads = 1;
+  ko.width = width;
+  return ko;
+}
 
+// Per seed: the empirical NTK of an SP net with base width `base` and multiplier `mult` against the analytic kernel
+// `an` — relative Frobenius error, mean diagonal, and the mean diagonal of the layers ≥ 1.
+struct SeedKernels {
+  std::vector<double> errs, diags, ups;
+};
+SeedKernels seed_kernels(const SpCase& k, int base, int mult, const MatrixD& an) {
+  SeedKernels r;
+  for (auto seed : k.c.sweep.seeds) {
+    SpNet n = sp_net(int(k.X.cols()), base, mult, k.depth, k.act, k.bias, k.W_std);
+    Mlp<double> net(n.config, n.factors);
+    net.init(seed);
+    set_sp_biases(net, n, k.b_std, seed);
+    double u = 0;
+    MatrixD em = empirical_ntk(net, k.X, &u);
+    r.errs.push_back(rel_frobenius(em, an));
+    r.diags.push_back(em.diagonal().mean());
+    r.ups.push_back(u);
+  }
+  return r;
+}
+
+// Per family (improved / naive SP), per (s, seed): the error, the mean diagonal and that of the layers ≥ 1.
+struct R21Grids {
+  SeedGrid imp_err, imp_diag, imp_up, nai_err, nai_diag, nai_up;
+};
+
+void add_r21_claims(CaseOutput& out, const R21Grids& g) {
+  out.claims.push_back({"R21.improved-converges",
+                        "improved SP: the empirical NTK approaches the analytic kernel, error ∝ s^{-1/2} (±0.2)",
+                        std::string(kR21Improved) + " (theory.md §4; finite-width corrections O(n^{-1/2}))",
+                        judge_slope(g.imp_err, -0.5, 0.2, kR21Source)});
+  if (!g.imp_err.values.empty())
+    out.claims.push_back({"R21.improved-small", "improved SP: relative error at the largest s below 0.1", kR21Improved,
+                          verdict_in_region(bootstrap_mean(g.imp_err.values.back()), {-INFINITY, 0.1, kR21Source},
+                                            "mean relative error at the largest s")});
+  out.claims.push_back({"R21.improved-scale",
+                        "improved SP: the width-carrying part of the kernel (layers ≥ 1) does not change with s "
+                        "(exponent 0 ± 0.1)",
+                        kR21Improved, judge_slope(g.imp_up, 0.0, 0.1, kR21Source)});
+  out.claims.push_back({"R21.naive-grows",
+                        "naive SP: the width-carrying part of the NTK (layers ≥ 1) grows ∝ width (exponent 1 ± 0.1)",
+                        kR21Naive, judge_slope(g.nai_up, 1.0, 0.1, kR21Source)});
+  out.claims.push_back({"R21.naive-total",
+                        "naive SP: the whole NTK (input layer included) grows ∝ width (exponent 1 "
+                        "± 0.1)",
+                        kR21Naive, judge_slope(g.nai_diag, 1.0, 0.1, kR21Source)});
+}
+
+// R21: empirical NTK of improved- and naive-SP nets against the analytic kernel, per s and seed.
+void r21_kernels(const SpCase& k, const ReproduceContext& ctx, CaseOutput& out) {
   std::vector<std::vector<std::string>> csv, seed_csv;
   ReportTable t;
-  t.title =
-      fmt::format("empirical vs analytic NTK on {} test inputs (mean over {} seeds)", n_kernel, c.sweep.seeds.size());
+  t.title = fmt::format("empirical vs analytic NTK on {} test inputs (mean over {} seeds)", k.n_kernel,
+                        k.c.sweep.seeds.size());
   t.columns = {
       "family", "s", "width n", "rel. Frobenius error", "mean diag Θ_emp", "… of layers ≥ 1", "mean diag Θ_analytic"};
-  SeedGrid imp_err, imp_diag, imp_up, nai_err, nai_diag, nai_up;  // per (s, seed)
+  R21Grids g;                             // per (s, seed)
   for (int pass = 0; pass < 2; ++pass) {  // 0: improved SP (base N, multiplier s); 1: naive SP (s = 1, N = n)
-    for (int s : mults) {
-      const int width = N * s;
-      const int base = pass == 0 ? N : width, mult = pass == 0 ? s : 1;
-      ko.width = base;
-      MatrixD an = kernel_ntk<double>(X, ko);
-      std::vector<double> errs, diags, ups;
-      for (auto seed : c.sweep.seeds) {
-        SpNet n = sp_net(int(X.cols()), base, mult, depth, act, bias, W_std);
-        Mlp<double> net(n.config, n.factors);
-        net.init(seed);
-        set_sp_biases(net, n, b_std, seed);
-        double u = 0;
-        MatrixD em = empirical_ntk(net, X, &u);
-        errs.push_back(rel_frobenius(em, an));
-        diags.push_back(em.diagonal().mean());
-        ups.push_back(u);
-      }
-      const double err = seed_stat(errs).mean, diag = seed_stat(diags).mean, up = seed_stat(ups).mean;
-      for (auto [grid, values] :
-           {std::pair{pass == 0 ? &imp_err : &nai_err, &errs}, std::pair{pass == 0 ? &imp_diag : &nai_diag, &diags},
-            std::pair{pass == 0 ? &imp_up : &nai_up, &ups}}) {
+    for (int s : k.mults) {
+      const int width = k.N * s;
+      const int base = pass == 0 ? k.N : width, mult = pass == 0 ? s : 1;
+      MatrixD an = kernel_ntk<double>(k.X, r21_kernel_options(k, base));
+      const SeedKernels r = seed_kernels(k, base, mult, an);
+      const double err = seed_stat(r.errs).mean, diag = seed_stat(r.diags).mean, up = seed_stat(r.ups).mean;
+      for (auto [grid, values] : {std::pair{pass == 0 ? &g.imp_err : &g.nai_err, &r.errs},
+                                  std::pair{pass == 0 ? &g.imp_diag : &g.nai_diag, &r.diags},
+                                  std::pair{pass == 0 ? &g.imp_up : &g.nai_up, &r.ups}}) {
         grid->widths.push_back(width);
         grid->values.push_back(*values);
       }
@@ -216,9 +250,9 @@ void r21_kernels(const SpCase& k, const ReproduceContext& ctx, CaseOutput& out) 
                         fmt_num(an.diagonal().mean())});
       csv.push_back({fam, std::to_string(mult), std::to_string(width), fmt_num(err, 8), fmt_num(diag, 8),
                      fmt_num(an.diagonal().mean(), 8)});
-      for (std::size_t k = 0; k < errs.size(); ++k)
-        seed_csv.push_back({fam, std::to_string(mult), std::to_string(width), std::to_string(c.sweep.seeds[k]),
-                            fmt_num(errs[k], 10), fmt_num(diags[k], 10), fmt_num(ups[k], 10)});
+      for (std::size_t i = 0; i < r.errs.size(); ++i)
+        seed_csv.push_back({fam, std::to_string(mult), std::to_string(width), std::to_string(k.c.sweep.seeds[i]),
+                            fmt_num(r.errs[i], 10), fmt_num(r.diags[i], 10), fmt_num(r.ups[i], 10)});
     }
   }
   // The per-seed values the R21 verdicts' bootstrap intervals are computed from.
@@ -227,25 +261,7 @@ void r21_kernels(const SpCase& k, const ReproduceContext& ctx, CaseOutput& out) 
   write_table_csv(ctx.out / "ntk_convergence.csv", {"family", "s", "width", "rel_error", "mean_diag", "analytic_diag"},
                   csv);
   out.tables.push_back(t);
-  out.claims.push_back({"R21.improved-converges",
-                        "improved SP: the empirical NTK approaches the analytic kernel, error ∝ s^{-1/2} (±0.2)",
-                        std::string(kR21Improved) + " (theory.md §4; finite-width corrections O(n^{-1/2}))",
-                        judge_slope(imp_err, -0.5, 0.2, kR21Source)});
-  if (!imp_err.values.empty())
-    out.claims.push_back({"R21.improved-small", "improved SP: relative error at the largest s below 0.1", kR21Improved,
-                          verdict_in_region(bootstrap_mean(imp_err.values.back()), {-INFINITY, 0.1, kR21Source},
-                                            "mean relative error at the largest s")});
-  out.claims.push_back({"R21.improved-scale",
-                        "improved SP: the width-carrying part of the kernel (layers ≥ 1) does not change with s "
-                        "(exponent 0 ± 0.1)",
-                        kR21Improved, judge_slope(imp_up, 0.0, 0.1, kR21Source)});
-  out.claims.push_back({"R21.naive-grows",
-                        "naive SP: the width-carrying part of the NTK (layers ≥ 1) grows ∝ width (exponent 1 ± 0.1)",
-                        kR21Naive, judge_slope(nai_up, 1.0, 0.1, kR21Source)});
-  out.claims.push_back({"R21.naive-total",
-                        "naive SP: the whole NTK (input layer included) grows ∝ width (exponent 1 "
-                        "± 0.1)",
-                        kR21Naive, judge_slope(nai_diag, 1.0, 0.1, kR21Source)});
+  add_r21_claims(out, g);
   out.notes.push_back(
       "The input layer contributes ≈ x·x' ≈ n0 to Θ(x, x) (standardised inputs, n0 = 784) whatever the width, so the "
       "whole naive-SP kernel grows ∝ width only once the width is well above n0; R21.naive-grows therefore judges the "

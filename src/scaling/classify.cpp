@@ -169,72 +169,65 @@ void set_properties(Classification& c) {
   c.finite_kernel = c.stable && is_zero(c.B);
 }
 
-}  // namespace
-
-Classification classify_golikov(double q_sigma, double q_lr_out, double q_lr_in) {
-  if (!std::isfinite(q_sigma) || !std::isfinite(q_lr_out) || !std::isfinite(q_lr_in))
-    throw InputError(fmt::format("(q_sigma, q_lr_out, q_lr_in) = ({}, {}, {}): expected finite numbers", q_sigma,
-                                 q_lr_out, q_lr_in));
-  Scaling s = scaling_from_golikov(q_sigma, q_lr_out, q_lr_in);
-  Activation leaky = activation_from_name("leaky_relu:0.1");  // the [G2] experiments' φ (positively homogeneous)
-  return classify(s, leaky);
+// A 1-hidden-layer net (theory.md §2.2): the Golikov exponents, the random-features case and the init correction.
+void classify_depth1(Classification& c, const Scaling& s) {
+  fill_depth1(c, golikov_exponents(s));
+  set_properties(c);
+  c.feature_learning = c.stable && is_zero(c.C) && is_zero(c.C_w);
+  if (c.stable && is_zero(c.C) && !c.feature_learning) {
+    // The output layer moves at the critical rate, the hidden layer's relative change vanishes (C_w < 0): f is
+    // linear in the output weights over fixed random features, so training is kernel GD with the output layer's
+    // kernel E[φ(w·x)φ(w·x')] — a random-features model, not the MF particle flow of region 1.
+    c.model = "random-features";
+    c.label = "random features: output layer trains, hidden layer frozen (C_a = 0 > C_w)";
+  }
+  if (s.init_corrected && c.stable) {
+    // IC-MF (theory.md §3.5): f_IC = f(θ) − f(θ₀^MF) + f(θ₀^SP): the frozen SP copy restores Θ(1) init logits.
+    c.A = 0.0;
+    c.finite_init_logits = true;
+    c.model = c.region == 1 ? "ic-mf" : c.model + "-init-corrected";
+    c.label += " + init correction (theory.md §3.5)";
+    if (c.region == 1) c.rate_note = "IC-MF: MF particles + frozen GP offset, ~ d^-1/2 (CLT), theory.md §3.5/§4";
+  }
+  c.properties_text = properties_text(c.A, c.B, c.C, s.init_corrected && c.stable, is_zero(c.C_w));
 }
 
-Classification classify(const Scaling& s, const Activation& activation) {
-  Classification c;
-  c.scaling = s.name;
-  c.depth = s.depth;
-  c.family = s.family;
-  c.init_corrected = s.init_corrected;
-  const auto eff = effective_exponents(s);
-  const Propagation p = propagate(eff, s.family, activation);
-  c.layers = p.layers;
+// The largest relative change per step over the layers of a deep net: coherent (all layers) and of the features
+// (layers below the output).
+struct DeepChanges {
+  double max_coherent = -1e300, max_feature = -1e300;
+};
 
-  if (s.depth == 1) {
-    fill_depth1(c, golikov_exponents(s));
-    set_properties(c);
-    c.feature_learning = c.stable && is_zero(c.C) && is_zero(c.C_w);
-    if (c.stable && is_zero(c.C) && !c.feature_learning) {
-      // The output layer moves at the critical rate, the hidden layer's relative change vanishes (C_w < 0): f is
-      // linear in the output weights over fixed random features, so training is kernel GD with the output layer's
-      // kernel E[φ(w·x)φ(w·x')] — a random-features model, not the MF particle flow of region 1.
-      c.model = "random-features";
-      c.label = "random features: output layer trains, hidden layer frozen (C_a = 0 > C_w)";
-    }
-    if (s.init_corrected && c.stable) {
-      // IC-MF (theory.md §3.5): f_IC = f(θ) − f(θ₀^MF) + f(θ₀^SP): the frozen SP copy restores Θ(1) init logits.
-      c.A = 0.0;
-      c.finite_init_logits = true;
-      c.model = c.region == 1 ? "ic-mf" : c.model + "-init-corrected";
-      c.label += " + init correction (theory.md §3.5)";
-      if (c.region == 1) c.rate_note = "IC-MF: MF particles + frozen GP offset, ~ d^-1/2 (CLT), theory.md §3.5/§4";
-    }
-    c.properties_text = properties_text(c.A, c.B, c.C, s.init_corrected && c.stable, is_zero(c.C_w));
-    return c;
-  }
-
-  // Deep nets.
+// A deep net's A, B, C (largest relative step over all layers), C_w (over the hidden ones), C_a and regime from the
+// exponent propagation.
+DeepChanges deep_exponents(Classification& c, const Scaling& s, const Propagation& p,
+                           const std::vector<EffectiveExponents>& eff) {
+  DeepChanges d;
   c.A = c.A_uncorrected = p.A;
   c.B = p.B;
   c.C = -1e300;
   c.C_w = -1e300;
-  double max_coherent = -1e300, max_feature = -1e300;
   for (int l = 0; l <= s.depth; ++l) {
     const auto& L = p.layers[l];
     c.C = std::max(c.C, L.rel_step);
-    max_coherent = std::max(max_coherent, L.coherent_change);
+    d.max_coherent = std::max(d.max_coherent, L.coherent_change);
     if (l < s.depth) {
       c.C_w = std::max(c.C_w, L.rel_step);
-      max_feature = std::max(max_feature, L.coherent_change);
+      d.max_feature = std::max(d.max_feature, L.coherent_change);
     }
   }
   c.C_a = p.layers[s.depth].rel_step;
   if (s.family == OptimizerFamily::sgd) c.abc = abc_from_effective(eff);
   c.regime = c.C > kExponentTol ? Regime::diverges : (c.B < c.A - kExponentTol ? Regime::stagnates : Regime::stable);
   c.stable = c.regime == Regime::stable;
+  return d;
+}
 
-  // GD degeneracy (theory.md §3.6, §5): init logits vanish, logit increments vanish and no layer's output grows
-  // relative to itself → every fixed step keeps f = O(d^{max(A,B)}) → 0 (loss log 2, chance accuracy).
+// GD degeneracy (theory.md §3.6, §5): init logits vanish, logit increments vanish and no layer's output grows
+// relative to itself → every fixed step keeps f = O(d^{max(A,B)}) → 0 (loss log 2, chance accuracy). Sets
+// degenerate_gd and the sentence saying why or why not.
+void deep_degeneracy(Classification& c, const Scaling& s, const Propagation& p, const Activation& activation,
+                     double max_coherent) {
   const bool vanish = c.A < -kExponentTol && c.B < -kExponentTol && max_coherent <= kExponentTol;
   c.degenerate_gd = c.stable && vanish;
   const std::string facts = fmt::format(
@@ -260,8 +253,16 @@ Classification classify(const Scaling& s, const Activation& activation) {
       why += "; adaptive steps ~ lr whatever the gradient size (theory.md §3.7, §5)";
     c.degenerate_reason = "not degenerate: " + why + " (" + facts + ")";
   }
+}
+
+// A deep net (H ≥ 2) by exponent propagation at init [derived heuristic]: exponents, regime, GD degeneracy, feature
+// learning and the model name.
+void classify_deep(Classification& c, const Scaling& s, const Propagation& p,
+                   const std::vector<EffectiveExponents>& eff, const Activation& activation) {
+  const DeepChanges d = deep_exponents(c, s, p, eff);
+  deep_degeneracy(c, s, p, activation, d.max_coherent);
   set_properties(c);
-  c.feature_learning = c.stable && !*c.degenerate_gd && max_feature >= -kExponentTol;
+  c.feature_learning = c.stable && !*c.degenerate_gd && d.max_feature >= -kExponentTol;
   if (!c.stable)
     c.model = to_string(c.regime);
   else if (*c.degenerate_gd)
@@ -274,6 +275,32 @@ Classification classify(const Scaling& s, const Activation& activation) {
       !c.stable ? std::string(to_string(c.regime))
                 : (c.feature_learning ? "features evolve (feature learning)" : "features frozen or vanishing"));
   c.rate_note = "no rate theory for deep nets in SPEC (theory.md §4, §7)";
+}
+
+}  // namespace
+
+Classification classify_golikov(double q_sigma, double q_lr_out, double q_lr_in) {
+  if (!std::isfinite(q_sigma) || !std::isfinite(q_lr_out) || !std::isfinite(q_lr_in))
+    throw InputError(fmt::format("(q_sigma, q_lr_out, q_lr_in) = ({}, {}, {}): expected finite numbers", q_sigma,
+                                 q_lr_out, q_lr_in));
+  Scaling s = scaling_from_golikov(q_sigma, q_lr_out, q_lr_in);
+  Activation leaky = activation_from_name("leaky_relu:0.1");  // the [G2] experiments' φ (positively homogeneous)
+  return classify(s, leaky);
+}
+
+Classification classify(const Scaling& s, const Activation& activation) {
+  Classification c;
+  c.scaling = s.name;
+  c.depth = s.depth;
+  c.family = s.family;
+  c.init_corrected = s.init_corrected;
+  const auto eff = effective_exponents(s);
+  const Propagation p = propagate(eff, s.family, activation);
+  c.layers = p.layers;
+  if (s.depth == 1)
+    classify_depth1(c, s);
+  else
+    classify_deep(c, s, p, eff, activation);
   return c;
 }
 

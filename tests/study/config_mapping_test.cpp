@@ -85,7 +85,7 @@ TEST(ConfigMapping, TrainAndLimitOptionsFollowTheConfig) {
 
   const LimitOptions l = limit_options(c);
   EXPECT_EQ(l.depth, 2);
-  EXPECT_EQ(l.activation, "tanh");
+  EXPECT_EQ(l.activation.name, "tanh");
   EXPECT_EQ(l.init, "gaussian");
   EXPECT_EQ(l.reference_width, 64);
   EXPECT_EQ(l.optimizer, "adam");
