@@ -65,8 +65,8 @@ class CnnKernel {
   struct Step {
     LayerKind kind;
     std::int64_t in_h = 1, in_w = 1, out_h = 1, out_w = 1;
-    int kh = 1, kw = 1;
-    bool identity = true;  // 1×1 filter, stride 1: A(K) = K
+    int kh = 1, kw = 1, sw = 1;  // filter, stride along w
+    bool identity = true;        // 1×1 filter, stride 1: A(K) = K
     std::vector<int> src_h, src_w;
     double fan_in = 1;
     std::size_t var_offset = 0;  // activation: where this layer's variances start

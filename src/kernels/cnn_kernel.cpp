@@ -34,6 +34,7 @@ CnnKernel::CnnKernel(const KernelOptions& opts, std::int64_t input_dim) {
     if (l.kind == LayerKind::conv) {
       s.kh = l.filter_h;
       s.kw = l.filter_w;
+      s.sw = l.stride_w;
       s.identity = l.filter_h == 1 && l.filter_w == 1 && l.stride_h == 1 && l.stride_w == 1;
       std::int64_t n = 0;
       s.src_h = conv_axis_sources(a.height, l.filter_h, l.stride_h, l.padding, &n);
@@ -52,31 +53,56 @@ CnnKernel::CnnKernel(const KernelOptions& opts, std::int64_t input_dim) {
 
 namespace {
 
+// For tap t of an axis map `src` (conv_axis_sources): the outputs o ∈ [lo, hi) whose input o·stride + offset is
+// inside the image, when the map is affine there (SAME / VALID); false for wrapped (CIRCULAR) maps.
+bool tap_range(const std::vector<int>& src, std::int64_t n_out, int k, int t, int stride, std::int64_t* lo,
+               std::int64_t* hi, std::int64_t* offset) {
+  *lo = 0;
+  while (*lo < n_out && src[std::size_t(*lo * k + t)] < 0) ++*lo;
+  *hi = *lo;
+  while (*hi < n_out && src[std::size_t(*hi * k + t)] >= 0) ++*hi;
+  if (*lo == *hi) return true;
+  *offset = src[std::size_t(*lo * k + t)] - *lo * stride;
+  for (std::int64_t o = 0; o < n_out; ++o) {
+    const bool inside = o >= *lo && o < *hi;
+    if (src[std::size_t(o * k + t)] != (inside ? int(o * stride + *offset) : -1)) return false;
+  }
+  return true;
+}
+
 // A(K) along one axis pair of a full-mode state: `in` has dims (A, n_in, B, n_in) with the axis of length n_in at
 // positions 1 and 3 (A, B = the products of the dims before), out (A, n_out, B, n_out); sums the taps (unscaled).
+// The inner loop over the second axis is a strided (stride 1: contiguous, vectorised) run where the map is affine.
 void box_axis_full(const double* in, double* out, std::int64_t A, std::int64_t B, std::int64_t n_in, std::int64_t n_out,
-                   int k, const std::vector<int>& src) {
+                   int k, int stride, const std::vector<int>& src) {
   std::fill(out, out + A * n_out * B * n_out, 0.0);
-  for (std::int64_t a = 0; a < A; ++a)
-    for (std::int64_t o1 = 0; o1 < n_out; ++o1)
-      for (int t = 0; t < k; ++t) {
+  for (int t = 0; t < k; ++t) {
+    std::int64_t lo = 0, hi = 0, off = 0;
+    const bool affine = tap_range(src, n_out, k, t, stride, &lo, &hi, &off);
+    for (std::int64_t a = 0; a < A; ++a)
+      for (std::int64_t o1 = 0; o1 < n_out; ++o1) {
         const int s1 = src[std::size_t(o1 * k + t)];
         if (s1 < 0) continue;
         for (std::int64_t b = 0; b < B; ++b) {
           const double* row = in + ((a * n_in + s1) * B + b) * n_in;
-          double* dst = out + ((a * n_out + o1) * B + b) * n_out;
-          for (std::int64_t o2 = 0; o2 < n_out; ++o2) {
-            const int s2 = src[std::size_t(o2 * k + t)];
-            if (s2 >= 0) dst[o2] += row[s2];
+          double* __restrict dst = out + ((a * n_out + o1) * B + b) * n_out;
+          if (affine && stride == 1) {
+            const double* r = row + off;
+            for (std::int64_t o2 = lo; o2 < hi; ++o2) dst[o2] += r[o2];
+          } else if (affine) {
+            for (std::int64_t o2 = lo; o2 < hi; ++o2) dst[o2] += row[o2 * stride + off];
+          } else {
+            for (std::int64_t o2 = 0; o2 < n_out; ++o2) dst[o2] += row[src[std::size_t(o2 * k + t)]];
           }
         }
       }
+  }
 }
 
 // A(K) of one state (K or Θ) into `out` (resized), the filter mean taken over both axes; `tmp` is scratch.
 void box_filter(const std::vector<double>& in, std::vector<double>& out, std::vector<double>& tmp, bool full,
                 std::int64_t in_h, std::int64_t in_w, std::int64_t out_h, std::int64_t out_w, int kh, int kw,
-                const std::vector<int>& src_h, const std::vector<int>& src_w) {
+                int stride_w, const std::vector<int>& src_h, const std::vector<int>& src_w) {
   const double scale = 1.0 / (double(kh) * kw);
   if (!full) {
     out.assign(std::size_t(out_h * out_w), 0.0);
@@ -93,7 +119,7 @@ void box_filter(const std::vector<double>& in, std::vector<double>& out, std::ve
   } else {
     // Separable: (H, W, H, W) → the w taps → (H, W', H, W') → the h taps (contiguous runs of W') → (H', W', H', W').
     tmp.resize(std::size_t(in_h * out_w * in_h * out_w));
-    box_axis_full(in.data(), tmp.data(), in_h, in_h, in_w, out_w, kw, src_w);
+    box_axis_full(in.data(), tmp.data(), in_h, in_h, in_w, out_w, kw, stride_w, src_w);
     out.resize(std::size_t(out_h * out_w * out_h * out_w));
     std::fill(out.begin(), out.end(), 0.0);
     const std::int64_t row = out_w;  // contiguous (w2) run
@@ -118,8 +144,9 @@ void box_filter(const std::vector<double>& in, std::vector<double>& out, std::ve
 
 void CnnKernel::affine(const Step& s, Workspace& ws, bool want_ntk, bool full) const {
   if (!s.identity) {
-    box_filter(ws.k, ws.tk, ws.td, full, s.in_h, s.in_w, s.out_h, s.out_w, s.kh, s.kw, s.src_h, s.src_w);
-    if (want_ntk) box_filter(ws.th, ws.tt, ws.td, full, s.in_h, s.in_w, s.out_h, s.out_w, s.kh, s.kw, s.src_h, s.src_w);
+    box_filter(ws.k, ws.tk, ws.td, full, s.in_h, s.in_w, s.out_h, s.out_w, s.kh, s.kw, s.sw, s.src_h, s.src_w);
+    if (want_ntk)
+      box_filter(ws.th, ws.tt, ws.td, full, s.in_h, s.in_w, s.out_h, s.out_w, s.kh, s.kw, s.sw, s.src_h, s.src_w);
     std::swap(ws.k, ws.tk);  // k = A(K), th = A(Θ)
     if (want_ntk) std::swap(ws.th, ws.tt);
   }

@@ -108,10 +108,10 @@ class RefCnn {
         d = col2im(L.scale * (d * L.W.transpose()), in, L.spec);
       } else if (L.spec.kind == LayerKind::activation) {
         d = d.cwiseProduct(in.v.unaryExpr([&](double t) { return L.spec.act.derivative(t); }));
-      } else if (L.spec.kind == LayerKind::flatten) {
-        d = Eigen::Map<const MatrixD>(d.data(), in.h * in.w, in.c);
+      } else if (L.spec.kind == LayerKind::flatten) {  // (copies first: d is resized, its own data must not alias)
+        d = MatrixD(Eigen::Map<const MatrixD>(d.data(), in.h * in.w, in.c));
       } else {
-        d = d.replicate(in.h * in.w, 1) / double(in.h * in.w);
+        d = MatrixD(d.replicate(in.h * in.w, 1) / double(in.h * in.w));
       }
     }
     return gr;
