@@ -25,7 +25,8 @@
 //                  GEMM for the input layer; memory 6·P² doubles per thread (K, Θ, scratch).
 // Per example, the pixel variances K_x[p, p] before every activation are computed once (the pair (x, x)):
 // `variance_size()` doubles per example. The kernel is computed in float64 whatever the output precision.
-// Measured: see bench/RESULTS.md and docs/theory.md §3.9 (e.g. CNN-GAP on 28×28×1).
+// Measured (bench/RESULTS.md "CNN kernels"): 28×28×1, two 3×3 SAME conv + relu layers, NNGP + NTK: GAP (full mode)
+// ≈ 16 ms per pair and core (N = 256: 536 s on this loaded 2-vCPU machine), flatten (diagonal mode) ≈ 0.07 ms.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -66,7 +66,9 @@ void network_args(KernelOptions& o, const py::object& depth, const py::object& a
     return;
   }
   if (!input_shape.is_none()) throw InputError("input_shape: only used with arch");
-  if (depth.is_none() || activation.is_none()) throw InputError("depth and activation: required (or give arch)");
+  // A missing required argument is a TypeError in Python, as it was before arch= made these two optional.
+  if (depth.is_none() || activation.is_none())
+    throw py::type_error("kernel(): depth and activation: required (or give arch)");
   if (!py::isinstance<py::int_>(depth)) throw InputError("depth: expected an integer");
   if (!py::isinstance<py::str>(activation)) throw InputError("activation: expected a name such as \"relu\"");
   o.depth = depth.cast<int>();

@@ -194,10 +194,14 @@ def test_images_and_rows_with_input_shape_agree_and_gap_by_hand():
     (dict(arch="conv(3,same,4)-gap-dense(1)", input_shape=(2, 2)), "input_shape"),
     (dict(arch="conv(3,same,4)-gap-dense(1)", input_shape=(2, 5, 1)), "input_shape = (2, 5, 1)"),
     (dict(depth=1, activation="relu"), "(N, d) array"),
-    (dict(activation="relu"), "required (or give arch)"),
 ])
 def test_bad_arch_raises_value_error(kwargs, needle):
     x = np.zeros((2, 2, 3, 1))
     with pytest.raises(ValueError) as e:
         widthlab.kernel(x, **kwargs)
     assert needle in str(e.value) and "\n" not in str(e.value)
+
+
+def test_missing_depth_without_arch_is_a_type_error():
+    with pytest.raises(TypeError, match="required \\(or give arch\\)"):
+        widthlab.kernel(np.zeros((2, 3)), activation="relu")

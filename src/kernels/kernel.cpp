@@ -220,6 +220,7 @@ struct KernelPlan<T>::Impl {
       if (layer_weights) throw InputError("layer weights: not supported for an architecture (arch)");
       cnn.emplace(opts, x1.cols());
       J.cnn = &*cnn;
+      const BlasSingleThread blas_guard;  // per-image GEMMs are small: OpenBLAS threads would only spin
       J.v1 = cnn_kernel_variances<T>(*cnn, x1);
       if (x2) J.v2 = cnn_kernel_variances<T>(*cnn, *x2);
       return;
