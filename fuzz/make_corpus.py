@@ -221,9 +221,28 @@ def classify_seeds():
     }
 
 
+# ---- architecture text (arch) -------------------------------------------------------------------------------
+
+def arch_seeds():
+    """First byte: bits 0-2 pick an input shape; bit 7: the first line is an "H,W,C" shape. Then the arch text."""
+    texts = ["conv(3x3,same,64)-relu-conv(3x3,same,64)-relu-gap-dense(1)",
+             "conv(5,valid,8,stride=2)-erf-flatten-dense(16)-relu-dense(1)",
+             "conv(2x3,circular,4,stride=2x1)-leaky_relu:1e-3-flatten-dense(1)",
+             "dense(512)-relu-dense(512)-relu-dense(1)", " conv( 3 , SAME , 2 ) - tanh - gap - dense(3) ",
+             "conv(28x28,valid,10)-relu-dense(1)", "relu-dense(1)",
+             "conv(3,sam,4)", "dense(0)", "dense(-3)", "dense(3))", "conv(3,same)", "pool(2)", "relu-flatten",
+             "dense(4)--relu", "dense", "conv(3,same,4,stride=0)", "dense(3)-flatten-conv(1,same,2)",
+             "dense(16777216)-dense(16777216)", "conv(4096,valid,1)"]
+    seeds = {f"arch_{i:02d}": bytes([i % 8]) + t.encode() for i, t in enumerate(texts)}
+    seeds["shape_ok"] = b"\x80" + b"6,5,3\nconv(3,valid,2)-relu-gap-dense(1)"
+    seeds["shape_bad"] = b"\x80" + b"6,0,3\ndense(1)"
+    return seeds
+
+
 TARGETS = {
     "npy": npy_seeds, "idx": idx_seeds, "idx_gz": idx_gz_seeds, "cifar": cifar_seeds, "csv": csv_seeds,
     "config": config_seeds, "scaling": scaling_seeds, "classify": classify_seeds,
+    "arch": arch_seeds,
 }
 
 

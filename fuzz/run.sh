@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
 BUILD=${FUZZ_BUILD:-build-fuzz}
 JOBS=${JOBS:-$(nproc)}
-ALL_TARGETS="npy idx idx_gz cifar csv config scaling classify"
+ALL_TARGETS="npy idx idx_gz cifar csv config scaling classify arch"
 TARGETS=${FUZZ_TARGETS:-$ALL_TARGETS}
 
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then

@@ -1,5 +1,6 @@
-// `widthlab kernel`: analytic NNGP and NTK of the architecture.md §4 network (theory.md §3.8) → DIR/nngp.npy,
-// DIR/ntk.npy. Outputs are written in row panels of whole blocks (NpyPieceWriter), so N² results larger than RAM work.
+// `widthlab kernel`: analytic NNGP and NTK of the architecture.md §4 network (theory.md §3.8) or of an --arch
+// architecture (theory.md §3.9, cnn_kernel.h) → DIR/nngp.npy, DIR/ntk.npy. Outputs are written in row panels of whole
+// blocks (NpyPieceWriter), so N² results larger than RAM work.
 #include "widthlab/kernel.h"
 
 #include <fmt/format.h>
@@ -21,12 +22,31 @@ struct KernelVerbFlags {
   bool force = false;
 };
 
-const widthlab::cli::KernelFlagsSpec kSpec{/*float32=*/true, /*blocks=*/true, "kernel"};
+const widthlab::cli::KernelFlagsSpec kSpec{/*float32=*/true, /*blocks=*/true, "kernel", /*arch=*/true};
+
+// An (N, d) input, or with --arch also (N, H, W, C) images read as N rows of H·W·C values; the image shape then
+// becomes opts.input_shape (and must agree with --input-shape and the other input).
+template <class T>
+widthlab::Matrix<T> read_input(const std::string& path, const std::string& flag, widthlab::KernelOptions& opts) {
+  using namespace widthlab;
+  const NpyHeader h = npy_read_header(path);
+  if (h.shape.size() != 4) return npy_read_matrix<T>(path);
+  if (!opts.arch)
+    throw InputError(fmt::format("{} {}: expected a 2-D (N, d) array (4-D images need --arch)", flag, path));
+  const ImageShape s{h.shape[1], h.shape[2], h.shape[3]};
+  if (opts.input_shape && !(*opts.input_shape == s))
+    throw InputError(fmt::format("{} {}: images of shape ({}, {}, {}), but the input shape is ({}, {}, {})", flag, path,
+                                 s.height, s.width, s.channels, opts.input_shape->height, opts.input_shape->width,
+                                 opts.input_shape->channels));
+  opts.input_shape = s;
+  const std::vector<double> flat = npy_read_flat(path);
+  return Eigen::Map<const Matrix<double>>(flat.data(), h.shape[0], s.size()).template cast<T>();
+}
 
 template <class T>
-int run_kernel(const KernelVerbFlags& f, const widthlab::KernelOptions& opts) {
+int run_kernel(const KernelVerbFlags& f, widthlab::KernelOptions opts) {
   using namespace widthlab;
-  Matrix<T> X1 = npy_read_matrix<T>(f.x1), X2;
+  Matrix<T> X1 = read_input<T>(f.x1, "--x1", opts), X2;
   auto check = [](const Matrix<T>& X, const std::string& flag, const std::string& path) {
     if (X.rows() < 1 || X.cols() < 1)
       throw InputError(fmt::format("{} {}: expected a non-empty (N, d) array", flag, path));
@@ -37,7 +57,7 @@ int run_kernel(const KernelVerbFlags& f, const widthlab::KernelOptions& opts) {
   };
   check(X1, "--x1", f.x1);
   if (!f.x2.empty()) {
-    X2 = npy_read_matrix<T>(f.x2);
+    X2 = read_input<T>(f.x2, "--x2", opts);
     check(X2, "--x2", f.x2);
     if (X2.cols() != X1.cols())
       throw InputError(fmt::format("--x2 {}: expected {} columns (as --x1), got {}", f.x2, X1.cols(), X2.cols()));
@@ -56,8 +76,8 @@ int run_kernel(const KernelVerbFlags& f, const widthlab::KernelOptions& opts) {
 
 widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto f = std::make_shared<KernelVerbFlags>();
-  sub.add_option("--x1", f->x1, "Inputs X1, .npy of shape (N1, d)")->required();
-  sub.add_option("--x2", f->x2, "Inputs X2, .npy of shape (N2, d); default X1 (symmetric)");
+  sub.add_option("--x1", f->x1, "Inputs X1, .npy of shape (N1, d) or, with --arch, (N1, H, W, C)")->required();
+  sub.add_option("--x2", f->x2, "Inputs X2, .npy like X1; default X1 (symmetric)");
   widthlab::cli::add_kernel_flags(sub, f->kernel, kSpec);
   sub.add_option("--out", f->out, "Output directory (nngp.npy, ntk.npy)")->required();
   sub.add_flag("--force", f->force, "Replace the results widthlab wrote in --out (other files there are kept)");
@@ -69,6 +89,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
 }
 
 const widthlab::cli::VerbRegistration reg{
-    "kernel", "Analytic NNGP and NTK of a fully connected net (DIR/nngp.npy, DIR/ntk.npy)", setup};
+    "kernel", "Analytic NNGP and NTK of a fully connected net or an --arch architecture (DIR/nngp.npy, DIR/ntk.npy)",
+    setup};
 
 }  // namespace

@@ -7,13 +7,26 @@
 namespace widthlab::cli {
 
 void add_kernel_flags(CLI::App& sub, KernelFlags& f, const KernelFlagsSpec& spec) {
-  sub.add_option("--depth", f.depth, "Hidden Dense+activation layers L ≥ 1")->required();
-  sub.add_option("--activation", f.activation, "Activation name (see `widthlab list`), e.g. relu, leaky_relu:0.1")
-      ->required();
+  auto* depth = sub.add_option("--depth", f.depth, "Hidden Dense+activation layers L ≥ 1");
+  auto* act =
+      sub.add_option("--activation", f.activation, "Activation name (see `widthlab list`), e.g. relu, leaky_relu:0.1");
+  f.depth_option = depth;
+  f.activation_option = act;
+  if (spec.arch) {
+    sub.add_option("--arch", f.arch,
+                   "Architecture instead of --depth/--activation, e.g. "
+                   "conv(3x3,same,64)-relu-conv(3x3,same,64)-relu-gap-dense(1) (docs/theory.md §3.9)");
+    sub.add_option("--input-shape", f.input_shape,
+                   "Image shape H,W,C of the input rows with --arch (default: from (N,H,W,C) inputs, else 1,1,d)");
+  } else {
+    depth->required();
+    act->required();
+  }
   sub.add_option("--parameterization", f.parameterization, "ntk | standard")->capture_default_str();
   sub.add_option("--w-std", f.w_std, "Weight std W_std")->capture_default_str();
   sub.add_option("--b-std", f.b_std, "Bias std b_std (0 = no bias)")->capture_default_str();
-  sub.add_option("--width", f.width, "Base hidden width (standard parameterization's NTK)")->capture_default_str();
+  f.width_option =
+      sub.add_option("--width", f.width, "Base hidden width (standard parameterization's NTK)")->capture_default_str();
   sub.add_option("--precision", f.precision, spec.float32 ? "float32 | float64" : "float64 (only)")
       ->capture_default_str();
   if (spec.blocks) {
@@ -22,14 +35,36 @@ void add_kernel_flags(CLI::App& sub, KernelFlags& f, const KernelFlagsSpec& spec
   }
 }
 
-KernelOptions kernel_options_from_flags(const KernelFlags& f, const KernelFlagsSpec& spec) {
-  KernelOptions o;
+namespace {
+
+// --arch / --depth / --activation / --width: which network (kernel_flags.h).
+void network_from_flags(const KernelFlags& f, const KernelFlagsSpec& spec, KernelOptions& o) {
+  auto given = [](const CLI::Option* opt) { return opt && opt->count() > 0; };
+  if (spec.arch && !f.arch.empty()) {
+    if (given(f.depth_option) || given(f.activation_option) || given(f.width_option))
+      throw InputError(
+          "--arch: --depth, --activation and --width are not used with an architecture (it states its "
+          "layers and widths)");
+    o.arch = parse_architecture(f.arch);
+    if (!f.input_shape.empty()) o.input_shape = parse_input_shape(f.input_shape, "--input-shape");
+    return;
+  }
+  if (!f.input_shape.empty()) throw InputError("--input-shape: only used with --arch");
+  if (spec.arch && (!given(f.depth_option) || !given(f.activation_option)))
+    throw InputError("--depth and --activation: required (or give --arch)");
   o.depth = f.depth;
   o.act = activation_from_name(f.activation);
+  o.width = f.width;
+}
+
+}  // namespace
+
+KernelOptions kernel_options_from_flags(const KernelFlags& f, const KernelFlagsSpec& spec) {
+  KernelOptions o;
+  network_from_flags(f, spec, o);
   o.parameterization = parameterization_from_name(f.parameterization);
   o.W_std = f.w_std;
   o.b_std = f.b_std;
-  o.width = f.width;
   if (spec.blocks) {
     o.block = f.block;
     o.threads = f.threads;

@@ -22,11 +22,13 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "widthlab/activation.h"
+#include "widthlab/architecture.h"
 #include "widthlab/scaling.h"
 #include "widthlab/tensor.h"
 
@@ -47,6 +49,11 @@ struct KernelOptions {
   std::int64_t block = 512;                  // rows/cols per block
   int threads = 0;                           // 0 → std::thread::hardware_concurrency()
   int quadrature_order = 0;                  // 0 → Dual::kDefaultQuadratureOrder (non-closed-form φ)
+  // Set: the network is this architecture (cnn_kernel.h, theory.md §3.9) instead of the Dense stack above; depth,
+  // act and width are then unused (the widths are the architecture's) and so are per-layer weights.
+  std::optional<Architecture> arch;
+  // With arch: each input row is an image of this shape, (H, W, C) in C order; unset: (1, 1, d).
+  std::optional<ImageShape> input_shape;
 
   // "" when valid, else one sentence naming the key, value and rule (STYLE 1), e.g. "depth = 0: expected ≥ 1".
   std::string validate() const;

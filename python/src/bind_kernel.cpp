@@ -1,12 +1,14 @@
 // widthlab._core.kernel: the analytic NNGP / NTK of kernel.h (theory.md §3.8; architecture.md §4 kernel semantics) on
 // numpy arrays.
 //   kernel(x1, x2=None, depth=1, activation="relu", parameterization="ntk", W_std=1.0, b_std=0.0, width=1.0,
-//          precision="float64", ntk=True, nngp=True, threads=0, block=512) -> {"nngp": (N1, N2), "ntk": (N1, N2)}
+//          precision="float64", ntk=True, nngp=True, threads=0, block=512, get=None, arch=None, input_shape=None)
+//     -> {"nngp": (N1, N2), "ntk": (N1, N2)}   (arch: cnn_kernel.h; x1/x2 may then be (N, H, W, C) images)
 // Inputs arrive as C-ordered arrays of the precision's dtype (forcecast converts others once) and reach
 // kernel_compute as MatrixRef views of the numpy buffers (no copy); outputs are allocated by C++ and handed to numpy
 // without a copy. The GIL is released while the kernel runs.
 // _kernel_cpp_seconds(...) times the same C++ call internally (for bench/python_overhead.py).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -18,6 +20,7 @@
 
 #include "bindings.h"
 #include "numpy_bridge.h"
+#include "widthlab/architecture.h"
 #include "widthlab/error.h"
 #include "widthlab/kernel.h"
 
@@ -32,16 +35,55 @@ struct KernelArgs {
   bool want_nngp = true, want_ntk = true;
 };
 
-KernelArgs kernel_args(int depth, const std::string& activation, const std::string& parameterization, double W_std,
-                       double b_std, double width, const std::string& precision, bool nngp, bool ntk, int threads,
-                       std::int64_t block) {
+// "H,W,C" or a sequence of three integers → an image shape (InputError naming `input_shape` otherwise).
+ImageShape input_shape_from(const py::object& obj) {
+  if (py::isinstance<py::str>(obj)) return parse_input_shape(obj.cast<std::string>(), "input_shape");
+  std::vector<std::string> parts;
+  try {
+    for (const auto& item : obj) parts.push_back(std::to_string(item.cast<long long>()));
+  } catch (const py::error_already_set&) {
+    parts.clear();
+  } catch (const py::cast_error&) {
+    parts.clear();
+  }
+  const std::string text = fmt::format("{}", fmt::join(parts, ","));
+  if (parts.size() != 3) throw InputError("input_shape: expected (H, W, C), three integers ≥ 1");
+  return parse_input_shape(text, "input_shape");
+}
+
+// Which network: an architecture (arch=, input_shape=) or the Dense stack (depth=, activation=, width=).
+void network_args(KernelOptions& o, const py::object& depth, const py::object& activation, double width,
+                  const py::object& arch, const py::object& input_shape) {
+  if (!arch.is_none()) {
+    if (!depth.is_none() || !activation.is_none() || width != 1.0)
+      throw InputError(
+          "arch: depth, activation and width are not used with an architecture (it states its layers "
+          "and widths)");
+    if (!py::isinstance<py::str>(arch))
+      throw InputError("arch: expected a string such as 'conv(3,same,64)-relu-gap-dense(1)'");
+    o.arch = parse_architecture(arch.cast<std::string>());
+    if (!input_shape.is_none()) o.input_shape = input_shape_from(input_shape);
+    return;
+  }
+  if (!input_shape.is_none()) throw InputError("input_shape: only used with arch");
+  // A missing required argument is a TypeError in Python, as it was before arch= made these two optional.
+  if (depth.is_none() || activation.is_none())
+    throw py::type_error("kernel(): depth and activation: required (or give arch)");
+  if (!py::isinstance<py::int_>(depth)) throw InputError("depth: expected an integer");
+  if (!py::isinstance<py::str>(activation)) throw InputError("activation: expected a name such as \"relu\"");
+  o.depth = depth.cast<int>();
+  o.act = activation_from_name(activation.cast<std::string>());
+  o.width = width;
+}
+
+KernelArgs kernel_args(const py::object& depth, const py::object& activation, const std::string& parameterization,
+                       double W_std, double b_std, double width, const std::string& precision, bool nngp, bool ntk,
+                       int threads, std::int64_t block, const py::object& arch, const py::object& input_shape) {
   KernelArgs a;
-  a.opts.depth = depth;
-  a.opts.act = activation_from_name(activation);
+  network_args(a.opts, depth, activation, width, arch, input_shape);
   a.opts.parameterization = parameterization_from_name(parameterization);
   a.opts.W_std = W_std;
   a.opts.b_std = b_std;
-  a.opts.width = width;
   if (precision == "float64")
     a.opts.precision = Precision::float64;
   else if (precision == "float32")
@@ -58,14 +100,29 @@ KernelArgs kernel_args(int depth, const std::string& activation, const std::stri
 }
 
 // The input as a C-ordered array of dtype T: the caller's own array when it already is one, else one converted copy.
+// (N, d), or with an architecture also (N, H, W, C) images.
 template <class T>
-InArray<T> input_array(const py::handle& obj, const char* what) {
+InArray<T> input_array(const py::handle& obj, const char* what, bool images) {
   auto arr = InArray<T>::ensure(obj);
   if (!arr) throw InputError(std::string(what) + ": expected an array of numbers");
-  if (arr.ndim() != 2)
-    throw InputError(std::string(what) + ": expected a 2-D (N, d) array, got " + std::to_string(arr.ndim()) +
-                     " dimensions");
+  if (arr.ndim() != 2 && !(images && arr.ndim() == 4))
+    throw InputError(
+        std::string(what) +
+        (images ? ": expected an (N, d) or (N, H, W, C) array, got " : ": expected a 2-D (N, d) array, got ") +
+        std::to_string(arr.ndim()) + " dimensions");
   return arr;
+}
+
+// A view of the array's rows; 4-D images are rows of H·W·C values and set (or must match) `shape`.
+template <class T>
+MatrixRef<T> rows_view(const InArray<T>& a, const char* what, std::optional<ImageShape>& shape) {
+  if (a.ndim() != 4) return py_bridge::as_matrix<T>(a, what);
+  const ImageShape s{a.shape(1), a.shape(2), a.shape(3)};
+  if (shape && !(*shape == s))
+    throw InputError(fmt::format("{}: images of shape ({}, {}, {}), expected ({}, {}, {}) as x1", what, s.height,
+                                 s.width, s.channels, shape->height, shape->width, shape->channels));
+  shape = s;
+  return py_bridge::ConstMap<T>(a.data(), a.shape(0), s.size());
 }
 
 // x1 and (optionally) x2 as arrays kept alive plus MatrixRef views of their buffers (what kernel_compute takes).
@@ -74,15 +131,29 @@ struct Inputs {
   InArray<T> a1;
   std::optional<InArray<T>> a2;
   std::optional<MatrixRef<T>> X1, X2;
-  Inputs(const py::handle& x1, const py::handle& x2) : a1(input_array<T>(x1, "x1")) {
-    X1.emplace(py_bridge::as_matrix<T>(a1, "x1"));
+  std::optional<ImageShape> shape;  // from 4-D inputs
+  Inputs(const py::handle& x1, const py::handle& x2, bool images) : a1(input_array<T>(x1, "x1", images)) {
+    X1.emplace(rows_view<T>(a1, "x1", shape));
     if (!x2.is_none()) {
-      a2 = input_array<T>(x2, "x2");
-      X2.emplace(py_bridge::as_matrix<T>(*a2, "x2"));
+      a2 = input_array<T>(x2, "x2", images);
+      X2.emplace(rows_view<T>(*a2, "x2", shape));
     }
   }
   Inputs(const Inputs&) = delete;  // the views point into a1 / a2
 };
+
+// The options with the image shape of 4-D inputs (which must agree with input_shape= when both are given).
+template <class T>
+KernelArgs with_input_shape(const KernelArgs& a, const Inputs<T>& in) {
+  KernelArgs b = a;
+  if (!in.shape) return b;
+  if (b.opts.input_shape && !(*b.opts.input_shape == *in.shape))
+    throw InputError(fmt::format("x1: images of shape ({}, {}, {}), but input_shape = ({}, {}, {})", in.shape->height,
+                                 in.shape->width, in.shape->channels, b.opts.input_shape->height,
+                                 b.opts.input_shape->width, b.opts.input_shape->channels));
+  b.opts.input_shape = in.shape;
+  return b;
+}
 
 template <class T>
 struct KernelOut {
@@ -102,8 +173,9 @@ KernelOut<T> compute(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const Kerne
 }
 
 template <class T>
-py::dict kernel_typed(const py::handle& x1, const py::handle& x2, const KernelArgs& a) {
-  const Inputs<T> in(x1, x2);
+py::dict kernel_typed(const py::handle& x1, const py::handle& x2, const KernelArgs& args) {
+  const Inputs<T> in(x1, x2, args.opts.arch.has_value());
+  const KernelArgs a = with_input_shape(args, in);
   KernelOut<T> out;
   {
     py::gil_scoped_release nogil;
@@ -140,8 +212,9 @@ void select_by_get(const py::object& get, bool& nngp, bool& ntk) {
 // Seconds per call of the C++ computation alone (inputs already converted and viewed, outputs allocated in C++ as in
 // kernel()), the minimum over `repeats` calls.
 template <class T>
-double cpp_seconds(const py::handle& x1, const py::handle& x2, const KernelArgs& a, int repeats) {
-  const Inputs<T> in(x1, x2);
+double cpp_seconds(const py::handle& x1, const py::handle& x2, const KernelArgs& args, int repeats) {
+  const Inputs<T> in(x1, x2, args.opts.arch.has_value());
+  const KernelArgs a = with_input_shape(args, in);
   double best = 1e300;
   py::gil_scoped_release nogil;
   for (int r = 0; r < std::max(1, repeats); ++r) {
@@ -156,12 +229,16 @@ double cpp_seconds(const py::handle& x1, const py::handle& x2, const KernelArgs&
 // Bound directly as widthlab.kernel (no Python wrapper: a wrapper's call and keyword re-packing cost ~3 µs, a few
 // percent of a 100 × 100 kernel).
 constexpr const char* kKernelDoc =
-    R"(Analytic NNGP and NTK of a fully connected net (theory.md §3.8; the network of `widthlab kernel`).
+    R"(Analytic NNGP and NTK of a fully connected net (theory.md §3.8) or of an architecture (theory.md §3.9); the
+networks of `widthlab kernel`.
 
-x1: (N1, d) array; x2: (N2, d) array or None (= x1: symmetric, computed once). `depth` (required, as the CLI's
---depth) hidden Dense layers of
+x1: (N1, d) array; x2: (N2, d) array or None (= x1: symmetric, computed once). `depth` (required without `arch`,
+as the CLI's --depth) hidden Dense layers of
 `parameterization` ("ntk" | "standard") each followed by `activation`, then a Dense readout; b_std = 0 means no
-bias; `width` is the hidden base width (only the standard NTK depends on it). `precision`: "float64" or "float32"
+bias; `width` is the hidden base width (only the standard NTK depends on it).
+arch: an architecture string instead of depth/activation/width, such as conv(3,same,64)-relu-gap-dense(1) (grammar:
+include/widthlab/architecture.h; the widths written there are the standard parameterization's base widths); x1, x2
+may then be (N, H, W, C) images, or (N, H·W·C) rows with input_shape=(H, W, C); without either, rows are (1, 1, d). `precision`: "float64" or "float32"
 (inputs are converted once, outputs have that dtype). threads = 0: all cores; `block`: rows/cols per block.
 
 Returns {"nngp": (N1, N2) array, "ntk": (N1, N2) array}, a key only when asked for (nngp=, ntk=, or neural-tangents'
@@ -174,33 +251,35 @@ during the computation. Bad input raises ValueError with the CLI's message.)";
 void bind_kernel(py::module_& m) {
   m.def(
       "kernel",
-      [](py::object x1, py::object x2, int depth, const std::string& activation, const std::string& parameterization,
+      [](py::object x1, py::object x2, py::object depth, py::object activation, const std::string& parameterization,
          double W_std, double b_std, double width, const std::string& precision, bool nngp, bool ntk, int threads,
-         std::int64_t block, py::object get) {
+         std::int64_t block, py::object get, py::object arch, py::object input_shape) {
         if (!get.is_none()) select_by_get(get, nngp, ntk);
-        const KernelArgs a =
-            kernel_args(depth, activation, parameterization, W_std, b_std, width, precision, nngp, ntk, threads, block);
+        const KernelArgs a = kernel_args(depth, activation, parameterization, W_std, b_std, width, precision, nngp, ntk,
+                                         threads, block, arch, input_shape);
         return a.opts.precision == Precision::float64 ? kernel_typed<double>(x1, x2, a)
                                                       : kernel_typed<float>(x1, x2, a);
       },
-      py::arg("x1"), py::arg("x2") = py::none(), py::kw_only(), py::arg("depth"), py::arg("activation"),
-      py::arg("parameterization") = "ntk", py::arg("W_std") = 1.0, py::arg("b_std") = 0.0, py::arg("width") = 1.0,
-      py::arg("precision") = "float64", py::arg("nngp") = true, py::arg("ntk") = true, py::arg("threads") = 0,
-      py::arg("block") = 512, py::arg("get") = py::none(), kKernelDoc);
+      py::arg("x1"), py::arg("x2") = py::none(), py::kw_only(), py::arg("depth") = py::none(),
+      py::arg("activation") = py::none(), py::arg("parameterization") = "ntk", py::arg("W_std") = 1.0,
+      py::arg("b_std") = 0.0, py::arg("width") = 1.0, py::arg("precision") = "float64", py::arg("nngp") = true,
+      py::arg("ntk") = true, py::arg("threads") = 0, py::arg("block") = 512, py::arg("get") = py::none(),
+      py::arg("arch") = py::none(), py::arg("input_shape") = py::none(), kKernelDoc);
   m.def(
       "_kernel_cpp_seconds",
-      [](py::object x1, py::object x2, int depth, const std::string& activation, const std::string& parameterization,
+      [](py::object x1, py::object x2, py::object depth, py::object activation, const std::string& parameterization,
          double W_std, double b_std, double width, const std::string& precision, bool nngp, bool ntk, int threads,
-         std::int64_t block, int repeats) {
-        const KernelArgs a =
-            kernel_args(depth, activation, parameterization, W_std, b_std, width, precision, nngp, ntk, threads, block);
+         std::int64_t block, int repeats, py::object arch, py::object input_shape) {
+        const KernelArgs a = kernel_args(depth, activation, parameterization, W_std, b_std, width, precision, nngp, ntk,
+                                         threads, block, arch, input_shape);
         return a.opts.precision == Precision::float64 ? cpp_seconds<double>(x1, x2, a, repeats)
                                                       : cpp_seconds<float>(x1, x2, a, repeats);
       },
-      py::arg("x1"), py::arg("x2") = py::none(), py::kw_only(), py::arg("depth"), py::arg("activation"),
-      py::arg("parameterization") = "ntk", py::arg("W_std") = 1.0, py::arg("b_std") = 0.0, py::arg("width") = 1.0,
-      py::arg("precision") = "float64", py::arg("nngp") = true, py::arg("ntk") = true, py::arg("threads") = 0,
-      py::arg("block") = 512, py::arg("repeats") = 1);
+      py::arg("x1"), py::arg("x2") = py::none(), py::kw_only(), py::arg("depth") = py::none(),
+      py::arg("activation") = py::none(), py::arg("parameterization") = "ntk", py::arg("W_std") = 1.0,
+      py::arg("b_std") = 0.0, py::arg("width") = 1.0, py::arg("precision") = "float64", py::arg("nngp") = true,
+      py::arg("ntk") = true, py::arg("threads") = 0, py::arg("block") = 512, py::arg("repeats") = 1,
+      py::arg("arch") = py::none(), py::arg("input_shape") = py::none());
 }
 
 }  // namespace widthlab::python

@@ -153,3 +153,55 @@ def test_gil_is_released_during_the_computation():
     inside = [t for t in stamps if t0 + 0.25 * (t1 - t0) < t < t1 - 0.25 * (t1 - t0)]
     assert t1 - t0 > 0.01, "the call is too short for this test"
     assert len(inside) > 100
+
+
+# ---- architectures (arch=, theory.md §3.9) ----------------------------------------------------------------------
+
+def test_dense_arch_equals_depth_kernel():
+    x1, x2 = inputs(6, 5, 11), inputs(3, 5, 12)
+    for p in ("ntk", "standard"):
+        want = widthlab.kernel(x1, x2, depth=2, activation="erf", width=32, parameterization=p, b_std=0.2)
+        got = widthlab.kernel(x1, x2, arch="dense(32)-erf-dense(32)-erf-dense(1)", parameterization=p, b_std=0.2)
+        assert rel_err(got["ntk"], want["ntk"]) < 1e-12 and rel_err(got["nngp"], want["nngp"]) < 1e-12
+
+
+def test_one_by_one_conv_flatten_is_pixel_mean_of_dense_kernel():
+    # NTK parameterization: (1/P) Σ_p K_dense(x_p, x'_p) for the NNGP and the NTK (theory.md §3.9).
+    rng = np.random.default_rng(13)
+    x = rng.normal(size=(4, 3, 2, 5))
+    got = widthlab.kernel(x, arch="conv(1,same,16)-relu-dense(16)-relu-flatten-dense(1)", W_std=1.3, b_std=0.1)
+    pix = x.reshape(4 * 6, 5)
+    dense = widthlab.kernel(pix, depth=2, activation="relu", W_std=1.3, b_std=0.1)
+    for key in ("nngp", "ntk"):
+        want = np.einsum("ipjp->ij", dense[key].reshape(4, 6, 4, 6)) / 6
+        assert rel_err(got[key], want) < 1e-12
+
+
+def test_images_and_rows_with_input_shape_agree_and_gap_by_hand():
+    x = np.array([[1.0, -2.0], [3.0, 1.0]])  # two 1×2 images with one channel
+    got = widthlab.kernel(x.reshape(2, 1, 2, 1), arch="dense(8)-relu-gap-dense(1)")
+    rows = widthlab.kernel(x, arch="dense(8)-relu-gap-dense(1)", input_shape=(1, 2, 1))
+    assert np.array_equal(got["nngp"], rows["nngp"])
+    # products x_p x'_q = 3, 1, −6, −2 → relu T = max(·, 0)/2, mean 0.5; NTK = 2·NNGP (tests/kernels has the derivation)
+    assert got["nngp"][0, 1] == pytest.approx(0.5, abs=1e-14)
+    assert got["ntk"][0, 1] == pytest.approx(1.0, abs=1e-14)
+
+
+@pytest.mark.parametrize("kwargs,needle", [
+    (dict(arch="conv(3x3,sam,4)-relu-gap-dense(1)"), "padding 'sam'"),
+    (dict(arch="conv(3,same,4)-relu"), "expected a vector"),
+    (dict(arch="dense(4)-relu-dense(1)", depth=2), "not used with an architecture"),
+    (dict(arch="conv(3,same,4)-gap-dense(1)", input_shape=(2, 2)), "input_shape"),
+    (dict(arch="conv(3,same,4)-gap-dense(1)", input_shape=(2, 5, 1)), "input_shape = (2, 5, 1)"),
+    (dict(depth=1, activation="relu"), "(N, d) array"),
+])
+def test_bad_arch_raises_value_error(kwargs, needle):
+    x = np.zeros((2, 2, 3, 1))
+    with pytest.raises(ValueError) as e:
+        widthlab.kernel(x, **kwargs)
+    assert needle in str(e.value) and "\n" not in str(e.value)
+
+
+def test_missing_depth_without_arch_is_a_type_error():
+    with pytest.raises(TypeError, match="required \\(or give arch\\)"):
+        widthlab.kernel(np.zeros((2, 3)), activation="relu")

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "widthlab/cnn_kernel.h"
 #include "widthlab/dual.h"
 #include "widthlab/error.h"
 #include "widthlab/progress.h"
@@ -99,6 +100,8 @@ struct BlockJob {
   const Dual* dual;
   std::vector<T> d1, d2;  // layer-major diagonals in T
   const Diagonals* D1;
+  const CnnKernel* cnn = nullptr;  // set: an architecture's kernel (cnn_kernel.h), v1 / v2 its per-row variances
+  std::vector<double> v1, v2;
   bool symmetric() const { return X2 == nullptr; }
 };
 
@@ -107,6 +110,8 @@ struct BlockJob {
 template <class T>
 void compute_block(const BlockJob<T>& J, std::int64_t i0, std::int64_t m, std::int64_t j0, std::int64_t n, T* nngp,
                    T* ntk, std::int64_t ld, Matrix<T>& kbuf, std::vector<T>& tdot) {
+  if (J.cnn)
+    return cnn_kernel_block<T>(*J.cnn, *J.X1, J.X2, J.v1, J.symmetric() ? J.v1 : J.v2, i0, m, j0, n, nngp, ntk, ld);
   using MapS = Eigen::Map<Matrix<T>, 0, Eigen::OuterStride<>>;
   const Recursion& R = *J.R;
   const std::int64_t N1 = J.X1->rows(), N2 = J.symmetric() ? N1 : J.X2->rows();
@@ -191,12 +196,14 @@ void kernel_check_inputs(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const K
     if (X2->cols() != X1.cols())
       throw InputError(fmt::format("X2: expected {} columns (as X1), got {}", X1.cols(), X2->cols()));
   }
+  if (opts.arch) (void)CnnKernel(opts, X1.cols());  // the architecture fits the input shape and columns
 }
 
 template <class T>
 struct KernelPlan<T>::Impl {
   Recursion R;
   std::optional<Dual> dual;  // made after the options are checked
+  std::optional<CnnKernel> cnn;
   Diagonals D1;
   BlockJob<T> J;
   std::int64_t B;
@@ -206,6 +213,18 @@ struct KernelPlan<T>::Impl {
        const std::vector<double>* layer_weights)
       : B(opts.block) {
     kernel_check_inputs(x1, x2, opts);
+    threads = opts.threads > 0 ? opts.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    J.X1 = &x1;
+    J.X2 = x2;
+    if (opts.arch) {
+      if (layer_weights) throw InputError("layer weights: not supported for an architecture (arch)");
+      cnn.emplace(opts, x1.cols());
+      J.cnn = &*cnn;
+      const BlasSingleThread blas_guard;  // per-image GEMMs are small: OpenBLAS threads would only spin
+      J.v1 = cnn_kernel_variances<T>(*cnn, x1);
+      if (x2) J.v2 = cnn_kernel_variances<T>(*cnn, *x2);
+      return;
+    }
     if (layer_weights && layer_weights->size() != std::size_t(opts.depth + 1))
       throw InputError(
           fmt::format("layer weights: expected depth + 1 = {} values, got {}", opts.depth + 1, layer_weights->size()));
@@ -223,8 +242,6 @@ struct KernelPlan<T>::Impl {
     R.n0 = double(x1.cols());
     dual.emplace(opts.act, opts.quadrature_order);
     D1 = diagonals(x1, R, *dual);
-    J.X1 = &x1;
-    J.X2 = x2;
     J.R = &R;
     J.dual = &*dual;
     J.d1.assign(D1.k.begin(), D1.k.end());
@@ -235,7 +252,6 @@ struct KernelPlan<T>::Impl {
       J.d2 = J.d1;
     }
     J.D1 = &D1;
-    threads = opts.threads > 0 ? opts.threads : int(std::max(1u, std::thread::hardware_concurrency()));
   }
 
   // Runs job(b) for b in [0, count) on up to `threads` threads (the caller's included), OpenBLAS held at one thread;
@@ -396,39 +412,6 @@ Matrix<T> kernel_ntk_weighted(const Matrix<T>& X1, const Matrix<T>* X2, const Ke
   Matrix<T> K(X1.rows(), X2 ? X2->rows() : X1.rows());
   kernel_compute<T>(X1, X2, opts, nullptr, K.data(), K.cols(), &layer_weights);
   return K;
-}
-
-ScalingKernelWeights scaling_kernel_weights(const Scaling& scaling, double width, double lr, std::int64_t input_dim,
-                                            double base_variance) {
-  const int H = scaling.depth;
-  if (H < 1 || scaling.layers.size() != std::size_t(H + 1))
-    throw InputError(fmt::format("scaling '{}': expected depth ≥ 1 and depth + 1 = {} layers, got {}", scaling.name,
-                                 H + 1, scaling.layers.size()));
-  if (!(width > 0) || !(scaling.reference_width > 0) || !(lr > 0) || !(base_variance > 0) || input_dim < 1)
-    throw InputError(
-        fmt::format("scaling '{}': width {}, reference width {}, lr {}, base variance {}, input dim {}: "
-                    "expected positive values",
-                    scaling.name, width, scaling.reference_width, lr, base_variance, input_dim));
-  const double omega = width / scaling.reference_width;
-  ScalingKernelWeights w;
-  double sigma2_0 = 0;
-  for (int l = 0; l <= H; ++l) {
-    const auto& e = scaling.layers[std::size_t(l)];
-    const double alpha = std::pow(omega, e.multiplier), init = std::pow(omega, e.init);
-    const double fan_in = l == 0 ? double(input_dim) : width;
-    const double sigma2 = alpha * alpha * init * init * base_variance;  // fan_in · Var(W_ij)
-    const double eta = alpha * alpha * std::pow(omega, e.lr) * lr;
-    if (l == 0)
-      sigma2_0 = sigma2;
-    else if (std::fabs(sigma2 - sigma2_0) > 1e-12 * sigma2_0)
-      throw InputError(
-          fmt::format("scaling '{}' at width {}: layer {} has fan_in·Var = {} but layer 0 has {}; the "
-                      "analytic kernel needs one W_std",
-                      scaling.name, width, l, sigma2, sigma2_0));
-    w.layer_weights.push_back(eta * fan_in / sigma2);
-  }
-  w.W_std = std::sqrt(sigma2_0);
-  return w;
 }
 
 #define WIDTHLAB_KERNEL_INSTANTIATE(T)                                                                             \

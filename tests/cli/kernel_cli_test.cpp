@@ -1,4 +1,5 @@
 // `widthlab kernel` end to end (architecture.md §4): outputs equal the library's kernels; bad input → exit 2, one line.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -106,4 +107,81 @@ TEST(KernelCli, ProgressAndQuietFlags) {
   ASSERT_EQ(quiet.code, 0) << quiet.err;
   EXPECT_EQ(quiet.err, "");
   EXPECT_NE(quiet.out.find("wrote"), std::string::npos);
+}
+
+namespace {
+
+// A float64 .npy of shape (N, H, W, C) holding X's rows (C order), written by hand (npy_write is 2-D only).
+void write_images(const std::string& path, const MatrixD& X, const ImageShape& s) {
+  std::string dict = fmt::format("{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, {}, {}, {}), }}", X.rows(),
+                                 s.height, s.width, s.channels);
+  const std::size_t total = 10 + dict.size() + 1, padded = (total + 63) / 64 * 64;
+  dict += std::string(padded - total, ' ') + "\n";
+  std::string bytes = "\x93NUMPY\x01";
+  bytes += '\0';
+  bytes += char(dict.size() & 0xff);
+  bytes += char(dict.size() >> 8);
+  bytes += dict;
+  bytes.append(reinterpret_cast<const char*>(X.data()), std::size_t(X.size()) * sizeof(double));
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+}  // namespace
+
+TEST(KernelCli, ArchitectureOnImagesMatchesTheLibrary) {
+  auto dir = scratch_dir("kernel_cli_arch");
+  const ImageShape shape{4, 3, 2};
+  const MatrixD X1 = sin_inputs(7, 24, 0), X2 = sin_inputs(3, 24, 1);
+  write_images(dir + "/x1.npy", X1, shape);
+  write_images(dir + "/x2.npy", X2, shape);
+  npy_write(dir + "/flat1.npy", X1);
+  const std::string arch = "conv(3,same,16)-relu-conv(2,valid,8,stride=2)-erf-gap-dense(1)";
+  auto r = run_cli("kernel --x1 " + dir + "/x1.npy --x2 " + dir + "/x2.npy --arch '" + arch + "'" +
+                   " --parameterization standard --w-std 1.1 --b-std 0.2 --block 2 --threads 2 --out " + dir + "/out");
+  ASSERT_EQ(r.code, 0) << r.err;
+  KernelOptions o;
+  o.arch = parse_architecture(arch);
+  o.input_shape = shape;
+  o.parameterization = Parameterization::standard;
+  o.W_std = 1.1;
+  o.b_std = 0.2;
+  const MatrixD K = npy_read_matrix<double>(dir + "/out/nngp.npy"), T = npy_read_matrix<double>(dir + "/out/ntk.npy");
+  ASSERT_EQ(K.rows(), 7);
+  ASSERT_EQ(K.cols(), 3);
+  EXPECT_LE((K - kernel_nngp(X1, X2, o)).cwiseAbs().maxCoeff(), 1e-13);
+  EXPECT_LE((T - kernel_ntk(X1, X2, o)).cwiseAbs().maxCoeff(), 1e-11);
+  // (N, d) rows with --input-shape are the same images
+  auto flat = run_cli("kernel --x1 " + dir + "/flat1.npy --arch '" + arch + "'" +
+                      " --input-shape 4,3,2 --parameterization standard --w-std 1.1 --b-std 0.2 --out " + dir + "/o2");
+  ASSERT_EQ(flat.code, 0) << flat.err;
+  EXPECT_LE((npy_read_matrix<double>(dir + "/o2/nngp.npy") - kernel_nngp(X1, o)).cwiseAbs().maxCoeff(), 1e-13);
+}
+
+TEST(KernelCli, BadArchitectureExitsTwoWithOneLine) {
+  auto dir = scratch_dir("kernel_cli_arch_bad");
+  const MatrixD X = sin_inputs(3, 24, 0);
+  write_images(dir + "/img.npy", X, ImageShape{4, 3, 2});
+  npy_write(dir + "/flat.npy", X);
+  const std::string img = "kernel --x1 " + dir + "/img.npy ", flat = "kernel --x1 " + dir + "/flat.npy ";
+  struct Case {
+    std::string args, needle;
+  } cases[] = {
+      {img + "--arch 'conv(3x3,sam,64)-relu-gap-dense(1)' --out " + dir + "/o1", "'conv(3x3,sam,64)': padding 'sam'"},
+      {img + "--arch 'conv(3,same,4)-relu-gapp-dense(1)' --out " + dir + "/o2", "arch layer 3 'gapp'"},
+      {img + "--arch 'conv(3,same,4)-relu' --out " + dir + "/o3", "expected a vector"},
+      {img + "--arch 'conv(5,valid,4)-gap-dense(1)' --out " + dir + "/o4", "does not fit the 4x3 input"},
+      {img + "--arch 'dense(4)-relu-flatten-dense(1)' --depth 2 --out " + dir + "/o5", "not used with an architecture"},
+      {img + "--arch 'dense(4)-relu-flatten-dense(1)' --input-shape 2,3,4 --out " + dir + "/o6",
+       "input shape is (2, 3, 4)"},
+      {flat + "--arch 'conv(3,same,4)-gap-dense(1)' --input-shape 5,5,1 --out " + dir + "/o7", "holds 25 values"},
+      {flat + "--arch 'conv(3,same,4)-gap-dense(1)' --input-shape 4,3 --out " + dir + "/o8", "--input-shape '4,3'"},
+      {img + "--depth 1 --activation relu --out " + dir + "/o9", "need --arch"},
+      {flat + "--activation relu --out " + dir + "/o10", "--depth and --activation: required (or give --arch)"},
+  };
+  for (const auto& c : cases) {
+    auto r = run_cli(c.args);
+    EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
+    EXPECT_EQ(lines(r.err), 1) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.args << "\n" << r.err;
+  }
 }

@@ -1,0 +1,317 @@
+// The CNN NNGP / NTK recursion of cnn_kernel.h (theory.md §3.9).
+#include "widthlab/cnn_kernel.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "widthlab/error.h"
+
+namespace widthlab {
+
+CnnKernel::CnnKernel(const KernelOptions& opts, std::int64_t input_dim) {
+  if (!opts.arch) throw std::invalid_argument("CnnKernel: KernelOptions::arch is not set");
+  const ImageShape in = opts.input_shape.value_or(ImageShape{1, 1, input_dim});
+  if (in.size() != input_dim)
+    throw InputError(fmt::format("input shape ({}, {}, {}) holds {} values, but the inputs have {} columns", in.height,
+                                 in.width, in.channels, in.size(), input_dim));
+  shapes_ = architecture_shapes_to_vector(*opts.arch, in);
+  w2_ = opts.W_std * opts.W_std;
+  b2_ = opts.b_std * opts.b_std;
+  beta_ = opts.b_std > 0 ? 1.0 : 0.0;
+  standard_ = opts.parameterization == Parameterization::standard;
+  full_ = false;
+  for (const Layer& l : opts.arch->layers) full_ = full_ || l.kind == LayerKind::global_avg_pool;
+  for (std::size_t i = 0; i < opts.arch->layers.size(); ++i) {
+    const Layer& l = opts.arch->layers[i];
+    const ImageShape &a = shapes_[i], &b = shapes_[i + 1];
+    Step s;
+    s.kind = l.kind;
+    s.in_h = a.height;
+    s.in_w = a.width;
+    s.out_h = b.height;
+    s.out_w = b.width;
+    if (l.kind == LayerKind::conv) {
+      s.kh = l.filter_h;
+      s.kw = l.filter_w;
+      s.sw = l.stride_w;
+      s.identity = l.filter_h == 1 && l.filter_w == 1 && l.stride_h == 1 && l.stride_w == 1;
+      std::int64_t n = 0;
+      s.src_h = conv_axis_sources(a.height, l.filter_h, l.stride_h, l.padding, &n);
+      s.src_w = conv_axis_sources(a.width, l.filter_w, l.stride_w, l.padding, &n);
+    }
+    s.fan_in = double(a.channels) * s.kh * s.kw;
+    if (l.kind == LayerKind::activation) {
+      s.dual_index = duals_.size();
+      s.var_offset = var_size_;
+      var_size_ += std::size_t(a.pixels());
+      duals_.emplace_back(l.act, opts.quadrature_order);
+    }
+    steps_.push_back(std::move(s));
+  }
+}
+
+namespace {
+
+// For tap t of an axis map `src` (conv_axis_sources): the outputs o ∈ [lo, hi) whose input o·stride + offset is
+// inside the image, when the map is affine there (SAME / VALID); false for wrapped (CIRCULAR) maps.
+bool tap_range(const std::vector<int>& src, std::int64_t n_out, int k, int t, int stride, std::int64_t* lo,
+               std::int64_t* hi, std::int64_t* offset) {
+  *lo = 0;
+  while (*lo < n_out && src[std::size_t(*lo * k + t)] < 0) ++*lo;
+  *hi = *lo;
+  while (*hi < n_out && src[std::size_t(*hi * k + t)] >= 0) ++*hi;
+  if (*lo == *hi) return true;
+  *offset = src[std::size_t(*lo * k + t)] - *lo * stride;
+  for (std::int64_t o = 0; o < n_out; ++o) {
+    const bool inside = o >= *lo && o < *hi;
+    if (src[std::size_t(o * k + t)] != (inside ? int(o * stride + *offset) : -1)) return false;
+  }
+  return true;
+}
+
+// A(K) along one axis pair of a full-mode state: `in` has dims (A, n_in, B, n_in) with the axis of length n_in at
+// positions 1 and 3 (A, B = the products of the dims before), out (A, n_out, B, n_out); sums the taps (unscaled).
+// The taps are the innermost loop, so each output row is written once while it sits in L1; the run over the second
+// axis is strided (stride 1: contiguous, vectorised) where the map is affine, a gather for CIRCULAR.
+void box_axis_full(const double* in, double* out, std::int64_t A, std::int64_t B, std::int64_t n_in, std::int64_t n_out,
+                   int k, int stride, const std::vector<int>& src) {
+  struct Run {
+    std::int64_t lo = 0, hi = 0, off = 0;
+    bool affine = true;
+  };
+  std::vector<Run> runs(static_cast<std::size_t>(k));
+  for (int t = 0; t < k; ++t) {
+    Run& r = runs[std::size_t(t)];
+    r.affine = tap_range(src, n_out, k, t, stride, &r.lo, &r.hi, &r.off);
+  }
+  for (std::int64_t a = 0; a < A; ++a)
+    for (std::int64_t o1 = 0; o1 < n_out; ++o1)
+      for (std::int64_t b = 0; b < B; ++b) {
+        double* __restrict dst = out + ((a * n_out + o1) * B + b) * n_out;
+        std::fill(dst, dst + n_out, 0.0);
+        for (int t = 0; t < k; ++t) {
+          const int s1 = src[std::size_t(o1 * k + t)];
+          if (s1 < 0) continue;
+          const double* row = in + ((a * n_in + s1) * B + b) * n_in;
+          const Run& r = runs[std::size_t(t)];
+          if (r.affine && stride == 1) {
+            const double* x = row + r.off;
+            for (std::int64_t o2 = r.lo; o2 < r.hi; ++o2) dst[o2] += x[o2];
+          } else if (r.affine) {
+            for (std::int64_t o2 = r.lo; o2 < r.hi; ++o2) dst[o2] += row[o2 * stride + r.off];
+          } else {
+            for (std::int64_t o2 = 0; o2 < n_out; ++o2) dst[o2] += row[src[std::size_t(o2 * k + t)]];
+          }
+        }
+      }
+}
+
+// The filter mean of a diagonal-mode state (H·W values).
+void box_diagonal(const std::vector<double>& in, std::vector<double>& out, std::int64_t in_w, std::int64_t out_h,
+                  std::int64_t out_w, int kh, int kw, const std::vector<int>& src_h, const std::vector<int>& src_w) {
+  const double scale = 1.0 / (double(kh) * kw);
+  out.assign(std::size_t(out_h * out_w), 0.0);
+  for (std::int64_t ho = 0; ho < out_h; ++ho)
+    for (int a = 0; a < kh; ++a) {
+      const int r = src_h[std::size_t(ho * kh + a)];
+      if (r < 0) continue;
+      for (std::int64_t wo = 0; wo < out_w; ++wo)
+        for (int b = 0; b < kw; ++b) {
+          const int c = src_w[std::size_t(wo * kw + b)];
+          if (c >= 0) out[std::size_t(ho * out_w + wo)] += in[std::size_t(r * in_w + c)];
+        }
+    }
+  for (double& v : out) v *= scale;
+}
+
+// A(K) of one state (K or Θ) into `out` (resized), the filter mean taken over both axes; `tmp` is scratch.
+void box_filter(const std::vector<double>& in, std::vector<double>& out, std::vector<double>& tmp, bool full,
+                std::int64_t in_h, std::int64_t in_w, std::int64_t out_h, std::int64_t out_w, int kh, int kw,
+                int stride_w, const std::vector<int>& src_h, const std::vector<int>& src_w) {
+  if (!full) return box_diagonal(in, out, in_w, out_h, out_w, kh, kw, src_h, src_w);
+  // Separable: (H, W, H, W) → the w taps → (H, W', H, W') → the h taps (contiguous runs of W') → (H', W', H', W');
+  // each output row is summed over the h taps in L1 and scaled there.
+  const double scale = 1.0 / (double(kh) * kw);
+  tmp.resize(std::size_t(in_h * out_w * in_h * out_w));
+  box_axis_full(in.data(), tmp.data(), in_h, in_h, in_w, out_w, kw, stride_w, src_w);
+  out.resize(std::size_t(out_h * out_w * out_h * out_w));
+  const std::int64_t row = out_w;
+  for (std::int64_t h1 = 0; h1 < out_h; ++h1)
+    for (std::int64_t w1 = 0; w1 < out_w; ++w1)
+      for (std::int64_t h2 = 0; h2 < out_h; ++h2) {
+        double* __restrict d = out.data() + ((h1 * out_w + w1) * out_h + h2) * row;
+        std::fill(d, d + row, 0.0);
+        for (int a = 0; a < kh; ++a) {
+          const int r1 = src_h[std::size_t(h1 * kh + a)], r2 = src_h[std::size_t(h2 * kh + a)];
+          if (r1 < 0 || r2 < 0) continue;
+          const double* x = tmp.data() + ((r1 * out_w + w1) * in_h + r2) * row;
+          for (std::int64_t j = 0; j < row; ++j) d[j] += x[j];
+        }
+        for (std::int64_t j = 0; j < row; ++j) d[j] *= scale;
+      }
+}
+
+}  // namespace
+
+void CnnKernel::affine(const Step& s, Workspace& ws, bool want_ntk, bool full) const {
+  if (!s.identity) {
+    box_filter(ws.k, ws.tk, ws.td, full, s.in_h, s.in_w, s.out_h, s.out_w, s.kh, s.kw, s.sw, s.src_h, s.src_w);
+    if (want_ntk)
+      box_filter(ws.th, ws.tt, ws.td, full, s.in_h, s.in_w, s.out_h, s.out_w, s.kh, s.kw, s.sw, s.src_h, s.src_w);
+    std::swap(ws.k, ws.tk);  // k = A(K), th = A(Θ)
+    if (want_ntk) std::swap(ws.th, ws.tt);
+  }
+  const std::size_t n = ws.k.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const double ak = ws.k[i], kout = w2_ * ak + b2_;
+    if (want_ntk) ws.th[i] = w2_ * ws.th[i] + (standard_ ? s.fan_in * ak + beta_ : kout);
+    ws.k[i] = kout;
+  }
+}
+
+void CnnKernel::activation(const Step& s, const double* v1, const double* v2, bool self, Workspace& ws, bool want_ntk,
+                           bool full) const {
+  const Dual& dual = duals_[s.dual_index];
+  const std::int64_t P = s.in_h * s.in_w;
+  if (!full) {
+    for (std::int64_t p = 0; p < P; ++p) {
+      DualValue d;
+      d.T = ws.k[std::size_t(p)];
+      if (self)
+        d = dual.diagonal(v1[p]);  // exact: the pair formula's K11·K22 − K12² need not round to 0 (FMA)
+      else
+        dual.apply_row<double>(v1[p], v2 + p, &d.T, &d.Tdot, 1);
+      ws.k[std::size_t(p)] = d.T;
+      if (want_ntk) ws.th[std::size_t(p)] *= d.Tdot;
+    }
+    return;
+  }
+  ws.td.resize(std::size_t(P));
+  for (std::int64_t p = 0; p < P; ++p) {
+    double* k = ws.k.data() + p * P;
+    dual.apply_row<double>(v1[p], v2, k, ws.td.data(), std::size_t(P));
+    if (self) {
+      const DualValue d = dual.diagonal(v1[p]);
+      k[p] = d.T;
+      ws.td[std::size_t(p)] = d.Tdot;
+    }
+    if (!want_ntk) continue;
+    double* th = ws.th.data() + p * P;
+    for (std::int64_t q = 0; q < P; ++q) th[q] *= ws.td[std::size_t(q)];
+  }
+}
+
+void CnnKernel::collapse(const Step& s, Workspace& ws, bool want_ntk, bool full) const {
+  const std::int64_t P = s.in_h * s.in_w;
+  auto reduce = [&](std::vector<double>& v) {
+    double sum = 0;
+    if (!full) {
+      for (double x : v) sum += x;
+      v.assign(1, sum / double(P));
+    } else if (s.kind == LayerKind::flatten) {
+      for (std::int64_t p = 0; p < P; ++p) sum += v[std::size_t(p * P + p)];
+      v.assign(1, sum / double(P));
+    } else {
+      for (double x : v) sum += x;
+      v.assign(1, sum / (double(P) * double(P)));
+    }
+  };
+  reduce(ws.k);
+  if (want_ntk) reduce(ws.th);
+}
+
+void CnnKernel::run(const double* x1, const double* x2, const double* v1, const double* v2, bool self, double* record,
+                    Workspace& ws, bool want_ntk, bool full) const {
+  const ImageShape& in = shapes_.front();
+  const std::int64_t P = in.pixels(), C = in.channels;
+  using Map = Eigen::Map<const Matrix<double>>;
+  const Map a(x1, P, C), b(x2, P, C);
+  if (full) {
+    ws.k.resize(std::size_t(P * P));
+    Eigen::Map<Matrix<double>>(ws.k.data(), P, P).noalias() = (a * b.transpose()) / double(C);
+  } else {
+    ws.k.resize(std::size_t(P));
+    for (std::int64_t p = 0; p < P; ++p) ws.k[std::size_t(p)] = a.row(p).dot(b.row(p)) / double(C);
+  }
+  if (want_ntk) ws.th.assign(ws.k.size(), 0.0);
+  for (const Step& s : steps_) {
+    switch (s.kind) {
+      case LayerKind::dense:
+      case LayerKind::conv: affine(s, ws, want_ntk, full); break;
+      case LayerKind::activation: {
+        if (record) {
+          const std::int64_t Pa = s.in_h * s.in_w;
+          for (std::int64_t p = 0; p < Pa; ++p)
+            record[s.var_offset + std::size_t(p)] = ws.k[std::size_t(full ? p * Pa + p : p)];
+          v1 = v2 = record;
+        }
+        activation(s, v1 + s.var_offset, v2 + s.var_offset, self, ws, want_ntk, full);
+        break;
+      }
+      case LayerKind::flatten:
+      case LayerKind::global_avg_pool: collapse(s, ws, want_ntk, full); break;
+    }
+  }
+}
+
+void CnnKernel::variances(const double* x, double* out, Workspace& ws) const {
+  run(x, x, out, out, /*self=*/true, out, ws, /*want_ntk=*/false, full_);
+}
+
+void CnnKernel::pair(const double* x1, const double* x2, const double* v1, const double* v2, bool self, double* nngp,
+                     double* ntk, Workspace& ws) const {
+  run(x1, x2, v1, v2, self, nullptr, ws, ntk != nullptr, full_);
+  if (nngp) *nngp = ws.k[0];
+  if (ntk) *ntk = ws.th[0];
+}
+
+template <class T>
+std::vector<double> cnn_kernel_variances(const CnnKernel& kernel, const MatrixRef<T>& X) {
+  const std::size_t vs = kernel.variance_size();
+  std::vector<double> out(vs * std::size_t(X.rows()));
+  CnnKernel::Workspace ws;
+  Vector<double> x;
+  for (Eigen::Index i = 0; i < X.rows(); ++i) {
+    x = X.row(i).template cast<double>().transpose();
+    kernel.variances(x.data(), out.data() + vs * std::size_t(i), ws);
+  }
+  return out;
+}
+
+template <class T>
+void cnn_kernel_block(const CnnKernel& kernel, const MatrixRef<T>& X1, const MatrixRef<T>* X2,
+                      const std::vector<double>& var1, const std::vector<double>& var2, std::int64_t i0, std::int64_t m,
+                      std::int64_t j0, std::int64_t n, T* nngp, T* ntk, std::int64_t ld) {
+  const MatrixRef<T>& Y = X2 ? *X2 : X1;
+  const bool diagonal_block = !X2 && i0 == j0;
+  const std::size_t vs = kernel.variance_size();
+  const Matrix<double> A = X1.middleRows(i0, m).template cast<double>(),
+                       B = Y.middleRows(j0, n).template cast<double>();
+  CnnKernel::Workspace ws;
+  double k = 0, t = 0;
+  for (std::int64_t r = 0; r < m; ++r)
+    for (std::int64_t c = diagonal_block ? r : 0; c < n; ++c) {
+      kernel.pair(A.row(r).data(), B.row(c).data(), var1.data() + vs * std::size_t(i0 + r),
+                  var2.data() + vs * std::size_t(j0 + c), diagonal_block && r == c, nngp ? &k : nullptr,
+                  ntk ? &t : nullptr, ws);
+      if (nngp) nngp[r * ld + c] = T(k);
+      if (ntk) ntk[r * ld + c] = T(t);
+    }
+  if (!diagonal_block) return;
+  for (std::int64_t r = 0; r < m; ++r)
+    for (std::int64_t c = 0; c < r; ++c) {
+      if (nngp) nngp[r * ld + c] = nngp[c * ld + r];
+      if (ntk) ntk[r * ld + c] = ntk[c * ld + r];
+    }
+}
+
+#define WIDTHLAB_CNN_KERNEL_INSTANTIATE(T)                                                                \
+  template std::vector<double> cnn_kernel_variances<T>(const CnnKernel&, const MatrixRef<T>&);            \
+  template void cnn_kernel_block<T>(const CnnKernel&, const MatrixRef<T>&, const MatrixRef<T>*,           \
+                                    const std::vector<double>&, const std::vector<double>&, std::int64_t, \
+                                    std::int64_t, std::int64_t, std::int64_t, T*, T*, std::int64_t);
+WIDTHLAB_CNN_KERNEL_INSTANTIATE(float)
+WIDTHLAB_CNN_KERNEL_INSTANTIATE(double)
+
+}  // namespace widthlab
