@@ -132,33 +132,6 @@ Regions match_points(const Config& config) {
   return res;
 }
 
-// The study in DIR/study: sweep, limits (coupled where the model uses g), distances, fits; its totals in
-// study_summary.json.
-StudySummary run_region_study(const ReproduceContext& ctx, const fs::path& sdir) {
-  create_output_subdir(sdir);
-  write_file_atomic(sdir / "config.toml", to_toml(ctx.config));
-  StudyOptions so;
-  so.out = sdir;
-  so.threads = ctx.options.threads;
-  so.plots = ctx.options.plots;
-  so.notes.push_back(
-      "Run by `widthlab reproduce golikov2021-regions` (theory.md §6.5 R29); its verdicts are in ../report.md.");
-  const StudySummary summary = run_study(ctx.config, so);
-  write_file_atomic(ctx.out / "study_summary.json", json{{"runs", summary.runs},
-                                                         {"runs_ok", summary.runs_ok},
-                                                         {"runs_diverged", summary.runs_diverged},
-                                                         {"runs_failed", summary.runs_failed},
-                                                         {"limits", summary.limits},
-                                                         {"limits_failed", summary.limits_failed},
-                                                         {"seconds", summary.seconds},
-                                                         {"sweep_seconds", summary.sweep_seconds},
-                                                         {"limit_seconds", summary.limit_seconds},
-                                                         {"errors", summary.errors}}
-                                                            .dump(2) +
-                                                        "\n");
-  return summary;
-}
-
 RegionResult* by_scaling(Regions& res, const std::string& name) {
   for (auto& [region, r] : res)
     if (r.scaling == name) return &r;
@@ -262,7 +235,9 @@ CaseOutput run_golikov2021_regions(const ReproduceContext& ctx) {
   Regions res = match_points(config);
 
   const fs::path sdir = ctx.out / "study";
-  const StudySummary summary = run_region_study(ctx, sdir);
+  const StudySummary summary = run_case_study(
+      ctx, ctx.config, "study",
+      "Run by `widthlab reproduce golikov2021-regions` (theory.md §6.5 R29); its verdicts are in ../report.md.");
 
   // Read the study's files back.
   const Axes axes = sweep_axes(config);
