@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include "cnn_reference.h"
+#include "monte_carlo.h"
 #include "widthlab/error.h"
 
 using namespace widthlab;
@@ -70,12 +71,8 @@ Mc monte_carlo(const MatrixD& X, const KernelOptions& o, int seeds) {
       }
   }
   Mc e;
-  auto finish = [&](const MatrixD& s1, const MatrixD& s2, MatrixD& mean, MatrixD& se) {
-    mean = s1 / seeds;
-    se = ((s2 / seeds - mean.cwiseProduct(mean)).cwiseMax(0.0) / (seeds - 1)).cwiseSqrt();
-  };
-  finish(s1n, s2n, e.nngp, e.nngp_se);
-  finish(s1t, s2t, e.ntk, e.ntk_se);
+  test::mc_mean_and_se(s1n, s2n, seeds, e.nngp, e.nngp_se);
+  test::mc_mean_and_se(s1t, s2t, seeds, e.ntk, e.ntk_se);
   return e;
 }
 

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "monte_carlo.h"
 #include "widthlab/dual.h"
 #include "widthlab/error.h"
 #include "widthlab/rng.h"
@@ -95,12 +96,8 @@ McEstimate monte_carlo(const MatrixD& X, const KernelOptions& o, int width, int 
     s2t += Th.cwiseProduct(Th);
   }
   McEstimate e;
-  auto finish = [&](const MatrixD& s1, const MatrixD& s2, MatrixD& mean, MatrixD& se) {
-    mean = s1 / seeds;
-    se = ((s2 / seeds - mean.cwiseProduct(mean)).cwiseMax(0.0) / (seeds - 1)).cwiseSqrt();
-  };
-  finish(s1n, s2n, e.nngp, e.nngp_se);
-  finish(s1t, s2t, e.ntk, e.ntk_se);
+  test::mc_mean_and_se(s1n, s2n, seeds, e.nngp, e.nngp_se);
+  test::mc_mean_and_se(s1t, s2t, seeds, e.ntk, e.ntk_se);
   return e;
 }
 
