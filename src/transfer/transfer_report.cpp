@@ -2,6 +2,7 @@
 // against the prediction with a verdict, the coordinate check; every number is also in the CSV/JSON files.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "widthlab/transfer.h"
@@ -107,14 +108,18 @@ std::string render_transfer_report(const Config& config, const std::vector<Scali
   for (const auto& s : scalings) r += scaling_section(s, config.model.depth);
   r += fmt::format("## Plots\n\nPlots: {}.\n\n", plot_message);
   for (const auto& p : plots) r += fmt::format("![{}]({})\n\n", p, p);
+  int resamples = 0;  // as the estimates record it (--bootstrap)
+  for (const auto& s : scalings)
+    for (const auto& o : s.train.optima) resamples = std::max(resamples, o.estimate.resamples);
   r += "## Definitions\n\n"
        "- **lr**: the base learning rate at the reference width; each layer uses lr × its scaling's lr factor at width "
        "d (scaling.h), so all scalings coincide at d = d*.\n"
        "- **lr\\***: the minimum of the parabola in log lr through the best grid point of the seed-mean loss and its "
        "two "
        "neighbours (theory.md §10.1); *next to diverged*: the best grid lr when a neighbour diverged; *no interior "
-       "optimum*: the best point is at the grid's edge or the curve is flat. 95 % interval: percentiles over 1000 "
-       "seed resamples.\n"
+       "optimum*: the best point is at the grid's edge or the curve is flat. 95 % interval: percentiles over " +
+       std::to_string(resamples) +
+       " seed resamples.\n"
        "- **exponent**: OLS slope of log lr\\* on log d over the widths with an optimum inside the grid, 95 % interval "
        "from a seed bootstrap (rate_fit.h); verdict *holds* when the whole interval lies in the region, *does not "
        "hold* when it lies outside, else *inconclusive* (verdicts.h verdict_in_region).\n"
