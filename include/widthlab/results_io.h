@@ -37,6 +37,11 @@ class JsonlWriter {
 // file or a directory is an InputError naming the file (and line). With missing_ok, a missing file reads as empty.
 std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path, bool missing_ok = false);
 
+// Reading numbers back from records: j[key] when it is a number, else NaN (missing, null for a diverged run, a
+// string); an array's elements the same way (empty when j is not an array).
+double json_number(const nlohmann::json& j, const char* key);
+std::vector<double> json_numbers(const nlohmann::json& array);
+
 // A numeric table with named columns: a per-step training curve (architecture.md §4: DIR/curves/*.csv).
 struct CsvTable {
   std::vector<std::string> columns;

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -132,6 +133,17 @@ void JsonlWriter::append(const nlohmann::json& record) {
   line.push_back('\n');
   if (!write_all(fd_, line.data(), line.size()) || ::fsync(fd_) != 0)
     fail(path_, fmt::format("append failed: {}", std::strerror(errno)));
+}
+
+double json_number(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::numeric_limits<double>::quiet_NaN();
+}
+
+std::vector<double> json_numbers(const nlohmann::json& array) {
+  std::vector<double> v;
+  if (array.is_array())
+    for (const auto& x : array) v.push_back(x.is_number() ? x.get<double>() : std::numeric_limits<double>::quiet_NaN());
+  return v;
 }
 
 std::vector<nlohmann::json> read_jsonl(const fs::path& path, bool missing_ok) {

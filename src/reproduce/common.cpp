@@ -12,18 +12,6 @@
 
 namespace widthlab::repro {
 
-namespace {
-double num_or_nan(const nlohmann::json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
-}
-std::vector<double> nums(const nlohmann::json& j) {
-  std::vector<double> v;
-  if (j.is_array())
-    for (const auto& x : j) v.push_back(x.is_number() ? x.get<double>() : NAN);
-  return v;
-}
-}  // namespace
-
 TrainResult result_from_record(const nlohmann::json& j) {
   TrainResult r;
   r.scaling = j.at("scaling").get<std::string>();
@@ -31,21 +19,21 @@ TrainResult result_from_record(const nlohmann::json& j) {
   r.seed = j.at("seed").get<std::uint64_t>();
   r.status = j.value("status", std::string("ok")) == "ok" ? RunStatus::ok : RunStatus::diverged;
   auto opt = [&](const char* k) -> std::optional<double> {
-    double v = num_or_nan(j, k);
+    double v = json_number(j, k);
     return std::isnan(v) ? std::nullopt : std::optional<double>(v);
   };
   r.train_loss = opt("train_loss"), r.train_acc = opt("train_acc");
   r.test_loss = opt("test_loss"), r.test_acc = opt("test_acc");
-  r.seconds = num_or_nan(j, "seconds");
-  r.mean_abs_logit_init = num_or_nan(j, "mean_abs_logit_init");
-  r.mean_abs_logit_final = num_or_nan(j, "mean_abs_logit_final");
-  if (j.contains("kernel_diag_init")) r.kernel_diag_init = nums(j["kernel_diag_init"]);
-  if (j.contains("kernel_diag_final")) r.kernel_diag_final = nums(j["kernel_diag_final"]);
-  if (j.contains("weight_increments")) r.weight_increments = nums(j["weight_increments"]);
+  r.seconds = json_number(j, "seconds");
+  r.mean_abs_logit_init = json_number(j, "mean_abs_logit_init");
+  r.mean_abs_logit_final = json_number(j, "mean_abs_logit_final");
+  if (j.contains("kernel_diag_init")) r.kernel_diag_init = json_numbers(j["kernel_diag_init"]);
+  if (j.contains("kernel_diag_final")) r.kernel_diag_final = json_numbers(j["kernel_diag_final"]);
+  if (j.contains("weight_increments")) r.weight_increments = json_numbers(j["weight_increments"]);
   if (j.contains("decomposition") && j["decomposition"].is_object()) {
     const auto& d = j["decomposition"];
-    r.decomposition = LogitDecomposition{num_or_nan(d, "var_f0"), num_or_nan(d, "var_fa"), num_or_nan(d, "var_fw"),
-                                         num_or_nan(d, "var_faw"), num_or_nan(d, "max_abs_residual")};
+    r.decomposition = LogitDecomposition{json_number(d, "var_f0"), json_number(d, "var_fa"), json_number(d, "var_fw"),
+                                         json_number(d, "var_faw"), json_number(d, "max_abs_residual")};
   }
   return r;
 }

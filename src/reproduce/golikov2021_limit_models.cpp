@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "widthlab/error.h"
+#include "widthlab/results_io.h"
 
 namespace widthlab::repro {
 namespace {
@@ -47,17 +48,13 @@ Config limit_study_config(const Config& c) {
   return s;
 }
 
-double number(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
-}
-
 // The claim of one model from its rates.json entry: the fitted exponent against (−∞, 0); a holds that the study's
 // convergence evidence does not back (a plateau in the last doubling, no normalisation-free metric shrinking) is
 // inconclusive, with the reason.
 ClaimCheck limit_claim(const std::string& scaling, const json& rates) {
   const json& fit = rates.at("fit");
   const json& conv = rates.at("convergence");
-  const Estimate e{number(fit, "slope"), number(fit, "ci_low"), number(fit, "ci_high")};
+  const Estimate e{json_number(fit, "slope"), json_number(fit, "ci_low"), json_number(fit, "ci_high")};
   const std::string what = fmt::format("exponent of the logit RMS to the simulated {} limit", scaling);
   VerdictResult v = fit.value("few_widths", true) ? VerdictResult{Verdict::inconclusive, what + ": fewer than 3 widths"}
                                                   : verdict_in_region(e, {-INFINITY, 0.0, kConvergenceSource}, what);
@@ -65,7 +62,7 @@ ClaimCheck limit_claim(const std::string& scaling, const json& rates) {
     v.verdict = Verdict::inconclusive;
     v.detail += "; but " + conv.value("statement", std::string("the convergence evidence is incomplete"));
   }
-  const double theory = number(rates, "theory");
+  const double theory = json_number(rates, "theory");
   return {fmt::format("R13.{}-limit", scaling),
           fmt::format("{} nets approach their simulated d = ∞ limit ({}): the logit distance shrinks with width",
                       scaling, rates.value("limit_model", scaling)),
@@ -80,10 +77,10 @@ std::vector<std::string> table_row(const std::string& scaling, const json& r) {
   auto yes_no = [&](const char* key) { return conv.value(key, false) ? std::string("yes") : std::string("no"); };
   return {scaling,
           r.value("limit_model", std::string()),
-          fmt::format("{} [{}, {}]", fmt_num(number(fit, "slope"), 3), fmt_num(number(fit, "ci_low"), 3),
-                      fmt_num(number(fit, "ci_high"), 3)),
-          fmt_num(number(r, "theory"), 3),
-          fmt_num(number(conv, "last_doubling_exponent"), 3),
+          fmt::format("{} [{}, {}]", fmt_num(json_number(fit, "slope"), 3), fmt_num(json_number(fit, "ci_low"), 3),
+                      fmt_num(json_number(fit, "ci_high"), 3)),
+          fmt_num(json_number(r, "theory"), 3),
+          fmt_num(json_number(conv, "last_doubling_exponent"), 3),
           yes_no("plateau"),
           yes_no("normalisation_free_metric_shrinks")};
 }

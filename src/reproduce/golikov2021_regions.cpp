@@ -98,10 +98,6 @@ double to_num(const std::string& s) {
   }
 }
 
-double json_num(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
-}
-
 Axes sweep_axes(const Config& config) {
   Axes axes{config.sweep.widths, config.sweep.seeds};
   std::sort(axes.widths.begin(), axes.widths.end());
@@ -168,11 +164,11 @@ void read_runs(const fs::path& sdir, const Axes& axes, Regions& res, RunCost& co
   for (const auto& rec : read_jsonl(sdir / "runs.jsonl")) {
     RegionResult* r = by_scaling(res, rec.value("scaling", ""));
     if (!r) continue;
-    cost[fmt::format("finite net, d = {:>5}", rec["width"].get<int>())].push_back(json_num(rec, "seconds"));
+    cost[fmt::format("finite net, d = {:>5}", rec["width"].get<int>())].push_back(json_number(rec, "seconds"));
     const std::size_t wi = axes.width_index(rec["width"].get<int>()),
                       si = axes.seed_index(rec["seed"].get<std::uint64_t>());
     if (wi < axes.widths.size() && si < axes.seeds.size())
-      r->init_logits(Eigen::Index(wi), Eigen::Index(si)) = json_num(rec, "mean_abs_logit_init");
+      r->init_logits(Eigen::Index(wi), Eigen::Index(si)) = json_number(rec, "mean_abs_logit_init");
   }
 }
 
@@ -181,9 +177,9 @@ std::map<std::string, std::vector<double>> read_limits(const fs::path& sdir, Run
   std::map<std::string, std::vector<double>> limit_abs;
   for (const auto& rec : read_jsonl(sdir / "limits.jsonl")) {
     cost[fmt::format("limit, {} model, {}", rec.value("state", ""), rec.value("kind", ""))].push_back(
-        json_num(rec, "seconds"));
+        json_number(rec, "seconds"));
     if (rec.value("status", "") == "ok")
-      limit_abs[rec.value("scaling", "")].push_back(json_num(rec, "test_mean_abs_logit"));
+      limit_abs[rec.value("scaling", "")].push_back(json_number(rec, "test_mean_abs_logit"));
   }
   return limit_abs;
 }

@@ -10,13 +10,6 @@
 namespace widthlab {
 namespace {
 
-std::vector<double> numbers(const nlohmann::json& j) {
-  std::vector<double> v;
-  if (!j.is_array()) return v;
-  for (const auto& x : j) v.push_back(x.is_number() ? x.get<double>() : NAN);
-  return v;
-}
-
 template <class T>
 int index_of(const std::vector<T>& values, const T& value) {
   auto it = std::find(values.begin(), values.end(), value);
@@ -72,9 +65,9 @@ CoordRun coord_run(const nlohmann::json& record) {
   r.seed = record.at("seed").get<std::uint64_t>();
   if (!record.contains("coord_check")) return r;
   const auto& c = record["coord_check"];
-  if (c.contains("act_rms_init")) r.act_init = numbers(c["act_rms_init"]);
+  if (c.contains("act_rms_init")) r.act_init = json_numbers(c["act_rms_init"]);
   if (c.contains("act_delta_track"))
-    for (const auto& step : c["act_delta_track"]) r.delta_track.push_back(numbers(step));
+    for (const auto& step : c["act_delta_track"]) r.delta_track.push_back(json_numbers(step));
   return r;
 }
 

@@ -15,11 +15,6 @@ namespace {
 
 constexpr double kNan = RateFit::nan;
 
-double opt_num(const json& r, const char* key) {
-  if (!r.contains(key) || !r[key].is_number()) return kNan;
-  return r[key].get<double>();
-}
-
 std::string cnum(double v) { return std::isfinite(v) ? fmt::format("{:.9g}", v) : std::string(); }
 
 // Flattened first-output column of logits (m × k) divided by `norm`.
@@ -109,7 +104,7 @@ class Measure {
     if (p_.simulate) {
       std::vector<double> ll, la;
       for (auto* l : indep_)
-        ll.push_back(opt_num(l->record, "test_loss")), la.push_back(opt_num(l->record, "test_acc"));
+        ll.push_back(json_number(l->record, "test_loss")), la.push_back(json_number(l->record, "test_acc"));
       out_.report.limit_test_loss = mean_std(ll);
       out_.report.limit_test_acc = mean_std(la);
     }
@@ -129,8 +124,8 @@ class Measure {
     if (proxy_) {
       if (auto jt = runs_.find({name_, wmax_, seed}); jt != runs_.end() && jt->second.final_logits.size() > 0) {
         t.logits = column(jt->second.final_logits, norm(wmax_));
-        t.test_loss = opt_num(jt->second.record, "test_loss");
-        t.test_acc = opt_num(jt->second.record, "test_acc");
+        t.test_loss = json_number(jt->second.record, "test_loss");
+        t.test_acc = json_number(jt->second.record, "test_acc");
         t.with = fmt::format("widest-net w{} s{}", wmax_, seed);
       }
       return t;
@@ -143,8 +138,8 @@ class Measure {
       l = indep_[si % indep_.size()], t.with = fmt::format("limit s{}", l->record["seed"].get<std::uint64_t>());
     if (l) {
       t.logits = column(l->logits, 1.0);
-      t.test_loss = opt_num(l->record, "test_loss");
-      t.test_acc = opt_num(l->record, "test_acc");
+      t.test_loss = json_number(l->record, "test_loss");
+      t.test_acc = json_number(l->record, "test_acc");
     }
     return t;
   }
@@ -177,9 +172,9 @@ class Measure {
         continue;
       }
       ++row.ok;
-      tl.push_back(opt_num(rd.record, "test_loss"));
-      ta.push_back(opt_num(rd.record, "test_acc"));
-      trl.push_back(opt_num(rd.record, "train_loss"));
+      tl.push_back(json_number(rd.record, "test_loss"));
+      ta.push_back(json_number(rd.record, "test_acc"));
+      trl.push_back(json_number(rd.record, "train_loss"));
       const std::vector<double> f = column(rd.final_logits, norm(w));
       frows.push_back(f);
       const Target t = target_for(w, si);

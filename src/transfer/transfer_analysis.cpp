@@ -7,14 +7,11 @@
 #include <tuple>
 
 #include "widthlab/error.h"
+#include "widthlab/results_io.h"
 #include "widthlab/transfer.h"
 
 namespace widthlab {
 namespace {
-
-double number_or_nan(const nlohmann::json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
-}
 
 // Index of `value` in `sorted`, or −1.
 template <class T>
@@ -36,8 +33,8 @@ std::vector<TransferRun> transfer_runs(const std::vector<nlohmann::json>& record
     t.seed = r.at("seed").get<std::uint64_t>();
     t.lr = r.at("lr").get<double>();
     t.ok = r.value("status", std::string()) == "ok";
-    t.train_loss = t.ok ? number_or_nan(r, "train_loss") : NAN;
-    t.test_loss = t.ok ? number_or_nan(r, "test_loss") : NAN;
+    t.train_loss = t.ok ? json_number(r, "train_loss") : NAN;
+    t.test_loss = t.ok ? json_number(r, "test_loss") : NAN;
     t.coord = coord_run(r);
     runs.push_back(std::move(t));
   }
