@@ -75,8 +75,14 @@ struct SweepConfig {
   // Base learning rates (at the reference width, replacing train.lr run by run): the grid becomes widths × lrs ×
   // seeds × scalings. Absent (the default): no lr axis, and nothing about the sweep changes (not even config.toml).
   std::optional<std::vector<double>> lrs;  // each finite > 0, no duplicates, at least one
+  // Fewer seeds where the widest nets cannot afford all of them: widths ≥ few_seeds_from run only the first few_seeds
+  // of `seeds` (the verdicts' SeedGrid takes unequal seed counts). Both absent (the default): every width runs every
+  // seed. Both or neither; few_seeds ≥ 1 (≥ seeds.size(): no width has fewer).
+  std::optional<int> few_seeds_from;
+  std::optional<int> few_seeds;
 
   std::string validate() const;
+  std::string validate_few_seeds() const;
   bool operator==(const SweepConfig&) const = default;
 };
 

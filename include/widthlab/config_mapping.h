@@ -3,6 +3,7 @@
 // here, so that a config key means the same everywhere.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "widthlab/config.h"
@@ -24,6 +25,13 @@ struct SweepSetup {
   std::vector<int> widths;
   std::vector<std::uint64_t> seeds;
   std::vector<double> lrs;  // sweep.lrs; empty = no lr axis (every run uses train.lr)
+  int few_seeds_from = 0;   // sweep.few_seeds_from (0: every width runs every seed)
+  std::size_t few_seeds = 0;
+
+  // The seeds run at `width`: the first few_seeds of `seeds` at widths ≥ few_seeds_from, else all of them.
+  std::vector<std::uint64_t> seeds_at(int width) const;
+  // "10 seeds" or "10 seeds (5 at widths ≥ 16384)", for reports.
+  std::string seeds_text() const;
 };
 
 DataOptions data_options(const Config& config);    // [data], every key (data.seed: shared by all runs)

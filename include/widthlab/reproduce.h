@@ -90,6 +90,9 @@ struct ReproductionInfo {
   std::string spec;         // "theory.md §6.1 R1, R2"
   std::string description;  // one line
   CaseFunction run;
+  // The case's statistics pair every seed across all widths, so it refuses sweep.few_seeds (InputError before
+  // anything is written); the others take fewer seeds at the widest nets.
+  bool every_seed_at_every_width = false;
 };
 const std::vector<ReproductionInfo>& reproduction_registry();
 const ReproductionInfo& reproduction_info(const std::string& name);  // InputError listing the names

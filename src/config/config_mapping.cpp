@@ -1,5 +1,9 @@
 #include "widthlab/config_mapping.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+
 #include "widthlab/error.h"
 
 namespace widthlab {
@@ -60,6 +64,23 @@ SweepSetup make_sweep_setup(const Config& config) {
   s.widths = config.sweep.widths;
   s.seeds = config.sweep.seeds;
   if (config.sweep.lrs) s.lrs = *config.sweep.lrs;
+  if (config.sweep.few_seeds) {
+    s.few_seeds_from = *config.sweep.few_seeds_from;
+    s.few_seeds = std::size_t(*config.sweep.few_seeds);
+  }
+  return s;
+}
+
+std::vector<std::uint64_t> SweepSetup::seeds_at(int width) const {
+  if (few_seeds_from > 0 && width >= few_seeds_from && few_seeds < seeds.size())
+    return {seeds.begin(), seeds.begin() + std::ptrdiff_t(few_seeds)};
+  return seeds;
+}
+
+std::string SweepSetup::seeds_text() const {
+  std::string s = fmt::format("{} seeds", seeds.size());
+  if (few_seeds_from > 0 && few_seeds < seeds.size() && std::any_of(widths.begin(), widths.end(), [&](int w) { return w >= few_seeds_from; }))
+    s += fmt::format(" ({} at widths ≥ {})", few_seeds, few_seeds_from);
   return s;
 }
 

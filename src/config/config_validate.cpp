@@ -114,6 +114,16 @@ std::string TrainConfig::validate() const {
   return "";
 }
 
+std::string SweepConfig::validate_few_seeds() const {
+  if (few_seeds_from.has_value() != few_seeds.has_value())
+    return few_seeds ? bad("sweep.few_seeds", *few_seeds, "expected sweep.few_seeds_from with it (both or neither)")
+                     : bad("sweep.few_seeds_from", *few_seeds_from, "expected sweep.few_seeds with it (both or neither)");
+  if (!few_seeds) return "";
+  if (*few_seeds_from < 1) return bad("sweep.few_seeds_from", *few_seeds_from, "expected a width >= 1");
+  if (*few_seeds < 1) return bad("sweep.few_seeds", *few_seeds, "expected a seed count >= 1");
+  return "";
+}
+
 std::string SweepConfig::validate() const {
   if (widths.empty()) return bad("sweep.widths", widths, "expected at least one width");
   for (int w : widths)
@@ -128,7 +138,7 @@ std::string SweepConfig::validate() const {
         return bad("sweep.lrs", *lrs, fmt::format("expected finite learning rates > 0 (got {})", lr));
     if (auto d = first_duplicate(*lrs)) return bad("sweep.lrs", *lrs, fmt::format("lr {} appears twice", *d));
   }
-  return "";
+  return validate_few_seeds();
 }
 
 std::string LimitsConfig::validate() const {

@@ -55,6 +55,8 @@ void visit_config(V& v, Config& c) {
     v.field("widths", c.sweep.widths);
     v.field("seeds", c.sweep.seeds);
     v.field("lrs", c.sweep.lrs);  // optional: written only when present
+    v.field("few_seeds_from", c.sweep.few_seeds_from);
+    v.field("few_seeds", c.sweep.few_seeds);
   });
   v.section("limits", [&] {
     auto& l = c.limits;

@@ -167,7 +167,7 @@ Results run_grid(const ReproduceContext& ctx, const SweepSetup& setup) {
   std::vector<KeyedTask> tasks;
   for (const auto& sc : setup.scalings)
     for (int w : setup.widths)
-      for (auto seed : setup.seeds) {
+      for (auto seed : setup.seeds_at(w)) {
         KeyedTask t = keyed_task(setup, sc, w, seed);
         t.task.train.decomposition = false;
         t.task.train.coord_points = 0;

@@ -27,11 +27,11 @@ const Scaling& scaling_named(const SweepSetup& s, const std::string& name) {
 }
 std::string sizes_line(const SweepSetup& s, const Config& c) {
   return fmt::format(
-      "depth {}, {} ({}), {} lr {}, {} steps, batch {}, widths {}…{} ({} widths), seeds {}, "
+      "depth {}, {} ({}), {} lr {}, {} steps, batch {}, widths {}…{} ({} widths), {}, "
       "reference width {}",
       c.model.depth, c.model.activation, c.model.init, c.train.optimizer, c.train.lr, c.train.steps,
       c.train.batch.full ? "full" : std::to_string(c.train.batch.size), width_label(s.widths.front()),
-      width_label(s.widths.back()), s.widths.size(), s.seeds.size(), c.scaling.reference_width);
+      width_label(s.widths.back()), s.widths.size(), s.seeds_text(), c.scaling.reference_width);
 }
 
 }  // namespace g1
@@ -104,7 +104,7 @@ Sweep run_width_sweep(const ReproduceContext& ctx, const std::string& label, con
   for (const auto& sc : s.setup.scalings) {
     s.labels.push_back(sc.name);
     for (int w : s.setup.widths)
-      for (auto seed : s.setup.seeds) tasks.push_back(keyed_task(s.setup, sc, w, seed, prefix + sc.name));
+      for (auto seed : s.setup.seeds_at(w)) tasks.push_back(keyed_task(s.setup, sc, w, seed, prefix + sc.name));
   }
   s.results = run_tasks(ctx, s.setup.data, tasks, label, true, /*resumable=*/true);
   return s;

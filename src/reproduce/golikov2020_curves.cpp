@@ -101,7 +101,7 @@ std::vector<KeyedTask> curve_tasks(const ReproduceContext& ctx, std::vector<Swee
     const int big = s.widths.back();
     if (big <= ref) throw InputError("reproduce golikov2020-curves: sweep.widths needs a width above the reference");
     auto add = [&](const Scaling& sc, int w, const std::string& label) {
-      for (auto seed : s.seeds) {
+      for (auto seed : s.seeds_at(big)) {  // paired: the reference runs the big width's seeds
         KeyedTask t = keyed_task(s, sc, w, seed, g.id + "/" + label);
         t.task.train.curve_logits = true;
         t.task.train.decomposition = false;
@@ -141,9 +141,9 @@ void add_group(CaseOutput& out, std::vector<std::vector<std::string>>& csv, cons
   t.title = grp.title + fmt::format(
                             ": distance to the reference along training (mean over the curve points; {} "
                             "seeds)",
-                            s.seeds.size());
+                            s.seeds_at(s.widths.back()).size());
   t.columns = {"scaling", "mean logit KL", "mean |Δ test loss|", "final test loss"};
-  std::vector<std::size_t> all(s.seeds.size());
+  std::vector<std::size_t> all(s.seeds_at(s.widths.back()).size());
   for (std::size_t k = 0; k < all.size(); ++k) all[k] = k;
   for (const auto& sc : s.scalings) {
     if (sc.name == "sp") continue;

@@ -56,7 +56,7 @@ DeepRuns run_groups(const ReproduceContext& ctx) {
     for (const auto& sc : d.setups.back().scalings) {
       d.labels.back().push_back(g.id + "/" + sc.name);
       for (int w : d.setups.back().widths)
-        for (auto seed : d.setups.back().seeds)
+        for (auto seed : d.setups.back().seeds_at(w))
           tasks.push_back(keyed_task(d.setups.back(), sc, w, seed, g.id + "/" + sc.name));
     }
   }

@@ -120,11 +120,12 @@ using Results = std::map<SweepRunKey, TrainResult>;
 Results run_small_lr(const ReproduceContext& ctx, const SweepSetup& setup, int ref, int big,
                      std::vector<std::string>& labels) {
   std::vector<KeyedTask> tasks;
-  for (auto seed : setup.seeds) tasks.push_back(keyed_task(setup, scaling_named(setup, "sp"), ref, seed, "reference"));
+  for (auto seed : setup.seeds_at(big))  // paired: the reference runs the big width's seeds
+    tasks.push_back(keyed_task(setup, scaling_named(setup, "sp"), ref, seed, "reference"));
   for (const auto& sc : setup.scalings) {
     if (sc.name == "sp") continue;
     labels.push_back(sc.name);
-    for (auto seed : setup.seeds) tasks.push_back(keyed_task(setup, sc, big, seed));
+    for (auto seed : setup.seeds_at(big)) tasks.push_back(keyed_task(setup, sc, big, seed));
   }
   return run_tasks(ctx, setup.data, tasks, "golikov2020-small-lr");
 }

@@ -72,7 +72,7 @@ VerdictResult sanity_close(double measured, double expected, double tol) {
 std::vector<KeyedTask> limit_tasks(const SweepSetup& setup, const Scaling& sp, int ref, int big) {
   std::vector<KeyedTask> tasks;
   auto add = [&](const Scaling& s, int w, const std::string& label) {
-    for (auto seed : setup.seeds) {
+    for (auto seed : setup.seeds_at(big)) {  // paired: the reference runs the big width's seeds
       KeyedTask t = keyed_task(setup, s, w, seed, label);
       t.task.train.curve_logits = true;
       t.task.train.decomposition = false;
@@ -283,7 +283,7 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
   write_track_csvs(ctx.out, tr);
 
   CaseOutput out;
-  out.tables.push_back(summary_table(tr, big, ref, setup.seeds.size()));
+  out.tables.push_back(summary_table(tr, big, ref, setup.seeds_at(big).size()));
   if (tr.count("ic-mf")) out.claims.push_back(icmf_closest(res, tr, labels, refs));
   size_and_kernel_claims(res, tr, omega, out);
   limit_model_claims(ctx, out);
@@ -294,7 +294,7 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
       data_line(setup.data), ctx.config.model.activation, ctx.config.train.optimizer, ctx.config.train.lr,
       ctx.config.train.batch.full ? "full" : std::to_string(ctx.config.train.batch.size), ctx.config.train.steps,
       ctx.config.train.log_every, ctx.config.train.track_kernel_steps, ref, fmt::join(labels, ", "), big, omega,
-      setup.seeds.size());
+      setup.seeds_at(big).size());
   int floored = 0;
   for (const auto& [l, x] : tr) floored += x.floored;
   if (floored > 0)

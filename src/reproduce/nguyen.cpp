@@ -46,7 +46,7 @@ Results run_gaussian_nets(const ReproduceContext& ctx, const SweepSetup& setup) 
   std::vector<KeyedTask> tasks;
   const Scaling& sc = setup.scalings.front();
   for (int w : setup.widths)
-    for (auto seed : setup.seeds) {
+    for (auto seed : setup.seeds_at(w)) {
       KeyedTask t = keyed_task(setup, sc, w, seed);
       t.task.train.decomposition = false;
       tasks.push_back(std::move(t));
@@ -172,11 +172,11 @@ void add_claims(CaseOutput& out, const Results& res, const std::vector<int>& wid
 std::string setup_text(const Config& c, const SweepSetup& setup) {
   return fmt::format(
       "- data: {} (Δ = {}, dimension {})\n- nets: {} hidden layers, {}, MF scaling at d* = {}, {} "
-      "lr {} batch {}, {} steps; widths {}; {} seeds; test metrics every {} steps",
+      "lr {} batch {}, {} steps; widths {}; {}; test metrics every {} steps",
       data_line(setup.data), c.data.gaussians_delta, c.data.gaussians_dim, c.model.depth, c.model.activation,
       c.scaling.reference_width, c.train.optimizer, c.train.lr,
       c.train.batch.full ? "full" : std::to_string(c.train.batch.size), c.train.steps, fmt::join(setup.widths, ", "),
-      setup.seeds.size(), c.train.log_every);
+      setup.seeds_text(), c.train.log_every);
 }
 }  // namespace
 

@@ -55,16 +55,16 @@ const std::vector<ReproductionInfo>& reproduction_registry() {
        "theory.md §6.5 R29, §2.2, §3.4",
        "one point in each of the 13 regions: finite nets vs the simulated limit model, fitted distance exponent vs "
        "theory",
-       repro::run_golikov2021_regions},
+       repro::run_golikov2021_regions, /*every_seed_at_every_width=*/true},
       {"sohl-dickstein2020-sp", "Sohl-Dickstein et al. 2020 [SP], introduction", "theory.md §6.3 R21, R24",
        "empirical NTK of improved-SP nets → analytic kernel; naive SP kernel ∝ width; largest stable lr",
-       repro::run_sohl_dickstein2020_sp},
+       repro::run_sohl_dickstein2020_sp, /*every_seed_at_every_width=*/true},
       {"nguyen2019-gaussians", "Nguyen 2019 [N], isotropic-Gaussian experiment", "theory.md §6.4 R25",
        "multilayer MF nets on two isotropic Gaussians: loss curves collapse as the width grows",
        repro::run_nguyen2019_gaussians},
       {"classify-grid", "theory target (no paper figure)", "theory.md §6.5 R28, §2.2",
        "grid over (q_σ, q̃): measured exponents of init logits, kernel and weight steps vs A, B, C; 13 regions",
-       repro::run_classify_grid},
+       repro::run_classify_grid, /*every_seed_at_every_width=*/true},
   };
   return reg;
 }
@@ -257,6 +257,26 @@ std::vector<std::string> draw_reproduction_plots(const std::string& name, const 
                                 r.message.empty() ? "see plots.log" : r.message));
   return drawn;
 }
+// --resume reuses runs.jsonl's runs by (label, width, seed), so everything but the grid must equal the config the
+// runs were made with: the sweep's widths and seeds may grow (an added seed or width is run, the rest read back).
+void check_resumable(const std::string& dir, const Config& config) {
+  const std::filesystem::path cfg = std::filesystem::path(dir) / "config.toml";
+  std::error_code ec;
+  if (!std::filesystem::exists(cfg, ec)) return;
+  auto comparable = [](Config c) {
+    c.sweep.widths = {1};
+    c.sweep.seeds = {0};
+    c.sweep.few_seeds_from.reset();
+    c.sweep.few_seeds.reset();
+    c.study = StudyConfig{};  // threads and plots: how the runs are carried out, not what they compute
+    return to_toml(c);
+  };
+  if (comparable(load_config(cfg.string())) != comparable(config))
+    throw InputError(fmt::format("{}: --resume with a config that differs from the one these runs were made with in "
+                                 "more than sweep.widths / sweep.seeds / sweep.few_seeds*; use the same config, "
+                                 "another --out, or --force",
+                                 printable_path(cfg)));
+}
 }  // namespace
 
 ReproduceSummary run_reproduction(const ReproduceOptions& options) {
@@ -265,6 +285,11 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
   const std::string path =
       options.config_path.empty() ? reproduce_config_path(options.name).string() : options.config_path;
   Config config = load_reproduce_config(path, options.smoke, options.full, options.sets, options.data_dir);
+  if (info.every_seed_at_every_width && config.sweep.few_seeds)
+    throw InputError(fmt::format("sweep.few_seeds = {}: reproduce {} runs every seed at every width (its statistics "
+                                 "pair seeds across widths); remove sweep.few_seeds and sweep.few_seeds_from",
+                                 *config.sweep.few_seeds, info.name));
+  if (options.resume) check_resumable(options.out, config);
   std::filesystem::path out = prepare_output_dir(options.out, options.force    ? OutputMode::force
                                                               : options.resume ? OutputMode::resume
                                                                                : OutputMode::fresh);

@@ -102,7 +102,7 @@ std::vector<LimitJob> pending_jobs(const Context& ctx, const std::vector<LimitPl
       if (!done.count(limit_key(p.scaling->name, seed, 0))) jobs.push_back({&p, seed, 0});
     if (!p.coupled) continue;
     for (int w : ctx.widths)
-      for (auto seed : ctx.setup.seeds)
+      for (auto seed : ctx.setup.seeds_at(w))
         if (!done.count(limit_key(p.scaling->name, seed, w))) jobs.push_back({&p, seed, w});
   }
   return jobs;

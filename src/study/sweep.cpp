@@ -44,7 +44,7 @@ std::vector<SweepRunKey> sweep_grid(const SweepSetup& setup) {
   for (int w : widths)
     for (const auto& s : setup.scalings)
       for (const auto& lr : lrs)
-        for (auto seed : setup.seeds) keys.push_back({s.name, w, seed, lr});
+        for (auto seed : setup.seeds_at(w)) keys.push_back({s.name, w, seed, lr});
   return keys;
 }
 

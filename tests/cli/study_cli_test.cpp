@@ -124,6 +124,25 @@ TEST(StudyCli, TinyStudyEndToEnd) {
   fs::remove_all(dir);
 }
 
+// sweep.few_seeds: the widest nets run the first seeds only, and nothing counts the seeds they skip as missing.
+TEST(StudyCli, FewerSeedsAtTheWidestNets) {
+  std::string dir = scratch_dir("study_few_seeds");
+  write_file(dir + "/c.toml", kTinyStudy);
+  const fs::path out = dir + "/out";
+  auto r = run_cli("study --quiet --no-plots --config " + dir + "/c.toml --set sweep.few_seeds_from=1024 " +
+                   "--set sweep.few_seeds=2 --set 'limits.compute=[\"ntk\"]' --out " + out.string() +
+                   " --bootstrap 100");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(count_lines(out / "runs.jsonl"), 4 * (3 + 2));
+  EXPECT_EQ(count_lines(out / "limits.jsonl"), 3 + 3 + 2);  // ntk: 3 independent, coupled to 3 + 2 nets
+  const std::string csv = read_file(out / "distances.csv");
+  EXPECT_EQ(csv.find("missing"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("ntk,1024,1,ok"), std::string::npos) << csv;
+  EXPECT_EQ(csv.find("ntk,1024,2,"), std::string::npos) << csv;
+  EXPECT_NE(read_file(out / "report.md").find("seeds 0, 1, 2 (3 seeds (2 at widths ≥ 1024))"), std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST(StudyCli, BadScalingIsReportedAndTheRestCompletes) {
   std::string dir = scratch_dir("study_badscaling");
   write_file(dir + "/c.toml", kTinyStudy);

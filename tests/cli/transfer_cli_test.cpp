@@ -58,6 +58,8 @@ TEST(TransferCli, BadInputExitsTwoNamingTheKeyAndWritesNothing) {
       {"--config " + dir + "/c.toml --set 'sweep.lrs=[0.1, 1]' --out " + dir + "/o3", "sweep.lrs"},
       {"--config " + dir + "/nolrs.toml --out " + dir + "/o4", "sweep.lrs"},
       {"--config " + dir + "/c.toml --set 'sweep.widths=[32]' --out " + dir + "/o5", "sweep.widths"},
+      {"--config " + dir + "/c.toml --set sweep.few_seeds_from=64 --set sweep.few_seeds=1 --out " + dir + "/o6",
+       "sweep.few_seeds"},
   };
   for (const auto& [args, needle] : cases) {
     const auto r = run_cli("transfer --quiet " + args);
@@ -65,12 +67,12 @@ TEST(TransferCli, BadInputExitsTwoNamingTheKeyAndWritesNothing) {
     EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
     EXPECT_EQ(lines(r.err), 1) << r.err;
   }
-  for (int i = 1; i <= 5; ++i) EXPECT_FALSE(fs::exists(dir + "/o" + std::to_string(i))) << i;
+  for (int i = 1; i <= 6; ++i) EXPECT_FALSE(fs::exists(dir + "/o" + std::to_string(i))) << i;
   // The study compares scalings at one lr: it refuses an lr axis, also before writing anything.
-  const auto s = run_cli("study --quiet --config " + dir + "/c.toml --out " + dir + "/o6");
+  const auto s = run_cli("study --quiet --config " + dir + "/c.toml --out " + dir + "/o7");
   EXPECT_EQ(s.code, 2) << s.err;
   EXPECT_NE(s.err.find("sweep.lrs"), std::string::npos) << s.err;
-  EXPECT_FALSE(fs::exists(dir + "/o6"));
+  EXPECT_FALSE(fs::exists(dir + "/o7"));
   fs::remove_all(dir);
 }
 

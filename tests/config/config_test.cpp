@@ -62,6 +62,8 @@ Config everything_changed() {
   c.sweep.widths = {16, 8, 4096};
   c.sweep.seeds = {9, 3};
   c.sweep.lrs = std::vector<double>{0.5, 0.1 + 0.2, 2};
+  c.sweep.few_seeds_from = 4096;
+  c.sweep.few_seeds = 1;
   c.limits.compute = {"post-mf", "ntk"};
   c.limits.mf_particles = 1024;
   c.limits.seeds = {7};

@@ -163,6 +163,49 @@ TEST(ReproduceResume, ReusesRunsAndGivesTheSameVerdicts) {
   std::filesystem::remove_all(o.out);
 }
 
+// --resume may grow the grid (more seeds; fewer of them at the widest nets): only the new runs train. Any other change
+// of the config is refused, and a case that pairs every seed across widths refuses sweep.few_seeds before writing.
+TEST(ReproduceResume, GrowsTheSeedGridAndRefusesOtherChanges) {
+  ReproduceOptions o;
+  o.name = "golikov2020-width";  // smoke: widths 128, 256, 512; 4 scalings; seeds 0, 1
+  o.smoke = true;
+  o.plots = false;
+  o.threads = 2;
+  o.force = true;
+  o.out = std::filesystem::temp_directory_path() / ("widthlab_repro_grow_" + std::to_string(::getpid()));
+  run_reproduction(o);
+  auto lines = [&] {
+    std::ifstream f(o.out / "runs.jsonl");
+    std::string l;
+    int n = 0;
+    while (std::getline(f, l)) ++n;
+    return n;
+  };
+  EXPECT_EQ(lines(), 4 * 3 * 2);
+  o.force = false;
+  o.resume = true;
+  o.sets = {"sweep.seeds=[0, 1, 2]", "sweep.few_seeds_from=512", "sweep.few_seeds=2"};
+  ReproduceSummary s = run_reproduction(o);
+  EXPECT_EQ(lines(), 4 * 3 * 2 + 4 * 2);  // seed 2 at widths 128 and 256 only
+  std::ifstream report(o.out / "report.md");
+  const std::string text{std::istreambuf_iterator<char>(report), {}};
+  EXPECT_NE(text.find("3 seeds (2 at widths ≥ 512)"), std::string::npos);
+  o.sets.push_back("train.steps=6");
+  EXPECT_THROW(run_reproduction(o), InputError);
+  std::filesystem::remove_all(o.out);
+
+  o.name = "classify-grid";
+  o.resume = false;
+  o.sets = {"sweep.seeds=[0, 1]", "sweep.few_seeds_from=256", "sweep.few_seeds=1"};
+  try {
+    run_reproduction(o);
+    ADD_FAILURE() << "classify-grid accepted sweep.few_seeds";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("every seed at every width"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(o.out));  // nothing written
+}
+
 std::vector<std::string> case_names() {
   std::vector<std::string> v;
   for (const auto& r : reproduction_registry()) v.push_back(r.name);
