@@ -79,7 +79,8 @@ std::vector<std::uint64_t> SweepSetup::seeds_at(int width) const {
 
 std::string SweepSetup::seeds_text() const {
   std::string s = fmt::format("{} seeds", seeds.size());
-  if (few_seeds_from > 0 && few_seeds < seeds.size() && std::any_of(widths.begin(), widths.end(), [&](int w) { return w >= few_seeds_from; }))
+  if (few_seeds_from > 0 && few_seeds < seeds.size() &&
+      std::any_of(widths.begin(), widths.end(), [&](int w) { return w >= few_seeds_from; }))
     s += fmt::format(" ({} at widths ≥ {})", few_seeds, few_seeds_from);
   return s;
 }

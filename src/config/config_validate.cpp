@@ -116,8 +116,9 @@ std::string TrainConfig::validate() const {
 
 std::string SweepConfig::validate_few_seeds() const {
   if (few_seeds_from.has_value() != few_seeds.has_value())
-    return few_seeds ? bad("sweep.few_seeds", *few_seeds, "expected sweep.few_seeds_from with it (both or neither)")
-                     : bad("sweep.few_seeds_from", *few_seeds_from, "expected sweep.few_seeds with it (both or neither)");
+    return few_seeds
+               ? bad("sweep.few_seeds", *few_seeds, "expected sweep.few_seeds_from with it (both or neither)")
+               : bad("sweep.few_seeds_from", *few_seeds_from, "expected sweep.few_seeds with it (both or neither)");
   if (!few_seeds) return "";
   if (*few_seeds_from < 1) return bad("sweep.few_seeds_from", *few_seeds_from, "expected a width >= 1");
   if (*few_seeds < 1) return bad("sweep.few_seeds", *few_seeds, "expected a seed count >= 1");

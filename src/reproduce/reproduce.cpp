@@ -272,10 +272,11 @@ void check_resumable(const std::string& dir, const Config& config) {
     return to_toml(c);
   };
   if (comparable(load_config(cfg.string())) != comparable(config))
-    throw InputError(fmt::format("{}: --resume with a config that differs from the one these runs were made with in "
-                                 "more than sweep.widths / sweep.seeds / sweep.few_seeds*; use the same config, "
-                                 "another --out, or --force",
-                                 printable_path(cfg)));
+    throw InputError(
+        fmt::format("{}: --resume with a config that differs from the one these runs were made with in "
+                    "more than sweep.widths / sweep.seeds / sweep.few_seeds*; use the same config, "
+                    "another --out, or --force",
+                    printable_path(cfg)));
 }
 }  // namespace
 
@@ -286,9 +287,10 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
       options.config_path.empty() ? reproduce_config_path(options.name).string() : options.config_path;
   Config config = load_reproduce_config(path, options.smoke, options.full, options.sets, options.data_dir);
   if (info.every_seed_at_every_width && config.sweep.few_seeds)
-    throw InputError(fmt::format("sweep.few_seeds = {}: reproduce {} runs every seed at every width (its statistics "
-                                 "pair seeds across widths); remove sweep.few_seeds and sweep.few_seeds_from",
-                                 *config.sweep.few_seeds, info.name));
+    throw InputError(
+        fmt::format("sweep.few_seeds = {}: reproduce {} runs every seed at every width (its statistics "
+                    "pair seeds across widths); remove sweep.few_seeds and sweep.few_seeds_from",
+                    *config.sweep.few_seeds, info.name));
   if (options.resume) check_resumable(options.out, config);
   std::filesystem::path out = prepare_output_dir(options.out, options.force    ? OutputMode::force
                                                               : options.resume ? OutputMode::resume

@@ -28,9 +28,10 @@ std::string validate_transfer_config(const Config& config) {
     return fmt::format("sweep.widths = [{}]: expected at least 2 widths (an exponent needs 2)",
                        fmt::join(config.sweep.widths, ", "));
   if (config.sweep.few_seeds)  // the optimum's paired seed bootstrap needs every seed at every width
-    return fmt::format("sweep.few_seeds = {}: widthlab transfer runs every seed at every width; remove "
-                       "sweep.few_seeds and sweep.few_seeds_from",
-                       *config.sweep.few_seeds);
+    return fmt::format(
+        "sweep.few_seeds = {}: widthlab transfer runs every seed at every width; remove "
+        "sweep.few_seeds and sweep.few_seeds_from",
+        *config.sweep.few_seeds);
   return "";
 }
 

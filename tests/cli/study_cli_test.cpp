@@ -129,9 +129,9 @@ TEST(StudyCli, FewerSeedsAtTheWidestNets) {
   std::string dir = scratch_dir("study_few_seeds");
   write_file(dir + "/c.toml", kTinyStudy);
   const fs::path out = dir + "/out";
-  auto r = run_cli("study --quiet --no-plots --config " + dir + "/c.toml --set sweep.few_seeds_from=1024 " +
-                   "--set sweep.few_seeds=2 --set 'limits.compute=[\"ntk\"]' --out " + out.string() +
-                   " --bootstrap 100");
+  auto r =
+      run_cli("study --quiet --no-plots --config " + dir + "/c.toml --set sweep.few_seeds_from=1024 " +
+              "--set sweep.few_seeds=2 --set 'limits.compute=[\"ntk\"]' --out " + out.string() + " --bootstrap 100");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(count_lines(out / "runs.jsonl"), 4 * (3 + 2));
   EXPECT_EQ(count_lines(out / "limits.jsonl"), 3 + 3 + 2);  // ntk: 3 independent, coupled to 3 + 2 nets
