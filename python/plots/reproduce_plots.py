@@ -349,6 +349,46 @@ def regions(d, name):
     save_figure(fig, d, "regions_exponents.png")
 
 
+def sohl_properties(d, name):
+    """(a) trained-function shift along improved SP's predicted split effect, per seed; (b) bias/weight NTK ratio vs
+    width with its analytic value; (c) largest stable lr vs width."""
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    shift = groups(read(os.path.join(d, "split_shift.csv")), "param")
+    for i, (p, rs) in enumerate(shift.items()):
+        v = [num(r["shift"]) for r in rs]
+        axes[0].scatter([i] * len(v), v, s=10, alpha=0.6)
+        axes[0].errorbar([i + 0.15], [sum(v) / len(v)], fmt="ko", ms=4)
+    axes[0].axhline(1, color="gray", ls="--", lw=1, label="improved SP's prediction")
+    axes[0].axhline(0, color="gray", ls=":", lw=1, label="no split effect")
+    axes[0].set_xticks(range(len(shift)))
+    axes[0].set_xticklabels(list(shift))
+    axes[0].set_title("(a) g(narrow-wide) − g(wide-narrow) along the predicted Δ, / ‖Δ‖", fontsize=9)
+    axes[0].legend(fontsize=8)
+    for p, rs in groups(read(os.path.join(d, "bias_speed.csv")), "param").items():
+        by_w = groups(rs, "width")
+        ws = sorted(by_w, key=float)
+        m = [sum(num(r["ratio"]) for r in by_w[w]) / len(by_w[w]) for w in ws]
+        line = axes[1].plot([float(w) for w in ws], m, marker="o", label=p)[0]
+        axes[1].plot([float(w) for w in ws], [num(by_w[w][0]["analytic"]) for w in ws], ls="--",
+                     color=line.get_color(), lw=1, label=p + " analytic")
+    axes[1].set_title("(b) bias / weight NTK contribution, output layer", fontsize=9)
+    for p, rs in groups(read(os.path.join(d, "max_lr.csv")), "family").items():
+        by_w = groups(rs, "width")
+        ws = sorted(by_w, key=float)
+        fin = [[num(r["max_stable_lr"]) for r in by_w[w] if math.isfinite(num(r["max_stable_lr"]))] for w in ws]
+        axes[2].plot([float(w) for w, f in zip(ws, fin) if f], [sum(f) / len(f) for f in fin if f], marker="o",
+                     label=p)
+    axes[2].set_title("(c) largest stable GD lr (mean over seeds)", fontsize=9)
+    for ax in axes[1:]:
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("actual width n")
+        ax.legend(fontsize=8)
+    fig.suptitle(f"{name}: what improved SP keeps and the NTK parameterization loses")
+    fig.tight_layout()
+    save_figure(fig, d, "sp_properties.png")
+
+
 CASES = {
     "golikov2020-width": [width_sweep, decomposition],
     "golikov2020-long": [width_sweep],
@@ -358,6 +398,7 @@ CASES = {
     "golikov2020-deep": [deep],
     "golikov2021-limits": [limits],
     "sohl-dickstein2020-sp": [sohl],
+    "sohl-dickstein2020-properties": [sohl_properties],
     "nguyen2019-gaussians": [nguyen],
     "classify-grid": [grid],
     "golikov2021-regions": [regions],

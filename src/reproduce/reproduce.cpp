@@ -59,6 +59,11 @@ const std::vector<ReproductionInfo>& reproduction_registry() {
       {"sohl-dickstein2020-sp", "Sohl-Dickstein et al. 2020 [SP], introduction", "theory.md §6.3 R21, R24",
        "empirical NTK of improved-SP nets → analytic kernel; naive SP kernel ∝ width; largest stable lr",
        repro::run_sohl_dickstein2020_sp, /*every_seed_at_every_width=*/true},
+      {"sohl-dickstein2020-properties", "Sohl-Dickstein et al. 2020 [SP], abstract and introduction",
+       "theory.md §6.3 properties, R24",
+       "what improved SP keeps and the NTK parameterization loses: relative layer widths, weight vs bias speed, lr "
+       "scale",
+       repro::run_sohl_dickstein2020_properties, /*every_seed_at_every_width=*/true},
       {"nguyen2019-gaussians", "Nguyen 2019 [N], isotropic-Gaussian experiment", "theory.md §6.4 R25",
        "multilayer MF nets on two isotropic Gaussians: loss curves collapse as the width grows",
        repro::run_nguyen2019_gaussians},

@@ -17,11 +17,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iterator>
 #include <random>
 
 #include "reproduce/cases.h"
 #include "reproduce/common.h"
+#include "reproduce/sohl_dickstein_common.h"
 #include "widthlab/kernel.h"
 #include "widthlab/mlp.h"
 #include "widthlab/rng.h"
@@ -37,31 +37,7 @@ constexpr const char* kR24Improved = "improved SP: the largest stable lr does no
 constexpr const char* kR21Source = "[SP] introduction, theory.md §4, §6.3 R21";
 constexpr const char* kR24Source = "[SP] introduction, theory.md §4, §6.3 R24";
 
-struct SpNet {
-  MlpConfig config;
-  std::vector<LayerFactors> factors;
-  std::vector<double> s;  // s_l per layer
-};
-
-// The improved-SP net with base width N and multiplier s (naive SP: s = 1, N = width).
-SpNet sp_net(int input_dim, int N, int s, int depth, const Activation& act, bool bias, double W_std) {
-  SpNet n;
-  n.config.input_dim = input_dim;
-  n.config.width = N * s;
-  n.config.depth = depth;
-  n.config.outputs = 1;
-  n.config.bias = bias;
-  n.config.activation = act;
-  n.config.init = InitKind::gaussian;
-  for (int l = 0; l <= depth; ++l) {
-    const double sl = l == 0 ? 1.0 : double(s);
-    n.s.push_back(sl);
-    n.factors.push_back({W_std * std::sqrt(sl), 1.0 / std::sqrt(sl), 1.0});
-  }
-  return n;
-}
-
-void set_sp_biases(Mlp<double>& net, const SpNet& n, double b_std, std::uint64_t seed) {
+void set_sp_biases(Mlp<double>& net, const sd::SpNet& n, double b_std, std::uint64_t seed) {
   if (!n.config.bias) return;
   Rng rng = make_rng(seed, 977);
   std::normal_distribution<double> g(0.0, b_std);
@@ -92,45 +68,6 @@ MatrixD empirical_ntk(const Mlp<double>& net, const MatrixD& X, double* upper_di
   }
   if (upper_diag) *upper_diag += theta.diagonal().mean();
   return theta;
-}
-
-double rel_frobenius(const MatrixD& a, const MatrixD& b) { return (a - b).norm() / b.norm(); }
-
-// Largest stable lr: full-batch GD with MSE for `steps` steps is stable when the final train loss is finite and not
-// above the initial one. Bisection over lr_k = lr_min·2^{k/2}, k = 0..K−1 (stability assumed monotone in lr).
-// +∞ when even the largest lr of the grid is stable (seen for narrow ReLU nets whose units all die): the value is
-// censored, and the verdicts leave it out as they leave out diverged runs; the table counts such seeds.
-double max_stable_lr(const SpNet& n, const Dataset& data, int steps, std::uint64_t seed, double lr_min, int K) {
-  TrainData td{data.x_train, data.y_train, data.x_test, data.y_test, data.classes};
-  auto stable = [&](int k) {
-    TrainTask t;
-    t.model = n.config;
-    t.model.bias = false;
-    t.factors = n.factors;
-    t.scaling = "sp";
-    t.seed = seed;
-    t.train.optimizer = "gd";
-    t.train.loss = "mse";
-    t.train.lr = lr_min * std::pow(2.0, 0.5 * k);
-    t.train.steps = steps;
-    t.train.precision = Precision::float64;
-    t.train.curve_every = steps;
-    t.train.decomposition = false;
-    t.train.kernel_points = 0;
-    t.train.coord_points = 0;
-    TrainResult r = run_training(t, td);
-    if (r.status != RunStatus::ok || r.curve.empty() || !r.train_loss) return false;
-    return std::isfinite(*r.train_loss) && *r.train_loss <= r.curve.front().train_loss;
-  };
-  if (!stable(0)) return NAN;
-  int lo = 0, hi = K;  // stable(lo), hi = first known unstable (K: none known)
-  if (stable(K - 1)) return INFINITY;
-  hi = K - 1;
-  while (hi - lo > 1) {
-    int mid = (lo + hi) / 2;
-    (stable(mid) ? lo : hi) = mid;
-  }
-  return lr_min * std::pow(2.0, 0.5 * lo);
 }
 
 // What both parts of the case share: the kernel inputs, the net family and the widths.
@@ -183,13 +120,13 @@ struct SeedKernels {
 SeedKernels seed_kernels(const SpCase& k, int base, int mult, const MatrixD& an) {
   SeedKernels r;
   for (auto seed : k.c.sweep.seeds) {
-    SpNet n = sp_net(int(k.X.cols()), base, mult, k.depth, k.act, k.bias, k.W_std);
+    sd::SpNet n = sd::sp_net(int(k.X.cols()), base, mult, k.depth, k.act, k.bias, k.W_std);
     Mlp<double> net(n.config, n.factors);
     net.init(seed);
     set_sp_biases(net, n, k.b_std, seed);
     double u = 0;
     MatrixD em = empirical_ntk(net, k.X, &u);
-    r.errs.push_back(rel_frobenius(em, an));
+    r.errs.push_back(sd::rel_frobenius(em, an));
     r.diags.push_back(em.diagonal().mean());
     r.ups.push_back(u);
   }
@@ -271,50 +208,22 @@ void r21_kernels(const SpCase& k, const ReproduceContext& ctx, CaseOutput& out) 
 // R24: the largest stable GD lr of improved- and naive-SP nets, per width and seed.
 void r24_max_lr(const SpCase& k, const ReproduceContext& ctx, CaseOutput& out) {
   const Config& c = k.c;
-  const int depth = k.depth, N = k.N;
-  const Activation act = k.act;
-  const double W_std = k.W_std;
-  const std::vector<int>& mults = k.mults;
   DataOptions lo = data_options(c);
   lo.train_size = std::min(lo.train_size, 128);
   lo.test_size = std::min(lo.test_size, 64);
-  Dataset small = load_dataset(lo);
-  const int steps = c.train.steps;
-  std::vector<std::vector<std::string>> lcsv;
-  ReportTable lt;
-  lt.title = fmt::format("largest stable GD lr (MSE, {} steps, {} train examples, no bias; √2 grid)", steps,
-                         small.x_train.rows());
-  lt.columns = {"family", "width n", "largest stable lr (mean ± std over seeds)"};
-  SeedGrid naive_lr, improved_lr;  // per (width, seed)
-  for (int pass = 0; pass < 2; ++pass)
-    for (int s : mults) {
-      const int width = N * s;
-      SpNet n = pass == 0 ? sp_net(int(small.x_train.cols()), N, s, depth, act, false, W_std)
-                          : sp_net(int(small.x_train.cols()), width, 1, depth, act, false, W_std);
-      std::vector<double> lrs;
-      for (auto seed : c.sweep.seeds) lrs.push_back(max_stable_lr(n, small, steps, seed, 1e-5, 44));
-      const char* fam = pass == 0 ? "improved-sp" : "naive-sp";
-      const auto censored = std::count_if(lrs.begin(), lrs.end(), [](double x) { return std::isinf(x); });
-      std::vector<double> found;  // the seeds with an unstable lr inside the grid
-      std::copy_if(lrs.begin(), lrs.end(), std::back_inserter(found), [](double x) { return std::isfinite(x); });
-      lt.rows.push_back(
-          {fam, std::to_string(width),
-           fmt_stat(seed_stat(found)) + (censored ? fmt::format(" ({} of {} seeds stable up to the grid's "
-                                                                "largest lr: left out)",
-                                                                censored, lrs.size())
-                                                  : "")});
-      for (std::size_t k = 0; k < lrs.size(); ++k)
-        lcsv.push_back({fam, std::to_string(width), std::to_string(c.sweep.seeds[k]), fmt_num(lrs[k], 8)});
-      SeedGrid& g = pass == 0 ? improved_lr : naive_lr;
-      g.widths.push_back(width);
-      g.values.push_back(lrs);
-    }
-  write_table_csv(ctx.out / "max_lr.csv", {"family", "width", "seed", "max_stable_lr"}, lcsv);
-  out.tables.push_back(lt);
+  const Dataset small = load_dataset(lo);
+  const int n0 = int(small.x_train.cols());
+  std::vector<int> widths;
+  for (int s : k.mults) widths.push_back(k.N * s);
+  const std::vector<sd::LrFamily> families = {
+      {"improved-sp", [&](int w) { return sd::sp_net(n0, k.N, w / k.N, k.depth, k.act, false, k.W_std); }},
+      {"naive-sp", [&](int w) { return sd::sp_net(n0, w, 1, k.depth, k.act, false, k.W_std); }}};
+  sd::MaxLrSweep r = sd::max_lr_sweep(families, widths, small, c.train.steps, c.sweep.seeds, ctx.out / "max_lr.csv");
+  out.tables.push_back(r.table);
   out.claims.push_back({"R24.naive-lr", "naive SP: largest stable lr ∝ 1/width (exponent −1 ± 0.25)", kR24Naive,
-                        judge_slope(naive_lr, -1.0, 0.25, kR24Source)});
+                        judge_slope(r.grids[1], -1.0, 0.25, kR24Source)});
   out.claims.push_back({"R24.improved-lr", "improved SP: largest stable lr independent of s (exponent 0 ± 0.25)",
-                        kR24Improved, judge_slope(improved_lr, 0.0, 0.25, kR24Source)});
+                        kR24Improved, judge_slope(r.grids[0], 0.0, 0.25, kR24Source)});
 }
 
 }  // namespace

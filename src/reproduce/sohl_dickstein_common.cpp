@@ -1,0 +1,129 @@
+// Shared pieces of the [SP] cases (sohl_dickstein_common.h; theory.md §3.8, §6.3 R24).
+#include "reproduce/sohl_dickstein_common.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iterator>
+
+#include "reproduce/common.h"
+#include "widthlab/train_run.h"
+
+namespace widthlab::repro::sd {
+
+namespace {
+MlpConfig mlp_config(int input_dim, int width, int depth, const Activation& act, bool bias) {
+  MlpConfig c;
+  c.input_dim = input_dim;
+  c.width = width;
+  c.depth = depth;
+  c.outputs = 1;
+  c.bias = bias;
+  c.activation = act;
+  c.init = InitKind::gaussian;
+  return c;
+}
+}  // namespace
+
+SpNet sp_net(int input_dim, int N, int s, int depth, const Activation& act, bool bias, double W_std) {
+  SpNet n;
+  n.config = mlp_config(input_dim, N * s, depth, act, bias);
+  for (int l = 0; l <= depth; ++l) {
+    const double sl = l == 0 ? 1.0 : double(s);
+    n.s.push_back(sl);
+    n.factors.push_back({W_std * std::sqrt(sl), 1.0 / std::sqrt(sl), 1.0});
+  }
+  return n;
+}
+
+SpNet ntk_net(int input_dim, int n, int depth, const Activation& act, double W_std) {
+  SpNet r;
+  r.config = mlp_config(input_dim, n, depth, act, false);
+  for (int l = 0; l <= depth; ++l) {
+    const double fan_in = r.config.fan_in(l);
+    r.s.push_back(1.0);
+    r.factors.push_back({std::sqrt(fan_in), W_std / std::sqrt(fan_in), 1.0});
+  }
+  return r;
+}
+
+double rel_frobenius(const MatrixD& a, const MatrixD& b) { return (a - b).norm() / b.norm(); }
+
+// Stability is assumed monotone in the lr, so bisection over the grid's index finds the edge.
+double max_stable_lr(const SpNet& n, const Dataset& data, int steps, std::uint64_t seed, double lr_min, int K,
+                     bool monotone) {
+  TrainData td{data.x_train, data.y_train, data.x_test, data.y_test, data.classes};
+  auto stable = [&](int k) {
+    TrainTask t;
+    t.model = n.config;
+    t.model.bias = false;
+    t.factors = n.factors;
+    t.scaling = "sp";
+    t.seed = seed;
+    t.train.optimizer = "gd";
+    t.train.loss = "mse";
+    t.train.lr = lr_min * std::pow(2.0, 0.5 * k);
+    t.train.steps = steps;
+    t.train.precision = Precision::float64;
+    t.train.curve_every = monotone ? 1 : steps;
+    t.train.decomposition = false;
+    t.train.kernel_points = 0;
+    t.train.coord_points = 0;
+    TrainResult r = run_training(t, td);
+    if (r.status != RunStatus::ok || r.curve.empty() || !r.train_loss) return false;
+    if (monotone)
+      for (const CurvePoint& p : r.curve)
+        if (!(p.train_loss <= r.curve.front().train_loss)) return false;
+    return std::isfinite(*r.train_loss) && *r.train_loss <= r.curve.front().train_loss;
+  };
+  if (!stable(0)) return NAN;
+  int lo = 0, hi = K;  // stable(lo), hi = first known unstable (K: none known)
+  if (stable(K - 1)) return INFINITY;
+  hi = K - 1;
+  while (hi - lo > 1) {
+    int mid = (lo + hi) / 2;
+    (stable(mid) ? lo : hi) = mid;
+  }
+  return lr_min * std::pow(2.0, 0.5 * lo);
+}
+
+MaxLrSweep max_lr_sweep(const std::vector<LrFamily>& families, const std::vector<int>& widths, const Dataset& small,
+                        int steps, const std::vector<std::uint64_t>& seeds, const std::filesystem::path& csv_path,
+                        bool monotone) {
+  MaxLrSweep out;
+  std::vector<std::vector<std::string>> csv;
+  out.table.title = fmt::format("largest stable GD lr (MSE, {} steps, {} train examples, no bias; √2 grid{})", steps,
+                                small.x_train.rows(), monotone ? "; loss never above its initial value" : "");
+  out.table.columns = {"family", "width n", "largest stable lr (mean ± std over seeds)"};
+  for (const LrFamily& fam : families) {
+    SeedGrid g;  // per (width, seed)
+    out.seconds.emplace_back();
+    for (int width : widths) {
+      const SpNet n = fam.net(width);
+      std::vector<double> lrs;
+      const auto t0 = std::chrono::steady_clock::now();
+      for (auto seed : seeds) lrs.push_back(max_stable_lr(n, small, steps, seed, 1e-5, 44, monotone));
+      out.seconds.back().push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      const auto censored = std::count_if(lrs.begin(), lrs.end(), [](double x) { return std::isinf(x); });
+      std::vector<double> found;  // the seeds with an unstable lr inside the grid
+      std::copy_if(lrs.begin(), lrs.end(), std::back_inserter(found), [](double x) { return std::isfinite(x); });
+      out.table.rows.push_back(
+          {fam.name, std::to_string(width),
+           fmt_stat(seed_stat(found)) + (censored ? fmt::format(" ({} of {} seeds stable up to the grid's "
+                                                                "largest lr: left out)",
+                                                                censored, lrs.size())
+                                                  : "")});
+      for (std::size_t k = 0; k < lrs.size(); ++k)
+        csv.push_back({fam.name, std::to_string(width), std::to_string(seeds[k]), fmt_num(lrs[k], 8)});
+      g.widths.push_back(width);
+      g.values.push_back(lrs);
+    }
+    out.grids.push_back(std::move(g));
+  }
+  write_table_csv(csv_path, {"family", "width", "seed", "max_stable_lr"}, csv);
+  return out;
+}
+
+}  // namespace widthlab::repro::sd
