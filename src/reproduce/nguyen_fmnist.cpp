@@ -164,17 +164,60 @@ void add_distribution_claims(CaseOutput& out, const Runs& r, std::size_t g, cons
   }
 }
 
+// Per width: the first curve step at which the mean test loss is ≤ log 2 − 0.1 (−1: never), i.e. the end of the
+// plateau at f ≈ 0 that the degeneracy of theory.md §3.6 lengthens with width at 3 hidden layers.
+std::vector<int> escape_steps(const Curves& c) {
+  std::vector<int> v;
+  for (const auto& curve : c.curves) {
+    v.push_back(-1);
+    for (std::size_t k = 0; k < curve.size() && k < c.steps.size(); ++k)
+      if (curve[k] <= std::numbers::ln2 - 0.1) {
+        v.back() = c.steps[k];
+        break;
+      }
+  }
+  return v;
+}
+
 ReportTable curve_table(const Runs& r, std::size_t g, const Curves& c) {
   const std::vector<double> gap = mean_curve_gaps(c);
+  const std::vector<int> escape = escape_steps(c);
   ReportTable t;
   t.title =
       fmt::format("{} hidden layers: final test loss / accuracy, seed spread, curve gap to the next width", kDepths[g]);
-  t.columns = {"width", "test loss", "test acc", "std of final loss over seeds", "sup_k |loss_d(k) − loss_2d(k)|"};
+  t.columns = {"width",
+               "test loss",
+               "test acc",
+               "std of final loss over seeds",
+               "sup_k |loss_d(k) − loss_2d(k)|",
+               "first step with mean test loss ≤ log 2 − 0.1"};
   const std::vector<int>& widths = r.setups[g].widths;
   for (std::size_t i = 0; i < widths.size(); ++i)
     t.rows.push_back({width_label(widths[i]), fmt_num(c.final_loss[i]), fmt_num(c.final_acc[i]), fmt_num(c.spread[i]),
-                      i < gap.size() ? fmt_num(gap[i]) : "—"});
+                      i < gap.size() ? fmt_num(gap[i]) : "—", escape[i] < 0 ? "never" : std::to_string(escape[i])});
   return t;
+}
+
+// Findings from the numbers of this run: the plateau length per width at each depth (theory.md §3.6), and why the
+// seed spread has a floor under SGD (the seed also fixes the mini-batch order, train_run.h).
+std::vector<std::string> notes(const Runs& r, const std::vector<Curves>& curves) {
+  std::string plateau;
+  for (std::size_t g = 0; g < curves.size(); ++g) {
+    std::vector<std::string> cells;
+    const std::vector<int> e = escape_steps(curves[g]);
+    for (std::size_t i = 0; i < e.size(); ++i)
+      cells.push_back(fmt::format("{} at d = {}", e[i] < 0 ? "never" : std::to_string(e[i]), r.setups[g].widths[i]));
+    plateau += fmt::format("{}{} hidden layers: {}", g ? "; " : "", kDepths[g], fmt::join(cells, ", "));
+  }
+  return {"Plateau at f ≈ 0 (first step at which the mean test loss is ≤ log 2 − 0.1, curve points every " +
+              std::to_string(r.setups.front().train.curve_every) + " steps) — " + plateau +
+              ". With i.i.d. zero-mean init the hidden-layer signal of a 3-hidden-layer MF net starts at O(d^-1/2) and "
+              "its limit is degenerate (theory.md §3.6), so a wider net leaves the plateau later: where the plateau "
+              "grows with width, the early part of the loss curves does not collapse.",
+          "The seed fixes the init and the mini-batch order (train_run.h), and the MF limit of SGD is deterministic "
+          "only given the batch sequence: the seed-to-seed spread of the final loss therefore tends to the spread "
+          "caused by batch order, not to 0, and its exponent to 0 — found after the run; the R25 region is kept. The "
+          "curve gaps compare the same seeds (same batch orders) at every width, so they are not affected."};
 }
 
 // Per neighbour pair and quantity: W1 and KS after training, W1 at init (pure sampling noise), and the seed-split
@@ -227,8 +270,8 @@ std::string setup_text(const Config& c, const Runs& r) {
   double mnist = 0;
   for (std::size_t g = 0; g < r.setups.size(); ++g) {
     const std::vector<double> sps = seconds_per_step(r, g);
-    cost += fmt::format("{}{} hidden layers {} s/step at width {}", g ? ", " : "", kDepths[g], fmt_num(sps.back(), 3),
-                        r.setups[g].widths.back());
+    cost += fmt::format("{}{} hidden layers {} s per run ({} s/step) at width {}", g ? ", " : "", kDepths[g],
+                        fmt_num(sps.back() * c.train.steps, 3), fmt_num(sps.back(), 3), r.setups[g].widths.back());
     for (double s : sps) mnist += s * 6000 * double(r.setups[g].seeds.size());
   }
   const SweepSetup& s = r.setups.front();
@@ -238,12 +281,11 @@ std::string setup_text(const Config& c, const Runs& r) {
       "widths {}; {} seeds; metrics every {} steps; neuron samples at init and after training (x₀ = test input 0)\n"
       "- size: {} runs, {:.0f} s of worker time; measured {} (training and evaluation). [N]'s widths, steps and "
       "depths could not be checked (theory.md §6.4); MNIST-sized runs of this grid (60 000 images, 10 epochs = 6 000 "
-      "steps at batch {}) would take ≈ {:.0f} worker-hours at these per-step times (evaluation on the larger set "
-      "not included)",
+      "steps at batch {}) would take ≈ {} worker-hours at these per-step times (evaluation counted as here)",
       data_line(s.data), fmt::join(kDepths, " and "), c.model.activation, c.scaling.reference_width, c.train.optimizer,
       c.train.lr, c.train.batch.full ? "full" : std::to_string(c.train.batch.size), c.train.steps,
       double(c.train.steps) * c.train.batch.size / double(s.data.x_train.rows()), fmt::join(s.widths, ", "),
-      s.seeds.size(), c.train.log_every, r.res.size(), worker, cost, c.train.batch.size, mnist / 3600);
+      s.seeds.size(), c.train.log_every, r.res.size(), worker, cost, c.train.batch.size, fmt_num(mnist / 3600, 2));
 }
 
 }  // namespace
@@ -252,8 +294,9 @@ CaseOutput run_nguyen2019_fmnist(const ReproduceContext& ctx) {
   Runs r = run_nets(ctx);
   CaseOutput out;
   std::vector<std::vector<std::string>> curves_csv, dist_csv, hist_csv;
+  std::vector<Curves> all_curves;
   for (std::size_t g = 0; g < r.setups.size(); ++g) {
-    const Curves c = collect_curves(r.res, r.setups[g].widths, r.labels[g]);
+    const Curves& c = all_curves.emplace_back(collect_curves(r.res, r.setups[g].widths, r.labels[g]));
     for (auto row : curve_rows(c.csv, true)) {
       row.insert(row.begin(), r.labels[g]);
       curves_csv.push_back(std::move(row));
@@ -274,6 +317,7 @@ CaseOutput run_nguyen2019_fmnist(const ReproduceContext& ctx) {
   write_table_csv(ctx.out / "neuron_hist.csv", {"label", "quantity", "phase", "width", "bin_lo", "bin_hi", "density"},
                   hist_csv);
   out.setup = setup_text(ctx.config, r);
+  out.notes = notes(r, all_curves);
   out.plots = {"nfm_curves.png", "neuron_hist.png", "neuron_distances.png"};
   return out;
 }
