@@ -239,6 +239,55 @@ def nguyen(d, name):
     save_figure(fig, d, "gaussian_curves.png")
 
 
+def nfm_curves(d, name):
+    labs = groups(read(os.path.join(d, "nfm_curves.csv")), "label")
+    fig, axes = plt.subplots(len(labs), 2, figsize=(11, 3.6 * len(labs)), squeeze=False)
+    for row, (lab, rs) in zip(axes, labs.items()):
+        for w, ws in sorted(groups(rs, "width").items(), key=lambda t: float(t[0])):
+            x = [num(r["step"]) for r in ws]
+            for ax, m in zip(row, ["loss", "acc"]):
+                band(ax, x, [num(r[f"test_{m}_mean"]) for r in ws], [num(r[f"test_{m}_std"]) for r in ws], f"d={w}")
+                ax.plot(x, [num(r[f"train_{m}_mean"]) for r in ws], ls="--", lw=0.8, color=ax.lines[-1].get_color())
+                ax.set(title=f"{lab}: test {m} (train dashed)", xlabel="SGD step")
+        row[0].axhline(LOG2, color="gray", ls=":", lw=1)
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(f"{name}: multilayer MF nets on fashion-mnist-2 (R26), mean ± std over seeds")
+    fig.tight_layout()
+    save_figure(fig, d, "nfm_curves.png")
+
+
+def nfm_hist(d, name):
+    labs = groups(read(os.path.join(d, "neuron_hist.csv")), "label")
+    fig, axes = plt.subplots(len(labs), 2, figsize=(11, 3.6 * len(labs)), squeeze=False)
+    for row, (lab, rs) in zip(axes, labs.items()):
+        for ax, (q, qs) in zip(row, groups(rs, "quantity").items()):
+            widest = max(qs, key=lambda r: float(r["width"]))["width"]
+            cells = groups([dict(r, key=(r["phase"], r["width"])) for r in qs], "key")
+            for (ph, w), b in sorted(cells.items(), key=lambda t: float(t[0][1])):
+                if ph == "init" and w != widest:
+                    continue  # the init law is the same at every width: one reference
+                style = {"color": "gray", "ls": ":"} if ph == "init" else {}
+                ax.stairs([num(r["density"]) for r in b], [num(r["bin_lo"]) for r in b] + [num(b[-1]["bin_hi"])],
+                          label=f"{ph} d={w}", **style)
+            ax.set_title(f"{lab}: {'output weight a = d·θ' if q == 'a' else 'pre-activation z(x0)'}, pooled seeds")
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    save_figure(fig, d, "neuron_hist.png")
+
+
+def nfm_distances(d, name):
+    qs = groups(read(os.path.join(d, "neuron_distances.csv")), "quantity")
+    fig, axes = plt.subplots(1, len(qs), figsize=(11, 4), squeeze=False)
+    for ax, (q, rows) in zip(axes[0], qs.items()):
+        for (lab, ph), rs in groups([dict(r, key=(r["label"], r["phase"])) for r in rows], "key").items():
+            ax.plot([num(r["width"]) for r in rs], [num(r["w1"]) for r in rs], marker="o",
+                    ls="-" if ph == "trained" else ":", label=f"{lab} {ph}")
+        ax.set(xscale="log", yscale="log", xlabel="width d (pair d, 2d)", title=f"{q}: W1 between neighbouring widths")
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(f"{name}: neuron-level distances (init: the same law at every width, i.e. sampling noise)")
+    fig.tight_layout()
+    save_figure(fig, d, "neuron_distances.png")
+
 def grid(d, name):
     rows = read(os.path.join(d, "grid.csv"))
     fig, axes = plt.subplots(1, 2, figsize=(14, 6))
@@ -400,6 +449,7 @@ CASES = {
     "sohl-dickstein2020-sp": [sohl],
     "sohl-dickstein2020-properties": [sohl_properties],
     "nguyen2019-gaussians": [nguyen],
+    "nguyen2019-fmnist": [nfm_curves, nfm_hist, nfm_distances],
     "classify-grid": [grid],
     "golikov2021-regions": [regions],
 }

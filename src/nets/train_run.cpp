@@ -206,6 +206,11 @@ class Run {
     }
     r_.kernel_diag_final = metrics::kernel_diagonal(net_, xk_, lrs_, ws_k_);
     r_.weight_increments = metrics::weight_increments(net_, w0_);
+    if (opt_.keep_parameters)
+      for (int l = 0; l < net_.num_layers(); ++l) {
+        r_.final_weights.push_back(net_.weight(l).template cast<double>());
+        r_.final_biases.push_back(net_.bias(l).template cast<double>());
+      }
     if (opt_.decomposition) {
       // Six chunk × d temporaries: keep them near 2^22 entries each.
       const int chunk = std::clamp((1 << 22) / std::max(1, cfg_.width), 1, opt_.eval_chunk);

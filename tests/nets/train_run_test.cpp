@@ -400,3 +400,26 @@ TEST(TrainRun, CrossEntropyTrainsAndJsonHasContractKeys) {
   EXPECT_EQ(j["status"], "ok");
   EXPECT_EQ(j["optimizer"], "gd");
 }
+
+// keep_parameters hands back the trained θ_l, b_l: set on a fresh net they reproduce the run's final test logits, and
+// they are the manual loop's weights; without the option nothing is kept and the runs.jsonl record is unchanged.
+TEST(TrainRun, KeepParametersReturnsTheTrainedNet) {
+  const Blobs b = make_blobs(30, 14);
+  TrainTask t = base_task(2, 10);
+  t.model.bias = true;
+  const TrainResult plain = run_training(t, view(b));
+  EXPECT_TRUE(plain.final_weights.empty() && plain.final_biases.empty());
+  t.train.keep_parameters = true;
+  const TrainResult r = run_training(t, view(b));
+  ASSERT_EQ(r.final_weights.size(), 3u);
+  ASSERT_EQ(r.final_biases.size(), 3u);
+  nlohmann::json j = r, j_plain = plain;
+  j.erase("seconds"), j_plain.erase("seconds");
+  EXPECT_EQ(j, j_plain);
+  Mlp<double> net = fresh_net(t), trained = fresh_net(t);
+  trained.set_parameters(r.final_weights, r.final_biases);
+  auto ws = trained.make_workspace(14, false);
+  EXPECT_LT((trained.predict(b.x_test, ws) - r.test_logits).cwiseAbs().maxCoeff(), 1e-12);
+  manual_train(net, b, loss_from_name("logistic"), t.train.steps, t.train.lr, 30, t.seed);
+  EXPECT_LT((net.weight(1) - r.final_weights[1]).cwiseAbs().maxCoeff(), 1e-12);
+}
