@@ -8,6 +8,7 @@
 #include "widthlab/distances.h"
 #include "widthlab/error.h"
 #include "widthlab/output_dir.h"
+#include "widthlab/rate_fit.h"
 #include "widthlab/results_io.h"
 
 namespace widthlab::repro {
@@ -98,6 +99,29 @@ KeyedTask keyed_task(const SweepSetup& setup, const Scaling& scaling, int width,
   k.task = make_train_task(setup, scaling, width, seed);
   k.task.scaling = k.key.scaling;
   return k;
+}
+
+std::string paper_cost_note(const std::map<SweepRunKey, TrainResult>& results, const PaperGrid& paper) {
+  std::map<int, std::pair<double, int>> by_width;  // width → (sum of seconds, runs)
+  for (const auto& [k, r] : results)
+    if (r.seconds > 0 && k.scaling.rfind(paper.label_prefix, 0) == 0) by_width[k.width].first += r.seconds, ++by_width[k.width].second;
+  if (by_width.size() < 2 || paper.widths.empty()) return "";
+  std::vector<double> lw, ls;
+  for (const auto& [w, sn] : by_width) lw.push_back(std::log(double(w))), ls.push_back(std::log(sn.first / sn.second));
+  double intercept = 0;
+  const double b = ols_slope(lw, ls, &intercept);
+  double total = 0;
+  for (int w : paper.widths) total += std::exp(intercept + b * std::log(double(w))) * paper.runs_per_width * paper.work;
+  const int wmax = paper.widths.back();
+  return fmt::format(
+      "Cost of the paper's size ({}): one run's recorded worker time fits {:.3g} s · (d/{})^{:.2f} over widths {}…{} "
+      "here; extrapolated, one run at d = {} takes ≈ {:.0f} s and the paper's grid ({} widths {}…{}, {} runs per "
+      "width, × {:g} the work of one of ours) ≈ {:.1f} worker-hours, ≈ {:.1f} h on this machine's 2 cores.",
+      paper.what, std::exp(intercept + b * std::log(double(by_width.begin()->first))), by_width.begin()->first, b,
+      width_label(by_width.begin()->first), width_label(by_width.rbegin()->first), width_label(wmax),
+      std::exp(intercept + b * std::log(double(wmax))) * paper.work, paper.widths.size(),
+      width_label(paper.widths.front()), width_label(wmax), paper.runs_per_width, paper.work, total / 3600,
+      total / 7200);
 }
 
 SeedStat seed_stat(const std::vector<double>& values) {

@@ -38,6 +38,19 @@ TrainResult result_from_record(const nlohmann::json& record);
 KeyedTask keyed_task(const SweepSetup& setup, const Scaling& scaling, int width, std::uint64_t seed,
                      const std::string& label = "");
 
+// What the paper's grid would cost on this machine (issue: "where the paper's size is out of reach, say what it
+// would cost"): each recorded run's seconds (TrainResult::seconds, worker time) fitted as a·width^b by OLS on log
+// mean seconds over the widths run, times the paper's grid. `work` scales one run (the paper's steps over ours);
+// the note states the fit, the assumption and the total in worker-hours.
+struct PaperGrid {
+  std::vector<int> widths;  // the paper's widths
+  int runs_per_width = 1;   // seeds × scalings (plus references) at each width
+  double work = 1;          // one paper run / one of ours at the same width (steps ratio)
+  std::string what;         // "R9 at 60 000 examples, 6 000 steps"
+  std::string label_prefix;  // only runs whose label starts with it (a case's group, e.g. "r9/")
+};
+std::string paper_cost_note(const std::map<SweepRunKey, TrainResult>& results, const PaperGrid& paper);
+
 // Mean and std over seeds of one number; runs with a non-finite value (diverged) are counted in n_bad. The mean is
 // NaN when more than half of the runs are bad (the cell "diverged").
 struct SeedStat {

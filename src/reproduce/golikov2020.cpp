@@ -350,6 +350,23 @@ CaseOutput run_golikov2020_long(const ReproduceContext& ctx) {
 
 // ---- R8, R9 -------------------------------------------------------------------------------------------------------
 
+// [G1]'s R8 / R9 grid (theory.md §6.1): the R1 widths 2^7…2^16 with this run's seeds and scalings; R9 on all 60 000
+// examples for 10 epochs of batch 100 = 6 000 steps (its cost per step is taken as ours: a lower bound, since the
+// train-set evaluation grows with the examples).
+static PaperGrid fmnist10_paper_grid(const std::string& id, const SweepSetup& setup, const Config& c) {
+  PaperGrid p;
+  for (int w = 128; w <= 65536; w *= 2) p.widths.push_back(w);
+  p.runs_per_width = int(setup.seeds.size() * setup.scalings.size());
+  p.label_prefix = id + "/";
+  if (id == "r9") {
+    p.work = 6000.0 / c.train.steps;
+    p.what = "R9: 60 000 examples, 6 000 SGD steps, widths 2^7…2^16; a lower bound";
+  } else {
+    p.what = "R8: widths 2^7…2^16";
+  }
+  return p;
+}
+
 CaseOutput run_golikov2020_fmnist10(const ReproduceContext& ctx) {
   // R8: the case config (10-class cross-entropy, full batch); R9: SGD batch 100 for 10 epochs of 6 000 examples
   // (600 steps) at widths up to 2^10 (the paper: all 60 000 MNIST examples, 6 000 steps — 100× this run's cost).
@@ -374,6 +391,8 @@ CaseOutput run_golikov2020_fmnist10(const ReproduceContext& ctx) {
     out.setup += fmt::format("- {}: data {}; {}\n", g.title, data_line(s.setup.data), sizes_line(s.setup, c));
     width_tables(s, ctx, out, g.id + "_width_sweep.csv", g.title + ": ");
     const std::string maxw = width_label(s.setup.widths.back());
+    if (auto cost = paper_cost_note(s.results, fmnist10_paper_grid(g.id, s.setup, c)); !cost.empty())
+      out.notes.push_back(cost);
     if (has_scaling(s.setup, "mf"))
       out.claims.push_back({fmt::format("{}.mf-flat", g.id == "r8" ? "R8" : "R9"),
                             g.title + ": MF test loss is flat in width (fitted change across the sweep within ±0.01)",

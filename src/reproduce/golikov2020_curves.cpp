@@ -191,6 +191,12 @@ CaseOutput run_golikov2020_curves(const ReproduceContext& ctx) {
       "The paper's large width is 2^16 ([G1] Fig. 1 right); this run's is {} (ω = {}). Its own curves were not seen "
       "(theory.md §6.1 R3): the claim is the abstract's.",
       width_label(setups.front().widths.back()), setups.front().widths.back() / ref));
+  for (std::size_t g = 0; g < setups.size(); ++g) {
+    const auto& grp = curve_groups()[g];
+    const PaperGrid paper{{65536}, int(setups[g].seeds_at(65536).size() * (setups[g].scalings.size() - 1)), 1,
+                          grp.title + " at d = 2^16", grp.id + "/"};
+    if (auto cost = paper_cost_note(res, paper); !cost.empty()) out.notes.push_back(cost);
+  }
   out.plots = {"curve_distances.png"};
   return out;
 }

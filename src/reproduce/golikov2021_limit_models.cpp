@@ -60,7 +60,9 @@ ClaimCheck limit_claim(const std::string& scaling, const json& rates) {
                                                   : verdict_in_region(e, {-INFINITY, 0.0, kConvergenceSource}, what);
   if (v.verdict == Verdict::holds && !conv.value("approaches", false)) {
     v.verdict = Verdict::inconclusive;
-    v.detail += "; but " + conv.value("statement", std::string("the convergence evidence is incomplete"));
+    std::string why = conv.value("statement", std::string("the convergence evidence is incomplete"));
+    if (why.rfind("No ", 0) == 0) why[0] = 'n';  // the study's sentence, continued mid-sentence
+    v.detail += "; but " + why;
   }
   const double theory = json_number(rates, "theory");
   return {fmt::format("R13.{}-limit", scaling),

@@ -130,6 +130,15 @@ TEST_P(ReproduceSmoke, WritesReportWithVerdicts) {
   std::filesystem::remove_all(o.out);
 }
 
+// The number of runs DIR/runs.jsonl records (one line each).
+int runs_recorded(const std::filesystem::path& dir) {
+  std::ifstream f(dir / "runs.jsonl");
+  std::string l;
+  int n = 0;
+  while (std::getline(f, l)) ++n;
+  return n;
+}
+
 // --resume reads the finished runs back from runs.jsonl instead of training again and gives the same verdicts; a case
 // that needs per-step curves refuses it.
 TEST(ReproduceResume, ReusesRunsAndGivesTheSameVerdicts) {
@@ -141,13 +150,7 @@ TEST(ReproduceResume, ReusesRunsAndGivesTheSameVerdicts) {
   o.force = true;
   o.out = std::filesystem::temp_directory_path() / ("widthlab_repro_resume_" + std::to_string(::getpid()));
   ReproduceSummary a = run_reproduction(o);
-  auto lines = [&] {
-    std::ifstream f(o.out / "runs.jsonl");
-    std::string l;
-    int n = 0;
-    while (std::getline(f, l)) ++n;
-    return n;
-  };
+  auto lines = [&] { return runs_recorded(o.out); };
   const int before = lines();
   o.force = false;
   o.resume = true;
@@ -174,13 +177,7 @@ TEST(ReproduceResume, GrowsTheSeedGridAndRefusesOtherChanges) {
   o.force = true;
   o.out = std::filesystem::temp_directory_path() / ("widthlab_repro_grow_" + std::to_string(::getpid()));
   run_reproduction(o);
-  auto lines = [&] {
-    std::ifstream f(o.out / "runs.jsonl");
-    std::string l;
-    int n = 0;
-    while (std::getline(f, l)) ++n;
-    return n;
-  };
+  auto lines = [&] { return runs_recorded(o.out); };
   EXPECT_EQ(lines(), 4 * 3 * 2);
   o.force = false;
   o.resume = true;
