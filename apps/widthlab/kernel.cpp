@@ -24,29 +24,10 @@ struct KernelVerbFlags {
 
 const widthlab::cli::KernelFlagsSpec kSpec{/*float32=*/true, /*blocks=*/true, "kernel", /*arch=*/true};
 
-// An (N, d) input, or with --arch also (N, H, W, C) images read as N rows of H·W·C values; the image shape then
-// becomes opts.input_shape (and must agree with --input-shape and the other input).
-template <class T>
-widthlab::Matrix<T> read_input(const std::string& path, const std::string& flag, widthlab::KernelOptions& opts) {
-  using namespace widthlab;
-  const NpyHeader h = npy_read_header(path);
-  if (h.shape.size() != 4) return npy_read_matrix<T>(path);
-  if (!opts.arch)
-    throw InputError(fmt::format("{} {}: expected a 2-D (N, d) array (4-D images need --arch)", flag, path));
-  const ImageShape s{h.shape[1], h.shape[2], h.shape[3]};
-  if (opts.input_shape && !(*opts.input_shape == s))
-    throw InputError(fmt::format("{} {}: images of shape ({}, {}, {}), but the input shape is ({}, {}, {})", flag, path,
-                                 s.height, s.width, s.channels, opts.input_shape->height, opts.input_shape->width,
-                                 opts.input_shape->channels));
-  opts.input_shape = s;
-  const std::vector<double> flat = npy_read_flat(path);
-  return Eigen::Map<const Matrix<double>>(flat.data(), h.shape[0], s.size()).template cast<T>();
-}
-
 template <class T>
 int run_kernel(const KernelVerbFlags& f, widthlab::KernelOptions opts) {
   using namespace widthlab;
-  Matrix<T> X1 = read_input<T>(f.x1, "--x1", opts), X2;
+  Matrix<T> X1 = cli::read_kernel_input<T>(f.x1, "--x1", opts), X2;
   auto check = [](const Matrix<T>& X, const std::string& flag, const std::string& path) {
     if (X.rows() < 1 || X.cols() < 1)
       throw InputError(fmt::format("{} {}: expected a non-empty (N, d) array", flag, path));
@@ -57,7 +38,7 @@ int run_kernel(const KernelVerbFlags& f, widthlab::KernelOptions opts) {
   };
   check(X1, "--x1", f.x1);
   if (!f.x2.empty()) {
-    X2 = read_input<T>(f.x2, "--x2", opts);
+    X2 = cli::read_kernel_input<T>(f.x2, "--x2", opts);
     check(X2, "--x2", f.x2);
     if (X2.cols() != X1.cols())
       throw InputError(fmt::format("--x2 {}: expected {} columns (as --x1), got {}", f.x2, X1.cols(), X2.cols()));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "widthlab/error.h"
+#include "widthlab/npy.h"
 
 namespace widthlab::cli {
 
@@ -82,5 +83,24 @@ KernelOptions kernel_options_from_flags(const KernelFlags& f, const KernelFlagsS
   if (auto err = o.validate(); !err.empty()) throw InputError(err);
   return o;
 }
+
+template <class T>
+Matrix<T> read_kernel_input(const std::string& path, const std::string& flag, KernelOptions& opts) {
+  const NpyHeader h = npy_read_header(path);
+  if (h.shape.size() != 4) return npy_read_matrix<T>(path);
+  if (!opts.arch)
+    throw InputError(fmt::format("{} {}: expected a 2-D (N, d) array (4-D images need --arch)", flag, path));
+  const ImageShape s{h.shape[1], h.shape[2], h.shape[3]};
+  if (opts.input_shape && !(*opts.input_shape == s))
+    throw InputError(fmt::format("{} {}: images of shape ({}, {}, {}), but the input shape is ({}, {}, {})", flag, path,
+                                 s.height, s.width, s.channels, opts.input_shape->height, opts.input_shape->width,
+                                 opts.input_shape->channels));
+  opts.input_shape = s;
+  const std::vector<double> flat = npy_read_flat(path);
+  return Eigen::Map<const Matrix<double>>(flat.data(), h.shape[0], s.size()).template cast<T>();
+}
+
+template Matrix<float> read_kernel_input<float>(const std::string&, const std::string&, KernelOptions&);
+template Matrix<double> read_kernel_input<double>(const std::string&, const std::string&, KernelOptions&);
 
 }  // namespace widthlab::cli

@@ -1,12 +1,14 @@
 // The analytic-kernel flags that `widthlab kernel` and `widthlab predict` share (theory.md §3.8;
 // include/widthlab/kernel.h):
-// --depth, --activation, --parameterization, --w-std, --b-std, --width, --precision, and for the streaming kernel
-// verb also --block, --threads and --arch, --input-shape (an architecture instead of --depth/--activation/--width;
-// architecture.h, cnn_kernel.h).
+// --depth, --activation, --parameterization, --w-std, --b-std, --width, --precision, --arch, --input-shape (an
+// architecture instead of --depth/--activation/--width; architecture.h, cnn_kernel.h), and for the streaming kernel
+// verb also --block, --threads. Both verbs read their inputs with read_kernel_input, so "which kernel" (the Dense
+// stack or an architecture, on (N, d) rows or (N, H, W, C) images) is decided here for both.
 //   KernelFlags flags;                        // owned by the verb (e.g. in a shared_ptr captured by its run function)
 //   add_kernel_flags(sub, flags, spec);
 //   …
 //   KernelOptions o = kernel_options_from_flags(flags, spec);  // InputError (exit 2) naming the flag and value
+//   Matrix<T> X = read_kernel_input<T>(path, "--x1", o);        // (N, d) or, with --arch, (N, H, W, C) images
 #pragma once
 #include <CLI/CLI.hpp>
 #include <cstdint>
@@ -41,5 +43,11 @@ void add_kernel_flags(CLI::App& sub, KernelFlags& f, const KernelFlagsSpec& spec
 // and, when --input-shape is given, opts.input_shape; --depth, --activation and --width are then refused (the
 // architecture states its layers and widths). Without it, --depth and --activation are required.
 KernelOptions kernel_options_from_flags(const KernelFlags& f, const KernelFlagsSpec& spec);
+
+// An (N, d) .npy input, or with opts.arch also (N, H, W, C) images read as N rows of H·W·C values; the image shape
+// then becomes opts.input_shape (and must agree with --input-shape and the verb's other inputs). InputError naming
+// `flag` and `path`. Instantiated for float and double.
+template <class T>
+Matrix<T> read_kernel_input(const std::string& path, const std::string& flag, KernelOptions& opts);
 
 }  // namespace widthlab::cli

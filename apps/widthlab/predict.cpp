@@ -1,5 +1,7 @@
 // `widthlab predict`: predictions of the infinite-width net (theory.md §3.2; include/widthlab/predict.h) on --test →
-// DIR/mean.npy (m × outputs), DIR/cov.npy (m × m, with --cov), DIR/predict.json (what was used).
+// DIR/mean.npy (m × outputs), DIR/cov.npy (m × m, with --cov), DIR/predict.json (what was used). The net is the
+// --depth/--activation Dense stack or an --arch architecture (theory.md §3.9, cnn_kernel.h): the kernel flags and
+// inputs are `widthlab kernel`'s (kernel_flags.h), so --train / --test may then be (N, H, W, C) images.
 #include "widthlab/predict.h"
 
 #include <fmt/format.h>
@@ -26,8 +28,8 @@ struct PredictFlags {
 };
 
 // Predictions need float64 solves; float32 kernels would only lose accuracy. One kernel evaluation: no
-// --block/--threads.
-const widthlab::cli::KernelFlagsSpec kSpec{/*float32=*/false, /*blocks=*/false, "predict"};
+// --block/--threads. --arch / --input-shape as `widthlab kernel`.
+const widthlab::cli::KernelFlagsSpec kSpec{/*float32=*/false, /*blocks=*/false, "predict", /*arch=*/true};
 
 double parse_time(const std::string& s) {
   if (s == "inf" || s == "∞") return std::numeric_limits<double>::infinity();
@@ -40,9 +42,36 @@ double parse_time(const std::string& s) {
   throw widthlab::InputError(fmt::format("--time '{}': expected a number of steps ≥ 0 or inf", s));
 }
 
+struct Inputs {
+  widthlab::MatrixD X, Y, T;
+};
+
+// --train, --labels, --test, checked; with --arch, (N, H, W, C) images set ko.input_shape (kernel_flags.h).
+Inputs read_inputs(const PredictFlags& f, widthlab::KernelOptions& ko) {
+  using namespace widthlab;
+  Inputs in{cli::read_kernel_input<double>(f.train, "--train", ko), npy_read_matrix<double>(f.labels),
+            cli::read_kernel_input<double>(f.test, "--test", ko)};
+  auto check = [](const MatrixD& A, const std::string& flag, const std::string& path) {
+    if (A.rows() < 1 || A.cols() < 1) throw InputError(fmt::format("{} {}: expected a non-empty array", flag, path));
+    for (Eigen::Index i = 0; i < A.rows(); ++i)
+      if (!A.row(i).allFinite())
+        throw InputError(fmt::format("{} {}: row {} holds a non-finite value (NaN or inf)", flag, path, i));
+  };
+  check(in.X, "--train", f.train);
+  check(in.Y, "--labels", f.labels);
+  check(in.T, "--test", f.test);
+  if (in.T.cols() != in.X.cols())
+    throw InputError(
+        fmt::format("--test {}: expected {} columns (as --train), got {}", f.test, in.X.cols(), in.T.cols()));
+  if (in.Y.rows() != in.X.rows())
+    throw InputError(
+        fmt::format("--labels {}: expected {} rows (one per --train row), got {}", f.labels, in.X.rows(), in.Y.rows()));
+  return in;
+}
+
 int run_predict(const PredictFlags& f) {
   using namespace widthlab;
-  const KernelOptions ko = cli::kernel_options_from_flags(f.net, kSpec);
+  KernelOptions ko = cli::kernel_options_from_flags(f.net, kSpec);
 
   PredictOptions po;
   po.loss = loss_from_name(f.loss).kind;
@@ -60,22 +89,7 @@ int run_predict(const PredictFlags& f) {
   po.seed = f.seed;
   po.init_sample = !f.no_init_sample;
 
-  MatrixD X = npy_read_matrix<double>(f.train), Y = npy_read_matrix<double>(f.labels),
-          T = npy_read_matrix<double>(f.test);
-  auto check = [](const MatrixD& A, const std::string& flag, const std::string& path) {
-    if (A.rows() < 1 || A.cols() < 1) throw InputError(fmt::format("{} {}: expected a non-empty array", flag, path));
-    for (Eigen::Index i = 0; i < A.rows(); ++i)
-      if (!A.row(i).allFinite())
-        throw InputError(fmt::format("{} {}: row {} holds a non-finite value (NaN or inf)", flag, path, i));
-  };
-  check(X, "--train", f.train);
-  check(Y, "--labels", f.labels);
-  check(T, "--test", f.test);
-  if (T.cols() != X.cols())
-    throw InputError(fmt::format("--test {}: expected {} columns (as --train), got {}", f.test, X.cols(), T.cols()));
-  if (Y.rows() != X.rows())
-    throw InputError(
-        fmt::format("--labels {}: expected {} rows (one per --train row), got {}", f.labels, X.rows(), Y.rows()));
+  const auto [X, Y, T] = read_inputs(f, ko);
   const OutputMode mode = f.force ? OutputMode::force : OutputMode::fresh;
   check_output_dir(f.out, mode, /*resumable=*/false);  // writes nothing: predict() validates the rest first
   PredictResult r = predict(X, Y, T, ko, po);
@@ -95,6 +109,11 @@ int run_predict(const PredictFlags& f) {
                       {"test_rows", T.rows()},
                       {"outputs", s.outputs},
                       {"cov", po.cov}};
+  if (ko.arch) {
+    j["arch"] = architecture_text(*ko.arch);
+    const ImageShape is = ko.input_shape.value_or(ImageShape{1, 1, X.cols()});
+    j["input_shape"] = {is.height, is.width, is.channels};
+  }
   if (po.loss != LossKind::mse) {
     j["steps"] = s.steps;
     j["init_sample"] = po.init_sample;
@@ -112,10 +131,10 @@ int run_predict(const PredictFlags& f) {
 
 widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto f = std::make_shared<PredictFlags>();
-  sub.add_option("--train", f->train, "Train inputs, .npy of shape (n, d)")->required();
+  sub.add_option("--train", f->train, "Train inputs, .npy of shape (n, d) or, with --arch, (n, H, W, C)")->required();
   sub.add_option("--labels", f->labels, "Train labels, .npy (n,) or (n, k); ±1 for logistic, class ids for CE")
       ->required();
-  sub.add_option("--test", f->test, "Test inputs, .npy of shape (m, d)")->required();
+  sub.add_option("--test", f->test, "Test inputs, .npy like --train: (m, d) or, with --arch, (m, H, W, C)")->required();
   sub.add_option("--time", f->time, "Training time in steps of size --lr (neural-tangents convention), or inf")
       ->required();
   sub.add_option("--loss", f->loss, "mse | logistic | cross-entropy")->capture_default_str();

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "bindings.h"
+#include "network_args.h"
 #include "numpy_bridge.h"
 #include "widthlab/architecture.h"
 #include "widthlab/error.h"
@@ -35,52 +36,11 @@ struct KernelArgs {
   bool want_nngp = true, want_ntk = true;
 };
 
-// "H,W,C" or a sequence of three integers → an image shape (InputError naming `input_shape` otherwise).
-ImageShape input_shape_from(const py::object& obj) {
-  if (py::isinstance<py::str>(obj)) return parse_input_shape(obj.cast<std::string>(), "input_shape");
-  std::vector<std::string> parts;
-  try {
-    for (const auto& item : obj) parts.push_back(std::to_string(item.cast<long long>()));
-  } catch (const py::error_already_set&) {
-    parts.clear();
-  } catch (const py::cast_error&) {
-    parts.clear();
-  }
-  const std::string text = fmt::format("{}", fmt::join(parts, ","));
-  if (parts.size() != 3) throw InputError("input_shape: expected (H, W, C), three integers ≥ 1");
-  return parse_input_shape(text, "input_shape");
-}
-
-// Which network: an architecture (arch=, input_shape=) or the Dense stack (depth=, activation=, width=).
-void network_args(KernelOptions& o, const py::object& depth, const py::object& activation, double width,
-                  const py::object& arch, const py::object& input_shape) {
-  if (!arch.is_none()) {
-    if (!depth.is_none() || !activation.is_none() || width != 1.0)
-      throw InputError(
-          "arch: depth, activation and width are not used with an architecture (it states its layers "
-          "and widths)");
-    if (!py::isinstance<py::str>(arch))
-      throw InputError("arch: expected a string such as 'conv(3,same,64)-relu-gap-dense(1)'");
-    o.arch = parse_architecture(arch.cast<std::string>());
-    if (!input_shape.is_none()) o.input_shape = input_shape_from(input_shape);
-    return;
-  }
-  if (!input_shape.is_none()) throw InputError("input_shape: only used with arch");
-  // A missing required argument is a TypeError in Python, as it was before arch= made these two optional.
-  if (depth.is_none() || activation.is_none())
-    throw py::type_error("kernel(): depth and activation: required (or give arch)");
-  if (!py::isinstance<py::int_>(depth)) throw InputError("depth: expected an integer");
-  if (!py::isinstance<py::str>(activation)) throw InputError("activation: expected a name such as \"relu\"");
-  o.depth = depth.cast<int>();
-  o.act = activation_from_name(activation.cast<std::string>());
-  o.width = width;
-}
-
 KernelArgs kernel_args(const py::object& depth, const py::object& activation, const std::string& parameterization,
                        double W_std, double b_std, double width, const std::string& precision, bool nngp, bool ntk,
                        int threads, std::int64_t block, const py::object& arch, const py::object& input_shape) {
   KernelArgs a;
-  network_args(a.opts, depth, activation, width, arch, input_shape);
+  network_args(a.opts, depth, activation, width, arch, input_shape, "kernel");
   a.opts.parameterization = parameterization_from_name(parameterization);
   a.opts.W_std = W_std;
   a.opts.b_std = b_std;

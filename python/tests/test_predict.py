@@ -269,3 +269,54 @@ def test_net_must_be_stated_as_on_the_command_line():
         widthlab.kernel(x)
     k = widthlab.kernel(x, depth=1, activation="relu", get="nngp")
     assert set(k) == {"nngp"}
+
+
+# ---- architectures (arch=, theory.md §3.9) ----------------------------------------------------------------------
+
+
+def test_dense_architecture_equals_the_dense_net():
+    x, y, xt = data(n=7, m=4, d=3, k=2, seed=15)
+    for opts in (dict(cov=True, diag_reg=0.01, b_std=0.2), dict(t=3.5, lr=0.5, kernel="nngp", cov=True),
+                 dict(loss="logistic", t=4, y=np.sign(y[:, 0]), seed=2)):
+        opts = dict(opts)
+        yy = opts.pop("y", y)
+        dense = widthlab.predict(x, yy, xt, depth=2, activation="erf", **opts)
+        arch = widthlab.predict(x, yy, xt, arch="dense(64)-erf-dense(64)-erf-dense(1)", **opts)
+        np.testing.assert_allclose(arch["mean"], dense["mean"], rtol=0, atol=1e-10)
+        if "cov" in dense:
+            np.testing.assert_allclose(arch["cov"], dense["cov"], rtol=0, atol=1e-10)
+
+
+def test_cnn_is_the_closed_form_on_widthlab_kernels():
+    rng = np.random.default_rng(16)
+    x, xt, y = rng.normal(size=(6, 4, 3, 2)), rng.normal(size=(3, 4, 3, 2)), rng.normal(size=(6, 2))
+    net = dict(arch="conv(3,same,8)-relu-conv(2,valid,4)-erf-gap-dense(1)", b_std=0.1)
+    dd, td, tt = kernels(x, xt, **net)
+    # NTK at t = ∞: Θ_td Θ⁻¹ y; NNGP at t = ∞: the GP posterior.
+    a = np.linalg.solve(dd["ntk"], td["ntk"].T)
+    got = widthlab.predict(x, y, xt, cov=True, **net)
+    np.testing.assert_allclose(got["mean"], a.T @ y, rtol=0, atol=1e-8)
+    cross = a.T @ td["nngp"].T
+    np.testing.assert_allclose(got["cov"], tt["nngp"] + a.T @ dd["nngp"] @ a - cross - cross.T, rtol=0, atol=1e-8)
+    b = np.linalg.solve(dd["nngp"], td["nngp"].T)
+    gp = widthlab.predict(x.reshape(6, -1), y, xt.reshape(3, -1), kernel="nngp", cov=True, input_shape=(4, 3, 2), **net)
+    np.testing.assert_allclose(gp["mean"], b.T @ y, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(gp["cov"], tt["nngp"] - td["nngp"] @ b, rtol=0, atol=1e-8)
+
+
+def test_architecture_argument_errors():
+    rng = np.random.default_rng(17)
+    img, y = rng.normal(size=(4, 4, 3, 2)), rng.normal(size=4)
+    gap = "conv(3,same,4)-relu-gap-dense(1)"
+    for call, message in [
+        (lambda: widthlab.predict(img, y, img, arch=gap, depth=2), "not used with an architecture"),
+        (lambda: widthlab.predict(img, y, img, depth=1, activation="relu"), "4-D images need arch"),
+        (lambda: widthlab.predict(img, y, img[:, :2], arch=gap), "x_test: images of shape (2, 3, 2)"),
+        (lambda: widthlab.predict(img, y, img, arch="conv(5,valid,4)-gap-dense(1)"), "does not fit the 4x3 input"),
+        (lambda: widthlab.predict(img.reshape(4, -1), y, img.reshape(4, -1), depth=1, activation="relu",
+                                  input_shape=(4, 3, 2)), "input_shape: only used with arch"),
+    ]:
+        with pytest.raises(ValueError) as err:
+            call()
+        assert message in str(err.value)
+        assert "\n" not in str(err.value)

@@ -32,15 +32,17 @@ def scaling_presets():
 # Bound directly (its docstring lives in python/src/bind_kernel.cpp): the call overhead is part of the kernel's budget.
 kernel = _core.kernel
 
-def predict(x_train, y_train, x_test, *, depth, activation, t=None, get=None, **options):
+def predict(x_train, y_train, x_test, *, depth=None, activation=None, t=None, get=None, **options):
     """Predictions of the infinite-width net on x_test (theory.md §3.2; ``widthlab predict``), in neural-tangents' forms.
 
-    ``depth`` and ``activation`` are required, as the CLI's --depth and --activation. ``t``: None or "inf" (the
+    ``depth`` and ``activation`` are required, as the CLI's --depth and --activation, unless ``arch=`` gives an
+    architecture instead (e.g. ``arch="conv(3,same,64)-relu-gap-dense(1)"``, as ``widthlab.kernel``; x_train and x_test
+    may then be (N, H, W, C) images, or rows with ``input_shape=(H, W, C)``). ``t``: None or "inf" (the
     t = ∞ solution), a number of gradient-descent steps, or an array of them — then every array in the result gains a
     leading time axis (one prediction per time; each time is solved on its own). ``get``: "ntk" or "nngp" (the kernel
     that drives training; the same as ``kernel=``), or a tuple of them — then the result is a dict keyed by kernel.
     Other keywords: see ``widthlab._core.predict`` (parameterization, W_std, b_std, width, loss, lr, diag_reg,
-    diag_reg_absolute_scale, cov, kernel, seed, init_sample).
+    diag_reg_absolute_scale, cov, kernel, seed, init_sample, arch, input_shape).
 
     Returns {"mean": (m, k), "cov": (m, m) with cov=True, "summary": {...}} (per time and per kernel as above).
     """

@@ -2,6 +2,7 @@
 // stderr; scratch directories and small files; the fixture inputs of the kernel / predict tests; runs.jsonl records.
 #pragma once
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "widthlab/architecture.h"
 #include "widthlab/tensor.h"
 
 namespace widthlab::test {
@@ -83,6 +85,21 @@ inline MatrixD sin_inputs(int n, int d, double shift) {
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < d; ++j) X(i, j) = std::sin(1.3 * i + 0.7 * j + shift);
   return X;
+}
+
+// A float64 .npy of shape (N, H, W, C) holding X's rows (C order), written by hand (npy_write is 2-D only).
+inline void write_images(const std::string& path, const MatrixD& X, const ImageShape& s) {
+  std::string dict = fmt::format("{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, {}, {}, {}), }}", X.rows(),
+                                 s.height, s.width, s.channels);
+  const std::size_t total = 10 + dict.size() + 1, padded = (total + 63) / 64 * 64;
+  dict += std::string(padded - total, ' ') + "\n";
+  std::string bytes = "\x93NUMPY\x01";
+  bytes += '\0';
+  bytes += char(dict.size() & 0xff);
+  bytes += char(dict.size() >> 8);
+  bytes += dict;
+  bytes.append(reinterpret_cast<const char*>(X.data()), std::size_t(X.size()) * sizeof(double));
+  std::ofstream(path, std::ios::binary) << bytes;
 }
 
 // "<scaling>_w<width>_s<seed>" of a runs.jsonl record.

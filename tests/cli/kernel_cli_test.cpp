@@ -109,25 +109,6 @@ TEST(KernelCli, ProgressAndQuietFlags) {
   EXPECT_NE(quiet.out.find("wrote"), std::string::npos);
 }
 
-namespace {
-
-// A float64 .npy of shape (N, H, W, C) holding X's rows (C order), written by hand (npy_write is 2-D only).
-void write_images(const std::string& path, const MatrixD& X, const ImageShape& s) {
-  std::string dict = fmt::format("{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, {}, {}, {}), }}", X.rows(),
-                                 s.height, s.width, s.channels);
-  const std::size_t total = 10 + dict.size() + 1, padded = (total + 63) / 64 * 64;
-  dict += std::string(padded - total, ' ') + "\n";
-  std::string bytes = "\x93NUMPY\x01";
-  bytes += '\0';
-  bytes += char(dict.size() & 0xff);
-  bytes += char(dict.size() >> 8);
-  bytes += dict;
-  bytes.append(reinterpret_cast<const char*>(X.data()), std::size_t(X.size()) * sizeof(double));
-  std::ofstream(path, std::ios::binary) << bytes;
-}
-
-}  // namespace
-
 TEST(KernelCli, ArchitectureOnImagesMatchesTheLibrary) {
   auto dir = scratch_dir("kernel_cli_arch");
   const ImageShape shape{4, 3, 2};
