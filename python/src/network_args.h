@@ -36,7 +36,7 @@ inline ImageShape input_shape_from(const py::object& obj) {
 // Sets the network of `o` (InputError as the CLI; a TypeError naming `function` when depth / activation are missing
 // without arch).
 inline void network_args(KernelOptions& o, const py::object& depth, const py::object& activation, double width,
-                  const py::object& arch, const py::object& input_shape, const char* function) {
+                         const py::object& arch, const py::object& input_shape, const char* function) {
   if (!arch.is_none()) {
     if (!depth.is_none() || !activation.is_none() || width != 1.0)
       throw InputError(

@@ -104,7 +104,8 @@ KeyedTask keyed_task(const SweepSetup& setup, const Scaling& scaling, int width,
 std::string paper_cost_note(const std::map<SweepRunKey, TrainResult>& results, const PaperGrid& paper) {
   std::map<int, std::pair<double, int>> by_width;  // width → (sum of seconds, runs)
   for (const auto& [k, r] : results)
-    if (r.seconds > 0 && k.scaling.rfind(paper.label_prefix, 0) == 0) by_width[k.width].first += r.seconds, ++by_width[k.width].second;
+    if (r.seconds > 0 && k.scaling.rfind(paper.label_prefix, 0) == 0)
+      by_width[k.width].first += r.seconds, ++by_width[k.width].second;
   if (by_width.size() < 2 || paper.widths.empty()) return "";
   std::vector<double> lw, ls;
   for (const auto& [w, sn] : by_width) lw.push_back(std::log(double(w))), ls.push_back(std::log(sn.first / sn.second));

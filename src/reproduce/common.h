@@ -43,10 +43,10 @@ KeyedTask keyed_task(const SweepSetup& setup, const Scaling& scaling, int width,
 // mean seconds over the widths run, times the paper's grid. `work` scales one run (the paper's steps over ours);
 // the note states the fit, the assumption and the total in worker-hours.
 struct PaperGrid {
-  std::vector<int> widths;  // the paper's widths
-  int runs_per_width = 1;   // seeds × scalings (plus references) at each width
-  double work = 1;          // one paper run / one of ours at the same width (steps ratio)
-  std::string what;         // "R9 at 60 000 examples, 6 000 steps"
+  std::vector<int> widths;   // the paper's widths
+  int runs_per_width = 1;    // seeds × scalings (plus references) at each width
+  double work = 1;           // one paper run / one of ours at the same width (steps ratio)
+  std::string what;          // "R9 at 60 000 examples, 6 000 steps"
   std::string label_prefix;  // only runs whose label starts with it (a case's group, e.g. "r9/")
 };
 std::string paper_cost_note(const std::map<SweepRunKey, TrainResult>& results, const PaperGrid& paper);

@@ -193,8 +193,11 @@ CaseOutput run_golikov2020_curves(const ReproduceContext& ctx) {
       width_label(setups.front().widths.back()), setups.front().widths.back() / ref));
   for (std::size_t g = 0; g < setups.size(); ++g) {
     const auto& grp = curve_groups()[g];
-    const PaperGrid paper{{65536}, int(setups[g].seeds_at(65536).size() * (setups[g].scalings.size() - 1)), 1,
-                          grp.title + " at d = 2^16", grp.id + "/"};
+    const PaperGrid paper{{65536},
+                          int(setups[g].seeds_at(65536).size() * (setups[g].scalings.size() - 1)),
+                          1,
+                          grp.title + " at d = 2^16",
+                          grp.id + "/"};
     if (auto cost = paper_cost_note(res, paper); !cost.empty()) out.notes.push_back(cost);
   }
   out.plots = {"curve_distances.png"};

@@ -64,10 +64,10 @@ TEST(PredictArchCli, CnnMatchesClosedFormsOnTheKernelVerbsKernels) {
   npy_write(dir + "/y.npy", Y);
   const std::string net = "--arch 'conv(3,same,8)-relu-conv(2,valid,4)-erf-gap-dense(1)' --b-std 0.1 ";
   // The kernels, from the kernel verb: train×train, test×train, test×test.
-  for (const auto& [name, args] : std::vector<std::pair<std::string, std::string>>{
-           {"dd", "--x1 " + dir + "/x.npy"},
-           {"td", "--x1 " + dir + "/t.npy --x2 " + dir + "/x.npy"},
-           {"tt", "--x1 " + dir + "/t.npy"}}) {
+  for (const auto& [name, args] :
+       std::vector<std::pair<std::string, std::string>>{{"dd", "--x1 " + dir + "/x.npy"},
+                                                        {"td", "--x1 " + dir + "/t.npy --x2 " + dir + "/x.npy"},
+                                                        {"tt", "--x1 " + dir + "/t.npy"}}) {
     auto k = run_cli("kernel " + args + " " + net + "--out " + dir + "/k" + name);
     ASSERT_EQ(k.code, 0) << k.err;
   }
