@@ -114,15 +114,17 @@ std::string paper_cost_note(const std::map<SweepRunKey, TrainResult>& results, c
   double total = 0;
   for (int w : paper.widths) total += std::exp(intercept + b * std::log(double(w))) * paper.runs_per_width * paper.work;
   const int wmax = paper.widths.back();
+  const std::string grid = paper.widths.size() == 1 ? fmt::format("width {}", width_label(wmax))
+                                                    : fmt::format("{} widths {}…{}", paper.widths.size(),
+                                                                  width_label(paper.widths.front()), width_label(wmax));
   return fmt::format(
       "Cost of the paper's size ({}): one run's recorded worker time fits {:.3g} s · (d/{})^{:.2f} over widths {}…{} "
-      "here; extrapolated, one run at d = {} takes ≈ {:.0f} s and the paper's grid ({} widths {}…{}, {} runs per "
-      "width, × {:g} the work of one of ours) ≈ {:.1f} worker-hours, ≈ {:.1f} h on this machine's 2 cores.",
+      "here; extrapolated, one run at d = {} takes ≈ {:.0f} s and the paper's grid ({}, {} runs per width, × {:g} "
+      "the work of one of ours) ≈ {:.1f} worker-hours, ≈ {:.1f} h on this machine's 2 cores.",
       paper.what, std::exp(intercept + b * std::log(double(by_width.begin()->first))), by_width.begin()->first, b,
       width_label(by_width.begin()->first), width_label(by_width.rbegin()->first), width_label(wmax),
-      std::exp(intercept + b * std::log(double(wmax))) * paper.work, paper.widths.size(),
-      width_label(paper.widths.front()), width_label(wmax), paper.runs_per_width, paper.work, total / 3600,
-      total / 7200);
+      std::exp(intercept + b * std::log(double(wmax))) * paper.work, grid, paper.runs_per_width, paper.work,
+      total / 3600, total / 7200);
 }
 
 SeedStat seed_stat(const std::vector<double>& values) {

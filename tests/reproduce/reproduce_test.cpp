@@ -13,6 +13,7 @@
 #include <random>
 #include <sstream>
 
+#include "../../src/reproduce/common.h"  // internal to src/reproduce
 #include "widthlab/error.h"
 #include "widthlab/rng.h"
 
@@ -201,6 +202,26 @@ TEST(ReproduceResume, GrowsTheSeedGridAndRefusesOtherChanges) {
     EXPECT_NE(std::string(e.what()).find("every seed at every width"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(std::filesystem::exists(o.out));  // nothing written
+}
+
+// The paper-size cost note extrapolates the recorded per-run seconds by a power law in width: runs taking exactly
+// 2·(d/128) s give 2·512 s per run at d = 2^16; 3 runs there, each 2× the work of ours: 6144 s = 1.7 worker-hours.
+TEST(PaperCostNote, ExtrapolatesRecordedRunTimesAsAPowerLaw) {
+  std::map<SweepRunKey, TrainResult> results;
+  for (int w : {128, 256, 512})
+    for (std::uint64_t seed : {0, 1}) {
+      TrainResult r;
+      r.seconds = 2.0 * w / 128;
+      results[{"g/mf", w, seed}] = r;
+      r.seconds = 1000;  // another group's runs: left out by the label prefix
+      results[{"other/mf", w, seed}] = r;
+    }
+  const std::string note = repro::paper_cost_note(results, {{65536}, 3, 2.0, "test grid", "g/"});
+  EXPECT_NE(note.find("fits 2 s · (d/128)^1.00"), std::string::npos) << note;
+  EXPECT_NE(note.find("takes ≈ 2048 s"), std::string::npos) << note;  // one paper run: 1024 s × work 2
+  EXPECT_NE(note.find("(width 2^16, 3 runs per width"), std::string::npos) << note;
+  EXPECT_NE(note.find("≈ 1.7 worker-hours"), std::string::npos) << note;
+  EXPECT_EQ(repro::paper_cost_note(results, {{65536}, 3, 2.0, "one width only", "none/"}), "");
 }
 
 std::vector<std::string> case_names() {
