@@ -15,6 +15,7 @@
 #include "widthlab/output_dir.h"
 #include "widthlab/plot_script.h"
 #include "widthlab/results_io.h"
+#include "widthlab/run_dir.h"
 
 namespace widthlab {
 
@@ -267,27 +268,6 @@ std::vector<std::string> draw_reproduction_plots(const std::string& name, const 
                                 r.message.empty() ? "see plots.log" : r.message));
   return drawn;
 }
-// --resume reuses runs.jsonl's runs by (label, width, seed), so everything but the grid must equal the config the
-// runs were made with: the sweep's widths and seeds may grow (an added seed or width is run, the rest read back).
-void check_resumable(const std::string& dir, const Config& config) {
-  const std::filesystem::path cfg = std::filesystem::path(dir) / "config.toml";
-  std::error_code ec;
-  if (!std::filesystem::exists(cfg, ec)) return;
-  auto comparable = [](Config c) {
-    c.sweep.widths = {1};
-    c.sweep.seeds = {0};
-    c.sweep.few_seeds_from.reset();
-    c.sweep.few_seeds.reset();
-    c.study = StudyConfig{};  // threads and plots: how the runs are carried out, not what they compute
-    return to_toml(c);
-  };
-  if (comparable(load_config(cfg.string())) != comparable(config))
-    throw InputError(
-        fmt::format("{}: --resume with a config that differs from the one these runs were made with in "
-                    "more than sweep.widths / sweep.seeds / sweep.few_seeds*; use the same config, "
-                    "another --out, or --force",
-                    printable_path(cfg)));
-}
 }  // namespace
 
 ReproduceSummary run_reproduction(const ReproduceOptions& options) {
@@ -301,10 +281,12 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
         fmt::format("sweep.few_seeds = {}: reproduce {} runs every seed at every width (its statistics "
                     "pair seeds across widths); remove sweep.few_seeds and sweep.few_seeds_from",
                     *config.sweep.few_seeds, info.name));
-  if (options.resume) check_resumable(options.out, config);
-  std::filesystem::path out = prepare_output_dir(options.out, options.force    ? OutputMode::force
-                                                              : options.resume ? OutputMode::resume
-                                                                               : OutputMode::fresh);
+  const OutputMode out_mode = options.force    ? OutputMode::force
+                              : options.resume ? OutputMode::resume
+                                               : OutputMode::fresh;
+  // Runs are keyed by (label, width, seed): a grown grid runs only the new ones, any other change is refused.
+  check_run_dir(options.out, out_mode, config, ResumeRule::grid_may_grow);
+  std::filesystem::path out = prepare_output_dir(options.out, out_mode);
   write_file_atomic(out / "config.toml", to_toml(config));
 
   auto t0 = std::chrono::steady_clock::now();

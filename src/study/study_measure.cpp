@@ -156,8 +156,8 @@ class Measure {
     row.width = w;
     std::vector<double> tl, ta, trl, dist, dl, da;
     std::vector<std::vector<double>> frows;
-    for (std::size_t si = 0; si < S_; ++si) {
-      if (si >= ctx_.setup.seeds_at(w).size()) break;  // sweep.few_seeds: the first seeds only at the widest nets
+    const std::size_t seeds_run = ctx_.setup.seeds_at(w).size();  // sweep.few_seeds: the first seeds at the widest
+    for (std::size_t si = 0; si < seeds_run; ++si) {
       const std::string seed = std::to_string(ctx_.setup.seeds[si]);
       auto it = runs_.find({name_, w, ctx_.setup.seeds[si]});
       if (it == runs_.end()) {
