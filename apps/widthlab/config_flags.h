@@ -6,17 +6,24 @@
 //   Config config = resolve_config(flags);  // InputError (exit 2) naming the file or --set, key, value, rule
 // Each --set takes exactly one value, so `--set a=1 --set b=2` works and a following positional stays positional.
 #pragma once
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "widthlab/architecture.h"
 #include "widthlab/config.h"
+#include "widthlab/error.h"
 
 namespace widthlab::cli {
 
 struct ConfigFlags {
   std::string config;             // "" = the built-in default (configs/default.toml)
   std::vector<std::string> sets;  // "key.path=value", applied in order (the last one of a key wins)
+  std::string arch;               // --arch (verbs that train): model.arch, with depth and activation from it
 };
 
 inline std::string config_set_help() {
@@ -39,6 +46,43 @@ inline void add_config_flags(CLI::App& sub, ConfigFlags& flags, bool config_requ
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
-inline Config resolve_config(const ConfigFlags& flags) { return load_config(flags.config, flags.sets); }
+// --arch TEXT on a verb that trains nets: the overrides model.arch = TEXT, model.depth = its number of dense / conv
+// layers and model.activation = its activation (when it has one), applied before the --set ones.
+inline void add_arch_flag(CLI::App& sub, ConfigFlags& flags) {
+  sub.add_option("--arch", flags.arch,
+                 "Train a layered (convolutional) net: the layers before the readout, widths written d, e.g. "
+                 "'conv(3x3,same,d)-relu-conv(3x3,same,d)-relu-gap' (sets model.arch, model.depth and "
+                 "model.activation; the readout dense(k) is added; README 'Convolutional nets')");
+}
+
+inline std::vector<std::string> arch_overrides(const std::string& text) {
+  const Architecture arch = parse_architecture(text, true);
+  int affine = 0;
+  std::vector<std::string> activations;
+  for (const Layer& l : arch.layers) {
+    affine += l.affine();
+    if (l.kind == LayerKind::activation &&
+        std::find(activations.begin(), activations.end(), l.act.name) == activations.end())
+      activations.push_back(l.act.name);
+  }
+  if (activations.size() > 1)
+    throw InputError(fmt::format("--arch '{}': activations {} differ; a trained net has one (model.activation)", text,
+                                 fmt::join(activations, ", ")));
+  auto quoted = [](const std::string& v) {
+    std::string q = "\"";
+    for (char c : v) q += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    return q + "\"";
+  };
+  std::vector<std::string> sets = {"model.arch=" + quoted(text), fmt::format("model.depth={}", affine)};
+  if (!activations.empty()) sets.push_back("model.activation=" + quoted(activations.front()));
+  return sets;
+}
+
+inline Config resolve_config(const ConfigFlags& flags) {
+  if (flags.arch.empty()) return load_config(flags.config, flags.sets);
+  std::vector<std::string> sets = arch_overrides(flags.arch);
+  sets.insert(sets.end(), flags.sets.begin(), flags.sets.end());
+  return load_config(flags.config, sets);
+}
 
 }  // namespace widthlab::cli

@@ -23,6 +23,8 @@ namespace {
 const std::vector<std::string> kDefaultStudyBudget = {
     "sweep.widths=[128, 256, 512, 1024, 2048]",
     "limits.mf_particles=8192",
+    // coupled IC-MF / sym-default runs (50 of them) with 4·d particles: 515 s → ≈ 200 s (README)
+    "limits.coupled_particles_per_width=4",
     "limits.seeds=[0, 1, 2]",
     "train.log_every=5",
     // every default scaling's limit model (configs/default.toml computes only ntk, mf, ic-mf)
@@ -40,6 +42,7 @@ struct StudyVerbOptions {
 widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto opt = std::make_shared<StudyVerbOptions>();
   widthlab::cli::add_run_dir_flags(sub, opt->dir);
+  widthlab::cli::add_arch_flag(sub, opt->dir);
   sub.add_option("--threads", opt->threads, "Threads (default: study.threads of the config; 0 = all cores)")
       ->check(CLI::NonNegativeNumber);
   sub.add_flag("--no-plots", opt->no_plots, "Do not draw PNG plots");

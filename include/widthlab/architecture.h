@@ -20,6 +20,7 @@
 // layer (position and text) and what was expected; `architecture_text` writes the canonical form, which parses back
 // to an equal Architecture.
 //
+// An architecture with a width d has no shapes until with_sweep_width gives d a value.
 // Shapes (`architecture_shapes`): SAME and CIRCULAR give ⌈H/s⌉ output rows, VALID ⌈(H−K+1)/s⌉; SAME pads with zeros,
 // ⌊(total)/2⌋ before and the rest after (total = max((out−1)·s + K − H, 0)), CIRCULAR pads the same amounts by
 // wrapping (lax / neural-tangents conventions). conv, flatten and gap need a spatial input; an architecture must
@@ -58,8 +59,17 @@ inline constexpr std::int64_t kMaxLayerWidth = std::int64_t(1) << 24;
 inline constexpr int kMaxFilterSize = 4096;
 inline constexpr int kMaxLayers = 10000;
 
+// The width word `d` (a training config's model.arch, theory.md §3.9): every dense / conv layer written with width d
+// gets the sweep width, so the scalings' exponents apply to its channel count. Stored as width kSweepWidth.
+inline constexpr std::int64_t kSweepWidth = 0;
+
 // Throws InputError ("arch layer 3 'conv(3x3,sam,64)': padding 'sam': expected same, valid or circular").
-Architecture parse_architecture(std::string_view text);
+// allow_sweep_width: a width may also be written `d` (kSweepWidth); the kernels' architectures take numbers only.
+Architecture parse_architecture(std::string_view text, bool allow_sweep_width = false);
+// True when some dense / conv layer has the width d; with_sweep_width gives those layers width d (1 ≤ d ≤
+// kMaxLayerWidth, InputError otherwise).
+bool has_sweep_width(const Architecture& arch);
+Architecture with_sweep_width(Architecture arch, std::int64_t d);
 std::string architecture_text(const Architecture& arch);
 std::string layer_text(const Layer& layer);
 const char* padding_name(Padding p);

@@ -22,8 +22,18 @@ struct ModelConfig {
   std::string activation = "leaky_relu:0.1";  // a name from activation_registry(), optional ":param"
   bool bias = false;
   std::string init = "uniform";  // uniform (PyTorch default) | gaussian (same variance)
+  // A convolutional (or any layered) net instead of the dense one: the layers before the readout, in architecture.h's
+  // text form with the width word d (theory.md §3.9), e.g. "conv(3x3,same,d)-relu-conv(3x3,same,d)-relu-gap"; the
+  // readout dense(k) is appended. Every dense / conv layer has width d (the scalings' exponents apply to channel
+  // counts), `depth` equals their number and every activation layer is `activation` (the classifier reads those).
+  // Absent (the default): the dense net of `depth` hidden layers, and config.toml does not mention it.
+  std::optional<std::string> arch;
+  // "H,W,C" of one input row (C fastest) for model.arch; absent: the dataset's own (28,28,1 for fashion-mnist and
+  // mnist, a 4-D npy file's image shape, else 1,1,features).
+  std::optional<std::string> input_shape;
 
   std::string validate() const;
+  std::string validate_arch() const;
   bool operator==(const ModelConfig&) const = default;
 };
 
@@ -90,8 +100,14 @@ struct SweepConfig {
 struct LimitsConfig {
   std::vector<std::string> compute = {"ntk", "mf", "ic-mf"};  // names from limit_model_names(); may be empty
   int mf_particles = 65536;                                   // MF particle count (≥ 2, even: ± pairs)
-  std::vector<std::uint64_t> seeds = {0, 1, 2, 3, 4};         // seeds of the random limits (GP sample, particles)
-  double gp_jitter = 1e-10;                                   // diagonal jitter for GP samples (≥ 0, finite)
+  // Particles of a coupled run (a particle limit whose g is one finite net's own init logits, at width d):
+  // min(mf_particles, this · d), rounded up to even; 0 = mf_particles for every run. A constant ratio makes the
+  // limit's own Monte Carlo error a fixed fraction of the net's at every width (both ∝ d^{-1/2}, theory.md §3.3), so
+  // the fitted exponent is not flattened by a floor at the widest nets; 4 adds at most √(1 + 1/4) ≈ 1.12 to the
+  // distance.
+  int coupled_particles_per_width = 0;
+  std::vector<std::uint64_t> seeds = {0, 1, 2, 3, 4};  // seeds of the random limits (GP sample, particles)
+  double gp_jitter = 1e-10;                            // diagonal jitter for GP samples (≥ 0, finite)
 
   std::string validate() const;
   bool operator==(const LimitsConfig&) const = default;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "widthlab/architecture.h"
 #include "widthlab/config.h"
 #include "widthlab/config_scalings.h"
 #include "widthlab/dataset.h"
@@ -27,6 +28,10 @@ struct SweepSetup {
   std::vector<double> lrs;  // sweep.lrs; empty = no lr axis (every run uses train.lr)
   int few_seeds_from = 0;   // sweep.few_seeds_from (0: every width runs every seed)
   std::size_t few_seeds = 0;
+  // model.arch with its readout dense(k) appended (width word d: with_sweep_width per run), and the input shape;
+  // empty: the dense net of `model`.
+  Architecture arch;
+  ImageShape input_shape;
 
   // The seeds run at `width`: the first few_seeds of `seeds` at widths ≥ few_seeds_from, else all of them.
   std::vector<std::uint64_t> seeds_at(int width) const;

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "widthlab/conv_net.h"
 #include "widthlab/mlp.h"
 
 namespace widthlab {
@@ -45,6 +46,7 @@ class Optimizer {
   virtual ~Optimizer() = default;
   // One update of every parameter of `net` from `grads` (its shapes); lrs: one per layer 0..H.
   virtual void step(Mlp<T>& net, const MlpGradients<T>& grads, std::span<const double> lrs) = 0;
+  virtual void step(ConvNet<T>& net, const MlpGradients<T>& grads, std::span<const double> lrs) = 0;
   // Plain gradient step: callers may fuse it into the backward pass (Mlp::backward_sgd) and skip step().
   virtual bool plain() const { return false; }
   const OptimizerSpec& spec() const { return spec_; }
@@ -53,8 +55,13 @@ class Optimizer {
   OptimizerSpec spec_;
 };
 
-// A fresh optimizer (zero state) for the parameters of `net`.
+// A fresh optimizer (zero state) for parameters of the shapes of `shapes` (zero-filled gradients of the net).
 template <class T>
-std::unique_ptr<Optimizer<T>> make_optimizer(const OptimizerSpec& spec, const Mlp<T>& net);
+std::unique_ptr<Optimizer<T>> make_optimizer_for(const OptimizerSpec& spec, const MlpGradients<T>& shapes);
+// The same for the parameters of `net` (Mlp<T> or ConvNet<T>).
+template <class T, template <class> class Net>
+std::unique_ptr<Optimizer<T>> make_optimizer(const OptimizerSpec& spec, const Net<T>& net) {
+  return make_optimizer_for<T>(spec, net.make_gradients());
+}
 
 }  // namespace widthlab

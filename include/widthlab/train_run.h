@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "widthlab/architecture.h"
 #include "widthlab/loss.h"
 #include "widthlab/mlp.h"
 #include "widthlab/scaling.h"
@@ -56,6 +57,10 @@ struct TrainTask {
   std::vector<LayerFactors> ic_reference;  // factors of θ₀^SP (empty: all ones)
   uint64_t seed = 0;
   TrainOptions train;
+  // A layered (convolutional) net instead of `model`'s dense one: concrete widths, readout included, on inputs of
+  // input_shape (model.width, depth and outputs then only describe it; factors: one per dense / conv layer).
+  Architecture arch;
+  ImageShape input_shape;
 };
 
 // Borrowed data (must outlive the call). Labels: ±1 for logistic/mse on one output; class ids 0..classes−1 for
@@ -110,7 +115,8 @@ struct TrainResult {
 
   // Extras.
   std::string activation, loss, init, precision;
-  int batch = 0;  // samples per step actually used (train size for full batch)
+  std::string arch;  // a layered net's architecture (readout included, widths resolved); "" for the dense net
+  int batch = 0;     // samples per step actually used (train size for full batch)
   bool bias = false, init_corrected = false;
   int steps_done = 0;                   // updates applied
   std::optional<int> diverged_at_step;  // the update at whose loss/logits non-finite values appeared

@@ -4,8 +4,10 @@
 // a non-finite loss or logit — ends the loop as a status, never an exception.
 #pragma once
 #include <functional>
+#include <utility>
 #include <vector>
 
+#include "widthlab/conv_net.h"
 #include "widthlab/loss.h"
 #include "widthlab/mlp.h"
 #include "widthlab/tensor.h"
@@ -13,10 +15,23 @@
 
 namespace widthlab {
 
+// The loop and IC-MF's offsets take any net with Mlp's training interface (mlp.h): Mlp<T> and ConvNet<T>
+// (conv_net.h), instantiated for float and double.
+template <class Net>
+using WorkspaceOf = decltype(std::declval<const Net&>().make_workspace(1));
+template <class T>
+int net_outputs(const Mlp<T>& net) {
+  return net.config().outputs;
+}
+template <class T>
+int net_outputs(const ConvNet<T>& net) {
+  return net.config().outputs();
+}
+
 // IC-MF (theory.md §3.5): f(θ₀^SP; x) − f(θ₀; x), the frozen part of f_IC, for a net just initialised with the
 // task's seed; θ₀^SP is the same seed's raw init under task.ic_reference (default: all factors 1).
-template <class T>
-Matrix<T> icmf_offset(const Mlp<T>& net, const TrainTask& task, const Matrix<T>& x, MlpWorkspace<T>& ws);
+template <template <class> class Net, class T>
+Matrix<T> icmf_offset(const Net<T>& net, const TrainTask& task, const Matrix<T>& x, WorkspaceOf<Net<T>>& ws);
 
 // One step's batch after the forward pass, before the update.
 template <class T>
@@ -43,8 +58,8 @@ struct TrainingOutcome {
 };
 
 // Trains `net` (initialised) for task.train.steps updates on (x, y) with per-row offsets `offset` (empty: none).
-template <class T>
-TrainingOutcome train_steps(Mlp<T>& net, const TrainTask& task, const Loss& loss, const Matrix<T>& x, const VectorD& y,
+template <template <class> class Net, class T>
+TrainingOutcome train_steps(Net<T>& net, const TrainTask& task, const Loss& loss, const Matrix<T>& x, const VectorD& y,
                             const Matrix<T>& offset, const TrainingHooks<T>& hooks = {});
 
 }  // namespace widthlab

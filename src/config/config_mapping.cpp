@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "widthlab/error.h"
+#include "widthlab/loss.h"
 
 namespace widthlab {
 
@@ -48,6 +49,39 @@ LimitOptions limit_options(const Config& config) {
   return o;
 }
 
+namespace {
+
+// model.input_shape, else the dataset's own image shape (config.h).
+ImageShape model_input_shape(const Config& config, std::int64_t features) {
+  if (config.model.input_shape) return parse_input_shape(*config.model.input_shape, "model.input_shape");
+  const std::string& d = config.data.dataset;
+  if (d == "fashion-mnist-2" || d == "fashion-mnist" || d == "mnist") return {28, 28, 1};
+  if (d == "cifar-2")
+    throw InputError(
+        "model.arch with data.dataset = \"cifar-2\": its rows are channel-major (3·32·32) and not images in (H, W, C) "
+        "order; convolutional nets take fashion-mnist, mnist or npy/csv data with model.input_shape");
+  return {1, 1, features};
+}
+
+// model.arch with its readout dense(k) and the input shape; InputError naming the key before anything is written.
+void resolve_arch(const Config& config, SweepSetup& s) {
+  if (!config.model.arch) return;
+  const int k = loss_from_name(config.train.loss).outputs(s.data.classes);
+  s.arch = parse_architecture(*config.model.arch + fmt::format("-dense({})", k), true);
+  s.input_shape = model_input_shape(config, s.data.x_train.cols());
+  if (s.input_shape.size() != s.data.x_train.cols())
+    throw InputError(fmt::format("model.input_shape ({}, {}, {}): {} values per input, but the data have {} features",
+                                 s.input_shape.height, s.input_shape.width, s.input_shape.channels,
+                                 s.input_shape.size(), s.data.x_train.cols()));
+  try {
+    (void)architecture_shapes_to_vector(with_sweep_width(s.arch, 1), s.input_shape);
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("model.arch = \"{}\": {}", *config.model.arch, e.what()));
+  }
+}
+
+}  // namespace
+
 SweepSetup make_sweep_setup(const Config& config) {
   if (auto err = config.validate(); !err.empty()) throw InputError(err);
   SweepSetup s;
@@ -64,6 +98,7 @@ SweepSetup make_sweep_setup(const Config& config) {
   s.widths = config.sweep.widths;
   s.seeds = config.sweep.seeds;
   if (config.sweep.lrs) s.lrs = *config.sweep.lrs;
+  resolve_arch(config, s);
   if (config.sweep.few_seeds) {
     s.few_seeds_from = *config.sweep.few_seeds_from;
     s.few_seeds = std::size_t(*config.sweep.few_seeds);
@@ -94,6 +129,10 @@ TrainTask make_train_task(const SweepSetup& setup, const Scaling& scaling, int w
   t.init_corrected = scaling.init_corrected;
   t.seed = seed;
   t.train = setup.train;
+  if (!setup.arch.layers.empty()) {
+    t.arch = with_sweep_width(setup.arch, width);
+    t.input_shape = setup.input_shape;
+  }
   return t;
 }
 

@@ -7,6 +7,7 @@
 
 #include "config/format.h"
 #include "widthlab/activation.h"
+#include "widthlab/architecture.h"
 #include "widthlab/config.h"
 #include "widthlab/error.h"
 #include "widthlab/loss.h"
@@ -67,6 +68,39 @@ std::string ModelConfig::validate() const {
     return bad("model.activation", activation, registry_reason(e));
   }
   if (!contains(kInits, init)) return bad("model.init", init, one_of(init, kInits));
+  if (input_shape) try {
+      (void)parse_input_shape(*input_shape, "model.input_shape");
+    } catch (const InputError& e) {
+      return e.what();
+    }
+  if (!arch && input_shape) return bad("model.input_shape", *input_shape, "expected it only with model.arch");
+  return arch ? validate_arch() : "";
+}
+
+// model.arch (config.h): parses with the width word d, and agrees with depth and activation.
+std::string ModelConfig::validate_arch() const {
+  Architecture a;
+  try {
+    a = parse_architecture(*arch, true);
+  } catch (const InputError& e) {
+    return bad("model.arch", *arch, e.what());
+  }
+  int affine = 0;
+  for (const Layer& l : a.layers) {
+    if (l.affine() && l.width != kSweepWidth)
+      return bad(
+          "model.arch", *arch,
+          fmt::format("layer '{}': expected width d (every dense / conv layer has the sweep width)", layer_text(l)));
+    if (l.kind == LayerKind::activation && l.act.name != activation_from_name(activation).name)
+      return bad("model.arch", *arch,
+                 fmt::format("activation layer '{}': expected model.activation = \"{}\" (the classifier reads it)",
+                             l.act.name, activation));
+    affine += l.affine();
+  }
+  if (affine != depth)
+    return bad(
+        "model.depth", depth,
+        fmt::format("expected {}, the number of dense / conv layers in model.arch (the readout is added)", affine));
   return "";
 }
 
@@ -148,6 +182,9 @@ std::string LimitsConfig::validate() const {
   if (auto d = first_duplicate(compute)) return bad("limits.compute", compute, fmt::format("'{}' appears twice", *d));
   if (mf_particles < 2 || mf_particles % 2 != 0)
     return bad("limits.mf_particles", mf_particles, "expected an even integer >= 2 (particles come in ± pairs)");
+  if (coupled_particles_per_width < 0 || coupled_particles_per_width > (1 << 20))
+    return bad("limits.coupled_particles_per_width", coupled_particles_per_width,
+               "expected an integer in [0, 2^20] (0 = mf_particles for every coupled run)");
   if (!compute.empty() && seeds.empty()) return bad("limits.seeds", seeds, "expected at least one seed");
   if (auto d = first_duplicate(seeds)) return bad("limits.seeds", seeds, fmt::format("seed {} appears twice", *d));
   if (!std::isfinite(gp_jitter) || gp_jitter < 0)

@@ -28,6 +28,8 @@ void visit_config(V& v, Config& c) {
     v.field("activation", m.activation);
     v.field("bias", m.bias);
     v.field("init", m.init);
+    v.field("arch", m.arch);                // optional: written only when present
+    v.field("input_shape", m.input_shape);  // optional
   });
   v.section("scaling", [&] {
     auto& s = c.scaling;
@@ -62,6 +64,7 @@ void visit_config(V& v, Config& c) {
     auto& l = c.limits;
     v.field("compute", l.compute);
     v.field("mf_particles", l.mf_particles);
+    v.field("coupled_particles_per_width", l.coupled_particles_per_width);
     v.field("seeds", l.seeds);
     v.field("gp_jitter", l.gp_jitter);
   });

@@ -93,6 +93,19 @@ bool parse_pair(std::string_view s, std::int64_t hi, int* a, int* b) {
 struct LayerParser {
   std::size_t index;
   std::string_view token;
+  bool allow_sweep_width = false;
+
+  // A layer width: an integer, or "d" (kSweepWidth) where the caller allows the sweep width.
+  bool parse_width(std::string_view s, std::int64_t* width) const {
+    if (allow_sweep_width && trim(s) == "d") {
+      *width = kSweepWidth;
+      return true;
+    }
+    return parse_int(s, 1, kMaxLayerWidth, width);
+  }
+  std::string width_rule() const {
+    return fmt::format("an integer in [1, {}]{}", kMaxLayerWidth, allow_sweep_width ? " or d (the sweep width)" : "");
+  }
 
   [[noreturn]] void fail(const std::string& what) const {
     throw InputError(printable(fmt::format("arch layer {} '{}': {}", index, printable(token, 80), what)));
@@ -101,8 +114,7 @@ struct LayerParser {
   Layer dense(const std::vector<std::string_view>& args) const {
     Layer l;
     if (args.size() != 1) fail(fmt::format("expected dense(N) with one width, got {} arguments", args.size()));
-    if (!parse_int(args[0], 1, kMaxLayerWidth, &l.width))
-      fail(fmt::format("width '{}': expected an integer in [1, {}]", args[0], kMaxLayerWidth));
+    if (!parse_width(args[0], &l.width)) fail(fmt::format("width '{}': expected {}", args[0], width_rule()));
     return l;
   }
 
@@ -122,8 +134,7 @@ struct LayerParser {
       l.padding = Padding::circular;
     else
       fail(fmt::format("padding '{}': expected same, valid or circular", args[1]));
-    if (!parse_int(args[2], 1, kMaxLayerWidth, &l.width))
-      fail(fmt::format("channels '{}': expected an integer in [1, {}]", args[2], kMaxLayerWidth));
+    if (!parse_width(args[2], &l.width)) fail(fmt::format("channels '{}': expected {}", args[2], width_rule()));
     if (args.size() == 4) {
       const std::string_view s = args[3];
       if (lower(s.substr(0, 7)) != "stride=" || !parse_pair(s.substr(7), kMaxFilterSize, &l.stride_h, &l.stride_w))
@@ -181,11 +192,16 @@ const char* padding_name(Padding p) {
   return "?";
 }
 
+namespace {
+std::string width_text(std::int64_t width) { return width == kSweepWidth ? "d" : std::to_string(width); }
+}  // namespace
+
 std::string layer_text(const Layer& l) {
   switch (l.kind) {
-    case LayerKind::dense: return fmt::format("dense({})", l.width);
+    case LayerKind::dense: return fmt::format("dense({})", width_text(l.width));
     case LayerKind::conv: {
-      std::string s = fmt::format("conv({}x{},{},{}", l.filter_h, l.filter_w, padding_name(l.padding), l.width);
+      std::string s =
+          fmt::format("conv({}x{},{},{}", l.filter_h, l.filter_w, padding_name(l.padding), width_text(l.width));
       if (l.stride_h != 1 || l.stride_w != 1) s += fmt::format(",stride={}x{}", l.stride_h, l.stride_w);
       return s + ")";
     }
@@ -202,7 +218,7 @@ std::string architecture_text(const Architecture& arch) {
   return s;
 }
 
-Architecture parse_architecture(std::string_view text) {
+Architecture parse_architecture(std::string_view text, bool allow_sweep_width) {
   if (trim(text).empty())
     throw InputError("arch '': expected layers separated by '-', e.g. conv(3x3,same,64)-relu-gap-dense(1)");
   const auto parts = split_layers(text);
@@ -210,7 +226,7 @@ Architecture parse_architecture(std::string_view text) {
     throw InputError(fmt::format("arch: {} layers, expected at most {}", parts.size(), kMaxLayers));
   Architecture arch;
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    const LayerParser p{i + 1, trim(parts[i])};
+    const LayerParser p{i + 1, trim(parts[i]), allow_sweep_width};
     if (p.token.empty()) p.fail(fmt::format("empty layer: expected {}", kLayerKinds));
     arch.layers.push_back(p.parse());
   }
@@ -257,6 +273,20 @@ std::vector<int> conv_axis_sources(std::int64_t in, int k, int stride, Padding p
   return src;
 }
 
+bool has_sweep_width(const Architecture& arch) {
+  for (const Layer& l : arch.layers)
+    if (l.affine() && l.width == kSweepWidth) return true;
+  return false;
+}
+
+Architecture with_sweep_width(Architecture arch, std::int64_t d) {
+  if (d < 1 || d > kMaxLayerWidth)
+    throw InputError(fmt::format("width {}: expected an integer in [1, {}]", d, kMaxLayerWidth));
+  for (Layer& l : arch.layers)
+    if (l.affine() && l.width == kSweepWidth) l.width = d;
+  return arch;
+}
+
 std::vector<ImageShape> architecture_shapes(const Architecture& arch, const ImageShape& input) {
   if (input.height < 1 || input.width < 1 || input.channels < 1 || input.height > kMaxEntries / input.width ||
       input.pixels() > kMaxEntries / input.channels)
@@ -271,6 +301,7 @@ std::vector<ImageShape> architecture_shapes(const Architecture& arch, const Imag
     };
     const bool needs_spatial =
         l.kind == LayerKind::conv || l.kind == LayerKind::flatten || l.kind == LayerKind::global_avg_pool;
+    if (l.affine() && l.width == kSweepWidth) fail("the width d is the sweep width and has no value here");
     if (needs_spatial && !s.spatial)
       fail("expected a spatial input, but the features were already flattened or pooled");
     if (l.kind == LayerKind::dense) s.channels = l.width;

@@ -10,29 +10,45 @@
 namespace widthlab {
 namespace {
 
-template <class T>
-void check_lrs(const Mlp<T>& net, std::span<const double> lrs) {
+template <class Net>
+void check_lrs(const Net& net, std::span<const double> lrs) {
   if (int(lrs.size()) != net.num_layers())
     throw std::invalid_argument(
         fmt::format("Optimizer::step: {} learning rates for {} layers", lrs.size(), net.num_layers()));
 }
 
+// Each optimizer updates any net with Mlp's parameter interface (weight(l), bias(l), num_layers()); the two virtual
+// steps of Optimizer forward to its one template.
+#define WIDTHLAB_OPTIMIZER_STEPS                                                                                      \
+  void step(Mlp<T>& net, const MlpGradients<T>& g, std::span<const double> lrs) override { update_net(net, g, lrs); } \
+  void step(ConvNet<T>& net, const MlpGradients<T>& g, std::span<const double> lrs) override {                        \
+    update_net(net, g, lrs);                                                                                          \
+  }
+
 template <class T>
 class Sgd final : public Optimizer<T> {
  public:
-  Sgd(OptimizerSpec spec, const Mlp<T>&) : Optimizer<T>(std::move(spec)) {}
-  void step(Mlp<T>& net, const MlpGradients<T>& g, std::span<const double> lrs) override {
+  Sgd(OptimizerSpec spec, const MlpGradients<T>&) : Optimizer<T>(std::move(spec)) {}
+  WIDTHLAB_OPTIMIZER_STEPS
+  bool plain() const override { return true; }
+
+ private:
+  template <class Net>
+  void update_net(Net& net, const MlpGradients<T>& g, std::span<const double> lrs) {
     net.apply_gradients(g, lrs);
   }
-  bool plain() const override { return true; }
 };
 
 // torch.optim.RMSprop (centered=False, momentum=0, weight_decay=0).
 template <class T>
 class RmsProp final : public Optimizer<T> {
  public:
-  RmsProp(OptimizerSpec spec, const Mlp<T>& net) : Optimizer<T>(std::move(spec)), v_(net.make_gradients()) {}
-  void step(Mlp<T>& net, const MlpGradients<T>& g, std::span<const double> lrs) override {
+  RmsProp(OptimizerSpec spec, const MlpGradients<T>& shapes) : Optimizer<T>(std::move(spec)), v_(shapes) {}
+  WIDTHLAB_OPTIMIZER_STEPS
+
+ private:
+  template <class Net>
+  void update_net(Net& net, const MlpGradients<T>& g, std::span<const double> lrs) {
     check_lrs(net, lrs);
     const T alpha = T(this->spec_.alpha), eps = T(this->spec_.eps);
     for (int l = 0; l < net.num_layers(); ++l) {
@@ -41,24 +57,25 @@ class RmsProp final : public Optimizer<T> {
       update(net.bias(l).data(), g.b[l].data(), v_.b[l].data(), g.b[l].size(), alpha, eps, lr);
     }
   }
-
- private:
   static void update(T* p, const T* g, T* v, Eigen::Index n, T alpha, T eps, T lr) {
     for (Eigen::Index i = 0; i < n; ++i) {
       v[i] = alpha * v[i] + (T(1) - alpha) * g[i] * g[i];
       p[i] -= lr * g[i] / (std::sqrt(v[i]) + eps);
     }
   }
-  MlpGradients<T> v_;
+  MlpGradients<T> v_;  // zero-filled with the parameters' shapes
 };
 
 // torch.optim.Adam (amsgrad=False, weight_decay=0), the single-tensor formula of torch/optim/adam.py.
 template <class T>
 class Adam final : public Optimizer<T> {
  public:
-  Adam(OptimizerSpec spec, const Mlp<T>& net)
-      : Optimizer<T>(std::move(spec)), m_(net.make_gradients()), v_(net.make_gradients()) {}
-  void step(Mlp<T>& net, const MlpGradients<T>& g, std::span<const double> lrs) override {
+  Adam(OptimizerSpec spec, const MlpGradients<T>& shapes) : Optimizer<T>(std::move(spec)), m_(shapes), v_(shapes) {}
+  WIDTHLAB_OPTIMIZER_STEPS
+
+ private:
+  template <class Net>
+  void update_net(Net& net, const MlpGradients<T>& g, std::span<const double> lrs) {
     check_lrs(net, lrs);
     ++t_;
     const double b1 = this->spec_.beta1, b2 = this->spec_.beta2;
@@ -69,8 +86,6 @@ class Adam final : public Optimizer<T> {
       update(net.bias(l).data(), g.b[l].data(), m_.b[l].data(), v_.b[l].data(), g.b[l].size(), step_size, bc2_sqrt);
     }
   }
-
- private:
   void update(T* p, const T* g, T* m, T* v, Eigen::Index n, T step_size, double bc2_sqrt) const {
     const T b1 = T(this->spec_.beta1), b2 = T(this->spec_.beta2), eps = T(this->spec_.eps), bc2s = T(bc2_sqrt);
     for (Eigen::Index i = 0; i < n; ++i) {
@@ -82,10 +97,11 @@ class Adam final : public Optimizer<T> {
   MlpGradients<T> m_, v_;
   long t_ = 0;
 };
+#undef WIDTHLAB_OPTIMIZER_STEPS
 
 template <class O, class T>
-std::unique_ptr<Optimizer<T>> make(const OptimizerSpec& spec, const Mlp<T>& net) {
-  return std::make_unique<O>(spec, net);
+std::unique_ptr<Optimizer<T>> make(const OptimizerSpec& spec, const MlpGradients<T>& shapes) {
+  return std::make_unique<O>(spec, shapes);
 }
 
 struct Entry {
@@ -94,8 +110,8 @@ struct Entry {
   OptimizerKind kind;
   bool full_batch;
   const char* description;
-  std::unique_ptr<Optimizer<float>> (*make_float)(const OptimizerSpec&, const Mlp<float>&);
-  std::unique_ptr<Optimizer<double>> (*make_double)(const OptimizerSpec&, const Mlp<double>&);
+  std::unique_ptr<Optimizer<float>> (*make_float)(const OptimizerSpec&, const MlpGradients<float>&);
+  std::unique_ptr<Optimizer<double>> (*make_double)(const OptimizerSpec&, const MlpGradients<double>&);
 };
 
 // The registry: one row per optimizer.
@@ -165,12 +181,12 @@ const std::vector<OptimizerInfo>& optimizer_registry() {
 }
 
 template <>
-std::unique_ptr<Optimizer<float>> make_optimizer(const OptimizerSpec& spec, const Mlp<float>& net) {
-  return find(spec.name).make_float(spec, net);
+std::unique_ptr<Optimizer<float>> make_optimizer_for(const OptimizerSpec& spec, const MlpGradients<float>& shapes) {
+  return find(spec.name).make_float(spec, shapes);
 }
 template <>
-std::unique_ptr<Optimizer<double>> make_optimizer(const OptimizerSpec& spec, const Mlp<double>& net) {
-  return find(spec.name).make_double(spec, net);
+std::unique_ptr<Optimizer<double>> make_optimizer_for(const OptimizerSpec& spec, const MlpGradients<double>& shapes) {
+  return find(spec.name).make_double(spec, shapes);
 }
 
 }  // namespace widthlab

@@ -4,6 +4,7 @@
 #include <span>
 #include <vector>
 
+#include "widthlab/conv_net.h"
 #include "widthlab/mlp.h"
 #include "widthlab/train_run.h"
 
@@ -20,6 +21,24 @@ template <class T>
 std::vector<Matrix<T>> layer_outputs(const Mlp<T>& net, const Matrix<T>& x, MlpWorkspace<T>& ws);
 
 double rms(const MatrixD& a);
+
+// The same metrics for a layered net (conv_metrics.cpp). kernel_diagonal: Σ_l lr_l ‖∂f_c/∂θ_l‖² (weights and biases)
+// per row, mean over outputs c, from one single-row backward pass per row and output (ws capacity ≥ 1).
+// layer_outputs: for each affine layer l below the readout the input of affine layer l + 1 (its h^l: after the
+// activation, flatten or pooling that follows layer l), then the logits. weight_increments: as for Mlp, with θ_l
+// of shape C_out × (KH·KW·C_in). logit_decomposition: nullopt (it is defined for depth-1 dense nets).
+template <class T>
+std::vector<double> kernel_diagonal(const ConvNet<T>& net, const Matrix<T>& x, std::span<const double> lrs,
+                                    ConvWorkspace<T>& ws);
+template <class T>
+std::vector<Matrix<T>> layer_outputs(const ConvNet<T>& net, const Matrix<T>& x, ConvWorkspace<T>& ws);
+template <class T>
+std::vector<double> weight_increments(const ConvNet<T>& net, const std::vector<Matrix<T>>& w0);
+template <class T>
+std::optional<LogitDecomposition> logit_decomposition(const ConvNet<T>&, const std::vector<Matrix<T>>&,
+                                                      const std::vector<Vector<T>>&, const Matrix<T>&, int) {
+  return std::nullopt;
+}
 
 // Effective-weight increments (see TrainResult::weight_increments).
 template <class T>

@@ -62,9 +62,9 @@ struct Eval {
   bool finite = true;
 };
 
-template <class T>
-Eval evaluate(const Mlp<T>& net, const Matrix<T>& x, const Matrix<T>& offset, const VectorD& y, const Loss& loss,
-              MlpWorkspace<T>& ws, Matrix<T>* logits_out) {
+template <class Net, class T>
+Eval evaluate(const Net& net, const Matrix<T>& x, const Matrix<T>& offset, const VectorD& y, const Loss& loss,
+              WorkspaceOf<Net>& ws, Matrix<T>* logits_out) {
   Matrix<T> logits = net.predict(x, ws);
   if (offset.size()) logits += offset;
   Eval e;
@@ -92,20 +92,54 @@ TrainResult describe(const TrainTask& task, const Loss& loss, const OptimizerSpe
   r.precision = single ? "float32" : "float64";
   r.bias = task.model.bias;
   r.init_corrected = task.init_corrected;
+  if (!task.arch.layers.empty()) r.arch = architecture_text(task.arch);
   return r;
 }
 
-// One run (theory.md §6.0 metrics around train_steps, the one training loop): the net, its data in the run's
-// precision, the IC-MF offsets, and the metrics taken at init, during training and at the end.
-template <class T>
+// The net's configuration for a task: the dense net of task.model, or the layered net of task.arch (its readout's
+// width must be the loss's output count).
+MlpConfig net_config(const TrainTask& task, const TrainData& data, const Loss& loss, const MlpConfig*) {
+  MlpConfig cfg = task.model;
+  cfg.input_dim = int(data.x_train.cols());
+  const int k = loss.outputs(data.classes);
+  if (cfg.outputs == 0) cfg.outputs = k;
+  if (cfg.outputs != k)
+    throw InputError(
+        fmt::format("model.outputs = {}: loss '{}' with {} classes needs {}", cfg.outputs, loss.name, data.classes, k));
+  return cfg;
+}
+
+ConvNetConfig net_config(const TrainTask& task, const TrainData& data, const Loss& loss, const ConvNetConfig*) {
+  ConvNetConfig cfg;
+  cfg.arch = task.arch;
+  cfg.input = task.input_shape;
+  cfg.bias = task.model.bias;
+  cfg.init = task.model.init;
+  if (auto err = cfg.validate(); !err.empty()) throw InputError("model.arch: " + err);
+  const int k = loss.outputs(data.classes);
+  if (cfg.outputs() != k)
+    throw InputError(fmt::format("model.arch = \"{}\": {} outputs, but loss '{}' with {} classes needs {}",
+                                 architecture_text(cfg.arch), cfg.outputs(), loss.name, data.classes, k));
+  if (cfg.input.size() != data.x_train.cols())
+    throw InputError(fmt::format("model.input_shape ({}, {}, {}): {} values per input, but the data have {} features",
+                                 cfg.input.height, cfg.input.width, cfg.input.channels, cfg.input.size(),
+                                 data.x_train.cols()));
+  return cfg;
+}
+
+// One run (theory.md §6.0 metrics around train_steps, the one training loop): the net (Mlp or ConvNet), its data in
+// the run's precision, the IC-MF offsets, and the metrics taken at init, during training and at the end.
+template <template <class> class Net, class T>
 class Run {
+  using Config = std::decay_t<decltype(std::declval<const Net<T>&>().config())>;
+
  public:
   Run(const TrainTask& task, const TrainData& data, const Loss& loss, const OptimizerSpec& ospec)
       : task_(task),
         data_(data),
         loss_(loss),
         opt_(task.train),
-        cfg_(model_config(task, data, loss)),
+        cfg_(net_config(task, data, loss, static_cast<const Config*>(nullptr))),
         xtr_(data.x_train.template cast<T>()),
         xte_(data.x_test.template cast<T>()),
         net_(cfg_, task.factors),
@@ -142,17 +176,6 @@ class Run {
   }
 
  private:
-  static MlpConfig model_config(const TrainTask& task, const TrainData& data, const Loss& loss) {
-    MlpConfig cfg = task.model;
-    cfg.input_dim = int(data.x_train.cols());
-    const int k = loss.outputs(data.classes);
-    if (cfg.outputs == 0) cfg.outputs = k;
-    if (cfg.outputs != k)
-      throw InputError(fmt::format("model.outputs = {}: loss '{}' with {} classes needs {}", cfg.outputs, loss.name,
-                                   data.classes, k));
-    return cfg;
-  }
-
   // Weights, IC-MF offsets, mean |f|, K(x,x) and the layer outputs at init.
   void at_init() {
     for (int l = 0; l < net_.num_layers(); ++l) w0_.push_back(net_.weight(l)), b0_.push_back(net_.bias(l));
@@ -213,7 +236,7 @@ class Run {
       }
     if (opt_.decomposition) {
       // Six chunk × d temporaries: keep them near 2^22 entries each.
-      const int chunk = std::clamp((1 << 22) / std::max(1, cfg_.width), 1, opt_.eval_chunk);
+      const int chunk = std::clamp((1 << 22) / std::max(1, task_.model.width), 1, opt_.eval_chunk);
       r_.decomposition = metrics::logit_decomposition(net_, w0_, b0_, xte_, chunk);
     }
     coordinate_check();
@@ -244,12 +267,12 @@ class Run {
   const TrainData& data_;
   const Loss& loss_;
   const TrainOptions& opt_;
-  const MlpConfig cfg_;
+  const Config cfg_;
   const Matrix<T> xtr_, xte_;
-  Mlp<T> net_;
+  Net<T> net_;
   TrainResult r_;
   std::vector<double> lrs_;
-  MlpWorkspace<T> ws_eval_, ws_k_, ws_c_;
+  WorkspaceOf<Net<T>> ws_eval_, ws_k_, ws_c_;
   Matrix<T> xk_, xc_, off_tr_, off_te_;
   std::vector<Matrix<T>> w0_, coord0_;
   std::vector<Vector<T>> b0_;
@@ -282,8 +305,11 @@ TrainResult run_training(const TrainTask& task, const TrainData& data) {
                     task.train.batch, n));
   check_loss_labels(loss, data.y_train, data.classes, "train");
   check_loss_labels(loss, data.y_test, data.classes, "test");
-  if (task.train.precision == Precision::float32) return Run<float>(task, data, loss, ospec).run();
-  return Run<double>(task, data, loss, ospec).run();
+  const bool single = task.train.precision == Precision::float32;
+  if (!task.arch.layers.empty())
+    return single ? Run<ConvNet, float>(task, data, loss, ospec).run()
+                  : Run<ConvNet, double>(task, data, loss, ospec).run();
+  return single ? Run<Mlp, float>(task, data, loss, ospec).run() : Run<Mlp, double>(task, data, loss, ospec).run();
 }
 
 }  // namespace widthlab

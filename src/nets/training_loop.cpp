@@ -28,20 +28,20 @@ struct BatchBuffers {
 
 }  // namespace
 
-template <class T>
-Matrix<T> icmf_offset(const Mlp<T>& net, const TrainTask& task, const Matrix<T>& x, MlpWorkspace<T>& ws) {
+template <template <class> class Net, class T>
+Matrix<T> icmf_offset(const Net<T>& net, const TrainTask& task, const Matrix<T>& x, WorkspaceOf<Net<T>>& ws) {
   std::vector<LayerFactors> ref_factors = task.ic_reference;
   if (ref_factors.empty()) ref_factors.assign(std::size_t(net.num_layers()), LayerFactors{});
-  Mlp<T> ref(net.config(), ref_factors);
+  Net<T> ref(net.config(), ref_factors);
   ref.init(task.seed);
   return ref.predict(x, ws) - net.predict(x, ws);
 }
 
-template <class T>
-TrainingOutcome train_steps(Mlp<T>& net, const TrainTask& task, const Loss& loss, const Matrix<T>& x, const VectorD& y,
+template <template <class> class Net, class T>
+TrainingOutcome train_steps(Net<T>& net, const TrainTask& task, const Loss& loss, const Matrix<T>& x, const VectorD& y,
                             const Matrix<T>& offset, const TrainingHooks<T>& hooks) {
   const TrainOptions& opt = task.train;
-  const int n = int(x.rows()), k = net.config().outputs, n0 = int(x.cols());
+  const int n = int(x.rows()), k = net_outputs(net), n0 = int(x.cols());
   BatchOrder order(n, opt.batch, task.seed);
   const int B = order.batch();
   const bool full = order.full(), with_offset = offset.size() > 0;
@@ -49,7 +49,7 @@ TrainingOutcome train_steps(Mlp<T>& net, const TrainTask& task, const Loss& loss
   auto optimizer = make_optimizer<T>(optimizer_from_name(opt.optimizer), net);
   MlpGradients<T> grads;
   if (!optimizer->plain()) grads = net.make_gradients();
-  MlpWorkspace<T> ws = net.make_workspace(std::max(B, 1));
+  WorkspaceOf<Net<T>> ws = net.make_workspace(std::max(B, 1));
   BatchBuffers<T> buf_full(full ? n : B, full ? 0 : n0, k, with_offset && !full);
   BatchBuffers<T> buf_last(full ? 0 : n % B, n0, k, with_offset);
   TrainingOutcome out;
@@ -82,11 +82,14 @@ TrainingOutcome train_steps(Mlp<T>& net, const TrainTask& task, const Loss& loss
   return out;
 }
 
-template Matrix<float> icmf_offset(const Mlp<float>&, const TrainTask&, const Matrix<float>&, MlpWorkspace<float>&);
-template Matrix<double> icmf_offset(const Mlp<double>&, const TrainTask&, const Matrix<double>&, MlpWorkspace<double>&);
-template TrainingOutcome train_steps(Mlp<float>&, const TrainTask&, const Loss&, const Matrix<float>&, const VectorD&,
-                                     const Matrix<float>&, const TrainingHooks<float>&);
-template TrainingOutcome train_steps(Mlp<double>&, const TrainTask&, const Loss&, const Matrix<double>&, const VectorD&,
-                                     const Matrix<double>&, const TrainingHooks<double>&);
+#define WIDTHLAB_INSTANTIATE(NET, T)                                                                             \
+  template Matrix<T> icmf_offset(const NET<T>&, const TrainTask&, const Matrix<T>&, WorkspaceOf<NET<T>>&);       \
+  template TrainingOutcome train_steps(NET<T>&, const TrainTask&, const Loss&, const Matrix<T>&, const VectorD&, \
+                                       const Matrix<T>&, const TrainingHooks<T>&);
+WIDTHLAB_INSTANTIATE(Mlp, float)
+WIDTHLAB_INSTANTIATE(Mlp, double)
+WIDTHLAB_INSTANTIATE(ConvNet, float)
+WIDTHLAB_INSTANTIATE(ConvNet, double)
+#undef WIDTHLAB_INSTANTIATE
 
 }  // namespace widthlab

@@ -97,6 +97,14 @@ Convergence convergence_statement(const ReportScaling& s) {
       (dl.ok && !dl.few_widths() && std::isfinite(dl.ci_high) && dl.ci_high < 0) || sign_gap_falls(s.rows);
   c.approaches = c.interval_below_zero && !c.plateau && c.free_metric_shrinks;
   const int wmax = s.rows.empty() ? 0 : s.rows.back().width;
+  if (s.limit_kind != "limit") {  // the widest net is no limit: distances to it shrink by construction
+    c.approaches = false;
+    c.statement = fmt::format(
+        "No limit to approach: the distances are to the widest net (d = {}, {}), which shrink towards it by "
+        "construction",
+        wmax, s.limit_kind);
+    return c;
+  }
   if (c.approaches) {
     c.statement = fmt::format(
         "The finite nets approach the limit: the exponent's interval is below zero, the last "

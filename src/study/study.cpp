@@ -166,11 +166,14 @@ std::string setup_line(const study::Context& ctx) {
   return fmt::format(
       "Data: {} ({} train / {} test, standardize = {}). Model: depth {}, {}, bias {}, {} init. "
       "Training: {} lr {} for {} steps, {} loss, {}. Widths {} (d* = {}), seeds {} ({}). "
-      "Limit seeds {}, MF particles {}.",
+      "Limit seeds {}, MF particles {}{}.",
       ctx.setup.data.name, ctx.setup.data.x_train.rows(), ctx.setup.data.x_test.rows(), c.data.standardize,
       c.model.depth, c.model.activation, c.model.bias ? "on" : "off", c.model.init, c.train.optimizer, c.train.lr,
       c.train.steps, c.train.loss, c.train.precision, fmt::join(ctx.widths, ", "), c.scaling.reference_width,
-      fmt::join(ctx.setup.seeds, ", "), ctx.setup.seeds_text(), fmt::join(c.limits.seeds, ", "), c.limits.mf_particles);
+      fmt::join(ctx.setup.seeds, ", "), ctx.setup.seeds_text(), fmt::join(c.limits.seeds, ", "), c.limits.mf_particles,
+      c.limits.coupled_particles_per_width > 0
+          ? fmt::format(" (coupled runs: at most {}·d)", c.limits.coupled_particles_per_width)
+          : "");
 }
 
 // Phase 4: plots (a failing plot is a warning with its reason) and the report.

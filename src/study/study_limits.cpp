@@ -48,7 +48,9 @@ LimitPlan plan_one(const Context& ctx, const Scaling& s, const Activation& act) 
   } catch (const InputError&) {
     p.info = nullptr;
   }
-  if (std::find(compute.begin(), compute.end(), model) == compute.end()) {
+  if (!ctx.setup.arch.layers.empty()) {
+    p.why_proxy = "the limit simulators are for dense nets and model.arch is a layered one";
+  } else if (std::find(compute.begin(), compute.end(), model) == compute.end()) {
     p.why_proxy = fmt::format("limit model '{}' is not in limits.compute", model);
   } else if (!p.info) {
     p.why_proxy = fmt::format("no simulator for limit model '{}'", model);
@@ -86,6 +88,14 @@ LimitFixedInputs own_init_logits(const Context& ctx, const LimitPlan& p, int wid
   return fixed;
 }
 
+// The options of one job: a coupled particle run at width d gets coupled_particle_count(…) particles.
+LimitOptions job_options(const Context& ctx, const LimitPlan& p, int width) {
+  LimitOptions lo = p.lo;
+  if (width > 0 && p.info->state == LimitStateKind::particles)
+    lo.particles = coupled_particle_count(lo.particles, ctx.config.limits.coupled_particles_per_width, width);
+  return lo;
+}
+
 // One limit run to do: independent (width 0) or coupled to the finite net of that width and seed.
 struct LimitJob {
   const LimitPlan* plan;
@@ -109,6 +119,12 @@ std::vector<LimitJob> pending_jobs(const Context& ctx, const std::vector<LimitPl
 }
 
 }  // namespace
+
+int coupled_particle_count(int mf_particles, int per_width, int width) {
+  if (per_width <= 0) return mf_particles;
+  const std::int64_t n = std::min<std::int64_t>(mf_particles, std::int64_t(per_width) * width);
+  return int(n + n % 2);
+}
 
 double LimitPlan::norm_at(int width, double reference_width) const {
   return std::pow(double(width) / reference_width, norm_exp);
@@ -156,10 +172,11 @@ void simulate_limits(const Context& ctx, const std::vector<LimitPlan>& plans,
                                          job.width ? fmt::format(" w={}", job.width) : "");
     try {
       const LimitFixedInputs fixed = job.width ? own_init_logits(ctx, p, job.width, job.seed) : LimitFixedInputs{};
-      const LimitSeedResult r = simulate_limit_seed(p.lo, ctx.setup.data, job.seed, fixed);
+      const LimitOptions lo = job_options(ctx, p, job.width);
+      const LimitSeedResult r = simulate_limit_seed(lo, ctx.setup.data, job.seed, fixed);
       const std::string logits_file = "logits/" + stem + ".npy";
       if (r.status == RunStatus::ok) npy_write((ctx.options.out / logits_file).string(), r.test_logits);
-      writer.append(limit_seed_record(*p.info, p.lo, r, {p.scaling->name, job.width, logits_file}));
+      writer.append(limit_seed_record(*p.info, lo, r, {p.scaling->name, job.width, logits_file}));
       progress.advance(1, what);
     } catch (const std::exception& e) {
       const std::string msg = fmt::format("limit {}: {}", what, e.what());

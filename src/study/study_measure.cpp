@@ -69,6 +69,16 @@ class Measure {
  private:
   double norm(int w) const { return p_.norm_at(w, ctx_.config.scaling.reference_width); }
 
+  // "; 8192 particles", and for coupled runs with limits.coupled_particles_per_width the per-width count.
+  std::string particles_text() const {
+    const int per_width = ctx_.config.limits.coupled_particles_per_width;
+    if (!p_.coupled || per_width <= 0) return fmt::format("; {} particles", p_.lo.particles);
+    return fmt::format("; {} particles (coupled runs at width d: min({}, {}·d) = {}…{})", p_.lo.particles,
+                       p_.lo.particles, per_width,
+                       coupled_particle_count(p_.lo.particles, per_width, ctx_.widths.front()),
+                       coupled_particle_count(p_.lo.particles, per_width, ctx_.widths.back()));
+  }
+
   void describe() {
     ReportScaling& rs = out_.report;
     const Classification& c = p_.cls;
@@ -91,7 +101,7 @@ class Measure {
                                    p_.coupled ? "; per-seed distance against the limit run whose GP sample g is that "
                                                 "net's own initial logits (coupled)"
                                               : "");
-      if (p_.info->state == LimitStateKind::particles) rs.limit_label += fmt::format("; {} particles", p_.lo.particles);
+      if (p_.info->state == LimitStateKind::particles) rs.limit_label += particles_text();
     }
     if (c.stable) rs.theory = c.rate_exponent, rs.theory_note = c.rate_note;
     rs.distance_name = "logit RMS";

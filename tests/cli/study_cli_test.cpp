@@ -143,6 +143,34 @@ TEST(StudyCli, FewerSeedsAtTheWidestNets) {
   fs::remove_all(dir);
 }
 
+// limits.coupled_particles_per_width: coupled IC-MF runs at width d use min(mf_particles, 4·d) particles (even),
+// the independent runs mf_particles.
+TEST(StudyCli, CoupledParticleRunsScaleWithTheNetsWidth) {
+  std::string dir = scratch_dir("study_coupled_particles");
+  write_file(dir + "/c.toml", kTinyStudy);
+  const fs::path out = dir + "/out";
+  auto r = run_cli("study --quiet --no-plots --config " + dir +
+                   "/c.toml --set 'scaling.presets=[\"ic-mf\"]' --set 'limits.compute=[\"ic-mf\"]' "
+                   "--set 'sweep.widths=[16, 33, 200]' --set 'sweep.seeds=[0]' --set 'limits.seeds=[0]' "
+                   "--set limits.mf_particles=512 --set limits.coupled_particles_per_width=4 --out " +
+                   out.string() + " --bootstrap 50");
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::map<std::string, int> particles;  // "independent" or the coupled run's width → particles
+  std::ifstream in(out / "limits.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    particles[j["width"].is_null() ? "independent" : std::to_string(j["width"].get<int>())] = j["particles"];
+  }
+  EXPECT_EQ(particles, (std::map<std::string, int>{{"independent", 512}, {"16", 64}, {"33", 132}, {"200", 512}}));
+  EXPECT_NE(read_file(out / "report.md").find("coupled runs: at most 4·d"), std::string::npos);
+  auto bad = run_cli("study --quiet --config " + dir + "/c.toml --set limits.coupled_particles_per_width=-1 --out " +
+                     dir + "/o2");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("limits.coupled_particles_per_width = -1"), std::string::npos) << bad.err;
+  EXPECT_FALSE(fs::exists(dir + "/o2"));
+  fs::remove_all(dir);
+}
+
 TEST(StudyCli, BadScalingIsReportedAndTheRestCompletes) {
   std::string dir = scratch_dir("study_badscaling");
   write_file(dir + "/c.toml", kTinyStudy);

@@ -113,6 +113,48 @@ TEST(TrainCli, BadInputExitsTwo) {
   fs::remove_all(dir);
 }
 
+// --arch: a convolutional net under every scaling (IC-MF included) on gaussians read as 5×8×1 images; the records
+// name the resolved architecture, and bad architectures are exit 2 before anything is written.
+TEST(TrainCli, ConvolutionalNetsUnderEveryScaling) {
+  std::string dir = scratch_dir("train_arch");
+  write_file(dir + "/c.toml", kTiny);
+  const std::string base = "train --quiet --config " + dir + "/c.toml --set model.input_shape='\"5,8,1\"' ";
+  auto r = run_cli(base +
+                   "--arch 'conv(3x3,same,d)-relu-conv(3,valid,d,stride=2)-relu-gap' --set "
+                   "'scaling.presets=[\"sp\", \"ntk\", \"mf\", \"ic-mf\", \"mup\"]' --out " +
+                   dir + "/out");
+  ASSERT_EQ(r.code, 0) << r.err;
+  int ok = 0;
+  for (const auto& j : widthlab::test::read_run_records(dir + "/out/runs.jsonl", false)) {
+    EXPECT_EQ(j["status"], "ok") << j.dump();
+    EXPECT_EQ(j["depth"], 2);
+    EXPECT_EQ(j["activation"], "relu");
+    const int w = j["width"];
+    EXPECT_EQ(j["arch"], "conv(3x3,same," + std::to_string(w) + ")-relu-conv(3x3,valid," + std::to_string(w) +
+                             ",stride=2x2)-relu-gap-dense(1)");
+    ok += j["status"] == "ok";
+  }
+  EXPECT_EQ(ok, 5 * 2 * 2);
+  EXPECT_NE(widthlab::test::read_file(dir + "/out/config.toml").find("arch = \"conv(3x3,same,d)"), std::string::npos);
+  struct Case {
+    std::string args, needle;
+  } cases[] = {
+      {base + "--arch 'conv(3x3,same,d)-relu' --out " + dir + "/o1", "expected a vector"},
+      {base + "--arch 'conv(3x3,same,16)-relu-gap' --out " + dir + "/o2", "expected width d"},
+      {base + "--arch 'conv(3x3,same,d)-relu-gap-dense(d)-erf' --out " + dir + "/o3", "activations relu, erf differ"},
+      {base + "--arch 'conv(9x9,valid,d)-relu-gap' --out " + dir + "/o4", "does not fit the 5x8 input"},
+      {"train --quiet --config " + dir + "/c.toml --arch 'conv(3,valid,d)-relu-gap' --out " + dir + "/o5",
+       "does not fit the 1x1 input"},  // gaussians are (1, 1, 40) without model.input_shape
+  };
+  for (const auto& c : cases) {
+    auto e = run_cli(c.args);
+    EXPECT_EQ(e.code, 2) << c.args << "\n" << e.err;
+    EXPECT_NE(e.err.find(c.needle), std::string::npos) << c.args << "\n" << e.err;
+    EXPECT_FALSE(fs::exists(dir + "/o" + std::to_string(&c - cases + 1))) << c.args;
+  }
+  fs::remove_all(dir);
+}
+
 TEST(TrainCli, KilledSweepResumesWithoutLossOrDuplicates) {
   std::string dir = scratch_dir("train_kill");
   // 12 runs of ~0.1–0.3 s each on one thread, so that a kill lands mid-sweep.

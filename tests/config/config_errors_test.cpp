@@ -127,6 +127,24 @@ TEST(ConfigErrors, OutOfRange) {
   expect_file_error("budget", "[study]\nmax_seconds = -5\n", {"study.max_seconds = -5.0", ">= 0"});
 }
 
+// model.arch / model.input_shape (config.h): the width word d everywhere, depth and activation agree.
+TEST(ConfigErrors, ModelArch) {
+  expect_file_error("arch_syntax", "[model]\narch = \"conv(3x3,sam,d)-relu-gap\"\n",
+                    {"model.arch = \"conv(3x3,sam,d)-relu-gap\"", "padding 'sam'"});
+  expect_file_error("arch_fixed_width", "[model]\nactivation = \"relu\"\narch = \"conv(3,same,16)-relu-gap\"\n",
+                    {"model.arch", "layer 'conv(3x3,same,16)': expected width d"});
+  expect_file_error("arch_activation", "[model]\narch = \"conv(3,same,d)-relu-gap\"\n",
+                    {"model.arch", "activation layer 'relu': expected model.activation = \"leaky_relu:0.1\""});
+  expect_file_error("arch_depth",
+                    "[model]\nactivation = \"relu\"\narch = \"conv(3,same,d)-relu-conv(3,same,d)-relu-gap\"\n",
+                    {"model.depth = 1", "expected 2, the number of dense / conv layers in model.arch"});
+  expect_file_error("shape_without_arch", "[model]\ninput_shape = \"28,28,1\"\n",
+                    {"model.input_shape = \"28,28,1\"", "only with model.arch"});
+  expect_file_error("shape_syntax",
+                    "[model]\nactivation = \"relu\"\narch = \"conv(3,same,d)-relu-gap\"\ninput_shape = \"28x28\"\n",
+                    {"model.input_shape '28x28'", "expected H,W,C"});
+}
+
 TEST(ConfigErrors, Duplicates) {
   expect_file_error("dup_widths", "[sweep]\nwidths = [128, 256, 128]\n",
                     {"sweep.widths = [128, 256, 128]", "width 128 appears twice"});

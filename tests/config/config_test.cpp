@@ -47,6 +47,8 @@ Config everything_changed() {
   c.model.activation = "relu";
   c.model.bias = true;
   c.model.init = "gaussian";
+  c.model.arch = "conv(3x3,same,d)-relu-flatten";
+  c.model.input_shape = "28,28,1";
   c.scaling.presets = {"ntk", "intermediate:0.6"};
   c.scaling.reference_width = 64.5;
   c.scaling.custom = CustomExponentsConfig{{0.0, -0.5}, {0.25, 0.0}, {1.0, -1.0}};
@@ -66,6 +68,7 @@ Config everything_changed() {
   c.sweep.few_seeds = 1;
   c.limits.compute = {"post-mf", "ntk"};
   c.limits.mf_particles = 1024;
+  c.limits.coupled_particles_per_width = 4;
   c.limits.seeds = {7};
   c.limits.gp_jitter = 1e-7;
   c.study.max_seconds = 12.5;

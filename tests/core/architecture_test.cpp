@@ -56,6 +56,25 @@ TEST(Architecture, BadTextIsOneLineNamingTheLayer) {
   EXPECT_INPUT_ERROR(parse_architecture(std::string("dense(4)-re\nlu")), "layer 2 're?lu'");
 }
 
+// The width word d (a training config's model.arch): parsed only where allowed, printed back as d, no shapes until
+// with_sweep_width gives it a value, and then only the d layers change.
+TEST(Architecture, SweepWidthWord) {
+  const char* text = "conv(3x3,same,d)-relu-conv(3,valid,16)-relu-gap-dense(d)";
+  EXPECT_INPUT_ERROR(parse_architecture(text), "channels 'd': expected an integer in [1, 16777216]");
+  const Architecture a = parse_architecture(text, true);
+  EXPECT_TRUE(has_sweep_width(a));
+  EXPECT_EQ(a.layers[0].width, kSweepWidth);
+  EXPECT_EQ(architecture_text(a), "conv(3x3,same,d)-relu-conv(3x3,valid,16)-relu-gap-dense(d)");
+  EXPECT_EQ(parse_architecture(architecture_text(a), true), a);
+  EXPECT_INPUT_ERROR(architecture_shapes(a, {8, 8, 1}), "layer 1 'conv(3x3,same,d)': the width d");
+  const Architecture b = with_sweep_width(a, 64);
+  EXPECT_FALSE(has_sweep_width(b));
+  EXPECT_EQ(architecture_text(b), "conv(3x3,same,64)-relu-conv(3x3,valid,16)-relu-gap-dense(64)");
+  EXPECT_EQ(architecture_shapes(b, {8, 8, 1}).back(), (ImageShape{1, 1, 64, false}));
+  EXPECT_INPUT_ERROR(with_sweep_width(a, 0), "width 0");
+  EXPECT_INPUT_ERROR(parse_architecture("dense(dd)", true), "width 'dd': expected an integer in [1, 16777216] or d");
+}
+
 TEST(Architecture, ShapesFollowPaddingAndStride) {
   const ImageShape in{28, 28, 1};
   auto shapes = architecture_shapes(parse_architecture("conv(3,same,8)-relu-conv(3,valid,16)-conv(3,same,4,stride=2)"

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "widthlab/config.h"
+#include "widthlab/error.h"
 #include "widthlab/sweep.h"
 
 using namespace widthlab;
@@ -108,4 +109,36 @@ TEST(ConfigMapping, TrainAndLimitOptionsFollowTheConfig) {
   c.train.precision = "float32";
   EXPECT_EQ(limit_options(c).batch, 0);
   EXPECT_EQ(limit_options(c).precision, Precision::float32);
+}
+
+// model.arch: the readout dense(k) is appended, d becomes each run's width, the input shape is the dataset's (or
+// model.input_shape) and must fit the data and the layers before anything runs.
+TEST(ConfigMapping, ModelArchResolvesPerRun) {
+  Config c = gaussians_config();
+  c.model.activation = "relu";
+  c.model.depth = 2;
+  c.model.arch = "dense(d)-relu-dense(d)-relu";
+  const SweepSetup s = make_sweep_setup(c);
+  EXPECT_EQ(architecture_text(s.arch), "dense(d)-relu-dense(d)-relu-dense(1)");
+  EXPECT_EQ(s.input_shape, (ImageShape{1, 1, 7}));
+  const TrainTask t = make_train_task(s, s.scalings.front(), 32, 3);
+  EXPECT_EQ(architecture_text(t.arch), "dense(32)-relu-dense(32)-relu-dense(1)");
+  EXPECT_EQ(t.factors.size(), 3u);
+
+  c.model.depth = 1;
+  c.model.arch = "conv(3x3,valid,d)-relu-flatten";
+  c.model.input_shape = "7,1,1";
+  EXPECT_THROW(
+      {
+        try {
+          (void)make_sweep_setup(c);
+        } catch (const InputError& e) {
+          EXPECT_NE(std::string(e.what()).find("a valid 3x3 filter does not fit the 7x1 input"), std::string::npos)
+              << e.what();
+          throw;
+        }
+      },
+      InputError);
+  c.model.input_shape = "2,2,2";
+  EXPECT_THROW((void)make_sweep_setup(c), InputError);  // 8 values per input, 7 features
 }

@@ -1,0 +1,75 @@
+// convergence_statement (report.h): "approaches" only with all three pieces of evidence, against a limit; each
+// missing piece is named, and a comparison with the widest net (no stable limit, or a proxy) never "approaches".
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "widthlab/report.h"
+
+using namespace widthlab;
+
+namespace {
+
+RateFit fit(double slope, double lo, double hi) {
+  RateFit f;
+  f.ok = true;
+  f.slope = slope;
+  f.ci_low = lo;
+  f.ci_high = hi;
+  f.widths_used = 4;
+  return f;
+}
+
+// Four widths 128…1024 with distance c·d^p (and the same for |Δ test loss| through rate_dloss).
+ReportScaling scaling(double p, const std::string& kind) {
+  ReportScaling s;
+  s.limit_kind = kind;
+  for (int w : {128, 256, 512, 1024}) {
+    ReportWidthRow r;
+    r.width = w;
+    r.distance.mean = 3.0 * std::pow(w, p);
+    r.distance.n = 5;
+    s.rows.push_back(r);
+  }
+  s.rate = fit(p, p - 0.05, p + 0.05);
+  s.rate_dloss = fit(p, p - 0.1, p + 0.1);
+  s.theory = -0.5;
+  return s;
+}
+
+}  // namespace
+
+TEST(ConvergenceStatement, ApproachesOnlyWithAllThreePieces) {
+  const Convergence yes = convergence_statement(scaling(-0.5, "limit"));
+  EXPECT_TRUE(yes.approaches);
+  EXPECT_NEAR(yes.local_exponent, -0.5, 1e-12);
+  EXPECT_NE(yes.statement.find("approach the limit"), std::string::npos);
+
+  ReportScaling flat_last = scaling(-0.5, "limit");
+  flat_last.rows.back().distance.mean = flat_last.rows[2].distance.mean * 0.98;  // the last doubling floors
+  const Convergence floor = convergence_statement(flat_last);
+  EXPECT_FALSE(floor.approaches);
+  EXPECT_TRUE(floor.plateau);
+  EXPECT_NE(floor.statement.find("a floor"), std::string::npos) << floor.statement;
+
+  ReportScaling normalised_only = scaling(-0.5, "limit");
+  normalised_only.rate_dloss = fit(0.05, -0.1, 0.2);  // |Δ test loss| does not shrink, no sign gaps
+  const Convergence norm = convergence_statement(normalised_only);
+  EXPECT_FALSE(norm.approaches);
+  EXPECT_NE(norm.statement.find("neither |Δ test loss| nor the sign gap shrinks"), std::string::npos);
+  EXPECT_NE(norm.statement.find("it would halve by d ≈ 4096"), std::string::npos) << norm.statement;
+
+  ReportScaling straddles = scaling(-0.2, "limit");
+  straddles.rate = fit(-0.2, -0.5, 0.1);
+  EXPECT_FALSE(convergence_statement(straddles).approaches);
+}
+
+TEST(ConvergenceStatement, TheWidestNetIsNoLimit) {
+  for (const char* kind : {"no stable limit", "limit proxy"}) {
+    const Convergence c = convergence_statement(scaling(-0.5, kind));
+    EXPECT_FALSE(c.approaches) << kind;
+    EXPECT_TRUE(c.interval_below_zero) << kind;  // the evidence is still reported as measured
+    EXPECT_NE(c.statement.find("No limit to approach"), std::string::npos) << c.statement;
+    EXPECT_NE(c.statement.find("d = 1024"), std::string::npos) << c.statement;
+  }
+}
