@@ -74,6 +74,7 @@ int run_entk(const EntkFlags& f) {
 widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto f = std::make_shared<EntkFlags>();
   widthlab::cli::add_config_flags(sub, f->config);
+  widthlab::cli::add_arch_flag(sub, f->config);
   sub.add_option("--out", f->out, "Output directory (entk.npy)")->required();
   sub.add_option("--width", f->width, "Hidden width (default: the first of sweep.widths)");
   sub.add_option("--seed", f->seed, "Init seed (default: the first of sweep.seeds)");

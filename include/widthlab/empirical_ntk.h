@@ -27,6 +27,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "widthlab/conv_net.h"
 #include "widthlab/mlp.h"
 #include "widthlab/tensor.h"
 
@@ -60,6 +61,19 @@ Matrix<T> empirical_ntk(const Mlp<T>& net, const Matrix<T>& X1, const std::type_
 //   Θ(x, x) = Σ_l λ_l α_l² ‖δ_l(x)‖² (‖h_{l−1}(x)‖² + β).
 template <class T>
 Vector<T> empirical_ntk_diagonal(const Mlp<T>& net, const Matrix<T>& X, const EmpiricalNtkOptions& opts = {});
+
+// The same for a layered net (conv_net.h; src/kernels/conv_empirical_ntk.cpp), by the Jacobian route: one single-row
+// backward pass per input and output, then one GEMM per layer; memory N·(parameters of a layer). Here the layer
+// weights are λ_l alone (the raw-parameter gradients carry α_l): 1, lr·factors[l].lr, or init_l²·unit²/fan_in_l for
+// the nt normalization (the same kernel as the Mlp overload's λ_l α_l² convention; a dense-only architecture gives
+// the Mlp's kernel).
+template <class T>
+std::vector<double> empirical_ntk_layer_weights(const ConvNet<T>& net, const EmpiricalNtkOptions& opts = {});
+template <class T>
+Matrix<T> empirical_ntk(const ConvNet<T>& net, const Matrix<T>& X1,
+                        const std::type_identity_t<Matrix<T>>* X2 = nullptr, const EmpiricalNtkOptions& opts = {});
+template <class T>
+Vector<T> empirical_ntk_diagonal(const ConvNet<T>& net, const Matrix<T>& X, const EmpiricalNtkOptions& opts = {});
 
 extern template std::vector<double> empirical_ntk_layer_weights(const Mlp<float>&, const EmpiricalNtkOptions&);
 extern template std::vector<double> empirical_ntk_layer_weights(const Mlp<double>&, const EmpiricalNtkOptions&);

@@ -19,8 +19,8 @@ namespace {
 
 // The config's training run on `net` (train_steps: the loop of run_training, IC-MF offsets included). False on
 // divergence.
-template <class T>
-bool train_net(Mlp<T>& net, const TrainTask& task, const Dataset& data) {
+template <template <class> class Net, class T>
+bool train_net(Net<T>& net, const TrainTask& task, const Dataset& data) {
   const Matrix<T> xtr = data.x_train.template cast<T>();
   Matrix<T> offset;
   if (task.init_corrected) {
@@ -28,6 +28,21 @@ bool train_net(Mlp<T>& net, const TrainTask& task, const Dataset& data) {
     offset = icmf_offset(net, task, xtr, ws);
   }
   return !train_steps(net, task, loss_from_name(task.train.loss), xtr, data.y_train, offset).diverged;
+}
+
+// The kernel of the plan's net (init, optionally trained) on plan.x.
+template <template <class> class Net, class T, class NetConfig>
+EmpiricalNtkRunResult<T> kernel_of(const EmpiricalNtkPlan& p, const NetConfig& config) {
+  EmpiricalNtkRunResult<T> r;
+  Net<T> net(config, p.task.factors);
+  net.init(p.task.seed);
+  if (p.trained && !train_net(net, p.task, p.data)) {
+    r.status = RunStatus::diverged;
+    return r;
+  }
+  const Matrix<T> X = p.x.template cast<T>();
+  r.kernel = empirical_ntk(net, X, nullptr, p.kernel);
+  return r;
 }
 
 }  // namespace
@@ -39,16 +54,13 @@ EmpiricalNtkRunResult<T> empirical_ntk_run(const EmpiricalNtkPlan& p) {
     throw InputError(fmt::format("empirical NTK: the plan's precision is {}, the call's {}",
                                  p.precision == Precision::float32 ? "float32" : "float64",
                                  want == Precision::float32 ? "float32" : "float64"));
-  EmpiricalNtkRunResult<T> r;
-  Mlp<T> net(p.model, p.task.factors);
-  net.init(p.task.seed);
-  if (p.trained && !train_net(net, p.task, p.data)) {
-    r.status = RunStatus::diverged;
-    return r;
-  }
-  const Matrix<T> X = p.x.template cast<T>();
-  r.kernel = empirical_ntk(net, X, nullptr, p.kernel);
-  return r;
+  if (p.task.arch.layers.empty()) return kernel_of<Mlp, T>(p, p.model);
+  ConvNetConfig cfg;  // a layered net (model.arch): the run's resolved architecture
+  cfg.arch = p.task.arch;
+  cfg.input = p.task.input_shape;
+  cfg.bias = p.model.bias;
+  cfg.init = p.model.init;
+  return kernel_of<ConvNet, T>(p, cfg);
 }
 
 template EmpiricalNtkRunResult<float> empirical_ntk_run<float>(const EmpiricalNtkPlan&);

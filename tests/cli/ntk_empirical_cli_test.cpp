@@ -94,6 +94,37 @@ TEST(NtkEmpiricalCli, InitAndTrainedMatchRunTrainingKernelDiagonal) {
   fs::remove_all(dir);
 }
 
+// A convolutional net (--arch): the kernel's diagonal equals run_training's K(x, x) of the same run (conv_metrics'
+// per-sample gradient norms), at init and after SGD, for MF and IC-MF.
+TEST(NtkEmpiricalCli, ConvolutionalNetMatchesRunTrainingKernelDiagonal) {
+  std::string dir = scratch_dir("entk_cli_conv");
+  write_file(dir + "/c.toml", kTiny);
+  const std::string cfg = dir + "/c.toml", arch = "conv(3x3,same,d)-relu-conv(3x3,valid,d)-relu-gap";
+  const std::vector<std::string> sets = {"model.arch=\"" + arch + "\"", "model.activation=relu",
+                                         "model.input_shape=\"5,8,1\"", "model.bias=false",
+                                         "train.optimizer=sgd", "train.batch=16"};
+  int n = 0;
+  for (const char* scaling : {"mf", "ic-mf"}) {
+    TrainResult ref = reference_run(cfg, sets, scaling, 16, 3);
+    ASSERT_EQ(ref.status, RunStatus::ok);
+    EXPECT_EQ(ref.arch, "conv(3x3,same,16)-relu-conv(3x3,valid,16)-relu-gap-dense(1)");
+    for (bool trained : {false, true}) {
+      const std::string out = dir + "/o" + std::to_string(n++);
+      auto r = run_cli("ntk-empirical --config " + cfg + " --arch '" + arch +
+                       "' --set model.input_shape='\"5,8,1\"' --set model.bias=false --set train.optimizer=sgd "
+                       "--set train.batch=16 --scaling " +
+                       scaling + " --width 16 --seed 3 --out " + out + (trained ? " --trained" : ""));
+      ASSERT_EQ(r.code, 0) << r.err;
+      MatrixD K = npy_read_matrix<double>(out + "/entk.npy");
+      ASSERT_EQ(K.rows(), 30);
+      EXPECT_EQ((K - K.transpose()).cwiseAbs().maxCoeff(), 0.0);
+      expect_diag_matches(K, trained ? ref.kernel_diag_final : ref.kernel_diag_init,
+                          std::string(scaling) + (trained ? " trained" : " init"));
+    }
+  }
+  fs::remove_all(dir);
+}
+
 TEST(NtkEmpiricalCli, DefaultsXInputsPlainWeightingAndFloat32) {
   std::string dir = scratch_dir("entk_cli_x");
   write_file(dir + "/c.toml", kTiny);
