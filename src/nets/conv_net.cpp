@@ -1,0 +1,220 @@
+// ConvNet: configuration, the compiled layer steps, parameters and workspaces (include/widthlab/conv_net.h). The
+// forward and backward passes are in conv_net_pass.cpp.
+#include "widthlab/conv_net.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <random>
+
+#include "widthlab/error.h"
+#include "widthlab/rng.h"
+
+namespace widthlab {
+
+int ConvNetConfig::num_layers() const {
+  int n = 0;
+  for (const Layer& l : arch.layers) n += l.affine();
+  return n;
+}
+
+int ConvNetConfig::outputs() const {
+  for (auto it = arch.layers.rbegin(); it != arch.layers.rend(); ++it)
+    if (it->affine()) return int(it->width);
+  return 0;
+}
+
+std::string ConvNetConfig::validate() const {
+  if (arch.layers.empty()) return "arch: expected at least one layer";
+  std::vector<ImageShape> shapes;
+  try {
+    shapes = architecture_shapes_to_vector(arch, input);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  if (!arch.layers.back().affine())
+    return fmt::format("arch '{}': the last layer is '{}', expected a dense or conv readout (the logits)",
+                       architecture_text(arch), layer_text(arch.layers.back()));
+  // Every GEMM dimension is an int: per-sample tensors and patch rows must fit.
+  for (std::size_t i = 0; i < arch.layers.size(); ++i) {
+    const Layer& l = arch.layers[i];
+    const std::int64_t patch = std::int64_t(l.filter_h) * l.filter_w * shapes[i].channels;
+    if (shapes[i + 1].size() > INT_MAX || (l.kind == LayerKind::conv && patch * shapes[i + 1].pixels() > INT_MAX))
+      return fmt::format("arch layer {} '{}': more than 2^31 values per sample", i + 1, layer_text(l));
+  }
+  return "";
+}
+
+namespace {
+
+// The step of affine layer `layer` on input shape s.in (see ConvStep).
+void compile_affine(const Layer& layer, std::int64_t budget, ConvStep& s) {
+  s.fan_out = int(layer.width);
+  s.rows_per_sample = s.in.pixels();  // dense: per pixel (1 on a non-spatial input)
+  s.fan_in = int(s.in.channels);
+  if (layer.kind != LayerKind::conv) return;
+  s.kh = layer.filter_h;
+  s.kw = layer.filter_w;
+  s.fan_in = int(std::int64_t(s.kh) * s.kw * s.in.channels);
+  const bool pointwise = s.kh == 1 && s.kw == 1 && layer.stride_h == 1 && layer.stride_w == 1;
+  const bool covering = layer.padding == Padding::valid && s.kh == s.in.height && s.kw == s.in.width;
+  if (pointwise) return;  // the input already is the patch matrix, one row per pixel
+  if (covering) {         // one output pixel whose patch is the whole image, in its own layout
+    s.rows_per_sample = 1;
+    return;
+  }
+  std::int64_t out_h = 0, out_w = 0;
+  s.im2col = true;
+  s.src_h = conv_axis_sources(s.in.height, s.kh, layer.stride_h, layer.padding, &out_h);
+  s.src_w = conv_axis_sources(s.in.width, s.kw, layer.stride_w, layer.padding, &out_w);
+  s.rows_per_sample = out_h * out_w;
+  const std::int64_t per_sample = s.rows_per_sample * s.fan_in;
+  s.chunk = int(std::clamp<std::int64_t>(std::max<std::int64_t>(budget, 1) / per_sample, 1, INT_MAX));
+}
+
+}  // namespace
+
+template <class T>
+ConvNet<T>::ConvNet(ConvNetConfig config, std::vector<LayerFactors> factors)
+    : config_(std::move(config)), factors_(std::move(factors)) {
+  if (auto err = config_.validate(); !err.empty()) throw InputError(err);
+  const int L = config_.num_layers();
+  if (int(factors_.size()) != L)
+    throw InputError(fmt::format("scaling factors: {} layers given, expected {} (one per dense or conv layer of '{}')",
+                                 factors_.size(), L, architecture_text(config_.arch)));
+  for (int l = 0; l < L; ++l) {
+    const auto& f = factors_[l];
+    if (!std::isfinite(f.init) || !std::isfinite(f.multiplier) || !std::isfinite(f.lr))
+      throw InputError(fmt::format("scaling factors of layer {}: init {} multiplier {} lr {}: expected finite numbers",
+                                   l, f.init, f.multiplier, f.lr));
+  }
+  const auto shapes = architecture_shapes_to_vector(config_.arch, config_.input);
+  int slot = -1, affine = 0;
+  for (std::size_t i = 0; i < config_.arch.layers.size(); ++i) {
+    const Layer& layer = config_.arch.layers[i];
+    ConvStep s;
+    s.kind = layer.kind;
+    s.in = shapes[i];
+    s.out = shapes[i + 1];
+    s.in_slot = slot;
+    s.signal = affine > 0;
+    if (layer.kind != LayerKind::flatten) {  // flatten reads and writes the same buffer
+      s.out_slot = int(slot_size_.size());
+      slot_size_.push_back(s.out.size());
+    } else {
+      s.out_slot = slot;
+    }
+    if (layer.affine()) {
+      s.affine = affine++;
+      compile_affine(layer, config_.column_budget, s);
+      w_.emplace_back(Matrix<T>::Zero(s.fan_out, s.fan_in));
+      b_.emplace_back(config_.bias ? Vector<T>::Zero(s.fan_out) : Vector<T>());
+    }
+    slot = s.out_slot;
+    steps_.push_back(std::move(s));
+  }
+}
+
+template <class T>
+void ConvNet<T>::init(uint64_t seed) {
+  Rng rng = make_rng(seed, rng_stream::init);
+  // The same draws as Mlp::init, layer by layer with fan_in = the columns of θ_l.
+  auto draw = [&](int fan_in, T* out, Eigen::Index n, double factor) {
+    const double scale = 1.0 / std::sqrt(double(fan_in));
+    if (config_.init == InitKind::uniform) {
+      std::uniform_real_distribution<double> dist(-scale, scale);
+      for (Eigen::Index i = 0; i < n; ++i) out[i] = static_cast<T>(dist(rng) * factor);
+    } else {
+      std::normal_distribution<double> dist(0.0, scale);
+      for (Eigen::Index i = 0; i < n; ++i) out[i] = static_cast<T>(dist(rng) * factor);
+    }
+  };
+  for (int l = 0; l < num_layers(); ++l) draw(int(w_[l].cols()), w_[l].data(), w_[l].size(), factors_[l].init);
+  if (config_.bias)
+    for (int l = 0; l < num_layers(); ++l) draw(int(w_[l].cols()), b_[l].data(), b_[l].size(), factors_[l].init);
+}
+
+template <class T>
+std::vector<double> ConvNet<T>::layer_lrs(double lr) const {
+  std::vector<double> v;
+  for (const auto& f : factors_) v.push_back(lr * f.lr);
+  return v;
+}
+
+template <class T>
+void ConvNet<T>::set_parameters(std::vector<Matrix<T>> w, std::vector<Vector<T>> b) {
+  const int L = num_layers();
+  if (int(w.size()) != L) throw InputError(fmt::format("conv net weights: {} layers given, expected {}", w.size(), L));
+  for (int l = 0; l < L; ++l)
+    if (w[l].rows() != w_[l].rows() || w[l].cols() != w_[l].cols())
+      throw InputError(fmt::format("conv net weights of layer {}: shape {}x{}, expected {}x{}", l, w[l].rows(),
+                                   w[l].cols(), w_[l].rows(), w_[l].cols()));
+  if (config_.bias) {
+    if (int(b.size()) != L)
+      throw InputError(fmt::format("conv net biases: {} layers given, expected {}", b.size(), L));
+    for (int l = 0; l < L; ++l)
+      if (b[l].size() != w_[l].rows())
+        throw InputError(
+            fmt::format("conv net bias of layer {}: size {}, expected {}", l, b[l].size(), w_[l].rows()));
+    b_ = std::move(b);
+  } else if (!b.empty()) {
+    throw InputError("conv net biases given for a net without bias (model.bias = false)");
+  }
+  w_ = std::move(w);
+}
+
+template <class T>
+long long ConvNet<T>::parameter_count() const {
+  long long n = 0;
+  for (int l = 0; l < num_layers(); ++l) n += w_[l].size() + b_[l].size();
+  return n;
+}
+
+template <class T>
+ConvWorkspace<T> ConvNet<T>::make_workspace(int capacity, bool with_backward) const {
+  if (capacity < 0) throw std::invalid_argument("ConvNet::make_workspace: negative capacity");
+  ConvWorkspace<T> ws;
+  ws.capacity = capacity;
+  for (std::int64_t size : slot_size_) {
+    if (std::int64_t(capacity) * size > INT_MAX)
+      throw InputError(fmt::format("conv net workspace: {} samples × {} values exceed 2^31", capacity, size));
+    ws.value.emplace_back(capacity, size);
+    if (with_backward) ws.grad.emplace_back(capacity, size);
+  }
+  std::int64_t col = 0;
+  int widest = 0;
+  for (const ConvStep& s : steps_) {
+    if (s.im2col) col = std::max(col, std::min(s.chunk, capacity) * s.rows_per_sample * s.fan_in);
+    widest = std::max(widest, s.fan_out);
+  }
+  ws.col.resize(std::size_t(col));
+  ws.scratch.resize(std::size_t(widest));
+  return ws;
+}
+
+template <class T>
+MlpGradients<T> ConvNet<T>::make_gradients() const {
+  MlpGradients<T> g;
+  for (int l = 0; l < num_layers(); ++l) {
+    g.w.emplace_back(Matrix<T>::Zero(w_[l].rows(), w_[l].cols()));
+    g.b.emplace_back(Vector<T>::Zero(b_[l].size()));
+  }
+  return g;
+}
+
+template <class T>
+void ConvNet<T>::apply_gradients(const MlpGradients<T>& grads, std::span<const double> lrs) {
+  if (int(lrs.size()) != num_layers())
+    throw std::invalid_argument(fmt::format("ConvNet: {} learning rates for {} layers", lrs.size(), num_layers()));
+  for (int l = 0; l < num_layers(); ++l) {
+    w_[l].noalias() -= static_cast<T>(lrs[l]) * grads.w[l];
+    if (config_.bias) b_[l].noalias() -= static_cast<T>(lrs[l]) * grads.b[l];
+  }
+}
+
+template class ConvNet<float>;
+template class ConvNet<double>;
+
+}  // namespace widthlab
