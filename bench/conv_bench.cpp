@@ -89,8 +89,8 @@ void BM_ConvSgdStep(benchmark::State& state) {
     net.backward_sgd(xb.data(), dlogits.data(), ws, lrs);
   }
   state.counters["steps_per_s"] = benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
-  state.counters["GFLOPs"] = benchmark::Counter(double(state.iterations()) * step_flops(channels, kBatch) * 1e-9,
-                                                benchmark::Counter::kIsRate);
+  state.counters["GFLOPs"] =
+      benchmark::Counter(double(state.iterations()) * step_flops(channels, kBatch) * 1e-9, benchmark::Counter::kIsRate);
   state.counters["threads"] = blas_threads();
 }
 

@@ -8,6 +8,7 @@
 #include <climits>
 #include <cmath>
 #include <random>
+#include <stdexcept>
 
 #include "widthlab/error.h"
 #include "widthlab/rng.h"
@@ -152,12 +153,10 @@ void ConvNet<T>::set_parameters(std::vector<Matrix<T>> w, std::vector<Vector<T>>
       throw InputError(fmt::format("conv net weights of layer {}: shape {}x{}, expected {}x{}", l, w[l].rows(),
                                    w[l].cols(), w_[l].rows(), w_[l].cols()));
   if (config_.bias) {
-    if (int(b.size()) != L)
-      throw InputError(fmt::format("conv net biases: {} layers given, expected {}", b.size(), L));
+    if (int(b.size()) != L) throw InputError(fmt::format("conv net biases: {} layers given, expected {}", b.size(), L));
     for (int l = 0; l < L; ++l)
       if (b[l].size() != w_[l].rows())
-        throw InputError(
-            fmt::format("conv net bias of layer {}: size {}, expected {}", l, b[l].size(), w_[l].rows()));
+        throw InputError(fmt::format("conv net bias of layer {}: size {}, expected {}", l, b[l].size(), w_[l].rows()));
     b_ = std::move(b);
   } else if (!b.empty()) {
     throw InputError("conv net biases given for a net without bias (model.bias = false)");
@@ -177,6 +176,9 @@ ConvWorkspace<T> ConvNet<T>::make_workspace(int capacity, bool with_backward) co
   if (capacity < 0) throw std::invalid_argument("ConvNet::make_workspace: negative capacity");
   ConvWorkspace<T> ws;
   ws.capacity = capacity;
+  if (std::int64_t(capacity) * config_.input.size() > INT_MAX)
+    throw InputError(
+        fmt::format("conv net workspace: {} samples × {} inputs exceed 2^31", capacity, config_.input.size()));
   for (std::int64_t size : slot_size_) {
     if (std::int64_t(capacity) * size > INT_MAX)
       throw InputError(fmt::format("conv net workspace: {} samples × {} values exceed 2^31", capacity, size));

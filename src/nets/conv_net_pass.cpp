@@ -247,13 +247,19 @@ void ConvNet<T>::backward_sgd(const T* x, const T* dlogits, ConvWorkspace<T>& ws
   weight_pass(x, ws, w_, b_, lrs);
 }
 
-// The members defined here, for both precisions (the rest are instantiated in conv_net.cpp).
-#define WIDTHLAB_CONV_NET_PASS(T)                                                                                  \
-  template const T* ConvNet<T>::forward(const T*, int, ConvWorkspace<T>&) const;                                   \
-  template Matrix<T> ConvNet<T>::predict(const Matrix<T>&, ConvWorkspace<T>&) const;                               \
-  template void ConvNet<T>::backward_signals(const T*, ConvWorkspace<T>&) const;                                   \
-  template void ConvNet<T>::weight_gradients(const T*, ConvWorkspace<T>&, MlpGradients<T>&) const;                 \
-  template void ConvNet<T>::backward(const T*, const T*, ConvWorkspace<T>&, MlpGradients<T>&) const;               \
+// The members defined here, for both precisions: conv_net.cpp instantiates the class, but only the members it
+// defines, and `extern template` (conv_net.h) keeps every other file from instantiating these.
+#define WIDTHLAB_CONV_NET_PASS(T)                                                                                \
+  template const T* ConvNet<T>::slot_value(const ConvWorkspace<T>&, int, const T*) const;                        \
+  template void ConvNet<T>::affine_forward(const ConvStep&, const T*, int, ConvWorkspace<T>&) const;             \
+  template void ConvNet<T>::affine_signal(const ConvStep&, const T*, int, ConvWorkspace<T>&) const;              \
+  template void ConvNet<T>::weight_pass(const T*, ConvWorkspace<T>&, std::span<Matrix<T>>, std::span<Vector<T>>, \
+                                        std::span<const double>) const;                                          \
+  template const T* ConvNet<T>::forward(const T*, int, ConvWorkspace<T>&) const;                                 \
+  template Matrix<T> ConvNet<T>::predict(const Matrix<T>&, ConvWorkspace<T>&) const;                             \
+  template void ConvNet<T>::backward_signals(const T*, ConvWorkspace<T>&) const;                                 \
+  template void ConvNet<T>::weight_gradients(const T*, ConvWorkspace<T>&, MlpGradients<T>&) const;               \
+  template void ConvNet<T>::backward(const T*, const T*, ConvWorkspace<T>&, MlpGradients<T>&) const;             \
   template void ConvNet<T>::backward_sgd(const T*, const T*, ConvWorkspace<T>&, std::span<const double>);
 WIDTHLAB_CONV_NET_PASS(float)
 WIDTHLAB_CONV_NET_PASS(double)

@@ -52,7 +52,10 @@ void im2col(const ConvStep& s, const T* in, int samples, T* col) {
     const T* img = in + n * in_size;
     T* c = col + n * col_size;
     for_each_run(
-        s, [&](std::int64_t dst, std::int64_t src, std::int64_t count) { std::memcpy(c + dst, img + src, sizeof(T) * count); },
+        s,
+        [&](std::int64_t dst, std::int64_t src, std::int64_t count) {
+          std::memcpy(c + dst, img + src, sizeof(T) * count);
+        },
         [&](std::int64_t dst, std::int64_t count) { std::fill(c + dst, c + dst + count, T(0)); });
   }
 }

@@ -68,7 +68,7 @@ TEST(ConvNetGradient, MatchesFiniteDifferences) {
       net.backward(x.data(), dl.data(), ws, grads);
       const double h = 1e-6;
       for (int l = 0; l < net.num_layers(); ++l) {
-        const double floor = 1e-2 * std::max(max_abs(grads.w[l]), 1e-12);
+        const double tiny = 1e-2 * std::max(max_abs(grads.w[l]), 1e-12);
         auto check = [&](double& p, double g, const char* what, Eigen::Index i) {
           const double p0 = p;
           p = p0 + h;
@@ -77,12 +77,14 @@ TEST(ConvNetGradient, MatchesFiniteDifferences) {
           const double down = functional(net, x, dl);
           p = p0;
           const double fd = (up - down) / (2 * h);
-          EXPECT_LE(std::abs(g - fd), 1e-6 * std::max(std::abs(fd), floor))
+          EXPECT_LE(std::abs(g - fd), 1e-6 * std::max(std::abs(fd), tiny))
               << c.arch << " bias " << bias << " layer " << l << " " << what << "[" << i << "]";
           ++checked;
         };
-        for (Eigen::Index i = 0; i < net.weight(l).size(); ++i) check(net.weight(l).data()[i], grads.w[l].data()[i], "w", i);
-        for (Eigen::Index i = 0; i < net.bias(l).size(); ++i) check(net.bias(l).data()[i], grads.b[l].data()[i], "b", i);
+        for (Eigen::Index i = 0; i < net.weight(l).size(); ++i)
+          check(net.weight(l).data()[i], grads.w[l].data()[i], "w", i);
+        for (Eigen::Index i = 0; i < net.bias(l).size(); ++i)
+          check(net.bias(l).data()[i], grads.b[l].data()[i], "b", i);
       }
     }
   EXPECT_GT(checked, 1000);
