@@ -303,6 +303,8 @@ TEST(ConvNet, RejectsBadConfigsAndMisuse) {
   const MatrixD x = MatrixD::Ones(4, 50), dl = MatrixD::Ones(4, 2);
   auto ws = net.make_workspace(2);
   EXPECT_THROW(net.forward(x, ws), std::invalid_argument);
+  auto empty = net.make_workspace(0, false);
+  EXPECT_THROW(net.predict(x, empty), std::invalid_argument);
   auto eval = net.make_workspace(4, false);
   net.forward(x, eval);
   EXPECT_THROW(net.backward_signals(dl.data(), eval), std::invalid_argument);
