@@ -141,8 +141,9 @@ const T* ConvNet<T>::forward(const T* x, int rows, ConvWorkspace<T>& ws) const {
 template <class T>
 Matrix<T> ConvNet<T>::predict(const Matrix<T>& x, ConvWorkspace<T>& ws) const {
   const int n = int(x.rows()), k = config_.outputs();
+  if (n > 0 && ws.capacity < 1) throw std::invalid_argument("ConvNet::predict: workspace of capacity 0");
   Matrix<T> out(n, k);
-  for (int start = 0; start < n; start += std::max(ws.capacity, 1)) {
+  for (int start = 0; start < n; start += ws.capacity) {
     const int rows = std::min(ws.capacity, n - start);
     const T* logits = forward(x.data() + std::size_t(start) * x.cols(), rows, ws);
     std::memcpy(out.data() + std::size_t(start) * k, logits, sizeof(T) * std::size_t(rows) * k);

@@ -1,0 +1,109 @@
+// Training-step speed of the finite convolutional net engine (conv_net.h; issue 19 item 3), Google Benchmark.
+//
+//   BM_ConvSgdStep/channels   one SGD step of conv(3x3,same,C)-relu-conv(3x3,same,C)-relu-gap-dense(1) on 28×28×1
+//                             inputs (batch 128, float32, no bias, logistic loss): gather a reshuffled mini-batch,
+//                             forward, ∂loss/∂logits, fused backward + update — the inner loop of a training run.
+// Counters: steps_per_s, GFLOPs (the convolutions' GEMM flops / wall time: forward 2·B·P·9·C_in·C_out per conv,
+// backward twice that, except the first conv's input signal), threads (OpenBLAS; WIDTHLAB_BENCH_THREADS sets it).
+// The data are N(0,1) from make_rng(0, 0), labels ±1 alternating, as bench/conv_torch_peer.py (values do not affect
+// speed). Run: build/bench/conv_bench; the PyTorch peer: /usr/bin/python3 bench/conv_torch_peer.py --threads 2.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <string>
+
+#include "widthlab/conv_net.h"
+#include "widthlab/loss.h"
+#include "widthlab/rng.h"
+
+using namespace widthlab;
+
+namespace {
+
+constexpr int kSide = 28, kInput = kSide * kSide, kTrain = 1000, kBatch = 128;
+
+struct Data {
+  MatrixF x;
+  VectorD y;
+};
+
+const Data& data() {
+  static const Data d = [] {
+    Data d;
+    Rng rng = make_rng(0, 0);
+    std::normal_distribution<float> n(0.f, 1.f);
+    d.x.resize(kTrain, kInput);
+    for (Eigen::Index i = 0; i < d.x.size(); ++i) d.x.data()[i] = n(rng);
+    d.y.resize(kTrain);
+    for (int i = 0; i < kTrain; ++i) d.y[i] = i % 2 ? 1.0 : -1.0;
+    return d;
+  }();
+  return d;
+}
+
+ConvNetConfig config(int channels) {
+  ConvNetConfig c;
+  const std::string C = std::to_string(channels);
+  c.arch = parse_architecture("conv(3x3,same," + C + ")-relu-conv(3x3,same," + C + ")-relu-gap-dense(1)");
+  c.input = ImageShape{kSide, kSide, 1};
+  return c;
+}
+
+double step_flops(int channels, int batch) {
+  const double C = channels, BP = double(batch) * kInput;
+  return 2 * BP * 9 * (2 * C + 3 * C * C);  // conv 1: forward + weight gradient; conv 2: + input signal
+}
+
+void BM_ConvSgdStep(benchmark::State& state) {
+  if (const char* t = std::getenv("WIDTHLAB_BENCH_THREADS")) set_blas_threads(std::atoi(t));
+  const int channels = int(state.range(0));
+  const Data& d = data();
+  const Loss loss = loss_from_name("logistic");
+  ConvNet<float> net(config(channels), std::vector<LayerFactors>(3));
+  net.init(0);
+  const std::vector<double> lrs = net.layer_lrs(1e-3);
+  auto ws = net.make_workspace(kBatch);
+  MatrixF xb(kBatch, kInput), logits(kBatch, 1), dlogits(kBatch, 1);
+  VectorD yb(kBatch);
+  std::vector<int> perm(kTrain);
+  std::iota(perm.begin(), perm.end(), 0);
+  Rng rng = make_rng(0, rng_stream::batches);
+  int pos = kTrain;
+  auto step = [&] {
+    if (pos + kBatch > kTrain) {
+      std::shuffle(perm.begin(), perm.end(), rng);
+      pos = 0;
+    }
+    for (int t = 0; t < kBatch; ++t) {
+      xb.row(t) = d.x.row(perm[pos + t]);
+      yb[t] = d.y[perm[pos + t]];
+    }
+    pos += kBatch;
+    const float* out = net.forward(xb.data(), kBatch, ws);
+    std::memcpy(logits.data(), out, sizeof(float) * kBatch);
+    benchmark::DoNotOptimize(loss.gradient(logits, yb, dlogits));
+    net.backward_sgd(xb.data(), dlogits.data(), ws, lrs);
+  };
+  step();  // warm-up: the workspace's first touch (page faults) and OpenBLAS's buffers, as the peers' warm-up step
+  for (auto _ : state) step();
+  state.counters["steps_per_s"] = benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["GFLOPs"] =
+      benchmark::Counter(double(state.iterations()) * step_flops(channels, kBatch) * 1e-9, benchmark::Counter::kIsRate);
+  state.counters["threads"] = blas_threads();
+}
+
+}  // namespace
+
+BENCHMARK(BM_ConvSgdStep)
+    ->ArgName("channels")
+    ->RangeMultiplier(2)
+    ->Range(16, 512)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime()
+    ->Unit(benchmark::kMillisecond);
+
+BENCHMARK_MAIN();
