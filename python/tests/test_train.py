@@ -104,3 +104,16 @@ def test_lr_axis_multiplies_the_grid_and_bad_lrs_name_the_key():
     with pytest.raises(ValueError, match="sweep.lrs"):
         widthlab.train(TINY, overrides=["sweep.lrs=[0.1, -1]"])
     assert "lrs" not in widthlab.config(TINY)["sweep"]
+
+
+def test_convolutional_net_from_model_arch():
+    """model.arch trains a layered net (width word d = each run's width; the readout dense(1) is appended)."""
+    cnn = {**TINY, "model": {"depth": 1, "activation": "relu", "arch": "conv(3x3,same,d)-relu-gap",
+                             "input_shape": "5,1,1"}}
+    runs = widthlab.train(cnn)
+    assert len(runs) == 2 * 2 * 2
+    for r in runs:
+        assert r["status"] == "ok"
+        assert r["arch"] == f"conv(3x3,same,{r['width']})-relu-gap-dense(1)"
+    with pytest.raises(ValueError, match="model.arch"):
+        widthlab.train({**cnn, "model": {**cnn["model"], "arch": "conv(3x3,same,16)-relu-gap"}})

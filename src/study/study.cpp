@@ -97,11 +97,15 @@ SweepSummary run_finite_nets(const study::Context& ctx, StudySummary& summary, R
   if (sweep.skipped_budget)
     summary.errors.push_back(fmt::format("{} runs skipped: study.max_seconds = {} spent", sweep.skipped_budget,
                                          ctx.config.study.max_seconds));
-  report.threads = fmt::format(
-      "finite nets: {} of width ≤ 1024 with 1 OpenBLAS thread each, wider runs one at a "
-      "time with {}; limits: {}",
-      count_noun(sweep.worker_threads, "concurrent run"), count_noun(sweep.blas_threads_large, "OpenBLAS thread"),
-      count_noun(ctx.threads, "OpenBLAS thread"));
+  report.threads =
+      sweep.ran == 0
+          ? fmt::format("finite nets: none run by this invocation ({} read back from runs.jsonl); limits: {}",
+                        count_noun(sweep.already_done, "run"), count_noun(ctx.threads, "OpenBLAS thread"))
+          : fmt::format(
+                "finite nets: {} of width ≤ 1024 with 1 OpenBLAS thread each, wider runs one at a "
+                "time with {}; limits: {}",
+                count_noun(sweep.worker_threads, "concurrent run"),
+                count_noun(sweep.blas_threads_large, "OpenBLAS thread"), count_noun(ctx.threads, "OpenBLAS thread"));
   return sweep;
 }
 
