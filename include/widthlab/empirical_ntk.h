@@ -70,8 +70,8 @@ Vector<T> empirical_ntk_diagonal(const Mlp<T>& net, const Matrix<T>& X, const Em
 template <class T>
 std::vector<double> empirical_ntk_layer_weights(const ConvNet<T>& net, const EmpiricalNtkOptions& opts = {});
 template <class T>
-Matrix<T> empirical_ntk(const ConvNet<T>& net, const Matrix<T>& X1,
-                        const std::type_identity_t<Matrix<T>>* X2 = nullptr, const EmpiricalNtkOptions& opts = {});
+Matrix<T> empirical_ntk(const ConvNet<T>& net, const Matrix<T>& X1, const std::type_identity_t<Matrix<T>>* X2 = nullptr,
+                        const EmpiricalNtkOptions& opts = {});
 template <class T>
 Vector<T> empirical_ntk_diagonal(const ConvNet<T>& net, const Matrix<T>& X, const EmpiricalNtkOptions& opts = {});
 

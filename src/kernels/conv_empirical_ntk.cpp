@@ -19,8 +19,8 @@ void check_conv_inputs(const ConvNet<T>& net, const Matrix<T>& X, const char* wh
   const int n0 = net.input_size();
   if (X.rows() < 1) throw InputError(fmt::format("empirical_ntk: {} has no rows: expected an (N, {}) array", what, n0));
   if (X.cols() != n0)
-    throw InputError(fmt::format("empirical_ntk: {} has {} columns: expected {} (H·W·C of the net's input)", what,
-                                 X.cols(), n0));
+    throw InputError(
+        fmt::format("empirical_ntk: {} has {} columns: expected {} (H·W·C of the net's input)", what, X.cols(), n0));
   if (!X.allFinite()) throw InputError(fmt::format("empirical_ntk: {} holds a non-finite value (NaN or inf)", what));
 }
 
@@ -31,8 +31,7 @@ std::vector<std::vector<Matrix<T>>> jacobians(const ConvNet<T>& net, const Matri
   std::vector<std::vector<Matrix<T>>> J(static_cast<std::size_t>(k));
   MlpGradients<T> g = net.make_gradients();
   for (auto& per_layer : J)
-    for (int l = 0; l < L; ++l)
-      per_layer.emplace_back(N, g.w[std::size_t(l)].size() + g.b[std::size_t(l)].size());
+    for (int l = 0; l < L; ++l) per_layer.emplace_back(N, g.w[std::size_t(l)].size() + g.b[std::size_t(l)].size());
   auto ws = net.make_workspace(1);
   std::vector<T> seed(static_cast<std::size_t>(k), T(0));
   for (int i = 0; i < N; ++i) {
@@ -114,14 +113,13 @@ Vector<T> empirical_ntk_diagonal(const ConvNet<T>& net, const Matrix<T>& X, cons
   for (int o = 0; o < k; ++o) {
     if (opts.output >= 0 && o != opts.output) continue;
     const double share = opts.output >= 0 ? 1.0 : 1.0 / k;
-    for (std::size_t l = 0; l < lw.size(); ++l)
-      d += T(lw[l] * share) * J[std::size_t(o)][l].rowwise().squaredNorm();
+    for (std::size_t l = 0; l < lw.size(); ++l) d += T(lw[l] * share) * J[std::size_t(o)][l].rowwise().squaredNorm();
   }
   return d;
 }
 
-#define WIDTHLAB_INSTANTIATE(T)                                                                                       \
-  template std::vector<double> empirical_ntk_layer_weights(const ConvNet<T>&, const EmpiricalNtkOptions&);           \
+#define WIDTHLAB_INSTANTIATE(T)                                                                                        \
+  template std::vector<double> empirical_ntk_layer_weights(const ConvNet<T>&, const EmpiricalNtkOptions&);             \
   template Matrix<T> empirical_ntk(const ConvNet<T>&, const Matrix<T>&, const Matrix<T>*, const EmpiricalNtkOptions&); \
   template Vector<T> empirical_ntk_diagonal(const ConvNet<T>&, const Matrix<T>&, const EmpiricalNtkOptions&);
 WIDTHLAB_INSTANTIATE(float)

@@ -102,7 +102,7 @@ TEST(NtkEmpiricalCli, ConvolutionalNetMatchesRunTrainingKernelDiagonal) {
   const std::string cfg = dir + "/c.toml", arch = "conv(3x3,same,d)-relu-conv(3x3,valid,d)-relu-gap";
   const std::vector<std::string> sets = {"model.arch=\"" + arch + "\"", "model.activation=relu",
                                          "model.input_shape=\"5,8,1\"", "model.bias=false",
-                                         "train.optimizer=sgd", "train.batch=16"};
+                                         "train.optimizer=sgd",         "train.batch=16"};
   int n = 0;
   for (const char* scaling : {"mf", "ic-mf"}) {
     TrainResult ref = reference_run(cfg, sets, scaling, 16, 3);

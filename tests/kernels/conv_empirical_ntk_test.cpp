@@ -63,8 +63,8 @@ MatrixD finite_difference_ntk(ConvNet<double> net, const MatrixD& X, const std::
 TEST(ConvEmpiricalNtk, MatchesFiniteDifferences) {
   const ImageShape shape{4, 5, 2};
   const std::vector<LayerFactors> f = {{0.7, 1.3, 0.5}, {1.1, 0.8, 2.0}, {0.9, 0.6, 1.5}};
-  ConvNet<double> net =
-      make_net("conv(3x3,same,3)-tanh-conv(2x2,valid,4,stride=2)-tanh-gap-dense(2)", shape, InitKind::uniform, true, 4, f);
+  ConvNet<double> net = make_net("conv(3x3,same,3)-tanh-conv(2x2,valid,4,stride=2)-tanh-gap-dense(2)", shape,
+                                 InitKind::uniform, true, 4, f);
   const MatrixD X = gaussian_rows(3, shape.size(), 1);
   EmpiricalNtkOptions lr;
   lr.lr_weighted = true;
