@@ -10,6 +10,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "nets/layer_parameters.h"
 #include "widthlab/error.h"
 #include "widthlab/rng.h"
 
@@ -120,21 +121,7 @@ ConvNet<T>::ConvNet(ConvNetConfig config, std::vector<LayerFactors> factors)
 
 template <class T>
 void ConvNet<T>::init(uint64_t seed) {
-  Rng rng = make_rng(seed, rng_stream::init);
-  // The same draws as Mlp::init, layer by layer with fan_in = the columns of θ_l.
-  auto draw = [&](int fan_in, T* out, Eigen::Index n, double factor) {
-    const double scale = 1.0 / std::sqrt(double(fan_in));
-    if (config_.init == InitKind::uniform) {
-      std::uniform_real_distribution<double> dist(-scale, scale);
-      for (Eigen::Index i = 0; i < n; ++i) out[i] = static_cast<T>(dist(rng) * factor);
-    } else {
-      std::normal_distribution<double> dist(0.0, scale);
-      for (Eigen::Index i = 0; i < n; ++i) out[i] = static_cast<T>(dist(rng) * factor);
-    }
-  };
-  for (int l = 0; l < num_layers(); ++l) draw(int(w_[l].cols()), w_[l].data(), w_[l].size(), factors_[l].init);
-  if (config_.bias)
-    for (int l = 0; l < num_layers(); ++l) draw(int(w_[l].cols()), b_[l].data(), b_[l].size(), factors_[l].init);
+  layer_parameters::paired_init(seed, config_.init, factors_, w_, b_);
 }
 
 template <class T>
@@ -146,29 +133,12 @@ std::vector<double> ConvNet<T>::layer_lrs(double lr) const {
 
 template <class T>
 void ConvNet<T>::set_parameters(std::vector<Matrix<T>> w, std::vector<Vector<T>> b) {
-  const int L = num_layers();
-  if (int(w.size()) != L) throw InputError(fmt::format("conv net weights: {} layers given, expected {}", w.size(), L));
-  for (int l = 0; l < L; ++l)
-    if (w[l].rows() != w_[l].rows() || w[l].cols() != w_[l].cols())
-      throw InputError(fmt::format("conv net weights of layer {}: shape {}x{}, expected {}x{}", l, w[l].rows(),
-                                   w[l].cols(), w_[l].rows(), w_[l].cols()));
-  if (config_.bias) {
-    if (int(b.size()) != L) throw InputError(fmt::format("conv net biases: {} layers given, expected {}", b.size(), L));
-    for (int l = 0; l < L; ++l)
-      if (b[l].size() != w_[l].rows())
-        throw InputError(fmt::format("conv net bias of layer {}: size {}, expected {}", l, b[l].size(), w_[l].rows()));
-    b_ = std::move(b);
-  } else if (!b.empty()) {
-    throw InputError("conv net biases given for a net without bias (model.bias = false)");
-  }
-  w_ = std::move(w);
+  layer_parameters::replace("conv net", config_.bias, w_, b_, std::move(w), std::move(b));
 }
 
 template <class T>
 long long ConvNet<T>::parameter_count() const {
-  long long n = 0;
-  for (int l = 0; l < num_layers(); ++l) n += w_[l].size() + b_[l].size();
-  return n;
+  return layer_parameters::count(w_, b_);
 }
 
 template <class T>
@@ -198,22 +168,12 @@ ConvWorkspace<T> ConvNet<T>::make_workspace(int capacity, bool with_backward) co
 
 template <class T>
 MlpGradients<T> ConvNet<T>::make_gradients() const {
-  MlpGradients<T> g;
-  for (int l = 0; l < num_layers(); ++l) {
-    g.w.emplace_back(Matrix<T>::Zero(w_[l].rows(), w_[l].cols()));
-    g.b.emplace_back(Vector<T>::Zero(b_[l].size()));
-  }
-  return g;
+  return layer_parameters::zero_gradients(w_, b_);
 }
 
 template <class T>
 void ConvNet<T>::apply_gradients(const MlpGradients<T>& grads, std::span<const double> lrs) {
-  if (int(lrs.size()) != num_layers())
-    throw std::invalid_argument(fmt::format("ConvNet: {} learning rates for {} layers", lrs.size(), num_layers()));
-  for (int l = 0; l < num_layers(); ++l) {
-    w_[l].noalias() -= static_cast<T>(lrs[l]) * grads.w[l];
-    if (config_.bias) b_[l].noalias() -= static_cast<T>(lrs[l]) * grads.b[l];
-  }
+  layer_parameters::gradient_step("ConvNet", grads, lrs, w_, b_, config_.bias);
 }
 
 template class ConvNet<float>;

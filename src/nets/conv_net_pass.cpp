@@ -11,14 +11,16 @@
 
 #include "nets/blas_ops.h"
 #include "nets/im2col.h"
+#include "nets/layer_products.h"
 #include "widthlab/conv_net.h"
 
 namespace widthlab {
 
 namespace {
 
-// Layers with at most this many outputs use gemv / fused loops instead of gemm (as Mlp).
-constexpr int kFewOutputs = 4;
+using layer_products::column_sums;
+using layer_products::kFewOutputs;
+using layer_products::outer_accumulate;
 
 // z (m × fo) = a · in (m × fi) · Wᵀ.
 template <class T>
@@ -48,30 +50,6 @@ void signal_product(int m, int fi, int fo, T a, const T* g, const T* W, T* out) 
       const T* Wc = W + std::size_t(c) * fi;
       for (int j = 0; j < fi; ++j) pr[j] += sc * Wc[j];
     }
-  }
-}
-
-// C (fo × fi) = scale · δᵀ·in + beta · C.
-template <class T>
-void outer_accumulate(int fo, int fi, int rows, T scale, const T* delta, const T* in, T beta, T* C) {
-  if (fo <= kFewOutputs) {
-    for (int c = 0; c < fo; ++c) {
-      T* row = C + std::size_t(c) * fi;
-      if (beta == T(0)) std::fill(row, row + fi, T(0));
-      blas::gemv(true, rows, fi, scale, in, fi, delta + c, fo, T(1), row, 1);
-    }
-  } else {
-    blas::gemm(true, false, fo, fi, rows, scale, delta, fo, in, fi, beta, C, fi);
-  }
-}
-
-// out (+)= scale · Σ_i d[i, :].
-template <class T>
-void column_sums(const T* d, std::int64_t rows, int cols, T scale, T* out, bool accumulate) {
-  if (!accumulate) std::fill(out, out + cols, T(0));
-  for (std::int64_t i = 0; i < rows; ++i) {
-    const T* r = d + i * cols;
-    for (int j = 0; j < cols; ++j) out[j] += scale * r[j];
   }
 }
 
@@ -140,15 +118,7 @@ const T* ConvNet<T>::forward(const T* x, int rows, ConvWorkspace<T>& ws) const {
 
 template <class T>
 Matrix<T> ConvNet<T>::predict(const Matrix<T>& x, ConvWorkspace<T>& ws) const {
-  const int n = int(x.rows()), k = config_.outputs();
-  if (n > 0 && ws.capacity < 1) throw std::invalid_argument("ConvNet::predict: workspace of capacity 0");
-  Matrix<T> out(n, k);
-  for (int start = 0; start < n; start += ws.capacity) {
-    const int rows = std::min(ws.capacity, n - start);
-    const T* logits = forward(x.data() + std::size_t(start) * x.cols(), rows, ws);
-    std::memcpy(out.data() + std::size_t(start) * k, logits, sizeof(T) * std::size_t(rows) * k);
-  }
-  return out;
+  return layer_products::predict_in_chunks(*this, x, ws, config_.outputs());
 }
 
 template <class T>

@@ -9,6 +9,8 @@
 #include <stdexcept>
 
 #include "nets/blas_ops.h"
+#include "nets/layer_parameters.h"
+#include "nets/layer_products.h"
 #include "widthlab/error.h"
 #include "widthlab/rng.h"
 
@@ -19,8 +21,9 @@ int openblas_get_num_threads(void);
 
 namespace widthlab {
 namespace {
-// Layers with at most this many outputs (the readout of a binary task) use gemv / fused loops instead of gemm.
-constexpr int kFewOutputs = 4;
+using layer_products::column_sums;  // the backward products shared with ConvNet
+using layer_products::kFewOutputs;
+using layer_products::outer_accumulate;
 }  // namespace
 
 InitKind init_kind_from_name(std::string_view name) {
@@ -63,21 +66,7 @@ Mlp<T>::Mlp(MlpConfig config, std::vector<LayerFactors> factors)
 
 template <class T>
 void Mlp<T>::init(uint64_t seed) {
-  Rng rng = make_rng(seed, rng_stream::init);
-  auto draw = [&](int fan_in, T* out, Eigen::Index n, double factor) {
-    const double scale = 1.0 / std::sqrt(double(fan_in));
-    if (config_.init == InitKind::uniform) {
-      std::uniform_real_distribution<double> dist(-scale, scale);
-      for (Eigen::Index i = 0; i < n; ++i) out[i] = static_cast<T>(dist(rng) * factor);
-    } else {
-      std::normal_distribution<double> dist(0.0, scale);
-      for (Eigen::Index i = 0; i < n; ++i) out[i] = static_cast<T>(dist(rng) * factor);
-    }
-  };
-  // All weights first, then all biases: the raw weights do not depend on the bias option or the factors.
-  for (int l = 0; l < num_layers(); ++l) draw(config_.fan_in(l), w_[l].data(), w_[l].size(), factors_[l].init);
-  if (config_.bias)
-    for (int l = 0; l < num_layers(); ++l) draw(config_.fan_in(l), b_[l].data(), b_[l].size(), factors_[l].init);
+  layer_parameters::paired_init(seed, config_.init, factors_, w_, b_);
 }
 
 template <class T>
@@ -89,30 +78,12 @@ std::vector<double> Mlp<T>::layer_lrs(double lr) const {
 
 template <class T>
 void Mlp<T>::set_parameters(std::vector<Matrix<T>> w, std::vector<Vector<T>> b) {
-  if (int(w.size()) != num_layers())
-    throw InputError(fmt::format("mlp weights: {} layers given, expected {}", w.size(), num_layers()));
-  for (int l = 0; l < num_layers(); ++l)
-    if (w[l].rows() != config_.fan_out(l) || w[l].cols() != config_.fan_in(l))
-      throw InputError(fmt::format("mlp weights of layer {}: shape {}x{}, expected {}x{}", l, w[l].rows(), w[l].cols(),
-                                   config_.fan_out(l), config_.fan_in(l)));
-  if (config_.bias) {
-    if (int(b.size()) != num_layers())
-      throw InputError(fmt::format("mlp biases: {} layers given, expected {}", b.size(), num_layers()));
-    for (int l = 0; l < num_layers(); ++l)
-      if (b[l].size() != config_.fan_out(l))
-        throw InputError(fmt::format("mlp bias of layer {}: size {}, expected {}", l, b[l].size(), config_.fan_out(l)));
-    b_ = std::move(b);
-  } else if (!b.empty()) {
-    throw InputError("mlp biases given for a net without bias (model.bias = false)");
-  }
-  w_ = std::move(w);
+  layer_parameters::replace("mlp", config_.bias, w_, b_, std::move(w), std::move(b));
 }
 
 template <class T>
 long long Mlp<T>::parameter_count() const {
-  long long n = 0;
-  for (int l = 0; l < num_layers(); ++l) n += w_[l].size() + b_[l].size();
-  return n;
+  return layer_parameters::count(w_, b_);
 }
 
 template <class T>
@@ -130,12 +101,7 @@ MlpWorkspace<T> Mlp<T>::make_workspace(int capacity, bool with_backward) const {
 
 template <class T>
 MlpGradients<T> Mlp<T>::make_gradients() const {
-  MlpGradients<T> g;
-  for (int l = 0; l < num_layers(); ++l) {
-    g.w.emplace_back(Matrix<T>::Zero(w_[l].rows(), w_[l].cols()));
-    g.b.emplace_back(Vector<T>::Zero(b_[l].size()));
-  }
-  return g;
+  return layer_parameters::zero_gradients(w_, b_);
 }
 
 template <class T>
@@ -177,14 +143,7 @@ const T* Mlp<T>::forward(const T* x, int rows, MlpWorkspace<T>& ws) const {
 
 template <class T>
 Matrix<T> Mlp<T>::predict(const Matrix<T>& x, MlpWorkspace<T>& ws) const {
-  const int n = int(x.rows()), k = config_.outputs;
-  Matrix<T> out(n, k);
-  for (int start = 0; start < n; start += ws.capacity) {
-    const int rows = std::min(ws.capacity, n - start);
-    const T* logits = forward(x.data() + std::size_t(start) * x.cols(), rows, ws);
-    std::memcpy(out.data() + std::size_t(start) * k, logits, sizeof(T) * std::size_t(rows) * k);
-  }
-  return out;
+  return layer_products::predict_in_chunks(*this, x, ws, config_.outputs);
 }
 
 template <class T>
@@ -221,33 +180,6 @@ void Mlp<T>::backward_signals(const T* dlogits, MlpWorkspace<T>& ws) const {
     }
   }
 }
-
-namespace {
-// C (fo × fi) = scale · δᵀ·in + beta · C: one gemm, or one gemv per row of C for a readout with few outputs.
-template <class T>
-void outer_accumulate(int fo, int fi, int rows, T scale, const T* delta, const T* in, T beta, T* C) {
-  if (fo <= kFewOutputs) {
-    for (int c = 0; c < fo; ++c) {
-      T* row = C + std::size_t(c) * fi;
-      if (beta == T(0)) std::fill(row, row + fi, T(0));
-      blas::gemv(true, rows, fi, scale, in, fi, delta + c, fo, T(1), row, 1);
-    }
-  } else {
-    blas::gemm(true, false, fo, fi, rows, scale, delta, fo, in, fi, beta, C, fi);
-  }
-}
-
-template <class T>
-void column_sums(const T* d, int rows, int cols, T scale, T* out, bool accumulate) {
-  if (!accumulate)
-    for (int j = 0; j < cols; ++j) out[j] = T(0);
-  // Sum rows into a temporary-free accumulation: out += scale · Σ_i d[i, :].
-  for (int i = 0; i < rows; ++i) {
-    const T* r = d + std::size_t(i) * cols;
-    for (int j = 0; j < cols; ++j) out[j] += scale * r[j];
-  }
-}
-}  // namespace
 
 template <class T>
 void Mlp<T>::weight_gradients(const T* x, const MlpWorkspace<T>& ws, MlpGradients<T>& grads) const {
@@ -289,12 +221,7 @@ void Mlp<T>::backward_sgd(const T* x, const T* dlogits, MlpWorkspace<T>& ws, std
 
 template <class T>
 void Mlp<T>::apply_gradients(const MlpGradients<T>& grads, std::span<const double> lrs) {
-  if (int(lrs.size()) != num_layers())
-    throw std::invalid_argument(fmt::format("Mlp: {} learning rates for {} layers", lrs.size(), num_layers()));
-  for (int l = 0; l < num_layers(); ++l) {
-    w_[l].noalias() -= static_cast<T>(lrs[l]) * grads.w[l];
-    if (config_.bias) b_[l].noalias() -= static_cast<T>(lrs[l]) * grads.b[l];
-  }
+  layer_parameters::gradient_step("Mlp", grads, lrs, w_, b_, config_.bias);
 }
 
 template class Mlp<float>;
