@@ -16,7 +16,12 @@ void add_kernel_flags(CLI::App& sub, KernelFlags& f, const KernelFlagsSpec& spec
   if (spec.arch) {
     sub.add_option("--arch", f.arch,
                    "Architecture instead of --depth/--activation, e.g. "
-                   "conv(3x3,same,64)-relu-conv(3x3,same,64)-relu-gap-dense(1) (docs/theory.md §3.9)");
+                   "conv(3x3,same,64)-relu-conv(3x3,same,64)-relu-gap-dense(1) (docs/theory.md §3.9). Layers and "
+                   "their neural-tangents stax equivalents (W_std, b_std and parameterization from the flags): "
+                   "dense(N) = stax.Dense(N); conv(KHxKW,same|valid|circular,N[,stride=SHxSW]) = stax.Conv(N, (KH, "
+                   "KW), strides=(SH, SW), padding='SAME'|'VALID'|'CIRCULAR'); relu, erf, leaky_relu:a, … = "
+                   "stax.Relu(), stax.Erf(), stax.LeakyRelu(a), … (`widthlab list`; others by Gauss–Hermite "
+                   "quadrature, as stax.ElementwiseNumerical); flatten = stax.Flatten(); gap = stax.GlobalAvgPool()");
     sub.add_option("--input-shape", f.input_shape,
                    "Image shape H,W,C of the input rows with --arch (default: from (N,H,W,C) inputs, else 1,1,d)");
   } else {

@@ -100,6 +100,15 @@ VerdictResult judge_slope(const SeedGrid& g, double exponent, double tol, const 
 // bootstrap means) lies in (−∞, −margin].
 VerdictResult judge_less(const std::vector<double>& a, const std::vector<double>& b, double margin, bool paired,
                          const std::string& name_a, const std::string& name_b, const std::string& source);
+// No consistent winner between two methods compared at several widths: per width, the paired difference a − b over
+// seeds (bootstrap_paired_difference of per_width_a[i], per_width_b[i]). holds: at some width its interval lies within
+// [−margin, margin] (there the two are equal to the margin, so neither wins at every width), or a wins beyond the
+// margin at one width and b at another; fails: at every width it lies wholly above margin, or at every width wholly
+// below −margin (one method wins everywhere); inconclusive otherwise.
+VerdictResult judge_no_consistent_winner(const std::vector<double>& widths,
+                                         const std::vector<std::vector<double>>& per_width_a,
+                                         const std::vector<std::vector<double>>& per_width_b, double margin,
+                                         const std::string& source);
 // Close to a theory value: the mean over seeds lies in [theory − tol, theory + tol].
 VerdictResult judge_close(const std::vector<double>& per_seed, double theory, double tol, const std::string& what,
                           const std::string& source);

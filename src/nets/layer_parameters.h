@@ -21,8 +21,8 @@ namespace widthlab::layer_parameters {
 // N(0, 1/fan_in) with fan_in = θ_l's columns, all weights first (layer order, row-major), then all biases, each times
 // its layer's init factor, rounded to T.
 template <class T>
-void paired_init(std::uint64_t seed, InitKind kind, const std::vector<LayerFactors>& factors,
-                 std::vector<Matrix<T>>& w, std::vector<Vector<T>>& b) {
+void paired_init(std::uint64_t seed, InitKind kind, const std::vector<LayerFactors>& factors, std::vector<Matrix<T>>& w,
+                 std::vector<Vector<T>>& b) {
   Rng rng = make_rng(seed, rng_stream::init);
   auto draw = [&](Eigen::Index fan_in, T* out, Eigen::Index n, double factor) {
     const double scale = 1.0 / std::sqrt(double(fan_in));
@@ -54,8 +54,7 @@ void replace(const char* what, bool bias, std::vector<Matrix<T>>& w_, std::vecto
     if (b.size() != L) throw InputError(fmt::format("{} biases: {} layers given, expected {}", what, b.size(), L));
     for (std::size_t l = 0; l < L; ++l)
       if (b[l].size() != w_[l].rows())
-        throw InputError(
-            fmt::format("{} bias of layer {}: size {}, expected {}", what, l, b[l].size(), w_[l].rows()));
+        throw InputError(fmt::format("{} bias of layer {}: size {}, expected {}", what, l, b[l].size(), w_[l].rows()));
     b_ = std::move(b);
   } else if (!b.empty()) {
     throw InputError(fmt::format("{} biases given for a net without bias (model.bias = false)", what));

@@ -65,6 +65,9 @@ const std::vector<ReproductionInfo>& reproduction_registry() {
        "what improved SP keeps and the NTK parameterization loses: relative layer widths, weight vs bias speed, lr "
        "scale",
        repro::run_sohl_dickstein2020_properties, /*every_seed_at_every_width=*/true},
+      {"sohl-dickstein2020-cnn", "Sohl-Dickstein et al. 2020 [SP], introduction and Fig. 3", "theory.md §6.3 R23",
+       "finite CNNs, NTK parameterization vs SP, each at its validation-selected lr: no consistent winner",
+       repro::run_sohl_dickstein2020_cnn},
       {"nguyen2019-gaussians", "Nguyen 2019 [N], isotropic-Gaussian experiment", "theory.md §6.4 R25",
        "multilayer MF nets on two isotropic Gaussians: loss curves collapse as the width grows",
        repro::run_nguyen2019_gaussians},

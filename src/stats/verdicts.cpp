@@ -289,6 +289,32 @@ VerdictResult judge_below(const SeedGrid& g, double bound, const std::string& so
               fmt::format("closest to the bound at width {}: {}", width_name(g.widths[worst]), v.detail));
 }
 
+VerdictResult judge_no_consistent_winner(const std::vector<double>& widths,
+                                         const std::vector<std::vector<double>>& per_width_a,
+                                         const std::vector<std::vector<double>>& per_width_b, double margin,
+                                         const std::string& source) {
+  if (widths.empty() || per_width_a.size() != widths.size() || per_width_b.size() != widths.size())
+    return make(Verdict::inconclusive, "no widths");
+  std::size_t above = 0, below = 0;
+  bool some_within = false;
+  std::string detail;
+  for (std::size_t i = 0; i < widths.size(); ++i) {
+    const Estimate e = bootstrap_paired_difference(per_width_a[i], per_width_b[i], 2000, std::uint64_t(i));
+    const VerdictResult v =
+        verdict_in_region(e, {-margin, margin, source}, fmt::format("width {}: difference", width_name(widths[i])));
+    some_within = some_within || v.verdict == Verdict::holds;
+    above += std::isfinite(e.lo) && e.lo > margin;
+    below += std::isfinite(e.hi) && e.hi < -margin;
+    detail += (detail.empty() ? "" : "; ") + v.detail;
+  }
+  const bool one_wins = above == widths.size() || below == widths.size();
+  const bool each_wins_somewhere = above > 0 && below > 0;
+  return make(some_within || each_wins_somewhere ? Verdict::holds
+              : one_wins                         ? Verdict::fails
+                                                 : Verdict::inconclusive,
+              detail);
+}
+
 VerdictResult judge_approaches(const SeedGrid& g, double target, double shrink, const std::string& source) {
   const auto ratio = [target](const std::vector<double>& m) {
     const double first = std::abs(m.front() - target);

@@ -134,6 +134,37 @@ TEST(Verdicts, LessAndCloseAreThreeValued) {
 
 // The whole interval inside the region holds, wholly outside fails, straddling an edge (or no finite interval) is
 // inconclusive.
+// judge_no_consistent_winner on accuracies a = b + shift at three widths (b's seeds at 0.8 ± 0.01, a's shifted by a
+// constant per width, so the paired difference is exactly the shift): within the margin somewhere → holds; above the
+// margin everywhere → fails; wins both ways → holds; one clear win and unresolved widths → inconclusive.
+TEST(Verdicts, NoConsistentWinnerIsThreeValued) {
+  const std::vector<double> w = {16, 32, 64};
+  const std::vector<double> base = {0.79, 0.795, 0.8, 0.805, 0.81};
+  auto shifted = [&](const std::vector<double>& shifts) {
+    std::vector<std::vector<double>> a;
+    for (double d : shifts) {
+      std::vector<double> v = base;
+      for (double& x : v) x += d;
+      a.push_back(v);
+    }
+    return a;
+  };
+  const std::vector<std::vector<double>> b(3, base);
+  EXPECT_EQ(judge_no_consistent_winner(w, shifted({0.03, 0.0, 0.02}), b, 0.01, "s").verdict, Verdict::holds);
+  EXPECT_EQ(judge_no_consistent_winner(w, shifted({0.03, 0.02, 0.04}), b, 0.01, "s").verdict, Verdict::fails);
+  EXPECT_EQ(judge_no_consistent_winner(w, shifted({-0.03, -0.02, -0.05}), b, 0.01, "s").verdict, Verdict::fails);
+  // Each wins beyond the margin somewhere: no consistent winner either.
+  EXPECT_EQ(judge_no_consistent_winner(w, shifted({0.03, -0.02, 0.04}), b, 0.01, "s").verdict, Verdict::holds);
+  // One clear win, the other widths unresolved: inconclusive.
+  std::vector<std::vector<double>> mixed = shifted({0.03, 0.0, 0.0});
+  mixed[1] = mixed[2] = {0.77, 0.83, 0.79, 0.84, 0.78};
+  EXPECT_EQ(judge_no_consistent_winner(w, mixed, b, 0.01, "s").verdict, Verdict::inconclusive);
+  // Noisy differences straddling the margin at every width: nothing resolved.
+  std::vector<std::vector<double>> noisy = b;
+  for (auto& v : noisy) v = {0.77, 0.83, 0.79, 0.84, 0.78};
+  EXPECT_EQ(judge_no_consistent_winner(w, noisy, b, 0.01, "s").verdict, Verdict::inconclusive);
+}
+
 TEST(Verdicts, InRegionIsThreeValued) {
   const ClaimRegion below{-INFINITY, 0.0, "constructed"};
   EXPECT_EQ(verdict_in_region({-0.5, -0.6, -0.4}, below, "slope").verdict, Verdict::holds);
