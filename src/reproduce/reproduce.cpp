@@ -65,6 +65,11 @@ const std::vector<ReproductionInfo>& reproduction_registry() {
        "what improved SP keeps and the NTK parameterization loses: relative layer widths, weight vs bias speed, lr "
        "scale",
        repro::run_sohl_dickstein2020_properties, /*every_seed_at_every_width=*/true},
+      {"sohl-dickstein2020-kernels", "Sohl-Dickstein et al. 2020 [SP], abstract and kernel experiments",
+       "theory.md §6.3 R22",
+       "NTK and NNGP regression accuracy of NTK-parameterization vs improved-SP kernels (FC, CNN-flatten, CNN-GAP) "
+       "on fashion-mnist, with improved SP's base widths swept and chosen on a validation split",
+       repro::run_sohl_dickstein2020_kernels},
       {"nguyen2019-gaussians", "Nguyen 2019 [N], isotropic-Gaussian experiment", "theory.md §6.4 R25",
        "multilayer MF nets on two isotropic Gaussians: loss curves collapse as the width grows",
        repro::run_nguyen2019_gaussians},
