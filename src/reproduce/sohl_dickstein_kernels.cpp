@@ -7,8 +7,6 @@
 // (overall width N and the ratio of the two hidden layers), chooses the widths on a validation split and judges them
 // on a separate test split. Improved SP's NTK is affine in the widths (sohl_dickstein_kernels.h), so the sweep costs
 // three kernel evaluations per architecture, plus one for the NTK parameterization.
-#include "reproduce/sohl_dickstein_kernels_case.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,6 +16,7 @@
 
 #include "reproduce/cases.h"
 #include "reproduce/common.h"
+#include "reproduce/sohl_dickstein_kernels_case.h"
 #include "reproduce/sohl_dickstein_props.h"
 #include "widthlab/config_mapping.h"
 #include "widthlab/error.h"
@@ -64,9 +63,10 @@ MatrixD rows_of(const MatrixD& X, const std::vector<Eigen::Index>& idx) {
 CaseData case_data(const Config& c) {
   const Dataset d = load_dataset(data_options(c));
   if (d.x_train.cols() != kSide * kSide || d.classes < 2)
-    throw InputError(fmt::format("data.dataset = {}: sohl-dickstein2020-kernels needs 28×28 one-channel images with "
-                                 "class labels (fashion-mnist or mnist)",
-                                 c.data.dataset));
+    throw InputError(
+        fmt::format("data.dataset = {}: sohl-dickstein2020-kernels needs 28×28 one-channel images with "
+                    "class labels (fashion-mnist or mnist)",
+                    c.data.dataset));
   const TrainValSplit s = validation_split(d.y_train, kValEvery);
   const MatrixD pooled = average_pool(d.x_train, kSide, kSide, kPool);
   CaseData k;
@@ -199,8 +199,8 @@ void add_claims(const ArchOutcome& o, CaseOutput& out) {
                              "accuracy difference tuned improved SP − NTK param", kBetterSource)});
   const ClaimRegion tiny{0, 1e-10, "theory.md §3.8, §3.9"};
   out.claims.push_back(sd::sanity_claim("S." + n + ".nngp-identical",
-                                        n + ": improved SP's NNGP equals the NTK parameterization's", o.nngp_diff,
-                                        tiny, "max |ΔK| / max |K|"));
+                                        n + ": improved SP's NNGP equals the NTK parameterization's", o.nngp_diff, tiny,
+                                        "max |ΔK| / max |K|"));
   out.claims.push_back(sd::sanity_claim("S." + n + ".ntk-param-width-free",
                                         n + ": the NTK parameterization's NTK does not depend on the widths",
                                         o.ntk_width_free, tiny, "max |ΔΘ| / max |Θ|, widths (1, 1) vs (3, 5)"));
@@ -220,9 +220,10 @@ void add_claims(const ArchOutcome& o, CaseOutput& out) {
 CaseOutput run_sohl_dickstein2020_kernels(const ReproduceContext& ctx) {
   const Config& c = ctx.config;
   if (c.model.depth != 2)
-    throw InputError(fmt::format("model.depth = {}: sohl-dickstein2020-kernels has two hidden layers (the widths "
-                                 "N_1, N_2 of its sweep)",
-                                 c.model.depth));
+    throw InputError(
+        fmt::format("model.depth = {}: sohl-dickstein2020-kernels has two hidden layers (the widths "
+                    "N_1, N_2 of its sweep)",
+                    c.model.depth));
   const sdk::CaseData d = sdk::case_data(c);
   const int threads = ctx.options.threads > 0 ? ctx.options.threads : int(std::thread::hardware_concurrency());
   std::vector<sdk::ArchOutcome> outs;

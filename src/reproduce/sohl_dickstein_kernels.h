@@ -53,8 +53,8 @@ Architecture with_widths(const Architecture& arch, const std::vector<std::int64_
 int width_count(const Architecture& arch);
 
 // Improved SP's NTK as C_0 + Σ_j w_j C_j (header comment), from width_count(arch) + 1 kernel evaluations of
-// `opts` (its parameterization set to standard, its arch replaced): `nngp` is the evaluation at w = 1 (the NNGP does not
-// depend on the widths), `seconds` each evaluation's time, `pairs` the pairs of one evaluation.
+// `opts` (its parameterization set to standard, its arch replaced): `nngp` is the evaluation at w = 1 (the NNGP does
+// not depend on the widths), `seconds` each evaluation's time, `pairs` the pairs of one evaluation.
 struct SpComponents {
   KernelBlocks nngp;
   std::vector<KernelBlocks> c;  // C_0, C_1 … C_m

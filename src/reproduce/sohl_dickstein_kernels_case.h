@@ -53,9 +53,9 @@ struct ArchOutcome {
   GridPoint deflt;              // improved SP's NTK at the default widths (R, R)
   std::size_t chosen = 0, best_test = 0;
   double nngp_diff = NAN, ntk_width_free = NAN, affine_err = NAN, rescale_err = NAN;  // sanity numbers
-  std::vector<std::pair<std::string, double>> times;  // kernel evaluation → seconds
-  std::int64_t pairs = 0;                             // example pairs per evaluation
-  double seconds = 0;                                 // the architecture's wall time
+  std::vector<std::pair<std::string, double>> times;                                  // kernel evaluation → seconds
+  std::int64_t pairs = 0;                                                             // example pairs per evaluation
+  double seconds = 0;                                                                 // the architecture's wall time
 };
 
 void add_claims(const ArchOutcome& o, CaseOutput& out);

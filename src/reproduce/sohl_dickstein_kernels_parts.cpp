@@ -1,7 +1,5 @@
 // Pieces of the sohl-dickstein2020-kernels case (sohl_dickstein_kernels.h): pooling, the validation split, kernel
 // blocks, improved SP's NTK as an affine function of the base widths, kernel regression and the accuracy claims.
-#include "reproduce/sohl_dickstein_kernels.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,14 +7,15 @@
 #include <map>
 #include <stdexcept>
 
+#include "reproduce/sohl_dickstein_kernels.h"
 #include "widthlab/predict.h"
 
 namespace widthlab::repro::sdk {
 
 MatrixD average_pool(const MatrixD& X, int height, int width, int f) {
   if (f < 1 || height % f != 0 || width % f != 0 || X.cols() != Eigen::Index(height) * width)
-    throw std::invalid_argument(fmt::format("average_pool: {}×{} images in {} columns, pool {}", height, width,
-                                            X.cols(), f));
+    throw std::invalid_argument(
+        fmt::format("average_pool: {}×{} images in {} columns, pool {}", height, width, X.cols(), f));
   const int h = height / f, w = width / f;
   MatrixD out = MatrixD::Zero(X.rows(), Eigen::Index(h) * w);
   const double scale = 1.0 / (double(f) * f);
@@ -30,8 +29,7 @@ TrainValSplit validation_split(const VectorD& labels, int k) {
   if (k < 2) throw std::invalid_argument("validation_split: k must be ≥ 2");
   TrainValSplit s;
   std::map<double, int> seen;
-  for (Eigen::Index i = 0; i < labels.size(); ++i)
-    (++seen[labels[i]] % k == 0 ? s.val : s.train).push_back(i);
+  for (Eigen::Index i = 0; i < labels.size(); ++i) (++seen[labels[i]] % k == 0 ? s.val : s.train).push_back(i);
   return s;
 }
 
@@ -109,8 +107,9 @@ MatrixD kernel_ridge(const MatrixD& K_dd, const MatrixD& K_td, const MatrixD& Y,
   A.diagonal().array() += predict_diag_reg(K_dd, diag_reg, false);
   const Eigen::MatrixXd y = Y;
   Eigen::LLT<Eigen::MatrixXd> llt(A);
-  const Eigen::MatrixXd alpha = llt.info() == Eigen::Success ? Eigen::MatrixXd(llt.solve(y))
-                                                             : Eigen::MatrixXd(Eigen::LDLT<Eigen::MatrixXd>(A).solve(y));
+  const Eigen::MatrixXd alpha = llt.info() == Eigen::Success
+                                    ? Eigen::MatrixXd(llt.solve(y))
+                                    : Eigen::MatrixXd(Eigen::LDLT<Eigen::MatrixXd>(A).solve(y));
   return MatrixD(K_td * alpha);
 }
 
@@ -151,8 +150,8 @@ namespace {
 VerdictResult judge_accuracy(const std::vector<double>& a, const std::vector<double>& b, const ClaimRegion& region,
                              const std::string& what) {
   VerdictResult r = verdict_in_region(bootstrap_paired_difference(a, b), region, what);
-  r.detail = fmt::format("accuracies {:.4f} vs {:.4f} on {} test examples; {}", mean_of(a), mean_of(b), a.size(),
-                         r.detail);
+  r.detail =
+      fmt::format("accuracies {:.4f} vs {:.4f} on {} test examples; {}", mean_of(a), mean_of(b), a.size(), r.detail);
   return r;
 }
 }  // namespace
@@ -169,8 +168,8 @@ VerdictResult judge_better_accuracy(const std::vector<double>& a, const std::vec
 
 double rel_max_diff(const KernelBlocks& a, const KernelBlocks& b) {
   const double scale = std::max(b.dd.cwiseAbs().maxCoeff(), b.td.size() ? b.td.cwiseAbs().maxCoeff() : 0.0);
-  const double d = std::max((a.dd - b.dd).cwiseAbs().maxCoeff(),
-                            a.td.size() ? (a.td - b.td).cwiseAbs().maxCoeff() : 0.0);
+  const double d =
+      std::max((a.dd - b.dd).cwiseAbs().maxCoeff(), a.td.size() ? (a.td - b.td).cwiseAbs().maxCoeff() : 0.0);
   return scale > 0 ? d / scale : d;
 }
 

@@ -33,10 +33,10 @@ void accuracy_csv(const ReproduceContext& ctx, const std::vector<ArchOutcome>& o
     for (std::size_t i = 0; i < o.grid.size(); ++i)
       row(o, "ntk", "improved-sp", "grid", &o.grid[i], o.grid[i], i == o.chosen, i == o.best_test);
   }
-  write_table_csv(ctx.out / "accuracy.csv",
-                  {"arch", "kernel", "param", "role", "N", "ratio", "w1", "w2", "val_acc", "test_acc", "chosen",
-                   "best_test"},
-                  rows);
+  write_table_csv(
+      ctx.out / "accuracy.csv",
+      {"arch", "kernel", "param", "role", "N", "ratio", "w1", "w2", "val_acc", "test_acc", "chosen", "best_test"},
+      rows);
   rows.clear();
   for (const auto& o : outs)
     for (std::size_t i = 0; i < o.ntk.test_correct.size(); ++i)
@@ -118,7 +118,8 @@ void add_notes(const CaseData& d, const std::vector<ArchOutcome>& outs, int thre
       "'best on test' row is the test maximum over the same sweep, selection-biased and not judged.",
       d.n_test, outs.empty() ? std::size_t(0) : outs.front().grid.size()));
   out.notes.push_back(
-      "NNGP: improved SP's NNGP is the NTK parameterization's (theory.md §3.8, §3.9; sanity checks S.*.nngp-identical), "
+      "NNGP: improved SP's NNGP is the NTK parameterization's (theory.md §3.8, §3.9; sanity checks "
+      "S.*.nngp-identical), "
       "so the NNGP predictions and accuracies are the same in both parameterisations; only the NTK comparison can "
       "differ.");
   for (const auto& o : outs) {
@@ -162,9 +163,8 @@ void write_outputs(const ReproduceContext& ctx, const CaseData& d, const std::ve
       "examples\n- architectures (default base widths; W_std = √2, b_std = {}, {}):\n{}- kernel regression: "
       "t = ∞, one-hot MSE targets, diag_reg = {:g}·tr(K)/n, argmax\n- improved SP's base widths: default ({}, {}); "
       "sweep N ∈ {{{}}} × N_1:N_2 ∈ {{1:4, 1:1, 4:1}}, chosen by validation accuracy\n- wall time: {}",
-      d.line, kPool, kPool, d.x_train.cols(), d.x_train.rows(), d.n_val, kValEvery, d.n_test, kBStd,
-      c.model.activation, archs, kDiagReg, c.scaling.reference_width, c.scaling.reference_width,
-      fmt::join(c.sweep.widths, ", "), secs);
+      d.line, kPool, kPool, d.x_train.cols(), d.x_train.rows(), d.n_val, kValEvery, d.n_test, kBStd, c.model.activation,
+      archs, kDiagReg, c.scaling.reference_width, c.scaling.reference_width, fmt::join(c.sweep.widths, ", "), secs);
   out.plots = {"sp_kernel_accuracy.png"};
 }
 
