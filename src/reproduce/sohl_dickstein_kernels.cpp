@@ -36,11 +36,14 @@ struct ArchSpec {
   const char* name;
   const char* pattern;  // two widths and two activations
   bool image;
+  // Widths at which every affine layer has the same fan-in n (0: none): FC (n0, n0) with n = n0; CNN-GAP (1, 9) with
+  // n = 9 (conv 1: 1 channel × 3×3, conv 2: 1 × 3×3, readout: 9); CNN-flatten has none (its readout's fan-in is 49·w2).
+  bool uniform_fan_in;
 };
 const ArchSpec kArchs[] = {
-    {"fc", "dense({})-{}-dense({})-{}-dense(10)", false},
-    {"cnn-flatten", "conv(3x3,same,{})-{}-conv(3x3,same,{})-{}-flatten-dense(10)", true},
-    {"cnn-gap", "conv(3x3,same,{})-{}-conv(3x3,same,{})-{}-gap-dense(10)", true},
+    {"fc", "dense({})-{}-dense({})-{}-dense(10)", false, true},
+    {"cnn-flatten", "conv(3x3,same,{})-{}-conv(3x3,same,{})-{}-flatten-dense(10)", true, false},
+    {"cnn-gap", "conv(3x3,same,{})-{}-conv(3x3,same,{})-{}-gap-dense(10)", true, true},
 };
 
 // The hidden widths' ratios N_1 : N_2 of the sweep, at overall width N: (N/2, 2N), (N, N), (2N, N/2).
@@ -111,16 +114,16 @@ void sanity(const ArchSpec& s, const std::string& act, const KernelOptions& ko, 
   k.parameterization = Parameterization::standard;  // improved SP at the default widths, directly
   k.arch = arch_at(s, act, std::int64_t(R), std::int64_t(R));
   o.affine_err = rel_max_diff(top_left(sp_ntk_at(sp, {R, R}), n), kernel_pair(k, xt, xo).ntk);
-  if (s.image) return;
-  // Dense only, every fan-in n0 and σ_b² = σ_w²/n0: Θ_SP = (n0/σ_w²)·Θ_NTK (theory.md §3.8).
-  const auto n0 = std::int64_t(d.x_train.cols());
-  k.b_std = kWStd / std::sqrt(double(n0));
-  k.arch = arch_at(s, act, n0, n0);
+  if (!s.uniform_fan_in) return;
+  // Every fan-in n and σ_b² = σ_w²/n: Θ_SP = (n/σ_w²)·Θ_NTK (theory.md §3.8, §3.9, by induction over the layers).
+  const std::int64_t n0 = d.x_train.cols(), fan = s.image ? 9 : n0;
+  k.b_std = kWStd / std::sqrt(double(fan));
+  k.arch = s.image ? arch_at(s, act, 1, 9) : arch_at(s, act, n0, n0);
   KernelBlocks a = kernel_pair(k, xt, xo).ntk;
   k.parameterization = Parameterization::ntk;
   KernelBlocks b = kernel_pair(k, xt, xo).ntk;
-  b.dd *= double(n0) / (kWStd * kWStd);
-  b.td *= double(n0) / (kWStd * kWStd);
+  b.dd *= double(fan) / (kWStd * kWStd);
+  b.td *= double(fan) / (kWStd * kWStd);
   o.rescale_err = rel_max_diff(a, b);
 }
 
@@ -211,7 +214,8 @@ void add_claims(const ArchOutcome& o, CaseOutput& out) {
   if (std::isfinite(o.rescale_err))
     out.claims.push_back(sd::sanity_claim(
         "S." + n + ".sp-rescaling",
-        n + ": every base width = n0 and σ_b² = σ_w²/n0: improved SP's NTK = (n0/σ_w²) × the NTK parameterization's",
+        n + ": widths giving every layer the same fan-in n, σ_b² = σ_w²/n: improved SP's NTK = (n/σ_w²) × the NTK "
+            "parameterization's",
         o.rescale_err, tiny, "max |ΔΘ| / max |Θ|"));
 }
 

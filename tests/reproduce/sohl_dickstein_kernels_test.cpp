@@ -97,6 +97,24 @@ TEST(SohlDicksteinKernels, DenseReferenceAndRescaling) {
             1e-13);
 }
 
+// A CNN-GAP on one-channel images whose every fan-in is 9 (3×3 convs of widths 1 and 9, readout fan-in 9), with
+// σ_b² = σ_w²/9: the standard NTK is (9/σ_w²) × the NTK parameterization's; at other widths it is not.
+TEST(SohlDicksteinKernels, GapRescalingAtUniformFanIn) {
+  const MatrixD Xt = MatrixD::Random(4, 16), Xo = MatrixD::Random(3, 16);
+  KernelOptions k = options("conv(3x3,same,1)-relu-conv(3x3,same,9)-relu-gap-dense(1)", ImageShape{4, 4, 1, true});
+  k.b_std = k.W_std / 3;
+  k.parameterization = Parameterization::standard;
+  const KernelBlocks sp = kernel_pair(k, Xt, Xo).ntk;
+  k.parameterization = Parameterization::ntk;
+  KernelBlocks ntk = kernel_pair(k, Xt, Xo).ntk;
+  ntk.dd *= 9 / (k.W_std * k.W_std);
+  ntk.td *= 9 / (k.W_std * k.W_std);
+  EXPECT_LT(rel_max_diff(sp, ntk), 1e-13);
+  k.parameterization = Parameterization::standard;
+  k.arch = parse_architecture("conv(3x3,same,2)-relu-conv(3x3,same,9)-relu-gap-dense(1)");
+  EXPECT_GT(rel_max_diff(kernel_pair(k, Xt, Xo).ntk, ntk), 1e-3);
+}
+
 TEST(SohlDicksteinKernels, KernelRidgeMatchesPredictMse) {
   const MatrixD A = MatrixD::Random(8, 8), T = MatrixD::Random(4, 8);
   const MatrixD K = A * A.transpose() + 0.1 * MatrixD::Identity(8, 8);
