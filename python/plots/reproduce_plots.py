@@ -441,7 +441,7 @@ def sohl_properties(d, name):
 def sohl_kernels(d, name):
     """R22: per architecture, improved SP's NTK-regression accuracy (test solid, validation dashed) vs its overall
     base width N for each ratio N_1:N_2, the NTK parameterization's and the NNGP's test accuracy as horizontal lines,
-    the widths chosen on validation starred."""
+    the widths chosen on validation starred, the default widths as an open diamond."""
     rows = read(os.path.join(d, "accuracy.csv"))
     archs = list(groups(rows, "arch").items())
     fig, axes = plt.subplots(1, len(archs), figsize=(5 * len(archs), 4), squeeze=False)
@@ -459,6 +459,8 @@ def sohl_kernels(d, name):
                 ax.axhline(num(r["test_acc"]), color="gray", lw=1.5, label="NTK param (NTK) test")
             if r["role"] == "nngp":
                 ax.axhline(num(r["test_acc"]), color="gray", ls=":", lw=1.5, label="NNGP (both) test")
+            if r["role"] == "default":
+                ax.plot([num(r["N"])], [num(r["test_acc"])], "kD", ms=5, mfc="none", label="default widths")
         ax.set_xscale("log", base=2)
         ax.set_xlabel("improved SP's base width N")
         ax.set_ylabel("accuracy")
