@@ -138,8 +138,9 @@ void add_notes(const CaseData& d, const std::vector<ArchOutcome>& outs, int thre
     if (o.name == "fc") continue;
     const double factor = o.name == "cnn-gap" ? std::pow(double(kPool), 4) : double(kPool * kPool);
     out.notes.push_back(fmt::format(
-        "Cost, {}: its {} kernel evaluations took {:.0f} s on {} threads ({} example pairs each). At 28×28 a pair "
-        "costs ≈ {:g}× as much ({}, cnn_kernel.h): these evaluations would take ≈ {:.1f} h here.",
+        "Cost, {}: its {} kernel evaluations took {:.0f} s of wall time on {} threads ({} example pairs each; other "
+        "jobs may share this machine's cores, so these times bound the kernel's cost from above). At 28×28 a pair "
+        "costs ≈ {:g}× as much ({}, cnn_kernel.h): these evaluations would take ≈ {:.1f} h at this rate.",
         o.name, o.times.size(), kernel_seconds(o), threads, o.pairs, factor,
         o.name == "cnn-gap" ? "full mode, ∝ pixels²" : "diagonal mode, ∝ pixels", kernel_seconds(o) * factor / 3600));
   }
