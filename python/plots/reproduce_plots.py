@@ -438,6 +438,39 @@ def sohl_properties(d, name):
     save_figure(fig, d, "sp_properties.png")
 
 
+def sohl_kernels(d, name):
+    """R22: per architecture, improved SP's NTK-regression accuracy (test solid, validation dashed) vs its overall
+    base width N for each ratio N_1:N_2, the NTK parameterization's and the NNGP's test accuracy as horizontal lines,
+    the widths chosen on validation starred, the default widths as an open diamond."""
+    rows = read(os.path.join(d, "accuracy.csv"))
+    archs = list(groups(rows, "arch").items())
+    fig, axes = plt.subplots(1, len(archs), figsize=(5 * len(archs), 4), squeeze=False)
+    for ax, (arch, rs) in zip(axes[0], archs):
+        grid = [r for r in rs if r["role"] == "grid"]
+        for ratio, g in groups(grid, "ratio").items():
+            n = [num(r["N"]) for r in g]
+            line, = ax.plot(n, [num(r["test_acc"]) for r in g], marker="o", ms=3, label=f"improved SP {ratio} test")
+            ax.plot(n, [num(r["val_acc"]) for r in g], ls="--", lw=1, color=line.get_color())
+        for r in grid:
+            if r["chosen"] == "1":
+                ax.plot([num(r["N"])], [num(r["test_acc"])], "k*", ms=10, label="chosen on validation")
+        for r in rs:
+            if r["role"] == "ntk-param":
+                ax.axhline(num(r["test_acc"]), color="gray", lw=1.5, label="NTK param (NTK) test")
+            if r["role"] == "nngp":
+                ax.axhline(num(r["test_acc"]), color="gray", ls=":", lw=1.5, label="NNGP (both) test")
+            if r["role"] == "default":
+                ax.plot([num(r["N"])], [num(r["test_acc"])], "kD", ms=5, mfc="none", label="default widths")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("improved SP's base width N")
+        ax.set_ylabel("accuracy")
+        ax.set_title(arch)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(f"{name}: kernel regression accuracy, NTK parameterization vs improved SP (dashed: validation)")
+    fig.tight_layout()
+    save_figure(fig, d, "sp_kernel_accuracy.png")
+
+
 CASES = {
     "golikov2020-width": [width_sweep, decomposition],
     "golikov2020-long": [width_sweep],
@@ -448,6 +481,7 @@ CASES = {
     "golikov2021-limits": [limits],
     "sohl-dickstein2020-sp": [sohl],
     "sohl-dickstein2020-properties": [sohl_properties],
+    "sohl-dickstein2020-kernels": [sohl_kernels],
     "nguyen2019-gaussians": [nguyen],
     "nguyen2019-fmnist": [nfm_curves, nfm_hist, nfm_distances],
     "classify-grid": [grid],

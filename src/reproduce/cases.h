@@ -15,6 +15,7 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx);             // R
 CaseOutput run_golikov2021_regions(const ReproduceContext& ctx);            // R29
 CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx);          // R21, R24
 CaseOutput run_sohl_dickstein2020_properties(const ReproduceContext& ctx);  // §6.3 properties, R24
+CaseOutput run_sohl_dickstein2020_kernels(const ReproduceContext& ctx);     // R22
 CaseOutput run_sohl_dickstein2020_cnn(const ReproduceContext& ctx);         // R23
 CaseOutput run_nguyen2019_gaussians(const ReproduceContext& ctx);           // R25
 CaseOutput run_nguyen2019_fmnist(const ReproduceContext& ctx);              // R26

@@ -65,6 +65,11 @@ const std::vector<ReproductionInfo>& reproduction_registry() {
        "what improved SP keeps and the NTK parameterization loses: relative layer widths, weight vs bias speed, lr "
        "scale",
        repro::run_sohl_dickstein2020_properties, /*every_seed_at_every_width=*/true},
+      {"sohl-dickstein2020-kernels", "Sohl-Dickstein et al. 2020 [SP], abstract and kernel experiments",
+       "theory.md §6.3 R22",
+       "NTK and NNGP regression accuracy of NTK-parameterization vs improved-SP kernels (FC, CNN-flatten, CNN-GAP) "
+       "on fashion-mnist, with improved SP's base widths swept and chosen on a validation split",
+       repro::run_sohl_dickstein2020_kernels},
       {"sohl-dickstein2020-cnn", "Sohl-Dickstein et al. 2020 [SP], introduction and Fig. 3", "theory.md §6.3 R23",
        "finite CNNs, NTK parameterization vs SP, each at its validation-selected lr: no consistent winner",
        repro::run_sohl_dickstein2020_cnn},
