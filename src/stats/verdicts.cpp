@@ -299,7 +299,7 @@ VerdictResult judge_no_consistent_winner(const std::vector<double>& widths,
   bool some_within = false;
   std::string detail;
   for (std::size_t i = 0; i < widths.size(); ++i) {
-    const Estimate e = bootstrap_paired_difference(per_width_a[i], per_width_b[i], 2000, std::uint64_t(i));
+    const Estimate e = bootstrap_paired_difference(per_width_a[i], per_width_b[i]);
     const VerdictResult v =
         verdict_in_region(e, {-margin, margin, source}, fmt::format("width {}: difference", width_name(widths[i])));
     some_within = some_within || v.verdict == Verdict::holds;
