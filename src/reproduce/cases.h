@@ -17,6 +17,7 @@ CaseOutput run_sohl_dickstein2020_sp(const ReproduceContext& ctx);          // R
 CaseOutput run_sohl_dickstein2020_properties(const ReproduceContext& ctx);  // §6.3 properties, R24
 CaseOutput run_nguyen2019_gaussians(const ReproduceContext& ctx);           // R25
 CaseOutput run_nguyen2019_fmnist(const ReproduceContext& ctx);              // R26
+CaseOutput run_nguyen2019_cnn(const ReproduceContext& ctx);                 // R27
 CaseOutput run_classify_grid(const ReproduceContext& ctx);                  // R28
 
 }  // namespace widthlab::repro
