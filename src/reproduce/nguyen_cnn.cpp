@@ -32,8 +32,9 @@ constexpr const char* kR27 =
 constexpr const char* kR27Source =
     "[N] abstract, theory.md §6.4 R27 (R26's regions); converging = exponent interval below 0 (§8.7)";
 constexpr const char* kLabel = "cnn/mf";
-// The paper's channel grid (issue 19 item 5; theory.md §6.4 R27).
+// The paper's channel grid (issue 19 item 5; theory.md §6.4 R27) and seeds (issue 18: 10, as in the papers).
 const std::vector<int> kPaperWidths = {16, 32, 64, 128, 256, 512};
+constexpr int kPaperSeeds = 10;
 
 GroupText group_text() {
   return {"R27",
@@ -87,16 +88,16 @@ std::string setup_text(const Config& c, const Runs& r) {
   for (std::size_t i = 0; i < s.widths.size(); ++i)
     per_width.push_back(fmt::format("{} s at d = {}", fmt_num(sec[i], 3), s.widths[i]));
   return fmt::format(
-      "- data: {} as 28×28×1 images (the paper: MNIST and CIFAR-10, theory.md §6.4; fashion-mnist-2 is what this "
+      "- data: {}; inputs as 28×28×1 images (the paper: MNIST and CIFAR-10, theory.md §6.4; fashion-mnist-2 is what "
+      "this "
       "machine has); no pooling of the inputs: the first conv has stride 2\n"
       "- nets: `{}` with the readout dense(1) appended (d channels in both conv layers), {} with "
       "biases, MF scaling on channel counts at d* = {} (theory.md §3.9); {} lr {} batch {}, {} steps ({:.3g} "
       "epochs); channel counts {}; {}; metrics every {} steps; neuron samples at init and after training (x₀ = test "
       "input 0, centre pixel of the first conv's {}×{} output)\n"
       "- size: {} runs, {:.0f} s of worker time; mean seconds per run (training and evaluation) {}",
-      data_line(s.data), c.model.arch.value_or(""),
-      c.model.activation, c.scaling.reference_width, c.train.optimizer, c.train.lr,
-      c.train.batch.full ? "full" : std::to_string(c.train.batch.size), c.train.steps,
+      data_line(s.data), c.model.arch.value_or(""), c.model.activation, c.scaling.reference_width, c.train.optimizer,
+      c.train.lr, c.train.batch.full ? "full" : std::to_string(c.train.batch.size), c.train.steps,
       double(c.train.steps) * c.train.batch.size / double(s.data.x_train.rows()), fmt::join(s.widths, ", "),
       s.seeds_text(), c.train.log_every, first.height, first.width, r.res.size(), worker, fmt::join(per_width, ", "));
 }
@@ -119,11 +120,19 @@ std::vector<std::string> notes(const Runs& r, const Curves& c) {
       "The neighbour W1 of z compares partly shared channels: paired init draws the first conv's filters row by row, "
       "so for one seed the first d filters at 2d channels are those at d (theory.md §6.4 R26); the noise-floor ratio "
       "compares disjoint seed halves only."};
-  const PaperGrid paper{kPaperWidths, int(r.setup.seeds.size()), 1,
-                        fmt::format("channel counts 2^4…2^9, {} seeds, this run's data and steps", r.setup.seeds.size()),
+  const PaperGrid paper{kPaperWidths, kPaperSeeds, 1,
+                        fmt::format("channel counts 2^4…2^9, {} seeds, this run's data and steps", kPaperSeeds),
                         "cnn/"};
-  if (r.setup.widths.back() < kPaperWidths.back())
+  if (r.setup.widths.back() < kPaperWidths.back()) {
     if (auto cost = paper_cost_note(r.res, paper); !cost.empty()) n.push_back(cost);
+    // The hidden conv's flops grow as d² while the fit above also carries the small widths' fixed costs.
+    const double widest = run_seconds(r).back(), ratio = double(kPaperWidths.back()) / r.setup.widths.back();
+    n.push_back(fmt::format(
+        "Scaling the widest run instead by the hidden conv's d² flops: one run at d = {} ≈ {} s × {:g}² = {} s, its "
+        "{} seeds ≈ {} worker-hours — the reason this default grid stops at d = {} (`--full` adds d = {}).",
+        kPaperWidths.back(), fmt_num(widest, 3), ratio, fmt_num(widest * ratio * ratio, 3), kPaperSeeds,
+        fmt_num(widest * ratio * ratio * kPaperSeeds / 3600, 2), r.setup.widths.back(), kPaperWidths.back()));
+  }
   return n;
 }
 
@@ -143,8 +152,8 @@ CaseOutput run_nguyen2019_cnn(const ReproduceContext& ctx) {
   add_curve_claims(out, group_text(), r.res, widths, kLabel, c);
   add_distribution_claims(out, group_text(), widths, n);
   out.tables.push_back(curve_table(
-      "MF CNN: final test loss / accuracy, seed spread, curve gap to the next channel count (width = channels)",
-      widths, c));
+      "MF CNN: final test loss / accuracy, seed spread, curve gap to the next channel count (width = channels)", widths,
+      c));
   out.tables.push_back(distance_table(
       "MF CNN: neuron-level (per-channel) distances between neighbouring channel counts (pooled over seeds)", kLabel,
       widths, n, dist_csv));

@@ -62,7 +62,11 @@ Runs run_nets(const ReproduceContext& ctx) {
 }
 
 GroupText group_text(std::size_t g) {
-  return {fmt::format("R26.d{}", kDepths[g]), fmt::format("{} hidden layers", kDepths[g]), "MF net", kR26, kR26Source,
+  return {fmt::format("R26.d{}", kDepths[g]),
+          fmt::format("{} hidden layers", kDepths[g]),
+          "MF net",
+          kR26,
+          kR26Source,
           kQuantityText};
 }
 
@@ -142,7 +146,8 @@ CaseOutput run_nguyen2019_fmnist(const ReproduceContext& ctx) {
     add_curve_claims(out, group_text(g), r.res, widths, r.labels[g], c);
     add_distribution_claims(out, group_text(g), widths, n);
     out.tables.push_back(curve_table(
-        fmt::format("{} hidden layers: final test loss / accuracy, seed spread, curve gap to the next width", kDepths[g]),
+        fmt::format("{} hidden layers: final test loss / accuracy, seed spread, curve gap to the next width",
+                    kDepths[g]),
         widths, c));
     out.tables.push_back(distance_table(
         fmt::format("{} hidden layers: neuron-level distances between neighbouring widths (pooled over seeds)",

@@ -185,8 +185,7 @@ void add_curve_claims(CaseOutput& out, const GroupText& t, const Results& res, c
                         "width-independent (deterministic) limit dynamics ([N], theory.md §3.6)", v.spread});
 }
 
-void add_distribution_claims(CaseOutput& out, const GroupText& t, const std::vector<int>& widths,
-                             const NeuronGrid& g) {
+void add_distribution_claims(CaseOutput& out, const GroupText& t, const std::vector<int>& widths, const NeuronGrid& g) {
   for (int q = 0; q < kQuantities; ++q) {
     const std::string qid = kQuantityIds[q], what = t.quantity[q];
     out.claims.push_back({t.id + "." + qid + "-collapse",

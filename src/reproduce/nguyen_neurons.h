@@ -55,25 +55,25 @@ double pair_noise_ratio(const NeuronGrid& g, int p, std::size_t i, int q);
 VerdictResult judge_distribution_collapse(const NeuronGrid& g, const std::vector<int>& widths, int q,
                                           const std::string& source);
 // The two widest widths' W1 over the seed-split noise floor in [0, 2] (theory.md §6.4 R26: the width difference is
-// within √3 × the noise of S/2 seeds); jackknife interval over seeds. Phase p (0 init: a sanity check of the statistic).
+// within √3 × the noise of S/2 seeds); jackknife interval over seeds. Phase p (0 init: a sanity check of the
+// statistic).
 inline constexpr double kNoiseRatioMax = 2.0;
 VerdictResult judge_noise_floor(const NeuronGrid& g, int p, int q);
 
 // Texts of one group's claims (a depth of R26, the CNN of R27).
 struct GroupText {
-  std::string id;         // "R26.d2"
-  std::string group;      // "2 hidden layers"
-  std::string net;        // "MF net"
-  std::string published;  // the paper's statement and the theory.md §
-  std::string source;     // the region's source
+  std::string id;                                 // "R26.d2"
+  std::string group;                              // "2 hidden layers"
+  std::string net;                                // "MF net"
+  std::string published;                          // the paper's statement and the theory.md §
+  std::string source;                             // the region's source
   std::array<std::string, kQuantities> quantity;  // what a and z are, in words
 };
 // The four curve claims (judge_curves, judge_curve_collapse) and, per quantity, collapse, noise floor and the init
 // noise floor (sanity), in this order.
 void add_curve_claims(CaseOutput& out, const GroupText& t, const Results& res, const std::vector<int>& widths,
                       const std::string& label, const Curves& c);
-void add_distribution_claims(CaseOutput& out, const GroupText& t, const std::vector<int>& widths,
-                             const NeuronGrid& g);
+void add_distribution_claims(CaseOutput& out, const GroupText& t, const std::vector<int>& widths, const NeuronGrid& g);
 // Per neighbour pair and quantity: W1 and KS after training, W1 at init, the trained noise ratio (the table), and
 // CSV rows (label, quantity, phase, width, next_width, w1, ks, noise_ratio).
 ReportTable distance_table(const std::string& title, const std::string& label, const std::vector<int>& widths,

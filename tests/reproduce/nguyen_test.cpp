@@ -1,12 +1,12 @@
 // The verdicts shared by nguyen2019-fmnist and nguyen2019-cnn (src/reproduce/nguyen_common.h, nguyen_neurons.h;
 // theory.md §6.4 R26, R27) on constructed inputs: each returns holds, fails and inconclusive; and the per-channel
 // neuron sample of a ConvNet against a direct evaluation of its definition.
-#include "../../src/reproduce/nguyen_neurons.h"  // internal to src/reproduce
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <set>
+
+#include "reproduce/nguyen_neurons.h"  // internal to src/reproduce (src/ is on this test's include path)
 
 namespace widthlab::repro::nguyen {
 namespace {
@@ -15,7 +15,8 @@ const std::vector<int> kWidths = {16, 32, 64, 128};
 
 // A deterministic value in [−1, 1) per (a, b, c): the constructed seed noise.
 double noise(int a, int b, int c) {
-  const std::uint64_t h = (std::uint64_t(a) * 73856093u) ^ (std::uint64_t(b) * 19349663u) ^ (std::uint64_t(c) * 83492791u);
+  const std::uint64_t h =
+      (std::uint64_t(a) * 73856093u) ^ (std::uint64_t(b) * 19349663u) ^ (std::uint64_t(c) * 83492791u);
   return double((h * 2654435761u) % 10007u) / 10007.0 * 2.0 - 1.0;
 }
 
