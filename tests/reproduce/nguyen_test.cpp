@@ -83,7 +83,7 @@ TEST(NguyenVerdicts, DistributionCollapseHoldsFailsAndIsInconclusive) {
 TEST(NguyenVerdicts, NoiseFloorGoesHoldsInconclusiveFailsAsTheWidestWidthsSeparate) {
   // The two widest widths' laws differ by a shift b on top of seed offsets of size 0.2; the ratio grows with b.
   std::vector<Verdict> seen;
-  for (double b = 0; b <= 2.0; b += 0.01) {
+  for (double b = 0; b <= 2.0; b += 0.02) {
     const auto g = neuron_grid_of([&](std::size_t i) { return i + 1 == kWidths.size() ? b : 0.0; }, 0.2);
     seen.push_back(judge_noise_floor(g, 1, 0).verdict);
   }
