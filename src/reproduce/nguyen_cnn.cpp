@@ -13,6 +13,7 @@
 #include <fmt/ranges.h>
 
 #include <cmath>
+#include <numeric>
 
 #include "reproduce/cases.h"
 #include "reproduce/common.h"
@@ -104,7 +105,29 @@ std::string setup_text(const Config& c, const Runs& r) {
 
 // Findings from this run's numbers: where the loss curves leave the plateau at f ≈ 0, the seed-spread floor, and
 // the cost of the paper's channel grid.
-std::vector<std::string> notes(const Runs& r, const Curves& c) {
+// Per quantity: the neighbour W1 after training over the one at init, and the trained noise-floor ratio, at every
+// neighbour pair (when the ratio is ≈ 1 everywhere, seed-to-seed noise and not the channel count carries the W1).
+std::string distance_note(const NeuronGrid& g) {
+  std::vector<std::size_t> all(g[0].front().size());
+  std::iota(all.begin(), all.end(), std::size_t(0));
+  std::vector<std::string> parts;
+  for (int q = 0; q < kQuantities; ++q) {
+    const std::vector<double> tr = neighbour_w1(g, 1, q, all), in = neighbour_w1(g, 0, q, all);
+    std::vector<std::string> growth, ratio;
+    for (std::size_t i = 0; i < tr.size(); ++i)
+      growth.push_back(fmt_num(tr[i] / in[i], 3)), ratio.push_back(fmt_num(pair_noise_ratio(g, 1, i, q), 3));
+    parts.push_back(fmt::format("{}: trained W1 / init W1 = {}, noise-floor ratio {}", kQuantityIds[q],
+                                fmt::join(growth, ", "), fmt::join(ratio, ", ")));
+  }
+  return "Neuron-level distances per neighbour pair (smallest pair first) — " +
+         fmt::format("{}", fmt::join(parts, "; ")) +
+         ". A noise-floor ratio ≈ 1 says the two channel counts' trained laws differ no more than two disjoint seed "
+         "halves of one channel count do (theory.md §6.4 R26): where the trained W1 is several times the init W1 and "
+         "the ratio stays ≈ 1, the trained law varies from seed to seed (init and batch order), and that noise, not "
+         "the channel count, carries the neighbour distance and its exponent.";
+}
+
+std::vector<std::string> notes(const Runs& r, const Curves& c, const NeuronGrid& g) {
   std::vector<std::string> cells;
   const std::vector<int> e = escape_steps(c);
   for (std::size_t i = 0; i < e.size(); ++i)
@@ -119,7 +142,8 @@ std::vector<std::string> notes(const Runs& r, const Curves& c) {
       "in nguyen2019-fmnist, theory.md §6.4). The curve gaps compare the same seeds at every channel count.",
       "The neighbour W1 of z compares partly shared channels: paired init draws the first conv's filters row by row, "
       "so for one seed the first d filters at 2d channels are those at d (theory.md §6.4 R26); the noise-floor ratio "
-      "compares disjoint seed halves only."};
+      "compares disjoint seed halves only.",
+      distance_note(g)};
   const PaperGrid paper{kPaperWidths, kPaperSeeds, 1,
                         fmt::format("channel counts 2^4…2^9, {} seeds, this run's data and steps", kPaperSeeds),
                         "cnn/"};
@@ -167,7 +191,7 @@ CaseOutput run_nguyen2019_cnn(const ReproduceContext& ctx) {
   write_table_csv(ctx.out / "neuron_hist.csv", {"label", "quantity", "phase", "width", "bin_lo", "bin_hi", "density"},
                   hist_csv);
   out.setup = setup_text(ctx.config, r);
-  out.notes = notes(r, c);
+  out.notes = notes(r, c, n);
   out.plots = {"nfm_curves.png", "neuron_hist.png", "neuron_distances.png"};
   return out;
 }
