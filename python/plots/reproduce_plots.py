@@ -251,7 +251,9 @@ def nfm_curves(d, name):
                 ax.set(title=f"{lab}: test {m} (train dashed)", xlabel="SGD step")
         row[0].axhline(LOG2, color="gray", ls=":", lw=1)
     axes[0][0].legend(fontsize=8)
-    fig.suptitle(f"{name}: multilayer MF nets on fashion-mnist-2 (R26), mean ± std over seeds")
+    what = "MF CNNs (width = channels) on fashion-mnist-2 (R27)" if "cnn" in name else \
+        "multilayer MF nets on fashion-mnist-2 (R26)"
+    fig.suptitle(f"{name}: {what}, mean ± std over seeds")
     fig.tight_layout()
     save_figure(fig, d, "nfm_curves.png")
 
@@ -484,6 +486,7 @@ CASES = {
     "sohl-dickstein2020-kernels": [sohl_kernels],
     "nguyen2019-gaussians": [nguyen],
     "nguyen2019-fmnist": [nfm_curves, nfm_hist, nfm_distances],
+    "nguyen2019-cnn": [nfm_curves, nfm_hist, nfm_distances],
     "classify-grid": [grid],
     "golikov2021-regions": [regions],
 }

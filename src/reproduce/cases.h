@@ -19,6 +19,7 @@ CaseOutput run_sohl_dickstein2020_kernels(const ReproduceContext& ctx);     // R
 CaseOutput run_sohl_dickstein2020_cnn(const ReproduceContext& ctx);         // R23
 CaseOutput run_nguyen2019_gaussians(const ReproduceContext& ctx);           // R25
 CaseOutput run_nguyen2019_fmnist(const ReproduceContext& ctx);              // R26
+CaseOutput run_nguyen2019_cnn(const ReproduceContext& ctx);                 // R27
 CaseOutput run_classify_grid(const ReproduceContext& ctx);                  // R28
 
 }  // namespace widthlab::repro

@@ -99,6 +99,36 @@ std::vector<double> mean_curve_gaps(const Curves& g) {
   return neighbour_gaps(m, nw, npts);
 }
 
+std::vector<int> escape_steps(const Curves& c) {
+  std::vector<int> v;
+  for (const auto& curve : c.curves) {
+    v.push_back(-1);
+    for (std::size_t k = 0; k < curve.size() && k < c.steps.size(); ++k)
+      if (curve[k] <= std::numbers::ln2 - 0.1) {
+        v.back() = c.steps[k];
+        break;
+      }
+  }
+  return v;
+}
+
+ReportTable curve_table(const std::string& title, const std::vector<int>& widths, const Curves& c) {
+  const std::vector<double> gap = mean_curve_gaps(c);
+  const std::vector<int> escape = escape_steps(c);
+  ReportTable t;
+  t.title = title;
+  t.columns = {"width",
+               "test loss",
+               "test acc",
+               "std of final loss over seeds",
+               "sup_k |loss_d(k) − loss_2d(k)|",
+               "first step with mean test loss ≤ log 2 − 0.1"};
+  for (std::size_t i = 0; i < widths.size(); ++i)
+    t.rows.push_back({width_label(widths[i]), fmt_num(c.final_loss[i]), fmt_num(c.final_acc[i]), fmt_num(c.spread[i]),
+                      i < gap.size() ? fmt_num(gap[i]) : "—", escape[i] < 0 ? "never" : std::to_string(escape[i])});
+  return t;
+}
+
 VerdictResult judge_curve_collapse(const SeedGrid& points, const std::vector<int>& widths, std::size_t n,
                                    const std::string& source) {
   const std::vector<double> gap_w(widths.begin(), widths.empty() ? widths.begin() : widths.end() - 1);

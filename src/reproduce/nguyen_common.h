@@ -34,6 +34,12 @@ std::vector<std::vector<std::string>> curve_rows(std::vector<std::vector<std::st
 // The neighbour gaps of the mean test-loss curves, each cut to the first width's number of points.
 std::vector<double> mean_curve_gaps(const Curves& g);
 
+// Per width: the first curve step at which the mean test loss is ≤ log 2 − 0.1 (−1: never), i.e. the end of the
+// plateau at f ≈ 0 that the degeneracy of theory.md §3.6 lengthens with width at 3 hidden layers.
+std::vector<int> escape_steps(const Curves& c);
+// Per width: final test loss and accuracy, seed spread of the final loss, curve gap to the next width, escape step.
+ReportTable curve_table(const std::string& title, const std::vector<int>& widths, const Curves& c);
+
 // The three curve verdicts of [N] (theory.md §6.4): the widest net learns (final test loss ≤ log 2 − 0.1); the
 // neighbour gap of the test-loss curves shrinks as a power of width; the seed spread of the final loss shrinks (both:
 // exponent interval by a seed bootstrap below 0; CLT heuristic d^-1/2, theory.md §4). `source`: the region's source.

@@ -81,6 +81,11 @@ const std::vector<ReproductionInfo>& reproduction_registry() {
        "2- and 3-hidden-layer MF nets with SGD: loss/accuracy curves and neuron-level distributions collapse as the "
        "width grows",
        repro::run_nguyen2019_fmnist, /*every_seed_at_every_width=*/true},
+      {"nguyen2019-cnn", "Nguyen 2019 [N], \"CNN-like\" nets (channels as width; fashion-mnist-2)",
+       "theory.md §6.4 R27",
+       "MF conv nets (2 conv layers, gap) with SGD: loss/accuracy curves and per-channel distributions collapse as the "
+       "channel count grows",
+       repro::run_nguyen2019_cnn, /*every_seed_at_every_width=*/true},
       {"classify-grid", "theory target (no paper figure)", "theory.md §6.5 R28, §2.2",
        "grid over (q_σ, q̃): measured exponents of init logits, kernel and weight steps vs A, B, C; 13 regions",
        repro::run_classify_grid, /*every_seed_at_every_width=*/true},
