@@ -157,4 +157,17 @@ CurveVerdicts judge_curves(const Results& res, const std::vector<int>& widths, c
   return v;
 }
 
+void write_nfm_csvs(const std::filesystem::path& dir, const std::vector<std::vector<std::string>>& curves,
+                    const std::vector<std::vector<std::string>>& distances,
+                    const std::vector<std::vector<std::string>>& histograms) {
+  write_table_csv(dir / "nfm_curves.csv",
+                  {"label", "width", "step", "test_loss_mean", "test_loss_std", "test_acc_mean", "test_acc_std",
+                   "train_loss_mean", "train_acc_mean"},
+                  curves);
+  write_table_csv(dir / "neuron_distances.csv",
+                  {"label", "quantity", "phase", "width", "next_width", "w1", "ks", "noise_ratio"}, distances);
+  write_table_csv(dir / "neuron_hist.csv", {"label", "quantity", "phase", "width", "bin_lo", "bin_hi", "density"},
+                  histograms);
+}
+
 }  // namespace widthlab::repro::nguyen

@@ -52,4 +52,10 @@ CurveVerdicts judge_curves(const Results& res, const std::vector<int>& widths, c
 VerdictResult judge_curve_collapse(const SeedGrid& points, const std::vector<int>& widths, std::size_t n,
                                    const std::string& source);
 
+// The three CSVs of the multilayer-MF cases (R26, R27) that the plot script reads: nfm_curves.csv, neuron_distances.csv
+// and neuron_hist.csv in `dir`.
+void write_nfm_csvs(const std::filesystem::path& dir, const std::vector<std::vector<std::string>>& curves,
+                    const std::vector<std::vector<std::string>>& distances,
+                    const std::vector<std::vector<std::string>>& histograms);
+
 }  // namespace widthlab::repro::nguyen

@@ -155,14 +155,7 @@ CaseOutput run_nguyen2019_fmnist(const ReproduceContext& ctx) {
         r.labels[g], widths, n, dist_csv));
     add_histograms(hist_csv, n, r.labels[g], r.setups[g].widths);
   }
-  write_table_csv(ctx.out / "nfm_curves.csv",
-                  {"label", "width", "step", "test_loss_mean", "test_loss_std", "test_acc_mean", "test_acc_std",
-                   "train_loss_mean", "train_acc_mean"},
-                  curves_csv);
-  write_table_csv(ctx.out / "neuron_distances.csv",
-                  {"label", "quantity", "phase", "width", "next_width", "w1", "ks", "noise_ratio"}, dist_csv);
-  write_table_csv(ctx.out / "neuron_hist.csv", {"label", "quantity", "phase", "width", "bin_lo", "bin_hi", "density"},
-                  hist_csv);
+  nguyen::write_nfm_csvs(ctx.out, curves_csv, dist_csv, hist_csv);
   out.setup = setup_text(ctx.config, r);
   out.notes = notes(r, all_curves);
   out.plots = {"nfm_curves.png", "neuron_hist.png", "neuron_distances.png"};
