@@ -8,6 +8,7 @@
 
 #include <cmath>
 
+#include "widthlab/conv_gradients.h"
 #include "widthlab/empirical_ntk.h"
 #include "widthlab/error.h"
 
@@ -29,27 +30,20 @@ template <class T>
 std::vector<std::vector<Matrix<T>>> jacobians(const ConvNet<T>& net, const Matrix<T>& X) {
   const int k = net.config().outputs(), L = net.num_layers(), N = int(X.rows());
   std::vector<std::vector<Matrix<T>>> J(static_cast<std::size_t>(k));
-  MlpGradients<T> g = net.make_gradients();
+  const MlpGradients<T> shapes = net.make_gradients();
   for (auto& per_layer : J)
-    for (int l = 0; l < L; ++l) per_layer.emplace_back(N, g.w[std::size_t(l)].size() + g.b[std::size_t(l)].size());
+    for (int l = 0; l < L; ++l)
+      per_layer.emplace_back(N, shapes.w[std::size_t(l)].size() + shapes.b[std::size_t(l)].size());
   auto ws = net.make_workspace(1);
-  std::vector<T> seed(static_cast<std::size_t>(k), T(0));
-  for (int i = 0; i < N; ++i) {
-    const T* xi = X.data() + std::size_t(i) * std::size_t(X.cols());
-    for (int o = 0; o < k; ++o) {
-      net.forward(xi, 1, ws);
-      std::fill(seed.begin(), seed.end(), T(0));
-      seed[std::size_t(o)] = T(1);
-      net.backward(xi, seed.data(), ws, g);
-      for (int l = 0; l < L; ++l) {
-        const auto& w = g.w[std::size_t(l)];
-        const auto& b = g.b[std::size_t(l)];
-        T* row = J[std::size_t(o)][std::size_t(l)].row(i).data();
-        std::copy(w.data(), w.data() + w.size(), row);
-        std::copy(b.data(), b.data() + b.size(), row + w.size());
-      }
+  for_each_output_gradient<T>(net, X, ws, [&](int i, int o, const MlpGradients<T>& g) {
+    for (int l = 0; l < L; ++l) {
+      const auto& w = g.w[std::size_t(l)];
+      const auto& b = g.b[std::size_t(l)];
+      T* row = J[std::size_t(o)][std::size_t(l)].row(i).data();
+      std::copy(w.data(), w.data() + w.size(), row);
+      std::copy(b.data(), b.data() + b.size(), row + w.size());
     }
-  }
+  });
   return J;
 }
 

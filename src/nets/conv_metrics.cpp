@@ -2,28 +2,46 @@
 #include <cmath>
 
 #include "nets/train_metrics.h"
+#include "widthlab/conv_gradients.h"
+
+namespace widthlab {
+
+template <class T>
+void for_each_output_gradient(const ConvNet<T>& net, const Matrix<T>& X, ConvWorkspace<T>& ws,
+                              const std::function<void(int i, int o, const MlpGradients<T>& g)>& fn) {
+  const int k = net.config().outputs();
+  MlpGradients<T> g = net.make_gradients();
+  std::vector<T> seed(static_cast<std::size_t>(k), T(0));
+  for (int i = 0; i < int(X.rows()); ++i) {
+    const T* xi = X.data() + std::size_t(i) * std::size_t(X.cols());
+    for (int o = 0; o < k; ++o) {
+      net.forward(xi, 1, ws);
+      std::fill(seed.begin(), seed.end(), T(0));
+      seed[std::size_t(o)] = T(1);
+      net.backward(xi, seed.data(), ws, g);
+      fn(i, o, g);
+    }
+  }
+}
+template void for_each_output_gradient(const ConvNet<float>&, const Matrix<float>&, ConvWorkspace<float>&,
+                                       const std::function<void(int, int, const MlpGradients<float>&)>&);
+template void for_each_output_gradient(const ConvNet<double>&, const Matrix<double>&, ConvWorkspace<double>&,
+                                       const std::function<void(int, int, const MlpGradients<double>&)>&);
+
+}  // namespace widthlab
 
 namespace widthlab::metrics {
 
 template <class T>
 std::vector<double> kernel_diagonal(const ConvNet<T>& net, const Matrix<T>& x, std::span<const double> lrs,
                                     ConvWorkspace<T>& ws) {
-  const int P = int(x.rows()), k = net.config().outputs();
-  std::vector<double> diag(static_cast<std::size_t>(P), 0.0);
-  MlpGradients<T> grads = net.make_gradients();
-  std::vector<T> seed(static_cast<std::size_t>(k), T(0));
-  for (int i = 0; i < P; ++i) {
-    const T* xi = x.data() + std::size_t(i) * std::size_t(x.cols());
-    for (int c = 0; c < k; ++c) {
-      net.forward(xi, 1, ws);
-      std::fill(seed.begin(), seed.end(), T(0));
-      seed[std::size_t(c)] = T(1);
-      net.backward(xi, seed.data(), ws, grads);  // ∂f_c(x_i)/∂θ
-      for (int l = 0; l < net.num_layers(); ++l)
-        diag[std::size_t(i)] += lrs[std::size_t(l)] * (grads.w[std::size_t(l)].template cast<double>().squaredNorm() +
-                                                       grads.b[std::size_t(l)].template cast<double>().squaredNorm());
-    }
-  }
+  const int k = net.config().outputs();
+  std::vector<double> diag(static_cast<std::size_t>(x.rows()), 0.0);
+  for_each_output_gradient<T>(net, x, ws, [&](int i, int, const MlpGradients<T>& g) {
+    for (int l = 0; l < net.num_layers(); ++l)
+      diag[std::size_t(i)] += lrs[std::size_t(l)] * (g.w[std::size_t(l)].template cast<double>().squaredNorm() +
+                                                     g.b[std::size_t(l)].template cast<double>().squaredNorm());
+  });
   for (auto& v : diag) v /= k;
   return diag;
 }
