@@ -38,20 +38,43 @@
 
 namespace widthlab {
 
+// One full-mode state (K or Θ) of the plane schedule (src/kernels/cnn_kernel_planes.h): rows of padded pixel planes
+// in rotating slots; row[h] points at image row h's planes.
+struct CnnPlaneArray {
+  std::vector<double> slots;
+  std::vector<double*> row, spare;
+};
+// The plane schedule's per-thread scratch: the row-tap sums of K and Θ, the padded variances, Ṫ of one plane, the
+// second image channel-major.
+struct CnnPlaneScratch {
+  std::vector<double> uk, ut, v2, td, xt;
+};
+
+// How full-mode pairs are computed. planes: the padded-plane schedule (cnn_kernel_planes.h), available when every
+// layer before the pooling is a stride-1 SAME conv, a dense layer or an activation; pairwise: the general per-axis
+// box filters. automatic = planes where available. Both compute the same recursion (tested to 1e-12).
+enum class CnnSchedule { automatic, pairwise };
+
 class CnnKernel {
  public:
   // Scratch of one thread (reused across pairs).
   struct Workspace {
     std::vector<double> k, th, tk, tt, td, x1, x2;
+    CnnPlaneArray pk, pt;
+    CnnPlaneScratch ps;
   };
 
   // opts.arch must be set. `input_dim` = the columns of the inputs: opts.input_shape when set (its size must match),
   // else the inputs are (1, 1, input_dim). InputError on an architecture that does not fit the shape or does not end
   // in a vector (architecture_shapes_to_vector).
-  CnnKernel(const KernelOptions& opts, std::int64_t input_dim);
+  CnnKernel(const KernelOptions& opts, std::int64_t input_dim, CnnSchedule schedule = CnnSchedule::automatic);
 
   const ImageShape& input_shape() const { return shapes_.front(); }
   bool full() const { return full_; }
+  bool planes() const { return planes_; }  // the padded-plane schedule is in use
+  // Floating-point operations of one pair (NNGP + NTK) in the cheapest form of the recursion, the count the
+  // benchmark compares against (cnn_kernel_flops.cpp states what is counted).
+  double pair_flops() const;
   std::size_t variance_size() const { return var_size_; }
 
   // Pixel variances of one image x (H·W·C doubles, C fastest) before each activation layer → out[variance_size()].
@@ -72,11 +95,16 @@ class CnnKernel {
     double fan_in = 1;
     std::size_t var_offset = 0;  // activation: where this layer's variances start
     std::size_t dual_index = 0;  // activation: its Dual in duals_
+    int lo_h = 0, lo_w = 0;      // plane schedule, conv: tap t reads pixel o + t − lo along each axis
   };
+  bool plane_eligible(const Layer& l, std::size_t i, int* lo_h, int* lo_w) const;
+  std::size_t run_planes(const double* x1, const double* x2, const double* v1, const double* v2, bool self,
+                         double* record, Workspace& ws, bool want_ntk) const;
   void affine(const Step& s, Workspace& ws, bool want_ntk, bool full) const;
   void activation(const Step& s, const double* v1, const double* v2, bool self, Workspace& ws, bool want_ntk,
                   bool full) const;
   void collapse(const Step& s, Workspace& ws, bool want_ntk, bool full) const;
+  void input_covariance(const double* x1, const double* x2, bool full, std::vector<double>& k) const;
   void run(const double* x1, const double* x2, const double* v1, const double* v2, bool self, double* record,
            Workspace& ws, bool want_ntk, bool full) const;
 
@@ -84,7 +112,8 @@ class CnnKernel {
   std::vector<Step> steps_;
   std::vector<Dual> duals_;  // one per activation layer, in order
   double w2_, b2_, beta_;
-  bool standard_, full_;
+  bool standard_, full_, planes_ = false;
+  int pad_h_ = 1, pad_w_ = 1;  // plane schedule: the zero border of a plane
   std::size_t var_size_ = 0;
 };
 

@@ -79,10 +79,10 @@ inline S fast_atan2(S y, S x) {
   const bool swap = ay > ax;
   const S mx = swap ? ay : ax, mn = swap ? ax : ay;
   const S den = mx > S(0) ? mx : S(1);
-  const S t = mn / den;  // t ∈ [0, 1]
-  const bool big = t > S(0.41421356237309504880);
-  const S tr = (t - S(1)) / (t + S(1));
-  const S r = big ? tr : t;  // |r| ≤ tan(π/8)
+  // t = mn / den ∈ [0, 1]; above tan(π/8), atan(t) = π/4 + atan((t − 1)/(t + 1)) = π/4 + atan((mn − mx)/(mn + mx)):
+  // one division either way.
+  const bool big = mn > S(0.41421356237309504880) * den;
+  const S r = (big ? mn - mx : mn) / (big ? mn + mx : den);  // |r| ≤ tan(π/8)
   const S z = r * r;
   S p;
   if constexpr (sizeof(S) == 4) {

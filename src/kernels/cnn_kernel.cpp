@@ -5,11 +5,12 @@
 
 #include <algorithm>
 
+#include "cnn_kernel_planes.h"
 #include "widthlab/error.h"
 
 namespace widthlab {
 
-CnnKernel::CnnKernel(const KernelOptions& opts, std::int64_t input_dim) {
+CnnKernel::CnnKernel(const KernelOptions& opts, std::int64_t input_dim, CnnSchedule schedule) {
   if (!opts.arch) throw std::invalid_argument("CnnKernel: KernelOptions::arch is not set");
   const ImageShape in = opts.input_shape.value_or(ImageShape{1, 1, input_dim});
   if (in.size() != input_dim)
@@ -49,6 +50,46 @@ CnnKernel::CnnKernel(const KernelOptions& opts, std::int64_t input_dim) {
     }
     steps_.push_back(std::move(s));
   }
+  planes_ = full_ && schedule == CnnSchedule::automatic;
+  for (std::size_t i = 0; planes_ && i < steps_.size(); ++i) {
+    const Layer& l = opts.arch->layers[i];
+    Step& s = steps_[i];
+    if (l.kind == LayerKind::flatten || l.kind == LayerKind::global_avg_pool) break;
+    if (l.kind != LayerKind::conv || s.identity) continue;
+    planes_ = plane_eligible(l, i, &s.lo_h, &s.lo_w);
+    pad_h_ = std::max({pad_h_, s.lo_h, s.kh - 1 - s.lo_h});
+    pad_w_ = std::max({pad_w_, s.lo_w, s.kw - 1 - s.lo_w});
+  }
+}
+
+namespace {
+
+// For a stride-1 axis map (conv_axis_sources) of n pixels: true and *lo when tap t of output o reads o + t − lo
+// wherever that lies in [0, n) and nothing elsewhere (SAME padding; CIRCULAR wraps and fails the check).
+bool zero_padded_axis(const std::vector<int>& src, std::int64_t n, int k, int* lo) {
+  bool found = false;
+  for (std::int64_t o = 0; o < n && !found; ++o)
+    for (int t = 0; t < k && !found; ++t)
+      if (const int from = src[std::size_t(o * k + t)]; from >= 0) {
+        *lo = int(o + t - from);
+        found = true;
+      }
+  if (!found) return false;
+  for (std::int64_t o = 0; o < n; ++o)
+    for (int t = 0; t < k; ++t) {
+      const std::int64_t from = o + t - *lo;
+      if (src[std::size_t(o * k + t)] != (from >= 0 && from < n ? int(from) : -1)) return false;
+    }
+  return true;
+}
+
+}  // namespace
+
+bool CnnKernel::plane_eligible(const Layer& l, std::size_t i, int* lo_h, int* lo_w) const {
+  const ImageShape &a = shapes_[i], &b = shapes_[i + 1];
+  const Step& s = steps_[i];
+  return l.stride_h == 1 && l.stride_w == 1 && a.height == b.height && a.width == b.width &&
+         zero_padded_axis(s.src_h, a.height, s.kh, lo_h) && zero_padded_axis(s.src_w, a.width, s.kw, lo_w);
 }
 
 namespace {
@@ -221,21 +262,82 @@ void CnnKernel::collapse(const Step& s, Workspace& ws, bool want_ntk, bool full)
   if (want_ntk) reduce(ws.th);
 }
 
-void CnnKernel::run(const double* x1, const double* x2, const double* v1, const double* v2, bool self, double* record,
-                    Workspace& ws, bool want_ntk, bool full) const {
+void CnnKernel::input_covariance(const double* x1, const double* x2, bool full, std::vector<double>& k) const {
   const ImageShape& in = shapes_.front();
   const std::int64_t P = in.pixels(), C = in.channels;
   using Map = Eigen::Map<const Matrix<double>>;
   const Map a(x1, P, C), b(x2, P, C);
   if (full) {
-    ws.k.resize(std::size_t(P * P));
-    Eigen::Map<Matrix<double>>(ws.k.data(), P, P).noalias() = (a * b.transpose()) / double(C);
+    k.resize(std::size_t(P * P));
+    Eigen::Map<Matrix<double>>(k.data(), P, P).noalias() = (a * b.transpose()) / double(C);
   } else {
-    ws.k.resize(std::size_t(P));
-    for (std::int64_t p = 0; p < P; ++p) ws.k[std::size_t(p)] = a.row(p).dot(b.row(p)) / double(C);
+    k.resize(std::size_t(P));
+    for (std::int64_t p = 0; p < P; ++p) k[std::size_t(p)] = a.row(p).dot(b.row(p)) / double(C);
   }
-  if (want_ntk) ws.th.assign(ws.k.size(), 0.0);
-  for (const Step& s : steps_) {
+}
+
+// The layers up to the first pooling on padded planes (cnn_kernel_planes.h); leaves the pooled scalars in ws.k /
+// ws.th and returns the index of the next layer.
+std::size_t CnnKernel::run_planes(const double* x1, const double* x2, const double* v1, const double* v2, bool self,
+                                  double* record, Workspace& ws, bool want_ntk) const {
+  const ImageShape& in = shapes_.front();
+  const cnn_planes::Geometry g{in.height, in.width, pad_h_, pad_w_};
+  cnn_planes::reset(ws.pk, g, pad_h_ + 1);
+  if (want_ntk) cnn_planes::reset(ws.pt, g, pad_h_ + 1);
+  cnn_planes::load_input(x1, x2, in.channels, g, ws.pk, ws.ps);
+  CnnPlaneArray* t = want_ntk ? &ws.pt : nullptr;
+  bool theta_zero = true;
+  auto activate = [&](const Step& s) {
+    return cnn_planes::Activate{&duals_[s.dual_index], v1 + s.var_offset, v2 + s.var_offset, self};
+  };
+  for (std::size_t i = 0; i < steps_.size(); ++i) {
+    const Step& s = steps_[i];
+    switch (s.kind) {
+      case LayerKind::dense:
+      case LayerKind::conv: {
+        const double taps = double(s.kh) * s.kw;
+        const cnn_planes::Affine a{w2_ / taps, b2_, s.fan_in / taps, beta_, standard_};
+        // The next activation joins this pass unless its variances are being recorded (they need the whole layer).
+        const bool fuse = !record && i + 1 < steps_.size() && steps_[i + 1].kind == LayerKind::activation;
+        const cnn_planes::Activate act = fuse ? activate(steps_[i + 1]) : cnn_planes::Activate{};
+        if (s.identity)
+          cnn_planes::pointwise_affine(ws.pk, t, theta_zero, g, a, fuse ? &act : nullptr, ws.ps);
+        else
+          cnn_planes::conv(ws.pk, t, theta_zero, g, {s.kh, s.kw, s.lo_h, s.lo_w}, a, fuse ? &act : nullptr, ws.ps);
+        theta_zero = false;
+        i += fuse ? 1 : 0;
+        break;
+      }
+      case LayerKind::activation:
+        if (record) {
+          cnn_planes::diagonal(ws.pk, g, record + s.var_offset);
+          v1 = v2 = record;
+        }
+        cnn_planes::activation(ws.pk, t, theta_zero, g, activate(s), ws.ps);
+        break;
+      case LayerKind::flatten:
+      case LayerKind::global_avg_pool: {
+        const bool gap = s.kind == LayerKind::global_avg_pool;
+        ws.k.assign(1, cnn_planes::collapse(ws.pk, g, gap));
+        if (want_ntk) ws.th.assign(1, theta_zero ? 0.0 : cnn_planes::collapse(ws.pt, g, gap));
+        return i + 1;
+      }
+    }
+  }
+  throw std::logic_error("CnnKernel::run_planes: a full-mode architecture without pooling");
+}
+
+void CnnKernel::run(const double* x1, const double* x2, const double* v1, const double* v2, bool self, double* record,
+                    Workspace& ws, bool want_ntk, bool full) const {
+  std::size_t start = 0;
+  if (full && planes_) {
+    start = run_planes(x1, x2, v1, v2, self, record, ws, want_ntk);
+  } else {
+    input_covariance(x1, x2, full, ws.k);
+    if (want_ntk) ws.th.assign(ws.k.size(), 0.0);
+  }
+  for (std::size_t i = start; i < steps_.size(); ++i) {
+    const Step& s = steps_[i];
     switch (s.kind) {
       case LayerKind::dense:
       case LayerKind::conv: affine(s, ws, want_ntk, full); break;

@@ -25,10 +25,8 @@ P patan2(const P& y, const P& x) {
   const P swap = ei::pcmp_lt(ax, ay);
   const P mx = ei::pselect(swap, ay, ax), mn = ei::pselect(swap, ax, ay);
   const P den = ei::pselect(ei::pcmp_lt(zero, mx), mx, one);
-  const P t = ei::pdiv(mn, den);
-  const P big = ei::pcmp_lt(ei::pset1<P>(S(0.41421356237309504880)), t);
-  const P tr = ei::pdiv(ei::psub(t, one), ei::padd(t, one));
-  const P r = ei::pselect(big, tr, t);
+  const P big = ei::pcmp_lt(ei::pmul(ei::pset1<P>(S(0.41421356237309504880)), den), mn);
+  const P r = ei::pdiv(ei::pselect(big, ei::psub(mn, mx), mn), ei::pselect(big, ei::padd(mn, mx), den));
   const P z = ei::pmul(r, r);
   P p;
   if constexpr (sizeof(S) == 4) {

@@ -1,0 +1,120 @@
+// CNN-GAP kernel speed against the arithmetic the recursion cannot avoid (issue 19), Google Benchmark.
+//
+//   BM_Dgemm                 the machine's vector FLOP rate: a 2048³ float64 GEMM (OpenBLAS through Eigen, 2
+//                            threads), best of 3; every other row's floor uses this rate.
+//   BM_Pair/schedule         one pair (NNGP + NTK) on one thread, schedule 0 = planes (the default for these nets),
+//                            1 = pairwise (the general per-axis box filters, cnn_kernel.h).
+//   BM_Kernel/N              widthlab's kernel_compute of N images (symmetric: N(N+1)/2 pairs), NNGP + NTK,
+//                            float64, 2 threads: what `widthlab kernel --arch … --threads 2` runs.
+// Net: conv(3x3,same,1)-relu-conv(3x3,same,1)-relu-conv(3x3,same,1)-relu-gap-dense(1), ntk parameterization, on
+// 28×28×1 N(0,1) images (the analytic kernel does not depend on the channel counts written there). Counters:
+// flops_per_pair (CnnKernel::pair_flops, cnn_kernel_flops.cpp says what is counted), floor_s = pairs ·
+// flops_per_pair / (BM_Dgemm's rate · threads used ÷ 2), x_floor = time / floor_s (goal ≤ 2).
+// WIDTHLAB_BENCH_N overrides N (default 64; the issue's figure is N = 1000, ≈ 20 min on 2 cores).
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "widthlab/cnn_kernel.h"
+#include "widthlab/rng.h"
+
+using namespace widthlab;
+
+namespace {
+
+constexpr const char* kArch = "conv(3x3,same,1)-relu-conv(3x3,same,1)-relu-conv(3x3,same,1)-relu-gap-dense(1)";
+const ImageShape kShape{28, 28, 1};
+
+std::int64_t bench_n() {
+  const char* s = std::getenv("WIDTHLAB_BENCH_N");
+  return s ? std::atoll(s) : 64;
+}
+
+MatrixD images(std::int64_t n) {
+  Rng g = make_rng(0, 0);
+  std::normal_distribution<double> N(0, 1);
+  return MatrixD(n, kShape.size()).unaryExpr([&](double) { return N(g); });
+}
+
+KernelOptions options() {
+  KernelOptions o;
+  o.arch = parse_architecture(kArch);
+  o.input_shape = kShape;
+  o.threads = 2;
+  o.block = 64;
+  return o;
+}
+
+// FLOP/s of a 2048³ float64 GEMM, best of 3, measured once per process.
+double dgemm_rate() {
+  static const double rate = [] {
+    const int n = 2048;
+    const MatrixD A = MatrixD::Random(n, n), B = MatrixD::Random(n, n);
+    MatrixD C(n, n);
+    double best = 1e30;
+    for (int r = 0; r < 3; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      C.noalias() = A * B;
+      benchmark::DoNotOptimize(C.data());
+      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    return 2.0 * n * n * double(n) / best;
+  }();
+  return rate;
+}
+
+void floor_counters(benchmark::State& state, double pairs, double flops_per_pair, double seconds, double threads) {
+  const double floor = pairs * flops_per_pair / (dgemm_rate() * threads / 2.0);
+  state.counters["flops_per_pair"] = flops_per_pair;
+  state.counters["dgemm_GFLOPs_2thr"] = dgemm_rate() / 1e9;
+  state.counters["floor_s"] = floor;
+  state.counters["x_floor"] = seconds / floor;
+}
+
+void BM_Dgemm(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(dgemm_rate());
+  state.counters["GFLOPs"] = dgemm_rate() / 1e9;
+}
+
+void BM_Pair(benchmark::State& state) {
+  const KernelOptions o = options();
+  const CnnKernel k(o, kShape.size(), state.range(0) == 0 ? CnnSchedule::automatic : CnnSchedule::pairwise);
+  const MatrixD X = images(2);
+  CnnKernel::Workspace ws;
+  std::vector<double> v(2 * k.variance_size());
+  k.variances(X.row(0).data(), v.data(), ws);
+  k.variances(X.row(1).data(), v.data() + k.variance_size(), ws);
+  double nngp = 0, ntk = 0, seconds = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    k.pair(X.row(0).data(), X.row(1).data(), v.data(), v.data() + k.variance_size(), false, &nngp, &ntk, ws);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    benchmark::DoNotOptimize(nngp + ntk);
+  }
+  floor_counters(state, double(state.iterations()), k.pair_flops(), seconds, 1.0);
+}
+
+void BM_Kernel(benchmark::State& state) {
+  const std::int64_t n = state.range(0);
+  const KernelOptions o = options();
+  const MatrixD X = images(n);
+  MatrixD K(n, n), T(n, n);
+  double seconds = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    kernel_compute<double>(X, nullptr, o, K.data(), T.data(), n);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    benchmark::DoNotOptimize(K.data());
+  }
+  const double pairs = double(n) * double(n + 1) / 2.0 * double(state.iterations());
+  floor_counters(state, pairs, CnnKernel(o, kShape.size()).pair_flops(), seconds, 2.0);
+  state.counters["ms_per_pair_core"] = seconds * 2.0 / pairs * 1e3;
+}
+
+}  // namespace
+
+BENCHMARK(BM_Dgemm)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Pair)->ArgNames({"pairwise"})->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Kernel)->ArgNames({"N"})->Arg(bench_n())->UseRealTime()->Unit(benchmark::kSecond)->Iterations(1);
+BENCHMARK_MAIN();

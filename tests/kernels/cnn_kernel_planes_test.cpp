@@ -1,0 +1,107 @@
+// The padded-plane schedule of the full-mode CNN kernels (src/kernels/cnn_kernel_planes.h) against the general
+// per-axis schedule (CnnSchedule::pairwise), which the Monte Carlo and special-case tests check independently: the
+// two compute the same recursion in a different order, so they agree to rounding (1e-12 relative). Also: which
+// architectures get the plane schedule, and the FLOP count of the benchmark against a hand count.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "widthlab/cnn_kernel.h"
+#include "widthlab/rng.h"
+
+using namespace widthlab;
+
+namespace {
+
+MatrixD random_rows(int n, std::int64_t d, std::uint64_t seed) {
+  Rng g = make_rng(seed, 7);
+  std::normal_distribution<double> N(0, 1);
+  return MatrixD(n, d).unaryExpr([&](double) { return N(g); });
+}
+
+KernelOptions options(const std::string& arch, const ImageShape& shape, Parameterization p, double b_std) {
+  KernelOptions o;
+  o.arch = parse_architecture(arch);
+  o.input_shape = shape;
+  o.parameterization = p;
+  o.W_std = 1.3;
+  o.b_std = b_std;
+  return o;
+}
+
+struct Pairs {
+  MatrixD nngp, ntk;
+  std::vector<double> variances;
+};
+
+// Every pair (i, j) of the rows of X, i == j through the self path, and the per-image variances.
+Pairs all_pairs(const CnnKernel& k, const MatrixD& X) {
+  const int n = int(X.rows());
+  const std::size_t vs = k.variance_size();
+  Pairs out{MatrixD(n, n), MatrixD(n, n), std::vector<double>(vs * std::size_t(n))};
+  CnnKernel::Workspace ws;
+  const MatrixD Xr = X;  // row-major rows (MatrixD is row-major)
+  for (int i = 0; i < n; ++i) k.variances(Xr.row(i).data(), out.variances.data() + vs * std::size_t(i), ws);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j)
+      k.pair(Xr.row(i).data(), Xr.row(j).data(), out.variances.data() + vs * std::size_t(i),
+             out.variances.data() + vs * std::size_t(j), i == j, &out.nngp(i, j), &out.ntk(i, j), ws);
+  return out;
+}
+
+struct Case {
+  const char* arch;
+  ImageShape shape;
+  Parameterization p;
+  double b_std;
+};
+
+}  // namespace
+
+TEST(CnnKernelPlanes, AgreesWithThePairwiseScheduleToRounding) {
+  const Case cases[] = {
+      {"conv(3x3,same,4)-relu-conv(3x3,same,4)-relu-gap-dense(1)", {6, 5, 2}, Parameterization::ntk, 0.0},
+      {"conv(3x3,same,4)-relu-conv(3x3,same,4)-relu-conv(3x3,same,4)-relu-gap-dense(1)", {7, 7, 1},
+       Parameterization::ntk, 0.4},
+      {"conv(3x3,same,4)-erf-conv(5x5,same,3)-relu-gap-dense(1)", {6, 7, 2}, Parameterization::standard, 0.3},
+      {"conv(2x2,same,4)-relu-conv(4x3,same,4)-relu-gap-dense(2)-relu-dense(1)", {5, 6, 1}, Parameterization::ntk,
+       0.2},
+      {"conv(1x3,same,3)-gelu-dense(5)-relu-conv(1,same,2)-relu-gap-dense(1)", {4, 6, 3},
+       Parameterization::standard, 0.0},
+      {"relu-conv(3x3,same,3)-tanh-gap-dense(1)", {5, 5, 2}, Parameterization::ntk, 0.5},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.arch);
+    const KernelOptions o = options(c.arch, c.shape, c.p, c.b_std);
+    const CnnKernel planes(o, c.shape.size()), pairwise(o, c.shape.size(), CnnSchedule::pairwise);
+    ASSERT_TRUE(planes.planes());
+    ASSERT_FALSE(pairwise.planes());
+    const MatrixD X = random_rows(4, c.shape.size(), 11);
+    const Pairs a = all_pairs(planes, X), b = all_pairs(pairwise, X);
+    EXPECT_LT((a.nngp - b.nngp).cwiseAbs().maxCoeff(), 1e-12 * b.nngp.cwiseAbs().maxCoeff());
+    EXPECT_LT((a.ntk - b.ntk).cwiseAbs().maxCoeff(), 1e-12 * b.ntk.cwiseAbs().maxCoeff());
+    ASSERT_EQ(a.variances.size(), b.variances.size());
+    for (std::size_t i = 0; i < a.variances.size(); ++i)
+      EXPECT_NEAR(a.variances[i], b.variances[i], 1e-12 * std::abs(b.variances[i]) + 1e-300);
+  }
+}
+
+TEST(CnnKernelPlanes, OnlyStrideOneSamePaddedNetsWithPoolingUseThePlaneSchedule) {
+  const ImageShape s{6, 6, 1};
+  auto planes = [&](const char* arch) { return CnnKernel(options(arch, s, Parameterization::ntk, 0), 6 * 6).planes(); };
+  EXPECT_TRUE(planes("conv(3x3,same,2)-relu-gap-dense(1)"));
+  EXPECT_FALSE(planes("conv(3x3,same,2)-relu-flatten-dense(1)"));  // diagonal mode: P numbers per pair
+  EXPECT_FALSE(planes("conv(3x3,valid,2)-relu-gap-dense(1)"));
+  EXPECT_FALSE(planes("conv(3x3,same,2,stride=2)-relu-gap-dense(1)"));
+  EXPECT_FALSE(planes("conv(3x3,circular,2)-relu-gap-dense(1)"));
+}
+
+TEST(CnnKernelPlanes, PairFlopsCountsTheSeparableSumsDualsAndPoolingByHand) {
+  // One 3×3 SAME conv on 4×4×1 images, relu, gap, ntk without bias. Per axis of 4 outputs the taps inside are
+  // 3, 4, 3, so the pair count is 9 + 16 + 9 − 16 = 18 adds; the conv costs 4²·18 (w pass) + 4²·18 (h pass) = 576
+  // adds for K (Θ is still zero), plus 1 mul per element (256); relu 31 + 1 per element; gap 2·256; the input
+  // Gram 2·256.
+  const KernelOptions o = options("conv(3x3,same,2)-relu-gap-dense(1)", {4, 4, 1}, Parameterization::ntk, 0);
+  const CnnKernel k(o, 16);
+  const double P2 = 256;
+  EXPECT_DOUBLE_EQ(k.pair_flops(), 2 * P2 + 576 + P2 + 32 * P2 + 2 * P2);
+}
