@@ -29,7 +29,8 @@ struct ModelConfig {
   // Absent (the default): the dense net of `depth` hidden layers, and config.toml does not mention it.
   std::optional<std::string> arch;
   // "H,W,C" of one input row (C fastest) for model.arch; absent: the dataset's own (28,28,1 for fashion-mnist and
-  // mnist, a 4-D npy file's image shape, else 1,1,features).
+  // mnist, the image shape of npy stacks (n, H, W, C) / (n, H, W), else 1,1,features). With npy image stacks it
+  // must equal their shape.
   std::optional<std::string> input_shape;
 
   std::string validate() const;

@@ -45,6 +45,8 @@ struct Dataset {
   std::vector<int> class_ids;  // original class id of each label: +1 → class_ids[0], −1 → class_ids[1] (binary)
   std::string standardize;     // what was applied
   double scalar_mean = 0.0, scalar_std = 1.0;  // the constants of "scalar" standardisation (0, 1 otherwise)
+  // (H, W, C) of every row when the files were stacks of images (npy of shape (n, H, W, C) or (n, H, W)), else empty.
+  std::vector<std::int64_t> image_shape;
 };
 
 // Loads, selects classes, standardises (statistics from the whole training split of the selected classes, before

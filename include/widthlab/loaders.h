@@ -41,6 +41,7 @@ ImageSet read_cifar_batch(const std::string& path);
 struct LabeledTable {
   Matrix<double> x;  // n × d
   std::vector<double> y;
+  std::vector<std::int64_t> image;  // (H, W, C) when x was read from a stack of images (d = H·W·C), else empty
 };
 
 // Numeric CSV: one sample per line, comma-separated, the LAST column is the label; blank lines and lines starting

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "widthlab/error.h"
 #include "widthlab/loss.h"
@@ -51,9 +52,20 @@ LimitOptions limit_options(const Config& config) {
 
 namespace {
 
-// model.input_shape, else the dataset's own image shape (config.h).
-ImageShape model_input_shape(const Config& config, std::int64_t features) {
-  if (config.model.input_shape) return parse_input_shape(*config.model.input_shape, "model.input_shape");
+// model.input_shape, else the dataset's own image shape (config.h): that of npy image stacks, 28×28×1 for the
+// MNIST-like sets. A model.input_shape that contradicts npy images is an InputError.
+ImageShape model_input_shape(const Config& config, const Dataset& data) {
+  const std::int64_t features = data.x_train.cols();
+  std::optional<ImageShape> stack;
+  if (data.image_shape.size() == 3) stack = ImageShape{data.image_shape[0], data.image_shape[1], data.image_shape[2]};
+  if (config.model.input_shape) {
+    const ImageShape s = parse_input_shape(*config.model.input_shape, "model.input_shape");
+    if (stack && !(*stack == s))
+      throw InputError(fmt::format("model.input_shape = \"{}\": the npy files hold images of shape ({}, {}, {})",
+                                   *config.model.input_shape, stack->height, stack->width, stack->channels));
+    return s;
+  }
+  if (stack) return *stack;
   const std::string& d = config.data.dataset;
   if (d == "fashion-mnist-2" || d == "fashion-mnist" || d == "mnist") return {28, 28, 1};
   if (d == "cifar-2")
@@ -68,7 +80,7 @@ void resolve_arch(const Config& config, SweepSetup& s) {
   if (!config.model.arch) return;
   const int k = loss_from_name(config.train.loss).outputs(s.data.classes);
   s.arch = parse_architecture(*config.model.arch + fmt::format("-dense({})", k), true);
-  s.input_shape = model_input_shape(config, s.data.x_train.cols());
+  s.input_shape = model_input_shape(config, s.data);
   if (s.input_shape.size() != s.data.x_train.cols())
     throw InputError(fmt::format("model.input_shape ({}, {}, {}): {} values per input, but the data have {} features",
                                  s.input_shape.height, s.input_shape.width, s.input_shape.channels,

@@ -154,9 +154,16 @@ namespace {
 // constants, the scalar standardisation to apply.
 struct SourceTask {
   RowSource train, test;
+  std::vector<std::int64_t> image;  // (H, W, C) of npy image stacks
   std::vector<int> ids;
   double fixed_mean = NAN, fixed_std = NAN;
 };
+
+// "images of shape (H, W, C)" or "rows of d features", for errors.
+std::string array_kind(const LabeledTable& t) {
+  if (t.image.empty()) return fmt::format("rows of {} features", t.x.cols());
+  return fmt::format("images of shape ({}, {}, {})", t.image[0], t.image[1], t.image[2]);
+}
 
 SourceTask open_source(const DataOptions& o) {
   SourceTask t;
@@ -197,8 +204,13 @@ SourceTask open_source(const DataOptions& o) {
     if (o.dataset == "npy") {
       auto xt = first_existing(o.path, {"X_train.npy", "x_train.npy"}), yt = first_existing(o.path, {"y_train.npy"});
       auto xv = first_existing(o.path, {"X_test.npy", "x_test.npy"}), yv = first_existing(o.path, {"y_test.npy"});
-      train = table_source(read_npy_pair(xt, yt), yt);
-      test = table_source(read_npy_pair(xv, yv), yv);
+      LabeledTable a = read_npy_pair(xt, yt), b = read_npy_pair(xv, yv);
+      if (a.image != b.image)
+        throw InputError(fmt::format("{}: {}, but {} holds {}", printable_path(xv), array_kind(b), printable_path(xt),
+                                     array_kind(a)));
+      t.image = a.image;
+      train = table_source(std::move(a), yt);
+      test = table_source(std::move(b), yv);
       if (test.features != train.features)
         throw InputError(fmt::format("{}: {} features, but {} has {}", printable_path(xv), test.features,
                                      printable_path(xt), train.features));
@@ -298,6 +310,7 @@ Dataset load_dataset(const DataOptions& o) {
 
   ds.classes = int(ids.size());
   ds.class_ids = ids;
+  ds.image_shape = src.image;
   ds.name = task_name(o, ids);
   return ds;
 }

@@ -1,4 +1,5 @@
-// A dataset given as two .npy arrays: X (n × d) and y (n).
+// A dataset given as two .npy arrays: X (n × d), or a stack of images (n, H, W, C) / (n, H, W) with C = 1, flattened
+// to rows of H·W·C values with C fastest (numpy's C order, the layout the CNNs read); and y (n).
 #include <fmt/format.h>
 
 #include <cmath>
@@ -12,7 +13,13 @@ namespace widthlab {
 
 LabeledTable read_npy_pair(const std::string& x_path, const std::string& y_path) {
   LabeledTable t;
-  t.x = npy_read_matrix<double>(x_path);
+  if (const NpyHeader h = npy_read_header(x_path); h.shape.size() == 3 || h.shape.size() == 4) {
+    t.image = {h.shape[1], h.shape[2], h.shape.size() == 4 ? h.shape[3] : 1};
+    const std::vector<double> flat = npy_read_flat(x_path);
+    t.x = Eigen::Map<const Matrix<double>>(flat.data(), h.shape[0], t.image[0] * t.image[1] * t.image[2]);
+  } else {
+    t.x = npy_read_matrix<double>(x_path);
+  }
   std::vector<std::int64_t> shape;
   t.y = npy_read_flat(y_path, &shape);
   const std::string xs = printable_path(x_path), ys = printable_path(y_path);

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cli/cli_helpers.h"
+#include "widthlab/npy.h"
 
 using widthlab::test::count_lines;
 using widthlab::test::kill_train_after_runs;
@@ -152,6 +153,45 @@ TEST(TrainCli, ConvolutionalNetsUnderEveryScaling) {
     EXPECT_NE(e.err.find(c.needle), std::string::npos) << c.args << "\n" << e.err;
     EXPECT_FALSE(fs::exists(dir + "/o" + std::to_string(&c - cases + 1))) << c.args;
   }
+  fs::remove_all(dir);
+}
+
+// npy image stacks (n, H, W, C): conv nets take their shape without model.input_shape; a contradicting
+// model.input_shape, or train and test files of different image shapes, are exit 2 naming the key or file.
+TEST(TrainCli, NpyImageStacksGiveConvNetsTheirShape) {
+  std::string dir = scratch_dir("train_npy_images");
+  fs::create_directories(dir + "/data");
+  const widthlab::ImageShape shape{5, 8, 1};
+  auto labels = [](int n) {
+    widthlab::Vector<double> y(n);
+    for (int i = 0; i < n; ++i) y(i) = i % 2;
+    return y;
+  };
+  widthlab::test::write_images(dir + "/data/X_train.npy", widthlab::test::sin_inputs(40, 40, 0.0), shape);
+  widthlab::test::write_images(dir + "/data/X_test.npy", widthlab::test::sin_inputs(30, 40, 0.5), shape);
+  widthlab::npy_write(dir + "/data/y_train.npy", labels(40));
+  widthlab::npy_write(dir + "/data/y_test.npy", labels(30));
+  write_file(dir + "/c.toml", kTiny);
+  const std::string base = "train --quiet --config " + dir + "/c.toml --set data.dataset='\"npy\"' --set data.path='\"" +
+                           dir + "/data\"' --arch 'conv(3x3,same,d)-relu-gap' ";
+  auto r = run_cli(base + "--out " + dir + "/out");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto records = widthlab::test::read_run_records(dir + "/out/runs.jsonl", false);
+  ASSERT_FALSE(records.empty());
+  for (const auto& j : records) EXPECT_EQ(j["status"], "ok") << j.dump();
+
+  auto bad = run_cli(base + "--set model.input_shape='\"8,5,1\"' --out " + dir + "/o1");
+  EXPECT_EQ(bad.code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("model.input_shape = \"8,5,1\": the npy files hold images of shape (5, 8, 1)"),
+            std::string::npos)
+      << bad.err;
+  EXPECT_FALSE(fs::exists(dir + "/o1"));
+
+  widthlab::test::write_images(dir + "/data/X_test.npy", widthlab::test::sin_inputs(30, 40, 0.5), {8, 5, 1});
+  auto mixed = run_cli(base + "--out " + dir + "/o2");
+  EXPECT_EQ(mixed.code, 2) << mixed.err;
+  EXPECT_NE(mixed.err.find("X_test.npy: images of shape (8, 5, 1), but"), std::string::npos) << mixed.err;
+  EXPECT_FALSE(fs::exists(dir + "/o2"));
   fs::remove_all(dir);
 }
 

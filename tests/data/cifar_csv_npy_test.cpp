@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <limits>
 
 #include "data/fixtures.h"
@@ -114,4 +115,23 @@ TEST(NpyPair, BadFiles) {
   EXPECT_INPUT_ERROR(read_npy_pair((dir / "X.npy").string(), (dir / "yinf.npy").string()),
                      "yinf.npy: non-finite label");
   EXPECT_INPUT_ERROR(read_npy_pair((dir / "X.npy").string(), (dir / "absent.npy").string()), "absent.npy");
+}
+
+// A stack of images (n, H, W) is read as rows of H·W·1 values in C order, with its image shape.
+TEST(NpyPair, ImageStacksAreFlattenedWithTheirShape) {
+  auto dir = scratch("images");
+  std::string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 3), }";
+  const std::size_t total = 10 + dict.size() + 1, padded = (total + 63) / 64 * 64;
+  dict += std::string(padded - total, ' ') + "\n";
+  std::string bytes = std::string("\x93NUMPY\x01", 7) + '\0' + char(dict.size() & 0xff) + char(dict.size() >> 8) + dict;
+  const double values[12] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+  bytes.append(reinterpret_cast<const char*>(values), sizeof(values));
+  std::ofstream((dir / "X.npy").string(), std::ios::binary) << bytes;
+  npy_write((dir / "y.npy").string(), Vector<double>(Vector<double>::Ones(2)));
+  const LabeledTable t = read_npy_pair((dir / "X.npy").string(), (dir / "y.npy").string());
+  EXPECT_EQ(t.image, (std::vector<std::int64_t>{2, 3, 1}));
+  ASSERT_EQ(t.x.rows(), 2);
+  ASSERT_EQ(t.x.cols(), 6);
+  EXPECT_EQ(t.x(1, 0), 6);
+  EXPECT_EQ(t.x(1, 5), 11);
 }
