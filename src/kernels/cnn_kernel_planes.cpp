@@ -12,12 +12,12 @@ void sum_of(double* __restrict dst, const double* const* src, int count, std::si
   switch (count) {
     case 1: std::copy(src[0], src[0] + n, dst); return;
     case 2: {
-      const double *__restrict a = src[0], *__restrict b = src[1];
+      const double* __restrict a = src[0], * __restrict b = src[1];
       for (std::size_t i = 0; i < n; ++i) dst[i] = a[i] + b[i];
       return;
     }
     default: {
-      const double *__restrict a = src[0], *__restrict b = src[1], *__restrict c = src[2];
+      const double* __restrict a = src[0], * __restrict b = src[1], * __restrict c = src[2];
       for (std::size_t i = 0; i < n; ++i) dst[i] = a[i] + b[i] + c[i];
       for (int s = 3; s < count; ++s) {
         const double* __restrict d = src[s];
@@ -52,7 +52,8 @@ void sum_row_taps(const std::vector<double*>& rows, std::int64_t h1, const Geome
     src.clear();
     for (int a = 0; a < taps.kh; ++a) {
       const std::int64_t h = h1 + a - taps.lo_h;
-      if (h >= 0 && h < g.H) src.push_back(rows[std::size_t(h)] + std::size_t(w) * S + first + (a - taps.lo_h) * g.Wp());
+      if (h >= 0 && h < g.H)
+        src.push_back(rows[std::size_t(h)] + std::size_t(w) * S + first + (a - taps.lo_h) * g.Wp());
     }
     sum_of(U + std::size_t(w) * S + first, src.data(), int(src.size()), len);
     zero_pad_columns(U + std::size_t(w) * S, g);  // the column pass reads them as SAME's zeros

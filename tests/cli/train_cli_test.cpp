@@ -172,8 +172,9 @@ TEST(TrainCli, NpyImageStacksGiveConvNetsTheirShape) {
   widthlab::npy_write(dir + "/data/y_train.npy", labels(40));
   widthlab::npy_write(dir + "/data/y_test.npy", labels(30));
   write_file(dir + "/c.toml", kTiny);
-  const std::string base = "train --quiet --config " + dir + "/c.toml --set data.dataset='\"npy\"' --set data.path='\"" +
-                           dir + "/data\"' --arch 'conv(3x3,same,d)-relu-gap' ";
+  const std::string base = "train --quiet --config " + dir +
+                           "/c.toml --set data.dataset='\"npy\"' --set data.path='\"" + dir +
+                           "/data\"' --arch 'conv(3x3,same,d)-relu-gap' ";
   auto r = run_cli(base + "--out " + dir + "/out");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto records = widthlab::test::read_run_records(dir + "/out/runs.jsonl", false);

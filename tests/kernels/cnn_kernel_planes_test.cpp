@@ -60,13 +60,16 @@ struct Case {
 TEST(CnnKernelPlanes, AgreesWithThePairwiseScheduleToRounding) {
   const Case cases[] = {
       {"conv(3x3,same,4)-relu-conv(3x3,same,4)-relu-gap-dense(1)", {6, 5, 2}, Parameterization::ntk, 0.0},
-      {"conv(3x3,same,4)-relu-conv(3x3,same,4)-relu-conv(3x3,same,4)-relu-gap-dense(1)", {7, 7, 1},
-       Parameterization::ntk, 0.4},
+      {"conv(3x3,same,4)-relu-conv(3x3,same,4)-relu-conv(3x3,same,4)-relu-gap-dense(1)",
+       {7, 7, 1},
+       Parameterization::ntk,
+       0.4},
       {"conv(3x3,same,4)-erf-conv(5x5,same,3)-relu-gap-dense(1)", {6, 7, 2}, Parameterization::standard, 0.3},
-      {"conv(2x2,same,4)-relu-conv(4x3,same,4)-relu-gap-dense(2)-relu-dense(1)", {5, 6, 1}, Parameterization::ntk,
-       0.2},
-      {"conv(1x3,same,3)-gelu-dense(5)-relu-conv(1,same,2)-relu-gap-dense(1)", {4, 6, 3},
-       Parameterization::standard, 0.0},
+      {"conv(2x2,same,4)-relu-conv(4x3,same,4)-relu-gap-dense(2)-relu-dense(1)", {5, 6, 1}, Parameterization::ntk, 0.2},
+      {"conv(1x3,same,3)-gelu-dense(5)-relu-conv(1,same,2)-relu-gap-dense(1)",
+       {4, 6, 3},
+       Parameterization::standard,
+       0.0},
       {"relu-conv(3x3,same,3)-tanh-gap-dense(1)", {5, 5, 2}, Parameterization::ntk, 0.5},
   };
   for (const Case& c : cases) {
