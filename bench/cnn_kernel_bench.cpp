@@ -4,6 +4,7 @@
 //                            threads), best of 3; every other row's floor uses this rate.
 //   BM_Pair/schedule         one pair (NNGP + NTK) on one thread, schedule 0 = planes (the default for these nets),
 //                            1 = pairwise (the general per-axis box filters, cnn_kernel.h).
+//   BM_DualAlone             the relu duals of one pair alone (the sqrt and divisions they cannot avoid), in L1.
 //   BM_Kernel/N              widthlab's kernel_compute of N images (symmetric: N(N+1)/2 pairs), NNGP + NTK,
 //                            float64, 2 threads: what `widthlab kernel --arch … --threads 2` runs.
 // Net: conv(3x3,same,1)-relu-conv(3x3,same,1)-relu-conv(3x3,same,1)-relu-gap-dense(1), ntk parameterization, on
@@ -14,6 +15,7 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 
 #include "widthlab/cnn_kernel.h"
@@ -95,6 +97,22 @@ void BM_Pair(benchmark::State& state) {
   floor_counters(state, double(state.iterations()), k.pair_flops(), seconds, 1.0);
 }
 
+// The relu dual alone (Dual::apply_row, NNGP and Ṫ) on as many elements as BM_Pair's three activations evaluate
+// (3 · P · H·(W + 2) with the plane border), from L1-resident rows of 840: the part of a pair that the sqrt and
+// divisions of the dual cost at their own throughput, whatever the schedule around them.
+void BM_DualAlone(benchmark::State& state) {
+  const Dual dual(activation_from_name("relu"));
+  const std::size_t n = 28 * 30, rows = 3 * 784;
+  std::vector<double> k22(n, 1.3), k12(n), td(n), start(n);
+  for (std::size_t i = 0; i < n; ++i) start[i] = 0.9 * std::sin(double(i));
+  for (auto _ : state)
+    for (std::size_t r = 0; r < rows; ++r) {
+      std::copy(start.begin(), start.end(), k12.begin());
+      dual.apply_row<double>(1.1, k22.data(), k12.data(), td.data(), n);
+      benchmark::DoNotOptimize(k12.data());
+    }
+}
+
 void BM_Kernel(benchmark::State& state) {
   const std::int64_t n = state.range(0);
   const KernelOptions o = options();
@@ -116,5 +134,6 @@ void BM_Kernel(benchmark::State& state) {
 
 BENCHMARK(BM_Dgemm)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Pair)->ArgNames({"pairwise"})->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DualAlone)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Kernel)->ArgNames({"N"})->Arg(bench_n())->UseRealTime()->Unit(benchmark::kSecond)->Iterations(1);
 BENCHMARK_MAIN();
