@@ -20,13 +20,19 @@
 // Cost per pair of examples and per layer, for a layer with P_in → P_out pixels and a KH×KW filter:
 //   diagonal mode: P_out·KH·KW multiply-adds per conv (for K and Θ each), P_out dual evaluations per activation;
 //                  memory O(P) per thread;
-//   full mode:     H_in²·W_out²·KW + H_out²·W_out²·KH multiply-adds per conv (the box filter is separable), P_out²
-//                  dual evaluations per activation (one sqrt + one atan2 each for the ABReLU family), a P×P×C
-//                  GEMM for the input layer; memory 6·P² doubles per thread (K, Θ, scratch).
+//   full mode:     (KH − 1 + KW − 1) adds per entry of K and Θ per conv (the box filter is separable), P_out² dual
+//                  evaluations per activation (one sqrt + one atan2 each for the ABReLU family), P²·C multiply-adds
+//                  for the input layer; memory ≈ 2·(H + ph + 1)·W·(H + 2ph)·(W + 2pw) doubles per thread (K, Θ in
+//                  rotating rows of padded planes) with the plane schedule, 6·P² with the pairwise one.
+// Two schedules compute full mode (CnnSchedule): the plane schedule (cnn_kernel_planes.h) when every layer before
+// the pooling is a stride-1 SAME conv, a dense layer or an activation, else the pairwise per-axis box filters.
+// pair_flops() counts the arithmetic a pair cannot avoid (cnn_kernel_flops.cpp, theory.md §3.9).
 // Per example, the pixel variances K_x[p, p] before every activation are computed once (the pair (x, x)):
 // `variance_size()` doubles per example. The kernel is computed in float64 whatever the output precision.
-// Measured (bench/RESULTS.md "CNN kernels"): 28×28×1, two 3×3 SAME conv + relu layers, NNGP + NTK: GAP (full mode)
-// ≈ 16 ms per pair and core (N = 256: 536 s on this loaded 2-vCPU machine), flatten (diagonal mode) ≈ 0.07 ms.
+// Measured (bench/RESULTS.md "CNN kernels"): 28×28×1, three 3×3 SAME conv + relu layers, GAP, NNGP + NTK: the plane
+// schedule ≈ 12 ms per pair and core against 22 ms for the pairwise one, ≈ 7× the FLOP floor at the machine's dgemm
+// rate; the relu duals alone take ≈ 5 ms of it (their square roots and divisions). N = 10 000 images stream their
+// 2 × 800 MB of outputs with a peak resident set of 0.37 GB. Flatten (diagonal mode) ≈ 0.07 ms per pair.
 #pragma once
 #include <cstddef>
 #include <cstdint>
