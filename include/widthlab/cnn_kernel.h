@@ -30,9 +30,9 @@
 // Per example, the pixel variances K_x[p, p] before every activation are computed once (the pair (x, x)):
 // `variance_size()` doubles per example. The kernel is computed in float64 whatever the output precision.
 // Measured (bench/RESULTS.md "CNN kernels"): 28×28×1, three 3×3 SAME conv + relu layers, GAP, NNGP + NTK: the plane
-// schedule ≈ 12 ms per pair and core against 22 ms for the pairwise one, ≈ 7× the FLOP floor at the machine's dgemm
+// schedule ≈ 12 ms per pair and core against 20.5 ms for the pairwise one, ≈ 7× the FLOP floor at the machine's dgemm
 // rate; the relu duals alone take ≈ 5 ms of it (their square roots and divisions). N = 10 000 images stream their
-// 2 × 800 MB of outputs with a peak resident set of 0.37 GB. Flatten (diagonal mode) ≈ 0.07 ms per pair.
+// 2 × 800 MB of outputs with a peak resident set of 1.2 GB. Flatten (diagonal mode) ≈ 0.07 ms per pair.
 #pragma once
 #include <cstddef>
 #include <cstdint>
