@@ -5,28 +5,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "cnn_test_inputs.h"
 #include "widthlab/cnn_kernel.h"
-#include "widthlab/rng.h"
 
 using namespace widthlab;
+using widthlab::test::cnn_arch_options;
+using widthlab::test::random_images;
 
 namespace {
-
-MatrixD random_rows(int n, std::int64_t d, std::uint64_t seed) {
-  Rng g = make_rng(seed, 7);
-  std::normal_distribution<double> N(0, 1);
-  return MatrixD(n, d).unaryExpr([&](double) { return N(g); });
-}
-
-KernelOptions options(const std::string& arch, const ImageShape& shape, Parameterization p, double b_std) {
-  KernelOptions o;
-  o.arch = parse_architecture(arch);
-  o.input_shape = shape;
-  o.parameterization = p;
-  o.W_std = 1.3;
-  o.b_std = b_std;
-  return o;
-}
 
 struct Pairs {
   MatrixD nngp, ntk;
@@ -74,11 +60,11 @@ TEST(CnnKernelPlanes, AgreesWithThePairwiseScheduleToRounding) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.arch);
-    const KernelOptions o = options(c.arch, c.shape, c.p, c.b_std);
+    const KernelOptions o = cnn_arch_options(c.arch, c.shape, c.p, c.b_std);
     const CnnKernel planes(o, c.shape.size()), pairwise(o, c.shape.size(), CnnSchedule::pairwise);
     ASSERT_TRUE(planes.planes());
     ASSERT_FALSE(pairwise.planes());
-    const MatrixD X = random_rows(4, c.shape.size(), 11);
+    const MatrixD X = random_images(4, c.shape, 11);
     const Pairs a = all_pairs(planes, X), b = all_pairs(pairwise, X);
     EXPECT_LT((a.nngp - b.nngp).cwiseAbs().maxCoeff(), 1e-12 * b.nngp.cwiseAbs().maxCoeff());
     EXPECT_LT((a.ntk - b.ntk).cwiseAbs().maxCoeff(), 1e-12 * b.ntk.cwiseAbs().maxCoeff());
@@ -90,7 +76,9 @@ TEST(CnnKernelPlanes, AgreesWithThePairwiseScheduleToRounding) {
 
 TEST(CnnKernelPlanes, OnlyStrideOneSamePaddedNetsWithPoolingUseThePlaneSchedule) {
   const ImageShape s{6, 6, 1};
-  auto planes = [&](const char* arch) { return CnnKernel(options(arch, s, Parameterization::ntk, 0), 6 * 6).planes(); };
+  auto planes = [&](const char* arch) {
+    return CnnKernel(cnn_arch_options(arch, s, Parameterization::ntk, 0), 6 * 6).planes();
+  };
   EXPECT_TRUE(planes("conv(3x3,same,2)-relu-gap-dense(1)"));
   EXPECT_FALSE(planes("conv(3x3,same,2)-relu-flatten-dense(1)"));  // diagonal mode: P numbers per pair
   EXPECT_FALSE(planes("conv(3x3,valid,2)-relu-gap-dense(1)"));
@@ -103,7 +91,7 @@ TEST(CnnKernelPlanes, PairFlopsCountsTheSeparableSumsDualsAndPoolingByHand) {
   // 3, 4, 3, so the pair count is 9 + 16 + 9 − 16 = 18 adds; the conv costs 4²·18 (w pass) + 4²·18 (h pass) = 576
   // adds for K (Θ is still zero), plus 1 mul per element (256); relu 31 + 1 per element; gap 2·256; the input
   // Gram 2·256.
-  const KernelOptions o = options("conv(3x3,same,2)-relu-gap-dense(1)", {4, 4, 1}, Parameterization::ntk, 0);
+  const KernelOptions o = cnn_arch_options("conv(3x3,same,2)-relu-gap-dense(1)", {4, 4, 1}, Parameterization::ntk, 0);
   const CnnKernel k(o, 16);
   const double P2 = 256;
   EXPECT_DOUBLE_EQ(k.pair_flops(), 2 * P2 + 576 + P2 + 32 * P2 + 2 * P2);

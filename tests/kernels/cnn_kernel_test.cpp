@@ -12,10 +12,13 @@
 #include <cstdlib>
 
 #include "cnn_reference.h"
+#include "cnn_test_inputs.h"
 #include "monte_carlo.h"
 #include "widthlab/error.h"
 
 using namespace widthlab;
+using widthlab::test::cnn_arch_options;
+using widthlab::test::random_images;
 using widthlab::test::RefCnn;
 using widthlab::test::RefImage;
 using widthlab::test::RefTape;
@@ -23,24 +26,6 @@ using widthlab::test::RefTape;
 namespace {
 
 bool sanitized() { return std::getenv("WIDTHLAB_SANITIZED") != nullptr; }
-
-MatrixD random_images(int n, const ImageShape& s, std::uint64_t seed) {
-  Rng g = make_rng(seed, 99);
-  std::normal_distribution<double> N(0, 1);
-  return MatrixD(n, s.size()).unaryExpr([&](double) { return N(g); });
-}
-
-KernelOptions arch_options(const std::string& arch, const ImageShape& shape, Parameterization p, double b_std) {
-  KernelOptions o;
-  o.arch = parse_architecture(arch);
-  o.input_shape = shape;
-  o.parameterization = p;
-  o.W_std = 1.3;
-  o.b_std = b_std;
-  o.threads = 2;
-  o.block = 3;  // several blocks, a partial one, off-diagonal mirrors
-  return o;
-}
 
 struct Mc {
   MatrixD nngp, nngp_se, ntk, ntk_se;
@@ -87,8 +72,8 @@ struct McCase {
 
 TEST(CnnKernel, BackwardPassOfTheReferenceMatchesFiniteDifferences) {
   const ImageShape shape{4, 5, 2};
-  const KernelOptions o = arch_options("conv(3,same,6)-tanh-conv(2x3,valid,5,stride=2)-erf-gap-dense(1)", shape,
-                                       Parameterization::ntk, 0.4);
+  const KernelOptions o = cnn_arch_options("conv(3,same,6)-tanh-conv(2x3,valid,5,stride=2)-erf-gap-dense(1)", shape,
+                                           Parameterization::ntk, 0.4);
   const MatrixD X = random_images(1, shape, 3);
   RefCnn net(*o.arch, shape, o, 11);
   const RefImage x{4, 5, 2, Eigen::Map<const MatrixD>(X.data(), 20, 2)};
@@ -120,7 +105,7 @@ TEST(CnnKernel, MatchesMonteCarloOverWideFiniteCnns) {
   };
   for (const McCase& c : cases) {
     const std::string text = fmt::format(fmt::runtime(c.arch), fmt::arg("W", width));
-    const KernelOptions o = arch_options(text, shape, c.p, c.b_std);
+    const KernelOptions o = cnn_arch_options(text, shape, c.p, c.b_std);
     const MatrixD K = kernel_nngp(X, o), Th = kernel_ntk(X, o);
     const Mc mc = monte_carlo(X, o, seeds);
     const double bias = c.nonlinear_layers * 4.0 / width;
