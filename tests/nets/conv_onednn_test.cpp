@@ -22,7 +22,7 @@ struct Case {
 };
 // 3×3 SAME stride 1, 4×4 SAME (even filter: padding 1 before, 2 after), 3×3 VALID stride 2 (the last input row
 // unread), 5×5 SAME on a 6×6 image, stride-2 SAME on an odd-sized non-square image followed by flatten + dense
-// layers, and gap readouts.
+// layers, gap readouts, and a 260 → 260 conv (backward data in oneDNN's blocked layout, conv_onednn.cpp).
 const Case kCases[] = {
     {"conv(3x3,same,8)-relu-conv(3x3,same,8)-relu-gap-dense(2)", {8, 8, 2}},
     {"conv(4x4,same,6)-tanh-conv(4x4,same,5)-relu-flatten-dense(3)", {7, 8, 2}},
@@ -30,6 +30,7 @@ const Case kCases[] = {
     {"conv(5x5,same,7)-relu-conv(5x5,same,4)-gelu-gap-dense(2)", {6, 6, 2}},
     {"conv(3x3,same,5,stride=2)-relu-flatten-dense(4)-tanh-dense(1)", {7, 5, 1}},
     {"conv(2x3,same,4,stride=2x1)-relu-conv(3x3,same,6)-gap-dense(3)", {6, 7, 3}},
+    {"conv(3x3,same,260)-relu-conv(3x3,same,260)-gap-dense(2)", {4, 4, 1}},  // > 256 channels: blocked backward data
 };
 constexpr int kRows = 3;
 
