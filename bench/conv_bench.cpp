@@ -6,9 +6,10 @@
 //                             training run. onednn:0 = ConvBackend::im2col, onednn:1 = ConvBackend::onednn (skipped
 //                             when built without oneDNN).
 // Counters: steps_per_s, GFLOPs (the convolutions' GEMM flops / wall time: forward 2·B·P·9·C_in·C_out per conv,
-// backward twice that, except the first conv's input signal), threads (OpenBLAS; WIDTHLAB_BENCH_THREADS sets it).
-// The data are N(0,1) from make_rng(0, 0), labels ±1 alternating, as bench/conv_torch_peer.py (values do not affect
-// speed). Run: build/bench/conv_bench; the PyTorch peer: /usr/bin/python3 bench/conv_torch_peer.py --threads 2.
+// backward twice that, except the first conv's input signal), threads (OpenBLAS's, which oneDNN follows;
+// WIDTHLAB_BENCH_THREADS sets it). The data are N(0,1) from make_rng(0, 0), labels ±1 alternating, as
+// bench/conv_torch_peer.py (values do not affect speed). Run: build/bench/conv_bench; the PyTorch peer:
+// /usr/bin/python3 bench/conv_torch_peer.py --threads 2.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>

@@ -32,14 +32,16 @@
 //    values unless one sample needs more; the batch is processed in chunks of samples that fit.
 //  - oneDNN (src/nets/conv_onednn.h; float32 nets, the default when built with libdnnl-dev): one direct convolution
 //    per pass (forward with bias and α fused, backward data, backward weights + bias) on the activations in place
-//    (our layout is oneDNN's nhwc); θ is reordered into oneDNN's weight format before each forward / backward-data
-//    call and the weight gradient back (KH·KW·C_in·C_out values each). Primitives are created per layer, row count
-//    and thread count and kept in the workspace (make_workspace creates those of a full batch). oneDNN runs on
-//    OpenBLAS's thread count (blas_threads()) and gives identical bits run to run at a fixed count. It needs 1.3–2.3×
-//    less time per training step than im2col at C = 16…512 (bench/RESULTS.md, "Finite CNN training step").
-//    float64 nets stay on im2col: oneDNN 2.6 has no f64 CPU convolutions (its data types are f32, bf16, f16 and
-//    int8). So do CIRCULAR layers (oneDNN pads with zeros only) and any layer for which oneDNN offers only its
-//    reference kernels or no implementation (checked once when the net is built).
+//    (our layout is oneDNN's nhwc; above 256 channels oneDNN's blocked layout, reordered in and out, is faster); θ is
+//    reordered into oneDNN's weight format before each forward / backward-data call and the weight gradient back
+//    (KH·KW·C_in·C_out values each). Primitives are created per layer, row count and thread count and kept in the
+//    workspace (make_workspace creates those of a full batch). oneDNN runs on OpenBLAS's thread count (blas_threads())
+//    and gives identical bits run to run at a fixed count. A training step of conv-relu-conv-relu-gap-dense on 28×28
+//    inputs takes 1.24–4.2× less time than with im2col at C = 16…512 and beats PyTorch's (bench/RESULTS.md, "Finite CNN
+//    training step"). float64 nets stay on im2col: oneDNN 2.6 has no float64 at all (memory::data_type in
+//    Debian's 2.6.3 headers: f16, bf16, f32, s32, s8, u8). So do CIRCULAR layers (oneDNN pads with zeros only) and any
+//    layer for which oneDNN offers only its reference kernels or no implementation (checked once when the net is
+//    built).
 // 1×1 stride-1 convs, dense layers and VALID convs covering their input read their input directly (no copy) and
 // use the GEMMs in either case. Cost per sample: 2·P_out·KH·KW·C_in·C_out flops per conv in forward, twice that in
 // backward (input signals and weight gradients; none for the input signal of the first affine layer). All of

@@ -2,11 +2,13 @@
 //
 // A conv step with s.onednn set is one oneDNN convolution per pass: forward (convolution_forward with the bias and,
 // when α ≠ 1, an eltwise_linear(α) post-op, so z = α(θ ⋆ x + b) in one primitive), backward data (diff_src, then
-// × α) and backward weights (+ bias). Activations are wrapped in place: ConvNet's per-sample (pixel, channel) layout
-// is oneDNN's nhwc. Weights use the formats oneDNN picks (format `any`): θ (C_out × KH·KW·C_in, c_in fastest =
-// ohwi) is reordered into them before each forward and backward-data call, and the weight gradient is reordered
-// back to ohwi — KH·KW·C_in·C_out values each, small next to the convolutions (plain ohwi weights make Debian's
-// oneDNN 2.6 fall back to its reference kernels, tens of times slower).
+// × α) and backward weights (+ bias). Activations are used in place: ConvNet's per-sample (pixel, channel) layout is
+// oneDNN's nhwc. Above 256 input and output channels, forward and backward data run on oneDNN's blocked layout
+// instead (2× faster at 512 on this machine; conv_onednn.cpp, kNhwcChannels), with the activations reordered in and
+// out through buffers the cache owns. Weights use the formats oneDNN picks (format `any`): θ (C_out × KH·KW·C_in,
+// c_in fastest = ohwi) is reordered into them before each forward and backward-data call, and the weight gradient
+// back to ohwi — KH·KW·C_in·C_out values each, 5–25 ms at C = 512, next to seconds of convolution (plain ohwi
+// weights make Debian's oneDNN 2.6 fall back to its reference kernels, tens of times slower).
 //
 // Primitives are created per (layer, row count, thread count, α, bias) and kept in the workspace's ConvOnednnCache;
 // make_workspace creates those for its capacity, so a training step on full batches creates no primitive and no
