@@ -1,5 +1,6 @@
 // oneDNN peer of the convolutions in bench/conv_bench.cpp (issue 19 item 3): is oneDNN's convolution faster than
-// ConvNet's im2col + OpenBLAS path? Not part of the build (oneDNN is no dependency); compile by hand:
+// ConvNet's im2col + OpenBLAS path? Kept as the measurement that led to ConvNet's oneDNN backend (src/nets/
+// conv_onednn.cpp); not part of the build; compile by hand:
 //
 //   g++ -O2 -std=c++17 bench/onednn_conv_peer.cc -ldnnl -o /tmp/onednn_conv_peer
 //   OMP_NUM_THREADS=2 /tmp/onednn_conv_peer 16 32 64 128 256 512

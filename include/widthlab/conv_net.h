@@ -26,15 +26,30 @@
 // With InitKind::gaussian and factors 1 the net is neural-tangents' NTK parameterization with σ_w = 1 (uniform:
 // σ_w² = 1/3), so wide nets at init sample the NNGP of CnnKernel (cnn_kernel.h; tested).
 //
-// Implementation: a conv is im2col (the patch matrix of a chunk of the batch, (samples·P_out) × (KH·KW·C_in)) times
-// θ_lᵀ in one GEMM (OpenBLAS); backward uses the transposed GEMMs and col2im. 1×1 stride-1 convs, dense layers and
-// VALID convs covering their input read their input directly (no copy). The patch buffer holds at most
-// kConvColumnBudget values unless one sample needs more; the batch is processed in chunks of samples that fit.
-// Cost per sample: 2·P_out·KH·KW·C_in·C_out flops per conv in forward, twice that in backward (input signals and
-// weight gradients; none for the input signal of the first affine layer). All buffers are allocated by
-// make_workspace; a training step allocates nothing.
+// Implementation. Two backends for a conv whose input is not already its patch matrix (ConvNetConfig::backend):
+//  - im2col: the patch matrix of a chunk of the batch, (samples·P_out) × (KH·KW·C_in), times θ_lᵀ in one GEMM
+//    (OpenBLAS); backward uses the transposed GEMMs and col2im. The patch buffer holds at most kConvColumnBudget
+//    values unless one sample needs more; the batch is processed in chunks of samples that fit.
+//  - oneDNN (src/nets/conv_onednn.h; float32 nets, the default when built with libdnnl-dev): one direct convolution
+//    per pass (forward with bias and α fused, backward data, backward weights + bias) on the activations in place
+//    (our layout is oneDNN's nhwc; above 256 channels oneDNN's blocked layout, reordered in and out, is faster); θ is
+//    reordered into oneDNN's weight format before each forward / backward-data call and the weight gradient back
+//    (KH·KW·C_in·C_out values each). Primitives are created per layer, row count and thread count and kept in the
+//    workspace (make_workspace creates those of a full batch). oneDNN runs on OpenBLAS's thread count (blas_threads())
+//    and gives identical bits run to run at a fixed count. A training step of conv-relu-conv-relu-gap-dense on 28×28
+//    inputs takes 1.24–4.2× less time than with im2col at C = 16…512 and beats PyTorch's (bench/RESULTS.md, "Finite CNN
+//    training step"). float64 nets stay on im2col: oneDNN 2.6 has no float64 at all (memory::data_type in
+//    Debian's 2.6.3 headers: f16, bf16, f32, s32, s8, u8). So do CIRCULAR layers (oneDNN pads with zeros only) and any
+//    layer for which oneDNN offers only its reference kernels or no implementation (checked once when the net is
+//    built).
+// 1×1 stride-1 convs, dense layers and VALID convs covering their input read their input directly (no copy) and
+// use the GEMMs in either case. Cost per sample: 2·P_out·KH·KW·C_in·C_out flops per conv in forward, twice that in
+// backward (input signals and weight gradients; none for the input signal of the first affine layer). All of
+// widthlab's buffers are allocated by make_workspace; a training step allocates none (oneDNN keeps a few small
+// bookkeeping allocations of its own per call).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -47,6 +62,15 @@ namespace widthlab {
 // Values in one im2col buffer before the batch is cut into chunks (64 Mi: 256 MiB in float32).
 inline constexpr std::int64_t kConvColumnBudget = std::int64_t(64) << 20;
 
+// Who computes a conv layer that needs a patch matrix (see the header comment, "Implementation").
+//   automatic  oneDNN for float32 nets when widthlab is built with it (conv_onednn_available()), else im2col
+//   im2col     im2col + OpenBLAS GEMMs for every layer
+//   onednn     as automatic, but an InputError when oneDNN cannot be used at all (not built in, or a float64 net)
+enum class ConvBackend { automatic, im2col, onednn };
+
+// Whether this build links oneDNN (CMake option WIDTHLAB_ONEDNN and libdnnl-dev found).
+bool conv_onednn_available();
+
 struct ConvNetConfig {
   Architecture arch;  // concrete widths; the last layer is the affine readout
   ImageShape input;   // (H, W, C) of every input row
@@ -54,6 +78,7 @@ struct ConvNetConfig {
   InitKind init = InitKind::uniform;
   // Values one im2col buffer may hold before the batch is cut into chunks (tests lower it to exercise chunking).
   std::int64_t column_budget = kConvColumnBudget;
+  ConvBackend backend = ConvBackend::automatic;
 
   int num_layers() const;  // affine (dense / conv) layers
   int outputs() const;     // width of the last affine layer
@@ -78,6 +103,30 @@ struct ConvStep {
   int kh = 1, kw = 1;
   std::vector<int> src_h, src_w;  // conv_axis_sources of the two axes (im2col only)
   int chunk = 1;                  // samples per im2col chunk
+  // Convs needing a patch matrix: strides and the zero padding before / after each axis (what conv_axis_sources
+  // implies; CIRCULAR layers keep zeros here), and whether oneDNN computes the layer instead of im2col + GEMM.
+  int stride_h = 1, stride_w = 1;
+  int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+  bool onednn = false;
+};
+
+// oneDNN primitives and the memory objects around them of one workspace (src/nets/conv_onednn.h).
+struct ConvOnednnCache;
+struct ConvOnednnCacheDeleter {
+  void operator()(ConvOnednnCache* c) const;
+};
+// Owns a workspace's ConvOnednnCache. A copy starts empty and builds its own primitives on first use, so two
+// workspaces never share the memory objects that wrap their buffers.
+struct ConvOnednnSlot {
+  ConvOnednnSlot() = default;
+  ConvOnednnSlot(const ConvOnednnSlot&) {}
+  ConvOnednnSlot& operator=(const ConvOnednnSlot&) {
+    cache.reset();
+    return *this;
+  }
+  ConvOnednnSlot(ConvOnednnSlot&&) noexcept = default;
+  ConvOnednnSlot& operator=(ConvOnednnSlot&&) noexcept = default;
+  std::unique_ptr<ConvOnednnCache, ConvOnednnCacheDeleter> cache;
 };
 
 // Buffers of one forward/backward over up to `capacity` samples; only the first `rows` samples of the last forward
@@ -90,6 +139,7 @@ struct ConvWorkspace {
   std::vector<Matrix<T>> value, grad;
   std::vector<T> col;      // one chunk's patch matrix (forward, weight gradients) or its gradient (col2im)
   std::vector<T> scratch;  // α·b of one layer
+  ConvOnednnSlot onednn;   // primitives of the oneDNN layers (float32 only), per row count and thread count
 };
 
 template <class T>

@@ -9,7 +9,11 @@
 #include <cmath>
 #include <random>
 #include <stdexcept>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 
+#include "nets/conv_onednn.h"
 #include "nets/layer_parameters.h"
 #include "widthlab/error.h"
 #include "widthlab/rng.h"
@@ -51,6 +55,26 @@ std::string ConvNetConfig::validate() const {
 
 namespace {
 
+// Zero padding (before, after) of one axis as a strided convolution sees it: the index map src (conv_axis_sources)
+// is src[o·k + t] = o·stride + t − before where that lies in [0, in), else −1. `after` makes
+// (in + before + after − k) / stride + 1 = the output size (oneDNN's rule; clamped at 0 for VALID, where the last
+// input rows may go unread). CIRCULAR maps wrap around and have no such form: (0, 0), and the layer stays on im2col.
+std::pair<int, int> axis_padding(std::int64_t in, int k, int stride, Padding padding, const std::vector<int>& src) {
+  if (padding == Padding::circular) return {0, 0};
+  const std::int64_t n = std::int64_t(src.size()) / k;
+  std::int64_t before = -1;
+  for (int t = 0; t < k && before < 0; ++t)
+    if (src[std::size_t(t)] >= 0) before = t - src[std::size_t(t)];
+  if (before < 0) throw std::logic_error("conv net: a filter window lies entirely in the padding");
+  for (std::int64_t o = 0; o < n; ++o)  // the affine form holds everywhere (an invariant of conv_axis_sources)
+    for (int t = 0; t < k; ++t) {
+      const std::int64_t i = o * stride + t - before;
+      if (src[std::size_t(o * k + t)] != ((i >= 0 && i < in) ? i : -1))
+        throw std::logic_error("conv net: index map is not a zero-padded strided convolution");
+    }
+  return {int(before), int(std::max<std::int64_t>((n - 1) * stride + k - in - before, 0))};
+}
+
 // The step of affine layer `layer` on input shape s.in (see ConvStep).
 void compile_affine(const Layer& layer, std::int64_t budget, ConvStep& s) {
   s.fan_out = int(layer.width);
@@ -72,8 +96,19 @@ void compile_affine(const Layer& layer, std::int64_t budget, ConvStep& s) {
   s.src_h = conv_axis_sources(s.in.height, s.kh, layer.stride_h, layer.padding, &out_h);
   s.src_w = conv_axis_sources(s.in.width, s.kw, layer.stride_w, layer.padding, &out_w);
   s.rows_per_sample = out_h * out_w;
+  s.stride_h = layer.stride_h;
+  s.stride_w = layer.stride_w;
+  std::tie(s.pad_top, s.pad_bottom) = axis_padding(s.in.height, s.kh, s.stride_h, layer.padding, s.src_h);
+  std::tie(s.pad_left, s.pad_right) = axis_padding(s.in.width, s.kw, s.stride_w, layer.padding, s.src_w);
   const std::int64_t per_sample = s.rows_per_sample * s.fan_in;
   s.chunk = int(std::clamp<std::int64_t>(std::max<std::int64_t>(budget, 1) / per_sample, 1, INT_MAX));
+}
+
+// Whether oneDNN computes this step (ConvBackend; conv_net.h "Implementation").
+template <class T>
+bool use_onednn(ConvBackend backend, const Layer& layer, double alpha, bool bias, const ConvStep& s) {
+  if (backend == ConvBackend::im2col || !std::is_same_v<T, float> || !s.im2col) return false;
+  return conv_onednn::supports(s, layer.padding, float(alpha), bias);
 }
 
 }  // namespace
@@ -92,6 +127,11 @@ ConvNet<T>::ConvNet(ConvNetConfig config, std::vector<LayerFactors> factors)
       throw InputError(fmt::format("scaling factors of layer {}: init {} multiplier {} lr {}: expected finite numbers",
                                    l, f.init, f.multiplier, f.lr));
   }
+  if (config_.backend == ConvBackend::onednn && (!conv_onednn_available() || !std::is_same_v<T, float>))
+    throw InputError(
+        conv_onednn_available()
+            ? "conv backend onednn: float32 nets only (oneDNN 2.6 has no float64 CPU convolutions)"
+            : "conv backend onednn: this widthlab was built without oneDNN (libdnnl-dev, WIDTHLAB_ONEDNN)");
   const auto shapes = architecture_shapes_to_vector(config_.arch, config_.input);
   int slot = -1, affine = 0;
   for (std::size_t i = 0; i < config_.arch.layers.size(); ++i) {
@@ -111,6 +151,7 @@ ConvNet<T>::ConvNet(ConvNetConfig config, std::vector<LayerFactors> factors)
     if (layer.affine()) {
       s.affine = affine++;
       compile_affine(layer, config_.column_budget, s);
+      s.onednn = use_onednn<T>(config_.backend, layer, factors_[s.affine].multiplier, config_.bias, s);
       w_.emplace_back(Matrix<T>::Zero(s.fan_out, s.fan_in));
       b_.emplace_back(config_.bias ? Vector<T>::Zero(s.fan_out) : Vector<T>());
     }
@@ -158,11 +199,15 @@ ConvWorkspace<T> ConvNet<T>::make_workspace(int capacity, bool with_backward) co
   std::int64_t col = 0;
   int widest = 0;
   for (const ConvStep& s : steps_) {
-    if (s.im2col) col = std::max(col, std::min(s.chunk, capacity) * s.rows_per_sample * s.fan_in);
+    if (s.im2col && !s.onednn) col = std::max(col, std::min(s.chunk, capacity) * s.rows_per_sample * s.fan_in);
     widest = std::max(widest, s.fan_out);
   }
   ws.col.resize(std::size_t(col));
   ws.scratch.resize(std::size_t(widest));
+  if constexpr (std::is_same_v<T, float>) {  // the primitives of a full batch: a training step creates none
+    for (const ConvStep& s : steps_)
+      if (s.onednn) conv_onednn::prepare(s, capacity, multiplier(s.affine), config_.bias, ws.onednn);
+  }
   return ws;
 }
 

@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <type_traits>
 
 #include "nets/blas_ops.h"
+#include "nets/conv_onednn.h"
 #include "nets/im2col.h"
 #include "nets/layer_products.h"
 #include "widthlab/conv_net.h"
@@ -65,6 +67,13 @@ void ConvNet<T>::affine_forward(const ConvStep& s, const T* in, int rows, ConvWo
   const int l = s.affine, fi = s.fan_in, fo = s.fan_out, rps = int(s.rows_per_sample);
   const T a = multiplier(l);
   T* z = ws.value[s.out_slot].data();
+  if constexpr (std::is_same_v<T, float>) {
+    if (s.onednn) {  // bias and α inside the primitive
+      const float* b = config_.bias ? b_[l].data() : nullptr;
+      conv_onednn::forward(s, in, rows, w_[l].data(), b, a, z, ws.onednn);
+      return;
+    }
+  }
   if (!s.im2col) {
     product(rows * rps, fi, fo, a, in, w_[l].data(), z);
   } else {
@@ -125,6 +134,12 @@ template <class T>
 void ConvNet<T>::affine_signal(const ConvStep& s, const T* g, int rows, ConvWorkspace<T>& ws) const {
   const int l = s.affine, fi = s.fan_in, fo = s.fan_out, rps = int(s.rows_per_sample);
   T* gin = ws.grad[s.in_slot].data();
+  if constexpr (std::is_same_v<T, float>) {
+    if (s.onednn) {
+      conv_onednn::backward_data(s, g, rows, w_[l].data(), multiplier(l), config_.bias, gin, ws.onednn);
+      return;
+    }
+  }
   if (!s.im2col) {
     signal_product(rows * rps, fi, fo, multiplier(l), g, w_[l].data(), gin);
     return;
@@ -183,6 +198,13 @@ void ConvNet<T>::weight_pass(const T* x, ConvWorkspace<T>& ws, std::span<Matrix<
         bt[l].setZero();
       }
       continue;
+    }
+    if constexpr (std::is_same_v<T, float>) {
+      if (s.onednn) {  // G and g_b in one primitive; dw / db as outer_accumulate and column_sums below
+        float* db = config_.bias ? bt[l].data() : nullptr;
+        conv_onednn::backward_weights(s, in, g, rows, multiplier(l), scale, sgd, wt[l].data(), db, ws.onednn);
+        continue;
+      }
     }
     if (!s.im2col) {
       outer_accumulate(fo, fi, rows * rps, scale, g, in, T(sgd), wt[l].data());
