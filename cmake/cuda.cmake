@@ -1,7 +1,7 @@
 # The optional CUDA backend (issue 24; include/widthlab/device.h): sets WIDTHLAB_CUDA_ON and prints one status line
 # saying whether CUDA is on and why. On when WIDTHLAB_CUDA is ON, this is neither a sanitizer nor a fuzz build, nvcc
-# works (check_language) and the toolkit has cuBLAS. nvcc is looked for on PATH, in $CUDACXX, then explicitly at
-# /usr/local/cuda/bin/nvcc (the machine image installs it there without putting it on PATH everywhere). No GPU is
+# works (check_language) and the toolkit has cuBLAS. nvcc is -DCMAKE_CUDA_COMPILER or $CUDACXX when given, else
+# /usr/local/cuda/bin/nvcc when it exists (the machine image installs it there), else the one on PATH. No GPU is
 # needed to build: the device code is compiled for CMAKE_CUDA_ARCHITECTURES (default 90, the H200 the project is
 # lent; "native" cannot work on a machine without a GPU).
 set(WIDTHLAB_CUDA_ON OFF)
@@ -10,11 +10,10 @@ if(NOT WIDTHLAB_CUDA)
 elseif(WIDTHLAB_SANITIZE OR WIDTHLAB_FUZZ)
   set(_why "sanitizer and fuzz builds are CPU-only")
 else()
-  if(NOT DEFINED CMAKE_CUDA_COMPILER AND NOT DEFINED ENV{CUDACXX})
-    find_program(_wl_nvcc nvcc)
-    if(NOT _wl_nvcc AND EXISTS /usr/local/cuda/bin/nvcc)
-      set(ENV{CUDACXX} /usr/local/cuda/bin/nvcc)  # check_language and enable_language read it
-    endif()
+  # /usr/local/cuda/bin/nvcc before PATH: the machine image also puts a wrapper script /usr/local/bin/nvcc on PATH,
+  # from whose location CMake cannot find the toolkit (its compiler identification then fails).
+  if(NOT DEFINED CMAKE_CUDA_COMPILER AND NOT DEFINED ENV{CUDACXX} AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(ENV{CUDACXX} /usr/local/cuda/bin/nvcc)  # check_language and enable_language read it
   endif()
   include(CheckLanguage)
   check_language(CUDA)

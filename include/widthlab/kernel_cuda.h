@@ -60,6 +60,11 @@ CudaKernelSummary kernel_compute_cuda(const MatrixRef<float>& X1, const MatrixRe
                                       float* nngp, float* ntk, std::int64_t ld, const CudaKernelOptions& cuda_opts = {},
                                       const std::vector<double>* layer_weights = nullptr);
 
+// The symmetric call's finishing step (host): the strict lower triangle of the n × n row-major `out` (row stride ld)
+// becomes the transpose of the strict upper one, and out(i, i) = float(diag[i]). std::invalid_argument when
+// diag.size() != n.
+void symmetrize_from_upper(float* out, std::int64_t n, std::int64_t ld, const std::vector<double>& diag);
+
 // Benchmark helper: the median over `reps` runs (after one warm-up) of the device time, in milliseconds, of the
 // symmetric NNGP and NTK of X (one GEMM + one recursion kernel over the whole N×N, outputs left on the device: what
 // neural-tangents' timings measure). Needs 8·N² bytes of device memory. Throws as kernel_compute_cuda.

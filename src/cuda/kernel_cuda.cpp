@@ -75,6 +75,19 @@ std::string CudaKernelSummary::brief() const {
                      panels, panels == 1 ? "" : "s", panel_rows, kernel.seconds);
 }
 
+void symmetrize_from_upper(float* out, std::int64_t n, std::int64_t ld, const std::vector<double>& diag) {
+  if (diag.size() != std::size_t(n))
+    throw std::invalid_argument(fmt::format("symmetrize_from_upper: {} diagonal values for n = {}", diag.size(), n));
+  constexpr std::int64_t B = 256;
+  for (std::int64_t i0 = 0; i0 < n; i0 += B)
+    for (std::int64_t j0 = 0; j0 < i0; j0 += B)  // block (i0, j0) below the diagonal ← block (j0, i0) transposed
+      transpose_tiled(out + j0 * ld + i0, ld, B, std::min(B, n - i0), out + i0 * ld + j0, ld);
+  for (std::int64_t i = 0; i < n; ++i) {  // inside the diagonal blocks: mirror, then the exact diagonal
+    out[i * ld + i] = float(diag[std::size_t(i)]);
+    for (std::int64_t j = (i / B) * B; j < i; ++j) out[i * ld + j] = out[j * ld + i];
+  }
+}
+
 std::string cuda_kernel_unsupported(const KernelOptions& opts) {
   if (auto why = unsupported_shape(opts); !why.empty()) return why;
   if (opts.precision != Precision::float32)
@@ -148,18 +161,8 @@ CudaKernelSummary kernel_compute_cuda(const MatrixRef<float>& X1, const MatrixRe
   s.panel_rows = st.panel_rows;
   s.panels = st.panels;
   if (s.kernel.symmetric) {  // exact symmetry and the exact diagonal, as kernel_compute (kernel.h)
-    auto fix = [&](float* out, const std::vector<double>& diag) {
-      constexpr std::int64_t B = 256;
-      for (std::int64_t i0 = 0; i0 < N1; i0 += B)
-        for (std::int64_t j0 = 0; j0 < i0; j0 += B)  // block (i0, j0) below the diagonal ← (j0, i0) transposed
-          transpose_tiled(out + j0 * ld + i0, ld, std::min(B, N1 - j0), std::min(B, N1 - i0), out + i0 * ld + j0, ld);
-      for (std::int64_t i = 0; i < N1; ++i) {  // inside the diagonal blocks: mirror, then the exact diagonal
-        out[i * ld + i] = float(diag[std::size_t(i)]);
-        for (std::int64_t j = (i / B) * B; j < i; ++j) out[i * ld + j] = out[j * ld + i];
-      }
-    };
-    if (nngp) fix(nngp, D1.nngp);
-    if (ntk) fix(ntk, D1.ntk);
+    if (nngp) symmetrize_from_upper(nngp, N1, ld, D1.nngp);
+    if (ntk) symmetrize_from_upper(ntk, N1, ld, D1.ntk);
   }
 #else
   throw std::logic_error("kernel_compute_cuda: reached without CUDA (check_request should have thrown)");

@@ -84,7 +84,8 @@ struct Device {
   std::int64_t L, n2, panel_rows;
   DeviceBuffer<float> x1, x2, d1, d2, c;
   std::vector<std::unique_ptr<DeviceBuffer<float>>> G, T;  // per slot: Gram → NNGP, NTK
-  Blas blas;
+  // Per slot: a cuBLAS handle is not to be shared by GEMMs running concurrently on two streams (its workspace).
+  std::vector<std::unique_ptr<Blas>> blas;
 
   Device(const DenseCudaJob& j, std::int64_t rows_per_panel, int slots)
       : job(j),
@@ -95,8 +96,7 @@ struct Device {
         x2(j.x2 ? std::size_t(j.n2 * j.d) : 0),
         d1(std::size_t(L * j.n1)),
         d2(j.x2 ? std::size_t(L * j.n2) : 0),
-        c(j.c ? std::size_t(L + 1) : 0),
-        blas(j.tf32) {
+        c(j.c ? std::size_t(L + 1) : 0) {
     upload(x1, j.x1, std::size_t(j.n1 * j.d));
     if (j.x2) upload(x2, j.x2, std::size_t(j.n2 * j.d));
     upload(d1, j.d1, std::size_t(L * j.n1));
@@ -105,18 +105,21 @@ struct Device {
     for (int s = 0; s < slots; ++s) {
       G.push_back(std::make_unique<DeviceBuffer<float>>(std::size_t(panel_rows * n2)));
       T.push_back(std::make_unique<DeviceBuffer<float>>(j.params.ntk ? std::size_t(panel_rows * n2) : 0));
+      blas.push_back(std::make_unique<Blas>(j.tf32));
     }
   }
 
-  // Enqueues panel rows [r0, r0 + rows) into slot s on `stream`: GEMM, then the recursion kernel.
+  // Enqueues panel rows [r0, r0 + rows) into slot s on `stream` (always the same stream for a slot): GEMM, then the
+  // recursion kernel.
   void compute(int s, std::int64_t r0, std::int64_t rows, cudaStream_t stream) {
     const float one = 1.0f, zero = 0.0f;
     const float* X2 = job.x2 ? x2.p : x1.p;
-    check(cublasSetStream(blas.h, stream), "cublasSetStream");
+    const cublasHandle_t h = blas[std::size_t(s)]->h;
+    check(cublasSetStream(h, stream), "cublasSetStream");
     // Row-major X (N × d) is column-major d × N. The row-major panel (rows × N2) is the column-major N2 × rows
     // matrix X2ᵀ·X1[r0 : r0 + rows]: op(A) = X2ᵀ (A = d × N2, lda = d), B = X1 panel (d × rows, ldb = d).
-    check(cublasGemmEx(blas.h, CUBLAS_OP_T, CUBLAS_OP_N, int(n2), int(rows), int(job.d), &one, X2, CUDA_R_32F,
-                       int(job.d), x1.p + r0 * job.d, CUDA_R_32F, int(job.d), &zero, G[s]->p, CUDA_R_32F, int(n2),
+    check(cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, int(n2), int(rows), int(job.d), &one, X2, CUDA_R_32F, int(job.d),
+                       x1.p + r0 * job.d, CUDA_R_32F, int(job.d), &zero, G[s]->p, CUDA_R_32F, int(n2),
                        job.tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
           "cublasGemmEx");
     const std::int64_t entries = rows * n2;

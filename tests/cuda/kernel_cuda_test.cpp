@@ -89,6 +89,25 @@ TEST(Device, StatusIsOneSentenceConsistentWithAvailability) {
   EXPECT_EQ(cuda_available(), s.rfind("CUDA device 0", 0) == 0) << s;
 }
 
+// The host-side finish of a symmetric GPU call, on the CPU: across several 256-blocks, a ragged last block, ld > n.
+TEST(KernelCuda, SymmetrizeFromUpper) {
+  for (int n : {1, 7, 256, 600}) {
+    const int ld = n + 3;
+    MatrixF M = random_inputs(n, ld, std::uint64_t(n));
+    const MatrixF before = M;
+    std::vector<double> diag(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) diag[std::size_t(i)] = 100.0 + i;
+    symmetrize_from_upper(M.data(), n, ld, diag);
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < ld; ++j) {
+        const float want = j >= n ? before(i, j) : i == j ? float(100 + i) : j > i ? before(i, j) : before(j, i);
+        ASSERT_EQ(M(i, j), want) << "n " << n << " at (" << i << ", " << j << ")";
+      }
+  }
+  MatrixF M(2, 2);
+  EXPECT_THROW(symmetrize_from_upper(M.data(), 2, 2, {1.0}), std::invalid_argument);
+}
+
 TEST(KernelCuda, RefusesUnsupportedRequestsEverywhere) {
   const MatrixF X = random_inputs(4, 3, 1);
   const MatrixRef<float> x(X);
