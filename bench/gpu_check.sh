@@ -15,15 +15,29 @@ echo "gpu_check: ${gpu}"
 build=${1:-build-gpu}
 jobs=$(nproc)
 if [ ! -f "${build}/CMakeCache.txt" ]; then
-  # Python, MPI and native tuning are not needed for these targets; CUDA must come on (the configure line says).
+  # Python and MPI are not needed for these targets; CUDA must come on (the configure line says why not).
+  mkdir -p "${build}"
   cmake -B "${build}" -DCMAKE_BUILD_TYPE=Release -DWIDTHLAB_PYTHON=OFF -DWIDTHLAB_MPI=OFF -DWIDTHLAB_CUDA=ON \
-    | grep "widthlab: CUDA" || exit 1
+    >"${build}/configure.log" 2>&1 || { tail -20 "${build}/configure.log"; exit 1; }
+fi
+line=$(grep -h "widthlab: CUDA" "${build}/configure.log" 2>/dev/null || true)
+echo "gpu_check: ${line:-"(no configure log in ${build})"}"
+if ! grep -q "^WIDTHLAB_CUDA_ENABLED:INTERNAL=ON$" "${build}/CMakeCache.txt"; then
+  echo "gpu_check: CUDA is off in ${build}; nothing on the GPU would run"
+  exit 1
 fi
 timeout 200 cmake --build "${build}" -j"${jobs}" --target test_cuda widthlab_cli test_cli gpu_kernel_bench \
   >"${build}/gpu_check_build.log" 2>&1 || { tail -30 "${build}/gpu_check_build.log"; exit 1; }
 status=0
-timeout 60 "${build}/tests/test_cuda" --gtest_brief=1 || status=1
-timeout 60 "${build}/tests/test_cli" --gtest_brief=1 --gtest_filter='KernelDeviceCli.*:KernelCli.*' || status=1
+# On a GPU machine a skipped GPU test is a failure of the check (the skip message says why: driver, device, build).
+for t in "test_cuda --gtest_brief=1" "test_cli --gtest_brief=1 --gtest_filter=KernelDeviceCli.*:KernelCli.*"; do
+  out=$(timeout 60 "${build}/tests/"${t} 2>&1) || status=1
+  echo "${out}" | tail -20
+  if echo "${out}" | grep -q "SKIPPED"; then
+    echo "gpu_check: GPU tests were skipped on a machine with a GPU"
+    status=1
+  fi
+done
 json="${build}/gpu_kernel_bench.json"
 timeout 60 "${build}/bench/gpu_kernel_bench" --benchmark_out="${json}" --benchmark_out_format=json || status=1
 /usr/bin/env python3 - "${json}" "${gpu}" <<'PY'

@@ -40,3 +40,5 @@ endif()
 if(NOT WIDTHLAB_CUDA_ON)
   message(STATUS "widthlab: CUDA off (${_why}); --device cuda will say so")
 endif()
+# For scripts (bench/gpu_check.sh): whether this build directory has the CUDA backend.
+set(WIDTHLAB_CUDA_ENABLED ${WIDTHLAB_CUDA_ON} CACHE INTERNAL "CUDA backend built in (cmake/cuda.cmake)")
