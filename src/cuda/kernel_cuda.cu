@@ -79,7 +79,7 @@ __global__ void dense_entries(float* G, float* T, std::int64_t rows, std::int64_
 }
 
 // The device state of one job: inputs, diagonals, weights, and `slots` panel buffers of panel_rows rows.
-struct Device {
+struct DeviceState {
   const DenseCudaJob& job;
   std::int64_t L, n2, panel_rows;
   DeviceBuffer<float> x1, x2, d1, d2, c;
@@ -87,7 +87,7 @@ struct Device {
   // Per slot: a cuBLAS handle is not to be shared by GEMMs running concurrently on two streams (its workspace).
   std::vector<std::unique_ptr<Blas>> blas;
 
-  Device(const DenseCudaJob& j, std::int64_t rows_per_panel, int slots)
+  DeviceState(const DenseCudaJob& j, std::int64_t rows_per_panel, int slots)
       : job(j),
         L(j.params.L),
         n2(j.x2 ? j.n2 : j.n1),
@@ -139,7 +139,7 @@ DenseCudaStats dense_kernel_cuda_run(const DenseCudaJob& job) {
   const std::int64_t m = std::clamp<std::int64_t>(job.panel_bytes / row_bytes, 1, job.n1);
   if (job.n1 > INT_MAX || n2 > INT_MAX || job.d > INT_MAX)
     throw std::runtime_error("CUDA kernel: N1, N2 and d must each be < 2^31 (cuBLAS takes int sizes)");
-  Device dev(job, m, 2);
+  DeviceState dev(job, m, 2);
   Stream streams[2];
   PinnedBuffer hG0(std::size_t(m * n2)), hG1(std::size_t(m * n2));
   PinnedBuffer hT0(job.ntk ? std::size_t(m * n2) : 0), hT1(job.ntk ? std::size_t(m * n2) : 0);
@@ -172,7 +172,7 @@ DenseCudaStats dense_kernel_cuda_run(const DenseCudaJob& job) {
 double dense_kernel_cuda_time(const DenseCudaJob& job, int reps) {
   if (job.n1 > INT_MAX || job.d > INT_MAX)
     throw std::runtime_error("CUDA kernel timing: N and d must each be < 2^31 (cuBLAS takes int sizes)");
-  Device dev(job, job.n1, 1);
+  DeviceState dev(job, job.n1, 1);
   Stream stream;
   cudaEvent_t start, stop;
   WL_CUDA(cudaEventCreate(&start));
