@@ -116,7 +116,7 @@ for D in 16 784; do
   # The kernels' pair: each process a kernel of the first N/√2 rows, half the N² outputs (two whole kernels would
   # write twice the data -n 2 writes, and the kernel's write-back throttling would set the pace, not the cores).
   $PY -c "import numpy as np; x = np.load('$TMP/x$D.npy'); np.save('$TMP/h$D.npy', x[:round($N / 2 ** 0.5)])"
-  KOPTS=(--quiet --depth 2 --activation relu --precision float32 --threads 1 --force)
+  KOPTS=(--quiet --depth 2 --activation relu --precision float32 --threads 1 --force --device cpu)  # CPU scaling
   PAIR_ARGS=(kernel --x1 "$TMP/h$D.npy" "${KOPTS[@]}")
   echo "kernel N=$N d=$D depth 2 float32 symmetric:"
   rounds k fresh_synced kernel --x1 "$TMP/x$D.npy" "${KOPTS[@]}"

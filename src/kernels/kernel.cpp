@@ -14,6 +14,7 @@
 #include "widthlab/cnn_kernel.h"
 #include "widthlab/dual.h"
 #include "widthlab/error.h"
+#include "widthlab/kernel_diagonals.h"
 #include "widthlab/progress.h"
 #include "widthlab/transpose.h"
 
@@ -67,6 +68,18 @@ struct Recursion {
   std::vector<double> c;  // L + 1 direct-term weights
   double n0;
 };
+
+Recursion make_recursion(const KernelOptions& opts, const std::vector<double>* layer_weights, std::int64_t n0) {
+  const double w2 = opts.W_std * opts.W_std, b2 = opts.b_std * opts.b_std;
+  return {opts.depth,
+          w2,
+          b2,
+          opts.width,
+          opts.b_std > 0 ? 1.0 : 0.0,
+          opts.parameterization == Parameterization::standard,
+          layer_weights ? *layer_weights : std::vector<double>(std::size_t(opts.depth + 1), 1.0),
+          double(n0)};
+}
 
 template <class T>
 Diagonals diagonals(const MatrixRef<T>& X, const Recursion& R, const Dual& dual) {
@@ -232,14 +245,7 @@ struct KernelPlan<T>::Impl {
       for (double c : *layer_weights)
         if (!std::isfinite(c) || c < 0)
           throw InputError(fmt::format("layer weight {}: expected a finite number ≥ 0", c));
-    R.L = opts.depth;
-    R.w2 = opts.W_std * opts.W_std;
-    R.b2 = opts.b_std * opts.b_std;
-    R.width = opts.width;
-    R.beta = opts.b_std > 0 ? 1.0 : 0.0;
-    R.standard = opts.parameterization == Parameterization::standard;
-    R.c = layer_weights ? *layer_weights : std::vector<double>(std::size_t(R.L + 1), 1.0);
-    R.n0 = double(x1.cols());
+    R = make_recursion(opts, layer_weights, x1.cols());
     dual.emplace(opts.act, opts.quadrature_order);
     D1 = diagonals(x1, R, *dual);
     J.R = &R;
@@ -361,6 +367,14 @@ void KernelPlan<T>::compute(std::int64_t r0, std::int64_t m, std::int64_t c0, st
 }
 
 template <class T>
+DenseDiagonals dense_diagonals(const MatrixRef<T>& X, const KernelOptions& opts,
+                               const std::vector<double>* layer_weights) {
+  if (opts.arch) throw std::invalid_argument("dense_diagonals: an architecture (arch) has no Dense-stack diagonals");
+  Diagonals D = diagonals(X, make_recursion(opts, layer_weights, X.cols()), Dual(opts.act, opts.quadrature_order));
+  return {std::move(D.k), std::move(D.nngp), std::move(D.ntk)};
+}
+
+template <class T>
 KernelSummary kernel_compute(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts, T* nngp_out,
                              T* ntk_out, std::int64_t ld, const std::vector<double>* layer_weights) {
   auto t0 = std::chrono::steady_clock::now();
@@ -414,16 +428,17 @@ Matrix<T> kernel_ntk_weighted(const Matrix<T>& X1, const Matrix<T>* X2, const Ke
   return K;
 }
 
-#define WIDTHLAB_KERNEL_INSTANTIATE(T)                                                                             \
-  template class KernelPlan<T>;                                                                                    \
-  template void kernel_check_inputs<T>(const MatrixRef<T>&, const MatrixRef<T>*, const KernelOptions&);            \
-  template KernelSummary kernel_compute<T>(const MatrixRef<T>&, const MatrixRef<T>*, const KernelOptions&, T*, T*, \
-                                           std::int64_t, const std::vector<double>*);                              \
-  template Matrix<T> kernel_nngp<T>(const Matrix<T>&, const KernelOptions&);                                       \
-  template Matrix<T> kernel_nngp<T>(const Matrix<T>&, const Matrix<T>&, const KernelOptions&);                     \
-  template Matrix<T> kernel_ntk<T>(const Matrix<T>&, const KernelOptions&);                                        \
-  template Matrix<T> kernel_ntk<T>(const Matrix<T>&, const Matrix<T>&, const KernelOptions&);                      \
-  template Matrix<T> kernel_ntk_weighted<T>(const Matrix<T>&, const Matrix<T>*, const KernelOptions&,              \
+#define WIDTHLAB_KERNEL_INSTANTIATE(T)                                                                               \
+  template class KernelPlan<T>;                                                                                      \
+  template void kernel_check_inputs<T>(const MatrixRef<T>&, const MatrixRef<T>*, const KernelOptions&);              \
+  template DenseDiagonals dense_diagonals<T>(const MatrixRef<T>&, const KernelOptions&, const std::vector<double>*); \
+  template KernelSummary kernel_compute<T>(const MatrixRef<T>&, const MatrixRef<T>*, const KernelOptions&, T*, T*,   \
+                                           std::int64_t, const std::vector<double>*);                                \
+  template Matrix<T> kernel_nngp<T>(const Matrix<T>&, const KernelOptions&);                                         \
+  template Matrix<T> kernel_nngp<T>(const Matrix<T>&, const Matrix<T>&, const KernelOptions&);                       \
+  template Matrix<T> kernel_ntk<T>(const Matrix<T>&, const KernelOptions&);                                          \
+  template Matrix<T> kernel_ntk<T>(const Matrix<T>&, const Matrix<T>&, const KernelOptions&);                        \
+  template Matrix<T> kernel_ntk_weighted<T>(const Matrix<T>&, const Matrix<T>*, const KernelOptions&,                \
                                             const std::vector<double>&);
 WIDTHLAB_KERNEL_INSTANTIATE(float)
 WIDTHLAB_KERNEL_INSTANTIATE(double)

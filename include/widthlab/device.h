@@ -1,0 +1,33 @@
+// Where an engine runs: the CPU or a CUDA GPU (issue 24). The CUDA backend is optional at build time (CMake option
+// WIDTHLAB_CUDA, on when nvcc is found; cmake/cuda.cmake) and at run time (a GPU must be present). Engines with a
+// CUDA path so far: the dense analytic NNGP/NTK (kernel_cuda.h, theory.md §3.8).
+//   const Device d = parse_device(text, "--device");   // "cpu" | "cuda" | "auto"; InputError naming the flag
+//   if (d == Device::cuda) require_cuda("--device cuda");  // InputError with cuda_status() when no GPU
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace widthlab {
+
+enum class Device { cpu, cuda };
+const char* device_name(Device d);  // "cpu" | "cuda"
+
+// True when widthlab was built with CUDA and the runtime sees at least one device (errors count as none).
+// Probed once per process and cached.
+bool cuda_available();
+// One sentence on the state of the CUDA backend, e.g. "built without CUDA (…)", "no CUDA device: cudaGetDeviceCount
+// returned 35 (CUDA driver version is insufficient for CUDA runtime version)" or "CUDA device 0: NVIDIA H200
+// (sm_90, 139.8 GiB)".
+std::string cuda_status();
+// True when this binary has the CUDA code compiled in (whether or not a GPU is present).
+bool cuda_built();
+
+// "cpu" → cpu, "cuda" → cuda, "auto" → nullopt (the caller decides: cuda when available and the request is one its
+// CUDA path supports, else cpu). InputError "<flag> '<text>': expected cpu, cuda or auto" otherwise.
+std::optional<Device> parse_device(std::string_view text, std::string_view flag);
+
+// InputError "<what>: CUDA is not available: <cuda_status()>" unless cuda_available().
+void require_cuda(std::string_view what);
+
+}  // namespace widthlab

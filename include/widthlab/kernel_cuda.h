@@ -1,0 +1,74 @@
+// The dense analytic NNGP/NTK on a CUDA GPU (issue 24; theory.md §3.8; the CPU path is kernel.h).
+//
+// Supported: the Dense stack of kernel.h (no `arch`) with a closed-form dual — the ABReLU family (relu, leaky_relu,
+// abs, identity) and erf — in float32, both parameterizations, with or without bias, optional per-layer weights.
+// Anything else runs on the CPU (cuda_kernel_unsupported says why).
+//
+// Method: the inputs go to the device once; the output is computed in row panels of X1 (about panel_bytes of
+// device memory per panel and output, two panels in flight on two streams): one cuBLAS GEMM of the panel against X2
+// (strict float32 by default — CUBLAS_COMPUTE_32F; TF32 tensor cores only with `tf32`), then one elementwise kernel
+// that runs the whole depth recursion per entry (dense_kernel_entry, kernel_entry.h — the very function the CPU
+// tests check), then an asynchronous copy to pinned host memory while the next panel computes, and from there into
+// the caller's rows. The per-row diagonals K^l(x,x) are computed on the host in double (dense_diagonals), as the CPU
+// path does. A symmetric call (X2 omitted) mirrors the upper triangle onto the lower one on the host and sets the
+// diagonal from the exact diagonal recursion, so its output is exactly symmetric as kernel_compute's is.
+//
+// Accuracy against kernel_compute<float>: the same recursion in the same order; the differences are the GEMM's
+// summation order (cuBLAS vs OpenBLAS, ≤ ~d·eps·|x||x'| in the Gram entry) and atan2 (CUDA's atan2f vs fast_atan2,
+// both ≤ 2 ulp), amplified by the recursion only near duplicates (kernel.h: ~√eps·K there). TF32 rounds the
+// inputs to 10 mantissa bits: a Gram relative error up to ~1e-3, which is why it is off by default.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "widthlab/kernel.h"
+#include "widthlab/kernel_diagonals.h"
+#include "widthlab/kernel_entry.h"
+
+namespace widthlab {
+
+struct CudaKernelOptions {
+  bool tf32 = false;  // cuBLAS TF32 tensor-core GEMM (faster, ~1e-3 relative Gram error)
+  // Device memory per panel buffer; there are 2 outputs × 2 streams of them, and as many pinned host buffers.
+  std::int64_t panel_bytes = std::int64_t(64) << 20;
+};
+
+struct CudaKernelSummary {
+  KernelSummary kernel;  // rows, cols, symmetric, precision (float32), seconds (wall, host copies included)
+  std::string device;    // cuda_status() of the device used
+  std::int64_t panel_rows = 0;
+  int panels = 0;
+  bool tf32 = false;
+  std::string brief() const;  // "N1×N2 symmetric kernel, float32, cuda (NVIDIA H200 …), strict float32 GEMM, …"
+};
+
+// "" when the CUDA kernel computes this request, else what is not supported, as a phrase that completes
+// "--device cuda: not supported for …" (e.g. "activation tanh (no closed-form dual; its quadrature is CPU-only)").
+std::string cuda_kernel_unsupported(const KernelOptions& opts);
+
+// The per-entry constants of kernel_entry.h for these options and input dimension n0 (converted to S as
+// kernel.cpp converts them). std::invalid_argument when cuda_kernel_unsupported(opts) is not "" (precision aside:
+// the CPU tests use S = double too).
+template <class S>
+DenseEntryParams<S> dense_entry_params(const KernelOptions& opts, std::int64_t n0);
+
+// kernel_compute<float>'s contract (outputs row-major N1 × N2 at row stride ld, either may be null; X2 == nullptr →
+// symmetric) on the GPU. InputError on what kernel_compute rejects, on an unsupported request (naming it), and when
+// CUDA is not available (cuda_status()); std::runtime_error naming the CUDA/cuBLAS call on a device failure.
+CudaKernelSummary kernel_compute_cuda(const MatrixRef<float>& X1, const MatrixRef<float>* X2, const KernelOptions& opts,
+                                      float* nngp, float* ntk, std::int64_t ld, const CudaKernelOptions& cuda_opts = {},
+                                      const std::vector<double>* layer_weights = nullptr);
+
+// The symmetric call's finishing step (host): the strict lower triangle of the n × n row-major `out` (row stride ld)
+// becomes the transpose of the strict upper one, and out(i, i) = float(diag[i]). std::invalid_argument when
+// diag.size() != n.
+void symmetrize_from_upper(float* out, std::int64_t n, std::int64_t ld, const std::vector<double>& diag);
+
+// Benchmark helper: the median over `reps` runs (after one warm-up) of the device time, in milliseconds, of the
+// symmetric NNGP and NTK of X (one GEMM + one recursion kernel over the whole N×N, outputs left on the device: what
+// neural-tangents' timings measure). Needs 8·N² bytes of device memory. Throws as kernel_compute_cuda.
+double kernel_time_cuda(const MatrixRef<float>& X, const KernelOptions& opts, const CudaKernelOptions& cuda_opts,
+                        int reps);
+
+}  // namespace widthlab
