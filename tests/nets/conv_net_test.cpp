@@ -18,10 +18,7 @@ namespace {
 
 // Every layer kind: conv same / valid / circular, strides (2, 2x1), even filters, dense per pixel and on vectors,
 // few-output (gemv) and many-output (gemm) layers, flatten, gap, relu / erf / tanh / gelu.
-struct Case {
-  const char* arch;
-  ImageShape input;
-};
+using Case = ArchCase;
 const Case kCases[] = {
     {"conv(3x3,same,6)-relu-conv(3x3,valid,5,stride=2)-tanh-flatten-dense(2)", {5, 5, 2}},
     {"conv(3x2,circular,5,stride=2)-erf-dense(6)-relu-gap-dense(3)", {6, 5, 2}},
@@ -32,12 +29,7 @@ const Case kCases[] = {
 };
 
 ConvNetConfig make_config(const Case& c, bool bias, InitKind init = InitKind::uniform) {
-  ConvNetConfig cfg;
-  cfg.arch = parse_architecture(c.arch);
-  cfg.input = c.input;
-  cfg.bias = bias;
-  cfg.init = init;
-  return cfg;
+  return arch_case_config(c, bias, init);
 }
 
 std::vector<LayerFactors> factors_for(const ConvNetConfig& cfg) { return odd_factors(cfg.num_layers() - 1); }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "conv_test_util.h"
 #include "nets_test_util.h"
 #include "widthlab/conv_net.h"
 #include "widthlab/error.h"
@@ -16,10 +17,7 @@ using namespace widthlab::test;
 
 namespace {
 
-struct Case {
-  const char* arch;
-  ImageShape input;
-};
+using Case = ArchCase;
 // 3×3 SAME stride 1, 4×4 SAME (even filter: padding 1 before, 2 after), 3×3 VALID stride 2 (the last input row
 // unread), 5×5 SAME on a 6×6 image, stride-2 SAME on an odd-sized non-square image followed by flatten + dense
 // layers, gap readouts, and a 260 → 260 conv (backward data in oneDNN's blocked layout, conv_onednn.cpp).
@@ -35,12 +33,7 @@ const Case kCases[] = {
 constexpr int kRows = 3;
 
 ConvNetConfig make_config(const Case& c, bool bias, ConvBackend backend) {
-  ConvNetConfig cfg;
-  cfg.arch = parse_architecture(c.arch);
-  cfg.input = c.input;
-  cfg.bias = bias;
-  cfg.backend = backend;
-  return cfg;
+  return arch_case_config(c, bias, InitKind::uniform, backend);
 }
 
 template <class E>

@@ -10,6 +10,24 @@
 
 namespace widthlab::test {
 
+// An architecture on an input shape, the unit of the conv net tests' case tables.
+struct ArchCase {
+  const char* arch;
+  ImageShape input;
+};
+
+// The net of a case with its bias, init and conv backend.
+inline ConvNetConfig arch_case_config(const ArchCase& c, bool bias, InitKind init = InitKind::uniform,
+                                      ConvBackend backend = ConvBackend::automatic) {
+  ConvNetConfig cfg;
+  cfg.arch = parse_architecture(c.arch);
+  cfg.input = c.input;
+  cfg.bias = bias;
+  cfg.init = init;
+  cfg.backend = backend;
+  return cfg;
+}
+
 // Logits of one sample x (H·W·C values, C fastest) under net's parameters, factors and architecture.
 template <class T>
 std::vector<double> naive_conv_forward(const ConvNet<T>& net, const double* x) {
