@@ -16,10 +16,9 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 
+#include "bench_inputs.h"
 #include "widthlab/cnn_kernel.h"
-#include "widthlab/rng.h"
 
 using namespace widthlab;
 
@@ -27,17 +26,6 @@ namespace {
 
 constexpr const char* kArch = "conv(3x3,same,1)-relu-conv(3x3,same,1)-relu-conv(3x3,same,1)-relu-gap-dense(1)";
 const ImageShape kShape{28, 28, 1};
-
-std::int64_t bench_n() {
-  const char* s = std::getenv("WIDTHLAB_BENCH_N");
-  return s ? std::atoll(s) : 64;
-}
-
-MatrixD images(std::int64_t n) {
-  Rng g = make_rng(0, 0);
-  std::normal_distribution<double> N(0, 1);
-  return MatrixD(n, kShape.size()).unaryExpr([&](double) { return N(g); });
-}
 
 KernelOptions options() {
   KernelOptions o;
@@ -82,7 +70,7 @@ void BM_Dgemm(benchmark::State& state) {
 void BM_Pair(benchmark::State& state) {
   const KernelOptions o = options();
   const CnnKernel k(o, kShape.size(), state.range(0) == 0 ? CnnSchedule::automatic : CnnSchedule::pairwise);
-  const MatrixD X = images(2);
+  const MatrixD X = bench::normal_inputs<double>(2, kShape.size());
   CnnKernel::Workspace ws;
   std::vector<double> v(2 * k.variance_size());
   k.variances(X.row(0).data(), v.data(), ws);
@@ -116,7 +104,7 @@ void BM_DualAlone(benchmark::State& state) {
 void BM_Kernel(benchmark::State& state) {
   const std::int64_t n = state.range(0);
   const KernelOptions o = options();
-  const MatrixD X = images(n);
+  const MatrixD X = bench::normal_inputs<double>(n, kShape.size());
   MatrixD K(n, n), T(n, n);
   double seconds = 0;
   for (auto _ : state) {
@@ -135,5 +123,5 @@ void BM_Kernel(benchmark::State& state) {
 BENCHMARK(BM_Dgemm)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Pair)->ArgNames({"pairwise"})->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DualAlone)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Kernel)->ArgNames({"N"})->Arg(bench_n())->UseRealTime()->Unit(benchmark::kSecond)->Iterations(1);
+BENCHMARK(BM_Kernel)->ArgNames({"N"})->Arg(bench::bench_n(64))->UseRealTime()->Unit(benchmark::kSecond)->Iterations(1);
 BENCHMARK_MAIN();

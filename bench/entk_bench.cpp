@@ -7,21 +7,14 @@
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
-#include <cstdlib>
-
+#include "bench_inputs.h"
 #include "widthlab/empirical_ntk.h"
-#include "widthlab/rng.h"
 
 using namespace widthlab;
 
 namespace {
 
 constexpr int kDim = 784, kWidth = 1024, kDepth = 3;
-
-int bench_n() {
-  const char* s = std::getenv("WIDTHLAB_BENCH_N");
-  return s ? std::atoi(s) : 1000;
-}
 
 template <class T>
 Mlp<T> make_net() {
@@ -35,16 +28,6 @@ Mlp<T> make_net() {
   return net;
 }
 
-template <class T>
-Matrix<T> inputs(int n) {
-  Rng g = make_rng(0, 0);
-  std::normal_distribution<double> N(0, 1);
-  Matrix<T> X(n, kDim);
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < kDim; ++j) X(i, j) = T(N(g));
-  return X;
-}
-
 inline void syrk(int n, int k, const float* a, float* c) {
   cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, n, k, 1.0f, a, k, 0.0f, c, n);
 }
@@ -54,18 +37,18 @@ inline void syrk(int n, int k, const double* a, double* c) {
 
 template <class T>
 void entk_run(benchmark::State& state) {
-  const int n = bench_n();
+  const int n = int(bench::bench_n(1000));
   Mlp<T> net = make_net<T>();
-  Matrix<T> X = inputs<T>(n);
+  Matrix<T> X = bench::normal_inputs<T>(n, kDim);
   for (auto _ : state) benchmark::DoNotOptimize(empirical_ntk(net, X).data());
   state.counters["N"] = n;
 }
 
 template <class T>
 void gemms_run(benchmark::State& state) {
-  const int n = bench_n();
+  const int n = int(bench::bench_n(1000));
   Mlp<T> net = make_net<T>();
-  Matrix<T> X = inputs<T>(n), G(n, n), ones = Matrix<T>::Ones(n, 1);
+  Matrix<T> X = bench::normal_inputs<T>(n, kDim), G(n, n), ones = Matrix<T>::Ones(n, 1);
   auto ws = net.make_workspace(n, true);
   for (auto _ : state) {
     net.forward(X.data(), n, ws);

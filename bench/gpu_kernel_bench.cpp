@@ -9,11 +9,9 @@
 // bench/gpu_check.sh runs this and prints bench/RESULTS.md rows.
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
-
+#include "bench_inputs.h"
 #include "widthlab/device.h"
 #include "widthlab/kernel_cuda.h"
-#include "widthlab/rng.h"
 
 using namespace widthlab;
 
@@ -21,22 +19,13 @@ namespace {
 
 constexpr int kDim = 784;
 
-std::int64_t bench_n() {
-  const char* s = std::getenv("WIDTHLAB_BENCH_N");
-  return s ? std::atoll(s) : 10000;
-}
-
 void BM_CudaKernel(benchmark::State& state) {
   if (!cuda_available()) {
     state.SkipWithError(cuda_status().c_str());
     return;
   }
   const std::int64_t n = state.range(1);
-  Rng g = make_rng(0, 0);
-  std::normal_distribution<double> N(0, 1);
-  MatrixF X(n, kDim);
-  for (std::int64_t i = 0; i < n; ++i)
-    for (int j = 0; j < kDim; ++j) X(i, j) = float(N(g));
+  const MatrixF X = bench::normal_inputs<float>(n, kDim);
   KernelOptions o;
   o.depth = 3;
   o.precision = Precision::float32;
@@ -52,7 +41,7 @@ void BM_CudaKernel(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_CudaKernel)
-    ->ArgsProduct({{0, 1}, {bench_n()}})
+    ->ArgsProduct({{0, 1}, {bench::bench_n(10000)}})
     ->UseManualTime()
     ->Iterations(3)
     ->Unit(benchmark::kMillisecond);

@@ -9,10 +9,8 @@
 // WIDTHLAB_BENCH_N overrides N (default 10000).
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
-
+#include "bench_inputs.h"
 #include "widthlab/kernel.h"
-#include "widthlab/rng.h"
 
 using namespace widthlab;
 
@@ -20,25 +18,10 @@ namespace {
 
 constexpr int kDim = 784;
 
-std::int64_t bench_n() {
-  const char* s = std::getenv("WIDTHLAB_BENCH_N");
-  return s ? std::atoll(s) : 10000;
-}
-
-template <class T>
-Matrix<T> inputs(std::int64_t n) {
-  Rng g = make_rng(0, 0);
-  std::normal_distribution<double> N(0, 1);
-  Matrix<T> X(n, kDim);
-  for (std::int64_t i = 0; i < n; ++i)
-    for (int j = 0; j < kDim; ++j) X(i, j) = T(N(g));
-  return X;
-}
-
 template <class T>
 void floor_run(benchmark::State& state) {
   const std::int64_t n = state.range(1);
-  Matrix<T> X = inputs<T>(n), C(n, n);
+  Matrix<T> X = bench::normal_inputs<T>(n, kDim), C(n, n);
   for (auto _ : state) {
     C.noalias() = X * X.transpose();
     T* p = C.data();
@@ -55,7 +38,7 @@ template <class T>
 void kernel_run(benchmark::State& state) {
   const std::int64_t n = state.range(1);
   const bool sym = state.range(2) != 0;
-  Matrix<T> X = inputs<T>(n), K(n, n), Th(n, n);
+  Matrix<T> X = bench::normal_inputs<T>(n, kDim), K(n, n), Th(n, n);
   KernelOptions o;
   o.depth = 3;
   o.act = activation_from_name("relu");
@@ -72,11 +55,11 @@ void BM_Floor(benchmark::State& state) { state.range(0) == 0 ? floor_run<float>(
 void BM_Kernel(benchmark::State& state) { state.range(0) == 0 ? kernel_run<float>(state) : kernel_run<double>(state); }
 
 void args_floor(benchmark::internal::Benchmark* b) {
-  for (int p : {0, 1}) b->Args({p, bench_n()});
+  for (int p : {0, 1}) b->Args({p, bench::bench_n(10000)});
 }
 void args_kernel(benchmark::internal::Benchmark* b) {
   for (int p : {0, 1})
-    for (int sym : {0, 1}) b->Args({p, bench_n(), sym});
+    for (int sym : {0, 1}) b->Args({p, bench::bench_n(10000), sym});
 }
 
 }  // namespace
