@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cerrno>
@@ -239,6 +240,15 @@ NpyHeader npy_read_header(const std::string& path) {
   NpyHeader h;
   const std::string dict = read_header_dict(path, h.data_offset);
   parse_header_dict(path, dict, h);
+  // Bound the product of the non-zero dimensions, not only the element count: with a zero dimension the count is 0,
+  // and a reader multiplying the others (an image's H·W·C, found by fuzz/fuzz_npy in read_npy_pair) would overflow.
+  constexpr std::uint64_t kMaxExtent = std::uint64_t(1) << 48;
+  std::uint64_t extent = 1;
+  for (auto s : h.shape) {
+    const std::uint64_t dim = std::max<std::uint64_t>(std::uint64_t(s), 1);
+    if (dim > kMaxExtent / extent) fail(path, "header garbage: implausibly large dimensions (corrupt header?)");
+    extent *= dim;
+  }
   std::error_code ec;
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
   // Compare element counts rather than byte counts so that an absurd shape cannot overflow.

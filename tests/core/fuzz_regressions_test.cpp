@@ -9,18 +9,11 @@
 #include "widthlab/npy.h"
 
 using namespace widthlab;
+using widthlab::test::npy_v2_bytes;
 using widthlab::test::scratch;
 using widthlab::test::write_bytes;
 
 namespace {
-
-// A version-2.0 .npy file whose header dict is `dict` (numpy uses 2.0 for headers over 64 KiB) and payload `data`.
-std::string npy_v2(const std::string& dict, const std::string& data) {
-  std::string body = dict + "\n";
-  std::string out("\x93NUMPY\x02\x00", 8);
-  for (int i = 0; i < 4; ++i) out.push_back(char((body.size() >> (8 * i)) & 0xff));
-  return out + body + data;
-}
 
 std::string write_file(const std::string& name, const std::string& bytes) {
   const std::string path = (scratch(name) / (name + ".npy")).string();
@@ -31,32 +24,52 @@ std::string write_file(const std::string& name, const std::string& bytes) {
 }  // namespace
 
 // fuzz_npy's first finding (UBSan: signed overflow in NpyHeader::count): a zero dimension made the header check pass
-// whatever the other dimensions were, and count() then multiplied (2^63-1)·(2^63-1).
-TEST(FuzzRegressions, NpyZeroDimensionBesideHugeOnesIsEmpty) {
+// whatever the other dimensions were, and count() then multiplied (2^63-1)·(2^63-1). count() now answers 0 before
+// multiplying, and since the fourth finding such a header is refused outright.
+TEST(FuzzRegressions, NpyZeroDimensionBesideHugeOnesIsRefused) {
   const std::string path =
-      write_file("zero_dim", npy_v2("{'descr': '<f8', 'fortran_order': False, 'shape': (9223372036854775807, "
-                                    "9223372036854775807, 0), }",
-                                    ""));
+      write_file("zero_dim", npy_v2_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (9223372036854775807, "
+                                          "9223372036854775807, 0), }",
+                                          ""));
+  EXPECT_INPUT_ERROR(npy_read_header(path), "implausibly large dimensions");
+  EXPECT_INPUT_ERROR(npy_read_flat(path), "zero_dim.npy");
+}
+
+// An empty array with ordinary dimensions is still read as empty.
+TEST(FuzzRegressions, NpyZeroDimensionBesideOrdinaryOnesIsEmpty) {
+  const std::string path =
+      write_file("zero_rows", npy_v2_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 28, 28, 1), }", ""));
   EXPECT_EQ(npy_read_header(path).count(), 0);
   EXPECT_TRUE(npy_read_flat(path).empty());
-  EXPECT_INPUT_ERROR(npy_read_matrix<double>(path), "zero_dim.npy");  // 3 dimensions
+}
+
+// fuzz_npy's fourth finding (UBSan: signed overflow in read_npy_pair, CI of 2026-12-03): an image stack of shape
+// (922337203685775, 4078, 2^63-1, 0) holds no elements, so the size check passed, and the loader then multiplied the
+// image's H·W·C. The header reader now bounds the product of the non-zero dimensions (the loader's side:
+// tests/data/fuzz_regressions_test.cpp).
+TEST(FuzzRegressions, NpyEmptyImageStackWithHugeImagesIsRefused) {
+  const std::string path =
+      write_file("huge_image", npy_v2_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (922337203685775, 4078, "
+                                            "9223372036854775807, 0), }",
+                                            ""));
+  EXPECT_INPUT_ERROR(npy_read_header(path), "implausibly large dimensions");
 }
 
 // The header dict was matched with std::regex, which recurses once per character: a long 'descr' string or a long
 // shape overflowed the stack (ASan: stack-overflow in std::function, 100 kB descr; 10 kB shape under ASan).
 TEST(FuzzRegressions, NpyMegabyteDescrIsAnInputError) {
-  const std::string path = write_file(
-      "long_descr", npy_v2("{'descr': '" + std::string(1 << 20, 'x') + "', 'fortran_order': False, 'shape': (1,), }",
-                           std::string(8, '\0')));
+  const std::string path = write_file("long_descr", npy_v2_bytes("{'descr': '" + std::string(1 << 20, 'x') +
+                                                                     "', 'fortran_order': False, 'shape': (1,), }",
+                                                                 std::string(8, '\0')));
   EXPECT_INPUT_ERROR(npy_read_header(path), "unsupported dtype");
 }
 
 TEST(FuzzRegressions, NpyShapeOfManyDimensionsIsRead) {
   std::string shape;
   for (int i = 0; i < 300000; ++i) shape += "1, ";
-  const std::string path =
-      write_file("long_shape",
-                 npy_v2("{'descr': '<f8', 'fortran_order': False, 'shape': (" + shape + "), }", std::string(8, '\0')));
+  const std::string path = write_file(
+      "long_shape",
+      npy_v2_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (" + shape + "), }", std::string(8, '\0')));
   EXPECT_EQ(npy_read_header(path).shape.size(), 300000u);
   EXPECT_EQ(npy_read_flat(path), std::vector<double>{0.0});
   EXPECT_INPUT_ERROR(npy_read_matrix<double>(path), "long_shape.npy");  // not 1-D or 2-D
@@ -66,6 +79,6 @@ TEST(FuzzRegressions, NpyShapeOfManyDimensionsIsRead) {
 TEST(FuzzRegressions, NpyManyUnclosedEntriesAreAnInputError) {
   std::string dict = "{'descr': '<f8', 'fortran_order': False, ";
   for (int i = 0; i < 200000; ++i) dict += "'shape': (";
-  const std::string path = write_file("unclosed", npy_v2(dict, ""));
+  const std::string path = write_file("unclosed", npy_v2_bytes(dict, ""));
   EXPECT_INPUT_ERROR(npy_read_header(path), "no 'shape' entry");
 }

@@ -1,5 +1,7 @@
-// Inputs that fuzz/fuzz_idx found to break the IDX reader (loaders.h), kept as regression tests: each must now be
-// read or refused with an InputError naming the file. fuzz/README.md lists every finding.
+// Inputs that fuzz/fuzz_idx and fuzz/fuzz_npy found to break the IDX and .npy pair readers (loaders.h), kept as
+// regression tests: each must now be read or refused with an InputError naming the file. fuzz/README.md lists every
+// finding.
+// finding.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -8,6 +10,7 @@
 #include "widthlab/loaders.h"
 
 using namespace widthlab;
+using widthlab::test::npy_v2_bytes;
 using widthlab::test::scratch;
 using widthlab::test::write_bytes;
 
@@ -27,4 +30,14 @@ TEST(FuzzRegressions, IdxZeroImagesOfPlausibleSizeIsEmpty) {
   const ImageSet s = read_idx_images(path);
   EXPECT_EQ(s.count, 0);
   EXPECT_EQ(s.features, 28 * 28);
+}
+
+// fuzz_npy's fourth finding (UBSan: signed overflow in read_npy_pair, CI of 2026-12-03): an empty image stack of shape
+// (922337203685775, 4078, 2^63-1, 0) passed the size check, and the loader multiplied H·W·C. The CI's crash input:
+TEST(FuzzRegressions, NpyPairEmptyStackOfHugeImagesIsAnInputError) {
+  const std::string path = (scratch("npy_huge_image") / "x.npy").string();
+  write_bytes(path, npy_v2_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (922337203685775,4078 "
+                                 "9223372036854775807, 0), }",
+                                 ""));
+  EXPECT_INPUT_ERROR(read_npy_pair(path, path), "x.npy");
 }

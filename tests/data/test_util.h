@@ -37,6 +37,15 @@ inline void write_bytes(const std::filesystem::path& p, const std::string& bytes
   ASSERT_TRUE(f.good()) << p;
 }
 
+// The bytes of a version-2.0 .npy file whose header dict is `dict` (numpy uses 2.0 for headers over 64 KiB) and
+// payload `data`: hand-made headers for the reader's error paths.
+inline std::string npy_v2_bytes(const std::string& dict, const std::string& data) {
+  std::string body = dict + "\n";
+  std::string out("\x93NUMPY\x02\x00", 8);
+  for (int i = 0; i < 4; ++i) out.push_back(char((body.size() >> (8 * i)) & 0xff));
+  return out + body + data;
+}
+
 inline std::string read_bytes(const std::filesystem::path& p) {
   std::ifstream f(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
