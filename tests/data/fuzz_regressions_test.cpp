@@ -1,7 +1,6 @@
 // Inputs that fuzz/fuzz_idx and fuzz/fuzz_npy found to break the IDX and .npy pair readers (loaders.h), kept as
 // regression tests: each must now be read or refused with an InputError naming the file. fuzz/README.md lists every
 // finding.
-// finding.
 #include <gtest/gtest.h>
 
 #include <string>
