@@ -7,6 +7,7 @@
 //   BM_DualAlone             the relu duals of one pair alone (the sqrt and divisions they cannot avoid), in L1.
 //   BM_Kernel/N              widthlab's kernel_compute of N images (symmetric: N(N+1)/2 pairs), NNGP + NTK,
 //                            float64, 2 threads: what `widthlab kernel --arch … --threads 2` runs.
+//   BM_KernelFlatten/N       the same with a flatten readout instead of GAP (diagonal mode), N = 16 × BM_Kernel's.
 // Net: conv(3x3,same,1)-relu-conv(3x3,same,1)-relu-conv(3x3,same,1)-relu-gap-dense(1), ntk parameterization, on
 // 28×28×1 N(0,1) images (the analytic kernel does not depend on the channel counts written there). Counters:
 // flops_per_pair (CnnKernel::pair_flops, cnn_kernel_flops.cpp says what is counted), floor_s = pairs ·
@@ -25,11 +26,13 @@ using namespace widthlab;
 namespace {
 
 constexpr const char* kArch = "conv(3x3,same,1)-relu-conv(3x3,same,1)-relu-conv(3x3,same,1)-relu-gap-dense(1)";
+constexpr const char* kFlattenArch =
+    "conv(3x3,same,1)-relu-conv(3x3,same,1)-relu-conv(3x3,same,1)-relu-flatten-dense(1)";
 const ImageShape kShape{28, 28, 1};
 
-KernelOptions options() {
+KernelOptions options(const char* arch = kArch) {
   KernelOptions o;
-  o.arch = parse_architecture(kArch);
+  o.arch = parse_architecture(arch);
   o.input_shape = kShape;
   o.threads = 2;
   o.block = 16;  // N = 64: 10 blocks of the upper triangle, so both threads stay busy
@@ -101,9 +104,9 @@ void BM_DualAlone(benchmark::State& state) {
     }
 }
 
-void BM_Kernel(benchmark::State& state) {
+// kernel_compute of N images (N(N+1)/2 pairs, 2 threads) for one architecture, with the floor counters.
+void kernel_rows(benchmark::State& state, const KernelOptions& o) {
   const std::int64_t n = state.range(0);
-  const KernelOptions o = options();
   const MatrixD X = bench::normal_inputs<double>(n, kShape.size());
   MatrixD K(n, n), T(n, n);
   double seconds = 0;
@@ -118,10 +121,25 @@ void BM_Kernel(benchmark::State& state) {
   state.counters["ms_per_pair_core"] = seconds * 2.0 / pairs * 1e3;
 }
 
+void BM_Kernel(benchmark::State& state) { kernel_rows(state, options()); }
+
+// The same net with a flatten readout: diagonal mode, P = 784 values per pair and layer (cnn_kernel.h).
+void BM_KernelFlatten(benchmark::State& state) {
+  KernelOptions o = options(kFlattenArch);
+  o.block = 128;
+  kernel_rows(state, o);
+}
+
 }  // namespace
 
 BENCHMARK(BM_Dgemm)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Pair)->ArgNames({"pairwise"})->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DualAlone)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Kernel)->ArgNames({"N"})->Arg(bench::bench_n(64))->UseRealTime()->Unit(benchmark::kSecond)->Iterations(1);
+BENCHMARK(BM_KernelFlatten)
+    ->ArgNames({"N"})
+    ->Arg(bench::bench_n(64) * 16)
+    ->UseRealTime()
+    ->Unit(benchmark::kSecond)
+    ->Iterations(1);
 BENCHMARK_MAIN();

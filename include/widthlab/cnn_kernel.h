@@ -56,10 +56,12 @@ struct CnnPlaneScratch {
   std::vector<double> uk, ut, v2, td, xt;
 };
 
-// How full-mode pairs are computed. planes: the padded-plane schedule (cnn_kernel_planes.h), available when every
+// How pairs are computed. planes: the padded-plane schedule (cnn_kernel_planes.h), available in full mode when every
 // layer before the pooling is a stride-1 SAME conv, a dense layer or an activation; pairwise: the general per-axis
 // box filters. automatic = planes where available. Both compute the same recursion (tested to 1e-12).
-enum class CnnSchedule { automatic, pairwise };
+// full_pairwise: pairwise in full mode even for a flatten readout, which needs only the pixel diagonal (P² numbers
+// per pair instead of P): the tests' reference for the diagonal mode.
+enum class CnnSchedule { automatic, pairwise, full_pairwise };
 
 class CnnKernel {
  public:

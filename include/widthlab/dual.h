@@ -50,9 +50,15 @@ class Dual {
   // Vectorised (fast atan2 below) for the closed forms; scalar double quadrature otherwise.
   template <class S>
   void apply_row(S k11, const S* k22, S* k12, S* tdot, std::size_t n) const;
+  // The same with one K11 per entry: k12[j] ← T(k11[j], k22[j], k12[j]) (the pixel diagonals of CNN kernels);
+  // entry for entry the same arithmetic, so apply_pairs and apply_row agree bit for bit.
+  template <class S>
+  void apply_pairs(const S* k11, const S* k22, S* k12, S* tdot, std::size_t n) const;
 
  private:
   enum class Mode { abrelu, erf, quadrature };
+  template <class S, bool kPerEntry>
+  void apply(const S* k11, const S* k22, S* k12, S* tdot, std::size_t n) const;
   Activation act_;
   Mode mode_;
   double a_ = 0, b_ = 0;                 // ABReLU slopes

@@ -21,7 +21,7 @@ CnnKernel::CnnKernel(const KernelOptions& opts, std::int64_t input_dim, CnnSched
   b2_ = opts.b_std * opts.b_std;
   beta_ = opts.b_std > 0 ? 1.0 : 0.0;
   standard_ = opts.parameterization == Parameterization::standard;
-  full_ = false;
+  full_ = schedule == CnnSchedule::full_pairwise;
   for (const Layer& l : opts.arch->layers) full_ = full_ || l.kind == LayerKind::global_avg_pool;
   for (std::size_t i = 0; i < opts.arch->layers.size(); ++i) {
     const Layer& l = opts.arch->layers[i];
@@ -148,21 +148,38 @@ void box_axis_full(const double* in, double* out, std::int64_t A, std::int64_t B
       }
 }
 
-// The filter mean of a diagonal-mode state (H·W values).
-void box_diagonal(const std::vector<double>& in, std::vector<double>& out, std::int64_t in_w, std::int64_t out_h,
-                  std::int64_t out_w, int kh, int kw, const std::vector<int>& src_h, const std::vector<int>& src_w) {
-  const double scale = 1.0 / (double(kh) * kw);
-  out.assign(std::size_t(out_h * out_w), 0.0);
+// The filter mean of a diagonal-mode state (H·W values), separable: the h taps sum whole rows (contiguous, vectorised)
+// into `tmp` (out_h × in_w), then each w tap adds its run of outputs (contiguous for stride 1 where the map is
+// affine, a gather for CIRCULAR).
+void box_diagonal(const std::vector<double>& in, std::vector<double>& out, std::vector<double>& tmp, std::int64_t in_w,
+                  std::int64_t out_h, std::int64_t out_w, int kh, int kw, int stride_w, const std::vector<int>& src_h,
+                  const std::vector<int>& src_w) {
+  tmp.assign(std::size_t(out_h * in_w), 0.0);
   for (std::int64_t ho = 0; ho < out_h; ++ho)
     for (int a = 0; a < kh; ++a) {
       const int r = src_h[std::size_t(ho * kh + a)];
       if (r < 0) continue;
-      for (std::int64_t wo = 0; wo < out_w; ++wo)
-        for (int b = 0; b < kw; ++b) {
-          const int c = src_w[std::size_t(wo * kw + b)];
-          if (c >= 0) out[std::size_t(ho * out_w + wo)] += in[std::size_t(r * in_w + c)];
-        }
+      double* __restrict dst = tmp.data() + ho * in_w;
+      const double* __restrict src = in.data() + std::int64_t(r) * in_w;
+      for (std::int64_t w = 0; w < in_w; ++w) dst[w] += src[w];
     }
+  out.assign(std::size_t(out_h * out_w), 0.0);
+  for (int b = 0; b < kw; ++b) {
+    std::int64_t lo = 0, hi = 0, off = 0;
+    const bool affine = tap_range(src_w, out_w, kw, b, stride_w, &lo, &hi, &off);
+    for (std::int64_t ho = 0; ho < out_h; ++ho) {
+      const double* __restrict row = tmp.data() + ho * in_w;
+      double* __restrict dst = out.data() + ho * out_w;
+      if (affine && stride_w == 1) {
+        for (std::int64_t wo = lo; wo < hi; ++wo) dst[wo] += row[wo + off];
+      } else if (affine) {
+        for (std::int64_t wo = lo; wo < hi; ++wo) dst[wo] += row[wo * stride_w + off];
+      } else {
+        for (std::int64_t wo = 0; wo < out_w; ++wo) dst[wo] += row[src_w[std::size_t(wo * kw + b)]];
+      }
+    }
+  }
+  const double scale = 1.0 / (double(kh) * kw);
   for (double& v : out) v *= scale;
 }
 
@@ -170,7 +187,7 @@ void box_diagonal(const std::vector<double>& in, std::vector<double>& out, std::
 void box_filter(const std::vector<double>& in, std::vector<double>& out, std::vector<double>& tmp, bool full,
                 std::int64_t in_h, std::int64_t in_w, std::int64_t out_h, std::int64_t out_w, int kh, int kw,
                 int stride_w, const std::vector<int>& src_h, const std::vector<int>& src_w) {
-  if (!full) return box_diagonal(in, out, in_w, out_h, out_w, kh, kw, src_h, src_w);
+  if (!full) return box_diagonal(in, out, tmp, in_w, out_h, out_w, kh, kw, stride_w, src_h, src_w);
   // Separable: (H, W, H, W) → the w taps → (H, W', H, W') → the h taps (contiguous runs of W') → (H', W', H', W');
   // each output row is summed over the h taps in L1 and scaled there.
   const double scale = 1.0 / (double(kh) * kw);
@@ -215,20 +232,21 @@ void CnnKernel::activation(const Step& s, const double* v1, const double* v2, bo
                            bool full) const {
   const Dual& dual = duals_[s.dual_index];
   const std::int64_t P = s.in_h * s.in_w;
+  ws.td.resize(std::size_t(P));
   if (!full) {
-    for (std::int64_t p = 0; p < P; ++p) {
-      DualValue d;
-      d.T = ws.k[std::size_t(p)];
-      if (self)
-        d = dual.diagonal(v1[p]);  // exact: the pair formula's K11·K22 − K12² need not round to 0 (FMA)
-      else
-        dual.apply_row<double>(v1[p], v2 + p, &d.T, &d.Tdot, 1);
-      ws.k[std::size_t(p)] = d.T;
-      if (want_ntk) ws.th[std::size_t(p)] *= d.Tdot;
+    if (self) {
+      for (std::int64_t p = 0; p < P; ++p) {
+        const DualValue d = dual.diagonal(v1[p]);  // exact: the pair formula's K11·K22 − K12² need not round to 0
+        ws.k[std::size_t(p)] = d.T;
+        ws.td[std::size_t(p)] = d.Tdot;
+      }
+    } else {
+      dual.apply_pairs<double>(v1, v2, ws.k.data(), ws.td.data(), std::size_t(P));
     }
+    if (want_ntk)
+      for (std::int64_t p = 0; p < P; ++p) ws.th[std::size_t(p)] *= ws.td[std::size_t(p)];
     return;
   }
-  ws.td.resize(std::size_t(P));
   for (std::int64_t p = 0; p < P; ++p) {
     double* k = ws.k.data() + p * P;
     dual.apply_row<double>(v1[p], v2, k, ws.td.data(), std::size_t(P));
@@ -243,17 +261,33 @@ void CnnKernel::activation(const Step& s, const double* v1, const double* v2, bo
   }
 }
 
+namespace {
+
+// Σ v[i] with eight interleaved partial sums (vectorised; the order is fixed, so the result is reproducible).
+double sum_in_fixed_order(const double* v, std::size_t n) {
+  double part[8] = {};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (std::size_t j = 0; j < 8; ++j) part[j] += v[i + j];
+  for (; i < n; ++i) part[0] += v[i];
+  double sum = 0;
+  for (double x : part) sum += x;
+  return sum;
+}
+
+}  // namespace
+
 void CnnKernel::collapse(const Step& s, Workspace& ws, bool want_ntk, bool full) const {
   const std::int64_t P = s.in_h * s.in_w;
   auto reduce = [&](std::vector<double>& v) {
-    double sum = 0;
     if (!full) {
-      for (double x : v) sum += x;
-      v.assign(1, sum / double(P));
+      v.assign(1, sum_in_fixed_order(v.data(), v.size()) / double(P));
     } else if (s.kind == LayerKind::flatten) {
+      double sum = 0;
       for (std::int64_t p = 0; p < P; ++p) sum += v[std::size_t(p * P + p)];
       v.assign(1, sum / double(P));
     } else {
+      double sum = 0;
       for (double x : v) sum += x;
       v.assign(1, sum / (double(P) * double(P)));
     }

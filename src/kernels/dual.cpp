@@ -54,17 +54,25 @@ P patan2(const P& y, const P& x) {
   return ei::pselect(ei::pcmp_lt(y, zero), ei::pnegate(a2), a2);
 }
 
-template <class S>
-void abrelu_row(double a, double b, S k11, const S* __restrict k22, S* __restrict k12, S* __restrict tdot,
-                std::size_t n) {
+// The row functions read K11 as one value for the whole row (kPerEntry = false: k11[0]) or one per entry
+// (kPerEntry = true: k11[j]); the arithmetic per entry is the same either way.
+template <bool kPerEntry, class P, class S>
+P k11_packet(const S* k11, std::size_t j) {
+  return kPerEntry ? ei::ploadu<P>(k11 + j) : ei::pset1<P>(k11[0]);
+}
+
+template <class S, bool kPerEntry>
+void abrelu_row(double a, double b, const S* __restrict k11, const S* __restrict k22, S* __restrict k12,
+                S* __restrict tdot, std::size_t n) {
   using P = typename ei::packet_traits<S>::type;
   constexpr std::size_t W = ei::unpacket_traits<P>::size;
   const S c0 = S((a * a + b * b) / 2), c1 = S((a - b) * (a - b) / (2 * kPi));
   std::size_t j = 0;
   if constexpr (W > 1) {
-    const P pk11 = ei::pset1<P>(k11), pc0 = ei::pset1<P>(c0), pc1 = ei::pset1<P>(c1), zero = ei::pset1<P>(S(0));
+    const P pc0 = ei::pset1<P>(c0), pc1 = ei::pset1<P>(c1), zero = ei::pset1<P>(S(0));
     for (; j + W <= n; j += W) {
       const P q = ei::ploadu<P>(k12 + j);
+      const P pk11 = k11_packet<kPerEntry, P>(k11, j);
       const P d = ei::pmax(ei::psub(ei::pmul(pk11, ei::ploadu<P>(k22 + j)), ei::pmul(q, q)), zero);
       const P s = ei::psqrt(d);
       const P td = ei::psub(pc0, ei::pmul(pc1, patan2(s, q)));
@@ -74,7 +82,7 @@ void abrelu_row(double a, double b, S k11, const S* __restrict k22, S* __restric
   }
   for (; j < n; ++j) {
     const S q = k12[j];
-    S d = k11 * k22[j] - q * q;
+    S d = k11[kPerEntry ? j : 0] * k22[j] - q * q;
     d = d > S(0) ? d : S(0);
     const S s = std::sqrt(d);
     const S td = c0 - c1 * fast_atan2(s, q);
@@ -83,17 +91,18 @@ void abrelu_row(double a, double b, S k11, const S* __restrict k22, S* __restric
   }
 }
 
-template <class S>
-void erf_row(S k11, const S* __restrict k22, S* __restrict k12, S* __restrict tdot, std::size_t n) {
+template <class S, bool kPerEntry>
+void erf_row(const S* __restrict k11, const S* __restrict k22, S* __restrict k12, S* __restrict tdot, std::size_t n) {
   using P = typename ei::packet_traits<S>::type;
   constexpr std::size_t W = ei::unpacket_traits<P>::size;
-  const S two_pi = S(2 / kPi), four_pi = S(4 / kPi), a = S(1) + S(2) * k11;
+  const S two_pi = S(2 / kPi), four_pi = S(4 / kPi);
   std::size_t j = 0;
   if constexpr (W > 1) {
-    const P pk11 = ei::pset1<P>(k11), pa = ei::pset1<P>(a), one = ei::pset1<P>(S(1)), two = ei::pset1<P>(S(2)),
-            four = ei::pset1<P>(S(4)), p2 = ei::pset1<P>(two_pi), p4 = ei::pset1<P>(four_pi);
+    const P one = ei::pset1<P>(S(1)), two = ei::pset1<P>(S(2)), four = ei::pset1<P>(S(4)), p2 = ei::pset1<P>(two_pi),
+            p4 = ei::pset1<P>(four_pi);
     for (; j + W <= n; j += W) {
       const P q = ei::ploadu<P>(k12 + j), k2 = ei::ploadu<P>(k22 + j);
+      const P pk11 = k11_packet<kPerEntry, P>(k11, j), pa = ei::padd(one, ei::pmul(two, pk11));
       const P e = ei::psub(ei::pmul(pa, ei::padd(one, ei::pmul(two, k2))),
                            ei::pmul(four, ei::pmin(ei::pmul(q, q), ei::pmul(pk11, k2))));
       const P r = ei::psqrt(e);
@@ -102,7 +111,7 @@ void erf_row(S k11, const S* __restrict k22, S* __restrict k12, S* __restrict td
     }
   }
   for (; j < n; ++j) {
-    const S q = k12[j], p = k11 * k22[j], q2 = q * q;
+    const S q = k12[j], p = k11[kPerEntry ? j : 0] * k22[j], q2 = q * q, a = S(1) + S(2) * k11[kPerEntry ? j : 0];
     const S e = a * (S(1) + S(2) * k22[j]) - S(4) * (q2 < p ? q2 : p);  // ≥ 1 + 2K11 + 2K22 ≥ 1
     const S r = std::sqrt(e);
     tdot[j] = four_pi / r;
@@ -192,14 +201,15 @@ DualValue Dual::diagonal(double k) const {
   return {};
 }
 
-template <class S>
-void Dual::apply_row(S k11, const S* k22, S* k12, S* tdot, std::size_t n) const {
+template <class S, bool kPerEntry>
+void Dual::apply(const S* k11, const S* k22, S* k12, S* tdot, std::size_t n) const {
   switch (mode_) {
-    case Mode::abrelu: abrelu_row<S>(a_, b_, k11, k22, k12, tdot, n); return;
-    case Mode::erf: erf_row<S>(k11, k22, k12, tdot, n); return;
+    case Mode::abrelu: abrelu_row<S, kPerEntry>(a_, b_, k11, k22, k12, tdot, n); return;
+    case Mode::erf: erf_row<S, kPerEntry>(k11, k22, k12, tdot, n); return;
     case Mode::quadrature:
       for (std::size_t j = 0; j < n; ++j) {
-        DualValue v = dual_quadrature(act_, double(k11), double(k22[j]), double(k12[j]), nodes_, weights_);
+        const double v11 = double(k11[kPerEntry ? j : 0]);
+        const DualValue v = dual_quadrature(act_, v11, double(k22[j]), double(k12[j]), nodes_, weights_);
         k12[j] = S(v.T);
         tdot[j] = S(v.Tdot);
       }
@@ -207,7 +217,19 @@ void Dual::apply_row(S k11, const S* k22, S* k12, S* tdot, std::size_t n) const 
   }
 }
 
+template <class S>
+void Dual::apply_row(S k11, const S* k22, S* k12, S* tdot, std::size_t n) const {
+  apply<S, false>(&k11, k22, k12, tdot, n);
+}
+
+template <class S>
+void Dual::apply_pairs(const S* k11, const S* k22, S* k12, S* tdot, std::size_t n) const {
+  apply<S, true>(k11, k22, k12, tdot, n);
+}
+
 template void Dual::apply_row<float>(float, const float*, float*, float*, std::size_t) const;
 template void Dual::apply_row<double>(double, const double*, double*, double*, std::size_t) const;
+template void Dual::apply_pairs<float>(const float*, const float*, float*, float*, std::size_t) const;
+template void Dual::apply_pairs<double>(const double*, const double*, double*, double*, std::size_t) const;
 
 }  // namespace widthlab

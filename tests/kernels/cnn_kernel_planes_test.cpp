@@ -9,30 +9,12 @@
 #include "widthlab/cnn_kernel.h"
 
 using namespace widthlab;
+using widthlab::test::all_pairs;
 using widthlab::test::cnn_arch_options;
+using widthlab::test::Pairs;
 using widthlab::test::random_images;
 
 namespace {
-
-struct Pairs {
-  MatrixD nngp, ntk;
-  std::vector<double> variances;
-};
-
-// Every pair (i, j) of the rows of X, i == j through the self path, and the per-image variances.
-Pairs all_pairs(const CnnKernel& k, const MatrixD& X) {
-  const int n = int(X.rows());
-  const std::size_t vs = k.variance_size();
-  Pairs out{MatrixD(n, n), MatrixD(n, n), std::vector<double>(vs * std::size_t(n))};
-  CnnKernel::Workspace ws;
-  const MatrixD Xr = X;  // row-major rows (MatrixD is row-major)
-  for (int i = 0; i < n; ++i) k.variances(Xr.row(i).data(), out.variances.data() + vs * std::size_t(i), ws);
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j)
-      k.pair(Xr.row(i).data(), Xr.row(j).data(), out.variances.data() + vs * std::size_t(i),
-             out.variances.data() + vs * std::size_t(j), i == j, &out.nngp(i, j), &out.ntk(i, j), ws);
-  return out;
-}
 
 struct Case {
   const char* arch;

@@ -1,7 +1,10 @@
-// Inputs shared by the CNN kernel tests: N(0, 1) images and the kernel options of an architecture.
+// Inputs shared by the CNN kernel tests: N(0, 1) images, the kernel options of an architecture, and every pair of a
+// few images through one CnnKernel.
 #pragma once
 #include <string>
+#include <vector>
 
+#include "widthlab/cnn_kernel.h"
 #include "widthlab/kernel.h"
 #include "widthlab/rng.h"
 
@@ -26,6 +29,26 @@ inline KernelOptions cnn_arch_options(const std::string& arch, const ImageShape&
   o.threads = 2;
   o.block = 3;
   return o;
+}
+
+struct Pairs {
+  MatrixD nngp, ntk;
+  std::vector<double> variances;
+};
+
+// Every pair (i, j) of the rows of X, i == j through the self path, and the per-image variances.
+inline Pairs all_pairs(const CnnKernel& k, const MatrixD& X) {
+  const int n = int(X.rows());
+  const std::size_t vs = k.variance_size();
+  Pairs out{MatrixD(n, n), MatrixD(n, n), std::vector<double>(vs * std::size_t(n))};
+  CnnKernel::Workspace ws;
+  const MatrixD Xr = X;  // row-major rows (MatrixD is row-major)
+  for (int i = 0; i < n; ++i) k.variances(Xr.row(i).data(), out.variances.data() + vs * std::size_t(i), ws);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j)
+      k.pair(Xr.row(i).data(), Xr.row(j).data(), out.variances.data() + vs * std::size_t(i),
+             out.variances.data() + vs * std::size_t(j), i == j, &out.nngp(i, j), &out.ntk(i, j), ws);
+  return out;
 }
 
 }  // namespace widthlab::test

@@ -140,6 +140,40 @@ TEST(Dual, RowPathEqualsScalarPath) {
   }
 }
 
+TEST(Dual, PerEntryK11PathEqualsScalarPath) {
+  // apply_pairs (one K11 per entry, the CNN kernels' pixel diagonals) against the scalar evaluation of each entry,
+  // float64 and float32, closed forms and quadrature; the same tolerances as the row path above.
+  for (const char* name : {"relu", "abs", "erf", "tanh"}) {
+    Dual dual(activation_from_name(name), 16);
+    const auto covs = random_covs(37, 3.0, 9);
+    std::vector<double> k11, k22, k12, td(covs.size());
+    std::vector<float> k11f, k22f, k12f, tdf(covs.size());
+    for (const auto& c : covs) {
+      k11.push_back(c.k11);
+      k22.push_back(c.k22);
+      k12.push_back(c.k12);
+      k11f.push_back(float(c.k11));
+      k22f.push_back(float(c.k22));
+      k12f.push_back(float(c.k12));
+    }
+    const std::vector<double> in = k12;
+    const std::vector<float> inf = k12f;
+    dual.apply_pairs<double>(k11.data(), k22.data(), k12.data(), td.data(), k12.size());
+    dual.apply_pairs<float>(k11f.data(), k22f.data(), k12f.data(), tdf.data(), k12f.size());
+    for (std::size_t j = 0; j < k12.size(); ++j) {
+      const DualValue v = dual(k11[j], k22[j], in[j]);
+      const double s = std::sqrt(k11[j] * k22[j]), tol = std::fabs(in[j]) > 0.999 * s ? 1e-7 : 1e-14;
+      EXPECT_NEAR(k12[j], v.T, tol * s) << name << " j=" << j;
+      EXPECT_NEAR(td[j], v.Tdot, tol) << name << " j=" << j;
+      float t1 = inf[j], d1 = 0;  // float32: the row path on one entry
+      dual.apply_row<float>(k11f[j], &k22f[j], &t1, &d1, 1);
+      const double ftol = std::fabs(in[j]) > 0.999 * s ? 1e-3 : 1e-6;
+      EXPECT_NEAR(k12f[j], t1, ftol * s) << name << " float j=" << j;
+      EXPECT_NEAR(tdf[j], d1, ftol) << name << " float j=" << j;
+    }
+  }
+}
+
 TEST(Dual, ErfClosedFormMatchesHighOrderQuadrature) {
   Activation act = activation_from_name("erf");
   Dual dual(act);
