@@ -31,7 +31,7 @@ constexpr std::size_t kRow = 28 * 30, kRows = 3 * 784;  // one CNN-GAP pair's re
 
 // F(z) = asin(√z)/√z on [0, ½] in t = 4z − 1, monomial coefficients of the degree-17 Chebyshev interpolant
 // (mpmath, 50 digits).
-constexpr double kF[18] = {1.0471975511965979,     0.05375149359132692,   0.007798902238958053,
+constexpr double kF[18] = {1.0471975511965979,     0.05375149359132692,    0.007798902238958053,
                            0.0015196685395952834,  0.00034086372383630546, 8.302317801518925e-05,
                            2.1345548279996328e-05, 5.701782186274753e-06,  1.5669849102494064e-06,
                            4.4020387647402136e-07, 1.257815733346819e-07,  3.647300159179633e-08,
@@ -86,8 +86,8 @@ struct Rows {
       const long double p = (long double)k11 * k22[i], q = start[i];
       const long double rho = std::clamp(q / std::sqrt(p), -1.0L, 1.0L), theta = std::acos(rho);
       const long double t = (std::sqrt(std::max(p - q * q, 0.0L)) + (kPi - theta) * q) / (2 * kPi);
-      worst = std::max({worst, double(std::fabs(k12[i] - t) / std::sqrt(p)),
-                        double(std::fabs(td[i] - (kPi - theta) / (2 * kPi)))});
+      worst = std::max(
+          {worst, double(std::fabs(k12[i] - t) / std::sqrt(p)), double(std::fabs(td[i] - (kPi - theta) / (2 * kPi)))});
     }
     return worst;
   }
@@ -107,7 +107,7 @@ void run(benchmark::State& state, Row row) {
   row(in.k11, in.k22.data(), k12.data(), td.data(), kRow);
   state.counters["max_err"] = in.max_error(k12, td);
   state.counters["time_per_entry"] = benchmark::Counter(double(state.iterations() * kRows * kRow),
-                                                      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+                                                        benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void BM_DualLibrary(benchmark::State& state) {
