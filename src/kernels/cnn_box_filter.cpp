@@ -124,5 +124,4 @@ void box_filter(const std::vector<double>& in, std::vector<double>& out, std::ve
       }
 }
 
-
 }  // namespace widthlab::cnn_box

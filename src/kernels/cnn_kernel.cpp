@@ -7,6 +7,7 @@
 
 #include "cnn_box_filter.h"
 #include "cnn_kernel_planes.h"
+#include "fixed_order_sum.h"
 #include "widthlab/error.h"
 
 namespace widthlab {
@@ -143,27 +144,13 @@ void CnnKernel::activation(const Step& s, const double* v1, const double* v2, bo
   }
 }
 
-namespace {
-
-// Σ v[i] with eight interleaved partial sums (vectorised; the order is fixed, so the result is reproducible).
-double sum_in_fixed_order(const double* v, std::size_t n) {
-  double part[8] = {};
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (std::size_t j = 0; j < 8; ++j) part[j] += v[i + j];
-  for (; i < n; ++i) part[0] += v[i];
-  double sum = 0;
-  for (double x : part) sum += x;
-  return sum;
-}
-
-}  // namespace
-
 void CnnKernel::collapse(const Step& s, Workspace& ws, bool want_ntk, bool full) const {
   const std::int64_t P = s.in_h * s.in_w;
   auto reduce = [&](std::vector<double>& v) {
     if (!full) {
-      v.assign(1, sum_in_fixed_order(v.data(), v.size()) / double(P));
+      FixedOrderSum sum;
+      sum.add(v.data(), v.size());
+      v.assign(1, sum.total() / double(P));
     } else if (s.kind == LayerKind::flatten) {
       double sum = 0;
       for (std::int64_t p = 0; p < P; ++p) sum += v[std::size_t(p * P + p)];

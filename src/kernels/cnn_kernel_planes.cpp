@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "fixed_order_sum.h"
+
 namespace widthlab::cnn_planes {
 
 namespace {
@@ -219,21 +221,14 @@ double collapse(CnnPlaneArray& k, const Geometry& g, bool gap) {
   }
   // The pad columns are zeroed first (they hold garbage), then eight partial sums run over the interior rows, so
   // that the reduction vectorises; the order is fixed, so the result is reproducible.
-  double part[8] = {};
+  FixedOrderSum sum;
   for (std::int64_t h = 0; h < g.H; ++h)
     for (std::int64_t w = 0; w < g.W; ++w) {
       double* plane = k.row[std::size_t(h)] + std::size_t(w) * g.plane();
       zero_pad_columns(plane, g);
-      const double* r = plane + g.first();
-      const std::size_t n = g.length();
-      std::size_t i = 0;
-      for (; i + 8 <= n; i += 8)
-        for (std::size_t j = 0; j < 8; ++j) part[j] += r[i + j];
-      for (; i < n; ++i) part[0] += r[i];
+      sum.add(plane + g.first(), g.length());
     }
-  double sum = 0;
-  for (double v : part) sum += v;
-  return sum / (P * P);
+  return sum.total() / (P * P);
 }
 
 }  // namespace widthlab::cnn_planes

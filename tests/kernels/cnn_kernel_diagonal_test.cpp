@@ -9,27 +9,16 @@
 #include "widthlab/cnn_kernel.h"
 
 using namespace widthlab;
-using widthlab::test::all_pairs;
 using widthlab::test::cnn_arch_options;
-using widthlab::test::Pairs;
-using widthlab::test::random_images;
-
-namespace {
-
-struct Case {
-  const char* arch;
-  ImageShape shape;
-  Parameterization p;
-  double b_std;
-};
-
-}  // namespace
+using widthlab::test::compare_schedules;
+using widthlab::test::expect_agree_to_rounding;
+using widthlab::test::KernelCase;
 
 TEST(CnnKernelDiagonal, AgreesWithFullModesPixelDiagonalToRounding) {
   // Strides, VALID, CIRCULAR, even and non-square filters, per-pixel dense layers, closed-form and quadrature duals,
   // both parameterizations, with and without bias; images wider than a SIMD packet so that the packet loops and their
   // scalar tails both run.
-  const Case cases[] = {
+  const KernelCase cases[] = {
       {"conv(3x3,same,4)-relu-conv(3x3,same,4)-relu-conv(3x3,same,4)-relu-flatten-dense(1)",
        {7, 6, 1},
        Parameterization::ntk,
@@ -45,20 +34,14 @@ TEST(CnnKernelDiagonal, AgreesWithFullModesPixelDiagonalToRounding) {
        0.2},
       {"relu-conv(1x3,same,3)-gelu-dense(5)-relu-flatten-dense(1)", {5, 9, 2}, Parameterization::standard, 0.0},
   };
-  for (const Case& c : cases) {
+  for (const KernelCase& c : cases) {
     SCOPED_TRACE(c.arch);
-    const KernelOptions o = cnn_arch_options(c.arch, c.shape, c.p, c.b_std);
-    const CnnKernel diagonal(o, c.shape.size()), full(o, c.shape.size(), CnnSchedule::full_pairwise);
-    ASSERT_FALSE(diagonal.full());
-    ASSERT_TRUE(full.full());
-    const MatrixD X = random_images(5, c.shape, 17);
-    const Pairs a = all_pairs(diagonal, X), b = all_pairs(full, X);
-    EXPECT_LT((a.nngp - b.nngp).cwiseAbs().maxCoeff(), 1e-12 * b.nngp.cwiseAbs().maxCoeff());
-    EXPECT_LT((a.ntk - b.ntk).cwiseAbs().maxCoeff(), 1e-12 * b.ntk.cwiseAbs().maxCoeff());
-    ASSERT_EQ(a.variances.size(), b.variances.size());
-    for (std::size_t i = 0; i < a.variances.size(); ++i)
-      EXPECT_NEAR(a.variances[i], b.variances[i], 1e-12 * std::abs(b.variances[i]) + 1e-300);
-    EXPECT_EQ(a.nngp, a.nngp.transpose());  // symmetric bit for bit: the pair's order does not change the arithmetic
+    const auto r = compare_schedules(c, CnnSchedule::automatic, CnnSchedule::full_pairwise, 5, 17);
+    ASSERT_FALSE(r.first.full());
+    ASSERT_TRUE(r.second.full());
+    expect_agree_to_rounding(r.a, r.b);
+    EXPECT_EQ(r.a.nngp,
+              r.a.nngp.transpose());  // symmetric bit for bit: the pair's order does not change the arithmetic
   }
 }
 

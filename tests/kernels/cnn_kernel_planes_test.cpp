@@ -9,24 +9,13 @@
 #include "widthlab/cnn_kernel.h"
 
 using namespace widthlab;
-using widthlab::test::all_pairs;
 using widthlab::test::cnn_arch_options;
-using widthlab::test::Pairs;
-using widthlab::test::random_images;
-
-namespace {
-
-struct Case {
-  const char* arch;
-  ImageShape shape;
-  Parameterization p;
-  double b_std;
-};
-
-}  // namespace
+using widthlab::test::compare_schedules;
+using widthlab::test::expect_agree_to_rounding;
+using widthlab::test::KernelCase;
 
 TEST(CnnKernelPlanes, AgreesWithThePairwiseScheduleToRounding) {
-  const Case cases[] = {
+  const KernelCase cases[] = {
       {"conv(3x3,same,4)-relu-conv(3x3,same,4)-relu-gap-dense(1)", {6, 5, 2}, Parameterization::ntk, 0.0},
       {"conv(3x3,same,4)-relu-conv(3x3,same,4)-relu-conv(3x3,same,4)-relu-gap-dense(1)",
        {7, 7, 1},
@@ -40,19 +29,12 @@ TEST(CnnKernelPlanes, AgreesWithThePairwiseScheduleToRounding) {
        0.0},
       {"relu-conv(3x3,same,3)-tanh-gap-dense(1)", {5, 5, 2}, Parameterization::ntk, 0.5},
   };
-  for (const Case& c : cases) {
+  for (const KernelCase& c : cases) {
     SCOPED_TRACE(c.arch);
-    const KernelOptions o = cnn_arch_options(c.arch, c.shape, c.p, c.b_std);
-    const CnnKernel planes(o, c.shape.size()), pairwise(o, c.shape.size(), CnnSchedule::pairwise);
-    ASSERT_TRUE(planes.planes());
-    ASSERT_FALSE(pairwise.planes());
-    const MatrixD X = random_images(4, c.shape, 11);
-    const Pairs a = all_pairs(planes, X), b = all_pairs(pairwise, X);
-    EXPECT_LT((a.nngp - b.nngp).cwiseAbs().maxCoeff(), 1e-12 * b.nngp.cwiseAbs().maxCoeff());
-    EXPECT_LT((a.ntk - b.ntk).cwiseAbs().maxCoeff(), 1e-12 * b.ntk.cwiseAbs().maxCoeff());
-    ASSERT_EQ(a.variances.size(), b.variances.size());
-    for (std::size_t i = 0; i < a.variances.size(); ++i)
-      EXPECT_NEAR(a.variances[i], b.variances[i], 1e-12 * std::abs(b.variances[i]) + 1e-300);
+    const auto r = compare_schedules(c, CnnSchedule::automatic, CnnSchedule::pairwise, 4, 11);
+    ASSERT_TRUE(r.first.planes());
+    ASSERT_FALSE(r.second.planes());
+    expect_agree_to_rounding(r.a, r.b);
   }
 }
 
