@@ -61,21 +61,29 @@ void box_axis_full(const double* in, double* out, std::int64_t A, std::int64_t B
       }
 }
 
-// The filter mean of a diagonal-mode state (H·W values), separable: the h taps sum whole rows (contiguous, vectorised)
-// into `tmp` (out_h × in_w), then each w tap adds its run of outputs (contiguous for stride 1 where the map is
-// affine, a gather for CIRCULAR).
+// The filter mean of a diagonal-mode state (H·W values), separable: the h taps sum whole rows (contiguous, vectorised;
+// one run over all rows of a tap where the map has stride 1) into `tmp` (out_h × in_w), then each w tap adds its run of
+// outputs (contiguous for stride 1 where the map is affine, a gather for CIRCULAR).
 void box_diagonal(const std::vector<double>& in, std::vector<double>& out, std::vector<double>& tmp, std::int64_t in_w,
                   std::int64_t out_h, std::int64_t out_w, int kh, int kw, int stride_w, const std::vector<int>& src_h,
                   const std::vector<int>& src_w) {
   tmp.assign(std::size_t(out_h * in_w), 0.0);
-  for (std::int64_t ho = 0; ho < out_h; ++ho)
-    for (int a = 0; a < kh; ++a) {
+  for (int a = 0; a < kh; ++a) {
+    std::int64_t lo = 0, hi = 0, off = 0;
+    if (tap_range(src_h, out_h, kh, a, 1, &lo, &hi, &off)) {  // stride 1: rows lo..hi read rows lo + off.., one run
+      double* __restrict dst = tmp.data() + lo * in_w;
+      const double* __restrict src = in.data() + (lo + off) * in_w;
+      for (std::int64_t i = 0; i < (hi - lo) * in_w; ++i) dst[i] += src[i];
+      continue;
+    }
+    for (std::int64_t ho = 0; ho < out_h; ++ho) {
       const int r = src_h[std::size_t(ho * kh + a)];
       if (r < 0) continue;
       double* __restrict dst = tmp.data() + ho * in_w;
       const double* __restrict src = in.data() + std::int64_t(r) * in_w;
       for (std::int64_t w = 0; w < in_w; ++w) dst[w] += src[w];
     }
+  }
   out.assign(std::size_t(out_h * out_w), 0.0);
   for (int b = 0; b < kw; ++b) {
     std::int64_t lo = 0, hi = 0, off = 0;

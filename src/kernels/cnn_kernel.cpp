@@ -103,12 +103,17 @@ void CnnKernel::affine(const Step& s, Workspace& ws, bool want_ntk, bool full) c
     std::swap(ws.k, ws.tk);  // k = A(K), th = A(Θ)
     if (want_ntk) std::swap(ws.th, ws.tt);
   }
+  // K ← w²·A(K) + b², Θ ← w²·A(Θ) + (standard ? n·A(K) + β : K_new); one branch-free loop per case (vectorised).
   const std::size_t n = ws.k.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    const double ak = ws.k[i], kout = w2_ * ak + b2_;
-    if (want_ntk) ws.th[i] = w2_ * ws.th[i] + (standard_ ? s.fan_in * ak + beta_ : kout);
-    ws.k[i] = kout;
+  double* __restrict k = ws.k.data();
+  double* __restrict th = ws.th.data();
+  const double w2 = w2_, b2 = b2_, fan_in = s.fan_in, beta = beta_;
+  if (want_ntk && standard_) {
+    for (std::size_t i = 0; i < n; ++i) th[i] = w2 * th[i] + (fan_in * k[i] + beta);
+  } else if (want_ntk) {
+    for (std::size_t i = 0; i < n; ++i) th[i] = w2 * th[i] + (w2 * k[i] + b2);
   }
+  for (std::size_t i = 0; i < n; ++i) k[i] = w2 * k[i] + b2;
 }
 
 void CnnKernel::activation(const Step& s, const double* v1, const double* v2, bool self, Workspace& ws, bool want_ntk,
@@ -174,8 +179,11 @@ void CnnKernel::input_covariance(const double* x1, const double* x2, bool full, 
     k.resize(std::size_t(P * P));
     Eigen::Map<Matrix<double>>(k.data(), P, P).noalias() = (a * b.transpose()) / double(C);
   } else {
-    k.resize(std::size_t(P));
-    for (std::int64_t p = 0; p < P; ++p) k[std::size_t(p)] = a.row(p).dot(b.row(p)) / double(C);
+    k.assign(std::size_t(P), 0.0);  // Σ_c x1[p, c]·x2[p, c] / C, channel by channel (vectorised over pixels)
+    double* __restrict out = k.data();
+    for (std::int64_t c = 0; c < C; ++c)
+      for (std::int64_t p = 0; p < P; ++p) out[p] += x1[p * C + c] * x2[p * C + c];
+    for (std::int64_t p = 0; p < P; ++p) out[p] /= double(C);
   }
 }
 
