@@ -19,6 +19,7 @@
 #include <random>
 #include <string>
 
+#include "bench_inputs.h"
 #include "widthlab/conv_net.h"
 #include "widthlab/loss.h"
 #include "widthlab/rng.h"
@@ -29,22 +30,8 @@ namespace {
 
 constexpr int kSide = 28, kInput = kSide * kSide, kTrain = 1000, kBatch = 128;
 
-struct Data {
-  MatrixF x;
-  VectorD y;
-};
-
-const Data& data() {
-  static const Data d = [] {
-    Data d;
-    Rng rng = make_rng(0, 0);
-    std::normal_distribution<float> n(0.f, 1.f);
-    d.x.resize(kTrain, kInput);
-    for (Eigen::Index i = 0; i < d.x.size(); ++i) d.x.data()[i] = n(rng);
-    d.y.resize(kTrain);
-    for (int i = 0; i < kTrain; ++i) d.y[i] = i % 2 ? 1.0 : -1.0;
-    return d;
-  }();
+const bench::TrainingData& data() {
+  static const bench::TrainingData d = bench::normal_training_data(kTrain, kInput);
   return d;
 }
 
@@ -63,14 +50,14 @@ double step_flops(int channels, int batch) {
 }
 
 void BM_ConvSgdStep(benchmark::State& state) {
-  if (const char* t = std::getenv("WIDTHLAB_BENCH_THREADS")) set_blas_threads(std::atoi(t));
+  bench::apply_thread_override();
   const int channels = int(state.range(0));
   const bool onednn = state.range(1) != 0;
   if (onednn && !conv_onednn_available()) {
     state.SkipWithError("built without oneDNN");
     return;
   }
-  const Data& d = data();
+  const bench::TrainingData& d = data();
   const Loss loss = loss_from_name("logistic");
   ConvNet<float> net(config(channels, onednn), std::vector<LayerFactors>(3));
   net.init(0);

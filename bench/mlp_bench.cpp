@@ -19,6 +19,7 @@
 #include <numeric>
 #include <random>
 
+#include "bench_inputs.h"
 #include "widthlab/loss.h"
 #include "widthlab/mlp.h"
 #include "widthlab/rng.h"
@@ -30,29 +31,17 @@ namespace {
 
 constexpr int kInput = 784, kTrain = 1000, kBatch = 128;
 
-struct Data {
-  MatrixF x;
-  VectorD y;
-  MatrixD xd;
+struct Data : bench::TrainingData {
+  MatrixD xd;  // the same inputs in float64
 };
 
 const Data& data() {
   static const Data d = [] {
-    Data d;
-    Rng rng = make_rng(0, 0);
-    std::normal_distribution<float> n(0.f, 1.f);
-    d.x.resize(kTrain, kInput);
-    for (Eigen::Index i = 0; i < d.x.size(); ++i) d.x.data()[i] = n(rng);
-    d.y.resize(kTrain);
-    for (int i = 0; i < kTrain; ++i) d.y[i] = i % 2 ? 1.0 : -1.0;
+    Data d{bench::normal_training_data(kTrain, kInput), {}};
     d.xd = d.x.cast<double>();
     return d;
   }();
   return d;
-}
-
-void set_threads() {
-  if (const char* t = std::getenv("WIDTHLAB_BENCH_THREADS")) set_blas_threads(std::atoi(t));
 }
 
 MlpConfig config(int depth, int width) {
@@ -79,7 +68,7 @@ void report(benchmark::State& state, int depth, int width, int batch) {
 }
 
 void step_loop(benchmark::State& state, int batch) {
-  set_threads();
+  bench::apply_thread_override();
   const int depth = int(state.range(0)), width = int(state.range(1));
   const Data& d = data();
   const Loss loss = loss_from_name("logistic");
@@ -122,7 +111,7 @@ void BM_SgdStep(benchmark::State& state) { step_loop(state, kBatch); }
 void BM_GdStep(benchmark::State& state) { step_loop(state, kTrain); }
 
 void BM_RunTraining(benchmark::State& state) {
-  set_threads();
+  bench::apply_thread_override();
   const int depth = int(state.range(0)), width = int(state.range(1)), steps = 20;
   const Data& d = data();
   const MatrixD xt = d.xd.topRows(100);
@@ -143,7 +132,7 @@ void BM_RunTraining(benchmark::State& state) {
 }
 
 void BM_Sgemm(benchmark::State& state) {
-  set_threads();
+  bench::apply_thread_override();
   const int n = int(state.range(0));
   MatrixF a = MatrixF::Random(n, n), b = MatrixF::Random(n, n), c(n, n);
   for (auto _ : state) {
