@@ -1,4 +1,4 @@
-// Two float64 formulas for the relu dual (theory.md §3.8), on the same L1-resident rows of 840 entries:
+// The relu dual (theory.md §3.8) in three forms, on the same L1-resident rows of 840 entries:
 //
 //   BM_DualLibrary        Dual::apply_row (dual.h): s = √max(K11·K22 − K12², 0), θ = atan2(s, K12) by range reduction
 //                         and Cephes' rational (one square root, two divisions per entry).
@@ -6,9 +6,10 @@
 //                         prsqrt), ρ = K12·r, s = √(1 − ρ²), θ = acos ρ from one polynomial F(z) = asin(√z)/√z of
 //                         degree 17 on z ∈ [0, ½] (z = ρ² below |ρ| = 1/√2, z = 1 − ρ² above; Chebyshev
 //                         interpolation, 2.2e-16 relative).
+//   BM_DualLibraryFloat32 Dual::apply_row<float>, the same rows rounded to float32 (would a float32 kernel help?).
 //
 // The question it answers (issue 19): does the divider bound the CNN-GAP kernel's duals, so that a division-free
-// arccos would bring them closer to the FLOP floor? Counters: time_per_entry, and max_err, the largest
+// arccos, or float32, would bring them closer to the FLOP floor? Counters: time_per_entry, and max_err, the largest
 // |T − T_ref| / √(K11·K22) and |Ṫ − Ṫ_ref| over a row (|ρ| ≤ 0.99) against a long-double reference (std::acos).
 // Eigen packet types carry alignment attributes that GCC reports as ignored in template arguments; harmless here.
 #pragma GCC diagnostic ignored "-Wignored-attributes"
@@ -119,8 +120,30 @@ void BM_DualLibrary(benchmark::State& state) {
 
 void BM_DualDivisionFree(benchmark::State& state) { run(state, relu_row_division_free); }
 
+// The library's float32 relu dual (16 lanes, Cephes' degree-9 arctangent, one √ and one division), same rows in
+// float32; max_err against the same long-double reference (float32 rounding: ~1e-7 expected).
+void BM_DualLibraryFloat32(benchmark::State& state) {
+  const widthlab::Dual dual(widthlab::activation_from_name("relu"));
+  const Rows in;
+  const std::vector<float> k22(in.k22.begin(), in.k22.end()), start(in.start.begin(), in.start.end());
+  std::vector<float> k12(kRow), td(kRow);
+  for (auto _ : state)
+    for (std::size_t r = 0; r < kRows; ++r) {
+      std::copy(start.begin(), start.end(), k12.begin());
+      dual.apply_row<float>(float(in.k11), k22.data(), k12.data(), td.data(), kRow);
+      benchmark::DoNotOptimize(k12.data());
+    }
+  std::copy(start.begin(), start.end(), k12.begin());
+  dual.apply_row<float>(float(in.k11), k22.data(), k12.data(), td.data(), kRow);
+  state.counters["max_err"] =
+      in.max_error(std::vector<double>(k12.begin(), k12.end()), std::vector<double>(td.begin(), td.end()));
+  state.counters["time_per_entry"] = benchmark::Counter(double(state.iterations() * kRows * kRow),
+                                                        benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
 }  // namespace
 
 BENCHMARK(BM_DualLibrary)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DualDivisionFree)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DualLibraryFloat32)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();
