@@ -31,7 +31,7 @@
 // `variance_size()` doubles per example. The kernel is computed in float64 whatever the output precision.
 // Measured (bench/RESULTS.md "CNN kernels"): 28×28×1, three 3×3 SAME conv + relu layers, GAP, NNGP + NTK: the plane
 // schedule ≈ 12 ms per pair and core against 20.5 ms for the pairwise one, ≈ 7× the FLOP floor at the machine's dgemm
-// rate; the relu duals alone take ≈ 5 ms of it, 3.4× the whole pair's floor (dual.h: ≈ 150 flops' time per dual).
+// rate; the relu duals alone take ≈ 5 ms of it, 3.4× the whole pair's floor (dual.h: ≈ 130 flops' time per dual).
 // N = 10 000 images stream their 2 × 800 MB of outputs with a peak resident set of 1.2 GB. Flatten (diagonal mode):
 // 0.017 ms per pair and core, 8.6× its floor.
 #pragma once

@@ -16,8 +16,8 @@
 //   K ≤ 3: sin, softplus, sigmoid, gelu < 1e-7; tanh 7e-4, erf-like narrow φ' 7e-5;  K ≤ 10: tanh 8e-2.
 // Large variances make φ' narrow compared with the node spacing: raise `quadrature_order` there (n = 96: tanh at
 // K ≤ 3 is 5e-5). The tensor rule costs n² evaluations of φ and φ' per entry.
-// Cost: closed forms O(1) per entry (one sqrt, one atan2): relu 2.9 ns per float64 entry on one AVX-512 core, the
-// time of ≈ 150 flops at its dgemm rate, bound by the instruction count (a division-free variant is slower:
+// Cost: closed forms O(1) per entry (one sqrt, one atan2): relu 2.6 ns per float64 entry on one AVX-512 core, the
+// time of ≈ 130 flops at its dgemm rate, bound by the instruction count (a division-free variant is slower:
 // bench/dual_formula_bench.cpp, bench/RESULTS.md); quadrature O(n²) activation calls per entry.
 // No entry is ever NaN: all-zero rows (K11 = 0) and exact duplicates (K12² = K11K22) are handled by the clamps.
 #pragma once
