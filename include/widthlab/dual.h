@@ -53,7 +53,8 @@ class Dual {
   template <class S>
   void apply_row(S k11, const S* k22, S* k12, S* tdot, std::size_t n) const;
   // The same with one K11 per entry: k12[j] ← T(k11[j], k22[j], k12[j]) (the pixel diagonals of CNN kernels);
-  // entry for entry the same arithmetic, so apply_pairs and apply_row agree bit for bit.
+  // entry for entry the same formula and operations as apply_row (tested to agree to rounding: the packet loop and
+  // the scalar tail may differ in the last bits where the compiler contracts a multiply-add).
   template <class S>
   void apply_pairs(const S* k11, const S* k22, S* k12, S* tdot, std::size_t n) const;
 
