@@ -3,28 +3,24 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "cnn_test_inputs.h"
 #include "widthlab/cnn_kernel.h"
 #include "widthlab/error.h"
 #include "widthlab/rng.h"
 
 using namespace widthlab;
+using widthlab::test::cnn_arch_options;
+using widthlab::test::random_images;
 
 namespace {
 
-MatrixD random_rows(int n, std::int64_t d, std::uint64_t seed) {
-  Rng g = make_rng(seed, 99);
-  std::normal_distribution<double> N(0, 1);
-  return MatrixD(n, d).unaryExpr([&](double) { return N(g); });
-}
+// n rows of d N(0, 1) values from `seed`.
+MatrixD random_rows(int n, std::int64_t d, std::uint64_t seed) { return random_images(n, ImageShape{1, 1, d}, seed); }
 
+// W_std 1.2, as dense() below, so that the two kernels can be compared.
 KernelOptions cnn(const std::string& arch, const ImageShape& shape, Parameterization p, double b_std,
                   const char* act = "relu") {
-  KernelOptions o;
-  o.arch = parse_architecture(arch);
-  o.input_shape = shape;
-  o.parameterization = p;
-  o.W_std = 1.2;
-  o.b_std = b_std;
+  KernelOptions o = cnn_arch_options(arch, shape, p, b_std, 1.2);
   o.act = activation_from_name(act);
   return o;
 }

@@ -28,14 +28,15 @@ struct KernelCase {
   double b_std;
 };
 
-// W_std 1.3, 2 threads and blocks of 3 rows (several blocks, a partial one, off-diagonal mirrors).
+// W_std (1.3 unless given), 2 threads and blocks of 3 rows (several blocks, a partial one, off-diagonal mirrors; the
+// kernels are bit-identical for any block and thread count).
 inline KernelOptions cnn_arch_options(const std::string& arch, const ImageShape& shape, Parameterization p,
-                                      double b_std) {
+                                      double b_std, double W_std = 1.3) {
   KernelOptions o;
   o.arch = parse_architecture(arch);
   o.input_shape = shape;
   o.parameterization = p;
-  o.W_std = 1.3;
+  o.W_std = W_std;
   o.b_std = b_std;
   o.threads = 2;
   o.block = 3;
