@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The device check of issue 24: on a machine with a CUDA GPU, build what is needed (if needed), run the GPU tests and
-# the analytic-kernel timing, and print rows for bench/RESULTS.md. Meant to finish in under 5 minutes on the lent
-# machine (16 cores, one H200), build included. Without a GPU it says so and exits 0.
-#   bench/gpu_check.sh [BUILD_DIR]        (default: build-gpu, configured here if absent)
-# Exit status: 0 when every test passed (or there is no GPU), 1 otherwise; the timing rows are printed either way.
+# The device check of issue 24 on a machine with a CUDA GPU: the GPU tests, a CLI run on the GPU, the analytic-kernel
+# and training-step benchmarks with their same-run references (cuBLAS SGEMM, PyTorch eager on the same GPU), and the
+# rows for bench/RESULTS.md (bench/gpu_rows.py). Meant to finish in a few minutes on the lent machine (one H200).
+#   bench/gpu_check.sh [DIR] [OUT]
+# DIR: a build directory with CUDA on (configured and built here when it has no bin/widthlab), or an unpacked
+# bench/gpu_bundle.sh archive (bin/, tests/, bench/, lib/, data/: binaries built elsewhere, for a GPU machine without
+# this project's Debian libraries). OUT: logs and JSON (default DIR/gpu_check). Without a GPU it says so and exits 0.
+# Exit status: 0 when every test passed (or there is no GPU), 1 otherwise; the rows are printed either way.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi -L >/dev/null 2>&1; then
@@ -12,47 +15,49 @@ if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi -L >/dev/null 2>&1; t
 fi
 gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1)
 echo "gpu_check: ${gpu}"
-build=${1:-build-gpu}
-jobs=$(nproc)
-if [ ! -f "${build}/CMakeCache.txt" ]; then
-  # Python and MPI are not needed for these targets; CUDA must come on (the configure line says why not).
-  mkdir -p "${build}"
-  cmake -B "${build}" -DCMAKE_BUILD_TYPE=Release -DWIDTHLAB_PYTHON=OFF -DWIDTHLAB_MPI=OFF -DWIDTHLAB_CUDA=ON \
-    >"${build}/configure.log" 2>&1 || { tail -20 "${build}/configure.log"; exit 1; }
+dir=${1:-build-gpu}
+out=${2:-${dir}/gpu_check}
+mkdir -p "${out}"
+if [ ! -x "${dir}/bin/widthlab" ]; then
+  mkdir -p "${dir}"
+  cmake -B "${dir}" -DCMAKE_BUILD_TYPE=Release -DWIDTHLAB_PYTHON=OFF -DWIDTHLAB_MPI=OFF -DWIDTHLAB_CUDA=ON \
+    >"${out}/configure.log" 2>&1 || { tail -20 "${out}/configure.log"; exit 1; }
+  grep -h "widthlab: CUDA" "${out}/configure.log"
+  timeout 400 cmake --build "${dir}" -j"$(nproc)" --target widthlab_cli test_cuda gpu_kernel_bench gpu_train_bench \
+    >"${out}/build.log" 2>&1 || { tail -30 "${out}/build.log"; exit 1; }
 fi
-line=$(grep -h "widthlab: CUDA" "${build}/configure.log" 2>/dev/null || true)
-echo "gpu_check: ${line:-"(no configure log in ${build})"}"
-if ! grep -q "^WIDTHLAB_CUDA_ENABLED:INTERNAL=ON$" "${build}/CMakeCache.txt"; then
-  echo "gpu_check: CUDA is off in ${build}; nothing on the GPU would run"
-  exit 1
+# A bundle's own libraries first; CUDA's from the toolkit (or wherever this machine keeps libcublas).
+[ -d "${dir}/lib" ] && export LD_LIBRARY_PATH="$(cd "${dir}/lib" && pwd):${LD_LIBRARY_PATH:-}"
+cublas=$(ls /usr/local/cuda/lib64/libcublas.so.* 2>/dev/null | head -1)
+[ -z "${cublas}" ] && cublas=$(find / -name 'libcublas.so.1*' -not -path '/proc/*' 2>/dev/null | head -1)
+[ -n "${cublas}" ] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH}:$(dirname "${cublas}")"
+# A bundle's fashion-mnist where the CLI looks for it (the Debian package's path).
+if [ -d "${dir}/data/fashion-mnist" ] && [ ! -d /usr/share/datasets/fashion-mnist ]; then
+  mkdir -p /usr/share/datasets && cp -r "${dir}/data/fashion-mnist" /usr/share/datasets/
 fi
-timeout 200 cmake --build "${build}" -j"${jobs}" --target test_cuda widthlab_cli test_cli gpu_kernel_bench \
-  >"${build}/gpu_check_build.log" 2>&1 || { tail -30 "${build}/gpu_check_build.log"; exit 1; }
 status=0
-# On a GPU machine a skipped GPU test is a failure of the check (the skip message says why: driver, device, build).
-for t in "test_cuda --gtest_brief=1" "test_cli --gtest_brief=1 --gtest_filter=KernelDeviceCli.*:KernelCli.*"; do
-  out=$(timeout 60 "${build}/tests/"${t} 2>&1) || status=1
-  echo "${out}" | tail -20
-  if echo "${out}" | grep -q "SKIPPED"; then
-    echo "gpu_check: GPU tests were skipped on a machine with a GPU"
-    status=1
-  fi
-done
-json="${build}/gpu_kernel_bench.json"
-timeout 60 "${build}/bench/gpu_kernel_bench" --benchmark_out="${json}" --benchmark_out_format=json || status=1
-/usr/bin/env python3 - "${json}" "${gpu}" <<'PY'
-import json, sys, datetime
-data = json.load(open(sys.argv[1]))
-when = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
-print(f"\nRows for bench/RESULTS.md (CUDA analytic kernel, {sys.argv[2]}, {when}, bench/gpu_check.sh):")
-print("| N | d | depth | act | GEMM | NNGP+NTK device time (ms) | issue 24 target | neural-tangents H100 |")
-print("|---|---|---|---|---|---|---|---|")
-for b in data.get("benchmarks", []):
-    if b.get("error_occurred"):
-        print(f"| {b['name']}: skipped: {b.get('error_message', '')} |")
-        continue
-    tf32 = b["name"].split("/")[1] == "1"
-    print(f"| {int(b['N'])} | 784 | 3 | relu | {'TF32' if tf32 else 'strict float32'} | {b['real_time']:.2f} "
-          f"| ≤ 2 | {'1.76' if tf32 else '4.46'} |")
-PY
+# 1. The GPU tests: on a machine with a GPU a skipped GPU test is a failure of the check.
+timeout 120 "${dir}/tests/test_cuda" 2>&1 | tee "${out}/test_cuda.log" | grep -E "^\[ +(OK|FAILED|SKIPPED|PASSED) +\]|Failure|error" | head -60
+grep -q "\[  PASSED  \]" "${out}/test_cuda.log" && ! grep -q "\[  FAILED  \]" "${out}/test_cuda.log" || status=1
+if grep -q "\[  SKIPPED \]" "${out}/test_cuda.log"; then
+  echo "gpu_check: GPU tests were skipped on a machine with a GPU"
+  status=1
+fi
+# 2. The CLI on the GPU: a small sweep with --device cuda must record its runs as trained on cuda.
+cli="${out}/cli_train"
+rm -rf "${cli}"
+timeout 120 "${dir}/bin/widthlab" train --device cuda --out "${cli}" --set data.dataset=gaussians \
+  --set data.train_size=200 --set data.test_size=100 --set "sweep.widths=[64, 4096]" --set "sweep.seeds=[0]" \
+  --set train.steps=20 >"${out}/cli_train.log" 2>&1 || { tail -5 "${out}/cli_train.log"; status=1; }
+cuda_runs=$(grep -c '"device":"cuda"' "${cli}/runs.jsonl" 2>/dev/null || echo 0)
+echo "gpu_check: widthlab train --device cuda recorded ${cuda_runs} runs on cuda"
+[ "${cuda_runs}" -ge 1 ] || status=1
+# 3. Benchmarks and the PyTorch peer (same GPU, strict float32).
+timeout 120 "${dir}/bench/gpu_kernel_bench" --benchmark_out="${out}/gpu_kernel_bench.json" \
+  --benchmark_out_format=json >"${out}/gpu_kernel_bench.log" 2>&1 || status=1
+timeout 240 "${dir}/bench/gpu_train_bench" --benchmark_out="${out}/gpu_train_bench.json" \
+  --benchmark_out_format=json >"${out}/gpu_train_bench.log" 2>&1 || status=1
+timeout 240 python3 bench/torch_peer.py --device cuda --depth 1 3 --widths 1024 2048 4096 8192 16384 \
+  --min-time 0.3 >"${out}/torch_peer.jsonl" 2>"${out}/torch_peer.log" || echo "gpu_check: torch peer failed"
+python3 bench/gpu_rows.py "${out}" "${gpu}" | tee "${out}/rows.md"
 exit ${status}

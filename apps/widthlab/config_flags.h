@@ -24,7 +24,17 @@ struct ConfigFlags {
   std::string config;             // "" = the built-in default (configs/default.toml)
   std::vector<std::string> sets;  // "key.path=value", applied in order (the last one of a key wins)
   std::string arch;               // --arch (verbs that train): model.arch, with depth and activation from it
+  std::string device;             // --device (verbs that train): study.device
 };
+
+// --device cpu|cuda|auto on a verb that trains finite nets: study.device (where the nets train; README "GPU"),
+// applied before the --set ones.
+inline void add_device_flag(CLI::App& sub, std::string& device) {
+  sub.add_option("--device", device,
+                 "Where the finite nets train: cuda (a CUDA GPU; float32 dense nets with gd/sgd), cpu, or auto = cuda "
+                 "when a GPU is present and the run has a CUDA path (sets study.device; default: the config's, auto)")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
+}
 
 inline std::string config_set_help() {
   std::string sections;
@@ -79,8 +89,9 @@ inline std::vector<std::string> arch_overrides(const std::string& text) {
 }
 
 inline Config resolve_config(const ConfigFlags& flags) {
-  if (flags.arch.empty()) return load_config(flags.config, flags.sets);
-  std::vector<std::string> sets = arch_overrides(flags.arch);
+  std::vector<std::string> sets;
+  if (!flags.arch.empty()) sets = arch_overrides(flags.arch);
+  if (!flags.device.empty()) sets.push_back("study.device=" + flags.device);
   sets.insert(sets.end(), flags.sets.begin(), flags.sets.end());
   return load_config(flags.config, sets);
 }

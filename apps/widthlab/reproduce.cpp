@@ -1,11 +1,12 @@
 // `widthlab reproduce NAME --out DIR [--smoke | --full] [--data CIFAR10_DIR] [--config F] [--set key=value]…
-//  [--threads N] [--no-plots] [--force]` — a built-in paper experiment with verdicts (architecture.md §4; library:
+//  [--threads N] [--device cpu|cuda|auto] [--no-plots] [--force]` — a built-in paper experiment with verdicts (architecture.md §4; library:
 // widthlab/reproduce.h). `widthlab reproduce --list` prints the cases. Exit 0 when the case ran (whatever the
 // verdicts), 2 on bad input.
 #include "widthlab/reproduce.h"
 
 #include <fmt/format.h>
 
+#include "config_flags.h"
 #include "verb.h"
 #include "widthlab/error.h"
 
@@ -13,7 +14,7 @@ namespace {
 
 struct ReproduceVerbOptions {
   widthlab::ReproduceOptions o;
-  std::string out;
+  std::string out, device;
   bool list = false, no_plots = false;
 };
 
@@ -36,6 +37,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   sub.add_option("--threads", opt->o.threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  widthlab::cli::add_device_flag(sub, opt->device);
   sub.add_flag("--no-plots", opt->no_plots, "Do not draw PNGs");
   auto* f =
       sub.add_flag("--force", opt->o.force, "Replace the results widthlab wrote in --out (other files there are kept)");
@@ -51,6 +53,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
       return 0;
     }
     opt->o.out = opt->out;
+    if (!opt->device.empty()) opt->o.sets.insert(opt->o.sets.begin(), "study.device=" + opt->device);
     opt->o.plots = !opt->no_plots;
     opt->o.quiet = cli::global_flags().quiet;
     if (opt->o.name.empty()) throw InputError("NAME: expected one of the names of `widthlab reproduce --list`");

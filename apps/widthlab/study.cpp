@@ -43,6 +43,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto opt = std::make_shared<StudyVerbOptions>();
   widthlab::cli::add_run_dir_flags(sub, opt->dir);
   widthlab::cli::add_arch_flag(sub, opt->dir);
+  widthlab::cli::add_device_flag(sub, opt->dir.device);
   sub.add_option("--threads", opt->threads, "Threads (default: study.threads of the config; 0 = all cores)")
       ->check(CLI::NonNegativeNumber);
   sub.add_flag("--no-plots", opt->no_plots, "Do not draw PNG plots");

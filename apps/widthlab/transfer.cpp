@@ -31,6 +31,7 @@ std::string default_transfer_config() { return std::string(WIDTHLAB_SOURCE_DIR) 
 widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto opt = std::make_shared<TransferVerbOptions>();
   widthlab::cli::add_run_dir_flags(sub, opt->dir);
+  widthlab::cli::add_device_flag(sub, opt->dir.device);
   sub.get_option("--config")->description("TOML config file with sweep.lrs (default: configs/transfer.toml)");
   sub.add_option("--threads", opt->threads, "Threads (default: study.threads of the config; 0 = all cores)")
       ->check(CLI::NonNegativeNumber);

@@ -1,5 +1,5 @@
 // Activation functions φ and their derivatives, from one registry (STYLE 3): adding an activation is one entry in
-// src/core/activation.cpp. Names take an optional parameter after a colon: "leaky_relu:0.1".
+// src/core/activation.cpp and its formulas in activation_formula.h. Names take an optional parameter after a colon: "leaky_relu:0.1".
 // The Gaussian duals T, Ṫ (theory.md §3.8) live in kernels/dual.h and use `abrelu()` / `kind` for closed forms.
 #pragma once
 #include <cstddef>
@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
-namespace widthlab {
+#include "widthlab/activation_formula.h"  // ActivationKind and the formulas (host and device)
 
-enum class ActivationKind { identity, relu, leaky_relu, abs, erf, tanh, gelu, sigmoid, softplus, sin };
+namespace widthlab {
 
 struct Activation {
   ActivationKind kind = ActivationKind::relu;

@@ -1,6 +1,7 @@
 // Where an engine runs: the CPU or a CUDA GPU (issue 24). The CUDA backend is optional at build time (CMake option
 // WIDTHLAB_CUDA, on when nvcc is found; cmake/cuda.cmake) and at run time (a GPU must be present). Engines with a
-// CUDA path so far: the dense analytic NNGP/NTK (kernel_cuda.h, theory.md §3.8).
+// CUDA path: the dense analytic NNGP/NTK (kernel_cuda.h, theory.md §3.8) and the dense net's training
+// (mlp_cuda.h; study.device).
 //   const Device d = parse_device(text, "--device");   // "cpu" | "cuda" | "auto"; InputError naming the flag
 //   if (d == Device::cuda) require_cuda("--device cuda");  // InputError with cuda_status() when no GPU
 #pragma once
@@ -29,5 +30,10 @@ std::optional<Device> parse_device(std::string_view text, std::string_view flag)
 
 // InputError "<what>: CUDA is not available: <cuda_status()>" unless cuda_available().
 void require_cuda(std::string_view what);
+
+// The GPU's float32 GEMM floor for benchmarks: the median device time in milliseconds (CUDA events, after one
+// warm-up) of `reps` cuBLAS GEMMs C (m × n) = A (m × k) · B (k × n) on N(0,1) data, strict float32
+// (CUBLAS_COMPUTE_32F) or TF32. require_cuda first; std::runtime_error naming the CUDA call on a device failure.
+double cuda_sgemm_ms(int m, int n, int k, bool tf32, int reps);
 
 }  // namespace widthlab

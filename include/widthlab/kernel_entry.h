@@ -20,11 +20,8 @@
 
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define WIDTHLAB_HOST_DEVICE __host__ __device__ __forceinline__
-#else
-#define WIDTHLAB_HOST_DEVICE inline
-#endif
+#include "widthlab/host_device.h"
+
 
 namespace widthlab {
 

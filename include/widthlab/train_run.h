@@ -32,6 +32,9 @@ struct TrainOptions {
   int batch = 0;                  // 0 = full batch; "gd" requires full batch (or batch ≥ train size)
   std::string loss = "logistic";  // loss registry name (loss.h)
   Precision precision = Precision::float32;
+  // Where the net trains (mlp_cuda.h): "cpu", "cuda", or "auto" = cuda when a GPU is present and the task has a
+  // CUDA path (cuda_training_unsupported), else cpu. "cuda" on a task without one, or without a GPU: InputError.
+  std::string device = "auto";
   // Metrics.
   int curve_every = 1;         // train/test loss+acc before every k-th update (and the final state); 0 = off.
                                // Per epoch (theory.md §6.0) is ceil(train size / batch).
@@ -116,6 +119,7 @@ struct TrainResult {
   // Extras.
   std::string activation, loss, init, precision;
   std::string arch;  // a layered net's architecture (readout included, widths resolved); "" for the dense net
+  std::string device = "cpu";  // where it trained: "cpu" | "cuda" (runs.jsonl: the key only for cuda)
   int batch = 0;     // samples per step actually used (train size for full batch)
   bool bias = false, init_corrected = false;
   int steps_done = 0;                   // updates applied

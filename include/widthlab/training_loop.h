@@ -10,15 +10,23 @@
 #include "widthlab/conv_net.h"
 #include "widthlab/loss.h"
 #include "widthlab/mlp.h"
+#include "widthlab/mlp_cuda.h"
 #include "widthlab/tensor.h"
 #include "widthlab/train_run.h"
 
 namespace widthlab {
 
 // The loop and IC-MF's offsets take any net with Mlp's training interface (mlp.h): Mlp<T> and ConvNet<T>
-// (conv_net.h), instantiated for float and double.
+// (conv_net.h), instantiated for float and double; the loop also takes CudaMlp (mlp_cuda.h, float), whose only
+// update is backward_sgd (kPlainSgdOnly).
 template <class Net>
 using WorkspaceOf = decltype(std::declval<const Net&>().make_workspace(1));
+template <class Net>
+inline constexpr bool kPlainSgdOnly = false;
+template <>
+inline constexpr bool kPlainSgdOnly<CudaMlp> = true;
+
+inline int net_outputs(const CudaMlp& net) { return net.config().outputs; }
 template <class T>
 int net_outputs(const Mlp<T>& net) {
   return net.config().outputs;
@@ -58,8 +66,9 @@ struct TrainingOutcome {
 };
 
 // Trains `net` (initialised) for task.train.steps updates on (x, y) with per-row offsets `offset` (empty: none).
-template <template <class> class Net, class T>
-TrainingOutcome train_steps(Net<T>& net, const TrainTask& task, const Loss& loss, const Matrix<T>& x, const VectorD& y,
+// std::invalid_argument for a kPlainSgdOnly net under an optimizer other than gd/sgd (run_training checks first).
+template <class Net, class T>
+TrainingOutcome train_steps(Net& net, const TrainTask& task, const Loss& loss, const Matrix<T>& x, const VectorD& y,
                             const Matrix<T>& offset, const TrainingHooks<T>& hooks = {});
 
 }  // namespace widthlab

@@ -24,6 +24,7 @@ TrainOptions train_options(const Config& config) {
   t.batch = config.train.batch.full ? 0 : int(config.train.batch.size);
   t.loss = config.train.loss;
   t.precision = config.train.precision == "float64" ? Precision::float64 : Precision::float32;
+  t.device = config.study.device.value_or("auto");
   t.curve_every = config.train.log_every;
   t.kernel_track_steps = config.train.track_kernel_steps;
   return t;

@@ -196,6 +196,8 @@ std::string StudyConfig::validate() const {
   if (!std::isfinite(max_seconds) || max_seconds < 0)
     return bad("study.max_seconds", max_seconds, "expected a finite number >= 0 (0 = no budget)");
   if (threads < 0) return bad("study.threads", threads, "expected an integer >= 0 (0 = all cores)");
+  if (device && *device != "auto" && *device != "cpu" && *device != "cuda")
+    return bad("study.device", *device, "expected \"auto\", \"cpu\" or \"cuda\"");
   return "";
 }
 

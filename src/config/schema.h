@@ -73,6 +73,7 @@ void visit_config(V& v, Config& c) {
     v.field("max_seconds", s.max_seconds);
     v.field("plots", s.plots);
     v.field("threads", s.threads);
+    v.field("device", s.device);  // optional: written only when present
   });
   v.section("reproduce", [&] { v.field("name", c.reproduce.name); });
 }

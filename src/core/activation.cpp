@@ -11,9 +11,6 @@
 namespace widthlab {
 namespace {
 
-constexpr double kInvSqrtPi = 0.5641895835477563;  // 1/√π
-constexpr double kInvSqrt2 = 0.7071067811865476;
-
 struct Entry {
   const char* name;
   ActivationKind kind;
@@ -42,8 +39,6 @@ const Entry kEntries[] = {
 };
 // clang-format on
 
-double sigmoid(double z) { return z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z)); }
-
 std::string allowed_names() {
   std::string s;
   for (const auto& e : kEntries) {
@@ -56,41 +51,12 @@ std::string allowed_names() {
 
 }  // namespace
 
-// One case a line, the formulas side by side.
+double Activation::value(double z) const { return activation_formula::value(kind, param, z); }
+
+double Activation::derivative(double z) const { return activation_formula::derivative(kind, param, z); }
+
+// The array loops: one case a line; kinds without a loop of their own evaluate the double formulas entry by entry.
 // clang-format off
-double Activation::value(double z) const {
-  switch (kind) {
-    case ActivationKind::identity: return z;
-    case ActivationKind::relu: return z > 0 ? z : 0.0;
-    case ActivationKind::leaky_relu: return z > 0 ? z : param * z;
-    case ActivationKind::abs: return std::fabs(z);
-    case ActivationKind::erf: return std::erf(z);
-    case ActivationKind::tanh: return std::tanh(z);
-    case ActivationKind::gelu: return 0.5 * z * (1.0 + std::erf(z * kInvSqrt2));
-    case ActivationKind::sigmoid: return sigmoid(z);
-    case ActivationKind::softplus: return z > 30 ? z : std::log1p(std::exp(z));
-    case ActivationKind::sin: return std::sin(z);
-  }
-  return 0.0;
-}
-
-double Activation::derivative(double z) const {
-  switch (kind) {
-    case ActivationKind::identity: return 1.0;
-    case ActivationKind::relu: return z > 0 ? 1.0 : 0.0;
-    case ActivationKind::leaky_relu: return z > 0 ? 1.0 : param;
-    case ActivationKind::abs: return z > 0 ? 1.0 : (z < 0 ? -1.0 : 0.0);
-    case ActivationKind::erf: return 2.0 * kInvSqrtPi * std::exp(-z * z);
-    case ActivationKind::tanh: { double t = std::tanh(z); return 1.0 - t * t; }
-    case ActivationKind::gelu:
-      return 0.5 * (1.0 + std::erf(z * kInvSqrt2)) + z * kInvSqrtPi * kInvSqrt2 * std::exp(-0.5 * z * z);
-    case ActivationKind::sigmoid: { double s = sigmoid(z); return s * (1.0 - s); }
-    case ActivationKind::softplus: return sigmoid(z);
-    case ActivationKind::sin: return std::cos(z);
-  }
-  return 0.0;
-}
-
 template <class T>
 void Activation::apply(const T* z, T* out, std::size_t n) const {
   const T a = static_cast<T>(param);

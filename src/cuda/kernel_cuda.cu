@@ -11,61 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "cuda/cuda_support.cuh"
 #include "cuda/dense_cuda_job.h"
 
 namespace widthlab::cuda_detail {
 namespace {
-
-void check(cudaError_t err, const char* call) {
-  if (err != cudaSuccess)
-    throw std::runtime_error(std::string("CUDA: ") + call + " failed: " + cudaGetErrorString(err));
-}
-void check(cublasStatus_t st, const char* call) {
-  if (st != CUBLAS_STATUS_SUCCESS)
-    throw std::runtime_error(std::string("cuBLAS: ") + call + " failed: " + cublasGetStatusString(st));
-}
-#define WL_CUDA(call) check((call), #call)
-
-// Owners of device and pinned host memory, streams, events and the cuBLAS handle (freed on every exit path).
-template <class T>
-struct DeviceBuffer {
-  T* p = nullptr;
-  explicit DeviceBuffer(std::size_t n) {
-    if (n) WL_CUDA(cudaMalloc(reinterpret_cast<void**>(&p), n * sizeof(T)));
-  }
-  ~DeviceBuffer() { cudaFree(p); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-};
-struct PinnedBuffer {
-  float* p = nullptr;
-  explicit PinnedBuffer(std::size_t n) {
-    if (n) WL_CUDA(cudaMallocHost(reinterpret_cast<void**>(&p), n * sizeof(float)));
-  }
-  ~PinnedBuffer() { cudaFreeHost(p); }
-  PinnedBuffer(const PinnedBuffer&) = delete;
-  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
-};
-struct Stream {
-  cudaStream_t s = nullptr;
-  Stream() { WL_CUDA(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking)); }
-  ~Stream() { cudaStreamDestroy(s); }
-};
-struct Blas {
-  cublasHandle_t h = nullptr;
-  explicit Blas(bool tf32) {
-    check(cublasCreate(&h), "cublasCreate");
-    // Strict float32 unless asked: the default math mode with CUBLAS_COMPUTE_32F below uses no tensor-core
-    // down-conversion (NVIDIA_TF32_OVERRIDE=1 in the environment would still force TF32).
-    check(cublasSetMathMode(h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
-  }
-  ~Blas() { cublasDestroy(h); }
-};
-
-template <class T>
-void upload(DeviceBuffer<T>& dst, const T* src, std::size_t n) {
-  if (n) WL_CUDA(cudaMemcpy(dst.p, src, n * sizeof(T), cudaMemcpyHostToDevice));
-}
 
 // One thread per output entry of a panel: rows [r0, r0 + rows) of X1 × all N2 columns. G holds the Gram panel on
 // entry and the NNGP on exit; T (when params.ntk) receives the NTK.
@@ -141,8 +91,8 @@ DenseCudaStats dense_kernel_cuda_run(const DenseCudaJob& job) {
     throw std::runtime_error("CUDA kernel: N1, N2 and d must each be < 2^31 (cuBLAS takes int sizes)");
   DeviceState dev(job, m, 2);
   Stream streams[2];
-  PinnedBuffer hG0(std::size_t(m * n2)), hG1(std::size_t(m * n2));
-  PinnedBuffer hT0(job.ntk ? std::size_t(m * n2) : 0), hT1(job.ntk ? std::size_t(m * n2) : 0);
+  PinnedBuffer<> hG0(std::size_t(m * n2)), hG1(std::size_t(m * n2));
+  PinnedBuffer<> hT0(job.ntk ? std::size_t(m * n2) : 0), hT1(job.ntk ? std::size_t(m * n2) : 0);
   float* hG[2] = {hG0.p, hG1.p};
   float* hT[2] = {hT0.p, hT1.p};
   const int panels = int((job.n1 + m - 1) / m);

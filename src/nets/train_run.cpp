@@ -7,10 +7,14 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
+#include <optional>
+#include <type_traits>
 
 #include "nets/train_metrics.h"
+#include "widthlab/device.h"
 #include "widthlab/error.h"
 #include "widthlab/loss.h"
+#include "widthlab/mlp_cuda.h"
 #include "widthlab/optimizer.h"
 #include "widthlab/rng.h"
 #include "widthlab/training_loop.h"
@@ -37,6 +41,8 @@ std::string TrainOptions::validate() const {
   if (coord_track_steps < 0)
     return fmt::format("train.coord_track_steps = {}: expected an integer >= 0", coord_track_steps);
   if (eval_chunk < 1) return fmt::format("train.eval_chunk = {}: expected an integer >= 1", eval_chunk);
+  if (device != "auto" && device != "cpu" && device != "cuda")
+    return fmt::format("study.device = \"{}\": expected \"auto\", \"cpu\" or \"cuda\"", device);
   return "";
 }
 
@@ -62,10 +68,10 @@ struct Eval {
   bool finite = true;
 };
 
-template <class Net, class T>
-Eval evaluate(const Net& net, const Matrix<T>& x, const Matrix<T>& offset, const VectorD& y, const Loss& loss,
-              WorkspaceOf<Net>& ws, Matrix<T>* logits_out) {
-  Matrix<T> logits = net.predict(x, ws);
+// Loss, accuracy and mean |f| of a net's logits on (x, y), IC-MF offsets added.
+template <class T>
+Eval evaluate(Matrix<T> logits, const Matrix<T>& offset, const VectorD& y, const Loss& loss,
+              std::type_identity_t<Matrix<T>>* logits_out) {
   if (offset.size()) logits += offset;
   Eval e;
   e.loss = loss.value(logits, y);
@@ -129,12 +135,19 @@ ConvNetConfig net_config(const TrainTask& task, const TrainData& data, const Los
 
 // One run (theory.md §6.0 metrics around train_steps, the one training loop): the net (Mlp or ConvNet), its data in
 // the run's precision, the IC-MF offsets, and the metrics taken at init, during training and at the end.
+// On the GPU (a float32 Mlp with on_gpu): a CudaMlp trains and evaluates the loss curves and final logits; the host
+// net receives its parameters whenever a host metric needs them (kernel and coordinate tracks, the end) and computes
+// the neuron-level metrics (K(x,x), increments, decomposition, coordinate check) as on the CPU.
+struct NoGpu {};
 template <template <class> class Net, class T>
 class Run {
   using Config = std::decay_t<decltype(std::declval<const Net<T>&>().config())>;
+  static constexpr bool kGpuCapable = std::is_same_v<Net<T>, Mlp<float>>;
+  using Gpu = std::conditional_t<kGpuCapable, CudaMlp, NoGpu>;
+  using GpuWorkspace = std::conditional_t<kGpuCapable, CudaMlpWorkspace, NoGpu>;
 
  public:
-  Run(const TrainTask& task, const TrainData& data, const Loss& loss, const OptimizerSpec& ospec)
+  Run(const TrainTask& task, const TrainData& data, const Loss& loss, const OptimizerSpec& ospec, bool on_gpu)
       : task_(task),
         data_(data),
         loss_(loss),
@@ -153,6 +166,13 @@ class Run {
     xc_ = xte_.topRows(std::min(opt_.coord_points, m));
     ws_k_ = net_.make_workspace(std::max<int>(1, int(xk_.rows())));
     ws_c_ = net_.make_workspace(std::max<int>(1, int(xc_.rows())), false);
+    if constexpr (kGpuCapable) {
+      if (on_gpu) {
+        gpu_.emplace(net_);
+        gws_eval_ = gpu_->make_workspace(ws_eval_.capacity, false);
+        r_.device = "cuda";
+      }
+    }
   }
 
   TrainResult run() {
@@ -161,10 +181,12 @@ class Run {
     TrainingHooks<T> hooks;
     hooks.after_forward = [this](const StepView<T>& v) { return on_step(v); };
     hooks.before_update = [this](int step) {
-      if (step < opt_.kernel_track_steps) r_.kernel_track.push_back(metrics::kernel_diagonal(net_, xk_, lrs_, ws_k_));
-      if (step >= 1 && step <= opt_.coord_track_steps) r_.coord.delta_track.push_back(coord_deltas());  // t = step
+      const bool track_k = step < opt_.kernel_track_steps, track_c = step >= 1 && step <= opt_.coord_track_steps;
+      if (track_k || track_c) sync_host();
+      if (track_k) r_.kernel_track.push_back(metrics::kernel_diagonal(net_, xk_, lrs_, ws_k_));
+      if (track_c) r_.coord.delta_track.push_back(coord_deltas());  // t = step
     };
-    const TrainingOutcome o = train_steps(net_, task_, loss_, xtr_, data_.y_train, off_tr_, hooks);
+    const TrainingOutcome o = train(hooks);
     r_.steps_done = o.steps_done;
     const bool diverged = o.diverged || !at_end();
     if (diverged) {
@@ -176,6 +198,30 @@ class Run {
   }
 
  private:
+  TrainingOutcome train(const TrainingHooks<T>& hooks) {
+    if constexpr (kGpuCapable) {
+      if (gpu_) {
+        const TrainingOutcome o = train_steps(*gpu_, task_, loss_, xtr_, data_.y_train, off_tr_, hooks);
+        sync_host();
+        return o;
+      }
+    }
+    return train_steps(net_, task_, loss_, xtr_, data_.y_train, off_tr_, hooks);
+  }
+
+  // The trained parameters into the host net (GPU runs; nothing on the CPU).
+  void sync_host() {
+    if constexpr (kGpuCapable)
+      if (gpu_) gpu_->download(net_);
+  }
+
+  // The net's logits on x, on the device that trains it.
+  Matrix<T> predict(const Matrix<T>& x) {
+    if constexpr (kGpuCapable)
+      if (gpu_) return gpu_->predict(x, gws_eval_);
+    return net_.predict(x, ws_eval_);
+  }
+
   // Weights, IC-MF offsets, mean |f|, K(x,x) and the layer outputs at init.
   void at_init() {
     for (int l = 0; l < net_.num_layers(); ++l) w0_.push_back(net_.weight(l)), b0_.push_back(net_.bias(l));
@@ -183,7 +229,7 @@ class Run {
       off_tr_ = icmf_offset(net_, task_, xtr_, ws_eval_);
       off_te_ = icmf_offset(net_, task_, xte_, ws_eval_);
     }
-    Matrix<T> f = net_.predict(xte_, ws_eval_);  // the model's output: f_IC = f_SP for IC-MF
+    Matrix<T> f = predict(xte_);  // the model's output: f_IC = f_SP for IC-MF
     if (off_te_.size()) f += off_te_;
     r_.mean_abs_logit_init = f.size() ? double(f.template cast<double>().cwiseAbs().mean()) : 0.0;
     r_.kernel_diag_init = metrics::kernel_diagonal(net_, xk_, lrs_, ws_k_);
@@ -203,11 +249,9 @@ class Run {
   }
 
   bool record_curve(int step, const Eval* train_eval) {
-    const Eval tr =
-        train_eval ? *train_eval
-                   : evaluate(net_, xtr_, off_tr_, data_.y_train, loss_, ws_eval_, static_cast<Matrix<T>*>(nullptr));
+    const Eval tr = train_eval ? *train_eval : evaluate(predict(xtr_), off_tr_, data_.y_train, loss_, nullptr);
     Matrix<T> logits;
-    const Eval te = evaluate(net_, xte_, off_te_, data_.y_test, loss_, ws_eval_, &logits);
+    const Eval te = evaluate(predict(xte_), off_te_, data_.y_test, loss_, &logits);
     r_.curve.push_back({step, tr.loss, tr.acc, te.loss, te.acc, te.mean_abs});
     if (opt_.curve_logits) r_.curve_test_logits.push_back(logits.template cast<double>());
     return tr.finite && te.finite;
@@ -217,8 +261,8 @@ class Run {
   bool at_end() {
     if (r_.steps_done < opt_.steps) return false;
     Matrix<T> logits;
-    const Eval tr = evaluate(net_, xtr_, off_tr_, data_.y_train, loss_, ws_eval_, static_cast<Matrix<T>*>(nullptr));
-    const Eval te = evaluate(net_, xte_, off_te_, data_.y_test, loss_, ws_eval_, &logits);
+    const Eval tr = evaluate(predict(xtr_), off_tr_, data_.y_train, loss_, nullptr);
+    const Eval te = evaluate(predict(xte_), off_te_, data_.y_test, loss_, &logits);
     if (!tr.finite || !te.finite) return false;
     r_.train_loss = tr.loss, r_.train_acc = tr.acc, r_.test_loss = te.loss, r_.test_acc = te.acc;
     r_.mean_abs_logit_final = te.mean_abs;
@@ -273,10 +317,25 @@ class Run {
   TrainResult r_;
   std::vector<double> lrs_;
   WorkspaceOf<Net<T>> ws_eval_, ws_k_, ws_c_;
+  std::optional<Gpu> gpu_;  // set when the run trains on the GPU
+  GpuWorkspace gws_eval_;
   Matrix<T> xk_, xc_, off_tr_, off_te_;
   std::vector<Matrix<T>> w0_, coord0_;
   std::vector<Vector<T>> b0_;
 };
+
+// study.device resolved for this task: true for "cuda" (InputError when the task has no CUDA path or there is no
+// GPU) and for "auto" when a GPU is present and the task has a CUDA path.
+bool trains_on_gpu(const TrainTask& task) {
+  if (task.train.device == "cpu") return false;
+  const std::string why = cuda_training_unsupported(task);
+  if (task.train.device == "cuda") {
+    if (!why.empty()) throw InputError("study.device = \"cuda\": not supported for " + why);
+    require_cuda("study.device = \"cuda\"");
+    return true;
+  }
+  return why.empty() && cuda_available();
+}
 
 }  // namespace
 
@@ -305,11 +364,12 @@ TrainResult run_training(const TrainTask& task, const TrainData& data) {
                     task.train.batch, n));
   check_loss_labels(loss, data.y_train, data.classes, "train");
   check_loss_labels(loss, data.y_test, data.classes, "test");
-  const bool single = task.train.precision == Precision::float32;
+  const bool single = task.train.precision == Precision::float32, gpu = trains_on_gpu(task);
   if (!task.arch.layers.empty())
-    return single ? Run<ConvNet, float>(task, data, loss, ospec).run()
-                  : Run<ConvNet, double>(task, data, loss, ospec).run();
-  return single ? Run<Mlp, float>(task, data, loss, ospec).run() : Run<Mlp, double>(task, data, loss, ospec).run();
+    return single ? Run<ConvNet, float>(task, data, loss, ospec, false).run()
+                  : Run<ConvNet, double>(task, data, loss, ospec, false).run();
+  return single ? Run<Mlp, float>(task, data, loss, ospec, gpu).run()
+                : Run<Mlp, double>(task, data, loss, ospec, false).run();
 }
 
 }  // namespace widthlab

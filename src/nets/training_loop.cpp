@@ -37,8 +37,8 @@ Matrix<T> icmf_offset(const Net<T>& net, const TrainTask& task, const Matrix<T>&
   return ref.predict(x, ws) - net.predict(x, ws);
 }
 
-template <template <class> class Net, class T>
-TrainingOutcome train_steps(Net<T>& net, const TrainTask& task, const Loss& loss, const Matrix<T>& x, const VectorD& y,
+template <class Net, class T>
+TrainingOutcome train_steps(Net& net, const TrainTask& task, const Loss& loss, const Matrix<T>& x, const VectorD& y,
                             const Matrix<T>& offset, const TrainingHooks<T>& hooks) {
   const TrainOptions& opt = task.train;
   const int n = int(x.rows()), k = net_outputs(net), n0 = int(x.cols());
@@ -46,10 +46,16 @@ TrainingOutcome train_steps(Net<T>& net, const TrainTask& task, const Loss& loss
   const int B = order.batch();
   const bool full = order.full(), with_offset = offset.size() > 0;
   const std::vector<double> lrs = net.layer_lrs(opt.lr);
-  auto optimizer = make_optimizer<T>(optimizer_from_name(opt.optimizer), net);
+  std::unique_ptr<Optimizer<T>> optimizer;
   MlpGradients<T> grads;
-  if (!optimizer->plain()) grads = net.make_gradients();
-  WorkspaceOf<Net<T>> ws = net.make_workspace(std::max(B, 1));
+  if constexpr (kPlainSgdOnly<Net>) {
+    if (optimizer_from_name(opt.optimizer).kind != OptimizerKind::sgd)
+      throw std::invalid_argument("train_steps: optimizer '" + opt.optimizer + "' on a net that runs gd/sgd only");
+  } else {
+    optimizer = make_optimizer<T>(optimizer_from_name(opt.optimizer), net);
+    if (!optimizer->plain()) grads = net.make_gradients();
+  }
+  WorkspaceOf<Net> ws = net.make_workspace(std::max(B, 1));
   BatchBuffers<T> buf_full(full ? n : B, full ? 0 : n0, k, with_offset && !full);
   BatchBuffers<T> buf_last(full ? 0 : n % B, n0, k, with_offset);
   TrainingOutcome out;
@@ -71,7 +77,9 @@ TrainingOutcome train_steps(Net<T>& net, const TrainTask& task, const Loss& loss
       return out;
     }
     if (hooks.before_update) hooks.before_update(step);
-    if (optimizer->plain()) {
+    if constexpr (kPlainSgdOnly<Net>) {
+      net.backward_sgd(xb, buf.dlogits.data(), ws, lrs);
+    } else if (optimizer->plain()) {
       net.backward_sgd(xb, buf.dlogits.data(), ws, lrs);
     } else {
       net.backward(xb, buf.dlogits.data(), ws, grads);
@@ -91,5 +99,7 @@ WIDTHLAB_INSTANTIATE(Mlp, double)
 WIDTHLAB_INSTANTIATE(ConvNet, float)
 WIDTHLAB_INSTANTIATE(ConvNet, double)
 #undef WIDTHLAB_INSTANTIATE
+template TrainingOutcome train_steps(CudaMlp&, const TrainTask&, const Loss&, const MatrixF&, const VectorD&,
+                                     const MatrixF&, const TrainingHooks<float>&);
 
 }  // namespace widthlab

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "reproduce/cases.h"
+#include "widthlab/device.h"
 #include "widthlab/error.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/plot_script.h"
@@ -281,6 +282,25 @@ std::vector<std::string> draw_reproduction_plots(const std::string& name, const 
                                 r.message.empty() ? "see plots.log" : r.message));
   return drawn;
 }
+// Where the finite nets of runs.jsonl trained (its "device" key; absent = cpu), as one note, or "" when the case
+// records no runs. Generated from the records, so a resumed run counts its earlier runs where they ran.
+std::string device_note(const std::filesystem::path& out) {
+  std::ifstream in(out / "runs.jsonl");
+  if (!in) return "";
+  long cpu = 0, cuda = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) continue;
+    (j.value("device", std::string("cpu")) == "cuda" ? cuda : cpu) += 1;
+  }
+  if (cpu + cuda == 0) return "";
+  std::string s = fmt::format("Devices: {} of the {} recorded runs trained on a CUDA GPU, {} on the CPU", cuda,
+                              cpu + cuda, cpu);
+  if (cuda > 0 && cuda_available()) s += fmt::format(" (this invocation: {})", cuda_status());
+  return s + ".";
+}
+
 }  // namespace
 
 ReproduceSummary run_reproduction(const ReproduceOptions& options) {
@@ -311,6 +331,7 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
         "Resumed: {} runs were read back from runs.jsonl, not rerun (their recorded run times sum to {:.0f} s of "
         "worker time); the wall time above covers only the invocation that judged them.",
         ctx.resumed_runs, ctx.resumed_run_seconds));
+  if (const std::string note = device_note(out); !note.empty()) co.notes.push_back(note);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (options.plots && !co.plots.empty()) {

@@ -73,6 +73,7 @@ Config everything_changed() {
   c.limits.gp_jitter = 1e-7;
   c.study.max_seconds = 12.5;
   c.study.plots = false;
+  c.study.device = "cuda";
   c.study.threads = 3;
   c.reproduce.name = "golikov2020-fig1";
   return c;

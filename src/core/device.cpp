@@ -1,0 +1,144 @@
+#include "widthlab/device.h"
+
+#include <fmt/format.h>
+
+#include "widthlab/error.h"
+
+#if WIDTHLAB_HAVE_CUDA
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <random>
+#include <stdexcept>
+#include <vector>
+#endif
+
+namespace widthlab {
+namespace {
+
+struct Probe {
+  bool available = false;
+  std::string status;
+};
+
+Probe probe() {
+#if WIDTHLAB_HAVE_CUDA
+  int count = 0;
+  const cudaError_t err = cudaGetDeviceCount(&count);
+  if (err != cudaSuccess) {
+    cudaGetLastError();  // reset the runtime's last-error state so later calls start clean
+    return {false,
+            fmt::format("no CUDA device: cudaGetDeviceCount returned {} ({})", int(err), cudaGetErrorString(err))};
+  }
+  if (count < 1) return {false, "no CUDA device: cudaGetDeviceCount found 0 devices"};
+  cudaDeviceProp prop{};
+  if (cudaGetDeviceProperties(&prop, 0) != cudaSuccess) return {true, "CUDA device 0 (properties unavailable)"};
+  return {true, fmt::format("CUDA device 0: {} (sm_{}{}, {:.1f} GiB{})", prop.name, prop.major, prop.minor,
+                            double(prop.totalGlobalMem) / double(1ull << 30),
+                            count > 1 ? fmt::format(", {} devices, device 0 used", count) : std::string())};
+#else
+  return {false,
+          "built without CUDA (no nvcc at configure time, WIDTHLAB_CUDA=OFF, or a sanitizer/fuzz build; see the "
+          "'widthlab: CUDA' line of cmake's output)"};
+#endif
+}
+
+const Probe& cached() {
+  static const Probe p = probe();
+  return p;
+}
+
+}  // namespace
+
+const char* device_name(Device d) { return d == Device::cuda ? "cuda" : "cpu"; }
+
+bool cuda_built() {
+#if WIDTHLAB_HAVE_CUDA
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool cuda_available() { return cached().available; }
+
+std::string cuda_status() { return cached().status; }
+
+std::optional<Device> parse_device(std::string_view text, std::string_view flag) {
+  if (text == "cpu") return Device::cpu;
+  if (text == "cuda") return Device::cuda;
+  if (text == "auto") return std::nullopt;
+  throw InputError(fmt::format("{} '{}': expected cpu, cuda or auto", flag, text));
+}
+
+void require_cuda(std::string_view what) {
+  if (!cuda_available()) throw InputError(fmt::format("{}: CUDA is not available: {}", what, cuda_status()));
+}
+
+#if WIDTHLAB_HAVE_CUDA
+namespace {
+void ok(cudaError_t e, const char* call) {
+  if (e != cudaSuccess) throw std::runtime_error(fmt::format("CUDA: {} failed: {}", call, cudaGetErrorString(e)));
+}
+void ok(cublasStatus_t e, const char* call) {
+  if (e != CUBLAS_STATUS_SUCCESS)
+    throw std::runtime_error(fmt::format("cuBLAS: {} failed: {}", call, cublasGetStatusString(e)));
+}
+}  // namespace
+
+double cuda_sgemm_ms(int m, int n, int k, bool tf32, int reps) {
+  require_cuda("cuda_sgemm_ms");
+  const std::size_t na = std::size_t(m) * k, nb = std::size_t(k) * n, nc = std::size_t(m) * n;
+  std::vector<float> host(std::max({na, nb}));
+  std::mt19937_64 g(0);
+  std::normal_distribution<float> N(0.f, 1.f);
+  for (float& v : host) v = N(g);
+  float *a = nullptr, *b = nullptr, *c = nullptr;
+  cublasHandle_t h = nullptr;
+  cudaEvent_t start = nullptr, stop = nullptr;
+  std::vector<float> ms;
+  try {
+    ok(cudaMalloc(reinterpret_cast<void**>(&a), na * sizeof(float)), "cudaMalloc");
+    ok(cudaMalloc(reinterpret_cast<void**>(&b), nb * sizeof(float)), "cudaMalloc");
+    ok(cudaMalloc(reinterpret_cast<void**>(&c), nc * sizeof(float)), "cudaMalloc");
+    ok(cudaMemcpy(a, host.data(), na * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy");
+    ok(cudaMemcpy(b, host.data(), nb * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy");
+    ok(cublasCreate(&h), "cublasCreate");
+    ok(cublasSetMathMode(h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+    ok(cudaEventCreate(&start), "cudaEventCreate");
+    ok(cudaEventCreate(&stop), "cudaEventCreate");
+    const float one = 1.f, zero = 0.f;
+    for (int r = 0; r <= std::max(1, reps); ++r) {  // r = 0: warm-up
+      ok(cudaEventRecord(start), "cudaEventRecord");
+      ok(cublasGemmEx(h, CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &one, b, CUDA_R_32F, n, a, CUDA_R_32F, k, &zero, c,
+                      CUDA_R_32F, n, tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+         "cublasGemmEx");
+      ok(cudaEventRecord(stop), "cudaEventRecord");
+      ok(cudaEventSynchronize(stop), "cudaEventSynchronize");
+      float t = 0;
+      ok(cudaEventElapsedTime(&t, start, stop), "cudaEventElapsedTime");
+      if (r > 0) ms.push_back(t);
+    }
+  } catch (...) {
+    cudaFree(a), cudaFree(b), cudaFree(c);
+    if (h) cublasDestroy(h);
+    if (start) cudaEventDestroy(start);
+    if (stop) cudaEventDestroy(stop);
+    throw;
+  }
+  cudaFree(a), cudaFree(b), cudaFree(c);
+  cublasDestroy(h);
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  std::sort(ms.begin(), ms.end());
+  return double(ms[ms.size() / 2]);
+}
+#else
+double cuda_sgemm_ms(int, int, int, bool, int) {
+  require_cuda("cuda_sgemm_ms");
+  return 0;
+}
+#endif
+
+}  // namespace widthlab
