@@ -75,9 +75,13 @@ struct Blas {
   Blas& operator=(const Blas&) = delete;
 };
 
+// Host → device, complete on return and ordered before later work on `stream`. (A plain cudaMemcpy from pageable
+// memory may return before its DMA lands, and work on a non-blocking stream does not wait for the legacy stream.)
 template <class T>
-void upload(DeviceBuffer<T>& dst, const T* src, std::size_t n) {
-  if (n) WL_CUDA(cudaMemcpy(dst.p, src, n * sizeof(T), cudaMemcpyHostToDevice));
+void upload(DeviceBuffer<T>& dst, const T* src, std::size_t n, cudaStream_t stream) {
+  if (!n) return;
+  WL_CUDA(cudaMemcpyAsync(dst.p, src, n * sizeof(T), cudaMemcpyHostToDevice, stream));
+  WL_CUDA(cudaStreamSynchronize(stream));
 }
 
 // C (m × n) = alpha · op(A) · op(B) + beta · C with every matrix row-major (leading dimensions lda, ldb, ldc), as

@@ -47,11 +47,12 @@ struct DeviceState {
         d1(std::size_t(L * j.n1)),
         d2(j.x2 ? std::size_t(L * j.n2) : 0),
         c(j.c ? std::size_t(L + 1) : 0) {
-    upload(x1, j.x1, std::size_t(j.n1 * j.d));
-    if (j.x2) upload(x2, j.x2, std::size_t(j.n2 * j.d));
-    upload(d1, j.d1, std::size_t(L * j.n1));
-    if (j.x2) upload(d2, j.d2, std::size_t(L * j.n2));
-    if (j.c) upload(c, j.c, std::size_t(L + 1));
+    // On the legacy default stream (0): synchronised on return, before any panel's stream starts.
+    upload(x1, j.x1, std::size_t(j.n1 * j.d), 0);
+    if (j.x2) upload(x2, j.x2, std::size_t(j.n2 * j.d), 0);
+    upload(d1, j.d1, std::size_t(L * j.n1), 0);
+    if (j.x2) upload(d2, j.d2, std::size_t(L * j.n2), 0);
+    if (j.c) upload(c, j.c, std::size_t(L + 1), 0);
     for (int s = 0; s < slots; ++s) {
       G.push_back(std::make_unique<DeviceBuffer<float>>(std::size_t(panel_rows * n2)));
       T.push_back(std::make_unique<DeviceBuffer<float>>(j.params.ntk ? std::size_t(panel_rows * n2) : 0));

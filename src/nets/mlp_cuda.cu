@@ -124,17 +124,19 @@ std::shared_ptr<DeviceNet> make_device_net(const DenseNetLayout& layout) { retur
 
 void put_layer(DeviceNet& net, int l, const float* w, const float* b) {
   const DenseNetLayout& L = net.layout;
-  upload(net.w[std::size_t(l)], w, std::size_t(L.fan_out(l)) * std::size_t(L.fan_in(l)));
-  if (L.bias) upload(net.b[std::size_t(l)], b, std::size_t(L.fan_out(l)));
+  upload(net.w[std::size_t(l)], w, std::size_t(L.fan_out(l)) * std::size_t(L.fan_in(l)), net.stream.s);
+  if (L.bias) upload(net.b[std::size_t(l)], b, std::size_t(L.fan_out(l)), net.stream.s);
 }
 
 void get_layer(const DeviceNet& net, int l, float* w, float* b) {
   const DenseNetLayout& L = net.layout;
-  WL_CUDA(cudaStreamSynchronize(net.stream.s));
-  WL_CUDA(cudaMemcpy(w, net.w[std::size_t(l)].p, sizeof(float) * std::size_t(L.fan_out(l)) * std::size_t(L.fan_in(l)),
-                     cudaMemcpyDeviceToHost));
+  WL_CUDA(cudaMemcpyAsync(w, net.w[std::size_t(l)].p,
+                          sizeof(float) * std::size_t(L.fan_out(l)) * std::size_t(L.fan_in(l)), cudaMemcpyDeviceToHost,
+                          net.stream.s));
   if (L.bias)
-    WL_CUDA(cudaMemcpy(b, net.b[std::size_t(l)].p, sizeof(float) * std::size_t(L.fan_out(l)), cudaMemcpyDeviceToHost));
+    WL_CUDA(cudaMemcpyAsync(b, net.b[std::size_t(l)].p, sizeof(float) * std::size_t(L.fan_out(l)),
+                            cudaMemcpyDeviceToHost, net.stream.s));
+  WL_CUDA(cudaStreamSynchronize(net.stream.s));
 }
 
 std::shared_ptr<DeviceActivations> make_device_activations(const DeviceNet& net, int capacity, bool with_backward) {
@@ -144,9 +146,7 @@ std::shared_ptr<DeviceActivations> make_device_activations(const DeviceNet& net,
 int capacity(const DeviceActivations& acts) { return acts.capacity; }
 
 void set_input(const DeviceNet& net, DeviceActivations& acts, const float* x_host, int rows) {
-  WL_CUDA(cudaStreamSynchronize(net.stream.s));
-  WL_CUDA(cudaMemcpy(acts.x.p, x_host, sizeof(float) * std::size_t(rows) * std::size_t(net.layout.input_dim),
-                     cudaMemcpyHostToDevice));
+  upload(acts.x, x_host, std::size_t(rows) * std::size_t(net.layout.input_dim), net.stream.s);
 }
 
 void forward_resident(const DeviceNet& net, DeviceActivations& acts, int rows) { launch_forward(net, acts, rows); }
