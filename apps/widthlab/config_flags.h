@@ -27,12 +27,13 @@ struct ConfigFlags {
   std::string device;             // --device (verbs that train): study.device
 };
 
-// --device cpu|cuda|auto on a verb that trains finite nets: study.device (where the nets train; README "GPU"),
-// applied before the --set ones.
+// --device cpu|cuda|auto on a verb that trains finite nets or MF particles: study.device (where they train; README
+// "A GPU"), applied before the --set ones.
 inline void add_device_flag(CLI::App& sub, std::string& device) {
   sub.add_option("--device", device,
-                 "Where the finite nets train: cuda (a CUDA GPU; float32 dense nets with gd/sgd), cpu, or auto = cuda "
-                 "when a GPU is present and the run has a CUDA path (sets study.device; default: the config's, auto)")
+                 "Where finite nets and MF particles train: cuda (a CUDA GPU; float32 dense nets with gd/sgd), cpu, or "
+                 "auto = cuda when a GPU is present and the run has a CUDA path (sets study.device; default: the "
+                 "config's, auto)")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
 }
 

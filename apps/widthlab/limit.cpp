@@ -149,6 +149,7 @@ int run_limit(const LimitVerbOptions& opt) {
 widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto opt = std::make_shared<LimitVerbOptions>();
   widthlab::cli::add_run_dir_flags(sub, opt->dir);
+  widthlab::cli::add_device_flag(sub, opt->dir.device);
   auto* m = sub.add_option(
       "--model", opt->model,
       "Limit model: mf, ntk, sym-default, intermediate, ntk-sym-default, sym-default-mf, "

@@ -119,8 +119,9 @@ struct StudyConfig {
   double max_seconds = 0;  // wall-clock budget; runs not started before it is spent are skipped (0 = none)
   bool plots = true;       // draw PNG plots (needs python3 + matplotlib)
   int threads = 0;         // worker threads (0 = all cores)
-  // Where the finite nets train: "auto" (cuda when a GPU is present and the run has a CUDA path), "cpu" or "cuda"
-  // (train_run.h TrainOptions::device). Absent: "auto", and config.toml is written without it.
+  // Where the finite nets and the MF particle systems train: "auto" (cuda when a GPU is present and the run has a
+  // CUDA path), "cpu" or "cuda" (TrainOptions::device, LimitOptions::device). Absent: "auto", and config.toml is
+  // written without it.
   std::optional<std::string> device;
 
   std::string validate() const;

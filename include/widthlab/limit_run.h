@@ -54,6 +54,9 @@ struct LimitOptions {
   int batch = 0;                             // 0 = full batch
   std::string loss = "logistic";             // logistic | mse | cross-entropy
   Precision precision = Precision::float32;  // of the particle system (kernel models run in float64)
+  // Where the particle system runs (study.device): "cpu", "cuda" (float32 gd/sgd only; InputError otherwise or
+  // without a GPU) or "auto" = cuda when a GPU is present and the particle model has a CUDA path.
+  std::string device = "auto";
   // Limit-specific.
   long long particles = 65536;  // MF particles N
   bool paired = true;           // ± pairing of the particles (theory.md §3.3)
@@ -96,6 +99,7 @@ struct LimitSeedResult {
   std::vector<std::vector<double>> kernel_track;  // before each of the first kernel_track_steps steps
   double gp_jitter = 0;                           // absolute diagonal jitter used for g (0 when no g)
   std::string gp_method;                          // "cholesky" | "eigen" | "fixed" | "" (no g)
+  std::string device = "cpu";                     // where the particles ran: "cpu" | "cuda" (kernel models: cpu)
   double seconds = 0;
 };
 

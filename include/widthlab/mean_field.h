@@ -22,6 +22,7 @@
 
 #include "widthlab/activation.h"
 #include "widthlab/mlp.h"
+#include "widthlab/mlp_cuda.h"
 #include "widthlab/optimizer.h"
 #include "widthlab/scaling.h"
 #include "widthlab/tensor.h"
@@ -39,6 +40,9 @@ struct ParticleOptions {
   std::string optimizer = "gd";  // gd | sgd (MF SGD lrs) | rmsprop | adam (MF adaptive lrs)
   bool paired = true;            // ± pairing (needs N even)
   int eval_chunk = 256;          // rows per evaluation forward (memory: 3·chunk·N·sizeof(T) per layer)
+  // The particles on a CUDA GPU (mlp_cuda.h): float32 and gd/sgd only (InputError otherwise); forward, update and
+  // predict run there, kernel_diagonal and net() read the particles back first.
+  bool cuda = false;
 
   // "" when valid, else one sentence "limits.<key> = <value>: expected …".
   std::string validate() const;
@@ -58,8 +62,8 @@ class ParticleSystem {
   void init(uint64_t seed);
 
   const ParticleOptions& options() const { return options_; }
-  Mlp<T>& net() { return net_; }
-  const Mlp<T>& net() const { return net_; }
+  // The particles (on the GPU: read back first).
+  Mlp<T>& net();
   const std::vector<double>& layer_lrs() const { return lrs_; }
 
   // Logits m on a training batch (rows ≤ batch_capacity, x contiguous row-major); kept for update().
@@ -81,7 +85,10 @@ class ParticleSystem {
   std::unique_ptr<Optimizer<T>> optimizer_;
   MlpGradients<T> grads_;
   MlpWorkspace<T> ws_, ws_eval_;
-  int rows_ = 0;
+  int rows_ = 0, batch_capacity_ = 1;
+  struct Gpu;                 // the particles on the GPU (options.cuda; T = float)
+  std::shared_ptr<Gpu> gpu_;  // set by init()
+  void sync_host();
 };
 
 extern template class ParticleSystem<float>;

@@ -43,6 +43,7 @@ LimitOptions limit_options(const Config& config) {
   o.batch = t.batch;
   o.loss = t.loss;
   o.precision = t.precision;
+  o.device = t.device;
   o.curve_every = t.curve_every;
   o.kernel_track_steps = t.kernel_track_steps;
   o.particles = config.limits.mf_particles;

@@ -70,6 +70,7 @@ nlohmann::json limit_seed_record(const LimitModelInfo& model, const LimitOptions
   if (model.feature_learning()) {
     j["particles"] = options.particles;
     j["paired"] = options.paired;
+    if (r.device != "cpu") j["device"] = r.device;  // GPU particles only: CPU records are unchanged
   }
   j["status"] = run_status_name(r.status);
   j["steps_done"] = r.steps_done;

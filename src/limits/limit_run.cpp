@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "widthlab/batch_order.h"
+#include "widthlab/device.h"
 #include "widthlab/error.h"
 #include "widthlab/mean_field.h"
 #include "widthlab/optimizer.h"
@@ -63,6 +64,8 @@ std::string LimitOptions::validate() const {
   if (kernel_track_steps < 0)
     return fmt::format("limits.kernel_track_steps = {}: expected an integer >= 0", kernel_track_steps);
   if (eval_chunk < 1) return fmt::format("limits.eval_chunk = {}: expected an integer >= 1", eval_chunk);
+  if (device != "auto" && device != "cpu" && device != "cuda")
+    return fmt::format("study.device = \"{}\": expected \"auto\", \"cpu\" or \"cuda\"", device);
   return "";
 }
 
@@ -173,10 +176,29 @@ ParticleOptions particle_options(const LimitOptions& o, int input_dim, int outpu
   return po;
 }
 
+// study.device resolved for a particle model: the GPU for "cuda" (InputError when the run has no CUDA path — float64,
+// an adaptive optimizer — or there is no GPU) and for "auto" when it has one and a GPU is present.
+bool particles_on_gpu(const LimitOptions& o) {
+  if (o.device == "cpu") return false;
+  std::string why;
+  if (o.precision != Precision::float32) why = "limits in float64";
+  if (optimizer_from_name(o.optimizer).kind != OptimizerKind::sgd) why = "optimizer '" + o.optimizer + "'";
+  if (o.device == "cuda") {
+    if (!why.empty())
+      throw InputError("study.device = \"cuda\": the MF particle system on the GPU runs float32 gd and sgd, not " +
+                       why);
+    require_cuda("study.device = \"cuda\"");
+    return true;
+  }
+  return why.empty() && cuda_available();
+}
+
 template <class T>
 void run_particles(Ctx& c, uint64_t seed) {
   const LimitOptions& o = c.o;
-  const ParticleOptions po = particle_options(o, int(c.d.x_train.cols()), c.k);
+  ParticleOptions po = particle_options(o, int(c.d.x_train.cols()), c.k);
+  po.cuda = particles_on_gpu(o);
+  c.r.device = po.cuda ? "cuda" : "cpu";
   ParticleSystem<T> ps(po, o.lr, c.B);
   uint64_t pseed = seed;
   if (o.independent_particles) {

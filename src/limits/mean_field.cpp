@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include "nets/train_metrics.h"  // the nets module's lr-weighted kernel diagonal (one implementation)
 #include "widthlab/error.h"
@@ -21,6 +22,9 @@ std::string ParticleOptions::validate() const {
     return fmt::format("scaling.reference_width = {}: expected a number > 0", reference_width);
   if (eval_chunk < 1) return fmt::format("limits.eval_chunk = {}: expected an integer >= 1", eval_chunk);
   try {
+    if (cuda && optimizer_from_name(optimizer).kind != OptimizerKind::sgd)
+      return fmt::format("study.device = \"cuda\": the MF particle system on the GPU runs gd and sgd, not '{}'",
+                         optimizer);
     optimizer_from_name(optimizer);
   } catch (const InputError& e) {
     return e.what();
@@ -50,14 +54,24 @@ MlpConfig particle_config(const ParticleOptions& o) {
 }
 }  // namespace
 
+// The float32 particles on the GPU with their training and evaluation buffers.
+template <class T>
+struct ParticleSystem<T>::Gpu {
+  CudaMlp net;
+  CudaMlpWorkspace ws, ws_eval;
+};
+
 template <class T>
 ParticleSystem<T>::ParticleSystem(const ParticleOptions& options, double lr, int batch_capacity)
     : options_(options),
       net_(particle_config(options), mean_field_scaling(options).factors_at(double(options.particles))),
       lrs_(net_.layer_lrs(lr)) {
+  if (options.cuda && !std::is_same_v<T, float>)
+    throw InputError("study.device = \"cuda\": the MF particle system on the GPU runs float32 (limits in float64)");
   optimizer_ = make_optimizer<T>(optimizer_from_name(options.optimizer), net_);
   if (!optimizer_->plain()) grads_ = net_.make_gradients();
-  ws_ = net_.make_workspace(std::max(1, batch_capacity));
+  batch_capacity_ = std::max(1, batch_capacity);
+  if (!options.cuda) ws_ = net_.make_workspace(batch_capacity_);  // on the GPU the device holds the batch buffers
 }
 
 template <class T>
@@ -73,17 +87,50 @@ void ParticleSystem<T>::init(uint64_t seed) {
     out.rightCols(half) = -out.leftCols(half);
   }
   optimizer_ = make_optimizer<T>(optimizer_from_name(options_.optimizer), net_);
+  if constexpr (std::is_same_v<T, float>) {
+    if (options_.cuda) {
+      CudaMlp g(net_);
+      const int chunk = std::max(1, options_.eval_chunk);
+      gpu_ = std::make_shared<Gpu>(Gpu{std::move(g), {}, {}});
+      gpu_->ws = gpu_->net.make_workspace(batch_capacity_);
+      gpu_->ws_eval = gpu_->net.make_workspace(chunk, false);
+    }
+  }
+}
+
+template <class T>
+void ParticleSystem<T>::sync_host() {
+  if constexpr (std::is_same_v<T, float>)
+    if (gpu_) gpu_->net.download(net_);
+}
+
+template <class T>
+Mlp<T>& ParticleSystem<T>::net() {
+  sync_host();
+  return net_;
 }
 
 template <class T>
 const T* ParticleSystem<T>::forward(const T* x, int rows) {
-  if (rows > ws_.capacity) ws_ = net_.make_workspace(rows);
   rows_ = rows;
+  if constexpr (std::is_same_v<T, float>) {
+    if (gpu_) {
+      if (rows > gpu_->ws.capacity) gpu_->ws = gpu_->net.make_workspace(rows);
+      return gpu_->net.forward(x, rows, gpu_->ws);
+    }
+  }
+  if (rows > ws_.capacity) ws_ = net_.make_workspace(rows);
   return net_.forward(x, rows, ws_);
 }
 
 template <class T>
 void ParticleSystem<T>::update(const T* x, const T* dlogits) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (gpu_) {
+      gpu_->net.backward_sgd(x, dlogits, gpu_->ws, lrs_);
+      return;
+    }
+  }
   if (optimizer_->plain()) {
     net_.backward_sgd(x, dlogits, ws_, lrs_);
   } else {
@@ -94,6 +141,8 @@ void ParticleSystem<T>::update(const T* x, const T* dlogits) {
 
 template <class T>
 Matrix<T> ParticleSystem<T>::predict(const Matrix<T>& x) {
+  if constexpr (std::is_same_v<T, float>)
+    if (gpu_) return gpu_->net.predict(x, gpu_->ws_eval);
   const int chunk = std::max(1, std::min<int>(options_.eval_chunk, int(x.rows())));
   if (ws_eval_.capacity != chunk) ws_eval_ = net_.make_workspace(chunk);
   return net_.predict(x, ws_eval_);
@@ -101,6 +150,7 @@ Matrix<T> ParticleSystem<T>::predict(const Matrix<T>& x) {
 
 template <class T>
 std::vector<double> ParticleSystem<T>::kernel_diagonal(const Matrix<T>& x) {
+  sync_host();
   std::vector<double> diag;
   const int chunk = std::max(1, std::min<int>(options_.eval_chunk, int(x.rows())));
   MlpWorkspace<T> ws = net_.make_workspace(chunk);
