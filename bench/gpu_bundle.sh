@@ -13,7 +13,7 @@ stage=$(mktemp -d)
 trap 'rm -rf "${stage}"' EXIT
 mkdir -p "${stage}"/{bin,tests,bench,lib,data}
 cp "${build}/bin/widthlab" "${stage}/bin/"
-cp "${build}/tests/test_cuda" "${stage}/tests/"
+cp "${build}/tests/test_cuda" "${build}/tests/test_limits" "${build}/tests/test_kernels" "${stage}/tests/"
 cp "${build}/bench/gpu_kernel_bench" "${build}/bench/gpu_train_bench" "${stage}/bench/"
 strip "${stage}"/bin/* "${stage}"/tests/* "${stage}"/bench/*
 # Shared libraries: everything ldd resolves outside glibc (libc, libm, libpthread, libdl, librt, ld-linux), the C++

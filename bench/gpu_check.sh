@@ -37,11 +37,17 @@ if [ -d "${dir}/data/fashion-mnist" ] && [ ! -d /usr/share/datasets/fashion-mnis
   mkdir -p /usr/share/datasets && cp -r "${dir}/data/fashion-mnist" /usr/share/datasets/
 fi
 status=0
-# 1. The GPU tests: on a machine with a GPU a skipped GPU test is a failure of the check.
-timeout 120 "${dir}/tests/test_cuda" 2>&1 | tee "${out}/test_cuda.log" | grep -E "^\[ +(OK|FAILED|SKIPPED|PASSED) +\]|Failure|error" | head -60
-grep -q "\[  PASSED  \]" "${out}/test_cuda.log" && ! grep -q "\[  FAILED  \]" "${out}/test_cuda.log" || status=1
+# 1. The GPU tests (test_cuda; the particle system's and the empirical NTK's GPU tests in their modules' binaries).
+: >"${out}/tests.log"
+for t in "test_cuda" "test_limits --gtest_filter=ParticlesCuda.*" "test_kernels --gtest_filter=EmpiricalNtkCuda.*"; do
+  log="${out}/${t%% *}.log"
+  timeout 120 "${dir}/tests/"${t} >"${log}" 2>&1
+  grep -E "^\[ +(OK|FAILED|SKIPPED|PASSED) +\]|Failure" "${log}" | head -60
+  cat "${log}" >>"${out}/tests.log"
+  grep -q "\[  PASSED  \]" "${log}" && ! grep -q "\[  FAILED  \]" "${log}" || status=1
+done
 # A skip for want of a GPU fails the check here (tests of the no-GPU behaviour skip, saying a GPU is present).
-if grep -A1 ": Skipped$" "${out}/test_cuda.log" | grep -Eq "no CUDA device|built without CUDA|not available"; then
+if grep -A1 ": Skipped$" "${out}/tests.log" | grep -Eq "no CUDA device|built without CUDA|not available"; then
   echo "gpu_check: GPU tests were skipped for want of a GPU on a machine with one"
   status=1
 fi
@@ -54,6 +60,26 @@ timeout 120 "${dir}/bin/widthlab" train --device cuda --out "${cli}" --set data.
 cuda_runs=$(grep -c '"device":"cuda"' "${cli}/runs.jsonl" 2>/dev/null || echo 0)
 echo "gpu_check: widthlab train --device cuda recorded ${cuda_runs} runs on cuda"
 [ "${cuda_runs}" -ge 1 ] || status=1
+# The MF particle system and the empirical NTK through the CLI: the GPU's trained-net kernel against the CPU's
+# (float32 both; the training contract: 1e-4 of the largest entry), with both wall times.
+timeout 120 "${dir}/bin/widthlab" limit --device cuda --out "${out}/cli_limit" --force --set data.dataset=gaussians \
+  --set data.train_size=200 --set data.test_size=100 --set limits.seeds=[0] --set train.steps=20 \
+  >"${out}/cli_limit.log" 2>&1 || { tail -5 "${out}/cli_limit.log"; status=1; }
+echo "gpu_check: widthlab limit --device cuda: $(grep -c '"device":"cuda"' "${out}"/cli_limit/*.jsonl 2>/dev/null | paste -sd' ')"
+for dev in cpu cuda; do
+  t0=$(date +%s.%N)
+  timeout 200 "${dir}/bin/widthlab" ntk-empirical --device "${dev}" --trained --out "${out}/entk_${dev}" --force \
+    --set data.dataset=gaussians --set data.train_size=500 --set data.test_size=2000 --set "sweep.widths=[1024]" \
+    --set model.depth=2 --set train.steps=20 >"${out}/entk_${dev}.log" 2>&1 || { tail -3 "${out}/entk_${dev}.log"; status=1; }
+  echo "gpu_check: ntk-empirical --device ${dev} (N = 2000, width 1024, depth 2, 20 GD steps): $(awk "BEGIN{print $(date +%s.%N) - ${t0}}") s; $(tail -1 "${out}/entk_${dev}.log")"
+done
+python3 - "${out}" <<'PY' || status=1
+import sys, numpy as np
+a, b = (np.load(f"{sys.argv[1]}/entk_{d}/entk.npy").astype(np.float64) for d in ("cpu", "cuda"))
+err = np.abs(a - b).max() / np.abs(a).max()
+print(f"gpu_check: ntk-empirical cuda vs cpu: max |Δ| / max |Θ| = {err:.2e} (bound 1e-4)")
+sys.exit(0 if err < 1e-4 else 1)
+PY
 # 3. Benchmarks and the PyTorch peer (same GPU, strict float32); GPU_CHECK_BENCH=0 skips them.
 if [ "${GPU_CHECK_BENCH:-1}" = 0 ]; then
   echo "gpu_check: benchmarks skipped (GPU_CHECK_BENCH=0)"

@@ -38,9 +38,9 @@ int write_entk(const EntkFlags& f, const widthlab::EmpiricalNtkPlan& plan, const
     return 1;
   }
   npy_write((dir / "entk.npy").string(), r.kernel);
-  fmt::print("empirical NTK ({} normalization) of {} d={} seed={} depth={} {}: {} × {} → {}/entk.npy\n", f.weighting,
-             task.scaling, task.model.width, task.seed, plan.model.depth, plan.trained ? "trained" : "at init",
-             r.kernel.rows(), r.kernel.cols(), printable_path(dir));
+  fmt::print("empirical NTK ({} normalization) of {} d={} seed={} depth={} {}: {} × {} on {} → {}/entk.npy\n",
+             f.weighting, task.scaling, task.model.width, task.seed, plan.model.depth,
+             plan.trained ? "trained" : "at init", r.kernel.rows(), r.kernel.cols(), r.device, printable_path(dir));
   if (f.weighting == "nt") {  // the W_std of the analytic kernel this one tends to, per layer (empirical_ntk.h)
     const double unit = plan.model.init == InitKind::uniform ? 1.0 / std::sqrt(3.0) : 1.0;
     std::vector<std::string> sigmas;
@@ -75,6 +75,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto f = std::make_shared<EntkFlags>();
   widthlab::cli::add_config_flags(sub, f->config);
   widthlab::cli::add_arch_flag(sub, f->config);
+  widthlab::cli::add_device_flag(sub, f->config.device);
   sub.add_option("--out", f->out, "Output directory (entk.npy)")->required();
   sub.add_option("--width", f->width, "Hidden width (default: the first of sweep.widths)");
   sub.add_option("--seed", f->seed, "Init seed (default: the first of sweep.seeds)");

@@ -44,6 +44,9 @@ TrainOptions train_options(const Config& config);  // [train] → TrainOptions
 // [model], scaling.reference_width, [train] (as train_options) and [limits] (mf_particles, seeds, gp_jitter) →
 // LimitOptions; the choices of one simulation (model, lr_weight_out / lr_weight_in) keep their defaults.
 LimitOptions limit_options(const Config& config);
+// study.device = "cuda" checked before anything runs: InputError "study.device = \"cuda\": …" when the config's
+// runs have no CUDA path (mlp_cuda.h cuda_training_unsupported) or there is no GPU. Nothing for "auto" / "cpu".
+void check_study_device(const Config& config);
 SweepSetup make_sweep_setup(const Config& config);  // loads the data (InputError on bad data options/files)
 TrainTask make_train_task(const SweepSetup& setup, const Scaling& scaling, int width, std::uint64_t seed);
 

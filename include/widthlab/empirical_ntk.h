@@ -46,6 +46,10 @@ struct EmpiricalNtkOptions {
   int output = -1;  // −1: mean over the k outputs of Θ_oo; 0 ≤ o < k: output o's kernel
 };
 
+// InputError "empirical_ntk: <what> …" when X has no rows, not the net's input_dim columns, or a non-finite entry.
+template <class T>
+void empirical_ntk_check_inputs(const Mlp<T>& net, const Matrix<T>& X, const char* what);
+
 // λ_l α_l² per layer 0..H (the factor in front of each layer's Hadamard term). InputError on a bad option.
 template <class T>
 std::vector<double> empirical_ntk_layer_weights(const Mlp<T>& net, const EmpiricalNtkOptions& opts = {});

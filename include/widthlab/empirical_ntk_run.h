@@ -12,6 +12,8 @@
 // Two steps so that a caller can fail fast before the expensive part: empirical_ntk_plan() loads the data and
 // validates every option (InputError, one line naming the option as `names` spells it); empirical_ntk_run() trains
 // (optional) and computes the kernel. Cost: the training run (steps × forward + backward) plus empirical_ntk.h's.
+// study.device (the task's train.device) as for run_training: a float32 dense net trains and gets its kernel on the
+// GPU (empirical_ntk_cuda.h) under "cuda", and under "auto" when a GPU is present and the task has a CUDA path.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -40,6 +42,7 @@ template <class T>
 struct EmpiricalNtkRunResult {
   RunStatus status = RunStatus::ok;  // diverged: training produced a non-finite loss or logit; `kernel` is empty
   Matrix<T> kernel;                  // N × N, symmetric
+  std::string device = "cpu";        // where the net trained and the kernel ran (study.device; mlp_cuda.h)
 };
 
 // Builds the net (init with the run's seed), trains it when plan.trained, and computes Θ(x, x). T must be the

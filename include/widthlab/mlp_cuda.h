@@ -72,6 +72,9 @@ class CudaMlp {
   void sgd_resident(CudaMlpWorkspace& ws, std::span<const double> lrs);
   void synchronize() const;
 
+  // The device state, for the CUDA engines that work on a net's buffers (empirical_ntk_cuda.h).
+  const cuda_detail::DeviceNet& device_net() const { return *device_; }
+
  private:
   MlpConfig config_;
   std::vector<LayerFactors> factors_;
@@ -79,6 +82,10 @@ class CudaMlp {
 };
 
 struct TrainTask;
+// study.device resolved for a task (run_training, the empirical NTK's training run): true for "cuda" (InputError
+// when the task has no CUDA path, naming why, or there is no GPU) and for "auto" when a GPU is present and the task
+// has a CUDA path; false for "cpu".
+bool task_on_gpu(const TrainTask& task);
 // "" when run_training can run this task on the GPU, else what is not supported, as a phrase completing
 // "study.device = \"cuda\": not supported for …" (e.g. "optimizer 'adam' (CUDA runs gd and sgd)").
 std::string cuda_training_unsupported(const TrainTask& task);

@@ -7,6 +7,7 @@
 
 #include "widthlab/error.h"
 #include "widthlab/loss.h"
+#include "widthlab/mlp_cuda.h"
 
 namespace widthlab {
 
@@ -96,8 +97,17 @@ void resolve_arch(const Config& config, SweepSetup& s) {
 
 }  // namespace
 
+void check_study_device(const Config& config) {
+  if (config.study.device.value_or("auto") != "cuda") return;
+  TrainTask t;
+  t.train = train_options(config);
+  if (config.model.arch) t.arch = parse_architecture(*config.model.arch, true);
+  task_on_gpu(t);  // InputError naming why: no CUDA path for these runs, or no GPU
+}
+
 SweepSetup make_sweep_setup(const Config& config) {
   if (auto err = config.validate(); !err.empty()) throw InputError(err);
+  check_study_device(config);
   SweepSetup s;
   s.scalings = config_scalings(config);
   s.data = load_dataset(data_options(config));

@@ -78,18 +78,6 @@ void mirror_upper(Matrix<T>& a) {
 }
 
 template <class T>
-void check_inputs(const Mlp<T>& net, const Matrix<T>& X, const char* what) {
-  const int n0 = net.config().input_dim;
-  if (X.rows() < 1) throw InputError(fmt::format("empirical_ntk: {} has no rows: expected an (N, {}) array", what, n0));
-  if (X.cols() != n0)
-    throw InputError(
-        fmt::format("empirical_ntk: {} has {} columns: expected {} (the net's input_dim)", what, X.cols(), n0));
-  for (Eigen::Index i = 0; i < X.rows(); ++i)
-    if (!X.row(i).allFinite())
-      throw InputError(fmt::format("empirical_ntk: {} row {} holds a non-finite value (NaN or inf)", what, i));
-}
-
-template <class T>
 void check_options(const Mlp<T>& net, const EmpiricalNtkOptions& o) {
   const int k = net.config().outputs;
   if (o.output < -1 || o.output >= k)
@@ -221,6 +209,18 @@ Signals<T> compute_signals(const Mlp<T>& net, const Matrix<T>& X, const Empirica
 }  // namespace
 
 template <class T>
+void empirical_ntk_check_inputs(const Mlp<T>& net, const Matrix<T>& X, const char* what) {
+  const int n0 = net.config().input_dim;
+  if (X.rows() < 1) throw InputError(fmt::format("empirical_ntk: {} has no rows: expected an (N, {}) array", what, n0));
+  if (X.cols() != n0)
+    throw InputError(
+        fmt::format("empirical_ntk: {} has {} columns: expected {} (the net's input_dim)", what, X.cols(), n0));
+  for (Eigen::Index i = 0; i < X.rows(); ++i)
+    if (!X.row(i).allFinite())
+      throw InputError(fmt::format("empirical_ntk: {} row {} holds a non-finite value (NaN or inf)", what, i));
+}
+
+template <class T>
 std::vector<double> empirical_ntk_layer_weights(const Mlp<T>& net, const EmpiricalNtkOptions& opts) {
   check_options(net, opts);
   const int L = net.num_layers();
@@ -244,8 +244,8 @@ std::vector<double> empirical_ntk_layer_weights(const Mlp<T>& net, const Empiric
 template <class T>
 Matrix<T> empirical_ntk(const Mlp<T>& net, const Matrix<T>& X1, const std::type_identity_t<Matrix<T>>* X2,
                         const EmpiricalNtkOptions& opts) {
-  check_inputs(net, X1, "X1");
-  if (X2) check_inputs(net, *X2, "X2");
+  empirical_ntk_check_inputs(net, X1, "X1");
+  if (X2) empirical_ntk_check_inputs(net, *X2, "X2");
   const std::vector<double> cw = empirical_ntk_layer_weights(net, opts);
   const MlpConfig& c = net.config();
   const int H = c.depth;
@@ -300,7 +300,7 @@ Matrix<T> empirical_ntk(const Mlp<T>& net, const Matrix<T>& X1, const std::type_
 
 template <class T>
 Vector<T> empirical_ntk_diagonal(const Mlp<T>& net, const Matrix<T>& X, const EmpiricalNtkOptions& opts) {
-  check_inputs(net, X, "X");
+  empirical_ntk_check_inputs(net, X, "X");
   const std::vector<double> cw = empirical_ntk_layer_weights(net, opts);
   const MlpConfig& c = net.config();
   const int H = c.depth;
@@ -325,6 +325,8 @@ Vector<T> empirical_ntk_diagonal(const Mlp<T>& net, const Matrix<T>& X, const Em
   return out;
 }
 
+template void empirical_ntk_check_inputs(const Mlp<float>&, const Matrix<float>&, const char*);
+template void empirical_ntk_check_inputs(const Mlp<double>&, const Matrix<double>&, const char*);
 template std::vector<double> empirical_ntk_layer_weights(const Mlp<float>&, const EmpiricalNtkOptions&);
 template std::vector<double> empirical_ntk_layer_weights(const Mlp<double>&, const EmpiricalNtkOptions&);
 template Matrix<float> empirical_ntk(const Mlp<float>&, const Matrix<float>&, const Matrix<float>*,

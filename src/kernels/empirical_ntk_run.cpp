@@ -6,9 +6,12 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <type_traits>
 
+#include "widthlab/empirical_ntk_cuda.h"
 #include "widthlab/error.h"
 #include "widthlab/loss.h"
+#include "widthlab/mlp_cuda.h"
 #include "widthlab/optimizer.h"
 #include "widthlab/rng.h"
 #include "widthlab/training_loop.h"
@@ -19,15 +22,25 @@ namespace {
 
 // The config's training run on `net` (train_steps: the loop of run_training, IC-MF offsets included). False on
 // divergence.
+// On the GPU (a float32 Mlp with `gpu`) the steps run on a CudaMlp and the trained parameters come back into `net`.
 template <template <class> class Net, class T>
-bool train_net(Net<T>& net, const TrainTask& task, const Dataset& data) {
+bool train_net(Net<T>& net, const TrainTask& task, const Dataset& data, bool gpu) {
   const Matrix<T> xtr = data.x_train.template cast<T>();
   Matrix<T> offset;
   if (task.init_corrected) {
     auto ws = net.make_workspace(int(xtr.rows()), false);
     offset = icmf_offset(net, task, xtr, ws);
   }
-  return !train_steps(net, task, loss_from_name(task.train.loss), xtr, data.y_train, offset).diverged;
+  const Loss loss = loss_from_name(task.train.loss);
+  if constexpr (std::is_same_v<Net<T>, Mlp<float>>) {
+    if (gpu) {
+      CudaMlp g(net);
+      const bool ok = !train_steps(g, task, loss, xtr, data.y_train, offset).diverged;
+      g.download(net);
+      return ok;
+    }
+  }
+  return !train_steps(net, task, loss, xtr, data.y_train, offset).diverged;
 }
 
 // The kernel of the plan's net (init, optionally trained) on plan.x.
@@ -36,11 +49,19 @@ EmpiricalNtkRunResult<T> kernel_of(const EmpiricalNtkPlan& p, const NetConfig& c
   EmpiricalNtkRunResult<T> r;
   Net<T> net(config, p.task.factors);
   net.init(p.task.seed);
-  if (p.trained && !train_net(net, p.task, p.data)) {
+  bool gpu = false;  // study.device: training and kernel on the GPU for a float32 dense net (mlp_cuda.h)
+  if constexpr (std::is_same_v<Net<T>, Mlp<float>>) gpu = task_on_gpu(p.task);
+  r.device = gpu ? "cuda" : "cpu";
+  if (p.trained && !train_net(net, p.task, p.data, gpu)) {
     r.status = RunStatus::diverged;
     return r;
   }
   const Matrix<T> X = p.x.template cast<T>();
+  if constexpr (std::is_same_v<Net<T>, Mlp<float>>)
+    if (gpu) {
+      r.kernel = empirical_ntk_cuda(net, X, nullptr, p.kernel);
+      return r;
+    }
   r.kernel = empirical_ntk(net, X, nullptr, p.kernel);
   return r;
 }

@@ -19,6 +19,32 @@
 
 namespace widthlab {
 
+namespace {
+
+// What keeps a particle model off the GPU ("" when it can run there): float64, or an adaptive optimizer.
+std::string particles_cuda_unsupported(const LimitOptions& o) {
+  if (o.precision != Precision::float32) return "limits in float64";
+  if (optimizer_from_name(o.optimizer).kind != OptimizerKind::sgd) return "optimizer '" + o.optimizer + "'";
+  return "";
+}
+
+// study.device resolved for a particle model: the GPU for "cuda" (InputError when the run has no CUDA path or there
+// is no GPU; validate() says so first) and for "auto" when it has one and a GPU is present.
+bool particles_on_gpu(const LimitOptions& o) {
+  if (o.device == "cpu") return false;
+  const std::string why = particles_cuda_unsupported(o);
+  if (o.device == "cuda") {
+    if (!why.empty())
+      throw InputError("study.device = \"cuda\": the MF particle system on the GPU runs float32 gd and sgd, not " +
+                       why);
+    require_cuda("study.device = \"cuda\"");
+    return true;
+  }
+  return why.empty() && cuda_available();
+}
+
+}  // namespace
+
 std::string LimitOptions::validate() const {
   const LimitModelInfo* m = nullptr;
   try {
@@ -66,6 +92,13 @@ std::string LimitOptions::validate() const {
   if (eval_chunk < 1) return fmt::format("limits.eval_chunk = {}: expected an integer >= 1", eval_chunk);
   if (device != "auto" && device != "cpu" && device != "cuda")
     return fmt::format("study.device = \"{}\": expected \"auto\", \"cpu\" or \"cuda\"", device);
+  if (device == "cuda" && m && m->feature_learning()) {  // particles: refused here, before anything is written
+    try {
+      particles_on_gpu(*this);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+  }
   return "";
 }
 
@@ -174,23 +207,6 @@ ParticleOptions particle_options(const LimitOptions& o, int input_dim, int outpu
   po.paired = o.paired;
   po.eval_chunk = o.eval_chunk;
   return po;
-}
-
-// study.device resolved for a particle model: the GPU for "cuda" (InputError when the run has no CUDA path — float64,
-// an adaptive optimizer — or there is no GPU) and for "auto" when it has one and a GPU is present.
-bool particles_on_gpu(const LimitOptions& o) {
-  if (o.device == "cpu") return false;
-  std::string why;
-  if (o.precision != Precision::float32) why = "limits in float64";
-  if (optimizer_from_name(o.optimizer).kind != OptimizerKind::sgd) why = "optimizer '" + o.optimizer + "'";
-  if (o.device == "cuda") {
-    if (!why.empty())
-      throw InputError("study.device = \"cuda\": the MF particle system on the GPU runs float32 gd and sgd, not " +
-                       why);
-    require_cuda("study.device = \"cuda\"");
-    return true;
-  }
-  return why.empty() && cuda_available();
 }
 
 template <class T>

@@ -25,6 +25,17 @@ std::string cuda_training_unsupported(const TrainTask& task) {
   return "";
 }
 
+bool task_on_gpu(const TrainTask& task) {
+  if (task.train.device == "cpu") return false;
+  const std::string why = cuda_training_unsupported(task);
+  if (task.train.device == "cuda") {
+    if (!why.empty()) throw InputError("study.device = \"cuda\": not supported for " + why);
+    require_cuda("study.device = \"cuda\"");
+    return true;
+  }
+  return why.empty() && cuda_available();
+}
+
 std::vector<double> CudaMlp::layer_lrs(double lr) const {
   std::vector<double> v;
   for (const auto& f : factors_) v.push_back(lr * f.lr);

@@ -10,42 +10,9 @@
 #include <vector>
 
 #include "cuda/cuda_support.cuh"
-#include "nets/mlp_cuda_device.h"
+#include "nets/mlp_cuda_device.cuh"
 
 namespace widthlab::cuda_detail {
-
-struct DeviceNet {
-  DenseNetLayout layout;
-  Stream stream;
-  Blas blas;
-  std::vector<DeviceBuffer<float>> w, b;
-  explicit DeviceNet(const DenseNetLayout& l) : layout(l), blas(l.tf32) {
-    check(cublasSetStream(blas.h, stream.s), "cublasSetStream");
-    for (int i = 0; i <= l.depth; ++i) {
-      w.emplace_back(std::size_t(l.fan_out(i)) * std::size_t(l.fan_in(i)));
-      b.emplace_back(l.bias ? std::size_t(l.fan_out(i)) : 0);
-    }
-  }
-};
-
-struct DeviceActivations {
-  int capacity = 0, rows = 0;
-  DeviceBuffer<float> x;
-  std::vector<DeviceBuffer<float>> z, h, delta;  // z, δ: l = 0..H; h: l = 0..H−1
-  PinnedBuffer<float> logits, dlogits;           // capacity × k, host
-  DeviceActivations(const DenseNetLayout& l, int cap, bool backward)
-      : capacity(cap),
-        x(std::size_t(cap) * std::size_t(l.input_dim)),
-        logits(std::size_t(cap) * std::size_t(l.outputs)),
-        dlogits(backward ? std::size_t(cap) * std::size_t(l.outputs) : 0) {
-    for (int i = 0; i <= l.depth; ++i) {
-      const std::size_t n = std::size_t(cap) * std::size_t(l.fan_out(i));
-      z.emplace_back(n);
-      if (backward) delta.emplace_back(n);
-      if (i < l.depth) h.emplace_back(n);
-    }
-  }
-};
 
 namespace {
 
@@ -167,6 +134,21 @@ const float* forward(const DeviceNet& net, DeviceActivations& acts, const float*
   return acts.logits.p;
 }
 
+void backward_signals(const DeviceNet& net, DeviceActivations& acts) {
+  const DenseNetLayout& L = net.layout;
+  const int rows = acts.rows;
+  for (int l = L.depth; l >= 1; --l) {
+    const int fi = L.fan_in(l), fo = L.fan_out(l);
+    float* prev = acts.delta[std::size_t(l - 1)].p;
+    gemm_row_major(net.blas, false, false, rows, fi, fo, L.multipliers[std::size_t(l)], acts.delta[std::size_t(l)].p,
+                   fo, net.w[std::size_t(l)].p, fi, 0.f, prev, fi);
+    const std::size_t n = std::size_t(rows) * std::size_t(fi);
+    times_derivative<<<blocks_for(n, kThreads), kThreads, 0, net.stream.s>>>(
+        prev, acts.z[std::size_t(l - 1)].p, std::int64_t(n), L.activation, float(L.activation_param));
+    WL_CUDA(cudaGetLastError());
+  }
+}
+
 void sgd_update(DeviceNet& net, DeviceActivations& acts, const float* dlogits_host, const double* lrs) {
   const DenseNetLayout& L = net.layout;
   const int rows = acts.rows, H = L.depth;
@@ -180,17 +162,7 @@ void sgd_update(DeviceNet& net, DeviceActivations& acts, const float* dlogits_ho
   } else {
     WL_CUDA(cudaMemcpyAsync(dH, acts.z[std::size_t(H)].p, sizeof(float) * nk, cudaMemcpyDeviceToDevice, net.stream.s));
   }
-  // Every δ from the weights before the update.
-  for (int l = H; l >= 1; --l) {
-    const int fi = L.fan_in(l), fo = L.fan_out(l);
-    float* prev = acts.delta[std::size_t(l - 1)].p;
-    gemm_row_major(net.blas, false, false, rows, fi, fo, L.multipliers[std::size_t(l)], acts.delta[std::size_t(l)].p,
-                   fo, net.w[std::size_t(l)].p, fi, 0.f, prev, fi);
-    const std::size_t n = std::size_t(rows) * std::size_t(fi);
-    times_derivative<<<blocks_for(n, kThreads), kThreads, 0, net.stream.s>>>(
-        prev, acts.z[std::size_t(l - 1)].p, std::int64_t(n), L.activation, float(L.activation_param));
-    WL_CUDA(cudaGetLastError());
-  }
+  backward_signals(net, acts);  // every δ from the weights before the update
   for (int l = 0; l <= H; ++l) {
     const int fi = L.fan_in(l), fo = L.fan_out(l);
     const float* in = l == 0 ? acts.x.p : acts.h[std::size_t(l - 1)].p;

@@ -43,6 +43,10 @@ const float* forward(const DeviceNet& net, DeviceActivations& acts, const float*
 // update, then θ_l −= lrs[l]·α_l δ_lᵀ h^{l−1} and b_l −= lrs[l]·α_l Σ_i δ_l[i]. Synchronous.
 void sgd_update(DeviceNet& net, DeviceActivations& acts, const float* dlogits_host, const double* lrs);
 
+// δ^l = ∂(Σ_c δ^H[·, c] f_c)/∂z^l for l = H−1 … 0 from δ^H already in acts.delta[H], after a forward on acts
+// (Mlp::backward_signals). Asynchronous on the net's stream.
+void backward_signals(const DeviceNet& net, DeviceActivations& acts);
+
 // For benchmarks: x (host, rows × n0) into acts' input buffer (synchronous), and the resident forms of the two calls
 // above (x already there; logits left on the device; dlogits_host null: δ^H = the logits, the step of ½‖f‖²).
 // Asynchronous on the net's stream; synchronize() waits.

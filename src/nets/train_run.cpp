@@ -324,19 +324,6 @@ class Run {
   std::vector<Vector<T>> b0_;
 };
 
-// study.device resolved for this task: true for "cuda" (InputError when the task has no CUDA path or there is no
-// GPU) and for "auto" when a GPU is present and the task has a CUDA path.
-bool trains_on_gpu(const TrainTask& task) {
-  if (task.train.device == "cpu") return false;
-  const std::string why = cuda_training_unsupported(task);
-  if (task.train.device == "cuda") {
-    if (!why.empty()) throw InputError("study.device = \"cuda\": not supported for " + why);
-    require_cuda("study.device = \"cuda\"");
-    return true;
-  }
-  return why.empty() && cuda_available();
-}
-
 }  // namespace
 
 TrainResult run_training(const TrainTask& task, const TrainData& data) {
@@ -364,7 +351,7 @@ TrainResult run_training(const TrainTask& task, const TrainData& data) {
                     task.train.batch, n));
   check_loss_labels(loss, data.y_train, data.classes, "train");
   check_loss_labels(loss, data.y_test, data.classes, "test");
-  const bool single = task.train.precision == Precision::float32, gpu = trains_on_gpu(task);
+  const bool single = task.train.precision == Precision::float32, gpu = task_on_gpu(task);
   if (!task.arch.layers.empty())
     return single ? Run<ConvNet, float>(task, data, loss, ospec, false).run()
                   : Run<ConvNet, double>(task, data, loss, ospec, false).run();
