@@ -69,9 +69,9 @@ echo "gpu_check: widthlab limit --device cuda: $(grep -c '"device":"cuda"' "${ou
 for dev in cpu cuda; do
   t0=$(date +%s.%N)
   timeout 200 "${dir}/bin/widthlab" ntk-empirical --device "${dev}" --trained --out "${out}/entk_${dev}" --force \
-    --set data.dataset=gaussians --set data.train_size=500 --set data.test_size=2000 --set "sweep.widths=[1024]" \
-    --set model.depth=2 --set train.steps=20 >"${out}/entk_${dev}.log" 2>&1 || { tail -3 "${out}/entk_${dev}.log"; status=1; }
-  echo "gpu_check: ntk-empirical --device ${dev} (N = 2000, width 1024, depth 2, 20 GD steps): $(awk "BEGIN{print $(date +%s.%N) - ${t0}}") s; $(tail -1 "${out}/entk_${dev}.log")"
+    --set data.dataset=gaussians --set data.train_size=500 --set data.test_size=4000 --set "sweep.widths=[4096]" \
+    --set model.depth=3 --set train.steps=20 >"${out}/entk_${dev}.log" 2>&1 || { tail -3 "${out}/entk_${dev}.log"; status=1; }
+  echo "gpu_check: ntk-empirical --device ${dev} (N = 4000, width 4096, depth 3, 20 GD steps): $(awk "BEGIN{print $(date +%s.%N) - ${t0}}") s; $(tail -1 "${out}/entk_${dev}.log")"
 done
 python3 - "${out}" <<'PY' || status=1
 import sys, numpy as np
