@@ -68,7 +68,7 @@ timeout 120 "${dir}/bin/widthlab" limit --device cuda --out "${out}/cli_limit" -
 echo "gpu_check: widthlab limit --device cuda: $(grep -c '"device":"cuda"' "${out}"/cli_limit/*.jsonl 2>/dev/null | paste -sd' ')"
 for dev in cpu cuda; do
   t0=$(date +%s.%N)
-  timeout 200 "${dir}/bin/widthlab" ntk-empirical --device "${dev}" --trained --out "${out}/entk_${dev}" --force \
+  timeout 200 "${dir}/bin/widthlab" ntk-empirical --device "${dev}" --trained --scaling ntk --out "${out}/entk_${dev}" --force \
     --set data.dataset=gaussians --set data.train_size=500 --set data.test_size=4000 --set "sweep.widths=[4096]" \
     --set model.depth=3 --set train.steps=20 >"${out}/entk_${dev}.log" 2>&1 || { tail -3 "${out}/entk_${dev}.log"; status=1; }
   echo "gpu_check: ntk-empirical --device ${dev} (N = 4000, width 4096, depth 3, 20 GD steps): $(awk "BEGIN{print $(date +%s.%N) - ${t0}}") s; $(tail -1 "${out}/entk_${dev}.log")"
