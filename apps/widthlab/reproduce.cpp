@@ -1,7 +1,7 @@
 // `widthlab reproduce NAME --out DIR [--smoke | --full] [--data CIFAR10_DIR] [--config F] [--set key=value]…
-//  [--threads N] [--device cpu|cuda|auto] [--no-plots] [--force]` — a built-in paper experiment with verdicts (architecture.md §4; library:
-// widthlab/reproduce.h). `widthlab reproduce --list` prints the cases. Exit 0 when the case ran (whatever the
-// verdicts), 2 on bad input.
+//  [--threads N] [--device cpu|cuda|auto] [--no-plots] [--force]` — a built-in paper experiment with verdicts
+// (architecture.md §4; library: widthlab/reproduce.h). `widthlab reproduce --list` prints the cases. Exit 0 when the
+// case ran (whatever the verdicts), 2 on bad input.
 #include "widthlab/reproduce.h"
 
 #include <fmt/format.h>

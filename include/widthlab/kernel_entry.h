@@ -22,7 +22,6 @@
 
 #include "widthlab/host_device.h"
 
-
 namespace widthlab {
 
 enum class DualForm : int { abrelu = 0, erf = 1 };

@@ -48,6 +48,11 @@ struct ParticleOptions {
   std::string validate() const;
 };
 
+// study.device resolved for a particle system of this precision and optimizer: true for "cuda" (InputError naming
+// why when it has no CUDA path — float64, an adaptive optimizer — or there is no GPU) and for "auto" when it has one
+// and a GPU is present; false for "cpu".
+bool particles_on_gpu(const std::string& device, Precision precision, const std::string& optimizer);
+
 // The MF preset at this depth for the optimizer's family (scaling_from_name("mf", depth, d*, family)).
 Scaling mean_field_scaling(const ParticleOptions& options);
 

@@ -28,7 +28,7 @@
 namespace widthlab {
 
 namespace cuda_detail {
-struct DeviceNet;          // src/nets/mlp_cuda_device.h
+struct DeviceNet;  // src/nets/mlp_cuda_device.h
 struct DeviceActivations;
 }  // namespace cuda_detail
 

@@ -118,9 +118,9 @@ struct TrainResult {
 
   // Extras.
   std::string activation, loss, init, precision;
-  std::string arch;  // a layered net's architecture (readout included, widths resolved); "" for the dense net
+  std::string arch;            // a layered net's architecture (readout included, widths resolved); "" for the dense net
   std::string device = "cpu";  // where it trained: "cpu" | "cuda" (runs.jsonl: the key only for cuda)
-  int batch = 0;     // samples per step actually used (train size for full batch)
+  int batch = 0;               // samples per step actually used (train size for full batch)
   bool bias = false, init_corrected = false;
   int steps_done = 0;                   // updates applied
   std::optional<int> diverged_at_step;  // the update at whose loss/logits non-finite values appeared

@@ -56,7 +56,7 @@ Signals signals(const DeviceNet& net, const float* x, int rows, int output) {
     const int o = output < 0 ? t : output;
     const std::size_t nk = std::size_t(rows) * std::size_t(L.outputs);
     one_hot<<<blocks_for(nk, kThreads), kThreads, 0, net.stream.s>>>(s.acts->delta[std::size_t(L.depth)].p, rows,
-                                                                       L.outputs, o);
+                                                                     L.outputs, o);
     WL_CUDA(cudaGetLastError());
     backward_signals(net, *s.acts);
     for (int l = 0; l < L.depth; ++l) {
@@ -85,8 +85,8 @@ void empirical_ntk_device(const DeviceNet& net, const float* x1, int n1, const f
   const float beta = L.bias ? 1.f : 0.f;
   DeviceBuffer<float> theta(nn), gh(nn), gd(nn);
   const float cH = float(cw[H]);
-  gemm_row_major(net.blas, false, true, n1, N2, L.fan_in(H), cH, a.input(H), L.fan_in(H), b.input(H), L.fan_in(H),
-                 0.f, theta.p, N2);
+  gemm_row_major(net.blas, false, true, n1, N2, L.fan_in(H), cH, a.input(H), L.fan_in(H), b.input(H), L.fan_in(H), 0.f,
+                 theta.p, N2);
   float pending = cH * beta;  // added by the first Hadamard pass (H ≥ 1)
   for (int l = 0; l < H; ++l) {
     const int fi = L.fan_in(l), kd = L.fan_out(l) * a.K;
@@ -95,7 +95,7 @@ void empirical_ntk_device(const DeviceNet& net, const float* x1, int n1, const f
     gemm_row_major(net.blas, false, true, n1, N2, kd, scale, a.stacked[std::size_t(l)].p, kd,
                    b.stacked[std::size_t(l)].p, kd, 0.f, gd.p, N2);
     hadamard_accumulate<<<blocks_for(nn, kThreads), kThreads, 0, net.stream.s>>>(theta.p, gh.p, gd.p, beta, pending,
-                                                                                  nn);
+                                                                                 nn);
     WL_CUDA(cudaGetLastError());
     pending = 0.f;
   }

@@ -9,7 +9,6 @@
 #include <numeric>
 
 #include "widthlab/batch_order.h"
-#include "widthlab/device.h"
 #include "widthlab/error.h"
 #include "widthlab/mean_field.h"
 #include "widthlab/optimizer.h"
@@ -18,32 +17,6 @@
 #include "widthlab/train_run.h"
 
 namespace widthlab {
-
-namespace {
-
-// What keeps a particle model off the GPU ("" when it can run there): float64, or an adaptive optimizer.
-std::string particles_cuda_unsupported(const LimitOptions& o) {
-  if (o.precision != Precision::float32) return "limits in float64";
-  if (optimizer_from_name(o.optimizer).kind != OptimizerKind::sgd) return "optimizer '" + o.optimizer + "'";
-  return "";
-}
-
-// study.device resolved for a particle model: the GPU for "cuda" (InputError when the run has no CUDA path or there
-// is no GPU; validate() says so first) and for "auto" when it has one and a GPU is present.
-bool particles_on_gpu(const LimitOptions& o) {
-  if (o.device == "cpu") return false;
-  const std::string why = particles_cuda_unsupported(o);
-  if (o.device == "cuda") {
-    if (!why.empty())
-      throw InputError("study.device = \"cuda\": the MF particle system on the GPU runs float32 gd and sgd, not " +
-                       why);
-    require_cuda("study.device = \"cuda\"");
-    return true;
-  }
-  return why.empty() && cuda_available();
-}
-
-}  // namespace
 
 std::string LimitOptions::validate() const {
   const LimitModelInfo* m = nullptr;
@@ -94,7 +67,7 @@ std::string LimitOptions::validate() const {
     return fmt::format("study.device = \"{}\": expected \"auto\", \"cpu\" or \"cuda\"", device);
   if (device == "cuda" && m && m->feature_learning()) {  // particles: refused here, before anything is written
     try {
-      particles_on_gpu(*this);
+      particles_on_gpu(device, precision, optimizer);
     } catch (const InputError& e) {
       return e.what();
     }
@@ -213,7 +186,7 @@ template <class T>
 void run_particles(Ctx& c, uint64_t seed) {
   const LimitOptions& o = c.o;
   ParticleOptions po = particle_options(o, int(c.d.x_train.cols()), c.k);
-  po.cuda = particles_on_gpu(o);
+  po.cuda = particles_on_gpu(o.device, o.precision, o.optimizer);
   c.r.device = po.cuda ? "cuda" : "cpu";
   ParticleSystem<T> ps(po, o.lr, c.B);
   uint64_t pseed = seed;

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "nets/train_metrics.h"  // the nets module's lr-weighted kernel diagonal (one implementation)
+#include "widthlab/device.h"
 #include "widthlab/error.h"
 
 namespace widthlab {
@@ -30,6 +31,21 @@ std::string ParticleOptions::validate() const {
     return e.what();
   }
   return "";
+}
+
+bool particles_on_gpu(const std::string& device, Precision precision, const std::string& optimizer) {
+  if (device == "cpu") return false;
+  std::string why;
+  if (precision != Precision::float32) why = "limits in float64";
+  if (optimizer_from_name(optimizer).kind != OptimizerKind::sgd) why = "optimizer '" + optimizer + "'";
+  if (device == "cuda") {
+    if (!why.empty())
+      throw InputError("study.device = \"cuda\": the MF particle system on the GPU runs float32 gd and sgd, not " +
+                       why);
+    require_cuda("study.device = \"cuda\"");
+    return true;
+  }
+  return why.empty() && cuda_available();
 }
 
 Scaling mean_field_scaling(const ParticleOptions& options) {

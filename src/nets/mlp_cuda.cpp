@@ -84,8 +84,8 @@ CudaMlpWorkspace CudaMlp::make_workspace(int capacity, bool with_backward) const
 
 const float* CudaMlp::forward(const float* x, int rows, CudaMlpWorkspace& ws) const {
   if (rows < 0 || rows > ws.capacity)
-    throw std::invalid_argument(fmt::format("CudaMlp::forward: {} rows for a workspace of capacity {}", rows,
-                                            ws.capacity));
+    throw std::invalid_argument(
+        fmt::format("CudaMlp::forward: {} rows for a workspace of capacity {}", rows, ws.capacity));
   ws.rows = rows;
   return cuda_detail::forward(*device_, *ws.device, x, rows);
 }
@@ -110,8 +110,8 @@ void CudaMlp::backward_sgd(const float*, const float* dlogits, CudaMlpWorkspace&
 
 void CudaMlp::set_input(const float* x, int rows, CudaMlpWorkspace& ws) const {
   if (rows < 0 || rows > ws.capacity)
-    throw std::invalid_argument(fmt::format("CudaMlp::set_input: {} rows for a workspace of capacity {}", rows,
-                                            ws.capacity));
+    throw std::invalid_argument(
+        fmt::format("CudaMlp::set_input: {} rows for a workspace of capacity {}", rows, ws.capacity));
   cuda_detail::set_input(*device_, *ws.device, x, rows);
 }
 

@@ -31,7 +31,7 @@ nlohmann::json TrainResult::to_json() const {
   j["test_acc"] = number_or_null(test_acc);
   j["seconds"] = seconds;
   j["activation"] = activation;
-  if (!arch.empty()) j["arch"] = arch;      // layered nets only: dense runs' records are unchanged
+  if (!arch.empty()) j["arch"] = arch;        // layered nets only: dense runs' records are unchanged
   if (device != "cpu") j["device"] = device;  // GPU runs only: CPU runs' records are unchanged
   j["loss"] = loss;
   j["init"] = init;

@@ -296,8 +296,8 @@ std::string device_note(const std::filesystem::path& out) {
     (j.value("device", std::string("cpu")) == "cuda" ? cuda : cpu) += 1;
   }
   if (cpu + cuda == 0) return "";
-  std::string s = fmt::format("Devices: {} of the {} recorded runs trained on a CUDA GPU, {} on the CPU", cuda,
-                              cpu + cuda, cpu);
+  std::string s =
+      fmt::format("Devices: {} of the {} recorded runs trained on a CUDA GPU, {} on the CPU", cuda, cpu + cuda, cpu);
   if (cuda > 0 && cuda_available()) s += fmt::format(" (this invocation: {})", cuda_status());
   return s + ".";
 }
