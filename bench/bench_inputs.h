@@ -2,9 +2,13 @@
 // thread count (WIDTHLAB_BENCH_THREADS), N(0, 1) inputs drawn from make_rng(0, 0) row by row, so that every benchmark
 // times the same data, and the training benchmarks' data set.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <numeric>
+#include <vector>
 
+#include "widthlab/loss.h"
 #include "widthlab/mlp.h"  // set_blas_threads
 #include "widthlab/rng.h"
 #include "widthlab/tensor.h"
@@ -48,5 +52,62 @@ inline TrainingData normal_training_data(int n, int d) {
   for (int i = 0; i < n; ++i) t.y[i] = i % 2 ? 1.0 : -1.0;
   return t;
 }
+
+// One step of run_training's inner loop as the training benchmarks time it (mlp_bench, conv_bench, gpu_train_bench):
+// gather the next mini-batch of a reshuffle (make_rng(0, batches), reshuffled when fewer than `batch` rows are left;
+// the whole set, ungathered, when batch ≥ its rows), forward, copy the logits (one per row), ∂loss/∂logits, fused
+// backward + update. Works for any net with Mlp's forward / backward_sgd (Mlp, ConvNet, CudaMlp).
+class MiniBatchStep {
+ public:
+  MiniBatchStep(const TrainingData& data, int batch)
+      : d_(data),
+        n_(int(data.x.rows())),
+        batch_(std::min(batch, n_)),
+        full_(batch >= n_),
+        xb_(full_ ? 0 : batch_, data.x.cols()),
+        logits_(batch_, 1),
+        dlogits_(batch_, 1),
+        yb_(full_ ? 0 : batch_),
+        perm_(std::size_t(n_)),
+        rng_(make_rng(0, rng_stream::batches)),
+        pos_(n_) {
+    std::iota(perm_.begin(), perm_.end(), 0);
+  }
+
+  // Returns the loss of the batch (keep it alive with benchmark::DoNotOptimize).
+  template <class Net, class Workspace>
+  double operator()(Net& net, Workspace& ws, const std::vector<double>& lrs, const Loss& loss) {
+    const float* x = d_.x.data();
+    const VectorD* y = &d_.y;
+    if (!full_) {
+      if (pos_ + batch_ > n_) {
+        std::shuffle(perm_.begin(), perm_.end(), rng_);
+        pos_ = 0;
+      }
+      for (int t = 0; t < batch_; ++t) {
+        xb_.row(t) = d_.x.row(perm_[std::size_t(pos_ + t)]);
+        yb_[t] = d_.y[perm_[std::size_t(pos_ + t)]];
+      }
+      pos_ += batch_;
+      x = xb_.data();
+      y = &yb_;
+    }
+    const float* out = net.forward(x, batch_, ws);
+    std::copy(out, out + batch_, logits_.data());
+    const double l = loss.gradient(logits_, *y, dlogits_);
+    net.backward_sgd(x, dlogits_.data(), ws, lrs);
+    return l;
+  }
+
+ private:
+  const TrainingData& d_;
+  int n_, batch_;
+  bool full_;
+  MatrixF xb_, logits_, dlogits_;
+  VectorD yb_;
+  std::vector<int> perm_;
+  Rng rng_;
+  int pos_;
+};
 
 }  // namespace widthlab::bench

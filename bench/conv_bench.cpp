@@ -14,8 +14,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
-#include <numeric>
 #include <random>
 #include <string>
 
@@ -63,27 +61,8 @@ void BM_ConvSgdStep(benchmark::State& state) {
   net.init(0);
   const std::vector<double> lrs = net.layer_lrs(1e-3);
   auto ws = net.make_workspace(kBatch);
-  MatrixF xb(kBatch, kInput), logits(kBatch, 1), dlogits(kBatch, 1);
-  VectorD yb(kBatch);
-  std::vector<int> perm(kTrain);
-  std::iota(perm.begin(), perm.end(), 0);
-  Rng rng = make_rng(0, rng_stream::batches);
-  int pos = kTrain;
-  auto step = [&] {
-    if (pos + kBatch > kTrain) {
-      std::shuffle(perm.begin(), perm.end(), rng);
-      pos = 0;
-    }
-    for (int t = 0; t < kBatch; ++t) {
-      xb.row(t) = d.x.row(perm[pos + t]);
-      yb[t] = d.y[perm[pos + t]];
-    }
-    pos += kBatch;
-    const float* out = net.forward(xb.data(), kBatch, ws);
-    std::memcpy(logits.data(), out, sizeof(float) * kBatch);
-    benchmark::DoNotOptimize(loss.gradient(logits, yb, dlogits));
-    net.backward_sgd(xb.data(), dlogits.data(), ws, lrs);
-  };
+  bench::MiniBatchStep mini_batch_step(d, kBatch);
+  auto step = [&] { benchmark::DoNotOptimize(mini_batch_step(net, ws, lrs, loss)); };
   step();  // warm-up: the workspace's first touch (page faults) and OpenBLAS's buffers, as the peers' warm-up step
   for (auto _ : state) step();
   state.counters["steps_per_s"] = benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);

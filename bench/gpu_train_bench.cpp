@@ -13,8 +13,6 @@
 // Without a usable GPU every benchmark is skipped with cuda_status(). bench/gpu_check.sh runs this.
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
-#include <numeric>
 #include <random>
 
 #include "bench_inputs.h"
@@ -68,27 +66,8 @@ void BM_CudaSgdStep(benchmark::State& state) {
   CudaMlp net(host);
   const std::vector<double> lrs = net.layer_lrs(1e-3);
   auto ws = net.make_workspace(kBatch);
-  MatrixF xb(kBatch, kInput), logits(kBatch, 1), dlogits(kBatch, 1);
-  VectorD yb(kBatch);
-  std::vector<int> perm(kTrain);
-  std::iota(perm.begin(), perm.end(), 0);
-  Rng rng = make_rng(0, rng_stream::batches);
-  int pos = kTrain;
-  for (auto _ : state) {
-    if (pos + kBatch > kTrain) {
-      std::shuffle(perm.begin(), perm.end(), rng);
-      pos = 0;
-    }
-    for (int t = 0; t < kBatch; ++t) {
-      xb.row(t) = d.x.row(perm[pos + t]);
-      yb[t] = d.y[perm[pos + t]];
-    }
-    pos += kBatch;
-    const float* out = net.forward(xb.data(), kBatch, ws);
-    std::copy(out, out + kBatch, logits.data());
-    benchmark::DoNotOptimize(loss.gradient(logits, yb, dlogits));
-    net.backward_sgd(xb.data(), dlogits.data(), ws, lrs);
-  }
+  bench::MiniBatchStep step(d, kBatch);
+  for (auto _ : state) benchmark::DoNotOptimize(step(net, ws, lrs, loss));
   report(state, double(state.iterations()), depth, width);
 }
 

@@ -15,8 +15,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
-#include <numeric>
 #include <random>
 
 #include "bench_inputs.h"
@@ -76,34 +74,8 @@ void step_loop(benchmark::State& state, int batch) {
   net.init(0);
   const std::vector<double> lrs = net.layer_lrs(1e-3);
   auto ws = net.make_workspace(batch);
-  MatrixF xb(batch, kInput), logits(batch, 1), dlogits(batch, 1);
-  VectorD yb(batch);
-  std::vector<int> perm(kTrain);
-  std::iota(perm.begin(), perm.end(), 0);
-  Rng rng = make_rng(0, rng_stream::batches);
-  int pos = kTrain;
-  const bool full = batch == kTrain;
-  for (auto _ : state) {
-    const float* x = d.x.data();
-    const VectorD* y = &d.y;
-    if (!full) {
-      if (pos + batch > kTrain) {
-        std::shuffle(perm.begin(), perm.end(), rng);
-        pos = 0;
-      }
-      for (int t = 0; t < batch; ++t) {
-        xb.row(t) = d.x.row(perm[pos + t]);
-        yb[t] = d.y[perm[pos + t]];
-      }
-      pos += batch;
-      x = xb.data();
-      y = &yb;
-    }
-    const float* out = net.forward(x, batch, ws);
-    std::memcpy(logits.data(), out, sizeof(float) * batch);
-    benchmark::DoNotOptimize(loss.gradient(logits, *y, dlogits));
-    net.backward_sgd(x, dlogits.data(), ws, lrs);
-  }
+  bench::MiniBatchStep step(d, batch);
+  for (auto _ : state) benchmark::DoNotOptimize(step(net, ws, lrs, loss));
   report(state, depth, width, batch);
 }
 
