@@ -31,6 +31,15 @@ std::optional<Device> parse_device(std::string_view text, std::string_view flag)
 // InputError "<what>: CUDA is not available: <cuda_status()>" unless cuda_available().
 void require_cuda(std::string_view what);
 
+// "" when `text` is a value of study.device ("auto", "cpu", "cuda"), else the sentence
+// "study.device = \"<text>\": expected \"auto\", \"cpu\" or \"cuda\"" (the validations of the options that carry it).
+std::string study_device_error(std::string_view text);
+
+// study.device resolved for one engine's run, given `refusal`: "" when the run has a CUDA path, else what completes
+// "study.device = \"cuda\": …" saying why not. "cpu" → false; "cuda" → true, or InputError with the refusal, or with
+// cuda_status() when there is no GPU; "auto" → a CUDA path and a GPU.
+bool resolve_study_device(std::string_view device, const std::string& refusal);
+
 // The GPU's float32 GEMM floor for benchmarks: the median device time in milliseconds (CUDA events, after one
 // warm-up) of `reps` cuBLAS GEMMs C (m × n) = A (m × k) · B (k × n) on N(0,1) data, strict float32
 // (CUBLAS_COMPUTE_32F) or TF32. require_cuda first; std::runtime_error naming the CUDA call on a device failure.

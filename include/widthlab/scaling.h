@@ -32,6 +32,9 @@ struct LayerFactors {
   double lr = 1.0;
 };
 
+// Per-layer learning rates lr · factors[l].lr (the nets' layer_lrs).
+std::vector<double> layer_lrs(const std::vector<LayerFactors>& factors, double lr);
+
 struct Scaling {
   std::string name;              // canonical preset name ("sp", "ntk", "mf", "intermediate:0.75", "custom", …)
   int depth = 1;                 // H, hidden layers

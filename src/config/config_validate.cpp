@@ -9,6 +9,7 @@
 #include "widthlab/activation.h"
 #include "widthlab/architecture.h"
 #include "widthlab/config.h"
+#include "widthlab/device.h"
 #include "widthlab/error.h"
 #include "widthlab/loss.h"
 #include "widthlab/scaling.h"
@@ -196,7 +197,7 @@ std::string StudyConfig::validate() const {
   if (!std::isfinite(max_seconds) || max_seconds < 0)
     return bad("study.max_seconds", max_seconds, "expected a finite number >= 0 (0 = no budget)");
   if (threads < 0) return bad("study.threads", threads, "expected an integer >= 0 (0 = all cores)");
-  if (device && *device != "auto" && *device != "cpu" && *device != "cuda")
+  if (device && !study_device_error(*device).empty())  // study_device_error's rule, in the config's own wording
     return bad("study.device", *device, "expected \"auto\", \"cpu\" or \"cuda\"");
   return "";
 }

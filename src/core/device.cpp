@@ -76,6 +76,21 @@ void require_cuda(std::string_view what) {
   if (!cuda_available()) throw InputError(fmt::format("{}: CUDA is not available: {}", what, cuda_status()));
 }
 
+std::string study_device_error(std::string_view text) {
+  if (text == "auto" || text == "cpu" || text == "cuda") return "";
+  return fmt::format("study.device = \"{}\": expected \"auto\", \"cpu\" or \"cuda\"", text);
+}
+
+bool resolve_study_device(std::string_view device, const std::string& refusal) {
+  if (device == "cpu") return false;
+  if (device == "cuda") {
+    if (!refusal.empty()) throw InputError("study.device = \"cuda\": " + refusal);
+    require_cuda("study.device = \"cuda\"");
+    return true;
+  }
+  return refusal.empty() && cuda_available();
+}
+
 #if WIDTHLAB_HAVE_CUDA
 namespace {
 void ok(cudaError_t e, const char* call) {

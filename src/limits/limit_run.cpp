@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "widthlab/batch_order.h"
+#include "widthlab/device.h"
 #include "widthlab/error.h"
 #include "widthlab/mean_field.h"
 #include "widthlab/optimizer.h"
@@ -63,8 +64,7 @@ std::string LimitOptions::validate() const {
   if (kernel_track_steps < 0)
     return fmt::format("limits.kernel_track_steps = {}: expected an integer >= 0", kernel_track_steps);
   if (eval_chunk < 1) return fmt::format("limits.eval_chunk = {}: expected an integer >= 1", eval_chunk);
-  if (device != "auto" && device != "cpu" && device != "cuda")
-    return fmt::format("study.device = \"{}\": expected \"auto\", \"cpu\" or \"cuda\"", device);
+  if (auto err = study_device_error(device); !err.empty()) return err;
   if (device == "cuda" && m && m->feature_learning()) {  // particles: refused here, before anything is written
     try {
       particles_on_gpu(device, precision, optimizer);

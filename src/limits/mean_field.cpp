@@ -34,18 +34,12 @@ std::string ParticleOptions::validate() const {
 }
 
 bool particles_on_gpu(const std::string& device, Precision precision, const std::string& optimizer) {
-  if (device == "cpu") return false;
+  if (device == "cpu") return false;  // without asking what the particle system supports
   std::string why;
   if (precision != Precision::float32) why = "limits in float64";
   if (optimizer_from_name(optimizer).kind != OptimizerKind::sgd) why = "optimizer '" + optimizer + "'";
-  if (device == "cuda") {
-    if (!why.empty())
-      throw InputError("study.device = \"cuda\": the MF particle system on the GPU runs float32 gd and sgd, not " +
-                       why);
-    require_cuda("study.device = \"cuda\"");
-    return true;
-  }
-  return why.empty() && cuda_available();
+  return resolve_study_device(
+      device, why.empty() ? "" : "the MF particle system on the GPU runs float32 gd and sgd, not " + why);
 }
 
 Scaling mean_field_scaling(const ParticleOptions& options) {
@@ -105,11 +99,9 @@ void ParticleSystem<T>::init(uint64_t seed) {
   optimizer_ = make_optimizer<T>(optimizer_from_name(options_.optimizer), net_);
   if constexpr (std::is_same_v<T, float>) {
     if (options_.cuda) {
-      CudaMlp g(net_);
-      const int chunk = std::max(1, options_.eval_chunk);
-      gpu_ = std::make_shared<Gpu>(Gpu{std::move(g), {}, {}});
+      gpu_ = std::make_shared<Gpu>(Gpu{CudaMlp(net_), {}, {}});
       gpu_->ws = gpu_->net.make_workspace(batch_capacity_);
-      gpu_->ws_eval = gpu_->net.make_workspace(chunk, false);
+      gpu_->ws_eval = gpu_->net.make_workspace(std::max(1, options_.eval_chunk), false);
     }
   }
 }

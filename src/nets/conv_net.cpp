@@ -167,9 +167,7 @@ void ConvNet<T>::init(uint64_t seed) {
 
 template <class T>
 std::vector<double> ConvNet<T>::layer_lrs(double lr) const {
-  std::vector<double> v;
-  for (const auto& f : factors_) v.push_back(lr * f.lr);
-  return v;
+  return widthlab::layer_lrs(factors_, lr);
 }
 
 template <class T>

@@ -71,9 +71,7 @@ void Mlp<T>::init(uint64_t seed) {
 
 template <class T>
 std::vector<double> Mlp<T>::layer_lrs(double lr) const {
-  std::vector<double> v;
-  for (const auto& f : factors_) v.push_back(lr * f.lr);
-  return v;
+  return widthlab::layer_lrs(factors_, lr);
 }
 
 template <class T>

@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 
+#include "nets/layer_products.h"
 #include "widthlab/device.h"
 #include "widthlab/error.h"
 #include "widthlab/optimizer.h"
@@ -26,21 +27,12 @@ std::string cuda_training_unsupported(const TrainTask& task) {
 }
 
 bool task_on_gpu(const TrainTask& task) {
-  if (task.train.device == "cpu") return false;
+  if (task.train.device == "cpu") return false;  // without asking what the task supports
   const std::string why = cuda_training_unsupported(task);
-  if (task.train.device == "cuda") {
-    if (!why.empty()) throw InputError("study.device = \"cuda\": not supported for " + why);
-    require_cuda("study.device = \"cuda\"");
-    return true;
-  }
-  return why.empty() && cuda_available();
+  return resolve_study_device(task.train.device, why.empty() ? "" : "not supported for " + why);
 }
 
-std::vector<double> CudaMlp::layer_lrs(double lr) const {
-  std::vector<double> v;
-  for (const auto& f : factors_) v.push_back(lr * f.lr);
-  return v;
-}
+std::vector<double> CudaMlp::layer_lrs(double lr) const { return widthlab::layer_lrs(factors_, lr); }
 
 namespace {
 void check_same_config(const MlpConfig& a, const MlpConfig& b) {
@@ -91,15 +83,7 @@ const float* CudaMlp::forward(const float* x, int rows, CudaMlpWorkspace& ws) co
 }
 
 Matrix<float> CudaMlp::predict(const Matrix<float>& x, CudaMlpWorkspace& ws) const {
-  const int n = int(x.rows()), k = config_.outputs;
-  if (n > 0 && ws.capacity < 1) throw std::invalid_argument("CudaMlp::predict: workspace of capacity 0");
-  Matrix<float> out(n, k);
-  for (int start = 0; start < n; start += ws.capacity) {
-    const int rows = std::min(ws.capacity, n - start);
-    const float* f = forward(x.data() + std::size_t(start) * x.cols(), rows, ws);
-    std::copy(f, f + std::size_t(rows) * k, out.data() + std::size_t(start) * k);
-  }
-  return out;
+  return layer_products::predict_in_chunks(*this, x, ws, config_.outputs);
 }
 
 void CudaMlp::backward_sgd(const float*, const float* dlogits, CudaMlpWorkspace& ws, std::span<const double> lrs) {

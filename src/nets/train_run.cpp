@@ -41,8 +41,7 @@ std::string TrainOptions::validate() const {
   if (coord_track_steps < 0)
     return fmt::format("train.coord_track_steps = {}: expected an integer >= 0", coord_track_steps);
   if (eval_chunk < 1) return fmt::format("train.eval_chunk = {}: expected an integer >= 1", eval_chunk);
-  if (device != "auto" && device != "cpu" && device != "cuda")
-    return fmt::format("study.device = \"{}\": expected \"auto\", \"cpu\" or \"cuda\"", device);
+  if (auto err = study_device_error(device); !err.empty()) return err;
   return "";
 }
 

@@ -11,6 +11,12 @@
 
 namespace widthlab {
 
+std::vector<double> layer_lrs(const std::vector<LayerFactors>& factors, double lr) {
+  std::vector<double> v;
+  for (const auto& f : factors) v.push_back(lr * f.lr);
+  return v;
+}
+
 std::vector<LayerFactors> Scaling::factors_at(double width) const {
   if (!std::isfinite(width) || width <= 0)
     throw InputError(fmt::format("scaling '{}': width = {}: expected a finite number > 0", name, width));
