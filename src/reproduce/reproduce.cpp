@@ -286,15 +286,9 @@ std::vector<std::string> draw_reproduction_plots(const std::string& name, const 
 // Where the finite nets of runs.jsonl trained (its "device" key; absent = cpu), as one note, or "" when the case
 // records no runs. Generated from the records, so a resumed run counts its earlier runs where they ran.
 std::string device_note(const std::filesystem::path& out) {
-  std::ifstream in(out / "runs.jsonl");
-  if (!in) return "";
   long cpu = 0, cuda = 0;
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) continue;
-    (j.value("device", std::string("cpu")) == "cuda" ? cuda : cpu) += 1;
-  }
+  for (const nlohmann::json& j : read_jsonl(out / "runs.jsonl", /*missing_ok=*/true))
+    if (j.is_object()) (j.value("device", std::string("cpu")) == "cuda" ? cuda : cpu) += 1;
   if (cpu + cuda == 0) return "";
   std::string s =
       fmt::format("Devices: {} of the {} recorded runs trained on a CUDA GPU, {} on the CPU", cuda, cpu + cuda, cpu);
