@@ -13,7 +13,11 @@ stage=$(mktemp -d)
 trap 'rm -rf "${stage}"' EXIT
 mkdir -p "${stage}"/{bin,tests,bench,lib,data}
 cp "${build}/bin/widthlab" "${stage}/bin/"
-cp "${build}/tests/test_cuda" "${build}/tests/test_limits" "${build}/tests/test_kernels" "${stage}/tests/"
+cp "${build}/tests/test_cuda" "${build}/tests/test_limits" "${build}/tests/test_kernels" "${build}/tests/test_cli" \
+  "${stage}/tests/"
+# test_cli runs the CLI at the absolute path it was compiled with (tests/CMakeLists.txt WIDTHLAB_CLI): gpu_check.sh
+# links the bundle's widthlab there.
+echo "$(cd "${build}" && pwd)/bin/widthlab" >"${stage}/cli_path"
 cp "${build}/bench/gpu_kernel_bench" "${build}/bench/gpu_train_bench" "${stage}/bench/"
 strip "${stage}"/bin/* "${stage}"/tests/* "${stage}"/bench/*
 # Shared libraries: everything ldd resolves outside glibc (libc, libm, libpthread, libdl, librt, ld-linux), the C++

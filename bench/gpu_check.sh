@@ -24,7 +24,8 @@ if [ ! -x "${dir}/bin/widthlab" ]; then
   cmake -B "${dir}" -DCMAKE_BUILD_TYPE=Release -DWIDTHLAB_PYTHON=OFF -DWIDTHLAB_MPI=OFF -DWIDTHLAB_CUDA=ON \
     >"${out}/configure.log" 2>&1 || { tail -20 "${out}/configure.log"; exit 1; }
   grep -h "widthlab: CUDA" "${out}/configure.log"
-  timeout 400 cmake --build "${dir}" -j"$(nproc)" --target widthlab_cli test_cuda gpu_kernel_bench gpu_train_bench \
+  timeout 400 cmake --build "${dir}" -j"$(nproc)" --target widthlab_cli test_cuda test_limits test_kernels test_cli \
+    gpu_kernel_bench gpu_train_bench \
     >"${out}/build.log" 2>&1 || { tail -30 "${out}/build.log"; exit 1; }
 fi
 # A bundle's own libraries first; CUDA's from the toolkit (or wherever this machine keeps libcublas).
@@ -36,10 +37,17 @@ cublas=$(ls /usr/local/cuda/lib64/libcublas.so.* 2>/dev/null | head -1)
 if [ -d "${dir}/data/fashion-mnist" ] && [ ! -d /usr/share/datasets/fashion-mnist ]; then
   mkdir -p /usr/share/datasets && cp -r "${dir}/data/fashion-mnist" /usr/share/datasets/
 fi
+# A bundle's CLI where its test_cli looks for it (the compiled-in path; nothing is replaced that is there already).
+if [ -f "${dir}/cli_path" ]; then
+  cli_path=$(cat "${dir}/cli_path")
+  if [ ! -e "${cli_path}" ]; then mkdir -p "$(dirname "${cli_path}")" && ln -s "$(cd "${dir}/bin" && pwd)/widthlab" "${cli_path}"; fi
+fi
 status=0
-# 1. The GPU tests (test_cuda; the particle system's and the empirical NTK's GPU tests in their modules' binaries).
+# 1. The GPU tests (test_cuda; the particle system's and the empirical NTK's GPU tests in their modules' binaries;
+# the CLI's device tests: kernel and predict on both precisions, training).
 : >"${out}/tests.log"
-for t in "test_cuda" "test_limits --gtest_filter=ParticlesCuda.*" "test_kernels --gtest_filter=EmpiricalNtkCuda.*"; do
+for t in "test_cuda" "test_limits --gtest_filter=ParticlesCuda.*" "test_kernels --gtest_filter=EmpiricalNtkCuda.*" \
+  "test_cli --gtest_filter=KernelDeviceCli.*:PredictCli.*:TrainingDeviceCli.*"; do
   log="${out}/${t%% *}.log"
   timeout 120 "${dir}/tests/"${t} >"${log}" 2>&1
   grep -E "^\[ +(OK|FAILED|SKIPPED|PASSED) +\]|Failure" "${log}" | head -60

@@ -22,15 +22,18 @@ def main():
     out, gpu = sys.argv[1], sys.argv[2]
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print(f"\nCUDA analytic kernel ({gpu}, {when}, bench/gpu_check.sh):\n")
-    print("| N | d | depth | act | GEMM | NNGP+NTK device time (ms) | issue 24 target | neural-tangents H100 |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| N | d | depth | act | GEMM | panels (MiB each) | NNGP+NTK device time (ms) | computed GEMM GFLOP/s "
+          "| issue 24 target | neural-tangents H100 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for b in load(os.path.join(out, "gpu_kernel_bench.json")):
         if b.get("error_occurred"):
             print(f"| {b['name']}: skipped: {b.get('error_message', '')} |")
             continue
-        tf32 = b["name"].split("/")[1] == "1"
-        print(f"| {int(b['N'])} | 784 | 3 | relu | {'TF32' if tf32 else 'strict float32'} | {b['real_time']:.2f} "
-              f"| ≤ 2 | {'1.76' if tf32 else '4.46'} |")
+        args = dict(part.split(":") for part in b["name"].split("/")[1:4])
+        gemm, target, nt = {"0": ("strict float32", "≤ 2", "4.46"), "1": ("TF32", "≤ 2", "1.76"),
+                            "2": ("float64", "—", "—")}[args["mode"]]
+        print(f"| {int(b['N'])} | 784 | 3 | relu | {gemm} | {int(b['panels'])} ({args['panel_mib']}) "
+              f"| {b['real_time']:.2f} | {b['GFLOP/s(gemm)']:.0f} | {target} | {nt} |")
 
     steps = load(os.path.join(out, "gpu_train_bench.json"))
     sgemm = {int(b["name"].split("/")[1].split(":")[-1]): b["GFLOPs"] for b in steps

@@ -1,15 +1,14 @@
 // `widthlab kernel`: analytic NNGP and NTK of the architecture.md §4 network (theory.md §3.8) or of an --arch
 // architecture (theory.md §3.9, cnn_kernel.h) → DIR/nngp.npy, DIR/ntk.npy. Outputs are written in row panels of whole
 // blocks (NpyPieceWriter), so N² results larger than RAM work. --device cuda (or auto on a machine with a GPU) runs
-// the dense closed-form float32 kernel on the GPU instead (kernel_cuda.h); that path holds both N1 × N2 outputs in
-// host memory and writes them at the end.
+// the dense closed-form kernel on the GPU instead, in float32 or float64 (kernel_cuda.h); that path holds both
+// N1 × N2 outputs in host memory and writes them at the end.
 #include "widthlab/kernel.h"
 
 #include <fmt/format.h>
 
 #include <cmath>
 #include <optional>
-#include <type_traits>
 
 #include "kernel_flags.h"
 #include "verb.h"
@@ -23,48 +22,26 @@
 namespace {
 
 struct KernelVerbFlags {
-  std::string x1, x2, out, device = "auto";
+  std::string x1, x2, out;
   widthlab::cli::KernelFlags kernel;
   bool force = false, tf32 = false;
 };
 
 const widthlab::cli::KernelFlagsSpec kSpec{/*float32=*/true, /*blocks=*/true, "kernel", /*arch=*/true};
 
-// The device that runs the request, and how it was chosen (for the summary line). --device cuda for a request the
-// CUDA kernel does not support, or on a machine without a usable GPU, is an InputError naming why.
-struct DeviceChoice {
-  widthlab::Device device = widthlab::Device::cpu;
-  std::string note;  // e.g. "auto: no CUDA device: …"
-};
-
-DeviceChoice choose_device(const KernelVerbFlags& f, const widthlab::KernelOptions& o) {
+// choose_kernel_device (kernel_flags.h), and --tf32 only where it applies: float32 on the GPU.
+widthlab::cli::KernelDevice choose_device(const KernelVerbFlags& f, const widthlab::KernelOptions& o) {
   using namespace widthlab;
-  const std::optional<Device> asked = parse_device(f.device, "--device");
-  DeviceChoice c;
-  if (asked == Device::cpu) {
-    c.note = "asked";
-  } else if (asked == Device::cuda) {
-    if (auto why = cuda_kernel_unsupported(o); !why.empty())
-      throw InputError("--device cuda: not supported for " + why);
-    if (mpi_size() > 1) throw InputError("--device cuda: not supported under mpirun with more than one rank");
-    require_cuda("--device cuda");
-    c.device = Device::cuda;
-  } else if (auto why = cuda_kernel_unsupported(o); !why.empty()) {
-    c.note = "auto: the CUDA kernel does not support " + why;
-  } else if (!cuda_available()) {
-    c.note = "auto: " + cuda_status();
-  } else if (mpi_size() > 1) {
-    c.note = "auto: more than one MPI rank";
-  } else {
-    c.device = Device::cuda;
-  }
+  if (f.tf32 && o.precision != Precision::float32)
+    throw InputError("--tf32: applies to --precision float32 only, and this run is float64");
+  const cli::KernelDevice c = cli::choose_kernel_device(f.kernel, o);
   if (f.tf32 && c.device != Device::cuda)
     throw InputError("--tf32: applies to the CUDA kernel only, and this run is on the CPU (" + c.note + ")");
   return c;
 }
 
 template <class T>
-int run_kernel(const KernelVerbFlags& f, widthlab::KernelOptions opts, const DeviceChoice& device) {
+int run_kernel(const KernelVerbFlags& f, widthlab::KernelOptions opts, const widthlab::cli::KernelDevice& device) {
   using namespace widthlab;
   Matrix<T> X1 = cli::read_kernel_input<T>(f.x1, "--x1", opts), X2;
   auto check = [](const Matrix<T>& X, const std::string& flag, const std::string& path) {
@@ -89,20 +66,17 @@ int run_kernel(const KernelVerbFlags& f, widthlab::KernelOptions opts, const Dev
                 : std::filesystem::path(f.out);
   });
   std::string brief;
-  if constexpr (std::is_same_v<T, float>) {
-    if (device.device == Device::cuda) {
-      Matrix<float> K(X1.rows(), f.x2.empty() ? X1.rows() : X2.rows()), Th(K.rows(), K.cols());
-      const MatrixRef<float> x1(X1), x2(X2);
-      CudaKernelOptions co;
-      co.tf32 = f.tf32;
-      const CudaKernelSummary s =
-          kernel_compute_cuda(x1, f.x2.empty() ? nullptr : &x2, opts, K.data(), Th.data(), K.cols(), co);
-      npy_write((dir / "nngp.npy").string(), K);
-      npy_write((dir / "ntk.npy").string(), Th);
-      brief = s.brief();
-    }
-  }
-  if (brief.empty()) {
+  if (device.device == Device::cuda) {
+    Matrix<T> K(X1.rows(), f.x2.empty() ? X1.rows() : X2.rows()), Th(K.rows(), K.cols());
+    const MatrixRef<T> x1(X1), x2(X2);
+    CudaKernelOptions co;
+    co.tf32 = f.tf32;
+    const CudaKernelSummary s =
+        kernel_compute_cuda(x1, f.x2.empty() ? nullptr : &x2, opts, K.data(), Th.data(), K.cols(), co);
+    npy_write((dir / "nngp.npy").string(), K);
+    npy_write((dir / "ntk.npy").string(), Th);
+    brief = s.brief();
+  } else {
     // Under mpirun the rows are split over the ranks (mpi_runtime.h).
     KernelSummary s = kernel_to_npy_mpi<T>(X1, f.x2.empty() ? nullptr : &X2, opts, dir / "nngp.npy", dir / "ntk.npy");
     brief = fmt::format("{}, cpu ({})", s.brief(), device.note);
@@ -118,16 +92,11 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   widthlab::cli::add_kernel_flags(sub, f->kernel, kSpec);
   sub.add_option("--out", f->out, "Output directory (nngp.npy, ntk.npy)")->required();
   sub.add_flag("--force", f->force, "Replace the results widthlab wrote in --out (other files there are kept)");
-  sub.add_option("--device", f->device,
-                 "cpu | cuda | auto: auto runs on the GPU when one is present and the request is one the CUDA kernel "
-                 "supports (no --arch, closed-form activation: relu family or erf, --precision float32), else on "
-                 "the CPU")
-      ->capture_default_str();
   sub.add_flag("--tf32", f->tf32, "CUDA kernel only: TF32 tensor-core GEMM (faster; ~1e-3 relative error)");
   return [f] {
     using namespace widthlab;
     const KernelOptions o = cli::kernel_options_from_flags(f->kernel, kSpec);
-    const DeviceChoice d = choose_device(*f, o);
+    const cli::KernelDevice d = choose_device(*f, o);
     return o.precision == Precision::float32 ? run_kernel<float>(*f, o, d) : run_kernel<double>(*f, o, d);
   };
 }

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "widthlab/error.h"
+#include "widthlab/kernel_cuda.h"
+#include "widthlab/mpi_runtime.h"
 #include "widthlab/npy.h"
 
 namespace widthlab::cli {
@@ -39,6 +41,34 @@ void add_kernel_flags(CLI::App& sub, KernelFlags& f, const KernelFlagsSpec& spec
     sub.add_option("--block", f.block, "Rows/columns per block")->capture_default_str();
     sub.add_option("--threads", f.threads, "Threads (0 = all cores)")->capture_default_str();
   }
+  sub.add_option("--device", f.device,
+                 "cpu | cuda | auto: auto computes the kernel on the GPU when one is present and the request is one "
+                 "the CUDA kernel supports (no --arch; a closed-form activation: the relu family or erf), else on "
+                 "the CPU")
+      ->capture_default_str();
+}
+
+KernelDevice choose_kernel_device(const KernelFlags& f, const KernelOptions& o) {
+  const std::optional<Device> asked = parse_device(f.device, "--device");
+  KernelDevice c;
+  if (asked == Device::cpu) {
+    c.note = "asked";
+  } else if (asked == Device::cuda) {
+    if (auto why = cuda_kernel_unsupported(o); !why.empty())
+      throw InputError("--device cuda: not supported for " + why);
+    if (mpi_size() > 1) throw InputError("--device cuda: not supported under mpirun with more than one rank");
+    require_cuda("--device cuda");
+    c.device = Device::cuda;
+  } else if (auto why = cuda_kernel_unsupported(o); !why.empty()) {
+    c.note = "auto: the CUDA kernel does not support " + why;
+  } else if (!cuda_available()) {
+    c.note = "auto: " + cuda_status();
+  } else if (mpi_size() > 1) {
+    c.note = "auto: more than one MPI rank";
+  } else {
+    c.device = Device::cuda;
+  }
+  return c;
 }
 
 namespace {

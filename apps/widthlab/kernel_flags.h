@@ -1,9 +1,10 @@
 // The analytic-kernel flags that `widthlab kernel` and `widthlab predict` share (theory.md §3.8;
 // include/widthlab/kernel.h):
 // --depth, --activation, --parameterization, --w-std, --b-std, --width, --precision, --arch, --input-shape (an
-// architecture instead of --depth/--activation/--width; architecture.h, cnn_kernel.h), and for the streaming kernel
-// verb also --block, --threads. Both verbs read their inputs with read_kernel_input, so "which kernel" (the Dense
-// stack or an architecture, on (N, d) rows or (N, H, W, C) images) is decided here for both.
+// architecture instead of --depth/--activation/--width; architecture.h, cnn_kernel.h), --device (where the kernel
+// is computed: choose_kernel_device), and for the streaming kernel verb also --block, --threads. Both verbs read their
+// inputs with read_kernel_input, so "which kernel" (the Dense stack or an architecture, on (N, d) rows or (N, H, W, C)
+// images) is decided here for both.
 //   KernelFlags flags;                        // owned by the verb (e.g. in a shared_ptr captured by its run function)
 //   add_kernel_flags(sub, flags, spec);
 //   …
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <string>
 
+#include "widthlab/device.h"
 #include "widthlab/kernel.h"
 
 namespace widthlab::cli {
@@ -25,6 +27,7 @@ struct KernelFlags {
   std::int64_t block = 512;       // with KernelFlagsSpec::blocks only
   int threads = 0;                // with KernelFlagsSpec::blocks only
   std::string arch, input_shape;  // with KernelFlagsSpec::arch only; "" = not given
+  std::string device = "auto";    // --device cpu | cuda | auto
   const CLI::Option *depth_option = nullptr, *activation_option = nullptr, *width_option = nullptr;  // given?
 };
 
@@ -47,6 +50,15 @@ KernelOptions kernel_options_from_flags(const KernelFlags& f, const KernelFlagsS
 // An (N, d) .npy input, or with opts.arch also (N, H, W, C) images read as N rows of H·W·C values; the image shape
 // then becomes opts.input_shape (and must agree with --input-shape and the verb's other inputs). InputError naming
 // `flag` and `path`. Instantiated for float and double.
+// The device that computes the kernel, and how it was chosen (for the summary line). --device cuda for a request
+// the CUDA kernel does not support (kernel_cuda.h), under mpirun with more than one rank, or on a machine without a
+// usable GPU is an InputError naming why; auto picks the GPU when none of these stands in the way.
+struct KernelDevice {
+  Device device = Device::cpu;
+  std::string note;  // e.g. "asked", "auto: no CUDA device: …"
+};
+KernelDevice choose_kernel_device(const KernelFlags& f, const KernelOptions& o);
+
 template <class T>
 Matrix<T> read_kernel_input(const std::string& path, const std::string& flag, KernelOptions& opts);
 

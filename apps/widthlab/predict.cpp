@@ -1,18 +1,22 @@
 // `widthlab predict`: predictions of the infinite-width net (theory.md §3.2; include/widthlab/predict.h) on --test →
 // DIR/mean.npy (m × outputs), DIR/cov.npy (m × m, with --cov), DIR/predict.json (what was used). The net is the
 // --depth/--activation Dense stack or an --arch architecture (theory.md §3.9, cnn_kernel.h): the kernel flags and
-// inputs are `widthlab kernel`'s (kernel_flags.h), so --train / --test may then be (N, H, W, C) images.
+// inputs are `widthlab kernel`'s (kernel_flags.h), so --train / --test may then be (N, H, W, C) images; so is
+// --device: the float64 kernels are computed on the GPU when the CUDA kernel supports the request (kernel_cuda.h),
+// and the solves stay on the CPU.
 #include "widthlab/predict.h"
 
 #include <fmt/format.h>
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "kernel_flags.h"
 #include "verb.h"
 #include "widthlab/error.h"
 #include "widthlab/kernel.h"
+#include "widthlab/kernel_cuda.h"
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/results_io.h"
@@ -69,6 +73,19 @@ Inputs read_inputs(const PredictFlags& f, widthlab::KernelOptions& ko) {
   return in;
 }
 
+// The GPU's float64 kernels, as predict() asks for them (predict.h KernelSource).
+widthlab::KernelSource gpu_kernels(const widthlab::KernelOptions& ko) {
+  using namespace widthlab;
+  return [ko](const MatrixD& A, const MatrixD* B, MatrixD* nngp, MatrixD* ntk) {
+    const Eigen::Index n = B ? B->rows() : A.rows();
+    if (nngp) nngp->resize(A.rows(), n);
+    if (ntk) ntk->resize(A.rows(), n);
+    const MatrixRef<double> a(A);
+    const std::optional<MatrixRef<double>> b = B ? std::optional<MatrixRef<double>>(*B) : std::nullopt;
+    kernel_compute_cuda(a, b ? &*b : nullptr, ko, nngp ? nngp->data() : nullptr, ntk ? ntk->data() : nullptr, n);
+  };
+}
+
 int run_predict(const PredictFlags& f) {
   using namespace widthlab;
   KernelOptions ko = cli::kernel_options_from_flags(f.net, kSpec);
@@ -90,9 +107,10 @@ int run_predict(const PredictFlags& f) {
   po.init_sample = !f.no_init_sample;
 
   const auto [X, Y, T] = read_inputs(f, ko);
+  const cli::KernelDevice device = cli::choose_kernel_device(f.net, ko);  // after read_inputs: --arch image shapes
   const OutputMode mode = f.force ? OutputMode::force : OutputMode::fresh;
   check_output_dir(f.out, mode, /*resumable=*/false);  // writes nothing: predict() validates the rest first
-  PredictResult r = predict(X, Y, T, ko, po);
+  PredictResult r = predict(X, Y, T, ko, po, device.device == Device::cuda ? gpu_kernels(ko) : KernelSource{});
   auto dir = prepare_output_dir(f.out, mode, /*resumable=*/false);
   npy_write(dir / "mean.npy", r.mean);
   if (po.cov) npy_write(dir / "cov.npy", r.cov);
@@ -109,6 +127,7 @@ int run_predict(const PredictFlags& f) {
                       {"test_rows", T.rows()},
                       {"outputs", s.outputs},
                       {"cov", po.cov}};
+  if (device.device == Device::cuda) j["device"] = "cuda";  // absent for the CPU, as in runs.jsonl
   if (ko.arch) {
     j["arch"] = architecture_text(*ko.arch);
     const ImageShape is = ko.input_shape.value_or(ImageShape{1, 1, X.cols()});
@@ -122,9 +141,11 @@ int run_predict(const PredictFlags& f) {
   }
   write_file_atomic(dir / "predict.json", j.dump(2) + "\n");
   fmt::print(
-      "predict: {} train, {} test, loss {}, kernel {}, t = {}; eigen range [{:.3g}, {:.3g}]{}\nwrote {}/mean.npy{}\n",
-      X.rows(), T.rows(), f.loss, f.kernel, f.time, s.eig_min, s.eig_max,
-      s.jitter > 0 ? fmt::format(", GP-sample jitter {:.3g}", s.jitter) : "", printable_path(dir),
+      "predict: {} train, {} test, loss {}, kernel {}, t = {}; kernels on {}; eigen range [{:.3g}, {:.3g}]{}\nwrote "
+      "{}/mean.npy{}\n",
+      X.rows(), T.rows(), f.loss, f.kernel, f.time,
+      device.device == Device::cuda ? "cuda (" + cuda_status() + ")" : "cpu (" + device.note + ")", s.eig_min,
+      s.eig_max, s.jitter > 0 ? fmt::format(", GP-sample jitter {:.3g}", s.jitter) : "", printable_path(dir),
       po.cov ? fmt::format(" and {}/cov.npy", printable_path(dir)) : "");
   return 0;
 }

@@ -20,6 +20,7 @@
 //   u⁽ᵏ⁺¹⁾(x) = u⁽ᵏ⁾(x) − lr · (1/n) Σ_j Θ(x, x_j) ℓ'(y_j, u⁽ᵏ⁾(x_j)),   k = 0 … t−1  (t an integer step count).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <limits>
 
 #include "widthlab/kernel.h"
@@ -79,10 +80,15 @@ MatrixD function_space_gd(const MatrixD& k_all_train, MatrixD u0, const Loss& lo
                           std::int64_t steps);
 
 // ---- End to end: kernels of the KernelOptions net, then the prediction on X_test ----
+// Where predict() gets its kernels: the NNGP and/or NTK of (A, B) (B null: (A, A), symmetric) into *nngp / *ntk
+// (either null: not needed; the callee sizes them). Empty: the CPU engine, kernel_compute<double> (kernel.h).
+// `widthlab predict --device cuda` passes the GPU's float64 kernel (kernel_cuda.h).
+using KernelSource = std::function<void(const MatrixD& A, const MatrixD* B, MatrixD* nngp, MatrixD* ntk)>;
+
 // Labels: mse → n × k targets; logistic → n values ±1; cross-entropy → n class indices 0..C−1.
 // InputError on empty / non-finite inputs, column mismatch, label count or value errors, t < 0, non-mse with
 // t = ∞ or non-integer t, lr ≤ 0, diag_reg < 0, --cov with a non-mse loss.
 PredictResult predict(const MatrixD& X_train, const MatrixD& Y_train, const MatrixD& X_test, const KernelOptions& kopts,
-                      const PredictOptions& opts);
+                      const PredictOptions& opts, const KernelSource& kernels = {});
 
 }  // namespace widthlab

@@ -141,8 +141,22 @@ MatrixD function_space_gd(const MatrixD& k_all_train, MatrixD u, const Loss& los
   return u;
 }
 
+namespace {
+
+// The kernels of (A, B) from `source`, or from kernel_compute<double> when it is empty (predict.h KernelSource).
+void kernels_of(const KernelSource& source, const MatrixD& A, const MatrixD* B, const KernelOptions& kopts,
+                MatrixD* nngp, MatrixD* ntk) {
+  if (source) return source(A, B, nngp, ntk);
+  const Eigen::Index n = B ? B->rows() : A.rows();
+  if (nngp) nngp->resize(A.rows(), n);
+  if (ntk) ntk->resize(A.rows(), n);
+  kernel_compute<double>(A, B, kopts, nngp ? nngp->data() : nullptr, ntk ? ntk->data() : nullptr, n);
+}
+
+}  // namespace
+
 PredictResult predict(const MatrixD& X, const MatrixD& Y, const MatrixD& T, const KernelOptions& kopts,
-                      const PredictOptions& o) {
+                      const PredictOptions& o, const KernelSource& kernels) {
   if (X.rows() < 1 || X.cols() < 1) throw InputError("train inputs: expected a non-empty (n, d) array");
   if (T.rows() < 1) throw InputError("test inputs: expected a non-empty (m, d) array");
   if (T.cols() != X.cols())
@@ -161,16 +175,10 @@ PredictResult predict(const MatrixD& X, const MatrixD& Y, const MatrixD& T, cons
 
   if (o.loss == LossKind::mse) {
     MatrixD nngp_dd, nngp_td, nngp_tt, ntk_dd, ntk_td;
-    const bool need_nngp = o.kernel == PredictKernel::nngp || o.cov;
-    if (need_nngp) {
-      nngp_dd = kernel_nngp(X, kopts);
-      nngp_td = kernel_nngp(T, X, kopts);
-    }
-    if (o.cov) nngp_tt = kernel_nngp(T, kopts);
-    if (o.kernel == PredictKernel::ntk) {
-      ntk_dd = kernel_ntk(X, kopts);
-      ntk_td = kernel_ntk(T, X, kopts);
-    }
+    const bool need_nngp = o.kernel == PredictKernel::nngp || o.cov, need_ntk = o.kernel == PredictKernel::ntk;
+    kernels_of(kernels, X, nullptr, kopts, need_nngp ? &nngp_dd : nullptr, need_ntk ? &ntk_dd : nullptr);
+    kernels_of(kernels, T, &X, kopts, need_nngp ? &nngp_td : nullptr, need_ntk ? &ntk_td : nullptr);
+    if (o.cov) kernels_of(kernels, T, nullptr, kopts, &nngp_tt, nullptr);
     return predict_mse(ntk_dd, ntk_td, nngp_dd, nngp_td, nngp_tt, Y, o);
   }
 
@@ -198,16 +206,18 @@ PredictResult predict(const MatrixD& X, const MatrixD& Y, const MatrixD& T, cons
   }
   MatrixD XA(X.rows() + T.rows(), X.cols());
   XA << X, T;
-  const MatrixD& theta_kernel_src = XA;
-  MatrixD k_all_train =
-      o.kernel == PredictKernel::ntk ? kernel_ntk(theta_kernel_src, X, kopts) : kernel_nngp(theta_kernel_src, X, kopts);
+  MatrixD k_all_train;
+  const bool use_ntk = o.kernel == PredictKernel::ntk;
+  kernels_of(kernels, XA, &X, kopts, use_ntk ? nullptr : &k_all_train, use_ntk ? &k_all_train : nullptr);
   PredictResult r;
   r.summary.outputs = outputs;
   r.summary.steps = std::llround(o.time);
   MatrixD u0 = MatrixD::Zero(XA.rows(), outputs);
   if (o.init_sample) {
     Rng rng = make_rng(o.seed, rng_stream::gp_sample);
-    u0 = gp_sample(kernel_nngp(XA, kopts), outputs, rng, &r.summary.jitter);
+    MatrixD k_all;
+    kernels_of(kernels, XA, nullptr, kopts, &k_all, nullptr);
+    u0 = gp_sample(k_all, outputs, rng, &r.summary.jitter);
   }
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(Eigen::MatrixXd(k_all_train.topRows(X.rows())),
                                                     Eigen::EigenvaluesOnly);

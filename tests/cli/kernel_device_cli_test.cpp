@@ -60,8 +60,8 @@ TEST(KernelDeviceCli, RefusalsExitTwoWithOneLine) {
   };
   std::vector<Case> cases = {
       {base + "--device gpu", "--device 'gpu': expected cpu, cuda or auto"},
-      {"kernel --x1 " + dir + "/x1.npy --depth 2 --activation relu --device cuda",
-       "--device cuda: not supported for precision float64"},
+      {"kernel --x1 " + dir + "/x1.npy --depth 2 --activation relu --device cuda --tf32",
+       "--tf32: applies to --precision float32 only, and this run is float64"},
       {"kernel --x1 " + dir + "/x1.npy --depth 2 --activation gelu --precision float32 --device cuda",
        "--device cuda: not supported for activation gelu"},
       {base + "--device cpu --tf32", "--tf32: applies to the CUDA kernel only"},
@@ -77,18 +77,25 @@ TEST(KernelDeviceCli, RefusalsExitTwoWithOneLine) {
   }
 }
 
+// Both precisions; tolerances as tests/cuda/kernel_cuda_test.cpp derives them (float32 2e-5, float64 1e-11).
 TEST(KernelDeviceCli, CudaMatchesCpu) {
   if (!cuda_available()) GTEST_SKIP() << cuda_status();
   const auto dir = scratch_dir("kernel_device_cli_gpu");
-  const std::string base = inputs(dir);
-  auto g = run_cli(base + "--device cuda --out " + dir + "/gpu");
-  ASSERT_EQ(g.code, 0) << g.err;
-  EXPECT_NE(g.out.find("cuda ("), std::string::npos) << g.out;
-  auto c = run_cli(base + "--device cpu --out " + dir + "/cpu");
-  ASSERT_EQ(c.code, 0) << c.err;
-  for (const char* name : {"/nngp.npy", "/ntk.npy"}) {
-    const MatrixD a = npy_read_matrix<double>(dir + "/gpu" + name), b = npy_read_matrix<double>(dir + "/cpu" + name);
-    EXPECT_EQ(npy_read_header(dir + "/gpu" + name).dtype, "<f4");
-    EXPECT_LE((a - b).cwiseAbs().maxCoeff(), 2e-5 * b.cwiseAbs().maxCoeff()) << name;
+  npy_write(dir + "/x1.npy", sin_inputs(7, 5, 0));
+  for (const std::string precision : {"float32", "float64"}) {
+    const std::string base =
+        "kernel --x1 " + dir + "/x1.npy --depth 2 --activation relu --precision " + precision + " --out " + dir + "/";
+    auto g = run_cli(base + "gpu" + precision + " --device cuda");
+    ASSERT_EQ(g.code, 0) << g.err;
+    EXPECT_NE(g.out.find(precision + ", cuda ("), std::string::npos) << g.out;
+    auto c = run_cli(base + "cpu" + precision + " --device cpu");
+    ASSERT_EQ(c.code, 0) << c.err;
+    for (const char* name : {"/nngp.npy", "/ntk.npy"}) {
+      const std::string gpu = dir + "/gpu" + precision + name, cpu = dir + "/cpu" + precision + name;
+      const MatrixD a = npy_read_matrix<double>(gpu), b = npy_read_matrix<double>(cpu);
+      EXPECT_EQ(npy_read_header(gpu).dtype, precision == "float32" ? "<f4" : "<f8");
+      EXPECT_LE((a - b).cwiseAbs().maxCoeff(), (precision == "float32" ? 2e-5 : 1e-11) * b.cwiseAbs().maxCoeff())
+          << name;
+    }
   }
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_helpers.h"
+#include "widthlab/device.h"
 #include "widthlab/npy.h"
 #include "widthlab/predict.h"
 
@@ -22,7 +23,7 @@ TEST(PredictCli, MseWithCovarianceMatchesTheLibrary) {
   npy_write(dir + "/t.npy", T);
   npy_write(dir + "/y.npy", y);
   const std::string common = "predict --train " + dir + "/x.npy --labels " + dir + "/y.npy --test " + dir +
-                             "/t.npy --depth 2 --activation erf --b-std 0.2 ";
+                             "/t.npy --depth 2 --activation erf --b-std 0.2 --device cpu ";  // the library's kernels
   auto r = run_cli(common + "--time inf --cov --diag-reg 0.01 --out " + dir + "/inf");
   ASSERT_EQ(r.code, 0) << r.err;
   KernelOptions ko;
@@ -76,7 +77,8 @@ TEST(PredictCli, LogisticAndCrossEntropy) {
   npy_write(dir + "/t.npy", T);
   npy_write(dir + "/ypm.npy", ypm);
   npy_write(dir + "/ycls.npy", ycls);
-  const std::string base = "predict --train " + dir + "/x.npy --test " + dir + "/t.npy --depth 1 --activation relu ";
+  const std::string base =
+      "predict --train " + dir + "/x.npy --test " + dir + "/t.npy --depth 1 --activation relu --device cpu ";
   auto r =
       run_cli(base + "--labels " + dir + "/ypm.npy --loss logistic --time 20 --lr 0.5 --seed 3 --out " + dir + "/log");
   ASSERT_EQ(r.code, 0) << r.err;
@@ -137,4 +139,59 @@ TEST(PredictCli, BadInputExitsTwoWithOneLine) {
     EXPECT_EQ(lines(r.err), 1) << name << ": " << r.err;
   }
   EXPECT_FALSE(std::filesystem::exists(dir + "/o/mean.npy"));
+}
+
+// --device (kernel_flags.h choose_kernel_device): a bad value, a request the CUDA kernel does not support, and (without
+// a GPU) --device cuda are exit 2 with one line and nothing written; cpu and auto say where the kernels ran.
+TEST(PredictCli, DeviceChoiceIsCheckedBeforeAnythingIsWritten) {
+  auto dir = scratch_dir("predict_cli_device");
+  npy_write(dir + "/x.npy", sin_inputs(6, 3, 0));
+  npy_write(dir + "/t.npy", sin_inputs(3, 3, 0.4));
+  npy_write(dir + "/y.npy", sin_inputs(6, 1, 1.1));
+  const std::string io =
+      "predict --train " + dir + "/x.npy --labels " + dir + "/y.npy --test " + dir + "/t.npy --time inf ";
+  std::vector<std::pair<std::string, std::string>> bad = {
+      {"--depth 2 --activation relu --device gpu", "--device 'gpu': expected cpu, cuda or auto"},
+      {"--depth 2 --activation tanh --device cuda", "--device cuda: not supported for activation tanh"}};
+  if (!cuda_available())
+    bad.push_back({"--depth 2 --activation relu --device cuda", "--device cuda: CUDA is not available: "});
+  for (const auto& [args, says] : bad) {
+    auto r = run_cli(io + args + " --out " + dir + "/bad");
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/bad")) << args;
+  }
+  auto cpu = run_cli(io + "--depth 2 --activation relu --device cpu --out " + dir + "/cpu");
+  ASSERT_EQ(cpu.code, 0) << cpu.err;
+  EXPECT_NE(cpu.out.find("kernels on cpu (asked)"), std::string::npos) << cpu.out;
+  EXPECT_FALSE(nlohmann::json::parse(std::ifstream(dir + "/cpu/predict.json")).contains("device"));
+  auto tanh = run_cli(io + "--depth 2 --activation tanh --out " + dir + "/tanh");
+  ASSERT_EQ(tanh.code, 0) << tanh.err;
+  EXPECT_NE(tanh.out.find("kernels on cpu (auto: the CUDA kernel does not support activation tanh"), std::string::npos)
+      << tanh.out;
+}
+
+// On a GPU: the float64 GPU kernels give the CPU's prediction. Kernel entries (O(1) here) agree to ~1e-15 relative
+// (kernel_cuda_test.cpp); the regularized solve amplifies that by at most cond ≤ 100·n + 1 ≈ 600 (diag_reg 0.01),
+// so mean and covariance move by ≲ 1e-12; 1e-9 (of max(1, largest entry)) has margin and still catches any wrong
+// kernel entry.
+TEST(PredictCli, CudaKernelsGiveTheCpuPrediction) {
+  if (!cuda_available()) GTEST_SKIP() << cuda_status();
+  auto dir = scratch_dir("predict_cli_cuda");
+  npy_write(dir + "/x.npy", sin_inputs(6, 3, 0));
+  npy_write(dir + "/t.npy", sin_inputs(3, 3, 0.4));
+  npy_write(dir + "/y.npy", sin_inputs(6, 1, 1.1));
+  const std::string io = "predict --train " + dir + "/x.npy --labels " + dir + "/y.npy --test " + dir +
+                         "/t.npy --time inf --cov --diag-reg 0.01 --depth 2 --activation relu --b-std 0.1 ";
+  auto g = run_cli(io + "--device cuda --out " + dir + "/gpu");
+  ASSERT_EQ(g.code, 0) << g.err;
+  EXPECT_NE(g.out.find("kernels on cuda ("), std::string::npos) << g.out;
+  EXPECT_EQ(nlohmann::json::parse(std::ifstream(dir + "/gpu/predict.json"))["device"], "cuda");
+  auto c = run_cli(io + "--device cpu --out " + dir + "/cpu");
+  ASSERT_EQ(c.code, 0) << c.err;
+  for (const char* name : {"/mean.npy", "/cov.npy"}) {
+    const MatrixD a = npy_read_matrix<double>(dir + "/gpu" + name), b = npy_read_matrix<double>(dir + "/cpu" + name);
+    EXPECT_LE((a - b).cwiseAbs().maxCoeff(), 1e-9 * std::max(1.0, b.cwiseAbs().maxCoeff())) << name;
+  }
 }
