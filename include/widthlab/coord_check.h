@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "widthlab/asymptotic_verdict.h"
 #include "widthlab/classification.h"
 #include "widthlab/rate_fit.h"
 #include "widthlab/results_io.h"
@@ -40,15 +41,17 @@ struct CoordFit {
   int layer = 0;         // 0..H (H: logits)
   std::string quantity;  // act_init | delta
   int t = 0;             // steps (delta), 0 for act_init
-  RateFit fit;
+  RateFit fit;           // over every width
+  RateFit widest;        // over the widest widest_width_count(n) widths; not ok when that is every width
   double predicted = 0;
   ClaimRegion region;
   VerdictResult verdict;
 };
 
 // Per layer, the exponent of the RMS at init (t = 0) and of the RMS change after t = 1..T steps (T = the longest track
-// among the runs), over `widths` × `seeds` (runs of other widths or seeds are ignored), `bootstrap` resamples. A fit
-// over fewer than 3 widths with finite values is inconclusive.
+// among the runs), over `widths` × `seeds` (runs of other widths or seeds are ignored), `bootstrap` resamples, with
+// asymptotic_exponent_verdict's verdict (asymptotic_verdict.h); for an unstable scaling (c.stable false) the changes
+// after t > 1 steps are fitted but not judged (inconclusive): the prediction counts one step.
 std::vector<CoordFit> fit_coord_check(const Classification& c, const std::vector<CoordRun>& runs,
                                       const std::vector<int>& widths, const std::vector<std::uint64_t>& seeds,
                                       int bootstrap);
@@ -58,11 +61,12 @@ std::string coord_layer_name(int layer, int depth);
 // The per-run values as CSV rows: width, seed, layer, quantity, t, value.
 std::vector<std::vector<std::string>> coord_value_rows(const CoordRun& run);
 extern const std::vector<std::string> kCoordValueColumns;
-// One fit as CSV cells: layer, quantity, t, exponent, ci_lo, ci_hi, widths_used, predicted, region_lo, region_hi,
-// verdict.
+// One fit as CSV cells: layer, quantity, t, exponent, ci_lo, ci_hi, widths_used, exponent_widest, ci_lo_widest,
+// ci_hi_widest, widths_widest (nan / 0 when not fitted), predicted, region_lo, region_hi, verdict.
 std::vector<std::string> coord_fit_cells(const CoordFit& f);
 extern const std::vector<std::string> kCoordFitColumns;
-// The markdown table of a report: layer | quantity | t | fitted exponent | 95 % interval | predicted | verdict.
+// The markdown table of a report: layer | quantity | t | fitted exponent | 95 % interval | widest widths | predicted |
+// verdict.
 std::string coord_table_markdown(const std::vector<CoordFit>& fits, int depth);
 
 }  // namespace widthlab

@@ -82,6 +82,9 @@ std::vector<CoordFit> fit_coord_check(const Classification& c, const std::vector
   RateFitOptions ro;
   ro.resamples = bootstrap;
   const std::vector<double> wd(widths.begin(), widths.end());
+  std::vector<int> widest_widths;
+  for (std::size_t i : widest_width_indices(wd)) widest_widths.push_back(widths[i]);
+  const std::vector<double> wd_widest(widest_widths.begin(), widest_widths.end());
   std::vector<CoordFit> fits;
   for (int layer = 0; layer <= c.depth; ++layer)
     for (int t = 0; t <= steps; ++t) {
@@ -91,12 +94,18 @@ std::vector<CoordFit> fit_coord_check(const Classification& c, const std::vector
       f.predicted = t == 0 ? pred.act_init[std::size_t(layer)] : pred.delta[std::size_t(layer)];
       f.region = coord_region(f.predicted, t == 0 ? "RMS at init" : "RMS of the change");
       f.fit = fit_rate_mean(wd, coord_values(runs, widths, seeds, layer, t), ro);
+      if (!widest_widths.empty())
+        f.widest = fit_rate_mean(wd_widest, coord_values(runs, widest_widths, seeds, layer, t), ro);
       const std::string what = coord_layer_name(layer, c.depth);
       const std::string label = t == 0 ? fmt::format("{} RMS at init exponent", what)
                                        : fmt::format("{} RMS change after {} step(s) exponent", what, t);
-      f.verdict = f.fit.ok && !f.fit.few_widths()
-                      ? verdict_in_region({f.fit.slope, f.fit.ci_low, f.fit.ci_high}, f.region, label)
-                      : VerdictResult{Verdict::inconclusive, label + ": fewer than 3 widths with finite values"};
+      if (t > 1 && !c.stable)  // theory.md §10.4: the prediction is a first-step count
+        f.verdict = {Verdict::inconclusive,
+                     label +
+                         ": not judged — the predicted exponent counts one step, and an unstable scaling's later "
+                         "steps compound (or saturate) beyond it (theory.md §10.4)"};
+      else
+        f.verdict = asymptotic_exponent_verdict(f.fit, f.widest, f.region, label);
       fits.push_back(std::move(f));
     }
   return fits;
@@ -115,9 +124,11 @@ std::vector<std::vector<std::string>> coord_value_rows(const CoordRun& r) {
   return rows;
 }
 
-const std::vector<std::string> kCoordFitColumns = {"layer",     "quantity",  "t",           "exponent",
-                                                   "ci_lo",     "ci_hi",     "widths_used", "predicted",
-                                                   "region_lo", "region_hi", "verdict"};
+const std::vector<std::string> kCoordFitColumns = {"layer",        "quantity",        "t",
+                                                   "exponent",     "ci_lo",           "ci_hi",
+                                                   "widths_used",  "exponent_widest", "ci_lo_widest",
+                                                   "ci_hi_widest", "widths_widest",   "predicted",
+                                                   "region_lo",    "region_hi",       "verdict"};
 
 std::vector<std::string> coord_fit_cells(const CoordFit& f) {
   return {std::to_string(f.layer),
@@ -127,6 +138,10 @@ std::vector<std::string> coord_fit_cells(const CoordFit& f) {
           cell(f.fit.ci_low),
           cell(f.fit.ci_high),
           std::to_string(f.fit.widths_used),
+          cell(f.widest.slope),
+          cell(f.widest.ci_low),
+          cell(f.widest.ci_high),
+          std::to_string(f.widest.widths_used),
           cell(f.predicted),
           cell(f.region.lo),
           cell(f.region.hi),
@@ -135,12 +150,16 @@ std::vector<std::string> coord_fit_cells(const CoordFit& f) {
 
 std::string coord_table_markdown(const std::vector<CoordFit>& fits, int depth) {
   std::string t =
-      "| layer | quantity | t | fitted exponent | 95 % interval | predicted | verdict "
-      "|\n|---|---|---|---|---|---|---|\n";
+      "| layer | quantity | t | fitted exponent | 95 % interval | widest widths: exponent [interval] | predicted | "
+      "verdict |\n|---|---|---|---|---|---|---|---|\n";
   for (const auto& c : fits)
-    t += fmt::format("| {} | {} | {} | {} | [{}, {}] | {} | {} |\n", coord_layer_name(c.layer, depth),
+    t += fmt::format("| {} | {} | {} | {} | [{}, {}] | {} | {} | {} |\n", coord_layer_name(c.layer, depth),
                      c.quantity == "act_init" ? "RMS at init" : "RMS of change", c.t, g(c.fit.slope), g(c.fit.ci_low),
-                     g(c.fit.ci_high), g(c.predicted), verdict_name(c.verdict.verdict));
+                     g(c.fit.ci_high),
+                     c.widest.ok ? fmt::format("{} [{}, {}] ({} widths)", g(c.widest.slope), g(c.widest.ci_low),
+                                               g(c.widest.ci_high), c.widest.widths_used)
+                                 : "—",
+                     g(c.predicted), verdict_name(c.verdict.verdict));
   return t;
 }
 

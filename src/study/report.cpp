@@ -167,7 +167,8 @@ std::string coord_section(const ReportScaling& s, int steps) {
   if (s.coord.empty()) return "";
   return fmt::format(
              "Coordinate check (theory.md §10.4; coord_fit.csv): exponent of each layer's RMS vs width at init and "
-             "after t = 1..{} steps, against the classifier's prediction ± {} — {}.\n\n",
+             "after t = 1..{} steps, against the classifier's prediction ± {}, checked against the exponent over the "
+             "widest widths (the prediction is asymptotic) — {}.\n\n",
              steps, kCoordTolerance, coord_counts(s.coord)) +
          coord_table_markdown(s.coord, s.depth) + "\n";
 }
@@ -183,6 +184,11 @@ std::string summary_paragraph(const ReportData& data) {
     std::string line = fmt::format("**{}**: test loss {} at d = {} and {} at d = {}", s.name, num(lo.test_loss.mean, 3),
                                    lo.width, num(hi.test_loss.mean, 3), hi.width);
     if (hi.diverged > 0) line += fmt::format(" ({} of the widest runs diverged)", hi.diverged);
+    int missing = 0;
+    for (const auto& r : s.rows) missing += r.logits_missing;
+    if (missing > 0)
+      line +=
+          fmt::format(" ({} finished runs have no final-logits file in logits/, so no distance to compare)", missing);
     if (s.limit_kind == "no stable limit") {
       line += "; the classifier finds no stable limit for this scaling";
       if (std::isfinite(lo.distance.mean) &&
@@ -238,9 +244,10 @@ std::string render_report(const ReportData& d) {
     for (const auto& w : s.rows) {
       std::string kl = num(w.kl, 3);
       if (w.kl_floored > 0 && std::isfinite(w.kl)) kl += fmt::format(" (σ floored ×{})", w.kl_floored);
-      r += fmt::format("| {} | {} / {}{} | {} | {} | {} | {} | {} | {} | {} | {} |\n", w.width, w.ok, w.diverged,
-                       w.failed ? fmt::format(" ({} failed)", w.failed) : "", ms(w.test_loss), ms(w.test_acc),
-                       ms(w.train_loss), ms(w.distance, 3), ms(w.abs_dloss, 3), ms(w.abs_dacc, 3), kl,
+      r += fmt::format("| {} | {} / {}{}{} | {} | {} | {} | {} | {} | {} | {} | {} |\n", w.width, w.ok, w.diverged,
+                       w.failed ? fmt::format(" ({} failed)", w.failed) : "",
+                       w.logits_missing ? fmt::format(" ({} without logits)", w.logits_missing) : "", ms(w.test_loss),
+                       ms(w.test_acc), ms(w.train_loss), ms(w.distance, 3), ms(w.abs_dloss, 3), ms(w.abs_dacc, 3), kl,
                        num(w.sign_gap, 3));
     }
     if (s.limit_kind == "limit")

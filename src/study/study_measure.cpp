@@ -177,7 +177,7 @@ class Measure {
       }
       const RunData& rd = it->second;
       const std::string status = rd.record.value("status", "");
-      if (status != "ok" || rd.final_logits.size() == 0) {
+      if (status != "ok") {
         ++row.diverged;
         csv(w, seed, status, "", kNan, kNan, kNan);
         continue;
@@ -186,6 +186,11 @@ class Measure {
       tl.push_back(json_number(rd.record, "test_loss"));
       ta.push_back(json_number(rd.record, "test_acc"));
       trl.push_back(json_number(rd.record, "train_loss"));
+      if (rd.final_logits.size() == 0) {  // an ok run whose logits/ file is gone: no distance, and the report says so
+        ++row.logits_missing;
+        csv(w, seed, "ok", "logits file missing", kNan, kNan, kNan);
+        continue;
+      }
       const std::vector<double> f = column(rd.final_logits, norm(w));
       frows.push_back(f);
       const Target t = target_for(w, si);

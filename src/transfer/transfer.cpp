@@ -79,13 +79,15 @@ void write_optima(const fs::path& out, const std::vector<ScalingTransfer>& all) 
 
 void write_exponents(const fs::path& out, const std::vector<ScalingTransfer>& all) {
   TextTable t;
-  t.columns = {"scaling",     "metric",    "exponent",  "ci_lo",     "ci_hi",
-               "widths_used", "predicted", "region_lo", "region_hi", "verdict"};
+  t.columns = {"scaling",     "metric",          "exponent",     "ci_lo",        "ci_hi",
+               "widths_used", "exponent_widest", "ci_lo_widest", "ci_hi_widest", "widths_widest",
+               "predicted",   "region_lo",       "region_hi",    "verdict"};
   for (const auto& s : all)
     for (const auto* m : {&s.train, &s.test})
       t.rows.push_back({s.scaling, m->metric, num(m->fit.slope), num(m->fit.ci_low), num(m->fit.ci_high),
-                        std::to_string(m->fit.widths_used), num(s.prediction.exponent), num(s.region.lo),
-                        num(s.region.hi), verdict_name(m->verdict.verdict)});
+                        std::to_string(m->fit.widths_used), num(m->widest.slope), num(m->widest.ci_low),
+                        num(m->widest.ci_high), std::to_string(m->widest.widths_used), num(s.prediction.exponent),
+                        num(s.region.lo), num(s.region.hi), verdict_name(m->verdict.verdict)});
   write_csv(out / "exponents.csv", t);
 }
 
@@ -137,6 +139,11 @@ void write_json(const fs::path& out, const std::vector<ScalingTransfer>& all) {
                       {"ci_lo", m->fit.ci_low},
                       {"ci_hi", m->fit.ci_high},
                       {"widths_used", m->fit.widths_used},
+                      {"widest",
+                       {{"exponent", m->widest.slope},
+                        {"ci_lo", m->widest.ci_low},
+                        {"ci_hi", m->widest.ci_high},
+                        {"widths_used", m->widest.widths_used}}},
                       {"verdict", verdict_json(m->verdict)}};
     j.push_back(e);
   }

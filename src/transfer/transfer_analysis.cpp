@@ -58,7 +58,17 @@ MetricTransfer metric_transfer(const std::string& metric, const std::vector<int>
   };
   RateFitOptions ro;
   ro.resamples = bootstrap;
-  if (n_seeds > 0) m.fit = fit_rate(as_doubles(widths), n_seeds, stat, ro);
+  const std::vector<double> wd = as_doubles(widths);
+  const std::vector<std::size_t> widest = widest_width_indices(wd);
+  if (n_seeds > 0) {
+    m.fit = fit_rate(wd, n_seeds, stat, ro);
+    if (!widest.empty()) {  // theory.md §10.3: the predicted exponent is asymptotic; re-fit over the widest widths
+      std::vector<double> ww;
+      for (std::size_t i : widest) ww.push_back(wd[i]);
+      m.widest = fit_rate(
+          ww, n_seeds, [&](std::size_t w, const auto& seeds) { return stat(widest[w], seeds); }, ro);
+    }
+  }
   const std::string what = fmt::format("optimal-lr exponent ({})", metric);
   if (!m.fit.ok || m.fit.few_widths()) {
     m.verdict = {Verdict::inconclusive,
@@ -66,7 +76,7 @@ MetricTransfer metric_transfer(const std::string& metric, const std::vector<int>
                              m.fit.widths_used, m.fit.note)};
     return m;
   }
-  m.verdict = verdict_in_region({m.fit.slope, m.fit.ci_low, m.fit.ci_high}, region, what);
+  m.verdict = asymptotic_exponent_verdict(m.fit, m.widest, region, what);
   return m;
 }
 

@@ -30,7 +30,12 @@ std::string setup_text(const Config& c, double coord_lr, int coord_steps) {
 
 std::string exponent_text(const MetricTransfer& m) {
   if (!m.fit.ok) return "no fit (" + m.fit.note + ")";
-  return fmt::format("{} {} over {} widths", g(m.fit.slope), interval(m.fit.ci_low, m.fit.ci_high), m.fit.widths_used);
+  std::string t =
+      fmt::format("{} {} over {} widths", g(m.fit.slope), interval(m.fit.ci_low, m.fit.ci_high), m.fit.widths_used);
+  if (m.widest.ok)
+    t += fmt::format(" ({} {} over the widest {})", g(m.widest.slope), interval(m.widest.ci_low, m.widest.ci_high),
+                     m.widest.widths_used);
+  return t;
 }
 
 std::string summary_line(const ScalingTransfer& s) {
@@ -61,9 +66,13 @@ std::string first_step_note(const ScalingTransfer& s, int depth) {
   for (const auto& c : s.coord)
     if (c.layer == depth && c.quantity == "delta" && c.t == 1)
       return fmt::format(
-          "- first-step logit change (coordinate check, lr {}): ~ d^{} {}, predicted d^{} (the B of the "
-          "prediction)\n",
-          g(s.coord_lr), g(c.fit.slope), interval(c.fit.ci_low, c.fit.ci_high), g(c.predicted));
+          "- first-step logit change (coordinate check, lr {}): ~ d^{} {}{}, predicted d^{} (the B of the "
+          "prediction): {}\n",
+          g(s.coord_lr), g(c.fit.slope), interval(c.fit.ci_low, c.fit.ci_high),
+          c.widest.ok ? fmt::format(", over the widest {} widths d^{} {}", c.widest.widths_used, g(c.widest.slope),
+                                    interval(c.widest.ci_low, c.widest.ci_high))
+                      : "",
+          g(c.predicted), verdict_name(c.verdict.verdict));
   return "";
 }
 
@@ -121,10 +130,14 @@ std::string render_transfer_report(const Config& config, const std::vector<Scali
        std::to_string(resamples) +
        " seed resamples.\n"
        "- **exponent**: OLS slope of log lr\\* on log d over the widths with an optimum inside the grid, 95 % interval "
-       "from a seed bootstrap (rate_fit.h); verdict *holds* when the whole interval lies in the region, *does not "
-       "hold* when it lies outside, else *inconclusive* (verdicts.h verdict_in_region).\n"
+       "from a seed bootstrap (rate_fit.h), and the same over the widest widths (in parentheses); verdict *holds* "
+       "when the whole interval lies in the region, *does not hold* when it lies outside, else *inconclusive* "
+       "(verdicts.h verdict_in_region) — and *inconclusive* as well when the widest widths' interval contradicts "
+       "it, since the predicted exponent is asymptotic (asymptotic_verdict.h, theory.md §10.3).\n"
        "- **coordinate check**: RMS over 128 test inputs and units of each hidden activation h^l and of the logits, "
-       "at init and its change after t steps, at one lr for every width; exponent = OLS slope of log RMS on log d.\n"
+       "at init and its change after t steps, at one lr for every width; exponent = OLS slope of log RMS on log d, "
+       "also over the widest widths: a verdict that the widest widths contradict is inconclusive, and an unstable "
+       "scaling's changes after t > 1 steps are not judged (theory.md §10.4).\n"
        "- Files: losses.csv, optimum.csv, exponents.csv, coord_check.csv, coord_fit.csv, transfer.json, runs.jsonl.\n";
   return r;
 }

@@ -108,6 +108,24 @@ TEST(StudyCli, TinyStudyEndToEnd) {
   EXPECT_EQ(count_lines(out / "limits.jsonl"), 12);
   EXPECT_EQ(read_file(out / "distances.csv"), csv_before);
 
+  // A finished run whose final-logits file is gone is not "diverged": it keeps its losses, has no distance, and the
+  // report says why.
+  fs::path gone;
+  for (const auto& e : fs::directory_iterator(out / "logits"))
+    if (e.path().filename().string().find("ntk") != std::string::npos) gone = e.path();
+  ASSERT_FALSE(gone.empty());
+  const fs::path kept = dir + "/kept.npy";
+  fs::rename(gone, kept);
+  auto missing = run_cli("study --quiet --no-plots --config " + dir + "/c.toml --out " + out.string() +
+                         " --resume --bootstrap 200");
+  ASSERT_EQ(missing.code, 0) << missing.err;
+  const std::string with_gap = read_file(out / "report.md");
+  EXPECT_NE(with_gap.find("(1 without logits)"), std::string::npos);
+  EXPECT_NE(with_gap.find("1 finished runs have no final-logits file"), std::string::npos);
+  EXPECT_EQ(with_gap.find("runs diverged"), std::string::npos);
+  EXPECT_NE(read_file(out / "distances.csv").find(",ok,logits file missing,"), std::string::npos);
+  fs::rename(kept, gone);
+
   // widthlab plot redraws; a missing interpreter is bad input (exit 2, one line), the files stay; a name is looked
   // up on PATH (issue: `--python python3` exited 1 and could not find it).
   fs::remove(out / "coord_check.png");

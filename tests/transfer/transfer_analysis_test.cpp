@@ -68,6 +68,29 @@ TEST(TransferAnalysis, InconclusiveWhenTheIntervalStraddlesTheEdgeOrNoOptimumIsI
   EXPECT_EQ(none.optima[0].estimate.point.status, OptimumStatus::edge_high);
 }
 
+// An optimum that stays put up to d = 512 and falls like d^-1 beyond (a prediction e* = −1 that only the widest
+// widths reach): over all five widths the slope is −0.5, outside [−1.25, −0.75]; over the widest three it is −1.
+// The exponent is asymptotic (theory.md §10.3), so the verdict is inconclusive, not "does not hold".
+TEST(TransferAnalysis, AnOptimumThatStartsFallingLateIsInconclusive) {
+  auto L = surface(0.0);
+  const auto lrs = lr_grid();
+  for (std::size_t w = 0; w < kWidths.size(); ++w) {
+    const double centre = std::log(0.3) - std::max(0.0, std::log(kWidths[w] / 512.0));
+    for (std::size_t i = 0; i < lrs.size(); ++i)
+      for (int s = 0; s < 5; ++s)
+        L[w][i][std::size_t(s)] = 0.1 + std::pow(std::log(lrs[i]) - centre - 0.05 * std::sin(3.0 * w + 1.7 * s), 2);
+  }
+  const MetricTransfer m = metric_transfer("train_loss", kWidths, lrs, L, {-1.25, -0.75, "test"}, 400);
+  EXPECT_NEAR(m.fit.slope, -0.5, 0.05);
+  EXPECT_LT(m.fit.ci_high, -0.25);
+  EXPECT_GT(m.fit.ci_high, -0.75) << "the fit over every width lies outside the region";
+  ASSERT_TRUE(m.widest.ok);
+  EXPECT_EQ(m.widest.widths_used, 3);
+  EXPECT_NEAR(m.widest.slope, -1.0, 0.05);
+  EXPECT_EQ(m.verdict.verdict, Verdict::inconclusive) << m.verdict.detail;
+  EXPECT_NE(m.verdict.detail.find("pre-asymptotic"), std::string::npos) << m.verdict.detail;
+}
+
 // A scaling with every layer's lr exponent shifted by e (the lr multiplied by ω^e).
 Scaling shifted(Scaling s, double e) {
   for (auto& l : s.layers) l.lr += e;
