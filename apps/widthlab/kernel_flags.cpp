@@ -49,26 +49,7 @@ void add_kernel_flags(CLI::App& sub, KernelFlags& f, const KernelFlagsSpec& spec
 }
 
 KernelDevice choose_kernel_device(const KernelFlags& f, const KernelOptions& o) {
-  const std::optional<Device> asked = parse_device(f.device, "--device");
-  KernelDevice c;
-  if (asked == Device::cpu) {
-    c.note = "asked";
-  } else if (asked == Device::cuda) {
-    if (auto why = cuda_kernel_unsupported(o); !why.empty())
-      throw InputError("--device cuda: not supported for " + why);
-    if (mpi_size() > 1) throw InputError("--device cuda: not supported under mpirun with more than one rank");
-    require_cuda("--device cuda");
-    c.device = Device::cuda;
-  } else if (auto why = cuda_kernel_unsupported(o); !why.empty()) {
-    c.note = "auto: the CUDA kernel does not support " + why;
-  } else if (!cuda_available()) {
-    c.note = "auto: " + cuda_status();
-  } else if (mpi_size() > 1) {
-    c.note = "auto: more than one MPI rank";
-  } else {
-    c.device = Device::cuda;
-  }
-  return c;
+  return widthlab::choose_kernel_device(f.device, o, "--device", mpi_size());
 }
 
 namespace {

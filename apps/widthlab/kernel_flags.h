@@ -15,10 +15,11 @@
 #include <cstdint>
 #include <string>
 
-#include "widthlab/device.h"
-#include "widthlab/kernel.h"
+#include "widthlab/kernel_cuda.h"
 
 namespace widthlab::cli {
+
+using widthlab::KernelDevice;
 
 struct KernelFlags {
   std::string activation = "relu", parameterization = "ntk", precision = "float64";
@@ -50,13 +51,7 @@ KernelOptions kernel_options_from_flags(const KernelFlags& f, const KernelFlagsS
 // An (N, d) .npy input, or with opts.arch also (N, H, W, C) images read as N rows of H·W·C values; the image shape
 // then becomes opts.input_shape (and must agree with --input-shape and the verb's other inputs). InputError naming
 // `flag` and `path`. Instantiated for float and double.
-// The device that computes the kernel, and how it was chosen (for the summary line). --device cuda for a request
-// the CUDA kernel does not support (kernel_cuda.h), under mpirun with more than one rank, or on a machine without a
-// usable GPU is an InputError naming why; auto picks the GPU when none of these stands in the way.
-struct KernelDevice {
-  Device device = Device::cpu;
-  std::string note;  // e.g. "asked", "auto: no CUDA device: …"
-};
+// --device through widthlab::choose_kernel_device (kernel_cuda.h), with this process's MPI rank count.
 KernelDevice choose_kernel_device(const KernelFlags& f, const KernelOptions& o);
 
 template <class T>

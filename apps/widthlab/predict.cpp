@@ -10,7 +10,6 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
-#include <optional>
 
 #include "kernel_flags.h"
 #include "verb.h"
@@ -73,19 +72,6 @@ Inputs read_inputs(const PredictFlags& f, widthlab::KernelOptions& ko) {
   return in;
 }
 
-// The GPU's float64 kernels, as predict() asks for them (predict.h KernelSource).
-widthlab::KernelSource gpu_kernels(const widthlab::KernelOptions& ko) {
-  using namespace widthlab;
-  return [ko](const MatrixD& A, const MatrixD* B, MatrixD* nngp, MatrixD* ntk) {
-    const Eigen::Index n = B ? B->rows() : A.rows();
-    if (nngp) nngp->resize(A.rows(), n);
-    if (ntk) ntk->resize(A.rows(), n);
-    const MatrixRef<double> a(A);
-    const std::optional<MatrixRef<double>> b = B ? std::optional<MatrixRef<double>>(*B) : std::nullopt;
-    kernel_compute_cuda(a, b ? &*b : nullptr, ko, nngp ? nngp->data() : nullptr, ntk ? ntk->data() : nullptr, n);
-  };
-}
-
 int run_predict(const PredictFlags& f) {
   using namespace widthlab;
   KernelOptions ko = cli::kernel_options_from_flags(f.net, kSpec);
@@ -110,7 +96,7 @@ int run_predict(const PredictFlags& f) {
   const cli::KernelDevice device = cli::choose_kernel_device(f.net, ko);  // after read_inputs: --arch image shapes
   const OutputMode mode = f.force ? OutputMode::force : OutputMode::fresh;
   check_output_dir(f.out, mode, /*resumable=*/false);  // writes nothing: predict() validates the rest first
-  PredictResult r = predict(X, Y, T, ko, po, device.device == Device::cuda ? gpu_kernels(ko) : KernelSource{});
+  PredictResult r = predict(X, Y, T, ko, po, device.device == Device::cuda ? cuda_kernel_source(ko) : KernelSource{});
   auto dir = prepare_output_dir(f.out, mode, /*resumable=*/false);
   npy_write(dir / "mean.npy", r.mean);
   if (po.cov) npy_write(dir / "cov.npy", r.cov);

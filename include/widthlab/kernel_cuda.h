@@ -24,10 +24,12 @@
 #include <string>
 #include <vector>
 
+#include "widthlab/device.h"
 #include "widthlab/kernel.h"
 #include "widthlab/kernel_diagonals.h"
 #include "widthlab/kernel_entry.h"
 #include "widthlab/kernel_panels.h"
+#include "widthlab/predict.h"
 
 namespace widthlab {
 
@@ -50,6 +52,17 @@ struct CudaKernelSummary {
 // "--device cuda: not supported for …" (e.g. "activation tanh (no closed-form dual; its quadrature is CPU-only)").
 std::string cuda_kernel_unsupported(const KernelOptions& opts);
 
+// Where a kernel request is computed (the kernel and predict verbs' --device, Python's device=), and how it was
+// chosen. `device`: "cpu" | "cuda" | "auto" (InputError naming `what` otherwise). "cuda" for a request the CUDA kernel
+// does not support, with more than one MPI rank (`ranks`), or on a machine without a usable GPU is an InputError
+// saying why; "auto" picks the GPU when none of these stands in the way.
+struct KernelDevice {
+  Device device = Device::cpu;
+  std::string note;  // e.g. "asked", "auto: no CUDA device: …" (empty for cuda)
+};
+KernelDevice choose_kernel_device(std::string_view device, const KernelOptions& opts, std::string_view what,
+                                  int ranks = 1);
+
 // The per-entry constants of kernel_entry.h for these options and input dimension n0 (converted to S as
 // kernel.cpp converts them). std::invalid_argument when cuda_kernel_unsupported(opts) is not "".
 template <class S>
@@ -66,6 +79,9 @@ CudaKernelSummary kernel_compute_cuda(const MatrixRef<double>& X1, const MatrixR
                                       const KernelOptions& opts, double* nngp, double* ntk, std::int64_t ld,
                                       const CudaKernelOptions& cuda_opts = {},
                                       const std::vector<double>* layer_weights = nullptr);
+
+// predict()'s kernels (predict.h KernelSource) from kernel_compute_cuda in float64, for `opts`' net.
+KernelSource cuda_kernel_source(const KernelOptions& opts);
 
 // The symmetric call's finishing step (host): the strict lower triangle of the n × n row-major `out` (row stride ld)
 // becomes the transpose of the strict upper one, and out(i, i) = diag[i]. Reads nothing below the diagonal.

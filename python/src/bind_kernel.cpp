@@ -1,7 +1,8 @@
 // widthlab._core.kernel: the analytic NNGP / NTK of kernel.h (theory.md §3.8; architecture.md §4 kernel semantics) on
 // numpy arrays.
 //   kernel(x1, x2=None, depth=1, activation="relu", parameterization="ntk", W_std=1.0, b_std=0.0, width=1.0,
-//          precision="float64", ntk=True, nngp=True, threads=0, block=512, get=None, arch=None, input_shape=None)
+//          precision="float64", ntk=True, nngp=True, threads=0, block=512, get=None, arch=None, input_shape=None,
+//          device="auto")
 //     -> {"nngp": (N1, N2), "ntk": (N1, N2)}   (arch: cnn_kernel.h; x1/x2 may then be (N, H, W, C) images)
 // Inputs arrive as C-ordered arrays of the precision's dtype (forcecast converts others once) and reach
 // kernel_compute as MatrixRef views of the numpy buffers (no copy); outputs are allocated by C++ and handed to numpy
@@ -24,6 +25,7 @@
 #include "widthlab/architecture.h"
 #include "widthlab/error.h"
 #include "widthlab/kernel.h"
+#include "widthlab/kernel_cuda.h"
 
 namespace widthlab::python {
 namespace {
@@ -34,6 +36,7 @@ using py_bridge::InArray;
 struct KernelArgs {
   KernelOptions opts;
   bool want_nngp = true, want_ntk = true;
+  std::string device = "auto";  // resolved by choose_kernel_device once the inputs' image shape is known
 };
 
 KernelArgs kernel_args(const py::object& depth, const py::object& activation, const std::string& parameterization,
@@ -121,14 +124,19 @@ struct KernelOut {
   KernelSummary summary;
 };
 
+// On the CPU engine, or on the GPU when choose_kernel_device says so (kernel_cuda.h).
 template <class T>
-KernelOut<T> compute(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelArgs& a) {
+KernelOut<T> compute(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelArgs& a, Device device) {
   KernelOut<T> out;
   const auto N1 = X1.rows(), N2 = X2 ? X2->rows() : X1.rows();
   if (a.want_nngp) out.nngp.resize(N1, N2);
   if (a.want_ntk) out.ntk.resize(N1, N2);
-  out.summary = kernel_compute<T>(X1, X2, a.opts, a.want_nngp ? out.nngp.data() : nullptr,
-                                  a.want_ntk ? out.ntk.data() : nullptr, N2);
+  T* nngp = a.want_nngp ? out.nngp.data() : nullptr;
+  T* ntk = a.want_ntk ? out.ntk.data() : nullptr;
+  if (device == Device::cuda)
+    out.summary = kernel_compute_cuda(X1, X2, a.opts, nngp, ntk, N2).kernel;
+  else
+    out.summary = kernel_compute<T>(X1, X2, a.opts, nngp, ntk, N2);
   return out;
 }
 
@@ -136,10 +144,11 @@ template <class T>
 py::dict kernel_typed(const py::handle& x1, const py::handle& x2, const KernelArgs& args) {
   const Inputs<T> in(x1, x2, args.opts.arch.has_value());
   const KernelArgs a = with_input_shape(args, in);
+  const Device device = choose_kernel_device(a.device, a.opts, "device").device;
   KernelOut<T> out;
   {
     py::gil_scoped_release nogil;
-    out = compute<T>(*in.X1, in.X2 ? &*in.X2 : nullptr, a);
+    out = compute<T>(*in.X1, in.X2 ? &*in.X2 : nullptr, a, device);
   }
   py::dict d;
   if (a.want_nngp) d["nngp"] = py_bridge::to_numpy(std::move(out.nngp));
@@ -179,7 +188,7 @@ double cpp_seconds(const py::handle& x1, const py::handle& x2, const KernelArgs&
   py::gil_scoped_release nogil;
   for (int r = 0; r < std::max(1, repeats); ++r) {
     const auto t0 = std::chrono::steady_clock::now();
-    KernelOut<T> out = compute<T>(*in.X1, in.X2 ? &*in.X2 : nullptr, a);
+    KernelOut<T> out = compute<T>(*in.X1, in.X2 ? &*in.X2 : nullptr, a, Device::cpu);
     const auto t1 = std::chrono::steady_clock::now();
     best = std::min(best, std::chrono::duration<double>(t1 - t0).count());
   }
@@ -199,7 +208,9 @@ bias; `width` is the hidden base width (only the standard NTK depends on it).
 arch: an architecture string instead of depth/activation/width, such as conv(3,same,64)-relu-gap-dense(1) (grammar:
 include/widthlab/architecture.h; the widths written there are the standard parameterization's base widths); x1, x2
 may then be (N, H, W, C) images, or (N, H·W·C) rows with input_shape=(H, W, C); without either, rows are (1, 1, d). `precision`: "float64" or "float32"
-(inputs are converted once, outputs have that dtype). threads = 0: all cores; `block`: rows/cols per block.
+(inputs are converted once, outputs have that dtype). threads = 0: all cores; `block`: rows/cols per block (CPU).
+device: "auto" (the GPU when one is present and the request has a CUDA path: no arch, a closed-form activation —
+the relu family or erf), "cpu" or "cuda" (ValueError when it cannot run there), as the CLI's --device.
 
 Returns {"nngp": (N1, N2) array, "ntk": (N1, N2) array}, a key only when asked for (nngp=, ntk=, or neural-tangents'
 get="nngp" | "ntk" | ("nngp", "ntk")). C-ordered inputs
@@ -213,10 +224,11 @@ void bind_kernel(py::module_& m) {
       "kernel",
       [](py::object x1, py::object x2, py::object depth, py::object activation, const std::string& parameterization,
          double W_std, double b_std, double width, const std::string& precision, bool nngp, bool ntk, int threads,
-         std::int64_t block, py::object get, py::object arch, py::object input_shape) {
+         std::int64_t block, py::object get, py::object arch, py::object input_shape, const std::string& device) {
         if (!get.is_none()) select_by_get(get, nngp, ntk);
-        const KernelArgs a = kernel_args(depth, activation, parameterization, W_std, b_std, width, precision, nngp, ntk,
-                                         threads, block, arch, input_shape);
+        KernelArgs a = kernel_args(depth, activation, parameterization, W_std, b_std, width, precision, nngp, ntk,
+                                   threads, block, arch, input_shape);
+        a.device = device;
         return a.opts.precision == Precision::float64 ? kernel_typed<double>(x1, x2, a)
                                                       : kernel_typed<float>(x1, x2, a);
       },
@@ -224,7 +236,7 @@ void bind_kernel(py::module_& m) {
       py::arg("activation") = py::none(), py::arg("parameterization") = "ntk", py::arg("W_std") = 1.0,
       py::arg("b_std") = 0.0, py::arg("width") = 1.0, py::arg("precision") = "float64", py::arg("nngp") = true,
       py::arg("ntk") = true, py::arg("threads") = 0, py::arg("block") = 512, py::arg("get") = py::none(),
-      py::arg("arch") = py::none(), py::arg("input_shape") = py::none(), kKernelDoc);
+      py::arg("arch") = py::none(), py::arg("input_shape") = py::none(), py::arg("device") = "auto", kKernelDoc);
   m.def(
       "_kernel_cpp_seconds",
       [](py::object x1, py::object x2, py::object depth, py::object activation, const std::string& parameterization,

@@ -23,6 +23,7 @@
 #include "numpy_bridge.h"
 #include "widthlab/error.h"
 #include "widthlab/kernel.h"
+#include "widthlab/kernel_cuda.h"
 #include "widthlab/loss.h"
 #include "widthlab/predict.h"
 
@@ -62,7 +63,8 @@ py::dict predict_py(const py::handle& x_train, const py::handle& y_train, const 
                     const py::object& depth, const py::object& activation, const std::string& parameterization,
                     double W_std, double b_std, double width, const std::string& loss, double t, double lr,
                     double diag_reg, bool diag_reg_absolute_scale, bool cov, const std::string& kernel,
-                    std::uint64_t seed, bool init_sample, const py::object& arch, const py::object& input_shape) {
+                    std::uint64_t seed, bool init_sample, const py::object& arch, const py::object& input_shape,
+                    const std::string& device) {
   KernelOptions ko;
   network_args(ko, depth, activation, width, arch, input_shape, "predict");
   ko.parameterization = parameterization_from_name(parameterization);
@@ -92,10 +94,11 @@ py::dict predict_py(const py::handle& x_train, const py::handle& y_train, const 
     throw InputError(fmt::format("x_test: expected {} columns (as x_train), got {}", X.cols(), T.cols()));
   if (Y.rows() != X.rows())
     throw InputError(fmt::format("y_train: expected {} rows (one per x_train row), got {}", X.rows(), Y.rows()));
+  const bool gpu = choose_kernel_device(device, ko, "device").device == Device::cuda;
   PredictResult r;
   {
     py::gil_scoped_release nogil;
-    r = predict(X, Y, T, ko, po);
+    r = predict(X, Y, T, ko, po, gpu ? cuda_kernel_source(ko) : KernelSource{});
   }
   const PredictSummary& s = r.summary;
   py::dict summary;
@@ -123,7 +126,9 @@ images, or rows with input_shape=(H, W, C)); `kernel` ("ntk" | "nngp") drives tr
 `t` counts gradient-descent steps of size `lr` (neural-tangents' convention; t = inf for mse only — logistic and
 cross-entropy run t function-space GD steps from a GP sample (seed, init_sample=True) or from 0).
 diag_reg: added to the training kernel's diagonal, in units of trace/n (absolute with diag_reg_absolute_scale).
-cov=True (mse only): also the test covariance of the infinite ensemble.
+cov=True (mse only): also the test covariance of the infinite ensemble. device: where the float64 kernels are
+computed — "auto" (the GPU when one is present and the net has a CUDA path), "cpu" or "cuda", as the CLI's --device;
+the solves run on the CPU.
 
 Returns {"mean": (m, k) array, "cov": (m, m) array (only with cov=True), "summary": {"reg", "eig_min", "eig_max",
 "jitter", "steps", "outputs"}}. Bad input raises ValueError with the CLI's message (argument names for flags).)";
@@ -137,7 +142,7 @@ void bind_predict(py::module_& m) {
         py::arg("t") = std::numeric_limits<double>::infinity(), py::arg("lr") = 1.0, py::arg("diag_reg") = 0.0,
         py::arg("diag_reg_absolute_scale") = false, py::arg("cov") = false, py::arg("kernel") = "ntk",
         py::arg("seed") = 0, py::arg("init_sample") = true, py::arg("arch") = py::none(),
-        py::arg("input_shape") = py::none(), kPredictDoc);
+        py::arg("input_shape") = py::none(), py::arg("device") = "auto", kPredictDoc);
 }
 
 }  // namespace widthlab::python

@@ -205,3 +205,24 @@ def test_bad_arch_raises_value_error(kwargs, needle):
 def test_missing_depth_without_arch_is_a_type_error():
     with pytest.raises(TypeError, match="required \\(or give arch\\)"):
         widthlab.kernel(np.zeros((2, 3)), activation="relu")
+
+
+def test_device_choice_and_the_gpu_agrees_with_the_cpu():
+    # device= as the CLI's --device (kernel_cuda.h choose_kernel_device); on a machine without a GPU, "cuda" is a
+    # ValueError naming why, and the GPU comparison is skipped.
+    x = np.random.default_rng(3).normal(size=(30, 6))
+    with pytest.raises(ValueError, match="device 'gpu': expected cpu, cuda or auto"):
+        widthlab.kernel(x, depth=1, activation="relu", device="gpu")
+    with pytest.raises(ValueError, match="device cuda: not supported for activation tanh"):
+        widthlab.kernel(x, depth=1, activation="tanh", device="cuda")
+    cpu = widthlab.kernel(x, depth=2, activation="relu", b_std=0.1, device="cpu")
+    auto = widthlab.kernel(x, depth=2, activation="relu", b_std=0.1)
+    try:
+        gpu = widthlab.kernel(x, depth=2, activation="relu", b_std=0.1, device="cuda")
+    except ValueError as e:
+        assert "CUDA is not available" in str(e)
+        np.testing.assert_array_equal(auto["ntk"], cpu["ntk"])  # auto fell back to the CPU
+        pytest.skip(str(e))
+    # float64 kernel entries agree to ~1e-15 relative (tests/cuda/kernel_cuda_test.cpp derives 1e-11 as the bound)
+    for name in ("nngp", "ntk"):
+        np.testing.assert_allclose(gpu[name], cpu[name], rtol=0, atol=1e-11 * np.abs(cpu[name]).max())

@@ -320,3 +320,22 @@ def test_architecture_argument_errors():
             call()
         assert message in str(err.value)
         assert "\n" not in str(err.value)
+
+
+def test_device_choice_and_the_gpu_agrees_with_the_cpu():
+    # device= as the CLI's --device: the float64 kernels on the GPU, the solves on the CPU. Without a GPU, "cuda" is
+    # a ValueError naming why and the comparison is skipped.
+    rng = np.random.default_rng(5)
+    x, t, y = rng.normal(size=(12, 4)), rng.normal(size=(5, 4)), rng.normal(size=12)
+    args = dict(depth=2, activation="relu", b_std=0.1, diag_reg=0.01, cov=True)
+    with pytest.raises(ValueError, match="device 'gpu': expected cpu, cuda or auto"):
+        widthlab.predict(x, y, t, device="gpu", **args)
+    cpu = widthlab.predict(x, y, t, device="cpu", **args)
+    try:
+        gpu = widthlab.predict(x, y, t, device="cuda", **args)
+    except ValueError as e:
+        assert "CUDA is not available" in str(e)
+        pytest.skip(str(e))
+    # kernel entries within ~1e-15 relative, times the regularized solve's cond ≤ 100·n + 1 (PredictCli's bound)
+    for name in ("mean", "cov"):
+        np.testing.assert_allclose(gpu[name], cpu[name], rtol=0, atol=1e-9 * max(1.0, np.abs(cpu[name]).max()))

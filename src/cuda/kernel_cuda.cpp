@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 
@@ -133,6 +134,42 @@ std::vector<KernelPanel> kernel_panels(std::int64_t n1, std::int64_t n2, std::in
 std::string cuda_kernel_unsupported(const KernelOptions& opts) {
   if (auto why = unsupported_shape(opts); !why.empty()) return why;
   return "";
+}
+
+KernelSource cuda_kernel_source(const KernelOptions& opts) {
+  return [opts](const MatrixD& A, const MatrixD* B, MatrixD* nngp, MatrixD* ntk) {
+    const Eigen::Index n = B ? B->rows() : A.rows();
+    if (nngp) nngp->resize(A.rows(), n);
+    if (ntk) ntk->resize(A.rows(), n);
+    const MatrixRef<double> a(A);
+    const std::optional<MatrixRef<double>> b = B ? std::optional<MatrixRef<double>>(*B) : std::nullopt;
+    kernel_compute_cuda(a, b ? &*b : nullptr, opts, nngp ? nngp->data() : nullptr, ntk ? ntk->data() : nullptr, n);
+  };
+}
+
+KernelDevice choose_kernel_device(std::string_view device, const KernelOptions& opts, std::string_view what,
+                                  int ranks) {
+  const std::optional<Device> asked = parse_device(device, what);
+  const std::string flag(what);
+  KernelDevice c;
+  if (asked == Device::cpu) {
+    c.note = "asked";
+  } else if (asked == Device::cuda) {
+    if (auto why = cuda_kernel_unsupported(opts); !why.empty())
+      throw InputError(flag + " cuda: not supported for " + why);
+    if (ranks > 1) throw InputError(flag + " cuda: not supported under mpirun with more than one rank");
+    require_cuda(flag + " cuda");
+    c.device = Device::cuda;
+  } else if (auto why = cuda_kernel_unsupported(opts); !why.empty()) {
+    c.note = "auto: the CUDA kernel does not support " + why;
+  } else if (!cuda_available()) {
+    c.note = "auto: " + cuda_status();
+  } else if (ranks > 1) {
+    c.note = "auto: more than one MPI rank";
+  } else {
+    c.device = Device::cuda;
+  }
+  return c;
 }
 
 template <class S>

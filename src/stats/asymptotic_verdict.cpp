@@ -38,8 +38,9 @@ VerdictResult asymptotic_exponent_verdict(const RateFit& all, const RateFit& wid
                                        ", not outside the region: the narrower widths may be pre-asymptotic "
                                        "(theory.md §10.3)"};
   if (v.verdict == Verdict::holds && w == Verdict::fails)
-    return {Verdict::inconclusive, v.detail + "; but " + over + ", outside the region: the exponent drifts out of it "
-                                                                "at the widest widths (theory.md §10.3)"};
+    return {Verdict::inconclusive, v.detail + "; but " + over +
+                                       ", outside the region: the exponent drifts out of it "
+                                       "at the widest widths (theory.md §10.3)"};
   return v;
 }
 

@@ -197,6 +197,32 @@ TEST(KernelCuda, RefusesUnsupportedRequestsEverywhere) {
   }
 }
 
+// choose_kernel_device: the kernel and predict verbs' --device and Python's device=, on any machine.
+TEST(KernelCuda, ChooseKernelDeviceSaysWhereAndWhy) {
+  KernelOptions relu = relu_options(2), tanh = relu_options(2);
+  tanh.act = activation_from_name("tanh");
+  const KernelDevice cpu = choose_kernel_device("cpu", tanh, "device");
+  EXPECT_EQ(cpu.device, Device::cpu);
+  EXPECT_EQ(cpu.note, "asked");
+  const KernelDevice fallback = choose_kernel_device("auto", tanh, "device");
+  EXPECT_EQ(fallback.device, Device::cpu);
+  EXPECT_EQ(fallback.note.rfind("auto: the CUDA kernel does not support activation tanh", 0), 0u) << fallback.note;
+  EXPECT_EQ(choose_kernel_device("auto", relu, "device").device, cuda_available() ? Device::cuda : Device::cpu);
+  EXPECT_EQ(choose_kernel_device("auto", relu, "device", 2).device, Device::cpu);  // MPI ranks share no GPU path
+  auto refusal = [](const std::string& text, const KernelOptions& o, int ranks) {
+    try {
+      choose_kernel_device(text, o, "device", ranks);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no InputError");
+  };
+  EXPECT_EQ(refusal("gpu", relu, 1), "device 'gpu': expected cpu, cuda or auto");
+  EXPECT_NE(refusal("cuda", tanh, 1).find("device cuda: not supported for activation tanh"), std::string::npos);
+  EXPECT_NE(refusal("cuda", relu, 2).find("more than one rank"), std::string::npos);
+  if (!cuda_available()) EXPECT_EQ(refusal("cuda", relu, 1), "device cuda: CUDA is not available: " + cuda_status());
+}
+
 TEST(KernelCuda, WithoutAGpuSaysWhy) {
   if (cuda_available()) GTEST_SKIP() << "a GPU is present: " << cuda_status();
   const MatrixF X = random_inputs(4, 3, 1);
@@ -253,6 +279,28 @@ TEST(KernelCuda, MatchesCpuFloat64) {
   KernelOptions o = relu_options(2);
   o.precision = Precision::float64;
   EXPECT_GT(kernel_time_cuda(MatrixRef<double>(X), o, {}, 2), 0.0);
+}
+
+// predict()'s GPU kernels (cuda_kernel_source): refused without a GPU; on one, predict() gives the CPU's prediction
+// (kernel entries within 1e-11 relative, amplified by the regularized solve's cond ≤ 100·n + 1).
+TEST(KernelCuda, KernelSourceForPredict) {
+  KernelOptions o = relu_options(2);
+  o.precision = Precision::float64;
+  o.b_std = 0.1;
+  const KernelSource gpu_kernels = cuda_kernel_source(o);
+  const MatrixD X = random_inputs<double>(40, 8, 6), T = random_inputs<double>(7, 8, 7),
+                Y = random_inputs<double>(40, 1, 8);
+  MatrixD K;
+  if (!cuda_available()) {
+    EXPECT_THROW(gpu_kernels(X, nullptr, &K, nullptr), InputError);
+    return;
+  }
+  PredictOptions po;
+  po.diag_reg = 0.01;
+  po.cov = true;
+  const PredictResult want = predict(X, Y, T, o, po), got = predict(X, Y, T, o, po, gpu_kernels);
+  EXPECT_LE((got.mean - want.mean).cwiseAbs().maxCoeff(), 1e-8 * want.mean.cwiseAbs().maxCoeff());
+  EXPECT_LE((got.cov - want.cov).cwiseAbs().maxCoeff(), 1e-8 * std::max(1.0, want.cov.cwiseAbs().maxCoeff()));
 }
 
 TEST(KernelCuda, Tf32IsCloseButOptIn) {

@@ -20,15 +20,21 @@ TEST(AsymptoticVerdict, TheWidestWidthsConfirmOrSoftenTheVerdict) {
   };
   const RateFit none;  // not fitted: fewer than 4 widths in all
   EXPECT_EQ(asymptotic_exponent_verdict(fit(0.5, 0.4, 0.6, 5), none, region, "x").verdict, Verdict::fails);
-  EXPECT_EQ(asymptotic_exponent_verdict(fit(0.5, 0.4, 0.6, 5), fit(0.6, 0.5, 0.7, 3), region, "x").verdict, Verdict::fails);
-  EXPECT_EQ(asymptotic_exponent_verdict(fit(0.5, 0.4, 0.6, 5), fit(0.7, 0.5, 0.9, 3), region, "x").verdict, Verdict::inconclusive);
-  EXPECT_EQ(asymptotic_exponent_verdict(fit(1.0, 0.9, 1.1, 5), fit(1.0, 0.85, 1.15, 3), region, "x").verdict, Verdict::holds);
-  EXPECT_EQ(asymptotic_exponent_verdict(fit(1.0, 0.9, 1.1, 5), fit(1.0, 0.7, 1.3, 3), region, "x").verdict, Verdict::holds);
+  EXPECT_EQ(asymptotic_exponent_verdict(fit(0.5, 0.4, 0.6, 5), fit(0.6, 0.5, 0.7, 3), region, "x").verdict,
+            Verdict::fails);
+  EXPECT_EQ(asymptotic_exponent_verdict(fit(0.5, 0.4, 0.6, 5), fit(0.7, 0.5, 0.9, 3), region, "x").verdict,
+            Verdict::inconclusive);
+  EXPECT_EQ(asymptotic_exponent_verdict(fit(1.0, 0.9, 1.1, 5), fit(1.0, 0.85, 1.15, 3), region, "x").verdict,
+            Verdict::holds);
+  EXPECT_EQ(asymptotic_exponent_verdict(fit(1.0, 0.9, 1.1, 5), fit(1.0, 0.7, 1.3, 3), region, "x").verdict,
+            Verdict::holds);
   const VerdictResult drift = asymptotic_exponent_verdict(fit(1.0, 0.9, 1.1, 5), fit(1.5, 1.3, 1.7, 3), region, "x");
   EXPECT_EQ(drift.verdict, Verdict::inconclusive);
   EXPECT_NE(drift.detail.find("drifts out"), std::string::npos) << drift.detail;
-  EXPECT_EQ(asymptotic_exponent_verdict(fit(1.0, 0.5, 1.5, 5), fit(1.5, 1.3, 1.7, 3), region, "x").verdict, Verdict::inconclusive);
-  EXPECT_EQ(asymptotic_exponent_verdict(fit(1.0, 0.9, 1.1, 2), none, region, "x").verdict, Verdict::inconclusive);  // 2 widths
+  EXPECT_EQ(asymptotic_exponent_verdict(fit(1.0, 0.5, 1.5, 5), fit(1.5, 1.3, 1.7, 3), region, "x").verdict,
+            Verdict::inconclusive);
+  EXPECT_EQ(asymptotic_exponent_verdict(fit(1.0, 0.9, 1.1, 2), none, region, "x").verdict,
+            Verdict::inconclusive);  // 2 widths
   EXPECT_EQ(widest_width_count(3), 3);
   EXPECT_EQ(widest_width_count(4), 3);
   EXPECT_EQ(widest_width_count(5), 3);
