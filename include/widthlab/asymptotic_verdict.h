@@ -1,7 +1,8 @@
-// The verdict of an exponent that theory predicts for d → ∞ (theory.md §10.3): a power law fitted over a finite
+// The verdict of an exponent that theory predicts for d → ∞ (theory.md §10.3). A power law fitted over a finite
 // width sweep can still carry the narrower widths' pre-asymptotic parts, so the fit over every width is checked
-// against a re-fit over the widest widths. The coordinate check (coord_check.h) and the optimal-lr exponent of
-// `widthlab transfer` (transfer.h) both judge their exponents this way.
+// against re-fits over the narrowest and the widest widths: a prediction is not called failed while the exponent is
+// still moving toward it, nor confirmed while it moves away. The coordinate check (coord_check.h) and the
+// optimal-lr exponent of `widthlab transfer` (transfer.h) both judge their exponents this way.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -12,18 +13,25 @@
 
 namespace widthlab {
 
-// How many of n widths the exponent is re-fitted on: the widest half, at least 3; n when n < 4 (no narrower part
-// to set apart, and no re-fit is made).
+// How many of n widths each re-fit uses: half, at least 3; n when n < 4 (then no re-fit is made).
 int widest_width_count(int n);
-// The indices of those widest widths in `widths` (any order), widest last; empty when n < 4.
-std::vector<std::size_t> widest_width_indices(const std::vector<double>& widths);
 
-// verdict_in_region on the fit over every width (`all`), then checked against the fit over the widest widths
-// (`widest`; ignored when it is not ok or has fewer than 3 widths): a fit outside the region whose widest widths'
-// interval is not outside it ("the narrower widths may be pre-asymptotic"), or one inside the region whose widest
-// widths' interval lies outside it ("drifts out"), is inconclusive, with both fits in the detail. A fit over fewer
-// than 3 widths is inconclusive.
-VerdictResult asymptotic_exponent_verdict(const RateFit& all, const RateFit& widest, const ClaimRegion& region,
-                                          const std::string& what);
+// The indices (into `widths`, any order) of the narrowest and of the widest widest_width_count(n) widths, each
+// sorted by width; both empty when n < 4. With n odd they share the middle width.
+struct WidthHalves {
+  std::vector<std::size_t> narrowest, widest;
+};
+WidthHalves width_halves(const std::vector<double>& widths);
+
+// verdict_in_region on the fit over every width (`all`), then checked against the re-fits (each ignored when it is
+// not ok or has fewer than 3 widths). Inconclusive, with the fits in the detail:
+//   * a fit outside the region whose widest widths' interval is not outside it ("the narrower widths may be
+//     pre-asymptotic"), or whose exponent moves toward the region: the narrowest and widest widths' intervals are
+//     disjoint and the widest widths' exponent lies nearer the region;
+//   * a fit inside the region whose widest widths' interval lies outside it, or whose exponent moves away from the
+//     region (disjoint intervals, the widest widths' exponent farther from it).
+// "Does not hold" thus needs a settled exponent outside the region. A fit over fewer than 3 widths is inconclusive.
+VerdictResult asymptotic_exponent_verdict(const RateFit& all, const RateFit& narrowest, const RateFit& widest,
+                                          const ClaimRegion& region, const std::string& what);
 
 }  // namespace widthlab

@@ -42,7 +42,8 @@ struct CoordFit {
   std::string quantity;  // act_init | delta
   int t = 0;             // steps (delta), 0 for act_init
   RateFit fit;           // over every width
-  RateFit widest;        // over the widest widest_width_count(n) widths; not ok when that is every width
+  RateFit narrowest;     // over the narrowest / widest widest_width_count(n) widths (asymptotic_verdict.h); not ok
+  RateFit widest;        // with fewer than 4 widths
   double predicted = 0;
   ClaimRegion region;
   VerdictResult verdict;
@@ -61,12 +62,12 @@ std::string coord_layer_name(int layer, int depth);
 // The per-run values as CSV rows: width, seed, layer, quantity, t, value.
 std::vector<std::vector<std::string>> coord_value_rows(const CoordRun& run);
 extern const std::vector<std::string> kCoordValueColumns;
-// One fit as CSV cells: layer, quantity, t, exponent, ci_lo, ci_hi, widths_used, exponent_widest, ci_lo_widest,
-// ci_hi_widest, widths_widest (nan / 0 when not fitted), predicted, region_lo, region_hi, verdict.
+// One fit as CSV cells: layer, quantity, t, exponent, ci_lo, ci_hi, widths_used, the same four for the narrowest and
+// the widest widths (…_narrowest, …_widest; nan / 0 when not fitted), predicted, region_lo, region_hi, verdict.
 std::vector<std::string> coord_fit_cells(const CoordFit& f);
 extern const std::vector<std::string> kCoordFitColumns;
-// The markdown table of a report: layer | quantity | t | fitted exponent | 95 % interval | widest widths | predicted |
-// verdict.
+// The markdown table of a report: layer | quantity | t | fitted exponent | 95 % interval | narrowest → widest widths |
+// predicted | verdict.
 std::string coord_table_markdown(const std::vector<CoordFit>& fits, int depth);
 
 }  // namespace widthlab

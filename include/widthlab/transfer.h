@@ -60,8 +60,9 @@ struct WidthOptimum {
 struct MetricTransfer {
   std::string metric;  // train_loss | test_loss
   std::vector<WidthOptimum> optima;
-  RateFit fit;     // log optimal lr vs log width, widths with an interior optimum only
-  RateFit widest;  // the same over the widest widths (asymptotic_verdict.h); not ok with fewer than 4 widths
+  RateFit fit;        // log optimal lr vs log width, widths with an interior optimum only
+  RateFit narrowest;  // the same over the narrowest / widest widths (asymptotic_verdict.h); not ok with fewer than
+  RateFit widest;     // 4 widths
   VerdictResult verdict;
 };
 struct ScalingTransfer {

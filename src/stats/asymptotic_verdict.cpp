@@ -1,4 +1,4 @@
-// The widest-widths check of a predicted asymptotic exponent (asymptotic_verdict.h; theory.md §10.3).
+// The narrowest/widest-widths checks of a predicted asymptotic exponent (asymptotic_verdict.h; theory.md §10.3).
 #include "widthlab/asymptotic_verdict.h"
 
 #include <fmt/format.h>
@@ -12,35 +12,60 @@ namespace {
 
 std::string g(double x) { return std::isfinite(x) ? fmt::format("{:.4g}", x + 0.0) : "n/a"; }
 
+bool usable(const RateFit& f) { return f.ok && !f.few_widths() && std::isfinite(f.ci_low) && std::isfinite(f.ci_high); }
+
+// How far x lies outside the region (0 inside).
+double outside_by(double x, const ClaimRegion& r) { return std::max({r.lo - x, x - r.hi, 0.0}); }
+
+std::string fit_text(const char* which, const RateFit& f) {
+  return fmt::format("over the {} {} widths the exponent is {} [{}, {}]", which, f.widths_used, g(f.slope), g(f.ci_low),
+                     g(f.ci_high));
+}
+
+// +1: the exponent moves toward the region from the narrowest to the widest widths (disjoint intervals), −1: away
+// from it, 0: no settled movement (overlapping intervals, or a re-fit missing).
+int movement(const RateFit& narrowest, const RateFit& widest, const ClaimRegion& region) {
+  if (!usable(narrowest) || !usable(widest)) return 0;
+  if (!(widest.ci_low > narrowest.ci_high || widest.ci_high < narrowest.ci_low)) return 0;
+  const double from = outside_by(narrowest.slope, region), to = outside_by(widest.slope, region);
+  return to < from ? 1 : to > from ? -1 : 0;
+}
+
 }  // namespace
 
 int widest_width_count(int n) { return n < 4 ? n : std::max(3, (n + 1) / 2); }
 
-std::vector<std::size_t> widest_width_indices(const std::vector<double>& widths) {
+WidthHalves width_halves(const std::vector<double>& widths) {
   const int n = int(widths.size());
   if (n < 4) return {};
   std::vector<std::size_t> order(widths.size());
   std::iota(order.begin(), order.end(), std::size_t(0));
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return widths[a] < widths[b]; });
-  return {order.end() - widest_width_count(n), order.end()};
+  const int k = widest_width_count(n);
+  return {{order.begin(), order.begin() + k}, {order.end() - k, order.end()}};
 }
 
-VerdictResult asymptotic_exponent_verdict(const RateFit& all, const RateFit& widest, const ClaimRegion& region,
-                                          const std::string& what) {
+VerdictResult asymptotic_exponent_verdict(const RateFit& all, const RateFit& narrowest, const RateFit& widest,
+                                          const ClaimRegion& region, const std::string& what) {
   if (!all.ok || all.few_widths()) return {Verdict::inconclusive, what + ": fewer than 3 widths with finite values"};
   VerdictResult v = verdict_in_region({all.slope, all.ci_low, all.ci_high}, region, what);
-  if (!widest.ok || widest.few_widths() || v.verdict == Verdict::inconclusive) return v;
+  if (!usable(widest) || v.verdict == Verdict::inconclusive) return v;
   const Verdict w = verdict_in_region({widest.slope, widest.ci_low, widest.ci_high}, region, what).verdict;
-  const std::string over = fmt::format("over the widest {} widths the exponent is {} [{}, {}]", widest.widths_used,
-                                       g(widest.slope), g(widest.ci_low), g(widest.ci_high));
+  const int moves = movement(narrowest, widest, region);
+  const std::string fits =
+      (usable(narrowest) ? fit_text("narrowest", narrowest) + ", " : std::string()) + fit_text("widest", widest);
   if (v.verdict == Verdict::fails && w != Verdict::fails)
-    return {Verdict::inconclusive, v.detail + "; but " + over +
+    return {Verdict::inconclusive, v.detail + "; but " + fits +
                                        ", not outside the region: the narrower widths may be pre-asymptotic "
                                        "(theory.md §10.3)"};
-  if (v.verdict == Verdict::holds && w == Verdict::fails)
-    return {Verdict::inconclusive, v.detail + "; but " + over +
-                                       ", outside the region: the exponent drifts out of it "
-                                       "at the widest widths (theory.md §10.3)"};
+  if (v.verdict == Verdict::fails && moves > 0)
+    return {Verdict::inconclusive,
+            v.detail + "; but " + fits + ": the exponent still moves toward the region (theory.md §10.3)"};
+  if (v.verdict == Verdict::holds && (w == Verdict::fails || moves < 0))
+    return {Verdict::inconclusive, v.detail + "; but " + fits +
+                                       (w == Verdict::fails ? ", outside the region: the exponent drifts out of it"
+                                                            : ": the exponent moves away from the region") +
+                                       " (theory.md §10.3)"};
   return v;
 }
 

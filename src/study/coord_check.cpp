@@ -82,9 +82,13 @@ std::vector<CoordFit> fit_coord_check(const Classification& c, const std::vector
   RateFitOptions ro;
   ro.resamples = bootstrap;
   const std::vector<double> wd(widths.begin(), widths.end());
-  std::vector<int> widest_widths;
-  for (std::size_t i : widest_width_indices(wd)) widest_widths.push_back(widths[i]);
-  const std::vector<double> wd_widest(widest_widths.begin(), widest_widths.end());
+  const WidthHalves halves = width_halves(wd);
+  // The fit over a subset of the widths: the same values, the same seeds, the same bootstrap.
+  auto fit_over = [&](const std::vector<std::size_t>& subset, int layer, int t) {
+    std::vector<int> ws;
+    for (std::size_t i : subset) ws.push_back(widths[i]);
+    return fit_rate_mean(std::vector<double>(ws.begin(), ws.end()), coord_values(runs, ws, seeds, layer, t), ro);
+  };
   std::vector<CoordFit> fits;
   for (int layer = 0; layer <= c.depth; ++layer)
     for (int t = 0; t <= steps; ++t) {
@@ -94,8 +98,10 @@ std::vector<CoordFit> fit_coord_check(const Classification& c, const std::vector
       f.predicted = t == 0 ? pred.act_init[std::size_t(layer)] : pred.delta[std::size_t(layer)];
       f.region = coord_region(f.predicted, t == 0 ? "RMS at init" : "RMS of the change");
       f.fit = fit_rate_mean(wd, coord_values(runs, widths, seeds, layer, t), ro);
-      if (!widest_widths.empty())
-        f.widest = fit_rate_mean(wd_widest, coord_values(runs, widest_widths, seeds, layer, t), ro);
+      if (!halves.widest.empty()) {
+        f.narrowest = fit_over(halves.narrowest, layer, t);
+        f.widest = fit_over(halves.widest, layer, t);
+      }
       const std::string what = coord_layer_name(layer, c.depth);
       const std::string label = t == 0 ? fmt::format("{} RMS at init exponent", what)
                                        : fmt::format("{} RMS change after {} step(s) exponent", what, t);
@@ -105,7 +111,7 @@ std::vector<CoordFit> fit_coord_check(const Classification& c, const std::vector
                          ": not judged — the predicted exponent counts one step, and an unstable scaling's later "
                          "steps compound (or saturate) beyond it (theory.md §10.4)"};
       else
-        f.verdict = asymptotic_exponent_verdict(f.fit, f.widest, f.region, label);
+        f.verdict = asymptotic_exponent_verdict(f.fit, f.narrowest, f.widest, f.region, label);
       fits.push_back(std::move(f));
     }
   return fits;
@@ -124,11 +130,25 @@ std::vector<std::vector<std::string>> coord_value_rows(const CoordRun& r) {
   return rows;
 }
 
-const std::vector<std::string> kCoordFitColumns = {"layer",        "quantity",        "t",
-                                                   "exponent",     "ci_lo",           "ci_hi",
-                                                   "widths_used",  "exponent_widest", "ci_lo_widest",
-                                                   "ci_hi_widest", "widths_widest",   "predicted",
-                                                   "region_lo",    "region_hi",       "verdict"};
+const std::vector<std::string> kCoordFitColumns = {"layer",
+                                                   "quantity",
+                                                   "t",
+                                                   "exponent",
+                                                   "ci_lo",
+                                                   "ci_hi",
+                                                   "widths_used",
+                                                   "exponent_narrowest",
+                                                   "ci_lo_narrowest",
+                                                   "ci_hi_narrowest",
+                                                   "widths_narrowest",
+                                                   "exponent_widest",
+                                                   "ci_lo_widest",
+                                                   "ci_hi_widest",
+                                                   "widths_widest",
+                                                   "predicted",
+                                                   "region_lo",
+                                                   "region_hi",
+                                                   "verdict"};
 
 std::vector<std::string> coord_fit_cells(const CoordFit& f) {
   return {std::to_string(f.layer),
@@ -138,6 +158,10 @@ std::vector<std::string> coord_fit_cells(const CoordFit& f) {
           cell(f.fit.ci_low),
           cell(f.fit.ci_high),
           std::to_string(f.fit.widths_used),
+          cell(f.narrowest.slope),
+          cell(f.narrowest.ci_low),
+          cell(f.narrowest.ci_high),
+          std::to_string(f.narrowest.widths_used),
           cell(f.widest.slope),
           cell(f.widest.ci_low),
           cell(f.widest.ci_high),
@@ -150,14 +174,15 @@ std::vector<std::string> coord_fit_cells(const CoordFit& f) {
 
 std::string coord_table_markdown(const std::vector<CoordFit>& fits, int depth) {
   std::string t =
-      "| layer | quantity | t | fitted exponent | 95 % interval | widest widths: exponent [interval] | predicted | "
-      "verdict |\n|---|---|---|---|---|---|---|---|\n";
+      "| layer | quantity | t | fitted exponent | 95 % interval | narrowest → widest widths: exponent [interval] | "
+      "predicted | verdict |\n|---|---|---|---|---|---|---|---|\n";
   for (const auto& c : fits)
     t += fmt::format("| {} | {} | {} | {} | [{}, {}] | {} | {} | {} |\n", coord_layer_name(c.layer, depth),
                      c.quantity == "act_init" ? "RMS at init" : "RMS of change", c.t, g(c.fit.slope), g(c.fit.ci_low),
                      g(c.fit.ci_high),
-                     c.widest.ok ? fmt::format("{} [{}, {}] ({} widths)", g(c.widest.slope), g(c.widest.ci_low),
-                                               g(c.widest.ci_high), c.widest.widths_used)
+                     c.widest.ok ? fmt::format("{} [{}, {}] → {} [{}, {}] ({} widths each)", g(c.narrowest.slope),
+                                               g(c.narrowest.ci_low), g(c.narrowest.ci_high), g(c.widest.slope),
+                                               g(c.widest.ci_low), g(c.widest.ci_high), c.widest.widths_used)
                                  : "—",
                      g(c.predicted), verdict_name(c.verdict.verdict));
   return t;

@@ -167,8 +167,8 @@ std::string coord_section(const ReportScaling& s, int steps) {
   if (s.coord.empty()) return "";
   return fmt::format(
              "Coordinate check (theory.md §10.4; coord_fit.csv): exponent of each layer's RMS vs width at init and "
-             "after t = 1..{} steps, against the classifier's prediction ± {}, checked against the exponent over the "
-             "widest widths (the prediction is asymptotic) — {}.\n\n",
+             "after t = 1..{} steps, against the classifier's prediction ± {}, checked against the exponents over the "
+             "narrowest and the widest widths (the prediction is asymptotic: theory.md §10.3) — {}.\n\n",
              steps, kCoordTolerance, coord_counts(s.coord)) +
          coord_table_markdown(s.coord, s.depth) + "\n";
 }

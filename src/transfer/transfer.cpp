@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "widthlab/classification.h"
 #include "widthlab/error.h"
@@ -53,6 +54,21 @@ double coordinate_lr(const Config& c) {
   });
 }
 
+// The runs in the sweep's order (scaling as configured, then width, lr, seed), whatever order concurrent runs
+// finished in: the CSV files of two runs of one config are then byte for byte the same.
+std::vector<TransferRun> in_sweep_order(std::vector<TransferRun> runs, const SweepSetup& setup) {
+  auto rank = [&](const std::string& name) {
+    for (std::size_t i = 0; i < setup.scalings.size(); ++i)
+      if (setup.scalings[i].name == name) return i;
+    return setup.scalings.size();
+  };
+  std::stable_sort(runs.begin(), runs.end(), [&](const TransferRun& a, const TransferRun& b) {
+    return std::make_tuple(rank(a.scaling), a.width, a.lr, a.seed) <
+           std::make_tuple(rank(b.scaling), b.width, b.lr, b.seed);
+  });
+  return runs;
+}
+
 void write_losses(const fs::path& out, const std::vector<TransferRun>& runs) {
   TextTable t;
   t.columns = {"scaling", "width", "lr", "seed", "status", "train_loss", "test_loss"};
@@ -79,15 +95,22 @@ void write_optima(const fs::path& out, const std::vector<ScalingTransfer>& all) 
 
 void write_exponents(const fs::path& out, const std::vector<ScalingTransfer>& all) {
   TextTable t;
-  t.columns = {"scaling",     "metric",          "exponent",     "ci_lo",        "ci_hi",
-               "widths_used", "exponent_widest", "ci_lo_widest", "ci_hi_widest", "widths_widest",
-               "predicted",   "region_lo",       "region_hi",    "verdict"};
+  t.columns = {"scaling", "metric", "exponent", "ci_lo", "ci_hi", "widths_used"};
+  for (const char* part : {"narrowest", "widest"})
+    for (const char* c : {"exponent", "ci_lo", "ci_hi", "widths"}) t.columns.push_back(fmt::format("{}_{}", c, part));
+  for (const char* c : {"predicted", "region_lo", "region_hi", "verdict"}) t.columns.push_back(c);
   for (const auto& s : all)
-    for (const auto* m : {&s.train, &s.test})
-      t.rows.push_back({s.scaling, m->metric, num(m->fit.slope), num(m->fit.ci_low), num(m->fit.ci_high),
-                        std::to_string(m->fit.widths_used), num(m->widest.slope), num(m->widest.ci_low),
-                        num(m->widest.ci_high), std::to_string(m->widest.widths_used), num(s.prediction.exponent),
-                        num(s.region.lo), num(s.region.hi), verdict_name(m->verdict.verdict)});
+    for (const auto* m : {&s.train, &s.test}) {
+      std::vector<std::string> row = {s.scaling,          m->metric,           num(m->fit.slope),
+                                      num(m->fit.ci_low), num(m->fit.ci_high), std::to_string(m->fit.widths_used)};
+      for (const RateFit* f : {&m->narrowest, &m->widest})
+        for (std::string c : {num(f->slope), num(f->ci_low), num(f->ci_high), std::to_string(f->widths_used)})
+          row.push_back(std::move(c));
+      for (std::string c : {num(s.prediction.exponent), num(s.region.lo), num(s.region.hi),
+                            std::string(verdict_name(m->verdict.verdict))})
+        row.push_back(std::move(c));
+      t.rows.push_back(std::move(row));
+    }
   write_csv(out / "exponents.csv", t);
 }
 
@@ -116,6 +139,10 @@ void write_coord(const fs::path& out, const std::vector<TransferRun>& runs, cons
   write_csv(out / "coord_fit.csv", f);
 }
 
+nlohmann::json fit_json(const RateFit& f) {
+  return {{"exponent", f.slope}, {"ci_lo", f.ci_low}, {"ci_hi", f.ci_high}, {"widths_used", f.widths_used}};
+}
+
 nlohmann::json verdict_json(const VerdictResult& v) {
   return {{"verdict", verdict_name(v.verdict)}, {"detail", v.detail}};
 }
@@ -139,11 +166,8 @@ void write_json(const fs::path& out, const std::vector<ScalingTransfer>& all) {
                       {"ci_lo", m->fit.ci_low},
                       {"ci_hi", m->fit.ci_high},
                       {"widths_used", m->fit.widths_used},
-                      {"widest",
-                       {{"exponent", m->widest.slope},
-                        {"ci_lo", m->widest.ci_low},
-                        {"ci_hi", m->widest.ci_high},
-                        {"widths_used", m->widest.widths_used}}},
+                      {"narrowest", fit_json(m->narrowest)},
+                      {"widest", fit_json(m->widest)},
                       {"verdict", verdict_json(m->verdict)}};
     j.push_back(e);
   }
@@ -171,7 +195,8 @@ TransferSummary run_transfer(const Config& config, const TransferOptions& option
   summary.sweep = options.sweep_runner ? options.sweep_runner(setup, so) : run_sweep(setup, so);
   summary.errors = summary.sweep.errors;
 
-  const std::vector<TransferRun> runs = transfer_runs(read_jsonl(options.out / "runs.jsonl", true));
+  const std::vector<TransferRun> runs =
+      in_sweep_order(transfer_runs(read_jsonl(options.out / "runs.jsonl", true)), setup);
   std::vector<int> widths = setup.widths;
   std::sort(widths.begin(), widths.end());
   std::vector<double> lrs = setup.lrs;

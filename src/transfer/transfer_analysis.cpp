@@ -59,14 +59,18 @@ MetricTransfer metric_transfer(const std::string& metric, const std::vector<int>
   RateFitOptions ro;
   ro.resamples = bootstrap;
   const std::vector<double> wd = as_doubles(widths);
-  const std::vector<std::size_t> widest = widest_width_indices(wd);
+  // theory.md §10.3: the predicted exponent is asymptotic; re-fit over the narrowest and the widest widths.
+  auto fit_over = [&](const std::vector<std::size_t>& subset) {
+    std::vector<double> ws;
+    for (std::size_t i : subset) ws.push_back(wd[i]);
+    return fit_rate(
+        ws, n_seeds, [&](std::size_t w, const auto& seeds) { return stat(subset[w], seeds); }, ro);
+  };
   if (n_seeds > 0) {
     m.fit = fit_rate(wd, n_seeds, stat, ro);
-    if (!widest.empty()) {  // theory.md §10.3: the predicted exponent is asymptotic; re-fit over the widest widths
-      std::vector<double> ww;
-      for (std::size_t i : widest) ww.push_back(wd[i]);
-      m.widest = fit_rate(
-          ww, n_seeds, [&](std::size_t w, const auto& seeds) { return stat(widest[w], seeds); }, ro);
+    if (const WidthHalves h = width_halves(wd); !h.widest.empty()) {
+      m.narrowest = fit_over(h.narrowest);
+      m.widest = fit_over(h.widest);
     }
   }
   const std::string what = fmt::format("optimal-lr exponent ({})", metric);
@@ -76,7 +80,7 @@ MetricTransfer metric_transfer(const std::string& metric, const std::vector<int>
                              m.fit.widths_used, m.fit.note)};
     return m;
   }
-  m.verdict = asymptotic_exponent_verdict(m.fit, m.widest, region, what);
+  m.verdict = asymptotic_exponent_verdict(m.fit, m.narrowest, m.widest, region, what);
   return m;
 }
 

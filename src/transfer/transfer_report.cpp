@@ -33,8 +33,9 @@ std::string exponent_text(const MetricTransfer& m) {
   std::string t =
       fmt::format("{} {} over {} widths", g(m.fit.slope), interval(m.fit.ci_low, m.fit.ci_high), m.fit.widths_used);
   if (m.widest.ok)
-    t += fmt::format(" ({} {} over the widest {})", g(m.widest.slope), interval(m.widest.ci_low, m.widest.ci_high),
-                     m.widest.widths_used);
+    t += fmt::format(" ({} {} over the narrowest {}, {} {} over the widest {})", g(m.narrowest.slope),
+                     interval(m.narrowest.ci_low, m.narrowest.ci_high), m.narrowest.widths_used, g(m.widest.slope),
+                     interval(m.widest.ci_low, m.widest.ci_high), m.widest.widths_used);
   return t;
 }
 
@@ -69,9 +70,11 @@ std::string first_step_note(const ScalingTransfer& s, int depth) {
           "- first-step logit change (coordinate check, lr {}): ~ d^{} {}{}, predicted d^{} (the B of the "
           "prediction): {}\n",
           g(s.coord_lr), g(c.fit.slope), interval(c.fit.ci_low, c.fit.ci_high),
-          c.widest.ok ? fmt::format(", over the widest {} widths d^{} {}", c.widest.widths_used, g(c.widest.slope),
-                                    interval(c.widest.ci_low, c.widest.ci_high))
-                      : "",
+          c.widest.ok
+              ? fmt::format(", over the narrowest {} widths d^{} {} and the widest d^{} {}", c.widest.widths_used,
+                            g(c.narrowest.slope), interval(c.narrowest.ci_low, c.narrowest.ci_high), g(c.widest.slope),
+                            interval(c.widest.ci_low, c.widest.ci_high))
+              : "",
           g(c.predicted), verdict_name(c.verdict.verdict));
   return "";
 }
@@ -130,14 +133,15 @@ std::string render_transfer_report(const Config& config, const std::vector<Scali
        std::to_string(resamples) +
        " seed resamples.\n"
        "- **exponent**: OLS slope of log lr\\* on log d over the widths with an optimum inside the grid, 95 % interval "
-       "from a seed bootstrap (rate_fit.h), and the same over the widest widths (in parentheses); verdict *holds* "
-       "when the whole interval lies in the region, *does not hold* when it lies outside, else *inconclusive* "
-       "(verdicts.h verdict_in_region) — and *inconclusive* as well when the widest widths' interval contradicts "
-       "it, since the predicted exponent is asymptotic (asymptotic_verdict.h, theory.md §10.3).\n"
+       "from a seed bootstrap (rate_fit.h), and the same over the narrowest and the widest widths (in parentheses); "
+       "verdict *holds* when the whole interval lies in the region, *does not hold* when it lies outside, else "
+       "*inconclusive* (verdicts.h verdict_in_region) — and *inconclusive* as well when the widest widths "
+       "contradict it or the exponent still moves toward (or away from) the region from the narrowest to the "
+       "widest widths, since the predicted exponent is asymptotic (asymptotic_verdict.h, theory.md §10.3).\n"
        "- **coordinate check**: RMS over 128 test inputs and units of each hidden activation h^l and of the logits, "
        "at init and its change after t steps, at one lr for every width; exponent = OLS slope of log RMS on log d, "
-       "also over the widest widths: a verdict that the widest widths contradict is inconclusive, and an unstable "
-       "scaling's changes after t > 1 steps are not judged (theory.md §10.4).\n"
+       "also over the narrowest and the widest widths, judged as the exponent above, and an unstable scaling's "
+       "changes after t > 1 steps are not judged (theory.md §10.4).\n"
        "- Files: losses.csv, optimum.csv, exponents.csv, coord_check.csv, coord_fit.csv, transfer.json, runs.jsonl.\n";
   return r;
 }
