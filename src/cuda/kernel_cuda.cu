@@ -40,9 +40,7 @@ __global__ void dense_entries(S* G, S* T, KernelPanel panel, bool upper_only, co
   const std::int64_t j = std::int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (j >= panel.cols) return;
   const std::int64_t col = panel.col0 + j;
-  // Rows at or above this column's diagonal entry: row = r0 + i ≤ col.
-  const std::int64_t below = col - panel.r0 + 1;
-  const std::int64_t rows = upper_only && below < panel.rows ? below : panel.rows;
+  const std::int64_t rows = panel_rows_computed(panel, j, upper_only);  // kernel_panels.h
   for (std::int64_t i = blockIdx.y; i < rows; i += gridDim.y) {
     const std::int64_t idx = i * panel.cols + j;
     S unused;

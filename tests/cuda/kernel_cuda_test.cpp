@@ -165,6 +165,19 @@ TEST(KernelCuda, PanelsCoverTheOutputOnce) {
           }
         }
     }
+  // The device's per-column row loop (panel_rows_computed) computes exactly the needed entries of a symmetric call:
+  // (i, j) with j ≥ i, each once across the panels, and every entry of a cross call.
+  for (const bool symmetric : {false, true}) {
+    const std::int64_t n = 37;
+    std::vector<int> hits(std::size_t(n * n), 0);
+    for (const KernelPanel& p : kernel_panels(n, n, 8, symmetric))
+      for (std::int64_t j = 0; j < p.cols; ++j)
+        for (std::int64_t i = 0; i < panel_rows_computed(p, j, symmetric); ++i)
+          ++hits[std::size_t((p.r0 + i) * n + p.col0 + j)];
+    for (std::int64_t i = 0; i < n; ++i)
+      for (std::int64_t j = 0; j < n; ++j)
+        ASSERT_EQ(hits[std::size_t(i * n + j)], !symmetric || j >= i ? 1 : 0) << i << ", " << j;
+  }
   EXPECT_THROW(kernel_panels(4, 5, 2, true), std::invalid_argument);
   EXPECT_THROW(kernel_panels(4, 4, 0, false), std::invalid_argument);
   EXPECT_THROW(kernel_panels(-1, 4, 2, false), std::invalid_argument);
