@@ -48,12 +48,12 @@ void add_kernel_flags(CLI::App& sub, KernelFlags& f, const KernelFlagsSpec& spec
 // architecture states its layers and widths). Without it, --depth and --activation are required.
 KernelOptions kernel_options_from_flags(const KernelFlags& f, const KernelFlagsSpec& spec);
 
-// An (N, d) .npy input, or with opts.arch also (N, H, W, C) images read as N rows of H·W·C values; the image shape
-// then becomes opts.input_shape (and must agree with --input-shape and the verb's other inputs). InputError naming
-// `flag` and `path`. Instantiated for float and double.
 // --device through widthlab::choose_kernel_device (kernel_cuda.h), with this process's MPI rank count.
 KernelDevice choose_kernel_device(const KernelFlags& f, const KernelOptions& o);
 
+// An (N, d) .npy input, or with opts.arch also (N, H, W, C) images read as N rows of H·W·C values; the image shape
+// then becomes opts.input_shape (and must agree with --input-shape and the verb's other inputs). InputError naming
+// `flag` and `path`. Instantiated for float and double.
 template <class T>
 Matrix<T> read_kernel_input(const std::string& path, const std::string& flag, KernelOptions& opts);
 

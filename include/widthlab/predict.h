@@ -81,8 +81,8 @@ MatrixD function_space_gd(const MatrixD& k_all_train, MatrixD u0, const Loss& lo
 
 // ---- End to end: kernels of the KernelOptions net, then the prediction on X_test ----
 // Where predict() gets its kernels: the NNGP and/or NTK of (A, B) (B null: (A, A), symmetric) into *nngp / *ntk
-// (either null: not needed; the callee sizes them). Empty: the CPU engine, kernel_compute<double> (kernel.h).
-// `widthlab predict --device cuda` passes the GPU's float64 kernel (kernel_cuda.h).
+// (either null: not needed; predict() has sized them A.rows() × B.rows()). Empty: the CPU engine,
+// kernel_compute<double> (kernel.h). `widthlab predict --device cuda` passes the GPU's float64 kernel (kernel_cuda.h).
 using KernelSource = std::function<void(const MatrixD& A, const MatrixD* B, MatrixD* nngp, MatrixD* ntk)>;
 
 // Labels: mse → n × k targets; logistic → n values ±1; cross-entropy → n class indices 0..C−1.

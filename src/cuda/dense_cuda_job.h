@@ -15,9 +15,9 @@ namespace widthlab::cuda_detail {
 // S = float or double: the precision of the inputs, the GEMM, the recursion and the outputs.
 template <class S>
 struct DenseCudaJob {
-  const S* x1 = nullptr;  // N1 × d, row-major, contiguous (host)
-  const S* x2 = nullptr;  // N2 × d, or null: X2 = X1 (symmetric: the upper triangle only, kernel_panels)
-  std::int64_t n1 = 0, n2 = 0, d = 0;
+  const S* x1 = nullptr;               // N1 × d, row-major, contiguous (host)
+  const S* x2 = nullptr;               // N2 × d, or null: X2 = X1 (symmetric: the upper triangle only, kernel_panels)
+  std::int64_t n1 = 0, n2 = 0, d = 0;  // n2 = n1 when x2 is null
   DenseEntryParams<S> params;
   const S* c = nullptr;   // L + 1 layer weights (host) or null (all 1)
   const S* d1 = nullptr;  // L × N1 layer diagonals, layer-major (host)

@@ -31,14 +31,6 @@ bool closed_form(const Activation& act) {
   return act.abrelu(&a, &b) || act.kind == ActivationKind::erf;
 }
 
-std::string unsupported_shape(const KernelOptions& opts) {
-  if (opts.arch) return "--arch (architecture kernels run on the CPU only so far)";
-  if (!closed_form(opts.act))
-    return fmt::format("activation {} (no closed-form dual; its Gauss–Hermite quadrature runs on the CPU only)",
-                       opts.act.name);
-  return "";
-}
-
 // Checks shared by kernel_compute_cuda and kernel_time_cuda; returns the per-layer weights in T (empty: all 1).
 template <class T>
 std::vector<T> check_request(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts,
@@ -82,7 +74,8 @@ std::vector<T> converted(const std::vector<double>& v) {
   return std::vector<T>(v.begin(), v.end());
 }
 
-// The job of a kernel_compute_cuda or kernel_time_cuda call, less its outputs. The diagonals are held by `held`.
+// The job of a kernel_compute_cuda or kernel_time_cuda call, less its outputs. It points into c, d1, d2 and the
+// copies (made only for inputs whose rows are not contiguous), which must outlive it.
 template <class T>
 cuda_detail::DenseCudaJob<T> make_job(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts,
                                       const CudaKernelOptions& cuda_opts, const std::vector<T>& c,
@@ -132,15 +125,16 @@ std::vector<KernelPanel> kernel_panels(std::int64_t n1, std::int64_t n2, std::in
 }
 
 std::string cuda_kernel_unsupported(const KernelOptions& opts) {
-  if (auto why = unsupported_shape(opts); !why.empty()) return why;
+  if (opts.arch) return "--arch (architecture kernels run on the CPU only so far)";
+  if (!closed_form(opts.act))
+    return fmt::format("activation {} (no closed-form dual; its Gauss–Hermite quadrature runs on the CPU only)",
+                       opts.act.name);
   return "";
 }
 
 KernelSource cuda_kernel_source(const KernelOptions& opts) {
   return [opts](const MatrixD& A, const MatrixD* B, MatrixD* nngp, MatrixD* ntk) {
     const Eigen::Index n = B ? B->rows() : A.rows();
-    if (nngp) nngp->resize(A.rows(), n);
-    if (ntk) ntk->resize(A.rows(), n);
     const MatrixRef<double> a(A);
     const std::optional<MatrixRef<double>> b = B ? std::optional<MatrixRef<double>>(*B) : std::nullopt;
     kernel_compute_cuda(a, b ? &*b : nullptr, opts, nngp ? nngp->data() : nullptr, ntk ? ntk->data() : nullptr, n);
@@ -174,7 +168,7 @@ KernelDevice choose_kernel_device(std::string_view device, const KernelOptions& 
 
 template <class S>
 DenseEntryParams<S> dense_entry_params(const KernelOptions& opts, std::int64_t n0) {
-  if (auto why = unsupported_shape(opts); !why.empty())
+  if (auto why = cuda_kernel_unsupported(opts); !why.empty())
     throw std::invalid_argument("dense_entry_params: not supported for " + why);
   DenseEntryParams<S> P;
   P.L = opts.depth;

@@ -53,20 +53,19 @@ __global__ void dense_entries(S* G, S* T, KernelPanel panel, bool upper_only, co
 template <class S>
 struct DeviceState {
   const DenseCudaJob<S>& job;
-  std::int64_t L, n2;
+  std::int64_t L;
   DeviceBuffer<S> x1, x2, d1, d2, c;
   std::vector<std::unique_ptr<Blas>> blas;
 
   DeviceState(const DenseCudaJob<S>& j, int streams)
       : job(j),
         L(j.params.L),
-        n2(j.x2 ? j.n2 : j.n1),
         x1(std::size_t(j.n1 * j.d)),
         x2(j.x2 ? std::size_t(j.n2 * j.d) : 0),
         d1(std::size_t(L * j.n1)),
         d2(j.x2 ? std::size_t(L * j.n2) : 0),
         c(j.c ? std::size_t(L + 1) : 0) {
-    if (j.n1 > INT_MAX || n2 > INT_MAX || j.d > INT_MAX)
+    if (j.n1 > INT_MAX || j.n2 > INT_MAX || j.d > INT_MAX)
       throw std::runtime_error("CUDA kernel: N1, N2 and d must each be < 2^31 (cuBLAS takes int sizes)");
     // On the legacy default stream (0): synchronised on return, before any panel's stream starts.
     upload(x1, j.x1, std::size_t(j.n1 * j.d), 0);
@@ -93,7 +92,7 @@ struct DeviceState {
     const int threads = 256;
     const dim3 grid(blocks_for(std::size_t(p.cols), threads), unsigned(std::min<std::int64_t>(p.rows, 65535)));
     dense_entries<S><<<grid, threads, 0, stream>>>(G, job.params.ntk ? T : nullptr, p, job.x2 == nullptr, d1.p, job.n1,
-                                                   job.x2 ? d2.p : d1.p, n2, c.p, job.params);
+                                                   job.x2 ? d2.p : d1.p, job.n2, c.p, job.params);
     WL_CUDA(cudaGetLastError());
   }
 };
@@ -102,7 +101,7 @@ struct DeviceState {
 
 template <class S>
 void dense_kernel_cuda_run(const DenseCudaJob<S>& job) {
-  const std::int64_t n2 = job.x2 ? job.n2 : job.n1, slot = job.panel_rows * n2;
+  const std::int64_t slot = job.panel_rows * job.n2;
   DeviceState<S> dev(job, 2);
   Stream streams[2];
   DeviceBuffer<S> G[2] = {DeviceBuffer<S>(std::size_t(slot)), DeviceBuffer<S>(std::size_t(slot))};

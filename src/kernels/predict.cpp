@@ -143,13 +143,14 @@ MatrixD function_space_gd(const MatrixD& k_all_train, MatrixD u, const Loss& los
 
 namespace {
 
-// The kernels of (A, B) from `source`, or from kernel_compute<double> when it is empty (predict.h KernelSource).
+// The kernels of (A, B), sized here, from `source`, or from kernel_compute<double> when it is empty (predict.h
+// KernelSource).
 void kernels_of(const KernelSource& source, const MatrixD& A, const MatrixD* B, const KernelOptions& kopts,
                 MatrixD* nngp, MatrixD* ntk) {
-  if (source) return source(A, B, nngp, ntk);
   const Eigen::Index n = B ? B->rows() : A.rows();
   if (nngp) nngp->resize(A.rows(), n);
   if (ntk) ntk->resize(A.rows(), n);
+  if (source) return source(A, B, nngp, ntk);
   kernel_compute<double>(A, B, kopts, nngp ? nngp->data() : nullptr, ntk ? ntk->data() : nullptr, n);
 }
 
