@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Rows for bench/RESULTS.md from one bench/gpu_check.sh run: the CUDA analytic kernel (gpu_kernel_bench.json) and
-the training step (gpu_train_bench.json against torch_peer.jsonl and the same run's cuBLAS SGEMM rate).
+the training step (gpu_train_bench.json against torch_peer.jsonl, the same run's cuBLAS SGEMM rate and the step's own
+GEMMs timed alone).
 
 Usage: python3 bench/gpu_rows.py OUT_DIR "GPU NAME"
 """
@@ -57,19 +58,19 @@ def main():
     print(f"\nTraining step, SGD batch 128, 784 inputs, leaky_relu:0.1, 1 logit, strict float32 ({gpu}, {when}); "
           f"cuBLAS SGEMM floor (best of {sorted(sgemm)}³): {floor:.0f} GFLOP/s\n" if floor else "\n(no SGEMM floor)\n")
     print("| depth | width | widthlab loop step (ms) | torch eager step (ms) | torch / widthlab | widthlab device "
-          "step (ms) | device GFLOP/s | % of SGEMM floor |")
-    print("|---|---|---|---|---|---|---|---|")
+          "step (ms) | device GFLOP/s | % of SGEMM floor | its cuBLAS GEMMs alone (ms) | GEMMs alone, % of floor |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for key in sorted(rows):
         r = rows[key]
-        loop, res = r.get("BM_CudaSgdStep"), r.get("BM_CudaResidentStep")
-        loop_ms = 1e3 / loop["steps_per_s"] if loop else float("nan")
-        res_ms = 1e3 / res["steps_per_s"] if res else float("nan")
+        loop, res, gemms = r.get("BM_CudaSgdStep"), r.get("BM_CudaResidentStep"), r.get("BM_CublasStepGemms")
+        ms = {name: 1e3 / b["steps_per_s"] if b else float("nan")
+              for name, b in (("loop", loop), ("res", res), ("gemms", gemms))}
+        share = {name: f"{100 * b['GFLOPs'] / floor:.0f} %" if b and floor else "—"
+                 for name, b in (("res", res), ("gemms", gemms))}
         t = torch.get(key)
-        share = f"{100 * res['GFLOPs'] / floor:.0f} %" if res and floor else "—"
-        print(f"| {key[0]} | {key[1]} | {loop_ms:.3f} | {t:.3f} | {t / loop_ms:.2f} | {res_ms:.3f} | "
-              f"{res['GFLOPs'] if res else float('nan'):.0f} | {share} |" if t else
-              f"| {key[0]} | {key[1]} | {loop_ms:.3f} | — | — | {res_ms:.3f} | — | {share} |")
-
+        peer = f"{t:.3f} | {t / ms['loop']:.2f}" if t else "— | —"
+        print(f"| {key[0]} | {key[1]} | {ms['loop']:.3f} | {peer} | {ms['res']:.3f} | "
+              f"{res['GFLOPs'] if res else float('nan'):.0f} | {share['res']} | {ms['gemms']:.3f} | {share['gemms']} |")
 
 if __name__ == "__main__":
     main()

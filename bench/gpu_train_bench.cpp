@@ -6,6 +6,10 @@
 //                                    (logistic), backward + update on the device. Wall time, one sync per step.
 //   BM_CudaResidentStep/depth/width  the device part alone: forward and update of the loss ½‖f‖² on a batch already
 //                                    on the device, 20 steps between syncs — the GPU's work per step.
+//   BM_CublasStepGemms/depth/width   the resident step's cuBLAS GEMMs alone (cuda_step_gemms: same shapes, operand
+//                                    layouts and order), device time by CUDA events: the step's GEMM floor, which
+//                                    its elementwise kernels and launches add to. The resident step's share of the
+//                                    SGEMM floor below splits into this floor's share and the step's overhead on it.
 //   BM_CublasSgemm/n                 the GPU's strict-float32 cuBLAS GEMM rate on n × n × n (the reference of the
 //                                    GEMM share), device time by CUDA events.
 // Counters: steps_per_s, GFLOPs (the step's GEMM flops / wall time, mlp_bench's count). The PyTorch peer is
@@ -32,11 +36,15 @@ const bench::TrainingData& data() {
   return d;
 }
 
-Mlp<float> host_net(int depth, int width) {
+MlpConfig net_config(int depth, int width) {
   MlpConfig c;
   c.input_dim = kInput, c.width = width, c.depth = depth, c.outputs = 1;
   c.activation = activation_from_name("leaky_relu:0.1");
-  Mlp<float> net(c, std::vector<LayerFactors>(std::size_t(depth) + 1));
+  return c;
+}
+
+Mlp<float> host_net(int depth, int width) {
+  Mlp<float> net(net_config(depth, width), std::vector<LayerFactors>(std::size_t(depth) + 1));
   net.init(0);
   return net;
 }
@@ -89,6 +97,14 @@ void BM_CudaResidentStep(benchmark::State& state) {
   report(state, double(state.iterations()) * kResidentSteps, depth, width);
 }
 
+void BM_CublasStepGemms(benchmark::State& state) {
+  if (skip_without_gpu(state)) return;
+  const int depth = int(state.range(0)), width = int(state.range(1));
+  const std::vector<GemmShape> gemms = cuda_step_gemms(net_config(depth, width), kBatch);
+  for (auto _ : state) state.SetIterationTime(cuda_gemms_ms(gemms, false, 20) / 1e3);
+  report(state, double(state.iterations()), depth, width);
+}
+
 void BM_CublasSgemm(benchmark::State& state) {
   if (skip_without_gpu(state)) return;
   const int n = int(state.range(0));
@@ -107,5 +123,6 @@ void widths(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_CublasSgemm)->ArgName("n")->Arg(4096)->Arg(8192)->UseManualTime()->Iterations(3);
 BENCHMARK(BM_CudaSgdStep)->ArgNames({"depth", "width"})->Apply(widths)->MinTime(0.3)->UseRealTime();
 BENCHMARK(BM_CudaResidentStep)->ArgNames({"depth", "width"})->Apply(widths)->MinTime(0.3)->UseRealTime();
+BENCHMARK(BM_CublasStepGemms)->ArgNames({"depth", "width"})->Apply(widths)->UseManualTime()->Iterations(3);
 
 BENCHMARK_MAIN();

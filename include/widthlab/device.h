@@ -6,6 +6,7 @@
 //   if (d == Device::cuda) require_cuda("--device cuda");  // InputError with cuda_status() when no GPU
 #pragma once
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -40,9 +41,19 @@ std::string study_device_error(std::string_view text);
 // cuda_status() when there is no GPU; "auto" → a CUDA path and a GPU.
 bool resolve_study_device(std::string_view device, const std::string& refusal);
 
-// The GPU's float32 GEMM floor for benchmarks: the median device time in milliseconds (CUDA events, after one
-// warm-up) of `reps` cuBLAS GEMMs C (m × n) = A (m × k) · B (k × n) on N(0,1) data, strict float32
-// (CUBLAS_COMPUTE_32F) or TF32. require_cuda first; std::runtime_error naming the CUDA call on a device failure.
+// One row-major GEMM C (m × n) = op(A) · op(B), plus C itself when `accumulate` (β = 1, the nets' in-place updates),
+// with op(X) = Xᵀ where trans_x: the shapes and operand layouts the CUDA nets issue (mlp_cuda.h cuda_step_gemms).
+struct GemmShape {
+  int m = 0, n = 0, k = 0;
+  bool trans_a = false, trans_b = false, accumulate = false;
+};
+
+// The GPU's float32 GEMM floor for benchmarks: the median device time in milliseconds (CUDA events around the whole
+// sequence, after one warm-up) of `reps` runs of the cuBLAS GEMMs `gemms`, issued back to back on one stream on
+// N(0,1) data, strict float32 (CUBLAS_COMPUTE_32F) or TF32. require_cuda first; std::runtime_error naming the CUDA
+// call on a device failure.
+double cuda_gemms_ms(std::span<const GemmShape> gemms, bool tf32, int reps);
+// cuda_gemms_ms of the one GEMM m × n × k without transposes.
 double cuda_sgemm_ms(int m, int n, int k, bool tf32, int reps);
 
 }  // namespace widthlab

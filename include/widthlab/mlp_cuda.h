@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "widthlab/device.h"
 #include "widthlab/mlp.h"
 
 namespace widthlab {
@@ -80,6 +81,12 @@ class CudaMlp {
   std::vector<LayerFactors> factors_;
   std::shared_ptr<cuda_detail::DeviceNet> device_;
 };
+
+// The cuBLAS GEMMs of one resident step (forward_resident then sgd_resident) on `rows` rows, in issue order and with
+// the operand layouts of mlp_cuda.cu: per layer the forward z = in·θᵀ, then per layer l = H…1 the backward
+// δ^{l−1} = δ^l·θ_l, then per layer the update θ_l += step·δ_lᵀ·in. For benchmarks: cuda_gemms_ms of this list is the
+// step's GEMM time alone (device.h), the floor its elementwise kernels and launches add to. Needs no GPU.
+std::vector<GemmShape> cuda_step_gemms(const MlpConfig& config, int rows);
 
 struct TrainTask;
 // study.device resolved for a task (run_training, the empirical NTK's training run): true for "cuda" (InputError

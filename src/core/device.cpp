@@ -100,56 +100,97 @@ void ok(cublasStatus_t e, const char* call) {
   if (e != CUBLAS_STATUS_SUCCESS)
     throw std::runtime_error(fmt::format("cuBLAS: {} failed: {}", call, cublasGetStatusString(e)));
 }
-}  // namespace
 
-double cuda_sgemm_ms(int m, int n, int k, bool tf32, int reps) {
-  require_cuda("cuda_sgemm_ms");
-  const std::size_t na = std::size_t(m) * k, nb = std::size_t(k) * n, nc = std::size_t(m) * n;
-  std::vector<float> host(std::max({na, nb}));
-  std::mt19937_64 g(0);
-  std::normal_distribution<float> N(0.f, 1.f);
-  for (float& v : host) v = N(g);
+// Device buffers for the largest A, B and C of `gemms`, filled with N(0, 1) floats (every GEMM reads the front of
+// each), a cuBLAS handle and two events; all released on destruction.
+struct GemmBench {
   float *a = nullptr, *b = nullptr, *c = nullptr;
   cublasHandle_t h = nullptr;
   cudaEvent_t start = nullptr, stop = nullptr;
-  std::vector<float> ms;
-  try {
-    ok(cudaMalloc(reinterpret_cast<void**>(&a), na * sizeof(float)), "cudaMalloc");
-    ok(cudaMalloc(reinterpret_cast<void**>(&b), nb * sizeof(float)), "cudaMalloc");
-    ok(cudaMalloc(reinterpret_cast<void**>(&c), nc * sizeof(float)), "cudaMalloc");
-    ok(cudaMemcpy(a, host.data(), na * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy");
-    ok(cudaMemcpy(b, host.data(), nb * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy");
+
+  GemmBench(std::span<const GemmShape> gemms, bool tf32) {
+    try {
+      allocate(gemms, tf32);
+    } catch (...) {
+      release();
+      throw;
+    }
+  }
+  GemmBench(const GemmBench&) = delete;
+  GemmBench& operator=(const GemmBench&) = delete;
+  ~GemmBench() { release(); }
+
+  void allocate(std::span<const GemmShape> gemms, bool tf32) {
+    std::size_t na = 1, nb = 1, nc = 1;
+    for (const GemmShape& g : gemms) {
+      na = std::max(na, std::size_t(g.m) * std::size_t(g.k));
+      nb = std::max(nb, std::size_t(g.k) * std::size_t(g.n));
+      nc = std::max(nc, std::size_t(g.m) * std::size_t(g.n));
+    }
+    std::vector<float> host(std::max({na, nb, nc}));
+    std::mt19937_64 rng(0);
+    std::normal_distribution<float> normal(0.f, 1.f);
+    for (float& v : host) v = normal(rng);
+    fill(a, host, na), fill(b, host, nb), fill(c, host, nc);
     ok(cublasCreate(&h), "cublasCreate");
     ok(cublasSetMathMode(h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
     ok(cudaEventCreate(&start), "cudaEventCreate");
     ok(cudaEventCreate(&stop), "cudaEventCreate");
-    const float one = 1.f, zero = 0.f;
-    for (int r = 0; r <= std::max(1, reps); ++r) {  // r = 0: warm-up
-      ok(cudaEventRecord(start), "cudaEventRecord");
-      ok(cublasGemmEx(h, CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &one, b, CUDA_R_32F, n, a, CUDA_R_32F, k, &zero, c,
-                      CUDA_R_32F, n, tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
-         "cublasGemmEx");
-      ok(cudaEventRecord(stop), "cudaEventRecord");
-      ok(cudaEventSynchronize(stop), "cudaEventSynchronize");
-      float t = 0;
-      ok(cudaEventElapsedTime(&t, start, stop), "cudaEventElapsedTime");
-      if (r > 0) ms.push_back(t);
-    }
-  } catch (...) {
+  }
+
+  void release() {
     cudaFree(a), cudaFree(b), cudaFree(c);
     if (h) cublasDestroy(h);
     if (start) cudaEventDestroy(start);
     if (stop) cudaEventDestroy(stop);
-    throw;
   }
-  cudaFree(a), cudaFree(b), cudaFree(c);
-  cublasDestroy(h);
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
+
+  static void fill(float*& p, const std::vector<float>& host, std::size_t n) {
+    ok(cudaMalloc(reinterpret_cast<void**>(&p), n * sizeof(float)), "cudaMalloc");
+    ok(cudaMemcpy(p, host.data(), n * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy");
+  }
+
+  // The row-major GEMM as cuBLAS's column-major Cᵀ = op(B)ᵀ · op(A)ᵀ (cuda_support.cuh gemm_row_major).
+  void issue(const GemmShape& g, bool tf32) {
+    const float one = 1.f, beta = g.accumulate ? 1.f : 0.f;
+    ok(cublasGemmEx(h, g.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, g.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, g.n, g.m, g.k,
+                    &one, b, CUDA_R_32F, g.trans_b ? g.k : g.n, a, CUDA_R_32F, g.trans_a ? g.m : g.k, &beta, c,
+                    CUDA_R_32F, g.n, tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+       "cublasGemmEx");
+  }
+
+  float time_ms(std::span<const GemmShape> gemms, bool tf32) {
+    ok(cudaEventRecord(start), "cudaEventRecord");
+    for (const GemmShape& g : gemms) issue(g, tf32);
+    ok(cudaEventRecord(stop), "cudaEventRecord");
+    ok(cudaEventSynchronize(stop), "cudaEventSynchronize");
+    float t = 0;
+    ok(cudaEventElapsedTime(&t, start, stop), "cudaEventElapsedTime");
+    return t;
+  }
+};
+}  // namespace
+
+double cuda_gemms_ms(std::span<const GemmShape> gemms, bool tf32, int reps) {
+  require_cuda("cuda_gemms_ms");
+  GemmBench bench(gemms, tf32);
+  bench.time_ms(gemms, tf32);  // warm-up
+  std::vector<float> ms;
+  for (int r = 0; r < std::max(1, reps); ++r) ms.push_back(bench.time_ms(gemms, tf32));
   std::sort(ms.begin(), ms.end());
   return double(ms[ms.size() / 2]);
 }
+
+double cuda_sgemm_ms(int m, int n, int k, bool tf32, int reps) {
+  const GemmShape one{m, n, k};
+  return cuda_gemms_ms({&one, 1}, tf32, reps);
+}
 #else
+double cuda_gemms_ms(std::span<const GemmShape>, bool, int) {
+  require_cuda("cuda_gemms_ms");
+  return 0;
+}
+
 double cuda_sgemm_ms(int, int, int, bool, int) {
   require_cuda("cuda_sgemm_ms");
   return 0;

@@ -32,6 +32,17 @@ bool task_on_gpu(const TrainTask& task) {
   return resolve_study_device(task.train.device, why.empty() ? "" : "not supported for " + why);
 }
 
+std::vector<GemmShape> cuda_step_gemms(const MlpConfig& c, int rows) {
+  const int H = c.depth;
+  const auto fan_in = [&](int l) { return l == 0 ? c.input_dim : c.width; };
+  const auto fan_out = [&](int l) { return l == H ? c.outputs : c.width; };
+  std::vector<GemmShape> gemms;
+  for (int l = 0; l <= H; ++l) gemms.push_back({rows, fan_out(l), fan_in(l), false, true, false});
+  for (int l = H; l >= 1; --l) gemms.push_back({rows, fan_in(l), fan_out(l), false, false, false});
+  for (int l = 0; l <= H; ++l) gemms.push_back({fan_out(l), fan_in(l), rows, true, false, true});
+  return gemms;
+}
+
 std::vector<double> CudaMlp::layer_lrs(double lr) const { return widthlab::layer_lrs(factors_, lr); }
 
 namespace {

@@ -233,7 +233,9 @@ TEST(KernelCuda, ChooseKernelDeviceSaysWhereAndWhy) {
   EXPECT_EQ(refusal("gpu", relu, 1), "device 'gpu': expected cpu, cuda or auto");
   EXPECT_NE(refusal("cuda", tanh, 1).find("device cuda: not supported for activation tanh"), std::string::npos);
   EXPECT_NE(refusal("cuda", relu, 2).find("more than one rank"), std::string::npos);
-  if (!cuda_available()) EXPECT_EQ(refusal("cuda", relu, 1), "device cuda: CUDA is not available: " + cuda_status());
+  if (!cuda_available()) {
+    EXPECT_EQ(refusal("cuda", relu, 1), "device cuda: CUDA is not available: " + cuda_status());
+  }
 }
 
 TEST(KernelCuda, WithoutAGpuSaysWhy) {

@@ -10,8 +10,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "widthlab/device.h"
 #include "widthlab/error.h"
@@ -252,4 +255,46 @@ TEST(CudaTraining, HugeLrDivergesWithStatusOnEitherDevice) {
     ASSERT_TRUE(r.diverged_at_step.has_value()) << device;
     EXPECT_LT(*r.diverged_at_step, 40) << device;
   }
+}
+
+// The step's GEMM list (the benchmarks' floor) against the resident step's products, counted by hand: per layer a
+// forward in·θᵀ (rows × fan_out × fan_in), per hidden layer a backward δ·θ, per layer an accumulating update δᵀ·in;
+// their flops are mlp_bench's count 2B(2·n0·d + 3(H−1)·d² + 3·d·k).
+TEST(CudaMlp, StepGemmsAreTheResidentStepsProducts) {
+  for (int depth : {1, 3}) {
+    MlpConfig c;
+    c.input_dim = 7, c.width = 5, c.depth = depth, c.outputs = 2;
+    const int rows = 4;
+    const std::vector<GemmShape> g = cuda_step_gemms(c, rows);
+    ASSERT_EQ(g.size(), std::size_t(3 * depth + 2));
+    const GemmShape& first = g.front();
+    EXPECT_EQ(std::tuple(first.m, first.n, first.k, first.trans_a, first.trans_b, first.accumulate),
+              std::tuple(rows, 5, 7, false, true, false));
+    const GemmShape& backward = g[std::size_t(depth) + 1];  // δ^{H−1} = δ^H·θ_H
+    EXPECT_EQ(std::tuple(backward.m, backward.n, backward.k, backward.trans_a, backward.trans_b, backward.accumulate),
+              std::tuple(rows, 5, 2, false, false, false));
+    const GemmShape& last = g.back();  // θ_H += step·δ_Hᵀ·h_{H−1}
+    EXPECT_EQ(std::tuple(last.m, last.n, last.k, last.trans_a, last.trans_b, last.accumulate),
+              std::tuple(2, 5, rows, true, false, true));
+    long long flops = 0;
+    for (const GemmShape& s : g) flops += 2LL * s.m * s.n * s.k;
+    EXPECT_EQ(flops, 2LL * rows * (2 * 7 * 5 + 3 * (depth - 1) * 5 * 5 + 3 * 5 * 2)) << "depth " << depth;
+  }
+}
+
+// Every operand layout of the step's GEMMs is one cuBLAS accepts (leading dimensions, transposes), and the timing
+// is a positive, finite device time.
+TEST(CudaMlp, StepGemmsTimeOnTheGpu) {
+  SKIP_WITHOUT_GPU();
+  MlpConfig c;
+  c.input_dim = 784, c.width = 256, c.depth = 3, c.outputs = 1;
+  const double ms = cuda_gemms_ms(cuda_step_gemms(c, 128), false, 3);
+  EXPECT_GT(ms, 0.0);
+  EXPECT_TRUE(std::isfinite(ms));
+}
+
+TEST(CudaMlp, GemmTimingWithoutAGpuSaysWhy) {
+  if (cuda_available()) GTEST_SKIP() << "a GPU is present: " << cuda_status();
+  const GemmShape one{8, 8, 8};
+  EXPECT_THROW(cuda_gemms_ms({&one, 1}, false, 1), InputError);
 }
