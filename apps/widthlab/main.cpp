@@ -10,6 +10,7 @@
 #include "widthlab/error.h"
 #include "widthlab/mpi_runtime.h"
 #include "widthlab/progress.h"
+#include "widthlab/provenance.h"
 
 namespace widthlab::cli {
 GlobalFlags& global_flags() {
@@ -24,6 +25,7 @@ std::vector<VerbInfo>& verb_registry() {
 
 int main(int argc, char** argv) {
   widthlab::MpiSession mpi_session(&argc, &argv);  // MPI only under mpirun (mpi_runtime.h)
+  widthlab::set_invocation({argv, argv + argc});   // recorded in each output directory's provenance.jsonl
   using namespace widthlab::cli;
   CLI::App app{"widthlab — a laboratory for the infinite-width limits of neural networks"};
   app.set_version_flag("--version", std::string("widthlab ") + WIDTHLAB_VERSION);

@@ -7,12 +7,18 @@
 #include "bindings.h"
 #include "widthlab/activation.h"
 #include "widthlab/error.h"
+#include "widthlab/provenance.h"
 
 namespace py = pybind11;
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "widthlab compiled core (use the `widthlab` package, not this module directly)";
   m.attr("__version__") = WIDTHLAB_VERSION;
+  // provenance.jsonl's "command": the Python interpreter's argv (the script that drives widthlab).
+  std::vector<std::string> argv{"python"};
+  if (const py::module_ sys = py::module_::import("sys"); py::hasattr(sys, "argv"))
+    for (const py::handle a : sys.attr("argv")) argv.push_back(py::str(a));
+  widthlab::set_invocation(std::move(argv));
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);

@@ -12,6 +12,7 @@
 
 #include "core/manifest.h"
 #include "widthlab/error.h"
+#include "widthlab/provenance.h"
 
 namespace fs = std::filesystem;
 
@@ -100,8 +101,11 @@ std::string some_entries(const std::vector<std::string>& names) {
   return s;
 }
 
+// provenance.jsonl records invocations, not results: a directory holding only it (and the manifest) is as good as
+// empty, so an invocation that failed before writing results does not force --force on the next.
 void check_contents(const fs::path& path, OutputMode mode, bool resumable) {
-  const OutputDirContents c = output_dir_contents(path);
+  OutputDirContents c = output_dir_contents(path);
+  std::erase(c.ours, std::string(kProvenanceName));
   if (mode == OutputMode::fresh && !c.ours.empty())
     fail(path, fmt::format("already holds widthlab results ({}); {}", some_entries(c.ours),
                            resumable ? "pass --resume to continue or --force to replace them"
@@ -113,6 +117,10 @@ void check_contents(const fs::path& path, OutputMode mode, bool resumable) {
   if (mode == OutputMode::resume && c.ours.empty() && !c.foreign.empty())
     fail(path, fmt::format("--resume: holds no widthlab results to continue (only {}, which widthlab did not write)",
                            some_entries(c.foreign)));
+  if (std::find(c.foreign.begin(), c.foreign.end(), kProvenanceName) != c.foreign.end())
+    fail(path, fmt::format("holds a {} widthlab did not write; widthlab records every invocation there (provenance.h): "
+                           "move it, or choose another --out",
+                           kProvenanceName));
 }
 
 }  // namespace
@@ -154,6 +162,7 @@ fs::path prepare_output_dir(const fs::path& path, OutputMode mode, bool resumabl
 
   if (mode == OutputMode::force) manifest::remove_listed(path);
   manifest::ensure(path);
+  append_provenance(path);
   return path;
 }
 

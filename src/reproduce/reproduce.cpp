@@ -16,6 +16,7 @@
 #include "widthlab/error.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/plot_script.h"
+#include "widthlab/provenance.h"
 #include "widthlab/results_io.h"
 #include "widthlab/run_dir.h"
 
@@ -328,6 +329,7 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
         "worker time); the wall time above covers only the invocation that judged them.",
         ctx.resumed_runs, ctx.resumed_run_seconds));
   if (const std::string note = device_note(out); !note.empty()) co.notes.push_back(note);
+  if (const std::string note = provenance_note(out); !note.empty()) co.notes.push_back(note);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (options.plots && !co.plots.empty()) {

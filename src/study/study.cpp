@@ -23,6 +23,7 @@
 #include "widthlab/output_dir.h"
 #include "widthlab/plot_script.h"
 #include "widthlab/progress.h"
+#include "widthlab/provenance.h"
 #include "widthlab/rate_fit.h"
 #include "widthlab/report.h"
 #include "widthlab/results_io.h"
@@ -199,6 +200,7 @@ void draw_and_report(const study::Context& ctx, StudySummary& summary, ReportDat
       fmt::format("This invocation took {:.1f} s (finite nets {:.1f} s, limits {:.1f} s); runs "
                   "already present in runs.jsonl / limits.jsonl were reused.",
                   summary.seconds, summary.sweep_seconds, summary.limit_seconds));
+  if (const std::string note = provenance_note(ctx.options.out); !note.empty()) report.notes.push_back(note);
   report.errors = summary.errors;
   write_file_atomic(ctx.options.out / "report.md", render_report(report));
 }

@@ -14,6 +14,7 @@
 #include "widthlab/error.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/plot_script.h"
+#include "widthlab/provenance.h"
 #include "widthlab/results_io.h"
 
 namespace widthlab {
@@ -225,8 +226,10 @@ TransferSummary run_transfer(const Config& config, const TransferOptions& option
     if (e.path().extension() == ".png") plots.push_back(e.path().filename().string());
   std::sort(plots.begin(), plots.end());
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  write_file_atomic(options.out / "report.md", render_transfer_report(config, all, summary, options.notes, plots,
-                                                                      plot_message, options.coord_steps));
+  std::vector<std::string> notes = options.notes;
+  if (const std::string note = provenance_note(options.out); !note.empty()) notes.push_back(note);
+  write_file_atomic(options.out / "report.md",
+                    render_transfer_report(config, all, summary, notes, plots, plot_message, options.coord_steps));
   return summary;
 }
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/cli_helpers.h"
+#include "widthlab/results_io.h"
 
 using widthlab::test::count_lines;
 using widthlab::test::lines;
@@ -120,6 +121,12 @@ TEST(StudyCli, TinyStudyEndToEnd) {
                          " --resume --bootstrap 200");
   ASSERT_EQ(missing.code, 0) << missing.err;
   const std::string with_gap = read_file(out / "report.md");
+  // Three invocations wrote here, each recorded with its command line (provenance.h); the report counts them.
+  const auto provenance = widthlab::read_jsonl(out / "provenance.jsonl");
+  ASSERT_EQ(provenance.size(), 3u);
+  EXPECT_EQ(provenance[0]["command"][1], "study");
+  EXPECT_EQ(provenance[2]["command"].back(), "200");
+  EXPECT_NE(with_gap.find("(3 invocations) — provenance.jsonl of this directory."), std::string::npos);
   EXPECT_NE(with_gap.find("(1 without logits)"), std::string::npos);
   EXPECT_NE(with_gap.find("1 finished runs have no final-logits file"), std::string::npos);
   EXPECT_EQ(with_gap.find("runs diverged"), std::string::npos);

@@ -10,6 +10,7 @@
 
 #include "data/test_util.h"
 #include "widthlab/npy.h"
+#include "widthlab/provenance.h"
 #include "widthlab/results_io.h"
 
 using namespace widthlab;
@@ -17,11 +18,12 @@ using widthlab::test::scratch;
 using widthlab::test::write_bytes;
 namespace fs = std::filesystem;
 
-// Lists what widthlab holds in `dir` apart from its manifest.
+// Lists what `dir` holds apart from widthlab's bookkeeping: its manifest and provenance.jsonl (provenance_test.cpp).
 std::vector<std::string> listing(const fs::path& dir) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().filename() != kManifestName) names.push_back(e.path().filename().string());
+    if (e.path().filename() != kManifestName && e.path().filename() != kProvenanceName)
+      names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }
