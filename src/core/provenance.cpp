@@ -3,10 +3,10 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <algorithm>
 #include <thread>
 
 #include "build_info.inc"  // WIDTHLAB_GIT_COMMIT (cmake/build_info.cmake)
@@ -27,7 +27,8 @@ std::vector<std::string>& invocation() {
 }
 
 std::string utc_now() {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                     fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
 }
 
 // The first "model name" of /proc/cpuinfo (Linux), else "unknown".
@@ -83,7 +84,9 @@ nlohmann::json provenance_record() {
   return r;
 }
 
-void append_provenance(const std::filesystem::path& dir) { JsonlWriter(dir / kProvenanceName).append(provenance_record()); }
+void append_provenance(const std::filesystem::path& dir) {
+  JsonlWriter(dir / kProvenanceName).append(provenance_record());
+}
 
 std::string provenance_summary(const nlohmann::json& record) {
   std::string s = fmt::format("widthlab {}", text_of(record, "widthlab"));

@@ -73,16 +73,18 @@ TEST(Provenance, ForeignFileOfThatNameIsRefusedBeforeAnythingIsWritten) {
 TEST(Provenance, NoteCountsInvocationsPerBuildAndMachine) {
   const fs::path out = scratch("note");
   EXPECT_EQ(provenance_note(out), "");
-  nlohmann::json a = {{"widthlab", "0.1.0"},  {"git", "0123456789ab"}, {"build", "Release"},
-                      {"compiler", "GNU 12"}, {"openblas_core", "SkylakeX"}, {"cpu", "Xeon"},
-                      {"hardware_threads", 2u}, {"started", "2026-12-04T00:00:00Z"}};
+  nlohmann::json a = {{"widthlab", "0.1.0"},         {"git", "0123456789ab"},
+                      {"build", "Release"},          {"compiler", "GNU 12"},
+                      {"openblas_core", "SkylakeX"}, {"cpu", "Xeon"},
+                      {"hardware_threads", 2u},      {"started", "2026-12-04T00:00:00Z"}};
   nlohmann::json b = a;
   b["openblas_core"] = "Haswell";
   std::string lines;
   for (const auto& r : {a, a, b}) lines += r.dump() + "\n";
   write_bytes(out / kProvenanceName, lines);
-  const std::string summary = "widthlab 0.1.0 (git 0123456789ab), Release, GNU 12; OpenBLAS core SkylakeX; CPU Xeon, 2 "
-                              "hardware threads";
+  const std::string summary =
+      "widthlab 0.1.0 (git 0123456789ab), Release, GNU 12; OpenBLAS core SkylakeX; CPU Xeon, 2 "
+      "hardware threads";
   EXPECT_EQ(provenance_summary(a), summary);
   EXPECT_EQ(provenance_note(out), "Made by 2 builds or machines: " + summary +
                                       " (2 invocations); widthlab 0.1.0 (git 0123456789ab), Release, GNU 12; OpenBLAS "
