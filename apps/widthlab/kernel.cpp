@@ -81,7 +81,7 @@ int run_kernel(const KernelVerbFlags& f, widthlab::KernelOptions opts, const wid
     KernelSummary s = kernel_to_npy_mpi<T>(X1, f.x2.empty() ? nullptr : &X2, opts, dir / "nngp.npy", dir / "ntk.npy");
     brief = fmt::format("{}, cpu ({})", s.brief(), device.note);
   }
-  fmt::print("{}\nwrote {}/nngp.npy and {}/ntk.npy\n", brief, printable_path(dir), printable_path(dir));
+  fmt::print("{}\nwrote {} and {}\n", brief, printable_path(dir / "nngp.npy"), printable_path(dir / "ntk.npy"));
   return 0;
 }
 

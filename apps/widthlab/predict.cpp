@@ -128,11 +128,11 @@ int run_predict(const PredictFlags& f) {
   write_file_atomic(dir / "predict.json", j.dump(2) + "\n");
   fmt::print(
       "predict: {} train, {} test, loss {}, kernel {}, t = {}; kernels on {}; eigen range [{:.3g}, {:.3g}]{}\nwrote "
-      "{}/mean.npy{}\n",
+      "{}{}\n",
       X.rows(), T.rows(), f.loss, f.kernel, f.time,
       device.device == Device::cuda ? "cuda (" + cuda_status() + ")" : "cpu (" + device.note + ")", s.eig_min,
-      s.eig_max, s.jitter > 0 ? fmt::format(", GP-sample jitter {:.3g}", s.jitter) : "", printable_path(dir),
-      po.cov ? fmt::format(" and {}/cov.npy", printable_path(dir)) : "");
+      s.eig_max, s.jitter > 0 ? fmt::format(", GP-sample jitter {:.3g}", s.jitter) : "", printable_path(dir / "mean.npy"),
+      po.cov ? " and " + printable_path(dir / "cov.npy") : "");
   return 0;
 }
 
