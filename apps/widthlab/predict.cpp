@@ -131,8 +131,8 @@ int run_predict(const PredictFlags& f) {
       "{}{}\n",
       X.rows(), T.rows(), f.loss, f.kernel, f.time,
       device.device == Device::cuda ? "cuda (" + cuda_status() + ")" : "cpu (" + device.note + ")", s.eig_min,
-      s.eig_max, s.jitter > 0 ? fmt::format(", GP-sample jitter {:.3g}", s.jitter) : "", printable_path(dir / "mean.npy"),
-      po.cov ? " and " + printable_path(dir / "cov.npy") : "");
+      s.eig_max, s.jitter > 0 ? fmt::format(", GP-sample jitter {:.3g}", s.jitter) : "",
+      printable_path(dir / "mean.npy"), po.cov ? " and " + printable_path(dir / "cov.npy") : "");
   return 0;
 }
 
