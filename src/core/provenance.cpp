@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <thread>
 
 #include "build_info.inc"  // WIDTHLAB_GIT_COMMIT (cmake/build_info.cmake)
 #include "widthlab/device.h"
+#include "widthlab/output_dir.h"
 #include "widthlab/results_io.h"
 
 extern "C" {
@@ -85,7 +87,18 @@ nlohmann::json provenance_record() {
 }
 
 void append_provenance(const std::filesystem::path& dir) {
-  JsonlWriter(dir / kProvenanceName).append(provenance_record());
+  const std::filesystem::path file = dir / kProvenanceName;
+  const nlohmann::json record = provenance_record();
+  const std::string now = provenance_summary(record);
+  for (const nlohmann::json& earlier : read_jsonl(file, /*missing_ok=*/true)) {
+    if (provenance_summary(earlier) == now) continue;
+    std::fprintf(stderr,
+                 "widthlab: warning: %s: earlier results here were made by %s; this is %s, and float32 numbers may "
+                 "differ between the two in their last digits (docs/architecture.md, \"Reproducibility\")\n",
+                 printable_path(file).c_str(), provenance_summary(earlier).c_str(), now.c_str());
+    break;
+  }
+  JsonlWriter(file).append(record);
 }
 
 std::string provenance_summary(const nlohmann::json& record) {

@@ -91,3 +91,23 @@ TEST(Provenance, NoteCountsInvocationsPerBuildAndMachine) {
                                       "core Haswell; CPU Xeon, 2 hardware threads (1 invocation) — provenance.jsonl "
                                       "of this directory.");
 }
+
+// Resuming results another build or OpenBLAS kernel made says so on stderr (and still appends); the same build does
+// not.
+TEST(Provenance, ResumingAnotherBuildsResultsWarns) {
+  const fs::path out = scratch("warn");
+  prepare_output_dir(out, OutputMode::fresh);
+  write_file_atomic(out / "runs.jsonl", "{\"width\": 1}\n");
+  testing::internal::CaptureStderr();
+  prepare_output_dir(out, OutputMode::resume);
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  nlohmann::json other = provenance_record();
+  other["openblas_core"] = "Haswell";
+  JsonlWriter(out / kProvenanceName).append(other);
+  testing::internal::CaptureStderr();
+  prepare_output_dir(out, OutputMode::resume);
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("earlier results here were made by " + provenance_summary(other)), std::string::npos) << err;
+  EXPECT_NE(err.find("; this is " + provenance_summary(provenance_record())), std::string::npos) << err;
+  EXPECT_EQ(read_jsonl(out / kProvenanceName).size(), 4u);
+}
