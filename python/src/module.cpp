@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.h"
+#include "py_json.h"
 #include "widthlab/activation.h"
 #include "widthlab/error.h"
 #include "widthlab/provenance.h"
@@ -36,5 +37,8 @@ PYBIND11_MODULE(_core, m) {
         return out;
       },
       "The activation registry: a list of {name, parameter, description}.");
+  m.def(
+      "provenance", [] { return widthlab::python::json_to_py(widthlab::provenance_record()); },
+      "This process's provenance record (provenance.h): the fields every output directory's provenance.jsonl gets.");
   widthlab::python::bind_all(m);
 }

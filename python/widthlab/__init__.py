@@ -29,6 +29,14 @@ def scaling_presets():
     return _core.scaling_presets()
 
 
+def provenance():
+    """What this process would record in an output directory's ``provenance.jsonl``: widthlab's version and git
+    commit, build, compiler, the OpenBLAS kernel chosen for this CPU, oneDNN, the CUDA status, the CPU, hardware
+    threads, the thread/kernel environment variables and ``command`` (``["python", *sys.argv]``) — for notebooks that
+    log where their numbers came from."""
+    return _core.provenance()
+
+
 # Bound directly (its docstring lives in python/src/bind_kernel.cpp): the call overhead is part of the kernel's budget.
 kernel = _core.kernel
 
@@ -289,5 +297,5 @@ def to_toml(cfg):
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["__version__", "activations", "scaling_presets", "kernel", "predict", "empirical_ntk", "classify", "config",
-           "default_config_toml", "to_toml", "train", "study"]
+__all__ = ["__version__", "activations", "scaling_presets", "provenance", "kernel", "predict", "empirical_ntk",
+           "classify", "config", "default_config_toml", "to_toml", "train", "study"]
