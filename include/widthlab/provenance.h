@@ -32,7 +32,8 @@ nlohmann::json provenance_record();
 void append_provenance(const std::filesystem::path& dir);
 
 // One line for reports: "widthlab 0.1.0 (git abc123def456), Release, GNU 12.2.0; OpenBLAS core SkylakeX; CPU …,
-// 2 hardware threads", from a record as written above (fields it lacks are left out).
+// 2 hardware threads" and, where the runtime saw a GPU, "; CUDA device 0: NVIDIA H200 (…)", from a record as written
+// above (fields it lacks are left out).
 std::string provenance_summary(const nlohmann::json& record);
 
 // The report's note on DIR/provenance.jsonl: the summary of each distinct build and machine that wrote there, with

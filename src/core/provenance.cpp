@@ -110,6 +110,7 @@ std::string provenance_summary(const nlohmann::json& record) {
   if (const std::string cpu = text_of(record, "cpu"); !cpu.empty()) s += "; CPU " + cpu;
   if (const auto t = record.find("hardware_threads"); t != record.end() && t->is_number_unsigned())
     s += fmt::format(", {} hardware threads", t->get<unsigned>());
+  if (const std::string gpu = text_of(record, "cuda"); gpu.rfind("CUDA device", 0) == 0) s += "; " + gpu;
   return s;
 }
 

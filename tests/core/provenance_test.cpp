@@ -86,6 +86,11 @@ TEST(Provenance, NoteCountsInvocationsPerBuildAndMachine) {
       "widthlab 0.1.0 (git 0123456789ab), Release, GNU 12; OpenBLAS core SkylakeX; CPU Xeon, 2 "
       "hardware threads";
   EXPECT_EQ(provenance_summary(a), summary);
+  nlohmann::json gpu = a;
+  gpu["cuda"] = "CUDA device 0: NVIDIA H200 (sm_90, 139.8 GiB)";
+  EXPECT_EQ(provenance_summary(gpu), summary + "; CUDA device 0: NVIDIA H200 (sm_90, 139.8 GiB)");
+  gpu["cuda"] = "no CUDA device: cudaGetDeviceCount returned 35";
+  EXPECT_EQ(provenance_summary(gpu), summary);
   EXPECT_EQ(provenance_note(out), "Made by 2 builds or machines: " + summary +
                                       " (2 invocations); widthlab 0.1.0 (git 0123456789ab), Release, GNU 12; OpenBLAS "
                                       "core Haswell; CPU Xeon, 2 hardware threads (1 invocation) — provenance.jsonl "
