@@ -28,8 +28,11 @@ void set_invocation(std::vector<std::string> argv);
 // This process's record, with "started" = now.
 nlohmann::json provenance_record();
 
-// Appends provenance_record() to DIR/provenance.jsonl (claimed in DIR's manifest).
-void append_provenance(const std::filesystem::path& dir);
+// Appends provenance_record() to DIR/provenance.jsonl (claimed in DIR's manifest), first warning on stderr when
+// earlier records name another build or machine. A resumed DIR that holds widthlab results but no provenance.jsonl
+// (made before widthlab kept one) first gets the record {"unrecorded": "an earlier widthlab that kept no
+// provenance.jsonl"}, so the reports do not credit the new build with the old results.
+void append_provenance(const std::filesystem::path& dir, bool resuming);
 
 // One line for reports: "widthlab 0.1.0 (git abc123def456), Release, GNU 12.2.0; OpenBLAS core SkylakeX; CPU …,
 // 2 hardware threads" and, where the runtime saw a GPU, "; CUDA device 0: NVIDIA H200 (…)", from a record as written

@@ -162,7 +162,7 @@ fs::path prepare_output_dir(const fs::path& path, OutputMode mode, bool resumabl
 
   if (mode == OutputMode::force) manifest::remove_listed(path);
   manifest::ensure(path);
-  append_provenance(path);
+  append_provenance(path, mode == OutputMode::resume);
   return path;
 }
 

@@ -59,6 +59,8 @@ nlohmann::json onednn() {
 #endif
 }
 
+constexpr const char* kUnrecorded = "an earlier widthlab that kept no provenance.jsonl";
+
 std::string text_of(const nlohmann::json& record, const char* key) {
   const auto it = record.find(key);
   return it != record.end() && it->is_string() ? it->get<std::string>() : "";
@@ -86,8 +88,11 @@ nlohmann::json provenance_record() {
   return r;
 }
 
-void append_provenance(const std::filesystem::path& dir) {
+void append_provenance(const std::filesystem::path& dir, bool resuming) {
   const std::filesystem::path file = dir / kProvenanceName;
+  std::error_code ec;
+  if (resuming && !std::filesystem::exists(file, ec) && !output_dir_contents(dir).ours.empty())
+    JsonlWriter(file).append({{"unrecorded", kUnrecorded}});  // results of a widthlab that kept no provenance
   const nlohmann::json record = provenance_record();
   const std::string now = provenance_summary(record);
   for (const nlohmann::json& earlier : read_jsonl(file, /*missing_ok=*/true)) {
@@ -102,6 +107,7 @@ void append_provenance(const std::filesystem::path& dir) {
 }
 
 std::string provenance_summary(const nlohmann::json& record) {
+  if (const std::string unrecorded = text_of(record, "unrecorded"); !unrecorded.empty()) return unrecorded;
   std::string s = fmt::format("widthlab {}", text_of(record, "widthlab"));
   if (const std::string git = text_of(record, "git"); !git.empty()) s += fmt::format(" (git {})", git);
   for (const char* key : {"build", "compiler"})

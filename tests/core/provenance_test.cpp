@@ -116,3 +116,23 @@ TEST(Provenance, ResumingAnotherBuildsResultsWarns) {
   EXPECT_NE(err.find("; this is " + provenance_summary(provenance_record())), std::string::npos) << err;
   EXPECT_EQ(read_jsonl(out / kProvenanceName).size(), 4u);
 }
+
+// Results from before provenance.jsonl existed are not credited to the build that resumes them.
+TEST(Provenance, ResultsThatPredateItAreMarkedUnrecorded) {
+  const fs::path out = scratch("predate");
+  prepare_output_dir(out, OutputMode::fresh);
+  write_file_atomic(out / "runs.jsonl", "{\"width\": 1}\n");
+  fs::remove(out / kProvenanceName);  // as a directory written before widthlab kept provenance
+  testing::internal::CaptureStderr();
+  prepare_output_dir(out, OutputMode::resume);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("made by an earlier widthlab that kept no provenance.jsonl"),
+            std::string::npos);
+  const auto records = read_jsonl(out / kProvenanceName);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0], nlohmann::json({{"unrecorded", "an earlier widthlab that kept no provenance.jsonl"}}));
+  EXPECT_EQ(provenance_note(out).rfind("Made by 2 builds or machines: an earlier widthlab that kept no "
+                                       "provenance.jsonl (1 invocation); widthlab ",
+                                       0),
+            0u)
+      << provenance_note(out);
+}
