@@ -92,6 +92,7 @@ struct TransferSummary {
   int holds = 0, fails = 0, inconclusive = 0;
   double seconds = 0;
   std::vector<std::string> errors;
+  std::string provenance;  // provenance_note of the directory (provenance.h), the report's last note
   std::string brief() const;
 };
 

@@ -226,10 +226,9 @@ TransferSummary run_transfer(const Config& config, const TransferOptions& option
     if (e.path().extension() == ".png") plots.push_back(e.path().filename().string());
   std::sort(plots.begin(), plots.end());
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::vector<std::string> notes = options.notes;
-  if (const std::string note = provenance_note(options.out); !note.empty()) notes.push_back(note);
-  write_file_atomic(options.out / "report.md",
-                    render_transfer_report(config, all, summary, notes, plots, plot_message, options.coord_steps));
+  summary.provenance = provenance_note(options.out);
+  write_file_atomic(options.out / "report.md", render_transfer_report(config, all, summary, options.notes, plots,
+                                                                      plot_message, options.coord_steps));
   return summary;
 }
 

@@ -115,6 +115,7 @@ std::string render_transfer_report(const Config& config, const std::vector<Scali
                    coord_holds, coord_fails, coord_inconclusive);
   for (const auto& n : notes) r += "- " + n + "\n";
   r += fmt::format("- This invocation took {:.1f} s ({}).\n", summary.seconds, summary.sweep.brief());
+  if (!summary.provenance.empty()) r += "- " + summary.provenance + "\n";
   for (const auto& e : summary.errors) r += "- failed run: " + e + "\n";
   r += "\n";
   for (const auto& s : scalings) r += scaling_section(s, config.model.depth);
