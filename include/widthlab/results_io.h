@@ -8,6 +8,9 @@
 
 namespace widthlab {
 
+// "widthlab: warning: <path>: <what>" on stderr: a file-related problem that does not stop the run.
+void warn_about_file(const std::filesystem::path& path, const std::string& what);
+
 // Writes `contents` to "<path>.tmp", fsyncs it and renames it over `path`, so `path` is either the old or the new
 // complete file, never a partial one.
 void write_file_atomic(const std::filesystem::path& path, const std::string& contents);

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <thread>
@@ -97,10 +96,10 @@ void append_provenance(const std::filesystem::path& dir, bool resuming) {
   const std::string now = provenance_summary(record);
   for (const nlohmann::json& earlier : read_jsonl(file, /*missing_ok=*/true)) {
     if (provenance_summary(earlier) == now) continue;
-    std::fprintf(stderr,
-                 "widthlab: warning: %s: earlier results here were made by %s; this is %s, and float32 numbers may "
-                 "differ between the two in their last digits (docs/architecture.md, \"Reproducibility\")\n",
-                 printable_path(file).c_str(), provenance_summary(earlier).c_str(), now.c_str());
+    warn_about_file(file, fmt::format("earlier results here were made by {}; this is {}, and float32 numbers may "
+                                      "differ between the two in their last digits (docs/architecture.md, "
+                                      "\"Reproducibility\")",
+                                      provenance_summary(earlier), now));
     break;
   }
   JsonlWriter(file).append(record);

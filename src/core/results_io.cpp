@@ -26,10 +26,6 @@ namespace {
   throw InputError(fmt::format("{}: {}", printable_path(path), what));
 }
 
-void warn(const fs::path& path, const std::string& what) {
-  std::fprintf(stderr, "widthlab: warning: %s: %s\n", printable_path(path).c_str(), what.c_str());
-}
-
 // write(2) until everything is out; false (errno set) on failure.
 bool write_all(int fd, const char* data, std::size_t n) {
   while (n > 0) {
@@ -54,6 +50,10 @@ std::string csv_field(const std::string& s) {
 }
 
 }  // namespace
+
+void warn_about_file(const fs::path& path, const std::string& what) {
+  std::fprintf(stderr, "widthlab: warning: %s: %s\n", printable_path(path).c_str(), what.c_str());
+}
 
 void write_file_atomic(const fs::path& path, const std::string& contents) {
   std::error_code ec;
@@ -119,7 +119,7 @@ void JsonlWriter::repair_tail() {
   if (!parsed.is_discarded() && parsed.is_object()) {
     if (!write_all(fd_, "\n", 1)) fail(path, fmt::format("write failed: {}", std::strerror(errno)));
   } else {
-    warn(path, fmt::format("dropping a partially written last line ({} bytes)", tail.size()));
+    warn_about_file(path, fmt::format("dropping a partially written last line ({} bytes)", tail.size()));
     if (::ftruncate(fd_, start) != 0) fail(path, fmt::format("cannot truncate: {}", std::strerror(errno)));
   }
 }
@@ -176,7 +176,8 @@ std::vector<nlohmann::json> read_jsonl(const fs::path& path, bool missing_ok) {
     auto j = nlohmann::json::parse(lines[i], nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       if (i + 1 == last) {
-        warn(path, fmt::format("ignoring a partially written last line {} ({} bytes)", i + 1, lines[i].size()));
+        warn_about_file(path,
+                        fmt::format("ignoring a partially written last line {} ({} bytes)", i + 1, lines[i].size()));
         break;
       }
       fail(path, fmt::format("line {}: not a JSON object (corrupt file?)", i + 1));
