@@ -131,6 +131,37 @@ TEST_P(ReproduceSmoke, WritesReportWithVerdicts) {
   std::filesystem::remove_all(o.out);
 }
 
+// golikov2021-limits' limit stage: the particle limits' own Monte Carlo error must not flatten the fitted exponent
+// (golikov2021_limit_models.cpp), so every independent particle run has 16× the largest width's particles and every
+// coupled one 4·d at its width d. Read from the limit records the stage wrote (smoke widths 256, 512).
+TEST(ReproduceLimitStage, ParticleLimitsOutnumberTheNetsTheyAreComparedWith) {
+  ReproduceOptions o;
+  o.name = "golikov2021-limits";
+  o.smoke = true;
+  o.plots = false;
+  o.threads = 2;
+  o.force = true;
+  o.out = std::filesystem::temp_directory_path() / ("widthlab_repro_limit_stage_" + std::to_string(::getpid()));
+  run_reproduction(o);
+  std::ifstream f(o.out / "limits_study" / "limits.jsonl");
+  int independent = 0, coupled = 0;
+  for (std::string line; std::getline(f, line);) {
+    const auto r = nlohmann::json::parse(line);
+    if (!r.contains("particles")) continue;  // a kernel-limit record (ntk)
+    const int particles = r["particles"].get<int>();
+    if (r["kind"] == "independent") {
+      EXPECT_EQ(particles, 16 * 512) << line;
+      ++independent;
+    } else {
+      EXPECT_EQ(particles, 4 * r["width"].get<int>()) << line;
+      ++coupled;
+    }
+  }
+  EXPECT_GT(independent, 0);
+  EXPECT_GT(coupled, 0);
+  std::filesystem::remove_all(o.out);
+}
+
 // The number of runs DIR/runs.jsonl records (one line each).
 int runs_recorded(const std::filesystem::path& dir) {
   std::ifstream f(dir / "runs.jsonl");
