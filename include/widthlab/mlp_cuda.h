@@ -11,7 +11,7 @@
 //
 // Per step the host sends the batch (rows × n0) and ∂loss/∂logits (rows × k) and receives the logits (rows × k): the
 // loss, its gradient and the loop's checks stay on the host, as for the CPU nets. Everything else stays on the device.
-// Same arithmetic as Mlp<float> but for the GEMMs' summation order (cuBLAS vs OpenBLAS): tests/nets/mlp_cuda_test.cpp
+// Same arithmetic as Mlp<float> but for the GEMMs' summation order (cuBLAS vs OpenBLAS): tests/cuda/mlp_cuda_test.cpp
 // bounds the difference after a training run. Deterministic: cuBLAS GEMMs without atomics give the same bits for the
 // same inputs on the same GPU, and the bias-gradient kernel sums in a fixed order.
 //

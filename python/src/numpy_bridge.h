@@ -1,4 +1,4 @@
-// numpy <-> Eigen without copies where possible (STYLE 17; pybind11 docs/advanced/pycpp/numpy.rst).
+// numpy <-> Eigen without copies where possible (STYLE 17; pybind11 documentation, advanced/pycpp/numpy.rst).
 //  * In: py::array_t<T, c_style | forcecast> — a C-contiguous array of the right dtype is passed through untouched
 //    (no copy); anything else (Fortran order, int, float32 for a float64 argument, lists) is converted once by numpy.
 //    `as_matrix` maps it as a row-major Eigen matrix (a view; the array must outlive the map).

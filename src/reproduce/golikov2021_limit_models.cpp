@@ -29,7 +29,7 @@ constexpr int kCoupledParticlesPerWidth = 4;       // × each width (limit_study
 
 // The case's config turned into the stage's study: same data, model and training; the four scalings; widths 2·d* …
 // the largest sweep width; every model simulated. A limit run of P particles carries its own Monte Carlo error
-// (variance ∝ 1/P, theory.md §3.2) beside the width-d net's (∝ 1/d), so the measured distance goes like
+// (variance ∝ 1/P, theory.md §3.3 "Particle form") beside the width-d net's (∝ 1/d), so the measured distance goes like
 // √(1/d + 1/P) and flattens where P is not ≫ d: with P = 4·d_max the last doubling's exponent would be −0.42 for a
 // true −1/2, which the convergence evidence (theory.md §8.7) reads as a floor. Hence
 // * the independent runs (one P for every width) use kIndependentParticlesPerWidth·d_max particles: −0.48 there;
