@@ -99,18 +99,23 @@ TEST(ReproduceReport, MarkdownHasClaimTableAndVerdicts) {
   EXPECT_NE(md.find("--smoke"), std::string::npos);
 }
 
-// Every case end to end in --smoke mode: report, claims.json and the case's CSVs exist; every claim has a verdict.
-class ReproduceSmoke : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(ReproduceSmoke, WritesReportWithVerdicts) {
+// Options of a --smoke run of case `name` without plots, 2 threads, into a fresh temporary DIR named by `tag`.
+ReproduceOptions smoke_options(const std::string& name, const std::string& tag) {
   ReproduceOptions o;
-  o.name = GetParam();
+  o.name = name;
   o.smoke = true;
   o.plots = false;
   o.threads = 2;
   o.force = true;
-  o.out =
-      std::filesystem::temp_directory_path() / ("widthlab_repro_smoke_" + o.name + "_" + std::to_string(::getpid()));
+  o.out = std::filesystem::temp_directory_path() / ("widthlab_repro_" + tag + "_" + std::to_string(::getpid()));
+  return o;
+}
+
+// Every case end to end in --smoke mode: report, claims.json and the case's CSVs exist; every claim has a verdict.
+class ReproduceSmoke : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ReproduceSmoke, WritesReportWithVerdicts) {
+  ReproduceOptions o = smoke_options(GetParam(), "smoke_" + GetParam());
   ReproduceSummary s = run_reproduction(o);
   EXPECT_GT(s.claims.size(), 0u);
   const int sanity = int(std::count_if(s.claims.begin(), s.claims.end(), [](const auto& c) { return c.sanity; }));
@@ -135,13 +140,7 @@ TEST_P(ReproduceSmoke, WritesReportWithVerdicts) {
 // (golikov2021_limit_models.cpp), so every independent particle run has 16× the largest width's particles and every
 // coupled one 4·d at its width d. Read from the limit records the stage wrote (smoke widths 256, 512).
 TEST(ReproduceLimitStage, ParticleLimitsOutnumberTheNetsTheyAreComparedWith) {
-  ReproduceOptions o;
-  o.name = "golikov2021-limits";
-  o.smoke = true;
-  o.plots = false;
-  o.threads = 2;
-  o.force = true;
-  o.out = std::filesystem::temp_directory_path() / ("widthlab_repro_limit_stage_" + std::to_string(::getpid()));
+  ReproduceOptions o = smoke_options("golikov2021-limits", "limit_stage");
   run_reproduction(o);
   std::ifstream f(o.out / "limits_study" / "limits.jsonl");
   int independent = 0, coupled = 0;
@@ -174,13 +173,7 @@ int runs_recorded(const std::filesystem::path& dir) {
 // --resume reads the finished runs back from runs.jsonl instead of training again and gives the same verdicts; a case
 // that needs per-step curves refuses it.
 TEST(ReproduceResume, ReusesRunsAndGivesTheSameVerdicts) {
-  ReproduceOptions o;
-  o.name = "golikov2020-width";
-  o.smoke = true;
-  o.plots = false;
-  o.threads = 2;
-  o.force = true;
-  o.out = std::filesystem::temp_directory_path() / ("widthlab_repro_resume_" + std::to_string(::getpid()));
+  ReproduceOptions o = smoke_options("golikov2020-width", "resume");
   ReproduceSummary a = run_reproduction(o);
   auto lines = [&] { return runs_recorded(o.out); };
   const int before = lines();
@@ -201,13 +194,7 @@ TEST(ReproduceResume, ReusesRunsAndGivesTheSameVerdicts) {
 // --resume may grow the grid (more seeds; fewer of them at the widest nets): only the new runs train. Any other change
 // of the config is refused, and a case that pairs every seed across widths refuses sweep.few_seeds before writing.
 TEST(ReproduceResume, GrowsTheSeedGridAndRefusesOtherChanges) {
-  ReproduceOptions o;
-  o.name = "golikov2020-width";  // smoke: widths 128, 256, 512; 4 scalings; seeds 0, 1
-  o.smoke = true;
-  o.plots = false;
-  o.threads = 2;
-  o.force = true;
-  o.out = std::filesystem::temp_directory_path() / ("widthlab_repro_grow_" + std::to_string(::getpid()));
+  ReproduceOptions o = smoke_options("golikov2020-width", "grow");  // widths 128, 256, 512; 4 scalings; seeds 0, 1
   run_reproduction(o);
   auto lines = [&] { return runs_recorded(o.out); };
   EXPECT_EQ(lines(), 4 * 3 * 2);
