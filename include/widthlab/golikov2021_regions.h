@@ -13,7 +13,7 @@
 namespace widthlab::repro::regions {
 
 // Tolerance of the rate claims, fixed before any run: half the gap between the two rates the theory gives at most of
-// the 13 points, the CLT rate −1/2 and the slow rate −1/4 (theory.md §4, §3.4), so that an interval that "holds"
+// the 13 points, the CLT rate −1/2 and the slow rate −1/4 (theory.md §4, §6.5 R29), so that an interval that "holds"
 // for one of them lies wholly outside the other's region.
 inline constexpr double kRateTolerance = 0.125;
 

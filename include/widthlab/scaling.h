@@ -1,6 +1,6 @@
 // Scaling: how init, forward multipliers and learning rates of each layer grow with the width d (theory.md §1.2–1.5,
 // architecture.md §3). Exponents are of the width factor ω = d/d* relative to PyTorch's default init at width d, so
-// that every scaling coincides with the reference net at d = d* (theory.md §1.5).
+// that every scaling coincides with the reference net at d = d* (theory.md §1.2).
 //
 // Layer indices: 0 = input layer (n0 → d), 1..H−1 = hidden (d → d), H = output (d → outputs).
 // At width d a layer's raw weights θ start as base_init(fan_in) · ω^{init}; the forward pass uses ω^{multiplier}·θ;

@@ -150,8 +150,8 @@ void add_claims(CaseOutput& out, const Regions& res) {
         {fmt::format("R29.r{}.init-logits", region),
          fmt::format("region {}: the raw init logits' mean |f⁽⁰⁾| grows like d^A, A = {} (±0.1)", region,
                      regions::exponent_fraction(r.cls.A)),
-         "theory.md §2.2: f⁽⁰⁾ ~ d^A, A = q_σ + 1/2",
-         verdict_in_region(estimate_of(r.fit_init), {r.cls.A - 0.1, r.cls.A + 0.1, "theory.md §2.2"}, "exponent"),
+         "theory.md §1.3: f⁽⁰⁾ ~ d^A, A = q_σ + 1/2",
+         verdict_in_region(estimate_of(r.fit_init), {r.cls.A - 0.1, r.cls.A + 0.1, "theory.md §1.3"}, "exponent"),
          /*sanity=*/true});
   }
 }

@@ -13,8 +13,8 @@
 //    intermediate:q at depth 1]. Deep adaptive versions have no source and are refused.
 //  * mup — TP4/TP5 muP in PyTorch units: hidden std d^{-1/2} (init exponent 0, PyTorch already gives it), output
 //    std d^{-1} (init exponent −1/2). SGD: lrs in ω, hidden 1, out ω^{-1} (theory.md §1.4 "muP (SGD)").
-//    Adaptive (Adam, TP5 Table 3 with unit multipliers): input lr 1, hidden lr ∝ 1/fan_in → ω^{-1}, output lr ∝
-//    1/fan_in → ω^{-1}. At depth 1 muP equals MF in both families.
+//    Adaptive (Adam, TP5 Table 3 with unit multipliers; theory.md §1.4 "muP under adaptive optimizers"): input lr 1,
+//    hidden lr ∝ 1/fan_in → ω^{-1}, output lr ∝ 1/fan_in → ω^{-1}. At depth 1 muP equals MF in both families.
 //  * improved-sp — neural-tangents' standard parameterization with width multiplier s = ω (theory.md §3.8): base width
 //    N = d*, actual width d = sN. Hidden/output raw init std σ_w/√N = PyTorch's 1/√d · √ω → init exponent +1/2;
 //    forward multiplier 1/√s → multiplier exponent −1/2; one unscaled lr for all parameters (lr exponent 0) in both

@@ -16,8 +16,8 @@ RegionRate rate_at(double q_sigma, double q_lr) {
   return region_rate(c, limit_model_for_region(*c.region));
 }
 
-// The theory rates of the 13 example points (theory.md §2.2): −1/2 where the CLT dominates, −1/4 on the slow points,
-// −1/6 in the triangle; L_∞ corrections where the model's later steps saturate.
+// The theory rates of the 13 example points of theory.md §2.2 (§6.5 R29): −1/2 where the CLT dominates, −1/4 on the
+// slow points, −1/6 in the triangle; L_∞ corrections where the model's later steps saturate.
 TEST(RegionsRate, TheoryRatePerRegion) {
   struct Case {
     double qs, ql, rate;
