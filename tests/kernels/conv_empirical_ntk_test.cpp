@@ -102,10 +102,10 @@ TEST(ConvEmpiricalNtk, DenseArchitectureEqualsTheMlpKernel) {
   }
 }
 
-// Θ of a CNN with C channels per layer differs from the analytic NTK by O(C^{-1/2}) (theory.md §3.8: the empirical
-// kernel is a mean over C i.i.d. channel terms per layer). From C = 16 to C = 256 the mean relative Frobenius error
-// over 4 seeds should fall by about √16 = 4; a wrong kernel (a missing term, wrong normalisation) leaves a floor and
-// the ratio near 1. Threshold 0.5: well above the expected 0.25, well below 1.
+// Θ of a CNN with C channels per layer differs from the analytic NTK by O(C^{-1/2}) (theory.md §4, the O(n^-1/2)
+// corrections: the empirical kernel is a mean over C i.i.d. channel terms per layer). From C = 16 to C = 256 the mean
+// relative Frobenius error over 4 seeds should fall by about √16 = 4; a wrong kernel (a missing term, wrong
+// normalisation) leaves a floor and the ratio near 1. Threshold 0.5: well above the expected 0.25, well below 1.
 TEST(ConvEmpiricalNtk, ConvergesToTheAnalyticNtk) {
   const ImageShape shape{4, 4, 2};
   const MatrixD X = gaussian_rows(3, shape.size(), 8);
