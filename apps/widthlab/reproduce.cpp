@@ -55,7 +55,6 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     opt->o.out = opt->out;
     if (!opt->device.empty()) opt->o.sets.insert(opt->o.sets.begin(), "study.device=" + opt->device);
     opt->o.plots = !opt->no_plots;
-    opt->o.quiet = cli::global_flags().quiet;
     if (opt->o.name.empty()) throw InputError("NAME: expected one of the names of `widthlab reproduce --list`");
     reproduction_info(opt->o.name);  // unknown name → InputError before the directory is touched
     ReproduceSummary s = run_reproduction(opt->o);

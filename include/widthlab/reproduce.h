@@ -67,7 +67,6 @@ struct ReproduceOptions {
   int threads = 0;                     // worker threads (0 = all cores)
   bool plots = true;                   // draw PNGs (python3 + matplotlib; skipped with a note when missing)
   bool force = false, resume = false;  // output directory mode (fresh otherwise)
-  bool quiet = false;
 
   std::string validate() const;  // "" when valid
 };

@@ -14,6 +14,7 @@
 
 #include "bindings.h"
 #include "config_source.h"
+#include "output_mode.h"
 #include "progress_scope.h"
 #include "py_json.h"
 #include "widthlab/config.h"
@@ -50,10 +51,7 @@ py::dict summary_dict(const StudySummary& s) {
 py::dict study_py(const std::string& out, const ConfigSource& src, int threads, const std::string& mode,
                   std::optional<bool> plots) {
   const Config cfg = resolve_config(src);
-  const OutputMode m = mode == "fresh"    ? OutputMode::fresh
-                       : mode == "resume" ? OutputMode::resume
-                       : mode == "force"  ? OutputMode::force
-                                          : throw InputError("mode = '" + mode + "': expected fresh, resume or force");
+  const OutputMode m = output_mode(mode);
   if (out.empty()) throw InputError("out: expected an output directory");
   StudySummary summary;
   std::filesystem::path dir;

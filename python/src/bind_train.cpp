@@ -13,6 +13,7 @@
 
 #include "bindings.h"
 #include "config_source.h"
+#include "output_mode.h"
 #include "progress_scope.h"
 #include "py_json.h"
 #include "widthlab/config.h"
@@ -26,13 +27,6 @@ namespace widthlab::python {
 namespace {
 
 namespace py = pybind11;
-
-OutputMode output_mode(const std::string& mode) {
-  if (mode == "fresh") return OutputMode::fresh;
-  if (mode == "resume") return OutputMode::resume;
-  if (mode == "force") return OutputMode::force;
-  throw InputError("mode = '" + mode + "': expected fresh, resume or force");
-}
 
 py::object train_py(const std::string& out, const ConfigSource& src, int threads, const std::string& mode) {
   const Config cfg = resolve_config(src);

@@ -11,6 +11,8 @@ void bind_train(pybind11::module_& m);          // sweep.h (the train verb)
 void bind_study(pybind11::module_& m);          // study.h (the study verb)
 void bind_predict(pybind11::module_& m);        // predict.h (the predict verb)
 void bind_empirical_ntk(pybind11::module_& m);  // empirical_ntk_run.h (the ntk-empirical verb)
+void bind_transfer(pybind11::module_& m);       // transfer.h (the transfer verb)
+void bind_reproduce(pybind11::module_& m);      // reproduce.h (the reproduce verb)
 
 inline void bind_all(pybind11::module_& m) {
   bind_kernel(m);
@@ -20,6 +22,8 @@ inline void bind_all(pybind11::module_& m) {
   bind_study(m);
   bind_predict(m);
   bind_empirical_ntk(m);
+  bind_transfer(m);
+  bind_reproduce(m);
 }
 
 }  // namespace widthlab::python

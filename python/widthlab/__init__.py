@@ -188,13 +188,103 @@ def study(config=None, out=None, overrides=(), threads=None, resume=False, force
     """
     kwargs = dict(overrides=list(overrides), threads=-1 if threads is None else int(threads),
                   mode=_output_mode(resume, force), plots=plots, progress=progress, **_config_source(config))
+    return _in_out_dir(out, "study", lambda d: _core.study(d, **kwargs), _study_files)
+
+
+def transfer(config=None, out=None, overrides=(), threads=None, resume=False, force=False, plots=None, bootstrap=1000,
+             coord_steps=3, progress=None):
+    """Will the learning rate transfer across width? (``widthlab transfer``; theory.md §10.) Trains the grid widths x
+    sweep.lrs x seeds per scaling, finds the optimal lr per width with a seed-bootstrap interval, fits its exponent vs
+    width and judges it against the classifier's prediction e* = -max(B, C) +- 0.25; a coordinate check after
+    t = 1..``coord_steps`` steps gets fitted exponents and verdicts too. ``config``: as for :func:`train`, with
+    sweep.lrs (>= 3) and >= 2 widths; None = the default configs/transfer.toml. ``out``, ``resume``, ``force``,
+    ``threads``, ``plots``, ``progress``: as for :func:`study`. ``bootstrap``: resamples of the intervals.
+
+    Returns a dict: ``summary`` (run counts; ``holds`` / ``fails`` / ``inconclusive``: the optimal-lr verdicts on
+    the train loss, one per scaling; seconds, errors, ``brief``),
+    ``transfer`` (transfer.json: per scaling the prediction, the optima per width, the fitted exponents with their
+    intervals and verdicts), ``optimum``, ``exponents``, ``coord_fit`` (the CSVs' rows as dicts), ``report`` (path of
+    report.md, or its text without ``out``), ``out``.
+    """
+    kwargs = dict(overrides=list(overrides), threads=-1 if threads is None else int(threads),
+                  mode=_output_mode(resume, force), plots=plots, bootstrap=int(bootstrap),
+                  coord_steps=int(coord_steps), progress=progress, **_config_source(config))
+    return _in_out_dir(out, "transfer", lambda d: _core.transfer(d, **kwargs), _transfer_files)
+
+
+def reproductions():
+    """The built-in paper experiments (``widthlab reproduce --list``): a list of ``{"name", "paper", "spec",
+    "description"}`` dicts."""
+    return _core.reproductions()
+
+
+def reproduce(name, out=None, smoke=False, full=False, overrides=(), data=None, config=None, threads=None,
+              resume=False, force=False, plots=True, device=None, progress=None):
+    """Run a built-in paper experiment and judge its claims (``widthlab reproduce NAME``; README "Paper
+    reproductions", theory.md §8.7): each claim is an estimate with a 95 % interval against a region fixed in code,
+    and *holds*, *fails* or is *inconclusive*. ``smoke``: seconds-sized (judges nothing); ``full``: the paper's sizes;
+    ``overrides``: "key=value" strings applied after them (``--set``); ``data``: a CIFAR-10 binary directory (image
+    cases on cifar-2); ``config``: a path replacing configs/reproduce/NAME.toml; ``device``: "cpu", "cuda" or "auto"
+    (``--device``); ``threads``: None or 0 = all cores. ``out``, ``resume``, ``force``, ``progress``: as for
+    :func:`study` (``resume`` reuses the recorded runs; the grid may grow).
+
+    Returns a dict: ``summary`` (``holds``, ``fails``, ``inconclusive``, seconds, ``brief``), ``claims`` (claims.json's
+    claims: ``id``, ``claim``, ``published``, ``measured``, ``verdict``, ``sanity``), ``report`` (path of report.md, or
+    its text without ``out``), ``out``.
+    """
+    if config is not None and not isinstance(config, (str, os.PathLike)):
+        raise ValueError(f"config: expected the path of a reproduction config, got {type(config).__name__}")
+    sets = ([f"study.device={device}"] if device is not None else []) + list(overrides)
+    kwargs = dict(smoke=bool(smoke), full=bool(full), data_dir=os.fspath(data) if data is not None else "",
+                  config_path=os.fspath(config) if config is not None else "", overrides=sets,
+                  threads=0 if threads is None else int(threads), mode=_output_mode(resume, force),
+                  plots=bool(plots), progress=progress)
+    return _in_out_dir(out, "reproduce", lambda d: _core.reproduce(name, d, **kwargs), _reproduce_files)
+
+
+def _in_out_dir(out, verb, run, read_files):
+    """run(dir) in ``out``, or in a temporary directory removed afterwards (the report then comes back as text)."""
     if out is None:
-        with tempfile.TemporaryDirectory(prefix="widthlab-study-") as tmp:
-            result = _study_files(_core.study(os.path.join(tmp, "out"), **kwargs), os.path.join(tmp, "out"))
+        with tempfile.TemporaryDirectory(prefix=f"widthlab-{verb}-") as tmp:
+            d = os.path.join(tmp, "out")
+            result = read_files(run(d), d)
             result["report"] = _read_text(result["report"])
             result["out"] = None
             return result
-    return _study_files(_core.study(os.fspath(out), **kwargs), os.fspath(out))
+    return read_files(run(os.fspath(out)), os.fspath(out))
+
+
+def _csv_rows(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        return [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def _json_file(path):
+    return json.loads(_read_text(path)) if os.path.exists(path) else None
+
+
+def _report_path(out):
+    report = os.path.join(out, "report.md")
+    return report if os.path.exists(report) else None
+
+
+def _transfer_files(result, out):
+    result["transfer"] = _json_file(os.path.join(out, "transfer.json"))
+    for name in ("optimum", "exponents", "coord_fit"):
+        result[name] = _csv_rows(os.path.join(out, f"{name}.csv"))
+    result["report"] = _report_path(out)
+    result["out"] = out
+    return result
+
+
+def _reproduce_files(result, out):
+    claims = _json_file(os.path.join(out, "claims.json"))
+    result["claims"] = claims["claims"] if claims else []
+    result["report"] = _report_path(out)
+    result["out"] = out
+    return result
 
 
 def _read_text(path):
@@ -205,16 +295,9 @@ def _read_text(path):
 
 
 def _study_files(result, out):
-    rates = os.path.join(out, "rates.json")
-    distances = os.path.join(out, "distances.csv")
-    report = os.path.join(out, "report.md")
-    result["rates"] = json.loads(_read_text(rates)) if os.path.exists(rates) else None
-    if os.path.exists(distances):
-        with open(distances, newline="", encoding="utf-8") as f:
-            result["distances"] = [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(f)]
-    else:
-        result["distances"] = []
-    result["report"] = report if os.path.exists(report) else None
+    result["rates"] = _json_file(os.path.join(out, "rates.json"))
+    result["distances"] = _csv_rows(os.path.join(out, "distances.csv"))
+    result["report"] = _report_path(out)
     result["out"] = out
     return result
 
@@ -298,4 +381,5 @@ def to_toml(cfg):
 
 
 __all__ = ["__version__", "activations", "scaling_presets", "provenance", "kernel", "predict", "empirical_ntk",
-           "classify", "config", "default_config_toml", "to_toml", "train", "study"]
+           "classify", "config", "default_config_toml", "to_toml", "train", "study", "transfer", "reproductions",
+           "reproduce"]

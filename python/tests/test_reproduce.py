@@ -1,0 +1,44 @@
+"""widthlab.reproduce / reproductions: the CLI's cases and claims come back (README "Paper reproductions")."""
+import json
+
+import pytest
+
+import widthlab
+
+
+def test_reproductions_are_the_clis_list(cli):
+    r = cli("reproduce", "--list")
+    assert r.returncode == 0, r.stderr
+    listed = [line.split()[0] for line in r.stdout.splitlines() if line.strip()]
+    cases = widthlab.reproductions()
+    assert [c["name"] for c in cases] == listed
+    assert all(c["paper"] and c["spec"].startswith("theory.md §") and c["description"] for c in cases)
+
+
+def test_smoke_reproduction_writes_claims_and_judges_nothing(tmp_path):
+    out = tmp_path / "g"
+    res = widthlab.reproduce("nguyen2019-gaussians", out=out, smoke=True, plots=False, threads=1)
+    s = res["summary"]
+    assert s["name"] == "nguyen2019-gaussians" and s["holds"] == 0 and s["fails"] == 0  # a smoke run judges nothing
+    assert res["claims"] == json.loads((out / "claims.json").read_text())["claims"]
+    assert res["claims"] and all(c["verdict"] == "inconclusive" for c in res["claims"] if not c["sanity"])
+    assert res["report"] == str(out / "report.md") and "## Claims" in (out / "report.md").read_text()
+    with pytest.raises(ValueError, match="already holds widthlab results"):
+        widthlab.reproduce("nguyen2019-gaussians", out=out, smoke=True, plots=False)
+    again = widthlab.reproduce("nguyen2019-gaussians", out=out, smoke=True, plots=False, force=True)
+    assert [c["id"] for c in again["claims"]] == [c["id"] for c in res["claims"]]
+
+
+def test_reproduce_without_out_returns_the_report_text():
+    res = widthlab.reproduce("nguyen2019-gaussians", smoke=True, plots=False, overrides=["sweep.seeds=[0, 1]"])
+    assert res["out"] is None and "nguyen2019-gaussians" in res["report"]
+
+
+def test_bad_reproductions_are_refused_before_writing(tmp_path):
+    with pytest.raises(ValueError, match="golikov2020-width"):  # the message lists the known names
+        widthlab.reproduce("no-such-case", out=tmp_path / "a", smoke=True)
+    with pytest.raises(ValueError, match="no_such_key"):
+        widthlab.reproduce("nguyen2019-gaussians", out=tmp_path / "b", smoke=True, overrides=["train.no_such_key=1"])
+    with pytest.raises(ValueError, match="study.device"):
+        widthlab.reproduce("nguyen2019-gaussians", out=tmp_path / "c", smoke=True, device="tpu")
+    assert not any((tmp_path / d).exists() for d in "abc")

@@ -1,0 +1,53 @@
+"""widthlab.transfer on a tiny lr x width grid: the CLI's files and numbers come back (theory.md §10, architecture.md §4)."""
+import json
+
+import pytest
+
+import widthlab
+
+TINY_TRANSFER = {
+    "data": {"dataset": "gaussians", "train_size": 32, "test_size": 32, "gaussians_dim": 5},
+    "model": {"depth": 1, "activation": "relu"},
+    "scaling": {"presets": ["mup"], "reference_width": 16},
+    "train": {"optimizer": "gd", "lr": 0.2, "steps": 4, "log_every": 0, "precision": "float64"},
+    "sweep": {"widths": [16, 32], "seeds": [0, 1], "lrs": [0.05, 0.2, 0.8]},
+    "limits": {"compute": []},
+    "study": {"threads": 1, "plots": False},
+}
+
+
+def test_transfer_returns_what_the_cli_writes(tmp_path, cli):
+    res = widthlab.transfer(TINY_TRANSFER, out=tmp_path / "py", bootstrap=50)
+    s = res["summary"]
+    assert s["runs"] == 2 * 3 * 2 and s["runs_failed"] == 0, s["errors"]
+    assert s["holds"] + s["fails"] + s["inconclusive"] == 1  # one optimal-lr verdict (train loss) per scaling
+    assert [r["scaling"] for r in res["exponents"]] == ["mup", "mup"]
+    assert {r["width"] for r in res["optimum"]} == {16, 32}
+    assert res["transfer"] == json.loads((tmp_path / "py" / "transfer.json").read_text())
+    assert res["report"] == str(tmp_path / "py" / "report.md") and "## mup" in (tmp_path / "py" / "report.md").read_text()
+    # The same config through the CLI gives the same numbers, file for file.
+    (tmp_path / "c.toml").write_text(widthlab.to_toml(TINY_TRANSFER))
+    r = cli("transfer", "--quiet", "--no-plots", "--bootstrap", "50", "--config", str(tmp_path / "c.toml"),
+            "--out", str(tmp_path / "cli"))
+    assert r.returncode == 0, r.stderr
+    for name in ("runs.jsonl", "losses.csv", "optimum.csv", "exponents.csv", "coord_fit.csv"):
+        py_text, cli_text = ((tmp_path / d / name).read_text() for d in ("py", "cli"))
+        if name == "runs.jsonl":  # run times differ
+            py_text, cli_text = ([{k: v for k, v in json.loads(l).items() if k != "seconds"} for l in t.splitlines()]
+                                 for t in (py_text, cli_text))
+        assert py_text == cli_text, name
+
+
+def test_transfer_without_out_returns_the_report_text():
+    res = widthlab.transfer(TINY_TRANSFER, overrides=["sweep.seeds=[0]"], bootstrap=0)
+    assert res["out"] is None and "mup" in res["report"]
+
+
+def test_transfer_refuses_a_config_without_an_lr_axis_before_writing(tmp_path):
+    cfg = {k: v for k, v in TINY_TRANSFER.items() if k != "sweep"}
+    with pytest.raises(ValueError, match="sweep.lrs"):
+        widthlab.transfer(cfg, out=tmp_path / "o")
+    assert not (tmp_path / "o").exists()
+    with pytest.raises(ValueError, match="coord_steps"):
+        widthlab.transfer(TINY_TRANSFER, out=tmp_path / "o", coord_steps=0)
+    assert not (tmp_path / "o").exists()
