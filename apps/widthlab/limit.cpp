@@ -17,6 +17,7 @@
 #include "widthlab/limit_run.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/results_io.h"
+#include "widthlab/simulated_limit.h"
 #include "widthlab/sweep.h"
 #include "widthlab/text.h"
 
@@ -33,28 +34,18 @@ widthlab::LimitOptions with_model(widthlab::LimitOptions o, const std::string& m
   return o;
 }
 
-// The model classify assigns to `s`, with the layer weights of its dominant lr (theory.md §1.3 B uses max(q̃_a, q̃_w)).
-void model_from_scaling(const widthlab::Scaling& s, const widthlab::Activation& act, widthlab::LimitOptions& o,
+// The model the config's scaling `s` reaches and its options (simulated_limit.h); InputError when it has none.
+void model_from_scaling(const widthlab::Config& cfg, const widthlab::Scaling& s, widthlab::LimitOptions& o,
                         std::string& why) {
   using namespace widthlab;
-  const Classification c = classify(s, act);
-  if (c.init_corrected && s.depth == 1) {
-    o.model = "ic-mf";
-  } else if (c.region) {
-    o.model = limit_model_for_region(*c.region).name;
-  } else if (s.depth > 1 && c.stable && c.feature_learning && s.name == "mf") {
-    o.model = "mf";  // multilayer MF particle system (theory.md §3.6)
-  } else {
+  const Classification c = classify(s, activation_from_name(cfg.model.activation));
+  const SimulatedLimit limit = simulated_limit(cfg, s, c);
+  if (!limit.simulated)
     throw InputError(
         fmt::format("scaling '{}' (depth {}): classify gives regime '{}', model '{}', which has no limit "
                     "simulator; pick one with --model NAME or --region N",
                     s.name, s.depth, to_string(c.regime), c.model));
-  }
-  if (c.golikov) {
-    const double top = std::max(c.golikov->q_lr_out, c.golikov->q_lr_in);
-    o.lr_weight_out = c.golikov->q_lr_out >= top - 1e-9 ? 1.0 : 0.0;
-    o.lr_weight_in = c.golikov->q_lr_in >= top - 1e-9 ? 1.0 : 0.0;
-  }
+  o = limit.options;
   why = fmt::format("scaling '{}' → region {} ({})", s.name, c.region ? std::to_string(*c.region) : "-", c.model);
 }
 
@@ -79,7 +70,7 @@ std::vector<LimitJob> limit_jobs(const LimitVerbOptions& opt, const widthlab::Co
   for (const Scaling& s : scalings) {
     LimitJob job{base, ""};
     try {
-      model_from_scaling(s, activation_from_name(cfg.model.activation), job.options, job.why);
+      model_from_scaling(cfg, s, job.options, job.why);
     } catch (const InputError& e) {
       skipped.push_back(e.what());
       continue;

@@ -10,6 +10,7 @@
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/progress.h"
+#include "widthlab/simulated_limit.h"
 
 namespace widthlab::study {
 namespace {
@@ -21,41 +22,25 @@ std::string limit_stem(const std::string& scaling, std::uint64_t seed, int width
                    : fmt::format("limit_{}_s{}", file_safe(scaling), seed);
 }
 
-// The limit options of a simulated model: the config's, with the lr weights of the dominant layer (theory.md §1.3:
-// B uses max(q̃_a, q̃_w)).
-LimitOptions simulated_options(const Config& config, const Classification& cls) {
-  LimitOptions lo = limit_options(config);
-  lo.model = cls.model;
-  lo.kernel_track_steps = 0;
-  if (cls.golikov) {
-    const auto& g = *cls.golikov;
-    lo.lr_weight_out = g.q_lr_out >= g.q_lr_in - 1e-12 ? 1.0 : 0.0;
-    lo.lr_weight_in = g.q_lr_in >= g.q_lr_out - 1e-12 ? 1.0 : 0.0;
-  }
-  return lo;
-}
-
 LimitPlan plan_one(const Context& ctx, const Scaling& s, const Activation& act) {
   LimitPlan p;
   p.scaling = &s;
   p.cls = classify(s, act);
   p.norm_exp = p.cls.stable ? std::max(p.cls.A, p.cls.B) : 0.0;
   if (!p.cls.stable) return p;
-  const std::string& model = p.cls.model;
+  const SimulatedLimit limit = simulated_limit(ctx.config, s, p.cls);
+  const std::string& model = limit.model;
   const auto& compute = ctx.config.limits.compute;
-  try {
-    p.info = &limit_model_from_name(model);
-  } catch (const InputError&) {
-    p.info = nullptr;
-  }
+  p.info = limit.simulated ? &limit_model_from_name(model) : nullptr;
   if (!ctx.setup.arch.layers.empty()) {
     p.why_proxy = "the limit simulators are for dense nets and model.arch is a layered one";
-  } else if (std::find(compute.begin(), compute.end(), model) == compute.end()) {
-    p.why_proxy = fmt::format("limit model '{}' is not in limits.compute", model);
   } else if (!p.info) {
     p.why_proxy = fmt::format("no simulator for limit model '{}'", model);
+  } else if (std::find(compute.begin(), compute.end(), model) == compute.end()) {
+    p.why_proxy = fmt::format("limit model '{}' is not in limits.compute", model);
   } else {
-    p.lo = simulated_options(ctx.config, p.cls);
+    p.lo = limit.options;
+    p.lo.kernel_track_steps = 0;
     if (auto err = p.lo.validate(); !err.empty()) {
       p.why_proxy = fmt::format("limit '{}' cannot be simulated for this config: {}", model, err);
     } else {

@@ -97,7 +97,12 @@ class Measure {
                                    wmax_, p_.why_proxy);
       rs.notes.push_back("the distance at the largest width is 0 by construction and is left out of the fit");
     } else {
-      rs.limit_label = fmt::format("{} limit ({}){}", p_.lo.model, p_.info->description,
+      const std::string description =
+          p_.lo.depth > 1
+              ? fmt::format("multilayer mean field, {} hidden layers: the particle system of theory.md §3.6",
+                            p_.lo.depth)
+              : p_.info->description;
+      rs.limit_label = fmt::format("{} limit ({}){}", p_.lo.model, description,
                                    p_.coupled ? "; per-seed distance against the limit run whose GP sample g is that "
                                                 "net's own initial logits (coupled)"
                                               : "");

@@ -1,0 +1,28 @@
+// Which d = ∞ model widthlab simulates for a scaling, and with which options: one rule for `widthlab limit` (a
+// config's scalings), `widthlab study` (each scaling against its limit) and Python.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "widthlab/classification.h"
+#include "widthlab/config.h"
+#include "widthlab/limit_run.h"
+#include "widthlab/scaling.h"
+
+namespace widthlab {
+
+// The simulated limit of a scaling classified as `c`:
+//  * depth 1: the classifier's model (theory.md §2.2: the region's model, or ic-mf for an initialization-corrected
+//    scaling, §3.5);
+//  * depth ≥ 2: the multilayer MF particle system (theory.md §3.6) for the mf preset while its limit learns
+//    features; the other deep limits (deep kernel, the degenerate one of §5, muP) have no simulator.
+// `options`: limit_options(config) with that model and the lr weights of the layers with the dominant lr exponent
+// (theory.md §1.3: B uses max(q̃_a, q̃_w)). The name of a model with no simulator is in `model`, `simulated` false.
+struct SimulatedLimit {
+  bool simulated = false;
+  std::string model;  // the classifier's model name where nothing is simulated
+  LimitOptions options;
+};
+SimulatedLimit simulated_limit(const Config& config, const Scaling& scaling, const Classification& c);
+
+}  // namespace widthlab

@@ -1,0 +1,70 @@
+// simulated_limit (simulated_limit.h): the one rule by which `limit`, `study` and Python pick a scaling's simulated
+// d = ∞ model, checked against the classifier's table (theory.md §2.2) and the multilayer MF rule (§3.6).
+#include "widthlab/simulated_limit.h"
+
+#include <gtest/gtest.h>
+
+#include "widthlab/activation.h"
+#include "widthlab/classification.h"
+#include "widthlab/config.h"
+#include "widthlab/config_scalings.h"
+
+namespace widthlab {
+namespace {
+
+// The config's one scaling `preset` at `depth`, classified, and what simulated_limit makes of it.
+SimulatedLimit limit_of(const std::string& preset, int depth) {
+  const Config cfg = parse_config(
+      "", "<test>",
+      {"scaling.presets=[\"" + preset + "\"]", "model.depth=" + std::to_string(depth), "model.activation=\"relu\""});
+  const Scaling s = config_scalings(cfg).at(0);
+  return simulated_limit(cfg, s, classify(s, activation_from_name("relu")));
+}
+
+TEST(SimulatedLimit, OneHiddenLayerSimulatesTheClassifiersModel) {
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"mf", "mf"},       {"ntk", "ntk"}, {"sym-default", "sym-default"}, {"intermediate:0.75", "intermediate"},
+      {"ic-mf", "ic-mf"}, {"mup", "mf"},  {"improved-sp", "ntk"},         {"(0, 0)", "pre-sym-default"}};
+  for (const auto& [preset, model] : expected) {
+    const SimulatedLimit l = limit_of(preset, 1);
+    EXPECT_TRUE(l.simulated) << preset;
+    EXPECT_EQ(l.model, model) << preset;
+    EXPECT_EQ(l.options.model, model) << preset;
+    EXPECT_EQ(l.options.depth, 1) << preset;
+  }
+}
+
+TEST(SimulatedLimit, UnstableAndDeepNonMfScalingsHaveNone) {
+  for (const auto& [preset, depth, model] :
+       std::vector<std::tuple<std::string, int, std::string>>{{"sp", 1, "diverges"},
+                                                              {"ntk", 2, "deep-kernel"},
+                                                              {"mup", 2, "deep-feature-learning"},
+                                                              {"mf", 3, "deep-degenerate"},
+                                                              {"ic-mf", 2, "deep-feature-learning"}}) {
+    const SimulatedLimit l = limit_of(preset, depth);
+    EXPECT_FALSE(l.simulated) << preset << " depth " << depth;
+    EXPECT_EQ(l.model, model) << preset << " depth " << depth;  // the classifier's name, for the message
+  }
+}
+
+TEST(SimulatedLimit, MfAtTwoHiddenLayersIsTheMultilayerParticleSystem) {
+  const SimulatedLimit l = limit_of("mf", 2);
+  ASSERT_TRUE(l.simulated);
+  EXPECT_EQ(l.options.model, "mf");
+  EXPECT_EQ(l.options.depth, 2);
+  EXPECT_EQ(l.options.validate(), "");  // limit_run accepts 'mf' beyond one hidden layer
+}
+
+// theory.md §1.3: B takes the larger of the two lr exponents; the rule's lr weights keep that layer's term only.
+TEST(SimulatedLimit, LrWeightsFollowTheDominantLayer) {
+  const SimulatedLimit split = limit_of("(-0.75, 0.5, 0.25)", 1);  // (q_σ, q̃_a, q̃_w): the output lr dominates
+  ASSERT_TRUE(split.simulated);
+  EXPECT_EQ(split.options.lr_weight_out, 1.0);
+  EXPECT_EQ(split.options.lr_weight_in, 0.0);
+  const SimulatedLimit tie = limit_of("mf", 1);  // equal exponents: both layers' terms
+  EXPECT_EQ(tie.options.lr_weight_out, 1.0);
+  EXPECT_EQ(tie.options.lr_weight_in, 1.0);
+}
+
+}  // namespace
+}  // namespace widthlab
