@@ -29,66 +29,6 @@ struct LimitVerbOptions {
   int region = 0;
 };
 
-widthlab::LimitOptions with_model(widthlab::LimitOptions o, const std::string& model) {
-  o.model = model;
-  return o;
-}
-
-// The model the config's scaling `s` reaches and its options (simulated_limit.h); InputError when it has none.
-void model_from_scaling(const widthlab::Config& cfg, const widthlab::Scaling& s, widthlab::LimitOptions& o,
-                        std::string& why) {
-  using namespace widthlab;
-  const Classification c = classify(s, activation_from_name(cfg.model.activation));
-  const SimulatedLimit limit = simulated_limit(cfg, s, c);
-  if (!limit.simulated)
-    throw InputError(
-        fmt::format("scaling '{}' (depth {}): classify gives regime '{}', model '{}', which has no limit "
-                    "simulator; pick one with --model NAME or --region N",
-                    s.name, s.depth, to_string(c.regime), c.model));
-  o = limit.options;
-  why = fmt::format("scaling '{}' → region {} ({})", s.name, c.region ? std::to_string(*c.region) : "-", c.model);
-}
-
-// One simulation the verb runs: the model's options and what selected it.
-struct LimitJob {
-  widthlab::LimitOptions options;
-  std::string why;
-};
-
-// --model / --region: that one model. Otherwise the limit of each of the config's scalings, restricted to the models
-// limits.compute lists when it lists any (as `study` does); scalings whose model has no simulator are skipped with a
-// note, and none left is an InputError.
-std::vector<LimitJob> limit_jobs(const LimitVerbOptions& opt, const widthlab::Config& cfg) {
-  using namespace widthlab;
-  const LimitOptions base = limit_options(cfg);  // [model], [train], [limits] (sweep.h)
-  if (!opt.model.empty()) return {{with_model(base, limit_model_from_name(opt.model).name), "--model"}};
-  if (opt.region) return {{with_model(base, limit_model_for_region(opt.region).name), "--region"}};
-  const std::vector<Scaling> scalings = config_scalings(cfg);
-  if (scalings.empty()) throw InputError("scaling.presets = []: no scaling to classify; pass --model or --region");
-  std::vector<LimitJob> jobs;
-  std::vector<std::string> skipped;
-  for (const Scaling& s : scalings) {
-    LimitJob job{base, ""};
-    try {
-      model_from_scaling(cfg, s, job.options, job.why);
-    } catch (const InputError& e) {
-      skipped.push_back(e.what());
-      continue;
-    }
-    const auto& compute = cfg.limits.compute;
-    if (!compute.empty() && std::find(compute.begin(), compute.end(), job.options.model) == compute.end()) {
-      skipped.push_back(fmt::format("scaling '{}': model '{}' is not in limits.compute", s.name, job.options.model));
-      continue;
-    }
-    jobs.push_back(std::move(job));
-  }
-  for (const auto& why : skipped) fmt::print(stderr, "widthlab limit: skipped {}\n", why);
-  if (jobs.empty())
-    throw InputError(fmt::format("no limit to simulate for the config's scalings ({}); pass --model or --region",
-                                 skipped.empty() ? "none" : skipped.front()));
-  return jobs;
-}
-
 void report_result(const widthlab::LimitResult& res) {
   using namespace widthlab;
   int diverged = 0, ok = 0;
@@ -106,10 +46,9 @@ int run_limit(const LimitVerbOptions& opt) {
   using namespace widthlab;
   cli::ResolvedRunDir run = cli::resolve_run_dir(opt.dir, /*default_out=*/"");  // writes nothing
   const Config& cfg = run.config;
-  if (cfg.model.bias) throw InputError("model.bias = true: the limit simulators model nets without biases");
-  const std::vector<LimitJob> jobs = limit_jobs(opt, cfg);
-  for (const auto& job : jobs)
-    if (auto err = job.options.validate(); !err.empty()) throw InputError(err);
+  std::vector<std::string> skipped;
+  const std::vector<LimitJob> jobs = limit_jobs(cfg, opt.model, opt.region, skipped);
+  for (const auto& why : skipped) fmt::print(stderr, "widthlab limit: skipped {}\n", why);
   const Dataset data = load_dataset(data_options(cfg));
   for (const auto& job : jobs) {
     const LimitModelInfo& info = limit_model_from_name(job.options.model);

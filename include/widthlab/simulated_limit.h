@@ -1,8 +1,8 @@
 // Which d = ∞ model widthlab simulates for a scaling, and with which options: one rule for `widthlab limit` (a
 // config's scalings), `widthlab study` (each scaling against its limit) and Python.
 #pragma once
-#include <optional>
 #include <string>
+#include <vector>
 
 #include "widthlab/classification.h"
 #include "widthlab/config.h"
@@ -24,5 +24,17 @@ struct SimulatedLimit {
   LimitOptions options;
 };
 SimulatedLimit simulated_limit(const Config& config, const Scaling& scaling, const Classification& c);
+
+// The simulations `widthlab limit` (and Python's widthlab.limit) run for a config: `model` (a name of
+// limit_models.h) or `region` (1..13) picks that one model; otherwise the simulated limit of each of the config's
+// scalings, restricted to the models limits.compute lists when it lists any (as `study` does). A scaling with no
+// simulated limit is left out with a line in `skipped`; none left, an unknown model or a config the model cannot
+// run (LimitOptions::validate) is an InputError naming it.
+struct LimitJob {
+  LimitOptions options;
+  std::string why;  // what selected it: "--model", "--region", "scaling 'mf' → region 1 (mf)"
+};
+std::vector<LimitJob> limit_jobs(const Config& config, const std::string& model, int region,
+                                 std::vector<std::string>& skipped);
 
 }  // namespace widthlab

@@ -13,6 +13,7 @@ void bind_predict(pybind11::module_& m);        // predict.h (the predict verb)
 void bind_empirical_ntk(pybind11::module_& m);  // empirical_ntk_run.h (the ntk-empirical verb)
 void bind_transfer(pybind11::module_& m);       // transfer.h (the transfer verb)
 void bind_reproduce(pybind11::module_& m);      // reproduce.h (the reproduce verb)
+void bind_limit(pybind11::module_& m);          // limit_run.h, simulated_limit.h (the limit verb)
 
 inline void bind_all(pybind11::module_& m) {
   bind_kernel(m);
@@ -24,6 +25,7 @@ inline void bind_all(pybind11::module_& m) {
   bind_empirical_ntk(m);
   bind_transfer(m);
   bind_reproduce(m);
+  bind_limit(m);
 }
 
 }  // namespace widthlab::python

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import tempfile
+import warnings
 
 from . import _core
 
@@ -189,6 +190,32 @@ def study(config=None, out=None, overrides=(), threads=None, resume=False, force
     kwargs = dict(overrides=list(overrides), threads=-1 if threads is None else int(threads),
                   mode=_output_mode(resume, force), plots=plots, progress=progress, **_config_source(config))
     return _in_out_dir(out, "study", lambda d: _core.study(d, **kwargs), _study_files)
+
+
+def limit(config=None, model=None, region=None, overrides=(), progress=None):
+    """Simulate d = ∞ limit models on the config's data (``widthlab limit``; theory.md §3): ``model`` (a name of
+    ``widthlab limit --help``: mf, ntk, sym-default, ic-mf, …) or ``region`` (1..13, theory.md §2.2) picks one;
+    otherwise the limit that each of the config's scalings reaches (the classifier's model; the multilayer MF
+    particle system for mf at depth >= 2), within limits.compute when it lists any — scalings without a simulated
+    limit are left out with a ``UserWarning`` saying why. Seeds, particles and training are the config's
+    (limits.seeds, limits.mf_particles, [train]); nothing is written.
+
+    Returns a list of dicts, one per model and limit seed — the lines ``widthlab limit`` writes to limit.jsonl:
+    ``model``, ``region``, ``state`` (particles | kernel), ``rule_first`` / ``rule_later``, ``seed``, the options,
+    ``status``, train/test loss and accuracy, ``curve`` (a dict of lists), ``test_logits`` (a numpy (m, k) array of
+    the normalised test logits), ``test_classes``, ``selected_by``, ``seconds``.
+    """
+    if model is not None and region is not None:
+        raise ValueError("model and region: expected at most one of them")
+    result = _core.limit(model=model or "", region=0 if region is None else int(region), overrides=list(overrides),
+                         progress=progress, **_config_source(config))
+    for why in result["skipped"]:
+        warnings.warn(f"widthlab.limit: skipped {why}", stacklevel=2)
+    for r in result["records"]:
+        if isinstance(r.get("test_logits"), list):  # limit.jsonl: m numbers for one logit, else m lists of k
+            logits = _np().asarray(r["test_logits"], dtype=float)
+            r["test_logits"] = logits.reshape(len(logits), -1)
+    return result["records"]
 
 
 def transfer(config=None, out=None, overrides=(), threads=None, resume=False, force=False, plots=None, bootstrap=1000,
@@ -381,5 +408,5 @@ def to_toml(cfg):
 
 
 __all__ = ["__version__", "activations", "scaling_presets", "provenance", "kernel", "predict", "empirical_ntk",
-           "classify", "config", "default_config_toml", "to_toml", "train", "study", "transfer", "reproductions",
+           "classify", "config", "default_config_toml", "to_toml", "train", "study", "limit", "transfer", "reproductions",
            "reproduce"]

@@ -1,8 +1,12 @@
 #include "widthlab/simulated_limit.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
+#include "widthlab/activation.h"
 #include "widthlab/config_mapping.h"
+#include "widthlab/config_scalings.h"
 #include "widthlab/error.h"
 #include "widthlab/limit_models.h"
 
@@ -18,6 +22,41 @@ std::string simulator_model(const Scaling& scaling, const Classification& c) {
   } catch (const InputError&) {
     return "";
   }
+}
+
+// The job of the config's scaling `s`; InputError when its limit has no simulator.
+LimitJob scaling_job(const Config& config, const Scaling& s) {
+  const Classification c = classify(s, activation_from_name(config.model.activation));
+  const SimulatedLimit limit = simulated_limit(config, s, c);
+  if (!limit.simulated)
+    throw InputError(
+        fmt::format("scaling '{}' (depth {}): classify gives regime '{}', model '{}', which has no limit "
+                    "simulator; pick one with --model NAME or --region N",
+                    s.name, s.depth, to_string(c.regime), c.model));
+  return {limit.options,
+          fmt::format("scaling '{}' → region {} ({})", s.name, c.region ? std::to_string(*c.region) : "-", c.model)};
+}
+
+std::vector<LimitJob> jobs_of_scalings(const Config& config, std::vector<std::string>& skipped) {
+  const std::vector<Scaling> scalings = config_scalings(config);
+  if (scalings.empty()) throw InputError("scaling.presets = []: no scaling to classify; pass --model or --region");
+  std::vector<LimitJob> jobs;
+  const auto& compute = config.limits.compute;
+  for (const Scaling& s : scalings) {
+    try {
+      LimitJob job = scaling_job(config, s);
+      if (compute.empty() || std::find(compute.begin(), compute.end(), job.options.model) != compute.end())
+        jobs.push_back(std::move(job));
+      else
+        skipped.push_back(fmt::format("scaling '{}': model '{}' is not in limits.compute", s.name, job.options.model));
+    } catch (const InputError& e) {
+      skipped.push_back(e.what());
+    }
+  }
+  if (jobs.empty())
+    throw InputError(fmt::format("no limit to simulate for the config's scalings ({}); pass --model or --region",
+                                 skipped.empty() ? "none" : skipped.front()));
+  return jobs;
 }
 
 }  // namespace
@@ -38,6 +77,27 @@ SimulatedLimit simulated_limit(const Config& config, const Scaling& scaling, con
     s.options.lr_weight_in = c.golikov->q_lr_in >= top - 1e-9 ? 1.0 : 0.0;
   }
   return s;
+}
+
+std::vector<LimitJob> limit_jobs(const Config& config, const std::string& model, int region,
+                                 std::vector<std::string>& skipped) {
+  if (config.model.bias) throw InputError("model.bias = true: the limit simulators model nets without biases");
+  if (!model.empty() && region != 0) throw InputError("model and region: expected at most one of them");
+  std::vector<LimitJob> jobs;
+  LimitOptions one = limit_options(config);
+  if (!model.empty()) {
+    one.model = limit_model_from_name(model).name;
+    jobs.push_back({one, "--model"});
+  } else if (region != 0) {
+    if (region < 1 || region > 13) throw InputError(fmt::format("region = {}: expected 1..13", region));
+    one.model = limit_model_for_region(region).name;
+    jobs.push_back({one, "--region"});
+  } else {
+    jobs = jobs_of_scalings(config, skipped);
+  }
+  for (const auto& job : jobs)
+    if (auto err = job.options.validate(); !err.empty()) throw InputError(err);
+  return jobs;
 }
 
 }  // namespace widthlab

@@ -1,0 +1,52 @@
+"""widthlab.limit: the limit models the CLI's `limit` simulates, with the same numbers (theory.md §3)."""
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+import widthlab
+
+TINY_LIMIT = {
+    "data": {"dataset": "gaussians", "train_size": 16, "test_size": 8, "gaussians_dim": 5},
+    "model": {"depth": 1, "activation": "relu"},
+    "scaling": {"presets": ["mf", "ntk", "sp"], "reference_width": 8},
+    "train": {"optimizer": "gd", "lr": 0.05, "steps": 3, "precision": "float64"},
+    "limits": {"compute": [], "mf_particles": 64, "seeds": [0, 1]},
+}
+
+
+def test_limit_returns_the_records_the_cli_writes(tmp_path, cli):
+    with pytest.warns(UserWarning, match="scaling 'sp'"):  # SP has no stable limit: left out, saying why
+        records = widthlab.limit(TINY_LIMIT)
+    assert [(r["model"], r["seed"]) for r in records] == [("mf", 0), ("mf", 1), ("ntk", 0), ("ntk", 1)]
+    for r in records:
+        assert r["status"] == "ok" and r["test_logits"].shape == (8, 1) and np.isfinite(r["test_logits"]).all()
+        assert r["curve"]["step"][-1] == 3
+    (tmp_path / "c.toml").write_text(widthlab.to_toml(TINY_LIMIT))
+    p = cli("limit", "--quiet", "--config", str(tmp_path / "c.toml"), "--out", str(tmp_path / "o"))
+    assert p.returncode == 0, p.stderr
+    lines = [json.loads(line) for line in (tmp_path / "o" / "limit.jsonl").read_text().splitlines()]
+    assert len(lines) == len(records)
+    for line, r in zip(lines, records):
+        for key in ("model", "region", "seed", "test_loss", "test_acc", "curve", "test_classes", "selected_by"):
+            assert line[key] == r[key], key
+        np.testing.assert_array_equal(np.asarray(line["test_logits"], dtype=float).reshape(-1, 1), r["test_logits"])
+
+
+def test_one_model_or_region_by_name():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # picking a model skips no scaling
+        (ic,) = widthlab.limit(TINY_LIMIT, model="ic-mf", overrides=["limits.seeds=[3]"])
+        by_region = widthlab.limit(TINY_LIMIT, region=4, overrides=["limits.seeds=[0]"])
+    assert ic["model"] == "ic-mf" and ic["seed"] == 3 and ic["selected_by"] == "--model"
+    assert by_region[0]["model"] == "intermediate" and by_region[0]["region"] == 4
+
+
+def test_bad_limit_requests_raise_value_error():
+    with pytest.raises(ValueError, match="at most one"):
+        widthlab.limit(TINY_LIMIT, model="mf", region=1)
+    with pytest.raises(ValueError, match="no-such-model"):
+        widthlab.limit(TINY_LIMIT, model="no-such-model")
+    with pytest.raises(ValueError, match="no limit to simulate"):
+        widthlab.limit(TINY_LIMIT, overrides=['scaling.presets=["sp"]'])
