@@ -79,6 +79,29 @@ class Measure {
                        coupled_particle_count(p_.lo.particles, per_width, ctx_.widths.back()));
   }
 
+  // The particles of the limit run a width-d net is compared with: every width's own coupled run, or the same
+  // independent runs for all widths.
+  int particles_at(int width) const {
+    return p_.coupled ? coupled_particle_count(p_.lo.particles, ctx_.config.limits.coupled_particles_per_width, width)
+                      : p_.lo.particles;
+  }
+
+  // A particle limit carries its own Monte Carlo error: the distance of a width-d net to a P-particle limit goes like
+  // √(1/d + 1/P) (theory.md §8.7), so where P is not ≫ d the last doubling flattens even when the nets converge at
+  // d^-1/2. Says by how much, from the particle counts alone, when it exceeds 0.03; "" otherwise.
+  std::string particle_floor_note() const {
+    if (ctx_.widths.size() < 2) return "";
+    const double d0 = ctx_.widths[ctx_.widths.size() - 2], d1 = ctx_.widths.back();
+    const double p0 = particles_at(int(d0)), p1 = particles_at(int(d1));
+    const double local = 0.5 * std::log((1 / d1 + 1 / p1) / (1 / d0 + 1 / p0)) / std::log(d1 / d0);
+    if (local < -0.47) return "";
+    return fmt::format(
+        "the limit's own Monte Carlo error: it has {} particles against the widest net's {} neurons, so nets that "
+        "converge like d^-1/2 would show a last-doubling exponent of {:.2f}, not -0.50 (distance ∝ √(1/d + 1/P), "
+        "theory.md §8.7); more limits.mf_particles{} remove this floor",
+        p1, d1, local, p_.coupled ? " or limits.coupled_particles_per_width" : "");
+  }
+
   void describe() {
     ReportScaling& rs = out_.report;
     const Classification& c = p_.cls;
@@ -106,7 +129,10 @@ class Measure {
                                    p_.coupled ? "; per-seed distance against the limit run whose GP sample g is that "
                                                 "net's own initial logits (coupled)"
                                               : "");
-      if (p_.info->state == LimitStateKind::particles) rs.limit_label += particles_text();
+      if (p_.info->state == LimitStateKind::particles) {
+        rs.limit_label += particles_text();
+        if (const std::string note = particle_floor_note(); !note.empty()) rs.notes.push_back(note);
+      }
     }
     if (c.stable) rs.theory = c.rate_exponent, rs.theory_note = c.rate_note;
     rs.distance_name = "logit RMS";
