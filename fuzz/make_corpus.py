@@ -84,7 +84,7 @@ def idx_raw_seeds():
         "bad_truncated.idx": idx(3, [2, 3, 3], range(10)),
         "bad_trailing.idx": idx(1, [2], [1, 2, 3]),
         "bad_huge_dims.idx": idx(3, [0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF], []),
-        "bad_zero_of_huge_images.idx": idx(3, [0, 0xFFFFFFFF, 0xFFFFFFFF], []),  # tests/data/fuzz_regressions_test
+        "bad_zero_of_huge_images.idx": idx(3, [0, 0xFFFFFFFF, 0xFFFFFFFF], []),  # tests/data/fuzz_regressions_test.cpp
         "bad_short_header.idx": bytes([0, 0, 8, 3, 0, 0]),
         "bad_empty.idx": b"",
     }

@@ -1,8 +1,9 @@
 // `widthlab limit [--config F] [--set key=value]… --out DIR [--model NAME | --region N] [--resume | --force]
 //                 [--dry-run]`
-// Simulates d = ∞ limit models (theory.md §3.2–§3.7) on the config's data: by default the model that `classify` assigns
-// to each of the config's scalings — those whose model limits.compute lists, when it lists any (as `study` does);
-// --model / --region pick one of the 13 models (or ic-mf) directly. Writes DIR/limit.jsonl (one line per model and
+// Simulates d = ∞ limit models (theory.md §3.2–§3.7) on the config's data: by default the simulated limit of each of
+// the config's scalings (simulated_limit.h: the classifier's region model, ic-mf, or multilayer MF) — those whose
+// model limits.compute lists, when it lists any (as `study` does); --model / --region pick one of the 13 models (or
+// ic-mf) directly. Writes DIR/limit.jsonl (one line per model and
 // seed of limits.seeds: model, region, rules, curves, final normalised test logits and classes; limit_run.h) and
 // DIR/config.toml, after every input has validated.
 #include <fmt/format.h>
@@ -80,12 +81,12 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto opt = std::make_shared<LimitVerbOptions>();
   widthlab::cli::add_run_dir_flags(sub, opt->dir);
   widthlab::cli::add_device_flag(sub, opt->dir.device);
-  auto* m = sub.add_option(
-      "--model", opt->model,
-      "Limit model: mf, ntk, sym-default, intermediate, ntk-sym-default, sym-default-mf, "
-      "post-mf, pre-sym-default, post-ntk, pre-ntk, triangle, post-mf-ntk, "
-      "pre-ntk-sym-default, ic-mf (default: the model classify gives each of the config's scalings, when "
-      "limits.compute lists it)");
+  auto* m =
+      sub.add_option("--model", opt->model,
+                     "Limit model: mf, ntk, sym-default, intermediate, ntk-sym-default, sym-default-mf, "
+                     "post-mf, pre-sym-default, post-ntk, pre-ntk, triangle, post-mf-ntk, "
+                     "pre-ntk-sym-default, ic-mf (default: the simulated limit of each of the config's scalings, when "
+                     "limits.compute lists it)");
   auto* r = sub.add_option("--region", opt->region, "Limit model by region number 1..13 (theory.md §2.2)")
                 ->check(CLI::Range(1, 13));
   m->excludes(r);

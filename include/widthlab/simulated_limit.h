@@ -12,8 +12,8 @@
 namespace widthlab {
 
 // The simulated limit of a scaling classified as `c`:
-//  * depth 1: the classifier's model (theory.md §2.2: the region's model, or ic-mf for an initialization-corrected
-//    scaling, §3.5);
+//  * depth 1: the model of the classifier's region (theory.md §2.2; a boundary point such as random features is its
+//    region's model with the lr weights below), or ic-mf for an initialization-corrected scaling (§3.5);
 //  * depth ≥ 2: the multilayer MF particle system (theory.md §3.6) for the mf preset while its limit learns
 //    features; the other deep limits (deep kernel, the degenerate one of §5, muP) have no simulator.
 // `options`: limit_options(config) with that model and the lr weights of the layers with the dominant lr exponent
@@ -28,11 +28,11 @@ SimulatedLimit simulated_limit(const Config& config, const Scaling& scaling, con
 // The simulations `widthlab limit` (and Python's widthlab.limit) run for a config: `model` (a name of
 // limit_models.h) or `region` (1..13) picks that one model; otherwise the simulated limit of each of the config's
 // scalings, restricted to the models limits.compute lists when it lists any (as `study` does). A scaling with no
-// simulated limit is left out with a line in `skipped`; none left, an unknown model or a config the model cannot
-// run (LimitOptions::validate) is an InputError naming it.
+// simulated limit is left out with a line in `skipped`; none left, an unknown model, a layered model.arch or a
+// config the model cannot run (LimitOptions::validate) is an InputError naming it.
 struct LimitJob {
   LimitOptions options;
-  std::string why;  // what selected it: "--model", "--region", "scaling 'mf' → region 1 (mf)"
+  std::string why;  // what selected it: "--model", "--region", "scaling 'mf' → region 1 (mf): model 'mf'"
 };
 std::vector<LimitJob> limit_jobs(const Config& config, const std::string& model, int region,
                                  std::vector<std::string>& skipped);

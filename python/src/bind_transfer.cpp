@@ -52,8 +52,10 @@ py::dict transfer_py(const std::string& out, ConfigSource src, int threads, cons
   const Config cfg = resolve_config(src);
   const OutputMode m = output_mode(mode);
   if (out.empty()) throw InputError("out: expected an output directory");
-  if (bootstrap < 0) throw InputError(fmt::format("bootstrap = {}: expected an integer >= 0", bootstrap));
-  if (coord_steps < 1) throw InputError(fmt::format("coord_steps = {}: expected an integer >= 1", coord_steps));
+  if (bootstrap < 0 || bootstrap > 1000000)  // the CLI's --bootstrap and --coord-steps ranges
+    throw InputError(fmt::format("bootstrap = {}: expected an integer in [0, 1000000]", bootstrap));
+  if (coord_steps < 1 || coord_steps > 1000)
+    throw InputError(fmt::format("coord_steps = {}: expected an integer in [1, 1000]", coord_steps));
   if (auto why = validate_transfer_config(cfg); !why.empty()) throw InputError(why);
   TransferSummary summary;
   {

@@ -43,10 +43,18 @@ def test_one_model_or_region_by_name():
     assert by_region[0]["model"] == "intermediate" and by_region[0]["region"] == 4
 
 
+def test_a_diverged_seed_is_a_record_not_an_error():
+    (r,) = widthlab.limit(TINY_LIMIT, model="mf", overrides=["limits.seeds=[0]", "train.lr=1e8",
+                                                               "train.precision=\"float32\""])
+    assert r["status"] == "diverged" and r["test_logits"].size == 0
+
+
 def test_bad_limit_requests_raise_value_error():
     with pytest.raises(ValueError, match="at most one"):
         widthlab.limit(TINY_LIMIT, model="mf", region=1)
     with pytest.raises(ValueError, match="no-such-model"):
         widthlab.limit(TINY_LIMIT, model="no-such-model")
+    with pytest.raises(ValueError, match="region = 0"):
+        widthlab.limit(TINY_LIMIT, region=0)
     with pytest.raises(ValueError, match="no limit to simulate"):
         widthlab.limit(TINY_LIMIT, overrides=['scaling.presets=["sp"]'])

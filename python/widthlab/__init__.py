@@ -203,18 +203,21 @@ def limit(config=None, model=None, region=None, overrides=(), progress=None):
     Returns a list of dicts, one per model and limit seed — the lines ``widthlab limit`` writes to limit.jsonl:
     ``model``, ``region``, ``state`` (particles | kernel), ``rule_first`` / ``rule_later``, ``seed``, the options,
     ``status``, train/test loss and accuracy, ``curve`` (a dict of lists), ``test_logits`` (a numpy (m, k) array of
-    the normalised test logits), ``test_classes``, ``selected_by``, ``seconds``.
+    the normalised test logits; (0, 0) for a seed whose ``status`` is "diverged"), ``test_classes``, ``selected_by``,
+    ``seconds``.
     """
     if model is not None and region is not None:
         raise ValueError("model and region: expected at most one of them")
+    if region is not None and not (isinstance(region, int) and 1 <= region <= 13):
+        raise ValueError(f"region = {region!r}: expected an integer 1..13 (theory.md §2.2)")
     result = _core.limit(model=model or "", region=0 if region is None else int(region), overrides=list(overrides),
                          progress=progress, **_config_source(config))
     for why in result["skipped"]:
         warnings.warn(f"widthlab.limit: skipped {why}", stacklevel=2)
     for r in result["records"]:
         if isinstance(r.get("test_logits"), list):  # limit.jsonl: m numbers for one logit, else m lists of k
-            logits = _np().asarray(r["test_logits"], dtype=float)
-            r["test_logits"] = logits.reshape(len(logits), -1)
+            logits = _np().asarray(r["test_logits"], dtype=float)  # [] for a diverged seed
+            r["test_logits"] = logits.reshape(len(logits), -1) if logits.size else _np().empty((0, 0))
     return result["records"]
 
 

@@ -13,15 +13,14 @@
 namespace widthlab {
 namespace {
 
-// The name of the simulator for `c`, or "" when there is none (simulated_limit.h).
+// The name of the simulator for `c`, or "" when there is none (simulated_limit.h). At depth 1 a region's model
+// runs with the lr weights simulated_limit sets, so a boundary point the classifier names apart (random features:
+// region 1 with a frozen first layer, C_w = −1/2) is region 1's MF particles with lr_weight_in = 0.
 std::string simulator_model(const Scaling& scaling, const Classification& c) {
   if (!c.stable) return "";
   if (scaling.depth >= 2) return scaling.name == "mf" && c.feature_learning ? "mf" : "";
-  try {
-    return limit_model_from_name(c.model).name;
-  } catch (const InputError&) {
-    return "";
-  }
+  if (c.init_corrected) return "ic-mf";  // region 1 plus the frozen init offset (theory.md §3.5)
+  return c.region ? limit_model_for_region(*c.region).name : "";
 }
 
 // The job of the config's scaling `s`; InputError when its limit has no simulator.
@@ -33,8 +32,8 @@ LimitJob scaling_job(const Config& config, const Scaling& s) {
         fmt::format("scaling '{}' (depth {}): classify gives regime '{}', model '{}', which has no limit "
                     "simulator; pick one with --model NAME or --region N",
                     s.name, s.depth, to_string(c.regime), c.model));
-  return {limit.options,
-          fmt::format("scaling '{}' → region {} ({})", s.name, c.region ? std::to_string(*c.region) : "-", c.model)};
+  return {limit.options, fmt::format("scaling '{}' → region {} ({}): model '{}'", s.name,
+                                     c.region ? std::to_string(*c.region) : "-", c.model, limit.model)};
 }
 
 std::vector<LimitJob> jobs_of_scalings(const Config& config, std::vector<std::string>& skipped) {
@@ -83,6 +82,11 @@ std::vector<LimitJob> limit_jobs(const Config& config, const std::string& model,
                                  std::vector<std::string>& skipped) {
   if (config.model.bias) throw InputError("model.bias = true: the limit simulators model nets without biases");
   if (!model.empty() && region != 0) throw InputError("model and region: expected at most one of them");
+  if (config.model.arch)
+    throw InputError(
+        fmt::format("model.arch = \"{}\": the limit simulators are for dense nets (a study of layered "
+                    "nets compares each width with its widest net)",
+                    *config.model.arch));
   std::vector<LimitJob> jobs;
   LimitOptions one = limit_options(config);
   if (!model.empty()) {

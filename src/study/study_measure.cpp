@@ -98,8 +98,11 @@ class Measure {
     return fmt::format(
         "the limit's own Monte Carlo error: it has {} particles against the widest net's {} neurons, so nets that "
         "converge like d^-1/2 would show a last-doubling exponent of {:.2f}, not -0.50 (distance ∝ √(1/d + 1/P), "
-        "theory.md §8.7); more limits.mf_particles{} remove this floor",
-        p1, d1, local, p_.coupled ? " or limits.coupled_particles_per_width" : "");
+        "theory.md §8.7); {} removes this floor",
+        p1, d1, local,
+        p_.coupled ? "limits.coupled_particles_per_width ≥ 4 with limits.mf_particles ≥ that many times the widest "
+                     "width"
+                   : "limits.mf_particles ≥ 16 × the widest width");
   }
 
   void describe() {

@@ -8,6 +8,7 @@
 #include "widthlab/classification.h"
 #include "widthlab/config.h"
 #include "widthlab/config_scalings.h"
+#include "widthlab/error.h"
 
 namespace widthlab {
 namespace {
@@ -61,9 +62,28 @@ TEST(SimulatedLimit, LrWeightsFollowTheDominantLayer) {
   ASSERT_TRUE(split.simulated);
   EXPECT_EQ(split.options.lr_weight_out, 1.0);
   EXPECT_EQ(split.options.lr_weight_in, 0.0);
+  // Random features, (q_σ, q̃_a, q̃_w) = (−1, 1, 1/2): region 1 with C_w = −1/2, which the classifier names apart;
+  // region 1's MF particles with the input layer's lr term dropped are its limit.
+  const SimulatedLimit rf = limit_of("(-1, 1, 0.5)", 1);
+  ASSERT_TRUE(rf.simulated);
+  EXPECT_EQ(rf.options.model, "mf");
+  EXPECT_EQ(rf.options.lr_weight_out, 1.0);
+  EXPECT_EQ(rf.options.lr_weight_in, 0.0);
   const SimulatedLimit tie = limit_of("mf", 1);  // equal exponents: both layers' terms
   EXPECT_EQ(tie.options.lr_weight_out, 1.0);
   EXPECT_EQ(tie.options.lr_weight_in, 1.0);
+}
+
+TEST(LimitJobs, RefuseALayeredNetAndAModelWithARegion) {
+  std::vector<std::string> skipped;
+  const Config conv = parse_config("", "<test>", {"model.arch=\"conv(3x3,same,d)-leaky_relu:0.1-gap\""});
+  EXPECT_THROW(limit_jobs(conv, "", 0, skipped), InputError);
+  const Config dense = parse_config("", "<test>", {});
+  EXPECT_THROW(limit_jobs(dense, "mf", 1, skipped), InputError);
+  EXPECT_THROW(limit_jobs(dense, "", 14, skipped), InputError);
+  const auto jobs = limit_jobs(dense, "", 4, skipped);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].options.model, "intermediate");
 }
 
 }  // namespace
