@@ -41,4 +41,8 @@ def test_bad_reproductions_are_refused_before_writing(tmp_path):
         widthlab.reproduce("nguyen2019-gaussians", out=tmp_path / "b", smoke=True, overrides=["train.no_such_key=1"])
     with pytest.raises(ValueError, match="study.device"):
         widthlab.reproduce("nguyen2019-gaussians", out=tmp_path / "c", smoke=True, device="tpu")
-    assert not any((tmp_path / d).exists() for d in "abc")
+    with pytest.raises(ValueError, match="smoke and full"):
+        widthlab.reproduce("nguyen2019-gaussians", out=tmp_path / "d", smoke=True, full=True)
+    with pytest.raises(ValueError, match="threads = -1"):
+        widthlab.reproduce("nguyen2019-gaussians", out=tmp_path / "e", smoke=True, threads=-1)
+    assert not any((tmp_path / d).exists() for d in "abcde")

@@ -264,6 +264,10 @@ def reproduce(name, out=None, smoke=False, full=False, overrides=(), data=None, 
     """
     if config is not None and not isinstance(config, (str, os.PathLike)):
         raise ValueError(f"config: expected the path of a reproduction config, got {type(config).__name__}")
+    if smoke and full:
+        raise ValueError("smoke and full: expected at most one of them")
+    if threads is not None and int(threads) < 0:
+        raise ValueError(f"threads = {threads}: expected None or an integer >= 0 (0 = all cores)")
     sets = ([f"study.device={device}"] if device is not None else []) + list(overrides)
     kwargs = dict(smoke=bool(smoke), full=bool(full), data_dir=os.fspath(data) if data is not None else "",
                   config_path=os.fspath(config) if config is not None else "", overrides=sets,
