@@ -1,19 +1,14 @@
 // A study of 2-hidden-layer MF nets measures them against the multilayer MF particle system (theory.md §3.6;
 // simulated_limit.h) rather than against its widest net, and the distance falls with width as the CLT predicts
 // (theory.md §4: O(d^-1/2); the fit's interval must lie below zero, §8.7).
-#include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "widthlab/config.h"
-#include "widthlab/output_dir.h"
+#include "small_study.h"
 #include "widthlab/results_io.h"
-#include "widthlab/run_dir.h"
-#include "widthlab/study.h"
 
 namespace widthlab {
 namespace {
@@ -48,15 +43,8 @@ threads = 1
 plots = false
 )toml",
                                   "<deep mf study>");
-  const auto dir = std::filesystem::temp_directory_path() / fmt::format("widthlab_deep_mf_{}", ::getpid());
-  std::filesystem::remove_all(dir);
-  open_run_dir(dir, OutputMode::fresh, cfg);
-  StudyOptions so;
-  so.out = dir;
-  so.threads = 1;
-  so.plots = false;
-  so.bootstrap = 200;
-  const StudySummary s = run_study(cfg, so);
+  StudySummary s;
+  const auto dir = run_small_study(cfg, "deep_mf", 200, &s);
   EXPECT_EQ(s.runs_failed, 0);
   EXPECT_EQ(s.limits, 2);  // mf's two limit seeds; ntk at depth 2 (a deep kernel) has no simulator
   for (const auto& r : read_jsonl(dir / "limits.jsonl")) {

@@ -3,16 +3,12 @@
 // the particle count and the two widest widths.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 
-#include "widthlab/config.h"
-#include "widthlab/output_dir.h"
-#include "widthlab/run_dir.h"
-#include "widthlab/study.h"
+#include "small_study.h"
 
 namespace widthlab {
 namespace {
@@ -43,15 +39,7 @@ seeds = [0]
 plots = false
 )toml",
                                   "<particle note>", {fmt::format("limits.mf_particles={}", particles)});
-  const auto dir = std::filesystem::temp_directory_path() / fmt::format("widthlab_pnote_{}_{}", particles, ::getpid());
-  std::filesystem::remove_all(dir);
-  open_run_dir(dir, OutputMode::fresh, cfg);
-  StudyOptions so;
-  so.out = dir;
-  so.threads = 1;
-  so.plots = false;
-  so.bootstrap = 50;
-  run_study(cfg, so);
+  const auto dir = run_small_study(cfg, fmt::format("pnote_{}", particles), 50);
   std::ifstream f(dir / "report.md");
   std::string report{std::istreambuf_iterator<char>(f), {}};
   std::filesystem::remove_all(dir);
