@@ -11,6 +11,7 @@ keys take their defaults), TOML text, or a path to a TOML file; ``overrides`` ar
 import csv
 import json
 import math
+import operator
 import os
 import tempfile
 import warnings
@@ -195,9 +196,9 @@ def study(config=None, out=None, overrides=(), threads=None, resume=False, force
 def limit(config=None, model=None, region=None, overrides=(), progress=None):
     """Simulate d = ∞ limit models on the config's data (``widthlab limit``; theory.md §3): ``model`` (a name of
     ``widthlab limit --help``: mf, ntk, sym-default, ic-mf, …) or ``region`` (1..13, theory.md §2.2) picks one;
-    otherwise the limit that each of the config's scalings reaches (the classifier's model; the multilayer MF
-    particle system for mf at depth >= 2), within limits.compute when it lists any — scalings without a simulated
-    limit are left out with a ``UserWarning`` saying why. Seeds, particles and training are the config's
+    otherwise the limit that each of the config's scalings reaches (its region's model, IC-MF for ic-mf, the
+    multilayer MF particle system for mf at depth >= 2), within limits.compute when it lists any — scalings without a
+    simulated limit are left out with a ``UserWarning`` saying why. Seeds, particles and training are the config's
     (limits.seeds, limits.mf_particles, [train]); nothing is written.
 
     Returns a list of dicts, one per model and limit seed — the lines ``widthlab limit`` writes to limit.jsonl:
@@ -208,9 +209,10 @@ def limit(config=None, model=None, region=None, overrides=(), progress=None):
     """
     if model is not None and region is not None:
         raise ValueError("model and region: expected at most one of them")
-    if region is not None and not (isinstance(region, int) and 1 <= region <= 13):
+    if region is not None and not (hasattr(region, "__index__") and 1 <= operator.index(region) <= 13):
         raise ValueError(f"region = {region!r}: expected an integer 1..13 (theory.md §2.2)")
-    result = _core.limit(model=model or "", region=0 if region is None else int(region), overrides=list(overrides),
+    result = _core.limit(model=model or "", region=0 if region is None else operator.index(region),
+                         overrides=list(overrides),
                          progress=progress, **_config_source(config))
     for why in result["skipped"]:
         warnings.warn(f"widthlab.limit: skipped {why}", stacklevel=2)
