@@ -6,6 +6,7 @@
 
 #include "widthlab/classification.h"
 #include "widthlab/config.h"
+#include "widthlab/limit_models.h"
 #include "widthlab/limit_run.h"
 #include "widthlab/scaling.h"
 
@@ -17,11 +18,13 @@ namespace widthlab {
 //  * depth ≥ 2: the multilayer MF particle system (theory.md §3.6) for the mf preset while its limit learns
 //    features; the other deep limits (deep kernel, the degenerate one of §5, muP) have no simulator.
 // `options`: limit_options(config) with that model and the lr weights of the layers with the dominant lr exponent
-// (theory.md §1.3: B uses max(q̃_a, q̃_w)). The name of a model with no simulator is in `model`, `simulated` false.
+// (theory.md §1.3: B uses max(q̃_a, q̃_w)). Where nothing is simulated, `info` is null and `model` is the
+// classifier's model name, for messages.
 struct SimulatedLimit {
-  bool simulated = false;
-  std::string model;  // the classifier's model name where nothing is simulated
+  const LimitModelInfo* info = nullptr;  // the simulated model (limit_models.h)
+  std::string model;
   LimitOptions options;
+  bool simulated() const { return info != nullptr; }
 };
 SimulatedLimit simulated_limit(const Config& config, const Scaling& scaling, const Classification& c);
 

@@ -13,21 +13,21 @@
 namespace widthlab {
 namespace {
 
-// The name of the simulator for `c`, or "" when there is none (simulated_limit.h). At depth 1 a region's model
+// The simulator for `c`, or null when there is none (simulated_limit.h). At depth 1 a region's model
 // runs with the lr weights simulated_limit sets, so a boundary point the classifier names apart (random features:
 // region 1 with a frozen first layer, C_w = −1/2) is region 1's MF particles with lr_weight_in = 0.
-std::string simulator_model(const Scaling& scaling, const Classification& c) {
-  if (!c.stable) return "";
-  if (scaling.depth >= 2) return scaling.name == "mf" && c.feature_learning ? "mf" : "";
-  if (c.init_corrected) return "ic-mf";  // region 1 plus the frozen init offset (theory.md §3.5)
-  return c.region ? limit_model_for_region(*c.region).name : "";
+const LimitModelInfo* simulator_model(const Scaling& scaling, const Classification& c) {
+  if (!c.stable) return nullptr;
+  if (scaling.depth >= 2) return scaling.name == "mf" && c.feature_learning ? &limit_model_from_name("mf") : nullptr;
+  if (c.init_corrected) return &limit_model_from_name("ic-mf");  // region 1 + the frozen init offset (theory.md §3.5)
+  return c.region ? &limit_model_for_region(*c.region) : nullptr;
 }
 
 // The job of the config's scaling `s`; InputError when its limit has no simulator.
 LimitJob scaling_job(const Config& config, const Scaling& s) {
   const Classification c = classify(s, activation_from_name(config.model.activation));
   const SimulatedLimit limit = simulated_limit(config, s, c);
-  if (!limit.simulated)
+  if (!limit.simulated())
     throw InputError(
         fmt::format("scaling '{}' (depth {}): classify gives regime '{}', model '{}', which has no limit "
                     "simulator; pick one with --model NAME or --region N",
@@ -63,12 +63,9 @@ std::vector<LimitJob> jobs_of_scalings(const Config& config, std::vector<std::st
 SimulatedLimit simulated_limit(const Config& config, const Scaling& scaling, const Classification& c) {
   SimulatedLimit s;
   s.options = limit_options(config);
-  s.model = simulator_model(scaling, c);
-  s.simulated = !s.model.empty();
-  if (!s.simulated) {
-    s.model = c.model;
-    return s;
-  }
+  s.info = simulator_model(scaling, c);
+  s.model = s.info ? s.info->name : c.model;
+  if (!s.info) return s;
   s.options.model = s.model;
   if (c.golikov) {
     const double top = std::max(c.golikov->q_lr_out, c.golikov->q_lr_in);

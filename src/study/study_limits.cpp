@@ -31,7 +31,7 @@ LimitPlan plan_one(const Context& ctx, const Scaling& s, const Activation& act) 
   const SimulatedLimit limit = simulated_limit(ctx.config, s, p.cls);
   const std::string& model = limit.model;
   const auto& compute = ctx.config.limits.compute;
-  p.info = limit.simulated ? &limit_model_from_name(model) : nullptr;
+  p.info = limit.info;
   if (!ctx.setup.arch.layers.empty()) {
     p.why_proxy = "the limit simulators are for dense nets and model.arch is a layered one";
   } else if (!p.info) {

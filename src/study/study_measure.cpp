@@ -69,16 +69,6 @@ class Measure {
  private:
   double norm(int w) const { return p_.norm_at(w, ctx_.config.scaling.reference_width); }
 
-  // "; 8192 particles", and for coupled runs with limits.coupled_particles_per_width the per-width count.
-  std::string particles_text() const {
-    const int per_width = ctx_.config.limits.coupled_particles_per_width;
-    if (!p_.coupled || per_width <= 0) return fmt::format("; {} particles", p_.lo.particles);
-    return fmt::format("; {} particles (coupled runs at width d: min({}, {}·d) = {}…{})", p_.lo.particles,
-                       p_.lo.particles, per_width,
-                       coupled_particle_count(p_.lo.particles, per_width, ctx_.widths.front()),
-                       coupled_particle_count(p_.lo.particles, per_width, ctx_.widths.back()));
-  }
-
   // The particles of the limit run a width-d net is compared with: every width's own coupled run, or the same
   // independent runs for all widths.
   int particles_at(int width) const {
@@ -86,13 +76,21 @@ class Measure {
                       : p_.lo.particles;
   }
 
+  // "; 8192 particles", and for coupled runs with limits.coupled_particles_per_width the per-width count.
+  std::string particles_text() const {
+    const int per_width = ctx_.config.limits.coupled_particles_per_width;
+    if (!p_.coupled || per_width <= 0) return fmt::format("; {} particles", p_.lo.particles);
+    return fmt::format("; {} particles (coupled runs at width d: min({}, {}·d) = {}…{})", p_.lo.particles,
+                       p_.lo.particles, per_width, particles_at(ctx_.widths.front()), particles_at(ctx_.widths.back()));
+  }
+
   // A particle limit carries its own Monte Carlo error: the distance of a width-d net to a P-particle limit goes like
   // √(1/d + 1/P) (theory.md §8.7), so where P is not ≫ d the last doubling flattens even when the nets converge at
   // d^-1/2. Says by how much, from the particle counts alone, when it exceeds 0.03; "" otherwise.
   std::string particle_floor_note() const {
     if (ctx_.widths.size() < 2) return "";
-    const double d0 = ctx_.widths[ctx_.widths.size() - 2], d1 = ctx_.widths.back();
-    const double p0 = particles_at(int(d0)), p1 = particles_at(int(d1));
+    const int w0 = ctx_.widths[ctx_.widths.size() - 2], w1 = ctx_.widths.back();
+    const double d0 = w0, d1 = w1, p0 = particles_at(w0), p1 = particles_at(w1);
     const double local = 0.5 * std::log((1 / d1 + 1 / p1) / (1 / d0 + 1 / p0)) / std::log(d1 / d0);
     if (local < -0.47) return "";
     return fmt::format(

@@ -28,7 +28,7 @@ TEST(SimulatedLimit, OneHiddenLayerSimulatesTheClassifiersModel) {
       {"ic-mf", "ic-mf"}, {"mup", "mf"},  {"improved-sp", "ntk"},         {"(0, 0)", "pre-sym-default"}};
   for (const auto& [preset, model] : expected) {
     const SimulatedLimit l = limit_of(preset, 1);
-    EXPECT_TRUE(l.simulated) << preset;
+    EXPECT_TRUE(l.simulated()) << preset;
     EXPECT_EQ(l.model, model) << preset;
     EXPECT_EQ(l.options.model, model) << preset;
     EXPECT_EQ(l.options.depth, 1) << preset;
@@ -43,14 +43,14 @@ TEST(SimulatedLimit, UnstableAndDeepNonMfScalingsHaveNone) {
                                                               {"mf", 3, "deep-degenerate"},
                                                               {"ic-mf", 2, "deep-feature-learning"}}) {
     const SimulatedLimit l = limit_of(preset, depth);
-    EXPECT_FALSE(l.simulated) << preset << " depth " << depth;
+    EXPECT_FALSE(l.simulated()) << preset << " depth " << depth;
     EXPECT_EQ(l.model, model) << preset << " depth " << depth;  // the classifier's name, for the message
   }
 }
 
 TEST(SimulatedLimit, MfAtTwoHiddenLayersIsTheMultilayerParticleSystem) {
   const SimulatedLimit l = limit_of("mf", 2);
-  ASSERT_TRUE(l.simulated);
+  ASSERT_TRUE(l.simulated());
   EXPECT_EQ(l.options.model, "mf");
   EXPECT_EQ(l.options.depth, 2);
   EXPECT_EQ(l.options.validate(), "");  // limit_run accepts 'mf' beyond one hidden layer
@@ -59,13 +59,13 @@ TEST(SimulatedLimit, MfAtTwoHiddenLayersIsTheMultilayerParticleSystem) {
 // theory.md §1.3: B takes the larger of the two lr exponents; the rule's lr weights keep that layer's term only.
 TEST(SimulatedLimit, LrWeightsFollowTheDominantLayer) {
   const SimulatedLimit split = limit_of("(-0.75, 0.5, 0.25)", 1);  // (q_σ, q̃_a, q̃_w): the output lr dominates
-  ASSERT_TRUE(split.simulated);
+  ASSERT_TRUE(split.simulated());
   EXPECT_EQ(split.options.lr_weight_out, 1.0);
   EXPECT_EQ(split.options.lr_weight_in, 0.0);
   // Random features, (q_σ, q̃_a, q̃_w) = (−1, 1, 1/2): region 1 with C_w = −1/2, which the classifier names apart;
   // region 1's MF particles with the input layer's lr term dropped are its limit.
   const SimulatedLimit rf = limit_of("(-1, 1, 0.5)", 1);
-  ASSERT_TRUE(rf.simulated);
+  ASSERT_TRUE(rf.simulated());
   EXPECT_EQ(rf.options.model, "mf");
   EXPECT_EQ(rf.options.lr_weight_out, 1.0);
   EXPECT_EQ(rf.options.lr_weight_in, 0.0);
