@@ -4,6 +4,7 @@
 // JSON of the architecture.md §4 classify contract — one object, or for --config an array with one object per scaling
 // (library: widthlab/classify_request.h, classification.h). Exponents may be typed as fractions (-3/4).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <optional>
@@ -12,6 +13,7 @@
 
 #include "verb.h"
 #include "widthlab/classify_request.h"
+#include "widthlab/config.h"
 #include "widthlab/exponent_text.h"
 #include "widthlab/scaling.h"
 
@@ -92,7 +94,8 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   sub.add_option("--set", o->sets, "key=value override of the config (repeatable)");
   sub.add_option("--depth", o->depth, "hidden layers H (default 1, or the config's)");
   sub.add_option("--activation", o->activation, "activation (default leaky_relu:0.1, or the config's)");
-  sub.add_option("--optimizer", o->optimizer, "gd | sgd | rmsprop | adam (default gd, or the config's)");
+  sub.add_option("--optimizer", o->optimizer,
+                 fmt::format("{} (default gd, or the config's)", fmt::join(widthlab::optimizer_names(), " | ")));
   sub.add_flag("--json", o->json, "print JSON (the default when stdout is not a terminal)");
   sub.add_flag("--pretty", o->pretty, "print indented JSON");
   sub.footer(

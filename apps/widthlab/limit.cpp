@@ -6,6 +6,7 @@
 // ic-mf) directly. Writes DIR/limit.jsonl (one line per model and seed of limits.seeds: model, region, rules, curves,
 // final normalised test logits and classes; limit_run.h) and DIR/config.toml, after every input has validated.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "verb.h"
 #include "widthlab/classification.h"
 #include "widthlab/error.h"
+#include "widthlab/limit_models.h"
 #include "widthlab/limit_run.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/results_io.h"
@@ -80,12 +82,10 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto opt = std::make_shared<LimitVerbOptions>();
   widthlab::cli::add_run_dir_flags(sub, opt->dir);
   widthlab::cli::add_device_flag(sub, opt->dir.device);
-  auto* m =
-      sub.add_option("--model", opt->model,
-                     "Limit model: mf, ntk, sym-default, intermediate, ntk-sym-default, sym-default-mf, "
-                     "post-mf, pre-sym-default, post-ntk, pre-ntk, triangle, post-mf-ntk, "
-                     "pre-ntk-sym-default, ic-mf (default: the simulated limit of each of the config's scalings, when "
-                     "limits.compute lists it)");
+  auto* m = sub.add_option("--model", opt->model,
+                           fmt::format("Limit model: {} (default: the simulated limit of each of the config's "
+                                       "scalings, when limits.compute lists it)",
+                                       fmt::join(widthlab::limit_model_canonical_names(), ", ")));
   auto* r = sub.add_option("--region", opt->region, "Limit model by region number 1..13 (theory.md §2.2)")
                 ->check(CLI::Range(1, 13));
   m->excludes(r);
