@@ -31,11 +31,11 @@ struct OptimizerSpec {
 
 struct OptimizerInfo {
   std::string name;
-  std::vector<std::string> aliases;
   std::string description;
 };
 
-// "gd" | "sgd" | "rmsprop" | "adam" (aliases listed in the registry). InputError listing the allowed names.
+// "gd" | "sgd" | "rmsprop" | "adam", the registry's names (config, CLI and classify take exactly these). InputError
+// listing the allowed names.
 OptimizerSpec optimizer_from_name(std::string_view name);
 const std::vector<OptimizerInfo>& optimizer_registry();
 

@@ -106,7 +106,6 @@ std::unique_ptr<Optimizer<T>> make(const OptimizerSpec& spec, const MlpGradients
 
 struct Entry {
   const char* name;
-  std::vector<std::string> aliases;
   OptimizerKind kind;
   bool full_batch;
   const char* description;
@@ -117,34 +116,15 @@ struct Entry {
 // The registry: one row per optimizer.
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> e = {
-      {"gd",
-       {"full-batch-gd"},
-       OptimizerKind::sgd,
-       true,
-       "full-batch gradient descent, theta -= lr*g",
-       &make<Sgd<float>, float>,
+      {"gd", OptimizerKind::sgd, true, "full-batch gradient descent, theta -= lr*g", &make<Sgd<float>, float>,
        &make<Sgd<double>, double>},
-      {"sgd",
-       {},
-       OptimizerKind::sgd,
-       false,
-       "plain mini-batch SGD (no momentum, no weight decay)",
-       &make<Sgd<float>, float>,
-       &make<Sgd<double>, double>},
-      {"rmsprop",
-       {"RMSprop", "rms-prop"},
-       OptimizerKind::rmsprop,
-       false,
+      {"sgd", OptimizerKind::sgd, false, "plain mini-batch SGD (no momentum, no weight decay)",
+       &make<Sgd<float>, float>, &make<Sgd<double>, double>},
+      {"rmsprop", OptimizerKind::rmsprop, false,
        "torch RMSprop: v = a*v + (1-a)*g^2, theta -= lr*g/(sqrt(v)+eps), a = 0.99, eps = 1e-8",
-       &make<RmsProp<float>, float>,
-       &make<RmsProp<double>, double>},
-      {"adam",
-       {"Adam"},
-       OptimizerKind::adam,
-       false,
-       "torch Adam, betas (0.9, 0.999), eps 1e-8, bias-corrected",
-       &make<Adam<float>, float>,
-       &make<Adam<double>, double>},
+       &make<RmsProp<float>, float>, &make<RmsProp<double>, double>},
+      {"adam", OptimizerKind::adam, false, "torch Adam, betas (0.9, 0.999), eps 1e-8, bias-corrected",
+       &make<Adam<float>, float>, &make<Adam<double>, double>},
   };
   return e;
 }
@@ -152,8 +132,6 @@ const std::vector<Entry>& entries() {
 const Entry& find(std::string_view name) {
   for (const auto& e : entries()) {
     if (name == e.name) return e;
-    for (const auto& a : e.aliases)
-      if (name == a) return e;
   }
   std::string allowed;
   for (const auto& e : entries()) allowed += (allowed.empty() ? "" : ", ") + std::string(e.name);
@@ -174,7 +152,7 @@ OptimizerSpec optimizer_from_name(std::string_view name) {
 const std::vector<OptimizerInfo>& optimizer_registry() {
   static const std::vector<OptimizerInfo> infos = [] {
     std::vector<OptimizerInfo> v;
-    for (const auto& e : entries()) v.push_back({e.name, e.aliases, e.description});
+    for (const auto& e : entries()) v.push_back({e.name, e.description});
     return v;
   }();
   return infos;

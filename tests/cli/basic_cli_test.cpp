@@ -2,6 +2,11 @@
 #include <unistd.h>
 
 #include "cli/cli_helpers.h"
+#include "widthlab/activation.h"
+#include "widthlab/limit_models.h"
+#include "widthlab/loss.h"
+#include "widthlab/optimizer.h"
+#include "widthlab/scaling.h"
 
 using widthlab::test::run_cli;
 
@@ -21,4 +26,19 @@ TEST(Cli, UnknownVerbOrFlagExitsTwo) {
   auto f = run_cli("list --no-such-flag");
   EXPECT_EQ(f.code, 2);
   EXPECT_NE(f.err.find("no-such-flag"), std::string::npos);
+}
+
+// `list` prints every registry a config or flag names, each name from the registry itself.
+TEST(Cli, ListPrintsEveryRegistryByName) {
+  auto r = run_cli("list");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* section : {"activations:", "losses:", "optimizers", "scaling presets", "limit models"})
+    EXPECT_NE(r.out.find(section), std::string::npos) << section;
+  for (const auto& a : widthlab::activation_registry()) EXPECT_NE(r.out.find("  " + a.name + " "), std::string::npos);
+  for (const auto& l : widthlab::loss_names()) EXPECT_NE(r.out.find("  " + l + "\n"), std::string::npos) << l;
+  for (const auto& o : widthlab::optimizer_registry())
+    EXPECT_NE(r.out.find("  " + o.name + " "), std::string::npos) << o.name;
+  for (const auto& p : widthlab::scaling_registry()) EXPECT_NE(r.out.find("  " + p.name), std::string::npos) << p.name;
+  for (const auto& m : widthlab::limit_model_table())
+    EXPECT_NE(r.out.find("  " + m.name + " "), std::string::npos) << m.name;
 }
