@@ -1,7 +1,7 @@
 // `widthlab plot DIR [--python PY]`: (re)draws the PNG plots of a results directory with the scripts in
 // python/plots/: a `reproduce` directory (claims.json) with reproduce_plots.py and its case's figures; a study or
 // train directory (runs.jsonl) or a limit directory (limit.jsonl) with widthlab_plots.py; a transfer directory
-// (transfer.json) with transfer_plots.py. Exit 0 when drawn, 1 when
+// (transfer.json) with transfer_plots.py. Exit 0 when drawn (or when the results have no figure, saying so), 1 when
 // the script fails or matplotlib is missing, 2 when DIR is not a results directory or the interpreter is not found.
 #include <fmt/format.h>
 
@@ -34,14 +34,14 @@ std::pair<std::string, std::vector<std::string>> plot_command(const fs::path& d)
   if (fs::exists(d / "transfer.json")) return {"transfer_plots.py", {d.string()}};  // widthlab transfer
   if (fs::exists(d / "runs.jsonl") || fs::exists(d / "limit.jsonl")) return {"widthlab_plots.py", {d.string()}};
   throw widthlab::InputError(
-      fmt::format("{}: expected a results directory of study, train, limit or reproduce "
-                  "(holding runs.jsonl, limit.jsonl or claims.json)",
+      fmt::format("{}: expected a results directory of study, train, limit, reproduce or transfer "
+                  "(holding runs.jsonl, limit.jsonl, claims.json or transfer.json)",
                   widthlab::printable_path(d)));
 }
 
 widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto opt = std::make_shared<PlotOptions>();
-  sub.add_option("dir", opt->dir, "A study, train, limit or reproduce output directory")->required();
+  sub.add_option("dir", opt->dir, "A study, train, limit, reproduce or transfer output directory")->required();
   sub.add_option("--python", opt->python,
                  "Python interpreter: a path or a name looked up on PATH (default $WIDTHLAB_PYTHON or "
                  "/usr/bin/python3)");
@@ -56,11 +56,17 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
       fmt::print(stderr, "widthlab plot: {}\n", r.message);
       return 1;
     }
+    bool any = false;
     for (const auto& e : fs::directory_iterator(d))
-      if (e.path().extension() == ".png") fmt::print("{}\n", printable_path(e.path()));
+      if (e.path().extension() == ".png") {
+        fmt::print("{}\n", printable_path(e.path()));
+        any = true;
+      }
+    if (!any) fmt::print(stderr, "widthlab plot: {}: no plots for these results (their report's tables hold them)\n",
+                         printable_path(d));
     return 0;
   };
 }
-const widthlab::cli::VerbRegistration reg{"plot", "(Re)draw the plots of a study, train, limit or reproduce directory",
+const widthlab::cli::VerbRegistration reg{"plot", "(Re)draw the plots of a study, train, limit, reproduce or transfer directory",
                                           setup};
 }  // namespace

@@ -489,6 +489,7 @@ CASES = {
     "nguyen2019-cnn": [nfm_curves, nfm_hist, nfm_distances],
     "classify-grid": [grid],
     "golikov2021-regions": [regions],
+    "sohl-dickstein2020-cnn": [],  # its results are the report's tables (accuracy.csv, selection.csv): no figure
 }
 
 

@@ -46,3 +46,16 @@ def test_bad_reproductions_are_refused_before_writing(tmp_path):
     with pytest.raises(ValueError, match="threads = -1"):
         widthlab.reproduce("nguyen2019-gaussians", out=tmp_path / "e", smoke=True, threads=-1)
     assert not any((tmp_path / d).exists() for d in "abcde")
+
+
+def test_every_reproduction_has_an_entry_in_the_plot_script():
+    """`widthlab plot DIR` on any case's directory finds its figures (an empty list where the case draws none)."""
+    import importlib.util
+    import pathlib
+    import sys
+    script = pathlib.Path(__file__).resolve().parents[1] / "plots" / "reproduce_plots.py"
+    sys.path.insert(0, str(script.parent))  # its helpers (plot_data, plot_outputs) sit beside it
+    spec = importlib.util.spec_from_file_location("reproduce_plots", script)
+    plots = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plots)
+    assert sorted(plots.CASES) == sorted(c["name"] for c in widthlab.reproductions())
