@@ -3,10 +3,14 @@
 // train directory (runs.jsonl) or a limit directory (limit.jsonl) with widthlab_plots.py; a transfer directory
 // (transfer.json) with transfer_plots.py. Exit 0 when drawn (or when the results have no figure, saying so), 1 when
 // the script fails or matplotlib is missing, 2 when DIR is not a results directory or the interpreter is not found.
+// It replaces only files widthlab wrote: in a directory without a manifest (results copied or committed elsewhere) it
+// first creates an empty one, so existing figures are kept and named, and a plots.log there is refused.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "verb.h"
@@ -39,6 +43,36 @@ std::pair<std::string, std::vector<std::string>> plot_command(const fs::path& d)
                   widthlab::printable_path(d)));
 }
 
+// The PNG files in `d` with their modification times.
+std::map<fs::path, fs::file_time_type> png_times(const fs::path& d) {
+  std::map<fs::path, fs::file_time_type> t;
+  for (const auto& e : fs::directory_iterator(d))
+    if (e.path().extension() == ".png") t[e.path()] = e.last_write_time();
+  return t;
+}
+
+// Prints the figures drawn (new or rewritten) on stdout, and on stderr those kept because widthlab did not write them
+// (the plot script skips a file the manifest does not list) or the results having no figure at all.
+void report_figures(const fs::path& d, const std::map<fs::path, fs::file_time_type>& before,
+                    const std::map<fs::path, fs::file_time_type>& after) {
+  std::vector<std::string> kept;
+  for (const auto& [path, time] : after) {
+    const auto old = before.find(path);
+    if (old == before.end() || old->second != time)
+      fmt::print("{}\n", widthlab::printable_path(path));
+    else
+      kept.push_back(path.filename().string());
+  }
+  if (!kept.empty())
+    fmt::print(stderr,
+               "widthlab plot: kept {} figure(s) widthlab did not write here ({}); delete them to redraw them (see "
+               "{})\n",
+               kept.size(), fmt::join(kept, ", "), widthlab::printable_path(d / "plots.log"));
+  if (after.empty())
+    fmt::print(stderr, "widthlab plot: {}: no plots for these results (their report's tables hold them)\n",
+               widthlab::printable_path(d));
+}
+
 widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto opt = std::make_shared<PlotOptions>();
   sub.add_option("dir", opt->dir, "A study, train, limit, reproduce or transfer output directory")->required();
@@ -51,22 +85,17 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     if (!fs::is_directory(d)) throw InputError(fmt::format("{}: expected a results directory", printable_path(d)));
     const auto [script, args] = plot_command(d);
     const std::string python = python_interpreter(opt->python);
+    adopt_output_dir(d);
+    const auto before = png_times(d);
     const PlotScriptResult r = run_plot_script(python, plot_script(script), args, d / "plots.log");
     if (!r.message.empty()) {
       fmt::print(stderr, "widthlab plot: {}\n", r.message);
       return 1;
     }
-    bool any = false;
-    for (const auto& e : fs::directory_iterator(d))
-      if (e.path().extension() == ".png") {
-        fmt::print("{}\n", printable_path(e.path()));
-        any = true;
-      }
-    if (!any) fmt::print(stderr, "widthlab plot: {}: no plots for these results (their report's tables hold them)\n",
-                         printable_path(d));
+    report_figures(d, before, png_times(d));
     return 0;
   };
 }
-const widthlab::cli::VerbRegistration reg{"plot", "(Re)draw the plots of a study, train, limit, reproduce or transfer directory",
-                                          setup};
+const widthlab::cli::VerbRegistration reg{
+    "plot", "(Re)draw the plots of a study, train, limit, reproduce or transfer directory", setup};
 }  // namespace

@@ -43,6 +43,11 @@ std::filesystem::path prepare_output_dir(const std::filesystem::path& path, Outp
 // did not write — and it is then listed. Outside any output directory (no manifest above) it does nothing.
 void claim_output(const std::filesystem::path& file);
 
+// For a verb that adds files to an existing directory (`widthlab plot DIR`): when neither DIR nor a folder above it
+// holds a manifest (results copied or committed elsewhere), creates an empty one, so that everything already in DIR
+// counts as the user's and claim_output refuses to replace it. Does nothing under a manifest.
+void adopt_output_dir(const std::filesystem::path& dir);
+
 // Creates the folder `dir` (with parents) and lists it in the manifest above it, like claim_output.
 void create_output_subdir(const std::filesystem::path& dir);
 

@@ -7,26 +7,37 @@ import sys
 MANIFEST = ".widthlab-manifest"
 
 
-def _listed(directory):
-    path = os.path.join(directory, MANIFEST)
-    if not os.path.exists(path):
-        return None
-    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+def _output_root(directory):
+    """The nearest folder at or above `directory` that holds a manifest (output_dir.h), or None."""
+    d = os.path.abspath(directory)
+    while True:
+        if os.path.isfile(os.path.join(d, MANIFEST)):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def _listed(root):
+    with open(os.path.join(root, MANIFEST), encoding="utf-8", errors="surrogateescape") as f:
         return {line.rstrip("\n") for line in f if line.strip()}
 
 
 def save_figure(fig, directory, name, dpi=110):
-    """Saves `fig` as DIR/name (via name.tmp, renamed when complete) and lists it in the manifest. Returns False,
-    printing why, when DIR/name exists and widthlab did not write it."""
+    """Saves `fig` as DIR/name (via name.tmp, renamed when complete) and lists it in the nearest manifest at or above
+    DIR. Returns False, printing why, when DIR/name exists and that manifest does not list it. Outside any output
+    directory (no manifest above) it writes as asked: the caller chose the folder."""
     target = os.path.join(directory, name)
-    listed = _listed(directory)
-    if listed is not None and name not in listed:
+    root = _output_root(directory)
+    rel = os.path.relpath(os.path.abspath(target), root) if root else name
+    if root is not None and rel not in _listed(root):
         if os.path.lexists(target) or os.path.lexists(target + ".tmp"):
             print(f"widthlab plots: {target} exists and was not written by widthlab; not overwriting it",
                   file=sys.stderr)
             return False
-        with open(os.path.join(directory, MANIFEST), "a", encoding="utf-8") as f:
-            f.write(f"{name}\n{name}.tmp\n")
+        with open(os.path.join(root, MANIFEST), "a", encoding="utf-8") as f:
+            f.write(f"{rel}\n{rel}.tmp\n")
     fig.savefig(target + ".tmp", dpi=dpi, format=os.path.splitext(name)[1].lstrip(".") or "png")
     os.replace(target + ".tmp", target)
     return True

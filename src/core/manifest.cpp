@@ -81,7 +81,32 @@ void claim_relative(const fs::path& root, const fs::path& absolute, const std::s
   append_line(root, rel);
 }
 
+// Why `rel` cannot be a path widthlab wrote in `dir`, or "" when it can (check_entries).
+std::string unsafe_entry(const fs::path& dir, const std::string& rel) {
+  const fs::path p(rel.back() == '/' ? rel.substr(0, rel.size() - 1) : rel);
+  if (p.empty() || p.is_absolute()) return "is not a path relative to the output directory";
+  for (const auto& part : p)
+    if (part == "." || part == ".." || part.empty()) return "has a '.' or '..' part";
+  std::error_code ec;
+  fs::path level = dir;
+  for (auto it = p.begin(); std::next(it) != p.end(); ++it) {  // the folders above the entry
+    level /= *it;
+    if (fs::is_symlink(fs::symlink_status(level, ec)))
+      return fmt::format("goes through {}, a symbolic link", printable_path(level));
+  }
+  return {};
+}
+
 }  // namespace
+
+void check_entries(const fs::path& dir) {
+  for (const auto& rel : read(dir))
+    if (const std::string why = unsafe_entry(dir, rel); !why.empty())
+      fail(manifest_of(dir), fmt::format("entry '{}' {}; widthlab writes only inside its output directory, so this "
+                                         "manifest was not written (or was edited) by another program: move it, or "
+                                         "choose another --out",
+                                         printable_text(rel), why));
+}
 
 std::set<std::string> read(const fs::path& dir) {
   std::set<std::string> entries;
@@ -97,6 +122,7 @@ void ensure(const fs::path& dir) {
 }
 
 void remove_listed(const fs::path& dir) {
+  check_entries(dir);
   const std::set<std::string> listed = read(dir);
   std::vector<std::string> folders, kept;
   std::error_code ec;
@@ -136,6 +162,11 @@ void claim_output(const fs::path& file) {
   const fs::path root = manifest::find_output_root(absolute.parent_path());
   if (root.empty()) return;
   manifest::claim_relative(root, absolute, absolute.lexically_relative(root).string());
+}
+
+void adopt_output_dir(const fs::path& dir) {
+  const fs::path absolute = fs::absolute(dir).lexically_normal();
+  if (manifest::find_output_root(absolute).empty()) manifest::ensure(absolute);
 }
 
 void create_output_subdir(const fs::path& dir) {

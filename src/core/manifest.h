@@ -9,6 +9,11 @@ namespace widthlab::manifest {
 // The entries listed in DIR's manifest (relative paths; folders end in '/'); empty when there is none.
 std::set<std::string> read(const std::filesystem::path& dir);
 
+// Every entry of DIR's manifest names a path widthlab can have written: relative, without "." or ".." parts, and
+// reached from DIR through folders, not symbolic links. InputError naming the manifest and the first entry that does
+// not (a manifest edited by hand or not widthlab's), so that --force never deletes outside DIR.
+void check_entries(const std::filesystem::path& dir);
+
 // Creates an empty manifest in DIR unless one exists.
 void ensure(const std::filesystem::path& dir);
 

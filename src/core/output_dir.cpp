@@ -104,6 +104,7 @@ std::string some_entries(const std::vector<std::string>& names) {
 // provenance.jsonl records invocations, not results: a directory holding only it (and the manifest) is as good as
 // empty, so an invocation that failed before writing results does not force --force on the next.
 void check_contents(const fs::path& path, OutputMode mode, bool resumable) {
+  manifest::check_entries(path);
   OutputDirContents c = output_dir_contents(path);
   std::erase(c.ours, std::string(kProvenanceName));
   if (mode == OutputMode::fresh && !c.ours.empty())

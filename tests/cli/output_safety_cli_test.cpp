@@ -73,6 +73,7 @@ TEST(OutputSafetyCli, EveryVerbKeepsForeignFilesInOut) {
       {"predict", "predict" + xy + " --depth 1 --activation relu --time inf"},
       {"ntk-empirical", "ntk-empirical" + cfg},
       {"reproduce", "--quiet reproduce golikov2020-width --smoke --no-plots"},
+      {"transfer", "--quiet transfer --no-plots --bootstrap 20" + cfg + " --set 'sweep.lrs=[0.05, 0.1, 0.2]'"},
   };
   for (const auto& c : cases) {
     const fs::path out = fs::path(dir) / ("out_" + c.name);
@@ -168,4 +169,30 @@ TEST(OutputSafetyCli, SmokeVerdictsAreInconclusive) {
   EXPECT_EQ(md.find("**does not hold**"), std::string::npos) << md;
   EXPECT_NE(md.find("smoke size, not a test of the claim"), std::string::npos);
   EXPECT_EQ(md.find("| 1 | "), md.rfind("| 1 | ")) << "step 1 listed twice:\n" << md;
+}
+
+// Audit: `plot` on results without a manifest (copied or committed elsewhere) replaced a user's figure and appended
+// to a user's plots.log. It now adopts the directory with an empty manifest: existing files are the user's.
+TEST(OutputSafetyCli, PlotKeepsFilesItCannotProveItWrote) {
+  const std::string dir = scratch_dir("safety_plot_copy");
+  write_file(dir + "/c.toml", kTiny);
+  ASSERT_EQ(run_cli("--quiet limit --config " + dir + "/c.toml --out " + dir + "/lim").code, 0);
+  for (const std::string kind : {"figure", "log"}) {
+    const fs::path copy = fs::path(dir) / ("copy_" + kind);
+    fs::create_directories(copy);
+    fs::copy_file(fs::path(dir) / "lim" / "limit.jsonl", copy / "limit.jsonl");
+    const fs::path mine = copy / (kind == "figure" ? "limit_curves.png" : "plots.log");
+    write_file(mine, "USER");
+    auto p = run_cli("plot " + copy.string());
+    EXPECT_EQ(read_file(mine), "USER") << kind;
+    if (kind == "figure") {
+      EXPECT_EQ(p.code, 0) << p.err;
+      EXPECT_NE(p.err.find("kept 1 figure(s) widthlab did not write here (limit_curves.png)"), std::string::npos)
+          << p.err;
+      EXPECT_EQ(p.out.find("limit_curves.png"), std::string::npos) << "listed as drawn:\n" << p.out;
+    } else {
+      EXPECT_EQ(p.code, 2) << p.err;
+      EXPECT_NE(p.err.find("plots.log: exists and was not written by widthlab"), std::string::npos) << p.err;
+    }
+  }
 }

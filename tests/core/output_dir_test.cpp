@@ -157,3 +157,30 @@ TEST(OutputDir, ForceRefusesWorkingDirectoryAndItsParents) {
   EXPECT_TRUE(fs::exists(base / "precious"));
   EXPECT_INPUT_ERROR(prepare_output_dir("/", OutputMode::force), "refusing");
 }
+
+// Audit: a manifest listing "../victim.txt", an absolute path or a path through a symbolic link made --force delete
+// those files outside DIR. Such a manifest is not widthlab's: every mode refuses the directory, writing nothing.
+TEST(OutputDir, ManifestEntriesOutsideTheDirectoryAreRefusedNotDeleted) {
+  auto base = scratch("escape");
+  write_bytes(base / "victim.txt", "keep");
+  fs::create_directories(base / "elsewhere");
+  write_bytes(base / "elsewhere" / "outside.txt", "keep");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"../victim.txt", "'.' or '..' part"},
+      {(base / "victim.txt").string(), "not a path relative"},
+      {"lnk/outside.txt", "a symbolic link"},
+      {"./runs.jsonl", "'.' or '..' part"}};
+  for (const auto& [entry, why] : cases) {
+    auto out = base / "out";
+    fs::remove_all(out);
+    fs::create_directories(out);
+    fs::create_directory_symlink(base / "elsewhere", out / "lnk");
+    write_bytes(out / kManifestName, "runs.jsonl\n" + entry + "\n");
+    for (OutputMode mode : {OutputMode::force, OutputMode::resume, OutputMode::fresh})
+      EXPECT_INPUT_ERROR(prepare_output_dir(out, mode), why);
+    EXPECT_INPUT_ERROR(check_output_dir(out, OutputMode::force), kManifestName);
+    EXPECT_TRUE(fs::exists(base / "victim.txt")) << entry;
+    EXPECT_TRUE(fs::exists(base / "elsewhere" / "outside.txt")) << entry;
+    EXPECT_FALSE(fs::exists(out / kProvenanceName)) << "nothing written before the directory validates";
+  }
+}
