@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "widthlab/cnn_kernel.h"
 #include "widthlab/error.h"
 #include "widthlab/kernel_cuda.h"
 #include "widthlab/mpi_runtime.h"
@@ -100,8 +101,10 @@ KernelOptions kernel_options_from_flags(const KernelFlags& f, const KernelFlagsS
   return o;
 }
 
+namespace {
+
 template <class T>
-Matrix<T> read_kernel_input(const std::string& path, const std::string& flag, KernelOptions& opts) {
+Matrix<T> read_kernel_rows(const std::string& path, const std::string& flag, KernelOptions& opts) {
   const NpyHeader h = npy_read_header(path);
   if (h.shape.size() != 4) return npy_read_matrix<T>(path);
   if (!opts.arch)
@@ -114,6 +117,16 @@ Matrix<T> read_kernel_input(const std::string& path, const std::string& flag, Ke
   opts.input_shape = s;
   const std::vector<double> flat = npy_read_flat(path);
   return Eigen::Map<const Matrix<double>>(flat.data(), h.shape[0], s.size()).template cast<T>();
+}
+
+}  // namespace
+
+template <class T>
+Matrix<T> read_kernel_input(const std::string& path, const std::string& flag, KernelOptions& opts) {
+  Matrix<T> x = read_kernel_rows<T>(path, flag, opts);
+  // The architecture must fit these inputs and end in a vector: checked here, before a verb writes anything.
+  if (opts.arch) CnnKernel(opts, x.cols());
+  return x;
 }
 
 template Matrix<float> read_kernel_input<float>(const std::string&, const std::string&, KernelOptions&);

@@ -1,6 +1,7 @@
 // widthlab CLI entry point: builds one CLI11 subcommand per registered verb and maps errors to exit codes
 // (architecture.md §4: 0 ok, 2 bad input with a one-line message, 1 internal failure).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include "verb.h"
 #include "widthlab/error.h"
 #include "widthlab/mpi_runtime.h"
+#include "widthlab/output_dir.h"
 #include "widthlab/progress.h"
 #include "widthlab/provenance.h"
 
@@ -22,6 +24,24 @@ std::vector<VerbInfo>& verb_registry() {
   return verbs;
 }
 }  // namespace widthlab::cli
+
+namespace {
+// The first argument that is not a global flag names the verb: a message when it is missing or unknown, "" when it
+// is known (CLI11 then reports what is wrong). CLI11 alone says "A subcommand is required", naming no verb.
+std::string verb_message(int argc, char** argv, const std::vector<widthlab::cli::VerbInfo>& verbs) {
+  std::vector<std::string> names;
+  for (const auto& v : verbs) names.push_back(v.name);
+  const std::string expected =
+      fmt::format("expected one of: {} (`widthlab --help` describes them)", fmt::join(names, ", "));
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.starts_with("-")) continue;  // --quiet, --progress, --help, --version take no value
+    if (std::find(names.begin(), names.end(), a) != names.end()) return {};
+    return fmt::format("'{}': unknown verb; {}", widthlab::printable_text(a), expected);
+  }
+  return "no verb given; " + expected;
+}
+}  // namespace
 
 int main(int argc, char** argv) {
   widthlab::MpiSession mpi_session(&argc, &argv);  // MPI only under mpirun (mpi_runtime.h)
@@ -49,6 +69,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (const std::string verb = verb_message(argc, argv, verbs); !verb.empty())
+      return widthlab::mpi_fail(2, fmt::format("widthlab: {}", verb));
     return widthlab::mpi_fail(2, fmt::format("widthlab: {}", e.what()));
   } catch (const widthlab::InputError& e) {
     return widthlab::mpi_fail(2, fmt::format("widthlab: {}", e.what()));

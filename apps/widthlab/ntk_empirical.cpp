@@ -78,7 +78,8 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   widthlab::cli::add_device_flag(sub, f->config.device);
   sub.add_option("--out", f->out, "Output directory (entk.npy)")->required();
   sub.add_option("--width", f->width, "Hidden width (default: the first of sweep.widths)");
-  sub.add_option("--seed", f->seed, "Init seed (default: the first of sweep.seeds)");
+  sub.add_option("--seed", f->seed, "Init seed (default: the first of sweep.seeds)")
+      ->check(widthlab::cli::non_negative_integer());
   sub.add_option("--scaling", f->scaling, "Scaling name (default: the config's first scaling)");
   sub.add_flag("--trained", f->trained, "Kernel after the config's [train] run instead of at init");
   sub.add_option("--x", f->x, "Inputs, .npy of shape (N, input_dim) (default: the config's test inputs)");

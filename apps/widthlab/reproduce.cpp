@@ -36,7 +36,8 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
       ->expected(1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  sub.add_option("--threads", opt->o.threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  sub.add_option("--threads", opt->o.threads, "Worker threads (0 = all cores)")
+      ->check(widthlab::cli::non_negative_integer());
   widthlab::cli::add_device_flag(sub, opt->device);
   sub.add_flag("--no-plots", opt->no_plots, "Do not draw PNGs");
   auto* f =

@@ -45,7 +45,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   widthlab::cli::add_arch_flag(sub, opt->dir);
   widthlab::cli::add_device_flag(sub, opt->dir.device);
   sub.add_option("--threads", opt->threads, "Threads (default: study.threads of the config; 0 = all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(widthlab::cli::non_negative_integer());
   sub.add_flag("--no-plots", opt->no_plots, "Do not draw PNG plots");
   sub.add_option("--python", opt->python,
                  "Python interpreter for the plots (default $WIDTHLAB_PYTHON or /usr/bin/python3)");

@@ -4,6 +4,7 @@
 // exit code). main.cpp maps InputError and CLI11 parse errors to exit 2, anything else to exit 1.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <functional>
 #include <string>
 #include <vector>
@@ -15,6 +16,19 @@ struct GlobalFlags {
   bool progress = false;  // --progress: progress line even when stderr is not a terminal
 };
 GlobalFlags& global_flags();
+
+// Check of an integer flag that must be ≥ 0 (threads, seeds): CLI11's NonNegativeNumber names the range with a
+// 300-digit bound; this says "--threads: -1: expected an integer ≥ 0".
+inline CLI::Validator non_negative_integer() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        long long v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc() || end != text.data() + text.size() || v < 0) return text + ": expected an integer ≥ 0";
+        return {};
+      },
+      "INT ≥ 0");
+}
 
 using VerbRun = std::function<int()>;
 using VerbSetup = std::function<VerbRun(CLI::App& sub)>;

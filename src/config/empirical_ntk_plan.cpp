@@ -17,6 +17,11 @@ EmpiricalNtkPlan empirical_ntk_plan(const Config& config, const EmpiricalNtkRunO
     throw InputError(fmt::format("{} '{}': expected lr, plain or nt", nm.weighting, o.weighting));
   if (o.width && *o.width < 1) throw InputError(fmt::format("{} {}: expected ≥ 1", nm.width, *o.width));
   if (o.seed < -1) throw InputError(fmt::format("{} {}: expected ≥ 0", nm.seed, o.seed));
+  if (o.weighting == "nt" && config.model.bias)
+    throw InputError(
+        fmt::format("{} nt: needs a net without biases (model.bias = false): a bias init has no "
+                    "width-independent b_std",
+                    nm.weighting));
 
   EmpiricalNtkPlan p;
   const SweepSetup setup = make_sweep_setup(config);

@@ -12,6 +12,7 @@
 
 #include "reproduce/cases.h"
 #include "widthlab/config_mapping.h"
+#include "widthlab/dataset.h"
 #include "widthlab/device.h"
 #include "widthlab/error.h"
 #include "widthlab/output_dir.h"
@@ -315,7 +316,8 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
                                                : OutputMode::fresh;
   // Runs are keyed by (label, width, seed): a grown grid runs only the new ones, any other change is refused.
   check_run_dir(options.out, out_mode, config, ResumeRule::grid_may_grow);
-  check_study_device(config);  // --device cuda without a CUDA path or a GPU: refused before anything is written
+  check_study_device(config);          // --device cuda without a CUDA path or a GPU: refused before anything is written
+  load_dataset(data_options(config));  // the data (a --data folder, data.path) loads: checked before writing too
   std::filesystem::path out = prepare_output_dir(options.out, out_mode);
   write_file_atomic(out / "config.toml", to_toml(config));
 

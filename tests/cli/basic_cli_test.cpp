@@ -22,7 +22,13 @@ TEST(Cli, VersionAndHelp) {
 TEST(Cli, UnknownVerbOrFlagExitsTwo) {
   auto r = run_cli("no-such-verb");
   EXPECT_EQ(r.code, 2);
-  EXPECT_FALSE(r.err.empty());
+  EXPECT_NE(r.err.find("'no-such-verb': unknown verb; expected one of: classify, config,"), std::string::npos) << r.err;
+  auto none = run_cli("--quiet");
+  EXPECT_EQ(none.code, 2);
+  EXPECT_NE(none.err.find("no verb given; expected one of:"), std::string::npos) << none.err;
+  auto negative = run_cli("train --threads -1 --out x");
+  EXPECT_EQ(negative.code, 2);
+  EXPECT_EQ(negative.err, "widthlab: --threads: -1: expected an integer ≥ 0\n");
   auto f = run_cli("list --no-such-flag");
   EXPECT_EQ(f.code, 2);
   EXPECT_NE(f.err.find("no-such-flag"), std::string::npos);

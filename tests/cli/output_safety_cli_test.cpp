@@ -117,6 +117,20 @@ TEST(OutputSafetyCli, NothingWrittenBeforeInputsValidate) {
   r = run_cli("study" + cfg + " --set data.train_size=0 --out " + dir + "/s");
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_FALSE(fs::exists(dir + "/s"));
+  // Audit: these were refused only after the directory had been prepared.
+  widthlab::npy_write(dir + "/x8.npy", widthlab::test::sin_inputs(5, 8, 0.3));
+  const std::pair<std::string, std::string> late[] = {
+      {"reproduce classify-grid --smoke --data " + dir + "/no-cifar", "no such directory"},
+      {"ntk-empirical" + cfg + " --normalization nt --set model.bias=true", "--normalization nt: needs a net"},
+      {"kernel --x1 " + dir + "/x8.npy --arch 'dense(3)-relu-dense(1)' --input-shape 2,2,2", "expected a vector"},
+      {"ntk-empirical" + cfg + " --seed -1", "--seed: -1: expected an integer ≥ 0"}};
+  for (const auto& [args, why] : late) {
+    r = run_cli(args + " --out " + dir + "/late");
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find(why), std::string::npos) << args << ": " << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_FALSE(fs::exists(dir + "/late")) << args;
+  }
   // --dry-run validates and prints the plan, writing nothing.
   for (const std::string verb : {"train", "study", "limit"}) {
     r = run_cli(verb + cfg + " --dry-run --out " + dir + "/dry_" + verb);
