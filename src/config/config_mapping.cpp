@@ -8,6 +8,7 @@
 #include "widthlab/error.h"
 #include "widthlab/loss.h"
 #include "widthlab/mlp_cuda.h"
+#include "widthlab/train_run.h"
 
 namespace widthlab {
 
@@ -105,6 +106,19 @@ void check_study_device(const Config& config) {
   task_on_gpu(t);  // InputError naming why: no CUDA path for these runs, or no GPU
 }
 
+namespace {
+// The loaded labels suit train.loss: checked once here, before any output is written, rather than by every run.
+void check_labels_fit_the_loss(const Dataset& data, const Loss& loss) {
+  if (loss.kind == LossKind::logistic && data.classes > 2)
+    throw InputError(
+        fmt::format("train.loss = \"{}\": the data have {} classes, and this loss takes 2 (labels ±1); "
+                    "use \"cross-entropy\", or select two classes with data.classes",
+                    loss.name, data.classes));
+  check_loss_labels(loss, data.y_train, data.classes, "train");
+  check_loss_labels(loss, data.y_test, data.classes, "test");
+}
+}  // namespace
+
 SweepSetup make_sweep_setup(const Config& config) {
   if (auto err = config.validate(); !err.empty()) throw InputError(err);
   check_study_device(config);
@@ -119,6 +133,7 @@ SweepSetup make_sweep_setup(const Config& config) {
   s.model.init = init_kind_from_name(config.model.init);
   s.train = train_options(config);
   if (auto err = s.train.validate(); !err.empty()) throw InputError(err);
+  check_labels_fit_the_loss(s.data, loss_from_name(s.train.loss));
   s.widths = config.sweep.widths;
   s.seeds = config.sweep.seeds;
   if (config.sweep.lrs) s.lrs = *config.sweep.lrs;

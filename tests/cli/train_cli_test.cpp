@@ -196,6 +196,30 @@ TEST(TrainCli, NpyImageStacksGiveConvNetsTheirShape) {
   fs::remove_all(dir);
 }
 
+// Audit: four-class npy data with the logistic loss failed every run (exit 1, errors.jsonl written); the labels are
+// now checked against the loss once, before anything is written.
+TEST(TrainCli, LabelsThatDoNotSuitTheLossAreRefusedBeforeWriting) {
+  std::string dir = scratch_dir("train_npy_classes");
+  fs::create_directories(dir + "/data");
+  widthlab::Vector<double> y_train(40), y_test(30);
+  for (int i = 0; i < 40; ++i) y_train(i) = i % 4;
+  for (int i = 0; i < 30; ++i) y_test(i) = i % 4;
+  widthlab::npy_write(dir + "/data/X_train.npy", widthlab::test::sin_inputs(40, 6, 0.0));
+  widthlab::npy_write(dir + "/data/X_test.npy", widthlab::test::sin_inputs(30, 6, 0.5));
+  widthlab::npy_write(dir + "/data/y_train.npy", y_train);
+  widthlab::npy_write(dir + "/data/y_test.npy", y_test);
+  write_file(dir + "/c.toml", kTiny);
+  const std::string base =
+      "train --quiet --config " + dir + "/c.toml --set data.dataset='\"npy\"' --set data.path='\"" + dir + "/data\"' ";
+  auto r = run_cli(base + "--out " + dir + "/out");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("train.loss = \"logistic\": the data have 4 classes"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir + "/out"));
+  auto ce = run_cli(base + "--set train.loss='\"cross-entropy\"' --out " + dir + "/ce");
+  EXPECT_EQ(ce.code, 0) << ce.err;
+  fs::remove_all(dir);
+}
+
 TEST(TrainCli, KilledSweepResumesWithoutLossOrDuplicates) {
   std::string dir = scratch_dir("train_kill");
   // 12 runs of ~0.1–0.3 s each on one thread, so that a kill lands mid-sweep.
