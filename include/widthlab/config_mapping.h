@@ -47,7 +47,9 @@ LimitOptions limit_options(const Config& config);
 // study.device = "cuda" checked before anything runs: InputError "study.device = \"cuda\": …" when the config's
 // runs have no CUDA path (mlp_cuda.h cuda_training_unsupported) or there is no GPU. Nothing for "auto" / "cpu".
 void check_study_device(const Config& config);
-SweepSetup make_sweep_setup(const Config& config);  // loads the data (InputError on bad data options/files)
+// Loads the data (InputError on bad data options/files) with its labels in the form train.loss takes (binary ±1 labels
+// become class ids 0/1 for cross-entropy; labels that do not suit the loss are an InputError).
+SweepSetup make_sweep_setup(const Config& config);
 TrainTask make_train_task(const SweepSetup& setup, const Scaling& scaling, int width, std::uint64_t seed);
 
 }  // namespace widthlab

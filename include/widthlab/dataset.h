@@ -16,7 +16,8 @@ struct DataOptions {
   std::string dataset = "fashion-mnist-2";
   // Original class ids to keep. Empty = the dataset's default: {0, 6} for fashion-mnist-2 (T-shirt/top vs Shirt),
   // {0, 1} for cifar-2 (airplane vs automobile), all ten for fashion-mnist and mnist, every label present for npy/csv.
-  // With two classes the task is binary: the FIRST listed class gets label +1, the second −1. With K > 2 classes
+  // With two classes the task is binary: the FIRST listed class gets label +1, the second −1 (a cross-entropy sweep
+  // reads them as class ids 0 and 1: make_sweep_setup, config_mapping.h). With K > 2 classes
   // the label is the class's position 0..K−1 in this list (mnist's default list is 0..9, so digits stay digits).
   std::vector<int> classes;
   int train_size = 1000;  // stratified subset of the training split (equal counts per class); ≤ the split's size

@@ -114,7 +114,7 @@ struct LimitResult {
 
 // Where a limit record belongs: the study's scaling ("" for `widthlab limit --model`), the finite net's width for a
 // coupled run (its own init logits were g; 0 = an independent run), and the file holding the test logits ("" =
-// inline in the record).
+// inline in the record; a diverged seed's record has test_logits = [] and names no file).
 struct LimitRecordContext {
   std::string scaling;
   int width = 0;

@@ -53,6 +53,7 @@ struct ReportScaling {
   std::optional<double> theory;  // theoretical exponent of the distance
   std::string theory_note;
   MeanStd limit_test_loss, limit_test_acc;
+  int limit_ok = 0, limit_diverged = 0;  // independent limit seeds by status (simulated limits only)
   std::vector<ReportWidthRow> rows;
   RateFit rate;        // fit of the primary distance
   RateFit rate_rms;    // logit RMS fit (always)

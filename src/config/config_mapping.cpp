@@ -107,8 +107,16 @@ void check_study_device(const Config& config) {
 }
 
 namespace {
-// The loaded labels suit train.loss: checked once here, before any output is written, rather than by every run.
-void check_labels_fit_the_loss(const Dataset& data, const Loss& loss) {
+// The loaded labels in the form train.loss takes, checked once here, before any output is written, rather than by
+// every run. A binary task's labels are ±1 (dataset.h); cross-entropy reads them as class ids, +1 → 0, −1 → 1
+// (class_ids' order).
+void fit_labels_to_the_loss(Dataset& data, const Loss& loss) {
+  auto ids = [](VectorD& y) { y = (1.0 - y.array()) / 2.0; };
+  if (loss.kind == LossKind::cross_entropy && data.classes == 2 && (data.y_train.array().abs() == 1.0).all() &&
+      (data.y_test.array().abs() == 1.0).all()) {
+    ids(data.y_train);
+    ids(data.y_test);
+  }
   if (loss.kind == LossKind::logistic && data.classes > 2)
     throw InputError(
         fmt::format("train.loss = \"{}\": the data have {} classes, and this loss takes 2 (labels ±1); "
@@ -133,7 +141,7 @@ SweepSetup make_sweep_setup(const Config& config) {
   s.model.init = init_kind_from_name(config.model.init);
   s.train = train_options(config);
   if (auto err = s.train.validate(); !err.empty()) throw InputError(err);
-  check_labels_fit_the_loss(s.data, loss_from_name(s.train.loss));
+  fit_labels_to_the_loss(s.data, loss_from_name(s.train.loss));
   s.widths = config.sweep.widths;
   s.seeds = config.sweep.seeds;
   if (config.sweep.lrs) s.lrs = *config.sweep.lrs;

@@ -85,7 +85,7 @@ nlohmann::json limit_seed_record(const LimitModelInfo& model, const LimitOptions
   j["kernel_diag_init"] = r.kernel_diag_init;
   j["kernel_diag_final"] = r.kernel_diag_final;
   if (!r.kernel_track.empty()) j["kernel_track"] = r.kernel_track;
-  if (where.logits_file.empty()) {
+  if (where.logits_file.empty() || r.status != RunStatus::ok) {  // a diverged seed has no logits, and no file of them
     j["test_logits"] = logits_record(r.test_logits);
   } else {
     j["test_logits_file"] = where.logits_file;

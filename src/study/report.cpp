@@ -200,6 +200,9 @@ std::string summary_paragraph(const ReportData& data) {
       if (std::isfinite(s.limit_test_loss.mean))
         line += fmt::format("; its {} has test loss {} and accuracy {}", s.limit_kind, num(s.limit_test_loss.mean, 3),
                             num(s.limit_test_acc.mean, 3));
+      if (s.limit_diverged > 0)
+        line += fmt::format("; its {} diverged in {} of {} seeds", s.limit_kind, s.limit_diverged,
+                            s.limit_ok + s.limit_diverged);
       if (s.rate.ok) {
         line += fmt::format(". The {} to the {} changes like d^{:.2f}", s.distance_name, s.limit_kind, s.rate.slope);
         if (std::isfinite(s.rate.ci_low))
@@ -251,7 +254,8 @@ std::string render_report(const ReportData& d) {
                        num(w.sign_gap, 3));
     }
     if (s.limit_kind == "limit")
-      r += fmt::format("| ∞ (limit) | | {} | {} | | | | | | |\n", ms(s.limit_test_loss), ms(s.limit_test_acc));
+      r += fmt::format("| ∞ (limit) | {} / {} | {} | {} | | | | | | |\n", s.limit_ok, s.limit_diverged,
+                       ms(s.limit_test_loss), ms(s.limit_test_acc));
     r += "\n";
     if (s.limit_kind != "no stable limit") {
       r += fmt::format("Fitted exponent of the {} vs width: {}", s.distance_name, fit_text(s.rate));

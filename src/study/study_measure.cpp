@@ -140,9 +140,13 @@ class Measure {
   }
 
   void collect_independent_limits() {
-    for (auto seed : ctx_.config.limits.seeds)
-      if (auto it = limits_.find(limit_key(name_, seed, 0)); it != limits_.end() && it->second.logits.size() > 0)
-        indep_.push_back(&it->second);
+    for (auto seed : ctx_.config.limits.seeds) {
+      const auto it = limits_.find(limit_key(name_, seed, 0));
+      if (it == limits_.end()) continue;
+      if (it->second.logits.size() > 0) indep_.push_back(&it->second);
+      if (it->second.record.value("status", "") == "diverged") ++out_.report.limit_diverged;
+    }
+    out_.report.limit_ok = int(indep_.size());
     if (p_.simulate) {
       std::vector<double> ll, la;
       for (auto* l : indep_)

@@ -217,6 +217,12 @@ TEST(TrainCli, LabelsThatDoNotSuitTheLossAreRefusedBeforeWriting) {
   EXPECT_FALSE(fs::exists(dir + "/out"));
   auto ce = run_cli(base + "--set train.loss='\"cross-entropy\"' --out " + dir + "/ce");
   EXPECT_EQ(ce.code, 0) << ce.err;
+  // A binary task's ±1 labels are class ids 0/1 to cross-entropy: every run trains (before, each failed).
+  auto binary = run_cli("train --quiet --config " + dir + "/c.toml --set train.loss='\"cross-entropy\"' --out " + dir +
+                        "/binary");
+  ASSERT_EQ(binary.code, 0) << binary.err;
+  for (const auto& j : widthlab::test::read_run_records(dir + "/binary/runs.jsonl", false))
+    EXPECT_EQ(j["status"], "ok") << j.dump();
   fs::remove_all(dir);
 }
 
