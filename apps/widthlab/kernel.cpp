@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <optional>
+#include <type_traits>
 
 #include "kernel_flags.h"
 #include "verb.h"
@@ -50,7 +51,8 @@ int run_kernel(const KernelVerbFlags& f, widthlab::KernelOptions opts, const wid
     if (all_finite(X)) return;
     for (Eigen::Index i = 0; i < X.rows(); ++i)
       if (!all_finite(X.row(i)))
-        throw InputError(fmt::format("{} {}: row {} holds a non-finite value (NaN or inf)", flag, path, i));
+        throw InputError(fmt::format("{} {}: row {} holds a non-finite value (NaN or inf{})", flag, path, i,
+                                     std::is_same_v<T, float> ? ", or beyond float32's ±3.4e38" : ""));
   };
   check(X1, "--x1", f.x1);
   if (!f.x2.empty()) {

@@ -124,8 +124,14 @@ Matrix<T> read_kernel_rows(const std::string& path, const std::string& flag, Ker
 template <class T>
 Matrix<T> read_kernel_input(const std::string& path, const std::string& flag, KernelOptions& opts) {
   Matrix<T> x = read_kernel_rows<T>(path, flag, opts);
-  // The architecture must fit these inputs and end in a vector: checked here, before a verb writes anything.
+  // The architecture fits these inputs and ends in a vector, and the kernel's scale fits T: checked here, before a
+  // verb writes anything (non-finite rows are the verb's to name).
   if (opts.arch) CnnKernel(opts, x.cols());
+  if (x.size() > 0 && all_finite(x)) try {
+      kernel_check_scale<T>(MatrixRef<T>(x), opts);
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("{} {}: {}", flag, path, e.what()));
+    }
   return x;
 }
 

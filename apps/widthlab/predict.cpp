@@ -28,6 +28,7 @@ struct PredictFlags {
   double lr = 1.0, diag_reg = 0.0;
   std::uint64_t seed = 0;
   bool cov = false, no_init_sample = false, diag_reg_absolute = false, force = false;
+  const CLI::Option* seed_option = nullptr;  // given?
 };
 
 // Predictions need float64 solves; float32 kernels would only lose accuracy. One kernel evaluation: no
@@ -91,12 +92,21 @@ int run_predict(const PredictFlags& f) {
     throw InputError(fmt::format("--kernel '{}': expected ntk or nngp", f.kernel));
   po.seed = f.seed;
   po.init_sample = !f.no_init_sample;
+  if (po.loss == LossKind::mse && (f.no_init_sample || f.seed_option->count() > 0))
+    throw InputError(
+        fmt::format("{}: only used with --loss logistic or cross-entropy (their function-space GD starts "
+                    "from a GP sample); mse predicts the GP mean and needs no seed",
+                    f.no_init_sample ? "--no-init-sample" : "--seed"));
 
   const auto [X, Y, T] = read_inputs(f, ko);
   const cli::KernelDevice device = cli::choose_kernel_device(f.net, ko);  // after read_inputs: --arch image shapes
   const OutputMode mode = f.force ? OutputMode::force : OutputMode::fresh;
   check_output_dir(f.out, mode, /*resumable=*/false);  // writes nothing: predict() validates the rest first
   PredictResult r = predict(X, Y, T, ko, po, device.device == Device::cuda ? cuda_kernel_source(ko) : KernelSource{});
+  if (!all_finite(r.mean) || (po.cov && !all_finite(r.cov)))
+    throw InputError(
+        "the predictions are not finite (the function-space dynamics overflowed float64); lower --lr or "
+        "--time, or rescale the labels");
   auto dir = prepare_output_dir(f.out, mode, /*resumable=*/false);
   npy_write(dir / "mean.npy", r.mean);
   if (po.cov) npy_write(dir / "cov.npy", r.cov);
@@ -150,8 +160,9 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   sub.add_flag("--diag-reg-absolute", f->diag_reg_absolute, "--diag-reg in absolute units");
   sub.add_flag("--cov", f->cov, "Also write the test covariance DIR/cov.npy (mse)");
   sub.add_option("--kernel", f->kernel, "Kernel that drives training: ntk | nngp")->capture_default_str();
-  sub.add_option("--seed", f->seed, "Seed of the GP-sampled initial function (logistic / cross-entropy)")
-      ->capture_default_str();
+  f->seed_option =
+      sub.add_option("--seed", f->seed, "Seed of the GP-sampled initial function (logistic / cross-entropy)")
+          ->capture_default_str();
   sub.add_flag("--no-init-sample", f->no_init_sample, "Start function-space GD from 0 instead of a GP sample");
   widthlab::cli::add_kernel_flags(sub, f->net, kSpec);
   sub.add_option("--out", f->out, "Output directory (mean.npy, cov.npy, predict.json)")->required();

@@ -87,6 +87,13 @@ KernelSummary kernel_compute(const MatrixRef<T>& X1, const MatrixRef<T>* X2, con
 template <class T>
 void kernel_check_inputs(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts);
 
+// The recursion's diagonals K^l(x, x) of X's rows (per-pixel variances for an architecture) stay where the products
+// of two of them still fit T: ≤ √(max T) / 4 (theory.md §3.8 duals multiply K(x,x)·K(x',x')). Beyond that the kernel
+// would hold inf or NaN, so it is an InputError naming the row, the value and what to change. X: finite rows, and an
+// architecture that fits them (kernel_check_inputs calls it after those checks).
+template <class T>
+void kernel_check_scale(const MatrixRef<T>& X, const KernelOptions& opts);
+
 class Progress;
 
 // A kernel prepared once: options and inputs checked (as kernel_compute does), the per-row diagonal recursions

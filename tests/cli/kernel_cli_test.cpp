@@ -77,6 +77,7 @@ TEST(KernelCli, BadInputExitsTwoWithOneLine) {
       {"kernel" + x1 + " --depth 1 --activation relu --precision half --out " + dir + "/o7", "half"},
       {"kernel" + x1 + " --depth 1 --activation relu --w-std -1 --out " + dir + "/o8", "W_std"},
       {"kernel" + x1 + " --depth 1 --activation relu --out " + dir + "/x1.npy/sub", "x1.npy"},
+      {"kernel" + x1 + " --depth 200 --w-std 10 --activation relu --out " + dir + "/o9", "x1.npy: row 0: the kernel"},
   };
   for (const auto& c : cases) {
     auto r = run_cli(c.args);
@@ -86,6 +87,7 @@ TEST(KernelCli, BadInputExitsTwoWithOneLine) {
   }
   // no partial outputs left behind by a failed run
   EXPECT_FALSE(std::filesystem::exists(dir + "/o3/nngp.npy"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/o9")) << "an overflowing kernel is refused before anything is written";
 }
 
 // The global --progress and --quiet flags (stderr is a file here, not a terminal): --progress shows the kernel's

@@ -132,6 +132,9 @@ TEST(PredictCli, BadInputExitsTwoWithOneLine) {
       {"bad loss", cmd("x.npy", "y.npy", "t.npy", "--time 1 --loss hinge")},
       {"bad kernel", cmd("x.npy", "y.npy", "t.npy", "--time 1 --kernel rbf")},
       {"negative lr", cmd("x.npy", "y.npy", "t.npy", "--time 1 --lr -1")},
+      {"mse seed", cmd("x.npy", "y.npy", "t.npy", "--time 1 --seed 5")},  // a flag mse does not use is not ignored
+      {"mse init", cmd("x.npy", "y.npy", "t.npy", "--time 1 --no-init-sample")},
+      {"overflow", cmd("x.npy", "y.npy", "t.npy", "--time 1 --w-std 1e80")},  // K(x, x) ~ 1e160: inf kernels
   };
   for (const auto& [name, c] : cases) {
     auto r = run_cli(c);

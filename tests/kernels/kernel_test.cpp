@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "data/test_util.h"
 #include "monte_carlo.h"
 #include "widthlab/dual.h"
 #include "widthlab/error.h"
@@ -306,6 +307,30 @@ TEST(Kernel, BadInputsThrow) {
   o.depth = 0;
   EXPECT_THROW(kernel_nngp(Y, o), InputError);
   EXPECT_THROW(kernel_ntk_weighted(Y, kSym, KernelOptions{}, std::vector<double>{1.0}), InputError);
+}
+
+// Audit: inputs of order 1e10 in float32 (erf), or 1e160 in float64, and --depth 200 --w-std 10 gave kernels of inf
+// and NaN with exit 0. The recursion's diagonals bound every entry (|K(x,x')| ≤ √(K(x,x) K(x',x')), and the duals
+// multiply two diagonals), so a diagonal beyond √(max T)/4 is refused, naming the row; one just inside computes finite.
+TEST(Kernel, DiagonalsBeyondThePrecisionsRangeAreRefused) {
+  KernelOptions o;
+  o.depth = 2;
+  o.act = activation_from_name("erf");
+  MatrixD X = random_inputs(4, 3, 2);
+  MatrixF big = (X * 1e10).cast<float>();  // K¹(x,x) ≈ |x|²·1e20/3 > √(3.4e38)/4 = 4.6e18
+  EXPECT_INPUT_ERROR(kernel_nngp(big, o), "beyond what float32 products hold");
+  EXPECT_INPUT_ERROR(kernel_nngp(big, o), "row 0");
+  MatrixF fits = (X * 1e8).cast<float>();  // K¹ ≈ 1e16: erf's dual saturates, every entry finite
+  EXPECT_TRUE(kernel_nngp(fits, o).allFinite());
+  EXPECT_TRUE(kernel_ntk(fits, o).allFinite());
+  const MatrixD huge = X * 1e160;
+  EXPECT_INPUT_ERROR(kernel_nngp(huge, o), "beyond what float64 products hold");
+  KernelOptions deep;  // relu: K^{l+1}(x,x) = W²/2 · K^l(x,x), so W = 10 over 200 layers grows by 50^200
+  deep.depth = 200;
+  deep.W_std = 10;
+  EXPECT_INPUT_ERROR(kernel_ntk(X, deep), "lower W_std or the depth");
+  deep.depth = 20;  // 50^20 ≈ 1e34: fine
+  EXPECT_TRUE(kernel_ntk(X, deep).allFinite());
 }
 
 TEST(Kernel, WeightedNtkIsLinearInLayerWeights) {
