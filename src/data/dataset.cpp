@@ -16,6 +16,7 @@
 #include "widthlab/error.h"
 #include "widthlab/loaders.h"
 #include "widthlab/output_dir.h"
+#include "widthlab/tensor.h"
 
 namespace fs = std::filesystem;
 
@@ -286,6 +287,12 @@ Dataset load_dataset(const DataOptions& o) {
   } else if (o.standardize == "feature") {
     data_detail::feature_stats_rows(train, train_rows, &fmean, &fstd);
   }
+  // Inputs near float64's range overflow the statistics; dividing by an infinite std would zero them silently.
+  if (!std::isfinite(mean) || !std::isfinite(sd) || !all_finite(fmean) || !all_finite(fstd))
+    throw InputError(
+        fmt::format("{}: data.standardize = \"{}\": the training inputs' mean or standard deviation "
+                    "overflows float64; rescale the data (divide it by a constant)",
+                    printable_path(train.source), o.standardize));
 
   Rng rng = make_rng(o.seed, rng_stream::data_subset);
   if (o.train_size > std::int64_t(train_rows.size()))

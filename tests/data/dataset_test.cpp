@@ -277,6 +277,14 @@ TEST(LoadDataset, CsvAndNpyTasks) {
   ds = load_dataset(o);
   EXPECT_EQ(ds.y_train, y);
   EXPECT_EQ(ds.x_train, x);
+  // Audit: inputs of order 1e200 overflowed the standard deviation to inf, and dividing by it zeroed every input.
+  npy_write((dir / "x_train.npy").string(), Matrix<double>(x * 1e200));
+  for (const std::string standardize : {"scalar", "feature"}) {
+    o.standardize = standardize;
+    EXPECT_INPUT_ERROR(load_dataset(o), "mean or standard deviation overflows float64");
+  }
+  o.standardize = "none";  // raw inputs are the user's choice: they load as they are
+  EXPECT_EQ(load_dataset(o).x_train(0, 0), 0.5e200);
 }
 
 TEST(LoadDataset, BadTableInputs) {
