@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 
 #include "widthlab/batch_order.h"
@@ -97,6 +98,7 @@ Eval evaluate(const MatrixD& logits, const VectorD& y, const Loss& loss) {
   e.acc = loss.accuracy(logits, y);
   e.mean_abs = logits.size() ? logits.cwiseAbs().mean() : 0.0;
   e.finite = e.finite && std::isfinite(e.loss);
+  if (!e.finite) e.acc = std::numeric_limits<double>::quiet_NaN();  // no prediction from non-finite logits
   return e;
 }
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <optional>
 #include <type_traits>
@@ -77,6 +78,7 @@ Eval evaluate(Matrix<T> logits, const Matrix<T>& offset, const VectorD& y, const
   e.acc = loss.accuracy(logits, y);
   e.mean_abs = logits.size() ? double(logits.template cast<double>().cwiseAbs().mean()) : 0.0;
   e.finite = std::isfinite(e.loss) && logits.allFinite();
+  if (!e.finite) e.acc = std::numeric_limits<double>::quiet_NaN();  // no prediction from non-finite logits
   if (logits_out) *logits_out = std::move(logits);
   return e;
 }
@@ -240,7 +242,8 @@ class Run {
   bool on_step(const StepView<T>& v) {
     if (opt_.curve_every <= 0 || v.step % opt_.curve_every != 0) return true;
     if (v.full_batch) {
-      const Eval tr{v.loss, loss_.accuracy(v.logits, v.y), 0.0, v.finite};
+      const Eval tr{v.loss, v.finite ? loss_.accuracy(v.logits, v.y) : std::numeric_limits<double>::quiet_NaN(), 0.0,
+                    v.finite};
       record_curve(v.step, &tr);
       return true;
     }

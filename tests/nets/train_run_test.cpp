@@ -272,6 +272,11 @@ TEST(TrainRun, HugeLrDivergesWithStatus) {
     EXPECT_TRUE(j["test_acc"].is_null());
     EXPECT_TRUE(j["train_loss"].is_null());
     EXPECT_EQ(j.dump().find("NaN"), std::string::npos);
+    // The curve point where the logits stopped being finite has no accuracy (it read 0, as if every class were wrong).
+    ASSERT_FALSE(r.curve.empty());
+    const CurvePoint& last = r.curve.back();
+    EXPECT_FALSE(std::isfinite(last.train_loss) && std::isfinite(last.test_loss)) << loss;
+    EXPECT_TRUE(std::isnan(last.train_acc) && std::isnan(last.test_acc)) << loss << " " << last.test_acc;
   }
 }
 
