@@ -2,7 +2,7 @@
 //                 [--dry-run]`
 // Simulates d = ∞ limit models (theory.md §3.2–§3.7) on the config's data: by default the simulated limit of each of
 // the config's scalings (simulated_limit.h: the classifier's region model, ic-mf, or multilayer MF) — those whose
-// model limits.compute lists, when it lists any (as `study` does); --model / --region pick one of the 13 models (or
+// model limits.compute lists (as `study` does; none when it is empty); --model / --region pick one of the 13 models (or
 // ic-mf) directly. Writes DIR/limit.jsonl (one line per model and seed of limits.seeds: model, region, rules, curves,
 // final normalised test logits and classes; limit_run.h) and DIR/config.toml, after every input has validated.
 #include <fmt/format.h>

@@ -30,7 +30,7 @@ SimulatedLimit simulated_limit(const Config& config, const Scaling& scaling, con
 
 // The simulations `widthlab limit` (and Python's widthlab.limit) run for a config: `model` (a name of
 // limit_models.h) or `region` (1..13) picks that one model; otherwise the simulated limit of each of the config's
-// scalings, restricted to the models limits.compute lists when it lists any (as `study` does). A scaling with no
+// scalings whose model limits.compute lists (as `study` does: an empty list simulates none). A scaling with no
 // simulated limit is left out with a line in `skipped`; none left, an unknown model, a layered model.arch or a
 // config the model cannot run (LimitOptions::validate) is an InputError naming it.
 struct LimitJob {

@@ -12,7 +12,7 @@ TINY_LIMIT = {
     "model": {"depth": 1, "activation": "relu"},
     "scaling": {"presets": ["mf", "ntk", "sp"], "reference_width": 8},
     "train": {"optimizer": "gd", "lr": 0.05, "steps": 3, "precision": "float64"},
-    "limits": {"compute": [], "mf_particles": 64, "seeds": [0, 1]},
+    "limits": {"compute": ["mf", "ntk"], "mf_particles": 64, "seeds": [0, 1]},
 }
 
 

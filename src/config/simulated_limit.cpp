@@ -44,7 +44,7 @@ std::vector<LimitJob> jobs_of_scalings(const Config& config, std::vector<std::st
   for (const Scaling& s : scalings) {
     try {
       LimitJob job = scaling_job(config, s);
-      if (compute.empty() || std::find(compute.begin(), compute.end(), job.options.model) != compute.end())
+      if (std::find(compute.begin(), compute.end(), job.options.model) != compute.end())
         jobs.push_back(std::move(job));
       else
         skipped.push_back(fmt::format("scaling '{}': model '{}' is not in limits.compute", s.name, job.options.model));

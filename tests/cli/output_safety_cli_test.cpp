@@ -123,7 +123,9 @@ TEST(OutputSafetyCli, NothingWrittenBeforeInputsValidate) {
       {"reproduce classify-grid --smoke --data " + dir + "/no-cifar", "no such directory"},
       {"ntk-empirical" + cfg + " --normalization nt --set model.bias=true", "--normalization nt: needs a net"},
       {"kernel --x1 " + dir + "/x8.npy --arch 'dense(3)-relu-dense(1)' --input-shape 2,2,2", "expected a vector"},
-      {"ntk-empirical" + cfg + " --seed -1", "--seed: -1: expected an integer ≥ 0"}};
+      {"ntk-empirical" + cfg + " --seed -1", "--seed: -1: expected an integer ≥ 0"},
+      // limits.compute = [] simulates nothing, as in `study` (limit used to simulate every scaling's model)
+      {"limit" + cfg + " --set 'limits.compute=[]'", "model 'mf' is not in limits.compute"}};
   for (const auto& [args, why] : late) {
     r = run_cli(args + " --out " + dir + "/late");
     EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
