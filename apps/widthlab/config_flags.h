@@ -49,6 +49,9 @@ inline void add_config_flags(CLI::App& sub, ConfigFlags& flags, bool config_requ
   auto* c = sub.add_option(
       "--config", flags.config,
       config_required ? "TOML config file" : "TOML config file (default: the built-in default, configs/default.toml)");
+  c->check(CLI::Validator(
+      [](std::string& path) { return path.empty() ? std::string("expected a TOML file path, got an empty one") : ""; },
+      "FILE"));
   if (config_required) c->required();
   sub.add_option("--set", flags.sets, config_set_help())
       ->type_name("KEY=VALUE")

@@ -25,6 +25,10 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   return [opt] {
     using namespace widthlab;
     if (opt->keys) {
+      if (!opt->flags.config.empty() || !opt->flags.sets.empty() || opt->json)
+        throw InputError(
+            "--keys: lists the key paths every config accepts, one per line; it takes no --config, --set "
+            "or --json");
       for (const auto& s : config_sections())
         for (const auto& k : config_keys(s)) {
           auto sub_keys = config_keys(s + "." + k);

@@ -60,6 +60,10 @@ TEST(ConfigCli, BadInputExitsTwoWithOneLine) {
       {"config --set train.lr", {"--set train.lr", "expected key=value"}},
       {"config --set sweep.widthz=[1]", {"--set: sweep.widthz", "unknown key", "did you mean 'widths'"}},
       {"config --set sweep.widths=[]", {"--set: sweep.widths = []", "at least one width"}},
+      // Audit: an empty --config ran the built-in default, and --keys ignored the flags beside it.
+      {"config --config ''", {"--config: expected a TOML file path, got an empty one"}},
+      {"config --keys --config " + dir + "/missing.toml", {"--keys:", "takes no --config"}},
+      {"config --keys --set train.lr=abc", {"--keys:", "takes no --config, --set"}},
   };
   for (const auto& c : cases) {
     auto r = run_cli(c.args);
