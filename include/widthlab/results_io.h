@@ -36,9 +36,11 @@ class JsonlWriter {
 };
 
 // Reads every complete record of a JSON-lines file (blank lines skipped). A last line that does not parse or lacks
-// its '\n' is a partially written record: it is ignored with a warning on stderr. A bad line elsewhere, a missing
-// file or a directory is an InputError naming the file (and line). With missing_ok, a missing file reads as empty.
-std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path, bool missing_ok = false);
+// its '\n' is a partially written record: it is ignored, with a warning on stderr unless `warn_partial` is false (a
+// resuming sweep, whose JsonlWriter drops the line saying so). A bad line elsewhere, a missing file or a directory is
+// an InputError naming the file (and line). With missing_ok, a missing file reads as empty.
+std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path, bool missing_ok = false,
+                                       bool warn_partial = true);
 
 // Reading numbers back from records: j[key] when it is a number, else NaN (missing, null for a diverged run, a
 // string); an array's elements the same way (empty when j is not an array).

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <map>
+#include <sstream>
+
 #include "widthlab/error.h"
 #include "widthlab/results_io.h"
 
@@ -19,19 +22,53 @@ std::string comparable(Config c, ResumeRule rule) {
   return to_toml(c);
 }
 
+// "section.key = value" for each key line of to_toml's text (its [section] headers, one key a line).
+std::map<std::string, std::string> key_lines(const std::string& toml) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(toml);
+  std::string section;
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("[")) {
+      section = line.substr(1, line.find(']') - 1);
+    } else if (const auto eq = line.find(" = "); eq != std::string::npos) {
+      out[section + "." + line.substr(0, eq)] = line.substr(eq + 3);
+    }
+  }
+  return out;
+}
+
+// The first key whose value differs between the results' config and this one, for the message.
+std::string first_difference(const std::string& theirs, const std::string& ours) {
+  const auto a = key_lines(theirs), b = key_lines(ours);
+  for (const auto& [key, value] : b) {
+    const auto it = a.find(key);
+    if (it == a.end()) return fmt::format("{} = {} here, absent there", key, value);
+    if (it->second != value) return fmt::format("{} = {} here, {} there", key, value, it->second);
+  }
+  for (const auto& [key, value] : a)
+    if (!b.count(key)) return fmt::format("{} = {} there, absent here", key, value);
+  return "";
+}
+
 }  // namespace
 
 void check_run_dir(const std::filesystem::path& dir, OutputMode mode, const Config& config, ResumeRule rule) {
   check_output_dir(dir, mode);
   const std::filesystem::path cfg = dir / "config.toml";
   std::error_code ec;
-  if (mode != OutputMode::resume || !std::filesystem::exists(cfg, ec)) return;
-  if (comparable(load_config(cfg.string()), rule) != comparable(config, rule))
+  if (mode != OutputMode::resume) return;
+  // The records a resume reads back parse (a partial last line aside): a corrupt one stops it before anything is
+  // written.
+  for (const char* records : {"runs.jsonl", "limits.jsonl", "limit.jsonl"})
+    (void)read_jsonl(dir / records, /*missing_ok=*/true, /*warn_partial=*/false);
+  if (!std::filesystem::exists(cfg, ec)) return;
+  const std::string theirs = comparable(load_config(cfg.string()), rule), ours = comparable(config, rule);
+  if (theirs != ours)
     throw InputError(
-        fmt::format("{}: --resume with a different config than the one these results were made with{}; "
+        fmt::format("{}: --resume with a different config than the one these results were made with ({}){}; "
                     "use the same config, another --out, or --force",
-                    printable_path(cfg),
-                    rule == ResumeRule::grid_may_grow ? " (only sweep.widths / seeds / few_seeds* may change)" : ""));
+                    printable_path(cfg), first_difference(theirs, ours),
+                    rule == ResumeRule::grid_may_grow ? "; only sweep.widths / seeds / few_seeds* may change" : ""));
 }
 
 bool open_run_dir(const std::filesystem::path& dir, OutputMode mode, const Config& config) {

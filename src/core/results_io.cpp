@@ -146,7 +146,7 @@ std::vector<double> json_numbers(const nlohmann::json& array) {
   return v;
 }
 
-std::vector<nlohmann::json> read_jsonl(const fs::path& path, bool missing_ok) {
+std::vector<nlohmann::json> read_jsonl(const fs::path& path, bool missing_ok, bool warn_partial) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     if (missing_ok) return {};
@@ -176,8 +176,9 @@ std::vector<nlohmann::json> read_jsonl(const fs::path& path, bool missing_ok) {
     auto j = nlohmann::json::parse(lines[i], nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       if (i + 1 == last) {
-        warn_about_file(path,
-                        fmt::format("ignoring a partially written last line {} ({} bytes)", i + 1, lines[i].size()));
+        if (warn_partial)
+          warn_about_file(path,
+                          fmt::format("ignoring a partially written last line {} ({} bytes)", i + 1, lines[i].size()));
         break;
       }
       fail(path, fmt::format("line {}: not a JSON object (corrupt file?)", i + 1));

@@ -65,7 +65,7 @@ std::string SweepSummary::brief() const {
 
 std::vector<SweepRunKey> completed_runs(const std::filesystem::path& runs_jsonl) {
   std::vector<SweepRunKey> keys;
-  for (const auto& r : read_jsonl(runs_jsonl, /*missing_ok=*/true)) {
+  for (const auto& r : read_jsonl(runs_jsonl, /*missing_ok=*/true, /*warn_partial=*/false)) {  // the writer warns
     if (!r.is_object() || !r.contains("scaling") || !r.contains("width") || !r.contains("seed"))
       throw InputError(fmt::format("{}: a record lacks scaling/width/seed: {}", printable_path(runs_jsonl),
                                    r.dump().substr(0, 120)));

@@ -212,3 +212,29 @@ TEST(OutputSafetyCli, PlotKeepsFilesItCannotProveItWrote) {
     }
   }
 }
+
+// Audit: a --resume whose runs.jsonl holds a corrupt line rewrote config.toml and appended provenance before exit 2;
+// the records are now read before anything is written. A partial last line is dropped with one warning (was two).
+TEST(OutputSafetyCli, ResumeReadsItsRecordsBeforeWriting) {
+  const std::string dir = scratch_dir("safety_resume");
+  write_file(dir + "/c.toml", kTiny);
+  const std::string train = "--quiet train --config " + dir + "/c.toml --out " + dir + "/o";
+  ASSERT_EQ(run_cli(train).code, 0);
+  const std::string runs = read_file(dir + "/o/runs.jsonl"), provenance = read_file(dir + "/o/provenance.jsonl");
+  const std::size_t first = runs.find('\n') + 1;
+  write_file(dir + "/o/runs.jsonl", runs.substr(0, first) + "garbage{\n" + runs.substr(first));
+  auto r = run_cli(train + " --resume");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("runs.jsonl: line 2: not a JSON object"), std::string::npos) << r.err;
+  EXPECT_EQ(read_file(dir + "/o/provenance.jsonl"), provenance) << "nothing written before the records validate";
+  write_file(dir + "/o/runs.jsonl", runs + "{\"scal");
+  r = run_cli(train + " --resume");
+  EXPECT_EQ(r.code, 0) << r.err;
+  const auto warning = r.err.find("partially written last line");
+  ASSERT_NE(warning, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("partially written last line", warning + 1), std::string::npos) << "warned twice:\n" << r.err;
+  EXPECT_EQ(read_file(dir + "/o/runs.jsonl"), runs);
+  r = run_cli(train + " --resume --set train.lr=0.3");  // the refusal names the first key that differs
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("(train.lr = 0.3 here, 0.2 there)"), std::string::npos) << r.err;
+}
