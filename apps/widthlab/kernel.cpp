@@ -64,7 +64,8 @@ int run_kernel(const KernelVerbFlags& f, widthlab::KernelOptions opts, const wid
   // Rank 0 alone prepares (and checks) the directory; the others use it as it is once rank 0 is done — a check of
   // theirs would race with rank 0's first writes.
   auto dir = mpi_root_first([&](bool root) {
-    return root ? prepare_output_dir(f.out, f.force ? OutputMode::force : OutputMode::fresh, /*resumable=*/false)
+    return root ? prepare_output_dir(f.out, f.force ? OutputMode::force : OutputMode::fresh, /*resumable=*/false,
+                                     {"nngp.npy", "ntk.npy"})
                 : std::filesystem::path(f.out);
   });
   std::string brief;

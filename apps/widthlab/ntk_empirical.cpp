@@ -67,7 +67,8 @@ int run_entk(const EntkFlags& f) {
     o.x = &X;
   }
   const EmpiricalNtkPlan plan = empirical_ntk_plan(config, o);
-  auto dir = prepare_output_dir(f.out, f.force ? OutputMode::force : OutputMode::fresh, /*resumable=*/false);
+  auto dir =
+      prepare_output_dir(f.out, f.force ? OutputMode::force : OutputMode::fresh, /*resumable=*/false, {"entk.npy"});
   return plan.precision == Precision::float64 ? write_entk<double>(f, plan, dir) : write_entk<float>(f, plan, dir);
 }
 

@@ -30,13 +30,17 @@ OutputDirContents output_dir_contents(const std::filesystem::path& dir);
 // fresh and DIR holds only files widthlab did not write (listed, with what to do); resume and DIR holds no widthlab
 // results; force on "/", $HOME, the working directory or one of its parents.
 // `resumable` = false for verbs without --resume (kernel, predict, ntk-empirical): messages then offer --force only.
-void check_output_dir(const std::filesystem::path& path, OutputMode mode, bool resumable = true);
+// `writes`: the names the verb writes in DIR (folders end in '/'); with resume or force, one that DIR holds and the
+// manifest does not list is refused here, before anything is written, rather than when the verb reaches it.
+void check_output_dir(const std::filesystem::path& path, OutputMode mode, bool resumable = true,
+                      const std::vector<std::string>& writes = {});
 
 // check_output_dir, then makes `path` a usable, writable output directory (created with its parents when missing;
 // writability checked by a probe file, so it also holds for root and read-only mounts), removes what the manifest
 // lists on force, and creates the manifest. Returns `path`. Non-UTF-8 path names work (Linux paths are bytes);
 // messages show such bytes as \xNN.
-std::filesystem::path prepare_output_dir(const std::filesystem::path& path, OutputMode mode, bool resumable = true);
+std::filesystem::path prepare_output_dir(const std::filesystem::path& path, OutputMode mode, bool resumable = true,
+                                         const std::vector<std::string>& writes = {});
 
 // Called by every writer before it creates or replaces `file`. When a directory above `file` holds a manifest (the
 // nearest one counts), `file` must be absent or listed there — else InputError: widthlab never overwrites a file it

@@ -50,10 +50,16 @@ std::string first_difference(const std::string& theirs, const std::string& ours)
   return "";
 }
 
+// The names train, study, limit, reproduce and transfer write at fixed places: a user's file under one of them is
+// refused before a run starts, not when the run reaches it (after the work: report.md).
+const std::vector<std::string> kRunDirOutputs = {"config.toml", "runs.jsonl", "errors.jsonl", "limits.jsonl",
+                                                 "limit.jsonl", "report.md",  "claims.json",  "transfer.json",
+                                                 "curves/",     "logits/",    "curves",       "logits"};
+
 }  // namespace
 
 void check_run_dir(const std::filesystem::path& dir, OutputMode mode, const Config& config, ResumeRule rule) {
-  check_output_dir(dir, mode);
+  check_output_dir(dir, mode, /*resumable=*/true, kRunDirOutputs);
   const std::filesystem::path cfg = dir / "config.toml";
   std::error_code ec;
   if (mode != OutputMode::resume) return;

@@ -103,7 +103,7 @@ std::string some_entries(const std::vector<std::string>& names) {
 
 // provenance.jsonl records invocations, not results: a directory holding only it (and the manifest) is as good as
 // empty, so an invocation that failed before writing results does not force --force on the next.
-void check_contents(const fs::path& path, OutputMode mode, bool resumable) {
+void check_contents(const fs::path& path, OutputMode mode, bool resumable, const std::vector<std::string>& writes) {
   manifest::check_entries(path);
   OutputDirContents c = output_dir_contents(path);
   std::erase(c.ours, std::string(kProvenanceName));
@@ -118,6 +118,12 @@ void check_contents(const fs::path& path, OutputMode mode, bool resumable) {
   if (mode == OutputMode::resume && c.ours.empty() && !c.foreign.empty())
     fail(path, fmt::format("--resume: holds no widthlab results to continue (only {}, which widthlab did not write)",
                            some_entries(c.foreign)));
+  if (mode != OutputMode::fresh)
+    for (const auto& name : writes)
+      if (std::find(c.foreign.begin(), c.foreign.end(), name) != c.foreign.end())
+        fail(path / name,
+             "exists and was not written by widthlab; refusing to overwrite it (move it, or choose another "
+             "--out)");
   if (std::find(c.foreign.begin(), c.foreign.end(), kProvenanceName) != c.foreign.end())
     fail(path, fmt::format("holds a {} widthlab did not write; widthlab records every invocation there (provenance.h): "
                            "move it, or choose another --out",
@@ -126,7 +132,7 @@ void check_contents(const fs::path& path, OutputMode mode, bool resumable) {
 
 }  // namespace
 
-void check_output_dir(const fs::path& path, OutputMode mode, bool resumable) {
+void check_output_dir(const fs::path& path, OutputMode mode, bool resumable, const std::vector<std::string>& writes) {
   if (path.empty()) throw InputError("--out: empty output directory path; expected a directory name");
   std::error_code ec;
   for (fs::path p = path; !p.empty(); p = p.parent_path()) {  // the nearest existing level must be a directory
@@ -144,11 +150,12 @@ void check_output_dir(const fs::path& path, OutputMode mode, bool resumable) {
     if (ec || is_protected(canon))
       fail(path, "refusing to --force (delete the contents of) /, $HOME or the working directory or its parents");
   }
-  if (fs::is_directory(path, ec)) check_contents(path, mode, resumable);
+  if (fs::is_directory(path, ec)) check_contents(path, mode, resumable, writes);
 }
 
-fs::path prepare_output_dir(const fs::path& path, OutputMode mode, bool resumable) {
-  check_output_dir(path, mode, resumable);
+fs::path prepare_output_dir(const fs::path& path, OutputMode mode, bool resumable,
+                            const std::vector<std::string>& writes) {
+  check_output_dir(path, mode, resumable, writes);
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     fs::create_directories(path, ec);

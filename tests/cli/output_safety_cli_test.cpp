@@ -101,6 +101,25 @@ TEST(OutputSafetyCli, NeverOverwritesAForeignFileWithAResultsName) {
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("runs.jsonl: exists and was not written by widthlab"), std::string::npos) << r.err;
   EXPECT_EQ(read_file(out / "runs.jsonl"), "my own log\n");
+  // Audit: a user's file under a name the verb writes later (study's report.md, predict's cov.npy) let the verb run
+  // and write its other results first, then exit 2; it is now refused before anything is written.
+  widthlab::npy_write(dir + "/x.npy", widthlab::test::sin_inputs(6, 3, 0.1));
+  widthlab::npy_write(dir + "/y.npy", widthlab::test::sin_inputs(6, 1, 0.7));
+  const std::pair<std::string, std::string> later[] = {
+      {"report.md", "--quiet study --no-plots --config " + dir + "/c.toml"},
+      {"cov.npy", "predict --train " + dir + "/x.npy --labels " + dir + "/y.npy --test " + dir +
+                      "/x.npy --depth 1 --activation relu --time inf --cov"},
+      {"curves", "--quiet train --config " + dir + "/c.toml"}};
+  for (const auto& [name, args] : later) {
+    const fs::path o = fs::path(dir) / ("late_" + name);
+    fs::create_directories(o);
+    write_file(o / name, "mine\n");
+    auto late = run_cli(args + " --out " + o.string() + " --force");
+    EXPECT_EQ(late.code, 2) << name << "\n" << late.err;
+    EXPECT_NE(late.err.find(name + ": exists and was not written by widthlab"), std::string::npos) << late.err;
+    EXPECT_EQ(read_file(o / name), "mine\n");
+    EXPECT_FALSE(fs::exists(o / ".widthlab-manifest")) << name << ": written before the refusal";
+  }
 }
 
 // Issue: a run that failed validation still wrote config.toml, and the retry was refused.
