@@ -47,11 +47,14 @@ double parse_exponent(std::string_view text, std::string_view what) {
   }
   if (!std::isfinite(v))
     throw InputError(fmt::format("{} = '{}': expected a finite number or a fraction like -3/4", what, text));
+  if (std::abs(v) > kMaxExponent)  // A, B, C are sums of a few exponents: they must stay finite numbers
+    throw InputError(
+        fmt::format("{} = '{}': expected an exponent of the width of magnitude ≤ {:g}", what, text, kMaxExponent));
   return v;
 }
 
 double clean_exponent(double x) {
-  if (!std::isfinite(x)) return x;
+  if (!std::isfinite(x) || std::abs(x) >= 1e15) return x;  // no digits below 1e-12 to clean (and x·1e12 overflows)
   const double r = std::round(x * 1e12) / 1e12;
   return r == 0 ? 0.0 : r;
 }

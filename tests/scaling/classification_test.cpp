@@ -8,6 +8,7 @@
 #include <random>
 
 #include "widthlab/error.h"
+#include "widthlab/exponent_text.h"
 
 using namespace widthlab;
 
@@ -278,4 +279,17 @@ TEST(Classification, DeepDegeneracyVerdicts) {
 TEST(Classification, NonFiniteInputsAreInputErrors) {
   EXPECT_THROW(classify_golikov(NAN, 0, 0), InputError);
   EXPECT_THROW(classify_golikov(0, INFINITY, 0), InputError);
+}
+
+// Audit: --q-sigma 1e300 printed A, B and C as null: clean_exponent's x·1e12 overflowed, and sums of exponents near
+// 1e308 do. Typed exponents are bounded (kMaxExponent) and clean_exponent leaves numbers without 12 decimals alone.
+TEST(Classification, ExponentsBeyondTheBoundAreInputErrorsAndLargeOnesStayNumbers) {
+  EXPECT_THROW(parse_exponent("1e308", "--q-sigma"), InputError);
+  EXPECT_THROW(parse_exponent("-2e6", "--q-lr"), InputError);
+  EXPECT_EQ(parse_exponent("1e6", "--q-sigma"), 1e6);
+  EXPECT_EQ(clean_exponent(1e300), 1e300);
+  EXPECT_EQ(clean_exponent(-0.1 + 1e-17), -0.1);
+  const Classification c = classify_golikov(1e6, 1, 1);
+  EXPECT_EQ(c.A, 1e6 + 0.5);
+  EXPECT_TRUE(std::isfinite(c.B) && std::isfinite(c.C));
 }
