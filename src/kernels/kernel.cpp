@@ -6,12 +6,10 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <limits>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
-#include <type_traits>
 
 #include "widthlab/cnn_kernel.h"
 #include "widthlab/dual.h"
@@ -182,17 +180,6 @@ void compute_block(const BlockJob<T>& J, std::int64_t i0, std::int64_t m, std::i
   }
 }
 
-template <class T>
-void check_input(const MatrixRef<T>& X, const char* name) {
-  if (X.rows() < 1 || X.cols() < 1)
-    throw InputError(fmt::format("{}: expected a non-empty (N, d) array, got ({}, {})", name, X.rows(), X.cols()));
-  if (!all_finite(X)) {
-    for (Eigen::Index i = 0; i < X.rows(); ++i)
-      if (!all_finite(X.row(i)))
-        throw InputError(fmt::format("{}: row {} holds a non-finite value (NaN or inf)", name, i));
-  }
-}
-
 // Holds OpenBLAS at one thread while our own threads run GEMMs concurrently; restores the setting after.
 struct BlasSingleThread {
   int saved;
@@ -201,48 +188,6 @@ struct BlasSingleThread {
 };
 
 }  // namespace
-
-template <class T>
-void kernel_check_inputs(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts) {
-  if (auto err = opts.validate(); !err.empty()) throw InputError("kernel options: " + err);
-  check_input(X1, "X1");
-  if (X2) {
-    check_input(*X2, "X2");
-    if (X2->cols() != X1.cols())
-      throw InputError(fmt::format("X2: expected {} columns (as X1), got {}", X1.cols(), X2->cols()));
-  }
-  if (opts.arch) (void)CnnKernel(opts, X1.cols());  // the architecture fits the input shape and columns
-  kernel_check_scale(X1, opts);
-  if (X2) kernel_check_scale(*X2, opts);
-}
-
-template <class T>
-void kernel_check_scale(const MatrixRef<T>& X, const KernelOptions& opts) {
-  const double bound = std::sqrt(double(std::numeric_limits<T>::max())) / 4;
-  std::vector<double> values;  // row-major per input row: the layer diagonals (dense) or pixel variances (arch)
-  std::size_t per_row = 0;
-  if (opts.arch) {
-    const CnnKernel cnn(opts, X.cols());
-    values = cnn_kernel_variances<T>(cnn, X);
-    per_row = cnn.variance_size();
-  } else {
-    const Diagonals D = diagonals(X, make_recursion(opts, nullptr, X.cols()), Dual(opts.act, opts.quadrature_order));
-    const std::size_t n = std::size_t(X.rows()), L = std::size_t(opts.depth);
-    per_row = L + 2;
-    values.resize(per_row * n);
-    for (std::size_t i = 0; i < n; ++i) {
-      for (std::size_t l = 0; l < L; ++l) values[i * per_row + l] = D.k[l * n + i];
-      values[i * per_row + L] = D.nngp[i];
-      values[i * per_row + L + 1] = D.ntk[i];
-    }
-  }
-  for (std::size_t j = 0; j < values.size(); ++j)
-    if (!(std::abs(values[j]) <= bound))
-      throw InputError(fmt::format(
-          "row {}: the kernel recursion's K(x, x) reaches {:.3g}, beyond what {} products hold (≤ {:.2g}), so the "
-          "kernel would be inf or NaN; rescale the inputs (divide them by a constant) or lower W_std or the depth",
-          j / per_row, values[j], std::is_same_v<T, float> ? "float32" : "float64", bound));
-}
 
 template <class T>
 struct KernelPlan<T>::Impl {
@@ -462,9 +407,7 @@ Matrix<T> kernel_ntk_weighted(const Matrix<T>& X1, const Matrix<T>* X2, const Ke
 
 #define WIDTHLAB_KERNEL_INSTANTIATE(T)                                                                               \
   template class KernelPlan<T>;                                                                                      \
-  template void kernel_check_inputs<T>(const MatrixRef<T>&, const MatrixRef<T>*, const KernelOptions&);              \
   template DenseDiagonals dense_diagonals<T>(const MatrixRef<T>&, const KernelOptions&, const std::vector<double>*); \
-  template void kernel_check_scale<T>(const MatrixRef<T>&, const KernelOptions&);                                    \
   template KernelSummary kernel_compute<T>(const MatrixRef<T>&, const MatrixRef<T>*, const KernelOptions&, T*, T*,   \
                                            std::int64_t, const std::vector<double>*);                                \
   template Matrix<T> kernel_nngp<T>(const Matrix<T>&, const KernelOptions&);                                         \
