@@ -236,8 +236,14 @@ def test_signature_defaults():
     a = widthlab.predict(x, y, xt, depth=1, activation="relu")
     b = widthlab.predict(x, y, xt, depth=1, activation="relu", parameterization="ntk", W_std=1.0, b_std=0.0,
                          width=1.0, loss="mse", t=math.inf, lr=1.0, diag_reg=0.0, diag_reg_absolute_scale=False,
-                         cov=False, kernel="ntk", seed=0, init_sample=True)
+                         cov=False, kernel="ntk")
     np.testing.assert_array_equal(a["mean"], b["mean"])
+    for unused in ({"seed": 0}, {"init_sample": True}):  # mse starts from no GP sample: these are not ignored
+        with pytest.raises(ValueError, match="only used with loss='logistic' or 'cross-entropy'"):
+            widthlab.predict(x, y, xt, depth=1, activation="relu", **unused)
+    logistic = dict(depth=1, activation="relu", loss="logistic", t=5)
+    np.testing.assert_array_equal(widthlab.predict(x, np.sign(y), xt, **logistic)["mean"],
+                                  widthlab.predict(x, np.sign(y), xt, seed=0, init_sample=True, **logistic)["mean"])
     assert "predict" in widthlab.__all__ and widthlab.predict.__doc__
 
 

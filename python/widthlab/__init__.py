@@ -56,6 +56,10 @@ def predict(x_train, y_train, x_test, *, depth=None, activation=None, t=None, ge
 
     Returns {"mean": (m, k), "cov": (m, m) with cov=True, "summary": {...}} (per time and per kernel as above).
     """
+    unused = [k for k in ("seed", "init_sample") if k in options]
+    if options.get("loss", "mse") == "mse" and unused:  # as the CLI: a keyword mse does not use is not ignored
+        raise ValueError(f"{unused[0]}: only used with loss='logistic' or 'cross-entropy' (their function-space GD "
+                         "starts from a GP sample); mse predicts the GP mean and needs no seed")
     if get is not None and not isinstance(get, str):
         return {g: predict(x_train, y_train, x_test, depth=depth, activation=activation, t=t, get=g, **options)
                 for g in get}
