@@ -51,8 +51,8 @@ std::map<fs::path, fs::file_time_type> png_times(const fs::path& d) {
   return t;
 }
 
-// Prints the figures drawn (new or rewritten) on stdout, and on stderr those kept because widthlab did not write them
-// (the plot script skips a file the manifest does not list) or the results having no figure at all.
+// Prints the figures drawn (new or rewritten) on stdout; on stderr the ones left as they were (the plot script skips a
+// file the manifest does not list, and says so in plots.log), or that the results have no figure at all.
 void report_figures(const fs::path& d, const std::map<fs::path, fs::file_time_type>& before,
                     const std::map<fs::path, fs::file_time_type>& after) {
   std::vector<std::string> kept;
@@ -65,8 +65,8 @@ void report_figures(const fs::path& d, const std::map<fs::path, fs::file_time_ty
   }
   if (!kept.empty())
     fmt::print(stderr,
-               "widthlab plot: kept {} figure(s) widthlab did not write here ({}); delete them to redraw them (see "
-               "{})\n",
+               "widthlab plot: {} figure(s) not redrawn ({}): widthlab never replaces a file it did not write here; "
+               "{} says why (delete a figure to redraw it)\n",
                kept.size(), fmt::join(kept, ", "), widthlab::printable_path(d / "plots.log"));
   if (after.empty())
     fmt::print(stderr, "widthlab plot: {}: no plots for these results (their report's tables hold them)\n",

@@ -222,7 +222,8 @@ TEST(OutputSafetyCli, PlotKeepsFilesItCannotProveItWrote) {
     EXPECT_EQ(read_file(mine), "USER") << kind;
     if (kind == "figure") {
       EXPECT_EQ(p.code, 0) << p.err;
-      EXPECT_NE(p.err.find("kept 1 figure(s) widthlab did not write here (limit_curves.png)"), std::string::npos)
+      EXPECT_NE(p.err.find("1 figure(s) not redrawn (limit_curves.png): widthlab never replaces a file it did not"),
+                std::string::npos)
           << p.err;
       EXPECT_EQ(p.out.find("limit_curves.png"), std::string::npos) << "listed as drawn:\n" << p.out;
     } else {
