@@ -3,6 +3,7 @@
 // here, so that a config key means the same everywhere.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,5 +52,10 @@ void check_study_device(const Config& config);
 // become class ids 0/1 for cross-entropy; labels that do not suit the loss are an InputError).
 SweepSetup make_sweep_setup(const Config& config);
 TrainTask make_train_task(const SweepSetup& setup, const Scaling& scaling, int width, std::uint64_t seed);
+// One run of the config's grid, as `ntk-empirical` and `widthlab.train_net` pick it: the scaling named `scaling`
+// ("" = the config's first; a name not in the config's list is built like a preset, scaling_from_name), `width`
+// (none = sweep.widths' first) and `seed` (none = sweep.seeds' first).
+TrainTask pick_train_task(const SweepSetup& setup, const Config& config, const std::string& scaling,
+                          std::optional<int> width, std::optional<std::uint64_t> seed);
 
 }  // namespace widthlab

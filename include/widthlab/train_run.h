@@ -45,7 +45,7 @@ struct TrainOptions {
   int coord_points = 128;     // test points for the coordinate check (activation / update RMS per layer)
   int coord_track_steps = 0;  // also the per-layer RMS of h(θ_t) − h(θ₀) after t = 1..N updates (0 = off)
   int eval_chunk = 512;       // rows per evaluation forward (bounds memory at large width)
-  bool keep_parameters = false;  // TrainResult::final_weights / final_biases (in memory only, not in runs.jsonl)
+  bool keep_parameters = false;  // TrainResult::initial_/final_weights and _biases (in memory, not in runs.jsonl)
 
   // "" when valid, else one sentence "train.<key> = <value>: expected …".
   std::string validate() const;
@@ -139,11 +139,12 @@ struct TrainResult {
   std::vector<CurvePoint> curve;           // before updates 0, k, 2k, … and after the last update
   std::vector<MatrixD> curve_test_logits;  // with curve_logits: test logits at each curve point
   MatrixD test_logits;                     // final test logits (m × k), f_IC for IC-MF; empty when diverged
-  // With keep_parameters: the trained raw parameters θ_l, b_l (Mlp::weight / bias, l = 0..H) in float64, so that
-  // neuron-level quantities of the trained net can be read off (set them on an Mlp<double> of the task's model and
-  // factors: input_dim = the data's features, outputs = final_weights.back().rows()). Empty when diverged.
-  std::vector<MatrixD> final_weights;
-  std::vector<VectorD> final_biases;
+  // With keep_parameters: the raw parameters θ_l, b_l (Mlp::weight / bias, l = 0..H) in float64 at init and after
+  // training, so that neuron-level quantities of the net can be read off (set them on an Mlp<double> of the task's
+  // model and factors: input_dim = the data's features, outputs = final_weights.back().rows()). The final ones are
+  // empty when diverged; the initial ones are kept either way.
+  std::vector<MatrixD> initial_weights, final_weights;
+  std::vector<VectorD> initial_biases, final_biases;
 
   // The runs.jsonl record: the architecture.md §4 keys plus the scalar/vector extras (not the curve or the logits).
   nlohmann::json to_json() const;

@@ -117,3 +117,36 @@ def test_convolutional_net_from_model_arch():
         assert r["arch"] == f"conv(3x3,same,{r['width']})-relu-gap-dense(1)"
     with pytest.raises(ValueError, match="model.arch"):
         widthlab.train({**cnn, "model": {**cnn["model"], "arch": "conv(3x3,same,16)-relu-gap"}})
+
+
+def test_train_net_is_the_sweep_run_with_its_parameters(tmp_path):
+    # train_net trains the run `train` trains (same record and curve) and hands back θ_l, b_l and α_l that reproduce
+    # its test logits through z_l = α_l (θ_l h + b_l) (mlp.h) in a plain numpy forward pass.
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(0)
+    x_train, x_test = rng.standard_normal((16, 5)), rng.standard_normal((8, 5))
+    for name, arr in (("X_train", x_train), ("X_test", x_test), ("y_train", np.sign(x_train[:, 0])),
+                      ("y_test", np.sign(x_test[:, 0]))):
+        np.save(tmp_path / f"{name}.npy", arr)
+    cfg = dict(TINY, data={"dataset": "npy", "path": str(tmp_path), "standardize": "none", "train_size": 16,
+                           "test_size": 8},
+               model={"depth": 2, "activation": "relu", "bias": True})
+    runs = {(r["scaling"], r["width"], r["seed"]): r for r in widthlab.train(cfg)}
+    net = widthlab.train_net(cfg, scaling="mf", width=16, seed=1)
+    same = runs[("mf", 16, 1)]
+    for key in ("train_loss", "test_loss", "train_acc", "test_acc", "layer_lrs", "kernel_diag_final"):
+        assert net[key] == same[key], key
+    assert net["curve"] == same["curve"] and net["status"] == "ok"
+    assert len(net["multipliers"]) == 3 and len(net["init_parameters"]["weights"]) == 3
+
+    def forward(params):
+        h = x_test
+        for l, (w, b, a) in enumerate(zip(params["weights"], params["biases"], net["multipliers"])):
+            z = a * (h @ w.T + b)
+            h = np.maximum(z, 0) if l < 2 else z
+        return h
+
+    assert np.allclose(forward(net["final_parameters"]), net["test_logits"], rtol=1e-12, atol=1e-12)
+    assert np.abs(forward(net["final_parameters"]) - forward(net["init_parameters"])).max() > 1e-3  # it trained
+    with pytest.raises(ValueError, match="width 0: expected ≥ 1"):
+        widthlab.train_net(cfg, width=0)

@@ -170,6 +170,23 @@ def train(config=None, out=None, overrides=(), threads=None, resume=False, force
     return _with_curves(_core.train(os.fspath(out), **kwargs), os.fspath(out))
 
 
+def train_net(config=None, scaling=None, width=None, seed=None, overrides=()):
+    """One run of the config's grid with its parameters: the net ``widthlab train`` trains for ``scaling`` /
+    ``width`` / ``seed`` (default: the first of the config's scalings, sweep.widths and sweep.seeds; a scaling not in
+    the config is built as a preset), trained the same way (same init, batches, optimizer), nothing written.
+
+    Returns a dict: the runs.jsonl record's keys (``scaling``, ``width``, ``seed``, ``status``, ``train_loss``, …),
+    ``curve`` (a dict of lists, the columns of curves/*.csv), ``multipliers`` (α_l, l = 0..H), ``layer_lrs`` (the
+    learning rate of θ_l and b_l), ``init_parameters`` and ``final_parameters`` (``{"weights": [θ_l], "biases":
+    [b_l]}``: raw float64 arrays, θ_l of shape (fan_out, fan_in) like torch's ``nn.Linear.weight``;
+    ``final_parameters`` is None when the run diverged)
+    and ``test_logits`` ((m, k), None when diverged). Layer l computes z_l = α_l (θ_l h + b_l), so α_l θ_l is its
+    effective weight (theory.md §1.2).
+    """
+    return _core.train_net(scaling=scaling or "", width=width, seed=seed, overrides=list(overrides),
+                           **_config_source(config))
+
+
 def _with_curves(runs, out):
     """Each run dict gains its curve from out/curves/SCALING_wWIDTH_sSEED.csv (when written)."""
     for r in runs:
@@ -421,5 +438,5 @@ def to_toml(cfg):
 
 
 __all__ = ["__version__", "activations", "scaling_presets", "provenance", "kernel", "predict", "empirical_ntk",
-           "classify", "config", "default_config_toml", "to_toml", "train", "study", "limit", "transfer", "reproductions",
-           "reproduce"]
+           "classify", "config", "default_config_toml", "to_toml", "train", "train_net", "study", "limit", "transfer",
+           "reproductions", "reproduce"]

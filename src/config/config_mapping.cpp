@@ -183,4 +183,16 @@ TrainTask make_train_task(const SweepSetup& setup, const Scaling& scaling, int w
   return t;
 }
 
+TrainTask pick_train_task(const SweepSetup& setup, const Config& config, const std::string& scaling,
+                          std::optional<int> width, std::optional<std::uint64_t> seed) {
+  auto it =
+      std::find_if(setup.scalings.begin(), setup.scalings.end(), [&](const Scaling& s) { return s.name == scaling; });
+  const Scaling picked = scaling.empty() ? setup.scalings.front()
+                         : it != setup.scalings.end()
+                             ? *it
+                             : scaling_from_name(scaling, config.model.depth, config.scaling.reference_width,
+                                                 optimizer_family(config.train.optimizer));
+  return make_train_task(setup, picked, width.value_or(setup.widths.front()), seed.value_or(setup.seeds.front()));
+}
+
 }  // namespace widthlab

@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <optional>
 
 #include "widthlab/config_mapping.h"
 #include "widthlab/error.h"
@@ -25,22 +25,8 @@ EmpiricalNtkPlan empirical_ntk_plan(const Config& config, const EmpiricalNtkRunO
 
   EmpiricalNtkPlan p;
   const SweepSetup setup = make_sweep_setup(config);
-  const Scaling* scaling = &setup.scalings.front();
-  Scaling named;
-  if (!o.scaling.empty()) {
-    auto it = std::find_if(setup.scalings.begin(), setup.scalings.end(),
-                           [&](const Scaling& s) { return s.name == o.scaling; });
-    if (it != setup.scalings.end()) {
-      scaling = &*it;
-    } else {
-      named = scaling_from_name(o.scaling, config.model.depth, config.scaling.reference_width,
-                                optimizer_family(config.train.optimizer));
-      scaling = &named;
-    }
-  }
-  const int width = o.width.value_or(setup.widths.front());
-  const std::uint64_t seed = o.seed >= 0 ? std::uint64_t(o.seed) : setup.seeds.front();
-  p.task = make_train_task(setup, *scaling, width, seed);
+  p.task = pick_train_task(setup, config, o.scaling, o.width,
+                           o.seed >= 0 ? std::optional<std::uint64_t>(o.seed) : std::nullopt);
   p.model = p.task.model;
   p.model.input_dim = int(setup.data.x_train.cols());
   const int k = loss_from_name(p.task.train.loss).outputs(setup.data.classes);

@@ -226,6 +226,11 @@ class Run {
   // Weights, IC-MF offsets, mean |f|, K(x,x) and the layer outputs at init.
   void at_init() {
     for (int l = 0; l < net_.num_layers(); ++l) w0_.push_back(net_.weight(l)), b0_.push_back(net_.bias(l));
+    if (opt_.keep_parameters)
+      for (int l = 0; l < net_.num_layers(); ++l) {
+        r_.initial_weights.push_back(w0_[l].template cast<double>());
+        r_.initial_biases.push_back(b0_[l].template cast<double>());
+      }
     if (task_.init_corrected) {
       off_tr_ = icmf_offset(net_, task_, xtr_, ws_eval_);
       off_te_ = icmf_offset(net_, task_, xte_, ws_eval_);
