@@ -36,6 +36,11 @@ struct ClaimCheck {
   // A sanity check follows from the parameterisation alone (e.g. step-0 logit or kernel-size exponents of one shared
   // init draw): reported in its own section, not counted among the reproduction's verdicts.
   bool sanity = false;
+  // An uninformative measurement cannot decide its claim: the same statistic behaves so without the claimed effect
+  // (a distance between finite samples that shrinks where nothing differs, e.g. at init), or it repeats another
+  // claim's statistic. Reported in its own section with the reason in result.detail, not counted (theory.md §8.7).
+  bool uninformative = false;
+  bool counted() const { return !sanity && !uninformative; }
 };
 
 struct ReportTable {

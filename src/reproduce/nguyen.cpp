@@ -17,7 +17,7 @@ namespace widthlab::repro {
 namespace {
 constexpr const char* kR25 =
     "curves collapse onto one as width grows; learning non-trivial ([N] abstract, theory.md §6.4)";
-constexpr const char* kR25Source = "[N] abstract, theory.md §6.4; converging = exponent interval below 0 (§8.7)";
+constexpr const char* kR25Source = "[N] abstract, theory.md §6.4; shrinking = exponent interval below 0 (§8.7 (a))";
 
 using namespace nguyen;
 

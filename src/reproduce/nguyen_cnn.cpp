@@ -31,7 +31,7 @@ constexpr const char* kR27 =
     "curves and neuron-level distributions collapse onto one as the channel count grows; learning non-trivial ([N] "
     "abstract, theory.md §6.4 R27)";
 constexpr const char* kR27Source =
-    "[N] abstract, theory.md §6.4 R27 (R26's regions); converging = exponent interval below 0 (§8.7)";
+    "[N] abstract, theory.md §6.4 R27 (R26's regions); shrinking = exponent interval below 0 (§8.7 (a))";
 constexpr const char* kLabel = "cnn/mf";
 // The paper's channel grid (issue 19 item 5; theory.md §6.4 R27) and seeds (issue 18: 10, as in the papers).
 const std::vector<int> kPaperWidths = {16, 32, 64, 128, 256, 512};

@@ -151,8 +151,10 @@ VerdictResult judge_distribution_collapse(const NeuronGrid& g, const std::vector
   VerdictResult v = verdict_in_region(jackknife_seeds(g[1].front().size(), stat), {-INFINITY, 0.0, source},
                                       "fitted exponent of the neighbour W1 (jackknife over seeds)");
   const auto init = [&](const std::vector<std::size_t>& idx) { return log_log_slope(W, neighbour_w1(g, 0, q, idx)); };
-  v.detail += fmt::format(" (at init, where the law is the same at every width, the exponent is {}: sampling noise)",
-                          fmt_num(init(all_seeds(g))));
+  v.detail += fmt::format(
+      "; it cannot decide the claim: at init, where the law is the same at every width, the same exponent is {} — the "
+      "W1 of pooled samples shrinks with their number whether or not the laws differ (the -noise claim decides)",
+      fmt_num(init(all_seeds(g))));
   return v;
 }
 
@@ -188,11 +190,13 @@ void add_curve_claims(CaseOutput& out, const GroupText& t, const Results& res, c
 void add_distribution_claims(CaseOutput& out, const GroupText& t, const std::vector<int>& widths, const NeuronGrid& g) {
   for (int q = 0; q < kQuantities; ++q) {
     const std::string qid = kQuantityIds[q], what = t.quantity[q];
-    out.claims.push_back({t.id + "." + qid + "-collapse",
-                          t.group + ", trained: the W1 distance between the " + what +
-                              " of neighbouring widths (pooled over seeds) shrinks as a power of width (exponent "
-                              "interval below 0)",
-                          t.published, judge_distribution_collapse(g, widths, q, t.source)});
+    ClaimCheck collapse{t.id + "." + qid + "-collapse",
+                        t.group + ", trained: the W1 distance between the " + what +
+                            " of neighbouring widths (pooled over seeds) shrinks as a power of width (exponent "
+                            "interval below 0)",
+                        t.published, judge_distribution_collapse(g, widths, q, t.source)};
+    collapse.uninformative = true;
+    out.claims.push_back(collapse);
     out.claims.push_back({t.id + "." + qid + "-noise",
                           t.group + ", trained: at the two widest widths the W1 distance between the " + what +
                               " is within twice the seed-split noise floor",

@@ -51,7 +51,7 @@ double pair_noise_ratio(const NeuronGrid& g, int p, std::size_t i, int q);
 
 // Collapse of quantity q's trained law: the OLS exponent of the neighbour W1 against the smaller width of each pair in
 // (−∞, 0]; delete-one jackknife interval over seeds (a pooled statistic; verdicts.h jackknife_seeds). The detail adds
-// the same exponent at init (pure sampling noise).
+// the same exponent at init (pure sampling noise), which is why the claim is reported as uninformative (reproduce.h).
 VerdictResult judge_distribution_collapse(const NeuronGrid& g, const std::vector<int>& widths, int q,
                                           const std::string& source);
 // The two widest widths' W1 over the seed-split noise floor in [0, 2] (theory.md §6.4 R26: the width difference is

@@ -205,32 +205,35 @@ std::string ReportTable::markdown() const {
 
 std::string reproduce_report_markdown(const ReproductionInfo& info, const CaseOutput& out, double seconds,
                                       const std::string& mode) {
-  int h = 0, f = 0, n = 0, sanity = 0;
+  int h = 0, f = 0, n = 0, sanity = 0, uninformative = 0;
   for (const auto& c : out.claims) {
-    if (c.sanity) {
-      ++sanity;
-      continue;
-    }
-    (c.result.verdict == Verdict::holds ? h : c.result.verdict == Verdict::fails ? f : n) += 1;
+    sanity += c.sanity, uninformative += c.uninformative;
+    if (c.counted()) (c.result.verdict == Verdict::holds ? h : c.result.verdict == Verdict::fails ? f : n) += 1;
   }
   std::string s = fmt::format("# Reproduction: {}\n\n", info.name);
   s += fmt::format("*{}* — {}. {}.\n\n", info.paper, info.spec, info.description);
   s += fmt::format("**Verdicts: {} hold, {} do not hold, {} inconclusive** (mode: {}; wall time {:.1f} s).\n\n", h, f,
                    n, mode, seconds);
   s += "## Setup\n\n" + out.setup + "\n\n";
-  auto claim_table = [&](bool sanity_rows) {
+  auto claim_table = [&](auto in_table) {
     std::string t = "| id | claim | published | measured | verdict |\n|---|---|---|---|---|\n";
     for (const auto& c : out.claims)
-      if (c.sanity == sanity_rows)
+      if (in_table(c))
         t += fmt::format("| {} | {} | {} | {} | **{}** |\n", c.id, c.claim, c.published, c.result.detail,
                          verdict_name(c.result.verdict));
     return t + "\n";
   };
-  s += "## Claims\n\n" + claim_table(false);
+  s += "## Claims\n\n" + claim_table([](const ClaimCheck& c) { return c.counted(); });
+  if (uninformative > 0)
+    s += "## Measurements that cannot decide their claim\n\nThe same statistic would behave so without the claimed "
+         "effect, or repeats another claim's statistic (each row says which); shown for what they measure, not "
+         "counted among the verdicts above.\n\n" +
+         claim_table([](const ClaimCheck& c) { return c.uninformative; });
   if (sanity > 0)
-    s += "## Sanity checks\n\nThese follow from the parameterisation alone (exponents of one shared init draw); "
-         "they check the implementation and are not counted among the verdicts above.\n\n" +
-         claim_table(true);
+    s += "## Sanity checks\n\nThese follow from the parameterisation alone (exponents of one shared init draw, the "
+         "first update, kernels at init); they check the implementation and are not counted among the verdicts "
+         "above.\n\n" +
+         claim_table([](const ClaimCheck& c) { return c.sanity; });
   if (!out.notes.empty()) {
     s += "## Findings and notes\n\n";
     for (const auto& n : out.notes) s += n + "\n\n";
@@ -349,7 +352,7 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
   s.report = out / "report.md";
   nlohmann::json claims = nlohmann::json::array();
   for (const auto& c : co.claims) {
-    if (!c.sanity)
+    if (c.counted())
       (c.result.verdict == Verdict::holds   ? s.holds
        : c.result.verdict == Verdict::fails ? s.fails
                                             : s.inconclusive) += 1;
@@ -358,7 +361,8 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
                       {"published", c.published},
                       {"measured", c.result.detail},
                       {"verdict", verdict_name(c.result.verdict)},
-                      {"sanity", c.sanity}});
+                      {"sanity", c.sanity},
+                      {"uninformative", c.uninformative}});
   }
   write_file_atomic(out / "claims.json", nlohmann::json{{"name", info.name},
                                                         {"paper", info.paper},

@@ -99,6 +99,28 @@ TEST(ReproduceReport, MarkdownHasClaimTableAndVerdicts) {
   EXPECT_NE(md.find("--smoke"), std::string::npos);
 }
 
+// Sanity checks and uninformative measurements are reported in their own sections and not counted.
+TEST(ReproduceReport, ClaimsApartAreShownButNotCounted) {
+  ReproductionInfo info{"demo", "Paper", "theory.md §0", "a demo", nullptr};
+  CaseOutput out;
+  out.claims.push_back({"R0.a", "claim a", "0.41", {Verdict::holds, "1 [0.9, 1.1]"}});
+  ClaimCheck noise{"R0.n", "claim n", "0.5", {Verdict::holds, "-0.5 [-0.6, -0.4]"}};
+  noise.uninformative = true;
+  out.claims.push_back(noise);
+  out.claims.push_back({"R0.s", "claim s", "1", {Verdict::fails, "3 [3, 3]"}, /*sanity=*/true});
+  const std::string md = reproduce_report_markdown(info, out, 1.0, "default");
+  EXPECT_NE(md.find("1 hold, 0 do not hold, 0 inconclusive"), std::string::npos) << md;
+  const auto claims = md.find("## Claims"), apart = md.find("## Measurements that cannot decide their claim"),
+             sanity = md.find("## Sanity checks"), n = md.find("| R0.n |"), s = md.find("| R0.s |");
+  ASSERT_NE(apart, std::string::npos);
+  ASSERT_NE(sanity, std::string::npos);
+  EXPECT_LT(claims, apart);
+  EXPECT_GT(n, apart);
+  EXPECT_LT(n, sanity);
+  EXPECT_GT(s, sanity);
+  EXPECT_EQ(md.find("| R0.n |", n + 1), std::string::npos) << "each claim in one table";
+}
+
 // Options of a --smoke run of case `name` without plots, 2 threads, into a fresh temporary DIR named by `tag`.
 ReproduceOptions smoke_options(const std::string& name, const std::string& tag) {
   ReproduceOptions o;
@@ -118,8 +140,9 @@ TEST_P(ReproduceSmoke, WritesReportWithVerdicts) {
   ReproduceOptions o = smoke_options(GetParam(), "smoke_" + GetParam());
   ReproduceSummary s = run_reproduction(o);
   EXPECT_GT(s.claims.size(), 0u);
-  const int sanity = int(std::count_if(s.claims.begin(), s.claims.end(), [](const auto& c) { return c.sanity; }));
-  EXPECT_EQ(s.holds + s.fails + s.inconclusive + sanity, int(s.claims.size()));  // sanity checks are not counted
+  const int apart = int(std::count_if(s.claims.begin(), s.claims.end(), [](const auto& c) { return !c.counted(); }));
+  EXPECT_EQ(s.holds + s.fails + s.inconclusive + apart, int(s.claims.size()));  // sanity checks etc. are not counted
+  for (const auto& c : s.claims) EXPECT_FALSE(c.sanity && c.uninformative) << c.id << ": one section each";
   EXPECT_EQ(s.holds + s.fails, 0) << "a smoke run judges no claim";
   std::ifstream f(o.out / "report.md");
   std::stringstream ss;
