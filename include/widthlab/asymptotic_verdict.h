@@ -28,9 +28,10 @@ WidthHalves width_halves(const std::vector<double>& widths);
 //   * a fit outside the region whose widest widths' interval is not outside it ("the narrower widths may be
 //     pre-asymptotic"), or whose exponent moves toward the region: the narrowest and widest widths' intervals are
 //     disjoint and the widest widths' exponent lies nearer the region;
-//   * a fit inside the region whose widest widths' interval lies outside it, or whose exponent moves away from the
-//     region (disjoint intervals, the widest widths' exponent farther from it).
-// "Does not hold" thus needs a settled exponent outside the region. A fit over fewer than 3 widths is inconclusive.
+//   * a fit inside the region whose widest widths' interval is not inside it too, or whose exponent moves away from
+//     the region (disjoint intervals, the widest widths' exponent farther from it).
+// Both verdicts thus need the widest widths to agree: "holds" an exponent inside the region there too, "does not hold"
+// a settled exponent outside it. A fit over fewer than 3 widths is inconclusive.
 VerdictResult asymptotic_exponent_verdict(const RateFit& all, const RateFit& narrowest, const RateFit& widest,
                                           const ClaimRegion& region, const std::string& what);
 

@@ -65,11 +65,23 @@ struct RateEvidence {
   double width_needed = NAN;   // asymptotic_width(...)
   double largest_width = NAN;  // the widest net run
   Estimate all_widths;         // the fit over every width (shown when the verdict is not taken, never judged)
+  // How much a particle limit's own Monte Carlo error raises the fitted exponent (particle_flattening; 0 for a
+  // kernel limit), and its particle count at the widest width.
+  double flattening = 0;
+  double particles = 0;
 };
 
 // holds / fails / inconclusive by verdict_in_region on [theory − kRateTolerance, theory + kRateTolerance] when at
 // least 3 widths lie in the asymptotic regime; otherwise inconclusive "at these widths", naming the width the theory
-// needs (3 widths for a fit: width_needed … 4·width_needed).
+// needs (3 widths for a fit: width_needed … 4·width_needed). Also inconclusive when the limit's particle error
+// flattens the fit by more than a quarter of the tolerance: the exponent is then biased toward 0 by an amount
+// comparable to the region, in either verdict's favour (theory.md §8.7).
 VerdictResult verdict_region_rate(const RateEvidence& e, double theory_rate, const std::string& source);
+
+// The CLT heuristic of theory.md §8.7 for a distance to a particle limit of N(d) particles: the nets' own error d^rate
+// and the particles' N^{-1/2} add in quadrature, D(d) = (d^{2·rate} + 1/N(d))^{1/2}. Returns the OLS slope of log D
+// on log d over `widths` minus `rate` (> 0: how far the particles flatten a fitted exponent; 0 for N ∝ d at the CLT
+// rate). `particles` holds N(d) per width.
+double particle_flattening(const std::vector<double>& widths, double rate, const std::vector<double>& particles);
 
 }  // namespace widthlab::repro::regions

@@ -35,13 +35,14 @@ struct ClaimRegion {
 // the estimate or its interval is not finite). The detail quotes the estimate, the interval, the region and its source.
 VerdictResult verdict_in_region(const Estimate& e, const ClaimRegion& region, const std::string& what);
 
-// The mean over seeds with a percentile-bootstrap 95 % interval (B resamples of the seeds, make_rng(seed)); NaN
-// values (missing / diverged runs) are dropped. Fewer than 3 values: the interval is NaN (a bootstrap of 2 values
-// only spans them).
-Estimate bootstrap_mean(const std::vector<double>& per_seed, int resamples = 2000, std::uint64_t seed = 0);
+// The mean over seeds with a percentile-bootstrap interval (B resamples of the seeds, make_rng(seed); `level` 0.95:
+// the 2.5 % and 97.5 % points); NaN values (missing / diverged runs) are dropped. Fewer than 3 values: the interval is
+// NaN (a bootstrap of 2 values only spans them).
+Estimate bootstrap_mean(const std::vector<double>& per_seed, int resamples = 2000, std::uint64_t seed = 0,
+                        double level = 0.95);
 // The mean of a_i − b_i over seeds that have both (paired: runs that share a seed share their init and data order).
 Estimate bootstrap_paired_difference(const std::vector<double>& a, const std::vector<double>& b, int resamples = 2000,
-                                     std::uint64_t seed = 0);
+                                     std::uint64_t seed = 0, double level = 0.95);
 
 // A statistic of a set of seed indices, for statistics that are not functions of per-seed numbers (e.g. a KL between
 // Gaussians fitted across seeds, which a bootstrap would bias: repeated seeds shrink the fitted spread). The interval
@@ -101,7 +102,8 @@ VerdictResult judge_slope(const SeedGrid& g, double exponent, double tol, const 
 VerdictResult judge_less(const std::vector<double>& a, const std::vector<double>& b, double margin, bool paired,
                          const std::string& name_a, const std::string& name_b, const std::string& source);
 // No consistent winner between two methods compared at several widths: per width, the paired difference a − b over
-// seeds (bootstrap_paired_difference of per_width_a[i], per_width_b[i]). holds: at some width its interval lies within
+// seeds (bootstrap_paired_difference of per_width_a[i], per_width_b[i], at the Bonferroni level 1 − 0.05/k for k
+// widths, since "at some width" takes the best of k intervals). holds: at some width its interval lies within
 // [−margin, margin] (there the two are equal to the margin, so neither wins at every width), or a wins beyond the
 // margin at one width and b at another; fails: at every width it lies wholly above margin, or at every width wholly
 // below −margin (one method wins everywhere); inconclusive otherwise.

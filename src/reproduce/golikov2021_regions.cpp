@@ -24,6 +24,7 @@
 #include "reproduce/golikov2021_regions_case.h"
 #include "widthlab/config_scalings.h"
 #include "widthlab/error.h"
+#include "widthlab/limit_models.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/rate_fit.h"
 #include "widthlab/results_io.h"
@@ -187,8 +188,12 @@ std::map<std::string, std::vector<double>> read_limits(const fs::path& sdir, Run
 // One region's measurements and verdict: the saturation width (asymptotic_width, from the limit's mean |test logit|
 // `limit_abs` and the narrowest nets' init logits), the fits of the distance over all widths and over the asymptotic
 // ones and of the init logits (the study's fit, fit_rate_mean), and the rate verdict (verdict_region_rate).
+struct ParticleCounts {
+  double base = 0, per_width = 0;  // limits.mf_particles, limits.coupled_particles_per_width
+};
+
 void measure_region(RegionResult& r, const std::vector<double>& limit_abs, const Axes& axes, double ref,
-                    const RateFitOptions& rfo) {
+                    const ParticleCounts& particles, const RateFitOptions& rfo) {
   const std::vector<int>& widths = axes.widths;
   r.limit_runs = int(limit_abs.size());
   r.limit_mean_abs = seed_stat(limit_abs).mean;
@@ -216,6 +221,16 @@ void measure_region(RegionResult& r, const std::vector<double>& limit_abs, const
   ev.width_needed = r.width_needed;
   ev.largest_width = widths.back();
   ev.all_widths = estimate_of(r.fit_all);
+  if (const LimitModelInfo& m = limit_model_from_name(r.model);
+      m.state == LimitStateKind::particles && wa.size() >= 2) {
+    // Independent limit runs have limits.mf_particles; coupled ones (models that use g) at most per_width·d.
+    std::vector<double> n;
+    for (double w : wa)
+      n.push_back(m.needs_g() && particles.per_width > 0 ? std::min(particles.base, particles.per_width * w)
+                                                         : particles.base);
+    ev.particles = n.back();
+    ev.flattening = regions::particle_flattening(wa, r.rate.theory, n);
+  }
   r.verdict =
       regions::verdict_region_rate(ev, r.rate.theory,
                                    fmt::format("theory.md §3.1, §3.4, §4 [derived heuristic]: {} ± {}",
@@ -245,7 +260,9 @@ CaseOutput run_golikov2021_regions(const ReproduceContext& ctx) {
   const CostSummary costs = write_cost(ctx.out, cost);
 
   RateFitOptions rfo;  // the study's fit (seed bootstrap, 1000 resamples, seed 0)
-  for (auto& [region, r] : res) measure_region(r, limit_abs[r.scaling], axes, config.scaling.reference_width, rfo);
+  const ParticleCounts particles{double(config.limits.mf_particles), double(config.limits.coupled_particles_per_width)};
+  for (auto& [region, r] : res)
+    measure_region(r, limit_abs[r.scaling], axes, config.scaling.reference_width, particles, rfo);
   write_region_csvs(ctx.out, res, axes);
 
   CaseOutput out;

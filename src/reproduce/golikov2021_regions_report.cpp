@@ -6,6 +6,7 @@
 
 #include "reproduce/common.h"
 #include "reproduce/golikov2021_regions_case.h"
+#include "widthlab/limit_models.h"
 
 namespace widthlab::repro::regions_case {
 
@@ -237,16 +238,23 @@ void add_method_notes(CaseOutput& out, const Config& config, const Axes& axes, c
       regions::kRateTolerance));
   const double dmax = axes.widths.back();
   const double np = double(config.limits.mf_particles);
+  std::vector<int> particle_regions, coupled_regions;  // from the limit-model table, not by hand
+  for (int region = 1; region <= 13; ++region) {
+    const LimitModelInfo& m = limit_model_for_region(region);
+    if (m.state == LimitStateKind::particles) particle_regions.push_back(region);
+    if (m.needs_g()) coupled_regions.push_back(region);
+  }
+  std::vector<double> widths(axes.widths.begin(), axes.widths.end());
+  const double flat = regions::particle_flattening(widths, -0.5, std::vector<double>(widths.size(), np));
   out.notes.push_back(fmt::format(
-      "Particle limits (regions 1, 3, 6, 7, 8) use N = {:g} particles, {:g}× the widest net; under the CLT heuristic "
-      "their own error is (d_max/N)^1/2 = {:.2f} of the finite error at d_max = {:g}, which raises the distance there "
-      "by "
-      "at most √(1 + d_max/N) = {:.3f} and flattens a fitted exponent slightly. Models that use the GP sample g "
-      "(regions "
-      "2, 3, 5, 8, 9, 10, 13) are run coupled: one limit per (width, seed) whose g is that net's own init logits "
-      "divided "
-      "by ω^A; the others run {} independent limit seeds.",
-      np, np / dmax, std::sqrt(dmax / np), dmax, std::sqrt(1 + dmax / np), config.limits.seeds.size()));
+      "Particle limits (regions {}) use N = {:g} particles, {:g}× the widest net; under the CLT heuristic their own "
+      "error is (d_max/N)^1/2 = {:.2f} of the finite error at d_max = {:g}, which raises the distance there by at most "
+      "√(1 + d_max/N) = {:.3f} and flattens a fitted d^−1/2 over widths {}…{} by ≈ {:.3f} (theory.md §8.7); a rate "
+      "claim is inconclusive where its own flattening exceeds a quarter of the tolerance. Models that use the GP "
+      "sample g (regions {}) are run coupled: one limit per (width, seed) whose g is that net's own init logits "
+      "divided by ω^A; the others run {} independent limit seeds.",
+      fmt::join(particle_regions, ", "), np, np / dmax, std::sqrt(dmax / np), dmax, std::sqrt(1 + dmax / np),
+      axes.widths.front(), axes.widths.back(), flat, fmt::join(coupled_regions, ", "), config.limits.seeds.size()));
   out.notes.push_back(fmt::format(
       "Measured: {} finite runs ({} ok, {} diverged, {} failed) and {} limit runs ({} failed); the seconds the runs "
       "recorded add up to {:.0f} s for the finite nets and {:.0f} s for the limits (regions_cost.csv; wall clock per "

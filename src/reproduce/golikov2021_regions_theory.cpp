@@ -89,7 +89,29 @@ VerdictResult verdict_region_rate(const RateEvidence& e, double theory_rate, con
   VerdictResult v = verdict_in_region(e.exponent, region, "exponent");
   v.detail =
       fmt::format("{} widths in the asymptotic regime (d ≥ {:.3g}): {}", e.widths_fitted, e.width_needed, v.detail);
+  if (e.flattening > kRateTolerance / 4 && v.verdict != Verdict::inconclusive) {
+    v.verdict = Verdict::inconclusive;
+    v.detail += fmt::format(
+        "; but the limit's own particle error (N = {:g}) flattens a true d^{} by ≈ {:.3f} at these widths (theory.md "
+        "§8.7), more than a quarter of the tolerance: inconclusive",
+        e.particles, exponent_fraction(theory_rate), e.flattening);
+  }
   return v;
+}
+
+double particle_flattening(const std::vector<double>& widths, double rate, const std::vector<double>& particles) {
+  if (widths.size() < 2 || particles.size() != widths.size()) return 0;
+  double mx = 0, my = 0;
+  std::vector<double> x, y;
+  for (std::size_t i = 0; i < widths.size(); ++i) {
+    const double w = widths[i];
+    x.push_back(std::log(w));
+    y.push_back(0.5 * std::log(std::pow(w, 2 * rate) + 1 / particles[i]));
+    mx += x.back() / double(widths.size()), my += y.back() / double(widths.size());
+  }
+  double sxy = 0, sxx = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) sxy += (x[i] - mx) * (y[i] - my), sxx += (x[i] - mx) * (x[i] - mx);
+  return sxy / sxx - rate;
 }
 
 }  // namespace widthlab::repro::regions

@@ -138,26 +138,29 @@ struct R21Grids {
   SeedGrid imp_err, imp_diag, imp_up, nai_err, nai_diag, nai_up;
 };
 
+// Kernels at init, no training: what the parameterisation gives a finite net, so every R21 claim is a sanity check
+// (theory.md §8.7), not counted; R24's trained nets carry the case's verdicts.
 void add_r21_claims(CaseOutput& out, const R21Grids& g) {
   out.claims.push_back({"R21.improved-converges",
                         "improved SP: the empirical NTK approaches the analytic kernel, error ∝ s^{-1/2} (±0.2)",
                         std::string(kR21Improved) + " (theory.md §4; finite-width corrections O(n^{-1/2}))",
-                        judge_slope(g.imp_err, -0.5, 0.2, kR21Source)});
+                        judge_slope(g.imp_err, -0.5, 0.2, kR21Source), /*sanity=*/true});
   if (!g.imp_err.values.empty())
     out.claims.push_back({"R21.improved-small", "improved SP: relative error at the largest s below 0.1", kR21Improved,
                           verdict_in_region(bootstrap_mean(g.imp_err.values.back()), {-INFINITY, 0.1, kR21Source},
-                                            "mean relative error at the largest s")});
+                                            "mean relative error at the largest s"),
+                          /*sanity=*/true});
   out.claims.push_back({"R21.improved-scale",
                         "improved SP: the width-carrying part of the kernel (layers ≥ 1) does not change with s "
                         "(exponent 0 ± 0.1)",
-                        kR21Improved, judge_slope(g.imp_up, 0.0, 0.1, kR21Source)});
+                        kR21Improved, judge_slope(g.imp_up, 0.0, 0.1, kR21Source), /*sanity=*/true});
   out.claims.push_back({"R21.naive-grows",
                         "naive SP: the width-carrying part of the NTK (layers ≥ 1) grows ∝ width (exponent 1 ± 0.1)",
-                        kR21Naive, judge_slope(g.nai_up, 1.0, 0.1, kR21Source)});
+                        kR21Naive, judge_slope(g.nai_up, 1.0, 0.1, kR21Source), /*sanity=*/true});
   out.claims.push_back({"R21.naive-total",
                         "naive SP: the whole NTK (input layer included) grows ∝ width (exponent 1 "
                         "± 0.1)",
-                        kR21Naive, judge_slope(g.nai_diag, 1.0, 0.1, kR21Source)});
+                        kR21Naive, judge_slope(g.nai_diag, 1.0, 0.1, kR21Source), /*sanity=*/true});
 }
 
 // R21: empirical NTK of improved- and naive-SP nets against the analytic kernel, per s and seed.
@@ -221,9 +224,9 @@ void r24_max_lr(const SpCase& k, const ReproduceContext& ctx, CaseOutput& out) {
   sd::MaxLrSweep r = sd::max_lr_sweep(families, widths, small, c.train.steps, c.sweep.seeds, ctx.out / "max_lr.csv");
   out.tables.push_back(r.table);
   out.claims.push_back({"R24.naive-lr", "naive SP: largest stable lr ∝ 1/width (exponent −1 ± 0.25)", kR24Naive,
-                        judge_slope(r.grids[1], -1.0, 0.25, kR24Source)});
+                        sd::judge_lr_slope(r.grids[1], -1.0, 0.25, kR24Source)});
   out.claims.push_back({"R24.improved-lr", "improved SP: largest stable lr independent of s (exponent 0 ± 0.25)",
-                        kR24Improved, judge_slope(r.grids[0], 0.0, 0.25, kR24Source)});
+                        kR24Improved, sd::judge_lr_slope(r.grids[0], 0.0, 0.25, kR24Source)});
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "reproduce/sohl_dickstein_common.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -124,6 +125,22 @@ MaxLrSweep max_lr_sweep(const std::vector<LrFamily>& families, const std::vector
   }
   write_table_csv(csv_path, {"family", "width", "seed", "max_stable_lr"}, csv);
   return out;
+}
+
+VerdictResult judge_lr_slope(const SeedGrid& g, double exponent, double tol, const std::string& source) {
+  VerdictResult v = judge_slope(g, exponent, tol, source);
+  std::vector<std::string> where;
+  for (std::size_t i = 0; i < g.widths.size(); ++i) {
+    const auto n = std::count_if(g.values[i].begin(), g.values[i].end(), [](double x) { return std::isinf(x); });
+    if (n > 0) where.push_back(fmt::format("{} of {} at width {}", n, g.values[i].size(), g.widths[i]));
+  }
+  if (where.empty()) return v;
+  v.verdict = Verdict::inconclusive;
+  v.detail += fmt::format(
+      "; but seeds stable up to the grid's largest lr ({}) are censored, and the fit over the others is biased: "
+      "inconclusive",
+      fmt::join(where, ", "));
+  return v;
 }
 
 }  // namespace widthlab::repro::sd

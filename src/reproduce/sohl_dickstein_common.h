@@ -58,4 +58,9 @@ MaxLrSweep max_lr_sweep(const std::vector<LrFamily>& families, const std::vector
                         int steps, const std::vector<std::uint64_t>& seeds, const std::filesystem::path& csv_path,
                         bool monotone = false);
 
+// judge_slope on a max_lr_sweep grid, unless a seed was stable up to the grid's largest lr (+inf, censored): its
+// largest stable lr is only known to lie above the grid, and leaving it out would bias the slope toward the seeds
+// that diverged, so the verdict is then inconclusive and says where the censored seeds are.
+VerdictResult judge_lr_slope(const SeedGrid& g, double exponent, double tol, const std::string& source);
+
 }  // namespace widthlab::repro::sd

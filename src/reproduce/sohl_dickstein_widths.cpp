@@ -136,8 +136,9 @@ void analytic_claims(const ParamAnalytic& sp, const ParamAnalytic& ntk, CaseOutp
   }
 }
 
-// The counted claims of (a): the empirical kernel's own split (improved SP), and the trained function's shift along
-// improved SP's predicted split effect (improved SP: 1, NTK parameterization: 0; theory.md §6.3).
+// The claims of (a): the empirical kernel's own split (improved SP; a kernel at init, so a sanity check), and the
+// trained function's shift along improved SP's predicted split effect (improved SP: 1, NTK parameterization: 0;
+// theory.md §6.3), the counted ones.
 void split_claims(const std::vector<double> (&shift)[2], const std::vector<double>& own_sp,
                   const std::vector<double>& other_sp, CaseOutput& out) {
   out.claims.push_back(
@@ -145,7 +146,8 @@ void split_claims(const std::vector<double> (&shift)[2], const std::vector<doubl
        "improved SP, finite nets: the empirical NTK is closer to its own split's analytic kernel than to the mirrored "
        "split's",
        "[SP]: the NTK depends on the relative layer widths (theory.md §3.8)",
-       judge_less(own_sp, other_sp, 0.0, true, "distance to its own split", "distance to the mirror", kPropsSource)});
+       judge_less(own_sp, other_sp, 0.0, true, "distance to its own split", "distance to the mirror", kPropsSource),
+       /*sanity=*/true});
   out.claims.push_back({"A.sp-function-shift",
                         "improved SP, finite nets: swapping the widths moves the trained function by the predicted "
                         "amount (component along the prediction 1 ± 0.5)",

@@ -61,10 +61,11 @@ VerdictResult asymptotic_exponent_verdict(const RateFit& all, const RateFit& nar
   if (v.verdict == Verdict::fails && moves > 0)
     return {Verdict::inconclusive,
             v.detail + "; but " + fits + ": the exponent still moves toward the region (theory.md §10.3)"};
-  if (v.verdict == Verdict::holds && (w == Verdict::fails || moves < 0))
+  if (v.verdict == Verdict::holds && (w != Verdict::holds || moves < 0))
     return {Verdict::inconclusive, v.detail + "; but " + fits +
                                        (w == Verdict::fails ? ", outside the region: the exponent drifts out of it"
-                                                            : ": the exponent moves away from the region") +
+                                        : moves < 0         ? ": the exponent moves away from the region"
+                                                    : ", not inside the region: the widest widths do not confirm it") +
                                        " (theory.md §10.3)"};
   return v;
 }

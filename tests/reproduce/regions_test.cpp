@@ -87,5 +87,40 @@ TEST(RegionsRate, VerdictIsThreeValued) {
   EXPECT_EQ(verdict_region_rate(e, -0.25, "constructed").verdict, Verdict::inconclusive);
 }
 
+// A particle limit's own error flattens the fitted exponent: with two widths the OLS slope is the secant of
+// log D = ½ log(d^{2r} + 1/N), so the flattening has a closed form; N ∝ d at the CLT rate flattens nothing.
+TEST(RegionsRate, ParticleFlattening) {
+  const auto secant = [](double a, double b, double r, double na, double nb) {
+    return 0.5 * std::log((std::pow(b, 2 * r) + 1 / nb) / (std::pow(a, 2 * r) + 1 / na)) / std::log(b / a) - r;
+  };
+  EXPECT_NEAR(particle_flattening({1024, 8192}, -0.5, {8192, 8192}), secant(1024, 8192, -0.5, 8192, 8192), 1e-12);
+  EXPECT_NEAR(particle_flattening({128, 8192}, -0.25, {4096, 4096}), secant(128, 8192, -0.25, 4096, 4096), 1e-12);
+  EXPECT_NEAR(particle_flattening({128, 256, 512, 1024}, -0.5, {512, 1024, 2048, 4096}), 0.0, 1e-12);
+  EXPECT_NEAR(particle_flattening({128, 256, 512}, -0.5, {1e300, 1e300, 1e300}), 0.0, 1e-12);
+  // P = d_max over 2^7 … 2^13 (golikov2021-regions' limits): a true −1/2 fits ≈ 0.07 flatter.
+  const std::vector<double> w = {128, 256, 512, 1024, 2048, 4096, 8192};
+  const double f = particle_flattening(w, -0.5, std::vector<double>(w.size(), 8192));
+  EXPECT_GT(f, 0.05);
+  EXPECT_LT(f, 0.1);
+}
+
+// Flattening beyond a quarter of the tolerance leaves either verdict undecided; below it the verdict stands.
+TEST(RegionsRate, FlatteningParticlesMakeTheVerdictInconclusive) {
+  RateEvidence e;
+  e.widths_fitted = 7;
+  e.width_needed = 128;
+  e.largest_width = 8192;
+  e.exponent = {-0.49, -0.55, -0.43};
+  e.particles = 8192;
+  e.flattening = kRateTolerance / 4 * 0.9;
+  EXPECT_EQ(verdict_region_rate(e, -0.5, "constructed").verdict, Verdict::holds);
+  e.flattening = kRateTolerance / 4 * 1.1;
+  const VerdictResult v = verdict_region_rate(e, -0.5, "constructed");
+  EXPECT_EQ(v.verdict, Verdict::inconclusive);
+  EXPECT_NE(v.detail.find("particle error (N = 8192)"), std::string::npos) << v.detail;
+  e.exponent = {-0.1, -0.15, -0.05};
+  EXPECT_EQ(verdict_region_rate(e, -0.5, "constructed").verdict, Verdict::inconclusive);
+}
+
 }  // namespace
 }  // namespace widthlab::repro::regions

@@ -29,8 +29,8 @@ TEST(AsymptoticVerdict, ASettledExponentKeepsItsVerdict) {
   EXPECT_EQ(judge(fit(0.5, 0.4, 0.6, 5), kNone, kNone), Verdict::fails);
   EXPECT_EQ(judge(fit(0.5, 0.4, 0.6, 5), fit(0.5, 0.4, 0.6, 3), fit(0.55, 0.45, 0.65, 3)), Verdict::fails);
   EXPECT_EQ(judge(fit(1.0, 0.9, 1.1, 5), fit(1.0, 0.85, 1.15, 3), fit(1.0, 0.85, 1.15, 3)), Verdict::holds);
-  EXPECT_EQ(judge(fit(1.0, 0.9, 1.1, 5), kNone, fit(1.0, 0.7, 1.3, 3)), Verdict::holds);  // widest merely wider
-  EXPECT_EQ(judge(fit(1.0, 0.9, 1.1, 2), kNone, kNone), Verdict::inconclusive);           // 2 widths: no test
+  EXPECT_EQ(judge(fit(1.0, 0.9, 1.1, 5), kNone, fit(1.0, 0.85, 1.15, 3)), Verdict::holds);  // both inside
+  EXPECT_EQ(judge(fit(1.0, 0.9, 1.1, 2), kNone, kNone), Verdict::inconclusive);             // 2 widths: no test
 }
 
 TEST(AsymptoticVerdict, AFailureTheWidestWidthsDoNotConfirmIsInconclusive) {
@@ -58,6 +58,16 @@ TEST(AsymptoticVerdict, AnExponentStillMovingTowardTheRegionIsNotAFailure) {
                                         fit(-0.7, -0.85, -0.55, 3), zero, "x")
                 .verdict,
             Verdict::fails);
+}
+
+// A hold needs the widest widths' interval inside the region too, as a failure needs it outside: a widest-widths
+// interval that straddles the region's edge leaves the asymptotic exponent undecided.
+TEST(AsymptoticVerdict, AHoldTheWidestWidthsDoNotConfirmIsInconclusive) {
+  const VerdictResult v =
+      asymptotic_exponent_verdict(fit(1.0, 0.9, 1.1, 5), kNone, fit(1.0, 0.7, 1.3, 3), kRegion, "x");
+  EXPECT_EQ(v.verdict, Verdict::inconclusive);
+  EXPECT_NE(v.detail.find("do not confirm"), std::string::npos) << v.detail;
+  EXPECT_EQ(judge(fit(1.0, 0.9, 1.1, 5), fit(1.0, 0.7, 1.3, 3), fit(1.1, 1.0, 1.19, 3)), Verdict::holds);
 }
 
 TEST(AsymptoticVerdict, AHoldThatDriftsOrMovesAwayIsInconclusive) {

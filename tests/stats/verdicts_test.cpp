@@ -163,6 +163,21 @@ TEST(Verdicts, NoConsistentWinnerIsThreeValued) {
   std::vector<std::vector<double>> noisy = b;
   for (auto& v : noisy) v = {0.77, 0.83, 0.79, 0.84, 0.78};
   EXPECT_EQ(judge_no_consistent_winner(w, noisy, b, 0.01, "s").verdict, Verdict::inconclusive);
+  // "Within the margin at some width" picks the best of 3 intervals: each is the 1 − 0.05/3 one.
+  EXPECT_NE(judge_no_consistent_winner(w, noisy, b, 0.01, "s").detail.find("98.3 % (Bonferroni over 3 widths)"),
+            std::string::npos);
+}
+
+// A higher level widens the percentile interval over the same resamples; 0.95 is the default.
+TEST(Verdicts, BootstrapLevelWidensTheInterval) {
+  const std::vector<double> x = {0.1, -0.2, 0.3, 0.05, -0.1, 0.2, 0.0, -0.15, 0.25, 0.12};
+  const Estimate e95 = bootstrap_mean(x), same = bootstrap_mean(x, 2000, 0, 0.95),
+                 e99 = bootstrap_mean(x, 2000, 0, 0.99);
+  EXPECT_EQ(e95.lo, same.lo);
+  EXPECT_EQ(e95.hi, same.hi);
+  EXPECT_LT(e99.lo, e95.lo);
+  EXPECT_GT(e99.hi, e95.hi);
+  EXPECT_EQ(e99.value, e95.value);
 }
 
 TEST(Verdicts, InRegionIsThreeValued) {
