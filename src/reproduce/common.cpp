@@ -252,11 +252,11 @@ double mean_finite(const std::vector<double>& v) {
   return n ? s / n : NAN;
 }
 
-// The KL averaged over the run's curve points, from the seeds `idx`.
+// The KL averaged over the run's curve points from `from` on, from the seeds `idx`.
 double mean_kl(const std::vector<const TrainResult*>& runs, const std::vector<const TrainResult*>& refs,
-               const std::vector<std::size_t>& idx) {
+               const std::vector<std::size_t>& idx, std::size_t from) {
   std::vector<double> kl;
-  for (std::size_t i = 0; i < runs.front()->curve.size(); ++i) kl.push_back(kl_at(runs, refs, i, idx).kl);
+  for (std::size_t i = from; i < runs.front()->curve.size(); ++i) kl.push_back(kl_at(runs, refs, i, idx).kl);
   return mean_finite(kl);
 }
 

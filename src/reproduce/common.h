@@ -96,9 +96,9 @@ SeedGrid metric_grid(const std::map<SweepRunKey, TrainResult>& results, const st
 // other). NaN when a seed lacks the point or a logit is not finite.
 SeedKl kl_at(const std::vector<const TrainResult*>& runs, const std::vector<const TrainResult*>& refs, std::size_t i,
              const std::vector<std::size_t>& idx);
-// kl_at averaged over the run's curve points.
+// kl_at averaged over the run's curve points from index `from` on (0: every point, step 0 included).
 double mean_kl(const std::vector<const TrainResult*>& runs, const std::vector<const TrainResult*>& refs,
-               const std::vector<std::size_t>& idx);
+               const std::vector<std::size_t>& idx, std::size_t from = 0);
 // The mean of the finite values (NaN when none).
 double mean_finite(const std::vector<double>& v);
 // The results of one label in seed order.

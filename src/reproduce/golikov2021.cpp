@@ -206,23 +206,38 @@ ReportTable summary_table(const std::map<std::string, Track>& tr, int big, int r
   return t;
 }
 
-// R13.icmf-closest: IC-MF's logit KL to the reference against the closest other scaling's, paired over seeds.
-ClaimCheck icmf_closest(const std::map<SweepRunKey, TrainResult>& res, const std::map<std::string, Track>& tr,
-                        const std::vector<std::string>& labels, const std::vector<const TrainResult*>& refs) {
-  double best = INFINITY;
-  std::string who;
+// R13.icmf-closest: IC-MF's logit KL to the reference minus the smallest other scaling's, paired over seeds. The
+// closest other scaling is chosen inside the statistic, so the jackknife sees the choice (not picked once by its point
+// estimate), and the KL is averaged from the first update on: at step 0 IC-MF's logits are the reference's init
+// logits by construction (theory.md §3.5), which would decide the comparison by the parameterisation alone.
+ClaimCheck icmf_closest(const std::map<SweepRunKey, TrainResult>& res, const std::vector<std::string>& labels,
+                        const std::vector<const TrainResult*>& refs) {
+  constexpr std::size_t kAfterInit = 1;
+  std::vector<std::string> others;
   for (const auto& l : labels)
-    if (l != "ic-mf" && mean_finite(tr.at(l).kl) < best) best = mean_finite(tr.at(l).kl), who = l;
-  const auto icmf = runs_of(res, "ic-mf"), other = runs_of(res, who);
-  const auto difference = [&](const std::vector<std::size_t>& idx) {
-    return mean_kl(icmf, refs, idx) - mean_kl(other, refs, idx);
+    if (l != "ic-mf") others.push_back(l);
+  const auto icmf = runs_of(res, "ic-mf");
+  const auto closest = [&](const std::vector<std::size_t>& idx, std::string* who) {
+    double best = INFINITY;
+    for (const auto& l : others)
+      if (const double kl = mean_kl(runs_of(res, l), refs, idx, kAfterInit); kl < best) best = kl, *who = l;
+    return best;
   };
+  const auto difference = [&](const std::vector<std::size_t>& idx) {
+    std::string who;
+    return mean_kl(icmf, refs, idx, kAfterInit) - closest(idx, &who);
+  };
+  std::vector<std::size_t> all(refs.size());
+  std::iota(all.begin(), all.end(), std::size_t(0));
+  std::string who;
+  const double best = closest(all, &who);
   VerdictResult v = verdict_in_region(jackknife_seeds(refs.size(), difference), {-INFINITY, 0.0, kG2Source},
-                                      fmt::format("KL IC-MF − KL {}", who));
-  v.detail = fmt::format("KL IC-MF = {}, KL {} = {} (the closest other); ", fmt_num(mean_finite(tr.at("ic-mf").kl)),
-                         who, fmt_num(best)) +
+                                      "KL IC-MF − the smallest other KL (chosen within each jackknife sample)");
+  v.detail = fmt::format("after step 0: KL IC-MF = {}, KL {} = {} (the closest other); ",
+                         fmt_num(mean_kl(icmf, refs, all, kAfterInit)), who, fmt_num(best)) +
              v.detail;
-  return {"R13.icmf-closest", "IC-MF has the smallest logit KL to the reference (mean over the run's curve points)",
+  return {"R13.icmf-closest",
+          "IC-MF has the smallest logit KL to the reference (mean over the run's curve points after step 0)",
           "IC-MF: smallest logit KL discrepancy over the whole run (theory.md §6.2, [derived] from [G2] abs)", v};
 }
 
@@ -284,7 +299,7 @@ CaseOutput run_golikov2021_limits(const ReproduceContext& ctx) {
 
   CaseOutput out;
   out.tables.push_back(summary_table(tr, big, ref, setup.seeds_at(big).size()));
-  if (tr.count("ic-mf")) out.claims.push_back(icmf_closest(res, tr, labels, refs));
+  if (tr.count("ic-mf")) out.claims.push_back(icmf_closest(res, labels, refs));
   size_and_kernel_claims(res, tr, omega, out);
   limit_model_claims(ctx, out);
   out.setup = fmt::format(
