@@ -22,6 +22,7 @@ def test_smoke_reproduction_writes_claims_and_judges_nothing(tmp_path):
     assert s["name"] == "nguyen2019-gaussians" and s["holds"] == 0 and s["fails"] == 0  # a smoke run judges nothing
     assert res["claims"] == json.loads((out / "claims.json").read_text())["claims"]
     assert res["claims"] and all(c["verdict"] == "inconclusive" for c in res["claims"] if not c["sanity"])
+    assert all(isinstance(c["uninformative"], bool) for c in res["claims"])
     assert res["report"] == str(out / "report.md") and "## Claims" in (out / "report.md").read_text()
     with pytest.raises(ValueError, match="already holds widthlab results"):
         widthlab.reproduce("nguyen2019-gaussians", out=out, smoke=True, plots=False)

@@ -282,8 +282,8 @@ def reproduce(name, out=None, smoke=False, full=False, overrides=(), data=None, 
     :func:`study` (``resume`` reuses the recorded runs; the grid may grow).
 
     Returns a dict: ``summary`` (``holds``, ``fails``, ``inconclusive``, seconds, ``brief``), ``claims`` (claims.json's
-    claims: ``id``, ``claim``, ``published``, ``measured``, ``verdict``, ``sanity``), ``report`` (path of report.md, or
-    its text without ``out``), ``out``.
+    claims: ``id``, ``claim``, ``published``, ``measured``, ``verdict``, ``sanity``, ``uninformative``), ``report``
+    (path of report.md, or its text without ``out``), ``out``.
     """
     if config is not None and not isinstance(config, (str, os.PathLike)):
         raise ValueError(f"config: expected the path of a reproduction config, got {type(config).__name__}")
