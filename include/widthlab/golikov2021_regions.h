@@ -73,9 +73,8 @@ struct RateEvidence {
 
 // holds / fails / inconclusive by verdict_in_region on [theory − kRateTolerance, theory + kRateTolerance] when at
 // least 3 widths lie in the asymptotic regime; otherwise inconclusive "at these widths", naming the width the theory
-// needs (3 widths for a fit: width_needed … 4·width_needed). Also inconclusive when the limit's particle error
-// flattens the fit by more than a quarter of the tolerance: the exponent is then biased toward 0 by an amount
-// comparable to the region, in either verdict's favour (theory.md §8.7).
+// needs (3 widths for a fit: width_needed … 4·width_needed). A particle limit's own error can only flatten the fit
+// (raise the exponent), by up to `flattening`, so the interval judged is [lo − flattening, hi] (theory.md §8.7).
 VerdictResult verdict_region_rate(const RateEvidence& e, double theory_rate, const std::string& source);
 
 // The CLT heuristic of theory.md §8.7 for a distance to a particle limit of N(d) particles: the nets' own error d^rate

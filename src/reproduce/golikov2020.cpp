@@ -381,8 +381,7 @@ CaseOutput run_golikov2020_fmnist10(const ReproduceContext& ctx) {
                                      "train.steps=600",     "train.log_every=50", "sweep.widths=[128, 256, 512, 1024]"};
   const std::vector<Group> groups = {
       {"r8", "R8: full batch", "theory.md §6.1 R8, for [G1] supp. Fig. 5 row 2, whose curves could not be read", {}},
-      {"r9", "R9: SGD batch 100", "theory.md §6.1 R9, for [G1] supp. Fig. 5 row 3, whose curves could not be read",
-       r9},
+      {"r9", "R9: SGD batch 100", "theory.md §6.1 R9, for [G1] supp. Fig. 5 row 3, whose curves could not be read", r9},
   };
   CaseOutput out;
   out.setup = "";

@@ -249,8 +249,8 @@ void add_method_notes(CaseOutput& out, const Config& config, const Axes& axes, c
   out.notes.push_back(fmt::format(
       "Particle limits (regions {}) use N = {:g} particles, {:g}× the widest net; under the CLT heuristic their own "
       "error is (d_max/N)^1/2 = {:.2f} of the finite error at d_max = {:g}, which raises the distance there by at most "
-      "√(1 + d_max/N) = {:.3f} and flattens a fitted d^−1/2 over widths {}…{} by ≈ {:.3f} (theory.md §8.7); a rate "
-      "claim is inconclusive where its own flattening exceeds a quarter of the tolerance. Models that use the GP "
+      "√(1 + d_max/N) = {:.3f} and flattens a fitted d^−1/2 over widths {}…{} by ≈ {:.3f} (theory.md §8.7); each "
+      "rate claim's interval is lowered by its own flattening before it is judged. Models that use the GP "
       "sample g (regions {}) are run coupled: one limit per (width, seed) whose g is that net's own init logits "
       "divided by ω^A; the others run {} independent limit seeds.",
       fmt::join(particle_regions, ", "), np, np / dmax, std::sqrt(dmax / np), dmax, std::sqrt(1 + dmax / np),

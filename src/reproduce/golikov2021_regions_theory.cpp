@@ -86,16 +86,19 @@ VerdictResult verdict_region_rate(const RateEvidence& e, double theory_rate, con
                         kSaturationLogit, e.width_needed, e.widths_fitted, e.largest_width, e.width_needed,
                         4 * e.width_needed, ci(e.all_widths))};
   ClaimRegion region{theory_rate - kRateTolerance, theory_rate + kRateTolerance, source};
-  VerdictResult v = verdict_in_region(e.exponent, region, "exponent");
+  // The particles can only flatten the fit (raise the exponent toward 0), by at most `flattening`: the nets' own
+  // exponent lies in [lo − flattening, hi], and that is the interval judged.
+  Estimate judged = e.exponent;
+  if (e.flattening > 0) judged.lo -= e.flattening;
+  VerdictResult v = verdict_in_region(judged, region, e.flattening > 0 ? "exponent, widened" : "exponent");
   v.detail =
       fmt::format("{} widths in the asymptotic regime (d ≥ {:.3g}): {}", e.widths_fitted, e.width_needed, v.detail);
-  if (e.flattening > kRateTolerance / 4 && v.verdict != Verdict::inconclusive) {
-    v.verdict = Verdict::inconclusive;
+  if (e.flattening > 0)
     v.detail += fmt::format(
-        "; but the limit's own particle error (N = {:g}) flattens a true d^{} by ≈ {:.3f} at these widths (theory.md "
-        "§8.7), more than a quarter of the tolerance: inconclusive",
-        e.particles, exponent_fraction(theory_rate), e.flattening);
-  }
+        " (the fitted {:.4g} [{:.4g}, {:.4g}], its lower end lowered by {:.3f}: the limit's own particle error, N = "
+        "{:g}, "
+        "flattens a true d^{} by about that much at these widths under the CLT heuristic of theory.md §8.7)",
+        e.exponent.value, e.exponent.lo, e.exponent.hi, e.flattening, e.particles, exponent_fraction(theory_rate));
   return v;
 }
 

@@ -104,22 +104,27 @@ TEST(RegionsRate, ParticleFlattening) {
   EXPECT_LT(f, 0.1);
 }
 
-// Flattening beyond a quarter of the tolerance leaves either verdict undecided; below it the verdict stands.
-TEST(RegionsRate, FlatteningParticlesMakeTheVerdictInconclusive) {
+// The particles can only flatten the fit, so the interval's lower end is lowered by the flattening before judging:
+// a hold must stay inside the region after that, a failure well above it stays a failure.
+TEST(RegionsRate, FlatteningParticlesWidenTheIntervalDownward) {
   RateEvidence e;
   e.widths_fitted = 7;
   e.width_needed = 128;
   e.largest_width = 8192;
-  e.exponent = {-0.49, -0.55, -0.43};
+  e.exponent = {-0.46, -0.48, -0.44};  // inside [−5/8, −3/8]
   e.particles = 8192;
-  e.flattening = kRateTolerance / 4 * 0.9;
+  e.flattening = 0.1;  // [−0.58, −0.44]: still inside
   EXPECT_EQ(verdict_region_rate(e, -0.5, "constructed").verdict, Verdict::holds);
-  e.flattening = kRateTolerance / 4 * 1.1;
+  e.flattening = 0.2;  // [−0.68, −0.44]: reaches below −5/8
   const VerdictResult v = verdict_region_rate(e, -0.5, "constructed");
   EXPECT_EQ(v.verdict, Verdict::inconclusive);
-  EXPECT_NE(v.detail.find("particle error (N = 8192)"), std::string::npos) << v.detail;
-  e.exponent = {-0.1, -0.15, -0.05};
+  EXPECT_NE(v.detail.find("particle error, N = 8192"), std::string::npos) << v.detail;
+  e.exponent = {-0.06, -0.065, -0.055};  // far above the region even 0.2 steeper
+  EXPECT_EQ(verdict_region_rate(e, -0.5, "constructed").verdict, Verdict::fails);
+  e.exponent = {-0.3, -0.32, -0.28};  // above the region, but within the flattening of it
   EXPECT_EQ(verdict_region_rate(e, -0.5, "constructed").verdict, Verdict::inconclusive);
+  e.flattening = 0;  // a kernel limit: judged as fitted
+  EXPECT_EQ(verdict_region_rate(e, -0.5, "constructed").verdict, Verdict::fails);
 }
 
 }  // namespace
