@@ -62,13 +62,19 @@ TEST(RegionsRate, AsymptoticWidth) {
   EXPECT_TRUE(std::isnan(asymptotic_width(r6, 128, 0.0, 128, NAN, -0.25)));
 }
 
-// The rate verdict takes each of its three values.
-TEST(RegionsRate, VerdictIsThreeValued) {
+// A fit over the 7 widths 2^7 … 2^13, all in the asymptotic regime, with the given exponent.
+RateEvidence seven_widths(const Estimate& exponent) {
   RateEvidence e;
   e.widths_fitted = 7;
   e.width_needed = 128;
   e.largest_width = 8192;
-  e.exponent = {-0.49, -0.55, -0.43};  // inside [−5/8, −3/8]
+  e.exponent = exponent;
+  return e;
+}
+
+// The rate verdict takes each of its three values.
+TEST(RegionsRate, VerdictIsThreeValued) {
+  RateEvidence e = seven_widths({-0.49, -0.55, -0.43});  // inside [−5/8, −3/8]
   EXPECT_EQ(verdict_region_rate(e, -0.5, "constructed").verdict, Verdict::holds);
   e.exponent = {-0.1, -0.15, -0.05};  // wholly outside
   EXPECT_EQ(verdict_region_rate(e, -0.5, "constructed").verdict, Verdict::fails);
@@ -107,11 +113,7 @@ TEST(RegionsRate, ParticleFlattening) {
 // The particles can only flatten the fit, so the interval's lower end is lowered by the flattening before judging:
 // a hold must stay inside the region after that, a failure well above it stays a failure.
 TEST(RegionsRate, FlatteningParticlesWidenTheIntervalDownward) {
-  RateEvidence e;
-  e.widths_fitted = 7;
-  e.width_needed = 128;
-  e.largest_width = 8192;
-  e.exponent = {-0.46, -0.48, -0.44};  // inside [−5/8, −3/8]
+  RateEvidence e = seven_widths({-0.46, -0.48, -0.44});  // inside [−5/8, −3/8]
   e.particles = 8192;
   e.flattening = 0.1;  // [−0.58, −0.44]: still inside
   EXPECT_EQ(verdict_region_rate(e, -0.5, "constructed").verdict, Verdict::holds);
