@@ -2,17 +2,19 @@
 // TrainTask from the same config mapping, run_training), handing back the net's parameters with the run's record.
 //   train_net(config_path="", config_toml="", config_name="<config>", overrides=[], scaling="", width=None,
 //             seed=None) -> dict
-// The dict: the runs.jsonl record (architecture.md §4), "curve" (a dict of lists with the curves/*.csv columns),
-// "multipliers" (α_l, l = 0..H), "layer_lrs" (the learning rates of θ_l and b_l), "init_parameters" and
-// "final_parameters" ({"weights":
-// [θ_l], "biases": [b_l]}, raw float64 parameters; "final_parameters" is None when the run diverged) and "test_logits"
-// (m × k, None when diverged). The net computes z_l = α_l (θ_l h + b_l) (mlp.h), so α_l θ_l are its effective weights
-// (theory.md §1.2). Parameters are float64 copies whatever train.precision is. The GIL is released while it trains.
+// The dict: the runs.jsonl record and "curve", both as the sweep writes them (sweep_output; the curve as a dict of
+// lists with curves/*.csv's columns, integral values as ints like widthlab.train's CSV reader), "multipliers" (α_l,
+// l = 0..H), "layer_lrs" (the learning rates of θ_l and b_l), "init_parameters" and "final_parameters" ({"weights":
+// [θ_l], "biases": [b_l]}, raw float64 parameters; "final_parameters" is None when the run diverged) and
+// "test_logits" (m × k, None when diverged). The net computes z_l = α_l (θ_l h + b_l) (mlp.h), so α_l θ_l are its
+// effective weights (theory.md §1.2). Parameters are float64 copies whatever train.precision is. The GIL is released
+// while it trains.
 #include <fmt/format.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +25,7 @@
 #include "py_json.h"
 #include "widthlab/config_mapping.h"
 #include "widthlab/error.h"
+#include "widthlab/sweep.h"
 #include "widthlab/train_run.h"
 
 namespace widthlab::python {
@@ -37,15 +40,18 @@ py::dict parameters(const std::vector<MatrixD>& weights, const std::vector<Vecto
   return py::dict(py::arg("weights") = w, py::arg("biases") = b);
 }
 
-py::dict curve_columns(const std::vector<CurvePoint>& curve) {
-  py::list step, train_loss, train_acc, test_loss, test_acc, mean_abs;
-  for (const CurvePoint& p : curve) {
-    step.append(p.step), train_loss.append(p.train_loss), train_acc.append(p.train_acc);
-    test_loss.append(p.test_loss), test_acc.append(p.test_acc), mean_abs.append(p.test_mean_abs_logit);
+// A CSV table as a dict of columns; a finite integral value becomes an int, as widthlab.train reads the CSV files.
+py::dict table_columns(const CsvTable& table) {
+  py::dict out;
+  for (std::size_t c = 0; c < table.columns.size(); ++c) {
+    py::list column;
+    for (const auto& row : table.rows)
+      column.append(std::isfinite(row[c]) && row[c] == std::floor(row[c]) && std::abs(row[c]) < 9e15
+                        ? py::object(py::int_(static_cast<long long>(row[c])))
+                        : py::object(py::float_(row[c])));
+    out[py::str(table.columns[c])] = column;
   }
-  return py::dict(py::arg("step") = step, py::arg("train_loss") = train_loss, py::arg("train_acc") = train_acc,
-                  py::arg("test_loss") = test_loss, py::arg("test_acc") = test_acc,
-                  py::arg("test_mean_abs_logit") = mean_abs);
+  return out;
 }
 
 py::dict train_net_py(const ConfigSource& src, const std::string& scaling, std::optional<int> width,
@@ -65,8 +71,9 @@ py::dict train_net_py(const ConfigSource& src, const std::string& scaling, std::
                          setup.data.classes};
     r = run_training(task, data);
   }
-  py::dict out = json_to_py(r.to_json());
-  out["curve"] = curve_columns(r.curve);
+  const SweepRunOutput sweep = sweep_output(r, /*with_logits=*/false);
+  py::dict out = json_to_py(sweep.record);
+  if (sweep.curve) out["curve"] = table_columns(*sweep.curve);
   py::list multipliers;
   for (const LayerFactors& f : task.factors) multipliers.append(f.multiplier);
   out["multipliers"] = multipliers;

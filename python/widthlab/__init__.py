@@ -176,7 +176,7 @@ def train_net(config=None, scaling=None, width=None, seed=None, overrides=()):
     the config is built as a preset), trained the same way (same init, batches, optimizer), nothing written.
 
     Returns a dict: the runs.jsonl record's keys (``scaling``, ``width``, ``seed``, ``status``, ``train_loss``, …),
-    ``curve`` (a dict of lists, the columns of curves/*.csv), ``multipliers`` (α_l, l = 0..H), ``layer_lrs`` (the
+    ``curve`` (a dict of lists, the columns of curves/*.csv, when the config saves curves), ``multipliers`` (α_l, l = 0..H), ``layer_lrs`` (the
     learning rate of θ_l and b_l), ``init_parameters`` and ``final_parameters`` (``{"weights": [θ_l], "biases":
     [b_l]}``: raw float64 arrays, θ_l of shape (fan_out, fan_in) like torch's ``nn.Linear.weight``;
     ``final_parameters`` is None when the run diverged)
