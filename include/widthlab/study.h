@@ -74,4 +74,8 @@ SweepOptions study_sweep_options(const Config& config, const StudyOptions& optio
 // success, else why not (missing python or matplotlib, script error) in one line; never throws.
 std::string draw_plots(const std::filesystem::path& dir, const std::string& python = "");
 
+// Particles of a coupled limit run at `width` (limits.coupled_particles_per_width, config.h): min(mf_particles,
+// per_width · width) rounded up to even; mf_particles when per_width is 0.
+int coupled_particle_count(int mf_particles, int per_width, int width);
+
 }  // namespace widthlab

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <utility>
 
 #include "reproduce/cases.h"
 #include "reproduce/common.h"
@@ -213,14 +214,14 @@ ReportTable summary_table(const std::map<std::string, Track>& tr, int big, int r
 ClaimCheck icmf_closest(const std::map<SweepRunKey, TrainResult>& res, const std::vector<std::string>& labels,
                         const std::vector<const TrainResult*>& refs) {
   constexpr std::size_t kAfterInit = 1;
-  std::vector<std::string> others;
+  std::vector<std::pair<std::string, std::vector<const TrainResult*>>> others;
   for (const auto& l : labels)
-    if (l != "ic-mf") others.push_back(l);
+    if (l != "ic-mf") others.emplace_back(l, runs_of(res, l));
   const auto icmf = runs_of(res, "ic-mf");
   const auto closest = [&](const std::vector<std::size_t>& idx, std::string* who) {
     double best = INFINITY;
-    for (const auto& l : others)
-      if (const double kl = mean_kl(runs_of(res, l), refs, idx, kAfterInit); kl < best) best = kl, *who = l;
+    for (const auto& [label, runs] : others)
+      if (const double kl = mean_kl(runs, refs, idx, kAfterInit); kl < best) best = kl, *who = label;
     return best;
   };
   const auto difference = [&](const std::vector<std::size_t>& idx) {

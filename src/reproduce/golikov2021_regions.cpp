@@ -189,7 +189,7 @@ std::map<std::string, std::vector<double>> read_limits(const fs::path& sdir, Run
 // `limit_abs` and the narrowest nets' init logits), the fits of the distance over all widths and over the asymptotic
 // ones and of the init logits (the study's fit, fit_rate_mean), and the rate verdict (verdict_region_rate).
 struct ParticleCounts {
-  double base = 0, per_width = 0;  // limits.mf_particles, limits.coupled_particles_per_width
+  int base = 0, per_width = 0;  // limits.mf_particles, limits.coupled_particles_per_width
 };
 
 void measure_region(RegionResult& r, const std::vector<double>& limit_abs, const Axes& axes, double ref,
@@ -223,11 +223,10 @@ void measure_region(RegionResult& r, const std::vector<double>& limit_abs, const
   ev.all_widths = estimate_of(r.fit_all);
   if (const LimitModelInfo& m = limit_model_from_name(r.model);
       m.state == LimitStateKind::particles && wa.size() >= 2) {
-    // Independent limit runs have limits.mf_particles; coupled ones (models that use g) at most per_width·d.
+    // Independent limit runs have limits.mf_particles; coupled ones (models that use g) the study's per-width count.
     std::vector<double> n;
     for (double w : wa)
-      n.push_back(m.needs_g() && particles.per_width > 0 ? std::min(particles.base, particles.per_width * w)
-                                                         : particles.base);
+      n.push_back(m.needs_g() ? coupled_particle_count(particles.base, particles.per_width, int(w)) : particles.base);
     ev.particles = n.back();
     ev.flattening = regions::particle_flattening(wa, r.rate.theory, n);
   }
@@ -260,7 +259,7 @@ CaseOutput run_golikov2021_regions(const ReproduceContext& ctx) {
   const CostSummary costs = write_cost(ctx.out, cost);
 
   RateFitOptions rfo;  // the study's fit (seed bootstrap, 1000 resamples, seed 0)
-  const ParticleCounts particles{double(config.limits.mf_particles), double(config.limits.coupled_particles_per_width)};
+  const ParticleCounts particles{config.limits.mf_particles, config.limits.coupled_particles_per_width};
   for (auto& [region, r] : res)
     measure_region(r, limit_abs[r.scaling], axes, config.scaling.reference_width, particles, rfo);
   write_region_csvs(ctx.out, res, axes);

@@ -105,12 +105,6 @@ std::vector<LimitJob> pending_jobs(const Context& ctx, const std::vector<LimitPl
 
 }  // namespace
 
-int coupled_particle_count(int mf_particles, int per_width, int width) {
-  if (per_width <= 0) return mf_particles;
-  const std::int64_t n = std::min<std::int64_t>(mf_particles, std::int64_t(per_width) * width);
-  return int(n + n % 2);
-}
-
 double LimitPlan::norm_at(int width, double reference_width) const {
   return std::pow(double(width) / reference_width, norm_exp);
 }
@@ -175,3 +169,13 @@ void simulate_limits(const Context& ctx, const std::vector<LimitPlan>& plans,
 }
 
 }  // namespace widthlab::study
+
+namespace widthlab {
+
+int coupled_particle_count(int mf_particles, int per_width, int width) {
+  if (per_width <= 0) return mf_particles;
+  const std::int64_t n = std::min<std::int64_t>(mf_particles, std::int64_t(per_width) * width);
+  return int(n + n % 2);
+}
+
+}  // namespace widthlab

@@ -55,9 +55,6 @@ struct LimitPlan {
 };
 
 std::string limit_key(const std::string& scaling, std::uint64_t seed, int width);
-// Particles of a coupled run at `width` (limits.coupled_particles_per_width, config.h): min(mf_particles,
-// per_width · width) rounded up to even; mf_particles when per_width is 0.
-int coupled_particle_count(int mf_particles, int per_width, int width);
 
 std::vector<LimitPlan> plan_limits(const Context& ctx);
 std::map<std::string, LimitData> load_limits(const Context& ctx);
