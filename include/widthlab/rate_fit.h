@@ -1,7 +1,9 @@
 // Convergence rates vs width (theory.md §8.7, architecture.md §8): the exponent p of a distance D(d) ≈ c·d^p, fitted as
 // the OLS slope of log D on log d, with a 95 % interval from a percentile bootstrap over seeds (seeds are resampled
 // with replacement, the same resample for every width, so that seed-paired widths stay paired; the statistic at each
-// width is recomputed from the resampled seeds). Cost O(B · widths · cost(stat)). Deterministic for a given
+// width is recomputed from the resampled seeds). Seeds that share another source of randomness — several net seeds
+// compared with one independent limit run — are resampled in two stages: their groups with replacement, then the seeds
+// within each drawn group (RateFitOptions::groups). Cost O(B · widths · cost(stat)). Deterministic for a given
 // `seed` (std::mt19937_64 via make_rng).
 #pragma once
 #include <cstddef>
@@ -21,9 +23,13 @@ double ols_slope(const std::vector<double>& x, const std::vector<double>& y, dou
                  double* stderr_out = nullptr);
 
 struct RateFitOptions {
-  int resamples = 1000;          // B bootstrap resamples
-  std::uint64_t seed = 0;        // bootstrap rng seed
-  double level = 0.95;           // two-sided interval level
+  int resamples = 1000;    // B bootstrap resamples
+  std::uint64_t seed = 0;  // bootstrap rng seed
+  double level = 0.95;     // two-sided interval level
+  // groups[s]: the group of seed s (e.g. the index of the independent limit run it is compared with at every width,
+  // theory.md §8.7). Empty: the seeds are independent and resampled alone. Otherwise one label per seed, and each
+  // resample draws as many groups as there are with replacement, then each drawn group's seeds with replacement.
+  std::vector<int> groups = {};
   std::string validate() const;  // "" when valid
 };
 
@@ -39,6 +45,7 @@ struct RateFit {
   // power law. Reports print such a fit as "2 widths only" and draw no verdict from it.
   bool few_widths() const { return ok && widths_used < 3; }
   int resamples_used = 0;  // resamples whose statistic was finite and positive at every used width
+  int groups = 0;          // groups resampled in the first stage (RateFitOptions::groups); 0: seeds alone
   std::string note;        // why not ok / what was dropped
 };
 

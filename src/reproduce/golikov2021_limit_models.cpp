@@ -66,6 +66,11 @@ ClaimCheck limit_claim(const std::string& scaling, const json& rates) {
   const std::string what = fmt::format("exponent of the logit RMS to the simulated {} limit", scaling);
   VerdictResult v = fit.value("few_widths", true) ? VerdictResult{Verdict::inconclusive, what + ": fewer than 3 widths"}
                                                   : verdict_in_region(e, {-INFINITY, 0.0, kConvergenceSource}, what);
+  if (const int groups = fit.value("resampled_groups", 0); groups > 1)
+    v.detail += fmt::format(
+        "; the interval resamples the {} independent limit runs, then the seeds compared with each "
+        "(theory.md §8.7)",
+        groups);
   if (v.verdict == Verdict::holds && !conv.value("approaches", false)) {
     v.verdict = Verdict::inconclusive;
     std::string why = conv.value("statement", std::string("the convergence evidence is incomplete"));

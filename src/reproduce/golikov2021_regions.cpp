@@ -144,6 +144,7 @@ void start_results(const fs::path& sdir, const Axes& axes, Regions& res) {
     r.widths.assign(axes.widths.begin(), axes.widths.end());
     r.distance = MatrixD::Constant(Eigen::Index(axes.widths.size()), Eigen::Index(axes.seeds.size()), NAN);
     r.init_logits = r.distance;
+    r.limit_run_of_seed.assign(axes.seeds.size(), -1);
     if (rates.contains(r.scaling)) r.study_rates = rates[r.scaling];
   }
 }
@@ -155,9 +156,27 @@ void read_distances(const fs::path& sdir, const Axes& axes, Regions& res) {
     if (!r || row.at("seed") == "all" || row.at("status") != "ok") continue;
     const std::size_t wi = axes.width_index(std::stoi(row.at("width"))),
                       si = axes.seed_index(std::stoull(row.at("seed")));
-    if (wi < axes.widths.size() && si < axes.seeds.size())
+    if (wi < axes.widths.size() && si < axes.seeds.size()) {
       r->distance(Eigen::Index(wi), Eigen::Index(si)) = to_num(row.at("logit_rms"));
+      const std::string& with = row.at("compared_with");
+      if (with.rfind("limit s", 0) == 0) r->limit_run_of_seed[si] = std::stoll(with.substr(7));
+    }
   }
+}
+
+// The groups of a region's distance fits: seeds compared with the same independent limit run share its Monte Carlo
+// error and are resampled together (theory.md §8.7); a seed with its own coupled runs is a group of its own. Empty
+// when every seed is its own group.
+std::vector<int> limit_run_groups(const RegionResult& r) {
+  std::map<long long, int> label;
+  std::vector<int> groups;
+  for (std::size_t si = 0; si < r.limit_run_of_seed.size(); ++si) {
+    const long long run = r.limit_run_of_seed[si];
+    const long long key = run >= 0 ? run : -1 - (long long)(si);  // own runs: a key no other seed has
+    groups.push_back(label.emplace(key, int(label.size())).first->second);
+  }
+  if (label.size() == groups.size()) groups.clear();
+  return groups;
 }
 
 // The finite runs (runs.jsonl): their cost and raw init logits.
@@ -199,7 +218,9 @@ void measure_region(RegionResult& r, const std::vector<double>& limit_abs, const
   r.limit_mean_abs = seed_stat(limit_abs).mean;
   const double init0 = seed_stat(row_values(r.init_logits, 0)).mean;
   r.width_needed = regions::asymptotic_width(r.rate, ref, r.limit_mean_abs, widths.front(), init0, r.cls.A);
-  r.fit_all = fit_rate_mean(r.widths, r.distance, rfo);
+  RateFitOptions by_limit_run = rfo;
+  by_limit_run.groups = limit_run_groups(r);
+  r.fit_all = fit_rate_mean(r.widths, r.distance, by_limit_run);
   r.fit_init = fit_rate_mean(r.widths, r.init_logits, rfo);
   std::vector<double> wa;
   std::vector<Eigen::Index> rows;
@@ -213,7 +234,7 @@ void measure_region(RegionResult& r, const std::vector<double>& limit_abs, const
   if (wa.size() >= 2) {
     MatrixD sub(Eigen::Index(rows.size()), r.distance.cols());
     for (std::size_t i = 0; i < rows.size(); ++i) sub.row(Eigen::Index(i)) = r.distance.row(rows[i]);
-    r.fit_asym = fit_rate_mean(wa, sub, rfo);
+    r.fit_asym = fit_rate_mean(wa, sub, by_limit_run);
   }
   regions::RateEvidence ev;
   ev.exponent = estimate_of(r.fit_asym);
@@ -234,6 +255,10 @@ void measure_region(RegionResult& r, const std::vector<double>& limit_abs, const
       regions::verdict_region_rate(ev, r.rate.theory,
                                    fmt::format("theory.md §3.1, §3.4, §4 [derived heuristic]: {} ± {}",
                                                regions::exponent_fraction(r.rate.theory), regions::kRateTolerance));
+  if (r.fit_all.groups > 1)
+    r.verdict.detail += fmt::format(
+        "; the intervals resample the {} independent limit runs, then the seeds compared with each (theory.md §8.7)",
+        r.fit_all.groups);
 }
 
 }  // namespace

@@ -34,6 +34,9 @@ struct RegionResult {
   std::vector<double> widths;
   MatrixD distance;     // widths × seeds, the study's per-run logit RMS (NaN: missing / diverged)
   MatrixD init_logits;  // widths × seeds, raw mean |f⁽⁰⁾| on the test inputs
+  // Per seed: the seed of the independent limit run its distances are to (distances.csv's "limit sK"), −1 when they
+  // are to its own coupled runs. Seeds that share a run are resampled together (RateFitOptions::groups).
+  std::vector<long long> limit_run_of_seed;
   double limit_mean_abs = NAN;
   int limit_runs = 0;
   double width_needed = NAN;

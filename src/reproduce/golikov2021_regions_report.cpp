@@ -34,6 +34,7 @@ std::vector<std::string> region_csv_row(int region, const RegionResult& r) {
           cnum(r.rate.theory),
           r.rate.text(),
           std::to_string(r.limit_runs),
+          std::to_string(r.fit_all.groups),
           cnum(r.limit_mean_abs),
           cnum(r.width_needed),
           std::to_string(r.widths_fitted),
@@ -99,6 +100,7 @@ void write_region_csvs(const fs::path& out, const Regions& res, const Axes& axes
                    "rate_theory",
                    "rate_terms",
                    "limit_runs",
+                   "resampled_limit_runs",
                    "limit_mean_abs_logit",
                    "width_needed",
                    "widths_fitted",
@@ -160,7 +162,7 @@ void add_claims(CaseOutput& out, const Regions& res) {
 // The report's table per region: theory rate, fits, saturation width, verdict.
 ReportTable rate_table(const Regions& res) {
   ReportTable t;
-  t.title = "Per region: theory rate, fitted exponent of the logit RMS to the limit (95 % seed-bootstrap interval)";
+  t.title = "Per region: theory rate, fitted exponent of the logit RMS to the limit (95 % bootstrap interval)";
   t.columns = {"region",      "(q_σ, q̃)",         "limit model",         "A, B, C",
                "theory rate", "fit, all widths",  "asymptotic from d ≈", "fit, asymptotic widths",
                "verdict",     "study: approaches"};
@@ -252,9 +254,13 @@ void add_method_notes(CaseOutput& out, const Config& config, const Axes& axes, c
       "√(1 + d_max/N) = {:.3f} and flattens a fitted d^−1/2 over widths {}…{} by ≈ {:.3f} (theory.md §8.7); each "
       "rate claim's interval is lowered by its own flattening before it is judged. Models that use the GP "
       "sample g (regions {}) are run coupled: one limit per (width, seed) whose g is that net's own init logits "
-      "divided by ω^A; the others run {} independent limit seeds.",
+      "divided by ω^A; the others run {} independent limit seeds (the i-th net seed compared with the (i mod {})-th "
+      "limit run at "
+      "every width), and their distance fits resample the limit runs, then the net seeds compared with each (theory.md "
+      "§8.7).",
       fmt::join(particle_regions, ", "), np, np / dmax, std::sqrt(dmax / np), dmax, std::sqrt(1 + dmax / np),
-      axes.widths.front(), axes.widths.back(), flat, fmt::join(coupled_regions, ", "), config.limits.seeds.size()));
+      axes.widths.front(), axes.widths.back(), flat, fmt::join(coupled_regions, ", "), config.limits.seeds.size(),
+      config.limits.seeds.size()));
   out.notes.push_back(fmt::format(
       "Measured: {} finite runs ({} ok, {} diverged, {} failed) and {} limit runs ({} failed); the seconds the runs "
       "recorded add up to {:.0f} s for the finite nets and {:.0f} s for the limits (regions_cost.csv; wall clock per "
@@ -273,7 +279,8 @@ std::string setup_text(const Config& config, const Axes& axes, const RateFitOpti
       "{} steps, {}\n- widths {}; seeds {}\n- points: the 13 example points of theory.md §2.2, one inside each region "
       "(regions.csv)\n- limits: the region's model (limit_models.h), {} independent seeds, MF particles {}; coupled to "
       "each net's init logits where the model uses g\n- distance: the study's per-run logit RMS in normalised units, "
-      "exponent fitted by OLS of log mean distance on log width with a seed bootstrap ({} resamples)",
+      "exponent fitted by OLS of log mean distance on log width with a bootstrap ({} resamples) of the seeds, or of "
+      "the independent limit runs and then the seeds compared with each",
       config.data.train_size, config.data.test_size, config.data.dataset, "standardize " + config.data.standardize,
       config.model.activation, config.model.init, config.train.optimizer, config.train.lr,
       config.scaling.reference_width, config.train.batch.full ? "full" : std::to_string(config.train.batch.size),

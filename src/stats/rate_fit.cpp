@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "widthlab/error.h"
 #include "widthlab/rng.h"
@@ -49,11 +50,47 @@ double quantile(std::vector<double> v, double q) {  // linear interpolation betw
   return v[lo] + (pos - double(lo)) * (v[hi] - v[lo]);
 }
 bool usable(double v) { return std::isfinite(v) && v > 0; }
+
+// One bootstrap sample of seed indices. Without groups: n_seeds draws with replacement. With groups (two-stage,
+// theory.md §8.7): as many draws of a group as there are groups, then, for each drawn group, as many draws of its seeds
+// as it has; the sample's size varies when the groups differ in size.
+class SeedResampler {
+ public:
+  SeedResampler(std::size_t n_seeds, const std::vector<int>& labels) : n_(n_seeds) {
+    if (labels.empty()) return;
+    if (labels.size() != n_seeds)
+      throw InputError(
+          fmt::format("rate fit groups: {} labels for {} seeds; expected one label per seed", labels.size(), n_seeds));
+    std::map<int, std::vector<std::size_t>> by_label;
+    for (std::size_t s = 0; s < n_seeds; ++s) by_label[labels[s]].push_back(s);
+    for (auto& [label, seeds] : by_label) groups_.push_back(std::move(seeds));
+  }
+  int groups() const { return int(groups_.size()); }
+  void draw(Rng& rng, std::vector<std::size_t>& sample) const {
+    sample.clear();
+    if (groups_.empty()) {
+      std::uniform_int_distribution<std::size_t> pick(0, n_ - 1);
+      for (std::size_t k = 0; k < n_; ++k) sample.push_back(pick(rng));
+      return;
+    }
+    std::uniform_int_distribution<std::size_t> pick_group(0, groups_.size() - 1);
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      const std::vector<std::size_t>& members = groups_[pick_group(rng)];
+      std::uniform_int_distribution<std::size_t> pick(0, members.size() - 1);
+      for (std::size_t k = 0; k < members.size(); ++k) sample.push_back(members[pick(rng)]);
+    }
+  }
+
+ private:
+  std::size_t n_;
+  std::vector<std::vector<std::size_t>> groups_;
+};
 }  // namespace
 
 RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const SeedStatistic& stat,
                  const RateFitOptions& options) {
   if (auto msg = options.validate(); !msg.empty()) throw InputError(msg);
+  const SeedResampler resampler(n_seeds, options.groups);
   RateFit fit;
   if (n_seeds == 0) {
     fit.note = "no seeds";
@@ -87,14 +124,17 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
     fit.note += (fit.note.empty() ? "" : "; ") +
                 std::string("only 2 widths: a line through two points always fits; the slope is no tested rate");
 
+  fit.groups = resampler.groups();
+  if (fit.groups == 1)
+    fit.note += (fit.note.empty() ? "" : "; ") +
+                std::string("every seed shares one group (one limit run): the interval is conditional on it");
   Rng rng = make_rng(options.seed, 0x72617465 /* "rate" */);
-  std::uniform_int_distribution<std::size_t> pick(0, n_seeds - 1);
   std::vector<double> slopes;
   slopes.reserve(std::size_t(options.resamples));
-  std::vector<std::size_t> sample(n_seeds);
+  std::vector<std::size_t> sample;
   std::vector<double> by(used.size());
   for (int b = 0; b < options.resamples; ++b) {
-    for (auto& s : sample) s = pick(rng);
+    resampler.draw(rng, sample);
     bool good = true;
     for (std::size_t k = 0; k < used.size() && good; ++k) {
       double v = stat(used[k], sample);

@@ -262,9 +262,20 @@ class Measure {
         std::to_string(row.kl_floored));
   }
 
+  // The seeds compared with the same independent limit run (seed index s with run s mod L at every width) share its
+  // Monte Carlo error: the rate fits resample the runs, then the seeds within each (theory.md §8.7). Coupled runs and
+  // the widest-net proxy are the seed's own, and L ≥ S runs give every seed its own: no groups then.
+  std::vector<int> limit_run_groups() const {
+    std::vector<int> groups;
+    if (p_.coupled || proxy_ || indep_.empty() || indep_.size() >= S_) return groups;
+    for (std::size_t si = 0; si < S_; ++si) groups.push_back(int(si % indep_.size()));
+    return groups;
+  }
+
   void fit() {
     RateFitOptions rfo;
     rfo.resamples = ctx_.options.bootstrap;
+    rfo.groups = limit_run_groups();
     const std::vector<double> wd(ctx_.widths.begin(), ctx_.widths.end());
     out_.report.rate_rms = fit_rate_mean(wd, rms_, rfo);
     out_.report.rate = out_.report.rate_rms;

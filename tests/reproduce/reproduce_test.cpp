@@ -15,6 +15,7 @@
 
 #include "../../src/reproduce/common.h"  // internal to src/reproduce
 #include "widthlab/error.h"
+#include "widthlab/limit_models.h"
 #include "widthlab/rng.h"
 
 namespace widthlab {
@@ -180,6 +181,34 @@ TEST(ReproduceLimitStage, ParticleLimitsOutnumberTheNetsTheyAreComparedWith) {
     }
   }
   EXPECT_GT(independent, 0);
+  EXPECT_GT(coupled, 0);
+  std::filesystem::remove_all(o.out);
+}
+
+// golikov2021-regions with more net seeds (3) than independent limit runs (the smoke's 2): the regions whose model
+// runs independent limits resample those runs and then the seeds compared with each (theory.md §8.7); the regions
+// whose model uses g are coupled, one limit run per net, and resample seeds alone.
+TEST(ReproduceRegions, SeedsSharingALimitRunAreResampledTogether) {
+  ReproduceOptions o = smoke_options("golikov2021-regions", "regions_groups");
+  o.sets = {"sweep.seeds=[0, 1, 2]"};
+  run_reproduction(o);
+  const auto claims = nlohmann::json::parse(std::ifstream(o.out / "claims.json")).at("claims");
+  int grouped = 0, coupled = 0;
+  for (const auto& c : claims) {
+    const std::string id = c.at("id"), text = c.at("claim"), detail = c.at("measured");
+    if (id.size() < 5 || id.substr(id.size() - 5) != ".rate") continue;
+    const auto at = text.find("simulated ") + 10;
+    const std::string model = text.substr(at, text.find(" limit", at) - at);
+    const bool says = detail.find("resample the 2 independent limit runs") != std::string::npos;
+    if (limit_model_from_name(model).needs_g()) {
+      EXPECT_FALSE(says) << id << ": " << detail;
+      ++coupled;
+    } else {
+      EXPECT_TRUE(says) << id << ": " << detail;
+      ++grouped;
+    }
+  }
+  EXPECT_GT(grouped, 0);
   EXPECT_GT(coupled, 0);
   std::filesystem::remove_all(o.out);
 }

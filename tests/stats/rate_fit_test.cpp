@@ -129,3 +129,86 @@ TEST(RateFit, TwoWidthsAreMarkedAsNoTestedRate) {
   three << 1.0, 1.1, 0.9, 0.7, 0.75, 0.65, 0.5, 0.55, 0.45;
   EXPECT_FALSE(fit_rate_mean({128, 256, 512}, three).few_widths());
 }
+
+namespace {
+// Seeds in L groups of n (the net seeds compared with one independent limit run each, theory.md §8.7): seed s of
+// group g has D(w, s) = 3 · w^(p + δ_g) · exp(σ ε), δ_g ~ N(0, τ²) shared by the group, ε i.i.d.
+struct GroupedData {
+  MatrixD values;
+  std::vector<int> groups;
+};
+GroupedData grouped_synthetic(double p, double tau, double sigma, int L, int n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> z;
+  GroupedData d{MatrixD(kWidths.size(), L * n), {}};
+  for (int g = 0; g < L; ++g) {
+    const double delta = tau * z(rng);
+    for (int k = 0; k < n; ++k) {
+      d.groups.push_back(g);
+      for (std::size_t w = 0; w < kWidths.size(); ++w)
+        d.values(w, g * n + k) = 3.0 * std::pow(kWidths[w], p + delta) * std::exp(sigma * z(rng));
+    }
+  }
+  return d;
+}
+}  // namespace
+
+TEST(RateFit, TwoStageBootstrapCoversWhatSharedLimitRunsAdd) {
+  // The population mean distance is 3 exp(σ²/2) · w^p · E[w^δ] = … · w^p · exp(τ² ln²w / 2) (δ normal), so the
+  // exponent the fit estimates is θ = the OLS slope of p ln w + τ²/2 ln²w on ln w. With τ = 0.03 over L = 6 groups of
+  // n = 4 seeds and σ = 0.02 the groups carry nearly all of the slope's variance, τ²/L. A bootstrap of the S = 24 seeds
+  // alone sees their spread, E s² = τ² (S − n)/(S − 1), and so a variance (S−1)/S · s²/S = τ²/28.8; the two-stage one
+  // (L−1)/L · τ²/L = τ²/7.2: intervals ≈ 2 × as wide, and the seeds-alone interval covers θ about as often as
+  // P(|Z| < 1.96 · √(6/28.8)) ≈ 0.63. The two-stage coverage falls short of 0.95 by the few groups (like a t with 5
+  // degrees of freedom, P(|t₅| < 1.96 · √(5/6)) ≈ 0.87); over 200 sets the binomial sd is ≈ 0.025, so ≥ 0.75 leaves
+  // 4 sd, and "seeds alone cover less" a margin of ≈ 7 sd.
+  std::vector<double> lx, quad;
+  for (double w : kWidths)
+    lx.push_back(std::log(w)), quad.push_back(-0.5 * std::log(w) + 0.03 * 0.03 / 2 * std::pow(std::log(w), 2));
+  const double theta = ols_slope(lx, quad);
+  const int sets = getenv("WIDTHLAB_SANITIZED") ? 60 : 200;
+  int covered_grouped = 0, covered_alone = 0;
+  double width_grouped = 0, width_alone = 0;
+  for (int k = 0; k < sets; ++k) {
+    const GroupedData d = grouped_synthetic(-0.5, 0.03, 0.02, 6, 4, 5000 + k);
+    const RateFit grouped =
+        fit_rate_mean(kWidths, d.values, {.resamples = 300, .seed = std::uint64_t(k), .groups = d.groups});
+    const RateFit alone = fit_rate_mean(kWidths, d.values, {.resamples = 300, .seed = std::uint64_t(k)});
+    ASSERT_EQ(grouped.groups, 6);
+    ASSERT_EQ(alone.groups, 0);
+    EXPECT_EQ(grouped.slope, alone.slope);  // the point estimate does not depend on the resampling
+    covered_grouped += grouped.ci_low <= theta && theta <= grouped.ci_high;
+    covered_alone += alone.ci_low <= theta && theta <= alone.ci_high;
+    width_grouped += grouped.ci_high - grouped.ci_low;
+    width_alone += alone.ci_high - alone.ci_low;
+  }
+  std::printf("coverage two-stage %.3f, seeds alone %.3f; mean width ratio %.2f\n", double(covered_grouped) / sets,
+              double(covered_alone) / sets, width_grouped / width_alone);
+  EXPECT_GE(double(covered_grouped) / sets, 0.75);
+  EXPECT_LT(covered_alone, covered_grouped);
+  // ≈ 2 less a little for the seeds' own noise (σ/√Σ(ln w − mean)² ≈ 0.0055 per seed beside τ = 0.03).
+  EXPECT_GT(width_grouped / width_alone, 1.6);
+  EXPECT_LT(width_grouped / width_alone, 2.4);
+}
+
+TEST(RateFit, TwoStageResamplesWholeGroups) {
+  // Groups {0, 0}, {1, 1}, {2, 2}: every resample is 3 drawn groups, each followed by 2 draws of its own seeds.
+  const std::vector<double> widths{100, 1000, 10000};
+  const std::vector<int> groups{0, 1, 2, 0, 1, 2};
+  int calls = 0;
+  auto paired = [&](std::size_t w, const std::vector<std::size_t>& seeds) {
+    EXPECT_EQ(seeds.size(), 6u);
+    if (++calls > 3 && seeds.size() == 6) {  // the first 3 calls are the full sample 0..5
+      for (std::size_t k = 0; k < 6; k += 2) EXPECT_EQ(groups[seeds[k]], groups[seeds[k + 1]]) << "call " << calls;
+    }
+    return std::pow(widths[w], -0.5);
+  };
+  const RateFit fit = fit_rate(widths, 6, paired, {.resamples = 40, .groups = groups});
+  EXPECT_EQ(fit.groups, 3);
+  EXPECT_EQ(fit.resamples_used, 40);
+  auto plain = [&](std::size_t w, const std::vector<std::size_t>&) { return std::pow(widths[w], -0.5); };
+  EXPECT_THROW(fit_rate(widths, 5, plain, {.groups = groups}), InputError);  // one label per seed
+  const RateFit one = fit_rate(widths, 6, plain, {.resamples = 5, .groups = std::vector<int>(6, 7)});
+  EXPECT_EQ(one.groups, 1);
+  EXPECT_NE(one.note.find("one group"), std::string::npos) << one.note;
+}

@@ -1,0 +1,67 @@
+// A study whose net seeds outnumber its independent limit runs compares several seeds with one run (seed index s with
+// run s mod L at every width), so the rate fits resample the runs and then the seeds compared with each
+// (theory.md §8.7); rates.json and the report say so. With a run per seed nothing is grouped.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "small_study.h"
+
+namespace widthlab {
+namespace {
+
+struct GroupedStudy {
+  nlohmann::json fit;
+  std::string report;
+};
+
+// A tiny MF study over 4 net seeds against `limit_seeds` independent limit runs.
+GroupedStudy mf_study(const std::string& limit_seeds, const std::string& tag) {
+  const Config cfg = parse_config(R"toml(
+[data]
+dataset = "gaussians"
+train_size = 32
+test_size = 32
+gaussians_dim = 5
+[model]
+activation = "tanh"
+[scaling]
+presets = ["mf"]
+reference_width = 16
+[train]
+steps = 2
+log_every = 0
+[sweep]
+widths = [16, 32, 64]
+seeds = [0, 1, 2, 3]
+[limits]
+compute = ["mf"]
+mf_particles = 1024
+[study]
+plots = false
+)toml",
+                                  "<limit run groups>", {"limits.seeds=" + limit_seeds});
+  const auto dir = run_small_study(cfg, tag, 60);
+  GroupedStudy s;
+  s.fit = nlohmann::json::parse(std::ifstream(dir / "rates.json")).at("mf").at("fit");
+  std::ifstream f(dir / "report.md");
+  s.report.assign(std::istreambuf_iterator<char>(f), {});
+  std::filesystem::remove_all(dir);
+  return s;
+}
+
+TEST(LimitRunGroups, SeedsSharingALimitRunAreResampledTogether) {
+  const GroupedStudy shared = mf_study("[0, 1]", "groups_shared");
+  EXPECT_EQ(shared.fit.at("resampled_groups").get<int>(), 2) << shared.fit.dump();
+  EXPECT_NE(shared.report.find("resampling the 2 limit runs, then the seeds compared with each"), std::string::npos)
+      << shared.report;
+  const GroupedStudy own = mf_study("[0, 1, 2, 3]", "groups_own");
+  EXPECT_EQ(own.fit.at("resampled_groups").get<int>(), 0) << own.fit.dump();
+  EXPECT_EQ(own.report.find("resampling the"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace widthlab
