@@ -6,7 +6,7 @@
 // lists with curves/*.csv's columns, integral values as ints like widthlab.train's CSV reader), "multipliers" (α_l,
 // l = 0..H), "layer_lrs" (the learning rates of θ_l and b_l), "init_parameters" and "final_parameters" ({"weights":
 // [θ_l], "biases": [b_l]}, raw float64 parameters; "final_parameters" is None when the run diverged) and
-// "test_logits" (m × k, None when diverged). The net computes z_l = α_l (θ_l h + b_l) (mlp.h), so α_l θ_l are its
+// "test_logits" (m × k, None when diverged), "batches" (per planned step, the training-example indices it uses). The net computes z_l = α_l (θ_l h + b_l) (mlp.h), so α_l θ_l are its
 // effective weights (theory.md §1.2). Parameters are float64 copies whatever train.precision is. The GIL is released
 // while it trains.
 #include <fmt/format.h>
@@ -16,6 +16,7 @@
 
 #include <cmath>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "config_source.h"
 #include "numpy_bridge.h"
 #include "py_json.h"
+#include "widthlab/batch_order.h"
 #include "widthlab/config_mapping.h"
 #include "widthlab/error.h"
 #include "widthlab/sweep.h"
@@ -38,6 +40,18 @@ py::dict parameters(const std::vector<MatrixD>& weights, const std::vector<Vecto
   for (MatrixD m : weights) w.append(py_bridge::to_numpy(std::move(m)));
   for (VectorD v : biases) b.append(py_bridge::to_numpy(std::move(v)));
   return py::dict(py::arg("weights") = w, py::arg("biases") = b);
+}
+
+// The training-example indices of each planned step, from the BatchOrder the training loop draws them from (the
+// identity for full batch; theory.md §6.0).
+py::list batches(int n, const TrainTask& task) {
+  py::list out;
+  BatchOrder order(n, task.train.batch, task.seed);
+  for (int step = 0; step < task.train.steps; ++step) {
+    const std::span<const int> idx = order.next();
+    out.append(py::array_t<int>(py::ssize_t(idx.size()), idx.data()));
+  }
+  return out;
 }
 
 // A CSV table as a dict of columns; a finite integral value becomes an int, as widthlab.train reads the CSV files.
@@ -61,6 +75,7 @@ py::dict train_net_py(const ConfigSource& src, const std::string& scaling, std::
   if (seed && *seed < 0) throw InputError(fmt::format("seed {}: expected ≥ 0", *seed));
   TrainResult r;
   TrainTask task;
+  int n_train = 0;
   {
     py::gil_scoped_release nogil;
     const SweepSetup setup = make_sweep_setup(config);
@@ -70,6 +85,7 @@ py::dict train_net_py(const ConfigSource& src, const std::string& scaling, std::
     const TrainData data{setup.data.x_train, setup.data.y_train, setup.data.x_test, setup.data.y_test,
                          setup.data.classes};
     r = run_training(task, data);
+    n_train = int(setup.data.x_train.rows());
   }
   const SweepRunOutput sweep = sweep_output(r, /*with_logits=*/false);
   py::dict out = json_to_py(sweep.record);
@@ -82,6 +98,7 @@ py::dict train_net_py(const ConfigSource& src, const std::string& scaling, std::
   const bool ok = r.status == RunStatus::ok;
   out["final_parameters"] = ok ? py::object(parameters(r.final_weights, r.final_biases)) : py::object(py::none());
   out["test_logits"] = ok ? py::object(py_bridge::to_numpy(std::move(r.test_logits))) : py::object(py::none());
+  out["batches"] = batches(n_train, task);
   return out;
 }
 

@@ -109,19 +109,23 @@ def gradients(Ws, bs, X, y, loss, act, offset=None):
     return value, gW, (gb if bs is not None else None)
 
 
-def train_reference(W0, b0, X, y, *, lrs, optimizer, steps, loss, act, offset=None, eps=None):
+def train_reference(W0, b0, X, y, *, lrs, optimizer, steps, loss, act, offset=None, eps=None, batches=None):
     """Train the effective weights: SGD/GD W −= lr_l·g, or torch RMSProp per tensor (SPEC §3.7; v starts at 0).
-    ``lrs``: one lr per layer (its bias shares it); ``eps``: per layer (default RMS_EPS everywhere).
-    Returns (weights, biases, losses at steps 0..steps)."""
+    ``lrs``: one lr per layer (its bias shares it); ``eps``: per layer (default RMS_EPS everywhere); ``batches``:
+    per step the rows of the mini-batch whose mean loss it descends (default: all rows). Returns (weights, biases,
+    the loss on all rows at steps 0..steps, each before that step's update)."""
     Ws = [w.copy() for w in W0]
     bs = None if b0 is None else [b.copy() for b in b0]
     eps = [RMS_EPS] * len(Ws) if eps is None else eps
     vW = [np.zeros_like(w) for w in Ws]
     vb = None if bs is None else [np.zeros_like(b) for b in bs]
     losses = []
-    for _ in range(steps):
+    for t in range(steps):
         value, gW, gb = gradients(Ws, bs, X, y, loss, act, offset)
         losses.append(value)
+        if batches is not None:
+            rows = np.asarray(batches[t])
+            _, gW, gb = gradients(Ws, bs, X[rows], y[rows], loss, act, None if offset is None else offset[rows])
         for l in range(len(Ws)):
             pairs = [(Ws, gW, vW)] + ([(bs, gb, vb)] if bs is not None else [])
             for P, G, V in pairs:
@@ -373,14 +377,14 @@ def data(tmp_path_factory):
 
 
 def make_config(task, *, preset="sp", q=None, depth=1, optimizer="gd", loss="logistic", bias=False, width=256,
-                seed=0, lr=None, steps=STEPS):
+                seed=0, lr=None, steps=STEPS, batch=None):
     cfg = {
         "data": {"dataset": "npy", "path": task["path"], "train_size": task["n"], "test_size": N_TEST,
                  "standardize": "none"},
         "model": {"depth": depth, "activation": ACT, "bias": bias, "init": "uniform"},
         "scaling": {"presets": [] if q is not None else [preset], "reference_width": D_REF},
         "train": {"optimizer": optimizer, "lr": base_lr(optimizer) if lr is None else lr, "steps": steps,
-                  "loss": loss, "precision": "float64", "batch": "full" if optimizer == "gd" else task["n"],
+                  "loss": loss, "precision": "float64", "batch": batch or ("full" if optimizer == "gd" else task["n"]),
                   "log_every": 1},
         "sweep": {"widths": [width], "seeds": [seed]},
         "limits": {"compute": []},
@@ -404,11 +408,12 @@ def effective(run, which="init"):
 
 def labels(task, loss, which="y"):
     y = task[which]
-    return (2.0 * y - 1.0) if loss == "logistic" else y
+    return (2.0 * y - 1.0) if loss in ("logistic", "mse") else y   # binary tasks train on ±1 labels
 
 
-def reference_run(run, task, *, scaling, depth, optimizer, loss, width, steps=STEPS, lr_scale=None):
-    """Train widthlab's init with the SPEC recipe; returns (weights, biases, train losses, test logits, lrs)."""
+def reference_run(run, task, *, scaling, depth, optimizer, loss, width, steps=STEPS, lr_scale=None, batches=None):
+    """Train widthlab's init with the SPEC recipe (on ``batches``' rows per step when given); returns (weights, biases,
+    train losses, test logits, lrs)."""
     factors, lrs = spec_recipe(scaling, width, depth, optimizer, base_lr(optimizer))
     if lr_scale is not None:
         lrs = [a * s for a, s in zip(lrs, lr_scale)]
@@ -418,7 +423,7 @@ def reference_run(run, task, *, scaling, depth, optimizer, loss, width, steps=ST
     if scaling == "ic-mf":
         off, off_t = ic_offset(W0, b0, X, ACT, factors), ic_offset(W0, b0, Xt, ACT, factors)
     W, b, losses = train_reference(W0, b0, X, y, lrs=lrs, optimizer=optimizer, steps=steps, loss=loss, act=ACT,
-                                   offset=off)
+                                   offset=off, batches=batches)
     f_t = logits(W, b, Xt, ACT) + (0.0 if off_t is None else off_t)
     return W, b, losses, f_t, lrs
 
@@ -481,6 +486,10 @@ CASES = [
     ("d1-gd-icmf-bias-256", "ic-mf", "ic-mf", 1, "gd", "logistic", True, 256),
     ("d2-gd-icmf-256", "ic-mf", "ic-mf", 2, "gd", "logistic", False, 256),
     ("d1-gd-icmf-ce10-256", "ic-mf", "ic-mf", 1, "gd", "cross-entropy", False, 256),
+    # Squared error, ½(f − y)² on the ±1 labels (theory.md §1.1).
+    ("d1-gd-ntk-mse-256", "ntk", "ntk", 1, "gd", "mse", False, 256),
+    ("d2-gd-mf-mse-bias-512", "mf", "mf", 2, "gd", "mse", True, 512),
+    ("d1-rms-sp-mse-256", "sp", "sp", 1, "rmsprop", "mse", False, 256),
 ]
 
 
@@ -511,6 +520,76 @@ def test_training_matches_the_spec_recipe(data, case):
     diff = discrepancies(run, ref, task, loss)
     bad = {k: v for k, v in diff.items() if not v <= RTOL}
     assert not bad, f"{name}: relative differences above {RTOL}: {bad}"
+
+
+MINIBATCH_CASES = [
+    # (id, scaling for the reference, widthlab preset, depth, loss, bias, width, batch). The binary task has 24 training
+    # examples: batches of 5 end the first epoch with a short one (5, 5, 5, 5, 4) at step 5; batches of 7 (7, 7, 7, 3)
+    # reach into the second, reshuffled epoch. The ten-class task has 30: 7, 7, 7, 7, 2.
+    ("d1-sgd-b5-mf-256", "mf", "mf", 1, "logistic", False, 256, 5),
+    ("d2-sgd-b7-ntk-bias-512", "ntk", "ntk", 2, "logistic", True, 512, 7),
+    ("d1-sgd-b7-icmf-256", "ic-mf", "ic-mf", 1, "logistic", False, 256, 7),
+    ("d1-sgd-b5-sp-mse-256", "sp", "sp", 1, "mse", False, 256, 5),
+    ("d1-sgd-b7-mf-ce10-512", "mf", "mf", 1, "cross-entropy", False, 512, 7),
+]
+
+
+def assert_epoch_permutations(batches, n, batch):
+    """theory.md §6.0's order: each epoch a permutation of the n examples in batches of ``batch``, the last one
+    short (n mod batch rows), drawn anew every epoch."""
+    sizes = [batch] * (n // batch) + ([n % batch] if n % batch else [])
+    epochs = [batches[i:i + len(sizes)] for i in range(0, len(batches), len(sizes))]
+    for e, epoch in enumerate(epochs):
+        assert [len(b) for b in epoch] == sizes[:len(epoch)], f"epoch {e}: batch sizes {[len(b) for b in epoch]}"
+        rows = np.concatenate(epoch)
+        assert len(set(rows.tolist())) == len(rows) and rows.min() >= 0 and rows.max() < n, f"epoch {e} repeats rows"
+        if len(epoch) == len(sizes):
+            assert not np.array_equal(rows, np.arange(n)), f"epoch {e} is not shuffled"
+
+
+@needs_train_net
+@pytest.mark.parametrize("case", MINIBATCH_CASES, ids=[c[0] for c in MINIBATCH_CASES])
+def test_minibatch_sgd_matches_the_spec_recipe(data, case):
+    """Mini-batch SGD on the batches widthlab reports drawing: the mean loss over each batch's own rows (SPEC §1.1;
+    the short batch too), the recipe's lrs. The order itself is widthlab's convention (§6.0), checked for its form."""
+    name, scaling, preset, depth, loss, bias, width, batch = case
+    task = data["ten" if loss == "cross-entropy" else "binary"]
+    cfg = make_config(task, preset=preset, depth=depth, optimizer="sgd", loss=loss, bias=bias, width=width,
+                      batch=batch)
+    run = widthlab.train_net(cfg)
+    assert run["status"] == "ok"
+    batches = [np.asarray(b) for b in run["batches"]]
+    assert len(batches) == STEPS
+    assert_epoch_permutations(batches, task["n"], batch)
+    ref = reference_run(run, task, scaling=scaling, depth=depth, optimizer="sgd", loss=loss, width=width,
+                        batches=batches)
+    diff = discrepancies(run, ref, task, loss)
+    bad = {k: v for k, v in diff.items() if not v <= RTOL}
+    assert not bad, f"{name}: relative differences above {RTOL}: {bad}"
+    # Power: the same steps on all rows miss by far more than the tolerance.
+    full = discrepancies(run, reference_run(run, task, scaling=scaling, depth=depth, optimizer="sgd", loss=loss,
+                                            width=width), task, loss)
+    assert max(full.values()) > 1e3 * RTOL, f"{name}: full batch is indistinguishable: {full}"
+
+
+@needs_train_net
+def test_minibatch_short_batch_is_averaged_over_its_own_rows(data):
+    """The last batch of an epoch (4 rows of 24 in batches of 5) is a mean over its 4 rows: scaling its gradient by
+    4/5, as a mean over the nominal batch size would, moves the final weights by far more than the tolerance."""
+    task = data["binary"]
+    run = widthlab.train_net(make_config(task, preset="mf", optimizer="sgd", width=256, batch=5))
+    batches = [np.asarray(b) for b in run["batches"]]
+    assert len(batches[4]) == 4
+    W0, b0 = effective(run)
+    factors, lrs = spec_recipe("mf", 256, 1, "sgd", ETA)
+    X, y = task["X"], labels(task, "logistic")
+    # The nominal-size mean: the short step's lr times 4/5 (the same as summing its 4 rows and dividing by 5).
+    W, _, _ = train_reference(W0, b0, X, y, lrs=lrs, optimizer="sgd", steps=4, loss="logistic", act=ACT,
+                              batches=batches)
+    _, gW, _ = gradients(W, None, X[batches[4]], y[batches[4]], "logistic", ACT)
+    W = [w - 0.8 * lr * g for w, lr, g in zip(W, lrs, gW)]
+    Wf, _ = effective(run, "final")
+    assert max(np.abs(Wf[l] - W[l]).max() / np.abs(W[l]).max() for l in range(len(W))) > 1e3 * RTOL
 
 
 @needs_train_net

@@ -176,11 +176,13 @@ def train_net(config=None, scaling=None, width=None, seed=None, overrides=()):
     the config is built as a preset), trained the same way (same init, batches, optimizer), nothing written.
 
     Returns a dict: the runs.jsonl record's keys (``scaling``, ``width``, ``seed``, ``status``, ``train_loss``, …),
-    ``curve`` (a dict of lists, the columns of curves/*.csv, when the config saves curves), ``multipliers`` (α_l, l = 0..H), ``layer_lrs`` (the
-    learning rate of θ_l and b_l), ``init_parameters`` and ``final_parameters`` (``{"weights": [θ_l], "biases":
-    [b_l]}``: raw float64 arrays, θ_l of shape (fan_out, fan_in) like torch's ``nn.Linear.weight``;
-    ``final_parameters`` is None when the run diverged)
-    and ``test_logits`` ((m, k), None when diverged). Layer l computes z_l = α_l (θ_l h + b_l), so α_l θ_l is its
+    ``curve`` (a dict of lists, the columns of curves/*.csv, when the config saves curves), ``multipliers`` (α_l,
+    l = 0..H), ``layer_lrs`` (the learning rate of θ_l and b_l), ``init_parameters`` and ``final_parameters``
+    (``{"weights": [θ_l], "biases": [b_l]}``: raw float64 arrays, θ_l of shape (fan_out, fan_in) like torch's
+    ``nn.Linear.weight``; ``final_parameters`` is None when the run diverged),
+    ``test_logits`` ((m, k), None when diverged) and ``batches`` (per planned step, the int array of the training
+    examples it uses: the identity for full batch, else mini-batches of a permutation drawn anew every epoch, the
+    last batch of an epoch short; theory.md §6.0). Layer l computes z_l = α_l (θ_l h + b_l), so α_l θ_l is its
     effective weight (theory.md §1.2).
     """
     return _core.train_net(scaling=scaling or "", width=width, seed=seed, overrides=list(overrides),
