@@ -6,9 +6,9 @@
 // lists with curves/*.csv's columns, integral values as ints like widthlab.train's CSV reader), "multipliers" (α_l,
 // l = 0..H), "layer_lrs" (the learning rates of θ_l and b_l), "init_parameters" and "final_parameters" ({"weights":
 // [θ_l], "biases": [b_l]}, raw float64 parameters; "final_parameters" is None when the run diverged) and
-// "test_logits" (m × k, None when diverged), "batches" (per planned step, the training-example indices it uses). The net computes z_l = α_l (θ_l h + b_l) (mlp.h), so α_l θ_l are its
-// effective weights (theory.md §1.2). Parameters are float64 copies whatever train.precision is. The GIL is released
-// while it trains.
+// "test_logits" (m × k, None when diverged), "batches" (per planned step, the training-example indices it uses). The
+// net computes z_l = α_l (θ_l h + b_l) (mlp.h), so α_l θ_l are its effective weights (theory.md §1.2). Parameters are
+// float64 copies whatever train.precision is. The GIL is released while it trains.
 #include <fmt/format.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
