@@ -17,8 +17,9 @@ through a Jacobian of norm ≲ 1 + lr·‖Hessian‖ ≲ 2, so after ≤ 6 steps
 RTOL = 1e-9 (relative to the layer's largest weight / the largest logit), a margin of ≥ 100 over that bound, and show
 (test_power_*) that an lr factor off by 2 in any one layer misses it by orders of magnitude.
 
-Mini-batch SGD: widthlab's batch order is its own, so SGD cases use batch = n (full batch); the order of a full-batch
-mean does not matter beyond rounding.
+Mini-batch SGD: the order of the batches is widthlab's convention (theory.md §6.0: a new permutation every epoch, the
+last batch short), so the reference takes the batches ``train_net`` reports, checks their form, and descends each
+batch's own mean loss. squared error: ½(f − y)² on the ±1 labels (theory.md §1.1).
 """
 import math
 
@@ -71,8 +72,8 @@ def logits(Ws, bs, X, act):
 
 def loss_and_dlogits(f, y, loss):
     """Mean over the batch (SPEC §1.1). logistic: y ∈ {−1, +1}, ℓ = log(1 + e^{−y f}) (= BCEWithLogits on 0/1 labels),
-    ℓ' = −y·s(−y f). cross-entropy: y = class ids, softmax cross-entropy. mse: ½‖f − y‖² (this reference's own
-    convention; neither the SPEC nor the README fixes widthlab's, so it is used only in the gradient check)."""
+    ℓ' = −y·s(−y f). cross-entropy: y = class ids, softmax cross-entropy. mse: ½‖f − y‖² (theory.md §1.1; widthlab
+    has one output, the gradient check also takes two)."""
     B = f.shape[0]
     if loss == "logistic":
         m = y * f[:, 0]
