@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -159,7 +160,10 @@ void read_distances(const fs::path& sdir, const Axes& axes, Regions& res) {
     if (wi < axes.widths.size() && si < axes.seeds.size()) {
       r->distance(Eigen::Index(wi), Eigen::Index(si)) = to_num(row.at("logit_rms"));
       const std::string& with = row.at("compared_with");
-      if (with.rfind("limit s", 0) == 0) r->limit_run_of_seed[si] = std::stoll(with.substr(7));
+      const std::string run = with.rfind("limit s", 0) == 0 ? with.substr(7) : "";
+      if (!run.empty() && run.size() < 19 &&
+          std::all_of(run.begin(), run.end(), [](unsigned char c) { return std::isdigit(c) != 0; }))
+        r->limit_run_of_seed[si] = std::stoll(run);
     }
   }
 }
