@@ -467,7 +467,9 @@ CASES = [
     ("d2-gd-mup-512", "mup", "mup", 2, "gd", "logistic", False, 512),
     # Multipliers α ≠ 1 (SPEC §1.2: SGD on θ with lr_θ is SGD on W = αθ with α²·lr_θ). improved SP's §1.4 row
     # (hidden/output std (sN)^{-1/2}, lr η/s; s = ω, input 1, η) is the ntk SGD recipe in effective terms; the custom
-    # scalings write MF with an output multiplier ω^{-1} on a raw init ω^{1/2} and raw lr ηω.
+    # scalings write MF's readout as an output multiplier ω^{-1} on a raw init ω^{1/2} and raw lr ηω, and train with
+    # MF's effective lrs. At depth 2 the custom hidden layer keeps init factor 1 where MF's is ω^{-1/2}: the reference
+    # starts from widthlab's init, so these cases check the lrs and the training, not MF's init.
     ("d2-gd-improved-sp-512", "ntk", "improved-sp", 2, "gd", "logistic", False, 512),
     ("d1-gd-custom-mf-512", "mf", "custom:init=0,0.5;multiplier=0,-1;lr=1,1", 1, "gd", "logistic", False, 512),
     ("d2-gd-custom-mf-bias-256", "mf", "custom:init=0,0,0.5;multiplier=0,0,-1;lr=1,0,1", 2, "gd", "logistic", True,
