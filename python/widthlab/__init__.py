@@ -229,6 +229,11 @@ def limit(config=None, model=None, region=None, overrides=(), progress=None):
     ``status``, train/test loss and accuracy, ``curve`` (a dict of lists), ``test_logits`` (a numpy (m, k) array of
     the normalised test logits; (0, 0) for a seed whose ``status`` is "diverged"), ``test_classes``, ``selected_by``,
     ``seconds``.
+
+    ``region=`` runs that region's model with the config's d*, lr, steps and seeds and both layers' kernel terms (the
+    normalised models do not depend on the region's example point); a scaling whose layers have unequal lr exponents
+    keeps only the dominant layer's term (limit_run.h, LimitOptions). A GP sample g, where the model uses one, is one
+    joint draw on the training and test inputs (theory.md §3.2).
     """
     if model is not None and region is not None:
         raise ValueError("model and region: expected at most one of them")

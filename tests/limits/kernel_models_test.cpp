@@ -71,6 +71,30 @@ TEST(KernelModels, AgreesWithKernelsModule) {
   EXPECT_LT((T - ref_t).cwiseAbs().maxCoeff(), 1e-10 * ref_t.cwiseAbs().maxCoeff());
 }
 
+// A point paired with itself takes the dual's diagonal formula (θ = 0), as kernel.h's symmetric path does: for relu
+// T(k, k, k) = k/2 and Ṫ = 1/2 exactly, so Θ̄(x, x) = η(d*·v_in|x|²/(2n0) + v_out|x|²/2) to rounding (a few u), where
+// the off-diagonal formula at the angle θ ≈ √u that x·x's rounding leaves was ~1e-10 off. Pairs of distinct points in
+// the same call keep the general formula (checked against the kernels module above).
+TEST(KernelModels, SelfPairsUseTheExactDiagonal) {
+  const Dataset d = test::teacher_task(13, 9, 4, 5);
+  const Activation relu = activation_from_name("relu");
+  const double lr = 0.3, dstar = 128, v = limit_init_variance(InitKind::uniform), n0 = 13;
+  MatrixD x_all(d.x_train.rows() + d.x_test.rows(), d.x_train.cols());
+  x_all << d.x_train, d.x_test;
+  const MatrixD T = limit_ntk(relu, InitKind::uniform, lr, dstar, x_all, d.x_train);
+  const MatrixD K = limit_nngp(relu, InitKind::uniform, x_all, x_all);
+  for (Eigen::Index i = 0; i < d.x_train.rows(); ++i) {
+    const double sq = d.x_train.row(i).squaredNorm();
+    const double want = lr * (dstar * v * sq / (2 * n0) + v * sq / 2);
+    EXPECT_NEAR(T(i, i), want, 8e-16 * want) << i;
+    EXPECT_NEAR(K(i, i), v * v * sq / (2 * n0), 8e-16 * K(i, i)) << i;
+  }
+  for (Eigen::Index i = d.x_train.rows(); i < x_all.rows(); ++i) {
+    const double sq = x_all.row(i).squaredNorm();
+    EXPECT_NEAR(K(i, i), v * v * sq / (2 * n0), 8e-16 * K(i, i)) << i;
+  }
+}
+
 TEST(KernelModels, GpSampleCovariance) {
   const Dataset d = test::teacher_task(6, 6, 1, 3);
   const Activation act = activation_from_name("relu");
