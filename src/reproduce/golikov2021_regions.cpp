@@ -176,7 +176,7 @@ std::vector<int> limit_run_groups(const RegionResult& r) {
   std::vector<int> groups;
   for (std::size_t si = 0; si < r.limit_run_of_seed.size(); ++si) {
     const long long run = r.limit_run_of_seed[si];
-    const long long key = run >= 0 ? run : -1 - (long long)(si);  // own runs: a key no other seed has
+    const long long key = run >= 0 ? run : -1 - static_cast<long long>(si);  // own runs: a key no other seed has
     groups.push_back(label.emplace(key, int(label.size())).first->second);
   }
   if (label.size() == groups.size()) groups.clear();

@@ -255,9 +255,8 @@ void add_method_notes(CaseOutput& out, const Config& config, const Axes& axes, c
       "rate claim's interval is lowered by its own flattening before it is judged. Models that use the GP "
       "sample g (regions {}) are run coupled: one limit per (width, seed) whose g is that net's own init logits "
       "divided by ω^A; the others run {} independent limit seeds (the i-th net seed compared with the (i mod {})-th "
-      "limit run at "
-      "every width), and their distance fits resample the limit runs, then the net seeds compared with each (theory.md "
-      "§8.7).",
+      "limit run at every width), and their distance fits resample the limit runs, then the net seeds compared with "
+      "each (theory.md §8.7).",
       fmt::join(particle_regions, ", "), np, np / dmax, std::sqrt(dmax / np), dmax, std::sqrt(1 + dmax / np),
       axes.widths.front(), axes.widths.back(), flat, fmt::join(coupled_regions, ", "), config.limits.seeds.size(),
       config.limits.seeds.size()));
