@@ -61,11 +61,7 @@ import numpy as np
 import pytest
 
 import widthlab
-
-try:
-    from scipy.special import erf as _erf
-except ImportError:  # pragma: no cover - scipy is optional
-    _erf = np.vectorize(math.erf)
+from test_reference_training import activation   # φ, φ' by name: the dense reference's, shared
 
 D_REF = 128                       # theory.md §1.2 / §1.5: d* = 128, ω = d/128
 RTOL64 = 1e-9                     # see the module docstring
@@ -76,20 +72,6 @@ RMS_ALPHA, RMS_EPS = 0.99, 1e-8   # torch RMSprop defaults (optimizer.h, `widthl
 # ====================================================================================================================
 # The reference net: layers on (B, H, W, C) arrays, float64, hand-written backprop.
 # ====================================================================================================================
-
-def activation(name):
-    """φ and φ' of the activation names used here (`widthlab list`)."""
-    if name.startswith("leaky_relu"):
-        a = float(name.split(":")[1]) if ":" in name else 0.01
-        return (lambda z: np.where(z > 0, z, a * z)), (lambda z: np.where(z > 0, 1.0, a))
-    if name == "relu":
-        return (lambda z: np.maximum(z, 0.0)), (lambda z: (z > 0).astype(float))
-    if name == "tanh":
-        return np.tanh, (lambda z: 1.0 - np.tanh(z) ** 2)
-    if name == "erf":
-        return _erf, (lambda z: 2.0 / math.sqrt(math.pi) * np.exp(-z * z))
-    raise ValueError(name)
-
 
 def parse_arch(text, d, k):
     """architecture.h's text form (the subset used here) with the width word `d` set, plus the appended readout

@@ -48,6 +48,8 @@ def activation(name):
         return np.tanh, (lambda z: 1.0 - np.tanh(z) ** 2)
     if name == "identity":
         return (lambda z: z), (lambda z: np.ones_like(z))
+    if name == "erf":
+        return np.vectorize(math.erf), (lambda z: 2.0 / math.sqrt(math.pi) * np.exp(-z * z))
     raise ValueError(name)
 
 

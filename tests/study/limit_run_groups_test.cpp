@@ -20,30 +20,8 @@ struct GroupedStudy {
 
 // A tiny MF study over 4 net seeds against `limit_seeds` independent limit runs.
 GroupedStudy mf_study(const std::string& limit_seeds, const std::string& tag) {
-  const Config cfg = parse_config(R"toml(
-[data]
-dataset = "gaussians"
-train_size = 32
-test_size = 32
-gaussians_dim = 5
-[model]
-activation = "tanh"
-[scaling]
-presets = ["mf"]
-reference_width = 16
-[train]
-steps = 2
-log_every = 0
-[sweep]
-widths = [16, 32, 64]
-seeds = [0, 1, 2, 3]
-[limits]
-compute = ["mf"]
-mf_particles = 1024
-[study]
-plots = false
-)toml",
-                                  "<limit run groups>", {"limits.seeds=" + limit_seeds});
+  const Config cfg = tiny_mf_study_config(
+      "<limit run groups>", {"sweep.seeds=[0, 1, 2, 3]", "limits.mf_particles=1024", "limits.seeds=" + limit_seeds});
   const auto dir = run_small_study(cfg, tag, 60);
   GroupedStudy s;
   s.fit = nlohmann::json::parse(std::ifstream(dir / "rates.json")).at("mf").at("fit");

@@ -15,30 +15,7 @@ namespace {
 
 // report.md of a tiny MF study (widths 16, 32, 64) whose independent limit runs have `particles` particles.
 std::string mf_study_report(int particles) {
-  const Config cfg = parse_config(R"toml(
-[data]
-dataset = "gaussians"
-train_size = 32
-test_size = 32
-gaussians_dim = 5
-[model]
-activation = "tanh"
-[scaling]
-presets = ["mf"]
-reference_width = 16
-[train]
-steps = 2
-log_every = 0
-[sweep]
-widths = [16, 32, 64]
-seeds = [0, 1, 2]
-[limits]
-compute = ["mf"]
-seeds = [0]
-[study]
-plots = false
-)toml",
-                                  "<particle note>", {fmt::format("limits.mf_particles={}", particles)});
+  const Config cfg = tiny_mf_study_config("<particle note>", {fmt::format("limits.mf_particles={}", particles)});
   const auto dir = run_small_study(cfg, fmt::format("pnote_{}", particles), 50);
   std::ifstream f(dir / "report.md");
   std::string report{std::istreambuf_iterator<char>(f), {}};
