@@ -6,7 +6,10 @@
 //   ABReLU φ(z) = a·min(z,0) + b·max(z,0) — relu (0,1), leaky_relu:α (α,1), abs (−1,1), identity (1,1):
 //     θ = atan2(√max(K11K22 − K12², 0), K12) ∈ [0, π]
 //     Ṫ = (a²+b²)/2 − (a−b)²θ/(2π),   T = (a−b)²/(2π)·√max(K11K22 − K12², 0) + Ṫ·K12.
-//     At K12 = K11 = K22 (one point twice) θ = 0 exactly, so T = (a²+b²)K11/2, the diagonal formula.
+//     At K12 = K11 = K22 (one point twice) the formula gives θ = 0, so T = (a²+b²)K11/2, the diagonal formula; the
+//     row functions do not: a contracted multiply-add keeps K12²'s rounding error in K11K22 − K12², leaving θ ≈ √u
+//     (Ṫ off by ~1e-9 for relu). A point paired with itself takes diagonal() (kernel.h's symmetric path,
+//     limit_kernels.cpp's self-pairs).
 //   erf: T = (2/π)·asin(2K12/√((1+2K11)(1+2K22))), Ṫ = (4/π)/√((1+2K11)(1+2K22) − 4K12²).
 // Every other activation (tanh, gelu, sigmoid, softplus, sin): tensor Gauss–Hermite quadrature of order n (n² nodes)
 // on u = √K11·z1, v = √K22·(ρ z1 + √(1−ρ²) z2), ρ = K12/√(K11K22) clamped to [−1, 1] (ρ = 0 when K11·K22 = 0).

@@ -18,26 +18,14 @@ double limit_init_variance(InitKind init) { return init == InitKind::uniform ? 1
 
 namespace {
 
-// scale·|x_i|² by one loop for every row, so that equal rows give equal bits whichever matrix holds them (Eigen's
-// rowwise reduction may round a row differently by its position in a packet).
-VectorD scaled_squared_norms(const MatrixD& x, double scale) {
-  VectorD out(x.rows());
-  for (Eigen::Index i = 0; i < x.rows(); ++i) {
-    double s = 0;
-    for (Eigen::Index c = 0; c < x.cols(); ++c) s += x(i, c) * x(i, c);
-    out[i] = s * scale;
-  }
-  return out;
-}
-
 bool same_row(const MatrixD& x1, Eigen::Index i, const MatrixD& x2, Eigen::Index j) {
   for (Eigen::Index c = 0; c < x1.cols(); ++c)
     if (x1(i, c) != x2(j, c)) return false;
   return true;
 }
 
-// The entries (i, j) that pair a point with itself: equal rows, found among the K1 entries already equal to
-// scale·|x|² to 1e-12 relative. Such a pair takes the dual's diagonal formula (θ = 0), as kernel.h's symmetric path
+// The entries (i, j) that pair a point with itself: equal rows, found among the entries whose K1 and both squared
+// norms agree to 1e-12 relative. Such a pair takes the dual's diagonal formula (θ = 0), as kernel.h's symmetric path
 // does: the general formula's K11·K22 − K12² is not exactly 0 there (x·x from the GEMM rounds unlike |x|², and a
 // contracted multiply-add keeps the rounding error of K12²), and θ ≈ √u would put Θ̄(x, x) ~1e-10 off for the ReLUs.
 std::vector<std::pair<Eigen::Index, Eigen::Index>> self_pairs(const MatrixD& x1, const MatrixD& x2, const VectorD& d1,
@@ -45,7 +33,8 @@ std::vector<std::pair<Eigen::Index, Eigen::Index>> self_pairs(const MatrixD& x1,
   std::vector<std::pair<Eigen::Index, Eigen::Index>> pairs;
   for (Eigen::Index i = 0; i < k1.rows(); ++i)
     for (Eigen::Index j = 0; j < k1.cols(); ++j)
-      if (d1[i] == d2[j] && std::abs(k1(i, j) - d1[i]) <= 1e-12 * d1[i] && same_row(x1, i, x2, j))
+      if (std::abs(d2[j] - d1[i]) <= 1e-12 * d1[i] && std::abs(k1(i, j) - d1[i]) <= 1e-12 * d1[i] &&
+          same_row(x1, i, x2, j))
         pairs.emplace_back(i, j);
   return pairs;
 }
@@ -59,7 +48,8 @@ void dual_blocks(const Activation& act, InitKind init, const MatrixD& x1, const 
   dot.noalias() = x1 * x2.transpose();
   t = dot * scale;
   tdot.resize(t.rows(), t.cols());
-  const VectorD d1 = scaled_squared_norms(x1, scale), d2 = scaled_squared_norms(x2, scale);
+  const VectorD d1 = x1.rowwise().squaredNorm() * scale;
+  const VectorD d2 = x2.rowwise().squaredNorm() * scale;
   const auto same_point = self_pairs(x1, x2, d1, d2, t);
   const Dual dual(act);
   for (Eigen::Index i = 0; i < t.rows(); ++i)
