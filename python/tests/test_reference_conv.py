@@ -61,12 +61,11 @@ import numpy as np
 import pytest
 
 import widthlab
-from test_reference_training import activation   # φ, φ' by name: the dense reference's, shared
+from test_reference_training import RMS_EPS, activation, optimizer_step   # the dense reference's, shared
 
 D_REF = 128                       # theory.md §1.2 / §1.5: d* = 128, ω = d/128
 RTOL64 = 1e-9                     # see the module docstring
 RTOL32 = 2e-4
-RMS_ALPHA, RMS_EPS = 0.99, 1e-8   # torch RMSprop defaults (optimizer.h, `widthlab list`)
 
 
 # ====================================================================================================================
@@ -245,13 +244,7 @@ def train_reference(net, theta0, bias0, alphas, lrs, X, y, *, loss, optimizer, s
             _, gT, gB = gradients(net, thetas, biases, alphas, X[rows], y[rows], loss)
         for group, grads, vs in zip(groups, [gT, gB], state):
             for l in range(len(group)):
-                if optimizer in ("gd", "sgd"):
-                    group[l] = group[l] - lrs[l] * grads[l]
-                elif optimizer == "rmsprop":
-                    vs[l] = RMS_ALPHA * vs[l] + (1.0 - RMS_ALPHA) * grads[l] * grads[l]
-                    group[l] = group[l] - lrs[l] * grads[l] / (np.sqrt(vs[l]) + RMS_EPS)
-                else:
-                    raise ValueError(optimizer)
+                group[l], vs[l] = optimizer_step(group[l], grads[l], vs[l], lrs[l], optimizer)
     losses.append(loss_value(net, thetas, biases, alphas, X, y, loss))
     return thetas, biases, losses
 

@@ -112,6 +112,17 @@ def gradients(Ws, bs, X, y, loss, act, offset=None):
     return value, gW, (gb if bs is not None else None)
 
 
+def optimizer_step(p, g, v, lr, optimizer, eps=RMS_EPS):
+    """One update of a tensor p with gradient g: gd / sgd p − lr·g; rmsprop torch's RMSprop (SPEC §3.7) with its
+    running mean v of g². Returns (p, v)."""
+    if optimizer in ("gd", "sgd"):
+        return p - lr * g, v
+    if optimizer == "rmsprop":
+        v = RMS_ALPHA * v + (1.0 - RMS_ALPHA) * g * g
+        return p - lr * g / (np.sqrt(v) + eps), v
+    raise ValueError(optimizer)
+
+
 def train_reference(W0, b0, X, y, *, lrs, optimizer, steps, loss, act, offset=None, eps=None, batches=None):
     """Train the effective weights: SGD/GD W −= lr_l·g, or torch RMSProp per tensor (SPEC §3.7; v starts at 0).
     ``lrs``: one lr per layer (its bias shares it); ``eps``: per layer (default RMS_EPS everywhere); ``batches``:
@@ -132,13 +143,7 @@ def train_reference(W0, b0, X, y, *, lrs, optimizer, steps, loss, act, offset=No
         for l in range(len(Ws)):
             pairs = [(Ws, gW, vW)] + ([(bs, gb, vb)] if bs is not None else [])
             for P, G, V in pairs:
-                if optimizer in ("gd", "sgd"):
-                    P[l] = P[l] - lrs[l] * G[l]
-                elif optimizer == "rmsprop":
-                    V[l] = RMS_ALPHA * V[l] + (1.0 - RMS_ALPHA) * G[l] * G[l]
-                    P[l] = P[l] - lrs[l] * G[l] / (np.sqrt(V[l]) + eps[l])
-                else:
-                    raise ValueError(optimizer)
+                P[l], V[l] = optimizer_step(P[l], G[l], V[l], lrs[l], optimizer, eps[l])
     losses.append(gradients(Ws, bs, X, y, loss, act, offset)[0])
     return Ws, bs, losses
 
@@ -158,11 +163,7 @@ def train_raw(theta0, braw0, alphas, X, y, *, lrs_theta, optimizer, steps, loss,
             pairs = [(theta, gW, vT)] + ([(braw, gb, vB)] if braw is not None else [])
             for P, G, V in pairs:
                 g = alphas[l] * G[l]            # ∂L/∂θ = α ∂L/∂W
-                if optimizer == "gd":
-                    P[l] = P[l] - lrs_theta[l] * g
-                else:
-                    V[l] = RMS_ALPHA * V[l] + (1.0 - RMS_ALPHA) * g * g
-                    P[l] = P[l] - lrs_theta[l] * g / (np.sqrt(V[l]) + RMS_EPS)
+                P[l], V[l] = optimizer_step(P[l], g, V[l], lrs_theta[l], optimizer)
     return theta, braw
 
 
