@@ -16,7 +16,9 @@ enum class OptimumStatus {
   flat,              // the finite losses vary by less than the flatness tolerance: no optimum
   none               // fewer than one finite loss
 };
-const char* optimum_status_name(OptimumStatus s);  // "interior", "next to diverged", "edge (low)", …
+// optimum.csv's status: "interior", "next to diverged", "no interior optimum (edge: smallest lr)", "no interior
+// optimum (edge: largest lr)", "no interior optimum (flat)", "no finite loss".
+const char* optimum_status_name(OptimumStatus s);
 // interior and next_to_diverged: the optimum lies inside the grid.
 inline bool has_interior_optimum(OptimumStatus s) {
   return s == OptimumStatus::interior || s == OptimumStatus::next_to_diverged;

@@ -112,9 +112,10 @@ struct GolikovExponents {
 GolikovExponents golikov_exponents(const Scaling& s);
 
 // TP4 abc-parameterization (theory.md §1.2): W = n^{-a} w, w ~ N(0, n^{-2b}), lr ∝ n^{-c}; β = a + b, γ = 2a + c.
-// Gauge c = 0 on every layer (so a = γ/2, b = β − γ/2). r: TP4's feature-learning exponent, r = −C for one hidden
-// layer (theory.md §1.3); deep nets use TP4 Def. 3.2 in this gauge: r = min(β_out, γ_out) − 1 + min(γ_0 + 1, γ_hidden…)
-// [recalled; equals −C on the stable band for H = 1, tested]. Only meaningful for the sgd family.
+// Gauge c = 0 on every layer (so a = γ/2, b = β − γ/2). r: TP4's feature-learning exponent, Def. 3.2 [recalled]:
+// r = min(a_out + b_out, 2a_out + c) + c − 1 + min_l [2a_l + 𝟙(l = input)] over the non-output layers; in this gauge
+// r = min(β_out, γ_out) − 1 + min(γ_0 + 1, γ_hidden…). One hidden layer: tp4_feature_exponent (theory.md §1.3).
+// Only meaningful for the sgd family.
 struct AbcLayer {
   double a = 0.0, b = 0.0, c = 0.0;
 };
@@ -122,6 +123,10 @@ struct AbcParam {
   std::vector<AbcLayer> layers;  // input, hidden…, output
   double r = 0.0;
 };
+// TP4's r of one hidden layer in Golikov's exponents (theory.md §1.3): Def. 3.2 with the exact abc equivalent gives
+// r = min(−C_w, −C_a − C_w): the features move by d^{C_w} per step, amplified once the output weights outgrow their
+// init (C_a > 0). So r = −C_w on the stable band (C_a ≤ 0), and r = −C for symmetric rates there.
+double tp4_feature_exponent(double C_a, double C_w);
 AbcParam abc_from_effective(const std::vector<EffectiveExponents>& eff);
 std::vector<EffectiveExponents> effective_from_abc(const AbcParam& abc);
 AbcParam abc_from_golikov(const GolikovExponents& g);  // a1 = −q̃_w/2, b1 = q̃_w/2, a2 = −q_σ − q̃_a/2, b2 = q̃_a/2

@@ -44,16 +44,16 @@ GolikovExponents golikov_exponents(const Scaling& s) {
   return g;
 }
 
+double tp4_feature_exponent(double C_a, double C_w) { return std::min(-C_w, -C_a - C_w); }
+
 AbcParam abc_from_effective(const std::vector<EffectiveExponents>& eff) {
   if (eff.size() < 2) throw InputError(fmt::format("abc: {} layers: expected at least 2", eff.size()));
   AbcParam p;
   for (const auto& e : eff) p.layers.push_back({e.gamma / 2, e.beta - e.gamma / 2, 0.0});
   const auto& out = eff.back();
   if (eff.size() == 2) {
-    // r = −C, C = max(C_a, C_w) with C_a = q_σ + q̃_a = β_1 − β_0 − γ_1, C_w = q_σ + q̃_w = β_0 − β_1 − γ_0.
-    const double ca = eff[1].beta - eff[0].beta - eff[1].gamma;
-    const double cw = eff[0].beta - eff[1].beta - eff[0].gamma;
-    p.r = -std::max(ca, cw);
+    // C_a = q_σ + q̃_a = β_1 − β_0 − γ_1, C_w = q_σ + q̃_w = β_0 − β_1 − γ_0 (theory.md §1.3).
+    p.r = tp4_feature_exponent(eff[1].beta - eff[0].beta - eff[1].gamma, eff[0].beta - eff[1].beta - eff[0].gamma);
   } else {
     double m = eff[0].gamma + 1.0;
     for (std::size_t l = 1; l + 1 < eff.size(); ++l) m = std::min(m, eff[l].gamma);
@@ -71,7 +71,7 @@ std::vector<EffectiveExponents> effective_from_abc(const AbcParam& abc) {
 AbcParam abc_from_golikov(const GolikovExponents& g) {
   AbcParam p;
   p.layers = {{-g.q_lr_in / 2, g.q_lr_in / 2, 0.0}, {-g.q_sigma - g.q_lr_out / 2, g.q_lr_out / 2, 0.0}};
-  p.r = -(g.q_sigma + std::max(g.q_lr_out, g.q_lr_in));
+  p.r = tp4_feature_exponent(g.q_sigma + g.q_lr_out, g.q_sigma + g.q_lr_in);
   return p;
 }
 

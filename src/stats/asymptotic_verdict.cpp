@@ -10,7 +10,9 @@
 namespace widthlab {
 namespace {
 
-std::string g(double x) { return std::isfinite(x) ? fmt::format("{:.4g}", x + 0.0) : "n/a"; }
+std::string g(double x) {
+  return std::isfinite(x) ? fmt::format("{:.4g}", x + 0.0) : std::isinf(x) ? (x < 0 ? "-inf" : "inf") : "n/a";
+}
 
 bool usable(const RateFit& f) { return f.ok && !f.few_widths() && std::isfinite(f.ci_low) && std::isfinite(f.ci_high); }
 

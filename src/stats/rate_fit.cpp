@@ -42,12 +42,28 @@ std::string RateFitOptions::validate() const {
 }
 
 namespace {
-double quantile(std::vector<double> v, double q) {  // linear interpolation between order statistics
+// Linear interpolation between order statistics; an infinite neighbour is returned as it is.
+double quantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
   double pos = q * double(v.size() - 1);
   auto lo = std::size_t(std::floor(pos));
   auto hi = std::min(lo + 1, v.size() - 1);
+  if (!std::isfinite(v[lo])) return v[lo];
+  if (pos == double(lo) || !std::isfinite(v[hi])) return pos == double(lo) ? v[lo] : v[hi];
   return v[lo] + (pos - double(lo)) * (v[hi] - v[lo]);
+}
+
+// The percentile interval of the usable slopes; with unknown unusable draws, each of them at −∞ for the lower and
+// at +∞ for the upper bound (RateFitOptions::unusable_is_unknown).
+void percentile_interval(const std::vector<double>& slopes, int unusable, const RateFitOptions& options, RateFit& fit) {
+  const double alpha = (1 - options.level) / 2;
+  const std::size_t unknown = options.unusable_is_unknown ? std::size_t(unusable) : 0;
+  if (slopes.empty() && unknown == 0) return;
+  std::vector<double> low = slopes, high = slopes;
+  low.insert(low.end(), unknown, -INFINITY);
+  high.insert(high.end(), unknown, INFINITY);
+  fit.ci_low = quantile(low, alpha);
+  fit.ci_high = quantile(high, 1 - alpha);
 }
 bool usable(double v) { return std::isfinite(v) && v > 0; }
 
@@ -143,16 +159,16 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
     }
     if (good) slopes.push_back(ols_slope(lx, by));
   }
+  fit.resamples = options.resamples;
   fit.resamples_used = int(slopes.size());
-  if (!slopes.empty()) {
-    double alpha = (1 - options.level) / 2;
-    fit.ci_low = quantile(slopes, alpha);
-    fit.ci_high = quantile(slopes, 1 - alpha);
-  }
+  percentile_interval(slopes, options.resamples - fit.resamples_used, options, fit);
   if (fit.resamples_used < options.resamples)
     fit.note += (fit.note.empty() ? "" : "; ") +
-                fmt::format("{} of {} bootstrap resamples unusable (a width had no finite positive distance)",
-                            options.resamples - fit.resamples_used, options.resamples);
+                fmt::format("{} of {} bootstrap resamples unusable (a width's statistic not finite and positive){}",
+                            options.resamples - fit.resamples_used, options.resamples,
+                            options.unusable_is_unknown ? ": counted as unknown slopes (−∞ for the lower, +∞ for "
+                                                          "the upper bound)"
+                                                        : ": left out, so the interval is conditional on the rest");
   return fit;
 }
 

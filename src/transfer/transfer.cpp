@@ -96,16 +96,17 @@ void write_optima(const fs::path& out, const std::vector<ScalingTransfer>& all) 
 
 void write_exponents(const fs::path& out, const std::vector<ScalingTransfer>& all) {
   TextTable t;
-  t.columns = {"scaling", "metric", "exponent", "ci_lo", "ci_hi", "widths_used"};
+  t.columns = {"scaling", "metric", "exponent", "ci_lo", "ci_hi", "widths_used", "resamples_used"};
   for (const char* part : {"narrowest", "widest"})
-    for (const char* c : {"exponent", "ci_lo", "ci_hi", "widths"}) t.columns.push_back(fmt::format("{}_{}", c, part));
+    for (const char* c : {"exponent", "ci_lo", "ci_hi", "widths", "resamples_used"})
+      t.columns.push_back(fmt::format("{}_{}", c, part));
   for (const char* c : {"predicted", "region_lo", "region_hi", "verdict"}) t.columns.push_back(c);
   for (const auto& s : all)
     for (const auto* m : {&s.train, &s.test}) {
-      std::vector<std::string> row = {s.scaling,          m->metric,           num(m->fit.slope),
-                                      num(m->fit.ci_low), num(m->fit.ci_high), std::to_string(m->fit.widths_used)};
-      for (const RateFit* f : {&m->narrowest, &m->widest})
-        for (std::string c : {num(f->slope), num(f->ci_low), num(f->ci_high), std::to_string(f->widths_used)})
+      std::vector<std::string> row = {s.scaling, m->metric};
+      for (const RateFit* f : {&m->fit, &m->narrowest, &m->widest})
+        for (std::string c : {num(f->slope), num(f->ci_low), num(f->ci_high), std::to_string(f->widths_used),
+                              std::to_string(f->resamples_used)})
           row.push_back(std::move(c));
       for (std::string c : {num(s.prediction.exponent), num(s.region.lo), num(s.region.hi),
                             std::string(verdict_name(m->verdict.verdict))})
@@ -141,7 +142,11 @@ void write_coord(const fs::path& out, const std::vector<TransferRun>& runs, cons
 }
 
 nlohmann::json fit_json(const RateFit& f) {
-  return {{"exponent", f.slope}, {"ci_lo", f.ci_low}, {"ci_hi", f.ci_high}, {"widths_used", f.widths_used}};
+  return {{"exponent", f.slope},
+          {"ci_lo", f.ci_low},
+          {"ci_hi", f.ci_high},
+          {"widths_used", f.widths_used},
+          {"resamples_used", f.resamples_used}};
 }
 
 nlohmann::json verdict_json(const VerdictResult& v) {
@@ -167,6 +172,7 @@ void write_json(const fs::path& out, const std::vector<ScalingTransfer>& all) {
                       {"ci_lo", m->fit.ci_low},
                       {"ci_hi", m->fit.ci_high},
                       {"widths_used", m->fit.widths_used},
+                      {"resamples_used", m->fit.resamples_used},
                       {"narrowest", fit_json(m->narrowest)},
                       {"widest", fit_json(m->widest)},
                       {"verdict", verdict_json(m->verdict)}};

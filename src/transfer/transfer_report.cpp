@@ -11,7 +11,9 @@ namespace widthlab {
 namespace {
 
 // 4 significant digits; −0 prints as 0.
-std::string g(double x) { return std::isfinite(x) ? fmt::format("{:.4g}", x + 0.0) : (std::isinf(x) ? "inf" : "n/a"); }
+std::string g(double x) {
+  return std::isfinite(x) ? fmt::format("{:.4g}", x + 0.0) : std::isinf(x) ? (x < 0 ? "-inf" : "inf") : "n/a";
+}
 std::string interval(double lo, double hi) { return fmt::format("[{}, {}]", g(lo), g(hi)); }
 
 std::string setup_text(const Config& c, double coord_lr, int coord_steps) {
@@ -36,6 +38,11 @@ std::string exponent_text(const MetricTransfer& m) {
     t += fmt::format(" ({} {} over the narrowest {}, {} {} over the widest {})", g(m.narrowest.slope),
                      interval(m.narrowest.ci_low, m.narrowest.ci_high), m.narrowest.widths_used, g(m.widest.slope),
                      interval(m.widest.ci_low, m.widest.ci_high), m.widest.widths_used);
+  if (m.fit.resamples_used < m.fit.resamples)
+    t += fmt::format(
+        "; in {} of {} resamples a fitted width's optimum fell on the lr grid's edge, and those count as "
+        "unknown exponents (theory.md §10.3)",
+        m.fit.resamples - m.fit.resamples_used, m.fit.resamples);
   return t;
 }
 

@@ -120,6 +120,7 @@ TEST(ClassifyCli, FrozenHiddenLayerIsNotFeatureLearning) {
   const json j = classify_ok("--preset 'custom:init=0,-0.5;lr=0,-1'");
   EXPECT_FALSE(j["feature_learning"].get<bool>()) << j;
   EXPECT_EQ(j["model"], "random-features");
+  EXPECT_DOUBLE_EQ(j["abc"]["r"].get<double>(), 1.0) << j;  // TP4's r = −C_w: the features do not move at Θ(1)
   EXPECT_EQ(j["properties_text"].get<std::string>().find("evolves"), std::string::npos) << j["properties_text"];
   EXPECT_TRUE(classify_ok("--preset mf")["feature_learning"].get<bool>());  // both layers at the critical rate
 }

@@ -143,9 +143,9 @@ TEST(Classification, IdentityBEqualsAPlusCPlusHalfOnRandomPoints) {
       ++stable;
       ASSERT_TRUE(c.region.has_value());
       EXPECT_GE(*c.region, 11);  // random points land in the open regions with probability 1
-      // TP4: r = −C (theory.md §1.3).
+      // TP4: r = −C_w on the band, the features' own exponent, whichever layer dominates C (theory.md §1.3).
       ASSERT_TRUE(c.abc.has_value());
-      EXPECT_NEAR(c.abc->r, -c.C, 1e-12);
+      EXPECT_NEAR(c.abc->r, -c.C_w, 1e-12);
     }
     // The depth-1 exponent propagation (the deep-net machinery) agrees with Golikov's formulas.
     EXPECT_NEAR(c.layers[1].output_size, c.A, 1e-12);

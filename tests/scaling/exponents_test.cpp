@@ -1,6 +1,7 @@
 // Effective exponents (theory.md §1.2), Golikov's (q_σ, q̃_a, q̃_w) of the presets (§1.4), abc mapping (§1.2–1.4).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -143,10 +144,29 @@ TEST(ScalingExponents, AbcValuesOfSpec14) {
   // TP4 r: muP 0 (feature learning), NTK 1/2.
   EXPECT_NEAR(mup.r, 0.0, 1e-12);
   EXPECT_NEAR(ntk.r, 0.5, 1e-12);
-  // 1 hidden layer, theory.md §1.3 map: a1 = −q̃_w/2, b1 = q̃_w/2, a2 = −q_σ − q̃_a/2, b2 = q̃_a/2, r = −C.
+  // 1 hidden layer, theory.md §1.3 map: a1 = −q̃_w/2, b1 = q̃_w/2, a2 = −q_σ − q̃_a/2, b2 = q̃_a/2, r = −C (symmetric).
   const auto one = abc_from_golikov({-0.75, 0.5, 0.5});
   expect_layers(one, {{-0.25, 0.25}, {0.5, 0.25}}, "intermediate");
   EXPECT_NEAR(one.r, 0.25, 1e-12);
+}
+
+// TP4 Def. 3.2, r = min(a_2 + b_2, 2a_2 + c) + c − 1 + 2a_1 + 1 for one hidden layer, evaluated on the theory.md §1.3
+// abc equivalent (a1 = −q̃_w/2, a2 = −q_σ − q̃_a/2, b2 = q̃_a/2, c = 0) written out here, against both routes to r.
+TEST(ScalingExponents, OneHiddenLayerRIsTp4DefinitionWithAsymmetricRates) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(-2, 2);
+  for (int i = 0; i < 200; ++i) {
+    const GolikovExponents g{u(rng), u(rng), u(rng)};
+    const double a1 = -g.q_lr_in / 2, a2 = -g.q_sigma - g.q_lr_out / 2, b2 = g.q_lr_out / 2;
+    const double r = std::min(a2 + b2, 2 * a2) - 1 + 2 * a1 + 1;
+    EXPECT_NEAR(abc_from_golikov(g).r, r, 1e-12);
+    const Scaling s = scaling_from_golikov(g.q_sigma, g.q_lr_out, g.q_lr_in);
+    EXPECT_NEAR(abc_from_effective(effective_exponents(s)).r, r, 1e-12);
+  }
+  // A frozen hidden layer under a critical output layer (C_a = 0, C_w = −1): no feature learning, r = 1, not −C = 0.
+  EXPECT_NEAR(abc_from_golikov({-1.0, 1.0, 0.0}).r, 1.0, 1e-12);
+  // Symmetric rates on the stable band: r = −C (intermediate: C = −1/4).
+  EXPECT_NEAR(abc_from_golikov({-0.75, 0.5, 0.5}).r, 0.25, 1e-12);
 }
 
 TEST(ScalingExponents, AbcRoundTrips) {
@@ -159,7 +179,7 @@ TEST(ScalingExponents, AbcRoundTrips) {
     EXPECT_NEAR(back.q_sigma, g.q_sigma, 1e-12);
     EXPECT_NEAR(back.q_lr_out, g.q_lr_out, 1e-12);
     EXPECT_NEAR(back.q_lr_in, g.q_lr_in, 1e-12);
-    // The same through the effective exponents of the realised scaling, and r = −C from both routes.
+    // The same through the effective exponents of the realised scaling, and the same r from both routes.
     const Scaling s = scaling_from_golikov(g.q_sigma, g.q_lr_out, g.q_lr_in);
     const AbcParam q = abc_from_effective(effective_exponents(s));
     for (int l = 0; l < 2; ++l) {

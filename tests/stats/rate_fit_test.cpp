@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -100,6 +101,85 @@ TEST(RateFit, MissingRunsAndUnusableWidths) {
   EXPECT_FALSE(fit_rate_mean(kWidths, one).ok);
   EXPECT_THROW(fit_rate_mean(kWidths, v, {.resamples = -1}), InputError);
   EXPECT_THROW(fit_rate_mean({1, 2}, v), InputError);
+}
+
+namespace {
+// One call of a statistic: the width index and what it returned.
+struct StatCall {
+  std::size_t width;
+  double value;
+};
+
+// The percentile of `v` by linear interpolation between order statistics (rate_fit.h), infinite entries included.
+double percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double pos = q * double(v.size() - 1);
+  const auto lo = std::size_t(pos);
+  const double frac = pos - double(lo);
+  if (frac == 0 || !std::isfinite(v[lo])) return v[lo];
+  return std::isfinite(v[lo + 1]) ? v[lo] + frac * (v[lo + 1] - v[lo]) : v[lo + 1];
+}
+}  // namespace
+
+// Issue (the transfer reference test): a resample whose statistic was unusable at a used width (a resampled optimum
+// on the lr grid's edge) was dropped, so the interval was conditional on the usable resamples. With
+// unusable_is_unknown it counts at −∞ for the lower and +∞ for the upper bound. The statistic below is unusable at the
+// widest width when seed 0 is drawn more than max_zeros times (20 seeds: P = 7.5 % for 2, 1.6 % for 3); the test
+// rebuilds every resample's slope from the statistic's calls and the interval from them.
+TEST(RateFit, UnusableResamplesCountAsUnknownWhenAsked) {
+  const std::vector<double> widths{100, 1000, 10000};
+  const std::size_t n = 20;
+  std::vector<StatCall> calls;
+  auto fit_with = [&](int max_zeros, bool unknown) {
+    calls.clear();
+    auto stat = [&](std::size_t w, const std::vector<std::size_t>& seeds) {
+      double sum = 0;
+      int zeros = 0;
+      for (auto k : seeds) sum += 1.0 + 0.5 * std::sin(double(7 * k + 3 * w)), zeros += k == 0;
+      const double v = w == 2 && zeros > max_zeros ? NAN : sum / double(seeds.size()) / std::sqrt(widths[w]);
+      calls.push_back({w, v});
+      return v;
+    };
+    return fit_rate(widths, n, stat, {.resamples = 1000, .seed = 5, .unusable_is_unknown = unknown});
+  };
+  const RateFit many = fit_with(2, true);
+  EXPECT_GT(many.resamples - many.resamples_used, 25);  // more than 2.5 % unknown: both bounds open
+  EXPECT_EQ(many.ci_low, -INFINITY);
+  EXPECT_EQ(many.ci_high, INFINITY);
+
+  const RateFit dropped = fit_with(3, false);
+  const RateFit few = fit_with(3, true);
+  // The resamples' slopes from the calls: the first 3 are the full sample; each resample starts at width 0.
+  std::vector<double> slopes;
+  int unusable = 0;
+  for (std::size_t i = 3; i < calls.size();) {
+    std::vector<double> lx, ly;
+    for (; i < calls.size() && (lx.empty() || calls[i].width != 0); ++i)
+      lx.push_back(std::log(widths[calls[i].width])), ly.push_back(std::log(calls[i].value));
+    if (lx.size() < 3 || !std::isfinite(ly.back())) {
+      ++unusable;
+      continue;
+    }
+    const double mx = (lx[0] + lx[1] + lx[2]) / 3, my = (ly[0] + ly[1] + ly[2]) / 3;
+    double sxy = 0, sxx = 0;
+    for (int k = 0; k < 3; ++k) sxy += (lx[k] - mx) * (ly[k] - my), sxx += (lx[k] - mx) * (lx[k] - mx);
+    slopes.push_back(sxy / sxx);
+  }
+  ASSERT_EQ(int(slopes.size()) + unusable, 1000);
+  EXPECT_EQ(few.resamples_used, int(slopes.size()));
+  EXPECT_GT(unusable, 0);
+  EXPECT_LT(unusable, 25);
+  std::vector<double> low = slopes, high = slopes;
+  low.insert(low.end(), std::size_t(unusable), -INFINITY);
+  high.insert(high.end(), std::size_t(unusable), INFINITY);
+  EXPECT_NEAR(few.ci_low, percentile(low, 0.025), 1e-12);
+  EXPECT_NEAR(few.ci_high, percentile(high, 0.975), 1e-12);
+  EXPECT_NEAR(dropped.ci_low, percentile(slopes, 0.025), 1e-12);  // the conditional interval, for contrast
+  EXPECT_NEAR(dropped.ci_high, percentile(slopes, 0.975), 1e-12);
+  EXPECT_LT(few.ci_low, dropped.ci_low);
+  EXPECT_GT(few.ci_high, dropped.ci_high);
+  EXPECT_NE(few.note.find("unknown"), std::string::npos) << few.note;
+  EXPECT_NE(dropped.note.find("conditional"), std::string::npos) << dropped.note;
 }
 
 TEST(RateFit, CustomStatisticSeesResampledSeeds) {
