@@ -30,23 +30,21 @@ struct RateFitOptions {
   // theory.md §8.7). Empty: the seeds are independent and resampled alone. Otherwise one label per seed, and each
   // resample draws as many groups as there are with replacement, then each drawn group's seeds with replacement.
   std::vector<int> groups = {};
-  // A resample is unusable when its statistic at some used width is not finite and > 0 (e.g. a resampled optimum on
-  // the lr grid's edge). false: it is left out, and the interval is conditional on the usable resamples. true: its
-  // slope is unknown, so it counts at −∞ for the lower and at +∞ for the upper percentile — the interval then
-  // conditions on nothing, and it is unbounded once more than (1 − level)/2 of the resamples are unusable.
-  bool unusable_is_unknown = false;
   std::string validate() const;  // "" when valid
 };
 
 struct RateFit {
   static constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-  bool ok = false;                     // false when fewer than 2 usable widths
-  double slope = nan;                  // OLS slope of log stat vs log width on all seeds
-  double intercept = nan;              // in log space
-  double slope_stderr = nan;           // OLS standard error (ignores seed structure; for reference)
-  double ci_low = nan, ci_high = nan;  // bootstrap percentile interval (NaN when no resample was usable; ±∞ with
-                                       // unusable_is_unknown when too many were)
-  int widths_used = 0;                 // widths with a finite, positive statistic
+  bool ok = false;            // false when fewer than 2 usable widths
+  double slope = nan;         // OLS slope of log stat vs log width on all seeds
+  double intercept = nan;     // in log space
+  double slope_stderr = nan;  // OLS standard error (ignores seed structure; for reference)
+  // Bootstrap percentile interval. A resample is unusable when its statistic at some used width is not finite and
+  // > 0 (e.g. a resampled lr optimum on the grid's edge). Leaving it out would make the interval conditional on the
+  // usable resamples; instead its slope is unknown and counts at −∞ for the lower and at +∞ for the upper
+  // percentile, so the interval is unbounded once more than (1 − level)/2 of the resamples are unusable.
+  double ci_low = nan, ci_high = nan;
+  int widths_used = 0;  // widths with a finite, positive statistic
   // Fewer than 3 used widths: a line through 2 points always fits, so neither the slope nor its interval tests a
   // power law. Reports print such a fit as "2 widths only" and draw no verdict from it.
   bool few_widths() const { return ok && widths_used < 3; }

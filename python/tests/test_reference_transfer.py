@@ -53,7 +53,7 @@ Disagreements: none. Learned by probing (documentation findings; the reference f
     (η*'s own interval counts edge draws at their edge lr, §10.1), theory.md §10.3 did not say so, and the kept count
     was written nowhere. Measured (kinds, mf, test loss): 5.1 % of the draws put width 512's optimum at the low edge;
     widthlab's ci_lo was −0.489, in the drop law's bounds [−0.505, −0.489] — an interval conditional on the optimum
-    staying inside the grid. Now (theory.md §10.3, RateFitOptions::unusable_is_unknown) such a draw's exponent is
+    staying inside the grid. Now (theory.md §10.3, rate_fit.h) such a draw's exponent is
     unknown: it counts at −∞ for the lower and +∞ for the upper percentile (so that ci_lo is −inf here), and
     exponents.csv / transfer.json carry resamples_used; the reference follows §10.3 and the drop law is a power
     mutant.

@@ -53,11 +53,10 @@ double quantile(std::vector<double> v, double q) {
   return v[lo] + (pos - double(lo)) * (v[hi] - v[lo]);
 }
 
-// The percentile interval of the usable slopes; with unknown unusable draws, each of them at −∞ for the lower and
-// at +∞ for the upper bound (RateFitOptions::unusable_is_unknown).
-void percentile_interval(const std::vector<double>& slopes, int unusable, const RateFitOptions& options, RateFit& fit) {
-  const double alpha = (1 - options.level) / 2;
-  const std::size_t unknown = options.unusable_is_unknown ? std::size_t(unusable) : 0;
+// The percentile interval of the usable slopes and `unknown` unusable ones, each of those at −∞ for the lower and
+// at +∞ for the upper bound (RateFit::ci_low).
+void percentile_interval(const std::vector<double>& slopes, std::size_t unknown, double level, RateFit& fit) {
+  const double alpha = (1 - level) / 2;
   if (slopes.empty() && unknown == 0) return;
   std::vector<double> low = slopes, high = slopes;
   low.insert(low.end(), unknown, -INFINITY);
@@ -161,14 +160,13 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
   }
   fit.resamples = options.resamples;
   fit.resamples_used = int(slopes.size());
-  percentile_interval(slopes, options.resamples - fit.resamples_used, options, fit);
+  percentile_interval(slopes, std::size_t(options.resamples - fit.resamples_used), options.level, fit);
   if (fit.resamples_used < options.resamples)
     fit.note += (fit.note.empty() ? "" : "; ") +
-                fmt::format("{} of {} bootstrap resamples unusable (a width's statistic not finite and positive){}",
-                            options.resamples - fit.resamples_used, options.resamples,
-                            options.unusable_is_unknown ? ": counted as unknown slopes (−∞ for the lower, +∞ for "
-                                                          "the upper bound)"
-                                                        : ": left out, so the interval is conditional on the rest");
+                fmt::format(
+                    "{} of {} bootstrap resamples unusable (a width's statistic not finite and positive): "
+                    "counted as unknown slopes (−∞ for the lower, +∞ for the upper bound)",
+                    options.resamples - fit.resamples_used, options.resamples);
   return fit;
 }
 

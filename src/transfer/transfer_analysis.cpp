@@ -58,7 +58,6 @@ MetricTransfer metric_transfer(const std::string& metric, const std::vector<int>
   };
   RateFitOptions ro;
   ro.resamples = bootstrap;
-  ro.unusable_is_unknown = true;  // a resample with an optimum on the grid's edge has an unknown exponent (§10.3)
   const std::vector<double> wd = as_doubles(widths);
   // theory.md §10.3: the predicted exponent is asymptotic; re-fit over the narrowest and the widest widths.
   auto fit_over = [&](const std::vector<std::size_t>& subset) {

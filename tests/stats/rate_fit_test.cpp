@@ -122,15 +122,15 @@ double percentile(std::vector<double> v, double q) {
 }  // namespace
 
 // Issue (the transfer reference test): a resample whose statistic was unusable at a used width (a resampled optimum
-// on the lr grid's edge) was dropped, so the interval was conditional on the usable resamples. With
-// unusable_is_unknown it counts at −∞ for the lower and +∞ for the upper bound. The statistic below is unusable at the
+// on the lr grid's edge) was dropped, so the interval was conditional on the usable resamples. Now it counts at −∞
+// for the lower and +∞ for the upper bound. The statistic below is unusable at the
 // widest width when seed 0 is drawn more than max_zeros times (20 seeds: P = 7.5 % for 2, 1.6 % for 3); the test
 // rebuilds every resample's slope from the statistic's calls and the interval from them.
 TEST(RateFit, UnusableResamplesCountAsUnknownWhenAsked) {
   const std::vector<double> widths{100, 1000, 10000};
   const std::size_t n = 20;
   std::vector<StatCall> calls;
-  auto fit_with = [&](int max_zeros, bool unknown) {
+  auto fit_with = [&](int max_zeros) {
     calls.clear();
     auto stat = [&](std::size_t w, const std::vector<std::size_t>& seeds) {
       double sum = 0;
@@ -140,15 +140,14 @@ TEST(RateFit, UnusableResamplesCountAsUnknownWhenAsked) {
       calls.push_back({w, v});
       return v;
     };
-    return fit_rate(widths, n, stat, {.resamples = 1000, .seed = 5, .unusable_is_unknown = unknown});
+    return fit_rate(widths, n, stat, {.resamples = 1000, .seed = 5});
   };
-  const RateFit many = fit_with(2, true);
+  const RateFit many = fit_with(2);
   EXPECT_GT(many.resamples - many.resamples_used, 25);  // more than 2.5 % unknown: both bounds open
   EXPECT_EQ(many.ci_low, -INFINITY);
   EXPECT_EQ(many.ci_high, INFINITY);
 
-  const RateFit dropped = fit_with(3, false);
-  const RateFit few = fit_with(3, true);
+  const RateFit few = fit_with(3);
   // The resamples' slopes from the calls: the first 3 are the full sample; each resample starts at width 0.
   std::vector<double> slopes;
   int unusable = 0;
@@ -174,12 +173,9 @@ TEST(RateFit, UnusableResamplesCountAsUnknownWhenAsked) {
   high.insert(high.end(), std::size_t(unusable), INFINITY);
   EXPECT_NEAR(few.ci_low, percentile(low, 0.025), 1e-12);
   EXPECT_NEAR(few.ci_high, percentile(high, 0.975), 1e-12);
-  EXPECT_NEAR(dropped.ci_low, percentile(slopes, 0.025), 1e-12);  // the conditional interval, for contrast
-  EXPECT_NEAR(dropped.ci_high, percentile(slopes, 0.975), 1e-12);
-  EXPECT_LT(few.ci_low, dropped.ci_low);
-  EXPECT_GT(few.ci_high, dropped.ci_high);
+  EXPECT_LT(few.ci_low, percentile(slopes, 0.025));  // wider than the interval conditional on the usable ones
+  EXPECT_GT(few.ci_high, percentile(slopes, 0.975));
   EXPECT_NE(few.note.find("unknown"), std::string::npos) << few.note;
-  EXPECT_NE(dropped.note.find("conditional"), std::string::npos) << dropped.note;
 }
 
 TEST(RateFit, CustomStatisticSeesResampledSeeds) {
