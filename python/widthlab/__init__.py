@@ -105,11 +105,13 @@ def empirical_ntk(config=None, x=None, width=None, seed=None, scaling=None, trai
     """Empirical NTK of a finite net of the config (theory.md §3.8, §6.3 R21; ``widthlab ntk-empirical``).
 
     The net is the config's run for ``scaling`` / ``width`` / ``seed`` (default: the first of the config's scalings,
-    sweep.widths and sweep.seeds; a scaling not in the config is built as a preset), at init or — ``trained=True`` —
-    after the config's [train] run (same init, batches, optimizer and IC-MF offsets as ``train``). The kernel is
-    evaluated on the config's test inputs or on ``x`` (an (N, input_dim) array). ``weighting``: "lr" (each layer's
-    gradient weighted by its learning rate, Golikov's kernel) or "plain"; ``output``: a logit index, or -1 for the
-    mean over the outputs.
+    sweep.widths and sweep.seeds; a scaling not in the config is built as a preset), dense or convolutional
+    (``model.arch``), at init or — ``trained=True`` — after the config's [train] run (same init, batches, optimizer
+    and IC-MF offsets as ``train``). The kernel is evaluated on the config's test inputs or on ``x`` (an
+    (N, input_dim) array; for a conv net input_dim = H·W·C, channels fastest, the npy row layout). ``weighting``:
+    "lr" (each layer's θ_l and b_l gradients weighted by its learning rate, ``train_net``'s ``layer_lrs``: Golikov's
+    kernel) or "plain"; ``output``: a logit index, or -1 for the mean of the outputs' kernels Θ_oo. For ic-mf it is
+    the kernel of f(θ) alone (the frozen offset has no gradient; theory.md §8.3).
 
     Returns the (N, N) kernel as a numpy array of the config's train.precision — the numbers the CLI writes to
     entk.npy for the same config and flags. Raises RuntimeError when the training run diverges.
