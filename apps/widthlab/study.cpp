@@ -49,7 +49,9 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   sub.add_flag("--no-plots", opt->no_plots, "Do not draw PNG plots");
   sub.add_option("--python", opt->python,
                  "Python interpreter for the plots (default $WIDTHLAB_PYTHON or /usr/bin/python3)");
-  sub.add_option("--bootstrap", opt->bootstrap, "Bootstrap resamples of the rate fits")->check(CLI::Range(0, 1000000));
+  sub.add_option("--bootstrap", opt->bootstrap,
+                 "Bootstrap resamples of the rate fits and of the coordinate check's fits")
+      ->check(CLI::Range(0, 1000000));
   return [opt] {
     using namespace widthlab;
     cli::RunDirFlags flags = opt->dir;

@@ -13,9 +13,12 @@
 //     the difference between two GP draws;
 //   * otherwise (model not in limits.compute, or one the simulator does not run): a LIMIT PROXY, the same scaling's
 //     finite net at the largest width and the same seed, marked as such everywhere.
-// Logits are compared in normalised units f / ω^{max(A,B)} (theory.md §2.2, ω = d/d*).
-// Per-seed distance (primary): logit RMS against the coupled limit, else the independent limit of the same seed
-// index (for MF-type models without g the limit is deterministic up to N^{-1/2} particle noise), else the proxy.
+// Logits are compared in normalised units f / ω^{max(A,B)} (theory.md §2.2, ω = d/d*); an unstable scaling's, against
+// its widest net, and a deep mf scaling's, against the multilayer MF particle system, in raw units (normaliser
+// exponent 0; theory.md §8.7).
+// Per-seed distance (primary): logit RMS against the coupled limit, else the independent limit limits.seeds[i mod L]
+// for the seed at position i of sweep.seeds (for MF-type models without g the limit is deterministic up to N^{-1/2}
+// particle noise), else the proxy (theory.md §8.7, "The study's distances").
 // |Δ test loss| and the sign gap are normalisation-free; "approaches" needs the evidence of report.h Convergence.
 // The coordinate check (coord_check.h, theory.md §10.4): every run records its layers' RMS at init and their change
 // after t = 1..kStudyCoordSteps steps; their exponents vs width are judged against the classifier's predictions.

@@ -222,8 +222,9 @@ def limit(config=None, model=None, region=None, overrides=(), progress=None):
     """Simulate d = ∞ limit models on the config's data (``widthlab limit``; theory.md §3): ``model`` (a name of
     ``widthlab limit --help``: mf, ntk, sym-default, ic-mf, …) or ``region`` (1..13, theory.md §2.2) picks one;
     otherwise the limit that each of the config's scalings reaches (its region's model, IC-MF for ic-mf, the
-    multilayer MF particle system for mf at depth >= 2) whose model limits.compute lists — scalings without a
-    simulated limit are left out with a ``UserWarning`` saying why. Seeds, particles and training are the config's
+    multilayer MF particle system for mf at depth >= 2, with the config's depth and optimizer) whose model
+    limits.compute lists — scalings without a simulated limit are left out with a ``UserWarning`` saying why, and a
+    ``ValueError`` says why when none is left. Seeds, particles and training are the config's
     (limits.seeds, limits.mf_particles, [train]); nothing is written.
 
     Returns a list of dicts, one per model and limit seed — the lines ``widthlab limit`` writes to limit.jsonl:

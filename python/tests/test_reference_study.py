@@ -1,0 +1,642 @@
+"""The measurements of ``widthlab study`` (distances, rate fits, verdicts, coordinate check, the report's rate numbers)
+against an independent numpy float64 reference.
+
+Written from the documentation only: theory.md §8.7 (verdict rule; percentile bootstrap, the same draw at every width;
+the "approaches" conditions (a)–(c); √(c/d + c'/P); seed s with independent run s mod L, the two-stage bootstrap),
+§4, §10.3–§10.4 (coordinate-check predictions, region ± 0.2, narrowest / widest re-fits, unstable t > 1 not judged);
+architecture.md §4, §5, §8; README ("What `make run` shows"); ``widthlab study --help``; ``widthlab.study``'s
+docstring; the header comments of study.h, distances.h, rate_fit.h, asymptotic_verdict.h, coord_check.h, verdicts.h,
+report.h, sweep.h, limit_run.h, results_io.h; ``widthlab classify --json`` (A, B, layer exponents, the theory rate).
+It never reads src/.
+
+widthlab's side: one study (sp, ntk, mf, ic-mf, sym-default; depth 1, ReLU, a 64/48-point Gaussian task in R¹⁰, GD 5
+steps, float64; widths 32…256, d* = 32; net seeds 1…6 and limit seeds [9, 7, 5], values unlike positions and unsorted;
+256 MF particles; ``--bootstrap 20000 --threads 1``; ≈ 1.5 s). The reference reads the nets' final test logits
+(logits/<stem>.npy, column k), the limits' (logits/limit_*.npy, named in limits.jsonl) and the test losses / accuracies
+of runs.jsonl and limits.jsonl, and recomputes every row of distances.csv, rates.json, coord_fit.csv from
+coord_check.csv (itself checked against runs.jsonl) and the report's rate numbers.
+
+Exact comparisons. distances.csv prints 9 significant digits (probed): its rows must equal the reference to half a
+unit of the 9th digit, CSV_RTOL = 5e-9 (+ 64u, u = 2⁻⁵³). Slopes (full precision): slope_tolerance propagates a
+relative error ε of each seed mean through Σ w_j ln m_j: Σ|w_j|(ε + 4u|ln m_j|) + 16u(1 + |slope|), ε = (48 + S + 8)u
+for a logit RMS over 48 points, a mean of S = 6 seeds and ω^p, (S + 4)u for values read back exactly. Measured: CSV
+rows ≤ 0.93 of the half unit, rate slopes ≤ 0.12 and coordinate-check slopes ≤ 0.50 of their bounds. Labels, counts,
+widths, flags and verdicts are compared for equality, verdicts recomputed from the intervals widthlab wrote.
+
+In-law comparisons (bootstrap intervals). The designs are tiny, so the reference enumerates the exact bootstrap law:
+6⁶ = 46 656 equally likely seed draws (one stage), or 3³ group draws × (2²)³ seed draws = 1 728 (two stages, L = 3
+runs of 2 seeds). A percentile of B = 20 000 draws lies, for any usual rule, between the order statistics k = ⌊q(B −
+1)⌋ and k + 3: it falls below an atom a only if ≥ k draws do, above b only if < k + 3 fall at or below b (binomial).
+a, b are the atoms where these have probability ALPHA = 1e-6 (≈ 4.9 σ): the 2.5 % point must lie between the law's
+2.00 % and 3.07 % quantiles, the 97.5 % point between 96.93 % and 97.99 %. With 2 × (15 + 120) ends, a correct
+widthlab fails one with probability ≤ 0.06 %. The laws are lumpy (atoms of ≈ 1 % mass) and widthlab's ends sit on
+atoms; SLACK = 1e-12 covers their rounding (≈ 1e-15).
+
+Power (test_power_*): pairing by seed value mod L misses all 24 mf rows by ≥ 3.4e5 CSV_RTOL, seed s with limit seed s
+seed 5's 4 rows by ≥ 2e6; RMS pooled over seeds before the mean, log10 distance on ln width, and dropping the narrowest
+or widest width miss every slope by ≥ 1.6e11 bounds; a one-stage bootstrap puts mf's ends 0.05 (logit RMS) and 0.12
+(|Δ test loss|) outside the ranges, a two-stage one for coupled seeds (rightly resampled alone) rejects ntk, ic-mf and
+sym-default by 0.01–0.04; KL(limit ‖ nets) misses every KL row; the mean of log RMS misses all 40 coordinate-check
+slopes by ≥ 1.4e11 bounds. With L = 2 (runs of 3 seeds) the one- and two-stage laws overlapped on mf's logit RMS for
+1024, 128 and 32 particles: hence L = 3.
+
+Disagreements: none. Learned by probing (documentation findings, now written in theory.md §8.7 "The study's distances",
+architecture.md §4 (rates.json) and study.h; the reference follows widthlab):
+  * "seed s with run s mod L" (theory.md §8.7) is about POSITIONS: the seed at position i of sweep.seeds is compared
+    with limits.seeds[i mod L] in the order listed (seed 1 → run 9, seed 5 → run 7 here), and the two-stage groups are
+    those positions mod L. No document says whether s is a seed value or a position.
+  * distances.csv has 9 significant digits (results_io.h promises the shortest round-trip form, but only for
+    CsvTable); rates.json and the coordinate-check CSVs carry full precision.
+  * A scaling without a stable limit (sp: A = 0, B = 1) is compared with its widest net in RAW logits, and rates.json
+    says normaliser_exponent 0, while study.h says logits are compared as f / ω^{max(A,B)} (dividing by ω misses sp's
+    rows by 85 %). The widest net's own rows are blank, its width has no `all` row and the fits leave it out.
+  * |Δ test loss| / |Δ acc| compare the net's own (runs.jsonl, raw logits) with the one limit run it is paired with
+    (coupled, else run i mod L; limits.jsonl, normalised logits), not with the mean over limit seeds.
+  * The `all` rows: KL(nets ‖ limit) over the independent runs (the widest nets for a proxy), never the coupled ones;
+    the σ floor is 1e-2 × the RMS of both sides' logits pooled (the mean of the two RMSs moves mf's KL by 1–2 % at
+    d = 32, 64); kl_floored counts (point, side) pairs.
+  * ``--bootstrap`` ("resamples of the rate fits") sets the coordinate-check fits' resamples too.
+  * rates.json's verdicts are "consistent", "steeper than theory", "shallower than theory", "n/a" (report.h: "steeper
+    than"); its convergence keys (approaches, interval_below_zero, plateau, last_doubling_exponent,
+    normalisation_free_metric_shrinks, statement) are listed nowhere. The last doubling is that of the last two
+    fitted widths (sp: 64 → 128). The report's halving width is the widest × 2^{−1/theory}.
+Not exercised: a "does not hold" coordinate verdict, disjoint narrowest / widest intervals (the "moves toward / away"
+clauses, read as distance to the region), a plateau, fewer than 3 widths, diverged runs.
+"""
+import csv
+import functools
+import itertools
+import json
+import math
+import os
+import re
+import subprocess
+
+import numpy as np
+import pytest
+
+U = 2.0**-53
+D_STAR = 32
+WIDTHS = [32, 64, 128, 256]
+SEEDS = [1, 2, 3, 4, 5, 6]  # values ≠ positions: the pairing is by position (probed)
+LIMIT_SEEDS = [9, 7, 5]  # L = 3 < S = 6, unsorted: seed 5 (position 4) goes with run 1 = limit seed 7
+MF_PARTICLES = 256
+SCALINGS = ["sp", "ntk", "mf", "ic-mf", "sym-default"]
+B = 20000  # --bootstrap: resamples of every rate fit and coordinate-check fit
+ALPHA = 1e-6  # per interval end, in-law comparisons
+SLACK = 1e-12  # widthlab's own rounding of an atom of the law (~1e-15)
+CSV_RTOL = 5e-9 + 64 * U  # distances.csv prints 9 significant digits (probed): half a unit of the 9th digit
+RATE_REL_ERR = (48 + len(SEEDS) + 8) * U  # a logit RMS over 48 test points, a seed mean, ω^p
+COORD_REL_ERR = (len(SEEDS) + 4) * U  # a seed mean of values read back exactly
+FITS = ("fit", "logit_rms_fit", "abs_dtest_loss_fit")
+HALF = max(3, len(WIDTHS) // 2)  # asymptotic_verdict.h: the narrowest / widest half, at least 3
+HALVES = {"": range(len(WIDTHS)), "_narrowest": range(HALF), "_widest": range(len(WIDTHS) - HALF, len(WIDTHS))}
+
+CONFIG = f"""
+data = {{dataset = "gaussians", train_size = 64, test_size = 48, gaussians_dim = 10}}
+model = {{depth = 1, activation = "relu"}}
+scaling = {{presets = {json.dumps(SCALINGS)}, reference_width = {D_STAR}}}
+train = {{optimizer = "gd", lr = 0.05, steps = 5, precision = "float64"}}
+sweep = {{widths = {WIDTHS}, seeds = {SEEDS}}}
+limits = {{compute = ["ntk", "mf", "ic-mf", "sym-default"], mf_particles = {MF_PARTICLES}, seeds = {LIMIT_SEEDS}}}
+study = {{threads = 1, plots = false}}
+"""
+
+
+class Study:
+    """The files of one `widthlab study` directory, read back, and the classifier's view of its scalings."""
+
+    def __init__(self, out, classify):
+        self.out, self.classify = out, {c["scaling"]: c for c in classify}
+        self.runs = {(r["scaling"], r["width"], r["seed"]): r for r in _jsonl(out / "runs.jsonl")}
+        limits = _jsonl(out / "limits.jsonl")
+        self.independent = {(r["scaling"], r["seed"]): r for r in limits if r["kind"] == "independent"}
+        self.coupled = {(r["scaling"], r["width"], r["seed"]): r for r in limits if r["kind"] == "coupled"}
+        self.rates = json.loads((out / "rates.json").read_text())
+        self.distances, self.coord, self.coord_fit = (list(csv.DictReader(open(out / f)))
+                                                      for f in ("distances.csv", "coord_check.csv", "coord_fit.csv"))
+        self.report = (out / "report.md").read_text()
+
+
+def _jsonl(path):
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def st(tmp_path_factory):
+    cli = os.environ.get("WIDTHLAB_CLI", "")
+    if not cli or not os.access(cli, os.X_OK):
+        pytest.skip("widthlab CLI binary not built (WIDTHLAB_CLI)")
+    d = tmp_path_factory.mktemp("reference_study")
+    (d / "study.toml").write_text(CONFIG)
+    args = ["--config", str(d / "study.toml")]
+    run = subprocess.run([cli, "study", *args, "--out", str(d / "out"), "--threads", "1", "--no-plots", "--quiet",
+                          "--bootstrap", str(B)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    cls = subprocess.run([cli, "classify", *args, "--json"], capture_output=True, text=True, timeout=60)
+    assert cls.returncode == 0, cls.stderr
+    return Study(d / "out", json.loads(cls.stdout))
+
+
+# ---- the reference: distances (distances.h, study.h, theory.md §8.7) ----------------------------------------------
+
+def stable(st, s):
+    return st.classify[s]["stable"]
+
+
+def net_logits(st, s, w, seed):
+    """Final test logits (column k = 1 of m × 2k) / ω^{max(A,B)}, ω = d/d*; raw without a stable limit (probed)."""
+    c = st.classify[s]
+    p = max(c["A"], c["B"]) if c["stable"] else 0.0
+    return np.load(st.out / "logits" / f"{s}_w{w}_s{seed}.npy")[:, 1] / (w / D_STAR) ** p
+
+
+def by_position(i):
+    return LIMIT_SEEDS[i % len(LIMIT_SEEDS)]
+
+
+def per_seed(st, s, w, i, pairing=by_position):
+    """(compared_with, {logit_rms, abs_dtest_loss, abs_dtest_acc}) of the net (s, w, SEEDS[i]) against its coupled
+    limit, else the independent run `pairing(i)`, else (no stable limit) the widest net of its seed (None: itself)."""
+    seed, widest = SEEDS[i], WIDTHS[-1]
+    if not stable(st, s):
+        label, m, ref = f"widest-net w{widest} s{seed}", net_logits(st, s, widest, seed), st.runs[s, widest, seed]
+        if w == widest:
+            return label, None
+    else:
+        ref = st.coupled.get((s, w, seed))
+        label = "coupled limit" if ref else f"limit s{pairing(i)}"
+        ref = ref or st.independent[s, pairing(i)]
+        m = np.load(st.out / ref["test_logits_file"])[:, 0]
+    r, f = st.runs[s, w, seed], net_logits(st, s, w, seed)
+    return label, {"logit_rms": math.sqrt(np.mean((f - m) ** 2)),
+                   "abs_dtest_loss": abs(r["test_loss"] - ref["test_loss"]),
+                   "abs_dtest_acc": abs(r["test_acc"] - ref["test_acc"])}
+
+
+def seed_kl(finite, limit, reverse=False):
+    """(mean_i KL(N(finite's moments) ‖ N(limit's)), σ's floored): unbiased σ over seeds raised to 1e-2 × the RMS of
+    both sides' logits pooled (≥ 1e-6)."""
+    floor = max(1e-2 * math.sqrt(np.mean(np.concatenate([finite.ravel(), limit.ravel()]) ** 2)), 1e-6)
+    sp, sq = finite.std(0, ddof=1), limit.std(0, ddof=1)
+    (mp, vp), (mq, vq) = (finite.mean(0), np.maximum(sp, floor) ** 2), (limit.mean(0), np.maximum(sq, floor) ** 2)
+    if reverse:
+        (mp, vp), (mq, vq) = (mq, vq), (mp, vp)
+    kl = 0.5 * np.log(vq / vp) + (vp + (mp - mq) ** 2) / (2 * vq) - 0.5
+    return float(np.mean(kl)), int(np.sum(sp < floor) + np.sum(sq < floor))
+
+
+def seed_matrices(st, s, w):
+    """Seeds × test points: the nets at w, and the independent limit runs (or the widest nets)."""
+    finite = np.array([net_logits(st, s, w, seed) for seed in SEEDS])
+    if stable(st, s):
+        return finite, np.array([np.load(st.out / st.independent[s, seed]["test_logits_file"])[:, 0]
+                                 for seed in LIMIT_SEEDS])
+    return finite, np.array([net_logits(st, s, WIDTHS[-1], seed) for seed in SEEDS])
+
+
+def csv_close(text, value):
+    return abs(float(text) - value) <= CSV_RTOL * abs(value)
+
+
+def rows_of(st, s, seed="all"):
+    return {int(r["width"]): r for r in st.distances if r["scaling"] == s and r["seed"] == seed}
+
+
+# ---- rate fits and their bootstrap law (rate_fit.h, theory.md §8.7) ------------------------------------------------
+
+def per_seed_grid(st, s, key, pairing=by_position):
+    """values[i, j]: seed i's distance at width j (NaN for the widest net against itself); key may name a fit."""
+    key = {"fit": "logit_rms", "logit_rms_fit": "logit_rms", "abs_dtest_loss_fit": "abs_dtest_loss"}.get(key, key)
+    v = np.full((len(SEEDS), len(WIDTHS)), np.nan)
+    for i, j in itertools.product(range(len(SEEDS)), range(len(WIDTHS))):
+        d = per_seed(st, s, WIDTHS[j], i, pairing)[1]
+        v[i, j] = d[key] if d else np.nan
+    return v
+
+
+def slope_weights(widths):
+    x = np.log(np.asarray(widths, float))
+    return (x - x.mean()) / np.sum((x - x.mean()) ** 2)
+
+
+def ols(widths, y):
+    """Slope of y on ln width and its usual standard error."""
+    x, slope = np.log(np.asarray(widths, float)), float(slope_weights(widths) @ y)
+    resid = y - y.mean() - slope * (x - x.mean())
+    return slope, math.sqrt(resid @ resid / (len(x) - 2) / np.sum((x - x.mean()) ** 2)) if len(x) > 2 else math.nan
+
+
+def seed_means(values):
+    """Per width, the mean over the seeds present (NaN where none is)."""
+    return np.array([c[np.isfinite(c)].mean() if np.isfinite(c).any() else np.nan for c in values.T])
+
+
+def grid_fit(values):
+    """(slope, stderr, widths, columns) of ln(seed mean) on ln width over the widths with a finite positive mean."""
+    means = seed_means(values)
+    cols = [j for j, m in enumerate(means) if np.isfinite(m) and m > 0]
+    widths = [WIDTHS[j] for j in cols]
+    return (*ols(widths, np.log(means[cols])), widths, cols)
+
+
+def slope_tolerance(widths, y, rel_err):
+    """Rounding bound of Σ w_j y_j when each y_j = ln m_j carries rel_err in m_j (+ its own log and sum roundings)."""
+    w = slope_weights(widths)
+    return float(np.sum(np.abs(w) * (rel_err + 4 * U * np.abs(y))) + 16 * U * (1 + abs(w @ y)))
+
+
+def seed_groups(n_groups):
+    return tuple(tuple(i for i in range(len(SEEDS)) if i % n_groups == g) for g in range(n_groups))
+
+
+@functools.lru_cache(maxsize=None)
+def design_counts(groups):
+    """Every equally likely outcome of the two-stage bootstrap (groups with replacement, then each drawn group's seeds
+    with replacement) as seed multiplicities; one group of all seeds is the one-stage bootstrap."""
+    rows = []
+    for drawn in itertools.product(range(len(groups)), repeat=len(groups)):
+        for picks in itertools.product(*(itertools.product(groups[g], repeat=len(groups[g])) for g in drawn)):
+            rows.append(np.bincount(np.concatenate(picks), minlength=len(SEEDS)))
+    return np.array(rows, float)
+
+
+def rate_design(st, s):
+    """A scaling's seed groups: by independent limit run (position mod L) when its seeds share runs (no coupling)."""
+    shared = stable(st, s) and not any(k[0] == s for k in st.coupled)
+    return seed_groups(len(LIMIT_SEEDS)) if shared else seed_groups(1)
+
+
+def law_slopes(values, cols, counts):
+    means = counts @ np.nan_to_num(values[:, cols]) / counts.sum(1, keepdims=True)
+    return np.log(means) @ slope_weights([WIDTHS[j] for j in cols])
+
+
+@functools.lru_cache(maxsize=None)
+def binomial_cutoffs(end):
+    """(p_low, p_high) for the 2.5 % ("lo") or 97.5 % ("hi") point of B draws: with k_lo = ⌊q(B − 1)⌋,
+    P(Bin(B, p_low) ≥ k_lo) = ALPHA and P(Bin(B, p_high) ≤ k_lo + 2) = ALPHA."""
+    logfact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, B + 1)))])
+    k = np.arange(B + 1)
+
+    def pmf(p):
+        return np.exp(logfact[B] - logfact[k] - logfact[B - k] + k * math.log(p) + (B - k) * math.log1p(-p))
+
+    def bisect(pred):  # the p at which pred turns from True to False
+        lo, hi = 1e-12, 1 - 1e-12
+        for _ in range(80):
+            lo, hi = ((lo + hi) / 2, hi) if pred((lo + hi) / 2) else (lo, (lo + hi) / 2)
+        return lo
+
+    k_lo = math.floor({"lo": 0.025, "hi": 0.975}[end] * (B - 1))
+    return (bisect(lambda p: pmf(p)[k_lo:].sum() <= ALPHA), 1 - bisect(lambda p: pmf(1 - p)[:k_lo + 3].sum() <= ALPHA))
+
+
+def law_miss(lo, hi, slopes):
+    """How far an interval's ends lie outside their in-law ranges [a, b] (0: inside both); a: an atom with at most
+    p_low of the mass below it, b: one with at least p_high at or below it."""
+    v, miss = np.sort(slopes), 0.0
+    for x, end in ((lo, "lo"), (hi, "hi")):
+        p_low, p_high = binomial_cutoffs(end)
+        a, b = v[math.floor(p_low * len(v))], v[min(math.ceil(p_high * len(v)) - 1, len(v) - 1)]
+        miss = max(miss, a - x, x - b)
+    return miss
+
+
+# ---- verdicts (report.h, theory.md §8.7, asymptotic_verdict.h) ------------------------------------------------------
+
+def rate_verdict(fit, theory):
+    if theory is None or not fit["ok"] or fit["few_widths"]:
+        return "n/a"
+    if fit["ci_high"] < theory:
+        return "steeper than theory"
+    return "shallower than theory" if fit["ci_low"] > theory else "consistent"
+
+
+def in_region(lo, hi, region):
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "inconclusive"
+    if region[0] <= lo and hi <= region[1]:
+        return "holds"
+    return "does not hold" if hi < region[0] or lo > region[1] else "inconclusive"
+
+
+def asymptotic_verdict(row, region):
+    """The verdict over every width, kept only where the widest widths agree and the exponent does not move (disjoint
+    narrowest / widest intervals) toward the region (a fail) or away from it (a hold)."""
+    f = {k: float(row[k]) for k in row if k.startswith(("exponent", "ci_"))}
+    v = in_region(f["ci_lo"], f["ci_hi"], region) if int(row["widths_used"]) >= 3 else "inconclusive"
+    if v == "inconclusive" or int(row["widths_widest"]) < 3:
+        return v
+    wide = in_region(f["ci_lo_widest"], f["ci_hi_widest"], region)
+    disjoint = f["ci_hi_narrowest"] < f["ci_lo_widest"] or f["ci_hi_widest"] < f["ci_lo_narrowest"]
+    off = [max(region[0] - f[k], 0.0, f[k] - region[1]) for k in ("exponent_narrowest", "exponent_widest")]
+    moves = (off[1] > off[0]) if v == "holds" else (off[1] < off[0])
+    return "inconclusive" if wide != v or (disjoint and moves) else v
+
+
+def coord_prediction(c, layer, quantity):
+    """theory.md §10.4 at depth 1: h1 ~ d^{s_1}, its change ~ d^{s_1 + c_0}; the logits ~ d^A (the net's own A), their
+    change ~ d^B."""
+    if layer == 1:
+        return c.get("A_uncorrected", c["A"]) if quantity == "act_init" else c["B"]
+    s1 = c["layers"][1]["input_size"]
+    return s1 if quantity == "act_init" else s1 + c["layers"][0]["coherent_change"]
+
+
+def coord_fits(st):
+    """Each coord_fit.csv row with its values[i, j] from coord_check.csv."""
+    for row in st.coord_fit:
+        v = np.full((len(SEEDS), len(WIDTHS)), np.nan)
+        for r in st.coord:
+            if all(r[k] == row[k] for k in ("scaling", "layer", "quantity", "t")):
+                v[SEEDS.index(int(r["seed"])), WIDTHS.index(int(r["width"]))] = float(r["value"])
+        yield row, v
+
+
+# ---- tests: distances.csv ------------------------------------------------------------------------------------------
+
+def test_every_per_seed_distance_row_matches_the_reference(st):
+    rows = [r for r in st.distances if r["seed"] != "all"]
+    assert len(rows) == len(SCALINGS) * len(WIDTHS) * len(SEEDS)
+    bad = []
+    for r in rows:
+        s, w, i = r["scaling"], int(r["width"]), SEEDS.index(int(r["seed"]))
+        label, ref = per_seed(st, s, w, i)
+        assert (r["status"], r["compared_with"], r["kl"], r["sign_gap"]) == ("ok", label, "", ""), r
+        if ref is None:
+            assert r["logit_rms"] == r["abs_dtest_loss"] == "", r
+        else:
+            bad += [(s, w, SEEDS[i], k, r[k], v) for k, v in ref.items() if not csv_close(r[k], v)]
+    assert not bad
+
+
+def test_independent_limit_runs_pair_with_seed_positions_mod_L_and_coupled_runs_with_their_net(st):
+    for w in WIDTHS:
+        labels = {r["seed"]: r["compared_with"] for r in st.distances if (r["scaling"], r["width"]) == ("mf", str(w))}
+        expected = {str(seed): f"limit s{by_position(i)}" for i, seed in enumerate(SEEDS)}
+        assert labels == {**expected, "all": "limit seeds"}
+    assert {k for k in st.independent if k[0] == "mf"} == {("mf", seed) for seed in LIMIT_SEEDS}
+    for s in ("ntk", "ic-mf", "sym-default"):
+        assert {k for k in st.coupled if k[0] == s} == {(s, w, seed) for w in WIDTHS for seed in SEEDS}
+    assert not any(k[0] == "mf" for k in st.coupled)
+
+
+def test_seed_all_rows_match_kl_floor_count_and_sign_gap(st):
+    for s in SCALINGS:
+        rows = rows_of(st, s)
+        assert sorted(rows) == (WIDTHS if stable(st, s) else WIDTHS[:-1])
+        for w, r in rows.items():
+            finite, limit = seed_matrices(st, s, w)
+            kl, floored = seed_kl(finite, limit)
+            assert r["compared_with"] == ("limit seeds" if stable(st, s) else "widest nets")
+            assert csv_close(r["kl"], kl) and int(r["kl_floored"]) == floored, (s, w, r["kl"], kl, floored)
+            gap = np.mean(np.abs(np.mean(finite > 0, 0) - np.mean(limit > 0, 0)))  # fractions of seeds with f > 0
+            assert csv_close(r["sign_gap"], gap), (s, w)
+    assert int(rows_of(st, "mf")[32]["kl_floored"]) > 0  # the floor rule is exercised
+
+
+# ---- tests: rates.json ---------------------------------------------------------------------------------------------
+
+def test_rate_point_estimates_are_the_ols_slope_of_log_seed_mean_on_log_width(st):
+    worst = 0.0
+    for s, fit in itertools.product(SCALINGS, FITS):
+        got, values = st.rates[s][fit], per_seed_grid(st, s, fit)
+        slope, se, widths, cols = grid_fit(values)
+        tol = slope_tolerance(widths, np.log(seed_means(values)[cols]), RATE_REL_ERR)
+        assert abs(got["slope"] - slope) <= tol, (s, fit, got["slope"], slope, tol)
+        assert got["ols_stderr"] == pytest.approx(se, rel=1e-9), (s, fit)
+        assert (got["ok"], got["widths_used"], got["few_widths"]) == (True, len(widths), len(widths) < 3)
+        dropped = [str(w) for w in WIDTHS if w not in widths]
+        assert (dropped == []) == (got["note"] == "") and all(w in got["note"] for w in dropped), got["note"]
+        worst = max(worst, abs(got["slope"] - slope) / tol)
+    assert st.rates["sp"]["fit"]["widths_used"] == 3  # the widest net against itself has no distance
+    assert all(st.rates[s]["distance"] == "logit RMS" and st.rates[s]["fit"] == st.rates[s]["logit_rms_fit"]
+               for s in SCALINGS)
+    print(f"worst slope error / bound: {worst:.3g}")
+
+
+def test_resampled_groups_count_the_independent_limit_runs_only_when_seeds_share_them(st):
+    for s, fit in itertools.product(SCALINGS, FITS):
+        got, groups = st.rates[s][fit], len(rate_design(st, s))
+        assert got["resampled_groups"] == (groups if groups > 1 else 0), (s, fit)
+        assert got["resamples_used"] == B and st.rates[s]["bootstrap_resamples"] == B
+    assert st.rates["mf"]["fit"]["resampled_groups"] == len(LIMIT_SEEDS)
+
+
+def test_rate_intervals_follow_the_exact_law_of_the_documented_bootstrap(st):
+    for s, fit in itertools.product(SCALINGS, FITS):
+        got, values = st.rates[s][fit], per_seed_grid(st, s, fit)
+        slopes = law_slopes(values, grid_fit(values)[3], design_counts(rate_design(st, s)))
+        assert law_miss(got["ci_low"], got["ci_high"], slopes) <= SLACK, (s, fit, got["ci_low"], got["ci_high"])
+
+
+def test_rate_verdicts_compare_the_interval_with_the_classifier_exponent(st):
+    for s in SCALINGS:
+        r, c = st.rates[s], st.classify[s]
+        assert r["theory"] == c["rate_exponent"]
+        assert r["normaliser_exponent"] == (max(c["A"], c["B"]) if c["stable"] else 0.0)
+        assert r["verdict"] == rate_verdict(r["fit"], r["theory"]), s
+    assert {st.rates[s]["verdict"] for s in SCALINGS} >= {"n/a", "steeper than theory", "shallower than theory"}
+
+
+def local_exponent(st, s):
+    """Of the last doubling among the fitted widths: ln(D_last / D_prev) / ln(d_last / d_prev), D the seed mean."""
+    _, _, widths, cols = grid_fit(per_seed_grid(st, s, "logit_rms"))
+    means = seed_means(per_seed_grid(st, s, "logit_rms"))[cols[-2:]]
+    return math.log(means[1] / means[0]) / math.log(widths[-1] / widths[-2])
+
+
+def test_convergence_flags_follow_the_three_conditions_of_section_8_7(st):
+    for s in SCALINGS:
+        r, c = st.rates[s], st.rates[s]["convergence"]
+        fit, dloss, local = r["fit"], r["abs_dtest_loss_fit"], local_exponent(st, s)
+        gaps = {w: float(row["sign_gap"]) for w, row in rows_of(st, s).items()}
+        below = fit["ok"] and fit["widths_used"] >= 3 and fit["ci_high"] < 0
+        plateau = not (local < 0 and local <= fit["ci_high"])
+        free = (dloss["ok"] and dloss["widths_used"] >= 3 and dloss["ci_high"] < 0) or \
+            gaps[min(gaps)] >= 1.5 * gaps[max(gaps)]
+        assert c["last_doubling_exponent"] == pytest.approx(local, rel=1e-12), s
+        flags = (c["interval_below_zero"], c["plateau"], c["normalisation_free_metric_shrinks"])
+        assert flags == (below, plateau, free), s
+        assert c["approaches"] == (r["compared_with"] == "limit" and below and not plateau and free), s
+    assert {st.rates[s]["convergence"]["approaches"] for s in SCALINGS} == {True, False}
+
+
+# ---- tests: the coordinate check -----------------------------------------------------------------------------------
+
+def test_coord_check_csv_holds_the_runs_records_exactly(st):
+    expected = set()
+    for (s, w, seed), r in st.runs.items():
+        cc = r["coord_check"]
+        expected |= {(s, w, seed, k, "act_init", 0, v) for k, v in enumerate(cc["act_rms_init"])}
+        expected |= {(s, w, seed, k, "delta", t + 1, v) for t, row in enumerate(cc["act_delta_track"])
+                     for k, v in enumerate(row)}
+    got = {(r["scaling"], int(r["width"]), int(r["seed"]), int(r["layer"]), r["quantity"], int(r["t"]),
+            float(r["value"])) for r in st.coord}
+    assert got == expected and len(st.coord) == len(expected) == len(st.runs) * 2 * 4
+
+
+def test_coord_fit_slopes_are_the_ols_slope_of_log_seed_mean_on_log_width(st):
+    assert len(st.coord_fit) == len(SCALINGS) * 2 * 4
+    for row, v in coord_fits(st):
+        for suffix, cols in HALVES.items():
+            widths, y = [WIDTHS[j] for j in cols], np.log(v[:, cols].mean(0))
+            slope, tol = ols(widths, y)[0], slope_tolerance(widths, y, COORD_REL_ERR)
+            assert abs(float(row["exponent" + suffix]) - slope) <= tol, (row, suffix, slope)
+            assert int(row["widths" + (suffix or "_used")]) == len(cols)
+
+
+def test_coord_fit_intervals_follow_the_exact_one_stage_bootstrap_law(st):
+    for row, v in coord_fits(st):
+        for suffix, cols in HALVES.items():
+            slopes = law_slopes(v, list(cols), design_counts(seed_groups(1)))
+            lo, hi = float(row["ci_lo" + suffix]), float(row["ci_hi" + suffix])
+            assert law_miss(lo, hi, slopes) <= SLACK, (row["scaling"], row["layer"], row["t"], suffix, lo, hi)
+
+
+def test_coord_fit_predictions_regions_and_verdicts_follow_sections_10_3_and_10_4(st):
+    verdicts = []
+    for row in st.coord_fit:
+        c, t = st.classify[row["scaling"]], int(row["t"])
+        predicted = coord_prediction(c, int(row["layer"]), row["quantity"])
+        region = (predicted - 0.2, predicted + 0.2)
+        assert float(row["predicted"]) == predicted, row
+        assert (float(row["region_lo"]), float(row["region_hi"])) == pytest.approx(region, abs=1e-15), row
+        verdicts.append("inconclusive" if (not c["stable"] and t > 1) else asymptotic_verdict(row, region))
+        assert row["verdict"] == verdicts[-1], row
+    assert {"holds", "inconclusive"} <= set(verdicts)
+
+
+# ---- tests: report.md ----------------------------------------------------------------------------------------------
+
+NUM = r"(-?\d+(?:\.\d+)?(?:e[+-]\d+)?)"
+
+
+def printed(text, value):
+    """Whether `text` is `value` rounded to the digits it shows."""
+    m = re.fullmatch(r"-?\d+(?:\.(\d+))?(?:e([+-]\d+))?", text)
+    return abs(float(text) - value) <= 0.5 * 10.0 ** (int(m[2] or 0) - len(m[1] or "")) * (1 + 1e-9)
+
+
+def section(report, s):
+    return report.split(f"\n## {s}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_report_rate_numbers_come_from_rates_json(st):
+    for s in SCALINGS:
+        r, fit = st.rates[s], st.rates[s]["fit"]
+        head = "Fitted exponent of the logit RMS" if stable(st, s) else "Exponent of the distance to the widest net"
+        m = re.search(head + rf"[^:\n]*: {NUM} \[{NUM}, {NUM}\]([^\n]*)", section(st.report, s))
+        assert all(printed(m[k], fit[key]) for k, key in ((1, "slope"), (2, "ci_low"), (3, "ci_high"))), m[0]
+        groups = re.search(r"resampling the (\d+) limit runs", m[4])
+        assert (int(groups[1]) if groups else 0) == fit["resampled_groups"], m[4]
+        if stable(st, s):
+            t = re.search(rf"; theory {NUM} \(.*\) → (.+)$", m[4])
+            assert printed(t[1], r["theory"]) and t[2] == r["verdict"], m[4]
+            check_summary(st, s)
+
+
+def check_summary(st, s):
+    r, fit = st.rates[s], st.rates[s]["fit"]
+    line = re.search(rf"\*\*{re.escape(s)}\*\*: ([^\n]*)", st.report)[1]
+    m = re.search(rf"changes like d\^{NUM} \(95 % CI \[{NUM}, {NUM}\]\); theory {NUM}: ([a-z ]+)\.", line)
+    expected = (fit["slope"], fit["ci_low"], fit["ci_high"], r["theory"])
+    assert all(printed(m[k + 1], v) for k, v in enumerate(expected)) and m[5] == r["verdict"], line
+    assert printed(re.search(rf"local exponent {NUM}\)", line)[1], r["convergence"]["last_doubling_exponent"]), line
+    halve = re.search(rf"the distance is {NUM} at d = (\d+); at the theory rate d\^{NUM} it would halve by d ≈ (\d+)",
+                      line)
+    if halve:
+        widest = grid_fit(per_seed_grid(st, s, "logit_rms"))[2][-1]
+        mean = np.mean([float(row["logit_rms"]) for row in st.distances
+                        if (row["scaling"], row["width"]) == (s, str(widest)) and row["seed"] != "all"])
+        assert printed(halve[1], mean) and int(halve[2]) == widest and printed(halve[3], r["theory"]), line
+        assert int(halve[4]) == round(widest * 2 ** (-1 / r["theory"])), line
+
+
+def test_report_particle_note_gives_the_flattened_last_doubling_of_section_8_7(st):
+    d, prev, p = WIDTHS[-1], WIDTHS[-2], MF_PARTICLES
+    flat = 0.5 * math.log((1 / d + 1 / p) / (1 / prev + 1 / p)) / math.log(d / prev)
+    for s in ("mf", "ic-mf", "sym-default"):
+        m = re.search(rf"last-doubling exponent of {NUM}, not {NUM}", section(st.report, s))
+        assert printed(m[1], flat) and printed(m[2], -0.5), s
+
+
+def test_report_width_tables_quote_distances_csv(st):
+    for s in SCALINGS:
+        for w, all_row in rows_of(st, s).items():
+            cells = re.search(rf"\n\| {w} \|([^\n]*)", section(st.report, s))[1].split("|")
+            per = [r for r in st.distances if (r["scaling"], r["width"]) == (s, str(w)) and r["seed"] != "all"]
+            for cell, key in zip(cells[4:7], ("logit_rms", "abs_dtest_loss", "abs_dtest_acc")):
+                vals, (mean, sd) = np.array([float(r[key]) for r in per]), cell.split("±")
+                assert printed(mean.strip(), vals.mean()) and printed(sd.strip(), vals.std(ddof=1)), (s, w, key)
+            assert printed(cells[7].split("(")[0].strip(), float(all_row["kl"]))
+            assert printed(cells[8].strip(), float(all_row["sign_gap"]))
+
+
+# ---- power: plausible mistakes disagree with widthlab --------------------------------------------------------------
+
+PAIRINGS = {"seed value mod L": (lambda i: LIMIT_SEEDS[SEEDS[i] % len(LIMIT_SEEDS)], len(SEEDS) * len(WIDTHS)),
+            "limit seed s for seed s": (lambda i: SEEDS[i] if SEEDS[i] in LIMIT_SEEDS else by_position(i), len(WIDTHS))}
+
+
+@pytest.mark.parametrize("mutant", PAIRINGS)
+def test_power_another_pairing_of_seeds_with_limit_runs_misses_mf_rows(st, mutant):
+    pairing, rows = PAIRINGS[mutant]
+    misses = np.array([abs(float(r["logit_rms"]) / per_seed(st, "mf", int(r["width"]), SEEDS.index(int(r["seed"])),
+                                                             pairing)[1]["logit_rms"] - 1) / CSV_RTOL
+                       for r in st.distances if r["scaling"] == "mf" and r["seed"] != "all"])
+    print(f"{mutant}: {np.sum(misses > 1e3)} rows missed by >= {np.sort(misses)[-rows]:.3g} x CSV_RTOL")
+    assert np.sum(misses > 1e3) == rows  # every mf row, or seed 5's at every width (the rest unchanged)
+
+
+def on(cols, y):  # the slope of y on ln width over these columns
+    return ols([WIDTHS[j] for j in cols], y)[0]
+
+
+SLOPES = {"RMS pooled over seeds before the mean": lambda v, c: on(c, np.log(np.sqrt(np.mean(v[:, c] ** 2, 0)))),
+          "log10 distance on ln width": lambda v, c: on(c, np.log10(seed_means(v)[c])),
+          "narrowest width dropped": lambda v, c: on(c[1:], np.log(seed_means(v)[c[1:]])),
+          "widest width dropped": lambda v, c: on(c[:-1], np.log(seed_means(v)[c[:-1]]))}
+
+
+@pytest.mark.parametrize("mutant", SLOPES)
+def test_power_slope_mistakes_miss_every_rate_point_estimate(st, mutant):
+    misses = {}
+    for s in SCALINGS:
+        v = per_seed_grid(st, s, "logit_rms")
+        _, _, widths, cols = grid_fit(v)
+        tol = slope_tolerance(widths, np.log(seed_means(v)[cols]), RATE_REL_ERR)
+        misses[s] = abs(st.rates[s]["fit"]["slope"] - SLOPES[mutant](v, cols)) / tol
+    print(mutant, {s: f"{m:.3g}" for s, m in misses.items()})
+    assert min(misses.values()) > 1e6
+
+
+DESIGNS = {"one-stage bootstrap of mf's seeds": (["mf"], seed_groups(1), FITS),
+           "two-stage bootstrap of coupled seeds": (["ntk", "ic-mf", "sym-default"], seed_groups(len(LIMIT_SEEDS)),
+                                                    ("fit",))}
+
+
+@pytest.mark.parametrize("mutant", DESIGNS)
+def test_power_the_other_bootstrap_design_rejects_the_intervals(st, mutant):
+    scalings, groups, fits = DESIGNS[mutant]
+    misses = {}
+    for s, fit in itertools.product(scalings, fits):
+        got, v = st.rates[s][fit], per_seed_grid(st, s, fit)
+        misses[s, fit] = law_miss(got["ci_low"], got["ci_high"], law_slopes(v, grid_fit(v)[3], design_counts(groups)))
+    print(mutant, "puts the ends outside their ranges by", {k: f"{m:.3g}" for k, m in misses.items()})
+    assert min(misses.values()) > 1e3 * SLACK
+
+
+def test_power_kl_of_the_limit_against_the_nets_misses_every_width(st):
+    for s in SCALINGS:
+        for w, r in rows_of(st, s).items():
+            kl = seed_kl(*seed_matrices(st, s, w), reverse=True)[0]
+            assert abs(float(r["kl"]) / kl - 1) > 1e3 * CSV_RTOL, (s, w)
+
+
+def test_power_mean_of_log_instead_of_log_of_mean_misses_every_coord_slope(st):
+    misses = [abs(float(row["exponent"]) - ols(WIDTHS, np.log(v).mean(0))[0]) /
+              slope_tolerance(WIDTHS, np.log(v.mean(0)), COORD_REL_ERR) for row, v in coord_fits(st)]
+    print(f"coord mean of log: min miss {min(misses):.3g} bounds")
+    assert min(misses) > 1e6
