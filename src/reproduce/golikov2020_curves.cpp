@@ -73,7 +73,8 @@ std::string claim_id(const std::string& group, const std::string& what) {
   return fmt::format("{}.mf-closer-{}", group == "r3" ? "R3" : group == "r5" ? "R5" : "R6", what);
 }
 
-// MF closer to the reference than NTK by `distance` (a function of seed indices), with a bootstrap over seeds.
+// MF closer to the reference than NTK by `distance` (a function of seed indices), with the delete-one jackknife over
+// seeds (theory.md §8.7): the KL distance is a spread across seeds, and the loss gap is judged the same way.
 VerdictResult mf_closer(const std::string& what, std::size_t seeds,
                         const std::function<double(const std::string&, const std::vector<std::size_t>&)>& distance) {
   const auto difference = [&](const std::vector<std::size_t>& idx) {
