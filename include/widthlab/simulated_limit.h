@@ -24,6 +24,10 @@ struct SimulatedLimit {
   const LimitModelInfo* info = nullptr;  // the simulated model (limit_models.h)
   std::string model;
   LimitOptions options;
+  // The units of the limit's logits: a finite net is compared with it as f / ω^{logit_exponent} (ω = d/d*):
+  // max(A, B) for a depth-1 model (normalised logits, theory.md §2.2, §8.7), 0 for the multilayer MF particle system,
+  // which is the mf net itself in raw logits (§3.6; its first-step exponents need not give the trained logits' size).
+  double logit_exponent = 0.0;
   bool simulated() const { return info != nullptr; }
 };
 SimulatedLimit simulated_limit(const Config& config, const Scaling& scaling, const Classification& c);

@@ -67,6 +67,7 @@ SimulatedLimit simulated_limit(const Config& config, const Scaling& scaling, con
   s.model = s.info ? s.info->name : c.model;
   if (!s.info) return s;
   s.options.model = s.model;
+  s.logit_exponent = scaling.depth >= 2 ? 0.0 : std::max(c.A, c.B);
   if (c.golikov) {
     const double top = std::max(c.golikov->q_lr_out, c.golikov->q_lr_in);
     s.options.lr_weight_out = c.golikov->q_lr_out >= top - 1e-9 ? 1.0 : 0.0;

@@ -48,8 +48,8 @@ double quantile(std::vector<double> v, double q) {
   double pos = q * double(v.size() - 1);
   auto lo = std::size_t(std::floor(pos));
   auto hi = std::min(lo + 1, v.size() - 1);
-  if (!std::isfinite(v[lo])) return v[lo];
-  if (pos == double(lo) || !std::isfinite(v[hi])) return pos == double(lo) ? v[lo] : v[hi];
+  if (pos == double(lo) || !std::isfinite(v[lo])) return v[lo];
+  if (!std::isfinite(v[hi])) return v[hi];
   return v[lo] + (pos - double(lo)) * (v[hi] - v[lo]);
 }
 

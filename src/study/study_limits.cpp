@@ -45,10 +45,8 @@ LimitPlan plan_one(const Context& ctx, const Scaling& s, const Activation& act) 
       p.why_proxy = fmt::format("limit '{}' cannot be simulated for this config: {}", model, err);
     } else {
       p.simulate = true;
-      p.coupled = p.info->needs_g();  // kernel and particle models alike (theory.md §3.5 for IC-MF)
-      // The multilayer MF particle system is the mf net itself, in raw logits (theory.md §3.6, §8.7): compare raw.
-      // The first-step exponents need not give the trained logits' size (deep RMSProp MF: B = −1/2, f = Θ(1)).
-      if (s.depth >= 2) p.norm_exp = 0.0;
+      p.coupled = p.info->needs_g();      // kernel and particle models alike (theory.md §3.5 for IC-MF)
+      p.norm_exp = limit.logit_exponent;  // the limit's own units
     }
   }
   return p;
