@@ -68,7 +68,8 @@ struct SeedGrid {
 // A statistic of the per-width means with a percentile-bootstrap 95 % interval. Each resample draws every width's
 // finite seeds with replacement: the same seed indices at every width when all widths hold the same seeds (paired),
 // independently per width otherwise. The value is the statistic of the full-sample means; the interval is NaN when a
-// width has fewer than 3 finite seeds or more than 2.5 % of the resampled statistics are not finite.
+// width has fewer than 3 finite seeds. A resampled statistic that is not finite is unknown: it counts at −∞ for the
+// lower and at +∞ for the upper bound (theory.md §8.7), so the interval is unbounded once about 2.5 % of them are.
 using MeansStatistic = std::function<double(const std::vector<double>& means)>;
 Estimate bootstrap_statistic(const SeedGrid& g, const MeansStatistic& stat, int resamples = 2000,
                              std::uint64_t seed = 0);

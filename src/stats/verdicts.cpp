@@ -51,12 +51,17 @@ double mean_of(const std::vector<double>& v) {
   return v.empty() ? NAN : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
 }
 
-// The (1 − level)/2 and (1 + level)/2 points of the sorted resampled statistics (2.5 % and 97.5 % at 95 %).
-void percentile_interval(std::vector<double>& stats, Estimate& e, double level) {
+// The (1 − level)/2 and (1 + level)/2 order statistics (2.5 % and 97.5 % at 95 %) of the resampled statistics, with
+// `unknown` resamples whose statistic is not finite counted at −∞ for the lower and at +∞ for the upper point (as
+// every rate fit does, RateFit::ci_low): the interval does not condition on the statistic being finite, and it is
+// unbounded once the unknown resamples reach the percentile's rank (about 2.5 % of them at 95 %).
+void percentile_interval(std::vector<double>& stats, std::size_t unknown, Estimate& e, double level) {
   std::sort(stats.begin(), stats.end());
-  auto at = [&](double q) { return stats[std::min(stats.size() - 1, std::size_t(q * double(stats.size())))]; };
-  e.lo = at((1 - level) / 2);
-  e.hi = at((1 + level) / 2);
+  const std::size_t n = stats.size() + unknown;
+  auto rank = [&](double q) { return std::min(n - 1, std::size_t(q * double(n))); };
+  const std::size_t lo = rank((1 - level) / 2), hi = rank((1 + level) / 2);
+  e.lo = lo < unknown ? -INFINITY : stats[lo - unknown];
+  e.hi = hi < stats.size() ? stats[hi] : INFINITY;
 }
 
 // The bootstrap of a statistic of per-group means (a group: one width, or one side of a comparison).
@@ -81,7 +86,7 @@ Estimate bootstrap_groups(const std::vector<std::vector<double>>& groups, const 
   std::vector<double> stats;
   std::vector<double> means(groups.size());
   std::vector<std::size_t> picks;
-  int bad = 0;
+  std::size_t unknown = 0;
   for (int b = 0; b < resamples; ++b) {
     if (same) {
       std::uniform_int_distribution<std::size_t> pick(0, groups[0].size() - 1);
@@ -103,10 +108,9 @@ Estimate bootstrap_groups(const std::vector<std::vector<double>>& groups, const 
     if (std::isfinite(x))
       stats.push_back(x);
     else
-      ++bad;
+      ++unknown;
   }
-  if (stats.empty() || bad > resamples / 40) return e;
-  percentile_interval(stats, e, level);
+  percentile_interval(stats, unknown, e, level);
   return e;
 }
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -189,6 +190,49 @@ TEST(Verdicts, InRegionIsThreeValued) {
   const auto v = verdict_in_region({0.06, 0.05, 0.08}, {0.02, 0.07, "constructed"}, "drop");
   EXPECT_EQ(v.verdict, Verdict::inconclusive);
   EXPECT_NE(v.detail.find("constructed"), std::string::npos) << v.detail;
+}
+
+// A resample whose statistic is not finite is unknown (theory.md §8.7): it counts at −∞ for the lower and at +∞ for
+// the upper bound. Rebuilt here from the statistic's own calls (the first is the full sample's, then one per
+// resample, in order): the bounds are the 2.5 % and 97.5 % order statistics of the 2000 values with the unknown ones at
+// −∞ (resp. +∞). A few unknown resamples widen the interval; about 2.5 % of them or more leave it unbounded.
+TEST(Verdicts, UnknownResampledStatisticsCountAtTheFarEnds) {
+  const SeedGrid g{{1, 2},
+                   {{0.1, -0.2, 0.3, 0.05, -0.1, 0.2, 0.0, -0.15, 0.25, 0.12},
+                    {0.4, 0.9, 0.5, 0.45, 0.7, 0.3, 0.6, 0.85, 0.55, 0.52}}};
+  for (const double threshold : {0.17, 0.1}) {  // the resampled mean of width 1 above it: unknown
+    std::vector<double> calls;
+    const Estimate e = bootstrap_statistic(g, [&](const std::vector<double>& m) {
+      calls.push_back(m[0] > threshold ? NAN : m[1] - m[0]);
+      return calls.back();
+    });
+    ASSERT_EQ(calls.size(), 2001u);
+    std::vector<double> low, high;
+    for (std::size_t b = 1; b < calls.size(); ++b) {
+      low.push_back(std::isfinite(calls[b]) ? calls[b] : -INFINITY);
+      high.push_back(std::isfinite(calls[b]) ? calls[b] : INFINITY);
+    }
+    std::sort(low.begin(), low.end());
+    std::sort(high.begin(), high.end());
+    EXPECT_EQ(e.lo, low[50]);
+    EXPECT_EQ(e.hi, high[1950]);
+    const auto unknown = std::count_if(calls.begin() + 1, calls.end(), [](double x) { return !std::isfinite(x); });
+    if (threshold == 0.17) {  // a few unknown: a finite interval, wider than the usable resamples' own
+      ASSERT_GT(unknown, 0);
+      ASSERT_LT(unknown, 50);
+      std::vector<double> usable;
+      for (double x : low)
+        if (std::isfinite(x)) usable.push_back(x);
+      EXPECT_TRUE(std::isfinite(e.lo) && std::isfinite(e.hi));
+      EXPECT_LT(e.lo, usable[std::size_t(0.025 * double(usable.size()))]);
+      EXPECT_GT(e.hi, usable[std::size_t(0.975 * double(usable.size()))]);
+    } else {  // more than 2.5 %: unbounded, so no verdict
+      ASSERT_GT(unknown, 50);
+      EXPECT_EQ(e.lo, -INFINITY);
+      EXPECT_EQ(e.hi, INFINITY);
+      EXPECT_EQ(verdict_in_region(e, {0, 1, "constructed"}, "gap").verdict, Verdict::inconclusive);
+    }
+  }
 }
 
 // The bootstrap interval of a mean covers the true mean at about the nominal rate (Monte Carlo over 400 data sets of
