@@ -43,6 +43,8 @@ struct LimitModelInfo {
   StepRule first;                 // rule of step k = 0
   StepRule later;                 // rule of steps k ≥ 1
   bool state_includes_g = false;  // logits u = g + h (kernel models with C = −1/2, and IC-MF: m + g)
+  bool multilayer = false;        // simulated at depth ≥ 2 too (the multilayer MF particle system, theory.md §3.6)
+  bool adaptive = false;          // derived for adaptive optimizers (RMSProp, Adam) as well as GD/SGD (theory.md §3.7)
   bool feature_learning() const { return state == LimitStateKind::particles; }
   // g ~ GP(0, K) is needed: part of the state or argument of the first step's rule.
   bool needs_g() const { return state_includes_g || first.at == RuleArg::init_logits; }

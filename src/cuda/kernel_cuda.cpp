@@ -26,9 +26,13 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-bool closed_form(const Activation& act) {
+// The closed-form dual the entry kernel evaluates for `act` (kernel_entry.h), or none: the one place that maps an
+// activation to a DualForm, so the GPU refuses (cuda_kernel_unsupported) exactly what it cannot evaluate.
+std::optional<DualForm> dual_form(const Activation& act) {
   double a, b;
-  return act.abrelu(&a, &b) || act.kind == ActivationKind::erf;
+  if (act.abrelu(&a, &b)) return DualForm::abrelu;
+  if (act.kind == ActivationKind::erf) return DualForm::erf;
+  return std::nullopt;
 }
 
 // Checks shared by kernel_compute_cuda and kernel_time_cuda; returns the per-layer weights in T (empty: all 1).
@@ -126,7 +130,7 @@ std::vector<KernelPanel> kernel_panels(std::int64_t n1, std::int64_t n2, std::in
 
 std::string cuda_kernel_unsupported(const KernelOptions& opts) {
   if (opts.arch) return "--arch (architecture kernels run on the CPU only so far)";
-  if (!closed_form(opts.act))
+  if (!dual_form(opts.act))
     return fmt::format("activation {} (no closed-form dual; its Gauss–Hermite quadrature runs on the CPU only)",
                        opts.act.name);
   return "";
@@ -172,13 +176,11 @@ DenseEntryParams<S> dense_entry_params(const KernelOptions& opts, std::int64_t n
     throw std::invalid_argument("dense_entry_params: not supported for " + why);
   DenseEntryParams<S> P;
   P.L = opts.depth;
+  P.form = *dual_form(opts.act);  // cuda_kernel_unsupported above refused every activation without one
   double a = 0, b = 0;
   if (opts.act.abrelu(&a, &b)) {
-    P.form = DualForm::abrelu;
     P.c0 = S((a * a + b * b) / 2);
     P.c1 = S((a - b) * (a - b) / (2 * kPi));
-  } else {
-    P.form = DualForm::erf;
   }
   const double w2 = opts.W_std * opts.W_std;
   P.w2 = S(w2);

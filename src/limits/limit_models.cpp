@@ -17,14 +17,15 @@ using RA = RuleArg;
 constexpr auto P = LimitStateKind::particles;
 constexpr auto K = LimitStateKind::kernel;
 
-// theory.md §3.4, row by row. {first rule, where}, {later rule, where}, state includes g. The names of the 13
+// theory.md §3.4, row by row. {first rule, where}, {later rule, where}, state includes g, multilayer, adaptive
+// optimizers (both false unless given). The names of the 13
 // region models are the region registry's (classification.h region_info), the one list of them.
 // A data table: one row a line.
 // clang-format off
 std::vector<LimitModelInfo> rows() {
   return {
       {1, "", "mean field (point): MF particles, L_0 then L_fin(y, m)", P, {LR::zero, RA::state},
-       {LR::fin, RA::state}, false},
+       {LR::fin, RA::state}, false, /*multilayer=*/true, /*adaptive=*/true},
       {2, "", "NTK (point): fixed kernel, u = g + h, L_fin(y, u)", K, {LR::fin, RA::state},
        {LR::fin, RA::state}, true},
       {3, "", "sym-default (point): MF particles, L_fin(y, g) then L_inf(y, m)", P,
@@ -50,7 +51,7 @@ std::vector<LimitModelInfo> rows() {
       {13, "", "pre-NTK-sym-default region: fixed kernel, h, L_inf(y, g) then L_inf(y, h)", K,
        {LR::inf, RA::init_logits}, {LR::inf, RA::state}, false},
       {0, "ic-mf", "initialization-corrected MF: MF particles + frozen g, L_fin(y, m + g)", P,
-       {LR::fin, RA::state}, {LR::fin, RA::state}, true},
+       {LR::fin, RA::state}, {LR::fin, RA::state}, true, /*multilayer=*/false, /*adaptive=*/true},
   };
 }
 // clang-format on

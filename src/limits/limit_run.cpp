@@ -19,6 +19,18 @@
 #include "widthlab/train_run.h"
 
 namespace widthlab {
+namespace {
+// "'mf' is" / "'mf' and 'ic-mf' are": the models of limit_model_table() with `flag` set, for error messages.
+std::string model_names_where(bool LimitModelInfo::*flag) {
+  std::vector<std::string> names;
+  for (const LimitModelInfo& m : limit_model_table())
+    if (m.*flag) names.push_back("'" + m.name + "'");
+  std::string text;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    text += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  return text + (names.size() == 1 ? " is" : " are");
+}
+}  // namespace
 
 std::string LimitOptions::validate() const {
   const LimitModelInfo* m = nullptr;
@@ -31,16 +43,16 @@ std::string LimitOptions::validate() const {
     return e.what();
   }
   if (depth < 1) return fmt::format("model.depth = {}: expected an integer >= 1", depth);
-  if (depth > 1 && m->region != 1)
+  if (depth > 1 && !m->multilayer)
     return fmt::format(
-        "model.depth = {}: limit model '{}' is defined for 1 hidden layer; only 'mf' has a multilayer "
-        "particle system (theory.md §3.6)",
-        depth, m->name);
-  if (optimizer_family(optimizer) == OptimizerFamily::adaptive && m->region > 1)
+        "model.depth = {}: limit model '{}' is defined for 1 hidden layer; only {} simulated at "
+        "depth >= 2 (theory.md §3.6)",
+        depth, m->name, model_names_where(&LimitModelInfo::multilayer));
+  if (optimizer_family(optimizer) == OptimizerFamily::adaptive && !m->adaptive)
     return fmt::format(
-        "train.optimizer = {}: limit model '{}' is derived for GD/SGD; only 'mf' and 'ic-mf' run "
-        "with an adaptive optimizer (theory.md §3.7)",
-        optimizer, m->name);
+        "train.optimizer = {}: limit model '{}' is derived for GD/SGD; only {} derived for "
+        "adaptive optimizers too (theory.md §3.7)",
+        optimizer, m->name, model_names_where(&LimitModelInfo::adaptive));
   if (loss_from_name(loss).kind == LossKind::mse && (m->first.rule == LossRule::inf || m->later.rule == LossRule::inf))
     return fmt::format(
         "train.loss = mse: limit model '{}' saturates the loss (L_inf) and needs logistic or "

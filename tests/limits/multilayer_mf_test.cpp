@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "limit_test_data.h"
+#include "widthlab/limit_models.h"
 #include "widthlab/limit_run.h"
 #include "widthlab/mean_field.h"
 
@@ -107,6 +108,30 @@ TEST(MultilayerMf, SimulateLimitRunsDeepMf) {
   EXPECT_LT(r.curve.front().test_mean_abs_logit, 1e-12);
   o.model = "ntk";
   EXPECT_NE(o.validate(), "");  // deep kernel limits are not simulated
+}
+
+// Which models run deep or with an adaptive optimizer is the table's (LimitModelInfo::multilayer / adaptive): mf
+// both, ic-mf adaptive at depth 1 (theory.md §3.5–§3.7), every other model neither; the refusals name the allowed
+// models from the table.
+TEST(MultilayerMf, DepthAndOptimizerRulesComeFromTheModelTable) {
+  for (const LimitModelInfo& m : limit_model_table()) {
+    EXPECT_EQ(m.multilayer, m.name == "mf") << m.name;
+    EXPECT_EQ(m.adaptive, m.name == "mf" || m.name == "ic-mf") << m.name;
+    LimitOptions o;
+    o.model = m.name;
+    o.depth = 2;
+    EXPECT_EQ(o.validate().empty(), m.multilayer) << m.name << ": " << o.validate();
+    if (!m.multilayer) {
+      EXPECT_NE(o.validate().find("only 'mf' is simulated at depth >= 2"), std::string::npos) << o.validate();
+    }
+    o.depth = 1;
+    o.optimizer = "rmsprop";
+    EXPECT_EQ(o.validate().empty(), m.adaptive) << m.name << ": " << o.validate();
+    if (!m.adaptive) {
+      EXPECT_NE(o.validate().find("only 'mf' and 'ic-mf' are derived for adaptive optimizers"), std::string::npos)
+          << o.validate();
+    }
+  }
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "widthlab/conv_net.h"
@@ -48,6 +50,8 @@ std::vector<double> naive_conv_forward(const ConvNet<T>& net, const double* x) {
       h = m;
       H = W = 1;
     } else {  // dense = a 1×1 stride-1 conv over the pixels
+      if (L.kind != LayerKind::dense && L.kind != LayerKind::conv)
+        throw std::logic_error("naive_conv_forward: no reference loop for layer kind " + layer_text(L));
       const bool conv = L.kind == LayerKind::conv;
       const int KH = conv ? L.filter_h : 1, KW = conv ? L.filter_w : 1;
       const int SH = conv ? L.stride_h : 1, SW = conv ? L.stride_w : 1;
