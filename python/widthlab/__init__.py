@@ -7,30 +7,38 @@ message the CLI prints (``widthlab VERB: <message>``, exit code 2).
 Configs (``config=`` arguments) are a dict ``{"train": {"lr": 0.1}, ...}`` (sections and keys of architecture.md §5, missing
 keys take their defaults), TOML text, or a path to a TOML file; ``overrides`` are ``"key.path=value"`` strings, as
 ``--set``.
+
+Every function checks its arguments before it runs (``_args.py``): an unknown keyword or a value of the wrong type
+(1.7 for an int, "False" for a bool, a str for ``overrides``) is a one-line ``TypeError``, a value outside the range
+this layer owns a one-line ``ValueError``.
 """
 import csv
 import json
 import math
-import operator
 import os
 import tempfile
 import warnings
 
 from . import _core
+from ._args import Any, Bool, Fraction, Get, Int, Overrides, Path, Progress, Real, Str, checked, INT64
+from ._config import config_source as _config_source, to_toml as _to_toml
 
 __version__ = _core.__version__
 
 
+@checked()
 def activations():
     """The activation registry: a list of ``{"name", "parameter", "description"}`` dicts."""
     return _core.activations()
 
 
+@checked()
 def scaling_presets():
     """The scaling preset registry: a list of ``{"name", "aliases", "parameter", "description"}`` dicts."""
     return _core.scaling_presets()
 
 
+@checked()
 def provenance():
     """What this process would record in an output directory's ``provenance.jsonl``: widthlab's version and git
     commit, build, compiler, the OpenBLAS kernel chosen for this CPU, oneDNN, the CUDA status, the CPU, hardware
@@ -39,9 +47,31 @@ def provenance():
     return _core.provenance()
 
 
-# Bound directly (its docstring lives in python/src/bind_kernel.cpp): the call overhead is part of the kernel's budget.
-kernel = _core.kernel
+# What the public functions share: the source of the grid's config, its --set strings and the output directory.
+_CONFIG = dict(config=Any(), overrides=Overrides())
+_THREADS = Int(lo=0, none="the config's study.threads", what="an int ≥ 0 (0 = all cores)")
+_RUN_DIR = dict(out=Path(none="a temporary directory, removed afterwards"), resume=Bool(), force=Bool(),
+                progress=Progress())
+# The network of kernel() and predict() (their C++ side, network_args.h, checks the values, as the CLI does).
+_NETWORK = dict(depth=Int(none="arch= gives the net", what="an int ≥ 1"), activation=Str(none="arch= gives the net"),
+                parameterization=Str(), W_std=Real(), b_std=Real(), width=Real(), arch=Any(), input_shape=Any(),
+                device=Str())
 
+
+@checked(x1=Any(), x2=Any(), precision=Str(), nngp=Bool(), ntk=Bool(), threads=Int(), block=Int(limit=INT64),
+         get=Get(none="nngp= and ntk= decide"), **_NETWORK)
+def kernel(x1, x2=None, **options):
+    # A thin wrapper for the argument checks (its docstring is _core.kernel's, python/src/bind_kernel.cpp): about
+    # 1 µs per call, < 1 % of a 100 × 100 kernel (bench/python_overhead.py).
+    return _core.kernel(x1, x2, **options)
+
+
+kernel.__doc__ = _core.kernel.__doc__
+
+
+@checked(x_train=Any(), y_train=Any(), x_test=Any(), t=Any(), get=Get(none="kernel= decides"), loss=Str(), lr=Real(),
+         diag_reg=Real(), diag_reg_absolute_scale=Bool(), cov=Bool(), kernel=Str(), seed=Int(lo=0, limit=2**64 - 1),
+         init_sample=Bool(), **_NETWORK)
 def predict(x_train, y_train, x_test, *, depth=None, activation=None, t=None, get=None, **options):
     """Predictions of the infinite-width net on x_test (theory.md §3.2; ``widthlab predict``), in neural-tangents' forms.
 
@@ -60,7 +90,7 @@ def predict(x_train, y_train, x_test, *, depth=None, activation=None, t=None, ge
     if options.get("loss", "mse") == "mse" and unused:  # as the CLI: a keyword mse does not use is not ignored
         raise ValueError(f"{unused[0]}: only used with loss='logistic' or 'cross-entropy' (their function-space GD "
                          "starts from a GP sample); mse predicts the GP mean and needs no seed")
-    if get is not None and not isinstance(get, str):
+    if isinstance(get, tuple):
         return {g: predict(x_train, y_train, x_test, depth=depth, activation=activation, t=t, get=g, **options)
                 for g in get}
     if get is not None:
@@ -100,6 +130,10 @@ def _times(t):
     return [float(x) for x in arr]
 
 
+@checked(x=Any(), width=Int(none="the config's first sweep.widths", what="an int ≥ 1"),
+         seed=Int(none="the config's first sweep.seeds", what="an int ≥ 0", limit=INT64),
+         scaling=Str(none="the config's first scaling"), trained=Bool(), weighting=Str(),
+         output=Int(what="a logit index ≥ 0, or -1"), **_CONFIG)
 def empirical_ntk(config=None, x=None, width=None, seed=None, scaling=None, trained=False, weighting="lr", output=-1,
                   overrides=()):
     """Empirical NTK of a finite net of the config (theory.md §3.8, §6.3 R21; ``widthlab ntk-empirical``).
@@ -117,10 +151,14 @@ def empirical_ntk(config=None, x=None, width=None, seed=None, scaling=None, trai
     entk.npy for the same config and flags. Raises RuntimeError when the training run diverges.
     """
     return _core.empirical_ntk(x=x, width=width, seed=seed, scaling=scaling or "", trained=trained,
-                               weighting=weighting, output=output, overrides=list(overrides),
+                               weighting=weighting, output=output, overrides=overrides,
                                **_config_source(config))
 
 
+@checked(preset=Any(), q_sigma=Fraction(), q_lr=Fraction(), q_lr_out=Fraction(),
+         depth=Int(none="the config's, else 1", what="an int ≥ 1"),
+         activation=Str(none="the config's, else leaky_relu:0.1"), optimizer=Str(none="the config's, else gd"),
+         **_CONFIG)
 def classify(preset=None, q_sigma=None, q_lr=None, q_lr_out=None, depth=None, activation=None, optimizer=None,
              config=None, overrides=()):
     """Classify a scaling's infinite-width limit (theory.md §2; ``widthlab classify``).
@@ -139,15 +177,17 @@ def classify(preset=None, q_sigma=None, q_lr=None, q_lr_out=None, depth=None, ac
     q_sigma, q_lr, q_lr_out = (None if q is None else str(q) for q in (q_sigma, q_lr, q_lr_out))
     return _core.classify(preset=preset or "", q_sigma=q_sigma, q_lr=q_lr, q_lr_out=q_lr_out, depth=depth,
                           activation=activation or "", optimizer=optimizer or "",
-                          overrides=list(overrides), **_config_source(config))
+                          overrides=overrides, **_config_source(config))
 
 
+@checked(source=Any(), overrides=Overrides(), as_toml=Bool())
 def config(source=None, overrides=(), as_toml=False):
     """The resolved, validated config (defaults filled in) as a dict with architecture.md §5's sections and keys, or as TOML
     text with ``as_toml=True``. ``source``: None (the built-in default), a dict, TOML text or a path."""
-    return _core.config(overrides=list(overrides), as_toml=as_toml, **_config_source(source))
+    return _core.config(overrides=overrides, as_toml=as_toml, **_config_source(source))
 
 
+@checked(threads=_THREADS, **_CONFIG, **_RUN_DIR)
 def train(config=None, out=None, overrides=(), threads=None, resume=False, force=False, progress=None):
     """Finite-width runs over the config's widths x seeds x scalings grid (``widthlab train``; architecture.md §4).
 
@@ -164,14 +204,17 @@ def train(config=None, out=None, overrides=(), threads=None, resume=False, force
     columns of curves/*.csv) when the config saves curves. Raises RuntimeError when runs failed (their errors are in
     ``out/errors.jsonl``).
     """
-    kwargs = dict(overrides=list(overrides), threads=-1 if threads is None else int(threads),
-                  mode=_output_mode(resume, force), progress=progress, **_config_source(config))
+    kwargs = dict(overrides=overrides, threads=-1 if threads is None else threads, mode=_output_mode(resume, force),
+                  progress=progress, **_config_source(config))
     if out is None:
         with tempfile.TemporaryDirectory(prefix="widthlab-train-") as tmp:
             return _with_curves(_core.train(os.path.join(tmp, "out"), **kwargs), os.path.join(tmp, "out"))
     return _with_curves(_core.train(os.fspath(out), **kwargs), os.fspath(out))
 
 
+@checked(scaling=Str(none="the config's first scaling"),
+         width=Int(none="the config's first sweep.widths", what="an int ≥ 1"),
+         seed=Int(none="the config's first sweep.seeds", what="an int ≥ 0", limit=INT64), **_CONFIG)
 def train_net(config=None, scaling=None, width=None, seed=None, overrides=()):
     """One run of the config's grid with its parameters: the net ``widthlab train`` trains for ``scaling`` /
     ``width`` / ``seed`` (default: the first of the config's scalings, sweep.widths and sweep.seeds; a scaling not in
@@ -187,7 +230,7 @@ def train_net(config=None, scaling=None, width=None, seed=None, overrides=()):
     last batch of an epoch short; theory.md §6.0). Layer l computes z_l = α_l (θ_l h + b_l), so α_l θ_l is its
     effective weight (theory.md §1.2).
     """
-    return _core.train_net(scaling=scaling or "", width=width, seed=seed, overrides=list(overrides),
+    return _core.train_net(scaling=scaling or "", width=width, seed=seed, overrides=overrides,
                            **_config_source(config))
 
 
@@ -203,6 +246,7 @@ def _with_curves(runs, out):
     return runs
 
 
+@checked(threads=_THREADS, plots=Bool(none="the config's study.plots"), **_CONFIG, **_RUN_DIR)
 def study(config=None, out=None, overrides=(), threads=None, resume=False, force=False, plots=None, progress=None):
     """The main job (``widthlab study``; architecture.md §1, §4, §8): the finite sweep, the d = ∞ limits, distances, fitted
     convergence rates, report and plots, in ``out`` (same rules as :func:`train`; without ``out`` a temporary
@@ -213,11 +257,14 @@ def study(config=None, out=None, overrides=(), threads=None, resume=False, force
     (limits.jsonl lines), ``rates`` (rates.json), ``distances`` (distances.csv rows as dicts), ``report`` (path of
     report.md, or its text), ``out``.
     """
-    kwargs = dict(overrides=list(overrides), threads=-1 if threads is None else int(threads),
-                  mode=_output_mode(resume, force), plots=plots, progress=progress, **_config_source(config))
+    kwargs = dict(overrides=overrides, threads=-1 if threads is None else threads, mode=_output_mode(resume, force),
+                  plots=plots, progress=progress, **_config_source(config))
     return _in_out_dir(out, "study", lambda d: _core.study(d, **kwargs), _study_files)
 
 
+@checked(model=Str(none="the config's scalings decide"),
+         region=Int(lo=1, hi=13, none="the config's scalings decide", what="an int in [1, 13] (theory.md §2.2)"),
+         progress=Progress(), **_CONFIG)
 def limit(config=None, model=None, region=None, overrides=(), progress=None):
     """Simulate d = ∞ limit models on the config's data (``widthlab limit``; theory.md §3): ``model`` (a name of
     ``widthlab limit --help``: mf, ntk, sym-default, ic-mf, …) or ``region`` (1..13, theory.md §2.2) picks one;
@@ -240,10 +287,7 @@ def limit(config=None, model=None, region=None, overrides=(), progress=None):
     """
     if model is not None and region is not None:
         raise ValueError("model and region: expected at most one of them")
-    if region is not None and not (hasattr(region, "__index__") and 1 <= operator.index(region) <= 13):
-        raise ValueError(f"region = {region!r}: expected an integer 1..13 (theory.md §2.2)")
-    result = _core.limit(model=model or "", region=0 if region is None else operator.index(region),
-                         overrides=list(overrides),
+    result = _core.limit(model=model or "", region=0 if region is None else region, overrides=overrides,
                          progress=progress, **_config_source(config))
     for why in result["skipped"]:
         warnings.warn(f"widthlab.limit: skipped {why}", stacklevel=2)
@@ -254,6 +298,8 @@ def limit(config=None, model=None, region=None, overrides=(), progress=None):
     return result["records"]
 
 
+@checked(threads=_THREADS, plots=Bool(none="the config's study.plots"), bootstrap=Int(what="an int in [0, 1000000]"),
+         coord_steps=Int(what="an int in [1, 1000]"), **_CONFIG, **_RUN_DIR)
 def transfer(config=None, out=None, overrides=(), threads=None, resume=False, force=False, plots=None, bootstrap=1000,
              coord_steps=3, progress=None):
     """Will the learning rate transfer across width? (``widthlab transfer``; theory.md §10.) Trains the grid widths x
@@ -269,18 +315,22 @@ def transfer(config=None, out=None, overrides=(), threads=None, resume=False, fo
     intervals and verdicts), ``optimum``, ``exponents``, ``coord_fit`` (the CSVs' rows as dicts), ``report`` (path of
     report.md, or its text without ``out``), ``out``.
     """
-    kwargs = dict(overrides=list(overrides), threads=-1 if threads is None else int(threads),
-                  mode=_output_mode(resume, force), plots=plots, bootstrap=int(bootstrap),
-                  coord_steps=int(coord_steps), progress=progress, **_config_source(config))
+    kwargs = dict(overrides=overrides, threads=-1 if threads is None else threads, mode=_output_mode(resume, force),
+                  plots=plots, bootstrap=bootstrap, coord_steps=coord_steps, progress=progress,
+                  **_config_source(config))
     return _in_out_dir(out, "transfer", lambda d: _core.transfer(d, **kwargs), _transfer_files)
 
 
+@checked()
 def reproductions():
     """The built-in paper experiments (``widthlab reproduce --list``): a list of ``{"name", "paper", "spec",
     "description"}`` dicts."""
     return _core.reproductions()
 
 
+@checked(name=Str(), smoke=Bool(), full=Bool(), overrides=Overrides(), data=Path(none="no CIFAR-10 directory"),
+         config=Path(none="configs/reproduce/NAME.toml"), device=Str(none="the config's study.device"),
+         threads=Int(lo=0, none="all cores", what="an int ≥ 0 (0 = all cores)"), plots=Bool(), **_RUN_DIR)
 def reproduce(name, out=None, smoke=False, full=False, overrides=(), data=None, config=None, threads=None,
               resume=False, force=False, plots=True, device=None, progress=None):
     """Run a built-in paper experiment and judge its claims (``widthlab reproduce NAME``; README "Paper
@@ -295,17 +345,13 @@ def reproduce(name, out=None, smoke=False, full=False, overrides=(), data=None, 
     claims: ``id``, ``claim``, ``published``, ``measured``, ``verdict``, ``sanity``, ``uninformative``), ``report``
     (path of report.md, or its text without ``out``), ``out``.
     """
-    if config is not None and not isinstance(config, (str, os.PathLike)):
-        raise ValueError(f"config: expected the path of a reproduction config, got {type(config).__name__}")
     if smoke and full:
         raise ValueError("smoke and full: expected at most one of them")
-    if threads is not None and int(threads) < 0:
-        raise ValueError(f"threads = {threads}: expected None or an integer >= 0 (0 = all cores)")
     sets = ([f"study.device={device}"] if device is not None else []) + list(overrides)
-    kwargs = dict(smoke=bool(smoke), full=bool(full), data_dir=os.fspath(data) if data is not None else "",
+    kwargs = dict(smoke=smoke, full=full, data_dir=os.fspath(data) if data is not None else "",
                   config_path=os.fspath(config) if config is not None else "", overrides=sets,
-                  threads=0 if threads is None else int(threads), mode=_output_mode(resume, force),
-                  plots=bool(plots), progress=progress)
+                  threads=0 if threads is None else threads, mode=_output_mode(resume, force), plots=plots,
+                  progress=progress)
     return _in_out_dir(out, "reproduce", lambda d: _core.reproduce(name, d, **kwargs), _reproduce_files)
 
 
@@ -379,6 +425,7 @@ def _number(text):
             return text
 
 
+@checked()
 def default_config_toml():
     """configs/default.toml as embedded in the library."""
     return _core.default_config_toml()
@@ -390,61 +437,7 @@ def _output_mode(resume, force):
     return "resume" if resume else "force" if force else "fresh"
 
 
-# ---- configs: dict / TOML text / path -> what _core takes ------------------------------------------------------
-
-
-def _config_source(cfg):
-    if cfg is None:
-        return {}
-    if isinstance(cfg, dict):
-        return {"config_toml": to_toml(cfg), "config_name": "<dict config>"}
-    if isinstance(cfg, os.PathLike):
-        return {"config_path": os.fspath(cfg)}
-    if isinstance(cfg, str):
-        if not os.path.exists(cfg) and ("=" in cfg or "[" in cfg or "\n" in cfg):
-            return {"config_toml": cfg, "config_name": "<toml string>"}
-        return {"config_path": cfg}
-    raise ValueError(f"config: expected a dict, TOML text or a path, got {type(cfg).__name__}")
-
-
-def _toml_value(v, where):
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)  # a valid TOML basic string
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x, where) for x in v) + "]"
-    if hasattr(v, "tolist"):  # numpy scalars and arrays
-        return _toml_value(v.tolist(), where)
-    raise ValueError(f"{where} = {v!r}: expected a bool, number, string or list")
-
-
-def to_toml(cfg):
-    """A config dict ``{section: {key: value, subsection: {...}}}`` as TOML text (the inverse of ``config()``)."""
-    lines = []
-
-    def table(name, d):
-        scalars = [(k, v) for k, v in d.items() if v is not None and not isinstance(v, dict)]
-        tables = [(k, v) for k, v in d.items() if isinstance(v, dict)]
-        if name and (scalars or not tables):
-            lines.append(f"[{name}]")
-        for k, v in scalars:
-            lines.append(f"{k} = {_toml_value(v, f'{name}.{k}' if name else k)}")
-        for k, v in tables:
-            table(f"{name}.{k}" if name else k, v)
-
-    if not isinstance(cfg, dict):
-        raise ValueError(f"config: expected a dict of sections, got {type(cfg).__name__}")
-    table("", cfg)
-    return "\n".join(lines) + "\n"
+to_toml = checked(cfg=Any())(_to_toml)
 
 
 __all__ = ["__version__", "activations", "scaling_presets", "provenance", "kernel", "predict", "empirical_ntk",

@@ -1,0 +1,192 @@
+"""The public functions check their arguments before they run (python/widthlab/_args.py; architecture.md §10): an
+unknown keyword or a value of the wrong type is a one-line TypeError naming the function, the argument and what was
+expected; a value outside a range the Python layer owns is a one-line ValueError; nothing is silently coerced
+(int(1.7), bool("False")) or dropped (a None in a config dict, an empty get=), and nothing is written."""
+import re
+
+import numpy as np
+import pytest
+
+import widthlab
+from widthlab import _args
+
+TINY = {
+    "data": {"dataset": "gaussians", "train_size": 16, "test_size": 8, "gaussians_dim": 5},
+    "model": {"depth": 1, "activation": "relu"},
+    "scaling": {"presets": ["sp"], "reference_width": 8},
+    "train": {"optimizer": "gd", "lr": 0.05, "steps": 2, "precision": "float64"},
+    "sweep": {"widths": [8], "seeds": [0]},
+    "limits": {"compute": ["mf", "ntk"], "mf_particles": 16, "seeds": [0]},
+    "study": {"threads": 1, "plots": False},
+}
+X = np.ones((3, 2))
+Y = np.array([1.0, -1.0, 1.0])
+NET = dict(depth=1, activation="relu")
+
+
+def one_line(error, call, *needles):
+    with pytest.raises(error) as err:
+        call()
+    text = str(err.value)
+    assert "\n" not in text, text
+    for needle in needles:
+        assert needle in text, text
+    return text
+
+
+# ---- F10: keyword and type errors of the calls into _core were pybind11's multi-line signature dump ---------------
+
+
+@pytest.mark.parametrize("call,error,needles", [
+    (lambda: widthlab.kernel(X, depth=2, activation="relu", W_sdt=2.0), TypeError,
+     ["kernel() got an unexpected keyword argument 'W_sdt'; did you mean 'W_std'?"]),
+    (lambda: widthlab.predict(X, Y, X, diagreg=1, **NET), TypeError,
+     ["predict() got an unexpected keyword argument 'diagreg'; did you mean 'diag_reg'?"]),
+    (lambda: widthlab.train_net(TINY, width=16.5), TypeError, ["train_net(): width = 16.5: expected", "an int ≥ 1"]),
+    (lambda: widthlab.classify("sp", depth=1.5), TypeError, ["classify(): depth = 1.5: expected", "an int ≥ 1"]),
+    (lambda: widthlab.config(overrides="train.lr=0.1"), TypeError,
+     ["config(): overrides: expected a list of 'key=value' strings, got str"]),
+    (lambda: widthlab.config(overrides=["train.lr=0.1", 3]), TypeError, ["config(): overrides:", "3"]),
+    (lambda: widthlab.kernel(X, depth=1, activation="relu", nngp=None), TypeError,
+     ["kernel(): nngp = None: expected True or False"]),
+    (lambda: widthlab.kernel(X, depth=1, activation="relu", threads=1.5), TypeError, ["kernel(): threads = 1.5"]),
+    (lambda: widthlab.kernel(X, depth="2", activation="relu"), TypeError, ["kernel(): depth = '2'"]),
+    (lambda: widthlab.kernel(X, depth=1, activation="relu", W_std="1"), TypeError,
+     ["kernel(): W_std = '1': expected a number"]),
+    (lambda: widthlab.kernel(X, depth=1, activation="relu", banana=1), TypeError,
+     ["kernel() got an unexpected keyword argument 'banana' (expected one of:", "W_std"]),
+    (lambda: widthlab.predict(X, Y, X, seed=-1, loss="logistic", t=2, **NET), ValueError, ["predict(): seed = -1"]),
+    (lambda: widthlab.predict(X, Y, X, cov=1, **NET), TypeError, ["predict(): cov = 1: expected True or False"]),
+    (lambda: widthlab.predict(X, Y, X, lr=True, **NET), TypeError, ["predict(): lr = True: expected a number"]),
+    (lambda: widthlab.train_net(TINY, width=10**12), ValueError, ["train_net(): width = 1000000000000"]),
+    (lambda: widthlab.train_net(TINY, scaling=3), TypeError, ["train_net(): scaling = 3"]),
+    (lambda: widthlab.empirical_ntk(TINY, output=0.5), TypeError, ["empirical_ntk(): output = 0.5"]),
+    (lambda: widthlab.empirical_ntk(TINY, trained="yes"), TypeError, ["empirical_ntk(): trained = 'yes'"]),
+    (lambda: widthlab.classify(q_sigma=True, q_lr=0.5), TypeError, ["classify(): q_sigma = True"]),
+    (lambda: widthlab.config(as_toml="yes"), TypeError, ["config(): as_toml = 'yes': expected True or False"]),
+    (lambda: widthlab.config(sauce=None), TypeError, ["config() got an unexpected keyword argument 'sauce'; did you "
+                                                      "mean 'source'?"]),
+    (lambda: widthlab.limit(TINY, modle="mf"), TypeError, ["did you mean 'model'?"]),
+    (lambda: widthlab.activations(verbose=True), TypeError, ["activations() got an unexpected keyword argument"]),
+])
+def test_a_bad_keyword_or_type_is_one_line_naming_it(call, error, needles):
+    one_line(error, call, *needles)
+
+
+def test_every_public_function_checks_its_arguments_and_names_every_keyword_core_takes():
+    for name in widthlab.__all__:
+        f = getattr(widthlab, name)
+        assert not callable(f) or hasattr(f, "argument_kinds"), f"{name} is not wrapped by _args.checked"
+
+    def core_keywords(f):  # pybind11's first docstring line: "kernel(x1: object, x2: object = None, *, …) -> dict"
+        return set(re.findall(r"(\w+): ", f.__doc__.splitlines()[0]))
+
+    assert set(widthlab.kernel.argument_kinds) == core_keywords(widthlab._core.kernel)
+    assert set(widthlab.predict.argument_kinds) == core_keywords(widthlab._core.predict) | {"get"}
+
+
+# ---- F9: integers: no truncation, no bool, and None (not any negative number) is the config's default -------------
+
+
+@pytest.mark.parametrize("call,error,needles", [
+    (lambda o: widthlab.train(TINY, out=o, threads=-2), ValueError,
+     ["train(): threads = -2: expected None (the config's study.threads) or an int ≥ 0 (0 = all cores)"]),
+    (lambda o: widthlab.train(TINY, out=o, threads=1.7), TypeError, ["train(): threads = 1.7: expected"]),
+    (lambda o: widthlab.train(TINY, out=o, threads=True), TypeError, ["train(): threads = True: expected"]),
+    (lambda o: widthlab.study(TINY, out=o, threads=-1), ValueError, ["study(): threads = -1"]),
+    (lambda o: widthlab.transfer(TINY, out=o, threads=-1), ValueError, ["transfer(): threads = -1"]),
+    (lambda o: widthlab.transfer(TINY, out=o, bootstrap=2.9), TypeError,
+     ["transfer(): bootstrap = 2.9: expected an int in [0, 1000000]"]),
+    (lambda o: widthlab.transfer(TINY, out=o, coord_steps=2.5), TypeError, ["transfer(): coord_steps = 2.5"]),
+    (lambda o: widthlab.reproduce("nguyen2019-gaussians", out=o, smoke=True, threads=2.0), TypeError,
+     ["reproduce(): threads = 2.0"]),
+])
+def test_integer_arguments_are_ints_in_range_and_nothing_is_written(tmp_path, call, error, needles):
+    out = tmp_path / "out"
+    one_line(error, lambda: call(out), *needles)
+    assert not out.exists()
+
+
+def test_limit_region_refuses_a_bool_and_a_float():
+    one_line(TypeError, lambda: widthlab.limit(TINY, region=True), "limit(): region = True: expected",
+             "an int in [1, 13]")
+    one_line(TypeError, lambda: widthlab.limit(TINY, region=2.0), "limit(): region = 2.0")
+    one_line(ValueError, lambda: widthlab.limit(TINY, region=14), "limit(): region = 14")
+
+
+# ---- F9: booleans are bools ("False" and "no" were read as True) -----------------------------------------------
+
+
+@pytest.mark.parametrize("call,needle", [
+    (lambda o: widthlab.reproduce("golikov2020-width", out=o, smoke="False", plots=False), "smoke = 'False'"),
+    (lambda o: widthlab.reproduce("golikov2020-width", out=o, smoke=True, plots="False"), "plots = 'False'"),
+    (lambda o: widthlab.reproduce("golikov2020-width", out=o, full=0), "full = 0"),
+    (lambda o: widthlab.train(TINY, out=o, resume="no"), "resume = 'no'"),
+    (lambda o: widthlab.train(TINY, out=o, force=1), "force = 1"),
+    (lambda o: widthlab.study(TINY, out=o, plots="no"), "plots = 'no'"),
+    (lambda o: widthlab.transfer(TINY, out=o, plots=0), "plots = 0"),
+    (lambda o: widthlab.train(TINY, out=o, progress="yes"), "progress = 'yes'"),
+])
+def test_boolean_arguments_are_bools_and_nothing_is_written(tmp_path, call, needle):
+    out = tmp_path / "out"
+    text = one_line(TypeError, lambda: call(out), needle)
+    assert "expected" in text and "True" in text
+    assert not out.exists()
+
+
+def test_progress_false_is_silent_as_none():
+    # _core's ProgressScope treats any bool as "enabled" (shown on a terminal); False must mean no progress line.
+    assert _args.Progress()("train", "progress", False) is None
+    assert _args.Progress()("train", "progress", np.bool_(False)) is None
+    assert _args.Progress()("train", "progress", np.bool_(True)) is True
+
+
+# ---- F9: nothing is dropped silently ----------------------------------------------------------------------------
+
+
+def test_a_none_in_a_config_dict_is_refused_rather_than_hiding_the_key():
+    one_line(ValueError, lambda: widthlab.config({"train": {"lrr": None}}),
+             "train.lrr = None: expected a value; omit the key to use the default")
+    one_line(ValueError, lambda: widthlab.config({"train": {"lr": None}}), "train.lr = None")
+    one_line(ValueError, lambda: widthlab.to_toml({"train": None}), "train = None")
+    assert widthlab.config({"train": {"lr": 0.5}})["train"]["lr"] == 0.5
+
+
+@pytest.mark.parametrize("get,error", [((), ValueError), ([], ValueError), (("ntk", "ntk"), ValueError),
+                                       (("ntk", "x"), ValueError), (5, TypeError)])
+def test_predict_and_kernel_refuse_an_empty_or_bad_get(get, error):
+    one_line(error, lambda: widthlab.predict(X, Y, X, get=get, **NET), "predict(): get = ", "'nngp', 'ntk'")
+    one_line(error, lambda: widthlab.kernel(X, get=get, **NET), "kernel(): get = ", "'nngp', 'ntk'")
+
+
+# ---- valid calls keep working: numpy integers and bools, ints for floats, tuples for lists ----------------------
+
+
+def test_numpy_integers_and_bools_are_accepted():
+    k = widthlab.kernel(X, depth=np.int64(2), activation="relu", nngp=np.bool_(False), threads=np.int32(1),
+                        W_std=np.float32(1.5), b_std=0)
+    np.testing.assert_array_equal(k["ntk"], widthlab.kernel(X, depth=2, activation="relu", W_std=1.5, threads=1,
+                                                            get="ntk")["ntk"])
+    assert set(k) == {"ntk"}
+    p = widthlab.predict(X, Y, X, depth=np.int16(1), activation="relu", cov=np.bool_(True), t=np.float64(3), lr=1)
+    assert p["cov"].shape == (3, 3)
+    both = widthlab.predict(X, Y, X, get=["nngp", "ntk"], **NET)
+    assert set(both) == {"nngp", "ntk"}
+    assert widthlab.classify("sp", depth=np.int64(2))["A"] == widthlab.classify("sp", depth=2)["A"]
+    assert widthlab.config(overrides=("train.steps=7",), as_toml=np.bool_(False))["train"]["steps"] == 7
+    net = widthlab.train_net(TINY, width=np.int64(8), seed=np.uint8(0))
+    assert net["width"] == 8 and net["seed"] == 0
+
+
+def test_threads_none_and_zero_are_valid(tmp_path):
+    runs = widthlab.train(TINY, threads=np.int64(0), resume=np.bool_(False), progress=False)
+    assert len(runs) == 1 and runs[0]["status"] == "ok"
+    assert len(widthlab.train(TINY, out=tmp_path / "o", threads=None)) == 1
+
+
+def test_the_wrappers_keep_the_documented_signatures_and_docstrings():
+    import inspect
+
+    assert list(inspect.signature(widthlab.train).parameters)[:3] == ["config", "out", "overrides"]
+    assert widthlab.kernel.__doc__ == widthlab._core.kernel.__doc__
+    assert widthlab.train.__name__ == "train" and "Finite-width runs" in widthlab.train.__doc__

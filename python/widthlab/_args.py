@@ -1,0 +1,221 @@
+"""Argument checks of the public functions (architecture.md §10: bad input is one line naming it and what was
+expected; nothing silently ignored or coerced).
+
+Every public function of ``widthlab`` is wrapped by :func:`checked`, which states a kind for each of its arguments
+(and, for the keywords it passes on to ``_core``, each of those). Before the function runs, the wrapper refuses an
+unknown keyword (``TypeError``, with a did-you-mean), a value of the wrong type (``TypeError``: ``1.7`` for an int,
+``"False"`` or ``1`` for a bool, a str for a list) and, where the Python layer owns the range (``threads``,
+``region``, ``bootstrap``, …), a value outside it (``ValueError``) — one line each: ``f(): name = value: expected …``.
+Ranges that the C++ library checks (the CLI's flags) are left to it, so the message stays the CLI's word for word.
+numpy integers count as ints and numpy bools as bools; ints are passed on as Python ints (pybind11 and the C++ side
+see one type). Without these checks pybind11 answered a wrong keyword or type with its multi-line signature dump, and
+``int()`` / ``bool()`` silently truncated 1.7 and read "False" as True.
+"""
+import difflib
+import functools
+import inspect
+import numbers
+import operator
+import os
+
+import numpy
+
+INT32 = 2**31 - 1
+INT64 = 2**63 - 1
+
+
+def _fail(error, fn, name, value, what):
+    raise error(f"{fn}(): {name} = {value!r}: expected {what}")
+
+
+class Any:
+    """Checked elsewhere (arrays by the C++ bridge, configs by ``_config_source``, …): passed on as given."""
+
+    def __call__(self, fn, name, value):
+        return value
+
+
+class Int:
+    """An int (bool refused, numpy integers accepted) fitting a C int of ``limit``; ``lo`` / ``hi`` are checked here
+    when given (else the C++ side checks the range and ``what`` only describes it). ``none``: what None means, when
+    None is allowed."""
+
+    def __init__(self, lo=None, hi=None, none=None, what=None, limit=INT32):
+        self.lo, self.hi, self.none, self.limit = lo, hi, none, limit
+        if what is None:
+            what = ("an int" if lo is None and hi is None else f"an int ≥ {lo}" if hi is None else
+                    f"an int ≤ {hi}" if lo is None else f"an int in [{lo}, {hi}]")
+        self.what = what if none is None else f"None ({none}) or {what}"
+        self.fast = (max(-limit - 1, lo if lo is not None else -limit - 1), min(limit, hi if hi is not None else limit))
+
+    def __call__(self, fn, name, value):
+        if type(value) is int and self.fast[0] <= value <= self.fast[1]:  # the common case, first (kernel's budget)
+            return value
+        if value is None and self.none is not None:
+            return None
+        if type(value) is not int and (isinstance(value, (bool, numpy.bool_)) or
+                                       not isinstance(value, numbers.Integral)):
+            _fail(TypeError, fn, name, value, self.what)
+        v = operator.index(value)
+        if ((self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi) or
+                not -self.limit - 1 <= v <= self.limit):
+            _fail(ValueError, fn, name, value, self.what)
+        return v
+
+
+class Bool:
+    """True or False (numpy bools too); not a str, number or None — "False" and 0 would otherwise be read as a
+    truth value. ``none``: what None means, when allowed."""
+
+    def __init__(self, none=None):
+        self.none = none
+        self.what = "True or False" if none is None else f"True, False or None ({none})"
+
+    def __call__(self, fn, name, value):
+        if value is None and self.none is not None:
+            return None
+        if not isinstance(value, (bool, numpy.bool_)):
+            _fail(TypeError, fn, name, value, self.what)
+        return bool(value)
+
+
+class Real:
+    """A real number (int, float or numpy scalar; bool refused). Its range is the C++ side's to check."""
+
+    what = "a number"
+
+    def __call__(self, fn, name, value):
+        if type(value) is float or (isinstance(value, numbers.Real) and not isinstance(value, (bool, numpy.bool_))):
+            return value
+        _fail(TypeError, fn, name, value, self.what)
+
+
+class Str:
+    """A str; ``none``: what None means, when allowed; ``what``: how to describe it."""
+
+    def __init__(self, none=None, what="a str"):
+        self.none = none
+        self.what = what if none is None else f"None ({none}) or {what}"
+
+    def __call__(self, fn, name, value):
+        if isinstance(value, str) or (value is None and self.none is not None):
+            return value
+        _fail(TypeError, fn, name, value, self.what)
+
+
+class Path:
+    """A str or os.PathLike, or None (``none`` says what None means)."""
+
+    def __init__(self, none):
+        self.what = f"None ({none}) or a path (str or os.PathLike)"
+
+    def __call__(self, fn, name, value):
+        if value is None or isinstance(value, (str, os.PathLike)):
+            return value
+        _fail(TypeError, fn, name, value, self.what)
+
+
+class Fraction:
+    """None, a real number or a str such as "-3/4" (Golikov's exponents; the C++ side parses it)."""
+
+    what = "None, a number or a fraction string such as '-3/4'"
+
+    def __call__(self, fn, name, value):
+        if value is None or isinstance(value, str):
+            return value
+        return Real.__call__(self, fn, name, value)
+
+
+class Overrides:
+    """A list (or tuple) of "key.path=value" strings, as --set; a lone str is refused (it is not a list of one)."""
+
+    def __call__(self, fn, name, value):
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"{fn}(): {name}: expected a list of 'key=value' strings, got {type(value).__name__}")
+        for item in value:
+            if not isinstance(item, str):
+                raise TypeError(f"{fn}(): {name}: expected a list of 'key=value' strings, got an item {item!r}")
+        return list(value)
+
+
+class Progress:
+    """None or False (silent), True (the CLI's progress line on stderr) or a callable. False becomes None: _core's
+    ProgressScope would otherwise show the line whenever stderr is a terminal."""
+
+    def __call__(self, fn, name, value):
+        if value is None or isinstance(value, (bool, numpy.bool_)):
+            return True if value else None
+        if callable(value):
+            return value
+        _fail(TypeError, fn, name, value, "None, True, False or a callable progress(label, done, total, note)")
+
+
+class Get:
+    """neural-tangents' ``get``: "nngp" or "ntk", or a non-empty tuple of them without repeats; None when allowed."""
+
+    NAMES = ("nngp", "ntk")
+    what = "'nngp', 'ntk' or a non-empty tuple of them"
+
+    def __init__(self, none=None):
+        self.none = none
+
+    def __call__(self, fn, name, value):
+        if value is None and self.none is not None:
+            return None
+        if isinstance(value, str):
+            items, one = [value], True
+        elif isinstance(value, (list, tuple)):
+            items, one = list(value), False
+        else:
+            _fail(TypeError, fn, name, value, self.what)
+        if not items:
+            _fail(ValueError, fn, name, value, "one or more of 'nngp', 'ntk'")
+        for g in items:
+            if not isinstance(g, str) or g not in self.NAMES or items.count(g) > 1:
+                _fail(ValueError, fn, name, value, self.what)
+        return value if one else tuple(items)
+
+
+def unexpected_keyword(fn, name, known):
+    """Python's own message, plus the closest valid name or the list of them."""
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f" (expected one of: {', '.join(sorted(known))})"
+    return f"{fn}() got an unexpected keyword argument {name!r}{hint}"
+
+
+def checked(**kinds):
+    """Wraps a public function so that its arguments are checked by their kinds before it runs. Every named
+    parameter must have a kind (``Any()`` where another layer checks it); a function with ``**options`` passes on
+    exactly the keywords given a kind beyond its parameters. The wrapper keeps the function's name, docstring and
+    signature (functools.wraps)."""
+
+    def wrap(f):
+        params = inspect.signature(f).parameters.values()
+        named = [p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        options = any(p.kind is p.VAR_KEYWORD for p in params)
+        missing = set(named) - set(kinds)
+        extra = set(kinds) - set(named) if not options else set()
+        assert not missing and not extra, f"{f.__name__}: kinds missing for {missing}, unknown {extra}"
+        fn = f.__name__
+        by_position = [None if isinstance(kinds[n], Any) else kinds[n] for n in positional]
+        by_name = {n: None if isinstance(k, Any) else k for n, k in kinds.items()}
+        check_positional = any(by_position)
+
+        @functools.wraps(f)
+        def call(*args, **kwargs):
+            if check_positional:
+                args = [a if k is None else k(fn, n, a) for a, k, n in zip(args, by_position, positional)] + \
+                    list(args[len(positional):])
+            for name, value in kwargs.items():
+                if name not in by_name:
+                    raise TypeError(unexpected_keyword(fn, name, by_name))
+                kind = by_name[name]
+                if kind is not None:
+                    kwargs[name] = kind(fn, name, value)
+            return f(*args, **kwargs)
+
+        call.argument_kinds = dict(kinds)  # for the tests: every keyword passed on to _core has a kind
+        return call
+
+    return wrap
