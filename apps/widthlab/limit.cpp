@@ -5,11 +5,16 @@
 // model limits.compute lists (as `study` does; none when it is empty); --model / --region pick one of the 13 models (or
 // ic-mf) directly. Writes DIR/limit.jsonl (one line per model and seed of limits.seeds: model, region, rules, curves,
 // final normalised test logits and classes; limit_run.h) and DIR/config.toml, after every input has validated.
+// --resume keeps limit.jsonl and adds the seeds it lacks (e.g. another --model, or the rest of an interrupted run).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <filesystem>
 #include <memory>
+#include <set>
+#include <string>
 
 #include "run_dir.h"
 #include "verb.h"
@@ -44,6 +49,29 @@ void report_result(const widthlab::LimitResult& res) {
              ok ? fmt::format("{:.4f}", acc / ok) : "n/a", res.seconds);
 }
 
+// A record's key for resuming: what selected the model, the model and the seed.
+std::string record_key(const std::string& selected_by, const std::string& model, std::uint64_t seed) {
+  return selected_by + "\n" + model + "\n" + std::to_string(seed);
+}
+
+std::set<std::string> recorded_seeds(const std::filesystem::path& path) {
+  std::set<std::string> keys;
+  for (const auto& j : widthlab::read_jsonl(path, /*missing_ok=*/true, /*warn_partial=*/false))
+    keys.insert(record_key(j.value("selected_by", ""), j.value("model", ""), j.value("seed", std::uint64_t(0))));
+  return keys;
+}
+
+// Drops the job's seeds that `done` holds; false (and says so) when none is left.
+bool keep_unrecorded_seeds(widthlab::LimitJob& job, const std::set<std::string>& done) {
+  auto& seeds = job.options.seeds;
+  const std::size_t before = seeds.size();
+  std::erase_if(seeds, [&](std::uint64_t s) { return done.count(record_key(job.why, job.options.model, s)) > 0; });
+  if (seeds.size() < before)
+    fmt::print("limit {}: {} already in limit.jsonl, kept\n", job.options.model,
+               widthlab::count_noun(before - seeds.size(), "seed"));
+  return !seeds.empty();
+}
+
 int run_limit(const LimitVerbOptions& opt) {
   using namespace widthlab;
   cli::ResolvedRunDir run = cli::resolve_run_dir(opt.dir, /*default_out=*/"");  // writes nothing
@@ -65,9 +93,12 @@ int run_limit(const LimitVerbOptions& opt) {
   cli::open_run_dir(run);  // every input has validated
   const auto path = run.out / "limit.jsonl";
   claim_output(path);
-  std::filesystem::remove(path);  // one simulation per directory: a rerun replaces the previous result
+  // --resume keeps every record and simulates only the (job, seed) pairs limit.jsonl lacks; fresh and --force start
+  // from a directory without one (--force removed what the manifest lists).
+  const std::set<std::string> done = run.mode == OutputMode::resume ? recorded_seeds(path) : std::set<std::string>{};
   JsonlWriter out(path);
-  for (const auto& job : jobs) {
+  for (auto job : jobs) {
+    if (!keep_unrecorded_seeds(job, done)) continue;
     const LimitResult res = simulate_limit(job.options, data);
     for (auto& line : res.to_json_lines()) {
       line["selected_by"] = job.why;

@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include <cmath>
+#include <new>
 
 #include "config_flags.h"
 #include "verb.h"
@@ -27,16 +28,25 @@ struct EntkFlags {
   bool trained = false, force = false;
 };
 
+// DIR is checked before the kernel is computed and prepared only once it exists, so a net that does not fit in
+// memory (past empirical_ntk_plan's lower bound), a diverged run or a kernel with non-finite entries (kernel_problem)
+// leaves nothing written.
 template <class T>
-int write_entk(const EntkFlags& f, const widthlab::EmpiricalNtkPlan& plan, const std::filesystem::path& dir) {
+int write_entk(const EntkFlags& f, const widthlab::EmpiricalNtkPlan& plan, widthlab::OutputMode mode) {
   using namespace widthlab;
   const TrainTask& task = plan.task;
-  EmpiricalNtkRunResult<T> r = empirical_ntk_run<T>(plan);
-  if (r.status == RunStatus::diverged) {
-    fmt::print(stderr, "widthlab ntk-empirical: training diverged ({} w={} seed={}); no kernel written\n", task.scaling,
-               task.model.width, task.seed);
+  EmpiricalNtkRunResult<T> r;
+  try {
+    r = empirical_ntk_run<T>(plan);
+  } catch (const std::bad_alloc&) {
+    throw InputError(fmt::format("width {}: the net or its kernel on {} inputs does not fit in this machine's memory",
+                                 task.model.width, plan.x.rows()));
+  }
+  if (const std::string why = kernel_problem(r, plan); !why.empty()) {
+    fmt::print(stderr, "widthlab ntk-empirical: {}; no kernel written\n", why);
     return 1;
   }
+  const auto dir = prepare_output_dir(f.out, mode, /*resumable=*/false, {"entk.npy"});
   npy_write((dir / "entk.npy").string(), r.kernel);
   fmt::print("empirical NTK ({} normalization) of {} d={} seed={} depth={} {}: {} × {} on {} → {}/entk.npy\n",
              f.weighting, task.scaling, task.model.width, task.seed, plan.model.depth,
@@ -66,10 +76,10 @@ int run_entk(const EntkFlags& f) {
     X = npy_read_matrix<double>(f.x);
     o.x = &X;
   }
-  const EmpiricalNtkPlan plan = empirical_ntk_plan(config, o);
-  auto dir =
-      prepare_output_dir(f.out, f.force ? OutputMode::force : OutputMode::fresh, /*resumable=*/false, {"entk.npy"});
-  return plan.precision == Precision::float64 ? write_entk<double>(f, plan, dir) : write_entk<float>(f, plan, dir);
+  const EmpiricalNtkPlan plan = empirical_ntk_plan(config, o);  // refuses a net too large for this machine's memory
+  const OutputMode mode = f.force ? OutputMode::force : OutputMode::fresh;
+  check_output_dir(f.out, mode, /*resumable=*/false, {"entk.npy"});  // writes nothing
+  return plan.precision == Precision::float64 ? write_entk<double>(f, plan, mode) : write_entk<float>(f, plan, mode);
 }
 
 widthlab::cli::VerbRun setup(CLI::App& sub) {

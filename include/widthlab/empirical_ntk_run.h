@@ -42,7 +42,11 @@ template <class T>
 struct EmpiricalNtkRunResult {
   RunStatus status = RunStatus::ok;  // diverged: training produced a non-finite loss or logit; `kernel` is empty
   Matrix<T> kernel;                  // N × N, symmetric
-  std::string device = "cpu";        // where the net trained and the kernel ran (study.device; mlp_cuda.h)
+  // Entries of `kernel` that are not finite: a trained net whose loss stayed finite can still have parameters whose
+  // gradients' products overflow T (float32 above ~3.4e38). Callers must not hand out such a kernel as a result
+  // (ntk-empirical exits 1, widthlab.empirical_ntk raises RuntimeError; kernel_problem says why).
+  std::int64_t non_finite_entries = 0;
+  std::string device = "cpu";  // where the net trained and the kernel ran (study.device; mlp_cuda.h)
 };
 
 // Builds the net (init with the run's seed), trains it when plan.trained, and computes Θ(x, x). T must be the
@@ -50,7 +54,14 @@ struct EmpiricalNtkRunResult {
 template <class T>
 EmpiricalNtkRunResult<T> empirical_ntk_run(const EmpiricalNtkPlan& plan);
 
+// Why a run's kernel is not a result, one line for the CLI and Python ("" when it is one): training diverged, or
+// entries of the kernel are not finite.
+template <class T>
+std::string kernel_problem(const EmpiricalNtkRunResult<T>& r, const EmpiricalNtkPlan& plan);
+
 extern template EmpiricalNtkRunResult<float> empirical_ntk_run<float>(const EmpiricalNtkPlan&);
 extern template EmpiricalNtkRunResult<double> empirical_ntk_run<double>(const EmpiricalNtkPlan&);
+extern template std::string kernel_problem<float>(const EmpiricalNtkRunResult<float>&, const EmpiricalNtkPlan&);
+extern template std::string kernel_problem<double>(const EmpiricalNtkRunResult<double>&, const EmpiricalNtkPlan&);
 
 }  // namespace widthlab

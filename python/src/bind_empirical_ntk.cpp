@@ -32,9 +32,8 @@ py::object run_typed(const EmpiricalNtkPlan& plan) {
     py::gil_scoped_release nogil;
     r = empirical_ntk_run<T>(plan);
   }
-  if (r.status == RunStatus::diverged)
-    throw std::runtime_error(fmt::format("empirical_ntk: training diverged ({} w={} seed={}); no kernel",
-                                         plan.task.scaling, plan.task.model.width, plan.task.seed));
+  if (const std::string why = kernel_problem(r, plan); !why.empty())
+    throw std::runtime_error("empirical_ntk: " + why + "; no kernel");
   return py_bridge::to_numpy(std::move(r.kernel));
 }
 

@@ -154,6 +154,15 @@ def test_bad_input_raises_value_error_with_one_line(kwargs, message):
     assert "\n" not in str(err.value)
 
 
+def test_overflowing_kernel_raises_runtime_error():
+    """Issue: a trained float32 net whose loss stayed finite but whose kernel overflowed was returned full of inf/NaN."""
+    big = dict(TINY, train=dict(TINY["train"], lr=1e4, steps=3, precision="float32"))
+    with pytest.raises(RuntimeError, match=r"of the 900 kernel entries are not finite .*float32"):
+        widthlab.empirical_ntk(big, scaling="sp", trained=True)
+    K = widthlab.empirical_ntk(dict(big, train=dict(big["train"], precision="float64")), scaling="sp", trained=True)
+    assert np.isfinite(K).all()  # the same run in float64 has a kernel
+
+
 def test_divergence_raises_runtime_error():
     blowup = dict(TINY, train=dict(TINY["train"], lr=1e10, steps=50, loss="mse"))
     with pytest.raises(RuntimeError, match="training diverged"):

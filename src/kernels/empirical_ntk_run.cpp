@@ -58,11 +58,9 @@ EmpiricalNtkRunResult<T> kernel_of(const EmpiricalNtkPlan& p, const NetConfig& c
   }
   const Matrix<T> X = p.x.template cast<T>();
   if constexpr (std::is_same_v<Net<T>, Mlp<float>>)
-    if (gpu) {
-      r.kernel = empirical_ntk_cuda(net, X, nullptr, p.kernel);
-      return r;
-    }
-  r.kernel = empirical_ntk(net, X, nullptr, p.kernel);
+    if (gpu) r.kernel = empirical_ntk_cuda(net, X, nullptr, p.kernel);
+  if (!gpu) r.kernel = empirical_ntk(net, X, nullptr, p.kernel);
+  r.non_finite_entries = (!r.kernel.array().isFinite()).count();
   return r;
 }
 
@@ -84,7 +82,22 @@ EmpiricalNtkRunResult<T> empirical_ntk_run(const EmpiricalNtkPlan& p) {
   return kernel_of<ConvNet, T>(p, cfg);
 }
 
+template <class T>
+std::string kernel_problem(const EmpiricalNtkRunResult<T>& r, const EmpiricalNtkPlan& plan) {
+  const TrainTask& t = plan.task;
+  const std::string run = fmt::format("{} w={} seed={}", t.scaling, t.model.width, t.seed);
+  if (r.status == RunStatus::diverged) return fmt::format("training diverged ({})", run);
+  if (r.non_finite_entries == 0) return "";
+  return fmt::format(
+      "{} of the {} kernel entries are not finite ({}{}: the {} net's parameters overflow {}); lower "
+      "train.lr or use train.precision = \"float64\"",
+      r.non_finite_entries, r.kernel.size(), run, plan.trained ? ", trained" : ", at init",
+      plan.trained ? "trained" : "initial", sizeof(T) == 4 ? "float32" : "float64");
+}
+
 template EmpiricalNtkRunResult<float> empirical_ntk_run<float>(const EmpiricalNtkPlan&);
+template std::string kernel_problem<float>(const EmpiricalNtkRunResult<float>&, const EmpiricalNtkPlan&);
+template std::string kernel_problem<double>(const EmpiricalNtkRunResult<double>&, const EmpiricalNtkPlan&);
 template EmpiricalNtkRunResult<double> empirical_ntk_run<double>(const EmpiricalNtkPlan&);
 
 }  // namespace widthlab

@@ -75,6 +75,28 @@ TEST(LimitCli, EveryScalingWhoseModelIsComputed) {
   EXPECT_FALSE(std::filesystem::exists(dir + "/none")) << "nothing is written before the inputs validate";
 }
 
+// Issue: `limit --resume` deleted limit.jsonl, so another --model lost the earlier model's records, and the same
+// model reran every seed. It keeps every record and adds only the (model, seed) pairs the file lacks.
+TEST(LimitCli, ResumeKeepsRecordsAndAddsOnlyMissingSeeds) {
+  const std::string dir = test::scratch_dir("limit_cli_resume");
+  const std::string cfg = write_config(dir);
+  const std::string out = " --out " + dir + "/r";
+  auto r = test::run_cli("limit --quiet --config " + cfg + out + " --model mf --set 'limits.seeds=[0]'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto first = read_jsonl(dir + "/r/limit.jsonl");
+  ASSERT_EQ(first.size(), 1u);
+  // Another model into the same directory, then the same model again: nothing to add.
+  r = test::run_cli("limit --quiet --config " + cfg + out + " --model ntk --set 'limits.seeds=[0]' --resume");
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = test::run_cli("limit --quiet --config " + cfg + out + " --model ntk --set 'limits.seeds=[0]' --resume");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("limit ntk: 1 seed already in limit.jsonl, kept"), std::string::npos) << r.out;
+  const auto lines = read_jsonl(dir + "/r/limit.jsonl");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], first[0]);  // the mf record, byte for byte the same
+  EXPECT_EQ(lines[1]["model"], "ntk");
+}
+
 TEST(LimitCli, BadInputExitsTwoWithOneLine) {
   const std::string dir = test::scratch_dir("limit_cli_bad");
   const std::string cfg = write_config(dir);

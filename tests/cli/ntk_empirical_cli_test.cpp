@@ -157,6 +157,22 @@ TEST(NtkEmpiricalCli, DefaultsXInputsPlainWeightingAndFloat32) {
   fs::remove_all(dir);
 }
 
+// Issue: a trained float32 net whose loss stayed finite but whose kernel overflowed wrote entk.npy full of inf/NaN
+// with exit 0. It is a failed computation now: exit 1, one line saying why, nothing written.
+TEST(NtkEmpiricalCli, OverflowingKernelIsNotWritten) {
+  std::string dir = scratch_dir("entk_cli_overflow");
+  write_file(dir + "/c.toml", kTiny);
+  auto r = run_cli("ntk-empirical --quiet --config " + dir +
+                   "/c.toml --trained --scaling sp --set train.precision=\"float32\" --set train.lr=1e4 "
+                   "--set train.steps=3 --out " +
+                   dir + "/k");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("kernel entries are not finite"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(fs::exists(dir + "/k/entk.npy"));
+  fs::remove_all(dir);
+}
+
 TEST(NtkEmpiricalCli, BadInputExitsTwoWithOneLine) {
   std::string dir = scratch_dir("entk_cli_bad");
   write_file(dir + "/c.toml", kTiny);
