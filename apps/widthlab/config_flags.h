@@ -21,10 +21,11 @@
 namespace widthlab::cli {
 
 struct ConfigFlags {
-  std::string config;             // "" = the built-in default (configs/default.toml)
-  std::vector<std::string> sets;  // "key.path=value", applied in order (the last one of a key wins)
-  std::string arch;               // --arch (verbs that train): model.arch, with depth and activation from it
-  std::string device;             // --device (verbs that train): study.device
+  std::string config;                        // "" = the built-in default (configs/default.toml)
+  std::vector<std::string> sets;             // "key.path=value", applied in order (the last one of a key wins)
+  std::string arch;                          // --arch (verbs that train): model.arch, with depth and activation from it
+  std::string device;                        // --device (verbs that train): study.device
+  const CLI::Option* arch_option = nullptr;  // given? (`--arch ""` is refused, not ignored)
 };
 
 // --device cpu|cuda|auto on a verb that trains finite nets or MF particles: study.device (where they train; README
@@ -63,10 +64,11 @@ inline void add_config_flags(CLI::App& sub, ConfigFlags& flags, bool config_requ
 // --arch TEXT on a verb that trains nets: the overrides model.arch = TEXT, model.depth = its number of dense / conv
 // layers and model.activation = its activation (when it has one), applied before the --set ones.
 inline void add_arch_flag(CLI::App& sub, ConfigFlags& flags) {
-  sub.add_option("--arch", flags.arch,
-                 "Train a layered (convolutional) net: the layers before the readout, widths written d, e.g. "
-                 "'conv(3x3,same,d)-relu-conv(3x3,same,d)-relu-gap' (sets model.arch, model.depth and "
-                 "model.activation; the readout dense(k) is added; README 'Convolutional nets')");
+  flags.arch_option =
+      sub.add_option("--arch", flags.arch,
+                     "Train a layered (convolutional) net: the layers before the readout, widths written d, e.g. "
+                     "'conv(3x3,same,d)-relu-conv(3x3,same,d)-relu-gap' (sets model.arch, model.depth and "
+                     "model.activation; the readout dense(k) is added; README 'Convolutional nets')");
 }
 
 inline std::vector<std::string> arch_overrides(const std::string& text) {
@@ -94,7 +96,8 @@ inline std::vector<std::string> arch_overrides(const std::string& text) {
 
 inline Config resolve_config(const ConfigFlags& flags) {
   std::vector<std::string> sets;
-  if (!flags.arch.empty()) sets = arch_overrides(flags.arch);
+  // An empty --arch is parsed (and refused, as `--set model.arch=` is), not taken for "no --arch".
+  if (!flags.arch.empty() || (flags.arch_option && flags.arch_option->count() > 0)) sets = arch_overrides(flags.arch);
   if (!flags.device.empty()) sets.push_back("study.device=" + flags.device);
   sets.insert(sets.end(), flags.sets.begin(), flags.sets.end());
   return load_config(flags.config, sets);

@@ -17,16 +17,18 @@ void add_kernel_flags(CLI::App& sub, KernelFlags& f, const KernelFlagsSpec& spec
   f.depth_option = depth;
   f.activation_option = act;
   if (spec.arch) {
-    sub.add_option("--arch", f.arch,
-                   "Architecture instead of --depth/--activation, e.g. "
-                   "conv(3x3,same,64)-relu-conv(3x3,same,64)-relu-gap-dense(1) (docs/theory.md §3.9). Layers and "
-                   "their neural-tangents stax equivalents (W_std, b_std and parameterization from the flags): "
-                   "dense(N) = stax.Dense(N); conv(KHxKW,same|valid|circular,N[,stride=SHxSW]) = stax.Conv(N, (KH, "
-                   "KW), strides=(SH, SW), padding='SAME'|'VALID'|'CIRCULAR'); relu, erf, leaky_relu:a, … = "
-                   "stax.Relu(), stax.Erf(), stax.LeakyRelu(a), … (`widthlab list`; others by Gauss–Hermite "
-                   "quadrature, as stax.ElementwiseNumerical); flatten = stax.Flatten(); gap = stax.GlobalAvgPool()");
-    sub.add_option("--input-shape", f.input_shape,
-                   "Image shape H,W,C of the input rows with --arch (default: from (N,H,W,C) inputs, else 1,1,d)");
+    f.arch_option = sub.add_option(
+        "--arch", f.arch,
+        "Architecture instead of --depth/--activation, e.g. "
+        "conv(3x3,same,64)-relu-conv(3x3,same,64)-relu-gap-dense(1) (docs/theory.md §3.9). Layers and "
+        "their neural-tangents stax equivalents (W_std, b_std and parameterization from the flags): "
+        "dense(N) = stax.Dense(N); conv(KHxKW,same|valid|circular,N[,stride=SHxSW]) = stax.Conv(N, (KH, "
+        "KW), strides=(SH, SW), padding='SAME'|'VALID'|'CIRCULAR'); relu, erf, leaky_relu:a, … = "
+        "stax.Relu(), stax.Erf(), stax.LeakyRelu(a), … (`widthlab list`; others by Gauss–Hermite "
+        "quadrature, as stax.ElementwiseNumerical); flatten = stax.Flatten(); gap = stax.GlobalAvgPool()");
+    f.input_shape_option =
+        sub.add_option("--input-shape", f.input_shape,
+                       "Image shape H,W,C of the input rows with --arch (default: from (N,H,W,C) inputs, else 1,1,d)");
   } else {
     depth->required();
     act->required();
@@ -58,16 +60,17 @@ namespace {
 // --arch / --depth / --activation / --width: which network (kernel_flags.h).
 void network_from_flags(const KernelFlags& f, const KernelFlagsSpec& spec, KernelOptions& o) {
   auto given = [](const CLI::Option* opt) { return opt && opt->count() > 0; };
-  if (spec.arch && !f.arch.empty()) {
+  if (spec.arch && (!f.arch.empty() || given(f.arch_option))) {
     if (given(f.depth_option) || given(f.activation_option) || given(f.width_option))
       throw InputError(
           "--arch: --depth, --activation and --width are not used with an architecture (it states its "
           "layers and widths)");
     o.arch = parse_architecture(f.arch);
-    if (!f.input_shape.empty()) o.input_shape = parse_input_shape(f.input_shape, "--input-shape");
+    if (!f.input_shape.empty() || given(f.input_shape_option))
+      o.input_shape = parse_input_shape(f.input_shape, "--input-shape");
     return;
   }
-  if (!f.input_shape.empty()) throw InputError("--input-shape: only used with --arch");
+  if (!f.input_shape.empty() || given(f.input_shape_option)) throw InputError("--input-shape: only used with --arch");
   if (spec.arch && (!given(f.depth_option) || !given(f.activation_option)))
     throw InputError("--depth and --activation: required (or give --arch)");
   o.depth = f.depth;
@@ -81,6 +84,12 @@ KernelOptions kernel_options_from_flags(const KernelFlags& f, const KernelFlagsS
   KernelOptions o;
   network_from_flags(f, spec, o);
   o.parameterization = parameterization_from_name(f.parameterization);
+  // The NTK parameterization's kernels do not depend on the width (theory.md §3.8; kernel.h): a --width would be
+  // ignored, so it is refused, as --tf32 is for a float64 run.
+  if (f.width_option && f.width_option->count() > 0 && o.parameterization == Parameterization::ntk)
+    throw InputError(fmt::format(
+        "--width {}: only used with --parameterization standard (the ntk parameterization's kernels have no width)",
+        f.width));
   o.W_std = f.w_std;
   o.b_std = f.b_std;
   if (spec.blocks) {

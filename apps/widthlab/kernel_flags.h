@@ -30,6 +30,7 @@ struct KernelFlags {
   std::string arch, input_shape;  // with KernelFlagsSpec::arch only; "" = not given
   std::string device = "auto";    // --device cpu | cuda | auto
   const CLI::Option *depth_option = nullptr, *activation_option = nullptr, *width_option = nullptr;  // given?
+  const CLI::Option *arch_option = nullptr, *input_shape_option = nullptr;                           // given?
 };
 
 // Which of the shared flags a verb takes.
@@ -45,7 +46,9 @@ void add_kernel_flags(CLI::App& sub, KernelFlags& f, const KernelFlagsSpec& spec
 
 // The validated KernelOptions (block / threads left at their defaults without spec.blocks). With --arch: opts.arch
 // and, when --input-shape is given, opts.input_shape; --depth, --activation and --width are then refused (the
-// architecture states its layers and widths). Without it, --depth and --activation are required.
+// architecture states its layers and widths). Without it, --depth and --activation are required. A flag that would
+// change nothing is refused: --width with --parameterization ntk (its kernels have no width, theory.md §3.8), an
+// empty --arch or --input-shape.
 KernelOptions kernel_options_from_flags(const KernelFlags& f, const KernelFlagsSpec& spec);
 
 // --device through widthlab::choose_kernel_device (kernel_cuda.h), with this process's MPI rank count.

@@ -28,8 +28,23 @@ struct PredictFlags {
   double lr = 1.0, diag_reg = 0.0;
   std::uint64_t seed = 0;
   bool cov = false, no_init_sample = false, diag_reg_absolute = false, force = false;
-  const CLI::Option* seed_option = nullptr;  // given?
+  const CLI::Option *seed_option = nullptr, *lr_option = nullptr;  // given?
 };
+
+// Flags the prediction would not read are refused, as --seed is with mse (no silently ignored flag):
+// --lr at t = ∞ (only mse has it, and f*(∞) = Θ*(Θ + r·I)⁻¹y involves no time scale; predict.h), and --width with
+// --kernel nngp (the NNGP of either parameterization has no width, theory.md §3.8; --cov uses the NNGP alone then).
+void refuse_unread_flags(const PredictFlags& f, const widthlab::PredictOptions& po) {
+  using namespace widthlab;
+  if (std::isinf(po.time) && po.loss == LossKind::mse && f.lr_option->count() > 0)  // other losses: no t = ∞
+    throw InputError(fmt::format(
+        "--lr {}: not used at --time inf (the t = ∞ prediction does not depend on the step size); give a finite "
+        "--time or leave --lr out",
+        f.lr));
+  if (po.kernel == PredictKernel::nngp && f.net.width_option->count() > 0)
+    throw InputError(
+        fmt::format("--width {}: not used with --kernel nngp (the NNGP has no width; theory.md §3.8)", f.net.width));
+}
 
 // Predictions need float64 solves; float32 kernels would only lose accuracy. One kernel evaluation: no
 // --block/--threads. --arch / --input-shape as `widthlab kernel`.
@@ -90,6 +105,7 @@ int run_predict(const PredictFlags& f) {
     po.kernel = PredictKernel::nngp;
   else
     throw InputError(fmt::format("--kernel '{}': expected ntk or nngp", f.kernel));
+  refuse_unread_flags(f, po);
   po.seed = f.seed;
   po.init_sample = !f.no_init_sample;
   if (po.loss == LossKind::mse && (f.no_init_sample || f.seed_option->count() > 0))
@@ -156,7 +172,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   sub.add_option("--time", f->time, "Training time in steps of size --lr (neural-tangents convention), or inf")
       ->required();
   sub.add_option("--loss", f->loss, "mse | logistic | cross-entropy")->capture_default_str();
-  sub.add_option("--lr", f->lr, "Learning rate (step size)")->capture_default_str();
+  f->lr_option = sub.add_option("--lr", f->lr, "Learning rate (step size; not with --time inf)")->capture_default_str();
   sub.add_option("--diag-reg", f->diag_reg, "Diagonal regularizer, in units of trace(K)/n")->capture_default_str();
   sub.add_flag("--diag-reg-absolute", f->diag_reg_absolute, "--diag-reg in absolute units");
   sub.add_flag("--cov", f->cov, "Also write the test covariance DIR/cov.npy (mse)");

@@ -66,14 +66,19 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
           "curves every step).",
           fmt::join(kDefaultStudyBudget, ", "));
       notes.push_back(line);
-      fmt::print(stderr, "widthlab study: {}\n", line);
     }
     // Every input validates before anything is written: config and directory, then the data.
     cli::ResolvedRunDir run = cli::resolve_run_dir(flags, "", /*check_dir=*/mpi_is_root());
     if (run.config.sweep.lrs)  // a study compares the scalings at one lr: distances would mix the lr axis
       throw InputError("sweep.lrs: widthlab study runs every scaling at train.lr; sweep lrs with `widthlab transfer`");
     const SweepSetup setup = study_sweep_setup(run.config);
+    // The budget note once the inputs are valid and DIR is open (or on a dry run): bad input, or a DIR that cannot be
+    // created, gets its one stderr line alone.
+    auto print_notes = [&] {
+      for (const auto& n : notes) fmt::print(stderr, "widthlab study: {}\n", n);
+    };
     if (run.dry_run) {
+      print_notes();
       fmt::print("dry run: study of {} runs ({} scalings × {} widths × {} seeds) on {} → {}; nothing written\n",
                  setup.scalings.size() * setup.widths.size() * setup.seeds.size(), setup.scalings.size(),
                  setup.widths.size(), setup.seeds.size(), setup.data.name, printable_path(run.out));
@@ -83,6 +88,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
       if (root) cli::open_run_dir(run);
       return 0;
     });
+    print_notes();
     StudyOptions so;
     so.out = run.out;
     so.sweep_runner = run_sweep_mpi;  // the sweep over the mpirun ranks; run_sweep in a single process

@@ -38,11 +38,15 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     so.max_seconds = run.config.study.max_seconds;
     so.progress_label = "train";
     const std::string lrs = setup.lrs.empty() ? "" : " × " + count_noun(setup.lrs.size(), "lr");  // sweep.lrs
-    fmt::print(stderr, "widthlab train: {} × {}{} × {} on {} ({} train / {} test) → {}\n",
-               count_noun(setup.scalings.size(), "scaling"), count_noun(setup.widths.size(), "width"), lrs,
-               count_noun(setup.seeds.size(), "seed"), setup.data.name, setup.data.x_train.rows(),
-               setup.data.x_test.rows(), printable_path(run.out));
+    // The plan line once DIR is open (or on a dry run): a DIR that cannot be created gets its one stderr line alone.
+    auto print_plan = [&] {
+      fmt::print(stderr, "widthlab train: {} × {}{} × {} on {} ({} train / {} test) → {}\n",
+                 count_noun(setup.scalings.size(), "scaling"), count_noun(setup.widths.size(), "width"), lrs,
+                 count_noun(setup.seeds.size(), "seed"), setup.data.name, setup.data.x_train.rows(),
+                 setup.data.x_test.rows(), printable_path(run.out));
+    };
     if (run.dry_run) {
+      print_plan();
       fmt::print("dry run: {} runs planned; nothing written\n", setup.scalings.size() * setup.widths.size() *
                                                                     setup.seeds.size() *
                                                                     std::max<std::size_t>(1, setup.lrs.size()));
@@ -52,6 +56,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
       if (root) cli::open_run_dir(run);
       return 0;
     });
+    print_plan();
     SweepSummary s = run_sweep_mpi(setup, so);  // = run_sweep without mpirun
     fmt::print("{}\n", s.brief());
     if (s.failed > 0) {

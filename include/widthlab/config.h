@@ -130,9 +130,9 @@ struct StudyConfig {
 
 // [reproduce] — set by the paper-experiment configs (configs/*.toml) read by `widthlab reproduce`.
 struct ReproduceConfig {
-  std::string name;  // experiment id, e.g. "golikov2020-fig1" ("" = not a reproduction)
+  std::string name;  // a case of `widthlab reproduce --list` ("" = not a reproduction); reproduction_names()
 
-  std::string validate() const { return ""; }
+  std::string validate() const;
   bool operator==(const ReproduceConfig&) const = default;
 };
 
@@ -176,5 +176,8 @@ const std::vector<std::string>& config_sections();                 // data, mode
 std::vector<std::string> config_keys(const std::string& section);  // keys of one section ("scaling.custom" too)
 const std::vector<std::string>& optimizer_names();                 // gd, sgd, rmsprop, adam
 const std::vector<std::string>& limit_model_names();               // theory.md §2.2 model names + ic-mf
+// The reproduction cases' names (reproduce.h's registry, which lives above this module; names.cpp keeps the copy and
+// tests/cli/ignored_input_cli_test.cpp keeps it equal to `widthlab reproduce --list`).
+const std::vector<std::string>& reproduction_names();
 
 }  // namespace widthlab

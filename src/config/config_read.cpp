@@ -77,6 +77,9 @@ struct Context {
   std::string source;                            // file path or "<default config>"
   std::vector<std::string> override_keys;        // key paths set by --set
   std::map<std::string, std::string> origin_of;  // key path → origin of its value (for validate() messages)
+  // Integers beyond an int key's 32 bits, read as the nearest bound so that resolve() can ask validate() for the
+  // key's own range (overflow_message): key path (with [i] for an array element) → the value as written.
+  mutable std::vector<std::pair<std::string, std::int64_t>> overflows;
 
   bool from_override(const std::string& path) const {
     for (const auto& k : override_keys)
@@ -121,8 +124,8 @@ void convert(const Context& ctx, const toml::node& n, const std::string& path, d
 void convert(const Context& ctx, const toml::node& n, const std::string& path, int& out) {
   auto i = n.as_integer();
   if (!i) ctx.fail(path, n, fmt::format("expected an integer, not {}", type_name(n)));
-  if (i->get() < INT_MIN || i->get() > INT_MAX) ctx.fail(path, n, "expected an integer in [-2147483648, 2147483647]");
-  out = static_cast<int>(i->get());
+  if (i->get() < INT_MIN || i->get() > INT_MAX) ctx.overflows.emplace_back(path, i->get());
+  out = static_cast<int>(std::clamp<std::int64_t>(i->get(), INT_MIN, INT_MAX));
 }
 void convert(const Context& ctx, const toml::node& n, const std::string& path, std::uint64_t& out) {
   auto i = n.as_integer();
@@ -298,6 +301,29 @@ std::string trim(std::string s) {
   return s;
 }
 
+// A --set names one key: a section or sub-table (train, scaling.custom) given whole — `train={lr=0.1}` — would replace
+// every key of it that the file and earlier --set flags gave, silently (audit F5), so it is refused. The example is
+// the user's own first key when the value is a table.
+void refuse_whole_table(const Override& o, const std::string& value) {
+  std::string first_key;  // the table's first key in the schema; none: a leaf key, whose converter names a table
+  for (const auto& p : schema_paths())  // value as the wrong type
+    if (first_key.empty() && p.size() > o.key.size() + 1 && p.compare(0, o.key.size() + 1, o.key + ".") == 0)
+      first_key = p.substr(o.key.size() + 1);
+  if (first_key.empty()) return;
+  std::string example = o.key + "." + first_key + "=...";
+  std::string path = o.key;  // down the user's own first keys to a value (`scaling={custom={lr=[1, -1]}}`)
+  for (const toml::node* n = o.holder.get("v"); n && n->is_table() && !n->as_table()->empty();) {
+    const auto first = n->as_table()->cbegin();  // its proxy pair lives in the iterator
+    path += "." + std::string(first->first.str());
+    n = &first->second;
+    if (!n->is_table()) example = path + "=" + node_text(*n);
+  }
+  throw InputError(
+      one_line(fmt::format("--set {}={}: expected key=value for one key, e.g. {} (a --set never "
+                           "replaces a whole table)",
+                           o.key, value, example)));
+}
+
 Override parse_override(const std::string& arg) {
   auto eq = arg.find('=');
   if (eq == std::string::npos)
@@ -353,6 +379,7 @@ Override parse_override(const std::string& arg) {
     }
   }
   if (!parsed) o.holder.insert_or_assign("v", value);
+  refuse_whole_table(o, value);
   return o;
 }
 
@@ -373,11 +400,44 @@ void insert_override(toml::table& root, const Override& o) {
   t->insert_or_assign(rest, *o.holder.get("v"));
 }
 
-Config resolve(const toml::table& root, Context& ctx) {
+Config read(const toml::table& root, Context& ctx) {
   Config c;
   Reader reader{ctx, root, nullptr, "", {}, {}};
   visit_config(reader, c);
   reader.finish();
+  return c;
+}
+
+// validate()'s rule for `key` with the integer at `path` replaced by `probe` ("" when it has none for that key).
+std::string rule_at(const toml::table& root, const Context& ctx, const std::string& path, std::int64_t probe) {
+  toml::table copy = root;
+  copy.at_path(path).as_integer()->get() = probe;
+  Context quiet{ctx.source, ctx.override_keys, {}, {}};
+  const std::string why = read(copy, quiet).validate();
+  const std::string key = path.substr(0, path.find('['));
+  if (why.compare(0, key.size() + 1, key + " ") != 0 || why.find(": ") == std::string::npos) return "";
+  std::string rule = why.substr(why.find(": ") + 2);
+  return rule.substr(0, rule.find(" (got "));  // an array's rule quotes the probe
+}
+
+// An integer an int key cannot hold: the message states the key's range, validate()'s rule below 0 plus the 32-bit
+// bound, not the C++ type's (audit F10: train.steps = 100000000000 said "[-2147483648, 2147483647]").
+[[noreturn]] void overflow_message(const toml::table& root, const Context& ctx) {
+  const auto& [path, value] = ctx.overflows.front();
+  std::string rule = value > 0 ? rule_at(root, ctx, path, INT_MAX) : "";  // an upper bound of the key's own
+  if (rule.empty()) {
+    const std::string low = rule_at(root, ctx, path, INT_MIN);
+    rule = low.empty() ? "expected an integer in [-2147483648, 2147483647]"
+           : value > 0 ? low + ", at most 2147483647"
+                       : low;
+  }
+  throw InputError(
+      one_line(fmt::format("{}: {} = {}: {}", ctx.origin(path, root.at_path(path).node()), path, value, rule)));
+}
+
+Config resolve(const toml::table& root, Context& ctx) {
+  Config c = read(root, ctx);
+  if (!ctx.overflows.empty()) overflow_message(root, ctx);
   if (std::string why = c.validate(); !why.empty()) {
     std::string key = why.substr(0, why.find_first_of(" =[:"));
     std::string origin = ctx.from_override(key) ? "--set" : ctx.origin_of.count(key) ? ctx.origin_of[key] : ctx.source;
@@ -387,7 +447,7 @@ Config resolve(const toml::table& root, Context& ctx) {
 }
 
 Config parse_with_overrides(toml::table root, const std::string& source, const std::vector<std::string>& overrides) {
-  Context ctx{source, {}, {}};
+  Context ctx{source, {}, {}, {}};
   for (const auto& arg : overrides) {
     Override o = parse_override(arg);
     insert_override(root, o);

@@ -202,6 +202,12 @@ std::string StudyConfig::validate() const {
   return "";
 }
 
+std::string ReproduceConfig::validate() const {
+  if (!name.empty() && !contains(reproduction_names(), name))
+    return bad("reproduce.name", name, one_of(name, reproduction_names()) + " (or \"\": not a reproduction)");
+  return "";
+}
+
 std::string Config::validate() const {
   for (const std::string& s : {data.validate(), model.validate(), scaling.validate(), train.validate(),
                                sweep.validate(), limits.validate(), study.validate(), reproduce.validate()})

@@ -2,14 +2,66 @@
 #include "widthlab/empirical_ntk_plan.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <limits>
 #include <optional>
 
+#include "widthlab/architecture.h"
 #include "widthlab/config_mapping.h"
 #include "widthlab/error.h"
 #include "widthlab/loss.h"
 
 namespace widthlab {
+namespace {
+
+// A lower bound on the bytes the plan's kernel needs (empirical_ntk.h, "Memory"): the net's parameters (twice when
+// it trains: their gradient), Θ and its two N × N buffers, and the signals h, φ', δ of the N inputs at every layer.
+double entk_bytes_lower_bound(const EmpiricalNtkPlan& p, double* parameters) {
+  const double n = double(p.x.rows()), k = p.model.outputs;
+  double params = 0, signals = 0;
+  if (p.task.arch.layers.empty()) {
+    for (int l = 0; l < p.model.num_layers(); ++l)
+      params += double(p.model.fan_in(l)) * p.model.fan_out(l) + (p.model.bias ? p.model.fan_out(l) : 0);
+    signals = n * (2 + k) * p.model.depth * double(p.model.width);
+  } else {
+    const std::vector<ImageShape> shapes = architecture_shapes(p.task.arch, p.task.input_shape);
+    for (std::size_t i = 0; i < p.task.arch.layers.size(); ++i) {
+      const Layer& l = p.task.arch.layers[i];
+      if (!l.affine()) continue;
+      const ImageShape &in = shapes[i], &out = shapes[i + 1];
+      params += (l.kind == LayerKind::conv ? double(l.filter_h) * l.filter_w * in.channels * out.channels
+                                           : double(in.size()) * out.size()) +
+                (p.model.bias ? double(out.channels) : 0);
+      signals += n * (2 + k) * double(out.size());
+    }
+  }
+  *parameters = params;
+  const double bytes = p.precision == Precision::float32 ? 4 : 8;
+  return bytes * ((p.trained ? 2 : 1) * params + 3 * n * n + signals);
+}
+
+double physical_memory_bytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? double(pages) * double(page) : std::numeric_limits<double>::infinity();
+}
+
+// A net too large for this machine is refused here, before the verb writes anything (audit F10: --width 999999999
+// ran into std::bad_alloc after provenance.jsonl was written).
+void check_memory(const EmpiricalNtkPlan& p, const EmpiricalNtkRunOptions& o) {
+  double params = 0;
+  const double need = entk_bytes_lower_bound(p, &params), have = physical_memory_bytes();
+  if (need <= have) return;
+  const std::string width = o.width ? fmt::format("{} {}", o.names.width, *o.width)
+                                    : fmt::format("width {} (the first of sweep.widths)", p.task.model.width);
+  constexpr double gib = 1024.0 * 1024.0 * 1024.0;
+  throw InputError(fmt::format(
+      "{}: the empirical NTK of this net ({:.3g} parameters) on {} inputs needs at least {:.3g} GiB in {}, more than "
+      "this machine's {:.3g} GiB of memory",
+      width, params, p.x.rows(), need / gib, p.precision == Precision::float32 ? "float32" : "float64", have / gib));
+}
+
+}  // namespace
 
 EmpiricalNtkPlan empirical_ntk_plan(const Config& config, const EmpiricalNtkRunOptions& o) {
   const auto& nm = o.names;
@@ -55,6 +107,7 @@ EmpiricalNtkPlan empirical_ntk_plan(const Config& config, const EmpiricalNtkRunO
   p.trained = o.trained;
   p.precision = p.task.train.precision;
   p.data = setup.data;
+  check_memory(p, o);
   return p;
 }
 

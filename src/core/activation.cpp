@@ -103,7 +103,8 @@ bool Activation::abrelu(double* a, double* b) const {
 Activation activation_from_name(std::string_view spec) {
   std::string s(spec);
   std::string base = s, arg;
-  if (auto colon = s.find(':'); colon != std::string::npos) {
+  const auto colon = s.find(':');
+  if (colon != std::string::npos) {
     base = s.substr(0, colon);
     arg = s.substr(colon + 1);
   }
@@ -112,6 +113,9 @@ Activation activation_from_name(std::string_view spec) {
     Activation act;
     act.kind = e.kind;
     act.param = e.default_param;
+    if (colon != std::string::npos && arg.empty())  // "leaky_relu:" is not "leaky_relu" (its default slope)
+      throw InputError(e.has_param ? fmt::format("activation '{}': expected a number after ':' ({})", s, e.parameter)
+                                   : fmt::format("activation '{}': '{}' takes no parameter; drop the ':'", s, base));
     if (!arg.empty()) {
       if (!e.has_param)
         throw InputError(fmt::format("activation '{}': '{}' takes no parameter (allowed: {})", s, base, allowed_names()));

@@ -309,6 +309,17 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
   const std::string path =
       options.config_path.empty() ? reproduce_config_path(options.name).string() : options.config_path;
   Config config = load_reproduce_config(path, options.smoke, options.full, options.sets, options.data_dir);
+  // NAME chooses the case; reproduce.name records it in config.toml, so a config naming another case is refused and
+  // "" (a config of one's own) takes NAME.
+  if (config.reproduce.name.empty()) config.reproduce.name = info.name;
+  if (config.reproduce.name != info.name) {
+    bool from_set = false;
+    for (const auto& s : options.sets) from_set |= s.rfind("reproduce.name", 0) == 0;
+    throw InputError(
+        fmt::format("{}: reproduce.name = \"{}\": this is reproduce {}; expected \"{}\" or \"\" (NAME "
+                    "chooses the case)",
+                    from_set ? "--set" : printable_path(path), config.reproduce.name, info.name, info.name));
+  }
   if (info.every_seed_at_every_width && config.sweep.few_seeds)
     throw InputError(
         fmt::format("sweep.few_seeds = {}: reproduce {} runs every seed at every width (its statistics "

@@ -51,7 +51,11 @@ TEST(IgnoredInputCli, KernelWidthOnlyWhereAKernelHasOne) {
                  "--width 7: only used with --parameterization standard");
   EXPECT_FALSE(fs::exists(dir + "/k1"));
   EXPECT_EQ(run_cli(kernel + "--width 7 --parameterization standard --out " + dir + "/k2").code, 0);
-  expect_refused(run_cli(kernel + "--arch '' --out " + dir + "/k3"), "arch '': expected layers");
+  expect_refused(run_cli("kernel --x1 " + dir + "/x.npy --arch '' --out " + dir + "/k3"), "arch '': expected layers");
+  expect_refused(
+      run_cli("kernel --x1 " + dir + "/x.npy --arch 'dense(4)-relu-dense(1)' --input-shape '' --out " + dir + "/k3"),
+      "--input-shape '': expected H,W,C");
+  EXPECT_FALSE(fs::exists(dir + "/k3"));
 
   const std::string predict = "predict --train " + dir + "/x.npy --labels " + dir + "/y.npy --test " + dir +
                               "/t.npy --depth 2 --activation relu --device cpu ";
@@ -96,9 +100,9 @@ TEST(IgnoredInputCli, ReproduceNameMustBeTheCaseThatRuns) {
   const std::string rep = "reproduce golikov2020-width --smoke --no-plots --threads 1 ";
   expect_refused(run_cli(rep + "--set reproduce.name=golikov2021-regions --out " + dir + "/r1"),
                  "--set: reproduce.name = \"golikov2021-regions\": this is reproduce golikov2020-width");
-  expect_refused(run_cli(rep + "--config " WIDTHLAB_SOURCE_DIR "/configs/reproduce/golikov2020-curves.toml --out " +
-                         dir + "/r1"),
-                 "golikov2020-curves.toml: reproduce.name = \"golikov2020-curves\"");
+  expect_refused(
+      run_cli(rep + "--config " WIDTHLAB_SOURCE_DIR "/configs/reproduce/golikov2020-curves.toml --out " + dir + "/r1"),
+      "golikov2020-curves.toml: reproduce.name = \"golikov2020-curves\"");
   expect_refused(run_cli(rep + "--set reproduce.name=nope --out " + dir + "/r1"), "reproduce.name = \"nope\"");
   EXPECT_FALSE(fs::exists(dir + "/r1"));
   expect_refused(run_cli("config --set reproduce.name=foo"), "expected one of golikov2020-width");

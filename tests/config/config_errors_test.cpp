@@ -96,7 +96,7 @@ TEST(ConfigErrors, WrongTypeForEachKind) {
                     {"train.batch = \"half\"", "expected \"full\" or an integer"});
   expect_file_error("negative_seed", "[sweep]\nseeds = [0, -1]\n", {"sweep.seeds[1] = -1", "expected an integer >= 0"});
   expect_file_error("huge_int", "[train]\nsteps = 9999999999\n",
-                    {"train.steps = 9999999999", "expected an integer in"});
+                    {"train.steps = 9999999999", "expected an integer >= 0, at most 2147483647"});
   expect_file_error("date_for_number", "[train]\nlr = 2024-01-01\n", {"train.lr = 2024-01-01", "not a date/time"});
   expect_file_error("q_not_nested", "[scaling]\nq = [-1, 1]\n", {"scaling.q[0] = -1", "expected an array of numbers"});
 }

@@ -45,8 +45,7 @@ std::string write_tmp(const std::string& name, const std::string& text) {
 // F5: `--set train={lr=0.1}` replaced the whole [train] table (the file's steps and an earlier --set lost).
 TEST(SetWholeTable, IsRefusedWithAnExampleOfOneKey) {
   const std::string file = write_tmp("t.toml", "[train]\nsteps = 20\nlr = 0.5\n[sweep]\nlrs = [0.1, 1.0]\n");
-  expect_error({"train={lr=0.1}"},
-               {"--set train={lr=0.1}: expected key=value for one key, e.g. train.lr=0.1"}, file);
+  expect_error({"train={lr=0.1}"}, {"--set train={lr=0.1}: expected key=value for one key, e.g. train.lr=0.1"}, file);
   expect_error({"train.optimizer=sgd", "train={lr=0.1}"}, {"e.g. train.lr=0.1"});
   expect_error({"sweep={widths=[16,32]}"}, {"--set sweep={widths=[16,32]}", "e.g. sweep.widths=[16, 32]"}, file);
   expect_error({"scaling={custom={lr=[1, -1]}}"}, {"e.g. scaling.custom.lr=[1, -1]"});
@@ -64,7 +63,8 @@ TEST(SetWholeTable, IsRefusedWithAnExampleOfOneKey) {
 
 // F8: "leaky_relu:" took the default slope 0.01 silently; "relu:" was relu.
 TEST(ActivationWithEmptyParameter, IsRefused) {
-  expect_error({"model.activation=leaky_relu:"}, {"model.activation = \"leaky_relu:\": expected a number after ':' (alpha in [0, 1]"});
+  expect_error({"model.activation=leaky_relu:"},
+               {"model.activation = \"leaky_relu:\": expected a number after ':' (alpha in [0, 1]"});
   expect_error({"model.activation=relu:"}, {"'relu' takes no parameter"});
   expect_error({"model.activation=erf:"}, {"'erf' takes no parameter"});
   EXPECT_EQ(load_config("", {"model.activation=leaky_relu:0.2"}).model.activation, "leaky_relu:0.2");
@@ -77,7 +77,8 @@ TEST(ReproduceName, MustNameARegisteredCase) {
   expect_error({"reproduce.name=golikov2020-widht"}, {"did you mean 'golikov2020-width'?"});
   EXPECT_EQ(load_config("", {"reproduce.name=golikov2021-regions"}).reproduce.name, "golikov2021-regions");
   EXPECT_EQ(load_config("", {"reproduce.name="}).reproduce.name, "");
-  for (const auto& name : reproduction_names()) EXPECT_EQ(load_config("", {"reproduce.name=" + name}).reproduce.name, name);
+  for (const auto& name : reproduction_names())
+    EXPECT_EQ(load_config("", {"reproduce.name=" + name}).reproduce.name, name);
 }
 
 // F10: train.steps = 100000000000 said "expected an integer in [-2147483648, 2147483647]" for a key that is >= 0.

@@ -75,7 +75,7 @@ Config everything_changed() {
   c.study.plots = false;
   c.study.device = "cuda";
   c.study.threads = 3;
-  c.reproduce.name = "golikov2020-fig1";
+  c.reproduce.name = "golikov2020-width";
   return c;
 }
 }  // namespace
@@ -187,7 +187,8 @@ TEST(Config, OverridesCanCreateTheCustomTable) {
   ASSERT_TRUE(c.scaling.custom.has_value());
   EXPECT_EQ(c.scaling.custom->lr, (std::vector<double>{1, -1}));
   EXPECT_TRUE(c.scaling.custom->init.empty());
-  Config d = load_config("", {"scaling.custom={init=[0, -0.5], multiplier=[0, 0], lr=[1, -1]}", "scaling.q=[[-1, 1]]"});
+  Config d = load_config("", {"scaling.custom.init=[0, -0.5]", "scaling.custom.multiplier=[0, 0]",
+                              "scaling.custom.lr=[1, -1]", "scaling.q=[[-1, 1]]"});
   ASSERT_TRUE(d.scaling.custom.has_value());
   EXPECT_EQ(d.scaling.custom->init, (std::vector<double>{0, -0.5}));
   EXPECT_EQ(d.scaling.q, (std::vector<std::vector<double>>{{-1, 1}}));

@@ -29,7 +29,7 @@ std::string write_tmp(const std::string& name, const std::string& text) {
 
 TEST(ReproduceConfig, SmokeAndFullTablesAndOverrides) {
   std::string path = write_tmp("cfg.toml", R"([reproduce]
-name = "x"
+name = "golikov2020-width"
 [sweep]
 widths = [128, 256, 512]
 seeds = [0, 1, 2]
