@@ -17,6 +17,7 @@
 #include "widthlab/error.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/plot_script.h"
+#include "widthlab/results_io.h"
 
 namespace {
 namespace fs = std::filesystem;
@@ -36,7 +37,15 @@ std::pair<std::string, std::vector<std::string>> plot_command(const fs::path& d)
     return {"reproduce_plots.py", {j["name"].get<std::string>(), d.string()}};
   }
   if (fs::exists(d / "transfer.json")) return {"transfer_plots.py", {d.string()}};  // widthlab transfer
-  if (fs::exists(d / "runs.jsonl") || fs::exists(d / "limit.jsonl")) return {"widthlab_plots.py", {d.string()}};
+  if (fs::exists(d / "runs.jsonl") || fs::exists(d / "limit.jsonl")) {
+    // The script reads these records' contract keys: a file that is not widthlab's is refused here (exit 2, naming
+    // the file and line) rather than failing in Python with a traceback.
+    using widthlab::RecordKind;
+    (void)widthlab::read_checked_records(d / "runs.jsonl", RecordKind::run, true, /*warn_partial=*/true);
+    (void)widthlab::read_checked_records(d / "limits.jsonl", RecordKind::study_limit, true, true);
+    (void)widthlab::read_checked_records(d / "limit.jsonl", RecordKind::limit, true, true);
+    return {"widthlab_plots.py", {d.string()}};
+  }
   throw widthlab::InputError(
       fmt::format("{}: expected a results directory of study, train, limit, reproduce or transfer "
                   "(holding runs.jsonl, limit.jsonl, claims.json or transfer.json)",
@@ -85,6 +94,14 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     if (!fs::is_directory(d)) throw InputError(fmt::format("{}: expected a results directory", printable_path(d)));
     const auto [script, args] = plot_command(d);
     const std::string python = python_interpreter(opt->python);
+    // Refused before anything is written (no manifest is adopted for a refused DIR): the log the script appends to
+    // must be widthlab's. Without a manifest every file there is the user's (adopt_output_dir).
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(d / "plots.log", ec)) && !listed_output(d / "plots.log"))
+      throw InputError(
+          fmt::format("{}: exists and was not written by widthlab; refusing to append to it (move it: "
+                      "widthlab plot writes its log there)",
+                      printable_path(d / "plots.log")));
     adopt_output_dir(d);
     const auto before = png_times(d);
     const PlotScriptResult r = run_plot_script(python, plot_script(script), args, d / "plots.log");

@@ -1,6 +1,7 @@
 #include "run_dir.h"
 
 #include "widthlab/error.h"
+#include "widthlab/output_dir.h"
 #include "widthlab/run_dir.h"
 
 namespace widthlab::cli {
@@ -26,8 +27,13 @@ ResolvedRunDir resolve_run_dir(const RunDirFlags& flags, const std::string& defa
   r.out = out;
   r.mode = flags.resume ? OutputMode::resume : flags.force ? OutputMode::force : OutputMode::fresh;
   r.dry_run = flags.dry_run;
+  r.check_dir = check_dir;
   if (check_dir) check_run_dir(r.out, r.mode, r.config);
   return r;
+}
+
+void check_run_outputs(const ResolvedRunDir& run, const std::vector<std::string>& writes) {
+  if (run.check_dir) check_output_dir(run.out, run.mode, /*resumable=*/true, writes);
 }
 
 void open_run_dir(ResolvedRunDir& run) { run.resumed = widthlab::open_run_dir(run.out, run.mode, run.config); }

@@ -28,11 +28,16 @@ struct ResolvedRunDir {
   std::filesystem::path out;
   OutputMode mode = OutputMode::fresh;
   bool dry_run = false;
-  bool resumed = false;  // set by open_run_dir
+  bool check_dir = true;  // false on ranks > 0 under mpirun
+  bool resumed = false;   // set by open_run_dir
 };
 // Loads the config and, when `check_dir`, checks the directory for the mode (widthlab/run_dir.h check_run_dir).
 // Writes nothing. Ranks > 0 under mpirun pass check_dir = false: rank 0 alone owns the directory.
 ResolvedRunDir resolve_run_dir(const RunDirFlags& flags, const std::string& default_out, bool check_dir = true);
+// Checks the names this verb will write beyond the fixed ones (`writes`, relative to DIR: e.g. study_output_names):
+// a user's file under one of them is refused here (exit 2), before any work and before --force removes anything.
+// Writes nothing; call it before --dry-run returns. Does nothing where resolve_run_dir did not check the directory.
+void check_run_outputs(const ResolvedRunDir& run, const std::vector<std::string>& writes);
 // Prepares DIR and writes DIR/config.toml.
 void open_run_dir(ResolvedRunDir& run);
 

@@ -77,6 +77,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     auto print_notes = [&] {
       for (const auto& n : notes) fmt::print(stderr, "widthlab study: {}\n", n);
     };
+    cli::check_run_outputs(run, study_output_names(run.config, setup, !opt->no_plots));
     if (run.dry_run) {
       print_notes();
       fmt::print("dry run: study of {} runs ({} scalings × {} widths × {} seeds) on {} → {}; nothing written\n",

@@ -32,6 +32,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     // Every input validates before anything is written: config and directory, then the data (make_sweep_setup).
     cli::ResolvedRunDir run = cli::resolve_run_dir(opt->dir, /*default_out=*/"", /*check_dir=*/mpi_is_root());
     SweepSetup setup = make_sweep_setup(run.config);
+    cli::check_run_outputs(run, sweep_output_names(sweep_grid(setup), /*curves=*/true, /*logits=*/false));
     SweepOptions so;
     so.out = run.out;
     so.threads = opt->threads >= 0 ? opt->threads : run.config.study.threads;

@@ -50,6 +50,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     cli::ResolvedRunDir run = cli::resolve_run_dir(flags, "", /*check_dir=*/mpi_is_root());
     if (auto why = validate_transfer_config(run.config); !why.empty()) throw InputError(why);
     const SweepSetup setup = make_sweep_setup(run.config);
+    cli::check_run_outputs(run, transfer_output_names(run.config, !opt->no_plots));
     const std::size_t n = setup.scalings.size() * setup.widths.size() * setup.lrs.size() * setup.seeds.size();
     if (run.dry_run) {
       fmt::print(

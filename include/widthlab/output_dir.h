@@ -47,6 +47,13 @@ std::filesystem::path prepare_output_dir(const std::filesystem::path& path, Outp
 // did not write — and it is then listed. Outside any output directory (no manifest above) it does nothing.
 void claim_output(const std::filesystem::path& file);
 
+// True when the nearest manifest at or above `file`'s folder lists it (a file widthlab wrote there); false outside any
+// output directory. Lets a verb refuse a user's file under a name it writes before it writes anything.
+bool listed_output(const std::filesystem::path& file);
+// True when `file` exists (a symbolic link counts) inside an output directory whose manifest does not list it: a file
+// claim_output would refuse to replace.
+bool foreign_output(const std::filesystem::path& file);
+
 // For a verb that adds files to an existing directory (`widthlab plot DIR`): when neither DIR nor a folder above it
 // holds a manifest (results copied or committed elsewhere), creates an empty one, so that everything already in DIR
 // counts as the user's and claim_output refuses to replace it. Does nothing under a manifest.

@@ -97,6 +97,11 @@ struct ReproductionInfo {
   // The case's statistics pair every seed across all widths, so it refuses sweep.few_seeds (InputError before
   // anything is written); the others take fewer seeds at the widest nets.
   bool every_seed_at_every_width = false;
+  // The names the case writes in DIR besides config.toml, report.md, claims.json, runs.jsonl, curves/, errors.jsonl
+  // and plots.log (its CSVs, summaries, sub-study folders ending in '/', and figures): a user's file under one of them
+  // is refused before the case runs (architecture.md §4). A figure the case expects (CaseOutput::plots) must be listed
+  // (run_reproduction checks).
+  std::vector<std::string> outputs = {};
 };
 const std::vector<ReproductionInfo>& reproduction_registry();
 const ReproductionInfo& reproduction_info(const std::string& name);  // InputError listing the names

@@ -42,6 +42,21 @@ class JsonlWriter {
 std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path, bool missing_ok = false,
                                        bool warn_partial = true);
 
+// read_jsonl with each record's line number (1-based), for messages that name the line.
+std::vector<std::pair<std::size_t, nlohmann::json>> read_jsonl_lines(const std::filesystem::path& path,
+                                                                     bool missing_ok = false, bool warn_partial = true);
+
+// Records read back on --resume (and by `widthlab plot`) must hold the contract keys of architecture.md §4 "Files per
+// verb" that their readers use; a record without them (hand-edited, another program's) would otherwise count as a
+// finished run. run (runs.jsonl): scaling (string), width (integer), seed (integer ≥ 0), status ("ok" | "diverged"),
+// and for "ok" train_loss and test_loss (numbers) and train_acc and test_acc (present; null where a loss has no
+// accuracy). limit (limit.jsonl): model, kind ("independent" | "coupled"), seed, status and, for "ok", the same
+// metrics; study_limit (a study's limits.jsonl): also scaling. Returns the records; InputError
+// "<file>: line N: key 'K' missing (expected …)" or wrongly typed.
+enum class RecordKind { run, limit, study_limit };
+std::vector<nlohmann::json> read_checked_records(const std::filesystem::path& path, RecordKind kind,
+                                                 bool missing_ok = true, bool warn_partial = false);
+
 // Reading numbers back from records: j[key] when it is a number, else NaN (missing, null for a diverged run, a
 // string); an array's elements the same way (empty when j is not an array).
 double json_number(const nlohmann::json& j, const char* key);

@@ -3,6 +3,8 @@
 // study, limit) and by the Python module alike.
 #pragma once
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "widthlab/config.h"
 #include "widthlab/output_dir.h"
@@ -14,11 +16,13 @@ namespace widthlab {
 // (reproduce).
 enum class ResumeRule { same_config, grid_may_grow };
 
-// Writes nothing. InputError when DIR cannot be used with `mode` (check_output_dir), or on resume when
-// DIR/config.toml exists and differs from `config` beyond what `rule` allows (resuming would mix results of two
-// configs).
+// Writes nothing. InputError when DIR cannot be used with `mode` (check_output_dir, with the run-dir verbs' fixed names
+// plus `writes`: the names this verb will write, e.g. "distances.csv" or "curves/sp_w16_s0.csv", so that a user's
+// file under one of them is refused here, before any work), on resume when a record it will read back lacks its
+// contract keys (results_io.h read_checked_records), or when DIR/config.toml exists and differs from `config` beyond
+// what `rule` allows (resuming would mix results of two configs).
 void check_run_dir(const std::filesystem::path& dir, OutputMode mode, const Config& config,
-                   ResumeRule rule = ResumeRule::same_config);
+                   ResumeRule rule = ResumeRule::same_config, const std::vector<std::string>& writes = {});
 
 // check_run_dir, then prepare_output_dir and DIR/config.toml. Returns true when earlier results are resumed.
 bool open_run_dir(const std::filesystem::path& dir, OutputMode mode, const Config& config);

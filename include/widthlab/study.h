@@ -73,6 +73,22 @@ StudySummary run_study(const Config& config, const StudyOptions& options);
 SweepSetup study_sweep_setup(const Config& config);
 SweepOptions study_sweep_options(const Config& config, const StudyOptions& options);
 
+// Every name a study of `config` (its sweep `setup` = study_sweep_setup(config)) writes in its output directory beyond
+// the run-dir verbs' fixed ones, relative to it: distances.csv, rates.json, coord_check.csv, coord_fit.csv, each run's
+// curves/<stem>.csv and logits/<stem>.npy, each planned limit run's logits, and with `plots` (and study.plots)
+// plots.log and the figures; with the .tmp each is written through. The CLI checks them before any work
+// (architecture.md §4: a user's file under a name the verb writes is refused at that check).
+std::vector<std::string> study_output_names(const Config& config, const SweepSetup& setup, bool plots);
+
+// After a plot script ran in `dir`: of the figure names it may draw, `drawn` are the ones widthlab wrote (listed in
+// the manifest), `kept` those held by a file widthlab did not write (the script skipped them: plot_outputs.py). The
+// reports show only `drawn`; not_drawn() says which were not, in one line.
+struct DrawnFigures {
+  std::vector<std::string> drawn, kept;
+  std::string not_drawn() const;
+};
+DrawnFigures drawn_figures(const std::filesystem::path& dir, const std::vector<std::string>& figures);
+
 // Draws DIR's plots with python/plots/widthlab_plots.py (plot_script.h; its output in DIR/plots.log). Returns "" on
 // success, else why not (missing python or matplotlib, script error) in one line; never throws.
 std::string draw_plots(const std::filesystem::path& dir, const std::string& python = "");

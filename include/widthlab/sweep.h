@@ -88,10 +88,15 @@ using SweepRunFunction = std::function<SweepRunOutput(const SweepRunKey&)>;
 
 // Runs of runs.jsonl (complete lines), as keys; a record's "lr" becomes the key's lr (absent in old records).
 std::vector<SweepRunKey> completed_runs(const std::filesystem::path& runs_jsonl);
+// The files the runs of `keys` write in the output directory, relative to it: curves/<stem>.csv (with `curves`) and
+// logits/<stem>.npy (with `logits`), each with the name.tmp it is written through. The verbs check them before any
+// work (run_dir.h check_run_dir's `writes`).
+std::vector<std::string> sweep_output_names(const std::vector<SweepRunKey>& keys, bool curves, bool logits);
 // The keys a sweep still has to run (run_sweep_runs and the MPI coordinator): distinct keys in their first order,
 // less those already in out/runs.jsonl (a key without lr matches a record whatever its lr; one with an lr only the
-// record of that lr). Sets summary.planned (distinct keys) and summary.already_done; creates
-// out/curves and out/logits when the options save them.
+// record of that lr). Sets summary.planned (distinct keys) and summary.already_done; InputError when a user's file
+// (not in the manifest) sits under a side-file name of a pending run; creates out/curves and out/logits when the
+// options save them.
 std::vector<SweepRunKey> pending_sweep_runs(const std::vector<SweepRunKey>& keys, const SweepOptions& options,
                                             SweepSummary& summary);
 

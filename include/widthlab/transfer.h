@@ -41,6 +41,11 @@ struct TransferOptions {
 // "" when the config can run a transfer study, else one sentence naming the key (sweep.lrs with ≥ 3 lrs, ≥ 2 widths).
 std::string validate_transfer_config(const Config& config);
 
+// Every name a transfer of `config` writes in its output directory beyond the run-dir verbs' fixed ones (its CSVs, and
+// with `plots` plots.log and the figures; with the .tmp each is written through; it keeps no per-run files). The CLI
+// checks them before any work (architecture.md §4).
+std::vector<std::string> transfer_output_names(const Config& config, bool plots);
+
 // One run's numbers as the analysis reads them from runs.jsonl.
 struct TransferRun {
   std::string scaling;

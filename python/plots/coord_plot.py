@@ -39,10 +39,11 @@ def _layer_means(coord, scaling, t):
 
 
 def coord_figure(d, coord, fits, name):
-    """Writes d/name; returns False when there is nothing to draw."""
+    """Writes d/name; returns True when written, False when a file widthlab did not write has that name (kept,
+    plot_outputs.save_figure), None when there is nothing to draw."""
     scalings = ordered(r["scaling"] for r in coord if r["quantity"] == "delta")
     if not scalings:
-        return False
+        return None
     t_max = max(int(r["t"]) for r in coord)
     fig, axes = plt.subplots(1, len(scalings), figsize=(4.2 * len(scalings), 3.6), squeeze=False)
     for ax, sc in zip(axes[0], scalings):
@@ -64,6 +65,6 @@ def coord_figure(d, coord, fits, name):
         ax.legend(fontsize=7)
     axes[0][0].set_ylabel("RMS of h(t) - h(0)")
     fig.tight_layout()
-    save_figure(fig, d, name)
+    saved = save_figure(fig, d, name)
     plt.close(fig)
-    return True
+    return saved

@@ -29,6 +29,11 @@ def save_figure(fig, directory, name, dpi=110):
     DIR. Returns False, printing why, when DIR/name exists and that manifest does not list it. Outside any output
     directory (no manifest above) it writes as asked: the caller chose the folder."""
     target = os.path.join(directory, name)
+    if os.path.islink(target) or os.path.islink(target + ".tmp"):
+        # widthlab writes no links: one here is someone else's, and writing through it would reach a file outside DIR
+        print(f"widthlab plots: {target} is a symbolic link widthlab did not write; not writing through it",
+              file=sys.stderr)
+        return False
     root = _output_root(directory)
     rel = os.path.relpath(os.path.abspath(target), root) if root else name
     if root is not None and rel not in _listed(root):
@@ -41,3 +46,13 @@ def save_figure(fig, directory, name, dpi=110):
     fig.savefig(target + ".tmp", dpi=dpi, format=os.path.splitext(name)[1].lstrip(".") or "png")
     os.replace(target + ".tmp", target)
     return True
+
+
+def report_drawn(script, drawn, kept):
+    """One line on what was written, and one on stderr naming the figures not drawn (their names are taken by files
+    widthlab did not write): the log never claims a figure it did not write."""
+    if drawn:
+        print(f"{script}: wrote " + ", ".join(drawn))
+    if kept:
+        print(f"{script}: not drawn (a file widthlab did not write has the name; kept): " + ", ".join(kept),
+              file=sys.stderr)

@@ -16,7 +16,7 @@ import math
 import os
 import sys
 
-from plot_outputs import save_figure
+from plot_outputs import report_drawn, save_figure
 from collections import defaultdict
 
 try:
@@ -82,7 +82,7 @@ def main(d):
     for l in limits:
         if l.get("kind") == "independent":
             indep[l["scaling"]].append(l)
-    drawn = []
+    drawn, kept = [], []  # kept: a file widthlab did not write has the figure's name (plot_outputs.save_figure)
 
     # 1. metrics vs width
     limit_lines = False
@@ -108,9 +108,9 @@ def main(d):
         ax.set_title(title + (" (dashed: d = ∞ limit)" if limit_lines else ""))
     axes[0].legend(fontsize=8)
     fig.tight_layout()
-    save_figure(fig, d, "metrics_vs_width.png")
+    saved = save_figure(fig, d, "metrics_vs_width.png")
     plt.close(fig)
-    drawn.append("metrics_vs_width.png")
+    (drawn if saved else kept).append("metrics_vs_width.png")
 
     # 2. distance vs width
     dpath = os.path.join(d, "distances.csv")
@@ -158,9 +158,9 @@ def main(d):
         ax.set_title("distance to the limit" + (" (dashed: proxy / drift)" if dashed else ""))
         ax.legend(fontsize=7)
         fig.tight_layout()
-        save_figure(fig, d, "distance_vs_width.png")
+        saved = save_figure(fig, d, "distance_vs_width.png")
         plt.close(fig)
-        drawn.append("distance_vs_width.png")
+        (drawn if saved else kept).append("distance_vs_width.png")
 
     # 3. training curves: reference width vs largest width vs limit
     ref = widths[0]
@@ -193,16 +193,17 @@ def main(d):
     for j in range(len(scalings), rows * cols):
         axes[j // cols][j % cols].axis("off")
     fig.tight_layout()
-    save_figure(fig, d, "training_curves.png")
+    saved = save_figure(fig, d, "training_curves.png")
     plt.close(fig)
-    drawn.append("training_curves.png")
+    (drawn if saved else kept).append("training_curves.png")
 
     # 4. coordinate check (muP style), from the fits widthlab wrote (coord_plot.py)
     coord_path = os.path.join(d, "coord_check.csv")
-    if os.path.exists(coord_path) and coord_figure(d, read_csv(coord_path), read_csv(os.path.join(d, "coord_fit.csv")),
-                                                   "coord_check.png"):
-        drawn.append("coord_check.png")
-    print("widthlab_plots: wrote " + ", ".join(drawn))
+    if os.path.exists(coord_path):
+        saved = coord_figure(d, read_csv(coord_path), read_csv(os.path.join(d, "coord_fit.csv")), "coord_check.png")
+        if saved is not None:
+            (drawn if saved else kept).append("coord_check.png")
+    report_drawn("widthlab_plots", drawn, kept)
     return 0
 
 
@@ -223,9 +224,9 @@ def limit_main(d):
         ax.set_title(f"limit {lines[0]['model']}: {key} (solid: train, dashed: test)")
     axes[0].legend(fontsize=7)
     fig.tight_layout()
-    save_figure(fig, d, "limit_curves.png")
+    saved = save_figure(fig, d, "limit_curves.png")
     plt.close(fig)
-    print("widthlab_plots: wrote limit_curves.png")
+    report_drawn("widthlab_plots", ["limit_curves.png"] if saved else [], [] if saved else ["limit_curves.png"])
     return 0
 
 

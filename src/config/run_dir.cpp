@@ -58,15 +58,19 @@ const std::vector<std::string> kRunDirOutputs = {"config.toml", "runs.jsonl", "e
 
 }  // namespace
 
-void check_run_dir(const std::filesystem::path& dir, OutputMode mode, const Config& config, ResumeRule rule) {
-  check_output_dir(dir, mode, /*resumable=*/true, kRunDirOutputs);
+void check_run_dir(const std::filesystem::path& dir, OutputMode mode, const Config& config, ResumeRule rule,
+                   const std::vector<std::string>& writes) {
+  std::vector<std::string> names = kRunDirOutputs;
+  names.insert(names.end(), writes.begin(), writes.end());
+  check_output_dir(dir, mode, /*resumable=*/true, names);
   const std::filesystem::path cfg = dir / "config.toml";
   std::error_code ec;
   if (mode != OutputMode::resume) return;
-  // The records a resume reads back parse (a partial last line aside): a corrupt one stops it before anything is
-  // written.
-  for (const char* records : {"runs.jsonl", "limits.jsonl", "limit.jsonl"})
-    (void)read_jsonl(dir / records, /*missing_ok=*/true, /*warn_partial=*/false);
+  // The records a resume reads back parse (a partial last line aside) and hold their contract keys: a corrupt one,
+  // or a stub that would count as a finished run, stops it before anything is written.
+  (void)read_checked_records(dir / "runs.jsonl", RecordKind::run);
+  (void)read_checked_records(dir / "limits.jsonl", RecordKind::study_limit);
+  (void)read_checked_records(dir / "limit.jsonl", RecordKind::limit);
   if (!std::filesystem::exists(cfg, ec)) return;
   const std::string theirs = comparable(load_config(cfg.string()), rule), ours = comparable(config, rule);
   if (theirs != ours)

@@ -31,7 +31,8 @@ void append_line(const fs::path& dir, const std::string& entry) {
   const fs::path m = manifest_of(dir);
   const std::string line = entry + "\n";
   // One write(2) on O_APPEND: lines from several processes (MPI ranks) never interleave.
-  const int fd = ::open(m.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  // O_NOFOLLOW: a manifest that is a symbolic link is not one widthlab wrote (check_entries refuses it up front).
+  const int fd = ::open(m.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0 || ::write(fd, line.data(), line.size()) != ssize_t(line.size())) {
     const int err = errno;
     if (fd >= 0) ::close(fd);
@@ -68,16 +69,19 @@ const std::set<std::string>& cached_entries(const fs::path& dir) {
   return slot.second;
 }
 
-// Claims `rel` (relative to the output root `root`): refuses a present, unlisted path; lists a new one.
+// Claims `rel` (relative to the output root `root`): refuses a present, unlisted path and a symbolic link (listed or
+// not: widthlab writes regular files only, so a link there was put by someone else, and writing through it would
+// reach a file outside DIR); lists a new path.
 void claim_relative(const fs::path& root, const fs::path& absolute, const std::string& rel) {
   std::lock_guard<std::mutex> lock(cache().mutex);
-  const auto& listed = cached_entries(root);
-  if (listed.count(rel)) return;
   std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(absolute, ec)))
+    fail(absolute, "is a symbolic link, which widthlab did not write; refusing to write through it (remove it)");
+  if (cached_entries(root).count(rel)) return;
   if (fs::exists(fs::symlink_status(absolute, ec)))
     fail(absolute,
-         "exists and was not written by widthlab; refusing to overwrite it (move it, or choose another "
-         "--out)");
+         "exists and was not written by widthlab; refusing to overwrite it (move it, or use another "
+         "output directory)");
   append_line(root, rel);
 }
 
@@ -100,12 +104,27 @@ std::string unsafe_entry(const fs::path& dir, const std::string& rel) {
 }  // namespace
 
 void check_entries(const fs::path& dir) {
-  for (const auto& rel : read(dir))
+  std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(manifest_of(dir), ec)))
+    fail(manifest_of(dir),
+         "is a symbolic link; widthlab writes its manifest as a file in the output directory, so "
+         "this one is not widthlab's: move it, or choose another --out");
+  for (const auto& rel : read(dir)) {
+    // The entry itself: widthlab writes files and folders, never links, so a link there is someone else's, and an
+    // append or a write through it would reach a file outside DIR (even --force, which would only remove the link,
+    // refuses: the results it lists are not all widthlab's).
+    std::string plain = rel.back() == '/' ? rel.substr(0, rel.size() - 1) : rel;
+    if (unsafe_entry(dir, rel).empty() && fs::is_symlink(fs::symlink_status(dir / plain, ec)))
+      fail(dir / plain,
+           "is listed in the manifest but is a symbolic link; widthlab writes files, not links, so these "
+           "results are not all its own (a file was replaced by a link): put the file back, or choose "
+           "another --out");
     if (const std::string why = unsafe_entry(dir, rel); !why.empty())
       fail(manifest_of(dir), fmt::format("entry '{}' {}; widthlab writes only inside its output directory, so this "
                                          "manifest was not written (or was edited) by another program: move it, or "
                                          "choose another --out",
                                          printable_text(rel), why));
+  }
 }
 
 std::set<std::string> read(const fs::path& dir) {
@@ -162,6 +181,21 @@ void claim_output(const fs::path& file) {
   const fs::path root = manifest::find_output_root(absolute.parent_path());
   if (root.empty()) return;
   manifest::claim_relative(root, absolute, absolute.lexically_relative(root).string());
+}
+
+bool listed_output(const fs::path& file) {
+  const fs::path absolute = fs::absolute(file).lexically_normal();
+  const fs::path root = manifest::find_output_root(absolute.parent_path());
+  if (root.empty()) return false;
+  std::lock_guard<std::mutex> lock(manifest::cache().mutex);
+  return manifest::cached_entries(root).count(absolute.lexically_relative(root).string()) > 0;
+}
+
+bool foreign_output(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(file, ec))) return false;
+  const fs::path absolute = fs::absolute(file).lexically_normal();
+  return !manifest::find_output_root(absolute.parent_path()).empty() && !listed_output(file);
 }
 
 void adopt_output_dir(const fs::path& dir) {

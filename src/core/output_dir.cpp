@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 #include <vector>
 
 #include "core/manifest.h"
@@ -101,6 +102,23 @@ std::string some_entries(const std::vector<std::string>& names) {
   return s;
 }
 
+// A name the verb writes (`writes`) that DIR holds and the manifest does not list: refused before anything is written.
+// Top-level names are looked up among the foreign entries; a name inside a folder ("curves/sp_w16_s0.csv") is
+// foreign when it exists (a link counts) and the manifest does not list it.
+void refuse_foreign_names(const fs::path& path, const OutputDirContents& c, const std::vector<std::string>& writes) {
+  const std::set<std::string> foreign(c.foreign.begin(), c.foreign.end());
+  const std::set<std::string> listed = manifest::read(path);
+  std::error_code ec;
+  for (const auto& name : writes) {
+    const bool nested = name.find('/') < name.size() - 1;
+    const bool taken =
+        nested ? !listed.count(name) && fs::exists(fs::symlink_status(path / name, ec)) : foreign.count(name) > 0;
+    if (taken)
+      fail(path / name,
+           "exists and was not written by widthlab; refusing to overwrite it (move it, or choose another --out)");
+  }
+}
+
 // provenance.jsonl records invocations, not results: a directory holding only it (and the manifest) is as good as
 // empty, so an invocation that failed before writing results does not force --force on the next.
 void check_contents(const fs::path& path, OutputMode mode, bool resumable, const std::vector<std::string>& writes) {
@@ -118,12 +136,7 @@ void check_contents(const fs::path& path, OutputMode mode, bool resumable, const
   if (mode == OutputMode::resume && c.ours.empty() && !c.foreign.empty())
     fail(path, fmt::format("--resume: holds no widthlab results to continue (only {}, which widthlab did not write)",
                            some_entries(c.foreign)));
-  if (mode != OutputMode::fresh)
-    for (const auto& name : writes)
-      if (std::find(c.foreign.begin(), c.foreign.end(), name) != c.foreign.end())
-        fail(path / name,
-             "exists and was not written by widthlab; refusing to overwrite it (move it, or choose another "
-             "--out)");
+  if (mode != OutputMode::fresh) refuse_foreign_names(path, c, writes);
   if (std::find(c.foreign.begin(), c.foreign.end(), kProvenanceName) != c.foreign.end())
     fail(path, fmt::format("holds a {} widthlab did not write; widthlab records every invocation there (provenance.h): "
                            "move it, or choose another --out",

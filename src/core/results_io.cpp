@@ -62,7 +62,9 @@ void write_file_atomic(const fs::path& path, const std::string& contents) {
   tmp += ".tmp";
   claim_output(path);
   claim_output(tmp);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  // O_NOFOLLOW: never write through a symbolic link to a file outside the output directory (claim_output refuses
+  // one already; this closes the gap between that check and the open).
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
   if (fd < 0) fail(path, fmt::format("cannot open for writing: {}", std::strerror(errno)));
   if (!write_all(fd, contents.data(), contents.size()) || ::fsync(fd) != 0) {
     int err = errno;
@@ -82,7 +84,11 @@ JsonlWriter::JsonlWriter(const fs::path& path) : path_(path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) fail(path, "is a directory, expected a .jsonl file");
   claim_output(path);
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND, 0644);
+  // Never append through a symbolic link (a runs.jsonl or provenance.jsonl replaced by a link to the user's own file):
+  // claim_output refuses one, and O_NOFOLLOW makes the open itself refuse it (ELOOP).
+  if (fs::is_symlink(fs::symlink_status(path, ec)))
+    fail(path, "is a symbolic link, which widthlab did not write; refusing to append through it (remove it)");
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
   if (fd_ < 0) fail(path, fmt::format("cannot open for appending: {}", std::strerror(errno)));
   try {
     repair_tail();
@@ -147,6 +153,13 @@ std::vector<double> json_numbers(const nlohmann::json& array) {
 }
 
 std::vector<nlohmann::json> read_jsonl(const fs::path& path, bool missing_ok, bool warn_partial) {
+  std::vector<nlohmann::json> out;
+  for (auto& [line, j] : read_jsonl_lines(path, missing_ok, warn_partial)) out.push_back(std::move(j));
+  return out;
+}
+
+std::vector<std::pair<std::size_t, nlohmann::json>> read_jsonl_lines(const fs::path& path, bool missing_ok,
+                                                                     bool warn_partial) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     if (missing_ok) return {};
@@ -170,7 +183,7 @@ std::vector<nlohmann::json> read_jsonl(const fs::path& path, bool missing_ok, bo
   std::size_t last = lines.size();
   while (last > 0 && is_blank(lines[last - 1])) --last;
 
-  std::vector<nlohmann::json> out;
+  std::vector<std::pair<std::size_t, nlohmann::json>> out;
   for (std::size_t i = 0; i < last; ++i) {
     if (is_blank(lines[i])) continue;
     auto j = nlohmann::json::parse(lines[i], nullptr, false);
@@ -183,7 +196,58 @@ std::vector<nlohmann::json> read_jsonl(const fs::path& path, bool missing_ok, bo
       }
       fail(path, fmt::format("line {}: not a JSON object (corrupt file?)", i + 1));
     }
-    out.push_back(std::move(j));
+    out.emplace_back(i + 1, std::move(j));
+  }
+  return out;
+}
+
+namespace {
+
+using Json = nlohmann::json;
+
+bool is_count(const Json& v) { return v.is_number_integer() && (v.is_number_unsigned() || v.get<long long>() >= 0); }
+
+// Why record `r` lacks a contract key (architecture.md §4 "Files per verb"), or "" when it has them.
+std::string missing_contract_key(const Json& r, RecordKind kind) {
+  const auto bad = [&](const char* key, bool ok, const char* expected) {
+    if (!r.contains(key)) return fmt::format("key '{}' missing (expected {})", key, expected);
+    return ok ? std::string() : fmt::format("key '{}' = {}: expected {}", key, r[key].dump().substr(0, 40), expected);
+  };
+  const auto has = [&](const char* key) { return r.contains(key); };
+  std::vector<std::string> why;
+  if (kind != RecordKind::limit) why.push_back(bad("scaling", has("scaling") && r["scaling"].is_string(), "a string"));
+  if (kind == RecordKind::run)
+    why.push_back(bad("width", has("width") && r["width"].is_number_integer(), "an integer"));
+  if (kind != RecordKind::run) {
+    why.push_back(bad("model", has("model") && r["model"].is_string(), "a string"));
+    why.push_back(bad("kind", has("kind") && (r["kind"] == "independent" || r["kind"] == "coupled"),
+                      "\"independent\" or \"coupled\""));
+  }
+  why.push_back(bad("seed", has("seed") && is_count(r["seed"]), "an integer >= 0"));
+  why.push_back(
+      bad("status", has("status") && (r["status"] == "ok" || r["status"] == "diverged"), "\"ok\" or \"diverged\""));
+  if (has("status") && r["status"] == "ok") {
+    for (const char* key : {"train_loss", "test_loss"})
+      why.push_back(bad(key, has(key) && r[key].is_number(), "a number for a run with status ok"));
+    for (const char* key : {"train_acc", "test_acc"})
+      why.push_back(bad(key, has(key) && (r[key].is_number() || r[key].is_null()), "a number or null"));
+  }
+  for (auto& w : why)
+    if (!w.empty()) return w;
+  return "";
+}
+
+}  // namespace
+
+std::vector<nlohmann::json> read_checked_records(const fs::path& path, RecordKind kind, bool missing_ok,
+                                                 bool warn_partial) {
+  std::vector<nlohmann::json> out;
+  for (auto& [line, r] : read_jsonl_lines(path, missing_ok, warn_partial)) {
+    if (const std::string why = missing_contract_key(r, kind); !why.empty())
+      fail(path, fmt::format("line {}: {}; not a record widthlab wrote (architecture.md §4 \"Files per verb\"): "
+                             "fix or remove that line",
+                             line, why));
+    out.push_back(std::move(r));
   }
   return out;
 }

@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -20,6 +22,7 @@
 #include "widthlab/provenance.h"
 #include "widthlab/results_io.h"
 #include "widthlab/run_dir.h"
+#include "widthlab/study.h"
 
 namespace widthlab {
 
@@ -30,79 +33,6 @@ std::string ReproduceOptions::validate() const {
   if (threads < 0) return fmt::format("--threads = {}: expected ≥ 0", threads);
   if (force && resume) return "--force and --resume: expected at most one of them";
   return "";
-}
-
-const std::vector<ReproductionInfo>& reproduction_registry() {
-  static const std::vector<ReproductionInfo> reg = {
-      {"golikov2020-width", "Golikov 2020 [G1], main Fig. 1 left/center, supp. Figs 1–2", "theory.md §6.1 R1, R2",
-       "1 hidden layer, GD lr 0.02, 50 steps: MF flat in width, NTK/intermediate drift, SP blows up; R2 exponents",
-       repro::run_golikov2020_width},
-      {"golikov2020-curves", "Golikov 2020 [G1], main Fig. 1 right, supp. Fig. 4 rows 2–3", "theory.md §6.1 R3, R5, R6",
-       "lr 0.02: MF tracks the reference's training curves more closely than NTK (full batch, SGD batch 100, 10 000 "
-       "examples with batch 1000)",
-       repro::run_golikov2020_curves},
-      {"golikov2020-small-lr", "Golikov 2020 [G1], supp. Fig. 3 bottom", "theory.md §6.1 R4",
-       "lr 0.0002: NTK tracks the reference net, MF does not (MF lacks the random init logits)",
-       repro::run_golikov2020_small_lr},
-      {"golikov2020-long", "Golikov 2020 [G1], supp. Fig. 4 row 4", "theory.md §6.1 R7",
-       "500 full-batch steps: MF reproduces the reference's train loss, NTK/intermediate fit slower",
-       repro::run_golikov2020_long},
-      {"golikov2020-fmnist10", "Golikov 2020 [G1], supp. Fig. 5 rows 2–3", "theory.md §6.1 R8, R9",
-       "10-class cross-entropy on fashion-mnist (the paper: MNIST): MF flat in width, NTK drifting, full batch and SGD",
-       repro::run_golikov2020_fmnist10},
-      {"golikov2020-deep", "Golikov 2020 [G1], main Fig. 2", "theory.md §6.1 R10–R12, §5",
-       "2 and 3 hidden layers: MF with GD collapses to f ≡ 0 at 3 hidden layers, not at 2, not with RMSProp",
-       repro::run_golikov2020_deep},
-      {"golikov2021-limits", "Golikov 2021 [G2], main Figs 1 right, 2", "theory.md §6.2 R13, R14",
-       "MF, NTK, sym-default, IC-MF, SP at a large width vs the reference: logit KL over seeds and kernels",
-       repro::run_golikov2021_limits},
-      {"golikov2021-regions", "theory target (no paper figure), from Golikov 2021 [G2]",
-       "theory.md §6.5 R29, §2.2, §3.4",
-       "one point in each of the 13 regions: finite nets vs the simulated limit model, fitted distance exponent vs "
-       "theory",
-       repro::run_golikov2021_regions, /*every_seed_at_every_width=*/true},
-      {"sohl-dickstein2020-sp", "Sohl-Dickstein et al. 2020 [SP], introduction", "theory.md §6.3 R21, R24",
-       "empirical NTK of improved-SP nets → analytic kernel; naive SP kernel ∝ width; largest stable lr",
-       repro::run_sohl_dickstein2020_sp, /*every_seed_at_every_width=*/true},
-      {"sohl-dickstein2020-properties", "Sohl-Dickstein et al. 2020 [SP], abstract and introduction",
-       "theory.md §6.3 properties, R24",
-       "what improved SP keeps and the NTK parameterization loses: relative layer widths, weight vs bias speed, lr "
-       "scale",
-       repro::run_sohl_dickstein2020_properties, /*every_seed_at_every_width=*/true},
-      {"sohl-dickstein2020-kernels", "Sohl-Dickstein et al. 2020 [SP], abstract and kernel experiments",
-       "theory.md §6.3 R22",
-       "NTK and NNGP regression accuracy of NTK-parameterization vs improved-SP kernels (FC, CNN-flatten, CNN-GAP) "
-       "on fashion-mnist, with improved SP's base widths swept and chosen on a validation split",
-       repro::run_sohl_dickstein2020_kernels},
-      {"sohl-dickstein2020-cnn", "Sohl-Dickstein et al. 2020 [SP], introduction and Fig. 3", "theory.md §6.3 R23",
-       "finite CNNs, NTK parameterization vs SP, each at its validation-selected lr: no consistent winner",
-       repro::run_sohl_dickstein2020_cnn},
-      {"nguyen2019-gaussians", "Nguyen 2019 [N], isotropic-Gaussian experiment", "theory.md §6.4 R25",
-       "multilayer MF nets on two isotropic Gaussians: loss curves collapse as the width grows",
-       repro::run_nguyen2019_gaussians},
-      {"nguyen2019-fmnist", "Nguyen 2019 [N], real-data experiment (fashion-mnist-2 for MNIST/CIFAR-10)",
-       "theory.md §6.4 R26",
-       "2- and 3-hidden-layer MF nets with SGD: loss/accuracy curves and neuron-level distributions collapse as the "
-       "width grows",
-       repro::run_nguyen2019_fmnist, /*every_seed_at_every_width=*/true},
-      {"nguyen2019-cnn", "Nguyen 2019 [N], \"CNN-like\" nets (channels as width; fashion-mnist-2)",
-       "theory.md §6.4 R27",
-       "MF conv nets (2 conv layers, gap) with SGD: loss/accuracy curves and per-channel distributions collapse as the "
-       "channel count grows",
-       repro::run_nguyen2019_cnn, /*every_seed_at_every_width=*/true},
-      {"classify-grid", "theory target (no paper figure)", "theory.md §6.5 R28, §2.2",
-       "grid over (q_σ, q̃): measured exponents of init logits, kernel and weight steps vs A, B, C; 13 regions",
-       repro::run_classify_grid, /*every_seed_at_every_width=*/true},
-  };
-  return reg;
-}
-
-const ReproductionInfo& reproduction_info(const std::string& name) {
-  for (const auto& r : reproduction_registry())
-    if (r.name == name) return r;
-  std::string names;
-  for (const auto& r : reproduction_registry()) names += (names.empty() ? "" : ", ") + r.name;
-  throw InputError(fmt::format("reproduce '{}': unknown reproduction; expected one of: {}", name, names));
 }
 
 std::filesystem::path reproduce_config_path(const std::string& name) {
@@ -280,13 +210,36 @@ std::vector<std::string> draw_reproduction_plots(const std::string& name, const 
   } catch (const InputError& e) {
     r.message = e.what();
   }
-  std::vector<std::string> drawn;
-  for (const auto& p : expected)
-    if (std::filesystem::exists(out / p)) drawn.push_back(p);
-  if (!r.message.empty() || drawn.size() != expected.size())
-    notes.push_back(fmt::format("Plots: {} of {} drawn ({}).", drawn.size(), expected.size(),
-                                r.message.empty() ? "see plots.log" : r.message));
-  return drawn;
+  // Drawn = written by widthlab (listed in the manifest): a user's file of a figure's name is kept and not shown.
+  const DrawnFigures figures = drawn_figures(out, expected);
+  std::string why = r.message.empty() ? "see plots.log" : r.message;
+  if (!figures.kept.empty()) why = figures.not_drawn();
+  if (!r.message.empty() || figures.drawn.size() != expected.size()) {
+    notes.push_back(fmt::format("Plots: {} of {} drawn ({}).", figures.drawn.size(), expected.size(), why));
+    std::fprintf(stderr, "widthlab reproduce: warning: plots: %zu of %zu drawn (%s)\n", figures.drawn.size(),
+                 expected.size(), why.c_str());
+  }
+  return figures.drawn;
+}
+
+// The names the case writes beyond the run-dir verbs' fixed ones (ReproductionInfo::outputs, each file with the .tmp
+// it is written through; figures and plots.log only when plots are drawn), checked before anything is written.
+std::vector<std::string> case_output_names(const ReproductionInfo& info, bool plots) {
+  std::vector<std::string> names = {"report.md.tmp", "claims.json.tmp", "config.toml.tmp"};
+  if (plots) names.push_back("plots.log");
+  for (const auto& name : info.outputs) {
+    if (name.ends_with(".png") && !plots) continue;
+    names.push_back(name);
+    if (!name.ends_with("/")) names.push_back(name + ".tmp");
+  }
+  return names;
+}
+
+// A figure the case expects must be declared in the registry, or the up-front check would not have covered it.
+void check_declared_plots(const ReproductionInfo& info, const CaseOutput& co) {
+  for (const auto& p : co.plots)
+    if (std::find(info.outputs.begin(), info.outputs.end(), p) == info.outputs.end())
+      throw std::logic_error(fmt::format("reproduce {}: figure {} is not in the registry's outputs", info.name, p));
 }
 // Where the finite nets of runs.jsonl trained (its "device" key; absent = cpu), as one note, or "" when the case
 // records no runs. Generated from the records, so a resumed run counts its earlier runs where they ran.
@@ -301,61 +254,10 @@ std::string device_note(const std::filesystem::path& out) {
   return s + ".";
 }
 
-}  // namespace
-
-ReproduceSummary run_reproduction(const ReproduceOptions& options) {
-  if (std::string why = options.validate(); !why.empty()) throw InputError(why);
-  const ReproductionInfo& info = reproduction_info(options.name);
-  const std::string path =
-      options.config_path.empty() ? reproduce_config_path(options.name).string() : options.config_path;
-  Config config = load_reproduce_config(path, options.smoke, options.full, options.sets, options.data_dir);
-  // NAME chooses the case; reproduce.name records it in config.toml, so a config naming another case is refused and
-  // "" (a config of one's own) takes NAME.
-  if (config.reproduce.name.empty()) config.reproduce.name = info.name;
-  if (config.reproduce.name != info.name) {
-    bool from_set = false;
-    for (const auto& s : options.sets) from_set |= s.rfind("reproduce.name", 0) == 0;
-    throw InputError(
-        fmt::format("{}: reproduce.name = \"{}\": this is reproduce {}; expected \"{}\" or \"\" (NAME "
-                    "chooses the case)",
-                    from_set ? "--set" : printable_path(path), config.reproduce.name, info.name, info.name));
-  }
-  if (info.every_seed_at_every_width && config.sweep.few_seeds)
-    throw InputError(
-        fmt::format("sweep.few_seeds = {}: reproduce {} runs every seed at every width (its statistics "
-                    "pair seeds across widths); remove sweep.few_seeds and sweep.few_seeds_from",
-                    *config.sweep.few_seeds, info.name));
-  const OutputMode out_mode = options.force    ? OutputMode::force
-                              : options.resume ? OutputMode::resume
-                                               : OutputMode::fresh;
-  // Runs are keyed by (label, width, seed): a grown grid runs only the new ones, any other change is refused.
-  check_run_dir(options.out, out_mode, config, ResumeRule::grid_may_grow);
-  check_study_device(config);          // --device cuda without a CUDA path or a GPU: refused before anything is written
-  load_dataset(data_options(config));  // the data (a --data folder, data.path) loads: checked before writing too
-  std::filesystem::path out = prepare_output_dir(options.out, out_mode);
-  write_file_atomic(out / "config.toml", to_toml(config));
-
-  auto t0 = std::chrono::steady_clock::now();
-  ReproduceContext ctx{options, config, out};
-  CaseOutput co = info.run(ctx);
-  if (options.smoke) mark_smoke_inconclusive(co);
-  if (ctx.resumed_runs > 0)
-    co.notes.push_back(fmt::format(
-        "Resumed: {} runs were read back from runs.jsonl, not rerun (their recorded run times sum to {:.0f} s of "
-        "worker time); the wall time above covers only the invocation that judged them.",
-        ctx.resumed_runs, ctx.resumed_run_seconds));
-  if (const std::string note = device_note(out); !note.empty()) co.notes.push_back(note);
-  if (const std::string note = provenance_note(out); !note.empty()) co.notes.push_back(note);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-  if (options.plots && !co.plots.empty()) {
-    co.plots = draw_reproduction_plots(info.name, out, co.plots, co.notes);
-  } else {
-    co.plots.clear();
-  }
-
-  const std::string mode = options.smoke ? "smoke" : options.full ? "full" : "default";
-  write_file_atomic(out / "report.md", reproduce_report_markdown(info, co, seconds, mode));
+// DIR/claims.json (architecture.md §4) and the summary: verdict counts over the counted claims.
+ReproduceSummary write_claims(const ReproductionInfo& info, const CaseOutput& co, const ReproduceContext& ctx,
+                              double seconds, const std::string& mode) {
+  const std::filesystem::path& out = ctx.out;
   ReproduceSummary s;
   s.name = info.name;
   s.claims = co.claims;
@@ -387,6 +289,62 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
                                                  .dump(2) +
                                              "\n");
   return s;
+}
+
+}  // namespace
+
+ReproduceSummary run_reproduction(const ReproduceOptions& options) {
+  if (std::string why = options.validate(); !why.empty()) throw InputError(why);
+  const ReproductionInfo& info = reproduction_info(options.name);
+  const std::string path =
+      options.config_path.empty() ? reproduce_config_path(options.name).string() : options.config_path;
+  Config config = load_reproduce_config(path, options.smoke, options.full, options.sets, options.data_dir);
+  // NAME chooses the case; reproduce.name records it in config.toml, so a config naming another case is refused and
+  // "" (a config of one's own) takes NAME.
+  if (config.reproduce.name.empty()) config.reproduce.name = info.name;
+  if (config.reproduce.name != info.name) {
+    bool from_set = false;
+    for (const auto& s : options.sets) from_set |= s.rfind("reproduce.name", 0) == 0;
+    throw InputError(
+        fmt::format("{}: reproduce.name = \"{}\": this is reproduce {}; expected \"{}\" or \"\" (NAME "
+                    "chooses the case)",
+                    from_set ? "--set" : printable_path(path), config.reproduce.name, info.name, info.name));
+  }
+  if (info.every_seed_at_every_width && config.sweep.few_seeds)
+    throw InputError(
+        fmt::format("sweep.few_seeds = {}: reproduce {} runs every seed at every width (its statistics "
+                    "pair seeds across widths); remove sweep.few_seeds and sweep.few_seeds_from",
+                    *config.sweep.few_seeds, info.name));
+  const OutputMode out_mode = options.force    ? OutputMode::force
+                              : options.resume ? OutputMode::resume
+                                               : OutputMode::fresh;
+  // Runs are keyed by (label, width, seed): a grown grid runs only the new ones, any other change is refused.
+  check_run_dir(options.out, out_mode, config, ResumeRule::grid_may_grow, case_output_names(info, options.plots));
+  check_study_device(config);          // --device cuda without a CUDA path or a GPU: refused before anything is written
+  load_dataset(data_options(config));  // the data (a --data folder, data.path) loads: checked before writing too
+  std::filesystem::path out = prepare_output_dir(options.out, out_mode);
+  write_file_atomic(out / "config.toml", to_toml(config));
+
+  auto t0 = std::chrono::steady_clock::now();
+  ReproduceContext ctx{options, config, out};
+  CaseOutput co = info.run(ctx);
+  check_declared_plots(info, co);
+  if (options.smoke) mark_smoke_inconclusive(co);
+  if (ctx.resumed_runs > 0)
+    co.notes.push_back(fmt::format(
+        "Resumed: {} runs were read back from runs.jsonl, not rerun (their recorded run times sum to {:.0f} s of "
+        "worker time); the wall time above covers only the invocation that judged them.",
+        ctx.resumed_runs, ctx.resumed_run_seconds));
+  if (const std::string note = device_note(out); !note.empty()) co.notes.push_back(note);
+  if (const std::string note = provenance_note(out); !note.empty()) co.notes.push_back(note);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  co.plots = options.plots && !co.plots.empty() ? draw_reproduction_plots(info.name, out, co.plots, co.notes)
+                                                : std::vector<std::string>{};
+
+  const std::string mode = options.smoke ? "smoke" : options.full ? "full" : "default";
+  write_file_atomic(out / "report.md", reproduce_report_markdown(info, co, seconds, mode));
+  return write_claims(info, co, ctx, seconds, mode);
 }
 
 }  // namespace widthlab

@@ -275,7 +275,10 @@ std::string render_report(const ReportData& d) {
     r += coord_section(s, d.coord_steps);
   }
   r += "## Plots\n\n";
-  if (d.plots.empty()) r += (d.plot_message.empty() ? "No plots drawn." : d.plot_message) + "\n";
+  if (d.plots.empty())
+    r += (d.plot_message.empty() ? "No plots drawn." : d.plot_message) + "\n";
+  else if (d.plot_message != "drawn")  // e.g. a figure not drawn because a file widthlab did not write has its name
+    r += "Plots: " + d.plot_message + "\n\n";
   for (const auto& p : d.plots) r += fmt::format("![{}]({})\n\n", p, p);
   r +=
       "\n## Definitions\n\n"

@@ -45,6 +45,10 @@ namespace {
 namespace fs = std::filesystem;
 using study::json;
 
+// The figures widthlab_plots.py draws for a study (architecture.md §8), each saved through name.tmp.
+const std::vector<std::string> kStudyFigures = {"metrics_vs_width.png", "distance_vs_width.png", "training_curves.png",
+                                                "coord_check.png"};
+
 // Bad scaling names are reported and left out; the study goes on with the rest.
 Config without_bad_scalings(const Config& config_in, StudySummary& summary) {
   Config config = config_in;
@@ -184,16 +188,16 @@ std::string setup_line(const study::Context& ctx) {
 // Phase 4: plots (a failing plot is a warning with its reason) and the report.
 void draw_and_report(const study::Context& ctx, StudySummary& summary, ReportData& report) {
   if (ctx.options.plots && ctx.config.study.plots) {
-    const std::string msg = draw_plots(ctx.options.out, ctx.options.python);
+    std::string msg = draw_plots(ctx.options.out, ctx.options.python);
+    const DrawnFigures figures = drawn_figures(ctx.options.out, kStudyFigures);
+    if (msg.empty() && !figures.kept.empty()) msg = figures.not_drawn();
     summary.plots_drawn = msg.empty();
     summary.plot_message = msg.empty() ? "drawn" : msg;
     if (!msg.empty()) std::fprintf(stderr, "widthlab study: warning: %s\n", msg.c_str());
+    report.plots = figures.drawn;
   } else {
     summary.plot_message = "plots off (study.plots = false)";
   }
-  for (const auto& e : fs::directory_iterator(ctx.options.out))
-    if (e.path().extension() == ".png") report.plots.push_back(e.path().filename().string());
-  std::sort(report.plots.begin(), report.plots.end());
   report.plot_message = summary.plot_message;
   report.setup = setup_line(ctx);
   report.notes.push_back(
@@ -206,6 +210,44 @@ void draw_and_report(const study::Context& ctx, StudySummary& summary, ReportDat
 }
 
 }  // namespace
+
+DrawnFigures drawn_figures(const fs::path& dir, const std::vector<std::string>& figures) {
+  DrawnFigures f;
+  std::error_code ec;
+  for (const auto& name : figures) {
+    if (listed_output(dir / name) && fs::is_regular_file(fs::symlink_status(dir / name, ec)))
+      f.drawn.push_back(name);
+    else if (fs::exists(fs::symlink_status(dir / name, ec)))
+      f.kept.push_back(name);
+  }
+  return f;
+}
+
+std::string DrawnFigures::not_drawn() const {
+  return fmt::format(
+      "{} not drawn ({}): a file widthlab did not write has that name; it is kept, and the report "
+      "does not show it",
+      count_noun(kept.size(), "figure"), fmt::join(kept, ", "));
+}
+
+std::vector<std::string> study_output_names(const Config& config, const SweepSetup& setup, bool plots) {
+  std::vector<std::string> names = {"distances.csv",   "distances.csv.tmp",   "rates.json",    "rates.json.tmp",
+                                    "coord_check.csv", "coord_check.csv.tmp", "coord_fit.csv", "coord_fit.csv.tmp",
+                                    "report.md.tmp",   "config.toml.tmp"};
+  const std::vector<std::string> runs = sweep_output_names(sweep_grid(setup), /*curves=*/true, /*logits=*/true);
+  names.insert(names.end(), runs.begin(), runs.end());
+  std::vector<int> widths = setup.widths;
+  std::sort(widths.begin(), widths.end());
+  const StudyOptions options;
+  const study::Context ctx{config, options, setup, widths, 1, 1};
+  const std::vector<std::string> limits = study::limit_output_names(ctx, study::plan_limits(ctx));
+  names.insert(names.end(), limits.begin(), limits.end());
+  if (plots && config.study.plots) {
+    names.push_back("plots.log");
+    for (const auto& f : kStudyFigures) names.insert(names.end(), {f, f + ".tmp"});
+  }
+  return names;
+}
 
 std::string draw_plots(const fs::path& dir, const std::string& python) {
   return draw_dir_plots("widthlab_plots.py", dir, python);

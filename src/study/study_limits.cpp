@@ -136,6 +136,15 @@ std::map<std::string, LimitData> load_limits(const Context& ctx) {
   return limits;
 }
 
+std::vector<std::string> limit_output_names(const Context& ctx, const std::vector<LimitPlan>& plans) {
+  std::vector<std::string> names;
+  for (const LimitJob& job : pending_jobs(ctx, plans, {})) {
+    const std::string name = "logits/" + limit_stem(job.plan->scaling->name, job.seed, job.width) + ".npy";
+    names.insert(names.end(), {name, name + ".tmp"});
+  }
+  return names;
+}
+
 void simulate_limits(const Context& ctx, const std::vector<LimitPlan>& plans,
                      const std::map<std::string, LimitData>& done, StudySummary& summary) {
   const std::vector<LimitJob> jobs = pending_jobs(ctx, plans, done);

@@ -58,6 +58,9 @@ std::string limit_key(const std::string& scaling, std::uint64_t seed, int width)
 
 std::vector<LimitPlan> plan_limits(const Context& ctx);
 std::map<std::string, LimitData> load_limits(const Context& ctx);
+// The logits files of every planned limit run (logits/limit_….npy and the .tmp each is written through), relative
+// to the output directory: the names study_output_names checks before any work.
+std::vector<std::string> limit_output_names(const Context& ctx, const std::vector<LimitPlan>& plans);
 // Simulates every planned limit run that limits.jsonl does not hold yet; failures are counted and reported.
 void simulate_limits(const Context& ctx, const std::vector<LimitPlan>& plans,
                      const std::map<std::string, LimitData>& done, StudySummary& summary);

@@ -76,6 +76,32 @@ std::vector<SweepRunKey> completed_runs(const std::filesystem::path& runs_jsonl)
   return keys;
 }
 
+std::vector<std::string> sweep_output_names(const std::vector<SweepRunKey>& keys, bool curves, bool logits) {
+  std::vector<std::string> names;
+  for (const auto& k : keys) {
+    const std::string stem = run_stem(k);
+    for (const auto& [on, name] : {std::pair{curves, "curves/" + stem + ".csv"}, {logits, "logits/" + stem + ".npy"}})
+      if (on) names.insert(names.end(), {name, name + ".tmp"});  // written through name.tmp (results_io.h, npy.h)
+  }
+  return names;
+}
+
+namespace {
+// A user's file under a side-file name of a run about to start is refused before the first run starts, not reported
+// as that run's failure after the others have run (the verbs check these names up front; this covers the callers
+// that cannot: reproduce cases, whose grids are built as they run).
+void refuse_foreign_side_files(const std::vector<SweepRunKey>& todo, const SweepOptions& options) {
+  for (const auto& name : sweep_output_names(todo, options.save_curves, options.save_test_logits)) {
+    const std::filesystem::path p = options.out / name;
+    if (foreign_output(p))
+      throw InputError(
+          fmt::format("{}: exists and was not written by widthlab; refusing to overwrite it (move it, "
+                      "or use another output directory)",
+                      printable_path(p)));
+  }
+}
+}  // namespace
+
 std::vector<SweepRunKey> pending_sweep_runs(const std::vector<SweepRunKey>& keys, const SweepOptions& options,
                                             SweepSummary& summary) {
   // done: the records' keys with their lr; done_any_lr: the same without it, for keys without an lr axis.
@@ -96,6 +122,7 @@ std::vector<SweepRunKey> pending_sweep_runs(const std::vector<SweepRunKey>& keys
     todo.push_back(k);
   }
   summary.planned = int(seen.size());
+  refuse_foreign_side_files(todo, options);
   if (options.save_curves) create_output_subdir(options.out / "curves");
   if (options.save_test_logits) create_output_subdir(options.out / "logits");
   return todo;

@@ -16,9 +16,27 @@
 #include "widthlab/plot_script.h"
 #include "widthlab/provenance.h"
 #include "widthlab/results_io.h"
+#include "widthlab/study.h"
 
 namespace widthlab {
 namespace fs = std::filesystem;
+
+namespace {
+// The figures transfer_plots.py draws (architecture.md §8), each saved through name.tmp.
+const std::vector<std::string> kTransferFigures = {"transfer_train_loss.png", "transfer_test_loss.png",
+                                                   "optimal_lr.png", "coord_check_transfer.png"};
+}  // namespace
+
+std::vector<std::string> transfer_output_names(const Config& config, bool plots) {
+  std::vector<std::string> names = {"transfer.json.tmp", "report.md.tmp", "config.toml.tmp"};
+  for (const char* f : {"losses.csv", "optimum.csv", "exponents.csv", "coord_check.csv", "coord_fit.csv"})
+    names.insert(names.end(), {f, std::string(f) + ".tmp"});
+  if (plots && config.study.plots) {
+    names.push_back("plots.log");
+    for (const auto& f : kTransferFigures) names.insert(names.end(), {f, f + ".tmp"});
+  }
+  return names;
+}
 
 std::string validate_transfer_config(const Config& config) {
   if (!config.sweep.lrs)
@@ -222,15 +240,15 @@ TransferSummary run_transfer(const Config& config, const TransferOptions& option
   write_json(options.out, all);
 
   std::string plot_message = "plots off";
+  std::vector<std::string> plots;  // only figures widthlab drew: never a user's file of the same name
   if (options.plots && config.study.plots) {
-    const std::string msg = draw_transfer_plots(options.out, options.python);
+    std::string msg = draw_transfer_plots(options.out, options.python);
+    const DrawnFigures figures = drawn_figures(options.out, kTransferFigures);
+    if (msg.empty() && !figures.kept.empty()) msg = figures.not_drawn();
     plot_message = msg.empty() ? "drawn" : msg;
     if (!msg.empty()) std::fprintf(stderr, "widthlab transfer: warning: %s\n", msg.c_str());
+    plots = figures.drawn;
   }
-  std::vector<std::string> plots;
-  for (const auto& e : fs::directory_iterator(options.out))
-    if (e.path().extension() == ".png") plots.push_back(e.path().filename().string());
-  std::sort(plots.begin(), plots.end());
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   summary.provenance = provenance_note(options.out);
   write_file_atomic(options.out / "report.md", render_transfer_report(config, all, summary, options.notes, plots,

@@ -54,7 +54,8 @@ TEST(OutputNamesCli, ManifestEntryThatIsALinkIsRefusedInEveryMode) {
       auto r = run_cli("train " + kTiny + " --out " + dir.string() + " " + mode);
       EXPECT_EQ(r.code, 2) << entry << " " << mode << "\n" << r.err;
       EXPECT_EQ(lines(r.err), 1) << r.err;
-      if (mode != "") EXPECT_NE(r.err.find("'" + entry + "' is a symbolic link"), std::string::npos) << r.err;
+      if (mode != "")
+        EXPECT_NE(r.err.find(entry + ": is listed in the manifest but is a symbolic link"), std::string::npos) << r.err;
       EXPECT_EQ(read_file(user), before) << entry << " " << mode << ": the user's file was written through the link";
       EXPECT_TRUE(fs::is_symlink(dir / entry)) << "the link itself is left as it was";
     }
@@ -64,9 +65,8 @@ TEST(OutputNamesCli, ManifestEntryThatIsALinkIsRefusedInEveryMode) {
 // Audit F6: a user's file under a study's derived or per-run name was refused only after the sweep and limits ran.
 TEST(OutputNamesCli, StudyRefusesUserFilesUnderItsNamesBeforeAnyWork) {
   const std::string base = scratch_dir("names_study");
-  for (const std::string name : {"distances.csv", "rates.json", "coord_check.csv", "coord_fit.csv", "plots.log",
-                                 "distance_vs_width.png", "curves/sp_w16_s0.csv", "logits/ntk_w32_s0.npy",
-                                 "logits/limit_ntk_s0.npy"}) {
+  for (const std::string name :
+       {"distances.csv", "rates.json", "coord_check.csv", "coord_fit.csv", "plots.log", "distance_vs_width.png"}) {
     const fs::path dir = fs::path(base) / ("o" + std::to_string(std::hash<std::string>{}(name) % 100000));
     fs::create_directories((dir / name).parent_path());
     write_file(dir / name, "user");
@@ -74,6 +74,17 @@ TEST(OutputNamesCli, StudyRefusesUserFilesUnderItsNamesBeforeAnyWork) {
     expect_refused(r, name + ": exists and was not written by widthlab", name);
     expect_no_work(dir, name);
     EXPECT_EQ(read_file(dir / name), "user");
+  }
+  // Per-run and per-limit names inside widthlab's own folders: a grown grid's new runs and limit seeds.
+  const fs::path grown = fs::path(base) / "grown";
+  ASSERT_EQ(run_cli("study " + kStudy + " --no-plots --set 'sweep.widths=[16]' --out " + grown.string()).code, 0);
+  const std::string runs = read_file(grown / "runs.jsonl");
+  for (const std::string name : {"curves/ntk_w32_s0.csv", "logits/ntk_w32_s0.npy", "logits/limit_ntk_s1.npy"}) {
+    write_file(grown / name, "user");
+    auto r = run_cli("study " + kStudy + " --no-plots --set 'limits.seeds=[0,1]' --out " + grown.string() + " --force");
+    expect_refused(r, name + ": exists and was not written by widthlab", name);
+    EXPECT_EQ(read_file(grown / "runs.jsonl"), runs) << name << ": --force removed results before refusing";
+    fs::remove(grown / name);
   }
   // --no-plots: the figures and plots.log are not the study's names, so a user's file there is no conflict.
   const fs::path dir = fs::path(base) / "no_plots";
@@ -122,9 +133,10 @@ TEST(OutputNamesCli, ReproduceRefusesUserFilesUnderTheCaseOutputsBeforeAnyWork) 
     const fs::path dir = fs::path(base) / name;
     fs::create_directories(dir);
     write_file(dir / name, "user");
-    auto r = run_cli("--quiet reproduce golikov2020-width --smoke --set 'sweep.widths=[16,32]' "
-                     "--set 'sweep.seeds=[0,1]' --threads 1 --out " +
-                     dir.string() + " --force");
+    auto r = run_cli(
+        "--quiet reproduce golikov2020-width --smoke --set 'sweep.widths=[16,32]' "
+        "--set 'sweep.seeds=[0,1]' --threads 1 --out " +
+        dir.string() + " --force");
     expect_refused(r, name + ": exists and was not written by widthlab", name);
     expect_no_work(dir, name);
   }
@@ -143,12 +155,13 @@ TEST(OutputNamesCli, ResumeRefusesARecordWithoutItsContractKeys) {
     expect_refused(r, "runs.jsonl: line " + std::to_string(line) + ": key 'status' missing", verb);
   }
   write_file(dir / "o" / "runs.jsonl", runs);
-  write_file(dir / "o" / "limits.jsonl", limits + "{\"scaling\": \"ntk\", \"model\": \"ntk\", \"kind\": "
-                                                  "\"independent\", \"seed\": 1, \"status\": \"ok\"}\n");
+  write_file(dir / "o" / "limits.jsonl", limits +
+                                             "{\"scaling\": \"ntk\", \"model\": \"ntk\", \"kind\": "
+                                             "\"independent\", \"seed\": 1, \"status\": \"ok\"}\n");
   auto r = run_cli("study " + kStudy + " --no-plots --out " + dir.string() + "/o --resume");
-  expect_refused(r, "limits.jsonl: line " + std::to_string(count_lines(dir / "o" / "limits.jsonl")) +
-                        ": key 'train_loss' missing",
-                 "limits");
+  expect_refused(
+      r, "limits.jsonl: line " + std::to_string(count_lines(dir / "o" / "limits.jsonl")) + ": key 'train_loss' missing",
+      "limits");
   EXPECT_EQ(read_file(dir / "o" / "provenance.jsonl"), provenance) << "written before the records validated";
 }
 
