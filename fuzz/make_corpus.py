@@ -59,6 +59,9 @@ def npy_seeds():
         # Long headers (std::regex overflowed the stack on these: tests/core/fuzz_regressions_test.cpp).
         "long_shape.npy": npy("<f8", (1,) * 3000, b"\0" * 8),
         "bad_long_descr.npy": npy("x" * 12000, (1,), b"\0" * 8),
+        # Finding 4 (fuzz/README.md): an empty stack of images whose other dimensions overflow the element count.
+        "finding4-empty-stack-huge-images.npy": npy("<f8", (), dict_text="{'descr': '<f8', 'fortran_order': False, "
+                                                    "'shape': (922337203685775,4078 9223372036854775807, 0), }"),
     }
 
 

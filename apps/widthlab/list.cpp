@@ -2,6 +2,7 @@
 // models — with the one-line descriptions the registries carry (what configs, --activation, --loss, --optimizer,
 // scaling.presets and limits.compute / limit --model accept). Reproductions: `widthlab reproduce --list`.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "verb.h"
 #include "widthlab/activation.h"
@@ -24,8 +25,9 @@ widthlab::cli::VerbRun setup(CLI::App&) {
     fmt::print("activations:\n");
     for (const auto& a : widthlab::activation_registry())
       fmt::print("  {:<12} {}{}\n", a.name, a.description, a.parameter.empty() ? "" : "  (" + a.parameter + ")");
-    fmt::print("losses:\n");
-    for (const auto& l : widthlab::loss_names()) fmt::print("  {}\n", l);
+    fmt::print("losses (train.loss):\n");
+    for (const auto& l : widthlab::loss_registry())
+      fmt::print("  {:<14} {}  (also: {})\n", l.name, l.description, fmt::join(l.aliases, ", "));
     fmt::print("optimizers (train.optimizer):\n");
     for (const auto& o : widthlab::optimizer_registry()) fmt::print("  {:<12} {}\n", o.name, o.description);
     fmt::print("scaling presets (scaling.presets):\n{}", widthlab::scaling_presets_help());

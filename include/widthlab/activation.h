@@ -1,5 +1,6 @@
-// Activation functions φ and their derivatives, from one registry (STYLE 3): adding an activation is one entry in
-// src/core/activation.cpp and its formulas in activation_formula.h. Names take an optional parameter after a colon:
+// Activation functions φ and their derivatives, from one registry (STYLE 3): a row of src/core/activation.cpp's
+// kEntries and its formulas in activation_formula.h, plus the places architecture.md §9 lists (closed-form duals, the
+// GPU kernel's dual_form, tests). Names take an optional parameter after a colon:
 // "leaky_relu:0.1". The Gaussian duals T, Ṫ (theory.md §3.8) live in kernels/dual.h and use `abrelu()` / `kind` for
 // closed forms.
 #pragma once

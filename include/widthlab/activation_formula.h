@@ -1,7 +1,7 @@
 // The activation formulas φ(z) and φ'(z) in double (activation.h's registry names them), as functions that compile
 // for the host and, under nvcc, for the device: Activation::value / derivative and the CUDA dense net
-// (src/nets/mlp_cuda.cu) evaluate exactly these expressions. Adding an activation is one case in each switch here
-// plus its registry row in src/core/activation.cpp.
+// (src/nets/mlp_cuda.cu) evaluate exactly these expressions. An activation is one case in each switch here, its
+// registry row in src/core/activation.cpp and the other places architecture.md §9 lists.
 #pragma once
 #include <math.h>
 

@@ -52,7 +52,7 @@ const std::vector<RegionInfo>& region_registry();
 const RegionInfo& region_info(int region);  // throws InputError outside 1..13
 
 // Theoretical std exponents of the logit decomposition and the weight increments after a fixed number of steps
-// (theory.md §6.1 R2, 1 hidden layer, positively homogeneous φ). On the B = 0 line these are SPEC's rule
+// (theory.md §6.1 R2, 1 hidden layer, positively homogeneous φ). On the B = 0 line these are theory.md's rule
 // q_f∅ = max(A, B+C), q_fa = q_fw = B, q_faw = B + 2C, q_δâ = q_δŵ = C (exact_rule = true). Elsewhere the same
 // first-order heuristic [derived] with per-layer rates: q_f∅ = max(A, q_σ+1+2C_w), q_fa = 1+2q_σ+q̃_a,
 // q_fw = 1+2q_σ+q̃_w, q_faw = max(q_σ+1+2C_a+C_w, A+C_a+C_w), q_δâ = C_a, q_δŵ = C_w.

@@ -1,5 +1,5 @@
-// Losses on a batch of logits, averaged over the batch (theory.md §1.1), from one registry: adding a loss is one entry
-// in src/core/loss.cpp.
+// Losses on a batch of logits, averaged over the batch (theory.md §1.1), from one registry (STYLE 3): a row of
+// src/core/loss.cpp's kEntries (name, kind, aliases, description), plus the places architecture.md §9 lists.
 //   logistic       ℓ(y,z) = log(1+e^{−yz}), y ∈ {−1,+1}, one logit per sample.   ℓ' = −y·s(−yz)
 //   mse            ℓ(y,z) = ½(z−y)², one output per sample (y the target).        ℓ' = z − y
 //   cross-entropy  softmax CE, K logits per sample, y = class index 0..K−1.      ℓ' = softmax(z) − onehot(y)
@@ -34,5 +34,13 @@ struct Loss {
 
 Loss loss_from_name(std::string_view name);  // "logistic" | "mse" | "cross-entropy" (aliases: bce, ce)
 std::vector<std::string> loss_names();
+
+// The registry as `widthlab list` prints it.
+struct LossInfo {
+  std::string name;
+  std::vector<std::string> aliases;
+  std::string description;
+};
+const std::vector<LossInfo>& loss_registry();
 
 }  // namespace widthlab

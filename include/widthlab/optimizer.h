@@ -1,5 +1,6 @@
-// Optimizers with per-layer learning rates (theory.md §1.1, §1.5, §3.7, §6.0), from one registry (STYLE 3): adding one
-// is a class and one row in src/nets/optimizer.cpp. Updates match torch.optim exactly, per parameter:
+// Optimizers with per-layer learning rates (theory.md §1.1, §1.5, §3.7, §6.0), from one registry (STYLE 3): a class and
+// a row in src/nets/optimizer.cpp, plus the places architecture.md §9 lists. Updates match torch.optim exactly, per
+// parameter:
 //   gd, sgd   θ −= lr·g                                           (plain: no momentum, no weight decay)
 //   rmsprop   v = αv + (1−α)g²;  θ −= lr·g/(√v + ε)                α = 0.99, ε = 1e-8 (torch defaults, centered=False)
 //   adam      m = β₁m + (1−β₁)g;  v = β₂v + (1−β₂)g²;  t += 1;

@@ -1,14 +1,13 @@
-"""Finite-width training checked against an independent numpy float64 reference of the SPEC's recipes.
+"""Finite-width training checked against an independent numpy float64 reference of theory.md's recipes.
 
-The reference below is written from the research spec only (its sections, kept in docs/theory.md under the same
-numbers: "SPEC §x" below is theory.md §x) — §1.1 (networks, losses averaged over the batch, plain
-SGD), §1.2 (effective weights W = αθ, effective SGD lr α²·lr_θ), §1.4 / §1.5 (the exact finite-width recipes: PyTorch's
-U(±1/√fan_in) init, a weight factor on the hidden and output weights, per-group lr factors, ω = d/128), §3.5 (IC-MF) and
-§3.7 (RMSProp) — and widthlab's documented conventions (README, `widthlab list`: torch RMSprop, v = a·v + (1−a)·g²,
-θ −= lr·g/(√v + eps), a = 0.99, eps = 1e-8). It never reads widthlab's C++ for the maths.
+The reference below is written from the mathematics of docs/theory.md only — §1.1 (networks, losses averaged over the
+batch, plain SGD), §1.2 (effective weights W = αθ, effective SGD lr α²·lr_θ), §1.4 / §1.5 (the exact finite-width
+recipes: PyTorch's U(±1/√fan_in) init, a weight factor on the hidden and output weights, per-group lr factors, ω =
+d/128), §3.5 (IC-MF) and §3.7 (RMSProp) — and widthlab's documented conventions (README, `widthlab list`: torch RMSprop,
+v = a·v + (1−a)·g², θ −= lr·g/(√v + eps), a = 0.99, eps = 1e-8). It never reads widthlab's C++ for the maths.
 
 widthlab's side is ``widthlab.train_net``: its init effective weights α_l θ_l are handed to the reference, which trains
-them with the SPEC recipe; the final α_l θ_l, the test logits and the per-step train loss must agree to float64
+them with theory.md's recipe; the final α_l θ_l, the test logits and the per-step train loss must agree to float64
 rounding. Biases are treated as one more column of their layer (same init law, factor and lr).
 
 Tolerance (float64, u = 2.2e-16): one forward/backward pass sums ≤ 512 terms per entry, so a fresh rounding error is
@@ -28,7 +27,7 @@ import pytest
 
 import widthlab
 
-D_REF = 128          # SPEC §1.2 / §1.5: d* = 128, ω = d/128
+D_REF = 128          # theory.md §1.2 / §1.5: d* = 128, ω = d/128
 RTOL = 1e-9          # see the module docstring
 RMS_ALPHA, RMS_EPS = 0.99, 1e-8   # widthlab's RMSProp (torch RMSprop defaults; `widthlab list`)
 
@@ -54,7 +53,7 @@ def activation(name):
 
 
 def forward(Ws, bs, X, act):
-    """SPEC §1.1: h_0 = x, z_l = W_l h_l (+ b_l), h_{l+1} = φ(z_l), f = z_H. Rows of X are examples.
+    """theory.md §1.1: h_0 = x, z_l = W_l h_l (+ b_l), h_{l+1} = φ(z_l), f = z_H. Rows of X are examples.
     Returns (pre-activations z_0..z_H, layer inputs h_0..h_H); the logits are z_H, shape (B, k)."""
     phi, _ = activation(act)
     hs, zs = [X], []
@@ -73,7 +72,7 @@ def logits(Ws, bs, X, act):
 
 
 def loss_and_dlogits(f, y, loss):
-    """Mean over the batch (SPEC §1.1). logistic: y ∈ {−1, +1}, ℓ = log(1 + e^{−y f}) (= BCEWithLogits on 0/1 labels),
+    """Mean over the batch (theory.md §1.1). logistic: y ∈ {−1, +1}, ℓ = log(1 + e^{−y f}) (= BCEWithLogits on 0/1 labels),
     ℓ' = −y·s(−y f). cross-entropy: y = class ids, softmax cross-entropy. mse: ½‖f − y‖² (theory.md §1.1; widthlab
     has one output, the gradient check also takes two)."""
     B = f.shape[0]
@@ -98,7 +97,7 @@ def loss_and_dlogits(f, y, loss):
 
 def gradients(Ws, bs, X, y, loss, act, offset=None):
     """Loss and its gradients in every W_l (and b_l) by backprop. ``offset`` (B, k) is added to the logits and gets
-    no gradient (the frozen IC-MF terms, SPEC §3.5)."""
+    no gradient (the frozen IC-MF terms, theory.md §3.5)."""
     _, dphi = activation(act)
     zs, hs = forward(Ws, bs, X, act)
     f = zs[-1] if offset is None else zs[-1] + offset
@@ -113,7 +112,7 @@ def gradients(Ws, bs, X, y, loss, act, offset=None):
 
 
 def optimizer_step(p, g, v, lr, optimizer, eps=RMS_EPS):
-    """One update of a tensor p with gradient g: gd / sgd p − lr·g; rmsprop torch's RMSprop (SPEC §3.7) with its
+    """One update of a tensor p with gradient g: gd / sgd p − lr·g; rmsprop torch's RMSprop (theory.md §3.7) with its
     running mean v of g². Returns (p, v)."""
     if optimizer in ("gd", "sgd"):
         return p - lr * g, v
@@ -124,7 +123,7 @@ def optimizer_step(p, g, v, lr, optimizer, eps=RMS_EPS):
 
 
 def train_reference(W0, b0, X, y, *, lrs, optimizer, steps, loss, act, offset=None, eps=None, batches=None):
-    """Train the effective weights: SGD/GD W −= lr_l·g, or torch RMSProp per tensor (SPEC §3.7; v starts at 0).
+    """Train the effective weights: SGD/GD W −= lr_l·g, or torch RMSProp per tensor (theory.md §3.7; v starts at 0).
     ``lrs``: one lr per layer (its bias shares it); ``eps``: per layer (default RMS_EPS everywhere); ``batches``:
     per step the rows of the mini-batch whose mean loss it descends (default: all rows). Returns (weights, biases,
     the loss on all rows at steps 0..steps, each before that step's update)."""
@@ -168,11 +167,11 @@ def train_raw(theta0, braw0, alphas, X, y, *, lrs_theta, optimizer, steps, loss,
 
 
 # --------------------------------------------------------------------------------------------------------------------
-# SPEC §1.5 recipes: the weight factor of each layer (input: 1) and the lr of each layer's effective weights.
+# theory.md §1.5 recipes: the weight factor of each layer (input: 1) and the lr of each layer's effective weights.
 # --------------------------------------------------------------------------------------------------------------------
 
 def spec_recipe(scaling, width, depth, optimizer, eta):
-    """(weight factors [l = 0..H], effective lrs [l = 0..H]) of SPEC §1.5 for a named scaling.
+    """(weight factors [l = 0..H], effective lrs [l = 0..H]) of theory.md §1.5 for a named scaling.
 
     ``scaling``: "sp" / "default", "mf" / "mean_field" / "ic-mf" (IC-MF trains the MF net, §1.4, §3.5), "ntk",
     ("intermediate", q), ("dev", q_sigma, q_lr[, q_lr_in]) — the `dev` tuple point (depth 1; the asymmetric form reads
@@ -188,7 +187,7 @@ def spec_recipe(scaling, width, depth, optimizer, eta):
         hid_factor = out_factor = factor
     elif isinstance(scaling, tuple) and scaling[0] == "dev" or scaling == "sym-default":
         if rms:
-            raise ValueError("the dev tuple recipe is SGD only (SPEC §1.5)")
+            raise ValueError("the dev tuple recipe is SGD only (theory.md §1.5)")
         qs, qlr, *rest = (-0.5, 0.5) if scaling == "sym-default" else scaling[1:]
         qin = rest[0] if rest else qlr
         hid_factor = out_factor = w ** (qs + 0.5)
@@ -204,7 +203,7 @@ def spec_recipe(scaling, width, depth, optimizer, eta):
         lr = (w ** -0.5, w ** -1.5, w ** -1.0) if rms else (1.0, w ** -1.0, w ** -1.0)
     elif scaling == "mup":
         if rms:
-            raise ValueError("no RMSProp recipe for muP in the SPEC")
+            raise ValueError("no RMSProp recipe for muP in theory.md")
         hid_factor, out_factor = 1.0, w ** -0.5
         lr = (w, 1.0, w ** -1.0)
     else:
@@ -215,7 +214,7 @@ def spec_recipe(scaling, width, depth, optimizer, eta):
 
 
 def spec_init(rng, n0, width, depth, k, factors, bias):
-    """SPEC §1.5: PyTorch nn.Linear U(±1/√fan_in) for every weight (and bias), times the layer's weight factor."""
+    """theory.md §1.5: PyTorch nn.Linear U(±1/√fan_in) for every weight (and bias), times the layer's weight factor."""
     dims = [n0] + [width] * depth + [k]
     Ws = [factors[l] * rng.uniform(-1, 1, size=(dims[l + 1], dims[l])) / math.sqrt(dims[l]) for l in range(depth + 1)]
     bs = ([factors[l] * rng.uniform(-1, 1, size=dims[l + 1]) / math.sqrt(dims[l]) for l in range(depth + 1)]
@@ -224,7 +223,7 @@ def spec_init(rng, n0, width, depth, k, factors, bias):
 
 
 def ic_offset(W0, b0, X, act, factors):
-    """SPEC §3.5: f_IC = f(θ) − f(θ_0^MF) + f(θ_0^SP): the frozen part f(θ_0^SP; x) − f(θ_0^MF; x), where θ_0^SP is the
+    """theory.md §3.5: f_IC = f(θ) − f(θ_0^MF) + f(θ_0^SP): the frozen part f(θ_0^SP; x) − f(θ_0^MF; x), where θ_0^SP is the
     same draw before the MF weight factors were applied."""
     W_sp = [w / a for w, a in zip(W0, factors)]
     b_sp = None if b0 is None else [b / a for b, a in zip(b0, factors)]
@@ -294,7 +293,7 @@ def test_reference_losses_are_the_spec_formulas():
 
 
 def test_recipes_coincide_with_the_reference_net_at_d_ref():
-    # SPEC §1.2: every scheme is the reference net at d = d*.
+    # theory.md §1.2: every scheme is the reference net at d = d*.
     for opt in ("gd", "rmsprop"):
         for depth in (1, 3):
             names = ["sp", "mf", "ntk", ("intermediate", 0.75)] + (["mup"] if opt == "gd" else [])
@@ -317,7 +316,7 @@ def test_recipe_tables_agree_with_their_exponents():
 
 @pytest.mark.parametrize("bias", [False, True])
 def test_multiplier_equivalences(bias):
-    """SPEC §1.2: with z = α(θh + b), plain GD on θ with lr_θ is GD on W = αθ with lr α²·lr_θ. RMSProp (derived here):
+    """theory.md §1.2: with z = α(θh + b), plain GD on θ with lr_θ is GD on W = αθ with lr α²·lr_θ. RMSProp (derived here):
     g_θ = α g_W, v_θ = α² v_W, so Δθ = −lr_θ α g_W / (α(√v_W + eps/α)), i.e. RMSProp on W with lr α·lr_θ and eps/α."""
     rng = np.random.default_rng(5)
     X, y = small_problem(rng, n=9, n0=3)
@@ -344,7 +343,7 @@ def test_multiplier_equivalences(bias):
 # widthlab against the reference.
 # ====================================================================================================================
 
-ACT = "leaky_relu:0.1"    # the SPEC's activation (§6.0: leaky ReLU, slope 0.1); widthlab's default
+ACT = "leaky_relu:0.1"    # theory.md's activation (§6.0: leaky ReLU, slope 0.1); widthlab's default
 N_TRAIN, N_TEST, N_IN = 24, 12, 6
 ETA = 0.2                 # base lr of the GD/SGD cases: weights move by 1e-2..1 of their size in STEPS steps
 ETA_RMS = 0.002           # RMSProp's first step is ≈ 10·lr·sign(g): a base lr this small keeps it a perturbation
@@ -400,7 +399,7 @@ def make_config(task, *, preset="sp", q=None, depth=1, optimizer="gd", loss="log
 
 
 def effective(run, which="init"):
-    """widthlab's effective weights and biases α_l θ_l, α_l b_l (SPEC §1.2; train_net's documented layer law)."""
+    """widthlab's effective weights and biases α_l θ_l, α_l b_l (theory.md §1.2; train_net's documented layer law)."""
     alphas = run["multipliers"]
     params = run[f"{which}_parameters"]
     Ws = [a * np.asarray(t, dtype=np.float64) for a, t in zip(alphas, params["weights"])]
@@ -416,7 +415,7 @@ def labels(task, loss, which="y"):
 
 
 def reference_run(run, task, *, scaling, depth, optimizer, loss, width, steps=STEPS, lr_scale=None, batches=None):
-    """Train widthlab's init with the SPEC recipe (on ``batches``' rows per step when given); returns (weights, biases,
+    """Train widthlab's init with theory.md's recipe (on ``batches``' rows per step when given); returns (weights, biases,
     train losses, test logits, lrs)."""
     factors, lrs = spec_recipe(scaling, width, depth, optimizer, base_lr(optimizer))
     if lr_scale is not None:
@@ -468,7 +467,7 @@ CASES = [
     ("d2-gd-mf-256", "mf", "mf", 2, "gd", "logistic", False, 256),
     ("d2-gd-ntk-512", "ntk", "ntk", 2, "gd", "logistic", False, 512),
     ("d2-gd-mup-512", "mup", "mup", 2, "gd", "logistic", False, 512),
-    # Multipliers α ≠ 1 (SPEC §1.2: SGD on θ with lr_θ is SGD on W = αθ with α²·lr_θ). improved SP's §1.4 row
+    # Multipliers α ≠ 1 (theory.md §1.2: SGD on θ with lr_θ is SGD on W = αθ with α²·lr_θ). improved SP's §1.4 row
     # (hidden/output std (sN)^{-1/2}, lr η/s; s = ω, input 1, η) is the ntk SGD recipe in effective terms; the custom
     # scalings write MF's readout as an output multiplier ω^{-1} on a raw init ω^{1/2} and raw lr ηω, and train with
     # MF's effective lrs. At depth 2 the custom hidden layer keeps init factor 1 where MF's is ω^{-1/2}: the reference
@@ -515,14 +514,14 @@ def test_training_matches_the_spec_recipe(data, case):
     assert run["status"] == "ok" and run["final_parameters"] is not None
     alphas = np.asarray(run["multipliers"], dtype=np.float64)
     if optimizer == "rmsprop":
-        # The SPEC recipe trains the raw tensors with no multiplier; with α ≠ 1 widthlab's effective eps would be
+        # theory.md's recipe trains the raw tensors with no multiplier; with α ≠ 1 widthlab's effective eps would be
         # eps/α (test_multiplier_equivalences). Say so if it happens rather than assume it away.
-        assert np.all(alphas == 1.0), f"RMSProp with multipliers {alphas}: the effective eps differs from the SPEC's"
+        assert np.all(alphas == 1.0), f"RMSProp with multipliers {alphas}: the effective eps differs from theory.md's"
     ref = reference_run(run, task, scaling=scaling, depth=depth, optimizer=optimizer, loss=loss, width=width)
-    # The lrs themselves: effective SGD lr α²·lr_θ (SPEC §1.2), RMSProp α·lr_θ (derived; α = 1 asserted above).
+    # The lrs themselves: effective SGD lr α²·lr_θ (theory.md §1.2), RMSProp α·lr_θ (derived; α = 1 asserted above).
     power = 1 if optimizer == "rmsprop" else 2
     eff = alphas ** power * np.asarray(run["layer_lrs"], dtype=np.float64)
-    np.testing.assert_allclose(eff, ref[4], rtol=1e-12, err_msg=f"{name}: effective lrs vs SPEC §1.5")
+    np.testing.assert_allclose(eff, ref[4], rtol=1e-12, err_msg=f"{name}: effective lrs vs theory.md §1.5")
     diff = discrepancies(run, ref, task, loss)
     bad = {k: v for k, v in diff.items() if not v <= RTOL}
     assert not bad, f"{name}: relative differences above {RTOL}: {bad}"
@@ -556,7 +555,7 @@ def assert_epoch_permutations(batches, n, batch):
 @needs_train_net
 @pytest.mark.parametrize("case", MINIBATCH_CASES, ids=[c[0] for c in MINIBATCH_CASES])
 def test_minibatch_sgd_matches_the_spec_recipe(data, case):
-    """Mini-batch SGD on the batches widthlab reports drawing: the mean loss over each batch's own rows (SPEC §1.1;
+    """Mini-batch SGD on the batches widthlab reports drawing: the mean loss over each batch's own rows (theory.md §1.1;
     the short batch too), the recipe's lrs. The order itself is widthlab's convention (§6.0), checked for its form."""
     name, scaling, preset, depth, loss, bias, width, batch = case
     task = data["ten" if loss == "cross-entropy" else "binary"]
@@ -611,7 +610,7 @@ RMS_MULTIPLIER_CASES = [("improved-sp", 2, False, 512), ("custom:init=0,0.5;mult
 @needs_train_net
 @pytest.mark.parametrize("preset,depth,bias,width", RMS_MULTIPLIER_CASES)
 def test_rmsprop_with_multipliers_is_torch_rmsprop_on_the_raw_parameters(data, preset, depth, bias, width):
-    """The SPEC has no RMSProp recipe for these scalings, so this checks only the optimizer: RMSProp on the raw θ_l
+    """theory.md has no RMSProp recipe for these scalings, so this checks only the optimizer: RMSProp on the raw θ_l
     with widthlab's own α_l and lr_θ is RMSProp on W = αθ with lr α·lr_θ and eps/α (test_multiplier_equivalences)."""
     run, task = run_case(data, preset, depth, "rmsprop", "logistic", bias, width)
     alphas = np.asarray(run["multipliers"], dtype=np.float64)
@@ -628,7 +627,7 @@ def test_rmsprop_with_multipliers_is_torch_rmsprop_on_the_raw_parameters(data, p
 
 @needs_train_net
 def test_initial_logits_of_ic_mf_are_the_sp_nets(data):
-    # SPEC §3.5: at step 0, f_IC equals the output of the SP net of the same draw. That draw is the sp run of the same
+    # theory.md §3.5: at step 0, f_IC equals the output of the SP net of the same draw. That draw is the sp run of the same
     # seed when widthlab pairs inits across scalings (at d = d*: test_every_scaling_is_the_reference_net_at_d_ref).
     task = data["binary"]
     ic, _ = run_case(data, "ic-mf", 1, "gd", "logistic", False, 512)
@@ -649,7 +648,7 @@ SPEC_NAME = {"intermediate:0.75": ("intermediate", 0.75)}
 @pytest.mark.parametrize("preset,depth,width", INIT_CASES)
 @pytest.mark.parametrize("bias", [False, True])
 def test_init_law_is_the_spec_recipe(data, preset, depth, width, bias):
-    """SPEC §1.5: each effective weight (and bias) tensor is factor·U(±1/√fan_in): inside the bound, with the
+    """theory.md §1.5: each effective weight (and bias) tensor is factor·U(±1/√fan_in): inside the bound, with the
     uniform law's second moment factor²/(3 fan_in) (5 standard errors: var(u²)/E[u²]² = 4/5 for a uniform u)."""
     run, _ = run_case(data, preset, depth, "gd", "logistic", bias, width)
     factors, _ = spec_recipe(SPEC_NAME.get(preset, preset), width, depth, "gd", ETA)
@@ -669,7 +668,7 @@ def test_init_law_is_the_spec_recipe(data, preset, depth, width, bias):
 @needs_train_net
 @pytest.mark.parametrize("depth", [1, 2])
 def test_every_scaling_is_the_reference_net_at_d_ref(data, depth):
-    """SPEC §1.2 / §1.5: at d = d* = 128 every scaling's effective init and effective lrs are the default's."""
+    """theory.md §1.2 / §1.5: at d = d* = 128 every scaling's effective init and effective lrs are the default's."""
     names = ["sp", "ntk", "mf", "ic-mf", "mup", "intermediate:0.75"]
     names += ["sym-default", ("q", -1.0, 1.0), ("q", -0.75, 0.5, 0.25)] if depth == 1 else []
     base, _ = run_case(data, "sp", depth, "gd", "logistic", True, D_REF)

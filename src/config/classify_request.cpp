@@ -12,6 +12,7 @@
 #include "widthlab/config_scalings.h"
 #include "widthlab/error.h"
 #include "widthlab/exponent_text.h"
+#include "widthlab/optimizer.h"
 
 namespace widthlab {
 namespace {
@@ -43,6 +44,7 @@ nlohmann::json classify_request(const ClassifyRequest& r, const ClassifyInputNam
   if (!r.activation.empty()) activation = r.activation;
   if (!r.optimizer.empty()) optimizer = r.optimizer;
   if (depth < 1) throw InputError(fmt::format("{} = {}: expected an integer >= 1", names.depth, depth));
+  optimizer_from_name(optimizer);  // the registry's names and error, as train.optimizer (optimizer.h)
   const OptimizerFamily family = optimizer_family(optimizer);
   const Activation act = activation_from_name(activation);
 

@@ -13,11 +13,18 @@ struct Entry {
   const char* name;
   LossKind kind;
   std::vector<const char*> aliases;
+  const char* description;
 };
 const Entry kEntries[] = {
-    {"logistic", LossKind::logistic, {"bce", "binary-cross-entropy"}},
-    {"mse", LossKind::mse, {"squared"}},
-    {"cross-entropy", LossKind::cross_entropy, {"ce", "cross_entropy", "softmax-cross-entropy"}},
+    {"logistic",
+     LossKind::logistic,
+     {"bce", "binary-cross-entropy"},
+     "log(1 + e^(-y z)), labels ±1, one logit (theory.md §1.1)"},
+    {"mse", LossKind::mse, {"squared"}, "(z - y)² / 2, one output per sample (theory.md §1.1)"},
+    {"cross-entropy",
+     LossKind::cross_entropy,
+     {"ce", "cross_entropy", "softmax-cross-entropy"},
+     "softmax cross-entropy, labels 0..K-1, K logits (theory.md §1.1)"},
 };
 
 // log(1 + e^{x}) without overflow.
@@ -127,6 +134,15 @@ std::vector<std::string> loss_names() {
   std::vector<std::string> v;
   for (const auto& e : kEntries) v.push_back(e.name);
   return v;
+}
+
+const std::vector<LossInfo>& loss_registry() {
+  static const std::vector<LossInfo> infos = [] {
+    std::vector<LossInfo> v;
+    for (const auto& e : kEntries) v.push_back({e.name, {e.aliases.begin(), e.aliases.end()}, e.description});
+    return v;
+  }();
+  return infos;
 }
 
 }  // namespace widthlab

@@ -25,7 +25,7 @@ namespace widthlab::repro {
 namespace {
 using namespace nguyen;
 
-// The claim ([N] abstract via SPEC §6.4 R27: "the same" width-independence as R25/R26 for CNN-like nets) and the
+// The claim ([N] abstract via theory.md §6.4 R27: "the same" width-independence as R25/R26 for CNN-like nets) and the
 // regions' source: exponent intervals below 0 (theory.md §8.7), noise-floor ratio ≤ 2 (theory.md §6.4 R26).
 constexpr const char* kR27 =
     "curves and neuron-level distributions collapse onto one as the channel count grows; learning non-trivial ([N] "

@@ -38,10 +38,14 @@ TEST(Cli, UnknownVerbOrFlagExitsTwo) {
 TEST(Cli, ListPrintsEveryRegistryByName) {
   auto r = run_cli("list");
   ASSERT_EQ(r.code, 0) << r.err;
-  for (const char* section : {"activations:", "losses:", "optimizers", "scaling presets", "limit models"})
+  for (const char* section : {"activations:", "losses", "optimizers", "scaling presets", "limit models"})
     EXPECT_NE(r.out.find(section), std::string::npos) << section;
   for (const auto& a : widthlab::activation_registry()) EXPECT_NE(r.out.find("  " + a.name + " "), std::string::npos);
-  for (const auto& l : widthlab::loss_names()) EXPECT_NE(r.out.find("  " + l + "\n"), std::string::npos) << l;
+  for (const auto& l : widthlab::loss_registry()) {  // name, description and aliases (issue: names only)
+    EXPECT_NE(r.out.find("  " + l.name + " "), std::string::npos) << l.name;
+    EXPECT_NE(r.out.find(l.description), std::string::npos) << l.name;
+    for (const auto& a : l.aliases) EXPECT_NE(r.out.find(a), std::string::npos) << a;
+  }
   for (const auto& o : widthlab::optimizer_registry())
     EXPECT_NE(r.out.find("  " + o.name + " "), std::string::npos) << o.name;
   for (const auto& p : widthlab::scaling_registry()) EXPECT_NE(r.out.find("  " + p.name), std::string::npos) << p.name;

@@ -155,6 +155,7 @@ TEST(ClassifyCli, BadInputExitsTwo) {
   expect_exit2("--preset mf --q-sigma -1 --q-lr 1", "exactly one");
   expect_exit2("", "exactly one");
   expect_exit2("--preset mf --optimizer lbfgs", "lbfgs");
+  expect_exit2("--preset mf --optimizer RMSprop", "allowed: gd, sgd, rmsprop, adam");  // exact, as train.optimizer
   expect_exit2("--preset mf --activation nope", "nope");
   expect_exit2("--preset mf --depth 0", "depth");
   expect_exit2("--preset intermediate:2", "intermediate");
