@@ -78,19 +78,23 @@ int run_limit(const LimitVerbOptions& opt) {
   const Config& cfg = run.config;
   std::vector<std::string> skipped;
   const std::vector<LimitJob> jobs = limit_jobs(cfg, opt.model, opt.region, skipped);
-  for (const auto& why : skipped) fmt::print(stderr, "widthlab limit: skipped {}\n", why);
   const Dataset data = load_dataset(data_options(cfg));
-  for (const auto& job : jobs) {
-    const LimitModelInfo& info = limit_model_from_name(job.options.model);
-    fmt::print(stderr, "widthlab limit: model '{}' (region {}; {}) on {} ({} train / {} test), {} → {}\n", info.name,
-               info.region ? std::to_string(info.region) : "-", job.why, data.name, data.x_train.rows(),
-               data.x_test.rows(), count_noun(job.options.seeds.size(), "seed"), printable_path(run.out));
-  }
+  const auto print_plan = [&] {  // after the directory opened: a failure to open it stays one line on stderr
+    for (const auto& why : skipped) fmt::print(stderr, "widthlab limit: skipped {}\n", why);
+    for (const auto& job : jobs) {
+      const LimitModelInfo& info = limit_model_from_name(job.options.model);
+      fmt::print(stderr, "widthlab limit: model '{}' (region {}; {}) on {} ({} train / {} test), {} → {}\n", info.name,
+                 info.region ? std::to_string(info.region) : "-", job.why, data.name, data.x_train.rows(),
+                 data.x_test.rows(), count_noun(job.options.seeds.size(), "seed"), printable_path(run.out));
+    }
+  };
   if (run.dry_run) {
+    print_plan();
     fmt::print("dry run: {}; nothing written\n", count_noun(jobs.size(), "limit model"));
     return 0;
   }
   cli::open_run_dir(run);  // every input has validated
+  print_plan();
   const auto path = run.out / "limit.jsonl";
   claim_output(path);
   // --resume keeps every record and simulates only the (job, seed) pairs limit.jsonl lacks; fresh and --force start

@@ -112,6 +112,11 @@ TEST(LimitCli, BadInputExitsTwoWithOneLine) {
   r = test::run_cli("limit --config " + cfg + " --out " + dir + "/c --set limits.mf_particles=7");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("mf_particles"), std::string::npos);
+  // A directory that cannot be created: its one line, not the plan line before it (issue: two lines on stderr).
+  r = test::run_cli("limit --config " + cfg + " --model mf --out /proc/widthlab_cannot_create");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("cannot create output directory"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
 }  // namespace
