@@ -2,6 +2,7 @@
 unknown keyword or a value of the wrong type is a one-line TypeError naming the function, the argument and what was
 expected; a value outside a range the Python layer owns is a one-line ValueError; nothing is silently coerced
 (int(1.7), bool("False")) or dropped (a None in a config dict, an empty get=), and nothing is written."""
+import math
 import re
 
 import numpy as np
@@ -190,3 +191,31 @@ def test_the_wrappers_keep_the_documented_signatures_and_docstrings():
     assert list(inspect.signature(widthlab.train).parameters)[:3] == ["config", "out", "overrides"]
     assert widthlab.kernel.__doc__ == widthlab._core.kernel.__doc__
     assert widthlab.train.__name__ == "train" and "Finite-width runs" in widthlab.train.__doc__
+
+
+@pytest.mark.parametrize("call, needle", [
+    (lambda X, y: widthlab.kernel(X, depth=1, activation="relu", width=7), "only used with parameterization='standard'"),
+    (lambda X, y: widthlab.predict(X, y, X, depth=1, activation="relu", width=7), "parameterization='standard'"),
+    (lambda X, y: widthlab.predict(X, y, X, depth=1, activation="relu", parameterization="standard", width=7,
+                                   kernel="nngp"), "not used with kernel='nngp'"),
+    (lambda X, y: widthlab.predict(X, y, X, depth=1, activation="relu", lr=5.0), "not used at t = inf"),
+    (lambda X, y: widthlab.predict(X, y, X, depth=1, activation="relu", lr=5.0, t=[math.inf]), "not used at t = inf"),
+])
+def test_keywords_the_computation_would_not_read_are_refused_as_on_the_cli(call, needle):
+    """Issue (audit F8): --width with the ntk parameterization and --lr at t = ∞ did nothing; the CLI refuses them now
+    and so does Python, with the same reasons."""
+    X, y = np.ones((3, 2)), np.array([1.0, -1.0, 1.0])
+    with pytest.raises(ValueError) as err:
+        call(X, y)
+    assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_same_keywords_are_accepted_where_they_are_read():
+    X, y = np.random.default_rng(0).normal(size=(4, 2)), np.array([1.0, -1.0, 1.0, -1.0])
+    a = widthlab.kernel(X, depth=1, activation="relu", parameterization="standard", width=7)
+    b = widthlab.kernel(X, depth=1, activation="relu", parameterization="standard", width=70)
+    assert not np.allclose(a["ntk"], b["ntk"])  # the standard NTK depends on the width
+    f1 = widthlab.predict(X, y, X, depth=1, activation="relu", lr=0.5, t=3.0)["mean"]
+    f2 = widthlab.predict(X, y, X, depth=1, activation="relu", lr=5.0, t=3.0)["mean"]
+    assert not np.allclose(f1, f2)  # at a finite time the step size matters
+    assert widthlab.predict(X, y, X, depth=1, activation="relu", lr=0.5, t=0.0)["mean"].shape == (4, 1)

@@ -200,7 +200,7 @@ def bad_calls():
         (lambda: widthlab.predict(x, y, xt, depth=0, activation="relu"), "depth = 0"),
         (lambda: widthlab.predict(np.where(np.eye(5, 3) > 0, np.nan, 1.0), y, xt, depth=1, activation="relu"),
          "x_train: row 0 holds a non-finite value (NaN or inf)"),
-        (lambda: widthlab.predict(x, y, xt, lr=0.0, depth=1, activation="relu"), "lr = 0: expected > 0"),
+        (lambda: widthlab.predict(x, y, xt, lr=0.0, t=3, depth=1, activation="relu"), "lr = 0: expected > 0"),
     ]
 
 
@@ -235,8 +235,8 @@ def test_signature_defaults():
     x, y, xt = data(seed=12)
     a = widthlab.predict(x, y, xt, depth=1, activation="relu")
     b = widthlab.predict(x, y, xt, depth=1, activation="relu", parameterization="ntk", W_std=1.0, b_std=0.0,
-                         width=1.0, loss="mse", t=math.inf, lr=1.0, diag_reg=0.0, diag_reg_absolute_scale=False,
-                         cov=False, kernel="ntk")
+                         loss="mse", t=math.inf, diag_reg=0.0, diag_reg_absolute_scale=False, cov=False, kernel="ntk")
+    # (width and lr are not read by this prediction and are refused: test_argument_checks.py)
     np.testing.assert_array_equal(a["mean"], b["mean"])
     for unused in ({"seed": 0}, {"init_sample": True}):  # mse starts from no GP sample: these are not ignored
         with pytest.raises(ValueError, match="only used with loss='logistic' or 'cross-entropy'"):

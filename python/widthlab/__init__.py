@@ -21,6 +21,7 @@ import warnings
 
 from . import _core
 from ._args import Any, Bool, Fraction, Get, Int, Overrides, Path, Progress, Real, Str, checked, INT64
+from ._args import refuse_unread_network_keywords as _refuse_unread
 from ._config import config_source as _config_source, to_toml as _to_toml
 
 __version__ = _core.__version__
@@ -63,6 +64,7 @@ _NETWORK = dict(depth=Int(none="arch= gives the net", what="an int ≥ 1"), acti
 def kernel(x1, x2=None, **options):
     # A thin wrapper for the argument checks (its docstring is _core.kernel's, python/src/bind_kernel.cpp): about
     # 1 µs per call, < 1 % of a 100 × 100 kernel (bench/python_overhead.py).
+    _refuse_unread("kernel", options)
     return _core.kernel(x1, x2, **options)
 
 
@@ -98,6 +100,8 @@ def predict(x_train, y_train, x_test, *, depth=None, activation=None, t=None, ge
             raise ValueError(f"get = {get!r} and kernel = {options['kernel']!r}: give one of them")
         options["kernel"] = get
     times = _times(t)
+    each = times if isinstance(times, list) else [math.inf if times is None else times]
+    _refuse_unread("predict", options, time=math.inf if all(ti == math.inf for ti in each) else None)
     if not isinstance(times, list):  # one time (None: the default, t = ∞)
         if times is not None:
             options["t"] = times

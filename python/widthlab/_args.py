@@ -14,6 +14,7 @@ see one type). Without these checks pybind11 answered a wrong keyword or type wi
 import difflib
 import functools
 import inspect
+import math
 import numbers
 import operator
 import os
@@ -219,3 +220,19 @@ def checked(**kinds):
         return call
 
     return wrap
+
+
+def refuse_unread_network_keywords(fn, options, time=None):
+    """Keywords the kernel or the prediction would not read are refused, as the CLI refuses the same flags
+    (apps/widthlab/kernel_flags.cpp, predict.cpp): ``width`` with the ntk parameterization (its kernels have no width,
+    theory.md §3.8) or with kernel="nngp" (the NNGP has no width), and ``lr`` at t = ∞ with mse (f*(∞) involves no
+    step size). ``time``: the prediction's time (math.inf for t = ∞), None for a kernel."""
+    if "width" in options and options.get("parameterization", "ntk") == "ntk":
+        raise ValueError(f"{fn}(): width = {options['width']!r}: only used with parameterization='standard' (the ntk "
+                         "parameterization's kernels have no width)")
+    if "width" in options and options.get("kernel") == "nngp":
+        raise ValueError(f"{fn}(): width = {options['width']!r}: not used with kernel='nngp' (the NNGP has no width; "
+                         "theory.md §3.8)")
+    if time == math.inf and "lr" in options and options.get("loss", "mse") == "mse":
+        raise ValueError(f"{fn}(): lr = {options['lr']!r}: not used at t = inf (the t = ∞ prediction does not depend "
+                         "on the step size); give a finite t or leave lr out")
