@@ -44,7 +44,8 @@ std::string allowed_names() {
   for (const auto& e : kEntries) {
     if (!s.empty()) s += ", ";
     s += e.name;
-    if (e.has_param) s += "[:alpha]";
+    if (e.has_param)
+      s += fmt::format("[:{}]", std::string_view(e.parameter).substr(0, std::string_view(e.parameter).find(' ')));
   }
   return s;
 }

@@ -1,5 +1,7 @@
 // Bad config input (architecture.md §5, issue 3): every case is an InputError with ONE line that starts with the file
 // path (or "--set") and names the key path, the value and what was expected. WIDTHLAB_SHOW_ERRORS=1 prints them.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -165,8 +167,9 @@ TEST(ConfigErrors, UnknownNamesListTheAllowedOnes) {
   expect_file_error("activation_param", "[model]\nactivation = \"relu:2\"\n",
                     {"model.activation = \"relu:2\"", "takes no parameter"});
   expect_file_error("loss", "[train]\nloss = \"hinge\"\n", {"train.loss = \"hinge\"", "logistic", "cross-entropy"});
+  const std::string optimizers = fmt::format("expected one of {}", fmt::join(optimizer_names(), ", "));
   expect_file_error("optimizer", "[train]\noptimizer = \"sgdd\"\n",
-                    {"train.optimizer = \"sgdd\"", "expected one of gd, sgd, rmsprop, adam", "did you mean 'sgd'"});
+                    {"train.optimizer = \"sgdd\"", optimizers, "did you mean 'sgd'"});  // the registry's list
   expect_file_error("preset", "[scaling]\npresets = [\"sp\", \"ntkk\"]\n",
                     {"scaling.presets = [\"sp\", \"ntkk\"]", "unknown preset", "mean-field"});
   expect_file_error("preset_param", "[scaling]\npresets = [\"intermediate:2\"]\n",

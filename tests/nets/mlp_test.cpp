@@ -33,7 +33,7 @@ TEST(MlpGradient, MatchesFiniteDifferences) {
   for (const auto& info : activation_registry()) {
     for (const auto& loss_name : loss_names()) {
       const Loss loss = loss_from_name(loss_name);
-      const int k = loss.kind == LossKind::cross_entropy ? 3 : 1;
+      const int k = loss.outputs(3);  // logits per sample for a 3-class task
       for (int depth = 1; depth <= 3; ++depth) {
         for (bool bias : {false, true}) {
           const uint64_t seed = 1000 * depth + 7 * bias + cases;
