@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 namespace widthlab::config_detail {
 
@@ -70,6 +71,41 @@ std::string closest_name(std::string_view name, const std::vector<std::string>& 
   // A typo: at most 2 edits, and fewer than half the name's letters.
   if (best_d == 0 || best_d > 2 || 2 * best_d >= std::max<std::size_t>(name.size(), 2)) return "";
   return best;
+}
+
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
+std::string node_text(const toml::node& n) {
+  if (auto s = n.as_string()) return toml_string(s->get());
+  if (auto i = n.as_integer()) return std::to_string(i->get());
+  if (auto f = n.as_floating_point()) return toml_number(f->get());
+  if (auto b = n.as_boolean()) return b->get() ? "true" : "false";
+  if (auto a = n.as_array()) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < a->size(); ++i) s += (i ? ", " : "") + node_text(*a->get(i));
+    return s + "]";
+  }
+  if (auto t = n.as_table()) {
+    std::string s = "{";
+    bool first = true;
+    for (const auto& [k, v] : *t) {
+      s += (first ? "" : ", ") + std::string(k.str()) + " = " + node_text(v);
+      first = false;
+    }
+    return s + "}";
+  }
+  std::ostringstream os;  // dates and times
+  if (auto d = n.as_date())
+    os << *d;
+  else if (auto t = n.as_time())
+    os << *t;
+  else if (auto dt = n.as_date_time())
+    os << *dt;
+  return os.str();
 }
 
 }  // namespace widthlab::config_detail

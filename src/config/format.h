@@ -1,5 +1,7 @@
 // TOML spelling of config values, shared by error messages (validate), the TOML writer and the reader.
 #pragma once
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,5 +33,10 @@ std::string toml_value(const std::vector<T>& v) {
 std::string join(const std::vector<std::string>& names, std::string_view sep = ", ");
 // The allowed name closest to `name` by edit distance, when close enough to be a likely typo; "" otherwise.
 std::string closest_name(std::string_view name, const std::vector<std::string>& allowed);
+
+// One line: newlines in embedded text become spaces.
+std::string one_line(std::string s);
+// The value of a TOML node spelled as TOML (for messages).
+std::string node_text(const toml::node& n);
 
 }  // namespace widthlab::config_detail
