@@ -102,8 +102,16 @@ struct ReproductionInfo {
   // is refused before the case runs (architecture.md §4). A figure the case expects (CaseOutput::plots) must be listed
   // (run_reproduction checks).
   std::vector<std::string> outputs = {};
+  // What the case needs of sweep.widths, checked before anything is written (reproduction_requirements).
+  enum class Widths { any, above_reference, include_reference } widths = Widths::any;
+  // The case's verdicts need only what runs.jsonl keeps, so --resume reuses its runs; otherwise (per-step curves or
+  // logits) --resume is refused before anything is written.
+  bool resumable = true;
 };
 const std::vector<ReproductionInfo>& reproduction_registry();
+// "" when `config` (and --resume) meet the case's declared needs (ReproductionInfo::widths, resumable), else the
+// one-line reason; run_reproduction refuses before anything is written.
+std::string reproduction_requirements(const ReproductionInfo& info, const Config& config, bool resume);
 const ReproductionInfo& reproduction_info(const std::string& name);  // InputError listing the names
 
 // configs/reproduce/NAME.toml: a widthlab config plus optional tables [smoke] and [full], each `set = ["key=value",

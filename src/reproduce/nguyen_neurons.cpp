@@ -159,6 +159,8 @@ VerdictResult judge_distribution_collapse(const NeuronGrid& g, const std::vector
 }
 
 VerdictResult judge_noise_floor(const NeuronGrid& g, int p, int q) {
+  if (g[p].size() < 2 || g[p].front().empty())  // one width (or no seed): no two widths to compare
+    return {Verdict::inconclusive, "W1 of the two widest widths / seed-split noise floor: needs at least 2 widths"};
   const std::size_t i = g[p].size() - 2;
   const auto stat = [&](const std::vector<std::size_t>& idx) {
     return split_noise_ratio(groups_at(g, p, i, q, idx), groups_at(g, p, i + 1, q, idx));

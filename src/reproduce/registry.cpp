@@ -1,6 +1,9 @@
 // The registry of `widthlab reproduce` (reproduce.h): every case's name, paper, theory.md section, description, code,
-// seed rule and the names it writes in DIR (ReproductionInfo::outputs, checked before the case runs).
+// seed rule, the names it writes in DIR (ReproductionInfo::outputs, checked before the case runs), what it needs of
+// sweep.widths and whether --resume can reuse its runs (both checked before anything is written).
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "reproduce/cases.h"
 #include "widthlab/error.h"
@@ -24,14 +27,18 @@ const std::vector<ReproductionInfo>& reproduction_registry() {
        "examples with batch 1000)",
        repro::run_golikov2020_curves,
        /*every_seed_at_every_width=*/false,
-       {"curve_distances.csv", "curve_distances.png"}},
+       {"curve_distances.csv", "curve_distances.png"},
+       /*widths=*/ReproductionInfo::Widths::above_reference,
+       /*resumable=*/false},
       {"golikov2020-small-lr",
        "Golikov 2020 [G1], supp. Fig. 3 bottom",
        "theory.md §6.1 R4",
        "lr 0.0002: NTK tracks the reference net, MF does not (MF lacks the random init logits)",
        repro::run_golikov2020_small_lr,
        /*every_seed_at_every_width=*/false,
-       {"curves.csv", "small_lr_curves.png"}},
+       {"curves.csv", "small_lr_curves.png"},
+       /*widths=*/ReproductionInfo::Widths::above_reference,
+       /*resumable=*/false},
       {"golikov2020-long",
        "Golikov 2020 [G1], supp. Fig. 4 row 4",
        "theory.md §6.1 R7",
@@ -60,7 +67,9 @@ const std::vector<ReproductionInfo>& reproduction_registry() {
        repro::run_golikov2021_limits,
        /*every_seed_at_every_width=*/false,
        {"limits_curves.csv", "kernels.csv", "limits_study/", "limits_study_summary.json", "limits_curves.png",
-        "kernels.png"}},
+        "kernels.png"},
+       /*widths=*/ReproductionInfo::Widths::above_reference,
+       /*resumable=*/false},
       {"golikov2021-regions",
        "theory target (no paper figure), from Golikov 2021 [G2]",
        "theory.md §6.5 R29, §2.2, §3.4",
@@ -99,14 +108,18 @@ const std::vector<ReproductionInfo>& reproduction_registry() {
        "finite CNNs, NTK parameterization vs SP, each at its validation-selected lr: no consistent winner",
        repro::run_sohl_dickstein2020_cnn,
        /*every_seed_at_every_width=*/false,
-       {"selection.csv", "accuracy.csv"}},
+       {"selection.csv", "accuracy.csv"},
+       /*widths=*/ReproductionInfo::Widths::include_reference,
+       /*resumable=*/false},
       {"nguyen2019-gaussians",
        "Nguyen 2019 [N], isotropic-Gaussian experiment",
        "theory.md §6.4 R25",
        "multilayer MF nets on two isotropic Gaussians: loss curves collapse as the width grows",
        repro::run_nguyen2019_gaussians,
        /*every_seed_at_every_width=*/false,
-       {"gaussian_curves.csv", "gaussian_curves.png"}},
+       {"gaussian_curves.csv", "gaussian_curves.png"},
+       /*widths=*/ReproductionInfo::Widths::any,
+       /*resumable=*/false},
       {"nguyen2019-fmnist",
        "Nguyen 2019 [N], real-data experiment (fashion-mnist-2 for MNIST/CIFAR-10)",
        "theory.md §6.4 R26",
@@ -115,7 +128,9 @@ const std::vector<ReproductionInfo>& reproduction_registry() {
        repro::run_nguyen2019_fmnist,
        /*every_seed_at_every_width=*/true,
        {"nfm_curves.csv", "neuron_distances.csv", "neuron_hist.csv", "nfm_curves.png", "neuron_hist.png",
-        "neuron_distances.png"}},
+        "neuron_distances.png"},
+       /*widths=*/ReproductionInfo::Widths::any,
+       /*resumable=*/false},
       {"nguyen2019-cnn",
        "Nguyen 2019 [N], \"CNN-like\" nets (channels as width; fashion-mnist-2)",
        "theory.md §6.4 R27",
@@ -124,7 +139,9 @@ const std::vector<ReproductionInfo>& reproduction_registry() {
        repro::run_nguyen2019_cnn,
        /*every_seed_at_every_width=*/true,
        {"nfm_curves.csv", "neuron_distances.csv", "neuron_hist.csv", "nfm_curves.png", "neuron_hist.png",
-        "neuron_distances.png"}},
+        "neuron_distances.png"},
+       /*widths=*/ReproductionInfo::Widths::any,
+       /*resumable=*/false},
       {"classify-grid",
        "theory target (no paper figure)",
        "theory.md §6.5 R28, §2.2",
@@ -142,6 +159,22 @@ const ReproductionInfo& reproduction_info(const std::string& name) {
   std::string names;
   for (const auto& r : reproduction_registry()) names += (names.empty() ? "" : ", ") + r.name;
   throw InputError(fmt::format("reproduce '{}': unknown reproduction; expected one of: {}", name, names));
+}
+
+std::string reproduction_requirements(const ReproductionInfo& info, const Config& config, bool resume) {
+  if (resume && !info.resumable)
+    return fmt::format(
+        "reproduce {} --resume: this case needs per-step curves that runs.jsonl does not keep; use "
+        "--force",
+        info.name);
+  const auto& w = config.sweep.widths;
+  const int ref = int(config.scaling.reference_width);
+  using W = ReproductionInfo::Widths;
+  if (info.widths == W::above_reference && (w.empty() || *std::max_element(w.begin(), w.end()) <= ref))
+    return fmt::format("reproduce {}: sweep.widths needs a width above the reference", info.name);
+  if (info.widths == W::include_reference && std::find(w.begin(), w.end(), ref) == w.end())
+    return fmt::format("sweep.widths: expected d* = scaling.reference_width = {} among them", ref);
+  return "";
 }
 
 }  // namespace widthlab

@@ -318,6 +318,7 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
   const OutputMode out_mode = options.force    ? OutputMode::force
                               : options.resume ? OutputMode::resume
                                                : OutputMode::fresh;
+  if (std::string why = reproduction_requirements(info, config, options.resume); !why.empty()) throw InputError(why);
   // Runs are keyed by (label, width, seed): a grown grid runs only the new ones, any other change is refused.
   check_run_dir(options.out, out_mode, config, ResumeRule::grid_may_grow, case_output_names(info, options.plots));
   check_study_device(config);          // --device cuda without a CUDA path or a GPU: refused before anything is written

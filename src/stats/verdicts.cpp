@@ -75,7 +75,7 @@ Estimate bootstrap_groups(const std::vector<std::vector<double>>& groups, const 
   }
   Estimate e;
   e.value = stat(full);
-  bool enough = resamples > 0;
+  bool enough = resamples > 0 && !groups.empty();  // no group (e.g. no width above d*): no interval
   for (const auto& f : finite) enough = enough && f.size() >= 3;
   if (!enough) return e;
   // Paired: one draw of seed indices for every group when all groups hold the same seeds (a seed's NaN entries are

@@ -7,6 +7,8 @@
 
 #include "cli/cli_helpers.h"
 
+namespace fs = std::filesystem;
+
 namespace widthlab::test {
 namespace {
 
@@ -34,6 +36,30 @@ TEST(ReproduceCli, BadInputIsExit2WithOneLine) {
   r = run_cli("reproduce golikov2020-width --smoke --out " + dir + "/o --data " + dir + "/no-cifar");
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_EQ(lines(r.err), 1) << r.err;
+}
+
+// Issue: a case's own needs of sweep.widths, and --resume of a case whose verdicts need per-step curves, were refused
+// only after config.toml and provenance.jsonl were written (sohl-dickstein2020-cnn: after training); one width
+// crashed three cases. They are the registry's (ReproductionInfo::widths, resumable), checked before any write.
+TEST(ReproduceCli, CaseNeedsAreCheckedBeforeAnythingIsWritten) {
+  const std::string dir = scratch_dir("repro_needs");
+  const std::string one_width = " --smoke --no-plots --threads 1 --set 'sweep.widths=[16]' --set 'sweep.seeds=[0]'";
+  for (const char* name : {"golikov2020-small-lr", "golikov2021-limits", "sohl-dickstein2020-cnn"}) {
+    CliResult r = run_cli(std::string("reproduce ") + name + one_width + " --out " + dir + "/" + name);
+    EXPECT_EQ(r.code, 2) << name << ": " << r.err;
+    EXPECT_NE(r.err.find("sweep.widths"), std::string::npos) << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_FALSE(fs::exists(dir + "/" + name)) << name;
+  }
+  fs::create_directories(dir + "/empty");
+  CliResult r = run_cli("reproduce nguyen2019-gaussians --smoke --no-plots --resume --out " + dir + "/empty");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("needs per-step curves"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::is_empty(dir + "/empty"));
+  // One width: every claim that compares widths is inconclusive, no crash.
+  r = run_cli("--quiet reproduce nguyen2019-fmnist" + one_width + " --out " + dir + "/one");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("0 hold, 0 do not hold"), std::string::npos) << r.out;
 }
 
 TEST(ReproduceCli, SmokeRunWritesReportAndRefusesToOverwrite) {

@@ -270,6 +270,10 @@ TEST(Verdicts, BootstrapCoverage) {
   EXPECT_DOUBLE_EQ(d.lo, 0.5);
   EXPECT_DOUBLE_EQ(d.hi, 0.5);
   EXPECT_TRUE(std::isnan(bootstrap_mean({1.0, 2.0}).lo));
+  // Issue: a sweep with no width left to judge (one width, none above d*) crashed the paired bootstrap.
+  const Estimate none = bootstrap_statistic({{}, {}}, [](const std::vector<double>&) { return NAN; });
+  EXPECT_TRUE(std::isnan(none.lo) && std::isnan(none.hi));
+  EXPECT_EQ(judge_slope({{}, {}}, -0.5, 0.1, "constructed").verdict, Verdict::inconclusive);
 }
 
 }  // namespace
