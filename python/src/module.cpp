@@ -8,6 +8,7 @@
 #include "py_json.h"
 #include "widthlab/activation.h"
 #include "widthlab/error.h"
+#include "widthlab/loss.h"
 #include "widthlab/provenance.h"
 
 namespace py = pybind11;
@@ -37,6 +38,16 @@ PYBIND11_MODULE(_core, m) {
         return out;
       },
       "The activation registry: a list of {name, parameter, description}.");
+  m.def(
+      "losses",
+      [] {
+        py::list out;
+        for (const auto& l : widthlab::loss_registry())
+          out.append(py::dict(py::arg("name") = l.name, py::arg("aliases") = l.aliases,
+                              py::arg("description") = l.description));
+        return out;
+      },
+      "The loss registry: a list of {name, aliases, description}.");
   m.def(
       "provenance", [] { return widthlab::python::json_to_py(widthlab::provenance_record()); },
       "This process's provenance record (provenance.h): the fields every output directory's provenance.jsonl gets.");

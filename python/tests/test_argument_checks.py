@@ -200,6 +200,12 @@ def test_the_wrappers_keep_the_documented_signatures_and_docstrings():
                                    kernel="nngp"), "not used with kernel='nngp'"),
     (lambda X, y: widthlab.predict(X, y, X, depth=1, activation="relu", lr=5.0), "not used at t = inf"),
     (lambda X, y: widthlab.predict(X, y, X, depth=1, activation="relu", lr=5.0, t=[math.inf]), "not used at t = inf"),
+    # re-audit N5: mse by its alias, and a width with only the NNGP asked for
+    (lambda X, y: widthlab.predict(X, y, X, depth=1, activation="relu", loss="squared", lr=5.0), "not used at t = inf"),
+    (lambda X, y: widthlab.kernel(X, depth=1, activation="relu", parameterization="standard", width=7, get="nngp"),
+     "which this call does not compute"),
+    (lambda X, y: widthlab.kernel(X, depth=1, activation="relu", parameterization="standard", width=7, ntk=False),
+     "which this call does not compute"),
 ])
 def test_keywords_the_computation_would_not_read_are_refused_as_on_the_cli(call, needle):
     """Issue (audit F8): --width with the ntk parameterization and --lr at t = ∞ did nothing; the CLI refuses them now
@@ -219,3 +225,10 @@ def test_the_same_keywords_are_accepted_where_they_are_read():
     f2 = widthlab.predict(X, y, X, depth=1, activation="relu", lr=5.0, t=3.0)["mean"]
     assert not np.allclose(f1, f2)  # at a finite time the step size matters
     assert widthlab.predict(X, y, X, depth=1, activation="relu", lr=0.5, t=0.0)["mean"].shape == (4, 1)
+
+
+def test_an_int_beyond_its_c_type_names_the_bound():
+    """Issue (re-audit N6): train_net(seed=2**63) said "expected ... an int ≥ 0"; the bound is 2**63 − 1."""
+    with pytest.raises(ValueError, match=r"at most 9223372036854775807") as err:
+        widthlab.train_net(seed=2**63)
+    assert "\n" not in str(err.value)

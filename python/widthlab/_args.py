@@ -58,9 +58,11 @@ class Int:
                                        not isinstance(value, numbers.Integral)):
             _fail(TypeError, fn, name, value, self.what)
         v = operator.index(value)
-        if ((self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi) or
-                not -self.limit - 1 <= v <= self.limit):
+        if (self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi):
             _fail(ValueError, fn, name, value, self.what)
+        if not -self.limit - 1 <= v <= self.limit:  # the C type's bound (re-audit N6: 2**63 said only "≥ 0")
+            _fail(ValueError, fn, name, value, f"{self.what}, at most {self.limit}" if v > 0 else
+                  f"{self.what}, at least {-self.limit - 1}")
         return v
 
 
@@ -222,17 +224,27 @@ def checked(**kinds):
     return wrap
 
 
-def refuse_unread_network_keywords(fn, options, time=None):
+def _is_mse(loss):
+    """``loss`` names mse, by its name or an alias (the loss registry, widthlab._core.losses())."""
+    from . import _core
+    return any(row["name"] == "mse" and loss in [row["name"], *row["aliases"]] for row in _core.losses())
+
+
+def refuse_unread_network_keywords(fn, options, time=None, ntk=True):
     """Keywords the kernel or the prediction would not read are refused, as the CLI refuses the same flags
     (apps/widthlab/kernel_flags.cpp, predict.cpp): ``width`` with the ntk parameterization (its kernels have no width,
     theory.md §3.8) or with kernel="nngp" (the NNGP has no width), and ``lr`` at t = ∞ with mse (f*(∞) involves no
-    step size). ``time``: the prediction's time (math.inf for t = ∞), None for a kernel."""
+    step size). ``time``: the prediction's time (math.inf for t = ∞), None for a kernel; ``ntk``: whether the NTK is
+    computed (the standard parameterization's NNGP has no width either)."""
+    if "width" in options and not ntk:
+        raise ValueError(f"{fn}(): width = {options['width']!r}: only read by the standard parameterization's NTK, "
+                         "which this call does not compute")
     if "width" in options and options.get("parameterization", "ntk") == "ntk":
         raise ValueError(f"{fn}(): width = {options['width']!r}: only used with parameterization='standard' (the ntk "
                          "parameterization's kernels have no width)")
     if "width" in options and options.get("kernel") == "nngp":
         raise ValueError(f"{fn}(): width = {options['width']!r}: not used with kernel='nngp' (the NNGP has no width; "
                          "theory.md §3.8)")
-    if time == math.inf and "lr" in options and options.get("loss", "mse") == "mse":
+    if time == math.inf and "lr" in options and _is_mse(options.get("loss", "mse")):
         raise ValueError(f"{fn}(): lr = {options['lr']!r}: not used at t = inf (the t = ∞ prediction does not depend "
                          "on the step size); give a finite t or leave lr out")

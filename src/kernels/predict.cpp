@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <random>
 
@@ -189,6 +190,11 @@ PredictResult predict(const MatrixD& X, const MatrixD& Y, const MatrixD& T, cons
     throw InputError(fmt::format("time = inf: loss {} has no t = ∞ prediction; give a finite step count", lname));
   if (std::abs(o.time - std::round(o.time)) > 1e-9 * std::max(1.0, o.time))
     throw InputError(fmt::format("time = {}: loss {} needs an integer number of steps", o.time, lname));
+  // Function-space GD runs the steps one by one; the cap is train.steps' (and keeps llround from overflowing: a
+  // time of 1e19 came back as the t = 0 prediction).
+  if (o.time > double(std::numeric_limits<int>::max()))
+    throw InputError(fmt::format("time = {}: loss {} runs its steps one by one; expected at most {}", o.time, lname,
+                                 std::numeric_limits<int>::max()));
   if (o.cov) throw InputError(fmt::format("--cov: only available for loss mse, not {}", lname));
   if (Y.cols() != 1) throw InputError(fmt::format("labels: expected one label per row for loss {}", lname));
   VectorD y = Y.col(0);

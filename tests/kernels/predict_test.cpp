@@ -321,4 +321,9 @@ TEST(Predict, BadInputThrowsInputError) {
   o.time = 2;
   EXPECT_THROW(predict(D.X, D.Y, D.T, kopts, o), InputError);  // labels not ±1
   EXPECT_NO_THROW(predict(D.X, Ys, D.T, kopts, o));
+  // Issue (re-audit N2): 1e19 steps overflowed the step count and returned the t = 0 prediction under that label.
+  for (double huge : {1e19, 1e300}) {
+    o.time = huge;
+    EXPECT_THROW(predict(D.X, Ys, D.T, kopts, o), InputError) << huge;
+  }
 }
