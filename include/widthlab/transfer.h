@@ -104,6 +104,11 @@ struct TransferSummary {
 // The whole verb after the directory is open: sweep, analysis, files, plots, report.
 TransferSummary run_transfer(const Config& config, const TransferOptions& options);
 
+// --coord-steps is not part of config.toml, so a resumed directory's runs must have tracked the same number of steps
+// (their coord_check.act_delta_track): "" when every ok record of DIR/runs.jsonl (if any) did, else one line naming
+// the file, the record and both numbers. Called before anything is written (CLI, Python) and by run_transfer.
+std::string recorded_coord_steps_problem(const std::filesystem::path& dir, int coord_steps);
+
 // report.md from the analysis (every number also in the CSV/JSON files).
 std::string render_transfer_report(const Config& config, const std::vector<ScalingTransfer>& scalings,
                                    const TransferSummary& summary, const std::vector<std::string>& notes,

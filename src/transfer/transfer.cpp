@@ -205,9 +205,26 @@ std::string draw_transfer_plots(const fs::path& dir, const std::string& python) 
 
 }  // namespace
 
+std::string recorded_coord_steps_problem(const fs::path& dir, int coord_steps) {
+  const auto records = read_jsonl(dir / "runs.jsonl", /*missing_ok=*/true, /*warn_partial=*/false);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const auto& r = records[i];
+    if (r.value("status", "") != "ok") continue;  // a diverged run tracked only the steps before it diverged
+    const auto track = r.contains("coord_check") ? r["coord_check"].value("act_delta_track", nlohmann::json::array())
+                                                 : nlohmann::json::array();
+    if (int(track.size()) != coord_steps)
+      return fmt::format(
+          "{}: record {} tracked the coordinate check over {} steps, this run asks for {}: pass "
+          "--coord-steps {} to resume it (one directory, one coordinate check)",
+          printable_path(dir / "runs.jsonl"), i + 1, track.size(), coord_steps, track.size());
+  }
+  return "";
+}
+
 TransferSummary run_transfer(const Config& config, const TransferOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   if (auto why = validate_transfer_config(config); !why.empty()) throw InputError(why);
+  if (auto why = recorded_coord_steps_problem(options.out, options.coord_steps); !why.empty()) throw InputError(why);
   TransferSummary summary;
   SweepSetup setup = make_sweep_setup(config);
   setup.train.coord_track_steps = options.coord_steps;

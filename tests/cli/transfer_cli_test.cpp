@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -104,6 +105,15 @@ TEST(TransferCli, SmallTransferWritesItsFilesAndReport) {
   EXPECT_NE(again.out.find("48 already done"), std::string::npos) << again.out;
   EXPECT_EQ(count_lines(o / "runs.jsonl"), 48);
   EXPECT_EQ(run_cli("transfer --quiet --no-plots --config " + dir + "/c.toml --out " + dir + "/o").code, 2);
+  // Issue (re-audit N1): --coord-steps is not in config.toml, and a resume with another value mixed 3- and 7-step
+  // coordinate checks in one fit. It is refused before anything is written.
+  const std::string provenance = read_file(o / "provenance.jsonl");
+  const auto other =
+      run_cli("transfer --quiet --no-plots --coord-steps 7 --config " + dir + "/c.toml --out " + dir + "/o --resume");
+  EXPECT_EQ(other.code, 2) << other.err;
+  EXPECT_NE(other.err.find("pass --coord-steps 3 to resume it"), std::string::npos) << other.err;
+  EXPECT_EQ(std::count(other.err.begin(), other.err.end(), '\n'), 1) << other.err;
+  EXPECT_EQ(read_file(o / "provenance.jsonl"), provenance);
   fs::remove_all(dir);
 }
 
