@@ -5,7 +5,8 @@
 // model limits.compute lists (as `study` does; none when it is empty); --model / --region pick one of the 13 models (or
 // ic-mf) directly. Writes DIR/limit.jsonl (one line per model and seed of limits.seeds: model, region, rules, curves,
 // final normalised test logits and classes; limit_run.h) and DIR/config.toml, after every input has validated.
-// --resume keeps limit.jsonl and adds the seeds it lacks (e.g. another --model, or the rest of an interrupted run).
+// --resume keeps limit.jsonl and adds the seeds it lacks (e.g. another --model, or the rest of an interrupted run: each
+// seed's record is written when that seed finishes).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -103,12 +104,22 @@ int run_limit(const LimitVerbOptions& opt) {
   JsonlWriter out(path);
   for (auto job : jobs) {
     if (!keep_unrecorded_seeds(job, done)) continue;
-    const LimitResult res = simulate_limit(job.options, data);
-    for (auto& line : res.to_json_lines()) {
-      line["selected_by"] = job.why;
-      out.append(line);
+    LimitResult all;  // the job's seeds, for its summary line
+    for (const std::uint64_t seed :
+         job.options.seeds) {  // one at a time: an interrupted run keeps the seeds it finished
+      LimitOptions one = job.options;
+      one.seeds = {seed};
+      LimitResult res = simulate_limit(one, data);
+      for (auto& line : res.to_json_lines()) {
+        line["selected_by"] = job.why;
+        out.append(line);
+      }
+      if (all.runs.empty())
+        all = res;
+      else
+        all.runs.insert(all.runs.end(), res.runs.begin(), res.runs.end()), all.seconds += res.seconds;
     }
-    report_result(res);
+    report_result(all);
   }
   return 0;
 }
