@@ -14,6 +14,16 @@ def test_activation_registry_has_closed_form_and_quadrature_entries():
     assert len(names) == len(set(names))
 
 
+def test_loss_registry_is_the_clis(cli):
+    """widthlab.losses() is the registry `widthlab list` prints: every name, alias and description."""
+    listed = cli("list").stdout
+    rows = widthlab.losses()
+    assert [r["name"] for r in rows] == ["logistic", "mse", "cross-entropy"]
+    for r in rows:
+        assert r["description"] in listed and all(a in listed for a in r["aliases"])
+    assert "squared" in next(r for r in rows if r["name"] == "mse")["aliases"]
+
+
 def test_provenance_is_what_an_output_directory_records(tmp_path):
     import json
     import sys

@@ -34,6 +34,12 @@ def activations():
 
 
 @checked()
+def losses():
+    """The loss registry: a list of ``{"name", "aliases", "description"}`` dicts."""
+    return _core.losses()
+
+
+@checked()
 def scaling_presets():
     """The scaling preset registry: a list of ``{"name", "aliases", "parameter", "description"}`` dicts."""
     return _core.scaling_presets()
@@ -446,6 +452,6 @@ def _output_mode(resume, force):
 to_toml = checked(cfg=Any())(_to_toml)
 
 
-__all__ = ["__version__", "activations", "scaling_presets", "provenance", "kernel", "predict", "empirical_ntk",
+__all__ = ["__version__", "activations", "losses", "scaling_presets", "provenance", "kernel", "predict", "empirical_ntk",
            "classify", "config", "default_config_toml", "to_toml", "train", "train_net", "study", "limit", "transfer",
            "reproductions", "reproduce"]
