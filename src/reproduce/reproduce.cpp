@@ -291,6 +291,28 @@ ReproduceSummary write_claims(const ReproductionInfo& info, const CaseOutput& co
   return s;
 }
 
+// A user's file inside a folder the case writes into (curves/, a sub-study's folder): a case with several sweeps knows
+// its later runs' names only when it reaches them, so such a file is refused here, before --force removes anything or
+// a run trains, rather than by claim_output after an earlier sweep (re-audit N3).
+void refuse_foreign_files_in_folders(const std::filesystem::path& out, const ReproductionInfo& info) {
+  std::vector<std::string> folders = {"curves/"};
+  for (const auto& name : info.outputs)
+    if (!name.empty() && name.back() == '/') folders.push_back(name);
+  for (const auto& folder : folders) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(out / folder, ec) ||
+        std::filesystem::is_symlink(out / folder.substr(0, folder.size() - 1), ec))
+      continue;  // a link in place of a folder is check_run_dir's to refuse
+    for (const auto& e : std::filesystem::recursive_directory_iterator(out / folder, ec))
+      if (!e.is_directory() && foreign_output(e.path()))
+        throw InputError(
+            fmt::format("{}: exists and was not written by widthlab, inside {} which reproduce {} writes "
+                        "into; refusing to run (move it; widthlab never overwrites or deletes a file it "
+                        "did not write)",
+                        printable_path(e.path()), folder, info.name));
+  }
+}
+
 }  // namespace
 
 ReproduceSummary run_reproduction(const ReproduceOptions& options) {
@@ -321,6 +343,7 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
   if (std::string why = reproduction_requirements(info, config, options.resume); !why.empty()) throw InputError(why);
   // Runs are keyed by (label, width, seed): a grown grid runs only the new ones, any other change is refused.
   check_run_dir(options.out, out_mode, config, ResumeRule::grid_may_grow, case_output_names(info, options.plots));
+  refuse_foreign_files_in_folders(options.out, info);
   check_study_device(config);          // --device cuda without a CUDA path or a GPU: refused before anything is written
   load_dataset(data_options(config));  // the data (a --data folder, data.path) loads: checked before writing too
   std::filesystem::path out = prepare_output_dir(options.out, out_mode);

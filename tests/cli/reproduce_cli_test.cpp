@@ -62,6 +62,26 @@ TEST(ReproduceCli, CaseNeedsAreCheckedBeforeAnythingIsWritten) {
   EXPECT_NE(r.out.find("0 hold, 0 do not hold"), std::string::npos) << r.out;
 }
 
+// Issue (re-audit N3): a user's file at a later sweep's curve name was refused only after --force had removed the
+// earlier results and a sweep had trained. A file widthlab did not write inside a folder the case writes into is
+// refused before anything is removed or run.
+TEST(ReproduceCli, AUsersFileInsideCurvesIsRefusedBeforeForceRemovesAnything) {
+  const std::string dir = scratch_dir("repro_foreign_curve");
+  const std::string args =
+      "--quiet reproduce golikov2020-fmnist10 --smoke --no-plots --threads 1 "
+      "--set 'sweep.widths=[16,32]' --set 'sweep.seeds=[0,1]' --out " +
+      dir + "/o";
+  ASSERT_EQ(run_cli(args).code, 0);
+  write_file(dir + "/o/curves/r9_mf_w64_s0.csv", "mine\n");
+  const std::string claims = read_file(dir + "/o/claims.json");
+  CliResult r = run_cli(args + " --force");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("r9_mf_w64_s0.csv: exists and was not written by widthlab"), std::string::npos) << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_EQ(read_file(dir + "/o/claims.json"), claims);  // the earlier results are still there
+  EXPECT_EQ(read_file(dir + "/o/curves/r9_mf_w64_s0.csv"), "mine\n");
+}
+
 TEST(ReproduceCli, SmokeRunWritesReportAndRefusesToOverwrite) {
   std::string dir = scratch_dir("repro_smoke") + "/out";
   CliResult r = run_cli("--quiet reproduce golikov2020-width --smoke --threads 2 --out " + dir);
