@@ -174,7 +174,7 @@ Results run_grid(const ReproduceContext& ctx, const SweepSetup& setup) {
         t.task.train.curve_every = 0;
         tasks.push_back(std::move(t));
       }
-  return run_tasks(ctx, setup.data, tasks, "classify-grid", false, /*resumable=*/true);
+  return run_tasks(ctx, setup.data, tasks, "classify-grid", false);
 }
 
 // Every grid point's five per-seed quantities at every width, stacked into one SeedGrid so that one bootstrap over

@@ -41,7 +41,7 @@ TrainResult result_from_record(const nlohmann::json& j) {
 
 std::map<SweepRunKey, TrainResult> run_tasks(const ReproduceContext& ctx, const Dataset& data,
                                              const std::vector<KeyedTask>& tasks, const std::string& label,
-                                             bool save_curves, bool resumable) {
+                                             bool save_curves) {
   std::map<SweepRunKey, const TrainTask*> by_key;
   std::vector<SweepRunKey> keys;
   for (const auto& t : tasks) {
@@ -54,12 +54,7 @@ std::map<SweepRunKey, TrainResult> run_tasks(const ReproduceContext& ctx, const 
                    [](const SweepRunKey& a, const SweepRunKey& b) { return a.width > b.width; });
   TrainData td{data.x_train, data.y_train, data.x_test, data.y_test, data.classes};
   std::map<SweepRunKey, TrainResult> results;
-  if (ctx.options.resume) {
-    if (!resumable)
-      throw InputError(
-          fmt::format("reproduce {} --resume: this case needs per-step curves that runs.jsonl does not "
-                      "keep; use --force",
-                      ctx.options.name));
+  if (ctx.options.resume) {  // a resumable case (reproduction_requirements refused the others)
     for (const auto& rec : read_jsonl(ctx.out / "runs.jsonl", true)) {
       TrainResult r = result_from_record(rec);
       SweepRunKey k{r.scaling, r.width, r.seed};

@@ -24,11 +24,11 @@ struct KeyedTask {
 
 // Runs every task (threads, progress, DIR/runs.jsonl and DIR/curves/ through run_sweep_runs) and returns the results
 // by key. A task that throws is an InputError here (a reproduction's configs are ours: no silent holes).
-// With --resume, runs already in DIR/runs.jsonl are read back (result_from_record) instead of rerun; only cases whose
-// verdicts need no per-step curves or logits (`resumable`) allow that.
+// With --resume, runs already in DIR/runs.jsonl are read back (result_from_record) instead of rerun: run_reproduction
+// gets this far only for cases whose verdicts need no per-step curves or logits (ReproductionInfo::resumable).
 std::map<SweepRunKey, TrainResult> run_tasks(const ReproduceContext& ctx, const Dataset& data,
                                              const std::vector<KeyedTask>& tasks, const std::string& label,
-                                             bool save_curves = true, bool resumable = false);
+                                             bool save_curves = true);
 // The scalar parts of a runs.jsonl record (final metrics, status, init logits, kernel diagonals, weight increments,
 // logit decomposition) as a TrainResult; curves and logits are not in the record.
 TrainResult result_from_record(const nlohmann::json& record);

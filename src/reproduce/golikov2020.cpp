@@ -106,7 +106,7 @@ Sweep run_width_sweep(const ReproduceContext& ctx, const std::string& label, con
     for (int w : s.setup.widths)
       for (auto seed : s.setup.seeds_at(w)) tasks.push_back(keyed_task(s.setup, sc, w, seed, prefix + sc.name));
   }
-  s.results = run_tasks(ctx, s.setup.data, tasks, label, true, /*resumable=*/true);
+  s.results = run_tasks(ctx, s.setup.data, tasks, label);
   return s;
 }
 

@@ -99,8 +99,7 @@ std::vector<KeyedTask> curve_tasks(const ReproduceContext& ctx, std::vector<Swee
   for (const auto& g : curve_groups()) {
     setups.push_back(make_sweep_setup(apply_overrides(ctx.config, group_sets(g, ctx))));
     const SweepSetup& s = setups.back();
-    const int big = s.widths.back();
-    if (big <= ref) throw InputError("reproduce golikov2020-curves: sweep.widths needs a width above the reference");
+    const int big = s.widths.back();  // above ref: the registry's widths rule (reproduction_requirements)
     auto add = [&](const Scaling& sc, int w, const std::string& label) {
       for (auto seed : s.seeds_at(big)) {  // paired: the reference runs the big width's seeds
         KeyedTask t = keyed_task(s, sc, w, seed, g.id + "/" + label);

@@ -60,7 +60,7 @@ DeepRuns run_groups(const ReproduceContext& ctx) {
           tasks.push_back(keyed_task(d.setups.back(), sc, w, seed, g.id + "/" + sc.name));
     }
   }
-  d.res = run_tasks(ctx, d.setups.front().data, tasks, "golikov2020-deep", true, /*resumable=*/true);
+  d.res = run_tasks(ctx, d.setups.front().data, tasks, "golikov2020-deep");
   return d;
 }
 
