@@ -69,7 +69,7 @@ _NETWORK = dict(depth=Int(none="arch= gives the net", what="an int ≥ 1"), acti
          get=Get(none="nngp= and ntk= decide"), **_NETWORK)
 def kernel(x1, x2=None, **options):
     # A thin wrapper for the argument checks (its docstring is _core.kernel's, python/src/bind_kernel.cpp): about
-    # 1 µs per call, < 1 % of a 100 × 100 kernel (bench/python_overhead.py).
+    # 1.5 µs per call, ≈ 2 % of a 100 × 100 kernel (bench/RESULTS.md, "Python-call overhead").
     get = options.get("get")
     ntk = ("ntk" in ((get,) if isinstance(get, str) else get)) if get is not None else options.get("ntk", True)
     _refuse_unread("kernel", options, ntk=ntk)
