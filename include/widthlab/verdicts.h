@@ -4,6 +4,7 @@
 // reproduction cases is one of the judge_* functions below, each unit-tested to return all three values.
 #pragma once
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -19,10 +20,23 @@ struct VerdictResult {
   std::string detail;  // the estimate, its interval and the region, one line
 };
 
-// An estimate with its two-sided 95 % interval.
+// An estimate with its two-sided 95 % interval. A percentile bootstrap's endpoints are order statistics of B random
+// resamples, so they carry Monte Carlo error (theory.md §8.7): mc_lo / mc_hi are the outer ends of the endpoints'
+// 95 % Monte Carlo bands (the order statistics k_lo − m and k_hi + m, mc_band_halfwidth), and `resamples` is B. They
+// are NaN / 0 for intervals without Monte Carlo (jackknife, exact values, rate fits).
 struct Estimate {
   double value = NAN, lo = NAN, hi = NAN;
+  double mc_lo = NAN, mc_hi = NAN;
+  int resamples = 0;
+
+  bool has_mc_band() const { return !std::isnan(mc_lo) && !std::isnan(mc_hi); }
+  // The interval a verdict is judged on: [mc_lo, mc_hi] when the estimate has a Monte Carlo band, else [lo, hi].
+  Estimate widened() const;
 };
+
+// m = ⌈1.96 · √(B p (1 − p))⌉ order statistics: the 95 % Monte Carlo band of the percentile endpoint at tail
+// probability p from B resamples, whose rank among the resamples is Binomial(B, p) (theory.md §8.7).
+std::size_t mc_band_halfwidth(std::size_t resamples, double tail);
 
 // The region a claim's estimate must lie in (closed; one side infinite for "below" / "above"), with its source: the
 // paper's figure or table, or the theory.md § it is derived from.
@@ -33,6 +47,9 @@ struct ClaimRegion {
 
 // holds: the whole interval inside the region; fails: the whole interval outside it; inconclusive otherwise (and when
 // the estimate or its interval is not finite). The detail quotes the estimate, the interval, the region and its source.
+// A bootstrap estimate is judged on its widened interval (Estimate::widened, theory.md §8.7), so that no verdict
+// depends on the bootstrap's random numbers; when that changes the verdict the 95 % interval alone would give, the
+// detail says so and quotes the widened interval.
 VerdictResult verdict_in_region(const Estimate& e, const ClaimRegion& region, const std::string& what);
 
 // The mean over seeds with a percentile-bootstrap interval (B resamples of the seeds, make_rng(seed); `level` 0.95:

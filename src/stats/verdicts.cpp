@@ -54,14 +54,21 @@ double mean_of(const std::vector<double>& v) {
 // The (1 − level)/2 and (1 + level)/2 order statistics (2.5 % and 97.5 % at 95 %) of the resampled statistics, with
 // `unknown` resamples whose statistic is not finite counted at −∞ for the lower and at +∞ for the upper point (as
 // every rate fit does, RateFit::ci_low): the interval does not condition on the statistic being finite, and it is
-// unbounded once the unknown resamples reach the percentile's rank (about 2.5 % of them at 95 %).
+// unbounded once the unknown resamples reach the percentile's rank (about 2.5 % of them at 95 %). mc_lo / mc_hi are
+// the order statistics m ranks further out (mc_band_halfwidth, clamped to the sample), counted the same way.
 void percentile_interval(std::vector<double>& stats, std::size_t unknown, Estimate& e, double level) {
   std::sort(stats.begin(), stats.end());
   const std::size_t n = stats.size() + unknown;
   auto rank = [&](double q) { return std::min(n - 1, std::size_t(q * double(n))); };
+  auto lower = [&](std::size_t k) { return k < unknown ? -INFINITY : stats[k - unknown]; };
+  auto upper = [&](std::size_t k) { return k < stats.size() ? stats[k] : INFINITY; };
   const std::size_t lo = rank((1 - level) / 2), hi = rank((1 + level) / 2);
-  e.lo = lo < unknown ? -INFINITY : stats[lo - unknown];
-  e.hi = hi < stats.size() ? stats[hi] : INFINITY;
+  const std::size_t m = mc_band_halfwidth(n, (1 - level) / 2);
+  e.lo = lower(lo);
+  e.hi = upper(hi);
+  e.mc_lo = lower(lo > m ? lo - m : 0);
+  e.mc_hi = upper(std::min(n - 1, hi + m));
+  e.resamples = int(n);
 }
 
 // The bootstrap of a statistic of per-group means (a group: one width, or one side of a comparison).
@@ -116,16 +123,34 @@ Estimate bootstrap_groups(const std::vector<std::vector<double>>& groups, const 
 
 std::string interval_text(const Estimate& e) { return fmt::format("{} [{}, {}]", num(e.value), num(e.lo), num(e.hi)); }
 
+Verdict judge_interval(double lo, double hi, const ClaimRegion& region) {
+  if (lo >= region.lo && hi <= region.hi) return Verdict::holds;
+  if (hi < region.lo || lo > region.hi) return Verdict::fails;
+  return Verdict::inconclusive;
+}
+
 }  // namespace
 
+std::size_t mc_band_halfwidth(std::size_t resamples, double tail) {
+  return std::size_t(std::ceil(1.96 * std::sqrt(double(resamples) * tail * (1 - tail))));
+}
+
+Estimate Estimate::widened() const { return has_mc_band() ? Estimate{value, mc_lo, mc_hi} : Estimate{value, lo, hi}; }
+
+// The widened interval contains [lo, hi], so it can only turn a holds or a fails into an inconclusive (theory.md §8.7).
 VerdictResult verdict_in_region(const Estimate& e, const ClaimRegion& region, const std::string& what) {
   const std::string where = fmt::format("{} {} vs region [{}, {}] ({})", what, interval_text(e), num(region.lo),
                                         num(region.hi), region.source);
   if (!std::isfinite(e.value) || !std::isfinite(e.lo) || !std::isfinite(e.hi))
     return make(Verdict::inconclusive, where + ": no finite interval");
-  if (e.lo >= region.lo && e.hi <= region.hi) return make(Verdict::holds, where);
-  if (e.hi < region.lo || e.lo > region.hi) return make(Verdict::fails, where);
-  return make(Verdict::inconclusive, where + ": the interval straddles the region's edge");
+  const Verdict plain = judge_interval(e.lo, e.hi, region);
+  const Estimate w = e.widened();
+  const Verdict v = judge_interval(w.lo, w.hi, region);
+  if (v != plain)
+    return make(v, where + fmt::format(": within the bootstrap's Monte Carlo error of the region's edge ({} "
+                                       "resamples): widened interval [{}, {}]",
+                                       e.resamples, num(w.lo), num(w.hi)));
+  return make(v, v == Verdict::inconclusive ? where + ": the interval straddles the region's edge" : where);
 }
 
 Estimate bootstrap_mean(const std::vector<double>& per_seed, int resamples, std::uint64_t seed, double level) {
@@ -310,8 +335,9 @@ VerdictResult judge_no_consistent_winner(const std::vector<double>& widths,
     const VerdictResult v =
         verdict_in_region(e, {-margin, margin, source}, fmt::format("width {}: difference", width_name(widths[i])));
     some_within = some_within || v.verdict == Verdict::holds;
-    above += std::isfinite(e.lo) && e.lo > margin;
-    below += std::isfinite(e.hi) && e.hi < -margin;
+    const Estimate w = e.widened();  // a winner beyond the margin, as a verdict: on the widened interval (§8.7)
+    above += std::isfinite(w.lo) && w.lo > margin;
+    below += std::isfinite(w.hi) && w.hi < -margin;
     detail += "; " + v.detail;
   }
   const bool one_wins = above == widths.size() || below == widths.size();
