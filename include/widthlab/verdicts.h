@@ -1,7 +1,9 @@
 // Verdicts a referee would sign (theory.md §8.7): a claim's estimate with its 95 % interval, judged against a region
 // written in code before the run, with its source. holds = the whole interval inside the region, fails = the whole
-// interval outside it, inconclusive otherwise. Intervals are percentile bootstraps over seeds; every claim kind of the
-// reproduction cases is one of the judge_* functions below, each unit-tested to return all three values.
+// interval outside it, inconclusive otherwise; a bootstrap interval counts with its Monte Carlo band (Estimate::mc_lo,
+// mc_hi), so no verdict depends on the bootstrap's random numbers. Intervals are percentile bootstraps over seeds;
+// every claim kind of the reproduction cases is one of the judge_* functions below, each unit-tested to return all
+// three values.
 #pragma once
 #include <cmath>
 #include <cstddef>
