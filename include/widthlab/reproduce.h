@@ -28,6 +28,9 @@ namespace widthlab {
 
 // ---- Report pieces --------------------------------------------------------------------------------------------
 
+enum class SourceKind { paper, derived };
+const char* source_kind_name(SourceKind k);  // "paper" | "derived"
+
 struct ClaimCheck {
   std::string id;         // e.g. "R1.mf-flat"
   std::string claim;      // the paper's claim in words
@@ -40,6 +43,10 @@ struct ClaimCheck {
   // (a distance between finite samples that shrinks where nothing differs, e.g. at init), or it repeats another
   // claim's statistic. Reported in its own section with the reason in result.detail, not counted (theory.md §8.7).
   bool uninformative = false;
+  // Where the expected outcome comes from: a figure or table of the paper that was seen (theory.md §0 tags [plot],
+  // [code]), or derived here from the theory (tag [derived]; possibly from a sentence of the paper's abstract, [abs])
+  // where the paper's own figure was not seen. claims.json's "source_kind" ("paper" | "derived"; absent = paper).
+  SourceKind source_kind = SourceKind::paper;
   bool counted() const { return !sanity && !uninformative; }
 };
 

@@ -117,6 +117,8 @@ Config load_reproduce_config(const std::string& path, bool smoke, bool full, con
   return c;
 }
 
+const char* source_kind_name(SourceKind k) { return k == SourceKind::derived ? "derived" : "paper"; }
+
 std::string ReportTable::markdown() const {
   std::string s;
   if (!title.empty()) s += "**" + title + "**\n\n";
@@ -135,21 +137,29 @@ std::string ReportTable::markdown() const {
 
 std::string reproduce_report_markdown(const ReproductionInfo& info, const CaseOutput& out, double seconds,
                                       const std::string& mode) {
-  int h = 0, f = 0, n = 0, sanity = 0, uninformative = 0;
+  int h = 0, f = 0, n = 0, sanity = 0, uninformative = 0, derived = 0;
   for (const auto& c : out.claims) {
     sanity += c.sanity, uninformative += c.uninformative;
+    derived += c.counted() && c.source_kind == SourceKind::derived;
     if (c.counted()) (c.result.verdict == Verdict::holds ? h : c.result.verdict == Verdict::fails ? f : n) += 1;
   }
   std::string s = fmt::format("# Reproduction: {}\n\n", info.name);
   s += fmt::format("*{}* — {}. {}.\n\n", info.paper, info.spec, info.description);
   s += fmt::format("**Verdicts: {} hold, {} do not hold, {} inconclusive** (mode: {}; wall time {:.1f} s).\n\n", h, f,
                    n, mode, seconds);
+  if (derived > 0)
+    s += fmt::format(
+        "{} of the counted claims are *derived*: the paper's own figure for them was not seen, so what "
+        "they expect is derived from the theory (theory.md §0 tag [derived]); their published column "
+        "begins *derived:*.\n\n",
+        derived);
   s += "## Setup\n\n" + out.setup + "\n\n";
   auto claim_table = [&](auto in_table) {
     std::string t = "| id | claim | published | measured | verdict |\n|---|---|---|---|---|\n";
     for (const auto& c : out.claims)
       if (in_table(c))
-        t += fmt::format("| {} | {} | {} | {} | **{}** |\n", c.id, c.claim, c.published, c.result.detail,
+        t += fmt::format("| {} | {} | {}{} | {} | **{}** |\n", c.id, c.claim,
+                         c.source_kind == SourceKind::derived ? "*derived:* " : "", c.published, c.result.detail,
                          verdict_name(c.result.verdict));
     return t + "\n";
   };
@@ -275,7 +285,8 @@ ReproduceSummary write_claims(const ReproductionInfo& info, const CaseOutput& co
                       {"measured", c.result.detail},
                       {"verdict", verdict_name(c.result.verdict)},
                       {"sanity", c.sanity},
-                      {"uninformative", c.uninformative}});
+                      {"uninformative", c.uninformative},
+                      {"source_kind", source_kind_name(c.source_kind)}});
   }
   write_file_atomic(out / "claims.json", nlohmann::json{{"name", info.name},
                                                         {"paper", info.paper},
