@@ -52,7 +52,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     const SweepSetup setup = make_sweep_setup(run.config);
     cli::check_run_outputs(run, transfer_output_names(run.config, !opt->no_plots));
     if (run.mode == OutputMode::resume)
-      if (auto why = recorded_coord_steps_problem(run.out, opt->coord_steps); !why.empty()) throw InputError(why);
+      if (auto why = transfer_resume_problem(run.out, opt->coord_steps); !why.empty()) throw InputError(why);
     const std::size_t n = setup.scalings.size() * setup.widths.size() * setup.lrs.size() * setup.seeds.size();
     if (run.dry_run) {
       fmt::print(

@@ -47,7 +47,14 @@ struct CoordFit {
   double predicted = 0;
   ClaimRegion region;
   VerdictResult verdict;
+  // The RMS at init (t = 0) follows from the init scaling alone (a sum of independent terms, §1.3): a sanity check,
+  // reported apart and not counted with the tests (theory.md §8.7). Every change after t ≥ 1 steps is a test.
+  bool sanity() const { return t == 0; }
 };
+
+// "N hold, M do not hold, K inconclusive; S sanity checks at init apart (J of them hold)": the tests' verdicts, the
+// sanity checks counted apart.
+std::string coord_verdict_counts(const std::vector<CoordFit>& fits);
 
 // Per layer, the exponent of the RMS at init (t = 0) and of the RMS change after t = 1..T steps (T = the longest track
 // among the runs), over `widths` × `seeds` (runs of other widths or seeds are ignored), `bootstrap` resamples, with
@@ -63,11 +70,12 @@ std::string coord_layer_name(int layer, int depth);
 std::vector<std::vector<std::string>> coord_value_rows(const CoordRun& run);
 extern const std::vector<std::string> kCoordValueColumns;
 // One fit as CSV cells: layer, quantity, t, exponent, ci_lo, ci_hi, widths_used, the same four for the narrowest and
-// the widest widths (…_narrowest, …_widest; nan / 0 when not fitted), predicted, region_lo, region_hi, verdict.
+// the widest widths (…_narrowest, …_widest; nan / 0 when not fitted), predicted, region_lo, region_hi, verdict, check
+// (sanity | test).
 std::vector<std::string> coord_fit_cells(const CoordFit& f);
 extern const std::vector<std::string> kCoordFitColumns;
 // The markdown table of a report: layer | quantity | t | fitted exponent | 95 % interval | narrowest → widest widths |
-// predicted | verdict.
+// predicted | verdict (a sanity check's marked so).
 std::string coord_table_markdown(const std::vector<CoordFit>& fits, int depth);
 
 }  // namespace widthlab

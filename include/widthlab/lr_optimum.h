@@ -26,13 +26,23 @@ inline bool has_interior_optimum(OptimumStatus s) {
 
 struct LrOptimum {
   OptimumStatus status = OptimumStatus::none;
-  double lr = NAN;       // the optimum (interior: vertex; next_to_diverged / edges: the best grid lr); NaN if flat/none
+  double lr = NAN;  // the optimum (interior: vertex; next_to_diverged / edges: the best grid lr); NaN if flat/none
+  // Where the optimum is known to lie: [lr, lr] for interior (the vertex) and edges; for next_to_diverged the bracket
+  // of the best grid point's two neighbours, which holds the minimum of any unimodal curve through these losses
+  // (§10.1).
+  double lr_low = NAN, lr_high = NAN;
   double grid_lr = NAN;  // the best grid point
   double loss = NAN;     // the loss at the best grid point
 };
 
 // Flat when (max − min) of the finite losses ≤ flat_tol · max(1, |min|).
 constexpr double kFlatTolerance = 1e-3;
+
+// A run that finished with a finite loss above its loss at init, by more than kFlatTolerance · max(1, |init|), did not
+// train: its lr is past the edge of stability as surely as a run that overflowed, and counts as diverged (theory.md
+// §10.1). False when either loss is not finite (a non-finite final loss is diverged already; an init loss that is not
+// finite gives nothing to compare with).
+bool trained_above_initial_loss(double final_loss, double initial_loss);
 
 // lrs: distinct, > 0 (any order); losses: one per lr, non-finite = diverged. InputError on mismatched sizes or a
 // non-positive lr.
@@ -47,12 +57,15 @@ double parabola_vertex(double x0, double y0, double x1, double y1, double x2, do
 std::vector<double> mean_curve(const std::vector<std::vector<double>>& losses, const std::vector<std::size_t>& seeds);
 
 struct LrOptimumEstimate {
-  LrOptimum point;                                // on the mean over all seeds
-  double lo = NAN, hi = NAN;                      // 95 % percentile interval of the optimum lr over seed resamples
+  LrOptimum point;  // on the mean over all seeds
+  // 95 % interval of the optimum lr over seed resamples: the 2.5 % point of the resamples' lr_low, the 97.5 % point of
+  // their lr_high (a next-to-diverged optimum is known to its bracket only).
+  double lo = NAN, hi = NAN;
   int resamples_with_optimum = 0, resamples = 0;  // resamples whose optimum is inside the grid
 };
 // The optimum of the mean curve and a percentile bootstrap over seeds (resampled with replacement; a resample's
-// optimum is its lr whatever its status, edge values included, so an edge pulls the interval to the grid's end).
+// optimum is its [lr_low, lr_high] whatever its status, edge values included, so an edge pulls the interval to the
+// grid's end).
 LrOptimumEstimate estimate_lr_optimum(const std::vector<double>& lrs, const std::vector<std::vector<double>>& losses,
                                       int resamples = 1000, std::uint64_t seed = 0);
 

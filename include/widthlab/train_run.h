@@ -114,6 +114,9 @@ struct TrainResult {
   int steps = 0;
   RunStatus status = RunStatus::ok;
   std::optional<double> train_loss, train_acc, test_loss, test_acc;  // final; empty when diverged
+  // The loss on the training inputs at init, before any update (f_IC for IC-MF); empty when not finite. `widthlab
+  // transfer` compares the final train loss with it (theory.md §10.1).
+  std::optional<double> train_loss_init;
   double seconds = 0;
 
   // Extras.

@@ -1,7 +1,8 @@
 // `widthlab transfer [--config F] --out DIR` (issue 22; theory.md §10; architecture.md §4): will a learning rate tuned
 // on a narrow net stay optimal on a wide one? For every scaling of the config, the sweep widths × sweep.lrs × seeds
 // (sweep.h, resumable), then from runs.jsonl:
-//   losses.csv       scaling, width, lr, seed, status, train_loss, test_loss (one row per run)
+//   losses.csv       scaling, width, lr, seed, status (ok | unstable | diverged), train_loss, test_loss (one row per
+//                    run; unstable: finite but above its loss at init, theory.md §10.1)
 //   optimum.csv      per scaling, metric (train_loss | test_loss) and width: the optimal lr (parabola in log lr,
 //                    lr_optimum.h) with its seed-bootstrap 95 % interval and status
 //   exponents.csv    per scaling and metric: the fitted exponent of optimal lr vs width with its interval, the
@@ -52,8 +53,9 @@ struct TransferRun {
   int width = 0;
   double lr = 0;
   std::uint64_t seed = 0;
-  bool ok = false;
-  double train_loss = NAN, test_loss = NAN;
+  bool ok = false;        // status ok: finite final losses
+  bool unstable = false;  // ok, but the final train loss lies above the loss at init (trained_above_initial_loss)
+  double train_loss = NAN, test_loss = NAN, train_loss_init = NAN;
   CoordRun coord;  // the run's coordinate check (coord_check.h)
 };
 std::vector<TransferRun> transfer_runs(const std::vector<nlohmann::json>& records);
@@ -76,7 +78,7 @@ struct ScalingTransfer {
   ClaimRegion region;
   std::vector<double> lrs;
   std::vector<int> widths;
-  int runs_ok = 0, runs_diverged = 0;
+  int runs_ok = 0, runs_unstable = 0, runs_diverged = 0;  // each run in one of the three (losses.csv's status)
   MetricTransfer train, test;
   double coord_lr = NAN;
   std::vector<CoordFit> coord;
@@ -104,10 +106,11 @@ struct TransferSummary {
 // The whole verb after the directory is open: sweep, analysis, files, plots, report.
 TransferSummary run_transfer(const Config& config, const TransferOptions& options);
 
-// --coord-steps is not part of config.toml, so a resumed directory's runs must have tracked the same number of steps
-// (their coord_check.act_delta_track): "" when every ok record of DIR/runs.jsonl (if any) did, else one line naming
-// the file, the record and both numbers. Called before anything is written (CLI, Python) and by run_transfer.
-std::string recorded_coord_steps_problem(const std::filesystem::path& dir, int coord_steps);
+// Whether DIR/runs.jsonl (if any) can be resumed: --coord-steps is not part of config.toml, so every ok record must
+// have tracked the same number of steps (its coord_check.act_delta_track), and it must carry train_loss_init (the
+// stability check of theory.md §10.1; records written before it existed lack it). "" when they do, else one line naming
+// the file, the record and what it lacks. Called before anything is written (CLI, Python) and by run_transfer.
+std::string transfer_resume_problem(const std::filesystem::path& dir, int coord_steps);
 
 // report.md from the analysis (every number also in the CSV/JSON files).
 std::string render_transfer_report(const Config& config, const std::vector<ScalingTransfer>& scalings,

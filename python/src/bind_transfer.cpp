@@ -62,7 +62,7 @@ py::dict transfer_py(const std::string& out, ConfigSource src, int threads, cons
     py::gil_scoped_release nogil;
     make_sweep_setup(cfg);  // the data validates before anything is written, as in the CLI
     if (m == OutputMode::resume)
-      if (auto why = recorded_coord_steps_problem(out, coord_steps); !why.empty()) throw InputError(why);
+      if (auto why = transfer_resume_problem(out, coord_steps); !why.empty()) throw InputError(why);
     open_run_dir(out, m, cfg);  // fresh / resume / force with the config-equality guard (run_dir.h)
     TransferOptions to;
     to.out = out;

@@ -64,8 +64,11 @@ Disagreements: none. Learned by probing (documentation findings; the reference f
   * "Nearer to / farther from the region" is the distance to the region (0 inside), not to e*: an exponent moving
     0.00 → 0.15 inside [−0.25, 0.25] with disjoint half-intervals holds.
   * The coordinate-check lr ("the grid lr nearest train.lr") is nearest in log lr: train.lr = 0.18 gives 0.3, not 0.1.
-Observed, as documented: an "ok" run may end with a finite exploded loss (real sweep, sp, width 128, lr 10, seed 0:
-3.8e29); it is not "diverged", so the parabola through lr 1, 3, 10 puts η* at √3, midway between 1 and 3 in log η.
+A run whose final train loss is finite but above its loss at init (runs.jsonl's train_loss_init) by more than
+10⁻³·max(1, |init|) is *unstable* and counts as diverged for both metrics (§10.1; losses.csv's status "unstable"). The
+real sweep has such runs (sp, width 128, lr 10, seed 0 ends at 3.8e29; before the rule, the parabola through lr 1, 3,
+10 put η* at √3, midway between 1 and 3 in log η). The synthetic directories set train_loss_init far above their
+losses except where a scenario marks a run unstable (then just below its train loss).
 """
 import csv
 import itertools
@@ -86,7 +89,7 @@ SCALINGS = ["sp", "ntk", "mf", "mup"]
 METRICS = ("train_loss", "test_loss")
 DEPTH, ACT = 2, "leaky_relu:0.1"
 TRAIN_LR = 0.18          # between grid lrs 0.1 and 0.3: nearer 0.1 linearly, nearer 0.3 in log lr (docstring)
-FLAT_TOL = 1e-3          # theory.md §10.1
+FLAT_TOL = 1e-3          # theory.md §10.1 (also the margin of the "unstable" rule)
 LR_HALF_WIDTH = 0.25     # theory.md §10.3: region e* ± 0.25
 COORD_HALF_WIDTH = 0.2   # theory.md §10.4: region predicted ± 0.2
 RESAMPLES = 1000         # widthlab's bootstrap (--bootstrap default)
@@ -233,11 +236,18 @@ def predicted_coord(c, layer, quantity):
 
 # ---- the bootstrap in law: all 256 equally likely joint seed draws, and where 1000 draws' quantiles may fall ----
 
+def bracket(status, lr, i):
+    """§10.1: where the optimum is known to lie: a next-to-diverged one between its grid neighbours, else at η*."""
+    return (math.exp(X[i - 1]), math.exp(X[i + 1])) if status == "next" else (lr, lr)
+
+
 def resampled_optima(L):
-    """Status and η* of every width's curve for each of the 256 joint draws. L: (W, lrs, S)."""
+    """Status, η* and its bracket (low, high) of every width's curve for each of the 256 joint draws. L: (W, lrs,
+    S) → four (W, 256) arrays."""
     curves = mean_curve(L[:, :, IDX])                      # (W, lrs, 256)
-    res = [[optimum(curves[w, :, r])[:2] for r in range(len(IDX))] for w in range(L.shape[0])]
-    return np.array([[o[0] for o in row] for row in res]), np.array([[o[1] for o in row] for row in res])
+    res = [[(o[0], o[1]) + bracket(*o) for o in (optimum(curves[w, :, r]) for r in range(len(IDX)))]
+           for w in range(L.shape[0])]
+    return tuple(np.array([[o[k] for o in row] for row in res]) for k in range(4))
 
 
 LOGFACT = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, RESAMPLES + 1)))])
@@ -295,6 +305,14 @@ def rows(d, name):
         return list(csv.DictReader(f))
 
 
+def unstable(r):
+    """§10.1: an ok run whose final train loss lies above its loss at init by more than 10⁻³·max(1, |init|)."""
+    init, final = r.get("train_loss_init"), r.get("train_loss")
+    if r["status"] != "ok" or init is None or final is None or not (math.isfinite(init) and math.isfinite(final)):
+        return False
+    return final - init > FLAT_TOL * max(1.0, abs(init))
+
+
 def read_dir(d):
     """runs.jsonl as losses[(scaling, metric)] (W, lrs, S), NaN = diverged; the CSVs and transfer.json."""
     recs = [json.loads(line) for line in open(os.path.join(d, "runs.jsonl"))]
@@ -302,7 +320,7 @@ def read_dir(d):
     for r in recs:
         ix = (WIDTHS.index(r["width"]), LRS.index(r["lr"]), SEEDS.index(r["seed"]))
         for m in METRICS:
-            ok = r["status"] == "ok" and r[m] is not None
+            ok = r["status"] == "ok" and r[m] is not None and not unstable(r)
             losses[r["scaling"], m][ix] = r[m] if ok else np.nan
     return {"dir": d, "records": recs, "losses": losses,
             "optimum": {(r["scaling"], r["metric"], int(r["width"])): r for r in rows(d, "optimum.csv")},
@@ -353,9 +371,11 @@ def kinds_scenario():
     mf_test[3, :, 3] = 0.3 + 0.05 * (X - X[0]) * 2.0                   # 512: seed 3 pulls toward the low edge
     mup_div = no_div()
     mup_div[3] = True              # 512: every run diverged → no finite loss
+    mup_unstable = no_div()
+    mup_unstable[2, 3:5, 1] = True  # 256: one seed unstable at the two lrs around η* ≈ 0.5 → next to diverged
     mup = quad(centres(np.log([0.3, 0.4, 0.5, 1.0]), 0.1, rng=4))
     return {"sp": (sp_train, sp_test, no_div()), "ntk": (ntk, ntk + 0.01, ntk_div),
-            "mf": (mf_train, mf_test, no_div()), "mup": (mup, mup, mup_div)}
+            "mf": (mf_train, mf_test, no_div()), "mup": (mup, mup, mup_div, mup_unstable)}
 
 
 def verdict_scenario():
@@ -374,14 +394,18 @@ def verdict_scenario():
 
 
 def write_synthetic(src, dst, scenario):
+    """The scenario's losses into a copy of src; a scenario entry (train, test, diverged[, unstable]) marks a run
+    unstable by giving it a loss at init 0.01 below its final train loss (else 100, above every synthetic loss)."""
     shutil.copytree(src, dst)
     recs = [json.loads(line) for line in open(os.path.join(src, "runs.jsonl"))]
     with open(os.path.join(dst, "runs.jsonl"), "w") as f:
         for r in recs:
             ix = (WIDTHS.index(r["width"]), LRS.index(r["lr"]), SEEDS.index(r["seed"]))
-            train, test, div = scenario[r["scaling"]]
+            train, test, div = scenario[r["scaling"]][:3]
+            unst = scenario[r["scaling"]][3] if len(scenario[r["scaling"]]) > 3 else no_div()
             r["status"] = "diverged" if div[ix] else "ok"
             r["train_loss"], r["test_loss"] = (None, None) if div[ix] else (float(train[ix]), float(test[ix]))
+            r["train_loss_init"] = float(train[ix]) - 0.01 if unst[ix] else 100.0
             f.write(json.dumps(r) + "\n")
 
 
@@ -444,11 +468,30 @@ def test_losses_csv_is_the_runs(dirs):
     """losses.csv (architecture.md §4) holds runs.jsonl's status and losses, which the reference reads."""
     data = dirs["real"]
     assert len(data["losses_csv"]) == len(data["records"]) == len(SCALINGS) * len(WIDTHS) * len(LRS) * len(SEEDS)
+    recs = {(r["scaling"], r["width"], r["lr"], r["seed"]): r for r in data["records"]}
+    statuses = set()
     for r in data["losses_csv"]:
-        ix = (WIDTHS.index(int(r["width"])), LRS.index(float(r["lr"])), SEEDS.index(int(r["seed"])))
+        rec = recs[r["scaling"], int(r["width"]), float(r["lr"]), int(r["seed"])]
+        expected = "diverged" if rec["status"] != "ok" else "unstable" if unstable(rec) else "ok"
+        assert r["status"] == expected, (r, rec.get("train_loss_init"))
+        statuses.add(expected)
         for m in METRICS:
-            v = data["losses"][r["scaling"], m][ix]
-            assert (r["status"] == "ok") == np.isfinite(v) and (np.isnan(v) or float(r[m]) == v)
+            assert float(r[m]) == rec[m] if rec["status"] == "ok" else r[m] == "nan"
+    assert statuses == {"ok", "unstable", "diverged"}  # the real sweep has all three
+
+
+def test_unstable_runs_count_as_diverged(dirs):
+    """§10.1: the kinds scenario's unstable seed at mup 256 makes its two lrs +∞, so the optimum is next to them;
+    transfer.json counts the runs of each status as losses.csv does."""
+    assert dirs["kinds"]["optimum"]["mup", "train_loss", 256]["status"] == "next to diverged"
+    for name in DIRS:
+        counts = {}
+        for r in dirs[name]["losses_csv"]:
+            counts[r["scaling"], r["status"]] = counts.get((r["scaling"], r["status"]), 0) + 1
+        for s in SCALINGS:
+            j = dirs[name]["json"][s]
+            assert (j["runs_ok"], j["runs_unstable"], j["runs_diverged"]) == tuple(
+                counts.get((s, k), 0) for k in ("ok", "unstable", "diverged")), (name, s)
 
 
 @pytest.mark.parametrize("name", DIRS)
@@ -559,7 +602,7 @@ def test_optimum_interval_in_law(dirs, name):
     resamples with an optimum inside the grid, against the exact law of the 256 seed draws (docstring)."""
     data = dirs[name]
     for s, m in SLOTS:
-        st, lr = resampled(data, s, m)
+        st, lr, low, high = resampled(data, s, m)
         opts = reference_optima(data, s, m)
         for w, width in enumerate(WIDTHS):
             row = data["optimum"][s, m, width]
@@ -569,21 +612,26 @@ def test_optimum_interval_in_law(dirs, name):
             if not np.isfinite(lr[w]).any():
                 assert math.isnan(num(row, "lr_lo")) and math.isnan(num(row, "lr_hi"))
                 continue
-            for key, p in (("lr_lo", 0.025), ("lr_hi", 0.975)):
-                ok, bounds = in_law(num(row, key), lr[w], p, 4 * opts[w][3] * num(row, key))
+            for key, p, bound in (("lr_lo", 0.025, low), ("lr_hi", 0.975, high)):  # §10.1: the brackets' ends
+                ok, bounds = in_law(num(row, key), bound[w], p, 4 * opts[w][3] * num(row, key))
                 assert ok, (name, s, m, width, key, num(row, key), bounds)
 
 
-def slope_law(data, s, m, subset, paired=True, edge_values=False):
+def slope_law(data, s, m, subset, paired=True, edge_values=False, side=0):
     """The exponent of each of the 256 joint draws over the full sample's used widths; NaN for a draw whose optimum at
     one of them is not inside the grid (§10.3: unknown, set to ±inf by the caller; edge_values: §10.1's rule for η*'s
-    own interval, an edge draw at its edge lr). paired=False: the power check's independent draws per width."""
+    own interval, an edge draw at its edge lr). side −1 / +1: the draw's lowest / highest slope its next-to-diverged
+    brackets allow (§10.3), each such width at the bracket end that moves the OLS slope that way. paired=False: the
+    power check's independent draws per width."""
     opts = reference_optima(data, s, m)
     used = reference_slope(opts, subset)[0]
     if len(used) < 2:
         return used, None, 0.0
-    st, lr = resampled(data, s, m)
-    y = np.log(np.where(np.isin(st, INSIDE) | edge_values, lr, np.nan)[used])
+    st, lr, low, high = resampled(data, s, m)
+    push = side * (LOGD[used] - LOGD[used].mean())[:, None]
+    lr = np.where(push > 0, high[used], np.where(push < 0, low[used], lr[used]))
+    st = st[used]
+    y = np.log(np.where(np.isin(st, INSIDE) | edge_values, lr, np.nan))
     if not paired:
         rng = np.random.default_rng(0)
         y = np.array([row[rng.integers(0, len(IDX), 20000)] for row in y])
@@ -605,7 +653,8 @@ def test_exponent_interval_in_law(dirs, name):
                 continue
             lo, hi = count_bounds(RESAMPLES, float(np.isnan(law).mean()))  # draws with an unknown exponent
             assert lo <= RESAMPLES - int(row["resamples_used" + suffix]) <= hi, (name, s, m, suffix, lo, hi)
-            for key, p, unknown in (("ci_lo", 0.025, -math.inf), ("ci_hi", 0.975, math.inf)):
+            for key, p, unknown, side in (("ci_lo", 0.025, -math.inf, -1), ("ci_hi", 0.975, math.inf, 1)):
+                law = slope_law(data, s, m, subset, side=side)[1]
                 ok, bounds = in_law(num(row, key + suffix), np.where(np.isnan(law), unknown, law), p, slack)
                 assert ok, (name, s, m, key + suffix, num(row, key + suffix), bounds)
 
@@ -747,9 +796,25 @@ def test_power_bootstrap_pairing_and_edge_draws(dirs):
     assert not in_law(num(data["exponents"]["mf", "test_loss"], "ci_lo"), law, 0.025, slack)[0]
     _, law, slack = slope_law(data, "mf", "test_loss", None)  # edge draws dropped: the old, conditional interval
     assert not in_law(num(data["exponents"]["mf", "test_loss"], "ci_lo"), law, 0.025, slack)[0]
-    st, lr = resampled(data, "mf", "test_loss")
+    st, lr = resampled(data, "mf", "test_loss")[:2]
     dropped = np.where(np.isin(st[3], INSIDE), lr[3], np.nan)
     assert not in_law(num(data["optimum"]["mf", "test_loss", 512], "lr_lo"), dropped, 0.025, 0.0)[0]
+
+
+def test_power_brackets_of_next_to_diverged_optima(dirs):
+    """Without §10.1's brackets (a next-to-diverged draw at its grid lr) the η* law rejects widthlab's lower end at
+    kinds' ntk 128, and the exponent law without them (side 0) rejects at least one real-sweep interval."""
+    data = dirs["kinds"]
+    st, lr = resampled(data, "ntk", "train_loss")[:2]
+    assert not in_law(num(data["optimum"]["ntk", "train_loss", 128], "lr_lo"), lr[1], 0.025, 0.0)[0]
+    rejected = []
+    for s, m in SLOTS:
+        row = dirs["real"]["exponents"][s, m]
+        used, law, slack = slope_law(dirs["real"], s, m, None)
+        if len(used) >= 2 and num(row, "ci_lo") != num(row, "ci_hi"):
+            full = np.where(np.isnan(law), -math.inf, law)
+            rejected.append(not in_law(num(row, "ci_lo"), full, 0.025, slack)[0])
+    assert any(rejected), "no real-sweep exponent has a next-to-diverged width: the power check has no power"
 
 
 def test_power_verdict_needs_the_refits(dirs):

@@ -29,6 +29,7 @@ nlohmann::json TrainResult::to_json() const {
   j["train_acc"] = number_or_null(train_acc);
   j["test_loss"] = number_or_null(test_loss);
   j["test_acc"] = number_or_null(test_acc);
+  j["train_loss_init"] = number_or_null(train_loss_init);
   j["seconds"] = seconds;
   j["activation"] = activation;
   if (!arch.empty()) j["arch"] = arch;        // layered nets only: dense runs' records are unchanged

@@ -235,6 +235,8 @@ class Run {
       off_tr_ = icmf_offset(net_, task_, xtr_, ws_eval_);
       off_te_ = icmf_offset(net_, task_, xte_, ws_eval_);
     }
+    if (const Eval tr = evaluate(predict(xtr_), off_tr_, data_.y_train, loss_, nullptr); tr.finite)
+      r_.train_loss_init = tr.loss;
     Matrix<T> f = predict(xte_);  // the model's output: f_IC = f_SP for IC-MF
     if (off_te_.size()) f += off_te_;
     r_.mean_abs_logit_init = f.size() ? double(f.template cast<double>().cwiseAbs().mean()) : 0.0;

@@ -25,6 +25,7 @@ TrainResult result_from_record(const nlohmann::json& j) {
   };
   r.train_loss = opt("train_loss"), r.train_acc = opt("train_acc");
   r.test_loss = opt("test_loss"), r.test_acc = opt("test_acc");
+  r.train_loss_init = opt("train_loss_init");  // absent from records written before it existed
   r.seconds = json_number(j, "seconds");
   r.mean_abs_logit_init = json_number(j, "mean_abs_logit_init");
   r.mean_abs_logit_final = json_number(j, "mean_abs_logit_final");

@@ -148,7 +148,8 @@ const std::vector<std::string> kCoordFitColumns = {"layer",
                                                    "predicted",
                                                    "region_lo",
                                                    "region_hi",
-                                                   "verdict"};
+                                                   "verdict",
+                                                   "check"};
 
 std::vector<std::string> coord_fit_cells(const CoordFit& f) {
   return {std::to_string(f.layer),
@@ -169,7 +170,23 @@ std::vector<std::string> coord_fit_cells(const CoordFit& f) {
           cell(f.predicted),
           cell(f.region.lo),
           cell(f.region.hi),
-          verdict_name(f.verdict.verdict)};
+          verdict_name(f.verdict.verdict),
+          f.sanity() ? "sanity" : "test"};
+}
+
+std::string coord_verdict_counts(const std::vector<CoordFit>& fits) {
+  int n[3] = {0, 0, 0}, sanity = 0, sanity_holds = 0;
+  for (const auto& f : fits) {
+    if (f.sanity()) {
+      ++sanity, sanity_holds += f.verdict.verdict == Verdict::holds ? 1 : 0;
+      continue;
+    }
+    ++n[int(f.verdict.verdict)];
+  }
+  return fmt::format(
+      "{} hold, {} do not hold, {} inconclusive; {} sanity checks at init apart ({} of them hold: the RMS at init "
+      "follows from the init scaling alone, theory.md §8.7)",
+      n[int(Verdict::holds)], n[int(Verdict::fails)], n[int(Verdict::inconclusive)], sanity, sanity_holds);
 }
 
 std::string coord_table_markdown(const std::vector<CoordFit>& fits, int depth) {
@@ -184,7 +201,9 @@ std::string coord_table_markdown(const std::vector<CoordFit>& fits, int depth) {
                                                g(c.narrowest.ci_low), g(c.narrowest.ci_high), g(c.widest.slope),
                                                g(c.widest.ci_low), g(c.widest.ci_high), c.widest.widths_used)
                                  : "—",
-                     g(c.predicted), verdict_name(c.verdict.verdict));
+                     g(c.predicted),
+                     c.sanity() ? fmt::format("sanity check: {}", verdict_name(c.verdict.verdict))
+                                : std::string(verdict_name(c.verdict.verdict)));
   return t;
 }
 

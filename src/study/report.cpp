@@ -158,13 +158,6 @@ std::string rate_verdict(const RateFit& fit, std::optional<double> theory) {
 
 namespace {
 
-std::string coord_counts(const std::vector<CoordFit>& fits) {
-  int n[3] = {0, 0, 0};
-  for (const auto& f : fits) ++n[int(f.verdict.verdict)];
-  return fmt::format("{} hold, {} do not hold, {} inconclusive", n[int(Verdict::holds)], n[int(Verdict::fails)],
-                     n[int(Verdict::inconclusive)]);
-}
-
 // The coordinate check of one scaling: exponents of each layer's RMS at init and of its change after t steps.
 std::string coord_section(const ReportScaling& s, int steps) {
   if (s.coord.empty()) return "";
@@ -172,7 +165,7 @@ std::string coord_section(const ReportScaling& s, int steps) {
              "Coordinate check (theory.md §10.4; coord_fit.csv): exponent of each layer's RMS vs width at init and "
              "after t = 1..{} steps, against the classifier's prediction ± {}, checked against the exponents over the "
              "narrowest and the widest widths (the prediction is asymptotic: theory.md §10.3) — {}.\n\n",
-             steps, kCoordTolerance, coord_counts(s.coord)) +
+             steps, kCoordTolerance, coord_verdict_counts(s.coord)) +
          coord_table_markdown(s.coord, s.depth) + "\n";
 }
 
@@ -217,7 +210,7 @@ std::string summary_paragraph(const ReportData& data) {
         line += " (measured against the widest finite net, a proxy, not the true limit)";
       line += ".";
     }
-    if (!s.coord.empty()) line += fmt::format(" Coordinate check: {}.", coord_counts(s.coord));
+    if (!s.coord.empty()) line += fmt::format(" Coordinate check: {}.", coord_verdict_counts(s.coord));
     p += line + "\n";
   }
   return p;

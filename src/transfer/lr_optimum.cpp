@@ -24,6 +24,11 @@ const char* optimum_status_name(OptimumStatus s) {
   return "?";
 }
 
+bool trained_above_initial_loss(double final_loss, double initial_loss) {
+  if (!std::isfinite(final_loss) || !std::isfinite(initial_loss)) return false;
+  return final_loss - initial_loss > kFlatTolerance * std::max(1.0, std::abs(initial_loss));
+}
+
 double parabola_vertex(double x0, double y0, double x1, double y1, double x2, double y2) {
   // Newton form: y = y0 + d1 (x − x0) + d2 (x − x0)(x − x1), vertex where the derivative vanishes.
   const double d01 = (y1 - y0) / (x1 - x0), d12 = (y2 - y1) / (x2 - x1);
@@ -62,26 +67,22 @@ LrOptimum find_lr_optimum(const std::vector<double>& lrs, const std::vector<doub
   const bool left_finite = best > 0 && std::isfinite(y[best - 1]);
   const bool right_finite = best + 1 < y.size() && std::isfinite(y[best + 1]);
   const bool first_finite = std::none_of(y.begin(), y.begin() + long(best), [](double v) { return std::isfinite(v); });
-  if (first_finite) {
-    o.status = OptimumStatus::edge_low;
-    o.lr = o.grid_lr;
-    return o;
-  }
-  if (best + 1 == y.size()) {
-    o.status = OptimumStatus::edge_high;
-    o.lr = o.grid_lr;
+  if (first_finite || best + 1 == y.size()) {
+    o.status = first_finite ? OptimumStatus::edge_low : OptimumStatus::edge_high;
+    o.lr = o.lr_low = o.lr_high = o.grid_lr;
     return o;
   }
   if (!left_finite || !right_finite) {
     o.status = OptimumStatus::next_to_diverged;
     o.lr = o.grid_lr;
+    o.lr_low = std::exp(x[best - 1]), o.lr_high = std::exp(x[best + 1]);
     return o;
   }
   const double v = parabola_vertex(x[best - 1], y[best - 1], x[best], y[best], x[best + 1], y[best + 1]);
   o.status = OptimumStatus::interior;
   // The best point is a discrete minimum, so the parabola is convex and its vertex lies between the neighbours;
   // the clamp only guards ties.
-  o.lr = std::exp(std::clamp(std::isfinite(v) ? v : x[best], x[best - 1], x[best + 1]));
+  o.lr = o.lr_low = o.lr_high = std::exp(std::clamp(std::isfinite(v) ? v : x[best], x[best - 1], x[best + 1]));
   return o;
 }
 
@@ -115,16 +116,16 @@ LrOptimumEstimate estimate_lr_optimum(const std::vector<double>& lrs, const std:
   if (n < 2) return e;
   Rng rng = make_rng(seed, 0x6c726f70 /* "lrop" */);
   std::uniform_int_distribution<std::size_t> pick(0, n - 1);
-  std::vector<double> log_lrs;
+  std::vector<double> log_lows, log_highs;
   std::vector<std::size_t> s(n);
   for (int b = 0; b < resamples; ++b) {
     for (auto& i : s) i = pick(rng);
     const LrOptimum o = find_lr_optimum(lrs, mean_curve(losses, s));
     ++e.resamples;
     if (has_interior_optimum(o.status)) ++e.resamples_with_optimum;
-    if (std::isfinite(o.lr)) log_lrs.push_back(std::log(o.lr));
+    if (std::isfinite(o.lr)) log_lows.push_back(std::log(o.lr_low)), log_highs.push_back(std::log(o.lr_high));
   }
-  if (log_lrs.size() >= 2) e.lo = std::exp(quantile(log_lrs, 0.025)), e.hi = std::exp(quantile(log_lrs, 0.975));
+  if (log_lows.size() >= 2) e.lo = std::exp(quantile(log_lows, 0.025)), e.hi = std::exp(quantile(log_highs, 0.975));
   return e;
 }
 

@@ -88,11 +88,14 @@ std::vector<TransferRun> in_sweep_order(std::vector<TransferRun> runs, const Swe
   return runs;
 }
 
+// losses.csv's status: ok, unstable (finite, above the loss at init: counted as diverged, theory.md §10.1), diverged.
+const char* run_status(const TransferRun& r) { return !r.ok ? "diverged" : r.unstable ? "unstable" : "ok"; }
+
 void write_losses(const fs::path& out, const std::vector<TransferRun>& runs) {
   TextTable t;
   t.columns = {"scaling", "width", "lr", "seed", "status", "train_loss", "test_loss"};
   for (const auto& r : runs)
-    t.rows.push_back({r.scaling, std::to_string(r.width), num(r.lr), std::to_string(r.seed), r.ok ? "ok" : "diverged",
+    t.rows.push_back({r.scaling, std::to_string(r.width), num(r.lr), std::to_string(r.seed), run_status(r),
                       num(r.train_loss), num(r.test_loss)});
   write_csv(out / "losses.csv", t);
 }
@@ -184,6 +187,7 @@ void write_json(const fs::path& out, const std::vector<ScalingTransfer>& all) {
                         {"region", {{"lo", s.region.lo}, {"hi", s.region.hi}, {"source", s.region.source}}},
                         {"coord_lr", s.coord_lr},
                         {"runs_ok", s.runs_ok},
+                        {"runs_unstable", s.runs_unstable},
                         {"runs_diverged", s.runs_diverged}};
     for (const auto* m : {&s.train, &s.test})
       e[m->metric] = {{"exponent", m->fit.slope},
@@ -205,11 +209,16 @@ std::string draw_transfer_plots(const fs::path& dir, const std::string& python) 
 
 }  // namespace
 
-std::string recorded_coord_steps_problem(const fs::path& dir, int coord_steps) {
+std::string transfer_resume_problem(const fs::path& dir, int coord_steps) {
   const auto records = read_jsonl(dir / "runs.jsonl", /*missing_ok=*/true, /*warn_partial=*/false);
   for (std::size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];
     if (r.value("status", "") != "ok") continue;  // a diverged run tracked only the steps before it diverged
+    if (!r.contains("train_loss_init"))
+      return fmt::format(
+          "{}: record {} has no train_loss_init (written before transfer checked each run's loss against its loss "
+          "at init): rerun into a new directory",
+          printable_path(dir / "runs.jsonl"), i + 1);
     const auto track = r.contains("coord_check") ? r["coord_check"].value("act_delta_track", nlohmann::json::array())
                                                  : nlohmann::json::array();
     if (int(track.size()) != coord_steps)
@@ -224,7 +233,7 @@ std::string recorded_coord_steps_problem(const fs::path& dir, int coord_steps) {
 TransferSummary run_transfer(const Config& config, const TransferOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   if (auto why = validate_transfer_config(config); !why.empty()) throw InputError(why);
-  if (auto why = recorded_coord_steps_problem(options.out, options.coord_steps); !why.empty()) throw InputError(why);
+  if (auto why = transfer_resume_problem(options.out, options.coord_steps); !why.empty()) throw InputError(why);
   TransferSummary summary;
   SweepSetup setup = make_sweep_setup(config);
   setup.train.coord_track_steps = options.coord_steps;

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
+#include <numeric>
 #include <tuple>
 
 #include "widthlab/error.h"
@@ -35,11 +37,51 @@ std::vector<TransferRun> transfer_runs(const std::vector<nlohmann::json>& record
     t.ok = r.value("status", std::string()) == "ok";
     t.train_loss = t.ok ? json_number(r, "train_loss") : NAN;
     t.test_loss = t.ok ? json_number(r, "test_loss") : NAN;
+    t.train_loss_init = json_number(r, "train_loss_init");
+    t.unstable = t.ok && trained_above_initial_loss(t.train_loss, t.train_loss_init);
     t.coord = coord_run(r);
     runs.push_back(std::move(t));
   }
   return runs;
 }
+
+namespace {
+
+// The optimum of one width's mean curve over a set of seeds.
+using SeedOptimum = std::function<LrOptimum(std::size_t width_index, const std::vector<std::size_t>& seeds)>;
+
+// theory.md §10.3: the OLS slope of log lr* on log d with its seed-bootstrap interval, where a next-to-diverged
+// optimum is known to its bracket only (lr_optimum.h). The point slope uses lr*; the interval's lower end is the
+// bootstrap's over each resample's lowest slope the brackets allow — each censored width at the end of its bracket
+// that lowers the OLS slope (its low end above the mean log width, its high end below) — and the upper end likewise.
+// The three fits draw the same resamples; without censored optima they coincide.
+RateFit censored_rate_fit(const std::vector<double>& widths, std::size_t n_seeds, const SeedOptimum& optimum,
+                          const RateFitOptions& options) {
+  std::vector<double> log_used;
+  for (std::size_t w = 0; w < widths.size(); ++w) {
+    std::vector<std::size_t> all(n_seeds);
+    std::iota(all.begin(), all.end(), 0);
+    if (has_interior_optimum(optimum(w, all).status)) log_used.push_back(std::log(widths[w]));
+  }
+  const double mean_log =
+      log_used.empty() ? 0.0 : std::accumulate(log_used.begin(), log_used.end(), 0.0) / double(log_used.size());
+  auto fit_side = [&](int side) {  // 0: lr*; −1: the slope's lowest end; +1: its highest
+    return fit_rate(
+        widths, n_seeds,
+        [&](std::size_t w, const std::vector<std::size_t>& seeds) {
+          const LrOptimum o = optimum(w, seeds);
+          if (!has_interior_optimum(o.status)) return double(NAN);
+          const double d = std::log(widths[w]) - mean_log, push = double(side) * d;
+          return push > 0 ? o.lr_high : push < 0 ? o.lr_low : o.lr;
+        },
+        options);
+  };
+  RateFit fit = fit_side(0);
+  if (fit.ok) fit.ci_low = fit_side(-1).ci_low, fit.ci_high = fit_side(+1).ci_high;
+  return fit;
+}
+
+}  // namespace
 
 MetricTransfer metric_transfer(const std::string& metric, const std::vector<int>& widths,
                                const std::vector<double>& lrs,
@@ -52,10 +94,6 @@ MetricTransfer metric_transfer(const std::string& metric, const std::vector<int>
   // theory.md §10.3: the exponent is the OLS slope of log lr* on log d over the widths with an optimum inside the
   // grid; seeds are resampled jointly for all widths (rate_fit.h), each resample's lr* from its own mean curve.
   const std::size_t n_seeds = losses.empty() || losses[0].empty() ? 0 : losses[0][0].size();
-  auto stat = [&](std::size_t w, const std::vector<std::size_t>& seeds) {
-    const LrOptimum o = find_lr_optimum(lrs, mean_curve(losses[w], seeds));
-    return has_interior_optimum(o.status) ? o.lr : NAN;
-  };
   RateFitOptions ro;
   ro.resamples = bootstrap;
   const std::vector<double> wd = as_doubles(widths);
@@ -63,11 +101,17 @@ MetricTransfer metric_transfer(const std::string& metric, const std::vector<int>
   auto fit_over = [&](const std::vector<std::size_t>& subset) {
     std::vector<double> ws;
     for (std::size_t i : subset) ws.push_back(wd[i]);
-    return fit_rate(
-        ws, n_seeds, [&](std::size_t w, const auto& seeds) { return stat(subset[w], seeds); }, ro);
+    return censored_rate_fit(
+        ws, n_seeds,
+        [&](std::size_t w, const std::vector<std::size_t>& seeds) {
+          return find_lr_optimum(lrs, mean_curve(losses[subset[w]], seeds));
+        },
+        ro);
   };
   if (n_seeds > 0) {
-    m.fit = fit_rate(wd, n_seeds, stat, ro);
+    std::vector<std::size_t> every(wd.size());
+    std::iota(every.begin(), every.end(), 0);
+    m.fit = fit_over(every);
     if (const WidthHalves h = width_halves(wd); !h.widest.empty()) {
       m.narrowest = fit_over(h.narrowest);
       m.widest = fit_over(h.widest);
@@ -117,10 +161,11 @@ ScalingTransfer analyse_scaling(const Classification& c, const std::vector<Trans
     if (r.scaling != c.scaling) continue;
     const int w = index_of(widths, r.width), i = index_of(lrs, r.lr), s = index_of(seeds, r.seed);
     if (w < 0 || i < 0 || s < 0) continue;
-    (r.ok ? st.runs_ok : st.runs_diverged) += 1;
-    // A diverged run is +inf: that lr is past the edge of stability for this seed (theory.md §10.1).
-    train[w][i][s] = r.ok ? r.train_loss : INFINITY;
-    test[w][i][s] = r.ok ? r.test_loss : INFINITY;
+    (!r.ok ? st.runs_diverged : r.unstable ? st.runs_unstable : st.runs_ok) += 1;
+    // A diverged or unstable run is +inf: that lr is past the edge of stability for this seed (theory.md §10.1).
+    const bool usable = r.ok && !r.unstable;
+    train[w][i][s] = usable ? r.train_loss : INFINITY;
+    test[w][i][s] = usable ? r.test_loss : INFINITY;
     mine.push_back(r);
   }
   st.train = metric_transfer("train_loss", widths, lrs, train, st.region, bootstrap);

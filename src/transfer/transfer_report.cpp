@@ -87,8 +87,9 @@ std::string first_step_note(const ScalingTransfer& s, int depth) {
 }
 
 std::string scaling_section(const ScalingTransfer& s, int depth) {
-  std::string out = fmt::format("## {}\n\nClassifier: {} ({}); {}. Runs: {} ok, {} diverged.\n\n", s.scaling, s.limit,
-                                s.regime, s.properties, s.runs_ok, s.runs_diverged);
+  std::string out =
+      fmt::format("## {}\n\nClassifier: {} ({}); {}. Runs: {} ok, {} unstable, {} diverged.\n\n", s.scaling, s.limit,
+                  s.regime, s.properties, s.runs_ok, s.runs_unstable, s.runs_diverged);
   out += fmt::format("Prediction (theory.md §10.2): {}. Region for the verdict: [{}, {}] — {}.\n\n", s.prediction.rule,
                      g(s.region.lo), g(s.region.hi), s.region.source);
   out += optimum_table(s) + "\n";
@@ -96,8 +97,8 @@ std::string scaling_section(const ScalingTransfer& s, int depth) {
     out += fmt::format("- {}: fitted exponent {} → **{}** ({})\n", m->metric, exponent_text(*m),
                        verdict_name(m->verdict.verdict), m->verdict.detail);
   out += first_step_note(s, depth);
-  out +=
-      fmt::format("\nCoordinate check (theory.md §10.4) at lr {}: exponents of the RMS vs width.\n\n", g(s.coord_lr));
+  out += fmt::format("\nCoordinate check (theory.md §10.4) at lr {}: exponents of the RMS vs width — {}.\n\n",
+                     g(s.coord_lr), coord_verdict_counts(s.coord));
   out += coord_table_markdown(s.coord, depth) + "\n";
   return out;
 }
@@ -112,14 +113,9 @@ std::string render_transfer_report(const Config& config, const std::vector<Scali
   std::string r = "# Will the learning rate transfer across width? (widthlab transfer)\n\n";
   r += setup_text(config, coord_lr, coord_steps) + "\n\n## Summary\n\n";
   for (const auto& s : scalings) r += summary_line(s) + "\n";
-  int coord_holds = 0, coord_fails = 0, coord_inconclusive = 0;
-  for (const auto& s : scalings)
-    for (const auto& c : s.coord)
-      (c.verdict.verdict == Verdict::holds   ? coord_holds
-       : c.verdict.verdict == Verdict::fails ? coord_fails
-                                             : coord_inconclusive) += 1;
-  r += fmt::format("\nCoordinate check: {} exponents hold, {} do not hold, {} inconclusive.\n\n## Notes\n\n",
-                   coord_holds, coord_fails, coord_inconclusive);
+  std::vector<CoordFit> every_coord;
+  for (const auto& s : scalings) every_coord.insert(every_coord.end(), s.coord.begin(), s.coord.end());
+  r += fmt::format("\nCoordinate check, every scaling: {}.\n\n## Notes\n\n", coord_verdict_counts(every_coord));
   for (const auto& n : notes) r += "- " + n + "\n";
   r += fmt::format("- This invocation took {:.1f} s ({}).\n", summary.seconds, summary.sweep.brief());
   if (!summary.provenance.empty()) r += "- " + summary.provenance + "\n";
@@ -131,26 +127,29 @@ std::string render_transfer_report(const Config& config, const std::vector<Scali
   int resamples = 0;  // as the estimates record it (--bootstrap)
   for (const auto& s : scalings)
     for (const auto& o : s.train.optima) resamples = std::max(resamples, o.estimate.resamples);
-  r += "## Definitions\n\n"
-       "- **lr**: the base learning rate at the reference width; each layer uses lr × its scaling's lr factor at width "
-       "d (scaling.h), so all scalings coincide at d = d*.\n"
-       "- **lr\\***: the minimum of the parabola in log lr through the best grid point of the seed-mean loss and its "
-       "two "
-       "neighbours (theory.md §10.1); *next to diverged*: the best grid lr when a neighbour diverged; *no interior "
-       "optimum*: the best point is at the grid's edge or the curve is flat. 95 % interval: percentiles over " +
-       std::to_string(resamples) +
-       " seed resamples.\n"
-       "- **exponent**: OLS slope of log lr\\* on log d over the widths with an optimum inside the grid, 95 % interval "
-       "from a seed bootstrap (rate_fit.h), and the same over the narrowest and the widest widths (in parentheses); "
-       "verdict *holds* when the whole interval lies in the region, *does not hold* when it lies outside, else "
-       "*inconclusive* (verdicts.h verdict_in_region) — and *inconclusive* as well when the widest widths "
-       "contradict it or the exponent still moves toward (or away from) the region from the narrowest to the "
-       "widest widths, since the predicted exponent is asymptotic (asymptotic_verdict.h, theory.md §10.3).\n"
-       "- **coordinate check**: RMS over 128 test inputs and units of each hidden activation h^l and of the logits, "
-       "at init and its change after t steps, at one lr for every width; exponent = OLS slope of log RMS on log d, "
-       "also over the narrowest and the widest widths, judged as the exponent above, and an unstable scaling's "
-       "changes after t > 1 steps are not judged (theory.md §10.4).\n"
-       "- Files: losses.csv, optimum.csv, exponents.csv, coord_check.csv, coord_fit.csv, transfer.json, runs.jsonl.\n";
+  r +=
+      "## Definitions\n\n"
+      "- **lr**: the base learning rate at the reference width; each layer uses lr × its scaling's lr factor at width "
+      "d (scaling.h), so all scalings coincide at d = d*.\n"
+      "- **lr\\***: the minimum of the parabola in log lr through the best grid point of the seed-mean loss and its "
+      "two "
+      "neighbours (theory.md §10.1); *next to diverged*: the best grid lr when a neighbour diverged; *unstable*: a run "
+      "whose final train loss, though finite, lies above its loss at init (by more than 10⁻³ · max(1, |init|)) — it "
+      "counts as diverged; *no interior optimum*: the best point is at the grid's edge or the curve is flat. 95 % "
+      "interval: percentiles over " +
+      std::to_string(resamples) +
+      " seed resamples.\n"
+      "- **exponent**: OLS slope of log lr\\* on log d over the widths with an optimum inside the grid, 95 % interval "
+      "from a seed bootstrap (rate_fit.h), and the same over the narrowest and the widest widths (in parentheses); "
+      "verdict *holds* when the whole interval lies in the region, *does not hold* when it lies outside, else "
+      "*inconclusive* (verdicts.h verdict_in_region) — and *inconclusive* as well when the widest widths "
+      "contradict it or the exponent still moves toward (or away from) the region from the narrowest to the "
+      "widest widths, since the predicted exponent is asymptotic (asymptotic_verdict.h, theory.md §10.3).\n"
+      "- **coordinate check**: RMS over 128 test inputs and units of each hidden activation h^l and of the logits, "
+      "at init and its change after t steps, at one lr for every width; exponent = OLS slope of log RMS on log d, "
+      "also over the narrowest and the widest widths, judged as the exponent above, and an unstable scaling's "
+      "changes after t > 1 steps are not judged (theory.md §10.4).\n"
+      "- Files: losses.csv, optimum.csv, exponents.csv, coord_check.csv, coord_fit.csv, transfer.json, runs.jsonl.\n";
   return r;
 }
 

@@ -201,6 +201,31 @@ TEST(TrainRun, ReproducibleForASeed) {
   }
 }
 
+// train_loss_init (transfer's stability check, theory.md §10.1) is the training loss before the first update: the
+// curve's first point, computed by the curve's own evaluation of a mini-batch run; a net whose logits are 0 has the
+// logistic loss log 2 exactly.
+TEST(TrainRun, TrainLossInitIsTheLossBeforeAnyUpdate) {
+  const Blobs b = make_blobs(40, 12);
+  TrainTask t = base_task();
+  t.train.optimizer = "sgd";
+  t.train.batch = 8;
+  t.train.curve_every = 3;
+  const TrainResult r = run_training(t, view(b));
+  ASSERT_TRUE(r.train_loss_init.has_value());
+  ASSERT_FALSE(r.curve.empty());
+  EXPECT_EQ(r.curve.front().step, 0);
+  EXPECT_DOUBLE_EQ(*r.train_loss_init, r.curve.front().train_loss);
+  EXPECT_DOUBLE_EQ(r.to_json().at("train_loss_init").get<double>(), *r.train_loss_init);
+
+  TrainTask zero = base_task();
+  zero.train.steps = 0;
+  zero.train.loss = "logistic";
+  zero.factors.back().multiplier = 0.0;  // the readout multiplies by 0: f ≡ 0
+  const TrainResult z = run_training(zero, view(b));
+  ASSERT_TRUE(z.train_loss_init.has_value());
+  EXPECT_NEAR(*z.train_loss_init, std::log(2.0), 1e-15);
+}
+
 TEST(TrainRun, Float32AgreesWithFloat64) {
   const Blobs b = make_blobs(40, 12);
   for (const char* opt : {"gd", "adam"}) {
@@ -236,6 +261,10 @@ TEST(TrainRun, InitCorrectedStartsAtSpAndTrains) {
   ASSERT_EQ(r0.curve_test_logits.size(), 1u);  // steps = 0: the initial state is the final one
   EXPECT_LT((r0.curve_test_logits[0] - rsp.test_logits).cwiseAbs().maxCoeff(), 1e-13);
   EXPECT_NEAR(r0.mean_abs_logit_init, rsp.mean_abs_logit_init, 1e-13);
+  // The loss at init is the model's (f_IC), and with no update it is the final loss too.
+  ASSERT_TRUE(r0.train_loss_init && rsp.train_loss_init);
+  EXPECT_NEAR(*r0.train_loss_init, *rsp.train_loss_init, 1e-13);
+  EXPECT_DOUBLE_EQ(*rsp.train_loss_init, *rsp.train_loss);
 
   // Without the correction the MF net's init logits are ω times smaller.
   TrainTask mf = ic;

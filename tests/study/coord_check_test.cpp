@@ -71,6 +71,23 @@ TEST(CoordCheck, RunsFollowingThePredictionHold) {
   }
 }
 
+// theory.md §8.7: the RMS at init follows from the init scaling alone, so its fits are sanity checks, counted apart.
+TEST(CoordCheck, TheRmsAtInitIsASanityCheckCountedApart) {
+  const auto fits = fit_coord_check(classified("ntk"), power_law_runs({0.0, 0.0}, {-0.5, 0.0}), kWidths, kSeeds, 400);
+  int sanity = 0;
+  for (const auto& f : fits) {
+    EXPECT_EQ(f.sanity(), f.t == 0);
+    EXPECT_EQ(coord_fit_cells(f).back(), f.sanity() ? "sanity" : "test");
+    sanity += f.sanity() ? 1 : 0;
+  }
+  EXPECT_EQ(sanity, 2);  // one per layer
+  EXPECT_EQ(kCoordFitColumns.size(), coord_fit_cells(fits[0]).size());
+  const std::string counts = coord_verdict_counts(fits);
+  EXPECT_EQ(counts.rfind("6 hold, 0 do not hold, 0 inconclusive; 2 sanity checks at init apart (2 of them hold", 0), 0u)
+      << counts;
+  EXPECT_NE(coord_table_markdown(fits, 1).find("| sanity check: holds |"), std::string::npos);
+}
+
 TEST(CoordCheck, RunsOfAnotherScalingFail) {
   // MF-like feature learning (h¹ moves by O(1)) judged against NTK's lazy prediction d^-1/2: the hidden delta fits
   // fail.

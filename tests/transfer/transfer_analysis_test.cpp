@@ -98,6 +98,75 @@ Scaling shifted(Scaling s, double e) {
   return s;
 }
 
+// theory.md §10.1: an unstable run (finite, above its loss at init) makes its lr +inf like a diverged one. Without the
+// rule the exploded neighbour bends the parabola and pulls lr* half a grid step down (0.3 → ~0.2 here).
+TEST(TransferAnalysis, AnUnstableRunCountsAsDivergedAndIsCountedApart) {
+  const auto lrs = lr_grid();
+  const std::vector<std::uint64_t> seeds = {0, 1, 2, 3, 4};
+  const auto L = surface(0.0, 0.0);  // lr* = 0.3 at every width; lrs[4] = 0.215 and lrs[5] = 0.464 around it
+  std::vector<nlohmann::json> records;
+  for (std::size_t w = 0; w < kWidths.size(); ++w)
+    for (std::size_t i = 0; i < lrs.size(); ++i)
+      for (std::uint64_t s : seeds) {
+        nlohmann::json r = {{"scaling", "mup"},
+                            {"width", kWidths[w]},
+                            {"seed", s},
+                            {"lr", lrs[i]},
+                            {"status", "ok"},
+                            {"train_loss", L[w][i][s]},
+                            {"test_loss", L[w][i][s]},
+                            {"train_loss_init", 100.0}};
+        if (w == 0 && i == 5 && s == 0) r["train_loss"] = r["test_loss"] = 2.8e10;  // exploded, finite
+        if (w == 0 && i == 9 && s == 1)
+          r = {{"scaling", "mup"},     {"width", kWidths[w]},   {"seed", s},           {"lr", lrs[i]},
+               {"status", "diverged"}, {"train_loss", nullptr}, {"test_loss", nullptr}};
+        records.push_back(r);
+      }
+  const std::vector<TransferRun> runs = transfer_runs(records);
+  EXPECT_TRUE(runs[5 * seeds.size()].unstable);
+  EXPECT_FALSE(runs[4 * seeds.size()].unstable);
+  const Classification c = classify(scaling_from_name("mup", 2), activation_from_name("relu"));
+  const ScalingTransfer st = analyse_scaling(c, runs, kWidths, lrs, seeds, lrs[4], 200);
+  EXPECT_EQ(st.runs_unstable, 1);
+  EXPECT_EQ(st.runs_diverged, 1);
+  EXPECT_EQ(st.runs_ok, int(records.size()) - 2);
+  for (const MetricTransfer* m : {&st.train, &st.test}) {
+    const LrOptimum& narrow = m->optima[0].estimate.point;
+    EXPECT_EQ(narrow.status, OptimumStatus::next_to_diverged);
+    EXPECT_DOUBLE_EQ(narrow.lr, lrs[4]);
+    const LrOptimum& wide = m->optima[1].estimate.point;  // untouched: the vertex of the exact parabola
+    EXPECT_EQ(wide.status, OptimumStatus::interior);
+    EXPECT_NEAR(wide.lr, 0.3, 1e-9);
+  }
+}
+
+// theory.md §10.1/§10.3: an optimum next to a diverged lr is known to its bracket only. With the best point at the
+// same grid lr at every width and every resample, the slope is 0 and its interval the range the brackets allow: the
+// widths below the mean log width at the upper, those above at the lower end of their bracket (and the reverse),
+// i.e. ±Σ|d_i| h / Σ d_i² with d_i = log w_i − mean, h = ln(10)/3 the grid step: ±0.6 h / ln 2 for 5 doublings.
+TEST(TransferAnalysis, ANextToDivergedOptimumIsKnownToItsBracketOnly) {
+  const auto lrs = lr_grid();
+  auto L = surface(0.0, 0.0);
+  for (auto& per_width : L)
+    for (std::size_t i = 0; i < lrs.size(); ++i)
+      for (double& v : per_width[i])
+        v = i >= 6 ? std::numeric_limits<double>::infinity() : 0.1 + std::pow(std::log(lrs[i] / lrs[5]), 2);
+  const MetricTransfer m = metric_transfer("train_loss", kWidths, lrs, L, {-0.25, 0.25, "test"}, 200);
+  for (const auto& o : m.optima) {
+    EXPECT_EQ(o.estimate.point.status, OptimumStatus::next_to_diverged);
+    EXPECT_DOUBLE_EQ(o.estimate.point.lr, lrs[5]);
+    EXPECT_NEAR(o.estimate.lo, lrs[4], 1e-12 * lrs[4]);  // the bracket, not [lrs[5], lrs[5]]
+    EXPECT_NEAR(o.estimate.hi, lrs[6], 1e-12 * lrs[6]);
+  }
+  const double half = 0.6 * (std::log(10.0) / 3.0) / std::log(2.0);
+  ASSERT_TRUE(m.fit.ok);
+  EXPECT_NEAR(m.fit.slope, 0.0, 1e-12);
+  EXPECT_NEAR(m.fit.ci_low, -half, 1e-9);
+  EXPECT_NEAR(m.fit.ci_high, half, 1e-9);
+  // The interval reaches past the region ±0.25: inconclusive, where the point interval [0, 0] would have held.
+  EXPECT_EQ(m.verdict.verdict, Verdict::inconclusive);
+}
+
 TEST(TransferTheory, LrShiftMovesBAndCByTheShiftAndThePredictionPutsTheNetOnTheEdge) {
   // theory.md §10.2, checked through the classifier (an independent computation of B and C).
   const Activation act = activation_from_name("leaky_relu:0.1");
