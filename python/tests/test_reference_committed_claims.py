@@ -5,40 +5,67 @@ flat, drifts, blows up, below, approaches, power law, less, close —, the seed 
 §6.0–§6.4 (the cases), §1.3/§1.4 (q_σ, δâ = δa/σ_a), architecture.md (claims.json, runs.jsonl keys, curves), README's
 reproduction table, and each docs/reproductions/<case>/ (claims.json, config.toml, report.md, runs.jsonl.gz, curves,
 CSVs). It never reads src/. Per claim: the estimate from per-run values (seed means of final metrics, seed-mean
-curves, max_lr.csv), the verdict from the printed interval and region, and the interval in law by our own bootstrap.
+curves, max_lr.csv), the verdict from the printed interval and region, and the interval in law by our own bootstrap
+(or, for jackknife intervals, equal at print to our jackknife).
 
 Covered (counted unless marked): golikov2020-width R1 (flat ×2, drifts ×2, blows up), R2.mf/ntk/intermediate/sp and the
-3 sanity R2.*-init; golikov2020-long R7 (6 flat/drifts); golikov2020-fmnist10 R8, R9 (flat, |drift|); golikov2020-deep
-R10/R12 flat, R11 approaches, R10/R11/R12 below ×4; golikov2020-small-lr R4 ×4 (less on step-10 accuracy, RMS gap,
-min of gaps, loss drops); golikov2020-curves R3/R5/R6 |Δ loss| ×3 and KL ×3 (estimate and verdict only);
+3 sanity R2.*-init (theory.md §6.1 'Judged': OLS over the widest 3 widths, jackknife t(4) cut at 0, and each printed
+exponent); golikov2020-long R7 (6 flat/drifts; R7.mf-train-flat's detail: train-loss range and ratio to the paper's
+0.08); golikov2020-fmnist10 R8, R9 (flat, |drift|); golikov2020-deep R10/R12 flat, R11 approaches, R10/R11/R12 below
+×4 with §6.1's limit extrapolated from the last doubling at d^−1/2 (jackknife t(4), and the change over that
+doubling), R11.mf-collapse-vs-2 (§6.1 depth contrast, jackknife t(4)); golikov2020-small-lr R4 ×4 (less on step-10
+accuracy, RMS gap, min of gaps, loss drops); golikov2020-curves R3/R5/R6 |Δ loss| ×3 and KL ×3 (estimate and
+verdict only);
 nguyen2019-fmnist/cnn/gaussians nontrivial (below, widest net); sohl-dickstein2020-properties C.naive-lr,
 C.improved-lr and sohl-dickstein2020-sp R24 ×2 (power law; R24 without interval). Counts: README's table (every case
-and the total) and each report.md's verdict line and claim rows against claims.json.
+and the total, with the derived claims tallied apart by claims.json's "source_kind", absent = paper) and each
+report.md's verdict line, its note on derived claims and claim rows (a derived claim's published column begins
+*derived:*) against claims.json; the golikov2020 claims' source_kind against theory.md §6.1's list (R3, R5, R6,
+R8–R12 derived).
 
 Tolerances. Estimates: within half a unit of the last printed digit (≤ 4 significant digits, trailing zeros dropped,
 so looser up to 10× where a zero was dropped, e.g. R4.slow's 0.0124). Verdicts: holds iff [lo, hi] ⊆ R, fails iff
-disjoint, else inconclusive, asserted not to depend on the rounding of the bounds; plus §8.7's count rules (a diverged
+disjoint, else inconclusive, asserted not to depend on the rounding of the bounds; a percentile bootstrap's verdict
+on §8.7's Monte Carlo-widened interval (order statistics k − m, B − k + 1 + m, k = 50, m = 14 of B = 2000; we know
+those ends in law only — CDF position 0.018 / 0.982 ± 4 SD of our draws, enclosing the printed interval — and assert
+the verdict decided over that range; jackknife intervals are not widened); plus §8.7's count rules (a diverged
 width fails flat, > half diverged at the widest holds blows up), the drop-one rule of power laws (≥ 4 widths) and, for
 claims with several judged parts, "one part fails → fails, all hold → holds". In law: 20 000 resamples (seeds with
 replacement, one index draw for samples that share seeds); widthlab's percentile bound of B resamples puts our CDF at
 q ± √(q(1−q)/B); with B = 2000 (theory.md §8.7) and our Monte Carlo error, the printed bound must lie where our
 CDF is within q ± 4 SD = [0.0104, 0.0396] (lower) or [0.9604, 0.9896] (upper), the CDF taken over the bound's
 rounding range (atoms of 5-seed resamples included). ~90 bounds at P(|Z| > 4) = 6.3e-5: family-wise false alarm
-≤ 0.6 %; fixed seeds, so deterministic. Measured: the other bounds within 3.2 SD (R2.mf-init), RMS 1.06 SD over the
-70 with a sharp CDF, as B = 2000 predicts (first written with B = 1000 assumed: 2.3 and 0.77 SD).
+≤ 0.6 %; fixed seeds, so deterministic. Measured: the other bounds within 2.8 SD (R4.intermediate-between's upper),
+RMS 0.99 SD over the 63 with a sharp CDF, as B = 2000 predicts (first written with B = 1000 assumed: 2.3 and 0.77 SD;
+before R2 became a jackknife: 3.2 and 1.06 SD over 70).
 Pairing as §8.7 says: one draw for all widths when they hold the same seeds, else one per width (golikov2020-width,
--long, -deep have 5 seeds at their widest widths; paired and unpaired both fit there); R2 pairs 2^15 with 2^16 (both
-seeds 0–4; unpaired misses R2.ntk's lower bound, CDF 0.004); curve claims pair all runs of a seed. Runtime ≈ 2 s.
+-long, -deep have 5 seeds at their widest widths; paired and unpaired both fit there); the jackknifes (R2, the
+extrapolation, the depth contrast) delete a seed from every width's mean at once, over the seeds all their widths have
+(5); curve claims pair all runs of a seed. Runtime ≈ 4 s.
 
 Power (test_power_*): ln-slope × doublings for the change (the OLS line's change itself is the same on log2 d and ln d)
 scales every flat/drifts estimate by 1.44 (R1.mf-flat −0.00241 vs −0.001671); mean of logs for the power laws gives
-0.0550 vs 0.04826 (C.improved-lr), −0.9450 vs −0.9517, −0.7018 vs −0.7633, −0.2304 vs −0.288, and for R2 misses 6 of 7
-(R2.sp 0.268 vs 0.1166; R2.intermediate:0.75 0.028376 vs 0.02838 is within); an unpaired bootstrap across widths puts
+0.0550 vs 0.04826 (C.improved-lr), −0.9450 vs −0.9517, −0.7018 vs −0.7633, −0.2304 vs −0.288; an unpaired bootstrap
+across widths puts
 R9.mf-flat's printed bounds at our CDF 0.33 / 0.69 (R9.ntk-drift 0.09 / 0.91), and unpaired curves R4.ntk-tracks' at
 0.14; a diverged run counted as loss 0 moves R1.mf-flat to −0.0419 (one seed at 2^16; the rule: fails) and
 R1.sp-blowup to 1.232 vs 4.468 (3 of 5 seeds; the rule: holds); per-seed |Δ loss| gives 0.00615 vs 0.003288 (R3).
+R2: the old rule (2^15 → 2^16, paired percentile bootstrap) misses all 7 estimates (R2.ntk 0.03537 vs 0.01567) and all
+7 intervals in law, a percentile bootstrap of the new statistic misses all 7 intervals, the exact t(4) = 2.776445
+misses R2.mf's 0.006577, and mean of logs misses all 7 estimates. Non-trivial: the rate d^−1 extrapolates R10 to
+0.6480 vs 0.6749, and without the extrapolation rule R10 would hold (committed: inconclusive). Depth contrast: the
+'deeper' ratio over R11.mf-collapse's 10 seeds at 2^7 (0.01105) misses the paired 0.01123. Widening: where a detail
+prints a widened interval (sohl-dickstein2020-cnn R23.no-winner, -sp R21.improved-small) the plain interval decides
+and the widened one is inconclusive. README: the deep row's derived tally is parsed (8 derived).
 
 Findings (first run: strict xfails where the documented method was not what was committed; no verdict changes):
+  * golikov2020-curves' committed claims.json (856aae2, before 1e3e4d8) has no source_kind, so README counts R3/R5/R6
+    as paper claims and their regions still cite [G1] main Fig. 1 / supp. Fig. 4, while theory.md §6.1 (and 3fb96f4's
+    message: "every R3/R5/R6 … claim carries source_kind derived") says they are derived: strict xfail of
+    test_source_kind_is_the_documented_one[golikov2020-curves] until the case is re-judged.
+  * After 1e3e4d8 / 3450b9a every other recomputed number and verdict agrees at print; no committed verdict covered
+    here changes under the Monte Carlo widening (R11.ntk-nontrivial's 2^8 part is undecided in our law — our CDF 0.0135
+    at the bound, within the band — but its wider widths fail it anyway).
   * golikov2020-curves R3/R5/R6.mf-closer-loss (documented since: theory.md §8.7 now says these claims judge the loss
     gap by the jackknife, like the KL they are compared with, with t from a 3-decimal table; the bootstrap in-law test
     leaves them out): the printed intervals are the delete-one jackknife θ̂ ± t·SE (equal at
@@ -56,16 +83,23 @@ Documentation gaps: (1) §8.7 gave no resample count B (now: 2000 for claims). (
 all widths hold the same seeds" leaves sweeps with few_seeds open, and whether "all widths" means the statistic's widths
 (R2). (3) The "less" row says "mean of a − b (paired over seeds)", but the committed curve claims are statistics of
 seed-mean curves: |Δ loss| = mean over the curve points (all 51, step 0 included) of |mean curve − mean reference
-curve|, the RMS gap likewise — found from curve_distances.csv and the report captions, not stated. (4) R2: §6.0 gives
-the paper's 2^14 → 2^16, widthlab uses 2^15 → 2^16 (only the report's table caption says so); δâ's division by
-σ_a ∝ d^q_σ and "largest |measured − target|" over the claim's exponents are read off the claim text. (5) The rule for
+curve|, the RMS gap likewise — found from curve_distances.csv and the report captions, not stated. (4) R2 (fixed
+since: §6.1 'Judged' gives the 3 widest widths, OLS of log seed means, the jackknife with t(n − 1) cut at 0 and
+"largest |measured − target|"); δâ's division by σ_a ∝ d^q_σ is still read off §1.3 and the claim text. (5) The rule for
 claims with several parts and which width a "below" claim prints (the largest mean, or the narrowest width wholly above)
 are unstated; nguyen's "below" judges only the widest width, against §8.7's "each width". (6) How a diverged run enters
 seed means beyond the two count rules is unstated; no committed run of these cases diverged, so those rules run on
 perturbed copies only. (7) R24's censored max lr (inf): "the fit over the others" is only in the claim text, its
 bootstrap unstated, so R24's intervals are not checked. (8) kernel_track's layout (steps × 10 test points) and R14's
 aggregation are unstated; one reading (mean over points of K/K_init, max over steps of |· − 1|, mean over seeds)
-reproduces 0.08513 and −1.025, untested here. (9) The printed precision is unstated.
+reproduces 0.08513 and −1.025, untested here. (9) The printed precision is unstated. (10) §6.1 R10–R12 (fixed in
+§6.1 with this test): the depth contrast's interval (jackknife t(n − 1)) and its seed set (those both depths have at
+both widths: 5, not R11.mf-collapse's 10 at 2^7) were not stated; nor were the change over the last doubling's
+interval (the same jackknife) and how the extrapolation combines with the widths (it only turns holds into
+inconclusive; R10's, wholly above the bound, gives inconclusive). (11) R7.mf-train-flat's detail: §6.1 now says what
+it quotes, but not where it starts calling the net "far from the paper's regime" (3.1× is; the threshold is not
+documented, so only the numbers are checked). (12) architecture.md §4's claims.json key list lacks "source_kind"
+(documented in theory.md §6.1 and scripts/reproduction-table only; not edited here).
 
 Skipped, with reasons: the KL intervals of golikov2020-curves and golikov2021-limits R13.icmf-closest (jackknife over
 per-test-point logits, which are not committed); golikov2021-limits R14 (gap 8) and its rate fits, golikov2021-regions
@@ -91,10 +125,15 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 REPRO = ROOT / "docs" / "reproductions"
+CASES = sorted(p.name for p in REPRO.iterdir() if (p / "claims.json").exists())
 N_RESAMPLES = 20000  # ours
 WIDTHLAB_RESAMPLES = 2000  # theory.md §8.7: claims draw 2000 resamples
 Z_BAND = 4.0
 T_975_9 = 2.262  # t quantile 0.975 at 9 degrees of freedom to 4 digits (2.26216: see the findings)
+T_975_4 = 2.776  # t quantile 0.975 at 4 degrees of freedom from a 3-decimal table (§8.7; 2.776445 misses R2.mf)
+# §8.7's Monte Carlo band: a percentile end is order statistic k = ⌊pB⌋, widened by m = ⌈1.96 √(Bp(1 − p))⌉ (14)
+MC_K = math.floor(0.025 * 2000)
+MC_M = math.ceil(1.96 * math.sqrt(2000 * 0.025 * 0.975))
 HOLDS, FAILS, INCONCLUSIVE = "holds", "does not hold", "inconclusive"
 Q_SIGMA = {"mf": -1.0, "ntk": -0.5, "intermediate:0.75": -0.75, "sp": -0.5}  # theory.md §1.4
 
@@ -186,6 +225,27 @@ def printed_verdict(lo, hi, rlo, rhi):
     outcomes = {interval_verdict(a, b, float(rlo), float(rhi)) for a in (l - dl, l + dl) for b in (h - dh, h + dh)}
     assert len(outcomes) == 1, f"[{lo}, {hi}] vs [{rlo}, {rhi}] is decided by rounding"
     return outcomes.pop()
+
+
+def widened_verdicts(draws, lo, hi, rlo, rhi):
+    """The verdicts §8.7's Monte Carlo-widened interval may give: its ends are widthlab's order statistics k − m and
+    B − k + 1 + m of B resamples, known to us in law only (CDF position (k − m)/B ± 4 SD, SD as in bounds_in_law), and
+    they enclose the printed [lo, hi]. A set: one verdict when the band does not reach a region edge."""
+    q = (MC_K - MC_M) / WIDTHLAB_RESAMPLES
+    sd = math.sqrt(q * (1 - q) * (1 / WIDTHLAB_RESAMPLES + 1 / N_RESAMPLES))
+    a_lo, a_hi = np.quantile(draws, [max(q - Z_BAND * sd, 0.0), q + Z_BAND * sd])
+    b_lo, b_hi = np.quantile(draws, [1 - q - Z_BAND * sd, min(1 - q + Z_BAND * sd, 1.0)])
+    l_max, h_min = float(lo) + half_unit(lo), float(hi) - half_unit(hi)
+    lows, highs = (min(a_lo, l_max), min(a_hi, l_max)), (max(b_lo, h_min), max(b_hi, h_min))
+    return {interval_verdict(a, b, float(rlo), float(rhi)) for a in lows for b in highs}
+
+
+def combined_sets(parts):
+    """Every verdict that parts with several possible verdicts each (widened_verdicts) may combine to."""
+    outcomes = {()}
+    for p in parts:
+        outcomes = {o + (v,) for o in outcomes for v in p}
+    return {combined(o) for o in outcomes}
 
 
 def combined(verdicts):
@@ -304,14 +364,25 @@ def sweep_grid(case, scaling, metric):
     return by_width(case, scaling, lambda r: r[metric])
 
 
-def sweep_verdict(kind, grid, lo, hi, rlo, rhi):
-    """The interval rule plus §8.7's count rules: a diverged width fails 'flat'; > half diverged holds 'blows up'."""
+def sweep_verdict(kind, grid, lo, hi, rlo, rhi, draws=None):
+    """The interval rule plus §8.7's count rules: a diverged width fails 'flat'; > half diverged holds 'blows up'.
+    With our draws, the rule on the Monte Carlo-widened interval (§8.7), asserted to be decided."""
     widest = np.array(list(grid[max(grid)].values()))
     if kind == "flat" and any(np.isnan(list(v.values())).any() for v in grid.values()):
         return FAILS
     if kind == "blows up" and np.isnan(widest).sum() > len(widest) / 2:
         return HOLDS
-    return printed_verdict(lo, hi, rlo, rhi)
+    plain = printed_verdict(lo, hi, rlo, rhi)
+    if draws is None:
+        return plain
+    (verdict,) = widened_verdicts(draws, lo, hi, rlo, rhi)
+    assert plain in (verdict, INCONCLUSIVE), "widening can only make a verdict inconclusive"
+    return verdict
+
+
+@functools.lru_cache(maxsize=None)
+def sweep_draws(case, claim, scaling, metric, kind):
+    return sweep_sample(sweep_grid(case, scaling, metric), kind).bootstrap(rng_for(claim))
 
 
 @pytest.mark.parametrize("case,claim,scaling,metric,kind", SWEEP, ids=SWEEP_IDS)
@@ -319,7 +390,8 @@ def test_sweep_estimate_end_means_and_verdict_match_print(case, claim, scaling, 
     grid = sweep_grid(case, scaling, metric)
     (est, lo, hi, rlo, rhi), = judged(case, claim)
     assert agrees_at_print(sweep_sample(grid, kind).estimate(), est)
-    assert sweep_verdict(kind, grid, lo, hi, rlo, rhi) == claims(case)[claim]["verdict"]
+    draws = sweep_draws(case, claim, scaling, metric, kind)
+    assert sweep_verdict(kind, grid, lo, hi, rlo, rhi, draws) == claims(case)[claim]["verdict"]
     first, a, last, b = ENDS.search(claims(case)[claim]["measured"]).groups()
     assert (2 ** int(a), 2 ** int(b)) == (min(grid), max(grid))
     assert agrees_at_print(np.mean(list(grid[min(grid)].values())), first)
@@ -329,8 +401,42 @@ def test_sweep_estimate_end_means_and_verdict_match_print(case, claim, scaling, 
 @pytest.mark.parametrize("case,claim,scaling,metric,kind", SWEEP, ids=SWEEP_IDS)
 def test_sweep_interval_is_a_seed_bootstrap_in_law(case, claim, scaling, metric, kind):
     (_, lo, hi, _, _), = judged(case, claim)
-    draws = sweep_sample(sweep_grid(case, scaling, metric), kind).bootstrap(rng_for(claim))
-    assert not bounds_in_law(draws, lo, hi)
+    assert not bounds_in_law(sweep_draws(case, claim, scaling, metric, kind), lo, hi)
+
+
+def test_r7_detail_train_loss_against_the_papers():
+    """R7.mf-train-flat's detail (1e3e4d8): the range of MF's seed-mean train loss over the sweep and its ratio to the
+    paper's ≈0.08 (theory.md §6.1 R7), 2 significant digits. Where it starts calling the net 'far from the paper's
+    regime' is not documented: only that 3.1× is called so."""
+    grid = sweep_grid("golikov2020-long", "mf", "train_loss")
+    means = [np.mean(list(v.values())) for v in grid.values()]
+    measured = claims("golikov2020-long")["R7.mf-train-flat"]["measured"]
+    found = re.search(rf"MF's train loss is ({NUM})–({NUM}) over widths 2\^(\d+)…2\^(\d+), ({NUM})–({NUM})× the "
+                      r"paper's ≈0\.08 after its 500 steps: this net is far from the paper's regime", measured)
+    lo, hi, a, b, rlo, rhi = found.groups()
+    assert (2 ** int(a), 2 ** int(b)) == (min(grid), max(grid))
+    assert agrees_at_print(min(means), lo) and agrees_at_print(max(means), hi)
+    assert agrees_at_print(min(means) / 0.08, rlo) and agrees_at_print(max(means) / 0.08, rhi)
+
+
+WIDENED = re.compile(rf"({NUM}) \[({NUM}), ({NUM})\] vs region \[({NUM}), ({NUM})\][^;]*?: within the bootstrap's "
+                     r"Monte Carlo error of the region's edge \((\d+) resamples\): "
+                     rf"widened interval \[({NUM}), ({NUM})\]")
+
+
+@pytest.mark.parametrize("case,claim", [pytest.param(case, cid, id=cid) for case in CASES
+                                        for cid, c in claims(case).items() if "widened interval" in c["measured"]])
+def test_power_plain_interval_misses_the_widened_verdict(case, claim):
+    """§8.7: where the detail prints a widened interval (cases re-judged after 3450b9a), the plain interval's verdict
+    is decided (it would hold or fail) and the widened one, which encloses it, is inconclusive — the claim's part."""
+    c = claims(case)[claim]
+    parts = WIDENED.findall(c["measured"])
+    assert parts
+    for _, lo, hi, rlo, rhi, b, wlo, whi in parts:
+        assert int(b) == WIDTHLAB_RESAMPLES and float(wlo) <= float(lo) and float(hi) <= float(whi)
+        assert printed_verdict(lo, hi, rlo, rhi) != INCONCLUSIVE
+        assert printed_verdict(wlo, whi, rlo, rhi) == INCONCLUSIVE
+    assert c["verdict"] == INCONCLUSIVE
 
 
 # ------------------------------------------------------------------------------------------------ 'below' claims
@@ -345,6 +451,9 @@ BELOW = [  # case, claim, scaling, widths judged ("all": every width, "widest": 
     ("nguyen2019-cnn", "R27.nontrivial", "cnn/mf", "widest"),
     ("nguyen2019-gaussians", "R25.nontrivial", "mf", "widest"),
 ]
+# theory.md §6.1 R10–R12: these 'non-trivial' claims also judge the limit extrapolated from the last doubling
+EXTRAPOLATED = {"R10.mf-nontrivial", "R12.rmsprop-nontrivial", "R11.ntk-nontrivial", "R11.sp-nontrivial"}
+CLIMBS = "every width is below the bound, but the loss still climbs toward it and the trend does not say it stays below"
 
 
 def width_sample(grid, width):
@@ -355,26 +464,133 @@ def printed_width(case, claim):
     return 2 ** int(re.search(r"at width 2\^(\d+)", claims(case)[claim]["measured"]).group(1))
 
 
+def last_doubling(grid, rate=0.5):
+    """§6.1 R10–R12: the seeds both of the widest two widths have (paired), the change over that doubling and the
+    limit extrapolated at the rate d^−rate, L(w₂) + (L(w₂) − L(w₁))/((w₂/w₁)^rate − 1); Samples for the jackknife."""
+    w1, w2 = sorted(grid)[-2:]
+    seeds = sorted(set(grid[w1]) & set(grid[w2]))
+    arrays = [[grid[w][s] for s in seeds] for w in (w1, w2)]
+    step = (w2 / w1) ** rate - 1
+    change = Sample(arrays, ["seeds"] * 2, lambda ms: ms[1] - ms[0])
+    limit = Sample(arrays, ["seeds"] * 2, lambda ms: ms[1] + (ms[1] - ms[0]) / step)
+    return (w1, w2, len(seeds)), change, limit
+
+
 @pytest.mark.parametrize("case,claim,scaling,scope", BELOW, ids=[c[1] for c in BELOW])
 def test_below_estimate_and_interval_of_the_printed_width(case, claim, scaling, scope):
     grid, width = by_width(case, scaling), printed_width(case, claim)
-    (est, lo, hi, _, _), = judged(case, claim)
+    (est, lo, hi, _, _) = judged(case, claim)[0]
     assert scope == "all" or width == max(grid)
     assert agrees_at_print(width_sample(grid, width).estimate(), est)
     assert not bounds_in_law(width_sample(grid, width).bootstrap(rng_for(claim)), lo, hi)
 
 
-@pytest.mark.parametrize("case,claim,scaling,scope", BELOW, ids=[c[1] for c in BELOW])
-def test_below_verdict_over_the_judged_widths(case, claim, scaling, scope):
+def width_verdicts(case, claim, scaling, scope):
+    """Each judged width's possible verdicts on §8.7's widened interval: the printed width from its printed interval
+    and our law, the others from our law alone (asserted not to hang on Monte Carlo noise)."""
     grid, width = by_width(case, scaling), printed_width(case, claim)
-    (_, lo, hi, rlo, rhi), = judged(case, claim)
-    parts = [printed_verdict(lo, hi, rlo, rhi)]
-    for w in (w for w in grid if scope == "all" and w != width):  # ours; asserted not to hang on Monte Carlo noise
+    (_, lo, hi, rlo, rhi) = judged(case, claim)[0]
+    parts = [widened_verdicts(width_sample(grid, width).bootstrap(rng_for(claim)), lo, hi, rlo, rhi)]
+    assert printed_verdict(lo, hi, rlo, rhi) in parts[0] | {INCONCLUSIVE}
+    for w in (w for w in grid if scope == "all" and w != width):
         draws = width_sample(grid, w).bootstrap(rng_for(claim + str(w)))
         wide, narrow = np.quantile(draws, [0.005, 0.995]), np.quantile(draws, [0.045, 0.955])
-        parts.append(interval_verdict(*wide, float(rlo), float(rhi)))
-        assert parts[-1] == interval_verdict(*narrow, float(rlo), float(rhi))
-    assert combined(parts) == claims(case)[claim]["verdict"]
+        parts.append({interval_verdict(*wide, float(rlo), float(rhi))})
+        assert parts[-1] == {interval_verdict(*narrow, float(rlo), float(rhi))}
+    return parts
+
+
+@pytest.mark.parametrize("case,claim,scaling,scope", BELOW, ids=[c[1] for c in BELOW])
+def test_below_verdict_over_the_judged_widths(case, claim, scaling, scope):
+    """'below' at every judged width; for R10–R12 (§6.1) a claim whose widths all hold holds only when the extrapolated
+    limit's jackknife interval lies below the bound too (else inconclusive, the detail saying the loss still climbs);
+    a width wholly above fails it, and then no extrapolation is printed."""
+    parts, c = judged(case, claim), claims(case)[claim]
+    widths = combined_sets(width_verdicts(case, claim, scaling, scope))
+    assert len(widths) == 1
+    (verdict,) = widths
+    if claim in EXTRAPOLATED and verdict != FAILS:
+        (_, lo, hi, rlo, rhi) = parts[1]
+        limit = printed_verdict(lo, hi, rlo, rhi)  # a jackknife interval: not widened (§8.7)
+        if verdict == HOLDS and limit != HOLDS:
+            verdict = INCONCLUSIVE
+        assert (CLIMBS in c["measured"]) == (widths == {HOLDS} and limit != HOLDS)
+    else:
+        assert len(parts) == 1 and "extrapolated" not in c["measured"]
+    assert verdict == c["verdict"]
+
+
+@pytest.mark.parametrize("claim,scaling", [pytest.param(c[1], c[2], id=c[1]) for c in BELOW
+                                           if c[1] in EXTRAPOLATED and claims(c[0])[c[1]]["verdict"] != FAILS])
+def test_nontrivial_limit_extrapolated_from_the_last_doubling(claim, scaling):
+    """§6.1 R10–R12: the change over the last doubling and the limit at the rate d^−1/2, delete-one jackknife with
+    t(n − 1) over the seeds both widths have (the change's interval method is the same, though §6.1 names it for the
+    extrapolation only)."""
+    measured = claims("golikov2020-deep")[claim]["measured"]
+    (w1, w2, n), change, limit = last_doubling(by_width("golikov2020-deep", scaling))
+    assert n == 5 and (w1, w2) == (2**10, 2**11)
+    printed = re.search(rf"change over the last doubling ({NUM}) \[({NUM}), ({NUM})\] \((\d+) seeds\); "
+                        rf"limit extrapolated at the rate d\^−0\.5 from 2\^(\d+) → 2\^(\d+) ({NUM}) "
+                        rf"\[({NUM}), ({NUM})\]", measured)
+    dc, dlo, dhi, seeds, a, b, le, llo, lhi = printed.groups()
+    assert (int(seeds), 2 ** int(a), 2 ** int(b)) == (n, w1, w2)
+    assert agrees_at_print(change.estimate(), dc) and agrees_at_print(limit.estimate(), le)
+    assert all(map(agrees_at_print, jackknife_interval(change, T_975_4), (dlo, dhi)))
+    assert all(map(agrees_at_print, jackknife_interval(limit, T_975_4), (llo, lhi)))
+    assert judged("golikov2020-deep", claim)[1][:3] == (le, llo, lhi)
+
+
+def test_power_nontrivial_extrapolation_rate_and_rule():
+    """At the rate d^−1 the extrapolation misses R10's print; without the extrapolation rule R10 would hold."""
+    grid = by_width("golikov2020-deep", "h2-gd/mf")
+    (le, *_), = [p for p in judged("golikov2020-deep", "R10.mf-nontrivial")[1:]]
+    assert not agrees_at_print(last_doubling(grid, rate=1.0)[2].estimate(), le)
+    widths = combined_sets(width_verdicts("golikov2020-deep", "R10.mf-nontrivial", "h2-gd/mf", "all"))
+    assert widths == {HOLDS} and claims("golikov2020-deep")["R10.mf-nontrivial"]["verdict"] == INCONCLUSIVE
+
+
+# ------------------------------------------------------------------------------------------------ depth contrast
+
+L2 = math.log(2)
+
+
+def collapse_contrast():
+    """§6.1 R11.mf-collapse-vs-2: r_H = |L_H(d_max) − log 2| / |L_H(d_min) − log 2| for H = 3 and H = 2 over the same
+    widths and the seeds both depths have at both widths (paired); exponent log(r₃/r₂)/log(d_max/d_min)."""
+    g3, g2 = by_width("golikov2020-deep", "h3-gd/mf"), by_width("golikov2020-deep", "h2-gd/mf")
+    d0, d1 = min(g3), max(g3)
+    assert (min(g2), max(g2)) == (d0, d1)
+    seeds = sorted(set(g3[d0]) & set(g3[d1]) & set(g2[d0]) & set(g2[d1]))
+    arrays = [[g[w][s] for s in seeds] for g in (g3, g2) for w in (d0, d1)]
+    ratio = lambda first, last: np.abs(last - L2) / np.abs(first - L2)  # noqa: E731
+    sample = Sample(arrays, ["seeds"] * 4,
+                    lambda ms: np.log(ratio(ms[0], ms[1]) / ratio(ms[2], ms[3])) / math.log(d1 / d0))
+    means = [np.mean(a) for a in arrays]
+    return (d0, d1, len(seeds)), ratio(*means[:2]), ratio(*means[2:]), sample
+
+
+def test_depth_contrast_estimate_interval_and_verdict():
+    c = claims("golikov2020-deep")["R11.mf-collapse-vs-2"]
+    (d0, d1, n), r3, r2, sample = collapse_contrast()
+    printed = re.search(rf"at 2\^(\d+) / at 2\^(\d+), paired over the (\d+) seeds both depths have: deeper ({NUM}), "
+                        rf"shallower ({NUM})", c["measured"])
+    a, b, seeds, p3, p2 = printed.groups()
+    assert (2 ** int(a), 2 ** int(b), int(seeds)) == (d1, d0, n)
+    assert agrees_at_print(r3, p3) and agrees_at_print(r2, p2)
+    (est, lo, hi, rlo, rhi), = judged("golikov2020-deep", "R11.mf-collapse-vs-2")
+    assert (rlo, rhi) == ("-inf", "-0.5")  # §6.1: (−∞, −1/2]
+    assert agrees_at_print(sample.estimate(), est)
+    assert all(map(agrees_at_print, jackknife_interval(sample, T_975_4), (lo, hi)))
+    assert printed_verdict(lo, hi, rlo, rhi) == c["verdict"]  # a jackknife interval: not widened (§8.7)
+
+
+def test_power_depth_contrast_pairs_the_seeds():
+    """R11.mf-collapse's own ratio uses all 10 seeds at 2^7: the contrast's 'deeper' ratio uses the 5 shared ones."""
+    (_, _, n), r3, _, _ = collapse_contrast()
+    (own, *_), = judged("golikov2020-deep", "R11.mf-collapse")
+    printed = re.search(rf"deeper ({NUM})", claims("golikov2020-deep")["R11.mf-collapse-vs-2"]["measured"]).group(1)
+    assert n == 5 and agrees_at_print(r3, printed) and not agrees_at_print(float(own), printed)
+    assert not agrees_at_print(r3, own)
 
 
 # ------------------------------------------------------------------------------------------------ curve claims
@@ -436,8 +652,12 @@ def test_curve_claim_estimates_and_verdict_match_print(case, claim):
     samples, parts = CURVE_CLAIMS[case, claim](), judged(case, claim)
     assert len(samples) == len(parts)
     assert all(agrees_at_print(sample.estimate(), est) for sample, (est, *_) in zip(samples, parts))
-    verdicts = [printed_verdict(lo, hi, rlo, rhi) for _, lo, hi, rlo, rhi in parts]
-    assert combined(verdicts) == claims(case)[claim]["verdict"]
+    if claim in JACKKNIFE_CLAIMS:  # no Monte Carlo error, not widened (§8.7)
+        verdicts = {combined([printed_verdict(lo, hi, rlo, rhi) for _, lo, hi, rlo, rhi in parts])}
+    else:
+        verdicts = combined_sets([widened_verdicts(sample.bootstrap(rng_for(f"{claim}{i}")), lo, hi, rlo, rhi)
+                                  for i, (sample, (_, lo, hi, rlo, rhi)) in enumerate(zip(samples, parts))])
+    assert verdicts == {claims(case)[claim]["verdict"]}
 
 
 @pytest.mark.parametrize("case,claim", [pytest.param(*k, id=k[1])
@@ -490,7 +710,8 @@ R2 = [  # claim, scaling, exponents judged (f∅, f_a, f_w, f_aw, δâ, δŵ = 0
     ("R2.ntk-init", "ntk", (0,), (0,)),
     ("R2.intermediate:0.75-init", "intermediate:0.75", (0,), (-0.25,)),
 ]
-R2_WIDTHS = (2**15, 2**16)  # the report's table: "R2 std exponents from widths 2^15 → 2^16"
+R2_NAMES = ("f∅", "fa", "fw", "faw", "δâ", "δŵ")
+R2_OLD_WIDTHS = (2**15, 2**16)  # the rule before 1e3e4d8: one doubling, for the power check
 
 
 def r2_values(run):
@@ -498,27 +719,65 @@ def r2_values(run):
     return [d["var_f0"], d["var_fa"], d["var_fw"], d["var_faw"], inc[1], inc[0]]
 
 
-def r2_exponents(narrow, wide, scaling):
-    """Std exponents per doubling: ½ log2 of the variance ratio; δâ = δa/σ_a, σ_a ∝ d^q_σ (§1.3); δŵ raw (§1.4)."""
-    q = np.log2(wide / narrow) / math.log2(R2_WIDTHS[1] / R2_WIDTHS[0])
-    return q * np.array([0.5] * 4 + [1, 1]) - np.array([0] * 4 + [Q_SIGMA[scaling], 0])
+def r2_exponents(means, widths, scaling):
+    """§6.1 R2 'Judged': std exponents = OLS slope of log(seed mean) on log d over the widths (½ of the variances'
+    slope); δâ = δa/σ_a with σ_a ∝ d^q_σ (§1.3); δŵ raw (§1.4). means: … × widths × 6."""
+    y, x = np.log(np.asarray(means)), np.log(np.asarray(widths, float))
+    xc = x - x.mean()
+    slope = np.einsum("...wk,w->...k", y - y.mean(-2, keepdims=True), xc) / (xc @ xc)
+    return slope * np.array([0.5] * 4 + [1, 1]) - np.array([0] * 4 + [Q_SIGMA[scaling], 0])
 
 
-def r2_sample(scaling, cols, targets):
+def r2_grid(scaling, widths=None):
+    """The widest 3 widths (§6.1) and the seeds all of them have."""
     grid = by_width("golikov2020-width", scaling, r2_values)
-    arrays = [[grid[w][s] for s in sorted(grid[w])] for w in R2_WIDTHS]
-    assert sorted(grid[R2_WIDTHS[0]]) == sorted(grid[R2_WIDTHS[1]])  # the same seeds: paired (§8.7)
-    stat = lambda ms: np.max(np.abs(r2_exponents(ms[0], ms[1], scaling)[..., cols] - targets), -1)  # noqa: E731
-    return Sample(arrays, ["seeds", "seeds"], stat)
+    widths = widths or sorted(grid)[-3:]
+    seeds = sorted(set.intersection(*(set(grid[w]) for w in widths)))
+    return widths, [[grid[w][s] for s in seeds] for w in widths]
+
+
+def r2_sample(scaling, cols, targets, widths=None):
+    widths, arrays = r2_grid(scaling, widths)
+    stat = lambda ms: np.max(np.abs(r2_exponents(np.stack(ms, -2), widths, scaling)[..., cols] - targets), -1)  # noqa
+    return Sample(arrays, ["seeds"] * len(widths), stat)
 
 
 @pytest.mark.parametrize("claim,scaling,cols,targets", R2, ids=[c[0] for c in R2])
 def test_r2_largest_exponent_error_estimate_interval_and_verdict(claim, scaling, cols, targets):
+    """Largest |measured − target| over the claim's exponents; delete-one jackknife over the seeds with t(n − 1) (3
+    decimals, §8.7), cut at 0; judged on that interval (no Monte Carlo error: not widened)."""
+    c, widths = claims("golikov2020-width")[claim], r2_grid(scaling)[0]
     sample = r2_sample(scaling, list(cols), np.array(targets))
+    n = len(sample.arrays[0])
+    assert widths == [2**14, 2**15, 2**16] and n == 5
+    assert f"OLS over widths 2^14…2^16 (3 widths), {n} seeds, delete-one jackknife with t({n - 1})" in c["measured"]
     (est, lo, hi, rlo, rhi), = judged("golikov2020-width", claim)
     assert agrees_at_print(sample.estimate(), est)
-    assert printed_verdict(lo, hi, rlo, rhi) == claims("golikov2020-width")[claim]["verdict"]
-    assert not bounds_in_law(sample.bootstrap(rng_for(claim)), lo, hi)
+    jlo, jhi = jackknife_interval(sample, T_975_4)
+    assert agrees_at_print(max(jlo, 0.0), lo) and agrees_at_print(jhi, hi)
+    assert interval_verdict(max(jlo, 0.0), jhi, float(rlo), float(rhi)) == c["verdict"]  # the cut 0 is exact
+    q = r2_exponents(np.mean(r2_grid(scaling)[1], 1), widths, scaling)
+    printed = re.findall(r"q_(\S+) ([+-]\d\.\d\d)(?: \((?:theory|paper) |, target )([+-]\d\.\d\d)", c["measured"])
+    assert [(R2_NAMES.index(name), float(t)) for name, _, t in printed] == list(zip(cols, targets))
+    assert all(agrees_at_print(q[R2_NAMES.index(name)], v) for name, v, _ in printed)
+
+
+def test_power_r2_old_two_width_rule_misses_the_committed_intervals():
+    """The rule before 1e3e4d8 (one doubling 2^15 → 2^16, paired percentile bootstrap) reproduces none of the 7
+    estimates now committed (R2.ntk 0.03537 vs 0.01567) and no interval in law; a percentile bootstrap of the new
+    3-width statistic misses every interval in law too (R2.mf's upper 0.006577 at our CDF 0.955, the rest ≤ 0.0003 or
+    ≥ 0.9904); and the exact t(4) = 2.776445 misses R2.mf's 0.006577 (the 3-decimal table of §8.7 gives it)."""
+    est_misses = old_misses = boot_misses = 0
+    for claim, scaling, cols, targets in R2:
+        old = r2_sample(scaling, list(cols), np.array(targets), widths=list(R2_OLD_WIDTHS))
+        new = r2_sample(scaling, list(cols), np.array(targets))
+        (est, lo, hi, *_), = judged("golikov2020-width", claim)
+        est_misses += not agrees_at_print(old.estimate(), est)
+        old_misses += bool(bounds_in_law(old.bootstrap(rng_for(claim + "old")), lo, hi))
+        boot_misses += bool(bounds_in_law(new.bootstrap(rng_for(claim + "boot")), lo, hi))
+    assert est_misses == old_misses == boot_misses == len(R2)
+    sample = r2_sample("mf", [1, 2, 3, 4, 5], np.zeros(5))
+    assert not agrees_at_print(jackknife_interval(sample, 2.776445)[1], judged("golikov2020-width", "R2.mf")[0][2])
 
 
 # ------------------------------------------------------------------------------------------------ power laws
@@ -551,15 +810,28 @@ def test_power_law_slope_verdict_and_interval(case, claim, family, boot):
     means = finite_means(grid)
     assert agrees_at_print(float(power_slope(means, list(grid))), est)
     assert power_verdict(lo, hi, rlo, rhi, means, list(grid)) == claims(case)[claim]["verdict"]
-    if boot:
-        assert not bounds_in_law(sweep_sample(grid, "power law").bootstrap(rng_for(claim)), lo, hi)
+    if boot:  # a claim's seed bootstrap, so judged on its widened interval (§8.7; not a rate_fit.h rate fit)
+        draws = sweep_sample(grid, "power law").bootstrap(rng_for(claim))
+        assert not bounds_in_law(draws, lo, hi)
+        assert widened_verdicts(draws, lo, hi, rlo, rhi) == {printed_verdict(lo, hi, rlo, rhi)}
 
 
 # ------------------------------------------------------------------------------------------------ counts
 
 COUNTS = re.compile(r"(\d+) hold, (\d+) fail, (\d+) inconclusive"
+                    r"(?: \(of them (\d+) derived from the theory, the paper's figure not seen: "
+                    r"(\d+) hold, (\d+) fail, (\d+) inconclusive\))?"
                     r"(?:; (\d+) that cannot decide (?:their claims|its claim) apart)?"
                     r"(?:; (\d+) sanity checks? apart)?$")
+SOURCE_KINDS = ("paper", "derived")  # claims.json "source_kind"; absent = paper (theory.md §6.1, README's script)
+# theory.md §6.1 "Sources of the verdicts": the golikov2020 claims derived here, the paper's figure not seen
+DOCUMENTED_DERIVED = re.compile(r"R(3|5|6|8|9|10|11|12)\.")
+
+
+def source_kind(c):
+    kind = c.get("source_kind", "paper")
+    assert kind in SOURCE_KINDS, (c["id"], kind)
+    return kind
 
 
 def readme_rows():
@@ -571,28 +843,60 @@ def readme_rows():
     return rows
 
 
+def tally(verdicts):
+    return verdicts.count(HOLDS), verdicts.count(FAILS), verdicts.count(INCONCLUSIVE)
+
+
 def claim_counts(case):
+    """Counted verdicts; the derived ones among them (their number, then tallied); uninformative; sanity."""
     cs = claims(case).values()
-    counted = [c["verdict"] for c in cs if not c["sanity"] and not c.get("uninformative")]
-    return (counted.count(HOLDS), counted.count(FAILS), counted.count(INCONCLUSIVE),
+    counted = [c for c in cs if not c["sanity"] and not c.get("uninformative")]
+    derived = [c["verdict"] for c in counted if source_kind(c) == "derived"]
+    return (*tally([c["verdict"] for c in counted]), len(derived), *tally(derived),
             sum(bool(c.get("uninformative")) for c in cs), sum(bool(c["sanity"]) for c in cs))
 
 
+
+
 def test_readme_table_counts_equal_the_committed_claims():
-    rows, cases = readme_rows(), sorted(p.name for p in REPRO.iterdir() if (p / "claims.json").exists())
-    assert sorted(set(rows) - {"all cases"}) == cases
-    for case in cases:
+    rows = readme_rows()
+    assert sorted(set(rows) - {"all cases"}) == CASES
+    for case in CASES:
         assert rows[case] == claim_counts(case), case
-    assert rows["all cases"] == tuple(sum(col) for col in zip(*(claim_counts(c) for c in cases)))
+    assert rows["all cases"] == tuple(sum(col) for col in zip(*(claim_counts(c) for c in CASES)))
 
 
-@pytest.mark.parametrize("case", sorted(p.name for p in REPRO.iterdir() if (p / "claims.json").exists()))
+def test_power_readme_derived_tally_is_read():
+    """Counting derived claims as paper ones (no tally) would not give README's golikov2020-deep row."""
+    assert readme_rows()["golikov2020-deep"][3:7] != (0, 0, 0, 0)
+    assert claim_counts("golikov2020-deep")[3] == 8
+
+
+@pytest.mark.parametrize("case", CASES)
 def test_report_verdict_line_and_rows_equal_claims_json(case):
+    """The verdict line; the note on derived claims iff there are counted ones; each row, a derived claim's published
+    column beginning *derived:* (the reports' own note)."""
     report = (REPRO / case / "report.md").read_text()
-    h, f, i, _, _ = claim_counts(case)
+    h, f, i, n_derived, *_ = claim_counts(case)
     assert f"**Verdicts: {h} hold, {f} do not hold, {i} inconclusive**" in report
+    note = re.search(r"(\d+) of the counted claims (?:is|are) \*derived\*", report)
+    assert (int(note.group(1)) if note else 0) == n_derived
     for cid, c in claims(case).items():
-        assert f"| {cid} | {c['claim']} | {c['published']} | {c['measured']} | **{c['verdict']}** |" in report, cid
+        published = ("*derived:* " if source_kind(c) == "derived" else "") + c["published"]
+        assert f"| {cid} | {c['claim']} | {published} | {c['measured']} | **{c['verdict']}** |" in report, cid
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=(
+    "finding: golikov2020-curves' claims.json (856aae2) predates source_kind (1e3e4d8): R3/R5/R6, derived by "
+    "theory.md §6.1, count as paper ones and still cite the unseen figures")) if c == "golikov2020-curves" else ())
+    for c in CASES if c.startswith("golikov2020")])
+def test_source_kind_is_the_documented_one(case):
+    """theory.md §6.1: R3, R5, R6 and R8–R12 are derived, R1, R2, R4, R7 judged against figures that were seen; a
+    derived claim's measured text cites '[derived]', not the figure."""
+    for cid, c in claims(case).items():
+        derived = bool(DOCUMENTED_DERIVED.match(cid))
+        assert source_kind(c) == ("derived" if derived else "paper"), cid
+        assert ("[derived]" in c["measured"]) == derived, cid
 
 
 # ------------------------------------------------------------------------------------------------ power
@@ -618,11 +922,11 @@ def test_power_mean_of_log_variances_misses_r2_estimates():
     """Exponents from geometric seed means (mean of logs) instead of the log of the seed means."""
     misses = 0
     for claim, scaling, cols, targets in R2:
-        grid = by_width("golikov2020-width", scaling, r2_values)
-        narrow, wide = (np.exp(np.mean(np.log([grid[w][s] for s in grid[w]]), 0)) for w in R2_WIDTHS)
-        value = np.max(np.abs(r2_exponents(narrow, wide, scaling)[list(cols)] - np.array(targets)))
+        widths, arrays = r2_grid(scaling)
+        geometric = np.exp(np.mean(np.log(arrays), 1))
+        value = np.max(np.abs(r2_exponents(geometric, widths, scaling)[list(cols)] - np.array(targets)))
         misses += not agrees_at_print(value, judged("golikov2020-width", claim)[0][0])
-    assert misses >= 6  # all but R2.intermediate:0.75 (0.028376 vs 0.02838)
+    assert misses == len(R2)  # R2.mf the closest: 0.0018503 vs 0.001852
 
 
 @pytest.mark.parametrize("claim,scaling", [("R9.mf-flat", "r9/mf"), ("R9.ntk-drift", "r9/ntk")])
