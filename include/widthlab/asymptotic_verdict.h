@@ -31,7 +31,9 @@ WidthHalves width_halves(const std::vector<double>& widths);
 //   * a fit inside the region whose widest widths' interval is not inside it too, or whose exponent moves away from
 //     the region (disjoint intervals, the widest widths' exponent farther from it).
 // Both verdicts thus need the widest widths to agree: "holds" an exponent inside the region there too, "does not hold"
-// a settled exponent outside it. A fit over fewer than 3 widths is inconclusive.
+// a settled exponent outside it. A fit over fewer than 3 widths is inconclusive. The fits over every and over the
+// widest widths are judged on their Monte Carlo-widened intervals (rate_estimate, theory.md §8.7); the detail says so
+// when that changes the verdict. The movement uses the 95 % intervals (it only ever makes a verdict inconclusive).
 VerdictResult asymptotic_exponent_verdict(const RateFit& all, const RateFit& narrowest, const RateFit& widest,
                                           const ClaimRegion& region, const std::string& what);
 

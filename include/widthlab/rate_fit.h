@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "widthlab/tensor.h"
+#include "widthlab/verdicts.h"
 
 namespace widthlab {
 
@@ -44,6 +45,11 @@ struct RateFit {
   // usable resamples; instead its slope is unknown and counts at −∞ for the lower and at +∞ for the upper
   // percentile, so the interval is unbounded once more than (1 − level)/2 of the resamples are unusable.
   double ci_low = nan, ci_high = nan;
+  // The outer ends of the interval's endpoints' 95 % Monte Carlo bands (theory.md §8.7), counted like the interval:
+  // the order statistics k_lo − m and k_hi + m of the B resampled slopes (unknown ones at ∓∞), k = ⌊q B⌋, m =
+  // mc_band_halfwidth — the same percentile code as every bootstrap Estimate (percentile_interval, verdicts.h). They
+  // contain [ci_low, ci_high]; every verdict drawn from a rate fit judges on them (rate_estimate).
+  double mc_low = nan, mc_high = nan;
   int widths_used = 0;  // widths with a finite, positive statistic
   // Fewer than 3 used widths: a line through 2 points always fits, so neither the slope nor its interval tests a
   // power law. Reports print such a fit as "2 widths only" and draw no verdict from it.
@@ -59,6 +65,11 @@ struct RateFit {
 using SeedStatistic = std::function<double(std::size_t width_index, const std::vector<std::size_t>& seeds)>;
 RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const SeedStatistic& stat,
                  const RateFitOptions& options = {});
+
+// The slope as a verdict judges it: {slope, ci_low, ci_high} with the Monte Carlo band (mc_low, mc_high, resamples),
+// so verdict_in_region holds / fails only when the widened interval does (theory.md §8.7). An empty Estimate (NaN)
+// when the fit is not ok.
+Estimate rate_estimate(const RateFit& fit);
 
 // Convenience: values(w, s) = per-run distance at width w and seed s (NaN = missing/diverged run, skipped);
 // the statistic is the mean over the (resampled) seeds that are present.

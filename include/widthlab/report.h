@@ -29,7 +29,8 @@ struct ReportWidthRow {
 };
 
 // Whether the finite nets are shown to approach their limit (theory.md §8.7). All three must hold:
-//   (a) the fitted exponent of the distance has its 95 % interval below zero, over at least 3 widths;
+//   (a) the fitted exponent of the distance has its 95 % interval below zero, over at least 3 widths (judged on the
+//       interval widened by its Monte Carlo band, RateFit::mc_high; theory.md §8.7; so is (c)'s);
 //   (b) the last doubling does not plateau: its local exponent log(D_last/D_prev)/log(d_last/d_prev) is not flatter
 //       than the interval allows (a distance that stops falling is floored, whatever the fit says);
 //   (c) a normalisation-free metric shrinks too: |Δ test loss| has its fitted interval below zero, or the sign gap
@@ -80,7 +81,9 @@ Convergence convergence_statement(const ReportScaling& s);
 nlohmann::json convergence_json(const Convergence& c);
 nlohmann::json rate_fit_json(const RateFit& f);
 
-// Whether a fitted interval is consistent with the theory ("consistent", "steeper than", "shallower than", "n/a").
+// Whether a fitted interval is consistent with the theory ("consistent", "steeper than", "shallower than", "n/a");
+// steeper / shallower only when the Monte Carlo-widened interval misses the theory too, else "consistent (within the
+// bootstrap's Monte Carlo error: …)" (theory.md §8.7).
 std::string rate_verdict(const RateFit& fit, std::optional<double> theory);
 std::string summary_paragraph(const ReportData& data);
 std::string render_report(const ReportData& data);

@@ -25,7 +25,8 @@ struct VerdictResult {
 // An estimate with its two-sided 95 % interval. A percentile bootstrap's endpoints are order statistics of B random
 // resamples, so they carry Monte Carlo error (theory.md §8.7): mc_lo / mc_hi are the outer ends of the endpoints'
 // 95 % Monte Carlo bands (the order statistics k_lo − m and k_hi + m, mc_band_halfwidth), and `resamples` is B. They
-// are NaN / 0 for intervals without Monte Carlo (jackknife, exact values, rate fits).
+// are NaN / 0 for intervals without Monte Carlo (jackknife, exact values). A rate fit's slope carries its band too
+// (rate_estimate, rate_fit.h).
 struct Estimate {
   double value = NAN, lo = NAN, hi = NAN;
   double mc_lo = NAN, mc_hi = NAN;
@@ -39,6 +40,13 @@ struct Estimate {
 // m = ⌈1.96 · √(B p (1 − p))⌉ order statistics: the 95 % Monte Carlo band of the percentile endpoint at tail
 // probability p from B resamples, whose rank among the resamples is Binomial(B, p) (theory.md §8.7).
 std::size_t mc_band_halfwidth(std::size_t resamples, double tail);
+
+// The percentile interval of B = stats.size() + unknown resampled statistics: lo / hi the (1 − level)/2 and
+// (1 + level)/2 order statistics (rank ⌊q B⌋, 0-based), mc_lo / mc_hi those m = mc_band_halfwidth(B, (1 − level)/2)
+// ranks further out (clamped to the sample), resamples = B, value NaN. The `unknown` resamples (statistic not finite)
+// count at −∞ for the lower and at +∞ for the upper points. Every bootstrap Estimate takes its interval from here, and
+// every rate fit its Monte Carlo band (RateFit::mc_low, theory.md §8.7). All NaN when B = 0.
+Estimate percentile_interval(std::vector<double> stats, std::size_t unknown, double level = 0.95);
 
 // The region a claim's estimate must lie in (closed; one side infinite for "below" / "above"), with its source: the
 // paper's figure or table, or the theory.md § it is derived from.

@@ -62,7 +62,13 @@ Config limit_study_config(const Config& c) {
 ClaimCheck limit_claim(const std::string& scaling, const json& rates) {
   const json& fit = rates.at("fit");
   const json& conv = rates.at("convergence");
-  const Estimate e{json_number(fit, "slope"), json_number(fit, "ci_low"), json_number(fit, "ci_high")};
+  // The Monte Carlo band (theory.md §8.7): a null end is unbounded; a rates.json written before the band has none.
+  auto band_end = [&](const char* key, double unbounded) {
+    return !fit.contains(key) ? double(NAN) : fit[key].is_number() ? fit[key].get<double>() : unbounded;
+  };
+  Estimate e{json_number(fit, "slope"), json_number(fit, "ci_low"), json_number(fit, "ci_high"),
+             band_end("mc_low", -INFINITY), band_end("mc_high", INFINITY)};
+  e.resamples = fit.value("resamples", 0);
   const std::string what = fmt::format("exponent of the logit RMS to the simulated {} limit", scaling);
   VerdictResult v = fit.value("few_widths", true) ? VerdictResult{Verdict::inconclusive, what + ": fewer than 3 widths"}
                                                   : verdict_in_region(e, {-INFINITY, 0.0, kConvergenceSource}, what);

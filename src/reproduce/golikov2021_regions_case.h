@@ -71,7 +71,8 @@ inline bool asymptotic(const RegionResult& r, int width) {
   return std::isfinite(r.width_needed) && width >= r.width_needed * (1 - 1e-9);
 }
 
-inline Estimate estimate_of(const RateFit& f) { return f.ok ? Estimate{f.slope, f.ci_low, f.ci_high} : Estimate{}; }
+// With its Monte Carlo band: verdicts judge on the widened interval (rate_estimate, theory.md §8.7).
+inline Estimate estimate_of(const RateFit& f) { return rate_estimate(f); }
 
 // Measured cost per kind of run (seconds as recorded by the study): finite nets per width, limits per state / kind.
 using RunCost = std::map<std::string, std::vector<double>>;

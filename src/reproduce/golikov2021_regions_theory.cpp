@@ -89,7 +89,7 @@ VerdictResult verdict_region_rate(const RateEvidence& e, double theory_rate, con
   // The particles can only flatten the fit (raise the exponent toward 0), by at most `flattening`: the nets' own
   // exponent lies in [lo − flattening, hi], and that is the interval judged.
   Estimate judged = e.exponent;
-  if (e.flattening > 0) judged.lo -= e.flattening;
+  if (e.flattening > 0) judged.lo -= e.flattening, judged.mc_lo -= e.flattening;  // NaN (no band) stays NaN
   VerdictResult v = verdict_in_region(judged, region, e.flattening > 0 ? "exponent, widened" : "exponent");
   v.detail =
       fmt::format("{} widths in the asymptotic regime (d ≥ {:.3g}): {}", e.widths_fitted, e.width_needed, v.detail);

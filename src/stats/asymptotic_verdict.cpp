@@ -47,12 +47,17 @@ WidthHalves width_halves(const std::vector<double>& widths) {
   return {{order.begin(), order.begin() + k}, {order.end() - k, order.end()}};
 }
 
-VerdictResult asymptotic_exponent_verdict(const RateFit& all, const RateFit& narrowest, const RateFit& widest,
-                                          const ClaimRegion& region, const std::string& what) {
-  if (!all.ok || all.few_widths()) return {Verdict::inconclusive, what + ": fewer than 3 widths with finite values"};
-  VerdictResult v = verdict_in_region({all.slope, all.ci_low, all.ci_high}, region, what);
+namespace {
+
+// The verdict on the fits' intervals: widened by their Monte Carlo bands (rate_estimate, theory.md §8.7) or not. The
+// movement between the narrowest and widest widths stays on the 95 % intervals in both: it can only turn a verdict
+// inconclusive, and widening it would let fewer verdicts be.
+VerdictResult judge(const RateFit& all, const RateFit& narrowest, const RateFit& widest, const ClaimRegion& region,
+                    const std::string& what, bool widen) {
+  auto estimate = [&](const RateFit& f) { return widen ? rate_estimate(f) : Estimate{f.slope, f.ci_low, f.ci_high}; };
+  VerdictResult v = verdict_in_region(estimate(all), region, what);
   if (!usable(widest) || v.verdict == Verdict::inconclusive) return v;
-  const Verdict w = verdict_in_region({widest.slope, widest.ci_low, widest.ci_high}, region, what).verdict;
+  const Verdict w = verdict_in_region(estimate(widest), region, what).verdict;
   const int moves = movement(narrowest, widest, region);
   const std::string fits =
       (usable(narrowest) ? fit_text("narrowest", narrowest) + ", " : std::string()) + fit_text("widest", widest);
@@ -69,6 +74,23 @@ VerdictResult asymptotic_exponent_verdict(const RateFit& all, const RateFit& nar
                                         : moves < 0         ? ": the exponent moves away from the region"
                                                     : ", not inside the region: the widest widths do not confirm it") +
                                        " (theory.md §10.3)"};
+  return v;
+}
+
+}  // namespace
+
+VerdictResult asymptotic_exponent_verdict(const RateFit& all, const RateFit& narrowest, const RateFit& widest,
+                                          const ClaimRegion& region, const std::string& what) {
+  if (!all.ok || all.few_widths()) return {Verdict::inconclusive, what + ": fewer than 3 widths with finite values"};
+  VerdictResult v = judge(all, narrowest, widest, region, what, true);
+  const Verdict plain = judge(all, narrowest, widest, region, what, false).verdict;
+  // verdict_in_region says so itself when the band changed the fit over every width's verdict; here the widest
+  // widths' band changed the outcome.
+  if (v.verdict != plain && v.detail.find("Monte Carlo") == std::string::npos)
+    v.detail += fmt::format(
+        "; the widest widths' interval is within the bootstrap's Monte Carlo error of the region's edge ({} "
+        "resamples): widened interval [{}, {}]",
+        widest.resamples, g(widest.mc_low), g(widest.mc_high));
   return v;
 }
 

@@ -54,8 +54,10 @@ double quantile(std::vector<double> v, double q) {
 }
 
 // The percentile interval of the usable slopes and `unknown` unusable ones, each of those at −∞ for the lower and
-// at +∞ for the upper bound (RateFit::ci_low).
-void percentile_interval(const std::vector<double>& slopes, std::size_t unknown, double level, RateFit& fit) {
+// at +∞ for the upper bound (RateFit::ci_low), interpolated between order statistics; and the outer ends of its
+// endpoints' Monte Carlo bands from the bootstrap's own percentile code (percentile_interval, verdicts.h: the order
+// statistics ⌊q B⌋ − m and ⌊(1 − q) B⌋ + m, which lie outside the interpolated ends since m ≥ 1).
+void rate_interval(const std::vector<double>& slopes, std::size_t unknown, double level, RateFit& fit) {
   const double alpha = (1 - level) / 2;
   if (slopes.empty() && unknown == 0) return;
   std::vector<double> low = slopes, high = slopes;
@@ -63,6 +65,9 @@ void percentile_interval(const std::vector<double>& slopes, std::size_t unknown,
   high.insert(high.end(), unknown, INFINITY);
   fit.ci_low = quantile(low, alpha);
   fit.ci_high = quantile(high, 1 - alpha);
+  const Estimate band = percentile_interval(slopes, unknown, level);
+  fit.mc_low = band.mc_lo;
+  fit.mc_high = band.mc_hi;
 }
 bool usable(double v) { return std::isfinite(v) && v > 0; }
 
@@ -160,7 +165,7 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
   }
   fit.resamples = options.resamples;
   fit.resamples_used = int(slopes.size());
-  percentile_interval(slopes, std::size_t(options.resamples - fit.resamples_used), options.level, fit);
+  rate_interval(slopes, std::size_t(options.resamples - fit.resamples_used), options.level, fit);
   if (fit.resamples_used < options.resamples)
     fit.note += (fit.note.empty() ? "" : "; ") +
                 fmt::format(
@@ -168,6 +173,13 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
                     "counted as unknown slopes (−∞ for the lower, +∞ for the upper bound)",
                     options.resamples - fit.resamples_used, options.resamples);
   return fit;
+}
+
+Estimate rate_estimate(const RateFit& fit) {
+  if (!fit.ok) return {};
+  Estimate e{fit.slope, fit.ci_low, fit.ci_high, fit.mc_low, fit.mc_high};
+  e.resamples = fit.resamples;
+  return e;
 }
 
 RateFit fit_rate_mean(const std::vector<double>& widths, const MatrixD& values, const RateFitOptions& options) {

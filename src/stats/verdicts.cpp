@@ -51,26 +51,6 @@ double mean_of(const std::vector<double>& v) {
   return v.empty() ? NAN : std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
 }
 
-// The (1 − level)/2 and (1 + level)/2 order statistics (2.5 % and 97.5 % at 95 %) of the resampled statistics, with
-// `unknown` resamples whose statistic is not finite counted at −∞ for the lower and at +∞ for the upper point (as
-// every rate fit does, RateFit::ci_low): the interval does not condition on the statistic being finite, and it is
-// unbounded once the unknown resamples reach the percentile's rank (about 2.5 % of them at 95 %). mc_lo / mc_hi are
-// the order statistics m ranks further out (mc_band_halfwidth, clamped to the sample), counted the same way.
-void percentile_interval(std::vector<double>& stats, std::size_t unknown, Estimate& e, double level) {
-  std::sort(stats.begin(), stats.end());
-  const std::size_t n = stats.size() + unknown;
-  auto rank = [&](double q) { return std::min(n - 1, std::size_t(q * double(n))); };
-  auto lower = [&](std::size_t k) { return k < unknown ? -INFINITY : stats[k - unknown]; };
-  auto upper = [&](std::size_t k) { return k < stats.size() ? stats[k] : INFINITY; };
-  const std::size_t lo = rank((1 - level) / 2), hi = rank((1 + level) / 2);
-  const std::size_t m = mc_band_halfwidth(n, (1 - level) / 2);
-  e.lo = lower(lo);
-  e.hi = upper(hi);
-  e.mc_lo = lower(lo > m ? lo - m : 0);
-  e.mc_hi = upper(std::min(n - 1, hi + m));
-  e.resamples = int(n);
-}
-
 // The bootstrap of a statistic of per-group means (a group: one width, or one side of a comparison).
 Estimate bootstrap_groups(const std::vector<std::vector<double>>& groups, const MeansStatistic& stat, bool paired,
                           int resamples, std::uint64_t seed, double level = 0.95) {
@@ -117,7 +97,8 @@ Estimate bootstrap_groups(const std::vector<std::vector<double>>& groups, const 
     else
       ++unknown;
   }
-  percentile_interval(stats, unknown, e, level);
+  const Estimate p = percentile_interval(std::move(stats), unknown, level);
+  e.lo = p.lo, e.hi = p.hi, e.mc_lo = p.mc_lo, e.mc_hi = p.mc_hi, e.resamples = p.resamples;
   return e;
 }
 
@@ -133,6 +114,29 @@ Verdict judge_interval(double lo, double hi, const ClaimRegion& region) {
 
 std::size_t mc_band_halfwidth(std::size_t resamples, double tail) {
   return std::size_t(std::ceil(1.96 * std::sqrt(double(resamples) * tail * (1 - tail))));
+}
+
+// The (1 − level)/2 and (1 + level)/2 order statistics (2.5 % and 97.5 % at 95 %) of the resampled statistics, with
+// `unknown` resamples whose statistic is not finite counted at −∞ for the lower and at +∞ for the upper point (as
+// every rate fit does, RateFit::ci_low): the interval does not condition on the statistic being finite, and it is
+// unbounded once the unknown resamples reach the percentile's rank (about 2.5 % of them at 95 %). mc_lo / mc_hi are
+// the order statistics m ranks further out (mc_band_halfwidth, clamped to the sample), counted the same way.
+Estimate percentile_interval(std::vector<double> stats, std::size_t unknown, double level) {
+  Estimate e;
+  const std::size_t n = stats.size() + unknown;
+  if (n == 0) return e;
+  std::sort(stats.begin(), stats.end());
+  auto rank = [&](double q) { return std::min(n - 1, std::size_t(q * double(n))); };
+  auto lower = [&](std::size_t k) { return k < unknown ? -INFINITY : stats[k - unknown]; };
+  auto upper = [&](std::size_t k) { return k < stats.size() ? stats[k] : INFINITY; };
+  const std::size_t lo = rank((1 - level) / 2), hi = rank((1 + level) / 2);
+  const std::size_t m = mc_band_halfwidth(n, (1 - level) / 2);
+  e.lo = lower(lo);
+  e.hi = upper(hi);
+  e.mc_lo = lower(lo > m ? lo - m : 0);
+  e.mc_hi = upper(std::min(n - 1, hi + m));
+  e.resamples = int(n);
+  return e;
 }
 
 Estimate Estimate::widened() const { return has_mc_band() ? Estimate{value, mc_lo, mc_hi} : Estimate{value, lo, hi}; }

@@ -77,7 +77,11 @@ RateFit censored_rate_fit(const std::vector<double>& widths, std::size_t n_seeds
         options);
   };
   RateFit fit = fit_side(0);
-  if (fit.ok) fit.ci_low = fit_side(-1).ci_low, fit.ci_high = fit_side(+1).ci_high;
+  if (fit.ok) {  // each end, and its Monte Carlo band (theory.md §8.7), from the fit that pushes the slope that way
+    const RateFit low = fit_side(-1), high = fit_side(+1);
+    fit.ci_low = low.ci_low, fit.mc_low = low.mc_low;
+    fit.ci_high = high.ci_high, fit.mc_high = high.mc_high;
+  }
   return fit;
 }
 
