@@ -59,10 +59,9 @@ prints a widened interval (sohl-dickstein2020-cnn R23.no-winner, -sp R21.improve
 and the widened one is inconclusive. README: the deep row's derived tally is parsed (8 derived).
 
 Findings (first run: strict xfails where the documented method was not what was committed; no verdict changes):
-  * golikov2020-curves' committed claims.json (856aae2, before 1e3e4d8) has no source_kind, so README counts R3/R5/R6
-    as paper claims and their regions still cite [G1] main Fig. 1 / supp. Fig. 4, while theory.md §6.1 (and 3fb96f4's
-    message: "every R3/R5/R6 … claim carries source_kind derived") says they are derived: strict xfail of
-    test_source_kind_is_the_documented_one[golikov2020-curves] until the case is re-judged.
+  * golikov2020-curves' committed claims.json (856aae2, before 1e3e4d8) had no source_kind, so README counted R3/R5/R6
+    as paper claims citing [G1] main Fig. 1 / supp. Fig. 4, while theory.md §6.1 says they are derived (fixed: the
+    case rerun, every verdict the same; test_source_kind_is_the_documented_one covers it).
   * After 1e3e4d8 / 3450b9a every other recomputed number and verdict agrees at print; no committed verdict covered
     here changes under the Monte Carlo widening (R11.ntk-nontrivial's 2^8 part is undecided in our law — our CDF 0.0135
     at the bound, within the band — but its wider widths fail it anyway).
@@ -886,10 +885,7 @@ def test_report_verdict_line_and_rows_equal_claims_json(case):
         assert f"| {cid} | {c['claim']} | {published} | {c['measured']} | **{c['verdict']}** |" in report, cid
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=(
-    "finding: golikov2020-curves' claims.json (856aae2) predates source_kind (1e3e4d8): R3/R5/R6, derived by "
-    "theory.md §6.1, count as paper ones and still cite the unseen figures")) if c == "golikov2020-curves" else ())
-    for c in CASES if c.startswith("golikov2020")])
+@pytest.mark.parametrize("case", [c for c in CASES if c.startswith("golikov2020")])
 def test_source_kind_is_the_documented_one(case):
     """theory.md §6.1: R3, R5, R6 and R8–R12 are derived, R1, R2, R4, R7 judged against figures that were seen; a
     derived claim's measured text cites '[derived]', not the figure."""

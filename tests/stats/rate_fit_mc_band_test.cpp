@@ -110,8 +110,7 @@ TEST(RateFitMcBand, AVerdictJustInsideAnEdgeWithinTheBandIsInconclusive) {
   const VerdictResult f = verdict_in_region(rate_estimate(fit(0.3, 0.01, 0.6, -0.002, 0.7)), below_zero, "x");
   EXPECT_EQ(f.verdict, Verdict::inconclusive);
   EXPECT_TRUE(says_monte_carlo(f)) << f.detail;
-  EXPECT_EQ(verdict_in_region(rate_estimate(fit(0.3, 0.01, 0.6, 0.002, 0.7)), below_zero, "x").verdict,
-            Verdict::fails);
+  EXPECT_EQ(verdict_in_region(rate_estimate(fit(0.3, 0.01, 0.6, 0.002, 0.7)), below_zero, "x").verdict, Verdict::fails);
 }
 
 // asymptotic_exponent_verdict (the transfer optimal-lr exponents, the coordinate check) on region [0.8, 1.2]: the fit

@@ -29,10 +29,10 @@ std::vector<std::vector<std::vector<double>>> surface(const std::vector<bool>& c
     L[w].assign(lrs.size(), std::vector<double>(5));
     for (std::size_t i = 0; i < lrs.size(); ++i)
       for (std::size_t s = 0; s < 5; ++s)
-        L[w][i][s] = censored[w] && i >= 6 ? std::numeric_limits<double>::infinity()
-                                           : 0.1 + std::pow(std::log(lrs[i] / lrs[5]) -
-                                                                noise * std::sin(3.0 * double(w) + 1.7 * double(s)),
-                                                            2);
+        L[w][i][s] =
+            censored[w] && i >= 6
+                ? std::numeric_limits<double>::infinity()
+                : 0.1 + std::pow(std::log(lrs[i] / lrs[5]) - noise * std::sin(3.0 * double(w) + 1.7 * double(s)), 2);
   }
   return L;
 }
