@@ -7,18 +7,14 @@
 #include <limits>
 #include <vector>
 
+#include "transfer/lr_grid_fixture.h"
 #include "widthlab/transfer.h"
 
 namespace widthlab {
 namespace {
 
-const std::vector<int> kWidths = {128, 256, 512, 1024, 2048};
-
-std::vector<double> lr_grid() {
-  std::vector<double> lrs;
-  for (int i = 0; i < 10; ++i) lrs.push_back(0.01 * std::pow(10.0, i / 3.0));
-  return lrs;
-}
+using transfer_test::kWidths;
+using transfer_test::lr_grid;
 
 // losses[w][i][s]: a parabola in log lr around lrs[5] with per-seed noise `noise`; at the widths in `censored` every lr
 // above lrs[5] diverges (so lr* is known to its bracket [lrs[4], lrs[6]] there).

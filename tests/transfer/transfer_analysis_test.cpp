@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include "transfer/lr_grid_fixture.h"
 #include "widthlab/classification.h"
 #include "widthlab/transfer.h"
 #include "widthlab/transfer_theory.h"
@@ -13,13 +14,8 @@
 namespace widthlab {
 namespace {
 
-const std::vector<int> kWidths = {128, 256, 512, 1024, 2048};
-
-std::vector<double> lr_grid() {
-  std::vector<double> lrs;
-  for (int i = 0; i < 10; ++i) lrs.push_back(0.01 * std::pow(10.0, i / 3.0));
-  return lrs;
-}
+using transfer_test::kWidths;
+using transfer_test::lr_grid;
 
 // losses[w][i][s] = (log lr − log lr*(w) − noise)², lr*(w) = 0.3 (w/128)^e, noise ~ 0.05 per width and seed.
 std::vector<std::vector<std::vector<double>>> surface(double e, double noise = 0.05) {
