@@ -57,12 +57,11 @@ using SeedOptimum = std::function<LrOptimum(std::size_t width_index, const std::
 // The three fits draw the same resamples; without censored optima they coincide.
 RateFit censored_rate_fit(const std::vector<double>& widths, std::size_t n_seeds, const SeedOptimum& optimum,
                           const RateFitOptions& options) {
+  std::vector<std::size_t> all(n_seeds);
+  std::iota(all.begin(), all.end(), 0);
   std::vector<double> log_used;
-  for (std::size_t w = 0; w < widths.size(); ++w) {
-    std::vector<std::size_t> all(n_seeds);
-    std::iota(all.begin(), all.end(), 0);
+  for (std::size_t w = 0; w < widths.size(); ++w)
     if (has_interior_optimum(optimum(w, all).status)) log_used.push_back(std::log(widths[w]));
-  }
   const double mean_log =
       log_used.empty() ? 0.0 : std::accumulate(log_used.begin(), log_used.end(), 0.0) / double(log_used.size());
   auto fit_side = [&](int side) {  // 0: lr*; −1: the slope's lowest end; +1: its highest
