@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "widthlab/tensor.h"
+#include "widthlab/verdicts.h"
 
 namespace widthlab {
 
@@ -39,6 +40,13 @@ SeedKl seed_gaussian_kl(const MatrixD& finite, const MatrixD& limit, double sigm
 
 // mean_i |frac_s(finite(s,i) > 0) − frac_s(limit(s,i) > 0)|; seeds ≥ 1 on each side, same n.
 double sign_probability_gap(const MatrixD& finite, const MatrixD& limit);
+
+// How the sign gap changes from a narrow to a wide width (theory.md §8.7 (c)): log(gap(wide, limit) / gap(narrow,
+// limit)), where `narrow` and `wide` hold the same net seeds row by row (paired: a seed's runs share their init draw),
+// with the two-sample delete-one jackknife interval over the net seeds and the limit's seeds (jackknife_two_samples:
+// both are pools of seeds, which a bootstrap would duplicate). Needs ≥ 3 seeds and ≥ 1 limit seed, else the interval
+// is NaN; a gap of 0 gives a non-finite value (no interval).
+Estimate sign_gap_log_ratio(const MatrixD& narrow, const MatrixD& wide, const MatrixD& limit);
 
 // Default σ floor for seed_gaussian_kl: `rel` times the RMS of all the limit's and finite's logits (so the floor
 // scales with the logits' size), and at least `abs_min`.

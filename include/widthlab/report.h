@@ -3,6 +3,7 @@
 // 95 % bootstrap interval next to the classifier's theoretical value; the classifier's verdict; and a plain-language
 // summary generated from the numbers.
 #pragma once
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -34,8 +35,9 @@ struct ReportWidthRow {
 //   (b) the last doubling does not plateau: its local exponent log(D_last/D_prev)/log(d_last/d_prev) is not flatter
 //       than the interval allows (a distance that stops falling is floored, whatever the fit says);
 //   (c) a normalisation-free metric shrinks too: |Δ test loss| has its fitted interval below zero, or the sign gap
-//       falls by at least ×1.5 from the narrowest to the widest net (logits that merely stay O(1) while being
-//       divided by ω^{max(A,B)} would pass (a) and (b) alone).
+//       falls from the narrowest to the widest net: the jackknife interval of log(gap_widest / gap_narrowest) below
+//       zero (SignGapChange; logits that merely stay O(1) while being divided by ω^{max(A,B)} would pass (a) and (b)
+//       alone).
 // Otherwise the statement says what is seen and, from the theory exponent, the width at which the distance would
 // halve.
 struct Convergence {
@@ -43,6 +45,15 @@ struct Convergence {
   bool interval_below_zero = false, plateau = false, free_metric_shrinks = false;
   double local_exponent = RateFit::nan;  // of the last doubling
   std::string statement;                 // one sentence for the report's summary
+};
+
+// The sign gap's change from the narrowest to the widest width that has one (sign_gap_log_ratio, distances.h): paired
+// over the net seeds both widths have, against the independent limit runs.
+struct SignGapChange {
+  int from_width = 0, to_width = 0;
+  std::size_t seeds = 0, limit_seeds = 0;
+  Estimate log_ratio;  // log(gap at to_width / gap at from_width), two-sample jackknife 95 % interval
+  bool falls() const { return std::isfinite(log_ratio.hi) && log_ratio.hi < 0; }
 };
 
 struct ReportScaling {
@@ -56,9 +67,10 @@ struct ReportScaling {
   MeanStd limit_test_loss, limit_test_acc;
   int limit_ok = 0, limit_diverged = 0;  // independent limit seeds by status (simulated limits only)
   std::vector<ReportWidthRow> rows;
-  RateFit rate;        // fit of the primary distance
-  RateFit rate_rms;    // logit RMS fit (always)
-  RateFit rate_dloss;  // |Δ test loss| to the target: a normalisation-free distance
+  RateFit rate;                   // fit of the primary distance
+  RateFit rate_rms;               // logit RMS fit (always)
+  RateFit rate_dloss;             // |Δ test loss| to the target: a normalisation-free distance
+  SignGapChange sign_gap_change;  // the other normalisation-free evidence of (c)
   Convergence convergence;
   std::vector<std::string> notes;
   std::vector<CoordFit> coord;  // the coordinate check (coord_check.h), per layer and t
@@ -78,6 +90,9 @@ struct ReportData {
 };
 
 Convergence convergence_statement(const ReportScaling& s);
+// One phrase: the sign gap's ratio with its interval and what it is paired over (report.md, the statement's reasons).
+std::string sign_gap_change_text(const SignGapChange& g);
+nlohmann::json sign_gap_change_json(const SignGapChange& g);  // rates.json's "sign_gap_change"
 nlohmann::json convergence_json(const Convergence& c);
 nlohmann::json rate_fit_json(const RateFit& f);
 

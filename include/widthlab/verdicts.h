@@ -78,6 +78,14 @@ Estimate bootstrap_paired_difference(const std::vector<double>& a, const std::ve
 // leave-one-out value.
 Estimate jackknife_seeds(std::size_t n_seeds, const std::function<double(const std::vector<std::size_t>&)>& stat);
 
+// A statistic of two independent sets of seeds (e.g. finite nets' seeds and independent limit runs), each a jackknife
+// sample: value = stat(all of a, all of b); the variance is the sum of each set's delete-one jackknife variance
+// (dropping one seed of that set, the other whole), SE² = SE_a² + SE_b², and the interval value ± t(0.975, ν) · SE
+// with ν the Welch–Satterthwaite degrees of freedom SE⁴ / (SE_a⁴/(n_a − 1) + SE_b⁴/(n_b − 1)), rounded down (theory.md
+// §8.7). n_b = 1 leaves the b part out (ν = n_a − 1). NaN interval with n_a < 3, n_b = 0, or a non-finite value.
+using TwoSampleStatistic = std::function<double(const std::vector<std::size_t>& a, const std::vector<std::size_t>& b)>;
+Estimate jackknife_two_samples(std::size_t n_a, std::size_t n_b, const TwoSampleStatistic& stat);
+
 // ---- Width sweeps ----------------------------------------------------------------------------------------------
 
 // One quantity over a width sweep, per seed: values[i][s] is seed s at widths[i]. NaN marks a diverged or missing

@@ -16,6 +16,12 @@ constexpr std::int64_t kMaxEntries = std::int64_t(1) << 40;
 constexpr const char* kLayerKinds =
     "dense(N), conv(KxK,same|valid|circular,N[,stride=S]), flatten, gap or an activation";
 
+Layer layer_of_kind(LayerKind kind) {
+  Layer l;
+  l.kind = kind;
+  return l;
+}
+
 // One line, readable: control bytes become '?'; texts longer than `max` are cut.
 std::string printable(std::string_view s, std::size_t max = std::string_view::npos) {
   std::string out;
@@ -146,8 +152,8 @@ struct LayerParser {
   Layer parse() const {
     const std::size_t open = token.find('(');
     if (open == std::string_view::npos) {
-      if (token == "flatten") return Layer{LayerKind::flatten};
-      if (token == "gap") return Layer{LayerKind::global_avg_pool};
+      if (token == "flatten") return layer_of_kind(LayerKind::flatten);
+      if (token == "gap") return layer_of_kind(LayerKind::global_avg_pool);
       if (token == "dense" || token == "conv") fail(fmt::format("expected {}(…) with its arguments", token));
       Layer l;
       l.kind = LayerKind::activation;

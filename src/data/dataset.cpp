@@ -177,8 +177,8 @@ SourceTask open_source(const DataOptions& o) {
   if (o.dataset == "gaussians") {
     Dataset g = make_gaussians(o.gaussians_dim, o.gaussians_delta, o.train_size, o.test_size, o.seed);
     auto ys = [](const Vector<double>& y) { return std::vector<double>(y.data(), y.data() + y.size()); };
-    train = table_source({std::move(g.x_train), ys(g.y_train)}, "gaussians");
-    test = table_source({std::move(g.x_test), ys(g.y_test)}, "gaussians");
+    train = table_source({std::move(g.x_train), ys(g.y_train), {}}, "gaussians");
+    test = table_source({std::move(g.x_test), ys(g.y_test), {}}, "gaussians");
     ids = {1, -1};
   } else if (o.dataset == "fashion-mnist-2" || o.dataset == "fashion-mnist" || o.dataset == "mnist") {
     std::string dir = o.path;

@@ -71,6 +71,25 @@ double sign_probability_gap(const MatrixD& finite, const MatrixD& limit) {
   return total / double(finite.cols());
 }
 
+Estimate sign_gap_log_ratio(const MatrixD& narrow, const MatrixD& wide, const MatrixD& limit) {
+  if (narrow.rows() != wide.rows() || narrow.cols() != wide.cols())
+    throw InputError(
+        fmt::format("sign gap change: expected the same seeds and test points at both widths, got {}×{} "
+                    "and {}×{}",
+                    narrow.rows(), narrow.cols(), wide.rows(), wide.cols()));
+  auto rows = [](const MatrixD& m, const std::vector<std::size_t>& idx) {
+    MatrixD out(Eigen::Index(idx.size()), m.cols());
+    for (std::size_t i = 0; i < idx.size(); ++i) out.row(Eigen::Index(i)) = m.row(Eigen::Index(idx[i]));
+    return out;
+  };
+  return jackknife_two_samples(
+      std::size_t(wide.rows()), std::size_t(limit.rows()),
+      [&](const std::vector<std::size_t>& seeds, const std::vector<std::size_t>& limit_seeds) {
+        const MatrixD lim = rows(limit, limit_seeds);
+        return std::log(sign_probability_gap(rows(wide, seeds), lim) / sign_probability_gap(rows(narrow, seeds), lim));
+      });
+}
+
 double default_sigma_floor(const MatrixD& finite, const MatrixD& limit, double rel, double abs_min) {
   double ss = finite.squaredNorm() + limit.squaredNorm();
   double n = double(finite.size() + limit.size());

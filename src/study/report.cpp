@@ -57,14 +57,24 @@ double last_local_exponent(const std::vector<ReportWidthRow>& rows) {
   return std::log(d1 / d0) / std::log(w1 / w0);
 }
 
-bool sign_gap_falls(const std::vector<ReportWidthRow>& rows) {
-  std::vector<double> g;
-  for (const auto& r : rows)
-    if (std::isfinite(r.sign_gap)) g.push_back(r.sign_gap);
-  return g.size() >= 2 && g.back() * 1.5 <= g.front();
+}  // namespace
+
+std::string sign_gap_change_text(const SignGapChange& g) {
+  if (g.seeds == 0) return "no sign-gap change measured";
+  const Estimate& e = g.log_ratio;
+  std::string s = fmt::format("sign gap ratio d = {} / d = {} over {} paired seeds and {} limit runs: ", g.to_width,
+                              g.from_width, g.seeds, g.limit_seeds);
+  if (!std::isfinite(e.value)) return s + "not finite (a gap of 0)";
+  s += fmt::format("{}", num(std::exp(e.value), 3));
+  if (!std::isfinite(e.lo) || !std::isfinite(e.hi)) return s + " (no interval: fewer than 3 seeds)";
+  return s + fmt::format(" [{}, {}] (log {} [{}, {}], jackknife)", num(std::exp(e.lo), 3), num(std::exp(e.hi), 3),
+                         num(e.value, 3), num(e.lo, 3), num(e.hi, 3));
 }
 
-std::string unmet(const Convergence& c, const RateFit& fit) {
+namespace {
+
+std::string unmet(const Convergence& c, const ReportScaling& s) {
+  const RateFit& fit = s.rate;
   std::vector<std::string> why;
   if (!fit.ok || fit.few_widths())
     why.push_back("fewer than 3 widths with a distance");
@@ -84,9 +94,10 @@ std::string unmet(const Convergence& c, const RateFit& fit) {
                     "a floor",
                     c.local_exponent));
   if (!c.free_metric_shrinks)
-    why.push_back(
-        "neither |Δ test loss| nor the sign gap shrinks (the logit distance may "
-        "only reflect the normalisation by ω^max(A,B))");
+    why.push_back(fmt::format(
+        "neither |Δ test loss| nor the sign gap shrinks ({}; the logit distance may only reflect the normalisation by "
+        "ω^max(A,B))",
+        sign_gap_change_text(s.sign_gap_change)));
   return fmt::format("{}", fmt::join(why, "; "));
 }
 
@@ -103,7 +114,7 @@ Convergence convergence_statement(const ReportScaling& s) {
   c.plateau = std::isfinite(c.local_exponent) &&
               (c.local_exponent >= 0 || (std::isfinite(f.ci_high) && c.local_exponent > f.ci_high));
   const RateFit& dl = s.rate_dloss;
-  c.free_metric_shrinks = below_zero(dl) || sign_gap_falls(s.rows);
+  c.free_metric_shrinks = below_zero(dl) || s.sign_gap_change.falls();
   c.approaches = c.interval_below_zero && !c.plateau && c.free_metric_shrinks;
   const int wmax = s.rows.empty() ? 0 : s.rows.back().width;
   if (s.limit_kind != "limit") {  // the widest net is no limit: distances to it shrink by construction
@@ -122,13 +133,27 @@ Convergence convergence_statement(const ReportScaling& s) {
         c.local_exponent);
     return c;
   }
-  c.statement = fmt::format("No convergence is established up to d = {}: {}", wmax, unmet(c, f));
+  c.statement = fmt::format("No convergence is established up to d = {}: {}", wmax, unmet(c, s));
   const double last = s.rows.empty() ? RateFit::nan : s.rows.back().distance.mean;
   if (std::isfinite(last)) c.statement += fmt::format("; the distance is {} at d = {}", num(last, 3), wmax);
   if (s.theory && *s.theory < 0)
     c.statement += fmt::format("; at the theory rate d^{:.2f} it would halve by d ≈ {:.0f}", *s.theory,
                                wmax * std::pow(2.0, -1.0 / *s.theory));
   return c;
+}
+
+nlohmann::json sign_gap_change_json(const SignGapChange& g) {
+  using nlohmann::json;
+  auto v = [](double x) { return std::isfinite(x) ? json(x) : json(nullptr); };
+  return {{"from_width", g.from_width},
+          {"to_width", g.to_width},
+          {"seeds", g.seeds},
+          {"limit_seeds", g.limit_seeds},
+          {"log_ratio", v(g.log_ratio.value)},
+          {"ci_low", v(g.log_ratio.lo)},
+          {"ci_high", v(g.log_ratio.hi)},
+          {"falls", g.falls()},
+          {"interval", "two-sample jackknife"}};
 }
 
 nlohmann::json convergence_json(const Convergence& c) {
@@ -274,6 +299,9 @@ std::string render_report(const ReportData& d) {
         r += fmt::format("; theory {:+.3f} ({}) → {}", *s.theory, s.theory_note, rate_verdict(s.rate, s.theory));
       r += "\n\n";
       if (s.distance_name != "logit RMS") r += fmt::format("Logit-RMS exponent: {}\n\n", fit_text(s.rate_rms));
+      if (s.limit_kind == "limit")
+        r += fmt::format("Normalisation-free evidence (theory.md §8.7 (c)): |Δ test loss| exponent {}; {}\n\n",
+                         fit_text(s.rate_dloss), sign_gap_change_text(s.sign_gap_change));
     } else {
       r += fmt::format("Exponent of the distance to the widest net: {} (drift, not convergence)\n\n",
                        fit_text(s.rate_rms));

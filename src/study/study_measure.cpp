@@ -59,6 +59,7 @@ class Measure {
     rms_ = MatrixD::Constant(Eigen::Index(ctx_.widths.size()), Eigen::Index(S_), kNan);
     dloss_ = rms_;
     finite_by_width_.resize(ctx_.widths.size());
+    finite_seeds_by_width_.resize(ctx_.widths.size());
     for (std::size_t wi = 0; wi < ctx_.widths.size(); ++wi) out_.report.rows.push_back(width_row(wi));
     fit();
     out_.report.convergence = convergence_statement(out_.report);
@@ -202,6 +203,7 @@ class Measure {
     row.width = w;
     std::vector<double> tl, ta, trl, dist, dl, da;
     std::vector<std::vector<double>> frows;
+    std::vector<std::size_t> fseeds;                              // the seed index of each row of frows
     const std::size_t seeds_run = ctx_.setup.seeds_at(w).size();  // sweep.few_seeds: the first seeds at the widest
     for (std::size_t si = 0; si < seeds_run; ++si) {
       const std::string seed = std::to_string(ctx_.setup.seeds[si]);
@@ -229,6 +231,7 @@ class Measure {
       }
       const std::vector<double> f = column(rd.final_logits, norm(w));
       frows.push_back(f);
+      fseeds.push_back(si);
       const Target t = target_for(w, si);
       double rms = kNan, adl = kNan, ada = kNan;
       if (!t.logits.empty() && t.logits.size() == f.size() && !(proxy_ && w == wmax_)) {
@@ -243,6 +246,7 @@ class Measure {
     }
     row.test_loss = mean_std(tl), row.test_acc = mean_std(ta), row.train_loss = mean_std(trl);
     row.distance = mean_std(dist), row.abs_dloss = mean_std(dl), row.abs_dacc = mean_std(da);
+    finite_seeds_by_width_[wi] = fseeds;
     over_seeds(wi, stack(frows), row);
     return row;
   }
@@ -280,7 +284,31 @@ class Measure {
     out_.report.rate_rms = fit_rate_mean(wd, rms_, rfo);
     out_.report.rate = out_.report.rate_rms;
     out_.report.rate_dloss = fit_rate_mean(wd, dloss_, rfo);
+    out_.report.sign_gap_change = sign_gap_change();
     resamples_ = rfo.resamples;
+  }
+
+  // The sign gap from the narrowest to the widest width that has one, paired over the seeds both have (theory.md §8.7
+  // (c)); none against the widest-net proxy.
+  SignGapChange sign_gap_change() const {
+    SignGapChange g;
+    std::vector<std::size_t> with_gap;
+    for (std::size_t wi = 0; wi < ctx_.widths.size(); ++wi)
+      if (std::isfinite(out_.report.rows[wi].sign_gap)) with_gap.push_back(wi);
+    if (proxy_ || with_gap.size() < 2) return g;
+    const std::size_t a = with_gap.front(), b = with_gap.back();
+    const auto& sa = finite_seeds_by_width_[a];
+    const auto& sb = finite_seeds_by_width_[b];
+    std::vector<Eigen::Index> ra, rb;  // rows of the seeds both widths have
+    for (std::size_t i = 0; i < sa.size(); ++i)
+      if (auto it = std::find(sb.begin(), sb.end(), sa[i]); it != sb.end())
+        ra.push_back(Eigen::Index(i)), rb.push_back(Eigen::Index(it - sb.begin()));
+    g.from_width = ctx_.widths[a], g.to_width = ctx_.widths[b];
+    g.seeds = ra.size(), g.limit_seeds = std::size_t(limit_matrix_.rows());
+    if (ra.empty()) return g;
+    const MatrixD narrow = finite_by_width_[a](ra, Eigen::all), wide = finite_by_width_[b](rb, Eigen::all);
+    g.log_ratio = sign_gap_log_ratio(narrow, wide, limit_matrix_);
+    return g;
   }
 
   json rates_json() const {
@@ -291,6 +319,7 @@ class Measure {
             {"fit", rate_fit_json(rs.rate)},
             {"logit_rms_fit", rate_fit_json(rs.rate_rms)},
             {"abs_dtest_loss_fit", rate_fit_json(rs.rate_dloss)},
+            {"sign_gap_change", sign_gap_change_json(rs.sign_gap_change)},
             {"theory", rs.theory ? json(*rs.theory) : json(nullptr)},
             {"theory_note", rs.theory_note},
             {"verdict", rate_verdict(rs.rate, rs.theory)},
@@ -309,7 +338,8 @@ class Measure {
   const std::size_t S_;
   std::vector<const LimitData*> indep_;
   MatrixD limit_matrix_, rms_, dloss_;
-  std::vector<MatrixD> finite_by_width_;
+  std::vector<MatrixD> finite_by_width_;                         // per width: rows = the seeds with logits
+  std::vector<std::vector<std::size_t>> finite_seeds_by_width_;  // their seed indices
   int resamples_ = 0;
   Measurement out_;
 };

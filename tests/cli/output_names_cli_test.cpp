@@ -54,8 +54,9 @@ TEST(OutputNamesCli, ManifestEntryThatIsALinkIsRefusedInEveryMode) {
       auto r = run_cli("train " + kTiny + " --out " + dir.string() + " " + mode);
       EXPECT_EQ(r.code, 2) << entry << " " << mode << "\n" << r.err;
       EXPECT_EQ(lines(r.err), 1) << r.err;
-      if (mode != "")
+      if (mode != "") {
         EXPECT_NE(r.err.find(entry + ": is listed in the manifest but is a symbolic link"), std::string::npos) << r.err;
+      }
       EXPECT_EQ(read_file(user), before) << entry << " " << mode << ": the user's file was written through the link";
       EXPECT_TRUE(fs::is_symlink(dir / entry)) << "the link itself is left as it was";
     }
@@ -150,7 +151,7 @@ TEST(OutputNamesCli, ResumeRefusesARecordWithoutItsContractKeys) {
   const std::string provenance = read_file(dir / "o" / "provenance.jsonl");
   write_file(dir / "o" / "runs.jsonl", runs + "{\"scaling\": \"ntk\", \"width\": 64, \"seed\": 0}\n");
   const int line = count_lines(dir / "o" / "runs.jsonl");
-  for (const std::string verb : {"study " + kStudy + " --no-plots", "train " + kTiny}) {
+  for (const std::string& verb : {"study " + kStudy + " --no-plots", "train " + kTiny}) {
     auto r = run_cli(verb + " --out " + dir.string() + "/o --resume");
     expect_refused(r, "runs.jsonl: line " + std::to_string(line) + ": key 'status' missing", verb);
   }

@@ -46,11 +46,12 @@ TEST(PredictArchCli, DenseArchitectureEqualsTheDenseNet) {
                       npy_read_matrix<double>(dir + "/d" + tag + "/mean.npy")),
               1e-10)
         << opts;
-    if (opts.find("--cov") != std::string::npos)
+    if (opts.find("--cov") != std::string::npos) {
       EXPECT_LE(max_abs(npy_read_matrix<double>(dir + "/a" + tag + "/cov.npy"),
                         npy_read_matrix<double>(dir + "/d" + tag + "/cov.npy")),
                 1e-10)
           << opts;
+    }
   }
 }
 

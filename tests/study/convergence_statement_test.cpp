@@ -73,3 +73,24 @@ TEST(ConvergenceStatement, TheWidestNetIsNoLimit) {
     EXPECT_NE(c.statement.find("d = 1024"), std::string::npos) << c.statement;
   }
 }
+
+// (c) through the sign gap: its change from the narrowest to the widest width must have the jackknife interval of its
+// log ratio below zero; a point ratio that falls (×0.5) with an interval reaching above zero is not evidence.
+TEST(ConvergenceStatement, TheSignGapCountsOnlyWithItsIntervalBelowZero) {
+  ReportScaling s = scaling(-0.5, "limit");
+  s.rate_dloss = fit(0.05, -0.1, 0.2);  // |Δ test loss| does not shrink
+  s.sign_gap_change.from_width = 128, s.sign_gap_change.to_width = 1024;
+  s.sign_gap_change.seeds = 10, s.sign_gap_change.limit_seeds = 3;
+  s.sign_gap_change.log_ratio = {std::log(0.5), std::log(0.5) - 0.6, std::log(0.5) + 0.8};
+  const Convergence wide = convergence_statement(s);
+  EXPECT_FALSE(wide.free_metric_shrinks);
+  EXPECT_FALSE(wide.approaches);
+  EXPECT_NE(wide.statement.find("sign gap ratio d = 1024 / d = 128 over 10 paired seeds and 3 limit runs: 0.5 ["),
+            std::string::npos)
+      << wide.statement;
+
+  s.sign_gap_change.log_ratio = {std::log(0.5), std::log(0.5) - 0.3, std::log(0.5) + 0.3};
+  const Convergence falls = convergence_statement(s);
+  EXPECT_TRUE(falls.free_metric_shrinks);
+  EXPECT_TRUE(falls.approaches) << falls.statement;
+}
