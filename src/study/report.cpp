@@ -66,7 +66,8 @@ std::string sign_gap_change_text(const SignGapChange& g) {
                               g.from_width, g.seeds, g.limit_seeds);
   if (!std::isfinite(e.value)) return s + "not finite (a gap of 0)";
   s += fmt::format("{}", num(std::exp(e.value), 3));
-  if (!std::isfinite(e.lo) || !std::isfinite(e.hi)) return s + " (no interval: fewer than 3 seeds)";
+  if (!std::isfinite(e.lo) || !std::isfinite(e.hi))
+    return s + " (no interval: fewer than 3 seeds, or a gap of 0 without one of them)";
   return s + fmt::format(" [{}, {}] (log {} [{}, {}], jackknife)", num(std::exp(e.lo), 3), num(std::exp(e.hi), 3),
                          num(e.value, 3), num(e.lo, 3), num(e.hi, 3));
 }
