@@ -180,29 +180,6 @@ double t975(std::size_t df) {
 }
 }  // namespace
 
-Estimate jackknife_seeds(std::size_t n_seeds, const std::function<double(const std::vector<std::size_t>&)>& stat) {
-  std::vector<std::size_t> idx(n_seeds);
-  std::iota(idx.begin(), idx.end(), std::size_t(0));
-  Estimate e;
-  e.value = stat(idx);
-  if (n_seeds < 3 || !std::isfinite(e.value)) return e;
-  std::vector<double> loo;
-  for (std::size_t drop = 0; drop < n_seeds; ++drop) {
-    std::vector<std::size_t> rest;
-    for (std::size_t i = 0; i < n_seeds; ++i)
-      if (i != drop) rest.push_back(i);
-    loo.push_back(stat(rest));
-    if (!std::isfinite(loo.back())) return e;
-  }
-  const double mean = mean_of(loo);
-  double ss = 0;
-  for (double x : loo) ss += (x - mean) * (x - mean);
-  const double se = std::sqrt(double(n_seeds - 1) / double(n_seeds) * ss);
-  e.lo = e.value - t975(n_seeds - 1) * se;
-  e.hi = e.value + t975(n_seeds - 1) * se;
-  return e;
-}
-
 namespace {
 std::vector<std::size_t> all_but(std::size_t n, std::size_t drop) {
   std::vector<std::size_t> v;
@@ -241,6 +218,12 @@ Estimate jackknife_two_samples(std::size_t n_a, std::size_t n_b, const TwoSample
   e.lo = e.value - half;
   e.hi = e.value + half;
   return e;
+}
+
+// The one-sample jackknife is the two-sample one with a single second seed (whose jackknife part is empty).
+Estimate jackknife_seeds(std::size_t n_seeds, const std::function<double(const std::vector<std::size_t>&)>& stat) {
+  return jackknife_two_samples(
+      n_seeds, 1, [&](const std::vector<std::size_t>& a, const std::vector<std::size_t>&) { return stat(a); });
 }
 
 // ---- SeedGrid ------------------------------------------------------------------------------------------------------

@@ -246,14 +246,14 @@ class Measure {
     }
     row.test_loss = mean_std(tl), row.test_acc = mean_std(ta), row.train_loss = mean_std(trl);
     row.distance = mean_std(dist), row.abs_dloss = mean_std(dl), row.abs_dacc = mean_std(da);
-    finite_seeds_by_width_[wi] = fseeds;
-    over_seeds(wi, stack(frows), row);
+    over_seeds(wi, stack(frows), fseeds, row);
     return row;
   }
 
   // KL and sign gap between the finite nets' seeds and the comparison distribution.
-  void over_seeds(std::size_t wi, const MatrixD& F, ReportWidthRow& row) {
+  void over_seeds(std::size_t wi, const MatrixD& F, const std::vector<std::size_t>& seeds, ReportWidthRow& row) {
     finite_by_width_[wi] = F;
+    finite_seeds_by_width_[wi] = seeds;
     const int w = ctx_.widths[wi];
     if (F.size() == 0 || (proxy_ && w == wmax_) || limit_matrix_.rows() < 1 || limit_matrix_.cols() != F.cols()) return;
     row.sign_gap = sign_probability_gap(F, limit_matrix_);
