@@ -58,8 +58,7 @@ class Measure {
     collect_independent_limits();
     rms_ = MatrixD::Constant(Eigen::Index(ctx_.widths.size()), Eigen::Index(S_), kNan);
     dloss_ = rms_;
-    finite_by_width_.resize(ctx_.widths.size());
-    finite_seeds_by_width_.resize(ctx_.widths.size());
+    logits_by_width_.resize(ctx_.widths.size());
     for (std::size_t wi = 0; wi < ctx_.widths.size(); ++wi) out_.report.rows.push_back(width_row(wi));
     fit();
     out_.report.convergence = convergence_statement(out_.report);
@@ -252,8 +251,7 @@ class Measure {
 
   // KL and sign gap between the finite nets' seeds and the comparison distribution.
   void over_seeds(std::size_t wi, const MatrixD& F, const std::vector<std::size_t>& seeds, ReportWidthRow& row) {
-    finite_by_width_[wi] = F;
-    finite_seeds_by_width_[wi] = seeds;
+    logits_by_width_[wi] = {F, seeds};
     const int w = ctx_.widths[wi];
     if (F.size() == 0 || (proxy_ && w == wmax_) || limit_matrix_.rows() < 1 || limit_matrix_.cols() != F.cols()) return;
     row.sign_gap = sign_probability_gap(F, limit_matrix_);
@@ -297,8 +295,8 @@ class Measure {
       if (std::isfinite(out_.report.rows[wi].sign_gap)) with_gap.push_back(wi);
     if (proxy_ || with_gap.size() < 2) return g;
     const std::size_t a = with_gap.front(), b = with_gap.back();
-    const auto& sa = finite_seeds_by_width_[a];
-    const auto& sb = finite_seeds_by_width_[b];
+    const auto& sa = logits_by_width_[a].seeds;
+    const auto& sb = logits_by_width_[b].seeds;
     std::vector<Eigen::Index> ra, rb;  // rows of the seeds both widths have
     for (std::size_t i = 0; i < sa.size(); ++i)
       if (auto it = std::find(sb.begin(), sb.end(), sa[i]); it != sb.end())
@@ -306,7 +304,8 @@ class Measure {
     g.from_width = ctx_.widths[a], g.to_width = ctx_.widths[b];
     g.seeds = ra.size(), g.limit_seeds = std::size_t(limit_matrix_.rows());
     if (ra.empty()) return g;
-    const MatrixD narrow = finite_by_width_[a](ra, Eigen::all), wide = finite_by_width_[b](rb, Eigen::all);
+    const MatrixD narrow = logits_by_width_[a].logits(ra, Eigen::all);
+    const MatrixD wide = logits_by_width_[b].logits(rb, Eigen::all);
     g.log_ratio = sign_gap_log_ratio(narrow, wide, limit_matrix_);
     return g;
   }
@@ -338,8 +337,11 @@ class Measure {
   const std::size_t S_;
   std::vector<const LimitData*> indep_;
   MatrixD limit_matrix_, rms_, dloss_;
-  std::vector<MatrixD> finite_by_width_;                         // per width: rows = the seeds with logits
-  std::vector<std::vector<std::size_t>> finite_seeds_by_width_;  // their seed indices
+  struct SeedLogits {
+    MatrixD logits;                  // rows: the seeds with logits
+    std::vector<std::size_t> seeds;  // their seed indices
+  };
+  std::vector<SeedLogits> logits_by_width_;
   int resamples_ = 0;
   Measurement out_;
 };
