@@ -97,8 +97,9 @@ void append_provenance(const std::filesystem::path& dir, bool resuming) {
   for (const nlohmann::json& earlier : read_jsonl(file, /*missing_ok=*/true)) {
     if (provenance_summary(earlier) == now) continue;
     warn_about_file(file, fmt::format("earlier results here were made by {}; this is {}, and float32 numbers may "
-                                      "differ between the two in their last digits (docs/architecture.md, "
-                                      "\"Reproducibility\")",
+                                      "differ between the two: in their last digits after a few steps, by as much "
+                                      "as the seed-to-seed spread after hundreds of SGD steps, which amplify "
+                                      "rounding (docs/architecture.md, \"Reproducibility\")",
                                       provenance_summary(earlier), now));
     break;
   }
@@ -121,7 +122,10 @@ std::string provenance_summary(const nlohmann::json& record) {
 
 std::string provenance_note(const std::filesystem::path& dir) {
   std::vector<std::pair<std::string, int>> builds;  // in order of first appearance
+  bool uncommitted = false;                         // a build no commit rebuilds: "-dirty" or "unknown"
   for (const nlohmann::json& record : read_jsonl(dir / kProvenanceName, /*missing_ok=*/true)) {
+    const std::string git = text_of(record, "git");
+    uncommitted = uncommitted || git == "unknown" || git.ends_with("-dirty");
     const std::string s = provenance_summary(record);
     auto it = std::find_if(builds.begin(), builds.end(), [&](const auto& b) { return b.first == s; });
     if (it == builds.end())
@@ -134,7 +138,11 @@ std::string provenance_note(const std::filesystem::path& dir) {
   for (std::size_t i = 0; i < builds.size(); ++i)
     note += fmt::format("{}{} ({} invocation{})", i ? "; " : "", builds[i].first, builds[i].second,
                         builds[i].second == 1 ? "" : "s");
-  return note + fmt::format(" — {} of this directory.", kProvenanceName);
+  note += fmt::format(" — {} of this directory.", kProvenanceName);
+  if (uncommitted)
+    note += " A build marked -dirty (uncommitted changes) or unknown (outside git) is no commit: nothing in git "
+            "rebuilds it exactly.";
+  return note;
 }
 
 }  // namespace widthlab

@@ -97,6 +97,22 @@ TEST(Provenance, NoteCountsInvocationsPerBuildAndMachine) {
                                       "of this directory.");
 }
 
+// A build with uncommitted changes (or outside git) is named as one no commit rebuilds; clean builds are not.
+TEST(Provenance, NoteSaysWhenNoCommitRebuildsABuild) {
+  const fs::path out = scratch("dirty");
+  nlohmann::json clean = {{"widthlab", "0.1.0"}, {"git", "0123456789ab"}};
+  write_bytes(out / kProvenanceName, clean.dump() + "\n");
+  EXPECT_EQ(provenance_note(out).find("no commit"), std::string::npos) << provenance_note(out);
+  for (const char* git : {"0123456789ab-dirty", "unknown"}) {
+    nlohmann::json other = clean;
+    other["git"] = git;
+    write_bytes(out / kProvenanceName, clean.dump() + "\n" + other.dump() + "\n");
+    const std::string note = provenance_note(out);
+    EXPECT_NE(note.find(std::string("(git ") + git + ")"), std::string::npos) << note;
+    EXPECT_TRUE(note.ends_with("is no commit: nothing in git rebuilds it exactly.")) << note;
+  }
+}
+
 // Resuming results another build or OpenBLAS kernel made says so on stderr (and still appends); the same build does
 // not.
 TEST(Provenance, ResumingAnotherBuildsResultsWarns) {
