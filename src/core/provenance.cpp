@@ -140,8 +140,9 @@ std::string provenance_note(const std::filesystem::path& dir) {
                         builds[i].second == 1 ? "" : "s");
   note += fmt::format(" — {} of this directory.", kProvenanceName);
   if (uncommitted)
-    note += " A build marked -dirty (uncommitted changes) or unknown (outside git) is no commit: nothing in git "
-            "rebuilds it exactly.";
+    note +=
+        " A build marked -dirty (uncommitted changes) or unknown (outside git) is no commit: nothing in git "
+        "rebuilds it exactly.";
   return note;
 }
 
