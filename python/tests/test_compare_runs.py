@@ -10,15 +10,16 @@ import sys
 SCRIPT = pathlib.Path(__file__).resolve().parents[2] / "scripts" / "compare-runs"
 
 
-def write_run(folder, core, claims, losses, gzipped=False):
+def write_run(folder, core, claims, losses, gzipped=False, runs_in=""):
     folder.mkdir()
+    (folder / runs_in).mkdir(exist_ok=True)
     (folder / "claims.json").write_text(json.dumps({"name": "case", "claims": claims}), encoding="utf-8")
     (folder / "provenance.jsonl").write_text(json.dumps({"git": "abc1234", "openblas_core": core, "cpu": "x"}) + "\n",
                                              encoding="utf-8")
     lines = "".join(json.dumps({"scaling": "mf", "width": w, "seed": s, "test_loss": v}) + "\n"
                     for (w, s), v in losses.items())
     if gzipped:
-        with gzip.open(folder / "runs.jsonl.gz", "wt", encoding="utf-8") as f:
+        with gzip.open(folder / runs_in / "runs.jsonl.gz", "wt", encoding="utf-8") as f:
             f.write(lines)
     else:
         (folder / "runs.jsonl").write_text(lines, encoding="utf-8")
@@ -41,7 +42,7 @@ def test_shift_and_per_seed_movement(tmp_path):
     write_run(tmp_path / "a", "SkylakeX", [claim("c1", "holds", -0.3, -0.5, -0.1), claim("c2", "fails", 1, 0.5, 1.5)],
               a_losses)
     write_run(tmp_path / "b", "Haswell", [claim("c1", "inconclusive", 0.1, -0.3, 0.5), claim("c2", "fails", 1, 0.5, 1.5)],
-              b_losses, gzipped=True)
+              b_losses, gzipped=True, runs_in="study")  # a sub-study's runs, as golikov2021-regions' study/
     text = run(tmp_path / "a", tmp_path / "b")
     # z = (0.1 − (−0.3)) / √((0.4/3.92)² + (0.8/3.92)²) = 0.4 / 0.22817 = 1.753
     z = 0.4 / math.hypot(0.4 / 3.92, 0.8 / 3.92)
