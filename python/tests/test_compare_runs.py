@@ -39,15 +39,15 @@ def run(a, b):
 def test_shift_and_per_seed_movement(tmp_path):
     a_losses = {(64, 0): 0.30, (64, 1): 0.40, (64, 2): 0.50}
     b_losses = {(64, 0): 0.30, (64, 1): 0.45, (64, 2): 0.20}
-    write_run(tmp_path / "a", "SkylakeX", [claim("c1", "holds", -0.3, -0.5, -0.1), claim("c2", "fails", 1, 0.5, 1.5)],
-              a_losses)
+    undecidable = dict(claim("c2", "fails", 1, 0.5, 1.5), uninformative=True)
+    write_run(tmp_path / "a", "SkylakeX", [claim("c1", "holds", -0.3, -0.5, -0.1), undecidable], a_losses)
     write_run(tmp_path / "b", "Haswell", [claim("c1", "inconclusive", 0.1, -0.3, 0.5), claim("c2", "fails", 1, 0.5, 1.5)],
               b_losses, gzipped=True, runs_in="study")  # a sub-study's runs, as golikov2021-regions' study/
     text = run(tmp_path / "a", tmp_path / "b")
     # z = (0.1 − (−0.3)) / √((0.4/3.92)² + (0.8/3.92)²) = 0.4 / 0.22817 = 1.753
     z = 0.4 / math.hypot(0.4 / 3.92, 0.8 / 3.92)
     assert f"| c1 | counted | holds | inconclusive **≠** | -0.3 [-0.5, -0.1] | 0.1 [-0.3, 0.5] | {z:+.2f} |" in text
-    assert "| c2 | counted | fails | fails | 1 [0.5, 1.5] | 1 [0.5, 1.5] | +0.00 |" in text
+    assert "| c2 | cannot decide | fails | fails | 1 [0.5, 1.5] | 1 [0.5, 1.5] | +0.00 |" in text
     assert "2 claims: 1 with the same verdict, 1 changed, 0 to the opposite verdict" in text
     sd = statistics.stdev([0.30, 0.40, 0.50])  # 0.1
     assert f"| scaling mf, width 64 | 3 | {sd:.3g} | 0.05 | 0.3 | {0.3 / sd:.3g} |" in text
