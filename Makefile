@@ -20,9 +20,10 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The main job: the default study on the embedded default data (fashion-mnist-2), report + plots in $(OUT).
+# The main job: the default study on the embedded default data (fashion-mnist-2), report + plots in $(OUT); a rerun
+# resumes the study already there (--resume refuses a directory with nothing to resume).
 run: build
-	$(BUILD)/bin/widthlab study --out $(OUT) --resume
+	$(BUILD)/bin/widthlab study --out $(OUT) $(if $(wildcard $(OUT)/config.toml),--resume)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

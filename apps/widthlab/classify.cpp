@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "config_flags.h"
 #include "verb.h"
 #include "widthlab/classify_request.h"
 #include "widthlab/config.h"
@@ -50,12 +51,26 @@ std::string summary(const nlohmann::json& c) {
   return s;
 }
 
+// --depth, --activation and --optimizer replace the config's model.depth, model.activation and train.optimizer: a
+// --set of one of them to another value would be ignored, so it is refused.
+void refuse_flag_set_conflicts(const ClassifyOptions& o) {
+  using widthlab::cli::toml_string;
+  std::vector<widthlab::FlagOverrides> flags;
+  if (o.depth) flags.push_back({fmt::format("--depth {}", *o.depth), {fmt::format("model.depth={}", *o.depth)}});
+  if (!o.activation.empty())
+    flags.push_back({"--activation " + o.activation, {"model.activation=" + toml_string(o.activation)}});
+  if (!o.optimizer.empty())
+    flags.push_back({"--optimizer " + o.optimizer, {"train.optimizer=" + toml_string(o.optimizer)}});
+  widthlab::refuse_flag_set_conflicts(flags, o.sets);
+}
+
 int run_classify(const ClassifyOptions& o) {
   widthlab::ClassifyRequest r;
   r.preset = o.preset;
   r.q_sigma = o.q_sigma;
   r.q_lr = o.q_lr;
   r.q_lr_out = o.q_lr_out;
+  if (!o.config.empty()) refuse_flag_set_conflicts(o);
   if (!o.config.empty()) r.config = [&o] { return widthlab::load_config(o.config, o.sets); };
   r.config_name = o.config;
   r.overrides = !o.sets.empty();

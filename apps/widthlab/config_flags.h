@@ -26,6 +26,7 @@ struct ConfigFlags {
   std::string arch;                          // --arch (verbs that train): model.arch, with depth and activation from it
   std::string device;                        // --device (verbs that train): study.device
   const CLI::Option* arch_option = nullptr;  // given? (`--arch ""` is refused, not ignored)
+  const CLI::App* verb = nullptr;            // the verb's subcommand: its --threads, where it has one
 };
 
 // --device cpu|cuda|auto on a verb that trains finite nets or MF particles: study.device (where they train; README
@@ -47,6 +48,7 @@ inline std::string config_set_help() {
 }
 
 inline void add_config_flags(CLI::App& sub, ConfigFlags& flags, bool config_required = false) {
+  flags.verb = &sub;
   auto* c = sub.add_option(
       "--config", flags.config,
       config_required ? "TOML config file" : "TOML config file (default: the built-in default, configs/default.toml)");
@@ -71,6 +73,13 @@ inline void add_arch_flag(CLI::App& sub, ConfigFlags& flags) {
                      "model.activation; the readout dense(k) is added; README 'Convolutional nets')");
 }
 
+// `v` as a TOML string, for an override's value.
+inline std::string toml_string(const std::string& v) {
+  std::string q = "\"";
+  for (char c : v) q += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+  return q + "\"";
+}
+
 inline std::vector<std::string> arch_overrides(const std::string& text) {
   const Architecture arch = parse_architecture(text, true);
   int affine = 0;
@@ -84,21 +93,34 @@ inline std::vector<std::string> arch_overrides(const std::string& text) {
   if (activations.size() > 1)
     throw InputError(fmt::format("--arch '{}': activations {} differ; a trained net has one (model.activation)", text,
                                  fmt::join(activations, ", ")));
-  auto quoted = [](const std::string& v) {
-    std::string q = "\"";
-    for (char c : v) q += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
-    return q + "\"";
-  };
-  std::vector<std::string> sets = {"model.arch=" + quoted(text), fmt::format("model.depth={}", affine)};
-  if (!activations.empty()) sets.push_back("model.activation=" + quoted(activations.front()));
+  std::vector<std::string> sets = {"model.arch=" + toml_string(text), fmt::format("model.depth={}", affine)};
+  if (!activations.empty()) sets.push_back("model.activation=" + toml_string(activations.front()));
   return sets;
 }
 
-inline Config resolve_config(const ConfigFlags& flags) {
-  std::vector<std::string> sets;
+// The flags given that stand for config keys, as the overrides they apply before the --set ones. --threads
+// (study.threads) is looked up on the verb, so that every verb's own --threads option counts.
+inline std::vector<FlagOverrides> flag_overrides(const ConfigFlags& flags) {
+  std::vector<FlagOverrides> out;
   // An empty --arch is parsed (and refused, as `--set model.arch=` is), not taken for "no --arch".
-  if (!flags.arch.empty() || (flags.arch_option && flags.arch_option->count() > 0)) sets = arch_overrides(flags.arch);
-  if (!flags.device.empty()) sets.push_back("study.device=" + flags.device);
+  if (!flags.arch.empty() || (flags.arch_option && flags.arch_option->count() > 0))
+    out.push_back({"--arch '" + flags.arch + "'", arch_overrides(flags.arch)});
+  if (!flags.device.empty()) out.push_back({"--device " + flags.device, {"study.device=" + flags.device}});
+  const CLI::Option* threads = flags.verb ? flags.verb->get_option_no_throw("--threads") : nullptr;
+  if (threads && threads->count() > 0) {
+    const std::string n = std::to_string(threads->as<int>());
+    out.push_back({"--threads " + n, {"study.threads=" + n}});
+  }
+  return out;
+}
+
+// The config of --config, the flags that stand for keys and the --set ones, in that order. A --set that gives a key
+// another value than a flag does is refused (refuse_flag_set_conflicts): the later would win silently.
+inline Config resolve_config(const ConfigFlags& flags) {
+  const std::vector<FlagOverrides> by_flags = flag_overrides(flags);
+  refuse_flag_set_conflicts(by_flags, flags.sets);
+  std::vector<std::string> sets;
+  for (const auto& f : by_flags) sets.insert(sets.end(), f.sets.begin(), f.sets.end());
   sets.insert(sets.end(), flags.sets.begin(), flags.sets.end());
   return load_config(flags.config, sets);
 }

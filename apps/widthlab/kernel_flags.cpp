@@ -11,9 +11,10 @@
 namespace widthlab::cli {
 
 void add_kernel_flags(CLI::App& sub, KernelFlags& f, const KernelFlagsSpec& spec) {
-  auto* depth = sub.add_option("--depth", f.depth, "Hidden Dense+activation layers L ≥ 1");
-  auto* act =
-      sub.add_option("--activation", f.activation, "Activation name (see `widthlab list`), e.g. relu, leaky_relu:0.1");
+  const std::string required = spec.arch ? " (required unless --arch is given)" : " (required)";
+  auto* depth = sub.add_option("--depth", f.depth, "Hidden Dense+activation layers L ≥ 1" + required);
+  auto* act = sub.add_option("--activation", f.activation,
+                             "Activation name (see `widthlab list`), e.g. relu, leaky_relu:0.1" + required);
   f.depth_option = depth;
   f.activation_option = act;
   if (spec.arch) {

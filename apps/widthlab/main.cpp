@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(v.name, v.description);
     sub->fallthrough();  // global flags may come after the verb
     runs[sub] = v.setup(*sub);
+    if (CLI::Option* threads = sub->get_option_no_throw("--threads")) threads->check(thread_count());  // one bound
   }
   try {
     app.parse(argc, argv);
@@ -75,6 +76,10 @@ int main(int argc, char** argv) {
   } catch (const widthlab::InputError& e) {
     return widthlab::mpi_fail(2, fmt::format("widthlab: {}", e.what()));
   }
+  if (global_flags().quiet && global_flags().progress)  // one would override the other
+    return widthlab::mpi_fail(2,
+                              "widthlab: --quiet and --progress: expected at most one of them (--quiet turns the "
+                              "progress line off, --progress shows it where stderr is not a terminal)");
   // The global flags set the defaults every progress line starts from (progress.h); ranks > 0 stay silent.
   if (global_flags().quiet) widthlab::progress_defaults().enabled = false;
   if (global_flags().progress) widthlab::progress_defaults().force = true;

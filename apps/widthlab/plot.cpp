@@ -46,17 +46,29 @@ std::pair<std::string, std::vector<std::string>> plot_command(const fs::path& d)
     (void)widthlab::read_checked_records(d / "limit.jsonl", RecordKind::limit, true, true);
     return {"widthlab_plots.py", {d.string()}};
   }
+  if (fs::exists(d / "runs.jsonl.gz") || fs::exists(d / "limit.jsonl.gz"))  // a folder committed under docs/
+    throw widthlab::InputError(fmt::format(
+        "{}: holds gzipped records (runs.jsonl.gz / limit.jsonl.gz, as committed): expected runs.jsonl or limit.jsonl; "
+        "gunzip -k them (and limits.jsonl.gz) in a copy to redraw its plots",
+        widthlab::printable_path(d)));
   throw widthlab::InputError(
       fmt::format("{}: expected a results directory of study, train, limit, reproduce or transfer "
                   "(holding runs.jsonl, limit.jsonl, claims.json or transfer.json)",
                   widthlab::printable_path(d)));
 }
 
-// The PNG files in `d` with their modification times.
+// The PNG files in `d` with their modification times. A symlink is the user's file, as it is to the plot scripts
+// (they never draw through one): it is never followed, so a dangling one is no error, and its fixed time marks it
+// as left as it was. A file whose time cannot be read is listed the same way.
 std::map<fs::path, fs::file_time_type> png_times(const fs::path& d) {
   std::map<fs::path, fs::file_time_type> t;
-  for (const auto& e : fs::directory_iterator(d))
-    if (e.path().extension() == ".png") t[e.path()] = e.last_write_time();
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(d)) {
+    if (e.path().extension() != ".png") continue;
+    const bool link = fs::is_symlink(e.symlink_status(ec));
+    const fs::file_time_type time = link ? fs::file_time_type::min() : e.last_write_time(ec);
+    t[e.path()] = ec ? fs::file_time_type::min() : time;
+  }
   return t;
 }
 

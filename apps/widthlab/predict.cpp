@@ -41,6 +41,10 @@ void refuse_unread_flags(const PredictFlags& f, const widthlab::PredictOptions& 
         "--lr {}: not used at --time inf (the t = ∞ prediction does not depend on the step size); give a finite "
         "--time or leave --lr out",
         f.lr));
+  if (po.diag_reg_absolute_scale && po.diag_reg == 0)  // 0 is 0 in either unit
+    throw InputError(
+        "--diag-reg-absolute: not used with --diag-reg 0 (no regularizer to scale); give --diag-reg R > 0 or leave "
+        "--diag-reg-absolute out");
   if (po.kernel == PredictKernel::nngp && f.net.width_option->count() > 0)
     throw InputError(
         fmt::format("--width {}: not used with --kernel nngp (the NNGP has no width; theory.md §3.8)", f.net.width));

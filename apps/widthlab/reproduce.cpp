@@ -16,7 +16,16 @@ struct ReproduceVerbOptions {
   widthlab::ReproduceOptions o;
   std::string out, device;
   bool list = false, no_plots = false;
+  const CLI::Option* threads_option = nullptr;  // given?
 };
+
+// --list prints the cases and runs none: any other flag or a NAME beside it would be ignored, so it is refused.
+void refuse_flags_beside_list(const CLI::App& sub) {
+  for (const CLI::Option* o : sub.get_options())
+    if (o->count() > 0 && o->get_name() != "--list")
+      throw widthlab::InputError(fmt::format("{}: not used with --list (it prints the cases and runs none)",
+                                             o->get_name() == "name" ? "NAME" : o->get_name()));
+}
 
 widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto opt = std::make_shared<ReproduceVerbOptions>();
@@ -36,8 +45,8 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
       ->expected(1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  sub.add_option("--threads", opt->o.threads, "Worker threads (0 = all cores)")
-      ->check(widthlab::cli::non_negative_integer());
+  opt->threads_option = sub.add_option("--threads", opt->o.threads,
+                                       "Worker threads (sets study.threads; default: the config's, 0 = all cores)");
   widthlab::cli::add_device_flag(sub, opt->device);
   sub.add_flag("--no-plots", opt->no_plots, "Do not draw PNGs");
   auto* f =
@@ -46,15 +55,23 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
       "--resume", opt->o.resume,
       "Continue in an output directory holding this case's results (cases that record their runs reuse them)");
   f->excludes(r);
-  return [opt] {
+  return [opt, &sub] {
     using namespace widthlab;
     if (opt->list) {
+      refuse_flags_beside_list(sub);
       for (const auto& r : reproduction_registry())
         fmt::print("{:<24} {} ({}): {}\n", r.name, r.paper, r.spec, r.description);
       return 0;
     }
     opt->o.out = opt->out;
-    if (!opt->device.empty()) opt->o.sets.insert(opt->o.sets.begin(), "study.device=" + opt->device);
+    // --device and --threads set study.device and study.threads, before the --set ones: a --set giving either key
+    // another value would win silently, so it is refused.
+    std::vector<FlagOverrides> flags;
+    if (!opt->device.empty()) flags.push_back({"--device " + opt->device, {"study.device=" + opt->device}});
+    if (opt->threads_option->count() > 0)
+      flags.push_back({fmt::format("--threads {}", opt->o.threads), {fmt::format("study.threads={}", opt->o.threads)}});
+    refuse_flag_set_conflicts(flags, opt->o.sets);
+    for (const auto& f : flags) opt->o.sets.insert(opt->o.sets.begin(), f.sets.front());
     opt->o.plots = !opt->no_plots;
     if (opt->o.name.empty()) throw InputError("NAME: expected one of the names of `widthlab reproduce --list`");
     reproduction_info(opt->o.name);  // unknown name → InputError before the directory is touched

@@ -42,6 +42,11 @@ struct StudyVerbOptions {
 widthlab::cli::VerbRun setup(CLI::App& sub) {
   auto opt = std::make_shared<StudyVerbOptions>();
   widthlab::cli::add_run_dir_flags(sub, opt->dir);
+  sub.get_option("--config")
+      ->description(
+          "TOML config file (default: the built-in default, configs/default.toml, reduced to fit ~10 minutes on 2 "
+          "cores: "
+          "widths to 2048, 8192 MF particles, 3 limit seeds; the run prints every override)");
   widthlab::cli::add_arch_flag(sub, opt->dir);
   widthlab::cli::add_device_flag(sub, opt->dir.device);
   sub.add_option("--threads", opt->threads, "Threads (default: study.threads of the config; 0 = all cores)")
@@ -49,8 +54,9 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   sub.add_flag("--no-plots", opt->no_plots, "Do not draw PNG plots");
   sub.add_option("--python", opt->python,
                  "Python interpreter for the plots (default $WIDTHLAB_PYTHON or /usr/bin/python3)");
-  sub.add_option("--bootstrap", opt->bootstrap,
-                 "Bootstrap resamples of the rate fits and of the coordinate check's fits")
+  sub.add_option(
+         "--bootstrap", opt->bootstrap,
+         "Bootstrap resamples of the rate fits and of the coordinate check's fits (default 1000, theory.md §8.7)")
       ->check(CLI::Range(0, 1000000));
   return [opt] {
     using namespace widthlab;
@@ -85,11 +91,6 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
                  setup.widths.size(), setup.seeds.size(), setup.data.name, printable_path(run.out));
       return 0;
     }
-    mpi_root_first([&](bool root) {  // rank 0 owns the directory; the others write into it after
-      if (root) cli::open_run_dir(run);
-      return 0;
-    });
-    print_notes();
     StudyOptions so;
     so.out = run.out;
     so.sweep_runner = run_sweep_mpi;  // the sweep over the mpirun ranks; run_sweep in a single process
@@ -98,6 +99,12 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     so.python = opt->python;
     so.bootstrap = opt->bootstrap;
     so.notes = notes;
+    if (run.mode == OutputMode::resume && mpi_is_root()) check_study_resume(run.config, so);  // before any write
+    mpi_root_first([&](bool root) {  // rank 0 owns the directory; the others write into it after
+      if (root) cli::open_run_dir(run);
+      return 0;
+    });
+    print_notes();
     if (!mpi_is_root()) {  // under mpirun, ranks > 0 only help with the finite sweep
       run_sweep_mpi(setup, study_sweep_options(run.config, so));
       return 0;

@@ -25,8 +25,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   widthlab::cli::add_run_dir_flags(sub, opt->dir);
   widthlab::cli::add_arch_flag(sub, opt->dir);
   widthlab::cli::add_device_flag(sub, opt->dir.device);
-  sub.add_option("--threads", opt->threads, "Worker threads (default: study.threads of the config; 0 = all cores)")
-      ->check(widthlab::cli::non_negative_integer());
+  sub.add_option("--threads", opt->threads, "Worker threads (default: study.threads of the config; 0 = all cores)");
   return [opt] {
     using namespace widthlab;
     // Every input validates before anything is written: config and directory, then the data (make_sweep_setup).

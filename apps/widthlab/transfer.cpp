@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "run_dir.h"
 #include "verb.h"
 #include "widthlab/error.h"
@@ -24,6 +26,7 @@ struct TransferVerbOptions {
   std::string python;
   int bootstrap = 1000;
   int coord_steps = 3;
+  const CLI::Option* coord_steps_option = nullptr;  // given?
 };
 
 std::string default_transfer_config() { return std::string(WIDTHLAB_SOURCE_DIR) + "/configs/transfer.toml"; }
@@ -33,15 +36,17 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   widthlab::cli::add_run_dir_flags(sub, opt->dir);
   widthlab::cli::add_device_flag(sub, opt->dir.device);
   sub.get_option("--config")->description("TOML config file with sweep.lrs (default: configs/transfer.toml)");
-  sub.add_option("--threads", opt->threads, "Threads (default: study.threads of the config; 0 = all cores)")
-      ->check(widthlab::cli::non_negative_integer());
+  sub.add_option("--threads", opt->threads, "Threads (default: study.threads of the config; 0 = all cores)");
   sub.add_flag("--no-plots", opt->no_plots, "Do not draw PNG plots");
   sub.add_option("--python", opt->python,
                  "Python interpreter for the plots (default $WIDTHLAB_PYTHON or /usr/bin/python3)");
-  sub.add_option("--bootstrap", opt->bootstrap, "Seed-bootstrap resamples of the optima and exponents")
+  sub.add_option("--bootstrap", opt->bootstrap,
+                 "Seed-bootstrap resamples of the optima and exponents (default 1000, theory.md §8.7)")
       ->check(CLI::Range(0, 1000000));
-  sub.add_option("--coord-steps", opt->coord_steps, "Coordinate check after t = 1..T steps (T, default 3)")
-      ->check(CLI::Range(1, 1000));
+  opt->coord_steps_option = sub.add_option("--coord-steps", opt->coord_steps,
+                                           "Coordinate check after t = 1..T steps (T ≤ train.steps; default 3, or "
+                                           "train.steps when fewer)")
+                                ->check(CLI::Range(1, 1000));
   return [opt] {
     using namespace widthlab;
     cli::RunDirFlags flags = opt->dir;
@@ -49,6 +54,10 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     // Every input validates before anything is written: config (with its lr axis) and directory, then the data.
     cli::ResolvedRunDir run = cli::resolve_run_dir(flags, "", /*check_dir=*/mpi_is_root());
     if (auto why = validate_transfer_config(run.config); !why.empty()) throw InputError(why);
+    // The default tracks the first 3 steps, or all of them when the runs take fewer; a given count must fit.
+    if (opt->coord_steps_option->count() == 0) opt->coord_steps = std::min(opt->coord_steps, run.config.train.steps);
+    if (auto why = transfer_coord_steps_problem(run.config, opt->coord_steps, "--coord-steps"); !why.empty())
+      throw InputError(why);
     const SweepSetup setup = make_sweep_setup(run.config);
     cli::check_run_outputs(run, transfer_output_names(run.config, !opt->no_plots));
     if (run.mode == OutputMode::resume)

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "widthlab/config.h"
+
 namespace widthlab::cli {
 
 struct GlobalFlags {
@@ -27,7 +29,21 @@ inline CLI::Validator non_negative_integer() {
         if (ec != std::errc() || end != text.data() + text.size() || v < 0) return text + ": expected an integer ≥ 0";
         return {};
       },
-      "INT ≥ 0");
+      "INT>=0");
+}
+
+// Check of every verb's --threads (main.cpp adds it to each): 0 (all cores) to kMaxThreads, the bound study.threads
+// and the kernel's threads share, so no verb takes a count that another refuses.
+inline CLI::Validator thread_count() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        long long v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc() || end != text.data() + text.size() || v < 0 || v > widthlab::kMaxThreads)
+          return text + ": expected an integer in [0, " + std::to_string(widthlab::kMaxThreads) + "] (0 = all cores)";
+        return {};
+      },
+      "INT in [0, " + std::to_string(widthlab::kMaxThreads) + "]");
 }
 
 using VerbRun = std::function<int()>;

@@ -114,11 +114,15 @@ struct LimitsConfig {
   bool operator==(const LimitsConfig&) const = default;
 };
 
+// The most worker threads study.threads and every verb's --threads take (the kernel's KernelOptions::validate has the
+// same bound): far past any machine's cores, so a larger number is a typo.
+inline constexpr int kMaxThreads = 4096;
+
 // [study] — how the study runs and reports.
 struct StudyConfig {
   double max_seconds = 0;  // wall-clock budget; runs not started before it is spent are skipped (0 = none)
   bool plots = true;       // draw PNG plots (needs python3 + matplotlib)
-  int threads = 0;         // worker threads (0 = all cores)
+  int threads = 0;         // worker threads (0 = all cores, at most kMaxThreads)
   // Where the finite nets and the MF particle systems train: "auto" (cuda when a GPU is present and the run has a
   // CUDA path), "cpu" or "cuda" (TrainOptions::device, LimitOptions::device). Absent: "auto", and config.toml is
   // written without it.
@@ -166,6 +170,16 @@ Config parse_config(const std::string& toml_text, const std::string& source_name
                     const std::vector<std::string>& overrides = {});
 // Applies overrides to an already resolved config (revalidates).
 Config apply_overrides(const Config& base, const std::vector<std::string>& overrides);
+
+// A CLI flag that stands for config keys and is applied as overrides before the --set ones: --arch (model.arch,
+// model.depth, model.activation), --device (study.device), --threads (study.threads).
+struct FlagOverrides {
+  std::string flag;               // as the message names it: "--device cuda"
+  std::vector<std::string> sets;  // "key=value", as --set takes them
+};
+// InputError (one line naming the flag and the --set) when a --set of `sets` gives a key that one of `flags` sets
+// another value: applied in order, the later would win silently. The same value in both is fine.
+void refuse_flag_set_conflicts(const std::vector<FlagOverrides>& flags, const std::vector<std::string>& sets);
 
 // The resolved config as TOML (parses back to the same Config) and as a JSON object with the same sections/keys.
 std::string to_toml(const Config& config);

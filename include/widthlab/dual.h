@@ -11,14 +11,18 @@
 //     (Ṫ off by ~1e-9 for relu). A point paired with itself takes diagonal() (kernel.h's symmetric path,
 //     limit_kernels.cpp's self-pairs).
 //   erf: T = (2/π)·asin(2K12/√((1+2K11)(1+2K22))), Ṫ = (4/π)/√((1+2K11)(1+2K22) − 4K12²).
-// Every other activation (tanh, gelu, sigmoid, softplus, sin): tensor Gauss–Hermite quadrature of order n (n² nodes)
-// on u = √K11·z1, v = √K22·(ρ z1 + √(1−ρ²) z2), ρ = K12/√(K11K22) clamped to [−1, 1] (ρ = 0 when K11·K22 = 0).
-// Accuracy of the default order n = 64 (measured against order 200 and the closed forms of erf and sin; tested in
-// tests/kernels/dual_test.cpp), error relative to √(T(K11)T(K22)) (resp. Ṫ), any |ρ| ≤ 1:
-//   K11, K22 ≤ 1: < 1e-6 for every registered activation (tanh 1.5e-7, the worst);
-//   K ≤ 3: sin, softplus, sigmoid, gelu < 1e-7; tanh 7e-4, erf-like narrow φ' 7e-5;  K ≤ 10: tanh 8e-2.
-// Large variances make φ' narrow compared with the node spacing: raise `quadrature_order` there (n = 96: tanh at
-// K ≤ 3 is 5e-5). The tensor rule costs n² evaluations of φ and φ' per entry.
+//   sin: T = e^{−(K11+K22)/2} sinh K12, Ṫ = e^{−(K11+K22)/2} cosh K12 (E[cos u cos v]).
+// Every other activation (tanh, gelu, sigmoid, softplus) by quadrature on u = √K11·z1, v = √K22·(ρ z1 + √(1−ρ²) z2),
+// ρ = K12/√(K11K22) clamped to [−1, 1] (ρ = 0 when K11·K22 = 0), with one of two rules:
+//   * max(K11, K22) ≤ kGaussHermiteMaxVariance (= 1): tensor Gauss–Hermite of order n (n² nodes; default 64). Error
+//     relative to √(T(K11)T(K22)) (resp. Ṫ) vs order 200, any |ρ| ≤ 1: < 1e-6 for every registered activation (tanh
+//     2e-7, the worst; tests/kernels/dual_test.cpp).
+//   * above it, dual_composite: Gauss–Hermite's error grows fast with the variance, because φ' narrows to a width
+//     1/√K in z while the nodes keep their spacing (tanh at order 64: 8e-4 at K = 3, 9e-2 at K = 10, ~1 at K = 100),
+//     so a composite Gauss–Legendre rule graded toward the points where u and v cross 0 takes over: error ≤ 1e-10
+//     against erf's closed form for K up to 1e6 and any ρ (tested), about 110–300 nodes per dimension (≈ 3× the
+//     default Gauss–Hermite cost near K = 1). It assumes what every registered quadrature activation has: φ and φ'
+//     change on the scale 1 only near 0 and are smooth elsewhere.
 // Cost: closed forms O(1) per entry (one sqrt, one atan2): relu 2.6 ns per float64 entry on one AVX-512 core, the
 // time of ≈ 130 flops at its dgemm rate, bound by the instruction count (a division-free variant is slower:
 // bench/dual_formula_bench.cpp, bench/RESULTS.md); quadrature O(n²) activation calls per entry.
@@ -40,8 +44,10 @@ struct DualValue {
 class Dual {
  public:
   static constexpr int kDefaultQuadratureOrder = 64;
+  // Above this variance the quadrature activations use dual_composite instead of Gauss–Hermite (see the top).
+  static constexpr double kGaussHermiteMaxVariance = 1.0;
 
-  // quadrature_order ≤ 0 → the default. The order is used only for activations without a closed form.
+  // quadrature_order ≤ 0 → the default. The order is the Gauss–Hermite rule's (variances ≤ kGaussHermiteMaxVariance).
   explicit Dual(const Activation& act, int quadrature_order = 0);
 
   const Activation& activation() const { return act_; }
@@ -62,7 +68,8 @@ class Dual {
   void apply_pairs(const S* k11, const S* k22, S* k12, S* tdot, std::size_t n) const;
 
  private:
-  enum class Mode { abrelu, erf, quadrature };
+  enum class Mode { abrelu, erf, sin, quadrature };
+  DualValue scalar(double k11, double k22, double k12) const;  // sin's closed form or the quadrature rule above
   template <class S, bool kPerEntry>
   void apply(const S* k11, const S* k22, S* k12, S* tdot, std::size_t n) const;
   Activation act_;
@@ -75,10 +82,14 @@ class Dual {
 // polynomials of degree ≤ 2n−1.
 void gauss_hermite(int n, std::vector<double>& nodes, std::vector<double>& weights);
 
-// The direct 2-D quadrature of T, Ṫ (double precision) for any activation with a given order; Dual uses it for the
-// activations without a closed form.
+// The direct 2-D Gauss–Hermite quadrature of T, Ṫ (double precision) for any activation with a given order; Dual uses
+// it for the activations without a closed form up to kGaussHermiteMaxVariance.
 DualValue dual_quadrature(const Activation& act, double k11, double k22, double k12, const std::vector<double>& nodes,
                           const std::vector<double>& weights);
+// The composite Gauss–Legendre quadrature of T, Ṫ for any variance (see the top; Dual uses it above
+// kGaussHermiteMaxVariance): 10 points per panel on [−8, 8] in each of z1, z2, six equal panels refined geometrically
+// toward u = 0 (z1 = 0) and, for each z1, toward v = 0, down to the scale 1/√K.
+DualValue dual_composite(const Activation& act, double k11, double k22, double k12);
 
 // atan2(y, x) without libm, as a branch-free polynomial so that loops over it vectorise. Range reduction to
 // |t| ≤ tan(π/8), then Cephes' minimax forms (double: rational 4/5; float: degree-9 odd polynomial).

@@ -32,7 +32,7 @@ struct RateTerm {
 
 // The theory rate of a stable 1-hidden-layer point's distance to its limit model [derived heuristic, theory.md §3.1,
 // §3.4, §4]: the largest of
-//   * the classifier's rate (CLT d^{−1/2}; for −1/2 < C < 0 also d^C and d^{−C−1/2}), Classification::rate_exponent;
+//   * the classifier's rate (CLT d^{−1/2}; for −1/2 < C < 0 also d^{2C} and d^{−C−1/2}), Classification::rate_exponent;
 //   * the loss rule of the later steps evaluated at raw logits ω^{M} m, M = max(A, B): L_0 is the linearisation of
 //     ℓ'(y, ω^M m) → error ω^{M}; L_∞ is its saturation → error ∝ the fraction of points with |ω^M m| ≲ 1, ω^{−M}
 //     (the slow ω^{−B} corrections of the L_∞ regions 6 and 11);

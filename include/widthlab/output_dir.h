@@ -47,6 +47,10 @@ std::filesystem::path prepare_output_dir(const std::filesystem::path& path, Outp
 // did not write — and it is then listed. Outside any output directory (no manifest above) it does nothing.
 void claim_output(const std::filesystem::path& file);
 
+// After a writer renamed its "<name>.tmp" to <name>: the .tmp name is no longer widthlab's, so a file the user later
+// puts there is never overwritten (claim_output refuses it) or removed by --force. Does nothing when it is not listed.
+void release_output(const std::filesystem::path& file);
+
 // True when the nearest manifest at or above `file`'s folder lists it (a file widthlab wrote there); false outside any
 // output directory. Lets a verb refuse a user's file under a name it writes before it writes anything.
 bool listed_output(const std::filesystem::path& file);

@@ -76,7 +76,7 @@ struct ReproduceOptions {
   bool smoke = false;                  // [smoke] overrides: seconds
   bool full = false;                   // [full] overrides: the paper's largest sizes
   std::string data_dir;                // CIFAR-10 binary directory → cifar-2 instead of fashion-mnist-2
-  int threads = 0;                     // worker threads (0 = all cores)
+  int threads = 0;                     // worker threads (0 = the config's study.threads; its 0 = all cores)
   bool plots = true;                   // draw PNGs (python3 + matplotlib; skipped with a note when missing)
   bool force = false, resume = false;  // output directory mode (fresh otherwise)
 
@@ -122,7 +122,8 @@ std::string reproduction_requirements(const ReproductionInfo& info, const Config
 const ReproductionInfo& reproduction_info(const std::string& name);  // InputError listing the names
 
 // configs/reproduce/NAME.toml: a widthlab config plus optional tables [smoke] and [full], each `set = ["key=value",
-// …]`. Returns the resolved Config (InputError naming the file/key on any problem).
+// …]`. A `data_dir` switches a fashion-mnist-2 config to cifar-2 and is refused for any other dataset (it would change
+// nothing). Returns the resolved Config (InputError naming the file/key on any problem).
 Config load_reproduce_config(const std::string& path, bool smoke, bool full, const std::vector<std::string>& sets,
                              const std::string& data_dir);
 std::filesystem::path reproduce_config_path(const std::string& name);  // <source>/configs/reproduce/NAME.toml

@@ -19,8 +19,9 @@ enum class ResumeRule { same_config, grid_may_grow };
 // Writes nothing. InputError when DIR cannot be used with `mode` (check_output_dir, with the run-dir verbs' fixed names
 // plus `writes`: the names this verb will write, e.g. "distances.csv" or "curves/sp_w16_s0.csv", so that a user's
 // file under one of them is refused here, before any work), on resume when a record it will read back lacks its
-// contract keys (results_io.h read_checked_records), or when DIR/config.toml exists and differs from `config` beyond
-// what `rule` allows (resuming would mix results of two configs).
+// contract keys (results_io.h read_checked_records), when there is nothing to resume (no DIR, or no widthlab results
+// in it), when DIR holds results but no config.toml to compare with, or when DIR/config.toml differs from `config`
+// beyond what `rule` allows (resuming would mix results of two configs).
 void check_run_dir(const std::filesystem::path& dir, OutputMode mode, const Config& config,
                    ResumeRule rule = ResumeRule::same_config, const std::vector<std::string>& writes = {});
 

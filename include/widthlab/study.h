@@ -66,6 +66,10 @@ struct StudySummary {
 
 StudySummary run_study(const Config& config, const StudyOptions& options);
 
+// On --resume, before the verb writes anything in options.out: every logits file the study would read back is what its
+// run wrote (shape, dtype, finite values), else InputError naming the file. run_study checks it again.
+void check_study_resume(const Config& config, const StudyOptions& options);
+
 // The sweep a study runs (its options: logits kept, the study's threads and time budget). Worker ranks of a
 // distributed runner call the runner with these, so that every rank runs the same runs as the study's rank.
 // The study's sweep: make_sweep_setup(config) with the coordinate check tracked for kStudyCoordSteps steps. Every

@@ -112,6 +112,12 @@ TransferSummary run_transfer(const Config& config, const TransferOptions& option
 // the file, the record and what it lacks. Called before anything is written (CLI, Python) and by run_transfer.
 std::string transfer_resume_problem(const std::filesystem::path& dir, int coord_steps);
 
+// Whether the coordinate check's t = 1..coord_steps lies within the runs' train.steps: a run tracks only the steps
+// it takes, so a larger count would be reported but not measured. "" when it does, else one line naming `name` (the
+// flag or keyword that gave coord_steps) and train.steps. Called before anything is written (CLI, Python) and by
+// run_transfer.
+std::string transfer_coord_steps_problem(const Config& config, int coord_steps, const std::string& name);
+
 // report.md from the analysis (every number also in the CSV/JSON files).
 std::string render_transfer_report(const Config& config, const std::vector<ScalingTransfer>& scalings,
                                    const TransferSummary& summary, const std::vector<std::string>& notes,

@@ -19,9 +19,20 @@ def _output_root(directory):
         d = parent
 
 
+RELEASE = "- "  # a line releasing a path widthlab no longer holds (a renamed "<name>.tmp"; src/core/manifest.h)
+
+
 def _listed(root):
+    """The manifest's entries after its release lines (the manifest is an append-only log, src/core/manifest.h)."""
+    listed = set()
     with open(os.path.join(root, MANIFEST), encoding="utf-8", errors="surrogateescape") as f:
-        return {line.rstrip("\n") for line in f if line.strip()}
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith(RELEASE):
+                listed.discard(line[len(RELEASE):])
+            elif line.strip():
+                listed.add(line)
+    return listed
 
 
 def save_figure(fig, directory, name, dpi=110):
@@ -36,15 +47,20 @@ def save_figure(fig, directory, name, dpi=110):
         return False
     root = _output_root(directory)
     rel = os.path.relpath(os.path.abspath(target), root) if root else name
-    if root is not None and rel not in _listed(root):
-        if os.path.lexists(target) or os.path.lexists(target + ".tmp"):
-            print(f"widthlab plots: {target} exists and was not written by widthlab; not overwriting it",
-                  file=sys.stderr)
-            return False
+    if root is not None:
+        listed = _listed(root)
+        for path, entry in ((target, rel), (target + ".tmp", rel + ".tmp")):
+            if entry not in listed and os.path.lexists(path):
+                print(f"widthlab plots: {path} exists and was not written by widthlab; not overwriting it",
+                      file=sys.stderr)
+                return False
         with open(os.path.join(root, MANIFEST), "a", encoding="utf-8") as f:
-            f.write(f"{rel}\n{rel}.tmp\n")
+            f.write("".join(f"{e}\n" for e in (rel, rel + ".tmp") if e not in listed))
     fig.savefig(target + ".tmp", dpi=dpi, format=os.path.splitext(name)[1].lstrip(".") or "png")
     os.replace(target + ".tmp", target)
+    if root is not None:  # the .tmp name is no longer widthlab's: a file put there later is the user's
+        with open(os.path.join(root, MANIFEST), "a", encoding="utf-8") as f:
+            f.write(f"{RELEASE}{rel}.tmp\n")
     return True
 
 

@@ -1,6 +1,6 @@
 // widthlab._core.transfer: `widthlab transfer` as a function (theory.md §10; architecture.md §4; library: transfer.h).
 //   transfer(out, config_path="", config_toml="", config_name="<config>", overrides=[], threads=-1, mode="fresh",
-//            plots=None, bootstrap=1000, coord_steps=3, progress=None) -> {"summary": {...}}
+//            plots=None, bootstrap=1000, coord_steps=None, progress=None) -> {"summary": {...}}
 // Like the CLI: without a config, configs/transfer.toml of the source tree; the config (sweep.lrs, ≥ 2 widths) and
 // the data validate before `out` is prepared (fresh | resume | force, run_dir.h); run_transfer then writes the
 // sweep, the CSVs, transfer.json, report.md and the plots there. The Python layer reads those files back. The GIL is
@@ -9,6 +9,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -47,9 +48,10 @@ py::dict transfer_summary_dict(const TransferSummary& s) {
 }
 
 py::dict transfer_py(const std::string& out, ConfigSource src, int threads, const std::string& mode,
-                     std::optional<bool> plots, int bootstrap, int coord_steps) {
+                     std::optional<bool> plots, int bootstrap, std::optional<int> coord_steps_given) {
   if (!src.given()) src.path = std::string(WIDTHLAB_SOURCE_DIR) + "/configs/transfer.toml";  // as the CLI
   const Config cfg = resolve_config(src);
+  const int coord_steps = coord_steps_given.value_or(std::min(3, cfg.train.steps));  // the CLI's default
   const OutputMode m = output_mode(mode);
   if (out.empty()) throw InputError("out: expected an output directory");
   if (bootstrap < 0 || bootstrap > 1000000)  // the CLI's --bootstrap and --coord-steps ranges
@@ -57,6 +59,7 @@ py::dict transfer_py(const std::string& out, ConfigSource src, int threads, cons
   if (coord_steps < 1 || coord_steps > 1000)
     throw InputError(fmt::format("coord_steps = {}: expected an integer in [1, 1000]", coord_steps));
   if (auto why = validate_transfer_config(cfg); !why.empty()) throw InputError(why);
+  if (auto why = transfer_coord_steps_problem(cfg, coord_steps, "coord_steps ="); !why.empty()) throw InputError(why);
   TransferSummary summary;
   {
     py::gil_scoped_release nogil;
@@ -84,7 +87,7 @@ void bind_transfer(py::module_& m) {
       "transfer",
       [](const std::string& out, const std::string& config_path, const std::string& config_toml,
          const std::string& config_name, const std::vector<std::string>& overrides, int threads,
-         const std::string& mode, std::optional<bool> plots, int bootstrap, int coord_steps,
+         const std::string& mode, std::optional<bool> plots, int bootstrap, std::optional<int> coord_steps,
          const py::object& progress) {
         ProgressScope scope(progress);
         return transfer_py(out, ConfigSource{config_path, config_toml, config_name, overrides}, threads, mode, plots,
@@ -92,7 +95,7 @@ void bind_transfer(py::module_& m) {
       },
       py::arg("out"), py::arg("config_path") = "", py::arg("config_toml") = "", py::arg("config_name") = "<config>",
       py::arg("overrides") = std::vector<std::string>{}, py::arg("threads") = -1, py::arg("mode") = "fresh",
-      py::arg("plots") = py::none(), py::arg("bootstrap") = 1000, py::arg("coord_steps") = 3,
+      py::arg("plots") = py::none(), py::arg("bootstrap") = 1000, py::arg("coord_steps") = py::none(),
       py::arg("progress") = py::none());
 }
 

@@ -817,9 +817,9 @@ def test_power_law_slope_verdict_and_interval(case, claim, family, boot):
 
 # ------------------------------------------------------------------------------------------------ counts
 
-COUNTS = re.compile(r"(\d+) hold, (\d+) fail, (\d+) inconclusive"
+COUNTS = re.compile(r"(\d+) hold, (\d+) do not hold, (\d+) inconclusive"
                     r"(?: \(of them (\d+) derived from the theory, the paper's figure not seen: "
-                    r"(\d+) hold, (\d+) fail, (\d+) inconclusive\))?"
+                    r"(\d+) hold, (\d+) do not hold, (\d+) inconclusive\))?"
                     r"(?:; (\d+) that cannot decide (?:their claims|its claim) apart)?"
                     r"(?:; (\d+) sanity checks? apart)?$")
 SOURCE_KINDS = ("paper", "derived")  # claims.json "source_kind"; absent = paper (theory.md §6.1, README's script)

@@ -311,13 +311,14 @@ def limit(config=None, model=None, region=None, overrides=(), progress=None):
 
 
 @checked(threads=_THREADS, plots=Bool(none="the config's study.plots"), bootstrap=Int(what="an int in [0, 1000000]"),
-         coord_steps=Int(what="an int in [1, 1000]"), **_CONFIG, **_RUN_DIR)
+         coord_steps=Int(what="an int in [1, 1000]", none="min(3, train.steps), as the CLI"), **_CONFIG, **_RUN_DIR)
 def transfer(config=None, out=None, overrides=(), threads=None, resume=False, force=False, plots=None, bootstrap=1000,
-             coord_steps=3, progress=None):
+             coord_steps=None, progress=None):
     """Will the learning rate transfer across width? (``widthlab transfer``; theory.md §10.) Trains the grid widths x
     sweep.lrs x seeds per scaling, finds the optimal lr per width with a seed-bootstrap interval, fits its exponent vs
     width and judges it against the classifier's prediction e* = -max(B, C) +- 0.25; a coordinate check after
-    t = 1..``coord_steps`` steps gets fitted exponents and verdicts too. ``config``: as for :func:`train`, with
+    t = 1..``coord_steps`` steps (None: min(3, train.steps); at most train.steps) gets fitted exponents and verdicts
+    too. ``config``: as for :func:`train`, with
     sweep.lrs (>= 3) and >= 2 widths; None = the default configs/transfer.toml. ``out``, ``resume``, ``force``,
     ``threads``, ``plots``, ``progress``: as for :func:`study`. ``bootstrap``: resamples of the intervals.
 

@@ -234,7 +234,7 @@ def refuse_unread_network_keywords(fn, options, time=None, ntk=True):
     """Keywords the kernel or the prediction would not read are refused, as the CLI refuses the same flags
     (apps/widthlab/kernel_flags.cpp, predict.cpp): ``width`` with the ntk parameterization (its kernels have no width,
     theory.md §3.8) or with kernel="nngp" (the NNGP has no width), and ``lr`` at t = ∞ with mse (f*(∞) involves no
-    step size). ``time``: the prediction's time (math.inf for t = ∞), None for a kernel; ``ntk``: whether the NTK is
+    step size), ``diag_reg_absolute_scale`` with diag_reg 0 (nothing to scale). ``time``: the prediction's time (math.inf for t = ∞), None for a kernel; ``ntk``: whether the NTK is
     computed (the standard parameterization's NNGP has no width either)."""
     if "width" in options and not ntk:
         raise ValueError(f"{fn}(): width = {options['width']!r}: only read by the standard parameterization's NTK, "
@@ -245,6 +245,9 @@ def refuse_unread_network_keywords(fn, options, time=None, ntk=True):
     if "width" in options and options.get("kernel") == "nngp":
         raise ValueError(f"{fn}(): width = {options['width']!r}: not used with kernel='nngp' (the NNGP has no width; "
                          "theory.md §3.8)")
+    if options.get("diag_reg_absolute_scale") and options.get("diag_reg", 0.0) == 0:
+        raise ValueError(f"{fn}(): diag_reg_absolute_scale = True: not used with diag_reg = 0 (no regularizer to "
+                         "scale); give diag_reg > 0 or leave diag_reg_absolute_scale out")
     if time == math.inf and "lr" in options and _is_mse(options.get("loss", "mse")):
         raise ValueError(f"{fn}(): lr = {options['lr']!r}: not used at t = inf (the t = ∞ prediction does not depend "
                          "on the step size); give a finite t or leave lr out")

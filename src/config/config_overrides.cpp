@@ -157,3 +157,22 @@ void insert_override(toml::table& root, const Override& o) {
 }
 
 }  // namespace widthlab::config_detail
+
+namespace widthlab {
+
+void refuse_flag_set_conflicts(const std::vector<FlagOverrides>& flags, const std::vector<std::string>& sets) {
+  using config_detail::Override;
+  for (const auto& set : sets) {
+    const Override o = config_detail::parse_override(set);
+    for (const auto& f : flags)
+      for (const auto& flag_set : f.sets) {
+        const Override by_flag = config_detail::parse_override(flag_set);
+        if (by_flag.key == o.key && !(by_flag.holder == o.holder))
+          throw InputError(config_detail::one_line(
+              fmt::format("--set {}: {} sets {} = {}; expected the key given once, or the same value in both", o.text,
+                          f.flag, o.key, config_detail::node_text(*by_flag.holder.get("v")))));
+      }
+  }
+}
+
+}  // namespace widthlab

@@ -196,7 +196,8 @@ std::string LimitsConfig::validate() const {
 std::string StudyConfig::validate() const {
   if (!std::isfinite(max_seconds) || max_seconds < 0)
     return bad("study.max_seconds", max_seconds, "expected a finite number >= 0 (0 = no budget)");
-  if (threads < 0) return bad("study.threads", threads, "expected an integer >= 0 (0 = all cores)");
+  if (threads < 0 || threads > kMaxThreads)
+    return bad("study.threads", threads, fmt::format("expected an integer in [0, {}] (0 = all cores)", kMaxThreads));
   if (device && !study_device_error(*device).empty())  // study_device_error's rule, in the config's own wording
     return bad("study.device", *device, "expected \"auto\", \"cpu\" or \"cuda\"");
   return "";

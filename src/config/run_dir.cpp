@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "widthlab/error.h"
+#include "widthlab/provenance.h"
 #include "widthlab/results_io.h"
 
 namespace widthlab {
@@ -56,6 +57,24 @@ const std::vector<std::string> kRunDirOutputs = {"config.toml", "runs.jsonl", "e
                                                  "limit.jsonl", "report.md",  "claims.json",  "transfer.json",
                                                  "curves/",     "logits/",    "curves",       "logits"};
 
+// A resume continues results and compares their config with this one: DIR must exist and hold widthlab results
+// (provenance.jsonl records invocations, not results) and the config.toml that made them. Without it, runs of two
+// configs would mix unnoticed.
+void require_results_to_resume(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec))
+    throw InputError(
+        fmt::format("{}: nothing to resume (no such directory); drop --resume to start afresh", printable_path(dir)));
+  OutputDirContents contents = output_dir_contents(dir);
+  std::erase(contents.ours, std::string(kProvenanceName));
+  if (contents.ours.empty())
+    throw InputError(fmt::format("{}: nothing to resume (it holds no widthlab results); drop --resume to start afresh",
+                                 printable_path(dir)));
+  if (!std::filesystem::exists(dir / "config.toml", ec))
+    throw InputError(fmt::format("{}: missing; --resume compares the config with the one that made the runs there",
+                                 printable_path(dir / "config.toml")));
+}
+
 }  // namespace
 
 void check_run_dir(const std::filesystem::path& dir, OutputMode mode, const Config& config, ResumeRule rule,
@@ -63,15 +82,14 @@ void check_run_dir(const std::filesystem::path& dir, OutputMode mode, const Conf
   std::vector<std::string> names = kRunDirOutputs;
   names.insert(names.end(), writes.begin(), writes.end());
   check_output_dir(dir, mode, /*resumable=*/true, names);
-  const std::filesystem::path cfg = dir / "config.toml";
-  std::error_code ec;
   if (mode != OutputMode::resume) return;
+  require_results_to_resume(dir);
   // The records a resume reads back parse (a partial last line aside) and hold their contract keys: a corrupt one,
   // or a stub that would count as a finished run, stops it before anything is written.
   (void)read_checked_records(dir / "runs.jsonl", RecordKind::run);
   (void)read_checked_records(dir / "limits.jsonl", RecordKind::study_limit);
   (void)read_checked_records(dir / "limit.jsonl", RecordKind::limit);
-  if (!std::filesystem::exists(cfg, ec)) return;
+  const std::filesystem::path cfg = dir / "config.toml";
   const std::string theirs = comparable(load_config(cfg.string()), rule), ours = comparable(config, rule);
   if (theirs != ours)
     throw InputError(

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <string_view>
 #include <vector>
 
 #include "widthlab/error.h"
@@ -130,9 +131,18 @@ void check_entries(const fs::path& dir) {
 std::set<std::string> read(const fs::path& dir) {
   std::set<std::string> entries;
   std::ifstream in(manifest_of(dir));
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) entries.insert(line);
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with(kReleasePrefix))
+      entries.erase(line.substr(std::string_view(kReleasePrefix).size()));
+    else if (!line.empty())
+      entries.insert(line);
+  }
   return entries;
+}
+
+void release(const fs::path& root, const std::string& rel) {
+  std::lock_guard<std::mutex> lock(cache().mutex);
+  if (cached_entries(root).count(rel)) append_line(root, kReleasePrefix + rel);
 }
 
 void ensure(const fs::path& dir) {
@@ -181,6 +191,12 @@ void claim_output(const fs::path& file) {
   const fs::path root = manifest::find_output_root(absolute.parent_path());
   if (root.empty()) return;
   manifest::claim_relative(root, absolute, absolute.lexically_relative(root).string());
+}
+
+void release_output(const fs::path& file) {
+  const fs::path absolute = fs::absolute(file);
+  const fs::path root = manifest::find_output_root(absolute.parent_path());
+  if (!root.empty()) manifest::release(root, absolute.lexically_relative(root).string());
 }
 
 bool listed_output(const fs::path& file) {

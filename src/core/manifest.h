@@ -6,8 +6,17 @@
 
 namespace widthlab::manifest {
 
-// The entries listed in DIR's manifest (relative paths; folders end in '/'); empty when there is none.
+// A manifest is an append-only log (several processes append to it with single O_APPEND writes): a line is a path
+// widthlab wrote, or kReleasePrefix + a path it no longer holds (a "<name>.tmp" renamed to <name>), which a later line
+// may list again. widthlab never writes a path that begins with kReleasePrefix.
+inline constexpr const char* kReleasePrefix = "- ";
+
+// The entries DIR's manifest lists after its release lines (relative paths; folders end in '/'); empty when there is
+// none.
 std::set<std::string> read(const std::filesystem::path& dir);
+
+// Appends a release line for `rel` (relative to the output root `root`) when the manifest lists it.
+void release(const std::filesystem::path& root, const std::string& rel);
 
 // Every entry of DIR's manifest names a path widthlab can have written: relative, without "." or ".." parts, and
 // reached from DIR through folders, not symbolic links. InputError naming the manifest and the first entry that does

@@ -90,6 +90,7 @@ static void write_raw(const std::string& path, const T* data, const std::vector<
     std::remove(tmp.c_str());
     fail(path, fmt::format("cannot replace file: {}", ec.message()));
   }
+  release_output(tmp);
 }
 
 template <class T>
@@ -214,6 +215,7 @@ void NpyPieceWriter<T>::commit() {
   std::filesystem::rename(tmp_, path_, ec);
   if (ec) fail(path_, fmt::format("cannot replace file: {}", ec.message()));
   committed_ = true;
+  release_output(tmp_);
 }
 
 template <class T>

@@ -78,6 +78,7 @@ void write_file_atomic(const fs::path& path, const std::string& contents) {
     ::unlink(tmp.c_str());
     fail(path, fmt::format("cannot replace file: {}", std::strerror(err)));
   }
+  release_output(tmp);
 }
 
 JsonlWriter::JsonlWriter(const fs::path& path) : path_(path) {

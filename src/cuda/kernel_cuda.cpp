@@ -131,8 +131,9 @@ std::vector<KernelPanel> kernel_panels(std::int64_t n1, std::int64_t n2, std::in
 std::string cuda_kernel_unsupported(const KernelOptions& opts) {
   if (opts.arch) return "--arch (architecture kernels run on the CPU only so far)";
   if (!dual_form(opts.act))
-    return fmt::format("activation {} (no closed-form dual; its Gauss–Hermite quadrature runs on the CPU only)",
-                       opts.act.name);
+    return fmt::format(
+        "activation {} (the GPU kernels have the ReLU-family and erf duals only; its dual runs on the CPU)",
+        opts.act.name);
   return "";
 }
 

@@ -11,6 +11,20 @@
 
 namespace widthlab {
 
+namespace {
+
+// "data.gaussians_dim = 8" when a dataset other than gaussians is given a gaussians_* value other than the default
+// (which a resolved config.toml writes for every dataset), "" otherwise.
+std::string unread_gaussians_key(const DataOptions& o) {
+  if (o.dataset == "gaussians") return "";
+  const DataOptions defaults;
+  if (o.gaussians_delta != defaults.gaussians_delta) return fmt::format("data.gaussians_delta = {}", o.gaussians_delta);
+  if (o.gaussians_dim != defaults.gaussians_dim) return fmt::format("data.gaussians_dim = {}", o.gaussians_dim);
+  return "";
+}
+
+}  // namespace
+
 std::string DataOptions::validate() const {
   static const std::vector<std::string> kDatasets = {"fashion-mnist-2", "fashion-mnist", "mnist", "cifar-2",
                                                      "gaussians",       "npy",           "csv"};
@@ -39,9 +53,15 @@ std::string DataOptions::validate() const {
                        fmt::join(kStandardize, ", "));
   if (path.empty() && (dataset == "mnist" || dataset == "cifar-2" || dataset == "npy" || dataset == "csv"))
     return fmt::format("data.path = \"\": expected the directory holding the {} files", dataset);
+  if (dataset == "gaussians" && !path.empty())
+    return fmt::format("data.path = \"{}\": the gaussians task is drawn, not read from files; expected no data.path",
+                       printable_text(path));
   if (!std::isfinite(gaussians_delta) || gaussians_delta < 0 || gaussians_delta >= 1)
     return fmt::format("data.gaussians_delta = {}: expected a number in [0, 1)", gaussians_delta);
   if (gaussians_dim < 1) return fmt::format("data.gaussians_dim = {}: expected an integer ≥ 1", gaussians_dim);
+  if (std::string key = unread_gaussians_key(*this); !key.empty())
+    return fmt::format("{}: read by the gaussians task only (data.dataset = \"{}\"); expected it left out", key,
+                       printable_text(dataset));
   return "";
 }
 

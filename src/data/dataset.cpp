@@ -63,11 +63,23 @@ void require_dir(const std::string& dir, const std::string& what) {
     throw InputError(fmt::format("{}: is not a directory (data.path; expected {})", printable_path(dir), what));
 }
 
+// The one of `names` (spellings of one file) that `dir` holds. Two different files under two spellings are refused:
+// reading one would ignore the other.
 std::string first_existing(const std::string& dir, const std::vector<std::string>& names) {
   std::error_code ec;
-  for (const auto& n : names)
-    if (fs::exists(fs::path(dir) / n, ec)) return (fs::path(dir) / n).string();
-  throw InputError(fmt::format("{}: {} not found", printable_path(dir), fmt::join(names, " / ")));
+  std::string found;
+  for (const auto& n : names) {
+    const fs::path p = fs::path(dir) / n;
+    if (!fs::exists(p, ec)) continue;
+    if (found.empty()) {
+      found = p.string();
+    } else if (!fs::equivalent(found, p, ec)) {  // a case-insensitive file system sees one file under both
+      throw InputError(fmt::format("{}: holds both {} and {}; expected one of them", printable_path(dir),
+                                   fs::path(found).filename().string(), n));
+    }
+  }
+  if (found.empty()) throw InputError(fmt::format("{}: {} not found", printable_path(dir), fmt::join(names, " / ")));
+  return found;
 }
 
 void load_idx_dir(const std::string& dir, RowSource* train, RowSource* test) {

@@ -232,8 +232,9 @@ void add_method_notes(CaseOutput& out, const Config& config, const Axes& axes, c
       "Tolerance ±{:g} on every rate claim, fixed before the run: half the gap between the two rates the theory gives "
       "at "
       "most points, the CLT rate −1/2 and the slow rate −1/4, so that a 'holds' for one excludes the other. The theory "
-      "rate of a region is the largest of the classifier's rate (classify(): d^-1/2 CLT; for −1/2 < C < 0 also d^C and "
-      "d^(−C−1/2)) and the loss-rule corrections of theory.md §3.1/§3.4 — L_0 replaces ℓ'(y, ω^M m) by its value at 0 "
+      "rate of a region is the largest of the classifier's rate (classify(): d^-1/2 CLT; for −1/2 < C < 0 also the "
+      "dropped f_aw terms d^2C and init logits d^(−C−1/2)) and the loss-rule corrections of theory.md §3.1/§3.4 — L_0 "
+      "replaces ℓ'(y, ω^M m) by its value at 0 "
       "(error ω^M, M = max(A, B) < 0), L_∞ by its saturation (error ∝ the share of points with |ω^M m| ≲ 1, ω^−M), and "
       "a "
       "first step at the init logits ω^A g gives ω^A (L_0) or ω^−A (L_∞ at g) [derived heuristic].",

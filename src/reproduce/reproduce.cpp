@@ -30,7 +30,8 @@ std::string ReproduceOptions::validate() const {
   if (name.empty()) return "NAME: expected a reproduction name";
   if (out.empty()) return "--out: expected an output directory";
   if (smoke && full) return "--smoke and --full: expected at most one of them";
-  if (threads < 0) return fmt::format("--threads = {}: expected ≥ 0", threads);
+  if (threads < 0 || threads > kMaxThreads)
+    return fmt::format("--threads = {}: expected an integer in [0, {}] (0 = all cores)", threads, kMaxThreads);
   if (force && resume) return "--force and --resume: expected at most one of them";
   return "";
 }
@@ -106,7 +107,13 @@ Config load_reproduce_config(const std::string& path, bool smoke, bool full, con
                              const std::string& data_dir) {
   SplitConfig s = split_config(slurp(path), path);
   Config c = parse_config(s.widthlab_text, path, smoke ? s.smoke : full ? s.full : std::vector<std::string>{});
-  if (!data_dir.empty() && c.data.dataset == "fashion-mnist-2") {
+  if (!data_dir.empty() && c.data.dataset != "fashion-mnist-2")  // a case on other data would ignore it
+    throw InputError(fmt::format(
+        "--data {}: {} runs on data.dataset = \"{}\", not on fashion-mnist-2, which --data replaces by CIFAR-2; "
+        "expected no --data",
+        printable_path(data_dir), c.reproduce.name.empty() ? printable_path(path) : "reproduce " + c.reproduce.name,
+        c.data.dataset));
+  if (!data_dir.empty()) {
     c.data.dataset = "cifar-2";
     c.data.path = data_dir;
     c.data.classes = {};
@@ -361,7 +368,9 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
   write_file_atomic(out / "config.toml", to_toml(config));
 
   auto t0 = std::chrono::steady_clock::now();
-  ReproduceContext ctx{options, config, out};
+  ReproduceOptions used = options;  // threads 0 (all cores, the default) leaves the choice to study.threads
+  if (used.threads == 0) used.threads = config.study.threads;
+  ReproduceContext ctx{used, config, out};
   CaseOutput co = info.run(ctx);
   check_declared_plots(info, co);
   if (options.smoke) mark_smoke_inconclusive(co);

@@ -149,16 +149,16 @@ void fill_depth1(Classification& c, const GolikovExponents& g) {
   c.theory = t;
 
   // Convergence of the normalized logits to the limit [derived heuristic; theory.md §4: CLT O(d^{-1/2}), no proven
-  // rate]: CLT fluctuations d^{-1/2}; for −1/2 < C < 0 also the dropped nonlinear terms (relative d^{C}) and the
-  // dropped init logits (relative d^{A−B} = d^{−C−1/2}).
+  // rate]: CLT fluctuations d^{-1/2}; for −1/2 < C < 0 also the dropped f_aw terms (d^{B+2C}, relative d^{2C};
+  // theory.md §3.4) and the dropped init logits (relative d^{A−B} = d^{−C−1/2}).
   if (is_zero(c.C) || is_zero(c.C + 0.5)) {
     c.rate_exponent = -0.5;
     c.rate_note = region == 1 ? "MF: finite-width error ~ d^-1/2 (CLT over neurons; init logits ~ d^-1/2), theory.md §4"
                               : "~ d^-1/2 (CLT fluctuations of the measure / kernel), theory.md §4 [derived heuristic]";
   } else {
-    c.rate_exponent = std::max({-0.5, c.C, -c.C - 0.5});
+    c.rate_exponent = std::max({-0.5, 2 * c.C, -c.C - 0.5});
     c.rate_note = fmt::format(
-        "~ d^{} = max(d^-1/2 CLT, d^C nonlinear terms, d^(-C-1/2) dropped init logits) "
+        "~ d^{} = max(d^-1/2 CLT, d^2C dropped f_aw terms, d^(-C-1/2) dropped init logits), theory.md §3.4 "
         "[derived heuristic]",
         *c.rate_exponent);
   }

@@ -79,6 +79,9 @@ std::string unmet(const Convergence& c, const ReportScaling& s) {
   std::vector<std::string> why;
   if (!fit.ok || fit.few_widths())
     why.push_back("fewer than 3 widths with a distance");
+  else if (std::isnan(fit.ci_high))  // a fit without bootstrap resamples: (a) has no interval to judge (theory.md §8.7)
+    why.push_back(
+        "the exponent has no interval (--bootstrap 0: no bootstrap resamples), so nothing shows it below zero");
   else if (!c.interval_below_zero && std::isfinite(fit.ci_high) && fit.ci_high < 0)
     why.push_back(fmt::format(
         "the exponent's interval [{:.2f}, {:.2f}] is below zero but not its Monte Carlo-widened interval [{:.2f}, "
@@ -108,7 +111,8 @@ Convergence convergence_statement(const ReportScaling& s) {
   Convergence c;
   const RateFit& f = s.rate;
   // (a) and (c) judge on the Monte Carlo-widened intervals (theory.md §8.7); the plateau keeps the 95 % interval (a
-  // guard: widening it could only let more statements through).
+  // guard: widening it could only let more statements through). A fit without bootstrap resamples has a NaN interval,
+  // which is never below zero.
   auto below_zero = [](const RateFit& r) { return r.ok && !r.few_widths() && rate_estimate(r).widened().hi < 0; };
   c.interval_below_zero = below_zero(f);
   c.local_exponent = last_local_exponent(s.rows);

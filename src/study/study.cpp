@@ -19,7 +19,6 @@
 #include "widthlab/limit_models.h"
 #include "widthlab/limit_run.h"
 #include "widthlab/loss.h"
-#include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/plot_script.h"
 #include "widthlab/progress.h"
@@ -70,14 +69,23 @@ Config without_bad_scalings(const Config& config_in, StudySummary& summary) {
   return config;
 }
 
+// The runs of runs.jsonl with their final test logits. Only a finished run's logits are read (a diverged run's final
+// columns are NaN by design, sweep.h), each checked by read_logits_back; its initial-logit columns are all NaN when
+// the run kept none (train.log_every = 0).
 std::map<SweepRunKey, study::RunData> load_runs(const study::Context& ctx) {
   std::map<SweepRunKey, study::RunData> runs;
   for (auto& r : read_jsonl(ctx.options.out / "runs.jsonl", true)) {
     SweepRunKey key{r["scaling"], r["width"], r["seed"]};
     study::RunData d;
-    const fs::path lp = ctx.options.out / "logits" / (run_stem(key) + ".npy");
-    if (r.value("status", "") == "ok" && fs::exists(lp))
-      d.final_logits = npy_read_matrix<double>(lp.string()).rightCols(ctx.outputs);
+    const study::LogitsFile file{ctx.options.out / "logits" / (run_stem(key) + ".npy"),
+                                 ctx.setup.data.x_test.rows(),
+                                 2 * Eigen::Index(ctx.outputs),
+                                 ctx.outputs,
+                                 "the run's initial and final test logits",
+                                 "its run's line in runs.jsonl"};
+    if (r.value("status", "") == "ok")
+      if (const MatrixD both = study::read_logits_back(file); both.size() > 0)
+        d.final_logits = both.rightCols(ctx.outputs);
     d.record = std::move(r);
     runs[key] = std::move(d);
   }
@@ -92,6 +100,14 @@ void count_runs(const std::map<SweepRunKey, study::RunData>& runs, const SweepSu
   summary.runs_failed = sweep.failed;
   summary.sweep_seconds = sweep.seconds;
   for (const auto& e : sweep.errors) summary.errors.push_back("run " + e);
+}
+
+// Before any work on resume: every logits file the study will read back is what its run wrote (read_logits_back), so
+// that a tampered or truncated one stops the study with exit 2 instead of a crash or a silently wrong distance after
+// the sweep and the limits have run.
+void check_logits_read_back(const study::Context& ctx) {
+  (void)load_runs(ctx);
+  (void)study::load_limits(ctx);
 }
 
 // Phase 1: the finite nets (the caller's runner: in-process or distributed).
@@ -269,6 +285,18 @@ SweepOptions study_sweep_options(const Config& config, const StudyOptions& optio
   return so;
 }
 
+study::Context make_context(const Config& config, const StudyOptions& options, const SweepSetup& setup) {
+  std::vector<int> widths = setup.widths;
+  std::sort(widths.begin(), widths.end());
+  const int threads = options.threads > 0 ? options.threads : std::max(1, int(std::thread::hardware_concurrency()));
+  return {config, options, setup, widths, loss_from_name(config.train.loss).outputs(setup.data.classes), threads};
+}
+
+void check_study_resume(const Config& config, const StudyOptions& options) {
+  const SweepSetup setup = study_sweep_setup(config);
+  check_logits_read_back(make_context(config, options, setup));
+}
+
 StudySummary run_study(const Config& config_in, const StudyOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   StudySummary summary;
@@ -276,12 +304,9 @@ StudySummary run_study(const Config& config_in, const StudyOptions& options) {
   report.notes = options.notes;
   const Config config = without_bad_scalings(config_in, summary);
   const SweepSetup setup = study_sweep_setup(config);
-  std::vector<int> widths = setup.widths;
-  std::sort(widths.begin(), widths.end());
-  const int threads = options.threads > 0 ? options.threads : std::max(1, int(std::thread::hardware_concurrency()));
-  const study::Context ctx{
-      config, options, setup, widths, loss_from_name(config.train.loss).outputs(setup.data.classes), threads};
+  const study::Context ctx = make_context(config, options, setup);
 
+  check_logits_read_back(ctx);
   const SweepSummary sweep = run_finite_nets(ctx, summary, report);
   const auto runs = load_runs(ctx);
   count_runs(runs, sweep, summary);

@@ -15,8 +15,6 @@
 namespace widthlab::study {
 namespace {
 
-namespace fs = std::filesystem;
-
 std::string limit_stem(const std::string& scaling, std::uint64_t seed, int width) {
   return width > 0 ? fmt::format("limit_{}_w{}_s{}", file_safe(scaling), width, seed)
                    : fmt::format("limit_{}_s{}", file_safe(scaling), seed);
@@ -128,8 +126,13 @@ std::map<std::string, LimitData> load_limits(const Context& ctx) {
     const std::uint64_t seed = r["seed"];
     const int width = r["width"].is_number() ? r["width"].get<int>() : 0;
     LimitData d;
-    const fs::path lp = ctx.options.out / "logits" / (limit_stem(scaling, seed, width) + ".npy");
-    if (r.value("status", "") == "ok" && fs::exists(lp)) d.logits = npy_read_matrix<double>(lp.string());
+    const LogitsFile file{ctx.options.out / "logits" / (limit_stem(scaling, seed, width) + ".npy"),
+                          ctx.setup.data.x_test.rows(),
+                          ctx.outputs,
+                          0,
+                          "the limit run's test logits",
+                          "its line in limits.jsonl"};
+    if (r.value("status", "") == "ok") d.logits = read_logits_back(file);
     d.record = std::move(r);
     limits[limit_key(scaling, seed, width)] = std::move(d);
   }

@@ -1,7 +1,8 @@
 // The phases of run_study (study.cpp), each in a file of its own: the limit plans and their simulations
-// (study_limits.cpp), the per-scaling measurements — distances, fits, convergence evidence (study_measure.cpp).
-// Internal to the study module.
+// (study_limits.cpp), the per-scaling measurements — distances, fits, convergence evidence (study_measure.cpp), and
+// the logits files they read back (study_logits.cpp). Internal to the study module.
 #pragma once
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -30,6 +31,21 @@ struct Context {
   int outputs = 1;          // logits per input
   int threads = 1;          // OpenBLAS threads of the limit simulations
 };
+
+// A test-logits file of DIR/logits/ that the study reads back: a finished finite net's (n_test × 2k: its initial,
+// then its final logits, sweep.h) or limit run's (n_test × k).
+struct LogitsFile {
+  std::filesystem::path path;
+  Eigen::Index rows = 0, cols = 0;
+  Eigen::Index nan_cols = 0;  // leading columns that may be all NaN: the initial logits a run did not keep
+  std::string what;           // what the array is, for messages: "the run's initial and final test logits"
+  std::string record;         // the record that goes with it: "its run's line in runs.jsonl"
+};
+// The array when the file is float64 of shape rows × cols and every value finite (the leading nan_cols columns may
+// instead be all NaN); empty when the file is absent (the measurements count such runs). Anything else — another
+// shape or dtype, a non-finite value, a truncated or unreadable file — is an InputError naming the file, what it holds
+// and what was expected, and how to recompute it: a wrong-shaped array must never reach the distances.
+MatrixD read_logits_back(const LogitsFile& file);
 
 struct RunData {
   json record;

@@ -230,9 +230,19 @@ std::string transfer_resume_problem(const fs::path& dir, int coord_steps) {
   return "";
 }
 
+std::string transfer_coord_steps_problem(const Config& config, int coord_steps, const std::string& name) {
+  if (coord_steps <= config.train.steps) return "";
+  return fmt::format(
+      "{} {} > train.steps = {}: the coordinate check tracks t = 1..{} steps of runs that take {}; expected at most "
+      "train.steps",
+      name, coord_steps, config.train.steps, coord_steps, config.train.steps);
+}
+
 TransferSummary run_transfer(const Config& config, const TransferOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   if (auto why = validate_transfer_config(config); !why.empty()) throw InputError(why);
+  if (auto why = transfer_coord_steps_problem(config, options.coord_steps, "coord_steps ="); !why.empty())
+    throw InputError(why);
   if (auto why = transfer_resume_problem(options.out, options.coord_steps); !why.empty()) throw InputError(why);
   TransferSummary summary;
   SweepSetup setup = make_sweep_setup(config);

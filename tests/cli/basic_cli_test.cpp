@@ -28,7 +28,7 @@ TEST(Cli, UnknownVerbOrFlagExitsTwo) {
   EXPECT_NE(none.err.find("no verb given; expected one of:"), std::string::npos) << none.err;
   auto negative = run_cli("train --threads -1 --out x");
   EXPECT_EQ(negative.code, 2);
-  EXPECT_EQ(negative.err, "widthlab: --threads: -1: expected an integer ≥ 0\n");
+  EXPECT_EQ(negative.err, "widthlab: --threads: -1: expected an integer in [0, 4096] (0 = all cores)\n");
   auto f = run_cli("list --no-such-flag");
   EXPECT_EQ(f.code, 2);
   EXPECT_NE(f.err.find("no-such-flag"), std::string::npos);

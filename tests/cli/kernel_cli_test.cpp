@@ -91,7 +91,8 @@ TEST(KernelCli, BadInputExitsTwoWithOneLine) {
 }
 
 // The global --progress and --quiet flags (stderr is a file here, not a terminal): --progress shows the kernel's
-// progress line, ending at its total; without it none; --quiet wins over --progress. Results on stdout either way.
+// progress line, ending at its total; without it, or with --quiet, none; both together are refused. Results on stdout
+// either way.
 TEST(KernelCli, ProgressAndQuietFlags) {
   auto dir = scratch_dir("kernel_cli_progress");
   npy_write(dir + "/x1.npy", sin_inputs(40, 3, 0));
@@ -105,10 +106,13 @@ TEST(KernelCli, ProgressAndQuietFlags) {
   auto plain = run_cli(args);
   ASSERT_EQ(plain.code, 0) << plain.err;
   EXPECT_EQ(plain.err, "");
-  auto quiet = run_cli("--quiet --progress" + args);
+  auto quiet = run_cli("--quiet" + args);
   ASSERT_EQ(quiet.code, 0) << quiet.err;
   EXPECT_EQ(quiet.err, "");
   EXPECT_NE(quiet.out.find("wrote"), std::string::npos);
+  auto both = run_cli("--quiet --progress" + args);  // one would override the other
+  EXPECT_EQ(both.code, 2);
+  EXPECT_EQ(both.err.find("widthlab: --quiet and --progress: expected at most one of them"), 0u) << both.err;
 }
 
 TEST(KernelCli, ArchitectureOnImagesMatchesTheLibrary) {

@@ -127,7 +127,8 @@ TEST(OutputSafetyCli, NothingWrittenBeforeInputsValidate) {
   const std::string dir = scratch_dir("safety_validate");
   write_file(dir + "/c.toml", kTiny);
   const std::string cfg = " --config " + dir + "/c.toml";
-  auto r = run_cli("train" + cfg + " --set data.dataset=npy --set data.path=" + dir + "/missing --out " + dir + "/r");
+  auto r = run_cli("train" + cfg + " --set data.dataset=npy --set data.gaussians_dim=40 --set data.path=" + dir +
+                   "/missing --out " + dir + "/r");
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_FALSE(fs::exists(dir + "/r"));
   r = run_cli("limit" + cfg + " --set 'scaling.presets=[\"sp\"]' --out " + dir + "/l");

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 
 #include "cli/cli_helpers.h"
@@ -230,7 +231,10 @@ TEST(StudyCli, BadInputExitsTwo) {
       {"study --quiet --config " + dir + "/c.toml --set sweep.widths=[0] --out " + dir + "/o4", "sweep.widths"},
       {"study --quiet --config " + dir + "/c.toml --set no.such=1 --out " + dir + "/o5", "no.such"},
       {"plot " + dir + "/not-a-results-dir", "expected a results directory"},
+      {"plot " + dir + "/committed", "gunzip -k"},
   };
+  fs::create_directories(dir + "/committed");  // a folder as committed under docs/: records gzipped
+  write_file(dir + "/committed/runs.jsonl.gz", "");
   for (const auto& c : cases) {
     auto r = run_cli(c.args);
     EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
@@ -243,5 +247,55 @@ TEST(StudyCli, BadInputExitsTwo) {
   auto r = run_cli("study --quiet --config " + dir + "/c.toml --out " + dir + "/full");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--resume"), std::string::npos) << r.err;
+  fs::remove_all(dir);
+}
+
+// Audit: a dangling *.png symlink in DIR made `widthlab plot` fail with "internal error: filesystem error: cannot get
+// file time" (exit 1). A symlink is the user's file, dangling or not: never followed, never redrawn, named as kept.
+TEST(StudyCli, PlotKeepsSymlinkedPngsDanglingOrNot) {
+  const std::string dir = scratch_dir("study_plot_links");
+  write_file(dir + "/c.toml", kTinyStudy);
+  const fs::path out = fs::path(dir) / "o";
+  ASSERT_EQ(run_cli("study --quiet --no-plots --config " + dir +
+                    "/c.toml --set sweep.widths=[16,32] --set "
+                    "limits.mf_particles=256 --set 'limits.compute=[\"mf\"]' --out " +
+                    out.string())
+                .code,
+            0);
+  write_file(dir + "/target.png", "USER");
+  fs::create_symlink("/nonexistent/x.png", out / "my_old_link.png");
+  fs::create_symlink(dir + "/target.png", out / "my_live_link.png");
+  const auto p = run_cli("plot " + out.string());
+  EXPECT_EQ(p.code, 0) << p.err;
+  EXPECT_TRUE(fs::exists(out / "distance_vs_width.png")) << p.err;
+  EXPECT_NE(p.err.find("2 figure(s) not redrawn (my_live_link.png, my_old_link.png)"), std::string::npos) << p.err;
+  EXPECT_EQ(p.out.find("link.png"), std::string::npos) << "listed as drawn:\n" << p.out;
+  EXPECT_TRUE(fs::is_symlink(fs::symlink_status(out / "my_old_link.png")));
+  EXPECT_EQ(fs::read_symlink(out / "my_old_link.png"), "/nonexistent/x.png");
+  EXPECT_EQ(read_file(dir + "/target.png"), "USER");
+  fs::remove_all(dir);
+}
+
+// Audit: `--bootstrap 0` wrote "the exponent's interval [nan, nan] is not below zero" into report.md and rates.json.
+// Without resamples there is no interval: the statement says so, the verdict is no convergence, rates.json holds null.
+TEST(StudyCli, NoBootstrapIsNoIntervalNotNan) {
+  const std::string dir = scratch_dir("study_bootstrap0");
+  write_file(dir + "/c.toml", kTinyStudy);
+  const fs::path out = fs::path(dir) / "o";
+  const auto r = run_cli("study --quiet --no-plots --bootstrap 0 --config " + dir +
+                         "/c.toml --set sweep.widths=[16,32,64] --set 'scaling.presets=[\"mf\"]' --set "
+                         "limits.mf_particles=256 --set 'limits.compute=[\"mf\"]' --out " +
+                         out.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string report = read_file(out / "report.md"), rates = read_file(out / "rates.json");
+  EXPECT_NE(report.find("No convergence is established up to d = 64: the exponent has no interval (--bootstrap 0"),
+            std::string::npos)
+      << report;
+  const std::regex nan_word("\\bnan\\b", std::regex::icase);
+  EXPECT_FALSE(std::regex_search(report, nan_word)) << report;
+  const auto j = nlohmann::json::parse(rates);
+  EXPECT_FALSE(j["mf"]["convergence"]["approaches"].get<bool>());
+  EXPECT_TRUE(j["mf"]["fit"]["ci_low"].is_null());
+  EXPECT_FALSE(std::regex_search(rates, nan_word)) << rates;
   fs::remove_all(dir);
 }

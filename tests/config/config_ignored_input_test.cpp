@@ -91,9 +91,44 @@ TEST(IntegerBeyond32Bits, StatesTheKeysOwnRange) {
   expect_error({"model.depth=100000000000"}, {"model.depth = 100000000000: expected an integer in [1, 64]"});
   expect_error({"sweep.widths=[16, 100000000000]"},
                {"sweep.widths[1] = 100000000000: expected widths >= 1, at most 2147483647"});
-  expect_error({"study.threads=-100000000000"}, {"study.threads = -100000000000: expected an integer >= 0"});
+  expect_error({"study.threads=-100000000000"}, {"study.threads = -100000000000: expected an integer in [0, 4096]"});
   const std::string file = write_tmp("big.toml", "[train]\nlog_every = 99999999999\n");
   const std::string msg = error_of([&] { load_config(file, {}); });
   EXPECT_EQ(msg.rfind(file + ":2:", 0), 0u) << msg;
   EXPECT_NE(msg.find("train.log_every = 99999999999: expected an integer >= 0"), std::string::npos) << msg;
+}
+
+// Audit finding 6: study.threads took any count while the kernel's threads stop at kMaxThreads.
+TEST(StudyThreads, HaveTheSharedBound) {
+  expect_error({"study.threads=4097"}, {"--set: study.threads = 4097: expected an integer in [0, 4096]"});
+  EXPECT_EQ(load_config("", {"study.threads=4096"}).study.threads, kMaxThreads);
+}
+
+// Audit finding 5: data.path with the gaussians task, and gaussians_* keys with another dataset, were read by nothing.
+TEST(DataKeys, TheDatasetDoesNotReadAreRefused) {
+  expect_error({"data.dataset=gaussians", "data.path=/no/such/dir"},
+               {"--set: data.path = \"/no/such/dir\": the gaussians task is drawn, not read from files"});
+  expect_error({"data.gaussians_dim=8"},
+               {"data.gaussians_dim = 8: read by the gaussians task only (data.dataset = \"fashion-mnist-2\")"});
+  expect_error({"data.dataset=npy", "data.path=/d", "data.gaussians_delta=0.25"}, {"data.gaussians_delta = 0.25"});
+  // The defaults, which every resolved config.toml writes, are not a choice.
+  EXPECT_EQ(load_config("", {"data.gaussians_dim=40", "data.gaussians_delta=0.5"}).data.dataset, "fashion-mnist-2");
+  EXPECT_EQ(load_config("", {"data.dataset=gaussians", "data.gaussians_dim=8"}).data.gaussians_dim, 8);
+}
+
+// Audit finding 1: a flag that stands for a key (--arch, --device, --threads) and a --set of that key disagreeing.
+TEST(FlagSetConflicts, AreRefusedNamingBoth) {
+  const std::vector<FlagOverrides> flags = {
+      {"--device cuda", {"study.device=cuda"}},
+      {"--arch 'dense(d)-relu'", {"model.arch=\"dense(d)-relu\"", "model.depth=1"}}};
+  EXPECT_EQ(error_of([&] {
+              refuse_flag_set_conflicts(flags, {"train.lr=0.1", "study.device=cpu"});
+            }),
+            "--set study.device=cpu: --device cuda sets study.device = \"cuda\"; expected the key given once, or the "
+            "same value in both");
+  EXPECT_NE(error_of([&] { refuse_flag_set_conflicts(flags, {"model.depth=2"}); }).find("--arch 'dense(d)-relu' sets"),
+            std::string::npos);
+  // The same value, quoted or a bare word, is one value.
+  EXPECT_NO_THROW(
+      refuse_flag_set_conflicts(flags, {"study.device=\"cuda\"", "model.arch=dense(d)-relu", "model.depth=1"}));
 }

@@ -78,6 +78,31 @@ TEST(OutputDir, ForeignFilesAreRefusedThenKeptByForce) {
   EXPECT_EQ(text, "x");
 }
 
+// Audit finding: the writers listed "<name>.tmp" and never unlisted it after the rename, so a file the user later put
+// under that name was overwritten by the next write or removed by --force. The rename now releases the .tmp name.
+TEST(OutputDir, TemporaryNamesAreReleasedAfterTheRename) {
+  auto out = scratch("release");
+  prepare_output_dir(out, OutputMode::fresh);
+  write_file_atomic(out / "report.md", "# report\n");
+  npy_write((out / "a.npy").string(), MatrixD(MatrixD::Zero(2, 2)));
+  EXPECT_TRUE(listed_output(out / "report.md"));
+  EXPECT_FALSE(listed_output(out / "report.md.tmp"));
+  EXPECT_FALSE(listed_output(out / "a.npy.tmp"));
+  write_bytes(out / "report.md.tmp", "my notes");
+  write_bytes(out / "a.npy.tmp", "mine");
+  EXPECT_INPUT_ERROR(write_file_atomic(out / "report.md", "# again\n"), "was not written by widthlab");
+  EXPECT_INPUT_ERROR(npy_write((out / "a.npy").string(), MatrixD(MatrixD::Zero(2, 2))), "was not written by widthlab");
+  EXPECT_INPUT_ERROR(prepare_output_dir(out, OutputMode::resume, true, {"report.md", "report.md.tmp"}),
+                     "report.md.tmp");
+  prepare_output_dir(out, OutputMode::force);
+  EXPECT_EQ(listing(out), (std::vector<std::string>{"a.npy.tmp", "report.md.tmp"}));
+  // Once the user's file is gone the name is free again: written, renamed and released once more.
+  fs::remove(out / "report.md.tmp");
+  write_file_atomic(out / "report.md", "# report\n");
+  EXPECT_TRUE(listed_output(out / "report.md"));
+  EXPECT_FALSE(listed_output(out / "report.md.tmp"));
+}
+
 TEST(OutputDir, ForceKeepsForeignFilesInsideWidthlabFolders) {
   auto out = scratch("inside");
   prepare_output_dir(out, OutputMode::fresh);

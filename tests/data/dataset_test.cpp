@@ -69,6 +69,15 @@ TEST(DataOptions, EachRuleNamesItsKey) {
       "data.classes = [0, 1]: the gaussians task has fixed labels ±1; expected no data.classes");
   check([](DataOptions& o) { o.gaussians_delta = 1.0; }, "data.gaussians_delta = 1: expected a number in [0, 1)");
   check([](DataOptions& o) { o.gaussians_dim = 0; }, "data.gaussians_dim = 0: expected an integer ≥ 1");
+  check(
+      [](DataOptions& o) {
+        o.dataset = "gaussians";
+        o.path = "/d";
+      },
+      "data.path = \"/d\": the gaussians task is drawn, not read from files; expected no data.path");
+  check([](DataOptions& o) { o.gaussians_dim = 8; },
+        "data.gaussians_dim = 8: read by the gaussians task only (data.dataset = \"fashion-mnist-2\"); expected it "
+        "left out");
 }
 
 TEST(LoadDataset, MnistClassPairLabelsAndScalarConstants) {

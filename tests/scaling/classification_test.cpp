@@ -213,9 +213,12 @@ TEST(Classification, TheoryExponentsOfR2) {
   }
   // Off the line the rule is flagged as the heuristic, not theory.md's exact rule.
   EXPECT_FALSE(at(-0.5, 0.5).theory->exact_rule);
-  // Rates: MF d^{-1/2}; intermediate q = 3/4 d^{-1/4}.
+  // Rates: MF d^{-1/2}; intermediate q = 3/4 (C = −1/4) d^{-1/4}; C = −1/8 on the MF–NTK segment:
+  // max(d^{-1/2}, d^{2C} = d^{-1/4}, d^{−C−1/2} = d^{-3/8}) = d^{-1/4} (theory.md §3.4: the f_aw terms, not d^C).
   EXPECT_NEAR(*at(-1, 1).rate_exponent, -0.5, 1e-12);
   EXPECT_NEAR(*at(-0.75, 0.5).rate_exponent, -0.25, 1e-12);
+  EXPECT_NEAR(at(-0.875, 0.75).C, -0.125, 1e-12);
+  EXPECT_NEAR(*at(-0.875, 0.75).rate_exponent, -0.25, 1e-12);
   EXPECT_FALSE(at(1, 1).rate_exponent.has_value());
 }
 

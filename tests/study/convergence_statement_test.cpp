@@ -94,3 +94,21 @@ TEST(ConvergenceStatement, TheSignGapCountsOnlyWithItsIntervalBelowZero) {
   EXPECT_TRUE(falls.free_metric_shrinks);
   EXPECT_TRUE(falls.approaches) << falls.statement;
 }
+
+// Audit: `widthlab study --bootstrap 0` wrote "the exponent's interval [nan, nan] is not below zero". A fit without
+// bootstrap resamples has no interval: the statement says so, and with every other piece of evidence present it is
+// still no convergence.
+TEST(ConvergenceStatement, NoBootstrapMeansNoIntervalAndNoConvergence) {
+  ReportScaling s = scaling(-0.5, "limit");
+  s.rate = fit(-0.5, RateFit::nan, RateFit::nan);  // what fit_rate gives with 0 resamples
+  s.rate_dloss = fit(-0.5, RateFit::nan, RateFit::nan);
+  s.sign_gap_change.from_width = 128, s.sign_gap_change.to_width = 1024;  // (c) through the sign gap (jackknife)
+  s.sign_gap_change.seeds = 10, s.sign_gap_change.limit_seeds = 3;
+  s.sign_gap_change.log_ratio = {std::log(0.5), std::log(0.5) - 0.3, std::log(0.5) + 0.3};
+  const Convergence c = convergence_statement(s);
+  EXPECT_FALSE(c.interval_below_zero);
+  EXPECT_FALSE(c.approaches);
+  EXPECT_NE(c.statement.find("No convergence is established"), std::string::npos) << c.statement;
+  EXPECT_NE(c.statement.find("the exponent has no interval (--bootstrap 0"), std::string::npos) << c.statement;
+  EXPECT_EQ(c.statement.find("nan"), std::string::npos) << c.statement;
+}
