@@ -3,6 +3,7 @@
 #pragma once
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -147,6 +148,14 @@ inline bool kill_train_after_runs(const std::string& config, const std::string& 
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFSIGNALED(status);
+}
+
+// Exit 2, one stderr line holding `needle`, nothing on stdout: the contract for bad input.
+inline void expect_refused(const CliResult& r, const std::string& needle) {
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "") << r.out;
 }
 
 }  // namespace widthlab::test

@@ -25,14 +25,6 @@ std::string tiny_config(const std::string& dir) {
   return " --config " + dir + "/c.toml ";
 }
 
-// Exit 2, one stderr line holding `needle`, nothing on stdout.
-void expect_refused(const CliResult& r, const std::string& needle) {
-  EXPECT_EQ(r.code, 2) << r.err;
-  EXPECT_EQ(lines(r.err), 1) << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-  EXPECT_EQ(r.out, "") << r.out;
-}
-
 }  // namespace
 
 // Finding 1: the --set, applied after the flag, won silently (a dense net trained under --arch conv…, the CPU under

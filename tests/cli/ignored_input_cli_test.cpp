@@ -20,14 +20,6 @@ const std::string kTiny =
     "--set 'sweep.widths=[16,32]' --set 'sweep.seeds=[0]' --set train.steps=3 --set data.train_size=20 "
     "--set data.test_size=20 --set 'scaling.presets=[\"sp\",\"ntk\"]' --set study.threads=1 ";
 
-// Exit 2, one stderr line holding `needle`, nothing on stdout.
-void expect_refused(const CliResult& r, const std::string& needle) {
-  EXPECT_EQ(r.code, 2) << r.err;
-  EXPECT_EQ(lines(r.err), 1) << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-  EXPECT_EQ(r.out, "") << r.out;
-}
-
 }  // namespace
 
 // F5: a whole table in --set replaced the section (configs/transfer.toml's steps = 20 became the default 50).
