@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -73,8 +74,23 @@ bool keep_unrecorded_seeds(widthlab::LimitJob& job, const std::set<std::string>&
   return !seeds.empty();
 }
 
+// --model / --region pick the model, so limits.compute (the scalings' limits otherwise) is not read: a --set of it
+// would be ignored.
+void refuse_compute_beside_model(const LimitVerbOptions& opt) {
+  if (opt.model.empty() && opt.region == 0) return;
+  for (const auto& set : opt.dir.sets) {
+    std::string key = set.substr(0, set.find('='));
+    std::erase_if(key, [](unsigned char c) { return std::isspace(c); });
+    if (key == "limits.compute")
+      throw widthlab::InputError(fmt::format("--set {}: not used with {} (it picks the model; limits.compute picks the "
+                                             "scalings' limits without it)",
+                                             set, opt.model.empty() ? "--region" : "--model"));
+  }
+}
+
 int run_limit(const LimitVerbOptions& opt) {
   using namespace widthlab;
+  refuse_compute_beside_model(opt);
   cli::ResolvedRunDir run = cli::resolve_run_dir(opt.dir, /*default_out=*/"");  // writes nothing
   const Config& cfg = run.config;
   std::vector<std::string> skipped;

@@ -117,6 +117,12 @@ TEST(LimitCli, BadInputExitsTwoWithOneLine) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("cannot create output directory"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  // --model picks the model: a limits.compute it would ignore is refused (audit: mf was simulated silently).
+  r = test::run_cli("limit --config " + cfg + " --out " + dir + "/d --model mf --set 'limits.compute = [\"ntk\"]'");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("not used with --model"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/d")) << "written before the refusal";
 }
 
 }  // namespace
