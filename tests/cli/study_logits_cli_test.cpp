@@ -11,11 +11,7 @@
 namespace fs = std::filesystem;
 using widthlab::MatrixD;
 using widthlab::MatrixF;
-using widthlab::test::lines;
-using widthlab::test::read_file;
-using widthlab::test::run_cli;
-using widthlab::test::scratch_dir;
-using widthlab::test::write_file;
+using namespace widthlab::test;
 
 namespace {
 
