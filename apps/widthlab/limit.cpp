@@ -82,9 +82,10 @@ void refuse_compute_beside_model(const LimitVerbOptions& opt) {
     std::string key = set.substr(0, set.find('='));
     std::erase_if(key, [](unsigned char c) { return std::isspace(c); });
     if (key == "limits.compute")
-      throw widthlab::InputError(fmt::format("--set {}: not used with {} (it picks the model; limits.compute picks the "
-                                             "scalings' limits without it)",
-                                             set, opt.model.empty() ? "--region" : "--model"));
+      throw widthlab::InputError(
+          fmt::format("--set {}: not used with {} (it picks the model; limits.compute picks the "
+                      "scalings' limits without it)",
+                      set, opt.model.empty() ? "--region" : "--model"));
   }
 }
 
