@@ -49,8 +49,8 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
           "widths to 2048, 8192 MF particles, 3 limit seeds; the run prints every override)");
   widthlab::cli::add_arch_flag(sub, opt->dir);
   widthlab::cli::add_device_flag(sub, opt->dir.device);
-  sub.add_option("--threads", opt->threads, "Threads (default: study.threads of the config; 0 = all cores)")
-      ->check(widthlab::cli::non_negative_integer());
+  // Bounded, as every verb's --threads, by main.cpp (thread_count, verb.h).
+  sub.add_option("--threads", opt->threads, "Threads (default: study.threads of the config; 0 = all cores)");
   sub.add_flag("--no-plots", opt->no_plots, "Do not draw PNG plots");
   sub.add_option("--python", opt->python,
                  "Python interpreter for the plots (default $WIDTHLAB_PYTHON or /usr/bin/python3)");

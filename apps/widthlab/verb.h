@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -19,31 +20,30 @@ struct GlobalFlags {
 };
 GlobalFlags& global_flags();
 
-// Check of an integer flag that must be ≥ 0 (threads, seeds): CLI11's NonNegativeNumber names the range with a
-// 300-digit bound; this says "--threads: -1: expected an integer ≥ 0".
-inline CLI::Validator non_negative_integer() {
+// Check of an integer flag in [lo, hi], naming the range as `range` does: CLI11's own validators name it with a
+// 300-digit bound; this says "--seed: -1: expected an integer ≥ 0".
+inline CLI::Validator integer_in(long long lo, long long hi, const std::string& range, const std::string& name) {
   return CLI::Validator(
-      [](std::string& text) -> std::string {
+      [=](std::string& text) -> std::string {
         long long v = 0;
         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-        if (ec != std::errc() || end != text.data() + text.size() || v < 0) return text + ": expected an integer ≥ 0";
+        if (ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi)
+          return text + ": expected an integer " + range;
         return {};
       },
-      "INT>=0");
+      name);
 }
 
-// Check of every verb's --threads (main.cpp adds it to each): 0 (all cores) to kMaxThreads, the bound study.threads
-// and the kernel's threads share, so no verb takes a count that another refuses.
+// An integer flag that must be ≥ 0 (seeds).
+inline CLI::Validator non_negative_integer() {
+  return integer_in(0, std::numeric_limits<long long>::max(), "≥ 0", "INT>=0");
+}
+
+// Every verb's --threads (main.cpp adds it to each): 0 (all cores) to kMaxThreads, the bound study.threads and the
+// kernel's threads share, so no verb takes a count that another refuses.
 inline CLI::Validator thread_count() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        long long v = 0;
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-        if (ec != std::errc() || end != text.data() + text.size() || v < 0 || v > widthlab::kMaxThreads)
-          return text + ": expected an integer in [0, " + std::to_string(widthlab::kMaxThreads) + "] (0 = all cores)";
-        return {};
-      },
-      "INT in [0, " + std::to_string(widthlab::kMaxThreads) + "]");
+  const std::string range = "[0, " + std::to_string(widthlab::kMaxThreads) + "]";
+  return integer_in(0, widthlab::kMaxThreads, "in " + range + " (0 = all cores)", "INT in " + range);
 }
 
 using VerbRun = std::function<int()>;
