@@ -65,7 +65,7 @@ int run_kernel(const KernelVerbFlags& f, widthlab::KernelOptions opts, const wid
   // theirs would race with rank 0's first writes.
   auto dir = mpi_root_first([&](bool root) {
     return root ? prepare_output_dir(f.out, f.force ? OutputMode::force : OutputMode::fresh, /*resumable=*/false,
-                                     {"nngp.npy", "ntk.npy"})
+                                     {"nngp.npy", "ntk.npy"}, {f.x1, f.x2})
                 : std::filesystem::path(f.out);
   });
   std::string brief;

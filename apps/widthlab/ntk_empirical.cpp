@@ -32,7 +32,8 @@ struct EntkFlags {
 // memory (past empirical_ntk_plan's lower bound), a diverged run or a kernel with non-finite entries (kernel_problem)
 // leaves nothing written.
 template <class T>
-int write_entk(const EntkFlags& f, const widthlab::EmpiricalNtkPlan& plan, widthlab::OutputMode mode) {
+int write_entk(const EntkFlags& f, const widthlab::EmpiricalNtkPlan& plan, widthlab::OutputMode mode,
+               const std::vector<std::filesystem::path>& reads) {
   using namespace widthlab;
   const TrainTask& task = plan.task;
   EmpiricalNtkRunResult<T> r;
@@ -46,7 +47,7 @@ int write_entk(const EntkFlags& f, const widthlab::EmpiricalNtkPlan& plan, width
     fmt::print(stderr, "widthlab ntk-empirical: {}; no kernel written\n", why);
     return 1;
   }
-  const auto dir = prepare_output_dir(f.out, mode, /*resumable=*/false, {"entk.npy"});
+  const auto dir = prepare_output_dir(f.out, mode, /*resumable=*/false, {"entk.npy"}, reads);
   npy_write((dir / "entk.npy").string(), r.kernel);
   fmt::print("empirical NTK ({} normalization) of {} d={} seed={} depth={} {}: {} × {} on {} → {}/entk.npy\n",
              f.weighting, task.scaling, task.model.width, task.seed, plan.model.depth,
@@ -78,8 +79,10 @@ int run_entk(const EntkFlags& f) {
   }
   const EmpiricalNtkPlan plan = empirical_ntk_plan(config, o);  // refuses a net too large for this machine's memory
   const OutputMode mode = f.force ? OutputMode::force : OutputMode::fresh;
-  check_output_dir(f.out, mode, /*resumable=*/false, {"entk.npy"});  // writes nothing
-  return plan.precision == Precision::float64 ? write_entk<double>(f, plan, mode) : write_entk<float>(f, plan, mode);
+  const std::vector<std::filesystem::path> reads = {f.x, config.data.path};  // --force must not remove them
+  check_output_dir(f.out, mode, /*resumable=*/false, {"entk.npy"}, reads);   // writes nothing
+  return plan.precision == Precision::float64 ? write_entk<double>(f, plan, mode, reads)
+                                              : write_entk<float>(f, plan, mode, reads);
 }
 
 widthlab::cli::VerbRun setup(CLI::App& sub) {

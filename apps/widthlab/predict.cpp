@@ -122,13 +122,14 @@ int run_predict(const PredictFlags& f) {
   const cli::KernelDevice device = cli::choose_kernel_device(f.net, ko);  // after read_inputs: --arch image shapes
   const OutputMode mode = f.force ? OutputMode::force : OutputMode::fresh;
   const std::vector<std::string> writes = {"mean.npy", "cov.npy", "predict.json"};
-  check_output_dir(f.out, mode, /*resumable=*/false, writes);  // writes nothing: predict() validates the rest first
+  const std::vector<std::filesystem::path> reads = {f.train, f.labels, f.test};  // --force must not remove them
+  check_output_dir(f.out, mode, /*resumable=*/false, writes, reads);  // writes nothing: predict() validates the rest
   PredictResult r = predict(X, Y, T, ko, po, device.device == Device::cuda ? cuda_kernel_source(ko) : KernelSource{});
   if (!all_finite(r.mean) || (po.cov && !all_finite(r.cov)))
     throw InputError(
         "the predictions are not finite (the function-space dynamics overflowed float64); lower --lr or "
         "--time, or rescale the labels");
-  auto dir = prepare_output_dir(f.out, mode, /*resumable=*/false, writes);
+  auto dir = prepare_output_dir(f.out, mode, /*resumable=*/false, writes, reads);
   npy_write(dir / "mean.npy", r.mean);
   if (po.cov) npy_write(dir / "cov.npy", r.cov);
   const auto& s = r.summary;

@@ -32,15 +32,19 @@ OutputDirContents output_dir_contents(const std::filesystem::path& dir);
 // `resumable` = false for verbs without --resume (kernel, predict, ntk-empirical): messages then offer --force only.
 // `writes`: the names the verb writes in DIR (folders end in '/'); with resume or force, one that DIR holds and the
 // manifest does not list is refused here, before anything is written, rather than when the verb reaches it.
+// `reads`: the files and folders the command reads (data, kernels, labels); with force, one that is a file the
+// manifest lists, or a folder holding one, is refused: --force would remove the command's own input.
 void check_output_dir(const std::filesystem::path& path, OutputMode mode, bool resumable = true,
-                      const std::vector<std::string>& writes = {});
+                      const std::vector<std::string>& writes = {},
+                      const std::vector<std::filesystem::path>& reads = {});
 
 // check_output_dir, then makes `path` a usable, writable output directory (created with its parents when missing;
 // writability checked by a probe file, so it also holds for root and read-only mounts), removes what the manifest
 // lists on force, and creates the manifest. Returns `path`. Non-UTF-8 path names work (Linux paths are bytes);
 // messages show such bytes as \xNN.
 std::filesystem::path prepare_output_dir(const std::filesystem::path& path, OutputMode mode, bool resumable = true,
-                                         const std::vector<std::string>& writes = {});
+                                         const std::vector<std::string>& writes = {},
+                                         const std::vector<std::filesystem::path>& reads = {});
 
 // Called by every writer before it creates or replaces `file`. When a directory above `file` holds a manifest (the
 // nearest one counts), `file` must be absent or listed there — else InputError: widthlab never overwrites a file it

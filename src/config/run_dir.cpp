@@ -75,13 +75,19 @@ void require_results_to_resume(const std::filesystem::path& dir) {
                                  printable_path(dir / "config.toml")));
 }
 
+// What a run reads besides its config (which DIR/config.toml rewrites): data.path, when set.
+std::vector<std::filesystem::path> data_reads(const Config& config) {
+  if (config.data.path.empty()) return {};
+  return {config.data.path};
+}
+
 }  // namespace
 
 void check_run_dir(const std::filesystem::path& dir, OutputMode mode, const Config& config, ResumeRule rule,
                    const std::vector<std::string>& writes) {
   std::vector<std::string> names = kRunDirOutputs;
   names.insert(names.end(), writes.begin(), writes.end());
-  check_output_dir(dir, mode, /*resumable=*/true, names);
+  check_output_dir(dir, mode, /*resumable=*/true, names, data_reads(config));
   if (mode != OutputMode::resume) return;
   require_results_to_resume(dir);
   // The records a resume reads back parse (a partial last line aside) and hold their contract keys: a corrupt one,
@@ -102,7 +108,7 @@ void check_run_dir(const std::filesystem::path& dir, OutputMode mode, const Conf
 bool open_run_dir(const std::filesystem::path& dir, OutputMode mode, const Config& config) {
   check_run_dir(dir, mode, config);
   const bool resumed = mode == OutputMode::resume && std::filesystem::exists(dir / "config.toml");
-  prepare_output_dir(dir, mode);
+  prepare_output_dir(dir, mode, /*resumable=*/true, {}, data_reads(config));
   write_file_atomic(dir / "config.toml", to_toml(config));
   return resumed;
 }

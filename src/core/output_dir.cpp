@@ -119,9 +119,35 @@ void refuse_foreign_names(const fs::path& path, const OutputDirContents& c, cons
   }
 }
 
+// True when `rel` (a normalised path relative to DIR) is `listed` or a folder above a listed file.
+bool holds_listed_file(const std::set<std::string>& listed, const std::string& rel) {
+  if (rel == ".") return std::any_of(listed.begin(), listed.end(), [](const auto& l) { return l.back() != '/'; });
+  for (const auto& l : listed)
+    if (l.back() != '/' && (l == rel || l.starts_with(rel + "/"))) return true;
+  return false;
+}
+
+// --force removes every file the manifest lists (manifest::remove_listed): a file this command reads (`reads`: its
+// data, kernels, labels) that is one of them, or a folder holding one, would be gone before the command is done.
+void refuse_removing_inputs(const fs::path& path, const std::vector<fs::path>& reads) {
+  const std::set<std::string> listed = manifest::read(path);
+  std::error_code ec;
+  const fs::path dir = fs::weakly_canonical(path, ec);
+  for (const auto& read : reads) {
+    if (read.empty() || !fs::exists(read, ec)) continue;
+    const fs::path rel = fs::weakly_canonical(read, ec).lexically_relative(dir);
+    if (ec || rel.empty() || *rel.begin() == "..") continue;
+    if (holds_listed_file(listed, rel.generic_string()))
+      fail(read, fmt::format("is read by this command, and --force would remove it (widthlab wrote it in {}); move it "
+                             "out of that folder, or choose another --out",
+                             printable_path(path)));
+  }
+}
+
 // provenance.jsonl records invocations, not results: a directory holding only it (and the manifest) is as good as
 // empty, so an invocation that failed before writing results does not force --force on the next.
-void check_contents(const fs::path& path, OutputMode mode, bool resumable, const std::vector<std::string>& writes) {
+void check_contents(const fs::path& path, OutputMode mode, bool resumable, const std::vector<std::string>& writes,
+                    const std::vector<fs::path>& reads) {
   manifest::check_entries(path);
   OutputDirContents c = output_dir_contents(path);
   std::erase(c.ours, std::string(kProvenanceName));
@@ -137,6 +163,7 @@ void check_contents(const fs::path& path, OutputMode mode, bool resumable, const
     fail(path, fmt::format("--resume: holds no widthlab results to continue (only {}, which widthlab did not write)",
                            some_entries(c.foreign)));
   if (mode != OutputMode::fresh) refuse_foreign_names(path, c, writes);
+  if (mode == OutputMode::force) refuse_removing_inputs(path, reads);
   if (std::find(c.foreign.begin(), c.foreign.end(), kProvenanceName) != c.foreign.end())
     fail(path, fmt::format("holds a {} widthlab did not write; widthlab records every invocation there (provenance.h): "
                            "move it, or choose another --out",
@@ -145,7 +172,8 @@ void check_contents(const fs::path& path, OutputMode mode, bool resumable, const
 
 }  // namespace
 
-void check_output_dir(const fs::path& path, OutputMode mode, bool resumable, const std::vector<std::string>& writes) {
+void check_output_dir(const fs::path& path, OutputMode mode, bool resumable, const std::vector<std::string>& writes,
+                      const std::vector<fs::path>& reads) {
   if (path.empty()) throw InputError("--out: empty output directory path; expected a directory name");
   std::error_code ec;
   for (fs::path p = path; !p.empty(); p = p.parent_path()) {  // the nearest existing level must be a directory
@@ -163,12 +191,12 @@ void check_output_dir(const fs::path& path, OutputMode mode, bool resumable, con
     if (ec || is_protected(canon))
       fail(path, "refusing to --force (delete the contents of) /, $HOME or the working directory or its parents");
   }
-  if (fs::is_directory(path, ec)) check_contents(path, mode, resumable, writes);
+  if (fs::is_directory(path, ec)) check_contents(path, mode, resumable, writes, reads);
 }
 
 fs::path prepare_output_dir(const fs::path& path, OutputMode mode, bool resumable,
-                            const std::vector<std::string>& writes) {
-  check_output_dir(path, mode, resumable, writes);
+                            const std::vector<std::string>& writes, const std::vector<fs::path>& reads) {
+  check_output_dir(path, mode, resumable, writes, reads);
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     fs::create_directories(path, ec);

@@ -364,7 +364,8 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
   refuse_foreign_files_in_folders(options.out, info);
   check_study_device(config);          // --device cuda without a CUDA path or a GPU: refused before anything is written
   load_dataset(data_options(config));  // the data (a --data folder, data.path) loads: checked before writing too
-  std::filesystem::path out = prepare_output_dir(options.out, out_mode);
+  std::filesystem::path out =
+      prepare_output_dir(options.out, out_mode, /*resumable=*/true, {}, {std::filesystem::path(config.data.path)});
   write_file_atomic(out / "config.toml", to_toml(config));
 
   auto t0 = std::chrono::steady_clock::now();

@@ -7,6 +7,7 @@
 
 #include "cli/cli_helpers.h"
 #include "widthlab/npy.h"
+#include "widthlab/output_dir.h"
 
 namespace fs = std::filesystem;
 using widthlab::test::lines;
@@ -258,4 +259,25 @@ TEST(OutputSafetyCli, ResumeReadsItsRecordsBeforeWriting) {
   r = run_cli(train + " --resume --set train.lr=0.3");  // the refusal names the first key that differs
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("(train.lr = 0.3 here, 0.2 there)"), std::string::npos) << r.err;
+}
+
+// Audit finding: --force removed what the manifest lists even when the command itself read it. A data folder that
+// widthlab wrote inside --out (planted here through the library's writers) is refused before anything is removed.
+TEST(OutputSafetyCli, ForceKeepsTheDataTheRunReads) {
+  const std::string dir = scratch_dir("safety_force_inputs");
+  write_file(dir + "/c.toml", kTiny);
+  ASSERT_EQ(run_cli("--quiet train --config " + dir + "/c.toml --out " + dir + "/o").code, 0);
+  const fs::path data = fs::path(dir) / "o" / "data";
+  widthlab::create_output_subdir(data);
+  widthlab::npy_write((data / "X_train.npy").string(), widthlab::MatrixD(widthlab::MatrixD::Zero(4, 2)));
+  std::string npy_config = kTiny;
+  npy_config.replace(npy_config.find("dataset = \"gaussians\""), 21,
+                     "dataset = \"npy\"\npath = \"" + data.string() + "\"");
+  npy_config.erase(npy_config.find("gaussians_dim = 6\n"), 18);
+  write_file(dir + "/npy.toml", npy_config);
+  auto r = run_cli("--quiet train --config " + dir + "/npy.toml --out " + dir + "/o --force");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("data: is read by this command, and --force would remove it"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(data / "X_train.npy"));
+  EXPECT_TRUE(fs::exists(fs::path(dir) / "o" / "runs.jsonl")) << "nothing removed";
 }

@@ -63,6 +63,17 @@ TEST(PredictCli, MseWithCovarianceMatchesTheLibrary) {
   auto again = run_cli(common + "--time 3.5 --out " + dir + "/fin");
   EXPECT_EQ(again.code, 2);
   EXPECT_EQ(run_cli(common + "--time 3.5 --out " + dir + "/fin --force").code, 0);
+
+  // Audit finding: --force removed the command's own input when widthlab had written it in --out. Predicting on the
+  // training inputs gives 7 means, which then serve as the labels of a predict that --force-s the same folder.
+  const std::string on_train =
+      "predict --train " + dir + "/x.npy --test " + dir + "/x.npy --depth 2 --activation relu --device cpu --time inf ";
+  ASSERT_EQ(run_cli(on_train + "--labels " + dir + "/y.npy --out " + dir + "/self").code, 0);
+  auto self = run_cli(on_train + "--labels " + dir + "/self/mean.npy --out " + dir + "/self --force");
+  EXPECT_EQ(self.code, 2);
+  EXPECT_NE(self.err.find("mean.npy: is read by this command, and --force would remove it"), std::string::npos)
+      << self.err;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/self/mean.npy"));
 }
 
 TEST(PredictCli, LogisticAndCrossEntropy) {

@@ -114,6 +114,30 @@ TEST(OutputDir, ForceKeepsForeignFilesInsideWidthlabFolders) {
   EXPECT_TRUE(fs::exists(out / "curves" / "mine.txt"));
 }
 
+// Audit finding: `predict --force --out DIR --train DIR/nngp.npy` removed its own input (widthlab had written it
+// there). --force now refuses a read file it would remove, or a folder holding one, before removing anything.
+TEST(OutputDir, ForceRefusesToRemoveTheCommandsOwnInputs) {
+  auto out = scratch("inputs");
+  prepare_output_dir(out, OutputMode::fresh);
+  write_file_atomic(out / "nngp.npy", "kernel");
+  create_output_subdir(out / "data");
+  write_file_atomic(out / "data" / "X_train.npy", "x");
+  write_bytes(out / "mine.npy", "user's");
+  for (const fs::path& read : {out / "nngp.npy", out / "data", out / "data" / ".." / "nngp.npy", out})
+    EXPECT_INPUT_ERROR(prepare_output_dir(out, OutputMode::force, false, {}, {read}),
+                       "is read by this command, and --force would remove it");
+  EXPECT_TRUE(fs::exists(out / "nngp.npy")) << "refused before anything was removed";
+  EXPECT_TRUE(fs::exists(out / "data" / "X_train.npy"));
+  // A user's file (never listed), a file outside DIR and a missing one are no reason to refuse.
+  const auto elsewhere = scratch("inputs-elsewhere") / "x.npy";
+  write_bytes(elsewhere, "x");
+  prepare_output_dir(out, OutputMode::force, false, {}, {out / "mine.npy", elsewhere, out / "absent.npy", ""});
+  EXPECT_EQ(listing(out), (std::vector<std::string>{"mine.npy"}));
+  // Fresh and resume remove nothing: the same reads pass.
+  write_file_atomic(out / "nngp.npy", "kernel");
+  EXPECT_NO_THROW(check_output_dir(out, OutputMode::resume, true, {}, {out / "nngp.npy"}));
+}
+
 TEST(OutputDir, CheckWritesNothing) {
   auto base = scratch("check");
   EXPECT_NO_THROW(check_output_dir(base / "new" / "dir", OutputMode::fresh));
