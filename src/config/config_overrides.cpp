@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <optional>
 
@@ -44,6 +45,15 @@ std::string trim(std::string s) {
   s.erase(0, s.find_first_not_of(ws));
   s.erase(s.find_last_not_of(ws) + 1);
   return s;
+}
+
+// "12", "-3", "+.5", "1e400": digits with a sign, point, exponent or '_' only (a bare word such as "5,8,1" or a
+// commit name is a string).
+bool looks_like_a_number(const std::string& value) {
+  std::size_t i = value[0] == '+' || value[0] == '-' ? 1 : 0;
+  if (i < value.size() && value[i] == '.') ++i;
+  return i < value.size() && std::isdigit(static_cast<unsigned char>(value[i])) &&
+         value.find_first_not_of("0123456789+-._eE") == std::string::npos;
 }
 
 // A --set names one key: a section or sub-table (train, scaling.custom) given whole — `train={lr=0.1}` — would replace
@@ -127,8 +137,10 @@ Override parse_override(const std::string& arg) {
         parsed = true;
       }
     } catch (const toml::parse_error& e) {
-      // A bare word (sgd, leaky_relu:0.2, /data/dir) is a string; anything that starts like a TOML value must be one.
-      if (std::string("[{\"'").find(value[0]) != std::string::npos)
+      // A bare word (sgd, leaky_relu:0.2, /data/dir) is a string; anything that starts like a TOML value must be
+      // one: an array, a table, a quoted string, or a number (99999999999999999999 and 1e400 are out of range, not
+      // strings).
+      if (std::string("[{\"'").find(value[0]) != std::string::npos || looks_like_a_number(value))
         throw InputError(
             one_line(fmt::format("--set: {} = {}: not a TOML value ({}): expected a number, true/false, "
                                  "\"string\", [array] or a bare word",

@@ -250,6 +250,9 @@ TEST(ConfigErrors, SetWrongTypeAndRange) {
   expect_set_error({"model.bias=yes"}, {"model.bias = \"yes\"", "expected true or false"});
   expect_set_error({"sweep.widths=[128, 256"}, {"sweep.widths", "not a TOML value"});
   expect_set_error({"model.activation=\"relu"}, {"model.activation", "not a TOML value"});
+  // A number out of float64's or int64's range is not a string (the message said "expected an integer, not a string").
+  expect_set_error({"train.steps=99999999999999999999"}, {"train.steps", "not a TOML value", "64 bits"});
+  expect_set_error({"train.lr=1e400"}, {"train.lr", "not a TOML value"});
   // Range problems of an overridden key name --set even when a file is given.
   std::string base = write_tmp("set_base.toml", "[train]\nsteps = 3\n");
   expect_set_error({"train.lr=-1"}, {"--set: train.lr = -1.0", "finite number > 0"}, base);
