@@ -29,6 +29,7 @@ struct Activation {
 
   // φ(z) = a·min(z,0) + b·max(z,0)? (relu a=0,b=1; leaky a=α,b=1; abs a=−1,b=1; identity a=b=1.)
   bool abrelu(double* a, double* b) const;
+  bool bounded() const;  // sup |φ| < ∞ (erf, tanh, sigmoid, sin): the registry row's column
   bool zero_at_origin() const { return value(0.0) == 0.0; }  // φ(0) = 0 (theory.md §3.6 degeneracy)
   bool positively_homogeneous() const {
     double a, b;

@@ -238,9 +238,9 @@ def test_signature_defaults():
                          loss="mse", t=math.inf, diag_reg=0.0, diag_reg_absolute_scale=False, cov=False, kernel="ntk")
     # (width and lr are not read by this prediction and are refused: test_argument_checks.py)
     np.testing.assert_array_equal(a["mean"], b["mean"])
-    for unused in ({"seed": 0}, {"init_sample": True}):  # mse starts from no GP sample: these are not ignored
-        with pytest.raises(ValueError, match="only used with loss='logistic' or 'cross-entropy'"):
-            widthlab.predict(x, y, xt, depth=1, activation="relu", **unused)
+    for unused in ({"seed": 0}, {"init_sample": True}, {"seed": 0, "loss": "squared"}):  # mse (or its alias)
+        with pytest.raises(ValueError, match="only used with loss='logistic' or 'cross-entropy'"):  # starts from no
+            widthlab.predict(x, y, xt, depth=1, activation="relu", **unused)  # GP sample: not ignored
     logistic = dict(depth=1, activation="relu", loss="logistic", t=5)
     np.testing.assert_array_equal(widthlab.predict(x, np.sign(y), xt, **logistic)["mean"],
                                   widthlab.predict(x, np.sign(y), xt, seed=0, init_sample=True, **logistic)["mean"])

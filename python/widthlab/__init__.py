@@ -21,6 +21,7 @@ import warnings
 
 from . import _core
 from ._args import Any, Bool, Fraction, Get, Int, Overrides, Path, Progress, Real, Str, checked, INT64
+from ._args import _is_mse
 from ._args import refuse_unread_network_keywords as _refuse_unread
 from ._config import config_source as _config_source, to_toml as _to_toml
 
@@ -97,7 +98,7 @@ def predict(x_train, y_train, x_test, *, depth=None, activation=None, t=None, ge
     Returns {"mean": (m, k), "cov": (m, m) with cov=True, "summary": {...}} (per time and per kernel as above).
     """
     unused = [k for k in ("seed", "init_sample") if k in options]
-    if options.get("loss", "mse") == "mse" and unused:  # as the CLI: a keyword mse does not use is not ignored
+    if _is_mse(options.get("loss", "mse")) and unused:  # as the CLI: a keyword mse (or an alias) does not read
         raise ValueError(f"{unused[0]}: only used with loss='logistic' or 'cross-entropy' (their function-space GD "
                          "starts from a GP sample); mse predicts the GP mean and needs no seed")
     if isinstance(get, tuple):

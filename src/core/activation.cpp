@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <string>
 
 #include "widthlab/error.h"
@@ -15,27 +16,27 @@ struct Entry {
   const char* name;
   ActivationKind kind;
   bool has_param;
+  bool bounded;  // sup |φ| < ∞: saturates at large pre-activations (classify's act_size, theory.md §3.6)
   double default_param;
   double param_min, param_max;
   const char* parameter;
   const char* description;
 };
 
-// A data table: one activation a row.
 // clang-format off
-// The registry: one row per activation.
+// The registry: one row per activation (columns: name, kind, has_param, bounded, default_param, param range, texts).
 const Entry kEntries[] = {
-    {"identity", ActivationKind::identity, false, 0, 0, 0, "", "φ(z) = z"},
-    {"relu", ActivationKind::relu, false, 0, 0, 0, "", "max(z, 0)"},
-    {"leaky_relu", ActivationKind::leaky_relu, true, 0.01, 0.0, 1.0, "alpha in [0, 1], default 0.01",
+    {"identity", ActivationKind::identity, false, false, 0, 0, 0, "", "φ(z) = z"},
+    {"relu", ActivationKind::relu, false, false, 0, 0, 0, "", "max(z, 0)"},
+    {"leaky_relu", ActivationKind::leaky_relu, true, false, 0.01, 0.0, 1.0, "alpha in [0, 1], default 0.01",
      "max(z, 0) + alpha·min(z, 0)"},
-    {"abs", ActivationKind::abs, false, 0, 0, 0, "", "|z|"},
-    {"erf", ActivationKind::erf, false, 0, 0, 0, "", "erf(z)"},
-    {"tanh", ActivationKind::tanh, false, 0, 0, 0, "", "tanh(z)"},
-    {"gelu", ActivationKind::gelu, false, 0, 0, 0, "", "z·Φ(z) (exact, erf form)"},
-    {"sigmoid", ActivationKind::sigmoid, false, 0, 0, 0, "", "1/(1+e^-z)"},
-    {"softplus", ActivationKind::softplus, false, 0, 0, 0, "", "log(1+e^z)"},
-    {"sin", ActivationKind::sin, false, 0, 0, 0, "", "sin(z)"},
+    {"abs", ActivationKind::abs, false, false, 0, 0, 0, "", "|z|"},
+    {"erf", ActivationKind::erf, false, true, 0, 0, 0, "", "erf(z)"},
+    {"tanh", ActivationKind::tanh, false, true, 0, 0, 0, "", "tanh(z)"},
+    {"gelu", ActivationKind::gelu, false, false, 0, 0, 0, "", "z·Φ(z) (exact, erf form)"},
+    {"sigmoid", ActivationKind::sigmoid, false, true, 0, 0, 0, "", "1/(1+e^-z)"},
+    {"softplus", ActivationKind::softplus, false, false, 0, 0, 0, "", "log(1+e^z)"},
+    {"sin", ActivationKind::sin, false, true, 0, 0, 0, "", "sin(z)"},
 };
 // clang-format on
 
@@ -90,6 +91,12 @@ template void Activation::apply<float>(const float*, float*, std::size_t) const;
 template void Activation::apply<double>(const double*, double*, std::size_t) const;
 template void Activation::apply_derivative<float>(const float*, float*, std::size_t) const;
 template void Activation::apply_derivative<double>(const double*, double*, std::size_t) const;
+
+bool Activation::bounded() const {
+  for (const auto& e : kEntries)
+    if (e.kind == kind) return e.bounded;
+  throw std::logic_error("activation kind without a registry row");
+}
 
 bool Activation::abrelu(double* a, double* b) const {
   switch (kind) {

@@ -48,21 +48,11 @@ std::string properties_text(double A, double B, double C, bool corrected, bool f
                      corrected ? " (restored by the init correction)" : "", size_word(B), kernel);
 }
 
-bool bounded(const Activation& a) {
-  switch (a.kind) {
-    case ActivationKind::erf:
-    case ActivationKind::tanh:
-    case ActivationKind::sigmoid:
-    case ActivationKind::sin: return true;
-    default: return false;
-  }
-}
-
 // Exponent of |φ(z)| when |z| ~ d^{s}: φ(z) ≈ φ'(0)z for small z when φ(0) = 0, ≈ φ(0) otherwise; large z:
 // bounded φ saturate, the others grow linearly.
 double act_size(double s, const Activation& a) {
   double h = a.zero_at_origin() ? s : std::max(s, 0.0);
-  if (bounded(a)) h = std::min(h, 0.0);
+  if (a.bounded()) h = std::min(h, 0.0);
   return h;
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -19,6 +20,18 @@ TEST(Activation, DerivativeMatchesFiniteDifferences) {
       double fd = (act.value(z + h) - act.value(z - h)) / (2 * h);
       EXPECT_NEAR(act.derivative(z), fd, 1e-7) << act.name << " at " << z;
     }
+  }
+}
+
+// The registry's `bounded` column (read by classify's exponent rules) against φ itself: a bounded φ stays below 2 on
+// a grid out to |z| = 1e8; an unbounded one passes 1e3 there (each of them grows at least like |z|/100).
+TEST(Activation, BoundedColumnMatchesTheFunction) {
+  for (const auto& info : activation_registry()) {
+    const Activation act = activation_from_name(info.name);
+    double sup = 0;
+    for (double z = 1; z <= 1e8; z *= 1.7) sup = std::max({sup, std::abs(act.value(z)), std::abs(act.value(-z))});
+    EXPECT_EQ(act.bounded(), sup < 2) << act.name << ": sup |φ| on the grid = " << sup;
+    if (!act.bounded()) EXPECT_GT(sup, 1e3) << act.name;
   }
 }
 
