@@ -140,6 +140,19 @@ class Mlp {
 void set_blas_threads(int n);
 int blas_threads();
 
+// Sets the OpenBLAS thread count for a scope and restores the one before on leaving it, an exception included (a
+// Python call that fails or is interrupted must not leave the process at one BLAS thread).
+class ScopedBlasThreads {
+ public:
+  explicit ScopedBlasThreads(int n) : saved_(blas_threads()) { set_blas_threads(n); }
+  ~ScopedBlasThreads() { set_blas_threads(saved_); }
+  ScopedBlasThreads(const ScopedBlasThreads&) = delete;
+  ScopedBlasThreads& operator=(const ScopedBlasThreads&) = delete;
+
+ private:
+  int saved_;
+};
+
 extern template class Mlp<float>;
 extern template class Mlp<double>;
 

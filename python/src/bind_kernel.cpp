@@ -1,8 +1,8 @@
 // widthlab._core.kernel: the analytic NNGP / NTK of kernel.h (theory.md §3.8; architecture.md §4 kernel semantics) on
 // numpy arrays.
 //   kernel(x1, x2=None, depth=1, activation="relu", parameterization="ntk", W_std=1.0, b_std=0.0, width=1.0,
-//          precision="float64", ntk=True, nngp=True, threads=0, block=512, get=None, arch=None, input_shape=None,
-//          device="auto")
+//          precision="float64", ntk=None, nngp=None, threads=0, block=512, get=None, arch=None, input_shape=None,
+//          device="auto")   (ntk / nngp: None = True, unless get= picks the kernels; a given one must agree with get)
 //     -> {"nngp": (N1, N2), "ntk": (N1, N2)}   (arch: cnn_kernel.h; x1/x2 may then be (N, H, W, C) images)
 // Inputs arrive as C-ordered arrays of the precision's dtype (forcecast converts others once) and reach
 // kernel_compute as MatrixRef views of the numpy buffers (no copy); outputs are allocated by C++ and handed to numpy
@@ -12,11 +12,13 @@
 #include <fmt/ranges.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "bindings.h"
@@ -156,8 +158,9 @@ py::dict kernel_typed(const py::handle& x1, const py::handle& x2, const KernelAr
   return d;
 }
 
-// neural-tangents' get=: "nngp", "ntk" or a tuple of them → which kernels to compute (overrides nngp= / ntk=).
-void select_by_get(const py::object& get, bool& nngp, bool& ntk) {
+// neural-tangents' get=: "nngp", "ntk" or a tuple of them → which kernels to compute. An nngp= or ntk= given beside
+// it must agree (ntk=True with get="nngp" would otherwise be dropped silently).
+void select_by_get(const py::object& get, std::optional<bool>& nngp, std::optional<bool>& ntk) {
   std::vector<std::string> names;
   if (py::isinstance<py::str>(get))
     names.push_back(get.cast<std::string>());
@@ -166,16 +169,22 @@ void select_by_get(const py::object& get, bool& nngp, bool& ntk) {
       if (!py::isinstance<py::str>(item)) throw InputError("get: expected \"nngp\", \"ntk\" or a tuple of them");
       names.push_back(item.cast<std::string>());
     }
-  nngp = ntk = false;
+  bool want_nngp = false, want_ntk = false;
   for (const auto& n : names) {
     if (n == "nngp")
-      nngp = true;
+      want_nngp = true;
     else if (n == "ntk")
-      ntk = true;
+      want_ntk = true;
     else
       throw InputError(fmt::format("get = '{}': expected \"nngp\", \"ntk\" or a tuple of them", n));
   }
-  if (!nngp && !ntk) throw InputError("get: expected at least one of \"nngp\", \"ntk\"");
+  if (!want_nngp && !want_ntk) throw InputError("get: expected at least one of \"nngp\", \"ntk\"");
+  for (const auto& [name, given, wanted] : {std::tuple{"nngp", nngp, want_nngp}, std::tuple{"ntk", ntk, want_ntk}})
+    if (given && *given != wanted)
+      throw InputError(fmt::format("get = {} and {} = {}: they disagree; give get= alone, or {}= that agrees with it",
+                                   py::repr(get).cast<std::string>(), name, *given ? "True" : "False", name));
+  nngp = want_nngp;
+  ntk = want_ntk;
 }
 
 // Seconds per call of the C++ computation alone (inputs already converted and viewed, outputs allocated in C++ as in
@@ -212,8 +221,9 @@ may then be (N, H, W, C) images, or (N, H·W·C) rows with input_shape=(H, W, C)
 device: "auto" (the GPU when one is present and the request has a CUDA path: no arch, a closed-form activation —
 the relu family or erf), "cpu" or "cuda" (ValueError when it cannot run there), as the CLI's --device.
 
-Returns {"nngp": (N1, N2) array, "ntk": (N1, N2) array}, a key only when asked for (nngp=, ntk=, or neural-tangents'
-get="nngp" | "ntk" | ("nngp", "ntk")). C-ordered inputs
+Returns {"nngp": (N1, N2) array, "ntk": (N1, N2) array}, a key only when asked for (nngp=, ntk= — both True by
+default — or neural-tangents' get="nngp" | "ntk" | ("nngp", "ntk"); an nngp= or ntk= beside get= must agree with it,
+e.g. get="nngp" with ntk=True is refused). C-ordered inputs
 of the precision's dtype are read in place (no conversion, no copy); outputs are handed over from C++ without a copy; the GIL is released
 during the computation. Bad input raises ValueError with the CLI's message.)";
 
@@ -223,19 +233,20 @@ void bind_kernel(py::module_& m) {
   m.def(
       "kernel",
       [](py::object x1, py::object x2, py::object depth, py::object activation, const std::string& parameterization,
-         double W_std, double b_std, double width, const std::string& precision, bool nngp, bool ntk, int threads,
-         std::int64_t block, py::object get, py::object arch, py::object input_shape, const std::string& device) {
+         double W_std, double b_std, double width, const std::string& precision, std::optional<bool> nngp,
+         std::optional<bool> ntk, int threads, std::int64_t block, py::object get, py::object arch,
+         py::object input_shape, const std::string& device) {
         if (!get.is_none()) select_by_get(get, nngp, ntk);
-        KernelArgs a = kernel_args(depth, activation, parameterization, W_std, b_std, width, precision, nngp, ntk,
-                                   threads, block, arch, input_shape);
+        KernelArgs a = kernel_args(depth, activation, parameterization, W_std, b_std, width, precision,
+                                   nngp.value_or(true), ntk.value_or(true), threads, block, arch, input_shape);
         a.device = device;
         return a.opts.precision == Precision::float64 ? kernel_typed<double>(x1, x2, a)
                                                       : kernel_typed<float>(x1, x2, a);
       },
       py::arg("x1"), py::arg("x2") = py::none(), py::kw_only(), py::arg("depth") = py::none(),
       py::arg("activation") = py::none(), py::arg("parameterization") = "ntk", py::arg("W_std") = 1.0,
-      py::arg("b_std") = 0.0, py::arg("width") = 1.0, py::arg("precision") = "float64", py::arg("nngp") = true,
-      py::arg("ntk") = true, py::arg("threads") = 0, py::arg("block") = 512, py::arg("get") = py::none(),
+      py::arg("b_std") = 0.0, py::arg("width") = 1.0, py::arg("precision") = "float64", py::arg("nngp") = py::none(),
+      py::arg("ntk") = py::none(), py::arg("threads") = 0, py::arg("block") = 512, py::arg("get") = py::none(),
       py::arg("arch") = py::none(), py::arg("input_shape") = py::none(), py::arg("device") = "auto", kKernelDoc);
   m.def(
       "_kernel_cpp_seconds",

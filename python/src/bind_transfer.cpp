@@ -1,10 +1,10 @@
 // widthlab._core.transfer: `widthlab transfer` as a function (theory.md §10; architecture.md §4; library: transfer.h).
 //   transfer(out, config_path="", config_toml="", config_name="<config>", overrides=[], threads=-1, mode="fresh",
 //            plots=None, bootstrap=1000, coord_steps=None, progress=None) -> {"summary": {...}}
-// Like the CLI: without a config, configs/transfer.toml of the source tree; the config (sweep.lrs, ≥ 2 widths) and
-// the data validate before `out` is prepared (fresh | resume | force, run_dir.h); run_transfer then writes the
-// sweep, the CSVs, transfer.json, report.md and the plots there. The Python layer reads those files back. The GIL is
-// released while it runs.
+// Like the CLI: without a config, configs/transfer.toml of the source tree; the directory (with a resume's
+// config-equality guard), the config (sweep.lrs, ≥ 2 widths) and the data validate, in the CLI's order, before `out`
+// is prepared (fresh | resume | force, run_dir.h); run_transfer then writes the sweep, the CSVs, transfer.json,
+// report.md and the plots there. The Python layer reads those files back. The GIL is released while it runs.
 #include <fmt/format.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -21,6 +21,7 @@
 #include "progress_scope.h"
 #include "widthlab/config.h"
 #include "widthlab/error.h"
+#include "widthlab/output_dir.h"
 #include "widthlab/run_dir.h"
 #include "widthlab/sweep.h"
 #include "widthlab/transfer.h"
@@ -58,19 +59,25 @@ py::dict transfer_py(const std::string& out, ConfigSource src, int threads, cons
     throw InputError(fmt::format("bootstrap = {}: expected an integer in [0, 1000000]", bootstrap));
   if (coord_steps < 1 || coord_steps > 1000)
     throw InputError(fmt::format("coord_steps = {}: expected an integer in [1, 1000]", coord_steps));
+  // In the CLI's order (apps/widthlab/transfer.cpp): the directory for the mode, with the config-equality guard of a
+  // resume, before the config's own checks, so a resume with another config is refused for that reason.
+  check_run_dir(out, m, cfg);
   if (auto why = validate_transfer_config(cfg); !why.empty()) throw InputError(why);
   if (auto why = transfer_coord_steps_problem(cfg, coord_steps, "coord_steps ="); !why.empty()) throw InputError(why);
+  const bool draw = plots.value_or(cfg.study.plots);
   TransferSummary summary;
   {
     py::gil_scoped_release nogil;
     make_sweep_setup(cfg);  // the data validates before anything is written, as in the CLI
+    // A user's file under a name transfer writes is refused before any work, as the CLI's check_run_outputs.
+    check_output_dir(out, m, /*resumable=*/true, transfer_output_names(cfg, draw));
     if (m == OutputMode::resume)
       if (auto why = transfer_resume_problem(out, coord_steps); !why.empty()) throw InputError(why);
     open_run_dir(out, m, cfg);  // fresh / resume / force with the config-equality guard (run_dir.h)
     TransferOptions to;
     to.out = out;
     to.threads = threads >= 0 ? threads : cfg.study.threads;
-    to.plots = plots.value_or(cfg.study.plots);
+    to.plots = draw;
     to.bootstrap = bootstrap;
     to.coord_steps = coord_steps;
     summary = run_transfer(cfg, to);

@@ -8,6 +8,7 @@
 #include "py_json.h"
 #include "widthlab/activation.h"
 #include "widthlab/error.h"
+#include "widthlab/interrupt.h"
 #include "widthlab/loss.h"
 #include "widthlab/provenance.h"
 
@@ -21,11 +22,20 @@ PYBIND11_MODULE(_core, m) {
   if (const py::module_ sys = py::module_::import("sys"); py::hasattr(sys, "argv"))
     for (const py::handle a : sys.attr("argv")) argv.push_back(py::str(a));
   widthlab::set_invocation(std::move(argv));
+  // Ctrl-C during a long call (interrupt.h): the engines poll between steps; on this (the importing, normally the
+  // main) thread a poll runs Python's signal handlers, whose KeyboardInterrupt stays set while Interrupted unwinds.
+  widthlab::set_interrupt_source([] {
+    py::gil_scoped_acquire gil;
+    return PyErr_CheckSignals() != 0;
+  });
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const widthlab::InputError& e) {
       PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const widthlab::Interrupted&) {
+      widthlab::clear_interrupt();
+      if (!PyErr_Occurred()) PyErr_SetNone(PyExc_KeyboardInterrupt);
     }
   });
   m.def(

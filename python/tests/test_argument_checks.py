@@ -91,7 +91,13 @@ def test_every_public_function_checks_its_arguments_and_names_every_keyword_core
 
 @pytest.mark.parametrize("call,error,needles", [
     (lambda o: widthlab.train(TINY, out=o, threads=-2), ValueError,
-     ["train(): threads = -2: expected None (the config's study.threads) or an int ≥ 0 (0 = all cores)"]),
+     ["train(): threads = -2: expected None (the config's study.threads) or an int in [0, 4096] (0 = all cores)"]),
+    # threads above the CLI's bound (--threads, study.threads: kMaxThreads = 4096) were accepted
+    (lambda o: widthlab.train(TINY, out=o, threads=4097), ValueError, ["train(): threads = 4097", "[0, 4096]"]),
+    (lambda o: widthlab.study(TINY, out=o, threads=10**6), ValueError, ["study(): threads = 1000000", "[0, 4096]"]),
+    (lambda o: widthlab.transfer(TINY, out=o, threads=4097), ValueError, ["transfer(): threads = 4097"]),
+    (lambda o: widthlab.reproduce("nguyen2019-gaussians", out=o, smoke=True, threads=4097), ValueError,
+     ["reproduce(): threads = 4097", "[0, 4096]"]),
     (lambda o: widthlab.train(TINY, out=o, threads=1.7), TypeError, ["train(): threads = 1.7: expected"]),
     (lambda o: widthlab.train(TINY, out=o, threads=True), TypeError, ["train(): threads = True: expected"]),
     (lambda o: widthlab.study(TINY, out=o, threads=-1), ValueError, ["study(): threads = -1"]),
@@ -232,3 +238,94 @@ def test_an_int_beyond_its_c_type_names_the_bound():
     with pytest.raises(ValueError, match=r"at most 9223372036854775807") as err:
         widthlab.train_net(seed=2**63)
     assert "\n" not in str(err.value)
+
+
+def test_threads_at_the_clis_bound_are_accepted():
+    assert len(widthlab.train(TINY, threads=4096)) == 1
+
+
+# ---- a keyword and an override of the config key it stands for (the CLI refuses --threads 1 --set study.threads=2)
+
+
+@pytest.mark.parametrize("call,needles", [
+    (lambda o: widthlab.train(TINY, out=o, threads=1, overrides=["study.threads=2"]),
+     ["train(): overrides 'study.threads=2': threads = 1 sets study.threads = 1"]),
+    (lambda o: widthlab.study(TINY, out=o, threads=1, overrides=["study.threads = 0"]), ["study(): ", "threads = 1"]),
+    (lambda o: widthlab.study(TINY, out=o, plots=True, overrides=["study.plots=false"]),
+     ["study(): overrides 'study.plots=false': plots = True sets study.plots = true"]),
+    (lambda o: widthlab.transfer(TINY, out=o, plots=False, overrides=["study.plots=true"]), ["plots = False"]),
+    (lambda o: widthlab.transfer(TINY, out=o, threads=2, overrides=["study.threads=2.0"]), ["threads = 2"]),
+    (lambda o: widthlab.reproduce("nguyen2019-gaussians", out=o, smoke=True, device="cuda",
+                                  overrides=["study.device=cpu"]),
+     ["reproduce(): overrides 'study.device=cpu': device = 'cuda' sets study.device = \"cuda\""]),
+    (lambda o: widthlab.reproduce("nguyen2019-gaussians", out=o, smoke=True, threads=1,
+                                  overrides=["study.threads=3"]), ["reproduce(): ", "threads = 1"]),
+    (lambda o: widthlab.classify(config=TINY, depth=2, overrides=["model.depth=3"]),
+     ["classify(): overrides 'model.depth=3': depth = 2 sets model.depth = 2"]),
+    (lambda o: widthlab.classify(config=TINY, activation="relu", overrides=["model.activation=erf"]),
+     ["activation = 'relu'"]),
+    (lambda o: widthlab.classify(config=TINY, optimizer="sgd", overrides=['train.optimizer="adam"']),
+     ["optimizer = 'sgd'"]),
+])
+def test_a_keyword_and_an_override_giving_its_key_another_value_are_refused(tmp_path, call, needles):
+    out = tmp_path / "out"
+    text = one_line(ValueError, lambda: call(out), *needles)
+    assert "expected the key given once, or the same value in both" in text
+    assert not out.exists()
+
+
+def test_the_cli_refuses_the_same_pair(cli, tmp_path):
+    (tmp_path / "c.toml").write_text(widthlab.to_toml(TINY))
+    r = cli("train", "--config", str(tmp_path / "c.toml"), "--threads", "1", "--set", "study.threads=2", "--out",
+            str(tmp_path / "o"))
+    assert r.returncode == 2 and "expected the key given once, or the same value in both" in r.stderr, r.stderr
+
+
+def test_a_keyword_and_an_override_with_the_same_value_agree(tmp_path):
+    assert len(widthlab.train(TINY, threads=1, overrides=["study.threads=1"])) == 1
+    res = widthlab.reproduce("nguyen2019-gaussians", out=tmp_path / "r", smoke=True, plots=False, device="cpu",
+                             threads=1, overrides=["study.device=cpu", "study.threads = 1"])
+    assert res["claims"]
+    written = (tmp_path / "r" / "config.toml").read_text()
+    assert 'device = "cpu"' in written and "threads = 1" in written  # as --device / --threads: set in the config
+    assert widthlab.classify(config=TINY, depth=2, overrides=["model.depth=2"])[0]["depth"] == 2
+
+
+# ---- classify's preset and predict's t: a value of the wrong type is a TypeError naming the argument
+
+
+@pytest.mark.parametrize("preset,error", [(5, TypeError), ({"a": 1}, TypeError), (0, TypeError), (True, TypeError),
+                                          (("-1/2", None), TypeError), ((0.5, True), TypeError), ("", ValueError)])
+def test_classify_refuses_a_preset_of_another_type_naming_it(preset, error):
+    one_line(error, lambda: widthlab.classify(preset), "classify(): preset = ", "expected")
+
+
+@pytest.mark.parametrize("t,error", [(True, TypeError), (np.bool_(False), TypeError), ([1, True], TypeError),
+                                     (np.array([True, False]), TypeError), ({"a": 1}, TypeError),
+                                     (object(), TypeError), (["soon"], ValueError), ("soon", ValueError)])
+def test_predict_refuses_a_bool_or_another_type_for_t_naming_it(t, error):
+    one_line(error, lambda: widthlab.predict(X, Y, X, t=t, **NET), "predict(): t = ", "number of steps")
+
+
+def test_predict_t_still_takes_numbers_inf_and_arrays():
+    assert widthlab.predict(X, Y, X, t=np.int64(2), lr=0.5, **NET)["mean"].shape == (3, 1)
+    assert widthlab.predict(X, Y, X, t="inf", **NET)["mean"].shape == (3, 1)
+    assert widthlab.predict(X, Y, X, t=[1, 2.5], lr=0.5, **NET)["mean"].shape == (2, 3, 1)
+
+
+# ---- kernel: get= beside an nngp= / ntk= that contradicts it was resolved silently in get's favour
+
+
+@pytest.mark.parametrize("kwargs,needle", [(dict(get="nngp", ntk=True), "get = 'nngp' and ntk = True"),
+                                           (dict(get="ntk", nngp=True), "get = 'ntk' and nngp = True"),
+                                           (dict(get=("nngp",), nngp=False), "nngp = False")])
+def test_kernel_refuses_get_beside_a_contradicting_nngp_or_ntk(kwargs, needle):
+    one_line(ValueError, lambda: widthlab.kernel(X, **NET, **kwargs), needle)
+    one_line(ValueError, lambda: widthlab._core.kernel(X, **NET, **kwargs), needle)
+
+
+def test_kernel_accepts_get_beside_an_nngp_or_ntk_that_agrees():
+    assert set(widthlab.kernel(X, get="nngp", ntk=False, **NET)) == {"nngp"}
+    assert set(widthlab.kernel(X, get="nngp", nngp=True, **NET)) == {"nngp"}
+    assert set(widthlab.kernel(X, get=("nngp", "ntk"), ntk=True, **NET)) == {"nngp", "ntk"}
+    assert set(widthlab.kernel(X, ntk=False, **NET)) == {"nngp"}

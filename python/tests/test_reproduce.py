@@ -35,6 +35,13 @@ def test_reproduce_without_out_returns_the_report_text():
     assert res["out"] is None and "nguyen2019-gaussians" in res["report"]
 
 
+def test_without_out_the_brief_says_the_results_were_not_kept():
+    """Issue: summary["brief"] named the temporary directory's report.md, already removed when the call returned."""
+    res = widthlab.reproduce("nguyen2019-gaussians", smoke=True, plots=False, threads=1)
+    brief = res["summary"]["brief"]
+    assert brief.endswith("→ report not kept (out=None)") and "widthlab-reproduce-" not in brief, brief
+
+
 def test_bad_reproductions_are_refused_before_writing(tmp_path):
     with pytest.raises(ValueError, match="golikov2020-width"):  # the message lists the known names
         widthlab.reproduce("no-such-case", out=tmp_path / "a", smoke=True)

@@ -33,3 +33,20 @@ def test_study_without_out_returns_the_report_text():
     res = widthlab.study(cfg)
     assert res["out"] is None and "mf" in res["report"]
     assert len(res["runs"]) == 2
+
+
+SMALL_STUDY = dict(TINY_STUDY, sweep={"widths": [8, 16], "seeds": [0]},
+                   scaling={"presets": ["mf"], "reference_width": 8},
+                   limits={"compute": ["mf"], "mf_particles": 64, "seeds": [0]})
+
+
+def test_plots_true_or_false_sets_study_plots_for_the_call(tmp_path):
+    """Issue: study(plots=True) drew nothing when the config said study.plots = false (both had to be on)."""
+    res = widthlab.study(SMALL_STUDY, out=tmp_path / "on", plots=True)  # the config says plots = false
+    assert res["summary"]["plot_message"] != "plots off (study.plots = false)", res["summary"]
+    assert "plots = true" in (tmp_path / "on" / "config.toml").read_text()
+    on = dict(SMALL_STUDY, study={"threads": 1, "plots": True})
+    res = widthlab.study(on, out=tmp_path / "off", plots=False)
+    assert res["summary"]["plot_message"].startswith("plots off"), res["summary"]
+    assert not list((tmp_path / "off").glob("*.png"))
+    assert widthlab.study(SMALL_STUDY)["summary"]["plot_message"].startswith("plots off")  # None: the config's

@@ -82,6 +82,22 @@ def test_progress_callback_sees_every_run():
         widthlab.train(TINY, progress="yes")
 
 
+def test_two_threads_each_see_only_their_own_progress():
+    """Progress defaults are process-wide: long calls from two threads take turns (progress_scope.h), so neither
+    callback hears of the other's runs."""
+    import threading
+    seen = {"a": [], "b": []}
+    small = dict(TINY, sweep={"widths": [8], "seeds": [0]})  # 2 runs beside TINY's 8
+    calls = [threading.Thread(target=lambda key=key, config=config: widthlab.train(
+        config, progress=lambda label, done, total, note: seen[key].append(total))) for key, config in
+        (("a", TINY), ("b", small))]
+    for call in calls:
+        call.start()
+    for call in calls:
+        call.join()
+    assert seen == {"a": [8] * 8, "b": [2] * 2}, seen
+
+
 def test_same_seed_same_numbers():
     cfg = dict(TINY, sweep={"widths": [8], "seeds": [3]})
     a, b = widthlab.train(cfg), widthlab.train(cfg)
@@ -104,6 +120,37 @@ def test_lr_axis_multiplies_the_grid_and_bad_lrs_name_the_key():
     with pytest.raises(ValueError, match="sweep.lrs"):
         widthlab.train(TINY, overrides=["sweep.lrs=[0.1, -1]"])
     assert "lrs" not in widthlab.config(TINY)["sweep"]
+
+
+def test_every_run_of_an_lr_sweep_gets_its_own_curve_and_never_a_users_file(tmp_path):
+    """Issue: with sweep.lrs the curve files are SCALING_wWIDTH_lrLR_sSEED.csv; the runs got no curve, and a user's
+    file under the name without _lr (SCALING_wWIDTH_sSEED.csv) became every lr's curve."""
+    cfg = dict(TINY, train=dict(TINY["train"], log_every=1), scaling={"presets": ["ntk"], "reference_width": 8})
+    sets = ["sweep.lrs=[1e-05, 0.1, 2]", "sweep.seeds=[0]", "sweep.widths=[8]"]
+    out = tmp_path / "t"
+    runs = widthlab.train(cfg, out=out, overrides=sets)
+    assert sorted(p.name for p in (out / "curves").iterdir()) == [
+        "ntk_w8_lr0.1_s0.csv", "ntk_w8_lr1e-05_s0.csv", "ntk_w8_lr2_s0.csv"]
+    assert len(runs) == 3 and all(r["curve"]["step"] == [0, 1, 2, 3] for r in runs)
+    for r in runs:
+        assert r["curve"]["train_loss"][-1] == pytest.approx(r["train_loss"])
+    assert len({r["curve"]["train_loss"][-1] for r in runs}) == 3  # three lrs, three curves
+    (out / "curves" / "ntk_w8_s0.csv").write_text("step,train_loss\n0,99\n")  # the user's, not widthlab's
+    again = widthlab.train(cfg, out=out, overrides=sets, resume=True)
+    assert [r["curve"] for r in again] == [r["curve"] for r in runs]
+    without_lrs = widthlab.train(cfg, out=tmp_path / "u", overrides=sets[1:])
+    assert without_lrs[0]["curve"]["train_loss"][-1] == pytest.approx(without_lrs[0]["train_loss"])
+
+
+def test_a_users_file_under_a_runs_curve_name_is_not_taken_for_its_curve(tmp_path):
+    out = tmp_path / "t"
+    cfg = dict(TINY, sweep={"widths": [8], "seeds": [0]}, scaling={"presets": ["ntk"], "reference_width": 8})
+    runs = widthlab.train(dict(cfg, train=dict(cfg["train"], log_every=0)), out=out)
+    assert "curve" not in runs[0] and not (out / "curves" / "ntk_w8_s0.csv").exists()
+    (out / "curves").mkdir(exist_ok=True)
+    (out / "curves" / "ntk_w8_s0.csv").write_text("step,train_loss\n0,99\n")
+    again = widthlab.train(dict(cfg, train=dict(cfg["train"], log_every=0)), out=out, resume=True)
+    assert "curve" not in again[0]
 
 
 def test_convolutional_net_from_model_arch():

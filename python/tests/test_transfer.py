@@ -60,3 +60,36 @@ def test_transfer_refuses_a_config_without_an_lr_axis_before_writing(tmp_path):
     with pytest.raises(ValueError, match="coord_steps"):
         widthlab.transfer(TINY_TRANSFER, out=tmp_path / "o", coord_steps=0)
     assert not (tmp_path / "o").exists()
+
+
+def test_plots_true_sets_study_plots_for_the_call(tmp_path):
+    """Issue: transfer(plots=True) drew nothing when the config said study.plots = false."""
+    cfg = dict(TINY_TRANSFER, sweep=dict(TINY_TRANSFER["sweep"], seeds=[0]))
+    res = widthlab.transfer(cfg, out=tmp_path / "on", plots=True, bootstrap=0)
+    assert "Plots: plots off" not in (tmp_path / "on" / "report.md").read_text()
+    assert "plots = true" in (tmp_path / "on" / "config.toml").read_text() and res["summary"]["runs_failed"] == 0
+
+
+def test_resume_with_another_config_names_the_config_first_as_the_cli(tmp_path, cli):
+    """Issue: the resume's coordinate-check problem was reported before the config comparison, so a directory made
+    with another config was refused for the wrong reason (the CLI compares the configs first)."""
+    other = dict(TINY_TRANSFER, sweep={"widths": [16], "seeds": [0]})
+    widthlab.train(other, out=tmp_path / "o")
+    before = sorted(p.name for p in (tmp_path / "o").iterdir())
+    with pytest.raises(ValueError) as err:
+        widthlab.transfer(TINY_TRANSFER, out=tmp_path / "o", resume=True, bootstrap=0)
+    assert "--resume with a different config" in str(err.value) and "sweep.lrs" in str(err.value), err.value
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == before
+    (tmp_path / "c.toml").write_text(widthlab.to_toml(TINY_TRANSFER))
+    r = cli("transfer", "--quiet", "--config", str(tmp_path / "c.toml"), "--out", str(tmp_path / "o"), "--resume")
+    assert r.returncode == 2 and str(err.value) in r.stderr, r.stderr
+
+
+def test_a_users_file_under_a_name_transfer_writes_is_refused_before_any_run(tmp_path):
+    out = tmp_path / "o"
+    widthlab.train(dict(TINY_TRANSFER, sweep={"widths": [16], "seeds": [0]}), out=out)
+    (out / "optimum.csv").write_text("mine\n")
+    runs = (out / "runs.jsonl").read_text()
+    with pytest.raises(ValueError, match="optimum.csv"):
+        widthlab.transfer(TINY_TRANSFER, out=out, force=True, bootstrap=0)
+    assert (out / "optimum.csv").read_text() == "mine\n" and (out / "runs.jsonl").read_text() == runs

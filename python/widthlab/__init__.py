@@ -17,11 +17,13 @@ import json
 import math
 import os
 import tempfile
+import tomllib
 import warnings
 
 from . import _core
-from ._args import Any, Bool, Fraction, Get, Int, Overrides, Path, Progress, Real, Str, checked, INT64
-from ._args import _is_mse
+from ._args import Any, Bool, ConfigSource, Fraction, Get, Int, Overrides, Path, Preset, Progress, Real, Str, checked
+from ._args import INT64, _is_mse, brief as _brief, keyword_overrides as _keyword_overrides
+from ._args import refuse_keyword_conflicts as _refuse_keyword_conflicts
 from ._args import refuse_unread_network_keywords as _refuse_unread
 from ._config import config_source as _config_source, to_toml as _to_toml
 
@@ -56,8 +58,10 @@ def provenance():
 
 
 # What the public functions share: the source of the grid's config, its --set strings and the output directory.
-_CONFIG = dict(config=Any(), overrides=Overrides())
-_THREADS = Int(lo=0, none="the config's study.threads", what="an int ≥ 0 (0 = all cores)")
+_CONFIG = dict(config=ConfigSource(), overrides=Overrides())
+_MAX_THREADS = 4096  # the CLI's --threads bound and study.threads' (kMaxThreads, widthlab/config.h)
+_THREADS = Int(lo=0, hi=_MAX_THREADS, none="the config's study.threads",
+               what=f"an int in [0, {_MAX_THREADS}] (0 = all cores)")
 _RUN_DIR = dict(out=Path(none="a temporary directory, removed afterwards"), resume=Bool(), force=Bool(),
                 progress=Progress())
 # The network of kernel() and predict() (their C++ side, network_args.h, checks the values, as the CLI does).
@@ -127,19 +131,33 @@ def _np():
     return numpy
 
 
+_TIMES = "None or 'inf' (t = ∞), a number of steps ≥ 0, or a 1-D array of them"
+
+
 def _times(t):
-    """None (t = ∞, the default), one float, or a list of floats for an array of times; ValueError otherwise."""
+    """None (t = ∞, the default), one float, or a list of floats for an array of times. A bool is refused (True is
+    not one step), and any other type is a TypeError naming ``t``."""
     if t is None:
         return None
     if isinstance(t, str):
         if t.strip().lower() in ("inf", "infinity", "∞"):
             return math.inf
-        raise ValueError(f"t = {t!r}: expected a number of steps >= 0, inf, or an array of them")
-    arr = _np().asarray(t, dtype=float)
+        raise ValueError(f"predict(): t = {t!r}: expected {_TIMES}")
+    np = _np()
+    if isinstance(t, (bool, np.bool_)) or (isinstance(t, (list, tuple)) and
+                                           any(isinstance(x, (bool, np.bool_)) for x in t)):
+        raise TypeError(f"predict(): t = {_brief(t)}: expected {_TIMES}, not a bool")
+    try:
+        raw = np.asarray(t)
+        arr = raw.astype(float)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"predict(): t = {_brief(t)}: expected {_TIMES}") from None
+    if raw.dtype.kind == "b":
+        raise TypeError(f"predict(): t = {_brief(t)}: expected {_TIMES}, not bools")
     if arr.ndim == 0:
         return float(arr)
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"t: expected a scalar or a 1-D array of times, got shape {arr.shape}")
+        raise ValueError(f"predict(): t: expected a scalar or a 1-D array of times, got shape {arr.shape}")
     return [float(x) for x in arr]
 
 
@@ -155,10 +173,12 @@ def empirical_ntk(config=None, x=None, width=None, seed=None, scaling=None, trai
     sweep.widths and sweep.seeds; a scaling not in the config is built as a preset), dense or convolutional
     (``model.arch``), at init or — ``trained=True`` — after the config's [train] run (same init, batches, optimizer
     and IC-MF offsets as ``train``). The kernel is evaluated on the config's test inputs or on ``x`` (an
-    (N, input_dim) array; for a conv net input_dim = H·W·C, channels fastest, the npy row layout). ``weighting``:
-    "lr" (each layer's θ_l and b_l gradients weighted by its learning rate, ``train_net``'s ``layer_lrs``: Golikov's
-    kernel) or "plain"; ``output``: a logit index, or -1 for the mean of the outputs' kernels Θ_oo. For ic-mf it is
-    the kernel of f(θ) alone (the frozen offset has no gradient; theory.md §8.3).
+    (N, input_dim) array; for a conv net input_dim = H·W·C, channels fastest, the npy row layout). ``weighting``
+    (the CLI's --normalization): "lr" (each layer's θ_l and b_l gradients weighted by its learning rate,
+    ``train_net``'s ``layer_lrs``: Golikov's kernel), "plain" (the gradient in the stored parameters) or "nt"
+    (neural-tangents' Θ: the same net in NTK parameterization, which tends to :func:`kernel` with W_std = the net's
+    effective σ; needs model.bias = false); ``output``: a logit index, or -1 for the mean of the outputs' kernels
+    Θ_oo. For ic-mf it is the kernel of f(θ) alone (the frozen offset has no gradient; theory.md §8.3).
 
     Returns the (N, N) kernel as a numpy array of the config's train.precision — the numbers the CLI writes to
     entk.npy for the same config and flags. Raises RuntimeError when the training run diverges.
@@ -168,7 +188,7 @@ def empirical_ntk(config=None, x=None, width=None, seed=None, scaling=None, trai
                                **_config_source(config))
 
 
-@checked(preset=Any(), q_sigma=Fraction(), q_lr=Fraction(), q_lr_out=Fraction(),
+@checked(preset=Preset(), q_sigma=Fraction(), q_lr=Fraction(), q_lr_out=Fraction(),
          depth=Int(none="the config's, else 1", what="an int ≥ 1"),
          activation=Str(none="the config's, else leaky_relu:0.1"), optimizer=Str(none="the config's, else gd"),
          **_CONFIG)
@@ -179,24 +199,30 @@ def classify(preset=None, q_sigma=None, q_lr=None, q_lr_out=None, depth=None, ac
     Exactly one of ``preset`` (name, alias, a ``(q_sigma, q_lr[, q_lr_in])`` tuple — of numbers or of strings such
     as "-3/4" — or a "custom:..." spec), ``q_sigma`` + ``q_lr`` (+ ``q_lr_out``; Golikov's exponents, theory.md §1.3;
     numbers or fraction strings) or ``config`` (every scaling it names). ``depth`` (default 1), ``activation``
-    (default "leaky_relu:0.1") and ``optimizer`` (default "gd") override the config's values.
+    (default "leaky_relu:0.1") and ``optimizer`` (default "gd") override the config's values (an ``overrides`` entry
+    giving the same key another value is refused, as on the CLI).
 
     Returns the CLI's JSON object as a dict: ``A``, ``B``, ``C``, ``stable``, ``regime``, ``region``, ``model``,
     ``finite_init_logits``, ``finite_kernel``, ``feature_learning`` and the extras; for a config, a list of them,
     one per scaling.
     """
+    _refuse_keyword_conflicts("classify", overrides, depth=("model.depth", depth),
+                              activation=("model.activation", activation), optimizer=("train.optimizer", optimizer))
     if isinstance(preset, (tuple, list)):
         preset = "(" + ", ".join(str(q) for q in preset) + ")"
     q_sigma, q_lr, q_lr_out = (None if q is None else str(q) for q in (q_sigma, q_lr, q_lr_out))
-    return _core.classify(preset=preset or "", q_sigma=q_sigma, q_lr=q_lr, q_lr_out=q_lr_out, depth=depth,
-                          activation=activation or "", optimizer=optimizer or "",
+    return _core.classify(preset="" if preset is None else preset, q_sigma=q_sigma, q_lr=q_lr, q_lr_out=q_lr_out,
+                          depth=depth, activation=activation or "", optimizer=optimizer or "",
                           overrides=overrides, **_config_source(config))
 
 
-@checked(source=Any(), overrides=Overrides(), as_toml=Bool())
+@checked(source=ConfigSource(), overrides=Overrides(), as_toml=Bool())
 def config(source=None, overrides=(), as_toml=False):
     """The resolved, validated config (defaults filled in) as a dict with architecture.md §5's sections and keys, or as TOML
-    text with ``as_toml=True``. ``source``: None (the built-in default), a dict, TOML text or a path."""
+    text with ``as_toml=True``. ``source``: None (the built-in default), a dict (its keys are config keys: letters,
+    digits, '_' and '-'), TOML text or a path (str or os.PathLike). A str is TOML text when it contains a newline or
+    an '=' and names no existing path; any other str is a path to a TOML file, which must exist; an empty str is
+    refused. The same holds for every function's ``config=``."""
     return _core.config(overrides=overrides, as_toml=as_toml, **_config_source(source))
 
 
@@ -208,15 +234,17 @@ def train(config=None, out=None, overrides=(), threads=None, resume=False, force
     (``out`` must be new or empty unless ``resume`` — skip the runs already there; the config must be the one they
     were made with — or ``force`` — replace the results widthlab wrote there; other files are never touched);
     without ``out`` the runs go to a temporary directory that is removed afterwards. ``threads``: None = the config's
-    study.threads, 0 = all cores. ``progress``: None (silent), True (the CLI's progress line on stderr) or a callable
+    study.threads, 0 = all cores (it sets study.threads, as --threads: an ``overrides`` entry giving that key another
+    value is refused). ``progress``: None (silent), True (the CLI's progress line on stderr) or a callable
     ``progress(label, done, total, note)`` called after each run.
 
     Returns the runs as a list of dicts with the runs.jsonl keys (``scaling``, ``width``, ``seed``, ``depth``,
     ``optimizer``, ``lr``, ``steps``, ``status``, ``train_loss``, ``train_acc``, ``test_loss``, ``test_acc``,
     ``seconds`` and the extras), each with its per-step ``curve`` (a dict of lists: ``step``, ``train_loss``, …, the
-    columns of curves/*.csv) when the config saves curves. Raises RuntimeError when runs failed (their errors are in
-    ``out/errors.jsonl``).
+    columns of its own curves/*.csv — SCALING_wWIDTH_sSEED.csv, or SCALING_wWIDTH_lrLR_sSEED.csv with sweep.lrs)
+    when the config saves curves. Raises RuntimeError when runs failed (their errors are in ``out/errors.jsonl``).
     """
+    overrides = _keyword_overrides("train", overrides, threads=("study.threads", threads))
     kwargs = dict(overrides=overrides, threads=-1 if threads is None else threads, mode=_output_mode(resume, force),
                   progress=progress, **_config_source(config))
     if out is None:
@@ -248,15 +276,59 @@ def train_net(config=None, scaling=None, width=None, seed=None, overrides=()):
 
 
 def _with_curves(runs, out):
-    """Each run dict gains its curve from out/curves/SCALING_wWIDTH_sSEED.csv (when written)."""
+    """Each run dict gains its curve from its own out/curves/STEM.csv: the file widthlab wrote for that run (listed
+    in the directory's manifest; never a user's file under a similar name)."""
+    listed = _manifest(out)
+    swept = _swept_lrs(out)
     for r in runs:
-        name = "".join(c if (c.isalnum() or c in ".+-") else "-" for c in str(r.get("scaling", "")))
-        path = os.path.join(out, "curves", f"{name}_w{r.get('width')}_s{r.get('seed')}.csv")
-        if os.path.exists(path):
-            with open(path, newline="", encoding="utf-8") as f:
+        name = f"curves/{_run_stem(r, swept)}.csv"
+        if name in listed and os.path.isfile(os.path.join(out, name)):
+            with open(os.path.join(out, name), newline="", encoding="utf-8") as f:
                 rows = list(csv.DictReader(f))
             r["curve"] = {k: [_number(row[k]) for row in rows] for k in (rows[0] if rows else {})}
     return runs
+
+
+def _run_stem(run, swept):
+    """The file stem widthlab gives a run's curve (run_stem, src/study/sweep.cpp): SCALING_wWIDTH_sSEED, with _lrLR
+    before _s when the grid sweeps lrs; LR as fmt's "{}" writes a double (shortest round trip, no ".0")."""
+    stem = f"{_file_safe(str(run['scaling']))}_w{run['width']}"
+    if swept:
+        lr = repr(float(run["lr"]))
+        stem += f"_lr{_file_safe(lr[:-2] if lr.endswith('.0') else lr)}"
+    return f"{stem}_s{run['seed']}"
+
+
+def _file_safe(text):
+    """file_safe (src/study/sweep.cpp): each byte of the UTF-8 text that is not an ASCII letter, digit, '.', '+' or
+    '-' becomes '-'."""
+    keep = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+-")
+    return "".join(chr(b) if b in keep else "-" for b in text.encode("utf-8"))
+
+
+def _manifest(out):
+    """The paths out/.widthlab-manifest lists (relative to out; a "- PATH" line releases PATH), as core/manifest.cpp
+    reads it."""
+    listed = set()
+    path = os.path.join(out, ".widthlab-manifest")
+    if not os.path.isfile(path):
+        return listed
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        for line in f.read().split("\n"):
+            if line.startswith("- "):
+                listed.discard(line[2:])
+            elif line:
+                listed.add(line)
+    return listed
+
+
+def _swept_lrs(out):
+    """Whether out/config.toml, the config the runs were made with, sweeps lrs (sweep.lrs)."""
+    path = os.path.join(out, "config.toml")
+    if not os.path.isfile(path):
+        return False
+    with open(path, "rb") as f:
+        return bool(tomllib.load(f).get("sweep", {}).get("lrs"))
 
 
 @checked(threads=_THREADS, plots=Bool(none="the config's study.plots"), **_CONFIG, **_RUN_DIR)
@@ -264,12 +336,16 @@ def study(config=None, out=None, overrides=(), threads=None, resume=False, force
     """The main job (``widthlab study``; architecture.md §1, §4, §8): the finite sweep, the d = ∞ limits, distances, fitted
     convergence rates, report and plots, in ``out`` (same rules as :func:`train`; without ``out`` a temporary
     directory, removed afterwards — then ``report`` is its text rather than a path). ``plots``: None = the config's
-    study.plots. ``progress``: as for :func:`train`.
+    study.plots; True or False sets study.plots for this call. ``threads``: as for :func:`train`; an ``overrides``
+    entry giving study.threads or study.plots another value than ``threads`` or ``plots`` is refused.
+    ``progress``: as for :func:`train`.
 
     Returns a dict: ``summary`` (counts, seconds, errors, ``brief``), ``runs`` (runs.jsonl lines), ``limits``
     (limits.jsonl lines), ``rates`` (rates.json), ``distances`` (distances.csv rows as dicts), ``report`` (path of
     report.md, or its text), ``out``.
     """
+    overrides = _keyword_overrides("study", overrides, threads=("study.threads", threads),
+                                   plots=("study.plots", plots))
     kwargs = dict(overrides=overrides, threads=-1 if threads is None else threads, mode=_output_mode(resume, force),
                   plots=plots, progress=progress, **_config_source(config))
     return _in_out_dir(out, "study", lambda d: _core.study(d, **kwargs), _study_files)
@@ -329,6 +405,8 @@ def transfer(config=None, out=None, overrides=(), threads=None, resume=False, fo
     intervals and verdicts), ``optimum``, ``exponents``, ``coord_fit`` (the CSVs' rows as dicts), ``report`` (path of
     report.md, or its text without ``out``), ``out``.
     """
+    overrides = _keyword_overrides("transfer", overrides, threads=("study.threads", threads),
+                                   plots=("study.plots", plots))
     kwargs = dict(overrides=overrides, threads=-1 if threads is None else threads, mode=_output_mode(resume, force),
                   plots=plots, bootstrap=bootstrap, coord_steps=coord_steps, progress=progress,
                   **_config_source(config))
@@ -344,7 +422,7 @@ def reproductions():
 
 @checked(name=Str(), smoke=Bool(), full=Bool(), overrides=Overrides(), data=Path(none="no CIFAR-10 directory"),
          config=Path(none="configs/reproduce/NAME.toml"), device=Str(none="the config's study.device"),
-         threads=Int(lo=0, none="all cores", what="an int ≥ 0 (0 = all cores)"), plots=Bool(), **_RUN_DIR)
+         threads=_THREADS, plots=Bool(), **_RUN_DIR)
 def reproduce(name, out=None, smoke=False, full=False, overrides=(), data=None, config=None, threads=None,
               resume=False, force=False, plots=True, device=None, progress=None):
     """Run a built-in paper experiment and judge its claims (``widthlab reproduce NAME``; README "Paper
@@ -352,8 +430,10 @@ def reproduce(name, out=None, smoke=False, full=False, overrides=(), data=None, 
     and *holds*, *fails* or is *inconclusive*. ``smoke``: seconds-sized (judges nothing); ``full``: the paper's sizes;
     ``overrides``: "key=value" strings applied after them (``--set``); ``data``: a CIFAR-10 binary directory (image
     cases on cifar-2); ``config``: a path replacing configs/reproduce/NAME.toml; ``device``: "cpu", "cuda" or "auto"
-    (``--device``); ``threads``: None or 0 = all cores. ``out``, ``resume``, ``force``, ``progress``: as for
-    :func:`study` (``resume`` reuses the recorded runs; the grid may grow).
+    (``--device``; sets study.device); ``threads``: None = the config's study.threads, 0 = all cores (sets
+    study.threads); an ``overrides`` entry giving study.device or study.threads another value is refused, as on the
+    CLI. ``out``, ``resume``, ``force``, ``progress``: as for :func:`study` (``resume`` reuses the recorded runs; the
+    grid may grow).
 
     Returns a dict: ``summary`` (``holds``, ``fails``, ``inconclusive``, seconds, ``brief``), ``claims`` (claims.json's
     claims: ``id``, ``claim``, ``published``, ``measured``, ``verdict``, ``sanity``, ``uninformative``), ``report``
@@ -361,7 +441,8 @@ def reproduce(name, out=None, smoke=False, full=False, overrides=(), data=None, 
     """
     if smoke and full:
         raise ValueError("smoke and full: expected at most one of them")
-    sets = ([f"study.device={device}"] if device is not None else []) + list(overrides)
+    sets = _keyword_overrides("reproduce", overrides, device=("study.device", device),
+                              threads=("study.threads", threads))
     kwargs = dict(smoke=smoke, full=full, data_dir=os.fspath(data) if data is not None else "",
                   config_path=os.fspath(config) if config is not None else "", overrides=sets,
                   threads=0 if threads is None else threads, mode=_output_mode(resume, force), plots=plots,
@@ -377,8 +458,22 @@ def _in_out_dir(out, verb, run, read_files):
             result = read_files(run(d), d)
             result["report"] = _read_text(result["report"])
             result["out"] = None
+            result["summary"] = _not_kept(result["summary"], d)
             return result
     return read_files(run(os.fspath(out)), os.fspath(out))
+
+
+def _not_kept(value, d):
+    """The summary without the paths of the temporary directory ``d``, removed when the call returns: they say that
+    the results were not kept."""
+    if isinstance(value, str):
+        return value.replace(os.path.join(d, "report.md"), "report not kept (out=None)").replace(
+            d, "<not kept (out=None)>")
+    if isinstance(value, list):
+        return [_not_kept(v, d) for v in value]
+    if isinstance(value, dict):
+        return {k: _not_kept(v, d) for k, v in value.items()}
+    return value
 
 
 def _csv_rows(path):

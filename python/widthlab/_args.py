@@ -18,15 +18,24 @@ import math
 import numbers
 import operator
 import os
+import tomllib
 
 import numpy
+
+from ._config import toml_value
 
 INT32 = 2**31 - 1
 INT64 = 2**63 - 1
 
 
+def brief(value):
+    """repr(value) when it is one short line, else its type (a large array's repr spans many lines)."""
+    text = repr(value)
+    return text if len(text) <= 80 and "\n" not in text else f"<{type(value).__name__}>"
+
+
 def _fail(error, fn, name, value, what):
-    raise error(f"{fn}(): {name} = {value!r}: expected {what}")
+    raise error(f"{fn}(): {name} = {brief(value)}: expected {what}")
 
 
 class Any:
@@ -118,6 +127,45 @@ class Path:
         _fail(TypeError, fn, name, value, self.what)
 
 
+class ConfigSource:
+    """A config: None (the built-in default), a dict, TOML text or a path (str or os.PathLike). An empty str is
+    refused: it names no file, and as TOML text it would silently be the built-in default."""
+
+    what = "None (the built-in default), a dict, TOML text or a path to a TOML file"
+
+    def __call__(self, fn, name, value):
+        if value is None or isinstance(value, (dict, os.PathLike)):
+            return value
+        if not isinstance(value, str):
+            _fail(TypeError, fn, name, value, self.what)
+        if not value.strip():
+            _fail(ValueError, fn, name, value, "TOML text or a path to a TOML file, not an empty str")
+        return value
+
+
+class Preset:
+    """classify's preset: None, a name, alias or "custom:..." spec, or a (q_sigma, q_lr[, q_lr_in]) tuple or list of
+    numbers or fraction strings (the C++ side parses them)."""
+
+    what = ("None, a preset name, a 'custom:...' spec or a (q_sigma, q_lr[, q_lr_in]) tuple of numbers or fraction "
+            "strings")
+
+    def __call__(self, fn, name, value):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            if not value.strip():
+                _fail(ValueError, fn, name, value, "a preset name, a 'custom:...' spec or a tuple, not an empty str")
+            return value
+        if not isinstance(value, (tuple, list)) or not all(_is_fraction(q) for q in value):
+            _fail(TypeError, fn, name, value, self.what)
+        return value
+
+
+def _is_fraction(q):
+    return isinstance(q, str) or (isinstance(q, numbers.Real) and not isinstance(q, (bool, numpy.bool_)))
+
+
 class Fraction:
     """None, a real number or a str such as "-3/4" (Golikov's exponents; the C++ side parses it)."""
 
@@ -177,6 +225,43 @@ class Get:
             if not isinstance(g, str) or g not in self.NAMES or items.count(g) > 1:
                 _fail(ValueError, fn, name, value, self.what)
         return value if one else tuple(items)
+
+
+def refuse_keyword_conflicts(fn, overrides, **keywords):
+    """A ValueError (one line naming both) when an override gives a config key another value than a keyword that
+    stands for it — ``keywords``: name=(key, value), value None when not given — as the CLI refuses ``--set
+    study.threads=2`` beside ``--threads 1``: applied in order, the later would win silently. The same value in both
+    is fine (compared as TOML values, as the CLI does: 2 and 2.0 differ)."""
+    for name, (key, value) in keywords.items():
+        if value is None:
+            continue
+        for item in overrides:
+            set_key, eq, text = item.partition("=")
+            if eq and set_key.strip() == key and not _same(_override_value(text), value):
+                raise ValueError(f"{fn}(): overrides {item!r}: {name} = {value!r} sets {key} = "
+                                 f"{toml_value(value, key)}; expected the key given once, or the same value in both")
+
+
+def keyword_overrides(fn, overrides, **keywords):
+    """``overrides`` after the ``key=value`` strings of the keywords given (see refuse_keyword_conflicts), as the CLI
+    applies --threads, --device, … before the --set ones; a conflicting override is refused."""
+    refuse_keyword_conflicts(fn, overrides, **keywords)
+    sets = [f"{key}={toml_value(value, key)}" for key, value in keywords.values() if value is not None]
+    return sets + list(overrides)
+
+
+def _override_value(text):
+    """An override's value as the C++ side reads it: TOML, else (a bare word) the text itself."""
+    text = text.strip()
+    try:
+        parsed = tomllib.loads("v = " + text)
+    except tomllib.TOMLDecodeError:
+        return text
+    return parsed["v"] if list(parsed) == ["v"] else text
+
+
+def _same(a, b):
+    return type(a) is type(b) and a == b
 
 
 def unexpected_keyword(fn, name, known):

@@ -215,8 +215,7 @@ SweepSummary coordinate(const std::vector<SweepRunKey>& keys, const SweepRunFunc
     return std::nullopt;
   };
 
-  const int saved_blas = blas_threads();
-  set_blas_threads(threads);
+  const ScopedBlasThreads blas(threads);
   std::thread local([&] {
     while (auto k = take_key()) sink.take(execute(*k, fn));
   });
@@ -244,7 +243,6 @@ SweepSummary coordinate(const std::vector<SweepRunKey>& keys, const SweepRunFunc
     }
   }
   local.join();
-  set_blas_threads(saved_blas);
   sink.progress.finish();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return summary;
@@ -256,8 +254,7 @@ SweepSummary work(const SweepRunFunction& fn, const SweepOptions& options) {
   summary.threads_given = options.threads;
   summary.worker_threads = mpi_size();
   summary.blas_threads_large = rank_threads(options);
-  const int saved_blas = blas_threads();
-  set_blas_threads(summary.blas_threads_large);
+  const ScopedBlasThreads blas(summary.blas_threads_large);
   std::vector<std::uint8_t> reply;  // empty: "ready"
   std::vector<std::uint8_t> buf;
   for (;;) {
@@ -277,7 +274,6 @@ SweepSummary work(const SweepRunFunction& fn, const SweepOptions& options) {
       (m.out.record.value("status", std::string("ok")) == "ok" ? summary.ok : summary.diverged) += 1;
     reply = pack(m);
   }
-  set_blas_threads(saved_blas);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return summary;
 }

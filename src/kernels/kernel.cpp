@@ -14,14 +14,11 @@
 #include "widthlab/cnn_kernel.h"
 #include "widthlab/dual.h"
 #include "widthlab/error.h"
+#include "widthlab/interrupt.h"
 #include "widthlab/kernel_diagonals.h"
+#include "widthlab/mlp.h"  // ScopedBlasThreads
 #include "widthlab/progress.h"
 #include "widthlab/transpose.h"
-
-extern "C" {
-int openblas_get_num_threads(void);
-void openblas_set_num_threads(int);
-}
 
 namespace widthlab {
 
@@ -142,6 +139,7 @@ void compute_block(const BlockJob<T>& J, std::int64_t i0, std::int64_t m, std::i
   const T w2 = T(R.w2), b2 = T(R.b2), g2k = T(R.w2 / R.n0), width = T(R.width), beta = T(R.beta);
   tdot.resize(std::size_t(n));
   for (std::int64_t r = 0; r < m; ++r) {
+    poll_interrupt();  // a row of a quadrature activation's block can take seconds
     T* __restrict k = kout + r * kld;
     T* __restrict th = ntk ? ntk + r * ld : nullptr;
     T* __restrict td = tdot.data();
@@ -180,13 +178,6 @@ void compute_block(const BlockJob<T>& J, std::int64_t i0, std::int64_t m, std::i
   }
 }
 
-// Holds OpenBLAS at one thread while our own threads run GEMMs concurrently; restores the setting after.
-struct BlasSingleThread {
-  int saved;
-  BlasSingleThread() : saved(openblas_get_num_threads()) { openblas_set_num_threads(1); }
-  ~BlasSingleThread() { openblas_set_num_threads(saved); }
-};
-
 }  // namespace
 
 template <class T>
@@ -210,7 +201,7 @@ struct KernelPlan<T>::Impl {
       if (layer_weights) throw InputError("layer weights: not supported for an architecture (arch)");
       cnn.emplace(opts, x1.cols());
       J.cnn = &*cnn;
-      const BlasSingleThread blas_guard;  // per-image GEMMs are small: OpenBLAS threads would only spin
+      const ScopedBlasThreads blas_guard(1);  // per-image GEMMs are small: OpenBLAS threads would only spin
       J.v1 = cnn_kernel_variances<T>(*cnn, x1);
       if (x2) J.v2 = cnn_kernel_variances<T>(*cnn, *x2);
       return;
@@ -246,13 +237,20 @@ struct KernelPlan<T>::Impl {
     auto worker = [&] {
       Matrix<T> kbuf;
       std::vector<T> tdot, tk, tt;
-      for (std::size_t b; (b = next.fetch_add(1)) < count;) job(b, kbuf, tdot, tk, tt);
+      try {
+        for (std::size_t b; (b = next.fetch_add(1)) < count;) {
+          poll_interrupt();
+          job(b, kbuf, tdot, tk, tt);
+        }
+      } catch (const Interrupted&) {  // stops this worker; rethrown below once all have joined (interrupt.h)
+      }
     };
-    BlasSingleThread blas_guard;
+    const ScopedBlasThreads blas_guard(1);  // our threads run the GEMMs concurrently
     std::vector<std::thread> pool;
     for (int t = 1; t < used; ++t) pool.emplace_back(worker);
     worker();
     for (auto& th : pool) th.join();
+    if (interrupt_requested()) throw Interrupted{};
   }
 };
 

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "widthlab/error.h"
+#include "widthlab/interrupt.h"
 
 namespace widthlab {
 
@@ -135,6 +136,7 @@ MatrixD function_space_gd(const MatrixD& k_all_train, MatrixD u, const Loss& los
   const Eigen::Index n = k_all_train.cols();
   MatrixD g;
   for (std::int64_t k = 0; k < steps; ++k) {
+    poll_interrupt();
     MatrixD u_train = u.topRows(n);
     loss.gradient(u_train, y, g);  // ℓ'/n
     u.noalias() -= lr * (k_all_train * g);

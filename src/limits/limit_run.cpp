@@ -12,6 +12,7 @@
 #include "widthlab/batch_order.h"
 #include "widthlab/device.h"
 #include "widthlab/error.h"
+#include "widthlab/interrupt.h"
 #include "widthlab/mean_field.h"
 #include "widthlab/optimizer.h"
 #include "widthlab/progress.h"
@@ -227,6 +228,7 @@ void run_particles(Ctx& c, uint64_t seed) {
   bool diverged = false;
   int step = 0;
   for (; step < o.steps; ++step) {
+    poll_interrupt();
     const bool curve_due = o.curve_every > 0 && step % o.curve_every == 0;
     const std::span<const int> idx = stream.next();
     const int rows = int(idx.size());
@@ -304,6 +306,7 @@ void run_kernel(Ctx& c, uint64_t seed) {
   bool diverged = false;
   int step = 0;
   for (; step < o.steps; ++step) {
+    poll_interrupt();
     const bool curve_due = o.curve_every > 0 && step % o.curve_every == 0;
     if (curve_due && !record(c, step, logits_tr(), logits_te())) {
       diverged = true;

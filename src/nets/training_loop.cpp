@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "widthlab/batch_order.h"
+#include "widthlab/interrupt.h"
 #include "widthlab/optimizer.h"
 
 namespace widthlab {
@@ -60,6 +61,7 @@ TrainingOutcome train_steps(Net& net, const TrainTask& task, const Loss& loss, c
   BatchBuffers<T> buf_last(full ? 0 : n % B, n0, k, with_offset);
   TrainingOutcome out;
   for (int step = 0; step < opt.steps; ++step, out.steps_done = step) {
+    poll_interrupt();
     const std::span<const int> idx = order.next();
     const int rows = int(idx.size());
     BatchBuffers<T>& buf = full || rows == B ? buf_full : buf_last;

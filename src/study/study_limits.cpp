@@ -153,8 +153,7 @@ void simulate_limits(const Context& ctx, const std::vector<LimitPlan>& plans,
   const std::vector<LimitJob> jobs = pending_jobs(ctx, plans, done);
   const auto& pd = progress_defaults();
   Progress progress("study: limits", long(jobs.size()), pd.enabled, pd.force);
-  const int saved = blas_threads();
-  set_blas_threads(ctx.threads);
+  const ScopedBlasThreads blas(ctx.threads);
   create_output_subdir(ctx.options.out / "logits");
   JsonlWriter writer(ctx.options.out / "limits.jsonl");
   for (const LimitJob& job : jobs) {
@@ -178,7 +177,6 @@ void simulate_limits(const Context& ctx, const std::vector<LimitPlan>& plans,
       progress.advance(1, "failed");
     }
   }
-  set_blas_threads(saved);
 }
 
 }  // namespace widthlab::study

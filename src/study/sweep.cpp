@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "widthlab/error.h"
+#include "widthlab/interrupt.h"
+#include "widthlab/mlp.h"  // ScopedBlasThreads
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/progress.h"
@@ -220,26 +222,28 @@ SweepSummary run_sweep_runs(const std::vector<SweepRunKey>& keys, const SweepRun
   sh.start = t0;
   sh.max_seconds = options.max_seconds;
 
-  const int saved_blas = blas_threads();
   // Large runs first (one at a time, all threads inside BLAS), then the small ones concurrently.
   summary.blas_threads_large = threads;
   summary.worker_threads = std::min<int>(threads, std::max<int>(1, int(todo_small.size())));
   if (!todo_large.empty()) {
-    set_blas_threads(threads);
+    const ScopedBlasThreads blas(threads);
     for (const auto& k : todo_large) execute(k, fn, options, sh);
   }
   if (!todo_small.empty()) {
-    set_blas_threads(1);
+    const ScopedBlasThreads blas(1);
     std::atomic<std::size_t> next{0};
     auto worker = [&] {
-      for (std::size_t i; (i = next.fetch_add(1)) < todo_small.size();) execute(todo_small[i], fn, options, sh);
+      try {
+        for (std::size_t i; (i = next.fetch_add(1)) < todo_small.size();) execute(todo_small[i], fn, options, sh);
+      } catch (const Interrupted&) {  // stops this worker; rethrown below once all have joined (interrupt.h)
+      }
     };
     std::vector<std::thread> pool;
     for (int t = 1; t < summary.worker_threads; ++t) pool.emplace_back(worker);
     worker();
     for (auto& th : pool) th.join();
+    if (interrupt_requested()) throw Interrupted{};
   }
-  set_blas_threads(saved_blas);
   progress.finish();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return summary;

@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "widthlab/error.h"
+#include "widthlab/interrupt.h"
+#include "widthlab/mlp.h"
 #include "widthlab/npy.h"
 
 using namespace widthlab;
@@ -81,6 +83,38 @@ TEST(Sweep, EngineRunsEveryKeyOnceAndResumes) {
     EXPECT_TRUE(fs::exists(dir / "curves" / (run_stem(k) + ".csv"))) << run_stem(k);
     EXPECT_EQ(runs.at(run_stem(k))["value"].get<double>(), k.width * 10.0 + double(k.seed));
   }
+  fs::remove_all(dir);
+}
+
+// Ctrl-C in Python (interrupt.h): the sweep stops, its workers joined, the interrupted run is not recorded as failed,
+// the BLAS thread count is restored, and a resume runs what is left.
+TEST(Sweep, AnInterruptStopsTheSweepAndItResumes) {
+  fs::path dir = scratch("interrupt");
+  SweepOptions opt;
+  opt.out = dir;
+  opt.threads = 2;
+  opt.parallel_width_max = 16;
+  std::atomic<int> calls{0};
+  auto fn = [&](const SweepRunKey& k) {
+    if (++calls == 4) request_interrupt();
+    poll_interrupt();
+    return fake(k);
+  };
+  clear_interrupt();
+  const int blas_before = blas_threads();
+  EXPECT_THROW(run_sweep_runs(keys3(), fn, opt), Interrupted);
+  EXPECT_EQ(blas_threads(), blas_before);
+  EXPECT_FALSE(fs::exists(dir / "errors.jsonl") && fs::file_size(dir / "errors.jsonl") > 0) << "not a failed run";
+  const std::size_t done = by_stem(dir / "runs.jsonl").size();
+  // Calls 1–2 are the wide runs (one at a time), then two workers: the one in call 3 may finish or see the request.
+  EXPECT_GE(done, 2u);
+  EXPECT_LE(done, 3u) << "no run starts once the interrupt is requested: every run polls first";
+  clear_interrupt();
+  SweepSummary resumed = run_sweep_runs(keys3(), fn, opt);
+  EXPECT_EQ(resumed.already_done, int(done));
+  EXPECT_EQ(resumed.ran, 6 - int(done));
+  EXPECT_EQ(resumed.failed, 0);
+  EXPECT_EQ(by_stem(dir / "runs.jsonl").size(), 6u);
   fs::remove_all(dir);
 }
 
