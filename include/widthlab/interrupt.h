@@ -26,8 +26,8 @@ void set_interrupt_source(InterruptSource source);
 // thread, asks the source first when the last ask is older than kInterruptPollSeconds.
 void poll_interrupt();
 
-void request_interrupt();     // e.g. a progress callback that raised KeyboardInterrupt
-bool interrupt_requested();   // without throwing: for a pool that joins its workers first
-void clear_interrupt();       // at the start of each front-end call: an old request does not stop the next call
+void request_interrupt();    // e.g. a progress callback that raised KeyboardInterrupt
+bool interrupt_requested();  // without throwing: for a pool that joins its workers first
+void clear_interrupt();      // at the start of each front-end call: an old request does not stop the next call
 
 }  // namespace widthlab

@@ -52,8 +52,7 @@ py::object empirical_ntk_py(const ConfigSource& src, const py::object& x, std::o
   o.output = output;
   MatrixD X;
   if (!x.is_none()) {
-    auto arr = py_bridge::InArray<double>::ensure(x);
-    if (!arr) throw InputError("x: expected an array of numbers");
+    auto arr = py_bridge::real_array<double>(x, "x");
     if (arr.ndim() != 2) throw InputError(fmt::format("x: expected a 2-D (N, d) array, got {} dimensions", arr.ndim()));
     X = py_bridge::as_matrix<double>(arr, "x");
     o.x = &X;

@@ -68,8 +68,7 @@ KernelArgs kernel_args(const py::object& depth, const py::object& activation, co
 // (N, d), or with an architecture also (N, H, W, C) images.
 template <class T>
 InArray<T> input_array(const py::handle& obj, const char* what, bool images) {
-  auto arr = InArray<T>::ensure(obj);
-  if (!arr) throw InputError(std::string(what) + ": expected an array of numbers");
+  auto arr = py_bridge::real_array<T>(obj, what);
   if (arr.ndim() != 2 && !(images && arr.ndim() == 4))
     throw InputError(
         std::string(what) +

@@ -37,8 +37,7 @@ using py_bridge::InArray;
 // With an architecture (ko.arch) also 4-D (n, H, W, C) images, read as n rows of H·W·C values; their shape becomes
 // ko.input_shape (and must agree with input_shape= and the other input), as `widthlab predict --arch`.
 MatrixD input(const py::handle& obj, const char* what, KernelOptions* ko = nullptr) {
-  auto arr = InArray<double>::ensure(obj);
-  if (!arr) throw InputError(fmt::format("{}: expected an array of numbers", what));
+  auto arr = py_bridge::real_array<double>(obj, what);
   MatrixD A;
   if (ko && arr.ndim() == 4) {
     if (!ko->arch) throw InputError(fmt::format("{}: expected a 2-D (n, d) array (4-D images need arch)", what));

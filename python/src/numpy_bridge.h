@@ -24,6 +24,25 @@ using InArray = py::array_t<T, py::array::c_style | py::array::forcecast>;
 template <class T>
 using ConstMap = Eigen::Map<const Matrix<T>>;
 
+// `obj` as InArray<T>, refusing what numpy would convert with a loss the caller does not see: complex numbers (the
+// imaginary part dropped, a ComplexWarning at most), datetimes (read as counts of days or seconds), masked arrays
+// (the mask ignored). `what` names the argument in errors.
+template <class T>
+InArray<T> real_array(const py::handle& obj, const char* what) {
+  const py::module_ numpy = py::module_::import("numpy");
+  if (py::isinstance(obj, numpy.attr("ma").attr("MaskedArray")))
+    throw InputError(std::string(what) + ": a masked array; expected a plain array (fill or drop the masked entries)");
+  if (py::isinstance<py::array>(obj)) {
+    const char kind = py::reinterpret_borrow<py::array>(obj).dtype().kind();
+    if (kind == 'c' || kind == 'M' || kind == 'm')
+      throw InputError(std::string(what) + ": expected an array of real numbers, got dtype " +
+                       py::str(py::reinterpret_borrow<py::array>(obj).dtype()).cast<std::string>());
+  }
+  auto arr = InArray<T>::ensure(obj);
+  if (!arr) throw InputError(std::string(what) + ": expected an array of numbers");
+  return arr;
+}
+
 // A 2-D (n × d) or 1-D (n, read as n × 1) array as a row-major matrix view. `what` names the argument in errors.
 template <class T>
 ConstMap<T> as_matrix(const InArray<T>& a, const char* what) {

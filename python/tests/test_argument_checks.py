@@ -329,3 +329,27 @@ def test_kernel_accepts_get_beside_an_nngp_or_ntk_that_agrees():
     assert set(widthlab.kernel(X, get="nngp", nngp=True, **NET)) == {"nngp"}
     assert set(widthlab.kernel(X, get=("nngp", "ntk"), ntk=True, **NET)) == {"nngp", "ntk"}
     assert set(widthlab.kernel(X, ntk=False, **NET)) == {"nngp"}
+
+
+LOSSY_ARRAYS = [
+    (np.ones((4, 3)) * (1 + 2j), "expected an array of real numbers, got dtype complex128"),
+    (np.arange(12).reshape(4, 3).astype("datetime64[D]"), "expected an array of real numbers, got dtype datetime64"),
+    (np.ma.masked_array(np.ones((4, 3)), mask=np.eye(4, 3)), "a masked array; expected a plain array"),
+]
+
+
+@pytest.mark.parametrize("array, message", LOSSY_ARRAYS)
+def test_arrays_numpy_would_convert_with_a_loss_are_refused_naming_the_argument(array, message):
+    """numpy's conversion would drop the imaginary part (a warning at most), read dates as day counts, or ignore the
+    mask; each is refused instead, naming the argument."""
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    y = np.array([1.0, -1.0, 1.0, -1.0])
+    calls = [
+        ("x1", lambda: widthlab.kernel(array, depth=1, activation="relu")),
+        ("x_test", lambda: widthlab.predict(x, y, array, depth=1, activation="relu")),
+        ("x", lambda: widthlab.empirical_ntk(TINY, x=array, width=8)),
+    ]
+    for name, call in calls:
+        with pytest.raises(ValueError, match=re.escape(message)) as error:
+            call()
+        assert name in str(error.value) and "\n" not in str(error.value), str(error.value)
