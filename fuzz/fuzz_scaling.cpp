@@ -14,6 +14,7 @@
 #include "widthlab/classification.h"
 #include "widthlab/exponent_text.h"
 #include "widthlab/loss.h"
+#include "widthlab/optimizer.h"
 #include "widthlab/scaling.h"
 
 using namespace widthlab;

@@ -20,9 +20,10 @@
 //   * above it, dual_composite: Gauss–Hermite's error grows fast with the variance, because φ' narrows to a width
 //     1/√K in z while the nodes keep their spacing (tanh at order 64: 8e-4 at K = 3, 9e-2 at K = 10, ~1 at K = 100),
 //     so a composite Gauss–Legendre rule graded toward the points where u and v cross 0 takes over: error ≤ 1e-10
-//     against erf's closed form for K up to 1e6 and any ρ (tested), about 110–300 nodes per dimension (≈ 3× the
-//     default Gauss–Hermite cost near K = 1). It assumes what every registered quadrature activation has: φ and φ'
-//     change on the scale 1 only near 0 and are smooth elsewhere.
+//     against erf's closed form for K up to 1e6 and any ρ (tested), about 110–300 nodes per dimension (3.8–4.8× the
+//     default Gauss–Hermite time per entry at K = 3–30, 8.9× at K = 3000: bench/quadrature_dual_bench.cpp). It assumes
+//     what every registered quadrature activation has: φ and φ' change on the scale 1 only near 0 and are smooth
+//     elsewhere.
 // Cost: closed forms O(1) per entry (one sqrt, one atan2): relu 2.6 ns per float64 entry on one AVX-512 core, the
 // time of ≈ 130 flops at its dgemm rate, bound by the instruction count (a division-free variant is slower:
 // bench/dual_formula_bench.cpp, bench/RESULTS.md); quadrature O(n²) activation calls per entry.

@@ -23,11 +23,12 @@ enum class OptimizerKind { sgd, rmsprop, adam };
 
 struct OptimizerSpec {
   OptimizerKind kind = OptimizerKind::sgd;
-  std::string name = "gd";            // canonical registry name
-  bool full_batch = true;             // "gd"
-  double alpha = 0.99;                // rmsprop smoothing
-  double beta1 = 0.9, beta2 = 0.999;  // adam
-  double eps = 1e-8;                  // rmsprop, adam
+  std::string name = "gd";                        // canonical registry name
+  bool full_batch = true;                         // "gd"
+  OptimizerFamily family = OptimizerFamily::sgd;  // which preset learning rates it takes (scaling.h)
+  double alpha = 0.99;                            // rmsprop smoothing
+  double beta1 = 0.9, beta2 = 0.999;              // adam
+  double eps = 1e-8;                              // rmsprop, adam
 };
 
 struct OptimizerInfo {
@@ -38,6 +39,8 @@ struct OptimizerInfo {
 // "gd" | "sgd" | "rmsprop" | "adam", the registry's names (config, CLI and classify take exactly these). InputError
 // listing the allowed names.
 OptimizerSpec optimizer_from_name(std::string_view name);
+// The registry row's family: sgd (gd, sgd) or adaptive (rmsprop, adam). InputError as optimizer_from_name.
+OptimizerFamily optimizer_family(std::string_view optimizer);
 const std::vector<OptimizerInfo>& optimizer_registry();
 
 template <class T>

@@ -81,8 +81,7 @@ Scaling scaling_from_golikov(double q_sigma, double q_lr_out, double q_lr_in, in
 Scaling scaling_custom(std::vector<LayerExponents> layers, double reference_width = 128,
                        OptimizerFamily family = OptimizerFamily::sgd, std::string name = "custom");
 
-// "gd" | "sgd" → sgd; "rmsprop" | "adam" → adaptive. Throws InputError otherwise.
-OptimizerFamily optimizer_family(std::string_view optimizer);
+// optimizer_family(name), the optimizer registry's column, is in optimizer.h.
 const char* to_string(OptimizerFamily family);
 
 // A plain-text table of the registry (for --help and docs).

@@ -69,7 +69,7 @@ class Int:
         v = operator.index(value)
         if (self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi):
             _fail(ValueError, fn, name, value, self.what)
-        if not -self.limit - 1 <= v <= self.limit:  # the C type's bound (re-audit N6: 2**63 said only "≥ 0")
+        if not -self.limit - 1 <= v <= self.limit:  # the C type's bound, stated
             _fail(ValueError, fn, name, value, f"{self.what}, at most {self.limit}" if v > 0 else
                   f"{self.what}, at least {-self.limit - 1}")
         return v

@@ -8,6 +8,7 @@
 #include "widthlab/error.h"
 #include "widthlab/loss.h"
 #include "widthlab/mlp_cuda.h"
+#include "widthlab/optimizer.h"
 #include "widthlab/train_run.h"
 
 namespace widthlab {

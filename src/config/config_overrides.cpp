@@ -57,7 +57,7 @@ bool looks_like_a_number(const std::string& value) {
 }
 
 // A --set names one key: a section or sub-table (train, scaling.custom) given whole — `train={lr=0.1}` — would replace
-// every key of it that the file and earlier --set flags gave, silently (audit F5), so it is refused. The example is
+// every key of it that the file and earlier --set flags gave, silently, so it is refused. The example is
 // the user's own first key when the value is a table.
 void refuse_whole_table(const Override& o, const std::string& value) {
   std::string first_key;  // the table's first key in the schema; none: a leaf key, whose converter names a table

@@ -237,7 +237,7 @@ std::string rule_at(const toml::table& root, const Context& ctx, const std::stri
 }
 
 // An integer an int key cannot hold: the message states the key's range, validate()'s rule below 0 plus the 32-bit
-// bound, not the C++ type's (audit F10: train.steps = 100000000000 said "[-2147483648, 2147483647]").
+// bound, not the C++ type's ("[-2147483648, 2147483647]" would mean nothing to a user).
 [[noreturn]] void overflow_message(const toml::table& root, const Context& ctx) {
   const auto& [path, value] = ctx.overflows.front();
   std::string rule = value > 0 ? rule_at(root, ctx, path, INT_MAX) : "";  // an upper bound of the key's own

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "widthlab/error.h"
+#include "widthlab/optimizer.h"
 
 namespace widthlab {
 

@@ -12,6 +12,7 @@
 #include "widthlab/device.h"
 #include "widthlab/error.h"
 #include "widthlab/loss.h"
+#include "widthlab/optimizer.h"
 #include "widthlab/scaling.h"
 
 namespace widthlab {
@@ -246,9 +247,10 @@ std::string Config::validate() const {
       return bad("scaling.q", scaling.q, e.what());
     }
   }
-  if (!train.batch.full && train.optimizer == "gd")
+  if (!train.batch.full && optimizer_from_name(train.optimizer).full_batch)
     return bad("train.batch", train.batch,
-               "optimizer \"gd\" is full-batch: expected \"full\" (or train.optimizer = \"sgd\")");
+               fmt::format("optimizer \"{}\" is full-batch: expected \"full\" (or train.optimizer = \"sgd\")",
+                           train.optimizer));
   if (!train.batch.full && train.batch.size > data.train_size)
     return bad("train.batch", train.batch, fmt::format("expected a batch <= data.train_size = {}", data.train_size));
   // Classes of the task: data.classes, or the dataset's default list (dataset.h); npy/csv: unknown until loaded.

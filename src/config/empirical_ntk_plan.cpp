@@ -46,8 +46,8 @@ double physical_memory_bytes() {
   return pages > 0 && page > 0 ? double(pages) * double(page) : std::numeric_limits<double>::infinity();
 }
 
-// A net too large for this machine is refused here, before the verb writes anything (audit F10: --width 999999999
-// ran into std::bad_alloc after provenance.jsonl was written).
+// A net too large for this machine is refused here, before the verb writes anything (else std::bad_alloc would come
+// after provenance.jsonl is written).
 void check_memory(const EmpiricalNtkPlan& p, const EmpiricalNtkRunOptions& o) {
   double params = 0;
   const double need = entk_bytes_lower_bound(p, &params), have = physical_memory_bytes();

@@ -8,6 +8,7 @@
 #include "nets/train_metrics.h"  // the nets module's lr-weighted kernel diagonal (one implementation)
 #include "widthlab/device.h"
 #include "widthlab/error.h"
+#include "widthlab/optimizer.h"
 
 namespace widthlab {
 

@@ -108,6 +108,7 @@ struct Entry {
   const char* name;
   OptimizerKind kind;
   bool full_batch;
+  OptimizerFamily family;  // which preset learning rates it takes (scaling.h; theory.md §1.5)
   const char* description;
   std::unique_ptr<Optimizer<float>> (*make_float)(const OptimizerSpec&, const MlpGradients<float>&);
   std::unique_ptr<Optimizer<double>> (*make_double)(const OptimizerSpec&, const MlpGradients<double>&);
@@ -116,15 +117,16 @@ struct Entry {
 // The registry: one row per optimizer.
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> e = {
-      {"gd", OptimizerKind::sgd, true, "full-batch gradient descent, theta -= lr*g", &make<Sgd<float>, float>,
-       &make<Sgd<double>, double>},
-      {"sgd", OptimizerKind::sgd, false, "plain mini-batch SGD (no momentum, no weight decay)",
+      {"gd", OptimizerKind::sgd, true, OptimizerFamily::sgd, "full-batch gradient descent, theta -= lr*g",
        &make<Sgd<float>, float>, &make<Sgd<double>, double>},
-      {"rmsprop", OptimizerKind::rmsprop, false,
+      {"sgd", OptimizerKind::sgd, false, OptimizerFamily::sgd, "plain mini-batch SGD (no momentum, no weight decay)",
+       &make<Sgd<float>, float>, &make<Sgd<double>, double>},
+      {"rmsprop", OptimizerKind::rmsprop, false, OptimizerFamily::adaptive,
        "torch RMSprop: v = a*v + (1-a)*g^2, theta -= lr*g/(sqrt(v)+eps), a = 0.99, eps = 1e-8",
        &make<RmsProp<float>, float>, &make<RmsProp<double>, double>},
-      {"adam", OptimizerKind::adam, false, "torch Adam, betas (0.9, 0.999), eps 1e-8, bias-corrected",
-       &make<Adam<float>, float>, &make<Adam<double>, double>},
+      {"adam", OptimizerKind::adam, false, OptimizerFamily::adaptive,
+       "torch Adam, betas (0.9, 0.999), eps 1e-8, bias-corrected", &make<Adam<float>, float>,
+       &make<Adam<double>, double>},
   };
   return e;
 }
@@ -146,8 +148,11 @@ OptimizerSpec optimizer_from_name(std::string_view name) {
   s.kind = e.kind;
   s.name = e.name;
   s.full_batch = e.full_batch;
+  s.family = e.family;
   return s;
 }
+
+OptimizerFamily optimizer_family(std::string_view optimizer) { return find(optimizer).family; }
 
 const std::vector<OptimizerInfo>& optimizer_registry() {
   static const std::vector<OptimizerInfo> infos = [] {

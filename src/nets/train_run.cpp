@@ -355,9 +355,9 @@ TrainResult run_training(const TrainTask& task, const TrainData& data) {
     throw InputError(fmt::format("data.classes = {}: cross-entropy needs at least 2", data.classes));
   if (ospec.full_batch && task.train.batch != 0 && task.train.batch < n)
     throw InputError(
-        fmt::format("train.batch = {}: optimizer 'gd' is full-batch (train size {}); use batch = \"full\" "
+        fmt::format("train.batch = {}: optimizer '{}' is full-batch (train size {}); use batch = \"full\" "
                     "or optimizer 'sgd'",
-                    task.train.batch, n));
+                    task.train.batch, ospec.name, n));
   check_loss_labels(loss, data.y_train, data.classes, "train");
   check_loss_labels(loss, data.y_test, data.classes, "test");
   const bool single = task.train.precision == Precision::float32, gpu = task_on_gpu(task);

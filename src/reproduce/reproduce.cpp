@@ -311,7 +311,7 @@ ReproduceSummary write_claims(const ReproductionInfo& info, const CaseOutput& co
 
 // A user's file inside a folder the case writes into (curves/, a sub-study's folder): a case with several sweeps knows
 // its later runs' names only when it reaches them, so such a file is refused here, before --force removes anything or
-// a run trains, rather than by claim_output after an earlier sweep (re-audit N3).
+// a run trains, rather than by claim_output after an earlier sweep.
 void refuse_foreign_files_in_folders(const std::filesystem::path& out, const ReproductionInfo& info) {
   std::vector<std::string> folders = {"curves/"};
   for (const auto& name : info.outputs)

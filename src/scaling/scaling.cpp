@@ -58,13 +58,6 @@ Scaling scaling_custom(std::vector<LayerExponents> layers, double reference_widt
   return s;
 }
 
-OptimizerFamily optimizer_family(std::string_view optimizer) {
-  const std::string_view o = optimizer;  // the registry's exact names (optimizer.h), as train.optimizer takes them
-  if (o == "gd" || o == "sgd") return OptimizerFamily::sgd;
-  if (o == "rmsprop" || o == "adam") return OptimizerFamily::adaptive;
-  throw InputError(fmt::format("optimizer = '{}': expected one of gd, sgd, rmsprop, adam", optimizer));
-}
-
 const char* to_string(OptimizerFamily family) { return family == OptimizerFamily::sgd ? "sgd" : "adaptive"; }
 
 }  // namespace widthlab

@@ -19,6 +19,7 @@
 #include "widthlab/limit_models.h"
 #include "widthlab/limit_run.h"
 #include "widthlab/loss.h"
+#include "widthlab/optimizer.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/plot_script.h"
 #include "widthlab/progress.h"

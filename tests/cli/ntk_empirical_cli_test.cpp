@@ -11,6 +11,7 @@
 #include "widthlab/config.h"
 #include "widthlab/empirical_ntk.h"
 #include "widthlab/npy.h"
+#include "widthlab/optimizer.h"
 #include "widthlab/sweep.h"
 #include "widthlab/train_run.h"
 

@@ -6,6 +6,7 @@
 
 #include "widthlab/classification.h"
 #include "widthlab/error.h"
+#include "widthlab/optimizer.h"
 
 using namespace widthlab;
 

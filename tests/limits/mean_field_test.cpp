@@ -9,6 +9,7 @@
 
 #include "limit_test_data.h"
 #include "widthlab/limit_run.h"
+#include "widthlab/optimizer.h"
 #include "widthlab/scaling.h"
 #include "widthlab/train_run.h"
 

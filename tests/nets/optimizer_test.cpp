@@ -41,7 +41,7 @@ TEST(Optimizer, RegistryNamesAndErrors) {
   EXPECT_EQ(optimizer_from_name("rmsprop").kind, OptimizerKind::rmsprop);
   // The names are exact, as the config's train.optimizer is: torch's spelling "RMSprop" is refused, not guessed.
   EXPECT_THROW(optimizer_from_name("RMSprop"), InputError);
-  // Every optimizer has the step family the exponent counting needs (scaling.h optimizer_family: SGD-like updates
+  // Every optimizer has the step family the exponent counting needs (the row's optimizer_family: SGD-like updates
   // scale with the gradient, adaptive ones do not), and only the registry's spelling has one.
   for (const auto& info : optimizer_registry()) {
     const OptimizerKind kind = optimizer_from_name(info.name).kind;
@@ -50,6 +50,8 @@ TEST(Optimizer, RegistryNamesAndErrors) {
         << info.name;
   }
   EXPECT_THROW(optimizer_family("RMSprop"), InputError);
+  EXPECT_THROW(optimizer_family("GD"), InputError);  // the registry's exact names, as train.optimizer takes them
+  EXPECT_THROW(optimizer_family("lbfgs"), InputError);
   EXPECT_TRUE(optimizer_from_name("gd").full_batch);
   EXPECT_FALSE(optimizer_from_name("sgd").full_batch);
   try {

@@ -65,10 +65,6 @@ TEST(ScalingPresets, BadParametersAreInputErrors) {
   EXPECT_THROW(scaling_from_name("sym-default", 3, 128, kAdaptive), InputError);
   EXPECT_THROW(scaling_from_golikov(-1, 1, 1, 2, 128, kAdaptive), InputError);
   EXPECT_THROW(scaling_from_golikov(NAN, 1, 1), InputError);
-  EXPECT_THROW(optimizer_family("lbfgs"), InputError);
-  EXPECT_THROW(optimizer_family("GD"), InputError);  // the registry's exact names, as train.optimizer takes them
-  EXPECT_EQ(optimizer_family("gd"), kSgd);
-  EXPECT_EQ(optimizer_family("adam"), kAdaptive);
 }
 
 TEST(ScalingPresets, FactorsAtReferenceWidthAreOne) {

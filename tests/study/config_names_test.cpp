@@ -1,6 +1,6 @@
-// The config module's name lists (config.h: optimizer_names, limit_model_names) are copies of the nets / limits
-// registries (the config module sits below nets and limits, so it cannot ask them); this test, linked against every
-// module, catches drift between them.
+// The config module's name lists (config.h: optimizer_names, limit_model_names, reproduction_names): the first two
+// are asked of the nets / limits registries, the third is a copy of the reproduction registry (src/reproduce sits
+// above the config module); this test, linked against every module, catches drift between them.
 #include <gtest/gtest.h>
 
 #include <set>
