@@ -59,5 +59,34 @@ WIDTHLAB_HOST_DEVICE double derivative(ActivationKind kind, double param, double
   return 0.0;
 }
 
+// φ(z) and φ'(z) together, equal to value() and derivative() bit for bit, with one transcendental call where the two
+// share it (tanh, sigmoid, gelu's erf): the quadrature duals evaluate both at every node (src/kernels/dual.cpp).
+WIDTHLAB_HOST_DEVICE void value_and_derivative(ActivationKind kind, double param, double z, double& f, double& d) {
+  switch (kind) {
+    case ActivationKind::tanh: {
+      const double t = tanh(z);
+      f = t;
+      d = 1.0 - t * t;
+      return;
+    }
+    case ActivationKind::sigmoid: {
+      const double s = sigmoid(z);
+      f = s;
+      d = s * (1.0 - s);
+      return;
+    }
+    case ActivationKind::gelu: {
+      const double e = erf(z * kInvSqrt2);
+      f = 0.5 * z * (1.0 + e);
+      d = 0.5 * (1.0 + e) + z * kInvSqrtPi * kInvSqrt2 * exp(-0.5 * z * z);
+      return;
+    }
+    default:
+      f = value(kind, param, z);
+      d = derivative(kind, param, z);
+      return;
+  }
+}
+
 }  // namespace activation_formula
 }  // namespace widthlab

@@ -218,16 +218,18 @@ DualValue dual_composite(const Activation& act, double k11, double k22, double k
       std::min({1.0, s1 > 0 ? 1 / s1 : 1.0, s2 > 0 ? 1 / s2 : 1.0, c * s2 >= kNegligibleSpread ? c : 1.0});
   DualValue out;
   graded_gaussian_sum(0.0, h1, [&](double z1, double w1) {
-    const double u = s1 * z1, fu = act.value(u), du = act.derivative(u);
+    const double u = s1 * z1;
+    double fu, du;
+    activation_formula::value_and_derivative(act.kind, act.param, u, fu, du);
     double sf = 0, sd = 0;
     if (c * s2 < kNegligibleSpread) {  // v = s2·ρ·z1 (+ a spread whose effect, ~(s2·c)², is below rounding)
-      sf = act.value(s2 * rho * z1);
-      sd = act.derivative(s2 * rho * z1);
+      activation_formula::value_and_derivative(act.kind, act.param, s2 * rho * z1, sf, sd);
     } else {  // v = s2(ρ z1 + c z2) crosses 0 at z2 = −ρ z1 / c, on the scale 1/(s2 c)
       graded_gaussian_sum(-rho * z1 / c, std::min(1.0, 1 / (s2 * c)), [&](double z2, double w2) {
-        const double v = s2 * (rho * z1 + c * z2);
-        sf += w2 * act.value(v);
-        sd += w2 * act.derivative(v);
+        double fv, dv;
+        activation_formula::value_and_derivative(act.kind, act.param, s2 * (rho * z1 + c * z2), fv, dv);
+        sf += w2 * fv;
+        sd += w2 * dv;
       });
     }
     out.T += w1 * fu * sf;
@@ -247,12 +249,15 @@ DualValue dual_quadrature(const Activation& act, double k11, double k22, double 
   const std::size_t n = nodes.size();
   DualValue out;
   for (std::size_t i = 0; i < n; ++i) {
-    const double u = s1 * nodes[i], fu = act.value(u), du = act.derivative(u);
+    const double u = s1 * nodes[i];
+    double fu, du;
+    activation_formula::value_and_derivative(act.kind, act.param, u, fu, du);
     double sf = 0, sd = 0;
     for (std::size_t j = 0; j < n; ++j) {
-      const double v = s2 * (rho * nodes[i] + c * nodes[j]);
-      sf += weights[j] * act.value(v);
-      sd += weights[j] * act.derivative(v);
+      double fv, dv;
+      activation_formula::value_and_derivative(act.kind, act.param, s2 * (rho * nodes[i] + c * nodes[j]), fv, dv);
+      sf += weights[j] * fv;
+      sd += weights[j] * dv;
     }
     out.T += weights[i] * fu * sf;
     out.Tdot += weights[i] * du * sd;
