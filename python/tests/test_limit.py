@@ -17,8 +17,9 @@ TINY_LIMIT = {
 
 
 def test_limit_returns_the_records_the_cli_writes(tmp_path, cli):
-    with pytest.warns(UserWarning, match="scaling 'sp'"):  # SP has no stable limit: left out, saying why
+    with pytest.warns(UserWarning, match="scaling 'sp'") as warned:  # SP has no stable limit: left out, saying why
         records = widthlab.limit(TINY_LIMIT)
+    assert warned[0].filename == __file__, "the warning points at the caller's line, not widthlab's"
     assert [(r["model"], r["seed"]) for r in records] == [("mf", 0), ("mf", 1), ("ntk", 0), ("ntk", 1)]
     for r in records:
         assert r["status"] == "ok" and r["test_logits"].shape == (8, 1) and np.isfinite(r["test_logits"]).all()

@@ -379,7 +379,7 @@ def limit(config=None, model=None, region=None, overrides=(), progress=None):
     result = _core.limit(model=model or "", region=0 if region is None else region, overrides=overrides,
                          progress=progress, **_config_source(config))
     for why in result["skipped"]:
-        warnings.warn(f"widthlab.limit: skipped {why}", stacklevel=2)
+        warnings.warn(f"widthlab.limit: skipped {why}", stacklevel=3)  # the caller, above the argument checks
     for r in result["records"]:
         if isinstance(r.get("test_logits"), list):  # limit.jsonl: m numbers for one logit, else m lists of k
             logits = _np().asarray(r["test_logits"], dtype=float)  # [] for a diverged seed
