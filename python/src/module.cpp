@@ -4,13 +4,18 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstdint>
+#include <optional>
+
 #include "bindings.h"
 #include "py_json.h"
 #include "widthlab/activation.h"
 #include "widthlab/error.h"
 #include "widthlab/interrupt.h"
 #include "widthlab/loss.h"
+#include "widthlab/output_dir.h"
 #include "widthlab/provenance.h"
+#include "widthlab/sweep.h"
 
 namespace py = pybind11;
 
@@ -61,5 +66,17 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "provenance", [] { return widthlab::python::json_to_py(widthlab::provenance_record()); },
       "This process's provenance record (provenance.h): the fields every output directory's provenance.jsonl gets.");
+  // For the Python layer's reading back of a sweep's files: the names the C++ side gives them, and whether widthlab
+  // wrote a file (a user's file under such a name is never taken for a result).
+  m.def(
+      "run_stem",
+      [](const std::string& scaling, int width, std::uint64_t seed, std::optional<double> lr) {
+        return widthlab::run_stem({scaling, width, seed, lr});
+      },
+      py::arg("scaling"), py::arg("width"), py::arg("seed"), py::arg("lr") = py::none(),
+      "The file stem of a sweep run's curve and logits (sweep.h run_stem); lr only for an lr-axis sweep.");
+  m.def(
+      "listed_output", [](const std::string& path) { return widthlab::listed_output(path); }, py::arg("path"),
+      "True when the output directory's manifest lists `path`: a file widthlab wrote (output_dir.h).");
   widthlab::python::bind_all(m);
 }

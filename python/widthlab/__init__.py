@@ -278,52 +278,20 @@ def train_net(config=None, scaling=None, width=None, seed=None, overrides=()):
 def _with_curves(runs, out):
     """Each run dict gains its curve from its own out/curves/STEM.csv: the file widthlab wrote for that run (listed
     in the directory's manifest; never a user's file under a similar name)."""
-    listed = _manifest(out)
     swept = _swept_lrs(out)
     for r in runs:
-        name = f"curves/{_run_stem(r, swept)}.csv"
-        if name in listed and os.path.isfile(os.path.join(out, name)):
-            with open(os.path.join(out, name), newline="", encoding="utf-8") as f:
+        stem = _core.run_stem(str(r["scaling"]), r["width"], r["seed"], float(r["lr"]) if swept else None)
+        path = os.path.join(out, "curves", stem + ".csv")
+        if _core.listed_output(path) and os.path.isfile(path):
+            with open(path, newline="", encoding="utf-8") as f:
                 rows = list(csv.DictReader(f))
             r["curve"] = {k: [_number(row[k]) for row in rows] for k in (rows[0] if rows else {})}
     return runs
 
 
-def _run_stem(run, swept):
-    """The file stem widthlab gives a run's curve (run_stem, src/study/sweep.cpp): SCALING_wWIDTH_sSEED, with _lrLR
-    before _s when the grid sweeps lrs; LR as fmt's "{}" writes a double (shortest round trip, no ".0")."""
-    stem = f"{_file_safe(str(run['scaling']))}_w{run['width']}"
-    if swept:
-        lr = repr(float(run["lr"]))
-        stem += f"_lr{_file_safe(lr[:-2] if lr.endswith('.0') else lr)}"
-    return f"{stem}_s{run['seed']}"
-
-
-def _file_safe(text):
-    """file_safe (src/study/sweep.cpp): each byte of the UTF-8 text that is not an ASCII letter, digit, '.', '+' or
-    '-' becomes '-'."""
-    keep = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+-")
-    return "".join(chr(b) if b in keep else "-" for b in text.encode("utf-8"))
-
-
-def _manifest(out):
-    """The paths out/.widthlab-manifest lists (relative to out; a "- PATH" line releases PATH), as core/manifest.cpp
-    reads it."""
-    listed = set()
-    path = os.path.join(out, ".widthlab-manifest")
-    if not os.path.isfile(path):
-        return listed
-    with open(path, encoding="utf-8", errors="surrogateescape") as f:
-        for line in f.read().split("\n"):
-            if line.startswith("- "):
-                listed.discard(line[2:])
-            elif line:
-                listed.add(line)
-    return listed
-
-
 def _swept_lrs(out):
-    """Whether out/config.toml, the config the runs were made with, sweeps lrs (sweep.lrs)."""
+    """Whether out/config.toml, the config the runs were made with, sweeps lrs (sweep.lrs): then the stems carry
+    the run's lr."""
     path = os.path.join(out, "config.toml")
     if not os.path.isfile(path):
         return False
