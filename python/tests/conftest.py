@@ -56,3 +56,14 @@ def cli():
         return subprocess.run([path, *args], capture_output=True, text=True, timeout=120)
 
     return run
+
+
+def one_line(error, call, *needles):
+    """call() raises `error` with a one-line message holding every needle; returns the message."""
+    with pytest.raises(error) as err:
+        call()
+    text = str(err.value)
+    assert "\n" not in text, text
+    for needle in needles:
+        assert needle in text, text
+    return text

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import widthlab
+from conftest import one_line
 from widthlab import _args
 
 TINY = {
@@ -24,15 +25,6 @@ X = np.ones((3, 2))
 Y = np.array([1.0, -1.0, 1.0])
 NET = dict(depth=1, activation="relu")
 
-
-def one_line(error, call, *needles):
-    with pytest.raises(error) as err:
-        call()
-    text = str(err.value)
-    assert "\n" not in text, text
-    for needle in needles:
-        assert needle in text, text
-    return text
 
 
 # ---- F10: keyword and type errors of the calls into _core were pybind11's multi-line signature dump ---------------

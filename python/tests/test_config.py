@@ -2,6 +2,7 @@
 import pytest
 
 import widthlab
+from conftest import one_line
 
 
 def test_default_round_trips_through_a_dict():
@@ -21,14 +22,6 @@ def test_dict_text_path_and_overrides_agree(tmp_path):
     assert by_dict == by_path == by_str == by_text == by_set
     assert by_dict["train"]["lr"] == 0.25 and by_dict["sweep"]["widths"] == [8, 16]
 
-
-def one_line(error, call, *needles):
-    with pytest.raises(error) as err:
-        call()
-    text = str(err.value)
-    assert "\n" not in text, text
-    for needle in needles:
-        assert needle in text, text
 
 
 @pytest.mark.parametrize("cfg,error,needle", [

@@ -40,6 +40,14 @@ SweepRunOutput fake(const SweepRunKey& k) {
   o.curve = CsvTable{{"step", "x"}, {{0, 1}, {1, 2}}};
   return o;
 }
+// Two threads; the width-4096 runs of keys3 run one at a time first, the others two at a time.
+SweepOptions two_workers(const fs::path& dir) {
+  SweepOptions opt;
+  opt.out = dir;
+  opt.threads = 2;
+  opt.parallel_width_max = 16;
+  return opt;
+}
 std::map<std::string, nlohmann::json> by_stem(const fs::path& runs) {
   std::map<std::string, nlohmann::json> m;
   for (auto& r : read_jsonl(runs)) {
@@ -57,10 +65,7 @@ TEST(Sweep, RunStemIsFileSafe) {
 
 TEST(Sweep, EngineRunsEveryKeyOnceAndResumes) {
   fs::path dir = scratch("engine");
-  SweepOptions opt;
-  opt.out = dir;
-  opt.threads = 2;
-  opt.parallel_width_max = 16;
+  const SweepOptions opt = two_workers(dir);
   std::atomic<int> calls{0};
   auto fn = [&](const SweepRunKey& k) {
     ++calls;
@@ -90,10 +95,7 @@ TEST(Sweep, EngineRunsEveryKeyOnceAndResumes) {
 // the BLAS thread count is restored, and a resume runs what is left.
 TEST(Sweep, AnInterruptStopsTheSweepAndItResumes) {
   fs::path dir = scratch("interrupt");
-  SweepOptions opt;
-  opt.out = dir;
-  opt.threads = 2;
-  opt.parallel_width_max = 16;
+  const SweepOptions opt = two_workers(dir);
   std::atomic<int> calls{0};
   auto fn = [&](const SweepRunKey& k) {
     if (++calls == 4) request_interrupt();
