@@ -28,6 +28,6 @@ void poll_interrupt();
 
 void request_interrupt();    // e.g. a progress callback that raised KeyboardInterrupt
 bool interrupt_requested();  // without throwing: for a pool that joins its workers first
-void clear_interrupt();      // at the start of each front-end call: an old request does not stop the next call
+void clear_interrupt();      // once a front end has handled it: an old request does not stop the next call
 
 }  // namespace widthlab
