@@ -4,7 +4,7 @@
 //
 // Long loops call poll_interrupt() between steps, outside parallel regions. Once an interrupt is requested it throws
 // Interrupted — not a std::exception, so a `catch (const std::exception&)` that records a failed run does not take it;
-// thread pools catch it in their workers, join, and rethrow it (sweep.cpp, kernel.cpp). Results already written stay
+// thread pools catch it in their workers, join, and rethrow it (worker_threads.h). Results already written stay
 // (each is written whole, then renamed), so an interrupted sweep resumes with --resume / resume=True.
 #pragma once
 #include <functional>

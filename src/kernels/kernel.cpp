@@ -19,6 +19,7 @@
 #include "widthlab/mlp.h"  // ScopedBlasThreads
 #include "widthlab/progress.h"
 #include "widthlab/transpose.h"
+#include "widthlab/worker_threads.h"
 
 namespace widthlab {
 
@@ -237,20 +238,13 @@ struct KernelPlan<T>::Impl {
     auto worker = [&] {
       Matrix<T> kbuf;
       std::vector<T> tdot, tk, tt;
-      try {
-        for (std::size_t b; (b = next.fetch_add(1)) < count;) {
-          poll_interrupt();
-          job(b, kbuf, tdot, tk, tt);
-        }
-      } catch (const Interrupted&) {  // stops this worker; rethrown below once all have joined (interrupt.h)
+      for (std::size_t b; (b = next.fetch_add(1)) < count;) {
+        poll_interrupt();
+        job(b, kbuf, tdot, tk, tt);
       }
     };
     const ScopedBlasThreads blas_guard(1);  // our threads run the GEMMs concurrently
-    std::vector<std::thread> pool;
-    for (int t = 1; t < used; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& th : pool) th.join();
-    if (interrupt_requested()) throw Interrupted{};
+    run_worker_threads(used, worker);
   }
 };
 

@@ -13,12 +13,12 @@
 #include <thread>
 
 #include "widthlab/error.h"
-#include "widthlab/interrupt.h"
 #include "widthlab/mlp.h"  // ScopedBlasThreads
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/progress.h"
 #include "widthlab/text.h"
+#include "widthlab/worker_threads.h"
 
 namespace widthlab {
 
@@ -232,17 +232,9 @@ SweepSummary run_sweep_runs(const std::vector<SweepRunKey>& keys, const SweepRun
   if (!todo_small.empty()) {
     const ScopedBlasThreads blas(1);
     std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-      try {
-        for (std::size_t i; (i = next.fetch_add(1)) < todo_small.size();) execute(todo_small[i], fn, options, sh);
-      } catch (const Interrupted&) {  // stops this worker; rethrown below once all have joined (interrupt.h)
-      }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < summary.worker_threads; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& th : pool) th.join();
-    if (interrupt_requested()) throw Interrupted{};
+    run_worker_threads(summary.worker_threads, [&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < todo_small.size();) execute(todo_small[i], fn, options, sh);
+    });
   }
   progress.finish();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
