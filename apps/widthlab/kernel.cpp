@@ -16,6 +16,7 @@
 #include "widthlab/device.h"
 #include "widthlab/error.h"
 #include "widthlab/kernel_cuda.h"
+#include "widthlab/memory_guard.h"
 #include "widthlab/mpi_runtime.h"
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
@@ -61,6 +62,10 @@ int run_kernel(const KernelVerbFlags& f, widthlab::KernelOptions opts, const wid
     if (X2.cols() != X1.cols())
       throw InputError(fmt::format("--x2 {}: expected {} columns (as --x1), got {}", f.x2, X1.cols(), X2.cols()));
   }
+  if (device.device == Device::cuda)  // the CUDA path holds both outputs in host memory (the CPU path streams them)
+    check_fits_in_memory(2.0 * double(X1.rows()) * double(f.x2.empty() ? X1.rows() : X2.rows()) * sizeof(T),
+                         fmt::format("--x1 {} ({} rows){}: the nngp and ntk on the GPU path", f.x1, X1.rows(),
+                                     f.x2.empty() ? "" : fmt::format(" and --x2 {} ({} rows)", f.x2, X2.rows())));
   // Rank 0 alone prepares (and checks) the directory; the others use it as it is once rank 0 is done — a check of
   // theirs would race with rank 0's first writes.
   auto dir = mpi_root_first([&](bool root) {

@@ -12,7 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "widthlab/dataset.h"  // DataOptions: the [data] section
+#include "widthlab/dataset.h"         // DataOptions: the [data] section
+#include "widthlab/worker_threads.h"  // kMaxThreads
 
 namespace widthlab {
 
@@ -113,10 +114,6 @@ struct LimitsConfig {
   std::string validate() const;
   bool operator==(const LimitsConfig&) const = default;
 };
-
-// The most worker threads study.threads and every verb's --threads take (the kernel's KernelOptions::validate has the
-// same bound): far past any machine's cores, so a larger number is a typo.
-inline constexpr int kMaxThreads = 4096;
 
 // [study] — how the study runs and reports.
 struct StudyConfig {

@@ -10,6 +10,10 @@
 
 namespace widthlab {
 
+// The most worker threads any thread count takes (study.threads, every verb's --threads, KernelOptions::threads, the
+// Python threads= arguments): far past any machine's cores, so a larger number is a typo.
+inline constexpr int kMaxThreads = 4096;
+
 template <class Worker>
 void run_worker_threads(int threads, const Worker& worker) {
   auto guarded = [&worker] {

@@ -28,6 +28,7 @@
 #include "widthlab/error.h"
 #include "widthlab/kernel.h"
 #include "widthlab/kernel_cuda.h"
+#include "widthlab/memory_guard.h"
 
 namespace widthlab::python {
 namespace {
@@ -130,6 +131,12 @@ template <class T>
 KernelOut<T> compute(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelArgs& a, Device device) {
   KernelOut<T> out;
   const auto N1 = X1.rows(), N2 = X2 ? X2->rows() : X1.rows();
+  check_fits_in_memory(double(a.want_nngp + a.want_ntk) * double(N1) * double(N2) * sizeof(T),
+                       fmt::format("x1 ({} rows){}: the {} ({})", N1, X2 ? fmt::format(" and x2 ({} rows)", N2) : "",
+                                   a.want_nngp && a.want_ntk ? "nngp and ntk"
+                                   : a.want_nngp             ? "nngp"
+                                                             : "ntk",
+                                   sizeof(T) == 4 ? "float32" : "float64"));
   if (a.want_nngp) out.nngp.resize(N1, N2);
   if (a.want_ntk) out.ntk.resize(N1, N2);
   T* nngp = a.want_nngp ? out.nngp.data() : nullptr;

@@ -16,12 +16,14 @@
 #include "widthlab/output_dir.h"
 #include "widthlab/provenance.h"
 #include "widthlab/sweep.h"
+#include "widthlab/worker_threads.h"
 
 namespace py = pybind11;
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "widthlab compiled core (use the `widthlab` package, not this module directly)";
   m.attr("__version__") = WIDTHLAB_VERSION;
+  m.attr("MAX_THREADS") = widthlab::kMaxThreads;  // every threads= argument's bound (worker_threads.h)
   // provenance.jsonl's "command": the Python interpreter's argv (the script that drives widthlab).
   std::vector<std::string> argv{"python"};
   if (const py::module_ sys = py::module_::import("sys"); py::hasattr(sys, "argv"))

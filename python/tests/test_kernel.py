@@ -102,6 +102,12 @@ def test_float32_and_converted_inputs():
         (lambda x: widthlab.kernel(x, precision="float16", depth=1, activation="relu"), "precision = 'float16': expected float32 or float64"),
         (lambda x: widthlab.kernel(x[0], depth=1, activation="relu"), "x1: expected a 2-D (N, d) array, got 1 dimensions"),
         (lambda x: widthlab.kernel(np.where(np.eye(4, 3) > 0, np.nan, 1.0), depth=1, activation="relu"), "X1: row 0 holds a non-finite value"),
+        # 10⁶ × 10⁶ outputs of 8 bytes, twice: refused before anything is allocated (memory_guard.h)
+        (lambda x: widthlab.kernel(np.zeros((10**6, 3)), depth=1, activation="relu"),
+         "x1 (1000000 rows): the nngp and ntk (float64) need at least 1.49e+04 GiB, more than this machine's"),
+        (lambda x: widthlab.kernel(np.zeros((10**5, 3)), np.zeros((10**6, 3)), get="ntk", precision="float32",
+                                   depth=1, activation="relu"),
+         "x1 (100000 rows) and x2 (1000000 rows): the ntk (float32) need at least 373 GiB"),
     ],
 )
 def test_bad_input_raises_value_error_with_message(call, message):

@@ -59,7 +59,7 @@ def provenance():
 
 # What the public functions share: the source of the grid's config, its --set strings and the output directory.
 _CONFIG = dict(config=ConfigSource(), overrides=Overrides())
-_MAX_THREADS = 4096  # the CLI's --threads bound and study.threads' (kMaxThreads, widthlab/config.h)
+_MAX_THREADS = _core.MAX_THREADS  # the CLI's --threads bound and study.threads' (kMaxThreads)
 _THREADS = Int(lo=0, hi=_MAX_THREADS, none="the config's study.threads",
                what=f"an int in [0, {_MAX_THREADS}] (0 = all cores)")
 _RUN_DIR = dict(out=Path(none="a temporary directory, removed afterwards"), resume=Bool(), force=Bool(),

@@ -2,7 +2,6 @@
 #include "widthlab/empirical_ntk_plan.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <limits>
 #include <optional>
@@ -11,6 +10,7 @@
 #include "widthlab/config_mapping.h"
 #include "widthlab/error.h"
 #include "widthlab/loss.h"
+#include "widthlab/memory_guard.h"
 
 namespace widthlab {
 namespace {
@@ -39,11 +39,6 @@ double entk_bytes_lower_bound(const EmpiricalNtkPlan& p, double* parameters) {
   *parameters = params;
   const double bytes = p.precision == Precision::float32 ? 4 : 8;
   return bytes * ((p.trained ? 2 : 1) * params + 3 * n * n + signals);
-}
-
-double physical_memory_bytes() {
-  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
-  return pages > 0 && page > 0 ? double(pages) * double(page) : std::numeric_limits<double>::infinity();
 }
 
 // A net too large for this machine is refused here, before the verb writes anything (else std::bad_alloc would come

@@ -38,7 +38,8 @@ std::string KernelOptions::validate() const {
   if (!finite_ge(b_std, 0.0)) return fmt::format("b_std = {}: expected a finite number ≥ 0", b_std);
   if (!std::isfinite(width) || width <= 0) return fmt::format("width = {}: expected a finite number > 0", width);
   if (block < 1) return fmt::format("block = {}: expected ≥ 1", block);
-  if (threads < 0 || threads > 4096) return fmt::format("threads = {}: expected 0 (all cores) … 4096", threads);
+  if (threads < 0 || threads > kMaxThreads)
+    return fmt::format("threads = {}: expected 0 (all cores) … {}", threads, kMaxThreads);
   if (quadrature_order < 0 || quadrature_order > 1000)
     return fmt::format("quadrature_order = {}: expected 0 (default) … 1000", quadrature_order);
   return "";
