@@ -14,7 +14,7 @@
 //     run's record, curve and logits back (msgpack, so NaN survives) and rank 0 alone writes curves/, logits/,
 //     runs.jsonl and errors.jsonl exactly as run_sweep_runs does (side files before the runs.jsonl line), so resume
 //     and the numbers per key are those of the single-process sweep (only the line order differs). Each rank runs
-//     one run at a time with `threads` OpenBLAS threads (0 → hardware threads / ranks, at least 1).
+//     one run at a time with threads_per_rank(threads) OpenBLAS threads.
 //   * Kernels (kernel_to_npy_mpi): rank 0 creates DIR/<name>.npy.tmp with its header, barrier, every rank opens it.
 //     Block rows are then handed out on request (kernel_schedule.h): rank 0's main thread answers the other ranks
 //     (looking every 2 ms; they ask one row ahead) while a second thread of rank 0 works too. A rank computes a block
@@ -42,6 +42,9 @@ int mpi_rank();  // 0 without MPI
 int mpi_size();  // 1 without MPI
 bool mpi_is_root();
 void mpi_barrier();  // no-op without MPI; waits sleeping (polls every 0.2 ms), so a waiting rank frees its core
+// The threads each rank uses for a `threads` option: itself when > 0, else 0 (all cores) shared out over the ranks
+// (hardware threads / ranks, at least 1), so K ranks on one machine do not start K × cores threads.
+int threads_per_rank(int threads);
 
 // RAII: MPI_Init_thread (FUNNELED) in the constructor when mpi_launched() and built with MPI; MPI_Finalize in the
 // destructor. Construct once, first thing in main().
@@ -77,7 +80,8 @@ SweepSummary run_sweep_runs_mpi(const std::vector<SweepRunKey>& keys, const Swee
 SweepSummary run_sweep_mpi(const SweepSetup& setup, const SweepOptions& options);
 
 // The kernel verb's output step: NNGP and NTK of X1 (and X2, or symmetric when null) written to the .npy files
-// nngp_path / ntk_path (tmp file, then rename) in row panels, the rows split over the ranks (one rank: all of them).
+// nngp_path / ntk_path (tmp file, then rename) in row panels, the rows split over the ranks (one rank: all of them),
+// each rank on threads_per_rank(opts.threads) threads.
 // Memory: one panel of at most ≈ panel_bytes per output besides the inputs (two with more than one thread, so that a
 // panel is written while the next is computed), at any N: a panel spans whole blocks, so at least block² values.
 // The default 64 MiB lets a panel hold a whole row segment of a block row up to N ≈ 32000 at block 512, float32: the

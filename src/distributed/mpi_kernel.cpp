@@ -353,7 +353,9 @@ KernelSummary kernel_to_npy_mpi(const Matrix<T>& X1, const Matrix<T>* X2, const 
   const MatrixRef<T> x1(X1);
   std::optional<MatrixRef<T>> x2;
   if (X2) x2.emplace(*X2);
-  const KernelPlan<T> plan(x1, x2 ? &*x2 : nullptr, opts);  // rejects invalid input before any file exists
+  KernelOptions rank_opts = opts;
+  rank_opts.threads = threads_per_rank(opts.threads);
+  const KernelPlan<T> plan(x1, x2 ? &*x2 : nullptr, rank_opts);  // rejects invalid input before any file exists
   const std::int64_t n1 = X1.rows(), n2 = X2 ? X2->rows() : n1;
   std::optional<NpyPieceWriter<T>> nngp, ntk;
   mpi_root_first([&](bool root) {  // rank 0 creates the .tmp files, then the other ranks open them

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +32,11 @@ bool mpi_active() { return g_active; }
 int mpi_rank() { return g_rank; }
 int mpi_size() { return g_size; }
 bool mpi_is_root() { return g_rank == 0; }
+
+int threads_per_rank(int threads) {
+  if (threads > 0) return threads;
+  return std::max(1, int(std::thread::hardware_concurrency()) / std::max(1, mpi_size()));
+}
 
 void mpi_barrier() {
 #ifdef WIDTHLAB_HAVE_MPI

@@ -178,11 +178,6 @@ struct Sink {
   }
 };
 
-int rank_threads(const SweepOptions& options) {
-  if (options.threads > 0) return options.threads;
-  return std::max(1, int(std::thread::hardware_concurrency()) / std::max(1, mpi_size()));
-}
-
 SweepSummary coordinate(const std::vector<SweepRunKey>& keys, const SweepRunFunction& fn, const SweepOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   SweepSummary summary;
@@ -191,7 +186,7 @@ SweepSummary coordinate(const std::vector<SweepRunKey>& keys, const SweepRunFunc
   std::stable_sort(todo.begin(), todo.end(),
                    [](const SweepRunKey& a, const SweepRunKey& b) { return a.width > b.width; });
 
-  const int threads = rank_threads(options);
+  const int threads = threads_per_rank(options.threads);
   summary.worker_threads = mpi_size();
   summary.blas_threads_large = threads;
   Sink sink(options, long(todo.size()), summary);
@@ -253,7 +248,7 @@ SweepSummary work(const SweepRunFunction& fn, const SweepOptions& options) {
   SweepSummary summary;
   summary.threads_given = options.threads;
   summary.worker_threads = mpi_size();
-  summary.blas_threads_large = rank_threads(options);
+  summary.blas_threads_large = threads_per_rank(options.threads);
   const ScopedBlasThreads blas(summary.blas_threads_large);
   std::vector<std::uint8_t> reply;  // empty: "ready"
   std::vector<std::uint8_t> buf;

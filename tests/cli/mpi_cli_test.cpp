@@ -2,9 +2,11 @@
 // records per key (all fields but the wall time "seconds"), the same curves and logits, resume after a partial
 // runs.jsonl, a bit-identical kernel, and exit 2 on bad input. Skipped when mpirun is missing or the binary was built
 // without MPI.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "cli/cli_helpers.h"
 #include "widthlab/npy.h"
@@ -164,6 +167,15 @@ TEST(MpiCli, KernelMatchesSingleProcessBitForBit) {
   ASSERT_EQ(three.code, 0) << three.err;
   EXPECT_TRUE(read_file(dir + "/one/ntk.npy") == read_file(dir + "/three/ntk.npy"));
   EXPECT_TRUE(read_file(dir + "/one/nngp.npy") == read_file(dir + "/three/nngp.npy"));
+  // --threads 0 (all cores) is shared out over the ranks (threads_per_rank), as train's is: K ranks on one machine
+  // must not start K × cores threads.
+  const std::string all_cores = " --depth 2 --activation relu --block 16 --threads 0 --device cpu";
+  auto shared = run_mpi(2, "kernel --x1 " + dir + "/x1.npy" + all_cores + " --out " + dir + "/shared");
+  ASSERT_EQ(shared.code, 0) << shared.err;
+  const int per_rank = std::max(1, int(std::thread::hardware_concurrency()) / 2);
+  EXPECT_NE(shared.out.find(fmt::format(", {} thread{},", 2 * per_rank, 2 * per_rank == 1 ? "" : "s")),
+            std::string::npos)
+      << shared.out;
   fs::remove_all(dir);
 }
 
