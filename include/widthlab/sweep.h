@@ -17,9 +17,10 @@
 //
 // Threads (architecture.md §7 "parallelise over runs when each is small"): runs of width ≤ parallel_width_max run
 // concurrently on `threads` workers with one OpenBLAS thread each; larger runs run one at a time with `threads`
-// OpenBLAS threads. A run computes the same numbers whatever the thread count (each run is sequential code on its own
-// data; OpenBLAS splits GEMMs over output blocks, not over the reduction), so only the order of runs.jsonl lines
-// depends on it (tested).
+// OpenBLAS threads. A run on one BLAS thread computes the same numbers whatever `threads` is (sequential code on its
+// own data), so for those only the order of runs.jsonl lines depends on it (tested). A wider run's GEMMs are split
+// over `threads` OpenBLAS threads, and the split can move the last digits (3e-9 relative measured at width 2048,
+// float32; architecture.md "Reproducibility"): bit-identical needs the same build, OpenBLAS kernel and thread count.
 #pragma once
 #include <cstdint>
 #include <filesystem>
