@@ -96,12 +96,12 @@ def test_float32_and_converted_inputs():
     "call,message",
     [
         (lambda x: widthlab.kernel(x, depth=0, activation="relu"), "kernel options: depth = 0: expected an integer in [1, 10000]"),
-        (lambda x: widthlab.kernel(x, np.ones((2, 4)), depth=1, activation="relu"), "X2: expected 3 columns (as X1), got 4"),
+        (lambda x: widthlab.kernel(x, np.ones((2, 4)), depth=1, activation="relu"), "x2: expected 3 columns (as x1), got 4"),
         (lambda x: widthlab.kernel(x, activation="swish", depth=1), "swish"),
         (lambda x: widthlab.kernel(x, parameterization="mup", depth=1, activation="relu"), "parameterization 'mup': unknown"),
         (lambda x: widthlab.kernel(x, precision="float16", depth=1, activation="relu"), "precision = 'float16': expected float32 or float64"),
         (lambda x: widthlab.kernel(x[0], depth=1, activation="relu"), "x1: expected a 2-D (N, d) array, got 1 dimensions"),
-        (lambda x: widthlab.kernel(np.where(np.eye(4, 3) > 0, np.nan, 1.0), depth=1, activation="relu"), "X1: row 0 holds a non-finite value"),
+        (lambda x: widthlab.kernel(np.where(np.eye(4, 3) > 0, np.nan, 1.0), depth=1, activation="relu"), "x1: row 0 holds a non-finite value"),
         # 10⁶ × 10⁶ outputs of 8 bytes, twice: refused before anything is allocated (memory_guard.h)
         (lambda x: widthlab.kernel(np.zeros((10**6, 3)), depth=1, activation="relu"),
          "x1 (1000000 rows): the nngp and ntk (float64) need at least 1.49e+04 GiB, more than this machine's"),

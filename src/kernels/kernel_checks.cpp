@@ -52,11 +52,11 @@ std::vector<double> recursion_diagonals(const MatrixRef<T>& X, const KernelOptio
 template <class T>
 void kernel_check_inputs(const MatrixRef<T>& X1, const MatrixRef<T>* X2, const KernelOptions& opts) {
   if (auto err = opts.validate(); !err.empty()) throw InputError("kernel options: " + err);
-  check_input(X1, "X1");
+  check_input(X1, "x1");
   if (X2) {
-    check_input(*X2, "X2");
+    check_input(*X2, "x2");
     if (X2->cols() != X1.cols())
-      throw InputError(fmt::format("X2: expected {} columns (as X1), got {}", X1.cols(), X2->cols()));
+      throw InputError(fmt::format("x2: expected {} columns (as x1), got {}", X1.cols(), X2->cols()));
   }
   if (opts.arch) (void)CnnKernel(opts, X1.cols());  // the architecture fits the input shape and columns
   kernel_check_scale(X1, opts);

@@ -93,7 +93,7 @@ TEST(KernelToNpy, RejectsBadInputBeforeWritingAnything) {
     kernel_to_npy_mpi<double>(X1, nullptr, o, dir / "nngp.npy", dir / "ntk.npy");
     FAIL() << "expected an InputError";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("X1: row 7"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("x1: row 7"), std::string::npos) << e.what();
   }
   MatrixD X2 = gaussian<double>(4, 2, 4);
   X1(7, 1) = 0;
