@@ -36,7 +36,7 @@ struct PredictFlags {
 // --kernel nngp (the NNGP of either parameterization has no width, theory.md §3.8; --cov uses the NNGP alone then).
 void refuse_unread_flags(const PredictFlags& f, const widthlab::PredictOptions& po) {
   using namespace widthlab;
-  if (std::isinf(po.time) && po.loss == LossKind::mse && f.lr_option->count() > 0)  // other losses: no t = ∞
+  if (std::isinf(po.time) && loss_from_kind(po.loss).closed_form() && f.lr_option->count() > 0)  // else: no t = ∞
     throw InputError(fmt::format(
         "--lr {}: not used at --time inf (the t = ∞ prediction does not depend on the step size); give a finite "
         "--time or leave --lr out",
@@ -112,7 +112,7 @@ int run_predict(const PredictFlags& f) {
   refuse_unread_flags(f, po);
   po.seed = f.seed;
   po.init_sample = !f.no_init_sample;
-  if (po.loss == LossKind::mse && (f.no_init_sample || f.seed_option->count() > 0))
+  if (loss_from_kind(po.loss).closed_form() && (f.no_init_sample || f.seed_option->count() > 0))
     throw InputError(
         fmt::format("{}: only used with --loss logistic or cross-entropy (their function-space GD starts "
                     "from a GP sample); mse predicts the GP mean and needs no seed",
@@ -151,7 +151,7 @@ int run_predict(const PredictFlags& f) {
     const ImageShape is = ko.input_shape.value_or(ImageShape{1, 1, X.cols()});
     j["input_shape"] = {is.height, is.width, is.channels};
   }
-  if (po.loss != LossKind::mse) {
+  if (!loss_from_kind(po.loss).closed_form()) {
     j["steps"] = s.steps;
     j["init_sample"] = po.init_sample;
     j["seed"] = po.seed;

@@ -53,6 +53,8 @@ struct LimitModelInfo {
 
 // All 14 models: regions 1..13 in order, then IC-MF.
 const std::vector<LimitModelInfo>& limit_model_table();
+// "'mf' is" / "'mf' and 'ic-mf' are": the models with `flag` set (e.g. &LimitModelInfo::multilayer), for messages.
+std::string limit_model_names_where(bool LimitModelInfo::*flag);
 // Region 1..13 (InputError otherwise).
 const LimitModelInfo& limit_model_for_region(int region);
 // By canonical name, a scaling preset's alias of one ("mean-field", "icmf", "sym_default": scaling.h's registry,

@@ -154,8 +154,9 @@ struct TrainResult {
 };
 void to_json(nlohmann::json& j, const TrainResult& r);
 
-// InputError "<which> label <i> = <v>: loss '<name>' expects …" on the first label `loss` cannot take: logistic ±1,
-// cross-entropy class ids 0..classes−1, mse any finite target (also used by the limit simulators, limit_run.h).
+// InputError "<which> label <i> = <v>: loss '<name>' expects …" on the first label `loss` cannot take (its label rule,
+// Loss::label_error: logistic ±1, cross-entropy class ids 0..classes−1, mse any finite target); also used by the limit
+// simulators (limit_run.h) and the config mapping.
 void check_loss_labels(const Loss& loss, const VectorD& y, int classes, const char* which);
 
 // Runs one task. Throws InputError for invalid options/shapes/labels; numerical failure is status diverged.

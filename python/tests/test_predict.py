@@ -189,7 +189,7 @@ def bad_calls():
     return [
         (lambda: widthlab.predict(x, y, xt, loss="hinge", depth=1, activation="relu"), "loss 'hinge': unknown (allowed: "),
         (lambda: widthlab.predict(x, pm, xt, loss="logistic", t=5, cov=True, depth=1, activation="relu"),
-         "--cov: only available for loss mse, not logistic"),
+         "cov: only available for loss mse, not logistic"),
         (lambda: widthlab.predict(x, y, np.ones((2, 4)), depth=1, activation="relu"), "x_test: expected 3 columns (as x_train), got 4"),
         (lambda: widthlab.predict(x, y[:4], xt, depth=1, activation="relu"), "y_train: expected 5 rows (one per x_train row), got 4"),
         (lambda: widthlab.predict(x, y, xt, kernel="gp", depth=1, activation="relu"), "kernel = 'gp': expected ntk or nngp"),
@@ -201,6 +201,9 @@ def bad_calls():
         (lambda: widthlab.predict(np.where(np.eye(5, 3) > 0, np.nan, 1.0), y, xt, depth=1, activation="relu"),
          "x_train: row 0 holds a non-finite value (NaN or inf)"),
         (lambda: widthlab.predict(x, y, xt, lr=0.0, t=3, depth=1, activation="relu"), "lr = 0: expected > 0"),
+        # kernels past physical memory (memory_guard.h): ≥ 3·(10⁶)² float64 entries
+        (lambda: widthlab.predict(np.zeros((10**6, 3)), np.ones(10**6), xt, depth=1, activation="relu"),
+         "train inputs (1000000 rows) and test inputs (3 rows): the kernel matrices of predict need at least"),
     ]
 
 

@@ -108,17 +108,17 @@ void check_study_device(const Config& config) {
 }
 
 namespace {
-// The loaded labels in the form train.loss takes, checked once here, before any output is written, rather than by
-// every run. A binary task's labels are ±1 (dataset.h); cross-entropy reads them as class ids, +1 → 0, −1 → 1
-// (class_ids' order).
+// The loaded labels in the form train.loss takes (its label rule, loss.h), checked once here, before any output is
+// written, rather than by every run. A binary task's labels are ±1 (dataset.h); a class-id loss reads them as class
+// ids, +1 → 0, −1 → 1 (class_ids' order); ±1 labels hold only two classes.
 void fit_labels_to_the_loss(Dataset& data, const Loss& loss) {
   auto ids = [](VectorD& y) { y = (1.0 - y.array()) / 2.0; };
-  if (loss.kind == LossKind::cross_entropy && data.classes == 2 && (data.y_train.array().abs() == 1.0).all() &&
+  if (loss.label_rule() == LabelRule::class_id && data.classes == 2 && (data.y_train.array().abs() == 1.0).all() &&
       (data.y_test.array().abs() == 1.0).all()) {
     ids(data.y_train);
     ids(data.y_test);
   }
-  if (loss.kind == LossKind::logistic && data.classes > 2)
+  if (loss.label_rule() == LabelRule::sign && data.classes > 2)
     throw InputError(
         fmt::format("train.loss = \"{}\": the data have {} classes, and this loss takes 2 (labels ±1); "
                     "use \"cross-entropy\", or select two classes with data.classes",

@@ -256,8 +256,7 @@ std::string Config::validate() const {
   // Classes of the task: data.classes, or the dataset's default list (dataset.h); npy/csv: unknown until loaded.
   int classes = static_cast<int>(data.classes.size());
   if (classes == 0) classes = data.dataset == "mnist" ? 10 : (data.dataset == "npy" || data.dataset == "csv") ? 0 : 2;
-  const auto loss_kind = loss_from_name(train.loss).kind;
-  if (loss_kind != LossKind::cross_entropy && classes > 2)
+  if (!loss_from_name(train.loss).multi_logit() && classes > 2)
     return bad("train.loss", train.loss,
                fmt::format("a one-logit loss needs a binary task but data has {} classes: expected \"cross-entropy\" "
                            "(or two data.classes)",

@@ -27,6 +27,11 @@ const LimitModelInfo* simulator_model(const Scaling& scaling, const Classificati
 LimitJob scaling_job(const Config& config, const Scaling& s) {
   const Classification c = classify(s, activation_from_name(config.model.activation));
   const SimulatedLimit limit = simulated_limit(config, s, c);
+  if (!limit.simulated() && s.depth >= 2)
+    throw InputError(fmt::format(
+        "scaling '{}' (depth {}): classify gives regime '{}', model '{}'; at depth >= 2 only {} simulated "
+        "(theory.md §3.6): pass --model mf, or set model.depth = 1 for the other limit models",
+        s.name, s.depth, to_string(c.regime), c.model, limit_model_names_where(&LimitModelInfo::multilayer)));
   if (!limit.simulated())
     throw InputError(
         fmt::format("scaling '{}' (depth {}): classify gives regime '{}', model '{}', which has no limit "

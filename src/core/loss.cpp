@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <stdexcept>
 
 #include "widthlab/error.h"
 
@@ -12,20 +13,32 @@ namespace {
 struct Entry {
   const char* name;
   LossKind kind;
+  LabelRule label_rule;
+  bool closed_form;  // Loss::closed_form
   std::vector<const char*> aliases;
   const char* description;
 };
 const Entry kEntries[] = {
     {"logistic",
      LossKind::logistic,
+     LabelRule::sign,
+     false,
      {"bce", "binary-cross-entropy"},
      "log(1 + e^(-y z)), labels ±1, one logit (theory.md §1.1)"},
-    {"mse", LossKind::mse, {"squared"}, "(z - y)² / 2, one output per sample (theory.md §1.1)"},
+    {"mse", LossKind::mse, LabelRule::real, true, {"squared"}, "(z - y)² / 2, one output per sample (theory.md §1.1)"},
     {"cross-entropy",
      LossKind::cross_entropy,
+     LabelRule::class_id,
+     false,
      {"ce", "cross_entropy", "softmax-cross-entropy"},
      "softmax cross-entropy, labels 0..K-1, K logits (theory.md §1.1)"},
 };
+
+const Entry& entry(LossKind kind) {
+  for (const auto& e : kEntries)
+    if (e.kind == kind) return e;
+  throw std::logic_error("loss kind without a registry row");
+}
 
 // log(1 + e^{x}) without overflow.
 inline double log1pexp(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
@@ -40,6 +53,18 @@ double row_logsumexp(const Matrix<T>& z, Eigen::Index i) {
 }
 
 }  // namespace
+
+LabelRule Loss::label_rule() const { return entry(kind).label_rule; }
+bool Loss::closed_form() const { return entry(kind).closed_form; }
+
+std::string Loss::label_error(double y, int classes) const {
+  switch (label_rule()) {
+    case LabelRule::sign: return y == 1.0 || y == -1.0 ? "" : "−1 or +1";
+    case LabelRule::class_id: return y >= 0 && y < classes && y == std::floor(y) ? "" : "class ids 0..classes-1";
+    case LabelRule::real: return std::isfinite(y) ? "" : "finite targets";
+  }
+  throw std::logic_error("label rule without a case in Loss::label_error");
+}
 
 template <class T>
 double Loss::value(const Matrix<T>& z, const Vector<double>& y) const {
@@ -98,9 +123,10 @@ template <class T>
 double Loss::accuracy(const Matrix<T>& z, const Vector<double>& y) const {
   const Eigen::Index n = z.rows();
   if (n == 0) return 0.0;
+  const bool argmax = multi_logit();  // else the sign of the one logit
   double correct = 0;
   for (Eigen::Index i = 0; i < n; ++i) {
-    if (kind == LossKind::cross_entropy) {
+    if (argmax) {
       Eigen::Index arg;
       z.row(i).maxCoeff(&arg);
       correct += (arg == Eigen::Index(y[i]));
@@ -129,6 +155,8 @@ Loss loss_from_name(std::string_view name) {
   for (const auto& e : kEntries) allowed += (allowed.empty() ? "" : ", ") + std::string(e.name);
   throw InputError(fmt::format("loss '{}': unknown (allowed: {})", name, allowed));
 }
+
+Loss loss_from_kind(LossKind kind) { return Loss{kind, entry(kind).name}; }
 
 std::vector<std::string> loss_names() {
   std::vector<std::string> v;

@@ -10,6 +10,7 @@
 
 #include "widthlab/error.h"
 #include "widthlab/interrupt.h"
+#include "widthlab/memory_guard.h"
 
 namespace widthlab {
 
@@ -157,6 +158,17 @@ void kernels_of(const KernelSource& source, const MatrixD& A, const MatrixD* B, 
   kernel_compute<double>(A, B, kopts, nngp ? nngp->data() : nullptr, ntk ? ntk->data() : nullptr, n);
 }
 
+// A lower bound on the bytes predict holds at once for n train and m test inputs (float64): the kernels it computes
+// and the n × n factorisation's copies (a closed-form loss), or the (n + m) × n kernel and the init sample's (n + m)²
+// kernel and its Cholesky copy (function-space GD).
+double predict_bytes_lower_bound(double n, double m, const PredictOptions& o) {
+  if (loss_from_kind(o.loss).closed_form()) {
+    const double kernels = o.cov && o.kernel == PredictKernel::ntk ? 2 : 1;
+    return 8 * (kernels * (n * n + m * n) + 2 * n * n + (o.cov ? m * m : 0));
+  }
+  return 8 * ((n + m) * n + (o.init_sample ? 2 * (n + m) * (n + m) : 0));
+}
+
 }  // namespace
 
 PredictResult predict(const MatrixD& X, const MatrixD& Y, const MatrixD& T, const KernelOptions& kopts,
@@ -165,6 +177,9 @@ PredictResult predict(const MatrixD& X, const MatrixD& Y, const MatrixD& T, cons
   if (T.rows() < 1) throw InputError("test inputs: expected a non-empty (m, d) array");
   if (T.cols() != X.cols())
     throw InputError(fmt::format("test inputs: expected {} columns (as the train inputs), got {}", X.cols(), T.cols()));
+  check_fits_in_memory(predict_bytes_lower_bound(double(X.rows()), double(T.rows()), o),
+                       fmt::format("train inputs ({} rows) and test inputs ({} rows): the kernel matrices of predict",
+                                   X.rows(), T.rows()));
   check_finite(X, "train inputs");
   check_finite(T, "test inputs");
   check_finite(Y, "labels");
@@ -177,7 +192,8 @@ PredictResult predict(const MatrixD& X, const MatrixD& Y, const MatrixD& T, cons
     throw InputError(fmt::format("diag_reg = {}: expected ≥ 0", o.diag_reg));
   if (auto err = kopts.validate(); !err.empty()) throw InputError(err);
 
-  if (o.loss == LossKind::mse) {
+  const Loss loss = loss_from_kind(o.loss);
+  if (loss.closed_form()) {
     MatrixD nngp_dd, nngp_td, nngp_tt, ntk_dd, ntk_td;
     const bool need_nngp = o.kernel == PredictKernel::nngp || o.cov, need_ntk = o.kernel == PredictKernel::ntk;
     kernels_of(kernels, X, nullptr, kopts, need_nngp ? &nngp_dd : nullptr, need_ntk ? &ntk_dd : nullptr);
@@ -186,8 +202,8 @@ PredictResult predict(const MatrixD& X, const MatrixD& Y, const MatrixD& T, cons
     return predict_mse(ntk_dd, ntk_td, nngp_dd, nngp_td, nngp_tt, Y, o);
   }
 
-  // logistic / cross-entropy: function-space GD.
-  const char* lname = o.loss == LossKind::logistic ? "logistic" : "cross-entropy";
+  // No closed form (logistic, cross-entropy): function-space GD.
+  const char* lname = loss.name.c_str();
   if (std::isinf(o.time))
     throw InputError(fmt::format("time = inf: loss {} has no t = ∞ prediction; give a finite step count", lname));
   if (std::abs(o.time - std::round(o.time)) > 1e-9 * std::max(1.0, o.time))
@@ -197,22 +213,17 @@ PredictResult predict(const MatrixD& X, const MatrixD& Y, const MatrixD& T, cons
   if (o.time > double(std::numeric_limits<int>::max()))
     throw InputError(fmt::format("time = {}: loss {} runs its steps one by one; expected at most {}", o.time, lname,
                                  std::numeric_limits<int>::max()));
-  if (o.cov) throw InputError(fmt::format("--cov: only available for loss mse, not {}", lname));
+  if (o.cov) throw InputError(fmt::format("cov: only available for loss mse, not {}", lname));
   if (Y.cols() != 1) throw InputError(fmt::format("labels: expected one label per row for loss {}", lname));
   VectorD y = Y.col(0);
-  int outputs = 1;
-  if (o.loss == LossKind::logistic) {
-    for (Eigen::Index i = 0; i < y.size(); ++i)
-      if (y[i] != 1.0 && y[i] != -1.0)
-        throw InputError(fmt::format("labels: row {} = {}: expected −1 or +1 for loss logistic", i, y[i]));
-  } else {
-    for (Eigen::Index i = 0; i < y.size(); ++i) {
-      if (y[i] < 0 || y[i] != std::round(y[i]) || y[i] > 1e6)
-        throw InputError(fmt::format("labels: row {} = {}: expected a class index 0..C−1", i, y[i]));
-      outputs = std::max(outputs, int(y[i]) + 1);
-    }
-    outputs = std::max(outputs, 2);
+  // The loss's label rule, with class ids up to 1e6; a multi-logit loss gets the largest id + 1 classes (≥ 2).
+  int classes = 2;
+  for (Eigen::Index i = 0; i < y.size(); ++i) {
+    if (auto expected = loss.label_error(y[i], 1'000'001); !expected.empty())
+      throw InputError(fmt::format("labels: row {} = {}: expected {} for loss {}", i, y[i], expected, lname));
+    if (loss.multi_logit()) classes = std::max(classes, int(y[i]) + 1);
   }
+  const int outputs = loss.outputs(classes);
   MatrixD XA(X.rows() + T.rows(), X.cols());
   XA << X, T;
   MatrixD k_all_train;
@@ -232,7 +243,6 @@ PredictResult predict(const MatrixD& X, const MatrixD& Y, const MatrixD& T, cons
                                                     Eigen::EigenvaluesOnly);
   r.summary.eig_min = es.eigenvalues().minCoeff();
   r.summary.eig_max = es.eigenvalues().maxCoeff();
-  Loss loss = loss_from_name(lname);
   MatrixD u = function_space_gd(k_all_train, u0, loss, y, o.lr, r.summary.steps);
   r.mean = u.bottomRows(T.rows());
   return r;

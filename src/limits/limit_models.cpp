@@ -83,6 +83,16 @@ const LimitModelInfo* by_preset_alias(std::string_view name) {
 
 const std::vector<LimitModelInfo>& limit_model_table() { return table(); }
 
+std::string limit_model_names_where(bool LimitModelInfo::*flag) {
+  std::vector<std::string> names;
+  for (const LimitModelInfo& m : table())
+    if (m.*flag) names.push_back("'" + m.name + "'");
+  std::string text;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    text += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+  return text + (names.size() == 1 ? " is" : " are");
+}
+
 const LimitModelInfo& limit_model_for_region(int region) {
   if (region < 1 || region > 13)
     throw InputError(fmt::format("region {}: expected an integer in 1..13 (theory.md §2.2)", region));

@@ -20,18 +20,6 @@
 #include "widthlab/train_run.h"
 
 namespace widthlab {
-namespace {
-// "'mf' is" / "'mf' and 'ic-mf' are": the models of limit_model_table() with `flag` set, for error messages.
-std::string model_names_where(bool LimitModelInfo::*flag) {
-  std::vector<std::string> names;
-  for (const LimitModelInfo& m : limit_model_table())
-    if (m.*flag) names.push_back("'" + m.name + "'");
-  std::string text;
-  for (std::size_t i = 0; i < names.size(); ++i)
-    text += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
-  return text + (names.size() == 1 ? " is" : " are");
-}
-}  // namespace
 
 std::string LimitOptions::validate() const {
   const LimitModelInfo* m = nullptr;
@@ -48,12 +36,12 @@ std::string LimitOptions::validate() const {
     return fmt::format(
         "model.depth = {}: limit model '{}' is defined for 1 hidden layer; only {} simulated at "
         "depth >= 2 (theory.md §3.6)",
-        depth, m->name, model_names_where(&LimitModelInfo::multilayer));
+        depth, m->name, limit_model_names_where(&LimitModelInfo::multilayer));
   if (optimizer_family(optimizer) == OptimizerFamily::adaptive && !m->adaptive)
     return fmt::format(
         "train.optimizer = {}: limit model '{}' is derived for GD/SGD; only {} derived for "
         "adaptive optimizers too (theory.md §3.7)",
-        optimizer, m->name, model_names_where(&LimitModelInfo::adaptive));
+        optimizer, m->name, limit_model_names_where(&LimitModelInfo::adaptive));
   if (loss_from_name(loss).kind == LossKind::mse && (m->first.rule == LossRule::inf || m->later.rule == LossRule::inf))
     return fmt::format(
         "train.loss = mse: limit model '{}' saturates the loss (L_inf) and needs logistic or "
@@ -349,8 +337,8 @@ void check_data(const Dataset& d, const Loss& loss) {
     throw InputError(fmt::format("train labels: {} given, expected {}", d.y_train.size(), d.x_train.rows()));
   if (d.y_test.size() != d.x_test.rows())
     throw InputError(fmt::format("test labels: {} given, expected {}", d.y_test.size(), d.x_test.rows()));
-  if (loss.kind == LossKind::cross_entropy && d.classes < 2)
-    throw InputError(fmt::format("data.classes = {}: cross-entropy needs at least 2", d.classes));
+  if (loss.multi_logit() && d.classes < 2)
+    throw InputError(fmt::format("data.classes = {}: {} needs at least 2", d.classes, loss.name));
   check_loss_labels(loss, d.y_train, d.classes, "train");
   check_loss_labels(loss, d.y_test, d.classes, "test");
 }

@@ -47,18 +47,9 @@ std::string TrainOptions::validate() const {
 }
 
 void check_loss_labels(const Loss& loss, const VectorD& y, int classes, const char* which) {
-  for (Eigen::Index i = 0; i < y.size(); ++i) {
-    const double v = y[i];
-    bool ok = std::isfinite(v);
-    if (loss.kind == LossKind::logistic) ok = v == 1.0 || v == -1.0;
-    if (loss.kind == LossKind::cross_entropy) ok = v >= 0 && v < classes && v == std::floor(v);
-    if (!ok) {
-      const char* expected = loss.kind == LossKind::logistic        ? "labels -1 or +1"
-                             : loss.kind == LossKind::cross_entropy ? "class ids 0..classes-1"
-                                                                    : "finite targets";
-      throw InputError(fmt::format("{} label {} = {}: loss '{}' expects {}", which, i, v, loss.name, expected));
-    }
-  }
+  for (Eigen::Index i = 0; i < y.size(); ++i)
+    if (auto expected = loss.label_error(y[i], classes); !expected.empty())
+      throw InputError(fmt::format("{} label {} = {}: loss '{}' expects {}", which, i, y[i], loss.name, expected));
 }
 
 namespace {
@@ -351,8 +342,8 @@ TrainResult run_training(const TrainTask& task, const TrainData& data) {
   if (task.model.input_dim != 0 && task.model.input_dim != data.x_train.cols())
     throw InputError(
         fmt::format("model.input_dim = {}: the data have {} features", task.model.input_dim, data.x_train.cols()));
-  if (loss.kind == LossKind::cross_entropy && data.classes < 2)
-    throw InputError(fmt::format("data.classes = {}: cross-entropy needs at least 2", data.classes));
+  if (loss.multi_logit() && data.classes < 2)
+    throw InputError(fmt::format("data.classes = {}: {} needs at least 2", data.classes, loss.name));
   if (ospec.full_batch && task.train.batch != 0 && task.train.batch < n)
     throw InputError(
         fmt::format("train.batch = {}: optimizer '{}' is full-batch (train size {}); use batch = \"full\" "

@@ -155,6 +155,24 @@ TEST(PredictCli, BadInputExitsTwoWithOneLine) {
   EXPECT_FALSE(std::filesystem::exists(dir + "/o/mean.npy"));
 }
 
+// Kernels larger than this machine's memory are refused (memory_guard.h) before the output folder is made, naming the
+// inputs: 10⁶ train rows need ≥ 8·3·10¹² bytes of kernel matrices.
+TEST(PredictCli, KernelsTooLargeForMemoryAreRefusedBeforeAnythingIsWritten) {
+  auto dir = scratch_dir("predict_cli_memory");
+  const MatrixD X = MatrixD::Zero(1000000, 1);
+  const VectorD y = VectorD::Ones(1000000);
+  npy_write(dir + "/x.npy", X);
+  npy_write(dir + "/y.npy", y);
+  npy_write(dir + "/t.npy", sin_inputs(2, 1, 0.3));
+  auto r = run_cli("predict --train " + dir + "/x.npy --labels " + dir + "/y.npy --test " + dir +
+                   "/t.npy --depth 1 --activation relu --device cpu --time inf --out " + dir + "/o");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("train inputs (1000000 rows)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("more than this machine's"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/o"));
+}
+
 // --device (kernel_flags.h choose_kernel_device): a bad value, a request the CUDA kernel does not support, and (without
 // a GPU) --device cuda are exit 2 with one line and nothing written; cpu and auto say where the kernels ran.
 TEST(PredictCli, DeviceChoiceIsCheckedBeforeAnythingIsWritten) {

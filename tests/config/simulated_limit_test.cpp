@@ -86,5 +86,22 @@ TEST(LimitJobs, RefuseALayeredNetAndAModelWithARegion) {
   EXPECT_EQ(jobs[0].options.model, "intermediate");
 }
 
+// A deep scaling without a simulator is skipped with advice that works at that depth: --model mf (the one multilayer
+// model), not --model NAME for any of the 13 (limit_run refuses those at depth >= 2).
+TEST(LimitJobs, DeepScalingsWithoutASimulatorAreSkippedNamingTheMultilayerModel) {
+  const Config cfg = parse_config("", "<test>", {"scaling.presets=[\"mf\", \"ntk\"]", "model.depth=2"});
+  std::vector<std::string> skipped;
+  const auto jobs = limit_jobs(cfg, "", 0, skipped);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].options.model, "mf");
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_NE(skipped[0].find("scaling 'ntk' (depth 2)"), std::string::npos) << skipped[0];
+  EXPECT_NE(skipped[0].find("only 'mf' is simulated"), std::string::npos) << skipped[0];
+  EXPECT_EQ(skipped[0].find("--region"), std::string::npos) << skipped[0];
+  LimitOptions deep_ntk = jobs[0].options;  // the advice not given: --model ntk at depth 2 is refused
+  deep_ntk.model = "ntk";
+  EXPECT_NE(deep_ntk.validate(), "");
+}
+
 }  // namespace
 }  // namespace widthlab

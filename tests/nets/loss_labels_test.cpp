@@ -1,5 +1,6 @@
-// check_loss_labels (train_run.h), the label rule of run_training and of the limit simulators: logistic takes ±1,
-// cross-entropy class ids 0..classes−1, mse any finite target; the first bad label is named in one line.
+// check_loss_labels (train_run.h), the loss's label rule (Loss::label_error) as run_training, the limit simulators
+// and the config mapping apply it: logistic takes ±1, cross-entropy class ids 0..classes−1, mse any finite target;
+// the first bad label is named in one line.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -27,7 +28,7 @@ TEST(LossLabels, EachLossTakesItsLabels) {
   EXPECT_EQ(error_of("logistic", {1, -1, 1}), "");
   EXPECT_EQ(error_of("cross-entropy", {0, 2, 1}, 3), "");
   EXPECT_EQ(error_of("mse", {0.25, -3.5}), "");
-  EXPECT_EQ(error_of("logistic", {1, 0.5, 2}), "train label 1 = 0.5: loss 'logistic' expects labels -1 or +1");
+  EXPECT_EQ(error_of("logistic", {1, 0.5, 2}), "train label 1 = 0.5: loss 'logistic' expects −1 or +1");
   EXPECT_EQ(error_of("cross-entropy", {0, 1, 3}, 3),
             "train label 2 = 3: loss 'cross-entropy' expects class ids 0..classes-1");
   EXPECT_EQ(error_of("cross-entropy", {0, 1.5}, 3),
