@@ -23,6 +23,9 @@ calls = {
     "predict": lambda: w.predict(x, np.sign(x[:, 0]), x, depth=1, activation="relu", loss="logistic", t=1e9),
     "kernel": lambda: w.kernel(np.random.default_rng(0).standard_normal((3000, 20)), depth=3, activation="tanh",
                                W_std=2.0),
+    # one 512 × 512 block of full-covariance pairs (~1.5 ms each here): minutes, so the poll must be inside the block
+    "cnn kernel": lambda: w.kernel(np.random.default_rng(0).standard_normal((600, 20, 20, 1)), threads=1,
+                                   arch="conv(3x3,same,8)-relu-conv(3x3,same,8)-relu-gap"),
 }
 print("started", flush=True)
 try:
@@ -34,7 +37,7 @@ print("next call", w.kernel(np.eye(3), depth=1, activation="relu")["ntk"].shape,
 """
 
 
-@pytest.mark.parametrize("call", ["train", "train with a callback", "predict", "kernel"])
+@pytest.mark.parametrize("call", ["train", "train with a callback", "predict", "kernel", "cnn kernel"])
 def test_sigint_stops_a_long_call_with_keyboard_interrupt(call, tmp_path):
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(widthlab.__file__)))
     child = subprocess.Popen([sys.executable, "-c", CHILD, call, str(tmp_path / "out")], stdout=subprocess.PIPE,

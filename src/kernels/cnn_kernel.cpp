@@ -9,6 +9,7 @@
 #include "cnn_kernel_planes.h"
 #include "fixed_order_sum.h"
 #include "widthlab/error.h"
+#include "widthlab/interrupt.h"
 
 namespace widthlab {
 
@@ -305,6 +306,7 @@ void cnn_kernel_block(const CnnKernel& kernel, const MatrixRef<T>& X1, const Mat
   double k = 0, t = 0;
   for (std::int64_t r = 0; r < m; ++r)
     for (std::int64_t c = diagonal_block ? r : 0; c < n; ++c) {
+      poll_interrupt();  // one pair of a full-covariance architecture can take milliseconds (≈ 30 ns per poll)
       kernel.pair(A.row(r).data(), B.row(c).data(), var1.data() + vs * std::size_t(i0 + r),
                   var2.data() + vs * std::size_t(j0 + c), diagonal_block && r == c, nngp ? &k : nullptr,
                   ntk ? &t : nullptr, ws);
