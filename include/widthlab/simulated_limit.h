@@ -41,7 +41,12 @@ struct LimitJob {
   LimitOptions options;
   std::string why;  // what selected it: "--model", "--region", "scaling 'mf' → region 1 (mf): model 'mf'"
 };
+// How the caller's user picks a model or a region, for the advice in messages: the CLI's flags by default; Python
+// passes its keywords.
+struct LimitChoiceNames {
+  std::string model = "--model NAME", region = "--region N", mf = "--model mf";
+};
 std::vector<LimitJob> limit_jobs(const Config& config, const std::string& model, int region,
-                                 std::vector<std::string>& skipped);
+                                 std::vector<std::string>& skipped, const LimitChoiceNames& names = {});
 
 }  // namespace widthlab

@@ -26,7 +26,8 @@ namespace py = pybind11;
 py::dict limit_py(const ConfigSource& src, const std::string& model, int region) {
   const Config cfg = resolve_config(src);
   std::vector<std::string> skipped;
-  const std::vector<LimitJob> jobs = limit_jobs(cfg, model, region, skipped);
+  const std::vector<LimitJob> jobs =
+      limit_jobs(cfg, model, region, skipped, {"model=NAME", "region=N", "model=\"mf\""});
   std::vector<nlohmann::json> lines;
   {
     py::gil_scoped_release nogil;

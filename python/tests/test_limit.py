@@ -59,3 +59,13 @@ def test_bad_limit_requests_raise_value_error():
         widthlab.limit(TINY_LIMIT, region=0)
     with pytest.raises(ValueError, match="no limit to simulate"):
         widthlab.limit(TINY_LIMIT, overrides=['scaling.presets=["sp"]'])
+
+
+def test_advice_names_the_python_keywords_not_the_cli_flags():
+    with pytest.raises(ValueError) as err:
+        widthlab.limit(TINY_LIMIT, overrides=['scaling.presets=["sp"]'])
+    assert "pick one with model=NAME or region=N" in str(err.value) and "--" not in str(err.value)
+    deep = dict(TINY_LIMIT, model={"depth": 2, "activation": "relu"}, limits=dict(TINY_LIMIT["limits"], seeds=[0]))
+    with pytest.warns(UserWarning, match="scaling 'ntk' \\(depth 2\\)") as warned:
+        widthlab.limit(deep, overrides=['scaling.presets=["mf", "ntk"]'])
+    assert 'only \'mf\' is simulated (theory.md §3.6): pass model="mf"' in str(warned[0].message)

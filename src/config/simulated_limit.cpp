@@ -24,31 +24,34 @@ const LimitModelInfo* simulator_model(const Scaling& scaling, const Classificati
 }
 
 // The job of the config's scaling `s`; InputError when its limit has no simulator.
-LimitJob scaling_job(const Config& config, const Scaling& s) {
+LimitJob scaling_job(const Config& config, const Scaling& s, const LimitChoiceNames& names) {
   const Classification c = classify(s, activation_from_name(config.model.activation));
   const SimulatedLimit limit = simulated_limit(config, s, c);
   if (!limit.simulated() && s.depth >= 2)
     throw InputError(fmt::format(
         "scaling '{}' (depth {}): classify gives regime '{}', model '{}'; at depth >= 2 only {} simulated "
-        "(theory.md §3.6): pass --model mf, or set model.depth = 1 for the other limit models",
-        s.name, s.depth, to_string(c.regime), c.model, limit_model_names_where(&LimitModelInfo::multilayer)));
+        "(theory.md §3.6): pass {}, or set model.depth = 1 for the other limit models",
+        s.name, s.depth, to_string(c.regime), c.model, limit_model_names_where(&LimitModelInfo::multilayer), names.mf));
   if (!limit.simulated())
     throw InputError(
         fmt::format("scaling '{}' (depth {}): classify gives regime '{}', model '{}', which has no limit "
-                    "simulator; pick one with --model NAME or --region N",
-                    s.name, s.depth, to_string(c.regime), c.model));
+                    "simulator; pick one with {} or {}",
+                    s.name, s.depth, to_string(c.regime), c.model, names.model, names.region));
   return {limit.options, fmt::format("scaling '{}' → region {} ({}): model '{}'", s.name,
                                      c.region ? std::to_string(*c.region) : "-", c.model, limit.model)};
 }
 
-std::vector<LimitJob> jobs_of_scalings(const Config& config, std::vector<std::string>& skipped) {
+std::vector<LimitJob> jobs_of_scalings(const Config& config, std::vector<std::string>& skipped,
+                                       const LimitChoiceNames& names) {
   const std::vector<Scaling> scalings = config_scalings(config);
-  if (scalings.empty()) throw InputError("scaling.presets = []: no scaling to classify; pass --model or --region");
+  if (scalings.empty())
+    throw InputError(
+        fmt::format("scaling.presets = []: no scaling to classify; pass {} or {}", names.model, names.region));
   std::vector<LimitJob> jobs;
   const auto& compute = config.limits.compute;
   for (const Scaling& s : scalings) {
     try {
-      LimitJob job = scaling_job(config, s);
+      LimitJob job = scaling_job(config, s, names);
       if (std::find(compute.begin(), compute.end(), job.options.model) != compute.end())
         jobs.push_back(std::move(job));
       else
@@ -58,8 +61,8 @@ std::vector<LimitJob> jobs_of_scalings(const Config& config, std::vector<std::st
     }
   }
   if (jobs.empty())
-    throw InputError(fmt::format("no limit to simulate for the config's scalings ({}); pass --model or --region",
-                                 skipped.empty() ? "none" : skipped.front()));
+    throw InputError(fmt::format("no limit to simulate for the config's scalings ({}); pass {} or {}",
+                                 skipped.empty() ? "none" : skipped.front(), names.model, names.region));
   return jobs;
 }
 
@@ -82,7 +85,7 @@ SimulatedLimit simulated_limit(const Config& config, const Scaling& scaling, con
 }
 
 std::vector<LimitJob> limit_jobs(const Config& config, const std::string& model, int region,
-                                 std::vector<std::string>& skipped) {
+                                 std::vector<std::string>& skipped, const LimitChoiceNames& names) {
   if (config.model.bias) throw InputError("model.bias = true: the limit simulators model nets without biases");
   if (!model.empty() && region != 0) throw InputError("model and region: expected at most one of them");
   if (config.model.arch)
@@ -100,7 +103,7 @@ std::vector<LimitJob> limit_jobs(const Config& config, const std::string& model,
     one.model = limit_model_for_region(region).name;
     jobs.push_back({one, "--region"});
   } else {
-    jobs = jobs_of_scalings(config, skipped);
+    jobs = jobs_of_scalings(config, skipped, names);
   }
   for (const auto& job : jobs)
     if (auto err = job.options.validate(); !err.empty()) throw InputError(err);
