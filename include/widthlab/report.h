@@ -38,11 +38,14 @@ struct ReportWidthRow {
 //       falls from the narrowest to the widest net: the jackknife interval of log(gap_widest / gap_narrowest) below
 //       zero (SignGapChange; logits that merely stay O(1) while being divided by ω^{max(A,B)} would pass (a) and (b)
 //       alone).
+// and the widest swept width has a distance for at least half of its seeds (the fit and the last doubling use the
+// widths that have one: without this, a sweep whose widest runs all diverged would be judged on narrower nets alone).
 // Otherwise the statement says what is seen and, from the theory exponent, the width at which the distance would
 // halve.
 struct Convergence {
   bool approaches = false;
   bool interval_below_zero = false, plateau = false, free_metric_shrinks = false;
+  bool widest_measured = false;          // the widest swept width has a distance for ≥ half of its seeds
   double local_exponent = RateFit::nan;  // of the last doubling
   std::string statement;                 // one sentence for the report's summary
 };

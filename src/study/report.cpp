@@ -97,6 +97,13 @@ std::string unmet(const Convergence& c, const ReportScaling& s) {
         fmt::format("the last doubling is flatter (local exponent {:.2f}) than the fit allows, "
                     "a floor",
                     c.local_exponent));
+  if (!c.widest_measured && !s.rows.empty()) {
+    const ReportWidthRow& w = s.rows.back();
+    why.push_back(
+        fmt::format("the widest width d = {} has a distance for {} of its {} seeds (half needed: the fit "
+                    "and the last doubling would describe narrower nets only)",
+                    w.width, w.distance.n, w.ok + w.diverged + w.failed));
+  }
   if (!c.free_metric_shrinks)
     why.push_back(fmt::format(
         "neither |Δ test loss| nor the sign gap shrinks ({}; the logit distance may only reflect the normalisation by "
@@ -120,7 +127,11 @@ Convergence convergence_statement(const ReportScaling& s) {
               (c.local_exponent >= 0 || (std::isfinite(f.ci_high) && c.local_exponent > f.ci_high));
   const RateFit& dl = s.rate_dloss;
   c.free_metric_shrinks = below_zero(dl) || s.sign_gap_change.falls();
-  c.approaches = c.interval_below_zero && !c.plateau && c.free_metric_shrinks;
+  if (!s.rows.empty()) {
+    const ReportWidthRow& widest = s.rows.back();
+    c.widest_measured = widest.distance.n > 0 && 2 * widest.distance.n >= widest.ok + widest.diverged + widest.failed;
+  }
+  c.approaches = c.interval_below_zero && !c.plateau && c.free_metric_shrinks && c.widest_measured;
   const int wmax = s.rows.empty() ? 0 : s.rows.back().width;
   if (s.limit_kind != "limit") {  // the widest net is no limit: distances to it shrink by construction
     c.approaches = false;
@@ -132,10 +143,10 @@ Convergence convergence_statement(const ReportScaling& s) {
   }
   if (c.approaches) {
     c.statement = fmt::format(
-        "The finite nets approach the limit: the exponent's interval is below zero, the last "
+        "The finite nets approach the limit up to d = {}: the exponent's interval is below zero, the last "
         "doubling follows the fit (local exponent {:.2f}), and a normalisation-free metric "
         "shrinks too",
-        c.local_exponent);
+        wmax, c.local_exponent);
     return c;
   }
   c.statement = fmt::format("No convergence is established up to d = {}: {}", wmax, unmet(c, s));
@@ -167,6 +178,7 @@ nlohmann::json convergence_json(const Convergence& c) {
           {"interval_below_zero", c.interval_below_zero},
           {"plateau", c.plateau},
           {"normalisation_free_metric_shrinks", c.free_metric_shrinks},
+          {"widest_width_measured", c.widest_measured},
           {"last_doubling_exponent", std::isfinite(c.local_exponent) ? json(c.local_exponent) : json(nullptr)},
           {"statement", c.statement}};
 }

@@ -1,5 +1,6 @@
-// convergence_statement (report.h): "approaches" only with all three pieces of evidence, against a limit; each
-// missing piece is named, and a comparison with the widest net (no stable limit, or a proxy) never "approaches".
+// convergence_statement (report.h): "approaches" only with all three pieces of evidence and the widest width measured,
+// against a limit; each missing piece is named, and a comparison with the widest net (no stable limit, or a proxy)
+// never "approaches".
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -111,4 +112,32 @@ TEST(ConvergenceStatement, NoBootstrapMeansNoIntervalAndNoConvergence) {
   EXPECT_NE(c.statement.find("No convergence is established"), std::string::npos) << c.statement;
   EXPECT_NE(c.statement.find("the exponent has no interval (--bootstrap 0"), std::string::npos) << c.statement;
   EXPECT_EQ(c.statement.find("nan"), std::string::npos) << c.statement;
+}
+
+// The fit and the last doubling use the widths that have a distance; when the widest swept width has one for fewer
+// than half of its seeds (its runs diverged), all the evidence is about narrower nets and nothing is claimed.
+TEST(ConvergenceStatement, TheWidestWidthMustHaveADistanceForHalfItsSeeds) {
+  auto with_widest = [](int distances, int diverged) {
+    ReportScaling s = scaling(-0.5, "limit");
+    ReportWidthRow r;
+    r.width = 2048;
+    r.ok = distances;
+    r.diverged = diverged;
+    r.distance.n = distances;
+    if (distances > 0) r.distance.mean = 3.0 * std::pow(2048.0, -0.5);
+    s.rows.push_back(r);
+    return convergence_statement(s);
+  };
+  const Convergence none = with_widest(0, 5);
+  EXPECT_FALSE(none.widest_measured);
+  EXPECT_FALSE(none.approaches);
+  EXPECT_TRUE(none.interval_below_zero);  // the narrower widths' evidence is still reported as measured
+  EXPECT_NE(none.statement.find("No convergence is established up to d = 2048"), std::string::npos) << none.statement;
+  EXPECT_NE(none.statement.find("the widest width d = 2048 has a distance for 0 of its 5 seeds"), std::string::npos)
+      << none.statement;
+  EXPECT_FALSE(with_widest(2, 3).approaches);
+  const Convergence most = with_widest(3, 2);
+  EXPECT_TRUE(most.widest_measured);
+  EXPECT_TRUE(most.approaches) << most.statement;
+  EXPECT_NE(most.statement.find("approach the limit up to d = 2048"), std::string::npos) << most.statement;
 }
