@@ -59,7 +59,8 @@ std::vector<double> mean_curve(const std::vector<std::vector<double>>& losses, c
 struct LrOptimumEstimate {
   LrOptimum point;  // on the mean over all seeds
   // 95 % interval of the optimum lr over seed resamples: the 2.5 % point of the resamples' lr_low, the 97.5 % point of
-  // their lr_high (a next-to-diverged optimum is known to its bracket only).
+  // their lr_high (a next-to-diverged optimum is known to its bracket only; a resample without an optimum counts at
+  // 0 and +∞, so more than 2.5 % of those give lo = 0 / hi = +∞; none with one: NaN, no interval).
   double lo = NAN, hi = NAN;
   int resamples_with_optimum = 0, resamples = 0;  // resamples whose optimum is inside the grid
 };

@@ -106,6 +106,21 @@ double quantile(std::vector<double> values, double p) {
   return values[i] + (pos - double(i)) * (values[i + 1] - values[i]);
 }
 
+namespace {
+// The p-quantile of values that may hold ±∞ (numpy's interpolation; an infinite neighbour is the answer when the
+// quantile falls between it and a finite value, so an unknown is never interpolated away).
+double quantile_of_all(std::vector<double> values, double p) {
+  if (values.empty()) return NAN;
+  std::sort(values.begin(), values.end());
+  const double pos = std::clamp(p, 0.0, 1.0) * double(values.size() - 1);
+  const auto i = std::size_t(std::floor(pos));
+  if (i + 1 >= values.size() || pos == double(i)) return values[i];
+  const double a = values[i], b = values[i + 1];
+  if (!std::isfinite(a) || !std::isfinite(b)) return p < 0.5 ? a : b;
+  return a + (pos - double(i)) * (b - a);
+}
+}  // namespace
+
 LrOptimumEstimate estimate_lr_optimum(const std::vector<double>& lrs, const std::vector<std::vector<double>>& losses,
                                       int resamples, std::uint64_t seed) {
   LrOptimumEstimate e;
@@ -123,9 +138,16 @@ LrOptimumEstimate estimate_lr_optimum(const std::vector<double>& lrs, const std:
     const LrOptimum o = find_lr_optimum(lrs, mean_curve(losses, s));
     ++e.resamples;
     if (has_interior_optimum(o.status)) ++e.resamples_with_optimum;
-    if (std::isfinite(o.lr)) log_lows.push_back(std::log(o.lr_low)), log_highs.push_back(std::log(o.lr_high));
+    // A resample with no optimum (flat, no finite loss) could have it anywhere: it counts at ∓∞, as an unknown rate
+    // fit slope does (theory.md §8.7), so more than 2.5 % of them open that end of the interval.
+    const bool known = std::isfinite(o.lr);
+    log_lows.push_back(known ? std::log(o.lr_low) : -INFINITY);
+    log_highs.push_back(known ? std::log(o.lr_high) : INFINITY);
   }
-  if (log_lows.size() >= 2) e.lo = std::exp(quantile(log_lows, 0.025)), e.hi = std::exp(quantile(log_highs, 0.975));
+  if (std::none_of(log_lows.begin(), log_lows.end(), [](double v) { return std::isfinite(v); }))
+    return e;  // no resample has an optimum: no interval
+  e.lo = std::exp(quantile_of_all(log_lows, 0.025));
+  e.hi = std::exp(quantile_of_all(log_highs, 0.975));
   return e;
 }
 

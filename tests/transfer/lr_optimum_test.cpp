@@ -175,5 +175,26 @@ TEST(LrOptimum, BootstrapIntervalCoversTheTrueOptimumOfNoisySeeds) {
   EXPECT_EQ(e.resamples_with_optimum, 500);
 }
 
+// A resample whose mean curve is flat has no optimum: it could lie anywhere, so it counts at the ends (0, +∞) rather
+// than being left out. One flat seed of three gives a flat resample with probability (1/3)³ ≈ 3.7 % > 2.5 %, so both
+// ends of the interval open; the curved seeds alone (resampled among themselves) keep a finite interval.
+TEST(LrOptimum, ResamplesWithoutAnOptimumOpenTheInterval) {
+  const auto lrs = grid();
+  std::vector<std::vector<double>> losses(lrs.size(), std::vector<double>(3));
+  for (std::size_t i = 0; i < lrs.size(); ++i) {
+    losses[i][0] = 1.0;  // flat
+    losses[i][1] = losses[i][2] = std::pow(std::log(lrs[i] / 0.37), 2);
+  }
+  const LrOptimumEstimate e = estimate_lr_optimum(lrs, losses, 2000, 3);
+  EXPECT_NEAR(double(e.resamples - e.resamples_with_optimum) / e.resamples, 1.0 / 27.0, 0.015);
+  EXPECT_EQ(e.lo, 0.0);
+  EXPECT_TRUE(std::isinf(e.hi));
+  std::vector<std::vector<double>> curved(lrs.size(), std::vector<double>(2));
+  for (std::size_t i = 0; i < lrs.size(); ++i) curved[i] = {losses[i][1], losses[i][2]};
+  const LrOptimumEstimate c = estimate_lr_optimum(lrs, curved, 500, 3);
+  EXPECT_NEAR(c.lo, 0.37, 1e-9);
+  EXPECT_NEAR(c.hi, 0.37, 1e-9);
+}
+
 }  // namespace
 }  // namespace widthlab
