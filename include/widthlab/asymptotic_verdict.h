@@ -23,8 +23,13 @@ struct WidthHalves {
 };
 WidthHalves width_halves(const std::vector<double>& widths);
 
-// verdict_in_region on the fit over every width (`all`), then checked against the re-fits (each ignored when it is
-// not ok or has fewer than 3 widths). Inconclusive, with the fits in the detail:
+// verdict_in_region on the fit over every width (`all`), then checked against the re-fits. A re-fit is usable when it
+// is ok with at least 3 widths and a finite interval. An unusable narrowest widths' re-fit is ignored, and so is an
+// unusable widest widths' one when the sweep has fewer than 4 widths (max(all.widths_given, all.widths_used): no
+// re-fit is made then). Inconclusive, with the fits in the detail:
+//   * with 4 or more widths, a holds or a fails whose widest widths' re-fit is not ok, has fewer than 3 widths with
+//     finite values or no finite interval: the widest widths can neither confirm nor contradict it (the detail quotes
+//     the re-fit's note, which names the widths left out);
 //   * a fit outside the region whose widest widths' interval is not outside it ("the narrower widths may be
 //     pre-asymptotic"), or whose exponent moves toward the region: the narrowest and widest widths' intervals are
 //     disjoint and the widest widths' exponent lies nearer the region;

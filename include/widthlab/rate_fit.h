@@ -3,7 +3,8 @@
 // with replacement, the same resample for every width, so that seed-paired widths stay paired; the statistic at each
 // width is recomputed from the resampled seeds). Seeds that share another source of randomness — several net seeds
 // compared with one independent limit run — are resampled in two stages: their groups with replacement, then the seeds
-// within each drawn group (RateFitOptions::groups). Cost O(B · widths · cost(stat)). Deterministic for a given
+// within each drawn group (RateFitOptions::groups). Fewer than 3 seeds — or, resampled in two stages, fewer than 3
+// groups — give no interval (NaN; theory.md §8.7). Cost O(B · widths · cost(stat)). Deterministic for a given
 // `seed` (std::mt19937_64 via make_rng).
 #pragma once
 #include <cstddef>
@@ -30,6 +31,7 @@ struct RateFitOptions {
   // groups[s]: the group of seed s (e.g. the index of the independent limit run it is compared with at every width,
   // theory.md §8.7). Empty: the seeds are independent and resampled alone. Otherwise one label per seed, and each
   // resample draws as many groups as there are with replacement, then each drawn group's seeds with replacement.
+  // Fewer than 3 groups (one or two limit runs) give no interval, as fewer than 3 seeds do without groups.
   std::vector<int> groups = {};
   std::string validate() const;  // "" when valid
 };
@@ -43,21 +45,28 @@ struct RateFit {
   // Bootstrap percentile interval. A resample is unusable when its statistic at some used width is not finite and
   // > 0 (e.g. a resampled lr optimum on the grid's edge). Leaving it out would make the interval conditional on the
   // usable resamples; instead its slope is unknown and counts at −∞ for the lower and at +∞ for the upper
-  // percentile, so the interval is unbounded once more than (1 − level)/2 of the resamples are unusable.
+  // percentile, so the interval is unbounded once more than (1 − level)/2 of the resamples are unusable. NaN (no
+  // interval, and no resamples drawn) with fewer than 3 seeds, or fewer than 3 groups when RateFitOptions::groups
+  // is set: a percentile bootstrap over one or two units has no sampling distribution to speak of (theory.md §8.7).
   double ci_low = nan, ci_high = nan;
   // The outer ends of the interval's endpoints' 95 % Monte Carlo bands (theory.md §8.7), counted like the interval:
   // the order statistics k_lo − m and k_hi + m of the B resampled slopes (unknown ones at ∓∞), k = ⌊q B⌋, m =
   // mc_band_halfwidth — the same percentile code as every bootstrap Estimate (percentile_interval, verdicts.h). They
-  // contain [ci_low, ci_high]; every verdict drawn from a rate fit judges on them (rate_estimate).
+  // contain [ci_low, ci_high]; every verdict drawn from a rate fit judges on them (rate_estimate). An end whose rank
+  // lies outside the B resamples (k_lo < m, or k_hi + m > B − 1: too few resamples to locate it; at 95 % every B <
+  // 161 and 171 ≤ B ≤ 200) is −∞ / +∞ rather than the sample's extreme, so that a small B cannot give a finite
+  // widened interval.
   double mc_low = nan, mc_high = nan;
-  int widths_used = 0;  // widths with a finite, positive statistic
+  int widths_given = 0;  // widths passed to the fit (used or not)
+  int widths_used = 0;   // distinct widths with a finite, positive statistic (a repeated width counts once)
   // Fewer than 3 used widths: a line through 2 points always fits, so neither the slope nor its interval tests a
   // power law. Reports print such a fit as "2 widths only" and draw no verdict from it.
   bool few_widths() const { return ok && widths_used < 3; }
-  int resamples = 0;       // resamples drawn (0 when there was no fit)
-  int resamples_used = 0;  // resamples whose statistic was finite and positive at every used width
-  int groups = 0;          // groups resampled in the first stage (RateFitOptions::groups); 0: seeds alone
-  std::string note;        // why not ok / what was dropped
+  int resamples = 0;           // resamples drawn (0 when there was no fit or no interval)
+  int resamples_used = 0;      // resamples whose statistic was finite and positive at every used width
+  int groups = 0;              // groups resampled in the first stage (RateFitOptions::groups); 0: seeds alone
+  std::string note;            // why not ok / what was dropped
+  bool too_few_units = false;  // fewer than 3 seeds (or groups) to resample: no interval, whatever `resamples` asked
 };
 
 // stat(width_index, seed_indices): the distance at that width computed from those seeds (indices 0..n_seeds−1,

@@ -88,13 +88,14 @@ Estimate jackknife_two_samples(std::size_t n_a, std::size_t n_b, const TwoSample
 
 // ---- Width sweeps ----------------------------------------------------------------------------------------------
 
-// One quantity over a width sweep, per seed: values[i][s] is seed s at widths[i]. NaN marks a diverged or missing
-// run. Widths may hold different seed counts (fewer seeds at the largest width).
+// One quantity over a width sweep, per seed: values[i][s] is seed s at widths[i]. NaN marks a diverged (or failed)
+// run; a width without any run has no values (missing: the claim kinds call it inconclusive, not diverged). Widths
+// may hold different seed counts (fewer seeds at the largest width).
 struct SeedGrid {
   std::vector<double> widths;
   std::vector<std::vector<double>> values;
 
-  // More than half of the seeds at widths[i] are not finite (the cell "diverged").
+  // More than half of the seeds at widths[i] are not finite (the cell "diverged"); also true without seeds.
   bool diverged(std::size_t i) const;
   // The mean over finite seeds at each width; NaN where diverged(i).
   std::vector<double> means() const;
@@ -110,28 +111,45 @@ Estimate bootstrap_statistic(const SeedGrid& g, const MeansStatistic& stat, int 
                              std::uint64_t seed = 0);
 
 // The change across the sweep of the OLS line through (log2 width, mean): slope × log2(w_last / w_first). A linear
-// statistic of the means, so noise does not bias it (a largest deviation would be biased upward).
+// statistic of the means, so noise does not bias it (a largest deviation would be biased upward). The widths ascend
+// (std::logic_error otherwise, as for every claim kind below that reads a sweep in order: flat, drifts, blows up,
+// approaches; SweepSetup holds sweep.widths sorted).
 double fitted_change(const std::vector<double>& widths, const std::vector<double>& means);
 // The OLS slope of log mean on log width (NaN unless ≥ 2 widths have a positive finite mean).
 double log_log_slope(const std::vector<double>& widths, const std::vector<double>& means);
 
 // ---- Claim kinds: each is an estimate with an interval judged by verdict_in_region -----------------------------
 
-// Flat in width: the fitted change across the sweep lies in [−tol, tol]. A diverged width fails.
+// Flat in width: the fitted change across the sweep lies in [−tol, tol]. A diverged width fails; a width without runs
+// (missing, not diverged) is inconclusive.
 VerdictResult judge_flat(const SeedGrid& g, double tol, const std::string& source);
 // Drifts: the fitted change lies in [min_change, ∞) (direction +1), (−∞, −min_change] (−1), or its magnitude is
 // ≥ min_change (0). A diverged end width is inconclusive (the change is not measurable).
 VerdictResult judge_drifts(const SeedGrid& g, double min_change, int direction, const std::string& source);
-// Blows up at the largest width: holds when more than half of its seeds diverged (a count, quoted); otherwise the
-// ratio mean(largest width) / min over widths of the mean must lie in [factor, ∞).
+// Blows up at the largest width, against the narrowest. Inconclusive with fewer than 2 widths, a width without runs,
+// fewer than 3 seeds at the largest width, or most seeds diverged at the narrowest width too (no contrast). When most
+// seeds diverged at the largest width, a count: holds when the one-sided 95 % Clopper–Pearson lower bound on the
+// diverged fraction (d of n) exceeds ½, else inconclusive (the detail quotes d, n and the bound). Otherwise the ratio
+// mean(largest width) / min over widths of the mean must lie in [factor, ∞) — computed over the finite seeds, so with
+// some seeds diverged at the largest width it may hold the claim but not fail it (inconclusive instead).
 VerdictResult judge_blows_up(const SeedGrid& g, double factor, const std::string& source);
+// One of `parts` judgements of one claim that holds when each holds and fails when any fails (several widths, several
+// scalings): the seed mean (bootstrap_mean) holds on its 95 % interval as verdict_in_region says, and fails only when
+// its 1 − 0.05/parts interval (Bonferroni, as judge_no_consistent_winner) lies outside the region too, so a true claim
+// fails in at most about 5 % of runs however many parts it has; else inconclusive, the detail quoting that interval.
+VerdictResult verdict_of_part(const std::vector<double>& per_seed, const ClaimRegion& region, const std::string& what,
+                              std::size_t parts);
 // Below a bound at every width: holds when every width's mean interval lies in (−∞, bound]; fails when some width
-// diverged or has its interval wholly above; inconclusive otherwise. The detail names the width closest to failing.
-VerdictResult judge_below(const SeedGrid& g, double bound, const std::string& source);
+// diverged, or has its 1 − 0.05/k interval wholly above (verdict_of_part; k = the widths, or `parts` when the claim
+// combines this grid with others into more judgements); a width without runs or anything else is inconclusive. The
+// detail names the width closest to failing.
+VerdictResult judge_below(const SeedGrid& g, double bound, const std::string& source, std::size_t parts = 0);
 // Approaches `target`: |mean(last) − target| / |mean(first) − target| lies in [0, shrink].
 VerdictResult judge_approaches(const SeedGrid& g, double target, double shrink, const std::string& source);
-// Power law: the log-log slope lies in [exponent − tol, exponent + tol]. With ≥ 4 widths a fit carried by one width
-// is not a holds: when leaving out any one width moves the slope out of the region, holds becomes inconclusive.
+// Power law: the log-log slope lies in [exponent − tol, exponent + tol]. Fewer than 3 widths, a width without runs
+// or a seed mean ≤ 0 (no logarithm) is inconclusive, a diverged width fails (as judge_flat); a resample with a mean
+// ≤ 0 has an unknown slope (±∞ in the interval). With ≥ 4 widths a fit carried by one width is not a holds: when
+// leaving out any one width moves the slope out of the region, holds becomes inconclusive.
 VerdictResult judge_slope(const SeedGrid& g, double exponent, double tol, const std::string& source);
 // a < b by more than `margin`: the mean of a − b (paired over seeds when `paired`, else the difference of the two
 // bootstrap means) lies in (−∞, −margin].

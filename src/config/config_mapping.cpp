@@ -143,7 +143,8 @@ SweepSetup make_sweep_setup(const Config& config) {
   s.train = train_options(config);
   if (auto err = s.train.validate(); !err.empty()) throw InputError(err);
   fit_labels_to_the_loss(s.data, loss_from_name(s.train.loss));
-  s.widths = config.sweep.widths;
+  s.widths = config.sweep.widths;  // ascending: sweeps, reports and judges read .back() as the widest width
+  std::sort(s.widths.begin(), s.widths.end());
   s.seeds = config.sweep.seeds;
   if (config.sweep.lrs) s.lrs = *config.sweep.lrs;
   resolve_arch(config, s);
@@ -193,7 +194,9 @@ TrainTask pick_train_task(const SweepSetup& setup, const Config& config, const s
                              ? *it
                              : scaling_from_name(scaling, config.model.depth, config.scaling.reference_width,
                                                  optimizer_family(config.train.optimizer));
-  return make_train_task(setup, picked, width.value_or(setup.widths.front()), seed.value_or(setup.seeds.front()));
+  // The default width is the config's first (setup.widths is sorted).
+  return make_train_task(setup, picked, width.value_or(config.sweep.widths.front()),
+                         seed.value_or(setup.seeds.front()));
 }
 
 }  // namespace widthlab

@@ -24,6 +24,21 @@ std::string fit_text(const char* which, const RateFit& f) {
                      g(f.ci_high));
 }
 
+// How many widths the sweep has: the fit over every width was given them all (a fit built without widths_given
+// has at least the widths it used).
+int sweep_widths(const RateFit& all) { return std::max(all.widths_given, all.widths_used); }
+
+// Why the widest widths' re-fit cannot enter the verdict, with the widths it lacked (its note).
+std::string missing_refit_text(const RateFit& widest, int n) {
+  const int k = widest.widths_given > 0 ? widest.widths_given : widest_width_count(n);
+  const std::string why = !widest.ok ? fmt::format("has no fit ({} usable width(s))", widest.widths_used)
+                          : widest.few_widths()
+                              ? fmt::format("has only {} usable widths", widest.widths_used)
+                              : fmt::format("has no finite interval ([{}, {}])", g(widest.ci_low), g(widest.ci_high));
+  return fmt::format("the re-fit over the widest {} of the {} widths {}{}", k, n, why,
+                     widest.note.empty() ? std::string() : ": " + widest.note);
+}
+
 // +1: the exponent moves toward the region from the narrowest to the widest widths (disjoint intervals), −1: away
 // from it, 0: no settled movement (overlapping intervals, or a re-fit missing).
 int movement(const RateFit& narrowest, const RateFit& widest, const ClaimRegion& region) {
@@ -56,7 +71,15 @@ VerdictResult judge(const RateFit& all, const RateFit& narrowest, const RateFit&
                     const std::string& what, bool widen) {
   auto estimate = [&](const RateFit& f) { return widen ? rate_estimate(f) : Estimate{f.slope, f.ci_low, f.ci_high}; };
   VerdictResult v = verdict_in_region(estimate(all), region, what);
-  if (!usable(widest) || v.verdict == Verdict::inconclusive) return v;
+  if (v.verdict == Verdict::inconclusive) return v;
+  if (!usable(widest)) {
+    // With fewer than 4 widths no re-fit is made and the fit over every width stands; with 4 or more the widest
+    // widths must agree, and a re-fit without a finite interval over ≥ 3 widths cannot (theory.md §10.3).
+    const int n = sweep_widths(all);
+    if (n < 4) return v;
+    return {Verdict::inconclusive, v.detail + "; but " + missing_refit_text(widest, n) +
+                                       " — the widest widths can neither confirm nor contradict it (theory.md §10.3)"};
+  }
   const Verdict w = verdict_in_region(estimate(widest), region, what).verdict;
   const int moves = movement(narrowest, widest, region);
   const std::string fits =

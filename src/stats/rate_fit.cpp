@@ -56,7 +56,9 @@ double quantile(std::vector<double> v, double q) {
 // The percentile interval of the usable slopes and `unknown` unusable ones, each of those at −∞ for the lower and
 // at +∞ for the upper bound (RateFit::ci_low), interpolated between order statistics; and the outer ends of its
 // endpoints' Monte Carlo bands from the bootstrap's own percentile code (percentile_interval, verdicts.h: the order
-// statistics ⌊q B⌋ − m and ⌊(1 − q) B⌋ + m, which lie outside the interpolated ends since m ≥ 1).
+// statistics ⌊q B⌋ − m and ⌊(1 − q) B⌋ + m, which lie outside the interpolated ends since m ≥ 1). percentile_interval
+// clamps a band end whose rank lies outside the sample to rank 0 or B − 1; here such an end is ∓∞ instead (RateFit::
+// mc_low): B resamples too few to locate it say nothing about where it lies.
 void rate_interval(const std::vector<double>& slopes, std::size_t unknown, double level, RateFit& fit) {
   const double alpha = (1 - level) / 2;
   if (slopes.empty() && unknown == 0) return;
@@ -66,8 +68,11 @@ void rate_interval(const std::vector<double>& slopes, std::size_t unknown, doubl
   fit.ci_low = quantile(low, alpha);
   fit.ci_high = quantile(high, 1 - alpha);
   const Estimate band = percentile_interval(slopes, unknown, level);
-  fit.mc_low = band.mc_lo;
-  fit.mc_high = band.mc_hi;
+  // The ranks percentile_interval takes (verdicts.cpp), before its clamping.
+  const std::size_t n = slopes.size() + unknown, m = mc_band_halfwidth(n, alpha);
+  auto rank = [&](double q) { return std::min(n - 1, std::size_t(q * double(n))); };
+  fit.mc_low = rank((1 - level) / 2) < m ? -INFINITY : band.mc_lo;
+  fit.mc_high = rank((1 + level) / 2) + m > n - 1 ? INFINITY : band.mc_hi;
 }
 bool usable(double v) { return std::isfinite(v) && v > 0; }
 
@@ -105,6 +110,30 @@ class SeedResampler {
   std::size_t n_;
   std::vector<std::vector<std::size_t>> groups_;
 };
+
+void add_note(RateFit& fit, const std::string& text) { fit.note += (fit.note.empty() ? "" : "; ") + text; }
+
+// Distinct values: a width given twice is one width, and the fit tests a power law only across distinct widths.
+int distinct_count(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return int(std::unique(v.begin(), v.end()) - v.begin());
+}
+
+// theory.md §8.7: a percentile bootstrap over fewer than 3 units (the seeds, or the groups drawn in the first stage)
+// gives no interval — one seed's resamples all coincide, two seeds' take 3 values. True (with a note) when so.
+bool too_few_to_resample(RateFit& fit, std::size_t n_seeds) {
+  if (fit.groups == 0 && n_seeds < 3) {
+    add_note(fit, fmt::format("{} seed(s): fewer than 3 give no interval", n_seeds));
+    return true;
+  }
+  if (fit.groups > 0 && fit.groups < 3) {
+    add_note(fit, (fit.groups == 1 ? std::string("every seed shares one group (one limit run)")
+                                   : std::string("the seeds fall in 2 groups (limit runs)")) +
+                      ": fewer than 3 groups to resample give no interval");
+    return true;
+  }
+  return false;
+}
 }  // namespace
 
 RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const SeedStatistic& stat,
@@ -131,23 +160,24 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
       dropped.push_back(fmt::format("{}", widths[w]));
     }
   }
-  fit.widths_used = int(used.size());
+  fit.widths_given = int(widths.size());
+  fit.widths_used = distinct_count(lx);
   if (!dropped.empty())
     fit.note = fmt::format("widths without a finite positive distance left out: {}", fmt::join(dropped, ", "));
-  if (used.size() < 2 || std::adjacent_find(lx.begin(), lx.end(), std::not_equal_to<>()) == lx.end()) {
-    fit.note += (fit.note.empty() ? "" : "; ") + std::string("fewer than 2 usable widths: no fit");
+  if (fit.widths_used < int(used.size()))
+    add_note(fit, fmt::format("{} of the {} usable widths repeat another, counted once",
+                              int(used.size()) - fit.widths_used, used.size()));
+  if (fit.widths_used < 2) {
+    add_note(fit, "fewer than 2 usable widths: no fit");
     return fit;
   }
   fit.slope = ols_slope(lx, ly, &fit.intercept, &fit.slope_stderr);
   fit.ok = true;
   if (fit.few_widths())
-    fit.note += (fit.note.empty() ? "" : "; ") +
-                std::string("only 2 widths: a line through two points always fits; the slope is no tested rate");
+    add_note(fit, "only 2 widths: a line through two points always fits; the slope is no tested rate");
 
   fit.groups = resampler.groups();
-  if (fit.groups == 1)
-    fit.note += (fit.note.empty() ? "" : "; ") +
-                std::string("every seed shares one group (one limit run): the interval is conditional on it");
+  if ((fit.too_few_units = too_few_to_resample(fit, n_seeds))) return fit;
   Rng rng = make_rng(options.seed, 0x72617465 /* "rate" */);
   std::vector<double> slopes;
   slopes.reserve(std::size_t(options.resamples));
@@ -167,11 +197,9 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
   fit.resamples_used = int(slopes.size());
   rate_interval(slopes, std::size_t(options.resamples - fit.resamples_used), options.level, fit);
   if (fit.resamples_used < options.resamples)
-    fit.note += (fit.note.empty() ? "" : "; ") +
-                fmt::format(
-                    "{} of {} bootstrap resamples unusable (a width's statistic not finite and positive): "
-                    "counted as unknown slopes (−∞ for the lower, +∞ for the upper bound)",
-                    options.resamples - fit.resamples_used, options.resamples);
+    add_note(fit, fmt::format("{} of {} bootstrap resamples unusable (a width's statistic not finite and positive): "
+                              "counted as unknown slopes (−∞ for the lower, +∞ for the upper bound)",
+                              options.resamples - fit.resamples_used, options.resamples));
   return fit;
 }
 

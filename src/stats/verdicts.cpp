@@ -3,11 +3,14 @@
 #include "widthlab/verdicts.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <random>
+#include <stdexcept>
 
 #include "widthlab/rate_fit.h"
 #include "widthlab/rng.h"
@@ -170,62 +173,6 @@ Estimate bootstrap_paired_difference(const std::vector<double>& a, const std::ve
   return bootstrap_mean(d, resamples, seed, level);
 }
 
-namespace {
-// The two-sided 95 % Student t quantile with `df` degrees of freedom (table to 30, then the normal's 1.96 + 2.4/df).
-double t975(std::size_t df) {
-  static const double table[] = {NAN,   12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-                                 2.201, 2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080,
-                                 2.074, 2.069,  2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
-  return df <= 30 ? table[df] : 1.96 + 2.4 / double(df);
-}
-}  // namespace
-
-namespace {
-std::vector<std::size_t> all_but(std::size_t n, std::size_t drop) {
-  std::vector<std::size_t> v;
-  for (std::size_t i = 0; i < n; ++i)
-    if (i != drop) v.push_back(i);
-  return v;
-}
-
-// (n − 1)/n Σ (θ_(i) − θ̄)² of leave-one-out values; NaN when one is not finite.
-double jackknife_variance(const std::vector<double>& loo) {
-  for (double x : loo)
-    if (!std::isfinite(x)) return NAN;
-  const double mean = mean_of(loo), n = double(loo.size());
-  double ss = 0;
-  for (double x : loo) ss += (x - mean) * (x - mean);
-  return (n - 1) / n * ss;
-}
-}  // namespace
-
-Estimate jackknife_two_samples(std::size_t n_a, std::size_t n_b, const TwoSampleStatistic& stat) {
-  Estimate e;
-  if (n_b == 0) return e;
-  const std::vector<std::size_t> all_a = all_but(n_a, n_a), all_b = all_but(n_b, n_b);
-  e.value = stat(all_a, all_b);
-  if (n_a < 3 || !std::isfinite(e.value)) return e;
-  std::vector<double> loo_a, loo_b;
-  for (std::size_t i = 0; i < n_a; ++i) loo_a.push_back(stat(all_but(n_a, i), all_b));
-  for (std::size_t j = 0; n_b >= 2 && j < n_b; ++j) loo_b.push_back(stat(all_a, all_but(n_b, j)));
-  const double var_a = jackknife_variance(loo_a);
-  const double var_b = n_b >= 2 ? jackknife_variance(loo_b) : 0.0;
-  if (!std::isfinite(var_a) || !std::isfinite(var_b)) return e;
-  const double var = var_a + var_b;
-  double df = double(n_a - 1);
-  if (var_b > 0) df = var * var / (var_a * var_a / double(n_a - 1) + var_b * var_b / double(n_b - 1));
-  const double half = t975(std::max<std::size_t>(1, std::size_t(std::floor(df)))) * std::sqrt(var);
-  e.lo = e.value - half;
-  e.hi = e.value + half;
-  return e;
-}
-
-// The one-sample jackknife is the two-sample one with a single second seed (whose jackknife part is empty).
-Estimate jackknife_seeds(std::size_t n_seeds, const std::function<double(const std::vector<std::size_t>&)>& stat) {
-  return jackknife_two_samples(
-      n_seeds, 1, [&](const std::vector<std::size_t>& a, const std::vector<std::size_t>&) { return stat(a); });
-}
-
 // ---- SeedGrid ------------------------------------------------------------------------------------------------------
 
 bool SeedGrid::diverged(std::size_t i) const {
@@ -243,7 +190,16 @@ Estimate bootstrap_statistic(const SeedGrid& g, const MeansStatistic& stat, int 
   return bootstrap_groups(g.values, stat, true, resamples, seed);
 }
 
+namespace {
+// Claims that read a sweep in order (first → last) take its widths ascending, as SweepSetup holds them.
+void require_ascending(const std::vector<double>& widths, const char* who) {
+  if (!std::is_sorted(widths.begin(), widths.end()))
+    throw std::logic_error(fmt::format("{}: widths {} are not in ascending order", who, fmt::join(widths, ", ")));
+}
+}  // namespace
+
 double fitted_change(const std::vector<double>& widths, const std::vector<double>& means) {
+  require_ascending(widths, "fitted_change");
   std::vector<double> x, y;
   for (std::size_t i = 0; i < widths.size() && i < means.size(); ++i) {
     if (!std::isfinite(means[i])) return NAN;
@@ -285,16 +241,61 @@ Estimate change_estimate(const SeedGrid& g) {
   return bootstrap_statistic(g, [&](const std::vector<double>& m) { return fitted_change(g.widths, m); });
 }
 
+std::optional<VerdictResult> missing_width(const SeedGrid& g) {  // no runs at all: missing, not diverged
+  for (std::size_t i = 0; i < g.widths.size(); ++i)
+    if (g.values.at(i).empty())
+      return make(Verdict::inconclusive, fmt::format("no runs at width {}", width_name(g.widths[i])));
+  return std::nullopt;
+}
+
+// A claim that needs a value at every width: a diverged width fails it, a missing one leaves it inconclusive.
+std::optional<VerdictResult> unjudged_width(const SeedGrid& g) {
+  for (std::size_t i = 0; i < g.widths.size(); ++i)
+    if (!g.values.at(i).empty() && g.diverged(i))
+      return make(Verdict::fails, fmt::format("diverged at width {}", width_name(g.widths[i])));
+  return missing_width(g);
+}
+
+// The one-sided (1 − alpha) Clopper–Pearson lower bound on a binomial fraction from d of n: the p with
+// P(X ≥ d | n, p) = alpha (0 when d = 0), by bisection on the binomial tail.
+double clopper_pearson_lower(std::size_t d, std::size_t n, double alpha) {
+  const auto log_c = [](double m, double j) {
+    return std::lgamma(m + 1) - std::lgamma(j + 1) - std::lgamma(m - j + 1);
+  };
+  double lo = 0, hi = 1;
+  for (int it = 0; d > 0 && it < 60; ++it) {
+    const double p = (lo + hi) / 2;
+    double tail = 0;
+    for (std::size_t j = d; j <= n; ++j)
+      tail += std::exp(log_c(double(n), double(j)) + double(j) * std::log(p) + double(n - j) * std::log1p(-p));
+    (tail < alpha ? lo : hi) = p;
+  }
+  return lo;
+}
+
 }  // namespace
 
+VerdictResult verdict_of_part(const std::vector<double>& per_seed, const ClaimRegion& region, const std::string& what,
+                              std::size_t parts) {
+  VerdictResult v = verdict_in_region(bootstrap_mean(per_seed), region, what);
+  if (parts <= 1 || v.verdict != Verdict::fails) return v;
+  const double level = 1 - 0.05 / double(parts);
+  const Estimate b = bootstrap_mean(per_seed, 2000, 0, level).widened();
+  const std::string at = fmt::format("{:.3g} % interval (Bonferroni over {} parts), widened: [{}, {}]", 100 * level,
+                                     parts, num(b.lo), num(b.hi));
+  if (judge_interval(b.lo, b.hi, region) == Verdict::fails) return make(Verdict::fails, v.detail + "; its " + at);
+  return make(Verdict::inconclusive, v.detail + ": outside the region at 95 %, but not its " + at);
+}
+
 VerdictResult judge_flat(const SeedGrid& g, double tol, const std::string& source) {
-  for (std::size_t i = 0; i < g.widths.size(); ++i)
-    if (g.diverged(i)) return make(Verdict::fails, fmt::format("diverged at width {}", width_name(g.widths[i])));
+  require_ascending(g.widths, "judge_flat");
+  if (auto v = unjudged_width(g)) return *v;
   return with_prefix(verdict_in_region(change_estimate(g), {-tol, tol, source}, "fitted change across the sweep"),
                      sweep_text(g));
 }
 
 VerdictResult judge_drifts(const SeedGrid& g, double min_change, int direction, const std::string& source) {
+  require_ascending(g.widths, "judge_drifts");
   if (g.widths.size() < 3) return make(Verdict::inconclusive, "fewer than 3 widths: no trend to fit");
   if (direction == 0) {
     const auto abs_change = [&](const std::vector<double>& m) { return std::abs(fitted_change(g.widths, m)); };
@@ -308,12 +309,22 @@ VerdictResult judge_drifts(const SeedGrid& g, double min_change, int direction, 
 }
 
 VerdictResult judge_blows_up(const SeedGrid& g, double factor, const std::string& source) {
-  if (g.widths.empty()) return make(Verdict::inconclusive, "no widths");
-  const std::size_t last = g.widths.size() - 1;
-  if (g.diverged(last)) {
-    const auto& v = g.values[last];
-    return make(Verdict::holds, fmt::format("{} of {} seeds diverged at the largest width {}",
-                                            v.size() - finite_only(v).size(), v.size(), width_name(g.widths[last])));
+  require_ascending(g.widths, "judge_blows_up");
+  if (g.widths.size() < 2) return make(Verdict::inconclusive, "fewer than 2 widths: no contrast in width");
+  if (auto v = missing_width(g)) return *v;
+  const std::size_t last = g.widths.size() - 1, n = g.values[last].size(), d = n - finite_only(g.values[last]).size();
+  const std::string count =
+      fmt::format("{} of {} seeds diverged at the largest width {}", d, n, width_name(g.widths[last]));
+  if (n < 3) return make(Verdict::inconclusive, count + ": fewer than 3 seeds");
+  if (g.diverged(0))
+    return make(Verdict::inconclusive,
+                count + fmt::format("; most diverged at the narrowest {} too: no contrast", width_name(g.widths[0])));
+  if (g.diverged(last)) {  // a count: holds when most seeds diverge, at 95 % (one-sided)
+    const double lower = clopper_pearson_lower(d, n, 0.05);
+    return make(
+        lower > 0.5 ? Verdict::holds : Verdict::inconclusive,
+        count + fmt::format(": one-sided 95 % Clopper–Pearson lower bound on the diverged fraction {} {} ½ ({})",
+                            num(lower), lower > 0.5 ? ">" : "≤", source));
   }
   const auto ratio = [](const std::vector<double>& m) {
     double lowest = INFINITY;
@@ -321,26 +332,30 @@ VerdictResult judge_blows_up(const SeedGrid& g, double factor, const std::string
       if (std::isfinite(x)) lowest = std::min(lowest, x);
     return lowest > 0 ? m.back() / lowest : NAN;
   };
-  return with_prefix(verdict_in_region(bootstrap_statistic(g, ratio), {factor, INFINITY, source},
-                                       "mean at the largest width / smallest mean"),
-                     sweep_text(g));
+  VerdictResult v = with_prefix(verdict_in_region(bootstrap_statistic(g, ratio), {factor, INFINITY, source},
+                                                  "mean at the largest width / smallest mean"),
+                                sweep_text(g));
+  if (d > 0 && v.verdict == Verdict::fails)  // the survivors' ratio: a diverged seed is not evidence against it
+    return make(Verdict::inconclusive, v.detail + "; but " + count + ": not a fail");
+  return v;
 }
 
-VerdictResult judge_below(const SeedGrid& g, double bound, const std::string& source) {
+VerdictResult judge_below(const SeedGrid& g, double bound, const std::string& source, std::size_t parts) {
   if (g.widths.empty()) return make(Verdict::inconclusive, "no widths");
+  if (auto v = unjudged_width(g)) return *v;
+  parts = std::max(parts, g.widths.size());
   std::size_t worst = 0;
   Estimate worst_e;
   bool all_hold = true;
   for (std::size_t i = 0; i < g.widths.size(); ++i) {
-    if (g.diverged(i)) return make(Verdict::fails, fmt::format("diverged at width {}", width_name(g.widths[i])));
     const Estimate e = bootstrap_mean(g.values[i]);
-    const VerdictResult v = verdict_in_region(e, {-INFINITY, bound, source}, "mean");
+    const VerdictResult v = verdict_of_part(g.values[i], {-INFINITY, bound, source}, "mean", parts);
     if (v.verdict == Verdict::fails)
       return make(Verdict::fails, fmt::format("at width {}: {}", width_name(g.widths[i]), v.detail));
     all_hold = all_hold && v.verdict == Verdict::holds;
     if (i == 0 || !(e.hi <= worst_e.hi)) worst = i, worst_e = e;
   }
-  const VerdictResult v = verdict_in_region(worst_e, {-INFINITY, bound, source}, "mean");
+  const VerdictResult v = verdict_of_part(g.values[worst], {-INFINITY, bound, source}, "mean", parts);
   return make(all_hold ? Verdict::holds : Verdict::inconclusive,
               fmt::format("closest to the bound at width {}: {}", width_name(g.widths[worst]), v.detail));
 }
@@ -376,6 +391,7 @@ VerdictResult judge_no_consistent_winner(const std::vector<double>& widths,
 }
 
 VerdictResult judge_approaches(const SeedGrid& g, double target, double shrink, const std::string& source) {
+  require_ascending(g.widths, "judge_approaches");
   const auto ratio = [target](const std::vector<double>& m) {
     const double first = std::abs(m.front() - target);
     return first > 0 ? std::abs(m.back() - target) / first : NAN;
@@ -388,20 +404,30 @@ VerdictResult judge_approaches(const SeedGrid& g, double target, double shrink, 
 }
 
 VerdictResult judge_slope(const SeedGrid& g, double exponent, double tol, const std::string& source) {
-  const auto slope = [&](const std::vector<double>& m) { return log_log_slope(g.widths, m); };
+  if (g.widths.size() < 3) return make(Verdict::inconclusive, "fewer than 3 widths: 2 lie on any power law");
+  if (auto v = unjudged_width(g)) return *v;
+  const auto m = g.means();
+  for (std::size_t i = 0; i < m.size(); ++i)
+    if (!(m[i] > 0))
+      return make(Verdict::inconclusive,
+                  fmt::format("mean {} at width {}: no log-log slope", num(m[i]), width_name(g.widths[i])));
+  // A resampled mean that is not positive leaves the slope unknown (±∞ in the interval), not fitted without it.
+  const auto slope = [&](const std::vector<double>& mm) {
+    for (double x : mm)
+      if (!(x > 0)) return double(NAN);
+    return log_log_slope(g.widths, mm);
+  };
   const ClaimRegion region{exponent - tol, exponent + tol, source};
   VerdictResult v = verdict_in_region(bootstrap_statistic(g, slope), region, "fitted log-log slope");
   if (v.verdict != Verdict::holds || g.widths.size() < 4) return v;
-  const auto m = g.means();
   for (std::size_t drop = 0; drop < g.widths.size(); ++drop) {
     std::vector<double> w, mm;
     for (std::size_t i = 0; i < g.widths.size(); ++i)
       if (i != drop) w.push_back(g.widths[i]), mm.push_back(m[i]);
     const double s = log_log_slope(w, mm);
+    const std::string without = fmt::format("; without width {} the slope is {}", width_name(g.widths[drop]), num(s));
     if (!(s >= region.lo && s <= region.hi))
-      return make(Verdict::inconclusive, v.detail + fmt::format("; without width {} the slope is {} (carried by one "
-                                                                "width)",
-                                                                width_name(g.widths[drop]), num(s)));
+      return make(Verdict::inconclusive, v.detail + without + " (carried by one width)");
   }
   return v;
 }

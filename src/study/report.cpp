@@ -79,6 +79,8 @@ std::string unmet(const Convergence& c, const ReportScaling& s) {
   std::vector<std::string> why;
   if (!fit.ok || fit.few_widths())
     why.push_back("fewer than 3 widths with a distance");
+  else if (fit.too_few_units)  // fewer than 3 seeds or limit runs: no interval (theory.md §8.7)
+    why.push_back(fmt::format("the exponent has no interval ({}), so nothing shows it below zero", fit.note));
   else if (std::isnan(fit.ci_high))  // a fit without bootstrap resamples: (a) has no interval to judge (theory.md §8.7)
     why.push_back(
         "the exponent has no interval (--bootstrap 0: no bootstrap resamples), so nothing shows it below zero");

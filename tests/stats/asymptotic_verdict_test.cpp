@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,7 @@ Verdict judge(const RateFit& all, const RateFit& narrowest, const RateFit& wides
 const RateFit kNone;  // not fitted (fewer than 4 widths in all)
 
 TEST(AsymptoticVerdict, ASettledExponentKeepsItsVerdict) {
-  EXPECT_EQ(judge(fit(0.5, 0.4, 0.6, 5), kNone, kNone), Verdict::fails);
+  EXPECT_EQ(judge(fit(0.5, 0.4, 0.6, 3), kNone, kNone), Verdict::fails);  // 3 widths: no re-fit, the fit stands
   EXPECT_EQ(judge(fit(0.5, 0.4, 0.6, 5), fit(0.5, 0.4, 0.6, 3), fit(0.55, 0.45, 0.65, 3)), Verdict::fails);
   EXPECT_EQ(judge(fit(1.0, 0.9, 1.1, 5), fit(1.0, 0.85, 1.15, 3), fit(1.0, 0.85, 1.15, 3)), Verdict::holds);
   EXPECT_EQ(judge(fit(1.0, 0.9, 1.1, 5), kNone, fit(1.0, 0.85, 1.15, 3)), Verdict::holds);  // both inside
@@ -81,6 +82,74 @@ TEST(AsymptoticVerdict, AHoldThatDriftsOrMovesAwayIsInconclusive) {
   EXPECT_NE(away.detail.find("moves away"), std::string::npos) << away.detail;
   // Inside the region at both ends (disjoint intervals, both 0 outside): no movement relative to the region.
   EXPECT_EQ(judge(fit(1.0, 0.95, 1.05, 5), fit(0.9, 0.85, 0.95, 3), fit(1.1, 1.05, 1.15, 3)), Verdict::holds);
+}
+
+// Audit: with 6 widths whose 3 widest had no finite values (the optimum off the lr grid, or NaN coordinate values),
+// the re-fit over the widest half had no fit and was ignored, so the fit over the 3 narrowest widths "held" for the
+// asymptotic exponent. theory.md §10.3: with 4 or more widths both verdicts need the widest widths to agree, so a
+// widest-half re-fit that is not ok, has fewer than 3 widths or has no finite interval makes the verdict inconclusive.
+namespace {
+const std::vector<double> kSix = {64, 128, 256, 512, 1024, 2048};
+
+// values(w, s) = w^p · (1 + 0.01 s) at the widths whose `has` is true, NaN elsewhere: every seed lies on the same
+// power law, so every resample's slope is p and the interval [p, p] (5 seeds).
+MatrixD power_law(const std::vector<double>& widths, double p, const std::vector<bool>& has) {
+  MatrixD v(Eigen::Index(widths.size()), 5);
+  for (std::size_t w = 0; w < widths.size(); ++w)
+    for (int s = 0; s < 5; ++s) v(Eigen::Index(w), s) = has[w] ? std::pow(widths[w], p) * (1 + 0.01 * s) : NAN;
+  return v;
+}
+
+// The fits over every width and over each half, as the coordinate check makes them (coord_check.cpp).
+VerdictResult judge_sweep(const std::vector<double>& widths, const MatrixD& v, const ClaimRegion& region) {
+  const WidthHalves h = width_halves(widths);
+  auto over = [&](const std::vector<std::size_t>& idx) {
+    std::vector<double> ws;
+    MatrixD sub(Eigen::Index(idx.size()), v.cols());
+    for (std::size_t k = 0; k < idx.size(); ++k)
+      ws.push_back(widths[idx[k]]), sub.row(Eigen::Index(k)) = v.row(Eigen::Index(idx[k]));
+    return fit_rate_mean(ws, sub);
+  };
+  const RateFit all = fit_rate_mean(widths, v);
+  return h.widest.empty() ? asymptotic_exponent_verdict(all, kNone, kNone, region, "x")
+                          : asymptotic_exponent_verdict(all, over(h.narrowest), over(h.widest), region, "x");
+}
+}  // namespace
+
+TEST(AsymptoticVerdict, WidestWidthsWithoutValuesLeaveTheVerdictOpen) {
+  const ClaimRegion around_half{-0.7, -0.3, "test"};
+  // The 3 narrowest widths on d^−0.5 (inside the region), the 3 widest NaN: the fit over every width uses 3 widths
+  // and would hold; the widest half {512, 1024, 2048} has no fit.
+  const VerdictResult v =
+      judge_sweep(kSix, power_law(kSix, -0.5, {true, true, true, false, false, false}), around_half);
+  EXPECT_EQ(v.verdict, Verdict::inconclusive) << v.detail;
+  EXPECT_NE(v.detail.find("widest 3 of the 6 widths"), std::string::npos) << v.detail;
+  EXPECT_NE(v.detail.find("512, 1024, 2048"), std::string::npos) << v.detail;  // which widths lacked values
+  // The same for a failure (region [0.8, 1.2], exponent −0.5): the widest widths cannot confirm it either.
+  EXPECT_EQ(judge_sweep(kSix, power_law(kSix, -0.5, {true, true, true, false, false, false}), kRegion).verdict,
+            Verdict::inconclusive);
+  // Only the widest width NaN: the widest half keeps 2 widths, fewer than 3: inconclusive as well.
+  const VerdictResult two =
+      judge_sweep(kSix, power_law(kSix, -0.5, {true, true, true, true, true, false}), around_half);
+  EXPECT_EQ(two.verdict, Verdict::inconclusive) << two.detail;
+  EXPECT_NE(two.detail.find("2048"), std::string::npos) << two.detail;
+  // Every width with values: the widest half agrees and the verdict stands.
+  EXPECT_EQ(judge_sweep(kSix, power_law(kSix, -0.5, std::vector<bool>(6, true)), around_half).verdict, Verdict::holds);
+  // With 3 widths there is no re-fit: the fit over every width stands.
+  const std::vector<double> three = {64, 128, 256};
+  EXPECT_EQ(judge_sweep(three, power_law(three, -0.5, {true, true, true}), around_half).verdict, Verdict::holds);
+}
+
+// A widest-half re-fit over 3 widths whose interval is unbounded (its resamples' statistic mostly unusable) cannot
+// confirm a hold or a failure over 5 widths either; an unusable narrowest half is still only ignored.
+TEST(AsymptoticVerdict, AWidestRefitWithoutAFiniteIntervalLeavesTheVerdictOpen) {
+  const RateFit open = fit(1.0, -INFINITY, INFINITY, 3);
+  const VerdictResult v = asymptotic_exponent_verdict(fit(1.0, 0.9, 1.1, 5), kNone, open, kRegion, "x");
+  EXPECT_EQ(v.verdict, Verdict::inconclusive);
+  EXPECT_NE(v.detail.find("no finite interval"), std::string::npos) << v.detail;
+  EXPECT_EQ(judge(fit(0.5, 0.4, 0.6, 5), kNone, open), Verdict::inconclusive);
+  EXPECT_EQ(judge(fit(0.5, 0.4, 0.6, 5), kNone, kNone), Verdict::inconclusive);  // 5 widths and no re-fit at all
+  EXPECT_EQ(judge(fit(1.0, 0.9, 1.1, 5), open, fit(1.0, 0.85, 1.15, 3)), Verdict::holds);
 }
 
 TEST(AsymptoticVerdict, WidthHalves) {

@@ -78,6 +78,43 @@ TEST(RateFitMcBand, EndsAreTheOrderStatisticsMRanksOut) {
   }
 }
 
+// Audit: with `--bootstrap 1` the band's ends were clamped to the one resample, so a fit held on a zero-width interval.
+// A band end whose rank lies outside the B resamples is ∓∞ (RateFit::mc_low). At 95 % (q = 0.025):
+//   B = 5:    k_lo = ⌊0.125⌋ = 0, k_hi = ⌊4.875⌋ = 4, m = ⌈1.96 √(5 · 0.024375)⌉ = ⌈0.68⌉ = 1: k_lo − m = −1 and
+//             k_hi + m = 5 > B − 1 = 4, both ends infinite;
+//   B = 1:    k_lo = k_hi = 0, m = 1: both infinite;
+//   B = 200:  k_lo = 5, k_hi = 195, m = ⌈1.96 √4.875⌉ = ⌈4.33⌉ = 5: the lower end is rank 0 (inside the sample,
+//             finite), the upper one rank 200 > 199 (+∞);
+//   B = 1000: ranks 15 and 985 (above), both finite.
+TEST(RateFitMcBand, BandEndsBeyondTheResamplesAreInfinite) {
+  EXPECT_EQ(mc_band_halfwidth(5, 0.025), 1u);
+  EXPECT_EQ(mc_band_halfwidth(1, 0.025), 1u);
+  EXPECT_EQ(mc_band_halfwidth(200, 0.025), 5u);
+  const std::vector<double> widths = {1.0, std::exp(1.0), std::exp(2.0)};
+  auto stat = [&](std::size_t w, const std::vector<std::size_t>& seeds) {
+    double m = 0;
+    for (auto s : seeds) m += kSeedValues[s];
+    return std::exp(double(w) * (m / double(seeds.size()) - 0.5));  // slope: the resampled mean − 0.5
+  };
+  const ClaimRegion region{-1.0, 0.0, "t"};  // every resampled slope lies in [−0.7, −0.2]
+  for (const int b : {1, 5}) {
+    const RateFit f = fit_rate(widths, kSeedValues.size(), stat, {.resamples = b});
+    ASSERT_TRUE(f.ok);
+    EXPECT_EQ(f.mc_low, -INFINITY) << b;
+    EXPECT_EQ(f.mc_high, INFINITY) << b;
+    EXPECT_FALSE(std::isfinite(f.mc_high)) << b;
+    EXPECT_TRUE(std::isfinite(f.ci_low) && std::isfinite(f.ci_high)) << b;  // the printed 95 % interval stays
+    const VerdictResult v = verdict_in_region(rate_estimate(f), region, "x");
+    EXPECT_EQ(v.verdict, Verdict::inconclusive) << b << ": " << v.detail;
+  }
+  const RateFit f200 = fit_rate(widths, kSeedValues.size(), stat, {.resamples = 200});
+  EXPECT_TRUE(std::isfinite(f200.mc_low)) << f200.mc_low;
+  EXPECT_EQ(f200.mc_high, INFINITY);
+  const RateFit f1000 = fit_rate(widths, kSeedValues.size(), stat, {.resamples = 1000});
+  EXPECT_TRUE(std::isfinite(f1000.mc_low) && std::isfinite(f1000.mc_high));
+  EXPECT_EQ(verdict_in_region(rate_estimate(f1000), region, "x").verdict, Verdict::holds);
+}
+
 // A fit that is not ok has no estimate (NaN): verdicts on it are inconclusive as before.
 TEST(RateFitMcBand, NoFitNoEstimate) {
   const RateFit none;

@@ -288,3 +288,67 @@ TEST(RateFit, TwoStageResamplesWholeGroups) {
   EXPECT_EQ(one.groups, 1);
   EXPECT_NE(one.note.find("one group"), std::string::npos) << one.note;
 }
+
+// Audit: a rate fit from 1 seed gave a zero-width "95 %" interval (every resample draws that seed), which then held,
+// failed or showed convergence. theory.md §8.7: fewer than 3 seeds give no interval — NaN, so that every verdict on it
+// is inconclusive. The slope itself is still fitted.
+TEST(RateFit, FewerThanThreeSeedsGiveNoInterval) {
+  const ClaimRegion below_zero{-INFINITY, 0.0, "t"};
+  for (int seeds : {1, 2}) {
+    const MatrixD v = synthetic(-0.5, 0.1, seeds, 21);
+    const RateFit fit = fit_rate_mean(kWidths, v, {.resamples = 1000, .seed = 2});
+    ASSERT_TRUE(fit.ok) << seeds;
+    EXPECT_TRUE(std::isfinite(fit.slope)) << seeds;
+    EXPECT_FALSE(std::isfinite(fit.ci_low)) << seeds;
+    EXPECT_FALSE(std::isfinite(fit.ci_high)) << seeds;
+    EXPECT_FALSE(std::isfinite(fit.mc_low)) << seeds;
+    EXPECT_FALSE(std::isfinite(fit.mc_high)) << seeds;
+    EXPECT_NE(fit.note.find("fewer than 3"), std::string::npos) << fit.note;
+    // A slope of −0.5 with 10 % noise would lie below zero by any interval: with no interval, still inconclusive.
+    EXPECT_EQ(verdict_in_region(rate_estimate(fit), below_zero, "x").verdict, Verdict::inconclusive) << seeds;
+  }
+  const RateFit three = fit_rate_mean(kWidths, synthetic(-0.5, 0.1, 3, 21), {.resamples = 1000, .seed = 2});
+  EXPECT_TRUE(std::isfinite(three.ci_low) && std::isfinite(three.ci_high)) << three.note;
+}
+
+// The same in the two-stage bootstrap: the level resampled first is the groups (limit runs); one or two of them give
+// no interval however many seeds each has, three do.
+TEST(RateFit, FewerThanThreeGroupsGiveNoInterval) {
+  const GroupedData one = grouped_synthetic(-0.5, 0.03, 0.02, 1, 6, 31);
+  const GroupedData two = grouped_synthetic(-0.5, 0.03, 0.02, 2, 3, 32);
+  const GroupedData three = grouped_synthetic(-0.5, 0.03, 0.02, 3, 2, 33);
+  for (const GroupedData* d : {&one, &two}) {
+    const RateFit fit = fit_rate_mean(kWidths, d->values, {.resamples = 1000, .seed = 4, .groups = d->groups});
+    ASSERT_TRUE(fit.ok);
+    EXPECT_FALSE(std::isfinite(fit.ci_low)) << fit.groups;
+    EXPECT_FALSE(std::isfinite(fit.ci_high)) << fit.groups;
+    EXPECT_FALSE(std::isfinite(fit.mc_low)) << fit.groups;
+    EXPECT_FALSE(std::isfinite(fit.mc_high)) << fit.groups;
+    EXPECT_NE(fit.note.find("fewer than 3 groups"), std::string::npos) << fit.note;
+  }
+  const RateFit fit = fit_rate_mean(kWidths, three.values, {.resamples = 1000, .seed = 4, .groups = three.groups});
+  EXPECT_EQ(fit.groups, 3);
+  EXPECT_TRUE(std::isfinite(fit.ci_low) && std::isfinite(fit.ci_high)) << fit.note;
+}
+
+// Audit: widths {64, 64, 128} counted as 3 used widths, so a line through two distinct widths was taken for a tested
+// power law. A repeated width counts once.
+TEST(RateFit, RepeatedWidthsCountOnce) {
+  MatrixD three(3, 3);
+  three << 1.0, 1.1, 0.9, 0.98, 1.08, 0.92, 0.7, 0.75, 0.65;
+  const RateFit dup = fit_rate_mean({64, 64, 128}, three);
+  ASSERT_TRUE(dup.ok);
+  EXPECT_EQ(dup.widths_used, 2);
+  EXPECT_TRUE(dup.few_widths());
+  EXPECT_NE(dup.note.find("counted once"), std::string::npos) << dup.note;
+  MatrixD four(4, 3);
+  four << 1.0, 1.1, 0.9, 0.98, 1.08, 0.92, 0.7, 0.75, 0.65, 0.5, 0.55, 0.45;
+  const RateFit dup4 = fit_rate_mean({64, 128, 64, 256}, four);  // unsorted on purpose
+  EXPECT_EQ(dup4.widths_used, 3);
+  EXPECT_FALSE(dup4.few_widths());
+  MatrixD same(2, 3);
+  same << 1.0, 1.1, 0.9, 0.98, 1.08, 0.92;
+  const RateFit one = fit_rate_mean({64, 64}, same);  // one distinct width: no fit
+  EXPECT_FALSE(one.ok);
+  EXPECT_EQ(one.widths_used, 1);
+}

@@ -78,10 +78,12 @@ TEST(Verdicts, DriftIsThreeValuedAndDirected) {
 TEST(Verdicts, BlowUpIsThreeValued) {
   EXPECT_EQ(judge_blows_up(grid(kW, {0.41, 0.40, 0.39, 0.65, 1.2}, 0.01), 1.5, "c").verdict, Verdict::holds);
   SeedGrid nan_last = grid(kW, {0.41, 0.40, 0.39, 0.38, 0.37}, 0.01);
-  nan_last.values.back() = {NAN, NAN, NAN, 0.4, 0.4};
+  nan_last.values.back() = {NAN, NAN, NAN, NAN, NAN};  // every seed: the Clopper–Pearson bound 0.05^(1/5) > ½
   const auto v = judge_blows_up(nan_last, 1.5, "c");
   EXPECT_EQ(v.verdict, Verdict::holds);
-  EXPECT_NE(v.detail.find("3 of 5 seeds diverged"), std::string::npos) << v.detail;
+  EXPECT_NE(v.detail.find("5 of 5 seeds diverged"), std::string::npos) << v.detail;
+  nan_last.values.back() = {NAN, NAN, NAN, 0.4, 0.4};  // 3 of 5 could be chance: P(X ≥ 3 | 5, ½) = ½
+  EXPECT_EQ(judge_blows_up(nan_last, 1.5, "c").verdict, Verdict::inconclusive);
   EXPECT_EQ(judge_blows_up(grid(kW, {0.41, 0.40, 0.39, 0.38, 0.37}, 0.005), 1.5, "c").verdict, Verdict::fails);
   EXPECT_EQ(judge_blows_up(grid(kW, {0.41, 0.40, 0.39, 0.38, 0.58}, 0.1), 1.5, "c").verdict, Verdict::inconclusive);
 }

@@ -141,3 +141,17 @@ TEST(ConvergenceStatement, TheWidestWidthMustHaveADistanceForHalfItsSeeds) {
   EXPECT_TRUE(most.approaches) << most.statement;
   EXPECT_NE(most.statement.find("approach the limit up to d = 2048"), std::string::npos) << most.statement;
 }
+
+// Fewer than 3 seeds (or limit runs) to resample: no interval, and the statement gives that reason, not --bootstrap.
+TEST(ConvergenceStatement, TooFewSeedsIsTheReasonGivenForNoInterval) {
+  ReportScaling s = scaling(-0.5, "limit");
+  s.rate = fit(-0.5, RateFit::nan, RateFit::nan);
+  s.rate.too_few_units = true;
+  s.rate.note = "2 seed(s): fewer than 3 give no interval";
+  const Convergence c = convergence_statement(s);
+  EXPECT_FALSE(c.approaches);
+  EXPECT_NE(c.statement.find("the exponent has no interval (2 seed(s): fewer than 3 give no interval)"),
+            std::string::npos)
+      << c.statement;
+  EXPECT_EQ(c.statement.find("--bootstrap"), std::string::npos) << c.statement;
+}

@@ -35,10 +35,11 @@ std::vector<std::vector<std::vector<double>>> surface(const std::vector<bool>& c
 
 // Every width censored, no noise: every resample of the side −1 fit has the slope −0.6 h / ln 2 and every one of the
 // side +1 fit +0.6 h / ln 2 (transfer_analysis_test.cpp), so their bands are those values too. The point fit's
-// slopes are all 0: a band taken from it would be [0, 0], inside the interval.
+// slopes are all 0: a band taken from it would be [0, 0], inside the interval. B = 400: the band's ranks 10 − 7 and
+// 390 + 7 lie inside the resamples (at B = 200 the upper one, 195 + 5, would not, and that end is +∞, rate_fit.h).
 TEST(CensoredRateFitBand, TheBandEndsComeFromTheSideFits) {
   const MetricTransfer m = metric_transfer("train_loss", kWidths, lr_grid(), surface(std::vector<bool>(5, true), 0.0),
-                                           {-0.25, 0.25, "test"}, 200);
+                                           {-0.25, 0.25, "test"}, 400);
   const double half = 0.6 * (std::log(10.0) / 3.0) / std::log(2.0);
   ASSERT_TRUE(m.fit.ok);
   EXPECT_NEAR(m.fit.slope, 0.0, 1e-12);
@@ -46,7 +47,7 @@ TEST(CensoredRateFitBand, TheBandEndsComeFromTheSideFits) {
   EXPECT_NEAR(m.fit.ci_high, half, 1e-9);
   EXPECT_NEAR(m.fit.mc_low, -half, 1e-9);
   EXPECT_NEAR(m.fit.mc_high, half, 1e-9);
-  EXPECT_EQ(m.fit.resamples, 200);
+  EXPECT_EQ(m.fit.resamples, 400);
 }
 
 // Two censored widths among noisy interior optima: the resampled side-fit slopes vary, and each band lies outside
