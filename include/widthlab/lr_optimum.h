@@ -70,7 +70,9 @@ struct LrOptimumEstimate {
 LrOptimumEstimate estimate_lr_optimum(const std::vector<double>& lrs, const std::vector<std::vector<double>>& losses,
                                       int resamples = 1000, std::uint64_t seed = 0);
 
-// The p-quantile (0 ≤ p ≤ 1) of finite values, linear interpolation between order statistics (numpy's default).
+// The p-quantile (0 ≤ p ≤ 1), linear interpolation between order statistics (numpy's default). NaN values are left
+// out; ±∞ stay (an unknown resample at its end): between an infinite and a finite neighbour the infinite one is the
+// answer — the lower one for p < ½, the upper one otherwise.
 double quantile(std::vector<double> values, double p);
 
 }  // namespace widthlab

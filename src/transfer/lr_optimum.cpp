@@ -97,29 +97,16 @@ std::vector<double> mean_curve(const std::vector<std::vector<double>>& losses, c
 }
 
 double quantile(std::vector<double> values, double p) {
-  values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }), values.end());
-  if (values.empty()) return NAN;
-  std::sort(values.begin(), values.end());
-  const double pos = std::clamp(p, 0.0, 1.0) * double(values.size() - 1);
-  const auto i = std::size_t(std::floor(pos));
-  if (i + 1 >= values.size()) return values.back();
-  return values[i] + (pos - double(i)) * (values[i + 1] - values[i]);
-}
-
-namespace {
-// The p-quantile of values that may hold ±∞ (numpy's interpolation; an infinite neighbour is the answer when the
-// quantile falls between it and a finite value, so an unknown is never interpolated away).
-double quantile_of_all(std::vector<double> values, double p) {
+  values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return std::isnan(v); }), values.end());
   if (values.empty()) return NAN;
   std::sort(values.begin(), values.end());
   const double pos = std::clamp(p, 0.0, 1.0) * double(values.size() - 1);
   const auto i = std::size_t(std::floor(pos));
   if (i + 1 >= values.size() || pos == double(i)) return values[i];
   const double a = values[i], b = values[i + 1];
-  if (!std::isfinite(a) || !std::isfinite(b)) return p < 0.5 ? a : b;
+  if (!std::isfinite(a) || !std::isfinite(b)) return p < 0.5 ? a : b;  // an unknown is never interpolated away
   return a + (pos - double(i)) * (b - a);
 }
-}  // namespace
 
 LrOptimumEstimate estimate_lr_optimum(const std::vector<double>& lrs, const std::vector<std::vector<double>>& losses,
                                       int resamples, std::uint64_t seed) {
@@ -146,8 +133,8 @@ LrOptimumEstimate estimate_lr_optimum(const std::vector<double>& lrs, const std:
   }
   if (std::none_of(log_lows.begin(), log_lows.end(), [](double v) { return std::isfinite(v); }))
     return e;  // no resample has an optimum: no interval
-  e.lo = std::exp(quantile_of_all(log_lows, 0.025));
-  e.hi = std::exp(quantile_of_all(log_highs, 0.975));
+  e.lo = std::exp(quantile(log_lows, 0.025));
+  e.hi = std::exp(quantile(log_highs, 0.975));
   return e;
 }
 

@@ -147,6 +147,11 @@ TEST(LrOptimum, QuantileMatchesNumpysLinearRule) {
   EXPECT_NEAR(quantile(v, 0.025), 1.1, 1e-12);
   EXPECT_NEAR(quantile(v, 0.5), 3.0, 1e-12);
   EXPECT_NEAR(quantile(v, 0.975), 9.4, 1e-12);
+  // ±∞ (an unknown resample at its end) stay and are never interpolated away; NaN is still left out.
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(quantile({-inf, 1, 2, 3, std::nan("")}, 0.025), -inf);
+  EXPECT_EQ(quantile({1, 2, 3, inf}, 0.975), inf);
+  EXPECT_NEAR(quantile({1, 2, 3, inf}, 0.025), 1.075, 1e-12);
 }
 
 TEST(LrOptimum, MeanCurveIsInfiniteWhereAnySeedDiverged) {
