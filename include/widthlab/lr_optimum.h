@@ -60,7 +60,9 @@ struct LrOptimumEstimate {
   LrOptimum point;  // on the mean over all seeds
   // 95 % interval of the optimum lr over seed resamples: the 2.5 % point of the resamples' lr_low, the 97.5 % point of
   // their lr_high (a next-to-diverged optimum is known to its bracket only; a resample without an optimum counts at
-  // 0 and +∞, so more than 2.5 % of those give lo = 0 / hi = +∞; none with one: NaN, no interval).
+  // 0 and +∞, so more than 2.5 % of those give lo = 0 / hi = +∞; none with one: NaN, no interval), stretched in
+  // log lr about log point.lr for the seed count (small_sample_stretch, quantiles.h; NaN when the mean curve has no
+  // optimum: no centre).
   double lo = NAN, hi = NAN;
   int resamples_with_optimum = 0, resamples = 0;  // resamples whose optimum is inside the grid
 };
@@ -69,10 +71,5 @@ struct LrOptimumEstimate {
 // grid's end).
 LrOptimumEstimate estimate_lr_optimum(const std::vector<double>& lrs, const std::vector<std::vector<double>>& losses,
                                       int resamples = 1000, std::uint64_t seed = 0);
-
-// The p-quantile (0 ≤ p ≤ 1), linear interpolation between order statistics (numpy's default). NaN values are left
-// out; ±∞ stay (an unknown resample at its end): between an infinite and a finite neighbour the infinite one is the
-// answer — the lower one for p < ½, the upper one otherwise.
-double quantile(std::vector<double> values, double p);
 
 }  // namespace widthlab

@@ -1,11 +1,12 @@
 // Convergence rates vs width (theory.md §8.7, architecture.md §8): the exponent p of a distance D(d) ≈ c·d^p, fitted as
 // the OLS slope of log D on log d, with a 95 % interval from a percentile bootstrap over seeds (seeds are resampled
 // with replacement, the same resample for every width, so that seed-paired widths stay paired; the statistic at each
-// width is recomputed from the resampled seeds). Seeds that share another source of randomness — several net seeds
-// compared with one independent limit run — are resampled in two stages: their groups with replacement, then the seeds
-// within each drawn group (RateFitOptions::groups). Fewer than 3 seeds — or, resampled in two stages, fewer than 3
-// groups — give no interval (NaN; theory.md §8.7). Cost O(B · widths · cost(stat)). Deterministic for a given
-// `seed` (std::mt19937_64 via make_rng).
+// width is recomputed from the resampled seeds), stretched about the slope for the number of seeds or groups
+// resampled (small_sample_stretch, quantiles.h: the plain percentile interval covers 74 % at 3 seeds). Seeds that share
+// another source of randomness — several net seeds compared with one independent limit run — are resampled in two
+// stages: their groups with replacement, then the seeds within each drawn group (RateFitOptions::groups). Fewer than 3
+// seeds — or, resampled in two stages, fewer than 3 groups — give no interval (NaN; theory.md §8.7). Cost O(B · widths
+// · cost(stat)). Deterministic for a given `seed` (std::mt19937_64 via make_rng).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -42,20 +43,22 @@ struct RateFit {
   double slope = nan;         // OLS slope of log stat vs log width on all seeds
   double intercept = nan;     // in log space
   double slope_stderr = nan;  // OLS standard error (ignores seed structure; for reference)
-  // Bootstrap percentile interval. A resample is unusable when its statistic at some used width is not finite and
-  // > 0 (e.g. a resampled lr optimum on the grid's edge). Leaving it out would make the interval conditional on the
-  // usable resamples; instead its slope is unknown and counts at −∞ for the lower and at +∞ for the upper
-  // percentile, so the interval is unbounded once more than (1 − level)/2 of the resamples are unusable. NaN (no
-  // interval, and no resamples drawn) with fewer than 3 seeds, or fewer than 3 groups when RateFitOptions::groups
-  // is set: a percentile bootstrap over one or two units has no sampling distribution to speak of (theory.md §8.7).
+  // Bootstrap percentile interval, stretched about `slope` by small_sample_stretch(seeds, or groups when resampled in
+  // two stages) as every bootstrap interval is (theory.md §8.7). A resample is unusable when its statistic at some used
+  // width is not finite and > 0 (e.g. a resampled lr optimum on the grid's edge). Leaving it out would make the
+  // interval conditional on the usable resamples; instead its slope is unknown and counts at −∞ for the lower and at +∞
+  // for the upper percentile, so the interval is unbounded once more than (1 − level)/2 of the resamples are unusable.
+  // NaN (no interval, and no resamples drawn) with fewer than 3 seeds, or fewer than 3 groups when
+  // RateFitOptions::groups is set: a percentile bootstrap over one or two units has no sampling distribution to speak
+  // of (theory.md §8.7).
   double ci_low = nan, ci_high = nan;
   // The outer ends of the interval's endpoints' 95 % Monte Carlo bands (theory.md §8.7), counted like the interval:
   // the order statistics k_lo − m and k_hi + m of the B resampled slopes (unknown ones at ∓∞), k = ⌊q B⌋, m =
-  // mc_band_halfwidth — the same percentile code as every bootstrap Estimate (percentile_interval, verdicts.h). They
-  // contain [ci_low, ci_high]; every verdict drawn from a rate fit judges on them (rate_estimate). An end whose rank
-  // lies outside the B resamples (k_lo < m, or k_hi + m > B − 1: too few resamples to locate it; at 95 % every B <
-  // 161 and 171 ≤ B ≤ 200) is −∞ / +∞ rather than the sample's extreme, so that a small B cannot give a finite
-  // widened interval.
+  // mc_band_halfwidth — the same percentile code as every bootstrap Estimate (percentile_interval, verdicts.h),
+  // stretched alike. They contain [ci_low, ci_high]; every verdict drawn from a rate fit judges on them
+  // (rate_estimate). An end whose rank lies outside the B resamples (k_lo < m, or k_hi + m > B − 1: too few resamples
+  // to locate it; at 95 % every B < 161 and 171 ≤ B ≤ 200) is −∞ / +∞ rather than the sample's extreme, so that a small
+  // B cannot give a finite widened interval.
   double mc_low = nan, mc_high = nan;
   int widths_given = 0;  // widths passed to the fit (used or not)
   int widths_used = 0;   // distinct widths with a finite, positive statistic (a repeated width counts once)

@@ -1,7 +1,9 @@
 // Verdicts a referee would sign (theory.md §8.7): a claim's estimate with its 95 % interval, judged against a region
 // written in code before the run, with its source. holds = the whole interval inside the region, fails = the whole
 // interval outside it, inconclusive otherwise; a bootstrap interval counts with its Monte Carlo band (Estimate::mc_lo,
-// mc_hi), so no verdict depends on the bootstrap's random numbers. Intervals are percentile bootstraps over seeds;
+// mc_hi), so no verdict depends on the bootstrap's random numbers. Intervals are percentile bootstraps over seeds,
+// stretched about the estimate for the number of seeds (small_sample_stretch, quantiles.h), so they cover at 95 %
+// with few seeds too;
 // every claim kind of the reproduction cases is one of the judge_* functions below, each unit-tested to return all
 // three values.
 #pragma once
@@ -63,8 +65,8 @@ struct ClaimRegion {
 VerdictResult verdict_in_region(const Estimate& e, const ClaimRegion& region, const std::string& what);
 
 // The mean over seeds with a percentile-bootstrap interval (B resamples of the seeds, make_rng(seed); `level` 0.95:
-// the 2.5 % and 97.5 % points); NaN values (missing / diverged runs) are dropped. Fewer than 3 values: the interval is
-// NaN (a bootstrap of 2 values only spans them).
+// the 2.5 % and 97.5 % points, then stretched about the mean by small_sample_stretch(n, level)); NaN values (missing /
+// diverged runs) are dropped. Fewer than 3 values: the interval is NaN (a bootstrap of 2 values only spans them).
 Estimate bootstrap_mean(const std::vector<double>& per_seed, int resamples = 2000, std::uint64_t seed = 0,
                         double level = 0.95);
 // The mean of a_i − b_i over seeds that have both (paired: runs that share a seed share their init and data order).
@@ -104,8 +106,10 @@ struct SeedGrid {
 // A statistic of the per-width means with a percentile-bootstrap 95 % interval. Each resample draws every width's
 // finite seeds with replacement: the same seed indices at every width when all widths hold the same seeds (paired),
 // independently per width otherwise. The value is the statistic of the full-sample means; the interval is NaN when a
-// width has fewer than 3 finite seeds. A resampled statistic that is not finite is unknown: it counts at −∞ for the
-// lower and at +∞ for the upper bound (theory.md §8.7), so the interval is unbounded once about 2.5 % of them are.
+// width has fewer than 3 finite seeds or the value is not finite, and is stretched about the value for the fewest
+// finite seeds of any width (small_sample_stretch). A resampled statistic that is not finite is unknown: it counts at
+// −∞ for the lower and at +∞ for the upper bound (theory.md §8.7), so the interval is unbounded once about 2.5 % of
+// them are.
 using MeansStatistic = std::function<double(const std::vector<double>& means)>;
 Estimate bootstrap_statistic(const SeedGrid& g, const MeansStatistic& stat, int resamples = 2000,
                              std::uint64_t seed = 0);

@@ -2,7 +2,8 @@
 against an independent numpy float64 reference.
 
 Written from the documentation only: theory.md §8.7 (verdict rule; percentile bootstrap, the same draw at every width;
-the "approaches" conditions (a)–(c); √(c/d + c'/P); seed s with independent run s mod L, the two-stage bootstrap),
+"Few seeds" (the stretch of every bootstrap interval); the Monte Carlo band; the jackknife's exact t; the "approaches"
+conditions (a)–(c); √(c/d + c'/P); seed s with independent run s mod L, the two-stage bootstrap),
 §4, §10.3–§10.4 (coordinate-check predictions, region ± 0.2, narrowest / widest re-fits, unstable t > 1 not judged);
 architecture.md §4, §5, §8; README ("What `make run` shows"); ``widthlab study --help``; ``widthlab.study``'s
 docstring; the header comments of study.h, distances.h, rate_fit.h, asymptotic_verdict.h, coord_check.h, verdicts.h,
@@ -21,24 +22,38 @@ unit of the 9th digit, CSV_RTOL = 5e-9 (+ 64u, u = 2⁻⁵³). Slopes (full prec
 relative error ε of each seed mean through Σ w_j ln m_j: Σ|w_j|(ε + 4u|ln m_j|) + 16u(1 + |slope|), ε = (48 + S + 8)u
 for a logit RMS over 48 points, a mean of S = 6 seeds and ω^p, (S + 4)u for values read back exactly. Measured: CSV
 rows ≤ 0.93 of the half unit, rate slopes ≤ 0.12 and coordinate-check slopes ≤ 0.50 of their bounds. Labels, counts,
-widths, flags and verdicts are compared for equality, verdicts recomputed from the intervals widthlab wrote.
+widths, flags and verdicts are compared for equality, verdicts recomputed from the intervals widthlab wrote: the rate
+verdict and convergence conditions (a) and (c) from the Monte Carlo bands (mc_low / mc_high), (b) from the 95 %
+interval, as theory.md §8.7 says; coord_fit.csv has no band, so its verdicts are recomputed from the 95 % intervals.
+The sign gap's two-sample jackknife takes the exact t quantile (rel 1e-9; the old 3-decimal table is a power mutant).
 
 In-law comparisons (bootstrap intervals). The designs are tiny, so the reference enumerates the exact bootstrap law:
 6⁶ = 46 656 equally likely seed draws (one stage), or 3³ group draws × (2²)³ seed draws = 1 728 (two stages, L = 3
 runs of 2 seeds). A percentile of B = 20 000 draws lies, for any usual rule, between the order statistics k = ⌊q(B −
 1)⌋ and k + 3: it falls below an atom a only if ≥ k draws do, above b only if < k + 3 fall at or below b (binomial).
 a, b are the atoms where these have probability ALPHA = 1e-6 (≈ 4.9 σ): the 2.5 % point must lie between the law's
-2.00 % and 3.07 % quantiles, the 97.5 % point between 96.93 % and 97.99 %. With 2 × (15 + 120) ends, a correct
-widthlab fails one with probability ≤ 0.06 %. The laws are lumpy (atoms of ≈ 1 % mass) and widthlab's ends sit on
-atoms; SLACK = 1e-12 covers their rounding (≈ 1e-15).
+2.00 % and 3.07 % quantiles, the 97.5 % point between 96.93 % and 97.99 %. rates.json's Monte Carlo band ends are the
+order statistics ⌊qB⌋ ∓ m, m = ⌈1.96 √(Bq(1 − q))⌉ = 44 (theory.md §8.7; ± 1 for the rank's origin), ranged alike.
+Then theory.md §8.7 "Few seeds": every end e is stretched about the full-sample slope θ̂ (the reference's own) by
+c(n) = √(n/(n − 1)) t_{0.975, n−1} / z_{0.975} — the lower end to min(e, θ̂ + c(e − θ̂)), the upper to the max — with
+n the units resampled: the L = 3 limit runs of a two-stage design (c = 2.689), else the 6 seeds (c = 1.437). The map
+is monotone, so an end's range [a, b] becomes [f(a), f(b)]. The reference's t quantile integrates Student's density
+(math.lgamma for its constant; composite Simpson, 2¹⁶ steps) and bisects; it matches printed t tables to 1e-9 and
+moves by < 1e-13 with 2¹⁴ steps; z is statistics.NormalDist's. With 2 × (15 + 15 + 120) ends, a correct widthlab
+fails one with probability ≤ 0.06 %. The laws are lumpy (atoms of ≈ 1 % mass) and widthlab's ends sit on (stretched)
+atoms; SLACK = 1e-12 covers their rounding (≈ 1e-15, × at most 2c − 1 < 5 by the stretch).
 
 Power (test_power_*): pairing by seed value mod L misses all 24 mf rows by ≥ 3.4e5 CSV_RTOL, seed s with limit seed s
 seed 5's 4 rows by ≥ 2e6; RMS pooled over seeds before the mean, log10 distance on ln width, and dropping the narrowest
-or widest width miss every slope by ≥ 1.6e11 bounds; a one-stage bootstrap puts mf's ends 0.05 (logit RMS) and 0.12
-(|Δ test loss|) outside the ranges, a two-stage one for coupled seeds (rightly resampled alone) rejects ntk, ic-mf and
-sym-default by 0.01–0.04; KL(limit ‖ nets) misses every KL row; the mean of log RMS misses all 40 coordinate-check
-slopes by ≥ 1.4e11 bounds. With L = 2 (runs of 3 seeds) the one- and two-stage laws overlapped on mf's logit RMS for
-1024, 128 and 32 particles: hence L = 3.
+or widest width miss every slope by ≥ 1.6e11 bounds; a one-stage bootstrap (stretched for its 6 seeds) puts mf's
+ends 0.25 (logit RMS) and 0.75 (|Δ test loss|) outside the ranges, a two-stage one for coupled seeds (rightly
+resampled alone; stretched for 3 runs) rejects ntk, ic-mf and sym-default by 0.15–0.24; of the few-seeds stretch,
+the plain percentile interval misses all 15 rate and 40 coordinate-check intervals by ≥ 0.0055, c = t/z without
+√(n/(n − 1)) by ≥ 0.0014, c(seeds) for a two-stage design mf's 3 by ≥ 0.18, and t with n instead of n − 1 degrees
+of freedom (c(6) 4.4 % smaller) all rate intervals and 38 of the 40 coordinate-check ones; the 3-decimal t table
+misses the sign-gap jackknife's ends; KL(limit ‖ nets) misses every KL row; the mean of log RMS misses all 40
+coordinate-check slopes by ≥ 1.4e11 bounds. With L = 2 (runs of 3 seeds) the one- and two-stage laws overlapped on
+mf's logit RMS for 1024, 128 and 32 particles: hence L = 3.
 
 Disagreements: none. Learned by probing (documentation findings, now written in theory.md §8.7 "The study's distances",
 architecture.md §4 (rates.json) and study.h; the reference follows widthlab):
@@ -71,6 +86,7 @@ import math
 import os
 import re
 import subprocess
+from statistics import NormalDist
 
 import numpy as np
 import pytest
@@ -267,15 +283,80 @@ def rate_design(st, s):
     return seed_groups(len(LIMIT_SEEDS)) if shared else seed_groups(1)
 
 
+def design_units(groups):
+    """theory.md §8.7 "Few seeds": the independent units a design resamples — its groups (the limit runs) when it
+    resamples in two stages, else the seeds."""
+    return len(groups) if len(groups) > 1 else len(SEEDS)
+
+
 def law_slopes(values, cols, counts):
     means = counts @ np.nan_to_num(values[:, cols]) / counts.sum(1, keepdims=True)
     return np.log(means) @ slope_weights([WIDTHS[j] for j in cols])
 
 
+# ---- the few-seeds stretch (theory.md §8.7 "Few seeds"), from Student's t density ----------------------------------
+
+def t_central_mass(t, df, intervals=1 << 16):
+    """P(0 ≤ T ≤ t) for Student's t with df degrees of freedom: its density Γ((ν+1)/2) / (Γ(ν/2) √(νπ)) ·
+    (1 + x²/ν)^{−(ν+1)/2} integrated by composite Simpson on `intervals` steps (error < 1e-15 for ν ≥ 2, t < 5)."""
+    x = np.linspace(0.0, t, intervals + 1)
+    log_const = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+    f = np.exp(log_const - (df + 1) / 2 * np.log1p(x * x / df))
+    return t / intervals / 3 * (f[0] + f[-1] + 4 * f[1:-1:2].sum() + 2 * f[2:-1:2].sum())
+
+
 @functools.lru_cache(maxsize=None)
-def binomial_cutoffs(end):
-    """(p_low, p_high) for the 2.5 % ("lo") or 97.5 % ("hi") point of B draws: with k_lo = ⌊q(B − 1)⌋,
-    P(Bin(B, p_low) ≥ k_lo) = ALPHA and P(Bin(B, p_high) ≤ k_lo + 2) = ALPHA."""
+def student_t_quantile(p, df, intervals=1 << 16):
+    """The p-quantile of Student's t (df ≥ 1): bisection on 1/2 + t_central_mass(t) = p to the last midpoint."""
+    if p < 0.5:
+        return -student_t_quantile(1 - p, df, intervals)
+    target, lo, hi = p - 0.5, 0.0, 1.0
+    while t_central_mass(hi, df, intervals) < target:
+        lo, hi = hi, 2 * hi
+    while (lo + hi) / 2 not in (lo, hi):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if t_central_mass(mid, df, intervals) < target else (lo, mid)
+    return (lo + hi) / 2
+
+
+def small_sample_stretch(units, level=0.95):
+    """c(n) = √(n/(n−1)) · t_{(1+ℓ)/2, n−1} / z_{(1+ℓ)/2} (theory.md §8.7 "Few seeds")."""
+    q = (1 + level) / 2
+    return math.sqrt(units / (units - 1)) * student_t_quantile(q, units - 1) / NormalDist().inv_cdf(q)
+
+
+def stretch_end(e, theta, c, side):
+    """An interval end e stretched by c about the estimate θ̂, never nearer θ̂ than it was: the lower end (side −1)
+    min(e, θ̂ + c(e − θ̂)), the upper (side +1) the max; ±∞ stay; NaN when θ̂ is not finite."""
+    if not math.isfinite(theta) or math.isnan(e):
+        return math.nan
+    if math.isinf(e):
+        return e
+    moved = theta + c * (e - theta)
+    return min(e, moved) if side < 0 else max(e, moved)
+
+
+# ---- where B resamples' percentile ends and Monte Carlo band ends may fall in the exact law ----------------------
+
+def percentile_ranks(side):
+    """The 0-based order statistics X_(j), j1 ≤ j ≤ j2, between which any usual rule puts the 2.5 % (side −1) or
+    97.5 % (side +1) point of B draws: k = ⌊q(B − 1)⌋, j from k − 1 to k + 2."""
+    k = math.floor({-1: 0.025, 1: 0.975}[side] * (B - 1))
+    return k - 1, k + 2
+
+
+def mc_band_ranks(side):
+    """theory.md §8.7: the Monte Carlo band's outer ends are the order statistics ⌊qB⌋ − m (lower) and ⌊qB⌋ + m
+    (upper), m = ⌈1.96 √(Bq(1 − q))⌉ (44 at B = 20 000); ± 1 for the rank's origin."""
+    q = {-1: 0.025, 1: 0.975}[side]
+    j = math.floor(q * B) + side * math.ceil(1.96 * math.sqrt(B * q * (1 - q)))
+    return j - 1, j + 1
+
+
+@functools.lru_cache(maxsize=None)
+def rank_cutoffs(j1, j2):
+    """(p_low, p_high) for an order statistic X_(j) of B draws, j1 ≤ j ≤ j2: it falls below an atom a only if ≥ j1 + 1
+    draws do, above b only if ≤ j2 fall at or below b; P(Bin(B, p_low) ≥ j1 + 1) = ALPHA = P(Bin(B, p_high) ≤ j2)."""
     logfact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, B + 1)))])
     k = np.arange(B + 1)
 
@@ -288,29 +369,49 @@ def binomial_cutoffs(end):
             lo, hi = ((lo + hi) / 2, hi) if pred((lo + hi) / 2) else (lo, (lo + hi) / 2)
         return lo
 
-    k_lo = math.floor({"lo": 0.025, "hi": 0.975}[end] * (B - 1))
-    return (bisect(lambda p: pmf(p)[k_lo:].sum() <= ALPHA), 1 - bisect(lambda p: pmf(1 - p)[:k_lo + 3].sum() <= ALPHA))
+    return bisect(lambda p: pmf(p)[j1 + 1:].sum() <= ALPHA), 1 - bisect(lambda p: pmf(1 - p)[:j2 + 1].sum() <= ALPHA)
 
 
-def law_miss(lo, hi, slopes):
-    """How far an interval's ends lie outside their in-law ranges [a, b] (0: inside both); a: an atom with at most
-    p_low of the mass below it, b: one with at least p_high at or below it."""
-    v, miss = np.sort(slopes), 0.0
-    for x, end in ((lo, "lo"), (hi, "hi")):
-        p_low, p_high = binomial_cutoffs(end)
-        a, b = v[math.floor(p_low * len(v))], v[min(math.ceil(p_high * len(v)) - 1, len(v) - 1)]
+def law_range(slopes, ranks, theta, c, side):
+    """[f(a), f(b)]: a the atom with at most p_low of the law's mass below it, b one with at least p_high at or below
+    it, mapped by the (monotone) stretch f of the end `side` by c about θ̂."""
+    v = np.sort(slopes)
+    p_low, p_high = rank_cutoffs(*ranks)
+    a, b = v[math.floor(p_low * len(v))], v[min(math.ceil(p_high * len(v)) - 1, len(v) - 1)]
+    return stretch_end(a, theta, c, side), stretch_end(b, theta, c, side)
+
+
+def law_miss(lo, hi, slopes, theta, c, ranks=percentile_ranks):
+    """How far an interval's ends (None: unbounded) lie outside their in-law ranges stretched by c about θ̂ (0:
+    inside both)."""
+    miss = 0.0
+    for x, side in ((lo, -1), (hi, 1)):
+        a, b = law_range(slopes, ranks(side), theta, c, side)
+        x = side * math.inf if x is None else x
         miss = max(miss, a - x, x - b)
     return miss
 
 
 # ---- verdicts (report.h, theory.md §8.7, asymptotic_verdict.h) ------------------------------------------------------
 
+def bound(fit, key):
+    """A rate fit's interval or band end; null (unbounded) as −∞ for a lower and +∞ for an upper end."""
+    v = fit[key]
+    return (-math.inf if key in ("ci_low", "mc_low") else math.inf) if v is None else v
+
+
 def rate_verdict(fit, theory):
+    """report.h / theory.md §8.7: steeper / shallower only when the Monte Carlo-widened interval misses the theory
+    exponent; "consistent (within the bootstrap's Monte Carlo error: …)" when only the 95 % interval does."""
     if theory is None or not fit["ok"] or fit["few_widths"]:
         return "n/a"
-    if fit["ci_high"] < theory:
+    if bound(fit, "mc_high") < theory:
         return "steeper than theory"
-    return "shallower than theory" if fit["ci_low"] > theory else "consistent"
+    if bound(fit, "mc_low") > theory:
+        return "shallower than theory"
+    if bound(fit, "ci_high") < theory or bound(fit, "ci_low") > theory:
+        return "consistent (within the bootstrap's Monte Carlo error"
+    return "consistent"
 
 
 def in_region(lo, hi, region):
@@ -424,11 +525,40 @@ def test_resampled_groups_count_the_independent_limit_runs_only_when_seeds_share
     assert st.rates["mf"]["fit"]["resampled_groups"] == len(LIMIT_SEEDS)
 
 
+def rate_law(st, s, fit, groups=None, stretch=small_sample_stretch):
+    """(exact law of the resampled slopes, θ̂ = the full-sample slope, c = stretch(units)) of a rate fit under
+    `groups` (default: the documented design)."""
+    groups = groups or rate_design(st, s)
+    values = per_seed_grid(st, s, fit)
+    slope, _, _, cols = grid_fit(values)
+    return law_slopes(values, cols, design_counts(groups)), slope, stretch(design_units(groups))
+
+
 def test_rate_intervals_follow_the_exact_law_of_the_documented_bootstrap(st):
+    """The percentile ends, stretched about the slope by c(limit runs) for a two-stage design, else c(seeds)."""
     for s, fit in itertools.product(SCALINGS, FITS):
-        got, values = st.rates[s][fit], per_seed_grid(st, s, fit)
-        slopes = law_slopes(values, grid_fit(values)[3], design_counts(rate_design(st, s)))
-        assert law_miss(got["ci_low"], got["ci_high"], slopes) <= SLACK, (s, fit, got["ci_low"], got["ci_high"])
+        got = st.rates[s][fit]
+        assert law_miss(got["ci_low"], got["ci_high"], *rate_law(st, s, fit)) <= SLACK, \
+            (s, fit, got["ci_low"], got["ci_high"])
+
+
+def test_rate_monte_carlo_bands_follow_the_exact_law_and_contain_the_interval(st):
+    """theory.md §8.7: mc_low / mc_high are the order statistics ⌊qB⌋ ∓ m of the resampled slopes, stretched alike."""
+    for s, fit in itertools.product(SCALINGS, FITS):
+        got = st.rates[s][fit]
+        assert got["resamples"] == B, (s, fit)
+        assert law_miss(got["mc_low"], got["mc_high"], *rate_law(st, s, fit), ranks=mc_band_ranks) <= SLACK, \
+            (s, fit, got["mc_low"], got["mc_high"])
+        assert bound(got, "mc_low") <= got["ci_low"] <= got["ci_high"] <= bound(got, "mc_high"), (s, fit)
+
+
+def test_few_seeds_stretch_uses_the_exact_student_t():
+    """The reference's t quantiles against printed tables (9+ digits), its Simpson integral converged, and c(n)."""
+    for df, t in ((2, 4.302652730), (3, 3.182446305), (4, 2.776445105), (5, 2.570581836), (9, 2.262157163)):
+        assert abs(student_t_quantile(0.975, df) - t) < 1e-9, df
+        assert abs(student_t_quantile(0.975, df) - student_t_quantile(0.975, df, 1 << 14)) < 1e-13, df
+    for n, c in ((3, 2.689), (5, 1.584), (6, 1.437), (10, 1.217)):
+        assert abs(small_sample_stretch(n) - c) < 5e-4, n
 
 
 def test_rate_verdicts_compare_the_interval_with_the_classifier_exponent(st):
@@ -436,7 +566,8 @@ def test_rate_verdicts_compare_the_interval_with_the_classifier_exponent(st):
         r, c = st.rates[s], st.classify[s]
         assert r["theory"] == c["rate_exponent"]
         assert r["normaliser_exponent"] == (max(c["A"], c["B"]) if c["stable"] else 0.0)
-        assert r["verdict"] == rate_verdict(r["fit"], r["theory"]), s
+        ref = rate_verdict(r["fit"], r["theory"])  # the Monte Carlo case ends with its detail
+        assert (r["verdict"].startswith(ref) if "(" in ref else r["verdict"] == ref), (s, r["verdict"], ref)
     assert {st.rates[s]["verdict"] for s in SCALINGS} >= {"n/a", "steeper than theory", "shallower than theory"}
 
 
@@ -447,14 +578,11 @@ def local_exponent(st, s):
     return math.log(means[1] / means[0]) / math.log(widths[-1] / widths[-2])
 
 
-T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228}
-
-
 def sign_gap(finite, limit):
     return float(np.mean(np.abs(np.mean(finite > 0, 0) - np.mean(limit > 0, 0))))
 
 
-def sign_gap_change(st, s):
+def sign_gap_change(st, s, t975=lambda df: student_t_quantile(0.975, df)):
     """theory.md §8.7 (c): log(gap at the widest / gap at the narrowest width), paired over the net seeds, with the
     two-sample delete-one jackknife over the net seeds (dropped at both widths) and the independent limit runs; the
     variances add, Welch–Satterthwaite degrees of freedom rounded down. (value, lo, hi); None without a simulated
@@ -475,7 +603,7 @@ def sign_gap_change(st, s):
     va = jack_var([stat([i for i in everyone if i != k], runs) for k in everyone])
     vb = jack_var([stat(everyone, [j for j in runs if j != k]) for k in runs])
     df = (va + vb) ** 2 / (va ** 2 / (n - 1) + vb ** 2 / (m - 1)) if vb > 0 else n - 1
-    value, half = stat(everyone, runs), T975[int(math.floor(df))] * math.sqrt(va + vb)
+    value, half = stat(everyone, runs), t975(int(math.floor(df))) * math.sqrt(va + vb)
     return value, value - half, value + half
 
 
@@ -500,9 +628,9 @@ def test_convergence_flags_follow_the_three_conditions_of_section_8_7(st):
         r, c = st.rates[s], st.rates[s]["convergence"]
         fit, dloss, local = r["fit"], r["abs_dtest_loss_fit"], local_exponent(st, s)
         change = sign_gap_change(st, s)
-        below = fit["ok"] and fit["widths_used"] >= 3 and fit["ci_high"] < 0
-        plateau = not (local < 0 and local <= fit["ci_high"])
-        free = (dloss["ok"] and dloss["widths_used"] >= 3 and dloss["ci_high"] < 0) or \
+        below = fit["ok"] and fit["widths_used"] >= 3 and bound(fit, "mc_high") < 0  # (a): the widened interval
+        plateau = not (local < 0 and local <= fit["ci_high"])                           # (b): the 95 % one
+        free = (dloss["ok"] and dloss["widths_used"] >= 3 and bound(dloss, "mc_high") < 0) or \
             (change is not None and change[2] < 0)
         assert c["last_doubling_exponent"] == pytest.approx(local, rel=1e-12), s
         flags = (c["interval_below_zero"], c["plateau"], c["normalisation_free_metric_shrinks"])
@@ -535,12 +663,20 @@ def test_coord_fit_slopes_are_the_ols_slope_of_log_seed_mean_on_log_width(st):
             assert int(row["widths" + (suffix or "_used")]) == len(cols)
 
 
+def coord_law(v, cols, stretch=small_sample_stretch):
+    """(exact one-stage law of the resampled slopes, θ̂ = the full-sample slope, c = stretch(seeds)) of a
+    coordinate-check fit."""
+    slope = ols([WIDTHS[j] for j in cols], np.log(v[:, list(cols)].mean(0)))[0]
+    return law_slopes(v, list(cols), design_counts(seed_groups(1))), slope, stretch(len(SEEDS))
+
+
 def test_coord_fit_intervals_follow_the_exact_one_stage_bootstrap_law(st):
+    """The percentile ends over the 6 seeds, stretched about the exponent by c(6) (theory.md §8.7 "Few seeds")."""
     for row, v in coord_fits(st):
         for suffix, cols in HALVES.items():
-            slopes = law_slopes(v, list(cols), design_counts(seed_groups(1)))
             lo, hi = float(row["ci_lo" + suffix]), float(row["ci_hi" + suffix])
-            assert law_miss(lo, hi, slopes) <= SLACK, (row["scaling"], row["layer"], row["t"], suffix, lo, hi)
+            assert law_miss(lo, hi, *coord_law(v, cols)) <= SLACK, (row["scaling"], row["layer"], row["t"], suffix,
+                                                                     lo, hi)
 
 
 def test_coord_fit_predictions_regions_and_verdicts_follow_sections_10_3_and_10_4(st):
@@ -672,10 +808,55 @@ def test_power_the_other_bootstrap_design_rejects_the_intervals(st, mutant):
     scalings, groups, fits = DESIGNS[mutant]
     misses = {}
     for s, fit in itertools.product(scalings, fits):
-        got, v = st.rates[s][fit], per_seed_grid(st, s, fit)
-        misses[s, fit] = law_miss(got["ci_low"], got["ci_high"], law_slopes(v, grid_fit(v)[3], design_counts(groups)))
+        got = st.rates[s][fit]
+        misses[s, fit] = law_miss(got["ci_low"], got["ci_high"], *rate_law(st, s, fit, groups))
     print(mutant, "puts the ends outside their ranges by", {k: f"{m:.3g}" for k, m in misses.items()})
     assert min(misses.values()) > 1e3 * SLACK
+
+
+Z975 = NormalDist().inv_cdf(0.975)
+STRETCHES = {  # mutant c(n) (None: c(seeds) for a two-stage design), and how many intervals it may leave unrejected
+    "the plain percentile interval (no stretch)": (lambda n: 1.0, 0),
+    "c(n) = t / z (no plug-in factor)": (lambda n: student_t_quantile(0.975, n - 1) / Z975, 0),
+    "c(n) with n degrees of freedom": (lambda n: math.sqrt(n / (n - 1)) * student_t_quantile(0.975, n) / Z975, 2),
+    "units: the seeds, also for a two-stage design": (None, 0)}
+
+
+@pytest.mark.parametrize("mutant", STRETCHES)
+def test_power_another_few_seeds_stretch_rejects_the_intervals(st, mutant):
+    """Mutants of theory.md §8.7 "Few seeds" put the ends of every rate-fit interval they change (all, or the two-stage
+    ones for the units mutant) and of every coordinate-check interval over all widths outside their ranges; the
+    weakest (n degrees of freedom: c(6) 4.4 % smaller) misses 53 of 55, all but two coordinate-check intervals."""
+    stretch, spared = STRETCHES[mutant]
+    misses = {}
+    for s, fit in itertools.product(SCALINGS, FITS):
+        got = st.rates[s][fit]
+        if stretch is None:  # c(seeds) where c(limit runs) is documented
+            if len(rate_design(st, s)) == 1:
+                continue
+            law = rate_law(st, s, fit, stretch=lambda units: small_sample_stretch(len(SEEDS)))
+        else:
+            law = rate_law(st, s, fit, stretch=stretch)
+        misses[s, fit] = law_miss(got["ci_low"], got["ci_high"], *law)
+    for row, v in coord_fits(st) if stretch else ():
+        lo, hi = float(row["ci_lo"]), float(row["ci_hi"])
+        misses[row["scaling"], row["layer"], row["quantity"], row["t"]] = law_miss(lo, hi, *coord_law(v, HALVES[""],
+                                                                                                     stretch))
+    print(mutant, f"min miss {min(misses.values()):.3g} over {len(misses)} intervals;",
+          "not rejected:", [k for k, m in misses.items() if m <= 1e3 * SLACK])
+    assert sum(m <= 1e3 * SLACK for m in misses.values()) <= spared
+    assert all(misses[s, fit] > 1e3 * SLACK for s, fit in itertools.product(SCALINGS, FITS) if (s, fit) in misses)
+
+
+def test_power_the_three_decimal_t_table_misses_the_sign_gap_jackknife(st):
+    """The old 3-decimal t table (t(4) = 2.776) instead of the exact quantile moves the sign-gap interval's ends by far
+    more than the comparison's rel 1e-9."""
+    table = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228}
+    for s in SCALINGS:
+        ref = sign_gap_change(st, s, t975=table.get)
+        if ref is not None:
+            got = st.rates[s]["sign_gap_change"]
+            assert abs(got["ci_high"] - ref[2]) > 1e3 * 1e-9 * abs(ref[2]), s
 
 
 def test_power_kl_of_the_limit_against_the_nets_misses_every_width(st):

@@ -4,7 +4,8 @@ Written from the documentation only: theory.md §10.1 (optimum of a seed-mean lo
 log η, η*'s seed-bootstrap interval with edge resamples at their edge lr), §10.2 (e* = −max(B, C), divergence ~d^{−C}),
 §10.3 (OLS slope of log η* on log d over the widths with an optimum inside the grid, region e* ± 0.25, the verdict and
 the narrowest / widest re-fits), §10.4 (coordinate-check predictions, region ± 0.2, unstable scalings' t > 1 not
-judged), §8.7 (percentile bootstrap with the same seed draw at every width; slope of log of the seed mean);
+judged), §8.7 (percentile bootstrap with the same seed draw at every width; slope of log of the seed mean; "Few
+seeds": the stretch of every bootstrap interval; verdicts on the Monte Carlo-widened interval);
 architecture.md §4 (transfer's files), README's transfer section, ``widthlab transfer --help``, the docstring of
 ``widthlab.transfer``, and the header comments of lr_optimum.h, transfer.h, transfer_theory.h, asymptotic_verdict.h,
 coord_check.h, rate_fit.h, verdicts.h and classification.h (LayerDynamics). It never reads src/.
@@ -23,7 +24,10 @@ Grid values (next to diverged, edges) are e^{log η}: 8u. Slopes: Σ|w_i|(tol_i 
 tests assert no best-grid-point tie and no flatness-threshold case lies within rounding. Measured: interior log η*
 ≤ 0.07 of its bound (bounds 4e-15…5e-12), grid values 1 ulp (0.5 of 8u), exponents ≤ 0.025, coordinate-check slopes
 ≤ 0.06. Status strings, widths_used, predictions, regions and verdicts are compared for equality; the verdict is
-recomputed from the intervals widthlab reports.
+recomputed from the intervals widthlab reports. widthlab judges on the 95 % interval widened by its Monte Carlo band
+(§8.7), which neither CSV nor transfer.json carries: where the 95 % intervals decide, widthlab may say inconclusive
+only when transfer.json's detail says "within the bootstrap's Monte Carlo error" and prints a widened interval that
+reaches across the region's edge (the real sweep's mf test loss: [−0.1182, 0.2615] against [−0.25, 0.25]).
 
 In-law comparisons (bootstrap intervals). With 4 seeds there are 4⁴ = 256 equally likely joint seed draws, so the
 reference enumerates the exact bootstrap law (no Monte Carlo error of its own). widthlab's 2.5 % point of 1000 draws
@@ -32,17 +36,32 @@ lies between its order statistics 25 and 26 (numpy's linear rule, lr_optimum.h):
 probability ≤ α = 1e-6 (≈ 4.9 σ): the 2.5 % point must lie between the exact law's 0.8 % and 5.7 % quantiles, the
 97.5 % point between 94.3 % and 99.2 % (the Monte Carlo error of a 2.5 % quantile from 1000 resamples: a count SD of
 √(1000·0.025·0.975) ≈ 4.9 draws). Dropped draws make the kept count binomial too; the bounds span its α range. The
-counts resamples_with_optimum get the same binomial bounds. About 700 such comparisons: a correct widthlab fails one
-with probability ≤ 0.14 %. A slack of 4× the rounding bound covers the draws' own roundings.
+counts resamples_with_optimum get the same binomial bounds. Then §8.7 "Few seeds": every end e is stretched about its
+estimate θ̂ by c(n) = √(n/(n − 1)) t_{0.975, n−1} / z_{0.975}, n = 4 seeds (c = 1.875) — the lower end to
+min(e, θ̂ + c(e − θ̂)), the upper to the max, ±∞ kept. η*'s in log lr about log η* of the mean curve (no interval when
+that curve has no optimum: flat, no finite loss); an exponent's each about the full-sample slope of its own side fit
+(§10.3: each end comes from the fit that pushes next-to-diverged widths to the bracket end that moves the slope that
+way; without such a width that is the point exponent); the coordinate-check slopes about their exponent. The map is
+monotone, so an end's range [a, b] becomes [f(a), f(b)]; the rounding slack grows by 2c − 1. The reference's t
+quantile integrates Student's density (math.lgamma for its constant; composite Simpson, 2¹⁶ steps) and bisects; z is
+statistics.NormalDist's. About 700 such comparisons: a correct widthlab fails one with probability ≤ 0.14 %. A slack
+of 4× the rounding bound covers the draws' own roundings.
 
 Power (test_power_*): η* at the best grid point instead of the vertex misses 65 of the 66 interior widths by ≥ 1e10
 bounds (the other has its vertex on a grid point); log10 η* on ln d misses by > 0.5; counting edge widths (at their
 edge lr) in the slope changes widths_used 2 → 4; edges before flatness miscalls two flat curves; independent draws
 per width reject the paired interval [−1, −1] of seed offsets shared by all widths; dropping edge draws from η*'s own
 interval rejects its lower end 0.01; the verdict without re-fits changes 3 of the 8 designed verdicts; the mean of
-log RMS instead of the log of the seed mean misses all 48 coordinate-check slopes by ≥ 1.6e10 bounds.
+log RMS instead of the log of the seed mean misses all 48 coordinate-check slopes by ≥ 1.6e10 bounds. Of the
+few-seeds stretch: the plain percentile interval is rejected at all 28 ends where its range is disjoint from the
+stretched one (every exponent's lower end it moves, and η*'s at the real sweep's interior widths), and stretching a
+side fit's end about the point exponent instead of its own slope at all 10 such ends (widths next to diverged). The
+power mutants' laws are stretched like the documented one.
 
 Disagreements: none. Learned by probing (documentation findings; the reference follows widthlab here):
+  * §8.7 stretches each interval "about its estimate θ̂"; for an exponent whose ends come from side fits (§10.3) the
+    docs do not say which estimate: widthlab stretches each end about its own side fit's full-sample slope (brackets
+    pushed), not the point exponent (kinds' ntk: 1.661 vs 3.322), and the reference follows it.
   * "flat" takes precedence over the edges: a curve within 1e-3 whose minimum is at an end of the grid is "flat"
     (theory.md §10.1 lists the edge rules first; lr_optimum.h's enum too).
   * optimum.csv's status strings are documented nowhere: "interior", "next to diverged", "no interior optimum (edge:
@@ -71,11 +90,14 @@ real sweep has such runs (sp, width 128, lr 10, seed 0 ends at 3.8e29; before th
 losses except where a scenario marks a run unstable (then just below its train loss).
 """
 import csv
+import functools
 import itertools
 import json
 import math
 import os
+import re
 import shutil
+from statistics import NormalDist
 
 import numpy as np
 import pytest
@@ -292,10 +314,69 @@ def quantile_bounds(values, p, alpha=ALPHA):
     return lo, hi
 
 
-def in_law(value, values, p, slack):
-    """value within quantile_bounds, widened by a rounding slack (the draws' own roundings differ from widthlab's)."""
-    lo, hi = quantile_bounds(values, p)
+def in_law(value, values, p, slack, end=lambda b: b):
+    """value within quantile_bounds mapped by `end` (the monotone few-seeds stretch of that end, below), widened by a
+    rounding slack (the draws' own roundings differ from widthlab's)."""
+    lo, hi = (end(b) for b in quantile_bounds(values, p))
     return lo - slack <= value <= hi + slack, (lo, hi)
+
+
+# ---- the few-seeds stretch (§8.7 "Few seeds"), from Student's t density ----
+
+def t_central_mass(t, df, intervals=1 << 16):
+    """P(0 ≤ T ≤ t) for Student's t with df degrees of freedom: its density Γ((ν+1)/2) / (Γ(ν/2) √(νπ)) ·
+    (1 + x²/ν)^{−(ν+1)/2} integrated by composite Simpson on `intervals` steps (error < 1e-15 for ν ≥ 2, t < 5)."""
+    x = np.linspace(0.0, t, intervals + 1)
+    log_const = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+    f = np.exp(log_const - (df + 1) / 2 * np.log1p(x * x / df))
+    return t / intervals / 3 * (f[0] + f[-1] + 4 * f[1:-1:2].sum() + 2 * f[2:-1:2].sum())
+
+
+@functools.lru_cache(maxsize=None)
+def student_t_quantile(p, df, intervals=1 << 16):
+    """The p-quantile of Student's t (df ≥ 1): bisection on 1/2 + t_central_mass(t) = p to the last midpoint."""
+    if p < 0.5:
+        return -student_t_quantile(1 - p, df, intervals)
+    target, lo, hi = p - 0.5, 0.0, 1.0
+    while t_central_mass(hi, df, intervals) < target:
+        lo, hi = hi, 2 * hi
+    while (lo + hi) / 2 not in (lo, hi):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if t_central_mass(mid, df, intervals) < target else (lo, mid)
+    return (lo + hi) / 2
+
+
+def small_sample_stretch(units, level=0.95):
+    """c(n) = √(n/(n−1)) · t_{(1+ℓ)/2, n−1} / z_{(1+ℓ)/2} (§8.7 "Few seeds"): c(4) = 1.875."""
+    q = (1 + level) / 2
+    return math.sqrt(units / (units - 1)) * student_t_quantile(q, units - 1) / NormalDist().inv_cdf(q)
+
+
+C_SEEDS = small_sample_stretch(len(SEEDS))
+
+
+def stretch_end(e, theta, c, side):
+    """An interval end e stretched by c about the estimate θ̂, never nearer θ̂ than it was: the lower end (side −1)
+    min(e, θ̂ + c(e − θ̂)), the upper (side +1) the max; ±∞ stay; NaN when θ̂ is not finite."""
+    if not math.isfinite(theta) or math.isnan(e):
+        return math.nan
+    if math.isinf(e):
+        return e
+    moved = theta + c * (e - theta)
+    return min(e, moved) if side < 0 else max(e, moved)
+
+
+def log_lr_end(lr, side, c=C_SEEDS):
+    """η*'s interval end `lr` stretched in log lr about log η* of the mean curve (§10.1, §8.7): a map of an end."""
+    def end(b):
+        if not (lr > 0 and math.isfinite(lr)) or math.isnan(b):
+            return math.nan
+        return math.exp(stretch_end(math.log(b) if b > 0 else -math.inf, math.log(lr), c, side))
+    return end
+
+
+def slope_end(theta, side, c=C_SEEDS):
+    return lambda b: stretch_end(b, theta, c, side)
 
 
 # ---- widthlab's side: one real sweep, and the same directory re-analysed (--resume) with synthetic losses ------------
@@ -455,6 +536,19 @@ def reference_optima(data, s, m, **kw):
     return [optimum_with_tol(L, **kw) for L in data["losses"][s, m]]
 
 
+def side_slope(opts, subset=None, side=0):
+    """The full sample's slope with each next-to-diverged width at the end of its bracket (§10.1) that moves the OLS
+    slope toward `side` (−1: lowest, +1: highest; 0: η* itself): the estimate a side's interval end is stretched
+    about (§10.3: each end comes from its own side fit)."""
+    used = reference_slope(opts, subset)[0]
+    if len(used) < 2:
+        return math.nan
+    push = side * (LOGD[used] - LOGD[used].mean())
+    y = [math.log(bracket(*opts[w][:3])[1] if d > 0 else bracket(*opts[w][:3])[0] if d < 0 else opts[w][1])
+         for w, d in zip(used, push)]
+    return float(ols(LOGD[used], y))
+
+
 def reference_slope(opts, subset=None, log_lr=np.log, logd=LOGD):
     """§10.3: OLS slope of log η* on log d over the widths with an optimum inside the grid, and its rounding bound."""
     used = [w for w in (subset if subset is not None else range(len(opts))) if opts[w][0] in INSIDE]
@@ -582,18 +676,40 @@ EXPECTED_VERDICTS = {   # the verdict scenario (verdict_scenario) and why
     ("mup", "test_loss"): ("holds", "holds")}
 
 
+def within_mc_error(verdict, ref, r):
+    """§8.7 / §10.3: a verdict judges on the interval widened by its Monte Carlo band, which the CSVs do not carry.
+    widthlab may say inconclusive where the 95 % intervals give `ref` (holds / does not hold) only when its detail says
+    the verdict is within the bootstrap's Monte Carlo error and a widened interval it prints (4 significant digits)
+    can reach across the region's edge: out of the region for a hold, into it for a fail."""
+    if verdict["verdict"] != "inconclusive" or ref == "inconclusive" or "Monte Carlo error" not in verdict["detail"]:
+        return False
+    for lo, hi in re.findall(r"widened interval \[([^,\]]+), ([^\]]+)\]", verdict["detail"]):
+        (lo, hi), h = (float(lo), float(hi)), 5e-4 * max(abs(float(lo)), abs(float(hi)), 1e-300)
+        if ref == "holds" and (lo - h < r[0] or hi + h > r[1]):
+            return True
+        if ref == "does not hold" and not (hi + h < r[0] or lo - h > r[1]):
+            return True
+    return False
+
+
 @pytest.mark.parametrize("name", DIRS)
 def test_verdict_matches_rule_on_reported_intervals(dirs, name):
-    """§10.3: holds / does not hold / inconclusive from the reported fit and re-fits (and < 3 widths)."""
-    data = dirs[name]
+    """§10.3: holds / does not hold / inconclusive from the reported fit and re-fits (and < 3 widths); inconclusive
+    instead where transfer.json's detail shows the Monte Carlo-widened interval across the region's edge (§8.7)."""
+    data, mc = dirs[name], []
     for s, m in SLOTS:
-        row = data["exponents"][s, m]
+        row, verdict = data["exponents"][s, m], data["json"][s][m]["verdict"]
         r = (num(row, "region_lo"), num(row, "region_hi"))
         fits = [fit_of(row, x) for x in ("", "_narrowest", "_widest")]
         ref = asymptotic_verdict(*fits, r)
-        assert row["verdict"] == ref == data["json"][s][m]["verdict"]["verdict"], (name, s, m)
+        assert row["verdict"] == verdict["verdict"], (name, s, m)
+        if row["verdict"] != ref:
+            assert within_mc_error(verdict, ref, r), (name, s, m, ref, verdict)
+            mc.append((s, m))
         if name == "verdicts":
             assert (verdict_in_region(fits[0], r), ref) == EXPECTED_VERDICTS[s, m], (s, m)
+            assert row["verdict"] == ref, (s, m)
+    print(f"{name}: inconclusive within the Monte Carlo error where the 95 % intervals decide: {mc}")
 
 
 @pytest.mark.parametrize("name", DIRS)
@@ -610,14 +726,16 @@ def test_optimum_interval_in_law(dirs, name):
             assert int(row["resamples"]) == RESAMPLES
             lo, hi = count_bounds(RESAMPLES, np.isin(st[w], INSIDE).mean())
             assert lo <= int(row["resamples_with_optimum"]) <= hi, (name, s, m, width)
-            if not np.isfinite(lr[w]).any():
-                assert math.isnan(num(row, "lr_lo")) and math.isnan(num(row, "lr_hi"))
+            if not np.isfinite(lr[w]).any() or not math.isfinite(opts[w][1]):  # no draw, or no centre (§8.7)
+                assert math.isnan(num(row, "lr_lo")) and math.isnan(num(row, "lr_hi")), (name, s, m, width)
                 continue
-            # §10.1: the brackets' ends; a draw without an optimum could have it anywhere: at 0 / +inf
-            for key, p, bound, anywhere in (("lr_lo", 0.025, low, 0.0), ("lr_hi", 0.975, high, math.inf)):
+            # §10.1: the brackets' ends; a draw without an optimum could have it anywhere: at 0 / +inf; then §8.7's
+            # few-seeds stretch in log lr about log η* by c(seeds), which scales the roundings by at most 2c − 1
+            for key, p, bound, anywhere, side in (("lr_lo", 0.025, low, 0.0, -1), ("lr_hi", 0.975, high, math.inf, 1)):
                 law = np.where(np.isnan(bound[w]), anywhere, bound[w])
                 v = num(row, key)
-                ok, bounds = in_law(v, law, p, 4 * opts[w][3] * v if math.isfinite(v) else 0.0)
+                slack = 4 * (2 * C_SEEDS - 1) * opts[w][3] * v if math.isfinite(v) else 0.0
+                ok, bounds = in_law(v, law, p, slack, log_lr_end(opts[w][1], side))
                 assert ok, (name, s, m, width, key, num(row, key), bounds)
 
 
@@ -659,7 +777,9 @@ def test_exponent_interval_in_law(dirs, name):
             assert lo <= RESAMPLES - int(row["resamples_used" + suffix]) <= hi, (name, s, m, suffix, lo, hi)
             for key, p, unknown, side in (("ci_lo", 0.025, -math.inf, -1), ("ci_hi", 0.975, math.inf, 1)):
                 law = slope_law(data, s, m, subset, side=side)[1]
-                ok, bounds = in_law(num(row, key + suffix), np.where(np.isnan(law), unknown, law), p, slack)
+                centre = side_slope(reference_optima(data, s, m), subset, side)
+                ok, bounds = in_law(num(row, key + suffix), np.where(np.isnan(law), unknown, law), p,
+                                    (2 * C_SEEDS - 1) * slack, slope_end(centre, side))
                 assert ok, (name, s, m, key + suffix, num(row, key + suffix), bounds)
 
 
@@ -730,8 +850,9 @@ def test_coord_fits_match_reference(dirs):
             got, where = fit_of(row, suffix), (s, row["layer"], row["quantity"], row["t"], suffix)
             assert got["n"] == (len(WIDTHS) if subset is None else len(subset))
             assert got["exponent"] == pytest.approx(slope, rel=0, abs=tol), where
-            for key, p in (("lo", 0.025), ("hi", 0.975)):
-                ok, bounds = in_law(got[key], coord_law(V, subset), p, 4 * tol)
+            for key, p, side in (("lo", 0.025, -1), ("hi", 0.975, 1)):
+                ok, bounds = in_law(got[key], coord_law(V, subset), p, 4 * (2 * C_SEEDS - 1) * tol,
+                                    slope_end(slope, side))
                 assert ok, (where, key, got[key], bounds)
 
 
@@ -794,15 +915,17 @@ def test_power_bootstrap_pairing_and_edge_draws(dirs):
     docstring), each reject widthlab's lower end; a η* law without the edge draws rejects η*'s lower end at the low
     edge (§10.1)."""
     data = dirs["kinds"]
+    low = {s: slope_end(side_slope(reference_optima(data, s, "test_loss"), None, -1), -1) for s in ("sp", "mf")}
     _, law, slack = slope_law(data, "sp", "test_loss", None, paired=False)
-    assert not in_law(num(data["exponents"]["sp", "test_loss"], "ci_lo"), law, 0.025, slack)[0]
+    assert not in_law(num(data["exponents"]["sp", "test_loss"], "ci_lo"), law, 0.025, slack, low["sp"])[0]
     _, law, slack = slope_law(data, "mf", "test_loss", None, edge_values=True)
-    assert not in_law(num(data["exponents"]["mf", "test_loss"], "ci_lo"), law, 0.025, slack)[0]
+    assert not in_law(num(data["exponents"]["mf", "test_loss"], "ci_lo"), law, 0.025, slack, low["mf"])[0]
     _, law, slack = slope_law(data, "mf", "test_loss", None)  # edge draws dropped: the old, conditional interval
-    assert not in_law(num(data["exponents"]["mf", "test_loss"], "ci_lo"), law, 0.025, slack)[0]
+    assert not in_law(num(data["exponents"]["mf", "test_loss"], "ci_lo"), law, 0.025, slack, low["mf"])[0]
     st, lr = resampled(data, "mf", "test_loss")[:2]
     dropped = np.where(np.isin(st[3], INSIDE), lr[3], np.nan)
-    assert not in_law(num(data["optimum"]["mf", "test_loss", 512], "lr_lo"), dropped, 0.025, 0.0)[0]
+    end = log_lr_end(reference_optima(data, "mf", "test_loss")[3][1], -1)
+    assert not in_law(num(data["optimum"]["mf", "test_loss", 512], "lr_lo"), dropped, 0.025, 0.0, end)[0]
 
 
 def test_power_brackets_of_next_to_diverged_optima(dirs):
@@ -810,15 +933,54 @@ def test_power_brackets_of_next_to_diverged_optima(dirs):
     kinds' ntk 128, and the exponent law without them (side 0) rejects at least one real-sweep interval."""
     data = dirs["kinds"]
     st, lr = resampled(data, "ntk", "train_loss")[:2]
-    assert not in_law(num(data["optimum"]["ntk", "train_loss", 128], "lr_lo"), lr[1], 0.025, 0.0)[0]
+    end = log_lr_end(reference_optima(data, "ntk", "train_loss")[1][1], -1)
+    assert not in_law(num(data["optimum"]["ntk", "train_loss", 128], "lr_lo"), lr[1], 0.025, 0.0, end)[0]
     rejected = []
     for s, m in SLOTS:
         row = dirs["real"]["exponents"][s, m]
         used, law, slack = slope_law(dirs["real"], s, m, None)
         if len(used) >= 2 and num(row, "ci_lo") != num(row, "ci_hi"):
             full = np.where(np.isnan(law), -math.inf, law)
-            rejected.append(not in_law(num(row, "ci_lo"), full, 0.025, slack)[0])
+            centre = reference_slope(reference_optima(dirs["real"], s, m))[1]  # without brackets: η* itself
+            rejected.append(not in_law(num(row, "ci_lo"), full, 0.025, slack, slope_end(centre, -1))[0])
     assert any(rejected), "no real-sweep exponent has a next-to-diverged width: the power check has no power"
+
+
+def distinguishes(value, values, p, slack, end, mutant_end):
+    """(whether the two ends' in-law ranges are disjoint, whether value lies outside the mutant's range)."""
+    (_, good), (ok, bad) = (in_law(value, values, p, slack, f) for f in (end, mutant_end))
+    return bad[1] + slack < good[0] or good[1] + slack < bad[0], not ok
+
+
+@pytest.mark.parametrize("mutant", ["no stretch", "about the point exponent"])
+def test_power_few_seeds_stretch(dirs, mutant):
+    """§8.7 "Few seeds": wherever its range is disjoint from the documented one, the plain percentile interval (no
+    stretch) is rejected — every exponent's lower end and η*'s at the real sweep's interior widths — and so is a side
+    fit's end stretched about the point exponent instead of its own slope (§10.3: each end from its own side fit),
+    at the widths pushed to a next-to-diverged bracket."""
+    seen = []
+    for name, (s, m) in itertools.product(DIRS, SLOTS):
+        data = dirs[name]
+        opts, row = reference_optima(data, s, m), data["exponents"][s, m]
+        used, law, slack = slope_law(data, s, m, None, side=-1)
+        if len(used) < 2:
+            continue
+        law = np.where(np.isnan(law), -math.inf, law)
+        wrong = (lambda b: b) if mutant == "no stretch" else slope_end(reference_slope(opts)[1], -1)
+        seen.append(distinguishes(num(row, "ci_lo"), law, 0.025, (2 * C_SEEDS - 1) * slack,
+                                  slope_end(side_slope(opts, None, -1), -1), wrong))
+    if mutant == "no stretch":
+        data = dirs["real"]
+        for s, m in SLOTS:
+            st, lr, low, high = resampled(data, s, m)
+            for w, o in enumerate(reference_optima(data, s, m)):
+                if o[0] == "interior" and np.isfinite(lr[w]).all():
+                    v = num(data["optimum"][s, m, WIDTHS[w]], "lr_lo")
+                    seen.append(distinguishes(v, low[w], 0.025, 4 * (2 * C_SEEDS - 1) * o[3] * v,
+                                              log_lr_end(o[1], -1), lambda b: b))
+    print(f"{mutant}: {sum(r for _, r in seen)} rejected, {sum(d for d, _ in seen)} distinguishable of {len(seen)}")
+    assert all(r for d, r in seen if d)
+    assert sum(d for d, _ in seen) >= {"no stretch": 20, "about the point exponent": 6}[mutant]  # measured: 28, 10
 
 
 def test_power_verdict_needs_the_refits(dirs):

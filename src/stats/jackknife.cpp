@@ -4,19 +4,12 @@
 #include <cmath>
 #include <numeric>
 
+#include "widthlab/quantiles.h"
 #include "widthlab/verdicts.h"
 
 namespace widthlab {
 
 namespace {
-// The two-sided 95 % Student t quantile with `df` degrees of freedom (table to 30, then the normal's 1.96 + 2.4/df).
-double t975(std::size_t df) {
-  static const double table[] = {NAN,   12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-                                 2.201, 2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080,
-                                 2.074, 2.069,  2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
-  return df <= 30 ? table[df] : 1.96 + 2.4 / double(df);
-}
-
 std::vector<std::size_t> all_but(std::size_t n, std::size_t drop) {
   std::vector<std::size_t> v;
   for (std::size_t i = 0; i < n; ++i)
@@ -50,7 +43,7 @@ Estimate jackknife_two_samples(std::size_t n_a, std::size_t n_b, const TwoSample
   const double var = var_a + var_b;
   double df = double(n_a - 1);
   if (var_b > 0) df = var * var / (var_a * var_a / double(n_a - 1) + var_b * var_b / double(n_b - 1));
-  const double half = t975(std::max<std::size_t>(1, std::size_t(std::floor(df)))) * std::sqrt(var);
+  const double half = student_t_quantile(0.975, std::max<std::size_t>(1, std::size_t(std::floor(df)))) * std::sqrt(var);
   e.lo = e.value - half;
   e.hi = e.value + half;
   return e;

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "widthlab/error.h"
+#include "widthlab/quantiles.h"
 #include "widthlab/rng.h"
 
 namespace widthlab {
@@ -42,24 +43,15 @@ std::string RateFitOptions::validate() const {
 }
 
 namespace {
-// Linear interpolation between order statistics; an infinite neighbour is returned as it is.
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  double pos = q * double(v.size() - 1);
-  auto lo = std::size_t(std::floor(pos));
-  auto hi = std::min(lo + 1, v.size() - 1);
-  if (pos == double(lo) || !std::isfinite(v[lo])) return v[lo];
-  if (!std::isfinite(v[hi])) return v[hi];
-  return v[lo] + (pos - double(lo)) * (v[hi] - v[lo]);
-}
-
 // The percentile interval of the usable slopes and `unknown` unusable ones, each of those at −∞ for the lower and
 // at +∞ for the upper bound (RateFit::ci_low), interpolated between order statistics; and the outer ends of its
 // endpoints' Monte Carlo bands from the bootstrap's own percentile code (percentile_interval, verdicts.h: the order
 // statistics ⌊q B⌋ − m and ⌊(1 − q) B⌋ + m, which lie outside the interpolated ends since m ≥ 1). percentile_interval
 // clamps a band end whose rank lies outside the sample to rank 0 or B − 1; here such an end is ∓∞ instead (RateFit::
-// mc_low): B resamples too few to locate it say nothing about where it lies.
-void rate_interval(const std::vector<double>& slopes, std::size_t unknown, double level, RateFit& fit) {
+// mc_low): B resamples too few to locate it say nothing about where it lies. Then all four ends are stretched about
+// the slope for the number of resampled units (small_sample_stretch, quantiles.h; theory.md §8.7).
+void rate_interval(const std::vector<double>& slopes, std::size_t unknown, double level, std::size_t units,
+                   RateFit& fit) {
   const double alpha = (1 - level) / 2;
   if (slopes.empty() && unknown == 0) return;
   std::vector<double> low = slopes, high = slopes;
@@ -73,6 +65,9 @@ void rate_interval(const std::vector<double>& slopes, std::size_t unknown, doubl
   auto rank = [&](double q) { return std::min(n - 1, std::size_t(q * double(n))); };
   fit.mc_low = rank((1 - level) / 2) < m ? -INFINITY : band.mc_lo;
   fit.mc_high = rank((1 + level) / 2) + m > n - 1 ? INFINITY : band.mc_hi;
+  const double c = small_sample_stretch(units, level);
+  stretch_about(fit.slope, c, fit.ci_low, fit.ci_high);
+  stretch_about(fit.slope, c, fit.mc_low, fit.mc_high);
 }
 bool usable(double v) { return std::isfinite(v) && v > 0; }
 
@@ -195,7 +190,8 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
   }
   fit.resamples = options.resamples;
   fit.resamples_used = int(slopes.size());
-  rate_interval(slopes, std::size_t(options.resamples - fit.resamples_used), options.level, fit);
+  const std::size_t units = fit.groups > 0 ? std::size_t(fit.groups) : n_seeds;
+  rate_interval(slopes, std::size_t(options.resamples - fit.resamples_used), options.level, units, fit);
   if (fit.resamples_used < options.resamples)
     add_note(fit, fmt::format("{} of {} bootstrap resamples unusable (a width's statistic not finite and positive): "
                               "counted as unknown slopes (−∞ for the lower, +∞ for the upper bound)",

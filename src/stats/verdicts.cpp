@@ -12,6 +12,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "widthlab/quantiles.h"
 #include "widthlab/rate_fit.h"
 #include "widthlab/rng.h"
 
@@ -102,6 +103,20 @@ Estimate bootstrap_groups(const std::vector<std::vector<double>>& groups, const 
   }
   const Estimate p = percentile_interval(std::move(stats), unknown, level);
   e.lo = p.lo, e.hi = p.hi, e.mc_lo = p.mc_lo, e.mc_hi = p.mc_hi, e.resamples = p.resamples;
+  // Stretched for the fewest seeds any group resamples (small_sample_stretch, theory.md §8.7).
+  std::size_t units = finite[0].size();
+  for (const auto& f : finite) units = std::min(units, f.size());
+  const double c = small_sample_stretch(units, level);
+  stretch_about(e.value, c, e.lo, e.hi);
+  stretch_about(e.value, c, e.mc_lo, e.mc_hi);
+  return e;
+}
+
+// A statistic that is ≥ 0 by construction (a ratio of distances) has its interval cut at 0: the small-sample stretch
+// (theory.md §8.7) may reach below it, the quantity cannot, so the cut costs no coverage.
+Estimate non_negative(Estimate e) {
+  for (double* end : {&e.lo, &e.hi, &e.mc_lo, &e.mc_hi})
+    if (*end < 0) *end = 0;
   return e;
 }
 
@@ -398,7 +413,7 @@ VerdictResult judge_approaches(const SeedGrid& g, double target, double shrink, 
   };
   if (g.widths.size() < 2) return make(Verdict::inconclusive, "fewer than 2 widths");
   return with_prefix(
-      verdict_in_region(bootstrap_statistic(g, ratio), {0.0, shrink, source},
+      verdict_in_region(non_negative(bootstrap_statistic(g, ratio)), {0.0, shrink, source},
                         fmt::format("|distance to {}| at the largest width / at the smallest", num(target))),
       sweep_text(g));
 }

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "widthlab/error.h"
+#include "widthlab/quantiles.h"
 #include "widthlab/rng.h"
 
 namespace widthlab {
@@ -96,18 +97,6 @@ std::vector<double> mean_curve(const std::vector<std::vector<double>>& losses, c
   return curve;
 }
 
-double quantile(std::vector<double> values, double p) {
-  values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return std::isnan(v); }), values.end());
-  if (values.empty()) return NAN;
-  std::sort(values.begin(), values.end());
-  const double pos = std::clamp(p, 0.0, 1.0) * double(values.size() - 1);
-  const auto i = std::size_t(std::floor(pos));
-  if (i + 1 >= values.size() || pos == double(i)) return values[i];
-  const double a = values[i], b = values[i + 1];
-  if (!std::isfinite(a) || !std::isfinite(b)) return p < 0.5 ? a : b;  // an unknown is never interpolated away
-  return a + (pos - double(i)) * (b - a);
-}
-
 LrOptimumEstimate estimate_lr_optimum(const std::vector<double>& lrs, const std::vector<std::vector<double>>& losses,
                                       int resamples, std::uint64_t seed) {
   LrOptimumEstimate e;
@@ -133,8 +122,11 @@ LrOptimumEstimate estimate_lr_optimum(const std::vector<double>& lrs, const std:
   }
   if (std::none_of(log_lows.begin(), log_lows.end(), [](double v) { return std::isfinite(v); }))
     return e;  // no resample has an optimum: no interval
-  e.lo = std::exp(quantile(log_lows, 0.025));
-  e.hi = std::exp(quantile(log_highs, 0.975));
+  // In log lr, stretched about the mean curve's optimum for n seeds (small_sample_stretch, theory.md §8.7).
+  double lo = quantile(log_lows, 0.025), hi = quantile(log_highs, 0.975);
+  stretch_about(std::log(e.point.lr), small_sample_stretch(n), lo, hi);
+  e.lo = std::exp(lo);
+  e.hi = std::exp(hi);
   return e;
 }
 

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <random>
 
+#include "widthlab/quantiles.h"
 #include "widthlab/rng.h"
 
 namespace widthlab {
@@ -216,8 +217,10 @@ TEST(Verdicts, UnknownResampledStatisticsCountAtTheFarEnds) {
     }
     std::sort(low.begin(), low.end());
     std::sort(high.begin(), high.end());
-    EXPECT_EQ(e.lo, low[50]);
-    EXPECT_EQ(e.hi, high[1950]);
+    // Then stretched about the estimate for 10 seeds (theory.md §8.7 "Few seeds"), never nearer it.
+    const double c = small_sample_stretch(10);
+    EXPECT_EQ(e.lo, std::min(low[50], calls[0] + c * (low[50] - calls[0])));
+    EXPECT_EQ(e.hi, std::max(high[1950], calls[0] + c * (high[1950] - calls[0])));
     const auto unknown = std::count_if(calls.begin() + 1, calls.end(), [](double x) { return !std::isfinite(x); });
     if (threshold == 0.17) {  // a few unknown: a finite interval, wider than the usable resamples' own
       ASSERT_GT(unknown, 0);

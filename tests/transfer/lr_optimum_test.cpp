@@ -141,19 +141,6 @@ TEST(LrOptimum, RejectsBadInput) {
   EXPECT_THROW(find_lr_optimum({0.0, 1.0}, {1.0, 2.0}), InputError);
 }
 
-TEST(LrOptimum, QuantileMatchesNumpysLinearRule) {
-  // numpy.quantile([1, 2, 3, 4, 10], q): 0.025 → 1.1, 0.5 → 3, 0.975 → 9.4.
-  const std::vector<double> v = {10, 2, 1, 4, 3, std::nan("")};
-  EXPECT_NEAR(quantile(v, 0.025), 1.1, 1e-12);
-  EXPECT_NEAR(quantile(v, 0.5), 3.0, 1e-12);
-  EXPECT_NEAR(quantile(v, 0.975), 9.4, 1e-12);
-  // ±∞ (an unknown resample at its end) stay and are never interpolated away; NaN is still left out.
-  const double inf = std::numeric_limits<double>::infinity();
-  EXPECT_EQ(quantile({-inf, 1, 2, 3, std::nan("")}, 0.025), -inf);
-  EXPECT_EQ(quantile({1, 2, 3, inf}, 0.975), inf);
-  EXPECT_NEAR(quantile({1, 2, 3, inf}, 0.025), 1.075, 1e-12);
-}
-
 TEST(LrOptimum, MeanCurveIsInfiniteWhereAnySeedDiverged) {
   const double inf = std::numeric_limits<double>::infinity();
   const std::vector<std::vector<double>> losses = {{1.0, 3.0}, {2.0, inf}};
