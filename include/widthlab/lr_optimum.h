@@ -61,8 +61,8 @@ struct LrOptimumEstimate {
   // 95 % interval of the optimum lr over seed resamples: the 2.5 % point of the resamples' lr_low, the 97.5 % point of
   // their lr_high (a next-to-diverged optimum is known to its bracket only; a resample without an optimum counts at
   // 0 and +∞, so more than 2.5 % of those give lo = 0 / hi = +∞; none with one: NaN, no interval), stretched in
-  // log lr about log point.lr for the seed count (small_sample_stretch, quantiles.h; NaN when the mean curve has no
-  // optimum: no centre).
+  // log lr for the seed count (small_sample_stretch, quantiles.h), lo about point.lr_low and hi about point.lr_high
+  // (NaN when the mean curve has no optimum: no centre).
   double lo = NAN, hi = NAN;
   int resamples_with_optimum = 0, resamples = 0;  // resamples whose optimum is inside the grid
 };

@@ -30,9 +30,12 @@ double student_t_quantile(double p, std::size_t df);
 // for n < 2.
 double small_sample_stretch(std::size_t units, double level = 0.95);
 
-// [lo, hi] stretched by c about the estimate: lo → estimate + c · (lo − estimate), and so hi, but never narrower than
-// [lo, hi] itself (an end on the estimate's far side — a skewed bootstrap — stays where it was). ±∞ stay; both NaN
-// when the estimate is not finite (no centre to stretch about).
+// An interval's lower end stretched by c about its centre: centre + c · (lo − centre), but never above lo itself (an
+// end on the centre's far side — a skewed bootstrap — stays where it was); likewise the upper end, never below hi.
+// ±∞ stay; NaN when the centre or c is not finite (no centre to stretch about).
+double stretch_lower(double centre, double lo, double c);
+double stretch_upper(double centre, double hi, double c);
+// Both ends of [lo, hi] about one estimate.
 void stretch_about(double estimate, double c, double& lo, double& hi);
 
 }  // namespace widthlab

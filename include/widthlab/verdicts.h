@@ -50,6 +50,11 @@ std::size_t mc_band_halfwidth(std::size_t resamples, double tail);
 // every rate fit its Monte Carlo band (RateFit::mc_low, theory.md §8.7). All NaN when B = 0.
 Estimate percentile_interval(std::vector<double> stats, std::size_t unknown, double level = 0.95);
 
+// A statistic confined to [lo, hi] by construction (a fraction in [0, 1], a largest |deviation| or a ratio of
+// distances ≥ 0) has its interval and Monte Carlo band cut to that range: the stretch for few seeds (theory.md §8.7)
+// may reach past it, the quantity cannot, so the cut costs no coverage.
+Estimate within_range(Estimate e, double lo, double hi);
+
 // The region a claim's estimate must lie in (closed; one side infinite for "below" / "above"), with its source: the
 // paper's figure or table, or the theory.md § it is derived from.
 struct ClaimRegion {

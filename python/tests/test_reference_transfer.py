@@ -38,8 +38,9 @@ probability ≤ α = 1e-6 (≈ 4.9 σ): the 2.5 % point must lie between the exa
 √(1000·0.025·0.975) ≈ 4.9 draws). Dropped draws make the kept count binomial too; the bounds span its α range. The
 counts resamples_with_optimum get the same binomial bounds. Then §8.7 "Few seeds": every end e is stretched about its
 estimate θ̂ by c(n) = √(n/(n − 1)) t_{0.975, n−1} / z_{0.975}, n = 4 seeds (c = 1.875) — the lower end to
-min(e, θ̂ + c(e − θ̂)), the upper to the max, ±∞ kept. η*'s in log lr about log η* of the mean curve (no interval when
-that curve has no optimum: flat, no finite loss); an exponent's each about the full-sample slope of its own side fit
+min(e, θ̂ + c(e − θ̂)), the upper to the max, ±∞ kept. η*'s in log lr, each end about the mean curve's own bound on that
+side (§10.1: its bracket's end when next to diverged, else η*; no interval when that curve has no optimum: flat, no
+finite loss); an exponent's each about the full-sample slope of its own side fit
 (§10.3: each end comes from the fit that pushes next-to-diverged widths to the bracket end that moves the slope that
 way; without such a width that is the point exponent); the coordinate-check slopes about their exponent. The map is
 monotone, so an end's range [a, b] becomes [f(a), f(b)]; the rounding slack grows by 2c − 1. The reference's t
@@ -366,8 +367,14 @@ def stretch_end(e, theta, c, side):
     return min(e, moved) if side < 0 else max(e, moved)
 
 
+def eta_centre(opt, side):
+    """The centre η*'s interval end on `side` is stretched about (§10.1): the mean curve's own bound on that side —
+    its bracket's end for a next-to-diverged optimum, η* itself otherwise."""
+    return bracket(*opt[:3])[0 if side < 0 else 1]
+
+
 def log_lr_end(lr, side, c=C_SEEDS):
-    """η*'s interval end `lr` stretched in log lr about log η* of the mean curve (§10.1, §8.7): a map of an end."""
+    """η*'s interval end stretched in log lr about log `lr` (eta_centre: §10.1, §8.7): a map of an end."""
     def end(b):
         if not (lr > 0 and math.isfinite(lr)) or math.isnan(b):
             return math.nan
@@ -730,12 +737,13 @@ def test_optimum_interval_in_law(dirs, name):
                 assert math.isnan(num(row, "lr_lo")) and math.isnan(num(row, "lr_hi")), (name, s, m, width)
                 continue
             # §10.1: the brackets' ends; a draw without an optimum could have it anywhere: at 0 / +inf; then §8.7's
-            # few-seeds stretch in log lr about log η* by c(seeds), which scales the roundings by at most 2c − 1
+            # few-seeds stretch in log lr by c(seeds), each end about the mean curve's own bound on that side (a
+            # bracket's end, else η*), which scales the roundings by at most 2c − 1
             for key, p, bound, anywhere, side in (("lr_lo", 0.025, low, 0.0, -1), ("lr_hi", 0.975, high, math.inf, 1)):
                 law = np.where(np.isnan(bound[w]), anywhere, bound[w])
                 v = num(row, key)
                 slack = 4 * (2 * C_SEEDS - 1) * opts[w][3] * v if math.isfinite(v) else 0.0
-                ok, bounds = in_law(v, law, p, slack, log_lr_end(opts[w][1], side))
+                ok, bounds = in_law(v, law, p, slack, log_lr_end(eta_centre(opts[w], side), side))
                 assert ok, (name, s, m, width, key, num(row, key), bounds)
 
 
@@ -924,7 +932,7 @@ def test_power_bootstrap_pairing_and_edge_draws(dirs):
     assert not in_law(num(data["exponents"]["mf", "test_loss"], "ci_lo"), law, 0.025, slack, low["mf"])[0]
     st, lr = resampled(data, "mf", "test_loss")[:2]
     dropped = np.where(np.isin(st[3], INSIDE), lr[3], np.nan)
-    end = log_lr_end(reference_optima(data, "mf", "test_loss")[3][1], -1)
+    end = log_lr_end(eta_centre(reference_optima(data, "mf", "test_loss")[3], -1), -1)
     assert not in_law(num(data["optimum"]["mf", "test_loss", 512], "lr_lo"), dropped, 0.025, 0.0, end)[0]
 
 
@@ -933,7 +941,7 @@ def test_power_brackets_of_next_to_diverged_optima(dirs):
     kinds' ntk 128, and the exponent law without them (side 0) rejects at least one real-sweep interval."""
     data = dirs["kinds"]
     st, lr = resampled(data, "ntk", "train_loss")[:2]
-    end = log_lr_end(reference_optima(data, "ntk", "train_loss")[1][1], -1)
+    end = log_lr_end(eta_centre(reference_optima(data, "ntk", "train_loss")[1], -1), -1)
     assert not in_law(num(data["optimum"]["ntk", "train_loss", 128], "lr_lo"), lr[1], 0.025, 0.0, end)[0]
     rejected = []
     for s, m in SLOTS:

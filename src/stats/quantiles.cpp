@@ -75,13 +75,19 @@ double small_sample_stretch(std::size_t units, double level) {
   return std::sqrt(n / (n - 1)) * student_t_quantile(upper, units - 1) / normal_quantile(upper);
 }
 
+double stretch_lower(double centre, double lo, double c) {
+  if (!std::isfinite(centre) || !std::isfinite(c)) return NAN;
+  return std::isnan(lo) ? lo : std::min(lo, centre + c * (lo - centre));
+}
+
+double stretch_upper(double centre, double hi, double c) {
+  if (!std::isfinite(centre) || !std::isfinite(c)) return NAN;
+  return std::isnan(hi) ? hi : std::max(hi, centre + c * (hi - centre));
+}
+
 void stretch_about(double estimate, double c, double& lo, double& hi) {
-  if (!std::isfinite(estimate) || !std::isfinite(c)) {
-    lo = hi = NAN;
-    return;
-  }
-  if (!std::isnan(lo)) lo = std::min(lo, estimate + c * (lo - estimate));
-  if (!std::isnan(hi)) hi = std::max(hi, estimate + c * (hi - estimate));
+  lo = stretch_lower(estimate, lo, c);
+  hi = stretch_upper(estimate, hi, c);
 }
 
 }  // namespace widthlab

@@ -112,14 +112,6 @@ Estimate bootstrap_groups(const std::vector<std::vector<double>>& groups, const 
   return e;
 }
 
-// A statistic that is ≥ 0 by construction (a ratio of distances) has its interval cut at 0: the small-sample stretch
-// (theory.md §8.7) may reach below it, the quantity cannot, so the cut costs no coverage.
-Estimate non_negative(Estimate e) {
-  for (double* end : {&e.lo, &e.hi, &e.mc_lo, &e.mc_hi})
-    if (*end < 0) *end = 0;
-  return e;
-}
-
 std::string interval_text(const Estimate& e) { return fmt::format("{} [{}, {}]", num(e.value), num(e.lo), num(e.hi)); }
 
 Verdict judge_interval(double lo, double hi, const ClaimRegion& region) {
@@ -129,35 +121,6 @@ Verdict judge_interval(double lo, double hi, const ClaimRegion& region) {
 }
 
 }  // namespace
-
-std::size_t mc_band_halfwidth(std::size_t resamples, double tail) {
-  return std::size_t(std::ceil(1.96 * std::sqrt(double(resamples) * tail * (1 - tail))));
-}
-
-// The (1 − level)/2 and (1 + level)/2 order statistics (2.5 % and 97.5 % at 95 %) of the resampled statistics, with
-// `unknown` resamples whose statistic is not finite counted at −∞ for the lower and at +∞ for the upper point (as
-// every rate fit does, RateFit::ci_low): the interval does not condition on the statistic being finite, and it is
-// unbounded once the unknown resamples reach the percentile's rank (about 2.5 % of them at 95 %). mc_lo / mc_hi are
-// the order statistics m ranks further out (mc_band_halfwidth, clamped to the sample), counted the same way.
-Estimate percentile_interval(std::vector<double> stats, std::size_t unknown, double level) {
-  Estimate e;
-  const std::size_t n = stats.size() + unknown;
-  if (n == 0) return e;
-  std::sort(stats.begin(), stats.end());
-  auto rank = [&](double q) { return std::min(n - 1, std::size_t(q * double(n))); };
-  auto lower = [&](std::size_t k) { return k < unknown ? -INFINITY : stats[k - unknown]; };
-  auto upper = [&](std::size_t k) { return k < stats.size() ? stats[k] : INFINITY; };
-  const std::size_t lo = rank((1 - level) / 2), hi = rank((1 + level) / 2);
-  const std::size_t m = mc_band_halfwidth(n, (1 - level) / 2);
-  e.lo = lower(lo);
-  e.hi = upper(hi);
-  e.mc_lo = lower(lo > m ? lo - m : 0);
-  e.mc_hi = upper(std::min(n - 1, hi + m));
-  e.resamples = int(n);
-  return e;
-}
-
-Estimate Estimate::widened() const { return has_mc_band() ? Estimate{value, mc_lo, mc_hi} : Estimate{value, lo, hi}; }
 
 // The widened interval contains [lo, hi], so it can only turn a holds or a fails into an inconclusive (theory.md §8.7).
 VerdictResult verdict_in_region(const Estimate& e, const ClaimRegion& region, const std::string& what) {
@@ -413,7 +376,7 @@ VerdictResult judge_approaches(const SeedGrid& g, double target, double shrink, 
   };
   if (g.widths.size() < 2) return make(Verdict::inconclusive, "fewer than 2 widths");
   return with_prefix(
-      verdict_in_region(non_negative(bootstrap_statistic(g, ratio)), {0.0, shrink, source},
+      verdict_in_region(within_range(bootstrap_statistic(g, ratio), 0.0, INFINITY), {0.0, shrink, source},
                         fmt::format("|distance to {}| at the largest width / at the smallest", num(target))),
       sweep_text(g));
 }

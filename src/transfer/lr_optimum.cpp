@@ -122,11 +122,11 @@ LrOptimumEstimate estimate_lr_optimum(const std::vector<double>& lrs, const std:
   }
   if (std::none_of(log_lows.begin(), log_lows.end(), [](double v) { return std::isfinite(v); }))
     return e;  // no resample has an optimum: no interval
-  // In log lr, stretched about the mean curve's optimum for n seeds (small_sample_stretch, theory.md §8.7).
-  double lo = quantile(log_lows, 0.025), hi = quantile(log_highs, 0.975);
-  stretch_about(std::log(e.point.lr), small_sample_stretch(n), lo, hi);
-  e.lo = std::exp(lo);
-  e.hi = std::exp(hi);
+  // In log lr, stretched for n seeds (small_sample_stretch, theory.md §8.7): each end about the mean curve's own end
+  // (its lr_low, lr_high), the centre of that end's resamples, so a bracket that every resample shares stays as it is.
+  const double c = small_sample_stretch(n);
+  e.lo = std::exp(stretch_lower(std::log(e.point.lr_low), quantile(log_lows, 0.025), c));
+  e.hi = std::exp(stretch_upper(std::log(e.point.lr_high), quantile(log_highs, 0.975), c));
   return e;
 }
 

@@ -96,6 +96,23 @@ TEST(Verdicts, BelowIsThreeValued) {
   EXPECT_EQ(judge_below(grid(kW, {0.4, 0.45, 0.5, 0.55, bound}, 0.01), bound, "c").verdict, Verdict::inconclusive);
 }
 
+// A fraction's stretched interval may pass 1 and a ratio of distances' may pass 0; within_range cuts every end (band
+// included) to the statistic's range, and keeps NaN (no interval) as it is.
+TEST(Verdicts, WithinRangeCutsTheEndsToTheStatisticsRange) {
+  Estimate e{0.97, 0.93, 1.02};
+  e.mc_lo = 0.92, e.mc_hi = 1.04;
+  const Estimate cut = within_range(e, 0.0, 1.0);
+  EXPECT_EQ(cut.value, 0.97);
+  EXPECT_EQ(cut.lo, 0.93);
+  EXPECT_EQ(cut.hi, 1.0);
+  EXPECT_EQ(cut.mc_lo, 0.92);
+  EXPECT_EQ(cut.mc_hi, 1.0);
+  EXPECT_EQ(verdict_in_region(cut, {0.9, 1.0, "c"}, "fraction").verdict, Verdict::holds);
+  EXPECT_EQ(verdict_in_region(e, {0.9, 1.0, "c"}, "fraction").verdict, Verdict::inconclusive);
+  const Estimate none = within_range(Estimate{0.5}, 0.0, 1.0);
+  EXPECT_TRUE(std::isnan(none.lo) && std::isnan(none.mc_hi));
+}
+
 TEST(Verdicts, ApproachesIsThreeValued) {
   const double l2 = std::log(2.0);
   EXPECT_EQ(judge_approaches(grid(kW, {0.5, 0.6, 0.65, 0.68, 0.69}, 0.002), l2, 0.5, "c").verdict, Verdict::holds);
