@@ -34,6 +34,10 @@ struct RateFitOptions {
   // resample draws as many groups as there are with replacement, then each drawn group's seeds with replacement.
   // Fewer than 3 groups (one or two limit runs) give no interval, as fewer than 3 seeds do without groups.
   std::vector<int> groups = {};
+  // n of the few-seeds stretch (small_sample_stretch) when the seeds are resampled alone; 0: n_seeds. fit_rate_mean
+  // sets it to the fewest seeds any width with a value has (fewer seeds run at the widest widths, or some diverged);
+  // below 3 the fit has no interval, as with fewer than 3 seeds.
+  std::size_t stretch_units = 0;
   std::string validate() const;  // "" when valid
 };
 
@@ -84,7 +88,8 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
 Estimate rate_estimate(const RateFit& fit);
 
 // Convenience: values(w, s) = per-run distance at width w and seed s (NaN = missing/diverged run, skipped);
-// the statistic is the mean over the (resampled) seeds that are present.
+// the statistic is the mean over the (resampled) seeds that are present, and the few-seeds stretch counts the fewest
+// present at any width that has one (RateFitOptions::stretch_units).
 RateFit fit_rate_mean(const std::vector<double>& widths, const MatrixD& values, const RateFitOptions& options = {});
 
 }  // namespace widthlab

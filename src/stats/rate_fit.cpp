@@ -116,9 +116,14 @@ int distinct_count(std::vector<double> v) {
 
 // theory.md §8.7: a percentile bootstrap over fewer than 3 units (the seeds, or the groups drawn in the first stage)
 // gives no interval — one seed's resamples all coincide, two seeds' take 3 values. True (with a note) when so.
-bool too_few_to_resample(RateFit& fit, std::size_t n_seeds) {
+bool too_few_to_resample(RateFit& fit, std::size_t n_seeds, std::size_t stretch_units) {
   if (fit.groups == 0 && n_seeds < 3) {
     add_note(fit, fmt::format("{} seed(s): fewer than 3 give no interval", n_seeds));
+    return true;
+  }
+  if (fit.groups == 0 && stretch_units > 0 && stretch_units < 3) {
+    add_note(fit, fmt::format("a fitted width has {} seed(s) with a value: fewer than 3 give no interval",
+                              stretch_units));
     return true;
   }
   if (fit.groups > 0 && fit.groups < 3) {
@@ -172,7 +177,7 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
     add_note(fit, "only 2 widths: a line through two points always fits; the slope is no tested rate");
 
   fit.groups = resampler.groups();
-  if ((fit.too_few_units = too_few_to_resample(fit, n_seeds))) return fit;
+  if ((fit.too_few_units = too_few_to_resample(fit, n_seeds, options.stretch_units))) return fit;
   Rng rng = make_rng(options.seed, 0x72617465 /* "rate" */);
   std::vector<double> slopes;
   slopes.reserve(std::size_t(options.resamples));
@@ -190,7 +195,9 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
   }
   fit.resamples = options.resamples;
   fit.resamples_used = int(slopes.size());
-  const std::size_t units = fit.groups > 0 ? std::size_t(fit.groups) : n_seeds;
+  const std::size_t units = fit.groups > 0            ? std::size_t(fit.groups)
+                            : options.stretch_units > 0 ? options.stretch_units
+                                                        : n_seeds;
   rate_interval(slopes, std::size_t(options.resamples - fit.resamples_used), options.level, units, fit);
   if (fit.resamples_used < options.resamples)
     add_note(fit, fmt::format("{} of {} bootstrap resamples unusable (a width's statistic not finite and positive): "
@@ -218,7 +225,16 @@ RateFit fit_rate_mean(const std::vector<double>& widths, const MatrixD& values, 
     }
     return n > 0 ? s / n : RateFit::nan;
   };
-  return fit_rate(widths, std::size_t(values.cols()), stat, options);
+  RateFitOptions with_units = options;
+  if (with_units.stretch_units == 0) {
+    Eigen::Index fewest = values.cols();
+    for (Eigen::Index w = 0; w < values.rows(); ++w) {
+      const Eigen::Index present = values.row(w).unaryExpr([](double v) { return double(std::isfinite(v)); }).sum();
+      if (present > 0) fewest = std::min(fewest, present);
+    }
+    with_units.stretch_units = std::size_t(fewest);
+  }
+  return fit_rate(widths, std::size_t(values.cols()), stat, with_units);
 }
 
 }  // namespace widthlab

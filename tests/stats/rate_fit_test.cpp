@@ -360,3 +360,33 @@ TEST(RateFit, RepeatedWidthsCountOnce) {
   EXPECT_FALSE(one.ok);
   EXPECT_EQ(one.widths_used, 1);
 }
+
+// The few-seeds stretch counts the seeds a width actually has (theory.md §8.7 "Few seeds"): with 5 of 10 seeds run at
+// the widest width, fit_rate_mean's interval is fit_rate's with n = 5, wider than with n = 10; a width left with 2
+// seeds with a value gives no interval, as 2 seeds do.
+TEST(RateFit, FewestSeedsAtAFittedWidthSetTheStretch) {
+  MatrixD v = synthetic(-0.5, 0.3, 10, 77);
+  for (int s = 5; s < 10; ++s) v(6, s) = std::nan("");
+  const RateFitOptions o{.resamples = 400, .seed = 2};
+  const RateFit mean = fit_rate_mean(kWidths, v, o);
+  auto stat = [&](std::size_t w, const std::vector<std::size_t>& seeds) {
+    double sum = 0;
+    int n = 0;
+    for (auto k : seeds)
+      if (std::isfinite(v(Eigen::Index(w), Eigen::Index(k)))) sum += v(Eigen::Index(w), Eigen::Index(k)), ++n;
+    return n > 0 ? sum / n : std::nan("");
+  };
+  RateFitOptions five = o, ten = o;
+  five.stretch_units = 5, ten.stretch_units = 10;
+  const RateFit with5 = fit_rate(kWidths, 10, stat, five), with10 = fit_rate(kWidths, 10, stat, ten);
+  EXPECT_EQ(mean.ci_low, with5.ci_low);
+  EXPECT_EQ(mean.ci_high, with5.ci_high);
+  EXPECT_LT(with5.ci_low, with10.ci_low);
+  EXPECT_GT(with5.ci_high, with10.ci_high);
+  for (int s = 2; s < 5; ++s) v(6, s) = std::nan("");
+  const RateFit two = fit_rate_mean(kWidths, v, o);
+  EXPECT_TRUE(two.ok);
+  EXPECT_TRUE(two.too_few_units);
+  EXPECT_TRUE(std::isnan(two.ci_low));
+  EXPECT_NE(two.note.find("2 seed(s)"), std::string::npos) << two.note;
+}
