@@ -122,8 +122,8 @@ bool too_few_to_resample(RateFit& fit, std::size_t n_seeds, std::size_t stretch_
     return true;
   }
   if (fit.groups == 0 && stretch_units > 0 && stretch_units < 3) {
-    add_note(fit, fmt::format("a fitted width has {} seed(s) with a value: fewer than 3 give no interval",
-                              stretch_units));
+    add_note(fit,
+             fmt::format("a fitted width has {} seed(s) with a value: fewer than 3 give no interval", stretch_units));
     return true;
   }
   if (fit.groups > 0 && fit.groups < 3) {
@@ -195,7 +195,7 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
   }
   fit.resamples = options.resamples;
   fit.resamples_used = int(slopes.size());
-  const std::size_t units = fit.groups > 0            ? std::size_t(fit.groups)
+  const std::size_t units = fit.groups > 0              ? std::size_t(fit.groups)
                             : options.stretch_units > 0 ? options.stretch_units
                                                         : n_seeds;
   rate_interval(slopes, std::size_t(options.resamples - fit.resamples_used), options.level, units, fit);
