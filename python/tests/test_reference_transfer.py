@@ -91,17 +91,17 @@ real sweep has such runs (sp, width 128, lr 10, seed 0 ends at 3.8e29; before th
 losses except where a scenario marks a run unstable (then just below its train loss).
 """
 import csv
-import functools
 import itertools
 import json
 import math
 import os
 import re
 import shutil
-from statistics import NormalDist
 
 import numpy as np
 import pytest
+
+from few_seeds_reference import small_sample_stretch, stretch_end
 
 import widthlab
 
@@ -322,49 +322,10 @@ def in_law(value, values, p, slack, end=lambda b: b):
     return lo - slack <= value <= hi + slack, (lo, hi)
 
 
-# ---- the few-seeds stretch (§8.7 "Few seeds"), from Student's t density ----
-
-def t_central_mass(t, df, intervals=1 << 16):
-    """P(0 ≤ T ≤ t) for Student's t with df degrees of freedom: its density Γ((ν+1)/2) / (Γ(ν/2) √(νπ)) ·
-    (1 + x²/ν)^{−(ν+1)/2} integrated by composite Simpson on `intervals` steps (error < 1e-15 for ν ≥ 2, t < 5)."""
-    x = np.linspace(0.0, t, intervals + 1)
-    log_const = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
-    f = np.exp(log_const - (df + 1) / 2 * np.log1p(x * x / df))
-    return t / intervals / 3 * (f[0] + f[-1] + 4 * f[1:-1:2].sum() + 2 * f[2:-1:2].sum())
-
-
-@functools.lru_cache(maxsize=None)
-def student_t_quantile(p, df, intervals=1 << 16):
-    """The p-quantile of Student's t (df ≥ 1): bisection on 1/2 + t_central_mass(t) = p to the last midpoint."""
-    if p < 0.5:
-        return -student_t_quantile(1 - p, df, intervals)
-    target, lo, hi = p - 0.5, 0.0, 1.0
-    while t_central_mass(hi, df, intervals) < target:
-        lo, hi = hi, 2 * hi
-    while (lo + hi) / 2 not in (lo, hi):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if t_central_mass(mid, df, intervals) < target else (lo, mid)
-    return (lo + hi) / 2
-
-
-def small_sample_stretch(units, level=0.95):
-    """c(n) = √(n/(n−1)) · t_{(1+ℓ)/2, n−1} / z_{(1+ℓ)/2} (§8.7 "Few seeds"): c(4) = 1.875."""
-    q = (1 + level) / 2
-    return math.sqrt(units / (units - 1)) * student_t_quantile(q, units - 1) / NormalDist().inv_cdf(q)
-
-
 C_SEEDS = small_sample_stretch(len(SEEDS))
 
 
-def stretch_end(e, theta, c, side):
-    """An interval end e stretched by c about the estimate θ̂, never nearer θ̂ than it was: the lower end (side −1)
-    min(e, θ̂ + c(e − θ̂)), the upper (side +1) the max; ±∞ stay; NaN when θ̂ is not finite."""
-    if not math.isfinite(theta) or math.isnan(e):
-        return math.nan
-    if math.isinf(e):
-        return e
-    moved = theta + c * (e - theta)
-    return min(e, moved) if side < 0 else max(e, moved)
+
 
 
 def eta_centre(opt, side):
