@@ -31,14 +31,19 @@ WidthHalves width_halves(const std::vector<double>& widths);
 //     finite values or no finite interval: the widest widths can neither confirm nor contradict it (the detail quotes
 //     the re-fit's note, which names the widths left out);
 //   * a fit outside the region whose widest widths' interval is not outside it ("the narrower widths may be
-//     pre-asymptotic"), or whose exponent moves toward the region: the narrowest and widest widths' intervals are
-//     disjoint and the widest widths' exponent lies nearer the region;
+//     pre-asymptotic"), or whose approach to the region the sweep does not bound: the change of the exponent from
+//     the narrowest to the widest widths toward the region has its 95 % interval above zero ("still moves toward
+//     the region"), or its upper end reaches the gap between the widest widths' interval and the region ("not
+//     settled": one more such span of widths could bring it in). The interval is paired over the two re-fits' common
+//     resamples (RateFit::resampled_slopes; both must come from the same seeds and RateFitOptions::seed) when both
+//     kept them, else bounded by the two intervals;
 //   * a fit inside the region whose widest widths' interval is not inside it too, or whose exponent moves away from
 //     the region (disjoint intervals, the widest widths' exponent farther from it).
 // Both verdicts thus need the widest widths to agree: "holds" an exponent inside the region there too, "does not hold"
-// a settled exponent outside it. A fit over fewer than 3 widths is inconclusive. The fits over every and over the
-// widest widths are judged on their Monte Carlo-widened intervals (rate_estimate, theory.md §8.7); the detail says so
-// when that changes the verdict. The movement uses the 95 % intervals (it only ever makes a verdict inconclusive).
+// an exponent outside it whose approach the sweep bounds. A fit over fewer than 3 widths is inconclusive. The fits over
+// every and over the widest widths are judged on their Monte Carlo-widened intervals (rate_estimate, theory.md §8.7);
+// the detail says so when that changes the verdict. The movement uses the 95 % intervals (it only ever makes a verdict
+// inconclusive).
 VerdictResult asymptotic_exponent_verdict(const RateFit& all, const RateFit& narrowest, const RateFit& widest,
                                           const ClaimRegion& region, const std::string& what);
 

@@ -38,11 +38,8 @@ struct LrOptimum {
 // Flat when (max − min) of the finite losses ≤ flat_tol · max(1, |min|).
 constexpr double kFlatTolerance = 1e-3;
 
-// A run that finished with a finite loss above its loss at init, by more than kFlatTolerance · max(1, |init|), did not
-// train: its lr is past the edge of stability as surely as a run that overflowed, and counts as diverged (theory.md
-// §10.1). False when either loss is not finite (a non-finite final loss is diverged already; an init loss that is not
-// finite gives nothing to compare with).
-bool trained_above_initial_loss(double final_loss, double initial_loss);
+// A run that ended above its loss at init did not train and counts as diverged (trained_above_initial_loss,
+// train_run.h; theory.md §10.1).
 
 // lrs: distinct, > 0 (any order); losses: one per lr, non-finite = diverged. InputError on mismatched sizes or a
 // non-positive lr.

@@ -69,9 +69,13 @@ struct RateFit {
   // Fewer than 3 used widths: a line through 2 points always fits, so neither the slope nor its interval tests a
   // power law. Reports print such a fit as "2 widths only" and draw no verdict from it.
   bool few_widths() const { return ok && widths_used < 3; }
-  int resamples = 0;           // resamples drawn (0 when there was no fit or no interval)
-  int resamples_used = 0;      // resamples whose statistic was finite and positive at every used width
-  int groups = 0;              // groups resampled in the first stage (RateFitOptions::groups); 0: seeds alone
+  int resamples = 0;       // resamples drawn (0 when there was no fit or no interval)
+  int resamples_used = 0;  // resamples whose statistic was finite and positive at every used width
+  int groups = 0;          // groups resampled in the first stage (RateFitOptions::groups); 0: seeds alone
+  std::size_t units = 0;   // the n the interval was stretched for (groups, or seeds: small_sample_stretch)
+  // Resample b's slope, NaN where unusable; empty without an interval. Two fits of the same seeds with the same
+  // RateFitOptions::seed draw the same seeds in resample b, so their slopes pair up (asymptotic_verdict.h).
+  std::vector<double> resampled_slopes;
   std::string note;            // why not ok / what was dropped
   bool too_few_units = false;  // fewer than 3 seeds (or groups) to resample: no interval, whatever `resamples` asked
 };

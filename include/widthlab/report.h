@@ -24,6 +24,7 @@ struct ReportWidthRow {
   int width = 0;
   int ok = 0, diverged = 0, failed = 0;
   int logits_missing = 0;  // ok runs whose final-logits file (DIR/logits/) is absent: no distance for them
+  int above_init = 0;      // ok runs that ended above their train loss at init (trained_above_initial_loss)
   MeanStd test_loss, test_acc, train_loss, distance, abs_dloss, abs_dacc;
   double kl = RateFit::nan, sign_gap = RateFit::nan;
   int kl_floored = 0;

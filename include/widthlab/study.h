@@ -57,6 +57,7 @@ struct StudyOptions {
 
 struct StudySummary {
   int runs = 0, runs_ok = 0, runs_diverged = 0, runs_failed = 0, limits = 0, limits_failed = 0;
+  int runs_above_init = 0;  // of runs_ok: ended above their train loss at init (trained_above_initial_loss)
   double seconds = 0, sweep_seconds = 0, limit_seconds = 0;
   bool plots_drawn = false;
   std::string plot_message;         // why plots were not drawn, or what was drawn

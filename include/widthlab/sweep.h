@@ -71,6 +71,7 @@ struct SweepOptions {
 
 struct SweepSummary {
   int planned = 0, already_done = 0, ran = 0, ok = 0, diverged = 0, failed = 0, skipped_budget = 0;
+  int above_init = 0;          // of ok: ended above their train loss at init (trained_above_initial_loss, train_run.h)
   int threads_given = 0;       // SweepOptions::threads
   int worker_threads = 0;      // concurrent runs for the small-width phase
   int blas_threads_large = 0;  // OpenBLAS threads of a large run

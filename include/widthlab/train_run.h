@@ -79,6 +79,13 @@ struct TrainData {
 enum class RunStatus { ok, diverged };
 std::string run_status_name(RunStatus s);  // "ok" | "diverged"
 
+// A run that finished with a finite train loss above its loss at init, by more than 10⁻³ · max(1, |init|) (the
+// flatness tolerance of lr_optimum.h), did not train: its lr is past the edge of stability as surely as a run that
+// overflowed (theory.md §10.1). Transfer counts it as diverged; a study keeps its distances (an unstable scaling is a
+// finding) and counts it in the report (theory.md §8.7). False when either loss is not finite (a non-finite final
+// loss is diverged already; an init loss that is not finite gives nothing to compare with).
+bool trained_above_initial_loss(double final_loss, double initial_loss);
+
 struct CurvePoint {
   int step = 0;  // number of updates done before this evaluation
   double train_loss = 0, train_acc = 0, test_loss = 0, test_acc = 0;

@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <vector>
+
+#include "widthlab/quantiles.h"
 
 namespace widthlab {
 namespace {
@@ -40,12 +43,67 @@ std::string missing_refit_text(const RateFit& widest, int n) {
 }
 
 // +1: the exponent moves toward the region from the narrowest to the widest widths (disjoint intervals), −1: away
-// from it, 0: no settled movement (overlapping intervals, or a re-fit missing).
+// from it, 0: no settled movement (overlapping intervals, or a re-fit missing). Used for a hold (a failure asks more:
+// bounded_approach).
 int movement(const RateFit& narrowest, const RateFit& widest, const ClaimRegion& region) {
   if (!usable(narrowest) || !usable(widest)) return 0;
   if (!(widest.ci_low > narrowest.ci_high || widest.ci_high < narrowest.ci_low)) return 0;
   const double from = outside_by(narrowest.slope, region), to = outside_by(widest.slope, region);
   return to < from ? 1 : to > from ? -1 : 0;
+}
+
+// The change of the exponent from the narrowest to the widest widths, signed toward the region (positive: toward it),
+// with its 95 % interval (theory.md §10.3). Paired when both re-fits kept their resamples and drew them alike (same
+// count, same seeds: rate_fit.h): the percentile interval of s·(e_widest − e_narrowest) over the resamples, an unknown
+// one (either slope unusable) at ∓∞, stretched about the point change by small_sample_stretch for the fewer units of
+// the two. Otherwise the interval the two intervals bound, [s·(w_away − n_toward), s·(w_toward − n_away)], which holds
+// with ≥ 90 % when each interval covers (Bonferroni) and is wider than the paired one.
+Estimate change_toward(const RateFit& narrowest, const RateFit& widest, double s) {
+  Estimate e;
+  e.value = s * (widest.slope - narrowest.slope);
+  const auto& a = narrowest.resampled_slopes;
+  const auto& b = widest.resampled_slopes;
+  if (!a.empty() && a.size() == b.size() && narrowest.groups == widest.groups) {
+    std::vector<double> changes;
+    std::size_t unknown = 0;
+    for (std::size_t k = 0; k < a.size(); ++k)
+      if (std::isfinite(a[k]) && std::isfinite(b[k]))
+        changes.push_back(s * (b[k] - a[k]));
+      else
+        ++unknown;
+    const Estimate p = percentile_interval(std::move(changes), unknown, 0.95);
+    e.lo = p.lo, e.hi = p.hi;
+    stretch_about(e.value, small_sample_stretch(std::min(narrowest.units, widest.units), 0.95), e.lo, e.hi);
+    return e;
+  }
+  const double w_toward = s > 0 ? widest.ci_high : widest.ci_low, w_away = s > 0 ? widest.ci_low : widest.ci_high;
+  const double n_toward = s > 0 ? narrowest.ci_high : narrowest.ci_low,
+               n_away = s > 0 ? narrowest.ci_low : narrowest.ci_high;
+  e.lo = s * (w_away - n_toward), e.hi = s * (w_toward - n_away);
+  return e;
+}
+
+// Why a failure outside the region is not yet settled, or "" when it is (theory.md §10.3). A failure claims the
+// exponent stays outside the region as d grows, so the sweep must bound how fast it can still approach: the widest
+// widths' interval end nearest the region, moved on by the largest change toward the region the sweep allows (the
+// upper end of change_toward) over one more step of the same span, must stay outside. A change whose interval lies
+// above zero is movement toward the region outright. Without a usable narrowest re-fit nothing bounds the change
+// and the failure stands on the widest widths alone, as with fewer than 4 widths.
+std::string unsettled_approach(const RateFit& narrowest, const RateFit& widest, const ClaimRegion& region) {
+  if (!usable(narrowest)) return "";
+  const double s = widest.slope < region.lo ? 1.0 : -1.0;
+  const Estimate c = change_toward(narrowest, widest, s);
+  const double gap = s > 0 ? region.lo - widest.ci_high : widest.ci_low - region.hi;  // > 0: outside
+  const std::string change =
+      fmt::format("the change toward the region from the narrowest to the widest widths is {} [{}, {}]", g(c.value),
+                  g(c.lo), g(c.hi));
+  if (c.lo > 0) return change + ": the exponent still moves toward the region";
+  if (!(c.hi < gap))
+    return change + fmt::format(
+                        ", and the widest widths' interval lies {} from the region: at the largest change the sweep "
+                        "allows, one more such span of widths could bring it in — not settled",
+                        g(gap));
+  return "";
 }
 
 }  // namespace
@@ -88,9 +146,9 @@ VerdictResult judge(const RateFit& all, const RateFit& narrowest, const RateFit&
     return {Verdict::inconclusive, v.detail + "; but " + fits +
                                        ", not outside the region: the narrower widths may be pre-asymptotic "
                                        "(theory.md §10.3)"};
-  if (v.verdict == Verdict::fails && moves > 0)
-    return {Verdict::inconclusive,
-            v.detail + "; but " + fits + ": the exponent still moves toward the region (theory.md §10.3)"};
+  if (v.verdict == Verdict::fails)
+    if (const std::string why = unsettled_approach(narrowest, widest, region); !why.empty())
+      return {Verdict::inconclusive, v.detail + "; but " + fits + "; " + why + " (theory.md §10.3)"};
   if (v.verdict == Verdict::holds && (w != Verdict::holds || moves < 0))
     return {Verdict::inconclusive, v.detail + "; but " + fits +
                                        (w == Verdict::fails ? ", outside the region: the exponent drifts out of it"

@@ -183,6 +183,7 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
   slopes.reserve(std::size_t(options.resamples));
   std::vector<std::size_t> sample;
   std::vector<double> by(used.size());
+  fit.resampled_slopes.assign(std::size_t(options.resamples), RateFit::nan);
   for (int b = 0; b < options.resamples; ++b) {
     resampler.draw(rng, sample);
     bool good = true;
@@ -191,14 +192,12 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
       good = usable(v);
       by[k] = good ? std::log(v) : 0.0;
     }
-    if (good) slopes.push_back(ols_slope(lx, by));
+    if (good) slopes.push_back(fit.resampled_slopes[std::size_t(b)] = ols_slope(lx, by));
   }
   fit.resamples = options.resamples;
   fit.resamples_used = int(slopes.size());
-  const std::size_t units = fit.groups > 0              ? std::size_t(fit.groups)
-                            : options.stretch_units > 0 ? options.stretch_units
-                                                        : n_seeds;
-  rate_interval(slopes, std::size_t(options.resamples - fit.resamples_used), options.level, units, fit);
+  fit.units = fit.groups > 0 ? std::size_t(fit.groups) : options.stretch_units > 0 ? options.stretch_units : n_seeds;
+  rate_interval(slopes, std::size_t(options.resamples - fit.resamples_used), options.level, fit.units, fit);
   if (fit.resamples_used < options.resamples)
     add_note(fit, fmt::format("{} of {} bootstrap resamples unusable (a width's statistic not finite and positive): "
                               "counted as unknown slopes (−∞ for the lower, +∞ for the upper bound)",

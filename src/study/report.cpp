@@ -239,8 +239,13 @@ std::string summary_paragraph(const ReportData& data) {
     std::string line = fmt::format("**{}**: test loss {} at d = {} and {} at d = {}", s.name, num(lo.test_loss.mean, 3),
                                    lo.width, num(hi.test_loss.mean, 3), hi.width);
     if (hi.diverged > 0) line += fmt::format(" ({} of the widest runs diverged)", hi.diverged);
-    int missing = 0;
-    for (const auto& r : s.rows) missing += r.logits_missing;
+    int missing = 0, above_init = 0;
+    for (const auto& r : s.rows) missing += r.logits_missing, above_init += r.above_init;
+    if (above_init > 0)
+      line += fmt::format(
+          " ({} of the finished runs ended above their train loss at init: they did not train at this "
+          "lr, theory.md §10.1; their distances count)",
+          above_init);
     if (missing > 0)
       line +=
           fmt::format(" ({} finished runs have no final-logits file in logits/, so no distance to compare)", missing);
@@ -302,7 +307,8 @@ std::string render_report(const ReportData& d) {
     for (const auto& w : s.rows) {
       std::string kl = num(w.kl, 3);
       if (w.kl_floored > 0 && std::isfinite(w.kl)) kl += fmt::format(" (σ floored ×{})", w.kl_floored);
-      r += fmt::format("| {} | {} / {}{}{} | {} | {} | {} | {} | {} | {} | {} | {} |\n", w.width, w.ok, w.diverged,
+      r += fmt::format("| {} | {} / {}{}{}{} | {} | {} | {} | {} | {} | {} | {} | {} |\n", w.width, w.ok, w.diverged,
+                       w.above_init ? fmt::format(" ({} ok above init loss)", w.above_init) : "",
                        w.failed ? fmt::format(" ({} failed)", w.failed) : "",
                        w.logits_missing ? fmt::format(" ({} without logits)", w.logits_missing) : "", ms(w.test_loss),
                        ms(w.test_acc), ms(w.train_loss), ms(w.distance, 3), ms(w.abs_dloss, 3), ms(w.abs_dacc, 3), kl,

@@ -29,14 +29,17 @@
 #include "widthlab/results_io.h"
 #include "widthlab/sweep.h"
 #include "widthlab/text.h"
+#include "widthlab/train_run.h"
 
 namespace widthlab {
 
 std::string StudySummary::brief() const {
   return fmt::format(
-      "{} runs ({} ok, {} diverged, {} failed), {} limits ({} failed); {:.1f} s (sweep {:.1f} s, "
+      "{} runs ({} ok{}, {} diverged, {} failed), {} limits ({} failed); {:.1f} s (sweep {:.1f} s, "
       "limits {:.1f} s); plots: {}",
-      runs, runs_ok, runs_diverged, runs_failed, limits, limits_failed, seconds, sweep_seconds, limit_seconds,
+      runs, runs_ok,
+      runs_above_init ? fmt::format(" — {} of them above their train loss at init", runs_above_init) : "",
+      runs_diverged, runs_failed, limits, limits_failed, seconds, sweep_seconds, limit_seconds,
       plots_drawn ? "drawn" : plot_message);
 }
 
@@ -97,6 +100,9 @@ void count_runs(const std::map<SweepRunKey, study::RunData>& runs, const SweepSu
   for (const auto& [key, d] : runs) {
     ++summary.runs;
     (d.record.value("status", "") == "ok" ? summary.runs_ok : summary.runs_diverged) += 1;
+    if (d.record.value("status", "") == "ok" &&
+        trained_above_initial_loss(json_number(d.record, "train_loss"), json_number(d.record, "train_loss_init")))
+      ++summary.runs_above_init;
   }
   summary.runs_failed = sweep.failed;
   summary.sweep_seconds = sweep.seconds;

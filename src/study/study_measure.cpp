@@ -9,6 +9,7 @@
 
 #include "study/study_phases.h"
 #include "widthlab/distances.h"
+#include "widthlab/train_run.h"
 
 namespace widthlab::study {
 namespace {
@@ -220,6 +221,8 @@ class Measure {
         continue;
       }
       ++row.ok;
+      if (trained_above_initial_loss(json_number(rd.record, "train_loss"), json_number(rd.record, "train_loss_init")))
+        ++row.above_init;  // kept: its distance is what this scaling does at this lr; the report counts it
       tl.push_back(json_number(rd.record, "test_loss"));
       ta.push_back(json_number(rd.record, "test_acc"));
       trl.push_back(json_number(rd.record, "train_loss"));

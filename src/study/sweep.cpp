@@ -17,7 +17,9 @@
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/progress.h"
+#include "widthlab/results_io.h"
 #include "widthlab/text.h"
+#include "widthlab/train_run.h"
 #include "widthlab/worker_threads.h"
 
 namespace widthlab {
@@ -57,8 +59,9 @@ TrainTask sweep_task(const SweepSetup& setup, const Scaling& scaling, const Swee
 }
 
 std::string SweepSummary::brief() const {
-  std::string s = fmt::format("{} runs planned: {} already done, {} ran ({} ok, {} diverged), {} failed", planned,
-                              already_done, ran, ok, diverged, failed);
+  std::string s = fmt::format(
+      "{} runs planned: {} already done, {} ran ({} ok{}, {} diverged), {} failed", planned, already_done, ran, ok,
+      above_init ? fmt::format(" — {} of them above their train loss at init", above_init) : "", diverged, failed);
   if (skipped_budget) s += fmt::format(", {} skipped (time budget)", skipped_budget);
   s += fmt::format("; {:.1f} s; threads: {} (1 BLAS thread each) up to the parallel width, {} for larger runs", seconds,
                    count_noun(worker_threads, "concurrent run"), count_noun(blas_threads_large, "BLAS thread"));
@@ -186,6 +189,9 @@ void execute(const SweepRunKey& key, const SweepRunFunction& fn, const SweepOpti
     sh.runs->append(out.record);
     ++sh.summary->ran;
     (status == "ok" ? sh.summary->ok : sh.summary->diverged) += 1;
+    if (status == "ok" &&
+        trained_above_initial_loss(json_number(out.record, "train_loss"), json_number(out.record, "train_loss_init")))
+      ++sh.summary->above_init;
     sh.progress->advance(1,
                          fmt::format("{} w={}{} seed={} {}", key.scaling, key.width, lr_text(key), key.seed, status));
   } catch (const std::exception& e) {

@@ -25,11 +25,6 @@ const char* optimum_status_name(OptimumStatus s) {
   return "?";
 }
 
-bool trained_above_initial_loss(double final_loss, double initial_loss) {
-  if (!std::isfinite(final_loss) || !std::isfinite(initial_loss)) return false;
-  return final_loss - initial_loss > kFlatTolerance * std::max(1.0, std::abs(initial_loss));
-}
-
 double parabola_vertex(double x0, double y0, double x1, double y1, double x2, double y2) {
   // Newton form: y = y0 + d1 (x − x0) + d2 (x − x0)(x − x1), vertex where the derivative vanishes.
   const double d01 = (y1 - y0) / (x1 - x0), d12 = (y2 - y1) / (x2 - x1);

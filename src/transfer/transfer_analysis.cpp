@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <numeric>
@@ -80,6 +81,14 @@ RateFit censored_rate_fit(const std::vector<double>& widths, std::size_t n_seeds
     const RateFit low = fit_side(-1), high = fit_side(+1);
     fit.ci_low = low.ci_low, fit.mc_low = low.mc_low;
     fit.ci_high = high.ci_high, fit.mc_high = high.mc_high;
+    // A resample's slope is then a range, not the point slope kept: the change between two such fits is bounded by
+    // their intervals instead (asymptotic_verdict.h). Without censored optima the three fits coincide.
+    auto same = [](const std::vector<double>& a, const std::vector<double>& b) {
+      return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                        [](double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); });
+    };
+    if (!same(low.resampled_slopes, fit.resampled_slopes) || !same(high.resampled_slopes, fit.resampled_slopes))
+      fit.resampled_slopes.clear();
   }
   return fit;
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "nets_test_util.h"
@@ -456,4 +457,18 @@ TEST(TrainRun, KeepParametersReturnsTheTrainedNet) {
   EXPECT_LT((trained.predict(b.x_test, ws) - r.test_logits).cwiseAbs().maxCoeff(), 1e-12);
   manual_train(net, b, loss_from_name("logistic"), t.train.steps, t.train.lr, 30, t.seed);
   EXPECT_LT((net.weight(1) - r.final_weights[1]).cwiseAbs().maxCoeff(), 1e-12);
+}
+
+// theory.md §10.1: a finite final loss above the loss at init by more than 10⁻³ · max(1, |init|) did not train.
+TEST(TrainRun, ARunThatEndsAboveItsInitialLossDidNotTrain) {
+  const double nan = std::nan(""), inf = std::numeric_limits<double>::infinity();
+  EXPECT_TRUE(trained_above_initial_loss(2.8e10, 0.693));
+  EXPECT_TRUE(trained_above_initial_loss(0.6945, 0.693));   // 1.5e-3 above: beyond the 1e-3 margin
+  EXPECT_FALSE(trained_above_initial_loss(0.6935, 0.693));  // 0.5e-3 above: within it (noise of a tiny lr)
+  EXPECT_FALSE(trained_above_initial_loss(0.30, 0.693));    // trained
+  EXPECT_TRUE(trained_above_initial_loss(50.2, 50.0));      // the margin scales with |init| above 1: 0.05
+  EXPECT_FALSE(trained_above_initial_loss(50.04, 50.0));
+  EXPECT_FALSE(trained_above_initial_loss(inf, 0.693));  // non-finite: diverged, not this rule's business
+  EXPECT_FALSE(trained_above_initial_loss(nan, 0.693));
+  EXPECT_FALSE(trained_above_initial_loss(1.0, nan));  // no initial loss to compare with
 }

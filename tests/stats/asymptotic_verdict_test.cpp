@@ -28,7 +28,9 @@ const RateFit kNone;  // not fitted (fewer than 4 widths in all)
 
 TEST(AsymptoticVerdict, ASettledExponentKeepsItsVerdict) {
   EXPECT_EQ(judge(fit(0.5, 0.4, 0.6, 3), kNone, kNone), Verdict::fails);  // 3 widths: no re-fit, the fit stands
-  EXPECT_EQ(judge(fit(0.5, 0.4, 0.6, 5), fit(0.5, 0.4, 0.6, 3), fit(0.55, 0.45, 0.65, 3)), Verdict::fails);
+  // Outside [0.8, 1.2] by 0.43 at the widest widths; the most the intervals let it rise from the narrowest to the
+  // widest widths is 0.37 − 0.25 = 0.12 < 0.43: settled.
+  EXPECT_EQ(judge(fit(0.3, 0.25, 0.35, 5), fit(0.3, 0.25, 0.35, 3), fit(0.32, 0.27, 0.37, 3)), Verdict::fails);
   EXPECT_EQ(judge(fit(1.0, 0.9, 1.1, 5), fit(1.0, 0.85, 1.15, 3), fit(1.0, 0.85, 1.15, 3)), Verdict::holds);
   EXPECT_EQ(judge(fit(1.0, 0.9, 1.1, 5), kNone, fit(1.0, 0.85, 1.15, 3)), Verdict::holds);  // both inside
   EXPECT_EQ(judge(fit(1.0, 0.9, 1.1, 2), kNone, kNone), Verdict::inconclusive);             // 2 widths: no test
@@ -50,15 +52,23 @@ TEST(AsymptoticVerdict, AnExponentStillMovingTowardTheRegionIsNotAFailure) {
                                                       fit(-0.55, -0.6, -0.5, 3), zero, "x");
   EXPECT_EQ(v.verdict, Verdict::inconclusive);
   EXPECT_NE(v.detail.find("still moves toward the region"), std::string::npos) << v.detail;
-  // Moving away from the region (or overlapping intervals): the failure stands.
+  // Moving away from the region, or overlapping intervals that bound the rise toward it: the failure stands. The
+  // largest rise the intervals allow (widest upper end − narrowest lower end) must stay below the widest widths'
+  // distance to the region (theory.md §10.3).
   EXPECT_EQ(asymptotic_exponent_verdict(fit(-0.75, -0.8, -0.7, 5), fit(-0.55, -0.6, -0.5, 3),
                                         fit(-0.9, -0.95, -0.85, 3), zero, "x")
                 .verdict,
             Verdict::fails);
-  EXPECT_EQ(asymptotic_exponent_verdict(fit(-0.75, -0.8, -0.7, 5), fit(-0.8, -0.95, -0.6, 3),
-                                        fit(-0.7, -0.85, -0.55, 3), zero, "x")
+  EXPECT_EQ(asymptotic_exponent_verdict(fit(-0.75, -0.8, -0.7, 5), fit(-0.8, -0.9, -0.7, 3),
+                                        fit(-0.78, -0.88, -0.68, 3), zero, "x")
                 .verdict,
-            Verdict::fails);
+            Verdict::fails);  // rise ≤ −0.68 + 0.9 = 0.22 < 0.48 = −0.2 + 0.68
+  // Overlapping but wide: the rise may be −0.55 + 0.95 = 0.4, more than the 0.35 left to the region. No movement is
+  // shown, and none is ruled out either: not settled.
+  const VerdictResult open = asymptotic_exponent_verdict(fit(-0.75, -0.8, -0.7, 5), fit(-0.8, -0.95, -0.6, 3),
+                                                         fit(-0.7, -0.85, -0.55, 3), zero, "x");
+  EXPECT_EQ(open.verdict, Verdict::inconclusive);
+  EXPECT_NE(open.detail.find("not settled"), std::string::npos) << open.detail;
 }
 
 // A hold needs the widest widths' interval inside the region too, as a failure needs it outside: a widest-widths
@@ -162,6 +172,42 @@ TEST(AsymptoticVerdict, WidthHalves) {
   const WidthHalves h = width_halves({1024, 128, 2048, 256, 512});  // unsorted on purpose
   EXPECT_EQ(h.narrowest, (std::vector<std::size_t>{1, 3, 4}));      // 128, 256, 512
   EXPECT_EQ(h.widest, (std::vector<std::size_t>{4, 0, 2}));         // 512, 1024, 2048
+}
+
+// Each seed s has its own exponent p + δ_s at every width (values w^(p + δ_s)): a resample's slope is p + the mean
+// of its δs over either half, so the two halves' slopes are equal resample by resample and the change between them is
+// exactly 0 — while each half's interval is as wide as the δs' spread. Paired over the common resamples
+// (rate_fit.h keeps them), the change is bounded by 0 and the failure stands; bounded only by the two intervals
+// (resamples not kept), the rise they allow reaches the region and the failure is not settled.
+TEST(AsymptoticVerdict, TheChangeBetweenHalvesIsPairedOverTheCommonResamples) {
+  const std::vector<double> widths = {64, 128, 256, 512, 1024, 2048};
+  const std::vector<double> delta = {-0.2, -0.1, 0.0, 0.1, 0.2};
+  MatrixD v(Eigen::Index(widths.size()), Eigen::Index(delta.size()));
+  for (std::size_t w = 0; w < widths.size(); ++w)
+    for (std::size_t s = 0; s < delta.size(); ++s)
+      v(Eigen::Index(w), Eigen::Index(s)) = std::pow(widths[w], 0.3 + delta[s]);
+  const WidthHalves h = width_halves(widths);
+  auto over = [&](const std::vector<std::size_t>& idx) {
+    std::vector<double> ws;
+    MatrixD sub(Eigen::Index(idx.size()), v.cols());
+    for (std::size_t k = 0; k < idx.size(); ++k)
+      ws.push_back(widths[idx[k]]), sub.row(Eigen::Index(k)) = v.row(Eigen::Index(idx[k]));
+    return fit_rate_mean(ws, sub);
+  };
+  const RateFit all = fit_rate_mean(widths, v);
+  RateFit narrowest = over(h.narrowest), widest = over(h.widest);
+  ASSERT_EQ(narrowest.resampled_slopes.size(), widest.resampled_slopes.size());
+  // Preconditions of the scenario: everything outside [0.8, 1.2], and the intervals wide enough that their bound on the
+  // rise (widest upper end − narrowest lower end) exceeds the widest widths' distance to the region.
+  ASSERT_LT(all.mc_high, kRegion.lo);
+  ASSERT_LT(widest.mc_high, kRegion.lo);
+  ASSERT_GT(widest.ci_high - narrowest.ci_low, kRegion.lo - widest.ci_high);
+  const VerdictResult paired = asymptotic_exponent_verdict(all, narrowest, widest, kRegion, "x");
+  EXPECT_EQ(paired.verdict, Verdict::fails) << paired.detail;
+  narrowest.resampled_slopes.clear(), widest.resampled_slopes.clear();
+  const VerdictResult bounded = asymptotic_exponent_verdict(all, narrowest, widest, kRegion, "x");
+  EXPECT_EQ(bounded.verdict, Verdict::inconclusive) << bounded.detail;
+  EXPECT_NE(bounded.detail.find("not settled"), std::string::npos) << bounded.detail;
 }
 
 }  // namespace

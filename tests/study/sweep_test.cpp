@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -212,6 +214,12 @@ TEST(Sweep, RealRunsDoNotDependOnThreadCount) {
     EXPECT_EQ(s.ran, 12) << s.brief();
     EXPECT_EQ(s.failed, 0);
     results[t - 1] = by_stem(dir / "runs.jsonl");
+    int above_init = 0;  // train_run.h's rule, written out
+    for (const auto& [stem, r] : results[t - 1]) {
+      const double init = r["train_loss_init"].get<double>(), end = r["train_loss"].get<double>();
+      above_init += end - init > 1e-3 * std::max(1.0, std::abs(init));
+    }
+    EXPECT_EQ(s.above_init, above_init) << s.brief();
     for (auto& [stem, r] : results[t - 1]) {
       r.erase("seconds");
       MatrixD logits = npy_read_matrix<double>((dir / "logits" / (stem + ".npy")).string());
