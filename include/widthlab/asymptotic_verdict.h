@@ -24,9 +24,9 @@ struct WidthHalves {
 WidthHalves width_halves(const std::vector<double>& widths);
 
 // verdict_in_region on the fit over every width (`all`), then checked against the re-fits. A re-fit is usable when it
-// is ok with at least 3 widths and a finite interval. An unusable narrowest widths' re-fit is ignored, and so is an
-// unusable widest widths' one when the sweep has fewer than 4 widths (max(all.widths_given, all.widths_used): no
-// re-fit is made then). Inconclusive, with the fits in the detail:
+// is ok with at least 3 widths and a finite interval. With fewer than 4 widths in the sweep (max(all.widths_given,
+// all.widths_used)) no re-fit is made: a hold stands, a failure is inconclusive (nothing bounds its approach, below).
+// Inconclusive, with the fits in the detail:
 //   * with 4 or more widths, a holds or a fails whose widest widths' re-fit is not ok, has fewer than 3 widths with
 //     finite values or no finite interval: the widest widths can neither confirm nor contradict it (the detail quotes
 //     the re-fit's note, which names the widths left out);
@@ -34,7 +34,8 @@ WidthHalves width_halves(const std::vector<double>& widths);
 //     pre-asymptotic"), or whose approach to the region the sweep does not bound: the change of the exponent from
 //     the narrowest to the widest widths toward the region has its 95 % interval above zero ("still moves toward
 //     the region"), or its upper end reaches the gap between the widest widths' interval and the region ("not
-//     settled": one more such span of widths could bring it in). The interval is paired over the two re-fits' common
+//     settled": one more such span of widths could bring it in), or cannot be had (no usable narrowest widths'
+//     re-fit, or fewer than 4 widths). The interval is paired over the two re-fits' common
 //     resamples (RateFit::resampled_slopes; both must come from the same seeds and RateFitOptions::seed) when both
 //     kept them, else bounded by the two intervals;
 //   * a fit inside the region whose widest widths' interval is not inside it too, or whose exponent moves away from

@@ -389,6 +389,8 @@ def asymptotic_verdict(row, region):
     that none does rather than judge one by half the rule."""
     f = {k: float(row[k]) for k in row if k.startswith(("exponent", "ci_"))}
     v = in_region(f["ci_lo"], f["ci_hi"], region) if int(row["widths_used"]) >= 3 else "inconclusive"
+    if v == "does not hold" and int(row["widths_narrowest"]) < 3:
+        return "inconclusive"            # no narrowest re-fit (or < 4 widths): nothing bounds the approach
     if v == "inconclusive" or int(row["widths_widest"]) < 3:
         return v
     wide = in_region(f["ci_lo_widest"], f["ci_hi_widest"], region)

@@ -258,8 +258,8 @@ def asymptotic_verdict(all_, nar, wid, r, use_refits=True, distance=region_dista
     if v == "does not hold":
         if usable[1] and verdict_in_region(wid, r) != "does not hold":
             return "inconclusive"
-        if not usable[0]:
-            return v
+        if not usable[0]:                # no narrowest re-fit (or < 4 widths): nothing bounds the approach
+            return "inconclusive"
         s = 1 if wid["exponent"] < r[0] else -1
         gap = r[0] - wid["hi"] if s > 0 else wid["lo"] - r[1]
         (lo_min, lo_max), (hi_min, hi_max) = change(nar, wid, s)

@@ -87,10 +87,11 @@ Estimate change_toward(const RateFit& narrowest, const RateFit& widest, double s
 // exponent stays outside the region as d grows, so the sweep must bound how fast it can still approach: the widest
 // widths' interval end nearest the region, moved on by the largest change toward the region the sweep allows (the
 // upper end of change_toward) over one more step of the same span, must stay outside. A change whose interval lies
-// above zero is movement toward the region outright. Without a usable narrowest re-fit nothing bounds the change
-// and the failure stands on the widest widths alone, as with fewer than 4 widths.
+// above zero is movement toward the region outright. Without a usable narrowest re-fit nothing bounds the change.
 std::string unsettled_approach(const RateFit& narrowest, const RateFit& widest, const ClaimRegion& region) {
-  if (!usable(narrowest)) return "";
+  if (!usable(narrowest))
+    return "the narrowest widths have no re-fit with a finite interval over 3 widths, so nothing bounds how fast the "
+           "exponent may still approach the region — not settled";
   const double s = widest.slope < region.lo ? 1.0 : -1.0;
   const Estimate c = change_toward(narrowest, widest, s);
   const double gap = s > 0 ? region.lo - widest.ci_high : widest.ci_low - region.hi;  // > 0: outside
@@ -131,9 +132,16 @@ VerdictResult judge(const RateFit& all, const RateFit& narrowest, const RateFit&
   VerdictResult v = verdict_in_region(estimate(all), region, what);
   if (v.verdict == Verdict::inconclusive) return v;
   if (!usable(widest)) {
-    // With fewer than 4 widths no re-fit is made and the fit over every width stands; with 4 or more the widest
-    // widths must agree, and a re-fit without a finite interval over ≥ 3 widths cannot (theory.md §10.3).
+    // With fewer than 4 widths no re-fit is made: a hold over every width stands, a failure does not, since nothing
+    // bounds the exponent's approach to the region. With 4 or more the widest widths must agree, and a re-fit without
+    // a finite interval over ≥ 3 widths cannot (theory.md §10.3).
     const int n = sweep_widths(all);
+    if (n < 4 && v.verdict == Verdict::fails)
+      return {Verdict::inconclusive,
+              v.detail + fmt::format("; but {} widths give no re-fits over the narrowest and the widest widths, so "
+                                     "nothing bounds how fast the exponent may still approach the region — not "
+                                     "settled (theory.md §10.3)",
+                                     n)};
     if (n < 4) return v;
     return {Verdict::inconclusive, v.detail + "; but " + missing_refit_text(widest, n) +
                                        " — the widest widths can neither confirm nor contradict it (theory.md §10.3)"};

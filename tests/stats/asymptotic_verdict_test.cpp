@@ -27,7 +27,11 @@ Verdict judge(const RateFit& all, const RateFit& narrowest, const RateFit& wides
 const RateFit kNone;  // not fitted (fewer than 4 widths in all)
 
 TEST(AsymptoticVerdict, ASettledExponentKeepsItsVerdict) {
-  EXPECT_EQ(judge(fit(0.5, 0.4, 0.6, 3), kNone, kNone), Verdict::fails);  // 3 widths: no re-fit, the fit stands
+  // 3 widths: no re-fit. A hold stands; a failure cannot, nothing bounding its approach to the region (§10.3).
+  EXPECT_EQ(judge(fit(1.0, 0.9, 1.1, 3), kNone, kNone), Verdict::holds);
+  const VerdictResult three = asymptotic_exponent_verdict(fit(0.3, 0.25, 0.35, 3), kNone, kNone, kRegion, "x");
+  EXPECT_EQ(three.verdict, Verdict::inconclusive);
+  EXPECT_NE(three.detail.find("3 widths give no re-fits"), std::string::npos) << three.detail;
   // Outside [0.8, 1.2] by 0.43 at the widest widths; the most the intervals let it rise from the narrowest to the
   // widest widths is 0.37 − 0.25 = 0.12 < 0.43: settled.
   EXPECT_EQ(judge(fit(0.3, 0.25, 0.35, 5), fit(0.3, 0.25, 0.35, 3), fit(0.32, 0.27, 0.37, 3)), Verdict::fails);
@@ -151,7 +155,8 @@ TEST(AsymptoticVerdict, WidestWidthsWithoutValuesLeaveTheVerdictOpen) {
 }
 
 // A widest-half re-fit over 3 widths whose interval is unbounded (its resamples' statistic mostly unusable) cannot
-// confirm a hold or a failure over 5 widths either; an unusable narrowest half is still only ignored.
+// confirm a hold or a failure over 5 widths either. An unusable narrowest half leaves a hold to the widest widths, but
+// cannot bound a failure's approach to the region.
 TEST(AsymptoticVerdict, AWidestRefitWithoutAFiniteIntervalLeavesTheVerdictOpen) {
   const RateFit open = fit(1.0, -INFINITY, INFINITY, 3);
   const VerdictResult v = asymptotic_exponent_verdict(fit(1.0, 0.9, 1.1, 5), kNone, open, kRegion, "x");
@@ -160,6 +165,11 @@ TEST(AsymptoticVerdict, AWidestRefitWithoutAFiniteIntervalLeavesTheVerdictOpen) 
   EXPECT_EQ(judge(fit(0.5, 0.4, 0.6, 5), kNone, open), Verdict::inconclusive);
   EXPECT_EQ(judge(fit(0.5, 0.4, 0.6, 5), kNone, kNone), Verdict::inconclusive);  // 5 widths and no re-fit at all
   EXPECT_EQ(judge(fit(1.0, 0.9, 1.1, 5), open, fit(1.0, 0.85, 1.15, 3)), Verdict::holds);
+  EXPECT_EQ(judge(fit(0.3, 0.25, 0.35, 5), fit(0.3, 0.25, 0.35, 3), fit(0.32, 0.27, 0.37, 3)), Verdict::fails);
+  const VerdictResult unbounded =
+      asymptotic_exponent_verdict(fit(0.3, 0.25, 0.35, 5), open, fit(0.32, 0.27, 0.37, 3), kRegion, "x");
+  EXPECT_EQ(unbounded.verdict, Verdict::inconclusive);
+  EXPECT_NE(unbounded.detail.find("nothing bounds"), std::string::npos) << unbounded.detail;
 }
 
 TEST(AsymptoticVerdict, WidthHalves) {
