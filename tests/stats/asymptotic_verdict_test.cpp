@@ -114,16 +114,19 @@ MatrixD power_law(const std::vector<double>& widths, double p, const std::vector
   return v;
 }
 
+// The fit over the widths `idx` (rows of v), as the coordinate check makes its re-fits (coord_check.cpp).
+RateFit fit_over(const std::vector<double>& widths, const MatrixD& v, const std::vector<std::size_t>& idx) {
+  std::vector<double> ws;
+  MatrixD sub(Eigen::Index(idx.size()), v.cols());
+  for (std::size_t k = 0; k < idx.size(); ++k)
+    ws.push_back(widths[idx[k]]), sub.row(Eigen::Index(k)) = v.row(Eigen::Index(idx[k]));
+  return fit_rate_mean(ws, sub);
+}
+
 // The fits over every width and over each half, as the coordinate check makes them (coord_check.cpp).
 VerdictResult judge_sweep(const std::vector<double>& widths, const MatrixD& v, const ClaimRegion& region) {
   const WidthHalves h = width_halves(widths);
-  auto over = [&](const std::vector<std::size_t>& idx) {
-    std::vector<double> ws;
-    MatrixD sub(Eigen::Index(idx.size()), v.cols());
-    for (std::size_t k = 0; k < idx.size(); ++k)
-      ws.push_back(widths[idx[k]]), sub.row(Eigen::Index(k)) = v.row(Eigen::Index(idx[k]));
-    return fit_rate_mean(ws, sub);
-  };
+  auto over = [&](const std::vector<std::size_t>& idx) { return fit_over(widths, v, idx); };
   const RateFit all = fit_rate_mean(widths, v);
   return h.widest.empty() ? asymptotic_exponent_verdict(all, kNone, kNone, region, "x")
                           : asymptotic_exponent_verdict(all, over(h.narrowest), over(h.widest), region, "x");
@@ -197,15 +200,8 @@ TEST(AsymptoticVerdict, TheChangeBetweenHalvesIsPairedOverTheCommonResamples) {
     for (std::size_t s = 0; s < delta.size(); ++s)
       v(Eigen::Index(w), Eigen::Index(s)) = std::pow(widths[w], 0.3 + delta[s]);
   const WidthHalves h = width_halves(widths);
-  auto over = [&](const std::vector<std::size_t>& idx) {
-    std::vector<double> ws;
-    MatrixD sub(Eigen::Index(idx.size()), v.cols());
-    for (std::size_t k = 0; k < idx.size(); ++k)
-      ws.push_back(widths[idx[k]]), sub.row(Eigen::Index(k)) = v.row(Eigen::Index(idx[k]));
-    return fit_rate_mean(ws, sub);
-  };
   const RateFit all = fit_rate_mean(widths, v);
-  RateFit narrowest = over(h.narrowest), widest = over(h.widest);
+  RateFit narrowest = fit_over(widths, v, h.narrowest), widest = fit_over(widths, v, h.widest);
   ASSERT_EQ(narrowest.resampled_slopes.size(), widest.resampled_slopes.size());
   // Preconditions of the scenario: everything outside [0.8, 1.2], and the intervals wide enough that their bound on the
   // rise (widest upper end − narrowest lower end) exceeds the widest widths' distance to the region.

@@ -18,30 +18,8 @@ namespace {
 
 TEST(StudyReport, RunsThatEndAboveTheirInitialLossAreCounted) {
   // SP tanh nets at lr 5: some overshoot within 3 steps and end above where they started, some do not.
-  const Config cfg = parse_config(R"toml(
-[data]
-dataset = "gaussians"
-train_size = 32
-test_size = 32
-gaussians_dim = 5
-[model]
-activation = "tanh"
-[scaling]
-presets = ["sp"]
-reference_width = 16
-[train]
-lr = 5
-steps = 3
-log_every = 0
-[sweep]
-widths = [16, 32, 64]
-seeds = [0, 1, 2]
-[limits]
-compute = []
-[study]
-plots = false
-)toml",
-                                  "above_init_runs");
+  const Config cfg = tiny_mf_study_config(
+      "above_init_runs", {"scaling.presets=[\"sp\"]", "train.lr=5", "train.steps=3", "limits.compute=[]"});
   StudySummary summary;
   const auto dir = run_small_study(cfg, "above_init_runs", 10, &summary);
   std::map<int, int> above;  // width → runs above their loss at init
