@@ -180,9 +180,14 @@ TEST(RateFitMcBand, AsymptoticVerdictJudgesTheWidenedIntervals) {
   EXPECT_TRUE(says_monte_carlo(widest_near)) << widest_near.detail;
   EXPECT_NE(widest_near.detail.find("widest widths' interval"), std::string::npos) << widest_near.detail;
   // A fail whose widest widths' band reaches into the region: inconclusive (a fail needs the widest widths outside).
-  const RateFit outside = fit(0.5, 0.4, 0.6, 0.38, 0.62, 5);
-  EXPECT_EQ(judge(outside, fit(0.5, 0.3, 0.79, 0.28, 0.795, 3)).verdict, Verdict::fails);
-  const VerdictResult fail_near = judge(outside, fit(0.5, 0.3, 0.79, 0.28, 0.81, 3));
+  // The narrowest widths' re-fit bounds the approach (theory.md §10.3: a rise of at most 0.6 − 0.45 = 0.15 < 0.2, the
+  // widest 95 % interval's gap to the region), so only the band decides.
+  const RateFit outside = fit(0.5, 0.4, 0.6, 0.38, 0.62, 5), narrowest = fit(0.5, 0.45, 0.55, 0.44, 0.56, 3);
+  auto judge_fail = [&](const RateFit& widest) {
+    return asymptotic_exponent_verdict(outside, narrowest, widest, region, "x");
+  };
+  EXPECT_EQ(judge_fail(fit(0.5, 0.4, 0.6, 0.38, 0.795, 3)).verdict, Verdict::fails);
+  const VerdictResult fail_near = judge_fail(fit(0.5, 0.4, 0.6, 0.38, 0.81, 3));
   EXPECT_EQ(fail_near.verdict, Verdict::inconclusive);
   EXPECT_TRUE(says_monte_carlo(fail_near)) << fail_near.detail;
   // A fit without a band (NaN ends) is judged on its 95 % interval, as before.
