@@ -44,7 +44,7 @@ std::string missing_refit_text(const RateFit& widest, int n) {
 
 // +1: the exponent moves toward the region from the narrowest to the widest widths (disjoint intervals), −1: away
 // from it, 0: no settled movement (overlapping intervals, or a re-fit missing). Used for a hold (a failure asks more:
-// bounded_approach).
+// unsettled_approach).
 int movement(const RateFit& narrowest, const RateFit& widest, const ClaimRegion& region) {
   if (!usable(narrowest) || !usable(widest)) return 0;
   if (!(widest.ci_low > narrowest.ci_high || widest.ci_high < narrowest.ci_low)) return 0;
