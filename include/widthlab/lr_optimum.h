@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "widthlab/loss_tolerance.h"
+
 namespace widthlab {
 
 enum class OptimumStatus {
@@ -35,8 +37,7 @@ struct LrOptimum {
   double loss = NAN;     // the loss at the best grid point
 };
 
-// Flat when (max − min) of the finite losses ≤ flat_tol · max(1, |min|).
-constexpr double kFlatTolerance = 1e-3;
+// Flat when (max − min) of the finite losses ≤ flat_tol · max(1, |min|) (by default kLossTolerance, loss_tolerance.h).
 
 // A run that ended above its loss at init did not train and counts as diverged (trained_above_initial_loss,
 // train_run.h; theory.md §10.1).
@@ -44,7 +45,7 @@ constexpr double kFlatTolerance = 1e-3;
 // lrs: distinct, > 0 (any order); losses: one per lr, non-finite = diverged. InputError on mismatched sizes or a
 // non-positive lr.
 LrOptimum find_lr_optimum(const std::vector<double>& lrs, const std::vector<double>& losses,
-                          double flat_tol = kFlatTolerance);
+                          double flat_tol = kLossTolerance);
 
 // Vertex of the parabola through (x0,y0), (x1,y1), (x2,y2) with x0 < x1 < x2 (NaN when the three are collinear).
 double parabola_vertex(double x0, double y0, double x1, double y1, double x2, double y2);

@@ -72,7 +72,9 @@ struct RateFit {
   int resamples = 0;       // resamples drawn (0 when there was no fit or no interval)
   int resamples_used = 0;  // resamples whose statistic was finite and positive at every used width
   int groups = 0;          // groups resampled in the first stage (RateFitOptions::groups); 0: seeds alone
-  std::size_t units = 0;   // the n the interval was stretched for (groups, or seeds: small_sample_stretch)
+  // The units a resample draws (the groups, else RateFitOptions::stretch_units, else the seeds): the n the interval is
+  // stretched for (small_sample_stretch); set with a fit even when too few for an interval.
+  std::size_t units = 0;
   // Resample b's slope, NaN where unusable; empty without an interval. Two fits of the same seeds with the same
   // RateFitOptions::seed draw the same seeds in resample b, so their slopes pair up (asymptotic_verdict.h).
   std::vector<double> resampled_slopes;

@@ -19,6 +19,7 @@
 
 #include "widthlab/architecture.h"
 #include "widthlab/loss.h"
+#include "widthlab/loss_tolerance.h"
 #include "widthlab/mlp.h"
 #include "widthlab/scaling.h"
 #include "widthlab/tensor.h"
@@ -79,12 +80,16 @@ struct TrainData {
 enum class RunStatus { ok, diverged };
 std::string run_status_name(RunStatus s);  // "ok" | "diverged"
 
-// A run that finished with a finite train loss above its loss at init, by more than 10⁻³ · max(1, |init|) (the
-// flatness tolerance of lr_optimum.h), did not train: its lr is past the edge of stability as surely as a run that
-// overflowed (theory.md §10.1). Transfer counts it as diverged; a study keeps its distances (an unstable scaling is a
-// finding) and counts it in the report (theory.md §8.7). False when either loss is not finite (a non-finite final
-// loss is diverged already; an init loss that is not finite gives nothing to compare with).
+// A run that finished with a finite train loss above its loss at init, by more than kLossTolerance · max(1, |init|)
+// (loss_tolerance.h, the flatness tolerance of lr_optimum.h), did not train: its lr is past the edge of stability as
+// surely as a run that overflowed (theory.md §10.1). Transfer counts it as diverged; a study keeps its distances (an
+// unstable scaling is a finding) and counts it in the report (theory.md §8.7). False when either loss is not finite (a
+// non-finite final loss is diverged already; an init loss that is not finite gives nothing to compare with).
 bool trained_above_initial_loss(double final_loss, double initial_loss);
+
+// The same test on a runs.jsonl record (TrainResult::to_json): its status is "ok" and trained_above_initial_loss
+// holds for its train_loss and train_loss_init (false when either is null or missing).
+bool record_trained_above_initial_loss(const nlohmann::json& run);
 
 struct CurvePoint {
   int step = 0;  // number of updates done before this evaluation

@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "widthlab/results_io.h"
 #include "widthlab/train_run.h"
 
 namespace widthlab {
@@ -14,6 +15,11 @@ nlohmann::json numbers(const std::vector<double>& v) {
   return a;
 }
 }  // namespace
+
+bool record_trained_above_initial_loss(const nlohmann::json& run) {
+  return run.value("status", "") == "ok" &&
+         trained_above_initial_loss(json_number(run, "train_loss"), json_number(run, "train_loss_init"));
+}
 
 nlohmann::json TrainResult::to_json() const {
   nlohmann::json j;

@@ -26,7 +26,7 @@ std::string run_status_name(RunStatus s) { return s == RunStatus::ok ? "ok" : "d
 
 bool trained_above_initial_loss(double final_loss, double initial_loss) {
   if (!std::isfinite(final_loss) || !std::isfinite(initial_loss)) return false;
-  return final_loss - initial_loss > 1e-3 * std::max(1.0, std::abs(initial_loss));
+  return final_loss - initial_loss > kLossTolerance * std::max(1.0, std::abs(initial_loss));
 }
 
 std::string TrainOptions::validate() const {

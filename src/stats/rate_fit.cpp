@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <map>
 
 #include "widthlab/error.h"
@@ -115,24 +116,20 @@ int distinct_count(std::vector<double> v) {
 }
 
 // theory.md §8.7: a percentile bootstrap over fewer than 3 units (the seeds, or the groups drawn in the first stage)
-// gives no interval — one seed's resamples all coincide, two seeds' take 3 values. True (with a note) when so.
-bool too_few_to_resample(RateFit& fit, std::size_t n_seeds, std::size_t stretch_units) {
-  if (fit.groups == 0 && n_seeds < 3) {
-    add_note(fit, fmt::format("{} seed(s): fewer than 3 give no interval", n_seeds));
-    return true;
-  }
-  if (fit.groups == 0 && stretch_units > 0 && stretch_units < 3) {
-    add_note(fit,
-             fmt::format("a fitted width has {} seed(s) with a value: fewer than 3 give no interval", stretch_units));
-    return true;
-  }
-  if (fit.groups > 0 && fit.groups < 3) {
+// gives no interval — one seed's resamples all coincide, two seeds' take 3 values. True (with a note) when so; reads
+// fit.groups and fit.units (the groups, else RateFitOptions::stretch_units, else the seeds).
+bool too_few_to_resample(RateFit& fit, std::size_t n_seeds) {
+  if (fit.groups > 0 && fit.units < 3)
     add_note(fit, (fit.groups == 1 ? std::string("every seed shares one group (one limit run)")
                                    : std::string("the seeds fall in 2 groups (limit runs)")) +
                       ": fewer than 3 groups to resample give no interval");
-    return true;
-  }
-  return false;
+  else if (fit.groups == 0 && n_seeds < 3)
+    add_note(fit, fmt::format("{} seed(s): fewer than 3 give no interval", n_seeds));
+  else if (fit.units < 3)
+    add_note(fit, fmt::format("a fitted width has {} seed(s) with a value: fewer than 3 give no interval", fit.units));
+  else
+    return false;
+  return true;
 }
 }  // namespace
 
@@ -177,10 +174,9 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
     add_note(fit, "only 2 widths: a line through two points always fits; the slope is no tested rate");
 
   fit.groups = resampler.groups();
-  if ((fit.too_few_units = too_few_to_resample(fit, n_seeds, options.stretch_units))) return fit;
+  fit.units = fit.groups > 0 ? std::size_t(fit.groups) : options.stretch_units > 0 ? options.stretch_units : n_seeds;
+  if ((fit.too_few_units = too_few_to_resample(fit, n_seeds))) return fit;
   Rng rng = make_rng(options.seed, 0x72617465 /* "rate" */);
-  std::vector<double> slopes;
-  slopes.reserve(std::size_t(options.resamples));
   std::vector<std::size_t> sample;
   std::vector<double> by(used.size());
   fit.resampled_slopes.assign(std::size_t(options.resamples), RateFit::nan);
@@ -192,11 +188,13 @@ RateFit fit_rate(const std::vector<double>& widths, std::size_t n_seeds, const S
       good = usable(v);
       by[k] = good ? std::log(v) : 0.0;
     }
-    if (good) slopes.push_back(fit.resampled_slopes[std::size_t(b)] = ols_slope(lx, by));
+    if (good) fit.resampled_slopes[std::size_t(b)] = ols_slope(lx, by);
   }
+  std::vector<double> slopes;  // the usable ones
+  std::copy_if(fit.resampled_slopes.begin(), fit.resampled_slopes.end(), std::back_inserter(slopes),
+               [](double s) { return std::isfinite(s); });
   fit.resamples = options.resamples;
   fit.resamples_used = int(slopes.size());
-  fit.units = fit.groups > 0 ? std::size_t(fit.groups) : options.stretch_units > 0 ? options.stretch_units : n_seeds;
   rate_interval(slopes, std::size_t(options.resamples - fit.resamples_used), options.level, fit.units, fit);
   if (fit.resamples_used < options.resamples)
     add_note(fit, fmt::format("{} of {} bootstrap resamples unusable (a width's statistic not finite and positive): "

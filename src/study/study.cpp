@@ -100,9 +100,7 @@ void count_runs(const std::map<SweepRunKey, study::RunData>& runs, const SweepSu
   for (const auto& [key, d] : runs) {
     ++summary.runs;
     (d.record.value("status", "") == "ok" ? summary.runs_ok : summary.runs_diverged) += 1;
-    if (d.record.value("status", "") == "ok" &&
-        trained_above_initial_loss(json_number(d.record, "train_loss"), json_number(d.record, "train_loss_init")))
-      ++summary.runs_above_init;
+    if (record_trained_above_initial_loss(d.record)) ++summary.runs_above_init;
   }
   summary.runs_failed = sweep.failed;
   summary.sweep_seconds = sweep.seconds;

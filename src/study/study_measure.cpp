@@ -221,7 +221,7 @@ class Measure {
         continue;
       }
       ++row.ok;
-      if (trained_above_initial_loss(json_number(rd.record, "train_loss"), json_number(rd.record, "train_loss_init")))
+      if (record_trained_above_initial_loss(rd.record))
         ++row.above_init;  // kept: its distance is what this scaling does at this lr; the report counts it
       tl.push_back(json_number(rd.record, "test_loss"));
       ta.push_back(json_number(rd.record, "test_acc"));

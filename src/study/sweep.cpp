@@ -189,9 +189,7 @@ void execute(const SweepRunKey& key, const SweepRunFunction& fn, const SweepOpti
     sh.runs->append(out.record);
     ++sh.summary->ran;
     (status == "ok" ? sh.summary->ok : sh.summary->diverged) += 1;
-    if (status == "ok" &&
-        trained_above_initial_loss(json_number(out.record, "train_loss"), json_number(out.record, "train_loss_init")))
-      ++sh.summary->above_init;
+    if (record_trained_above_initial_loss(out.record)) ++sh.summary->above_init;
     sh.progress->advance(1,
                          fmt::format("{} w={}{} seed={} {}", key.scaling, key.width, lr_text(key), key.seed, status));
   } catch (const std::exception& e) {

@@ -39,7 +39,7 @@ std::vector<TransferRun> transfer_runs(const std::vector<nlohmann::json>& record
     t.train_loss = t.ok ? json_number(r, "train_loss") : NAN;
     t.test_loss = t.ok ? json_number(r, "test_loss") : NAN;
     t.train_loss_init = json_number(r, "train_loss_init");
-    t.unstable = t.ok && trained_above_initial_loss(t.train_loss, t.train_loss_init);
+    t.unstable = record_trained_above_initial_loss(r);
     t.coord = coord_run(r);
     runs.push_back(std::move(t));
   }

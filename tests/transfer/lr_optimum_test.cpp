@@ -83,7 +83,7 @@ TEST(LrOptimum, FlatCurveHasNoInteriorOptimum) {
   EXPECT_TRUE(std::isnan(flat.lr));
   EXPECT_FALSE(has_interior_optimum(flat.status));
   std::vector<double> almost(lrs.size(), 0.693);
-  almost[4] -= 1e-4;  // below kFlatTolerance
+  almost[4] -= 1e-4;  // below kLossTolerance
   EXPECT_EQ(find_lr_optimum(lrs, almost).status, OptimumStatus::flat);
 }
 
