@@ -53,8 +53,7 @@ SpNet ntk_net(int input_dim, int n, int depth, const Activation& act, double W_s
 double rel_frobenius(const MatrixD& a, const MatrixD& b) { return (a - b).norm() / b.norm(); }
 
 // Stability is assumed monotone in the lr, so bisection over the grid's index finds the edge.
-double max_stable_lr(const SpNet& n, const Dataset& data, int steps, std::uint64_t seed, double lr_min, int K,
-                     bool monotone) {
+double max_stable_lr(const SpNet& n, const Dataset& data, int steps, std::uint64_t seed, double lr_min, int K) {
   TrainData td{data.x_train, data.y_train, data.x_test, data.y_test, data.classes};
   auto stable = [&](int k) {
     TrainTask t;
@@ -68,15 +67,14 @@ double max_stable_lr(const SpNet& n, const Dataset& data, int steps, std::uint64
     t.train.lr = lr_min * std::pow(2.0, 0.5 * k);
     t.train.steps = steps;
     t.train.precision = Precision::float64;
-    t.train.curve_every = monotone ? 1 : steps;
+    t.train.curve_every = 1;
     t.train.decomposition = false;
     t.train.kernel_points = 0;
     t.train.coord_points = 0;
     TrainResult r = run_training(t, td);
     if (r.status != RunStatus::ok || r.curve.empty() || !r.train_loss) return false;
-    if (monotone)
-      for (const CurvePoint& p : r.curve)
-        if (!(p.train_loss <= r.curve.front().train_loss)) return false;
+    for (const CurvePoint& p : r.curve)
+      if (!(p.train_loss <= r.curve.front().train_loss)) return false;
     return std::isfinite(*r.train_loss) && *r.train_loss <= r.curve.front().train_loss;
   };
   if (!stable(0)) return NAN;
@@ -91,12 +89,12 @@ double max_stable_lr(const SpNet& n, const Dataset& data, int steps, std::uint64
 }
 
 MaxLrSweep max_lr_sweep(const std::vector<LrFamily>& families, const std::vector<int>& widths, const Dataset& small,
-                        int steps, const std::vector<std::uint64_t>& seeds, const std::filesystem::path& csv_path,
-                        bool monotone) {
+                        int steps, const std::vector<std::uint64_t>& seeds, const std::filesystem::path& csv_path) {
   MaxLrSweep out;
   std::vector<std::vector<std::string>> csv;
-  out.table.title = fmt::format("largest stable GD lr (MSE, {} steps, {} train examples, no bias; √2 grid{})", steps,
-                                small.x_train.rows(), monotone ? "; loss never above its initial value" : "");
+  out.table.title = fmt::format(
+      "largest stable GD lr (MSE, {} steps, {} train examples, no bias; √2 grid; loss never above its initial value)",
+      steps, small.x_train.rows());
   out.table.columns = {"family", "width n", "largest stable lr (mean ± std over seeds)"};
   for (const LrFamily& fam : families) {
     SeedGrid g;  // per (width, seed)
@@ -105,7 +103,7 @@ MaxLrSweep max_lr_sweep(const std::vector<LrFamily>& families, const std::vector
       const SpNet n = fam.net(width);
       std::vector<double> lrs;
       const auto t0 = std::chrono::steady_clock::now();
-      for (auto seed : seeds) lrs.push_back(max_stable_lr(n, small, steps, seed, 1e-5, 44, monotone));
+      for (auto seed : seeds) lrs.push_back(max_stable_lr(n, small, steps, seed, 1e-5, 44));
       out.seconds.back().push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       const auto censored = std::count_if(lrs.begin(), lrs.end(), [](double x) { return std::isinf(x); });
       std::vector<double> found;  // the seeds with an unstable lr inside the grid

@@ -34,12 +34,12 @@ SpNet ntk_net(int input_dim, int n, int depth, const Activation& act, double W_s
 double rel_frobenius(const MatrixD& a, const MatrixD& b);
 
 // Largest stable lr of full-batch GD with MSE (R24): bisection over lr_k = lr_min·2^{k/2}, k = 0..K−1; a trial is
-// stable when after `steps` steps the train loss is finite and not above the initial one — with `monotone`, at every
-// step (below the kernel regime's edge 2m/λ_max every mode's residual shrinks at every step, theory.md §6.3; a net
-// that blows up and then lands on f ≡ 0 with all ReLU units dead passes the end-only test but not this one). NaN
-// when lr_min is unstable, +∞ (censored) when the grid's largest lr is stable. The net is trained without bias.
-double max_stable_lr(const SpNet& n, const Dataset& data, int steps, std::uint64_t seed, double lr_min, int K,
-                     bool monotone = false);
+// stable when the train loss stays finite and never rises above its initial value over `steps` steps (below the
+// kernel regime's edge 2m/λ_max every mode's residual shrinks at every step, theory.md §6.3). Asking it of the last
+// step only is fooled: a bias-free ReLU net that blows up and then lands on f ≡ 0 with every unit dead ends below its
+// initial loss (theory.md §6.3 R24). NaN when lr_min is
+// unstable, +∞ (censored) when the grid's largest lr is stable. The net is trained without bias.
+double max_stable_lr(const SpNet& n, const Dataset& data, int steps, std::uint64_t seed, double lr_min, int K);
 
 // One family of the lr search: its label and its net at actual width n.
 struct LrFamily {
@@ -55,8 +55,7 @@ struct MaxLrSweep {
   std::vector<std::vector<double>> seconds;  // per family and width: the wall time of its seeds' bisections
 };
 MaxLrSweep max_lr_sweep(const std::vector<LrFamily>& families, const std::vector<int>& widths, const Dataset& small,
-                        int steps, const std::vector<std::uint64_t>& seeds, const std::filesystem::path& csv_path,
-                        bool monotone = false);
+                        int steps, const std::vector<std::uint64_t>& seeds, const std::filesystem::path& csv_path);
 
 // judge_slope on a max_lr_sweep grid, unless a seed was stable up to the grid's largest lr (+inf, censored): its
 // largest stable lr is only known to lie above the grid, and leaving it out would bias the slope toward the seeds

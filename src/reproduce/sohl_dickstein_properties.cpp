@@ -137,7 +137,7 @@ void props_lr_scale(const PropsCase& k, const ReproduceContext& ctx, CaseOutput&
       {"naive-sp", [&](int w) { return sp_net(n0, w, 1, H, k.act, false, k.W_std); }},
       {"improved-sp", [&](int w) { return sp_net(n0, N, w / N, H, k.act, false, k.W_std); }},
       {"ntk-param", [&](int w) { return ntk_net(n0, w, H, k.act, k.W_std); }}};
-  MaxLrSweep r = max_lr_sweep(families, c.sweep.widths, d, c.train.steps, c.sweep.seeds, ctx.out / "max_lr.csv", true);
+  MaxLrSweep r = max_lr_sweep(families, c.sweep.widths, d, c.train.steps, c.sweep.seeds, ctx.out / "max_lr.csv");
   r.table.title = "(c) " + r.table.title;
   out.tables.push_back(r.table);
   std::vector<std::string> ratios;  // NTK parameterization / improved SP, per width
