@@ -105,15 +105,16 @@ MaxLrSweep max_lr_sweep(const std::vector<LrFamily>& families, const std::vector
       const auto t0 = std::chrono::steady_clock::now();
       for (auto seed : seeds) lrs.push_back(max_stable_lr(n, small, steps, seed, 1e-5, 44));
       out.seconds.back().push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      const auto censored = std::count_if(lrs.begin(), lrs.end(), [](double x) { return std::isinf(x); });
-      std::vector<double> found;  // the seeds with an unstable lr inside the grid
+      const auto above = std::count_if(lrs.begin(), lrs.end(), [](double x) { return std::isinf(x); });
+      const auto below = std::count_if(lrs.begin(), lrs.end(), [](double x) { return std::isnan(x); });
+      std::vector<double> found;  // the seeds whose edge lies inside the grid
       std::copy_if(lrs.begin(), lrs.end(), std::back_inserter(found), [](double x) { return std::isfinite(x); });
-      out.table.rows.push_back(
-          {fam.name, std::to_string(width),
-           fmt_stat(seed_stat(found)) + (censored ? fmt::format(" ({} of {} seeds stable up to the grid's "
-                                                                "largest lr: left out)",
-                                                                censored, lrs.size())
-                                                  : "")});
+      std::string row = fmt_stat(seed_stat(found));
+      if (above > 0)
+        row += fmt::format(" ({} of {} seeds stable up to the grid's largest lr: left out)", above, lrs.size());
+      if (below > 0)
+        row += fmt::format(" ({} of {} seeds unstable at the grid's smallest lr: left out)", below, lrs.size());
+      out.table.rows.push_back({fam.name, std::to_string(width), row});
       for (std::size_t k = 0; k < lrs.size(); ++k)
         csv.push_back({fam.name, std::to_string(width), std::to_string(seeds[k]), fmt_num(lrs[k], 8)});
       g.widths.push_back(width);
@@ -127,17 +128,22 @@ MaxLrSweep max_lr_sweep(const std::vector<LrFamily>& families, const std::vector
 
 VerdictResult judge_lr_slope(const SeedGrid& g, double exponent, double tol, const std::string& source) {
   VerdictResult v = judge_slope(g, exponent, tol, source);
-  std::vector<std::string> where;
-  for (std::size_t i = 0; i < g.widths.size(); ++i) {
-    const auto n = std::count_if(g.values[i].begin(), g.values[i].end(), [](double x) { return std::isinf(x); });
-    if (n > 0) where.push_back(fmt::format("{} of {} at width {}", n, g.values[i].size(), g.widths[i]));
-  }
-  if (where.empty()) return v;
+  const auto censored = [&](auto is_censored, const char* what) {
+    std::vector<std::string> where;
+    for (std::size_t i = 0; i < g.widths.size(); ++i) {
+      const auto n = std::count_if(g.values[i].begin(), g.values[i].end(), is_censored);
+      if (n > 0) where.push_back(fmt::format("{} of {} at width {}", n, g.values[i].size(), g.widths[i]));
+    }
+    return where.empty() ? std::string() : fmt::format("seeds {} ({})", what, fmt::join(where, ", "));
+  };
+  std::vector<std::string> parts;
+  for (const std::string& p : {censored([](double x) { return std::isinf(x); }, "stable up to the grid's largest lr"),
+                               censored([](double x) { return std::isnan(x); }, "unstable at the grid's smallest lr")})
+    if (!p.empty()) parts.push_back(p);
+  if (parts.empty()) return v;
   v.verdict = Verdict::inconclusive;
-  v.detail += fmt::format(
-      "; but seeds stable up to the grid's largest lr ({}) are censored, and the fit over the others is biased: "
-      "inconclusive",
-      fmt::join(where, ", "));
+  v.detail += fmt::format("; but {} are censored, and the fit over the others is biased: inconclusive",
+                          fmt::join(parts, " and "));
   return v;
 }
 

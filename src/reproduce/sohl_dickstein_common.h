@@ -47,8 +47,8 @@ struct LrFamily {
   std::function<SpNet(int width)> net;
 };
 // The largest stable lr of every family at every width and seed (lr grid 1e-5·2^{k/2}, k < 44): one SeedGrid per
-// family (in order; censored seeds are +∞), the report table (censored seeds counted and left out of the mean) and
-// `csv_path` (family, width, seed, max_stable_lr).
+// family (in order; censored seeds are +∞ or NaN), the report table (censored seeds counted and left out of the mean)
+// and `csv_path` (family, width, seed, max_stable_lr).
 struct MaxLrSweep {
   std::vector<SeedGrid> grids;
   ReportTable table;
@@ -57,9 +57,9 @@ struct MaxLrSweep {
 MaxLrSweep max_lr_sweep(const std::vector<LrFamily>& families, const std::vector<int>& widths, const Dataset& small,
                         int steps, const std::vector<std::uint64_t>& seeds, const std::filesystem::path& csv_path);
 
-// judge_slope on a max_lr_sweep grid, unless a seed was stable up to the grid's largest lr (+inf, censored): its
-// largest stable lr is only known to lie above the grid, and leaving it out would bias the slope toward the seeds
-// that diverged, so the verdict is then inconclusive and says where the censored seeds are.
+// judge_slope on a max_lr_sweep grid, unless a seed was stable up to the grid's largest lr (+∞) or unstable at its
+// smallest (NaN): its largest stable lr is only known to lie above or below the grid, and leaving it out would bias
+// the slope, so the verdict is then inconclusive and says where the censored seeds are.
 VerdictResult judge_lr_slope(const SeedGrid& g, double exponent, double tol, const std::string& source);
 
 }  // namespace widthlab::repro::sd

@@ -100,5 +100,27 @@ TEST(MaxStableLr, ATrialThatBlowsUpAndEndsBelowItsInitialLossIsUnstable) {
   ASSERT_GT(found, 0) << "no trial blew up and ended below its initial loss: the test saw nothing to check";
 }
 
+// An lr ∝ 1/width exactly, 5 seeds per width: the slope is −1 and judge_lr_slope holds it; one seed censored at either
+// end of the grid (+∞: stable to the top; NaN: unstable at the bottom) makes it inconclusive, naming the seed.
+TEST(MaxStableLr, ASeedCensoredAtEitherEndOfTheGridLeavesTheSlopeInconclusive) {
+  SeedGrid g;
+  for (double w : {32.0, 64.0, 128.0, 256.0}) {
+    g.widths.push_back(w);
+    g.values.push_back({});
+    for (int s = 0; s < 5; ++s) g.values.back().push_back((1.0 + 0.01 * s) / w);
+  }
+  EXPECT_EQ(judge_lr_slope(g, -1.0, 0.25, "test").verdict, Verdict::holds);
+  for (double censored : {double(INFINITY), double(NAN)}) {
+    SeedGrid c = g;
+    c.values[1][2] = censored;
+    const VerdictResult v = judge_lr_slope(c, -1.0, 0.25, "test");
+    EXPECT_EQ(v.verdict, Verdict::inconclusive);
+    EXPECT_NE(v.detail.find(std::isnan(censored) ? "unstable at the grid's smallest lr (1 of 5 at width 64)"
+                                                 : "stable up to the grid's largest lr (1 of 5 at width 64)"),
+              std::string::npos)
+        << v.detail;
+  }
+}
+
 }  // namespace
 }  // namespace widthlab::repro::sd
