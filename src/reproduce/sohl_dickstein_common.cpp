@@ -10,7 +10,6 @@
 #include <iterator>
 
 #include "reproduce/common.h"
-#include "widthlab/train_run.h"
 
 namespace widthlab::repro::sd {
 
@@ -52,26 +51,30 @@ SpNet ntk_net(int input_dim, int n, int depth, const Activation& act, double W_s
 
 double rel_frobenius(const MatrixD& a, const MatrixD& b) { return (a - b).norm() / b.norm(); }
 
+TrainTask lr_trial(const SpNet& n, double lr, int steps, std::uint64_t seed) {
+  TrainTask t;
+  t.model = n.config;
+  t.model.bias = false;
+  t.factors = n.factors;
+  t.scaling = "sp";
+  t.seed = seed;
+  t.train.optimizer = "gd";
+  t.train.loss = "mse";
+  t.train.lr = lr;
+  t.train.steps = steps;
+  t.train.precision = Precision::float64;
+  t.train.curve_every = 1;
+  t.train.decomposition = false;
+  t.train.kernel_points = 0;
+  t.train.coord_points = 0;
+  return t;
+}
+
 // Stability is assumed monotone in the lr, so bisection over the grid's index finds the edge.
 double max_stable_lr(const SpNet& n, const Dataset& data, int steps, std::uint64_t seed, double lr_min, int K) {
   TrainData td{data.x_train, data.y_train, data.x_test, data.y_test, data.classes};
   auto stable = [&](int k) {
-    TrainTask t;
-    t.model = n.config;
-    t.model.bias = false;
-    t.factors = n.factors;
-    t.scaling = "sp";
-    t.seed = seed;
-    t.train.optimizer = "gd";
-    t.train.loss = "mse";
-    t.train.lr = lr_min * std::pow(2.0, 0.5 * k);
-    t.train.steps = steps;
-    t.train.precision = Precision::float64;
-    t.train.curve_every = 1;
-    t.train.decomposition = false;
-    t.train.kernel_points = 0;
-    t.train.coord_points = 0;
-    TrainResult r = run_training(t, td);
+    TrainResult r = run_training(lr_trial(n, lr_min * std::pow(2.0, 0.5 * k), steps, seed), td);
     if (r.status != RunStatus::ok || r.curve.empty() || !r.train_loss) return false;
     for (const CurvePoint& p : r.curve)
       if (!(p.train_loss <= r.curve.front().train_loss)) return false;

@@ -12,6 +12,7 @@
 #include "widthlab/mlp.h"
 #include "widthlab/reproduce.h"
 #include "widthlab/tensor.h"
+#include "widthlab/train_run.h"
 
 namespace widthlab::repro::sd {
 
@@ -32,6 +33,9 @@ SpNet ntk_net(int input_dim, int n, int depth, const Activation& act, double W_s
 
 // ‖a − b‖_F / ‖b‖_F.
 double rel_frobenius(const MatrixD& a, const MatrixD& b);
+
+// One trial of the lr search: full-batch GD with MSE on the bias-free net, float64, the train loss at every step.
+TrainTask lr_trial(const SpNet& n, double lr, int steps, std::uint64_t seed);
 
 // Largest stable lr of full-batch GD with MSE (R24): bisection over lr_k = lr_min·2^{k/2}, k = 0..K−1; a trial is
 // stable when the train loss stays finite and never rises above its initial value over `steps` steps (below the

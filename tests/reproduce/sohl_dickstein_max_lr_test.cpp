@@ -9,7 +9,6 @@
 
 #include "../../src/reproduce/sohl_dickstein_common.h"  // internal to src/reproduce
 #include "widthlab/activation.h"
-#include "widthlab/train_run.h"
 
 namespace widthlab::repro::sd {
 namespace {
@@ -29,24 +28,10 @@ SpNet naive_sp(int width, const Dataset& d) {
   return sp_net(int(d.x_train.cols()), width, 1, 2, activation_from_name("relu"), false, std::sqrt(2.0));
 }
 
-// The train-loss curve of full-batch GD with MSE, every step, as max_stable_lr trains it (float64, no bias).
+// The train loss at every step of max_stable_lr's trial (lr_trial), NaN appended when the run diverged.
 std::vector<double> loss_curve(const SpNet& n, const Dataset& d, double lr, std::uint64_t seed) {
-  TrainTask t;
-  t.model = n.config;
-  t.factors = n.factors;
-  t.scaling = "sp";
-  t.seed = seed;
-  t.train.optimizer = "gd";
-  t.train.loss = "mse";
-  t.train.lr = lr;
-  t.train.steps = kSteps;
-  t.train.precision = Precision::float64;
-  t.train.curve_every = 1;
-  t.train.decomposition = false;
-  t.train.kernel_points = 0;
-  t.train.coord_points = 0;
   const TrainData td{d.x_train, d.y_train, d.x_test, d.y_test, d.classes};
-  const TrainResult r = run_training(t, td);
+  const TrainResult r = run_training(lr_trial(n, lr, kSteps, seed), td);
   std::vector<double> losses;
   for (const CurvePoint& p : r.curve) losses.push_back(p.train_loss);
   if (r.status != RunStatus::ok) losses.push_back(NAN);
