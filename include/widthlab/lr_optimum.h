@@ -37,13 +37,12 @@ struct LrOptimum {
   double loss = NAN;     // the loss at the best grid point
 };
 
-// Flat when (max − min) of the finite losses ≤ flat_tol · max(1, |min|) (by default kLossTolerance, loss_tolerance.h).
-
 // A run that ended above its loss at init did not train and counts as diverged (trained_above_initial_loss,
 // train_run.h; theory.md §10.1).
 
 // lrs: distinct, > 0 (any order); losses: one per lr, non-finite = diverged. InputError on mismatched sizes or a
-// non-positive lr.
+// non-positive lr. The curve is flat when (max − min) of the finite losses ≤ flat_tol · max(1, |min|) (by default
+// kLossTolerance, loss_tolerance.h).
 LrOptimum find_lr_optimum(const std::vector<double>& lrs, const std::vector<double>& losses,
                           double flat_tol = kLossTolerance);
 
