@@ -19,9 +19,6 @@ std::string g(double x) {
 
 bool usable(const RateFit& f) { return f.ok && !f.few_widths() && std::isfinite(f.ci_low) && std::isfinite(f.ci_high); }
 
-// How far x lies outside the region (0 inside).
-double outside_by(double x, const ClaimRegion& r) { return std::max({r.lo - x, x - r.hi, 0.0}); }
-
 std::string fit_text(const char* which, const RateFit& f) {
   return fmt::format("over the {} {} widths the exponent is {} [{}, {}]", which, f.widths_used, g(f.slope), g(f.ci_low),
                      g(f.ci_high));
@@ -42,22 +39,13 @@ std::string missing_refit_text(const RateFit& widest, int n) {
                      widest.note.empty() ? std::string() : ": " + widest.note);
 }
 
-// +1: the exponent moves toward the region from the narrowest to the widest widths (disjoint intervals), −1: away
-// from it, 0: no settled movement (overlapping intervals, or a re-fit missing). Used for a hold (a failure asks more:
-// unsettled_approach).
-int movement(const RateFit& narrowest, const RateFit& widest, const ClaimRegion& region) {
-  if (!usable(narrowest) || !usable(widest)) return 0;
-  if (!(widest.ci_low > narrowest.ci_high || widest.ci_high < narrowest.ci_low)) return 0;
-  const double from = outside_by(narrowest.slope, region), to = outside_by(widest.slope, region);
-  return to < from ? 1 : to > from ? -1 : 0;
-}
-
-// The change of the exponent from the narrowest to the widest widths, signed toward the region (positive: toward it),
-// with its 95 % interval (theory.md §10.3). Paired when both re-fits kept their resamples and drew them alike (same
-// count, same seeds: rate_fit.h): the percentile interval of s·(e_widest − e_narrowest) over the resamples, an unknown
-// one (either slope unusable) at ∓∞, stretched about the point change by small_sample_stretch for the fewer units of
-// the two. Otherwise the interval the two intervals bound, [s·(w_away − n_toward), s·(w_toward − n_away)], which holds
-// with ≥ 90 % when each interval covers (Bonferroni) and is wider than the paired one.
+// The change of the exponent from the narrowest to the widest widths, times s (s = ±1: for a failure, positive toward
+// the region; for a hold s = +1, the plain change), with its 95 % interval (theory.md §10.3). Paired when both re-fits
+// kept their resamples and drew them alike (same count, same seeds: rate_fit.h): the percentile interval of s·(e_widest
+// − e_narrowest) over the resamples, an unknown one (either slope unusable) at ∓∞, stretched about the point change by
+// small_sample_stretch for the fewer units of the two. Otherwise the interval the two intervals bound, [s·(w_away −
+// n_toward), s·(w_toward − n_away)], which holds with ≥ 90 % when each interval covers (Bonferroni) and is wider than
+// the paired one.
 Estimate change_toward(const RateFit& narrowest, const RateFit& widest, double s) {
   Estimate e;
   e.value = s * (widest.slope - narrowest.slope);
@@ -107,6 +95,28 @@ std::string unsettled_approach(const RateFit& narrowest, const RateFit& widest, 
   return "";
 }
 
+// Why a hold is not yet settled, or "" when it is (theory.md §10.3): the mirror of unsettled_approach. A hold claims
+// the exponent stays inside the region as d grows, so the sweep must bound how fast it can still leave: the widest
+// widths' interval, each end moved on by the change from the narrowest to the widest widths in its direction (the
+// change's interval end) over one more step of the same span, must stay inside. A change that is significant but
+// small against the room left (an exponent settling onto the prediction) keeps the hold, so more seeds, which narrow
+// the change's interval, do not by themselves make a hold unsettled. Without a usable narrowest re-fit nothing
+// bounds the change.
+std::string unsettled_stay(const RateFit& narrowest, const RateFit& widest, const ClaimRegion& region) {
+  if (!usable(narrowest))
+    return "the narrowest widths have no re-fit with a finite interval over 3 widths, so nothing bounds how fast the "
+           "exponent may still leave the region — not settled";
+  const Estimate c = change_toward(narrowest, widest, 1.0);
+  const double room_up = region.hi - widest.ci_high, room_down = widest.ci_low - region.lo;  // ≥ 0: inside
+  const bool up = !(c.hi < room_up), down = !(-c.lo < room_down);
+  if (!up && !down) return "";
+  return fmt::format(
+      "the change from the narrowest to the widest widths is {} [{}, {}], and the widest widths' interval lies {} "
+      "inside the region's {} end: at the largest change the sweep allows, one more such span of widths could take "
+      "it out — not settled",
+      g(c.value), g(c.lo), g(c.hi), g(up ? room_up : room_down), up ? "upper" : "lower");
+}
+
 }  // namespace
 
 int widest_width_count(int n) { return n < 4 ? n : std::max(3, (n + 1) / 2); }
@@ -132,22 +142,20 @@ VerdictResult judge(const RateFit& all, const RateFit& narrowest, const RateFit&
   VerdictResult v = verdict_in_region(estimate(all), region, what);
   if (v.verdict == Verdict::inconclusive) return v;
   if (!usable(widest)) {
-    // With fewer than 4 widths no re-fit is made: a hold over every width stands, a failure does not, since nothing
-    // bounds the exponent's approach to the region. With 4 or more the widest widths must agree, and a re-fit without
-    // a finite interval over ≥ 3 widths cannot (theory.md §10.3).
+    // With fewer than 4 widths no re-fit is made, so nothing bounds how fast the exponent may still move: neither
+    // verdict is settled. With 4 or more the widest widths must agree, and a re-fit without a finite interval over
+    // ≥ 3 widths cannot (theory.md §10.3).
     const int n = sweep_widths(all);
-    if (n < 4 && v.verdict == Verdict::fails)
+    if (n < 4)
       return {Verdict::inconclusive,
               v.detail + fmt::format("; but {} widths give no re-fits over the narrowest and the widest widths, so "
-                                     "nothing bounds how fast the exponent may still approach the region — not "
-                                     "settled (theory.md §10.3)",
-                                     n)};
-    if (n < 4) return v;
+                                     "nothing bounds how fast the exponent may still {} the region — not settled "
+                                     "(theory.md §10.3)",
+                                     n, v.verdict == Verdict::fails ? "approach" : "leave")};
     return {Verdict::inconclusive, v.detail + "; but " + missing_refit_text(widest, n) +
                                        " — the widest widths can neither confirm nor contradict it (theory.md §10.3)"};
   }
   const Verdict w = verdict_in_region(estimate(widest), region, what).verdict;
-  const int moves = movement(narrowest, widest, region);
   const std::string fits =
       (usable(narrowest) ? fit_text("narrowest", narrowest) + ", " : std::string()) + fit_text("widest", widest);
   if (v.verdict == Verdict::fails && w != Verdict::fails)
@@ -157,12 +165,15 @@ VerdictResult judge(const RateFit& all, const RateFit& narrowest, const RateFit&
   if (v.verdict == Verdict::fails)
     if (const std::string why = unsettled_approach(narrowest, widest, region); !why.empty())
       return {Verdict::inconclusive, v.detail + "; but " + fits + "; " + why + " (theory.md §10.3)"};
-  if (v.verdict == Verdict::holds && (w != Verdict::holds || moves < 0))
-    return {Verdict::inconclusive, v.detail + "; but " + fits +
-                                       (w == Verdict::fails ? ", outside the region: the exponent drifts out of it"
-                                        : moves < 0         ? ": the exponent moves away from the region"
-                                                    : ", not inside the region: the widest widths do not confirm it") +
-                                       " (theory.md §10.3)"};
+  if (v.verdict == Verdict::holds && w != Verdict::holds)
+    return {Verdict::inconclusive,
+            v.detail + "; but " + fits +
+                (w == Verdict::fails ? ", outside the region: the exponent drifts out of it"
+                                     : ", not inside the region: the widest widths do not confirm it") +
+                " (theory.md §10.3)"};
+  if (v.verdict == Verdict::holds)
+    if (const std::string why = unsettled_stay(narrowest, widest, region); !why.empty())
+      return {Verdict::inconclusive, v.detail + "; but " + fits + "; " + why + " (theory.md §10.3)"};
   return v;
 }
 

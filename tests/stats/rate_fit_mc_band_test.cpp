@@ -161,9 +161,12 @@ TEST(RateFitMcBand, AVerdictJustInsideAnEdgeWithinTheBandIsInconclusive) {
 // over every width, then the widest widths' fit, each on its widened interval.
 TEST(RateFitMcBand, AsymptoticVerdictJudgesTheWidenedIntervals) {
   const ClaimRegion region{0.8, 1.2, "t"};
-  const RateFit none;
+  // A hold needs the narrowest widths to bound the exponent's drift (theory.md §10.3): here they are the widest
+  // widths' fit again, paired resample by resample, so the change is exactly 0 and only the bands decide.
   auto judge = [&](const RateFit& all, const RateFit& widest) {
-    return asymptotic_exponent_verdict(all, none, widest, region, "x");
+    RateFit w = widest;
+    w.resampled_slopes.assign(1000, widest.slope), w.units = 5;
+    return asymptotic_exponent_verdict(all, w, w, region, "x");
   };
   const RateFit inside = fit(1.0, 0.9, 1.1, 0.88, 1.12, 5), widest_inside = fit(1.0, 0.85, 1.15, 0.83, 1.17, 3);
   // Far from the edges: holds, no word about the band.
