@@ -23,6 +23,12 @@ struct WidthHalves {
 };
 WidthHalves width_halves(const std::vector<double>& widths);
 
+// The change of the exponent from the narrowest to the widest widths, e_widest − e_narrowest, with the 95 % interval
+// the verdict uses (theory.md §10.3): paired over the two re-fits' common resamples when both kept them (the
+// percentile interval of the resamples' changes, an unknown one at ∓∞, stretched for the fewer units of the two),
+// else bounded by the two intervals, [w_lo − n_hi, w_hi − n_lo]. NaN (all three) unless both re-fits are usable.
+Estimate exponent_change(const RateFit& narrowest, const RateFit& widest);
+
 // verdict_in_region on the fit over every width (`all`), then checked against the re-fits. A re-fit is usable when it
 // is ok with at least 3 widths and a finite interval. With fewer than 4 widths in the sweep (max(all.widths_given,
 // all.widths_used)) no re-fit is made, nothing bounds how fast the exponent still moves, and neither verdict stands.

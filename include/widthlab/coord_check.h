@@ -70,8 +70,9 @@ std::string coord_layer_name(int layer, int depth);
 std::vector<std::vector<std::string>> coord_value_rows(const CoordRun& run);
 extern const std::vector<std::string> kCoordValueColumns;
 // One fit as CSV cells: layer, quantity, t, exponent, ci_lo, ci_hi, widths_used, the same four for the narrowest and
-// the widest widths (…_narrowest, …_widest; nan / 0 when not fitted), predicted, region_lo, region_hi, verdict, check
-// (sanity | test).
+// the widest widths (…_narrowest, …_widest; nan / 0 when not fitted), the change from the narrowest to the widest
+// widths' exponent with its 95 % interval (change, change_lo, change_hi: exponent_change, asymptotic_verdict.h; nan
+// without both re-fits), predicted, region_lo, region_hi, verdict, check (sanity | test).
 std::vector<std::string> coord_fit_cells(const CoordFit& f);
 extern const std::vector<std::string> kCoordFitColumns;
 // The markdown table of a report: layer | quantity | t | fitted exponent | 95 % interval | narrowest → widest widths |

@@ -891,6 +891,8 @@ def test_coord_predictions_and_verdicts(dirs):
         r = (p - COORD_HALF_WIDTH, p + COORD_HALF_WIDTH)
         assert (num(row, "predicted"), num(row, "region_lo"), num(row, "region_hi")) == pytest.approx((p, *r))
         fits = [fit_of(row, x) for x in ("", "_narrowest", "_widest")]
+        (lo_min, lo_max), (hi_min, hi_max) = coord_change(V)(fits[1], fits[2], 1)
+        assert lo_min <= num(row, "change_lo") <= lo_max and hi_min <= num(row, "change_hi") <= hi_max, (s, row)
         ref = asymptotic_verdict(*fits, r, change=coord_change(V))
         if not c["stable"] and row["quantity"] == "delta" and int(row["t"]) > 1:
             ref = "inconclusive"

@@ -119,6 +119,11 @@ std::string unsettled_stay(const RateFit& narrowest, const RateFit& widest, cons
 
 }  // namespace
 
+Estimate exponent_change(const RateFit& narrowest, const RateFit& widest) {
+  if (!usable(narrowest) || !usable(widest)) return {};
+  return change_toward(narrowest, widest, 1.0);
+}
+
 int widest_width_count(int n) { return n < 4 ? n : std::max(3, (n + 1) / 2); }
 
 WidthHalves width_halves(const std::vector<double>& widths) {

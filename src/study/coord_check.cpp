@@ -145,6 +145,9 @@ const std::vector<std::string> kCoordFitColumns = {"layer",
                                                    "ci_lo_widest",
                                                    "ci_hi_widest",
                                                    "widths_widest",
+                                                   "change",
+                                                   "change_lo",
+                                                   "change_hi",
                                                    "predicted",
                                                    "region_lo",
                                                    "region_hi",
@@ -152,6 +155,7 @@ const std::vector<std::string> kCoordFitColumns = {"layer",
                                                    "check"};
 
 std::vector<std::string> coord_fit_cells(const CoordFit& f) {
+  const Estimate change = exponent_change(f.narrowest, f.widest);
   return {std::to_string(f.layer),
           f.quantity,
           std::to_string(f.t),
@@ -167,6 +171,9 @@ std::vector<std::string> coord_fit_cells(const CoordFit& f) {
           cell(f.widest.ci_low),
           cell(f.widest.ci_high),
           std::to_string(f.widest.widths_used),
+          cell(change.value),
+          cell(change.lo),
+          cell(change.hi),
           cell(f.predicted),
           cell(f.region.lo),
           cell(f.region.hi),

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "widthlab/asymptotic_verdict.h"
 #include "widthlab/classification.h"
 #include "widthlab/error.h"
 #include "widthlab/output_dir.h"
@@ -121,7 +122,8 @@ void write_exponents(const fs::path& out, const std::vector<ScalingTransfer>& al
   for (const char* part : {"narrowest", "widest"})
     for (const char* c : {"exponent", "ci_lo", "ci_hi", "widths", "resamples_used"})
       t.columns.push_back(fmt::format("{}_{}", c, part));
-  for (const char* c : {"predicted", "region_lo", "region_hi", "verdict"}) t.columns.push_back(c);
+  for (const char* c : {"change", "change_lo", "change_hi", "predicted", "region_lo", "region_hi", "verdict"})
+    t.columns.push_back(c);
   for (const auto& s : all)
     for (const auto* m : {&s.train, &s.test}) {
       std::vector<std::string> row = {s.scaling, m->metric};
@@ -129,8 +131,9 @@ void write_exponents(const fs::path& out, const std::vector<ScalingTransfer>& al
         for (std::string c : {num(f->slope), num(f->ci_low), num(f->ci_high), std::to_string(f->widths_used),
                               std::to_string(f->resamples_used)})
           row.push_back(std::move(c));
-      for (std::string c : {num(s.prediction.exponent), num(s.region.lo), num(s.region.hi),
-                            std::string(verdict_name(m->verdict.verdict))})
+      const Estimate change = exponent_change(m->narrowest, m->widest);
+      for (std::string c : {num(change.value), num(change.lo), num(change.hi), num(s.prediction.exponent),
+                            num(s.region.lo), num(s.region.hi), std::string(verdict_name(m->verdict.verdict))})
         row.push_back(std::move(c));
       t.rows.push_back(std::move(row));
     }
@@ -170,6 +173,9 @@ nlohmann::json fit_json(const RateFit& f) {
           {"resamples_used", f.resamples_used}};
 }
 
+// The change from the narrowest to the widest widths' exponent (asymptotic_verdict.h exponent_change).
+nlohmann::json change_json(const Estimate& e) { return {{"value", e.value}, {"lo", e.lo}, {"hi", e.hi}}; }
+
 nlohmann::json verdict_json(const VerdictResult& v) {
   return {{"verdict", verdict_name(v.verdict)}, {"detail", v.detail}};
 }
@@ -197,6 +203,7 @@ void write_json(const fs::path& out, const std::vector<ScalingTransfer>& all) {
                       {"resamples_used", m->fit.resamples_used},
                       {"narrowest", fit_json(m->narrowest)},
                       {"widest", fit_json(m->widest)},
+                      {"change", change_json(exponent_change(m->narrowest, m->widest))},
                       {"verdict", verdict_json(m->verdict)}};
     j.push_back(e);
   }
