@@ -76,7 +76,8 @@ extern const std::vector<std::string> kCoordValueColumns;
 std::vector<std::string> coord_fit_cells(const CoordFit& f);
 extern const std::vector<std::string> kCoordFitColumns;
 // The markdown table of a report: layer | quantity | t | fitted exponent | 95 % interval | narrowest → widest widths |
-// predicted | verdict (a sanity check's marked so).
+// change [interval] (exponent_change, the drift §10.3's verdict bounds) | predicted | verdict (a sanity check's
+// marked so).
 std::string coord_table_markdown(const std::vector<CoordFit>& fits, int depth);
 
 }  // namespace widthlab

@@ -199,18 +199,22 @@ std::string coord_verdict_counts(const std::vector<CoordFit>& fits) {
 std::string coord_table_markdown(const std::vector<CoordFit>& fits, int depth) {
   std::string t =
       "| layer | quantity | t | fitted exponent | 95 % interval | narrowest → widest widths: exponent [interval] | "
-      "predicted | verdict |\n|---|---|---|---|---|---|---|---|\n";
-  for (const auto& c : fits)
-    t += fmt::format("| {} | {} | {} | {} | [{}, {}] | {} | {} | {} |\n", coord_layer_name(c.layer, depth),
+      "change [interval] | predicted | verdict |\n|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& c : fits) {
+    const Estimate change = exponent_change(c.narrowest, c.widest);
+    t += fmt::format("| {} | {} | {} | {} | [{}, {}] | {} | {} | {} | {} |\n", coord_layer_name(c.layer, depth),
                      c.quantity == "act_init" ? "RMS at init" : "RMS of change", c.t, g(c.fit.slope), g(c.fit.ci_low),
                      g(c.fit.ci_high),
                      c.widest.ok ? fmt::format("{} [{}, {}] → {} [{}, {}] ({} widths each)", g(c.narrowest.slope),
                                                g(c.narrowest.ci_low), g(c.narrowest.ci_high), g(c.widest.slope),
                                                g(c.widest.ci_low), g(c.widest.ci_high), c.widest.widths_used)
                                  : "—",
+                     std::isnan(change.value) ? std::string("—")
+                                              : fmt::format("{} [{}, {}]", g(change.value), g(change.lo), g(change.hi)),
                      g(c.predicted),
                      c.sanity() ? fmt::format("sanity check: {}", verdict_name(c.verdict.verdict))
                                 : std::string(verdict_name(c.verdict.verdict)));
+  }
   return t;
 }
 

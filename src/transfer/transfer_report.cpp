@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "widthlab/asymptotic_verdict.h"
 #include "widthlab/transfer.h"
 
 namespace widthlab {
@@ -30,14 +31,22 @@ std::string setup_text(const Config& c, double coord_lr, int coord_steps) {
       g(coord_lr), coord_steps);
 }
 
+// "; change c [lo, hi]": the drift from the narrowest to the widest widths that theory.md §10.3's verdict bounds (""
+// when either re-fit is unusable).
+std::string change_text(const Estimate& change) {
+  if (std::isnan(change.value)) return "";
+  return fmt::format("; change {} {}", g(change.value), interval(change.lo, change.hi));
+}
+
 std::string exponent_text(const MetricTransfer& m) {
   if (!m.fit.ok) return "no fit (" + m.fit.note + ")";
   std::string t =
       fmt::format("{} {} over {} widths", g(m.fit.slope), interval(m.fit.ci_low, m.fit.ci_high), m.fit.widths_used);
   if (m.widest.ok)
-    t += fmt::format(" ({} {} over the narrowest {}, {} {} over the widest {})", g(m.narrowest.slope),
+    t += fmt::format(" ({} {} over the narrowest {}, {} {} over the widest {}{})", g(m.narrowest.slope),
                      interval(m.narrowest.ci_low, m.narrowest.ci_high), m.narrowest.widths_used, g(m.widest.slope),
-                     interval(m.widest.ci_low, m.widest.ci_high), m.widest.widths_used);
+                     interval(m.widest.ci_low, m.widest.ci_high), m.widest.widths_used,
+                     change_text(exponent_change(m.narrowest, m.widest)));
   if (m.fit.resamples_used < m.fit.resamples)
     t += fmt::format(
         "; in {} of {} resamples a fitted width's optimum fell on the lr grid's edge, and those count as "
@@ -78,9 +87,10 @@ std::string first_step_note(const ScalingTransfer& s, int depth) {
           "prediction): {}\n",
           g(s.coord_lr), g(c.fit.slope), interval(c.fit.ci_low, c.fit.ci_high),
           c.widest.ok
-              ? fmt::format(", over the narrowest {} widths d^{} {} and the widest d^{} {}", c.widest.widths_used,
+              ? fmt::format(", over the narrowest {} widths d^{} {} and the widest d^{} {}{}", c.widest.widths_used,
                             g(c.narrowest.slope), interval(c.narrowest.ci_low, c.narrowest.ci_high), g(c.widest.slope),
-                            interval(c.widest.ci_low, c.widest.ci_high))
+                            interval(c.widest.ci_low, c.widest.ci_high),
+                            change_text(exponent_change(c.narrowest, c.widest)))
               : "",
           g(c.predicted), verdict_name(c.verdict.verdict));
   return "";
