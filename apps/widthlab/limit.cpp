@@ -96,7 +96,7 @@ int run_limit(const LimitVerbOptions& opt) {
   const Config& cfg = run.config;
   std::vector<std::string> skipped;
   const std::vector<LimitJob> jobs = limit_jobs(cfg, opt.model, opt.region, skipped);
-  const Dataset data = load_dataset(data_options(cfg));
+  const Dataset data = load_dataset_for_loss(cfg);  // labels checked against train.loss before anything is written
   const auto print_plan = [&] {  // after the directory opened: a failure to open it stays one line on stderr
     for (const auto& why : skipped) fmt::print(stderr, "widthlab limit: skipped {}\n", why);
     for (const auto& job : jobs) {

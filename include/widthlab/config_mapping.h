@@ -48,8 +48,11 @@ LimitOptions limit_options(const Config& config);
 // study.device = "cuda" checked before anything runs: InputError "study.device = \"cuda\": …" when the config's
 // runs have no CUDA path (mlp_cuda.h cuda_training_unsupported) or there is no GPU. Nothing for "auto" / "cpu".
 void check_study_device(const Config& config);
-// Loads the data (InputError on bad data options/files) with its labels in the form train.loss takes (binary ±1 labels
-// become class ids 0/1 for cross-entropy; labels that do not suit the loss are an InputError).
+// The config's data (load_dataset) with its labels in the form train.loss takes: binary ±1 labels become class ids
+// 0/1 for cross-entropy; labels that do not suit the loss (check_loss_labels) are an InputError. Every verb that
+// loads data from a config goes through here, before it writes anything.
+Dataset load_dataset_for_loss(const Config& config);
+// Loads the data as load_dataset_for_loss (InputError on bad data options/files or labels).
 SweepSetup make_sweep_setup(const Config& config);
 TrainTask make_train_task(const SweepSetup& setup, const Scaling& scaling, int width, std::uint64_t seed);
 // One run of the config's grid, as `ntk-empirical` and `widthlab.train_net` pick it: the scaling named `scaling`

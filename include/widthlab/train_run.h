@@ -167,7 +167,8 @@ struct TrainResult {
 void to_json(nlohmann::json& j, const TrainResult& r);
 
 // InputError "<which> label <i> = <v>: loss '<name>' expects …" on the first label `loss` cannot take (its label rule,
-// Loss::label_error: logistic ±1, cross-entropy class ids 0..classes−1, mse any finite target); also used by the limit
+// Loss::label_error: logistic ±1, cross-entropy class ids 0..classes−1, mse any finite target); first, a one-output
+// loss on a task of more than 2 classes (class ids, which mse would regress as numbers). Also used by the limit
 // simulators (limit_run.h) and the config mapping.
 void check_loss_labels(const Loss& loss, const VectorD& y, int classes, const char* which);
 

@@ -118,22 +118,23 @@ void fit_labels_to_the_loss(Dataset& data, const Loss& loss) {
     ids(data.y_train);
     ids(data.y_test);
   }
-  if (loss.label_rule() == LabelRule::sign && data.classes > 2)
-    throw InputError(
-        fmt::format("train.loss = \"{}\": the data have {} classes, and this loss takes 2 (labels ±1); "
-                    "use \"cross-entropy\", or select two classes with data.classes",
-                    loss.name, data.classes));
   check_loss_labels(loss, data.y_train, data.classes, "train");
   check_loss_labels(loss, data.y_test, data.classes, "test");
 }
 }  // namespace
+
+Dataset load_dataset_for_loss(const Config& config) {
+  Dataset data = load_dataset(data_options(config));
+  fit_labels_to_the_loss(data, loss_from_name(config.train.loss));
+  return data;
+}
 
 SweepSetup make_sweep_setup(const Config& config) {
   if (auto err = config.validate(); !err.empty()) throw InputError(err);
   check_study_device(config);
   SweepSetup s;
   s.scalings = config_scalings(config);
-  s.data = load_dataset(data_options(config));
+  s.data = load_dataset_for_loss(config);
   s.model.input_dim = int(s.data.x_train.cols());
   s.model.depth = config.model.depth;
   s.model.outputs = 0;
@@ -142,7 +143,6 @@ SweepSetup make_sweep_setup(const Config& config) {
   s.model.init = init_kind_from_name(config.model.init);
   s.train = train_options(config);
   if (auto err = s.train.validate(); !err.empty()) throw InputError(err);
-  fit_labels_to_the_loss(s.data, loss_from_name(s.train.loss));
   s.widths = config.sweep.widths;  // ascending: sweeps, reports and judges read .back() as the widest width
   std::sort(s.widths.begin(), s.widths.end());
   s.seeds = config.sweep.seeds;

@@ -52,6 +52,14 @@ std::string TrainOptions::validate() const {
 }
 
 void check_loss_labels(const Loss& loss, const VectorD& y, int classes, const char* which) {
+  // A one-output loss reads two classes as ±1; every widthlab dataset labels K > 2 classes 0..K−1 (dataset.h), which
+  // logistic cannot take and mse would regress as numbers, scoring the sign: no K-class task.
+  if (!loss.multi_logit() && classes > 2)
+    throw InputError(fmt::format(
+        "train.loss = \"{}\": the data have {} classes, and this loss has one output per sample for two classes "
+        "(labels ±1){}; use \"cross-entropy\", or select two classes with data.classes",
+        loss.name, classes,
+        loss.label_rule() == LabelRule::real ? " — on class ids 0..K−1 it would regress the id as a number" : ""));
   for (Eigen::Index i = 0; i < y.size(); ++i)
     if (auto expected = loss.label_error(y[i], classes); !expected.empty())
       throw InputError(fmt::format("{} label {} = {}: loss '{}' expects {}", which, i, y[i], loss.name, expected));
