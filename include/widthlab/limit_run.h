@@ -129,6 +129,11 @@ struct LimitRecordContext {
 nlohmann::json limit_seed_record(const LimitModelInfo& model, const LimitOptions& options, const LimitSeedResult& r,
                                  const LimitRecordContext& where);
 
+// InputError when the particle system of `options` cannot fit in this machine's memory: a particle model holds a
+// width-N net (N = options.particles, so (H − 1)·N² + N·(input_dim + outputs) weights: N² per hidden layer beyond the
+// first, theory.md §3.6); kernel models pass. Called before anything is written (limit verb, study plan).
+void check_limit_fits_in_memory(const LimitOptions& options, int input_dim, int outputs);
+
 // Simulates the model for every seed in options.seeds. InputError for invalid options / data; numerical failure
 // (non-finite logits) is status diverged.
 LimitResult simulate_limit(const LimitOptions& options, const Dataset& data);

@@ -55,6 +55,8 @@ struct MlpConfig {
   int num_layers() const { return depth + 1; }
   int fan_in(int l) const { return l == 0 ? input_dim : width; }
   int fan_out(int l) const { return l == depth ? outputs : width; }
+  // Trainable scalars of the net: Σ_l fan_in·fan_out (+ fan_out with bias), Mlp::parameter_count before it exists.
+  long long parameter_count() const;
   // "" when valid, else one sentence naming the field, its value and the rule ("model.width = 0: expected ≥ 1").
   std::string validate() const;
 };

@@ -17,6 +17,8 @@ using MatrixD = Matrix<double>;
 using VectorD = Vector<double>;
 
 enum class Precision { float32, float64 };
+constexpr int precision_bytes(Precision p) { return p == Precision::float32 ? 4 : 8; }
+constexpr const char* precision_name(Precision p) { return p == Precision::float32 ? "float32" : "float64"; }
 
 // True when every value is finite. Eigen's allFinite() compiles to an early-exit scalar loop (0.1 s on the
 // kernel verb's 20000 × 784 inputs, run twice per rank); x·0 is 0 for finite x and NaN for ±inf and NaN, and the

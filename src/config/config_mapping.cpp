@@ -7,6 +7,7 @@
 
 #include "widthlab/error.h"
 #include "widthlab/loss.h"
+#include "widthlab/memory_guard.h"
 #include "widthlab/mlp_cuda.h"
 #include "widthlab/optimizer.h"
 #include "widthlab/train_run.h"
@@ -97,6 +98,19 @@ void resolve_arch(const Config& config, SweepSetup& s) {
   }
 }
 
+// The widest dense net's weights must fit in this machine's memory (memory_guard.h): refused before any run starts
+// rather than killed by the system mid-sweep. Layered nets (model.arch) are not estimated.
+void check_widest_net_fits(const SweepSetup& s) {
+  if (!s.arch.layers.empty() || s.widths.empty()) return;
+  MlpConfig net = s.model;
+  net.width = s.widths.back();
+  net.outputs = loss_from_name(s.train.loss).outputs(s.data.classes);
+  const double weights = double(net.parameter_count());
+  check_fits_in_memory(weights * precision_bytes(s.train.precision),
+                       fmt::format("sweep.widths up to {} at model.depth = {}: the widest net's {:.3g} weights ({})",
+                                   net.width, net.depth, weights, precision_name(s.train.precision)));
+}
+
 }  // namespace
 
 void check_study_device(const Config& config) {
@@ -148,6 +162,7 @@ SweepSetup make_sweep_setup(const Config& config) {
   s.seeds = config.sweep.seeds;
   if (config.sweep.lrs) s.lrs = *config.sweep.lrs;
   resolve_arch(config, s);
+  check_widest_net_fits(s);
   if (config.sweep.few_seeds) {
     s.few_seeds_from = *config.sweep.few_seeds_from;
     s.few_seeds = std::size_t(*config.sweep.few_seeds);

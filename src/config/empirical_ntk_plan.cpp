@@ -37,7 +37,7 @@ double entk_bytes_lower_bound(const EmpiricalNtkPlan& p, double* parameters) {
     }
   }
   *parameters = params;
-  const double bytes = p.precision == Precision::float32 ? 4 : 8;
+  const double bytes = precision_bytes(p.precision);
   return bytes * ((p.trained ? 2 : 1) * params + 3 * n * n + signals);
 }
 
@@ -53,7 +53,7 @@ void check_memory(const EmpiricalNtkPlan& p, const EmpiricalNtkRunOptions& o) {
   throw InputError(fmt::format(
       "{}: the empirical NTK of this net ({:.3g} parameters) on {} inputs needs at least {:.3g} GiB in {}, more than "
       "this machine's {:.3g} GiB of memory",
-      width, params, p.x.rows(), need / gib, p.precision == Precision::float32 ? "float32" : "float64", have / gib));
+      width, params, p.x.rows(), need / gib, precision_name(p.precision), have / gib));
 }
 
 }  // namespace

@@ -71,8 +71,7 @@ EmpiricalNtkRunResult<T> empirical_ntk_run(const EmpiricalNtkPlan& p) {
   constexpr Precision want = sizeof(T) == 4 ? Precision::float32 : Precision::float64;
   if (p.precision != want)
     throw InputError(fmt::format("empirical NTK: the plan's precision is {}, the call's {}",
-                                 p.precision == Precision::float32 ? "float32" : "float64",
-                                 want == Precision::float32 ? "float32" : "float64"));
+                                 precision_name(p.precision), precision_name(want)));
   if (p.task.arch.layers.empty()) return kernel_of<Mlp, T>(p, p.model);
   ConvNetConfig cfg;  // a layered net (model.arch): the run's resolved architecture
   cfg.arch = p.task.arch;

@@ -47,8 +47,8 @@ std::string KernelOptions::validate() const {
 
 std::string KernelSummary::brief() const {
   return fmt::format("{}×{} {} kernel, {}, block {}, {} thread{}, {:.3f} s", rows, cols,
-                     symmetric ? "symmetric" : "cross", precision == Precision::float32 ? "float32" : "float64", block,
-                     threads, threads == 1 ? "" : "s", seconds);
+                     symmetric ? "symmetric" : "cross", precision_name(precision), block, threads,
+                     threads == 1 ? "" : "s", seconds);
 }
 
 namespace {

@@ -66,7 +66,7 @@ nlohmann::json limit_seed_record(const LimitModelInfo& model, const LimitOptions
   j["batch"] = options.batch;
   j["loss"] = options.loss;
   j["reference_width"] = options.reference_width;
-  j["precision"] = options.precision == Precision::float32 ? "float32" : "float64";
+  j["precision"] = precision_name(options.precision);
   if (model.feature_learning()) {
     j["particles"] = options.particles;
     j["paired"] = options.paired;

@@ -14,6 +14,7 @@
 #include "widthlab/error.h"
 #include "widthlab/interrupt.h"
 #include "widthlab/mean_field.h"
+#include "widthlab/memory_guard.h"
 #include "widthlab/optimizer.h"
 #include "widthlab/progress.h"
 #include "widthlab/rng.h"
@@ -412,6 +413,20 @@ LimitSeedResult simulate_limit_seed(const LimitOptions& options, const Dataset& 
                                     const LimitFixedInputs& fixed) {
   Progress progress("limit " + options.model, options.steps, false);
   return seed_run(options, data, seed, fixed, progress);
+}
+
+void check_limit_fits_in_memory(const LimitOptions& o, int input_dim, int outputs) {
+  if (limit_model_from_name(o.model).state != LimitStateKind::particles) return;
+  MlpConfig net;
+  net.input_dim = input_dim;
+  net.width = int(o.particles);
+  net.depth = o.depth;
+  net.outputs = outputs;
+  const double weights = double(net.parameter_count());
+  check_fits_in_memory(weights * precision_bytes(o.precision),
+                       fmt::format("limits.mf_particles = {} at model.depth = {}: the particle system's {:.3g} weights "
+                                   "({})",
+                                   o.particles, o.depth, weights, precision_name(o.precision)));
 }
 
 LimitResult simulate_limit(const LimitOptions& options, const Dataset& data) {

@@ -42,6 +42,12 @@ std::string MlpConfig::validate() const {
   return "";
 }
 
+long long MlpConfig::parameter_count() const {
+  long long n = 0;
+  for (int l = 0; l < num_layers(); ++l) n += (long long)fan_out(l) * (fan_in(l) + (bias ? 1 : 0));
+  return n;
+}
+
 void set_blas_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
 int blas_threads() { return openblas_get_num_threads(); }
 

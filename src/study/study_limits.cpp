@@ -7,6 +7,8 @@
 
 #include "study/study_phases.h"
 #include "widthlab/error.h"
+#include "widthlab/limit_run.h"
+#include "widthlab/loss.h"
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/progress.h"
@@ -42,6 +44,8 @@ LimitPlan plan_one(const Context& ctx, const Scaling& s, const Activation& act) 
     if (auto err = p.lo.validate(); !err.empty()) {
       p.why_proxy = fmt::format("limit '{}' cannot be simulated for this config: {}", model, err);
     } else {
+      check_limit_fits_in_memory(p.lo, ctx.setup.model.input_dim,
+                                 loss_from_name(ctx.config.train.loss).outputs(ctx.setup.data.classes));
       p.simulate = true;
       p.coupled = p.info->needs_g();      // kernel and particle models alike (theory.md §3.5 for IC-MF)
       p.norm_exp = limit.logit_exponent;  // the limit's own units

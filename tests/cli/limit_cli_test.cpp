@@ -123,6 +123,17 @@ TEST(LimitCli, BadInputExitsTwoWithOneLine) {
   EXPECT_NE(r.err.find("not used with --model"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir + "/d")) << "written before the refusal";
+  // A particle system no machine holds (2^24 particles at depth 2: 2^48 weights, 1 PiB in float32) is refused before
+  // anything is written, not killed by the system mid-run (audit: depth 3 with the default 65536 particles).
+  r = test::run_cli("limit --config " + cfg + " --out " + dir + "/e --model mf --set model.depth=2 --set " +
+                    "limits.mf_particles=16777216");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("limits.mf_particles = 16777216 at model.depth = 2: the particle system's 2.81e+14 weights "
+                       "(float64) need at least"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/e")) << "written before the refusal";
 }
 
 }  // namespace

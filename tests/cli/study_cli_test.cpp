@@ -230,6 +230,10 @@ TEST(StudyCli, BadInputExitsTwo) {
       {"study --quiet --config " + dir + "/c.toml --set train.steps=-3 --out " + dir + "/o3", "train.steps"},
       {"study --quiet --config " + dir + "/c.toml --set sweep.widths=[0] --out " + dir + "/o4", "sweep.widths"},
       {"study --quiet --config " + dir + "/c.toml --set no.such=1 --out " + dir + "/o5", "no.such"},
+      // MF's multilayer particle system at 2^24 particles (2^48 weights): refused before anything is written.
+      {"study --quiet --config " + dir + "/c.toml --set model.depth=2 --set limits.mf_particles=16777216 --out " + dir +
+           "/o6",
+       "limits.mf_particles = 16777216 at model.depth = 2: the particle system's"},
       {"plot " + dir + "/not-a-results-dir", "expected a results directory"},
       {"plot " + dir + "/committed", "gunzip -k"},
   };
@@ -240,6 +244,7 @@ TEST(StudyCli, BadInputExitsTwo) {
     EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
     EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.args << "\n" << r.err;
   }
+  EXPECT_FALSE(fs::exists(dir + "/o6")) << "written before the refusal";
   // A directory that already holds results: exit 2 without --resume/--force.
   fs::create_directories(dir + "/full");
   write_file(dir + "/full/runs.jsonl", "{}\n");

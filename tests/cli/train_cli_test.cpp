@@ -104,6 +104,10 @@ TEST(TrainCli, BadInputExitsTwo) {
       {"train --quiet --config " + dir + "/c.toml --set 'scaling.presets=[\"nope\"]' --out " + dir + "/o4", "nope"},
       {"train --quiet --config " + dir + "/c.toml", "--out"},
       {"train --quiet --config " + dir + "/c.toml --out " + dir + "/o5 --resume --force", "resume"},
+      // A widest net no machine holds (2^44 weights, 64 TiB in float32): refused, not killed by the system mid-sweep.
+      {"train --quiet --config " + dir + "/c.toml --set model.depth=2 --set 'sweep.widths=[16, 4194304]' --out " + dir +
+           "/o6",
+       "sweep.widths up to 4194304 at model.depth = 2: the widest net's 1.76e+13 weights (float32) need at least"},
   };
   for (const auto& c : cases) {
     auto r = run_cli(c.args);
@@ -111,6 +115,7 @@ TEST(TrainCli, BadInputExitsTwo) {
     EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.args << "\n" << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one-line error expected: " << r.err;
   }
+  EXPECT_FALSE(fs::exists(dir + "/o6")) << "written before the refusal";
   fs::remove_all(dir);
 }
 

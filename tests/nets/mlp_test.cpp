@@ -230,6 +230,22 @@ TEST(Mlp, RejectsBadShapesAndFactors) {
   EXPECT_THROW(net.set_parameters(w, {VectorD::Ones(4), VectorD::Ones(4), VectorD::Ones(1)}), InputError);
 }
 
+// MlpConfig::parameter_count (the count before a net exists, for memory checks) against the closed form
+// n0·d + (H − 1)·d² + d·k (+ (H·d + k) biases) and against the net's own count.
+TEST(Mlp, ConfigCountsTheNetsParameters) {
+  for (const bool bias : {false, true})
+    for (const int depth : {1, 2, 3}) {
+      MlpConfig cfg;
+      cfg.input_dim = 5, cfg.width = 7, cfg.depth = depth, cfg.outputs = 3, cfg.bias = bias;
+      const long long closed = 5 * 7 + (depth - 1) * 49 + 7 * 3 + (bias ? depth * 7 + 3 : 0);
+      EXPECT_EQ(cfg.parameter_count(), closed) << "depth " << depth << " bias " << bias;
+      EXPECT_EQ(Mlp<float>(cfg, std::vector<LayerFactors>(std::size_t(depth + 1))).parameter_count(), closed);
+    }
+  MlpConfig wide;  // past 2^31: counted in 64 bits
+  wide.input_dim = 784, wide.width = 65536, wide.depth = 3, wide.outputs = 1;
+  EXPECT_EQ(wide.parameter_count(), 784LL * 65536 + 2LL * 65536 * 65536 + 65536);
+}
+
 // predict() in chunks smaller than the input equals one forward.
 TEST(Mlp, PredictInChunksEqualsOneForward) {
   MlpConfig cfg = small_config("tanh", 2, true, 3);
