@@ -24,7 +24,6 @@
 #include "widthlab/error.h"
 #include "widthlab/limit_models.h"
 #include "widthlab/limit_run.h"
-#include "widthlab/loss.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/results_io.h"
 #include "widthlab/simulated_limit.h"
@@ -97,10 +96,7 @@ int run_limit(const LimitVerbOptions& opt) {
   const Config& cfg = run.config;
   std::vector<std::string> skipped;
   const std::vector<LimitJob> jobs = limit_jobs(cfg, opt.model, opt.region, skipped);
-  const Dataset data = load_dataset_for_loss(cfg);  // labels checked against train.loss before anything is written
-  for (const auto& job : jobs)
-    check_limit_fits_in_memory(job.options, int(data.x_train.cols()),
-                               loss_from_name(job.options.loss).outputs(data.classes));
+  const Dataset data = load_limit_data(cfg, jobs);  // labels and sizes checked before anything is written
   const auto print_plan = [&] {  // after the directory opened: a failure to open it stays one line on stderr
     for (const auto& why : skipped) fmt::print(stderr, "widthlab limit: skipped {}\n", why);
     for (const auto& job : jobs) {

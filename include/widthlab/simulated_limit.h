@@ -6,6 +6,7 @@
 
 #include "widthlab/classification.h"
 #include "widthlab/config.h"
+#include "widthlab/dataset.h"
 #include "widthlab/limit_models.h"
 #include "widthlab/limit_run.h"
 #include "widthlab/scaling.h"
@@ -48,5 +49,9 @@ struct LimitChoiceNames {
 };
 std::vector<LimitJob> limit_jobs(const Config& config, const std::string& model, int region,
                                  std::vector<std::string>& skipped, const LimitChoiceNames& names = {});
+// The config's data for `jobs`, as `widthlab limit` and widthlab.limit validate it before anything runs or is written:
+// labels in the form train.loss takes (load_dataset_for_loss) and every job's particle system within this machine's
+// memory (check_limit_fits_in_memory); InputError otherwise.
+Dataset load_limit_data(const Config& config, const std::vector<LimitJob>& jobs);
 
 }  // namespace widthlab

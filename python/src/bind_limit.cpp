@@ -31,7 +31,7 @@ py::dict limit_py(const ConfigSource& src, const std::string& model, int region)
   std::vector<nlohmann::json> lines;
   {
     py::gil_scoped_release nogil;
-    const Dataset data = load_dataset(data_options(cfg));
+    const Dataset data = load_limit_data(cfg, jobs);
     for (const auto& job : jobs)
       for (auto& line : simulate_limit(job.options, data).to_json_lines()) {
         line["selected_by"] = job.why;

@@ -69,3 +69,12 @@ def test_advice_names_the_python_keywords_not_the_cli_flags():
     with pytest.warns(UserWarning, match="scaling 'ntk' \\(depth 2\\)") as warned:
         widthlab.limit(deep, overrides=['scaling.presets=["mf", "ntk"]'])
     assert 'only \'mf\' is simulated (theory.md §3.6): pass model="mf"' in str(warned[0].message)
+
+
+def test_labels_and_sizes_are_checked_as_in_the_cli():
+    # Cross-entropy on a binary task reads the ±1 labels as class ids 0/1 (it failed on label −1): one logit per class.
+    (r,) = widthlab.limit(TINY_LIMIT, model="ntk", overrides=['train.loss="cross-entropy"', "limits.seeds=[0]"])
+    assert r["status"] == "ok" and r["test_logits"].shape == (8, 2)
+    # A particle system no machine holds (2^24 particles at depth 2: 2^48 weights) is refused before it runs.
+    with pytest.raises(ValueError, match="limits.mf_particles = 16777216 at model.depth = 2: the particle system's"):
+        widthlab.limit(TINY_LIMIT, model="mf", overrides=["model.depth=2", "limits.mf_particles=16777216"])

@@ -9,6 +9,7 @@
 #include "widthlab/config_scalings.h"
 #include "widthlab/error.h"
 #include "widthlab/limit_models.h"
+#include "widthlab/loss.h"
 
 namespace widthlab {
 namespace {
@@ -108,6 +109,14 @@ std::vector<LimitJob> limit_jobs(const Config& config, const std::string& model,
   for (const auto& job : jobs)
     if (auto err = job.options.validate(); !err.empty()) throw InputError(err);
   return jobs;
+}
+
+Dataset load_limit_data(const Config& config, const std::vector<LimitJob>& jobs) {
+  Dataset data = load_dataset_for_loss(config);
+  for (const auto& job : jobs)
+    check_limit_fits_in_memory(job.options, int(data.x_train.cols()),
+                               loss_from_name(job.options.loss).outputs(data.classes));
+  return data;
 }
 
 }  // namespace widthlab
