@@ -20,6 +20,13 @@ struct MeanStd {
 };
 MeanStd mean_std(const std::vector<double>& values);  // ignores NaN; std is the sample std (NaN for n < 2)
 
+// Width rows of a study are below; this rule is theirs: a width has a distance when at least half of its runs (ok,
+// diverged or failed) have one. Below that, the mean over the rest is a survivors' mean, no distance of the width (the
+// reproductions' rule, "more than half diverged ⇒ diverged", reproduce/common.h): the rate fits leave such a width
+// out and the convergence statement names it.
+struct ReportWidthRow;
+bool has_distance_for_half_its_runs(const ReportWidthRow& row);
+
 struct ReportWidthRow {
   int width = 0;
   int ok = 0, diverged = 0, failed = 0;
@@ -39,16 +46,18 @@ struct ReportWidthRow {
 //       falls from the narrowest to the widest net: the jackknife interval of log(gap_widest / gap_narrowest) below
 //       zero (SignGapChange; logits that merely stay O(1) while being divided by ω^{max(A,B)} would pass (a) and (b)
 //       alone).
-// and the widest swept width has a distance for at least half of its seeds (the fit and the last doubling use the
-// widths that have one: without this, a sweep whose widest runs all diverged would be judged on narrower nets alone).
+// and every swept width has a distance for at least half of its runs (has_distance_for_half_its_runs: the fit leaves
+// the others out, so without this a sweep whose widest runs all diverged would be judged on narrower nets alone, and
+// one whose middle widths mostly diverged would be called convergent on the widths that survived).
 // Otherwise the statement says what is seen and, from the theory exponent, the width at which the distance would
 // halve.
 struct Convergence {
   bool approaches = false;
   bool interval_below_zero = false, plateau = false, free_metric_shrinks = false;
-  bool widest_measured = false;          // the widest swept width has a distance for ≥ half of its seeds
-  double local_exponent = RateFit::nan;  // of the last doubling
-  std::string statement;                 // one sentence for the report's summary
+  bool widest_measured = false;           // the widest swept width has a distance for ≥ half of its seeds
+  std::vector<int> undermeasured_widths;  // every width with a distance for fewer than half of its runs
+  double local_exponent = RateFit::nan;   // of the last doubling
+  std::string statement;                  // one sentence for the report's summary
 };
 
 // The sign gap's change from the narrowest to the widest width that has one (sign_gap_log_ratio, distances.h): paired

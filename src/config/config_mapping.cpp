@@ -7,7 +7,6 @@
 
 #include "widthlab/error.h"
 #include "widthlab/loss.h"
-#include "widthlab/memory_guard.h"
 #include "widthlab/mlp_cuda.h"
 #include "widthlab/optimizer.h"
 #include "widthlab/train_run.h"
@@ -98,17 +97,16 @@ void resolve_arch(const Config& config, SweepSetup& s) {
   }
 }
 
-// The widest dense net's weights must fit in this machine's memory (memory_guard.h): refused before any run starts
-// rather than killed by the system mid-sweep. Layered nets (model.arch) are not estimated.
+// The widest dense net's weights must fit in this machine's memory (MlpConfig::check_weights_fit_in_memory): refused
+// before any run starts rather than killed by the system mid-sweep. Layered nets (model.arch) are not estimated.
 void check_widest_net_fits(const SweepSetup& s) {
   if (!s.arch.layers.empty() || s.widths.empty()) return;
   MlpConfig net = s.model;
   net.width = s.widths.back();
   net.outputs = loss_from_name(s.train.loss).outputs(s.data.classes);
-  const double weights = double(net.parameter_count());
-  check_fits_in_memory(weights * precision_bytes(s.train.precision),
-                       fmt::format("sweep.widths up to {} at model.depth = {}: the widest net's {:.3g} weights ({})",
-                                   net.width, net.depth, weights, precision_name(s.train.precision)));
+  net.check_weights_fit_in_memory(
+      s.train.precision,
+      fmt::format("sweep.widths up to {} at model.depth = {}: the widest net's", net.width, net.depth));
 }
 
 }  // namespace

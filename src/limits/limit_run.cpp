@@ -14,7 +14,6 @@
 #include "widthlab/error.h"
 #include "widthlab/interrupt.h"
 #include "widthlab/mean_field.h"
-#include "widthlab/memory_guard.h"
 #include "widthlab/optimizer.h"
 #include "widthlab/progress.h"
 #include "widthlab/rng.h"
@@ -422,11 +421,9 @@ void check_limit_fits_in_memory(const LimitOptions& o, int input_dim, int output
   net.width = int(o.particles);
   net.depth = o.depth;
   net.outputs = outputs;
-  const double weights = double(net.parameter_count());
-  check_fits_in_memory(weights * precision_bytes(o.precision),
-                       fmt::format("limits.mf_particles = {} at model.depth = {}: the particle system's {:.3g} weights "
-                                   "({})",
-                                   o.particles, o.depth, weights, precision_name(o.precision)));
+  net.check_weights_fit_in_memory(
+      o.precision,
+      fmt::format("limits.mf_particles = {} at model.depth = {}: the particle system's", o.particles, o.depth));
 }
 
 LimitResult simulate_limit(const LimitOptions& options, const Dataset& data) {

@@ -12,6 +12,7 @@
 #include "nets/layer_parameters.h"
 #include "nets/layer_products.h"
 #include "widthlab/error.h"
+#include "widthlab/memory_guard.h"
 #include "widthlab/rng.h"
 
 extern "C" {
@@ -46,6 +47,12 @@ long long MlpConfig::parameter_count() const {
   long long n = 0;
   for (int l = 0; l < num_layers(); ++l) n += (long long)fan_out(l) * (fan_in(l) + (bias ? 1 : 0));
   return n;
+}
+
+void MlpConfig::check_weights_fit_in_memory(Precision precision, const std::string& what) const {
+  const double weights = double(parameter_count());
+  check_fits_in_memory(weights * precision_bytes(precision),
+                       fmt::format("{} {:.3g} weights ({})", what, weights, precision_name(precision)));
 }
 
 void set_blas_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }

@@ -7,6 +7,10 @@
 
 namespace widthlab {
 
+bool has_distance_for_half_its_runs(const ReportWidthRow& row) {
+  return row.distance.n > 0 && 2 * row.distance.n >= row.ok + row.diverged + row.failed;
+}
+
 MeanStd mean_std(const std::vector<double>& values) {
   MeanStd r;
   double s = 0;
@@ -50,7 +54,8 @@ namespace {
 double last_local_exponent(const std::vector<ReportWidthRow>& rows) {
   std::vector<std::pair<double, double>> pts;
   for (const auto& r : rows)
-    if (std::isfinite(r.distance.mean) && r.distance.mean > 0) pts.emplace_back(r.width, r.distance.mean);
+    if (has_distance_for_half_its_runs(r) && std::isfinite(r.distance.mean) && r.distance.mean > 0)
+      pts.emplace_back(r.width, r.distance.mean);
   if (pts.size() < 2) return RateFit::nan;
   const auto& [w0, d0] = pts[pts.size() - 2];
   const auto& [w1, d1] = pts.back();
@@ -106,6 +111,15 @@ std::string unmet(const Convergence& c, const ReportScaling& s) {
                     "and the last doubling would describe narrower nets only)",
                     w.width, w.distance.n, w.ok + w.diverged + w.failed));
   }
+  std::vector<std::string> narrower;  // the widest is named above
+  for (const ReportWidthRow& w : s.rows)
+    if (&w != &s.rows.back() && !has_distance_for_half_its_runs(w))
+      narrower.push_back(fmt::format("d = {} ({} of {})", w.width, w.distance.n, w.ok + w.diverged + w.failed));
+  if (!narrower.empty())
+    why.push_back(fmt::format(
+        "{} {} a distance for fewer than half of {} runs (left out of the fit: the mean of the runs that did not "
+        "diverge is no distance of the width)",
+        fmt::join(narrower, ", "), narrower.size() == 1 ? "has" : "have", narrower.size() == 1 ? "its" : "their"));
   if (!c.free_metric_shrinks)
     why.push_back(fmt::format(
         "neither |Δ test loss| nor the sign gap shrinks ({}; the logit distance may only reflect the normalisation by "
@@ -129,11 +143,10 @@ Convergence convergence_statement(const ReportScaling& s) {
               (c.local_exponent >= 0 || (std::isfinite(f.ci_high) && c.local_exponent > f.ci_high));
   const RateFit& dl = s.rate_dloss;
   c.free_metric_shrinks = below_zero(dl) || s.sign_gap_change.falls();
-  if (!s.rows.empty()) {
-    const ReportWidthRow& widest = s.rows.back();
-    c.widest_measured = widest.distance.n > 0 && 2 * widest.distance.n >= widest.ok + widest.diverged + widest.failed;
-  }
-  c.approaches = c.interval_below_zero && !c.plateau && c.free_metric_shrinks && c.widest_measured;
+  for (const ReportWidthRow& w : s.rows)
+    if (!has_distance_for_half_its_runs(w)) c.undermeasured_widths.push_back(w.width);
+  c.widest_measured = !s.rows.empty() && has_distance_for_half_its_runs(s.rows.back());
+  c.approaches = c.interval_below_zero && !c.plateau && c.free_metric_shrinks && c.undermeasured_widths.empty();
   const int wmax = s.rows.empty() ? 0 : s.rows.back().width;
   if (s.limit_kind != "limit") {  // the widest net is no limit: distances to it shrink by construction
     c.approaches = false;
@@ -181,6 +194,7 @@ nlohmann::json convergence_json(const Convergence& c) {
           {"plateau", c.plateau},
           {"normalisation_free_metric_shrinks", c.free_metric_shrinks},
           {"widest_width_measured", c.widest_measured},
+          {"widths_with_distance_for_under_half_their_runs", c.undermeasured_widths},
           {"last_doubling_exponent", std::isfinite(c.local_exponent) ? json(c.local_exponent) : json(nullptr)},
           {"statement", c.statement}};
 }

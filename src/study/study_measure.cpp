@@ -282,11 +282,33 @@ class Measure {
     rfo.resamples = ctx_.options.bootstrap;
     rfo.groups = limit_run_groups();
     const std::vector<double> wd(ctx_.widths.begin(), ctx_.widths.end());
-    out_.report.rate_rms = fit_rate_mean(wd, rms_, rfo);
+    const std::vector<int> left_out = undermeasured_widths();
+    out_.report.rate_rms = fit_rate_mean(wd, measured_only(rms_), rfo);
     out_.report.rate = out_.report.rate_rms;
-    out_.report.rate_dloss = fit_rate_mean(wd, dloss_, rfo);
+    out_.report.rate_dloss = fit_rate_mean(wd, measured_only(dloss_), rfo);
+    if (!left_out.empty())
+      for (RateFit* f : {&out_.report.rate_rms, &out_.report.rate, &out_.report.rate_dloss})
+        f->note += fmt::format(
+            "{}widths with a distance for fewer than half of their runs left out (their runs "
+            "that did not diverge are no sample of the width): {}",
+            f->note.empty() ? "" : "; ", fmt::join(left_out, ", "));
     out_.report.sign_gap_change = sign_gap_change();
     resamples_ = rfo.resamples;
+  }
+
+  std::vector<int> undermeasured_widths() const {
+    std::vector<int> w;
+    for (const ReportWidthRow& row : out_.report.rows)  // the proxy's widest net has no distance by construction
+      if (!has_distance_for_half_its_runs(row) && !(proxy_ && row.width == wmax_)) w.push_back(row.width);
+    return w;
+  }
+
+  // `values` (width × seed) with the rows of the widths that have a distance for fewer than half of their runs set to
+  // NaN, so that a rate fit leaves them out (has_distance_for_half_its_runs, report.h).
+  MatrixD measured_only(MatrixD values) const {
+    for (std::size_t wi = 0; wi < out_.report.rows.size(); ++wi)
+      if (!has_distance_for_half_its_runs(out_.report.rows[wi])) values.row(Eigen::Index(wi)).setConstant(kNan);
+    return values;
   }
 
   // The sign gap from the narrowest to the widest width that has one, paired over the seeds both have (theory.md §8.7
@@ -294,8 +316,12 @@ class Measure {
   SignGapChange sign_gap_change() const {
     SignGapChange g;
     std::vector<std::size_t> with_gap;
-    for (std::size_t wi = 0; wi < ctx_.widths.size(); ++wi)
-      if (std::isfinite(out_.report.rows[wi].sign_gap)) with_gap.push_back(wi);
+    for (std::size_t wi = 0; wi < ctx_.widths.size(); ++wi) {
+      const ReportWidthRow& row = out_.report.rows[wi];  // a gap over at least half of the width's runs
+      if (std::isfinite(row.sign_gap) &&
+          2 * logits_by_width_[wi].seeds.size() >= std::size_t(row.ok + row.diverged + row.failed))
+        with_gap.push_back(wi);
+    }
     if (proxy_ || with_gap.size() < 2) return g;
     const std::size_t a = with_gap.front(), b = with_gap.back();
     const auto& sa = logits_by_width_[a].seeds;

@@ -1,4 +1,4 @@
-// convergence_statement (report.h): "approaches" only with all three pieces of evidence and the widest width measured,
+// convergence_statement (report.h): "approaches" only with all three pieces of evidence and every width measured,
 // against a limit; each missing piece is named, and a comparison with the widest net (no stable limit, or a proxy)
 // never "approaches".
 #include <gtest/gtest.h>
@@ -154,4 +154,20 @@ TEST(ConvergenceStatement, TooFewSeedsIsTheReasonGivenForNoInterval) {
             std::string::npos)
       << c.statement;
   EXPECT_EQ(c.statement.find("--bootstrap"), std::string::npos) << c.statement;
+}
+
+// A narrower width where most runs diverged is no sample of that width (its survivors' mean): with every other piece
+// of evidence present, nothing is claimed, and the statement names the width and its counts.
+TEST(ConvergenceStatement, EveryWidthMustHaveADistanceForHalfItsRuns) {
+  ReportScaling s = scaling(-0.5, "limit");
+  ReportWidthRow& middle = s.rows[1];  // d = 256
+  middle.ok = 2, middle.diverged = 3, middle.distance.n = 2;
+  const Convergence c = convergence_statement(s);
+  EXPECT_TRUE(c.widest_measured);
+  EXPECT_EQ(c.undermeasured_widths, std::vector<int>{256});
+  EXPECT_FALSE(c.approaches);
+  EXPECT_NE(c.statement.find("d = 256 (2 of 5) has a distance for fewer than half of its runs"), std::string::npos)
+      << c.statement;
+  middle.diverged = 2;  // 2 of 4: half
+  EXPECT_TRUE(convergence_statement(s).approaches);
 }
