@@ -99,7 +99,8 @@ inline std::vector<std::string> arch_overrides(const std::string& text) {
 }
 
 // The flags given that stand for config keys, as the overrides they apply before the --set ones. --threads
-// (study.threads) is looked up on the verb, so that every verb's own --threads option counts.
+// (study.threads) and --no-plots (study.plots = false) are looked up on the verb, so that every verb's own option
+// counts.
 inline std::vector<FlagOverrides> flag_overrides(const ConfigFlags& flags) {
   std::vector<FlagOverrides> out;
   // An empty --arch is parsed (and refused, as `--set model.arch=` is), not taken for "no --arch".
@@ -111,6 +112,8 @@ inline std::vector<FlagOverrides> flag_overrides(const ConfigFlags& flags) {
     const std::string n = std::to_string(threads->as<int>());
     out.push_back({"--threads " + n, {"study.threads=" + n}});
   }
+  const CLI::Option* no_plots = flags.verb ? flags.verb->get_option_no_throw("--no-plots") : nullptr;
+  if (no_plots && no_plots->count() > 0) out.push_back({"--no-plots", {"study.plots=false"}});
   return out;
 }
 

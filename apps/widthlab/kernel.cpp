@@ -66,6 +66,9 @@ int run_kernel(const KernelVerbFlags& f, widthlab::KernelOptions opts, const wid
     check_fits_in_memory(2.0 * double(X1.rows()) * double(f.x2.empty() ? X1.rows() : X2.rows()) * sizeof(T),
                          fmt::format("--x1 {} ({} rows){}: the nngp and ntk on the GPU path", f.x1, X1.rows(),
                                      f.x2.empty() ? "" : fmt::format(" and --x2 {} ({} rows)", f.x2, X2.rows())));
+  check_fits_on_disk(f.out, 2.0 * double(X1.rows()) * double(f.x2.empty() ? X1.rows() : X2.rows()) * sizeof(T),
+                     fmt::format("nngp.npy and ntk.npy of --x1 {} ({} rows){}", f.x1, X1.rows(),
+                                 f.x2.empty() ? "" : fmt::format(" and --x2 {} ({} rows)", f.x2, X2.rows())));
   // Rank 0 alone prepares (and checks) the directory; the others use it as it is once rank 0 is done — a check of
   // theirs would race with rank 0's first writes.
   auto dir = mpi_root_first([&](bool root) {

@@ -64,12 +64,13 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
       return 0;
     }
     opt->o.out = opt->out;
-    // --device and --threads set study.device and study.threads, before the --set ones: a --set giving either key
-    // another value would win silently, so it is refused.
+    // --device, --threads and --no-plots set study.device, study.threads and study.plots, before the --set ones: a
+    // --set giving one of them another value would win silently, so it is refused.
     std::vector<FlagOverrides> flags;
     if (!opt->device.empty()) flags.push_back({"--device " + opt->device, {"study.device=" + opt->device}});
     if (opt->threads_option->count() > 0)
       flags.push_back({fmt::format("--threads {}", opt->o.threads), {fmt::format("study.threads={}", opt->o.threads)}});
+    if (opt->no_plots) flags.push_back({"--no-plots", {"study.plots=false"}});
     refuse_flag_set_conflicts(flags, opt->o.sets);
     for (const auto& f : flags) opt->o.sets.insert(opt->o.sets.begin(), f.sets.front());
     opt->o.plots = !opt->no_plots;

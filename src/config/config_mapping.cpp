@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 
 #include "widthlab/error.h"
@@ -97,16 +98,40 @@ void resolve_arch(const Config& config, SweepSetup& s) {
   }
 }
 
-// The widest dense net's weights must fit in this machine's memory (MlpConfig::check_weights_fit_in_memory): refused
-// before any run starts rather than killed by the system mid-sweep. Layered nets (model.arch) are not estimated.
+// The widest dense net's weights and its activations on one batch must fit in this machine's memory
+// (MlpConfig::check_fits_in_memory): refused before any run starts rather than killed by the system mid-sweep.
+// Layered nets (model.arch) are not estimated.
 void check_widest_net_fits(const SweepSetup& s) {
   if (!s.arch.layers.empty() || s.widths.empty()) return;
   MlpConfig net = s.model;
   net.width = s.widths.back();
   net.outputs = loss_from_name(s.train.loss).outputs(s.data.classes);
-  net.check_weights_fit_in_memory(
+  const long long rows = s.data.x_train.rows();
+  net.check_fits_in_memory(
       s.train.precision,
-      fmt::format("sweep.widths up to {} at model.depth = {}: the widest net's", net.width, net.depth));
+      fmt::format("sweep.widths up to {} at model.depth = {}: the widest net's", net.width, net.depth),
+      s.train.batch > 0 ? std::min<long long>(s.train.batch, rows) : rows);
+}
+
+// Every scaling's factors ω^e at every swept width are positive numbers of the training precision's normal range: an
+// exponent or d* so extreme that a factor overflows or underflows would train a net that "diverged at step 0", or one
+// with learning rate 0, and report it as the scaling's (theory.md §1.4).
+void check_scaling_factors(const SweepSetup& s) {
+  const bool f32 = s.train.precision == Precision::float32;
+  const double lo = f32 ? double(std::numeric_limits<float>::min()) : std::numeric_limits<double>::min();
+  const double hi = f32 ? double(std::numeric_limits<float>::max()) : std::numeric_limits<double>::max();
+  for (const Scaling& sc : s.scalings)
+    for (int w : s.widths) {
+      const std::vector<LayerFactors> f = sc.factors_at(w);
+      for (std::size_t l = 0; l < f.size(); ++l)
+        for (const auto& [what, v] : {std::pair{"init", f[l].init}, {"multiplier", f[l].multiplier}, {"lr", f[l].lr}})
+          if (!(v >= lo && v <= hi))
+            throw InputError(fmt::format(
+                "scaling '{}': layer {}'s {} factor ω^e at width {} (ω = {} / scaling.reference_width {:g}) is {:g}, "
+                "outside {}'s positive range; expected exponents and a reference width whose factors every swept "
+                "width can hold",
+                sc.name, l, what, w, w, sc.reference_width, v, precision_name(s.train.precision)));
+    }
 }
 
 }  // namespace
@@ -160,6 +185,7 @@ SweepSetup make_sweep_setup(const Config& config) {
   s.seeds = config.sweep.seeds;
   if (config.sweep.lrs) s.lrs = *config.sweep.lrs;
   resolve_arch(config, s);
+  check_scaling_factors(s);
   check_widest_net_fits(s);
   if (config.sweep.few_seeds) {
     s.few_seeds_from = *config.sweep.few_seeds_from;

@@ -159,7 +159,12 @@ void insert_override(toml::table& root, const Override& o) {
     std::string comp = rest.substr(0, dot);
     rest = rest.substr(dot + 1);
     toml::node* n = t->get(comp);
-    if (!n || !n->is_table()) {
+    if (n && !n->is_table()) {  // `train = 5` or `[[train]]` in the file: replacing it would drop what it holds
+      const std::string path = o.key.substr(0, o.key.size() - rest.size() - 1);
+      throw InputError(
+          fmt::format("{} = {}: expected a table [{}] (--set {} goes into it)", path, node_text(*n), path, o.text));
+    }
+    if (!n) {
       t->insert_or_assign(comp, toml::table{});
       n = t->get(comp);
     }

@@ -266,7 +266,11 @@ Config parse_with_overrides(toml::table root, const std::string& source, const s
   Context ctx{source, {}, {}, {}};
   for (const auto& arg : overrides) {
     Override o = parse_override(arg);
-    insert_override(root, o);
+    try {
+      insert_override(root, o);
+    } catch (const InputError& e) {  // the file's own node is in the way: the file is named
+      throw InputError(one_line(source + ": " + e.what()));
+    }
     ctx.override_keys.push_back(o.key);
   }
   return resolve(root, ctx);

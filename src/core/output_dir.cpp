@@ -109,7 +109,10 @@ void refuse_foreign_names(const fs::path& path, const OutputDirContents& c, cons
   const std::set<std::string> foreign(c.foreign.begin(), c.foreign.end());
   const std::set<std::string> listed = manifest::read(path);
   std::error_code ec;
-  for (const auto& name : writes) {
+  std::vector<std::string> names = writes;  // a file is written as NAME.tmp, then renamed (write_file_atomic)
+  for (const auto& name : writes)
+    if (!name.empty() && name.back() != '/' && !name.ends_with(".tmp")) names.push_back(name + ".tmp");
+  for (const auto& name : names) {
     const bool nested = name.find('/') < name.size() - 1;
     const bool taken =
         nested ? !listed.count(name) && fs::exists(fs::symlink_status(path / name, ec)) : foreign.count(name) > 0;

@@ -15,6 +15,7 @@
 #include "data/rows.h"
 #include "widthlab/error.h"
 #include "widthlab/loaders.h"
+#include "widthlab/memory_guard.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/tensor.h"
 
@@ -154,6 +155,18 @@ void select_classes(const RowSource& s, const std::vector<int>& ids, std::vector
   }
 }
 
+// A selected class without training samples would be a logit no sample trains, and the task's class count would not
+// be the data's.
+void check_every_class_has_samples(const RowSource& train, const std::vector<int>& ids, const DataOptions& o) {
+  for (int id : ids)
+    if (std::find(train.labels.begin(), train.labels.end(), double(id)) == train.labels.end())
+      throw InputError(
+          fmt::format("{}: data.classes = [{}]{}: class {} has no training samples; list the classes the "
+                      "data holds",
+                      printable_path(train.source), fmt::join(ids, ", "),
+                      o.classes.empty() ? fmt::format(" (the default for {})", o.dataset) : "", id));
+}
+
 void gather(const RowSource& s, const std::vector<std::int64_t>& rows, Matrix<double>* x) {
   x->resize(std::int64_t(rows.size()), s.features);
   for (std::size_t i = 0; i < rows.size(); ++i) s.row(rows[i], x->row(std::int64_t(i)).data());
@@ -178,6 +191,17 @@ std::string array_kind(const LabeledTable& t) {
   return fmt::format("images of shape ({}, {}, {})", t.image[0], t.image[1], t.image[2]);
 }
 
+// Every sample of both splits has the same positive number of features (IDX and CIFAR files carry their own image
+// sizes, so a test split of other images is caught here, before any run).
+void check_sample_lengths(const RowSource& train, const RowSource& test) {
+  if (train.features < 1)
+    throw InputError(
+        fmt::format("{}: {} features per sample, expected ≥ 1", printable_path(train.source), train.features));
+  if (test.features != train.features)
+    throw InputError(fmt::format("{}: {} features per sample, but {} has {}", printable_path(test.source),
+                                 test.features, printable_path(train.source), train.features));
+}
+
 SourceTask open_source(const DataOptions& o) {
   SourceTask t;
   RowSource& train = t.train;
@@ -186,7 +210,11 @@ SourceTask open_source(const DataOptions& o) {
   double& fixed_mean = t.fixed_mean;
   double& fixed_std = t.fixed_std;
   ids = o.classes;
-  if (o.dataset == "gaussians") {
+  if (o.dataset == "gaussians") {  // drawn here: its size is the config's alone, so it is checked first
+    check_fits_in_memory(2.0 * 8.0 * (double(o.train_size) + double(o.test_size)) * double(o.gaussians_dim),
+                         fmt::format("data.train_size = {} and data.test_size = {} at data.gaussians_dim = {}: the "
+                                     "gaussians task's inputs and their copy (float64)",
+                                     o.train_size, o.test_size, o.gaussians_dim));
     Dataset g = make_gaussians(o.gaussians_dim, o.gaussians_delta, o.train_size, o.test_size, o.seed);
     auto ys = [](const Vector<double>& y) { return std::vector<double>(y.data(), y.data() + y.size()); };
     train = table_source({std::move(g.x_train), ys(g.y_train), {}}, "gaussians");
@@ -221,25 +249,22 @@ SourceTask open_source(const DataOptions& o) {
       if (a.image != b.image)
         throw InputError(fmt::format("{}: {}, but {} holds {}", printable_path(xv), array_kind(b), printable_path(xt),
                                      array_kind(a)));
+      if (b.x.cols() != a.x.cols())  // named here: the sources below name the label files
+        throw InputError(fmt::format("{}: {} features per sample, but {} has {}", printable_path(xv), b.x.cols(),
+                                     printable_path(xt), a.x.cols()));
       t.image = a.image;
       train = table_source(std::move(a), yt);
       test = table_source(std::move(b), yv);
-      if (test.features != train.features)
-        throw InputError(fmt::format("{}: {} features, but {} has {}", printable_path(xv), test.features,
-                                     printable_path(xt), train.features));
     } else {
       auto tt = first_existing(o.path, {"train.csv"}), tv = first_existing(o.path, {"test.csv"});
       train = table_source(read_csv_table(tt), tt);
       test = table_source(read_csv_table(tv), tv);
-      if (test.features != train.features)
-        throw InputError(fmt::format("{}: {} feature columns, but {} has {}", printable_path(tv), test.features,
-                                     printable_path(tt), train.features));
     }
     check_integer_labels(train);
     check_integer_labels(test);
     if (ids.empty()) ids = default_table_classes(train, test);
   }
-
+  check_sample_lengths(train, test);
   return t;
 }
 
@@ -285,6 +310,7 @@ Dataset load_dataset(const DataOptions& o) {
   const std::string cls = fmt::format("[{}]", fmt::join(ids, ", "));
   if (train_rows.empty())
     throw InputError(fmt::format("{}: no training samples of data.classes = {}", printable_path(train.source), cls));
+  check_every_class_has_samples(train, ids, o);
   if (test_rows.empty())
     throw InputError(fmt::format("{}: no test samples of data.classes = {}", printable_path(test.source), cls));
 

@@ -56,7 +56,13 @@ void check_finite(const MatrixD& M, const char* what) {
 
 double predict_diag_reg(const MatrixD& k, double diag_reg, bool absolute_scale) {
   if (diag_reg == 0) return 0.0;
-  return absolute_scale ? diag_reg : diag_reg * k.trace() / double(k.rows());
+  const double reg = absolute_scale ? diag_reg : diag_reg * k.trace() / double(k.rows());
+  if (!std::isfinite(reg))  // 1e308 × a mean diagonal > 1: every prediction would be NaN
+    throw InputError(
+        fmt::format("diag_reg = {:g}: times the train kernel's mean diagonal {:g} it is {:g}; expected a "
+                    "regulariser whose scaled value is finite",
+                    diag_reg, k.trace() / double(k.rows()), reg));
+  return reg;
 }
 
 PredictResult predict_mse(const MatrixD& ntk_dd, const MatrixD& ntk_td, const MatrixD& nngp_dd, const MatrixD& nngp_td,
@@ -169,6 +175,17 @@ double predict_bytes_lower_bound(double n, double m, const PredictOptions& o) {
   return 8 * ((n + m) * n + (o.init_sample ? 2 * (n + m) * (n + m) : 0));
 }
 
+// A prediction is written only when every number of it is finite: an overflowing kernel or step (huge lr, time or
+// inputs) is reported, not written as NaN.
+PredictResult checked_finite(PredictResult r) {
+  if (!r.mean.allFinite() || (r.cov.size() > 0 && !r.cov.allFinite()))
+    throw InputError(
+        fmt::format("the prediction is not finite (train kernel eigenvalues [{:g}, {:g}], regulariser "
+                    "{:g}); expected inputs, lr and time at which it stays in range",
+                    r.summary.eig_min, r.summary.eig_max, r.summary.reg));
+  return r;
+}
+
 }  // namespace
 
 PredictResult predict(const MatrixD& X, const MatrixD& Y, const MatrixD& T, const KernelOptions& kopts,
@@ -199,7 +216,7 @@ PredictResult predict(const MatrixD& X, const MatrixD& Y, const MatrixD& T, cons
     kernels_of(kernels, X, nullptr, kopts, need_nngp ? &nngp_dd : nullptr, need_ntk ? &ntk_dd : nullptr);
     kernels_of(kernels, T, &X, kopts, need_nngp ? &nngp_td : nullptr, need_ntk ? &ntk_td : nullptr);
     if (o.cov) kernels_of(kernels, T, nullptr, kopts, &nngp_tt, nullptr);
-    return predict_mse(ntk_dd, ntk_td, nngp_dd, nngp_td, nngp_tt, Y, o);
+    return checked_finite(predict_mse(ntk_dd, ntk_td, nngp_dd, nngp_td, nngp_tt, Y, o));
   }
 
   // No closed form (logistic, cross-entropy): function-space GD.
@@ -245,7 +262,7 @@ PredictResult predict(const MatrixD& X, const MatrixD& Y, const MatrixD& T, cons
   r.summary.eig_max = es.eigenvalues().maxCoeff();
   MatrixD u = function_space_gd(k_all_train, u0, loss, y, o.lr, r.summary.steps);
   r.mean = u.bottomRows(T.rows());
-  return r;
+  return checked_finite(std::move(r));
 }
 
 }  // namespace widthlab

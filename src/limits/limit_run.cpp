@@ -421,7 +421,7 @@ void check_limit_fits_in_memory(const LimitOptions& o, int input_dim, int output
   net.width = int(o.particles);
   net.depth = o.depth;
   net.outputs = outputs;
-  net.check_weights_fit_in_memory(
+  net.check_fits_in_memory(
       o.precision,
       fmt::format("limits.mf_particles = {} at model.depth = {}: the particle system's", o.particles, o.depth));
 }

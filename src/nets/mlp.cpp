@@ -49,10 +49,12 @@ long long MlpConfig::parameter_count() const {
   return n;
 }
 
-void MlpConfig::check_weights_fit_in_memory(Precision precision, const std::string& what) const {
-  const double weights = double(parameter_count());
-  check_fits_in_memory(weights * precision_bytes(precision),
-                       fmt::format("{} {:.3g} weights ({})", what, weights, precision_name(precision)));
+void MlpConfig::check_fits_in_memory(Precision precision, const std::string& what, long long rows) const {
+  const double weights = double(parameter_count()), activations = double(rows) * double(width) * double(depth);
+  const std::string acts = rows > 0 ? fmt::format(" and {:.3g} activations on {} samples", activations, rows) : "";
+  widthlab::check_fits_in_memory(
+      (weights + activations) * precision_bytes(precision),
+      fmt::format("{} {:.3g} weights{} ({})", what, weights, acts, precision_name(precision)));
 }
 
 void set_blas_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }

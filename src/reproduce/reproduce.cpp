@@ -331,6 +331,31 @@ void refuse_foreign_files_in_folders(const std::filesystem::path& out, const Rep
   }
 }
 
+// A case's claims, report and figures name its scalings (the paper's): a config or --set that swapped them would
+// have other nets reported as the paper's, so scaling.presets, scaling.q and [scaling.custom] must be those of the
+// case's own config (configs/reproduce/NAME.toml, with the same --smoke / --full).
+void check_case_scalings(const ReproductionInfo& info, const Config& config, const ReproduceOptions& o,
+                         const std::string& path) {
+  const std::filesystem::path own = reproduce_config_path(info.name);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(own, ec)) return;  // outside the source tree: nothing to compare with
+  const ScalingConfig& want = load_reproduce_config(own.string(), o.smoke, o.full, {}, o.data_dir).scaling;
+  const ScalingConfig& got = config.scaling;
+  if (got.presets == want.presets && got.q == want.q && got.custom == want.custom) return;
+  bool from_set = false;
+  for (const auto& s : o.sets) from_set |= s.rfind("scaling.", 0) == 0;
+  const std::string where = from_set ? "--set" : printable_path(path);
+  if (got.presets != want.presets)
+    throw InputError(
+        fmt::format("{}: scaling.presets = [{}]: reproduce {} measures [{}], the scalings its claims and "
+                    "report name; expected them unchanged",
+                    where, fmt::join(got.presets, ", "), info.name, fmt::join(want.presets, ", ")));
+  throw InputError(
+      fmt::format("{}: scaling.q / [scaling.custom] differ from {}'s: reproduce {} measures the scalings "
+                  "its claims and report name; expected them unchanged",
+                  where, printable_path(own), info.name));
+}
+
 }  // namespace
 
 ReproduceSummary run_reproduction(const ReproduceOptions& options) {
@@ -350,6 +375,7 @@ ReproduceSummary run_reproduction(const ReproduceOptions& options) {
                     "chooses the case)",
                     from_set ? "--set" : printable_path(path), config.reproduce.name, info.name, info.name));
   }
+  check_case_scalings(info, config, options, path);
   if (info.every_seed_at_every_width && config.sweep.few_seeds)
     throw InputError(
         fmt::format("sweep.few_seeds = {}: reproduce {} runs every seed at every width (its statistics "

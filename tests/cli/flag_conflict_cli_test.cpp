@@ -47,9 +47,21 @@ TEST(FlagConflictCli, AFlagAndASetOfTheSameKeyMustAgree) {
       "--device cpu sets study.device");
   expect_refused(run_cli("classify" + tiny_config(dir) + "--depth 2 --set model.depth=3"),
                  "--depth 2 sets model.depth");
+  // --no-plots stands for study.plots = false (a --set study.plots=true beside it drew nothing, silently).
+  expect_refused(
+      run_cli("study" + tiny_config(dir) + "--out " + dir + "/o --dry-run --no-plots --set study.plots=true"),
+      "--no-plots sets study.plots = false");
+  expect_refused(run_cli("transfer" + tiny_config(dir) + "--set 'sweep.lrs=[0.1,0.2]' --out " + dir +
+                         "/o --dry-run --no-plots --set study.plots=true"),
+                 "--no-plots sets study.plots = false");
+  expect_refused(
+      run_cli("reproduce nguyen2019-gaussians --smoke --out " + dir + "/o --no-plots --set study.plots=true"),
+      "--no-plots sets study.plots = false");
   EXPECT_FALSE(fs::exists(dir + "/o"));
   // The same value twice is one value.
   EXPECT_EQ(run_cli(train + "--device cpu --set study.device=cpu --threads 1 --set study.threads=1").code, 0);
+  EXPECT_EQ(
+      run_cli("study" + tiny_config(dir) + "--out " + dir + "/o --dry-run --no-plots --set study.plots=false").code, 0);
 }
 
 // Finding 2: a DIR whose config.toml was gone resumed with any config, and a DIR that did not exist started afresh.

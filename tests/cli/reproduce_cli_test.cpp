@@ -38,6 +38,29 @@ TEST(ReproduceCli, BadInputIsExit2WithOneLine) {
   EXPECT_EQ(lines(r.err), 1) << r.err;
 }
 
+// A case's report names its scalings (nguyen2019-gaussians: "the widest MF net"): another scaling through --set or a
+// config of one's own ran other nets and reported them as the paper's. Refused, naming the source, before writing.
+TEST(ReproduceCli, TheCaseScalingsCannotBeSwapped) {
+  const std::string dir = scratch_dir("repro_scalings");
+  CliResult r = run_cli("reproduce nguyen2019-gaussians --smoke --no-plots --set 'scaling.presets=[\"ntk\"]' --out " +
+                        dir + "/o");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--set: scaling.presets = [ntk]: reproduce nguyen2019-gaussians measures [mf]"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_FALSE(fs::exists(dir + "/o"));
+  std::string cfg = read_file(WIDTHLAB_SOURCE_DIR "/configs/reproduce/nguyen2019-gaussians.toml");
+  const auto at = cfg.find("presets = [\"mf\"]");
+  ASSERT_NE(at, std::string::npos);
+  cfg.replace(at, 16, "presets = [\"mf\", \"ntk\"]");
+  std::ofstream(dir + "/own.toml") << cfg;
+  r = run_cli("reproduce nguyen2019-gaussians --smoke --no-plots --config " + dir + "/own.toml --out " + dir + "/o");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("own.toml: scaling.presets = [mf, ntk]"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir + "/o"));
+}
+
 // Issue: a case's own needs of sweep.widths, and --resume of a case whose verdicts need per-step curves, were refused
 // only after config.toml and provenance.jsonl were written (sohl-dickstein2020-cnn: after training); one width
 // crashed three cases. They are the registry's (ReproductionInfo::widths, resumable), checked before any write.

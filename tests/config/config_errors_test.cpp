@@ -265,6 +265,16 @@ TEST(ConfigErrors, FileValueIsBlamedOnTheFileDespiteOverrides) {
   expect_file_error("file_blamed", "[train]\nlr = -1\n", {":2:6: ", "train.lr = -1.0"}, {"train.steps=5"});
 }
 
+// A --set into a section the file gives as something else (`train = 5`, an array of tables) was inserted into a new
+// table that silently replaced the file's: the file is named instead.
+TEST(ConfigErrors, SetIntoASectionTheFileGivesAsAValueNamesTheFile) {
+  expect_file_error("section_array", "[[train]]\nlr = 1\n",
+                    {"train = [", "expected a table [train]", "--set train.steps=2"}, {"train.steps=2"});
+  expect_file_error("section_value", "train = 5\n", {"train = 5: expected a table [train]"}, {"train.steps=2"});
+  expect_file_error("subtable_value", "[scaling]\ncustom = 1\n", {"scaling.custom = 1: expected a table"},
+                    {"scaling.custom.init=[0, 0]"});
+}
+
 TEST(ConfigErrors, ApplyOverridesRejectsBadOnes) {
   Config base;
   std::string msg = error_of([&] { apply_overrides(base, {"train.lr=0"}); });

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -36,4 +37,22 @@ TEST(MemoryGuard, RefusesMoreThanPhysicalMemoryNamingWhat) {
     EXPECT_NE(m.find("more than this machine's"), std::string::npos) << m;
     EXPECT_EQ(m.find('\n'), std::string::npos) << m;
   }
+}
+
+// check_fits_on_disk compares with statvfs's space for this user (std::filesystem::space) on the file system of the
+// nearest existing parent of a directory that does not exist yet, and creates nothing.
+TEST(MemoryGuard, RefusesMoreThanTheFreeDiskSpaceNamingWhat) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "widthlab_disk_guard_absent" / "out";
+  const double free = double(std::filesystem::space(std::filesystem::temp_directory_path()).available);
+  EXPECT_NO_THROW(check_fits_on_disk(dir, 0.5 * free, "nngp.npy"));
+  try {
+    check_fits_on_disk(dir, 2.0 * free + 1e12, "nngp.npy and ntk.npy of --x1 X (9 rows)");
+    FAIL() << "more than the free space was accepted";
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    EXPECT_EQ(m.rfind("nngp.npy and ntk.npy of --x1 X (9 rows) need ", 0), 0u) << m;
+    EXPECT_NE(m.find("GiB on disk, more than the"), std::string::npos) << m;
+    EXPECT_NE(m.find("widthlab_disk_guard_absent/out"), std::string::npos) << m;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.parent_path()));
 }

@@ -94,6 +94,10 @@ TEST(OutputDir, TemporaryNamesAreReleasedAfterTheRename) {
   EXPECT_INPUT_ERROR(npy_write((out / "a.npy").string(), MatrixD(MatrixD::Zero(2, 2))), "was not written by widthlab");
   EXPECT_INPUT_ERROR(prepare_output_dir(out, OutputMode::resume, true, {"report.md", "report.md.tmp"}),
                      "report.md.tmp");
+  // A declared output's temporary name counts as declared: the user's file there is found before anything is written
+  // (the manifest and provenance.jsonl were written first, then the write failed).
+  EXPECT_INPUT_ERROR(check_output_dir(out, OutputMode::force, true, {"a.npy"}),
+                     "a.npy.tmp: exists and was not written");
   prepare_output_dir(out, OutputMode::force);
   EXPECT_EQ(listing(out), (std::vector<std::string>{"a.npy.tmp", "report.md.tmp"}));
   // Once the user's file is gone the name is free again: written, renamed and released once more.

@@ -310,7 +310,7 @@ TEST(LoadDataset, BadTableInputs) {
   npy_write((dir / "y_train.npy").string(), y);
   npy_write((dir / "X_test.npy").string(), Matrix<double>(Matrix<double>::Ones(2, 4)));
   npy_write((dir / "y_test.npy").string(), Vector<double>(Vector<double>::Zero(2)));
-  EXPECT_INPUT_ERROR(load_dataset(o), "X_test.npy: 4 features, but");
+  EXPECT_INPUT_ERROR(load_dataset(o), "X_test.npy: 4 features per sample, but");
   npy_write((dir / "X_test.npy").string(), Matrix<double>(Matrix<double>::Ones(2, 3)));
   Vector<double> yt(2);
   yt << 0, 5;
@@ -348,6 +348,57 @@ TEST(LoadDataset, MnistDirectoryProblems) {
   fs::remove(base / "m" / "t10k-labels-idx1-ubyte.gz");
   o.train_size = 4;
   EXPECT_INPUT_ERROR(load_dataset(o), "t10k-labels-idx1-ubyte: label/image count mismatch");
+}
+
+// IDX files carry their own image sizes: a test split of other images (or images of no pixels) is refused when the data
+// load, not by every run that trains on them.
+TEST(LoadDataset, IdxSplitsOfOtherImageSizesAreRefused) {
+  auto base = scratch("mnistsizes");
+  write_mnist_dir(base / "train", 40, 20, 4, 4, false);
+  write_mnist_dir(base / "test", 40, 20, 5, 5, false);
+  for (std::string f : {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"})
+    fs::copy_file(base / "test" / f, base / "train" / f, fs::copy_options::overwrite_existing);
+  DataOptions o = mnist_options(base / "train");
+  o.classes = {0, 1};
+  o.train_size = 4;
+  EXPECT_INPUT_ERROR(load_dataset(o), "t10k-images-idx3-ubyte: 25 features per sample, but");
+  write_mnist_dir(base / "empty", 40, 20, 0, 4, false);
+  o.path = (base / "empty").string();
+  EXPECT_INPUT_ERROR(load_dataset(o), "0 features per sample, expected ≥ 1");
+}
+
+// The gaussians task is drawn at the size the config asks: one no machine holds was drawn until it died of
+// std::bad_alloc (or filled memory), even for --dry-run. Refused before drawing, naming the keys.
+TEST(LoadDataset, GaussiansNoMachineHoldsAreRefusedBeforeDrawing) {
+  DataOptions o;
+  o.dataset = "gaussians";
+  o.classes = {};
+  o.train_size = 2147483647;
+  o.test_size = 10;
+  o.gaussians_dim = 100000;  // 2 · 8 bytes · 2.1e9 · 1e5 ≈ 3.4e15 bytes
+  EXPECT_INPUT_ERROR(load_dataset(o),
+                     "data.train_size = 2147483647 and data.test_size = 10 at data.gaussians_dim = 100000: the "
+                     "gaussians task's inputs and their copy (float64) need at least");
+}
+
+// Every selected class must occur in the training split: mnist's default 0–9 on files of two digits was "10 classes".
+TEST(LoadDataset, ASelectedClassWithoutTrainingSamplesIsRefused) {
+  auto base = scratch("mnistclasses");
+  write_mnist_dir(base / "m", 40, 20, 3, 2, false);
+  for (std::string split : {"train", "t10k"}) {  // labels 0 and 1 only
+    const int n = split == "train" ? 40 : 20;
+    std::vector<std::uint8_t> lab;
+    for (int i = 0; i < n; ++i) lab.push_back(std::uint8_t(i % 2));
+    write_bytes(base / "m" / (split + "-labels-idx1-ubyte"), idx_bytes({std::uint32_t(n)}, lab));
+  }
+  DataOptions o = mnist_options(base / "m");
+  o.train_size = 4;
+  o.classes = {0, 1, 5};
+  EXPECT_INPUT_ERROR(load_dataset(o), "data.classes = [0, 1, 5]: class 5 has no training samples");
+  o.classes = {};
+  EXPECT_INPUT_ERROR(load_dataset(o), "data.classes = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] (the default for mnist): class 2");
+  o.classes = {1, 0};
+  EXPECT_EQ(load_dataset(o).classes, 2);
 }
 
 TEST(LoadDataset, NonUtf8DirectoryNames) {

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 #include "widthlab/error.h"
 
@@ -325,5 +326,42 @@ TEST(Predict, BadInputThrowsInputError) {
   for (double huge : {1e19, 1e300}) {
     o.time = huge;
     EXPECT_THROW(predict(D.X, Ys, D.T, kopts, o), InputError) << huge;
+  }
+}
+
+// A regulariser that overflows once scaled by the kernel's mean diagonal made every prediction NaN, written with exit
+// 0; and a logistic prediction that overflows was written as it was. Both are refused, nothing is returned.
+TEST(Predict, NonFiniteRegulariserOrPredictionIsRefused) {
+  Data D = make_data();
+  D.X *= 4, D.T *= 4;
+  ASSERT_GT(kernel_ntk(D.X, relu_net()).trace() / 8.0, 1.0);  // so that 1e308 × the mean diagonal overflows
+  PredictOptions o;
+  o.diag_reg = 1e308;
+  try {
+    (void)predict(D.X, D.Y, D.T, relu_net(), o);
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("diag_reg = 1e+308: times the train kernel's mean diagonal"),
+              std::string::npos)
+        << e.what();
+  }
+  o.diag_reg_absolute_scale = true;  // 1e308 itself is finite: a tiny, finite prediction
+  EXPECT_TRUE(predict(D.X, D.Y, D.T, relu_net(), o).mean.allFinite());
+  PredictOptions logistic;  // a kernel source whose last test row overflowed: function-space GD moves it to ±inf
+  logistic.loss = LossKind::logistic;
+  logistic.time = 3;
+  const MatrixD signs = D.Y.array().sign().matrix();
+  const KernelSource overflowed = [](const MatrixD& A, const MatrixD* B, MatrixD* nngp, MatrixD* ntk) {
+    for (MatrixD* k : {nngp, ntk})
+      if (k) {
+        *k = B ? kernel_ntk(A, *B, relu_net()) : kernel_ntk(A, relu_net());
+        if (B) k->bottomRows(1).setConstant(std::numeric_limits<double>::infinity());
+      }
+  };
+  try {
+    (void)predict(D.X, signs, D.T, relu_net(), logistic, overflowed);
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("the prediction is not finite"), std::string::npos) << e.what();
   }
 }

@@ -142,3 +142,36 @@ TEST(ConfigMapping, ModelArchResolvesPerRun) {
   c.model.input_shape = "2,2,2";
   EXPECT_THROW((void)make_sweep_setup(c), InputError);  // 8 values per input, 7 features
 }
+
+// Factors ω^e that the training precision cannot hold ran as nets "diverged at step 0" (overflow) or with learning
+// rate 0 (underflow), reported as the scaling's; refused when the sweep is set up, naming the scaling, layer and width.
+TEST(ConfigMapping, ScalingFactorsEverySweptWidthCannotHoldAreRefused) {
+  auto message = [](const Config& c) {
+    try {
+      (void)make_sweep_setup(c);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  Config c = gaussians_config();
+  c.sweep.widths = {16, 32};
+  c.scaling.presets = {"custom:init=-1e6,-1e6;lr=-1e6,-1e6"};
+  const std::string overflow = message(c);
+  EXPECT_NE(overflow.find("scaling 'custom:"), std::string::npos) << overflow;
+  EXPECT_NE(overflow.find("layer 0's init factor ω^e at width 16 (ω = 16 / scaling.reference_width 128) is inf"),
+            std::string::npos)
+      << overflow;
+  c.scaling.presets = {};
+  c.scaling.q = {{0.0, 200.0}};  // lr factors 8^{±200} at d = 16: outside float32, inside float64
+  const std::string extreme = message(c);
+  EXPECT_NE(extreme.find("lr factor"), std::string::npos) << extreme;
+  EXPECT_NE(extreme.find("outside float32's positive range"), std::string::npos) << extreme;
+  c.train.precision = "float64";
+  EXPECT_EQ(message(c), "");
+  c.scaling.reference_width = 1e300;  // ω ≈ 1.6e-299: mf's ω^{±1/2} and ω^{±1} leave float32's range
+  c.scaling.q = {};
+  c.scaling.presets = {"mf"};
+  c.train.precision = "float32";
+  EXPECT_NE(message(c).find("outside float32's positive range"), std::string::npos) << message(c);
+}
