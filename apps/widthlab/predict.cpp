@@ -117,6 +117,8 @@ int run_predict(const PredictFlags& f) {
         fmt::format("{}: only used with --loss logistic or cross-entropy (their function-space GD starts "
                     "from a GP sample); mse predicts the GP mean and needs no seed",
                     f.no_init_sample ? "--no-init-sample" : "--seed"));
+  if (f.no_init_sample && f.seed_option->count() > 0)  // GD from 0 draws nothing: the seed would change nothing
+    throw InputError("--seed: seeds the GP sample that --no-init-sample turns off; expected one of them");
 
   const auto [X, Y, T] = read_inputs(f, ko);
   const cli::KernelDevice device = cli::choose_kernel_device(f.net, ko);  // after read_inputs: --arch image shapes

@@ -1,7 +1,10 @@
 #include "run_dir.h"
 
+#include <fmt/format.h>
+
 #include "widthlab/error.h"
 #include "widthlab/output_dir.h"
+#include "widthlab/plot_script.h"
 #include "widthlab/run_dir.h"
 
 namespace widthlab::cli {
@@ -37,5 +40,13 @@ void check_run_outputs(const ResolvedRunDir& run, const std::vector<std::string>
 }
 
 void open_run_dir(ResolvedRunDir& run) { run.resumed = widthlab::open_run_dir(run.out, run.mode, run.config); }
+
+void check_python_flag(const std::string& python, bool no_plots_flag, const Config& config) {
+  if (python.empty()) return;
+  if (no_plots_flag || !config.study.plots)
+    throw InputError(fmt::format("--python {}: the interpreter of the plots, which {} turns off; expected one of them",
+                                 python, no_plots_flag ? "--no-plots" : "study.plots = false"));
+  (void)python_interpreter(python);
+}
 
 }  // namespace widthlab::cli

@@ -40,5 +40,9 @@ ResolvedRunDir resolve_run_dir(const RunDirFlags& flags, const std::string& defa
 void check_run_outputs(const ResolvedRunDir& run, const std::vector<std::string>& writes);
 // Prepares DIR and writes DIR/config.toml.
 void open_run_dir(ResolvedRunDir& run);
+// --python of a verb that draws plots at its end: refused when the plots are off (--no-plots or study.plots = false:
+// it would change nothing), and looked up now when they are on (python_interpreter), so that a missing interpreter
+// is exit 2 before the runs rather than a warning after them. Nothing to check when not given.
+void check_python_flag(const std::string& python, bool no_plots_flag, const Config& config);
 
 }  // namespace widthlab::cli

@@ -78,6 +78,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     if (run.config.sweep.lrs)  // a study compares the scalings at one lr: distances would mix the lr axis
       throw InputError("sweep.lrs: widthlab study runs every scaling at train.lr; sweep lrs with `widthlab transfer`");
     const SweepSetup setup = study_sweep_setup(run.config);
+    cli::check_python_flag(opt->python, opt->no_plots, run.config);
     // The budget note once the inputs are valid and DIR is open (or on a dry run): bad input, or a DIR that cannot be
     // created, gets its one stderr line alone.
     auto print_notes = [&] {

@@ -59,6 +59,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     if (auto why = transfer_coord_steps_problem(run.config, opt->coord_steps, "--coord-steps"); !why.empty())
       throw InputError(why);
     const SweepSetup setup = make_sweep_setup(run.config);
+    cli::check_python_flag(opt->python, opt->no_plots, run.config);
     cli::check_run_outputs(run, transfer_output_names(run.config, !opt->no_plots));
     if (run.mode == OutputMode::resume)
       if (auto why = transfer_resume_problem(run.out, opt->coord_steps); !why.empty()) throw InputError(why);

@@ -189,7 +189,9 @@ std::vector<std::pair<std::size_t, nlohmann::json>> read_jsonl_lines(const fs::p
     if (is_blank(lines[i])) continue;
     auto j = nlohmann::json::parse(lines[i], nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
-      if (i + 1 == last) {
+      // A write cut short leaves a last line without its '\n'; a complete bad line is no interrupted write.
+      const bool terminated = text.find_last_not_of(" \t\r\n") < text.rfind('\n');
+      if (i + 1 == last && !terminated) {
         if (warn_partial)
           warn_about_file(path,
                           fmt::format("ignoring a partially written last line {} ({} bytes)", i + 1, lines[i].size()));

@@ -54,6 +54,7 @@ std::string slurp(const std::string& path) {
 struct SplitConfig {
   std::string widthlab_text;
   std::vector<std::string> smoke, full;
+  bool has_smoke = false, has_full = false;  // the file has the table
 };
 
 SplitConfig split_config(const std::string& text, const std::string& path) {
@@ -66,9 +67,10 @@ SplitConfig split_config(const std::string& text, const std::string& path) {
     throw InputError(fmt::format("{}:{}:{}: {}", printable_path(path), src.begin.line, src.begin.column,
                                  std::string(e.description())));
   }
-  auto read_sets = [&](const char* table, std::vector<std::string>& out) {
+  auto read_sets = [&](const char* table, std::vector<std::string>& out, bool& has) {
     const toml::node* n = root.get(table);
     if (!n) return;
+    has = true;
     const toml::table* t = n->as_table();
     if (!t) throw InputError(fmt::format("{}: {}: expected a table with key set = [\"key=value\", …]", path, table));
     for (const auto& [k, v] : *t) {
@@ -84,8 +86,8 @@ SplitConfig split_config(const std::string& text, const std::string& path) {
       }
     }
   };
-  read_sets("smoke", s.smoke);
-  read_sets("full", s.full);
+  read_sets("smoke", s.smoke, s.has_smoke);
+  read_sets("full", s.full, s.has_full);
   std::istringstream in(text);
   std::string line;
   bool skipping = false;
@@ -106,7 +108,22 @@ SplitConfig split_config(const std::string& text, const std::string& path) {
 Config load_reproduce_config(const std::string& path, bool smoke, bool full, const std::vector<std::string>& sets,
                              const std::string& data_dir) {
   SplitConfig s = split_config(slurp(path), path);
-  Config c = parse_config(s.widthlab_text, path, smoke ? s.smoke : full ? s.full : std::vector<std::string>{});
+  for (const auto& [flag, has] : {std::pair{"--smoke", smoke && !s.has_smoke}, {"--full", full && !s.has_full}})
+    if (has)  // the run would be the unreduced (or unenlarged) grid, labelled as the mode it is not
+      throw InputError(fmt::format("{} {}: no [{}] table (set = [\"key=value\", …]) to apply; expected one, or no {}",
+                                   flag, printable_path(path), flag + 2, flag));
+  // Both tables are checked whichever mode runs: a bad key in [full] would otherwise surface only in a --full run.
+  auto with = [&](const char* table, const std::vector<std::string>& table_sets) {
+    try {
+      return parse_config(s.widthlab_text, path, table_sets);
+    } catch (const InputError& e) {
+      const std::string m = e.what();  // "--set: train.lr = 0.0: …" → "PATH [smoke] set: train.lr = 0.0: …"
+      throw InputError(m.rfind("--set", 0) == 0 ? fmt::format("{} [{}] set{}", printable_path(path), table, m.substr(5))
+                                                : m);
+    }
+  };
+  (void)with("smoke", s.smoke), (void)with("full", s.full);
+  Config c = smoke ? with("smoke", s.smoke) : full ? with("full", s.full) : parse_config(s.widthlab_text, path, {});
   if (!data_dir.empty() && c.data.dataset != "fashion-mnist-2")  // a case on other data would ignore it
     throw InputError(fmt::format(
         "--data {}: {} runs on data.dataset = \"{}\", not on fashion-mnist-2, which --data replaces by CIFAR-2; "

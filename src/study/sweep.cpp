@@ -70,13 +70,19 @@ std::string SweepSummary::brief() const {
 
 std::vector<SweepRunKey> completed_runs(const std::filesystem::path& runs_jsonl) {
   std::vector<SweepRunKey> keys;
-  for (const auto& r : read_jsonl(runs_jsonl, /*missing_ok=*/true, /*warn_partial=*/false)) {  // the writer warns
+  std::map<SweepRunKey, std::size_t> line_of;
+  for (const auto& [line, r] : read_jsonl_lines(runs_jsonl, /*missing_ok=*/true, /*warn_partial=*/false)) {
     if (!r.is_object() || !r.contains("scaling") || !r.contains("width") || !r.contains("seed"))
       throw InputError(fmt::format("{}: a record lacks scaling/width/seed: {}", printable_path(runs_jsonl),
                                    r.dump().substr(0, 120)));
     std::optional<double> lr;
     if (r.contains("lr") && r["lr"].is_number()) lr = r["lr"].get<double>();
     keys.push_back({r["scaling"].get<std::string>(), r["width"].get<int>(), r["seed"].get<std::uint64_t>(), lr});
+    if (const auto [it, fresh] = line_of.emplace(keys.back(), line); !fresh)  // a run is recorded once
+      throw InputError(
+          fmt::format("{}: line {} records run {} again (first at line {}); expected each run once (an "
+                      "edited or concatenated file?)",
+                      printable_path(runs_jsonl), line, run_stem(keys.back()), it->second));
   }
   return keys;
 }

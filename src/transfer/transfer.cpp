@@ -48,6 +48,9 @@ std::string validate_transfer_config(const Config& config) {
   if (config.sweep.widths.size() < 2)
     return fmt::format("sweep.widths = [{}]: expected at least 2 widths (an exponent needs 2)",
                        fmt::join(config.sweep.widths, ", "));
+  if (config.train.steps < 1)  // every lr would leave the init's loss: every optimum "flat"
+    return fmt::format("train.steps = {}: widthlab transfer compares the loss each lr trains to; expected ≥ 1",
+                       config.train.steps);
   if (config.sweep.few_seeds)  // the optimum's paired seed bootstrap needs every seed at every width
     return fmt::format(
         "sweep.few_seeds = {}: widthlab transfer runs every seed at every width; remove "

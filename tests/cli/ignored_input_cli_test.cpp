@@ -123,3 +123,32 @@ TEST(IgnoredInputCli, EmpiricalNtkOfANetTooLargeForMemoryIsRefused) {
   EXPECT_EQ(ok.code, 0) << ok.err;
   EXPECT_TRUE(fs::exists(dir + "/e2/entk.npy"));
 }
+
+// Audit (session 34): --seed beside --no-init-sample was recorded in predict.json and changed nothing; --python with
+// the plots off changed nothing, and a missing one was a warning after the runs; transfer with train.steps = 0 "found"
+// a flat optimum at every width.
+TEST(IgnoredInputCli, FlagsThatWouldChangeNothing) {
+  auto dir = scratch_dir("ignored_flags");
+  npy_write(dir + "/x.npy", sin_inputs(6, 3, 0));
+  npy_write(dir + "/t.npy", sin_inputs(4, 3, 0.3));
+  VectorD y(6);
+  for (int i = 0; i < 6; ++i) y[i] = i % 2 ? 1.0 : -1.0;
+  npy_write(dir + "/y.npy", y);
+  const std::string predict = "predict --train " + dir + "/x.npy --labels " + dir + "/y.npy --test " + dir +
+                              "/t.npy --depth 1 --activation erf --device cpu --loss logistic --time 3 ";
+  expect_refused(run_cli(predict + "--no-init-sample --seed 4 --out " + dir + "/p1"),
+                 "--seed: seeds the GP sample that --no-init-sample turns off");
+  EXPECT_FALSE(fs::exists(dir + "/p1"));
+  EXPECT_EQ(run_cli(predict + "--seed 4 --out " + dir + "/p2").code, 0);
+  const std::string study = "study " + kTiny + "--out " + dir + "/s --dry-run ";
+  expect_refused(run_cli(study + "--no-plots --python /usr/bin/python3"),
+                 "--python /usr/bin/python3: the interpreter of the plots, which --no-plots turns off");
+  expect_refused(run_cli(study + "--set study.plots=false --python /usr/bin/python3"),
+                 "which study.plots = false turns");
+  expect_refused(run_cli(study + "--python " + dir + "/no-such-python"), "no-such-python");
+  const std::string transfer = "transfer " + kTiny + "--set 'sweep.lrs=[0.1,0.2,0.4]' --out " + dir + "/t --dry-run ";
+  expect_refused(run_cli(transfer + "--set train.steps=0"), "train.steps = 0: widthlab transfer compares the loss");
+  expect_refused(run_cli(transfer + "--no-plots --python /usr/bin/python3"), "which --no-plots turns off");
+  EXPECT_FALSE(fs::exists(dir + "/s"));
+  EXPECT_FALSE(fs::exists(dir + "/t"));
+}

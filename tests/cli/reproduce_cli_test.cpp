@@ -61,6 +61,29 @@ TEST(ReproduceCli, TheCaseScalingsCannotBeSwapped) {
   EXPECT_FALSE(fs::exists(dir + "/o"));
 }
 
+// --smoke on a config without a [smoke] table ran the unreduced grid labelled "smoke"; a bad key in [full] surfaced
+// only in a --full run, and a bad [smoke] entry was blamed on --set. Each is refused naming the file and table.
+TEST(ReproduceCli, ModeTablesMustExistAndAreCheckedWhicheverRuns) {
+  const std::string dir = scratch_dir("repro_modes");
+  const std::string own = read_file(WIDTHLAB_SOURCE_DIR "/configs/reproduce/nguyen2019-gaussians.toml");
+  const auto at = own.find("\n[smoke]");
+  ASSERT_NE(at, std::string::npos);
+  std::ofstream(dir + "/no_tables.toml") << own.substr(0, at) + "\n";
+  CliResult r = run_cli("reproduce nguyen2019-gaussians --smoke --no-plots --config " + dir + "/no_tables.toml --out " +
+                        dir + "/o");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--smoke " + dir + "/no_tables.toml: no [smoke] table"), std::string::npos) << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  const auto full = own.find("\n[full]");
+  ASSERT_NE(full, std::string::npos);
+  std::ofstream(dir + "/bad_full.toml") << own.substr(0, full) + "\n[full]\nset = [\"train.lr=0\"]\n";
+  r = run_cli("reproduce nguyen2019-gaussians --smoke --no-plots --config " + dir + "/bad_full.toml --out " + dir +
+              "/o");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("bad_full.toml [full] set: train.lr = 0"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir + "/o"));
+}
+
 // Issue: a case's own needs of sweep.widths, and --resume of a case whose verdicts need per-step curves, were refused
 // only after config.toml and provenance.jsonl were written (sohl-dickstein2020-cnn: after training); one width
 // crashed three cases. They are the registry's (ReproductionInfo::widths, resumable), checked before any write.

@@ -50,6 +50,15 @@ TEST(Jsonl, PartialLastLineIgnoredWithWarning) {
   EXPECT_NE(err.find("partial"), std::string::npos) << err;
 }
 
+// A bad last line that ends in '\n' is no write cut short (those lack the newline): refused, not dropped.
+TEST(Jsonl, CompleteBadLastLineIsAnError) {
+  auto p = scratch("complete_bad") / "runs.jsonl";
+  write_bytes(p, "{\"width\": 1}\n{\"bad json\n");
+  EXPECT_INPUT_ERROR(read_jsonl(p), "line 2: not a JSON object");
+  write_bytes(p, "{\"width\": 1}\n{\"bad json\n\n  \n");  // blank lines after it change nothing
+  EXPECT_INPUT_ERROR(read_jsonl(p), "line 2: not a JSON object");
+}
+
 TEST(Jsonl, WriterCutsPartialLineBeforeAppending) {
   auto p = scratch("resume") / "runs.jsonl";
   write_bytes(p, "{\"width\": 1}\n{\"width\": 2, \"tr");

@@ -14,12 +14,18 @@
 #include <sstream>
 
 #include "../../src/reproduce/common.h"  // internal to src/reproduce
+#include "data/test_util.h"
 #include "widthlab/error.h"
 #include "widthlab/limit_models.h"
 #include "widthlab/rng.h"
 
 namespace widthlab {
 namespace {
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
 
 std::string write_tmp(const std::string& name, const std::string& text) {
   auto p = std::filesystem::temp_directory_path() / ("widthlab_repro_" + std::to_string(::getpid()) + "_" + name);
@@ -78,7 +84,13 @@ TEST(ReproduceConfig, EveryRegisteredCaseHasAValidConfig) {
     Config c = load_reproduce_config(reproduce_config_path(r.name).string(), false, false, {}, "");
     EXPECT_EQ(c.reproduce.name, r.name);
     EXPECT_NO_THROW(load_reproduce_config(reproduce_config_path(r.name).string(), true, false, {}, ""));
-    EXPECT_NO_THROW(load_reproduce_config(reproduce_config_path(r.name).string(), false, true, {}, ""));
+    // --full where the config has a [full] table; refused where it has none (its default is no paper size).
+    const bool has_full = read_text(reproduce_config_path(r.name)).find("\n[full]") != std::string::npos;
+    if (has_full)
+      EXPECT_NO_THROW(load_reproduce_config(reproduce_config_path(r.name).string(), false, true, {}, ""));
+    else
+      EXPECT_INPUT_ERROR(load_reproduce_config(reproduce_config_path(r.name).string(), false, true, {}, ""),
+                         "no [full] table");
   }
 }
 

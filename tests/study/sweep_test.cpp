@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "data/test_util.h"
 #include "widthlab/error.h"
 #include "widthlab/interrupt.h"
 #include "widthlab/mlp.h"
@@ -119,6 +120,21 @@ TEST(Sweep, AnInterruptStopsTheSweepAndItResumes) {
   EXPECT_EQ(resumed.ran, 6 - int(done));
   EXPECT_EQ(resumed.failed, 0);
   EXPECT_EQ(by_stem(dir / "runs.jsonl").size(), 6u);
+  fs::remove_all(dir);
+}
+
+// A record repeated in runs.jsonl (an edited or concatenated file) was counted as one more run; refused on resume.
+TEST(Sweep, ARunRecordedTwiceIsRefused) {
+  fs::path dir = scratch("twice");
+  SweepOptions opt;
+  opt.out = dir;
+  opt.threads = 1;
+  run_sweep_runs({keys3()[0]}, fake, opt);
+  std::string line;
+  std::getline(std::ifstream(dir / "runs.jsonl") >> std::ws, line);
+  std::ofstream(dir / "runs.jsonl", std::ios::app) << line << "\n";
+  EXPECT_INPUT_ERROR(completed_runs(dir / "runs.jsonl"), "runs.jsonl: line 2 records run ");
+  EXPECT_INPUT_ERROR(completed_runs(dir / "runs.jsonl"), "again (first at line 1)");
   fs::remove_all(dir);
 }
 
