@@ -2,6 +2,7 @@
 // and standardisation. One entry point, load_dataset(DataOptions); the pieces are exposed for tests and other tools.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -63,9 +64,11 @@ Dataset make_gaussians(int dim, double delta, int n_train, int n_test, std::uint
 
 // Indices (ascending) of a stratified random subset of `n` samples: labels are grouped by value, each group
 // contributes floor(n/K) samples and the first (n mod K) groups in ascending label order one more. InputError
-// naming `what` when a group has too few samples.
+// naming `what` and the class (`class_name(label)`: by default the label itself; the loaders name the data's own class
+// id, which the task's ±1 or 0..K−1 labels renumber) when a group has too few samples.
 std::vector<std::int64_t> stratified_subset(const std::vector<double>& labels, std::int64_t n, Rng& rng,
-                                            const std::string& what);
+                                            const std::string& what,
+                                            const std::function<std::string(double)>& class_name = {});
 
 // theory.md §6.0 constants for "scalar" standardisation of [0, 1] pixels.
 inline constexpr double kMnistMean = 0.1307, kMnistStd = 0.3081;

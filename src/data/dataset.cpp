@@ -270,12 +270,17 @@ SourceTask open_source(const DataOptions& o) {
 
 // A subset of n of the selected rows (stratified by label; all rows when n covers them) and its labels.
 void pick_rows(const std::vector<std::int64_t>& rows, const std::vector<double>& labels, std::int64_t n,
-               const std::string& what, Rng& rng, std::vector<std::int64_t>* out_rows, Vector<double>* y) {
+               const std::string& what, const std::vector<int>& ids, Rng& rng, std::vector<std::int64_t>* out_rows,
+               Vector<double>* y) {
   std::vector<std::int64_t> sel;  // positions into rows/labels
   if (n >= std::int64_t(rows.size())) {
     sel = data_detail::all_rows(std::int64_t(rows.size()));
   } else {
-    sel = stratified_subset(labels, n, rng, what);
+    auto class_id = [&](double label) {  // the task's label back to the data's class (select_classes)
+      const std::size_t k = ids.size() == 2 ? (label > 0 ? 0 : 1) : std::size_t(label);
+      return k < ids.size() ? fmt::format("{}", ids[k]) : fmt::format("with label {}", label);
+    };
+    sel = stratified_subset(labels, n, rng, what, class_id);
   }
   out_rows->clear();
   y->resize(std::int64_t(sel.size()));
@@ -337,9 +342,10 @@ Dataset load_dataset(const DataOptions& o) {
     throw InputError(fmt::format("data.train_size = {}: the training split of data.classes = {} has only {} samples",
                                  o.train_size, cls, train_rows.size()));
   std::vector<std::int64_t> tr, te;
-  pick_rows(train_rows, train_labels, o.train_size, fmt::format("data.train_size = {}", o.train_size), rng, &tr,
+  pick_rows(train_rows, train_labels, o.train_size, fmt::format("data.train_size = {}", o.train_size), ids, rng, &tr,
             &ds.y_train);
-  pick_rows(test_rows, test_labels, o.test_size, fmt::format("data.test_size = {}", o.test_size), rng, &te, &ds.y_test);
+  pick_rows(test_rows, test_labels, o.test_size, fmt::format("data.test_size = {}", o.test_size), ids, rng, &te,
+            &ds.y_test);
   gather(train, tr, &ds.x_train);
   gather(test, te, &ds.x_test);
 

@@ -10,7 +10,8 @@
 namespace widthlab {
 
 std::vector<std::int64_t> stratified_subset(const std::vector<double>& labels, std::int64_t n, Rng& rng,
-                                            const std::string& what) {
+                                            const std::string& what,
+                                            const std::function<std::string(double)>& class_name) {
   std::map<double, std::vector<std::int64_t>> groups;
   for (std::size_t i = 0; i < labels.size(); ++i) groups[labels[i]].push_back(std::int64_t(i));
   const std::int64_t k = std::int64_t(groups.size());
@@ -23,8 +24,9 @@ std::vector<std::int64_t> stratified_subset(const std::vector<double>& labels, s
   for (auto& [label, idx] : groups) {
     const std::int64_t need = per + (g++ < extra ? 1 : 0);
     if (std::int64_t(idx.size()) < need)
-      throw InputError(fmt::format("{}: class with label {} has {} samples, {} needed for equal counts per class", what,
-                                   label, idx.size(), need));
+      throw InputError(fmt::format("{}: class {} has {} samples, {} needed for equal counts per class", what,
+                                   class_name ? class_name(label) : fmt::format("with label {}", label), idx.size(),
+                                   need));
     // Partial Fisher–Yates: the first `need` entries become a uniform random subset.
     for (std::int64_t i = 0; i < need; ++i) {
       std::uniform_int_distribution<std::int64_t> pick(i, std::int64_t(idx.size()) - 1);

@@ -231,6 +231,11 @@ std::string transfer_resume_problem(const fs::path& dir, int coord_steps) {
           printable_path(dir / "runs.jsonl"), i + 1);
     const auto track = r.contains("coord_check") ? r["coord_check"].value("act_delta_track", nlohmann::json::array())
                                                  : nlohmann::json::array();
+    if (track.empty())  // --coord-steps is ≥ 1: no count resumes it
+      return fmt::format(
+          "{}: record {} tracked no coordinate check (a run of another verb? transfer tracks one on every run): "
+          "rerun into a new directory",
+          printable_path(dir / "runs.jsonl"), i + 1);
     if (int(track.size()) != coord_steps)
       return fmt::format(
           "{}: record {} tracked the coordinate check over {} steps, this run asks for {}: pass "

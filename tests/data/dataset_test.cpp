@@ -350,6 +350,25 @@ TEST(LoadDataset, MnistDirectoryProblems) {
   EXPECT_INPUT_ERROR(load_dataset(o), "t10k-labels-idx1-ubyte: label/image count mismatch");
 }
 
+// The task renumbers a table's classes (here −5, 3, 7 → 0, 1, 2): a class short of samples is named by the data's own
+// id, not by the task's label ("class with label 0", a label the file does not hold).
+TEST(LoadDataset, AClassShortOfSamplesIsNamedByItsOwnId) {
+  auto dir = scratch("renumbered");
+  DataOptions o;
+  o.dataset = "npy";
+  o.path = dir.string();
+  o.classes = {};
+  o.standardize = "none";
+  Vector<double> y(7);
+  y << -5, 3, 3, 3, 7, 7, 7;
+  npy_write((dir / "X_train.npy").string(), Matrix<double>(Matrix<double>::Ones(7, 2)));
+  npy_write((dir / "y_train.npy").string(), y);
+  npy_write((dir / "X_test.npy").string(), Matrix<double>(Matrix<double>::Ones(7, 2)));
+  npy_write((dir / "y_test.npy").string(), y);
+  o.train_size = 6;
+  EXPECT_INPUT_ERROR(load_dataset(o), "data.train_size = 6: class -5 has 1 samples, 2 needed");
+}
+
 // IDX files carry their own image sizes: a test split of other images (or images of no pixels) is refused when the data
 // load, not by every run that trains on them.
 TEST(LoadDataset, IdxSplitsOfOtherImageSizesAreRefused) {

@@ -1,8 +1,11 @@
 // The transfer analysis on constructed loss surfaces (theory.md §10.3): each verdict value, and the predictions of
 // §10.2 checked through the classifier itself (the coordinate check: tests/study/coord_check_test.cpp).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <vector>
 
@@ -194,3 +197,21 @@ TEST(TransferTheory, StableFeatureLearningAndKernelLimitsTransferAtOneHiddenLaye
 
 }  // namespace
 }  // namespace widthlab
+
+// A runs.jsonl of another verb (no coordinate check in its records) was told to "pass --coord-steps 0", a value the
+// flag refuses; it is told to rerun into a new directory.
+TEST(TransferResume, RecordsWithoutACoordinateCheckAreNotResumed) {
+  const auto dir = std::filesystem::temp_directory_path() / ("widthlab_transfer_resume_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "runs.jsonl") << R"({"status": "ok", "train_loss_init": 0.7})"
+                                    << "\n";
+  const std::string why = widthlab::transfer_resume_problem(dir, 3);
+  EXPECT_NE(why.find("record 1 tracked no coordinate check"), std::string::npos) << why;
+  EXPECT_EQ(why.find("--coord-steps 0"), std::string::npos) << why;
+  std::ofstream(dir / "runs.jsonl")
+      << R"({"status": "ok", "train_loss_init": 0.7, "coord_check": {"act_delta_track": [[1], [2]]}})"
+      << "\n";
+  EXPECT_NE(widthlab::transfer_resume_problem(dir, 3).find("pass --coord-steps 2 to resume it"), std::string::npos);
+  EXPECT_EQ(widthlab::transfer_resume_problem(dir, 2), "");
+  std::filesystem::remove_all(dir);
+}
