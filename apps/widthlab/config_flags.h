@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -117,9 +118,26 @@ inline std::vector<FlagOverrides> flag_overrides(const ConfigFlags& flags) {
   return out;
 }
 
+// A --set of a section the verb never reads would change nothing: [reproduce] is `widthlab reproduce`'s alone (and
+// `config`'s, which prints every key), and `limit` simulates the limits of [limits] without the finite sweep's
+// [sweep]. Refused naming the verb.
+inline void refuse_unread_sections(const ConfigFlags& flags) {
+  const std::string verb = flags.verb ? flags.verb->get_name() : "";
+  for (const auto& set : flags.sets) {
+    std::string key = set.substr(0, set.find('='));
+    std::erase_if(key, [](unsigned char c) { return std::isspace(c); });
+    const std::string section = key.substr(0, key.find('.'));
+    const bool unread = (section == "reproduce" && verb != "config") || (section == "sweep" && verb == "limit");
+    if (unread)
+      throw InputError(
+          fmt::format("--set {}: widthlab {} does not read [{}]; expected a key it reads", set, verb, section));
+  }
+}
+
 // The config of --config, the flags that stand for keys and the --set ones, in that order. A --set that gives a key
 // another value than a flag does is refused (refuse_flag_set_conflicts): the later would win silently.
 inline Config resolve_config(const ConfigFlags& flags) {
+  refuse_unread_sections(flags);
   const std::vector<FlagOverrides> by_flags = flag_overrides(flags);
   refuse_flag_set_conflicts(by_flags, flags.sets);
   std::vector<std::string> sets;

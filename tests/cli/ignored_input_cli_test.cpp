@@ -149,6 +149,11 @@ TEST(IgnoredInputCli, FlagsThatWouldChangeNothing) {
   const std::string transfer = "transfer " + kTiny + "--set 'sweep.lrs=[0.1,0.2,0.4]' --out " + dir + "/t --dry-run ";
   expect_refused(run_cli(transfer + "--set train.steps=0"), "train.steps = 0: widthlab transfer compares the loss");
   expect_refused(run_cli(transfer + "--no-plots --python /usr/bin/python3"), "which --no-plots turns off");
+  // A --set of a section the verb never reads.
+  expect_refused(run_cli("train " + kTiny + "--set reproduce.name=golikov2020-width --out " + dir + "/s --dry-run"),
+                 "--set reproduce.name=golikov2020-width: widthlab train does not read [reproduce]");
+  expect_refused(run_cli("limit " + kTiny + "--model ntk --set 'sweep.widths=[16,64]' --out " + dir + "/s"),
+                 "widthlab limit does not read [sweep]");
   EXPECT_FALSE(fs::exists(dir + "/s"));
   EXPECT_FALSE(fs::exists(dir + "/t"));
 }

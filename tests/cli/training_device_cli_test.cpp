@@ -15,9 +15,10 @@ using namespace widthlab;
 using namespace widthlab::test;
 
 namespace {
-const std::string kSmall =
-    " --set data.dataset=gaussians --set data.train_size=60 --set data.test_size=30 --set sweep.widths=[16]"
-    " --set sweep.seeds=[0] --set train.steps=2 --set limits.seeds=[0]";
+const std::string kLimitSmall =  // `limit` reads no [sweep] (a --set of it is refused)
+    " --set data.dataset=gaussians --set data.train_size=60 --set data.test_size=30 --set train.steps=2"
+    " --set limits.seeds=[0]";
+const std::string kSmall = kLimitSmall + " --set sweep.widths=[16] --set sweep.seeds=[0]";
 }  // namespace
 
 TEST(TrainingDeviceCli, CudaWithoutAPathOrAGpuIsRefusedBeforeAnythingIsWritten) {
@@ -30,13 +31,14 @@ TEST(TrainingDeviceCli, CudaWithoutAPathOrAGpuIsRefusedBeforeAnythingIsWritten) 
        "study.device = \"cuda\": not supported for optimizer 'adam' (CUDA runs gd and sgd)"},
       {"train --device cuda --set train.precision=float64" + kSmall,
        "study.device = \"cuda\": not supported for train.precision = \"float64\""},
-      {"limit --device cuda --set train.precision=float64" + kSmall,
+      {"limit --device cuda --set train.precision=float64" + kLimitSmall,
        "study.device = \"cuda\": the MF particle system on the GPU runs float32 gd and sgd, not limits in float64"},
       {"train --device tpu" + kSmall, "--device: tpu not in {cpu,cuda,auto}"},
   };
   if (!cuda_available()) {
     for (const char* verb : {"train", "study", "limit", "ntk-empirical"})
-      cases.push_back({std::string(verb) + " --device cuda" + kSmall, "CUDA is not available"});
+      cases.push_back({std::string(verb) + " --device cuda" + (verb == std::string("limit") ? kLimitSmall : kSmall),
+                       "CUDA is not available"});
     cases.push_back({"transfer --device cuda" + kSmall + " --set sweep.widths=[16,32]", "CUDA is not available"});
     cases.push_back({"reproduce golikov2020-width --smoke --device cuda", "CUDA is not available"});
   }
