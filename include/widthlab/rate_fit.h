@@ -98,4 +98,9 @@ Estimate rate_estimate(const RateFit& fit);
 // present at any width that has one (RateFitOptions::stretch_units).
 RateFit fit_rate_mean(const std::vector<double>& widths, const MatrixD& values, const RateFitOptions& options = {});
 
+// `values` (width × seed) with the row of every width where fewer than half of its `runs[w]` runs have a finite value
+// set to NaN, so that fit_rate_mean leaves it out: the mean of the runs that did not diverge is no statistic of the
+// width (theory.md §8.7; the study's has_distance_for_half_its_runs, report.h). runs.size() == values.rows().
+MatrixD without_undermeasured_widths(MatrixD values, const std::vector<int>& runs);
+
 }  // namespace widthlab

@@ -145,6 +145,7 @@ void start_results(const fs::path& sdir, const Axes& axes, Regions& res) {
     r.widths.assign(axes.widths.begin(), axes.widths.end());
     r.distance = MatrixD::Constant(Eigen::Index(axes.widths.size()), Eigen::Index(axes.seeds.size()), NAN);
     r.init_logits = r.distance;
+    r.runs_at.assign(axes.widths.size(), 0);
     r.limit_run_of_seed.assign(axes.seeds.size(), -1);
     if (rates.contains(r.scaling)) r.study_rates = rates[r.scaling];
   }
@@ -154,9 +155,11 @@ void start_results(const fs::path& sdir, const Axes& axes, Regions& res) {
 void read_distances(const fs::path& sdir, const Axes& axes, Regions& res) {
   for (const auto& row : read_csv_rows(sdir / "distances.csv")) {
     RegionResult* r = by_scaling(res, row.at("scaling"));
-    if (!r || row.at("seed") == "all" || row.at("status") != "ok") continue;
+    if (!r || row.at("seed") == "all") continue;
     const std::size_t wi = axes.width_index(std::stoi(row.at("width"))),
                       si = axes.seed_index(std::stoull(row.at("seed")));
+    if (wi < axes.widths.size()) ++r->runs_at[wi];
+    if (row.at("status") != "ok") continue;
     if (wi < axes.widths.size() && si < axes.seeds.size()) {
       r->distance(Eigen::Index(wi), Eigen::Index(si)) = to_num(row.at("logit_rms"));
       const std::string& with = row.at("compared_with");
@@ -224,6 +227,7 @@ void measure_region(RegionResult& r, const std::vector<double>& limit_abs, const
   r.width_needed = regions::asymptotic_width(r.rate, ref, r.limit_mean_abs, widths.front(), init0, r.cls.A);
   RateFitOptions by_limit_run = rfo;
   by_limit_run.groups = limit_run_groups(r);
+  r.distance = without_undermeasured_widths(r.distance, r.runs_at);  // as the study's own fits
   r.fit_all = fit_rate_mean(r.widths, r.distance, by_limit_run);
   r.fit_init = fit_rate_mean(r.widths, r.init_logits, rfo);
   std::vector<double> wa;

@@ -32,8 +32,9 @@ struct RegionResult {
   Classification cls;
   regions::RegionRate rate;
   std::vector<double> widths;
-  MatrixD distance;     // widths × seeds, the study's per-run logit RMS (NaN: missing / diverged)
-  MatrixD init_logits;  // widths × seeds, raw mean |f⁽⁰⁾| on the test inputs
+  MatrixD distance;          // widths × seeds, the study's per-run logit RMS (NaN: missing / diverged)
+  std::vector<int> runs_at;  // per width: the runs distances.csv lists (ok, diverged or missing)
+  MatrixD init_logits;       // widths × seeds, raw mean |f⁽⁰⁾| on the test inputs
   // Per seed: the seed of the independent limit run its distances are to (distances.csv's "limit sK"), −1 when they
   // are to its own coupled runs. Seeds that share a run are resampled together (RateFitOptions::groups).
   std::vector<long long> limit_run_of_seed;

@@ -234,4 +234,13 @@ RateFit fit_rate_mean(const std::vector<double>& widths, const MatrixD& values, 
   return fit_rate(widths, std::size_t(values.cols()), stat, with_units);
 }
 
+MatrixD without_undermeasured_widths(MatrixD values, const std::vector<int>& runs) {
+  if (runs.size() != std::size_t(values.rows()))
+    throw InputError(
+        fmt::format("without_undermeasured_widths: {} run counts for {} widths", runs.size(), values.rows()));
+  for (Eigen::Index w = 0; w < values.rows(); ++w)
+    if (2 * values.row(w).array().isFinite().count() < runs[std::size_t(w)]) values.row(w).setConstant(RateFit::nan);
+  return values;
+}
+
 }  // namespace widthlab

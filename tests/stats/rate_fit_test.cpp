@@ -390,3 +390,25 @@ TEST(RateFit, FewestSeedsAtAFittedWidthSetTheStretch) {
   EXPECT_TRUE(std::isnan(two.ci_low));
   EXPECT_NE(two.note.find("2 seed(s)"), std::string::npos) << two.note;
 }
+
+// A width where fewer than half of its runs have a finite value is left out of the fit (its survivors' mean is no
+// statistic of the width); exactly half is kept; the run counts, not the matrix's columns, say how many ran.
+TEST(RateFit, WidthsMostlyDivergedAreLeftOut) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  MatrixD v(4, 4);
+  v << 1.0, 1.1, 0.9, 1.0,   //
+      0.7, nan, nan, nan,    // 1 of 4: left out
+      0.5, 0.52, nan, nan,   // 2 of 4: kept
+      0.35, 0.36, nan, nan;  // 2 of 2 run (few seeds at the widest): kept
+  const MatrixD kept = without_undermeasured_widths(v, {4, 4, 4, 2});
+  EXPECT_TRUE(kept.row(1).array().isNaN().all());
+  EXPECT_TRUE(kept.row(0) == v.row(0));
+  EXPECT_EQ(kept(2, 1), 0.52);
+  EXPECT_EQ(kept(3, 0), 0.35);
+  RateFitOptions o;
+  o.resamples = 0;
+  const RateFit f = fit_rate_mean({128, 256, 512, 1024}, kept, o);
+  EXPECT_EQ(f.widths_used, 3);
+  EXPECT_NE(f.note.find("left out: 256"), std::string::npos) << f.note;
+  EXPECT_THROW(without_undermeasured_widths(v, {4, 4}), InputError);
+}
