@@ -17,6 +17,7 @@
 #include "bindings.h"
 #include "config_source.h"
 #include "numpy_bridge.h"
+#include "progress_scope.h"
 #include "widthlab/empirical_ntk_plan.h"
 #include "widthlab/error.h"
 
@@ -29,6 +30,7 @@ template <class T>
 py::object run_typed(const EmpiricalNtkPlan& plan) {
   EmpiricalNtkRunResult<T> r;
   {
+    ProgressScope turn{py::none()};  // one computing call at a time (progress_scope.h)
     py::gil_scoped_release nogil;
     r = empirical_ntk_run<T>(plan);
   }

@@ -24,6 +24,7 @@
 #include "bindings.h"
 #include "network_args.h"
 #include "numpy_bridge.h"
+#include "progress_scope.h"
 #include "widthlab/architecture.h"
 #include "widthlab/error.h"
 #include "widthlab/kernel.h"
@@ -155,6 +156,7 @@ py::dict kernel_typed(const py::handle& x1, const py::handle& x2, const KernelAr
   const Device device = choose_kernel_device(a.device, a.opts, "device").device;
   KernelOut<T> out;
   {
+    ProgressScope turn{py::none()};  // one computing call at a time (progress_scope.h)
     py::gil_scoped_release nogil;
     out = compute<T>(*in.X1, in.X2 ? &*in.X2 : nullptr, a, device);
   }
@@ -200,6 +202,7 @@ double cpp_seconds(const py::handle& x1, const py::handle& x2, const KernelArgs&
   const Inputs<T> in(x1, x2, args.opts.arch.has_value());
   const KernelArgs a = with_input_shape(args, in);
   double best = 1e300;
+  ProgressScope turn{py::none()};  // one computing call at a time (progress_scope.h)
   py::gil_scoped_release nogil;
   for (int r = 0; r < std::max(1, repeats); ++r) {
     const auto t0 = std::chrono::steady_clock::now();

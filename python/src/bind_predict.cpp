@@ -21,6 +21,7 @@
 #include "bindings.h"
 #include "network_args.h"
 #include "numpy_bridge.h"
+#include "progress_scope.h"
 #include "widthlab/error.h"
 #include "widthlab/kernel.h"
 #include "widthlab/kernel_cuda.h"
@@ -96,6 +97,7 @@ py::dict predict_py(const py::handle& x_train, const py::handle& y_train, const 
   const bool gpu = choose_kernel_device(device, ko, "device").device == Device::cuda;
   PredictResult r;
   {
+    ProgressScope turn{py::none()};  // one computing call at a time (progress_scope.h)
     py::gil_scoped_release nogil;
     r = predict(X, Y, T, ko, po, gpu ? cuda_kernel_source(ko) : KernelSource{});
   }

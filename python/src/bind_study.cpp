@@ -60,7 +60,10 @@ py::dict study_py(const std::string& out, const ConfigSource& src, int threads, 
     dir = out;
     if (cfg.sweep.lrs)  // as the CLI: a study runs every scaling at train.lr
       throw InputError("sweep.lrs: widthlab study runs every scaling at train.lr; sweep lrs with `widthlab transfer`");
-    make_sweep_setup(cfg);      // the data validates before anything is written, as in the CLI
+    const SweepSetup setup = make_sweep_setup(cfg);  // the data validates before anything is written, as in the CLI
+    // A user's file under a name the study writes is refused before --force removes the results or any run starts
+    // (the CLI's check_run_outputs).
+    check_output_dir(dir, m, /*resumable=*/true, study_output_names(cfg, setup, plots.value_or(cfg.study.plots)));
     open_run_dir(dir, m, cfg);  // fresh / resume / force with the config-equality guard (run_dir.h)
     StudyOptions so;
     so.out = dir;

@@ -38,6 +38,11 @@ py::object train_py(const std::string& out, const ConfigSource& src, int threads
     py::gil_scoped_release nogil;
     dir = out;
     const SweepSetup setup = make_sweep_setup(cfg);  // the data validates before anything is written
+    // With force, a user's file under a name the sweep writes is refused before the results are removed (as the
+    // CLI); a fresh DIR holds none, and a resumed sweep checks the names of the runs it still has to run.
+    if (m == OutputMode::force)
+      check_output_dir(dir, m, /*resumable=*/true,
+                       sweep_output_names(sweep_grid(setup), /*curves=*/cfg.train.log_every > 0, /*logits=*/false));
     open_run_dir(dir, m, cfg);  // fresh / resume / force with the config-equality guard (run_dir.h)
     SweepOptions so;
     so.out = dir;

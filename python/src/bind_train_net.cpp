@@ -23,6 +23,7 @@
 #include "bindings.h"
 #include "config_source.h"
 #include "numpy_bridge.h"
+#include "progress_scope.h"
 #include "py_json.h"
 #include "widthlab/batch_order.h"
 #include "widthlab/config_mapping.h"
@@ -77,6 +78,7 @@ py::dict train_net_py(const ConfigSource& src, const std::string& scaling, std::
   TrainTask task;
   int n_train = 0;
   {
+    ProgressScope turn{py::none()};  // one computing call at a time (progress_scope.h)
     py::gil_scoped_release nogil;
     const SweepSetup setup = make_sweep_setup(config);
     task = pick_train_task(setup, config, scaling, width,

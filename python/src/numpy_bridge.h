@@ -32,11 +32,22 @@ InArray<T> real_array(const py::handle& obj, const char* what) {
   const py::module_ numpy = py::module_::import("numpy");
   if (py::isinstance(obj, numpy.attr("ma").attr("MaskedArray")))
     throw InputError(std::string(what) + ": a masked array; expected a plain array (fill or drop the masked entries)");
-  if (py::isinstance<py::array>(obj)) {
-    const char kind = py::reinterpret_borrow<py::array>(obj).dtype().kind();
-    if (kind == 'c' || kind == 'M' || kind == 'm')
+  // Lists are looked at as numpy would make them: strings (kinds U, S), objects and records would be parsed or cast
+  // into numbers silently (the CLI's .npy reader refuses them), complex and time values lose their meaning.
+  py::object as_array = py::reinterpret_borrow<py::object>(obj);
+  if (!py::isinstance<py::array>(obj)) {
+    try {
+      as_array = numpy.attr("asarray")(obj);
+    } catch (const py::error_already_set&) {
+      as_array = py::none();  // not array-like: ensure() below says so
+    }
+  }
+  if (py::isinstance<py::array>(as_array)) {
+    const py::dtype dt = py::reinterpret_borrow<py::array>(as_array).dtype();
+    const char kind = dt.kind();
+    if (kind == 'c' || kind == 'M' || kind == 'm' || kind == 'U' || kind == 'S' || kind == 'O' || kind == 'V')
       throw InputError(std::string(what) + ": expected an array of real numbers, got dtype " +
-                       py::str(py::reinterpret_borrow<py::array>(obj).dtype()).cast<std::string>());
+                       py::str(static_cast<py::handle>(dt)).cast<std::string>());
   }
   auto arr = InArray<T>::ensure(obj);
   if (!arr) throw InputError(std::string(what) + ": expected an array of numbers");

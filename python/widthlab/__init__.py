@@ -105,6 +105,8 @@ def predict(x_train, y_train, x_test, *, depth=None, activation=None, t=None, ge
     if _is_mse(options.get("loss", "mse")) and unused:  # as the CLI: a keyword mse (or an alias) does not read
         raise ValueError(f"{unused[0]}: only used with loss='logistic' or 'cross-entropy' (their function-space GD "
                          "starts from a GP sample); mse predicts the GP mean and needs no seed")
+    if "seed" in options and options.get("init_sample", True) is False:  # as the CLI: GD from 0 draws nothing
+        raise ValueError("seed: seeds the GP sample that init_sample=False turns off; expected one of them")
     if isinstance(get, tuple):
         return {g: predict(x_train, y_train, x_test, depth=depth, activation=activation, t=t, get=g, **options)
                 for g in get}
