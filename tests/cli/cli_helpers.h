@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "widthlab/architecture.h"
+#include "widthlab/npy.h"
 #include "widthlab/tensor.h"
 
 namespace widthlab::test {
@@ -86,6 +87,16 @@ inline MatrixD sin_inputs(int n, int d, double shift) {
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < d; ++j) X(i, j) = std::sin(1.3 * i + 0.7 * j + shift);
   return X;
+}
+
+// A binary task for predict and kernel: DIR/x.npy (6 × d training inputs), DIR/t.npy (m × d test inputs) and
+// DIR/y.npy (labels ±1, alternating).
+inline void write_binary_task(const std::string& dir, int d, int m) {
+  npy_write(dir + "/x.npy", sin_inputs(6, d, 0));
+  npy_write(dir + "/t.npy", sin_inputs(m, d, 0.3));
+  VectorD y(6);
+  for (int i = 0; i < 6; ++i) y[i] = i % 2 ? 1.0 : -1.0;
+  npy_write(dir + "/y.npy", y);
 }
 
 // A float64 .npy of shape (N, H, W, C) holding X's rows (C order), written by hand (npy_write is 2-D only).

@@ -103,11 +103,7 @@ TEST(FlagConflictCli, FlagsThatChangeNothingAreRefused) {
   expect_refused(run_cli("reproduce --list --smoke"), "--smoke: not used with --list");
   EXPECT_EQ(run_cli("reproduce --list").code, 0);
   expect_refused(run_cli("--quiet --progress list"), "--quiet and --progress: expected at most one of them");
-  npy_write(dir + "/x.npy", sin_inputs(6, 4, 0));
-  npy_write(dir + "/t.npy", sin_inputs(5, 4, 0.3));
-  VectorD y(6);
-  for (int i = 0; i < 6; ++i) y[i] = i % 2 ? 1.0 : -1.0;
-  npy_write(dir + "/y.npy", y);
+  write_binary_task(dir, 4, 5);
   const std::string predict = "predict --train " + dir + "/x.npy --labels " + dir + "/y.npy --test " + dir +
                               "/t.npy --time inf --depth 1 --activation relu --device cpu ";
   expect_refused(run_cli(predict + "--diag-reg-absolute --out " + dir + "/p1"),

@@ -33,11 +33,7 @@ TEST(IgnoredInputCli, SetOfAWholeSectionIsRefused) {
 // F8: --width with the NTK parameterization, and with --kernel nngp in predict, changed nothing.
 TEST(IgnoredInputCli, KernelWidthOnlyWhereAKernelHasOne) {
   auto dir = scratch_dir("ignored_kernel");
-  npy_write(dir + "/x.npy", sin_inputs(6, 4, 0));
-  npy_write(dir + "/t.npy", sin_inputs(5, 4, 0.3));
-  VectorD y(6);
-  for (int i = 0; i < 6; ++i) y[i] = i % 2 ? 1.0 : -1.0;
-  npy_write(dir + "/y.npy", y);
+  write_binary_task(dir, 4, 5);
   const std::string kernel = "kernel --x1 " + dir + "/x.npy --depth 2 --activation relu --device cpu ";
   expect_refused(run_cli(kernel + "--width 7 --out " + dir + "/k1"),
                  "--width 7: only used with --parameterization standard");
@@ -129,11 +125,7 @@ TEST(IgnoredInputCli, EmpiricalNtkOfANetTooLargeForMemoryIsRefused) {
 // a flat optimum at every width.
 TEST(IgnoredInputCli, FlagsThatWouldChangeNothing) {
   auto dir = scratch_dir("ignored_flags");
-  npy_write(dir + "/x.npy", sin_inputs(6, 3, 0));
-  npy_write(dir + "/t.npy", sin_inputs(4, 3, 0.3));
-  VectorD y(6);
-  for (int i = 0; i < 6; ++i) y[i] = i % 2 ? 1.0 : -1.0;
-  npy_write(dir + "/y.npy", y);
+  write_binary_task(dir, 3, 4);
   const std::string predict = "predict --train " + dir + "/x.npy --labels " + dir + "/y.npy --test " + dir +
                               "/t.npy --depth 1 --activation erf --device cpu --loss logistic --time 3 ";
   expect_refused(run_cli(predict + "--no-init-sample --seed 4 --out " + dir + "/p1"),
