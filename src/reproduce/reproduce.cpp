@@ -122,8 +122,8 @@ Config load_reproduce_config(const std::string& path, bool smoke, bool full, con
                                                 : m);
     }
   };
-  (void)with("smoke", s.smoke), (void)with("full", s.full);
-  Config c = smoke ? with("smoke", s.smoke) : full ? with("full", s.full) : parse_config(s.widthlab_text, path, {});
+  const Config with_smoke = with("smoke", s.smoke), with_full = with("full", s.full);
+  Config c = smoke ? with_smoke : full ? with_full : parse_config(s.widthlab_text, path, {});
   if (!data_dir.empty() && c.data.dataset != "fashion-mnist-2")  // a case on other data would ignore it
     throw InputError(fmt::format(
         "--data {}: {} runs on data.dataset = \"{}\", not on fashion-mnist-2, which --data replaces by CIFAR-2; "

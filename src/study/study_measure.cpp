@@ -282,16 +282,19 @@ class Measure {
     rfo.resamples = ctx_.options.bootstrap;
     rfo.groups = limit_run_groups();
     const std::vector<double> wd(ctx_.widths.begin(), ctx_.widths.end());
-    const std::vector<int> left_out = undermeasured_widths();
-    out_.report.rate_rms = fit_rate_mean(wd, measured_only(rms_), rfo);
-    out_.report.rate = out_.report.rate_rms;
-    out_.report.rate_dloss = fit_rate_mean(wd, measured_only(dloss_), rfo);
-    if (!left_out.empty())
-      for (RateFit* f : {&out_.report.rate_rms, &out_.report.rate, &out_.report.rate_dloss})
+    // A width with a distance for fewer than half of its runs is left out (without_undermeasured_widths, rate_fit.h;
+    // |Δ test loss| is computed for the runs the logit RMS is).
+    std::vector<int> runs;
+    for (const ReportWidthRow& row : out_.report.rows) runs.push_back(row.ok + row.diverged + row.failed);
+    out_.report.rate_rms = fit_rate_mean(wd, without_undermeasured_widths(rms_, runs), rfo);
+    out_.report.rate_dloss = fit_rate_mean(wd, without_undermeasured_widths(dloss_, runs), rfo);
+    if (const std::vector<int> left_out = undermeasured_widths(); !left_out.empty())
+      for (RateFit* f : {&out_.report.rate_rms, &out_.report.rate_dloss})
         f->note += fmt::format(
             "{}widths with a distance for fewer than half of their runs left out (their runs "
             "that did not diverge are no sample of the width): {}",
             f->note.empty() ? "" : "; ", fmt::join(left_out, ", "));
+    out_.report.rate = out_.report.rate_rms;
     out_.report.sign_gap_change = sign_gap_change();
     resamples_ = rfo.resamples;
   }
@@ -301,14 +304,6 @@ class Measure {
     for (const ReportWidthRow& row : out_.report.rows)  // the proxy's widest net has no distance by construction
       if (!has_distance_for_half_its_runs(row) && !(proxy_ && row.width == wmax_)) w.push_back(row.width);
     return w;
-  }
-
-  // `values` (width × seed) with the rows of the widths that have a distance for fewer than half of their runs set to
-  // NaN, so that a rate fit leaves them out (has_distance_for_half_its_runs, report.h).
-  MatrixD measured_only(MatrixD values) const {
-    for (std::size_t wi = 0; wi < out_.report.rows.size(); ++wi)
-      if (!has_distance_for_half_its_runs(out_.report.rows[wi])) values.row(Eigen::Index(wi)).setConstant(kNan);
-    return values;
   }
 
   // The sign gap from the narrowest to the widest width that has one, paired over the seeds both have (theory.md §8.7
