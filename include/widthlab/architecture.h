@@ -20,7 +20,8 @@
 // layer (position and text) and what was expected; `architecture_text` writes the canonical form, which parses back
 // to an equal Architecture.
 //
-// An architecture with a width d has no shapes until with_sweep_width gives d a value.
+// An architecture with a width d has no shapes until d has a value (with_sweep_width, or the shape functions'
+// sweep_width, which keeps the layers' text as written: "conv(40x40,valid,d)").
 // Shapes (`architecture_shapes`): SAME and CIRCULAR give ⌈H/s⌉ output rows, VALID ⌈(H−K+1)/s⌉; SAME pads with zeros,
 // ⌊(total)/2⌋ before and the rest after (total = max((out−1)·s + K − H, 0)), CIRCULAR pads the same amounts by
 // wrapping (lax / neural-tangents conventions). conv, flatten and gap need a spatial input; an architecture must
@@ -97,11 +98,13 @@ std::vector<int> conv_axis_sources(std::int64_t in, int k, int stride, Padding p
 
 // The shapes after each layer (size layers.size() + 1, [0] = input). InputError naming the layer when a layer
 // cannot apply (conv / flatten / gap on a non-spatial input, a VALID filter larger than its input, a shape over
-// 2^40 entries) or when `input` is invalid.
-std::vector<ImageShape> architecture_shapes(const Architecture& arch, const ImageShape& input);
+// 2^40 entries) or when `input` is invalid. Layers of width d take `sweep_width` (an error when it is below 1).
+std::vector<ImageShape> architecture_shapes(const Architecture& arch, const ImageShape& input,
+                                            std::int64_t sweep_width = 0);
 
 // The shapes, and an InputError unless the output is a vector: non-spatial, or a single pixel (1×1). This is what the
 // kernels need (one output covariance per pair of inputs).
-std::vector<ImageShape> architecture_shapes_to_vector(const Architecture& arch, const ImageShape& input);
+std::vector<ImageShape> architecture_shapes_to_vector(const Architecture& arch, const ImageShape& input,
+                                                      std::int64_t sweep_width = 0);
 
 }  // namespace widthlab

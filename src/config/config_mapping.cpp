@@ -92,7 +92,7 @@ void resolve_arch(const Config& config, SweepSetup& s) {
                                  s.input_shape.height, s.input_shape.width, s.input_shape.channels,
                                  s.input_shape.size(), s.data.x_train.cols()));
   try {
-    (void)architecture_shapes_to_vector(with_sweep_width(s.arch, 1), s.input_shape);
+    (void)architecture_shapes_to_vector(s.arch, s.input_shape, 1);
   } catch (const InputError& e) {
     throw InputError(fmt::format("model.arch = \"{}\": {}", *config.model.arch, e.what()));
   }

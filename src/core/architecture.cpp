@@ -293,7 +293,8 @@ Architecture with_sweep_width(Architecture arch, std::int64_t d) {
   return arch;
 }
 
-std::vector<ImageShape> architecture_shapes(const Architecture& arch, const ImageShape& input) {
+std::vector<ImageShape> architecture_shapes(const Architecture& arch, const ImageShape& input,
+                                            std::int64_t sweep_width) {
   if (input.height < 1 || input.width < 1 || input.channels < 1 || input.height > kMaxEntries / input.width ||
       input.pixels() > kMaxEntries / input.channels)
     throw InputError(fmt::format("input shape ({}, {}, {}): expected positive sizes with at most 2^40 entries",
@@ -307,10 +308,12 @@ std::vector<ImageShape> architecture_shapes(const Architecture& arch, const Imag
     };
     const bool needs_spatial =
         l.kind == LayerKind::conv || l.kind == LayerKind::flatten || l.kind == LayerKind::global_avg_pool;
-    if (l.affine() && l.width == kSweepWidth) fail("the width d is the sweep width and has no value here");
+    const bool is_d = l.affine() && l.width == kSweepWidth;
+    if (is_d && sweep_width < 1) fail("the width d is the sweep width and has no value here");
+    const std::int64_t width = is_d ? sweep_width : l.width;
     if (needs_spatial && !s.spatial)
       fail("expected a spatial input, but the features were already flattened or pooled");
-    if (l.kind == LayerKind::dense) s.channels = l.width;
+    if (l.kind == LayerKind::dense) s.channels = width;
     if (l.kind == LayerKind::flatten) s = {1, 1, s.size(), false};
     if (l.kind == LayerKind::global_avg_pool) s = {1, 1, s.channels, false};
     if (l.kind == LayerKind::conv) {
@@ -319,7 +322,7 @@ std::vector<ImageShape> architecture_shapes(const Architecture& arch, const Imag
                          s.width));
       s.height = conv_output_size(s.height, l.filter_h, l.stride_h, l.padding);
       s.width = conv_output_size(s.width, l.filter_w, l.stride_w, l.padding);
-      s.channels = l.width;
+      s.channels = width;
     }
     if (s.pixels() > kMaxEntries / s.channels) fail("the output would hold more than 2^40 entries");
     shapes.push_back(s);
@@ -327,14 +330,21 @@ std::vector<ImageShape> architecture_shapes(const Architecture& arch, const Imag
   return shapes;
 }
 
-std::vector<ImageShape> architecture_shapes_to_vector(const Architecture& arch, const ImageShape& input) {
-  auto shapes = architecture_shapes(arch, input);
+std::vector<ImageShape> architecture_shapes_to_vector(const Architecture& arch, const ImageShape& input,
+                                                      std::int64_t sweep_width) {
+  auto shapes = architecture_shapes(arch, input, sweep_width);
   const ImageShape& s = shapes.back();
-  if (s.spatial && s.pixels() > 1)
+  if (s.spatial && s.pixels() > 1) {
+    std::string channels = std::to_string(s.channels);  // "d" when the last dense / conv layer has the width d
+    for (auto l = arch.layers.rbegin(); l != arch.layers.rend(); ++l)
+      if (l->affine()) {
+        channels = width_text(l->width == kSweepWidth ? kSweepWidth : s.channels);
+        break;
+      }
     throw InputError(
-        fmt::format("arch '{}': the output is {}x{}x{}, expected a vector (end with flatten or gap, "
-                    "then dense layers)",
-                    architecture_text(arch), s.height, s.width, s.channels));
+        fmt::format("arch '{}': the output is {}x{}x{}, expected a vector (end with flatten or gap, then dense layers)",
+                    architecture_text(arch), s.height, s.width, channels));
+  }
   return shapes;
 }
 

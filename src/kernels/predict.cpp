@@ -11,6 +11,7 @@
 #include "widthlab/error.h"
 #include "widthlab/interrupt.h"
 #include "widthlab/memory_guard.h"
+#include "widthlab/progress.h"
 
 namespace widthlab {
 
@@ -141,13 +142,24 @@ MatrixD gp_sample(const MatrixD& K, int columns, Rng& rng, double* jitter_used) 
 MatrixD function_space_gd(const MatrixD& k_all_train, MatrixD u, const Loss& loss, const VectorD& y, double lr,
                           std::int64_t steps) {
   const Eigen::Index n = k_all_train.cols();
+  // Up to 2^31 steps run one by one: a progress line (in about a thousand advances, so that a Python observer is not
+  // called per step) says how far they are.
+  const std::int64_t chunk = std::max<std::int64_t>(1, steps / 1000);
+  const auto& pd = progress_defaults();
+  Progress progress("predict: function-space GD steps", long(steps), pd.enabled && steps > 1000, pd.force);
   MatrixD g;
+  std::int64_t reported = 0;
   for (std::int64_t k = 0; k < steps; ++k) {
     poll_interrupt();
     MatrixD u_train = u.topRows(n);
     loss.gradient(u_train, y, g);  // ℓ'/n
     u.noalias() -= lr * (k_all_train * g);
+    if ((k + 1) % chunk == 0 || k + 1 == steps) {
+      progress.advance(long(k + 1 - reported));
+      reported = k + 1;
+    }
   }
+  progress.finish();
   return u;
 }
 

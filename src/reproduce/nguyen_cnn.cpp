@@ -84,7 +84,7 @@ std::string setup_text(const Config& c, const Runs& r) {
   for (const auto& [k, x] : r.res) worker += x.seconds;
   const SweepSetup& s = r.setup;
   const std::vector<double> sec = run_seconds(r);
-  const ImageShape first = architecture_shapes_to_vector(with_sweep_width(s.arch, 1), s.input_shape).at(1);
+  const ImageShape first = architecture_shapes_to_vector(s.arch, s.input_shape, 1).at(1);
   std::vector<std::string> per_width;
   for (std::size_t i = 0; i < s.widths.size(); ++i)
     per_width.push_back(fmt::format("{} s at d = {}", fmt_num(sec[i], 3), s.widths[i]));

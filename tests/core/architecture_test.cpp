@@ -104,6 +104,15 @@ TEST(Architecture, ShapeErrorsNameTheLayer) {
   EXPECT_INPUT_ERROR(
       architecture_shapes(parse_architecture("dense(16777216)-dense(16777216)"), ImageShape{1 << 20, 1 << 20, 1}),
       "2^40");
+  // A width d takes the shape check's sweep width but is named as written (it was printed as the 1 it took).
+  const Architecture with_d = parse_architecture("conv(3,valid,d)-relu-conv(40x40,valid,d)-gap", true);
+  EXPECT_INPUT_ERROR(architecture_shapes(with_d, ImageShape{28, 28, 1}, 1),
+                     "layer 3 'conv(40x40,valid,d)': a valid 40x40 filter does not fit the 26x26 input");
+  EXPECT_INPUT_ERROR(architecture_shapes(with_d, ImageShape{28, 28, 1}), "the width d is the sweep width");
+  EXPECT_INPUT_ERROR(architecture_shapes_to_vector(parse_architecture("conv(3,same,d)", true), ImageShape{4, 4, 1}, 7),
+                     "arch 'conv(3x3,same,d)': the output is 4x4xd, expected a vector");
+  EXPECT_EQ(architecture_shapes(parse_architecture("conv(3,same,d)-gap", true), ImageShape{4, 4, 1}, 7).back(),
+            (ImageShape{1, 1, 7, false}));
 }
 
 TEST(Architecture, ConvAxisSourcesMatchLaxPadding) {

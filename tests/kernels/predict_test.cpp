@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "widthlab/error.h"
+#include "widthlab/progress.h"
 
 using namespace widthlab;
 
@@ -364,4 +365,29 @@ TEST(Predict, NonFiniteRegulariserOrPredictionIsRefused) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("the prediction is not finite"), std::string::npos) << e.what();
   }
+}
+
+// Function-space GD runs its steps one by one (up to 2^31): the progress observer hears of them in about a thousand
+// advances that end at the step count, so a long prediction is not silent.
+TEST(Predict, FunctionSpaceStepsReportProgress) {
+  Data D = make_data(5, 3, 3);
+  MatrixD Ys = D.Y.array().sign();
+  PredictOptions o;
+  o.loss = LossKind::logistic;
+  o.time = 2503;
+  long last_done = 0, last_total = 0, calls = 0;
+  auto& defaults = progress_defaults();
+  const ProgressDefaults saved = defaults;
+  defaults.observer = [&](const std::string& label, long done, long total, const std::string&) {
+    if (label.rfind("predict", 0) != 0) return;
+    EXPECT_GT(done, last_done);
+    last_done = done;
+    last_total = total;
+    ++calls;
+  };
+  (void)predict(D.X, Ys, D.T, relu_net(), o);
+  defaults = saved;
+  EXPECT_EQ(last_done, 2503);
+  EXPECT_EQ(last_total, 2503);
+  EXPECT_EQ(calls, 2503 / 2 + 1);  // chunks of 2503 / 1000 = 2 steps, and the last one
 }
