@@ -45,7 +45,8 @@ struct ReportWidthRow {
 //   (c) a normalisation-free metric shrinks too: |Δ test loss| has its fitted interval below zero, or the sign gap
 //       falls from the narrowest to the widest net: the jackknife interval of log(gap_widest / gap_narrowest) below
 //       zero (SignGapChange; logits that merely stay O(1) while being divided by ω^{max(A,B)} would pass (a) and (b)
-//       alone).
+//       alone); and neither grows (its interval above zero): nets whose test loss moves away from the limit's do not
+//       approach it, whatever their sign gap does.
 // and every swept width has a distance for at least half of its runs (has_distance_for_half_its_runs: the fit leaves
 // the others out, so without this a sweep whose widest runs all diverged would be judged on narrower nets alone, and
 // one whose middle widths mostly diverged would be called convergent on the widths that survived).
@@ -54,6 +55,7 @@ struct ReportWidthRow {
 struct Convergence {
   bool approaches = false;
   bool interval_below_zero = false, plateau = false, free_metric_shrinks = false;
+  bool free_metric_grows = false;         // |Δ test loss|'s widened interval or the sign gap's above zero
   bool widest_measured = false;           // the widest swept width has a distance for ≥ half of its seeds
   std::vector<int> undermeasured_widths;  // every width with a distance for fewer than half of its runs
   double local_exponent = RateFit::nan;   // of the last doubling
@@ -67,6 +69,7 @@ struct SignGapChange {
   std::size_t seeds = 0, limit_seeds = 0;
   Estimate log_ratio;  // log(gap at to_width / gap at from_width), two-sample jackknife 95 % interval
   bool falls() const { return std::isfinite(log_ratio.hi) && log_ratio.hi < 0; }
+  bool rises() const { return std::isfinite(log_ratio.lo) && log_ratio.lo > 0; }
 };
 
 struct ReportScaling {

@@ -79,6 +79,24 @@ std::string sign_gap_change_text(const SignGapChange& g) {
 
 namespace {
 
+// Which normalisation-free metric of (c) shrinks, with its interval (the statement names its evidence).
+std::string free_metric_evidence(const ReportScaling& s) {
+  const RateFit& dl = s.rate_dloss;
+  std::vector<std::string> shrinking;
+  if (dl.ok && !dl.few_widths() && rate_estimate(dl).widened().hi < 0)
+    shrinking.push_back(
+        fmt::format("|Δ test loss| shrinks (d^{:.3f} [{:.3f}, {:.3f}])", dl.slope, dl.ci_low, dl.ci_high));
+  if (s.sign_gap_change.falls())
+    shrinking.push_back("the sign gap falls (" + sign_gap_change_text(s.sign_gap_change) + ")");
+  std::string text = fmt::format("{}", fmt::join(shrinking, " and "));
+  if (shrinking.size() == 1 && !s.sign_gap_change.falls() && s.sign_gap_change.seeds > 0)
+    text += " (the sign gap is not shown to fall: " + sign_gap_change_text(s.sign_gap_change) + ")";
+  else if (shrinking.size() == 1 && s.sign_gap_change.falls() && dl.ok)
+    text += fmt::format(" (|Δ test loss| is not shown to shrink: d^{:.3f} [{:.3f}, {:.3f}])", dl.slope, dl.ci_low,
+                        dl.ci_high);
+  return text;
+}
+
 std::string unmet(const Convergence& c, const ReportScaling& s) {
   const RateFit& fit = s.rate;
   std::vector<std::string> why;
@@ -120,7 +138,14 @@ std::string unmet(const Convergence& c, const ReportScaling& s) {
         "{} {} a distance for fewer than half of {} runs (left out of the fit: the mean of the runs that did not "
         "diverge is no distance of the width)",
         fmt::join(narrower, ", "), narrower.size() == 1 ? "has" : "have", narrower.size() == 1 ? "its" : "their"));
-  if (!c.free_metric_shrinks)
+  if (c.free_metric_grows)
+    why.push_back(fmt::format("a normalisation-free metric grows with the width ({}{}{})",
+                              s.rate_dloss.ok
+                                  ? fmt::format("|Δ test loss| d^{:.3f} [{:.3f}, {:.3f}]", s.rate_dloss.slope,
+                                                s.rate_dloss.ci_low, s.rate_dloss.ci_high)
+                                  : "",
+                              s.rate_dloss.ok ? "; " : "", sign_gap_change_text(s.sign_gap_change)));
+  else if (!c.free_metric_shrinks)
     why.push_back(fmt::format(
         "neither |Δ test loss| nor the sign gap shrinks ({}; the logit distance may only reflect the normalisation by "
         "ω^max(A,B))",
@@ -142,7 +167,9 @@ Convergence convergence_statement(const ReportScaling& s) {
   c.plateau = std::isfinite(c.local_exponent) &&
               (c.local_exponent >= 0 || (std::isfinite(f.ci_high) && c.local_exponent > f.ci_high));
   const RateFit& dl = s.rate_dloss;
-  c.free_metric_shrinks = below_zero(dl) || s.sign_gap_change.falls();
+  auto above_zero = [](const RateFit& r) { return r.ok && !r.few_widths() && rate_estimate(r).widened().lo > 0; };
+  c.free_metric_grows = above_zero(dl) || s.sign_gap_change.rises();
+  c.free_metric_shrinks = (below_zero(dl) || s.sign_gap_change.falls()) && !c.free_metric_grows;
   for (const ReportWidthRow& w : s.rows)
     if (!has_distance_for_half_its_runs(w)) c.undermeasured_widths.push_back(w.width);
   c.widest_measured = !s.rows.empty() && has_distance_for_half_its_runs(s.rows.back());
@@ -158,10 +185,11 @@ Convergence convergence_statement(const ReportScaling& s) {
   }
   if (c.approaches) {
     c.statement = fmt::format(
-        "The finite nets approach the limit up to d = {}: the exponent's interval is below zero, the last "
-        "doubling follows the fit (local exponent {:.2f}), and a normalisation-free metric "
-        "shrinks too",
-        wmax, c.local_exponent);
+        "The finite nets approach the limit up to d = {}: the exponent's interval [{:.2f}, {:.2f}] is below zero, the "
+        "last doubling follows the fit (local exponent {:.2f}), and {}; at the fitted rate d^{:.2f} the distance "
+        "would halve by d ≈ {:.3g}",
+        wmax, f.ci_low, f.ci_high, c.local_exponent, free_metric_evidence(s), f.slope,
+        wmax * std::pow(2.0, -1.0 / f.slope));
     return c;
   }
   c.statement = fmt::format("No convergence is established up to d = {}: {}", wmax, unmet(c, s));
@@ -193,6 +221,7 @@ nlohmann::json convergence_json(const Convergence& c) {
           {"interval_below_zero", c.interval_below_zero},
           {"plateau", c.plateau},
           {"normalisation_free_metric_shrinks", c.free_metric_shrinks},
+          {"normalisation_free_metric_grows", c.free_metric_grows},
           {"widest_width_measured", c.widest_measured},
           {"widths_with_distance_for_under_half_their_runs", c.undermeasured_widths},
           {"last_doubling_exponent", std::isfinite(c.local_exponent) ? json(c.local_exponent) : json(nullptr)},

@@ -94,6 +94,45 @@ TEST(ConvergenceStatement, TheSignGapCountsOnlyWithItsIntervalBelowZero) {
   const Convergence falls = convergence_statement(s);
   EXPECT_TRUE(falls.free_metric_shrinks);
   EXPECT_TRUE(falls.approaches) << falls.statement;
+  // The statement names its evidence, the metric that does not confirm it, and the fitted rate's halving width.
+  EXPECT_NE(falls.statement.find("the sign gap falls (sign gap ratio d = 1024 / d = 128"), std::string::npos)
+      << falls.statement;
+  EXPECT_NE(falls.statement.find("(|Δ test loss| is not shown to shrink: d^0.050 [-0.100, 0.200])"), std::string::npos)
+      << falls.statement;
+  EXPECT_NE(falls.statement.find("the exponent's interval [-0.55, -0.45] is below zero"), std::string::npos)
+      << falls.statement;
+  EXPECT_NE(falls.statement.find("at the fitted rate d^-0.50 the distance would halve by d ≈ 4.1e+03"),
+            std::string::npos)
+      << falls.statement;
+}
+
+// Audit (golikov2021-regions' sym-default points): the sign gap fell while the nets' test loss moved away from the
+// limit's (|Δ test loss| d^+0.015 [0.009, 0.021]) and the report said "approach". A normalisation-free metric whose
+// interval lies above zero blocks "approaches", whatever the other one does; one that merely straddles zero does not.
+TEST(ConvergenceStatement, AGrowingNormalisationFreeMetricBlocksApproaches) {
+  ReportScaling s = scaling(-0.5, "limit");
+  s.sign_gap_change.from_width = 128, s.sign_gap_change.to_width = 1024;
+  s.sign_gap_change.seeds = 10, s.sign_gap_change.limit_seeds = 3;
+  s.sign_gap_change.log_ratio = {std::log(0.7), std::log(0.7) - 0.1, std::log(0.7) + 0.1};
+  s.rate_dloss = fit(0.015, 0.009, 0.021);
+  const Convergence grows = convergence_statement(s);
+  EXPECT_TRUE(grows.free_metric_grows);
+  EXPECT_FALSE(grows.free_metric_shrinks);
+  EXPECT_FALSE(grows.approaches);
+  EXPECT_NE(grows.statement.find("a normalisation-free metric grows with the width (|Δ test loss| d^0.015 [0.009, "
+                                 "0.021]; sign gap ratio"),
+            std::string::npos)
+      << grows.statement;
+
+  s.rate_dloss = fit(-0.5, -0.6, -0.4);  // |Δ test loss| shrinks, the sign gap grows
+  s.sign_gap_change.log_ratio = {std::log(1.5), std::log(1.5) - 0.1, std::log(1.5) + 0.1};
+  EXPECT_FALSE(convergence_statement(s).approaches);
+
+  s.rate_dloss = fit(0.009, -0.001, 0.02);  // straddles zero: not shown to grow, and the sign gap falls
+  s.sign_gap_change.log_ratio = {std::log(0.7), std::log(0.7) - 0.1, std::log(0.7) + 0.1};
+  const Convergence straddles = convergence_statement(s);
+  EXPECT_FALSE(straddles.free_metric_grows);
+  EXPECT_TRUE(straddles.approaches) << straddles.statement;
 }
 
 // Audit: `widthlab study --bootstrap 0` wrote "the exponent's interval [nan, nan] is not below zero". A fit without
