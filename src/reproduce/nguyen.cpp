@@ -17,7 +17,8 @@ namespace widthlab::repro {
 namespace {
 constexpr const char* kR25 =
     "curves collapse onto one as width grows; learning non-trivial ([N] abstract, theory.md §6.4)";
-constexpr const char* kR25Source = "[N] abstract, theory.md §6.4; shrinking = exponent interval below 0 (§8.7 (a))";
+constexpr const char* kR25Source =
+    "[N] abstract, theory.md §6.4; shrinking = exponent interval below 0, last doubling not flat (§8.7 (a), (b))";
 
 using namespace nguyen;
 
@@ -60,11 +61,11 @@ void add_claims(CaseOutput& out, const Results& res, const std::vector<int>& wid
       {"R25.nontrivial", "the widest MF net learns the task (final test loss ≤ log 2 − 0.1)", kR25, v.nontrivial});
   out.claims.push_back({"R25.collapse",
                         "the sup-over-steps gap between the test-loss curves of neighbouring widths shrinks as a power "
-                        "of width (exponent interval below 0)",
+                        "of width (exponent interval below 0, last doubling not flat)",
                         kR25, v.collapse});
   out.claims.push_back({"R25.seed-spread",
                         "the seed-to-seed spread of the final loss shrinks as a power of width (exponent interval "
-                        "below 0)",
+                        "below 0, last doubling not flat)",
                         "width-independent (deterministic) limit dynamics ([N], theory.md §3.6)", v.spread});
 }
 

@@ -31,7 +31,8 @@ constexpr const char* kR27 =
     "curves and neuron-level distributions collapse onto one as the channel count grows; learning non-trivial ([N] "
     "abstract, theory.md §6.4 R27)";
 constexpr const char* kR27Source =
-    "[N] abstract, theory.md §6.4 R27 (R26's regions); shrinking = exponent interval below 0 (§8.7 (a))";
+    "[N] abstract, theory.md §6.4 R27 (R26's regions); shrinking = exponent interval below 0, last doubling not flat "
+    "(§8.7 (a), (b))";
 constexpr const char* kLabel = "cnn/mf";
 // The paper's channel grid (issue 19 item 5; theory.md §6.4 R27) and seeds (issue 18: 10, as in the papers).
 const std::vector<int> kPaperWidths = {16, 32, 64, 128, 256, 512};

@@ -42,7 +42,8 @@ ReportTable curve_table(const std::string& title, const std::vector<int>& widths
 
 // The three curve verdicts of [N] (theory.md §6.4): the widest net learns (final test loss ≤ log 2 − 0.1); the
 // neighbour gap of the test-loss curves shrinks as a power of width; the seed spread of the final loss shrinks (both:
-// exponent interval by a seed bootstrap below 0; CLT heuristic d^-1/2, theory.md §4). `source`: the region's source.
+// exponent interval by a seed bootstrap below 0, and a last step that does not plateau, theory.md §8.7 (a), (b); CLT
+// heuristic d^-1/2, theory.md §4). `source`: the region's source.
 struct CurveVerdicts {
   VerdictResult nontrivial, collapse, spread;
 };

@@ -27,7 +27,8 @@ using namespace nguyen;
 constexpr const char* kR26 =
     "curves and neuron-level distributions collapse onto one as width grows; learning non-trivial ([N] abstract, "
     "theory.md §6.4 R26)";
-constexpr const char* kR26Source = "[N] abstract, theory.md §6.4 R26; shrinking = exponent interval below 0 (§8.7 (a))";
+constexpr const char* kR26Source =
+    "[N] abstract, theory.md §6.4 R26; shrinking = exponent interval below 0, last doubling not flat (§8.7 (a), (b))";
 const std::vector<int> kDepths = {2, 3};
 const std::array<std::string, kQuantities> kQuantityText = {"output weights a_i = d·θ_out,i (MF units)",
                                                             "first-layer pre-activations z_i(x₀) of one test input"};

@@ -177,15 +177,16 @@ void add_curve_claims(CaseOutput& out, const GroupText& t, const Results& res, c
                         v.nontrivial});
   out.claims.push_back({t.id + ".loss-collapse",
                         t.group + ": the sup-over-steps gap between the test-loss curves of neighbouring widths "
-                                  "shrinks as a power of width (exponent interval below 0)",
+                                  "shrinks as a power of width (exponent interval below 0, last doubling not flat)",
                         t.published, v.collapse});
   const std::size_t npts = c.curves.front().size();
-  out.claims.push_back({t.id + ".acc-collapse",
-                        t.group + ": the same for the test-accuracy curves (exponent interval below 0)", t.published,
-                        judge_curve_collapse(c.acc_seeds, widths, npts, t.source)});
+  out.claims.push_back(
+      {t.id + ".acc-collapse",
+       t.group + ": the same for the test-accuracy curves (exponent interval below 0, last doubling not flat)",
+       t.published, judge_curve_collapse(c.acc_seeds, widths, npts, t.source)});
   out.claims.push_back({t.id + ".seed-spread",
                         t.group + ": the seed-to-seed spread of the final test loss shrinks as a power of width "
-                                  "(exponent interval below 0)",
+                                  "(exponent interval below 0, last doubling not flat)",
                         "width-independent (deterministic) limit dynamics ([N], theory.md §3.6)", v.spread});
 }
 

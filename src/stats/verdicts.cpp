@@ -334,8 +334,10 @@ VerdictResult judge_below(const SeedGrid& g, double bound, const std::string& so
     if (i == 0 || !(e.hi <= worst_e.hi)) worst = i, worst_e = e;
   }
   const VerdictResult v = verdict_of_part(g.values[worst], {-INFINITY, bound, source}, "mean", parts);
+  // "closest to the bound" only among several widths: a claim judged at one width names it plainly.
   return make(all_hold ? Verdict::holds : Verdict::inconclusive,
-              fmt::format("closest to the bound at width {}: {}", width_name(g.widths[worst]), v.detail));
+              fmt::format("{} width {}: {}", g.widths.size() > 1 ? "closest to the bound at" : "at",
+                          width_name(g.widths[worst]), v.detail));
 }
 
 VerdictResult judge_no_consistent_winner(const std::vector<double>& widths,

@@ -43,6 +43,30 @@ TEST(NguyenVerdicts, CurveCollapseHoldsFailsAndIsInconclusive) {
   EXPECT_EQ(v.verdict, Verdict::inconclusive) << v.detail;
 }
 
+// Referee audit: nguyen2019-fmnist's neighbour gaps 0.054, 0.030, 0.011, 0.014 fit a negative exponent with its
+// interval below 0, yet the last doubling rises: the gap has stopped shrinking there (theory.md §8.7 (b)), so the
+// collapse is inconclusive, not "holds"; a gap that keeps falling still holds, and both print the last step.
+TEST(NguyenVerdicts, CurveCollapseWithARisingLastDoublingIsInconclusive) {
+  const std::vector<int> widths = {16, 32, 64, 128, 256};
+  const std::vector<double> means = {0.0, 0.054, 0.084, 0.095, 0.109};  // gaps 0.054, 0.030, 0.011, 0.014
+  SeedGrid g;
+  for (std::size_t i = 0; i < widths.size(); ++i) {
+    g.widths.push_back(widths[i]);
+    std::vector<double> v;
+    for (int s = 0; s < 8; ++s) v.push_back(means[i] + 1e-4 * noise(int(i), 0, s));
+    g.values.push_back(v);
+  }
+  const VerdictResult rising = judge_curve_collapse(g, widths, 1, "test");
+  EXPECT_EQ(rising.verdict, Verdict::inconclusive) << rising.detail;
+  EXPECT_NE(rising.detail.find("fitted exponent of the neighbour gap -0.7"), std::string::npos) << rising.detail;
+  EXPECT_NE(rising.detail.find("last step's local exponent 0.34"), std::string::npos) << rising.detail;
+  EXPECT_NE(rising.detail.find("a floor, theory.md §8.7 (b)"), std::string::npos) << rising.detail;
+
+  const VerdictResult falling = judge_curve_collapse(curve_grid(1.0, -1.0, 1e-4, 3), kWidths, 3, "test");
+  EXPECT_EQ(falling.verdict, Verdict::holds) << falling.detail;
+  EXPECT_NE(falling.detail.find("last step's local exponent -0.99"), std::string::npos) << falling.detail;
+}
+
 // w samples per seed: quantiles of U(0, 1) shifted by `shift` + `sd`·noise(seed).
 std::vector<double> shifted_uniform(int w, double shift) {
   std::vector<double> v;

@@ -164,6 +164,12 @@ TEST(VerdictsDegenerate, BelowFailsOnlyOnTheBonferroniInterval) {
   EXPECT_EQ(judge_below(g, e99.mc_lo - 0.01, "c").verdict, Verdict::fails);
   // One width: the 95 % interval is the Bonferroni one.
   EXPECT_EQ(judge_below({{256}, {x}}, (e99.mc_lo + e95.mc_lo) / 2, "c").verdict, Verdict::fails);
+  // The width named is "closest to the bound" among several, and plainly the width judged when it is the only one
+  // (nguyen's "the widest net learns" claims called their one width the closest, beside narrower nets nearer it).
+  const auto several = judge_below(g, 2.0, "c"), one = judge_below({{256}, {x}}, 2.0, "c");
+  EXPECT_TRUE(says(several, "closest to the bound at width 2^8")) << several.detail;
+  EXPECT_TRUE(says(one, "at width 2^8: mean")) << one.detail;
+  EXPECT_FALSE(says(one, "closest")) << one.detail;
 }
 
 // verdict_of_part: one part of k holds on its 95 % interval and fails only on its 1 − 0.05/k one; one part alone is
