@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,11 +19,6 @@ namespace widthlab {
 
 enum class Verdict { holds, fails, inconclusive };
 const char* verdict_name(Verdict v);  // "holds" | "does not hold" | "inconclusive"
-
-struct VerdictResult {
-  Verdict verdict = Verdict::inconclusive;
-  std::string detail;  // the estimate, its interval and the region, one line
-};
 
 // An estimate with its two-sided 95 % interval. A percentile bootstrap's endpoints are order statistics of B random
 // resamples, so they carry Monte Carlo error (theory.md §8.7): mc_lo / mc_hi are the outer ends of the endpoints'
@@ -60,6 +56,21 @@ Estimate within_range(Estimate e, double lo, double hi);
 struct ClaimRegion {
   double lo = -INFINITY, hi = INFINITY;
   std::string source;
+};
+
+// What a verdict was judged on, for claims.json's "estimate" and "region": set by verdict_in_region and kept by the
+// claim kinds that judge one estimate (a claim judged at several widths keeps the part it names); absent for counts
+// (Clopper–Pearson) and verdicts that combine several estimates without naming one.
+struct JudgedEstimate {
+  std::string statistic;  // e.g. "fitted exponent of the neighbour gap"
+  Estimate estimate;
+  ClaimRegion region;
+};
+
+struct VerdictResult {
+  Verdict verdict = Verdict::inconclusive;
+  std::string detail;  // the estimate, its interval and the region, one line
+  std::optional<JudgedEstimate> judged = std::nullopt;
 };
 
 // holds: the whole interval inside the region; fails: the whole interval outside it; inconclusive otherwise (and when

@@ -126,16 +126,21 @@ Verdict judge_interval(double lo, double hi, const ClaimRegion& region) {
 VerdictResult verdict_in_region(const Estimate& e, const ClaimRegion& region, const std::string& what) {
   const std::string where = fmt::format("{} {} vs region [{}, {}] ({})", what, interval_text(e), num(region.lo),
                                         num(region.hi), region.source);
+  const auto judged = [&](Verdict v, std::string detail) {
+    VerdictResult r = make(v, std::move(detail));
+    r.judged = JudgedEstimate{what, e, region};
+    return r;
+  };
   if (!std::isfinite(e.value) || !std::isfinite(e.lo) || !std::isfinite(e.hi))
-    return make(Verdict::inconclusive, where + ": no finite interval");
+    return judged(Verdict::inconclusive, where + ": no finite interval");
   const Verdict plain = judge_interval(e.lo, e.hi, region);
   const Estimate w = e.widened();
   const Verdict v = judge_interval(w.lo, w.hi, region);
   if (v != plain)
-    return make(v, where + fmt::format(": within the bootstrap's Monte Carlo error of the region's edge ({} "
-                                       "resamples): widened interval [{}, {}]",
-                                       e.resamples, num(w.lo), num(w.hi)));
-  return make(v, v == Verdict::inconclusive ? where + ": the interval straddles the region's edge" : where);
+    return judged(v, where + fmt::format(": within the bootstrap's Monte Carlo error of the region's edge ({} "
+                                         "resamples): widened interval [{}, {}]",
+                                         e.resamples, num(w.lo), num(w.hi)));
+  return judged(v, v == Verdict::inconclusive ? where + ": the interval straddles the region's edge" : where);
 }
 
 Estimate bootstrap_mean(const std::vector<double>& per_seed, int resamples, std::uint64_t seed, double level) {
@@ -261,8 +266,10 @@ VerdictResult verdict_of_part(const std::vector<double>& per_seed, const ClaimRe
   const Estimate b = bootstrap_mean(per_seed, 2000, 0, level).widened();
   const std::string at = fmt::format("{:.3g} % interval (Bonferroni over {} parts), widened: [{}, {}]", 100 * level,
                                      parts, num(b.lo), num(b.hi));
-  if (judge_interval(b.lo, b.hi, region) == Verdict::fails) return make(Verdict::fails, v.detail + "; its " + at);
-  return make(Verdict::inconclusive, v.detail + ": outside the region at 95 %, but not its " + at);
+  v.detail += judge_interval(b.lo, b.hi, region) == Verdict::fails ? "; its " + at
+                                                                   : ": outside the region at 95 %, but not its " + at;
+  if (judge_interval(b.lo, b.hi, region) != Verdict::fails) v.verdict = Verdict::inconclusive;
+  return v;
 }
 
 VerdictResult judge_flat(const SeedGrid& g, double tol, const std::string& source) {
@@ -327,17 +334,20 @@ VerdictResult judge_below(const SeedGrid& g, double bound, const std::string& so
   bool all_hold = true;
   for (std::size_t i = 0; i < g.widths.size(); ++i) {
     const Estimate e = bootstrap_mean(g.values[i]);
-    const VerdictResult v = verdict_of_part(g.values[i], {-INFINITY, bound, source}, "mean", parts);
-    if (v.verdict == Verdict::fails)
-      return make(Verdict::fails, fmt::format("at width {}: {}", width_name(g.widths[i]), v.detail));
+    VerdictResult v = verdict_of_part(g.values[i], {-INFINITY, bound, source}, "mean", parts);
+    if (v.verdict == Verdict::fails) {
+      v.detail = fmt::format("at width {}: {}", width_name(g.widths[i]), v.detail);
+      return v;
+    }
     all_hold = all_hold && v.verdict == Verdict::holds;
     if (i == 0 || !(e.hi <= worst_e.hi)) worst = i, worst_e = e;
   }
-  const VerdictResult v = verdict_of_part(g.values[worst], {-INFINITY, bound, source}, "mean", parts);
+  VerdictResult v = verdict_of_part(g.values[worst], {-INFINITY, bound, source}, "mean", parts);
   // "closest to the bound" only among several widths: a claim judged at one width names it plainly.
-  return make(all_hold ? Verdict::holds : Verdict::inconclusive,
-              fmt::format("{} width {}: {}", g.widths.size() > 1 ? "closest to the bound at" : "at",
-                          width_name(g.widths[worst]), v.detail));
+  v.verdict = all_hold ? Verdict::holds : Verdict::inconclusive;
+  v.detail = fmt::format("{} width {}: {}", g.widths.size() > 1 ? "closest to the bound at" : "at",
+                         width_name(g.widths[worst]), v.detail);
+  return v;
 }
 
 VerdictResult judge_no_consistent_winner(const std::vector<double>& widths,

@@ -1,8 +1,10 @@
 // `widthlab reproduce` end to end: --list, bad input (exit 2, one line), and a --smoke run's files.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cli/cli_helpers.h"
@@ -128,6 +130,32 @@ TEST(ReproduceCli, AUsersFileInsideCurvesIsRefusedBeforeForceRemovesAnything) {
   EXPECT_EQ(read_file(dir + "/o/curves/r9_mf_w64_s0.csv"), "mine\n");
 }
 
+// claims.json gives each claim judged on one estimate its numbers (the README's "estimate, interval, region,
+// verdict"): the interval holds the value, the widened interval holds the 95 % one, and the verdict follows from the
+// widened interval and the region (holds: inside; does not hold: disjoint) — the rule of theory.md §8.7, checked
+// here from the file alone. Claims without one (counts) have null.
+void expect_claims_carry_their_numbers(const std::string& path) {
+  const auto j = nlohmann::json::parse(read_file(path));
+  int with_numbers = 0;
+  auto num = [](const nlohmann::json& x, double unbounded) { return x.is_null() ? unbounded : x.get<double>(); };
+  for (const auto& c : j.at("claims")) {
+    ASSERT_TRUE(c.contains("estimate") && c.contains("region")) << c.dump();
+    if (c["estimate"].is_null()) continue;
+    ++with_numbers;
+    const auto& e = c["estimate"];
+    const double value = num(e["value"], NAN), lo = num(e["ci_low"], -INFINITY), hi = num(e["ci_high"], INFINITY);
+    const double wlo = num(e["widened_low"], -INFINITY), whi = num(e["widened_high"], INFINITY);
+    const double rlo = num(c["region"]["low"], -INFINITY), rhi = num(c["region"]["high"], INFINITY);
+    EXPECT_FALSE(e["statistic"].get<std::string>().empty()) << c.dump();
+    if (std::isfinite(value)) EXPECT_TRUE(lo <= value && value <= hi) << c.dump();
+    EXPECT_TRUE(wlo <= lo && hi <= whi) << c.dump();
+    const std::string verdict = c["verdict"];
+    if (verdict == "holds") EXPECT_TRUE(rlo <= wlo && whi <= rhi) << c.dump();
+    if (verdict == "does not hold") EXPECT_TRUE(whi < rlo || wlo > rhi) << c.dump();
+  }
+  EXPECT_GT(with_numbers, 0) << path;
+}
+
 TEST(ReproduceCli, SmokeRunWritesReportAndRefusesToOverwrite) {
   std::string dir = scratch_dir("repro_smoke") + "/out";
   CliResult r = run_cli("--quiet reproduce golikov2020-width --smoke --threads 2 --out " + dir);
@@ -142,6 +170,7 @@ TEST(ReproduceCli, SmokeRunWritesReportAndRefusesToOverwrite) {
   EXPECT_TRUE(std::filesystem::exists(dir + "/claims.json"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/width_sweep.csv"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/runs.jsonl"));
+  expect_claims_carry_their_numbers(dir + "/claims.json");
   r = run_cli("--quiet reproduce golikov2020-width --smoke --out " + dir);
   EXPECT_EQ(r.code, 2) << r.err;  // fresh mode refuses a directory with results
   r = run_cli("--quiet reproduce golikov2020-width --smoke --no-plots --force --out " + dir);
