@@ -41,6 +41,29 @@ std::string verb_message(int argc, char** argv, const std::vector<widthlab::cli:
   }
   return "no verb given; " + expected;
 }
+
+// CLI11 checks required options before unknown ones, so `train --nope` said only "--out is required". On a parse
+// error, the first `--name` after the verb that neither the verb nor the global flags know is named instead ("" when
+// every flag is known). Only `--` tokens are looked at: a value may start with a single "-" (a negative number).
+std::string unknown_flag_message(int argc, char** argv, CLI::App& app) {
+  CLI::App* verb = nullptr;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (!verb) {
+      if (a.starts_with("-")) continue;
+      for (CLI::App* sub : app.get_subcommands({}))
+        if (sub->get_name() == a) verb = sub;
+      if (!verb) return {};
+      continue;
+    }
+    if (!a.starts_with("--") || a == "--") continue;
+    const std::string name = a.substr(0, a.find('='));
+    if (!verb->get_option_no_throw(name) && !app.get_option_no_throw(name) && name != "--help")
+      return fmt::format("{} {}: unknown flag (`widthlab {} --help` lists its flags)", verb->get_name(),
+                         widthlab::printable_text(name), verb->get_name());
+  }
+  return {};
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,6 +95,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (const std::string verb = verb_message(argc, argv, verbs); !verb.empty())
       return widthlab::mpi_fail(2, fmt::format("widthlab: {}", verb));
+    if (const std::string flag = unknown_flag_message(argc, argv, app); !flag.empty())
+      return widthlab::mpi_fail(2, fmt::format("widthlab {}", flag));
     return widthlab::mpi_fail(2, fmt::format("widthlab: {}", e.what()));
   } catch (const widthlab::InputError& e) {
     return widthlab::mpi_fail(2, fmt::format("widthlab: {}", e.what()));

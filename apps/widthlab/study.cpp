@@ -2,9 +2,9 @@
 // The main job (architecture.md §1, §4, §8; library: widthlab/study.h): the finite sweep, every scaling's limit,
 // distances, fitted rates, DIR/report.md and PNG plots.
 //
-// Without --config the built-in default study runs with the reductions in kDefaultStudyBudget (so that it finishes
-// in about 10 minutes on a 2-core machine); they are printed and written into the report, and any --set wins over
-// them. `--config configs/default.toml` runs the full grid.
+// Without --config the built-in default study runs with the reductions of default_study_budget (study.h: so that it
+// finishes in about 10 minutes on a 2-core machine); they are printed and written into the report, and any --set wins
+// over them. `--config configs/default.toml` runs the full grid.
 #include "widthlab/study.h"
 
 #include <fmt/format.h>
@@ -17,19 +17,6 @@
 #include "widthlab/sweep.h"
 
 namespace {
-
-// Measured on the 2-core development machine (see the study report's notes): the full default grid (widths up to
-// 8192, 65536 particles, curves every step) needs far more than 10 minutes there.
-const std::vector<std::string> kDefaultStudyBudget = {
-    "sweep.widths=[128, 256, 512, 1024, 2048]",
-    "limits.mf_particles=8192",
-    // coupled IC-MF / sym-default runs (50 of them) with 4·d particles: 515 s → ≈ 200 s (README)
-    "limits.coupled_particles_per_width=4",
-    "limits.seeds=[0, 1, 2]",
-    "train.log_every=5",
-    // every default scaling's limit model (configs/default.toml computes only ntk, mf, ic-mf)
-    "limits.compute=[\"ntk\", \"mf\", \"ic-mf\", \"sym-default\", \"intermediate\"]",
-};
 
 struct StudyVerbOptions {
   widthlab::cli::RunDirFlags dir;
@@ -63,15 +50,10 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
     cli::RunDirFlags flags = opt->dir;
     std::vector<std::string> notes;
     if (flags.config.empty()) {
-      std::vector<std::string> sets = kDefaultStudyBudget;
+      std::vector<std::string> sets = default_study_budget();
       sets.insert(sets.end(), flags.sets.begin(), flags.sets.end());
       flags.sets = sets;
-      std::string line = fmt::format(
-          "Built-in default study, reduced to fit ~10 minutes on 2 cores: {} (any --set overrides these; "
-          "--config configs/default.toml runs the full grid: widths to 8192, 65536 MF particles, 5 limit seeds, "
-          "curves every step).",
-          fmt::join(kDefaultStudyBudget, ", "));
-      notes.push_back(line);
+      notes.push_back(default_study_budget_note());
     }
     // Every input validates before anything is written: config and directory, then the data.
     cli::ResolvedRunDir run = cli::resolve_run_dir(flags, "", /*check_dir=*/mpi_is_root());

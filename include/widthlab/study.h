@@ -85,6 +85,13 @@ SweepOptions study_sweep_options(const Config& config, const StudyOptions& optio
 // (architecture.md §4: a user's file under a name the verb writes is refused at that check).
 std::vector<std::string> study_output_names(const Config& config, const SweepSetup& setup, bool plots);
 
+// The built-in default study without a config (`widthlab study` without --config, widthlab.study() without config):
+// the default config reduced by these --set lines so that it finishes in about 10 minutes on 2 cores (widths to 2048,
+// 8192 MF particles, 3 limit seeds, every default scaling's limit); the caller's own overrides come after them and
+// win. default_study_budget_note() is the line both print and write into the report.
+const std::vector<std::string>& default_study_budget();
+std::string default_study_budget_note();
+
 // After a plot script ran in `dir`: of the figure names it may draw, `drawn` are the ones widthlab wrote (listed in
 // the manifest), `kept` those held by a file widthlab did not write (the script skipped them: plot_outputs.py). The
 // reports show only `drawn`; not_drawn() says which were not, in one line.

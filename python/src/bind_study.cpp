@@ -1,6 +1,7 @@
 // widthlab._core.study: the main job, `widthlab study`, as a function (architecture.md §1, §4, §8; library: study.h).
 //   study(out, config_path="", config_toml="", config_name="<config>", overrides=[], threads=-1, mode="fresh",
 //         plots=None) -> {"summary": {...}, "runs": [runs.jsonl lines], "limits": [limits.jsonl lines]}
+// Without a config it runs the CLI's built-in default study (default_study_budget, study.h; summary["notes"] says so).
 // Like the CLI it prepares `out` (fresh | resume | force), writes out/config.toml and runs run_study, which writes
 // runs.jsonl, limits.jsonl, distances.csv, rates.json, report.md and the plots there. The Python layer adds the
 // parsed rates.json / distances.csv and the report path. The GIL is released while the study runs.
@@ -48,8 +49,17 @@ py::dict summary_dict(const StudySummary& s) {
   return d;
 }
 
-py::dict study_py(const std::string& out, const ConfigSource& src, int threads, const std::string& mode,
+py::dict study_py(const std::string& out, ConfigSource src, int threads, const std::string& mode,
                   std::optional<bool> plots) {
+  // Without a config, the CLI's built-in default study: the default config reduced by default_study_budget, the
+  // caller's overrides after it (they win), and the note in the report and the result.
+  std::vector<std::string> notes;
+  if (!src.given()) {
+    std::vector<std::string> sets = default_study_budget();
+    sets.insert(sets.end(), src.overrides.begin(), src.overrides.end());
+    src.overrides = sets;
+    notes.push_back(default_study_budget_note());
+  }
   const Config cfg = resolve_config(src);
   const OutputMode m = output_mode(mode);
   if (out.empty()) throw InputError("out: expected an output directory");
@@ -69,10 +79,12 @@ py::dict study_py(const std::string& out, const ConfigSource& src, int threads, 
     so.out = dir;
     so.threads = threads >= 0 ? threads : cfg.study.threads;
     so.plots = plots.value_or(cfg.study.plots);
+    so.notes = notes;
     summary = run_study(cfg, so);
   }
   py::dict result;
   result["summary"] = summary_dict(summary);
+  result["summary"]["notes"] = notes;
   py::list runs, limits;
   for (const auto& r : read_jsonl(dir / "runs.jsonl", /*missing_ok=*/true)) runs.append(json_to_py(r));
   for (const auto& r : read_jsonl(dir / "limits.jsonl", /*missing_ok=*/true)) limits.append(json_to_py(r));

@@ -50,3 +50,24 @@ def test_plots_true_or_false_sets_study_plots_for_the_call(tmp_path):
     assert res["summary"]["plot_message"].startswith("plots off"), res["summary"]
     assert not list((tmp_path / "off").glob("*.png"))
     assert widthlab.study(SMALL_STUDY)["summary"]["plot_message"].startswith("plots off")  # None: the config's
+
+
+def test_without_a_config_it_is_the_clis_reduced_default_study(tmp_path):
+    """Audit: widthlab.study() without a config ran the full default grid (widths to 8192, 65 536 particles) while
+    `widthlab study` without --config runs it reduced to ~10 minutes, though the README says names and defaults are the
+    CLI's. Both apply the same reductions (study.h default_study_budget), the caller's overrides win, and the note is
+    in summary["notes"] and the report."""
+    tiny = ["data.dataset=gaussians", "data.train_size=16", "data.test_size=8", "data.gaussians_dim=5",
+            'scaling.presets=["mf"]', "scaling.reference_width=8", "sweep.widths=[8,16]", "sweep.seeds=[0]",
+            "train.steps=2", 'limits.compute=["mf"]', "limits.mf_particles=64", "limits.seeds=[0]",
+            "study.threads=1", "study.plots=false"]
+    res = widthlab.study(out=tmp_path / "s", overrides=tiny)
+    config = (tmp_path / "s" / "config.toml").read_text()
+    assert "log_every = 5" in config and "coupled_particles_per_width = 4" in config  # the reductions applied
+    assert "widths = [8, 16]" in config  # the caller's overrides won
+    assert "mf_particles = 64" in config
+    notes = res["summary"]["notes"]
+    assert len(notes) == 1 and notes[0].startswith("Built-in default study, reduced to fit ~10 minutes"), notes
+    assert "Built-in default study" in (tmp_path / "s" / "report.md").read_text()
+    res = widthlab.study(dict(TINY_STUDY, sweep={"widths": [8, 16], "seeds": [0]}), out=tmp_path / "given")
+    assert res["summary"]["notes"] == []  # a given config runs as it is

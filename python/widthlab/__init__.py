@@ -310,7 +310,11 @@ def study(config=None, out=None, overrides=(), threads=None, resume=False, force
     entry giving study.threads or study.plots another value than ``threads`` or ``plots`` is refused.
     ``progress``: as for :func:`train`.
 
-    Returns a dict: ``summary`` (counts, seconds, errors, ``brief``), ``runs`` (runs.jsonl lines), ``limits``
+    Without ``config``, the built-in default study of ``widthlab study`` without --config: the default config
+    reduced to fit about 10 minutes on 2 cores (widths to 2048, 8192 MF particles, 3 limit seeds; ``overrides`` win
+    over these), said in ``summary["notes"]`` and the report; pass ``"configs/default.toml"`` for the full grid.
+
+    Returns a dict: ``summary`` (counts, seconds, errors, ``brief``, ``notes``), ``runs`` (runs.jsonl lines), ``limits``
     (limits.jsonl lines), ``rates`` (rates.json), ``distances`` (distances.csv rows as dicts), ``report`` (path of
     report.md, or its text), ``out``.
     """

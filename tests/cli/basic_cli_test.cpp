@@ -32,6 +32,15 @@ TEST(Cli, UnknownVerbOrFlagExitsTwo) {
   auto f = run_cli("list --no-such-flag");
   EXPECT_EQ(f.code, 2);
   EXPECT_NE(f.err.find("no-such-flag"), std::string::npos);
+  // Audit: a mistyped flag beside a missing required one was reported as "--out is required" alone.
+  for (const char* args : {"train --nope", "--quiet train --threads 1 --nope=3"}) {
+    auto typo = run_cli(args);
+    EXPECT_EQ(typo.code, 2) << args;
+    EXPECT_EQ(typo.err.rfind("widthlab train --nope: unknown flag (`widthlab train --help` lists its flags)", 0), 0u)
+        << typo.err;
+    EXPECT_EQ(widthlab::test::lines(typo.err), 1) << typo.err;
+  }
+  EXPECT_NE(run_cli("train --out").err.find("--out"), std::string::npos);  // a known flag's own error stays CLI11's
 }
 
 // `list` prints every registry a config or flag names, each name from the registry itself.
