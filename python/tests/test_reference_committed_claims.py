@@ -23,6 +23,12 @@ report.md's verdict line, its note on derived claims and claim rows (a derived c
 *derived:*) against claims.json; the golikov2020 claims' source_kind against theory.md §6.1's list (R3, R5, R6,
 R8–R12 derived).
 
+Rules. A case is judged either by the current rules of §8.7 (every bootstrap interval stretched for few seeds by
+c(n), jackknife intervals with the exact t quantile, a part of several failing only on its Bonferroni interval) or,
+committed before them and re-judged in docs/measurements/few_seeds_rejudge, by the older ones (plain percentiles, a
+3-decimal t table, one part failing fails): `current_rules` tells them apart by that folder, as README's
+"Paper reproductions" does, and each check applies the case's own.
+
 Tolerances. Estimates: within half a unit of the last printed digit (≤ 4 significant digits, trailing zeros dropped,
 so looser up to 10× where a zero was dropped, e.g. R4.slow's 0.0124). Verdicts: holds iff [lo, hi] ⊆ R, fails iff
 disjoint, else inconclusive, asserted not to depend on the rounding of the bounds; a percentile bootstrap's verdict
@@ -123,10 +129,11 @@ import tarfile
 
 import numpy as np
 import pytest
-from few_seeds_reference import small_sample_stretch
+from few_seeds_reference import small_sample_stretch, student_t_quantile
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 REPRO = ROOT / "docs" / "reproductions"
+REJUDGE = ROOT / "docs" / "measurements" / "few_seeds_rejudge"
 CASES = sorted(p.name for p in REPRO.iterdir() if (p / "claims.json").exists())
 N_RESAMPLES = 20000  # ours
 WIDTHLAB_RESAMPLES = 2000  # theory.md §8.7: claims draw 2000 resamples
@@ -140,6 +147,21 @@ HOLDS, FAILS, INCONCLUSIVE = "holds", "does not hold", "inconclusive"
 Q_SIGMA = {"mf": -1.0, "ntk": -0.5, "intermediate:0.75": -0.75, "sp": -0.5}  # theory.md §1.4
 
 # ------------------------------------------------------------------------------------------------ committed data
+
+
+def current_rules(case):
+    """Whether a committed run was judged by the current rules of §8.7 — every bootstrap interval stretched for few
+    seeds, jackknife intervals with the exact t quantile — rather than the older ones (plain percentiles, t from a
+    3-decimal table): README 'Paper reproductions' names the cases judged before the stretch, the ones
+    docs/measurements/few_seeds_rejudge re-judges (a folder each)."""
+    return not (REJUDGE / case).is_dir()
+
+
+def t_975(case, df):
+    """The jackknife's t quantile as the case was judged: exact (current rules) or the older table's value."""
+    if current_rules(case):
+        return student_t_quantile(0.975, df)
+    return {4: T_975_4, 9: T_975_9}[df]
 
 
 @functools.lru_cache(maxsize=None)
@@ -295,6 +317,20 @@ class Sample:
     def estimate(self):
         return self.stat([a.mean(0) for a in self.arrays])
 
+    def fewest_seeds(self):
+        return min(int(np.isfinite(a).reshape(len(a), -1).all(1).sum()) for a in self.arrays)
+
+    def stretched(self, draws):
+        """§8.7 "Few seeds": the draws stretched about the estimate by c(n), n the fewest finite seeds of any array —
+        an affine map, so the percentile ends and Monte Carlo band of the stretched draws are the stretched ones."""
+        theta = self.estimate()
+        return theta + small_sample_stretch(self.fewest_seeds()) * (np.asarray(draws) - theta)
+
+    def draws_as_judged(self, case, rng):
+        """Our bootstrap of the statistic, stretched when the case was judged by the current rules."""
+        draws = self.bootstrap(rng)
+        return self.stretched(draws) if current_rules(case) else draws
+
     def bootstrap(self, rng, n=N_RESAMPLES):
         weights, means = {}, []
         for a, key in zip(self.arrays, self.keys):
@@ -392,10 +428,12 @@ def blow_up_count_verdict(grid):
     return None
 
 
-def sweep_verdict(kind, grid, lo, hi, rlo, rhi, draws=None):
+def sweep_verdict(kind, grid, lo, hi, rlo, rhi, draws=None, widened=None):
     """The interval rule plus §8.7's count rules: a diverged width fails 'flat'; 'blows up' by blow_up_count_verdict,
     where a diverged seed at the widest width turns the survivors' fail into inconclusive. With our draws, the rule on
-    the Monte Carlo-widened interval (§8.7), asserted to be decided."""
+    the Monte Carlo-widened interval (§8.7), asserted to be decided — by our law, or where a band's end is too near a
+    region edge for our law to place it, by the widened interval the detail prints (`widened`: its two ends), which
+    must be one our law allows."""
     widest = np.array(list(grid[max(grid)].values()))
     if kind == "flat" and any(np.isnan(list(v.values())).any() for v in grid.values()):
         return FAILS
@@ -403,8 +441,12 @@ def sweep_verdict(kind, grid, lo, hi, rlo, rhi, draws=None):
         return count
     plain = printed_verdict(lo, hi, rlo, rhi)
     if draws is not None:
-        (verdict,) = widened_verdicts(draws, lo, hi, rlo, rhi)
-        assert plain in (verdict, INCONCLUSIVE), "widening can only make a verdict inconclusive"
+        verdicts = widened_verdicts(draws, lo, hi, rlo, rhi)
+        if len(verdicts) > 1 and widened is not None:
+            assert printed_verdict(*widened, rlo, rhi) in verdicts
+            verdicts = {printed_verdict(*widened, rlo, rhi)}
+        (verdict,) = verdicts
+        assert verdict in (plain, INCONCLUSIVE), "widening can only make a verdict inconclusive"
         plain = verdict
     if kind == "blows up" and plain == FAILS and np.isnan(widest).any():
         return INCONCLUSIVE
@@ -430,7 +472,7 @@ def test_the_blow_up_count_rule_on_its_own_cases():
 
 @functools.lru_cache(maxsize=None)
 def sweep_draws(case, claim, scaling, metric, kind):
-    return sweep_sample(sweep_grid(case, scaling, metric), kind).bootstrap(rng_for(claim))
+    return sweep_sample(sweep_grid(case, scaling, metric), kind).draws_as_judged(case, rng_for(claim))
 
 
 @pytest.mark.parametrize("case,claim,scaling,metric,kind", SWEEP, ids=SWEEP_IDS)
@@ -439,7 +481,9 @@ def test_sweep_estimate_end_means_and_verdict_match_print(case, claim, scaling, 
     (est, lo, hi, rlo, rhi), = judged(case, claim)
     assert agrees_at_print(sweep_sample(grid, kind).estimate(), est)
     draws = sweep_draws(case, claim, scaling, metric, kind)
-    assert sweep_verdict(kind, grid, lo, hi, rlo, rhi, draws) == claims(case)[claim]["verdict"]
+    printed = WIDENED.search(claims(case)[claim]["measured"])
+    widened = printed.groups()[6:8] if printed else None
+    assert sweep_verdict(kind, grid, lo, hi, rlo, rhi, draws, widened) == claims(case)[claim]["verdict"]
     first, a, last, b = ENDS.search(claims(case)[claim]["measured"]).groups()
     assert (2 ** int(a), 2 ** int(b)) == (min(grid), max(grid))
     assert agrees_at_print(np.mean(list(grid[min(grid)].values())), first)
@@ -467,7 +511,8 @@ def test_r7_detail_train_loss_against_the_papers():
     assert agrees_at_print(min(means) / 0.08, rlo) and agrees_at_print(max(means) / 0.08, rhi)
 
 
-WIDENED = re.compile(rf"({NUM}) \[({NUM}), ({NUM})\] vs region \[({NUM}), ({NUM})\][^;]*?: within the bootstrap's "
+SOURCE = r"(?: \((?:[^()]|\([^()]*\))*\))?"  # a region's source in parentheses (one level of nesting)
+WIDENED = re.compile(rf"({NUM}) \[({NUM}), ({NUM})\] vs region \[({NUM}), ({NUM})\]{SOURCE}: within the bootstrap's "
                      r"Monte Carlo error of the region's edge \((\d+) resamples\): "
                      rf"widened interval \[({NUM}), ({NUM})\]")
 
@@ -530,7 +575,7 @@ def test_below_estimate_and_interval_of_the_printed_width(case, claim, scaling, 
     (est, lo, hi, _, _) = judged(case, claim)[0]
     assert scope == "all" or width == max(grid)
     assert agrees_at_print(width_sample(grid, width).estimate(), est)
-    assert not bounds_in_law(width_sample(grid, width).bootstrap(rng_for(claim)), lo, hi)
+    assert not bounds_in_law(width_sample(grid, width).draws_as_judged(case, rng_for(claim)), lo, hi)
 
 
 def width_verdicts(case, claim, scaling, scope):
@@ -538,14 +583,41 @@ def width_verdicts(case, claim, scaling, scope):
     and our law, the others from our law alone (asserted not to hang on Monte Carlo noise)."""
     grid, width = by_width(case, scaling), printed_width(case, claim)
     (_, lo, hi, rlo, rhi) = judged(case, claim)[0]
-    parts = [widened_verdicts(width_sample(grid, width).bootstrap(rng_for(claim)), lo, hi, rlo, rhi)]
+    parts = [widened_verdicts(width_sample(grid, width).draws_as_judged(case, rng_for(claim)), lo, hi, rlo, rhi)]
     assert printed_verdict(lo, hi, rlo, rhi) in parts[0] | {INCONCLUSIVE}
     for w in (w for w in grid if scope == "all" and w != width):
-        draws = width_sample(grid, w).bootstrap(rng_for(claim + str(w)))
+        sample = width_sample(grid, w)
+        if current_rules(case):
+            parts.append(part_verdict_in_law(sample, rng_for(claim + str(w)), float(rlo), float(rhi), len(grid)))
+            continue
+        draws = sample.bootstrap(rng_for(claim + str(w)))
         wide, narrow = np.quantile(draws, [0.005, 0.995]), np.quantile(draws, [0.045, 0.955])
         parts.append({interval_verdict(*wide, float(rlo), float(rhi))})
         assert parts[-1] == {interval_verdict(*narrow, float(rlo), float(rhi))}
     return parts
+
+
+def part_verdict_in_law(sample, rng, rlo, rhi, parts):
+    """One of k parts by the current rules (§8.7): holds when its 95 % interval lies in R, fails when its
+    1 − 0.05/k interval (Bonferroni) is disjoint from R, each stretched about the estimate by c(n) at its own level;
+    computed with the percentile levels moved in and out by 40 % of their tails, which must agree (a part whose
+    verdict hangs on the bootstrap's noise is not one we can check)."""
+    draws, theta, n = sample.bootstrap(rng), sample.estimate(), sample.fewest_seeds()
+
+    def ends(level, slack):
+        tail = (1 - level) / 2 * (1 + slack)
+        q = np.quantile(draws, [tail, 1 - tail])
+        return theta + small_sample_stretch(n, level) * (q - theta)
+
+    verdicts = set()
+    for slack in (-0.4, 0.4):
+        if interval_verdict(*ends(0.95, slack), rlo, rhi) == HOLDS:
+            verdicts.add(HOLDS)
+        else:
+            bonferroni = interval_verdict(*ends(1 - 0.05 / parts, slack), rlo, rhi)
+            verdicts.add(FAILS if bonferroni == FAILS else INCONCLUSIVE)
+    assert len(verdicts) == 1, verdicts
+    return verdicts
 
 
 @pytest.mark.parametrize("case,claim,scaling,scope", BELOW, ids=[c[1] for c in BELOW])
@@ -583,8 +655,9 @@ def test_nontrivial_limit_extrapolated_from_the_last_doubling(claim, scaling):
     dc, dlo, dhi, seeds, a, b, le, llo, lhi = printed.groups()
     assert (int(seeds), 2 ** int(a), 2 ** int(b)) == (n, w1, w2)
     assert agrees_at_print(change.estimate(), dc) and agrees_at_print(limit.estimate(), le)
-    assert all(map(agrees_at_print, jackknife_interval(change, T_975_4), (dlo, dhi)))
-    assert all(map(agrees_at_print, jackknife_interval(limit, T_975_4), (llo, lhi)))
+    t = t_975("golikov2020-deep", n - 1)
+    assert all(map(agrees_at_print, jackknife_interval(change, t), (dlo, dhi)))
+    assert all(map(agrees_at_print, jackknife_interval(limit, t), (llo, lhi)))
     assert judged("golikov2020-deep", claim)[1][:3] == (le, llo, lhi)
 
 
@@ -628,7 +701,7 @@ def test_depth_contrast_estimate_interval_and_verdict():
     (est, lo, hi, rlo, rhi), = judged("golikov2020-deep", "R11.mf-collapse-vs-2")
     assert (rlo, rhi) == ("-inf", "-0.5")  # §6.1: (−∞, −1/2]
     assert agrees_at_print(sample.estimate(), est)
-    assert all(map(agrees_at_print, jackknife_interval(sample, T_975_4), (lo, hi)))
+    assert all(map(agrees_at_print, jackknife_interval(sample, t_975("golikov2020-deep", n - 1)), (lo, hi)))
     assert printed_verdict(lo, hi, rlo, rhi) == c["verdict"]  # a jackknife interval: not widened (§8.7)
 
 
@@ -792,8 +865,8 @@ def r2_sample(scaling, cols, targets, widths=None):
 
 @pytest.mark.parametrize("claim,scaling,cols,targets", R2, ids=[c[0] for c in R2])
 def test_r2_largest_exponent_error_estimate_interval_and_verdict(claim, scaling, cols, targets):
-    """Largest |measured − target| over the claim's exponents; delete-one jackknife over the seeds with t(n − 1) (3
-    decimals, §8.7), cut at 0; judged on that interval (no Monte Carlo error: not widened)."""
+    """Largest |measured − target| over the claim's exponents; delete-one jackknife over the seeds with t(n − 1) (as
+    the case was judged: t_975), cut at 0; judged on that interval (no Monte Carlo error: not widened)."""
     c, widths = claims("golikov2020-width")[claim], r2_grid(scaling)[0]
     sample = r2_sample(scaling, list(cols), np.array(targets))
     n = len(sample.arrays[0])
@@ -801,7 +874,7 @@ def test_r2_largest_exponent_error_estimate_interval_and_verdict(claim, scaling,
     assert f"OLS over widths 2^14…2^16 (3 widths), {n} seeds, delete-one jackknife with t({n - 1})" in c["measured"]
     (est, lo, hi, rlo, rhi), = judged("golikov2020-width", claim)
     assert agrees_at_print(sample.estimate(), est)
-    jlo, jhi = jackknife_interval(sample, T_975_4)
+    jlo, jhi = jackknife_interval(sample, t_975("golikov2020-width", n - 1))
     assert agrees_at_print(max(jlo, 0.0), lo) and agrees_at_print(jhi, hi)
     assert interval_verdict(max(jlo, 0.0), jhi, float(rlo), float(rhi)) == c["verdict"]  # the cut 0 is exact
     q = r2_exponents(np.mean(r2_grid(scaling)[1], 1), widths, scaling)
@@ -814,7 +887,8 @@ def test_power_r2_old_two_width_rule_misses_the_committed_intervals():
     """The rule before 1e3e4d8 (one doubling 2^15 → 2^16, paired percentile bootstrap) reproduces none of the 7
     estimates now committed (R2.ntk 0.03537 vs 0.01567) and no interval in law; a percentile bootstrap of the new
     3-width statistic misses every interval in law too (R2.mf's upper 0.006577 at our CDF 0.955, the rest ≤ 0.0003 or
-    ≥ 0.9904); and the exact t(4) = 2.776445 misses R2.mf's 0.006577 (the 3-decimal table of §8.7 gives it)."""
+    ≥ 0.9904); and R2.mf's upper end tells the two t quantiles apart: judged by the older rules (0.006577) the exact
+    t(4) = 2.776445 misses it and the 3-decimal table's 2.776 gives it, judged by the current ones the reverse."""
     est_misses = old_misses = boot_misses = 0
     for claim, scaling, cols, targets in R2:
         old = r2_sample(scaling, list(cols), np.array(targets), widths=list(R2_OLD_WIDTHS))
@@ -825,14 +899,16 @@ def test_power_r2_old_two_width_rule_misses_the_committed_intervals():
         boot_misses += bool(bounds_in_law(new.bootstrap(rng_for(claim + "boot")), lo, hi))
     assert est_misses == old_misses == boot_misses == len(R2)
     sample = r2_sample("mf", [1, 2, 3, 4, 5], np.zeros(5))
-    assert not agrees_at_print(jackknife_interval(sample, 2.776445)[1], judged("golikov2020-width", "R2.mf")[0][2])
+    other_t = T_975_4 if current_rules("golikov2020-width") else student_t_quantile(0.975, 4)
+    assert not agrees_at_print(jackknife_interval(sample, other_t)[1], judged("golikov2020-width", "R2.mf")[0][2])
 
 
 # ------------------------------------------------------------------------------------------------ power laws
 
 POWER = [  # case, claim, family of max_lr.csv, bootstrap checked (no censored seeds), interval stretched (§8.7)
-    ("sohl-dickstein2020-properties", "C.naive-lr", "naive-sp", True, False),  # judged before the few-seeds stretch
-    ("sohl-dickstein2020-properties", "C.improved-lr", "improved-sp", True, False),
+    ("sohl-dickstein2020-properties", "C.naive-lr", "naive-sp", True, current_rules("sohl-dickstein2020-properties")),
+    ("sohl-dickstein2020-properties", "C.improved-lr", "improved-sp", True,
+     current_rules("sohl-dickstein2020-properties")),
     ("sohl-dickstein2020-sp", "R24.naive-lr", "naive-sp", True, True),
     ("sohl-dickstein2020-sp", "R24.improved-lr", "improved-sp", True, True),
 ]

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "reproduce/cases.h"
+#include "reproduce/claim_json.h"
 #include "widthlab/config_mapping.h"
 #include "widthlab/dataset.h"
 #include "widthlab/device.h"
@@ -225,27 +226,6 @@ std::string ReproduceSummary::brief() const {
 
 namespace {
 
-// claims.json's "estimate" of a claim judged on one estimate (VerdictResult::judged): the statistic, its value, the
-// 95 % interval and the interval the verdict was judged on (widened by the bootstrap's Monte Carlo band, theory.md
-// §8.7); null for counts and composite verdicts. A side that is not finite is null.
-nlohmann::json judged_estimate_json(const VerdictResult& r) {
-  if (!r.judged) return nullptr;
-  auto v = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); };
-  const Estimate& e = r.judged->estimate;
-  const Estimate w = e.widened();
-  return {
-      {"statistic", r.judged->statistic}, {"value", v(e.value)},     {"ci_low", v(e.lo)},       {"ci_high", v(e.hi)},
-      {"widened_low", v(w.lo)},           {"widened_high", v(w.hi)}, {"resamples", e.resamples}};
-}
-
-// claims.json's "region": [lo, hi] and its source; an unbounded side is null.
-nlohmann::json judged_region_json(const VerdictResult& r) {
-  if (!r.judged) return nullptr;
-  auto v = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); };
-  const ClaimRegion& g = r.judged->region;
-  return {{"low", v(g.lo)}, {"high", v(g.hi)}, {"source", g.source}};
-}
-
 // A smoke run checks the plumbing at a size where no claim can be judged: every verdict is inconclusive, with what
 // the rule gives at this size kept in the detail.
 void mark_smoke_inconclusive(CaseOutput& co) {
@@ -326,16 +306,7 @@ ReproduceSummary write_claims(const ReproductionInfo& info, const CaseOutput& co
       (c.result.verdict == Verdict::holds   ? s.holds
        : c.result.verdict == Verdict::fails ? s.fails
                                             : s.inconclusive) += 1;
-    claims.push_back({{"id", c.id},
-                      {"claim", c.claim},
-                      {"published", c.published},
-                      {"measured", c.result.detail},
-                      {"estimate", judged_estimate_json(c.result)},
-                      {"region", judged_region_json(c.result)},
-                      {"verdict", verdict_name(c.result.verdict)},
-                      {"sanity", c.sanity},
-                      {"uninformative", c.uninformative},
-                      {"source_kind", source_kind_name(c.source_kind)}});
+    claims.push_back(claim_json(c));
   }
   write_file_atomic(out / "claims.json", nlohmann::json{{"name", info.name},
                                                         {"paper", info.paper},
