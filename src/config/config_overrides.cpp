@@ -136,6 +136,13 @@ Override parse_override(const std::string& arg) {
         o.holder = std::move(t);
         parsed = true;
       }
+      // TOML reads a float below float64's range as 0 (1e-400 became train.lr = 0.0 in the message): refused as
+      // 1e400 is, naming the value written.
+      const auto* f = o.holder.get_as<double>("v");
+      const std::string mantissa = value.substr(0, value.find_first_of("eE"));
+      if (parsed && f && f->get() == 0.0 && mantissa.find_first_of("123456789") != std::string::npos)
+        throw InputError(
+            fmt::format("--set: {} = {}: a number below float64's range (it would read as 0)", o.key, value));
     } catch (const toml::parse_error& e) {
       // A bare word (sgd, leaky_relu:0.2, /data/dir) is a string; anything that starts like a TOML value must be
       // one: an array, a table, a quoted string, or a number (99999999999999999999 and 1e400 are out of range, not

@@ -253,6 +253,9 @@ TEST(ConfigErrors, SetWrongTypeAndRange) {
   // A number out of float64's or int64's range is not a string (the message said "expected an integer, not a string").
   expect_set_error({"train.steps=99999999999999999999"}, {"train.steps", "not a TOML value", "64 bits"});
   expect_set_error({"train.lr=1e400"}, {"train.lr", "not a TOML value"});
+  // And one below it is refused as written (TOML reads it as 0: the message said "train.lr = 0.0").
+  expect_set_error({"train.lr=1e-400"}, {"--set: train.lr = 1e-400: a number below float64's range"});
+  expect_set_error({"scaling.reference_width=-2.5e-999"}, {"= -2.5e-999: a number below float64's range"});
   // Range problems of an overridden key name --set even when a file is given.
   std::string base = write_tmp("set_base.toml", "[train]\nsteps = 3\n");
   expect_set_error({"train.lr=-1"}, {"--set: train.lr = -1.0", "finite number > 0"}, base);
