@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace widthlab {
@@ -129,9 +130,9 @@ std::string unmet(const Convergence& c, const ReportScaling& s) {
                     "and the last doubling would describe narrower nets only)",
                     w.width, w.distance.n, w.ok + w.diverged + w.failed));
   }
-  std::vector<std::string> narrower;  // the widest is named above
+  std::vector<std::string> narrower;  // c.undermeasured_widths with their counts; the widest is named above
   for (const ReportWidthRow& w : s.rows)
-    if (&w != &s.rows.back() && !has_distance_for_half_its_runs(w))
+    if (&w != &s.rows.back() && std::count(c.undermeasured_widths.begin(), c.undermeasured_widths.end(), w.width))
       narrower.push_back(fmt::format("d = {} ({} of {})", w.width, w.distance.n, w.ok + w.diverged + w.failed));
   if (!narrower.empty())
     why.push_back(fmt::format(
