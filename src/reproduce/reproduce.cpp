@@ -358,6 +358,11 @@ void check_case_scalings(const ReproductionInfo& info, const Config& config, con
   bool from_set = false;
   for (const auto& s : o.sets) from_set |= s.rfind("scaling.", 0) == 0;
   const std::string where = from_set ? "--set" : printable_path(path);
+  if (got.presets != want.presets && want.presets.empty())
+    throw InputError(
+        fmt::format("{}: scaling.presets = [{}]: reproduce {} measures no preset (its scalings, which its "
+                    "claims and report name, are scaling.q's points or [scaling.custom]); expected none",
+                    where, fmt::join(got.presets, ", "), info.name));
   if (got.presets != want.presets)
     throw InputError(
         fmt::format("{}: scaling.presets = [{}]: reproduce {} measures [{}], the scalings its claims and "

@@ -52,6 +52,13 @@ TEST(ReproduceCli, TheCaseScalingsCannotBeSwapped) {
       << r.err;
   EXPECT_EQ(lines(r.err), 1) << r.err;
   EXPECT_FALSE(fs::exists(dir + "/o"));
+  // A case of q points says it measures no preset (it said "measures []").
+  r = run_cli("reproduce golikov2021-regions --smoke --no-plots --set 'scaling.presets=[\"ntk\"]' --out " + dir + "/q");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("reproduce golikov2021-regions measures no preset (its scalings, which its claims and report "
+                       "name, are scaling.q's points or [scaling.custom]); expected none"),
+            std::string::npos)
+      << r.err;
   std::string cfg = read_file(WIDTHLAB_SOURCE_DIR "/configs/reproduce/nguyen2019-gaussians.toml");
   const auto at = cfg.find("presets = [\"mf\"]");
   ASSERT_NE(at, std::string::npos);
