@@ -122,9 +122,21 @@ class Path:
         self.what = f"None ({none}) or a path (str or os.PathLike)"
 
     def __call__(self, fn, name, value):
-        if value is None or isinstance(value, (str, os.PathLike)):
+        if value is None:
             return value
+        if isinstance(value, (str, os.PathLike)):
+            return _utf8(fn, name, value, "a path that is valid UTF-8")
         _fail(TypeError, fn, name, value, self.what)
+
+
+def _utf8(fn, name, value, what):
+    """A str or path the C++ side can take (UTF-8; pybind11 raised a multi-line TypeError for anything else)."""
+    text = os.fspath(value)
+    try:
+        text.encode("utf-8") if isinstance(text, str) else text.decode("utf-8")
+    except UnicodeError:
+        _fail(ValueError, fn, name, value, what)
+    return value
 
 
 class ConfigSource:
@@ -134,13 +146,15 @@ class ConfigSource:
     what = "None (the built-in default), a dict, TOML text or a path to a TOML file"
 
     def __call__(self, fn, name, value):
-        if value is None or isinstance(value, (dict, os.PathLike)):
+        if value is None or isinstance(value, dict):
             return value
+        if isinstance(value, os.PathLike):
+            return _utf8(fn, name, value, "a path that is valid UTF-8")
         if not isinstance(value, str):
             _fail(TypeError, fn, name, value, self.what)
         if not value.strip():
             _fail(ValueError, fn, name, value, "TOML text or a path to a TOML file, not an empty str")
-        return value
+        return _utf8(fn, name, value, "TOML text or a path that is valid UTF-8")
 
 
 class Preset:
