@@ -110,7 +110,9 @@ class Str:
         self.what = what if none is None else f"None ({none}) or {what}"
 
     def __call__(self, fn, name, value):
-        if isinstance(value, str) or (value is None and self.none is not None):
+        if isinstance(value, str):
+            return _utf8(fn, name, value, "a str")
+        if value is None and self.none is not None:
             return value
         _fail(TypeError, fn, name, value, self.what)
 
@@ -125,17 +127,20 @@ class Path:
         if value is None:
             return value
         if isinstance(value, (str, os.PathLike)):
-            return _utf8(fn, name, value, "a path that is valid UTF-8")
+            return _utf8(fn, name, value, "a path")
         _fail(TypeError, fn, name, value, self.what)
 
 
-def _utf8(fn, name, value, what):
-    """A str or path the C++ side can take (UTF-8; pybind11 raised a multi-line TypeError for anything else)."""
+def _utf8(fn, name, value, kind):
+    """A str or path the C++ side can take: UTF-8 (pybind11 raised a multi-line TypeError for anything else) and no NUL
+    (a C string ends there: a path "a\\0b" created "a", a message stopped at it)."""
     text = os.fspath(value)
     try:
         text.encode("utf-8") if isinstance(text, str) else text.decode("utf-8")
     except UnicodeError:
-        _fail(ValueError, fn, name, value, what)
+        _fail(ValueError, fn, name, value, f"{kind} of valid UTF-8")
+    if ("\0" if isinstance(text, str) else b"\0") in text:  # the system would end a path there ("a\0b" made "a")
+        _fail(ValueError, fn, name, value, f"{kind} without NUL characters")
     return value
 
 
@@ -149,12 +154,12 @@ class ConfigSource:
         if value is None or isinstance(value, dict):
             return value
         if isinstance(value, os.PathLike):
-            return _utf8(fn, name, value, "a path that is valid UTF-8")
+            return _utf8(fn, name, value, "a path")
         if not isinstance(value, str):
             _fail(TypeError, fn, name, value, self.what)
         if not value.strip():
             _fail(ValueError, fn, name, value, "TOML text or a path to a TOML file, not an empty str")
-        return _utf8(fn, name, value, "TOML text or a path that is valid UTF-8")
+        return _utf8(fn, name, value, "TOML text or a path")
 
 
 class Preset:
@@ -170,7 +175,7 @@ class Preset:
         if isinstance(value, str):
             if not value.strip():
                 _fail(ValueError, fn, name, value, "a preset name, a 'custom:...' spec or a tuple, not an empty str")
-            return value
+            return _utf8(fn, name, value, "a preset name or spec")
         if not isinstance(value, (tuple, list)) or not all(_is_fraction(q) for q in value):
             _fail(TypeError, fn, name, value, self.what)
         return value

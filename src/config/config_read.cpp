@@ -72,7 +72,9 @@ void convert(const Context& ctx, const toml::node& n, const std::string& path, b
     ctx.fail(path, n, fmt::format("expected true or false, not {}", type_name(n)));
 }
 void convert(const Context& ctx, const toml::node& n, const std::string& path, std::string& out) {
-  if (auto s = n.as_string())
+  if (auto s = n.as_string(); s && s->get().find('\0') != std::string::npos)  // "\u0000": a path would end there
+    ctx.fail(path, n, "expected a string without NUL characters");
+  else if (s)
     out = s->get();
   else
     ctx.fail(path, n, fmt::format("expected a string, not {}", type_name(n)));

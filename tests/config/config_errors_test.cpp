@@ -255,6 +255,8 @@ TEST(ConfigErrors, SetWrongTypeAndRange) {
   expect_set_error({"train.lr=1e400"}, {"train.lr", "not a TOML value"});
   // And one below it is refused as written (TOML reads it as 0: the message said "train.lr = 0.0").
   expect_set_error({"train.lr=1e-400"}, {"--set: train.lr = 1e-400: a number below float64's range"});
+  // A NUL in a string would end a path there (a config's data.path "a\u0000b" read directory "a").
+  expect_set_error({"data.path=\"a\\u0000b\""}, {"data.path", "expected a string without NUL characters"});
   expect_set_error({"scaling.reference_width=-2.5e-999"}, {"= -2.5e-999: a number below float64's range"});
   // Range problems of an overridden key name --set even when a file is given.
   std::string base = write_tmp("set_base.toml", "[train]\nsteps = 3\n");
