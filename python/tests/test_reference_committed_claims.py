@@ -776,7 +776,8 @@ def test_curve_claim_estimates_and_verdict_match_print(case, claim):
     if claim in JACKKNIFE_CLAIMS:  # no Monte Carlo error, not widened (§8.7)
         verdicts = {combined([printed_verdict(lo, hi, rlo, rhi) for _, lo, hi, rlo, rhi in parts])}
     else:
-        verdicts = combined_sets([widened_verdicts(sample.bootstrap(rng_for(f"{claim}{i}")), lo, hi, rlo, rhi)
+        verdicts = combined_sets([widened_verdicts(sample.draws_as_judged(case, rng_for(f"{claim}{i}")), lo, hi,
+                                                   rlo, rhi)
                                   for i, (sample, (_, lo, hi, rlo, rhi)) in enumerate(zip(samples, parts))])
     assert verdicts == {claims(case)[claim]["verdict"]}
 
@@ -786,7 +787,7 @@ def test_curve_claim_estimates_and_verdict_match_print(case, claim):
 def test_curve_claim_intervals_are_paired_seed_bootstraps_in_law(case, claim):
     problems = []
     for i, (sample, (_, lo, hi, _, _)) in enumerate(zip(CURVE_CLAIMS[case, claim](), judged(case, claim))):
-        problems += bounds_in_law(sample.bootstrap(rng_for(f"{claim}{i}")), lo, hi)
+        problems += bounds_in_law(sample.draws_as_judged(case, rng_for(f"{claim}{i}")), lo, hi)
     assert not problems
 
 
