@@ -80,11 +80,16 @@ std::string sign_gap_change_text(const SignGapChange& g) {
 
 namespace {
 
+// (a) and (c) judge on the Monte Carlo-widened intervals (theory.md §8.7). A fit without bootstrap resamples has a NaN
+// interval, which is neither below nor above zero.
+bool fit_below_zero(const RateFit& r) { return r.ok && !r.few_widths() && rate_estimate(r).widened().hi < 0; }
+bool fit_above_zero(const RateFit& r) { return r.ok && !r.few_widths() && rate_estimate(r).widened().lo > 0; }
+
 // Which normalisation-free metric of (c) shrinks, with its interval (the statement names its evidence).
 std::string free_metric_evidence(const ReportScaling& s) {
   const RateFit& dl = s.rate_dloss;
   std::vector<std::string> shrinking;
-  if (dl.ok && !dl.few_widths() && rate_estimate(dl).widened().hi < 0)
+  if (fit_below_zero(dl))
     shrinking.push_back(
         fmt::format("|Δ test loss| shrinks (d^{:.3f} [{:.3f}, {:.3f}])", dl.slope, dl.ci_low, dl.ci_high));
   if (s.sign_gap_change.falls())
@@ -159,18 +164,14 @@ std::string unmet(const Convergence& c, const ReportScaling& s) {
 Convergence convergence_statement(const ReportScaling& s) {
   Convergence c;
   const RateFit& f = s.rate;
-  // (a) and (c) judge on the Monte Carlo-widened intervals (theory.md §8.7); the plateau keeps the 95 % interval (a
-  // guard: widening it could only let more statements through). A fit without bootstrap resamples has a NaN interval,
-  // which is never below zero.
-  auto below_zero = [](const RateFit& r) { return r.ok && !r.few_widths() && rate_estimate(r).widened().hi < 0; };
-  c.interval_below_zero = below_zero(f);
+  // The plateau keeps the 95 % interval (a guard: widening it could only let more statements through).
+  c.interval_below_zero = fit_below_zero(f);
   c.local_exponent = last_local_exponent(s.rows);
   c.plateau = std::isfinite(c.local_exponent) &&
               (c.local_exponent >= 0 || (std::isfinite(f.ci_high) && c.local_exponent > f.ci_high));
   const RateFit& dl = s.rate_dloss;
-  auto above_zero = [](const RateFit& r) { return r.ok && !r.few_widths() && rate_estimate(r).widened().lo > 0; };
-  c.free_metric_grows = above_zero(dl) || s.sign_gap_change.rises();
-  c.free_metric_shrinks = (below_zero(dl) || s.sign_gap_change.falls()) && !c.free_metric_grows;
+  c.free_metric_grows = fit_above_zero(dl) || s.sign_gap_change.rises();
+  c.free_metric_shrinks = (fit_below_zero(dl) || s.sign_gap_change.falls()) && !c.free_metric_grows;
   for (const ReportWidthRow& w : s.rows)
     if (!has_distance_for_half_its_runs(w)) c.undermeasured_widths.push_back(w.width);
   c.widest_measured = !s.rows.empty() && has_distance_for_half_its_runs(s.rows.back());
