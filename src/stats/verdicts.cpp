@@ -266,9 +266,9 @@ VerdictResult verdict_of_part(const std::vector<double>& per_seed, const ClaimRe
   const Estimate b = bootstrap_mean(per_seed, 2000, 0, level).widened();
   const std::string at = fmt::format("{:.3g} % interval (Bonferroni over {} parts), widened: [{}, {}]", 100 * level,
                                      parts, num(b.lo), num(b.hi));
-  v.detail += judge_interval(b.lo, b.hi, region) == Verdict::fails ? "; its " + at
-                                                                   : ": outside the region at 95 %, but not its " + at;
-  if (judge_interval(b.lo, b.hi, region) != Verdict::fails) v.verdict = Verdict::inconclusive;
+  const bool fails = judge_interval(b.lo, b.hi, region) == Verdict::fails;
+  v.detail += fails ? "; its " + at : ": outside the region at 95 %, but not its " + at;
+  if (!fails) v.verdict = Verdict::inconclusive;
   return v;
 }
 
@@ -332,17 +332,17 @@ VerdictResult judge_below(const SeedGrid& g, double bound, const std::string& so
   std::size_t worst = 0;
   Estimate worst_e;
   bool all_hold = true;
+  VerdictResult v;  // the worst part's
   for (std::size_t i = 0; i < g.widths.size(); ++i) {
     const Estimate e = bootstrap_mean(g.values[i]);
-    VerdictResult v = verdict_of_part(g.values[i], {-INFINITY, bound, source}, "mean", parts);
-    if (v.verdict == Verdict::fails) {
-      v.detail = fmt::format("at width {}: {}", width_name(g.widths[i]), v.detail);
-      return v;
+    VerdictResult part = verdict_of_part(g.values[i], {-INFINITY, bound, source}, "mean", parts);
+    if (part.verdict == Verdict::fails) {
+      part.detail = fmt::format("at width {}: {}", width_name(g.widths[i]), part.detail);
+      return part;
     }
-    all_hold = all_hold && v.verdict == Verdict::holds;
-    if (i == 0 || !(e.hi <= worst_e.hi)) worst = i, worst_e = e;
+    all_hold = all_hold && part.verdict == Verdict::holds;
+    if (i == 0 || !(e.hi <= worst_e.hi)) worst = i, worst_e = e, v = std::move(part);
   }
-  VerdictResult v = verdict_of_part(g.values[worst], {-INFINITY, bound, source}, "mean", parts);
   // "closest to the bound" only among several widths: a claim judged at one width names it plainly.
   v.verdict = all_hold ? Verdict::holds : Verdict::inconclusive;
   v.detail = fmt::format("{} width {}: {}", g.widths.size() > 1 ? "closest to the bound at" : "at",
