@@ -7,6 +7,7 @@
 #include "widthlab/predict.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 #include "widthlab/error.h"
 #include "widthlab/kernel.h"
 #include "widthlab/kernel_cuda.h"
+#include "widthlab/loss.h"
 #include "widthlab/npy.h"
 #include "widthlab/output_dir.h"
 #include "widthlab/results_io.h"
@@ -178,7 +180,7 @@ widthlab::cli::VerbRun setup(CLI::App& sub) {
   sub.add_option("--test", f->test, "Test inputs, .npy like --train: (m, d) or, with --arch, (m, H, W, C)")->required();
   sub.add_option("--time", f->time, "Training time in steps of size --lr (neural-tangents convention), or inf")
       ->required();
-  sub.add_option("--loss", f->loss, "mse | logistic | cross-entropy")->capture_default_str();
+  sub.add_option("--loss", f->loss, fmt::format("{}", fmt::join(widthlab::loss_names(), " | ")))->capture_default_str();
   f->lr_option = sub.add_option("--lr", f->lr, "Learning rate (step size; not with --time inf)")->capture_default_str();
   sub.add_option("--diag-reg", f->diag_reg, "Diagonal regularizer, in units of trace(K)/n")->capture_default_str();
   sub.add_flag("--diag-reg-absolute", f->diag_reg_absolute, "--diag-reg in absolute units");

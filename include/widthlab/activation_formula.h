@@ -33,7 +33,7 @@ WIDTHLAB_HOST_DEVICE double value(ActivationKind kind, double param, double z) {
     case ActivationKind::softplus: return z > 30 ? z : log1p(exp(z));
     case ActivationKind::sin: return sin(z);
   }
-  return 0.0;
+  return NAN;  // not reached: every kind has a case (-Werror=switch); an invalid cast is loud
 }
 
 // φ'(z) (abs: 0 at 0; relu and leaky_relu: the left derivative at 0).
@@ -56,7 +56,7 @@ WIDTHLAB_HOST_DEVICE double derivative(ActivationKind kind, double param, double
     case ActivationKind::softplus: return sigmoid(z);
     case ActivationKind::sin: return cos(z);
   }
-  return 0.0;
+  return NAN;  // not reached: every kind has a case (-Werror=switch); an invalid cast is loud
 }
 
 // φ(z) and φ'(z) together, equal to value() and derivative() bit for bit, with one transcendental call where the two

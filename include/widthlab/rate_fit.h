@@ -103,4 +103,12 @@ RateFit fit_rate_mean(const std::vector<double>& widths, const MatrixD& values, 
 // width (theory.md §8.7; the study's has_distance_for_half_its_runs, report.h). runs.size() == values.rows().
 MatrixD without_undermeasured_widths(MatrixD values, const std::vector<int>& runs);
 
+// theory.md §8.7 (b): the local exponent of the last step, log(y_n/y_{n−1}) / log(x_n/x_{n−1}), over the last two
+// points as given (the caller leaves out the ones it does not measure); NaN with fewer than two.
+double last_step_exponent(const std::vector<double>& x, const std::vector<double>& y);
+
+// Whether that last step shows a plateau: not below 0 (NaN included), or flatter than the fit's interval allows (above
+// its upper end `interval_high`; a NaN upper end allows anything). A fall that stopped there is a floor, not a rate.
+bool last_step_plateaus(double local_exponent, double interval_high);
+
 }  // namespace widthlab

@@ -112,8 +112,9 @@ struct ReproductionInfo {
   // What the case needs of sweep.widths, checked before anything is written (reproduction_requirements).
   enum class Widths { any, above_reference, include_reference } widths = Widths::any;
   // The case's verdicts need only what runs.jsonl keeps, so --resume reuses its runs; otherwise (per-step curves or
-  // logits) --resume is refused before anything is written.
-  bool resumable = true;
+  // logits) --resume is refused before anything is written. Off unless a case says so: a resumed run is rebuilt from
+  // its record (common.cpp) without curves, and a case judged on curves would judge empty ones.
+  bool resumable = false;
 };
 const std::vector<ReproductionInfo>& reproduction_registry();
 // "" when `config` (and --resume) meet the case's declared needs (ReproductionInfo::widths, resumable), else the

@@ -61,10 +61,11 @@ PYBIND11_MODULE(_core, m) {
         py::list out;
         for (const auto& l : widthlab::loss_registry())
           out.append(py::dict(py::arg("name") = l.name, py::arg("aliases") = l.aliases,
-                              py::arg("description") = l.description));
+                              py::arg("description") = l.description, py::arg("closed_form") = l.closed_form,
+                              py::arg("saturates") = l.saturates));
         return out;
       },
-      "The loss registry: a list of {name, aliases, description}.");
+      "The loss registry: a list of {name, aliases, description, closed_form, saturates}.");
   m.def(
       "provenance", [] { return widthlab::python::json_to_py(widthlab::provenance_record()); },
       "This process's provenance record (provenance.h): the fields every output directory's provenance.jsonl gets.");

@@ -24,6 +24,25 @@ def test_loss_registry_is_the_clis(cli):
     assert "squared" in next(r for r in rows if r["name"] == "mse")["aliases"]
 
 
+def test_a_closed_form_loss_is_one_predict_solves_without_a_seed():
+    """The registry's closed_form is what predict() reads: a seed (of the GP sample function-space GD starts from) is
+    refused for a closed-form loss, under its name and every alias, and taken by the others."""
+    import numpy as np
+    import pytest
+    x = np.linspace(-1, 1, 12).reshape(4, 3)
+    for row in widthlab.losses():
+        assert isinstance(row["closed_form"], bool) and isinstance(row["saturates"], bool)
+        y = np.array([0, 1, 1, 0]) if row["name"] == "cross-entropy" else np.array([-1.0, 1.0, 1.0, -1.0])
+        for name in [row["name"], *row["aliases"]]:
+            call = lambda: widthlab.predict(x, y, x[:2], depth=1, activation="relu", t=2, loss=name, seed=3,
+                                                  lr=0.5)
+            if row["closed_form"]:
+                with pytest.raises(ValueError, match="seed: only used with"):
+                    call()
+            else:
+                assert np.isfinite(call()["mean"]).all(), name
+
+
 def test_provenance_is_what_an_output_directory_records(tmp_path):
     import json
     import sys

@@ -383,6 +383,16 @@ PRESETS_1 = {
     "intermediate": ((F(-3, 4), HALF, HALF), F(-1, 4), 0, F(-1, 4)),  # default q = 3/4 (--help)
 }
 
+# Registry presets that are no one power-law point of §1.4's table: custom takes its exponents; IC-MF corrects the
+# model, not the scaling (§3.5; its classification has its own tests).
+NOT_A_TABLE_POINT = {"custom", "ic-mf"}
+
+
+def test_every_registered_preset_has_a_table_row():
+    """A preset added to the registry fails here until its §1.4 row is written above."""
+    registered = {p["name"] for p in widthlab.scaling_presets()}
+    assert registered - NOT_A_TABLE_POINT == set(PRESETS_1), registered
+
 
 @pytest.mark.parametrize("name", list(PRESETS_1))
 def test_depth_1_preset_matches_section_1_4_table(name):

@@ -1,5 +1,7 @@
 """widthlab.study on a tiny config: runs, limits, rates, distances and the report come back (architecture.md §4, §8)."""
+import csv
 import json
+import math
 
 import widthlab
 from test_train import RUNS_KEYS
@@ -25,6 +27,28 @@ def test_tiny_study(tmp_path):
     assert {r["scaling"] for r in res["limits"]} == {"ntk", "mf"}
     assert res["report"] == str(out / "report.md") and (out / "report.md").read_text().strip()
     assert res["rates"] is not None and res["distances"]
+    assert_distances_read_as_written(res["distances"], out / "distances.csv")
+
+
+def assert_distances_read_as_written(rows, path):
+    """Each cell as the file has it: an empty cell (a distance that does not apply, e.g. the NTK kernel's KL) is None,
+    a number its float (or int), a word itself."""
+    with open(path, newline="", encoding="utf-8") as f:
+        written = list(csv.DictReader(f))
+    assert len(rows) == len(written)
+    empty = 0
+    for got, cells in zip(rows, written):
+        assert set(got) == set(cells)
+        for k, text in cells.items():
+            if text == "":
+                empty += 1
+                assert got[k] is None, (k, got)
+            else:
+                try:
+                    assert got[k] == float(text) or (math.isnan(got[k]) and text == "nan"), (k, got)
+                except ValueError:
+                    assert got[k] == text, (k, got)
+    assert empty > 0, "the tiny study's distances.csv has no empty cell to check"
 
 
 def test_study_without_out_returns_the_report_text():

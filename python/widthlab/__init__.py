@@ -22,7 +22,7 @@ import warnings
 
 from . import _core
 from ._args import Any, Bool, ConfigSource, Fraction, Get, Int, Overrides, Path, Preset, Progress, Real, Str, checked
-from ._args import INT64, _is_mse, brief as _brief, keyword_overrides as _keyword_overrides
+from ._args import INT64, _closed_form_loss, brief as _brief, keyword_overrides as _keyword_overrides
 from ._args import refuse_keyword_conflicts as _refuse_keyword_conflicts
 from ._args import refuse_unread_network_keywords as _refuse_unread
 from ._config import config_source as _config_source, to_toml as _to_toml
@@ -38,7 +38,9 @@ def activations():
 
 @checked()
 def losses():
-    """The loss registry: a list of ``{"name", "aliases", "description"}`` dicts."""
+    """The loss registry: a list of ``{"name", "aliases", "description", "closed_form", "saturates"}`` dicts
+    (``closed_form``: the kernel's gradient flow has a closed form, so predict needs no steps, seed or GP sample;
+    ``saturates``: the loss has the L_inf limit that diverging-logit limit models use, theory.md §3.1)."""
     return _core.losses()
 
 
@@ -102,7 +104,7 @@ def predict(x_train, y_train, x_test, *, depth=None, activation=None, t=None, ge
     Returns {"mean": (m, k), "cov": (m, m) with cov=True, "summary": {...}} (per time and per kernel as above).
     """
     unused = [k for k in ("seed", "init_sample") if k in options]
-    if _is_mse(options.get("loss", "mse")) and unused:  # as the CLI: a keyword mse (or an alias) does not read
+    if _closed_form_loss(options.get("loss", "mse")) and unused:  # as the CLI: mse (or an alias) does not read
         raise ValueError(f"{unused[0]}: only used with loss='logistic' or 'cross-entropy' (their function-space GD "
                          "starts from a GP sample); mse predicts the GP mean and needs no seed")
     if "seed" in options and options.get("init_sample", True) is False:  # as the CLI: GD from 0 draws nothing
@@ -315,8 +317,8 @@ def study(config=None, out=None, overrides=(), threads=None, resume=False, force
     over these), said in ``summary["notes"]`` and the report; pass ``"configs/default.toml"`` for the full grid.
 
     Returns a dict: ``summary`` (counts, seconds, errors, ``brief``, ``notes``), ``runs`` (runs.jsonl lines), ``limits``
-    (limits.jsonl lines), ``rates`` (rates.json), ``distances`` (distances.csv rows as dicts), ``report`` (path of
-    report.md, or its text), ``out``.
+    (limits.jsonl lines), ``rates`` (rates.json), ``distances`` (distances.csv rows as dicts; an empty cell, where a
+    distance does not apply, is None), ``report`` (path of report.md, or its text), ``out``.
     """
     overrides = _keyword_overrides("study", overrides, threads=("study.threads", threads),
                                    plots=("study.plots", plots))
@@ -376,8 +378,9 @@ def transfer(config=None, out=None, overrides=(), threads=None, resume=False, fo
     Returns a dict: ``summary`` (run counts; ``holds`` / ``fails`` / ``inconclusive``: the optimal-lr verdicts on
     the train loss, one per scaling; seconds, errors, ``brief``),
     ``transfer`` (transfer.json: per scaling the prediction, the optima per width, the fitted exponents with their
-    intervals and verdicts), ``optimum``, ``exponents``, ``coord_fit`` (the CSVs' rows as dicts), ``report`` (path of
-    report.md, or its text without ``out``), ``out``.
+    intervals and verdicts), ``optimum``, ``exponents``, ``coord_fit`` (the CSVs' rows as dicts; a quantity with no
+    value, null in transfer.json, is written "nan" there and read as float nan), ``report`` (path of report.md, or its
+    text without ``out``), ``out``.
     """
     overrides = _keyword_overrides("transfer", overrides, threads=("study.threads", threads),
                                    plots=("study.plots", plots))
@@ -499,6 +502,10 @@ def _study_files(result, out):
 
 
 def _number(text):
+    """A CSV cell as a value: int, float ("nan" and "inf" as written), or None for an empty cell, which widthlab
+    writes where a quantity does not apply (its JSON files hold null there); any other text as it is."""
+    if text == "":
+        return None
     try:
         return int(text)
     except ValueError:

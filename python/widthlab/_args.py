@@ -328,10 +328,11 @@ def checked(**kinds):
     return wrap
 
 
-def _is_mse(loss):
-    """``loss`` names mse, by its name or an alias (the loss registry, widthlab._core.losses())."""
+def _closed_form_loss(loss):
+    """``loss`` (a name or an alias) has a closed-form gradient flow (the loss registry's ``closed_form``, as the CLI's
+    predict reads it): its prediction is the GP mean at every t and reads no lr at t = ∞, no seed, no GP sample."""
     from . import _core
-    return any(row["name"] == "mse" and loss in [row["name"], *row["aliases"]] for row in _core.losses())
+    return any(row["closed_form"] and loss in [row["name"], *row["aliases"]] for row in _core.losses())
 
 
 def refuse_unread_network_keywords(fn, options, time=None, ntk=True):
@@ -352,6 +353,6 @@ def refuse_unread_network_keywords(fn, options, time=None, ntk=True):
     if options.get("diag_reg_absolute_scale") and options.get("diag_reg", 0.0) == 0:
         raise ValueError(f"{fn}(): diag_reg_absolute_scale = True: not used with diag_reg = 0 (no regularizer to "
                          "scale); give diag_reg > 0 or leave diag_reg_absolute_scale out")
-    if time == math.inf and "lr" in options and _is_mse(options.get("loss", "mse")):
+    if time == math.inf and "lr" in options and _closed_form_loss(options.get("loss", "mse")):
         raise ValueError(f"{fn}(): lr = {options['lr']!r}: not used at t = inf (the t = ∞ prediction does not depend "
                          "on the step size); give a finite t or leave lr out")

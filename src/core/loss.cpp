@@ -15,6 +15,7 @@ struct Entry {
   LossKind kind;
   LabelRule label_rule;
   bool closed_form;  // Loss::closed_form
+  bool saturates;    // Loss::saturates
   std::vector<const char*> aliases;
   const char* description;
 };
@@ -23,13 +24,21 @@ const Entry kEntries[] = {
      LossKind::logistic,
      LabelRule::sign,
      false,
+     true,
      {"bce", "binary-cross-entropy"},
      "log(1 + e^(-y z)), labels ±1, one logit (theory.md §1.1)"},
-    {"mse", LossKind::mse, LabelRule::real, true, {"squared"}, "(z - y)² / 2, one output per sample (theory.md §1.1)"},
+    {"mse",
+     LossKind::mse,
+     LabelRule::real,
+     true,
+     false,
+     {"squared"},
+     "(z - y)² / 2, one output per sample (theory.md §1.1)"},
     {"cross-entropy",
      LossKind::cross_entropy,
      LabelRule::class_id,
      false,
+     true,
      {"ce", "cross_entropy", "softmax-cross-entropy"},
      "softmax cross-entropy, labels 0..K-1, K logits (theory.md §1.1)"},
 };
@@ -56,6 +65,7 @@ double row_logsumexp(const Matrix<T>& z, Eigen::Index i) {
 
 LabelRule Loss::label_rule() const { return entry(kind).label_rule; }
 bool Loss::closed_form() const { return entry(kind).closed_form; }
+bool Loss::saturates() const { return entry(kind).saturates; }
 
 std::string Loss::label_error(double y, int classes) const {
   switch (label_rule()) {
@@ -164,10 +174,18 @@ std::vector<std::string> loss_names() {
   return v;
 }
 
+std::string saturating_loss_names() {
+  std::string names;
+  for (const auto& e : kEntries)
+    if (e.saturates) names += (names.empty() ? "" : ", ") + std::string(e.name);
+  return names;
+}
+
 const std::vector<LossInfo>& loss_registry() {
   static const std::vector<LossInfo> infos = [] {
     std::vector<LossInfo> v;
-    for (const auto& e : kEntries) v.push_back({e.name, {e.aliases.begin(), e.aliases.end()}, e.description});
+    for (const auto& e : kEntries)
+      v.push_back({e.name, {e.aliases.begin(), e.aliases.end()}, e.description, e.closed_form, e.saturates});
     return v;
   }();
   return infos;

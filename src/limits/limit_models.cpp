@@ -131,8 +131,10 @@ template <class T>
 double limit_loss_gradient(const Loss& loss, LossRule rule, const Matrix<T>& z, const Vector<double>& y,
                            Matrix<T>& grad) {
   if (rule == LossRule::fin) return loss.gradient(z, y, grad);
-  if (rule == LossRule::inf && loss.kind == LossKind::mse)
-    throw InputError("loss 'mse': the L_inf rule of a diverging-logit limit model needs logistic or cross-entropy");
+  if (rule == LossRule::inf && !loss.saturates())
+    throw InputError(
+        fmt::format("loss '{}': the L_inf rule of a diverging-logit limit model needs a loss that saturates ({})",
+                    loss.name, saturating_loss_names()));
   const double value = loss.value(z, y);
   const Eigen::Index n = z.rows(), k = z.cols();
   grad.resize(n, k);

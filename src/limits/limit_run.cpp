@@ -42,11 +42,9 @@ std::string LimitOptions::validate() const {
         "train.optimizer = {}: limit model '{}' is derived for GD/SGD; only {} derived for "
         "adaptive optimizers too (theory.md §3.7)",
         optimizer, m->name, limit_model_names_where(&LimitModelInfo::adaptive));
-  if (loss_from_name(loss).kind == LossKind::mse && (m->first.rule == LossRule::inf || m->later.rule == LossRule::inf))
-    return fmt::format(
-        "train.loss = mse: limit model '{}' saturates the loss (L_inf) and needs logistic or "
-        "cross-entropy",
-        m->name);
+  if (!loss_from_name(loss).saturates() && (m->first.rule == LossRule::inf || m->later.rule == LossRule::inf))
+    return fmt::format("train.loss = {}: limit model '{}' saturates the loss (L_inf) and needs one of {}", loss,
+                       m->name, saturating_loss_names());
   if (!std::isfinite(lr) || lr <= 0) return fmt::format("train.lr = {}: expected a finite number > 0", lr);
   if (steps < 0) return fmt::format("train.steps = {}: expected an integer >= 0", steps);
   if (batch < 0) return fmt::format("train.batch = {}: expected \"full\" (0) or an integer >= 1", batch);

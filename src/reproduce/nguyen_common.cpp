@@ -7,6 +7,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "widthlab/rate_fit.h"
+
 namespace widthlab::repro::nguyen {
 namespace {
 
@@ -137,11 +139,10 @@ namespace {
 // 0.054, 0.030, 0.011, 0.014 fit d^-0.74 [-0.87, -0.40] and rise over the last doubling).
 VerdictResult unless_last_doubling_plateaus(VerdictResult v, double interval_high, const std::vector<double>& x,
                                             const std::vector<double>& y) {
-  const std::size_t n = std::min(x.size(), y.size());
-  if (n < 2) return v;
-  const double local = std::log(y[n - 1] / y[n - 2]) / std::log(x[n - 1] / x[n - 2]);
+  if (std::min(x.size(), y.size()) < 2) return v;
+  const double local = last_step_exponent(x, y);
   v.detail += fmt::format("; last step's local exponent {}", fmt_num(local));
-  if (v.verdict == Verdict::holds && (!(local < 0) || local > interval_high)) {
+  if (v.verdict == Verdict::holds && last_step_plateaus(local, interval_high)) {
     v.verdict = Verdict::inconclusive;
     v.detail += fmt::format(
         ", {} the interval's upper end {}: it stopped falling there (a floor, theory.md §8.7 (b)), so the fit over "

@@ -243,4 +243,14 @@ MatrixD without_undermeasured_widths(MatrixD values, const std::vector<int>& run
   return values;
 }
 
+double last_step_exponent(const std::vector<double>& x, const std::vector<double>& y) {
+  const std::size_t n = std::min(x.size(), y.size());
+  if (n < 2) return RateFit::nan;
+  return std::log(y[n - 1] / y[n - 2]) / std::log(x[n - 1] / x[n - 2]);
+}
+
+bool last_step_plateaus(double local_exponent, double interval_high) {
+  return !(local_exponent < 0) || local_exponent > interval_high;
+}
+
 }  // namespace widthlab

@@ -53,14 +53,13 @@ namespace {
 
 // The local exponent of the last doubling, from the mean distances of the last two widths that have one.
 double last_local_exponent(const std::vector<ReportWidthRow>& rows) {
-  std::vector<std::pair<double, double>> pts;
+  std::vector<double> widths, distances;
   for (const auto& r : rows)
-    if (has_distance_for_half_its_runs(r) && std::isfinite(r.distance.mean) && r.distance.mean > 0)
-      pts.emplace_back(r.width, r.distance.mean);
-  if (pts.size() < 2) return RateFit::nan;
-  const auto& [w0, d0] = pts[pts.size() - 2];
-  const auto& [w1, d1] = pts.back();
-  return std::log(d1 / d0) / std::log(w1 / w0);
+    if (has_distance_for_half_its_runs(r) && std::isfinite(r.distance.mean) && r.distance.mean > 0) {
+      widths.push_back(r.width);
+      distances.push_back(r.distance.mean);
+    }
+  return last_step_exponent(widths, distances);
 }
 
 }  // namespace
@@ -167,8 +166,7 @@ Convergence convergence_statement(const ReportScaling& s) {
   // The plateau keeps the 95 % interval (a guard: widening it could only let more statements through).
   c.interval_below_zero = fit_below_zero(f);
   c.local_exponent = last_local_exponent(s.rows);
-  c.plateau = std::isfinite(c.local_exponent) &&
-              (c.local_exponent >= 0 || (std::isfinite(f.ci_high) && c.local_exponent > f.ci_high));
+  c.plateau = std::isfinite(c.local_exponent) && last_step_plateaus(c.local_exponent, f.ci_high);
   const RateFit& dl = s.rate_dloss;
   c.free_metric_grows = fit_above_zero(dl) || s.sign_gap_change.rises();
   c.free_metric_shrinks = (fit_below_zero(dl) || s.sign_gap_change.falls()) && !c.free_metric_grows;

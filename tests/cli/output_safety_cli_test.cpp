@@ -3,7 +3,11 @@
 // says what it means (messages, plots of every kind of results directory, smoke verdicts).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "cli/cli_helpers.h"
 #include "widthlab/npy.h"
@@ -51,6 +55,25 @@ void expect_foreign_files_intact(const fs::path& dir, const std::string& verb) {
   EXPECT_EQ(read_file(dir / "sub" / "data.csv"), "a,b\n") << verb;
 }
 
+// The verbs `widthlab --help` lists: the first word of each indented line under its SUBCOMMANDS heading.
+std::vector<std::string> listed_verbs(const std::string& help) {
+  std::vector<std::string> verbs;
+  std::istringstream in(help);
+  bool listing = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("SUBCOMMANDS", 0) == 0 || line.rfind("Subcommands", 0) == 0) {
+      listing = true;
+    } else if (listing && line.rfind("  ", 0) == 0) {
+      std::istringstream words(line);
+      std::string verb;
+      if (words >> verb) verbs.push_back(verb);
+    } else if (listing && !line.empty()) {
+      listing = false;
+    }
+  }
+  return verbs;
+}
+
 struct VerbCase {
   std::string name, args;  // args without --out / --force
 };
@@ -76,6 +99,14 @@ TEST(OutputSafetyCli, EveryVerbKeepsForeignFilesInOut) {
       {"reproduce", "--quiet reproduce golikov2020-width --smoke --no-plots"},
       {"transfer", "--quiet transfer --no-plots --bootstrap 20" + cfg + " --set 'sweep.lrs=[0.05, 0.1, 0.2]'"},
   };
+  // Every verb with --out is one of the cases: `widthlab --help` lists the verbs, each one's --help its flags.
+  const std::vector<std::string> verbs = listed_verbs(run_cli("--help").out);
+  EXPECT_GE(verbs.size(), std::size(cases)) << run_cli("--help").out;
+  for (const std::string& verb : verbs) {
+    if (run_cli(verb + " --help").out.find("--out") == std::string::npos) continue;
+    EXPECT_TRUE(std::any_of(std::begin(cases), std::end(cases), [&](const VerbCase& c) { return c.name == verb; }))
+        << verb << " writes --out DIR: add it to the cases";
+  }
   for (const auto& c : cases) {
     const fs::path out = fs::path(dir) / ("out_" + c.name);
     put_foreign_files(out);

@@ -137,3 +137,25 @@ TEST(LossRegistry, KindAndNameRoundTrip) {
     EXPECT_EQ(loss_from_kind(loss.kind).kind, loss.kind);
   }
 }
+
+// saturates ⟺ ℓ'(y, t·z) converges as t → ∞ (theory.md §3.1's L_∞): the gradient at t = 1e6 and t = 1e8 agree and
+// stay bounded for a margin loss, and grow 100-fold for mse's t·z − y. Then the L_∞ limit models refuse exactly the
+// losses that do not saturate, and the names in their messages are these.
+TEST(LossRegistry, SaturatesExactlyWhenTheGradientHasALimitAlongRays) {
+  std::string saturating;
+  for (const auto& name : loss_names()) {
+    const Loss loss = loss_from_name(name);
+    const VectorD y = VectorD::Constant(4, 1.0);
+    const MatrixD z = logits(4, loss.outputs(kClasses), 0.4);
+    MatrixD g6, g8;
+    loss.gradient(MatrixD(1e6 * z), y, g6);
+    loss.gradient(MatrixD(1e8 * z), y, g8);
+    const double change = (g8 - g6).cwiseAbs().maxCoeff(), size = g6.cwiseAbs().maxCoeff();
+    EXPECT_EQ(loss.saturates(), change <= 1e-12 && size <= 1.0) << name << ": change " << change << ", size " << size;
+    if (!loss.saturates()) {
+      EXPECT_GT(change, 1e3) << name;
+    }
+    if (loss.saturates()) saturating += (saturating.empty() ? "" : ", ") + name;
+  }
+  EXPECT_EQ(saturating_loss_names(), saturating);
+}

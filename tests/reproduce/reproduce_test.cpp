@@ -11,12 +11,14 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "../../src/reproduce/common.h"  // internal to src/reproduce
 #include "data/test_util.h"
 #include "widthlab/error.h"
 #include "widthlab/limit_models.h"
+#include "widthlab/output_dir.h"
 #include "widthlab/rng.h"
 
 namespace widthlab {
@@ -169,6 +171,17 @@ TEST_P(ReproduceSmoke, WritesReportWithVerdicts) {
   EXPECT_EQ(j["name"], o.name);
   EXPECT_EQ(j["claims"].size(), s.claims.size());
   EXPECT_TRUE(std::filesystem::exists(o.out / "config.toml"));
+  // Every name the case writes is one its registry row declares (ReproductionInfo::outputs) or one every case writes:
+  // a user's file under an undeclared name would be found only when the case reaches it, after its runs.
+  const auto& declared = reproduction_info(o.name).outputs;
+  for (const auto& entry : std::filesystem::directory_iterator(o.out)) {
+    const std::string name = entry.path().filename().string() + (entry.is_directory() ? "/" : "");
+    const bool common = std::set<std::string>{"config.toml",  "report.md", "claims.json",      "runs.jsonl", "curves/",
+                                              "errors.jsonl", "plots.log", "provenance.jsonl", kManifestName}
+                            .count(name) > 0;
+    EXPECT_TRUE(common || std::find(declared.begin(), declared.end(), name) != declared.end())
+        << o.name << " writes " << name << ", not in its registry row's outputs";
+  }
   std::filesystem::remove_all(o.out);
 }
 

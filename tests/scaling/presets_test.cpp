@@ -31,6 +31,12 @@ TEST(ScalingPresets, RegistryHasEveryNameAndAlias) {
   for (const auto& p : scaling_registry()) has_custom = has_custom || p.name == "custom";
   EXPECT_TRUE(has_custom);
   EXPECT_NE(scaling_presets_help().find("mean-field"), std::string::npos);
+  // Every name and alias of the registry, a new one included, parses to its row's name (custom takes exponents).
+  for (const auto& p : scaling_registry()) {
+    if (p.name == "custom") continue;
+    for (const std::string& n : p.aliases) EXPECT_EQ(scaling_from_name(n).name, scaling_from_name(p.name).name) << n;
+    EXPECT_EQ(scaling_from_name(p.name).name.rfind(p.name, 0), 0u) << p.name;  // "intermediate" → "intermediate:0.75"
+  }
 }
 
 TEST(ScalingPresets, UnknownNameListsAllowedNamesAndAliases) {

@@ -412,3 +412,19 @@ TEST(RateFit, WidthsMostlyDivergedAreLeftOut) {
   EXPECT_NE(f.note.find("left out: 256"), std::string::npos) << f.note;
   EXPECT_THROW(without_undermeasured_widths(v, {4, 4}), InputError);
 }
+
+// The last step's local exponent is the log-log slope of the last two points (closed form: y = c·x^p gives p), and a
+// plateau is a last step not below 0 or above the fit's interval (theory.md §8.7 (b)); nguyen2019-fmnist's neighbour
+// gaps 0.011 → 0.014 over one doubling rise, log2(14/11) ≈ 0.348.
+TEST(RateFit, LastStepExponentAndPlateau) {
+  EXPECT_NEAR(last_step_exponent({64, 128, 256, 512}, {3.0, 2.0, 8.0, 8.0 * std::pow(2.0, -0.7)}), -0.7, 1e-14);
+  EXPECT_NEAR(last_step_exponent({128, 256}, {0.011, 0.014}), std::log2(14.0 / 11.0), 1e-14);
+  EXPECT_NEAR(last_step_exponent({100, 1000, 5}, {1.0, 0.1}), -1.0, 1e-14);  // the shorter of the two
+  EXPECT_TRUE(std::isnan(last_step_exponent({128}, {1.0})));
+  EXPECT_TRUE(last_step_plateaus(0.0, 0.5));
+  EXPECT_TRUE(last_step_plateaus(0.35, 0.5));
+  EXPECT_TRUE(last_step_plateaus(-0.2, -0.4));  // flatter than the interval allows
+  EXPECT_FALSE(last_step_plateaus(-0.5, -0.4));
+  EXPECT_FALSE(last_step_plateaus(-0.05, std::nan("")));
+  EXPECT_TRUE(last_step_plateaus(std::nan(""), -0.4));
+}
