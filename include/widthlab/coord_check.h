@@ -59,7 +59,10 @@ std::string coord_verdict_counts(const std::vector<CoordFit>& fits);
 // Per layer, the exponent of the RMS at init (t = 0) and of the RMS change after t = 1..T steps (T = the longest track
 // among the runs), over `widths` × `seeds` (runs of other widths or seeds are ignored), `bootstrap` resamples, with
 // asymptotic_exponent_verdict's verdict (asymptotic_verdict.h); for an unstable scaling (c.stable false) the changes
-// after t > 1 steps are fitted but not judged (inconclusive): the prediction counts one step.
+// after t > 1 steps are fitted but not judged (inconclusive): the prediction counts one step. `runs`: every recorded
+// run, diverged ones included (they hold the steps before they diverged); a width where fewer than half of its runs
+// reached step t is left out of that step's fits, as the survivors' mean is no statistic of the width
+// (without_undermeasured_widths, rate_fit.h).
 std::vector<CoordFit> fit_coord_check(const Classification& c, const std::vector<CoordRun>& runs,
                                       const std::vector<int>& widths, const std::vector<std::uint64_t>& seeds,
                                       int bootstrap);

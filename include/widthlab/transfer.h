@@ -1,8 +1,9 @@
 // `widthlab transfer [--config F] --out DIR` (issue 22; theory.md §10; architecture.md §4): will a learning rate tuned
 // on a narrow net stay optimal on a wide one? For every scaling of the config, the sweep widths × sweep.lrs × seeds
 // (sweep.h, resumable), then from runs.jsonl:
-//   losses.csv       scaling, width, lr, seed, status (ok | unstable | diverged), train_loss, test_loss (one row per
-//                    run; unstable: finite but above its loss at init, theory.md §10.1)
+//   losses.csv       scaling, width, lr, seed, status (ok | unstable | diverged | missing), train_loss, test_loss (one
+//                    row per run of the grid; unstable: finite but above its loss at init, theory.md §10.1; missing:
+//                    not in runs.jsonl, the time budget stopped it or it failed)
 //   optimum.csv      per scaling, metric (train_loss | test_loss) and width: the optimal lr (parabola in log lr,
 //                    lr_optimum.h) with its seed-bootstrap 95 % interval and status
 //   exponents.csv    per scaling and metric: the fitted exponent of optimal lr vs width with its interval, the
@@ -54,6 +55,7 @@ struct TransferRun {
   double lr = 0;
   std::uint64_t seed = 0;
   bool ok = false;        // status ok: finite final losses
+  bool missing = false;   // a run of the grid that runs.jsonl does not hold (time budget, error): no losses
   bool unstable = false;  // ok, but the final train loss lies above the loss at init (trained_above_initial_loss)
   double train_loss = NAN, test_loss = NAN, train_loss_init = NAN;
   CoordRun coord;  // the run's coordinate check (coord_check.h)
@@ -78,7 +80,9 @@ struct ScalingTransfer {
   ClaimRegion region;
   std::vector<double> lrs;
   std::vector<int> widths;
-  int runs_ok = 0, runs_unstable = 0, runs_diverged = 0;  // each run in one of the three (losses.csv's status)
+  // Each run of the grid in one of the four (losses.csv's status); a missing run is no diverged one: its width has no
+  // optimum (OptimumStatus::missing) and is left out of the fits.
+  int runs_ok = 0, runs_unstable = 0, runs_diverged = 0, runs_missing = 0;
   MetricTransfer train, test;
   double coord_lr = NAN;
   std::vector<CoordFit> coord;

@@ -20,18 +20,21 @@ int index_of(const std::vector<T>& values, const T& value) {
 std::string cell(double x) { return std::isnan(x) ? "nan" : fmt::format("{}", x + 0.0); }
 std::string g(double x) { return std::isfinite(x) ? fmt::format("{:.4g}", x + 0.0) : "n/a"; }
 
-// values(w, s): the layer's RMS at init (t = 0) or its change after t steps, NaN where a run lacks it.
+// values(w, s): the layer's RMS at init (t = 0) or its change after t steps, NaN where a run lacks it; a width where
+// fewer than half of its runs have the value (diverged before step t) is NaN throughout (rate_fit.h).
 MatrixD coord_values(const std::vector<CoordRun>& runs, const std::vector<int>& widths,
                      const std::vector<std::uint64_t>& seeds, int layer, int t) {
   MatrixD values = MatrixD::Constant(Eigen::Index(widths.size()), Eigen::Index(seeds.size()), NAN);
+  std::vector<int> runs_at(widths.size(), 0);
   for (const auto& r : runs) {
     const int w = index_of(widths, r.width), s = index_of(seeds, r.seed);
     if (w < 0 || s < 0) continue;
+    ++runs_at[std::size_t(w)];
     const std::vector<double>* v =
         t == 0 ? &r.act_init : (t <= int(r.delta_track.size()) ? &r.delta_track[std::size_t(t - 1)] : nullptr);
     if (v && layer < int(v->size())) values(w, s) = (*v)[std::size_t(layer)];
   }
-  return values;
+  return without_undermeasured_widths(std::move(values), runs_at);
 }
 
 }  // namespace

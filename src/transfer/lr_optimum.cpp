@@ -21,6 +21,7 @@ const char* optimum_status_name(OptimumStatus s) {
     case OptimumStatus::edge_high: return "no interior optimum (edge: largest lr)";
     case OptimumStatus::flat: return "no interior optimum (flat)";
     case OptimumStatus::none: return "no finite loss";
+    case OptimumStatus::missing: return "runs missing";
   }
   return "?";
 }
@@ -45,17 +46,18 @@ LrOptimum find_lr_optimum(const std::vector<double>& lrs, const std::vector<doub
   for (auto i : order) x.push_back(std::log(lrs[i])), y.push_back(losses[i]);
 
   LrOptimum o;
-  std::size_t best = x.size();
+  std::size_t best = x.size(), finite = 0;
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (std::size_t i = 0; i < y.size(); ++i) {
     if (!std::isfinite(y[i])) continue;
     if (best == x.size() || y[i] < y[best]) best = i;
     lo = std::min(lo, y[i]), hi = std::max(hi, y[i]);
+    ++finite;
   }
   if (best == x.size()) return o;
   o.grid_lr = std::exp(x[best]);
   o.loss = y[best];
-  if (hi - lo <= flat_tol * std::max(1.0, std::abs(lo))) {
+  if (finite >= 2 && hi - lo <= flat_tol * std::max(1.0, std::abs(lo))) {
     o.status = OptimumStatus::flat;
     return o;
   }
@@ -63,9 +65,11 @@ LrOptimum find_lr_optimum(const std::vector<double>& lrs, const std::vector<doub
   const bool left_finite = best > 0 && std::isfinite(y[best - 1]);
   const bool right_finite = best + 1 < y.size() && std::isfinite(y[best + 1]);
   const bool first_finite = std::none_of(y.begin(), y.begin() + long(best), [](double v) { return std::isfinite(v); });
-  if (first_finite || best + 1 == y.size()) {
+  if (first_finite || best + 1 == y.size()) {  // the optimum lies at the edge or beyond it
     o.status = first_finite ? OptimumStatus::edge_low : OptimumStatus::edge_high;
-    o.lr = o.lr_low = o.lr_high = o.grid_lr;
+    o.lr = o.grid_lr;
+    o.lr_low = first_finite ? 0.0 : o.grid_lr;
+    o.lr_high = first_finite ? o.grid_lr : INFINITY;
     return o;
   }
   if (!left_finite || !right_finite) {
@@ -96,13 +100,19 @@ LrOptimumEstimate estimate_lr_optimum(const std::vector<double>& lrs, const std:
                                       int resamples, std::uint64_t seed) {
   LrOptimumEstimate e;
   const std::size_t n = losses.empty() ? 0 : losses.front().size();
+  for (const auto& row : losses)
+    if (std::any_of(row.begin(), row.end(), [](double v) { return std::isnan(v); })) {
+      e.point.status = OptimumStatus::missing;
+      return e;
+    }
   std::vector<std::size_t> all(n);
   std::iota(all.begin(), all.end(), 0);
   e.point = find_lr_optimum(lrs, mean_curve(losses, all));
-  if (n < 2) return e;
+  if (n < 3) return e;  // fewer than 3 seeds: no interval (theory.md §8.7)
   Rng rng = make_rng(seed, 0x6c726f70 /* "lrop" */);
   std::uniform_int_distribution<std::size_t> pick(0, n - 1);
   std::vector<double> log_lows, log_highs;
+  int located = 0;
   std::vector<std::size_t> s(n);
   for (int b = 0; b < resamples; ++b) {
     for (auto& i : s) i = pick(rng);
@@ -110,18 +120,20 @@ LrOptimumEstimate estimate_lr_optimum(const std::vector<double>& lrs, const std:
     ++e.resamples;
     if (has_interior_optimum(o.status)) ++e.resamples_with_optimum;
     // A resample with no optimum (flat, no finite loss) could have it anywhere: it counts at ∓∞, as an unknown rate
-    // fit slope does (theory.md §8.7), so more than 2.5 % of them open that end of the interval.
+    // fit slope does (theory.md §8.7), so more than 2.5 % of them open that end of the interval; one at an edge
+    // counts at its open end (log 0 = −∞, log ∞ = +∞).
     const bool known = std::isfinite(o.lr);
+    located += known;
     log_lows.push_back(known ? std::log(o.lr_low) : -INFINITY);
     log_highs.push_back(known ? std::log(o.lr_high) : INFINITY);
   }
-  if (std::none_of(log_lows.begin(), log_lows.end(), [](double v) { return std::isfinite(v); }))
-    return e;  // no resample has an optimum: no interval
+  if (located == 0) return e;  // no resample locates an optimum, even at an edge: no interval
   // In log lr, stretched for n seeds (small_sample_stretch, theory.md §8.7): each end about the mean curve's own end
   // (its lr_low, lr_high), the centre of that end's resamples, so a bracket that every resample shares stays as it is.
   const double c = small_sample_stretch(n);
-  e.lo = std::exp(stretch_lower(std::log(e.point.lr_low), quantile(log_lows, 0.025), c));
-  e.hi = std::exp(stretch_upper(std::log(e.point.lr_high), quantile(log_highs, 0.975), c));
+  const double q_lo = quantile(log_lows, 0.025), q_hi = quantile(log_highs, 0.975);
+  e.lo = e.point.lr_low == 0 ? 0.0 : std::exp(stretch_lower(std::log(e.point.lr_low), q_lo, c));
+  e.hi = std::isinf(e.point.lr_high) ? INFINITY : std::exp(stretch_upper(std::log(e.point.lr_high), q_hi, c));
   return e;
 }
 

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <tuple>
 
 #include "widthlab/asymptotic_verdict.h"
@@ -92,8 +93,28 @@ std::vector<TransferRun> in_sweep_order(std::vector<TransferRun> runs, const Swe
   return runs;
 }
 
-// losses.csv's status: ok, unstable (finite, above the loss at init: counted as diverged, theory.md §10.1), diverged.
-const char* run_status(const TransferRun& r) { return !r.ok ? "diverged" : r.unstable ? "unstable" : "ok"; }
+// losses.csv's status: ok, unstable (finite, above the loss at init: counted as diverged, theory.md §10.1), diverged,
+// missing (planned, not in runs.jsonl: the time budget stopped it or it failed, errors.jsonl).
+const char* run_status(const TransferRun& r) {
+  return r.missing ? "missing" : !r.ok ? "diverged" : r.unstable ? "unstable" : "ok";
+}
+
+// `runs` with a `missing` run for every cell of the grid (scaling × width × lr × seed) that runs.jsonl does not hold,
+// in the sweep's order: a missing run is counted and shown, never read as diverged.
+std::vector<TransferRun> with_missing_runs(std::vector<TransferRun> runs, const SweepSetup& setup) {
+  std::set<std::tuple<std::string, int, double, std::uint64_t>> present;
+  for (const auto& r : runs) present.insert({r.scaling, r.width, r.lr, r.seed});
+  for (const auto& s : setup.scalings)
+    for (int w : setup.widths)
+      for (double lr : setup.lrs)
+        for (std::uint64_t seed : setup.seeds)
+          if (!present.count({s.name, w, lr, seed})) {
+            TransferRun m;
+            m.scaling = s.name, m.width = w, m.lr = lr, m.seed = seed, m.missing = true;
+            runs.push_back(std::move(m));
+          }
+  return in_sweep_order(std::move(runs), setup);
+}
 
 void write_losses(const fs::path& out, const std::vector<TransferRun>& runs) {
   TextTable t;
@@ -149,7 +170,7 @@ void write_coord(const fs::path& out, const std::vector<TransferRun>& runs, cons
   t.columns.insert(t.columns.end(), kCoordValueColumns.begin(), kCoordValueColumns.end());
   for (const auto& s : all)
     for (const auto& r : runs) {
-      if (r.scaling != s.scaling || r.lr != s.coord_lr) continue;
+      if (r.scaling != s.scaling || r.lr != s.coord_lr || r.missing) continue;
       for (auto& row : coord_value_rows(r.coord)) {
         row.insert(row.begin(), r.scaling);
         t.rows.push_back(std::move(row));
@@ -197,7 +218,8 @@ void write_json(const fs::path& out, const std::vector<ScalingTransfer>& all) {
                         {"coord_lr", s.coord_lr},
                         {"runs_ok", s.runs_ok},
                         {"runs_unstable", s.runs_unstable},
-                        {"runs_diverged", s.runs_diverged}};
+                        {"runs_diverged", s.runs_diverged},
+                        {"runs_missing", s.runs_missing}};
     for (const auto* m : {&s.train, &s.test})
       e[m->metric] = {{"exponent", m->fit.slope},
                       {"ci_lo", m->fit.ci_low},
@@ -272,7 +294,7 @@ TransferSummary run_transfer(const Config& config, const TransferOptions& option
   summary.errors = summary.sweep.errors;
 
   const std::vector<TransferRun> runs =
-      in_sweep_order(transfer_runs(read_jsonl(options.out / "runs.jsonl", true)), setup);
+      with_missing_runs(transfer_runs(read_jsonl(options.out / "runs.jsonl", true)), setup);
   std::vector<int> widths = setup.widths;
   std::sort(widths.begin(), widths.end());
   std::vector<double> lrs = setup.lrs;
@@ -302,8 +324,16 @@ TransferSummary run_transfer(const Config& config, const TransferOptions& option
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   summary.provenance = provenance_note(options.out);
-  write_file_atomic(options.out / "report.md", render_transfer_report(config, all, summary, options.notes, plots,
-                                                                      plot_message, options.coord_steps));
+  std::vector<std::string> notes = options.notes;
+  if (widths.size() < 4)  // said up front: the verdicts below cannot be anything else
+    notes.insert(
+        notes.begin(),
+        fmt::format("sweep.widths holds {} widths: a verdict needs at least 4 (the exponent re-fitted over the "
+                    "narrowest and the widest of them must agree, theory.md §10.3), so every verdict here is "
+                    "inconclusive",
+                    widths.size()));
+  write_file_atomic(options.out / "report.md",
+                    render_transfer_report(config, all, summary, notes, plots, plot_message, options.coord_steps));
   return summary;
 }
 

@@ -103,6 +103,8 @@ MetricTransfer metric_transfer(const std::string& metric, const std::vector<int>
   m.metric = metric;
   for (std::size_t w = 0; w < widths.size(); ++w)
     m.optima.push_back({widths[w], estimate_lr_optimum(lrs, losses[w], bootstrap, std::uint64_t(w))});
+  // A width with a missing run (NaN) has no optimum in any resample either: left out of the fits.
+  auto missing = [&](std::size_t w) { return m.optima[w].estimate.point.status == OptimumStatus::missing; };
   // theory.md §10.3: the exponent is the OLS slope of log lr* on log d over the widths with an optimum inside the
   // grid; seeds are resampled jointly for all widths (rate_fit.h), each resample's lr* from its own mean curve.
   const std::size_t n_seeds = losses.empty() || losses[0].empty() ? 0 : losses[0][0].size();
@@ -116,6 +118,7 @@ MetricTransfer metric_transfer(const std::string& metric, const std::vector<int>
     return censored_rate_fit(
         ws, n_seeds,
         [&](std::size_t w, const std::vector<std::size_t>& seeds) {
+          if (missing(subset[w])) return LrOptimum{OptimumStatus::missing};
           return find_lr_optimum(lrs, mean_curve(losses[subset[w]], seeds));
         },
         ro);
@@ -173,6 +176,10 @@ ScalingTransfer analyse_scaling(const Classification& c, const std::vector<Trans
     if (r.scaling != c.scaling) continue;
     const int w = index_of(widths, r.width), i = index_of(lrs, r.lr), s = index_of(seeds, r.seed);
     if (w < 0 || i < 0 || s < 0) continue;
+    if (r.missing) {  // its cells stay NaN: the width's optimum is "runs missing" (lr_optimum.h)
+      ++st.runs_missing;
+      continue;
+    }
     (!r.ok ? st.runs_diverged : r.unstable ? st.runs_unstable : st.runs_ok) += 1;
     // A diverged or unstable run is +inf: that lr is past the edge of stability for this seed (theory.md §10.1).
     const bool usable = r.ok && !r.unstable;

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "widthlab/asymptotic_verdict.h"
+#include "widthlab/train_run.h"
 #include "widthlab/transfer.h"
 
 namespace widthlab {
@@ -17,18 +18,21 @@ std::string g(double x) {
 }
 std::string interval(double lo, double hi) { return fmt::format("[{}, {}]", g(lo), g(hi)); }
 
+// The test inputs the coordinate check averages over: the first TrainOptions::coord_points of the test set.
+int coord_inputs(const Config& c) { return std::min(TrainOptions{}.coord_points, c.data.test_size); }
+
 std::string setup_text(const Config& c, double coord_lr, int coord_steps) {
   return fmt::format(
       "Data {} ({} train / {} test examples, classes {}), depth {} {}, init {}, {} on {} loss for {} steps "
       "({}), reference width d* = {}; widths {}; base lrs {}; seeds {}. Coordinate check at the grid lr "
-      "nearest train.lr = {} (lr {}), after t = 1..{} steps, on the first 128 test inputs.",
+      "nearest train.lr = {} (lr {}), after t = 1..{} steps, on the first {} test inputs.",
       c.data.dataset, c.data.train_size, c.data.test_size,
       c.data.classes.empty() ? std::string("the dataset's default")
                              : fmt::format("{}", fmt::join(c.data.classes, ", ")),
       c.model.depth, c.model.activation, c.model.init, c.train.optimizer, c.train.loss, c.train.steps,
       c.train.batch.full ? "full batch" : fmt::format("batch {}", c.train.batch.size), c.scaling.reference_width,
       fmt::join(c.sweep.widths, ", "), fmt::join(*c.sweep.lrs, ", "), fmt::join(c.sweep.seeds, ", "), c.train.lr,
-      g(coord_lr), coord_steps);
+      g(coord_lr), coord_steps, coord_inputs(c));
 }
 
 // "; change c [lo, hi]": the drift from the narrowest to the widest widths that theory.md §10.3's verdict bounds (""
@@ -40,6 +44,9 @@ std::string change_text(const Estimate& change) {
 
 std::string exponent_text(const MetricTransfer& m) {
   if (!m.fit.ok) return "no fit (" + m.fit.note + ")";
+  if (m.fit.few_widths())  // a line through two points: no rate, no interval (rate_fit.h)
+    return fmt::format("slope {} through 2 widths only (the others have no optimum inside the lr grid): no rate",
+                       g(m.fit.slope));
   std::string t =
       fmt::format("{} {} over {} widths", g(m.fit.slope), interval(m.fit.ci_low, m.fit.ci_high), m.fit.widths_used);
   if (m.widest.ok)
@@ -49,8 +56,8 @@ std::string exponent_text(const MetricTransfer& m) {
                      change_text(exponent_change(m.narrowest, m.widest)));
   if (m.fit.resamples_used < m.fit.resamples)
     t += fmt::format(
-        "; in {} of {} resamples a fitted width's optimum fell on the lr grid's edge, and those count as "
-        "unknown exponents (theory.md §10.3)",
+        "; in {} of {} resamples a fitted width had no optimum inside the lr grid (at its edge, a flat curve or "
+        "no finite loss), and those count as unknown exponents (theory.md §10.3)",
         m.fit.resamples - m.fit.resamples_used, m.fit.resamples);
   return t;
 }
@@ -98,8 +105,12 @@ std::string first_step_note(const ScalingTransfer& s, int depth) {
 
 std::string scaling_section(const ScalingTransfer& s, int depth) {
   std::string out =
-      fmt::format("## {}\n\nClassifier: {} ({}); {}. Runs: {} ok, {} unstable, {} diverged.\n\n", s.scaling, s.limit,
-                  s.regime, s.properties, s.runs_ok, s.runs_unstable, s.runs_diverged);
+      fmt::format("## {}\n\nClassifier: {} ({}); {}. Runs: {} ok, {} unstable, {} diverged{}.\n\n", s.scaling, s.limit,
+                  s.regime, s.properties, s.runs_ok, s.runs_unstable, s.runs_diverged,
+                  s.runs_missing == 0 ? std::string()
+                                      : fmt::format(", {} missing (not run: the time budget, or failed: errors.jsonl; "
+                                                    "their widths have no optimum)",
+                                                    s.runs_missing));
   out += fmt::format("Prediction (theory.md §10.2): {}. Region for the verdict: [{}, {}] — {}.\n\n", s.prediction.rule,
                      g(s.region.lo), g(s.region.hi), s.region.source);
   out += optimum_table(s) + "\n";
@@ -145,8 +156,9 @@ std::string render_transfer_report(const Config& config, const std::vector<Scali
       "two "
       "neighbours (theory.md §10.1); *next to diverged*: the best grid lr when a neighbour diverged; *unstable*: a run "
       "whose final train loss, though finite, lies above its loss at init (by more than 10⁻³ · max(1, |init|)) — it "
-      "counts as diverged; *no interior optimum*: the best point is at the grid's edge or the curve is flat. 95 % "
-      "interval: percentiles over " +
+      "counts as diverged; *no interior optimum*: the best point is at the grid's edge (its interval then runs "
+      "beyond that edge, to 0 or ∞) or the curve is flat; *runs missing*: a run of the width is not in runs.jsonl "
+      "(time budget, error), so it has no optimum. 95 % interval: percentiles over " +
       std::to_string(resamples) +
       " seed resamples.\n"
       "- **exponent**: OLS slope of log lr\\* on log d over the widths with an optimum inside the grid, 95 % interval "
@@ -156,7 +168,9 @@ std::string render_transfer_report(const Config& config, const std::vector<Scali
       "contradict it or the sweep does not bound how fast the exponent still moves (for *holds*: out of the region; "
       "for *does not hold*: toward it) from the narrowest to the widest widths, since the predicted exponent is "
       "asymptotic (asymptotic_verdict.h, theory.md §10.3).\n"
-      "- **coordinate check**: RMS over 128 test inputs and units of each hidden activation h^l and of the logits, "
+      "- **coordinate check**: RMS over " +
+      std::to_string(coord_inputs(config)) +
+      " test inputs and units of each hidden activation h^l and of the logits, "
       "at init and its change after t steps, at one lr for every width; exponent = OLS slope of log RMS on log d, "
       "also over the narrowest and the widest widths, judged as the exponent above, and an unstable scaling's "
       "changes after t > 1 steps are not judged (theory.md §10.4).\n"

@@ -117,6 +117,35 @@ TEST(TransferCli, SmallTransferWritesItsFilesAndReport) {
   fs::remove_all(dir);
 }
 
+// Audit: a run the time budget skipped (or that failed) wrote no record and was read as diverged, which could put an
+// optimum "next to diverged" beside it. A missing run is shown as missing, and its width gets no optimum. The sweep's
+// 3 widths cannot decide a verdict, and the report says so up front.
+TEST(TransferCli, AMissingRunIsShownAndItsWidthHasNoOptimum) {
+  const std::string dir = scratch_dir("transfer_missing");
+  write_file(dir + "/c.toml", kSmall);
+  const std::string cmd = "transfer --quiet --no-plots --bootstrap 50 --config " + dir + "/c.toml --out " + dir + "/o";
+  ASSERT_EQ(run_cli(cmd).code, 0);
+  const fs::path o = dir + "/o";
+  std::string kept;  // drop ntk's run at width 64, lr 0.8, seed 1, as if the time budget had stopped it
+  for (const auto& rec : read_run_records(o / "runs.jsonl"))
+    if (!(rec["scaling"] == "ntk" && rec["width"] == 64 && rec["lr"] == 0.8 && rec["seed"] == 1))
+      kept += rec.dump() + "\n";
+  write_file(o / "runs.jsonl", kept);
+  const auto r = run_cli(cmd + " --resume --set study.max_seconds=1e-9");  // no time for the missing run
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("1 skipped (time budget)"), std::string::npos) << r.out;
+  EXPECT_EQ(count_lines(o / "losses.csv"), 49);  // every run of the grid, the missing one included
+  EXPECT_NE(read_file(o / "losses.csv").find("ntk,64,0.8,1,missing,nan,nan"), std::string::npos);
+  const std::string optimum = read_file(o / "optimum.csv");
+  EXPECT_NE(optimum.find("ntk,train_loss,64,nan,nan,nan,runs missing"), std::string::npos) << optimum;
+  EXPECT_EQ(optimum.find("mup,train_loss,64,nan,nan,nan,runs missing"), std::string::npos) << optimum;
+  const std::string report = read_file(o / "report.md");
+  EXPECT_NE(report.find("23 ok, 0 unstable, 0 diverged, 1 missing"), std::string::npos);
+  EXPECT_NE(report.find("sweep.widths holds 3 widths: a verdict needs at least 4"), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(read_file(o / "transfer.json"))[0]["runs_missing"], 1);
+  fs::remove_all(dir);
+}
+
 TEST(TransferCli, KilledLrSweepResumesWithoutLossOrDuplicates) {
   const std::string dir = scratch_dir("transfer_kill");
   // 24 runs of ~0.1 s each on one thread, so that a kill lands mid-sweep.

@@ -71,6 +71,26 @@ TEST(CoordCheck, RunsFollowingThePredictionHold) {
   }
 }
 
+// A width where 3 of its 5 runs diverged before step 2 (their tracks stop at t = 1) is left out of the fits from t = 2
+// on: the 2 survivors' mean is no statistic of the width (theory.md §10.4). Here the survivors are the runs that moved
+// least, 10× below the rest, so keeping them would bend the widest width's point down by a factor 10.
+TEST(CoordCheck, AWidthMostlyDivergedByStepTIsLeftOutAtT) {
+  auto runs = power_law_runs({0.0, 0.0}, {-0.5, 0.0});
+  for (auto& r : runs)
+    if (r.width == 2048) {
+      if (r.seed < 3)
+        r.delta_track.resize(1);
+      else
+        for (std::size_t t = 1; t < r.delta_track.size(); ++t)
+          for (double& v : r.delta_track[t]) v *= 0.1;
+    }
+  const auto fits = fit_coord_check(classified("ntk"), runs, kWidths, kSeeds, 200);
+  for (const auto& f : fits) {
+    EXPECT_EQ(f.fit.widths_used, f.t >= 2 ? 4 : 5) << f.layer << " t=" << f.t;
+    EXPECT_NEAR(f.fit.slope, f.predicted, 0.05) << f.layer << " t=" << f.t;
+  }
+}
+
 // theory.md §8.7: the RMS at init follows from the init scaling alone, so its fits are sanity checks, counted apart.
 TEST(CoordCheck, TheRmsAtInitIsASanityCheckCountedApart) {
   const auto fits = fit_coord_check(classified("ntk"), power_law_runs({0.0, 0.0}, {-0.5, 0.0}), kWidths, kSeeds, 400);

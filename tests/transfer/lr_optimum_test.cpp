@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -93,12 +94,16 @@ TEST(LrOptimum, MonotoneCurvesAreAtTheEdgeWithNoInteriorOptimum) {
   const LrOptimum hi = find_lr_optimum(lrs, down);
   EXPECT_EQ(hi.status, OptimumStatus::edge_high);
   EXPECT_DOUBLE_EQ(hi.lr, lrs.back());
+  EXPECT_DOUBLE_EQ(hi.lr_low, lrs.back());  // the optimum lies at the edge or beyond it
+  EXPECT_TRUE(std::isinf(hi.lr_high));
   EXPECT_FALSE(has_interior_optimum(hi.status));
   EXPECT_NE(std::string(optimum_status_name(hi.status)).find("no interior optimum"), std::string::npos);
   const auto up = curve(lrs, [](double lr) { return 1.0 + lr; });
   const LrOptimum lo = find_lr_optimum(lrs, up);
   EXPECT_EQ(lo.status, OptimumStatus::edge_low);
   EXPECT_DOUBLE_EQ(lo.lr, lrs.front());
+  EXPECT_EQ(lo.lr_low, 0.0);
+  EXPECT_DOUBLE_EQ(lo.lr_high, lrs.front());
   // Any order of the grid gives the same answer.
   std::vector<double> rl(lrs.rbegin(), lrs.rend()), ru(up.rbegin(), up.rend());
   EXPECT_EQ(find_lr_optimum(rl, ru).status, OptimumStatus::edge_low);
@@ -115,11 +120,12 @@ TEST(LrOptimum, DivergedRunsBoundTheOptimumFromAbove) {
   EXPECT_DOUBLE_EQ(o.lr_low, lrs[5]);  // known to its bracket only (theory.md §10.1)
   EXPECT_DOUBLE_EQ(o.lr_high, lrs[7]);
   EXPECT_TRUE(has_interior_optimum(o.status));
-  // Everything diverged: no optimum; only the first lr finite: edge.
+  // Everything diverged: no optimum; only the first lr finite: an edge (the optimum at or below the one lr that
+  // trains), not a flat curve — one point has no spread to be flat with.
   EXPECT_EQ(find_lr_optimum(lrs, std::vector<double>(lrs.size(), inf)).status, OptimumStatus::none);
   std::vector<double> one(lrs.size(), inf);
   one[0] = 0.5;
-  EXPECT_EQ(find_lr_optimum(lrs, one).status, OptimumStatus::flat);
+  EXPECT_EQ(find_lr_optimum(lrs, one).status, OptimumStatus::edge_low);
 }
 
 TEST(LrOptimum, RejectsBadInput) {
@@ -167,11 +173,67 @@ TEST(LrOptimum, ResamplesWithoutAnOptimumOpenTheInterval) {
   EXPECT_NEAR(double(e.resamples - e.resamples_with_optimum) / e.resamples, 1.0 / 27.0, 0.015);
   EXPECT_EQ(e.lo, 0.0);
   EXPECT_TRUE(std::isinf(e.hi));
-  std::vector<std::vector<double>> curved(lrs.size(), std::vector<double>(2));
-  for (std::size_t i = 0; i < lrs.size(); ++i) curved[i] = {losses[i][1], losses[i][2]};
+  std::vector<std::vector<double>> curved(lrs.size(), std::vector<double>(3));
+  for (std::size_t i = 0; i < lrs.size(); ++i) curved[i] = {losses[i][1], losses[i][2], losses[i][1]};
   const LrOptimumEstimate c = estimate_lr_optimum(lrs, curved, 500, 3);
   EXPECT_NEAR(c.lo, 0.37, 1e-9);
   EXPECT_NEAR(c.hi, 0.37, 1e-9);
+}
+
+// Fewer than 3 seeds: the optimum, no interval (theory.md §8.7: two seeds' resamples take three values).
+TEST(LrOptimum, TwoSeedsGiveNoInterval) {
+  const auto lrs = grid();
+  std::vector<std::vector<double>> losses(lrs.size(), std::vector<double>(2));
+  for (std::size_t i = 0; i < lrs.size(); ++i)
+    losses[i] = {std::pow(std::log(lrs[i] / 0.3), 2), std::pow(std::log(lrs[i] / 0.5), 2)};
+  const LrOptimumEstimate e = estimate_lr_optimum(lrs, losses, 500, 4);
+  EXPECT_NEAR(e.point.lr, std::sqrt(0.3 * 0.5), 1e-9);  // the mean of two parabolas: the midpoint in log lr
+  EXPECT_TRUE(std::isnan(e.lo));
+  EXPECT_TRUE(std::isnan(e.hi));
+  EXPECT_EQ(e.resamples, 0);
+}
+
+// An optimum at the grid's edge is known only to lie at or beyond it: its interval stays open on that side, whatever
+// the resamples say (theory.md §10.1).
+TEST(LrOptimum, EdgeOptimumKeepsItsOpenEnd) {
+  const auto lrs = grid();
+  std::vector<std::vector<double>> down(lrs.size(), std::vector<double>(4)), up = down;
+  for (std::size_t i = 0; i < lrs.size(); ++i)
+    for (int s = 0; s < 4; ++s) {
+      down[i][std::size_t(s)] = 1.0 / (1.0 + lrs[i]) + 0.01 * s;
+      up[i][std::size_t(s)] = 1.0 + lrs[i] + 0.01 * s;
+    }
+  const LrOptimumEstimate hi = estimate_lr_optimum(lrs, down, 200, 5);
+  EXPECT_EQ(hi.point.status, OptimumStatus::edge_high);
+  EXPECT_NEAR(hi.lo, lrs.back(), 1e-12 * lrs.back());
+  EXPECT_TRUE(std::isinf(hi.hi));
+  const LrOptimumEstimate lo = estimate_lr_optimum(lrs, up, 200, 5);
+  EXPECT_EQ(lo.point.status, OptimumStatus::edge_low);
+  EXPECT_EQ(lo.lo, 0.0);
+  EXPECT_NEAR(lo.hi, lrs.front(), 1e-12 * lrs.front());
+}
+
+// A missing run (NaN: never run, or failed) is not a diverged one (+inf): the curve gets no optimum rather than one
+// next to the gap. Read as diverged, the gap at the best lr's right neighbour would make it "next to diverged".
+TEST(LrOptimum, AMissingRunGivesNoOptimum) {
+  const auto lrs = grid();
+  std::vector<std::vector<double>> losses(lrs.size(), std::vector<double>(3));
+  for (std::size_t i = 0; i < lrs.size(); ++i)
+    for (int s = 0; s < 3; ++s) losses[i][std::size_t(s)] = std::pow(std::log(lrs[i] / 0.37), 2) + 0.01 * s;
+  const LrOptimumEstimate full = estimate_lr_optimum(lrs, losses, 100, 6);
+  ASSERT_EQ(full.point.status, OptimumStatus::interior);
+  const std::size_t best = std::size_t(
+      std::min_element(lrs.begin(), lrs.end(),
+                       [](double a, double b) { return std::abs(std::log(a / 0.37)) < std::abs(std::log(b / 0.37)); }) -
+      lrs.begin());
+  losses[best + 1][1] = std::nan("");
+  const LrOptimumEstimate gap = estimate_lr_optimum(lrs, losses, 100, 6);
+  EXPECT_EQ(gap.point.status, OptimumStatus::missing);
+  EXPECT_TRUE(std::isnan(gap.point.lr));
+  EXPECT_TRUE(std::isnan(gap.lo));
+  EXPECT_STREQ(optimum_status_name(gap.point.status), "runs missing");
+  losses[best + 1][1] = std::numeric_limits<double>::infinity();  // the same gap, diverged
+  EXPECT_EQ(estimate_lr_optimum(lrs, losses, 100, 6).point.status, OptimumStatus::next_to_diverged);
 }
 
 }  // namespace

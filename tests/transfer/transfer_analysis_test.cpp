@@ -67,6 +67,18 @@ TEST(TransferAnalysis, InconclusiveWhenTheIntervalStraddlesTheEdgeOrNoOptimumIsI
   EXPECT_EQ(none.optima[0].estimate.point.status, OptimumStatus::edge_high);
 }
 
+// A width with a missing run has no optimum and is left out of the fit (not read as diverged there); the others fit
+// as before.
+TEST(TransferAnalysis, AWidthWithAMissingRunIsLeftOutOfTheFit) {
+  auto L = surface(-0.5);
+  L[2][3][1] = std::numeric_limits<double>::quiet_NaN();
+  const MetricTransfer m = metric_transfer("train_loss", kWidths, lr_grid(), L, {-0.75, -0.25, "test"}, 200);
+  EXPECT_EQ(m.optima[2].estimate.point.status, OptimumStatus::missing);
+  ASSERT_TRUE(m.fit.ok);
+  EXPECT_EQ(m.fit.widths_used, int(kWidths.size()) - 1);
+  EXPECT_NEAR(m.fit.slope, -0.5, 0.05);
+}
+
 // An optimum that stays put up to d = 512 and falls like d^-1 beyond (a prediction e* = −1 that only the widest
 // widths reach): over all five widths the slope is −0.5, outside [−1.25, −0.75]; over the widest three it is −1.
 // The exponent is asymptotic (theory.md §10.3), so the verdict is inconclusive, not "does not hold".
