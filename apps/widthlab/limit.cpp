@@ -74,24 +74,16 @@ bool keep_unrecorded_seeds(widthlab::LimitJob& job, const std::set<std::string>&
   return !seeds.empty();
 }
 
-// --model / --region pick the model, so limits.compute (the scalings' limits otherwise) is not read: a --set of it
-// would be ignored.
-void refuse_compute_beside_model(const LimitVerbOptions& opt) {
-  if (opt.model.empty() && opt.region == 0) return;
-  for (const auto& set : opt.dir.sets) {
-    std::string key = set.substr(0, set.find('='));
-    std::erase_if(key, [](unsigned char c) { return std::isspace(c); });
-    if (key == "limits.compute")
-      throw widthlab::InputError(
-          fmt::format("--set {}: not used with {} (it picks the model; limits.compute picks the "
-                      "scalings' limits without it)",
-                      set, opt.model.empty() ? "--region" : "--model"));
-  }
+// A --set limit would not read (unread_limit_override: [sweep], or limits.compute beside --model / --region).
+void refuse_unread_overrides(const LimitVerbOptions& opt) {
+  const std::string chosen = !opt.model.empty() ? "--model" : opt.region != 0 ? "--region" : "";
+  if (const std::string why = widthlab::unread_limit_override(opt.dir.sets, chosen); !why.empty())
+    throw widthlab::InputError("--set " + why);
 }
 
 int run_limit(const LimitVerbOptions& opt) {
   using namespace widthlab;
-  refuse_compute_beside_model(opt);
+  refuse_unread_overrides(opt);
   cli::ResolvedRunDir run = cli::resolve_run_dir(opt.dir, /*default_out=*/"");  // writes nothing
   const Config& cfg = run.config;
   std::vector<std::string> skipped;

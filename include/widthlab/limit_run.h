@@ -91,6 +91,7 @@ struct LimitSeedResult {
   std::optional<int> diverged_at_step;
   int steps_done = 0;
   std::optional<double> train_loss, train_acc, test_loss, test_acc;  // final (normalised logits); empty if diverged
+  std::optional<double> test_mean_abs_logit;                         // final mean |test logit|; empty if diverged
   std::vector<CurvePoint> curve;                                     // before steps 0, k, 2k, … and after the last
   std::vector<MatrixD> curve_test_logits;                            // with curve_logits
   MatrixD test_logits;                                               // final normalised test logits (m × k)
@@ -129,10 +130,13 @@ struct LimitRecordContext {
 nlohmann::json limit_seed_record(const LimitModelInfo& model, const LimitOptions& options, const LimitSeedResult& r,
                                  const LimitRecordContext& where);
 
-// InputError when the particle system of `options` cannot fit in this machine's memory: a particle model holds a
-// width-N net (N = options.particles, so (H − 1)·N² + N·(input_dim + outputs) weights: N² per hidden layer beyond the
-// first, theory.md §3.6); kernel models pass. Called before anything is written (limit verb, study plan).
-void check_limit_fits_in_memory(const LimitOptions& options, int input_dim, int outputs);
+// InputError when the limit of `options` on `train_rows` + `test_rows` inputs cannot fit in this machine's memory: a
+// particle model holds a width-N net (N = options.particles, so (H − 1)·N² + N·(input_dim + outputs) weights: N² per
+// hidden layer beyond the first, theory.md §3.6) and its activations on a batch (N·H per input); a kernel model its
+// (train + test) × train NTK Θ̄; a model with the init-logit sample g the (train + test)² NNGP and its Cholesky factor
+// (float64). Called before anything is written (limit verb, study plan).
+void check_limit_fits_in_memory(const LimitOptions& options, int input_dim, int outputs, long long train_rows,
+                                long long test_rows);
 
 // Simulates the model for every seed in options.seeds. InputError for invalid options / data; numerical failure
 // (non-finite logits) is status diverged.

@@ -57,8 +57,8 @@ struct MlpConfig {
   int fan_out(int l) const { return l == depth ? outputs : width; }
   // Trainable scalars of the net: Σ_l fan_in·fan_out (+ fan_out with bias), Mlp::parameter_count before it exists.
   long long parameter_count() const;
-  // Refuses (InputError, memory_guard.h) a net whose weights and hidden activations on `rows` samples (one value per
-  // hidden unit and sample: what a forward pass on a batch holds at least) exceed this machine's memory: a lower
+  // Refuses (InputError, memory_guard.h) a net whose weights and training workspace on a batch of `rows` samples
+  // (z, h and δ of every hidden unit and sample: what a step holds at least) exceed this machine's memory: a lower
   // bound, so what it refuses cannot run. `what` names the keys that set the size and the net ("sweep.widths up to
   // 65536 at model.depth = 3: the widest net's"); the message adds the counts and the precision.
   void check_fits_in_memory(Precision precision, const std::string& what, long long rows = 0) const;

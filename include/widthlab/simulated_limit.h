@@ -49,6 +49,11 @@ struct LimitChoiceNames {
 };
 std::vector<LimitJob> limit_jobs(const Config& config, const std::string& model, int region,
                                  std::vector<std::string>& skipped, const LimitChoiceNames& names = {});
+// "" when `limit` reads every override ("key=value", as --set), else "OVERRIDE: why" for the first it would ignore: a
+// key of [sweep] (the finite sweep's, which limit does not run), or limits.compute beside a chosen model or region
+// (`chosen`: how the caller's user chose it, "--model" or "model="; "" when neither), which replaces it. The CLI and
+// Python refuse the same overrides with it.
+std::string unread_limit_override(const std::vector<std::string>& overrides, const std::string& chosen);
 // The config's data for `jobs`, as `widthlab limit` and widthlab.limit validate it before anything runs or is written:
 // labels in the form train.loss takes (load_dataset_for_loss) and every job's particle system within this machine's
 // memory (check_limit_fits_in_memory); InputError otherwise.

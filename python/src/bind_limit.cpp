@@ -15,6 +15,7 @@
 #include "py_json.h"
 #include "widthlab/config_mapping.h"
 #include "widthlab/dataset.h"
+#include "widthlab/error.h"
 #include "widthlab/limit_run.h"
 #include "widthlab/simulated_limit.h"
 
@@ -24,6 +25,9 @@ namespace {
 namespace py = pybind11;
 
 py::dict limit_py(const ConfigSource& src, const std::string& model, int region) {
+  const std::string chosen = !model.empty() ? "model=" : region != 0 ? "region=" : "";
+  if (const std::string why = unread_limit_override(src.overrides, chosen); !why.empty())
+    throw InputError("overrides: " + why);  // as the CLI refuses the --set
   const Config cfg = resolve_config(src);
   std::vector<std::string> skipped;
   const std::vector<LimitJob> jobs =

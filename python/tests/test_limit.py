@@ -1,5 +1,6 @@
 """widthlab.limit: the limit models the CLI's `limit` simulates, with the same numbers (theory.md §3)."""
 import json
+import re
 import warnings
 
 import numpy as np
@@ -59,6 +60,22 @@ def test_bad_limit_requests_raise_value_error():
         widthlab.limit(TINY_LIMIT, region=0)
     with pytest.raises(ValueError, match="no limit to simulate"):
         widthlab.limit(TINY_LIMIT, overrides=['scaling.presets=["sp"]'])
+
+
+def test_overrides_limit_would_not_read_are_refused_as_by_the_cli(tmp_path, cli):
+    """[sweep] (the finite sweep's) and limits.compute beside model= / region= would change nothing: refused, as the
+    CLI refuses the same --set (audit: Python ran them)."""
+    (tmp_path / "c.toml").write_text(widthlab.to_toml(TINY_LIMIT))
+    for kwargs, override, needle in ((dict(model="ntk"), "sweep.widths=[7]", "does not read [sweep]"),
+                                     (dict(model="ntk"), "limits.compute=[]", "not used with model="),
+                                     (dict(region=2), 'limits.compute=["mf"]', "not used with region=")):
+        with pytest.raises(ValueError, match=re.escape(needle)):
+            widthlab.limit(TINY_LIMIT, overrides=[override], **kwargs)
+        flag = ["--model", kwargs["model"]] if "model" in kwargs else ["--region", str(kwargs["region"])]
+        p = cli("limit", "--quiet", "--config", str(tmp_path / "c.toml"), *flag, "--set", override, "--out",
+                str(tmp_path / "o"))
+        assert p.returncode == 2 and override in p.stderr, p.stderr
+    assert not (tmp_path / "o").exists()
 
 
 def test_advice_names_the_python_keywords_not_the_cli_flags():

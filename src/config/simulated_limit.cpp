@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "widthlab/activation.h"
 #include "widthlab/config_mapping.h"
@@ -111,11 +112,27 @@ std::vector<LimitJob> limit_jobs(const Config& config, const std::string& model,
   return jobs;
 }
 
+std::string unread_limit_override(const std::vector<std::string>& overrides, const std::string& chosen) {
+  for (const auto& set : overrides) {
+    std::string key = set.substr(0, set.find('='));
+    std::erase_if(key, [](unsigned char c) { return std::isspace(c); });
+    if (key.substr(0, key.find('.')) == "sweep")
+      return fmt::format("{}: widthlab limit does not read [sweep]; expected a key it reads", set);
+    if (key == "limits.compute" && !chosen.empty())
+      return fmt::format(
+          "{}: not used with {} (it picks the model; limits.compute picks the scalings' limits "
+          "without it)",
+          set, chosen);
+  }
+  return "";
+}
+
 Dataset load_limit_data(const Config& config, const std::vector<LimitJob>& jobs) {
   Dataset data = load_dataset_for_loss(config);
   for (const auto& job : jobs)
     check_limit_fits_in_memory(job.options, int(data.x_train.cols()),
-                               loss_from_name(job.options.loss).outputs(data.classes));
+                               loss_from_name(job.options.loss).outputs(data.classes), data.x_train.rows(),
+                               data.x_test.rows());
   return data;
 }
 

@@ -80,7 +80,7 @@ nlohmann::json limit_seed_record(const LimitModelInfo& model, const LimitOptions
   j["train_acc"] = opt(r.train_acc);
   j["test_loss"] = opt(r.test_loss);
   j["test_acc"] = opt(r.test_acc);
-  j["test_mean_abs_logit"] = r.curve.empty() ? json(nullptr) : json(r.curve.back().test_mean_abs_logit);
+  j["test_mean_abs_logit"] = opt(r.test_mean_abs_logit);
   j["curve"] = curve_record(r.curve);
   j["kernel_diag_init"] = r.kernel_diag_init;
   j["kernel_diag_final"] = r.kernel_diag_final;

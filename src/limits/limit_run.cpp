@@ -147,6 +147,7 @@ void finish(Ctx& c, const MatrixD& tr_logits, const MatrixD& te_logits, bool div
       c.r.train_acc = tr.acc;
       c.r.test_loss = te.loss;
       c.r.test_acc = te.acc;
+      c.r.test_mean_abs_logit = te.mean_abs;  // whether or not the curve records points (train.log_every = 0)
       c.r.test_logits = te_logits;
       c.r.test_classes = classes_of(te_logits);
       if (c.o.curve_every > 0) {
@@ -247,7 +248,10 @@ void run_particles(Ctx& c, uint64_t seed) {
     }
     const StepRule rule = c.model.rule_at(step);
     const Matrix<T> zarg = rule_argument(c, rule, logits_b, idx).template cast<T>();
-    limit_loss_gradient(c.loss, rule.rule, zarg, yb, dlogits);
+    if (!std::isfinite(limit_loss_gradient(c.loss, rule.rule, zarg, yb, dlogits))) {  // as evaluate: the loss too
+      diverged = true;
+      break;
+    }
     if (step < o.kernel_track_steps) c.r.kernel_track.push_back(ps.kernel_diagonal(xk));
     ps.update(xp, dlogits.data());
     c.progress.advance();
@@ -310,7 +314,11 @@ void run_kernel(Ctx& c, uint64_t seed) {
     for (int t = 0; t < rows; ++t) yb[t] = c.d.y_train[idx[t]];
     if (step < o.kernel_track_steps) c.r.kernel_track.push_back(c.r.kernel_diag_init);
     const StepRule rule = c.model.rule_at(step);
-    limit_loss_gradient(c.loss, rule.rule, rule_argument(c, rule, ub, idx), yb, grad);
+    // Diverged as a curve point says it (evaluate): non-finite logits, or a loss that overflows on finite ones.
+    if (!std::isfinite(limit_loss_gradient(c.loss, rule.rule, rule_argument(c, rule, ub, idx), yb, grad))) {
+      diverged = true;
+      break;
+    }
     if (stream.full()) {
       h.noalias() -= theta * grad;
     } else {
@@ -410,18 +418,6 @@ LimitSeedResult simulate_limit_seed(const LimitOptions& options, const Dataset& 
                                     const LimitFixedInputs& fixed) {
   Progress progress("limit " + options.model, options.steps, false);
   return seed_run(options, data, seed, fixed, progress);
-}
-
-void check_limit_fits_in_memory(const LimitOptions& o, int input_dim, int outputs) {
-  if (limit_model_from_name(o.model).state != LimitStateKind::particles) return;
-  MlpConfig net;
-  net.input_dim = input_dim;
-  net.width = int(o.particles);
-  net.depth = o.depth;
-  net.outputs = outputs;
-  net.check_fits_in_memory(
-      o.precision,
-      fmt::format("limits.mf_particles = {} at model.depth = {}: the particle system's", o.particles, o.depth));
 }
 
 LimitResult simulate_limit(const LimitOptions& options, const Dataset& data) {

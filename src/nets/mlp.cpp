@@ -50,8 +50,10 @@ long long MlpConfig::parameter_count() const {
 }
 
 void MlpConfig::check_fits_in_memory(Precision precision, const std::string& what, long long rows) const {
-  const double weights = double(parameter_count()), activations = double(rows) * double(width) * double(depth);
-  const std::string acts = rows > 0 ? fmt::format(" and {:.3g} activations on {} samples", activations, rows) : "";
+  // A training batch's workspace (MlpWorkspace) holds z, h and δ of every hidden unit for every sample.
+  const double weights = double(parameter_count()), activations = 3.0 * double(rows) * double(width) * double(depth);
+  const std::string acts =
+      rows > 0 ? fmt::format(" and {:.3g} activation values (z, h, δ) on a batch of {}", activations, rows) : "";
   widthlab::check_fits_in_memory(
       (weights + activations) * precision_bytes(precision),
       fmt::format("{} {:.3g} weights{} ({})", what, weights, acts, precision_name(precision)));

@@ -45,7 +45,8 @@ LimitPlan plan_one(const Context& ctx, const Scaling& s, const Activation& act) 
       p.why_proxy = fmt::format("limit '{}' cannot be simulated for this config: {}", model, err);
     } else {
       check_limit_fits_in_memory(p.lo, ctx.setup.model.input_dim,
-                                 loss_from_name(ctx.config.train.loss).outputs(ctx.setup.data.classes));
+                                 loss_from_name(ctx.config.train.loss).outputs(ctx.setup.data.classes),
+                                 ctx.setup.data.x_train.rows(), ctx.setup.data.x_test.rows());
       p.simulate = true;
       p.coupled = p.info->needs_g();      // kernel and particle models alike (theory.md §3.5 for IC-MF)
       p.norm_exp = limit.logit_exponent;  // the limit's own units

@@ -2,7 +2,9 @@
 // --model/--region; DIR/limit.jsonl with one line per seed; bad input exits 2 with one line.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
+#include <vector>
 
 #include "cli_helpers.h"
 #include "widthlab/results_io.h"
@@ -54,6 +56,38 @@ TEST(LimitCli, DefaultModelFromFirstScalingAndRegionFlag) {
   lines = read_jsonl(dir + "/q7/limit.jsonl");
   EXPECT_EQ(lines[0]["model"], "post-mf");
   EXPECT_EQ(lines[0]["rule_later"], "L_0");
+}
+
+// Audit: with train.log_every = 0 (no curve) a finished seed recorded test_mean_abs_logit null, and the step a run
+// diverged at depended on the logging: a curve point called a loss that overflowed on finite logits diverged, the
+// step itself only non-finite logits. The final mean |logit| is the test logits' own, and both criteria are one.
+TEST(LimitCli, RecordsDoNotDependOnTheLogging) {
+  const std::string dir = test::scratch_dir("limit_cli_logging");
+  const std::string cfg = write_config(dir);
+  for (const char* model : {"mf", "ntk"}) {
+    const auto r = test::run_cli("limit --quiet --config " + cfg + " --model " + model +
+                                 " --set train.log_every=0 --out " + dir + "/quiet_" + model);
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (const auto& line : read_jsonl(dir + "/quiet_" + model + "/limit.jsonl")) {
+      double mean = 0;
+      for (const auto& v : line["test_logits"]) mean += std::abs(v.is_array() ? v[0].get<double>() : v.get<double>());
+      mean /= double(line["test_logits"].size());
+      ASSERT_TRUE(line["test_mean_abs_logit"].is_number()) << model;
+      EXPECT_NEAR(line["test_mean_abs_logit"].get<double>(), mean, 1e-12 * (1 + mean)) << model;
+      EXPECT_TRUE(line["curve"]["step"].empty()) << model;
+    }
+  }
+  std::vector<int> diverged_at;
+  for (const char* every : {"1", "0"}) {
+    const auto r = test::run_cli("limit --quiet --config " + cfg + " --model ntk --set train.loss=mse --set " +
+                                 "train.lr=1e150 --set train.steps=20 --set train.log_every=" + every + " --out " +
+                                 dir + "/blow_" + every);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto lines = read_jsonl(dir + "/blow_" + std::string(every) + "/limit.jsonl");
+    ASSERT_EQ(lines[0]["status"], "diverged");
+    diverged_at.push_back(lines[0]["diverged_at_step"].get<int>());
+  }
+  EXPECT_EQ(diverged_at[0], diverged_at[1]);
 }
 
 // Issue: `limit --config` simulated only the first scaling's model and ignored limits.compute.
@@ -129,11 +163,29 @@ TEST(LimitCli, BadInputExitsTwoWithOneLine) {
                     "limits.mf_particles=16777216");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("limits.mf_particles = 16777216 at model.depth = 2: the particle system's 2.81e+14 weights "
-                       "(float64) need at least"),
+                       "and "),
             std::string::npos)
       << r.err;
+  EXPECT_NE(r.err.find("(float64) need at least"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir + "/e")) << "written before the refusal";
+  // Audit: a kernel model counted nothing, and 60000 + 60000 inputs died of std::bad_alloc after writing config.toml
+  // and limit.jsonl; the particle model's activations on its full batch (65536 particles × 60000 inputs, z, h and δ:
+  // 44 GiB) went uncounted and the system killed it. Both are refused before anything is written, --dry-run too.
+  const std::string big =
+      " --set data.dataset=gaussians --set data.gaussians_dim=5 --set data.train_size=60000 --set "
+      "data.test_size=60000 --set limits.mf_particles=65536";
+  for (const auto& [model, needle] : {std::pair{"ntk",
+                                                "limit model ntk: its NTK and NNGP with its Cholesky factor "
+                                                "(3.6e+10 float64 entries) need at least 268 GiB"},
+                                      std::pair{"mf", "1.18e+10 activation values (z, h, δ) on a batch of 60000"}})
+    for (const char* dry : {"", " --dry-run"}) {
+      r = test::run_cli("limit --config " + cfg + big + " --model " + model + dry + " --out " + dir + "/f");
+      EXPECT_EQ(r.code, 2) << model << dry;
+      EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+      EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+      EXPECT_FALSE(std::filesystem::exists(dir + "/f")) << "written before the refusal";
+    }
 }
 
 }  // namespace

@@ -107,15 +107,17 @@ TEST(TrainCli, BadInputExitsTwo) {
       // A widest net no machine holds (2^44 weights, 64 TiB in float32): refused, not killed by the system mid-sweep.
       {"train --quiet --config " + dir + "/c.toml --set model.depth=2 --set 'sweep.widths=[16, 4194304]' --out " + dir +
            "/o6",
-       "sweep.widths up to 4194304 at model.depth = 2: the widest net's 1.76e+13 weights and 3.36e+08 activations on "
-       "40 samples (float32) need at least"},
+       "sweep.widths up to 4194304 at model.depth = 2: the widest net's 1.76e+13 weights and 1.01e+09 activation "
+       "values (z, h, δ) on a batch of 40 (float32) need at least"},
       // Weights that fit (2^29: 2 GiB) and activations on its batch that no machine holds (2^28 × 10^6 × 4 bytes = 1
       // PiB): the run died of std::bad_alloc with exit 1 after writing its directory.
       {"train --quiet --config " + dir +
            "/c.toml --set data.gaussians_dim=1 --set data.train_size=1000000 --set "
            "'sweep.widths=[268435456]' --out " +
            dir + "/o7",
-       "the widest net's 5.37e+08 weights and 2.68e+14 activations on 1000000 samples (float32) need at least"},
+       "the widest net's 5.37e+08 weights and 8.05e+14 activation values (z, h, δ) on a batch of 1000000 (float32) "
+       "need "
+       "at least"},
   };
   for (const auto& c : cases) {
     auto r = run_cli(c.args);
