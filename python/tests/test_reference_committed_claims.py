@@ -803,7 +803,7 @@ def jackknife_interval(sample, t):
 @pytest.mark.parametrize("group", ["r3", "r5", "r6"])
 def test_curves_loss_gap_intervals_equal_the_jackknife_at_print(group):
     (_, lo, hi, _, _), = judged("golikov2020-curves", f"{group.upper()}.mf-closer-loss")
-    jlo, jhi = jackknife_interval(loss_gap_sample(group), T_975_9)
+    jlo, jhi = jackknife_interval(loss_gap_sample(group), t_975("golikov2020-curves", 9))
     assert agrees_at_print(jlo, lo) and agrees_at_print(jhi, hi)
 
 
