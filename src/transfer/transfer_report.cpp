@@ -158,9 +158,10 @@ std::string render_transfer_report(const Config& config, const std::vector<Scali
       "whose final train loss, though finite, lies above its loss at init (by more than 10⁻³ · max(1, |init|)) — it "
       "counts as diverged; *no interior optimum*: the best point is at the grid's edge (its interval then runs "
       "beyond that edge, to 0 or ∞) or the curve is flat; *runs missing*: a run of the width is not in runs.jsonl "
-      "(time budget, error), so it has no optimum. 95 % interval: percentiles over " +
-      std::to_string(resamples) +
-      " seed resamples.\n"
+      "(time budget, error), so it has no optimum. 95 % interval: " +
+      (resamples > 0 ? "percentiles over " + std::to_string(resamples) + " seed resamples"
+                     : std::string("none (fewer than 3 seeds, theory.md §8.7)")) +
+      ".\n"
       "- **exponent**: OLS slope of log lr\\* on log d over the widths with an optimum inside the grid, 95 % interval "
       "from a seed bootstrap (rate_fit.h), and the same over the narrowest and the widest widths (in parentheses); "
       "verdict *holds* when the whole interval lies in the region, *does not hold* when it lies outside, else "

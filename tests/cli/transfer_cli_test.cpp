@@ -142,6 +142,11 @@ TEST(TransferCli, AMissingRunIsShownAndItsWidthHasNoOptimum) {
   const std::string report = read_file(o / "report.md");
   EXPECT_NE(report.find("23 ok, 0 unstable, 0 diverged, 1 missing"), std::string::npos);
   EXPECT_NE(report.find("sweep.widths holds 3 widths: a verdict needs at least 4"), std::string::npos);
+  EXPECT_NE(report.find("95 % interval: none (fewer than 3 seeds"), std::string::npos);  // 2 seeds: no interval
+  const std::size_t mup64 = optimum.find("mup,train_loss,64,");  // an optimum, and no interval from 2 seeds
+  ASSERT_NE(mup64, std::string::npos) << optimum;
+  const std::string row = optimum.substr(mup64, optimum.find('\n', mup64) - mup64);
+  EXPECT_NE(row.find(",nan,nan,"), std::string::npos) << row;
   EXPECT_EQ(nlohmann::json::parse(read_file(o / "transfer.json"))[0]["runs_missing"], 1);
   fs::remove_all(dir);
 }
