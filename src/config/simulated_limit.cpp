@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 
+#include "config/config_overrides.h"
 #include "widthlab/activation.h"
 #include "widthlab/config_mapping.h"
 #include "widthlab/config_scalings.h"
@@ -114,8 +114,8 @@ std::vector<LimitJob> limit_jobs(const Config& config, const std::string& model,
 
 std::string unread_limit_override(const std::vector<std::string>& overrides, const std::string& chosen) {
   for (const auto& set : overrides) {
-    std::string key = set.substr(0, set.find('='));
-    std::erase_if(key, [](unsigned char c) { return std::isspace(c); });
+    const std::string key =
+        config_detail::parse_override(set).key;  // a malformed or unknown key: load_config's own error
     if (key.substr(0, key.find('.')) == "sweep")
       return fmt::format("{}: widthlab limit does not read [sweep]; expected a key it reads", set);
     if (key == "limits.compute" && !chosen.empty())
